@@ -1,0 +1,150 @@
+/* config.c: see config.h. airc.ini is parsed with inih; the settings live
+ * in a small array (there are a few dozen at most). */
+#include "common/config.h"
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#define CONFIG_MAX_ENTRIES 256
+
+typedef struct config_entry {
+  char *zSection, *zKey, *zValue;
+} config_entry;
+
+static config_entry g_aEntry[CONFIG_MAX_ENTRIES];
+static int g_nEntry;
+static char g_zHome[4096];
+static char g_zDags[4096], g_zDb[4096], g_zLogs[4096], g_zRun[4096], g_zData[4096];
+static int g_loaded;
+
+int airc_parse_bool(const char *z) {
+  if(!z) return -1;
+  if(!strcasecmp(z, "true") || !strcasecmp(z, "yes") || !strcasecmp(z, "on") || !strcmp(z, "1"))
+    return 1;
+  if(!strcasecmp(z, "false") || !strcasecmp(z, "no") || !strcasecmp(z, "off") || !strcmp(z, "0"))
+    return 0;
+  return -1;
+}
+
+static int config_ini_handler(void *pArg, const char *zSection, const char *zKey,
+                              const char *zValue) {
+  (void)pArg;
+  for(int i = 0; i < g_nEntry; i++) {
+    if(!strcasecmp(g_aEntry[i].zSection, zSection) && !strcasecmp(g_aEntry[i].zKey, zKey)) {
+      char *z = strdup(zValue);
+      if(!z) return 0;
+      free(g_aEntry[i].zValue);
+      g_aEntry[i].zValue = z;
+      return 1;
+    }
+  }
+  if(g_nEntry >= CONFIG_MAX_ENTRIES) return 0;
+  config_entry *p = &g_aEntry[g_nEntry];
+  p->zSection = strdup(zSection);
+  p->zKey = strdup(zKey);
+  p->zValue = strdup(zValue);
+  if(!p->zSection || !p->zKey || !p->zValue) return 0;
+  g_nEntry++;
+  return 1;
+}
+
+/* Makes zPath absolute relative to the current directory, in place. */
+static void config_absolute(char *zPath, size_t nPath) {
+  if(zPath[0] == '/') return;
+  char zCwd[2048];
+  if(!getcwd(zCwd, sizeof(zCwd))) return;
+  char zTmp[4096];
+  snprintf(zTmp, sizeof(zTmp), "%s/%s", zCwd, zPath);
+  snprintf(zPath, nPath, "%s", zTmp);
+}
+
+static void config_path(char *zOut, size_t nOut, const char *zSection, const char *zKey,
+                        const char *zDefaultLeaf) {
+  const char *z = airc_config_get(zSection, zKey, NULL);
+  if(z && *z) snprintf(zOut, nOut, "%s", z);
+  else snprintf(zOut, nOut, "%s/%s", g_zHome, zDefaultLeaf);
+  config_absolute(zOut, nOut);
+  size_t n = strlen(zOut);
+  while(n > 1 && zOut[n - 1] == '/') zOut[--n] = 0;
+}
+
+airc_rc airc_config_load(airc_err *pErr) {
+  airc_config_free();
+  const char *zHome = getenv("AIRC_HOME");
+  if(zHome && *zHome) snprintf(g_zHome, sizeof(g_zHome), "%s", zHome);
+  else snprintf(g_zHome, sizeof(g_zHome), "%s/airc", getenv("HOME") ? getenv("HOME") : "/tmp");
+  config_absolute(g_zHome, sizeof(g_zHome));
+  size_t n = strlen(g_zHome);
+  while(n > 1 && g_zHome[n - 1] == '/') g_zHome[--n] = 0;
+
+  char zIni[4200];
+  snprintf(zIni, sizeof(zIni), "%s/airc.ini", g_zHome);
+  FILE *f = fopen(zIni, "r");
+  if(f) {
+    int rc = ini_parse_file(f, config_ini_handler, NULL);
+    fclose(f);
+    if(rc != 0) {
+      return airc_err_set(pErr, AIRC_ERR_PARSE, "%s:%d: syntax error", zIni, rc > 0 ? rc : 0);
+    }
+  }
+  g_loaded = 1;
+  config_path(g_zDags, sizeof(g_zDags), "core", "dags_folder", "dags");
+  config_path(g_zDb, sizeof(g_zDb), "database", "path", "airc.db");
+  config_path(g_zLogs, sizeof(g_zLogs), "logging", "base_log_folder", "logs");
+  config_path(g_zRun, sizeof(g_zRun), "core", "run_folder", "run");
+  config_path(g_zData, sizeof(g_zData), "core", "data_folder", "data");
+  return AIRC_OK;
+}
+
+void airc_config_free(void) {
+  for(int i = 0; i < g_nEntry; i++) {
+    free(g_aEntry[i].zSection);
+    free(g_aEntry[i].zKey);
+    free(g_aEntry[i].zValue);
+  }
+  g_nEntry = 0;
+  g_loaded = 0;
+}
+
+const char *airc_home(void) { return g_zHome; }
+
+const char *airc_config_get(const char *zSection, const char *zKey, const char *zDefault) {
+  char zEnv[256];
+  int n = snprintf(zEnv, sizeof(zEnv), "AIRC__%s__%s", zSection, zKey);
+  if(n > 0 && (size_t)n < sizeof(zEnv)) {
+    for(char *p = zEnv; *p; p++) *p = (char)toupper((unsigned char)*p);
+    const char *z = getenv(zEnv);
+    if(z) return z;
+  }
+  for(int i = 0; i < g_nEntry; i++) {
+    if(!strcasecmp(g_aEntry[i].zSection, zSection) && !strcasecmp(g_aEntry[i].zKey, zKey))
+      return g_aEntry[i].zValue;
+  }
+  return zDefault;
+}
+
+int64_t airc_config_get_int(const char *zSection, const char *zKey, int64_t iDefault) {
+  const char *z = airc_config_get(zSection, zKey, NULL);
+  if(!z || !*z) return iDefault;
+  char *zEnd;
+  errno = 0;
+  long long v = strtoll(z, &zEnd, 10);
+  if(errno || *zEnd) return iDefault;
+  return v;
+}
+
+int airc_config_get_bool(const char *zSection, const char *zKey, int bDefault) {
+  int b = airc_parse_bool(airc_config_get(zSection, zKey, NULL));
+  return b < 0 ? bDefault : b;
+}
+
+const char *airc_path_dags(void) { return g_zDags; }
+const char *airc_path_db(void) { return g_zDb; }
+const char *airc_path_logs(void) { return g_zLogs; }
+const char *airc_path_run(void) { return g_zRun; }
+const char *airc_path_data(void) { return g_zData; }
