@@ -56,15 +56,18 @@ static enum MHD_Result bad_handle(void *pCls, struct MHD_Connection *c, const ch
     usleep(1500 * 1000);
     return bad_reply(c, 200, "{\"results\":[]}");
   }
-  if(!strncmp(zUrl, "/flaky/", 7)) {
-    /* two 500s, then a proper answer */
-    if(atomic_fetch_add(&p->nFlaky, 1) < 2) return bad_reply(c, 503, "{\"error\":\"warming up\"}");
+  int bSomeBad = !strncmp(zUrl, "/somebad/", 9);
+  if(!strncmp(zUrl, "/flaky/", 7) || bSomeBad) {
+    /* flaky: two 503s, then a proper answer; somebad: user 2 of each page is broken */
+    if(!bSomeBad && atomic_fetch_add(&p->nFlaky, 1) < 2)
+      return bad_reply(c, 503, "{\"error\":\"warming up\"}");
     randomuser_query q;
     char zErr[256];
     json_t *pDoc;
     if(randomuser_query_parse(bad_get_arg, c, &q, zErr, sizeof(zErr)) ||
        randomuser_gen_response(&q, &pDoc))
       return bad_reply(c, 400, "{\"error\":\"bad query\"}");
+    if(bSomeBad) json_array_set_new(json_object_get(pDoc, "results"), 1, json_pack("{s:i}", "gender", 1));
     char *zBody = json_dumps(pDoc, JSON_COMPACT);
     json_decref(pDoc);
     enum MHD_Result res = bad_reply(c, 200, zBody);
@@ -354,6 +357,43 @@ static void test_malformed_responses(void **state) {
   assert_non_null(strstr(err.zMsg, "(gave up after 2 attempts)"));
 }
 
+/* rejected users are counted, logged with the field, and skipped; count is
+ * still reached */
+static void test_rejected_users(void **state) {
+  fx *f = *state;
+  fetch_users_opts o;
+  airc_err err = {0};
+  json_t *pOpts = json_pack("{s:s,s:s,s:s,s:s}", "url", api_url(f->bad.port, "/somebad"),
+                            "results", "3", "count", "5", "seed", "x");
+  assert_int_equal(fetch_users_opts_resolve(pOpts, "d", "r", &o, &err), AIRC_OK);
+  json_decref(pOpts);
+  FILE *pOut = tmpfile(), *pLog = tmpfile();
+  fetch_users_stats st;
+  assert_int_equal(fetch_users_run(&o, pOut, pLog, &st, &err), AIRC_OK);
+  assert_int_equal(st.nRecords, 5);
+  assert_int_equal(st.nRejected, 2);
+  assert_int_equal(st.lastPage, 3);
+  char zLog[4096] = "";
+  rewind(pLog);
+  size_t n = fread(zLog, 1, sizeof(zLog) - 1, pLog);
+  zLog[n] = 0;
+  assert_string_equal(zLog,
+                      "user 2: field 'name.first' missing\n"
+                      "fetched 2/5 users (page 1), 1 rejected\n"
+                      "user 5: field 'name.first' missing\n"
+                      "fetched 4/5 users (page 2), 2 rejected\n"
+                      "fetched 5/5 users (page 3), 2 rejected\n");
+  fclose(pOut);
+  fclose(pLog);
+  assert_int_equal(run_task(f, "rej", "url", api_url(f->bad.port, "/somebad"), "results", "3",
+                            "count", "4", NULL), TASK_EXIT_SUCCESS);
+  assert_int_equal(read_records(out_path(f, "rej"), NULL), 4);
+  json_t *pX = read_xcom(f);
+  assert_int_equal(json_integer_value(json_object_get(pX, "records")), 4);
+  assert_int_equal(json_integer_value(json_object_get(pX, "rejected")), 2);
+  json_decref(pX);
+}
+
 static void test_option_checks(void **state) {
   (void)state;
   static const struct {
@@ -400,7 +440,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_count_across_pages), cmocka_unit_test(test_determinism),
       cmocka_unit_test(test_throttled_429),      cmocka_unit_test(test_server_errors),
-      cmocka_unit_test(test_malformed_responses), cmocka_unit_test(test_option_checks),
+      cmocka_unit_test(test_malformed_responses), cmocka_unit_test(test_rejected_users),
+      cmocka_unit_test(test_option_checks),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
