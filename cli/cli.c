@@ -1,0 +1,152 @@
+/* cli.c: see cli.h. */
+#include "cli/cli.h"
+#include "common/config.h"
+#include "common/timeutil.h"
+#include "executor/exec_spawn.h"
+#include "scheduler/dag_folder.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_error(const char *zFmt, ...) {
+  char z[2048];
+  va_list ap;
+  va_start(ap, zFmt);
+  vsnprintf(z, sizeof(z), zFmt, ap);
+  va_end(ap);
+  for(char *p = z; *p; p++)
+    if(*p == '\n') *p = ' ';
+  fprintf(stderr, "airc: error: %s\n", z);
+  return CLI_FAIL;
+}
+
+int cli_usage_error(const char *zCmd, const char *zFmt, ...) {
+  char z[1024];
+  va_list ap;
+  va_start(ap, zFmt);
+  vsnprintf(z, sizeof(z), zFmt, ap);
+  va_end(ap);
+  fprintf(stderr, "airc: error: %s (see 'airc %s --help')\n", z, zCmd);
+  return CLI_USAGE;
+}
+
+int cli_fail_err(const airc_err *pErr) {
+  if(pErr->rc == AIRC_ERR_USAGE) {
+    fprintf(stderr, "airc: error: %s\n", airc_err_msg(pErr));
+    return CLI_USAGE;
+  }
+  return cli_error("%s", airc_err_msg(pErr));
+}
+
+store *cli_open_store(void) {
+  airc_err err = {0};
+  if(exec_mkdirs(airc_home())) {
+    cli_error("cannot create AIRC_HOME %s", airc_home());
+    return NULL;
+  }
+  store *s = NULL;
+  if(store_open(airc_path_db(), &s, &err)) {
+    cli_fail_err(&err);
+    return NULL;
+  }
+  return s;
+}
+
+store *cli_open_store_synced(void) {
+  store *s = cli_open_store();
+  if(!s) return NULL;
+  dag_folder *f = dag_folder_new(airc_path_dags());
+  int n;
+  airc_err err = {0};
+  if(dag_folder_sync(f, s, &n, &err)) fprintf(stderr, "airc: warning: DAG folder: %s\n", airc_err_msg(&err));
+  dag_folder_free(f);
+  return s;
+}
+
+int cli_parse_output(const char *z, cli_output *pOut) {
+  if(!strcmp(z, "table")) *pOut = OUT_TABLE;
+  else if(!strcmp(z, "json")) *pOut = OUT_JSON;
+  else if(!strcmp(z, "plain")) *pOut = OUT_PLAIN;
+  else return 0;
+  return 1;
+}
+
+static const char *cell_text(json_t *v, char *zBuf, size_t n) {
+  if(!v || json_is_null(v)) return "";
+  if(json_is_string(v)) return json_string_value(v);
+  if(json_is_true(v)) return "True";
+  if(json_is_false(v)) return "False";
+  if(json_is_integer(v)) {
+    snprintf(zBuf, n, "%lld", (long long)json_integer_value(v));
+    return zBuf;
+  }
+  if(json_is_real(v)) {
+    snprintf(zBuf, n, "%.3f", json_real_value(v));
+    return zBuf;
+  }
+  char *z = json_dumps(v, JSON_COMPACT);
+  snprintf(zBuf, n, "%s", z ? z : "");
+  free(z);
+  return zBuf;
+}
+
+void cli_print_rows(json_t *pRows, const char *const *azCols, cli_output out) {
+  if(out == OUT_JSON) {
+    char *z = json_dumps(pRows, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    printf("%s\n", z ? z : "[]");
+    free(z);
+    return;
+  }
+  int nCol = 0;
+  while(azCols[nCol]) nCol++;
+  size_t aW[32] = {0};
+  char zBuf[1024];
+  size_t i;
+  json_t *pRow;
+  for(int c = 0; c < nCol && c < 32; c++) aW[c] = strlen(azCols[c]);
+  json_array_foreach(pRows, i, pRow) {
+    for(int c = 0; c < nCol && c < 32; c++) {
+      size_t w = strlen(cell_text(json_object_get(pRow, azCols[c]), zBuf, sizeof(zBuf)));
+      if(w > aW[c]) aW[c] = w;
+    }
+  }
+  if(out == OUT_TABLE) {
+    for(int c = 0; c < nCol; c++) printf("%s%-*s", c ? " | " : "", c == nCol - 1 ? 0 : (int)aW[c], azCols[c]);
+    printf("\n");
+    for(int c = 0; c < nCol; c++) {
+      printf("%s", c ? "=+=" : "");
+      for(size_t k = 0; k < aW[c]; k++) putchar('=');
+    }
+    printf("\n");
+  }
+  json_array_foreach(pRows, i, pRow) {
+    for(int c = 0; c < nCol; c++) {
+      const char *z = cell_text(json_object_get(pRow, azCols[c]), zBuf, sizeof(zBuf));
+      if(out == OUT_TABLE) printf("%s%-*s", c ? " | " : "", c == nCol - 1 ? 0 : (int)aW[c], z);
+      else printf("%s%s", c ? "\t" : "", z);
+    }
+    printf("\n");
+  }
+}
+
+int cli_wants_help(int argc, char **argv, const cli_command *pCmd) {
+  for(int i = 1; i < argc; i++) {
+    if(!strcmp(argv[i], "--")) break;
+    if(!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+      /* zUsage starts with its own "usage:" line */
+      printf("%s\n", pCmd->zSummary);
+      if(pCmd->zUsage && *pCmd->zUsage) printf("\n%s", pCmd->zUsage);
+      else printf("\nusage: airc %s\n", pCmd->zName);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+const char *cli_fmt_time_us(sqlite3_stmt *st, int iCol, char *zBuf, size_t n) {
+  if(sqlite3_column_type(st, iCol) == SQLITE_NULL) return "";
+  int64_t us = sqlite3_column_int64(st, iCol);
+  airc_time_format_api(us, zBuf, n);
+  return zBuf;
+}

@@ -1,0 +1,48 @@
+/* cli.h: shared helpers of the `airc` command line.
+ *
+ * Conventions (as Airflow users expect): every command has --help; exit
+ * code 0 on success, 1 on failure, 2 on a usage error; errors are one line
+ * on stderr ("airc: error: ..."); commands that list things take
+ * --output table|json|plain. */
+#ifndef AIRC_CLI_H
+#define AIRC_CLI_H
+#include <jansson.h>
+#include "common/err.h"
+#include "scheduler/store.h"
+
+#define CLI_OK 0
+#define CLI_FAIL 1
+#define CLI_USAGE 2
+
+typedef struct cli_command {
+  const char *zName;       /* "dags list" */
+  const char *zSummary;    /* one line */
+  const char *zUsage;      /* full --help text after the usage line */
+  int (*xMain)(int argc, char **argv);
+} cli_command;
+
+/* Prints "airc: error: msg" and returns CLI_FAIL (or CLI_USAGE for usage errors). */
+int cli_error(const char *zFmt, ...) __attribute__((format(printf, 1, 2)));
+int cli_usage_error(const char *zCmd, const char *zFmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_fail_err(const airc_err *pErr);
+
+/* Opens (creating and migrating) the store; on failure prints and returns NULL. */
+store *cli_open_store(void);
+/* Opens the store and syncs the DAG folder into it (so commands see files
+ * without a running scheduler). Import errors are recorded, not fatal. */
+store *cli_open_store_synced(void);
+
+/* Output of tables: aazRow[i][j] strings; columns from azHead. */
+typedef enum { OUT_TABLE, OUT_JSON, OUT_PLAIN } cli_output;
+int cli_parse_output(const char *z, cli_output *pOut);
+/* Prints a JSON array of objects as a table (keys of azCols), JSON or plain. */
+void cli_print_rows(json_t *pRows, const char *const *azCols, cli_output out);
+
+/* Shared `--help` handling: returns 1 if argv has -h/--help (and prints). */
+int cli_wants_help(int argc, char **argv, const cli_command *pCmd);
+const cli_command *cli_find(const char *zName);
+
+/* "2026-01-01T00:00:00Z" or "" for NULL columns */
+const char *cli_fmt_time_us(sqlite3_stmt *st, int iCol, char *zBuf, size_t n);
+
+#endif

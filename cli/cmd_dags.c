@@ -1,0 +1,302 @@
+/* cmd_dags.c: `airc dags ...` commands that read and change DAGs and runs.
+ * `dags trigger --wait`, `dags backfill` and `dags test` live in
+ * cmd_runs.c. */
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "common/config.h"
+#include "common/timeutil.h"
+#include "scheduler/dag_run.h"
+#include "scheduler/tick_planner.h"
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Parses the common "--output X" option; returns 0 on success. */
+static int opt_output(const char *zCmd, const char *zArg, cli_output *pOut) {
+  if(!cli_parse_output(zArg, pOut)) return cli_usage_error(zCmd, "--output must be table, json or plain");
+  return 0;
+}
+
+int cmd_dags_list(int argc, char **argv) {
+  static const struct option aOpt[] = {{"output", required_argument, 0, 'o'}, {"all", no_argument, 0, 'a'}, {0, 0, 0, 0}};
+  cli_output out = OUT_TABLE;
+  int bAll = 0, c;
+  optind = 0;
+  while((c = getopt_long(argc, argv, "o:a", aOpt, NULL)) != -1) {
+    if(c == 'o') {
+      if(opt_output("dags list", optarg, &out)) return CLI_USAGE;
+    } else if(c == 'a') bAll = 1;
+    else return cli_usage_error("dags list", "unknown option");
+  }
+  if(optind < argc) return cli_usage_error("dags list", "unexpected argument '%s'", argv[optind]);
+  store *s = cli_open_store_synced();
+  if(!s) return CLI_FAIL;
+  airc_err err = {0};
+  sqlite3_stmt *st = store_prepare(s,
+      "SELECT dag_id, schedule, is_paused, next_dagrun, fileloc, tags, description, is_active FROM dag"
+      " WHERE is_active=1 OR ?1 ORDER BY dag_id", &err);
+  if(!st) {
+    store_close(s);
+    return cli_fail_err(&err);
+  }
+  sqlite3_bind_int(st, 1, bAll);
+  json_t *pRows = json_array();
+  while(sqlite3_step(st) == SQLITE_ROW) {
+    char zNext[40] = "";
+    if(sqlite3_column_type(st, 3) != SQLITE_NULL) airc_time_format(sqlite3_column_int64(st, 3), zNext, sizeof(zNext));
+    json_t *pTags = json_loads(store_col_text(st, 5), 0, NULL);
+    json_array_append_new(pRows, json_pack("{ss ss sb ss ss so ss sb}", "dag_id", store_col_text(st, 0),
+                                           "schedule", store_col_text(st, 1), "is_paused", sqlite3_column_int(st, 2),
+                                           "next_dagrun", zNext, "fileloc", store_col_text(st, 4), "tags",
+                                           pTags ? pTags : json_array(), "description", store_col_text(st, 6),
+                                           "is_active", sqlite3_column_int(st, 7)));
+  }
+  sqlite3_reset(st);
+  static const char *const azCols[] = {"dag_id", "schedule", "is_paused", "next_dagrun", "fileloc", NULL};
+  cli_print_rows(pRows, azCols, out);
+  json_decref(pRows);
+  store_close(s);
+  return CLI_OK;
+}
+
+int cmd_dags_list_import_errors(int argc, char **argv) {
+  static const struct option aOpt[] = {{"output", required_argument, 0, 'o'}, {0, 0, 0, 0}};
+  cli_output out = OUT_TABLE;
+  int c;
+  optind = 0;
+  while((c = getopt_long(argc, argv, "o:", aOpt, NULL)) != -1) {
+    if(c == 'o') {
+      if(opt_output("dags list-import-errors", optarg, &out)) return CLI_USAGE;
+    } else return cli_usage_error("dags list-import-errors", "unknown option");
+  }
+  store *s = cli_open_store_synced();
+  if(!s) return CLI_FAIL;
+  airc_err err = {0};
+  sqlite3_stmt *st = store_prepare(s, "SELECT fileloc, message FROM import_error ORDER BY fileloc", &err);
+  json_t *pRows = json_array();
+  while(st && sqlite3_step(st) == SQLITE_ROW)
+    json_array_append_new(pRows, json_pack("{ss ss}", "filepath", store_col_text(st, 0), "error", store_col_text(st, 1)));
+  if(st) sqlite3_reset(st);
+  static const char *const azCols[] = {"filepath", "error", NULL};
+  if(json_array_size(pRows) || out == OUT_JSON) cli_print_rows(pRows, azCols, out);
+  else printf("No import errors\n");
+  int n = (int)json_array_size(pRows);
+  json_decref(pRows);
+  store_close(s);
+  (void)n;
+  return st ? CLI_OK : cli_fail_err(&err);
+}
+
+/* Loads a DAG for a command, printing the error. */
+static dag *load_dag(store *s, const char *zDagId) {
+  dag *d = NULL;
+  airc_err err = {0};
+  if(dag_store_load(s, zDagId, &d, &err)) {
+    cli_fail_err(&err);
+    return NULL;
+  }
+  return d;
+}
+
+static void dot_quote(const char *z) {
+  putchar('"');
+  for(; *z; z++) {
+    if(*z == '"' || *z == '\\') putchar('\\');
+    putchar(*z);
+  }
+  putchar('"');
+}
+
+int cmd_dags_show(int argc, char **argv) {
+  static const struct option aOpt[] = {{"dot", no_argument, 0, 'd'}, {"output", required_argument, 0, 'o'}, {0, 0, 0, 0}};
+  int bDot = 0, c;
+  cli_output out = OUT_TABLE;
+  optind = 0;
+  while((c = getopt_long(argc, argv, "do:", aOpt, NULL)) != -1) {
+    if(c == 'd') bDot = 1;
+    else if(c == 'o') {
+      if(opt_output("dags show", optarg, &out)) return CLI_USAGE;
+    } else return cli_usage_error("dags show", "unknown option");
+  }
+  if(optind + 1 != argc) return cli_usage_error("dags show", "expected one DAG id");
+  store *s = cli_open_store_synced();
+  if(!s) return CLI_FAIL;
+  dag *d = load_dag(s, argv[optind]);
+  store_close(s);
+  if(!d) return CLI_FAIL;
+  if(bDot) {
+    printf("digraph ");
+    dot_quote(d->zId);
+    printf(" {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n");
+    for(int i = 0; i < d->nTask; i++) {
+      printf("  ");
+      dot_quote(d->aTask[i].zId);
+      printf(";\n");
+    }
+    for(int i = 0; i < d->nTask; i++)
+      for(int k = 0; k < d->aTask[i].nUpstream; k++) {
+        printf("  ");
+        dot_quote(d->aTask[i].azUpstream[k]);
+        printf(" -> ");
+        dot_quote(d->aTask[i].zId);
+        printf(";\n");
+      }
+    printf("}\n");
+  } else if(out == OUT_JSON) {
+    json_t *pDoc = dag_to_json(d);
+    char *z = json_dumps(pDoc, JSON_INDENT(2) | JSON_SORT_KEYS);
+    printf("%s\n", z);
+    free(z);
+    json_decref(pDoc);
+  } else {
+    printf("DAG %s: %s\nschedule: %s\nversion: %.12s\n\n", d->zId, d->zDescription ? d->zDescription : "",
+           d->zSchedule, d->zHash);
+    json_t *pRows = json_array();
+    for(int i = 0; i < d->nTask; i++) {
+      dag_task *t = &d->aTask[i];
+      char zUp[2048] = "";
+      for(int k = 0; k < t->nUpstream; k++) {
+        strncat(zUp, k ? ", " : "", sizeof(zUp) - strlen(zUp) - 1);
+        strncat(zUp, t->azUpstream[k], sizeof(zUp) - strlen(zUp) - 1);
+      }
+      json_array_append_new(pRows, json_pack("{ss ss ss ss}", "task_id", t->zId, "type", t->zType,
+                                             "trigger_rule", trigger_rule_name(t->rule), "upstream", zUp));
+    }
+    static const char *const azCols[] = {"task_id", "type", "trigger_rule", "upstream", NULL};
+    cli_print_rows(pRows, azCols, out);
+    json_decref(pRows);
+    int nEdge = 0;
+    for(int i = 0; i < d->nTask; i++) nEdge += d->aTask[i].nUpstream;
+    printf("\n%d tasks, %d edges\n", d->nTask, nEdge);
+  }
+  dag_free(d);
+  return CLI_OK;
+}
+
+int cmd_dags_next_execution(int argc, char **argv) {
+  static const struct option aOpt[] = {{"num-executions", required_argument, 0, 'n'}, {0, 0, 0, 0}};
+  int n = 1, c;
+  optind = 0;
+  while((c = getopt_long(argc, argv, "n:", aOpt, NULL)) != -1) {
+    if(c == 'n') {
+      char *zEnd;
+      n = (int)strtol(optarg, &zEnd, 10);
+      if(*zEnd || n < 1 || n > 10000) return cli_usage_error("dags next-execution", "-n must be 1..10000");
+    } else return cli_usage_error("dags next-execution", "unknown option");
+  }
+  if(optind + 1 != argc) return cli_usage_error("dags next-execution", "expected one DAG id");
+  store *s = cli_open_store_synced();
+  if(!s) return CLI_FAIL;
+  dag *d = load_dag(s, argv[optind]);
+  if(!d) {
+    store_close(s);
+    return CLI_FAIL;
+  }
+  int64_t last = -1;
+  airc_err err = {0};
+  sqlite3_stmt *st = store_prepare(s, "SELECT max(logical_date) FROM dag_run WHERE dag_id=? AND run_type='scheduled'", &err);
+  if(st) {
+    sqlite3_bind_text(st, 1, d->zId, -1, SQLITE_STATIC);
+    if(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) last = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+  }
+  store_close(s);
+  int64_t *a = malloc(sizeof(int64_t) * (size_t)n);
+  int k = tick_plan_next(d, last, airc_now(), a, n);
+  if(k == 0) fprintf(stderr, "DAG '%s' has no further scheduled runs (schedule: %s)\n", d->zId, d->zSchedule);
+  for(int i = 0; i < k; i++) {
+    char z[40];
+    printf("%s\n", airc_time_format(a[i], z, sizeof(z)));
+  }
+  free(a);
+  dag_free(d);
+  return CLI_OK;
+}
+
+static int set_paused(int argc, char **argv, int bPaused) {
+  const char *zCmd = bPaused ? "dags pause" : "dags unpause";
+  if(argc != 2 || argv[1][0] == '-') return cli_usage_error(zCmd, "expected one DAG id");
+  store *s = cli_open_store_synced();
+  if(!s) return CLI_FAIL;
+  airc_err err = {0};
+  airc_rc rc = dag_set_paused(s, argv[1], bPaused, &err);
+  store_close(s);
+  if(rc) return cli_fail_err(&err);
+  printf("DAG %s is %s\n", argv[1], bPaused ? "paused" : "unpaused");
+  return CLI_OK;
+}
+
+int cmd_dags_pause(int argc, char **argv) { return set_paused(argc, argv, 1); }
+int cmd_dags_unpause(int argc, char **argv) { return set_paused(argc, argv, 0); }
+
+int cmd_dags_list_runs(int argc, char **argv) {
+  static const struct option aOpt[] = {{"output", required_argument, 0, 'o'}, {"state", required_argument, 0, 's'},
+                                       {"limit", required_argument, 0, 'l'}, {"offset", required_argument, 0, 'f'},
+                                       {0, 0, 0, 0}};
+  cli_output out = OUT_TABLE;
+  const char *zState = NULL;
+  int nLimit = 100, nOffset = 0, c;
+  optind = 0;
+  while((c = getopt_long(argc, argv, "o:s:l:", aOpt, NULL)) != -1) {
+    if(c == 'o') {
+      if(opt_output("dags list-runs", optarg, &out)) return CLI_USAGE;
+    } else if(c == 's') zState = optarg;
+    else if(c == 'l') nLimit = atoi(optarg);
+    else if(c == 'f') nOffset = atoi(optarg);
+    else return cli_usage_error("dags list-runs", "unknown option");
+  }
+  if(optind + 1 != argc) return cli_usage_error("dags list-runs", "expected one DAG id");
+  if(nLimit < 1 || nOffset < 0) return cli_usage_error("dags list-runs", "--limit must be positive and --offset not negative");
+  store *s = cli_open_store();
+  if(!s) return CLI_FAIL;
+  airc_err err = {0};
+  sqlite3_stmt *st = store_prepare(s, "SELECT 1 FROM dag WHERE dag_id=?", &err);
+  sqlite3_bind_text(st, 1, argv[optind], -1, SQLITE_STATIC);
+  int bFound = sqlite3_step(st) == SQLITE_ROW;
+  sqlite3_reset(st);
+  if(!bFound) {
+    store_close(s);
+    return cli_error("DAG '%s' not found", argv[optind]);
+  }
+  st = store_prepare(s,
+      "SELECT run_id, state, run_type, logical_date, start_us, end_us, conf FROM dag_run"
+      " WHERE dag_id=?1 AND (?2 IS NULL OR state=?2) AND is_test=0"
+      " ORDER BY logical_date DESC, id DESC LIMIT ?3 OFFSET ?4", &err);
+  sqlite3_bind_text(st, 1, argv[optind], -1, SQLITE_STATIC);
+  if(zState) sqlite3_bind_text(st, 2, zState, -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 3, nLimit);
+  sqlite3_bind_int(st, 4, nOffset);
+  json_t *pRows = json_array();
+  while(sqlite3_step(st) == SQLITE_ROW) {
+    char zL[40], zS[48], zE[48];
+    json_array_append_new(pRows, json_pack("{ss ss ss ss ss ss ss}", "dag_id", argv[optind], "run_id",
+                                           store_col_text(st, 0), "state", store_col_text(st, 1), "run_type",
+                                           store_col_text(st, 2), "logical_date",
+                                           airc_time_format(sqlite3_column_int64(st, 3), zL, sizeof(zL)),
+                                           "start_date", cli_fmt_time_us(st, 4, zS, sizeof(zS)), "end_date",
+                                           cli_fmt_time_us(st, 5, zE, sizeof(zE))));
+  }
+  sqlite3_reset(st);
+  static const char *const azCols[] = {"run_id", "state", "run_type", "logical_date", "start_date", "end_date", NULL};
+  cli_print_rows(pRows, azCols, out);
+  json_decref(pRows);
+  store_close(s);
+  return CLI_OK;
+}
+
+int cmd_dags_state(int argc, char **argv) {
+  if(argc != 3) return cli_usage_error("dags state", "expected DAG RUN_ID");
+  store *s = cli_open_store();
+  if(!s) return CLI_FAIL;
+  airc_err err = {0};
+  sqlite3_stmt *st = store_prepare(s, "SELECT state FROM dag_run WHERE dag_id=? AND run_id=?", &err);
+  sqlite3_bind_text(st, 1, argv[1], -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, argv[2], -1, SQLITE_STATIC);
+  int rc = CLI_OK;
+  if(sqlite3_step(st) == SQLITE_ROW) printf("%s\n", store_col_text(st, 0));
+  else rc = cli_error("DAG '%s' has no run '%s'", argv[1], argv[2]);
+  sqlite3_reset(st);
+  store_close(s);
+  return rc;
+}

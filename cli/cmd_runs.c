@@ -1,0 +1,321 @@
+/* cmd_runs.c: commands that create runs: `dags trigger`, `dags backfill`,
+ * `dags test`. */
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "common/config.h"
+#include "common/timeutil.h"
+#include "common/wake.h"
+#include "scheduler/dag_run.h"
+#include "scheduler/scheduler.h"
+#include "scheduler/tick_planner.h"
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static void sleep_ms(int ms) {
+  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+/* Follows a run until it ends or nTimeoutSec passes (0: no limit), printing
+ * progress when it changes. Returns CLI_OK if it succeeded. */
+static int wait_for_run(store *s, const char *zDag, const char *zRunId, int64_t nTimeoutSec) {
+  int64_t start = airc_now_us();
+  char zLast[256] = "";
+  airc_err err = {0};
+  int bWarned = 0;
+  for(;;) {
+    sqlite3_stmt *st = store_prepare(s,
+        "SELECT r.state, count(ti.id), sum(ti.state IN ('success','failed','skipped','upstream_failed')),"
+        " sum(ti.state='running'), sum(ti.state='failed'), sum(ti.state='up_for_retry')"
+        " FROM dag_run r LEFT JOIN task_instance ti ON ti.run_pk=r.id WHERE r.dag_id=? AND r.run_id=? GROUP BY r.id", &err);
+    if(!st) return cli_fail_err(&err);
+    sqlite3_bind_text(st, 1, zDag, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, zRunId, -1, SQLITE_STATIC);
+    if(sqlite3_step(st) != SQLITE_ROW) {
+      sqlite3_reset(st);
+      return cli_error("run '%s' of DAG '%s' disappeared", zRunId, zDag);
+    }
+    char zState[32], zLine[256];
+    snprintf(zState, sizeof(zState), "%s", store_col_text(st, 0));
+    int nTotal = sqlite3_column_int(st, 1), nDone = sqlite3_column_int(st, 2), nRunning = sqlite3_column_int(st, 3);
+    int nFailed = sqlite3_column_int(st, 4), nRetry = sqlite3_column_int(st, 5);
+    sqlite3_reset(st);
+    snprintf(zLine, sizeof(zLine), "run %s: %s, %d/%d tasks done, %d running%s%.0d%s%.0d%s", zRunId, zState, nDone, nTotal,
+             nRunning, nFailed ? ", " : "", nFailed, nFailed ? " failed" : "", nRetry, nRetry ? " up for retry" : "");
+    if(strcmp(zLine, zLast)) {
+      printf("%s\n", zLine);
+      fflush(stdout);
+      snprintf(zLast, sizeof(zLast), "%s", zLine);
+    }
+    if(!strcmp(zState, "success")) return CLI_OK;
+    if(!strcmp(zState, "failed")) return CLI_FAIL;
+    int64_t waited = airc_now_us() - start;
+    if(!bWarned && waited > 3000000 && !scheduler_is_running(NULL)) {
+      fprintf(stderr, "airc: warning: no scheduler is running for %s; start 'airc scheduler' to run this\n", airc_home());
+      bWarned = 1;
+    }
+    if(nTimeoutSec > 0 && waited > nTimeoutSec * 1000000) {
+      return cli_error("timed out after %llds waiting for run '%s' (state %s)", (long long)nTimeoutSec, zRunId, zState);
+    }
+    sleep_ms(200);
+  }
+}
+
+int cmd_dags_trigger(int argc, char **argv) {
+  static const struct option aOpt[] = {{"conf", required_argument, 0, 'c'}, {"run-id", required_argument, 0, 'r'},
+                                       {"logical-date", required_argument, 0, 'l'}, {"wait", no_argument, 0, 'w'},
+                                       {"timeout", required_argument, 0, 't'}, {"output", required_argument, 0, 'o'},
+                                       {0, 0, 0, 0}};
+  const char *zConf = NULL, *zRunId = NULL, *zDate = NULL;
+  int bWait = 0, c;
+  int64_t timeout = 0;
+  cli_output out = OUT_PLAIN;
+  optind = 0;
+  while((c = getopt_long(argc, argv, "c:r:l:wt:o:", aOpt, NULL)) != -1) {
+    switch(c) {
+    case 'c': zConf = optarg; break;
+    case 'r': zRunId = optarg; break;
+    case 'l': zDate = optarg; break;
+    case 'w': bWait = 1; break;
+    case 't':
+      if(airc_duration_parse(optarg, &timeout)) return cli_usage_error("dags trigger", "bad --timeout '%s'", optarg);
+      break;
+    case 'o':
+      if(!cli_parse_output(optarg, &out)) return cli_usage_error("dags trigger", "--output must be table, json or plain");
+      break;
+    default: return cli_usage_error("dags trigger", "unknown option");
+    }
+  }
+  if(optind + 1 != argc) return cli_usage_error("dags trigger", "expected one DAG id");
+  const char *zDag = argv[optind];
+  json_t *pConf = NULL;
+  if(zConf) {
+    json_error_t je;
+    pConf = json_loads(zConf, 0, &je);
+    if(!json_is_object(pConf)) {
+      json_decref(pConf);
+      return cli_usage_error("dags trigger", "--conf must be a JSON object: %s", pConf ? "not an object" : je.text);
+    }
+  }
+  int64_t logical = -1;
+  if(zDate && airc_time_parse(zDate, &logical)) {
+    json_decref(pConf);
+    return cli_usage_error("dags trigger", "bad --logical-date '%s' (ISO 8601, e.g. 2026-01-01T00:00:00Z)", zDate);
+  }
+  store *s = cli_open_store_synced();
+  if(!s) {
+    json_decref(pConf);
+    return CLI_FAIL;
+  }
+  run_spec spec = {zDag, zRunId, RUN_TYPE_MANUAL, logical, pConf, 0, NULL};
+  char zOutId[300];
+  airc_err err = {0};
+  airc_rc rc = dag_run_create(s, &spec, NULL, zOutId, &err);
+  json_decref(pConf);
+  if(rc) {
+    store_close(s);
+    return cli_fail_err(&err);
+  }
+  if(out == OUT_JSON) printf("{\"dag_id\": \"%s\", \"run_id\": \"%s\"}\n", zDag, zOutId);
+  else printf("Created run %s of DAG %s\n", zOutId, zDag);
+  sqlite3_stmt *st = store_prepare(s, "SELECT is_paused FROM dag WHERE dag_id=?", &err);
+  if(st) {
+    sqlite3_bind_text(st, 1, zDag, -1, SQLITE_STATIC);
+    if(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0))
+      fprintf(stderr, "airc: warning: DAG '%s' is paused: the run starts once it is unpaused ('airc dags unpause %s')\n", zDag, zDag);
+    sqlite3_reset(st);
+  }
+  fflush(stdout);
+  int ret = bWait ? wait_for_run(s, zDag, zOutId, timeout) : CLI_OK;
+  store_close(s);
+  return ret;
+}
+
+int cmd_dags_backfill(int argc, char **argv) {
+  static const struct option aOpt[] = {{"start-date", required_argument, 0, 's'}, {"end-date", required_argument, 0, 'e'},
+                                       {"reprocess", required_argument, 0, 'r'}, {"dry-run", no_argument, 0, 'n'},
+                                       {"wait", no_argument, 0, 'w'}, {"conf", required_argument, 0, 'c'},
+                                       {0, 0, 0, 0}};
+  const char *zStart = NULL, *zEnd = NULL, *zReprocess = "none", *zConf = NULL;
+  int bDry = 0, bWait = 0, c;
+  optind = 0;
+  while((c = getopt_long(argc, argv, "s:e:r:nwc:", aOpt, NULL)) != -1) {
+    switch(c) {
+    case 's': zStart = optarg; break;
+    case 'e': zEnd = optarg; break;
+    case 'r': zReprocess = optarg; break;
+    case 'n': bDry = 1; break;
+    case 'w': bWait = 1; break;
+    case 'c': zConf = optarg; break;
+    default: return cli_usage_error("dags backfill", "unknown option");
+    }
+  }
+  if(optind + 1 != argc) return cli_usage_error("dags backfill", "expected one DAG id");
+  if(!zStart || !zEnd) return cli_usage_error("dags backfill", "-s START and -e END are required");
+  int64_t start, end;
+  if(airc_time_parse(zStart, &start)) return cli_usage_error("dags backfill", "bad start date '%s'", zStart);
+  if(airc_time_parse(zEnd, &end)) return cli_usage_error("dags backfill", "bad end date '%s'", zEnd);
+  if(end < start) return cli_usage_error("dags backfill", "end date is before start date");
+  if(strcmp(zReprocess, "none") && strcmp(zReprocess, "failed") && strcmp(zReprocess, "completed"))
+    return cli_usage_error("dags backfill", "--reprocess must be none, failed or completed");
+  json_t *pConf = NULL;
+  if(zConf) {
+    pConf = json_loads(zConf, 0, NULL);
+    if(!json_is_object(pConf)) {
+      json_decref(pConf);
+      return cli_usage_error("dags backfill", "--conf must be a JSON object");
+    }
+  }
+  const char *zDag = argv[optind];
+  store *s = cli_open_store_synced();
+  if(!s) return CLI_FAIL;
+  airc_err err = {0};
+  dag *d = NULL;
+  if(dag_store_load(s, zDag, &d, &err)) {
+    store_close(s);
+    json_decref(pConf);
+    return cli_fail_err(&err);
+  }
+  int nMax = 100000;
+  int64_t *aTick = malloc(sizeof(int64_t) * (size_t)nMax);
+  int nTick = tick_plan_range(d, start, end, aTick, nMax);
+  if(nTick == 0) {
+    printf("No scheduled ticks of DAG %s (schedule %s) between %s and %s\n", zDag, d->zSchedule, zStart, zEnd);
+  }
+  int nCreate = 0, nRedo = 0, nKeep = 0, ret = CLI_OK;
+  airc_rc rc = bDry ? AIRC_OK : store_begin(s, &err);
+  json_t *pCreated = json_array();
+  for(int i = 0; !rc && i < nTick; i++) {
+    char zTs[40], zRun[300] = "", zState[32] = "";
+    airc_time_format(aTick[i], zTs, sizeof(zTs));
+    sqlite3_stmt *st = store_prepare(s, "SELECT run_id, state FROM dag_run WHERE dag_id=? AND logical_date=? AND is_test=0"
+                                        " ORDER BY (run_type='backfill') DESC, id DESC LIMIT 1", &err);
+    sqlite3_bind_text(st, 1, zDag, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, aTick[i]);
+    if(sqlite3_step(st) == SQLITE_ROW) {
+      snprintf(zRun, sizeof(zRun), "%s", store_col_text(st, 0));
+      snprintf(zState, sizeof(zState), "%s", store_col_text(st, 1));
+    }
+    sqlite3_reset(st);
+    const char *zAction;
+    if(!zRun[0]) zAction = "create";
+    else if((!strcmp(zState, "failed") && strcmp(zReprocess, "none")) ||
+            (!strcmp(zState, "success") && !strcmp(zReprocess, "completed")))
+      zAction = "rerun";
+    else zAction = "keep";
+    printf("%s  %-7s %s%s%s%s\n", zTs, zAction, zRun[0] ? zRun : "", zRun[0] ? " (" : "", zState, zRun[0] ? ")" : "");
+    if(bDry) {
+      nCreate += !strcmp(zAction, "create");
+      nRedo += !strcmp(zAction, "rerun");
+      nKeep += !strcmp(zAction, "keep");
+      continue;
+    }
+    if(!strcmp(zAction, "create")) {
+      run_spec spec = {zDag, NULL, RUN_TYPE_BACKFILL, aTick[i], pConf, 0, NULL};
+      char zOut[300];
+      rc = dag_run_create_for(s, d, &spec, NULL, zOut, &err);
+      if(!rc) json_array_append_new(pCreated, json_string(zOut));
+      nCreate++;
+    } else if(!strcmp(zAction, "rerun")) {
+      int nCleared, nSkipped;
+      rc = dag_run_clear(s, zDag, zRun, NULL, 0, 0, &nCleared, &nSkipped, &err);
+      if(!rc) json_array_append_new(pCreated, json_string(zRun));
+      nRedo++;
+    } else {
+      nKeep++;
+    }
+  }
+  if(!bDry) {
+    if(!rc) rc = store_commit(s, &err);
+    else store_rollback(s);
+  }
+  if(rc) ret = cli_fail_err(&err);
+  else {
+    printf("%s%d runs to create, %d to re-run, %d kept\n", bDry ? "dry run: " : "", nCreate, nRedo, nKeep);
+    if(!bDry && (nCreate || nRedo)) {
+      if(!scheduler_is_running(NULL))
+        fprintf(stderr, "airc: note: backfill runs are executed by the scheduler; start 'airc scheduler' to run them\n");
+      wake_send("backfill");
+    }
+  }
+  if(!rc && !bDry && bWait) {
+    size_t i;
+    json_t *pId;
+    json_array_foreach(pCreated, i, pId) {
+      int r = wait_for_run(s, zDag, json_string_value(pId), 0);
+      if(r != CLI_OK) ret = CLI_FAIL;
+    }
+  }
+  json_decref(pCreated);
+  json_decref(pConf);
+  free(aTick);
+  dag_free(d);
+  store_close(s);
+  return ret;
+}
+
+int cmd_dags_test(int argc, char **argv) {
+  static const struct option aOpt[] = {{"conf", required_argument, 0, 'c'}, {0, 0, 0, 0}};
+  const char *zConf = NULL;
+  int c;
+  optind = 0;
+  while((c = getopt_long(argc, argv, "c:", aOpt, NULL)) != -1) {
+    if(c == 'c') zConf = optarg;
+    else return cli_usage_error("dags test", "unknown option");
+  }
+  if(optind >= argc || argc - optind > 2) return cli_usage_error("dags test", "expected DAG [LOGICAL_DATE]");
+  const char *zDag = argv[optind];
+  int64_t logical = airc_now();
+  if(optind + 1 < argc && airc_time_parse(argv[optind + 1], &logical))
+    return cli_usage_error("dags test", "bad logical date '%s'", argv[optind + 1]);
+  json_t *pConf = NULL;
+  if(zConf && !json_is_object(pConf = json_loads(zConf, 0, NULL))) {
+    json_decref(pConf);
+    return cli_usage_error("dags test", "--conf must be a JSON object");
+  }
+  store *s = cli_open_store_synced();
+  if(!s) return CLI_FAIL;
+  char zRunId[300], zTs[48];
+  snprintf(zRunId, sizeof(zRunId), "test__%s", airc_time_format_api(airc_now_us(), zTs, sizeof(zTs)));
+  run_spec spec = {zDag, zRunId, RUN_TYPE_MANUAL, logical, pConf, 1, "running"};
+  int64_t runPk;
+  airc_err err = {0};
+  airc_rc rc = dag_run_create(s, &spec, &runPk, zRunId, &err);
+  json_decref(pConf);
+  store_close(s);
+  if(rc) return cli_fail_err(&err);
+  printf("Testing DAG %s: run %s (logical date %s)\n", zDag, zRunId, airc_time_format(logical, zTs, sizeof(zTs)));
+  scheduler_opts o = {runPk, 1, 0};
+  if(scheduler_run(&o, &err)) return cli_fail_err(&err);
+  s = cli_open_store();
+  if(!s) return CLI_FAIL;
+  sqlite3_stmt *st = store_prepare(s, "SELECT state FROM dag_run WHERE id=?", &err);
+  sqlite3_bind_int64(st, 1, runPk);
+  char zState[32] = "";
+  if(sqlite3_step(st) == SQLITE_ROW) snprintf(zState, sizeof(zState), "%s", store_col_text(st, 0));
+  sqlite3_reset(st);
+  /* show the logs of failed tasks, as they are what the user needs next */
+  st = store_prepare(s, "SELECT task_id, log_path FROM task_instance WHERE run_pk=? AND state='failed'", &err);
+  sqlite3_bind_int64(st, 1, runPk);
+  while(sqlite3_step(st) == SQLITE_ROW) {
+    printf("---- log of failed task %s (%s)\n", store_col_text(st, 0), store_col_text(st, 1));
+    FILE *f = fopen(store_col_text(st, 1), "r");
+    if(f) {
+      char aBuf[4096];
+      size_t n, nTotal = 0;
+      while((n = fread(aBuf, 1, sizeof(aBuf), f)) > 0 && nTotal < 65536) {
+        fwrite(aBuf, 1, n, stdout);
+        nTotal += n;
+      }
+      fclose(f);
+    }
+  }
+  sqlite3_reset(st);
+  store_close(s);
+  printf("DAG %s test run %s: %s\n", zDag, zRunId, zState[0] ? zState : "interrupted");
+  return !strcmp(zState, "success") ? CLI_OK : CLI_FAIL;
+}

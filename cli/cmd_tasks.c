@@ -1,0 +1,317 @@
+/* cmd_tasks.c: `airc tasks ...`: list, states-for-dag-run, state, logs,
+ * clear, mark, test. */
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "common/config.h"
+#include "common/dynbuf.h"
+#include "common/timeutil.h"
+#include "executor/exec_result.h"
+#include "executor/exec_spawn.h"
+#include "scheduler/dag_run.h"
+#include "scheduler/template.h"
+#include "scheduler/tick_planner.h"
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int cmd_tasks_list(int argc, char **argv) {
+  static const struct option aOpt[] = {{"output", required_argument, 0, 'o'}, {0, 0, 0, 0}};
+  cli_output out = OUT_PLAIN;
+  int c;
+  optind = 0;
+  while((c = getopt_long(argc, argv, "o:", aOpt, NULL)) != -1) {
+    if(c != 'o' || !cli_parse_output(optarg, &out)) return cli_usage_error("tasks list", "bad option");
+  }
+  if(optind + 1 != argc) return cli_usage_error("tasks list", "expected one DAG id");
+  store *s = cli_open_store_synced();
+  if(!s) return CLI_FAIL;
+  dag *d = NULL;
+  airc_err err = {0};
+  airc_rc rc = dag_store_load(s, argv[optind], &d, &err);
+  store_close(s);
+  if(rc) return cli_fail_err(&err);
+  json_t *pRows = json_array();
+  for(int i = 0; i < d->nTask; i++)
+    json_array_append_new(pRows, json_pack("{ss ss}", "task_id", d->aTask[i].zId, "type", d->aTask[i].zType));
+  static const char *const azPlain[] = {"task_id", NULL};
+  static const char *const azCols[] = {"task_id", "type", NULL};
+  cli_print_rows(pRows, out == OUT_PLAIN ? azPlain : azCols, out);
+  json_decref(pRows);
+  dag_free(d);
+  return CLI_OK;
+}
+
+int cmd_tasks_states_for_dag_run(int argc, char **argv) {
+  static const struct option aOpt[] = {{"output", required_argument, 0, 'o'}, {0, 0, 0, 0}};
+  cli_output out = OUT_TABLE;
+  int c;
+  optind = 0;
+  while((c = getopt_long(argc, argv, "o:", aOpt, NULL)) != -1) {
+    if(c != 'o' || !cli_parse_output(optarg, &out)) return cli_usage_error("tasks states-for-dag-run", "bad option");
+  }
+  if(optind + 2 != argc) return cli_usage_error("tasks states-for-dag-run", "expected DAG RUN_ID");
+  store *s = cli_open_store();
+  if(!s) return CLI_FAIL;
+  airc_err err = {0};
+  sqlite3_stmt *st = store_prepare(s,
+      "SELECT ti.task_id, ti.state, ti.try_number, ti.start_us, ti.end_us, ti.duration, ti.note, x.value, r.id"
+      " FROM dag_run r LEFT JOIN task_instance ti ON ti.run_pk=r.id LEFT JOIN xcom x ON x.ti_id=ti.id"
+      " WHERE r.dag_id=? AND r.run_id=? ORDER BY ti.id", &err);
+  sqlite3_bind_text(st, 1, argv[optind], -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, argv[optind + 1], -1, SQLITE_STATIC);
+  json_t *pRows = json_array();
+  int bFound = 0;
+  while(sqlite3_step(st) == SQLITE_ROW) {
+    bFound = 1;
+    if(sqlite3_column_type(st, 0) == SQLITE_NULL) continue;
+    char zS[48], zE[48];
+    json_t *pRow = json_pack("{ss ss ss ss si ss ss}", "dag_id", argv[optind], "run_id", argv[optind + 1], "task_id",
+                             store_col_text(st, 0), "state", store_col_text(st, 1), "try_number",
+                             sqlite3_column_int(st, 2), "start_date", cli_fmt_time_us(st, 3, zS, sizeof(zS)),
+                             "end_date", cli_fmt_time_us(st, 4, zE, sizeof(zE)));
+    if(sqlite3_column_type(st, 5) != SQLITE_NULL) json_object_set_new(pRow, "duration", json_real(sqlite3_column_double(st, 5)));
+    else json_object_set_new(pRow, "duration", json_null());
+    json_object_set_new(pRow, "note", json_string(store_col_text(st, 6)));
+    json_t *pX = sqlite3_column_type(st, 7) == SQLITE_NULL ? NULL : json_loads(store_col_text(st, 7), JSON_DECODE_ANY, NULL);
+    json_object_set_new(pRow, "xcom", pX ? pX : json_null());
+    json_array_append_new(pRows, pRow);
+  }
+  sqlite3_reset(st);
+  store_close(s);
+  if(!bFound) {
+    json_decref(pRows);
+    return cli_error("DAG '%s' has no run '%s'", argv[optind], argv[optind + 1]);
+  }
+  static const char *const azCols[] = {"task_id", "state", "try_number", "start_date", "end_date", "duration", "note", NULL};
+  cli_print_rows(pRows, azCols, out);
+  json_decref(pRows);
+  return CLI_OK;
+}
+
+int cmd_tasks_state(int argc, char **argv) {
+  if(argc != 4) return cli_usage_error("tasks state", "expected DAG RUN_ID TASK");
+  store *s = cli_open_store();
+  if(!s) return CLI_FAIL;
+  airc_err err = {0};
+  sqlite3_stmt *st = store_prepare(s,
+      "SELECT ti.state FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk WHERE r.dag_id=? AND r.run_id=? AND ti.task_id=?", &err);
+  sqlite3_bind_text(st, 1, argv[1], -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, argv[2], -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, argv[3], -1, SQLITE_STATIC);
+  int rc = CLI_OK;
+  if(sqlite3_step(st) == SQLITE_ROW) printf("%s\n", store_col_text(st, 0));
+  else rc = cli_error("no task '%s' in run '%s' of DAG '%s'", argv[3], argv[2], argv[1]);
+  sqlite3_reset(st);
+  store_close(s);
+  return rc;
+}
+
+int cmd_tasks_logs(int argc, char **argv) {
+  static const struct option aOpt[] = {{"try", required_argument, 0, 't'}, {"follow", no_argument, 0, 'f'}, {0, 0, 0, 0}};
+  int nTry = 0, bFollow = 0, c;
+  optind = 0;
+  while((c = getopt_long(argc, argv, "t:f", aOpt, NULL)) != -1) {
+    if(c == 't') nTry = atoi(optarg);
+    else if(c == 'f') bFollow = 1;
+    else return cli_usage_error("tasks logs", "unknown option");
+  }
+  if(optind + 3 != argc) return cli_usage_error("tasks logs", "expected DAG RUN_ID TASK");
+  const char *zDag = argv[optind], *zRun = argv[optind + 1], *zTask = argv[optind + 2];
+  store *s = cli_open_store();
+  if(!s) return CLI_FAIL;
+  airc_err err = {0};
+  sqlite3_stmt *st = store_prepare(s,
+      "SELECT ti.id, ti.try_number, ti.state FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk"
+      " WHERE r.dag_id=? AND r.run_id=? AND ti.task_id=?", &err);
+  sqlite3_bind_text(st, 1, zDag, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, zRun, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, zTask, -1, SQLITE_STATIC);
+  if(sqlite3_step(st) != SQLITE_ROW) {
+    sqlite3_reset(st);
+    store_close(s);
+    return cli_error("no task '%s' in run '%s' of DAG '%s'", zTask, zRun, zDag);
+  }
+  int64_t tiId = sqlite3_column_int64(st, 0);
+  int curTry = sqlite3_column_int(st, 1);
+  sqlite3_reset(st);
+  if(nTry <= 0) nTry = curTry;
+  if(nTry <= 0) {
+    store_close(s);
+    return cli_error("task '%s' has not run yet", zTask);
+  }
+  if(nTry > curTry) {
+    store_close(s);
+    return cli_error("task '%s' has no try %d (latest is %d)", zTask, nTry, curTry);
+  }
+  char zPath[4400];
+  exec_log_path(zDag, zRun, zTask, nTry, zPath, sizeof(zPath));
+  FILE *f = fopen(zPath, "r");
+  if(!f) {
+    store_close(s);
+    return cli_error("no log for try %d of task '%s' at %s", nTry, zTask, zPath);
+  }
+  char aBuf[65536];
+  int64_t deadline = airc_now_us() + 24LL * 3600 * 1000000;
+  for(;;) {
+    size_t n;
+    while((n = fread(aBuf, 1, sizeof(aBuf), f)) > 0) fwrite(aBuf, 1, n, stdout);
+    fflush(stdout);
+    if(!bFollow) break;
+    st = store_prepare(s, "SELECT state, try_number FROM task_instance WHERE id=?", &err);
+    sqlite3_bind_int64(st, 1, tiId);
+    int bDone = 1;
+    if(sqlite3_step(st) == SQLITE_ROW)
+      bDone = sqlite3_column_int(st, 1) != nTry ||
+              (strcmp(store_col_text(st, 0), "running") && strcmp(store_col_text(st, 0), "queued"));
+    sqlite3_reset(st);
+    if(bDone || airc_now_us() > deadline) {
+      while((n = fread(aBuf, 1, sizeof(aBuf), f)) > 0) fwrite(aBuf, 1, n, stdout);
+      break;
+    }
+    clearerr(f);
+    struct timespec ts = {0, 200 * 1000000L};
+    nanosleep(&ts, NULL);
+  }
+  fclose(f);
+  store_close(s);
+  return CLI_OK;
+}
+
+int cmd_tasks_clear(int argc, char **argv) {
+  static const struct option aOpt[] = {{"task-regex", required_argument, 0, 't'}, {"downstream", no_argument, 0, 'd'},
+                                       {"only-failed", no_argument, 0, 'f'}, {"yes", no_argument, 0, 'y'}, {0, 0, 0, 0}};
+  const char *zRe = NULL;
+  int bDown = 0, bFailed = 0, c;
+  optind = 0;
+  while((c = getopt_long(argc, argv, "t:dfy", aOpt, NULL)) != -1) {
+    if(c == 't') zRe = optarg;
+    else if(c == 'd') bDown = 1;
+    else if(c == 'f') bFailed = 1;
+    else if(c == 'y') continue;
+    else return cli_usage_error("tasks clear", "unknown option");
+  }
+  if(optind + 2 != argc) return cli_usage_error("tasks clear", "expected DAG RUN_ID");
+  store *s = cli_open_store();
+  if(!s) return CLI_FAIL;
+  airc_err err = {0};
+  int nCleared, nSkipped;
+  airc_rc rc = dag_run_clear(s, argv[optind], argv[optind + 1], zRe, bDown, bFailed, &nCleared, &nSkipped, &err);
+  store_close(s);
+  if(rc) return cli_fail_err(&err);
+  printf("Cleared %d task instance%s of run %s", nCleared, nCleared == 1 ? "" : "s", argv[optind + 1]);
+  if(nSkipped) printf(" (%d left alone: running, queued%s)", nSkipped, bFailed ? " or not failed" : "");
+  printf("\n");
+  return CLI_OK;
+}
+
+int cmd_tasks_mark(int argc, char **argv) {
+  if(argc != 5) return cli_usage_error("tasks mark", "expected DAG RUN_ID TASK success|failed|skipped");
+  store *s = cli_open_store();
+  if(!s) return CLI_FAIL;
+  airc_err err = {0};
+  airc_rc rc = dag_run_mark_task(s, argv[1], argv[2], argv[3], argv[4], &err);
+  store_close(s);
+  if(rc) return cli_fail_err(&err);
+  printf("Marked %s of run %s as %s\n", argv[3], argv[2], argv[4]);
+  return CLI_OK;
+}
+
+int cmd_tasks_test(int argc, char **argv) {
+  static const struct option aOpt[] = {{"conf", required_argument, 0, 'c'}, {0, 0, 0, 0}};
+  const char *zConf = NULL;
+  int c;
+  optind = 0;
+  while((c = getopt_long(argc, argv, "c:", aOpt, NULL)) != -1) {
+    if(c == 'c') zConf = optarg;
+    else return cli_usage_error("tasks test", "unknown option");
+  }
+  if(argc - optind < 2 || argc - optind > 3) return cli_usage_error("tasks test", "expected DAG TASK [LOGICAL_DATE]");
+  const char *zDag = argv[optind], *zTask = argv[optind + 1];
+  int64_t logical = airc_now();
+  if(argc - optind == 3 && airc_time_parse(argv[optind + 2], &logical))
+    return cli_usage_error("tasks test", "bad logical date '%s'", argv[optind + 2]);
+  json_t *pConf = zConf ? json_loads(zConf, 0, NULL) : json_object();
+  if(!json_is_object(pConf)) {
+    json_decref(pConf);
+    return cli_usage_error("tasks test", "--conf must be a JSON object");
+  }
+  store *s = cli_open_store_synced();
+  if(!s) {
+    json_decref(pConf);
+    return CLI_FAIL;
+  }
+  dag *d = NULL;
+  airc_err err = {0};
+  airc_rc rc = dag_store_load(s, zDag, &d, &err);
+  store_close(s);
+  if(rc) {
+    json_decref(pConf);
+    return cli_fail_err(&err);
+  }
+  int i = dag_task_index(d, zTask);
+  if(i < 0) {
+    json_decref(pConf);
+    dag_free(d);
+    return cli_error("DAG '%s' has no task '%s'", zDag, zTask);
+  }
+  const dag_task *t = &d->aTask[i];
+  char zRunId[300], zTs[48];
+  snprintf(zRunId, sizeof(zRunId), "test__%s", airc_time_format_api(airc_now_us(), zTs, sizeof(zTs)));
+  json_t *pXcom = json_object();
+  template_ctx tc = {zDag, zRunId, zTask, 1, logical, tick_interval_start(d, logical), logical, d->pParams, pConf, pXcom};
+  json_t *pOpts = json_object();
+  const char *zKey;
+  json_t *pVal;
+  json_object_foreach(t->pOptions, zKey, pVal) {
+    dynbuf b;
+    dynbuf_init(&b, 1 << 20);
+    if(template_render(&tc, json_string_value(pVal), &b, &err)) {
+      dynbuf_free(&b);
+      json_decref(pOpts);
+      json_decref(pConf);
+      json_decref(pXcom);
+      dag_free(d);
+      airc_err_prefix(&err, "task '%s': %s", zTask, zKey);
+      return cli_fail_err(&err);
+    }
+    json_object_set_new(pOpts, zKey, json_string(dynbuf_str(&b)));
+    dynbuf_free(&b);
+  }
+  exec_request req;
+  memset(&req, 0, sizeof(req));
+  req.tiId = -(int64_t)getpid();
+  req.pType = task_type_find(t->zType);
+  req.ctx = (task_ctx){zDag, zRunId, zTask, 1, logical, tc.dataIntervalStart, logical, pOpts, d->pParams, pConf, pXcom, NULL, airc_home()};
+  req.tctx = tc;
+  const char *zCwd = json_string_value(json_object_get(pOpts, "cwd"));
+  req.zCwd = zCwd && *zCwd ? zCwd : NULL;
+  req.timeoutSec = t->executionTimeout;
+  req.killGraceSec = airc_config_get_int("core", "kill_grace_period", 5);
+  req.maxLogBytes = (size_t)-1;
+  req.bForeground = 1;
+  exec_mkdirs(airc_path_run());
+  exec_result res;
+  fflush(stdout);
+  rc = exec_run_foreground(&req, &res, &err);
+  int ret = CLI_OK;
+  if(rc) ret = cli_fail_err(&err);
+  else {
+    fprintf(stderr, "[airc] task %s: %s%s%s (%.3fs)\n", zTask, exec_outcome_state(res.outcome),
+            res.zReason[0] ? ": " : "", res.zReason, (double)(res.endUs - res.startUs) / 1e6);
+    if(res.pXcom) {
+      char *z = json_dumps(res.pXcom, JSON_COMPACT | JSON_ENCODE_ANY);
+      fprintf(stderr, "[airc] xcom: %s\n", z ? z : "");
+      free(z);
+    }
+    ret = res.outcome == EXEC_OUTCOME_FAILED ? CLI_FAIL : CLI_OK;
+    exec_result_clear(&res);
+  }
+  json_decref(pOpts);
+  json_decref(pConf);
+  json_decref(pXcom);
+  dag_free(d);
+  return ret;
+}

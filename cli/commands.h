@@ -1,0 +1,36 @@
+/* commands.h: entry points of the `airc` subcommands (argv[0] is the
+ * subcommand's last word). Registered in cli/main.c. */
+#ifndef AIRC_COMMANDS_H
+#define AIRC_COMMANDS_H
+
+int cmd_db_init(int argc, char **argv);
+int cmd_db_check(int argc, char **argv);
+int cmd_config_get_value(int argc, char **argv);
+int cmd_scheduler(int argc, char **argv);
+int cmd_standalone(int argc, char **argv);
+int cmd_dags_list(int argc, char **argv);
+int cmd_dags_list_import_errors(int argc, char **argv);
+int cmd_dags_show(int argc, char **argv);
+int cmd_dags_next_execution(int argc, char **argv);
+int cmd_dags_pause(int argc, char **argv);
+int cmd_dags_unpause(int argc, char **argv);
+int cmd_dags_list_runs(int argc, char **argv);
+int cmd_dags_state(int argc, char **argv);
+int cmd_dags_trigger(int argc, char **argv);
+int cmd_dags_backfill(int argc, char **argv);
+int cmd_dags_test(int argc, char **argv);
+int cmd_tasks_list(int argc, char **argv);
+int cmd_tasks_states_for_dag_run(int argc, char **argv);
+int cmd_tasks_state(int argc, char **argv);
+int cmd_tasks_logs(int argc, char **argv);
+int cmd_tasks_clear(int argc, char **argv);
+int cmd_tasks_mark(int argc, char **argv);
+int cmd_tasks_test(int argc, char **argv);
+
+/* Provided by webui/ (issue: web server); weak so the core links alone. */
+int cmd_webserver(int argc, char **argv) __attribute__((weak));
+int cmd_users_create(int argc, char **argv) __attribute__((weak));
+int cmd_users_list(int argc, char **argv) __attribute__((weak));
+int cmd_users_delete(int argc, char **argv) __attribute__((weak));
+
+#endif

@@ -1,0 +1,143 @@
+/* main.c: the `airc` command: finds the subcommand and runs it.
+ * Each subcommand lives in a cmd_*.c file; this file holds only the table
+ * and the top-level help. */
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "common/config.h"
+#include "common/log.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define AIRC_VERSION "0.1.0"
+
+static const cli_command aCommand[] = {
+    {"db init", "Create or migrate the store and the AIRC_HOME folders.", "usage: airc db init\n", cmd_db_init},
+    {"db check", "Check that the store exists, is current and is intact.", "usage: airc db check\n", cmd_db_check},
+    {"config get-value", "Print one setting.", "usage: airc config get-value SECTION KEY\n", cmd_config_get_value},
+    {"scheduler", "Run the scheduler in the foreground.",
+     "usage: airc scheduler [-v|--verbose]\n\n"
+     "Runs DAGs on their schedules, manual and backfill runs, until SIGTERM or Ctrl-C.\n"
+     "Running tasks are not killed when it stops: a restarted scheduler records them.\n", cmd_scheduler},
+    {"standalone", "Run the scheduler and the web server together.",
+     "usage: airc standalone [--port PORT] [--host HOST]\n", cmd_standalone},
+    {"webserver", "Run the web server (REST API and dashboard).",
+     "usage: airc webserver [--port 8080] [--host 127.0.0.1]\n", NULL},
+    {"dags list", "List the DAGs.", "usage: airc dags list [--output table|json|plain] [--all]\n\n  --all  include DAGs whose file is gone\n", cmd_dags_list},
+    {"dags list-import-errors", "List DAG files that failed to load, with the reason.",
+     "usage: airc dags list-import-errors [--output table|json|plain]\n", cmd_dags_list_import_errors},
+    {"dags show", "Show a DAG's tasks and dependencies.",
+     "usage: airc dags show DAG [--dot] [--output table|json]\n\n  --dot  print Graphviz (pipe into 'dot -Tsvg')\n", cmd_dags_show},
+    {"dags next-execution", "Print the next logical dates the scheduler will run, one ISO 8601 time per line.",
+     "usage: airc dags next-execution DAG [-n N]\n", cmd_dags_next_execution},
+    {"dags pause", "Pause a DAG: no new runs or tasks start.", "usage: airc dags pause DAG\n", cmd_dags_pause},
+    {"dags unpause", "Unpause a DAG.", "usage: airc dags unpause DAG\n", cmd_dags_unpause},
+    {"dags list-runs", "List a DAG's runs, newest first.",
+     "usage: airc dags list-runs DAG [--state STATE] [--limit N] [--offset N] [--output table|json|plain]\n", cmd_dags_list_runs},
+    {"dags state", "Print the state of a run.", "usage: airc dags state DAG RUN_ID\n", cmd_dags_state},
+    {"dags trigger", "Create a manual run.",
+     "usage: airc dags trigger DAG [--conf JSON] [--run-id ID] [--logical-date ISO] [--wait [--timeout DURATION]]\n\n"
+     "  --conf JSON          the run's conf, a JSON object ({{ conf.NAME }} in tasks)\n"
+     "  --run-id ID          choose the run id (default manual__<time>)\n"
+     "  --logical-date ISO   logical date (default now)\n"
+     "  --wait               follow the run, print progress, exit 0 if it succeeds, 1 if it fails\n", cmd_dags_trigger},
+    {"dags backfill", "Create runs for the schedule's ticks in a date range; the scheduler runs them.",
+     "usage: airc dags backfill DAG -s START -e END [--reprocess none|failed|completed] [--dry-run] [--wait] [--conf JSON]\n\n"
+     "  -s, --start-date   first logical date (inclusive)\n"
+     "  -e, --end-date     last logical date (inclusive)\n"
+     "  --reprocess        re-run existing runs that failed (failed) or all finished ones (completed); default none\n"
+     "  --dry-run          print what would be done\n"
+     "  --wait             follow the runs until they finish\n", cmd_dags_backfill},
+    {"dags test", "Run one DAG run in the foreground, without a scheduler.",
+     "usage: airc dags test DAG [LOGICAL_DATE] [--conf JSON]\n", cmd_dags_test},
+    {"tasks list", "List a DAG's tasks.", "usage: airc tasks list DAG [--output table|json|plain]\n", cmd_tasks_list},
+    {"tasks states-for-dag-run", "Show the task instances of a run.",
+     "usage: airc tasks states-for-dag-run DAG RUN_ID [--output table|json|plain]\n", cmd_tasks_states_for_dag_run},
+    {"tasks state", "Print the state of one task instance.", "usage: airc tasks state DAG RUN_ID TASK\n", cmd_tasks_state},
+    {"tasks logs", "Print the log of a task try.",
+     "usage: airc tasks logs DAG RUN_ID TASK [--try N] [--follow]\n\n  --follow  keep printing while the try runs\n", cmd_tasks_logs},
+    {"tasks clear", "Clear task instances so the scheduler runs them again.",
+     "usage: airc tasks clear DAG RUN_ID [-t REGEX] [--downstream] [--only-failed] [-y]\n", cmd_tasks_clear},
+    {"tasks mark", "Mark a task instance success, failed or skipped.",
+     "usage: airc tasks mark DAG RUN_ID TASK success|failed|skipped\n", cmd_tasks_mark},
+    {"tasks test", "Run one task in the foreground, output to the terminal, without its upstream tasks.",
+     "usage: airc tasks test DAG TASK [LOGICAL_DATE] [--conf JSON]\n", cmd_tasks_test},
+    {"users create", "Create a web user.",
+     "usage: airc users create --username U --role admin|op|viewer [--password-stdin]\n", NULL},
+    {"users list", "List web users.", "usage: airc users list [--output table|json|plain]\n", NULL},
+    {"users delete", "Delete a web user.", "usage: airc users delete --username U\n", NULL},
+};
+
+#define N_COMMAND ((int)(sizeof(aCommand) / sizeof(aCommand[0])))
+
+/* Weak entry points resolved at run time (webui/ may be absent). */
+static int (*command_main(const cli_command *p))(int, char **) {
+  if(p->xMain) return p->xMain;
+  if(!strcmp(p->zName, "webserver")) return cmd_webserver;
+  if(!strcmp(p->zName, "users create")) return cmd_users_create;
+  if(!strcmp(p->zName, "users list")) return cmd_users_list;
+  if(!strcmp(p->zName, "users delete")) return cmd_users_delete;
+  return NULL;
+}
+
+static void print_help(const char *zGroup) {
+  printf("usage: airc [--version] <command> [<args>] (every command takes --help)\n\n");
+  printf("airc is a workflow orchestrator: DAG files, a SQLite-backed scheduler, task executors.\n");
+  printf("AIRC_HOME=%s\n\ncommands:\n", airc_home());
+  for(int i = 0; i < N_COMMAND; i++) {
+    if(zGroup && strncmp(aCommand[i].zName, zGroup, strlen(zGroup))) continue;
+    if(!command_main(&aCommand[i])) continue;
+    printf("  %-28s %s\n", aCommand[i].zName, aCommand[i].zSummary);
+  }
+}
+
+const cli_command *cli_find(const char *zName) {
+  for(int i = 0; i < N_COMMAND; i++)
+    if(!strcmp(aCommand[i].zName, zName)) return &aCommand[i];
+  return NULL;
+}
+
+int main(int argc, char **argv) {
+  airc_err err = {0};
+  const char *zLevel = getenv("AIRC_LOG_LEVEL");
+  if(zLevel && !strcmp(zLevel, "debug")) airc_log_set_level(AIRC_LOG_DEBUG);
+  if(airc_config_load(&err)) {
+    fprintf(stderr, "airc: error: %s\n", airc_err_msg(&err));
+    return CLI_FAIL;
+  }
+  if(argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+    print_help(NULL);
+    return argc < 2 ? CLI_USAGE : CLI_OK;
+  }
+  if(!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+    printf("airc %s\n", AIRC_VERSION);
+    return CLI_OK;
+  }
+  /* one-word commands, then two-word ones ("dags list") */
+  const cli_command *p = cli_find(argv[1]);
+  int nWords = 1;
+  if(!p && argc >= 3) {
+    char zName[128];
+    snprintf(zName, sizeof(zName), "%s %s", argv[1], argv[2]);
+    p = cli_find(zName);
+    nWords = 2;
+  }
+  if(!p || !command_main(p)) {
+    int bGroup = 0;
+    for(int i = 0; i < N_COMMAND; i++)
+      if(!strncmp(aCommand[i].zName, argv[1], strlen(argv[1])) && aCommand[i].zName[strlen(argv[1])] == ' ') bGroup = 1;
+    if(bGroup && (argc < 3 || !strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+      print_help(argv[1]);
+      return argc < 3 ? CLI_USAGE : CLI_OK;
+    }
+    fprintf(stderr, "airc: error: unknown command '%s%s%s' (see 'airc --help')\n", argv[1],
+            bGroup && argc >= 3 ? " " : "", bGroup && argc >= 3 ? argv[2] : "");
+    return CLI_USAGE;
+  }
+  int subArgc = argc - nWords;
+  char **subArgv = argv + nWords;
+  if(cli_wants_help(subArgc, subArgv, p)) return CLI_OK;
+  int rc = command_main(p)(subArgc, subArgv);
+  airc_config_free();
+  return rc;
+}

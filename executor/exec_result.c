@@ -1,0 +1,79 @@
+/* exec_result.c: see exec_result.h. */
+#include "executor/exec_result.h"
+#include "common/config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+void exec_result_path(int64_t tiId, int tryNumber, char *zOut, size_t nOut) {
+  snprintf(zOut, nOut, "%s/results/%lld-%d.json", airc_path_run(), (long long)tiId, tryNumber);
+}
+
+void exec_lock_path(int64_t tiId, char *zOut, size_t nOut) {
+  snprintf(zOut, nOut, "%s/locks/%lld.lock", airc_path_run(), (long long)tiId);
+}
+
+const char *exec_outcome_state(exec_outcome o) {
+  return o == EXEC_OUTCOME_SUCCESS ? "success" : o == EXEC_OUTCOME_SKIPPED ? "skipped" : "failed";
+}
+
+airc_rc exec_result_write(const exec_result *p, const char *zPath, airc_err *pErr) {
+  json_t *pObj = json_pack("{sI si ss si si sb sI sI si ss}", "ti_id", (json_int_t)p->tiId, "try_number",
+                           p->tryNumber, "state", exec_outcome_state(p->outcome), "exit_code", p->exitCode,
+                           "signal", p->termSignal, "timed_out", p->timedOut, "start_us",
+                           (json_int_t)p->startUs, "end_us", (json_int_t)p->endUs, "pid", p->pid,
+                           "reason", p->zReason);
+  if(!pObj) return airc_err_set(pErr, AIRC_ERR_NOMEM, "result: out of memory");
+  if(p->pXcom) json_object_set(pObj, "xcom", p->pXcom);
+  char zTmp[4200];
+  snprintf(zTmp, sizeof(zTmp), "%s.tmp", zPath);
+  int rc = json_dump_file(pObj, zTmp, JSON_COMPACT);
+  json_decref(pObj);
+  if(rc) return airc_err_set(pErr, AIRC_ERR_IO, "write %s: %s", zTmp, strerror(errno));
+  if(rename(zTmp, zPath)) return airc_err_set(pErr, AIRC_ERR_IO, "rename %s: %s", zTmp, strerror(errno));
+  return AIRC_OK;
+}
+
+airc_rc exec_result_read(const char *zPath, exec_result *p, airc_err *pErr) {
+  memset(p, 0, sizeof(*p));
+  json_error_t je;
+  json_t *pObj = json_load_file(zPath, 0, &je);
+  if(!pObj) return airc_err_set(pErr, errno == ENOENT ? AIRC_ERR_NOTFOUND : AIRC_ERR_PARSE, "%s: %s", zPath, je.text);
+  const char *zState = json_string_value(json_object_get(pObj, "state"));
+  p->tiId = json_integer_value(json_object_get(pObj, "ti_id"));
+  p->tryNumber = (int)json_integer_value(json_object_get(pObj, "try_number"));
+  p->outcome = !zState ? EXEC_OUTCOME_FAILED
+               : !strcmp(zState, "success") ? EXEC_OUTCOME_SUCCESS
+               : !strcmp(zState, "skipped") ? EXEC_OUTCOME_SKIPPED : EXEC_OUTCOME_FAILED;
+  p->exitCode = (int)json_integer_value(json_object_get(pObj, "exit_code"));
+  p->termSignal = (int)json_integer_value(json_object_get(pObj, "signal"));
+  p->timedOut = json_is_true(json_object_get(pObj, "timed_out"));
+  p->startUs = json_integer_value(json_object_get(pObj, "start_us"));
+  p->endUs = json_integer_value(json_object_get(pObj, "end_us"));
+  p->pid = (int)json_integer_value(json_object_get(pObj, "pid"));
+  const char *zReason = json_string_value(json_object_get(pObj, "reason"));
+  snprintf(p->zReason, sizeof(p->zReason), "%s", zReason ? zReason : "");
+  p->pXcom = json_object_get(pObj, "xcom");
+  if(p->pXcom) json_incref(p->pXcom);
+  json_decref(pObj);
+  return AIRC_OK;
+}
+
+void exec_result_clear(exec_result *p) {
+  json_decref(p->pXcom);
+  p->pXcom = NULL;
+}
+
+int exec_lock_is_held(int64_t tiId) {
+  char zPath[4200];
+  exec_lock_path(tiId, zPath, sizeof(zPath));
+  int fd = open(zPath, O_RDONLY | O_CLOEXEC);
+  if(fd < 0) return 0;
+  int held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+  close(fd);
+  return held;
+}

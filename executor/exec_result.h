@@ -1,0 +1,42 @@
+/* exec_result.h: what a task try's supervisor leaves behind.
+ *
+ * The supervisor writes one small JSON file per finished try, atomically
+ * (temp file + rename), before it exits and before it releases the try's
+ * lock. The scheduler ingests it into the store and then deletes it. The
+ * file, not the supervisor's exit status, is the result: it survives the
+ * scheduler being killed, so a restarted scheduler records results of
+ * tries that finished while it was down. */
+#ifndef AIRC_EXEC_RESULT_H
+#define AIRC_EXEC_RESULT_H
+#include <jansson.h>
+#include <stdint.h>
+#include "common/err.h"
+
+typedef enum { EXEC_OUTCOME_SUCCESS, EXEC_OUTCOME_FAILED, EXEC_OUTCOME_SKIPPED } exec_outcome;
+
+typedef struct exec_result {
+  int64_t tiId;
+  int tryNumber;
+  exec_outcome outcome;
+  int exitCode;         /* -1 if killed by a signal or never started */
+  int termSignal;       /* 0 if none */
+  int timedOut;
+  int64_t startUs, endUs;
+  int pid;              /* the task process */
+  char zReason[512];    /* why it failed, "" on success */
+  json_t *pXcom;        /* owned; NULL if none */
+} exec_result;
+
+/* Paths for a try: run/results/<ti>-<try>.json and run/locks/<ti>.lock. */
+void exec_result_path(int64_t tiId, int tryNumber, char *zOut, size_t nOut);
+void exec_lock_path(int64_t tiId, char *zOut, size_t nOut);
+
+AIRC_WUR airc_rc exec_result_write(const exec_result *p, const char *zPath, airc_err *pErr);
+AIRC_WUR airc_rc exec_result_read(const char *zPath, exec_result *pOut, airc_err *pErr);
+void exec_result_clear(exec_result *p);
+const char *exec_outcome_state(exec_outcome o); /* "success" / "failed" / "skipped" */
+
+/* 1 if some process holds the try lock of tiId (its supervisor is alive). */
+int exec_lock_is_held(int64_t tiId);
+
+#endif

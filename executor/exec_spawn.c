@@ -1,0 +1,371 @@
+/* exec_spawn.c: see exec_spawn.h. */
+#include "executor/exec_spawn.h"
+#include "common/config.h"
+#include "common/timeutil.h"
+#include "common/wake.h"
+#include "executor/exec_result.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Write end of the exec-error pipe in the task process (see task_exec.c). */
+extern int g_task_exec_err_fd;
+
+void exec_log_path(const char *zDag, const char *zRun, const char *zTask, int tryNumber, char *zOut, size_t n) {
+  snprintf(zOut, n, "%s/dag_id=%s/run_id=%s/task_id=%s/attempt=%d.log", airc_path_logs(), zDag, zRun, zTask, tryNumber);
+}
+
+int exec_mkdirs(const char *zDir) {
+  char z[4400];
+  snprintf(z, sizeof(z), "%s", zDir);
+  for(char *p = z + 1; *p; p++) {
+    if(*p != '/') continue;
+    *p = 0;
+    if(mkdir(z, 0755) && errno != EEXIST) return -1;
+    *p = '/';
+  }
+  if(mkdir(z, 0755) && errno != EEXIST) return -1;
+  return 0;
+}
+
+int exec_mkdirs_for(const char *zPath) {
+  char z[4400];
+  snprintf(z, sizeof(z), "%s", zPath);
+  char *zSlash = strrchr(z, '/');
+  if(!zSlash || zSlash == z) return 0;
+  *zSlash = 0;
+  return exec_mkdirs(z);
+}
+
+static ssize_t write_all(int fd, const void *p, size_t n) {
+  const char *z = p;
+  size_t done = 0;
+  while(done < n) {
+    ssize_t w = write(fd, z + done, n - done);
+    if(w < 0 && errno == EINTR) continue;
+    if(w <= 0) return -1;
+    done += (size_t)w;
+  }
+  return (ssize_t)done;
+}
+
+static void log_line(int fd, const char *zFmt, ...) __attribute__((format(printf, 2, 3)));
+static void log_line(int fd, const char *zFmt, ...) {
+  char z[1200], zTs[48];
+  int n = snprintf(z, sizeof(z), "[%s] [airc] ", airc_time_format_us(airc_now_us(), zTs, sizeof(zTs)));
+  va_list ap;
+  va_start(ap, zFmt);
+  vsnprintf(z + n, sizeof(z) - (size_t)n - 1, zFmt, ap);
+  va_end(ap);
+  size_t len = strlen(z);
+  z[len++] = '\n';
+  (void)write_all(fd, z, len);
+}
+
+/* In the task process: environment, descriptors, then the type's xRun.
+ * Never returns. */
+static void task_process_main(const exec_request *r, int outFd, int errPipe, const char *zXcomOut) {
+  setpgid(0, 0);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  sigset_t empty;
+  sigemptyset(&empty);
+  sigprocmask(SIG_SETMASK, &empty, NULL);
+  signal(SIGPIPE, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGINT, SIG_DFL);
+  if(outFd >= 0) {
+    dup2(outFd, 1);
+    dup2(outFd, 2);
+    if(outFd > 2) close(outFd);
+  }
+  int nullFd = open("/dev/null", O_RDONLY);
+  if(nullFd >= 0) {
+    dup2(nullFd, 0);
+    if(nullFd > 0) close(nullFd);
+  }
+  g_task_exec_err_fd = errPipe;
+  template_export_env(&r->tctx);
+  if(zXcomOut) setenv("AIRC_XCOM_OUT", zXcomOut, 1);
+  setenv("AIRC_HOME", airc_home(), 1);
+  if(r->zCwd && chdir(r->zCwd)) {
+    fprintf(stderr, "[airc] cannot enter working directory %s: %s\n", r->zCwd, strerror(errno));
+    _exit(TASK_EXIT_FAILED);
+  }
+  task_ctx ctx = r->ctx;
+  ctx.zXcomOut = zXcomOut;
+  int code = r->pType->xRun(&ctx);
+  fflush(stdout);
+  fflush(stderr);
+  _exit(code);
+}
+
+/* Reads the XCom file: JSON if it parses, else the trimmed text as a JSON
+ * string. Sets zReason when it is too large. */
+static json_t *read_xcom(const char *zPath, exec_result *pRes) {
+  int fd = open(zPath, O_RDONLY | O_CLOEXEC);
+  if(fd < 0) return NULL;
+  char *z = malloc(EXEC_XCOM_MAX + 2);
+  size_t n = 0;
+  while(z && n < EXEC_XCOM_MAX + 1) {
+    ssize_t r = read(fd, z + n, EXEC_XCOM_MAX + 1 - n);
+    if(r < 0 && errno == EINTR) continue;
+    if(r <= 0) break;
+    n += (size_t)r;
+  }
+  close(fd);
+  unlink(zPath);
+  if(!z) return NULL;
+  if(n > EXEC_XCOM_MAX) {
+    snprintf(pRes->zReason, sizeof(pRes->zReason), "XCom value larger than %d bytes", EXEC_XCOM_MAX);
+    free(z);
+    return NULL;
+  }
+  z[n] = 0;
+  while(n && (z[n - 1] == '\n' || z[n - 1] == '\r' || z[n - 1] == ' ')) z[--n] = 0;
+  if(n == 0) {
+    free(z);
+    return NULL;
+  }
+  json_t *p = json_loads(z, JSON_DECODE_ANY, NULL);
+  if(!p) p = json_string(z);
+  free(z);
+  return p;
+}
+
+/* The supervisor: runs the try to completion and records the result. */
+static int supervise(const exec_request *r, int bForeground, exec_result *pRes, airc_err *pErr) {
+  char zXcom[4200], zResult[4200];
+  snprintf(zXcom, sizeof(zXcom), "%s/xcom/%lld-%d.json", airc_path_run(), (long long)r->tiId, r->ctx.tryNumber);
+  exec_result_path(r->tiId, r->ctx.tryNumber, zResult, sizeof(zResult));
+  exec_mkdirs_for(zXcom);
+  unlink(zXcom);
+  memset(pRes, 0, sizeof(*pRes));
+  pRes->tiId = r->tiId;
+  pRes->tryNumber = r->ctx.tryNumber;
+  pRes->exitCode = -1;
+  pRes->startUs = airc_now_us();
+
+  int logFd = -1;
+  if(!bForeground) {
+    exec_mkdirs_for(r->zLogPath);
+    logFd = open(r->zLogPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if(logFd < 0) {
+      snprintf(pRes->zReason, sizeof(pRes->zReason), "cannot open log %s: %s", r->zLogPath, strerror(errno));
+      pRes->outcome = EXEC_OUTCOME_FAILED;
+      pRes->endUs = airc_now_us();
+      return -1;
+    }
+    log_line(logFd, "task '%s' of DAG '%s', run '%s', try %d started", r->ctx.zTaskId, r->ctx.zDagId,
+             r->ctx.zRunId, r->ctx.tryNumber);
+  }
+  int aOut[2] = {-1, -1}, aErr[2];
+  if((!bForeground && pipe2(aOut, O_CLOEXEC)) || pipe2(aErr, O_CLOEXEC)) {
+    snprintf(pRes->zReason, sizeof(pRes->zReason), "pipe: %s", strerror(errno));
+    pRes->outcome = EXEC_OUTCOME_FAILED;
+    pRes->endUs = airc_now_us();
+    if(logFd >= 0) close(logFd);
+    return -1;
+  }
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld, NULL);
+  int sigFd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  pid_t pid = fork();
+  if(pid < 0) {
+    snprintf(pRes->zReason, sizeof(pRes->zReason), "fork: %s", strerror(errno));
+    pRes->outcome = EXEC_OUTCOME_FAILED;
+    pRes->endUs = airc_now_us();
+    if(logFd >= 0) close(logFd);
+    return -1;
+  }
+  if(pid == 0) {
+    close(aErr[0]);
+    if(aOut[0] >= 0) close(aOut[0]);
+    task_process_main(r, aOut[1], aErr[1], zXcom);
+  }
+  setpgid(pid, pid); /* also in the child: whoever runs first */
+  pRes->pid = (int)pid;
+  close(aErr[1]);
+  if(aOut[1] >= 0) close(aOut[1]);
+  if(logFd >= 0) log_line(logFd, "task process pid %d", (int)pid);
+
+  size_t nLogged = 0;
+  int bCapped = 0, bExited = 0, status = 0, bTermSent = 0, bKillSent = 0;
+  int64_t deadline = r->timeoutSec > 0 ? pRes->startUs + r->timeoutSec * 1000000 : 0;
+  int64_t killAt = 0, drainUntil = 0;
+  char aBuf[65536];
+  int outFd = aOut[0];
+  if(outFd >= 0) fcntl(outFd, F_SETFL, O_NONBLOCK);
+  while(!bExited || outFd >= 0) {
+    int64_t now = airc_now_us();
+    int timeoutMs = -1;
+    if(deadline && !bTermSent) {
+      if(now >= deadline) {
+        kill(-pid, SIGTERM);
+        bTermSent = 1;
+        pRes->timedOut = 1;
+        killAt = now + (r->killGraceSec > 0 ? r->killGraceSec : 5) * 1000000;
+        if(logFd >= 0) log_line(logFd, "execution_timeout of %llds exceeded: sent SIGTERM to process group %d",
+                                (long long)r->timeoutSec, (int)pid);
+      } else {
+        timeoutMs = (int)((deadline - now) / 1000) + 1;
+      }
+    }
+    if(bTermSent && !bKillSent) {
+      if(now >= killAt) {
+        kill(-pid, SIGKILL);
+        bKillSent = 1;
+        if(logFd >= 0) log_line(logFd, "still running after the grace period: sent SIGKILL");
+      } else {
+        timeoutMs = (int)((killAt - now) / 1000) + 1;
+      }
+    }
+    if(bExited) {
+      /* main process gone but someone still holds the pipe (a background
+       * child): drain what is there for at most 2 s, then stop the group */
+      if(!drainUntil) drainUntil = now + 2000000;
+      timeoutMs = now >= drainUntil ? 0 : 50;
+    }
+    struct pollfd aPoll[2] = {{sigFd, POLLIN, 0}, {outFd, POLLIN, 0}};
+    int nPoll = poll(aPoll, outFd >= 0 ? 2 : 1, timeoutMs);
+    if(nPoll < 0 && errno != EINTR) break;
+    if(outFd >= 0 && (aPoll[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+      for(;;) {
+        ssize_t n = read(outFd, aBuf, sizeof(aBuf));
+        if(n < 0 && errno == EINTR) continue;
+        if(n < 0 && errno == EAGAIN) break;
+        if(n <= 0) {
+          close(outFd);
+          outFd = -1;
+          break;
+        }
+        if(bCapped) continue;
+        size_t take = (size_t)n;
+        if(nLogged + take > r->maxLogBytes) {
+          take = r->maxLogBytes > nLogged ? r->maxLogBytes - nLogged : 0;
+          bCapped = 1;
+        }
+        (void)write_all(logFd, aBuf, take);
+        nLogged += take;
+        if(bCapped)
+          log_line(logFd, "\n[airc] log capped at %zu bytes: further output of this try is discarded", r->maxLogBytes);
+      }
+    }
+    if(!bExited) {
+      struct signalfd_siginfo si;
+      while(read(sigFd, &si, sizeof(si)) > 0) {
+      }
+      pid_t w;
+      do {
+        w = waitpid(pid, &status, WNOHANG);
+      } while(w < 0 && errno == EINTR);
+      if(w == pid) bExited = 1;
+    } else if(outFd >= 0 && (nPoll == 0 || airc_now_us() >= drainUntil)) {
+      kill(-pid, SIGTERM);
+      close(outFd);
+      outFd = -1;
+    }
+  }
+  if(outFd >= 0) close(outFd);
+  kill(-pid, SIGKILL); /* leftovers of the task's own group, if any */
+  pRes->endUs = airc_now_us();
+  int execErrno = 0;
+  ssize_t nErr;
+  do {
+    nErr = read(aErr[0], &execErrno, sizeof(execErrno));
+  } while(nErr < 0 && errno == EINTR);
+  close(aErr[0]);
+  close(sigFd);
+  sigprocmask(SIG_UNBLOCK, &chld, NULL);
+
+  if(WIFEXITED(status)) pRes->exitCode = WEXITSTATUS(status);
+  if(WIFSIGNALED(status)) pRes->termSignal = WTERMSIG(status);
+  if(nErr == (ssize_t)sizeof(execErrno)) {
+    pRes->outcome = EXEC_OUTCOME_FAILED;
+    snprintf(pRes->zReason, sizeof(pRes->zReason), "exec failed: %s", strerror(execErrno));
+  } else if(pRes->timedOut) {
+    pRes->outcome = EXEC_OUTCOME_FAILED;
+    snprintf(pRes->zReason, sizeof(pRes->zReason), "execution_timeout of %llds exceeded", (long long)r->timeoutSec);
+  } else if(pRes->termSignal) {
+    pRes->outcome = EXEC_OUTCOME_FAILED;
+    snprintf(pRes->zReason, sizeof(pRes->zReason), "killed by signal %d (%s)", pRes->termSignal, strsignal(pRes->termSignal));
+  } else if(pRes->exitCode == TASK_EXIT_SUCCESS) {
+    pRes->outcome = EXEC_OUTCOME_SUCCESS;
+  } else if(pRes->exitCode == TASK_EXIT_SKIPPED) {
+    pRes->outcome = EXEC_OUTCOME_SKIPPED;
+  } else {
+    pRes->outcome = EXEC_OUTCOME_FAILED;
+    snprintf(pRes->zReason, sizeof(pRes->zReason), "exited with code %d", pRes->exitCode);
+  }
+  pRes->pXcom = read_xcom(zXcom, pRes);
+  if(pRes->outcome == EXEC_OUTCOME_SUCCESS && pRes->zReason[0]) pRes->outcome = EXEC_OUTCOME_FAILED;
+  if(logFd >= 0) {
+    log_line(logFd, "task %s after %.3fs%s%s", exec_outcome_state(pRes->outcome),
+             (double)(pRes->endUs - pRes->startUs) / 1e6, pRes->zReason[0] ? ": " : "", pRes->zReason);
+    close(logFd);
+  }
+  (void)pErr;
+  return 0;
+}
+
+airc_rc exec_spawn(const exec_request *r, pid_t *pPid, airc_err *pErr) {
+  char zLock[4200];
+  exec_lock_path(r->tiId, zLock, sizeof(zLock));
+  if(exec_mkdirs_for(zLock))
+    return airc_err_set(pErr, AIRC_ERR_IO, "mkdir for %s: %s", zLock, strerror(errno));
+  int lockFd = open(zLock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if(lockFd < 0) return airc_err_set(pErr, AIRC_ERR_IO, "open %s: %s", zLock, strerror(errno));
+  if(flock(lockFd, LOCK_EX | LOCK_NB)) {
+    close(lockFd);
+    return airc_err_set(pErr, AIRC_ERR_BUSY, "task instance %lld is already running (lock %s held)", (long long)r->tiId, zLock);
+  }
+  char zResult[4200];
+  exec_result_path(r->tiId, r->ctx.tryNumber, zResult, sizeof(zResult));
+  exec_mkdirs_for(zResult);
+  pid_t pid = fork();
+  if(pid < 0) {
+    close(lockFd);
+    return airc_err_set(pErr, AIRC_ERR_EXEC, "fork: %s", strerror(errno));
+  }
+  if(pid == 0) {
+    /* supervisor: keeps lockFd (and so the lock) until it exits */
+    setsid();
+    sigset_t empty;
+    sigemptyset(&empty);
+    sigprocmask(SIG_SETMASK, &empty, NULL);
+    signal(SIGTERM, SIG_IGN); /* a scheduler's Ctrl-C must not kill running tries */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
+    exec_result res;
+    airc_err err = {0};
+    supervise(r, 0, &res, &err);
+    airc_err werr = {0};
+    if(exec_result_write(&res, zResult, &werr)) {
+      /* nothing else can record it: the zombie sweep will fail the try */
+      fprintf(stderr, "airc supervisor: %s\n", airc_err_msg(&werr));
+    }
+    exec_result_clear(&res);
+    wake_send("result");
+    _exit(0);
+  }
+  close(lockFd);
+  *pPid = pid;
+  return AIRC_OK;
+}
+
+airc_rc exec_run_foreground(const exec_request *r, exec_result *pRes, airc_err *pErr) {
+  supervise(r, 1, pRes, pErr);
+  return AIRC_OK;
+}

@@ -1,0 +1,58 @@
+/* exec_spawn.h: running one task try in forked processes.
+ *
+ *   scheduler --fork--> supervisor (own session; holds the try lock)
+ *                         --fork--> task process (own process group;
+ *                                    stdout+stderr -> pipe -> log file)
+ *
+ * The supervisor copies output to the try's log up to a cap, enforces
+ * execution_timeout (SIGTERM to the task's process group, SIGKILL after a
+ * grace period), reads the XCom file, writes the result file (see
+ * exec_result.h), rings the scheduler's doorbell and exits. It never
+ * touches SQLite: it is a fork of the scheduler, whose connection must not
+ * be used across fork. A failed exec is reported through a close-on-exec
+ * pipe (libuv's trick) and becomes the task's failure reason.
+ * The scheduler may die at any point; the supervisor carries on. */
+#ifndef AIRC_EXEC_SPAWN_H
+#define AIRC_EXEC_SPAWN_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "common/err.h"
+#include "executor/task_type.h"
+#include "scheduler/template.h"
+
+#define EXEC_XCOM_MAX (64 * 1024)
+
+typedef struct exec_request {
+  int64_t tiId;
+  const task_type *pType;
+  task_ctx ctx;              /* what the task sees; ctx.zXcomOut is set by exec */
+  template_ctx tctx;         /* for the AIRC_* environment */
+  const char *zLogPath;      /* the try's log file (directories are created) */
+  const char *zCwd;          /* working directory of the task, or NULL */
+  int64_t timeoutSec;        /* 0 = none */
+  int64_t killGraceSec;      /* SIGTERM -> SIGKILL delay */
+  size_t maxLogBytes;
+  int bForeground;           /* tasks test: output to our stdout, no result file, no lock */
+} exec_request;
+
+/* Forks the supervisor for one try and returns its pid in *pPid. The try
+ * lock is taken before the fork, so exec_lock_is_held() is true from the
+ * moment this returns. */
+AIRC_WUR airc_rc exec_spawn(const exec_request *pReq, pid_t *pPid /* OUT */, airc_err *pErr);
+
+/* Runs one try in the foreground (airc tasks test): output goes to this
+ * process's stdout/stderr; returns the outcome in *pResult (caller clears). */
+struct exec_result;
+AIRC_WUR airc_rc exec_run_foreground(const exec_request *pReq, struct exec_result *pResult,
+                                     airc_err *pErr);
+
+/* The log file of a try: <logs>/dag_id=D/run_id=R/task_id=T/attempt=N.log
+ * (Airflow's layout). */
+void exec_log_path(const char *zDag, const char *zRun, const char *zTask, int tryNumber, char *zOut, size_t n);
+
+/* mkdir -p for the parent directories of zPath. */
+int exec_mkdirs_for(const char *zPath);
+int exec_mkdirs(const char *zDir);
+
+#endif

@@ -1,0 +1,29 @@
+/* task_shell.c: the `shell` task type: runs `command` with /bin/sh -c.
+ * Exit 0 is success, 99 is skipped (as Airflow's BashOperator), anything
+ * else is failure. The command sees AIRC_* variables and writes an XCom
+ * value to the file named by $AIRC_XCOM_OUT. */
+#include "executor/task_type.h"
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const azShellKeys[] = {"command", "cwd", NULL};
+static const char *const azShellRequired[] = {"command", NULL};
+
+static int shell_validate(const char *zKey, const char *zValue, char *zErr, size_t nErr) {
+  if(!strcmp(zKey, "command") && !*zValue) {
+    strncpy(zErr, "command is empty", nErr - 1);
+    zErr[nErr - 1] = 0;
+    return -1;
+  }
+  return 0;
+}
+
+static int shell_run(const task_ctx *pCtx) {
+  const char *zCmd = json_string_value(json_object_get(pCtx->pOptions, "command"));
+  char *azArgv[] = {"sh", "-c", (char *)(zCmd ? zCmd : "false"), NULL};
+  return task_exec_or_report("/bin/sh", azArgv);
+}
+
+const task_type task_type_shell = {
+    "shell", azShellKeys, azShellRequired, shell_validate, shell_run,
+};

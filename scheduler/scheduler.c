@@ -1,0 +1,386 @@
+/* scheduler.c: the scheduler's event loop, its timers, and the cache of
+ * parsed DAG versions. See scheduler.h for what it does and
+ * docs/scheduler.md for why it is built this way. */
+#include "scheduler/scheduler_int.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "common/wake.h"
+#include "scheduler/dag_run.h"
+#include <sys/socket.h>
+#include "executor/exec_result.h"
+#include "executor/exec_spawn.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define SCHED_SWEEP_INTERVAL_US (10 * 1000000LL)
+#define SCHED_HEARTBEAT_US (15 * 1000000LL)
+#define SCHED_DEBOUNCE_US (100 * 1000LL)
+
+/* ---- DAG version cache ---- */
+
+static uint64_t hash_str(const char *z) {
+  uint64_t h = 1469598103934665603ULL;
+  for(; *z; z++) {
+    h ^= (unsigned char)*z;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+static void version_free(sched_version *v) {
+  dag_free(v->d);
+  free(v->aTopo);
+  free(v->aSlot);
+  memset(v, 0, sizeof(*v));
+}
+
+static void version_index(sched_version *v) {
+  dag *d = v->d;
+  v->nSlot = 16;
+  while(v->nSlot < d->nTask * 2) v->nSlot *= 2;
+  v->aSlot = malloc(sizeof(int) * (size_t)v->nSlot);
+  for(int i = 0; i < v->nSlot; i++) v->aSlot[i] = -1;
+  for(int i = 0; i < d->nTask; i++) {
+    uint64_t h = hash_str(d->aTask[i].zId) & (uint64_t)(v->nSlot - 1);
+    while(v->aSlot[h] >= 0) h = (h + 1) & (uint64_t)(v->nSlot - 1);
+    v->aSlot[h] = i;
+  }
+  /* Kahn's algorithm; the builder has already refused cycles */
+  v->aTopo = malloc(sizeof(int) * (size_t)(d->nTask + 1));
+  int *aIn = calloc((size_t)d->nTask + 1, sizeof(int));
+  int nOut = 0, head = 0;
+  for(int i = 0; i < d->nTask; i++) {
+    aIn[i] = d->aTask[i].nUpstream;
+    if(!aIn[i]) v->aTopo[nOut++] = i;
+  }
+  while(head < nOut) {
+    int i = v->aTopo[head++];
+    for(int k = 0; k < d->aTask[i].nDownstream; k++) {
+      int j = d->aTask[i].aiDownstream[k];
+      if(--aIn[j] == 0) v->aTopo[nOut++] = j;
+    }
+  }
+  free(aIn);
+}
+
+int sched_version_task(const sched_version *v, const char *zTaskId) {
+  uint64_t h = hash_str(zTaskId) & (uint64_t)(v->nSlot - 1);
+  while(v->aSlot[h] >= 0) {
+    if(!strcmp(v->d->aTask[v->aSlot[h]].zId, zTaskId)) return v->aSlot[h];
+    h = (h + 1) & (uint64_t)(v->nSlot - 1);
+  }
+  return -1;
+}
+
+sched_version *sched_version_get(sched *S, const char *zHash, airc_err *pErr) {
+  sched_version *pFree = NULL, *pOld = NULL;
+  for(int i = 0; i < SCHED_VERSION_CACHE; i++) {
+    sched_version *v = &S->aVer[i];
+    if(v->d && !strcmp(v->zHash, zHash)) {
+      v->lastUse = ++S->useClock;
+      return v;
+    }
+    if(!v->d && !pFree) pFree = v;
+    if(v->d && (!pOld || v->lastUse < pOld->lastUse)) pOld = v;
+  }
+  sched_version *v = pFree ? pFree : pOld;
+  if(v->d) version_free(v);
+  dag *d = NULL;
+  if(dag_store_load_version(S->s, zHash, &d, pErr)) return NULL;
+  v->d = d;
+  snprintf(v->zHash, sizeof(v->zHash), "%s", zHash);
+  v->lastUse = ++S->useClock;
+  version_index(v);
+  return v;
+}
+
+void sched_mark_dirty(sched *S, int64_t runPk) {
+  for(int i = 0; i < S->nDirty; i++)
+    if(S->aDirtyRun[i] == runPk) return;
+  if(S->nDirty == S->nDirtyAlloc) {
+    S->nDirtyAlloc = S->nDirtyAlloc ? S->nDirtyAlloc * 2 : 64;
+    S->aDirtyRun = realloc(S->aDirtyRun, sizeof(int64_t) * (size_t)S->nDirtyAlloc);
+  }
+  S->aDirtyRun[S->nDirty++] = runPk;
+}
+
+/* ---- one iteration ---- */
+
+static void reap_children(sched *S, int64_t **paReaped, int **paTry, int *pn) {
+  for(;;) {
+    int status;
+    pid_t pid = waitpid(-1, &status, WNOHANG);
+    if(pid < 0 && errno == EINTR) continue;
+    if(pid <= 0) break;
+    for(int i = 0; i < S->nChild; i++) {
+      if(S->aChild[i].pid != pid) continue;
+      *paReaped = realloc(*paReaped, sizeof(int64_t) * (size_t)(*pn + 1));
+      *paTry = realloc(*paTry, sizeof(int) * (size_t)(*pn + 1));
+      (*paReaped)[*pn] = S->aChild[i].tiId;
+      (*paTry)[*pn] = S->aChild[i].tryNumber;
+      (*pn)++;
+      S->aChild[i] = S->aChild[--S->nChild];
+      break;
+    }
+  }
+}
+
+static airc_rc heartbeat(sched *S, airc_err *pErr) {
+  char zSql[200];
+  snprintf(zSql, sizeof(zSql),
+           "INSERT OR REPLACE INTO scheduler_state(key, value) VALUES('heartbeat_us', '%lld'), ('pid', '%d')",
+           (long long)airc_now_us(), (int)getpid());
+  return store_exec(S->s, zSql, pErr);
+}
+
+static airc_rc sched_iterate(sched *S, airc_err *pErr) {
+  int64_t *aReaped = NULL, *aLaunch = NULL;
+  int *aTry = NULL, nReaped = 0, nLaunch = 0, nDone = 0;
+  char **azDone = NULL;
+  reap_children(S, &aReaped, &aTry, &nReaped);
+  S->bRunFinished = 0;
+  airc_rc rc = store_begin(S->s, pErr);
+  if(!rc) rc = sched_ingest_results(S, &azDone, &nDone, pErr);
+  for(int i = 0; !rc && i < nReaped; i++) rc = sched_handle_reaped(S, aReaped[i], aTry[i], pErr);
+  if(!rc && S->bSweepDue) {
+    rc = sched_sweep_zombies(S, pErr);
+    S->bSweepDue = 0;
+  }
+  if(!rc && !S->opts.onlyRunPk) rc = sched_create_due_runs(S, pErr);
+  if(!rc) {
+    S->nextRetryUs = 0;
+    rc = sched_evaluate_runs(S, &aLaunch, &nLaunch, pErr);
+  }
+  if(!rc) rc = store_commit(S->s, pErr);
+  else store_rollback(S->s);
+  if(!rc) {
+    /* results are in the store: their files can go */
+    for(int i = 0; i < nDone; i++) unlink(azDone[i]);
+    S->nDirty = 0;
+    S->bAllDirty = 0;
+    if(nLaunch) rc = sched_launch(S, aLaunch, nLaunch, pErr);
+  }
+  for(int i = 0; i < nDone; i++) free(azDone[i]);
+  free(azDone);
+  free(aReaped);
+  free(aTry);
+  free(aLaunch);
+  return rc;
+}
+
+/* ---- the loop ---- */
+
+static int g_lockFd = -1;
+
+static int take_scheduler_lock(airc_err *pErr) {
+  char zPath[4200];
+  snprintf(zPath, sizeof(zPath), "%s/scheduler.lock", airc_path_run());
+  exec_mkdirs(airc_path_run());
+  int fd = open(zPath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if(fd < 0) return airc_err_set(pErr, AIRC_ERR_IO, "open %s: %s", zPath, strerror(errno)), -1;
+  if(flock(fd, LOCK_EX | LOCK_NB)) {
+    char zPid[32] = "";
+    ssize_t n = read(fd, zPid, sizeof(zPid) - 1);
+    if(n > 0) zPid[n] = 0;
+    close(fd);
+    airc_err_set(pErr, AIRC_ERR_BUSY, "another scheduler is running for %s (pid %s)", airc_home(),
+                 zPid[0] ? zPid : "?");
+    return -1;
+  }
+  char zPid[32];
+  int n = snprintf(zPid, sizeof(zPid), "%d\n", (int)getpid());
+  if(ftruncate(fd, 0) == 0) {
+    ssize_t w = pwrite(fd, zPid, (size_t)n, 0);
+    (void)w;
+  }
+  return fd;
+}
+
+int scheduler_is_running(int *pPid) {
+  char zPath[4200];
+  snprintf(zPath, sizeof(zPath), "%s/scheduler.lock", airc_path_run());
+  int fd = open(zPath, O_RDONLY | O_CLOEXEC);
+  if(fd < 0) return 0;
+  int bHeld = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+  if(bHeld && pPid) {
+    char z[32] = "";
+    ssize_t n = read(fd, z, sizeof(z) - 1);
+    *pPid = n > 0 ? atoi(z) : 0;
+  }
+  close(fd);
+  return bHeld;
+}
+
+airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
+  sched S;
+  memset(&S, 0, sizeof(S));
+  S.opts = *pOpts;
+  S.parallelism = (int)airc_config_get_int("core", "parallelism", 32);
+  if(S.parallelism < 1) S.parallelism = 1;
+  S.maxLogBytes = (size_t)airc_config_get_int("logging", "max_log_bytes", 16 * 1024 * 1024);
+  S.killGraceSec = airc_config_get_int("core", "kill_grace_period", 5);
+  int64_t rescanUs = airc_config_get_int("scheduler", "dag_dir_list_interval", 30) * 1000000;
+  airc_rc rc = AIRC_OK;
+  int wakeFd = -1, inoFd = -1, sigFd = -1;
+  sigset_t mask;
+  sigemptyset(&mask);
+
+  if(!S.opts.onlyRunPk) {
+    g_lockFd = take_scheduler_lock(pErr);
+    if(g_lockFd < 0) return pErr->rc;
+    wakeFd = wake_listen(pErr);
+    if(wakeFd < 0) {
+      close(g_lockFd);
+      return pErr->rc;
+    }
+  }
+  exec_mkdirs(airc_path_run());
+  exec_mkdirs(airc_path_logs());
+  rc = store_open(airc_path_db(), &S.s, pErr);
+  if(rc) goto done;
+  if(!S.opts.onlyRunPk) {
+    exec_mkdirs(airc_path_dags());
+    S.pFolder = dag_folder_new(airc_path_dags());
+    inoFd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if(inoFd >= 0 &&
+       inotify_add_watch(inoFd, airc_path_dags(),
+                         IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY | IN_ATTRIB) < 0)
+      LOG_WARN("cannot watch %s: %s (changes are seen by the periodic rescan)", airc_path_dags(), strerror(errno));
+  }
+  sigaddset(&mask, SIGCHLD);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGHUP);
+  sigprocmask(SIG_BLOCK, &mask, NULL);
+  sigFd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  signal(SIGPIPE, SIG_IGN);
+
+  if(!S.opts.onlyRunPk)
+    LOG_INFO("scheduler started (pid %d, home %s, dags %s, parallelism %d)", (int)getpid(), airc_home(),
+             airc_path_dags(), S.parallelism);
+  S.bAllDirty = 1;
+  S.bTicksDirty = 1;
+  S.bSweepDue = 1;
+  int bDagsDirty = 1, bStop = 0, nIter = 0;
+  int64_t dagsDirtyAt = 0, nextRescan = 0, nextSweep = airc_now_us() + SCHED_SWEEP_INTERVAL_US, nextBeat = 0;
+  while(!bStop && !rc) {
+    int64_t now = airc_now_us();
+    if(S.pFolder && ((bDagsDirty && now >= dagsDirtyAt + SCHED_DEBOUNCE_US) || now >= nextRescan)) {
+      int nChanged = 0;
+      airc_err ferr = {0};
+      if(dag_folder_sync(S.pFolder, S.s, &nChanged, &ferr)) LOG_ERROR("DAG folder sync: %s", ferr.zMsg);
+      if(nChanged) {
+        S.bTicksDirty = 1;
+        S.bAllDirty = 1;
+      }
+      bDagsDirty = 0;
+      nextRescan = now + rescanUs;
+    }
+    if(now >= nextSweep) {
+      S.bSweepDue = 1;
+      nextSweep = now + SCHED_SWEEP_INTERVAL_US;
+    }
+    if(S.nextRetryUs && now >= S.nextRetryUs) S.bAllDirty = 1;
+    rc = sched_iterate(&S, pErr);
+    if(rc) break;
+    if(!S.opts.onlyRunPk && now >= nextBeat) {
+      airc_err herr = {0};
+      if(heartbeat(&S, &herr)) LOG_WARN("heartbeat: %s", herr.zMsg);
+      nextBeat = now + SCHED_HEARTBEAT_US;
+    }
+    if(S.bTestRunDone) break;
+    if(S.opts.nMaxIterations && ++nIter >= S.opts.nMaxIterations) break;
+    if(S.bRunFinished) {
+      S.bAllDirty = 1; /* a run ended: queued runs may start now */
+      continue;
+    }
+    /* sleep until the earliest timer */
+    now = airc_now_us();
+    int64_t wakeAt = now + 3600 * 1000000LL;
+    if(S.pFolder) wakeAt = nextRescan < wakeAt ? nextRescan : wakeAt;
+    if(bDagsDirty && dagsDirtyAt + SCHED_DEBOUNCE_US < wakeAt) wakeAt = dagsDirtyAt + SCHED_DEBOUNCE_US;
+    if(S.nextTickUs && S.nextTickUs < wakeAt) wakeAt = S.nextTickUs;
+    if(S.nextRetryUs && S.nextRetryUs < wakeAt) wakeAt = S.nextRetryUs;
+    if(!S.opts.onlyRunPk && nextBeat < wakeAt) wakeAt = nextBeat;
+    /* the sweep matters only while tries run that are not our children */
+    if(nextSweep < wakeAt) wakeAt = nextSweep;
+    int timeoutMs = wakeAt <= now ? 0 : (int)((wakeAt - now + 999) / 1000);
+    struct pollfd aPoll[3] = {{sigFd, POLLIN, 0}, {wakeFd, POLLIN, 0}, {inoFd, POLLIN, 0}};
+    int64_t before = airc_now_us();
+    int n = poll(aPoll, 3, timeoutMs);
+    int64_t after = airc_now_us();
+    if(timeoutMs > 0 && n == 0) {
+      int64_t lag = after - before - (int64_t)timeoutMs * 1000;
+      S.lastLoopLagUs = lag > 0 ? lag : 0;
+    }
+    if(n < 0 && errno != EINTR) {
+      rc = airc_err_set(pErr, AIRC_ERR_IO, "poll: %s", strerror(errno));
+      break;
+    }
+    if(aPoll[0].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      while(read(sigFd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+        if(si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+          if(!S.opts.onlyRunPk) {
+            LOG_INFO("scheduler stopping on signal %d; %d running tries carry on and are recorded by the next scheduler",
+                     (int)si.ssi_signo, S.nChild);
+            bStop = 1;
+          } else {
+            LOG_WARN("dags test interrupted");
+            bStop = 1;
+          }
+        } else if(si.ssi_signo == SIGHUP) {
+          bDagsDirty = 1;
+          dagsDirtyAt = 0;
+        }
+      }
+    }
+    if(aPoll[1].revents & POLLIN) {
+      char aBuf[64];
+      int bOnlyResults = 1;
+      ssize_t m;
+      while((m = recv(wakeFd, aBuf, sizeof(aBuf) - 1, MSG_DONTWAIT)) > 0) {
+        aBuf[m] = 0;
+        if(strcmp(aBuf, "result")) bOnlyResults = 0;
+      }
+      if(!bOnlyResults) {
+        S.bAllDirty = 1;
+        S.bTicksDirty = 1;
+      }
+    }
+    if(aPoll[2].revents & POLLIN) {
+      char aBuf[4096];
+      while(read(inoFd, aBuf, sizeof(aBuf)) > 0) {
+      }
+      if(!bDagsDirty) dagsDirtyAt = airc_now_us();
+      bDagsDirty = 1;
+    }
+  }
+done:
+  for(int i = 0; i < SCHED_VERSION_CACHE; i++)
+    if(S.aVer[i].d) version_free(&S.aVer[i]);
+  free(S.aChild);
+  free(S.aDirtyRun);
+  dag_folder_free(S.pFolder);
+  store_close(S.s);
+  if(sigFd >= 0) close(sigFd);
+  if(inoFd >= 0) close(inoFd);
+  if(wakeFd >= 0) close(wakeFd);
+  if(g_lockFd >= 0) {
+    close(g_lockFd);
+    g_lockFd = -1;
+  }
+  sigprocmask(SIG_UNBLOCK, &mask, NULL);
+  return rc;
+}

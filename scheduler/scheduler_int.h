@@ -1,0 +1,71 @@
+/* scheduler_int.h: state shared by the scheduler's files (scheduler.c,
+ * sched_ingest.c, sched_runs.c). Not for use outside scheduler/. */
+#ifndef AIRC_SCHEDULER_INT_H
+#define AIRC_SCHEDULER_INT_H
+#include <sys/types.h>
+#include "scheduler/dag.h"
+#include "scheduler/dag_folder.h"
+#include "scheduler/scheduler.h"
+#include "scheduler/store.h"
+#include "scheduler/task_state.h"
+
+#define SCHED_VERSION_CACHE 64
+
+/* A parsed DAG version with lookup tables, shared by all its runs. */
+typedef struct sched_version {
+  char zHash[65];
+  dag *d;
+  int *aTopo;          /* task indexes in dependency order */
+  int *aSlot;          /* open-addressing table: task id -> index (-1 empty) */
+  int nSlot;
+  uint64_t lastUse;
+} sched_version;
+
+typedef struct sched_child {
+  pid_t pid;
+  int64_t tiId;
+  int tryNumber;
+} sched_child;
+
+typedef struct sched {
+  scheduler_opts opts;
+  store *s;
+  dag_folder *pFolder;
+  sched_version aVer[SCHED_VERSION_CACHE];
+  uint64_t useClock;
+  sched_child *aChild;
+  int nChild, nChildAlloc;
+  int64_t *aDirtyRun;  /* runs to re-evaluate */
+  int nDirty, nDirtyAlloc;
+  int bAllDirty;       /* re-evaluate every active run */
+  int bTicksDirty;     /* re-plan scheduled runs */
+  int64_t nextTickUs;  /* earliest due tick of any DAG, 0 = unknown */
+  int64_t nextRetryUs; /* earliest retry, 0 = none */
+  int bSweepDue;
+  int bRunFinished;    /* a run ended this iteration (the loop goes again) */
+  int bTestRunDone;
+  int parallelism;
+  size_t maxLogBytes;
+  int64_t killGraceSec;
+  int64_t lastLoopLagUs;
+} sched;
+
+/* sched_versions (scheduler.c) */
+sched_version *sched_version_get(sched *S, const char *zHash, airc_err *pErr);
+int sched_version_task(const sched_version *v, const char *zTaskId);
+void sched_mark_dirty(sched *S, int64_t runPk);
+
+/* sched_ingest.c: finished tries and zombies (inside the caller's txn) */
+AIRC_WUR airc_rc sched_ingest_results(sched *S, char ***pazDone, int *pnDone, airc_err *pErr);
+AIRC_WUR airc_rc sched_record_outcome(sched *S, int64_t tiId, int tryNumber, const char *zOutcome,
+                                      int exitCode, int64_t startUs, int64_t endUs, int pid,
+                                      const char *zReason, json_t *pXcom, airc_err *pErr);
+AIRC_WUR airc_rc sched_sweep_zombies(sched *S, airc_err *pErr);
+AIRC_WUR airc_rc sched_handle_reaped(sched *S, int64_t tiId, int tryNumber, airc_err *pErr);
+
+/* sched_runs.c: run creation, evaluation and launching */
+AIRC_WUR airc_rc sched_create_due_runs(sched *S, airc_err *pErr);
+AIRC_WUR airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_err *pErr);
+AIRC_WUR airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr);
+
+#endif
