@@ -13,8 +13,8 @@ void exec_result_path(int64_t tiId, int tryNumber, char *zOut, size_t nOut) {
   snprintf(zOut, nOut, "%s/results/%lld-%d.json", airc_path_run(), (long long)tiId, tryNumber);
 }
 
-void exec_lock_path(int64_t tiId, char *zOut, size_t nOut) {
-  snprintf(zOut, nOut, "%s/locks/%lld.lock", airc_path_run(), (long long)tiId);
+void exec_lock_path(int64_t tiId, int tryNumber, char *zOut, size_t nOut) {
+  snprintf(zOut, nOut, "%s/locks/%lld-%d.lock", airc_path_run(), (long long)tiId, tryNumber);
 }
 
 const char *exec_outcome_state(exec_outcome o) {
@@ -68,9 +68,9 @@ void exec_result_clear(exec_result *p) {
   p->pXcom = NULL;
 }
 
-int exec_lock_is_held(int64_t tiId) {
+int exec_lock_is_held(int64_t tiId, int tryNumber) {
   char zPath[4200];
-  exec_lock_path(tiId, zPath, sizeof(zPath));
+  exec_lock_path(tiId, tryNumber, zPath, sizeof(zPath));
   int fd = open(zPath, O_RDONLY | O_CLOEXEC);
   if(fd < 0) return 0;
   int held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;

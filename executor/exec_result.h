@@ -27,16 +27,19 @@ typedef struct exec_result {
   json_t *pXcom;        /* owned; NULL if none */
 } exec_result;
 
-/* Paths for a try: run/results/<ti>-<try>.json and run/locks/<ti>.lock. */
+/* Paths for a try: run/results/<ti>-<try>.json and run/locks/<ti>-<try>.lock.
+ * The lock is per try, so a retry never waits for the previous try's
+ * supervisor to finish exiting; the supervisor unlinks it after writing
+ * its result, just before it exits. */
 void exec_result_path(int64_t tiId, int tryNumber, char *zOut, size_t nOut);
-void exec_lock_path(int64_t tiId, char *zOut, size_t nOut);
+void exec_lock_path(int64_t tiId, int tryNumber, char *zOut, size_t nOut);
 
 AIRC_WUR airc_rc exec_result_write(const exec_result *p, const char *zPath, airc_err *pErr);
 AIRC_WUR airc_rc exec_result_read(const char *zPath, exec_result *pOut, airc_err *pErr);
 void exec_result_clear(exec_result *p);
 const char *exec_outcome_state(exec_outcome o); /* "success" / "failed" / "skipped" */
 
-/* 1 if some process holds the try lock of tiId (its supervisor is alive). */
-int exec_lock_is_held(int64_t tiId);
+/* 1 if some process holds the lock of this try (its supervisor is alive). */
+int exec_lock_is_held(int64_t tiId, int tryNumber);
 
 #endif

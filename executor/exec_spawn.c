@@ -321,7 +321,7 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
 
 airc_rc exec_spawn(const exec_request *r, pid_t *pPid, airc_err *pErr) {
   char zLock[4200];
-  exec_lock_path(r->tiId, zLock, sizeof(zLock));
+  exec_lock_path(r->tiId, r->ctx.tryNumber, zLock, sizeof(zLock));
   if(exec_mkdirs_for(zLock))
     return airc_err_set(pErr, AIRC_ERR_IO, "mkdir for %s: %s", zLock, strerror(errno));
   int lockFd = open(zLock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -356,6 +356,7 @@ airc_rc exec_spawn(const exec_request *r, pid_t *pPid, airc_err *pErr) {
       /* nothing else can record it: the zombie sweep will fail the try */
       fprintf(stderr, "airc supervisor: %s\n", airc_err_msg(&werr));
     }
+    unlink(zLock); /* the result is out: the lock has done its job */
     exec_result_clear(&res);
     wake_send("result");
     _exit(0);

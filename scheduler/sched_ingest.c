@@ -190,7 +190,7 @@ airc_rc sched_sweep_zombies(sched *S, airc_err *pErr) {
   sqlite3_reset(st);
   airc_rc rc = AIRC_OK;
   for(int i = 0; !rc && i < n; i++) {
-    if(sched_is_child_ti(S, a[i].id) || exec_lock_is_held(a[i].id)) {
+    if(sched_is_child_ti(S, a[i].id) || exec_lock_is_held(a[i].id, a[i].tryNumber)) {
       if(a[i].bQueued && !sched_is_child_ti(S, a[i].id)) {
         /* a supervisor runs it but the scheduler died before recording
          * `running`: record it now */

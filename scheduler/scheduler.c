@@ -144,6 +144,21 @@ static airc_rc heartbeat(sched *S, airc_err *pErr) {
   return store_exec(S->s, zSql, pErr);
 }
 
+/* The earliest pending retry, from the store (runs that were not evaluated
+ * this time keep their retries too). */
+static airc_rc next_retry_time(sched *S, airc_err *pErr) {
+  sqlite3_stmt *st = store_prepare(S->s,
+      "SELECT min(ti.next_retry_us) FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk"
+      " WHERE ti.state='up_for_retry' AND (?1 > 0 AND r.id=?1 OR ?1 = 0 AND r.is_test=0)", pErr);
+  if(!st) return pErr->rc;
+  sqlite3_bind_int64(st, 1, S->opts.onlyRunPk);
+  S->nextRetryUs = 0;
+  if(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+    S->nextRetryUs = sqlite3_column_int64(st, 0);
+  sqlite3_reset(st);
+  return AIRC_OK;
+}
+
 static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   int64_t *aReaped = NULL, *aLaunch = NULL;
   int *aTry = NULL, nReaped = 0, nLaunch = 0, nDone = 0;
@@ -158,10 +173,8 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
     S->bSweepDue = 0;
   }
   if(!rc && !S->opts.onlyRunPk) rc = sched_create_due_runs(S, pErr);
-  if(!rc) {
-    S->nextRetryUs = 0;
-    rc = sched_evaluate_runs(S, &aLaunch, &nLaunch, pErr);
-  }
+  if(!rc) rc = sched_evaluate_runs(S, &aLaunch, &nLaunch, pErr);
+  if(!rc) rc = next_retry_time(S, pErr);
   if(!rc) rc = store_commit(S->s, pErr);
   else store_rollback(S->s);
   if(!rc) {
