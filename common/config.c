@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define CONFIG_MAX_ENTRIES 256
 
@@ -67,7 +68,7 @@ static void config_path(char *zOut, size_t nOut, const char *zSection, const cha
                         const char *zDefaultLeaf) {
   const char *z = airc_config_get(zSection, zKey, NULL);
   if(z && *z) snprintf(zOut, nOut, "%s", z);
-  else snprintf(zOut, nOut, "%s/%s", g_zHome, zDefaultLeaf);
+  else if(snprintf(zOut, nOut, "%s/%s", g_zHome, zDefaultLeaf) >= (int)nOut) zOut[0] = 0;
   config_absolute(zOut, nOut);
   size_t n = strlen(zOut);
   while(n > 1 && zOut[n - 1] == '/') zOut[--n] = 0;

@@ -28,7 +28,8 @@ void airc_err_prefix(airc_err *pErr, const char *zFmt, ...) {
   vsnprintf(zPre, sizeof(zPre), zFmt, ap);
   va_end(ap);
   memcpy(zOld, pErr->zMsg, sizeof(zOld));
-  snprintf(pErr->zMsg, sizeof(pErr->zMsg), "%s: %s", zPre, zOld);
+  if(snprintf(pErr->zMsg, sizeof(pErr->zMsg), "%s: %s", zPre, zOld) >= (int)sizeof(pErr->zMsg))
+    pErr->zMsg[sizeof(pErr->zMsg) - 1] = 0; /* truncated: still one line */
   err_one_line(pErr->zMsg);
 }
 
