@@ -1,6 +1,6 @@
 /* kafka_publish.c: see kafka_publish.h.
  *
- * Two passes over the input: the first validates every line (so a bad line
+ * Two passes over the input (jsonl_reader): the first validates every line (so a bad line
  * publishes nothing), the second produces. Delivery reports are served by
  * rd_kafka_poll() from this thread, so the counters need no locking. The
  * error and log callbacks run on librdkafka's threads: they only copy a
@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/timeutil.h"
+#include "executor/jsonl_reader.h"
 
 #define PUBLISH_ID_MAX 256
 
@@ -49,46 +50,20 @@ airc_rc kafka_record_check(const char *zLine, size_t n, char *zId, size_t nId,
   return rc;
 }
 
-/* Reads one line (without "\n" or "\r\n") into zBuf (KAFKA_PUBLISH_MAX_LINE
- * bytes). Returns 1 with *pn set, 0 at EOF, -1 if the line is too long. */
-static int publish_read_line(FILE *f, char *zBuf, size_t *pn) {
-  size_t n = 0;
-  int c;
-  while((c = getc_unlocked(f)) != EOF && c != '\n') {
-    if(n >= KAFKA_PUBLISH_MAX_LINE) return -1;
-    zBuf[n++] = (char)c;
-  }
-  if(c == EOF && n == 0) return 0;
-  if(n && zBuf[n - 1] == '\r') n--;
-  *pn = n;
-  return 1;
-}
-
-static int publish_is_blank(const char *z, size_t n) {
-  for(size_t i = 0; i < n; i++)
-    if(z[i] != ' ' && z[i] != '\t') return 0;
-  return 1;
-}
-
 /* Pass 1: checks every line, counts the records. */
-static airc_rc publish_scan(FILE *f, const char *zPath, char *zBuf, int64_t *pnRec,
-                            airc_err *pErr) {
+static airc_rc publish_scan(jsonl_reader *pRd, int64_t *pnRec, airc_err *pErr) {
   char zId[PUBLISH_ID_MAX];
+  const char *z;
   size_t n;
   int r;
-  int64_t iLine = 0, nRec = 0;
-  while((r = publish_read_line(f, zBuf, &n)) != 0) {
-    iLine++;
-    if(r < 0)
-      return airc_err_set(pErr, AIRC_ERR_TOOBIG, "%s:%lld: line longer than %d bytes", zPath,
-                          (long long)iLine, KAFKA_PUBLISH_MAX_LINE);
-    if(publish_is_blank(zBuf, n)) continue;
+  int64_t nRec = 0;
+  while((r = jsonl_next(pRd, &z, &n, pErr)) > 0) {
     airc_err e = {0};
-    if(kafka_record_check(zBuf, n, zId, sizeof(zId), &e))
-      return airc_err_set(pErr, e.rc, "%s:%lld: %s", zPath, (long long)iLine, e.zMsg);
+    if(kafka_record_check(z, n, zId, sizeof(zId), &e))
+      return airc_err_set(pErr, e.rc, "%s:%lld: %s", pRd->zPath, (long long)pRd->iLine, e.zMsg);
     nRec++;
   }
-  if(ferror(f)) return airc_err_set(pErr, AIRC_ERR_IO, "read %s: %s", zPath, strerror(errno));
+  if(r < 0) return pErr->rc;
   *pnRec = nRec;
   return AIRC_OK;
 }
@@ -272,19 +247,20 @@ static airc_rc publish_one(rd_kafka_t *rk, const kafka_publish_opts *o, const ch
 }
 
 /* Pass 2: produce every record, serving delivery reports as we go. */
-static airc_rc publish_produce_all(rd_kafka_t *rk, const kafka_publish_opts *o, FILE *f,
-                                   char *zBuf, publish_state *s, int64_t deadlineUs,
-                                   airc_err *pErr) {
+static airc_rc publish_produce_all(rd_kafka_t *rk, const kafka_publish_opts *o, jsonl_reader *pRd,
+                                   publish_state *s, int64_t deadlineUs, airc_err *pErr) {
   char zId[PUBLISH_ID_MAX];
+  const char *z;
   size_t n;
+  int r;
   int64_t nSent = 0, lastUs = airc_now_us();
   airc_rc rc = AIRC_OK;
-  while(!rc && publish_read_line(f, zBuf, &n) > 0) {
-    if(publish_is_blank(zBuf, n)) continue;
+  while(!rc && (r = jsonl_next(pRd, &z, &n, pErr)) > 0) {
     airc_err e = {0};
-    rc = kafka_record_check(zBuf, n, zId, sizeof(zId), &e);
-    if(rc) return airc_err_set(pErr, rc, "%s: changed while publishing: %s", o->zInput, e.zMsg);
-    rc = publish_one(rk, o, zBuf, n, zId, deadlineUs, pErr);
+    rc = kafka_record_check(z, n, zId, sizeof(zId), &e);
+    if(rc) return airc_err_set(pErr, rc, "%s:%lld: changed while publishing: %s", o->zInput,
+                               (long long)pRd->iLine, e.zMsg);
+    rc = publish_one(rk, o, z, n, zId, deadlineUs, pErr);
     nSent++;
     rd_kafka_poll(rk, 0);
     if(o->pProgress && airc_now_us() - lastUs > 1000000) {
@@ -294,6 +270,7 @@ static airc_rc publish_produce_all(rd_kafka_t *rk, const kafka_publish_opts *o, 
       fflush(o->pProgress);
     }
   }
+  if(!rc && r < 0) rc = pErr->rc;
   return rc;
 }
 
@@ -326,20 +303,16 @@ airc_rc kafka_publish_file(const kafka_publish_opts *o, kafka_publish_result *pO
                            airc_err *pErr) {
   memset(pOut, 0, sizeof(*pOut));
   int64_t deadlineUs = airc_now_us() + o->timeoutMs * 1000;
-  FILE *f = fopen(o->zInput, "r");
-  if(!f) return airc_err_set(pErr, AIRC_ERR_IO, "open %s: %s", o->zInput, strerror(errno));
-  char *zBuf = malloc(KAFKA_PUBLISH_MAX_LINE + 1);
-  if(!zBuf) {
-    fclose(f);
-    return airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
-  }
+  jsonl_reader rd;
+  airc_rc rc = jsonl_open(&rd, o->zInput, KAFKA_PUBLISH_MAX_LINE, pErr);
+  if(rc) return rc;
   publish_state s;
   memset(&s, 0, sizeof(s));
   s.pRes = pOut;
   pthread_mutex_init(&s.mu, NULL);
   rd_kafka_t *rk = NULL;
 
-  airc_rc rc = publish_scan(f, o->zInput, zBuf, &pOut->nRead, pErr);
+  rc = publish_scan(&rd, &pOut->nRead, pErr);
   if(!rc && o->pProgress) {
     fprintf(o->pProgress, "publish-kafka: %lld records in %s, publishing to %s at %s\n",
             (long long)pOut->nRead, o->zInput, o->zTopic, o->zBootstrap);
@@ -347,10 +320,9 @@ airc_rc kafka_publish_file(const kafka_publish_opts *o, kafka_publish_result *pO
   }
   if(!rc) rc = publish_producer_new(o, &s, &rk, pErr);
   if(!rc && o->bCreateTopic) rc = publish_topic_create(rk, o, &s, deadlineUs, pErr);
-  if(!rc && fseek(f, 0, SEEK_SET) != 0)
-    rc = airc_err_set(pErr, AIRC_ERR_IO, "rewind %s: %s", o->zInput, strerror(errno));
+  if(!rc) rc = jsonl_rewind(&rd, pErr);
   int64_t t0 = airc_now_us();
-  if(!rc) rc = publish_produce_all(rk, o, f, zBuf, &s, deadlineUs, pErr);
+  if(!rc) rc = publish_produce_all(rk, o, &rd, &s, deadlineUs, pErr);
   if(rk) publish_drain(rk, o, &s, deadlineUs);
   pOut->secProduce = (double)(airc_now_us() - t0) / 1e6;
   if(!rc && s.rcAlloc) rc = airc_err_set(pErr, s.rcAlloc, "out of memory in delivery report");
@@ -380,8 +352,7 @@ airc_rc kafka_publish_file(const kafka_publish_opts *o, kafka_publish_result *pO
   }
   if(rk) rd_kafka_destroy(rk);
   pthread_mutex_destroy(&s.mu);
-  free(zBuf);
-  fclose(f);
+  jsonl_close(&rd);
   return rc;
 }
 
