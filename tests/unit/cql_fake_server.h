@@ -15,19 +15,21 @@
 #include <unistd.h>
 #include "common/dynbuf.h"
 
+#define FAKE_UNUSED __attribute__((unused))
+
 /* ---- byte builders (big-endian, as the protocol) ---- */
-static void bb_u8(dynbuf *b, uint8_t v) { if(dynbuf_append(b, &v, 1)) abort(); }
-static void bb_u16(dynbuf *b, uint16_t v) { bb_u8(b, (uint8_t)(v >> 8)); bb_u8(b, (uint8_t)v); }
-static void bb_i32(dynbuf *b, int32_t v) {
+FAKE_UNUSED static void bb_u8(dynbuf *b, uint8_t v) { if(dynbuf_append(b, &v, 1)) abort(); }
+FAKE_UNUSED static void bb_u16(dynbuf *b, uint16_t v) { bb_u8(b, (uint8_t)(v >> 8)); bb_u8(b, (uint8_t)v); }
+FAKE_UNUSED static void bb_i32(dynbuf *b, int32_t v) {
   uint32_t u = (uint32_t)v;
   bb_u8(b, (uint8_t)(u >> 24)); bb_u8(b, (uint8_t)(u >> 16)); bb_u8(b, (uint8_t)(u >> 8)); bb_u8(b, (uint8_t)u);
 }
-static void bb_i64(dynbuf *b, int64_t v) { bb_i32(b, (int32_t)((uint64_t)v >> 32)); bb_i32(b, (int32_t)(uint32_t)v); }
-static void bb_mem(dynbuf *b, const void *p, size_t n) { if(n && dynbuf_append(b, p, n)) abort(); }
-static void bb_string(dynbuf *b, const char *z) { bb_u16(b, (uint16_t)strlen(z)); bb_mem(b, z, strlen(z)); }
-static void bb_bytes(dynbuf *b, const void *p, int32_t n) { bb_i32(b, n); if(n > 0) bb_mem(b, p, (size_t)n); }
+FAKE_UNUSED static void bb_i64(dynbuf *b, int64_t v) { bb_i32(b, (int32_t)((uint64_t)v >> 32)); bb_i32(b, (int32_t)(uint32_t)v); }
+FAKE_UNUSED static void bb_mem(dynbuf *b, const void *p, size_t n) { if(n && dynbuf_append(b, p, n)) abort(); }
+FAKE_UNUSED static void bb_string(dynbuf *b, const char *z) { bb_u16(b, (uint16_t)strlen(z)); bb_mem(b, z, strlen(z)); }
+FAKE_UNUSED static void bb_bytes(dynbuf *b, const void *p, int32_t n) { bb_i32(b, n); if(n > 0) bb_mem(b, p, (size_t)n); }
 /* A whole response frame around body. */
-static void bb_frame(dynbuf *b, uint8_t flags, int16_t stream, uint8_t op, const dynbuf *pBody) {
+FAKE_UNUSED static void bb_frame(dynbuf *b, uint8_t flags, int16_t stream, uint8_t op, const dynbuf *pBody) {
   bb_u8(b, 0x84); bb_u8(b, flags); bb_u16(b, (uint16_t)stream); bb_u8(b, op);
   bb_i32(b, (int32_t)pBody->n); bb_mem(b, pBody->z, pBody->n);
 }
@@ -107,7 +109,7 @@ static void fake_cql_stop(fake_cql *f) {
 
 /* Rows body builder: global table spec ks.t, columns of the given names and
  * type ids; the caller then appends the row count and cells. */
-static void bb_rows_header(dynbuf *b, int nCol, const char *const *azName, const uint16_t *aType) {
+FAKE_UNUSED static void bb_rows_header(dynbuf *b, int nCol, const char *const *azName, const uint16_t *aType) {
   bb_i32(b, 2);          /* kind Rows */
   bb_i32(b, 0x0001);     /* Global_tables_spec */
   bb_i32(b, nCol);
