@@ -131,7 +131,14 @@ static airc_rc publish_producer_new(const kafka_publish_opts *o, publish_state *
                                     rd_kafka_t **ppRk, airc_err *pErr) {
   rd_kafka_conf_t *pConf = rd_kafka_conf_new();
   char zMsgTimeout[32];
-  int64_t msgMs = o->messageTimeoutMs > 0 ? o->messageTimeoutMs : o->timeoutMs;
+  /* by default messages time out a little before the overall deadline, so
+   * that their own error (not a purge) is what gets reported */
+  int64_t msgMs = o->messageTimeoutMs;
+  if(msgMs <= 0) { /* librdkafka scans for timed-out messages about once a second */
+    msgMs = o->timeoutMs * 9 / 10;
+    if(o->timeoutMs - msgMs < 1500) msgMs = o->timeoutMs - 1500;
+    if(msgMs < 1000) msgMs = 1000;
+  }
   if(msgMs < 1) msgMs = 1;
   snprintf(zMsgTimeout, sizeof(zMsgTimeout), "%lld", (long long)msgMs);
   airc_rc rc = publish_conf_set(pConf, "bootstrap.servers", o->zBootstrap, pErr);
@@ -185,9 +192,16 @@ static airc_rc publish_topic_create(rd_kafka_t *rk, const kafka_publish_opts *o,
   }
   rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
   rd_kafka_CreateTopics(rk, &pNew, 1, pAdm, q);
-  /* Admin timeouts start when the request is sent; add a little slack so
-   * that the result (a timeout error) arrives before we give up. */
-  rd_kafka_event_t *ev = rd_kafka_queue_poll(q, (int)(ms + 2000));
+  /* Admin timeouts start when the request is sent; allow a little slack so
+   * that the result (a timeout error) arrives before we give up. Serve the
+   * main queue meanwhile: error_cb (the broker's side of the story) runs
+   * from rd_kafka_poll(). */
+  rd_kafka_event_t *ev = NULL;
+  int64_t untilUs = airc_now_us() + (ms + 2000) * 1000;
+  while(!ev && airc_now_us() < untilUs) {
+    ev = rd_kafka_queue_poll(q, 100);
+    rd_kafka_poll(rk, 0);
+  }
   airc_rc rc = AIRC_OK;
   char zSuffix[600];
   if(!ev) {
@@ -211,8 +225,9 @@ static airc_rc publish_topic_create(rd_kafka_t *rk, const kafka_publish_opts *o,
         if(o->pProgress) fprintf(o->pProgress, "publish-kafka: topic %s already exists\n", o->zTopic);
       } else {
         const char *zMsg = rd_kafka_topic_result_error_string(a[i]);
-        rc = airc_err_set(pErr, AIRC_ERR_NET, "create topic %s at %s: %s", o->zTopic,
-                          o->zBootstrap, zMsg ? zMsg : rd_kafka_err2str(e));
+        publish_broker_suffix(s, zSuffix, sizeof(zSuffix));
+        rc = airc_err_set(pErr, AIRC_ERR_NET, "create topic %s at %s: %s%s", o->zTopic,
+                          o->zBootstrap, zMsg ? zMsg : rd_kafka_err2str(e), zSuffix);
       }
     }
   }
@@ -289,13 +304,14 @@ static void publish_drain(rd_kafka_t *rk, const kafka_publish_opts *o, publish_s
     }
   }
   if(rd_kafka_outq_len(rk) > 0) {
-    rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-    rd_kafka_flush(rk, 1000); /* serves the purged messages' reports */
+    /* set before purging, so that "Purged in queue" does not hide the cause */
     if(!s->drErr) {
       s->drErr = RD_KAFKA_RESP_ERR__TIMED_OUT;
       snprintf(s->zDrErr, sizeof(s->zDrErr), "timed out after %.1fs",
                (double)o->timeoutMs / 1000.0);
     }
+    rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_flush(rk, 1000); /* serves the purged messages' reports */
   }
 }
 

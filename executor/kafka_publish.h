@@ -28,7 +28,7 @@ typedef struct kafka_publish_opts {
   int nPartitions;          /* for topic creation */
   int nReplication;         /* for topic creation */
   int64_t timeoutMs;        /* overall bound of the call */
-  int64_t messageTimeoutMs; /* librdkafka message.timeout.ms; 0 = timeoutMs */
+  int64_t messageTimeoutMs; /* librdkafka message.timeout.ms; 0 = 90% of timeoutMs */
   const char *zDagId;       /* header airc_dag_id (empty when NULL) */
   const char *zRunId;       /* header airc_run_id (empty when NULL) */
   const char *zTaskId;      /* header airc_task_id (empty when NULL) */

@@ -41,8 +41,7 @@ static airc_rc publish_kafka_opts(const task_ctx *pCtx, kafka_publish_opts *o, a
   if(!rc) rc = task_opt_int(pCtx, TYPE, "replication_factor", 1, 1, 100, &nRepl, pErr);
   if(!rc) rc = task_opt_bool(pCtx, TYPE, "create_topic", 1, &o->bCreateTopic, pErr);
   if(!rc) rc = task_opt_duration_ms(pCtx, TYPE, "timeout", 60000, &o->timeoutMs, pErr);
-  if(!rc) rc = task_opt_duration_ms(pCtx, TYPE, "message_timeout", o->timeoutMs,
-                                    &o->messageTimeoutMs, pErr);
+  if(!rc) rc = task_opt_duration_ms(pCtx, TYPE, "message_timeout", 0, &o->messageTimeoutMs, pErr);
   if(!rc && !o->zInput)
     rc = airc_err_set(pErr, AIRC_ERR_INVALID,
                       TYPE ": no input: set option 'input' or run after a task whose XCom has a \"path\"");

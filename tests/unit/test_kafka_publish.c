@@ -269,6 +269,7 @@ static void test_publish_dead_broker_create_topic_bounded(void **state) {
   char zWant[200];
   snprintf(zWant, sizeof(zWant), "create topic users_created at %s: ", zBoot);
   assert_non_null(strstr(e.zMsg, zWant));
+  assert_non_null(strstr(e.zMsg, "Connection refused"));
   kafka_publish_result_free(&r);
 }
 
