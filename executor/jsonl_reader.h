@@ -1,0 +1,29 @@
+/* jsonl_reader.h: line-by-line reading of a JSON Lines file with a cap on
+ * the line length, blank lines skipped, line numbers kept for messages.
+ *
+ * Shared by the pipeline task types that consume fetch-users' output
+ * (publish-kafka, validate-cassandra). It does not parse JSON: callers do,
+ * and name jsonl_where() in their messages ("users.jsonl:17"). */
+#ifndef AIRC_JSONL_READER_H
+#define AIRC_JSONL_READER_H
+#include <stdint.h>
+#include <stdio.h>
+#include "common/err.h"
+
+typedef struct jsonl_reader {
+  FILE *f;
+  char *zBuf;         /* current line, NUL-terminated (owned) */
+  size_t nMax;        /* line length cap */
+  int64_t iLine;      /* physical line number of the current line */
+  const char *zPath;  /* borrowed */
+} jsonl_reader;
+
+AIRC_WUR airc_rc jsonl_open(jsonl_reader *p, const char *zPath, size_t nMax, airc_err *pErr);
+/* Next non-blank line without its "\n" / "\r\n": 1 with *pz (borrowed until
+ * the next call) and *pn set; 0 at end of file; -1 on error (pErr set:
+ * "FILE:LINE: line longer than N bytes" or a read error). */
+int jsonl_next(jsonl_reader *p, const char **pz, size_t *pn, airc_err *pErr);
+AIRC_WUR airc_rc jsonl_rewind(jsonl_reader *p, airc_err *pErr);
+void jsonl_close(jsonl_reader *p);
+
+#endif
