@@ -5,10 +5,16 @@
 
 extern const task_type task_type_shell;
 extern const task_type task_type_fetch_users;
+extern const task_type task_type_publish_kafka;
+extern const task_type task_type_trigger_stream_job;
+extern const task_type task_type_validate_cassandra;
 
 static const task_type *const aRegistry[] = {
     &task_type_shell,
     &task_type_fetch_users,
+    &task_type_publish_kafka,
+    &task_type_trigger_stream_job,
+    &task_type_validate_cassandra,
     NULL,
 };
 
