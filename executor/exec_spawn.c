@@ -319,6 +319,13 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
   return 0;
 }
 
+/* Closes every descriptor above stderr except keepFd. */
+static void exec_close_inherited(int keepFd) {
+  if(keepFd > 3) close_range(3, (unsigned)keepFd - 1, 0);
+  close_range((unsigned)keepFd + 1, ~0U, 0);
+  if(keepFd != 3) close(3);
+}
+
 airc_rc exec_spawn(const exec_request *r, pid_t *pPid, airc_err *pErr) {
   char zLock[4200];
   exec_lock_path(r->tiId, r->ctx.tryNumber, zLock, sizeof(zLock));
@@ -339,7 +346,10 @@ airc_rc exec_spawn(const exec_request *r, pid_t *pPid, airc_err *pErr) {
     return airc_err_set(pErr, AIRC_ERR_EXEC, "fork: %s", strerror(errno));
   }
   if(pid == 0) {
-    /* supervisor: keeps lockFd (and so the lock) until it exits */
+    /* supervisor: keeps lockFd (and so the lock) until it exits, and
+     * nothing else of the scheduler's: not its lock, doorbell, inotify or
+     * SQLite descriptors, or a restarted scheduler would find them busy */
+    exec_close_inherited(lockFd);
     setsid();
     sigset_t empty;
     sigemptyset(&empty);
