@@ -1,0 +1,162 @@
+"""The command line as a user meets it: help, exit codes, output formats,
+configuration, clear/mark, logs, tasks test, dags show."""
+import json
+import os
+import subprocess
+
+import pytest
+
+from conftest import AIRC, dag_ini, wait_for
+
+COMMANDS = [
+    "db init", "db check", "config get-value", "scheduler", "standalone", "dags list",
+    "dags list-import-errors", "dags show", "dags next-execution", "dags pause", "dags unpause",
+    "dags list-runs", "dags state", "dags trigger", "dags backfill", "dags test", "tasks list",
+    "tasks states-for-dag-run", "tasks state", "tasks logs", "tasks clear", "tasks mark", "tasks test",
+]
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_every_command_has_help(home, cmd):
+    r = home.run(*cmd.split(), "--help")
+    assert r.returncode == 0, r.stderr
+    assert f"usage: airc {cmd}" in r.stdout
+
+
+def test_top_level_help_and_version(home):
+    r = home.run("--help")
+    assert r.returncode == 0 and "dags trigger" in r.stdout
+    assert home.run().returncode == 2
+    assert home.run("--version").stdout.startswith("airc ")
+    r = home.run("nosuch")
+    assert r.returncode == 2 and "unknown command 'nosuch'" in r.stderr
+    r = home.run("dags", "nosuch")
+    assert r.returncode == 2 and "unknown command 'dags nosuch'" in r.stderr
+    r = home.run("dags")
+    assert r.returncode == 2 and "dags list" in r.stdout
+
+
+def test_usage_errors_exit_2_and_failures_exit_1(home):
+    assert home.run("dags", "show").returncode == 2
+    assert home.run("dags", "list", "--output", "xml").returncode == 2
+    assert home.run("dags", "trigger", "x", "--conf", "[1]").returncode == 2
+    assert home.run("dags", "trigger", "x", "--logical-date", "yesterday").returncode == 2
+    assert home.run("dags", "next-execution", "x", "-n", "0").returncode == 2
+    r = home.run("dags", "trigger", "nope")
+    assert r.returncode == 1 and r.stderr.strip() == "airc: error: DAG 'nope' not found"
+    r = home.run("dags", "state", "nope", "r")
+    assert r.returncode == 1 and "has no run 'r'" in r.stderr
+
+
+def test_db_init_and_check(home):
+    r = home.run("db", "check")
+    assert r.returncode == 1 and "run 'airc db init'" in r.stderr
+    r = home.run("db", "init", check=True)
+    assert "schema version" in r.stdout
+    r = home.run("db", "check", check=True)
+    assert "integrity: ok" in r.stdout
+
+
+def test_configuration_file_and_environment_overrides(home):
+    other = os.path.join(home.path, "elsewhere")
+    os.makedirs(other)
+    with open(os.path.join(home.path, "airc.ini"), "w") as f:
+        f.write(f"[core]\ndags_folder = {other}\nparallelism = 7\n")
+    assert home.run("config", "get-value", "core", "parallelism", check=True).stdout.strip() == "7"
+    home.env["AIRC__CORE__PARALLELISM"] = "3"
+    assert home.run("config", "get-value", "core", "parallelism", check=True).stdout.strip() == "3"
+    with open(os.path.join(other, "x.ini"), "w") as f:
+        f.write(dag_ini("elsewhere_dag", [("t", {"command": "true"})]))
+    assert [d["dag_id"] for d in home.json("dags", "list")] == ["elsewhere_dag"]
+    with open(os.path.join(home.path, "airc.ini"), "w") as f:
+        f.write("[core\nbroken\n")
+    r = home.run("dags", "list")
+    assert r.returncode == 1 and "airc.ini:1: syntax error" in r.stderr
+
+
+def test_dags_show_text_json_and_dot(home):
+    home.write_dag("s.ini", dag_ini("s", [("a", {"command": "true"}), ("b", {"command": "true", "upstream": "a"})],
+                                    description="Show me"))
+    r = home.run("dags", "show", "s", check=True)
+    assert "2 tasks, 1 edges" in r.stdout and "Show me" in r.stdout
+    dot = home.run("dags", "show", "s", "--dot", check=True).stdout
+    assert '"a" -> "b";' in dot and dot.startswith('digraph "s"')
+    doc = json.loads(home.run("dags", "show", "s", "--output", "json", check=True).stdout)
+    assert [t["id"] for t in doc["tasks"]] == ["a", "b"]
+
+
+def test_list_outputs_json_plain_table(home):
+    home.write_dag("l.ini", dag_ini("l", [("t", {"command": "true"})], tags="a, b"))
+    rows = home.json("dags", "list")
+    assert rows[0]["dag_id"] == "l" and rows[0]["tags"] == ["a", "b"] and rows[0]["is_paused"] is False
+    plain = home.run("dags", "list", "--output", "plain", check=True).stdout
+    assert plain.startswith("l\t")
+    table = home.run("dags", "list", check=True).stdout
+    assert table.splitlines()[0].startswith("dag_id")
+
+
+def test_list_runs_paginates(home):
+    home.write_dag("pg.ini", dag_ini("pg", [("t", {"command": "true"})]))
+    for i in range(5):
+        home.trigger("pg", "--run-id", f"r{i}", "--logical-date", f"2026-01-0{i + 1}T00:00:00Z")
+    ids = [r["run_id"] for r in home.json("dags", "list-runs", "pg", "--limit", "2", "--offset", "1")]
+    assert ids == ["r3", "r2"]
+
+
+def test_clear_and_mark(home):
+    flag = os.path.join(home.path, "ok")
+    home.write_dag("c.ini", dag_ini("c", [("a", {"command": f"test -e {flag}"}),
+                                          ("b", {"command": "true", "upstream": "a"}),
+                                          ("x", {"command": "true"})]))
+    home.start_scheduler()
+    run = home.trigger("c")
+    assert home.wait_run("c", run) == "failed"
+    open(flag, "w").close()
+    r = home.run("tasks", "clear", "c", run, "-t", "^a$", "--downstream", check=True)
+    assert "Cleared 2 task instances" in r.stdout
+    assert home.wait_run("c", run) == "success"
+    tis = home.tis("c", run)
+    assert tis["a"]["try_number"] == 2 and tis["b"]["try_number"] == 1 and tis["x"]["try_number"] == 1
+    # mark
+    home.run("tasks", "mark", "c", run, "x", "failed", check=True)
+    assert home.wait_run("c", run) == "failed"
+    assert home.run("tasks", "state", "c", run, "x", check=True).stdout.strip() == "failed"
+    assert home.run("tasks", "mark", "c", run, "x", "bogus").returncode == 1
+    r = home.run("tasks", "clear", "c", run, "-t", "[")
+    assert r.returncode == 2 and "bad task regex" in r.stderr
+
+
+def test_logs_follow_and_try_selection(home):
+    home.write_dag("lg.ini", dag_ini("lg", [("a", {"command": "for i in 1 2 3; do echo line$i; sleep 0.3; done"})]))
+    home.start_scheduler()
+    run = home.trigger("lg")
+    wait_for(lambda: home.tis("lg", run)["a"]["state"] == "running", 10)
+    r = home.run("tasks", "logs", "lg", run, "a", "--follow", check=True)
+    assert "line1" in r.stdout and "line3" in r.stdout and "task success" in r.stdout
+    assert home.run("tasks", "logs", "lg", run, "a", "--try", "5").returncode == 1
+
+
+def test_tasks_test_runs_one_task_in_the_foreground_without_upstreams(home):
+    home.env["AIRC__CORE__DAGS_ARE_PAUSED_AT_CREATION"] = "true"
+    home.write_dag("tt.ini", dag_ini("tt", [("a", {"command": "exit 1"}),
+                                            ("b", {"command": "echo hi {{ ds }} {{ conf.k }}; exit 0", "upstream": "a"}),
+                                            ("c", {"command": "exit 99"})]))
+    r = home.run("tasks", "test", "tt", "b", "2026-04-01", "--conf", '{"k": "v"}', check=True)
+    assert r.stdout.strip() == "hi 2026-04-01 v"
+    assert "task b: success" in r.stderr
+    assert home.run("tasks", "test", "tt", "a").returncode == 1
+    r = home.run("tasks", "test", "tt", "c")
+    assert r.returncode == 0 and "skipped" in r.stderr
+    # nothing was recorded
+    assert home.runs("tt") == []
+
+
+def test_dags_test_runs_a_whole_run_without_a_scheduler(home):
+    home.env["AIRC__CORE__DAGS_ARE_PAUSED_AT_CREATION"] = "true"
+    home.write_dag("dt.ini", dag_ini("dt", [("a", {"command": "echo A"}), ("b", {"command": "echo B >&2; exit 2", "upstream": "a"})]))
+    r = home.run("dags", "test", "dt", "2026-05-01")
+    assert r.returncode == 1
+    assert "success          a" in r.stdout and "failed           b" in r.stdout
+    assert "---- log of failed task b" in r.stdout and "B" in r.stdout
+    home.write_dag("dt.ini", dag_ini("dt", [("a", {"command": "echo A"})]))
+    assert home.run("dags", "test", "dt").returncode == 0
