@@ -117,10 +117,52 @@ pyspark_version() {
   "$VENV/bin/python" -c 'import pyspark; print(pyspark.__version__)'
 }
 
+spark_home() {
+  "$VENV/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))'
+}
+
 fetch_spark() {
   fetch_venv
   fetch_jars spark-jars "$POMS/spark-connectors-pom.xml" \
     -DexcludeTransitive=true -Dspark.version="$(pyspark_version)"
+  write_spark_conf
+}
+
+# The venv's own bin/spark-submit only works with the venv activated (it finds
+# SPARK_HOME and the Python to run through `python3` on PATH). bin/spark-submit
+# in the stack home pins both, so callers such as airc can run it from any
+# environment. SPARK_CONF_DIR keeps Spark's console at WARN from JVM start.
+write_spark_conf() {
+  local c=$CONF/spark sh
+  sh=$(spark_home)
+  mkdir -p "$c" "$STACK_HOME/bin"
+  cat >"$c/log4j2.properties" <<EOF
+# Written by scripts/stack.sh: Spark's console logging at WARN.
+rootLogger.level = warn
+rootLogger.appenderRef.stdout.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
+logger.kafka.name = org.apache.kafka
+logger.kafka.level = warn
+logger.cassandra.name = com.datastax
+logger.cassandra.level = warn
+EOF
+  cat >"$STACK_HOME/bin/spark-submit.tmp" <<EOF
+#!/bin/sh
+# Written by scripts/stack.sh: the venv's spark-submit with its environment pinned.
+SPARK_HOME='$sh'
+PYSPARK_PYTHON='$VENV/bin/python'
+SPARK_CONF_DIR=\${SPARK_CONF_DIR:-'$c'}
+JAVA_HOME=\${JAVA_HOME:-'$(java_home)'}
+SPARK_LOCAL_IP=\${SPARK_LOCAL_IP:-127.0.0.1}
+export SPARK_HOME PYSPARK_PYTHON SPARK_CONF_DIR JAVA_HOME SPARK_LOCAL_IP
+exec '$VENV/bin/spark-submit' "\$@"
+EOF
+  chmod +x "$STACK_HOME/bin/spark-submit.tmp"
+  mv "$STACK_HOME/bin/spark-submit.tmp" "$STACK_HOME/bin/spark-submit"
 }
 
 spark_jars_csv() {
@@ -448,7 +490,8 @@ start_cassandra() {
 # --- spark (tooling only) -------------------------------------------------
 
 health_spark() {
-  [ -f "$VENV/.complete" ] && [ -x "$VENV/bin/spark-submit" ] && [ -f "$LIB/spark-jars/.complete" ]
+  [ -f "$VENV/.complete" ] && [ -x "$VENV/bin/spark-submit" ] && [ -f "$LIB/spark-jars/.complete" ] \
+    && [ -x "$STACK_HOME/bin/spark-submit" ]
 }
 
 start_spark() {
@@ -507,20 +550,27 @@ cmd_down() {
   done
 }
 
+# Values are single-quoted so the output can be eval'ed or sourced; no value
+# contains a single quote (paths under the stack home and the repo).
 cmd_env() {
-  printf 'AIRC__KAFKA__BOOTSTRAP_SERVERS=%s:%s\n' "$KAFKA_HOST" "$KAFKA_PORT"
-  printf 'AIRC__CASSANDRA__HOST=%s\n' "$CASSANDRA_HOST"
-  printf 'AIRC__CASSANDRA__PORT=%s\n' "$CASSANDRA_PORT"
-  printf 'AIRC__SPARK__SPARK_SUBMIT=%s\n' "$VENV/bin/spark-submit"
-  printf 'AIRC__SPARK__JARS=%s\n' "$(spark_jars_csv)"
-  printf 'AIRC__SPARK__JOB=%s\n' "$REPO/jobs/spark_stream.py"
-  printf 'AIRC__SPARK__MASTER=%s\n' 'local[2]'
-  printf 'AIRC_STACK_HOME=%s\n' "$STACK_HOME"
-  printf 'AIRC_STACK_PYTHON=%s\n' "$VENV/bin/python"
-  printf 'JAVA_HOME=%s\n' "$(java_home)"
-  printf 'export AIRC__KAFKA__BOOTSTRAP_SERVERS AIRC__CASSANDRA__HOST AIRC__CASSANDRA__PORT'
-  printf ' AIRC__SPARK__SPARK_SUBMIT AIRC__SPARK__JARS AIRC__SPARK__JOB AIRC__SPARK__MASTER'
-  printf ' AIRC_STACK_HOME AIRC_STACK_PYTHON JAVA_HOME\n'
+  local sh="" names=""
+  [ -x "$VENV/bin/python" ] && sh=$(spark_home 2>/dev/null || true)
+  emit() { printf "%s='%s'\n" "$1" "$2"; names="$names $1"; }
+  emit AIRC__KAFKA__BOOTSTRAP_SERVERS "$KAFKA_HOST:$KAFKA_PORT"
+  emit AIRC__CASSANDRA__HOST "$CASSANDRA_HOST"
+  emit AIRC__CASSANDRA__PORT "$CASSANDRA_PORT"
+  emit AIRC__SPARK__SPARK_SUBMIT "$STACK_HOME/bin/spark-submit"
+  emit AIRC__SPARK__JARS "$(spark_jars_csv)"
+  emit AIRC__SPARK__JOB "$REPO/jobs/spark_stream.py"
+  emit AIRC__SPARK__MASTER 'local[2]'
+  emit AIRC_STACK_HOME "$STACK_HOME"
+  emit AIRC_STACK_PYTHON "$VENV/bin/python"
+  emit SPARK_HOME "$sh"
+  emit SPARK_CONF_DIR "$CONF/spark"
+  emit PYSPARK_PYTHON "$VENV/bin/python"
+  emit SPARK_LOCAL_IP 127.0.0.1
+  emit JAVA_HOME "$(java_home)"
+  echo "export$names"
 }
 
 usage() {
