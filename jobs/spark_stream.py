@@ -13,6 +13,9 @@ Modes:
                         offsets seen at start, then exit 0; nonzero on failure.
   --mode continuous     processingTime trigger, runs until SIGTERM/SIGINT.
 
+--ready-file PATH is created once the streaming query is active (the signal
+airc's trigger-stream-job waits for in continuous mode) and removed on exit.
+
 The same file runs locally (spark-submit --master local[2]) and on a cluster
 (--master spark://host:7077); connector jars come from --jars (see
 scripts/stack.sh env). The keyspace and tables are created if missing.
@@ -60,6 +63,9 @@ def parse_args(argv):
     p.add_argument("--fail-on-data-loss", action="store_true",
                    help="fail when checkpointed offsets are gone from Kafka (default: skip ahead)")
     p.add_argument("--app-name", default="airc-spark-stream")
+    p.add_argument("--ready-file", default=None,
+                   help="created (atomically) once the streaming query is active; "
+                        "removed when the job exits")
     args = p.parse_args(argv)
     if not args.checkpoint.strip():
         p.error("--checkpoint must not be empty")
@@ -187,6 +193,15 @@ def start_query(spark, args, totals):
     return writer.start()
 
 
+def write_ready_file(path, query):
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    with open(tmp, "w") as f:
+        f.write('{"pid": %d, "query_id": "%s", "run_id": "%s"}\n' % (
+            os.getpid(), query.id, query.runId))
+    os.replace(tmp, path)
+    log("query active (ready file %s)" % path)
+
+
 def run(args):
     t0 = time.monotonic()
     spark = build_session(args)
@@ -194,6 +209,8 @@ def run(args):
     ensure_schema(spark, args)
     totals = {"batches": 0, "written": 0, "dead_letter": 0}
     query = start_query(spark, args, totals)
+    if args.ready_file:
+        write_ready_file(args.ready_file, query)
 
     stop = {"requested": False}
 
@@ -226,6 +243,12 @@ def main(argv=None):
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         log("error: %s: %s" % (type(e).__name__, first))
         rc = 1
+    finally:
+        if args.ready_file:
+            try:
+                os.unlink(args.ready_file)
+            except OSError:
+                pass
     return rc
 
 
