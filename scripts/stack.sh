@@ -206,8 +206,9 @@ spawn() {
   local comp=$1 out=$2; shift 2
   mkdir -p "$PIDS"
   rm -f "$PIDS/$comp.pid"
+  # 9>&-: the server must not inherit (and hold forever) stack.sh's lock.
   setsid sh -c 'echo $$ >"$0"; exec "$@"' "$PIDS/$comp.pid" "$@" \
-    </dev/null >>"$out" 2>&1 &
+    </dev/null >>"$out" 2>&1 9>&- &
   local i
   for i in $(seq 1 50); do
     [ -s "$PIDS/$comp.pid" ] && return 0
@@ -585,9 +586,16 @@ comps=("$@")
 for c in "${comps[@]}"; do
   case " $ALL_COMPONENTS " in *" $c "*) ;; *) die "unknown component '$c' (one of: $ALL_COMPONENTS)";; esac
 done
+# up and down of one stack home are serialized (two test sessions starting the
+# stack at once would otherwise both spawn a broker). Bounded wait.
+take_lock() {
+  mkdir -p "$PIDS"
+  exec 9>"$PIDS/.stack.lock"
+  flock -w "${AIRC_STACK_LOCK_TIMEOUT:-600}" 9 || die "another stack.sh up/down holds $PIDS/.stack.lock"
+}
 case $cmd in
-  up) cmd_up "${comps[@]}" ;;
-  down) cmd_down "${comps[@]}" ;;
+  up) take_lock; cmd_up "${comps[@]}" ;;
+  down) take_lock; cmd_down "${comps[@]}" ;;
   status) cmd_status "${comps[@]}" ;;
   env) cmd_env ;;
   -h|--help|help) usage ;;
