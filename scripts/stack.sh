@@ -1,0 +1,603 @@
+#!/usr/bin/env bash
+# The real Kafka + Cassandra + Spark toolchain on one machine, without Docker.
+#
+#   scripts/stack.sh up     [component...]   fetch what is missing, start, wait until healthy
+#   scripts/stack.sh down   [component...]   stop (SIGTERM, bounded wait, then SIGKILL)
+#   scripts/stack.sh status [component...]   one line per component; exit 0 only if all healthy
+#   scripts/stack.sh env                     shell-sourceable AIRC__* settings
+#
+# Components: kafka (KRaft single node, 127.0.0.1:9092, controller 9093),
+# cassandra (127.0.0.1:9042), spark (not a server: the venv with pyspark and the
+# connector jars that spark-submit needs). Default: all three.
+#
+# Everything lives under the stack home ${AIRC_STACK_HOME:-<repo>/.stack}:
+# lib/{kafka,cassandra,spark-jars} (jars from Maven Central via the POMs in
+# scripts/stack/), venv/ (pyspark + cassandra-driver from PyPI), conf/, data/,
+# logs/, pids/. Jars and the venv are fetched once: a folder counts as complete
+# only when its marker file matches the POM (or requirement) it came from.
+#
+# Not for: production, several nodes, or anything listening beyond 127.0.0.1.
+# docker-compose.yml describes the same system for hosts with Docker.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+STACK_HOME=${AIRC_STACK_HOME:-$REPO/.stack}
+mkdir -p "$STACK_HOME"
+STACK_HOME=$(cd "$STACK_HOME" && pwd)
+POMS=$REPO/scripts/stack
+LIB=$STACK_HOME/lib
+VENV=$STACK_HOME/venv
+CONF=$STACK_HOME/conf
+DATA=$STACK_HOME/data
+LOGS=$STACK_HOME/logs
+PIDS=$STACK_HOME/pids
+
+KAFKA_HOST=127.0.0.1
+KAFKA_PORT=${AIRC_STACK_KAFKA_PORT:-9092}
+KAFKA_CONTROLLER_PORT=${AIRC_STACK_KAFKA_CONTROLLER_PORT:-9093}
+KAFKA_HEAP=${AIRC_STACK_KAFKA_HEAP:-512m}
+CASSANDRA_HOST=127.0.0.1
+CASSANDRA_PORT=${AIRC_STACK_CASSANDRA_PORT:-9042}
+CASSANDRA_STORAGE_PORT=${AIRC_STACK_CASSANDRA_STORAGE_PORT:-7000}
+CASSANDRA_HEAP=${AIRC_STACK_CASSANDRA_HEAP:-1G}
+KAFKA_TIMEOUT=${AIRC_STACK_KAFKA_TIMEOUT:-90}
+CASSANDRA_TIMEOUT=${AIRC_STACK_CASSANDRA_TIMEOUT:-240}
+STOP_TIMEOUT=${AIRC_STACK_STOP_TIMEOUT:-45}
+# pyspark 3.5.7: the newest 3.5 whose spark-sql-kafka jar this machine's Maven
+# Central has (see scripts/stack/spark-connectors-pom.xml).
+PIP_REQUIREMENTS="pyspark==3.5.7 cassandra-driver"
+ALL_COMPONENTS="kafka cassandra spark"
+
+say() { printf 'stack: %s\n' "$*" >&2; }
+die() { printf 'stack: error: %s\n' "$*" >&2; exit 1; }
+
+java_bin() {
+  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
+    echo "$JAVA_HOME/bin/java"
+  else
+    command -v java || die "java not found (install openjdk-17-jre-headless or set JAVA_HOME)"
+  fi
+}
+
+java_home() {
+  local j
+  j=$(readlink -f "$(java_bin)")
+  dirname "$(dirname "$j")"
+}
+
+now() { date +%s; }
+
+# --- fetching -------------------------------------------------------------
+
+# fetch_jars NAME POM [extra mvn args...]: copies the POM's dependencies into
+# lib/NAME unless lib/NAME/.complete holds the same fingerprint. Downloads go
+# to a temporary folder first so an interrupted fetch never looks complete.
+fetch_jars() {
+  local name=$1 pom=$2; shift 2
+  local dest=$LIB/$name fp
+  fp="$(sha256sum "$pom" | cut -d' ' -f1) $*"
+  if [ -f "$dest/.complete" ] && [ "$(cat "$dest/.complete")" = "$fp" ]; then
+    return 0
+  fi
+  say "fetching $name jars from Maven Central ($(basename "$pom"))"
+  local t0 tmp; t0=$(now); tmp=$dest.tmp.$$
+  rm -rf "$tmp"; mkdir -p "$tmp"
+  if ! mvn -q -B -f "$pom" \
+      org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies \
+      -DincludeScope=runtime -DoutputDirectory="$tmp" "$@" >"$LOGS/fetch-$name.log" 2>&1; then
+    rm -rf "$tmp"
+    tail -n 20 "$LOGS/fetch-$name.log" >&2
+    die "fetching $name jars failed (log: $LOGS/fetch-$name.log)"
+  fi
+  printf '%s\n' "$fp" >"$tmp/.complete"
+  rm -rf "$dest"; mv "$tmp" "$dest"
+  say "fetched $name: $(ls "$dest" | wc -l) jars in $(( $(now) - t0 )) s"
+}
+
+fetch_venv() {
+  if [ -f "$VENV/.complete" ] && [ "$(cat "$VENV/.complete")" = "$PIP_REQUIREMENTS" ] \
+     && [ -x "$VENV/bin/spark-submit" ]; then
+    return 0
+  fi
+  say "creating venv with $PIP_REQUIREMENTS (PyPI)"
+  local t0; t0=$(now)
+  rm -rf "$VENV"
+  python3 -m venv "$VENV" || die "python3 -m venv failed (apt-get install python3-venv)"
+  # shellcheck disable=SC2086
+  if ! "$VENV/bin/pip" install -q --disable-pip-version-check $PIP_REQUIREMENTS \
+      >"$LOGS/fetch-venv.log" 2>&1; then
+    tail -n 20 "$LOGS/fetch-venv.log" >&2
+    die "pip install failed (log: $LOGS/fetch-venv.log)"
+  fi
+  printf '%s\n' "$PIP_REQUIREMENTS" >"$VENV/.complete"
+  say "venv ready in $(( $(now) - t0 )) s"
+}
+
+pyspark_version() {
+  "$VENV/bin/python" -c 'import pyspark; print(pyspark.__version__)'
+}
+
+spark_home() {
+  "$VENV/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))'
+}
+
+fetch_spark() {
+  fetch_venv
+  fetch_jars spark-jars "$POMS/spark-connectors-pom.xml" \
+    -DexcludeTransitive=true -Dspark.version="$(pyspark_version)"
+  write_spark_conf
+}
+
+# The venv's own bin/spark-submit only works with the venv activated (it finds
+# SPARK_HOME and the Python to run through `python3` on PATH). bin/spark-submit
+# in the stack home pins both, so callers such as airc can run it from any
+# environment. SPARK_CONF_DIR keeps Spark's console at WARN from JVM start.
+write_spark_conf() {
+  local c=$CONF/spark sh
+  sh=$(spark_home)
+  mkdir -p "$c" "$STACK_HOME/bin"
+  cat >"$c/log4j2.properties" <<EOF
+# Written by scripts/stack.sh: Spark's console logging at WARN.
+rootLogger.level = warn
+rootLogger.appenderRef.stdout.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
+logger.kafka.name = org.apache.kafka
+logger.kafka.level = warn
+logger.cassandra.name = com.datastax
+logger.cassandra.level = warn
+EOF
+  cat >"$STACK_HOME/bin/spark-submit.tmp" <<EOF
+#!/bin/sh
+# Written by scripts/stack.sh: the venv's spark-submit with its environment pinned.
+SPARK_HOME='$sh'
+PYSPARK_PYTHON='$VENV/bin/python'
+SPARK_CONF_DIR=\${SPARK_CONF_DIR:-'$c'}
+JAVA_HOME=\${JAVA_HOME:-'$(java_home)'}
+SPARK_LOCAL_IP=\${SPARK_LOCAL_IP:-127.0.0.1}
+export SPARK_HOME PYSPARK_PYTHON SPARK_CONF_DIR JAVA_HOME SPARK_LOCAL_IP
+exec '$VENV/bin/spark-submit' "\$@"
+EOF
+  chmod +x "$STACK_HOME/bin/spark-submit.tmp"
+  mv "$STACK_HOME/bin/spark-submit.tmp" "$STACK_HOME/bin/spark-submit"
+}
+
+spark_jars_csv() {
+  local f out=""
+  for f in "$LIB"/spark-jars/*.jar; do
+    [ -e "$f" ] || continue
+    out="${out:+$out,}$f"
+  done
+  echo "$out"
+}
+
+# --- processes ------------------------------------------------------------
+
+# Each server's command line carries -Dairc.stack.id=<home>:<component>, so a
+# pid is only trusted when its /proc cmdline still names this stack home and
+# component (guards against pid reuse and a lost pid file).
+marker() { echo "-Dairc.stack.id=$STACK_HOME:$1"; }
+
+pid_matches() {
+  local pid=$1 comp=$2
+  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
+  tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "$(marker "$comp")"
+}
+
+component_pid() {
+  local comp=$1 pid="" p
+  [ -f "$PIDS/$comp.pid" ] && pid=$(cat "$PIDS/$comp.pid" 2>/dev/null || true)
+  if pid_matches "$pid" "$comp"; then echo "$pid"; return 0; fi
+  for p in /proc/[0-9]*; do
+    p=${p#/proc/}
+    if pid_matches "$p" "$comp"; then echo "$p" >"$PIDS/$comp.pid"; echo "$p"; return 0; fi
+  done
+  return 1
+}
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# spawn COMP LOGFILE cmd...: starts cmd in its own session (so it survives the
+# caller's process group being killed) and records its pid.
+spawn() {
+  local comp=$1 out=$2; shift 2
+  mkdir -p "$PIDS"
+  rm -f "$PIDS/$comp.pid"
+  # 9>&-: the server must not inherit (and hold forever) stack.sh's lock.
+  setsid sh -c 'echo $$ >"$0"; exec "$@"' "$PIDS/$comp.pid" "$@" \
+    </dev/null >>"$out" 2>&1 9>&- &
+  local i
+  for i in $(seq 1 50); do
+    [ -s "$PIDS/$comp.pid" ] && return 0
+    sleep 0.1
+  done
+  die "$comp: no pid file after spawning"
+}
+
+stop_component() {
+  local comp=$1 pid i
+  if ! pid=$(component_pid "$comp"); then
+    say "$comp: not running"
+    rm -f "$PIDS/$comp.pid"
+    return 0
+  fi
+  say "$comp: stopping pid $pid (SIGTERM, up to $STOP_TIMEOUT s)"
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 $((STOP_TIMEOUT * 5))); do
+    pid_matches "$pid" "$comp" || break
+    sleep 0.2
+  done
+  if pid_matches "$pid" "$comp"; then
+    say "$comp: still running after $STOP_TIMEOUT s, SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    for i in $(seq 1 50); do pid_matches "$pid" "$comp" || break; sleep 0.1; done
+  fi
+  rm -f "$PIDS/$comp.pid"
+  say "$comp: stopped"
+}
+
+# wait_healthy COMP TIMEOUT: polls COMP's health check until it passes; fails
+# early (with the log tail) if the process dies. Progress line every 10 s.
+wait_healthy() {
+  local comp=$1 timeout=$2 t0 last=0 el
+  t0=$(now)
+  while :; do
+    if health_"$comp"; then
+      say "$comp: healthy after $(( $(now) - t0 )) s"
+      return 0
+    fi
+    if ! component_pid "$comp" >/dev/null; then
+      tail -n 40 "$LOGS/$comp.out" >&2 || true
+      die "$comp: process exited during start (logs: $LOGS/$comp.out, $LOGS/$comp/)"
+    fi
+    el=$(( $(now) - t0 ))
+    if [ "$el" -ge "$timeout" ]; then
+      tail -n 40 "$LOGS/$comp.out" >&2 || true
+      die "$comp: not healthy after $timeout s (logs: $LOGS/$comp.out, $LOGS/$comp/); still running, stop with: $0 down $comp"
+    fi
+    if [ $(( el - last )) -ge 10 ]; then
+      say "$comp: waiting ($el s / $timeout s)"
+      last=$el
+    fi
+    sleep 1
+  done
+}
+
+# --- kafka ----------------------------------------------------------------
+
+health_kafka() {
+  port_open "$KAFKA_HOST" "$KAFKA_PORT" || return 1
+  timeout 10 kcat -b "$KAFKA_HOST:$KAFKA_PORT" -L -m 5 2>/dev/null | grep -q ' 1 brokers:'
+}
+
+write_kafka_conf() {
+  local c=$CONF/kafka
+  mkdir -p "$c" "$DATA/kafka" "$LOGS/kafka"
+  cat >"$c/server.properties" <<EOF
+# Written by scripts/stack.sh; regenerated on every start.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@$KAFKA_HOST:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$DATA/kafka
+num.partitions=1
+default.replication.factor=1
+auto.create.topics.enable=true
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=1
+group.initial.rebalance.delay.ms=0
+log.retention.hours=168
+log.segment.bytes=104857600
+EOF
+  cat >"$c/log4j.properties" <<EOF
+# Written by scripts/stack.sh.
+log4j.rootLogger=INFO, file
+log4j.appender.file=org.apache.log4j.RollingFileAppender
+log4j.appender.file.File=$LOGS/kafka/server.log
+log4j.appender.file.MaxFileSize=20MB
+log4j.appender.file.MaxBackupIndex=3
+log4j.appender.file.layout=org.apache.log4j.PatternLayout
+log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.request.logger=WARN
+log4j.logger.state.change.logger=WARN
+log4j.logger.org.apache.kafka.controller=INFO
+log4j.logger.kafka.log.LogCleaner=WARN
+EOF
+}
+
+# kafka_jvm: sets KAFKA_JVM to the broker's java command line (heap, GC,
+# logging, classpath) up to, not including, the main class.
+kafka_jvm() {
+  KAFKA_JVM=("$(java_bin)" -Xms"$KAFKA_HEAP" -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true \
+    -Dlog4j.configuration="file:$CONF/kafka/log4j.properties" -Dkafka.logs.dir="$LOGS/kafka" \
+    -cp "$LIB/kafka/*")
+}
+
+start_kafka() {
+  fetch_jars kafka "$POMS/kafka-pom.xml"
+  command -v kcat >/dev/null || die "kcat not found (apt-get install kcat)"
+  if component_pid kafka >/dev/null; then
+    wait_healthy kafka "$KAFKA_TIMEOUT"
+    return 0
+  fi
+  if port_open "$KAFKA_HOST" "$KAFKA_PORT" || port_open "$KAFKA_HOST" "$KAFKA_CONTROLLER_PORT"; then
+    die "kafka: port $KAFKA_PORT or $KAFKA_CONTROLLER_PORT is taken by a process this stack did not start"
+  fi
+  write_kafka_conf
+  kafka_jvm
+  if [ ! -f "$DATA/kafka/meta.properties" ]; then
+    if [ ! -s "$CONF/kafka/cluster.id" ]; then
+      "${KAFKA_JVM[@]}" kafka.tools.StorageTool random-uuid 2>>"$LOGS/kafka.out" | tail -n 1 >"$CONF/kafka/cluster.id"
+    fi
+    say "kafka: formatting $DATA/kafka (cluster id $(cat "$CONF/kafka/cluster.id"))"
+    "${KAFKA_JVM[@]}" kafka.tools.StorageTool format -t "$(cat "$CONF/kafka/cluster.id")" \
+      -c "$CONF/kafka/server.properties" --ignore-formatted >>"$LOGS/kafka.out" 2>&1 \
+      || die "kafka: storage format failed (log: $LOGS/kafka.out)"
+  fi
+  say "kafka: starting on $KAFKA_HOST:$KAFKA_PORT (controller $KAFKA_CONTROLLER_PORT, heap $KAFKA_HEAP)"
+  spawn kafka "$LOGS/kafka.out" "${KAFKA_JVM[@]}" "$(marker kafka)" kafka.Kafka "$CONF/kafka/server.properties"
+  wait_healthy kafka "$KAFKA_TIMEOUT"
+}
+
+# --- cassandra ------------------------------------------------------------
+
+health_cassandra() {
+  port_open "$CASSANDRA_HOST" "$CASSANDRA_PORT" || return 1
+  [ -x "$VENV/bin/python" ] || return 1
+  timeout 20 "$VENV/bin/python" - "$CASSANDRA_HOST" "$CASSANDRA_PORT" >/dev/null 2>&1 <<'EOF'
+import logging, sys
+logging.disable(logging.CRITICAL)
+from cassandra.cluster import Cluster
+c = Cluster([sys.argv[1]], port=int(sys.argv[2]), connect_timeout=5, control_connection_timeout=5)
+try:
+    s = c.connect()
+    s.execute("SELECT release_version FROM system.local", timeout=5).one()
+finally:
+    c.shutdown()
+EOF
+}
+
+write_cassandra_conf() {
+  local c=$CONF/cassandra d=$DATA/cassandra
+  mkdir -p "$c" "$d" "$LOGS/cassandra"
+  cat >"$c/cassandra.yaml" <<EOF
+# Written by scripts/stack.sh; regenerated on every start. Unknown keys are rejected.
+cluster_name: airc
+num_tokens: 1
+partitioner: org.apache.cassandra.dht.Murmur3Partitioner
+endpoint_snitch: SimpleSnitch
+listen_address: $CASSANDRA_HOST
+rpc_address: $CASSANDRA_HOST
+storage_port: $CASSANDRA_STORAGE_PORT
+native_transport_port: $CASSANDRA_PORT
+start_native_transport: true
+seed_provider:
+  - class_name: org.apache.cassandra.locator.SimpleSeedProvider
+    parameters:
+      - seeds: "$CASSANDRA_HOST:$CASSANDRA_STORAGE_PORT"
+data_file_directories:
+  - $d/data
+commitlog_directory: $d/commitlog
+hints_directory: $d/hints
+saved_caches_directory: $d/saved_caches
+cdc_raw_directory: $d/cdc_raw
+commitlog_sync: periodic
+commitlog_sync_period: 10000ms
+authenticator: AllowAllAuthenticator
+authorizer: AllowAllAuthorizer
+auto_snapshot: false
+EOF
+  cat >"$c/logback.xml" <<EOF
+<!-- Written by scripts/stack.sh. INFO to a rolling file, WARN to stdout. -->
+<configuration scan="false">
+  <appender name="FILE" class="ch.qos.logback.core.rolling.RollingFileAppender">
+    <file>$LOGS/cassandra/system.log</file>
+    <rollingPolicy class="ch.qos.logback.core.rolling.FixedWindowRollingPolicy">
+      <fileNamePattern>$LOGS/cassandra/system.log.%i.zip</fileNamePattern>
+      <minIndex>1</minIndex><maxIndex>3</maxIndex>
+    </rollingPolicy>
+    <triggeringPolicy class="ch.qos.logback.core.rolling.SizeBasedTriggeringPolicy">
+      <maxFileSize>20MB</maxFileSize>
+    </triggeringPolicy>
+    <encoder><pattern>%-5level [%thread] %date{ISO8601} %F:%L - %msg%n</pattern></encoder>
+  </appender>
+  <appender name="STDOUT" class="ch.qos.logback.core.ConsoleAppender">
+    <filter class="ch.qos.logback.classic.filter.ThresholdFilter"><level>WARN</level></filter>
+    <encoder><pattern>%-5level [%thread] %date{ISO8601} %F:%L - %msg%n</pattern></encoder>
+  </appender>
+  <root level="INFO">
+    <appender-ref ref="FILE"/>
+    <appender-ref ref="STDOUT"/>
+  </root>
+</configuration>
+EOF
+}
+
+start_cassandra() {
+  fetch_jars cassandra "$POMS/cassandra-pom.xml"
+  fetch_venv   # the health check uses the venv's cassandra-driver
+  if component_pid cassandra >/dev/null; then
+    wait_healthy cassandra "$CASSANDRA_TIMEOUT"
+    return 0
+  fi
+  if port_open "$CASSANDRA_HOST" "$CASSANDRA_PORT" || port_open "$CASSANDRA_HOST" "$CASSANDRA_STORAGE_PORT"; then
+    die "cassandra: port $CASSANDRA_PORT or $CASSANDRA_STORAGE_PORT is taken by a process this stack did not start"
+  fi
+  local jamm
+  jamm=$(ls "$LIB"/cassandra/jamm-*.jar 2>/dev/null | head -n 1)
+  [ -n "$jamm" ] || die "cassandra: no jamm jar in $LIB/cassandra"
+  write_cassandra_conf
+  say "cassandra: starting on $CASSANDRA_HOST:$CASSANDRA_PORT (heap $CASSANDRA_HEAP)"
+  # JVM flags: Cassandra 5.0's conf/jvm-server.options and jvm17-server.options.
+  spawn cassandra "$LOGS/cassandra.out" "$(java_bin)" "$(marker cassandra)" \
+    -Xms"$CASSANDRA_HEAP" -Xmx"$CASSANDRA_HEAP" -Xss256k \
+    -ea -da:net.openhft... -XX:+UseThreadPriorities -XX:+HeapDumpOnOutOfMemoryError \
+    -XX:HeapDumpPath="$DATA/cassandra" -XX:+UseTLAB -XX:+ResizeTLAB -XX:+PerfDisableSharedMem \
+    -XX:+UseG1GC -XX:+ParallelRefProcEnabled -XX:MaxTenuringThreshold=1 -XX:G1HeapRegionSize=16m \
+    -XX:G1RSetUpdatingPauseTimePercent=5 -XX:MaxGCPauseMillis=300 \
+    -XX:InitiatingHeapOccupancyPercent=70 \
+    -Djava.net.preferIPv4Stack=true -Djdk.attach.allowAttachSelf=true \
+    --add-exports java.base/jdk.internal.misc=ALL-UNNAMED \
+    --add-exports java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED \
+    --add-exports java.rmi/sun.rmi.registry=ALL-UNNAMED \
+    --add-exports java.rmi/sun.rmi.server=ALL-UNNAMED \
+    --add-exports java.sql/java.sql=ALL-UNNAMED \
+    --add-exports java.base/java.lang.ref=ALL-UNNAMED \
+    --add-exports jdk.unsupported/sun.misc=ALL-UNNAMED \
+    --add-exports jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED \
+    --add-exports jdk.attach/sun.tools.attach=ALL-UNNAMED \
+    --add-opens java.base/java.lang.module=ALL-UNNAMED \
+    --add-opens java.base/jdk.internal.loader=ALL-UNNAMED \
+    --add-opens java.base/jdk.internal.ref=ALL-UNNAMED \
+    --add-opens java.base/jdk.internal.reflect=ALL-UNNAMED \
+    --add-opens java.base/jdk.internal.math=ALL-UNNAMED \
+    --add-opens java.base/jdk.internal.module=ALL-UNNAMED \
+    --add-opens java.base/jdk.internal.util.jar=ALL-UNNAMED \
+    --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED \
+    --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
+    --add-opens java.base/java.io=ALL-UNNAMED \
+    --add-opens java.base/java.lang.reflect=ALL-UNNAMED \
+    --add-opens jdk.compiler/com.sun.tools.javac=ALL-UNNAMED \
+    --add-opens java.base/java.lang=ALL-UNNAMED \
+    --add-opens java.base/java.util=ALL-UNNAMED \
+    --add-opens java.base/java.nio=ALL-UNNAMED \
+    --add-opens java.base/java.util.concurrent=ALL-UNNAMED \
+    --add-opens java.base/java.util.concurrent.atomic=ALL-UNNAMED \
+    --add-opens java.base/java.math=ALL-UNNAMED \
+    --add-opens java.base/java.net=ALL-UNNAMED \
+    -Dio.netty.tryReflectionSetAccessible=true \
+    -Dio.netty.allocator.useCacheForAllThreads=true -Dio.netty.allocator.maxOrder=11 \
+    -javaagent:"$jamm" \
+    -Dcassandra.config="file://$CONF/cassandra/cassandra.yaml" \
+    -Dcassandra.storagedir="$DATA/cassandra" -Dcassandra.logdir="$LOGS/cassandra" \
+    -Dcassandra-foreground=yes -Dcassandra.skip_wait_for_gossip_to_settle=0 \
+    -Dcassandra.superuser_setup_delay_ms=0 \
+    -Dlogback.configurationFile="file://$CONF/cassandra/logback.xml" \
+    -cp "$CONF/cassandra:$LIB/cassandra/*" org.apache.cassandra.service.CassandraDaemon
+  wait_healthy cassandra "$CASSANDRA_TIMEOUT"
+}
+
+# --- spark (tooling only) -------------------------------------------------
+
+health_spark() {
+  [ -f "$VENV/.complete" ] && [ -x "$VENV/bin/spark-submit" ] && [ -f "$LIB/spark-jars/.complete" ] \
+    && [ -x "$STACK_HOME/bin/spark-submit" ]
+}
+
+start_spark() {
+  fetch_spark
+}
+
+# --- commands -------------------------------------------------------------
+
+status_line() {
+  local comp=$1 pid state
+  case $comp in
+    kafka|cassandra)
+      if pid=$(component_pid "$comp"); then
+        if health_"$comp"; then state=running; else state=unhealthy; fi
+      else
+        pid=-; state=stopped
+      fi
+      local port
+      if [ "$comp" = kafka ]; then port=$KAFKA_HOST:$KAFKA_PORT; else port=$CASSANDRA_HOST:$CASSANDRA_PORT; fi
+      printf '%-10s %-10s pid=%-8s %s\n' "$comp" "$state" "$pid" "$port"
+      [ "$state" = running ]
+      ;;
+    spark)
+      if health_spark; then
+        printf '%-10s %-10s pyspark=%s jars=%s\n' spark ready "$(pyspark_version 2>/dev/null || echo '?')" \
+          "$(ls "$LIB"/spark-jars/*.jar | wc -l)"
+        return 0
+      fi
+      printf '%-10s %-10s (run: %s up spark)\n' spark missing "$0"
+      return 1
+      ;;
+  esac
+}
+
+cmd_status() {
+  local rc=0 comp
+  for comp in "$@"; do status_line "$comp" || rc=1; done
+  return $rc
+}
+
+cmd_up() {
+  local comp t0; t0=$(now)
+  mkdir -p "$LIB" "$CONF" "$DATA" "$LOGS" "$PIDS"
+  for comp in "$@"; do start_"$comp"; done
+  say "up: done in $(( $(now) - t0 )) s"
+  cmd_status "$@"
+}
+
+cmd_down() {
+  local comp
+  for comp in "$@"; do
+    case $comp in
+      spark) ;;   # nothing runs
+      *) stop_component "$comp" ;;
+    esac
+  done
+}
+
+# Values are single-quoted so the output can be eval'ed or sourced; no value
+# contains a single quote (paths under the stack home and the repo).
+cmd_env() {
+  local sh="" names=""
+  [ -x "$VENV/bin/python" ] && sh=$(spark_home 2>/dev/null || true)
+  emit() { printf "%s='%s'\n" "$1" "$2"; names="$names $1"; }
+  emit AIRC__KAFKA__BOOTSTRAP_SERVERS "$KAFKA_HOST:$KAFKA_PORT"
+  emit AIRC__CASSANDRA__HOST "$CASSANDRA_HOST"
+  emit AIRC__CASSANDRA__PORT "$CASSANDRA_PORT"
+  emit AIRC__SPARK__SPARK_SUBMIT "$STACK_HOME/bin/spark-submit"
+  emit AIRC__SPARK__JARS "$(spark_jars_csv)"
+  emit AIRC__SPARK__JOB "$REPO/jobs/spark_stream.py"
+  emit AIRC__SPARK__MASTER 'local[2]'
+  emit AIRC_STACK_HOME "$STACK_HOME"
+  emit AIRC_STACK_PYTHON "$VENV/bin/python"
+  emit SPARK_HOME "$sh"
+  emit SPARK_CONF_DIR "$CONF/spark"
+  emit PYSPARK_PYTHON "$VENV/bin/python"
+  emit SPARK_LOCAL_IP 127.0.0.1
+  emit JAVA_HOME "$(java_home)"
+  echo "export$names"
+}
+
+usage() {
+  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+[ $# -ge 1 ] || usage
+cmd=$1; shift
+comps=("$@")
+[ ${#comps[@]} -gt 0 ] || read -r -a comps <<<"$ALL_COMPONENTS"
+for c in "${comps[@]}"; do
+  case " $ALL_COMPONENTS " in *" $c "*) ;; *) die "unknown component '$c' (one of: $ALL_COMPONENTS)";; esac
+done
+# up and down of one stack home are serialized (two test sessions starting the
+# stack at once would otherwise both spawn a broker). Bounded wait.
+take_lock() {
+  mkdir -p "$PIDS"
+  exec 9>"$PIDS/.stack.lock"
+  flock -w "${AIRC_STACK_LOCK_TIMEOUT:-600}" 9 || die "another stack.sh up/down holds $PIDS/.stack.lock"
+}
+case $cmd in
+  up) take_lock; cmd_up "${comps[@]}" ;;
+  down) take_lock; cmd_down "${comps[@]}" ;;
+  status) cmd_status "${comps[@]}" ;;
+  env) cmd_env ;;
+  -h|--help|help) usage ;;
+  *) usage ;;
+esac
