@@ -14,10 +14,16 @@
 # but cli/main.c. New files need no Makefile edit.
 
 CC      ?= cc
-PKGS    := sqlite3 libmicrohttpd libcurl rdkafka jansson inih libsodium
+# bin/airc (CLI, scheduler, executor) links only what it needs, so that the
+# scheduler stays small: the client libraries live in bin/airc-task (task
+# bodies needing libcurl/librdkafka) and bin/airc-webserver (libmicrohttpd).
+CORE_PKGS := sqlite3 jansson inih libsodium
+TASK_PKGS := $(CORE_PKGS) libcurl rdkafka
+WEB_PKGS  := $(CORE_PKGS) libmicrohttpd
+ALL_PKGS  := $(CORE_PKGS) libcurl rdkafka libmicrohttpd
 CFLAGS_BASE := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -g \
-               -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+               -I. $(shell pkg-config --cflags $(ALL_PKGS) 2>/dev/null)
+libs = $(shell pkg-config --libs $(1) 2>/dev/null) -lm
 SAN     ?=
 BUILD   := build$(if $(SAN),-san,)
 BIN     := bin$(if $(SAN),-san,)
@@ -28,26 +34,42 @@ endif
 CFLAGS  ?=
 CFLAGS  += $(CFLAGS_BASE)
 
-LIB_SRC := $(wildcard common/*.c scheduler/*.c executor/*.c webui/*.c cli/*.c)
-LIB_SRC := $(filter-out cli/main.c,$(LIB_SRC))
-LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
+MAIN_SRC  := cli/main.c executor/runners/airc_task_main.c webui/webserver_main.c
+LIB_SRC   := $(filter-out $(MAIN_SRC),$(wildcard common/*.c scheduler/*.c executor/*.c executor/runners/*.c webui/*.c cli/*.c))
+TASK_ONLY := common/http_get.c executor/fetch_users.c executor/kafka_publish.c \
+             $(filter-out $(MAIN_SRC),$(wildcard executor/runners/*.c))
+WEB_ONLY  := $(filter-out $(MAIN_SRC),$(wildcard webui/*.c))
+TOOL_ONLY := executor/randomuser_server.c
+CORE_SRC  := $(filter-out $(TASK_ONLY) $(WEB_ONLY) $(TOOL_ONLY),$(LIB_SRC))
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+LIB_OBJ  := $(call obj,$(LIB_SRC))
+CORE_OBJ := $(call obj,$(CORE_SRC))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_SRC := $(wildcard tools/*.c)
 TOOL_BIN := $(patsubst tools/%.c,$(BIN)/%,$(TOOL_SRC))
+WEB_BIN  := $(if $(wildcard webui/webserver_main.c),$(BIN)/airc-webserver,)
 
 .PHONY: all deps test test-fast test-unit test-san test-integration test-web test-browser \
         test-e2e bench clean stack-up stack-down stack-status demo fuzz
 
-all: $(BIN)/airc $(TOOL_BIN)
+all: $(BIN)/airc $(BIN)/airc-task $(WEB_BIN) $(TOOL_BIN)
 
-$(BIN)/airc: $(BUILD)/cli/main.o $(BUILD)/libairc.a
+$(BIN)/airc: $(BUILD)/cli/main.o $(CORE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(CORE_PKGS))
+
+$(BIN)/airc-task: $(BUILD)/executor/runners/airc_task_main.o $(CORE_OBJ) $(call obj,$(TASK_ONLY))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(TASK_PKGS))
+
+$(BIN)/airc-webserver: $(BUILD)/webui/webserver_main.o $(CORE_OBJ) $(call obj,$(WEB_ONLY))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(WEB_PKGS))
 
 $(BIN)/%: tools/%.c $(BUILD)/libairc.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call libs,$(ALL_PKGS))
 
 $(BUILD)/libairc.a: $(LIB_OBJ)
 	@rm -f $@
@@ -59,7 +81,7 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libairc.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libairc.a $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libairc.a $(call libs,$(ALL_PKGS)) -lcmocka
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

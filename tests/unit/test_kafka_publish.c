@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "common/timeutil.h"
+#include "executor/runners/runners.h"
 #include "executor/kafka_publish.h"
 #include "executor/task_type.h"
 
@@ -284,7 +285,7 @@ static int run_task(json_t *pOptions, json_t *pUp) {
   c.tryNumber = 1;
   c.pOptions = pOptions;
   c.pUpstreamXcom = pUp;
-  int rc = task_type_publish_kafka.xRun(&c);
+  int rc = runner_publish_kafka(&c);
   json_decref(pOptions);
   json_decref(pUp);
   return rc;
