@@ -1,0 +1,31 @@
+#!/bin/sh
+# make bench: benchmarks, not tests. Each part prints its figures and the
+# ratio to a floor or a peer measured in the same run; nothing here passes
+# or fails on timing. Results go to bench/results/*.json as well.
+#
+#   BENCH_TASKS=1000          tasks per DAG shape for the scheduler benchmark
+#   BENCH_AIRFLOW_TASKS=100   tasks per DAG shape on Apache Airflow (slow!)
+#   BENCH_SKIP="airflow pipeline web"   parts to skip
+set -u
+cd "$(dirname "$0")/.."
+mkdir -p bench/results
+skip() { case " ${BENCH_SKIP:-} " in *" $1 "*) return 0 ;; esac; return 1; }
+status=0
+
+echo "== airc scheduler: chain and fan-out of ${BENCH_TASKS:-1000} shell tasks, against the machine's floor"
+python3 bench/bench_core.py --tasks "${BENCH_TASKS:-1000}" --out bench/results/core.json || status=1
+
+if ! skip web && [ -x scripts/bench-web.sh ]; then
+  echo; echo "== web API under wrk"
+  scripts/bench-web.sh || status=1
+fi
+if ! skip pipeline && [ -x scripts/bench-pipeline.sh ]; then
+  echo; echo "== pipeline: publish throughput vs kcat, fetch+transform, 10,000-user run"
+  scripts/bench-pipeline.sh || status=1
+fi
+if ! skip airflow && [ -x scripts/bench-airflow.sh ]; then
+  echo; echo "== Apache Airflow, same DAG shapes (${BENCH_AIRFLOW_TASKS:-100} tasks), same machine, same run"
+  scripts/bench-airflow.sh --tasks "${BENCH_AIRFLOW_TASKS:-100}" --out bench/results/airflow.json || status=1
+  python3 bench/compare_airflow.py bench/results/core.json bench/results/airflow.json || true
+fi
+exit $status
