@@ -118,6 +118,9 @@ airc_rc sched_record_outcome(sched *S, int64_t tiId, int tryNumber, const char *
     fflush(stdout);
   }
   LOG_DEBUG("%s.%s (%s) try %d -> %s", zDag, zTask, zRun, tryNumber, zNew);
+  ti_state stNew = TI_FAILED;
+  ti_state_parse(zNew, &stNew);
+  sched_cache_set_state(S, runPk, zTask, stNew, nextRetry);
   sched_mark_dirty(S, runPk);
   return AIRC_OK;
 }
@@ -215,6 +218,8 @@ airc_rc sched_sweep_zombies(sched *S, airc_err *pErr) {
       sqlite3_step(u);
       sqlite3_reset(u);
       LOG_INFO("task instance %lld was queued but never started: rescheduled", (long long)a[i].id);
+      S->bReloadStates = 1;
+      S->bAllDirty = 1;
       continue;
     }
     LOG_WARN("task instance %lld try %d: process died without a result", (long long)a[i].id, a[i].tryNumber);

@@ -149,29 +149,95 @@ static airc_rc set_run_state(sched *S, int64_t runPk, const char *zState, int bE
   return r == SQLITE_DONE ? AIRC_OK : store_fail(S->s, "update run state", pErr);
 }
 
-/* Evaluates one running run: trigger rules, due retries, completion.
- * Appends the ids of `scheduled` task instances to *paCand. */
-static airc_rc evaluate_run(sched *S, const run_row *r, sched_version *v, int64_t **paCand,
-                            int *pnCand, airc_err *pErr) {
-  const dag *d = v->d;
+/* The cached states of a run, loaded from the store when missing. */
+static sched_run_cache *run_cache_get(sched *S, int64_t runPk, sched_version *v, airc_err *pErr) {
+  for(int i = 0; i < S->nRunCache; i++)
+    if(S->aRunCache[i].runPk == runPk && !strcmp(S->aRunCache[i].zHash, v->zHash)) return &S->aRunCache[i];
+  sched_cache_drop(S, runPk);
   sqlite3_stmt *st = store_prepare(S->s,
       "SELECT id, task_id, state, next_retry_us FROM task_instance WHERE run_pk=?", pErr);
-  if(!st) return pErr->rc;
-  sqlite3_bind_int64(st, 1, r->pk);
-  ti_row *aTi = calloc((size_t)d->nTask + 1, sizeof(ti_row));
-  ti_state *aState = calloc((size_t)d->nTask + 1, sizeof(ti_state));
-  char *aHave = calloc((size_t)d->nTask + 1, 1);
+  if(!st) return NULL;
+  if(S->nRunCache == S->nRunCacheAlloc) {
+    S->nRunCacheAlloc = S->nRunCacheAlloc ? S->nRunCacheAlloc * 2 : 16;
+    S->aRunCache = realloc(S->aRunCache, sizeof(sched_run_cache) * (size_t)S->nRunCacheAlloc);
+  }
+  sched_run_cache *pc = &S->aRunCache[S->nRunCache++];
+  memset(pc, 0, sizeof(*pc));
+  pc->runPk = runPk;
+  snprintf(pc->zHash, sizeof(pc->zHash), "%s", v->zHash);
+  pc->nTask = v->d->nTask;
+  pc->aTiId = calloc((size_t)pc->nTask + 1, sizeof(int64_t));
+  pc->aState = calloc((size_t)pc->nTask + 1, sizeof(ti_state));
+  pc->aNextRetry = calloc((size_t)pc->nTask + 1, sizeof(int64_t));
+  sqlite3_bind_int64(st, 1, runPk);
   while(sqlite3_step(st) == SQLITE_ROW) {
     int i = sched_version_task(v, store_col_text(st, 1));
     if(i < 0) continue;
-    aHave[i] = 1;
-    aTi[i].id = sqlite3_column_int64(st, 0);
-    aTi[i].taskIdx = i;
-    ti_state_parse(store_col_text(st, 2), &aTi[i].state);
-    aTi[i].nextRetryUs = sqlite3_column_int64(st, 3);
-    aState[i] = aTi[i].state;
+    pc->aTiId[i] = sqlite3_column_int64(st, 0);
+    ti_state_parse(store_col_text(st, 2), &pc->aState[i]);
+    pc->aNextRetry[i] = sqlite3_column_int64(st, 3);
   }
   sqlite3_reset(st);
+  return pc;
+}
+
+static void run_cache_free(sched_run_cache *pc) {
+  free(pc->aTiId);
+  free(pc->aState);
+  free(pc->aNextRetry);
+}
+
+void sched_cache_drop(sched *S, int64_t runPk) {
+  for(int i = 0; i < S->nRunCache; i++) {
+    if(S->aRunCache[i].runPk != runPk) continue;
+    run_cache_free(&S->aRunCache[i]);
+    S->aRunCache[i] = S->aRunCache[--S->nRunCache];
+    return;
+  }
+}
+
+void sched_cache_clear(sched *S) {
+  for(int i = 0; i < S->nRunCache; i++) run_cache_free(&S->aRunCache[i]);
+  S->nRunCache = 0;
+}
+
+void sched_cache_set_state(sched *S, int64_t runPk, const char *zTaskId, ti_state st, int64_t nextRetryUs) {
+  for(int i = 0; i < S->nRunCache; i++) {
+    sched_run_cache *pc = &S->aRunCache[i];
+    if(pc->runPk != runPk) continue;
+    for(int k = 0; k < SCHED_VERSION_CACHE; k++) {
+      sched_version *v = &S->aVer[k];
+      if(!v->d || strcmp(v->zHash, pc->zHash)) continue;
+      int t = sched_version_task(v, zTaskId);
+      if(t >= 0 && t < pc->nTask) {
+        pc->aState[t] = st;
+        pc->aNextRetry[t] = nextRetryUs;
+        return;
+      }
+    }
+    sched_cache_drop(S, runPk); /* cannot place it: reload next time */
+    return;
+  }
+}
+
+/* Evaluates one running run: trigger rules, due retries, completion.
+ * Appends the ids of `scheduled` task instances to *paCand. */
+static airc_rc evaluate_run(sched *S, const run_row *r, sched_version *v, int64_t **paCand,
+                            int **paCandIdx, int *pnCand, airc_err *pErr) {
+  const dag *d = v->d;
+  sched_run_cache *pc = run_cache_get(S, r->pk, v, pErr);
+  if(!pc) return pErr->rc;
+  ti_row *aTi = calloc((size_t)d->nTask + 1, sizeof(ti_row));
+  ti_state *aState = pc->aState; /* evaluated in place: the cache follows every write below */
+  char *aHave = calloc((size_t)d->nTask + 1, 1);
+  for(int i = 0; i < d->nTask; i++) {
+    if(!pc->aTiId[i]) continue;
+    aHave[i] = 1;
+    aTi[i].id = pc->aTiId[i];
+    aTi[i].taskIdx = i;
+    aTi[i].state = pc->aState[i];
+    aTi[i].nextRetryUs = pc->aNextRetry[i];
+  }
   airc_rc rc = AIRC_OK;
   int64_t now = airc_now_us();
   for(int k = 0; !rc && k < d->nTask; k++) {
@@ -215,6 +281,8 @@ static airc_rc evaluate_run(sched *S, const run_row *r, sched_version *v, int64_
     if(!rc && aState[i] == TI_SCHEDULED) {
       *paCand = realloc(*paCand, sizeof(int64_t) * (size_t)(*pnCand + 1));
       (*paCand)[(*pnCand)++] = aTi[i].id;
+      *paCandIdx = realloc(*paCandIdx, sizeof(int) * (size_t)(*pnCand + 1));
+      (*paCandIdx)[*pnCand - 1] = i;
     }
   }
   if(!rc) {
@@ -228,12 +296,15 @@ static airc_rc evaluate_run(sched *S, const run_row *r, sched_version *v, int64_
       }
       S->bRunFinished = 1;
       S->bTicksDirty = 1;
+      pc = NULL;
+      aState = NULL;
+      sched_cache_drop(S, r->pk);
       if(S->opts.onlyRunPk == r->pk) S->bTestRunDone = 1;
     }
   }
   free(aTi);
-  free(aState);
   free(aHave);
+  if(rc) sched_cache_drop(S, r->pk); /* the transaction rolls back: so must the cache */
   return rc;
 }
 
@@ -302,7 +373,12 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
 
   airc_rc rc = AIRC_OK;
   int64_t *aCand = NULL;
+  int *aCandIdx = NULL;
   int nCand = 0;
+  if(S->bReloadStates) {
+    sched_cache_clear(S);
+    S->bReloadStates = 0;
+  }
   /* runs running per DAG, for max_active_runs */
   dag_load *aRuns = NULL;
   int nRuns = 0;
@@ -329,13 +405,14 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
     l->nMax = v->d->maxActiveTasks;
     if(!run_is_dirty(S, r->pk)) continue;
     int nBefore = nCand;
-    rc = evaluate_run(S, r, v, &aCand, &nCand, pErr);
+    rc = evaluate_run(S, r, v, &aCand, &aCandIdx, &nCand, pErr);
     /* queue what the limits allow */
     for(int k = nBefore; !rc && k < nCand; k++) {
       if(nGlobal >= S->parallelism || l->nActive >= l->nMax) {
         sched_mark_dirty(S, r->pk); /* look again when a slot frees up */
         break;
       }
+      sched_cache_set_state(S, r->pk, v->d->aTask[aCandIdx[k]].zId, TI_QUEUED, 0);
       *paLaunch = realloc(*paLaunch, sizeof(int64_t) * (size_t)(*pnLaunch + 1));
       (*paLaunch)[(*pnLaunch)++] = aCand[k];
       nGlobal++;
@@ -358,6 +435,7 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
     if(u) sqlite3_reset(u);
   }
   free(aCand);
+  free(aCandIdx);
   free(aRun);
   free(aLoad);
   free(aRuns);

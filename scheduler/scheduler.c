@@ -177,6 +177,7 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   if(!rc) rc = next_retry_time(S, pErr);
   if(!rc) rc = store_commit(S->s, pErr);
   else store_rollback(S->s);
+  if(rc) sched_cache_clear(S); /* the store did not take our writes */
   if(!rc) {
     /* results are in the store: their files can go */
     for(int i = 0; i < nDone; i++) unlink(azDone[i]);
@@ -370,6 +371,7 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
       if(!bOnlyResults) {
         S.bAllDirty = 1;
         S.bTicksDirty = 1;
+        S.bReloadStates = 1;
       }
     }
     if(aPoll[2].revents & POLLIN) {
@@ -383,6 +385,8 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
 done:
   for(int i = 0; i < SCHED_VERSION_CACHE; i++)
     if(S.aVer[i].d) version_free(&S.aVer[i]);
+  sched_cache_clear(&S);
+  free(S.aRunCache);
   free(S.aChild);
   free(S.aDirtyRun);
   dag_folder_free(S.pFolder);

@@ -21,6 +21,19 @@ typedef struct sched_version {
   uint64_t lastUse;
 } sched_version;
 
+/* The task states of one active run, kept in step with the store by the
+ * scheduler's own writes so that evaluating a run after one task finished
+ * does not re-read all its task instances. Dropped when another process may
+ * have changed them (bReloadStates) and when the run ends. */
+typedef struct sched_run_cache {
+  int64_t runPk;
+  char zHash[65];
+  int nTask;
+  int64_t *aTiId;       /* by task index of the run's DAG version; 0 = absent */
+  ti_state *aState;
+  int64_t *aNextRetry;
+} sched_run_cache;
+
 typedef struct sched_child {
   pid_t pid;
   int64_t tiId;
@@ -38,6 +51,9 @@ typedef struct sched {
   int64_t *aDirtyRun;  /* runs to re-evaluate */
   int nDirty, nDirtyAlloc;
   int bAllDirty;       /* re-evaluate every active run */
+  int bReloadStates;   /* another process may have changed task states */
+  sched_run_cache *aRunCache;
+  int nRunCache, nRunCacheAlloc;
   int bTicksDirty;     /* re-plan scheduled runs */
   int64_t nextTickUs;  /* earliest due tick of any DAG, 0 = unknown */
   int64_t nextRetryUs; /* earliest retry, 0 = none */
@@ -54,6 +70,10 @@ typedef struct sched {
 sched_version *sched_version_get(sched *S, const char *zHash, airc_err *pErr);
 int sched_version_task(const sched_version *v, const char *zTaskId);
 void sched_mark_dirty(sched *S, int64_t runPk);
+/* Cached state of a run's task instance, for the scheduler's own writes. */
+void sched_cache_set_state(sched *S, int64_t runPk, const char *zTaskId, ti_state st, int64_t nextRetryUs);
+void sched_cache_drop(sched *S, int64_t runPk);
+void sched_cache_clear(sched *S);
 
 /* sched_ingest.c: finished tries and zombies (inside the caller's txn) */
 AIRC_WUR airc_rc sched_ingest_results(sched *S, char ***pazDone, int *pnDone, airc_err *pErr);
