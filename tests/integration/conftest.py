@@ -80,7 +80,11 @@ class Home:
         return False
 
     def stop(self):
-        for p in self.procs:
+        """Stops the schedulers this test started. One that was still running
+        must exit cleanly on SIGTERM: code 0 (under the sanitizer build, a leak
+        or a UB report would make it non-zero)."""
+        bad = []
+        for i, p in enumerate(self.procs):
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)
                 try:
@@ -88,6 +92,12 @@ class Home:
                 except subprocess.TimeoutExpired:
                     p.kill()
                     p.wait()
+                    bad.append(f"scheduler {i} did not stop on SIGTERM")
+                    continue
+                if p.returncode != 0:
+                    bad.append(f"scheduler {i} exited with {p.returncode} on SIGTERM "
+                               f"(see {self.path}/scheduler-{i}.log)")
+        return bad
 
     def runs(self, dag):
         return self.json("dags", "list-runs", dag, "--limit", "1000")
@@ -115,7 +125,8 @@ class Home:
 def home(tmp_path):
     h = Home(tmp_path / "home")
     yield h
-    h.stop()
+    bad = h.stop()
+    assert not bad, "; ".join(bad)
 
 
 def dag_ini(dag_id, tasks, **dag_keys):
