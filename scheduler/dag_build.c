@@ -61,6 +61,9 @@ __attribute__((format(printf, 5, 6))) static airc_rc build_fail(build_ctx *c, in
   else snprintf(zWhere, sizeof(zWhere), "%s", c->zName);
   if(zTaskId)
     return airc_err_set(c->pErr, AIRC_ERR_INVALID, "%s: task '%.250s': %s", zWhere, zTaskId, zMsg);
+  /* DAG-level messages name the DAG once its id is known */
+  if(c->zDagId)
+    return airc_err_set(c->pErr, AIRC_ERR_INVALID, "%s: DAG '%.250s': %s", zWhere, c->zDagId, zMsg);
   return airc_err_set(c->pErr, AIRC_ERR_INVALID, "%s: %s", zWhere, zMsg);
 }
 
@@ -181,6 +184,7 @@ static airc_rc build_dag_section(build_ctx *c, json_t *pSec, dag *d, task_defaul
   char zBuf[64];
   pV = json_object_get(pSec, "id");
   const char *zId = json_is_string(pV) ? json_string_value(pV) : NULL;
+  if(pV && !zId) return build_fail(c, -1, NULL, "id", "DAG id must be a string");
   if(!zId || !*zId) return build_fail(c, -1, NULL, "id", "[dag] has no 'id'");
   if(!dag_id_is_valid(zId))
     return build_fail(c, -1, NULL, "id", "DAG id '%.250s' is not valid (1-250 characters, no spaces, '/', '\\' or ',')", zId);
@@ -188,11 +192,11 @@ static airc_rc build_dag_section(build_ctx *c, json_t *pSec, dag *d, task_defaul
   c->zDagId = d->zId;
   json_object_foreach(pSec, zKey, pV) {
     if(!str_in(zKey, azDagKeys))
-      return build_fail(c, -1, NULL, zKey, "DAG '%s': unknown key '%.100s' in [dag]", zId, zKey);
+      return build_fail(c, -1, NULL, zKey, "unknown key '%.100s' in [dag]", zKey);
   }
   d->zDescription = dup_or_null(json_string_value(json_object_get(pSec, "description")));
   if(json_object_get(pSec, "description") && !json_is_string(json_object_get(pSec, "description")))
-    return build_fail(c, -1, NULL, "description", "DAG '%s': description must be a string", zId);
+    return build_fail(c, -1, NULL, "description", "description must be a string");
   pV = json_object_get(pSec, "schedule");
   const char *zSchedKey = "schedule";
   if(!pV) {
@@ -200,10 +204,10 @@ static airc_rc build_dag_section(build_ctx *c, json_t *pSec, dag *d, task_defaul
     zSchedKey = "schedule_interval";
   }
   const char *zSched = pV ? (json_is_null(pV) ? "none" : json_string_value(pV)) : "none";
-  if(!zSched) return build_fail(c, -1, NULL, zSchedKey, "DAG '%s': schedule must be a string", zId);
+  if(!zSched) return build_fail(c, -1, NULL, zSchedKey, "schedule must be a string");
   char zErr[300];
   if(cron_parse(zSched, &d->schedule, zErr, sizeof(zErr)))
-    return build_fail(c, -1, NULL, zSchedKey, "DAG '%s': bad schedule: %s", zId, zErr);
+    return build_fail(c, -1, NULL, zSchedKey, "bad schedule: %s", zErr);
   d->zSchedule = strdup(zSched);
   static const char *const azDate[] = {"start_date", "end_date"};
   int64_t *apDate[] = {&d->startDate, &d->endDate};
@@ -211,21 +215,23 @@ static airc_rc build_dag_section(build_ctx *c, json_t *pSec, dag *d, task_defaul
   for(int i = 0; i < 2; i++) {
     if(!(pV = json_object_get(pSec, azDate[i])) || json_is_null(pV)) continue;
     const char *z = json_string_value(pV);
-    if(!z || airc_time_parse(z, apDate[i]))
-      return build_fail(c, -1, NULL, azDate[i], "DAG '%s': %s: bad date '%.60s' (write ISO 8601 UTC, e.g. 2026-01-01T00:00:00Z)",
-                        zId, azDate[i], z ? z : "?");
+    if(!z)
+      return build_fail(c, -1, NULL, azDate[i], "%s must be a string (ISO 8601 UTC, e.g. \"2026-01-01T00:00:00Z\")", azDate[i]);
+    if(airc_time_parse(z, apDate[i]))
+      return build_fail(c, -1, NULL, azDate[i], "%s: bad date '%.60s' (write ISO 8601 UTC, e.g. 2026-01-01T00:00:00Z)",
+                        azDate[i], z ? z : "?");
     *apHas[i] = 1;
   }
   if(d->schedule.kind != SCHEDULE_NONE && !d->hasStartDate)
-    return build_fail(c, -1, NULL, zSchedKey, "DAG '%s': a scheduled DAG needs a start_date", zId);
+    return build_fail(c, -1, NULL, zSchedKey, "a scheduled DAG needs a start_date");
   if(d->hasStartDate && d->hasEndDate && d->endDate < d->startDate)
-    return build_fail(c, -1, NULL, "end_date", "DAG '%s': end_date is before start_date", zId);
+    return build_fail(c, -1, NULL, "end_date", "end_date is before start_date");
   if(d->schedule.kind == SCHEDULE_CRON && cron_next(&d->schedule, d->hasStartDate ? d->startDate - 1 : 0) < 0)
-    return build_fail(c, -1, NULL, zSchedKey, "DAG '%s': schedule '%s' never fires", zId, zSched);
+    return build_fail(c, -1, NULL, zSchedKey, "schedule '%s' never fires", zSched);
   d->catchup = 0;
   if((pV = json_object_get(pSec, "catchup"))) {
     int b = airc_parse_bool(scalar_text(pV, zBuf, sizeof(zBuf)));
-    if(b < 0) return build_fail(c, -1, NULL, "catchup", "DAG '%s': catchup must be true or false", zId);
+    if(b < 0) return build_fail(c, -1, NULL, "catchup", "catchup must be true or false");
     d->catchup = b;
   }
   static const char *const azMax[] = {"max_active_runs", "max_active_tasks"};
@@ -238,17 +244,17 @@ static airc_rc build_dag_section(build_ctx *c, json_t *pSec, dag *d, task_defaul
     char *zEnd = NULL;
     long v = z ? strtol(z, &zEnd, 10) : 0;
     if(!z || !*z || *zEnd || v < 1 || v > 100000)
-      return build_fail(c, -1, NULL, azMax[i], "DAG '%s': %s must be a whole number 1..100000", zId, azMax[i]);
+      return build_fail(c, -1, NULL, azMax[i], "%s must be a whole number 1..100000", azMax[i]);
     *apMax[i] = (int)v;
   }
   if((pV = json_object_get(pSec, "tags"))) {
     d->pTags = build_list(pV);
-    if(!d->pTags) return build_fail(c, -1, NULL, "tags", "DAG '%s': tags must be a list of strings", zId);
+    if(!d->pTags) return build_fail(c, -1, NULL, "tags", "tags must be a list of strings");
   } else {
     d->pTags = json_array();
   }
   if((pV = json_object_get(pSec, "params"))) {
-    if(!json_is_object(pV)) return build_fail(c, -1, NULL, "params", "DAG '%s': params must be an object", zId);
+    if(!json_is_object(pV)) return build_fail(c, -1, NULL, "params", "params must be an object");
     d->pParams = json_deep_copy(pV);
   } else {
     d->pParams = json_object();
@@ -266,6 +272,7 @@ static airc_rc build_task(build_ctx *c, int iTask, json_t *pObj, const task_defa
   if(!json_is_object(pObj)) return build_fail(c, iTask, NULL, NULL, "task #%d is not an object", iTask + 1);
   pV = json_object_get(pObj, "id");
   const char *zId = json_is_string(pV) ? json_string_value(pV) : NULL;
+  if(pV && !zId) return build_fail(c, iTask, NULL, NULL, "task #%d: id must be a string", iTask + 1);
   if(!zId || !*zId) return build_fail(c, iTask, NULL, NULL, "task #%d has no 'id'", iTask + 1);
   if(!dag_id_is_valid(zId))
     return build_fail(c, iTask, zId, "id", "task id is not valid (1-250 characters, no spaces, '/', '\\' or ',')");
