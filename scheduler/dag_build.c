@@ -28,6 +28,7 @@ typedef struct build_ctx {
   json_t *pLines;        /* may be NULL */
   const char *zDagId;    /* once known */
   airc_err *pErr;
+  json_t *pIndex;        /* task id -> index, so that big DAGs build in linear time */
 } build_ctx;
 
 static int str_in(const char *z, const char *const *az) {
@@ -366,19 +367,29 @@ static int find_cycle(dag *d, int i, int *aColor, int *aStack, int nStack, char 
 }
 
 static airc_rc build_graph(build_ctx *c, dag *d) {
+  /* aSeen[j] == i + 1: task j is already an upstream of task i */
+  int *aSeen = calloc((size_t)d->nTask + 1, sizeof(int));
+  if(!aSeen) return airc_err_set(c->pErr, AIRC_ERR_NOMEM, "out of memory");
   for(int i = 0; i < d->nTask; i++) {
     dag_task *t = &d->aTask[i];
     for(int k = 0; k < t->nUpstream; k++) {
-      int j = dag_task_index(d, t->azUpstream[k]);
+      json_t *pJ = json_object_get(c->pIndex, t->azUpstream[k]);
+      int j = pJ ? (int)json_integer_value(pJ) : -1;
+      airc_rc rc = AIRC_OK;
       if(j < 0)
-        return build_fail(c, i, t->zId, "upstream", "upstream '%.250s' is not a task of DAG '%s'", t->azUpstream[k], d->zId);
-      for(int m = 0; m < k; m++)
-        if(t->aiUpstream[m] == j)
-          return build_fail(c, i, t->zId, "upstream", "upstream '%.250s' is listed twice", t->azUpstream[k]);
+        rc = build_fail(c, i, t->zId, "upstream", "upstream '%.250s' is not a task of DAG '%s'", t->azUpstream[k], d->zId);
+      else if(aSeen[j] == i + 1)
+        rc = build_fail(c, i, t->zId, "upstream", "upstream '%.250s' is listed twice", t->azUpstream[k]);
+      if(rc) {
+        free(aSeen);
+        return rc;
+      }
+      aSeen[j] = i + 1;
       t->aiUpstream[k] = j;
       d->aTask[j].nDownstream++;
     }
   }
+  free(aSeen);
   for(int i = 0; i < d->nTask; i++) {
     d->aTask[i].aiDownstream = calloc((size_t)d->aTask[i].nDownstream + 1, sizeof(int));
     d->aTask[i].nDownstream = 0;
@@ -404,7 +415,7 @@ static airc_rc build_graph(build_ctx *c, dag *d) {
 }
 
 airc_rc dag_build(const char *zName, json_t *pDoc, json_t *pLines, dag **ppOut, airc_err *pErr) {
-  build_ctx c = {zName, pLines, NULL, pErr};
+  build_ctx c = {zName, pLines, NULL, pErr, NULL};
   *ppOut = NULL;
   if(!json_is_object(pDoc))
     return airc_err_set(pErr, AIRC_ERR_INVALID, "%s: a DAG file must hold an object {\"dag\": {...}, \"tasks\": [...]}", zName);
@@ -429,18 +440,17 @@ airc_rc dag_build(const char *zName, json_t *pDoc, json_t *pLines, dag **ppOut, 
   if(!rc) {
     d->nTask = (int)json_array_size(pTasks);
     d->aTask = calloc((size_t)d->nTask + 1, sizeof(dag_task));
+    c.pIndex = json_object();
+    if(!d->aTask || !c.pIndex) rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
     for(int i = 0; !rc && i < d->nTask; i++) {
       rc = build_task(&c, i, json_array_get(pTasks, (size_t)i), &def, &d->aTask[i]);
-      if(!rc) {
-        for(int j = 0; j < i; j++)
-          if(!strcmp(d->aTask[j].zId, d->aTask[i].zId)) {
-            rc = build_fail(&c, i, d->aTask[i].zId, "id", "duplicate task id in DAG '%s'", d->zId);
-            break;
-          }
-      }
+      if(!rc && json_object_get(c.pIndex, d->aTask[i].zId))
+        rc = build_fail(&c, i, d->aTask[i].zId, "id", "duplicate task id in DAG '%s'", d->zId);
+      if(!rc) json_object_set_new(c.pIndex, d->aTask[i].zId, json_integer(i));
     }
   }
   if(!rc) rc = build_graph(&c, d);
+  json_decref(c.pIndex);
   if(rc) {
     /* DAG-level messages name the DAG once it is known */
     dag_free(d);
