@@ -423,20 +423,31 @@ static void test_too_many_tasks(void **state) {
 
 static void test_many_tasks_deep_chain(void **state) {
   (void)state;
-  /* a 5000-task chain: cycle detection must not blow the stack */
-  size_t nAlloc = 64 + 5000 * 80;
+  /* the largest DAG allowed, one long chain: cycle detection must not blow
+   * the stack, and id lookups must not be quadratic (this took 8 s) */
+  size_t nAlloc = 64 + DAG_MAX_TASKS * 64;
   char *z = malloc(nAlloc);
   size_t o = (size_t)snprintf(z, nAlloc, "[dag]\nid = chain\n");
-  for(int i = 0; i < 5000; i++) {
-    o += (size_t)snprintf(z + o, nAlloc - o, "[task t%d]\ntype = shell\ncommand = x\n", i);
-    if(i) o += (size_t)snprintf(z + o, nAlloc - o, "upstream = t%d\n", i - 1);
+  for(int i = 0; i < DAG_MAX_TASKS; i++) {
+    o += (size_t)snprintf(z + o, nAlloc - o, "[task %d]\ntype=shell\ncommand=x\n", i);
+    if(i) o += (size_t)snprintf(z + o, nAlloc - o, "upstream=%d\n", i - 1);
   }
+  assert_true(o < DAG_FILE_MAX);
   dag *d = NULL;
   airc_err e = {0};
+  int64_t t0 = airc_now_us();
   if(dag_parse_buffer("chain.ini", z, o, &d, &e)) fail_msg("%s", e.zMsg);
-  assert_int_equal(d->nTask, 5000);
+  int64_t us = airc_now_us() - t0;
+  assert_int_equal(d->nTask, DAG_MAX_TASKS);
+  assert_int_equal(d->aTask[DAG_MAX_TASKS - 1].aiUpstream[0], DAG_MAX_TASKS - 2);
   dag_free(d);
+  /* one task more is refused */
+  o += (size_t)snprintf(z + o, nAlloc - o, "[task loop]\ntype=shell\ncommand=x\nupstream=%d\n", DAG_MAX_TASKS - 1);
+  z[o] = 0;
+  assert_int_not_equal(dag_parse_buffer("chain.ini", z, o, &d, &e), AIRC_OK);
+  assert_string_equal(e.zMsg, "chain.ini: more than 20000 tasks");
   free(z);
+  assert_true(us < 20 * 1000000);
 }
 
 static void test_id_limits(void **state) {
