@@ -314,7 +314,7 @@ static void test_schedules_and_ids(void **state) {
   dag_free(d);
   d = parse_good(GOOD_DIR "/all_rules.json");
   for(int r = 0; r < 8; r++) {
-    char zId[8];
+    char zId[16];
     snprintf(zId, sizeof(zId), "r%d", r + 1);
     assert_int_equal(d->aTask[dag_task_index(d, zId)].rule, r);
   }
