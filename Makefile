@@ -69,6 +69,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libairc.a
 # go to build-fuzz/corpus/NAME, crashers to build-fuzz/. See docs/testing.md.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
+FUZZ_MAX_LEN ?= 16384
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
                 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_OBJ     := $(patsubst %.c,build-fuzz/%.o,$(LIB_SRC))
@@ -86,7 +87,7 @@ fuzz-build: $(FUZZ_BIN)
 fuzz: $(FUZZ_BIN)
 	@set -e; for f in $(FUZZ_BIN); do n=$${f#build-fuzz/fuzz_}; \
 	  mkdir -p build-fuzz/corpus/$$n; echo "== $$f ($(FUZZ_SECONDS) s)"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) -timeout=10 -rss_limit_mb=2048 \
 	    -artifact_prefix=build-fuzz/$$n- build-fuzz/corpus/$$n tests/fuzz/corpus/$$n; done
 
 deps:
