@@ -6,6 +6,7 @@
 #                   integration, web API, browser and end-to-end (real stack) tests
 #   make test-fast  unit + integration only (no real stack, no browser)
 #   make bench      benchmarks (not tests): prints figures and ratios
+#   make fuzz       libFuzzer targets of tests/fuzz/ (clang), FUZZ_SECONDS each
 #   make stack-up / stack-down / stack-status   the real Kafka, Cassandra, Spark
 #   make demo       the README's main command: build, bring the stack up, run the pipeline once
 #
@@ -51,7 +52,7 @@ TOOL_BIN := $(patsubst tools/%.c,$(BIN)/%,$(TOOL_SRC))
 WEB_BIN  := $(if $(wildcard webui/webserver_main.c),$(BIN)/airc-webserver,)
 
 .PHONY: all deps test test-fast test-unit test-san test-integration test-web test-browser \
-        test-e2e bench clean stack-up stack-down stack-status demo fuzz
+        test-e2e bench clean stack-up stack-down stack-status demo fuzz fuzz-build
 
 all: $(BIN)/airc $(BIN)/airc-task $(WEB_BIN) $(TOOL_BIN)
 
@@ -84,6 +85,32 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libairc.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libairc.a $(call libs,$(ALL_PKGS)) -lcmocka
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Fuzzing (needs clang): every tests/fuzz/fuzz_NAME.c is a libFuzzer target
+# run on its corpus tests/fuzz/corpus/NAME for FUZZ_SECONDS each; new inputs
+# go to build-fuzz/corpus/NAME, crashers to build-fuzz/. See docs/testing.md.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_MAX_LEN ?= 16384
+FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -I. $(shell pkg-config --cflags $(ALL_PKGS) 2>/dev/null) \
+                -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_OBJ     := $(patsubst %.c,build-fuzz/%.o,$(LIB_SRC))
+FUZZ_BIN     := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+build-fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(call libs,$(ALL_PKGS))
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: $(FUZZ_BIN)
+	@set -e; for f in $(FUZZ_BIN); do n=$${f#build-fuzz/fuzz_}; \
+	  mkdir -p build-fuzz/corpus/$$n; echo "== $$f ($(FUZZ_SECONDS) s)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) -timeout=10 -rss_limit_mb=2048 \
+	    -artifact_prefix=build-fuzz/$$n- build-fuzz/corpus/$$n tests/fuzz/corpus/$$n; done
 
 deps:
 	@scripts/install-deps.sh
@@ -129,4 +156,4 @@ demo: deps all
 	scripts/demo.sh
 
 clean:
-	rm -rf build build-san bin bin-san
+	rm -rf build build-san build-fuzz bin bin-san

@@ -103,8 +103,9 @@ airc_rc airc_time_parse(const char *z, int64_t *pOut) {
     } else if(*z == '+' || *z == '-') {
       int sign = *z++ == '-' ? -1 : 1, oh, om = 0;
       if(!parse_digits(&z, 2, &oh)) return AIRC_ERR_PARSE;
-      if(*z == ':') z++;
-      if(*z && !parse_digits(&z, 2, &om)) return AIRC_ERR_PARSE;
+      /* "+05", "+0530" or "+05:30"; a ':' must be followed by minutes */
+      if(*z == ':' && !isdigit((unsigned char)*++z)) return AIRC_ERR_PARSE;
+      if(isdigit((unsigned char)*z) && !parse_digits(&z, 2, &om)) return AIRC_ERR_PARSE;
       if(oh > 23 || om > 59) return AIRC_ERR_PARSE;
       off = sign * (oh * 3600 + om * 60);
     }

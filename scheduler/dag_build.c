@@ -28,6 +28,7 @@ typedef struct build_ctx {
   json_t *pLines;        /* may be NULL */
   const char *zDagId;    /* once known */
   airc_err *pErr;
+  json_t *pIndex;        /* task id -> index, so that big DAGs build in linear time */
 } build_ctx;
 
 static int str_in(const char *z, const char *const *az) {
@@ -61,6 +62,9 @@ __attribute__((format(printf, 5, 6))) static airc_rc build_fail(build_ctx *c, in
   else snprintf(zWhere, sizeof(zWhere), "%s", c->zName);
   if(zTaskId)
     return airc_err_set(c->pErr, AIRC_ERR_INVALID, "%s: task '%.250s': %s", zWhere, zTaskId, zMsg);
+  /* DAG-level messages name the DAG once its id is known */
+  if(c->zDagId)
+    return airc_err_set(c->pErr, AIRC_ERR_INVALID, "%s: DAG '%.250s': %s", zWhere, c->zDagId, zMsg);
   return airc_err_set(c->pErr, AIRC_ERR_INVALID, "%s: %s", zWhere, zMsg);
 }
 
@@ -181,6 +185,7 @@ static airc_rc build_dag_section(build_ctx *c, json_t *pSec, dag *d, task_defaul
   char zBuf[64];
   pV = json_object_get(pSec, "id");
   const char *zId = json_is_string(pV) ? json_string_value(pV) : NULL;
+  if(pV && !zId) return build_fail(c, -1, NULL, "id", "DAG id must be a string");
   if(!zId || !*zId) return build_fail(c, -1, NULL, "id", "[dag] has no 'id'");
   if(!dag_id_is_valid(zId))
     return build_fail(c, -1, NULL, "id", "DAG id '%.250s' is not valid (1-250 characters, no spaces, '/', '\\' or ',')", zId);
@@ -188,11 +193,11 @@ static airc_rc build_dag_section(build_ctx *c, json_t *pSec, dag *d, task_defaul
   c->zDagId = d->zId;
   json_object_foreach(pSec, zKey, pV) {
     if(!str_in(zKey, azDagKeys))
-      return build_fail(c, -1, NULL, zKey, "DAG '%s': unknown key '%.100s' in [dag]", zId, zKey);
+      return build_fail(c, -1, NULL, zKey, "unknown key '%.100s' in [dag]", zKey);
   }
   d->zDescription = dup_or_null(json_string_value(json_object_get(pSec, "description")));
   if(json_object_get(pSec, "description") && !json_is_string(json_object_get(pSec, "description")))
-    return build_fail(c, -1, NULL, "description", "DAG '%s': description must be a string", zId);
+    return build_fail(c, -1, NULL, "description", "description must be a string");
   pV = json_object_get(pSec, "schedule");
   const char *zSchedKey = "schedule";
   if(!pV) {
@@ -200,10 +205,10 @@ static airc_rc build_dag_section(build_ctx *c, json_t *pSec, dag *d, task_defaul
     zSchedKey = "schedule_interval";
   }
   const char *zSched = pV ? (json_is_null(pV) ? "none" : json_string_value(pV)) : "none";
-  if(!zSched) return build_fail(c, -1, NULL, zSchedKey, "DAG '%s': schedule must be a string", zId);
+  if(!zSched) return build_fail(c, -1, NULL, zSchedKey, "schedule must be a string");
   char zErr[300];
   if(cron_parse(zSched, &d->schedule, zErr, sizeof(zErr)))
-    return build_fail(c, -1, NULL, zSchedKey, "DAG '%s': bad schedule: %s", zId, zErr);
+    return build_fail(c, -1, NULL, zSchedKey, "bad schedule: %s", zErr);
   d->zSchedule = strdup(zSched);
   static const char *const azDate[] = {"start_date", "end_date"};
   int64_t *apDate[] = {&d->startDate, &d->endDate};
@@ -211,21 +216,23 @@ static airc_rc build_dag_section(build_ctx *c, json_t *pSec, dag *d, task_defaul
   for(int i = 0; i < 2; i++) {
     if(!(pV = json_object_get(pSec, azDate[i])) || json_is_null(pV)) continue;
     const char *z = json_string_value(pV);
-    if(!z || airc_time_parse(z, apDate[i]))
-      return build_fail(c, -1, NULL, azDate[i], "DAG '%s': %s: bad date '%.60s' (write ISO 8601 UTC, e.g. 2026-01-01T00:00:00Z)",
-                        zId, azDate[i], z ? z : "?");
+    if(!z)
+      return build_fail(c, -1, NULL, azDate[i], "%s must be a string (ISO 8601 UTC, e.g. \"2026-01-01T00:00:00Z\")", azDate[i]);
+    if(airc_time_parse(z, apDate[i]))
+      return build_fail(c, -1, NULL, azDate[i], "%s: bad date '%.60s' (write ISO 8601 UTC, e.g. 2026-01-01T00:00:00Z)",
+                        azDate[i], z ? z : "?");
     *apHas[i] = 1;
   }
   if(d->schedule.kind != SCHEDULE_NONE && !d->hasStartDate)
-    return build_fail(c, -1, NULL, zSchedKey, "DAG '%s': a scheduled DAG needs a start_date", zId);
+    return build_fail(c, -1, NULL, zSchedKey, "a scheduled DAG needs a start_date");
   if(d->hasStartDate && d->hasEndDate && d->endDate < d->startDate)
-    return build_fail(c, -1, NULL, "end_date", "DAG '%s': end_date is before start_date", zId);
+    return build_fail(c, -1, NULL, "end_date", "end_date is before start_date");
   if(d->schedule.kind == SCHEDULE_CRON && cron_next(&d->schedule, d->hasStartDate ? d->startDate - 1 : 0) < 0)
-    return build_fail(c, -1, NULL, zSchedKey, "DAG '%s': schedule '%s' never fires", zId, zSched);
+    return build_fail(c, -1, NULL, zSchedKey, "schedule '%s' never fires", zSched);
   d->catchup = 0;
   if((pV = json_object_get(pSec, "catchup"))) {
     int b = airc_parse_bool(scalar_text(pV, zBuf, sizeof(zBuf)));
-    if(b < 0) return build_fail(c, -1, NULL, "catchup", "DAG '%s': catchup must be true or false", zId);
+    if(b < 0) return build_fail(c, -1, NULL, "catchup", "catchup must be true or false");
     d->catchup = b;
   }
   static const char *const azMax[] = {"max_active_runs", "max_active_tasks"};
@@ -238,17 +245,17 @@ static airc_rc build_dag_section(build_ctx *c, json_t *pSec, dag *d, task_defaul
     char *zEnd = NULL;
     long v = z ? strtol(z, &zEnd, 10) : 0;
     if(!z || !*z || *zEnd || v < 1 || v > 100000)
-      return build_fail(c, -1, NULL, azMax[i], "DAG '%s': %s must be a whole number 1..100000", zId, azMax[i]);
+      return build_fail(c, -1, NULL, azMax[i], "%s must be a whole number 1..100000", azMax[i]);
     *apMax[i] = (int)v;
   }
   if((pV = json_object_get(pSec, "tags"))) {
     d->pTags = build_list(pV);
-    if(!d->pTags) return build_fail(c, -1, NULL, "tags", "DAG '%s': tags must be a list of strings", zId);
+    if(!d->pTags) return build_fail(c, -1, NULL, "tags", "tags must be a list of strings");
   } else {
     d->pTags = json_array();
   }
   if((pV = json_object_get(pSec, "params"))) {
-    if(!json_is_object(pV)) return build_fail(c, -1, NULL, "params", "DAG '%s': params must be an object", zId);
+    if(!json_is_object(pV)) return build_fail(c, -1, NULL, "params", "params must be an object");
     d->pParams = json_deep_copy(pV);
   } else {
     d->pParams = json_object();
@@ -266,6 +273,7 @@ static airc_rc build_task(build_ctx *c, int iTask, json_t *pObj, const task_defa
   if(!json_is_object(pObj)) return build_fail(c, iTask, NULL, NULL, "task #%d is not an object", iTask + 1);
   pV = json_object_get(pObj, "id");
   const char *zId = json_is_string(pV) ? json_string_value(pV) : NULL;
+  if(pV && !zId) return build_fail(c, iTask, NULL, NULL, "task #%d: id must be a string", iTask + 1);
   if(!zId || !*zId) return build_fail(c, iTask, NULL, NULL, "task #%d has no 'id'", iTask + 1);
   if(!dag_id_is_valid(zId))
     return build_fail(c, iTask, zId, "id", "task id is not valid (1-250 characters, no spaces, '/', '\\' or ',')");
@@ -359,19 +367,29 @@ static int find_cycle(dag *d, int i, int *aColor, int *aStack, int nStack, char 
 }
 
 static airc_rc build_graph(build_ctx *c, dag *d) {
+  /* aSeen[j] == i + 1: task j is already an upstream of task i */
+  int *aSeen = calloc((size_t)d->nTask + 1, sizeof(int));
+  if(!aSeen) return airc_err_set(c->pErr, AIRC_ERR_NOMEM, "out of memory");
   for(int i = 0; i < d->nTask; i++) {
     dag_task *t = &d->aTask[i];
     for(int k = 0; k < t->nUpstream; k++) {
-      int j = dag_task_index(d, t->azUpstream[k]);
+      json_t *pJ = json_object_get(c->pIndex, t->azUpstream[k]);
+      int j = pJ ? (int)json_integer_value(pJ) : -1;
+      airc_rc rc = AIRC_OK;
       if(j < 0)
-        return build_fail(c, i, t->zId, "upstream", "upstream '%.250s' is not a task of DAG '%s'", t->azUpstream[k], d->zId);
-      for(int m = 0; m < k; m++)
-        if(t->aiUpstream[m] == j)
-          return build_fail(c, i, t->zId, "upstream", "upstream '%.250s' is listed twice", t->azUpstream[k]);
+        rc = build_fail(c, i, t->zId, "upstream", "upstream '%.250s' is not a task of DAG '%s'", t->azUpstream[k], d->zId);
+      else if(aSeen[j] == i + 1)
+        rc = build_fail(c, i, t->zId, "upstream", "upstream '%.250s' is listed twice", t->azUpstream[k]);
+      if(rc) {
+        free(aSeen);
+        return rc;
+      }
+      aSeen[j] = i + 1;
       t->aiUpstream[k] = j;
       d->aTask[j].nDownstream++;
     }
   }
+  free(aSeen);
   for(int i = 0; i < d->nTask; i++) {
     d->aTask[i].aiDownstream = calloc((size_t)d->aTask[i].nDownstream + 1, sizeof(int));
     d->aTask[i].nDownstream = 0;
@@ -397,7 +415,7 @@ static airc_rc build_graph(build_ctx *c, dag *d) {
 }
 
 airc_rc dag_build(const char *zName, json_t *pDoc, json_t *pLines, dag **ppOut, airc_err *pErr) {
-  build_ctx c = {zName, pLines, NULL, pErr};
+  build_ctx c = {zName, pLines, NULL, pErr, NULL};
   *ppOut = NULL;
   if(!json_is_object(pDoc))
     return airc_err_set(pErr, AIRC_ERR_INVALID, "%s: a DAG file must hold an object {\"dag\": {...}, \"tasks\": [...]}", zName);
@@ -422,18 +440,17 @@ airc_rc dag_build(const char *zName, json_t *pDoc, json_t *pLines, dag **ppOut, 
   if(!rc) {
     d->nTask = (int)json_array_size(pTasks);
     d->aTask = calloc((size_t)d->nTask + 1, sizeof(dag_task));
+    c.pIndex = json_object();
+    if(!d->aTask || !c.pIndex) rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
     for(int i = 0; !rc && i < d->nTask; i++) {
       rc = build_task(&c, i, json_array_get(pTasks, (size_t)i), &def, &d->aTask[i]);
-      if(!rc) {
-        for(int j = 0; j < i; j++)
-          if(!strcmp(d->aTask[j].zId, d->aTask[i].zId)) {
-            rc = build_fail(&c, i, d->aTask[i].zId, "id", "duplicate task id in DAG '%s'", d->zId);
-            break;
-          }
-      }
+      if(!rc && json_object_get(c.pIndex, d->aTask[i].zId))
+        rc = build_fail(&c, i, d->aTask[i].zId, "id", "duplicate task id in DAG '%s'", d->zId);
+      if(!rc) json_object_set_new(c.pIndex, d->aTask[i].zId, json_integer(i));
     }
   }
   if(!rc) rc = build_graph(&c, d);
+  json_decref(c.pIndex);
   if(rc) {
     /* DAG-level messages name the DAG once it is known */
     dag_free(d);

@@ -10,9 +10,19 @@
  *     handler), so `command = a ; b` keeps its text: in airc DAG files only
  *     whole lines starting with ';' or '#' are comments;
  *   - splits lines longer than inih's buffer into synthetic continuation
- *     lines that the handler joins back without a newline;
+ *     lines that the handler joins back without a newline (blanks at the
+ *     cut, and a '#' starting a piece, are hidden as well);
  *   - reads section headers itself, so empty sections and duplicates are
- *     seen and every section knows its line.
+ *     seen and every section knows its line;
+ *   - decides continuation lines the way Python's configparser does: a line
+ *     is a continuation of the last key only if it is indented deeper than
+ *     that key's line. Keys may thus be indented (uniformly) under their
+ *     section header, and a continuation may start with '[' (a shell test)
+ *     without being read as a section header. Other lines reach inih with
+ *     their indentation removed, since inih alone would take any indented
+ *     line for a continuation, even of a key of the previous section;
+ *   - drops comment lines itself, whatever their length (inih would see the
+ *     tail of a long one, split as above, as a continuation of the last key).
  * This file does not validate: dag_build.c does, for both formats. */
 #include "scheduler/dag.h"
 #include "common/dynbuf.h"
@@ -26,7 +36,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Bytes hidden from inih, restored by the handler. Input with control
+ * characters is refused before parsing, so these cannot occur in it. */
 #define INI_HIDDEN_SEMICOLON '\x01'
+#define INI_HIDDEN_SPACE '\x02'
+#define INI_HIDDEN_TAB '\x03'
+#define INI_HIDDEN_HASH '\x04'
 
 typedef struct ini_state {
   const char *zName;       /* file name for messages */
@@ -34,7 +49,8 @@ typedef struct ini_state {
   size_t n, off;
   int line;                /* physical line of the text last handed to inih */
   int lineCont;            /* 1 if that text is a synthetic continuation */
-  int lineIndented;        /* 1 if that physical line starts with blanks */
+  int lineIndented;        /* 1 if that physical line continues the last key */
+  int keyIndent;           /* indentation of the last key line, -1 if none in this section */
   const char *zPending;    /* rest of a long line not yet handed over */
   size_t nPending;
   json_t *pDoc, *pLines;
@@ -122,48 +138,54 @@ static char *dag_ini_reader(char *str, int num, void *pArg) {
     if(nLine && zLine[nLine - 1] == '\r') nLine--;
     p->line++;
     p->lineCont = 0;
-    p->lineIndented = nLine > 0 && (zLine[0] == ' ' || zLine[0] == '\t');
-    /* section headers are ours */
     size_t i = 0;
     while(i < nLine && isspace((unsigned char)zLine[i])) i++;
-    if(i < nLine && zLine[i] == '[') {
-      size_t e = nLine;
-      while(e > i && isspace((unsigned char)zLine[e - 1])) e--;
-      if(!ini_section(p, zLine + i, e - i)) return NULL;
-      /* hand inih an empty line: it must not open sections of its own */
+    /* blank and comment lines: inih keeps the last key across them */
+    if(i == nLine || zLine[i] == ';' || zLine[i] == '#') {
       str[0] = '\n';
       str[1] = 0;
       return str;
+    }
+    p->lineIndented = p->keyIndent >= 0 && (int)i > p->keyIndent;
+    if(!p->lineIndented) {
+      /* section headers are ours */
+      if(zLine[i] == '[') {
+        size_t e = nLine;
+        while(e > i && isspace((unsigned char)zLine[e - 1])) e--;
+        p->keyIndent = -1;
+        if(!ini_section(p, zLine + i, e - i)) return NULL;
+        /* hand inih an empty line: it must not open sections of its own */
+        str[0] = '\n';
+        str[1] = 0;
+        return str;
+      }
+      /* a key line: inih must not see its indentation */
+      p->keyIndent = (int)i;
+      zLine += i;
+      nLine -= i;
     }
   }
   size_t nTake = nLine;
   p->zPending = NULL;
   if(nLine > nMax) {
-    /* split between two non-space bytes so inih's trimming loses nothing,
-     * and never before a '#' (a continuation starting with it would be read
-     * as a comment) */
-    size_t cut = nMax;
-    while(cut > nMax / 2 && (isspace((unsigned char)zLine[cut - 1]) ||
-                             isspace((unsigned char)zLine[cut]) || zLine[cut] == '#'))
-      cut--;
-    if(cut <= nMax / 2) {
-      ini_fail(p, p->line, "line too long to split safely", NULL);
-      return NULL;
-    }
-    nTake = cut;
-    p->zPending = zLine + cut;
-    p->nPending = nLine - cut;
+    nTake = nMax;
+    p->zPending = zLine + nMax;
+    p->nPending = nLine - nMax;
   }
   size_t o = 0;
   if(p->lineCont) str[o++] = ' ';
-  int bComment = 0;
-  if(!p->lineCont) {
-    size_t i = 0;
-    while(i < nTake && isspace((unsigned char)zLine[i])) i++;
-    bComment = i < nTake && (zLine[i] == ';' || zLine[i] == '#');
+  for(size_t i = 0; i < nTake; i++) {
+    char c = zLine[i];
+    if(c == ';') c = INI_HIDDEN_SEMICOLON;
+    /* at a split, inih would trim the blanks on either side of the cut and
+     * take a continuation starting with '#' for a comment: hide them */
+    else if(p->zPending && i == nTake - 1 && c == ' ') c = INI_HIDDEN_SPACE;
+    else if(p->zPending && i == nTake - 1 && c == '\t') c = INI_HIDDEN_TAB;
+    else if(p->lineCont && i == 0 && c == ' ') c = INI_HIDDEN_SPACE;
+    else if(p->lineCont && i == 0 && c == '\t') c = INI_HIDDEN_TAB;
+    else if(p->lineCont && i == 0 && c == '#') c = INI_HIDDEN_HASH;
+    str[o++] = c;
   }
-  for(size_t i = 0; i < nTake; i++)
-    str[o++] = (!bComment && zLine[i] == ';') ? INI_HIDDEN_SEMICOLON : zLine[i];
   str[o++] = '\n';
   str[o] = 0;
   return str;
@@ -179,8 +201,12 @@ static int dag_ini_handler(void *pArg, const char *zSection, const char *zKey, c
   }
   char *zVal = strdup(zValue);
   if(!zVal) return 0;
-  for(char *c = zVal; *c; c++)
+  for(char *c = zVal; *c; c++) {
     if(*c == INI_HIDDEN_SEMICOLON) *c = ';';
+    else if(*c == INI_HIDDEN_SPACE) *c = ' ';
+    else if(*c == INI_HIDDEN_TAB) *c = '\t';
+    else if(*c == INI_HIDDEN_HASH) *c = '#';
+  }
   int bCont = !strcmp(zKey, p->zLastKey) && (p->lineCont || p->lineIndented);
   json_t *pExisting = json_object_get(p->pCur, zKey);
   int bParam = !strncmp(zKey, "params.", 7) && p->pCur == json_object_get(p->pDoc, "dag");
@@ -225,6 +251,7 @@ airc_rc dag_ini_to_doc(const char *zName, const char *zData, json_t **ppDoc, jso
   s.z = zData;
   s.n = strlen(zData);
   s.pErr = pErr;
+  s.keyIndent = -1;
   s.pDoc = json_object();
   s.pLines = json_object();
   json_object_set_new(s.pDoc, "tasks", json_array());

@@ -57,9 +57,13 @@ trigger_verdict trigger_rule_evaluate(trigger_rule rule, const upstream_counts *
 int task_should_retry(const dag_task *t, int tryNumber) { return tryNumber <= t->retries; }
 
 int64_t task_retry_delay(const dag_task *t, int tryNumber) {
+  /* max_retry_delay 0 means no cap; doubling still stops at 100 years so
+   * that a thousand retries cannot overflow */
+  const int64_t nLimit = t->maxRetryDelay > 0 ? t->maxRetryDelay : 100LL * 365 * 86400;
   int64_t d = t->retryDelay;
   if(t->retryExpBackoff) {
-    for(int i = 1; i < tryNumber && d < t->maxRetryDelay; i++) d *= 2;
+    for(int i = 1; i < tryNumber && d > 0 && d < nLimit; i++) d *= 2;
+    if(d > nLimit) d = nLimit;
   }
   if(t->maxRetryDelay > 0 && d > t->maxRetryDelay) d = t->maxRetryDelay;
   return d;

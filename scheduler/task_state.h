@@ -36,7 +36,7 @@ trigger_verdict trigger_rule_evaluate(trigger_rule rule, const upstream_counts *
 int task_should_retry(const dag_task *t, int tryNumber);
 /* Seconds to wait before the try after failed try tryNumber: retry_delay,
  * doubled per further failure with exponential backoff, capped by
- * max_retry_delay (the cap applies to plain delays too). */
+ * max_retry_delay (the cap applies to plain delays too; 0 means no cap). */
 int64_t task_retry_delay(const dag_task *t, int tryNumber);
 
 /* Run outcome from its leaf tasks (those without downstream): failed if any
