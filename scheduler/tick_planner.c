@@ -28,6 +28,14 @@ int64_t tick_interval_start(const dag *d, int64_t t) {
   return p < 0 ? t : p;
 }
 
+/* The latest tick at or before now (and end_date), given that t is a due
+ * tick: one cron_prev step, however long the DAG was down. */
+static int64_t latest_due(const dag *d, int64_t t, int64_t now) {
+  int64_t bound = d->hasEndDate && d->endDate < now ? d->endDate : now;
+  int64_t latest = cron_prev(&d->schedule, bound + 1);
+  return latest < t ? t : latest;
+}
+
 int tick_plan_due(const dag *d, int64_t lastLogical, int64_t now, int64_t *aOut, int nMax) {
   if(nMax <= 0) return 0;
   if(d->schedule.kind == SCHEDULE_ONCE) {
@@ -40,13 +48,7 @@ int tick_plan_due(const dag *d, int64_t lastLogical, int64_t now, int64_t *aOut,
   if(t < 0 || t > now) return 0;
   if(!d->catchup) {
     /* only the latest due tick */
-    int64_t latest = cron_prev(&d->schedule, now + 1);
-    if(latest < t || !in_window(d, latest)) {
-      /* past end_date: the last tick in the window, if not done yet */
-      latest = t;
-      for(int64_t n = tick_after(d, t); n >= 0 && n <= now; n = tick_after(d, n)) latest = n;
-    }
-    aOut[0] = latest;
+    aOut[0] = latest_due(d, t, now);
     return 1;
   }
   int n = 0;
@@ -67,10 +69,7 @@ int tick_plan_next(const dag *d, int64_t lastLogical, int64_t now, int64_t *aOut
   if(d->schedule.kind != SCHEDULE_CRON) return 0;
   int64_t t = lastLogical < 0 ? tick_first(d) : tick_after(d, lastLogical);
   if(t < 0) return 0;
-  if(!d->catchup && t <= now) {
-    int64_t latest = cron_prev(&d->schedule, now + 1);
-    if(latest >= t && in_window(d, latest)) t = latest;
-  }
+  if(!d->catchup && t <= now) t = latest_due(d, t, now);
   int k = 0;
   while(t >= 0 && k < n) {
     aOut[k++] = t;
