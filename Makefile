@@ -39,7 +39,8 @@ MAIN_SRC  := cli/main.c executor/runners/airc_task_main.c webui/webserver_main.c
 LIB_SRC   := $(filter-out $(MAIN_SRC),$(wildcard common/*.c scheduler/*.c executor/*.c executor/runners/*.c webui/*.c cli/*.c))
 TASK_ONLY := common/http_get.c executor/fetch_users.c executor/kafka_publish.c \
              $(filter-out $(MAIN_SRC),$(wildcard executor/runners/*.c))
-WEB_ONLY  := $(filter-out $(MAIN_SRC),$(wildcard webui/*.c))
+# users and their CLI need only libsodium: they stay in bin/airc
+WEB_ONLY  := $(filter-out $(MAIN_SRC) webui/users.c webui/cmd_users.c,$(wildcard webui/*.c))
 TOOL_ONLY := executor/randomuser_server.c
 CORE_SRC  := $(filter-out $(TASK_ONLY) $(WEB_ONLY) $(TOOL_ONLY),$(LIB_SRC))
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,12 +26,40 @@ int cmd_scheduler(int argc, char **argv) {
   return CLI_OK;
 }
 
-/* Runs the scheduler and, when built in, the web server, as two child
- * processes; stops both when either ends or on SIGTERM/SIGINT. */
+void cli_sibling_path(const char *zName, char *zOut, size_t nOut) {
+  char zSelf[4096];
+  ssize_t n = readlink("/proc/self/exe", zSelf, sizeof(zSelf) - 1);
+  if(n <= 0) {
+    snprintf(zOut, nOut, "%s", zName);
+    return;
+  }
+  zSelf[n] = 0;
+  char *zSlash = strrchr(zSelf, '/');
+  if(zSlash) *zSlash = 0;
+  snprintf(zOut, nOut, "%s/%s", zSelf, zName);
+}
+
+int cmd_webserver_exec(int argc, char **argv) {
+  char zPath[4200];
+  cli_sibling_path("airc-webserver", zPath, sizeof(zPath));
+  char **azArgv = calloc((size_t)argc + 1, sizeof(char *));
+  if(!azArgv) return cli_error("out of memory");
+  azArgv[0] = "airc-webserver";
+  for(int i = 1; i < argc; i++) azArgv[i] = argv[i];
+  execv(zPath, azArgv);
+  int e = errno;
+  free(azArgv);
+  return cli_error("cannot run the web server %s: %s (build it with 'make')", zPath, strerror(e));
+}
+
+/* Runs the scheduler and the web server as two child processes; stops both
+ * when either ends or on SIGTERM/SIGINT. */
 int cmd_standalone(int argc, char **argv) {
-  if(!cmd_webserver) {
-    fprintf(stderr, "airc: note: this build has no web server; running the scheduler only\n");
-    return cmd_scheduler(argc, argv);
+  char zWeb[4200];
+  cli_sibling_path("airc-webserver", zWeb, sizeof(zWeb));
+  if(access(zWeb, X_OK)) {
+    fprintf(stderr, "airc: note: %s is not built; running the scheduler only\n", zWeb);
+    return cmd_scheduler(1, argv);
   }
   store *s = cli_open_store();
   if(!s) return CLI_FAIL;
@@ -51,8 +80,7 @@ int cmd_standalone(int argc, char **argv) {
         char *azArg[] = {"scheduler", NULL};
         _exit(cmd_scheduler(1, azArg));
       }
-      argv[0] = "webserver";
-      _exit(cmd_webserver(argc, argv));
+      _exit(cmd_webserver_exec(argc, argv));
     }
   }
   int sig = 0, ret = CLI_OK;

@@ -2,6 +2,7 @@
  * subcommand's last word). Registered in cli/main.c. */
 #ifndef AIRC_COMMANDS_H
 #define AIRC_COMMANDS_H
+#include <stddef.h>
 
 int cmd_db_init(int argc, char **argv);
 int cmd_db_check(int argc, char **argv);
@@ -27,7 +28,14 @@ int cmd_tasks_clear(int argc, char **argv);
 int cmd_tasks_mark(int argc, char **argv);
 int cmd_tasks_test(int argc, char **argv);
 
-/* Provided by webui/ (issue: web server); weak so the core links alone. */
+/* `airc webserver`: execs bin/airc-webserver (beside bin/airc), which links
+ * libmicrohttpd; the scheduler's binary does not. */
+int cmd_webserver_exec(int argc, char **argv);
+/* Path of a sibling binary of the running one (e.g. "airc-webserver"). */
+void cli_sibling_path(const char *zName, char *zOut, size_t nOut);
+
+/* Provided by webui/ (cmd_webserver only in bin/airc-webserver); weak so
+ * the core links alone. */
 int cmd_webserver(int argc, char **argv) __attribute__((weak));
 int cmd_users_create(int argc, char **argv) __attribute__((weak));
 int cmd_users_list(int argc, char **argv) __attribute__((weak));

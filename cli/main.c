@@ -22,7 +22,7 @@ static const cli_command aCommand[] = {
     {"standalone", "Run the scheduler and the web server together.",
      "usage: airc standalone [--port PORT] [--host HOST]\n", cmd_standalone},
     {"webserver", "Run the web server (REST API and dashboard).",
-     "usage: airc webserver [--port 8080] [--host 127.0.0.1]\n", NULL},
+     "usage: airc webserver [--port 8080] [--host 127.0.0.1]\n", cmd_webserver_exec},
     {"dags list", "List the DAGs.", "usage: airc dags list [--output table|json|plain] [--all]\n\n  --all  include DAGs whose file is gone\n", cmd_dags_list},
     {"dags list-import-errors", "List DAG files that failed to load, with the reason.",
      "usage: airc dags list-import-errors [--output table|json|plain]\n", cmd_dags_list_import_errors},
@@ -73,7 +73,6 @@ static const cli_command aCommand[] = {
 /* Weak entry points resolved at run time (webui/ may be absent). */
 static int (*command_main(const cli_command *p))(int, char **) {
   if(p->xMain) return p->xMain;
-  if(!strcmp(p->zName, "webserver")) return cmd_webserver;
   if(!strcmp(p->zName, "users create")) return cmd_users_create;
   if(!strcmp(p->zName, "users list")) return cmd_users_list;
   if(!strcmp(p->zName, "users delete")) return cmd_users_delete;
