@@ -187,6 +187,19 @@ static enum MHD_Result on_request(void *pCls, struct MHD_Connection *pConn, cons
   return (enum MHD_Result)r.mhdResult;
 }
 
+/* Percent-decoding as MHD does it, except that a decoded NUL becomes
+ * byte 0x01, which no route, id or static file name accepts: otherwise
+ * "/x%00/../y" would silently end at the NUL. Applies to paths and query
+ * arguments alike. */
+static size_t unescape_no_nul(void *pCls, struct MHD_Connection *pConn, char *z) {
+  (void)pCls;
+  (void)pConn;
+  size_t n = MHD_http_unescape(z);
+  for(size_t i = 0; i < n; i++)
+    if(z[i] == 0) z[i] = '\x01';
+  return n;
+}
+
 airc_rc web_server_start(const web_server_opts *pOpts, web_server **ppOut, airc_err *pErr) {
   pthread_once(&g_storeOnce, store_key_create);
   struct addrinfo hints, *pAi = NULL;
@@ -210,6 +223,7 @@ airc_rc web_server_start(const web_server_opts *pOpts, web_server **ppOut, airc_
                                 MHD_OPTION_SOCK_ADDR, pAi->ai_addr,
                                 MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(pOpts->nThreads > 0 ? pOpts->nThreads : 2),
                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, p,
+                                MHD_OPTION_UNESCAPE_CALLBACK, unescape_no_nul, NULL,
                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
                                 MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
