@@ -142,8 +142,9 @@ int api_dag_patch(web_req *r) {
   json_t *pV;
   json_object_foreach(pBody, zKey, pV) {
     if(strcmp(zKey, "is_paused")) {
-      json_decref(pBody);
-      return http_reply_error(r, 400, NULL, "only \"is_paused\" can be changed, not \"%.100s\"", zKey);
+      http_reply_error(r, 400, NULL, "only \"is_paused\" can be changed, not \"%.100s\"", zKey);
+      json_decref(pBody); /* after the reply: zKey points into it */
+      return r->mhdResult;
     }
   }
   json_t *pPaused = json_object_get(pBody, "is_paused");

@@ -120,8 +120,9 @@ int api_run_trigger(web_req *r) {
     int bKnown = 0;
     for(int i = 0; azKnown[i]; i++) bKnown |= !strcmp(zKey, azKnown[i]);
     if(!bKnown) {
-      json_decref(pBody);
-      return http_reply_error(r, 400, NULL, "unknown field \"%.100s\" (known: dag_run_id, logical_date, conf, note)", zKey);
+      http_reply_error(r, 400, NULL, "unknown field \"%.100s\" (known: dag_run_id, logical_date, conf, note)", zKey);
+      json_decref(pBody); /* after the reply: zKey points into it */
+      return r->mhdResult;
     }
   }
   run_spec spec = {r->azParam[0], NULL, RUN_TYPE_MANUAL, -1, NULL, 0, NULL};

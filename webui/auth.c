@@ -61,7 +61,7 @@ static void token_hash(const char *zToken, char *zOut /* >= 65 */) {
 static void throttle_key(web_req *r, const char *zUser, char *zOut, size_t nOut) {
   char zIp[64];
   web_req_client_ip(r, zIp, sizeof(zIp));
-  snprintf(zOut, nOut, "%s\n%s", zUser, zIp);
+  snprintf(zOut, nOut, "%.80s\n%.64s", zUser, zIp); /* usernames are <= 64 */
 }
 
 /* ---- sessions ---- */

@@ -91,7 +91,7 @@ airc_rc users_verify(store *s, const char *zName, const char *zPassword, web_use
     memset(pOut, 0, sizeof(*pOut));
     return airc_err_set(pErr, AIRC_ERR_INVALID, "wrong username or password");
   }
-  if(zHashOut) snprintf(zHashOut, 128, "%s", zHash);
+  if(zHashOut) snprintf(zHashOut, 128, "%.127s", zHash);
   return AIRC_OK;
 }
 
