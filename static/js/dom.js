@@ -86,11 +86,12 @@ export function fmtDate(iso) {
 export function fmtDuration(sec) {
   if (sec === null || sec === undefined || Number.isNaN(sec)) return '—';
   sec = Number(sec);
+  if (sec === 0) return '0 s';
   if (sec < 1) return `${Math.round(sec * 1000)} ms`;
   if (sec < 60) return `${sec.toFixed(sec < 10 ? 1 : 0)} s`;
   const m = Math.floor(sec / 60), r = Math.round(sec % 60);
-  if (m < 60) return `${m} min ${r} s`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
+  if (m < 60) return r ? `${m} min ${r} s` : `${m} min`;
+  return m % 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${Math.floor(m / 60)} h`;
 }
 
 export function fmtRelative(iso) {
