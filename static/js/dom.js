@@ -88,7 +88,7 @@ export function fmtDuration(sec) {
   sec = Number(sec);
   if (sec === 0) return '0 s';
   if (sec < 1) return `${Math.round(sec * 1000)} ms`;
-  if (sec < 60) return `${sec.toFixed(sec < 10 ? 1 : 0)} s`;
+  if (sec < 60) return `${Number.isInteger(sec) || sec >= 10 ? Math.round(sec) : sec.toFixed(1)} s`;
   const m = Math.floor(sec / 60), r = Math.round(sec % 60);
   if (m < 60) return r ? `${m} min ${r} s` : `${m} min`;
   return m % 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${Math.floor(m / 60)} h`;
