@@ -18,7 +18,7 @@ export function pauseSwitch(ctx, dag, onChange) {
     const paused = !input.checked;
     input.disabled = true;
     try {
-      const r = await api.patch(api.path.dag(dag.dag_id), {is_paused: paused}, {update_mask: 'is_paused'});
+      const r = await api.patch(api.path.dag(dag.dag_id), {is_paused: paused});
       dag.is_paused = r && typeof r.is_paused === 'boolean' ? r.is_paused : paused;
       input.checked = !dag.is_paused;
       input.setAttribute('aria-label', `${dag.is_paused ? 'Unpause' : 'Pause'} DAG ${dag.dag_id}`);

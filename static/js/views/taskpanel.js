@@ -108,12 +108,14 @@ export function createTaskPanel(ctx, shell) {
       h('button', {type: 'button', class: 'btn-icon', 'aria-label': 'Close panel', id: 'panel-close',
         on: {click: () => close()}}, '×'));
     const dur = t.duration ?? secondsBetween(t.start_date, t.end_date);
-    const xcom = t.xcom;
+    let xcom = t.xcom ?? t.xcom_value;
+    if (typeof xcom === 'string') { try { xcom = JSON.parse(xcom); } catch { /* shown as the text it is */ } }
     replace(bodySlot,
       h('dl', {class: 'facts'},
         h('dt', null, 'Run'), h('dd', {class: 'mono'}, sel.runId),
         h('dt', null, 'State'), h('dd', {id: 'panel-state'}, t.state || 'none'),
-        h('dt', null, 'Try'), h('dd', null, String(t.try_number ?? 0), t.max_tries ? ` of ${t.max_tries + 1}` : ''),
+        h('dt', null, 'Try'), h('dd', null, String(t.try_number ?? 0)),
+        t.max_tries !== undefined && t.max_tries !== null ? [h('dt', null, 'Max tries'), h('dd', null, String(t.max_tries))] : null,
         h('dt', null, 'Started'), h('dd', null, fmtDate(t.start_date)),
         h('dt', null, 'Ended'), h('dd', null, fmtDate(t.end_date)),
         h('dt', null, 'Duration'), h('dd', null, t.start_date ? fmtDuration(dur) : '—'),
