@@ -45,6 +45,8 @@ HOME_DIR=$(mktemp -d "${TMPDIR:-/tmp}/airc-browser.XXXXXX")
 export AIRC_HOME=$HOME_DIR
 mkdir -p "$AIRC_HOME/dags" "$AIRC_HOME/test-logs" "$ARTIFACTS/screenshots"
 cp "$TESTS"/dags/*.ini "$AIRC_HOME/dags/"
+# Serve this checkout's dashboard whatever binary is under test.
+printf '[webserver]\nstatic_folder = %s\n' "$ROOT/static" > "$AIRC_HOME/airc.ini"
 PIDS=()
 
 cleanup() {

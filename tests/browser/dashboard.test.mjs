@@ -302,6 +302,7 @@ test('grid renders 1000 tasks x 25 runs quickly (synthetic API replies)', async 
   await page.goto(`${URL}#/dags/perf_probe/grid`);
   await page.waitForFunction(() => document.querySelectorAll('#grid td.cell').length === 25000, null, {timeout: 20_000});
   const ms = Date.now() - t0;
+  console.log(`# grid 1000x25: first render ${ms} ms`);
   // Polls repaint in place: no main-thread task over 300 ms during three polls.
   const longest = await page.evaluate(() => new Promise((resolve) => {
     let max = 0;
@@ -309,6 +310,7 @@ test('grid renders 1000 tasks x 25 runs quickly (synthetic API replies)', async 
     obs.observe({type: 'longtask'});
     setTimeout(() => { obs.disconnect(); resolve(max); }, 6500);
   }));
+  console.log(`# grid 1000x25: longest main-thread task while polling ${longest} ms`);
   await page.locator('#grid tr[data-task-id="t500"] td.cell[data-r="3"]').click();
   await page.locator('#task-panel').waitFor({state: 'visible'});
   await shot(page, '14-grid-1000x25');
