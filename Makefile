@@ -14,6 +14,7 @@
 # but cli/main.c. New files need no Makefile edit.
 
 CC      ?= cc
+comma   := ,
 PKGS    := sqlite3 libmicrohttpd libcurl rdkafka jansson inih libsodium
 CFLAGS_BASE := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -g \
                -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -41,9 +42,12 @@ TOOL_BIN := $(patsubst tools/%.c,$(BIN)/%,$(TOOL_SRC))
 
 all: $(BIN)/airc $(TOOL_BIN)
 
+# webui/ is reached from cli/ only through weak symbols (cli/commands.h),
+# and weak references do not pull archive members: name them with -u.
+WEAK_CMDS := cmd_webserver cmd_users_create cmd_users_list cmd_users_delete
 $(BIN)/airc: $(BUILD)/cli/main.o $(BUILD)/libairc.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) $(addprefix -Wl$(comma)-u$(comma),$(WEAK_CMDS)) -o $@ $^ $(LDLIBS)
 
 $(BIN)/%: tools/%.c $(BUILD)/libairc.a
 	@mkdir -p $(dir $@)

@@ -86,7 +86,7 @@ static const char *const azMigration[STORE_SCHEMA_VERSION] = {
     "  key TEXT PRIMARY KEY,"
     "  value TEXT"
     ");",
-    /* 1 -> 2: users for the web server */
+    /* 1 -> 2: users and sessions for the web server, indexes for its lists */
     "CREATE TABLE user("
     "  id INTEGER PRIMARY KEY,"
     "  username TEXT NOT NULL UNIQUE,"
@@ -100,7 +100,13 @@ static const char *const azMigration[STORE_SCHEMA_VERSION] = {
     "  csrf_token TEXT NOT NULL,"
     "  created_us INTEGER NOT NULL,"
     "  expires_us INTEGER NOT NULL"
-    ");",
+    ");"
+    "CREATE INDEX web_session_by_user ON web_session(user_id);"
+    "CREATE INDEX web_session_by_expiry ON web_session(expires_us);"
+    /* the web API's lists: filtered and ordered runs of one DAG */
+    "CREATE INDEX dag_run_by_dag_state ON dag_run(dag_id, state, logical_date);"
+    "CREATE INDEX dag_run_by_dag_start ON dag_run(dag_id, start_us);"
+    "CREATE INDEX dag_run_by_dag_end ON dag_run(dag_id, end_us);",
 };
 
 #define STORE_STMT_CACHE 64

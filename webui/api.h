@@ -1,0 +1,64 @@
+/* api.h: the REST API's handlers (api_*.c) and the JSON pieces they share.
+ *
+ * Each handler answers one route of the table in server.c; path
+ * parameters arrive in r->azParam in pattern order. Field names follow
+ * Airflow's stable REST API; airc extensions are marked in openapi.json.
+ * Times leave as ISO 8601 UTC strings ("2026-01-01T00:00:00+00:00") or
+ * null; a task instance state 'none' leaves as null, as in Airflow. */
+#ifndef AIRC_API_H
+#define AIRC_API_H
+#include <jansson.h>
+#include <sqlite3.h>
+#include "webui/http_reply.h"
+#include "webui/params.h"
+#include "webui/web_req.h"
+
+/* ---- shared JSON pieces (api_json.c) ---- */
+json_t *api_time_us(sqlite3_stmt *st, int iCol);   /* microseconds column -> ISO or null */
+json_t *api_time_sec(sqlite3_stmt *st, int iCol);  /* seconds column -> ISO or null */
+json_t *api_text(sqlite3_stmt *st, int iCol);      /* text or null */
+json_t *api_state(sqlite3_stmt *st, int iCol);     /* 'none'/NULL -> null */
+json_t *api_json_text(sqlite3_stmt *st, int iCol); /* column holding JSON text -> value (or the string) */
+/* limit/offset of the request; on a bad value replies 400 and returns 0. */
+int api_page(web_req *r, params_page *pOut, int64_t nDefault, int64_t nMax);
+/* {"<zKey>": pArr, "total_entries": n}; takes pArr. */
+json_t *api_list(const char *zKey, json_t *pArr, int64_t nTotal);
+/* Replies 404 unless DAG r->azParam[0] exists (active or not). 1 if it does. */
+int api_dag_exists(web_req *r, const char *zDagId);
+/* The run's row id, or 0 after replying 404. */
+int64_t api_run_pk(web_req *r, const char *zDagId, const char *zRunId);
+
+/* Scheduler heartbeat (microseconds) from the store; 0 none, -1 store error (api_health.c). */
+int64_t api_scheduler_heartbeat(web_req *r);
+
+/* ---- handlers ---- */
+int api_health(web_req *r);
+int api_openapi(web_req *r);
+int api_dags_list(web_req *r);
+int api_dag_get(web_req *r);
+int api_dag_patch(web_req *r);
+int api_dag_details(web_req *r);
+int api_dag_tasks(web_req *r);
+int api_dag_task(web_req *r);
+int api_runs_list(web_req *r);
+int api_run_get(web_req *r);
+int api_run_trigger(web_req *r);
+int api_tis_list(web_req *r);
+int api_ti_get(web_req *r);
+int api_ti_patch(web_req *r);
+int api_ti_clear(web_req *r);
+int api_logs_get(web_req *r);
+int api_import_errors(web_req *r);
+int api_grid(web_req *r);
+int api_users_list(web_req *r);
+int api_users_create(web_req *r);
+int api_users_delete(web_req *r);
+int api_metrics(web_req *r);
+
+/* JSON of one run from a row of API_RUN_COLS (api_runs.c). */
+#define API_RUN_COLS                                                                                  \
+  "r.run_id, r.dag_id, r.logical_date, r.data_interval_start, r.data_interval_end, r.start_us, "     \
+  "r.end_us, r.state, r.run_type, r.conf, r.queued_us, r.id"
+json_t *api_run_json(sqlite3_stmt *st);
+
+#endif

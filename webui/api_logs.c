@@ -1,0 +1,70 @@
+/* api_logs.c: GET .../taskInstances/{task_id}/logs/{try_number}.
+ *
+ * Answers text/plain with the bytes of the try's log from ?offset=N (default
+ * 0), at most API_LOG_CHUNK per request, and two headers for live tailing:
+ *   X-Airc-Log-Offset: where the next request should start;
+ *   X-Airc-Log-Complete: true once the try has finished and every byte was
+ *   sent (the client stops polling then).
+ * A try that is queued has no file yet: an empty, incomplete answer.
+ * Airflow's ?full_content= and ?token= are accepted and ignored. The file
+ * path is built by exec_log_path() from ids, never from the request path
+ * directly, and ids cannot contain '/'. */
+#include "executor/exec_spawn.h"
+#include "webui/api.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define API_LOG_CHUNK (1024 * 1024)
+
+int api_logs_get(web_req *r) {
+  const char *zDag = r->azParam[0], *zRun = r->azParam[1], *zTask = r->azParam[2];
+  airc_err err = {0};
+  int64_t nTry = 0, offset = 0;
+  if(params_parse_int("try_number", r->azParam[3], 1, 100000, 1, &nTry, &err) ||
+     params_parse_int("offset", web_req_arg(r, "offset"), 0, INT64_MAX / 2, 0, &offset, &err))
+    return http_reply_err(r, &err);
+  int64_t pk = api_run_pk(r, zDag, zRun);
+  if(!pk) return r->mhdResult;
+  sqlite3_stmt *st = store_prepare(r->s, "SELECT try_number, state FROM task_instance WHERE run_pk=? AND task_id=?", &err);
+  if(!st) return http_reply_err(r, &err);
+  sqlite3_bind_int64(st, 1, pk);
+  sqlite3_bind_text(st, 2, zTask, -1, SQLITE_STATIC);
+  int bFound = sqlite3_step(st) == SQLITE_ROW;
+  int curTry = bFound ? sqlite3_column_int(st, 0) : 0;
+  char zState[32];
+  snprintf(zState, sizeof(zState), "%s", bFound ? store_col_text(st, 1) : "");
+  sqlite3_reset(st);
+  if(!bFound) return http_reply_error(r, 404, NULL, "run '%s' of DAG '%s' has no task '%s'", zRun, zDag, zTask);
+  if(nTry > curTry)
+    return http_reply_error(r, 404, NULL, "task '%s' has no try %lld (latest is %d)", zTask, (long long)nTry, curTry);
+  /* the try is over when a later one exists or the instance left running/queued */
+  int bTryDone = nTry < curTry || (strcmp(zState, "running") && strcmp(zState, "queued"));
+  char zPath[4400];
+  exec_log_path(zDag, zRun, zTask, (int)nTry, zPath, sizeof(zPath));
+  int fd = open(zPath, O_RDONLY | O_CLOEXEC);
+  if(fd < 0 && errno != ENOENT) return http_reply_error(r, 500, NULL, "cannot open the log: %s", strerror(errno));
+  struct stat sb;
+  int64_t size = 0;
+  if(fd >= 0 && fstat(fd, &sb) == 0) size = sb.st_size;
+  if(offset > size) offset = size;
+  size_t n = (size_t)(size - offset < API_LOG_CHUNK ? size - offset : API_LOG_CHUNK);
+  char *zBuf = malloc(n + 1);
+  ssize_t nRead = 0;
+  if(zBuf && n && fd >= 0) nRead = pread(fd, zBuf, n, offset);
+  if(fd >= 0) close(fd);
+  if(!zBuf || nRead < 0) {
+    free(zBuf);
+    return http_reply_error(r, 500, NULL, "cannot read the log");
+  }
+  int64_t next = offset + nRead;
+  int bComplete = bTryDone && next >= size;
+  char zNext[32];
+  snprintf(zNext, sizeof(zNext), "%lld", (long long)next);
+  http_header aH[] = {{"X-Airc-Log-Offset", zNext}, {"X-Airc-Log-Complete", bComplete ? "true" : "false"}, {NULL, NULL}};
+  return http_reply_body(r, 200, "text/plain; charset=utf-8", zBuf, (size_t)nRead, aH);
+}

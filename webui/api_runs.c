@@ -1,0 +1,153 @@
+/* api_runs.c: /api/v1/dags/{dag_id}/dagRuns (GET list, POST trigger) and
+ * /dagRuns/{dag_run_id}.
+ *
+ * Lists are one indexed range scan: dag_run(dag_id, logical_date) for the
+ * default order, dag_run(dag_id, state, logical_date) with a state filter,
+ * dag_run(dag_id, start_us|end_us) for those orders. Triggering goes
+ * through dag_run_create() (the same rule as `airc dags trigger`). */
+#include "common/timeutil.h"
+#include "scheduler/dag_run.h"
+#include "webui/api.h"
+#include <stdlib.h>
+#include <string.h>
+
+json_t *api_run_json(sqlite3_stmt *st) {
+  json_t *p = json_object();
+  json_object_set_new(p, "dag_run_id", api_text(st, 0));
+  json_object_set_new(p, "dag_id", api_text(st, 1));
+  json_object_set_new(p, "logical_date", api_time_sec(st, 2));
+  json_object_set_new(p, "execution_date", api_time_sec(st, 2));
+  json_object_set_new(p, "data_interval_start", api_time_sec(st, 3));
+  json_object_set_new(p, "data_interval_end", api_time_sec(st, 4));
+  json_object_set_new(p, "start_date", api_time_us(st, 5));
+  json_object_set_new(p, "end_date", api_time_us(st, 6));
+  json_object_set_new(p, "state", api_text(st, 7));
+  json_object_set_new(p, "run_type", api_text(st, 8));
+  json_object_set_new(p, "external_trigger", json_boolean(!strcmp(store_col_text(st, 8), RUN_TYPE_MANUAL)));
+  json_t *pConf = api_json_text(st, 9);
+  json_object_set_new(p, "conf", json_is_object(pConf) ? pConf : (json_decref(pConf), json_object()));
+  json_object_set_new(p, "queued_at", api_time_us(st, 10));
+  return p;
+}
+
+#define RUNS_SQL(ORDER)                                                                              \
+  "SELECT " API_RUN_COLS " FROM dag_run r WHERE r.dag_id=?1"                                        \
+  " AND (?2 IS NULL OR r.state IN (SELECT value FROM json_each(?2)))"                               \
+  " ORDER BY " ORDER " LIMIT ?3 OFFSET ?4"
+
+static const struct {
+  const char *zName;
+  const char *zSql;
+} aOrder[] = {
+    {"-logical_date", RUNS_SQL("r.logical_date DESC, r.id DESC")},
+    {"logical_date", RUNS_SQL("r.logical_date, r.id")},
+    {"-execution_date", RUNS_SQL("r.logical_date DESC, r.id DESC")},
+    {"execution_date", RUNS_SQL("r.logical_date, r.id")},
+    {"-start_date", RUNS_SQL("r.start_us DESC, r.id DESC")},
+    {"start_date", RUNS_SQL("r.start_us, r.id")},
+    {"-end_date", RUNS_SQL("r.end_us DESC, r.id DESC")},
+    {"end_date", RUNS_SQL("r.end_us, r.id")},
+    {"-id", RUNS_SQL("r.id DESC")},
+    {"id", RUNS_SQL("r.id")},
+};
+
+int api_runs_list(web_req *r) {
+  const char *zDag = r->azParam[0];
+  params_page pg;
+  if(!api_page(r, &pg, 0, 0)) return r->mhdResult;
+  const char *zOrder = web_req_arg(r, "order_by");
+  const char *zSql = aOrder[0].zSql;
+  if(zOrder) {
+    zSql = NULL;
+    for(size_t i = 0; i < sizeof(aOrder) / sizeof(aOrder[0]); i++)
+      if(!strcmp(zOrder, aOrder[i].zName)) zSql = aOrder[i].zSql;
+    if(!zSql)
+      return http_reply_error(r, 400, NULL, "order_by must be one of [-]logical_date, [-]start_date, [-]end_date, [-]id; not '%.60s'", zOrder);
+  }
+  if(!api_dag_exists(r, zDag)) return r->mhdResult;
+  json_t *pStates = web_req_args_all(r, "state");
+  char *zStates = json_array_size(pStates) ? json_dumps(pStates, JSON_COMPACT) : NULL;
+  json_decref(pStates);
+  airc_err err = {0};
+  sqlite3_stmt *st = store_prepare(r->s,
+      "SELECT count(*) FROM dag_run r WHERE r.dag_id=?1 AND (?2 IS NULL OR r.state IN (SELECT value FROM json_each(?2)))", &err);
+  int64_t nTotal = 0;
+  if(st) {
+    sqlite3_bind_text(st, 1, zDag, -1, SQLITE_STATIC);
+    if(zStates) sqlite3_bind_text(st, 2, zStates, -1, SQLITE_STATIC);
+    if(sqlite3_step(st) == SQLITE_ROW) nTotal = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    st = store_prepare(r->s, zSql, &err);
+  }
+  if(!st) {
+    free(zStates);
+    return http_reply_err(r, &err);
+  }
+  sqlite3_bind_text(st, 1, zDag, -1, SQLITE_STATIC);
+  if(zStates) sqlite3_bind_text(st, 2, zStates, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 3, pg.limit);
+  sqlite3_bind_int64(st, 4, pg.offset);
+  json_t *pArr = json_array();
+  while(sqlite3_step(st) == SQLITE_ROW) json_array_append_new(pArr, api_run_json(st));
+  sqlite3_reset(st);
+  free(zStates);
+  return http_reply_json(r, 200, api_list("dag_runs", pArr, nTotal));
+}
+
+static int reply_run(web_req *r, unsigned status, const char *zDag, const char *zRun) {
+  airc_err err = {0};
+  sqlite3_stmt *st = store_prepare(r->s, "SELECT " API_RUN_COLS " FROM dag_run r WHERE r.dag_id=? AND r.run_id=?", &err);
+  if(!st) return http_reply_err(r, &err);
+  sqlite3_bind_text(st, 1, zDag, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, zRun, -1, SQLITE_STATIC);
+  json_t *p = sqlite3_step(st) == SQLITE_ROW ? api_run_json(st) : NULL;
+  sqlite3_reset(st);
+  if(p) return http_reply_json(r, status, p);
+  if(!api_dag_exists(r, zDag)) return r->mhdResult;
+  return http_reply_error(r, 404, NULL, "DAG '%s' has no run '%s'", zDag, zRun);
+}
+
+int api_run_get(web_req *r) { return reply_run(r, 200, r->azParam[0], r->azParam[1]); }
+
+int api_run_trigger(web_req *r) {
+  airc_err err = {0};
+  json_t *pBody = r->nBody ? web_req_json_body(r, &err) : json_object();
+  if(!pBody) return http_reply_err(r, &err);
+  static const char *const azKnown[] = {"dag_run_id", "logical_date", "execution_date", "conf", "note", NULL};
+  const char *zKey;
+  json_t *pV;
+  json_object_foreach(pBody, zKey, pV) {
+    int bKnown = 0;
+    for(int i = 0; azKnown[i]; i++) bKnown |= !strcmp(zKey, azKnown[i]);
+    if(!bKnown) {
+      json_decref(pBody);
+      return http_reply_error(r, 400, NULL, "unknown field \"%.100s\" (known: dag_run_id, logical_date, conf, note)", zKey);
+    }
+  }
+  run_spec spec = {r->azParam[0], NULL, RUN_TYPE_MANUAL, -1, NULL, 0, NULL};
+  json_t *pId = json_object_get(pBody, "dag_run_id");
+  json_t *pDate = json_object_get(pBody, "logical_date");
+  if(!pDate || json_is_null(pDate)) pDate = json_object_get(pBody, "execution_date");
+  json_t *pConf = json_object_get(pBody, "conf");
+  const char *zBad = NULL;
+  if(pId && !json_is_null(pId) && !json_is_string(pId)) zBad = "dag_run_id must be a string";
+  else if(pDate && !json_is_null(pDate) && !json_is_string(pDate)) zBad = "logical_date must be an ISO 8601 string";
+  else if(pConf && !json_is_null(pConf) && !json_is_object(pConf)) zBad = "conf must be a JSON object";
+  if(zBad) {
+    json_decref(pBody);
+    return http_reply_error(r, 400, NULL, "%s", zBad);
+  }
+  spec.zRunId = json_string_value(pId);
+  if(json_is_object(pConf)) spec.pConf = pConf;
+  if(json_is_string(pDate) && airc_time_parse(json_string_value(pDate), &spec.logicalDate)) {
+    int st = http_reply_error(r, 400, NULL, "logical_date '%.60s' is not an ISO 8601 date", json_string_value(pDate));
+    json_decref(pBody);
+    return st;
+  }
+  char zRunId[300];
+  int64_t pk;
+  airc_rc rc = dag_run_create(r->s, &spec, &pk, zRunId, &err);
+  json_decref(pBody);
+  if(rc) return http_reply_err(r, &err);
+  return reply_run(r, 201, r->azParam[0], zRunId);
+}

@@ -1,0 +1,336 @@
+/* auth.c: see auth.h. */
+#include "webui/auth.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "webui/http_reply.h"
+#include "webui/throttle.h"
+#include "webui/users.h"
+#include <microhttpd.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define BASIC_CACHE_SLOTS 64
+#define BASIC_CACHE_TTL_US (60LL * 1000000)
+
+typedef struct basic_entry {
+  unsigned char aKey[32];   /* keyed BLAKE2b of "user\0password" */
+  int64_t userId;
+  char zHash[128];          /* the password hash it was verified against */
+  int64_t expiresUs;
+} basic_entry;
+
+static int g_bAuth = 1;
+static int g_bCookieSecure = 0;
+static int64_t g_sessionUs = 12LL * 3600 * 1000000;
+static web_role g_anonRole = WEB_ROLE_ADMIN;
+static unsigned char g_aCacheKey[crypto_generichash_KEYBYTES];
+static basic_entry g_aBasic[BASIC_CACHE_SLOTS];
+static pthread_mutex_t g_basicMutex = PTHREAD_MUTEX_INITIALIZER;
+
+void auth_init(void) {
+  if(sodium_init() < 0) LOG_ERROR("libsodium failed to initialise");
+  g_bAuth = airc_config_get_bool("webserver", "authenticate", 1);
+  g_bCookieSecure = airc_config_get_bool("webserver", "cookie_secure", 0);
+  g_sessionUs = airc_config_get_int("webserver", "session_lifetime", 12 * 3600) * 1000000;
+  g_anonRole = web_role_parse(airc_config_get("webserver", "anonymous_role", "admin"));
+  if(g_anonRole == WEB_ROLE_NONE) g_anonRole = WEB_ROLE_VIEWER;
+  throttle_configure((int)airc_config_get_int("webserver", "login_max_failures", 5),
+                     airc_config_get_int("webserver", "login_failure_window", 300));
+  randombytes_buf(g_aCacheKey, sizeof(g_aCacheKey));
+  memset(g_aBasic, 0, sizeof(g_aBasic));
+}
+
+int auth_enabled(void) { return g_bAuth; }
+
+static void hex_token(char *zOut, size_t nOut) {
+  unsigned char a[32];
+  randombytes_buf(a, sizeof(a));
+  sodium_bin2hex(zOut, nOut, a, sizeof(a));
+}
+
+static void token_hash(const char *zToken, char *zOut /* >= 65 */) {
+  unsigned char a[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(a, (const unsigned char *)zToken, strlen(zToken));
+  sodium_bin2hex(zOut, 65, a, sizeof(a));
+}
+
+static void throttle_key(web_req *r, const char *zUser, char *zOut, size_t nOut) {
+  char zIp[64];
+  web_req_client_ip(r, zIp, sizeof(zIp));
+  snprintf(zOut, nOut, "%s\n%s", zUser, zIp);
+}
+
+/* ---- sessions ---- */
+
+static int session_lookup(web_req *r, const char *zToken) {
+  if(strlen(zToken) != 64) return 0;
+  char zHash[80];
+  token_hash(zToken, zHash);
+  airc_err err = {0};
+  sqlite3_stmt *st = store_prepare(r->s,
+      "SELECT u.id, u.username, u.role, s.csrf_token FROM web_session s JOIN user u ON u.id=s.user_id"
+      " WHERE s.token_hash=? AND s.expires_us>?", &err);
+  if(!st) return 0;
+  sqlite3_bind_text(st, 1, zHash, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 2, airc_now_us());
+  int bOk = sqlite3_step(st) == SQLITE_ROW;
+  if(bOk) {
+    r->user.id = sqlite3_column_int64(st, 0);
+    snprintf(r->user.zName, sizeof(r->user.zName), "%s", store_col_text(st, 1));
+    r->user.role = web_role_parse(store_col_text(st, 2));
+    snprintf(r->user.zCsrf, sizeof(r->user.zCsrf), "%s", store_col_text(st, 3));
+    snprintf(r->user.zTokenHash, sizeof(r->user.zTokenHash), "%s", zHash);
+    r->user.bSession = 1;
+  }
+  sqlite3_reset(st);
+  return bOk;
+}
+
+/* ---- Basic ---- */
+
+static void basic_cache_key(const char *zUser, const char *zPw, unsigned char *aOut) {
+  crypto_generichash_state h;
+  crypto_generichash_init(&h, g_aCacheKey, sizeof(g_aCacheKey), 32);
+  crypto_generichash_update(&h, (const unsigned char *)zUser, strlen(zUser) + 1);
+  crypto_generichash_update(&h, (const unsigned char *)zPw, strlen(zPw));
+  crypto_generichash_final(&h, aOut, 32);
+}
+
+/* 1 if a fresh cache entry vouches for this user+password. */
+static int basic_cache_hit(web_req *r, const unsigned char *aKey) {
+  int64_t userId = 0;
+  char zHash[128] = "";
+  int64_t now = airc_now_us();
+  pthread_mutex_lock(&g_basicMutex);
+  for(int i = 0; i < BASIC_CACHE_SLOTS; i++) {
+    basic_entry *e = &g_aBasic[i];
+    if(e->expiresUs > now && !sodium_memcmp(e->aKey, aKey, 32)) {
+      userId = e->userId;
+      memcpy(zHash, e->zHash, sizeof(zHash));
+      break;
+    }
+  }
+  pthread_mutex_unlock(&g_basicMutex);
+  if(!userId) return 0;
+  char zNow[128];
+  airc_err err = {0};
+  if(users_get_by_id(r->s, userId, &r->user, zNow, &err)) return 0;
+  if(strcmp(zNow, zHash)) return 0; /* password changed since */
+  return 1;
+}
+
+static void basic_cache_put(const unsigned char *aKey, int64_t userId, const char *zHash) {
+  int64_t now = airc_now_us();
+  pthread_mutex_lock(&g_basicMutex);
+  basic_entry *pVictim = &g_aBasic[0];
+  for(int i = 0; i < BASIC_CACHE_SLOTS; i++) {
+    if(g_aBasic[i].expiresUs < pVictim->expiresUs) pVictim = &g_aBasic[i];
+  }
+  memcpy(pVictim->aKey, aKey, 32);
+  pVictim->userId = userId;
+  snprintf(pVictim->zHash, sizeof(pVictim->zHash), "%s", zHash);
+  pVictim->expiresUs = now + BASIC_CACHE_TTL_US;
+  pthread_mutex_unlock(&g_basicMutex);
+}
+
+static int reply_throttled(web_req *r, int64_t wait) {
+  char zWait[32];
+  snprintf(zWait, sizeof(zWait), "%lld", (long long)wait);
+  http_header aH[] = {{"Retry-After", zWait}, {NULL, NULL}};
+  return http_reply_error(r, 429, aH, "too many failed logins; try again in %lld seconds", (long long)wait);
+}
+
+/* 1: authenticated; 0: not (no reply sent); -1: a reply (429/401) was sent. */
+static int basic_check(web_req *r, const char *zAuth) {
+  const char *zB64 = zAuth + 6;
+  while(*zB64 == ' ') zB64++;
+  unsigned char aDec[WEB_USERNAME_MAX + USERS_PASSWORD_MAX + 4];
+  size_t nDec = 0;
+  if(sodium_base642bin(aDec, sizeof(aDec) - 1, zB64, strlen(zB64), NULL, &nDec, NULL,
+                       sodium_base64_VARIANT_ORIGINAL)) {
+    http_reply_error(r, 401, NULL, "malformed Basic credentials");
+    return -1;
+  }
+  aDec[nDec] = 0;
+  char *zUser = (char *)aDec;
+  char *zColon = memchr(aDec, ':', nDec);
+  if(!zColon || strlen(zUser) != nDec) {
+    sodium_memzero(aDec, sizeof(aDec));
+    http_reply_error(r, 401, NULL, "malformed Basic credentials");
+    return -1;
+  }
+  *zColon = 0;
+  const char *zPw = zColon + 1;
+  unsigned char aKey[32];
+  basic_cache_key(zUser, zPw, aKey);
+  if(basic_cache_hit(r, aKey)) {
+    sodium_memzero(aDec, sizeof(aDec));
+    return 1;
+  }
+  char zKey[256];
+  throttle_key(r, zUser, zKey, sizeof(zKey));
+  int64_t wait = throttle_wait(zKey, airc_now_us());
+  if(wait > 0) {
+    sodium_memzero(aDec, sizeof(aDec));
+    reply_throttled(r, wait);
+    return -1;
+  }
+  char zHash[128];
+  airc_err err = {0};
+  airc_rc rc = users_verify(r->s, zUser, zPw, &r->user, zHash, &err);
+  sodium_memzero(aDec, sizeof(aDec));
+  if(rc) {
+    throttle_fail(zKey, airc_now_us());
+    memset(&r->user, 0, sizeof(r->user));
+    return 0;
+  }
+  throttle_clear(zKey);
+  basic_cache_put(aKey, r->user.id, zHash);
+  return 1;
+}
+
+static int reply_unauthorized(web_req *r, const char *zWhy) {
+  /* browsers' fetch() would pop a password dialog on a Basic challenge:
+   * only challenge clients that are not a page's script */
+  const char *zMode = web_req_header(r, "Sec-Fetch-Mode");
+  int bChallenge = !zMode || !strcmp(zMode, "navigate");
+  http_header aH[] = {{"WWW-Authenticate", bChallenge ? "Basic realm=\"airc\", charset=\"UTF-8\"" : NULL}, {NULL, NULL}};
+  return http_reply_error(r, 401, aH, "%s", zWhy);
+}
+
+int auth_check(web_req *r, web_role need) {
+  memset(&r->user, 0, sizeof(r->user));
+  if(need == WEB_ROLE_NONE) return 1;
+  if(!g_bAuth) {
+    snprintf(r->user.zName, sizeof(r->user.zName), "anonymous");
+    r->user.role = g_anonRole;
+  } else {
+    const char *zCookie = MHD_lookup_connection_value(r->pConn, MHD_COOKIE_KIND, AUTH_COOKIE);
+    const char *zAuth = web_req_header(r, "Authorization");
+    int bOk = zCookie && session_lookup(r, zCookie);
+    if(!bOk && zAuth && !strncasecmp(zAuth, "Basic ", 6)) {
+      int v = basic_check(r, zAuth);
+      if(v < 0) return 0;
+      if(v == 0) {
+        reply_unauthorized(r, "wrong username or password");
+        return 0;
+      }
+      bOk = 1;
+    }
+    if(!bOk) {
+      reply_unauthorized(r, zCookie ? "the session has expired or was logged out; log in again"
+                                    : "authentication required: log in, or send HTTP Basic credentials");
+      return 0;
+    }
+  }
+  if(r->user.role < need) {
+    http_reply_error(r, 403, NULL, "user '%s' has role %s; this needs role %s", r->user.zName,
+                     web_role_name(r->user.role), web_role_name(need));
+    return 0;
+  }
+  if(r->user.bSession && strcmp(r->zMethod, "GET") && strcmp(r->zMethod, "HEAD") && strcmp(r->zMethod, "OPTIONS")) {
+    const char *zTok = web_req_header(r, "X-CSRF-Token");
+    if(!zTok || strlen(zTok) != strlen(r->user.zCsrf) ||
+       sodium_memcmp(zTok, r->user.zCsrf, strlen(r->user.zCsrf))) {
+      http_reply_error(r, 403, NULL, "missing or wrong X-CSRF-Token header (see GET /api/v1/auth/me)");
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* ---- handlers ---- */
+
+static json_t *me_json(const web_user *u, const char *zCsrf, const char *zAuth) {
+  json_t *p = json_object();
+  json_object_set_new(p, "username", json_string(u->zName));
+  json_object_set_new(p, "role", json_string(web_role_name(u->role)));
+  json_object_set_new(p, "csrf_token", zCsrf && *zCsrf ? json_string(zCsrf) : json_null());
+  json_object_set_new(p, "auth", json_string(zAuth));
+  json_object_set_new(p, "authenticate", json_boolean(g_bAuth));
+  return p;
+}
+
+int auth_handle_login(web_req *r) {
+  airc_err err = {0};
+  json_t *pBody = web_req_json_body(r, &err);
+  if(!pBody) return http_reply_err(r, &err);
+  const char *zUser = json_string_value(json_object_get(pBody, "username"));
+  const char *zPw = json_string_value(json_object_get(pBody, "password"));
+  if(!zUser || !zPw) {
+    json_decref(pBody);
+    return http_reply_error(r, 400, NULL, "the body needs \"username\" and \"password\" strings");
+  }
+  if(!g_bAuth) {
+    json_decref(pBody);
+    return http_reply_error(r, 400, NULL, "authentication is off ([webserver] authenticate = false)");
+  }
+  char zKey[WEB_USERNAME_MAX * 4 + 80];
+  throttle_key(r, zUser, zKey, sizeof(zKey));
+  int64_t wait = throttle_wait(zKey, airc_now_us());
+  if(wait > 0) {
+    json_decref(pBody);
+    return reply_throttled(r, wait);
+  }
+  web_user u;
+  airc_rc rc = users_verify(r->s, zUser, zPw, &u, NULL, &err);
+  json_decref(pBody); /* jansson frees the password copy */
+  if(rc) {
+    throttle_fail(zKey, airc_now_us());
+    LOG_INFO("web: failed login (%s)", strchr(zKey, '\n') + 1);
+    return http_reply_error(r, 401, NULL, "wrong username or password");
+  }
+  throttle_clear(zKey);
+  char zToken[80], zCsrf[80], zHash[80];
+  hex_token(zToken, sizeof(zToken));
+  hex_token(zCsrf, sizeof(zCsrf));
+  token_hash(zToken, zHash);
+  int64_t now = airc_now_us();
+  sqlite3_stmt *st = store_prepare(r->s, "DELETE FROM web_session WHERE expires_us<=?", &err);
+  if(st) {
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_step(st);
+    sqlite3_reset(st);
+  }
+  st = store_prepare(r->s, "INSERT INTO web_session(token_hash, user_id, csrf_token, created_us, expires_us) VALUES(?,?,?,?,?)", &err);
+  if(!st) return http_reply_err(r, &err);
+  sqlite3_bind_text(st, 1, zHash, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 2, u.id);
+  sqlite3_bind_text(st, 3, zCsrf, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 4, now);
+  sqlite3_bind_int64(st, 5, now + g_sessionUs);
+  int rcStep = sqlite3_step(st);
+  sqlite3_reset(st);
+  if(rcStep != SQLITE_DONE) {
+    store_fail(r->s, "insert session", &err);
+    return http_reply_err(r, &err);
+  }
+  char zCookie[256];
+  snprintf(zCookie, sizeof(zCookie), AUTH_COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%lld%s", zToken,
+           (long long)(g_sessionUs / 1000000), g_bCookieSecure ? "; Secure" : "");
+  http_header aH[] = {{"Set-Cookie", zCookie}, {NULL, NULL}};
+  sodium_memzero(zToken, sizeof(zToken));
+  return http_reply_json_h(r, 200, me_json(&u, zCsrf, "session"), aH);
+}
+
+int auth_handle_logout(web_req *r) {
+  if(r->user.bSession) {
+    airc_err err = {0};
+    sqlite3_stmt *st = store_prepare(r->s, "DELETE FROM web_session WHERE token_hash=?", &err);
+    if(!st) return http_reply_err(r, &err);
+    sqlite3_bind_text(st, 1, r->user.zTokenHash, -1, SQLITE_STATIC);
+    sqlite3_step(st);
+    sqlite3_reset(st);
+  }
+  http_header aH[] = {{"Set-Cookie", AUTH_COOKIE "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"}, {NULL, NULL}};
+  return http_reply_json_h(r, 200, json_pack("{s:b}", "logged_out", 1), aH);
+}
+
+int auth_handle_me(web_req *r) {
+  const char *zAuth = !g_bAuth ? "none" : r->user.bSession ? "session" : "basic";
+  return http_reply_json(r, 200, me_json(&r->user, r->user.bSession ? r->user.zCsrf : NULL, zAuth));
+}

@@ -1,0 +1,35 @@
+/* auth.h: who is asking, and may they.
+ *
+ * Two ways in, both checked against the users in the store (users.h):
+ *   - the dashboard's session: POST /api/v1/auth/login sets the cookie
+ *     `airc_session` (a random token; the store keeps only its SHA-256,
+ *     with an expiry) and returns a CSRF token that every POST/PATCH/
+ *     DELETE made with the cookie must echo in `X-CSRF-Token`;
+ *   - HTTP Basic for scripts (no CSRF: browsers do not add it on their
+ *     own). A verified user+password is remembered for a minute under a
+ *     keyed hash so that argon2 runs once, not per request; the cached
+ *     entry is re-checked against the stored hash on every use, so a
+ *     password change or deletion takes effect at once.
+ * Failed logins (either way) are throttled per username + IP (throttle.h).
+ * With `[webserver] authenticate = false` every request acts as an
+ * anonymous user with `[webserver] anonymous_role` (default admin). */
+#ifndef AIRC_AUTH_H
+#define AIRC_AUTH_H
+#include "webui/web_req.h"
+
+#define AUTH_COOKIE "airc_session"
+
+/* Reads the settings and seeds the cache key. */
+void auth_init(void);
+/* Sets r->user and checks that its role is at least `need` and, for
+ * cookie-authenticated state changes, the CSRF token. Returns 1 when the
+ * request may proceed, 0 when an error (401, 403, 429) was sent. */
+int auth_check(web_req *r, web_role need);
+int auth_enabled(void);
+
+/* Handlers: POST /api/v1/auth/login, POST /api/v1/auth/logout, GET /api/v1/auth/me. */
+int auth_handle_login(web_req *r);
+int auth_handle_logout(web_req *r);
+int auth_handle_me(web_req *r);
+
+#endif

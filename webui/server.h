@@ -1,0 +1,29 @@
+/* server.h: the web server's lifecycle (libmicrohttpd).
+ *
+ * MHD runs an internal thread pool (epoll); each worker thread opens its
+ * own SQLite connection on first use and closes it when the thread ends
+ * (a pthread key destructor), so no connection is shared between threads
+ * and WAL lets them read while the scheduler writes. Request bodies are
+ * capped at WEB_BODY_MAX: a larger Content-Length is refused with 413
+ * before a byte of the body is read; a chunked body that grows past the
+ * cap is discarded and answered with 413. Routing, authentication and the
+ * security headers are applied here for every request. */
+#ifndef AIRC_SERVER_H
+#define AIRC_SERVER_H
+#include "common/err.h"
+
+typedef struct web_server web_server;
+
+typedef struct web_server_opts {
+  const char *zHost;   /* numeric address or name; "127.0.0.1" by default */
+  int port;            /* 0: any free port (see web_server_port) */
+  int nThreads;        /* worker threads, >= 1 */
+} web_server_opts;
+
+AIRC_WUR airc_rc web_server_start(const web_server_opts *pOpts, web_server **ppOut /* OUT */, airc_err *pErr);
+int web_server_port(const web_server *p);
+/* Stops accepting, closes connections, joins the workers (closing their
+ * store connections) and frees p. */
+void web_server_stop(web_server *p);
+
+#endif
