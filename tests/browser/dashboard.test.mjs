@@ -197,7 +197,11 @@ test('actions: mark a task failed, then clear it and see it run again to success
   const cleared = admin.waitForResponse((x) => x.request().method() === 'POST' && x.url().includes('/clearTaskInstances'));
   await admin.click('#btn-clear');
   assert.ok((await cleared).ok());
+  // A second try of load ran: its try button appears and the run is green again.
+  await admin.locator('.try-tab[data-try="2"]').waitFor({timeout: RUN_WAIT});
   await waitRunSuccess(admin, RUN_ID);
+  await admin.waitForFunction(() => document.querySelector('#task-log')?.dataset.complete === 'true', null, {timeout: 20_000});
+  assert.match(await admin.locator('#task-log').textContent(), /loading/);
 });
 
 test('pause example_etl from the DAG page: the switch stays off after a reload', async () => {

@@ -48,14 +48,14 @@ export function create(ctx, shell) {
     nodes = new Map();
     for (const t of tasks.tasks) {
       const p = pos.get(t.task_id);
-      const label = t.task_id.length > 22 ? t.task_id.slice(0, 21) + '…' : t.task_id;
+      const label = t.task_id.length > 20 ? t.task_id.slice(0, 19) + '…' : t.task_id;
       const g = s('g', {class: 'node s-none', transform: `translate(${p.x},${p.y})`, tabindex: 0, role: 'button',
         'aria-label': `Task ${t.task_id}`, dataset: {taskId: t.task_id}},
       s('title', null, `${t.task_id}${t.type ? ` (${t.type})` : ''}`),
       s('rect', {class: 'node-box', width: W, height: H, rx: 6}),
       s('rect', {class: 'node-state', width: 6, height: H, rx: 3}),
       s('text', {class: 'node-label', x: 14, y: 19}, label),
-      s('text', {class: 'node-sub', x: 14, y: 35}, [t.type, ''].filter(Boolean).join(' ') || 'task'));
+      s('text', {class: 'node-sub', x: 14, y: 35}, t.type || 'task'));
       nodes.set(t.task_id, g);
       svg.appendChild(g);
     }

@@ -78,6 +78,7 @@ export function createTaskPanel(ctx, shell) {
 
   function actions() {
     const can = ctx.canEdit();
+    downstream.disabled = onlyFailed.disabled = !can;
     const why = can ? undefined : 'Your role cannot change task instances';
     const tiPath = api.path.ti(shell.dagId, sel.runId, sel.taskId);
     return h('section', {class: 'panel-section actions'},
