@@ -1,0 +1,335 @@
+// Real-browser tests of the airc dashboard. scripts/browser-tests.sh starts a
+// real airc (scheduler + webserver) on a temporary AIRC_HOME holding the DAGs
+// of tests/browser/dags and passes its URL and the users' passwords here.
+// Chromium is Debian's (/usr/bin/chromium) driven by playwright-core.
+//
+// Env: AIRC_URL, AIRC_ADMIN_PASSWORD, AIRC_VIEWER_PASSWORD, AIRC_SCREENSHOTS.
+
+import {test, before, after} from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import {chromium} from 'playwright-core';
+
+const URL = (process.env.AIRC_URL || 'http://127.0.0.1:8080').replace(/\/$/, '') + '/';
+const ADMIN = {user: process.env.AIRC_ADMIN_USER || 'admin', pass: process.env.AIRC_ADMIN_PASSWORD || 'admin'};
+const VIEWER = {user: process.env.AIRC_VIEWER_USER || 'viewer', pass: process.env.AIRC_VIEWER_PASSWORD || 'viewer'};
+const SHOTS = process.env.AIRC_SCREENSHOTS || path.resolve('../artifacts/screenshots');
+const RUN_WAIT = 60_000;
+const XSS_DAG = 'xss_probe';
+const XSS_TASK = '<script>alert(1)<script>';
+const RUN_ID = `browser_test_${Date.now()}`;
+
+let browser;
+const dialogs = [];       // every alert/confirm/prompt any page opened
+const pageErrors = [];    // uncaught exceptions and CSP violations
+
+before(async () => {
+  fs.mkdirSync(SHOTS, {recursive: true});
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: !process.env.HEADFUL,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+});
+after(async () => { await browser?.close(); });
+
+async function newPage() {
+  const context = await browser.newContext({viewport: {width: 1400, height: 900}});
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  page.on('dialog', async (d) => { dialogs.push(`${d.type()}: ${d.message()}`); await d.dismiss().catch(() => {}); });
+  page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) pageErrors.push(`csp: ${m.text()}`);
+  });
+  return page;
+}
+
+async function login(page, who) {
+  await page.goto(URL);
+  await page.locator('#login-form').waitFor();
+  await page.fill('#username', who.user);
+  await page.fill('#password', who.pass);
+  await page.click('#login-form button[type=submit]');
+  await page.locator('#dag-table').waitFor();
+}
+
+const shot = (page, name) => page.screenshot({path: path.join(SHOTS, `${name}.png`), fullPage: false});
+const row = (page, dagId) => page.locator(`tr.dag-row[data-dag-id="${dagId.replace(/"/g, '\\"')}"]`);
+
+// Column index of a run in the grid, once it appears there.
+async function gridColumn(page, runId) {
+  const th = page.locator(`#grid th.run-col[data-run-id="${runId}"]`);
+  await th.waitFor({timeout: RUN_WAIT});
+  return th.getAttribute('data-r');
+}
+
+async function waitRunSuccess(page, runId) {
+  const r = await gridColumn(page, runId);
+  await page.waitForFunction((col) => {
+    const cells = [...document.querySelectorAll(`#grid tbody td.cell[data-r="${col}"]`)];
+    return cells.length > 0 && cells.every((c) => c.classList.contains('s-success'));
+  }, r, {timeout: RUN_WAIT, polling: 500});
+  return r;
+}
+
+let admin;   // the admin page, shared by the tests that follow one another
+
+test('login: a wrong password is refused with a message, the right one shows the DAG list', async () => {
+  admin = await newPage();
+  await admin.goto(URL);
+  await admin.locator('#login-form').waitFor();
+  await shot(admin, '01-login');
+  await admin.fill('#username', ADMIN.user);
+  await admin.fill('#password', 'not-the-password');
+  await admin.click('#login-form button[type=submit]');
+  await admin.locator('#login-error').waitFor({state: 'visible'});
+  assert.match(await admin.locator('#login-error').textContent(), /invalid|password|unauthori/i);
+  await admin.fill('#password', ADMIN.pass);
+  await admin.click('#login-form button[type=submit]');
+  await admin.locator('#dag-table').waitFor();
+  await row(admin, 'example_etl').waitFor();
+  await row(admin, 'fan_out').waitFor();
+  await row(admin, XSS_DAG).waitFor();
+  assert.match(await row(admin, 'example_etl').textContent(), /Extract, transform, load/);
+  assert.match(await admin.locator('.user-button').textContent(), new RegExp(ADMIN.user));
+});
+
+test('DAG list: import errors banner names the broken file; health shows', async () => {
+  const banner = admin.locator('#import-errors');
+  await banner.waitFor();
+  assert.match(await banner.textContent(), /broken\.ini/);
+  assert.match(await banner.textContent(), /comand/);
+  await admin.locator('#health .health-item').first().waitFor();
+  await shot(admin, '02-dag-list');
+});
+
+test('unpause and trigger example_etl (conf validated), its tasks reach success in the grid', async () => {
+  const sw = row(admin, 'example_etl').locator('input.switch-input');
+  if (!(await sw.isChecked())) {
+    const patched = admin.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().includes('/dags/example_etl'));
+    await sw.click();
+    assert.equal((await patched).status(), 200);
+  }
+  assert.equal(await sw.isChecked(), true);
+
+  await row(admin, 'example_etl').locator('button.btn-trigger').click();
+  const dlg = admin.locator('#trigger-dialog');
+  await dlg.waitFor();
+  await admin.fill('#trigger-conf', '{"source": ');
+  await admin.click('#trigger-submit');
+  await dlg.locator('.form-error').waitFor({state: 'visible'});
+  assert.match(await dlg.locator('.form-error').textContent(), /not valid JSON/);
+  await admin.fill('#trigger-conf', '[1, 2]');
+  await admin.click('#trigger-submit');
+  assert.match(await dlg.locator('.form-error').textContent(), /JSON object/);
+  await shot(admin, '03-trigger-dialog');
+  await admin.fill('#trigger-conf', '{"source": "browser-test"}');
+  await admin.fill('#trigger-run-id', RUN_ID);
+  const posted = admin.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/dagRuns'));
+  await admin.click('#trigger-submit');
+  const res = await posted;
+  assert.ok(res.ok(), `trigger answered ${res.status()}`);
+  assert.equal(res.request().headers()['x-csrf-token']?.length > 0, true, 'POST carries X-CSRF-Token');
+  await dlg.waitFor({state: 'detached'});
+
+  await row(admin, 'example_etl').locator('a.dag-link').click();
+  await admin.locator('#grid').waitFor();
+  await waitRunSuccess(admin, RUN_ID);
+  for (const t of ['extract', 'transform', 'load']) await admin.locator(`#grid tr[data-task-id="${t}"]`).waitFor();
+  await shot(admin, '04-grid');
+});
+
+test('task panel: the log of extract shows its output, XCom its value', async () => {
+  const r = await gridColumn(admin, RUN_ID);
+  await admin.locator(`#grid tr[data-task-id="extract"] td.cell[data-r="${r}"]`).click();
+  await admin.locator('#task-panel').waitFor({state: 'visible'});
+  assert.equal(await admin.locator('#panel-task-id').textContent(), 'extract');
+  await admin.waitForFunction(() => document.querySelector('#task-log')?.dataset.complete === 'true', null, {timeout: 20_000});
+  assert.match(await admin.locator('#task-log').textContent(), /extracting/);
+  assert.match(await admin.locator('#task-xcom').textContent(), /"rows": 3/);
+  assert.match(await admin.locator('#panel-state').textContent(), /success/);
+  await shot(admin, '05-task-panel-log');
+});
+
+test('graph view: three boxes coloured by the chosen run, two arrows', async () => {
+  await admin.click('.tabs a[data-tab="graph"]');
+  await admin.locator('#graph').waitFor();
+  await admin.locator('#run-picker').selectOption(RUN_ID);
+  await admin.waitForFunction(() => document.querySelectorAll('#graph g.node.s-success').length === 3, null, {timeout: 10_000});
+  assert.equal(await admin.locator('#graph path.edge').count(), 2);
+  await shot(admin, '06-graph');
+  // The fan-out DAG lays out in three layers.
+  await admin.goto(`${URL}#/dags/fan_out/graph`);
+  await admin.locator('#graph g.node').first().waitFor();
+  assert.equal(await admin.locator('#graph g.node').count(), 5);
+  assert.equal(await admin.locator('#graph path.edge').count(), 6);
+  const xs = await admin.locator('#graph g.node').evaluateAll((gs) =>
+    Object.fromEntries(gs.map((g) => [g.dataset.taskId, g.transform.baseVal[0].matrix.e])));
+  assert.ok(xs.start < xs.work_a && xs.work_a === xs.work_b && xs.work_b < xs.join, JSON.stringify(xs));
+  await shot(admin, '07-graph-fan-out');
+});
+
+test('Gantt and run durations views draw bars for the run', async () => {
+  await admin.goto(`${URL}#/dags/example_etl/gantt?run=${encodeURIComponent(RUN_ID)}`);
+  await admin.locator('#gantt').waitFor();
+  await admin.waitForFunction(() => document.querySelectorAll('#gantt rect.bar.s-success').length === 3, null, {timeout: 10_000});
+  await shot(admin, '08-gantt');
+  await admin.click('.tabs a[data-tab="durations"]');
+  await admin.locator('#durations rect.bar').first().waitFor();
+  assert.ok(await admin.locator(`#durations rect.bar[data-run-id="${RUN_ID}"]`).count() === 1);
+  await shot(admin, '09-durations');
+});
+
+test('actions: mark a task failed, then clear it and see it run again to success', async () => {
+  await admin.goto(`${URL}#/dags/example_etl/grid`);
+  const r = await gridColumn(admin, RUN_ID);
+  const cell = admin.locator(`#grid tr[data-task-id="load"] td.cell[data-r="${r}"]`);
+  await cell.click();
+  await admin.locator('#btn-mark-failed').waitFor();
+  const patched = admin.waitForResponse((x) => x.request().method() === 'PATCH' && x.url().includes('/taskInstances/load'));
+  await admin.click('#btn-mark-failed');
+  assert.ok((await patched).ok());
+  await admin.waitForFunction((col) => document.querySelector(`#grid tr[data-task-id="load"] td.cell[data-r="${col}"]`)
+    ?.classList.contains('s-failed'), r, {timeout: 10_000});
+  const cleared = admin.waitForResponse((x) => x.request().method() === 'POST' && x.url().includes('/clearTaskInstances'));
+  await admin.click('#btn-clear');
+  assert.ok((await cleared).ok());
+  // A second try of load ran: its try button appears and the run is green again.
+  await admin.locator('.try-tab[data-try="2"]').waitFor({timeout: RUN_WAIT});
+  await waitRunSuccess(admin, RUN_ID);
+  await admin.waitForFunction(() => document.querySelector('#task-log')?.dataset.complete === 'true', null, {timeout: 20_000});
+  assert.match(await admin.locator('#task-log').textContent(), /loading/);
+});
+
+test('pause example_etl from the DAG page: the switch stays off after a reload', async () => {
+  await admin.goto(`${URL}#/dags`);
+  const sw = row(admin, 'example_etl').locator('input.switch-input');
+  await sw.waitFor({state: 'attached'});
+  if (await sw.isChecked()) {
+    const patched = admin.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().includes('/dags/example_etl'));
+    await sw.click();
+    assert.ok((await patched).ok());
+  }
+  await admin.reload();
+  await row(admin, 'example_etl').waitFor();
+  assert.equal(await row(admin, 'example_etl').locator('input.switch-input').isChecked(), false);
+  await admin.goto(`${URL}#/dags/example_etl/grid`);
+  await admin.locator('#paused-pill').waitFor();
+});
+
+test('XSS probe: markup from DAG files, logs and XCom is shown as text, never run', async () => {
+  await admin.goto(`${URL}#/dags`);
+  const r = row(admin, XSS_DAG);
+  await r.waitFor();
+  assert.ok((await r.textContent()).includes('<script>alert(1)</script> <img src=x onerror=alert(1)>'));
+  assert.ok((await r.locator('.tags').textContent()).includes('<img src=x onerror=alert(1)>'));
+  // Run it so that its log and XCom carry the payloads too.
+  await r.locator('input.switch-input').click();
+  await r.locator('button.btn-trigger').click();
+  await admin.fill('#trigger-run-id', `xss_${RUN_ID}`);
+  await admin.click('#trigger-submit');
+  await admin.locator('#trigger-dialog').waitFor({state: 'detached'});
+  await admin.goto(`${URL}#/dags/${XSS_DAG}/grid`);
+  const col = await waitRunSuccess(admin, `xss_${RUN_ID}`);
+  assert.equal(await admin.locator('#dag-description').textContent(), '<script>alert(1)</script> <img src=x onerror=alert(1)>');
+  assert.equal(await admin.locator('#grid tbody tr').first().locator('th').textContent(), XSS_TASK);
+  await admin.locator(`#grid tbody tr[data-task-id="${XSS_TASK}"] td.cell[data-r="${col}"]`).click();
+  await admin.waitForFunction(() => document.querySelector('#task-log')?.dataset.complete === 'true', null, {timeout: 20_000});
+  assert.ok((await admin.locator('#task-log').textContent()).includes('<script>alert(1)</script>'));
+  assert.ok((await admin.locator('#task-xcom').textContent()).includes('<img src=x onerror=alert(1)>'));
+  await shot(admin, '10-xss-grid');
+  await admin.click('.tabs a[data-tab="graph"]');
+  await admin.locator('#graph g.node').first().waitFor();
+  await shot(admin, '11-xss-graph');
+
+  const dom = await admin.evaluate(() => ({
+    scripts: [...document.querySelectorAll('script')].map((s) => s.getAttribute('src') || `inline:${s.textContent}`),
+    imgX: document.querySelectorAll('img[src="x"], img[onerror]').length,
+    italic: document.querySelectorAll('i').length,
+    onAttrs: [...document.querySelectorAll('*')].filter((e) => [...e.attributes].some((a) => a.name.startsWith('on'))).length,
+  }));
+  assert.deepEqual(dom.scripts, ['js/app.js']);
+  assert.equal(dom.imgX, 0);
+  assert.equal(dom.italic, 0);
+  assert.equal(dom.onAttrs, 0);
+  await admin.waitForTimeout(500);
+  assert.deepEqual(dialogs, [], 'no alert() ever fired');
+});
+
+test('viewer: can look but cannot trigger, pause or change task instances', async () => {
+  const page = await newPage();
+  await login(page, VIEWER);
+  const r = row(page, 'example_etl');
+  await r.waitFor();
+  assert.equal(await r.locator('button.btn-trigger').isDisabled(), true);
+  assert.equal(await r.locator('input.switch-input').isDisabled(), true);
+  assert.match(await page.locator('.role-pill').textContent(), /viewer/);
+  await shot(page, '12-viewer-dag-list');
+  // The server refuses too, whatever the page shows.
+  const status = await page.evaluate(async () => {
+    const me = await (await fetch('/api/v1/auth/me')).json();
+    const res = await fetch('/api/v1/dags/example_etl/dagRuns', {method: 'POST',
+      headers: {'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token || ''}, body: '{}'});
+    return res.status;
+  });
+  assert.equal(status, 403);
+  await page.goto(`${URL}#/dags/example_etl/grid`);
+  const col = await gridColumn(page, RUN_ID);
+  await page.locator(`#grid tr[data-task-id="extract"] td.cell[data-r="${col}"]`).click();
+  await page.locator('#btn-clear').waitFor();
+  assert.equal(await page.locator('#btn-clear').isDisabled(), true);
+  assert.equal(await page.locator('#btn-mark-success').isDisabled(), true);
+  await shot(page, '13-viewer-task-panel');
+  await page.context().close();
+});
+
+test('grid renders 1000 tasks x 25 runs quickly (synthetic API replies)', async () => {
+  const page = await newPage();
+  await login(page, ADMIN);
+  const tasks = Array.from({length: 1000}, (_, i) => ({task_id: `t${i}`, type: 'shell',
+    downstream_task_ids: i < 999 ? [`t${i + 1}`] : [], upstream_task_ids: i ? [`t${i - 1}`] : []}));
+  const runs = Array.from({length: 25}, (_, j) => ({dag_run_id: `r${j}`, state: 'success', run_type: 'scheduled',
+    logical_date: new Date(Date.UTC(2026, 0, j + 1)).toISOString(), start_date: new Date(Date.UTC(2026, 0, j + 1, 0, 0, 1)).toISOString(),
+    end_date: new Date(Date.UTC(2026, 0, j + 1, 0, 5)).toISOString()}));
+  const states = ['success', 'failed', 'running', 'queued', 'skipped', 'upstream_failed', 'up_for_retry', 'scheduled', null];
+  const json = (body) => ({status: 200, contentType: 'application/json', body: JSON.stringify(body)});
+  await page.route('**/api/v1/dags/perf_probe', (r) => r.fulfill(json({dag_id: 'perf_probe', description: 'synthetic',
+    is_paused: false, is_active: true, schedule_interval: '@daily', tags: [], next_dagrun: null})));
+  await page.route('**/api/v1/dags/perf_probe/tasks', (r) => r.fulfill(json({tasks, total_entries: 1000})));
+  await page.route(/\/api\/v1\/dags\/perf_probe\/grid(\?|$)/, (r) => r.fulfill(json({dag_runs: runs,
+    tasks: tasks.map((t, i) => ({task_id: t.task_id, instances: runs.map((run, j) => ({run_id: run.dag_run_id, state: states[(i + j) % 9]}))}))})));
+  await page.route(/\/api\/v1\/dags\/perf_probe\/dagRuns(\?|$)/, (r) => r.fulfill(json({dag_runs: runs, total_entries: 25})));
+  const t0 = Date.now();
+  await page.goto(`${URL}#/dags/perf_probe/grid`);
+  await page.waitForFunction(() => document.querySelectorAll('#grid td.cell').length === 25000, null, {timeout: 20_000});
+  const ms = Date.now() - t0;
+  console.log(`# grid 1000x25: first render ${ms} ms`);
+  // Polls repaint in place: no main-thread task over 300 ms during three polls.
+  const longest = await page.evaluate(() => new Promise((resolve) => {
+    let max = 0;
+    const obs = new PerformanceObserver((l) => { for (const e of l.getEntries()) max = Math.max(max, e.duration); });
+    obs.observe({type: 'longtask'});
+    setTimeout(() => { obs.disconnect(); resolve(max); }, 6500);
+  }));
+  console.log(`# grid 1000x25: longest main-thread task while polling ${longest} ms`);
+  await page.locator('#grid tr[data-task-id="t500"] td.cell[data-r="3"]').click();
+  await page.locator('#task-panel').waitFor({state: 'visible'});
+  await shot(page, '14-grid-1000x25');
+  assert.ok(ms < 5000, `first render of 25 000 cells took ${ms} ms`);
+  assert.ok(longest < 300, `a poll blocked the page for ${longest} ms`);
+  await page.context().close();
+});
+
+test('logout from the user menu returns to the login form', async () => {
+  await admin.goto(`${URL}#/dags`);
+  await admin.click('.user-button');
+  await admin.click('#logout');
+  await admin.locator('#login-form').waitFor();
+  await admin.goto(`${URL}#/dags`);
+  await admin.locator('#login-form').waitFor();
+  assert.deepEqual(pageErrors, [], 'no page errors or CSP violations');
+  await admin.context().close();
+});
