@@ -26,26 +26,34 @@ export AIRC_HOME="$HOME_DIR"
 mkdir -p "$HOME_DIR/dags"
 python3 scripts/bench_web_fill.py "$HOME_DIR" "$AIRC_BIN"
 printf 'bench-pass-1\n' | "$AIRC_BIN" users create --username bench --role viewer --password-stdin >/dev/null
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$AIRC_BIN" webserver --port "$PORT" >/dev/null 2>"$HOME_DIR/webserver.err" &
-PID=$!
-i=0
-until curl -sf "http://127.0.0.1:$PORT/api/v1/health" >/dev/null 2>&1; do
-  i=$((i+1)); [ $i -gt 200 ] && { echo "bench-web: webserver did not start"; cat "$HOME_DIR/webserver.err"; exit 1; }
-  sleep 0.05
-done
 AUTH="Authorization: Basic $(printf 'bench:bench-pass-1' | base64)"
-BASE="http://127.0.0.1:$PORT/api/v1"
 echo "store: $(sqlite3 "$HOME_DIR/airc.db" 'select count(*) from dag_run') runs, $(sqlite3 "$HOME_DIR/airc.db" 'select count(*) from task_instance') task instances; $(nproc) cores; wrk -t$THREADS -c$CONN -d$DUR"
-curl -sf -H "$AUTH" "$BASE/dags" >/dev/null  # warm the Basic-auth cache (argon2 once)
-for url in "$BASE/dags" "$BASE/dags/bench/dagRuns/run_05000/taskInstances" "$BASE/dags/bench/dagRuns?limit=100"; do
-  out=$(wrk -t"$THREADS" -c"$CONN" -d"$DUR" --latency -H "$AUTH" "$url")
-  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
-  bad=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
-  printf '%-70s %10s req/s   p99 %8s%s\n' "${url#http://127.0.0.1:$PORT}" "$rps" "$p99" "${bad:+   non-2xx $bad}"
-done
-python3 - "$BASE" "$AUTH" <<'PY'
+
+# Two passes: with the per-thread response cache (the default: a reply is
+# reused while the store has not changed, i.e. dashboards polling between
+# scheduler commits) and without it (every request reads the store and
+# builds its JSON: the cost when the store changes all the time).
+for mode in cached uncached; do
+  PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  if [ $mode = uncached ]; then export AIRC__WEBSERVER__RESPONSE_CACHE=false; fi
+  "$AIRC_BIN" webserver --port "$PORT" >/dev/null 2>"$HOME_DIR/webserver.err" &
+  PID=$!
+  i=0
+  until curl -sf "http://127.0.0.1:$PORT/api/v1/health" >/dev/null 2>&1; do
+    i=$((i+1)); [ $i -gt 200 ] && { echo "bench-web: webserver did not start"; cat "$HOME_DIR/webserver.err"; exit 1; }
+    sleep 0.05
+  done
+  BASE="http://127.0.0.1:$PORT/api/v1"
+  echo "-- response cache: $mode"
+  curl -sf -H "$AUTH" "$BASE/dags" >/dev/null  # warm the Basic-auth cache (argon2 once)
+  for url in "$BASE/dags" "$BASE/dags/bench/dagRuns/run_05000/taskInstances" "$BASE/dags/bench/dagRuns?limit=100"; do
+    out=$(wrk -t"$THREADS" -c"$CONN" -d"$DUR" --latency -H "$AUTH" "$url")
+    rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+    p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+    bad=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
+    printf '%-70s %10s req/s   p99 %8s%s\n' "${url#http://127.0.0.1:$PORT}" "$rps" "$p99" "${bad:+   non-2xx $bad}"
+  done
+  python3 - "$BASE" "$AUTH" <<'PY'
 import sys, time, urllib.request, json
 base, auth = sys.argv[1], sys.argv[2].split(": ", 1)
 times = []
@@ -59,3 +67,5 @@ times.sort()
 print("grid %d tasks x %d runs (%d bytes): median %.1f ms, max %.1f ms (goal < 50 ms)" % (
     len(doc["tasks"]), len(doc["dag_runs"]), len(body), times[len(times) // 2], times[-1]))
 PY
+  kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=
+done

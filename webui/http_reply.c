@@ -1,6 +1,7 @@
 /* http_reply.c: see http_reply.h. The only file that creates MHD
  * responses; the one error path is http_reply_error(). */
 #include "webui/http_reply.h"
+#include "webui/response_cache.h"
 #include "common/log.h"
 #include <microhttpd.h>
 #include <stdarg.h>
@@ -134,6 +135,7 @@ int http_reply_json_h(web_req *r, unsigned status, json_t *pDoc, const http_head
   char *z = pDoc ? json_dumps(pDoc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
   json_decref(pDoc);
   if(!z) return http_reply_error(r, 500, NULL, "out of memory building the response");
+  if(status == 200 && !aExtra && r->zCacheKey) resp_cache_store(r, z, strlen(z));
   return http_reply_body(r, status, "application/json", z, strlen(z), aExtra);
 }
 

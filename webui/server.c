@@ -1,6 +1,7 @@
 /* server.c: see server.h. Holds the route table: one line per endpoint,
  * with the least role that may call it. */
 #include "webui/server.h"
+#include "webui/response_cache.h"
 #include "common/config.h"
 #include "common/dynbuf.h"
 #include "common/log.h"
@@ -64,7 +65,10 @@ struct web_server {
 static pthread_key_t g_storeKey;
 static pthread_once_t g_storeOnce = PTHREAD_ONCE_INIT;
 
-static void store_key_destroy(void *p) { store_close(p); }
+static void store_key_destroy(void *p) {
+  store_close(p);
+  resp_cache_thread_free();
+}
 static void store_key_create(void) { pthread_key_create(&g_storeKey, store_key_destroy); }
 
 static store *thread_store(airc_err *pErr) {
@@ -138,6 +142,7 @@ static int dispatch(web_req *r) {
   r->nParam = nParam;
   for(int i = 0; i < nParam; i++) r->azParam[i] = azParam[i];
   if(!auth_check(r, pRoute->need)) return r->mhdResult;
+  if(resp_cache_wanted(r) && resp_cache_try(r)) return r->mhdResult;
   return pRoute->xHandler(r);
 }
 
@@ -183,6 +188,7 @@ static enum MHD_Result on_request(void *pCls, struct MHD_Connection *pConn, cons
     return (enum MHD_Result)r.mhdResult;
   }
   dispatch(&r);
+  free(r.zCacheKey);
   if(!r.bReplied) http_reply_error(&r, 500, NULL, "the handler sent no response");
   return (enum MHD_Result)r.mhdResult;
 }

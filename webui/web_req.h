@@ -43,6 +43,8 @@ typedef struct web_req {
   web_user user;
   int bReplied;                  /* a response was queued */
   int mhdResult;                 /* what the access handler returns */
+  char *zCacheKey;               /* armed by resp_cache_try on a miss (owned) */
+  int64_t cacheDataVersion, cacheTotalChanges;
 } web_req;
 
 /* A handler answers one request through http_reply.h and returns its result. */

@@ -1,0 +1,124 @@
+/* response_cache.c: see response_cache.h. Thread-local: no locks. */
+#include "webui/response_cache.h"
+#include "webui/http_reply.h"
+#include "common/config.h"
+#include "common/dynbuf.h"
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct cache_slot {
+  char *zKey;
+  int64_t dataVersion;
+  int64_t totalChanges;
+  char *zBody;
+  size_t nBody;
+  uint64_t lastUse;
+} cache_slot;
+
+static _Thread_local cache_slot g_aSlot[RESP_CACHE_SLOTS];
+static _Thread_local uint64_t g_clock;
+
+int resp_cache_wanted(const web_req *r) {
+  static int bEnabled = -1; /* [webserver] response_cache, read once */
+  if(bEnabled < 0) bEnabled = airc_config_get_bool("webserver", "response_cache", 1);
+  if(!bEnabled || strcmp(r->zMethod, "GET")) return 0;
+  if(strncmp(r->zPath, "/api/v1/dags", 12) && strcmp(r->zPath, "/api/v1/importErrors")) return 0;
+  return strstr(r->zPath, "/logs/") == NULL;
+}
+
+typedef struct key_builder {
+  dynbuf b;
+  int bOverflow;
+} key_builder;
+
+static int collect_arg(void *pCls, enum MHD_ValueKind kind, const char *zKey, const char *zVal) {
+  (void)kind;
+  key_builder *k = pCls;
+  if(dynbuf_printf(&k->b, "&%s=%s", zKey, zVal ? zVal : "")) {
+    k->bOverflow = 1;
+    return MHD_NO;
+  }
+  return MHD_YES;
+}
+
+static int store_version(web_req *r, int64_t *pData, int64_t *pTotal) {
+  sqlite3_stmt *st = store_prepare(r->s, "PRAGMA data_version", NULL);
+  if(!st || sqlite3_step(st) != SQLITE_ROW) {
+    if(st) sqlite3_reset(st);
+    return 0;
+  }
+  *pData = sqlite3_column_int64(st, 0);
+  sqlite3_reset(st);
+  *pTotal = sqlite3_total_changes64(r->s->db);
+  return 1;
+}
+
+int resp_cache_try(web_req *r) {
+  key_builder k = {{0}, 0};
+  dynbuf_init(&k.b, 8192);
+  if(dynbuf_printf(&k.b, "%s|%s", r->zPath, web_role_name(r->user.role))) k.bOverflow = 1;
+  if(!k.bOverflow)
+    MHD_get_connection_values(r->pConn, MHD_GET_ARGUMENT_KIND, (MHD_KeyValueIterator)collect_arg, &k);
+  if(k.bOverflow) {
+    dynbuf_free(&k.b);
+    return 0;
+  }
+  dynbuf key = k.b;
+  int64_t dv, tc;
+  if(!store_version(r, &dv, &tc)) {
+    dynbuf_free(&key);
+    return 0;
+  }
+  for(int i = 0; i < RESP_CACHE_SLOTS; i++) {
+    cache_slot *p = &g_aSlot[i];
+    if(!p->zKey || strcmp(p->zKey, dynbuf_str(&key))) continue;
+    if(p->dataVersion != dv || p->totalChanges != tc) break;
+    p->lastUse = ++g_clock;
+    dynbuf_free(&key);
+    char *zCopy = malloc(p->nBody + 1);
+    if(!zCopy) return 0;
+    memcpy(zCopy, p->zBody, p->nBody + 1);
+    http_reply_body(r, 200, "application/json", zCopy, p->nBody, NULL);
+    return 1;
+  }
+  r->zCacheKey = dynbuf_take(&key);
+  r->cacheDataVersion = dv;
+  r->cacheTotalChanges = tc;
+  return 0;
+}
+
+void resp_cache_store(web_req *r, const char *zBody, size_t nBody) {
+  if(!r->zCacheKey || nBody > RESP_CACHE_MAX_BODY) return;
+  cache_slot *pSlot = NULL;
+  for(int i = 0; i < RESP_CACHE_SLOTS; i++) {
+    cache_slot *p = &g_aSlot[i];
+    if(p->zKey && !strcmp(p->zKey, r->zCacheKey)) {
+      pSlot = p;
+      break;
+    }
+    if(!pSlot || !p->zKey || (pSlot->zKey && p->lastUse < pSlot->lastUse)) pSlot = p;
+  }
+  char *zBodyCopy = malloc(nBody + 1);
+  if(!zBodyCopy) return;
+  memcpy(zBodyCopy, zBody, nBody);
+  zBodyCopy[nBody] = 0;
+  free(pSlot->zKey);
+  free(pSlot->zBody);
+  pSlot->zKey = r->zCacheKey;
+  r->zCacheKey = NULL;
+  pSlot->zBody = zBodyCopy;
+  pSlot->nBody = nBody;
+  pSlot->dataVersion = r->cacheDataVersion;
+  pSlot->totalChanges = r->cacheTotalChanges;
+  pSlot->lastUse = ++g_clock;
+}
+
+void resp_cache_thread_free(void) {
+  for(int i = 0; i < RESP_CACHE_SLOTS; i++) {
+    free(g_aSlot[i].zKey);
+    free(g_aSlot[i].zBody);
+    memset(&g_aSlot[i], 0, sizeof(g_aSlot[i]));
+  }
+}
