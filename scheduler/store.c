@@ -107,6 +107,28 @@ static const char *const azMigration[STORE_SCHEMA_VERSION] = {
     "CREATE INDEX dag_run_by_dag_state ON dag_run(dag_id, state, logical_date);"
     "CREATE INDEX dag_run_by_dag_start ON dag_run(dag_id, start_us);"
     "CREATE INDEX dag_run_by_dag_end ON dag_run(dag_id, end_us);",
+    /* 2 -> 3: run counts per DAG and state, kept by triggers, so that a
+     * paginated list's total_entries costs the same with 10,000 runs as
+     * with 10 (count(*) would walk every run of the DAG) */
+    "CREATE TABLE dag_run_count("
+    "  dag_id TEXT NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  PRIMARY KEY(dag_id, state)"
+    ") WITHOUT ROWID;"
+    "INSERT INTO dag_run_count SELECT dag_id, state, count(*) FROM dag_run GROUP BY dag_id, state;"
+    "CREATE TRIGGER dag_run_count_ins AFTER INSERT ON dag_run BEGIN"
+    "  INSERT INTO dag_run_count VALUES(new.dag_id, new.state, 1)"
+    "    ON CONFLICT(dag_id, state) DO UPDATE SET n=n+1;"
+    " END;"
+    "CREATE TRIGGER dag_run_count_del AFTER DELETE ON dag_run BEGIN"
+    "  UPDATE dag_run_count SET n=n-1 WHERE dag_id=old.dag_id AND state=old.state;"
+    " END;"
+    "CREATE TRIGGER dag_run_count_upd AFTER UPDATE OF state ON dag_run WHEN old.state<>new.state BEGIN"
+    "  UPDATE dag_run_count SET n=n-1 WHERE dag_id=old.dag_id AND state=old.state;"
+    "  INSERT INTO dag_run_count VALUES(new.dag_id, new.state, 1)"
+    "    ON CONFLICT(dag_id, state) DO UPDATE SET n=n+1;"
+    " END;",
 };
 
 #define STORE_STMT_CACHE 64

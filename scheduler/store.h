@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include "common/err.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 typedef struct store {
   sqlite3 *db;

@@ -70,7 +70,8 @@ int api_runs_list(web_req *r) {
   json_decref(pStates);
   airc_err err = {0};
   sqlite3_stmt *st = store_prepare(r->s,
-      "SELECT count(*) FROM dag_run r WHERE r.dag_id=?1 AND (?2 IS NULL OR r.state IN (SELECT value FROM json_each(?2)))", &err);
+      "SELECT coalesce(sum(n), 0) FROM dag_run_count WHERE dag_id=?1"
+      " AND (?2 IS NULL OR state IN (SELECT value FROM json_each(?2)))", &err);
   int64_t nTotal = 0;
   if(st) {
     sqlite3_bind_text(st, 1, zDag, -1, SQLITE_STATIC);
