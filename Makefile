@@ -119,13 +119,16 @@ deps:
 test-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-# The sanitizer build runs the unit tests and the integration suite.
+# The sanitizer build (ASan + UBSan, LeakSanitizer) runs the unit tests,
+# the integration suite and the web API tests.
 test-san:
 	$(MAKE) SAN=1 all $(patsubst build/%,build-san/%,$(UNIT_BIN))
 	@set -e; for t in $(patsubst build/%,build-san/%,$(UNIT_BIN)); do echo "== $$t"; \
 	  ASAN_OPTIONS=detect_leaks=1 $$t; done
 	AIRC_BIN=$(CURDIR)/bin-san/airc ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	  scripts/pytest.sh tests/integration -q -x
+	AIRC_BIN=$(CURDIR)/bin-san/airc ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	  scripts/pytest.sh tests/web -q -x
 
 test-integration: all
 	AIRC_BIN=$(CURDIR)/bin/airc scripts/pytest.sh tests/integration -q
