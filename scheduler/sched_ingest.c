@@ -118,6 +118,9 @@ airc_rc sched_record_outcome(sched *S, int64_t tiId, int tryNumber, const char *
     fflush(stdout);
   }
   LOG_DEBUG("%s.%s (%s) try %d -> %s", zDag, zTask, zRun, tryNumber, zNew);
+  S->aRecent[S->nRecent % 256].tiId = tiId;
+  S->aRecent[S->nRecent % 256].tryNumber = tryNumber;
+  S->nRecent++;
   ti_state stNew = TI_FAILED;
   ti_state_parse(zNew, &stNew);
   sched_cache_set_state(S, runPk, zTask, stNew, nextRetry);

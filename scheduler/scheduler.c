@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include "executor/exec_result.h"
 #include "executor/exec_spawn.h"
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -159,12 +160,42 @@ static airc_rc next_retry_time(sched *S, airc_err *pErr) {
   return AIRC_OK;
 }
 
+/* 1 if an iteration could change anything. A supervisor's exit usually
+ * follows its result (already ingested when its doorbell rang): that wake
+ * needs no transaction at all. */
+static int sched_has_work(sched *S, const int64_t *aReaped, const int *aTry, int nReaped) {
+  int64_t now = airc_now_us();
+  if(S->bSweepDue || S->bAllDirty || S->nDirty || S->bTicksDirty) return 1;
+  if(S->nextTickUs && now >= S->nextTickUs) return 1;
+  if(S->nextRetryUs && now >= S->nextRetryUs) return 1;
+  for(int i = 0; i < nReaped; i++) {
+    int bKnown = 0;
+    for(unsigned k = 0; k < 256 && k < S->nRecent && !bKnown; k++)
+      bKnown = S->aRecent[k].tiId == aReaped[i] && S->aRecent[k].tryNumber == aTry[i];
+    if(!bKnown) return 1;
+  }
+  char zDir[4200];
+  snprintf(zDir, sizeof(zDir), "%s/results", airc_path_run());
+  DIR *d = opendir(zDir);
+  if(!d) return 0;
+  struct dirent *e;
+  int bAny = 0;
+  while(!bAny && (e = readdir(d))) bAny = e->d_name[0] != '.';
+  closedir(d);
+  return bAny;
+}
+
 static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   int64_t *aReaped = NULL, *aLaunch = NULL;
   int *aTry = NULL, nReaped = 0, nLaunch = 0, nDone = 0;
   char **azDone = NULL;
   reap_children(S, &aReaped, &aTry, &nReaped);
   S->bRunFinished = 0;
+  if(!sched_has_work(S, aReaped, aTry, nReaped)) {
+    free(aReaped);
+    free(aTry);
+    return AIRC_OK;
+  }
   airc_rc rc = store_begin(S->s, pErr);
   if(!rc) rc = sched_ingest_results(S, &azDone, &nDone, pErr);
   for(int i = 0; !rc && i < nReaped; i++) rc = sched_handle_reaped(S, aReaped[i], aTry[i], pErr);

@@ -64,6 +64,10 @@ typedef struct sched {
   size_t maxLogBytes;
   int64_t killGraceSec;
   int64_t lastLoopLagUs;
+  /* the last tries whose outcome was recorded, so that the SIGCHLD of a
+   * supervisor whose result was already ingested wakes nothing */
+  struct { int64_t tiId; int tryNumber; } aRecent[256];
+  unsigned nRecent;
 } sched;
 
 /* sched_versions (scheduler.c) */
