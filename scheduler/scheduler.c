@@ -138,10 +138,11 @@ static void reap_children(sched *S, int64_t **paReaped, int **paTry, int *pn) {
 }
 
 static airc_rc heartbeat(sched *S, airc_err *pErr) {
-  char zSql[200];
+  char zSql[300];
   snprintf(zSql, sizeof(zSql),
-           "INSERT OR REPLACE INTO scheduler_state(key, value) VALUES('heartbeat_us', '%lld'), ('pid', '%d')",
-           (long long)airc_now_us(), (int)getpid());
+           "INSERT OR REPLACE INTO scheduler_state(key, value) VALUES('heartbeat_us', '%lld'), ('pid', '%d'),"
+           " ('loop_lag_us', '%lld')",
+           (long long)airc_now_us(), (int)getpid(), (long long)S->lastLoopLagUs);
   return store_exec(S->s, zSql, pErr);
 }
 
