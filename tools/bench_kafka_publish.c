@@ -65,7 +65,7 @@ int main(int argc, char **argv) {
   airc_rc rc = kafka_publish_file(&o, &r, &e);
   if(rc) fprintf(stderr, "bench_kafka_publish: %s\n", e.zMsg);
   else
-    printf("publish-kafka bench: %lld records to %s (%s): %.2fs, %.0f records/s\n",
+    printf("publish-kafka bench: %lld records to %s (%s): %.3fs, %.0f records/s\n",
            (long long)r.nDelivered, zTopic, bMock ? "mock cluster" : zBoot, r.secProduce,
            (double)r.nDelivered / (r.secProduce > 0 ? r.secProduce : 1e-9));
   kafka_publish_result_free(&r);
