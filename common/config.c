@@ -1,9 +1,15 @@
-/* config.c: see config.h. airc.ini is parsed with inih; the settings live
- * in a small array (there are a few dozen at most). */
+/* config.c: see config.h. The settings live in a small array (there are a
+ * few dozen at most).
+ *
+ * airc.ini is read by config_parse_file() below, not by inih: Debian's
+ * libinih is built with INI_MAX_LINE=200 and inline ';' comments, so a
+ * setting such as [spark] jars (a comma list of a dozen jar paths) was a
+ * "syntax error" and a value holding ';' was cut. The format is inih's
+ * minus inline comments: [section] headers, `key = value` (or `key: value`),
+ * whole-line comments starting with '#' or ';', blank lines. */
 #include "common/config.h"
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +18,7 @@
 #include <unistd.h>
 
 #define CONFIG_MAX_ENTRIES 256
+#define CONFIG_LINE_MAX (64 * 1024) /* longest airc.ini line */
 
 typedef struct config_entry {
   char *zSection, *zKey, *zValue;
@@ -54,6 +61,48 @@ static int config_ini_handler(void *pArg, const char *zSection, const char *zKey
   return 1;
 }
 
+static char *config_trim(char *z) {
+  while(isspace((unsigned char)*z)) z++;
+  char *e = z + strlen(z);
+  while(e > z && isspace((unsigned char)e[-1])) *--e = 0;
+  return z;
+}
+
+/* Reads airc.ini into the settings. Returns 0, or the number of the first
+ * bad line (no closing ']', no '=' or ':', empty key, longer than
+ * CONFIG_LINE_MAX), or -1 when out of memory or on a read error. */
+static int config_parse_file(FILE *f) {
+  char *zLine = NULL, zSection[256] = "";
+  size_t nAlloc = 0;
+  ssize_t n;
+  int line = 0, rc = 0;
+  while(!rc && (n = getline(&zLine, &nAlloc, f)) >= 0) {
+    line++;
+    if(n > CONFIG_LINE_MAX) { rc = line; break; }
+    char *z = config_trim(zLine);
+    if(line == 1 && !strncmp(z, "\xEF\xBB\xBF", 3)) z = config_trim(z + 3); /* UTF-8 BOM */
+    if(!*z || *z == '#' || *z == ';') continue;
+    if(*z == '[') {
+      char *zEnd = strchr(z, ']');
+      if(!zEnd || zEnd[1]) { rc = line; break; }
+      *zEnd = 0;
+      char *zName = config_trim(z + 1);
+      if(strlen(zName) >= sizeof(zSection)) { rc = line; break; }
+      snprintf(zSection, sizeof(zSection), "%s", zName);
+      continue;
+    }
+    char *zSep = z + strcspn(z, "=:");
+    if(!*zSep) { rc = line; break; }
+    *zSep = 0;
+    char *zKey = config_trim(z), *zValue = config_trim(zSep + 1);
+    if(!*zKey) { rc = line; break; }
+    if(!config_ini_handler(NULL, zSection, zKey, zValue)) rc = -1;
+  }
+  if(!rc && ferror(f)) rc = -1;
+  free(zLine);
+  return rc;
+}
+
 /* Makes zPath absolute relative to the current directory, in place. */
 static void config_absolute(char *zPath, size_t nPath) {
   if(zPath[0] == '/') return;
@@ -87,11 +136,10 @@ airc_rc airc_config_load(airc_err *pErr) {
   snprintf(zIni, sizeof(zIni), "%s/airc.ini", g_zHome);
   FILE *f = fopen(zIni, "r");
   if(f) {
-    int rc = ini_parse_file(f, config_ini_handler, NULL);
+    int rc = config_parse_file(f);
     fclose(f);
-    if(rc != 0) {
-      return airc_err_set(pErr, AIRC_ERR_PARSE, "%s:%d: syntax error", zIni, rc > 0 ? rc : 0);
-    }
+    if(rc < 0) return airc_err_set(pErr, AIRC_ERR_IO, "%s: cannot read it (out of memory or I/O error)", zIni);
+    if(rc > 0) return airc_err_set(pErr, AIRC_ERR_PARSE, "%s:%d: syntax error", zIni, rc);
   }
   g_loaded = 1;
   config_path(g_zDags, sizeof(g_zDags), "core", "dags_folder", "dags");

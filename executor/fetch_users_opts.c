@@ -11,7 +11,7 @@
 
 const char *const fetch_users_azKeys[] = {"url",     "results", "count",           "seed",
                                           "page",    "nat",     "timeout",         "connect_timeout",
-                                          "http_retries", "retry_backoff", NULL};
+                                          "request_retries", "retry_backoff", NULL};
 
 static int opts_int(const char *z, int64_t lo, int64_t hi, int64_t *pOut) {
   if(!z || *z < '0' || *z > '9') return -1;
@@ -60,7 +60,7 @@ static int opts_apply(const char *zKey, const char *zValue, fetch_users_opts *pO
   } else if(!strcmp(zKey, "page")) {
     if(opts_int(zValue, 1, 1000000000LL, &v)) zWant = "must be a whole number 1..1000000000";
     else if(pOut) pOut->page = v;
-  } else if(!strcmp(zKey, "http_retries")) {
+  } else if(!strcmp(zKey, "request_retries")) {
     if(opts_int(zValue, 0, 100, &v)) zWant = "must be a whole number 0..100";
     else if(pOut) pOut->nRetries = (int)v;
   } else if(!strcmp(zKey, "seed")) {

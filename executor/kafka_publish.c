@@ -16,10 +16,15 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/dynbuf.h"
 #include "common/timeutil.h"
 #include "executor/jsonl_reader.h"
 
 #define PUBLISH_ID_MAX 256
+/* Pass 1 keeps the ids it parsed (NUL-separated) so that pass 2 need not
+ * parse every line again (jansson was most of the CPU of a publish). Past
+ * this many bytes (~1.7 M uuids) pass 2 parses again instead. */
+#define PUBLISH_IDS_MAX (64u * 1024 * 1024)
 
 typedef struct publish_state {
   kafka_publish_result *pRes;
@@ -50,17 +55,23 @@ airc_rc kafka_record_check(const char *zLine, size_t n, char *zId, size_t nId,
   return rc;
 }
 
-/* Pass 1: checks every line, counts the records. */
-static airc_rc publish_scan(jsonl_reader *pRd, int64_t *pnRec, airc_err *pErr) {
+/* Pass 1: checks every line, counts the records, and keeps their ids in
+ * pIds (each followed by a NUL) while they fit its cap; when they do not,
+ * pIds is freed and left empty, and pass 2 parses every line again. */
+static airc_rc publish_scan(jsonl_reader *pRd, int64_t *pnRec, dynbuf *pIds, airc_err *pErr) {
   char zId[PUBLISH_ID_MAX];
   const char *z;
   size_t n;
-  int r;
+  int r, bKeep = 1;
   int64_t nRec = 0;
   while((r = jsonl_next(pRd, &z, &n, pErr)) > 0) {
     airc_err e = {0};
     if(kafka_record_check(z, n, zId, sizeof(zId), &e))
       return airc_err_set(pErr, e.rc, "%s:%lld: %s", pRd->zPath, (long long)pRd->iLine, e.zMsg);
+    if(bKeep && dynbuf_append(pIds, zId, strlen(zId) + 1) != AIRC_OK) {
+      bKeep = 0;
+      dynbuf_free(pIds);
+    }
     nRec++;
   }
   if(r < 0) return pErr->rc;
@@ -238,6 +249,25 @@ static airc_rc publish_topic_create(rd_kafka_t *rk, const kafka_publish_opts *o,
   return rc;
 }
 
+/* Asks the broker for the topic's metadata once, before producing, and
+ * returns the topic handle (kept until the producer is destroyed, so that
+ * librdkafka keeps what it learned). Without it librdkafka (2.0) learns about
+ * a topic first produced to after the cluster metadata came in (always the
+ * case after CreateTopics) only on its 1 s topic scan: every publish paid a
+ * fixed second before its first message left. Best effort: a failure here is
+ * left to the produce path, which reports it with the broker's side. */
+static rd_kafka_topic_t *publish_topic_prefetch(rd_kafka_t *rk, const kafka_publish_opts *o,
+                                                int64_t deadlineUs) {
+  rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, o->zTopic, NULL);
+  if(!rkt) return NULL;
+  const struct rd_kafka_metadata *pMd = NULL;
+  int64_t ms = publish_ms_left(deadlineUs);
+  if(ms > 5000) ms = 5000;
+  if(ms > 0 && rd_kafka_metadata(rk, 0, rkt, &pMd, (int)ms) == RD_KAFKA_RESP_ERR_NO_ERROR && pMd)
+    rd_kafka_metadata_destroy(pMd);
+  return rkt;
+}
+
 /* Produces one record, waiting (bounded) while the local queue is full. */
 static airc_rc publish_one(rd_kafka_t *rk, const kafka_publish_opts *o, const char *zLine,
                            size_t n, const char *zId, int64_t deadlineUs, airc_err *pErr) {
@@ -263,19 +293,33 @@ static airc_rc publish_one(rd_kafka_t *rk, const kafka_publish_opts *o, const ch
 
 /* Pass 2: produce every record, serving delivery reports as we go. */
 static airc_rc publish_produce_all(rd_kafka_t *rk, const kafka_publish_opts *o, jsonl_reader *pRd,
-                                   publish_state *s, int64_t deadlineUs, airc_err *pErr) {
+                                   const dynbuf *pIds, publish_state *s, int64_t deadlineUs,
+                                   airc_err *pErr) {
   char zId[PUBLISH_ID_MAX];
   const char *z;
   size_t n;
   int r;
   int64_t nSent = 0, lastUs = airc_now_us();
   airc_rc rc = AIRC_OK;
+  const char *zKept = pIds->n ? pIds->z : NULL, *zKeptEnd = zKept ? pIds->z + pIds->n : NULL;
   while(!rc && (r = jsonl_next(pRd, &z, &n, pErr)) > 0) {
-    airc_err e = {0};
-    rc = kafka_record_check(z, n, zId, sizeof(zId), &e);
-    if(rc) return airc_err_set(pErr, rc, "%s:%lld: changed while publishing: %s", o->zInput,
-                               (long long)pRd->iLine, e.zMsg);
-    rc = publish_one(rk, o, z, n, zId, deadlineUs, pErr);
+    const char *zKey = zId;
+    if(zKept) {
+      /* the id pass 1 parsed; a line that no longer holds it means the
+       * file changed between the passes */
+      size_t nKey = strlen(zKept);
+      if(zKept >= zKeptEnd || !memmem(z, n, zKept, nKey))
+        return airc_err_set(pErr, AIRC_ERR_INVALID, "%s:%lld: changed while publishing: id differs from the first pass",
+                            o->zInput, (long long)pRd->iLine);
+      zKey = zKept;
+      zKept += nKey + 1;
+    } else {
+      airc_err e = {0};
+      rc = kafka_record_check(z, n, zId, sizeof(zId), &e);
+      if(rc) return airc_err_set(pErr, rc, "%s:%lld: changed while publishing: %s", o->zInput,
+                                 (long long)pRd->iLine, e.zMsg);
+    }
+    rc = publish_one(rk, o, z, n, zKey, deadlineUs, pErr);
     nSent++;
     rd_kafka_poll(rk, 0);
     if(o->pProgress && airc_now_us() - lastUs > 1000000) {
@@ -328,7 +372,9 @@ airc_rc kafka_publish_file(const kafka_publish_opts *o, kafka_publish_result *pO
   pthread_mutex_init(&s.mu, NULL);
   rd_kafka_t *rk = NULL;
 
-  rc = publish_scan(&rd, &pOut->nRead, pErr);
+  dynbuf ids;
+  dynbuf_init(&ids, PUBLISH_IDS_MAX);
+  rc = publish_scan(&rd, &pOut->nRead, &ids, pErr);
   if(!rc && o->pProgress) {
     fprintf(o->pProgress, "publish-kafka: %lld records in %s, publishing to %s at %s\n",
             (long long)pOut->nRead, o->zInput, o->zTopic, o->zBootstrap);
@@ -336,9 +382,10 @@ airc_rc kafka_publish_file(const kafka_publish_opts *o, kafka_publish_result *pO
   }
   if(!rc) rc = publish_producer_new(o, &s, &rk, pErr);
   if(!rc && o->bCreateTopic) rc = publish_topic_create(rk, o, &s, deadlineUs, pErr);
+  rd_kafka_topic_t *rkt = !rc ? publish_topic_prefetch(rk, o, deadlineUs) : NULL;
   if(!rc) rc = jsonl_rewind(&rd, pErr);
   int64_t t0 = airc_now_us();
-  if(!rc) rc = publish_produce_all(rk, o, &rd, &s, deadlineUs, pErr);
+  if(!rc) rc = publish_produce_all(rk, o, &rd, &ids, &s, deadlineUs, pErr);
   if(rk) publish_drain(rk, o, &s, deadlineUs);
   pOut->secProduce = (double)(airc_now_us() - t0) / 1e6;
   if(!rc && s.rcAlloc) rc = airc_err_set(pErr, s.rcAlloc, "out of memory in delivery report");
@@ -366,7 +413,9 @@ airc_rc kafka_publish_file(const kafka_publish_opts *o, kafka_publish_result *pO
             (long long)pOut->nDelivered, (long long)pOut->nRead, o->zTopic, pOut->secProduce);
     fflush(o->pProgress);
   }
+  if(rkt) rd_kafka_topic_destroy(rkt);
   if(rk) rd_kafka_destroy(rk);
+  dynbuf_free(&ids);
   pthread_mutex_destroy(&s.mu);
   jsonl_close(&rd);
   return rc;

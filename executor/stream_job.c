@@ -61,6 +61,8 @@ airc_rc stream_job_argv(const stream_job_opts *o, const char *zReady, char ***pa
   az[n++] = "--bootstrap-servers"; az[n++] = o->zBootstrap;
   az[n++] = "--cassandra-host"; az[n++] = o->zCassHost;
   az[n++] = "--cassandra-port"; az[n++] = zPort;
+  if(o->zKeyspace && *o->zKeyspace) { az[n++] = "--keyspace"; az[n++] = o->zKeyspace; }
+  if(o->zTable && *o->zTable) { az[n++] = "--table"; az[n++] = o->zTable; }
   if(zReady) { az[n++] = "--ready-file"; az[n++] = zReady; }
   /* one block: the pointer array, then the strings */
   size_t nBytes = sizeof(char *) * (size_t)(n + 1);

@@ -29,6 +29,8 @@ typedef struct stream_job_opts {
   const char *zTopic;
   const char *zBootstrap;
   const char *zCassHost;
+  const char *zKeyspace;     /* --keyspace, or NULL/"" for the job's default */
+  const char *zTable;        /* --table, or NULL/"" for the job's default */
   int cassPort;
   const char *zRunDir;       /* $AIRC_HOME/run */
   const char *zLogDir;       /* $AIRC_HOME/logs/stream */

@@ -16,6 +16,7 @@
 
 static const char *const g_azKeys[] = {"spark_submit", "master", "jars", "job", "name", "topic",
                                        "bootstrap_servers", "cassandra_host", "cassandra_port",
+                                       "keyspace", "table",
                                        "mode", "checkpoint", "timeout", NULL};
 
 static int stream_mode_parse(const char *z, int *pbContinuous) {
@@ -70,6 +71,8 @@ static int stream_run(const task_ctx *pCtx) {
   o.zBootstrap = task_opt_str(pCtx, "bootstrap_servers",
                               airc_config_get("kafka", "bootstrap_servers", "127.0.0.1:9092"));
   o.zCassHost = task_opt_str(pCtx, "cassandra_host", airc_config_get("cassandra", "host", "127.0.0.1"));
+  o.zKeyspace = task_opt_str(pCtx, "keyspace", NULL);
+  o.zTable = task_opt_str(pCtx, "table", NULL);
   o.zCheckpoint = task_opt_str(pCtx, "checkpoint", zCheckpoint);
   o.zRunDir = zRun;
   o.zLogDir = zLogs;

@@ -37,6 +37,8 @@ static int str_in(const char *z, const char *const *az) {
   return 0;
 }
 
+int dag_is_task_common_key(const char *zKey) { return str_in(zKey, azTaskCommonKeys); }
+
 /* Line of key zKey of task iTask (-1: the dag section); 0 if unknown. */
 static int build_line(build_ctx *c, int iTask, const char *zKey) {
   if(!c->pLines) return 0;

@@ -1,12 +1,15 @@
 /* bench_kafka_publish.c: throughput of kafka_publish_file() (records/s).
  * A benchmark, not a test: prints figures, asserts nothing.
  *
- *   bin/bench_kafka_publish [N [BOOTSTRAP [TOPIC]]]
+ *   bin/bench_kafka_publish [N [BOOTSTRAP [TOPIC [FILE]]]]
  *
  * N records (default 100000) shaped like fetch-users' output (~600 bytes)
- * are written to a temp file, then published. BOOTSTRAP "mock" (default)
- * uses librdkafka's in-process mock cluster; anything else is a real broker
- * (the topic is then created with the Admin API if missing). */
+ * are written to a temp file, then published; with FILE, that JSON Lines
+ * file is published instead (N is ignored), so that another producer
+ * (scripts/bench-pipeline.sh runs kcat) can send the very same records.
+ * BOOTSTRAP "mock" (default) uses librdkafka's in-process mock cluster;
+ * anything else is a real broker (the topic is then created with the Admin
+ * API if missing, 3 partitions). */
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <stdio.h>
@@ -19,18 +22,19 @@ int main(int argc, char **argv) {
   long n = argc > 1 ? atol(argv[1]) : 100000;
   const char *zBoot = argc > 2 ? argv[2] : "mock";
   const char *zTopic = argc > 3 ? argv[3] : "airc_bench";
+  const char *zFile = argc > 4 ? argv[4] : NULL;
   char zPath[] = "/tmp/airc-bench-XXXXXX";
-  int fd = mkstemp(zPath);
-  if(fd < 0) { perror("mkstemp"); return 1; }
-  FILE *f = fdopen(fd, "w");
-  for(long i = 0; i < n; i++)
+  int fd = zFile ? -1 : mkstemp(zPath);
+  if(!zFile && fd < 0) { perror("mkstemp"); return 1; }
+  FILE *f = zFile ? NULL : fdopen(fd, "w");
+  for(long i = 0; f && i < n; i++)
     fprintf(f, "{\"id\":\"%08lx-0000-4000-8000-%012ld\",\"first_name\":\"Zoë\",\"last_name\":\"Nguyen\","
                "\"gender\":\"female\",\"address\":\"%ld Rue de la Paix, Lyon, Auvergne-Rhône-Alpes, France\","
                "\"post_code\":\"69001\",\"email\":\"zoe.nguyen%ld@example.com\",\"username\":\"bluecat%ld\","
                "\"dob\":\"1990-04-12T08:30:00.000Z\",\"registered_date\":\"2015-06-01T10:00:00.000Z\","
                "\"phone\":\"04-12-34-56-78\",\"picture\":\"https://randomuser.me/api/portraits/women/%ld.jpg\"}\n",
             (unsigned long)i, i, i, i, i, i % 100);
-  fclose(f);
+  if(f) fclose(f);
 
   rd_kafka_t *rkMock = NULL;
   rd_kafka_mock_cluster_t *pMock = NULL;
@@ -48,7 +52,7 @@ int main(int argc, char **argv) {
   memset(&o, 0, sizeof(o));
   o.zBootstrap = zBoot;
   o.zTopic = zTopic;
-  o.zInput = zPath;
+  o.zInput = zFile ? zFile : zPath;
   o.bCreateTopic = !bMock;
   o.nPartitions = 3;
   o.nReplication = 1;
@@ -61,12 +65,12 @@ int main(int argc, char **argv) {
   airc_rc rc = kafka_publish_file(&o, &r, &e);
   if(rc) fprintf(stderr, "bench_kafka_publish: %s\n", e.zMsg);
   else
-    printf("publish-kafka bench: %lld records to %s (%s): %.2fs, %.0f records/s\n",
+    printf("publish-kafka bench: %lld records to %s (%s): %.3fs, %.0f records/s\n",
            (long long)r.nDelivered, zTopic, bMock ? "mock cluster" : zBoot, r.secProduce,
            (double)r.nDelivered / (r.secProduce > 0 ? r.secProduce : 1e-9));
   kafka_publish_result_free(&r);
   if(pMock) rd_kafka_mock_cluster_destroy(pMock);
   if(rkMock) rd_kafka_destroy(rkMock);
-  unlink(zPath);
+  if(!zFile) unlink(zPath);
   return rc ? 1 : 0;
 }

@@ -72,6 +72,20 @@ def test_configuration_file_and_environment_overrides(home):
         f.write("[core\nbroken\n")
     r = home.run("dags", "list")
     assert r.returncode == 1 and "airc.ini:1: syntax error" in r.stderr
+    with open(os.path.join(home.path, "airc.ini"), "w") as f:
+        f.write("[core]\nparallelism = 2\nbroken line\n")
+    r = home.run("dags", "list")
+    assert r.returncode == 1 and "airc.ini:3: syntax error" in r.stderr
+
+
+def test_configuration_long_values_and_semicolons(home):
+    # inih as packaged by Debian stops at 200 bytes per line and cuts at ';':
+    # airc.ini takes a [spark] jars list of any length, and ';' inside values.
+    jars = ",".join("/opt/stack/lib/spark-jars/some-connector-library-%d.2.3.jar" % i for i in range(40))
+    with open(os.path.join(home.path, "airc.ini"), "w") as f:
+        f.write("# comment\n; another\n\n[spark]\njars = %s\n[kafka]\nbootstrap_servers: a:1;b:2\n" % jars)
+    assert home.run("config", "get-value", "spark", "jars", check=True).stdout.strip() == jars
+    assert home.run("config", "get-value", "kafka", "bootstrap_servers", check=True).stdout.strip() == "a:1;b:2"
 
 
 def test_dags_show_text_json_and_dot(home):

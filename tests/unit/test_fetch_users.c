@@ -17,7 +17,6 @@
 #include <curl/curl.h>
 #include <microhttpd.h>
 #include "common/dynbuf.h"
-#include "executor/runners/runners.h"
 #include "executor/fetch_users.h"
 #include "executor/randomuser_gen.h"
 #include "executor/randomuser_server.h"
@@ -136,7 +135,7 @@ static int run_task(fx *f, const char *zRunId, ...) {
   ctx.pOptions = pOpts;
   ctx.zXcomOut = f->zXcom;
   ctx.zAircHome = f->zHome;
-  int rc = runner_fetch_users(&ctx);
+  int rc = task_type_fetch_users.xRun(&ctx);
   json_decref(pOpts);
   return rc;
 }
@@ -263,7 +262,7 @@ static void test_server_errors(void **state) {
   fetch_users_opts o;
   airc_err err = {0};
   json_t *pOpts = json_pack("{s:s,s:s,s:s,s:s}", "url", api_url(f->bad.port, "/always500"),
-                            "http_retries", "2", "retry_backoff", "1ms", "seed", "x");
+                            "request_retries", "2", "retry_backoff", "1ms", "seed", "x");
   assert_int_equal(fetch_users_opts_resolve(pOpts, "d", "r", &o, &err), AIRC_OK);
   json_decref(pOpts);
   fetch_users_stats st;
@@ -276,7 +275,7 @@ static void test_server_errors(void **state) {
   assert_int_equal(st.nRequests, 3);
 
   /* through the task: failure, and no file (nor temp file) left behind */
-  assert_int_equal(run_task(f, "e500", "url", api_url(f->bad.port, "/always500"), "http_retries", "1",
+  assert_int_equal(run_task(f, "e500", "url", api_url(f->bad.port, "/always500"), "request_retries", "1",
                             "retry_backoff", "1ms", NULL), TASK_EXIT_FAILED);
   struct stat sb;
   assert_int_not_equal(stat(out_path(f, "e500"), &sb), 0);
@@ -300,7 +299,7 @@ static const char *fetch_error(fx *f, const char *zPrefix, const char *zExtraKey
   static airc_err err;
   fetch_users_opts o;
   airc_err_clear(&err);
-  json_t *pOpts = json_pack("{s:s,s:s,s:s,s:s}", "url", api_url(f->bad.port, zPrefix), "http_retries",
+  json_t *pOpts = json_pack("{s:s,s:s,s:s,s:s}", "url", api_url(f->bad.port, zPrefix), "request_retries",
                             "0", "seed", "x", "results", "5");
   if(zExtraKey) json_object_set_new(pOpts, zExtraKey, json_string(zExtraVal));
   assert_int_equal(fetch_users_opts_resolve(pOpts, "d", "r", &o, &err), AIRC_OK);
@@ -405,7 +404,7 @@ static void test_option_checks(void **state) {
       {"count", "many", "count: must be a whole number >= 1, got 'many'"},
       {"url", "ftp://x", "url: must start with http:// or https://, got 'ftp://x'"},
       {"timeout", "soon", "timeout: must be a duration like 30s, 2m or 250ms, got 'soon'"},
-      {"http_retries", "-1", "http_retries: must be a whole number 0..100, got '-1'"},
+      {"request_retries", "-1", "request_retries: must be a whole number 0..100, got '-1'"},
       {"nat", "us;gb", "nat: must be a comma-separated list of country codes, got 'us;gb'"},
       {"colour", "red", "colour: not an option of fetch-users"},
   };

@@ -128,6 +128,16 @@ static void test_argv_available_now(void **state) {
   assert_int_equal(stat(zCk, &st), 0); /* created under $AIRC_HOME */
 }
 
+static void test_argv_keyspace_and_table(void **state) {
+  (void)state;
+  setenv("FAKE_EXIT", "0", 1);
+  int rc = run_task(json_pack("{ssssssssss}", "spark_submit", g_zFake, "job", "/repo/jobs/spark_stream.py",
+                              "checkpoint", "/ck", "keyspace", "e2e_ks", "table", "users_t"));
+  assert_int_equal(rc, TASK_EXIT_SUCCESS);
+  const char *z = slurp(g_zArgvFile);
+  assert_non_null(strstr(z, "--cassandra-port\n9042\n--keyspace\ne2e_ks\n--table\nusers_t\n"));
+}
+
 static void test_exit_status_propagates(void **state) {
   (void)state;
   setenv("FAKE_EXIT", "3", 1);
@@ -235,6 +245,7 @@ static void test_continuous_failures(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_argv_available_now),
+      cmocka_unit_test(test_argv_keyspace_and_table),
       cmocka_unit_test(test_exit_status_propagates),
       cmocka_unit_test(test_available_now_timeout_stops_job),
       cmocka_unit_test(test_continuous_never_two_at_once),

@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# Benchmarks of the user pipeline on the real stack (part of `make bench`).
+# Prints figures and ratios; never fails on timing (exit 1 only when a step
+# itself fails).
+#
+#   scripts/bench-pipeline.sh            all three
+#   scripts/bench-pipeline.sh publish    (i)   publish-kafka vs kcat -P, same records, same broker
+#   scripts/bench-pipeline.sh fetch      (ii)  fetch-and-transform records/s (bin/bench-fetch-users)
+#   scripts/bench-pipeline.sh e2e        (iii) one user_pipeline run of 10,000 users, by task
+#
+# (i) N users (AIRC_BENCH_PUBLISH_N, 50000) are fetched from the local
+# randomuser-server and written as JSON Lines exactly as fetch-users writes
+# them; bin/bench_kafka_publish (the project's kafka_publish_file(): idempotent
+# producer, acks=all, key = id, three headers) and kcat (-X acks=all
+# -X enable.idempotence=true, no key, no headers) each send that file to their
+# own new topic (3 partitions, created beforehand with one record, so neither
+# timing includes topic creation). Reported: airc's produce phase (first
+# produce to last delivery report), airc's wall time (process start to exit:
+# also the validation pass over every line and the connection), kcat's wall
+# time (`kcat -P -l FILE`, process start to exit), and the ratios to kcat.
+# Each is the best of AIRC_BENCH_REPEAT (3) runs.
+#
+# (iii) runs the repository's dags/user_pipeline.ini with params.count=10000,
+# params.results=1000, its own topic and schedule none, in a temporary
+# AIRC_HOME with a real scheduler; the breakdown comes from
+# `airc tasks states-for-dag-run -o json`.
+#
+# Uses the stack of ${AIRC_STACK_HOME:-<repo>/.stack} (brought up if needed)
+# and leaves it running.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${AIRC_BIN_DIR:-$REPO/bin}
+AIRC=${AIRC_BIN:-$BIN/airc}
+N_PUBLISH=${AIRC_BENCH_PUBLISH_N:-50000}
+N_E2E=${AIRC_BENCH_E2E_N:-10000}
+REPEAT=${AIRC_BENCH_REPEAT:-3}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/airc-bench-pipeline.XXXXXX")
+PIDS_TO_STOP=()
+
+say() { printf 'bench-pipeline: %s\n' "$*" >&2; }
+die() { printf 'bench-pipeline: error: %s\n' "$*" >&2; exit 1; }
+
+cleanup() {
+  local p
+  for p in "${PIDS_TO_STOP[@]}"; do
+    kill -TERM "$p" 2>/dev/null || true
+  done
+  for p in "${PIDS_TO_STOP[@]}"; do
+    for _ in $(seq 1 100); do [ -d "/proc/$p" ] || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+now_ns() { date +%s%N; }
+# secs START_NS END_NS
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "inf" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+min() { printf '%s\n' "$@" | sort -g | head -n 1; }
+
+need() {
+  local b
+  for b in "$AIRC" "$BIN/randomuser-server" "$BIN/bench_kafka_publish" "$BIN/bench-fetch-users"; do
+    [ -x "$b" ] || die "$b is not built (make all)"
+  done
+  command -v kcat >/dev/null || die "kcat is not installed (make deps)"
+}
+
+stack_up() {
+  say "stack: scripts/stack.sh up"
+  "$REPO/scripts/stack.sh" up >/dev/null || die "scripts/stack.sh up failed"
+  eval "$("$REPO/scripts/stack.sh" env)"
+  BOOT=$AIRC__KAFKA__BOOTSTRAP_SERVERS
+}
+
+# Starts randomuser-server on a free port; sets API.
+start_api() {
+  [ -n "${API:-}" ] && return 0
+  local log=$WORK/randomuser.log
+  "$BIN/randomuser-server" --host 127.0.0.1 --port 0 >"$log" 2>&1 &
+  PIDS_TO_STOP+=($!)
+  for _ in $(seq 1 100); do
+    API=$(sed -n 's/^listening on //p' "$log" | head -n 1)
+    [ -n "$API" ] && return 0
+    sleep 0.1
+  done
+  die "randomuser-server did not start: $(cat "$log")"
+}
+
+# --- (i) publish ------------------------------------------------------------
+
+# Writes N users as fetch-users writes them (airc tasks test of a one-task DAG).
+make_records() {
+  local n=$1 out=$2 home=$WORK/records-home
+  mkdir -p "$home/dags"
+  cat >"$home/dags/bench_records.ini" <<EOF
+[dag]
+id = bench_records
+schedule = none
+
+[task fetch]
+type = fetch-users
+url = $API
+count = $n
+results = 5000
+seed = airc-bench
+EOF
+  AIRC_HOME=$home "$AIRC" db init >/dev/null
+  AIRC_HOME=$home "$AIRC" tasks test bench_records fetch >"$WORK/records.log" 2>&1 ||
+    die "fetching $n users failed: $(tail -n 5 "$WORK/records.log")"
+  local f
+  f=$(find "$home/data/bench_records" -name 'fetch.jsonl' | head -n 1)
+  [ -s "$f" ] || die "no records file under $home/data"
+  mv "$f" "$out"
+}
+
+bench_publish() {
+  echo "== (i) publish throughput to the real broker ($BOOT), $N_PUBLISH records"
+  start_api
+  local file=$WORK/users.jsonl one=$WORK/one.jsonl
+  make_records "$N_PUBLISH" "$file"
+  head -n 1 "$file" >"$one"
+  local bytes; bytes=$(wc -c <"$file")
+  echo "records: $N_PUBLISH users from randomuser-server, $((bytes / N_PUBLISH)) bytes each on average"
+  local tag; tag=$(date +%s)_$$
+  local ta=airc_bench_publish_$tag tk=airc_bench_kcat_$tag
+  # create both topics the same way (3 partitions) outside the timings
+  "$BIN/bench_kafka_publish" 1 "$BOOT" "$ta" "$one" >/dev/null || die "creating $ta failed"
+  "$BIN/bench_kafka_publish" 1 "$BOOT" "$tk" "$one" >/dev/null || die "creating $tk failed"
+  local aProd=() aWall=() aKcat=() i t0 t1 out sec wall
+  for i in $(seq 1 "$REPEAT"); do
+    t0=$(now_ns)
+    out=$("$BIN/bench_kafka_publish" 1 "$BOOT" "$ta" "$file") || die "bench_kafka_publish failed: $out"
+    t1=$(now_ns)
+    sec=$(sed -n 's/.*: \([0-9.]*\)s, [0-9]* records\/s$/\1/p' <<<"$out")
+    [ -n "$sec" ] || die "cannot read bench_kafka_publish output: $out"
+    grep -q "^publish-kafka bench: $N_PUBLISH records" <<<"$out" || die "not every record delivered: $out"
+    wall=$(secs "$t0" "$t1")
+    aProd+=("$sec"); aWall+=("$wall")
+    t0=$(now_ns)
+    kcat -b "$BOOT" -P -t "$tk" -X acks=all -X enable.idempotence=true -l "$file" 2>"$WORK/kcat.err" ||
+      die "kcat -P failed: $(cat "$WORK/kcat.err")"
+    t1=$(now_ns)
+    aKcat+=("$(secs "$t0" "$t1")")
+    echo "  run $i: airc produce ${sec}s, airc whole process ${wall}s, kcat ${aKcat[-1]}s"
+  done
+  # both topics hold 1 + REPEAT * N records
+  local want=$((1 + REPEAT * N_PUBLISH)) got
+  for t in "$ta" "$tk"; do
+    got=$(kcat -b "$BOOT" -C -t "$t" -o beginning -e -q -f 'x\n' 2>/dev/null | wc -l)
+    [ "$got" -eq "$want" ] || die "topic $t holds $got records, expected $want"
+  done
+  echo "  checked: both topics hold $want records"
+  local bp bw bk rp rw rk
+  bp=$(min "${aProd[@]}"); bw=$(min "${aWall[@]}"); bk=$(min "${aKcat[@]}")
+  rp=$(rate "$N_PUBLISH" "$bp"); rw=$(rate "$N_PUBLISH" "$bw"); rk=$(rate "$N_PUBLISH" "$bk")
+  echo "best of $REPEAT:"
+  printf '  %-44s %8ss %10s records/s\n' "airc publish-kafka, produce phase" "$bp" "$rp"
+  printf '  %-44s %8ss %10s records/s\n' "airc publish-kafka, whole process" "$bw" "$rw"
+  printf '  %-44s %8ss %10s records/s\n' "kcat -P -l (acks=all, idempotent), process" "$bk" "$rk"
+  echo "  ratio to kcat: produce phase $(ratio "$rp" "$rk"), whole process $(ratio "$rw" "$rk") (goal >= 0.8)"
+  echo "  (airc's whole process also parses every line before sending anything, and sends key + 3 headers)"
+}
+
+# --- (ii) fetch ---------------------------------------------------------------
+
+bench_fetch() {
+  echo "== (ii) fetch-and-transform (bin/bench-fetch-users: HTTP GET + JSON parse + record + JSONL write)"
+  "$BIN/bench-fetch-users" --count 10000 --results 1000 --repeat 3 || die "bench-fetch-users failed"
+  "$BIN/bench-fetch-users" --count 50000 --results 5000 --repeat 2 || die "bench-fetch-users failed"
+}
+
+# --- (iii) end to end ---------------------------------------------------------
+
+bench_e2e() {
+  echo "== (iii) user_pipeline end to end, $N_E2E users"
+  start_api
+  local home=$WORK/e2e-home topic
+  topic=airc_bench_e2e_$(date +%s)_$$
+  mkdir -p "$home/dags"
+  sed -e "s/^schedule = .*/schedule = none/" \
+      -e "s/^params.count = .*/params.count = $N_E2E/" \
+      -e "s/^params.results = .*/params.results = 1000/" \
+      -e "s/^params.topic = .*/params.topic = $topic/" \
+      "$REPO/dags/user_pipeline.ini" >"$home/dags/user_pipeline.ini"
+  grep -q "^params.topic = $topic" "$home/dags/user_pipeline.ini" || die "could not set the DAG's parameters"
+  export AIRC_HOME=$home AIRC__RANDOMUSER__URL=$API AIRC__CORE__DAGS_ARE_PAUSED_AT_CREATION=false
+  "$AIRC" db init >/dev/null
+  "$AIRC" scheduler >"$WORK/scheduler.log" 2>&1 &
+  PIDS_TO_STOP+=($!)
+  for _ in $(seq 1 200); do grep -q "scheduler started" "$WORK/scheduler.log" && break; sleep 0.1; done
+  grep -q "scheduler started" "$WORK/scheduler.log" || die "scheduler did not start: $(tail -n 5 "$WORK/scheduler.log")"
+  local run=bench__$(date -u +%Y%m%dT%H%M%S) t0 t1 rc=0
+  t0=$(now_ns)
+  "$AIRC" dags trigger user_pipeline --run-id "$run" --wait --timeout 30m >"$WORK/trigger.log" 2>&1 || rc=$?
+  t1=$(now_ns)
+  "$AIRC" tasks states-for-dag-run user_pipeline "$run" -o json >"$WORK/tis.json"
+  WALL=$(secs "$t0" "$t1") python3 - "$WORK/tis.json" <<'EOF'
+import json, os, sys
+from datetime import datetime
+tis = json.load(open(sys.argv[1]))
+def ts(s):
+    return datetime.fromisoformat(s) if s else None
+start = min(ts(t["start_date"]) for t in tis if t.get("start_date"))
+end = max(ts(t["end_date"]) for t in tis if t.get("end_date"))
+total = (end - start).total_seconds()
+print("  %-20s %-10s %4s %9s %7s" % ("task", "state", "try", "seconds", "share"))
+for t in tis:
+    d = t.get("duration") or 0.0
+    print("  %-20s %-10s %4s %9.2f %6.1f%%" % (t["task_id"], t["state"], t["try_number"], d, 100 * d / total if total else 0))
+x = {t["task_id"]: t.get("xcom") or {} for t in tis}
+gaps = total - sum(t.get("duration") or 0.0 for t in tis)
+print("  %-20s %-10s %4s %9.2f %6.1f%%" % ("(scheduling gaps)", "", "", gaps, 100 * gaps / total if total else 0))
+print("  first task start to last task end: %.2f s; trigger --wait wall time: %s s" % (total, os.environ["WALL"]))
+n = x["fetch_users"].get("records", 0)
+print("  users: fetched %s, published %s, validated %s of %s; %.0f users/s end to end" % (
+    n, x["publish_kafka"].get("delivered"), x["validate_cassandra"].get("found"),
+    x["validate_cassandra"].get("expected"), n / total if total else 0))
+EOF
+  [ "$rc" -eq 0 ] || die "the run did not succeed: $(tail -n 5 "$WORK/trigger.log")"
+}
+
+need
+stack_up
+case ${1:-all} in
+  publish) bench_publish ;;
+  fetch) bench_fetch ;;
+  e2e) bench_e2e ;;
+  all) bench_publish; bench_fetch; bench_e2e ;;
+  *) die "unknown benchmark '$1' (publish, fetch, e2e, all)" ;;
+esac
