@@ -10,7 +10,7 @@
  *   nat              nationalities, comma list (default: any)
  *   timeout          per request, duration ("30s", "2m"; default 30s)
  *   connect_timeout  duration (default 10s)
- *   http_retries     HTTP retries per request (default 5; `retries` is the task's own)
+ *   request_retries  HTTP retries per request (default 5; `retries` is the task's own)
  *   retry_backoff    first retry delay, doubling, capped at 60s (default 1s;
  *                    also accepts "250ms"); Retry-After on 429/503 wins
  *

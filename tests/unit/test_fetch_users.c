@@ -17,6 +17,7 @@
 #include <curl/curl.h>
 #include <microhttpd.h>
 #include "common/dynbuf.h"
+#include "executor/runners/runners.h"
 #include "executor/fetch_users.h"
 #include "executor/randomuser_gen.h"
 #include "executor/randomuser_server.h"
@@ -135,7 +136,7 @@ static int run_task(fx *f, const char *zRunId, ...) {
   ctx.pOptions = pOpts;
   ctx.zXcomOut = f->zXcom;
   ctx.zAircHome = f->zHome;
-  int rc = task_type_fetch_users.xRun(&ctx);
+  int rc = runner_fetch_users(&ctx);
   json_decref(pOpts);
   return rc;
 }
