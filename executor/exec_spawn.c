@@ -142,6 +142,33 @@ static json_t *read_xcom(const char *zPath, exec_result *pRes) {
   return p;
 }
 
+/* The last non-empty line of a task's output, so that a failure's note says
+ * why ("exited with code 1: publish-kafka: 0/5 delivered ...") and not only
+ * how. Lines are capped at LAST_LINE_MAX bytes. */
+#define LAST_LINE_MAX 300
+typedef struct last_line {
+  char zCur[LAST_LINE_MAX + 1];
+  size_t nCur;
+  char zDone[LAST_LINE_MAX + 1];
+} last_line;
+
+static void last_line_feed(last_line *p, const char *z, size_t n) {
+  for(size_t i = 0; i < n; i++) {
+    char c = z[i];
+    if(c == '\n' || c == '\r') {
+      size_t k = p->nCur;
+      while(k && (p->zCur[k - 1] == ' ' || p->zCur[k - 1] == '\t')) k--;
+      if(k) {
+        memcpy(p->zDone, p->zCur, k);
+        p->zDone[k] = 0;
+      }
+      p->nCur = 0;
+    } else if(p->nCur < LAST_LINE_MAX && (unsigned char)c >= 0x20) {
+      p->zCur[p->nCur++] = c;
+    }
+  }
+}
+
 /* The supervisor: runs the try to completion and records the result. */
 static int supervise(const exec_request *r, int bForeground, exec_result *pRes, airc_err *pErr) {
   char zXcom[4200], zResult[4200];
@@ -200,6 +227,8 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
   if(aOut[1] >= 0) close(aOut[1]);
   if(logFd >= 0) log_line(logFd, "task process pid %d", (int)pid);
 
+  last_line ll;
+  memset(&ll, 0, sizeof(ll));
   size_t nLogged = 0;
   int bCapped = 0, bExited = 0, status = 0, bTermSent = 0, bKillSent = 0;
   int64_t deadline = r->timeoutSec > 0 ? pRes->startUs + r->timeoutSec * 1000000 : 0;
@@ -250,6 +279,7 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
           outFd = -1;
           break;
         }
+        last_line_feed(&ll, aBuf, (size_t)n);
         if(bCapped) continue;
         size_t take = (size_t)n;
         if(nLogged + take > r->maxLogBytes) {
@@ -306,7 +336,10 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
     pRes->outcome = EXEC_OUTCOME_SKIPPED;
   } else {
     pRes->outcome = EXEC_OUTCOME_FAILED;
-    snprintf(pRes->zReason, sizeof(pRes->zReason), "exited with code %d", pRes->exitCode);
+    if(ll.zDone[0])
+      snprintf(pRes->zReason, sizeof(pRes->zReason), "exited with code %d: %s", pRes->exitCode, ll.zDone);
+    else
+      snprintf(pRes->zReason, sizeof(pRes->zReason), "exited with code %d", pRes->exitCode);
   }
   pRes->pXcom = read_xcom(zXcom, pRes);
   if(pRes->outcome == EXEC_OUTCOME_SUCCESS && pRes->zReason[0]) pRes->outcome = EXEC_OUTCOME_FAILED;

@@ -53,7 +53,7 @@ def test_retries_exhausted_fail_the_run(home):
     assert home.wait_run("bad", run) == "failed"
     tis = home.tis("bad", run)
     assert tis["t"]["state"] == "failed" and tis["t"]["try_number"] == 2
-    assert tis["t"]["note"] == "exited with code 3"
+    assert tis["t"]["note"] == "exited with code 3: boom"
     assert tis["after"]["state"] == "upstream_failed"
     log = home.run("tasks", "logs", "bad", run, "t", check=True).stdout
     assert "boom" in log and "task failed" in log
