@@ -4,7 +4,7 @@
 #
 #   scripts/demo.sh [run]        stack up, randomuser-server, scheduler, one run, summary
 #   scripts/demo.sh status       what the demo has running
-#   scripts/demo.sh stop         pause user_pipeline, stop the demo's scheduler and randomuser-server
+#   scripts/demo.sh stop         pause user_pipeline, stop the demo's scheduler, web server and randomuser-server
 #   scripts/demo.sh stop --all   ... and the stack (scripts/stack.sh down)
 #
 # Steps of `run`, each with a progress line and a bounded wait:
@@ -208,6 +208,38 @@ start_scheduler() {
   say "scheduler pid $pid"
 }
 
+# The dashboard: airc webserver on 127.0.0.1 (AIRC_DEMO_WEB_PORT, default
+# 8080, or a free port), user `admin` with a password generated once and
+# kept in .demo/admin-password (mode 600).
+start_webserver() {
+  local pid log=$LOGS/webserver.log port=${AIRC_DEMO_WEB_PORT:-8080} i
+  if [ ! -s "$DEMO/admin-password" ]; then
+    (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(12))' >"$DEMO/admin-password")
+  fi
+  if ! AIRC_HOME=$HOME_DIR "$AIRC" users list -o plain 2>/dev/null | cut -f1 | grep -qx admin; then
+    AIRC_HOME=$HOME_DIR "$AIRC" users create --username admin --role admin --password-stdin \
+      <"$DEMO/admin-password" >/dev/null || die "airc users create failed"
+  fi
+  if pid=$(pid_alive "$PIDS/webserver.pid" "airc-webserver"); then
+    step 4 "web server already running (pid $pid) at $(cat "$DEMO/webserver.url" 2>/dev/null)"
+    return 0
+  fi
+  if ! python3 -c "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1])))" "$port" 2>/dev/null; then
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  fi
+  step 4 "starting the web server on http://127.0.0.1:$port (log: $log)"
+  AIRC_HOME=$HOME_DIR setsid "$AIRC" webserver --host 127.0.0.1 --port "$port" >>"$log" 2>&1 </dev/null &
+  pid=$!
+  echo "$pid" >"$PIDS/webserver.pid"
+  echo "http://127.0.0.1:$port/" >"$DEMO/webserver.url"
+  for i in $(seq 1 100); do
+    curl -sf "http://127.0.0.1:$port/api/v1/health" >/dev/null 2>&1 && break
+    [ -d "/proc/$pid" ] || die "the web server exited (log: $log)"
+    sleep 0.1
+  done
+  say "web server pid $pid"
+}
+
 # Prints "task=state ..." for the run.
 task_states() {
   AIRC_HOME=$HOME_DIR "$AIRC" tasks states-for-dag-run "$DAG" "$RUN_ID" -o json 2>/dev/null |
@@ -276,6 +308,8 @@ print("  users validated    %s of %s in Cassandra (missing %s, mismatched %s)" %
   local bs=$AIRC__KAFKA__BOOTSTRAP_SERVERS py=${AIRC_STACK_PYTHON:-python3}
   cat <<EOF
 
+Dashboard
+  $(cat "$DEMO/webserver.url" 2>/dev/null)   user admin, password in $DEMO/admin-password
 Logs
   task logs        AIRC_HOME=$HOME_DIR $AIRC tasks logs $DAG '$RUN_ID' <task>
                    (files under $HOME_DIR/logs/dag_id=$DAG/)
@@ -302,6 +336,7 @@ cmd_run() {
   start_randomuser
   write_home
   start_scheduler
+  start_webserver
   run_pipeline
   summary
   [ "$RUN_STATE" = success ]
@@ -314,6 +349,7 @@ cmd_stop() {
     AIRC_HOME=$HOME_DIR "$AIRC" dags pause "$DAG" >/dev/null 2>&1 && say "$DAG paused"
   fi
   stop_pid "$PIDS/scheduler.pid" "airc scheduler" scheduler
+  stop_pid "$PIDS/webserver.pid" "airc-webserver" webserver
   stop_pid "$PIDS/randomuser.pid" randomuser-server randomuser-server
   if [ "${1:-}" = "--all" ]; then
     "$REPO/scripts/stack.sh" down
@@ -328,6 +364,11 @@ cmd_status() {
     say "scheduler          running pid=$pid home=$HOME_DIR"
   else
     say "scheduler          stopped"; rc=1
+  fi
+  if pid=$(pid_alive "$PIDS/webserver.pid" airc-webserver); then
+    say "web server         running pid=$pid $(cat "$DEMO/webserver.url" 2>/dev/null)"
+  else
+    say "web server         stopped"
   fi
   if pid=$(pid_alive "$PIDS/randomuser.pid" randomuser-server); then
     say "randomuser-server  running pid=$pid $(cat "$DEMO/randomuser.url" 2>/dev/null)"
