@@ -13,8 +13,32 @@ void exec_result_path(int64_t tiId, int tryNumber, char *zOut, size_t nOut) {
   snprintf(zOut, nOut, "%s/results/%lld-%d.json", airc_path_run(), (long long)tiId, tryNumber);
 }
 
-void exec_lock_path(int64_t tiId, int tryNumber, char *zOut, size_t nOut) {
-  snprintf(zOut, nOut, "%s/locks/%lld-%d.lock", airc_path_run(), (long long)tiId, tryNumber);
+static void lock_range(struct flock *pFl, short type, int64_t tiId, int tryNumber) {
+  memset(pFl, 0, sizeof(*pFl));
+  pFl->l_type = type;
+  pFl->l_whence = SEEK_SET;
+  pFl->l_start = (off_t)(tiId * 64 + (tryNumber & 63));
+  pFl->l_len = 1;
+}
+
+static int lock_open(void) {
+  char zPath[4200];
+  snprintf(zPath, sizeof(zPath), "%s/tries.lock", airc_path_run());
+  return open(zPath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+}
+
+int exec_lock_take(int64_t tiId, int tryNumber) {
+  int fd = lock_open();
+  if(fd < 0) return -1;
+  struct flock fl;
+  lock_range(&fl, F_WRLCK, tiId, tryNumber);
+  if(fcntl(fd, F_OFD_SETLK, &fl) < 0) {
+    int e = errno;
+    close(fd);
+    errno = e == EACCES ? EAGAIN : e;
+    return -1;
+  }
+  return fd;
 }
 
 const char *exec_outcome_state(exec_outcome o) {
@@ -69,11 +93,11 @@ void exec_result_clear(exec_result *p) {
 }
 
 int exec_lock_is_held(int64_t tiId, int tryNumber) {
-  char zPath[4200];
-  exec_lock_path(tiId, tryNumber, zPath, sizeof(zPath));
-  int fd = open(zPath, O_RDONLY | O_CLOEXEC);
+  int fd = lock_open();
   if(fd < 0) return 0;
-  int held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+  struct flock fl;
+  lock_range(&fl, F_WRLCK, tiId, tryNumber);
+  int held = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
   close(fd);
   return held;
 }

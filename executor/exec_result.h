@@ -27,12 +27,19 @@ typedef struct exec_result {
   json_t *pXcom;        /* owned; NULL if none */
 } exec_result;
 
-/* Paths for a try: run/results/<ti>-<try>.json and run/locks/<ti>-<try>.lock.
- * The lock is per try, so a retry never waits for the previous try's
- * supervisor to finish exiting; the supervisor unlinks it after writing
- * its result, just before it exits. */
+/* The result file of a try: run/results/<ti>-<try>.json. */
 void exec_result_path(int64_t tiId, int tryNumber, char *zOut, size_t nOut);
-void exec_lock_path(int64_t tiId, int tryNumber, char *zOut, size_t nOut);
+
+/* Try locks: one byte per (task instance, try) in run/tries.lock, locked
+ * with an open-file-description lock (F_OFD_SETLK). The scheduler opens a
+ * new description, locks the try's byte and forks; the supervisor (and a
+ * task process that does not exec) inherit the description, so the lock
+ * lives exactly as long as they do, and vanishes with them however they
+ * die. One file for all tries: no file is created or deleted per task.
+ * The byte is per try, so a retry never waits for the previous try's
+ * supervisor to finish exiting. Returns the locked descriptor, or -1 with
+ * errno (EAGAIN: already held). */
+int exec_lock_take(int64_t tiId, int tryNumber);
 
 AIRC_WUR airc_rc exec_result_write(const exec_result *p, const char *zPath, airc_err *pErr);
 AIRC_WUR airc_rc exec_result_read(const char *zPath, exec_result *pOut, airc_err *pErr);

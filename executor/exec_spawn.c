@@ -360,15 +360,14 @@ static void exec_close_inherited(int keepFd) {
 }
 
 airc_rc exec_spawn(const exec_request *r, pid_t *pPid, airc_err *pErr) {
-  char zLock[4200];
-  exec_lock_path(r->tiId, r->ctx.tryNumber, zLock, sizeof(zLock));
-  if(exec_mkdirs_for(zLock))
-    return airc_err_set(pErr, AIRC_ERR_IO, "mkdir for %s: %s", zLock, strerror(errno));
-  int lockFd = open(zLock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if(lockFd < 0) return airc_err_set(pErr, AIRC_ERR_IO, "open %s: %s", zLock, strerror(errno));
-  if(flock(lockFd, LOCK_EX | LOCK_NB)) {
-    close(lockFd);
-    return airc_err_set(pErr, AIRC_ERR_BUSY, "task instance %lld is already running (lock %s held)", (long long)r->tiId, zLock);
+  if(exec_mkdirs(airc_path_run()))
+    return airc_err_set(pErr, AIRC_ERR_IO, "mkdir %s: %s", airc_path_run(), strerror(errno));
+  int lockFd = exec_lock_take(r->tiId, r->ctx.tryNumber);
+  if(lockFd < 0) {
+    if(errno == EAGAIN)
+      return airc_err_set(pErr, AIRC_ERR_BUSY, "task instance %lld try %d is already running (its lock is held)",
+                          (long long)r->tiId, r->ctx.tryNumber);
+    return airc_err_set(pErr, AIRC_ERR_IO, "try lock in %s: %s", airc_path_run(), strerror(errno));
   }
   char zResult[4200];
   exec_result_path(r->tiId, r->ctx.tryNumber, zResult, sizeof(zResult));
@@ -399,7 +398,6 @@ airc_rc exec_spawn(const exec_request *r, pid_t *pPid, airc_err *pErr) {
       /* nothing else can record it: the zombie sweep will fail the try */
       fprintf(stderr, "airc supervisor: %s\n", airc_err_msg(&werr));
     }
-    unlink(zLock); /* the result is out: the lock has done its job */
     exec_result_clear(&res);
     wake_send("result");
     _exit(0);
