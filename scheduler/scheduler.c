@@ -12,6 +12,7 @@
 #include "executor/exec_spawn.h"
 #include <dirent.h>
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -362,6 +363,12 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
     /* the sweep matters only while tries run that are not our children */
     if(nextSweep < wakeAt) wakeAt = nextSweep;
     int timeoutMs = wakeAt <= now ? 0 : (int)((wakeAt - now + 999) / 1000);
+    if(timeoutMs > 1000 && S.nChild == 0) {
+      /* about to sleep with nothing running: hand freed heap back to the
+       * system, so that an idle scheduler stays small (and forks of it,
+       * later, copy fewer pages) */
+      malloc_trim(0);
+    }
     struct pollfd aPoll[3] = {{sigFd, POLLIN, 0}, {wakeFd, POLLIN, 0}, {inoFd, POLLIN, 0}};
     int64_t before = airc_now_us();
     int n = poll(aPoll, 3, timeoutMs);
