@@ -37,8 +37,9 @@ int cmd_webserver(int argc, char **argv) {
                                        {"workers", required_argument, 0, 'w'}, {"verbose", no_argument, 0, 'v'},
                                        {0, 0, 0, 0}};
   web_server_opts o;
-  o.zHost = airc_config_get("webserver", "web_server_host", "127.0.0.1");
-  o.port = (int)airc_config_get_int("webserver", "web_server_port", 8080);
+  /* [webserver] host/port, or Airflow's names web_server_host/web_server_port */
+  o.zHost = airc_config_get("webserver", "host", airc_config_get("webserver", "web_server_host", "127.0.0.1"));
+  o.port = (int)airc_config_get_int("webserver", "port", airc_config_get_int("webserver", "web_server_port", 8080));
   long nCpu = sysconf(_SC_NPROCESSORS_ONLN);
   o.nThreads = (int)airc_config_get_int("webserver", "workers", nCpu > 1 ? nCpu : 2);
   int c;
