@@ -262,23 +262,13 @@ int cmd_tasks_test(int argc, char **argv) {
   snprintf(zRunId, sizeof(zRunId), "test__%s", airc_time_format_api(airc_now_us(), zTs, sizeof(zTs)));
   json_t *pXcom = json_object();
   template_ctx tc = {zDag, zRunId, zTask, 1, logical, tick_interval_start(d, logical), logical, d->pParams, pConf, pXcom};
-  json_t *pOpts = json_object();
-  const char *zKey;
-  json_t *pVal;
-  json_object_foreach(t->pOptions, zKey, pVal) {
-    dynbuf b;
-    dynbuf_init(&b, 1 << 20);
-    if(template_render(&tc, json_string_value(pVal), &b, &err)) {
-      dynbuf_free(&b);
-      json_decref(pOpts);
-      json_decref(pConf);
-      json_decref(pXcom);
-      dag_free(d);
-      airc_err_prefix(&err, "task '%s': %s", zTask, zKey);
-      return cli_fail_err(&err);
-    }
-    json_object_set_new(pOpts, zKey, json_string(dynbuf_str(&b)));
-    dynbuf_free(&b);
+  json_t *pOpts = template_render_object(&tc, t->pOptions, &err);
+  if(!pOpts) {
+    json_decref(pConf);
+    json_decref(pXcom);
+    dag_free(d);
+    airc_err_prefix(&err, "task '%s'", zTask);
+    return cli_fail_err(&err);
   }
   exec_request req;
   memset(&req, 0, sizeof(req));

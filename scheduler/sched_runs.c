@@ -493,26 +493,6 @@ static airc_rc launch_load(sched *S, int64_t tiId, launch_info *L, airc_err *pEr
   return AIRC_OK;
 }
 
-/* Renders the task's options with its templates; NULL + pErr on failure. */
-static json_t *render_options(const dag_task *t, const template_ctx *tc, airc_err *pErr) {
-  json_t *pOut = json_object();
-  const char *zKey;
-  json_t *pVal;
-  json_object_foreach(t->pOptions, zKey, pVal) {
-    dynbuf b;
-    dynbuf_init(&b, 1 << 20);
-    if(template_render(tc, json_string_value(pVal), &b, pErr)) {
-      airc_err_prefix(pErr, "%s", zKey);
-      dynbuf_free(&b);
-      json_decref(pOut);
-      return NULL;
-    }
-    json_object_set_new(pOut, zKey, json_string(dynbuf_str(&b)));
-    dynbuf_free(&b);
-  }
-  return pOut;
-}
-
 static void child_add(sched *S, pid_t pid, int64_t tiId, int tryNumber) {
   if(S->nChild == S->nChildAlloc) {
     S->nChildAlloc = S->nChildAlloc ? S->nChildAlloc * 2 : 64;
@@ -547,7 +527,7 @@ airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
       }
       template_ctx tc = {L.zDag, L.zRunId, L.zTask, L.tryNumber, L.logical, L.ivStart, L.ivEnd,
                          v->d->pParams, L.pConf, L.pXcomAll};
-      json_t *pOpts = render_options(t, &tc, &lerr);
+      json_t *pOpts = template_render_object(&tc, t->pOptions, &lerr);
       if(!pOpts) {
         snprintf(aL[i].zFail, sizeof(aL[i].zFail), "%s", lerr.zMsg);
       } else {

@@ -124,6 +124,25 @@ airc_rc template_render(const template_ctx *pCtx, const char *zIn, dynbuf *pOut,
   }
 }
 
+json_t *template_render_object(const template_ctx *pCtx, json_t *pOptions, airc_err *pErr) {
+  json_t *pOut = json_object();
+  const char *zKey;
+  json_t *pVal;
+  json_object_foreach(pOptions, zKey, pVal) {
+    dynbuf b;
+    dynbuf_init(&b, 1 << 20);
+    if(template_render(pCtx, json_string_value(pVal), &b, pErr)) {
+      airc_err_prefix(pErr, "%s", zKey);
+      dynbuf_free(&b);
+      json_decref(pOut);
+      return NULL;
+    }
+    json_object_set_new(pOut, zKey, json_string(dynbuf_str(&b)));
+    dynbuf_free(&b);
+  }
+  return pOut;
+}
+
 /* NAME -> AIRC_PREFIX_NAME with non-alphanumerics as '_', upper case. */
 static void export_object(const char *zPrefix, json_t *pObj) {
   const char *zKey;

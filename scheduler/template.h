@@ -28,6 +28,11 @@ typedef struct template_ctx {
 AIRC_WUR airc_rc template_render(const template_ctx *pCtx, const char *zIn, dynbuf *pOut,
                                  airc_err *pErr);
 
+/* Renders every value of a task's options object (key -> string) into a new
+ * object (caller owns it). On failure returns NULL with pErr naming the key,
+ * e.g. "command: template: unknown variable 'params.x'". */
+json_t *template_render_object(const template_ctx *pCtx, json_t *pOptions, airc_err *pErr);
+
 /* Value of one name as a newly allocated string (caller frees), or NULL if
  * the name is unknown. */
 char *template_lookup(const template_ctx *pCtx, const char *zName);
