@@ -11,7 +11,9 @@
 #   --tasks N        tasks per DAG (default 100; the fan-out has N+1 with its root)
 #   --out FILE       also write the results as JSON to FILE
 #   --shapes LIST    which DAGs to run, comma-separated (default chain,fanout)
-#   --timeout S      bound on waiting for all runs together (default 2400 = 40 min)
+#   --timeout S      bound on waiting for all runs together (default 2400 = 40 min);
+#                    past it the figures cover the finished tasks, the JSON says
+#                    "complete": false, and the script exits 3
 #   --keep           keep the temporary AIRFLOW_HOME, logs and database folder
 #
 # Version and executor (see docs/bench-airflow.md for why):
@@ -51,7 +53,7 @@ KEEP=0
 
 say() { printf 'bench-airflow: %s\n' "$*" >&2; }
 die() { printf 'bench-airflow: error: %s\n' "$*" >&2; exit 1; }
-usage() { sed -n '8,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '8,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -297,7 +299,7 @@ cleanup() {
   PG_DATA=""
   if [ -n "$WORK" ] && [ -d "$WORK" ]; then
     if [ "$KEEP" = 1 ] || [ "$rc" -ne 0 ]; then
-      say "kept $WORK (logs: scheduler.log, postgres.log, home/logs)"
+      say "kept $WORK (logs: scheduler.log, pg/postgres.log, home/logs)"
     else
       rm -rf "$WORK"
     fi
@@ -517,10 +519,55 @@ while True:
         die("the scheduler did not start in time")
     time.sleep(0.5)
 
+def count_done(dag_id, run_id):
+    return query("SELECT count(*) FROM task_instance WHERE dag_id = %s AND run_id = %s AND state = 'success'",
+                 (dag_id, run_id))[0][0]
+
+
+def figures(shape, tis, queued_at, t_cli, t_cli_done, expected):
+    """The figures of one run from its task instances {task_id: (state, queued, start, end)}.
+    Only finished tasks count, so a run cut by the timeout still gives figures over its done part."""
+    done = {k: v for k, v in tis.items() if v[0] == "success" and v[2] and v[3]}
+    q2r = [ms(s - q) for (_, q, s, _) in done.values() if q]
+    if shape == "chain":
+        deps = [ms(done[f"t{i + 1}"][2] - done[f"t{i}"][3])
+                for i in range(n_tasks - 1) if f"t{i}" in done and f"t{i + 1}" in done]
+    elif "root" in done:
+        deps = [ms(done[f"c{i}"][2] - done["root"][3]) for i in range(n_tasks) if f"c{i}" in done]
+    else:
+        deps = []
+    complete = len(done) == expected
+    last_end = max((v[3] for v in done.values()), default=None)
+    first_start = min((v[2] for v in done.values()), default=None)
+    r1 = lambda x: None if x is None else round(x, 1)
+    return {
+        "complete": complete,
+        "tasks": expected,
+        "tasks_done": len(done),
+        "wall_s": round((last_end - queued_at).total_seconds(), 3) if complete else None,
+        "wall_from_cli_s": round(last_end.timestamp() - t_cli, 3) if complete else None,
+        "elapsed_s": round(time.time() - t_cli, 3),
+        "trigger_cli_s": round(t_cli_done - t_cli, 3),
+        "trigger_to_first_start_s": round((first_start - queued_at).total_seconds(), 3) if first_start else None,
+        "queued_to_running_p50_ms": r1(pct(q2r, 50)),
+        "queued_to_running_p99_ms": r1(pct(q2r, 99)),
+        "dep_latency_p50_ms": r1(pct(deps, 50)),
+        "dep_latency_p99_ms": r1(pct(deps, 99)),
+        "dep_latency_min_ms": r1(min(deps, default=None)),
+        "task_duration_p50_ms": r1(pct([ms(e - s) for (_, _, s, e) in done.values()], 50)),
+    }
+
+
 results = {}
+timed_out = []
 for shape in shapes:
     dag_id = f"bench_{shape}"
     expected = n_tasks + (1 if shape == "fanout" else 0)
+    if time.monotonic() > deadline:
+        say(f"{dag_id}: skipped, the timeout has passed")
+        results[shape] = {"complete": False, "tasks": expected, "tasks_done": 0, "skipped": True}
+        timed_out.append(shape)
+        continue
     run_id = f"bench_{shape}_{int(time.time())}"
     say(f"{dag_id}: triggering ({expected} tasks)")
     t_cli = time.time()
@@ -539,45 +586,24 @@ for shape in shapes:
         if not alive(sched_pid):
             die(f"the scheduler died during {dag_id}: see {work}/scheduler.log")
         if time.monotonic() > deadline:
-            done = query("SELECT count(*) FROM task_instance WHERE dag_id = %s AND run_id = %s AND state = 'success'",
-                         (dag_id, run_id))[0][0]
-            die(f"timeout: {dag_id} not finished ({done}/{expected} tasks succeeded); raise --timeout or lower --tasks")
+            say(f"{dag_id}: TIMEOUT with {count_done(dag_id, run_id)}/{expected} tasks done; "
+                "figures below cover the done part only (raise --timeout or lower --tasks)")
+            timed_out.append(shape)
+            break
         if time.monotonic() - last_report > 30:
-            done = query("SELECT count(*) FROM task_instance WHERE dag_id = %s AND run_id = %s AND state = 'success'",
-                         (dag_id, run_id))[0][0]
-            say(f"{dag_id}: {done}/{expected} tasks done")
+            say(f"{dag_id}: {count_done(dag_id, run_id)}/{expected} tasks done")
             last_report = time.monotonic()
         time.sleep(0.5)
-    (queued_at, run_start, run_end), = query(
-        "SELECT queued_at, start_date, end_date FROM dag_run WHERE dag_id = %s AND run_id = %s", (dag_id, run_id))
+    (queued_at,), = query("SELECT queued_at FROM dag_run WHERE dag_id = %s AND run_id = %s", (dag_id, run_id))
     tis = {row[0]: row[1:] for row in query(
         "SELECT task_id, state, queued_dttm, start_date, end_date FROM task_instance "
         "WHERE dag_id = %s AND run_id = %s", (dag_id, run_id))}
-    ok = sum(1 for v in tis.values() if v[0] == "success")
-    if state != "success" or ok != expected:
-        die(f"{dag_id}: run ended {state} with {ok}/{expected} tasks succeeded: see {work}/home/logs")
-    q2r = [ms(s - q) for (_, q, s, _) in tis.values() if q and s]
-    if shape == "chain":
-        deps = [ms(tis[f"t{i + 1}"][2] - tis[f"t{i}"][3]) for i in range(n_tasks - 1)]
-    else:
-        root_end = tis["root"][3]
-        deps = [ms(tis[f"c{i}"][2] - root_end) for i in range(n_tasks)]
-    last_end = max(v[3] for v in tis.values())
-    first_start = min(v[2] for v in tis.values())
-    results[shape] = {
-        "tasks": expected,
-        "wall_s": round((last_end - queued_at).total_seconds(), 3),
-        "wall_from_cli_s": round(last_end.timestamp() - t_cli, 3),
-        "trigger_cli_s": round(t_cli_done - t_cli, 3),
-        "trigger_to_first_start_s": round((first_start - queued_at).total_seconds(), 3),
-        "queued_to_running_p50_ms": round(pct(q2r, 50), 1),
-        "queued_to_running_p99_ms": round(pct(q2r, 99), 1),
-        "dep_latency_p50_ms": round(pct(deps, 50), 1) if deps else None,
-        "dep_latency_p99_ms": round(pct(deps, 99), 1) if deps else None,
-        "dep_latency_min_ms": round(min(deps), 1) if deps else None,
-        "task_duration_p50_ms": round(pct([ms(e - s) for (_, _, s, e) in tis.values()], 50), 1),
-    }
-    say(f"{dag_id}: {state} in {results[shape]['wall_s']} s")
+    results[shape] = figures(shape, tis, queued_at, t_cli, t_cli_done, expected)
+    if shape not in timed_out and (state != "success" or not results[shape]["complete"]):
+        die(f"{dag_id}: run ended {state} with {results[shape]['tasks_done']}/{expected} tasks succeeded: "
+            f"see {work}/home/logs")
+    if shape not in timed_out:
+        say(f"{dag_id}: {state} in {results[shape]['wall_s']} s")
 
 rss_end, pss_end, procs_end, pg_pss_end = sample()
 track()
@@ -587,6 +613,7 @@ doc = {
     "executor": os.environ["AIRFLOW__CORE__EXECUTOR"],
     "database": "postgresql " + query("SHOW server_version")[0][0],
     "tasks": n_tasks,
+    "complete": not timed_out,
     **results,
     "scheduler_peak_rss_kb": proc_status_kb(sched_pid, "VmHWM"),
     "airflow_tree_rss_end_kb": rss_end,
@@ -616,7 +643,9 @@ cols = [("wall_s", "wall s"), ("queued_to_running_p50_ms", "q->run p50 ms"),
         ("dep_latency_p99_ms", "dep p99 ms"), ("task_duration_p50_ms", "task p50 ms")]
 print(f"  {'shape':<8}" + "".join(f"{h:>15}" for _, h in cols))
 for shape in shapes:
-    print(f"  {shape:<8}" + "".join(f"{'-' if results[shape][k] is None else results[shape][k]:>15}" for k, _ in cols))
+    row = results[shape]
+    print(f"  {shape:<8}" + "".join(f"{'-' if row.get(k) is None else row[k]:>15}" for k, _ in cols)
+          + ("" if row["complete"] else f"   INCOMPLETE: {row['tasks_done']}/{row['tasks']} tasks done"))
 print(f"  scheduler peak RSS (VmHWM):           {doc['scheduler_peak_rss_kb']:>9} kB")
 print(f"  airflow processes at end: {procs_end:>3}, RSS sum {rss_end:>9} kB, PSS sum {pss_end:>9} kB")
 print(f"  airflow processes peak:   {peak['procs']:>3}, RSS sum {peak['rss']:>9} kB, PSS sum {peak['pss']:>9} kB")
@@ -626,4 +655,7 @@ if out:
         json.dump(doc, f, indent=2)
         f.write("\n")
     say(f"wrote {out}")
+if timed_out:
+    say(f"timeout: {', '.join(timed_out)} did not finish within {timeout:.0f} s (exit 3)")
+    sys.exit(3)
 PYEOF
