@@ -1,7 +1,9 @@
 #!/bin/sh
 # make bench: benchmarks, not tests. Each part prints its figures and the
 # ratio to a floor or a peer measured in the same run; nothing here passes
-# or fails on timing. Results go to bench/results/*.json as well.
+# or fails on timing. Results go to bench/results/*.json as well. The real
+# stack (Kafka, Cassandra) is brought up last, for the pipeline part, so that
+# its idle JVMs do not disturb the other measurements.
 #
 #   BENCH_TASKS=1000          tasks per DAG shape for the scheduler benchmark
 #   BENCH_AIRFLOW_TASKS=100   tasks per DAG shape on Apache Airflow (slow!)
@@ -19,13 +21,16 @@ if ! skip web && [ -x scripts/bench-web.sh ]; then
   echo; echo "== web API under wrk"
   scripts/bench-web.sh || status=1
 fi
+if ! skip airflow && [ -x scripts/bench-airflow.sh ]; then
+  echo; echo "== Apache Airflow, same DAG shapes (${BENCH_AIRFLOW_TASKS:-100} tasks), same machine, same run"
+  # exit 3: Airflow did not finish within its time limit; the figures of the
+  # finished tasks are still written and compared
+  scripts/bench-airflow.sh --tasks "${BENCH_AIRFLOW_TASKS:-100}" --out bench/results/airflow.json
+  rc=$?; [ $rc -eq 0 ] || [ $rc -eq 3 ] || status=1
+  python3 bench/compare_airflow.py bench/results/core.json bench/results/airflow.json || true
+fi
 if ! skip pipeline && [ -x scripts/bench-pipeline.sh ]; then
   echo; echo "== pipeline: publish throughput vs kcat, fetch+transform, 10,000-user run"
   scripts/bench-pipeline.sh || status=1
-fi
-if ! skip airflow && [ -x scripts/bench-airflow.sh ]; then
-  echo; echo "== Apache Airflow, same DAG shapes (${BENCH_AIRFLOW_TASKS:-100} tasks), same machine, same run"
-  scripts/bench-airflow.sh --tasks "${BENCH_AIRFLOW_TASKS:-100}" --out bench/results/airflow.json || status=1
-  python3 bench/compare_airflow.py bench/results/core.json bench/results/airflow.json || true
 fi
 exit $status
