@@ -123,6 +123,25 @@ static void config_path(char *zOut, size_t nOut, const char *zSection, const cha
   while(n > 1 && zOut[n - 1] == '/') zOut[--n] = 0;
 }
 
+/* The run folder holds only what lives as long as processes do: try locks,
+ * result files between a supervisor and the scheduler, the scheduler's
+ * lock. Thousands of small files are created and deleted there per hour;
+ * on ext4 every creation in a folder full of recent deletions walks inode
+ * tables, which measured as a fifth of a short task's cost. So by default
+ * it lives on tmpfs (/dev/shm) when there is one, named after $AIRC_HOME.
+ * A reboot empties it, which is right: the tries it spoke for are gone too,
+ * and the zombie sweep retries or fails them. [core] run_folder overrides. */
+static void config_run_on_tmpfs(void) {
+  struct stat st;
+  if(stat("/dev/shm", &st) || !S_ISDIR(st.st_mode) || access("/dev/shm", W_OK)) return;
+  uint64_t h = 1469598103934665603ULL;
+  for(const char *z = g_zHome; *z; z++) {
+    h ^= (unsigned char)*z;
+    h *= 1099511628211ULL;
+  }
+  snprintf(g_zRun, sizeof(g_zRun), "/dev/shm/airc-%u-%016llx", (unsigned)getuid(), (unsigned long long)h);
+}
+
 airc_rc airc_config_load(airc_err *pErr) {
   airc_config_free();
   const char *zHome = getenv("AIRC_HOME");
@@ -146,6 +165,7 @@ airc_rc airc_config_load(airc_err *pErr) {
   config_path(g_zDb, sizeof(g_zDb), "database", "path", "airc.db");
   config_path(g_zLogs, sizeof(g_zLogs), "logging", "base_log_folder", "logs");
   config_path(g_zRun, sizeof(g_zRun), "core", "run_folder", "run");
+  if(!airc_config_get("core", "run_folder", NULL)) config_run_on_tmpfs();
   config_path(g_zData, sizeof(g_zData), "core", "data_folder", "data");
   return AIRC_OK;
 }

@@ -15,8 +15,15 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
+#include <spawn.h>
 #include <unistd.h>
+
+/* Descriptors of a supervisor started by exec_spawn(): its request and
+ * its try lock. */
+#define SUP_REQ_FD 3
+#define SUP_LOCK_FD 4
 
 /* Write end of the exec-error pipe in the task process (see task_exec.c). */
 extern int g_task_exec_err_fd;
@@ -93,6 +100,8 @@ static void task_process_main(const exec_request *r, int outFd, int errPipe, con
     dup2(nullFd, 0);
     if(nullFd > 0) close(nullFd);
   }
+  if(!r->bForeground && errPipe != SUP_LOCK_FD)
+    close(SUP_LOCK_FD); /* the supervisor's lock: an exec would drop it anyway, an in-process xRun must too */
   g_task_exec_err_fd = errPipe;
   template_export_env(&r->tctx);
   if(zXcomOut) setenv("AIRC_XCOM_OUT", zXcomOut, 1);
@@ -352,59 +361,159 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
   return 0;
 }
 
-/* Closes every descriptor above stderr except keepFd. */
-static void exec_close_inherited(int keepFd) {
-  if(keepFd > 3) close_range(3, (unsigned)keepFd - 1, 0);
-  close_range((unsigned)keepFd + 1, ~0U, 0);
-  if(keepFd != 3) close(3);
+/* ---- the supervisor as a fresh process ----
+ *
+ * The scheduler starts each supervisor with posix_spawn() (vfork
+ * semantics: no copy of the scheduler's page tables, whose cost on a
+ * virtual machine grows with the scheduler's size and was most of a short
+ * task's overhead) running `airc __supervise`. The request travels as JSON
+ * in a memfd on descriptor 3; the try's lock on descriptor 4. */
+
+static json_t *opt_ref(json_t *p) { return p ? json_incref(p) : json_object(); }
+
+static json_t *request_to_json(const exec_request *r) {
+  const task_ctx *c = &r->ctx;
+  json_t *p = json_pack("{sI ss ss ss ss si sI sI sI so so so so so ss* ss* sI sI sI}",
+                        "ti_id", (json_int_t)r->tiId, "type", r->pType->zName, "dag_id", c->zDagId,
+                        "run_id", c->zRunId, "task_id", c->zTaskId, "try_number", c->tryNumber,
+                        "logical_date", (json_int_t)c->logicalDate, "data_interval_start",
+                        (json_int_t)c->dataIntervalStart, "data_interval_end", (json_int_t)c->dataIntervalEnd,
+                        "options", opt_ref(c->pOptions), "params", opt_ref(c->pParams), "conf", opt_ref(c->pConf),
+                        "upstream_xcom", opt_ref(c->pUpstreamXcom), "xcom", opt_ref(r->tctx.pXcom),
+                        "log_path", r->zLogPath, "cwd", r->zCwd, "timeout", (json_int_t)r->timeoutSec,
+                        "kill_grace", (json_int_t)r->killGraceSec, "max_log_bytes", (json_int_t)r->maxLogBytes);
+  return p;
 }
+
+static const char *g_zSelfExe; /* /proc/self/exe resolved once */
 
 airc_rc exec_spawn(const exec_request *r, pid_t *pPid, airc_err *pErr) {
   if(exec_mkdirs(airc_path_run()))
     return airc_err_set(pErr, AIRC_ERR_IO, "mkdir %s: %s", airc_path_run(), strerror(errno));
+  if(!g_zSelfExe) {
+    static char zSelf[4096];
+    ssize_t n = readlink("/proc/self/exe", zSelf, sizeof(zSelf) - 1);
+    if(n <= 0) return airc_err_set(pErr, AIRC_ERR_EXEC, "cannot find my own binary: %s", strerror(errno));
+    zSelf[n] = 0;
+    g_zSelfExe = zSelf;
+  }
+  json_t *pReq = request_to_json(r);
+  char *zReq = pReq ? json_dumps(pReq, JSON_COMPACT) : NULL;
+  json_decref(pReq);
+  if(!zReq) return airc_err_set(pErr, AIRC_ERR_NOMEM, "cannot serialise the task request");
+  int reqFd = memfd_create("airc-request", MFD_CLOEXEC);
+  size_t nReq = strlen(zReq);
+  if(reqFd < 0 || write_all(reqFd, zReq, nReq) != (ssize_t)nReq || lseek(reqFd, 0, SEEK_SET) != 0) {
+    int e = errno;
+    free(zReq);
+    if(reqFd >= 0) close(reqFd);
+    return airc_err_set(pErr, AIRC_ERR_IO, "task request: %s", strerror(e));
+  }
+  free(zReq);
   int lockFd = exec_lock_take(r->tiId, r->ctx.tryNumber);
   if(lockFd < 0) {
-    if(errno == EAGAIN)
+    int e = errno;
+    close(reqFd);
+    if(e == EAGAIN)
       return airc_err_set(pErr, AIRC_ERR_BUSY, "task instance %lld try %d is already running (its lock is held)",
                           (long long)r->tiId, r->ctx.tryNumber);
-    return airc_err_set(pErr, AIRC_ERR_IO, "try lock in %s: %s", airc_path_run(), strerror(errno));
+    return airc_err_set(pErr, AIRC_ERR_IO, "try lock in %s: %s", airc_path_run(), strerror(e));
   }
-  char zResult[4200];
-  exec_result_path(r->tiId, r->ctx.tryNumber, zResult, sizeof(zResult));
-  exec_mkdirs_for(zResult);
-  pid_t pid = fork();
-  if(pid < 0) {
-    close(lockFd);
-    return airc_err_set(pErr, AIRC_ERR_EXEC, "fork: %s", strerror(errno));
-  }
-  if(pid == 0) {
-    /* supervisor: keeps lockFd (and so the lock) until it exits, and
-     * nothing else of the scheduler's: not its lock, doorbell, inotify or
-     * SQLite descriptors, or a restarted scheduler would find them busy */
-    exec_close_inherited(lockFd);
-    setsid();
-    sigset_t empty;
-    sigemptyset(&empty);
-    sigprocmask(SIG_SETMASK, &empty, NULL);
-    signal(SIGTERM, SIG_IGN); /* a scheduler's Ctrl-C must not kill running tries */
-    signal(SIGINT, SIG_IGN);
-    signal(SIGHUP, SIG_IGN);
-    signal(SIGPIPE, SIG_IGN);
-    exec_result res;
-    airc_err err = {0};
-    supervise(r, 0, &res, &err);
-    airc_err werr = {0};
-    if(exec_result_write(&res, zResult, &werr)) {
-      /* nothing else can record it: the zombie sweep will fail the try */
-      fprintf(stderr, "airc supervisor: %s\n", airc_err_msg(&werr));
-    }
-    exec_result_clear(&res);
-    wake_send("result");
-    _exit(0);
-  }
-  close(lockFd);
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, reqFd, SUP_REQ_FD);
+  posix_spawn_file_actions_adddup2(&fa, lockFd, SUP_LOCK_FD);
+  posix_spawnattr_init(&attr);
+  sigset_t empty, def;
+  sigemptyset(&empty);
+  sigemptyset(&def);
+  sigaddset(&def, SIGCHLD);
+  sigaddset(&def, SIGPIPE);
+  posix_spawnattr_setsigmask(&attr, &empty);
+  posix_spawnattr_setsigdefault(&attr, &def);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  char *azArgv[] = {"airc", "__supervise", NULL};
+  extern char **environ;
+  pid_t pid;
+  int rc = posix_spawn(&pid, g_zSelfExe, &fa, &attr, azArgv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  close(reqFd);
+  close(lockFd); /* the supervisor holds the only reference now */
+  if(rc) return airc_err_set(pErr, AIRC_ERR_EXEC, "cannot start the supervisor %s: %s", g_zSelfExe, strerror(rc));
   *pPid = pid;
   return AIRC_OK;
+}
+
+/* `airc __supervise`: reads the request from descriptor 3, runs the try,
+ * writes its result, rings the doorbell. Holds descriptor 4 (the try's
+ * lock) until it exits. Never returns. */
+void exec_supervise_main(void) {
+  signal(SIGTERM, SIG_IGN); /* a scheduler's Ctrl-C must not kill running tries */
+  signal(SIGINT, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  signal(SIGPIPE, SIG_IGN);
+  json_error_t je;
+  FILE *f = fdopen(SUP_REQ_FD, "r");
+  json_t *p = f ? json_loadf(f, 0, &je) : NULL;
+  if(f) fclose(f);
+  if(!p) {
+    /* no request, no try to speak for: the zombie sweep fails it */
+    fprintf(stderr, "airc supervisor: unreadable request: %s\n", f ? je.text : strerror(errno));
+    _exit(1);
+  }
+  exec_request r;
+  memset(&r, 0, sizeof(r));
+  r.tiId = json_integer_value(json_object_get(p, "ti_id"));
+  r.pType = task_type_find(json_string_value(json_object_get(p, "type")) ? json_string_value(json_object_get(p, "type")) : "");
+  task_ctx *c = &r.ctx;
+  c->zDagId = json_string_value(json_object_get(p, "dag_id"));
+  c->zRunId = json_string_value(json_object_get(p, "run_id"));
+  c->zTaskId = json_string_value(json_object_get(p, "task_id"));
+  c->tryNumber = (int)json_integer_value(json_object_get(p, "try_number"));
+  c->logicalDate = json_integer_value(json_object_get(p, "logical_date"));
+  c->dataIntervalStart = json_integer_value(json_object_get(p, "data_interval_start"));
+  c->dataIntervalEnd = json_integer_value(json_object_get(p, "data_interval_end"));
+  c->pOptions = json_object_get(p, "options");
+  c->pParams = json_object_get(p, "params");
+  c->pConf = json_object_get(p, "conf");
+  c->pUpstreamXcom = json_object_get(p, "upstream_xcom");
+  c->zAircHome = airc_home();
+  r.tctx = (template_ctx){c->zDagId, c->zRunId, c->zTaskId, c->tryNumber, c->logicalDate,
+                          c->dataIntervalStart, c->dataIntervalEnd, c->pParams, c->pConf,
+                          json_object_get(p, "xcom")};
+  r.zLogPath = json_string_value(json_object_get(p, "log_path"));
+  r.zCwd = json_string_value(json_object_get(p, "cwd"));
+  r.timeoutSec = json_integer_value(json_object_get(p, "timeout"));
+  r.killGraceSec = json_integer_value(json_object_get(p, "kill_grace"));
+  r.maxLogBytes = (size_t)json_integer_value(json_object_get(p, "max_log_bytes"));
+  exec_result res;
+  airc_err err = {0};
+  if(!r.pType || !c->zDagId || !c->zRunId || !c->zTaskId || !r.zLogPath) {
+    memset(&res, 0, sizeof(res));
+    res.tiId = r.tiId;
+    res.tryNumber = c->tryNumber;
+    res.outcome = EXEC_OUTCOME_FAILED;
+    res.exitCode = -1;
+    res.startUs = res.endUs = airc_now_us();
+    snprintf(res.zReason, sizeof(res.zReason), "bad request to the supervisor (unknown task type?)");
+  } else {
+    supervise(&r, 0, &res, &err);
+  }
+  char zResult[4200];
+  exec_result_path(r.tiId, c->tryNumber, zResult, sizeof(zResult));
+  exec_mkdirs_for(zResult);
+  airc_err werr = {0};
+  if(exec_result_write(&res, zResult, &werr)) {
+    /* nothing else can record it: the zombie sweep will fail the try */
+    fprintf(stderr, "airc supervisor: %s\n", airc_err_msg(&werr));
+  }
+  exec_result_clear(&res);
+  json_decref(p);
+  wake_send("result");
+  _exit(0);
 }
 
 airc_rc exec_run_foreground(const exec_request *r, exec_result *pRes, airc_err *pErr) {

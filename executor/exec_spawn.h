@@ -1,6 +1,7 @@
 /* exec_spawn.h: running one task try in forked processes.
  *
- *   scheduler --fork--> supervisor (own session; holds the try lock)
+ *   scheduler --posix_spawn--> supervisor (`airc __supervise`; own session;
+ *                              holds the try lock)
  *                         --fork--> task process (own process group;
  *                                    stdout+stderr -> pipe -> log file)
  *
@@ -40,6 +41,10 @@ typedef struct exec_request {
  * lock is taken before the fork, so exec_lock_is_held() is true from the
  * moment this returns. */
 AIRC_WUR airc_rc exec_spawn(const exec_request *pReq, pid_t *pPid /* OUT */, airc_err *pErr);
+
+/* The body of `airc __supervise` (the process exec_spawn starts): never
+ * returns. */
+void exec_supervise_main(void) __attribute__((noreturn));
 
 /* Runs one try in the foreground (airc tasks test): output goes to this
  * process's stdout/stderr; returns the outcome in *pResult (caller clears). */

@@ -112,6 +112,7 @@ airc_rc sched_record_outcome(sched *S, int64_t tiId, int tryNumber, const char *
     free(zVal);
     if(!st) return pErr->rc;
     if(r != SQLITE_DONE) return store_fail(s, "record xcom", pErr);
+    sched_cache_set_xcom(S, runPk, zTask, pXcom);
   }
   if(S->opts.bPrintProgress) {
     printf("%-16s %s%s%s\n", zNew, zTask, zReason && *zReason ? ": " : "", zReason ? zReason : "");

@@ -182,6 +182,7 @@ static sched_run_cache *run_cache_get(sched *S, int64_t runPk, sched_version *v,
 }
 
 static void run_cache_free(sched_run_cache *pc) {
+  json_decref(pc->pXcom);
   free(pc->aTiId);
   free(pc->aState);
   free(pc->aNextRetry);
@@ -194,6 +195,12 @@ void sched_cache_drop(sched *S, int64_t runPk) {
     S->aRunCache[i] = S->aRunCache[--S->nRunCache];
     return;
   }
+}
+
+void sched_cache_set_xcom(sched *S, int64_t runPk, const char *zTaskId, json_t *pValue) {
+  for(int i = 0; i < S->nRunCache; i++)
+    if(S->aRunCache[i].runPk == runPk && S->aRunCache[i].pXcom)
+      json_object_set(S->aRunCache[i].pXcom, zTaskId, pValue);
 }
 
 void sched_cache_clear(sched *S) {
@@ -480,7 +487,17 @@ static airc_rc launch_load(sched *S, int64_t tiId, launch_info *L, airc_err *pEr
   }
   L->runPk = sqlite3_column_int64(st, 9);
   sqlite3_reset(st);
+  sched_run_cache *pc = NULL;
+  for(int i = 0; i < S->nRunCache && !pc; i++)
+    if(S->aRunCache[i].runPk == L->runPk) pc = &S->aRunCache[i];
+  if(pc && pc->pXcom) {
+    /* a run's XCom values, read once and then kept in step (O(1) per launch
+     * instead of a walk over the run's task instances) */
+    L->pXcomAll = json_incref(pc->pXcom);
+    return AIRC_OK;
+  }
   L->pXcomAll = json_object();
+  if(pc) pc->pXcom = json_incref(L->pXcomAll);
   st = store_prepare(S->s,
       "SELECT ti.task_id, x.value FROM xcom x JOIN task_instance ti ON ti.id=x.ti_id WHERE ti.run_pk=?", pErr);
   if(!st) return pErr->rc;

@@ -32,6 +32,7 @@ typedef struct sched_run_cache {
   int64_t *aTiId;       /* by task index of the run's DAG version; 0 = absent */
   ti_state *aState;
   int64_t *aNextRetry;
+  json_t *pXcom;        /* task id -> XCom value of this run; NULL until needed */
 } sched_run_cache;
 
 typedef struct sched_child {
@@ -77,6 +78,8 @@ void sched_mark_dirty(sched *S, int64_t runPk);
 /* Cached state of a run's task instance, for the scheduler's own writes. */
 void sched_cache_set_state(sched *S, int64_t runPk, const char *zTaskId, ti_state st, int64_t nextRetryUs);
 void sched_cache_drop(sched *S, int64_t runPk);
+/* Keeps a cached run's XCom values in step with one just recorded. */
+void sched_cache_set_xcom(sched *S, int64_t runPk, const char *zTaskId, json_t *pValue);
 void sched_cache_clear(sched *S);
 
 /* sched_ingest.c: finished tries and zombies (inside the caller's txn) */

@@ -121,10 +121,21 @@ class Home:
         return {os.path.basename(e["filepath"]): e["error"] for e in self.json("dags", "list-import-errors")}
 
 
+def run_folder(home_path):
+    """airc's default run folder for a home: /dev/shm/airc-<uid>-<fnv1a64>."""
+    h = 1469598103934665603
+    for b in os.path.abspath(home_path).encode():
+        h ^= b
+        h = (h * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    return f"/dev/shm/airc-{os.getuid()}-{h:016x}"
+
+
 @pytest.fixture
 def home(tmp_path):
     h = Home(tmp_path / "home")
     yield h
+    import shutil
+    shutil.rmtree(run_folder(h.path), ignore_errors=True)
     bad = h.stop()
     assert not bad, "; ".join(bad)
 
