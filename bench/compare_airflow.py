@@ -20,7 +20,7 @@ def main():
     n_c, n_a = core["tasks"], af.get("tasks")
     print(f"\nairc ({n_c} tasks per shape) vs Apache Airflow {af.get('airflow_version', '?')} "
           f"({af.get('executor', '?')}, {n_a} tasks per shape), same machine, same run")
-    print(f"  {'':34s} {'airc':>12s} {'Airflow':>12s} {'Airflow/airc':>13s}")
+    print(f"  {'':40s} {'airc':>12s} {'Airflow':>12s} {'Airflow/airc':>13s}")
     rows = []
     for shape, key in (("chain", "bench_chain"), ("fanout", "bench_fanout")):
         c, a = core.get(key, {}), af.get(shape, {})
@@ -37,7 +37,7 @@ def main():
     for name, c, a in rows:
         ratio = f"{a / c:12.1f}x" if a is not None and c else "           -"
         a_s = f"{a:12.2f}" if a is not None else "           -"
-        print(f"  {name:34s} {c:12.2f} {a_s} {ratio}")
+        print(f"  {name:40s} {c:12.2f} {a_s} {ratio}")
 
 
 if __name__ == "__main__":
