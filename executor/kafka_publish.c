@@ -321,7 +321,7 @@ static airc_rc publish_produce_all(rd_kafka_t *rk, const kafka_publish_opts *o, 
     }
     rc = publish_one(rk, o, z, n, zKey, deadlineUs, pErr);
     nSent++;
-    rd_kafka_poll(rk, 0);
+    if((nSent & 255) == 0) rd_kafka_poll(rk, 0); /* delivery reports, in batches */
     if(o->pProgress && airc_now_us() - lastUs > 1000000) {
       lastUs = airc_now_us();
       fprintf(o->pProgress, "publish-kafka: produced %lld/%lld, delivered %lld\n",
@@ -372,15 +372,18 @@ airc_rc kafka_publish_file(const kafka_publish_opts *o, kafka_publish_result *pO
   pthread_mutex_init(&s.mu, NULL);
   rd_kafka_t *rk = NULL;
 
+  /* The producer first: its threads connect to the cluster and fetch
+   * metadata while this thread checks the file, instead of after. Nothing
+   * is produced before the whole file is known to be good. */
+  rc = publish_producer_new(o, &s, &rk, pErr);
   dynbuf ids;
   dynbuf_init(&ids, PUBLISH_IDS_MAX);
-  rc = publish_scan(&rd, &pOut->nRead, &ids, pErr);
+  if(!rc) rc = publish_scan(&rd, &pOut->nRead, &ids, pErr);
   if(!rc && o->pProgress) {
     fprintf(o->pProgress, "publish-kafka: %lld records in %s, publishing to %s at %s\n",
             (long long)pOut->nRead, o->zInput, o->zTopic, o->zBootstrap);
     fflush(o->pProgress);
   }
-  if(!rc) rc = publish_producer_new(o, &s, &rk, pErr);
   if(!rc && o->bCreateTopic) rc = publish_topic_create(rk, o, &s, deadlineUs, pErr);
   rd_kafka_topic_t *rkt = !rc ? publish_topic_prefetch(rk, o, deadlineUs) : NULL;
   if(!rc) rc = jsonl_rewind(&rd, pErr);
