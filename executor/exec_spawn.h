@@ -1,4 +1,4 @@
-/* exec_spawn.h: running one task try in forked processes.
+/* exec_spawn.h: running one task try in its own processes.
  *
  *   scheduler --posix_spawn--> supervisor (`airc __supervise`; own session;
  *                              holds the try lock)
@@ -9,8 +9,8 @@
  * execution_timeout (SIGTERM to the task's process group, SIGKILL after a
  * grace period), reads the XCom file, writes the result file (see
  * exec_result.h), rings the scheduler's doorbell and exits. It never
- * touches SQLite: it is a fork of the scheduler, whose connection must not
- * be used across fork. A failed exec is reported through a close-on-exec
+ * touches SQLite: results reach the store through the scheduler, which
+ * also ingests those left while it was down. A failed exec is reported through a close-on-exec
  * pipe (libuv's trick) and becomes the task's failure reason.
  * The scheduler may die at any point; the supervisor carries on. */
 #ifndef AIRC_EXEC_SPAWN_H
