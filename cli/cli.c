@@ -64,6 +64,20 @@ store *cli_open_store_synced(void) {
   return s;
 }
 
+int cli_parse_conf(const char *zCmd, const char *zConf, json_t **ppOut) {
+  *ppOut = NULL;
+  if(!zConf) return CLI_OK;
+  json_error_t je;
+  json_t *p = json_loads(zConf, 0, &je);
+  if(!json_is_object(p)) {
+    int bParsed = p != NULL;
+    json_decref(p);
+    return cli_usage_error(zCmd, "--conf must be a JSON object: %s", bParsed ? "not an object" : je.text);
+  }
+  *ppOut = p;
+  return CLI_OK;
+}
+
 int cli_parse_output(const char *z, cli_output *pOut) {
   if(!strcmp(z, "table")) *pOut = OUT_TABLE;
   else if(!strcmp(z, "json")) *pOut = OUT_JSON;

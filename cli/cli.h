@@ -32,6 +32,11 @@ store *cli_open_store(void);
  * without a running scheduler). Import errors are recorded, not fatal. */
 store *cli_open_store_synced(void);
 
+/* Parses a --conf value: NULL stays NULL (*ppOut = NULL), anything else
+ * must be a JSON object (new reference in *ppOut). Returns CLI_OK, or
+ * CLI_USAGE after printing why. */
+int cli_parse_conf(const char *zCmd, const char *zConf, json_t **ppOut /* OUT */);
+
 /* Output of tables: aazRow[i][j] strings; columns from azHead. */
 typedef enum { OUT_TABLE, OUT_JSON, OUT_PLAIN } cli_output;
 int cli_parse_output(const char *z, cli_output *pOut);

@@ -92,15 +92,8 @@ int cmd_dags_trigger(int argc, char **argv) {
   }
   if(optind + 1 != argc) return cli_usage_error("dags trigger", "expected one DAG id");
   const char *zDag = argv[optind];
-  json_t *pConf = NULL;
-  if(zConf) {
-    json_error_t je;
-    pConf = json_loads(zConf, 0, &je);
-    if(!json_is_object(pConf)) {
-      json_decref(pConf);
-      return cli_usage_error("dags trigger", "--conf must be a JSON object: %s", pConf ? "not an object" : je.text);
-    }
-  }
+  json_t *pConf;
+  if(cli_parse_conf("dags trigger", zConf, &pConf)) return CLI_USAGE;
   int64_t logical = -1;
   if(zDate && airc_time_parse(zDate, &logical)) {
     json_decref(pConf);
@@ -162,14 +155,8 @@ int cmd_dags_backfill(int argc, char **argv) {
   if(end < start) return cli_usage_error("dags backfill", "end date is before start date");
   if(strcmp(zReprocess, "none") && strcmp(zReprocess, "failed") && strcmp(zReprocess, "completed"))
     return cli_usage_error("dags backfill", "--reprocess must be none, failed or completed");
-  json_t *pConf = NULL;
-  if(zConf) {
-    pConf = json_loads(zConf, 0, NULL);
-    if(!json_is_object(pConf)) {
-      json_decref(pConf);
-      return cli_usage_error("dags backfill", "--conf must be a JSON object");
-    }
-  }
+  json_t *pConf;
+  if(cli_parse_conf("dags backfill", zConf, &pConf)) return CLI_USAGE;
   const char *zDag = argv[optind];
   store *s = cli_open_store_synced();
   if(!s) return CLI_FAIL;
@@ -272,11 +259,8 @@ int cmd_dags_test(int argc, char **argv) {
   int64_t logical = airc_now();
   if(optind + 1 < argc && airc_time_parse(argv[optind + 1], &logical))
     return cli_usage_error("dags test", "bad logical date '%s'", argv[optind + 1]);
-  json_t *pConf = NULL;
-  if(zConf && !json_is_object(pConf = json_loads(zConf, 0, NULL))) {
-    json_decref(pConf);
-    return cli_usage_error("dags test", "--conf must be a JSON object");
-  }
+  json_t *pConf;
+  if(cli_parse_conf("dags test", zConf, &pConf)) return CLI_USAGE;
   store *s = cli_open_store_synced();
   if(!s) return CLI_FAIL;
   char zRunId[300], zTs[48];

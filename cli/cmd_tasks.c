@@ -233,11 +233,9 @@ int cmd_tasks_test(int argc, char **argv) {
   int64_t logical = airc_now();
   if(argc - optind == 3 && airc_time_parse(argv[optind + 2], &logical))
     return cli_usage_error("tasks test", "bad logical date '%s'", argv[optind + 2]);
-  json_t *pConf = zConf ? json_loads(zConf, 0, NULL) : json_object();
-  if(!json_is_object(pConf)) {
-    json_decref(pConf);
-    return cli_usage_error("tasks test", "--conf must be a JSON object");
-  }
+  json_t *pConf;
+  if(cli_parse_conf("tasks test", zConf, &pConf)) return CLI_USAGE;
+  if(!pConf) pConf = json_object();
   store *s = cli_open_store_synced();
   if(!s) {
     json_decref(pConf);

@@ -100,8 +100,6 @@ static void task_process_main(const exec_request *r, int outFd, int errPipe, con
     dup2(nullFd, 0);
     if(nullFd > 0) close(nullFd);
   }
-  if(!r->bForeground && errPipe != SUP_LOCK_FD)
-    close(SUP_LOCK_FD); /* the supervisor's lock: an exec would drop it anyway, an in-process xRun must too */
   g_task_exec_err_fd = errPipe;
   template_export_env(&r->tctx);
   if(zXcomOut) setenv("AIRC_XCOM_OUT", zXcomOut, 1);
@@ -455,6 +453,10 @@ void exec_supervise_main(void) {
   signal(SIGINT, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
+  /* posix_spawn's dup2 cleared close-on-exec on the lock: set it again, so
+   * that no program the task execs (a detached spark-submit, say) keeps the
+   * try looking alive after the supervisor is gone */
+  fcntl(SUP_LOCK_FD, F_SETFD, FD_CLOEXEC);
   json_error_t je;
   FILE *f = fdopen(SUP_REQ_FD, "r");
   json_t *p = f ? json_loadf(f, 0, &je) : NULL;

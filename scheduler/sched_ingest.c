@@ -63,7 +63,6 @@ airc_rc sched_record_outcome(sched *S, int64_t tiId, int tryNumber, const char *
       delay = task_retry_delay(t, k < 1 ? 1 : k);
     }
     nextRetry = endUs + delay * 1000000;
-    if(!S->nextRetryUs || nextRetry < S->nextRetryUs) S->nextRetryUs = nextRetry;
   }
   st = store_prepare(s,
       "UPDATE task_instance SET state=?, end_us=?, start_us=coalesce(start_us, ?), duration=?,"

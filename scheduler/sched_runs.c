@@ -117,13 +117,6 @@ typedef struct run_row {
   int bPaused;
 } run_row;
 
-typedef struct ti_row {
-  int64_t id;
-  int taskIdx;
-  ti_state state;
-  int64_t nextRetryUs;
-} ti_row;
-
 static airc_rc set_ti_state(sched *S, int64_t tiId, const char *zState, airc_err *pErr) {
   sqlite3_stmt *u = store_prepare(S->s, "UPDATE task_instance SET state=?, updated_us=? WHERE id=?", pErr);
   if(!u) return pErr->rc;
@@ -234,22 +227,12 @@ static airc_rc evaluate_run(sched *S, const run_row *r, sched_version *v, int64_
   const dag *d = v->d;
   sched_run_cache *pc = run_cache_get(S, r->pk, v, pErr);
   if(!pc) return pErr->rc;
-  ti_row *aTi = calloc((size_t)d->nTask + 1, sizeof(ti_row));
   ti_state *aState = pc->aState; /* evaluated in place: the cache follows every write below */
-  char *aHave = calloc((size_t)d->nTask + 1, 1);
-  for(int i = 0; i < d->nTask; i++) {
-    if(!pc->aTiId[i]) continue;
-    aHave[i] = 1;
-    aTi[i].id = pc->aTiId[i];
-    aTi[i].taskIdx = i;
-    aTi[i].state = pc->aState[i];
-    aTi[i].nextRetryUs = pc->aNextRetry[i];
-  }
   airc_rc rc = AIRC_OK;
   int64_t now = airc_now_us();
   for(int k = 0; !rc && k < d->nTask; k++) {
     int i = v->aTopo[k];
-    if(!aHave[i]) continue;
+    if(!pc->aTiId[i]) continue;
     ti_state cur = aState[i];
     const char *zNew = NULL;
     if(cur == TI_NONE) {
@@ -271,15 +254,13 @@ static airc_rc evaluate_run(sched *S, const run_row *r, sched_version *v, int64_
       case TRIGGER_WAIT: break;
       }
     } else if(cur == TI_UP_FOR_RETRY) {
-      if(aTi[i].nextRetryUs <= now) {
+      if(pc->aNextRetry[i] <= now) {
         zNew = "scheduled";
         aState[i] = TI_SCHEDULED;
-      } else if(!S->nextRetryUs || aTi[i].nextRetryUs < S->nextRetryUs) {
-        S->nextRetryUs = aTi[i].nextRetryUs;
       }
     }
     if(zNew) {
-      rc = set_ti_state(S, aTi[i].id, zNew, pErr);
+      rc = set_ti_state(S, pc->aTiId[i], zNew, pErr);
       if(!rc && S->opts.bPrintProgress && strcmp(zNew, "scheduled")) {
         printf("%-16s %s\n", zNew, d->aTask[i].zId);
         fflush(stdout);
@@ -287,7 +268,7 @@ static airc_rc evaluate_run(sched *S, const run_row *r, sched_version *v, int64_
     }
     if(!rc && aState[i] == TI_SCHEDULED) {
       *paCand = realloc(*paCand, sizeof(int64_t) * (size_t)(*pnCand + 1));
-      (*paCand)[(*pnCand)++] = aTi[i].id;
+      (*paCand)[(*pnCand)++] = pc->aTiId[i];
       *paCandIdx = realloc(*paCandIdx, sizeof(int) * (size_t)(*pnCand + 1));
       (*paCandIdx)[*pnCand - 1] = i;
     }
@@ -309,8 +290,6 @@ static airc_rc evaluate_run(sched *S, const run_row *r, sched_version *v, int64_
       if(S->opts.onlyRunPk == r->pk) S->bTestRunDone = 1;
     }
   }
-  free(aTi);
-  free(aHave);
   if(rc) sched_cache_drop(S, r->pk); /* the transaction rolls back: so must the cache */
   return rc;
 }

@@ -272,13 +272,18 @@ void store_rollback(store *p) {
 
 sqlite3_stmt *store_prepare(store *p, const char *zSql, airc_err *pErr) {
   store_int *pi = (store_int *)p;
-  for(int i = 0; i < pi->nCache; i++) {
-    if(pi->aCache[i].zSql == zSql || !strcmp(pi->aCache[i].zSql, zSql)) {
-      sqlite3_stmt *s = pi->aCache[i].pStmt;
-      sqlite3_reset(s);
-      sqlite3_clear_bindings(s);
-      return s;
-    }
+  /* callers pass string literals, so the pointer nearly always matches;
+   * the text comparison is the fallback for merged or copied literals */
+  int iHit = -1;
+  for(int i = 0; i < pi->nCache && iHit < 0; i++)
+    if(pi->aCache[i].zSql == zSql) iHit = i;
+  for(int i = 0; i < pi->nCache && iHit < 0; i++)
+    if(!strcmp(pi->aCache[i].zSql, zSql)) iHit = i;
+  if(iHit >= 0) {
+    sqlite3_stmt *s = pi->aCache[iHit].pStmt;
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return s;
   }
   sqlite3_stmt *pStmt = NULL;
   if(sqlite3_prepare_v3(p->db, zSql, -1, SQLITE_PREPARE_PERSISTENT, &pStmt, NULL) != SQLITE_OK) {

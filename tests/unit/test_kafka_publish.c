@@ -1,9 +1,7 @@
 /* test_kafka_publish.c: kafka_publish_file() and the publish-kafka task type
  * against librdkafka's in-process mock cluster (no real broker), plus a
  * dead-broker case that must fail within its timeout with a clear message.
- *
- * task_xcom_write() is stubbed here (the real one lives in task_xcom.c):
- * the stub keeps a copy of the value for the assertions. */
+ * XCom values are captured by xcom_capture.h. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -25,13 +23,7 @@
 extern const task_type task_type_publish_kafka;
 
 /* ---- stub of the executor's XCom writer ---- */
-static json_t *g_pXcom;
-int task_xcom_write(const task_ctx *pCtx, json_t *pValue) {
-  (void)pCtx;
-  json_decref(g_pXcom);
-  g_pXcom = json_deep_copy(pValue);
-  return 0;
-}
+#include "xcom_capture.h"
 
 /* ---- fixture: one mock cluster for the whole file ---- */
 static rd_kafka_t *g_rkMock;

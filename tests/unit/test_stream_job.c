@@ -24,13 +24,7 @@
 
 extern const task_type task_type_trigger_stream_job;
 
-static json_t *g_pXcom;
-int task_xcom_write(const task_ctx *pCtx, json_t *pValue) {
-  (void)pCtx;
-  json_decref(g_pXcom);
-  g_pXcom = json_deep_copy(pValue);
-  return 0;
-}
+#include "xcom_capture.h"
 
 static char g_zDir[] = "/tmp/airc-test-stream-XXXXXX";
 static char g_zFake[400], g_zArgvFile[400];

@@ -18,13 +18,7 @@
 
 extern const task_type task_type_validate_cassandra;
 
-static json_t *g_pXcom;
-int task_xcom_write(const task_ctx *pCtx, json_t *pValue) {
-  (void)pCtx;
-  json_decref(g_pXcom);
-  g_pXcom = json_deep_copy(pValue);
-  return 0;
-}
+#include "xcom_capture.h"
 
 #define N_REC 250
 static char g_zDir[] = "/tmp/airc-test-validate-XXXXXX";
