@@ -127,7 +127,7 @@ static void config_path(char *zOut, size_t nOut, const char *zSection, const cha
  * result files between a supervisor and the scheduler, the scheduler's
  * lock. Thousands of small files are created and deleted there per hour;
  * on ext4 every creation in a folder full of recent deletions walks inode
- * tables, which measured as a fifth of a short task's cost. So by default
+ * tables, which showed high in `perf record` of short tasks. So by default
  * it lives on tmpfs (/dev/shm) when there is one, named after $AIRC_HOME.
  * A reboot empties it, which is right: the tries it spoke for are gone too,
  * and the zombie sweep retries or fails them. [core] run_folder overrides. */

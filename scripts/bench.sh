@@ -16,6 +16,8 @@ status=0
 
 echo "== airc scheduler: chain and fan-out of ${BENCH_TASKS:-1000} shell tasks, against the machine's floor"
 python3 bench/bench_core.py --tasks "${BENCH_TASKS:-1000}" --out bench/results/core.json || status=1
+echo "-- what a fork costs the forking process on this machine (why supervisors are posix_spawn'ed)"
+bin/bench-fork || status=1
 
 if ! skip web && [ -x scripts/bench-web.sh ]; then
   echo; echo "== web API under wrk"
