@@ -10,9 +10,10 @@
 #   make stack-up / stack-down / stack-status   the real Kafka, Cassandra, Spark
 #   make demo       the README's main command: build, bring the stack up, run the pipeline once
 #
-# Every .c file under common/ scheduler/ executor/ webui/ cli/ is part of
-# bin/airc; tests/unit/test_*.c are cmocka programs linked with everything
-# but cli/main.c. New files need no Makefile edit.
+# Every .c file under the folders of SRC_DIRS is part of one of the binaries
+# (bin/airc, bin/airc-task, bin/airc-webserver, the tools; see the *_ONLY
+# lists); tests/unit/test_*.c are cmocka programs linked with everything
+# but the main()s of cli/. New files need no Makefile edit.
 
 CC      ?= cc
 # bin/airc (CLI, scheduler, executor) links only what it needs, so that the
@@ -35,13 +36,15 @@ endif
 CFLAGS  ?=
 CFLAGS  += $(CFLAGS_BASE)
 
-MAIN_SRC  := cli/main.c executor/runners/airc_task_main.c webui/webserver_main.c
-LIB_SRC   := $(filter-out $(MAIN_SRC),$(wildcard common/*.c scheduler/*.c executor/*.c executor/runners/*.c webui/*.c cli/*.c))
-TASK_ONLY := common/http_get.c executor/fetch_users.c executor/kafka_publish.c \
-             $(filter-out $(MAIN_SRC),$(wildcard executor/runners/*.c))
+MAIN_SRC  := cli/main.c cli/airc_task_main.c cli/webserver_main.c
+SRC_DIRS  := common dag store scheduler executor providers providers/* webui cli tools/randomuser
+LIB_SRC   := $(filter-out $(MAIN_SRC),$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
+# task bodies that need libcurl/librdkafka: only in bin/airc-task
+TASK_ONLY := providers/fetch_users/http_get.c providers/fetch_users/fetch_users.c \
+             providers/kafka/kafka_publish.c $(wildcard providers/*/run_*.c)
 # users and their CLI need only libsodium: they stay in bin/airc
-WEB_ONLY  := $(filter-out $(MAIN_SRC) webui/users.c webui/cmd_users.c,$(wildcard webui/*.c))
-TOOL_ONLY := executor/randomuser_server.c
+WEB_ONLY  := $(filter-out webui/users.c,$(wildcard webui/*.c)) cli/cmd_webserver.c
+TOOL_ONLY := $(wildcard tools/randomuser/*.c)
 CORE_SRC  := $(filter-out $(TASK_ONLY) $(WEB_ONLY) $(TOOL_ONLY),$(LIB_SRC))
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 LIB_OBJ  := $(call obj,$(LIB_SRC))
@@ -50,7 +53,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_SRC := $(wildcard tools/*.c)
 TOOL_BIN := $(patsubst tools/%.c,$(BIN)/%,$(TOOL_SRC))
-WEB_BIN  := $(if $(wildcard webui/webserver_main.c),$(BIN)/airc-webserver,)
+WEB_BIN  := $(BIN)/airc-webserver
 
 .PHONY: all deps test test-fast test-unit test-san test-integration test-web test-browser \
         test-e2e bench clean stack-up stack-down stack-status demo fuzz fuzz-build
@@ -61,11 +64,11 @@ $(BIN)/airc: $(BUILD)/cli/main.o $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(CORE_PKGS))
 
-$(BIN)/airc-task: $(BUILD)/executor/runners/airc_task_main.o $(CORE_OBJ) $(call obj,$(TASK_ONLY))
+$(BIN)/airc-task: $(BUILD)/cli/airc_task_main.o $(CORE_OBJ) $(call obj,$(TASK_ONLY))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(TASK_PKGS))
 
-$(BIN)/airc-webserver: $(BUILD)/webui/webserver_main.o $(CORE_OBJ) $(call obj,$(WEB_ONLY))
+$(BIN)/airc-webserver: $(BUILD)/cli/webserver_main.o $(CORE_OBJ) $(call obj,$(WEB_ONLY))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(WEB_PKGS))
 

@@ -6,7 +6,7 @@
 #include "common/config.h"
 #include "common/timeutil.h"
 #include "scheduler/dag_run.h"
-#include "scheduler/tick_planner.h"
+#include "dag/tick_planner.h"
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
 #include "common/wake.h"
 #include "scheduler/dag_run.h"
 #include "scheduler/scheduler.h"
-#include "scheduler/tick_planner.h"
+#include "dag/tick_planner.h"
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

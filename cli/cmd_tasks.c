@@ -8,8 +8,8 @@
 #include "executor/exec_result.h"
 #include "executor/exec_spawn.h"
 #include "scheduler/dag_run.h"
-#include "scheduler/template.h"
-#include "scheduler/tick_planner.h"
+#include "dag/template.h"
+#include "dag/tick_planner.h"
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

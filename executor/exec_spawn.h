@@ -20,7 +20,7 @@
 #include <sys/types.h>
 #include "common/err.h"
 #include "executor/task_type.h"
-#include "scheduler/template.h"
+#include "dag/template.h"
 
 #define EXEC_XCOM_MAX (64 * 1024)
 

@@ -66,7 +66,7 @@ int task_exec_or_report(const char *zPath, char *const azArgv[]);
 /* For types whose body needs libraries the scheduler does not link
  * (libcurl, librdkafka): writes pCtx to a file and execs `airc-task zType
  * FILE` (found beside the running binary, or [core] task_runner), which
- * runs the body (executor/runners/). Returns only on failure (127). */
+ * runs the body (providers/). Returns only on failure (127). */
 int task_run_in_runner(const task_ctx *pCtx, const char *zType);
 
 /* Writes a JSON value as this task's XCom (to pCtx->zXcomOut). 0 on success;

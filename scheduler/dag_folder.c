@@ -3,7 +3,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/timeutil.h"
-#include "scheduler/dag.h"
+#include "dag/dag.h"
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
 #include "scheduler/dag_run.h"
 #include "common/timeutil.h"
 #include "common/wake.h"
-#include "scheduler/tick_planner.h"
+#include "dag/tick_planner.h"
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,8 +7,8 @@
 #define AIRC_DAG_RUN_H
 #include <jansson.h>
 #include <stdint.h>
-#include "scheduler/dag.h"
-#include "scheduler/store.h"
+#include "dag/dag.h"
+#include "store/store.h"
 
 #define RUN_TYPE_SCHEDULED "scheduled"
 #define RUN_TYPE_MANUAL "manual"

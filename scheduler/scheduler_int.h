@@ -3,11 +3,11 @@
 #ifndef AIRC_SCHEDULER_INT_H
 #define AIRC_SCHEDULER_INT_H
 #include <sys/types.h>
-#include "scheduler/dag.h"
+#include "dag/dag.h"
 #include "scheduler/dag_folder.h"
 #include "scheduler/scheduler.h"
-#include "scheduler/store.h"
-#include "scheduler/task_state.h"
+#include "store/store.h"
+#include "dag/task_state.h"
 
 #define SCHED_VERSION_CACHE 64
 

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <curl/curl.h>
 #include "common/timeutil.h"
-#include "executor/fetch_users.h"
-#include "executor/randomuser_server.h"
+#include "providers/fetch_users/fetch_users.h"
+#include "tools/randomuser/randomuser_server.h"
 
 int main(int argc, char **argv) {
   long nCount = 10000, nResults = 1000, nRepeat = 3;

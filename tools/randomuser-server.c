@@ -1,6 +1,6 @@
 /* randomuser-server: a randomuser.me-compatible API on 127.0.0.1, so the
  * pipeline can be tested and benchmarked offline. The server itself is
- * executor/randomuser_server.c; this file is only its command line.
+ * tools/randomuser/randomuser_server.c; this file is only its command line.
  *
  *   randomuser-server [--host ADDR] [--port N] [--throttle-every N]
  *
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/err.h"
-#include "executor/randomuser_server.h"
+#include "tools/randomuser/randomuser_server.h"
 
 static void server_usage(FILE *f) {
   fprintf(f,

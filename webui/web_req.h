@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "common/err.h"
-#include "scheduler/store.h"
+#include "store/store.h"
 
 struct MHD_Connection;
 

@@ -1,7 +1,7 @@
 /* fuzz_cql_decode.c: libFuzzer target for the CQL v4 response decoder.
  *
  * Build with clang:  clang -fsanitize=fuzzer,address -I. tests/fuzz/fuzz_cql_decode.c \
- *                      executor/cql_wire.c common/dynbuf.c common/err.c common/rc.c common/timeutil.c
+ *                      providers/cassandra/cql_wire.c common/dynbuf.c common/err.c common/rc.c common/timeutil.c
  * Without clang, -DFUZZ_STANDALONE_MAIN gives a main() that runs the files
  * named on the command line. tests/unit/test_cql.c includes this file and
  * replays tests/fuzz/corpus/cql/ through LLVMFuzzerTestOneInput, so every
@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "common/dynbuf.h"
-#include "executor/cql_wire.h"
+#include "providers/cassandra/cql_wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *pData, size_t nData);
 

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "scheduler/dag.h"
+#include "dag/dag.h"
 
 static inline void fuzz_dag_check(const char *zName, const uint8_t *aData, size_t nData) {
   dag *d = NULL;

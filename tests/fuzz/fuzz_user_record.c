@@ -7,7 +7,7 @@
  * survives a compact dump and reload; anything else aborts.
  *
  *   clang -g -fsanitize=fuzzer,address,undefined -I. tests/fuzz/fuzz_user_record.c \
- *     executor/user_record.c common/uuid.c common/dynbuf.c -ljansson -lm -o fuzz_user_record
+ *     providers/fetch_users/user_record.c common/uuid.c common/dynbuf.c -ljansson -lm -o fuzz_user_record
  *   ./fuzz_user_record tests/fuzz/corpus/user_record
  *
  * tests/unit/test_user_record.c #includes this file and replays the corpus,
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
-#include "executor/user_record.h"
+#include "providers/fetch_users/user_record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *aData, size_t nData);
 

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/timeutil.h"
-#include "executor/cql.h"
-#include "executor/cql_wire.h"
+#include "providers/cassandra/cql.h"
+#include "providers/cassandra/cql_wire.h"
 #include "tests/unit/cql_fake_server.h"
 /* the fuzz target itself, so the corpus replay runs the same code */
 #include "tests/fuzz/fuzz_cql_decode.c"

@@ -1,4 +1,4 @@
-/* test_cron.c: unit tests of scheduler/cron.c: the five field forms,
+/* test_cron.c: unit tests of dag/cron.c: the five field forms,
  * names, presets, every parse error message, and cron_next / cron_prev
  * across month ends, leap years, year boundaries and Vixie day semantics. */
 #include <setjmp.h>
@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "common/timeutil.h"
-#include "scheduler/cron.h"
+#include "dag/cron.h"
 
 /* Seconds of an ISO 8601 UTC time; fails the test if it does not parse. */
 static int64_t T(const char *z) {

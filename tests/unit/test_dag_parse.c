@@ -1,4 +1,4 @@
-/* test_dag_parse.c: DAG files -> validated DAGs (scheduler/dag_parse.c,
+/* test_dag_parse.c: DAG files -> validated DAGs (dag/dag_parse.c,
  * dag_build.c, dag_model.c), driven by declarative fixtures:
  *   tests/fixtures/dags/good/NAME.ini|json each must parse, and survive the
  *                                           canonical JSON round trip;
@@ -20,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "common/timeutil.h"
-#include "scheduler/dag.h"
+#include "dag/dag.h"
 #include "tests/unit/testutil.h"
 
 #define GOOD_DIR "tests/fixtures/dags/good"

@@ -17,11 +17,11 @@
 #include <curl/curl.h>
 #include <microhttpd.h>
 #include "common/dynbuf.h"
-#include "executor/runners/runners.h"
-#include "executor/fetch_users.h"
-#include "executor/randomuser_gen.h"
-#include "executor/randomuser_server.h"
-#include "executor/task_fetch_users.h"
+#include "providers/runners.h"
+#include "providers/fetch_users/fetch_users.h"
+#include "tools/randomuser/randomuser_gen.h"
+#include "tools/randomuser/randomuser_server.h"
+#include "providers/fetch_users/task_fetch_users.h"
 #include "tests/unit/testutil.h"
 
 /* --- a misbehaving API, chosen by the first path segment --- */

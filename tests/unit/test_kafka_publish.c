@@ -16,8 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "common/timeutil.h"
-#include "executor/runners/runners.h"
-#include "executor/kafka_publish.h"
+#include "providers/runners.h"
+#include "providers/kafka/kafka_publish.h"
 #include "executor/task_type.h"
 
 extern const task_type task_type_publish_kafka;

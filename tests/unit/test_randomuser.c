@@ -11,11 +11,11 @@
 #include <string.h>
 #include <curl/curl.h>
 #include "common/dynbuf.h"
-#include "executor/randomuser_gen.h"
-#include "executor/randomuser_nat.h"
-#include "executor/randomuser_query.h"
-#include "executor/randomuser_server.h"
-#include "executor/user_record.h"
+#include "tools/randomuser/randomuser_gen.h"
+#include "tools/randomuser/randomuser_nat.h"
+#include "tools/randomuser/randomuser_query.h"
+#include "tools/randomuser/randomuser_server.h"
+#include "providers/fetch_users/user_record.h"
 
 /* A query string as a NULL-terminated key, value, key, value... list. */
 static const char *kv_get(void *pArg, const char *zKey) {

@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "common/timeutil.h"
-#include "executor/stream_job.h"
+#include "providers/spark/stream_job.h"
 #include "executor/task_type.h"
 
 extern const task_type task_type_trigger_stream_job;

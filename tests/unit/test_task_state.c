@@ -1,4 +1,4 @@
-/* test_task_state.c: unit tests of scheduler/task_state.c: state names,
+/* test_task_state.c: unit tests of dag/task_state.c: state names,
  * every trigger rule against a table of upstream states (Airflow's
  * semantics, including skip propagation for all_success), retry decisions
  * and backoff arithmetic, and a run's state from its leaves. */
@@ -9,7 +9,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
-#include "scheduler/task_state.h"
+#include "dag/task_state.h"
 
 /* total, success, failed, upstream_failed, skipped; the rest are unfinished */
 static upstream_counts uc(int nTotal, int nSuccess, int nFailed, int nUpFailed, int nSkipped) {

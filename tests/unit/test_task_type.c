@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "executor/task_type.h"
-#include "scheduler/dag.h"
+#include "dag/dag.h"
 
 static void test_registry_finds_every_type(void **state) {
   (void)state;

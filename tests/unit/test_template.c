@@ -1,4 +1,4 @@
-/* test_template.c: unit tests of scheduler/template.c: every built-in
+/* test_template.c: unit tests of dag/template.c: every built-in
  * name, params./conf./xcom. lookups with dotted paths (and task ids that
  * contain dots), string vs JSON rendering, the error messages (unknown
  * name, unclosed "{{", bad name, cap exceeded) and the AIRC_* environment. */
@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "scheduler/template.h"
+#include "dag/template.h"
 
 #define T2026 1767225600LL /* 2026-01-01T00:00:00Z */
 

@@ -1,4 +1,4 @@
-/* test_tick_planner.c: unit tests of scheduler/tick_planner.c: the first
+/* test_tick_planner.c: unit tests of dag/tick_planner.c: the first
  * tick at or after start_date, catchup (every missed tick, oldest first,
  * at most nMax) versus catchup=false (the latest only), end_date, @once,
  * next-execution listings, backfill ranges and data interval starts. */
@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "common/timeutil.h"
-#include "scheduler/tick_planner.h"
+#include "dag/tick_planner.h"
 
 static int64_t T(const char *z) {
   int64_t t = -1;

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <dirent.h>
-#include "executor/user_record.h"
+#include "providers/fetch_users/user_record.h"
 #include "tests/unit/testutil.h"
 #include "tests/fuzz/fuzz_user_record.c"
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/timeutil.h"
-#include "executor/cassandra_validate.h"
+#include "providers/cassandra/cassandra_validate.h"
 #include "executor/task_type.h"
 #include "tests/unit/cql_fake_server.h"
 

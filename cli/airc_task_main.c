@@ -1,0 +1,68 @@
+/* airc_task_main.c: `airc-task TYPE CTX_FILE`, the process that runs the
+ * body of a pipeline task whose client library the scheduler does not link
+ * (see executor/task_runner.c). Started by a task process with stdout and
+ * stderr already going to the try's log. Exit code: the task's. */
+#include "common/config.h"
+#include "providers/runners.h"
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct {
+  const char *zType;
+  int (*xRun)(const task_ctx *);
+} aRunner[] = {
+    {"fetch-users", runner_fetch_users},
+    {"publish-kafka", runner_publish_kafka},
+};
+
+int main(int argc, char **argv) {
+  if(argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+    printf("usage: airc-task TYPE CTX_FILE\n\nRuns one try of a pipeline task for the airc scheduler"
+           " (not meant to be run by hand).\ntypes:");
+    for(size_t i = 0; i < sizeof(aRunner) / sizeof(aRunner[0]); i++) printf(" %s", aRunner[i].zType);
+    printf("\n");
+    return 0;
+  }
+  if(argc != 3) {
+    fprintf(stderr, "usage: airc-task TYPE CTX_FILE\n");
+    return 2;
+  }
+  airc_err err = {0};
+  if(airc_config_load(&err)) {
+    fprintf(stderr, "airc-task: %s\n", airc_err_msg(&err));
+    return TASK_EXIT_FAILED;
+  }
+  json_error_t je;
+  json_t *p = json_load_file(argv[2], 0, &je);
+  unlink(argv[2]);
+  if(!p) {
+    fprintf(stderr, "airc-task: cannot read the task context %s: %s\n", argv[2], je.text);
+    return TASK_EXIT_FAILED;
+  }
+  task_ctx c = {
+      json_string_value(json_object_get(p, "dag_id")),
+      json_string_value(json_object_get(p, "run_id")),
+      json_string_value(json_object_get(p, "task_id")),
+      (int)json_integer_value(json_object_get(p, "try_number")),
+      json_integer_value(json_object_get(p, "logical_date")),
+      json_integer_value(json_object_get(p, "data_interval_start")),
+      json_integer_value(json_object_get(p, "data_interval_end")),
+      json_object_get(p, "options"),
+      json_object_get(p, "params"),
+      json_object_get(p, "conf"),
+      json_object_get(p, "upstream_xcom"),
+      json_string_value(json_object_get(p, "xcom_out")),
+      json_string_value(json_object_get(p, "airc_home")),
+  };
+  int rc = -1;
+  for(size_t i = 0; i < sizeof(aRunner) / sizeof(aRunner[0]); i++)
+    if(!strcmp(aRunner[i].zType, argv[1])) rc = aRunner[i].xRun(&c);
+  if(rc < 0) {
+    fprintf(stderr, "airc-task: unknown task type '%s'\n", argv[1]);
+    rc = TASK_EXIT_FAILED;
+  }
+  json_decref(p);
+  airc_config_free();
+  return rc;
+}

@@ -1,0 +1,102 @@
+/* dag.h: the DAG model, and how DAG files become it.
+ *
+ * A DAG file (INI or JSON) is first read into a "document": the JSON file
+ * shape {"dag": {...}, "tasks": [{"id":...}, ...]} plus, for INI, the line
+ * of every key (dag_parse.c). One builder (dag_build.c) then turns any
+ * document into a validated `dag`: unknown keys, missing ids, duplicates,
+ * bad upstreams, cycles, cron, dates, durations and task types are checked
+ * there, once, for both formats. The canonical form of a DAG (dag_to_json)
+ * is a document too, with every default made explicit; its SHA-256 is the
+ * DAG's version hash, and a run re-reads the version it started with from
+ * the store through the same builder. */
+#ifndef AIRC_DAG_H
+#define AIRC_DAG_H
+#include <jansson.h>
+#include <stdint.h>
+#include "common/err.h"
+#include "dag/cron.h"
+
+#define DAG_FILE_MAX (1 << 20)   /* DAG files above 1 MiB are refused */
+#define DAG_ID_MAX 250
+#define DAG_MAX_TASKS 20000
+
+typedef enum trigger_rule {
+  TRIGGER_ALL_SUCCESS, TRIGGER_ALL_FAILED, TRIGGER_ALL_DONE, TRIGGER_ONE_SUCCESS,
+  TRIGGER_ONE_FAILED, TRIGGER_NONE_FAILED, TRIGGER_NONE_SKIPPED, TRIGGER_ALWAYS
+} trigger_rule;
+
+typedef struct dag_task {
+  char *zId;
+  char *zType;
+  int line;                 /* line of the task's section, 0 if unknown */
+  char **azUpstream;
+  int nUpstream;
+  int *aiUpstream;          /* indexes into dag.aTask, resolved by the builder */
+  int *aiDownstream;
+  int nDownstream;
+  trigger_rule rule;
+  int retries;
+  int64_t retryDelay;       /* seconds */
+  int retryExpBackoff;
+  int64_t maxRetryDelay;    /* seconds */
+  int64_t executionTimeout; /* seconds, 0 = none */
+  json_t *pOptions;         /* type-specific keys -> string values (owned) */
+} dag_task;
+
+typedef struct dag {
+  char *zId;
+  char *zDescription;
+  char *zSchedule;          /* as written */
+  cron_expr schedule;
+  int64_t startDate;        /* seconds; valid if hasStartDate */
+  int hasStartDate;
+  int64_t endDate;
+  int hasEndDate;
+  int catchup;
+  int maxActiveRuns;
+  int maxActiveTasks;
+  json_t *pTags;            /* array of strings (owned) */
+  json_t *pParams;          /* object (owned) */
+  dag_task *aTask;
+  int nTask;
+  char *zFile;              /* file it was read from, or NULL */
+  char zHash[65];           /* hex SHA-256 of the canonical form */
+} dag;
+
+/* Reads one DAG file (by extension: .ini or .json) into a validated dag.
+ * On failure returns non-OK with pErr holding one line such as
+ *   dags/x.ini:12: task 'b': upstream 'zz' is not a task of DAG 'x'
+ * The file name in messages is zDisplay (e.g. the path as configured). */
+AIRC_WUR airc_rc dag_parse_file(const char *zPath, dag **ppOut /* OUT */, airc_err *pErr);
+/* Same, from a buffer; zName is used for the format (by extension) and in
+ * messages. Binary, huge or malformed input is refused, never crashes. */
+AIRC_WUR airc_rc dag_parse_buffer(const char *zName, const char *zData, size_t nData,
+                                  dag **ppOut /* OUT */, airc_err *pErr);
+
+/* Document layer (dag_parse.c): INI text -> document + line map. */
+AIRC_WUR airc_rc dag_ini_to_doc(const char *zName, const char *zData, json_t **ppDoc /* OUT */,
+                                json_t **ppLines /* OUT */, airc_err *pErr);
+/* Builder (dag_build.c): document -> validated dag. pLines may be NULL.
+ * Borrows pDoc and pLines. */
+AIRC_WUR airc_rc dag_build(const char *zName, json_t *pDoc, json_t *pLines, dag **ppOut /* OUT */,
+                           airc_err *pErr);
+
+/* Canonical document (new reference) and version hash (dag_model.c). */
+json_t *dag_to_json(const dag *p);
+void dag_compute_hash(dag *p);
+/* Rebuilds a dag from its canonical JSON text (as stored with a run). */
+AIRC_WUR airc_rc dag_from_json_text(const char *zJson, dag **ppOut /* OUT */, airc_err *pErr);
+
+void dag_free(dag *p);
+/* Index of task zId, or -1. */
+int dag_task_index(const dag *p, const char *zId);
+const char *trigger_rule_name(trigger_rule r);
+int trigger_rule_parse(const char *z, trigger_rule *pOut);
+/* 1 if z is acceptable as a DAG or task id. */
+int dag_id_is_valid(const char *z);
+/* 1 if zKey is a key every task takes (id, type, upstream, trigger_rule,
+ * retries, ...): the builder reads those itself, so a task type must not
+ * declare an option of the same name (it could never be set). */
+int dag_is_task_common_key(const char *zKey);
+
+#endif

@@ -1,0 +1,464 @@
+/* dag_build.c: document -> validated dag, for INI and JSON alike.
+ *
+ * Every check a user can trip over is here, and each failure is one line:
+ *   FILE[:LINE]: [task 'T': ]message
+ * LINE comes from the INI line map; JSON documents carry no positions, so
+ * their messages name the file, DAG and task only. The first error wins.
+ * Values may be JSON-typed (numbers, booleans, arrays) or strings (INI);
+ * both are accepted wherever the meaning is unambiguous. */
+#include "dag/dag.h"
+#include "common/config.h"
+#include "common/timeutil.h"
+#include "executor/task_type.h"
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const azDagKeys[] = {
+    "id", "description", "schedule", "schedule_interval", "start_date", "end_date", "catchup",
+    "max_active_runs", "max_active_tasks", "tags", "params", "retries", "retry_delay",
+    "retry_exponential_backoff", "max_retry_delay", "execution_timeout", NULL};
+static const char *const azTaskCommonKeys[] = {
+    "id", "type", "upstream", "trigger_rule", "retries", "retry_delay",
+    "retry_exponential_backoff", "max_retry_delay", "execution_timeout", NULL};
+
+typedef struct build_ctx {
+  const char *zName;     /* file name */
+  json_t *pLines;        /* may be NULL */
+  const char *zDagId;    /* once known */
+  airc_err *pErr;
+  json_t *pIndex;        /* task id -> index, so that big DAGs build in linear time */
+} build_ctx;
+
+static int str_in(const char *z, const char *const *az) {
+  for(int i = 0; az[i]; i++)
+    if(!strcmp(z, az[i])) return 1;
+  return 0;
+}
+
+int dag_is_task_common_key(const char *zKey) { return str_in(zKey, azTaskCommonKeys); }
+
+/* Line of key zKey of task iTask (-1: the dag section); 0 if unknown. */
+static int build_line(build_ctx *c, int iTask, const char *zKey) {
+  if(!c->pLines) return 0;
+  json_t *pSec = iTask < 0 ? json_object_get(c->pLines, "dag")
+                           : json_array_get(json_object_get(c->pLines, "tasks"), (size_t)iTask);
+  json_t *pLine = json_object_get(pSec, zKey);
+  if(!pLine) pLine = json_object_get(pSec, "");
+  return (int)json_integer_value(pLine);
+}
+
+/* Records the error "FILE:LINE: [task 'T': ]msg". */
+__attribute__((format(printf, 5, 6))) static airc_rc build_fail(build_ctx *c, int iTask,
+                                                               const char *zTaskId,
+                                                               const char *zKey,
+                                                               const char *zFmt, ...) {
+  char zMsg[700], zWhere[600];
+  va_list ap;
+  va_start(ap, zFmt);
+  vsnprintf(zMsg, sizeof(zMsg), zFmt, ap);
+  va_end(ap);
+  int line = build_line(c, iTask, zKey ? zKey : "");
+  if(line) snprintf(zWhere, sizeof(zWhere), "%s:%d", c->zName, line);
+  else snprintf(zWhere, sizeof(zWhere), "%s", c->zName);
+  if(zTaskId)
+    return airc_err_set(c->pErr, AIRC_ERR_INVALID, "%s: task '%.250s': %s", zWhere, zTaskId, zMsg);
+  /* DAG-level messages name the DAG once its id is known */
+  if(c->zDagId)
+    return airc_err_set(c->pErr, AIRC_ERR_INVALID, "%s: DAG '%.250s': %s", zWhere, c->zDagId, zMsg);
+  return airc_err_set(c->pErr, AIRC_ERR_INVALID, "%s: %s", zWhere, zMsg);
+}
+
+int dag_id_is_valid(const char *z) {
+  size_t n = z ? strlen(z) : 0;
+  if(n == 0 || n > DAG_ID_MAX || !strcmp(z, ".") || !strcmp(z, "..")) return 0;
+  for(; *z; z++) {
+    unsigned char ch = (unsigned char)*z;
+    if(ch <= 0x20 || ch == 0x7f || ch == '/' || ch == '\\' || ch == ',') return 0;
+  }
+  return 1;
+}
+
+/* Text of a scalar (string, integer, real, boolean) into zBuf; NULL if the
+ * value is an array, object or null. */
+static const char *scalar_text(json_t *p, char *zBuf, size_t nBuf) {
+  if(json_is_string(p)) return json_string_value(p);
+  if(json_is_integer(p)) {
+    snprintf(zBuf, nBuf, "%lld", (long long)json_integer_value(p));
+    return zBuf;
+  }
+  if(json_is_real(p)) {
+    snprintf(zBuf, nBuf, "%.17g", json_real_value(p));
+    return zBuf;
+  }
+  if(json_is_true(p)) return "true";
+  if(json_is_false(p)) return "false";
+  return NULL;
+}
+
+static const char *const azRuleName[] = {"all_success", "all_failed", "all_done", "one_success",
+                                         "one_failed", "none_failed", "none_skipped", "always"};
+
+const char *trigger_rule_name(trigger_rule r) { return azRuleName[r]; }
+
+int trigger_rule_parse(const char *z, trigger_rule *pOut) {
+  for(int i = 0; i < 8; i++)
+    if(!strcmp(z, azRuleName[i])) {
+      *pOut = (trigger_rule)i;
+      return 1;
+    }
+  return 0;
+}
+
+/* The five task settings that the [dag] section may default. */
+typedef struct task_defaults {
+  int retries;
+  int64_t retryDelay, maxRetryDelay, executionTimeout;
+  int retryExpBackoff;
+} task_defaults;
+
+/* Reads the default-able settings from pObj over pIn. */
+static airc_rc build_defaults(build_ctx *c, int iTask, const char *zTaskId, json_t *pObj,
+                              task_defaults *p) {
+  char zBuf[64];
+  json_t *pV;
+  if((pV = json_object_get(pObj, "retries"))) {
+    const char *z = scalar_text(pV, zBuf, sizeof(zBuf));
+    char *zEnd = NULL;
+    long v = z ? strtol(z, &zEnd, 10) : -1;
+    if(!z || !*z || *zEnd || v < 0 || v > 1000)
+      return build_fail(c, iTask, zTaskId, "retries", "retries must be a whole number 0..1000, not '%.40s'", z ? z : "?");
+    p->retries = (int)v;
+  }
+  static const char *const azDur[] = {"retry_delay", "max_retry_delay", "execution_timeout"};
+  int64_t *apDur[] = {&p->retryDelay, &p->maxRetryDelay, &p->executionTimeout};
+  for(int i = 0; i < 3; i++) {
+    if(!(pV = json_object_get(pObj, azDur[i]))) continue;
+    const char *z = scalar_text(pV, zBuf, sizeof(zBuf));
+    if(!z || airc_duration_parse(z, apDur[i]))
+      return build_fail(c, iTask, zTaskId, azDur[i], "%s: bad duration '%.40s' (write 30s, 5m, 2h or 1d)",
+                        azDur[i], z ? z : "?");
+  }
+  if((pV = json_object_get(pObj, "retry_exponential_backoff"))) {
+    int b = airc_parse_bool(scalar_text(pV, zBuf, sizeof(zBuf)));
+    if(b < 0) return build_fail(c, iTask, zTaskId, "retry_exponential_backoff", "retry_exponential_backoff must be true or false");
+    p->retryExpBackoff = b;
+  }
+  return AIRC_OK;
+}
+
+/* Splits a comma list or reads an array of strings into a new JSON array. */
+static json_t *build_list(json_t *pV) {
+  json_t *pOut = json_array();
+  if(json_is_array(pV)) {
+    size_t i;
+    json_t *pItem;
+    json_array_foreach(pV, i, pItem) {
+      if(!json_is_string(pItem)) {
+        json_decref(pOut);
+        return NULL;
+      }
+      json_array_append(pOut, pItem);
+    }
+    return pOut;
+  }
+  if(!json_is_string(pV)) {
+    json_decref(pOut);
+    return NULL;
+  }
+  const char *z = json_string_value(pV);
+  while(*z) {
+    while(*z == ',' || isspace((unsigned char)*z)) z++;
+    const char *zStart = z;
+    while(*z && *z != ',') z++;
+    const char *zEnd = z;
+    while(zEnd > zStart && isspace((unsigned char)zEnd[-1])) zEnd--;
+    if(zEnd > zStart) json_array_append_new(pOut, json_stringn(zStart, (size_t)(zEnd - zStart)));
+  }
+  return pOut;
+}
+
+static char *dup_or_null(const char *z) { return z ? strdup(z) : NULL; }
+
+static airc_rc build_dag_section(build_ctx *c, json_t *pSec, dag *d, task_defaults *pDef) {
+  const char *zKey;
+  json_t *pV;
+  char zBuf[64];
+  pV = json_object_get(pSec, "id");
+  const char *zId = json_is_string(pV) ? json_string_value(pV) : NULL;
+  if(pV && !zId) return build_fail(c, -1, NULL, "id", "DAG id must be a string");
+  if(!zId || !*zId) return build_fail(c, -1, NULL, "id", "[dag] has no 'id'");
+  if(!dag_id_is_valid(zId))
+    return build_fail(c, -1, NULL, "id", "DAG id '%.250s' is not valid (1-250 characters, no spaces, '/', '\\' or ',')", zId);
+  d->zId = strdup(zId);
+  c->zDagId = d->zId;
+  json_object_foreach(pSec, zKey, pV) {
+    if(!str_in(zKey, azDagKeys))
+      return build_fail(c, -1, NULL, zKey, "unknown key '%.100s' in [dag]", zKey);
+  }
+  d->zDescription = dup_or_null(json_string_value(json_object_get(pSec, "description")));
+  if(json_object_get(pSec, "description") && !json_is_string(json_object_get(pSec, "description")))
+    return build_fail(c, -1, NULL, "description", "description must be a string");
+  pV = json_object_get(pSec, "schedule");
+  const char *zSchedKey = "schedule";
+  if(!pV) {
+    pV = json_object_get(pSec, "schedule_interval");
+    zSchedKey = "schedule_interval";
+  }
+  const char *zSched = pV ? (json_is_null(pV) ? "none" : json_string_value(pV)) : "none";
+  if(!zSched) return build_fail(c, -1, NULL, zSchedKey, "schedule must be a string");
+  char zErr[300];
+  if(cron_parse(zSched, &d->schedule, zErr, sizeof(zErr)))
+    return build_fail(c, -1, NULL, zSchedKey, "bad schedule: %s", zErr);
+  d->zSchedule = strdup(zSched);
+  static const char *const azDate[] = {"start_date", "end_date"};
+  int64_t *apDate[] = {&d->startDate, &d->endDate};
+  int *apHas[] = {&d->hasStartDate, &d->hasEndDate};
+  for(int i = 0; i < 2; i++) {
+    if(!(pV = json_object_get(pSec, azDate[i])) || json_is_null(pV)) continue;
+    const char *z = json_string_value(pV);
+    if(!z)
+      return build_fail(c, -1, NULL, azDate[i], "%s must be a string (ISO 8601 UTC, e.g. \"2026-01-01T00:00:00Z\")", azDate[i]);
+    if(airc_time_parse(z, apDate[i]))
+      return build_fail(c, -1, NULL, azDate[i], "%s: bad date '%.60s' (write ISO 8601 UTC, e.g. 2026-01-01T00:00:00Z)",
+                        azDate[i], z ? z : "?");
+    *apHas[i] = 1;
+  }
+  if(d->schedule.kind != SCHEDULE_NONE && !d->hasStartDate)
+    return build_fail(c, -1, NULL, zSchedKey, "a scheduled DAG needs a start_date");
+  if(d->hasStartDate && d->hasEndDate && d->endDate < d->startDate)
+    return build_fail(c, -1, NULL, "end_date", "end_date is before start_date");
+  if(d->schedule.kind == SCHEDULE_CRON && cron_next(&d->schedule, d->hasStartDate ? d->startDate - 1 : 0) < 0)
+    return build_fail(c, -1, NULL, zSchedKey, "schedule '%s' never fires", zSched);
+  d->catchup = 0;
+  if((pV = json_object_get(pSec, "catchup"))) {
+    int b = airc_parse_bool(scalar_text(pV, zBuf, sizeof(zBuf)));
+    if(b < 0) return build_fail(c, -1, NULL, "catchup", "catchup must be true or false");
+    d->catchup = b;
+  }
+  static const char *const azMax[] = {"max_active_runs", "max_active_tasks"};
+  int *apMax[] = {&d->maxActiveRuns, &d->maxActiveTasks};
+  d->maxActiveRuns = 16;
+  d->maxActiveTasks = 16;
+  for(int i = 0; i < 2; i++) {
+    if(!(pV = json_object_get(pSec, azMax[i]))) continue;
+    const char *z = scalar_text(pV, zBuf, sizeof(zBuf));
+    char *zEnd = NULL;
+    long v = z ? strtol(z, &zEnd, 10) : 0;
+    if(!z || !*z || *zEnd || v < 1 || v > 100000)
+      return build_fail(c, -1, NULL, azMax[i], "%s must be a whole number 1..100000", azMax[i]);
+    *apMax[i] = (int)v;
+  }
+  if((pV = json_object_get(pSec, "tags"))) {
+    d->pTags = build_list(pV);
+    if(!d->pTags) return build_fail(c, -1, NULL, "tags", "tags must be a list of strings");
+  } else {
+    d->pTags = json_array();
+  }
+  if((pV = json_object_get(pSec, "params"))) {
+    if(!json_is_object(pV)) return build_fail(c, -1, NULL, "params", "params must be an object");
+    d->pParams = json_deep_copy(pV);
+  } else {
+    d->pParams = json_object();
+  }
+  pDef->retryDelay = 300;
+  pDef->maxRetryDelay = 86400;
+  return build_defaults(c, -1, NULL, pSec, pDef);
+}
+
+static airc_rc build_task(build_ctx *c, int iTask, json_t *pObj, const task_defaults *pDef,
+                          dag_task *t) {
+  json_t *pV;
+  const char *zKey;
+  char zBuf[64];
+  if(!json_is_object(pObj)) return build_fail(c, iTask, NULL, NULL, "task #%d is not an object", iTask + 1);
+  pV = json_object_get(pObj, "id");
+  const char *zId = json_is_string(pV) ? json_string_value(pV) : NULL;
+  if(pV && !zId) return build_fail(c, iTask, NULL, NULL, "task #%d: id must be a string", iTask + 1);
+  if(!zId || !*zId) return build_fail(c, iTask, NULL, NULL, "task #%d has no 'id'", iTask + 1);
+  if(!dag_id_is_valid(zId))
+    return build_fail(c, iTask, zId, "id", "task id is not valid (1-250 characters, no spaces, '/', '\\' or ',')");
+  t->zId = strdup(zId);
+  t->line = build_line(c, iTask, "");
+  pV = json_object_get(pObj, "type");
+  const char *zType = json_is_string(pV) ? json_string_value(pV) : NULL;
+  if(!zType || !*zType) return build_fail(c, iTask, zId, NULL, "missing 'type'");
+  const task_type *pType = task_type_find(zType);
+  if(!pType) {
+    char zKnown[300] = "";
+    const task_type *const *ap = task_type_all();
+    for(int i = 0; ap[i]; i++) {
+      strncat(zKnown, i ? ", " : "", sizeof(zKnown) - strlen(zKnown) - 1);
+      strncat(zKnown, ap[i]->zName, sizeof(zKnown) - strlen(zKnown) - 1);
+    }
+    return build_fail(c, iTask, zId, "type", "unknown task type '%.60s' (known: %s)", zType, zKnown);
+  }
+  t->zType = strdup(zType);
+  t->pOptions = json_object();
+  json_object_foreach(pObj, zKey, pV) {
+    if(str_in(zKey, azTaskCommonKeys)) continue;
+    if(!task_type_has_key(pType, zKey))
+      return build_fail(c, iTask, zId, zKey, "unknown key '%.100s' for a task of type '%s'", zKey, zType);
+    const char *z = scalar_text(pV, zBuf, sizeof(zBuf));
+    if(!z) return build_fail(c, iTask, zId, zKey, "'%s' must be a string", zKey);
+    if(pType->xValidate) {
+      char zErr[300] = "";
+      if(pType->xValidate(zKey, z, zErr, sizeof(zErr)))
+        return build_fail(c, iTask, zId, zKey, "%s: %s", zKey, zErr);
+    }
+    json_object_set_new(t->pOptions, zKey, json_string(z));
+  }
+  for(int i = 0; pType->azRequired && pType->azRequired[i]; i++) {
+    if(!json_object_get(t->pOptions, pType->azRequired[i]))
+      return build_fail(c, iTask, zId, NULL, "missing '%s' (required by type '%s')", pType->azRequired[i], zType);
+  }
+  task_defaults def = *pDef;
+  airc_rc rc = build_defaults(c, iTask, zId, pObj, &def);
+  if(rc) return rc;
+  t->retries = def.retries;
+  t->retryDelay = def.retryDelay;
+  t->maxRetryDelay = def.maxRetryDelay;
+  t->executionTimeout = def.executionTimeout;
+  t->retryExpBackoff = def.retryExpBackoff;
+  t->rule = TRIGGER_ALL_SUCCESS;
+  if((pV = json_object_get(pObj, "trigger_rule"))) {
+    const char *z = json_string_value(pV);
+    if(!z || !trigger_rule_parse(z, &t->rule))
+      return build_fail(c, iTask, zId, "trigger_rule",
+                        "unknown trigger_rule '%.60s' (all_success, all_failed, all_done, one_success, one_failed, none_failed, none_skipped, always)",
+                        z ? z : "?");
+  }
+  if((pV = json_object_get(pObj, "upstream"))) {
+    json_t *pList = build_list(pV);
+    if(!pList) return build_fail(c, iTask, zId, "upstream", "upstream must be a list of task ids");
+    t->nUpstream = (int)json_array_size(pList);
+    t->azUpstream = calloc((size_t)t->nUpstream + 1, sizeof(char *));
+    t->aiUpstream = calloc((size_t)t->nUpstream + 1, sizeof(int));
+    for(int i = 0; i < t->nUpstream; i++)
+      t->azUpstream[i] = strdup(json_string_value(json_array_get(pList, (size_t)i)));
+    json_decref(pList);
+  }
+  return AIRC_OK;
+}
+
+/* Depth-first search for a cycle; on finding one writes "a -> b -> a". */
+static int find_cycle(dag *d, int i, int *aColor, int *aStack, int nStack, char *zOut, size_t nOut,
+                      int *piFirst) {
+  aColor[i] = 1;
+  aStack[nStack++] = i;
+  dag_task *t = &d->aTask[i];
+  for(int k = 0; k < t->nDownstream; k++) {
+    int j = t->aiDownstream[k];
+    if(aColor[j] == 1) {
+      int s = nStack - 1;
+      while(s > 0 && aStack[s] != j) s--;
+      zOut[0] = 0;
+      for(int m = s; m < nStack; m++) {
+        strncat(zOut, d->aTask[aStack[m]].zId, nOut - strlen(zOut) - 1);
+        strncat(zOut, " -> ", nOut - strlen(zOut) - 1);
+      }
+      strncat(zOut, d->aTask[j].zId, nOut - strlen(zOut) - 1);
+      *piFirst = j;
+      return 1;
+    }
+    if(aColor[j] == 0 && find_cycle(d, j, aColor, aStack, nStack, zOut, nOut, piFirst)) return 1;
+  }
+  aColor[i] = 2;
+  return 0;
+}
+
+static airc_rc build_graph(build_ctx *c, dag *d) {
+  /* aSeen[j] == i + 1: task j is already an upstream of task i */
+  int *aSeen = calloc((size_t)d->nTask + 1, sizeof(int));
+  if(!aSeen) return airc_err_set(c->pErr, AIRC_ERR_NOMEM, "out of memory");
+  for(int i = 0; i < d->nTask; i++) {
+    dag_task *t = &d->aTask[i];
+    for(int k = 0; k < t->nUpstream; k++) {
+      json_t *pJ = json_object_get(c->pIndex, t->azUpstream[k]);
+      int j = pJ ? (int)json_integer_value(pJ) : -1;
+      airc_rc rc = AIRC_OK;
+      if(j < 0)
+        rc = build_fail(c, i, t->zId, "upstream", "upstream '%.250s' is not a task of DAG '%s'", t->azUpstream[k], d->zId);
+      else if(aSeen[j] == i + 1)
+        rc = build_fail(c, i, t->zId, "upstream", "upstream '%.250s' is listed twice", t->azUpstream[k]);
+      if(rc) {
+        free(aSeen);
+        return rc;
+      }
+      aSeen[j] = i + 1;
+      t->aiUpstream[k] = j;
+      d->aTask[j].nDownstream++;
+    }
+  }
+  free(aSeen);
+  for(int i = 0; i < d->nTask; i++) {
+    d->aTask[i].aiDownstream = calloc((size_t)d->aTask[i].nDownstream + 1, sizeof(int));
+    d->aTask[i].nDownstream = 0;
+  }
+  for(int i = 0; i < d->nTask; i++) {
+    dag_task *t = &d->aTask[i];
+    for(int k = 0; k < t->nUpstream; k++) {
+      dag_task *u = &d->aTask[t->aiUpstream[k]];
+      u->aiDownstream[u->nDownstream++] = i;
+    }
+  }
+  int *aColor = calloc((size_t)d->nTask + 1, sizeof(int));
+  int *aStack = calloc((size_t)d->nTask + 1, sizeof(int));
+  char zCycle[600];
+  int iFirst = -1, bCycle = 0;
+  for(int i = 0; i < d->nTask && !bCycle; i++)
+    if(!aColor[i]) bCycle = find_cycle(d, i, aColor, aStack, 0, zCycle, sizeof(zCycle), &iFirst);
+  free(aColor);
+  free(aStack);
+  if(bCycle)
+    return build_fail(c, iFirst, d->aTask[iFirst].zId, "upstream", "DAG '%s' has a cycle: %s", d->zId, zCycle);
+  return AIRC_OK;
+}
+
+airc_rc dag_build(const char *zName, json_t *pDoc, json_t *pLines, dag **ppOut, airc_err *pErr) {
+  build_ctx c = {zName, pLines, NULL, pErr, NULL};
+  *ppOut = NULL;
+  if(!json_is_object(pDoc))
+    return airc_err_set(pErr, AIRC_ERR_INVALID, "%s: a DAG file must hold an object {\"dag\": {...}, \"tasks\": [...]}", zName);
+  const char *zKey;
+  json_t *pV;
+  json_object_foreach(pDoc, zKey, pV) {
+    if(strcmp(zKey, "dag") && strcmp(zKey, "tasks"))
+      return airc_err_set(pErr, AIRC_ERR_INVALID, "%s: unknown top-level key '%.100s' (expected \"dag\" and \"tasks\")", zName, zKey);
+  }
+  json_t *pSec = json_object_get(pDoc, "dag");
+  if(!json_is_object(pSec))
+    return airc_err_set(pErr, AIRC_ERR_INVALID, "%s: no [dag] section (\"dag\" object)", zName);
+  json_t *pTasks = json_object_get(pDoc, "tasks");
+  if(pTasks && !json_is_array(pTasks))
+    return airc_err_set(pErr, AIRC_ERR_INVALID, "%s: \"tasks\" must be an array", zName);
+  if(json_array_size(pTasks) > DAG_MAX_TASKS)
+    return airc_err_set(pErr, AIRC_ERR_TOOBIG, "%s: more than %d tasks", zName, DAG_MAX_TASKS);
+  dag *d = calloc(1, sizeof(dag));
+  if(!d) return airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
+  task_defaults def = {0};
+  airc_rc rc = build_dag_section(&c, pSec, d, &def);
+  if(!rc) {
+    d->nTask = (int)json_array_size(pTasks);
+    d->aTask = calloc((size_t)d->nTask + 1, sizeof(dag_task));
+    c.pIndex = json_object();
+    if(!d->aTask || !c.pIndex) rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
+    for(int i = 0; !rc && i < d->nTask; i++) {
+      rc = build_task(&c, i, json_array_get(pTasks, (size_t)i), &def, &d->aTask[i]);
+      if(!rc && json_object_get(c.pIndex, d->aTask[i].zId))
+        rc = build_fail(&c, i, d->aTask[i].zId, "id", "duplicate task id in DAG '%s'", d->zId);
+      if(!rc) json_object_set_new(c.pIndex, d->aTask[i].zId, json_integer(i));
+    }
+  }
+  if(!rc) rc = build_graph(&c, d);
+  json_decref(c.pIndex);
+  if(rc) {
+    /* DAG-level messages name the DAG once it is known */
+    dag_free(d);
+    return rc;
+  }
+  dag_compute_hash(d);
+  *ppOut = d;
+  return AIRC_OK;
+}

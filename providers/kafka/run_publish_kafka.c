@@ -1,0 +1,62 @@
+/* run_publish_kafka.c: the body of the publish-kafka task, run by airc-task
+ * so that the scheduler itself never links librdkafka. The task's spec
+ * (keys, checks) is providers/kafka/task_publish_kafka.c; the producer is
+ * providers/kafka/kafka_publish.c. */
+#include <stdio.h>
+#include <string.h>
+#include "common/config.h"
+#include "providers/kafka/kafka_publish.h"
+#include "providers/runners.h"
+#include "executor/task_opt.h"
+#include "executor/task_type.h"
+
+#define TYPE "publish-kafka"
+
+static airc_rc publish_kafka_opts(const task_ctx *pCtx, kafka_publish_opts *o, airc_err *pErr) {
+  int64_t nPart = 1, nRepl = 1;
+  memset(o, 0, sizeof(*o));
+  o->zTopic = task_opt_str(pCtx, "topic", "users_created");
+  o->zBootstrap = task_opt_str(pCtx, "bootstrap_servers",
+                               airc_config_get("kafka", "bootstrap_servers", "127.0.0.1:9092"));
+  o->zInput = task_opt_str(pCtx, "input", task_opt_upstream_path(pCtx));
+  o->zDagId = pCtx->zDagId;
+  o->zRunId = pCtx->zRunId;
+  o->zTaskId = pCtx->zTaskId;
+  o->pProgress = stdout;
+  airc_rc rc = task_opt_int(pCtx, TYPE, "partitions", 1, 1, 100000, &nPart, pErr);
+  if(!rc) rc = task_opt_int(pCtx, TYPE, "replication_factor", 1, 1, 100, &nRepl, pErr);
+  if(!rc) rc = task_opt_bool(pCtx, TYPE, "create_topic", 1, &o->bCreateTopic, pErr);
+  if(!rc) rc = task_opt_duration_ms(pCtx, TYPE, "timeout", 60000, &o->timeoutMs, pErr);
+  if(!rc) rc = task_opt_duration_ms(pCtx, TYPE, "message_timeout", 0, &o->messageTimeoutMs, pErr);
+  if(!rc && !o->zInput)
+    rc = airc_err_set(pErr, AIRC_ERR_INVALID,
+                      TYPE ": no input: set option 'input' or run after a task whose XCom has a \"path\"");
+  o->nPartitions = (int)nPart;
+  o->nReplication = (int)nRepl;
+  return rc;
+}
+
+int runner_publish_kafka(const task_ctx *pCtx) {
+  kafka_publish_opts o;
+  kafka_publish_result res = {0};
+  airc_err err = {0};
+  airc_rc rc = publish_kafka_opts(pCtx, &o, &err);
+  if(!rc) {
+    rc = kafka_publish_file(&o, &res, &err);
+    if(rc) airc_err_prefix(&err, TYPE);
+  }
+  if(!rc) {
+    json_t *pXcom = kafka_publish_result_json(&res, o.zTopic);
+    if(!pXcom || task_xcom_write(pCtx, pXcom) != 0)
+      rc = airc_err_set(&err, AIRC_ERR_IO, TYPE ": cannot write XCom");
+    json_decref(pXcom);
+  }
+  kafka_publish_result_free(&res);
+  fflush(stdout);
+  if(rc) {
+    fprintf(stderr, "%s\n", airc_err_msg(&err));
+    return TASK_EXIT_FAILED;
+  }
+  return TASK_EXIT_SUCCESS;
+}
+
