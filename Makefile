@@ -37,7 +37,7 @@ CFLAGS  ?=
 CFLAGS  += $(CFLAGS_BASE)
 
 MAIN_SRC  := cli/main.c cli/airc_task_main.c cli/webserver_main.c
-SRC_DIRS  := common dag store scheduler executor providers providers/* webui cli tools/randomuser
+SRC_DIRS  := common dag store store/sqlite scheduler executor providers providers/* webui cli tools/randomuser
 LIB_SRC   := $(filter-out $(MAIN_SRC),$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
 # task bodies that need libcurl/librdkafka: only in bin/airc-task
 TASK_ONLY := providers/fetch_users/http_get.c providers/fetch_users/fetch_users.c \

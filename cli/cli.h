@@ -8,7 +8,7 @@
 #define AIRC_CLI_H
 #include <jansson.h>
 #include "common/err.h"
-#include "store/store.h"
+#include "store/store_legacy.h"
 
 #define CLI_OK 0
 #define CLI_FAIL 1

@@ -45,11 +45,11 @@ int cmd_dags_list(int argc, char **argv) {
   while(sqlite3_step(st) == SQLITE_ROW) {
     char zNext[40] = "";
     if(sqlite3_column_type(st, 3) != SQLITE_NULL) airc_time_format(sqlite3_column_int64(st, 3), zNext, sizeof(zNext));
-    json_t *pTags = json_loads(store_col_text(st, 5), 0, NULL);
-    json_array_append_new(pRows, json_pack("{ss ss sb ss ss so ss sb}", "dag_id", store_col_text(st, 0),
-                                           "schedule", store_col_text(st, 1), "is_paused", sqlite3_column_int(st, 2),
-                                           "next_dagrun", zNext, "fileloc", store_col_text(st, 4), "tags",
-                                           pTags ? pTags : json_array(), "description", store_col_text(st, 6),
+    json_t *pTags = json_loads(store_legacy_col_text(st, 5), 0, NULL);
+    json_array_append_new(pRows, json_pack("{ss ss sb ss ss so ss sb}", "dag_id", store_legacy_col_text(st, 0),
+                                           "schedule", store_legacy_col_text(st, 1), "is_paused", sqlite3_column_int(st, 2),
+                                           "next_dagrun", zNext, "fileloc", store_legacy_col_text(st, 4), "tags",
+                                           pTags ? pTags : json_array(), "description", store_legacy_col_text(st, 6),
                                            "is_active", sqlite3_column_int(st, 7)));
   }
   sqlite3_reset(st);
@@ -76,7 +76,7 @@ int cmd_dags_list_import_errors(int argc, char **argv) {
   sqlite3_stmt *st = store_prepare(s, "SELECT fileloc, message FROM import_error ORDER BY fileloc", &err);
   json_t *pRows = json_array();
   while(st && sqlite3_step(st) == SQLITE_ROW)
-    json_array_append_new(pRows, json_pack("{ss ss}", "filepath", store_col_text(st, 0), "error", store_col_text(st, 1)));
+    json_array_append_new(pRows, json_pack("{ss ss}", "filepath", store_legacy_col_text(st, 0), "error", store_legacy_col_text(st, 1)));
   if(st) sqlite3_reset(st);
   static const char *const azCols[] = {"filepath", "error", NULL};
   if(json_array_size(pRows) || out == OUT_JSON) cli_print_rows(pRows, azCols, out);
@@ -271,8 +271,8 @@ int cmd_dags_list_runs(int argc, char **argv) {
   while(sqlite3_step(st) == SQLITE_ROW) {
     char zL[40], zS[48], zE[48];
     json_array_append_new(pRows, json_pack("{ss ss ss ss ss ss ss}", "dag_id", argv[optind], "run_id",
-                                           store_col_text(st, 0), "state", store_col_text(st, 1), "run_type",
-                                           store_col_text(st, 2), "logical_date",
+                                           store_legacy_col_text(st, 0), "state", store_legacy_col_text(st, 1), "run_type",
+                                           store_legacy_col_text(st, 2), "logical_date",
                                            airc_time_format(sqlite3_column_int64(st, 3), zL, sizeof(zL)),
                                            "start_date", cli_fmt_time_us(st, 4, zS, sizeof(zS)), "end_date",
                                            cli_fmt_time_us(st, 5, zE, sizeof(zE))));
@@ -294,7 +294,7 @@ int cmd_dags_state(int argc, char **argv) {
   sqlite3_bind_text(st, 1, argv[1], -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, argv[2], -1, SQLITE_STATIC);
   int rc = CLI_OK;
-  if(sqlite3_step(st) == SQLITE_ROW) printf("%s\n", store_col_text(st, 0));
+  if(sqlite3_step(st) == SQLITE_ROW) printf("%s\n", store_legacy_col_text(st, 0));
   else rc = cli_error("DAG '%s' has no run '%s'", argv[1], argv[2]);
   sqlite3_reset(st);
   store_close(s);

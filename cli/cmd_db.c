@@ -24,20 +24,36 @@ int cmd_db_check(int argc, char **argv) {
   store *s = NULL;
   airc_err err = {0};
   if(store_open_existing(airc_path_db(), &s, &err)) return cli_fail_err(&err);
-  int v = store_schema_version(s);
-  sqlite3_stmt *st = store_prepare(s, "PRAGMA quick_check", &err);
-  const char *zCheck = "?";
-  char zBuf[256] = "";
-  if(st && sqlite3_step(st) == SQLITE_ROW) {
-    snprintf(zBuf, sizeof(zBuf), "%s", store_col_text(st, 0));
-    zCheck = zBuf;
+  int v = store_schema_version(s), vWant = store_schema_version_supported(s);
+  char zCheck[256] = "?";
+  int bOk = 0;
+  if(store_check(s, &bOk, zCheck, sizeof(zCheck), &err)) {
+    store_close(s);
+    return cli_fail_err(&err);
   }
-  if(st) sqlite3_reset(st);
-  int ok = v == STORE_SCHEMA_VERSION && !strcmp(zCheck, "ok");
-  printf("store: %s\nschema version: %d (this airc: %d)\nintegrity: %s\n", airc_path_db(), v, STORE_SCHEMA_VERSION, zCheck);
+  printf("store: %s (%s)\nschema version: %d (this airc: %d)\nintegrity: %s\n", store_target(s),
+         store_backend_name(s), v, vWant, zCheck);
   store_close(s);
-  if(!ok) return cli_error("store check failed%s", v != STORE_SCHEMA_VERSION ? ": schema needs 'airc db init' to migrate" : "");
+  if(v != vWant || !bOk)
+    return cli_error("store check failed%s", v < vWant   ? ": schema needs 'airc db upgrade' to migrate"
+                                             : v > vWant ? ": schema is newer than this airc"
+                                                         : "");
   printf("ok\n");
+  return CLI_OK;
+}
+
+int cmd_db_upgrade(int argc, char **argv) {
+  if(argc > 1) return cli_usage_error("db upgrade", "unexpected argument '%s'", argv[1]);
+  store *s = NULL;
+  airc_err err = {0};
+  if(store_open_existing(airc_path_db(), &s, &err)) return cli_fail_err(&err);
+  int vBefore = store_schema_version(s);
+  store_close(s);
+  if(store_open(airc_path_db(), &s, &err)) return cli_fail_err(&err);
+  int vAfter = store_schema_version(s);
+  if(vAfter == vBefore) printf("store %s is current (schema version %d)\n", store_target(s), vAfter);
+  else printf("Upgraded the store at %s from schema version %d to %d\n", store_target(s), vBefore, vAfter);
+  store_close(s);
   return CLI_OK;
 }
 

@@ -40,7 +40,7 @@ static int wait_for_run(store *s, const char *zDag, const char *zRunId, int64_t 
       return cli_error("run '%s' of DAG '%s' disappeared", zRunId, zDag);
     }
     char zState[32], zLine[256];
-    snprintf(zState, sizeof(zState), "%s", store_col_text(st, 0));
+    snprintf(zState, sizeof(zState), "%s", store_legacy_col_text(st, 0));
     int nTotal = sqlite3_column_int(st, 1), nDone = sqlite3_column_int(st, 2), nRunning = sqlite3_column_int(st, 3);
     int nFailed = sqlite3_column_int(st, 4), nRetry = sqlite3_column_int(st, 5);
     sqlite3_reset(st);
@@ -184,8 +184,8 @@ int cmd_dags_backfill(int argc, char **argv) {
     sqlite3_bind_text(st, 1, zDag, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, aTick[i]);
     if(sqlite3_step(st) == SQLITE_ROW) {
-      snprintf(zRun, sizeof(zRun), "%s", store_col_text(st, 0));
-      snprintf(zState, sizeof(zState), "%s", store_col_text(st, 1));
+      snprintf(zRun, sizeof(zRun), "%s", store_legacy_col_text(st, 0));
+      snprintf(zState, sizeof(zState), "%s", store_legacy_col_text(st, 1));
     }
     sqlite3_reset(st);
     const char *zAction;
@@ -280,14 +280,14 @@ int cmd_dags_test(int argc, char **argv) {
   sqlite3_stmt *st = store_prepare(s, "SELECT state FROM dag_run WHERE id=?", &err);
   sqlite3_bind_int64(st, 1, runPk);
   char zState[32] = "";
-  if(sqlite3_step(st) == SQLITE_ROW) snprintf(zState, sizeof(zState), "%s", store_col_text(st, 0));
+  if(sqlite3_step(st) == SQLITE_ROW) snprintf(zState, sizeof(zState), "%s", store_legacy_col_text(st, 0));
   sqlite3_reset(st);
   /* show the logs of failed tasks, as they are what the user needs next */
   st = store_prepare(s, "SELECT task_id, log_path FROM task_instance WHERE run_pk=? AND state='failed'", &err);
   sqlite3_bind_int64(st, 1, runPk);
   while(sqlite3_step(st) == SQLITE_ROW) {
-    printf("---- log of failed task %s (%s)\n", store_col_text(st, 0), store_col_text(st, 1));
-    FILE *f = fopen(store_col_text(st, 1), "r");
+    printf("---- log of failed task %s (%s)\n", store_legacy_col_text(st, 0), store_legacy_col_text(st, 1));
+    FILE *f = fopen(store_legacy_col_text(st, 1), "r");
     if(f) {
       char aBuf[4096];
       size_t n, nTotal = 0;

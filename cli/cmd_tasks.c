@@ -69,13 +69,13 @@ int cmd_tasks_states_for_dag_run(int argc, char **argv) {
     if(sqlite3_column_type(st, 0) == SQLITE_NULL) continue;
     char zS[48], zE[48];
     json_t *pRow = json_pack("{ss ss ss ss si ss ss}", "dag_id", argv[optind], "run_id", argv[optind + 1], "task_id",
-                             store_col_text(st, 0), "state", store_col_text(st, 1), "try_number",
+                             store_legacy_col_text(st, 0), "state", store_legacy_col_text(st, 1), "try_number",
                              sqlite3_column_int(st, 2), "start_date", cli_fmt_time_us(st, 3, zS, sizeof(zS)),
                              "end_date", cli_fmt_time_us(st, 4, zE, sizeof(zE)));
     if(sqlite3_column_type(st, 5) != SQLITE_NULL) json_object_set_new(pRow, "duration", json_real(sqlite3_column_double(st, 5)));
     else json_object_set_new(pRow, "duration", json_null());
-    json_object_set_new(pRow, "note", json_string(store_col_text(st, 6)));
-    json_t *pX = sqlite3_column_type(st, 7) == SQLITE_NULL ? NULL : json_loads(store_col_text(st, 7), JSON_DECODE_ANY, NULL);
+    json_object_set_new(pRow, "note", json_string(store_legacy_col_text(st, 6)));
+    json_t *pX = sqlite3_column_type(st, 7) == SQLITE_NULL ? NULL : json_loads(store_legacy_col_text(st, 7), JSON_DECODE_ANY, NULL);
     json_object_set_new(pRow, "xcom", pX ? pX : json_null());
     json_array_append_new(pRows, pRow);
   }
@@ -102,7 +102,7 @@ int cmd_tasks_state(int argc, char **argv) {
   sqlite3_bind_text(st, 2, argv[2], -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 3, argv[3], -1, SQLITE_STATIC);
   int rc = CLI_OK;
-  if(sqlite3_step(st) == SQLITE_ROW) printf("%s\n", store_col_text(st, 0));
+  if(sqlite3_step(st) == SQLITE_ROW) printf("%s\n", store_legacy_col_text(st, 0));
   else rc = cli_error("no task '%s' in run '%s' of DAG '%s'", argv[3], argv[2], argv[1]);
   sqlite3_reset(st);
   store_close(s);
@@ -165,7 +165,7 @@ int cmd_tasks_logs(int argc, char **argv) {
     int bDone = 1;
     if(sqlite3_step(st) == SQLITE_ROW)
       bDone = sqlite3_column_int(st, 1) != nTry ||
-              (strcmp(store_col_text(st, 0), "running") && strcmp(store_col_text(st, 0), "queued"));
+              (strcmp(store_legacy_col_text(st, 0), "running") && strcmp(store_legacy_col_text(st, 0), "queued"));
     sqlite3_reset(st);
     if(bDone || airc_now_us() > deadline) {
       while((n = fread(aBuf, 1, sizeof(aBuf), f)) > 0) fwrite(aBuf, 1, n, stdout);

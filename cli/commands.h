@@ -6,6 +6,7 @@
 
 int cmd_db_init(int argc, char **argv);
 int cmd_db_check(int argc, char **argv);
+int cmd_db_upgrade(int argc, char **argv);
 int cmd_config_get_value(int argc, char **argv);
 int cmd_scheduler(int argc, char **argv);
 int cmd_standalone(int argc, char **argv);

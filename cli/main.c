@@ -14,6 +14,8 @@
 
 static const cli_command aCommand[] = {
     {"db init", "Create or migrate the store and the AIRC_HOME folders.", "usage: airc db init\n", cmd_db_init},
+    {"db upgrade", "Migrate an existing store to this airc's schema version.", "usage: airc db upgrade\n",
+     cmd_db_upgrade},
     {"db check", "Check that the store exists, is current and is intact.", "usage: airc db check\n", cmd_db_check},
     {"config get-value", "Print one setting.", "usage: airc config get-value SECTION KEY\n", cmd_config_get_value},
     {"scheduler", "Run the scheduler in the foreground.",

@@ -121,7 +121,7 @@ static airc_rc upsert_dag(store *s, const dag *d, const char *zFile, airc_err *p
   char zOther[4096] = "";
   if(sqlite3_step(st) == SQLITE_ROW) {
     bExists = 1;
-    if(sqlite3_column_int(st, 1)) snprintf(zOther, sizeof(zOther), "%s", store_col_text(st, 0));
+    if(sqlite3_column_int(st, 1)) snprintf(zOther, sizeof(zOther), "%s", store_legacy_col_text(st, 0));
   }
   sqlite3_reset(st);
   if(zOther[0] && strcmp(zOther, zFile)) {
@@ -260,8 +260,8 @@ airc_rc dag_folder_sync(dag_folder *p, store *s, int *pnChanged, airc_err *pErr)
     char **azGone = NULL;
     int nGone = 0;
     while(!rc && sqlite3_step(st) == SQLITE_ROW) {
-      const char *zId = store_col_text(st, 0);
-      folder_file *f = folder_find(p, store_col_text(st, 1));
+      const char *zId = store_legacy_col_text(st, 0);
+      folder_file *f = folder_find(p, store_legacy_col_text(st, 1));
       if(f && (!f->zDagId || !strcmp(f->zDagId, zId))) continue;
       azGone = realloc(azGone, sizeof(char *) * (size_t)(nGone + 1));
       azGone[nGone++] = strdup(zId);
@@ -283,9 +283,9 @@ airc_rc dag_folder_sync(dag_folder *p, store *s, int *pnChanged, airc_err *pErr)
     azGone = NULL;
     st = rc ? NULL : store_prepare(s, "SELECT fileloc FROM import_error", pErr);
     while(st && sqlite3_step(st) == SQLITE_ROW) {
-      if(folder_find(p, store_col_text(st, 0))) continue;
+      if(folder_find(p, store_legacy_col_text(st, 0))) continue;
       azGone = realloc(azGone, sizeof(char *) * (size_t)(nGone + 1));
-      azGone[nGone++] = strdup(store_col_text(st, 0));
+      azGone[nGone++] = strdup(store_legacy_col_text(st, 0));
     }
     if(st) sqlite3_reset(st);
     for(int i = 0; !rc && i < nGone; i++) rc = clear_import_error(s, azGone[i], pErr);

@@ -10,7 +10,7 @@
  * unless [core] dags_are_paused_at_creation is false. */
 #ifndef AIRC_DAG_FOLDER_H
 #define AIRC_DAG_FOLDER_H
-#include "store/store.h"
+#include "store/store_legacy.h"
 
 typedef struct dag_folder dag_folder;
 

@@ -18,7 +18,7 @@ airc_rc dag_store_load_version(store *s, const char *zHash, dag **ppOut, airc_er
     sqlite3_reset(st);
     return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "DAG version %.12s not found", zHash);
   }
-  airc_rc rc = dag_from_json_text(store_col_text(st, 0), ppOut, pErr);
+  airc_rc rc = dag_from_json_text(store_legacy_col_text(st, 0), ppOut, pErr);
   sqlite3_reset(st);
   return rc;
 }
@@ -32,7 +32,7 @@ airc_rc dag_store_load(store *s, const char *zDagId, dag **ppOut, airc_err *pErr
     return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "DAG '%s' not found", zDagId);
   }
   char zHash[80];
-  snprintf(zHash, sizeof(zHash), "%s", store_col_text(st, 0));
+  snprintf(zHash, sizeof(zHash), "%s", store_legacy_col_text(st, 0));
   sqlite3_reset(st);
   return dag_store_load_version(s, zHash, ppOut, pErr);
 }
@@ -74,14 +74,14 @@ airc_rc dag_run_create_for(store *s, const dag *d, const run_spec *p, int64_t *p
   int rcStep = sqlite3_step(st);
   free(zConf);
   if(rcStep != SQLITE_DONE) {
-    int ext = sqlite3_extended_errcode(s->db);
+    int ext = sqlite3_extended_errcode(store_legacy_db(s));
     sqlite3_reset(st);
     if(ext == SQLITE_CONSTRAINT_UNIQUE)
       return airc_err_set(pErr, AIRC_ERR_EXISTS, "DAG '%s' already has a run with id '%s'", d->zId, zRunId);
     return store_fail(s, "insert run", pErr);
   }
   sqlite3_reset(st);
-  int64_t runPk = sqlite3_last_insert_rowid(s->db);
+  int64_t runPk = sqlite3_last_insert_rowid(store_legacy_db(s));
   st = store_prepare(s, "INSERT INTO task_instance(run_pk, dag_id, task_id, state, max_tries, updated_us)"
                         " VALUES(?,?,?,'none',?,?)", pErr);
   if(!st) return pErr->rc;
@@ -127,7 +127,7 @@ static airc_rc run_lookup(store *s, const char *zDagId, const char *zRunId, int6
     return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "DAG '%s' has no run '%s'", zDagId, zRunId);
   }
   *pPk = sqlite3_column_int64(st, 0);
-  snprintf(zHash, nHash, "%s", store_col_text(st, 1));
+  snprintf(zHash, nHash, "%s", store_legacy_col_text(st, 1));
   sqlite3_reset(st);
   return AIRC_OK;
 }
@@ -181,7 +181,7 @@ airc_rc dag_run_clear(store *s, const char *zDagId, const char *zRunId, const ch
       sqlite3_bind_text(st, 4, d->aTask[i].zId, -1, SQLITE_STATIC);
       sqlite3_bind_int(st, 5, bOnlyFailed);
       if(sqlite3_step(st) != SQLITE_DONE) rc = store_fail(s, "clear", pErr);
-      else if(sqlite3_changes(s->db)) (*pnCleared)++;
+      else if(sqlite3_changes(store_legacy_db(s))) (*pnCleared)++;
       else (*pnSkipped)++;
     }
     if(st) sqlite3_reset(st);
@@ -220,8 +220,8 @@ airc_rc dag_run_mark_task(store *s, const char *zDagId, const char *zRunId, cons
       sqlite3_bind_text(st, 2, zTaskId, -1, SQLITE_STATIC);
       if(sqlite3_step(st) != SQLITE_ROW)
         rc = airc_err_set(pErr, AIRC_ERR_NOTFOUND, "run '%s' of DAG '%s' has no task '%s'", zRunId, zDagId, zTaskId);
-      else if(!strcmp(store_col_text(st, 0), "running") || !strcmp(store_col_text(st, 0), "queued"))
-        rc = airc_err_set(pErr, AIRC_ERR_STATE, "task '%s' is %s; wait for it to finish", zTaskId, store_col_text(st, 0));
+      else if(!strcmp(store_legacy_col_text(st, 0), "running") || !strcmp(store_legacy_col_text(st, 0), "queued"))
+        rc = airc_err_set(pErr, AIRC_ERR_STATE, "task '%s' is %s; wait for it to finish", zTaskId, store_legacy_col_text(st, 0));
       sqlite3_reset(st);
     }
   }
@@ -264,7 +264,7 @@ airc_rc dag_set_paused(store *s, const char *zDagId, int bPaused, airc_err *pErr
   sqlite3_bind_int(st, 1, bPaused);
   sqlite3_bind_text(st, 2, zDagId, -1, SQLITE_STATIC);
   int rcStep = sqlite3_step(st);
-  int nChanged = sqlite3_changes(s->db);
+  int nChanged = sqlite3_changes(store_legacy_db(s));
   sqlite3_reset(st);
   if(rcStep != SQLITE_DONE) return store_fail(s, "pause", pErr);
   if(!nChanged) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "DAG '%s' not found", zDagId);

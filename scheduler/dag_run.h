@@ -8,7 +8,7 @@
 #include <jansson.h>
 #include <stdint.h>
 #include "dag/dag.h"
-#include "store/store.h"
+#include "store/store_legacy.h"
 
 #define RUN_TYPE_SCHEDULED "scheduled"
 #define RUN_TYPE_MANUAL "manual"

@@ -33,15 +33,15 @@ airc_rc sched_record_outcome(sched *S, int64_t tiId, int tryNumber, const char *
     return AIRC_OK; /* deleted meanwhile */
   }
   char zState[32], zTask[256], zHash[80], zLog[4096], zDag[256], zRun[300];
-  snprintf(zState, sizeof(zState), "%s", store_col_text(st, 0));
+  snprintf(zState, sizeof(zState), "%s", store_legacy_col_text(st, 0));
   int curTry = sqlite3_column_int(st, 1), maxTries = sqlite3_column_int(st, 2);
-  snprintf(zTask, sizeof(zTask), "%s", store_col_text(st, 3));
-  snprintf(zHash, sizeof(zHash), "%s", store_col_text(st, 4));
+  snprintf(zTask, sizeof(zTask), "%s", store_legacy_col_text(st, 3));
+  snprintf(zHash, sizeof(zHash), "%s", store_legacy_col_text(st, 4));
   int64_t runPk = sqlite3_column_int64(st, 5);
   int64_t tiStart = sqlite3_column_int64(st, 6);
-  snprintf(zLog, sizeof(zLog), "%s", store_col_text(st, 7));
-  snprintf(zDag, sizeof(zDag), "%s", store_col_text(st, 8));
-  snprintf(zRun, sizeof(zRun), "%s", store_col_text(st, 9));
+  snprintf(zLog, sizeof(zLog), "%s", store_legacy_col_text(st, 7));
+  snprintf(zDag, sizeof(zDag), "%s", store_legacy_col_text(st, 8));
+  snprintf(zRun, sizeof(zRun), "%s", store_legacy_col_text(st, 9));
   sqlite3_reset(st);
   if(curTry != tryNumber || (strcmp(zState, "running") && strcmp(zState, "queued"))) {
     LOG_DEBUG("ignoring stale result of task instance %lld try %d (now %s, try %d)", (long long)tiId,
@@ -189,7 +189,7 @@ airc_rc sched_sweep_zombies(sched *S, airc_err *pErr) {
     a = realloc(a, sizeof(cand) * (size_t)(n + 1));
     a[n].id = sqlite3_column_int64(st, 0);
     a[n].tryNumber = sqlite3_column_int(st, 1);
-    a[n].bQueued = !strcmp(store_col_text(st, 2), "queued");
+    a[n].bQueued = !strcmp(store_legacy_col_text(st, 2), "queued");
     a[n].pid = sqlite3_column_int(st, 3);
     n++;
   }

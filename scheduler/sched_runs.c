@@ -56,8 +56,8 @@ airc_rc sched_create_due_runs(sched *S, airc_err *pErr) {
   int n = 0;
   while(sqlite3_step(st) == SQLITE_ROW) {
     a = realloc(a, sizeof(row) * (size_t)(n + 1));
-    snprintf(a[n].zId, sizeof(a[n].zId), "%s", store_col_text(st, 0));
-    snprintf(a[n].zHash, sizeof(a[n].zHash), "%s", store_col_text(st, 1));
+    snprintf(a[n].zId, sizeof(a[n].zId), "%s", store_legacy_col_text(st, 0));
+    snprintf(a[n].zHash, sizeof(a[n].zHash), "%s", store_legacy_col_text(st, 1));
     n++;
   }
   sqlite3_reset(st);
@@ -164,10 +164,10 @@ static sched_run_cache *run_cache_get(sched *S, int64_t runPk, sched_version *v,
   pc->aNextRetry = calloc((size_t)pc->nTask + 1, sizeof(int64_t));
   sqlite3_bind_int64(st, 1, runPk);
   while(sqlite3_step(st) == SQLITE_ROW) {
-    int i = sched_version_task(v, store_col_text(st, 1));
+    int i = sched_version_task(v, store_legacy_col_text(st, 1));
     if(i < 0) continue;
     pc->aTiId[i] = sqlite3_column_int64(st, 0);
-    ti_state_parse(store_col_text(st, 2), &pc->aState[i]);
+    ti_state_parse(store_legacy_col_text(st, 2), &pc->aState[i]);
     pc->aNextRetry[i] = sqlite3_column_int64(st, 3);
   }
   sqlite3_reset(st);
@@ -333,10 +333,10 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
     aRun = realloc(aRun, sizeof(run_row) * (size_t)(nRun + 1));
     run_row *r = &aRun[nRun++];
     r->pk = sqlite3_column_int64(st, 0);
-    snprintf(r->zDag, sizeof(r->zDag), "%s", store_col_text(st, 1));
-    snprintf(r->zRunId, sizeof(r->zRunId), "%s", store_col_text(st, 2));
-    snprintf(r->zState, sizeof(r->zState), "%s", store_col_text(st, 3));
-    snprintf(r->zHash, sizeof(r->zHash), "%s", store_col_text(st, 4));
+    snprintf(r->zDag, sizeof(r->zDag), "%s", store_legacy_col_text(st, 1));
+    snprintf(r->zRunId, sizeof(r->zRunId), "%s", store_legacy_col_text(st, 2));
+    snprintf(r->zState, sizeof(r->zState), "%s", store_legacy_col_text(st, 3));
+    snprintf(r->zHash, sizeof(r->zHash), "%s", store_legacy_col_text(st, 4));
     r->bPaused = sqlite3_column_int(st, 5) && !S->opts.onlyRunPk;
   }
   sqlite3_reset(st);
@@ -351,7 +351,7 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
     return pErr->rc;
   }
   while(sqlite3_step(st) == SQLITE_ROW) {
-    dag_load *l = load_find(&aLoad, &nLoad, store_col_text(st, 0));
+    dag_load *l = load_find(&aLoad, &nLoad, store_legacy_col_text(st, 0));
     l->nActive = sqlite3_column_int(st, 1);
     nGlobal += l->nActive;
   }
@@ -451,15 +451,15 @@ static airc_rc launch_load(sched *S, int64_t tiId, launch_info *L, airc_err *pEr
   }
   memset(L, 0, sizeof(*L));
   L->tiId = tiId;
-  snprintf(L->zTask, sizeof(L->zTask), "%s", store_col_text(st, 0));
+  snprintf(L->zTask, sizeof(L->zTask), "%s", store_legacy_col_text(st, 0));
   L->tryNumber = sqlite3_column_int(st, 1);
-  snprintf(L->zDag, sizeof(L->zDag), "%s", store_col_text(st, 2));
-  snprintf(L->zRunId, sizeof(L->zRunId), "%s", store_col_text(st, 3));
-  snprintf(L->zHash, sizeof(L->zHash), "%s", store_col_text(st, 4));
+  snprintf(L->zDag, sizeof(L->zDag), "%s", store_legacy_col_text(st, 2));
+  snprintf(L->zRunId, sizeof(L->zRunId), "%s", store_legacy_col_text(st, 3));
+  snprintf(L->zHash, sizeof(L->zHash), "%s", store_legacy_col_text(st, 4));
   L->logical = sqlite3_column_int64(st, 5);
   L->ivStart = sqlite3_column_int64(st, 6);
   L->ivEnd = sqlite3_column_int64(st, 7);
-  L->pConf = json_loads(store_col_text(st, 8), 0, NULL);
+  L->pConf = json_loads(store_legacy_col_text(st, 8), 0, NULL);
   if(!json_is_object(L->pConf)) {
     json_decref(L->pConf);
     L->pConf = json_object();
@@ -482,8 +482,8 @@ static airc_rc launch_load(sched *S, int64_t tiId, launch_info *L, airc_err *pEr
   if(!st) return pErr->rc;
   sqlite3_bind_int64(st, 1, L->runPk);
   while(sqlite3_step(st) == SQLITE_ROW) {
-    json_t *pVal = json_loads(store_col_text(st, 1), JSON_DECODE_ANY, NULL);
-    if(pVal) json_object_set_new(L->pXcomAll, store_col_text(st, 0), pVal);
+    json_t *pVal = json_loads(store_legacy_col_text(st, 1), JSON_DECODE_ANY, NULL);
+    if(pVal) json_object_set_new(L->pXcomAll, store_legacy_col_text(st, 0), pVal);
   }
   sqlite3_reset(st);
   return AIRC_OK;

@@ -1,51 +1,63 @@
-/* store.h: the SQLite store: DAGs, versions, runs, task instances, XCom,
- * import errors, users.
+/* store.h: airc's store: one opaque handle, chosen backend behind it.
  *
- * Opened in WAL mode with a busy timeout and foreign keys on, so the
- * scheduler writes while the CLI and the web server read and make small
- * writes (trigger, pause, clear). The schema carries a version
- * (PRAGMA user_version); store_open() migrates older stores forward in one
- * transaction and refuses newer ones. Times are integers: logical dates and
- * data intervals in seconds, event times (start, end, queued) in
- * microseconds since the epoch, all UTC.
- * The store owns no policy: the scheduler and the CLI decide, the store
- * runs their SQL. A connection must not be used across fork(). */
+ * Everything airc keeps (DAGs and their versions, runs, task instances,
+ * tries, XCom, import errors, users, sessions) lives in the store. Callers
+ * see only typed calls, declared in the store_*.h headers beside this one;
+ * no folder but store/ includes a database header or writes SQL.
+ *
+ * The backend is a struct of calls (store_int.h: store_driver), chosen when
+ * the store is opened, the way SQLite swaps its storage layer behind an
+ * sqlite3_vfs: "sqlite:///path" or a plain path selects SQLite (the
+ * embedded default). Each backend keeps its own migrations and records the
+ * schema version; store_open() migrates an older store forward in one
+ * transaction and refuses a newer one.
+ *
+ * Times are integers: logical dates and data intervals in seconds, event
+ * times (start, end, queued) in microseconds since the epoch, all UTC.
+ * The store owns no policy: the scheduler, the CLI and the web server
+ * decide, the store keeps their facts. A handle must not be used across
+ * fork() nor by two threads at once. */
 #ifndef AIRC_STORE_H
 #define AIRC_STORE_H
-#include <sqlite3.h>
 #include <stdint.h>
 #include "common/err.h"
 
-#define STORE_SCHEMA_VERSION 3
+typedef struct store store;
 
-typedef struct store {
-  sqlite3 *db;
-  char *zPath;
-  int nTxn;                /* nesting depth of store_begin */
-} store;
-
-/* Opens (creating if needed) and migrates the store at zPath. */
-AIRC_WUR airc_rc store_open(const char *zPath, store **ppOut /* OUT */, airc_err *pErr);
-/* Opens an existing store without creating or migrating it. */
-AIRC_WUR airc_rc store_open_existing(const char *zPath, store **ppOut /* OUT */, airc_err *pErr);
+/* Opens (creating if needed) and migrates the store named by zTarget: a
+ * path, or "sqlite:///abs/path". On failure *ppOut is untouched and pErr
+ * says why in one line naming the target. */
+AIRC_WUR airc_rc store_open(const char *zTarget, store **ppOut /* OUT */, airc_err *pErr);
+/* Opens an existing store without creating or migrating it
+ * (AIRC_ERR_NOTFOUND: "no store at ...: run 'airc db init'"). */
+AIRC_WUR airc_rc store_open_existing(const char *zTarget, store **ppOut /* OUT */, airc_err *pErr);
 void store_close(store *p);
-/* Schema version of the open store. */
-int store_schema_version(store *p);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+/* Schema version recorded in the open store (-1 if unreadable), and the
+ * version this binary writes. */
+int store_schema_version(store *p);
+int store_schema_version_supported(store *p);
+/* "sqlite" (later "postgres"). */
+const char *store_backend_name(store *p);
+/* What the store was opened from, for messages (never holds a password). */
+const char *store_target(store *p);
+
+/* Write transactions. They nest: only the outermost begin/commit reach the
+ * database. A failed commit is rolled back. store_rollback() undoes the
+ * whole (outer) transaction. */
 AIRC_WUR airc_rc store_begin(store *p, airc_err *pErr);
 AIRC_WUR airc_rc store_commit(store *p, airc_err *pErr);
 void store_rollback(store *p);
 
-/* Prepares zSql (borrowed; cached by text for the life of the store).
- * The statement is reset and unbound; do not finalize it. */
-sqlite3_stmt *store_prepare(store *p, const char *zSql, airc_err *pErr);
-/* Runs SQL with no result rows. */
-AIRC_WUR airc_rc store_exec(store *p, const char *zSql, airc_err *pErr);
-/* Sets pErr from the connection's last error, prefixed by zWhat. */
-airc_rc store_fail(store *p, const char *zWhat, airc_err *pErr);
+/* A number that changes whenever any connection (this one or another
+ * process's) commits a change to the store; equal numbers mean nothing
+ * changed. Backend-neutral key for response caches. 0 on error. */
+uint64_t store_change_counter(store *p);
 
-/* Column text or "" (never NULL). */
-const char *store_col_text(sqlite3_stmt *pStmt, int i);
+/* Checks the store's integrity; on AIRC_OK *pbOk says whether it is
+ * intact and zReport (>= nReport bytes) holds the backend's one-line
+ * verdict ("ok" or the first problem). */
+AIRC_WUR airc_rc store_check(store *p, int *pbOk /* OUT */, char *zReport, size_t nReport,
+                             airc_err *pErr);
 
 #endif

@@ -40,12 +40,12 @@ static json_t *recent_runs(web_req *r, const char *zDagId) {
 /* One DAG from a row of DAG_COLS. */
 static json_t *dag_json(web_req *r, sqlite3_stmt *st) {
   json_t *p = json_object();
-  const char *zDagId = store_col_text(st, 0);
+  const char *zDagId = store_legacy_col_text(st, 0);
   json_object_set_new(p, "dag_id", api_text(st, 0));
   json_object_set_new(p, "description", api_text(st, 1));
   json_object_set_new(p, "is_paused", json_boolean(sqlite3_column_int(st, 2)));
   json_object_set_new(p, "is_active", json_boolean(sqlite3_column_int(st, 3)));
-  const char *zSched = store_col_text(st, 4);
+  const char *zSched = store_legacy_col_text(st, 4);
   json_object_set_new(p, "schedule_interval", *zSched && strcmp(zSched, "none") ? json_string(zSched) : json_null());
   json_t *pTags = json_array();
   json_t *pRaw = api_json_text(st, 5);
@@ -169,7 +169,7 @@ static dag *dag_model(web_req *r, const char *zDagId) {
   sqlite3_bind_text(st, 1, zDagId, -1, SQLITE_STATIC);
   char zHash[80] = "";
   int bFound = sqlite3_step(st) == SQLITE_ROW;
-  if(bFound) snprintf(zHash, sizeof(zHash), "%s", store_col_text(st, 0));
+  if(bFound) snprintf(zHash, sizeof(zHash), "%s", store_legacy_col_text(st, 0));
   sqlite3_reset(st);
   if(!bFound) {
     http_reply_error(r, 404, NULL, "DAG '%s' not found", zDagId);

@@ -48,7 +48,7 @@ int api_grid(web_req *r) {
   if(st) {
     sqlite3_bind_text(st, 1, zDag, -1, SQLITE_STATIC);
     while(sqlite3_step(st) == SQLITE_ROW) {
-      const char *zTask = store_col_text(st, 0);
+      const char *zTask = store_legacy_col_text(st, 0);
       if(json_object_get(pIndex, zTask)) continue;
       json_object_set_new(pIndex, zTask, json_integer((json_int_t)json_array_size(pTasks)));
       json_array_append_new(pTasks, json_pack("{s:s, s:o}", "task_id", zTask, "states", json_array()));
@@ -82,7 +82,7 @@ int api_grid(web_req *r) {
       col = 0;
       continue;
     }
-    const char *zTask = store_col_text(st, 1);
+    const char *zTask = store_legacy_col_text(st, 1);
     json_t *pRow = json_object_get(pIndex, zTask);
     if(!pRow) {
       json_t *pS = json_array();

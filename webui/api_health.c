@@ -16,7 +16,7 @@ int64_t api_scheduler_heartbeat(web_req *r) {
   sqlite3_stmt *st = store_prepare(r->s, "SELECT value FROM scheduler_state WHERE key='heartbeat_us'", &err);
   if(!st) return -1;
   int rc = sqlite3_step(st);
-  int64_t us = rc == SQLITE_ROW ? strtoll(store_col_text(st, 0), NULL, 10) : 0;
+  int64_t us = rc == SQLITE_ROW ? strtoll(store_legacy_col_text(st, 0), NULL, 10) : 0;
   sqlite3_reset(st);
   return rc == SQLITE_ROW || rc == SQLITE_DONE ? us : -1;
 }

@@ -37,7 +37,7 @@ int api_logs_get(web_req *r) {
   int bFound = sqlite3_step(st) == SQLITE_ROW;
   int curTry = bFound ? sqlite3_column_int(st, 0) : 0;
   char zState[32];
-  snprintf(zState, sizeof(zState), "%s", bFound ? store_col_text(st, 1) : "");
+  snprintf(zState, sizeof(zState), "%s", bFound ? store_legacy_col_text(st, 1) : "");
   sqlite3_reset(st);
   if(!bFound) return http_reply_error(r, 404, NULL, "run '%s' of DAG '%s' has no task '%s'", zRun, zDag, zTask);
   if(nTry > curTry)

@@ -23,7 +23,7 @@ json_t *api_run_json(sqlite3_stmt *st) {
   json_object_set_new(p, "end_date", api_time_us(st, 6));
   json_object_set_new(p, "state", api_text(st, 7));
   json_object_set_new(p, "run_type", api_text(st, 8));
-  json_object_set_new(p, "external_trigger", json_boolean(!strcmp(store_col_text(st, 8), RUN_TYPE_MANUAL)));
+  json_object_set_new(p, "external_trigger", json_boolean(!strcmp(store_legacy_col_text(st, 8), RUN_TYPE_MANUAL)));
   json_t *pConf = api_json_text(st, 9);
   json_object_set_new(p, "conf", json_is_object(pConf) ? pConf : (json_decref(pConf), json_object()));
   json_object_set_new(p, "queued_at", api_time_us(st, 10));

@@ -179,8 +179,8 @@ static json_t *ti_snapshot(web_req *r, int64_t pk) {
   sqlite3_bind_int64(st, 1, pk);
   while(sqlite3_step(st) == SQLITE_ROW) {
     char z[160];
-    snprintf(z, sizeof(z), "%s|%lld|%d", store_col_text(st, 1), (long long)sqlite3_column_int64(st, 2), sqlite3_column_int(st, 3));
-    json_object_set_new(p, store_col_text(st, 0), json_string(z));
+    snprintf(z, sizeof(z), "%s|%lld|%d", store_legacy_col_text(st, 1), (long long)sqlite3_column_int64(st, 2), sqlite3_column_int(st, 3));
+    json_object_set_new(p, store_legacy_col_text(st, 0), json_string(z));
   }
   sqlite3_reset(st);
   return p;

@@ -80,9 +80,9 @@ static int session_lookup(web_req *r, const char *zToken) {
   int bOk = sqlite3_step(st) == SQLITE_ROW;
   if(bOk) {
     r->user.id = sqlite3_column_int64(st, 0);
-    snprintf(r->user.zName, sizeof(r->user.zName), "%s", store_col_text(st, 1));
-    r->user.role = web_role_parse(store_col_text(st, 2));
-    snprintf(r->user.zCsrf, sizeof(r->user.zCsrf), "%s", store_col_text(st, 3));
+    snprintf(r->user.zName, sizeof(r->user.zName), "%s", store_legacy_col_text(st, 1));
+    r->user.role = web_role_parse(store_legacy_col_text(st, 2));
+    snprintf(r->user.zCsrf, sizeof(r->user.zCsrf), "%s", store_legacy_col_text(st, 3));
     snprintf(r->user.zTokenHash, sizeof(r->user.zTokenHash), "%s", zHash);
     r->user.bSession = 1;
   }

@@ -42,7 +42,7 @@ static airc_rc by_state(web_req *r, dynbuf *b, const char *zName, const char *zH
   if(!st) return err.rc;
   while(!rc && sqlite3_step(st) == SQLITE_ROW) {
     rc = dynbuf_printf(b, "%s{state=\"", zName);
-    if(!rc) rc = put_label(b, store_col_text(st, 0));
+    if(!rc) rc = put_label(b, store_legacy_col_text(st, 0));
     if(!rc) rc = dynbuf_printf(b, "\"} %lld\n", (long long)sqlite3_column_int64(st, 1));
   }
   sqlite3_reset(st);
@@ -60,7 +60,7 @@ static airc_rc durations(web_req *r, dynbuf *b) {
       " GROUP BY dag_id", &err);
   if(!st) return err.rc;
   while(!rc && sqlite3_step(st) == SQLITE_ROW) {
-    const char *zDag = store_col_text(st, 0);
+    const char *zDag = store_legacy_col_text(st, 0);
     for(int i = 0; i <= N_BUCKET && !rc; i++) {
       rc = dynbuf_appendz(b, "airc_task_duration_seconds_bucket{dag_id=\"");
       if(!rc) rc = put_label(b, zDag);

@@ -51,7 +51,7 @@ static int store_version(web_req *r, int64_t *pData, int64_t *pTotal) {
   }
   *pData = sqlite3_column_int64(st, 0);
   sqlite3_reset(st);
-  *pTotal = sqlite3_total_changes64(r->s->db);
+  *pTotal = sqlite3_total_changes64(store_legacy_db(r->s));
   return 1;
 }
 

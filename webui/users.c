@@ -44,7 +44,7 @@ airc_rc users_create(store *s, const char *zName, web_role role, const char *zPa
   sqlite3_bind_text(st, 3, zHash, -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 4, airc_now_us());
   int rcStep = sqlite3_step(st);
-  int ext = sqlite3_extended_errcode(s->db);
+  int ext = sqlite3_extended_errcode(store_legacy_db(s));
   sqlite3_reset(st);
   if(rcStep != SQLITE_DONE) {
     if(ext == SQLITE_CONSTRAINT_UNIQUE) return airc_err_set(pErr, AIRC_ERR_EXISTS, "user '%s' already exists", zName);
@@ -58,7 +58,7 @@ airc_rc users_delete(store *s, const char *zName, airc_err *pErr) {
   if(!st) return pErr->rc;
   sqlite3_bind_text(st, 1, zName, -1, SQLITE_STATIC);
   int rcStep = sqlite3_step(st);
-  int nChanged = sqlite3_changes(s->db);
+  int nChanged = sqlite3_changes(store_legacy_db(s));
   sqlite3_reset(st);
   if(rcStep != SQLITE_DONE) return store_fail(s, "delete user", pErr);
   if(!nChanged) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no user '%s'", zName);
@@ -68,9 +68,9 @@ airc_rc users_delete(store *s, const char *zName, airc_err *pErr) {
 static void fill_user(sqlite3_stmt *st, web_user *pOut, char *zHashOut) {
   memset(pOut, 0, sizeof(*pOut));
   pOut->id = sqlite3_column_int64(st, 0);
-  snprintf(pOut->zName, sizeof(pOut->zName), "%s", store_col_text(st, 1));
-  pOut->role = web_role_parse(store_col_text(st, 2));
-  if(zHashOut) snprintf(zHashOut, 128, "%s", store_col_text(st, 3));
+  snprintf(pOut->zName, sizeof(pOut->zName), "%s", store_legacy_col_text(st, 1));
+  pOut->role = web_role_parse(store_legacy_col_text(st, 2));
+  if(zHashOut) snprintf(zHashOut, 128, "%s", store_legacy_col_text(st, 3));
 }
 
 airc_rc users_verify(store *s, const char *zName, const char *zPassword, web_user *pOut, char *zHashOut,
@@ -83,7 +83,7 @@ airc_rc users_verify(store *s, const char *zName, const char *zPassword, web_use
   int bFound = sqlite3_step(st) == SQLITE_ROW;
   if(bFound) {
     fill_user(st, pOut, NULL);
-    snprintf(zHash, sizeof(zHash), "%s", store_col_text(st, 3));
+    snprintf(zHash, sizeof(zHash), "%s", store_legacy_col_text(st, 3));
   }
   sqlite3_reset(st);
   size_t n = strlen(zPassword);
@@ -112,8 +112,8 @@ json_t *users_list_json(store *s, airc_err *pErr) {
   json_t *pArr = json_array();
   while(sqlite3_step(st) == SQLITE_ROW) {
     char zTime[40];
-    json_array_append_new(pArr, json_pack("{s:s, s:s, s:s}", "username", store_col_text(st, 0), "role",
-                                          store_col_text(st, 1), "created",
+    json_array_append_new(pArr, json_pack("{s:s, s:s, s:s}", "username", store_legacy_col_text(st, 0), "role",
+                                          store_legacy_col_text(st, 1), "created",
                                           airc_time_format_api(sqlite3_column_int64(st, 2), zTime, sizeof(zTime))));
   }
   sqlite3_reset(st);

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "common/err.h"
-#include "store/store.h"
+#include "store/store_legacy.h"
 
 struct MHD_Connection;
 

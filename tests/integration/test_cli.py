@@ -9,7 +9,7 @@ import pytest
 from conftest import AIRC, dag_ini, wait_for
 
 COMMANDS = [
-    "db init", "db check", "config get-value", "scheduler", "standalone", "dags list",
+    "db init", "db upgrade", "db check", "config get-value", "scheduler", "standalone", "dags list",
     "dags list-import-errors", "dags show", "dags next-execution", "dags pause", "dags unpause",
     "dags list-runs", "dags state", "dags trigger", "dags backfill", "dags test", "tasks list",
     "tasks states-for-dag-run", "tasks state", "tasks logs", "tasks clear", "tasks mark", "tasks test",

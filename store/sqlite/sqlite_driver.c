@@ -1,0 +1,291 @@
+/* sqlite_driver.c: the SQLite backend of store/ (the embedded default).
+ *
+ * One connection per handle, in WAL mode with a busy timeout and foreign
+ * keys on, so the scheduler writes while the CLI and the web server read and
+ * make small writes. Write transactions are BEGIN IMMEDIATE: a transaction
+ * that will write takes the lock up front and never has to upgrade a read
+ * snapshot (the SQLITE_BUSY_SNAPSHOT trap).
+ *
+ * Prepared statements are cached per connection, keyed by the SQL literal's
+ * address (text comparison as the fallback for merged or copied literals).
+ * A cached statement is never finalized while a caller holds it: eviction
+ * only takes statements that are reset (not between prepare and done). */
+#include "store/sqlite/sqlite_driver.h"
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SQLITE_STMT_CACHE_MAX 256
+#define SQLITE_BUSY_TIMEOUT_MS 10000
+
+typedef struct lite_stmt {
+  store_stmt base; /* first: the helpers of store_int.h find the driver here */
+  struct lite_db *pDb;
+  const char *zSql; /* borrowed literal */
+  sqlite3_stmt *pStmt;
+  int bInUse; /* between prepare and done */
+} lite_stmt;
+
+typedef struct lite_db {
+  sqlite3 *db; /* first: sqlite_legacy.c reads it (TRANSITIONAL) */
+  char *zPath;
+  lite_stmt *aCache[SQLITE_STMT_CACHE_MAX];
+  int nCache;
+} lite_db;
+
+static airc_rc lite_fail(lite_db *p, const char *zWhat, airc_err *pErr) {
+  int ext = sqlite3_extended_errcode(p->db);
+  airc_rc rc = AIRC_ERR_DB;
+  if(ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) rc = AIRC_ERR_EXISTS;
+  else if((ext & 0xff) == SQLITE_BUSY || (ext & 0xff) == SQLITE_LOCKED) rc = AIRC_ERR_BUSY;
+  else if((ext & 0xff) == SQLITE_FULL) rc = AIRC_ERR_IO;
+  return airc_err_set(pErr, rc, "%s: %s (%s)", zWhat, sqlite3_errmsg(p->db), p->zPath);
+}
+
+static airc_rc lite_exec(lite_db *p, const char *zSql, airc_err *pErr) {
+  char *zMsg = NULL;
+  if(sqlite3_exec(p->db, zSql, NULL, NULL, &zMsg) != SQLITE_OK) {
+    airc_rc rc = airc_err_set(pErr, AIRC_ERR_DB, "%s (%s)", zMsg ? zMsg : sqlite3_errmsg(p->db), p->zPath);
+    sqlite3_free(zMsg);
+    return rc;
+  }
+  return AIRC_OK;
+}
+
+void store_legacy_forget(sqlite3 *db); /* TRANSITIONAL: sqlite_legacy.c */
+
+static void lite_disconnect(void *pv) {
+  lite_db *p = pv;
+  if(!p) return;
+  store_legacy_forget(p->db);
+  for(int i = 0; i < p->nCache; i++) {
+    sqlite3_finalize(p->aCache[i]->pStmt);
+    free(p->aCache[i]);
+  }
+  sqlite3_close(p->db);
+  free(p->zPath);
+  free(p);
+}
+
+static airc_rc lite_connect(const char *zPath, int bCreate, void **ppDb, airc_err *pErr) {
+  lite_db *p = calloc(1, sizeof(*p));
+  if(!p || !(p->zPath = strdup(zPath))) {
+    free(p);
+    return airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
+  }
+  int flags = SQLITE_OPEN_READWRITE | (bCreate ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
+  if(sqlite3_open_v2(zPath, &p->db, flags, NULL) != SQLITE_OK) {
+    airc_rc rc = airc_err_set(pErr, AIRC_ERR_DB, "cannot open store %s: %s", zPath,
+                              p->db ? sqlite3_errmsg(p->db) : "out of memory");
+    lite_disconnect(p);
+    return rc;
+  }
+  sqlite3_busy_timeout(p->db, SQLITE_BUSY_TIMEOUT_MS);
+  airc_rc rc = lite_exec(p,
+                         "PRAGMA journal_mode=WAL;"
+                         "PRAGMA synchronous=NORMAL;"
+                         "PRAGMA foreign_keys=ON;",
+                         pErr);
+  if(rc) {
+    lite_disconnect(p);
+    return rc;
+  }
+  *ppDb = p;
+  return AIRC_OK;
+}
+
+static int lite_schema_version(void *pv) {
+  lite_db *p = pv;
+  sqlite3_stmt *pStmt;
+  int v = -1;
+  if(sqlite3_prepare_v2(p->db, "PRAGMA user_version", -1, &pStmt, NULL) == SQLITE_OK) {
+    if(sqlite3_step(pStmt) == SQLITE_ROW) v = sqlite3_column_int(pStmt, 0);
+    sqlite3_finalize(pStmt);
+  }
+  return v;
+}
+
+static airc_rc lite_migrate(void *pv, int iFrom, int iTo, airc_err *pErr) {
+  lite_db *p = pv;
+  airc_rc rc = AIRC_OK;
+  for(int i = iFrom; !rc && i < iTo; i++) {
+    rc = lite_exec(p, sqlite_migration(i), pErr);
+    if(!rc) {
+      char zSql[64];
+      snprintf(zSql, sizeof(zSql), "PRAGMA user_version=%d", i + 1);
+      rc = lite_exec(p, zSql, pErr);
+    }
+  }
+  return rc;
+}
+
+static airc_rc lite_begin(void *pv, airc_err *pErr) {
+  lite_db *p = pv;
+  if(sqlite3_exec(p->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return lite_fail(p, "begin", pErr);
+  return AIRC_OK;
+}
+
+static airc_rc lite_commit(void *pv, airc_err *pErr) {
+  lite_db *p = pv;
+  if(sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    airc_rc rc = lite_fail(p, "commit", pErr);
+    sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+  }
+  return AIRC_OK;
+}
+
+static void lite_rollback(void *pv) {
+  lite_db *p = pv;
+  sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* PRAGMA data_version moves when another connection commits; our own
+ * commits move total_changes. Together they change whenever the store
+ * does (the sum can only grow). */
+static uint64_t lite_change_counter(void *pv) {
+  lite_db *p = pv;
+  sqlite3_stmt *pStmt;
+  uint64_t v = 0;
+  if(sqlite3_prepare_v2(p->db, "PRAGMA data_version", -1, &pStmt, NULL) != SQLITE_OK) return 0;
+  if(sqlite3_step(pStmt) == SQLITE_ROW) v = (uint64_t)sqlite3_column_int64(pStmt, 0);
+  sqlite3_finalize(pStmt);
+  return (v << 32) + (uint64_t)sqlite3_total_changes64(p->db);
+}
+
+static airc_rc lite_check(void *pv, int *pbOk, char *zReport, size_t nReport, airc_err *pErr) {
+  lite_db *p = pv;
+  sqlite3_stmt *pStmt;
+  if(sqlite3_prepare_v2(p->db, "PRAGMA quick_check", -1, &pStmt, NULL) != SQLITE_OK)
+    return lite_fail(p, "quick_check", pErr);
+  airc_rc rc = AIRC_OK;
+  if(sqlite3_step(pStmt) == SQLITE_ROW) {
+    const char *z = (const char *)sqlite3_column_text(pStmt, 0);
+    snprintf(zReport, nReport, "%s", z ? z : "");
+    *pbOk = z && !strcmp(z, "ok");
+  } else {
+    rc = lite_fail(p, "quick_check", pErr);
+  }
+  sqlite3_finalize(pStmt);
+  return rc;
+}
+
+static const store_driver *lite_self(void);
+
+static store_stmt *lite_prepare(void *pv, const char *zSql, airc_err *pErr) {
+  lite_db *p = pv;
+  int iHit = -1;
+  for(int i = 0; i < p->nCache && iHit < 0; i++)
+    if(p->aCache[i]->zSql == zSql) iHit = i;
+  for(int i = 0; i < p->nCache && iHit < 0; i++)
+    if(!strcmp(p->aCache[i]->zSql, zSql)) iHit = i;
+  if(iHit >= 0) {
+    lite_stmt *s = p->aCache[iHit];
+    if(s->bInUse) {
+      /* a caller forgot store_stmt_done(), or nests the same query: a
+       * programming error, reported rather than corrupting the outer walk */
+      airc_err_set(pErr, AIRC_ERR_STATE, "store: statement already in use: %.80s", zSql);
+      return NULL;
+    }
+    sqlite3_reset(s->pStmt);
+    sqlite3_clear_bindings(s->pStmt);
+    s->bInUse = 1;
+    return &s->base;
+  }
+  sqlite3_stmt *pStmt = NULL;
+  if(sqlite3_prepare_v3(p->db, zSql, -1, SQLITE_PREPARE_PERSISTENT, &pStmt, NULL) != SQLITE_OK) {
+    lite_fail(p, "prepare", pErr);
+    return NULL;
+  }
+  if(p->nCache == SQLITE_STMT_CACHE_MAX) {
+    /* full: evict the oldest statement nobody holds */
+    int iOld = -1;
+    for(int i = 0; i < p->nCache && iOld < 0; i++)
+      if(!p->aCache[i]->bInUse) iOld = i;
+    if(iOld < 0) {
+      sqlite3_finalize(pStmt);
+      airc_err_set(pErr, AIRC_ERR_STATE, "store: %d statements in use at once", SQLITE_STMT_CACHE_MAX);
+      return NULL;
+    }
+    sqlite3_finalize(p->aCache[iOld]->pStmt);
+    free(p->aCache[iOld]);
+    memmove(&p->aCache[iOld], &p->aCache[iOld + 1], sizeof(p->aCache[0]) * (size_t)(p->nCache - iOld - 1));
+    p->nCache--;
+  }
+  lite_stmt *s = calloc(1, sizeof(*s));
+  if(!s) {
+    sqlite3_finalize(pStmt);
+    airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
+    return NULL;
+  }
+  s->base.pDrv = lite_self();
+  s->pDb = p;
+  s->zSql = zSql;
+  s->pStmt = pStmt;
+  s->bInUse = 1;
+  p->aCache[p->nCache++] = s;
+  return &s->base;
+}
+
+#define LS(s) (((lite_stmt *)(s))->pStmt)
+
+static void lite_bind_int64(store_stmt *s, int i, int64_t v) { sqlite3_bind_int64(LS(s), i, v); }
+static void lite_bind_double(store_stmt *s, int i, double v) { sqlite3_bind_double(LS(s), i, v); }
+static void lite_bind_text(store_stmt *s, int i, const char *z) {
+  if(z) sqlite3_bind_text(LS(s), i, z, -1, SQLITE_STATIC);
+  else sqlite3_bind_null(LS(s), i);
+}
+static void lite_bind_null(store_stmt *s, int i) { sqlite3_bind_null(LS(s), i); }
+
+static int lite_step(store_stmt *s, airc_err *pErr) {
+  int rc = sqlite3_step(LS(s));
+  if(rc == SQLITE_ROW) return STORE_ROW;
+  if(rc == SQLITE_DONE) return STORE_DONE;
+  lite_stmt *ls = (lite_stmt *)s;
+  lite_fail(ls->pDb, "sqlite", pErr);
+  return STORE_ERROR;
+}
+
+static int lite_col_is_null(store_stmt *s, int i) { return sqlite3_column_type(LS(s), i) == SQLITE_NULL; }
+static int64_t lite_col_int64(store_stmt *s, int i) { return sqlite3_column_int64(LS(s), i); }
+static double lite_col_double(store_stmt *s, int i) { return sqlite3_column_double(LS(s), i); }
+static const char *lite_col_text(store_stmt *s, int i) { return (const char *)sqlite3_column_text(LS(s), i); }
+static size_t lite_col_bytes(store_stmt *s, int i) { return (size_t)sqlite3_column_bytes(LS(s), i); }
+static void lite_done(store_stmt *s) {
+  lite_stmt *ls = (lite_stmt *)s;
+  sqlite3_reset(ls->pStmt);
+  ls->bInUse = 0;
+}
+static int64_t lite_changes(void *pv) { return sqlite3_changes64(((lite_db *)pv)->db); }
+static int64_t lite_last_insert_id(void *pv) { return sqlite3_last_insert_rowid(((lite_db *)pv)->db); }
+
+const store_driver store_sqlite_driver = {
+    .zName = "sqlite",
+    .iVersion = SQLITE_SCHEMA_VERSION,
+    .xConnect = lite_connect,
+    .xDisconnect = lite_disconnect,
+    .xSchemaVersion = lite_schema_version,
+    .xMigrate = lite_migrate,
+    .xBegin = lite_begin,
+    .xCommit = lite_commit,
+    .xRollback = lite_rollback,
+    .xChangeCounter = lite_change_counter,
+    .xCheck = lite_check,
+    .xPrepare = lite_prepare,
+    .xBindInt64 = lite_bind_int64,
+    .xBindDouble = lite_bind_double,
+    .xBindText = lite_bind_text,
+    .xBindNull = lite_bind_null,
+    .xStep = lite_step,
+    .xColumnIsNull = lite_col_is_null,
+    .xColumnInt64 = lite_col_int64,
+    .xColumnDouble = lite_col_double,
+    .xColumnText = lite_col_text,
+    .xColumnBytes = lite_col_bytes,
+    .xDone = lite_done,
+    .xChanges = lite_changes,
+    .xLastInsertId = lite_last_insert_id,
+};
+
+static const store_driver *lite_self(void) { return &store_sqlite_driver; }

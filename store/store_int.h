@@ -1,0 +1,108 @@
+/* store_int.h: what the files of store/ share, and nothing outside store/
+ * may include: the backend driver (a struct of calls chosen at open) and
+ * the statement helpers the typed calls are written with.
+ *
+ * The typed calls (store/store_*.c) are written once, against this
+ * interface, in SQL that both backends accept. A backend supplies the
+ * connection, transactions, prepared statements and its migrations. SQL
+ * text is passed as a string literal: drivers cache prepared statements by
+ * the literal's address, so a query is prepared once per connection.
+ *
+ * Statement life: store_stmt_prepare() hands out a reset statement,
+ * binds go in, store_stmt_step() walks rows, store_stmt_done() resets it
+ * (required before the same literal is prepared again, and always before
+ * returning to the caller). Text bound with store_bind_text() is borrowed
+ * until store_stmt_done(). Column text is valid until the next step or
+ * done. */
+#ifndef AIRC_STORE_INT_H
+#define AIRC_STORE_INT_H
+#include <stddef.h>
+#include <stdint.h>
+#include "store/store.h"
+
+typedef struct store_stmt store_stmt; /* a driver's prepared statement */
+
+enum { STORE_DONE = 0, STORE_ROW = 1, STORE_ERROR = -1 };
+
+typedef struct store_driver {
+  const char *zName;
+  int iVersion; /* schema version this driver's migrations reach */
+  /* Connects to zTarget (a driver-specific string: a path for SQLite).
+   * bCreate: create the database when missing. */
+  airc_rc (*xConnect)(const char *zTarget, int bCreate, void **ppDb /* OUT */, airc_err *pErr);
+  void (*xDisconnect)(void *pDb);
+  int (*xSchemaVersion)(void *pDb);
+  /* Runs migrations from version iFrom to iTo inside the caller's write
+   * transaction and records iTo. */
+  airc_rc (*xMigrate)(void *pDb, int iFrom, int iTo, airc_err *pErr);
+  airc_rc (*xBegin)(void *pDb, airc_err *pErr);
+  airc_rc (*xCommit)(void *pDb, airc_err *pErr);
+  void (*xRollback)(void *pDb);
+  uint64_t (*xChangeCounter)(void *pDb);
+  airc_rc (*xCheck)(void *pDb, int *pbOk, char *zReport, size_t nReport, airc_err *pErr);
+
+  store_stmt *(*xPrepare)(void *pDb, const char *zSql, airc_err *pErr);
+  void (*xBindInt64)(store_stmt *s, int i, int64_t v);
+  void (*xBindDouble)(store_stmt *s, int i, double v);
+  void (*xBindText)(store_stmt *s, int i, const char *z); /* NULL binds NULL */
+  void (*xBindNull)(store_stmt *s, int i);
+  /* STORE_ROW, STORE_DONE, or STORE_ERROR with pErr set (AIRC_ERR_EXISTS
+   * for a unique-constraint violation, AIRC_ERR_BUSY when the database
+   * stayed locked past the busy timeout, AIRC_ERR_DB otherwise). */
+  int (*xStep)(store_stmt *s, airc_err *pErr);
+  int (*xColumnIsNull)(store_stmt *s, int i);
+  int64_t (*xColumnInt64)(store_stmt *s, int i);
+  double (*xColumnDouble)(store_stmt *s, int i);
+  const char *(*xColumnText)(store_stmt *s, int i); /* NULL for SQL NULL */
+  size_t (*xColumnBytes)(store_stmt *s, int i);
+  void (*xDone)(store_stmt *s);
+  int64_t (*xChanges)(void *pDb);      /* rows changed by the last statement */
+  int64_t (*xLastInsertId)(void *pDb); /* id of the last inserted row */
+} store_driver;
+
+struct store {
+  const store_driver *pDrv;
+  void *pDb;
+  char *zTarget;
+  int nTxn; /* nesting depth of store_begin */
+};
+
+extern const store_driver store_sqlite_driver;
+
+/* Every driver's statement starts with this, so the helpers below find
+ * the driver from the statement alone. */
+struct store_stmt {
+  const store_driver *pDrv;
+};
+
+/* Statement helpers: thin, inline dispatch to the driver. */
+static inline store_stmt *store_stmt_prepare(store *p, const char *zSql, airc_err *pErr) {
+  return p->pDrv->xPrepare(p->pDb, zSql, pErr);
+}
+static inline void store_bind_int64(store_stmt *s, int i, int64_t v) { s->pDrv->xBindInt64(s, i, v); }
+static inline void store_bind_double(store_stmt *s, int i, double v) { s->pDrv->xBindDouble(s, i, v); }
+/* Borrowed until store_stmt_done(); NULL binds SQL NULL. */
+static inline void store_bind_text(store_stmt *s, int i, const char *z) { s->pDrv->xBindText(s, i, z); }
+static inline void store_bind_null(store_stmt *s, int i) { s->pDrv->xBindNull(s, i); }
+static inline int store_stmt_step(store_stmt *s, airc_err *pErr) { return s->pDrv->xStep(s, pErr); }
+static inline int store_col_is_null(store_stmt *s, int i) { return s->pDrv->xColumnIsNull(s, i); }
+static inline int64_t store_col_int64(store_stmt *s, int i) { return s->pDrv->xColumnInt64(s, i); }
+static inline int store_col_int(store_stmt *s, int i) { return (int)s->pDrv->xColumnInt64(s, i); }
+static inline double store_col_double(store_stmt *s, int i) { return s->pDrv->xColumnDouble(s, i); }
+/* Column text, NULL for SQL NULL. */
+static inline const char *store_col_text(store_stmt *s, int i) { return s->pDrv->xColumnText(s, i); }
+/* Column text, "" for SQL NULL (never NULL). */
+static inline const char *store_col_str(store_stmt *s, int i) {
+  const char *z = s->pDrv->xColumnText(s, i);
+  return z ? z : "";
+}
+static inline size_t store_col_bytes(store_stmt *s, int i) { return s->pDrv->xColumnBytes(s, i); }
+static inline void store_stmt_done(store_stmt *s) { s->pDrv->xDone(s); }
+static inline int64_t store_changes(store *p) { return p->pDrv->xChanges(p->pDb); }
+static inline int64_t store_last_insert_id(store *p) { return p->pDrv->xLastInsertId(p->pDb); }
+
+/* Prepares, steps to the end and resets a statement that takes no
+ * parameters and returns no rows. */
+AIRC_WUR airc_rc store_run_sql(store *p, const char *zSql, airc_err *pErr);
+
+#endif
