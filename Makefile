@@ -6,6 +6,7 @@
 #                   integration, web API, browser and end-to-end (real stack) tests
 #   make test-fast  unit + integration only (no real stack, no browser)
 #   make bench      benchmarks (not tests): prints figures and ratios
+#   make check-layout  fail on an #include that goes up the folder graph (README)
 #   make fuzz       libFuzzer targets of tests/fuzz/ (clang), FUZZ_SECONDS each
 #   make stack-up / stack-down / stack-status   the real Kafka, Cassandra, Spark
 #   make demo       the README's main command: build, bring the stack up, run the pipeline once
@@ -55,7 +56,7 @@ TOOL_SRC := $(wildcard tools/*.c)
 TOOL_BIN := $(patsubst tools/%.c,$(BIN)/%,$(TOOL_SRC))
 WEB_BIN  := $(BIN)/airc-webserver
 
-.PHONY: all deps test test-fast test-unit test-san test-integration test-web test-browser \
+.PHONY: all deps check-layout test test-fast test-unit test-san test-integration test-web test-browser \
         test-e2e bench clean stack-up stack-down stack-status demo fuzz fuzz-build
 
 all: $(BIN)/airc $(BIN)/airc-task $(WEB_BIN) $(TOOL_BIN)
@@ -119,7 +120,11 @@ fuzz: $(FUZZ_BIN)
 deps:
 	@scripts/install-deps.sh
 
-test-unit: $(UNIT_BIN)
+# Include lines go one way: dag/ never includes executor/, webui/ never cli/, ...
+check-layout:
+	@scripts/check-layout.sh
+
+test-unit: check-layout $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
 # The sanitizer build (ASan + UBSan, LeakSanitizer) runs the unit tests,

@@ -8,19 +8,27 @@
 #include <string.h>
 #include <unistd.h>
 
-static const struct {
-  const char *zType;
-  int (*xRun)(const task_ctx *);
-} aRunner[] = {
-    {"fetch-users", runner_fetch_users},
-    {"publish-kafka", runner_publish_kafka},
+/* The bodies, row for row with task_type_all() (both are made from
+ * executor/task_types.def): aBody[i] runs task_type_all()[i], NULL for a
+ * type that runs in the scheduler's task process, not here. */
+static int (*const aBody[])(const task_ctx *) = {
+#define TASK_TYPE(DESC, BODY) BODY,
+#include "executor/task_types.def"
+#undef TASK_TYPE
 };
+
+/* The body of the type named zType, or NULL. */
+static int (*body_find(const char *zType))(const task_ctx *) {
+  int i = task_type_index(task_type_find(zType));
+  return i >= 0 && (size_t)i < sizeof(aBody) / sizeof(aBody[0]) ? aBody[i] : NULL;
+}
 
 int main(int argc, char **argv) {
   if(argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
     printf("usage: airc-task TYPE CTX_FILE\n\nRuns one try of a pipeline task for the airc scheduler"
            " (not meant to be run by hand).\ntypes:");
-    for(size_t i = 0; i < sizeof(aRunner) / sizeof(aRunner[0]); i++) printf(" %s", aRunner[i].zType);
+    for(size_t i = 0; i < sizeof(aBody) / sizeof(aBody[0]); i++)
+      if(aBody[i]) printf(" %s", task_type_all()[i]->schema.zName);
     printf("\n");
     return 0;
   }
@@ -56,8 +64,8 @@ int main(int argc, char **argv) {
       json_string_value(json_object_get(p, "airc_home")),
   };
   int rc = -1;
-  for(size_t i = 0; i < sizeof(aRunner) / sizeof(aRunner[0]); i++)
-    if(!strcmp(aRunner[i].zType, argv[1])) rc = aRunner[i].xRun(&c);
+  int (*xBody)(const task_ctx *) = body_find(argv[1]);
+  if(xBody) rc = xBody(&c);
   if(rc < 0) {
     fprintf(stderr, "airc-task: unknown task type '%s'\n", argv[1]);
     rc = TASK_EXIT_FAILED;

@@ -35,11 +35,12 @@ int cmd_webserver_exec(int argc, char **argv);
 /* Path of a sibling binary of the running one (e.g. "airc-webserver"). */
 void cli_sibling_path(const char *zName, char *zOut, size_t nOut);
 
-/* Provided by webui/ (cmd_webserver only in bin/airc-webserver); weak so
- * the core links alone. */
-int cmd_webserver(int argc, char **argv) __attribute__((weak));
-int cmd_users_create(int argc, char **argv) __attribute__((weak));
-int cmd_users_list(int argc, char **argv) __attribute__((weak));
-int cmd_users_delete(int argc, char **argv) __attribute__((weak));
+/* Web users (cli/cmd_users.c, in bin/airc: they need only libsodium). */
+int cmd_users_create(int argc, char **argv);
+int cmd_users_list(int argc, char **argv);
+int cmd_users_delete(int argc, char **argv);
+/* The web server itself (cli/cmd_webserver.c): linked only into
+ * bin/airc-webserver (libmicrohttpd), whose main() calls it. */
+int cmd_webserver(int argc, char **argv);
 
 #endif

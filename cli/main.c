@@ -66,21 +66,12 @@ static const cli_command aCommand[] = {
     {"tasks test", "Run one task in the foreground, output to the terminal, without its upstream tasks.",
      "usage: airc tasks test DAG TASK [LOGICAL_DATE] [--conf JSON]\n", cmd_tasks_test},
     {"users create", "Create a web user.",
-     "usage: airc users create --username U --role admin|op|viewer [--password-stdin]\n", NULL},
-    {"users list", "List web users.", "usage: airc users list [--output table|json|plain]\n", NULL},
-    {"users delete", "Delete a web user.", "usage: airc users delete --username U\n", NULL},
+     "usage: airc users create --username U --role admin|op|viewer [--password-stdin]\n", cmd_users_create},
+    {"users list", "List web users.", "usage: airc users list [--output table|json|plain]\n", cmd_users_list},
+    {"users delete", "Delete a web user.", "usage: airc users delete --username U\n", cmd_users_delete},
 };
 
 #define N_COMMAND ((int)(sizeof(aCommand) / sizeof(aCommand[0])))
-
-/* Weak entry points resolved at run time (webui/ may be absent). */
-static int (*command_main(const cli_command *p))(int, char **) {
-  if(p->xMain) return p->xMain;
-  if(!strcmp(p->zName, "users create")) return cmd_users_create;
-  if(!strcmp(p->zName, "users list")) return cmd_users_list;
-  if(!strcmp(p->zName, "users delete")) return cmd_users_delete;
-  return NULL;
-}
 
 static void print_help(const char *zGroup) {
   printf("usage: airc [--version] <command> [<args>] (every command takes --help)\n\n");
@@ -88,7 +79,6 @@ static void print_help(const char *zGroup) {
   printf("AIRC_HOME=%s\n\ncommands:\n", airc_home());
   for(int i = 0; i < N_COMMAND; i++) {
     if(zGroup && strncmp(aCommand[i].zName, zGroup, strlen(zGroup))) continue;
-    if(!command_main(&aCommand[i])) continue;
     printf("  %-28s %s\n", aCommand[i].zName, aCommand[i].zSummary);
   }
 }
@@ -125,7 +115,7 @@ int main(int argc, char **argv) {
     p = cli_find(zName);
     nWords = 2;
   }
-  if(!p || !command_main(p)) {
+  if(!p) {
     int bGroup = 0;
     for(int i = 0; i < N_COMMAND; i++)
       if(!strncmp(aCommand[i].zName, argv[1], strlen(argv[1])) && aCommand[i].zName[strlen(argv[1])] == ' ') bGroup = 1;
@@ -140,7 +130,7 @@ int main(int argc, char **argv) {
   int subArgc = argc - nWords;
   char **subArgv = argv + nWords;
   if(cli_wants_help(subArgc, subArgv, p)) return CLI_OK;
-  int rc = command_main(p)(subArgc, subArgv);
+  int rc = p->xMain(subArgc, subArgv);
   airc_config_free();
   return rc;
 }

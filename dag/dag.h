@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include "common/err.h"
 #include "dag/cron.h"
+#include "dag/task_schema.h"
 
 #define DAG_FILE_MAX (1 << 20)   /* DAG files above 1 MiB are refused */
 #define DAG_ID_MAX 250
@@ -66,26 +67,31 @@ typedef struct dag {
 /* Reads one DAG file (by extension: .ini or .json) into a validated dag.
  * On failure returns non-OK with pErr holding one line such as
  *   dags/x.ini:12: task 'b': upstream 'zz' is not a task of DAG 'x'
- * The file name in messages is zDisplay (e.g. the path as configured). */
-AIRC_WUR airc_rc dag_parse_file(const char *zPath, dag **ppOut /* OUT */, airc_err *pErr);
+ * The file name in messages is zDisplay (e.g. the path as configured).
+ * apType: the task types a task may name, NULL-terminated (the registry's
+ * task_type_schemas()); a type not in it is an error naming the known ones. */
+AIRC_WUR airc_rc dag_parse_file(const char *zPath, const task_schema *const *apType, dag **ppOut /* OUT */,
+                                airc_err *pErr);
 /* Same, from a buffer; zName is used for the format (by extension) and in
  * messages. Binary, huge or malformed input is refused, never crashes. */
 AIRC_WUR airc_rc dag_parse_buffer(const char *zName, const char *zData, size_t nData,
-                                  dag **ppOut /* OUT */, airc_err *pErr);
+                                  const task_schema *const *apType, dag **ppOut /* OUT */, airc_err *pErr);
 
 /* Document layer (dag_parse.c): INI text -> document + line map. */
 AIRC_WUR airc_rc dag_ini_to_doc(const char *zName, const char *zData, json_t **ppDoc /* OUT */,
                                 json_t **ppLines /* OUT */, airc_err *pErr);
 /* Builder (dag_build.c): document -> validated dag. pLines may be NULL.
  * Borrows pDoc and pLines. */
-AIRC_WUR airc_rc dag_build(const char *zName, json_t *pDoc, json_t *pLines, dag **ppOut /* OUT */,
-                           airc_err *pErr);
+AIRC_WUR airc_rc dag_build(const char *zName, json_t *pDoc, json_t *pLines, const task_schema *const *apType,
+                           dag **ppOut /* OUT */, airc_err *pErr);
 
 /* Canonical document (new reference) and version hash (dag_model.c). */
 json_t *dag_to_json(const dag *p);
 void dag_compute_hash(dag *p);
-/* Rebuilds a dag from its canonical JSON text (as stored with a run). */
-AIRC_WUR airc_rc dag_from_json_text(const char *zJson, dag **ppOut /* OUT */, airc_err *pErr);
+/* Rebuilds a dag from its canonical JSON text (as stored with a run),
+ * checking its tasks against apType as dag_parse_file does. */
+AIRC_WUR airc_rc dag_from_json_text(const char *zJson, const task_schema *const *apType, dag **ppOut /* OUT */,
+                                    airc_err *pErr);
 
 void dag_free(dag *p);
 /* Index of task zId, or -1. */

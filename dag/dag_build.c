@@ -9,7 +9,7 @@
 #include "dag/dag.h"
 #include "common/config.h"
 #include "common/timeutil.h"
-#include "executor/task_type.h"
+#include "dag/task_schema.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +28,7 @@ typedef struct build_ctx {
   json_t *pLines;        /* may be NULL */
   const char *zDagId;    /* once known */
   airc_err *pErr;
+  const task_schema *const *apType; /* the task types a DAG may use */
   json_t *pIndex;        /* task id -> index, so that big DAGs build in linear time */
 } build_ctx;
 
@@ -284,21 +285,21 @@ static airc_rc build_task(build_ctx *c, int iTask, json_t *pObj, const task_defa
   pV = json_object_get(pObj, "type");
   const char *zType = json_is_string(pV) ? json_string_value(pV) : NULL;
   if(!zType || !*zType) return build_fail(c, iTask, zId, NULL, "missing 'type'");
-  const task_type *pType = task_type_find(zType);
+  const task_schema *pType = task_schema_find(c->apType, zType);
   if(!pType) {
     char zKnown[300] = "";
-    const task_type *const *ap = task_type_all();
-    for(int i = 0; ap[i]; i++) {
+    const task_schema *const *ap = c->apType;
+    for(int i = 0; ap && ap[i]; i++) {
       strncat(zKnown, i ? ", " : "", sizeof(zKnown) - strlen(zKnown) - 1);
       strncat(zKnown, ap[i]->zName, sizeof(zKnown) - strlen(zKnown) - 1);
     }
-    return build_fail(c, iTask, zId, "type", "unknown task type '%.60s' (known: %s)", zType, zKnown);
+    return build_fail(c, iTask, zId, "type", "unknown task type '%.60s' (known: %s)", zType, zKnown[0] ? zKnown : "none");
   }
   t->zType = strdup(zType);
   t->pOptions = json_object();
   json_object_foreach(pObj, zKey, pV) {
     if(str_in(zKey, azTaskCommonKeys)) continue;
-    if(!task_type_has_key(pType, zKey))
+    if(!task_schema_has_key(pType, zKey))
       return build_fail(c, iTask, zId, zKey, "unknown key '%.100s' for a task of type '%s'", zKey, zType);
     const char *z = scalar_text(pV, zBuf, sizeof(zBuf));
     if(!z) return build_fail(c, iTask, zId, zKey, "'%s' must be a string", zKey);
@@ -416,8 +417,9 @@ static airc_rc build_graph(build_ctx *c, dag *d) {
   return AIRC_OK;
 }
 
-airc_rc dag_build(const char *zName, json_t *pDoc, json_t *pLines, dag **ppOut, airc_err *pErr) {
-  build_ctx c = {zName, pLines, NULL, pErr, NULL};
+airc_rc dag_build(const char *zName, json_t *pDoc, json_t *pLines, const task_schema *const *apType,
+                  dag **ppOut, airc_err *pErr) {
+  build_ctx c = {zName, pLines, NULL, pErr, apType, NULL};
   *ppOut = NULL;
   if(!json_is_object(pDoc))
     return airc_err_set(pErr, AIRC_ERR_INVALID, "%s: a DAG file must hold an object {\"dag\": {...}, \"tasks\": [...]}", zName);

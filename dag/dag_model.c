@@ -61,11 +61,11 @@ void dag_compute_hash(dag *d) {
   sodium_bin2hex(d->zHash, sizeof(d->zHash), aHash, sizeof(aHash));
 }
 
-airc_rc dag_from_json_text(const char *zJson, dag **ppOut, airc_err *pErr) {
+airc_rc dag_from_json_text(const char *zJson, const task_schema *const *apType, dag **ppOut, airc_err *pErr) {
   json_error_t je;
   json_t *pDoc = json_loads(zJson, 0, &je);
   if(!pDoc) return airc_err_set(pErr, AIRC_ERR_PARSE, "stored DAG version: %s", je.text);
-  airc_rc rc = dag_build("stored DAG version", pDoc, NULL, ppOut, pErr);
+  airc_rc rc = dag_build("stored DAG version", pDoc, NULL, apType, ppOut, pErr);
   json_decref(pDoc);
   return rc;
 }

@@ -289,7 +289,8 @@ static int has_suffix(const char *z, const char *zSuf) {
   return n >= m && !strcmp(z + n - m, zSuf);
 }
 
-airc_rc dag_parse_buffer(const char *zName, const char *zData, size_t nData, dag **ppOut,
+airc_rc dag_parse_buffer(const char *zName, const char *zData, size_t nData, const task_schema *const *apType,
+                         dag **ppOut,
                          airc_err *pErr) {
   *ppOut = NULL;
   if(nData > DAG_FILE_MAX)
@@ -320,13 +321,13 @@ airc_rc dag_parse_buffer(const char *zName, const char *zData, size_t nData, dag
   } else {
     return airc_err_set(pErr, AIRC_ERR_INVALID, "%s: not a DAG file (expected .ini or .json)", zName);
   }
-  rc = dag_build(zName, pDoc, pLines, ppOut, pErr);
+  rc = dag_build(zName, pDoc, pLines, apType, ppOut, pErr);
   json_decref(pDoc);
   json_decref(pLines);
   return rc;
 }
 
-airc_rc dag_parse_file(const char *zPath, dag **ppOut, airc_err *pErr) {
+airc_rc dag_parse_file(const char *zPath, const task_schema *const *apType, dag **ppOut, airc_err *pErr) {
   *ppOut = NULL;
   int fd = open(zPath, O_RDONLY | O_CLOEXEC);
   if(fd < 0) return airc_err_set(pErr, AIRC_ERR_IO, "%s: cannot open: %s", zPath, strerror(errno));
@@ -358,7 +359,7 @@ airc_rc dag_parse_file(const char *zPath, dag **ppOut, airc_err *pErr) {
     }
   }
   close(fd);
-  if(!rc) rc = dag_parse_buffer(zPath, dynbuf_str(&b), b.n, ppOut, pErr);
+  if(!rc) rc = dag_parse_buffer(zPath, dynbuf_str(&b), b.n, apType, ppOut, pErr);
   if(!rc) {
     (*ppOut)->zFile = strdup(zPath);
     if(!(*ppOut)->zFile) {

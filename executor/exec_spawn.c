@@ -110,7 +110,7 @@ static void task_process_main(const exec_request *r, int outFd, int errPipe, con
   }
   task_ctx ctx = r->ctx;
   ctx.zXcomOut = zXcomOut;
-  int code = r->pType->xRun(&ctx);
+  int code = task_type_run(r->pType, &ctx);
   fflush(stdout);
   fflush(stderr);
   _exit(code);
@@ -372,7 +372,7 @@ static json_t *opt_ref(json_t *p) { return p ? json_incref(p) : json_object(); }
 static json_t *request_to_json(const exec_request *r) {
   const task_ctx *c = &r->ctx;
   json_t *p = json_pack("{sI ss ss ss ss si sI sI sI so so so so so ss* ss* sI sI sI}",
-                        "ti_id", (json_int_t)r->tiId, "type", r->pType->zName, "dag_id", c->zDagId,
+                        "ti_id", (json_int_t)r->tiId, "type", r->pType->schema.zName, "dag_id", c->zDagId,
                         "run_id", c->zRunId, "task_id", c->zTaskId, "try_number", c->tryNumber,
                         "logical_date", (json_int_t)c->logicalDate, "data_interval_start",
                         (json_int_t)c->dataIntervalStart, "data_interval_end", (json_int_t)c->dataIntervalEnd,

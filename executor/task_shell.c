@@ -25,5 +25,5 @@ static int shell_run(const task_ctx *pCtx) {
 }
 
 const task_type task_type_shell = {
-    "shell", azShellKeys, azShellRequired, shell_validate, shell_run,
+    {"shell", azShellKeys, azShellRequired, shell_validate}, shell_run,
 };

@@ -1,33 +1,44 @@
-/* task_type.c: the registry table. To add a type, define its task_type in
- * its own file and add one line here. */
+/* task_type.c: the registry of task types, made from the one list
+ * executor/task_types.def. To add a type, add one line there. */
 #include "executor/task_type.h"
 #include <string.h>
 
-extern const task_type task_type_shell;
-extern const task_type task_type_fetch_users;
-extern const task_type task_type_publish_kafka;
-extern const task_type task_type_trigger_stream_job;
-extern const task_type task_type_validate_cassandra;
+#define TASK_TYPE(DESC, BODY) extern const task_type DESC;
+#include "executor/task_types.def"
+#undef TASK_TYPE
 
 static const task_type *const aRegistry[] = {
-    &task_type_shell,
-    &task_type_fetch_users,
-    &task_type_publish_kafka,
-    &task_type_trigger_stream_job,
-    &task_type_validate_cassandra,
+#define TASK_TYPE(DESC, BODY) &DESC,
+#include "executor/task_types.def"
+#undef TASK_TYPE
+    NULL,
+};
+
+/* The same rows, seen as their schemas (the first member of each). */
+static const task_schema *const aSchema[] = {
+#define TASK_TYPE(DESC, BODY) &DESC.schema,
+#include "executor/task_types.def"
+#undef TASK_TYPE
     NULL,
 };
 
 const task_type *const *task_type_all(void) { return aRegistry; }
 
+const task_schema *const *task_type_schemas(void) { return aSchema; }
+
 const task_type *task_type_find(const char *zName) {
   for(int i = 0; aRegistry[i]; i++)
-    if(!strcmp(aRegistry[i]->zName, zName)) return aRegistry[i];
+    if(!strcmp(aRegistry[i]->schema.zName, zName)) return aRegistry[i];
   return NULL;
 }
 
-int task_type_has_key(const task_type *pType, const char *zKey) {
-  for(int i = 0; pType->azKeys && pType->azKeys[i]; i++)
-    if(!strcmp(pType->azKeys[i], zKey)) return 1;
-  return 0;
+int task_type_index(const task_type *pType) {
+  for(int i = 0; aRegistry[i]; i++)
+    if(aRegistry[i] == pType) return i;
+  return -1;
+}
+
+int task_type_run(const task_type *pType, const task_ctx *pCtx) {
+  if(pType->xRun) return pType->xRun(pCtx);
+  return task_run_in_runner(pCtx, pType->schema.zName);
 }

@@ -1,17 +1,19 @@
 /* task_type.h: the registry of task types.
  *
  * A task type is what a DAG file's `type = ...` names: `shell`, and the
- * pipeline types (`fetch-users`, `publish-kafka`, `trigger-stream-job`,
- * `validate-cassandra`). The scheduler knows types only through this
- * registry: it validates a task's type-specific keys against azKeys and
- * azRequired when parsing a DAG, and the executor calls xRun in the forked
- * task process. Adding a type means one file in executor/ and one line in
- * task_type.c's table; nothing in scheduler/ changes. */
+ * pipeline types of providers/ (`fetch-users`, `publish-kafka`,
+ * `trigger-stream-job`, `validate-cassandra`). There is ONE list of types,
+ * executor/task_types.def; each entry is a task_type: its schema (name,
+ * option keys, option check: what dag/ validates a DAG file against, see
+ * dag/task_schema.h) and how it runs. Adding a type means one folder in
+ * providers/ and one line in task_types.def; nothing in dag/ or
+ * scheduler/ changes. */
 #ifndef AIRC_TASK_TYPE_H
 #define AIRC_TASK_TYPE_H
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
+#include "dag/task_schema.h"
 
 /* What a running task try sees. Everything is borrowed and valid for the
  * life of the task process. All option values are strings, already
@@ -38,25 +40,28 @@ typedef struct task_ctx {
 #define TASK_EXIT_SKIPPED 99   /* as Airflow's BashOperator */
 
 typedef struct task_type {
-  const char *zName;
-  const char *const *azKeys;     /* allowed type-specific keys, NULL-terminated */
-  const char *const *azRequired; /* keys that must be present, NULL-terminated (may be NULL) */
-  /* Optional check of one option's raw (untemplated) value at DAG parse
-   * time. Returns 0 if acceptable, else writes a one-line reason to zErr. */
-  int (*xValidate)(const char *zKey, const char *zValue, char *zErr, size_t nErr);
+  task_schema schema; /* name and options, checked when a DAG file is parsed */
   /* Runs the task inside the forked task process, stdout and stderr already
    * going to the try's log, AIRC_* variables in the environment. Returns the
    * exit code (TASK_EXIT_*). A type that execs another program (shell) calls
-   * task_exec_or_report() and never returns on success. */
+   * task_exec_or_report() and never returns on success.
+   * NULL for a type whose body needs a client library the scheduler does not
+   * link (libcurl, librdkafka): the task process then execs bin/airc-task,
+   * which runs the body named in task_types.def (see task_run_in_runner). */
   int (*xRun)(const task_ctx *pCtx);
 } task_type;
 
 /* The type named zName, or NULL. */
 const task_type *task_type_find(const char *zName);
-/* NULL-terminated list of all registered types (for help and validation). */
+/* NULL-terminated list of all registered types, in task_types.def's order. */
 const task_type *const *task_type_all(void);
-/* 1 if zKey is one of pType's azKeys. */
-int task_type_has_key(const task_type *pType, const char *zKey);
+/* The same list as schemas, for dag_parse_file() and dag_from_json_text(). */
+const task_schema *const *task_type_schemas(void);
+/* Index of pType in task_type_all() (the row of task_types.def), or -1. */
+int task_type_index(const task_type *pType);
+/* Runs one try in the task process: pType->xRun, or airc-task when xRun is
+ * NULL. Returns the exit code (only on failure for types that exec). */
+int task_type_run(const task_type *pType, const task_ctx *pCtx);
 
 /* For types that exec: execv(zPath, azArgv); on failure reports errno to the
  * supervisor (which records "exec failed: <reason>" as the task's failure)
@@ -66,7 +71,8 @@ int task_exec_or_report(const char *zPath, char *const azArgv[]);
 /* For types whose body needs libraries the scheduler does not link
  * (libcurl, librdkafka): writes pCtx to a file and execs `airc-task zType
  * FILE` (found beside the running binary, or [core] task_runner), which
- * runs the body (providers/). Returns only on failure (127). */
+ * runs the body (providers/, listed in task_types.def). Returns only on
+ * failure (127). */
 int task_run_in_runner(const task_ctx *pCtx, const char *zType);
 
 /* Writes a JSON value as this task's XCom (to pCtx->zXcomOut). 0 on success;

@@ -4,6 +4,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "dag/dag.h"
+#include "executor/task_type.h"
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -215,7 +216,7 @@ airc_rc dag_folder_sync(dag_folder *p, store *s, int *pnChanged, airc_err *pErr)
     airc_err perr = {0};
     free(f->zDagId);
     f->zDagId = NULL;
-    if(dag_parse_file(L.azPath[i], &d, &perr)) {
+    if(dag_parse_file(L.azPath[i], task_type_schemas(), &d, &perr)) {
       LOG_WARN("import error: %s", perr.zMsg);
       rc = set_import_error(s, L.azPath[i], perr.zMsg, pErr);
       continue;

@@ -3,6 +3,7 @@
 #include "common/timeutil.h"
 #include "common/wake.h"
 #include "dag/tick_planner.h"
+#include "executor/task_type.h"
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@ airc_rc dag_store_load_version(store *s, const char *zHash, dag **ppOut, airc_er
     sqlite3_reset(st);
     return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "DAG version %.12s not found", zHash);
   }
-  airc_rc rc = dag_from_json_text(store_legacy_col_text(st, 0), ppOut, pErr);
+  airc_rc rc = dag_from_json_text(store_legacy_col_text(st, 0), task_type_schemas(), ppOut, pErr);
   sqlite3_reset(st);
   return rc;
 }

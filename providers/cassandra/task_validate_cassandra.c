@@ -97,9 +97,6 @@ static int validate_cassandra_run(const task_ctx *pCtx) {
 }
 
 const task_type task_type_validate_cassandra = {
-    .zName = TYPE,
-    .azKeys = g_azKeys,
-    .azRequired = NULL,
-    .xValidate = validate_cassandra_validate,
+    .schema = {.zName = TYPE, .azKeys = g_azKeys, .azRequired = NULL, .xValidate = validate_cassandra_validate},
     .xRun = validate_cassandra_run,
 };

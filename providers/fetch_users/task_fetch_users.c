@@ -11,9 +11,9 @@
 #include "providers/fetch_users/fetch_users_opts.h"
 #include "providers/fetch_users/task_fetch_users.h"
 
-/* The body runs in airc-task (providers/fetch_users/run_fetch_users.c). */
-static int fetch_users_xrun(const task_ctx *pCtx) { return task_run_in_runner(pCtx, "fetch-users"); }
-
+/* xRun is NULL: the body (runner_fetch_users, in
+ * providers/fetch_users/run_fetch_users.c) runs in airc-task, see
+ * executor/task_types.def. */
 const task_type task_type_fetch_users = {
-    "fetch-users", fetch_users_azKeys, NULL, fetch_users_opt_check, fetch_users_xrun,
+    {"fetch-users", fetch_users_azKeys, NULL, fetch_users_opt_check}, NULL,
 };

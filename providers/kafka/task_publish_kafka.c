@@ -25,13 +25,10 @@ static int publish_kafka_validate(const char *zKey, const char *zValue, char *zE
   return 0;
 }
 
-/* The body runs in airc-task (providers/kafka/run_publish_kafka.c). */
-static int publish_kafka_xrun(const task_ctx *pCtx) { return task_run_in_runner(pCtx, "publish-kafka"); }
-
+/* xRun is NULL: the body (runner_publish_kafka, in
+ * providers/kafka/run_publish_kafka.c) runs in airc-task, see
+ * executor/task_types.def. */
 const task_type task_type_publish_kafka = {
-    .zName = TYPE,
-    .azKeys = g_azKeys,
-    .azRequired = NULL,
-    .xValidate = publish_kafka_validate,
-    .xRun = publish_kafka_xrun,
+    .schema = {.zName = TYPE, .azKeys = g_azKeys, .azRequired = NULL, .xValidate = publish_kafka_validate},
+    .xRun = NULL,
 };

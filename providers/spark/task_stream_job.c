@@ -111,9 +111,6 @@ static int stream_run(const task_ctx *pCtx) {
 }
 
 const task_type task_type_trigger_stream_job = {
-    .zName = TYPE,
-    .azKeys = g_azKeys,
-    .azRequired = NULL,
-    .xValidate = stream_validate,
+    .schema = {.zName = TYPE, .azKeys = g_azKeys, .azRequired = NULL, .xValidate = stream_validate},
     .xRun = stream_run,
 };

@@ -12,11 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dag/dag.h"
+#include "executor/task_type.h"
 
 static inline void fuzz_dag_check(const char *zName, const uint8_t *aData, size_t nData) {
   dag *d = NULL;
   airc_err e = {0};
-  airc_rc rc = dag_parse_buffer(zName, (const char *)aData, nData, &d, &e);
+  airc_rc rc = dag_parse_buffer(zName, (const char *)aData, nData, task_type_schemas(), &d, &e);
   if(rc) {
     if(d || e.rc == AIRC_OK || !e.zMsg[0] || strchr(e.zMsg, '\n')) abort();
     return;
@@ -28,7 +29,7 @@ static inline void fuzz_dag_check(const char *zName, const uint8_t *aData, size_
   if(!z) abort();
   dag *d2 = NULL;
   airc_err e2 = {0};
-  if(dag_from_json_text(z, &d2, &e2)) abort();
+  if(dag_from_json_text(z, task_type_schemas(), &d2, &e2)) abort();
   if(strcmp(d2->zHash, d->zHash)) abort();
   json_t *pDoc2 = dag_to_json(d2);
   char *z2 = json_dumps(pDoc2, JSON_COMPACT | JSON_SORT_KEYS);

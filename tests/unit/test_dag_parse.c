@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include "common/timeutil.h"
 #include "dag/dag.h"
+#include "executor/task_type.h"
 #include "tests/unit/testutil.h"
 
 #define GOOD_DIR "tests/fixtures/dags/good"
@@ -58,7 +59,7 @@ static void free_names(char **az) {
  * name used in messages. */
 static dag *parse_fixture(const char *zRel, airc_err *pErr) {
   dag *d = NULL;
-  airc_rc rc = dag_parse_file(zRel, &d, pErr);
+  airc_rc rc = dag_parse_file(zRel, task_type_schemas(), &d, pErr);
   if(rc) assert_null(d);
   return d;
 }
@@ -72,7 +73,7 @@ static dag *parse_good(const char *zRel) {
 
 static dag *parse_text(const char *zName, const char *zText, airc_err *pErr) {
   dag *d = NULL;
-  airc_rc rc = dag_parse_buffer(zName, zText, strlen(zText), &d, pErr);
+  airc_rc rc = dag_parse_buffer(zName, zText, strlen(zText), task_type_schemas(), &d, pErr);
   if(rc) assert_null(d);
   return d;
 }
@@ -84,7 +85,7 @@ static void assert_round_trip(const dag *d) {
   json_decref(pDoc);
   dag *d2 = NULL;
   airc_err e = {0};
-  if(dag_from_json_text(z, &d2, &e)) fail_msg("round trip of '%s' failed: %s", d->zId, e.zMsg);
+  if(dag_from_json_text(z, task_type_schemas(), &d2, &e)) fail_msg("round trip of '%s' failed: %s", d->zId, e.zMsg);
   assert_string_equal(d2->zHash, d->zHash);
   json_t *pDoc2 = dag_to_json(d2);
   char *z2 = json_dumps(pDoc2, JSON_COMPACT | JSON_SORT_KEYS);
@@ -120,7 +121,7 @@ static void test_good_fixtures(void **state) {
     char *zData = testutil_read_file(testutil_src_path(zRel), &nData);
     dag *d2 = NULL;
     airc_err e = {0};
-    assert_int_equal(dag_parse_buffer(az[i], zData, nData, &d2, &e), AIRC_OK);
+    assert_int_equal(dag_parse_buffer(az[i], zData, nData, task_type_schemas(), &d2, &e), AIRC_OK);
     assert_string_equal(d2->zHash, d->zHash);
     assert_null(d2->zFile);
     dag_free(d2);
@@ -165,7 +166,7 @@ static void test_bad_fixtures(void **state) {
     size_t nData;
     char *zData = testutil_read_file(testutil_src_path(zRel), &nData);
     airc_err e2 = {0};
-    assert_int_not_equal(dag_parse_buffer(zRel, zData, nData, &d, &e2), AIRC_OK);
+    assert_int_not_equal(dag_parse_buffer(zRel, zData, nData, task_type_schemas(), &d, &e2), AIRC_OK);
     assert_null(d);
     assert_string_equal(e2.zMsg, zWant);
     free(zData);
@@ -363,7 +364,7 @@ static void test_hash_sensitivity(void **state) {
 static void assert_text_error(const char *zName, const char *zText, size_t nText, const char *zWant) {
   dag *d = NULL;
   airc_err e = {0};
-  assert_int_not_equal(dag_parse_buffer(zName, zText, nText, &d, &e), AIRC_OK);
+  assert_int_not_equal(dag_parse_buffer(zName, zText, nText, task_type_schemas(), &d, &e), AIRC_OK);
   assert_null(d);
   if(strcmp(e.zMsg, zWant)) fail_msg("got  %s\nwant %s", e.zMsg, zWant);
 }
@@ -380,7 +381,7 @@ static void test_file_too_big(void **state) {
   /* exactly at the limit is accepted */
   dag *d = NULL;
   airc_err e = {0};
-  assert_int_equal(dag_parse_buffer("big.ini", z, n - 1, &d, &e), AIRC_OK);
+  assert_int_equal(dag_parse_buffer("big.ini", z, n - 1, task_type_schemas(), &d, &e), AIRC_OK);
   dag_free(d);
   /* and from a file */
   char zPath[] = "/tmp/airc_test_bigXXXXXX.ini";
@@ -388,7 +389,7 @@ static void test_file_too_big(void **state) {
   assert_true(fd >= 0);
   assert_int_equal(write(fd, z, n), (ssize_t)n);
   close(fd);
-  assert_int_not_equal(dag_parse_file(zPath, &d, &e), AIRC_OK);
+  assert_int_not_equal(dag_parse_file(zPath, task_type_schemas(), &d, &e), AIRC_OK);
   char zWant[256];
   snprintf(zWant, sizeof(zWant), "%s: file is 1048577 bytes, larger than the 1048576 byte limit", zPath);
   assert_string_equal(e.zMsg, zWant);
@@ -401,11 +402,11 @@ static void test_file_errors(void **state) {
   (void)state;
   dag *d = (dag *)1;
   airc_err e = {0};
-  assert_int_equal(dag_parse_file("/nonexistent/x.ini", &d, &e), AIRC_ERR_IO);
+  assert_int_equal(dag_parse_file("/nonexistent/x.ini", task_type_schemas(), &d, &e), AIRC_ERR_IO);
   assert_null(d);
   assert_string_equal(e.zMsg, "/nonexistent/x.ini: cannot open: No such file or directory");
   airc_err_clear(&e);
-  assert_int_equal(dag_parse_file("/tmp", &d, &e), AIRC_ERR_IO);
+  assert_int_equal(dag_parse_file("/tmp", task_type_schemas(), &d, &e), AIRC_ERR_IO);
   assert_string_equal(e.zMsg, "/tmp: not a regular file");
 }
 
@@ -436,7 +437,7 @@ static void test_many_tasks_deep_chain(void **state) {
   dag *d = NULL;
   airc_err e = {0};
   int64_t t0 = airc_now_us();
-  if(dag_parse_buffer("chain.ini", z, o, &d, &e)) fail_msg("%s", e.zMsg);
+  if(dag_parse_buffer("chain.ini", z, o, task_type_schemas(), &d, &e)) fail_msg("%s", e.zMsg);
   int64_t us = airc_now_us() - t0;
   assert_int_equal(d->nTask, DAG_MAX_TASKS);
   assert_int_equal(d->aTask[DAG_MAX_TASKS - 1].aiUpstream[0], DAG_MAX_TASKS - 2);
@@ -444,7 +445,7 @@ static void test_many_tasks_deep_chain(void **state) {
   /* one task more is refused */
   o += (size_t)snprintf(z + o, nAlloc - o, "[task loop]\ntype=shell\ncommand=x\nupstream=%d\n", DAG_MAX_TASKS - 1);
   z[o] = 0;
-  assert_int_not_equal(dag_parse_buffer("chain.ini", z, o, &d, &e), AIRC_OK);
+  assert_int_not_equal(dag_parse_buffer("chain.ini", z, o, task_type_schemas(), &d, &e), AIRC_OK);
   assert_string_equal(e.zMsg, "chain.ini: more than 20000 tasks");
   free(z);
   assert_true(us < 20 * 1000000);
@@ -481,12 +482,47 @@ static void test_stored_version_errors(void **state) {
   (void)state;
   dag *d = NULL;
   airc_err e = {0};
-  assert_int_equal(dag_from_json_text("{not json", &d, &e), AIRC_ERR_PARSE);
+  assert_int_equal(dag_from_json_text("{not json", task_type_schemas(), &d, &e), AIRC_ERR_PARSE);
   assert_null(d);
   assert_string_equal(e.zMsg, "stored DAG version: string or '}' expected near 'not'");
   airc_err_clear(&e);
-  assert_int_not_equal(dag_from_json_text("{\"dag\": {}}", &d, &e), AIRC_OK);
+  assert_int_not_equal(dag_from_json_text("{\"dag\": {}}", task_type_schemas(), &d, &e), AIRC_OK);
   assert_string_equal(e.zMsg, "stored DAG version: [dag] has no 'id'");
+}
+
+/* dag/ knows no task type of its own: the caller's list is the only one.
+ * A made-up type parses with a made-up list (its option check included),
+ * `shell` is then unknown, and an empty list names no type. */
+static const char *const azNoopKeys[] = {"level", NULL};
+static int noop_validate(const char *zKey, const char *zValue, char *zErr, size_t nErr) {
+  (void)zKey;
+  if(strcmp(zValue, "high")) return 0;
+  snprintf(zErr, nErr, "too high");
+  return -1;
+}
+static const task_schema noop_schema = {"noop", azNoopKeys, azNoopKeys, noop_validate};
+static const task_schema *const apNoop[] = {&noop_schema, NULL};
+
+static void test_types_come_from_the_caller(void **state) {
+  (void)state;
+  const char *zNoop = "[dag]\nid = t\nschedule = none\n[task a]\ntype = noop\nlevel = low\n";
+  dag *d = NULL;
+  airc_err e = {0};
+  if(dag_parse_buffer("t.ini", zNoop, strlen(zNoop), apNoop, &d, &e)) fail_msg("%s", e.zMsg);
+  assert_string_equal(d->aTask[0].zType, "noop");
+  dag_free(d);
+  d = NULL;
+  const char *zHigh = "[dag]\nid = t\nschedule = none\n[task a]\ntype = noop\nlevel = high\n";
+  assert_int_not_equal(dag_parse_buffer("t.ini", zHigh, strlen(zHigh), apNoop, &d, &e), AIRC_OK);
+  assert_string_equal(e.zMsg, "t.ini:6: task 'a': level: too high");
+  airc_err_clear(&e);
+  const char *zShell = "[dag]\nid = t\nschedule = none\n[task a]\ntype = shell\ncommand = true\n";
+  assert_int_not_equal(dag_parse_buffer("t.ini", zShell, strlen(zShell), apNoop, &d, &e), AIRC_OK);
+  assert_string_equal(e.zMsg, "t.ini:5: task 'a': unknown task type 'shell' (known: noop)");
+  airc_err_clear(&e);
+  assert_int_not_equal(dag_parse_buffer("t.ini", zNoop, strlen(zNoop), NULL, &d, &e), AIRC_OK);
+  assert_string_equal(e.zMsg, "t.ini:5: task 'a': unknown task type 'noop' (known: none)");
+  assert_null(d);
 }
 
 int main(void) {
@@ -512,6 +548,7 @@ int main(void) {
       cmocka_unit_test(test_many_tasks_deep_chain),
       cmocka_unit_test(test_id_limits),
       cmocka_unit_test(test_stored_version_errors),
+      cmocka_unit_test(test_types_come_from_the_caller),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -411,13 +411,13 @@ static void test_option_checks(void **state) {
   };
   for(size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++) {
     char zErr[256] = "";
-    assert_int_equal(task_type_fetch_users.xValidate(a[i].zKey, a[i].zVal, zErr, sizeof(zErr)), -1);
+    assert_int_equal(task_type_fetch_users.schema.xValidate(a[i].zKey, a[i].zVal, zErr, sizeof(zErr)), -1);
     assert_string_equal(zErr, a[i].zWant);
   }
   char zErr[256];
-  assert_int_equal(task_type_fetch_users.xValidate("results", "{{ params.n }}", zErr, 256), 0);
-  assert_int_equal(task_type_fetch_users.xValidate("retry_backoff", "250ms", zErr, 256), 0);
-  assert_string_equal(task_type_fetch_users.zName, "fetch-users");
+  assert_int_equal(task_type_fetch_users.schema.xValidate("results", "{{ params.n }}", zErr, 256), 0);
+  assert_int_equal(task_type_fetch_users.schema.xValidate("retry_backoff", "250ms", zErr, 256), 0);
+  assert_string_equal(task_type_fetch_users.schema.zName, "fetch-users");
   /* defaults, and the config override of the url */
   setenv("AIRC__RANDOMUSER__URL", "http://127.0.0.1:9/api/", 1);
   fetch_users_opts o;

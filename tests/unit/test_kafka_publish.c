@@ -305,11 +305,11 @@ static void test_task_option_errors(void **state) {
   assert_int_equal(run_task(json_pack("{ssss}", "input", "/x", "timeout", "soon"), json_object()),
                    TASK_EXIT_FAILED);
   char zErr[128];
-  assert_int_equal(task_type_publish_kafka.xValidate("partitions", "0", zErr, sizeof(zErr)), -1);
+  assert_int_equal(task_type_publish_kafka.schema.xValidate("partitions", "0", zErr, sizeof(zErr)), -1);
   assert_string_equal(zErr, "'0' is not an integer in 1..100000");
-  assert_int_equal(task_type_publish_kafka.xValidate("create_topic", "maybe", zErr, sizeof(zErr)), -1);
-  assert_int_equal(task_type_publish_kafka.xValidate("timeout", "{{ params.t }}", zErr, sizeof(zErr)), 0);
-  assert_int_equal(task_type_publish_kafka.xValidate("timeout", "90s", zErr, sizeof(zErr)), 0);
+  assert_int_equal(task_type_publish_kafka.schema.xValidate("create_topic", "maybe", zErr, sizeof(zErr)), -1);
+  assert_int_equal(task_type_publish_kafka.schema.xValidate("timeout", "{{ params.t }}", zErr, sizeof(zErr)), 0);
+  assert_int_equal(task_type_publish_kafka.schema.xValidate("timeout", "90s", zErr, sizeof(zErr)), 0);
 }
 
 int main(void) {

@@ -232,7 +232,7 @@ static void test_continuous_failures(void **state) {
   int st;
   waitpid(pid, &st, 0);
   char zErr[128];
-  assert_int_equal(task_type_trigger_stream_job.xValidate("mode", "sometimes", zErr, sizeof(zErr)), -1);
+  assert_int_equal(task_type_trigger_stream_job.schema.xValidate("mode", "sometimes", zErr, sizeof(zErr)), -1);
   assert_string_equal(zErr, "'sometimes' is not a mode (available_now or continuous)");
 }
 

@@ -324,10 +324,10 @@ static void test_task_unreachable_and_bad_options(void **state) {
   assert_int_equal(run_task(json_pack("{ss}", "consistency", "MOST"), json_object()), TASK_EXIT_FAILED);
   assert_int_equal(run_task(json_object(), json_object()), TASK_EXIT_FAILED); /* no input */
   char zErr[128];
-  assert_int_equal(task_type_validate_cassandra.xValidate("consistency", "MOST", zErr, sizeof(zErr)), -1);
+  assert_int_equal(task_type_validate_cassandra.schema.xValidate("consistency", "MOST", zErr, sizeof(zErr)), -1);
   assert_string_equal(zErr, "'MOST' is not a consistency level (ONE, LOCAL_ONE, QUORUM, ...)");
-  assert_int_equal(task_type_validate_cassandra.xValidate("table", "a.b", zErr, sizeof(zErr)), -1);
-  assert_int_equal(task_type_validate_cassandra.xValidate("port", "70000", zErr, sizeof(zErr)), -1);
+  assert_int_equal(task_type_validate_cassandra.schema.xValidate("table", "a.b", zErr, sizeof(zErr)), -1);
+  assert_int_equal(task_type_validate_cassandra.schema.xValidate("port", "70000", zErr, sizeof(zErr)), -1);
 }
 
 int main(void) {

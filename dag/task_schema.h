@@ -1,0 +1,28 @@
+/* task_schema.h: what the DAG builder knows of a task type: its name and the
+ * options a task of that type takes.
+ *
+ * dag/ knows no task type itself (it includes nothing from executor/ or
+ * providers/): whoever parses a DAG hands the builder the list of schemas,
+ * a NULL-terminated array. The list comes from the one task-type registry,
+ * task_type_schemas() in executor/task_type.h, whose entries each start
+ * with their schema. Schemas are pure data plus a pure check of one
+ * option's text: validating a DAG file loads no client library. */
+#ifndef AIRC_TASK_SCHEMA_H
+#define AIRC_TASK_SCHEMA_H
+#include <stddef.h>
+
+typedef struct task_schema {
+  const char *zName;             /* what a DAG file's `type = ...` names */
+  const char *const *azKeys;     /* allowed type-specific keys, NULL-terminated */
+  const char *const *azRequired; /* keys that must be present, NULL-terminated (may be NULL) */
+  /* Optional check of one option's raw (untemplated) value at DAG parse
+   * time. Returns 0 if acceptable, else writes a one-line reason to zErr. */
+  int (*xValidate)(const char *zKey, const char *zValue, char *zErr, size_t nErr);
+} task_schema;
+
+/* The schema named zName in the NULL-terminated list ap (may be NULL), or NULL. */
+const task_schema *task_schema_find(const task_schema *const *ap, const char *zName);
+/* 1 if zKey is one of p's azKeys. */
+int task_schema_has_key(const task_schema *p, const char *zKey);
+
+#endif
