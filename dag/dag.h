@@ -94,6 +94,8 @@ const char *trigger_rule_name(trigger_rule r);
 int trigger_rule_parse(const char *z, trigger_rule *pOut);
 /* 1 if z is acceptable as a DAG or task id. */
 int dag_id_is_valid(const char *z);
+/* 1 if z is acceptable as a run id a user chooses (dag/run_id.c). */
+int dag_run_id_is_valid(const char *z);
 /* 1 if zKey is a key every task takes (id, type, upstream, trigger_rule,
  * retries, ...): the builder reads those itself, so a task type must not
  * declare an option of the same name (it could never be set). */
