@@ -5,7 +5,7 @@
 #include "cli/commands.h"
 #include "common/config.h"
 #include "common/timeutil.h"
-#include "scheduler/dag_run.h"
+#include "store/store_run.h"
 #include "dag/tick_planner.h"
 #include <getopt.h>
 #include <stdio.h>
@@ -92,7 +92,7 @@ int cmd_dags_list_import_errors(int argc, char **argv) {
 static dag *load_dag(store *s, const char *zDagId) {
   dag *d = NULL;
   airc_err err = {0};
-  if(dag_store_load(s, zDagId, &d, &err)) {
+  if(store_dag_load(s, zDagId, &d, &err)) {
     cli_fail_err(&err);
     return NULL;
   }
@@ -220,7 +220,7 @@ static int set_paused(int argc, char **argv, int bPaused) {
   store *s = cli_open_store_synced();
   if(!s) return CLI_FAIL;
   airc_err err = {0};
-  airc_rc rc = dag_set_paused(s, argv[1], bPaused, &err);
+  airc_rc rc = store_dag_set_paused(s, argv[1], bPaused, &err);
   store_close(s);
   if(rc) return cli_fail_err(&err);
   printf("DAG %s is %s\n", argv[1], bPaused ? "paused" : "unpaused");

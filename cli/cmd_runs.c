@@ -5,7 +5,7 @@
 #include "common/config.h"
 #include "common/timeutil.h"
 #include "common/wake.h"
-#include "scheduler/dag_run.h"
+#include "store/store_run.h"
 #include "scheduler/scheduler.h"
 #include "dag/tick_planner.h"
 #include <getopt.h>
@@ -107,7 +107,7 @@ int cmd_dags_trigger(int argc, char **argv) {
   run_spec spec = {zDag, zRunId, RUN_TYPE_MANUAL, logical, pConf, 0, NULL};
   char zOutId[300];
   airc_err err = {0};
-  airc_rc rc = dag_run_create(s, &spec, NULL, zOutId, &err);
+  airc_rc rc = store_run_create(s, &spec, NULL, zOutId, &err);
   json_decref(pConf);
   if(rc) {
     store_close(s);
@@ -162,7 +162,7 @@ int cmd_dags_backfill(int argc, char **argv) {
   if(!s) return CLI_FAIL;
   airc_err err = {0};
   dag *d = NULL;
-  if(dag_store_load(s, zDag, &d, &err)) {
+  if(store_dag_load(s, zDag, &d, &err)) {
     store_close(s);
     json_decref(pConf);
     return cli_fail_err(&err);
@@ -204,12 +204,12 @@ int cmd_dags_backfill(int argc, char **argv) {
     if(!strcmp(zAction, "create")) {
       run_spec spec = {zDag, NULL, RUN_TYPE_BACKFILL, aTick[i], pConf, 0, NULL};
       char zOut[300];
-      rc = dag_run_create_for(s, d, &spec, NULL, zOut, &err);
+      rc = store_run_create_for(s, d, &spec, NULL, zOut, &err);
       if(!rc) json_array_append_new(pCreated, json_string(zOut));
       nCreate++;
     } else if(!strcmp(zAction, "rerun")) {
       int nCleared, nSkipped;
-      rc = dag_run_clear(s, zDag, zRun, NULL, 0, 0, &nCleared, &nSkipped, &err);
+      rc = store_run_clear(s, zDag, zRun, NULL, 0, 0, &nCleared, &nSkipped, &err);
       if(!rc) json_array_append_new(pCreated, json_string(zRun));
       nRedo++;
     } else {
@@ -268,7 +268,7 @@ int cmd_dags_test(int argc, char **argv) {
   run_spec spec = {zDag, zRunId, RUN_TYPE_MANUAL, logical, pConf, 1, "running"};
   int64_t runPk;
   airc_err err = {0};
-  airc_rc rc = dag_run_create(s, &spec, &runPk, zRunId, &err);
+  airc_rc rc = store_run_create(s, &spec, &runPk, zRunId, &err);
   json_decref(pConf);
   store_close(s);
   if(rc) return cli_fail_err(&err);

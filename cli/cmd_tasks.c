@@ -7,7 +7,7 @@
 #include "common/timeutil.h"
 #include "executor/exec_result.h"
 #include "executor/exec_spawn.h"
-#include "scheduler/dag_run.h"
+#include "store/store_run.h"
 #include "dag/template.h"
 #include "dag/tick_planner.h"
 #include <getopt.h>
@@ -30,7 +30,7 @@ int cmd_tasks_list(int argc, char **argv) {
   if(!s) return CLI_FAIL;
   dag *d = NULL;
   airc_err err = {0};
-  airc_rc rc = dag_store_load(s, argv[optind], &d, &err);
+  airc_rc rc = store_dag_load(s, argv[optind], &d, &err);
   store_close(s);
   if(rc) return cli_fail_err(&err);
   json_t *pRows = json_array();
@@ -198,7 +198,7 @@ int cmd_tasks_clear(int argc, char **argv) {
   if(!s) return CLI_FAIL;
   airc_err err = {0};
   int nCleared, nSkipped;
-  airc_rc rc = dag_run_clear(s, argv[optind], argv[optind + 1], zRe, bDown, bFailed, &nCleared, &nSkipped, &err);
+  airc_rc rc = store_run_clear(s, argv[optind], argv[optind + 1], zRe, bDown, bFailed, &nCleared, &nSkipped, &err);
   store_close(s);
   if(rc) return cli_fail_err(&err);
   printf("Cleared %d task instance%s of run %s", nCleared, nCleared == 1 ? "" : "s", argv[optind + 1]);
@@ -212,7 +212,7 @@ int cmd_tasks_mark(int argc, char **argv) {
   store *s = cli_open_store();
   if(!s) return CLI_FAIL;
   airc_err err = {0};
-  airc_rc rc = dag_run_mark_task(s, argv[1], argv[2], argv[3], argv[4], &err);
+  airc_rc rc = store_ti_mark(s, argv[1], argv[2], argv[3], argv[4], &err);
   store_close(s);
   if(rc) return cli_fail_err(&err);
   printf("Marked %s of run %s as %s\n", argv[3], argv[2], argv[4]);
@@ -243,7 +243,7 @@ int cmd_tasks_test(int argc, char **argv) {
   }
   dag *d = NULL;
   airc_err err = {0};
-  airc_rc rc = dag_store_load(s, zDag, &d, &err);
+  airc_rc rc = store_dag_load(s, zDag, &d, &err);
   store_close(s);
   if(rc) {
     json_decref(pConf);

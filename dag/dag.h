@@ -89,7 +89,11 @@ AIRC_WUR airc_rc dag_build(const char *zName, json_t *pDoc, json_t *pLines, cons
 json_t *dag_to_json(const dag *p);
 void dag_compute_hash(dag *p);
 /* Rebuilds a dag from its canonical JSON text (as stored with a run),
- * checking its tasks against apType as dag_parse_file does. */
+ * checking its tasks against apType as dag_parse_file does;
+ * DAG_TYPES_STORED takes task types and options as they are (a version the
+ * store kept was checked when it was ingested). */
+#define DAG_TYPES_STORED ((const task_schema *const *)&dag_types_stored)
+extern const task_schema *const dag_types_stored; /* only its address matters */
 AIRC_WUR airc_rc dag_from_json_text(const char *zJson, const task_schema *const *apType, dag **ppOut /* OUT */,
                                     airc_err *pErr);
 
@@ -100,6 +104,8 @@ const char *trigger_rule_name(trigger_rule r);
 int trigger_rule_parse(const char *z, trigger_rule *pOut);
 /* 1 if z is acceptable as a DAG or task id. */
 int dag_id_is_valid(const char *z);
+/* 1 if z is acceptable as a run id a user chooses (dag/run_id.c). */
+int dag_run_id_is_valid(const char *z);
 /* 1 if zKey is a key every task takes (id, type, upstream, trigger_rule,
  * retries, ...): the builder reads those itself, so a task type must not
  * declare an option of the same name (it could never be set). */

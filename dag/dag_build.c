@@ -285,8 +285,11 @@ static airc_rc build_task(build_ctx *c, int iTask, json_t *pObj, const task_defa
   pV = json_object_get(pObj, "type");
   const char *zType = json_is_string(pV) ? json_string_value(pV) : NULL;
   if(!zType || !*zType) return build_fail(c, iTask, zId, NULL, "missing 'type'");
-  const task_schema *pType = task_schema_find(c->apType, zType);
-  if(!pType) {
+  /* DAG_TYPES_STORED: a stored version, checked when it was ingested (and
+   * the binary reading it, e.g. the web server, may not run every type) */
+  const int bStored = c->apType == DAG_TYPES_STORED;
+  const task_schema *pType = bStored ? NULL : task_schema_find(c->apType, zType);
+  if(!pType && !bStored) {
     char zKnown[300] = "";
     const task_schema *const *ap = c->apType;
     for(int i = 0; ap && ap[i]; i++) {
@@ -299,18 +302,18 @@ static airc_rc build_task(build_ctx *c, int iTask, json_t *pObj, const task_defa
   t->pOptions = json_object();
   json_object_foreach(pObj, zKey, pV) {
     if(str_in(zKey, azTaskCommonKeys)) continue;
-    if(!task_schema_has_key(pType, zKey))
+    if(pType && !task_schema_has_key(pType, zKey))
       return build_fail(c, iTask, zId, zKey, "unknown key '%.100s' for a task of type '%s'", zKey, zType);
     const char *z = scalar_text(pV, zBuf, sizeof(zBuf));
     if(!z) return build_fail(c, iTask, zId, zKey, "'%s' must be a string", zKey);
-    if(pType->xValidate) {
+    if(pType && pType->xValidate) {
       char zErr[300] = "";
       if(pType->xValidate(zKey, z, zErr, sizeof(zErr)))
         return build_fail(c, iTask, zId, zKey, "%s: %s", zKey, zErr);
     }
     json_object_set_new(t->pOptions, zKey, json_string(z));
   }
-  for(int i = 0; pType->azRequired && pType->azRequired[i]; i++) {
+  for(int i = 0; pType && pType->azRequired && pType->azRequired[i]; i++) {
     if(!json_object_get(t->pOptions, pType->azRequired[i]))
       return build_fail(c, iTask, zId, NULL, "missing '%s' (required by type '%s')", pType->azRequired[i], zType);
   }

@@ -61,6 +61,8 @@ void dag_compute_hash(dag *d) {
   sodium_bin2hex(d->zHash, sizeof(d->zHash), aHash, sizeof(aHash));
 }
 
+const task_schema *const dag_types_stored = NULL;
+
 airc_rc dag_from_json_text(const char *zJson, const task_schema *const *apType, dag **ppOut, airc_err *pErr) {
   json_error_t je;
   json_t *pDoc = json_loads(zJson, 0, &je);

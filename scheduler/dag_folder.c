@@ -5,6 +5,7 @@
 #include "common/timeutil.h"
 #include "dag/dag.h"
 #include "executor/task_type.h"
+#include "store/store_dag.h"
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -89,92 +90,90 @@ static folder_file *folder_find(dag_folder *p, const char *zPath) {
   return NULL;
 }
 
-static airc_rc set_import_error(store *s, const char *zFile, const char *zMsg, airc_err *pErr) {
-  sqlite3_stmt *st = store_prepare(s,
-      "INSERT INTO import_error(fileloc, message, timestamp_us) VALUES(?,?,?)"
-      " ON CONFLICT(fileloc) DO UPDATE SET message=excluded.message, timestamp_us=excluded.timestamp_us"
-      " WHERE message<>excluded.message", pErr);
-  if(!st) return pErr->rc;
-  sqlite3_bind_text(st, 1, zFile, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, zMsg, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 3, airc_now_us());
-  int r = sqlite3_step(st);
-  sqlite3_reset(st);
-  return r == SQLITE_DONE ? AIRC_OK : store_fail(s, "import error", pErr);
-}
-
-static airc_rc clear_import_error(store *s, const char *zFile, airc_err *pErr) {
-  sqlite3_stmt *st = store_prepare(s, "DELETE FROM import_error WHERE fileloc=?", pErr);
-  if(!st) return pErr->rc;
-  sqlite3_bind_text(st, 1, zFile, -1, SQLITE_STATIC);
-  int r = sqlite3_step(st);
-  sqlite3_reset(st);
-  return r == SQLITE_DONE ? AIRC_OK : store_fail(s, "import error", pErr);
-}
-
-/* Upserts a good DAG; AIRC_ERR_EXISTS (with a message) if another live
- * file already defines the same id. */
+/* Upserts a good DAG and its version; AIRC_ERR_EXISTS (with a message) if
+ * another live file already defines the same id. */
 static airc_rc upsert_dag(store *s, const dag *d, const char *zFile, airc_err *pErr) {
-  sqlite3_stmt *st = store_prepare(s, "SELECT fileloc, is_active FROM dag WHERE dag_id=?", pErr);
-  if(!st) return pErr->rc;
-  sqlite3_bind_text(st, 1, d->zId, -1, SQLITE_STATIC);
-  int bExists = 0;
-  char zOther[4096] = "";
-  if(sqlite3_step(st) == SQLITE_ROW) {
-    bExists = 1;
-    if(sqlite3_column_int(st, 1)) snprintf(zOther, sizeof(zOther), "%s", store_legacy_col_text(st, 0));
-  }
-  sqlite3_reset(st);
-  if(zOther[0] && strcmp(zOther, zFile)) {
+  char zOther[4096];
+  int bActive = 0;
+  airc_rc rc = store_dag_file_get(s, d->zId, zOther, sizeof(zOther), &bActive, pErr);
+  if(rc) return rc;
+  if(bActive && zOther[0] && strcmp(zOther, zFile)) {
     struct stat sb;
     if(!stat(zOther, &sb))
       return airc_err_set(pErr, AIRC_ERR_EXISTS, "%s: DAG id '%s' is already defined in %s", zFile, d->zId, zOther);
   }
-  json_t *pDoc = dag_to_json(d);
-  char *zJson = json_dumps(pDoc, JSON_COMPACT | JSON_SORT_KEYS);
-  char *zTags = json_dumps(d->pTags, JSON_COMPACT);
-  json_decref(pDoc);
   int64_t now = airc_now_us();
-  airc_rc rc = AIRC_OK;
-  st = store_prepare(s, "INSERT OR IGNORE INTO dag_version(hash, dag_id, json, created_us) VALUES(?,?,?,?)", pErr);
-  if(!st) rc = pErr->rc;
-  else {
-    sqlite3_bind_text(st, 1, d->zHash, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, d->zId, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, zJson, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, now);
-    if(sqlite3_step(st) != SQLITE_DONE) rc = store_fail(s, "insert DAG version", pErr);
-    sqlite3_reset(st);
+  rc = store_dag_version_put(s, d, now, pErr);
+  if(!rc)
+    rc = store_dag_upsert(s, d, zFile, airc_config_get_bool("core", "dags_are_paused_at_creation", 1), now, pErr);
+  return rc;
+}
+
+/* A growable list of strings, for ids and files collected during a walk. */
+typedef struct str_list {
+  char **az;
+  int n;
+  int bOom;
+} str_list;
+
+static void str_list_add(str_list *pL, const char *z) {
+  char **azNew = realloc(pL->az, sizeof(char *) * (size_t)(pL->n + 1));
+  char *zCopy = strdup(z);
+  if(!azNew || !zCopy) {
+    if(azNew) pL->az = azNew;
+    free(zCopy);
+    pL->bOom = 1;
+    return;
   }
-  if(!rc && !bExists) {
-    st = store_prepare(s, "INSERT INTO dag(dag_id, is_paused, created_us) VALUES(?,?,?)", pErr);
-    if(!st) rc = pErr->rc;
-    else {
-      sqlite3_bind_text(st, 1, d->zId, -1, SQLITE_STATIC);
-      sqlite3_bind_int(st, 2, airc_config_get_bool("core", "dags_are_paused_at_creation", 1));
-      sqlite3_bind_int64(st, 3, now);
-      if(sqlite3_step(st) != SQLITE_DONE) rc = store_fail(s, "insert DAG", pErr);
-      sqlite3_reset(st);
-    }
+  pL->az = azNew;
+  pL->az[pL->n++] = zCopy;
+}
+
+static void str_list_free(str_list *pL) {
+  for(int i = 0; i < pL->n; i++) free(pL->az[i]);
+  free(pL->az);
+  pL->az = NULL;
+  pL->n = 0;
+}
+
+typedef struct gone_ctx {
+  dag_folder *p;
+  str_list L;
+} gone_ctx;
+
+/* Active DAG whose file is gone or now defines another id (a file that
+ * fails to parse keeps its last good DAG): to deactivate. */
+static int collect_gone_dag(void *pv, const store_dag_file_row *pRow) {
+  gone_ctx *c = pv;
+  folder_file *f = folder_find(c->p, pRow->zFile);
+  if(f && (!f->zDagId || !strcmp(f->zDagId, pRow->zDagId))) return 0;
+  str_list_add(&c->L, pRow->zDagId);
+  return 0;
+}
+
+/* Import error of a file that is gone: to drop. */
+static int collect_gone_file(void *pv, const char *zFile) {
+  gone_ctx *c = pv;
+  if(!folder_find(c->p, zFile)) str_list_add(&c->L, zFile);
+  return 0;
+}
+
+/* Deactivates DAGs whose file is gone or defines another id, and drops the
+ * import errors of files that are gone. */
+static airc_rc reconcile_gone(dag_folder *p, store *s, airc_err *pErr) {
+  gone_ctx c = {p, {0}};
+  airc_rc rc = store_dag_active_each(s, collect_gone_dag, &c, pErr);
+  if(!rc && c.L.bOom) rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
+  for(int i = 0; !rc && i < c.L.n; i++) {
+    rc = store_dag_deactivate(s, c.L.az[i], pErr);
+    if(!rc) LOG_INFO("DAG '%s' deactivated: its file is gone or defines another DAG", c.L.az[i]);
   }
-  if(!rc) {
-    st = store_prepare(s, "UPDATE dag SET fileloc=?, is_active=1, description=?, schedule=?, tags=?,"
-                          " current_hash=?, last_parsed_us=? WHERE dag_id=?", pErr);
-    if(!st) rc = pErr->rc;
-    else {
-      sqlite3_bind_text(st, 1, zFile, -1, SQLITE_STATIC);
-      sqlite3_bind_text(st, 2, d->zDescription, -1, SQLITE_STATIC);
-      sqlite3_bind_text(st, 3, d->zSchedule, -1, SQLITE_STATIC);
-      sqlite3_bind_text(st, 4, zTags ? zTags : "[]", -1, SQLITE_STATIC);
-      sqlite3_bind_text(st, 5, d->zHash, -1, SQLITE_STATIC);
-      sqlite3_bind_int64(st, 6, now);
-      sqlite3_bind_text(st, 7, d->zId, -1, SQLITE_STATIC);
-      if(sqlite3_step(st) != SQLITE_DONE) rc = store_fail(s, "update DAG", pErr);
-      sqlite3_reset(st);
-    }
-  }
-  free(zJson);
-  free(zTags);
+  str_list_free(&c.L);
+  c.L.bOom = 0;
+  if(!rc) rc = store_import_error_each_file(s, collect_gone_file, &c, pErr);
+  if(!rc && c.L.bOom) rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
+  for(int i = 0; !rc && i < c.L.n; i++) rc = store_import_error_clear(s, c.L.az[i], pErr);
+  str_list_free(&c.L);
   return rc;
 }
 
@@ -218,18 +217,18 @@ airc_rc dag_folder_sync(dag_folder *p, store *s, int *pnChanged, airc_err *pErr)
     f->zDagId = NULL;
     if(dag_parse_file(L.azPath[i], task_type_schemas(), &d, &perr)) {
       LOG_WARN("import error: %s", perr.zMsg);
-      rc = set_import_error(s, L.azPath[i], perr.zMsg, pErr);
+      rc = store_import_error_set(s, L.azPath[i], perr.zMsg, airc_now_us(), pErr);
       continue;
     }
     airc_err uerr = {0};
     airc_rc urc = upsert_dag(s, d, L.azPath[i], &uerr);
     if(urc == AIRC_ERR_EXISTS) {
-      rc = set_import_error(s, L.azPath[i], uerr.zMsg, pErr);
+      rc = store_import_error_set(s, L.azPath[i], uerr.zMsg, airc_now_us(), pErr);
     } else if(urc) {
       rc = airc_err_set(pErr, urc, "%s", uerr.zMsg);
     } else {
       f->zDagId = strdup(d->zId);
-      rc = clear_import_error(s, L.azPath[i], pErr);
+      rc = store_import_error_clear(s, L.azPath[i], pErr);
     }
     dag_free(d);
   }
@@ -242,7 +241,7 @@ airc_rc dag_folder_sync(dag_folder *p, store *s, int *pnChanged, airc_err *pErr)
       bTxn = 1;
     }
     (*pnChanged)++;
-    rc = clear_import_error(s, p->aFile[i].zPath, pErr);
+    rc = store_import_error_clear(s, p->aFile[i].zPath, pErr);
     free(p->aFile[i].zPath);
     free(p->aFile[i].zDagId);
     p->aFile[i] = p->aFile[--p->nFile];
@@ -256,42 +255,7 @@ airc_rc dag_folder_sync(dag_folder *p, store *s, int *pnChanged, airc_err *pErr)
       rc = store_begin(s, pErr);
       bTxn = !rc;
     }
-    sqlite3_stmt *st = rc ? NULL : store_prepare(s, "SELECT dag_id, fileloc FROM dag WHERE is_active=1", pErr);
-    if(!rc && !st) rc = pErr->rc;
-    char **azGone = NULL;
-    int nGone = 0;
-    while(!rc && sqlite3_step(st) == SQLITE_ROW) {
-      const char *zId = store_legacy_col_text(st, 0);
-      folder_file *f = folder_find(p, store_legacy_col_text(st, 1));
-      if(f && (!f->zDagId || !strcmp(f->zDagId, zId))) continue;
-      azGone = realloc(azGone, sizeof(char *) * (size_t)(nGone + 1));
-      azGone[nGone++] = strdup(zId);
-    }
-    if(st) sqlite3_reset(st);
-    for(int i = 0; !rc && i < nGone; i++) {
-      sqlite3_stmt *u = store_prepare(s, "UPDATE dag SET is_active=0 WHERE dag_id=?", pErr);
-      if(!u) rc = pErr->rc;
-      else {
-        sqlite3_bind_text(u, 1, azGone[i], -1, SQLITE_STATIC);
-        if(sqlite3_step(u) != SQLITE_DONE) rc = store_fail(s, "deactivate DAG", pErr);
-        sqlite3_reset(u);
-        LOG_INFO("DAG '%s' deactivated: its file is gone or defines another DAG", azGone[i]);
-      }
-    }
-    for(int i = 0; i < nGone; i++) free(azGone[i]);
-    free(azGone);
-    nGone = 0;
-    azGone = NULL;
-    st = rc ? NULL : store_prepare(s, "SELECT fileloc FROM import_error", pErr);
-    while(st && sqlite3_step(st) == SQLITE_ROW) {
-      if(folder_find(p, store_legacy_col_text(st, 0))) continue;
-      azGone = realloc(azGone, sizeof(char *) * (size_t)(nGone + 1));
-      azGone[nGone++] = strdup(store_legacy_col_text(st, 0));
-    }
-    if(st) sqlite3_reset(st);
-    for(int i = 0; !rc && i < nGone; i++) rc = clear_import_error(s, azGone[i], pErr);
-    for(int i = 0; i < nGone; i++) free(azGone[i]);
-    free(azGone);
+    if(!rc) rc = reconcile_gone(p, s, pErr);
     p->bSynced = 1;
   }
   if(bTxn) {

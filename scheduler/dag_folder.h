@@ -10,7 +10,8 @@
  * unless [core] dags_are_paused_at_creation is false. */
 #ifndef AIRC_DAG_FOLDER_H
 #define AIRC_DAG_FOLDER_H
-#include "store/store_legacy.h"
+#include "common/err.h"
+#include "store/store.h"
 
 typedef struct dag_folder dag_folder;
 

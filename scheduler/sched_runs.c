@@ -12,7 +12,7 @@
 #include "common/timeutil.h"
 #include "executor/exec_result.h"
 #include "executor/exec_spawn.h"
-#include "scheduler/dag_run.h"
+#include "store/store_run.h"
 #include "dag/template.h"
 #include "dag/tick_planner.h"
 #include <stdio.h>
@@ -78,7 +78,7 @@ airc_rc sched_create_due_runs(sched *S, airc_err *pErr) {
       char zRunId[300];
       int64_t runPk;
       airc_err cerr = {0};
-      airc_rc crc = dag_run_create_for(S->s, d, &spec, &runPk, zRunId, &cerr);
+      airc_rc crc = store_run_create_for(S->s, d, &spec, &runPk, zRunId, &cerr);
       if(crc == AIRC_ERR_EXISTS) continue; /* a backfill or manual run took the id */
       if(crc) rc = airc_err_set(pErr, crc, "%s", cerr.zMsg);
       else {

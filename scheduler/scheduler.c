@@ -6,7 +6,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "common/wake.h"
-#include "scheduler/dag_run.h"
+#include "store/store_run.h"
 #include <sys/socket.h>
 #include "executor/exec_result.h"
 #include "executor/exec_spawn.h"
@@ -99,7 +99,7 @@ sched_version *sched_version_get(sched *S, const char *zHash, airc_err *pErr) {
   sched_version *v = pFree ? pFree : pOld;
   if(v->d) version_free(v);
   dag *d = NULL;
-  if(dag_store_load_version(S->s, zHash, &d, pErr)) return NULL;
+  if(store_dag_load_version(S->s, zHash, &d, pErr)) return NULL;
   v->d = d;
   snprintf(v->zHash, sizeof(v->zHash), "%s", zHash);
   v->lastUse = ++S->useClock;

@@ -4,9 +4,9 @@
  * The list reads only the dag table (primary key order) plus, per DAG,
  * its last runs through the dag_run(dag_id, logical_date) index, so its
  * cost does not grow with the number of runs. Pausing goes through
- * dag_set_paused() so the rule lives in one place. */
+ * store_dag_set_paused() so the rule lives in one place. */
 #include "common/timeutil.h"
-#include "scheduler/dag_run.h"
+#include "store/store_run.h"
 #include "webui/api.h"
 #include <stdlib.h>
 #include <string.h>
@@ -154,7 +154,7 @@ int api_dag_patch(web_req *r) {
   }
   int bPaused = json_is_true(pPaused);
   json_decref(pBody);
-  if(dag_set_paused(r->s, r->azParam[0], bPaused, &err)) return http_reply_err(r, &err);
+  if(store_dag_set_paused(r->s, r->azParam[0], bPaused, &err)) return http_reply_err(r, &err);
   return api_dag_get(r);
 }
 
@@ -176,7 +176,7 @@ static dag *dag_model(web_req *r, const char *zDagId) {
     return NULL;
   }
   dag *d = NULL;
-  if(dag_store_load_version(r->s, zHash, &d, &err)) {
+  if(store_dag_load_version(r->s, zHash, &d, &err)) {
     http_reply_err(r, &err);
     return NULL;
   }

@@ -4,9 +4,9 @@
  * Lists are one indexed range scan: dag_run(dag_id, logical_date) for the
  * default order, dag_run(dag_id, state, logical_date) with a state filter,
  * dag_run(dag_id, start_us|end_us) for those orders. Triggering goes
- * through dag_run_create() (the same rule as `airc dags trigger`). */
+ * through store_run_create() (the same rule as `airc dags trigger`). */
 #include "common/timeutil.h"
-#include "scheduler/dag_run.h"
+#include "store/store_run.h"
 #include "webui/api.h"
 #include <stdlib.h>
 #include <string.h>
@@ -148,7 +148,7 @@ int api_run_trigger(web_req *r) {
   }
   char zRunId[300];
   int64_t pk;
-  airc_rc rc = dag_run_create(r->s, &spec, &pk, zRunId, &err);
+  airc_rc rc = store_run_create(r->s, &spec, &pk, zRunId, &err);
   json_decref(pBody);
   if(rc) return http_reply_err(r, &err);
   return reply_run(r, 201, r->azParam[0], zRunId);

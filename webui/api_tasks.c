@@ -1,12 +1,12 @@
 /* api_tasks.c: task instances of a run: list, one (with its tries),
  * PATCH new_state (mark), and POST /dags/{dag_id}/clearTaskInstances.
  *
- * Marking and clearing go through dag_run_mark_task() and dag_run_clear()
+ * Marking and clearing go through store_ti_mark() and store_run_clear()
  * so the rules exist once. A dry-run clear runs the real clear inside an
  * outer transaction that is rolled back, so it reports exactly what a real
  * clear would do. */
 #include "common/timeutil.h"
-#include "scheduler/dag_run.h"
+#include "store/store_run.h"
 #include "webui/api.h"
 #include <stdlib.h>
 #include <string.h>
@@ -137,7 +137,7 @@ int api_ti_patch(web_req *r) {
   json_decref(pBody);
   if(strcmp(zCopy, "success") && strcmp(zCopy, "failed") && strcmp(zCopy, "skipped"))
     return http_reply_error(r, 400, NULL, "the body needs \"new_state\": \"success\", \"failed\" or \"skipped\"");
-  if(!bDry && dag_run_mark_task(r->s, r->azParam[0], r->azParam[1], r->azParam[2], zCopy, &err))
+  if(!bDry && store_ti_mark(r->s, r->azParam[0], r->azParam[1], r->azParam[2], zCopy, &err))
     return http_reply_err(r, &err);
   return reply_ti(r, pk, r->azParam[2]);
 }
@@ -236,7 +236,7 @@ int api_ti_clear(web_req *r) {
   airc_rc rc = store_begin(r->s, &err);
   if(!rc) {
     pBefore = ti_snapshot(r, pk);
-    rc = dag_run_clear(r->s, zDag, zRunCopy, zRegex, bDown, bOnlyFailed, &nCleared, &nSkipped, &err);
+    rc = store_run_clear(r->s, zDag, zRunCopy, zRegex, bDown, bOnlyFailed, &nCleared, &nSkipped, &err);
   }
   if(!rc) pAfter = ti_snapshot(r, pk);
   if(!rc && !bDry) rc = store_commit(r->s, &err);

@@ -1,0 +1,292 @@
+/* store_run.c: runs and task instances in the store (see store_run.h).
+ * Written against store_int.h only, in SQL both backends accept. */
+#include "store/store_run.h"
+#include "store/store_int.h"
+#include "common/timeutil.h"
+#include "common/wake.h"
+#include "dag/tick_planner.h"
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Runs a statement that returns no rows; on error prefixes zWhat. */
+static airc_rc run_step_done(store_stmt *st, const char *zWhat, airc_err *pErr) {
+  int r = store_stmt_step(st, pErr);
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "%s", zWhat);
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}
+
+airc_rc store_dag_load_version(store *s, const char *zHash, dag **ppOut, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(s, "SELECT json FROM dag_version WHERE hash=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zHash);
+  int r = store_stmt_step(st, pErr);
+  airc_rc rc = AIRC_OK;
+  if(r == STORE_ROW) rc = dag_from_json_text(store_col_str(st, 0), DAG_TYPES_STORED, ppOut, pErr);
+  store_stmt_done(st);
+  if(r == STORE_ERROR) return pErr->rc;
+  if(r == STORE_DONE) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "DAG version %.12s not found", zHash);
+  return rc;
+}
+
+airc_rc store_dag_load(store *s, const char *zDagId, dag **ppOut, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(s, "SELECT current_hash FROM dag WHERE dag_id=? AND is_active=1", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zDagId);
+  char zHash[80] = "";
+  int r = store_stmt_step(st, pErr);
+  if(r == STORE_ROW) snprintf(zHash, sizeof(zHash), "%s", store_col_str(st, 0));
+  store_stmt_done(st);
+  if(r == STORE_ERROR) return pErr->rc;
+  if(r == STORE_DONE) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "DAG '%s' not found", zDagId);
+  return store_dag_load_version(s, zHash, ppOut, pErr);
+}
+
+airc_rc store_run_create_for(store *s, const dag *d, const run_spec *p, int64_t *pRunPk,
+                             char *zRunIdOut, airc_err *pErr) {
+  int64_t nowUs = airc_now_us();
+  int64_t logical = p->logicalDate >= 0 ? p->logicalDate : nowUs / 1000000;
+  char zRunId[STORE_RUN_ID_MAX], zTs[40];
+  if(p->zRunId) {
+    if(!dag_run_id_is_valid(p->zRunId))
+      return airc_err_set(pErr, AIRC_ERR_INVALID, "run id '%.250s' is not valid (1-250 characters, no spaces, '/', '\\' or ',')", p->zRunId);
+    snprintf(zRunId, sizeof(zRunId), "%s", p->zRunId);
+  } else {
+    airc_time_format_api(p->logicalDate >= 0 || !strcmp(p->zRunType, RUN_TYPE_SCHEDULED) ? logical * 1000000 : nowUs,
+                         zTs, sizeof(zTs));
+    snprintf(zRunId, sizeof(zRunId), "%s__%s", p->zRunType, zTs);
+  }
+  char *zConf = p->pConf ? json_dumps(p->pConf, JSON_COMPACT) : NULL;
+  store_stmt *st = store_stmt_prepare(s,
+      "INSERT INTO dag_run(dag_id, run_id, run_type, logical_date, data_interval_start,"
+      " data_interval_end, conf, state, dag_hash, queued_us, is_test)"
+      " VALUES(?,?,?,?,?,?,?,?,?,?,?)", pErr);
+  if(!st) {
+    free(zConf);
+    return pErr->rc;
+  }
+  store_bind_text(st, 1, d->zId);
+  store_bind_text(st, 2, zRunId);
+  store_bind_text(st, 3, p->zRunType);
+  store_bind_int64(st, 4, logical);
+  store_bind_int64(st, 5, tick_interval_start(d, logical));
+  store_bind_int64(st, 6, logical);
+  store_bind_text(st, 7, zConf ? zConf : "{}");
+  store_bind_text(st, 8, p->zState ? p->zState : "queued");
+  store_bind_text(st, 9, d->zHash);
+  store_bind_int64(st, 10, nowUs);
+  store_bind_int64(st, 11, p->bTest);
+  airc_err stepErr = {0};
+  int r = store_stmt_step(st, &stepErr);
+  store_stmt_done(st);
+  free(zConf);
+  if(r == STORE_ERROR) {
+    if(stepErr.rc == AIRC_ERR_EXISTS)
+      return airc_err_set(pErr, AIRC_ERR_EXISTS, "DAG '%s' already has a run with id '%s'", d->zId, zRunId);
+    return airc_err_set(pErr, stepErr.rc, "insert run: %s", stepErr.zMsg);
+  }
+  int64_t runPk = store_last_insert_id(s);
+  for(int i = 0; i < d->nTask; i++) {
+    st = store_stmt_prepare(s, "INSERT INTO task_instance(run_pk, dag_id, task_id, state, max_tries, updated_us)"
+                               " VALUES(?,?,?,'none',?,?)", pErr);
+    if(!st) return pErr->rc;
+    store_bind_int64(st, 1, runPk);
+    store_bind_text(st, 2, d->zId);
+    store_bind_text(st, 3, d->aTask[i].zId);
+    store_bind_int64(st, 4, d->aTask[i].retries + 1);
+    store_bind_int64(st, 5, nowUs);
+    airc_rc rc = run_step_done(st, "insert task instance", pErr);
+    if(rc) return rc;
+  }
+  if(pRunPk) *pRunPk = runPk;
+  if(zRunIdOut) snprintf(zRunIdOut, STORE_RUN_ID_MAX, "%s", zRunId);
+  return AIRC_OK;
+}
+
+airc_rc store_run_create(store *s, const run_spec *p, int64_t *pRunPk, char *zRunIdOut, airc_err *pErr) {
+  dag *d = NULL;
+  airc_rc rc = store_begin(s, pErr);
+  if(rc) return rc;
+  rc = store_dag_load(s, p->zDagId, &d, pErr);
+  if(!rc) rc = store_run_create_for(s, d, p, pRunPk, zRunIdOut, pErr);
+  if(!rc) rc = store_commit(s, pErr);
+  else store_rollback(s);
+  dag_free(d);
+  if(!rc) wake_send("trigger");
+  return rc;
+}
+
+/* Finds the run's pk and DAG version. */
+static airc_rc run_lookup(store *s, const char *zDagId, const char *zRunId, int64_t *pPk,
+                          char *zHash, size_t nHash, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(s, "SELECT id, dag_hash FROM dag_run WHERE dag_id=? AND run_id=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zDagId);
+  store_bind_text(st, 2, zRunId);
+  int r = store_stmt_step(st, pErr);
+  if(r == STORE_ROW) {
+    *pPk = store_col_int64(st, 0);
+    snprintf(zHash, nHash, "%s", store_col_str(st, 1));
+  }
+  store_stmt_done(st);
+  if(r == STORE_ERROR) return pErr->rc;
+  if(r == STORE_DONE) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "DAG '%s' has no run '%s'", zDagId, zRunId);
+  return AIRC_OK;
+}
+
+static void mark_downstream(const dag *d, int i, char *aSel) {
+  for(int k = 0; k < d->aTask[i].nDownstream; k++) {
+    int j = d->aTask[i].aiDownstream[k];
+    if(!aSel[j]) {
+      aSel[j] = 1;
+      mark_downstream(d, j, aSel);
+    }
+  }
+}
+
+/* Clears the selected task instances of run runPk (see store_run_clear). */
+static airc_rc run_clear_selected(store *s, const dag *d, const char *aSel, int64_t runPk, int bOnlyFailed,
+                                  int *pnCleared, int *pnSkipped, airc_err *pErr) {
+  for(int i = 0; i < d->nTask; i++) {
+    if(!aSel[i]) continue;
+    store_stmt *st = store_stmt_prepare(s,
+        "UPDATE task_instance SET state='none', next_retry_us=NULL, note=NULL,"
+        " max_tries=try_number+?, updated_us=?"
+        " WHERE run_pk=? AND task_id=? AND state NOT IN ('running','queued')"
+        " AND (? = 0 OR state IN ('failed','upstream_failed'))", pErr);
+    if(!st) return pErr->rc;
+    store_bind_int64(st, 1, d->aTask[i].retries + 1);
+    store_bind_int64(st, 2, airc_now_us());
+    store_bind_int64(st, 3, runPk);
+    store_bind_text(st, 4, d->aTask[i].zId);
+    store_bind_int64(st, 5, bOnlyFailed);
+    airc_rc rc = run_step_done(st, "clear", pErr);
+    if(rc) return rc;
+    if(store_changes(s)) (*pnCleared)++;
+    else (*pnSkipped)++;
+  }
+  if(!*pnCleared) return AIRC_OK;
+  store_stmt *st = store_stmt_prepare(s, "UPDATE dag_run SET state='queued', end_us=NULL WHERE id=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, runPk);
+  return run_step_done(st, "requeue run", pErr);
+}
+
+airc_rc store_run_clear(store *s, const char *zDagId, const char *zRunId, const char *zTaskRegex,
+                        int bDownstream, int bOnlyFailed, int *pnCleared, int *pnSkipped, airc_err *pErr) {
+  regex_t re;
+  int bRe = 0;
+  *pnCleared = *pnSkipped = 0;
+  if(zTaskRegex) {
+    if(regcomp(&re, zTaskRegex, REG_EXTENDED | REG_NOSUB))
+      return airc_err_set(pErr, AIRC_ERR_USAGE, "bad task regex '%s'", zTaskRegex);
+    bRe = 1;
+  }
+  int64_t runPk;
+  char zHash[80];
+  dag *d = NULL;
+  char *aSel = NULL;
+  airc_rc rc = store_begin(s, pErr);
+  if(rc) {
+    if(bRe) regfree(&re);
+    return rc;
+  }
+  rc = run_lookup(s, zDagId, zRunId, &runPk, zHash, sizeof(zHash), pErr);
+  if(!rc) rc = store_dag_load_version(s, zHash, &d, pErr);
+  if(!rc) {
+    aSel = calloc((size_t)d->nTask + 1, 1);
+    if(!aSel) rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
+  }
+  if(!rc) {
+    for(int i = 0; i < d->nTask; i++)
+      if(!bRe || regexec(&re, d->aTask[i].zId, 0, NULL, 0) == 0) aSel[i] = 1;
+    if(bDownstream)
+      for(int i = 0; i < d->nTask; i++)
+        if(aSel[i] == 1) mark_downstream(d, i, aSel);
+    rc = run_clear_selected(s, d, aSel, runPk, bOnlyFailed, pnCleared, pnSkipped, pErr);
+  }
+  if(!rc) rc = store_commit(s, pErr);
+  else store_rollback(s);
+  free(aSel);
+  dag_free(d);
+  if(bRe) regfree(&re);
+  if(!rc) wake_send("clear");
+  return rc;
+}
+
+/* AIRC_OK if task zTaskId of run runPk may be marked (exists, not running). */
+static airc_rc ti_check_markable(store *s, int64_t runPk, const char *zDagId, const char *zRunId,
+                                 const char *zTaskId, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(s, "SELECT state FROM task_instance WHERE run_pk=? AND task_id=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, runPk);
+  store_bind_text(st, 2, zTaskId);
+  int r = store_stmt_step(st, pErr);
+  airc_rc rc = AIRC_OK;
+  if(r == STORE_ERROR) rc = pErr->rc;
+  else if(r == STORE_DONE)
+    rc = airc_err_set(pErr, AIRC_ERR_NOTFOUND, "run '%s' of DAG '%s' has no task '%s'", zRunId, zDagId, zTaskId);
+  else if(!strcmp(store_col_str(st, 0), "running") || !strcmp(store_col_str(st, 0), "queued"))
+    rc = airc_err_set(pErr, AIRC_ERR_STATE, "task '%s' is %s; wait for it to finish", zTaskId, store_col_str(st, 0));
+  store_stmt_done(st);
+  return rc;
+}
+
+airc_rc store_ti_mark(store *s, const char *zDagId, const char *zRunId, const char *zTaskId,
+                      const char *zState, airc_err *pErr) {
+  if(strcmp(zState, "success") && strcmp(zState, "failed") && strcmp(zState, "skipped"))
+    return airc_err_set(pErr, AIRC_ERR_INVALID, "state must be success, failed or skipped, not '%s'", zState);
+  int64_t runPk;
+  char zHash[80];
+  airc_rc rc = store_begin(s, pErr);
+  if(rc) return rc;
+  rc = run_lookup(s, zDagId, zRunId, &runPk, zHash, sizeof(zHash), pErr);
+  if(!rc) rc = ti_check_markable(s, runPk, zDagId, zRunId, zTaskId, pErr);
+  if(!rc) {
+    store_stmt *st = store_stmt_prepare(s,
+        "UPDATE task_instance SET state=?, next_retry_us=NULL, note='marked '||?, updated_us=?,"
+        " end_us=coalesce(end_us, ?) WHERE run_pk=? AND task_id=?", pErr);
+    if(!st) rc = pErr->rc;
+    else {
+      int64_t now = airc_now_us();
+      store_bind_text(st, 1, zState);
+      store_bind_text(st, 2, zState);
+      store_bind_int64(st, 3, now);
+      store_bind_int64(st, 4, now);
+      store_bind_int64(st, 5, runPk);
+      store_bind_text(st, 6, zTaskId);
+      rc = run_step_done(st, "mark", pErr);
+    }
+  }
+  if(!rc) {
+    /* let the scheduler re-evaluate the run (downstream tasks, run state) */
+    store_stmt *st = store_stmt_prepare(s,
+        "UPDATE dag_run SET state='running', end_us=NULL WHERE id=? AND state IN ('success','failed')", pErr);
+    if(!st) rc = pErr->rc;
+    else {
+      store_bind_int64(st, 1, runPk);
+      rc = run_step_done(st, "mark", pErr);
+    }
+  }
+  if(!rc) rc = store_commit(s, pErr);
+  else store_rollback(s);
+  if(!rc) wake_send("mark");
+  return rc;
+}
+
+airc_rc store_dag_set_paused(store *s, const char *zDagId, int bPaused, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(s, "UPDATE dag SET is_paused=? WHERE dag_id=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, bPaused);
+  store_bind_text(st, 2, zDagId);
+  airc_rc rc = run_step_done(st, "pause", pErr);
+  if(rc) return rc;
+  if(!store_changes(s)) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "DAG '%s' not found", zDagId);
+  wake_send("pause");
+  return AIRC_OK;
+}
