@@ -21,39 +21,27 @@
 airc_rc sched_record_outcome(sched *S, int64_t tiId, int tryNumber, const char *zOutcome, int exitCode,
                              int64_t startUs, int64_t endUs, int pid, const char *zReason,
                              json_t *pXcom, airc_err *pErr) {
-  store *s = S->s;
-  sqlite3_stmt *st = store_prepare(s,
-      "SELECT ti.state, ti.try_number, ti.max_tries, ti.task_id, r.dag_hash, ti.run_pk,"
-      " ti.start_us, ti.log_path, r.dag_id, r.run_id"
-      " FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk WHERE ti.id=?", pErr);
-  if(!st) return pErr->rc;
-  sqlite3_bind_int64(st, 1, tiId);
-  if(sqlite3_step(st) != SQLITE_ROW) {
-    sqlite3_reset(st);
-    return AIRC_OK; /* deleted meanwhile */
-  }
-  char zState[32], zTask[256], zHash[80], zLog[4096], zDag[256], zRun[300];
-  snprintf(zState, sizeof(zState), "%s", store_legacy_col_text(st, 0));
-  int curTry = sqlite3_column_int(st, 1), maxTries = sqlite3_column_int(st, 2);
-  snprintf(zTask, sizeof(zTask), "%s", store_legacy_col_text(st, 3));
-  snprintf(zHash, sizeof(zHash), "%s", store_legacy_col_text(st, 4));
-  int64_t runPk = sqlite3_column_int64(st, 5);
-  int64_t tiStart = sqlite3_column_int64(st, 6);
-  snprintf(zLog, sizeof(zLog), "%s", store_legacy_col_text(st, 7));
-  snprintf(zDag, sizeof(zDag), "%s", store_legacy_col_text(st, 8));
-  snprintf(zRun, sizeof(zRun), "%s", store_legacy_col_text(st, 9));
-  sqlite3_reset(st);
-  if(curTry != tryNumber || (strcmp(zState, "running") && strcmp(zState, "queued"))) {
-    LOG_DEBUG("ignoring stale result of task instance %lld try %d (now %s, try %d)", (long long)tiId,
-              tryNumber, zState, curTry);
+  store_sched_ti_current cur;
+  airc_rc rc = store_sched_ti_get_current(S->s, tiId, &cur, pErr);
+  if(rc == AIRC_ERR_NOTFOUND) {
+    airc_err_clear(pErr); /* deleted meanwhile */
     return AIRC_OK;
   }
-  if(!startUs) startUs = tiStart ? tiStart : endUs;
+  if(rc) return rc;
+  const char *zTask = cur.zTaskId;
+  const int maxTries = cur.maxTries;
+  const int64_t runPk = cur.runPk;
+  if(cur.tryNumber != tryNumber || (strcmp(cur.zState, "running") && strcmp(cur.zState, "queued"))) {
+    LOG_DEBUG("ignoring stale result of task instance %lld try %d (now %s, try %d)", (long long)tiId,
+              tryNumber, cur.zState, cur.tryNumber);
+    return AIRC_OK;
+  }
+  if(!startUs) startUs = cur.startUs ? cur.startUs : endUs;
   const char *zNew = zOutcome;
   int64_t nextRetry = 0;
   if(!strcmp(zOutcome, "failed") && tryNumber < maxTries) {
     zNew = "up_for_retry";
-    sched_version *v = sched_version_get(S, zHash, pErr);
+    sched_version *v = sched_version_get(S, cur.zDagHash, pErr);
     if(!v) return pErr->rc;
     int i = sched_version_task(v, zTask);
     int64_t delay = 300;
@@ -64,60 +52,22 @@ airc_rc sched_record_outcome(sched *S, int64_t tiId, int tryNumber, const char *
     }
     nextRetry = endUs + delay * 1000000;
   }
-  st = store_prepare(s,
-      "UPDATE task_instance SET state=?, end_us=?, start_us=coalesce(start_us, ?), duration=?,"
-      " exit_code=?, pid=coalesce(?, pid), next_retry_us=?, note=?, updated_us=? WHERE id=?", pErr);
-  if(!st) return pErr->rc;
-  sqlite3_bind_text(st, 1, zNew, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 2, endUs);
-  sqlite3_bind_int64(st, 3, startUs);
-  sqlite3_bind_double(st, 4, (double)(endUs - startUs) / 1e6);
-  if(exitCode >= 0) sqlite3_bind_int(st, 5, exitCode);
-  if(pid > 0) sqlite3_bind_int(st, 6, pid);
-  if(nextRetry) sqlite3_bind_int64(st, 7, nextRetry);
-  if(zReason && *zReason) sqlite3_bind_text(st, 8, zReason, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 9, airc_now_us());
-  sqlite3_bind_int64(st, 10, tiId);
-  int r = sqlite3_step(st);
-  sqlite3_reset(st);
-  if(r != SQLITE_DONE) return store_fail(s, "record outcome", pErr);
-  st = store_prepare(s,
-      "INSERT OR REPLACE INTO task_try(ti_id, try_number, state, start_us, end_us, exit_code, pid, log_path, note)"
-      " VALUES(?,?,?,?,?,?,?,?,?)", pErr);
-  if(!st) return pErr->rc;
-  sqlite3_bind_int64(st, 1, tiId);
-  sqlite3_bind_int(st, 2, tryNumber);
-  sqlite3_bind_text(st, 3, zOutcome, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 4, startUs);
-  sqlite3_bind_int64(st, 5, endUs);
-  if(exitCode >= 0) sqlite3_bind_int(st, 6, exitCode);
-  if(pid > 0) sqlite3_bind_int(st, 7, pid);
-  sqlite3_bind_text(st, 8, zLog, -1, SQLITE_STATIC);
-  if(zReason && *zReason) sqlite3_bind_text(st, 9, zReason, -1, SQLITE_STATIC);
-  r = sqlite3_step(st);
-  sqlite3_reset(st);
-  if(r != SQLITE_DONE) return store_fail(s, "record try", pErr);
+  store_sched_outcome o = {tiId, tryNumber, zOutcome, zNew, startUs, endUs, exitCode, pid, nextRetry,
+                           zReason, cur.zLogPath, airc_now_us()};
+  rc = store_sched_outcome_record(S->s, &o, pErr);
+  if(rc) return rc;
   if(pXcom) {
     char *zVal = json_dumps(pXcom, JSON_COMPACT | JSON_ENCODE_ANY);
-    st = store_prepare(s, "INSERT OR REPLACE INTO xcom(ti_id, try_number, value, updated_us) VALUES(?,?,?,?)", pErr);
-    if(st && zVal) {
-      sqlite3_bind_int64(st, 1, tiId);
-      sqlite3_bind_int(st, 2, tryNumber);
-      sqlite3_bind_text(st, 3, zVal, -1, SQLITE_STATIC);
-      sqlite3_bind_int64(st, 4, airc_now_us());
-      r = sqlite3_step(st);
-      sqlite3_reset(st);
-    }
+    if(zVal) rc = store_sched_xcom_set(S->s, tiId, tryNumber, zVal, airc_now_us(), pErr);
     free(zVal);
-    if(!st) return pErr->rc;
-    if(r != SQLITE_DONE) return store_fail(s, "record xcom", pErr);
+    if(rc) return rc;
     sched_cache_set_xcom(S, runPk, zTask, pXcom);
   }
   if(S->opts.bPrintProgress) {
     printf("%-16s %s%s%s\n", zNew, zTask, zReason && *zReason ? ": " : "", zReason ? zReason : "");
     fflush(stdout);
   }
-  LOG_DEBUG("%s.%s (%s) try %d -> %s", zDag, zTask, zRun, tryNumber, zNew);
+  LOG_DEBUG("%s.%s (%s) try %d -> %s", cur.zDagId, zTask, cur.zRunId, tryNumber, zNew);
   S->aRecent[S->nRecent % 256].tiId = tiId;
   S->aRecent[S->nRecent % 256].tryNumber = tryNumber;
   S->nRecent++;
@@ -176,57 +126,47 @@ static int sched_is_child_ti(sched *S, int64_t tiId) {
   return 0;
 }
 
+typedef struct zombie_cands {
+  store_sched_zombie_row *a;
+  int n;
+} zombie_cands;
+
+static int zombie_cand_add(void *pCtx, const store_sched_zombie_row *pRow) {
+  zombie_cands *p = pCtx;
+  p->a = realloc(p->a, sizeof(*p->a) * (size_t)(p->n + 1));
+  p->a[p->n++] = *pRow; /* no borrowed text in it */
+  return 0;
+}
+
 airc_rc sched_sweep_zombies(sched *S, airc_err *pErr) {
-  sqlite3_stmt *st = store_prepare(S->s,
-      "SELECT ti.id, ti.try_number, ti.state, ti.pid FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk"
-      " WHERE ti.state IN ('queued','running') AND (?1 > 0 AND r.id=?1 OR ?1 = 0 AND r.is_test=0)", pErr);
-  if(!st) return pErr->rc;
-  sqlite3_bind_int64(st, 1, S->opts.onlyRunPk);
-  typedef struct { int64_t id; int tryNumber; int bQueued; int pid; } cand;
-  cand *a = NULL;
-  int n = 0;
-  while(sqlite3_step(st) == SQLITE_ROW) {
-    a = realloc(a, sizeof(cand) * (size_t)(n + 1));
-    a[n].id = sqlite3_column_int64(st, 0);
-    a[n].tryNumber = sqlite3_column_int(st, 1);
-    a[n].bQueued = !strcmp(store_legacy_col_text(st, 2), "queued");
-    a[n].pid = sqlite3_column_int(st, 3);
-    n++;
-  }
-  sqlite3_reset(st);
-  airc_rc rc = AIRC_OK;
+  zombie_cands C = {NULL, 0};
+  airc_rc rc = store_sched_zombie_each_candidate(S->s, S->opts.onlyRunPk, zombie_cand_add, &C, pErr);
+  store_sched_zombie_row *a = C.a;
+  int n = C.n;
   for(int i = 0; !rc && i < n; i++) {
-    if(sched_is_child_ti(S, a[i].id) || exec_lock_is_held(a[i].id, a[i].tryNumber)) {
-      if(a[i].bQueued && !sched_is_child_ti(S, a[i].id)) {
+    if(sched_is_child_ti(S, a[i].tiId) || exec_lock_is_held(a[i].tiId, a[i].tryNumber)) {
+      if(a[i].bQueued && !sched_is_child_ti(S, a[i].tiId)) {
         /* a supervisor runs it but the scheduler died before recording
          * `running`: record it now */
-        sqlite3_stmt *u = store_prepare(S->s, "UPDATE task_instance SET state='running' WHERE id=? AND state='queued'", pErr);
-        if(!u) return pErr->rc;
-        sqlite3_bind_int64(u, 1, a[i].id);
-        sqlite3_step(u);
-        sqlite3_reset(u);
+        rc = store_sched_ti_adopt_running(S->s, a[i].tiId, pErr);
       }
       continue;
     }
     char zPath[4200];
-    exec_result_path(a[i].id, a[i].tryNumber, zPath, sizeof(zPath));
+    exec_result_path(a[i].tiId, a[i].tryNumber, zPath, sizeof(zPath));
     if(access(zPath, F_OK) == 0) continue; /* finished; the next ingest records it */
     if(a[i].bQueued && !a[i].pid) {
       /* committed as queued but never forked (the scheduler died in
        * between): give the try back */
-      sqlite3_stmt *u = store_prepare(S->s,
-          "UPDATE task_instance SET state='scheduled', try_number=try_number-1 WHERE id=? AND state='queued'", pErr);
-      if(!u) return pErr->rc;
-      sqlite3_bind_int64(u, 1, a[i].id);
-      sqlite3_step(u);
-      sqlite3_reset(u);
-      LOG_INFO("task instance %lld was queued but never started: rescheduled", (long long)a[i].id);
+      rc = store_sched_ti_unqueue(S->s, a[i].tiId, pErr);
+      if(rc) break;
+      LOG_INFO("task instance %lld was queued but never started: rescheduled", (long long)a[i].tiId);
       S->bReloadStates = 1;
       S->bAllDirty = 1;
       continue;
     }
-    LOG_WARN("task instance %lld try %d: process died without a result", (long long)a[i].id, a[i].tryNumber);
-    rc = sched_record_outcome(S, a[i].id, a[i].tryNumber, "failed", -1, 0, airc_now_us(), 0,
+    LOG_WARN("task instance %lld try %d: process died without a result", (long long)a[i].tiId, a[i].tryNumber);
+    rc = sched_record_outcome(S, a[i].tiId, a[i].tryNumber, "failed", -1, 0, airc_now_us(), 0,
                               "task process died without reporting a result (zombie)", NULL, pErr);
   }
   free(a);

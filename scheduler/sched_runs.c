@@ -21,25 +21,23 @@
 
 #define SCHED_MAX_NEW_RUNS 1000
 
-static int64_t last_scheduled(store *s, const char *zDagId) {
-  sqlite3_stmt *st = store_prepare(s,
-      "SELECT max(logical_date) FROM dag_run WHERE dag_id=? AND run_type='scheduled'", NULL);
-  if(!st) return -1;
-  sqlite3_bind_text(st, 1, zDagId, -1, SQLITE_STATIC);
-  int64_t v = -1;
-  if(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) v = sqlite3_column_int64(st, 0);
-  sqlite3_reset(st);
-  return v;
-}
+typedef struct due_dag {
+  char zId[256];
+  char zHash[80];
+} due_dag;
 
-static int count_active_runs(store *s, const char *zDagId) {
-  sqlite3_stmt *st = store_prepare(s,
-      "SELECT count(*) FROM dag_run WHERE dag_id=? AND state IN ('queued','running') AND is_test=0", NULL);
-  if(!st) return 0;
-  sqlite3_bind_text(st, 1, zDagId, -1, SQLITE_STATIC);
-  int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-  sqlite3_reset(st);
-  return n;
+typedef struct due_dags {
+  due_dag *a;
+  int n;
+} due_dags;
+
+static int due_dag_add(void *pCtx, const store_sched_dag_row *pRow) {
+  due_dags *p = pCtx;
+  p->a = realloc(p->a, sizeof(due_dag) * (size_t)(p->n + 1));
+  snprintf(p->a[p->n].zId, sizeof(p->a[p->n].zId), "%s", pRow->zDagId);
+  snprintf(p->a[p->n].zHash, sizeof(p->a[p->n].zHash), "%s", pRow->zHash);
+  p->n++;
+  return 0;
 }
 
 airc_rc sched_create_due_runs(sched *S, airc_err *pErr) {
@@ -47,21 +45,14 @@ airc_rc sched_create_due_runs(sched *S, airc_err *pErr) {
   if(!S->bTicksDirty && S->nextTickUs && now * 1000000 < S->nextTickUs) return AIRC_OK;
   S->bTicksDirty = 0;
   S->nextTickUs = 0;
-  sqlite3_stmt *st = store_prepare(S->s,
-      "SELECT dag_id, current_hash FROM dag WHERE is_active=1 AND is_paused=0"
-      " AND schedule IS NOT NULL AND schedule NOT IN ('none','')", pErr);
-  if(!st) return pErr->rc;
-  typedef struct { char zId[256]; char zHash[80]; } row;
-  row *a = NULL;
-  int n = 0;
-  while(sqlite3_step(st) == SQLITE_ROW) {
-    a = realloc(a, sizeof(row) * (size_t)(n + 1));
-    snprintf(a[n].zId, sizeof(a[n].zId), "%s", store_legacy_col_text(st, 0));
-    snprintf(a[n].zHash, sizeof(a[n].zHash), "%s", store_legacy_col_text(st, 1));
-    n++;
+  due_dags D = {NULL, 0};
+  airc_rc rc = store_sched_dag_each_scheduled(S->s, due_dag_add, &D, pErr);
+  if(rc) {
+    free(D.a);
+    return rc;
   }
-  sqlite3_reset(st);
-  airc_rc rc = AIRC_OK;
+  due_dag *a = D.a;
+  int n = D.n;
   int64_t *aTick = malloc(sizeof(int64_t) * SCHED_MAX_NEW_RUNS);
   for(int i = 0; !rc && i < n; i++) {
     sched_version *v = sched_version_get(S, a[i].zHash, pErr);
@@ -70,8 +61,11 @@ airc_rc sched_create_due_runs(sched *S, airc_err *pErr) {
       break;
     }
     const dag *d = v->d;
-    int64_t last = last_scheduled(S->s, d->zId);
-    int nRoom = d->maxActiveRuns - count_active_runs(S->s, d->zId);
+    int64_t last;
+    int nActive;
+    rc = store_sched_dag_run_counts(S->s, d->zId, &last, &nActive, pErr);
+    if(rc) break;
+    int nRoom = d->maxActiveRuns - nActive;
     int nDue = nRoom > 0 ? tick_plan_due(d, last, now, aTick, nRoom < SCHED_MAX_NEW_RUNS ? nRoom : SCHED_MAX_NEW_RUNS) : 0;
     for(int k = 0; !rc && k < nDue; k++) {
       run_spec spec = {d->zId, NULL, RUN_TYPE_SCHEDULED, aTick[k], NULL, 0, NULL};
@@ -93,14 +87,8 @@ airc_rc sched_create_due_runs(sched *S, airc_err *pErr) {
     if(next >= 0) {
       int64_t nextUs = (next <= now ? now + 5 : next) * 1000000; /* blocked by max_active_runs: recheck soon */
       if(!S->nextTickUs || nextUs < S->nextTickUs) S->nextTickUs = nextUs;
-      sqlite3_stmt *u = store_prepare(S->s, "UPDATE dag SET next_dagrun=? WHERE dag_id=? AND coalesce(next_dagrun,-1)<>?", pErr);
-      if(u) {
-        sqlite3_bind_int64(u, 1, next);
-        sqlite3_bind_text(u, 2, d->zId, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(u, 3, next);
-        sqlite3_step(u);
-        sqlite3_reset(u);
-      }
+      airc_err nerr = {0}; /* only shown in the web UI: never worth failing the iteration */
+      if(store_sched_dag_set_next_dagrun(S->s, d->zId, next, &nerr)) LOG_DEBUG("DAG '%s': %s", d->zId, nerr.zMsg);
     }
   }
   free(aTick);
@@ -118,28 +106,26 @@ typedef struct run_row {
 } run_row;
 
 static airc_rc set_ti_state(sched *S, int64_t tiId, const char *zState, airc_err *pErr) {
-  sqlite3_stmt *u = store_prepare(S->s, "UPDATE task_instance SET state=?, updated_us=? WHERE id=?", pErr);
-  if(!u) return pErr->rc;
-  sqlite3_bind_text(u, 1, zState, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(u, 2, airc_now_us());
-  sqlite3_bind_int64(u, 3, tiId);
-  int r = sqlite3_step(u);
-  sqlite3_reset(u);
-  return r == SQLITE_DONE ? AIRC_OK : store_fail(S->s, "update task state", pErr);
+  return store_sched_ti_set_state(S->s, tiId, zState, airc_now_us(), pErr);
 }
 
 static airc_rc set_run_state(sched *S, int64_t runPk, const char *zState, int bEnd, airc_err *pErr) {
-  sqlite3_stmt *u = store_prepare(S->s,
-      "UPDATE dag_run SET state=?1, start_us=CASE WHEN ?1='running' THEN coalesce(start_us, ?2) ELSE start_us END,"
-      " end_us=CASE WHEN ?3 THEN ?2 ELSE NULL END WHERE id=?4", pErr);
-  if(!u) return pErr->rc;
-  sqlite3_bind_text(u, 1, zState, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(u, 2, airc_now_us());
-  sqlite3_bind_int(u, 3, bEnd);
-  sqlite3_bind_int64(u, 4, runPk);
-  int r = sqlite3_step(u);
-  sqlite3_reset(u);
-  return r == SQLITE_DONE ? AIRC_OK : store_fail(S->s, "update run state", pErr);
+  return store_sched_run_set_state(S->s, runPk, zState, bEnd, airc_now_us(), pErr);
+}
+
+typedef struct run_cache_load {
+  sched_run_cache *pc;
+  const sched_version *v;
+} run_cache_load;
+
+static int run_cache_add_ti(void *pCtx, const store_sched_ti_row *pRow) {
+  run_cache_load *L = pCtx;
+  int i = sched_version_task(L->v, pRow->zTaskId);
+  if(i < 0) return 0;
+  L->pc->aTiId[i] = pRow->tiId;
+  ti_state_parse(pRow->zState, &L->pc->aState[i]);
+  L->pc->aNextRetry[i] = pRow->nextRetryUs;
+  return 0;
 }
 
 /* The cached states of a run, loaded from the store when missing. */
@@ -147,9 +133,6 @@ static sched_run_cache *run_cache_get(sched *S, int64_t runPk, sched_version *v,
   for(int i = 0; i < S->nRunCache; i++)
     if(S->aRunCache[i].runPk == runPk && !strcmp(S->aRunCache[i].zHash, v->zHash)) return &S->aRunCache[i];
   sched_cache_drop(S, runPk);
-  sqlite3_stmt *st = store_prepare(S->s,
-      "SELECT id, task_id, state, next_retry_us FROM task_instance WHERE run_pk=?", pErr);
-  if(!st) return NULL;
   if(S->nRunCache == S->nRunCacheAlloc) {
     S->nRunCacheAlloc = S->nRunCacheAlloc ? S->nRunCacheAlloc * 2 : 16;
     S->aRunCache = realloc(S->aRunCache, sizeof(sched_run_cache) * (size_t)S->nRunCacheAlloc);
@@ -162,15 +145,11 @@ static sched_run_cache *run_cache_get(sched *S, int64_t runPk, sched_version *v,
   pc->aTiId = calloc((size_t)pc->nTask + 1, sizeof(int64_t));
   pc->aState = calloc((size_t)pc->nTask + 1, sizeof(ti_state));
   pc->aNextRetry = calloc((size_t)pc->nTask + 1, sizeof(int64_t));
-  sqlite3_bind_int64(st, 1, runPk);
-  while(sqlite3_step(st) == SQLITE_ROW) {
-    int i = sched_version_task(v, store_legacy_col_text(st, 1));
-    if(i < 0) continue;
-    pc->aTiId[i] = sqlite3_column_int64(st, 0);
-    ti_state_parse(store_legacy_col_text(st, 2), &pc->aState[i]);
-    pc->aNextRetry[i] = sqlite3_column_int64(st, 3);
+  run_cache_load L = {pc, v};
+  if(store_sched_ti_each_of_run(S->s, runPk, run_cache_add_ti, &L, pErr)) {
+    sched_cache_drop(S, runPk);
+    return NULL;
   }
-  sqlite3_reset(st);
   return pc;
 }
 
@@ -319,45 +298,60 @@ static dag_load *load_find(dag_load **pa, int *pn, const char *zDag) {
   return p;
 }
 
+typedef struct active_runs {
+  sched *S;
+  run_row *a;
+  int n;
+} active_runs;
+
+static int active_run_add(void *pCtx, const store_sched_run_row *pRow) {
+  active_runs *p = pCtx;
+  p->a = realloc(p->a, sizeof(run_row) * (size_t)(p->n + 1));
+  run_row *r = &p->a[p->n++];
+  r->pk = pRow->runPk;
+  snprintf(r->zDag, sizeof(r->zDag), "%s", pRow->zDagId);
+  snprintf(r->zRunId, sizeof(r->zRunId), "%s", pRow->zRunId);
+  snprintf(r->zState, sizeof(r->zState), "%s", pRow->zState);
+  snprintf(r->zHash, sizeof(r->zHash), "%s", pRow->zDagHash);
+  r->bPaused = pRow->bDagPaused && !p->S->opts.onlyRunPk;
+  return 0;
+}
+
+typedef struct dag_loads {
+  dag_load *a;
+  int n;
+  int nGlobal;
+} dag_loads;
+
+static int dag_load_add(void *pCtx, const char *zDagId, int n) {
+  dag_loads *p = pCtx;
+  dag_load *l = load_find(&p->a, &p->n, zDagId);
+  l->nActive = n;
+  p->nGlobal += n;
+  return 0;
+}
+
 airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_err *pErr) {
-  sqlite3_stmt *st = store_prepare(S->s,
-      "SELECT r.id, r.dag_id, r.run_id, r.state, r.dag_hash, coalesce(d.is_paused, 0)"
-      " FROM dag_run r LEFT JOIN dag d ON d.dag_id=r.dag_id"
-      " WHERE r.state IN ('queued','running') AND (?1 > 0 AND r.id=?1 OR ?1 = 0 AND r.is_test=0)"
-      " ORDER BY r.logical_date, r.id", pErr);
-  if(!st) return pErr->rc;
-  sqlite3_bind_int64(st, 1, S->opts.onlyRunPk);
-  run_row *aRun = NULL;
-  int nRun = 0;
-  while(sqlite3_step(st) == SQLITE_ROW) {
-    aRun = realloc(aRun, sizeof(run_row) * (size_t)(nRun + 1));
-    run_row *r = &aRun[nRun++];
-    r->pk = sqlite3_column_int64(st, 0);
-    snprintf(r->zDag, sizeof(r->zDag), "%s", store_legacy_col_text(st, 1));
-    snprintf(r->zRunId, sizeof(r->zRunId), "%s", store_legacy_col_text(st, 2));
-    snprintf(r->zState, sizeof(r->zState), "%s", store_legacy_col_text(st, 3));
-    snprintf(r->zHash, sizeof(r->zHash), "%s", store_legacy_col_text(st, 4));
-    r->bPaused = sqlite3_column_int(st, 5) && !S->opts.onlyRunPk;
+  active_runs R = {S, NULL, 0};
+  airc_rc rc = store_sched_run_each_active(S->s, S->opts.onlyRunPk, active_run_add, &R, pErr);
+  if(rc) {
+    free(R.a);
+    return rc;
   }
-  sqlite3_reset(st);
+  run_row *aRun = R.a;
+  int nRun = R.n;
 
   /* current load per DAG */
-  dag_load *aLoad = NULL;
-  int nLoad = 0, nGlobal = 0;
-  st = store_prepare(S->s,
-      "SELECT ti.dag_id, count(*) FROM task_instance ti WHERE ti.state IN ('queued','running') GROUP BY ti.dag_id", pErr);
-  if(!st) {
+  dag_loads DL = {NULL, 0, 0};
+  rc = store_sched_ti_each_dag_load(S->s, dag_load_add, &DL, pErr);
+  dag_load *aLoad = DL.a;
+  int nLoad = DL.n, nGlobal = DL.nGlobal;
+  if(rc) {
     free(aRun);
-    return pErr->rc;
+    free(aLoad);
+    return rc;
   }
-  while(sqlite3_step(st) == SQLITE_ROW) {
-    dag_load *l = load_find(&aLoad, &nLoad, store_legacy_col_text(st, 0));
-    l->nActive = sqlite3_column_int(st, 1);
-    nGlobal += l->nActive;
-  }
-  sqlite3_reset(st);
 
-  airc_rc rc = AIRC_OK;
   int64_t *aCand = NULL;
   int *aCandIdx = NULL;
   int nCand = 0;
@@ -407,18 +401,7 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
   }
   /* queue them: the try number and `queued` are committed before the fork */
   if(!rc && *pnLaunch) {
-    sqlite3_stmt *u = store_prepare(S->s,
-        "UPDATE task_instance SET state='queued', try_number=try_number+1, queued_us=?, pid=NULL,"
-        " exit_code=NULL, start_us=NULL, end_us=NULL, duration=NULL, next_retry_us=NULL, note=NULL,"
-        " updated_us=?1 WHERE id=? AND state='scheduled'", pErr);
-    if(!u) rc = pErr->rc;
-    for(int k = 0; !rc && k < *pnLaunch; k++) {
-      sqlite3_reset(u);
-      sqlite3_bind_int64(u, 1, airc_now_us());
-      sqlite3_bind_int64(u, 2, (*paLaunch)[k]);
-      if(sqlite3_step(u) != SQLITE_DONE) rc = store_fail(S->s, "queue task", pErr);
-    }
-    if(u) sqlite3_reset(u);
+    for(int k = 0; !rc && k < *pnLaunch; k++) rc = store_sched_ti_queue(S->s, (*paLaunch)[k], airc_now_us(), pErr);
   }
   free(aCand);
   free(aCandIdx);
@@ -438,34 +421,38 @@ typedef struct launch_info {
   json_t *pXcomAll;
 } launch_info;
 
-static airc_rc launch_load(sched *S, int64_t tiId, launch_info *L, airc_err *pErr) {
-  sqlite3_stmt *st = store_prepare(S->s,
-      "SELECT ti.task_id, ti.try_number, r.dag_id, r.run_id, r.dag_hash, r.logical_date,"
-      " r.data_interval_start, r.data_interval_end, r.conf, r.id"
-      " FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk WHERE ti.id=?", pErr);
-  if(!st) return pErr->rc;
-  sqlite3_bind_int64(st, 1, tiId);
-  if(sqlite3_step(st) != SQLITE_ROW) {
-    sqlite3_reset(st);
-    return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "task instance %lld vanished", (long long)tiId);
-  }
-  memset(L, 0, sizeof(*L));
-  L->tiId = tiId;
-  snprintf(L->zTask, sizeof(L->zTask), "%s", store_legacy_col_text(st, 0));
-  L->tryNumber = sqlite3_column_int(st, 1);
-  snprintf(L->zDag, sizeof(L->zDag), "%s", store_legacy_col_text(st, 2));
-  snprintf(L->zRunId, sizeof(L->zRunId), "%s", store_legacy_col_text(st, 3));
-  snprintf(L->zHash, sizeof(L->zHash), "%s", store_legacy_col_text(st, 4));
-  L->logical = sqlite3_column_int64(st, 5);
-  L->ivStart = sqlite3_column_int64(st, 6);
-  L->ivEnd = sqlite3_column_int64(st, 7);
-  L->pConf = json_loads(store_legacy_col_text(st, 8), 0, NULL);
+static int launch_copy(void *pCtx, const store_sched_launch_row *pRow) {
+  launch_info *L = pCtx;
+  L->tiId = pRow->tiId;
+  snprintf(L->zTask, sizeof(L->zTask), "%s", pRow->zTaskId);
+  L->tryNumber = pRow->tryNumber;
+  snprintf(L->zDag, sizeof(L->zDag), "%s", pRow->zDagId);
+  snprintf(L->zRunId, sizeof(L->zRunId), "%s", pRow->zRunId);
+  snprintf(L->zHash, sizeof(L->zHash), "%s", pRow->zDagHash);
+  L->logical = pRow->logicalDate;
+  L->ivStart = pRow->intervalStart;
+  L->ivEnd = pRow->intervalEnd;
+  L->pConf = json_loads(pRow->zConf, 0, NULL);
   if(!json_is_object(L->pConf)) {
     json_decref(L->pConf);
     L->pConf = json_object();
   }
-  L->runPk = sqlite3_column_int64(st, 9);
-  sqlite3_reset(st);
+  L->runPk = pRow->runPk;
+  return 0;
+}
+
+static int launch_add_xcom(void *pCtx, const char *zTaskId, const char *zValue) {
+  launch_info *L = pCtx;
+  json_t *pVal = json_loads(zValue, JSON_DECODE_ANY, NULL);
+  if(pVal) json_object_set_new(L->pXcomAll, zTaskId, pVal);
+  return 0;
+}
+
+/* Fills *L (its JSON values owned by L, also on error). */
+static airc_rc launch_load(sched *S, int64_t tiId, launch_info *L, airc_err *pErr) {
+  memset(L, 0, sizeof(*L));
+  airc_rc rc = store_sched_ti_get_launch(S->s, tiId, launch_copy, L, pErr);
+  if(rc) return rc;
   sched_run_cache *pc = NULL;
   for(int i = 0; i < S->nRunCache && !pc; i++)
     if(S->aRunCache[i].runPk == L->runPk) pc = &S->aRunCache[i];
@@ -477,16 +464,13 @@ static airc_rc launch_load(sched *S, int64_t tiId, launch_info *L, airc_err *pEr
   }
   L->pXcomAll = json_object();
   if(pc) pc->pXcom = json_incref(L->pXcomAll);
-  st = store_prepare(S->s,
-      "SELECT ti.task_id, x.value FROM xcom x JOIN task_instance ti ON ti.id=x.ti_id WHERE ti.run_pk=?", pErr);
-  if(!st) return pErr->rc;
-  sqlite3_bind_int64(st, 1, L->runPk);
-  while(sqlite3_step(st) == SQLITE_ROW) {
-    json_t *pVal = json_loads(store_legacy_col_text(st, 1), JSON_DECODE_ANY, NULL);
-    if(pVal) json_object_set_new(L->pXcomAll, store_legacy_col_text(st, 0), pVal);
+  rc = store_sched_xcom_each_of_run(S->s, L->runPk, launch_add_xcom, L, pErr);
+  if(rc && pc) {
+    /* not all of them were read: do not keep a partial set */
+    json_decref(pc->pXcom);
+    pc->pXcom = NULL;
   }
-  sqlite3_reset(st);
-  return AIRC_OK;
+  return rc;
 }
 
 static void child_add(sched *S, pid_t pid, int64_t tiId, int tryNumber) {
@@ -507,6 +491,8 @@ airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
     aL[i].tiId = aTi[i];
     if(launch_load(S, aTi[i], &L, &lerr)) {
       snprintf(aL[i].zFail, sizeof(aL[i].zFail), "%s", lerr.zMsg);
+      json_decref(L.pConf);
+      json_decref(L.pXcomAll);
       continue;
     }
     aL[i].tryNumber = L.tryNumber;
@@ -567,19 +553,7 @@ airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
                                 aL[i].zFail, NULL, pErr);
       continue;
     }
-    sqlite3_stmt *u = store_prepare(S->s,
-        "UPDATE task_instance SET state='running', pid=?, start_us=?, log_path=?, updated_us=?2"
-        " WHERE id=? AND state='queued'", pErr);
-    if(!u) {
-      rc = pErr->rc;
-      break;
-    }
-    sqlite3_bind_int(u, 1, aL[i].pid);
-    sqlite3_bind_int64(u, 2, aL[i].startUs);
-    sqlite3_bind_text(u, 3, aL[i].zLog, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(u, 4, aL[i].tiId);
-    if(sqlite3_step(u) != SQLITE_DONE) rc = store_fail(S->s, "mark running", pErr);
-    sqlite3_reset(u);
+    rc = store_sched_ti_set_running(S->s, aL[i].tiId, aL[i].pid, aL[i].startUs, aL[i].zLog, pErr);
   }
   if(!rc) rc = store_commit(S->s, pErr);
   else store_rollback(S->s);

@@ -139,27 +139,13 @@ static void reap_children(sched *S, int64_t **paReaped, int **paTry, int *pn) {
 }
 
 static airc_rc heartbeat(sched *S, airc_err *pErr) {
-  char zSql[300];
-  snprintf(zSql, sizeof(zSql),
-           "INSERT OR REPLACE INTO scheduler_state(key, value) VALUES('heartbeat_us', '%lld'), ('pid', '%d'),"
-           " ('loop_lag_us', '%lld')",
-           (long long)airc_now_us(), (int)getpid(), (long long)S->lastLoopLagUs);
-  return store_exec(S->s, zSql, pErr);
+  return store_sched_heartbeat(S->s, airc_now_us(), (int)getpid(), S->lastLoopLagUs, pErr);
 }
 
 /* The earliest pending retry, from the store (runs that were not evaluated
  * this time keep their retries too). */
 static airc_rc next_retry_time(sched *S, airc_err *pErr) {
-  sqlite3_stmt *st = store_prepare(S->s,
-      "SELECT min(ti.next_retry_us) FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk"
-      " WHERE ti.state='up_for_retry' AND (?1 > 0 AND r.id=?1 OR ?1 = 0 AND r.is_test=0)", pErr);
-  if(!st) return pErr->rc;
-  sqlite3_bind_int64(st, 1, S->opts.onlyRunPk);
-  S->nextRetryUs = 0;
-  if(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-    S->nextRetryUs = sqlite3_column_int64(st, 0);
-  sqlite3_reset(st);
-  return AIRC_OK;
+  return store_sched_retry_next(S->s, S->opts.onlyRunPk, &S->nextRetryUs, pErr);
 }
 
 /* 1 if an iteration could change anything. A supervisor's exit usually

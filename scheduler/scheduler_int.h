@@ -6,7 +6,8 @@
 #include "dag/dag.h"
 #include "scheduler/dag_folder.h"
 #include "scheduler/scheduler.h"
-#include "store/store_legacy.h"
+#include "store/store.h"
+#include "store/store_sched.h"
 #include "dag/task_state.h"
 
 #define SCHED_VERSION_CACHE 64

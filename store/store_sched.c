@@ -1,0 +1,366 @@
+/* store_sched.c: the scheduler loop's typed calls (store_sched.h).
+ *
+ * Written once against store_int.h. Each call prepares its statement from
+ * a literal (cached by the driver: prepared once per connection), binds,
+ * steps and always ends with store_stmt_done(); nothing is allocated per
+ * call. Not for policy: which state follows which is decided in
+ * scheduler/, this file only keeps the facts. */
+#include "store/store_sched.h"
+#include "store/store_int.h"
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Steps a statement that returns no rows and ends it; prefixes a failure
+ * with zWhat. */
+static airc_rc sched_exec(store_stmt *st, const char *zWhat, airc_err *pErr) {
+  int r = store_stmt_step(st, pErr);
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "%s", zWhat);
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}
+
+/* Walk end: STORE_ERROR -> pErr->rc prefixed with zWhat. */
+static airc_rc sched_walk_end(store_stmt *st, int r, const char *zWhat, airc_err *pErr) {
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "%s", zWhat);
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}
+
+/* ---- DAGs and ticks ---- */
+
+airc_rc store_sched_dag_each_scheduled(store *p, store_sched_dag_fn xRow, void *pCtx, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT dag_id, current_hash FROM dag WHERE is_active=1 AND is_paused=0"
+      " AND schedule IS NOT NULL AND schedule NOT IN ('none','')", pErr);
+  if(!st) return pErr->rc;
+  int r;
+  while((r = store_stmt_step(st, pErr)) == STORE_ROW) {
+    store_sched_dag_row row = {store_col_str(st, 0), store_col_str(st, 1)};
+    if(xRow(pCtx, &row)) break;
+  }
+  return sched_walk_end(st, r, "list scheduled DAGs", pErr);
+}
+
+airc_rc store_sched_dag_run_counts(store *p, const char *zDagId, int64_t *pLastScheduled, int *pnActive,
+                                   airc_err *pErr) {
+  *pLastScheduled = -1;
+  *pnActive = 0;
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT max(logical_date) FROM dag_run WHERE dag_id=? AND run_type='scheduled'", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zDagId);
+  int r = store_stmt_step(st, pErr);
+  if(r == STORE_ROW && !store_col_is_null(st, 0)) *pLastScheduled = store_col_int64(st, 0);
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "last scheduled run of DAG '%s'", zDagId);
+    return pErr->rc;
+  }
+  st = store_stmt_prepare(p,
+      "SELECT count(*) FROM dag_run WHERE dag_id=? AND state IN ('queued','running') AND is_test=0", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zDagId);
+  r = store_stmt_step(st, pErr);
+  if(r == STORE_ROW) *pnActive = store_col_int(st, 0);
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "active runs of DAG '%s'", zDagId);
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}
+
+airc_rc store_sched_dag_set_next_dagrun(store *p, const char *zDagId, int64_t next, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+      "UPDATE dag SET next_dagrun=?1 WHERE dag_id=?2 AND coalesce(next_dagrun,-1)<>?1", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, next);
+  store_bind_text(st, 2, zDagId);
+  return sched_exec(st, "set next run date", pErr);
+}
+
+/* ---- runs ---- */
+
+airc_rc store_sched_run_each_active(store *p, int64_t onlyRunPk, store_sched_run_fn xRow, void *pCtx,
+                                    airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT r.id, r.dag_id, r.run_id, r.state, r.dag_hash, coalesce(d.is_paused, 0)"
+      " FROM dag_run r LEFT JOIN dag d ON d.dag_id=r.dag_id"
+      " WHERE r.state IN ('queued','running') AND (?1 > 0 AND r.id=?1 OR ?1 = 0 AND r.is_test=0)"
+      " ORDER BY r.logical_date, r.id", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, onlyRunPk);
+  int r;
+  while((r = store_stmt_step(st, pErr)) == STORE_ROW) {
+    store_sched_run_row row = {store_col_int64(st, 0), store_col_str(st, 1), store_col_str(st, 2),
+                               store_col_str(st, 3), store_col_str(st, 4), store_col_int(st, 5) != 0};
+    if(xRow(pCtx, &row)) break;
+  }
+  return sched_walk_end(st, r, "list active runs", pErr);
+}
+
+airc_rc store_sched_run_set_state(store *p, int64_t runPk, const char *zState, int bEnd, int64_t nowUs,
+                                  airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+      "UPDATE dag_run SET state=?1, start_us=CASE WHEN ?1='running' THEN coalesce(start_us, ?2) ELSE start_us END,"
+      " end_us=CASE WHEN ?3<>0 THEN ?2 ELSE NULL END WHERE id=?4", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zState);
+  store_bind_int64(st, 2, nowUs);
+  store_bind_int64(st, 3, bEnd ? 1 : 0);
+  store_bind_int64(st, 4, runPk);
+  return sched_exec(st, "update run state", pErr);
+}
+
+/* ---- task instances ---- */
+
+airc_rc store_sched_ti_each_of_run(store *p, int64_t runPk, store_sched_ti_fn xRow, void *pCtx, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT id, task_id, state, next_retry_us FROM task_instance WHERE run_pk=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, runPk);
+  int r;
+  while((r = store_stmt_step(st, pErr)) == STORE_ROW) {
+    store_sched_ti_row row = {store_col_int64(st, 0), store_col_str(st, 1), store_col_str(st, 2),
+                              store_col_int64(st, 3)};
+    if(xRow(pCtx, &row)) break;
+  }
+  return sched_walk_end(st, r, "read task states", pErr);
+}
+
+airc_rc store_sched_ti_each_dag_load(store *p, store_sched_load_fn xLoad, void *pCtx, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT ti.dag_id, count(*) FROM task_instance ti WHERE ti.state IN ('queued','running') GROUP BY ti.dag_id",
+      pErr);
+  if(!st) return pErr->rc;
+  int r;
+  while((r = store_stmt_step(st, pErr)) == STORE_ROW)
+    if(xLoad(pCtx, store_col_str(st, 0), store_col_int(st, 1))) break;
+  return sched_walk_end(st, r, "count active tasks", pErr);
+}
+
+airc_rc store_sched_ti_set_state(store *p, int64_t tiId, const char *zState, int64_t nowUs, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p, "UPDATE task_instance SET state=?, updated_us=? WHERE id=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zState);
+  store_bind_int64(st, 2, nowUs);
+  store_bind_int64(st, 3, tiId);
+  return sched_exec(st, "update task state", pErr);
+}
+
+airc_rc store_sched_ti_queue(store *p, int64_t tiId, int64_t nowUs, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+      "UPDATE task_instance SET state='queued', try_number=try_number+1, queued_us=?1, pid=NULL,"
+      " exit_code=NULL, start_us=NULL, end_us=NULL, duration=NULL, next_retry_us=NULL, note=NULL,"
+      " updated_us=?1 WHERE id=?2 AND state='scheduled'", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, nowUs);
+  store_bind_int64(st, 2, tiId);
+  return sched_exec(st, "queue task", pErr);
+}
+
+airc_rc store_sched_ti_set_running(store *p, int64_t tiId, int pid, int64_t startUs, const char *zLogPath,
+                                   airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+      "UPDATE task_instance SET state='running', pid=?1, start_us=?2, log_path=?3, updated_us=?2"
+      " WHERE id=?4 AND state='queued'", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, pid);
+  store_bind_int64(st, 2, startUs);
+  store_bind_text(st, 3, zLogPath);
+  store_bind_int64(st, 4, tiId);
+  return sched_exec(st, "mark running", pErr);
+}
+
+airc_rc store_sched_ti_get_launch(store *p, int64_t tiId, store_sched_launch_fn xRow, void *pCtx, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT ti.task_id, ti.try_number, r.dag_id, r.run_id, r.dag_hash, r.logical_date,"
+      " r.data_interval_start, r.data_interval_end, r.conf, r.id"
+      " FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk WHERE ti.id=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, tiId);
+  int r = store_stmt_step(st, pErr);
+  if(r == STORE_ROW) {
+    store_sched_launch_row row = {tiId, store_col_int64(st, 9), store_col_str(st, 0), store_col_int(st, 1),
+                                  store_col_str(st, 2), store_col_str(st, 3), store_col_str(st, 4),
+                                  store_col_int64(st, 5), store_col_int64(st, 6), store_col_int64(st, 7),
+                                  store_col_str(st, 8)};
+    xRow(pCtx, &row);
+  }
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "read task instance %lld", (long long)tiId);
+    return pErr->rc;
+  }
+  if(r == STORE_DONE) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "task instance %lld vanished", (long long)tiId);
+  return AIRC_OK;
+}
+
+airc_rc store_sched_xcom_each_of_run(store *p, int64_t runPk, store_sched_xcom_fn xXcom, void *pCtx,
+                                     airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT ti.task_id, x.value FROM xcom x JOIN task_instance ti ON ti.id=x.ti_id WHERE ti.run_pk=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, runPk);
+  int r;
+  while((r = store_stmt_step(st, pErr)) == STORE_ROW)
+    if(xXcom(pCtx, store_col_str(st, 0), store_col_str(st, 1))) break;
+  return sched_walk_end(st, r, "read XCom values", pErr);
+}
+
+/* ---- outcomes of tries ---- */
+
+airc_rc store_sched_ti_get_current(store *p, int64_t tiId, store_sched_ti_current *pOut, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT ti.state, ti.try_number, ti.max_tries, ti.task_id, r.dag_hash, ti.run_pk,"
+      " ti.start_us, ti.log_path, r.dag_id, r.run_id"
+      " FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk WHERE ti.id=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, tiId);
+  int r = store_stmt_step(st, pErr);
+  if(r == STORE_ROW) {
+    snprintf(pOut->zState, sizeof(pOut->zState), "%s", store_col_str(st, 0));
+    pOut->tryNumber = store_col_int(st, 1);
+    pOut->maxTries = store_col_int(st, 2);
+    snprintf(pOut->zTaskId, sizeof(pOut->zTaskId), "%s", store_col_str(st, 3));
+    snprintf(pOut->zDagHash, sizeof(pOut->zDagHash), "%s", store_col_str(st, 4));
+    pOut->runPk = store_col_int64(st, 5);
+    pOut->startUs = store_col_int64(st, 6);
+    snprintf(pOut->zLogPath, sizeof(pOut->zLogPath), "%s", store_col_str(st, 7));
+    snprintf(pOut->zDagId, sizeof(pOut->zDagId), "%s", store_col_str(st, 8));
+    snprintf(pOut->zRunId, sizeof(pOut->zRunId), "%s", store_col_str(st, 9));
+  }
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "read task instance %lld", (long long)tiId);
+    return pErr->rc;
+  }
+  if(r == STORE_DONE) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no task instance %lld", (long long)tiId);
+  return AIRC_OK;
+}
+
+airc_rc store_sched_outcome_record(store *p, const store_sched_outcome *pO, airc_err *pErr) {
+  const char *zNote = pO->zNote && *pO->zNote ? pO->zNote : NULL;
+  store_stmt *st = store_stmt_prepare(p,
+      "UPDATE task_instance SET state=?, end_us=?, start_us=coalesce(start_us, ?), duration=?,"
+      " exit_code=?, pid=coalesce(?, pid), next_retry_us=?, note=?, updated_us=? WHERE id=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, pO->zTiState);
+  store_bind_int64(st, 2, pO->endUs);
+  store_bind_int64(st, 3, pO->startUs);
+  store_bind_double(st, 4, (double)(pO->endUs - pO->startUs) / 1e6);
+  if(pO->exitCode >= 0) store_bind_int64(st, 5, pO->exitCode);
+  else store_bind_null(st, 5);
+  if(pO->pid > 0) store_bind_int64(st, 6, pO->pid);
+  else store_bind_null(st, 6);
+  if(pO->nextRetryUs) store_bind_int64(st, 7, pO->nextRetryUs);
+  else store_bind_null(st, 7);
+  store_bind_text(st, 8, zNote);
+  store_bind_int64(st, 9, pO->nowUs);
+  store_bind_int64(st, 10, pO->tiId);
+  airc_rc rc = sched_exec(st, "record outcome", pErr);
+  if(rc) return rc;
+  st = store_stmt_prepare(p,
+      "INSERT INTO task_try(ti_id, try_number, state, start_us, end_us, exit_code, pid, log_path, note)"
+      " VALUES(?,?,?,?,?,?,?,?,?)"
+      " ON CONFLICT(ti_id, try_number) DO UPDATE SET state=excluded.state, start_us=excluded.start_us,"
+      " end_us=excluded.end_us, exit_code=excluded.exit_code, pid=excluded.pid,"
+      " log_path=excluded.log_path, note=excluded.note", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, pO->tiId);
+  store_bind_int64(st, 2, pO->tryNumber);
+  store_bind_text(st, 3, pO->zTryState);
+  store_bind_int64(st, 4, pO->startUs);
+  store_bind_int64(st, 5, pO->endUs);
+  if(pO->exitCode >= 0) store_bind_int64(st, 6, pO->exitCode);
+  else store_bind_null(st, 6);
+  if(pO->pid > 0) store_bind_int64(st, 7, pO->pid);
+  else store_bind_null(st, 7);
+  store_bind_text(st, 8, pO->zLogPath);
+  store_bind_text(st, 9, zNote);
+  return sched_exec(st, "record try", pErr);
+}
+
+airc_rc store_sched_xcom_set(store *p, int64_t tiId, int tryNumber, const char *zValue, int64_t nowUs,
+                             airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+      "INSERT INTO xcom(ti_id, try_number, value, updated_us) VALUES(?,?,?,?)"
+      " ON CONFLICT(ti_id) DO UPDATE SET try_number=excluded.try_number, value=excluded.value,"
+      " updated_us=excluded.updated_us", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, tiId);
+  store_bind_int64(st, 2, tryNumber);
+  store_bind_text(st, 3, zValue);
+  store_bind_int64(st, 4, nowUs);
+  return sched_exec(st, "record xcom", pErr);
+}
+
+/* ---- zombies and recovery ---- */
+
+airc_rc store_sched_zombie_each_candidate(store *p, int64_t onlyRunPk, store_sched_zombie_fn xRow, void *pCtx,
+                                          airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT ti.id, ti.try_number, ti.state, ti.pid FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk"
+      " WHERE ti.state IN ('queued','running') AND (?1 > 0 AND r.id=?1 OR ?1 = 0 AND r.is_test=0)", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, onlyRunPk);
+  int r;
+  while((r = store_stmt_step(st, pErr)) == STORE_ROW) {
+    store_sched_zombie_row row = {store_col_int64(st, 0), store_col_int(st, 1),
+                                  !strcmp(store_col_str(st, 2), "queued"), store_col_int(st, 3)};
+    if(xRow(pCtx, &row)) break;
+  }
+  return sched_walk_end(st, r, "list zombie candidates", pErr);
+}
+
+airc_rc store_sched_ti_adopt_running(store *p, int64_t tiId, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p, "UPDATE task_instance SET state='running' WHERE id=? AND state='queued'",
+                                      pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, tiId);
+  return sched_exec(st, "adopt running task", pErr);
+}
+
+airc_rc store_sched_ti_unqueue(store *p, int64_t tiId, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+      "UPDATE task_instance SET state='scheduled', try_number=try_number-1 WHERE id=? AND state='queued'", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, tiId);
+  return sched_exec(st, "reschedule task", pErr);
+}
+
+/* ---- timers and liveness ---- */
+
+airc_rc store_sched_retry_next(store *p, int64_t onlyRunPk, int64_t *pNextUs, airc_err *pErr) {
+  *pNextUs = 0;
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT min(ti.next_retry_us) FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk"
+      " WHERE ti.state='up_for_retry' AND (?1 > 0 AND r.id=?1 OR ?1 = 0 AND r.is_test=0)", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, onlyRunPk);
+  int r = store_stmt_step(st, pErr);
+  if(r == STORE_ROW && !store_col_is_null(st, 0)) *pNextUs = store_col_int64(st, 0);
+  return sched_walk_end(st, r, "next retry time", pErr);
+}
+
+airc_rc store_sched_heartbeat(store *p, int64_t nowUs, int pid, int64_t loopLagUs, airc_err *pErr) {
+  char zNow[24], zPid[24], zLag[24];
+  snprintf(zNow, sizeof(zNow), "%" PRId64, nowUs);
+  snprintf(zPid, sizeof(zPid), "%d", pid);
+  snprintf(zLag, sizeof(zLag), "%" PRId64, loopLagUs);
+  store_stmt *st = store_stmt_prepare(p,
+      "INSERT INTO scheduler_state(key, value) VALUES('heartbeat_us', ?), ('pid', ?), ('loop_lag_us', ?)"
+      " ON CONFLICT(key) DO UPDATE SET value=excluded.value", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zNow);
+  store_bind_text(st, 2, zPid);
+  store_bind_text(st, 3, zLag);
+  return sched_exec(st, "heartbeat", pErr);
+}
