@@ -8,17 +8,20 @@
 #ifndef AIRC_API_H
 #define AIRC_API_H
 #include <jansson.h>
-#include <sqlite3.h>
+#include "store/store_views.h"
 #include "webui/http_reply.h"
 #include "webui/params.h"
 #include "webui/web_req.h"
 
 /* ---- shared JSON pieces (api_json.c) ---- */
-json_t *api_time_us(sqlite3_stmt *st, int iCol);   /* microseconds column -> ISO or null */
-json_t *api_time_sec(sqlite3_stmt *st, int iCol);  /* seconds column -> ISO or null */
-json_t *api_text(sqlite3_stmt *st, int iCol);      /* text or null */
-json_t *api_state(sqlite3_stmt *st, int iCol);     /* 'none'/NULL -> null */
-json_t *api_json_text(sqlite3_stmt *st, int iCol); /* column holding JSON text -> value (or the string) */
+/* Fields of the store_view_* structs -> JSON: STORE_VIEW_NULL and NULL
+ * text leave as null. */
+json_t *api_time_us(int64_t us);      /* microseconds -> ISO */
+json_t *api_time_sec(int64_t sec);    /* seconds -> ISO */
+json_t *api_text(const char *z);      /* text ("(not UTF-8)" when it is not) */
+json_t *api_state(const char *z);     /* 'none' -> null */
+json_t *api_json_text(const char *z); /* JSON text -> its value (or the string) */
+json_t *api_int(int64_t v);           /* integer */
 /* limit/offset of the request; on a bad value replies 400 and returns 0. */
 int api_page(web_req *r, params_page *pOut, int64_t nDefault, int64_t nMax);
 /* {"<zKey>": pArr, "total_entries": n}; takes pArr. */
@@ -55,10 +58,7 @@ int api_users_create(web_req *r);
 int api_users_delete(web_req *r);
 int api_metrics(web_req *r);
 
-/* JSON of one run from a row of API_RUN_COLS (api_runs.c). */
-#define API_RUN_COLS                                                                                  \
-  "r.run_id, r.dag_id, r.logical_date, r.data_interval_start, r.data_interval_end, r.start_us, "     \
-  "r.end_us, r.state, r.run_type, r.conf, r.queued_us, r.id"
-json_t *api_run_json(sqlite3_stmt *st);
+/* JSON of one run (api_runs.c). */
+json_t *api_run_json(const store_view_run *pRun);
 
 #endif

@@ -13,42 +13,34 @@
 
 #define API_RECENT_RUNS 10
 
-#define DAG_COLS                                                                                      \
-  "d.dag_id, d.description, d.is_paused, d.is_active, d.schedule, d.tags, d.next_dagrun, d.fileloc," \
-  " d.last_parsed_us, d.current_hash,"                                                                \
-  " EXISTS(SELECT 1 FROM import_error e WHERE e.fileloc=d.fileloc)"
+typedef struct dag_ctx {
+  web_req *r;
+  json_t *pArr;   /* list: where each DAG goes */
+  json_t *pOne;   /* get: the DAG */
+  airc_err err;   /* a failure inside a row callback */
+  airc_rc rc;
+} dag_ctx;
 
-static json_t *recent_runs(web_req *r, const char *zDagId) {
-  airc_err err = {0};
-  json_t *pArr = json_array();
-  sqlite3_stmt *st = store_prepare(r->s,
-      "SELECT run_id, state, logical_date FROM dag_run WHERE dag_id=? ORDER BY logical_date DESC, id DESC LIMIT ?", &err);
-  if(!st) return pArr;
-  sqlite3_bind_text(st, 1, zDagId, -1, SQLITE_STATIC);
-  sqlite3_bind_int(st, 2, API_RECENT_RUNS);
-  while(sqlite3_step(st) == SQLITE_ROW) {
-    json_t *p = json_object();
-    json_object_set_new(p, "run_id", api_text(st, 0));
-    json_object_set_new(p, "state", api_text(st, 1));
-    json_object_set_new(p, "logical_date", api_time_sec(st, 2));
-    json_array_append_new(pArr, p);
-  }
-  sqlite3_reset(st);
-  return pArr;
+static int recent_run_row(void *pCtx, const store_view_run *pRun) {
+  json_t *p = json_object();
+  json_object_set_new(p, "run_id", api_text(pRun->zRunId));
+  json_object_set_new(p, "state", api_text(pRun->zState));
+  json_object_set_new(p, "logical_date", api_time_sec(pRun->logicalDate));
+  json_array_append_new((json_t *)pCtx, p);
+  return 0;
 }
 
-/* One DAG from a row of DAG_COLS. */
-static json_t *dag_json(web_req *r, sqlite3_stmt *st) {
+/* One DAG with its recent runs, or NULL with c->rc/c->err set. */
+static json_t *dag_json(dag_ctx *c, const store_view_dag *d) {
   json_t *p = json_object();
-  const char *zDagId = store_legacy_col_text(st, 0);
-  json_object_set_new(p, "dag_id", api_text(st, 0));
-  json_object_set_new(p, "description", api_text(st, 1));
-  json_object_set_new(p, "is_paused", json_boolean(sqlite3_column_int(st, 2)));
-  json_object_set_new(p, "is_active", json_boolean(sqlite3_column_int(st, 3)));
-  const char *zSched = store_legacy_col_text(st, 4);
+  json_object_set_new(p, "dag_id", api_text(d->zDagId));
+  json_object_set_new(p, "description", api_text(d->zDescription));
+  json_object_set_new(p, "is_paused", json_boolean(d->bPaused));
+  json_object_set_new(p, "is_active", json_boolean(d->bActive));
+  const char *zSched = d->zSchedule;
   json_object_set_new(p, "schedule_interval", *zSched && strcmp(zSched, "none") ? json_string(zSched) : json_null());
   json_t *pTags = json_array();
-  json_t *pRaw = api_json_text(st, 5);
+  json_t *pRaw = api_json_text(d->zTags);
   size_t i;
   json_t *pTag;
   json_array_foreach(pRaw, i, pTag) {
@@ -56,77 +48,67 @@ static json_t *dag_json(web_req *r, sqlite3_stmt *st) {
   }
   json_decref(pRaw);
   json_object_set_new(p, "tags", pTags);
-  json_object_set_new(p, "next_dagrun", api_time_sec(st, 6));
-  json_object_set_new(p, "fileloc", api_text(st, 7));
-  json_object_set_new(p, "last_parsed_time", api_time_us(st, 8));
-  json_object_set_new(p, "has_import_errors", json_boolean(sqlite3_column_int(st, 10)));
-  json_object_set_new(p, "recent_runs", recent_runs(r, zDagId));
+  json_object_set_new(p, "next_dagrun", api_time_sec(d->nextDagrun));
+  json_object_set_new(p, "fileloc", api_text(d->zFileloc));
+  json_object_set_new(p, "last_parsed_time", api_time_us(d->lastParsedUs));
+  json_object_set_new(p, "has_import_errors", json_boolean(d->bImportErrors));
+  json_t *pRuns = json_array();
+  c->rc = store_view_run_recent(c->r->s, d->zDagId, API_RECENT_RUNS, recent_run_row, pRuns, &c->err);
+  json_object_set_new(p, "recent_runs", pRuns);
+  if(c->rc) {
+    json_decref(p);
+    return NULL;
+  }
   return p;
+}
+
+static int dag_list_row(void *pCtx, const store_view_dag *d) {
+  dag_ctx *c = pCtx;
+  json_t *p = dag_json(c, d);
+  if(!p) return 1;
+  json_array_append_new(c->pArr, p);
+  return 0;
+}
+
+static int dag_one_row(void *pCtx, const store_view_dag *d) {
+  dag_ctx *c = pCtx;
+  c->pOne = dag_json(c, d);
+  return 0;
 }
 
 int api_dags_list(web_req *r) {
   params_page pg;
   if(!api_page(r, &pg, 0, 0)) return r->mhdResult;
-  airc_err err = {0};
-  int bPaused = -1, bOnlyActive = 1;
-  if(params_parse_bool("paused", web_req_arg(r, "paused"), -1, &bPaused, &err) ||
-     params_parse_bool("only_active", web_req_arg(r, "only_active"), 1, &bOnlyActive, &err))
-    return http_reply_err(r, &err);
+  dag_ctx c = {r, NULL, NULL, {0}, AIRC_OK};
+  store_view_dag_filter f = {-1, 1, NULL, web_req_arg(r, "dag_id_pattern")};
+  if(params_parse_bool("paused", web_req_arg(r, "paused"), -1, &f.bPaused, &c.err) ||
+     params_parse_bool("only_active", web_req_arg(r, "only_active"), 1, &f.bOnlyActive, &c.err))
+    return http_reply_err(r, &c.err);
   json_t *pTags = web_req_args_all(r, "tags");
   char *zTags = json_array_size(pTags) ? json_dumps(pTags, JSON_COMPACT) : NULL;
   json_decref(pTags);
-  const char *zPattern = web_req_arg(r, "dag_id_pattern");
-  sqlite3_stmt *st = store_prepare(r->s,
-      "SELECT count(*) FROM dag d"
-      " WHERE (?1 < 0 OR d.is_paused=?1) AND (?2=0 OR d.is_active=1)"
-      " AND (?3 IS NULL OR EXISTS(SELECT 1 FROM json_each(d.tags) t, json_each(?3) q WHERE t.value=q.value))"
-      " AND (?4 IS NULL OR instr(d.dag_id, ?4) > 0)", &err);
-  if(!st) {
-    free(zTags);
-    return http_reply_err(r, &err);
-  }
-  sqlite3_bind_int(st, 1, bPaused);
-  sqlite3_bind_int(st, 2, bOnlyActive);
-  if(zTags) sqlite3_bind_text(st, 3, zTags, -1, SQLITE_STATIC);
-  if(zPattern) sqlite3_bind_text(st, 4, zPattern, -1, SQLITE_STATIC);
-  int64_t nTotal = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-  sqlite3_reset(st);
-  st = store_prepare(r->s,
-      "SELECT " DAG_COLS " FROM dag d"
-      " WHERE (?1 < 0 OR d.is_paused=?1) AND (?2=0 OR d.is_active=1)"
-      " AND (?3 IS NULL OR EXISTS(SELECT 1 FROM json_each(d.tags) t, json_each(?3) q WHERE t.value=q.value))"
-      " AND (?4 IS NULL OR instr(d.dag_id, ?4) > 0)"
-      " ORDER BY d.dag_id LIMIT ?5 OFFSET ?6", &err);
-  if(!st) {
-    free(zTags);
-    return http_reply_err(r, &err);
-  }
-  sqlite3_bind_int(st, 1, bPaused);
-  sqlite3_bind_int(st, 2, bOnlyActive);
-  if(zTags) sqlite3_bind_text(st, 3, zTags, -1, SQLITE_STATIC);
-  if(zPattern) sqlite3_bind_text(st, 4, zPattern, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 5, pg.limit);
-  sqlite3_bind_int64(st, 6, pg.offset);
-  json_t *pArr = json_array();
-  while(sqlite3_step(st) == SQLITE_ROW) json_array_append_new(pArr, dag_json(r, st));
-  sqlite3_reset(st);
+  f.zTagsJson = zTags;
+  int64_t nTotal = 0;
+  c.pArr = json_array();
+  airc_rc rc = store_view_dag_count(r->s, &f, &nTotal, &c.err);
+  if(!rc) rc = store_view_dag_list(r->s, &f, pg.limit, pg.offset, dag_list_row, &c, &c.err);
+  if(!rc) rc = c.rc;
   free(zTags);
-  return http_reply_json(r, 200, api_list("dags", pArr, nTotal));
+  if(rc) {
+    json_decref(c.pArr);
+    return http_reply_err(r, &c.err);
+  }
+  return http_reply_json(r, 200, api_list("dags", c.pArr, nTotal));
 }
 
-/* The DAG's JSON, or NULL after replying 404. */
+/* The DAG's JSON, or NULL after replying (404 when it does not exist). */
 static json_t *dag_load_json(web_req *r, const char *zDagId) {
-  airc_err err = {0};
-  sqlite3_stmt *st = store_prepare(r->s, "SELECT " DAG_COLS " FROM dag d WHERE d.dag_id=?", &err);
-  if(!st) {
-    http_reply_err(r, &err);
-    return NULL;
-  }
-  sqlite3_bind_text(st, 1, zDagId, -1, SQLITE_STATIC);
-  json_t *p = sqlite3_step(st) == SQLITE_ROW ? dag_json(r, st) : NULL;
-  sqlite3_reset(st);
-  if(!p) http_reply_error(r, 404, NULL, "DAG '%s' not found", zDagId);
-  return p;
+  dag_ctx c = {r, NULL, NULL, {0}, AIRC_OK};
+  airc_rc rc = store_view_dag_get(r->s, zDagId, dag_one_row, &c, &c.err);
+  if(!rc) rc = c.rc;
+  if(rc == AIRC_ERR_NOTFOUND && !c.rc) http_reply_error(r, 404, NULL, "DAG '%s' not found", zDagId);
+  else if(rc) http_reply_err(r, &c.err);
+  return rc ? NULL : c.pOne;
 }
 
 int api_dag_get(web_req *r) {
@@ -161,18 +143,14 @@ int api_dag_patch(web_req *r) {
 /* The DAG model of the current version (caller frees), or NULL after replying. */
 static dag *dag_model(web_req *r, const char *zDagId) {
   airc_err err = {0};
-  sqlite3_stmt *st = store_prepare(r->s, "SELECT current_hash FROM dag WHERE dag_id=?", &err);
-  if(!st) {
-    http_reply_err(r, &err);
+  char zHash[80] = "";
+  airc_rc rc = store_view_dag_current_hash(r->s, zDagId, zHash, sizeof(zHash), &err);
+  if(rc == AIRC_ERR_NOTFOUND) {
+    http_reply_error(r, 404, NULL, "DAG '%s' not found", zDagId);
     return NULL;
   }
-  sqlite3_bind_text(st, 1, zDagId, -1, SQLITE_STATIC);
-  char zHash[80] = "";
-  int bFound = sqlite3_step(st) == SQLITE_ROW;
-  if(bFound) snprintf(zHash, sizeof(zHash), "%s", store_legacy_col_text(st, 0));
-  sqlite3_reset(st);
-  if(!bFound) {
-    http_reply_error(r, 404, NULL, "DAG '%s' not found", zDagId);
+  if(rc) {
+    http_reply_err(r, &err);
     return NULL;
   }
   dag *d = NULL;

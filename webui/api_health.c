@@ -8,17 +8,13 @@
 #include "common/timeutil.h"
 #include "scheduler/scheduler.h"
 #include "webui/api.h"
-#include <stdlib.h>
 
 /* Heartbeat in microseconds, 0 if none; -1 if the store fails. */
 int64_t api_scheduler_heartbeat(web_req *r) {
   airc_err err = {0};
-  sqlite3_stmt *st = store_prepare(r->s, "SELECT value FROM scheduler_state WHERE key='heartbeat_us'", &err);
-  if(!st) return -1;
-  int rc = sqlite3_step(st);
-  int64_t us = rc == SQLITE_ROW ? strtoll(store_legacy_col_text(st, 0), NULL, 10) : 0;
-  sqlite3_reset(st);
-  return rc == SQLITE_ROW || rc == SQLITE_DONE ? us : -1;
+  int64_t us = 0;
+  if(store_view_scheduler_int(r->s, "heartbeat_us", 0, &us, &err)) return -1;
+  return us;
 }
 
 int api_health(web_req *r) {

@@ -3,28 +3,27 @@
  * (Airflow's stack_trace field). */
 #include "webui/api.h"
 
+static int import_error_row(void *pCtx, const store_view_import_error *e) {
+  json_t *p = json_object();
+  json_object_set_new(p, "import_error_id", json_integer(e->id));
+  json_object_set_new(p, "filename", api_text(e->zFileloc));
+  json_object_set_new(p, "stack_trace", api_text(e->zMessage));
+  json_object_set_new(p, "timestamp", api_time_us(e->timestampUs));
+  json_array_append_new((json_t *)pCtx, p);
+  return 0;
+}
+
 int api_import_errors(web_req *r) {
   params_page pg;
   if(!api_page(r, &pg, 0, 0)) return r->mhdResult;
   airc_err err = {0};
-  sqlite3_stmt *st = store_prepare(r->s, "SELECT count(*) FROM import_error", &err);
-  if(!st) return http_reply_err(r, &err);
-  int64_t nTotal = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-  sqlite3_reset(st);
-  st = store_prepare(r->s,
-      "SELECT rowid, fileloc, message, timestamp_us FROM import_error ORDER BY timestamp_us DESC, rowid LIMIT ? OFFSET ?", &err);
-  if(!st) return http_reply_err(r, &err);
-  sqlite3_bind_int64(st, 1, pg.limit);
-  sqlite3_bind_int64(st, 2, pg.offset);
+  int64_t nTotal = 0;
   json_t *pArr = json_array();
-  while(sqlite3_step(st) == SQLITE_ROW) {
-    json_t *p = json_object();
-    json_object_set_new(p, "import_error_id", json_integer(sqlite3_column_int64(st, 0)));
-    json_object_set_new(p, "filename", api_text(st, 1));
-    json_object_set_new(p, "stack_trace", api_text(st, 2));
-    json_object_set_new(p, "timestamp", api_time_us(st, 3));
-    json_array_append_new(pArr, p);
+  airc_rc rc = store_view_import_error_count(r->s, &nTotal, &err);
+  if(!rc) rc = store_view_import_error_list(r->s, pg.limit, pg.offset, import_error_row, pArr, &err);
+  if(rc) {
+    json_decref(pArr);
+    return http_reply_err(r, &err);
   }
-  sqlite3_reset(st);
   return http_reply_json(r, 200, api_list("import_errors", pArr, nTotal));
 }

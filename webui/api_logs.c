@@ -30,16 +30,11 @@ int api_logs_get(web_req *r) {
     return http_reply_err(r, &err);
   int64_t pk = api_run_pk(r, zDag, zRun);
   if(!pk) return r->mhdResult;
-  sqlite3_stmt *st = store_prepare(r->s, "SELECT try_number, state FROM task_instance WHERE run_pk=? AND task_id=?", &err);
-  if(!st) return http_reply_err(r, &err);
-  sqlite3_bind_int64(st, 1, pk);
-  sqlite3_bind_text(st, 2, zTask, -1, SQLITE_STATIC);
-  int bFound = sqlite3_step(st) == SQLITE_ROW;
-  int curTry = bFound ? sqlite3_column_int(st, 0) : 0;
+  int curTry = 0;
   char zState[32];
-  snprintf(zState, sizeof(zState), "%s", bFound ? store_legacy_col_text(st, 1) : "");
-  sqlite3_reset(st);
-  if(!bFound) return http_reply_error(r, 404, NULL, "run '%s' of DAG '%s' has no task '%s'", zRun, zDag, zTask);
+  airc_rc rc = store_view_ti_try_state(r->s, pk, zTask, &curTry, zState, sizeof(zState), &err);
+  if(rc == AIRC_ERR_NOTFOUND) return http_reply_error(r, 404, NULL, "run '%s' of DAG '%s' has no task '%s'", zRun, zDag, zTask);
+  if(rc) return http_reply_err(r, &err);
   if(nTry > curTry)
     return http_reply_error(r, 404, NULL, "task '%s' has no try %lld (latest is %d)", zTask, (long long)nTry, curTry);
   /* the try is over when a later one exists or the instance left running/queued */

@@ -11,57 +11,57 @@
 #include <stdlib.h>
 #include <string.h>
 
-json_t *api_run_json(sqlite3_stmt *st) {
+json_t *api_run_json(const store_view_run *x) {
   json_t *p = json_object();
-  json_object_set_new(p, "dag_run_id", api_text(st, 0));
-  json_object_set_new(p, "dag_id", api_text(st, 1));
-  json_object_set_new(p, "logical_date", api_time_sec(st, 2));
-  json_object_set_new(p, "execution_date", api_time_sec(st, 2));
-  json_object_set_new(p, "data_interval_start", api_time_sec(st, 3));
-  json_object_set_new(p, "data_interval_end", api_time_sec(st, 4));
-  json_object_set_new(p, "start_date", api_time_us(st, 5));
-  json_object_set_new(p, "end_date", api_time_us(st, 6));
-  json_object_set_new(p, "state", api_text(st, 7));
-  json_object_set_new(p, "run_type", api_text(st, 8));
-  json_object_set_new(p, "external_trigger", json_boolean(!strcmp(store_legacy_col_text(st, 8), RUN_TYPE_MANUAL)));
-  json_t *pConf = api_json_text(st, 9);
+  json_object_set_new(p, "dag_run_id", api_text(x->zRunId));
+  json_object_set_new(p, "dag_id", api_text(x->zDagId));
+  json_object_set_new(p, "logical_date", api_time_sec(x->logicalDate));
+  json_object_set_new(p, "execution_date", api_time_sec(x->logicalDate));
+  json_object_set_new(p, "data_interval_start", api_time_sec(x->dataIntervalStart));
+  json_object_set_new(p, "data_interval_end", api_time_sec(x->dataIntervalEnd));
+  json_object_set_new(p, "start_date", api_time_us(x->startUs));
+  json_object_set_new(p, "end_date", api_time_us(x->endUs));
+  json_object_set_new(p, "state", api_text(x->zState));
+  json_object_set_new(p, "run_type", api_text(x->zRunType));
+  json_object_set_new(p, "external_trigger", json_boolean(x->zRunType && !strcmp(x->zRunType, RUN_TYPE_MANUAL)));
+  json_t *pConf = api_json_text(x->zConf);
   json_object_set_new(p, "conf", json_is_object(pConf) ? pConf : (json_decref(pConf), json_object()));
-  json_object_set_new(p, "queued_at", api_time_us(st, 10));
+  json_object_set_new(p, "queued_at", api_time_us(x->queuedUs));
   return p;
 }
 
-#define RUNS_SQL(ORDER)                                                                              \
-  "SELECT " API_RUN_COLS " FROM dag_run r WHERE r.dag_id=?1"                                        \
-  " AND (?2 IS NULL OR r.state IN (SELECT value FROM json_each(?2)))"                               \
-  " ORDER BY " ORDER " LIMIT ?3 OFFSET ?4"
-
 static const struct {
   const char *zName;
-  const char *zSql;
+  store_view_run_order eOrder;
 } aOrder[] = {
-    {"-logical_date", RUNS_SQL("r.logical_date DESC, r.id DESC")},
-    {"logical_date", RUNS_SQL("r.logical_date, r.id")},
-    {"-execution_date", RUNS_SQL("r.logical_date DESC, r.id DESC")},
-    {"execution_date", RUNS_SQL("r.logical_date, r.id")},
-    {"-start_date", RUNS_SQL("r.start_us DESC, r.id DESC")},
-    {"start_date", RUNS_SQL("r.start_us, r.id")},
-    {"-end_date", RUNS_SQL("r.end_us DESC, r.id DESC")},
-    {"end_date", RUNS_SQL("r.end_us, r.id")},
-    {"-id", RUNS_SQL("r.id DESC")},
-    {"id", RUNS_SQL("r.id")},
+    {"-logical_date", STORE_VIEW_RUN_BY_DATE_DESC},
+    {"logical_date", STORE_VIEW_RUN_BY_DATE},
+    {"-execution_date", STORE_VIEW_RUN_BY_DATE_DESC},
+    {"execution_date", STORE_VIEW_RUN_BY_DATE},
+    {"-start_date", STORE_VIEW_RUN_BY_START_DESC},
+    {"start_date", STORE_VIEW_RUN_BY_START},
+    {"-end_date", STORE_VIEW_RUN_BY_END_DESC},
+    {"end_date", STORE_VIEW_RUN_BY_END},
+    {"-id", STORE_VIEW_RUN_BY_ID_DESC},
+    {"id", STORE_VIEW_RUN_BY_ID},
 };
+
+static int run_list_row(void *pCtx, const store_view_run *pRun) {
+  json_array_append_new((json_t *)pCtx, api_run_json(pRun));
+  return 0;
+}
 
 int api_runs_list(web_req *r) {
   const char *zDag = r->azParam[0];
   params_page pg;
   if(!api_page(r, &pg, 0, 0)) return r->mhdResult;
   const char *zOrder = web_req_arg(r, "order_by");
-  const char *zSql = aOrder[0].zSql;
+  int iOrder = 0;
   if(zOrder) {
-    zSql = NULL;
+    iOrder = -1;
     for(size_t i = 0; i < sizeof(aOrder) / sizeof(aOrder[0]); i++)
-      if(!strcmp(zOrder, aOrder[i].zName)) zSql = aOrder[i].zSql;
-    if(!zSql)
+      if(!strcmp(zOrder, aOrder[i].zName)) iOrder = (int)i;
+    if(iOrder < 0)
       return http_reply_error(r, 400, NULL, "order_by must be one of [-]logical_date, [-]start_date, [-]end_date, [-]id; not '%.60s'", zOrder);
   }
   if(!api_dag_exists(r, zDag)) return r->mhdResult;
@@ -69,41 +69,30 @@ int api_runs_list(web_req *r) {
   char *zStates = json_array_size(pStates) ? json_dumps(pStates, JSON_COMPACT) : NULL;
   json_decref(pStates);
   airc_err err = {0};
-  sqlite3_stmt *st = store_prepare(r->s,
-      "SELECT coalesce(sum(n), 0) FROM dag_run_count WHERE dag_id=?1"
-      " AND (?2 IS NULL OR state IN (SELECT value FROM json_each(?2)))", &err);
   int64_t nTotal = 0;
-  if(st) {
-    sqlite3_bind_text(st, 1, zDag, -1, SQLITE_STATIC);
-    if(zStates) sqlite3_bind_text(st, 2, zStates, -1, SQLITE_STATIC);
-    if(sqlite3_step(st) == SQLITE_ROW) nTotal = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    st = store_prepare(r->s, zSql, &err);
-  }
-  if(!st) {
-    free(zStates);
+  json_t *pArr = json_array();
+  airc_rc rc = store_view_run_count(r->s, zDag, zStates, &nTotal, &err);
+  if(!rc)
+    rc = store_view_run_list(r->s, zDag, zStates, aOrder[iOrder].eOrder, pg.limit, pg.offset, run_list_row, pArr, &err);
+  free(zStates);
+  if(rc) {
+    json_decref(pArr);
     return http_reply_err(r, &err);
   }
-  sqlite3_bind_text(st, 1, zDag, -1, SQLITE_STATIC);
-  if(zStates) sqlite3_bind_text(st, 2, zStates, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 3, pg.limit);
-  sqlite3_bind_int64(st, 4, pg.offset);
-  json_t *pArr = json_array();
-  while(sqlite3_step(st) == SQLITE_ROW) json_array_append_new(pArr, api_run_json(st));
-  sqlite3_reset(st);
-  free(zStates);
   return http_reply_json(r, 200, api_list("dag_runs", pArr, nTotal));
+}
+
+static int run_one_row(void *pCtx, const store_view_run *pRun) {
+  *(json_t **)pCtx = api_run_json(pRun);
+  return 0;
 }
 
 static int reply_run(web_req *r, unsigned status, const char *zDag, const char *zRun) {
   airc_err err = {0};
-  sqlite3_stmt *st = store_prepare(r->s, "SELECT " API_RUN_COLS " FROM dag_run r WHERE r.dag_id=? AND r.run_id=?", &err);
-  if(!st) return http_reply_err(r, &err);
-  sqlite3_bind_text(st, 1, zDag, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, zRun, -1, SQLITE_STATIC);
-  json_t *p = sqlite3_step(st) == SQLITE_ROW ? api_run_json(st) : NULL;
-  sqlite3_reset(st);
-  if(p) return http_reply_json(r, status, p);
+  json_t *p = NULL;
+  airc_rc rc = store_view_run_get(r->s, zDag, zRun, run_one_row, &p, &err);
+  if(!rc) return http_reply_json(r, status, p);
+  if(rc != AIRC_ERR_NOTFOUND) return http_reply_err(r, &err);
   if(!api_dag_exists(r, zDag)) return r->mhdResult;
   return http_reply_error(r, 404, NULL, "DAG '%s' has no run '%s'", zDag, zRun);
 }

@@ -11,33 +11,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TI_FROM                                                                                       \
-  "SELECT ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.start_us, ti.end_us, ti.duration,"   \
-  " ti.pid, ti.note, ti.queued_us, x.value, r.run_id, r.dag_id, r.logical_date, ti.exit_code, ti.id," \
-  " ti.next_retry_us"                                                                                 \
-  " FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk LEFT JOIN xcom x ON x.ti_id=ti.id"
-
-static json_t *ti_json(sqlite3_stmt *st) {
+static json_t *ti_json(const store_view_ti *t) {
   json_t *p = json_object();
-  json_object_set_new(p, "task_id", api_text(st, 0));
-  json_object_set_new(p, "dag_id", api_text(st, 12));
-  json_object_set_new(p, "dag_run_id", api_text(st, 11));
-  json_object_set_new(p, "execution_date", api_time_sec(st, 13));
-  json_object_set_new(p, "state", api_state(st, 1));
-  json_object_set_new(p, "try_number", json_integer(sqlite3_column_int(st, 2)));
-  json_object_set_new(p, "max_tries", json_integer(sqlite3_column_int(st, 3)));
-  json_object_set_new(p, "start_date", api_time_us(st, 4));
-  json_object_set_new(p, "end_date", api_time_us(st, 5));
-  json_object_set_new(p, "duration",
-                      sqlite3_column_type(st, 6) == SQLITE_NULL ? json_null() : json_real(sqlite3_column_double(st, 6)));
-  json_object_set_new(p, "pid", sqlite3_column_type(st, 7) == SQLITE_NULL ? json_null() : json_integer(sqlite3_column_int(st, 7)));
-  json_object_set_new(p, "note", api_text(st, 8));
-  json_object_set_new(p, "queued_when", api_time_us(st, 9));
-  json_object_set_new(p, "xcom_value", api_text(st, 10));
-  json_object_set_new(p, "exit_code",
-                      sqlite3_column_type(st, 14) == SQLITE_NULL ? json_null() : json_integer(sqlite3_column_int(st, 14)));
-  json_object_set_new(p, "next_retry_date", api_time_us(st, 16));
+  json_object_set_new(p, "task_id", api_text(t->zTaskId));
+  json_object_set_new(p, "dag_id", api_text(t->zDagId));
+  json_object_set_new(p, "dag_run_id", api_text(t->zRunId));
+  json_object_set_new(p, "execution_date", api_time_sec(t->logicalDate));
+  json_object_set_new(p, "state", api_state(t->zState));
+  json_object_set_new(p, "try_number", json_integer(t->tryNumber));
+  json_object_set_new(p, "max_tries", json_integer(t->maxTries));
+  json_object_set_new(p, "start_date", api_time_us(t->startUs));
+  json_object_set_new(p, "end_date", api_time_us(t->endUs));
+  json_object_set_new(p, "duration", t->bDuration ? json_real(t->duration) : json_null());
+  json_object_set_new(p, "pid", api_int(t->pid));
+  json_object_set_new(p, "note", api_text(t->zNote));
+  json_object_set_new(p, "queued_when", api_time_us(t->queuedUs));
+  json_object_set_new(p, "xcom_value", api_text(t->zXcom));
+  json_object_set_new(p, "exit_code", api_int(t->exitCode));
+  json_object_set_new(p, "next_retry_date", api_time_us(t->nextRetryUs));
   return p;
+}
+
+static int ti_list_row(void *pCtx, const store_view_ti *t) {
+  json_array_append_new((json_t *)pCtx, ti_json(t));
+  return 0;
 }
 
 int api_tis_list(web_req *r) {
@@ -50,71 +47,59 @@ int api_tis_list(web_req *r) {
   json_decref(pStates);
   airc_err err = {0};
   int64_t nTotal = 0;
-  sqlite3_stmt *st = store_prepare(r->s,
-      "SELECT count(*) FROM task_instance WHERE run_pk=?1 AND (?2 IS NULL OR state IN (SELECT value FROM json_each(?2)))", &err);
-  if(st) {
-    sqlite3_bind_int64(st, 1, pk);
-    if(zStates) sqlite3_bind_text(st, 2, zStates, -1, SQLITE_STATIC);
-    if(sqlite3_step(st) == SQLITE_ROW) nTotal = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    st = store_prepare(r->s, TI_FROM " WHERE ti.run_pk=?1 AND (?2 IS NULL OR ti.state IN (SELECT value FROM json_each(?2)))"
-                                     " ORDER BY ti.id LIMIT ?3 OFFSET ?4", &err);
-  }
-  if(!st) {
-    free(zStates);
+  json_t *pArr = json_array();
+  airc_rc rc = store_view_ti_count(r->s, pk, zStates, &nTotal, &err);
+  if(!rc) rc = store_view_ti_list(r->s, pk, zStates, pg.limit, pg.offset, ti_list_row, pArr, &err);
+  free(zStates);
+  if(rc) {
+    json_decref(pArr);
     return http_reply_err(r, &err);
   }
-  sqlite3_bind_int64(st, 1, pk);
-  if(zStates) sqlite3_bind_text(st, 2, zStates, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 3, pg.limit);
-  sqlite3_bind_int64(st, 4, pg.offset);
-  json_t *pArr = json_array();
-  while(sqlite3_step(st) == SQLITE_ROW) json_array_append_new(pArr, ti_json(st));
-  sqlite3_reset(st);
-  free(zStates);
   return http_reply_json(r, 200, api_list("task_instances", pArr, nTotal));
 }
 
-static json_t *tries_json(web_req *r, int64_t tiId) {
-  airc_err err = {0};
-  json_t *pArr = json_array();
-  sqlite3_stmt *st = store_prepare(r->s,
-      "SELECT try_number, state, start_us, end_us, exit_code, pid, note FROM task_try WHERE ti_id=? ORDER BY try_number", &err);
-  if(!st) return pArr;
-  sqlite3_bind_int64(st, 1, tiId);
-  while(sqlite3_step(st) == SQLITE_ROW) {
-    json_t *p = json_object();
-    json_object_set_new(p, "try_number", json_integer(sqlite3_column_int(st, 0)));
-    json_object_set_new(p, "state", api_state(st, 1));
-    json_object_set_new(p, "start_date", api_time_us(st, 2));
-    json_object_set_new(p, "end_date", api_time_us(st, 3));
-    int bDur = sqlite3_column_type(st, 2) != SQLITE_NULL && sqlite3_column_type(st, 3) != SQLITE_NULL;
-    json_object_set_new(p, "duration", bDur ? json_real((double)(sqlite3_column_int64(st, 3) - sqlite3_column_int64(st, 2)) / 1e6) : json_null());
-    json_object_set_new(p, "exit_code", sqlite3_column_type(st, 4) == SQLITE_NULL ? json_null() : json_integer(sqlite3_column_int(st, 4)));
-    json_object_set_new(p, "pid", sqlite3_column_type(st, 5) == SQLITE_NULL ? json_null() : json_integer(sqlite3_column_int(st, 5)));
-    json_object_set_new(p, "note", api_text(st, 6));
-    json_array_append_new(pArr, p);
-  }
-  sqlite3_reset(st);
-  return pArr;
+static int try_row(void *pCtx, const store_view_try *t) {
+  json_t *p = json_object();
+  json_object_set_new(p, "try_number", json_integer(t->tryNumber));
+  json_object_set_new(p, "state", api_state(t->zState));
+  json_object_set_new(p, "start_date", api_time_us(t->startUs));
+  json_object_set_new(p, "end_date", api_time_us(t->endUs));
+  int bDur = t->startUs != STORE_VIEW_NULL && t->endUs != STORE_VIEW_NULL;
+  json_object_set_new(p, "duration", bDur ? json_real((double)(t->endUs - t->startUs) / 1e6) : json_null());
+  json_object_set_new(p, "exit_code", api_int(t->exitCode));
+  json_object_set_new(p, "pid", api_int(t->pid));
+  json_object_set_new(p, "note", api_text(t->zNote));
+  json_array_append_new((json_t *)pCtx, p);
+  return 0;
+}
+
+typedef struct ti_one {
+  json_t *p;
+  int64_t id;
+} ti_one;
+
+static int ti_one_row(void *pCtx, const store_view_ti *t) {
+  ti_one *o = pCtx;
+  o->p = ti_json(t);
+  o->id = t->id;
+  return 0;
 }
 
 static int reply_ti(web_req *r, int64_t pk, const char *zTask) {
   airc_err err = {0};
-  sqlite3_stmt *st = store_prepare(r->s, TI_FROM " WHERE ti.run_pk=? AND ti.task_id=?", &err);
-  if(!st) return http_reply_err(r, &err);
-  sqlite3_bind_int64(st, 1, pk);
-  sqlite3_bind_text(st, 2, zTask, -1, SQLITE_STATIC);
-  json_t *p = NULL;
-  int64_t tiId = 0;
-  if(sqlite3_step(st) == SQLITE_ROW) {
-    p = ti_json(st);
-    tiId = sqlite3_column_int64(st, 15);
+  ti_one o = {NULL, 0};
+  airc_rc rc = store_view_ti_get(r->s, pk, zTask, ti_one_row, &o, &err);
+  if(rc == AIRC_ERR_NOTFOUND)
+    return http_reply_error(r, 404, NULL, "run '%s' of DAG '%s' has no task '%s'", r->azParam[1], r->azParam[0], zTask);
+  if(rc) return http_reply_err(r, &err);
+  json_t *pTries = json_array();
+  if(store_view_try_list(r->s, o.id, try_row, pTries, &err)) {
+    json_decref(pTries);
+    json_decref(o.p);
+    return http_reply_err(r, &err);
   }
-  sqlite3_reset(st);
-  if(!p) return http_reply_error(r, 404, NULL, "run '%s' of DAG '%s' has no task '%s'", r->azParam[1], r->azParam[0], zTask);
-  json_object_set_new(p, "tries", tries_json(r, tiId));
-  return http_reply_json(r, 200, p);
+  json_object_set_new(o.p, "tries", pTries);
+  return http_reply_json(r, 200, o.p);
 }
 
 int api_ti_get(web_req *r) {
@@ -170,19 +155,21 @@ static char *ids_regex(json_t *pIds) {
   return z;
 }
 
-/* task_id -> "state|updated_us" of every task instance of run pk. */
-static json_t *ti_snapshot(web_req *r, int64_t pk) {
-  airc_err err = {0};
+static int ti_mark_row(void *pCtx, const store_view_ti_mark *m) {
+  char z[160];
+  snprintf(z, sizeof(z), "%s|%lld|%d", m->zState, (long long)m->updatedUs, m->maxTries);
+  json_object_set_new((json_t *)pCtx, m->zTaskId, json_string(z));
+  return 0;
+}
+
+/* task_id -> "state|updated_us|max_tries" of every task instance of run
+ * pk, or NULL with pErr set. */
+static json_t *ti_snapshot(web_req *r, int64_t pk, airc_err *pErr) {
   json_t *p = json_object();
-  sqlite3_stmt *st = store_prepare(r->s, "SELECT task_id, state, updated_us, max_tries FROM task_instance WHERE run_pk=?", &err);
-  if(!st) return p;
-  sqlite3_bind_int64(st, 1, pk);
-  while(sqlite3_step(st) == SQLITE_ROW) {
-    char z[160];
-    snprintf(z, sizeof(z), "%s|%lld|%d", store_legacy_col_text(st, 1), (long long)sqlite3_column_int64(st, 2), sqlite3_column_int(st, 3));
-    json_object_set_new(p, store_legacy_col_text(st, 0), json_string(z));
+  if(store_view_ti_marks(r->s, pk, ti_mark_row, p, pErr)) {
+    json_decref(p);
+    return NULL;
   }
-  sqlite3_reset(st);
   return p;
 }
 
@@ -234,11 +221,11 @@ int api_ti_clear(web_req *r) {
   int nCleared = 0, nSkipped = 0;
   json_t *pBefore = NULL, *pAfter = NULL;
   airc_rc rc = store_begin(r->s, &err);
+  if(!rc && !(pBefore = ti_snapshot(r, pk, &err))) rc = err.rc;
   if(!rc) {
-    pBefore = ti_snapshot(r, pk);
     rc = store_run_clear(r->s, zDag, zRunCopy, zRegex, bDown, bOnlyFailed, &nCleared, &nSkipped, &err);
   }
-  if(!rc) pAfter = ti_snapshot(r, pk);
+  if(!rc && !(pAfter = ti_snapshot(r, pk, &err))) rc = err.rc;
   if(!rc && !bDry) rc = store_commit(r->s, &err);
   else store_rollback(r->s);
   free(zRegex);

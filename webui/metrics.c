@@ -20,9 +20,6 @@
 
 #define METRICS_MAX (16 * 1024 * 1024)
 
-static const double aBucket[] = {0.1, 0.5, 1, 5, 30, 60, 300, 1800, 3600};
-#define N_BUCKET ((int)(sizeof(aBucket) / sizeof(aBucket[0])))
-
 /* Appends z as a label value, escaped. */
 static airc_rc put_label(dynbuf *b, const char *z) {
   airc_rc rc = AIRC_OK;
@@ -35,67 +32,64 @@ static airc_rc put_label(dynbuf *b, const char *z) {
   return rc;
 }
 
-static airc_rc by_state(web_req *r, dynbuf *b, const char *zName, const char *zHelp, const char *zSql) {
-  airc_err err = {0};
-  airc_rc rc = dynbuf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", zName, zHelp, zName);
-  sqlite3_stmt *st = store_prepare(r->s, zSql, &err);
-  if(!st) return err.rc;
-  while(!rc && sqlite3_step(st) == SQLITE_ROW) {
-    rc = dynbuf_printf(b, "%s{state=\"", zName);
-    if(!rc) rc = put_label(b, store_legacy_col_text(st, 0));
-    if(!rc) rc = dynbuf_printf(b, "\"} %lld\n", (long long)sqlite3_column_int64(st, 1));
-  }
-  sqlite3_reset(st);
-  return rc;
+typedef struct metrics_ctx {
+  dynbuf *b;
+  const char *zName;
+  airc_rc rc; /* the first failure to append */
+} metrics_ctx;
+
+static int state_row(void *pCtx, const store_view_count *pRow) {
+  metrics_ctx *c = pCtx;
+  c->rc = dynbuf_printf(c->b, "%s{state=\"", c->zName);
+  if(!c->rc) c->rc = put_label(c->b, pRow->zKey);
+  if(!c->rc) c->rc = dynbuf_printf(c->b, "\"} %lld\n", (long long)pRow->n);
+  return c->rc != AIRC_OK;
 }
 
-static airc_rc durations(web_req *r, dynbuf *b) {
-  airc_err err = {0};
+/* A gauge by state; bRuns: runs, else task instances. */
+static airc_rc by_state(web_req *r, dynbuf *b, const char *zName, const char *zHelp, int bRuns, airc_err *pErr) {
+  metrics_ctx c = {b, zName, AIRC_OK};
+  airc_rc rc = dynbuf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", zName, zHelp, zName);
+  if(!rc) rc = bRuns ? store_view_run_state_counts(r->s, state_row, &c, pErr) : store_view_ti_state_counts(r->s, state_row, &c, pErr);
+  return rc ? rc : c.rc;
+}
+
+static int durations_row(void *pCtx, const store_view_durations *d) {
+  metrics_ctx *c = pCtx;
+  dynbuf *b = c->b;
+  airc_rc rc = AIRC_OK;
+  for(int i = 0; i <= STORE_VIEW_N_BUCKET && !rc; i++) {
+    rc = dynbuf_appendz(b, "airc_task_duration_seconds_bucket{dag_id=\"");
+    if(!rc) rc = put_label(b, d->zDagId);
+    if(!rc && i < STORE_VIEW_N_BUCKET)
+      rc = dynbuf_printf(b, "\",le=\"%g\"} %lld\n", store_view_aDurationBucket[i], (long long)d->anLe[i]);
+    else if(!rc) rc = dynbuf_printf(b, "\",le=\"+Inf\"} %lld\n", (long long)d->n);
+  }
+  if(!rc) rc = dynbuf_appendz(b, "airc_task_duration_seconds_sum{dag_id=\"");
+  if(!rc) rc = put_label(b, d->zDagId);
+  if(!rc) rc = dynbuf_printf(b, "\"} %.6f\n", d->sum);
+  if(!rc) rc = dynbuf_appendz(b, "airc_task_duration_seconds_count{dag_id=\"");
+  if(!rc) rc = put_label(b, d->zDagId);
+  if(!rc) rc = dynbuf_printf(b, "\"} %lld\n", (long long)d->n);
+  c->rc = rc;
+  return rc != AIRC_OK;
+}
+
+static airc_rc durations(web_req *r, dynbuf *b, airc_err *pErr) {
+  metrics_ctx c = {b, NULL, AIRC_OK};
   airc_rc rc = dynbuf_appendz(b, "# HELP airc_task_duration_seconds Duration of finished task instances.\n"
                                  "# TYPE airc_task_duration_seconds histogram\n");
-  sqlite3_stmt *st = store_prepare(r->s,
-      "SELECT dag_id, count(*), total(duration), sum(duration<=0.1), sum(duration<=0.5), sum(duration<=1),"
-      " sum(duration<=5), sum(duration<=30), sum(duration<=60), sum(duration<=300), sum(duration<=1800),"
-      " sum(duration<=3600) FROM task_instance WHERE duration IS NOT NULL AND state IN ('success','failed')"
-      " GROUP BY dag_id", &err);
-  if(!st) return err.rc;
-  while(!rc && sqlite3_step(st) == SQLITE_ROW) {
-    const char *zDag = store_legacy_col_text(st, 0);
-    for(int i = 0; i <= N_BUCKET && !rc; i++) {
-      rc = dynbuf_appendz(b, "airc_task_duration_seconds_bucket{dag_id=\"");
-      if(!rc) rc = put_label(b, zDag);
-      if(!rc && i < N_BUCKET) rc = dynbuf_printf(b, "\",le=\"%g\"} %lld\n", aBucket[i], (long long)sqlite3_column_int64(st, 3 + i));
-      else if(!rc) rc = dynbuf_printf(b, "\",le=\"+Inf\"} %lld\n", (long long)sqlite3_column_int64(st, 1));
-    }
-    if(!rc) rc = dynbuf_appendz(b, "airc_task_duration_seconds_sum{dag_id=\"");
-    if(!rc) rc = put_label(b, zDag);
-    if(!rc) rc = dynbuf_printf(b, "\"} %.6f\n", sqlite3_column_double(st, 2));
-    if(!rc) rc = dynbuf_appendz(b, "airc_task_duration_seconds_count{dag_id=\"");
-    if(!rc) rc = put_label(b, zDag);
-    if(!rc) rc = dynbuf_printf(b, "\"} %lld\n", (long long)sqlite3_column_int64(st, 1));
-  }
-  sqlite3_reset(st);
-  return rc;
-}
-
-static int64_t scalar(web_req *r, const char *zSql, int64_t iDefault) {
-  airc_err err = {0};
-  sqlite3_stmt *st = store_prepare(r->s, zSql, &err);
-  if(!st) return iDefault;
-  int64_t v = iDefault;
-  if(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) v = sqlite3_column_int64(st, 0);
-  sqlite3_reset(st);
-  return v;
+  if(!rc) rc = store_view_task_durations(r->s, durations_row, &c, pErr);
+  return rc ? rc : c.rc;
 }
 
 int api_metrics(web_req *r) {
   dynbuf b;
   dynbuf_init(&b, METRICS_MAX);
-  airc_rc rc = by_state(r, &b, "airc_dag_runs", "DAG runs by state.",
-                        "SELECT state, count(*) FROM dag_run WHERE is_test=0 GROUP BY state ORDER BY state");
-  if(!rc) rc = by_state(r, &b, "airc_task_instances", "Task instances by state.",
-                        "SELECT state, count(*) FROM task_instance GROUP BY state ORDER BY state");
-  if(!rc) rc = durations(r, &b);
+  airc_err err = {0};
+  airc_rc rc = by_state(r, &b, "airc_dag_runs", "DAG runs by state.", 1, &err);
+  if(!rc) rc = by_state(r, &b, "airc_task_instances", "Task instances by state.", 0, &err);
+  if(!rc) rc = durations(r, &b, &err);
   int pid = 0;
   int bUp = scheduler_is_running(&pid);
   int64_t beat = api_scheduler_heartbeat(r);
@@ -105,21 +99,23 @@ int api_metrics(web_req *r) {
     rc = dynbuf_printf(&b, "# HELP airc_scheduler_heartbeat_age_seconds Seconds since the scheduler's last heartbeat.\n"
                            "# TYPE airc_scheduler_heartbeat_age_seconds gauge\nairc_scheduler_heartbeat_age_seconds %.3f\n",
                        (double)(airc_now_us() - beat) / 1e6);
-  int64_t lag = scalar(r, "SELECT CAST(value AS INTEGER) FROM scheduler_state WHERE key='loop_lag_us'", -1);
+  int64_t lag = -1, nImportErrors = 0, nPaused = 0, nUnpaused = 0;
+  if(!rc) rc = store_view_scheduler_int(r->s, "loop_lag_us", -1, &lag, &err);
+  if(!rc) rc = store_view_import_error_count(r->s, &nImportErrors, &err);
+  if(!rc) rc = store_view_dag_active_counts(r->s, &nPaused, &nUnpaused, &err);
   if(!rc && lag >= 0)
     rc = dynbuf_printf(&b, "# HELP airc_scheduler_loop_lag_seconds How late the scheduler woke from its last sleep.\n"
                            "# TYPE airc_scheduler_loop_lag_seconds gauge\nairc_scheduler_loop_lag_seconds %.6f\n",
                        (double)lag / 1e6);
   if(!rc) rc = dynbuf_printf(&b, "# HELP airc_import_errors DAG files that failed to load.\n"
                                  "# TYPE airc_import_errors gauge\nairc_import_errors %lld\n",
-                             (long long)scalar(r, "SELECT count(*) FROM import_error", 0));
+                             (long long)nImportErrors);
   if(!rc) rc = dynbuf_printf(&b, "# HELP airc_dags Active DAGs.\n# TYPE airc_dags gauge\n"
                                  "airc_dags{paused=\"true\"} %lld\nairc_dags{paused=\"false\"} %lld\n",
-                             (long long)scalar(r, "SELECT count(*) FROM dag WHERE is_active=1 AND is_paused=1", 0),
-                             (long long)scalar(r, "SELECT count(*) FROM dag WHERE is_active=1 AND is_paused=0", 0));
+                             (long long)nPaused, (long long)nUnpaused);
   if(rc) {
     dynbuf_free(&b);
-    return http_reply_error(r, 500, NULL, "building the metrics failed: %s", airc_strerror(rc));
+    return http_reply_error(r, 500, NULL, "building the metrics failed: %s", err.rc ? airc_err_msg(&err) : airc_strerror(rc));
   }
   size_t n = b.n;
   char *z = dynbuf_take(&b);

@@ -3,6 +3,7 @@
 #include "webui/http_reply.h"
 #include "common/config.h"
 #include "common/dynbuf.h"
+#include "store/store.h"
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +11,7 @@
 
 typedef struct cache_slot {
   char *zKey;
-  int64_t dataVersion;
-  int64_t totalChanges;
+  uint64_t version; /* store_change_counter() when the body was stored */
   char *zBody;
   size_t nBody;
   uint64_t lastUse;
@@ -43,18 +43,6 @@ static int collect_arg(void *pCls, enum MHD_ValueKind kind, const char *zKey, co
   return MHD_YES;
 }
 
-static int store_version(web_req *r, int64_t *pData, int64_t *pTotal) {
-  sqlite3_stmt *st = store_prepare(r->s, "PRAGMA data_version", NULL);
-  if(!st || sqlite3_step(st) != SQLITE_ROW) {
-    if(st) sqlite3_reset(st);
-    return 0;
-  }
-  *pData = sqlite3_column_int64(st, 0);
-  sqlite3_reset(st);
-  *pTotal = sqlite3_total_changes64(store_legacy_db(r->s));
-  return 1;
-}
-
 int resp_cache_try(web_req *r) {
   key_builder k = {{0}, 0};
   dynbuf_init(&k.b, 8192);
@@ -66,15 +54,15 @@ int resp_cache_try(web_req *r) {
     return 0;
   }
   dynbuf key = k.b;
-  int64_t dv, tc;
-  if(!store_version(r, &dv, &tc)) {
+  uint64_t version = store_change_counter(r->s);
+  if(!version) { /* the store cannot say: never reuse */
     dynbuf_free(&key);
     return 0;
   }
   for(int i = 0; i < RESP_CACHE_SLOTS; i++) {
     cache_slot *p = &g_aSlot[i];
     if(!p->zKey || strcmp(p->zKey, dynbuf_str(&key))) continue;
-    if(p->dataVersion != dv || p->totalChanges != tc) break;
+    if(p->version != version) break;
     p->lastUse = ++g_clock;
     dynbuf_free(&key);
     char *zCopy = malloc(p->nBody + 1);
@@ -84,8 +72,7 @@ int resp_cache_try(web_req *r) {
     return 1;
   }
   r->zCacheKey = dynbuf_take(&key);
-  r->cacheDataVersion = dv;
-  r->cacheTotalChanges = tc;
+  r->cacheVersion = version;
   return 0;
 }
 
@@ -110,8 +97,7 @@ void resp_cache_store(web_req *r, const char *zBody, size_t nBody) {
   r->zCacheKey = NULL;
   pSlot->zBody = zBodyCopy;
   pSlot->nBody = nBody;
-  pSlot->dataVersion = r->cacheDataVersion;
-  pSlot->totalChanges = r->cacheTotalChanges;
+  pSlot->version = r->cacheVersion;
   pSlot->lastUse = ++g_clock;
 }
 

@@ -5,9 +5,9 @@
  * open tab, and scripts do the same; between two scheduler commits the
  * answers are identical. Each worker thread keeps the JSON bodies of its
  * last replies, keyed by path, query string and role, with the store's
- * version at the time: SQLite's `PRAGMA data_version` (changes when another
- * connection commits) plus this connection's own total_changes. A reply is
- * reused only if both are unchanged, so no reply is ever staler than the
+ * change counter at the time (store_change_counter(): it moves whenever
+ * any connection commits, this one included). A reply is
+ * reused only if the counter is unchanged, so no reply is ever staler than the
  * store. Only routes whose answer depends on the store alone are cached
  * (not logs, which are files; not health or metrics, which depend on the
  * clock). Bounded: RESP_CACHE_SLOTS entries, bodies up to RESP_CACHE_MAX_BODY. */

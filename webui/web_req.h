@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "common/err.h"
-#include "store/store_legacy.h"
+#include "store/store.h"
 
 struct MHD_Connection;
 
@@ -44,7 +44,7 @@ typedef struct web_req {
   int bReplied;                  /* a response was queued */
   int mhdResult;                 /* what the access handler returns */
   char *zCacheKey;               /* armed by resp_cache_try on a miss (owned) */
-  int64_t cacheDataVersion, cacheTotalChanges;
+  uint64_t cacheVersion;         /* store_change_counter() when it was armed */
 } web_req;
 
 /* A handler answers one request through http_reply.h and returns its result. */

@@ -2,7 +2,7 @@
 import json
 import os
 
-from conftest import ROOT, XSS, XSS_TASK, q
+from conftest import ROOT, XSS, XSS_TASK, q, run_cli
 
 
 def test_health_is_public(server):
@@ -147,3 +147,16 @@ def test_metrics(server):
 def test_head_is_get_without_body(server):
     status, hdrs, body = server.request("HEAD", "/api/v1/dags")
     assert status == 200 and body == b""
+
+
+def test_response_cache_never_outlives_a_write(server):
+    """Cached GET replies are keyed on the store's change counter: a write by
+    another process (the CLI) or through the API shows in the very next GET,
+    on every worker thread."""
+    def paused_states():
+        return {server.json("GET", "/api/v1/dags/page_3")["is_paused"] for _ in range(12)}
+    assert paused_states() == {True}  # warms the caches
+    assert run_cli(server.home, "dags", "unpause", "page_3").returncode == 0
+    assert paused_states() == {False}
+    server.json("PATCH", "/api/v1/dags/page_3", body={"is_paused": True})
+    assert paused_states() == {True}
