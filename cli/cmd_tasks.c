@@ -194,6 +194,8 @@ int cmd_tasks_clear(int argc, char **argv) {
     else return cli_usage_error("tasks clear", "unknown option");
   }
   if(optind + 2 != argc) return cli_usage_error("tasks clear", "expected DAG RUN_ID");
+  airc_err idErr = {0};
+  if(dag_run_id_check(argv[optind + 1], &idErr)) return cli_usage_error("tasks clear", "%s", idErr.zMsg);
   store *s = cli_open_store();
   if(!s) return CLI_FAIL;
   airc_err err = {0};

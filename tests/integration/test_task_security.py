@@ -37,3 +37,39 @@ def test_task_starts_with_default_signals_and_empty_mask(home):
         assert not ign & (1 << (s - 1)), f"{signal.Signals(s).name} ignored in the task (SigIgn {ign:x})"
     assert ign == 0, f"SigIgn {ign:x}"
     assert blk == 0, f"SigBlk {blk:x}"
+
+
+RULE = "allowed: 1-200 of A-Z a-z 0-9 _ . : + ~ -"
+
+
+def test_cli_refuses_bad_run_ids_with_one_line_usage_error(home):
+    home.write_dag("ids.ini", dag_ini("ids", [("t", {"command": "true"})]))
+    home.run("dags", "list", check=True)
+    for bad, want in [("r$(touch pwned)", "run id has '$' at position 2"),
+                      ("a\nb", "run id has byte 0x0a at position 2"),
+                      ("r" * 201, "run id is 201 bytes long")]:
+        r = home.run("dags", "trigger", "ids", "--run-id", bad)
+        assert r.returncode == 2, (bad, r.returncode, r.stderr)
+        assert r.stderr == f"airc: error: --run-id: {want} ({RULE}) (see 'airc dags trigger --help')\n"
+        r = home.run("tasks", "clear", "ids", bad, "--yes")
+        assert r.returncode == 2, (bad, r.returncode, r.stderr)
+        assert r.stderr == f"airc: error: {want} ({RULE}) (see 'airc tasks clear --help')\n"
+    assert home.runs("ids") == []
+    assert not os.path.exists(os.path.join(home.path, "pwned"))
+    ok = "manual_1.0:a+b~c-" + "x" * 183
+    assert home.trigger("ids", "--run-id", ok) == ok
+
+
+def test_cli_refuses_oversized_conf(home):
+    """A conf travels in every task's environment: above 64 KiB it is
+    refused at trigger time, by every command that takes --conf."""
+    home.write_dag("big.ini", dag_ini("big", [("t", {"command": "true"})]))
+    home.run("dags", "list", check=True)
+    conf = json.dumps({"v": "x" * (64 * 1024)})
+    want = "conf is 65544 bytes as JSON, above the limit of 65536 bytes (64 KiB)"
+    for args in (["dags", "trigger", "big"], ["dags", "test", "big"], ["tasks", "test", "big", "t"],
+                 ["dags", "backfill", "big", "--start-date", "2026-01-01", "--end-date", "2026-01-02"]):
+        r = home.run(*args, "--conf", conf)
+        assert r.returncode == 2, (args, r.returncode, r.stderr)
+        assert r.stderr == f"airc: error: --conf: {want} (see 'airc {args[0]} {args[1]} --help')\n", args
+    assert home.runs("big") == []
