@@ -15,5 +15,5 @@
 static int fetch_users_xrun(const task_ctx *pCtx) { return task_run_in_runner(pCtx, "fetch-users"); }
 
 const task_type task_type_fetch_users = {
-    "fetch-users", fetch_users_azKeys, NULL, fetch_users_opt_check, fetch_users_xrun,
+    "fetch-users", fetch_users_azKeys, NULL, fetch_users_opt_check, fetch_users_xrun, NULL,
 };

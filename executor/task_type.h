@@ -49,6 +49,10 @@ typedef struct task_type {
    * exit code (TASK_EXIT_*). A type that execs another program (shell) calls
    * task_exec_or_report() and never returns on success. */
   int (*xRun)(const task_ctx *pCtx);
+  /* Options that are POSIX shell command text (NULL-terminated, may be
+   * NULL): their placeholders are rendered with template_render_shell(),
+   * each value one single-quoted word. Other options render plainly. */
+  const char *const *azShellKeys;
 } task_type;
 
 /* The type named zName, or NULL. */
