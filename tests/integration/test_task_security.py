@@ -73,3 +73,69 @@ def test_cli_refuses_oversized_conf(home):
         assert r.returncode == 2, (args, r.returncode, r.stderr)
         assert r.stderr == f"airc: error: --conf: {want} (see 'airc {args[0]} {args[1]} --help')\n", args
     assert home.runs("big") == []
+
+
+HOSTILE = ("dq\" sq' $(touch pwned1) `touch pwned2`; touch pwned3 | touch pwned4 & touch pwned5\n"
+           "line2 * -n --help \\ \\' 'x' ünïcødé €\n")
+
+
+def test_conf_value_reaches_the_task_byte_for_byte(home):
+    """A conf value full of shell syntax is one argument, delivered exactly,
+    whether the author wrote the placeholder bare, in "..." or in '...'; and
+    the values of params and upstream XCom are treated the same."""
+    out = os.path.join(home.path, "out")
+    os.makedirs(out)
+    xcom_value = json.dumps({"v": HOSTILE})
+    home.write_dag("bytes.ini", dag_ini("bytes", [
+        ("bare", {"command": f"printf '%s' {{{{ conf.v }}}} > {out}/bare"}),
+        ("dq", {"command": f"printf '%s' \"{{{{ conf.v }}}}\" > {out}/dq"}),
+        ("sq", {"command": f"printf '%s' '{{{{ conf.v }}}}' > {out}/sq"}),
+        ("sub", {"command": f"x=$(printf '%s.' \"{{{{ conf.v }}}}\"); printf '%s' \"$x\" > {out}/sub"}),
+        ("runid", {"command": f"printf '%s' \"{{{{ run_id }}}}\" > {out}/runid"}),
+        ("producer", {"command": "cat > \"$AIRC_XCOM_OUT\" <<'EOF'\n  " + xcom_value + "\n  EOF"}),
+        ("consumer", {"command": f"printf '%s' {{{{ xcom.producer.v }}}} > {out}/xcom", "upstream": "producer"}),
+        ("param", {"command": f"printf '%s' \"{{{{ params.p }}}}\" > {out}/param"}),
+    ], **{"params.p": "p'; touch pwned6; echo '"}))
+    home.start_scheduler()
+    run = home.trigger("bytes", "--conf", json.dumps({"v": HOSTILE}), "--run-id", "r-1.2:3+4~5_")
+    assert home.wait_run("bytes", run) == "success", home.tis("bytes", run)
+    want = HOSTILE.encode()
+    for name in ("bare", "dq", "sq"):
+        assert open(os.path.join(out, name), "rb").read() == want, name
+    assert open(os.path.join(out, "sub"), "rb").read() == want + b"."
+    assert open(os.path.join(out, "xcom"), "rb").read() == want
+    assert open(os.path.join(out, "runid"), "rb").read() == b"r-1.2:3+4~5_"
+    assert open(os.path.join(out, "param"), "rb").read() == b"p'; touch pwned6; echo '"
+    for d in (home.path, out):
+        assert not [f for f in os.listdir(d) if f.startswith("pwned")], os.listdir(d)
+
+
+def test_hostile_ids_and_values_create_nothing(home):
+    """`r$(touch pwned)`-style values: refused as run ids, inert as conf."""
+    home.write_dag("inert.ini", dag_ini("inert", [
+        ("t", {"command": "echo \"{{ conf.v }}\" {{ conf.v }} '{{ conf.v }}'; echo \"{{ run_id }}\""})]))
+    home.start_scheduler()
+    r = home.run("dags", "trigger", "inert", "--run-id", "r$(touch pwned)")
+    assert r.returncode == 2
+    run = home.trigger("inert", "--conf", json.dumps({"v": "r$(touch pwned)`touch pwned`;touch pwned"}))
+    assert home.wait_run("inert", run) == "success"
+    log = home.run("tasks", "logs", "inert", run, "t", check=True).stdout
+    assert "r$(touch pwned)`touch pwned`;touch pwned r$(touch pwned)`touch pwned`;touch pwned" in log
+    assert not os.path.exists(os.path.join(home.path, "pwned"))
+
+
+def test_unquotable_placeholder_is_a_dag_import_error(home):
+    home.write_dag("tick.ini", "[dag]\nid = tick\nschedule = none\n\n[task t]\ntype = shell\n"
+                               "command = echo `echo {{ conf.v }}`\n")
+    errs = home.import_errors()
+    assert errs["tick.ini"].endswith("tick.ini:7: task 't': command: template: {{ conf.v }} cannot be "
+                                     "quoted for the shell: it is inside backticks (use $(...) instead)"), errs
+
+
+def test_raw_filter_inserts_unquoted(home):
+    out = os.path.join(home.path, "raw.txt")
+    home.write_dag("raw.ini", dag_ini("raw", [("t", {"command": f"{{{{ conf.cmd | raw }}}} > {out}"})]))
+    home.start_scheduler()
+    run = home.trigger("raw", "--conf", json.dumps({"cmd": "echo one; echo two"}))
+    assert home.wait_run("raw", run) == "success"
+    assert open(out).read() == "two\n"
