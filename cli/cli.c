@@ -4,6 +4,7 @@
 #include "common/timeutil.h"
 #include "executor/exec_spawn.h"
 #include "scheduler/dag_folder.h"
+#include "scheduler/dag_run.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,11 @@ int cli_parse_conf(const char *zCmd, const char *zConf, json_t **ppOut) {
     int bParsed = p != NULL;
     json_decref(p);
     return cli_usage_error(zCmd, "--conf must be a JSON object: %s", bParsed ? "not an object" : je.text);
+  }
+  airc_err err = {0};
+  if(dag_run_conf_check(p, &err)) {
+    json_decref(p);
+    return cli_usage_error(zCmd, "--conf: %s", err.zMsg);
   }
   *ppOut = p;
   return CLI_OK;

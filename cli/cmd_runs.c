@@ -92,6 +92,8 @@ int cmd_dags_trigger(int argc, char **argv) {
   }
   if(optind + 1 != argc) return cli_usage_error("dags trigger", "expected one DAG id");
   const char *zDag = argv[optind];
+  airc_err idErr = {0};
+  if(zRunId && dag_run_id_check(zRunId, &idErr)) return cli_usage_error("dags trigger", "--run-id: %s", idErr.zMsg);
   json_t *pConf;
   if(cli_parse_conf("dags trigger", zConf, &pConf)) return CLI_USAGE;
   int64_t logical = -1;

@@ -194,6 +194,8 @@ int cmd_tasks_clear(int argc, char **argv) {
     else return cli_usage_error("tasks clear", "unknown option");
   }
   if(optind + 2 != argc) return cli_usage_error("tasks clear", "expected DAG RUN_ID");
+  airc_err idErr = {0};
+  if(dag_run_id_check(argv[optind + 1], &idErr)) return cli_usage_error("tasks clear", "%s", idErr.zMsg);
   store *s = cli_open_store();
   if(!s) return CLI_FAIL;
   airc_err err = {0};
@@ -260,7 +262,8 @@ int cmd_tasks_test(int argc, char **argv) {
   snprintf(zRunId, sizeof(zRunId), "test__%s", airc_time_format_api(airc_now_us(), zTs, sizeof(zTs)));
   json_t *pXcom = json_object();
   template_ctx tc = {zDag, zRunId, zTask, 1, logical, tick_interval_start(d, logical), logical, d->pParams, pConf, pXcom};
-  json_t *pOpts = template_render_object(&tc, t->pOptions, &err);
+  const task_type *pType = task_type_find(t->zType);
+  json_t *pOpts = template_render_object(&tc, t->pOptions, pType ? pType->schema.azShellKeys : NULL, &err);
   if(!pOpts) {
     json_decref(pConf);
     json_decref(pXcom);
@@ -271,7 +274,7 @@ int cmd_tasks_test(int argc, char **argv) {
   exec_request req;
   memset(&req, 0, sizeof(req));
   req.tiId = -(int64_t)getpid();
-  req.pType = task_type_find(t->zType);
+  req.pType = pType;
   req.ctx = (task_ctx){zDag, zRunId, zTask, 1, logical, tc.dataIntervalStart, logical, pOpts, d->pParams, pConf, pXcom, NULL, airc_home()};
   req.tctx = tc;
   const char *zCwd = json_string_value(json_object_get(pOpts, "cwd"));

@@ -18,7 +18,13 @@
 #include "dag/task_schema.h"
 
 #define DAG_FILE_MAX (1 << 20)   /* DAG files above 1 MiB are refused */
-#define DAG_ID_MAX 250
+/* DAG and task ids name folders and files (logs/dag_id=D/run_id=R/
+ * task_id=T/attempt=N.log, data/D/R/T.jsonl): every such name must fit in
+ * NAME_MAX (255 bytes), prefix included. */
+#define DAG_ID_MAX 200
+#define DAG_NAME_MAX 255
+_Static_assert(sizeof("task_id=") - 1 + DAG_ID_MAX <= DAG_NAME_MAX, "task ids must fit in a file name");
+_Static_assert(DAG_ID_MAX + sizeof(".jsonl") - 1 <= DAG_NAME_MAX, "task ids must fit in a file name");
 #define DAG_MAX_TASKS 20000
 
 typedef enum trigger_rule {

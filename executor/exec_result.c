@@ -13,12 +13,21 @@ void exec_result_path(int64_t tiId, int tryNumber, char *zOut, size_t nOut) {
   snprintf(zOut, nOut, "%s/results/%lld-%d.json", airc_path_run(), (long long)tiId, tryNumber);
 }
 
-static void lock_range(struct flock *pFl, short type, int64_t tiId, int tryNumber) {
+/* The byte of a try: tiId * 2^32 + tryNumber, one byte per pair for every
+ * task instance id below 2^31 and every try number an int can hold (the
+ * file stays sparse: locks need no data). Returns -1 with errno EOVERFLOW
+ * for ids outside that range rather than share a byte. */
+static int lock_range(struct flock *pFl, short type, int64_t tiId, int tryNumber) {
+  if(tiId < 0 || tiId >= ((int64_t)1 << 31) || tryNumber < 0) {
+    errno = EOVERFLOW;
+    return -1;
+  }
   memset(pFl, 0, sizeof(*pFl));
   pFl->l_type = type;
   pFl->l_whence = SEEK_SET;
-  pFl->l_start = (off_t)(tiId * 64 + (tryNumber & 63));
+  pFl->l_start = (off_t)(((uint64_t)tiId << 32) | (uint32_t)tryNumber);
   pFl->l_len = 1;
+  return 0;
 }
 
 static int lock_open(void) {
@@ -28,10 +37,10 @@ static int lock_open(void) {
 }
 
 int exec_lock_take(int64_t tiId, int tryNumber) {
+  struct flock fl;
+  if(lock_range(&fl, F_WRLCK, tiId, tryNumber)) return -1;
   int fd = lock_open();
   if(fd < 0) return -1;
-  struct flock fl;
-  lock_range(&fl, F_WRLCK, tiId, tryNumber);
   if(fcntl(fd, F_OFD_SETLK, &fl) < 0) {
     int e = errno;
     close(fd);
@@ -93,10 +102,10 @@ void exec_result_clear(exec_result *p) {
 }
 
 int exec_lock_is_held(int64_t tiId, int tryNumber) {
+  struct flock fl;
+  if(lock_range(&fl, F_WRLCK, tiId, tryNumber)) return 0;
   int fd = lock_open();
   if(fd < 0) return 0;
-  struct flock fl;
-  lock_range(&fl, F_WRLCK, tiId, tryNumber);
   int held = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
   close(fd);
   return held;

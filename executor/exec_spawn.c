@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <spawn.h>
@@ -79,17 +80,32 @@ static void log_line(int fd, const char *zFmt, ...) {
   (void)write_all(fd, z, len);
 }
 
+/* Gives the task process the signal state of a fresh login: every
+ * disposition default and nothing blocked, whatever the supervisor (which
+ * ignores SIGTERM, SIGINT, SIGHUP, SIGPIPE) or whoever started the
+ * scheduler (nohup ignores SIGHUP) had. Ignored dispositions survive exec,
+ * so without this a task could never be stopped by SIGHUP or see EPIPE-
+ * free SIGPIPE. Uses the raw system call so that the two signals glibc
+ * keeps for itself (32, 33), which its posix_spawn leaves ignored, are
+ * reset too: a zeroed kernel sigaction is SIG_DFL, no flags, empty mask
+ * on every architecture. */
+static void signals_reset_all(void) {
+  unsigned long aKernelAct[4] = {0, 0, 0, 0};
+  for(int sig = 1; sig < _NSIG; sig++) {
+    if(sig == SIGKILL || sig == SIGSTOP) continue;
+    (void)syscall(SYS_rt_sigaction, sig, aKernelAct, NULL, (size_t)(_NSIG / 8));
+  }
+  sigset_t empty;
+  sigemptyset(&empty);
+  sigprocmask(SIG_SETMASK, &empty, NULL);
+}
+
 /* In the task process: environment, descriptors, then the type's xRun.
  * Never returns. */
 static void task_process_main(const exec_request *r, int outFd, int errPipe, const char *zXcomOut) {
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  sigset_t empty;
-  sigemptyset(&empty);
-  sigprocmask(SIG_SETMASK, &empty, NULL);
-  signal(SIGPIPE, SIG_DFL);
-  signal(SIGTERM, SIG_DFL);
-  signal(SIGINT, SIG_DFL);
+  signals_reset_all();
   if(outFd >= 0) {
     dup2(outFd, 1);
     dup2(outFd, 2);
@@ -426,9 +442,7 @@ airc_rc exec_spawn(const exec_request *r, pid_t *pPid, airc_err *pErr) {
   posix_spawnattr_init(&attr);
   sigset_t empty, def;
   sigemptyset(&empty);
-  sigemptyset(&def);
-  sigaddset(&def, SIGCHLD);
-  sigaddset(&def, SIGPIPE);
+  sigfillset(&def); /* nothing ignored by the scheduler's starter leaks into the supervisor */
   posix_spawnattr_setsigmask(&attr, &empty);
   posix_spawnattr_setsigdefault(&attr, &def);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);

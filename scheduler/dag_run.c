@@ -9,7 +9,39 @@
 #include <stdlib.h>
 #include <string.h>
 
-int dag_run_id_is_valid(const char *z) { return dag_id_is_valid(z); }
+static int run_id_char_ok(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+         c == ':' || c == '+' || c == '~' || c == '-';
+}
+
+airc_rc dag_run_id_check(const char *z, airc_err *pErr) {
+  static const char zRule[] = "allowed: 1-200 of A-Z a-z 0-9 _ . : + ~ -";
+  size_t n = z ? strlen(z) : 0;
+  if(n == 0) return airc_err_set(pErr, AIRC_ERR_INVALID, "run id is empty (%s)", zRule);
+  if(n > DAG_RUN_ID_MAX)
+    return airc_err_set(pErr, AIRC_ERR_INVALID, "run id is %zu bytes long (%s)", n, zRule);
+  for(size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)z[i];
+    if(run_id_char_ok(c)) continue;
+    /* the id itself is not echoed: it may hold control characters */
+    if(c > 0x20 && c < 0x7f)
+      return airc_err_set(pErr, AIRC_ERR_INVALID, "run id has '%c' at position %zu (%s)", c, i + 1, zRule);
+    return airc_err_set(pErr, AIRC_ERR_INVALID, "run id has byte 0x%02x at position %zu (%s)", c, i + 1, zRule);
+  }
+  return AIRC_OK;
+}
+
+airc_rc dag_run_conf_check(json_t *pConf, airc_err *pErr) {
+  if(!pConf) return AIRC_OK;
+  char *z = json_dumps(pConf, JSON_COMPACT | JSON_ENCODE_ANY);
+  if(!z) return airc_err_set(pErr, AIRC_ERR_NOMEM, "conf: out of memory");
+  size_t n = strlen(z);
+  free(z);
+  if(n > DAG_RUN_CONF_MAX)
+    return airc_err_set(pErr, AIRC_ERR_INVALID, "conf is %zu bytes as JSON, above the limit of %d bytes (64 KiB)",
+                        n, DAG_RUN_CONF_MAX);
+  return AIRC_OK;
+}
 
 airc_rc dag_store_load_version(store *s, const char *zHash, dag **ppOut, airc_err *pErr) {
   sqlite3_stmt *st = store_prepare(s, "SELECT json FROM dag_version WHERE hash=?", pErr);
@@ -43,9 +75,10 @@ airc_rc dag_run_create_for(store *s, const dag *d, const run_spec *p, int64_t *p
   int64_t nowUs = airc_now_us();
   int64_t logical = p->logicalDate >= 0 ? p->logicalDate : nowUs / 1000000;
   char zRunId[300], zTs[40];
+  airc_rc rc = dag_run_conf_check(p->pConf, pErr);
+  if(rc) return rc;
   if(p->zRunId) {
-    if(!dag_run_id_is_valid(p->zRunId))
-      return airc_err_set(pErr, AIRC_ERR_INVALID, "run id '%.250s' is not valid (1-250 characters, no spaces, '/', '\\' or ',')", p->zRunId);
+    if((rc = dag_run_id_check(p->zRunId, pErr))) return rc;
     snprintf(zRunId, sizeof(zRunId), "%s", p->zRunId);
   } else {
     airc_time_format_api(p->logicalDate >= 0 || !strcmp(p->zRunType, RUN_TYPE_SCHEDULED) ? logical * 1000000 : nowUs,
@@ -148,6 +181,8 @@ airc_rc dag_run_clear(store *s, const char *zDagId, const char *zRunId, const ch
   regex_t re;
   int bRe = 0;
   *pnCleared = *pnSkipped = 0;
+  /* clearing runs the tasks again with this id: the same rule as creation */
+  if(dag_run_id_check(zRunId, pErr)) return pErr->rc;
   if(zTaskRegex) {
     if(regcomp(&re, zTaskRegex, REG_EXTENDED | REG_NOSUB))
       return airc_err_set(pErr, AIRC_ERR_USAGE, "bad task regex '%s'", zTaskRegex);

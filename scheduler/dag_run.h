@@ -31,7 +31,8 @@ AIRC_WUR airc_rc dag_store_load_version(store *s, const char *zHash, dag **ppOut
                                         airc_err *pErr);
 
 /* Creates a run and its task instances (state none) from the DAG's current
- * version. AIRC_ERR_EXISTS if the run id is taken. *pRunPk gets its row id,
+ * version. AIRC_ERR_EXISTS if the run id is taken; AIRC_ERR_INVALID if the
+ * run id or the conf fails dag_run_id_check() / dag_run_conf_check(). *pRunPk gets its row id,
  * zRunIdOut (>= 300 bytes) the run id. */
 AIRC_WUR airc_rc dag_run_create(store *s, const run_spec *pSpec, int64_t *pRunPk /* OUT */,
                                 char *zRunIdOut, airc_err *pErr);
@@ -54,7 +55,23 @@ AIRC_WUR airc_rc dag_run_mark_task(store *s, const char *zDagId, const char *zRu
 /* Pauses or unpauses a DAG. */
 AIRC_WUR airc_rc dag_set_paused(store *s, const char *zDagId, int bPaused, airc_err *pErr);
 
-/* A run id a user may choose: same rules as DAG ids. */
-int dag_run_id_is_valid(const char *z);
+/* Run ids name a log folder (run_id=R) and reach task commands through
+ * {{ run_id }} and $AIRC_RUN_ID: only Airflow's run id characters
+ * [A-Za-z0-9_.:+~-], 1..DAG_RUN_ID_MAX of them. */
+#define DAG_RUN_ID_MAX 200
+_Static_assert(sizeof("run_id=") - 1 + DAG_RUN_ID_MAX <= DAG_NAME_MAX, "run ids must fit in a file name");
+
+/* A run's conf travels to every task process in its environment
+ * ($AIRC_CONF, plus $AIRC_CONF_<KEY> per key), where one string may not
+ * exceed 128 KiB (Linux's MAX_ARG_STRLEN) and all of them together share
+ * the argument space: confs above 64 KiB (as compact JSON) are refused. */
+#define DAG_RUN_CONF_MAX (64 * 1024)
+
+/* AIRC_OK if zRunId is a run id a user may choose; else AIRC_ERR_INVALID
+ * with a one-line message naming the first bad character or the length. */
+AIRC_WUR airc_rc dag_run_id_check(const char *zRunId, airc_err *pErr);
+/* AIRC_OK if pConf (may be NULL) fits DAG_RUN_CONF_MAX; else
+ * AIRC_ERR_INVALID naming the limit. */
+AIRC_WUR airc_rc dag_run_conf_check(json_t *pConf, airc_err *pErr);
 
 #endif

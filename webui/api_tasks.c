@@ -213,6 +213,7 @@ int api_ti_clear(web_req *r) {
     if(pB && !json_is_boolean(pB)) zBad = "include_downstream, only_failed and dry_run must be true or false";
   }
   if(!zBad && !zRun) zBad = "the body needs \"dag_run_id\"";
+  if(!zBad && dag_run_id_check(zRun, &err)) zBad = airc_err_msg(&err);
   if(!zBad && pIds && !json_is_array(pIds)) zBad = "task_ids must be a list of task ids";
   if(!zBad && pRe && !json_is_string(pRe)) zBad = "task_regex must be a string";
   if(!zBad && pIds && pRe) zBad = "give task_ids or task_regex, not both";

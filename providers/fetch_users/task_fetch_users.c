@@ -15,5 +15,6 @@
  * providers/fetch_users/run_fetch_users.c) runs in airc-task, see
  * executor/task_types.def. */
 const task_type task_type_fetch_users = {
-    {"fetch-users", fetch_users_azKeys, NULL, fetch_users_opt_check}, NULL,
+    .schema = {.zName = "fetch-users", .azKeys = fetch_users_azKeys, .xValidate = fetch_users_opt_check},
+    .xRun = NULL,
 };

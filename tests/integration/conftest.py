@@ -62,9 +62,12 @@ class Home:
         r = self.run(*args, "--output", "json", check=True)
         return json.loads(r.stdout)
 
-    def start_scheduler(self):
+    def start_scheduler(self, preexec_fn=None):
+        """Starts `airc scheduler`; preexec_fn runs in the child before exec
+        (to start it with signals ignored or blocked, say)."""
         log = open(os.path.join(self.path, f"scheduler-{len(self.procs)}.log"), "w")
-        p = subprocess.Popen([AIRC, "scheduler"], env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        p = subprocess.Popen([AIRC, "scheduler"], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                             preexec_fn=preexec_fn)
         self.procs.append(p)
         wait_for(lambda: self.scheduler_log_has("scheduler started"), 10, what="scheduler start")
         return p
