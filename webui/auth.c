@@ -26,7 +26,7 @@ typedef struct basic_entry {
 static int g_bAuth = 1;
 static int g_bCookieSecure = 0;
 static int64_t g_sessionUs = 12LL * 3600 * 1000000;
-static web_role g_anonRole = WEB_ROLE_ADMIN;
+static web_role g_anonRole = WEB_ROLE_VIEWER;
 static unsigned char g_aCacheKey[crypto_generichash_KEYBYTES];
 static basic_entry g_aBasic[BASIC_CACHE_SLOTS];
 static pthread_mutex_t g_basicMutex = PTHREAD_MUTEX_INITIALIZER;
@@ -36,7 +36,7 @@ void auth_init(void) {
   g_bAuth = airc_config_get_bool("webserver", "authenticate", 1);
   g_bCookieSecure = airc_config_get_bool("webserver", "cookie_secure", 0);
   g_sessionUs = airc_config_get_int("webserver", "session_lifetime", 12 * 3600) * 1000000;
-  g_anonRole = web_role_parse(airc_config_get("webserver", "anonymous_role", "admin"));
+  g_anonRole = web_role_parse(airc_config_get("webserver", "anonymous_role", "viewer"));
   if(g_anonRole == WEB_ROLE_NONE) g_anonRole = WEB_ROLE_VIEWER;
   throttle_configure((int)airc_config_get_int("webserver", "login_max_failures", 5),
                      (int)airc_config_get_int("webserver", "login_max_failures_per_ip", 20),
