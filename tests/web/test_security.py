@@ -215,3 +215,18 @@ def test_per_ip_connection_limit(strict):
     time.sleep(0.2)
     out = raw_exchange(strict.port, b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
     assert out.startswith(b"HTTP/1.1 200"), out[:200]
+
+
+def test_costly_task_regex_is_refused_at_once(server):
+    # before: compiled inside the write transaction, seconds and ~2 GB
+    server.json("POST", RUNS, body={"dag_run_id": "rx"}, expect=201)
+    clear = "/api/v1/dags/page_3/clearTaskInstances"
+    t = time.monotonic()
+    status, _, body = server.request("POST", clear, body={"dag_run_id": "rx", "task_regex": "(a{1,255}){1,255}"})
+    assert status == 400 and json.loads(body)["detail"] == \
+        "task regex '(a{1,255}){1,255}' is refused: repetition counts above 32 are not allowed"
+    status, _, body = server.request("POST", clear, body={"dag_run_id": "rx", "task_regex": "x" * 300})
+    assert status == 400 and json.loads(body)["detail"] == "task regex is longer than 256 characters (300)"
+    assert time.monotonic() - t < 3
+    doc = server.json("POST", clear, body={"dag_run_id": "rx", "task_regex": "^t$", "dry_run": True})
+    assert doc["dry_run"] is True
