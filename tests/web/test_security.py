@@ -164,7 +164,7 @@ def test_refused_before_the_body_is_read(server):
 @pytest.fixture(scope="module")
 def strict(tmp_path_factory):
     srv = start_server(tmp_path_factory, config="per_ip_connection_limit = 3\nrequest_timeout = 2\n"
-                                                "allowed_hosts = 127.0.0.1, airc.example\n")
+                                                "allowed_hosts = 127.0.0.1, airc.example\nworkers = 1\n")
     yield srv
     stop_server(srv)
 
@@ -230,3 +230,13 @@ def test_costly_task_regex_is_refused_at_once(server):
     assert time.monotonic() - t < 3
     doc = server.json("POST", clear, body={"dag_run_id": "rx", "task_regex": "^t$", "dry_run": True})
     assert doc["dry_run"] is True
+
+
+def test_response_cache_keys_do_not_collide(strict):
+    # one worker thread, so both requests meet the same cache
+    a = strict.json("GET", "/api/v1/dags?dag_id_pattern=page&limit=1")
+    assert a["total_entries"] == 7 and len(a["dags"]) == 1
+    b = strict.json("GET", "/api/v1/dags?dag_id_pattern=page%26limit%3D1")  # one argument: "page&limit=1"
+    assert b["total_entries"] == 0 and b["dags"] == [], b
+    c = strict.json("GET", "/api/v1/dags?dag_id_pattern=page&limit=1")
+    assert c == a
