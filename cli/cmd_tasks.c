@@ -10,6 +10,7 @@
 #include "scheduler/dag_run.h"
 #include "dag/template.h"
 #include "dag/tick_planner.h"
+#include "dag/task_regex.h"
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,12 +197,22 @@ int cmd_tasks_clear(int argc, char **argv) {
   if(optind + 2 != argc) return cli_usage_error("tasks clear", "expected DAG RUN_ID");
   airc_err idErr = {0};
   if(dag_run_id_check(argv[optind + 1], &idErr)) return cli_usage_error("tasks clear", "%s", idErr.zMsg);
-  store *s = cli_open_store();
-  if(!s) return CLI_FAIL;
   airc_err err = {0};
+  regex_t re;
+  if(zRe && task_regex_compile(zRe, TASK_REGEX_MAX, &re, &err)) {
+    err.rc = AIRC_ERR_USAGE; /* a bad --task-regex is a usage error (exit 2) */
+    return cli_fail_err(&err);
+  }
+  store *s = cli_open_store();
+  if(!s) {
+    if(zRe) regfree(&re);
+    return CLI_FAIL;
+  }
   int nCleared, nSkipped;
-  airc_rc rc = dag_run_clear(s, argv[optind], argv[optind + 1], zRe, bDown, bFailed, &nCleared, &nSkipped, &err);
+  airc_rc rc = dag_run_clear(s, argv[optind], argv[optind + 1], zRe ? &re : NULL, bDown, bFailed, &nCleared,
+                             &nSkipped, &err);
   store_close(s);
+  if(zRe) regfree(&re);
   if(rc) return cli_fail_err(&err);
   printf("Cleared %d task instance%s of run %s", nCleared, nCleared == 1 ? "" : "s", argv[optind + 1]);
   if(nSkipped) printf(" (%d left alone: running, queued%s)", nSkipped, bFailed ? " or not failed" : "");

@@ -176,18 +176,11 @@ static void mark_downstream(const dag *d, int i, char *aSel) {
   }
 }
 
-airc_rc dag_run_clear(store *s, const char *zDagId, const char *zRunId, const char *zTaskRegex,
+airc_rc dag_run_clear(store *s, const char *zDagId, const char *zRunId, const regex_t *pRe,
                       int bDownstream, int bOnlyFailed, int *pnCleared, int *pnSkipped, airc_err *pErr) {
-  regex_t re;
-  int bRe = 0;
   *pnCleared = *pnSkipped = 0;
   /* clearing runs the tasks again with this id: the same rule as creation */
   if(dag_run_id_check(zRunId, pErr)) return pErr->rc;
-  if(zTaskRegex) {
-    if(regcomp(&re, zTaskRegex, REG_EXTENDED | REG_NOSUB))
-      return airc_err_set(pErr, AIRC_ERR_USAGE, "bad task regex '%s'", zTaskRegex);
-    bRe = 1;
-  }
   int64_t runPk;
   char zHash[80];
   dag *d = NULL;
@@ -198,7 +191,7 @@ airc_rc dag_run_clear(store *s, const char *zDagId, const char *zRunId, const ch
   if(!rc) {
     aSel = calloc((size_t)d->nTask + 1, 1);
     for(int i = 0; i < d->nTask; i++)
-      if(!bRe || regexec(&re, d->aTask[i].zId, 0, NULL, 0) == 0) aSel[i] = 1;
+      if(!pRe || regexec(pRe, d->aTask[i].zId, 0, NULL, 0) == 0) aSel[i] = 1;
     if(bDownstream)
       for(int i = 0; i < d->nTask; i++)
         if(aSel[i] == 1) mark_downstream(d, i, aSel);
@@ -235,7 +228,6 @@ airc_rc dag_run_clear(store *s, const char *zDagId, const char *zRunId, const ch
   else store_rollback(s);
   free(aSel);
   dag_free(d);
-  if(bRe) regfree(&re);
   if(!rc) wake_send("clear");
   return rc;
 }

@@ -6,6 +6,7 @@
 #ifndef AIRC_DAG_RUN_H
 #define AIRC_DAG_RUN_H
 #include <jansson.h>
+#include <regex.h>
 #include <stdint.h>
 #include "dag/dag.h"
 #include "store/store.h"
@@ -41,11 +42,12 @@ AIRC_WUR airc_rc dag_run_create_for(store *s, const dag *d, const run_spec *pSpe
                                     int64_t *pRunPk /* OUT */, char *zRunIdOut, airc_err *pErr);
 
 /* Resets task instances of a run to none so the scheduler runs them again:
- * those whose id matches zTaskRegex (NULL: all), plus their downstream
+ * those whose id matches pTaskRegex (NULL: all; compiled by the caller with
+ * task_regex_compile(), before any transaction), plus their downstream
  * tasks if bDownstream. Running and queued ones are left alone and counted
  * in *pnSkipped. The run goes back to queued. *pnCleared gets the count. */
 AIRC_WUR airc_rc dag_run_clear(store *s, const char *zDagId, const char *zRunId,
-                               const char *zTaskRegex, int bDownstream, int bOnlyFailed,
+                               const regex_t *pTaskRegex, int bDownstream, int bOnlyFailed,
                                int *pnCleared /* OUT */, int *pnSkipped /* OUT */, airc_err *pErr);
 
 /* Marks one task instance success or failed (not while it runs). */

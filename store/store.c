@@ -285,16 +285,26 @@ sqlite3_stmt *store_prepare(store *p, const char *zSql, airc_err *pErr) {
     sqlite3_clear_bindings(s);
     return s;
   }
+  if(pi->nCache == STORE_STMT_CACHE) {
+    /* full: evict the oldest statement that is not being stepped; a busy
+     * one belongs to a caller's loop still running (finalizing it would
+     * leave that caller with a freed statement) */
+    int iVictim = -1;
+    for(int i = 0; i < pi->nCache && iVictim < 0; i++)
+      if(!sqlite3_stmt_busy(pi->aCache[i].pStmt)) iVictim = i;
+    if(iVictim < 0) {
+      airc_err_set(pErr, AIRC_ERR_DB, "prepare: all %d cached statements are in use at once (%s)", STORE_STMT_CACHE,
+                   p->zPath);
+      return NULL;
+    }
+    sqlite3_finalize(pi->aCache[iVictim].pStmt);
+    memmove(&pi->aCache[iVictim], &pi->aCache[iVictim + 1], sizeof(stmt_entry) * (size_t)(STORE_STMT_CACHE - 1 - iVictim));
+    pi->nCache--;
+  }
   sqlite3_stmt *pStmt = NULL;
   if(sqlite3_prepare_v3(p->db, zSql, -1, SQLITE_PREPARE_PERSISTENT, &pStmt, NULL) != SQLITE_OK) {
     store_fail(p, "prepare", pErr);
     return NULL;
-  }
-  if(pi->nCache == STORE_STMT_CACHE) {
-    /* full: evict the oldest */
-    sqlite3_finalize(pi->aCache[0].pStmt);
-    memmove(&pi->aCache[0], &pi->aCache[1], sizeof(stmt_entry) * (STORE_STMT_CACHE - 1));
-    pi->nCache--;
   }
   pi->aCache[pi->nCache].zSql = zSql;
   pi->aCache[pi->nCache].pStmt = pStmt;

@@ -38,7 +38,9 @@ AIRC_WUR airc_rc store_commit(store *p, airc_err *pErr);
 void store_rollback(store *p);
 
 /* Prepares zSql (borrowed; cached by text for the life of the store).
- * The statement is reset and unbound; do not finalize it. */
+ * The statement is reset and unbound; do not finalize it. The cache holds
+ * 64 statements; it never evicts one that is being stepped
+ * (sqlite3_stmt_busy), and fails (NULL, pErr set) only if all are. */
 sqlite3_stmt *store_prepare(store *p, const char *zSql, airc_err *pErr);
 /* Runs SQL with no result rows. */
 AIRC_WUR airc_rc store_exec(store *p, const char *zSql, airc_err *pErr);

@@ -4,7 +4,8 @@
  * A dashboard polls the same few URLs every couple of seconds from every
  * open tab, and scripts do the same; between two scheduler commits the
  * answers are identical. Each worker thread keeps the JSON bodies of its
- * last replies, keyed by path, query string and role, with the store's
+ * last replies, keyed by method, path, every query argument and role
+ * (each part length-prefixed, so different queries never share a key), with the store's
  * version at the time: SQLite's `PRAGMA data_version` (changes when another
  * connection commits) plus this connection's own total_changes. A reply is
  * reused only if both are unchanged, so no reply is ever staler than the

@@ -35,7 +35,7 @@ def auth(server, user="admin"):
 
 def test_413_by_content_length_without_reading_the_body(server):
     # only the headers are sent: the answer must come without the 2 MiB body
-    head = (b"POST /api/v1/dags/hello/dagRuns HTTP/1.1\r\nHost: x\r\nAuthorization: Basic " + auth(server) +
+    head = (b"POST /api/v1/dags/hello/dagRuns HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic " + auth(server) +
             b"\r\nContent-Type: application/json\r\nContent-Length: 2097152\r\n\r\n")
     out = raw(server, head)
     assert out.startswith(b"HTTP/1.1 413"), out[:200]
@@ -45,7 +45,7 @@ def test_413_by_content_length_without_reading_the_body(server):
 
 def test_413_chunked(server):
     chunk = b"x" * 65536
-    data = (b"POST /api/v1/dags/hello/dagRuns HTTP/1.1\r\nHost: x\r\nAuthorization: Basic " + auth(server) +
+    data = (b"POST /api/v1/dags/hello/dagRuns HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic " + auth(server) +
             b"\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
     data += (b"%x\r\n" % len(chunk) + chunk + b"\r\n") * 17 + b"0\r\n\r\n"
     out = raw(server, data)

@@ -24,8 +24,9 @@ def test_trigger_errors(server):
     status, _, body = server.request("POST", RUNS % "page_2", raw_body=b'{"conf": {',
                                      headers={"Content-Type": "application/json"})
     assert status == 400 and "malformed JSON" in json.loads(body)["detail"]
-    status, _, _ = server.request("POST", RUNS % "page_2", raw_body=b'{}', headers={"Content-Type": "text/plain"})
-    assert status == 400
+    status, _, body = server.request("POST", RUNS % "page_2", raw_body=b'{}', headers={"Content-Type": "text/plain"})
+    assert status == 415 and json.loads(body)["detail"] == \
+        "POST requests to the API must be sent with 'Content-Type: application/json'"
 
 
 def test_trigger_refuses_shell_and_oversized_run_ids(server):
