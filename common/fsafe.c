@@ -110,15 +110,14 @@ airc_rc fsafe_write_atomic(const char *zPath, const char *z, size_t n, airc_err 
 }
 
 int fsafe_tighten(const char *zPath, unsigned *pOldMode) {
-  int fd = fsafe_open(zPath, O_RDONLY | O_NONBLOCK);
-  if(fd < 0) return 0;
+  /* by path, not through a descriptor: closing any descriptor of a SQLite
+   * database drops every POSIX lock this process holds on it. lstat() says
+   * it is not a symlink; the folder it sits in is the user's own */
   struct stat st;
-  int bDone = 0;
-  if(!fstat(fd, &st) && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) && st.st_uid == getuid() && (st.st_mode & 077) &&
-     !fchmod(fd, st.st_mode & 0700)) {
-    if(pOldMode) *pOldMode = (unsigned)(st.st_mode & 07777);
-    bDone = 1;
-  }
-  close(fd);
-  return bDone;
+  if(lstat(zPath, &st) || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) || st.st_uid != getuid() ||
+     !(st.st_mode & 077))
+    return 0;
+  if(chmod(zPath, st.st_mode & 0700)) return 0;
+  if(pOldMode) *pOldMode = (unsigned)(st.st_mode & 07777);
+  return 1;
 }

@@ -52,8 +52,8 @@ int fsafe_create(const char *zPath);
 AIRC_WUR airc_rc fsafe_write_atomic(const char *zPath, const char *z, size_t n, airc_err *pErr);
 
 /* If zPath is a regular file or folder we own (not a symlink) with group or
- * other bits, drops them (0644 becomes 0600, 0755 becomes 0700; fchmod on
- * an O_NOFOLLOW descriptor) and returns 1, the old mode in *pOldMode.
+ * other bits, drops them (0644 becomes 0600, 0755 becomes 0700; lstat then
+ * chmod, no descriptor: safe on an open SQLite database) and returns 1, the old mode in *pOldMode.
  * Else 0. Only for what airc itself creates. */
 int fsafe_tighten(const char *zPath, unsigned *pOldMode /* OUT */);
 
