@@ -45,17 +45,18 @@ airc_rc fsafe_private_dir(const char *zDir, const char *zWhat, airc_err *pErr) {
 }
 
 airc_rc fsafe_run_folder(airc_err *pErr) {
-  static int bDone;
+  static char zDone[4096]; /* the folder last checked (tests change it) */
   static airc_err gErr;
-  if(!bDone) {
-    const char *zRun = airc_path_run();
+  const char *zRun = airc_path_run();
+  if(strcmp(zDone, zRun)) {
+    memset(&gErr, 0, sizeof(gErr));
     airc_rc rc = fsafe_private_dir(zRun, "run folder", &gErr);
     char zSub[4300];
     for(int i = 0; !rc && i < 2; i++) {
       snprintf(zSub, sizeof(zSub), "%s/%s", zRun, i ? "xcom" : "results");
       rc = fsafe_private_dir(zSub, "run folder", &gErr);
     }
-    bDone = 1;
+    snprintf(zDone, sizeof(zDone), "%s", zRun);
   }
   if(gErr.rc) *pErr = gErr;
   return gErr.rc;

@@ -29,8 +29,8 @@ int fsafe_mkdirs(const char *zDir);
 AIRC_WUR airc_rc fsafe_private_dir(const char *zDir, const char *zWhat, airc_err *pErr);
 
 /* The run folder (airc_path_run()), checked by fsafe_private_dir(), with its
- * results/ and xcom/ subfolders. Checked once per process; later calls
- * return the first answer. */
+ * results/ and xcom/ subfolders. Checked once per process (per path);
+ * later calls return the first answer. */
 AIRC_WUR airc_rc fsafe_run_folder(airc_err *pErr);
 
 /* 1 if zDir is, right now, a directory owned by us with no group or other
