@@ -87,6 +87,7 @@ def test_planted_symlinks_in_the_run_folder_are_not_followed(home, clean_run_fol
     victim.write_text("precious")
     # a fresh home numbers its task instances from 1: plant a link at every
     # temporary result name the first tries will use
+    os.makedirs(os.path.join(clean_run_folder, "results"), mode=0o700, exist_ok=True)
     for ti in range(1, 11):
         os.symlink(victim, os.path.join(clean_run_folder, "results", f"{ti}-1.json.tmp"))
     home.start_scheduler()
