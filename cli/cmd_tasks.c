@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "common/config.h"
+#include "common/fsafe.h"
 #include "common/dynbuf.h"
 #include "common/timeutil.h"
 #include "executor/exec_result.h"
@@ -294,8 +295,14 @@ int cmd_tasks_test(int argc, char **argv) {
   req.killGraceSec = airc_config_get_int("core", "kill_grace_period", 5);
   req.maxLogBytes = (size_t)-1;
   req.bForeground = 1;
-  exec_mkdirs(airc_path_run());
   exec_result res;
+  if(fsafe_run_folder(&err)) {
+    json_decref(pOpts);
+    json_decref(pConf);
+    json_decref(pXcom);
+    dag_free(d);
+    return cli_fail_err(&err);
+  }
   fflush(stdout);
   rc = exec_run_foreground(&req, &res, &err);
   int ret = CLI_OK;

@@ -1,6 +1,7 @@
 /* exec_result.c: see exec_result.h. */
 #include "executor/exec_result.h"
 #include "common/config.h"
+#include "common/fsafe.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -33,7 +34,7 @@ static int lock_range(struct flock *pFl, short type, int64_t tiId, int tryNumber
 static int lock_open(void) {
   char zPath[4200];
   snprintf(zPath, sizeof(zPath), "%s/tries.lock", airc_path_run());
-  return open(zPath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  return fsafe_open(zPath, O_RDWR | O_CREAT); /* no symlink, 0600 */
 }
 
 int exec_lock_take(int64_t tiId, int tryNumber) {
@@ -62,20 +63,23 @@ airc_rc exec_result_write(const exec_result *p, const char *zPath, airc_err *pEr
                            "reason", p->zReason);
   if(!pObj) return airc_err_set(pErr, AIRC_ERR_NOMEM, "result: out of memory");
   if(p->pXcom) json_object_set(pObj, "xcom", p->pXcom);
-  char zTmp[4200];
-  snprintf(zTmp, sizeof(zTmp), "%s.tmp", zPath);
-  int rc = json_dump_file(pObj, zTmp, JSON_COMPACT);
+  char *z = json_dumps(pObj, JSON_COMPACT);
   json_decref(pObj);
-  if(rc) return airc_err_set(pErr, AIRC_ERR_IO, "write %s: %s", zTmp, strerror(errno));
-  if(rename(zTmp, zPath)) return airc_err_set(pErr, AIRC_ERR_IO, "rename %s: %s", zTmp, strerror(errno));
-  return AIRC_OK;
+  if(!z) return airc_err_set(pErr, AIRC_ERR_NOMEM, "result: out of memory");
+  /* a fresh 0600 temp file (never through a symlink) renamed into place */
+  airc_rc rc = fsafe_write_atomic(zPath, z, strlen(z), pErr);
+  free(z);
+  return rc;
 }
 
 airc_rc exec_result_read(const char *zPath, exec_result *p, airc_err *pErr) {
   memset(p, 0, sizeof(*p));
+  int fd = fsafe_open(zPath, O_RDONLY); /* a symlink is refused (ELOOP), not followed */
+  if(fd < 0) return airc_err_set(pErr, errno == ENOENT ? AIRC_ERR_NOTFOUND : AIRC_ERR_IO, "%s: %s", zPath, strerror(errno));
   json_error_t je;
-  json_t *pObj = json_load_file(zPath, 0, &je);
-  if(!pObj) return airc_err_set(pErr, errno == ENOENT ? AIRC_ERR_NOTFOUND : AIRC_ERR_PARSE, "%s: %s", zPath, je.text);
+  json_t *pObj = json_loadfd(fd, 0, &je);
+  close(fd);
+  if(!pObj) return airc_err_set(pErr, AIRC_ERR_PARSE, "%s: %s", zPath, je.text);
   const char *zState = json_string_value(json_object_get(pObj, "state"));
   p->tiId = json_integer_value(json_object_get(pObj, "ti_id"));
   p->tryNumber = (int)json_integer_value(json_object_get(pObj, "try_number"));

@@ -1,6 +1,7 @@
 /* store.c: connection, pragmas, migrations, statement cache. */
 #include "store/store.h"
 #include "common/log.h"
+#include "common/fsafe.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +190,14 @@ static airc_rc store_connect(const char *zPath, int bCreate, store **ppOut, airc
   if(rc) {
     store_close(p);
     return rc;
+  }
+  /* the store holds password hashes and run data: 0600. New files are (umask
+   * 077); one an older airc or another tool left readable is tightened */
+  for(int i = 0; i < 3; i++) {
+    char zFile[4200];
+    unsigned old = 0;
+    snprintf(zFile, sizeof(zFile), "%s%s", zPath, i == 0 ? "" : i == 1 ? "-wal" : "-shm");
+    if(fsafe_tighten(zFile, &old)) LOG_WARN("%s had mode %04o: tightened to owner-only", zFile, old);
   }
   *ppOut = p;
   return AIRC_OK;

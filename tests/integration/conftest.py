@@ -124,10 +124,15 @@ class Home:
         return {os.path.basename(e["filepath"]): e["error"] for e in self.json("dags", "list-import-errors")}
 
 
-def run_folder(home_path):
-    """airc's default run folder for a home: /dev/shm/airc-<uid>-<fnv1a64>."""
+def run_folder(home):
+    """airc's run folder for a home ($XDG_RUNTIME_DIR/airc-<hash>, else
+    /dev/shm/airc-<uid>-<hash>, else $AIRC_HOME/run), as airc computes it."""
+    r = home.run("config", "get-value", "core", "run_folder")
+    if r.returncode == 0:
+        return r.stdout.strip()
+    # airc cannot say (a test broke airc.ini): the /dev/shm default
     h = 1469598103934665603
-    for b in os.path.abspath(home_path).encode():
+    for b in os.path.abspath(home.path).encode():
         h ^= b
         h = (h * 1099511628211) & 0xFFFFFFFFFFFFFFFF
     return f"/dev/shm/airc-{os.getuid()}-{h:016x}"
@@ -138,7 +143,7 @@ def home(tmp_path):
     h = Home(tmp_path / "home")
     yield h
     import shutil
-    shutil.rmtree(run_folder(h.path), ignore_errors=True)
+    shutil.rmtree(run_folder(h), ignore_errors=True)
     bad = h.stop()
     assert not bad, "; ".join(bad)
 
