@@ -169,7 +169,10 @@ static enum MHD_Result on_request(void *pCls, struct MHD_Connection *pConn, cons
       http_reply_error(&r, 413, NULL, "the request body is larger than %d bytes", WEB_BODY_MAX);
       return (enum MHD_Result)r.mhdResult;
     }
-    return MHD_YES; /* answer on the next call, when MHD has read any body */
+    /* a request that announces a body is answered on a later call, when
+     * MHD has read it; one without is answered now */
+    if(zLen || MHD_lookup_connection_value(pConn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+      return MHD_YES;
   } else if(*pnUpload) {
     if(!c->bTooBig && dynbuf_append(&c->body, zUpload, *pnUpload)) c->bTooBig = 1;
     *pnUpload = 0;
