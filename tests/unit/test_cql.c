@@ -18,7 +18,7 @@
 /* the fuzz target itself, so the corpus replay runs the same code */
 #include "tests/fuzz/fuzz_cql_decode.c"
 
-#define CORPUS_DIR "tests/fuzz/corpus/cql"
+#define CORPUS_DIR "tests/fuzz/corpus/cql_decode"
 
 /* ---- encoding: compare with literal byte vectors ---- */
 
