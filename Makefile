@@ -3,11 +3,14 @@
 #   make            build bin/airc (and tools) with -std=c11 -Wall -Wextra -Werror
 #   make deps       install the Debian packages airc needs (skips those present)
 #   make test       unit tests, sanitizer build of the unit + integration suite,
-#                   integration, web API, browser and end-to-end (real stack) tests
+#                   fuzzing (20 s a target), integration, web API, browser and
+#                   end-to-end (real stack) tests
 #   make test-fast  unit + integration only (no real stack, no browser)
 #   make bench      benchmarks (not tests): prints figures and ratios
 #   make check-layout  fail on an #include that goes up the folder graph (README)
 #   make fuzz       libFuzzer targets of tests/fuzz/ (clang), FUZZ_SECONDS each
+#   make test-fuzz  the same for 20 s each (FUZZ_SECONDS=N to change), fails on a crash;
+#                   part of make test
 #   make stack-up / stack-down / stack-status   the real Kafka, Cassandra, Spark
 #   make demo       the README's main command: build, bring the stack up, run the pipeline once
 #
@@ -57,7 +60,7 @@ TOOL_BIN := $(patsubst tools/%.c,$(BIN)/%,$(TOOL_SRC))
 WEB_BIN  := $(BIN)/airc-webserver
 
 .PHONY: all deps check-layout test test-fast test-unit test-san test-integration test-web test-browser \
-        test-e2e bench clean stack-up stack-down stack-status demo fuzz fuzz-build
+        test-e2e test-fuzz bench clean stack-up stack-down stack-status demo fuzz fuzz-build
 
 all: $(BIN)/airc $(BIN)/airc-task $(WEB_BIN) $(TOOL_BIN)
 
@@ -109,6 +112,9 @@ build-fuzz/%.o: %.c
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(call libs,$(ALL_PKGS))
 
+# the objects outlive each fuzzer's link (they are intermediates otherwise)
+.SECONDARY: $(FUZZ_OBJ)
+
 fuzz-build: $(FUZZ_BIN)
 
 fuzz: $(FUZZ_BIN)
@@ -116,6 +122,24 @@ fuzz: $(FUZZ_BIN)
 	  mkdir -p build-fuzz/corpus/$$n; echo "== $$f ($(FUZZ_SECONDS) s)"; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) -timeout=10 -rss_limit_mb=2048 \
 	    -artifact_prefix=build-fuzz/$$n- build-fuzz/corpus/$$n tests/fuzz/corpus/$$n; done
+
+# make test's share of fuzzing: every target for FUZZ_SECONDS (20 s by
+# default), one after the other, on its committed corpus plus what earlier
+# runs found; a crash, leak or timeout fails the target with the input's
+# file named (build-fuzz/NAME-crash-*). Its output goes to build-fuzz/NAME.log.
+test-fuzz: FUZZ_SECONDS = 20
+test-fuzz: $(FUZZ_BIN)
+	@fail=""; for f in $(FUZZ_BIN); do n=$${f#build-fuzz/fuzz_}; \
+	  mkdir -p build-fuzz/corpus/$$n; \
+	  if timeout $$(( $(FUZZ_SECONDS) * 3 + 60 )) $$f -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) \
+	       -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=build-fuzz/$$n- \
+	       build-fuzz/corpus/$$n tests/fuzz/corpus/$$n >build-fuzz/$$n.log 2>&1; then \
+	    echo "fuzz $$n: ok ($$(grep -o 'stat::number_of_executed_units: *[0-9]*' build-fuzz/$$n.log | grep -o '[0-9]*$$') runs in $(FUZZ_SECONDS) s)"; \
+	  else \
+	    echo "fuzz $$n: FAILED: $$(grep -m1 -E 'ERROR|fuzz_[a-z]*:' build-fuzz/$$n.log) $$(grep -o 'build-fuzz/[a-z_]*-[a-z]*-[0-9a-f]*' build-fuzz/$$n.log | tail -1) (log build-fuzz/$$n.log)"; \
+	    fail="$$fail $$n"; \
+	  fi; done; \
+	[ -z "$$fail" ] || { echo "test-fuzz: failed:$$fail"; exit 1; }
 
 deps:
 	@scripts/install-deps.sh
@@ -152,7 +176,7 @@ test-e2e: all
 
 test-fast: deps all test-unit test-integration
 
-test: deps all test-unit test-integration test-san test-web test-browser test-e2e
+test: deps all test-unit test-integration test-san test-fuzz test-web test-browser test-e2e
 
 bench: all
 	scripts/bench.sh

@@ -3,8 +3,12 @@
  * (see executor/task_runner.c). Started by a task process with stdout and
  * stderr already going to the try's log. Exit code: the task's. */
 #include "common/config.h"
+#include "common/fsafe.h"
 #include "providers/runners.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,6 +28,7 @@ static int (*body_find(const char *zType))(const task_ctx *) {
 }
 
 int main(int argc, char **argv) {
+  umask(077); /* what airc creates is its user's alone (docs/scheduler.md) */
   if(argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
     printf("usage: airc-task TYPE CTX_FILE\n\nRuns one try of a pipeline task for the airc scheduler"
            " (not meant to be run by hand).\ntypes:");
@@ -42,7 +47,14 @@ int main(int argc, char **argv) {
     return TASK_EXIT_FAILED;
   }
   json_error_t je;
-  json_t *p = json_load_file(argv[2], 0, &je);
+  int fdCtx = fsafe_open(argv[2], O_RDONLY); /* never through a symlink */
+  json_t *p = NULL;
+  if(fdCtx >= 0) {
+    p = json_loadfd(fdCtx, 0, &je);
+    close(fdCtx);
+  } else {
+    snprintf(je.text, sizeof(je.text), "%s", strerror(errno));
+  }
   unlink(argv[2]);
   if(!p) {
     fprintf(stderr, "airc-task: cannot read the task context %s: %s\n", argv[2], je.text);

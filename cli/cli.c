@@ -1,13 +1,16 @@
 /* cli.c: see cli.h. */
 #include "cli/cli.h"
 #include "common/config.h"
+#include "common/fsafe.h"
 #include "common/timeutil.h"
 #include "executor/exec_spawn.h"
 #include "scheduler/dag_folder.h"
+#include "store/store_run.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int cli_error(const char *zFmt, ...) {
   char z[2048];
@@ -37,6 +40,27 @@ int cli_fail_err(const airc_err *pErr) {
     return CLI_USAGE;
   }
   return cli_error("%s", airc_err_msg(pErr));
+}
+
+void cli_check_home(void) {
+  static int bDone; /* once per process (standalone's scheduler is a fork) */
+  if(bDone) return;
+  bDone = 1;
+  struct stat st;
+  if(!lstat(airc_home(), &st) && S_ISDIR(st.st_mode) && (st.st_mode & 077))
+    fprintf(stderr, "airc: warning: AIRC_HOME %s has mode %04o: other users can look inside; run 'chmod 700 %s'\n",
+            airc_home(), (unsigned)(st.st_mode & 07777), airc_home());
+  /* what airc owns in it: airc.ini (it may hold passwords) and the default
+   * log folder; the store tightens its own files when it opens them */
+  char zIni[4200], zLogs[4200];
+  snprintf(zIni, sizeof(zIni), "%s/airc.ini", airc_home());
+  snprintf(zLogs, sizeof(zLogs), "%s/logs", airc_home());
+  const char *azOwned[] = {zIni, !strcmp(airc_path_logs(), zLogs) ? zLogs : NULL};
+  for(size_t i = 0; i < sizeof(azOwned) / sizeof(azOwned[0]); i++) {
+    unsigned old = 0;
+    if(azOwned[i] && fsafe_tighten(azOwned[i], &old))
+      fprintf(stderr, "airc: warning: %s had mode %04o: tightened to owner-only\n", azOwned[i], old);
+  }
 }
 
 store *cli_open_store(void) {
@@ -73,6 +97,11 @@ int cli_parse_conf(const char *zCmd, const char *zConf, json_t **ppOut) {
     int bParsed = p != NULL;
     json_decref(p);
     return cli_usage_error(zCmd, "--conf must be a JSON object: %s", bParsed ? "not an object" : je.text);
+  }
+  airc_err err = {0};
+  if(dag_run_conf_check(p, &err)) {
+    json_decref(p);
+    return cli_usage_error(zCmd, "--conf: %s", err.zMsg);
   }
   *ppOut = p;
   return CLI_OK;

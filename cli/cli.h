@@ -28,6 +28,11 @@ int cli_fail_err(const airc_err *pErr);
 
 /* Opens (creating and migrating) the store; on failure prints and returns NULL. */
 store *cli_open_store(void);
+/* For the commands that set a home up or run it (db init, scheduler,
+ * standalone): warns once, on stderr, if AIRC_HOME lets group or others in
+ * (it is the user's folder: not changed), and tightens airc.ini and the
+ * default log folder to owner-only with a warning. */
+void cli_check_home(void);
 /* Opens the store and syncs the DAG folder into it (so commands see files
  * without a running scheduler). Import errors are recorded, not fatal. */
 store *cli_open_store_synced(void);

@@ -2,15 +2,19 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "common/config.h"
+#include "common/fsafe.h"
 #include "executor/exec_spawn.h"
 #include <stdio.h>
 #include <string.h>
 
 int cmd_db_init(int argc, char **argv) {
   if(argc > 1) return cli_usage_error("db init", "unexpected argument '%s'", argv[1]);
-  const char *azDir[] = {airc_home(), airc_path_dags(), airc_path_logs(), airc_path_run(), airc_path_data()};
+  const char *azDir[] = {airc_home(), airc_path_dags(), airc_path_logs(), airc_path_data()};
   for(size_t i = 0; i < sizeof(azDir) / sizeof(azDir[0]); i++)
     if(exec_mkdirs(azDir[i])) return cli_error("cannot create %s", azDir[i]);
+  airc_err err = {0};
+  if(fsafe_run_folder(&err)) return cli_fail_err(&err);
+  cli_check_home();
   store *s = cli_open_store();
   if(!s) return CLI_FAIL;
   printf("Initialized the store at %s (schema version %d)\n", airc_path_db(), store_schema_version(s));
@@ -63,6 +67,7 @@ int cmd_config_get_value(int argc, char **argv) {
   if(!z) {
     if(!strcmp(argv[1], "core") && !strcmp(argv[2], "dags_folder")) z = airc_path_dags();
     else if(!strcmp(argv[1], "core") && !strcmp(argv[2], "airc_home")) z = airc_home();
+    else if(!strcmp(argv[1], "core") && !strcmp(argv[2], "run_folder")) z = airc_path_run();
   }
   if(!z) return cli_error("the option [%s] %s is not set", argv[1], argv[2]);
   printf("%s\n", z);

@@ -92,6 +92,8 @@ int cmd_dags_trigger(int argc, char **argv) {
   }
   if(optind + 1 != argc) return cli_usage_error("dags trigger", "expected one DAG id");
   const char *zDag = argv[optind];
+  airc_err idErr = {0};
+  if(zRunId && dag_run_id_check(zRunId, &idErr)) return cli_usage_error("dags trigger", "--run-id: %s", idErr.zMsg);
   json_t *pConf;
   if(cli_parse_conf("dags trigger", zConf, &pConf)) return CLI_USAGE;
   int64_t logical = -1;
@@ -167,9 +169,19 @@ int cmd_dags_backfill(int argc, char **argv) {
     json_decref(pConf);
     return cli_fail_err(&err);
   }
-  int nMax = 100000;
-  int64_t *aTick = malloc(sizeof(int64_t) * (size_t)nMax);
-  int nTick = tick_plan_range(d, start, end, aTick, nMax);
+  enum { BACKFILL_MAX_TICKS = 100000 };
+  /* one more than the cap: a range with more ticks is refused, never cut short */
+  int64_t *aTick = malloc(sizeof(int64_t) * (BACKFILL_MAX_TICKS + 1));
+  int nTick = aTick ? tick_plan_range(d, start, end, aTick, BACKFILL_MAX_TICKS + 1) : -1;
+  if(nTick < 0 || nTick > BACKFILL_MAX_TICKS) {
+    free(aTick);
+    dag_free(d);
+    store_close(s);
+    json_decref(pConf);
+    if(nTick < 0) return cli_error("out of memory planning the backfill");
+    return cli_usage_error("dags backfill", "DAG %s has more than %d scheduled ticks between %s and %s (the cap of one "
+                           "backfill); split the range", zDag, BACKFILL_MAX_TICKS, zStart, zEnd);
+  }
   if(nTick == 0) {
     printf("No scheduled ticks of DAG %s (schedule %s) between %s and %s\n", zDag, d->zSchedule, zStart, zEnd);
   }

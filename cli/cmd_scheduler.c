@@ -17,6 +17,7 @@ int cmd_scheduler(int argc, char **argv) {
     if(!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) airc_log_set_level(AIRC_LOG_DEBUG);
     else return cli_usage_error("scheduler", "unexpected argument '%s'", argv[i]);
   }
+  cli_check_home();
   store *s = cli_open_store(); /* creates and migrates the store */
   if(!s) return CLI_FAIL;
   store_close(s);
@@ -61,6 +62,7 @@ int cmd_standalone(int argc, char **argv) {
     fprintf(stderr, "airc: note: %s is not built; running the scheduler only\n", zWeb);
     return cmd_scheduler(1, argv);
   }
+  cli_check_home();
   store *s = cli_open_store();
   if(!s) return CLI_FAIL;
   store_close(s);

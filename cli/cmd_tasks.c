@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "common/config.h"
+#include "common/fsafe.h"
 #include "common/dynbuf.h"
 #include "common/timeutil.h"
 #include "executor/exec_result.h"
@@ -10,6 +11,7 @@
 #include "store/store_run.h"
 #include "dag/template.h"
 #include "dag/tick_planner.h"
+#include "dag/task_regex.h"
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,12 +196,24 @@ int cmd_tasks_clear(int argc, char **argv) {
     else return cli_usage_error("tasks clear", "unknown option");
   }
   if(optind + 2 != argc) return cli_usage_error("tasks clear", "expected DAG RUN_ID");
-  store *s = cli_open_store();
-  if(!s) return CLI_FAIL;
+  airc_err idErr = {0};
+  if(dag_run_id_check(argv[optind + 1], &idErr)) return cli_usage_error("tasks clear", "%s", idErr.zMsg);
   airc_err err = {0};
+  regex_t re;
+  if(zRe && task_regex_compile(zRe, TASK_REGEX_MAX, &re, &err)) {
+    err.rc = AIRC_ERR_USAGE; /* a bad --task-regex is a usage error (exit 2) */
+    return cli_fail_err(&err);
+  }
+  store *s = cli_open_store();
+  if(!s) {
+    if(zRe) regfree(&re);
+    return CLI_FAIL;
+  }
   int nCleared, nSkipped;
-  airc_rc rc = store_run_clear(s, argv[optind], argv[optind + 1], zRe, bDown, bFailed, &nCleared, &nSkipped, &err);
+  airc_rc rc = store_run_clear(s, argv[optind], argv[optind + 1], zRe ? &re : NULL, bDown, bFailed, &nCleared,
+                             &nSkipped, &err);
   store_close(s);
+  if(zRe) regfree(&re);
   if(rc) return cli_fail_err(&err);
   printf("Cleared %d task instance%s of run %s", nCleared, nCleared == 1 ? "" : "s", argv[optind + 1]);
   if(nSkipped) printf(" (%d left alone: running, queued%s)", nSkipped, bFailed ? " or not failed" : "");
@@ -260,7 +274,8 @@ int cmd_tasks_test(int argc, char **argv) {
   snprintf(zRunId, sizeof(zRunId), "test__%s", airc_time_format_api(airc_now_us(), zTs, sizeof(zTs)));
   json_t *pXcom = json_object();
   template_ctx tc = {zDag, zRunId, zTask, 1, logical, tick_interval_start(d, logical), logical, d->pParams, pConf, pXcom};
-  json_t *pOpts = template_render_object(&tc, t->pOptions, &err);
+  const task_type *pType = task_type_find(t->zType);
+  json_t *pOpts = template_render_object(&tc, t->pOptions, pType ? pType->schema.azShellKeys : NULL, &err);
   if(!pOpts) {
     json_decref(pConf);
     json_decref(pXcom);
@@ -271,7 +286,7 @@ int cmd_tasks_test(int argc, char **argv) {
   exec_request req;
   memset(&req, 0, sizeof(req));
   req.tiId = -(int64_t)getpid();
-  req.pType = task_type_find(t->zType);
+  req.pType = pType;
   req.ctx = (task_ctx){zDag, zRunId, zTask, 1, logical, tc.dataIntervalStart, logical, pOpts, d->pParams, pConf, pXcom, NULL, airc_home()};
   req.tctx = tc;
   const char *zCwd = json_string_value(json_object_get(pOpts, "cwd"));
@@ -280,8 +295,14 @@ int cmd_tasks_test(int argc, char **argv) {
   req.killGraceSec = airc_config_get_int("core", "kill_grace_period", 5);
   req.maxLogBytes = (size_t)-1;
   req.bForeground = 1;
-  exec_mkdirs(airc_path_run());
   exec_result res;
+  if(fsafe_run_folder(&err)) {
+    json_decref(pOpts);
+    json_decref(pConf);
+    json_decref(pXcom);
+    dag_free(d);
+    return cli_fail_err(&err);
+  }
   fflush(stdout);
   rc = exec_run_foreground(&req, &res, &err);
   int ret = CLI_OK;

@@ -37,11 +37,16 @@ int cmd_webserver(int argc, char **argv) {
                                        {"workers", required_argument, 0, 'w'}, {"verbose", no_argument, 0, 'v'},
                                        {0, 0, 0, 0}};
   web_server_opts o;
+  memset(&o, 0, sizeof(o));
   /* [webserver] host/port, or Airflow's names web_server_host/web_server_port */
   o.zHost = airc_config_get("webserver", "host", airc_config_get("webserver", "web_server_host", "127.0.0.1"));
   o.port = (int)airc_config_get_int("webserver", "port", airc_config_get_int("webserver", "web_server_port", 8080));
   long nCpu = sysconf(_SC_NPROCESSORS_ONLN);
   o.nThreads = (int)airc_config_get_int("webserver", "workers", nCpu > 1 ? nCpu : 2);
+  o.zAllowedHosts = airc_config_get("webserver", "allowed_hosts", NULL);
+  o.zAllowedOrigins = airc_config_get("webserver", "allowed_origins", NULL);
+  o.nPerIpLimit = (int)airc_config_get_int("webserver", "per_ip_connection_limit", 64);
+  o.requestTimeoutSec = (int)airc_config_get_int("webserver", "request_timeout", 30);
   int c;
   optind = 0;
   while((c = getopt_long(argc, argv, "p:H:w:v", aOpt, NULL)) != -1) {

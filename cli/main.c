@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define AIRC_VERSION "0.1.0"
 
@@ -90,6 +91,7 @@ const cli_command *cli_find(const char *zName) {
 }
 
 int main(int argc, char **argv) {
+  umask(077); /* what airc creates is its user's alone (docs/scheduler.md) */
   airc_err err = {0};
   const char *zLevel = getenv("AIRC_LOG_LEVEL");
   if(zLevel && !strcmp(zLevel, "debug")) airc_log_set_level(AIRC_LOG_DEBUG);

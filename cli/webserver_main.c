@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* cli.c's cli_find() comes from cli/main.c, which this binary does not
  * link: the web server needs only its own command's help text. */
@@ -22,6 +23,7 @@ static const cli_command g_cmd = {
 const cli_command *cli_find(const char *zName) { return strcmp(zName, "webserver") ? NULL : &g_cmd; }
 
 int main(int argc, char **argv) {
+  umask(077); /* what airc creates is its user's alone (docs/scheduler.md) */
   airc_err err = {0};
   const char *zLevel = getenv("AIRC_LOG_LEVEL");
   if(zLevel && !strcmp(zLevel, "debug")) airc_log_set_level(AIRC_LOG_DEBUG);

@@ -125,21 +125,36 @@ static void config_path(char *zOut, size_t nOut, const char *zSection, const cha
 
 /* The run folder holds only what lives as long as processes do: try locks,
  * result files between a supervisor and the scheduler, the scheduler's
- * lock. Thousands of small files are created and deleted there per hour;
- * on ext4 every creation in a folder full of recent deletions walks inode
- * tables, which showed high in `perf record` of short tasks. So by default
- * it lives on tmpfs (/dev/shm) when there is one, named after $AIRC_HOME.
- * A reboot empties it, which is right: the tries it spoke for are gone too,
- * and the zombie sweep retries or fails them. [core] run_folder overrides. */
-static void config_run_on_tmpfs(void) {
-  struct stat st;
-  if(stat("/dev/shm", &st) || !S_ISDIR(st.st_mode) || access("/dev/shm", W_OK)) return;
+ * lock and doorbell name. Thousands of small files are created and deleted
+ * there per hour; on ext4 every creation in a folder full of recent
+ * deletions walks inode tables, which showed high in `perf record` of short
+ * tasks. So by default it lives on tmpfs, named after $AIRC_HOME: first in
+ * $XDG_RUNTIME_DIR (the user's own 0700 tmpfs, /run/user/<uid>), else in
+ * /dev/shm. /dev/shm is writable by everyone, so the name there can be
+ * taken by another user first: fsafe_run_folder() refuses any folder that
+ * is not a 0700 directory of ours. A reboot empties tmpfs, which is right:
+ * the tries it spoke for are gone too, and the zombie sweep retries or
+ * fails them. [core] run_folder overrides. */
+static uint64_t config_home_hash(void) {
   uint64_t h = 1469598103934665603ULL;
   for(const char *z = g_zHome; *z; z++) {
     h ^= (unsigned char)*z;
     h *= 1099511628211ULL;
   }
-  snprintf(g_zRun, sizeof(g_zRun), "/dev/shm/airc-%u-%016llx", (unsigned)getuid(), (unsigned long long)h);
+  return h;
+}
+
+static void config_run_on_tmpfs(void) {
+  struct stat st;
+  const char *zXdg = getenv("XDG_RUNTIME_DIR");
+  if(zXdg && zXdg[0] == '/' && strlen(zXdg) < 4000 && !stat(zXdg, &st) && S_ISDIR(st.st_mode) &&
+     st.st_uid == getuid() && !access(zXdg, W_OK)) {
+    snprintf(g_zRun, sizeof(g_zRun), "%s/airc-%016llx", zXdg, (unsigned long long)config_home_hash());
+    return;
+  }
+  if(stat("/dev/shm", &st) || !S_ISDIR(st.st_mode) || access("/dev/shm", W_OK)) return;
+  snprintf(g_zRun, sizeof(g_zRun), "/dev/shm/airc-%u-%016llx", (unsigned)getuid(),
+           (unsigned long long)config_home_hash());
 }
 
 airc_rc airc_config_load(airc_err *pErr) {

@@ -27,7 +27,10 @@ int airc_config_get_bool(const char *zSection, const char *zKey, int bDefault);
 const char *airc_path_dags(void);   /* [core] dags_folder, default $AIRC_HOME/dags */
 const char *airc_path_db(void);     /* [core] sql_alchemy_conn-like: [database] path, default $AIRC_HOME/airc.db */
 const char *airc_path_logs(void);   /* [logging] base_log_folder, default $AIRC_HOME/logs */
-const char *airc_path_run(void);    /* $AIRC_HOME/run: locks, result files, sockets */
+/* [core] run_folder, default $XDG_RUNTIME_DIR/airc-<hash of AIRC_HOME>, else
+ * /dev/shm/airc-<uid>-<hash>, else $AIRC_HOME/run: locks, result files, the
+ * doorbell's name. Check it with fsafe_run_folder() before use. */
+const char *airc_path_run(void);
 const char *airc_path_data(void);   /* $AIRC_HOME/data: task outputs */
 
 /* Parses a boolean word: true/false/yes/no/on/off/1/0. Returns -1 if none. */

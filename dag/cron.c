@@ -53,11 +53,29 @@ static int cron_parse_value(const char **pz, const cron_field_spec *pSpec, int *
   return 0;
 }
 
+/* Copies at most nMax bytes of user text z into zOut for an error message,
+ * control characters written as \n, \t, \r or \xNN, so that the message stays
+ * one line whatever the schedule holds. */
+static const char *cron_quote(const char *z, size_t nMax, char *zOut, size_t nOut) {
+  size_t k = 0;
+  for(size_t i = 0; z[i] && i < nMax && k + 5 < nOut; i++) {
+    unsigned char c = (unsigned char)z[i];
+    if(c >= 0x20 && c != 0x7f) zOut[k++] = (char)c;
+    else if(c == '\n') k += (size_t)snprintf(zOut + k, nOut - k, "\\n");
+    else if(c == '\t') k += (size_t)snprintf(zOut + k, nOut - k, "\\t");
+    else if(c == '\r') k += (size_t)snprintf(zOut + k, nOut - k, "\\r");
+    else k += (size_t)snprintf(zOut + k, nOut - k, "\\x%02x", c);
+  }
+  zOut[k] = 0;
+  return zOut;
+}
+
 /* Parses one field into a bit set. Returns 0 on success, else writes zErr. */
 static int cron_parse_field(const char *zField, const cron_field_spec *pSpec, uint64_t *pBits,
                             char *zErr, size_t nErr) {
   uint64_t bits = 0;
   const char *z = zField;
+  char zQ[256];
   for(;;) {
     int lo, hi, step = 1;
     if(*z == '*') {
@@ -86,11 +104,12 @@ static int cron_parse_field(const char *zField, const cron_field_spec *pSpec, ui
     }
     if(lo < pSpec->lo || hi > pSpec->hi || lo > pSpec->hi) {
       snprintf(zErr, nErr, "%s value out of range %d-%d in '%s'", pSpec->zName, pSpec->lo,
-               pSpec->hi, zField);
+               pSpec->hi, cron_quote(zField, 60, zQ, sizeof(zQ)));
       return -1;
     }
     if(lo > hi) {
-      snprintf(zErr, nErr, "%s range %d-%d is backwards in '%s'", pSpec->zName, lo, hi, zField);
+      snprintf(zErr, nErr, "%s range %d-%d is backwards in '%s'", pSpec->zName, lo, hi,
+               cron_quote(zField, 60, zQ, sizeof(zQ)));
       return -1;
     }
     for(int v = lo; v <= hi; v += step) bits |= 1ULL << (pSpec->hi == 7 && v == 7 ? 0 : v);
@@ -104,7 +123,7 @@ static int cron_parse_field(const char *zField, const cron_field_spec *pSpec, ui
   *pBits = bits;
   return 0;
 bad:
-  snprintf(zErr, nErr, "bad %s field '%s'", pSpec->zName, zField);
+  snprintf(zErr, nErr, "bad %s field '%s'", pSpec->zName, cron_quote(zField, 60, zQ, sizeof(zQ)));
   return -1;
 }
 
@@ -125,13 +144,15 @@ airc_rc cron_parse(const char *zSchedule, cron_expr *pOut, char *zErr, size_t nE
     pOut->kind = SCHEDULE_ONCE;
     return AIRC_OK;
   }
+  char zQ[256];
   const char *zExpr = zSchedule;
   if(zSchedule[0] == '@') {
     zExpr = NULL;
     for(size_t i = 0; i < sizeof(aPreset) / sizeof(aPreset[0]); i++)
       if(!strcasecmp(zSchedule, aPreset[i].zName)) zExpr = aPreset[i].zExpr;
     if(!zExpr) {
-      snprintf(zErr, nErr, "unknown schedule preset '%.40s' (use @once, @hourly, @daily, @weekly, @monthly, @yearly or none)", zSchedule);
+      snprintf(zErr, nErr, "unknown schedule preset '%s' (use @once, @hourly, @daily, @weekly, @monthly, @yearly or none)",
+               cron_quote(zSchedule, 40, zQ, sizeof(zQ)));
       return AIRC_ERR_PARSE;
     }
   }
@@ -144,12 +165,14 @@ airc_rc cron_parse(const char *zSchedule, cron_expr *pOut, char *zErr, size_t nE
   char *azField[6];
   int nField = 0;
   char *zSave = NULL;
-  for(char *z = strtok_r(zCopy, " \t", &zSave); z; z = strtok_r(NULL, " \t", &zSave)) {
+  /* any whitespace separates fields (a JSON DAG can hold a newline) */
+  for(char *z = strtok_r(zCopy, " \t\r\n\v\f", &zSave); z; z = strtok_r(NULL, " \t\r\n\v\f", &zSave)) {
     if(nField == 6) break;
     azField[nField++] = z;
   }
   if(nField != 5) {
-    snprintf(zErr, nErr, "cron expression '%.60s' has %d fields, expected 5 (minute hour day-of-month month day-of-week)", zSchedule, nField);
+    snprintf(zErr, nErr, "cron expression '%s' has %d fields, expected 5 (minute hour day-of-month month day-of-week)",
+             cron_quote(zSchedule, 60, zQ, sizeof(zQ)), nField);
     return AIRC_ERR_PARSE;
   }
   uint64_t aBits[5];

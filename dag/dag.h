@@ -18,7 +18,13 @@
 #include "dag/task_schema.h"
 
 #define DAG_FILE_MAX (1 << 20)   /* DAG files above 1 MiB are refused */
-#define DAG_ID_MAX 250
+/* DAG and task ids name folders and files (logs/dag_id=D/run_id=R/
+ * task_id=T/attempt=N.log, data/D/R/T.jsonl): every such name must fit in
+ * NAME_MAX (255 bytes), prefix included. */
+#define DAG_ID_MAX 200
+#define DAG_NAME_MAX 255
+_Static_assert(sizeof("task_id=") - 1 + DAG_ID_MAX <= DAG_NAME_MAX, "task ids must fit in a file name");
+_Static_assert(DAG_ID_MAX + sizeof(".jsonl") - 1 <= DAG_NAME_MAX, "task ids must fit in a file name");
 #define DAG_MAX_TASKS 20000
 
 typedef enum trigger_rule {
@@ -104,8 +110,24 @@ const char *trigger_rule_name(trigger_rule r);
 int trigger_rule_parse(const char *z, trigger_rule *pOut);
 /* 1 if z is acceptable as a DAG or task id. */
 int dag_id_is_valid(const char *z);
-/* 1 if z is acceptable as a run id a user chooses (dag/run_id.c). */
-int dag_run_id_is_valid(const char *z);
+/* Run ids name a log folder (run_id=R) and reach task commands through
+ * {{ run_id }} and $AIRC_RUN_ID: only Airflow's run id characters
+ * [A-Za-z0-9_.:+~-], 1..DAG_RUN_ID_MAX of them (dag/run_id.c). */
+#define DAG_RUN_ID_MAX 200
+_Static_assert(sizeof("run_id=") - 1 + DAG_RUN_ID_MAX <= DAG_NAME_MAX, "run ids must fit in a file name");
+
+/* A run's conf travels to every task process in its environment
+ * ($AIRC_CONF, plus $AIRC_CONF_<KEY> per key), where one string may not
+ * exceed 128 KiB (Linux's MAX_ARG_STRLEN) and all of them together share
+ * the argument space: confs above 64 KiB (as compact JSON) are refused. */
+#define DAG_RUN_CONF_MAX (64 * 1024)
+
+/* AIRC_OK if zRunId is a run id a user may choose; else AIRC_ERR_INVALID
+ * with a one-line message naming the first bad character or the length. */
+AIRC_WUR airc_rc dag_run_id_check(const char *zRunId, airc_err *pErr);
+/* AIRC_OK if pConf (may be NULL) fits DAG_RUN_CONF_MAX; else
+ * AIRC_ERR_INVALID naming the limit. */
+AIRC_WUR airc_rc dag_run_conf_check(json_t *pConf, airc_err *pErr);
 /* 1 if zKey is a key every task takes (id, type, upstream, trigger_rule,
  * retries, ...): the builder reads those itself, so a task type must not
  * declare an option of the same name (it could never be set). */

@@ -190,8 +190,11 @@ static airc_rc build_dag_section(build_ctx *c, json_t *pSec, dag *d, task_defaul
   const char *zId = json_is_string(pV) ? json_string_value(pV) : NULL;
   if(pV && !zId) return build_fail(c, -1, NULL, "id", "DAG id must be a string");
   if(!zId || !*zId) return build_fail(c, -1, NULL, "id", "[dag] has no 'id'");
+  if(strlen(zId) > DAG_ID_MAX)
+    return build_fail(c, -1, NULL, "id", "DAG id is %zu characters long, above the limit of %d (ids name log folders and files)",
+                      strlen(zId), DAG_ID_MAX);
   if(!dag_id_is_valid(zId))
-    return build_fail(c, -1, NULL, "id", "DAG id '%.250s' is not valid (1-250 characters, no spaces, '/', '\\' or ',')", zId);
+    return build_fail(c, -1, NULL, "id", "DAG id '%.250s' is not valid (1-200 characters, no spaces, '/', '\\' or ',')", zId);
   d->zId = strdup(zId);
   c->zDagId = d->zId;
   json_object_foreach(pSec, zKey, pV) {
@@ -278,8 +281,11 @@ static airc_rc build_task(build_ctx *c, int iTask, json_t *pObj, const task_defa
   const char *zId = json_is_string(pV) ? json_string_value(pV) : NULL;
   if(pV && !zId) return build_fail(c, iTask, NULL, NULL, "task #%d: id must be a string", iTask + 1);
   if(!zId || !*zId) return build_fail(c, iTask, NULL, NULL, "task #%d has no 'id'", iTask + 1);
+  if(strlen(zId) > DAG_ID_MAX)
+    return build_fail(c, iTask, NULL, "id", "task #%d: id is %zu characters long, above the limit of %d (ids name log folders and files)",
+                      iTask + 1, strlen(zId), DAG_ID_MAX);
   if(!dag_id_is_valid(zId))
-    return build_fail(c, iTask, zId, "id", "task id is not valid (1-250 characters, no spaces, '/', '\\' or ',')");
+    return build_fail(c, iTask, zId, "id", "task id is not valid (1-200 characters, no spaces, '/', '\\' or ',')");
   t->zId = strdup(zId);
   t->line = build_line(c, iTask, "");
   pV = json_object_get(pObj, "type");

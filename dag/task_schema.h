@@ -18,6 +18,10 @@ typedef struct task_schema {
   /* Optional check of one option's raw (untemplated) value at DAG parse
    * time. Returns 0 if acceptable, else writes a one-line reason to zErr. */
   int (*xValidate)(const char *zKey, const char *zValue, char *zErr, size_t nErr);
+  /* Options that are POSIX shell command text (NULL-terminated, may be
+   * NULL): their placeholders are rendered with template_render_shell(),
+   * each value one single-quoted word. Other options render plainly. */
+  const char *const *azShellKeys;
 } task_schema;
 
 /* The schema named zName in the NULL-terminated list ap (may be NULL), or NULL. */

@@ -5,8 +5,14 @@
  * conf.NAME, xcom.TASK_ID (and xcom.TASK_ID.FIELD... into a JSON object).
  * A JSON string renders without quotes; other JSON values render as compact
  * JSON. An unknown name is an error (a typo should fail the task, not run
- * it with an empty string). Only the {{ name }} form exists: no filters,
- * no logic. Written by hand: no Jinja-compatible C library is in Debian. */
+ * it with an empty string). The forms are {{ name }} and {{ name | raw }};
+ * no other filter, no logic. Written by hand: no Jinja-compatible C
+ * library is in Debian.
+ *
+ * Shell commands (template_render_shell) are rendered so that no value can
+ * become shell syntax: each value is inserted single-quoted ('...', a '
+ * written as '\''), fitted to the quotes the author wrote around the
+ * placeholder; `| raw` inserts it as is (the author's explicit choice). */
 #ifndef AIRC_TEMPLATE_H
 #define AIRC_TEMPLATE_H
 #include <jansson.h>
@@ -28,10 +34,32 @@ typedef struct template_ctx {
 AIRC_WUR airc_rc template_render(const template_ctx *pCtx, const char *zIn, dynbuf *pOut,
                                  airc_err *pErr);
 
+/* Appends the rendering of zIn, a POSIX shell command, to pOut: every
+ * placeholder becomes exactly one single-quoted shell word, whatever its
+ * value: '...' in plain text, the quoted body inside '...', and "'...'"
+ * (close, word, reopen) inside "...", at any depth of $( ). A placeholder
+ * whose context the shell lexer cannot be sure of (inside backticks, a
+ * comment, ${...}, $((...)), after a here-document, right after '\' or
+ * '$') is refused with AIRC_ERR_INVALID naming it. {{ name | raw }}
+ * inserts the value unquoted. */
+AIRC_WUR airc_rc template_render_shell(const template_ctx *pCtx, const char *zIn, dynbuf *pOut, airc_err *pErr);
+
+/* The refusals of template_render_shell() without values: for checking a
+ * DAG file's shell command when it is parsed. */
+AIRC_WUR airc_rc template_check_shell(const char *zIn, airc_err *pErr);
+
+/* Appends zVal as one POSIX shell word: '...' with each ' as '\''. With
+ * bInsideSingle, only the body (for a place already inside '...'). Fails
+ * only when pOut's cap is reached. */
+AIRC_WUR airc_rc template_shell_quote(const char *zVal, int bInsideSingle, dynbuf *pOut);
+
 /* Renders every value of a task's options object (key -> string) into a new
- * object (caller owns it). On failure returns NULL with pErr naming the key,
- * e.g. "command: template: unknown variable 'params.x'". */
-json_t *template_render_object(const template_ctx *pCtx, json_t *pOptions, airc_err *pErr);
+ * object (caller owns it); keys listed in azShellKeys (NULL-terminated, may
+ * be NULL) with template_render_shell(), the others with template_render().
+ * On failure returns NULL with pErr naming the key, e.g. "command:
+ * template: unknown variable 'params.x'". */
+json_t *template_render_object(const template_ctx *pCtx, json_t *pOptions, const char *const *azShellKeys,
+                               airc_err *pErr);
 
 /* Value of one name as a newly allocated string (caller frees), or NULL if
  * the name is unknown. */

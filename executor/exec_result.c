@@ -1,6 +1,7 @@
 /* exec_result.c: see exec_result.h. */
 #include "executor/exec_result.h"
 #include "common/config.h"
+#include "common/fsafe.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,25 +14,34 @@ void exec_result_path(int64_t tiId, int tryNumber, char *zOut, size_t nOut) {
   snprintf(zOut, nOut, "%s/results/%lld-%d.json", airc_path_run(), (long long)tiId, tryNumber);
 }
 
-static void lock_range(struct flock *pFl, short type, int64_t tiId, int tryNumber) {
+/* The byte of a try: tiId * 2^32 + tryNumber, one byte per pair for every
+ * task instance id below 2^31 and every try number an int can hold (the
+ * file stays sparse: locks need no data). Returns -1 with errno EOVERFLOW
+ * for ids outside that range rather than share a byte. */
+static int lock_range(struct flock *pFl, short type, int64_t tiId, int tryNumber) {
+  if(tiId < 0 || tiId >= ((int64_t)1 << 31) || tryNumber < 0) {
+    errno = EOVERFLOW;
+    return -1;
+  }
   memset(pFl, 0, sizeof(*pFl));
   pFl->l_type = type;
   pFl->l_whence = SEEK_SET;
-  pFl->l_start = (off_t)(tiId * 64 + (tryNumber & 63));
+  pFl->l_start = (off_t)(((uint64_t)tiId << 32) | (uint32_t)tryNumber);
   pFl->l_len = 1;
+  return 0;
 }
 
 static int lock_open(void) {
   char zPath[4200];
   snprintf(zPath, sizeof(zPath), "%s/tries.lock", airc_path_run());
-  return open(zPath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  return fsafe_open(zPath, O_RDWR | O_CREAT); /* no symlink, 0600 */
 }
 
 int exec_lock_take(int64_t tiId, int tryNumber) {
+  struct flock fl;
+  if(lock_range(&fl, F_WRLCK, tiId, tryNumber)) return -1;
   int fd = lock_open();
   if(fd < 0) return -1;
-  struct flock fl;
-  lock_range(&fl, F_WRLCK, tiId, tryNumber);
   if(fcntl(fd, F_OFD_SETLK, &fl) < 0) {
     int e = errno;
     close(fd);
@@ -53,20 +63,23 @@ airc_rc exec_result_write(const exec_result *p, const char *zPath, airc_err *pEr
                            "reason", p->zReason);
   if(!pObj) return airc_err_set(pErr, AIRC_ERR_NOMEM, "result: out of memory");
   if(p->pXcom) json_object_set(pObj, "xcom", p->pXcom);
-  char zTmp[4200];
-  snprintf(zTmp, sizeof(zTmp), "%s.tmp", zPath);
-  int rc = json_dump_file(pObj, zTmp, JSON_COMPACT);
+  char *z = json_dumps(pObj, JSON_COMPACT);
   json_decref(pObj);
-  if(rc) return airc_err_set(pErr, AIRC_ERR_IO, "write %s: %s", zTmp, strerror(errno));
-  if(rename(zTmp, zPath)) return airc_err_set(pErr, AIRC_ERR_IO, "rename %s: %s", zTmp, strerror(errno));
-  return AIRC_OK;
+  if(!z) return airc_err_set(pErr, AIRC_ERR_NOMEM, "result: out of memory");
+  /* a fresh 0600 temp file (never through a symlink) renamed into place */
+  airc_rc rc = fsafe_write_atomic(zPath, z, strlen(z), pErr);
+  free(z);
+  return rc;
 }
 
 airc_rc exec_result_read(const char *zPath, exec_result *p, airc_err *pErr) {
   memset(p, 0, sizeof(*p));
+  int fd = fsafe_open(zPath, O_RDONLY); /* a symlink is refused (ELOOP), not followed */
+  if(fd < 0) return airc_err_set(pErr, errno == ENOENT ? AIRC_ERR_NOTFOUND : AIRC_ERR_IO, "%s: %s", zPath, strerror(errno));
   json_error_t je;
-  json_t *pObj = json_load_file(zPath, 0, &je);
-  if(!pObj) return airc_err_set(pErr, errno == ENOENT ? AIRC_ERR_NOTFOUND : AIRC_ERR_PARSE, "%s: %s", zPath, je.text);
+  json_t *pObj = json_loadfd(fd, 0, &je);
+  close(fd);
+  if(!pObj) return airc_err_set(pErr, AIRC_ERR_PARSE, "%s: %s", zPath, je.text);
   const char *zState = json_string_value(json_object_get(pObj, "state"));
   p->tiId = json_integer_value(json_object_get(pObj, "ti_id"));
   p->tryNumber = (int)json_integer_value(json_object_get(pObj, "try_number"));
@@ -93,10 +106,10 @@ void exec_result_clear(exec_result *p) {
 }
 
 int exec_lock_is_held(int64_t tiId, int tryNumber) {
+  struct flock fl;
+  if(lock_range(&fl, F_WRLCK, tiId, tryNumber)) return 0;
   int fd = lock_open();
   if(fd < 0) return 0;
-  struct flock fl;
-  lock_range(&fl, F_WRLCK, tiId, tryNumber);
   int held = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
   close(fd);
   return held;

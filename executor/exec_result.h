@@ -36,9 +36,10 @@ void exec_result_path(int64_t tiId, int tryNumber, char *zOut, size_t nOut);
  * task process that does not exec) inherit the description, so the lock
  * lives exactly as long as they do, and vanishes with them however they
  * die. One file for all tries: no file is created or deleted per task.
- * The byte is per try, so a retry never waits for the previous try's
- * supervisor to finish exiting. Returns the locked descriptor, or -1 with
- * errno (EAGAIN: already held). */
+ * The byte is per try (offset tiId * 2^32 + try, unique for any try
+ * number), so a retry never waits for the previous try's supervisor to
+ * finish exiting. Returns the locked descriptor, or -1 with errno (EAGAIN:
+ * already held; EOVERFLOW: tiId outside 0..2^31-1 or a negative try). */
 int exec_lock_take(int64_t tiId, int tryNumber);
 
 AIRC_WUR airc_rc exec_result_write(const exec_result *p, const char *zPath, airc_err *pErr);

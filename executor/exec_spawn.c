@@ -1,6 +1,7 @@
 /* exec_spawn.c: see exec_spawn.h. */
 #include "executor/exec_spawn.h"
 #include "common/config.h"
+#include "common/fsafe.h"
 #include "common/timeutil.h"
 #include "common/wake.h"
 #include "executor/exec_result.h"
@@ -15,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <spawn.h>
@@ -32,18 +34,7 @@ void exec_log_path(const char *zDag, const char *zRun, const char *zTask, int tr
   snprintf(zOut, n, "%s/dag_id=%s/run_id=%s/task_id=%s/attempt=%d.log", airc_path_logs(), zDag, zRun, zTask, tryNumber);
 }
 
-int exec_mkdirs(const char *zDir) {
-  char z[4400];
-  snprintf(z, sizeof(z), "%s", zDir);
-  for(char *p = z + 1; *p; p++) {
-    if(*p != '/') continue;
-    *p = 0;
-    if(mkdir(z, 0755) && errno != EEXIST) return -1;
-    *p = '/';
-  }
-  if(mkdir(z, 0755) && errno != EEXIST) return -1;
-  return 0;
-}
+int exec_mkdirs(const char *zDir) { return fsafe_mkdirs(zDir); /* 0700 */ }
 
 int exec_mkdirs_for(const char *zPath) {
   char z[4400];
@@ -79,17 +70,32 @@ static void log_line(int fd, const char *zFmt, ...) {
   (void)write_all(fd, z, len);
 }
 
+/* Gives the task process the signal state of a fresh login: every
+ * disposition default and nothing blocked, whatever the supervisor (which
+ * ignores SIGTERM, SIGINT, SIGHUP, SIGPIPE) or whoever started the
+ * scheduler (nohup ignores SIGHUP) had. Ignored dispositions survive exec,
+ * so without this a task could never be stopped by SIGHUP or see EPIPE-
+ * free SIGPIPE. Uses the raw system call so that the two signals glibc
+ * keeps for itself (32, 33), which its posix_spawn leaves ignored, are
+ * reset too: a zeroed kernel sigaction is SIG_DFL, no flags, empty mask
+ * on every architecture. */
+static void signals_reset_all(void) {
+  unsigned long aKernelAct[4] = {0, 0, 0, 0};
+  for(int sig = 1; sig < _NSIG; sig++) {
+    if(sig == SIGKILL || sig == SIGSTOP) continue;
+    (void)syscall(SYS_rt_sigaction, sig, aKernelAct, NULL, (size_t)(_NSIG / 8));
+  }
+  sigset_t empty;
+  sigemptyset(&empty);
+  sigprocmask(SIG_SETMASK, &empty, NULL);
+}
+
 /* In the task process: environment, descriptors, then the type's xRun.
  * Never returns. */
 static void task_process_main(const exec_request *r, int outFd, int errPipe, const char *zXcomOut) {
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  sigset_t empty;
-  sigemptyset(&empty);
-  sigprocmask(SIG_SETMASK, &empty, NULL);
-  signal(SIGPIPE, SIG_DFL);
-  signal(SIGTERM, SIG_DFL);
-  signal(SIGINT, SIG_DFL);
+  signals_reset_all();
   if(outFd >= 0) {
     dup2(outFd, 1);
     dup2(outFd, 2);
@@ -119,8 +125,11 @@ static void task_process_main(const exec_request *r, int outFd, int errPipe, con
 /* Reads the XCom file: JSON if it parses, else the trimmed text as a JSON
  * string. Sets zReason when it is too large. */
 static json_t *read_xcom(const char *zPath, exec_result *pRes) {
-  int fd = open(zPath, O_RDONLY | O_CLOEXEC);
-  if(fd < 0) return NULL;
+  int fd = fsafe_open(zPath, O_RDONLY); /* a symlink is not followed */
+  if(fd < 0) {
+    unlink(zPath);
+    return NULL;
+  }
   char *z = malloc(EXEC_XCOM_MAX + 2);
   size_t n = 0;
   while(z && n < EXEC_XCOM_MAX + 1) {
@@ -192,7 +201,7 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
   int logFd = -1;
   if(!bForeground) {
     exec_mkdirs_for(r->zLogPath);
-    logFd = open(r->zLogPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    logFd = fsafe_open(r->zLogPath, O_WRONLY | O_CREAT | O_APPEND); /* 0600, no symlink */
     if(logFd < 0) {
       snprintf(pRes->zReason, sizeof(pRes->zReason), "cannot open log %s: %s", r->zLogPath, strerror(errno));
       pRes->outcome = EXEC_OUTCOME_FAILED;
@@ -386,8 +395,8 @@ static json_t *request_to_json(const exec_request *r) {
 static const char *g_zSelfExe; /* /proc/self/exe resolved once */
 
 airc_rc exec_spawn(const exec_request *r, pid_t *pPid, airc_err *pErr) {
-  if(exec_mkdirs(airc_path_run()))
-    return airc_err_set(pErr, AIRC_ERR_IO, "mkdir %s: %s", airc_path_run(), strerror(errno));
+  airc_rc rcDir = fsafe_run_folder(pErr);
+  if(rcDir) return rcDir;
   if(!g_zSelfExe) {
     static char zSelf[4096];
     ssize_t n = readlink("/proc/self/exe", zSelf, sizeof(zSelf) - 1);
@@ -426,9 +435,7 @@ airc_rc exec_spawn(const exec_request *r, pid_t *pPid, airc_err *pErr) {
   posix_spawnattr_init(&attr);
   sigset_t empty, def;
   sigemptyset(&empty);
-  sigemptyset(&def);
-  sigaddset(&def, SIGCHLD);
-  sigaddset(&def, SIGPIPE);
+  sigfillset(&def); /* nothing ignored by the scheduler's starter leaks into the supervisor */
   posix_spawnattr_setsigmask(&attr, &empty);
   posix_spawnattr_setsigdefault(&attr, &def);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
@@ -506,9 +513,8 @@ void exec_supervise_main(void) {
   }
   char zResult[4200];
   exec_result_path(r.tiId, c->tryNumber, zResult, sizeof(zResult));
-  exec_mkdirs_for(zResult);
   airc_err werr = {0};
-  if(exec_result_write(&res, zResult, &werr)) {
+  if(fsafe_run_folder(&werr) || exec_result_write(&res, zResult, &werr)) {
     /* nothing else can record it: the zombie sweep will fail the try */
     fprintf(stderr, "airc supervisor: %s\n", airc_err_msg(&werr));
   }

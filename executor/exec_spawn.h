@@ -56,7 +56,7 @@ AIRC_WUR airc_rc exec_run_foreground(const exec_request *pReq, struct exec_resul
  * (Airflow's layout). */
 void exec_log_path(const char *zDag, const char *zRun, const char *zTask, int tryNumber, char *zOut, size_t n);
 
-/* mkdir -p for the parent directories of zPath. */
+/* mkdir -p (folders it creates get mode 0700) for the parent directories of zPath. */
 int exec_mkdirs_for(const char *zPath);
 int exec_mkdirs(const char *zDir);
 

@@ -10,6 +10,7 @@
  * can carry. */
 #include "executor/task_type.h"
 #include "common/config.h"
+#include "common/fsafe.h"
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -32,12 +33,15 @@ int task_run_in_runner(const task_ctx *c, const char *zType) {
   }
   char zFile[4200];
   snprintf(zFile, sizeof(zFile), "%s/ctx-%d.json", airc_path_run(), (int)getpid());
-  if(json_dump_file(pCtx, zFile, JSON_COMPACT)) {
-    fprintf(stderr, "[airc] cannot write %s: %s\n", zFile, strerror(errno));
-    json_decref(pCtx);
+  char *zCtx = json_dumps(pCtx, JSON_COMPACT);
+  json_decref(pCtx);
+  airc_err err = {0};
+  if(!zCtx || fsafe_write_atomic(zFile, zCtx, strlen(zCtx), &err)) {
+    fprintf(stderr, "[airc] cannot write %s: %s\n", zFile, zCtx ? airc_err_msg(&err) : "out of memory");
+    free(zCtx);
     return TASK_EXIT_FAILED;
   }
-  json_decref(pCtx);
+  free(zCtx);
   char zRunner[PATH_MAX + 16];
   const char *zConf = airc_config_get("core", "task_runner", NULL);
   if(zConf && *zConf) {

@@ -6,6 +6,7 @@
  * store: reading XComs back and keeping them in the database is the
  * supervisor's business. */
 #include "executor/task_type.h"
+#include "common/fsafe.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +35,9 @@ int task_xcom_write(const task_ctx *pCtx, json_t *pValue) {
     return -1;
   }
   int rc = -1;
-  FILE *f = fopen(zTmp, "w");
+  int fd = fsafe_create(zTmp); /* fresh, 0600, never through a symlink */
+  FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+  if(!f && fd >= 0) close(fd);
   if(!f) {
     fprintf(stderr, "xcom: open %s: %s\n", zTmp, strerror(errno));
   } else {

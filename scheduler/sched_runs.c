@@ -509,7 +509,8 @@ airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
       }
       template_ctx tc = {L.zDag, L.zRunId, L.zTask, L.tryNumber, L.logical, L.ivStart, L.ivEnd,
                          v->d->pParams, L.pConf, L.pXcomAll};
-      json_t *pOpts = template_render_object(&tc, t->pOptions, &lerr);
+      const task_type *pType = task_type_find(t->zType);
+      json_t *pOpts = template_render_object(&tc, t->pOptions, pType ? pType->schema.azShellKeys : NULL, &lerr);
       if(!pOpts) {
         snprintf(aL[i].zFail, sizeof(aL[i].zFail), "%s", lerr.zMsg);
       } else {
@@ -517,7 +518,7 @@ airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
         exec_request req;
         memset(&req, 0, sizeof(req));
         req.tiId = aTi[i];
-        req.pType = task_type_find(t->zType);
+        req.pType = pType;
         req.ctx = (task_ctx){L.zDag, L.zRunId, L.zTask, L.tryNumber, L.logical, L.ivStart, L.ivEnd,
                              pOpts, v->d->pParams, L.pConf, pUp, NULL, airc_home()};
         req.tctx = tc;

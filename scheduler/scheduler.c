@@ -3,6 +3,7 @@
  * docs/scheduler.md for why it is built this way. */
 #include "scheduler/scheduler_int.h"
 #include "common/config.h"
+#include "common/fsafe.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "common/wake.h"
@@ -219,8 +220,7 @@ static int g_lockFd = -1;
 static int take_scheduler_lock(airc_err *pErr) {
   char zPath[4200];
   snprintf(zPath, sizeof(zPath), "%s/scheduler.lock", airc_path_run());
-  exec_mkdirs(airc_path_run());
-  int fd = open(zPath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  int fd = fsafe_open(zPath, O_RDWR | O_CREAT); /* in the checked run folder; 0600, no symlink */
   if(fd < 0) return airc_err_set(pErr, AIRC_ERR_IO, "open %s: %s", zPath, strerror(errno)), -1;
   if(flock(fd, LOCK_EX | LOCK_NB)) {
     char zPid[32] = "";
@@ -243,7 +243,7 @@ static int take_scheduler_lock(airc_err *pErr) {
 int scheduler_is_running(int *pPid) {
   char zPath[4200];
   snprintf(zPath, sizeof(zPath), "%s/scheduler.lock", airc_path_run());
-  int fd = open(zPath, O_RDONLY | O_CLOEXEC);
+  int fd = fsafe_open(zPath, O_RDONLY);
   if(fd < 0) return 0;
   int bHeld = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
   if(bHeld && pPid) {
@@ -269,6 +269,8 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
   sigset_t mask;
   sigemptyset(&mask);
 
+  /* a run folder someone else made or can enter is refused, not used */
+  if(fsafe_run_folder(pErr)) return pErr->rc;
   if(!S.opts.onlyRunPk) {
     g_lockFd = take_scheduler_lock(pErr);
     if(g_lockFd < 0) return pErr->rc;
@@ -278,7 +280,6 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
       return pErr->rc;
     }
   }
-  exec_mkdirs(airc_path_run());
   exec_mkdirs(airc_path_logs());
   rc = store_open(airc_path_db(), &S.s, pErr);
   if(rc) goto done;
@@ -389,11 +390,12 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
       char aBuf[64];
       int bOnlyResults = 1;
       ssize_t m;
-      while((m = recv(wakeFd, aBuf, sizeof(aBuf) - 1, MSG_DONTWAIT)) > 0) {
-        aBuf[m] = 0;
+      int bAny = 0;
+      while((m = wake_recv(wakeFd, aBuf, sizeof(aBuf))) >= 0) { /* our uid's rings only */
+        bAny = 1;
         if(strcmp(aBuf, "result")) bOnlyResults = 0;
       }
-      if(!bOnlyResults) {
+      if(bAny && !bOnlyResults) {
         S.bAllDirty = 1;
         S.bTicksDirty = 1;
         S.bReloadStates = 1;

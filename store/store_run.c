@@ -52,9 +52,10 @@ airc_rc store_run_create_for(store *s, const dag *d, const run_spec *p, int64_t 
   int64_t nowUs = airc_now_us();
   int64_t logical = p->logicalDate >= 0 ? p->logicalDate : nowUs / 1000000;
   char zRunId[STORE_RUN_ID_MAX], zTs[40];
+  airc_rc rcCheck = dag_run_conf_check(p->pConf, pErr);
+  if(rcCheck) return rcCheck;
   if(p->zRunId) {
-    if(!dag_run_id_is_valid(p->zRunId))
-      return airc_err_set(pErr, AIRC_ERR_INVALID, "run id '%.250s' is not valid (1-250 characters, no spaces, '/', '\\' or ',')", p->zRunId);
+    if((rcCheck = dag_run_id_check(p->zRunId, pErr))) return rcCheck;
     snprintf(zRunId, sizeof(zRunId), "%s", p->zRunId);
   } else {
     airc_time_format_api(p->logicalDate >= 0 || !strcmp(p->zRunType, RUN_TYPE_SCHEDULED) ? logical * 1000000 : nowUs,
@@ -177,25 +178,17 @@ static airc_rc run_clear_selected(store *s, const dag *d, const char *aSel, int6
   return run_step_done(st, "requeue run", pErr);
 }
 
-airc_rc store_run_clear(store *s, const char *zDagId, const char *zRunId, const char *zTaskRegex,
+airc_rc store_run_clear(store *s, const char *zDagId, const char *zRunId, const regex_t *pRe,
                         int bDownstream, int bOnlyFailed, int *pnCleared, int *pnSkipped, airc_err *pErr) {
-  regex_t re;
-  int bRe = 0;
   *pnCleared = *pnSkipped = 0;
-  if(zTaskRegex) {
-    if(regcomp(&re, zTaskRegex, REG_EXTENDED | REG_NOSUB))
-      return airc_err_set(pErr, AIRC_ERR_USAGE, "bad task regex '%s'", zTaskRegex);
-    bRe = 1;
-  }
+  /* clearing runs the tasks again with this id: the same rule as creation */
+  if(dag_run_id_check(zRunId, pErr)) return pErr->rc;
   int64_t runPk;
   char zHash[80];
   dag *d = NULL;
   char *aSel = NULL;
   airc_rc rc = store_begin(s, pErr);
-  if(rc) {
-    if(bRe) regfree(&re);
-    return rc;
-  }
+  if(rc) return rc;
   rc = run_lookup(s, zDagId, zRunId, &runPk, zHash, sizeof(zHash), pErr);
   if(!rc) rc = store_dag_load_version(s, zHash, &d, pErr);
   if(!rc) {
@@ -204,7 +197,7 @@ airc_rc store_run_clear(store *s, const char *zDagId, const char *zRunId, const 
   }
   if(!rc) {
     for(int i = 0; i < d->nTask; i++)
-      if(!bRe || regexec(&re, d->aTask[i].zId, 0, NULL, 0) == 0) aSel[i] = 1;
+      if(!pRe || regexec(pRe, d->aTask[i].zId, 0, NULL, 0) == 0) aSel[i] = 1;
     if(bDownstream)
       for(int i = 0; i < d->nTask; i++)
         if(aSel[i] == 1) mark_downstream(d, i, aSel);
@@ -214,7 +207,6 @@ airc_rc store_run_clear(store *s, const char *zDagId, const char *zRunId, const 
   else store_rollback(s);
   free(aSel);
   dag_free(d);
-  if(bRe) regfree(&re);
   if(!rc) wake_send("clear");
   return rc;
 }

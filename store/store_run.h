@@ -17,6 +17,7 @@
 #ifndef AIRC_STORE_RUN_H
 #define AIRC_STORE_RUN_H
 #include <jansson.h>
+#include <regex.h>
 #include <stdint.h>
 #include "dag/dag.h"
 #include "store/store.h"
@@ -59,14 +60,16 @@ AIRC_WUR airc_rc store_run_create_for(store *s, const dag *d, const run_spec *pS
                                       int64_t *pRunPk /* OUT */, char *zRunIdOut, airc_err *pErr);
 
 /* Resets task instances of a run to none so the scheduler runs them again:
- * those whose id matches zTaskRegex (POSIX extended; NULL: all), plus their
+ * those whose id matches pTaskRegex (NULL: all; compiled by the caller with
+ * task_regex_compile(), before any transaction), plus their
  * downstream tasks if bDownstream, and if bOnlyFailed only those failed or
  * upstream_failed. Running and queued ones (and, with bOnlyFailed, the
  * others) are left alone and counted in *pnSkipped. When any was cleared
  * the run goes back to queued. *pnCleared gets the count. Rings "clear".
- * AIRC_ERR_USAGE: "bad task regex '<re>'"; AIRC_ERR_NOTFOUND for the run. */
+ * AIRC_ERR_INVALID for a run id dag_run_id_check() refuses;
+ * AIRC_ERR_NOTFOUND for the run. */
 AIRC_WUR airc_rc store_run_clear(store *s, const char *zDagId, const char *zRunId,
-                                 const char *zTaskRegex, int bDownstream, int bOnlyFailed,
+                                 const regex_t *pTaskRegex, int bDownstream, int bOnlyFailed,
                                  int *pnCleared /* OUT */, int *pnSkipped /* OUT */, airc_err *pErr);
 
 /* Marks one task instance success, failed or skipped (note "marked

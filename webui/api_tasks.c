@@ -6,6 +6,7 @@
  * outer transaction that is rolled back, so it reports exactly what a real
  * clear would do. */
 #include "common/timeutil.h"
+#include "dag/task_regex.h"
 #include "store/store_run.h"
 #include "webui/api.h"
 #include <stdlib.h>
@@ -194,16 +195,19 @@ int api_ti_clear(web_req *r) {
   int bDown = json_is_true(json_object_get(pBody, "include_downstream"));
   int bOnlyFailed = json_is_true(json_object_get(pBody, "only_failed"));
   int bDry = json_is_true(json_object_get(pBody, "dry_run"));
+  int bUserRe = pRe != NULL; /* capped; a regex built from task_ids is not */
   static const char *const azBool[] = {"include_downstream", "only_failed", "dry_run", NULL};
   for(int i = 0; azBool[i]; i++) {
     json_t *pB = json_object_get(pBody, azBool[i]);
     if(pB && !json_is_boolean(pB)) zBad = "include_downstream, only_failed and dry_run must be true or false";
   }
   if(!zBad && !zRun) zBad = "the body needs \"dag_run_id\"";
+  if(!zBad && dag_run_id_check(zRun, &err)) zBad = airc_err_msg(&err);
   if(!zBad && pIds && !json_is_array(pIds)) zBad = "task_ids must be a list of task ids";
   if(!zBad && pRe && !json_is_string(pRe)) zBad = "task_regex must be a string";
   if(!zBad && pIds && pRe) zBad = "give task_ids or task_regex, not both";
   char *zRegex = NULL;
+  airc_rc rc0;
   if(!zBad && pIds && !(zRegex = ids_regex(pIds))) zBad = "task_ids must be a list of task ids";
   if(!zBad && pRe) zRegex = strdup(json_string_value(pRe));
   char zRunCopy[300];
@@ -213,9 +217,18 @@ int api_ti_clear(web_req *r) {
     free(zRegex);
     return http_reply_error(r, 400, NULL, "%s", zBad);
   }
+  /* compiled before the transaction: a costly pattern must not hold the store's write lock */
+  regex_t re;
+  int bRe = 0;
+  if(zRegex) {
+    rc0 = task_regex_compile(zRegex, bUserRe ? TASK_REGEX_MAX : 0, &re, &err);
+    free(zRegex);
+    if(rc0) return http_reply_err(r, &err);
+    bRe = 1;
+  }
   int64_t pk = api_run_pk(r, zDag, zRunCopy);
   if(!pk) {
-    free(zRegex);
+    if(bRe) regfree(&re);
     return r->mhdResult;
   }
   int nCleared = 0, nSkipped = 0;
@@ -223,12 +236,12 @@ int api_ti_clear(web_req *r) {
   airc_rc rc = store_begin(r->s, &err);
   if(!rc && !(pBefore = ti_snapshot(r, pk, &err))) rc = err.rc;
   if(!rc) {
-    rc = store_run_clear(r->s, zDag, zRunCopy, zRegex, bDown, bOnlyFailed, &nCleared, &nSkipped, &err);
+    rc = store_run_clear(r->s, zDag, zRunCopy, bRe ? &re : NULL, bDown, bOnlyFailed, &nCleared, &nSkipped, &err);
   }
   if(!rc && !(pAfter = ti_snapshot(r, pk, &err))) rc = err.rc;
   if(!rc && !bDry) rc = store_commit(r->s, &err);
   else store_rollback(r->s);
-  free(zRegex);
+  if(bRe) regfree(&re);
   if(rc) {
     json_decref(pBefore);
     json_decref(pAfter);

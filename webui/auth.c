@@ -26,7 +26,7 @@ typedef struct basic_entry {
 static int g_bAuth = 1;
 static int g_bCookieSecure = 0;
 static int64_t g_sessionUs = 12LL * 3600 * 1000000;
-static web_role g_anonRole = WEB_ROLE_ADMIN;
+static web_role g_anonRole = WEB_ROLE_VIEWER;
 static unsigned char g_aCacheKey[crypto_generichash_KEYBYTES];
 static basic_entry g_aBasic[BASIC_CACHE_SLOTS];
 static pthread_mutex_t g_basicMutex = PTHREAD_MUTEX_INITIALIZER;
@@ -36,9 +36,10 @@ void auth_init(void) {
   g_bAuth = airc_config_get_bool("webserver", "authenticate", 1);
   g_bCookieSecure = airc_config_get_bool("webserver", "cookie_secure", 0);
   g_sessionUs = airc_config_get_int("webserver", "session_lifetime", 12 * 3600) * 1000000;
-  g_anonRole = web_role_parse(airc_config_get("webserver", "anonymous_role", "admin"));
+  g_anonRole = web_role_parse(airc_config_get("webserver", "anonymous_role", "viewer"));
   if(g_anonRole == WEB_ROLE_NONE) g_anonRole = WEB_ROLE_VIEWER;
   throttle_configure((int)airc_config_get_int("webserver", "login_max_failures", 5),
+                     (int)airc_config_get_int("webserver", "login_max_failures_per_ip", 20),
                      airc_config_get_int("webserver", "login_failure_window", 300));
   randombytes_buf(g_aCacheKey, sizeof(g_aCacheKey));
   memset(g_aBasic, 0, sizeof(g_aBasic));
@@ -58,10 +59,20 @@ static void token_hash(const char *zToken, char *zOut /* >= 65 */) {
   sodium_bin2hex(zOut, 65, a, sizeof(a));
 }
 
-static void throttle_key(web_req *r, const char *zUser, char *zOut, size_t nOut) {
-  char zIp[64];
-  web_req_client_ip(r, zIp, sizeof(zIp));
-  snprintf(zOut, nOut, "%.80s\n%.64s", zUser, zIp); /* usernames are <= 64 */
+/* Seconds until this username or this client IP may try again (0: now);
+ * zIp (>= 64 bytes) gets the client IP. */
+static int64_t login_wait(web_req *r, const char *zUser, char *zIp) {
+  web_req_client_ip(r, zIp, 64);
+  int64_t now = airc_now_us();
+  int64_t wUser = throttle_wait(THROTTLE_USER, zUser, now);
+  int64_t wIp = throttle_wait(THROTTLE_IP, zIp, now);
+  return wUser > wIp ? wUser : wIp;
+}
+
+static void login_failed(const char *zUser, const char *zIp) {
+  int64_t now = airc_now_us();
+  throttle_fail(THROTTLE_USER, zUser, now);
+  throttle_fail(THROTTLE_IP, zIp, now);
 }
 
 /* ---- sessions ---- */
@@ -171,9 +182,8 @@ static int basic_check(web_req *r, const char *zAuth) {
     sodium_memzero(aDec, sizeof(aDec));
     return 1;
   }
-  char zKey[256];
-  throttle_key(r, zUser, zKey, sizeof(zKey));
-  int64_t wait = throttle_wait(zKey, airc_now_us());
+  char zIp[64];
+  int64_t wait = login_wait(r, zUser, zIp);
   if(wait > 0) {
     sodium_memzero(aDec, sizeof(aDec));
     reply_throttled(r, wait);
@@ -182,13 +192,14 @@ static int basic_check(web_req *r, const char *zAuth) {
   char zHash[128];
   airc_err err = {0};
   airc_rc rc = users_verify(r->s, zUser, zPw, &r->user, zHash, &err);
-  sodium_memzero(aDec, sizeof(aDec));
   if(rc) {
-    throttle_fail(zKey, airc_now_us());
+    login_failed(zUser, zIp);
+    sodium_memzero(aDec, sizeof(aDec));
     memset(&r->user, 0, sizeof(r->user));
     return 0;
   }
-  throttle_clear(zKey);
+  throttle_clear(THROTTLE_USER, zUser);
+  sodium_memzero(aDec, sizeof(aDec));
   basic_cache_put(aKey, r->user.id, zHash);
   return 1;
 }
@@ -269,22 +280,21 @@ int auth_handle_login(web_req *r) {
     json_decref(pBody);
     return http_reply_error(r, 400, NULL, "authentication is off ([webserver] authenticate = false)");
   }
-  char zKey[WEB_USERNAME_MAX * 4 + 80];
-  throttle_key(r, zUser, zKey, sizeof(zKey));
-  int64_t wait = throttle_wait(zKey, airc_now_us());
+  char zIp[64];
+  int64_t wait = login_wait(r, zUser, zIp);
   if(wait > 0) {
     json_decref(pBody);
     return reply_throttled(r, wait);
   }
   web_user u;
   airc_rc rc = users_verify(r->s, zUser, zPw, &u, NULL, &err);
-  json_decref(pBody); /* jansson frees the password copy */
+  if(rc) login_failed(zUser, zIp);
+  else throttle_clear(THROTTLE_USER, zUser);
+  json_decref(pBody); /* jansson frees the password copy (and zUser) */
   if(rc) {
-    throttle_fail(zKey, airc_now_us());
-    LOG_INFO("web: failed login (%s)", strchr(zKey, '\n') + 1);
+    LOG_INFO("web: failed login (%s)", zIp);
     return http_reply_error(r, 401, NULL, "wrong username or password");
   }
-  throttle_clear(zKey);
   char zToken[80], zCsrf[80], zHash[80];
   hex_token(zToken, sizeof(zToken));
   hex_token(zCsrf, sizeof(zCsrf));

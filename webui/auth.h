@@ -12,7 +12,7 @@
  *     password change or deletion takes effect at once.
  * Failed logins (either way) are throttled per username + IP (throttle.h).
  * With `[webserver] authenticate = false` every request acts as an
- * anonymous user with `[webserver] anonymous_role` (default admin). */
+ * anonymous user with `[webserver] anonymous_role` (default viewer). */
 #ifndef AIRC_AUTH_H
 #define AIRC_AUTH_H
 #include "webui/web_req.h"

@@ -23,6 +23,7 @@ const char *http_status_title(unsigned status) {
   case 409: return "Conflict";
   case 413: return "Payload Too Large";
   case 415: return "Unsupported Media Type";
+  case 421: return "Misdirected Request";
   case 429: return "Too Many Requests";
   case 500: return "Internal Server Error";
   case 503: return "Service Unavailable";

@@ -33,10 +33,18 @@ typedef struct key_builder {
   int bOverflow;
 } key_builder;
 
+/* Each part is written as "<length>:<bytes>" so that no decoded value can
+ * imitate a separator: "?a=1%26b%3D2" and "?a=1&b=2" once shared the key
+ * "&a=1&b=2" and got each other's answers. A missing value ("?a") is "-". */
+static int key_part(dynbuf *b, const char *z) {
+  if(!z) return dynbuf_printf(b, "-");
+  return dynbuf_printf(b, "%zu:%s", strlen(z), z);
+}
+
 static int collect_arg(void *pCls, enum MHD_ValueKind kind, const char *zKey, const char *zVal) {
   (void)kind;
   key_builder *k = pCls;
-  if(dynbuf_printf(&k->b, "&%s=%s", zKey, zVal ? zVal : "")) {
+  if(dynbuf_printf(&k->b, "&") || key_part(&k->b, zKey) || key_part(&k->b, zVal)) {
     k->bOverflow = 1;
     return MHD_NO;
   }
@@ -46,7 +54,8 @@ static int collect_arg(void *pCls, enum MHD_ValueKind kind, const char *zKey, co
 int resp_cache_try(web_req *r) {
   key_builder k = {{0}, 0};
   dynbuf_init(&k.b, 8192);
-  if(dynbuf_printf(&k.b, "%s|%s", r->zPath, web_role_name(r->user.role))) k.bOverflow = 1;
+  if(key_part(&k.b, r->zMethod) || key_part(&k.b, r->zPath) || key_part(&k.b, web_role_name(r->user.role)))
+    k.bOverflow = 1;
   if(!k.bOverflow)
     MHD_get_connection_values(r->pConn, MHD_GET_ARGUMENT_KIND, (MHD_KeyValueIterator)collect_arg, &k);
   if(k.bOverflow) {

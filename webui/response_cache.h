@@ -4,9 +4,10 @@
  * A dashboard polls the same few URLs every couple of seconds from every
  * open tab, and scripts do the same; between two scheduler commits the
  * answers are identical. Each worker thread keeps the JSON bodies of its
- * last replies, keyed by path, query string and role, with the store's
- * change counter at the time (store_change_counter(): it moves whenever
- * any connection commits, this one included). A reply is
+ * last replies, keyed by method, path, every query argument and role
+ * (each part length-prefixed, so different queries never share a key), with
+ * the store's change counter at the time (store_change_counter(): it moves
+ * whenever any connection commits, this one included). A reply is
  * reused only if the counter is unchanged, so no reply is ever staler than the
  * store. Only routes whose answer depends on the store alone are cached
  * (not logs, which are files; not health or metrics, which depend on the

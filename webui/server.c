@@ -5,6 +5,7 @@
 #include "common/config.h"
 #include "common/dynbuf.h"
 #include "common/log.h"
+#include "common/timeutil.h"
 #include "webui/api.h"
 #include "webui/auth.h"
 #include "webui/route.h"
@@ -15,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 
 typedef struct web_route {
   const char *zMethod;
@@ -55,9 +58,24 @@ static const web_route aRoute[] = {
 };
 #define N_ROUTE ((int)(sizeof(aRoute) / sizeof(aRoute[0])))
 
+/* One open TCP connection, for the request deadline (see conn_watchdog). */
+typedef struct conn_node {
+  struct conn_node *pPrev, *pNext;
+  int fd;
+  int64_t startUs;      /* connection start, or end of its last request */
+  int bCut;             /* shut down by the watchdog */
+} conn_node;
+
 struct web_server {
   struct MHD_Daemon *pDaemon;
   int port;
+  int64_t deadlineUs;   /* [webserver] request_timeout; 0: none */
+  pthread_mutex_t mutex;
+  pthread_cond_t cond;
+  conn_node *pConns;    /* open connections (guarded by mutex) */
+  int bStop;            /* watchdog: stop (guarded by mutex) */
+  int bWatchdog;        /* the watchdog thread runs */
+  pthread_t watchdog;
 };
 
 /* ---- one store connection per worker thread ---- */
@@ -84,13 +102,86 @@ static store *thread_store(airc_err *pErr) {
 typedef struct web_conn {
   dynbuf body;
   int bTooBig;
+  web_user user;      /* authenticated on the headers, before the body */
 } web_conn;
+
+/* ---- total deadline per request (slowloris) ----
+ * MHD's connection timeout counts idle time only: a client that sends one
+ * header byte every few seconds keeps a connection (and a slot of the
+ * per-IP limit) forever, and the access handler is not called until the
+ * headers are complete. So every connection is registered when it opens,
+ * its clock restarts when a request completes, and a watchdog thread shuts
+ * down the socket of any connection whose request (or idle keep-alive
+ * wait) has lasted longer than [webserver] request_timeout. shutdown()
+ * only makes MHD see the end of the stream; MHD still closes the fd, after
+ * the CLOSED notification has removed it from the list under the mutex,
+ * so the watchdog never touches a closed or reused fd. */
+
+static void on_connection(void *pCls, struct MHD_Connection *pConn, void **ppSockCtx,
+                          enum MHD_ConnectionNotificationCode code) {
+  web_server *p = pCls;
+  if(code == MHD_CONNECTION_NOTIFY_STARTED) {
+    conn_node *n = calloc(1, sizeof(conn_node));
+    const union MHD_ConnectionInfo *pInfo = MHD_get_connection_info(pConn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if(!n || !pInfo) {
+      free(n);
+      return;
+    }
+    n->fd = pInfo->connect_fd;
+    n->startUs = airc_now_us();
+    pthread_mutex_lock(&p->mutex);
+    n->pNext = p->pConns;
+    if(p->pConns) p->pConns->pPrev = n;
+    p->pConns = n;
+    pthread_mutex_unlock(&p->mutex);
+    *ppSockCtx = n;
+  } else if(code == MHD_CONNECTION_NOTIFY_CLOSED) {
+    conn_node *n = *ppSockCtx;
+    if(!n) return;
+    pthread_mutex_lock(&p->mutex);
+    if(n->pPrev) n->pPrev->pNext = n->pNext;
+    else p->pConns = n->pNext;
+    if(n->pNext) n->pNext->pPrev = n->pPrev;
+    pthread_mutex_unlock(&p->mutex);
+    free(n);
+    *ppSockCtx = NULL;
+  }
+}
+
+static void *conn_watchdog(void *pArg) {
+  web_server *p = pArg;
+  pthread_mutex_lock(&p->mutex);
+  while(!p->bStop) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 250 * 1000000L;
+    if(ts.tv_nsec >= 1000000000L) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&p->cond, &p->mutex, &ts);
+    int64_t now = airc_now_us();
+    for(conn_node *n = p->pConns; n; n = n->pNext) {
+      if(n->bCut || now - n->startUs <= p->deadlineUs) continue;
+      n->bCut = 1;
+      shutdown(n->fd, SHUT_RDWR);
+    }
+  }
+  pthread_mutex_unlock(&p->mutex);
+  return NULL;
+}
 
 static void on_completed(void *pCls, struct MHD_Connection *pConn, void **ppConnCls,
                          enum MHD_RequestTerminationCode code) {
-  (void)pCls;
-  (void)pConn;
+  web_server *p = pCls;
   (void)code;
+  const union MHD_ConnectionInfo *pInfo = MHD_get_connection_info(pConn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  if(pInfo && pInfo->socket_context) {
+    conn_node *n = pInfo->socket_context;
+    pthread_mutex_lock(&p->mutex);
+    n->startUs = airc_now_us(); /* the next request's clock */
+    pthread_mutex_unlock(&p->mutex);
+  }
   web_conn *c = *ppConnCls;
   if(!c) return;
   dynbuf_free(&c->body);
@@ -107,43 +198,158 @@ static int is_api_path(const char *zPath) {
   return !strncmp(zPath, "/api/", 5) || !strcmp(zPath, "/api") || !strcmp(zPath, "/metrics");
 }
 
-/* Finds the route and answers the request. */
-static int dispatch(web_req *r) {
-  char zBuf[2048];
-  const char *azParam[WEB_MAX_PARAMS];
-  int nParam = 0;
-  const web_route *pRoute = NULL;
-  char zAllow[64] = "";
-  for(int i = 0; i < N_ROUTE && !pRoute; i++) {
-    if(!route_match(aRoute[i].zPattern, r->zPath, zBuf, sizeof(zBuf), azParam, WEB_MAX_PARAMS, &nParam)) continue;
-    if(method_is(aRoute[i].zMethod, r->zMethod)) {
-      pRoute = &aRoute[i];
-      break;
-    }
+/* The route of r (NULL if none). zBuf/azParam/pnParam get the captures;
+ * zAllow (64 bytes) the methods of routes that match the path only. */
+static const web_route *route_find(web_req *r, char *zBuf, size_t nBuf, const char **azParam, int *pnParam,
+                                   char *zAllow) {
+  zAllow[0] = 0;
+  for(int i = 0; i < N_ROUTE; i++) {
+    if(!route_match(aRoute[i].zPattern, r->zPath, zBuf, nBuf, azParam, WEB_MAX_PARAMS, pnParam)) continue;
+    if(method_is(aRoute[i].zMethod, r->zMethod)) return &aRoute[i];
     if(!strstr(zAllow, aRoute[i].zMethod)) {
       size_t n = strlen(zAllow);
-      snprintf(zAllow + n, sizeof(zAllow) - n, "%s%s", n ? ", " : "", aRoute[i].zMethod);
+      snprintf(zAllow + n, 64 - n, "%s%s", n ? ", " : "", aRoute[i].zMethod);
     }
   }
-  if(!pRoute && zAllow[0]) {
-    if(strstr(zAllow, "GET") && !strstr(zAllow, "HEAD")) strncat(zAllow, ", HEAD", sizeof(zAllow) - strlen(zAllow) - 1);
+  return NULL;
+}
+
+/* Answers a request that has no route (405, 404 or a static file). */
+static int dispatch_unrouted(web_req *r, char *zAllow) {
+  if(zAllow[0]) {
+    if(strstr(zAllow, "GET") && !strstr(zAllow, "HEAD")) strncat(zAllow, ", HEAD", 64 - strlen(zAllow) - 1);
     http_header aH[] = {{"Allow", zAllow}, {NULL, NULL}};
     return http_reply_error(r, 405, aH, "%s is not allowed on %s (allowed: %s)", r->zMethod, r->zPath, zAllow);
   }
-  if(!pRoute) {
-    if(is_api_path(r->zPath)) return http_reply_error(r, 404, NULL, "no such API route: %s", r->zPath);
-    if(!method_is("GET", r->zMethod)) {
-      http_header aH[] = {{"Allow", "GET, HEAD"}, {NULL, NULL}};
-      return http_reply_error(r, 405, aH, "static files are read with GET");
-    }
-    return static_files_serve(r);
+  if(is_api_path(r->zPath)) return http_reply_error(r, 404, NULL, "no such API route: %s", r->zPath);
+  if(!method_is("GET", r->zMethod)) {
+    http_header aH[] = {{"Allow", "GET, HEAD"}, {NULL, NULL}};
+    return http_reply_error(r, 405, aH, "static files are read with GET");
   }
+  return static_files_serve(r);
+}
+
+/* Answers a request whose headers were admitted (request_admit) and whose
+ * body has been read; pUser is the user authenticated then. */
+static int dispatch(web_req *r, const web_user *pUser) {
+  char zBuf[2048];
+  const char *azParam[WEB_MAX_PARAMS];
+  int nParam = 0;
+  char zAllow[64];
+  const web_route *pRoute = route_find(r, zBuf, sizeof(zBuf), azParam, &nParam, zAllow);
+  if(!pRoute) return dispatch_unrouted(r, zAllow);
   /* route_match() left the captures of the matching pattern in zBuf */
   r->nParam = nParam;
   for(int i = 0; i < nParam; i++) r->azParam[i] = azParam[i];
-  if(!auth_check(r, pRoute->need)) return r->mhdResult;
+  r->user = *pUser;
   if(resp_cache_wanted(r) && resp_cache_try(r)) return r->mhdResult;
   return pRoute->xHandler(r);
+}
+
+static int method_is_safe(const char *zMethod) {
+  return !strcmp(zMethod, "GET") || !strcmp(zMethod, "HEAD") || !strcmp(zMethod, "OPTIONS");
+}
+
+/* ---- checks on the headers, before any body is read ---- */
+
+static char *g_zAllowedHosts;       /* comma-separated host names; "*": any */
+static char *g_zAllowedOrigins;     /* comma-separated extra origins */
+
+/* 1 if zItem (n bytes) is in the comma-separated list zList (case-insensitive). */
+static int list_has(const char *zList, const char *zItem, size_t n) {
+  const char *z = zList;
+  while(z && *z) {
+    while(*z == ' ' || *z == ',') z++;
+    const char *zEnd = strchrnul(z, ',');
+    const char *zLast = zEnd;
+    while(zLast > z && zLast[-1] == ' ') zLast--;
+    if((size_t)(zLast - z) == n && !strncasecmp(z, zItem, n)) return 1;
+    if((size_t)(zLast - z) == 1 && *z == '*') return 1;
+    z = zEnd;
+  }
+  return 0;
+}
+
+/* 1 if the Host header names an allowed host (any port): DNS rebinding
+ * gives a hostile name our address, never our name. */
+static int host_is_allowed(const char *zHost) {
+  if(!zHost || !*zHost) return 0;
+  const char *zName = zHost;
+  size_t n;
+  if(*zHost == '[') {
+    const char *zEnd = strchr(zHost, ']');
+    if(!zEnd || (zEnd[1] && zEnd[1] != ':')) return 0;
+    zName = zHost + 1;
+    n = (size_t)(zEnd - zName);
+  } else {
+    const char *zColon = strchr(zHost, ':');
+    n = zColon ? (size_t)(zColon - zHost) : strlen(zHost);
+  }
+  return list_has(g_zAllowedHosts, zName, n);
+}
+
+/* 1 if Origin is this server as named by Host, or a listed origin. */
+static int origin_is_allowed(const char *zOrigin, const char *zHost) {
+  if(!strcasecmp(zOrigin, "null")) return 0;
+  const char *zRest = !strncasecmp(zOrigin, "http://", 7) ? zOrigin + 7 : !strncasecmp(zOrigin, "https://", 8) ? zOrigin + 8 : NULL;
+  if(zRest && zHost && !strcasecmp(zRest, zHost)) return 1;
+  return list_has(g_zAllowedOrigins, zOrigin, strlen(zOrigin));
+}
+
+/* 1 if a Content-Type header is JSON ("application/json", parameters allowed). */
+static int type_is_json(const char *zType) {
+  if(!zType) return 0;
+  while(*zType == ' ') zType++;
+  if(strncasecmp(zType, "application/json", 16)) return 0;
+  const char *z = zType + 16;
+  while(*z == ' ' || *z == '\t') z++;
+  return *z == 0 || *z == ';';
+}
+
+/* Runs every check that needs only the headers: Host, size, route, and
+ * for unsafe API methods Sec-Fetch-Site, Origin and Content-Type, then
+ * authentication and role (auth_check). Returns 1 to go on and read the
+ * body, 0 when a reply was sent (nothing of the body has been read). */
+static int request_admit(web_req *r, web_conn *c) {
+  const char *zHost = web_req_header(r, "Host");
+  if(!host_is_allowed(zHost)) {
+    http_reply_error(r, 421, NULL, "host '%.100s' is not served here (see [webserver] allowed_hosts)", zHost ? zHost : "");
+    return 0;
+  }
+  const char *zLen = web_req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+  if(zLen && strtoull(zLen, NULL, 10) > WEB_BODY_MAX) {
+    /* MHD closes the connection after */
+    http_reply_error(r, 413, NULL, "the request body is larger than %d bytes", WEB_BODY_MAX);
+    return 0;
+  }
+  char zBuf[2048];
+  const char *azParam[WEB_MAX_PARAMS];
+  int nParam = 0;
+  char zAllow[64];
+  const web_route *pRoute = route_find(r, zBuf, sizeof(zBuf), azParam, &nParam, zAllow);
+  if(!pRoute) return 1; /* 404/405/static after the body */
+  if(!method_is_safe(r->zMethod)) {
+    /* a browser page of another site may post here with the user's
+     * cookie or cached Basic credentials: refuse what it labels so */
+    const char *zSite = web_req_header(r, "Sec-Fetch-Site");
+    if(zSite && !strcasecmp(zSite, "cross-site")) {
+      http_reply_error(r, 403, NULL, "cross-site %s requests are refused (Sec-Fetch-Site: cross-site)", r->zMethod);
+      return 0;
+    }
+    const char *zOrigin = web_req_header(r, "Origin");
+    if(zOrigin && !origin_is_allowed(zOrigin, zHost)) {
+      http_reply_error(r, 403, NULL, "origin '%.100s' may not call this API (see [webserver] allowed_origins)", zOrigin);
+      return 0;
+    }
+    if(!type_is_json(web_req_header(r, "Content-Type"))) {
+      http_reply_error(r, 415, NULL, "%s requests to the API must be sent with 'Content-Type: application/json'",
+                       r->zMethod);
+      return 0;
+    }
+  }
+  if(!auth_check(r, pRoute->need)) return 0;
+  c->user = r->user;
+  return 1;
 }
 
 static enum MHD_Result on_request(void *pCls, struct MHD_Connection *pConn, const char *zUrl, const char *zMethod,
@@ -158,18 +364,26 @@ static enum MHD_Result on_request(void *pCls, struct MHD_Connection *pConn, cons
   r.zPath = zUrl;
   r.zBody = "";
   r.mhdResult = MHD_NO;
+  airc_err err = {0};
   if(!c) {
     c = calloc(1, sizeof(web_conn));
     if(!c) return MHD_NO;
     dynbuf_init(&c->body, WEB_BODY_MAX);
     *ppConnCls = c;
-    const char *zLen = MHD_lookup_connection_value(pConn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if(zLen && strtoull(zLen, NULL, 10) > WEB_BODY_MAX) {
-      /* refuse before reading the body; MHD closes the connection after */
-      http_reply_error(&r, 413, NULL, "the request body is larger than %d bytes", WEB_BODY_MAX);
+    r.s = thread_store(&err);
+    if(!r.s) {
+      http_reply_error(&r, 503, NULL, "the store is not available: %s", airc_err_msg(&err));
       return (enum MHD_Result)r.mhdResult;
     }
-    return MHD_YES; /* answer on the next call, when MHD has read any body */
+    if(!request_admit(&r, c)) {
+      if(!r.bReplied) http_reply_error(&r, 500, NULL, "the request was refused without a response");
+      return (enum MHD_Result)r.mhdResult;
+    }
+    /* a request that announces a body is answered on a later call, when
+     * MHD has read it; one without is answered now */
+    const char *zLen = MHD_lookup_connection_value(pConn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if(zLen || MHD_lookup_connection_value(pConn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+      return MHD_YES;
   } else if(*pnUpload) {
     if(!c->bTooBig && dynbuf_append(&c->body, zUpload, *pnUpload)) c->bTooBig = 1;
     *pnUpload = 0;
@@ -181,13 +395,12 @@ static enum MHD_Result on_request(void *pCls, struct MHD_Connection *pConn, cons
   }
   r.zBody = dynbuf_str(&c->body);
   r.nBody = c->body.n;
-  airc_err err = {0};
   r.s = thread_store(&err);
   if(!r.s) {
     http_reply_error(&r, 503, NULL, "the store is not available: %s", airc_err_msg(&err));
     return (enum MHD_Result)r.mhdResult;
   }
-  dispatch(&r);
+  dispatch(&r, &c->user);
   free(r.zCacheKey);
   if(!r.bReplied) http_reply_error(&r, 500, NULL, "the handler sent no response");
   return (enum MHD_Result)r.mhdResult;
@@ -222,6 +435,20 @@ airc_rc web_server_start(const web_server_opts *pOpts, web_server **ppOut, airc_
     freeaddrinfo(pAi);
     return airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
   }
+  pthread_mutex_init(&p->mutex, NULL);
+  pthread_cond_init(&p->cond, NULL);
+  p->deadlineUs = (int64_t)(pOpts->requestTimeoutSec > 0 ? pOpts->requestTimeoutSec : 0) * 1000000;
+  free(g_zAllowedHosts);
+  free(g_zAllowedOrigins);
+  if(pOpts->zAllowedHosts && *pOpts->zAllowedHosts) {
+    g_zAllowedHosts = strdup(pOpts->zAllowedHosts);
+  } else {
+    const char *zBind = pOpts->zHost ? pOpts->zHost : "";
+    size_t n = strlen(zBind) + 40;
+    g_zAllowedHosts = malloc(n);
+    if(g_zAllowedHosts) snprintf(g_zAllowedHosts, n, "localhost,127.0.0.1,::1,%s", zBind);
+  }
+  g_zAllowedOrigins = strdup(pOpts->zAllowedOrigins ? pOpts->zAllowedOrigins : "");
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO;
   if(pAi->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
   if(getenv("AIRC_MHD_DEBUG")) flags |= MHD_USE_ERROR_LOG;
@@ -229,6 +456,9 @@ airc_rc web_server_start(const web_server_opts *pOpts, web_server **ppOut, airc_
                                 MHD_OPTION_SOCK_ADDR, pAi->ai_addr,
                                 MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(pOpts->nThreads > 0 ? pOpts->nThreads : 2),
                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, p,
+                                MHD_OPTION_NOTIFY_CONNECTION, on_connection, p,
+                                MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                (unsigned)(pOpts->nPerIpLimit > 0 ? pOpts->nPerIpLimit : 64),
                                 MHD_OPTION_UNESCAPE_CALLBACK, unescape_no_nul, NULL,
                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
@@ -236,12 +466,15 @@ airc_rc web_server_start(const web_server_opts *pOpts, web_server **ppOut, airc_
                                 MHD_OPTION_END);
   freeaddrinfo(pAi);
   if(!p->pDaemon) {
+    pthread_mutex_destroy(&p->mutex);
+    pthread_cond_destroy(&p->cond);
     free(p);
     return airc_err_set(pErr, AIRC_ERR_NET, "cannot listen on %s:%d (in use, or not an address of this host)",
                         pOpts->zHost, pOpts->port);
   }
   const union MHD_DaemonInfo *pInfo = MHD_get_daemon_info(p->pDaemon, MHD_DAEMON_INFO_BIND_PORT);
   p->port = pInfo ? pInfo->port : pOpts->port;
+  if(p->deadlineUs > 0 && !pthread_create(&p->watchdog, NULL, conn_watchdog, p)) p->bWatchdog = 1;
   *ppOut = p;
   return AIRC_OK;
 }
@@ -250,6 +483,18 @@ int web_server_port(const web_server *p) { return p->port; }
 
 void web_server_stop(web_server *p) {
   if(!p) return;
+  if(p->bWatchdog) {
+    pthread_mutex_lock(&p->mutex);
+    p->bStop = 1;
+    pthread_cond_signal(&p->cond);
+    pthread_mutex_unlock(&p->mutex);
+    pthread_join(p->watchdog, NULL);
+  }
   MHD_stop_daemon(p->pDaemon);
+  pthread_mutex_destroy(&p->mutex);
+  pthread_cond_destroy(&p->cond);
   free(p);
+  free(g_zAllowedHosts);
+  free(g_zAllowedOrigins);
+  g_zAllowedHosts = g_zAllowedOrigins = NULL;
 }

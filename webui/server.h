@@ -18,6 +18,11 @@ typedef struct web_server_opts {
   const char *zHost;   /* numeric address or name; "127.0.0.1" by default */
   int port;            /* 0: any free port (see web_server_port) */
   int nThreads;        /* worker threads, >= 1 */
+  const char *zAllowedHosts;   /* Host header names served (comma list, "*": any);
+                                  NULL/"": localhost, 127.0.0.1, ::1 and zHost */
+  const char *zAllowedOrigins; /* extra Origin values allowed on unsafe methods (comma list) */
+  int nPerIpLimit;     /* open connections per client IP; <= 0: 64 */
+  int requestTimeoutSec; /* total seconds per request (and keep-alive wait); <= 0: no limit */
 } web_server_opts;
 
 AIRC_WUR airc_rc web_server_start(const web_server_opts *pOpts, web_server **ppOut /* OUT */, airc_err *pErr);

@@ -1,6 +1,7 @@
 /* users.c: see users.h. */
 #include "webui/users.h"
 #include "common/timeutil.h"
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -73,6 +74,22 @@ static void fill_user(sqlite3_stmt *st, web_user *pOut, char *zHashOut) {
   if(zHashOut) snprintf(zHashOut, 128, "%s", store_legacy_col_text(st, 3));
 }
 
+/* An argon2id hash of a random password, made once per process with the
+ * same cost as real ones: unknown usernames are verified against it so
+ * that a wrong password costs the same time whether or not the user exists. */
+static char g_zDummyHash[crypto_pwhash_STRBYTES];
+static pthread_once_t g_dummyOnce = PTHREAD_ONCE_INIT;
+
+static void dummy_hash_make(void) {
+  unsigned char aRand[24];
+  char zPw[sizeof(aRand) * 2 + 1];
+  randombytes_buf(aRand, sizeof(aRand));
+  sodium_bin2hex(zPw, sizeof(zPw), aRand, sizeof(aRand));
+  airc_err err = {0};
+  if(users_hash(zPw, g_zDummyHash, &err)) g_zDummyHash[0] = 0;
+  sodium_memzero(zPw, sizeof(zPw));
+}
+
 airc_rc users_verify(store *s, const char *zName, const char *zPassword, web_user *pOut, char *zHashOut,
                      airc_err *pErr) {
   if(sodium_init() < 0) return airc_err_set(pErr, AIRC_ERR_NOMEM, "libsodium failed to initialise");
@@ -87,7 +104,13 @@ airc_rc users_verify(store *s, const char *zName, const char *zPassword, web_use
   }
   sqlite3_reset(st);
   size_t n = strlen(zPassword);
-  if(!bFound || n > USERS_PASSWORD_MAX || crypto_pwhash_str_verify(zHash, zPassword, n) != 0) {
+  if(n > USERS_PASSWORD_MAX) n = USERS_PASSWORD_MAX; /* still verified (and refused below): same cost */
+  if(!bFound) {
+    pthread_once(&g_dummyOnce, dummy_hash_make);
+    snprintf(zHash, sizeof(zHash), "%s", g_zDummyHash);
+  }
+  int bMatch = zHash[0] && crypto_pwhash_str_verify(zHash, zPassword, n) == 0;
+  if(!bFound || strlen(zPassword) > USERS_PASSWORD_MAX || !bMatch) {
     memset(pOut, 0, sizeof(*pOut));
     return airc_err_set(pErr, AIRC_ERR_INVALID, "wrong username or password");
   }

@@ -431,8 +431,9 @@ airc_rc cql_result_cell_text(const cql_result *o, int iRow, int iCol, dynbuf *b,
   case CQL_TYPE_TIMESTAMP: {
     if(n != 8) break;
     int64_t ms = be_int(p, 8);
-    int64_t sec = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-    if(sec < -62135596800LL || sec > 253402300799LL) break; /* years 1..9999 only */
+    /* floor division without "ms - 999", which overflows near INT64_MIN */
+    int64_t sec = ms / 1000 - (ms % 1000 < 0 ? 1 : 0);
+    if(sec < -62135596800LL || sec > 253402300799LL) break; /* years 1..9999 only: shown as hex */
     char zT[32];
     airc_time_format(sec, zT, sizeof(zT));
     zT[19] = 0; /* drop the Z: the milliseconds go before it */

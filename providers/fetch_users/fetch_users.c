@@ -6,10 +6,14 @@
 #include <time.h>
 #include <curl/curl.h>
 #include <jansson.h>
+#include "common/keyset.h"
 #include "providers/fetch_users/http_get.h"
 #include "providers/fetch_users/user_record.h"
 
 #define FETCH_MAX_LOGGED_REJECTS 20
+/* pages in a row that may bring nothing new (only users already written,
+ * or those and rejects) before the API is deemed to be going round in circles */
+#define FETCH_MAX_STALE_PAGES 3
 
 static void fetch_sleep_ms(int64_t ms) {
   struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
@@ -100,20 +104,41 @@ static airc_rc fetch_parse(const char *zUrl, const dynbuf *pBody, json_t **ppDoc
   return AIRC_OK;
 }
 
-/* Transforms and writes the users of one page; returns how many were
- * accepted through *pnAccepted. */
-static airc_rc fetch_write_page(const fetch_users_opts *o, json_t *pResults, FILE *pOut,
-                                FILE *pLog, int64_t *pnSeen, int64_t *pnAccepted,
-                                fetch_users_stats *pStats, airc_err *pErr) {
+/* Transforms and writes the users of one page that pSeen does not hold yet
+ * (adding them to it); returns how many were written through *pnAccepted
+ * and how many were already written through *pnDup. */
+static airc_rc fetch_write_page(const fetch_users_opts *o, json_t *pResults, keyset *pSeen,
+                                FILE *pOut, FILE *pLog, int64_t *pnSeen, int64_t *pnAccepted,
+                                int64_t *pnDup, fetch_users_stats *pStats, airc_err *pErr) {
   size_t i;
   json_t *pUser;
   *pnAccepted = 0;
+  *pnDup = 0;
   json_array_foreach(pResults, i, pUser) {
     if(pStats->nRecords >= o->nCount) break;
     (*pnSeen)++;
     json_t *pRec;
     char zWhy[256];
     airc_rc rc = user_record_from_api(pUser, &pRec, zWhy, sizeof(zWhy));
+    if(!rc) {
+      /* the key is taken only for a valid user, so that a rejected repeat
+       * is counted as rejected each time it comes */
+      uint8_t aKey[USER_RECORD_KEY_LEN];
+      int bNew = 0;
+      rc = user_record_key(pUser, aKey);
+      if(!rc) rc = keyset_add(pSeen, aKey, &bNew);
+      if(rc) {
+        json_decref(pRec);
+        return airc_err_set(pErr, rc, "user %" PRId64 ": cannot remember its id: %s", *pnSeen,
+                            airc_strerror(rc));
+      }
+      if(!bNew) {
+        json_decref(pRec);
+        pStats->nDuplicates++;
+        (*pnDup)++;
+        continue;
+      }
+    }
     if(rc == AIRC_ERR_INVALID) {
       pStats->nRejected++;
       if(pLog && pStats->nRejected <= FETCH_MAX_LOGGED_REJECTS) {
@@ -146,11 +171,14 @@ airc_rc fetch_users_run(const fetch_users_opts *o, FILE *pOut, FILE *pLog,
   dynbuf_init(&resp.body, o->nMaxBody);
   dynbuf url;
   dynbuf_init(&url, 8192);
+  keyset seen;
+  keyset_init(&seen, (size_t)o->nCount);
   airc_rc rc = AIRC_OK;
   int64_t nSeen = 0;
+  int nStale = 0;
   for(int64_t page = o->page; !rc && pStats->nRecords < o->nCount; page++) {
     json_t *pDoc = NULL, *pResults = NULL;
-    int64_t nAccepted = 0;
+    int64_t nAccepted = 0, nDup = 0;
     if(fetch_build_url(pCurl, o, page, &url)) {
       rc = airc_err_set(pErr, AIRC_ERR_INVALID, "url is too long: %.200s", o->zUrl);
       break;
@@ -159,21 +187,32 @@ airc_rc fetch_users_run(const fetch_users_opts *o, FILE *pOut, FILE *pLog,
     if(!rc) rc = fetch_parse(dynbuf_str(&url), &resp.body, &pDoc, &pResults, pErr);
     if(!rc) {
       pStats->lastPage = page;
-      rc = fetch_write_page(o, pResults, pOut, pLog, &nSeen, &nAccepted, pStats, pErr);
+      rc = fetch_write_page(o, pResults, &seen, pOut, pLog, &nSeen, &nAccepted, &nDup, pStats,
+                            pErr);
     }
-    if(!rc && nAccepted == 0 && pStats->nRecords < o->nCount) {
+    nStale = nAccepted ? 0 : nStale + 1;
+    if(!rc && nAccepted == 0 && nDup == 0 && pStats->nRecords < o->nCount) {
       rc = airc_err_set(pErr, AIRC_ERR_INVALID, "GET %s: all %zu users of page %" PRId64
                         " were rejected", dynbuf_str(&url), json_array_size(pResults), page);
+    } else if(!rc && nStale >= FETCH_MAX_STALE_PAGES && pStats->nRecords < o->nCount) {
+      rc = airc_err_set(pErr, AIRC_ERR_INVALID, "GET %s: %d pages in a row brought no new user"
+                        " (page %" PRId64 ": %" PRId64 " already fetched, %" PRId64
+                        " rejected)", dynbuf_str(&url), nStale, page, nDup,
+                        (int64_t)json_array_size(pResults) - nDup);
     }
     json_decref(pDoc);
     if(!rc && pLog) {
       fprintf(pLog, "fetched %" PRId64 "/%" PRId64 " users (page %" PRId64 ")", pStats->nRecords,
               o->nCount, page);
       if(pStats->nRejected) fprintf(pLog, ", %" PRId64 " rejected", pStats->nRejected);
+      if(pStats->nDuplicates) {
+        fprintf(pLog, ", %" PRId64 " already fetched", pStats->nDuplicates);
+      }
       fputc('\n', pLog);
       fflush(pLog);
     }
   }
+  keyset_free(&seen);
   dynbuf_free(&url);
   dynbuf_free(&resp.body);
   curl_easy_cleanup(pCurl);

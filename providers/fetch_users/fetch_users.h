@@ -9,6 +9,12 @@
  * 'name.first' missing"), not fatal; a page whose users are all rejected
  * is, so that a broken API cannot keep the loop going forever.
  *
+ * Each user is written once per run: one the run has already written (same
+ * key, user_record_key(): its login.uuid, which is its record id) is
+ * skipped and counted in nDuplicates, and opts->nCount counts distinct
+ * users. The set of keys is capped at nCount (at most ~43 bytes a user).
+ * Three pages in a row that bring no new user fail the run. 
+ *
  * HTTP: retries (opts->nRetries) on connection errors, timeouts, 429 and
  * 5xx, waiting opts->backoffMs doubling each time, or Retry-After when a 429
  * or 503 carries one, never longer than opts->maxBackoffMs. Any other
@@ -25,6 +31,7 @@
 typedef struct fetch_users_stats {
   int64_t nRecords;   /* lines written */
   int64_t nRejected;  /* users refused by the transform */
+  int64_t nDuplicates; /* users skipped because already written this run */
   int64_t nRequests;  /* HTTP requests made, retries included */
   int64_t nRetries;
   int64_t lastPage;   /* last page fetched */

@@ -55,7 +55,7 @@ static int opts_apply(const char *zKey, const char *zValue, fetch_users_opts *pO
     if(opts_int(zValue, 1, FETCH_USERS_MAX_RESULTS, &v)) zWant = "must be a whole number 1..5000";
     else if(pOut) pOut->nResults = (int)v;
   } else if(!strcmp(zKey, "count")) {
-    if(opts_int(zValue, 1, 1000000000000LL, &v)) zWant = "must be a whole number >= 1";
+    if(opts_int(zValue, 1, FETCH_USERS_MAX_COUNT, &v)) zWant = "must be a whole number 1..10000000";
     else if(pOut) pOut->nCount = v;
   } else if(!strcmp(zKey, "page")) {
     if(opts_int(zValue, 1, 1000000000LL, &v)) zWant = "must be a whole number 1..1000000000";

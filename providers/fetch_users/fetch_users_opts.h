@@ -3,7 +3,7 @@
  *
  *   url              API endpoint; default [randomuser] url, else https://randomuser.me/api/
  *   results          users per request, 1..5000 (default 100)
- *   count            users to write in total (default = results)
+ *   count            distinct users to write in total, 1..10000000 (default = results)
  *   seed             API seed; default "airc-" + hash(dag id, run id), so every
  *                    try of a run fetches the same users
  *   page             first page (default 1); request i asks for page + i
@@ -24,6 +24,8 @@
 #include "common/err.h"
 
 #define FETCH_USERS_MAX_RESULTS 5000
+/* a run remembers each user it wrote (fetch_users.h): 10M users, < 430 MB */
+#define FETCH_USERS_MAX_COUNT 10000000LL
 #define FETCH_USERS_MAX_BODY ((size_t)64 << 20) /* 64 MiB per response */
 #define FETCH_USERS_MAX_BACKOFF_MS 60000
 #define FETCH_USERS_DEFAULT_URL "https://randomuser.me/api/"

@@ -4,7 +4,7 @@
  *
  * Fetches users from a randomuser.me-compatible API (providers/fetch_users/fetch_users.c),
  * writes them as JSON Lines to $AIRC_HOME/data/<dag_id>/<run_id>/<task_id>.jsonl
- * and pushes {"path": ..., "records": N, "rejected": M} as its XCom. The
+ * and pushes {"path": ..., "records": N, "rejected": M, "duplicates": D} as its XCom. The
  * file appears atomically: records go to "<file>.tmp.<pid>", which is
  * renamed into place only when the fetch succeeded, so a failed try leaves
  * no half file behind. */
@@ -88,12 +88,13 @@ static int fetch_task_run(const task_ctx *pCtx) {
     unlink(zTmp);
     return fetch_task_fail(airc_err_msg(&err));
   }
-  printf("wrote %lld records to %s (%lld rejected, %lld requests, %lld retries)\n",
-         (long long)st.nRecords, zPath, (long long)st.nRejected, (long long)st.nRequests,
-         (long long)st.nRetries);
+  printf("wrote %lld records to %s (%lld rejected, %lld already fetched, %lld requests, %lld "
+         "retries)\n", (long long)st.nRecords, zPath, (long long)st.nRejected,
+         (long long)st.nDuplicates, (long long)st.nRequests, (long long)st.nRetries);
   fflush(stdout);
-  json_t *pXcom = json_pack("{s:s,s:I,s:I}", "path", zPath, "records", (json_int_t)st.nRecords,
-                            "rejected", (json_int_t)st.nRejected);
+  json_t *pXcom = json_pack("{s:s,s:I,s:I,s:I}", "path", zPath, "records",
+                            (json_int_t)st.nRecords, "rejected", (json_int_t)st.nRejected,
+                            "duplicates", (json_int_t)st.nDuplicates);
   int xrc = pXcom ? task_xcom_write(pCtx, pXcom) : -1;
   json_decref(pXcom);
   return xrc == 0 ? TASK_EXIT_SUCCESS : TASK_EXIT_FAILED;

@@ -9,7 +9,9 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 #include "common/dynbuf.h"
 
 /* A record is a few hundred bytes; anything longer comes from a hostile
@@ -137,7 +139,9 @@ static airc_rc user_copy(json_t *pUser, json_t *pOut, const char *zKey, const ch
 }
 
 /* "{number} {name}, {city}, {state}, {country}", or "{street}, ..." for the
- * older API whose location.street is a string. */
+ * older API whose location.street is a string; without ", {country}" when
+ * location.country is absent or null (API 1.0-1.2). Street, city and state
+ * are required. */
 static airc_rc user_address(json_t *pUser, json_t *pOut, char *zErr, size_t nErr) {
   static const char *azTail[] = {"location.city", "location.state", "location.country"};
   dynbuf b;
@@ -164,6 +168,8 @@ static airc_rc user_address(json_t *pUser, json_t *pOut, char *zErr, size_t nErr
                    "location.street", user_type_name(pStreet));
   }
   for(int i = 0; !rc && i < 3; i++) {
+    /* API 1.0-1.2 users have no country: the address ends at the state */
+    if(i == 2 && !user_lookup(pUser, azTail[i], zBad, sizeof(zBad)) && !zBad[0]) break;
     rc = user_get(pUser, azTail[i], 0, &p, zErr, nErr);
     if(!rc && dynbuf_append(&b, ", ", 2)) rc = AIRC_ERR_TOOBIG;
     if(!rc) rc = user_append_scalar(&b, p, azTail[i], zErr, nErr);
@@ -188,23 +194,25 @@ static airc_rc user_id(json_t *pUser, json_t *pOut, char *zErr, size_t nErr) {
 }
 
 airc_rc user_record_from_api(json_t *pUser, json_t **ppOut, char *zErr, size_t nErr) {
-  /* record key, API path, numbers accepted; NULL path = computed */
+  /* record key, API path, numbers accepted, and for the dates the API 1.0-1.1
+   * field that held the date itself as a string; NULL path = computed */
   static const struct {
     const char *zKey, *zPath;
     int bNumberOk;
+    const char *zAlt;
   } aField[] = {
-      {"id", NULL, 0},
-      {"first_name", "name.first", 0},
-      {"last_name", "name.last", 0},
-      {"gender", "gender", 0},
-      {"address", NULL, 0},
-      {"post_code", "location.postcode", 1},
-      {"email", "email", 0},
-      {"username", "login.username", 0},
-      {"dob", "dob.date", 0},
-      {"registered_date", "registered.date", 0},
-      {"phone", "phone", 0},
-      {"picture", "picture.medium", 0},
+      {"id", NULL, 0, NULL},
+      {"first_name", "name.first", 0, NULL},
+      {"last_name", "name.last", 0, NULL},
+      {"gender", "gender", 0, NULL},
+      {"address", NULL, 0, NULL},
+      {"post_code", "location.postcode", 1, NULL},
+      {"email", "email", 0, NULL},
+      {"username", "login.username", 0, NULL},
+      {"dob", "dob.date", 0, "dob"},
+      {"registered_date", "registered.date", 0, "registered"},
+      {"phone", "phone", 0, NULL},
+      {"picture", "picture.medium", 0, NULL},
   };
   *ppOut = NULL;
   if(zErr && nErr) zErr[0] = 0;
@@ -218,6 +226,8 @@ airc_rc user_record_from_api(json_t *pUser, json_t **ppOut, char *zErr, size_t n
   for(size_t i = 0; !rc && i < sizeof(aField) / sizeof(aField[0]); i++) {
     if(!strcmp(aField[i].zKey, "id")) rc = user_id(pUser, pOut, zErr, nErr);
     else if(!strcmp(aField[i].zKey, "address")) rc = user_address(pUser, pOut, zErr, nErr);
+    else if(aField[i].zAlt && json_is_string(json_object_get(pUser, aField[i].zAlt)))
+      rc = user_copy(pUser, pOut, aField[i].zKey, aField[i].zAlt, 0, zErr, nErr);
     else rc = user_copy(pUser, pOut, aField[i].zKey, aField[i].zPath, aField[i].bNumberOk, zErr,
                         nErr);
   }
@@ -226,5 +236,30 @@ airc_rc user_record_from_api(json_t *pUser, json_t **ppOut, char *zErr, size_t n
     return rc;
   }
   *ppOut = pOut;
+  return AIRC_OK;
+}
+
+airc_rc user_record_key(json_t *pUser, uint8_t aKey[USER_RECORD_KEY_LEN]) {
+  char zBad[128];
+  json_t *p = user_lookup(pUser, "login.uuid", zBad, sizeof(zBad));
+  if(p && json_is_string(p) && uuid_is_valid(json_string_value(p), json_string_length(p))) {
+    /* the 32 hex digits of the id, dashes skipped */
+    const char *z = json_string_value(p);
+    size_t k = 0;
+    for(size_t i = 0; i < 36 && k < 2 * USER_RECORD_KEY_LEN; i++) {
+      if(z[i] == '-') continue;
+      int c = z[i] | 0x20, v = c <= '9' ? c - '0' : c - 'a' + 10;
+      if(k % 2 == 0) aKey[k / 2] = (uint8_t)(v << 4);
+      else aKey[k / 2] |= (uint8_t)v;
+      k++;
+    }
+    return AIRC_OK;
+  }
+  /* no stable id: only an identical repeat of the object can be recognised */
+  char *zJson = json_dumps(pUser, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+  if(!zJson) return AIRC_ERR_NOMEM;
+  crypto_generichash(aKey, USER_RECORD_KEY_LEN, (const unsigned char *)zJson, strlen(zJson),
+                     (const unsigned char *)"airc-user-key", 13);
+  free(zJson);
   return AIRC_OK;
 }

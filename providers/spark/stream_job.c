@@ -6,6 +6,7 @@
  * travels back through a close-on-exec pipe (libuv's trick): the parent
  * reads either EOF (exec succeeded) or the child's errno. */
 #include "providers/spark/stream_job.h"
+#include "common/fsafe.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -32,7 +33,7 @@ airc_rc stream_job_mkdirs(const char *zPath, airc_err *pErr) {
     if(*p == '/' || *p == 0) {
       char c = *p;
       *p = 0;
-      if(mkdir(z, 0755) != 0 && errno != EEXIST)
+      if(mkdir(z, 0700) != 0 && errno != EEXIST)
         return airc_err_set(pErr, AIRC_ERR_IO, "mkdir %s: %s", z, strerror(errno));
       *p = c;
       if(!c) break;
@@ -112,13 +113,15 @@ static airc_rc stream_spawn(char **azArgv, int bDetach, const char *zLog, int fd
     if(bDetach) {
       if(setsid() < 0) err = errno;
       int fdNull = open("/dev/null", O_RDONLY);
-      int fdLog = open(zLog, O_WRONLY | O_CREAT | O_APPEND, 0644);
+      int fdLog = open(zLog, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0600);
       if(fdNull < 0 || fdLog < 0) err = errno;
       if(!err && (dup2(fdNull, 0) < 0 || dup2(fdLog, 1) < 0 || dup2(fdLog, 2) < 0)) err = errno;
       if(!err && fdKeep >= 0) fcntl(fdKeep, F_SETFD, 0); /* the lock lives with the job */
       if(!err && zPidFile) {
-        FILE *f = fopen(zPidFile, "w");
+        int fdPid = fsafe_create(zPidFile); /* fresh, 0600, never through a symlink */
+        FILE *f = fdPid >= 0 ? fdopen(fdPid, "w") : NULL;
         if(f) { fprintf(f, "%d\n", (int)getpid()); fclose(f); }
+        else if(fdPid >= 0) close(fdPid);
       }
     } else if(setpgid(0, 0) < 0) {
       err = errno;
@@ -238,7 +241,7 @@ static airc_rc stream_run_continuous(const stream_job_opts *o, stream_job_result
   airc_rc rc = stream_job_mkdirs(o->zRunDir, pErr);
   if(!rc) rc = stream_job_mkdirs(o->zLogDir, pErr);
   if(rc) return rc;
-  int fd = open(zLock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  int fd = fsafe_open(zLock, O_RDWR | O_CREAT); /* 0600, no symlink */
   if(fd < 0) return airc_err_set(pErr, AIRC_ERR_IO, "open %s: %s", zLock, strerror(errno));
   if(flock(fd, LOCK_EX | LOCK_NB) != 0) {
     close(fd);

@@ -57,7 +57,7 @@ AIRC_WUR airc_rc stream_job_argv(const stream_job_opts *pOpts, const char *zRead
 AIRC_WUR airc_rc stream_job_run(const stream_job_opts *pOpts, stream_job_result *pOut,
                                 airc_err *pErr);
 
-/* mkdir -p with mode 0755. */
+/* mkdir -p with mode 0700. */
 AIRC_WUR airc_rc stream_job_mkdirs(const char *zPath, airc_err *pErr);
 
 #endif

@@ -79,7 +79,7 @@ export async function post(p, body) {
   return res.status === 204 ? null : res.json().catch(() => null);
 }
 export async function patch(p, body, query) {
-  const res = await send(p, {method: 'PATCH', body, query});
+  const res = await send(p, {method: 'PATCH', body: body ?? {}, query});
   return res.status === 204 ? null : res.json().catch(() => null);
 }
 

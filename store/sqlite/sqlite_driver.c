@@ -11,6 +11,8 @@
  * A cached statement is never finalized while a caller holds it: eviction
  * only takes statements that are reset (not between prepare and done). */
 #include "store/sqlite/sqlite_driver.h"
+#include "common/fsafe.h"
+#include "common/log.h"
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +82,14 @@ static airc_rc lite_connect(const char *zPath, int bCreate, void **ppDb, airc_er
                               p->db ? sqlite3_errmsg(p->db) : "out of memory");
     lite_disconnect(p);
     return rc;
+  }
+  /* the store holds password hashes and run data: 0600. New files are (umask
+   * 077); one an older airc or another tool left readable is tightened */
+  for(int i = 0; i < 3; i++) {
+    char zFile[4200];
+    unsigned old = 0;
+    snprintf(zFile, sizeof(zFile), "%s%s", zPath, i == 0 ? "" : i == 1 ? "-wal" : "-shm");
+    if(fsafe_tighten(zFile, &old)) LOG_WARN("%s had mode %04o: tightened to owner-only", zFile, old);
   }
   sqlite3_busy_timeout(p->db, SQLITE_BUSY_TIMEOUT_MS);
   airc_rc rc = lite_exec(p,

@@ -4,7 +4,7 @@
  *                      providers/cassandra/cql_wire.c common/dynbuf.c common/err.c common/rc.c common/timeutil.c
  * Without clang, -DFUZZ_STANDALONE_MAIN gives a main() that runs the files
  * named on the command line. tests/unit/test_cql.c includes this file and
- * replays tests/fuzz/corpus/cql/ through LLVMFuzzerTestOneInput, so every
+ * replays tests/fuzz/corpus/cql_decode/ through LLVMFuzzerTestOneInput, so every
  * corpus entry (and every crash found later, once added) is a unit test.
  *
  * The input is a whole response frame; each decoded cell is also rendered

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Regenerates the seed corpus tests/fuzz/corpus/cql/ (CQL v4 response frames,
+"""Regenerates the seed corpus tests/fuzz/corpus/cql_decode/ (CQL v4 response frames,
 well-formed and hostile). Run from the repository root. The files are
 committed; this script documents how each was built."""
 import os
 import struct
 import uuid
 
-D = 'tests/fuzz/corpus/cql'
+D = 'tests/fuzz/corpus/cql_decode'
 
 
 def s(z):

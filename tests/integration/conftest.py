@@ -62,9 +62,12 @@ class Home:
         r = self.run(*args, "--output", "json", check=True)
         return json.loads(r.stdout)
 
-    def start_scheduler(self):
+    def start_scheduler(self, preexec_fn=None):
+        """Starts `airc scheduler`; preexec_fn runs in the child before exec
+        (to start it with signals ignored or blocked, say)."""
         log = open(os.path.join(self.path, f"scheduler-{len(self.procs)}.log"), "w")
-        p = subprocess.Popen([AIRC, "scheduler"], env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        p = subprocess.Popen([AIRC, "scheduler"], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                             preexec_fn=preexec_fn)
         self.procs.append(p)
         wait_for(lambda: self.scheduler_log_has("scheduler started"), 10, what="scheduler start")
         return p
@@ -121,10 +124,15 @@ class Home:
         return {os.path.basename(e["filepath"]): e["error"] for e in self.json("dags", "list-import-errors")}
 
 
-def run_folder(home_path):
-    """airc's default run folder for a home: /dev/shm/airc-<uid>-<fnv1a64>."""
+def run_folder(home):
+    """airc's run folder for a home ($XDG_RUNTIME_DIR/airc-<hash>, else
+    /dev/shm/airc-<uid>-<hash>, else $AIRC_HOME/run), as airc computes it."""
+    r = home.run("config", "get-value", "core", "run_folder")
+    if r.returncode == 0:
+        return r.stdout.strip()
+    # airc cannot say (a test broke airc.ini): the /dev/shm default
     h = 1469598103934665603
-    for b in os.path.abspath(home_path).encode():
+    for b in os.path.abspath(home.path).encode():
         h ^= b
         h = (h * 1099511628211) & 0xFFFFFFFFFFFFFFFF
     return f"/dev/shm/airc-{os.getuid()}-{h:016x}"
@@ -135,7 +143,7 @@ def home(tmp_path):
     h = Home(tmp_path / "home")
     yield h
     import shutil
-    shutil.rmtree(run_folder(h.path), ignore_errors=True)
+    shutil.rmtree(run_folder(h), ignore_errors=True)
     bad = h.stop()
     assert not bad, "; ".join(bad)
 

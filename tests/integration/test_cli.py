@@ -138,6 +138,10 @@ def test_clear_and_mark(home):
     assert home.run("tasks", "mark", "c", run, "x", "bogus").returncode == 1
     r = home.run("tasks", "clear", "c", run, "-t", "[")
     assert r.returncode == 2 and "bad task regex" in r.stderr
+    # a pattern whose compilation would take seconds and gigabytes is refused at once
+    r = home.run("tasks", "clear", "c", run, "-t", "(a{1,30}){1,30}")
+    assert r.returncode == 2 and "airc: error: task regex '(a{1,30}){1,30}' is refused: a repeated group may not " \
+        "itself contain repetition (nested repetition)" in r.stderr, r.stderr
 
 
 def test_logs_follow_and_try_selection(home):

@@ -149,3 +149,17 @@ def test_duplicate_run_id_is_refused(home):
     home.trigger("dup", "--run-id", "same")
     r = home.run("dags", "trigger", "dup", "--run-id", "same")
     assert r.returncode == 1 and "already has a run with id 'same'" in r.stderr
+
+
+def test_backfill_over_the_tick_cap_is_refused_not_cut(home):
+    # every minute for 70 days = 100,801 ticks: more than one backfill takes
+    home.write_dag("bc.ini", dag_ini("bc", [("t", {"command": "true"})], schedule="* * * * *",
+                                     start_date="2026-01-01T00:00:00Z", catchup="false"))
+    r = home.run("dags", "backfill", "bc", "-s", "2026-01-01", "-e", "2026-03-12", "--dry-run")
+    assert r.returncode == 2, r.stdout[-300:]
+    assert "DAG bc has more than 100000 scheduled ticks between 2026-01-01 and 2026-03-12 (the cap of one " \
+        "backfill); split the range" in r.stderr, r.stderr
+    assert r.stdout == "" and home.runs("bc") == []
+    # just under the cap still works (69 days = 99,361 ticks)
+    r = home.run("dags", "backfill", "bc", "-s", "2026-01-01", "-e", "2026-03-11", "--dry-run", check=True)
+    assert "dry run: 99361 runs to create, 0 to re-run, 0 kept" in r.stdout

@@ -210,6 +210,21 @@ static void test_parse_errors(void **state) {
   assert_parse_error("@fortnightly",
                      "unknown schedule preset '@fortnightly' (use @once, @hourly, @daily, @weekly, @monthly, @yearly or none)");
   assert_parse_error("@", "unknown schedule preset '@' (use @once, @hourly, @daily, @weekly, @monthly, @yearly or none)");
+  /* control characters in a schedule (a JSON DAG can hold them) are shown
+   * escaped, so the message stays one line; a newline separates fields
+   * (found by fuzz_cron: tests/fuzz/corpus/cron/crash_newline_in_message) */
+  assert_parse_error("f9 2 *A0 0 L * \n",
+                     "cron expression 'f9 2 *A0 0 L * \\n' has 6 fields, expected 5 (minute hour day-of-month month day-of-week)");
+  assert_parse_error("0 0 * * *\nx",
+                     "cron expression '0 0 * * *\\nx' has 6 fields, expected 5 (minute hour day-of-month month day-of-week)");
+  assert_parse_error("0 0 *\x01 * *", "bad day-of-month field '*\\x01'");
+  assert_parse_error("1-5\x7f * * * *", "bad minute field '1-5\\x7f'");
+  assert_parse_error("@daily\n?",
+                     "unknown schedule preset '@daily\\n?' (use @once, @hourly, @daily, @weekly, @monthly, @yearly or none)");
+  cron_expr eNl;
+  char zNl[256];
+  assert_int_equal(cron_parse("0\n12\t* * 1", &eNl, zNl, sizeof(zNl)), AIRC_OK);
+  assert_true(cron_matches(&eNl, 1704715200)); /* Monday 2024-01-08 12:00 */
   char zLong[400];
   memset(zLong, '1', sizeof(zLong) - 1);
   zLong[sizeof(zLong) - 1] = 0;

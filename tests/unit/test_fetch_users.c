@@ -57,6 +57,33 @@ static enum MHD_Result bad_handle(void *pCls, struct MHD_Connection *c, const ch
     usleep(1500 * 1000);
     return bad_reply(c, 200, "{\"results\":[]}");
   }
+  /* overlap: page p starts at user (p-1)*(results-1), so each page repeats
+   * the last user of the one before, and user 1 is broken; samepage: every
+   * page is page 1; samepage-nouuid: the same without login.uuid */
+  int bOverlap = !strncmp(zUrl, "/overlap/", 9), bSame = !strncmp(zUrl, "/samepage", 9);
+  if(bOverlap || bSame) {
+    randomuser_query q;
+    char zErr[256];
+    if(randomuser_query_parse(bad_get_arg, c, &q, zErr, sizeof(zErr)))
+      return bad_reply(c, 400, "{\"error\":\"bad query\"}");
+    uint64_t k0 = bSame ? 0 : (uint64_t)(q.page - 1) * (uint64_t)(q.nResults - 1);
+    json_t *pResults = json_array();
+    for(int i = 0; i < q.nResults; i++) {
+      json_t *pUser;
+      if(randomuser_gen_user(randomuser_gen_seed_hash(q.zSeed), k0 + (uint64_t)i, 0, 0,
+                             RANDOMUSER_ALL_FIELDS, &pUser))
+        return bad_reply(c, 500, "{\"error\":\"gen\"}");
+      if(bOverlap && k0 + (uint64_t)i == 1) json_object_del(json_object_get(pUser, "name"), "first");
+      if(!strncmp(zUrl, "/samepage-nouuid/", 17)) json_object_del(json_object_get(pUser, "login"), "uuid");
+      json_array_append_new(pResults, pUser);
+    }
+    json_t *pDoc = json_pack("{s:o}", "results", pResults);
+    char *zBody = json_dumps(pDoc, JSON_COMPACT);
+    json_decref(pDoc);
+    enum MHD_Result res = bad_reply(c, 200, zBody);
+    free(zBody);
+    return res;
+  }
   int bSomeBad = !strncmp(zUrl, "/somebad/", 9);
   if(!strncmp(zUrl, "/flaky/", 7) || bSomeBad) {
     /* flaky: two 503s, then a proper answer; somebad: user 2 of each page is broken */
@@ -395,6 +422,88 @@ static void test_rejected_users(void **state) {
   json_decref(pX);
 }
 
+/* Reads the JSONL output and asserts that no id appears twice; returns the
+ * number of records. */
+static int count_distinct_ids(const char *zPath) {
+  char *zAll;
+  int n = read_records(zPath, &zAll);
+  json_t *pIds = json_object();
+  for(char *zLine = zAll; *zLine;) {
+    char *zEnd = strchr(zLine, '\n');
+    json_error_t e;
+    json_t *pRec = json_loadb(zLine, (size_t)(zEnd - zLine), 0, &e);
+    const char *zId = json_string_value(json_object_get(pRec, "id"));
+    assert_non_null(zId);
+    if(json_object_get(pIds, zId)) fail_msg("id %s written twice", zId);
+    json_object_set_new(pIds, zId, json_true());
+    json_decref(pRec);
+    zLine = zEnd + 1;
+  }
+  assert_int_equal(json_object_size(pIds), n);
+  json_decref(pIds);
+  free(zAll);
+  return n;
+}
+
+/* A 9-user page with one reject makes the task fetch page 2, which repeats
+ * a user of page 1: that user is written once and the 9 are 9 distinct. */
+static void test_repeated_users(void **state) {
+  fx *f = *state;
+  fetch_users_opts o;
+  airc_err err = {0};
+  json_t *pOpts = json_pack("{s:s,s:s,s:s,s:s}", "url", api_url(f->bad.port, "/overlap"),
+                            "results", "9", "count", "9", "seed", "x");
+  assert_int_equal(fetch_users_opts_resolve(pOpts, "d", "r", &o, &err), AIRC_OK);
+  json_decref(pOpts);
+  FILE *pOut = tmpfile(), *pLog = tmpfile();
+  fetch_users_stats st;
+  assert_int_equal(fetch_users_run(&o, pOut, pLog, &st, &err), AIRC_OK);
+  assert_int_equal(st.nRecords, 9);
+  assert_int_equal(st.nRejected, 1);
+  assert_int_equal(st.nDuplicates, 1);
+  assert_int_equal(st.lastPage, 2);
+  char zLog[4096] = "";
+  rewind(pLog);
+  size_t n = fread(zLog, 1, sizeof(zLog) - 1, pLog);
+  zLog[n] = 0;
+  assert_string_equal(zLog, "user 2: field 'name.first' missing\n"
+                            "fetched 8/9 users (page 1), 1 rejected\n"
+                            "fetched 9/9 users (page 2), 1 rejected, 1 already fetched\n");
+  fclose(pOut);
+  fclose(pLog);
+  /* through the task: the file has 9 distinct ids, the XCom says so */
+  assert_int_equal(run_task(f, "dup", "url", api_url(f->bad.port, "/overlap"), "results", "9",
+                            "count", "9", "seed", "x", NULL), TASK_EXIT_SUCCESS);
+  assert_int_equal(count_distinct_ids(out_path(f, "dup")), 9);
+  json_t *pX = read_xcom(f);
+  assert_int_equal(json_integer_value(json_object_get(pX, "records")), 9);
+  assert_int_equal(json_integer_value(json_object_get(pX, "rejected")), 1);
+  assert_int_equal(json_integer_value(json_object_get(pX, "duplicates")), 1);
+  json_decref(pX);
+  /* more pages than needed: every user once, across many overlapping pages */
+  assert_int_equal(run_task(f, "dup2", "url", api_url(f->bad.port, "/overlap"), "results", "4",
+                            "count", "30", "seed", "y", NULL), TASK_EXIT_SUCCESS);
+  assert_int_equal(count_distinct_ids(out_path(f, "dup2")), 30);
+}
+
+/* An API serving the same page again and again: the users are written once
+ * and the run fails after three pages with nothing new, with or without
+ * login.uuid (then an identical repeat is recognised by its content). */
+static void test_api_in_circles(void **state) {
+  fx *f = *state;
+  static const char *azPrefix[] = {"/samepage", "/samepage-nouuid"};
+  for(int i = 0; i < 2; i++) {
+    char zWant[512];
+    snprintf(zWant, sizeof(zWant), "GET %s?results=5&page=4&seed=x: 3 pages in a row brought no "
+             "new user (page 4: 5 already fetched, 0 rejected)", api_url(f->bad.port, azPrefix[i]));
+    assert_string_equal(fetch_error(f, azPrefix[i], "count", "12", AIRC_ERR_INVALID), zWant);
+    /* exactly one page's worth is enough: it succeeds with 5 distinct users */
+    assert_int_equal(run_task(f, "same", "url", api_url(f->bad.port, azPrefix[i]), "results", "5",
+                              "count", "5", NULL), TASK_EXIT_SUCCESS);
+    assert_int_equal(count_distinct_ids(out_path(f, "same")), 5);
+  }
+}
+
 static void test_option_checks(void **state) {
   (void)state;
   static const struct {
@@ -402,7 +511,7 @@ static void test_option_checks(void **state) {
   } a[] = {
       {"results", "0", "results: must be a whole number 1..5000, got '0'"},
       {"results", "5001", "results: must be a whole number 1..5000, got '5001'"},
-      {"count", "many", "count: must be a whole number >= 1, got 'many'"},
+      {"count", "many", "count: must be a whole number 1..10000000, got 'many'"},
       {"url", "ftp://x", "url: must start with http:// or https://, got 'ftp://x'"},
       {"timeout", "soon", "timeout: must be a duration like 30s, 2m or 250ms, got 'soon'"},
       {"request_retries", "-1", "request_retries: must be a whole number 0..100, got '-1'"},
@@ -442,7 +551,8 @@ int main(void) {
       cmocka_unit_test(test_count_across_pages), cmocka_unit_test(test_determinism),
       cmocka_unit_test(test_throttled_429),      cmocka_unit_test(test_server_errors),
       cmocka_unit_test(test_malformed_responses), cmocka_unit_test(test_rejected_users),
-      cmocka_unit_test(test_option_checks),
+      cmocka_unit_test(test_option_checks),      cmocka_unit_test(test_repeated_users),
+      cmocka_unit_test(test_api_in_circles),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }

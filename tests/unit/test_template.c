@@ -1,7 +1,9 @@
 /* test_template.c: unit tests of dag/template.c: every built-in
  * name, params./conf./xcom. lookups with dotted paths (and task ids that
  * contain dots), string vs JSON rendering, the error messages (unknown
- * name, unclosed "{{", bad name, cap exceeded) and the AIRC_* environment. */
+ * name, unclosed "{{", bad name, cap exceeded), the AIRC_* environment,
+ * and shell commands: the quoting function, each quote context, the
+ * refusals, the raw filter, and hostile values run through /bin/sh. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dag/template.h"
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define T2026 1767225600LL /* 2026-01-01T00:00:00Z */
 
@@ -267,6 +271,219 @@ static void test_export_env_empty(void **state) {
   assert_null(getenv("AIRC_PARAMS_REGION"));
 }
 
+/* ---- shell commands ---- */
+
+static void assert_quote(const char *zVal, int bInside, const char *zWant) {
+  dynbuf b;
+  dynbuf_init(&b, 1 << 16);
+  assert_int_equal(template_shell_quote(zVal, bInside, &b), AIRC_OK);
+  if(strcmp(dynbuf_str(&b), zWant)) fail_msg("quote '%s' = [%s], want [%s]", zVal, dynbuf_str(&b), zWant);
+  dynbuf_free(&b);
+}
+
+static void test_shell_quote(void **state) {
+  (void)state;
+  assert_quote("", 0, "''");
+  assert_quote("plain", 0, "'plain'");
+  assert_quote("it's", 0, "'it'\\''s'");
+  assert_quote("'", 0, "''\\'''");
+  assert_quote("$(id) `id` \"x\" ;|&*\n-", 0, "'$(id) `id` \"x\" ;|&*\n-'");
+  assert_quote("it's", 1, "it'\\''s");
+  assert_quote("", 1, "");
+  dynbuf b;
+  dynbuf_init(&b, 3);
+  assert_int_equal(template_shell_quote("abcd", 0, &b), AIRC_ERR_TOOBIG);
+  dynbuf_free(&b);
+}
+
+/* A context whose conf.v is zVal. */
+static template_ctx *conf_ctx(template_ctx *pOut, json_t **ppConf, const char *zVal) {
+  memset(pOut, 0, sizeof(*pOut));
+  *ppConf = json_pack("{ss}", "v", zVal);
+  pOut->pConf = *ppConf;
+  pOut->zRunId = "r1";
+  return pOut;
+}
+
+static void assert_shell(const char *zVal, const char *zIn, const char *zWant) {
+  template_ctx c;
+  json_t *pConf;
+  conf_ctx(&c, &pConf, zVal);
+  dynbuf b;
+  dynbuf_init(&b, 1 << 16);
+  airc_err e = {0};
+  if(template_render_shell(&c, zIn, &b, &e)) fail_msg("render '%s' failed: %s", zIn, e.zMsg);
+  if(strcmp(dynbuf_str(&b), zWant)) fail_msg("render '%s' = [%s], want [%s]", zIn, dynbuf_str(&b), zWant);
+  dynbuf_free(&b);
+  json_decref(pConf);
+}
+
+static void test_shell_contexts(void **state) {
+  (void)state;
+  assert_shell("a b", "echo {{ conf.v }}", "echo 'a b'");
+  assert_shell("a'b", "echo x{{ conf.v }}y", "echo x'a'\\''b'y");
+  assert_shell("a'b", "echo 'x{{ conf.v }}y'", "echo 'xa'\\''by'");
+  assert_shell("a\"b", "echo \"x{{ conf.v }}y\"", "echo \"x\"'a\"b'\"y\"");
+  assert_shell("v", "t=$(cat \"{{ conf.v }}\")", "t=$(cat \"\"'v'\"\")");
+  assert_shell("v", "echo \"$(echo \"{{ conf.v }}\")\" {{ conf.v }}", "echo \"$(echo \"\"'v'\"\")\" 'v'");
+  assert_shell("v", "echo \"$(echo ')')\" {{ conf.v }}", "echo \"$(echo ')')\" 'v'");
+  assert_shell("v", "n=$(( $(date +%s) % 100 )); echo \"n {{ conf.v }}\"", "n=$(( $(date +%s) % 100 )); echo \"n \"'v'\"\"");
+  assert_shell("v", "echo \\' {{ conf.v }}", "echo \\' 'v'");
+  assert_shell("v", "echo \"\\\"\" {{ conf.v }}", "echo \"\\\"\" 'v'");
+  assert_shell("v", "echo $# ${#x} ${HOME} {{ conf.v }}", "echo $# ${#x} ${HOME} 'v'");
+  assert_shell("v", "echo a#b {{ conf.v }} # done", "echo a#b 'v' # done");
+  assert_shell("v", "# note\necho {{ conf.v }}", "# note\necho 'v'");
+  assert_shell("v", "[ {{ conf.v }} = v ] && echo '{\"k\": {{ conf.v }}}'", "[ 'v' = v ] && echo '{\"k\": v}'");
+  /* raw: as is, anywhere */
+  assert_shell("$(id)", "echo {{ conf.v | raw }} `{{conf.v|raw}}`", "echo $(id) `$(id)`");
+  /* run_id is quoted like any value */
+  template_ctx c = {0};
+  c.zRunId = "r1";
+  dynbuf b;
+  dynbuf_init(&b, 100);
+  airc_err e = {0};
+  assert_int_equal(template_render_shell(&c, "echo \"{{ run_id }}\"", &b, &e), AIRC_OK);
+  assert_string_equal(dynbuf_str(&b), "echo \"\"'r1'\"\"");
+  dynbuf_free(&b);
+}
+
+static void assert_shell_refused(const char *zIn, const char *zWant) {
+  airc_err e = {0};
+  assert_int_equal(template_check_shell(zIn, &e), AIRC_ERR_INVALID);
+  if(strcmp(e.zMsg, zWant)) fail_msg("check '%s': [%s], want [%s]", zIn, e.zMsg, zWant);
+  /* rendering refuses the same way */
+  template_ctx c;
+  json_t *pConf;
+  conf_ctx(&c, &pConf, "v");
+  dynbuf b;
+  dynbuf_init(&b, 1 << 16);
+  airc_err e2 = {0};
+  assert_int_equal(template_render_shell(&c, zIn, &b, &e2), AIRC_ERR_INVALID);
+  assert_string_equal(e2.zMsg, zWant);
+  dynbuf_free(&b);
+  json_decref(pConf);
+}
+
+static void test_shell_refusals(void **state) {
+  (void)state;
+  const char *zP = "template: {{ conf.v }} cannot be quoted for the shell: ";
+  char z[400];
+#define REFUSED(zIn, zWhy) (snprintf(z, sizeof(z), "%s%s", zP, zWhy), assert_shell_refused(zIn, z))
+  REFUSED("echo `echo {{ conf.v }}`", "it is inside backticks (use $(...) instead)");
+  REFUSED("echo \"`{{ conf.v }}`\"", "it is inside backticks (use $(...) instead)");
+  REFUSED("echo hi # {{ conf.v }}", "it is inside a shell comment");
+  REFUSED("echo ${x:-{{ conf.v }}}", "it is inside ${...}");
+  REFUSED("echo $(( {{ conf.v }} + 1 ))", "it is inside $((...)) (set a variable first: n={{ ... }}; echo $((n + 1)))");
+  REFUSED("cat <<EOF\n{{ conf.v }}\nEOF", "it follows a here-document (<<), whose quoting is not checked");
+  REFUSED("echo ${x:-\"a\"} {{ conf.v }}", "it follows a ${...} whose quoting is not checked");
+  REFUSED("x=$(case a in a) echo ;; esac) {{ conf.v }}", "it follows a 'case' inside $(...), whose parentheses are not checked");
+#undef REFUSED
+  assert_shell_refused("echo \\{{ conf.v }}", "template: a backslash right before '{{' would escape the quoting of the value");
+  assert_shell_refused("echo \"\\{{ conf.v }}\"", "template: a backslash right before '{{' would escape the quoting of the value");
+  assert_shell_refused("echo ${{ conf.v }}", "template: a '$' right before '{{' would change the quoting of the value");
+  assert_shell_refused("echo {{ conf.v | upper }}", "template: unknown filter 'upper' (the only filter is raw)");
+  /* raw is the author's explicit choice: allowed anywhere */
+  airc_err e = {0};
+  assert_int_equal(template_check_shell("echo `{{ conf.v | raw }}` # {{ x|raw }}", &e), AIRC_OK);
+  assert_int_equal(template_check_shell("cat <<EOF\n$HOME\nEOF", &e), AIRC_OK); /* no placeholder, nothing to refuse */
+}
+
+/* Runs zCmd with /bin/sh -c and returns its stdout (caller frees). */
+static char *sh_output(const char *zCmd, size_t *pn) {
+  int a[2];
+  if(pipe(a)) fail_msg("pipe");
+  pid_t pid = fork();
+  if(pid == 0) {
+    dup2(a[1], 1);
+    close(a[0]);
+    close(a[1]);
+    if(chdir("/tmp")) _exit(126);
+    execl("/bin/sh", "sh", "-c", zCmd, (char *)NULL);
+    _exit(127);
+  }
+  close(a[1]);
+  size_t n = 0, nAlloc = 1 << 16;
+  char *z = malloc(nAlloc);
+  ssize_t r;
+  while((r = read(a[0], z + n, nAlloc - n)) > 0) n += (size_t)r;
+  close(a[0]);
+  int st;
+  waitpid(pid, &st, 0);
+  *pn = n;
+  return z;
+}
+
+/* Every hostile value, in every context the author may write, reaches the
+ * program as exactly its bytes: the rendered command is run by /bin/sh. */
+static void test_shell_delivers_bytes(void **state) {
+  (void)state;
+  static const char *const azVal[] = {
+      "", "'", "\"", "x\"; touch /tmp/airc-pwned-ut; echo \"", "'; touch /tmp/airc-pwned-ut; echo '",
+      "$(touch /tmp/airc-pwned-ut)", "`touch /tmp/airc-pwned-ut`", "a;b|c&d", "line1\nline2\n", "*", "-n",
+      "--help", "\\", "\\'", "'\\''", "ünï €", "$HOME ${HOME} $((1+1))", "{{ ds }}", "a\tb  c"};
+  static const char *const azTpl[][2] = {
+      {"printf '%s' {{ conf.v }}", NULL},
+      {"printf '%s' \"{{ conf.v }}\"", NULL},
+      {"printf '%s' '{{ conf.v }}'", NULL},
+      {"printf '%s' \"<{{ conf.v }}>\"", "<>"},
+      {"printf '%s' '<{{ conf.v }}>'", "<>"},
+      {"x={{ conf.v }}; printf '%s' \"$x\"", NULL},
+      {"printf '%s' \"$(printf '%s' {{ conf.v }})\"", "$"},
+      {"printf '%s' \"$(printf '%s' \"{{ conf.v }}\")\"", "$"},
+  };
+  unlink("/tmp/airc-pwned-ut");
+  for(size_t v = 0; v < sizeof(azVal) / sizeof(azVal[0]); v++) {
+    for(size_t t = 0; t < sizeof(azTpl) / sizeof(azTpl[0]); t++) {
+      template_ctx c;
+      json_t *pConf;
+      conf_ctx(&c, &pConf, azVal[v]);
+      dynbuf b;
+      dynbuf_init(&b, 1 << 16);
+      airc_err e = {0};
+      if(template_render_shell(&c, azTpl[t][0], &b, &e)) fail_msg("render failed: %s", e.zMsg);
+      char zWant[256];
+      const char *zWrap = azTpl[t][1];
+      if(zWrap && zWrap[0] == '<') snprintf(zWant, sizeof(zWant), "<%s>", azVal[v]);
+      else snprintf(zWant, sizeof(zWant), "%s", azVal[v]);
+      /* $(...) strips trailing newlines, as the shell does */
+      if(zWrap && zWrap[0] == '$') {
+        size_t n = strlen(zWant);
+        while(n && zWant[n - 1] == '\n') zWant[--n] = 0;
+      }
+      size_t n;
+      char *zGot = sh_output(dynbuf_str(&b), &n);
+      if(n != strlen(zWant) || memcmp(zGot, zWant, n))
+        fail_msg("value [%s] in [%s] -> command [%s] printed [%.*s]", azVal[v], azTpl[t][0], dynbuf_str(&b), (int)n,
+                 zGot);
+      free(zGot);
+      dynbuf_free(&b);
+      json_decref(pConf);
+    }
+  }
+  assert_int_equal(access("/tmp/airc-pwned-ut", F_OK), -1);
+}
+
+/* Only the listed keys of an options object are shell commands. */
+static void test_render_object_shell_keys(void **state) {
+  (void)state;
+  template_ctx c;
+  json_t *pConf;
+  conf_ctx(&c, &pConf, "a b");
+  json_t *pOpts = json_pack("{ss ss}", "command", "echo {{ conf.v }}", "url", "http://x/{{ conf.v }}");
+  static const char *const azShell[] = {"command", NULL};
+  airc_err e = {0};
+  json_t *pOut = template_render_object(&c, pOpts, azShell, &e);
+  assert_non_null(pOut);
+  assert_string_equal(json_string_value(json_object_get(pOut, "command")), "echo 'a b'");
+  assert_string_equal(json_string_value(json_object_get(pOut, "url")), "http://x/a b");
+  json_decref(pOut);
+  pOut = template_render_object(&c, pOpts, NULL, &e);
+  assert_string_equal(json_string_value(json_object_get(pOut, "command")), "echo a b");
+  json_decref(pOut);
+  json_decref(pOpts);
+  json_decref(pConf);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_builtin_names, setup, teardown),
@@ -279,6 +496,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_cap, setup, teardown),
       cmocka_unit_test_setup_teardown(test_export_env, setup, teardown),
       cmocka_unit_test(test_export_env_empty),
+      cmocka_unit_test(test_shell_quote),
+      cmocka_unit_test(test_shell_contexts),
+      cmocka_unit_test(test_shell_refusals),
+      cmocka_unit_test(test_shell_delivers_bytes),
+      cmocka_unit_test(test_render_object_shell_keys),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -187,6 +187,62 @@ static void test_non_uuid_login(void **state) {
   check_user(FIX "non_uuid_login.json", 6, &e);
 }
 
+/* API 1.0-1.2 users: no location.country (absent or null), the address is
+ * street, city, state; 1.0-1.1 dob and registered are plain date strings;
+ * login.uuid may be missing (fresh id) or upper case. */
+static void test_api_1x_no_country(void **state) {
+  (void)state;
+  expect_rec e = {NULL, "romain", "hoogmoed", "male",
+                  "1861 jan pieterszoon coenstraat, maasdriel, zeeland", "69217",
+                  "romain.hoogmoed@example.com", "lazyduck408", "1983-07-14 07:29:45",
+                  "2010-09-24 02:10:42", "(656)-976-4980",
+                  "https://randomuser.me/api/portraits/med/men/83.jpg"};
+  check_user(FIX "api_1x_no_country.json", 0, &e);
+  expect_rec e1 = {"2e8a1f6c-3b7d-4c1e-9a5f-0d6b8c7e1a24", "sophie", "martin", "female",
+                   "4217 rue de la mairie, nantes, loire-atlantique", "44000",
+                   "sophie.martin@example.com", "bigrabbit512", "1971-02-11T19:07:31Z",
+                   "2009-06-03T02:41:05Z", "02-35-74-10-96",
+                   "https://randomuser.me/api/portraits/med/women/12.jpg"};
+  check_user(FIX "api_1x_no_country.json", 1, &e1);
+  expect_rec e2 = {"5b0c7a2e-88d1-4f0a-b3a4-1c9e6d2f7a80", "ella", "kivelä", "female",
+                   "7392 hämeenkatu, säkylä, satakunta", "84718", "ella.kivelä@example.com",
+                   "orangeduck771", "1988-11-30 22:14:09", "2006-04-17 08:55:12", "03-123-456",
+                   "https://randomuser.me/api/portraits/med/women/3.jpg"};
+  check_user(FIX "api_1x_no_country.json", 2, &e2);
+}
+
+/* The dedupe key: the id's bytes for a valid login.uuid whatever its case,
+ * the content for users without one. */
+static void test_user_key(void **state) {
+  (void)state;
+  json_t *pDoc = testutil_load_json(FIX "api_1x_no_country.json");
+  assert_non_null(pDoc);
+  uint8_t a[USER_RECORD_KEY_LEN], b[USER_RECORD_KEY_LEN];
+  static const uint8_t aWant[USER_RECORD_KEY_LEN] = {0x2e, 0x8a, 0x1f, 0x6c, 0x3b, 0x7d,
+                                                     0x4c, 0x1e, 0x9a, 0x5f, 0x0d, 0x6b,
+                                                     0x8c, 0x7e, 0x1a, 0x24};
+  assert_int_equal(user_record_key(fixture_user(pDoc, 1), a), AIRC_OK);
+  assert_memory_equal(a, aWant, sizeof(aWant));
+  /* same uuid in lower case, other fields changed: same key */
+  json_t *pCopy = json_deep_copy(fixture_user(pDoc, 1));
+  json_object_set_new(json_object_get(pCopy, "login"), "uuid",
+                      json_string("2e8a1f6c-3b7d-4c1e-9a5f-0d6b8c7e1a24"));
+  json_object_set_new(pCopy, "email", json_string("other@example.com"));
+  assert_int_equal(user_record_key(pCopy, b), AIRC_OK);
+  assert_memory_equal(a, b, sizeof(a));
+  json_decref(pCopy);
+  /* no uuid: an identical copy has the same key, a changed one another */
+  assert_int_equal(user_record_key(fixture_user(pDoc, 0), a), AIRC_OK);
+  pCopy = json_deep_copy(fixture_user(pDoc, 0));
+  assert_int_equal(user_record_key(pCopy, b), AIRC_OK);
+  assert_memory_equal(a, b, sizeof(a));
+  json_object_set_new(pCopy, "phone", json_string("0"));
+  assert_int_equal(user_record_key(pCopy, b), AIRC_OK);
+  assert_memory_not_equal(a, b, sizeof(a));
+  json_decref(pCopy);
+  json_decref(pDoc);
+}
+
 /* Every user-visible rejection message, one fixture user each. */
 static void test_bad_users(void **state) {
   (void)state;
@@ -207,7 +263,11 @@ static void test_bad_users(void **state) {
       "field 'gender' missing",
       "user is not an object (string)",
       "field 'location.postcode' has wrong type (non-integral number)",
-      "field 'location.country' missing",
+      "field 'location.country' has wrong type (integer)",
+      "field 'location.city' missing",
+      "field 'location.state' missing",
+      "field 'dob' has wrong type (integer)",
+      "field 'email' missing",
   };
   json_t *pDoc = testutil_load_json(FIX "bad_users.json");
   assert_non_null(pDoc);
@@ -284,7 +344,8 @@ int main(void) {
       cmocka_unit_test(test_unicode_names),        cmocka_unit_test(test_unicode_serialisation),
       cmocka_unit_test(test_old_street_string),    cmocka_unit_test(test_non_uuid_login),
       cmocka_unit_test(test_bad_users),            cmocka_unit_test(test_uuid_helpers),
-      cmocka_unit_test(test_fuzz_corpus_replay),
+      cmocka_unit_test(test_fuzz_corpus_replay),   cmocka_unit_test(test_api_1x_no_country),
+      cmocka_unit_test(test_user_key),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

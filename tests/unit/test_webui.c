@@ -115,19 +115,49 @@ static void test_params(void **state) {
 
 static void test_throttle(void **state) {
   (void)state;
+  throttle_configure(5, 20, 300);
+  int64_t t0 = 1000000000;
+  for(int i = 0; i < 4; i++) throttle_fail(THROTTLE_USER, "u", t0 + i);
+  assert_int_equal(throttle_wait(THROTTLE_USER, "u", t0 + 10), 0);
+  throttle_fail(THROTTLE_USER, "u", t0 + 20);
+  assert_int_equal(throttle_wait(THROTTLE_USER, "u", t0 + 30), 300);
+  assert_int_equal(throttle_wait(THROTTLE_IP, "u", t0 + 30), 0);              /* kinds are apart */
+  assert_int_equal(throttle_wait(THROTTLE_USER, "v", t0 + 30), 0);             /* other user */
+  assert_int_equal(throttle_wait(THROTTLE_USER, "u", t0 + 301LL * 1000000), 0); /* window over */
+  for(int i = 0; i < 6; i++) throttle_fail(THROTTLE_USER, "v", t0);
+  throttle_clear(THROTTLE_USER, "v");                                          /* a success clears */
+  assert_int_equal(throttle_wait(THROTTLE_USER, "v", t0), 0);
+  /* an IP has its own, larger limit */
+  for(int i = 0; i < 19; i++) throttle_fail(THROTTLE_IP, "1.2.3.4", t0);
+  assert_int_equal(throttle_wait(THROTTLE_IP, "1.2.3.4", t0), 0);
+  throttle_fail(THROTTLE_IP, "1.2.3.4", t0);
+  assert_int_equal(throttle_wait(THROTTLE_IP, "1.2.3.4", t0), 300);
+}
+
+/* Many other failing keys (more than the table holds) never push a locked
+ * key out; once the table is full of locked keys, a new key is refused
+ * rather than counted from zero. */
+static void test_throttle_never_forgets_locked(void **state) {
+  (void)state;
+  throttle_configure(5, 20, 300);
+  int64_t t0 = 1000000000;
+  for(int i = 0; i < 5; i++) throttle_fail(THROTTLE_USER, "victim", t0);
+  char zKey[32];
+  for(int i = 0; i < 20000; i++) {
+    snprintf(zKey, sizeof(zKey), "other%d", i);
+    throttle_fail(THROTTLE_USER, zKey, t0 + 1 + i);
+  }
+  assert_true(throttle_wait(THROTTLE_USER, "victim", t0 + 30000) > 0);
+  /* fill every slot with locked keys */
+  for(int i = 0; i < 20000; i++) {
+    snprintf(zKey, sizeof(zKey), "locked%d", i);
+    for(int j = 0; j < 5; j++) throttle_fail(THROTTLE_USER, zKey, t0 + 40000);
+  }
+  assert_true(throttle_wait(THROTTLE_USER, "victim", t0 + 50000) > 0);
+  assert_true(throttle_wait(THROTTLE_USER, "never-seen", t0 + 50000) > 0);
+  /* until the windows end */
+  assert_int_equal(throttle_wait(THROTTLE_USER, "never-seen", t0 + 301LL * 1000000), 0);
   throttle_reset_all();
-  throttle_configure(5, 300);
-  int64_t t0 = 1000000000000LL;
-  for(int i = 0; i < 4; i++) throttle_fail("u\n1.2.3.4", t0 + i);
-  assert_int_equal(throttle_wait("u\n1.2.3.4", t0 + 10), 0);
-  throttle_fail("u\n1.2.3.4", t0 + 20);
-  assert_int_equal(throttle_wait("u\n1.2.3.4", t0 + 30), 300);
-  assert_int_equal(throttle_wait("u\n5.6.7.8", t0 + 30), 0);            /* other IP */
-  assert_int_equal(throttle_wait("u\n1.2.3.4", t0 + 301LL * 1000000), 0); /* window over */
-  throttle_fail("v\n1", t0);
-  for(int i = 0; i < 5; i++) throttle_fail("v\n1", t0);
-  throttle_clear("v\n1");                                                /* a success clears */
-  assert_int_equal(throttle_wait("v\n1", t0), 0);
 }
 
 static void test_usernames(void **state) {
@@ -146,7 +176,7 @@ static void test_usernames(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_route_match), cmocka_unit_test(test_static_path_clean), cmocka_unit_test(test_error_json),
-      cmocka_unit_test(test_params),      cmocka_unit_test(test_throttle),          cmocka_unit_test(test_usernames),
+      cmocka_unit_test(test_params),      cmocka_unit_test(test_throttle), cmocka_unit_test(test_throttle_never_forgets_locked),          cmocka_unit_test(test_usernames),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

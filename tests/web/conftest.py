@@ -109,7 +109,10 @@ class Server:
         data = raw_body
         if body is not None:
             data = json.dumps(body).encode()
+        if method not in ("GET", "HEAD", "OPTIONS"):
+            # unsafe API methods must say JSON, with or without a body (415 otherwise)
             h.setdefault("Content-Type", "application/json")
+        h = {k: v for k, v in h.items() if v is not None}  # headers={"Content-Type": None}: send none
         conn.request(method, path, body=data, headers=h)
         resp = conn.getresponse()
         out = resp.read()

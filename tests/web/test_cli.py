@@ -88,6 +88,13 @@ def test_authentication_off(tmp_path_factory):
         assert doc["total_entries"] >= 1
         me = srv.json("GET", "/api/v1/auth/me", user=None)
         assert me["auth"] == "none" and me["authenticate"] is False
+        assert me["role"] == "viewer"  # anonymous_role defaults to viewer: reads only
+        doc = srv.json("POST", "/api/v1/dags/hello/dagRuns", body={"dag_run_id": "anon"}, user=None, expect=403)
+        assert doc["detail"] == "user 'anonymous' has role viewer; this needs role op"
+    finally:
+        stop_server(srv)
+    srv = start_server(tmp_path_factory, config="authenticate = false\nanonymous_role = op\n")
+    try:
         srv.json("POST", "/api/v1/dags/hello/dagRuns", body={"dag_run_id": "anon"}, user=None, expect=201)
     finally:
         stop_server(srv)

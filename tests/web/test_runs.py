@@ -24,8 +24,37 @@ def test_trigger_errors(server):
     status, _, body = server.request("POST", RUNS % "page_2", raw_body=b'{"conf": {',
                                      headers={"Content-Type": "application/json"})
     assert status == 400 and "malformed JSON" in json.loads(body)["detail"]
-    status, _, _ = server.request("POST", RUNS % "page_2", raw_body=b'{}', headers={"Content-Type": "text/plain"})
-    assert status == 400
+    status, _, body = server.request("POST", RUNS % "page_2", raw_body=b'{}', headers={"Content-Type": "text/plain"})
+    assert status == 415 and json.loads(body)["detail"] == \
+        "POST requests to the API must be sent with 'Content-Type: application/json'"
+
+
+def test_trigger_refuses_shell_and_oversized_run_ids(server):
+    """Run ids reach task commands and log folder names: only Airflow's run
+    id characters, at most 200 of them; the reply names the bad character."""
+    for bad, detail in [("r$(id>x)", "run id has '$' at position 2"), ("a`b`", "run id has '`' at position 2"),
+                        ("x;y", "run id has ';' at position 2"), ("a\nb", "run id has byte 0x0a at position 2"),
+                        ("q'", "run id has ''' at position 2"), ("a/b", "run id has '/' at position 2"),
+                        ("r" * 201, "run id is 201 bytes long"), ("", "run id is empty")]:
+        status, _, body = server.request("POST", RUNS % "page_2", body={"dag_run_id": bad})
+        assert status == 400, (bad, status, body)
+        doc = json.loads(body)
+        assert doc["detail"].startswith(detail), (bad, doc)
+        assert "allowed: 1-200 of A-Z a-z 0-9 _ . : + ~ -" in doc["detail"]
+    ok = "Ok_1.2:3+4~5-" + "x" * 187
+    server.json("POST", RUNS % "page_2", body={"dag_run_id": ok}, expect=201)
+    status, _, body = server.request("POST", "/api/v1/dags/page_2/clearTaskInstances",
+                                     body={"dag_run_id": "r$(id)", "dry_run": False})
+    assert status == 400 and json.loads(body)["detail"].startswith("run id has '$' at position 2"), (status, body)
+
+
+def test_trigger_refuses_oversized_conf(server):
+    status, _, body = server.request("POST", RUNS % "page_2", body={"conf": {"v": "x" * (64 * 1024)}})
+    assert status == 400, (status, body)
+    assert json.loads(body)["detail"] == "conf is 65544 bytes as JSON, above the limit of 65536 bytes (64 KiB)"
+    run = server.json("POST", RUNS % "page_2", body={"dag_run_id": "conf_at_limit",
+                                                      "conf": {"v": "x" * (64 * 1024 - 10)}}, expect=201)
+    assert run["dag_run_id"] == "conf_at_limit"
 
 
 def test_runs_pagination_order_filter(server):

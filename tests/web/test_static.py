@@ -4,7 +4,7 @@ import socket
 
 def raw_get(server, path):
     s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-    s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
     out = b""
     while True:
         c = s.recv(65536)

@@ -1,0 +1,99 @@
+/* test_store.c: unit tests of the store's handle and the SQLite driver's
+ * statement cache: a statement a caller is still stepping is never
+ * finalized by the eviction of a full cache, and a statement in use cannot
+ * be handed out twice. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "store/store_int.h"
+
+#define N_OTHER 300 /* more than the driver's cache holds */
+
+static char g_azSql[N_OTHER][64]; /* prepare borrows the text: lives as long as the store */
+
+static void test_busy_statement_survives_eviction(void **state) {
+  (void)state;
+  char zDir[] = "/tmp/airc-test-store-XXXXXX";
+  assert_non_null(mkdtemp(zDir));
+  char zPath[128];
+  snprintf(zPath, sizeof(zPath), "%s/airc.db", zDir);
+  store *s = NULL;
+  airc_err err = {0};
+  assert_int_equal(store_open(zPath, &s, &err), AIRC_OK);
+  /* the first statement in the cache (the oldest: the first to evict) */
+  static const char zLoop[] = "SELECT value FROM json_each('[1,2,3]')";
+  store_stmt *pLoop = store_stmt_prepare(s, zLoop, &err);
+  assert_non_null(pLoop);
+  assert_int_equal(store_stmt_step(pLoop, &err), STORE_ROW);
+  assert_int_equal(store_col_int(pLoop, 0), 1);
+  /* the same query again while in use: refused, not handed out twice */
+  assert_null(store_stmt_prepare(s, zLoop, &err));
+  assert_int_equal(err.rc, AIRC_ERR_STATE);
+  airc_err_clear(&err);
+  /* the loop body prepares many other statements: the cache fills and evicts */
+  for(int i = 0; i < N_OTHER; i++) {
+    snprintf(g_azSql[i], sizeof(g_azSql[i]), "SELECT %d", i);
+    store_stmt *p = store_stmt_prepare(s, g_azSql[i], &err);
+    assert_non_null(p);
+    assert_int_equal(store_stmt_step(p, &err), STORE_ROW);
+    assert_int_equal(store_col_int(p, 0), i);
+    store_stmt_done(p);
+  }
+  /* the loop goes on where it was */
+  assert_int_equal(store_stmt_step(pLoop, &err), STORE_ROW);
+  assert_int_equal(store_col_int(pLoop, 0), 2);
+  assert_int_equal(store_stmt_step(pLoop, &err), STORE_ROW);
+  assert_int_equal(store_stmt_step(pLoop, &err), STORE_DONE);
+  store_stmt_done(pLoop);
+  store_close(s);
+  char zCmd[160];
+  snprintf(zCmd, sizeof(zCmd), "rm -rf '%s'", zDir);
+  assert_int_equal(system(zCmd), 0);
+}
+
+static void test_open_errors_and_versions(void **state) {
+  (void)state;
+  char zDir[] = "/tmp/airc-test-store-XXXXXX";
+  assert_non_null(mkdtemp(zDir));
+  char zPath[128], zUrl[160];
+  snprintf(zPath, sizeof(zPath), "%s/airc.db", zDir);
+  store *s = NULL;
+  airc_err err = {0};
+  assert_int_equal(store_open_existing(zPath, &s, &err), AIRC_ERR_NOTFOUND);
+  airc_err_clear(&err);
+  assert_int_equal(store_open("mysql://x/y", &s, &err), AIRC_ERR_INVALID);
+  airc_err_clear(&err);
+  snprintf(zUrl, sizeof(zUrl), "sqlite://%s", zPath);
+  assert_int_equal(store_open(zUrl, &s, &err), AIRC_OK);
+  assert_string_equal(store_backend_name(s), "sqlite");
+  assert_string_equal(store_target(s), zPath);
+  assert_int_equal(store_schema_version(s), store_schema_version_supported(s));
+  int bOk = 0;
+  char zReport[64];
+  assert_int_equal(store_check(s, &bOk, zReport, sizeof(zReport), &err), AIRC_OK);
+  assert_true(bOk);
+  /* the change counter moves with a commit */
+  uint64_t v0 = store_change_counter(s);
+  assert_int_equal(store_begin(s, &err), AIRC_OK);
+  assert_int_equal(store_run_sql(s, "INSERT INTO scheduler_state(key, value) VALUES('k', 'v')", &err), AIRC_OK);
+  assert_int_equal(store_commit(s, &err), AIRC_OK);
+  assert_true(store_change_counter(s) != v0);
+  /* a duplicate is AIRC_ERR_EXISTS */
+  assert_int_equal(store_run_sql(s, "INSERT INTO scheduler_state(key, value) VALUES('k', 'v')", &err), AIRC_ERR_EXISTS);
+  store_close(s);
+  char zCmd[160];
+  snprintf(zCmd, sizeof(zCmd), "rm -rf '%s'", zDir);
+  assert_int_equal(system(zCmd), 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_busy_statement_survives_eviction),
+                                     cmocka_unit_test(test_open_errors_and_versions)};
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
