@@ -3,6 +3,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "store/store_user.h"
 #include "webui/http_reply.h"
 #include "webui/throttle.h"
 #include "webui/users.h"
@@ -82,23 +83,15 @@ static int session_lookup(web_req *r, const char *zToken) {
   char zHash[80];
   token_hash(zToken, zHash);
   airc_err err = {0};
-  sqlite3_stmt *st = store_prepare(r->s,
-      "SELECT u.id, u.username, u.role, s.csrf_token FROM web_session s JOIN user u ON u.id=s.user_id"
-      " WHERE s.token_hash=? AND s.expires_us>?", &err);
-  if(!st) return 0;
-  sqlite3_bind_text(st, 1, zHash, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 2, airc_now_us());
-  int bOk = sqlite3_step(st) == SQLITE_ROW;
-  if(bOk) {
-    r->user.id = sqlite3_column_int64(st, 0);
-    snprintf(r->user.zName, sizeof(r->user.zName), "%s", store_legacy_col_text(st, 1));
-    r->user.role = web_role_parse(store_legacy_col_text(st, 2));
-    snprintf(r->user.zCsrf, sizeof(r->user.zCsrf), "%s", store_legacy_col_text(st, 3));
-    snprintf(r->user.zTokenHash, sizeof(r->user.zTokenHash), "%s", zHash);
-    r->user.bSession = 1;
-  }
-  sqlite3_reset(st);
-  return bOk;
+  store_user_session sess;
+  if(store_user_session_lookup(r->s, zHash, airc_now_us(), &sess, &err)) return 0; /* unknown, expired or error */
+  r->user.id = sess.userId;
+  snprintf(r->user.zName, sizeof(r->user.zName), "%s", sess.zName);
+  r->user.role = web_role_parse(sess.zRole);
+  snprintf(r->user.zCsrf, sizeof(r->user.zCsrf), "%s", sess.zCsrf);
+  snprintf(r->user.zTokenHash, sizeof(r->user.zTokenHash), "%s", zHash);
+  r->user.bSession = 1;
+  return 1;
 }
 
 /* ---- Basic ---- */
@@ -300,25 +293,11 @@ int auth_handle_login(web_req *r) {
   hex_token(zCsrf, sizeof(zCsrf));
   token_hash(zToken, zHash);
   int64_t now = airc_now_us();
-  sqlite3_stmt *st = store_prepare(r->s, "DELETE FROM web_session WHERE expires_us<=?", &err);
-  if(st) {
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_step(st);
-    sqlite3_reset(st);
-  }
-  st = store_prepare(r->s, "INSERT INTO web_session(token_hash, user_id, csrf_token, created_us, expires_us) VALUES(?,?,?,?,?)", &err);
-  if(!st) return http_reply_err(r, &err);
-  sqlite3_bind_text(st, 1, zHash, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 2, u.id);
-  sqlite3_bind_text(st, 3, zCsrf, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 4, now);
-  sqlite3_bind_int64(st, 5, now + g_sessionUs);
-  int rcStep = sqlite3_step(st);
-  sqlite3_reset(st);
-  if(rcStep != SQLITE_DONE) {
-    store_fail(r->s, "insert session", &err);
+  airc_err purgeErr = {0}; /* best effort: a failed purge does not stop the login */
+  if(store_user_session_purge(r->s, now, NULL, &purgeErr))
+    LOG_WARN("web: purging expired sessions: %s", purgeErr.zMsg);
+  if(store_user_session_insert(r->s, zHash, u.id, zCsrf, now, now + g_sessionUs, &err))
     return http_reply_err(r, &err);
-  }
   char zCookie[256];
   snprintf(zCookie, sizeof(zCookie), AUTH_COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%lld%s", zToken,
            (long long)(g_sessionUs / 1000000), g_bCookieSecure ? "; Secure" : "");
@@ -330,11 +309,7 @@ int auth_handle_login(web_req *r) {
 int auth_handle_logout(web_req *r) {
   if(r->user.bSession) {
     airc_err err = {0};
-    sqlite3_stmt *st = store_prepare(r->s, "DELETE FROM web_session WHERE token_hash=?", &err);
-    if(!st) return http_reply_err(r, &err);
-    sqlite3_bind_text(st, 1, r->user.zTokenHash, -1, SQLITE_STATIC);
-    sqlite3_step(st);
-    sqlite3_reset(st);
+    if(store_user_session_delete(r->s, r->user.zTokenHash, &err)) return http_reply_err(r, &err);
   }
   http_header aH[] = {{"Set-Cookie", AUTH_COOKIE "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"}, {NULL, NULL}};
   return http_reply_json_h(r, 200, json_pack("{s:b}", "logged_out", 1), aH);

@@ -1,6 +1,7 @@
 /* users.c: see users.h. */
 #include "webui/users.h"
 #include "common/timeutil.h"
+#include "store/store_user.h"
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -38,40 +39,20 @@ airc_rc users_create(store *s, const char *zName, web_role role, const char *zPa
   char zHash[crypto_pwhash_STRBYTES];
   airc_rc rc = users_hash(zPassword, zHash, pErr);
   if(rc) return rc;
-  sqlite3_stmt *st = store_prepare(s, "INSERT INTO user(username, role, password_hash, created_us) VALUES(?,?,?,?)", pErr);
-  if(!st) return pErr->rc;
-  sqlite3_bind_text(st, 1, zName, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, web_role_name(role), -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 3, zHash, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 4, airc_now_us());
-  int rcStep = sqlite3_step(st);
-  int ext = sqlite3_extended_errcode(store_legacy_db(s));
-  sqlite3_reset(st);
-  if(rcStep != SQLITE_DONE) {
-    if(ext == SQLITE_CONSTRAINT_UNIQUE) return airc_err_set(pErr, AIRC_ERR_EXISTS, "user '%s' already exists", zName);
-    return store_fail(s, "insert user", pErr);
-  }
-  return AIRC_OK;
+  /* AIRC_ERR_EXISTS: "user 'NAME' already exists" */
+  return store_user_insert(s, zName, web_role_name(role), zHash, airc_now_us(), pErr);
 }
 
 airc_rc users_delete(store *s, const char *zName, airc_err *pErr) {
-  sqlite3_stmt *st = store_prepare(s, "DELETE FROM user WHERE username=?", pErr);
-  if(!st) return pErr->rc;
-  sqlite3_bind_text(st, 1, zName, -1, SQLITE_STATIC);
-  int rcStep = sqlite3_step(st);
-  int nChanged = sqlite3_changes(store_legacy_db(s));
-  sqlite3_reset(st);
-  if(rcStep != SQLITE_DONE) return store_fail(s, "delete user", pErr);
-  if(!nChanged) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no user '%s'", zName);
-  return AIRC_OK;
+  return store_user_delete(s, zName, pErr); /* AIRC_ERR_NOTFOUND: "no user 'NAME'" */
 }
 
-static void fill_user(sqlite3_stmt *st, web_user *pOut, char *zHashOut) {
+static void fill_user(const store_user *pRow, web_user *pOut, char *zHashOut) {
   memset(pOut, 0, sizeof(*pOut));
-  pOut->id = sqlite3_column_int64(st, 0);
-  snprintf(pOut->zName, sizeof(pOut->zName), "%s", store_legacy_col_text(st, 1));
-  pOut->role = web_role_parse(store_legacy_col_text(st, 2));
-  if(zHashOut) snprintf(zHashOut, 128, "%s", store_legacy_col_text(st, 3));
+  pOut->id = pRow->id;
+  snprintf(pOut->zName, sizeof(pOut->zName), "%s", pRow->zName);
+  pOut->role = web_role_parse(pRow->zRole);
+  if(zHashOut) snprintf(zHashOut, 128, "%.127s", pRow->zHash);
 }
 
 /* An argon2id hash of a random password, made once per process with the
@@ -93,16 +74,19 @@ static void dummy_hash_make(void) {
 airc_rc users_verify(store *s, const char *zName, const char *zPassword, web_user *pOut, char *zHashOut,
                      airc_err *pErr) {
   if(sodium_init() < 0) return airc_err_set(pErr, AIRC_ERR_NOMEM, "libsodium failed to initialise");
-  sqlite3_stmt *st = store_prepare(s, "SELECT id, username, role, password_hash FROM user WHERE username=?", pErr);
-  if(!st) return pErr->rc;
-  sqlite3_bind_text(st, 1, zName, -1, SQLITE_STATIC);
+  store_user row;
   char zHash[crypto_pwhash_STRBYTES + 8] = "";
-  int bFound = sqlite3_step(st) == SQLITE_ROW;
-  if(bFound) {
-    fill_user(st, pOut, NULL);
-    snprintf(zHash, sizeof(zHash), "%s", store_legacy_col_text(st, 3));
+  airc_err lookErr = {0};
+  airc_rc rcLook = store_user_get_by_name(s, zName, &row, &lookErr);
+  if(rcLook && rcLook != AIRC_ERR_NOTFOUND) {
+    airc_err_set(pErr, rcLook, "%s", lookErr.zMsg);
+    return pErr->rc;
   }
-  sqlite3_reset(st);
+  int bFound = rcLook == AIRC_OK;
+  if(bFound) {
+    fill_user(&row, pOut, NULL);
+    snprintf(zHash, sizeof(zHash), "%s", row.zHash);
+  }
   size_t n = strlen(zPassword);
   if(n > USERS_PASSWORD_MAX) n = USERS_PASSWORD_MAX; /* still verified (and refused below): same cost */
   if(!bFound) {
@@ -119,27 +103,26 @@ airc_rc users_verify(store *s, const char *zName, const char *zPassword, web_use
 }
 
 airc_rc users_get_by_id(store *s, int64_t id, web_user *pOut, char *zHashOut, airc_err *pErr) {
-  sqlite3_stmt *st = store_prepare(s, "SELECT id, username, role, password_hash FROM user WHERE id=?", pErr);
-  if(!st) return pErr->rc;
-  sqlite3_bind_int64(st, 1, id);
-  airc_rc rc = AIRC_OK;
-  if(sqlite3_step(st) == SQLITE_ROW) fill_user(st, pOut, zHashOut);
-  else rc = airc_err_set(pErr, AIRC_ERR_NOTFOUND, "user %lld is gone", (long long)id);
-  sqlite3_reset(st);
+  store_user row;
+  airc_rc rc = store_user_get_by_id(s, id, &row, pErr); /* AIRC_ERR_NOTFOUND: "user ID is gone" */
+  if(!rc) fill_user(&row, pOut, zHashOut);
   return rc;
 }
 
+static int list_row(void *pCtx, const store_user_row *pRow) {
+  char zTime[40];
+  json_array_append_new((json_t *)pCtx, json_pack("{s:s, s:s, s:s}", "username", pRow->zName, "role", pRow->zRole,
+                                                  "created",
+                                                  airc_time_format_api(pRow->createdUs, zTime, sizeof(zTime))));
+  return 0;
+}
+
 json_t *users_list_json(store *s, airc_err *pErr) {
-  sqlite3_stmt *st = store_prepare(s, "SELECT username, role, created_us FROM user ORDER BY username", pErr);
-  if(!st) return NULL;
   json_t *pArr = json_array();
-  while(sqlite3_step(st) == SQLITE_ROW) {
-    char zTime[40];
-    json_array_append_new(pArr, json_pack("{s:s, s:s, s:s}", "username", store_legacy_col_text(st, 0), "role",
-                                          store_legacy_col_text(st, 1), "created",
-                                          airc_time_format_api(sqlite3_column_int64(st, 2), zTime, sizeof(zTime))));
+  if(store_user_each(s, list_row, pArr, pErr)) {
+    json_decref(pArr);
+    return NULL;
   }
-  sqlite3_reset(st);
   return pArr;
 }
 
@@ -153,27 +136,11 @@ airc_rc users_create_first_admin(store *s, int *pbCreated, char *zPassword, size
   char zHash[crypto_pwhash_STRBYTES];
   airc_rc rc = store_begin(s, pErr);
   int bEmpty = 0;
-  if(!rc) {
-    sqlite3_stmt *st = store_prepare(s, "SELECT NOT EXISTS(SELECT 1 FROM user)", pErr);
-    if(!st) rc = pErr->rc;
-    else {
-      bEmpty = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
-      sqlite3_reset(st);
-    }
-  }
+  if(!rc) rc = store_user_is_empty(s, &bEmpty, pErr);
   /* hashing inside the write transaction is slow (~0.1 s) but makes the
    * check-and-insert atomic; it happens once per installation */
   if(!rc && bEmpty) rc = users_hash(zPassword, zHash, pErr);
-  if(!rc && bEmpty) {
-    sqlite3_stmt *st = store_prepare(s, "INSERT INTO user(username, role, password_hash, created_us) VALUES('admin','admin',?,?)", pErr);
-    if(!st) rc = pErr->rc;
-    else {
-      sqlite3_bind_text(st, 1, zHash, -1, SQLITE_STATIC);
-      sqlite3_bind_int64(st, 2, airc_now_us());
-      if(sqlite3_step(st) != SQLITE_DONE) rc = store_fail(s, "insert admin", pErr);
-      sqlite3_reset(st);
-    }
-  }
+  if(!rc && bEmpty) rc = store_user_insert(s, "admin", web_role_name(WEB_ROLE_ADMIN), zHash, airc_now_us(), pErr);
   if(!rc) rc = store_commit(s, pErr);
   else store_rollback(s);
   if(!rc) *pbCreated = bEmpty;

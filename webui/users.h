@@ -9,7 +9,7 @@
 #define AIRC_USERS_H
 #include <jansson.h>
 #include "common/err.h"
-#include "store/store_legacy.h"
+#include "store/store.h"
 #include "webui/web_req.h"
 
 #define USERS_PASSWORD_MIN 8

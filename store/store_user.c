@@ -1,0 +1,187 @@
+/* store_user.c: see store_user.h. */
+#include "store/store_user.h"
+#include "store/store_int.h"
+#include <stdio.h>
+#include <string.h>
+
+airc_rc store_user_insert(store *p, const char *zName, const char *zRole, const char *zHash, int64_t createdUs,
+                          airc_err *pErr) {
+  store_stmt *st =
+      store_stmt_prepare(p, "INSERT INTO user(username, role, password_hash, created_us) VALUES(?,?,?,?)", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zName);
+  store_bind_text(st, 2, zRole);
+  store_bind_text(st, 3, zHash);
+  store_bind_int64(st, 4, createdUs);
+  airc_err stepErr = {0};
+  int r = store_stmt_step(st, &stepErr);
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    if(stepErr.rc == AIRC_ERR_EXISTS) return airc_err_set(pErr, AIRC_ERR_EXISTS, "user '%s' already exists", zName);
+    return airc_err_set(pErr, stepErr.rc, "insert user: %s", stepErr.zMsg);
+  }
+  return AIRC_OK;
+}
+
+airc_rc store_user_delete(store *p, const char *zName, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p, "DELETE FROM user WHERE username=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zName);
+  int r = store_stmt_step(st, pErr);
+  int64_t nChanged = r == STORE_ERROR ? 0 : store_changes(p);
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "delete user");
+    return pErr->rc;
+  }
+  if(!nChanged) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no user '%s'", zName);
+  return AIRC_OK;
+}
+
+/* Copies the row id, username, role, password_hash, created_us. */
+static void user_fill(store_stmt *st, store_user *pOut) {
+  memset(pOut, 0, sizeof(*pOut));
+  pOut->id = store_col_int64(st, 0);
+  snprintf(pOut->zName, sizeof(pOut->zName), "%s", store_col_str(st, 1));
+  snprintf(pOut->zRole, sizeof(pOut->zRole), "%s", store_col_str(st, 2));
+  snprintf(pOut->zHash, sizeof(pOut->zHash), "%s", store_col_str(st, 3));
+  pOut->createdUs = store_col_int64(st, 4);
+}
+
+airc_rc store_user_get_by_name(store *p, const char *zName, store_user *pOut, airc_err *pErr) {
+  store_stmt *st =
+      store_stmt_prepare(p, "SELECT id, username, role, password_hash, created_us FROM user WHERE username=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zName);
+  int r = store_stmt_step(st, pErr);
+  if(r == STORE_ROW) user_fill(st, pOut);
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "read user");
+    return pErr->rc;
+  }
+  if(r == STORE_DONE) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no user '%s'", zName);
+  return AIRC_OK;
+}
+
+airc_rc store_user_get_by_id(store *p, int64_t id, store_user *pOut, airc_err *pErr) {
+  store_stmt *st =
+      store_stmt_prepare(p, "SELECT id, username, role, password_hash, created_us FROM user WHERE id=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, id);
+  int r = store_stmt_step(st, pErr);
+  if(r == STORE_ROW) user_fill(st, pOut);
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "read user");
+    return pErr->rc;
+  }
+  if(r == STORE_DONE) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "user %lld is gone", (long long)id);
+  return AIRC_OK;
+}
+
+airc_rc store_user_each(store *p, store_user_fn xRow, void *pCtx, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p, "SELECT id, username, role, created_us FROM user ORDER BY username", pErr);
+  if(!st) return pErr->rc;
+  int r;
+  while((r = store_stmt_step(st, pErr)) == STORE_ROW) {
+    store_user_row row = {store_col_int64(st, 0), store_col_str(st, 1), store_col_str(st, 2),
+                          store_col_int64(st, 3)};
+    if(xRow(pCtx, &row)) break;
+  }
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "list users");
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}
+
+airc_rc store_user_is_empty(store *p, int *pbEmpty, airc_err *pErr) {
+  *pbEmpty = 0;
+  store_stmt *st = store_stmt_prepare(p, "SELECT NOT EXISTS(SELECT 1 FROM user)", pErr);
+  if(!st) return pErr->rc;
+  int r = store_stmt_step(st, pErr);
+  if(r == STORE_ROW) *pbEmpty = store_col_int(st, 0) != 0;
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "count users");
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}
+
+/* ---- sessions ---- */
+
+airc_rc store_user_session_insert(store *p, const char *zTokenHash, int64_t userId, const char *zCsrf,
+                                  int64_t createdUs, int64_t expiresUs, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(
+      p, "INSERT INTO web_session(token_hash, user_id, csrf_token, created_us, expires_us) VALUES(?,?,?,?,?)", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zTokenHash);
+  store_bind_int64(st, 2, userId);
+  store_bind_text(st, 3, zCsrf);
+  store_bind_int64(st, 4, createdUs);
+  store_bind_int64(st, 5, expiresUs);
+  int r = store_stmt_step(st, pErr);
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "insert session");
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}
+
+airc_rc store_user_session_lookup(store *p, const char *zTokenHash, int64_t nowUs, store_user_session *pOut,
+                                  airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+                                      "SELECT u.id, u.username, u.role, s.csrf_token FROM web_session s"
+                                      " JOIN user u ON u.id=s.user_id WHERE s.token_hash=? AND s.expires_us>?",
+                                      pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zTokenHash);
+  store_bind_int64(st, 2, nowUs);
+  int r = store_stmt_step(st, pErr);
+  if(r == STORE_ROW) {
+    memset(pOut, 0, sizeof(*pOut));
+    pOut->userId = store_col_int64(st, 0);
+    snprintf(pOut->zName, sizeof(pOut->zName), "%s", store_col_str(st, 1));
+    snprintf(pOut->zRole, sizeof(pOut->zRole), "%s", store_col_str(st, 2));
+    snprintf(pOut->zCsrf, sizeof(pOut->zCsrf), "%s", store_col_str(st, 3));
+  }
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "read session");
+    return pErr->rc;
+  }
+  if(r == STORE_DONE) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no session");
+  return AIRC_OK;
+}
+
+airc_rc store_user_session_delete(store *p, const char *zTokenHash, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p, "DELETE FROM web_session WHERE token_hash=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zTokenHash);
+  int r = store_stmt_step(st, pErr);
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "delete session");
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}
+
+airc_rc store_user_session_purge(store *p, int64_t nowUs, int64_t *pnDeleted, airc_err *pErr) {
+  if(pnDeleted) *pnDeleted = 0;
+  store_stmt *st = store_stmt_prepare(p, "DELETE FROM web_session WHERE expires_us<=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, nowUs);
+  int r = store_stmt_step(st, pErr);
+  if(r != STORE_ERROR && pnDeleted) *pnDeleted = store_changes(p);
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "purge sessions");
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}
