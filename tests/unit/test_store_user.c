@@ -1,0 +1,162 @@
+/* test_store_user.c: unit tests of store/store_user.c on a temporary
+ * SQLite store: insert, duplicate -> AIRC_ERR_EXISTS, get by name and id,
+ * the ordered list, is_empty, delete (and NOTFOUND), and web sessions:
+ * insert, lookup, expiry, purge, delete, cascade on user delete. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "store/store_user.h"
+
+typedef struct fixture {
+  char zDir[64];
+  char zDb[128];
+  store *s;
+} fixture;
+
+static int fx_setup(void **ppState) {
+  fixture *f = calloc(1, sizeof(*f));
+  snprintf(f->zDir, sizeof(f->zDir), "/tmp/airc-test-store-user-XXXXXX");
+  if(!mkdtemp(f->zDir)) return -1;
+  snprintf(f->zDb, sizeof(f->zDb), "%s/airc.db", f->zDir);
+  airc_err err = {0};
+  if(store_open(f->zDb, &f->s, &err)) fail_msg("%s", err.zMsg);
+  *ppState = f;
+  return 0;
+}
+
+static int fx_teardown(void **ppState) {
+  fixture *f = *ppState;
+  store_close(f->s);
+  char zPath[256];
+  const char *azSuffix[] = {"", "-wal", "-shm"};
+  for(int i = 0; i < 3; i++) {
+    snprintf(zPath, sizeof(zPath), "%s%s", f->zDb, azSuffix[i]);
+    unlink(zPath);
+  }
+  rmdir(f->zDir);
+  free(f);
+  return 0;
+}
+
+static int collect(void *pCtx, const store_user_row *pRow) {
+  char *z = pCtx;
+  size_t n = strlen(z);
+  snprintf(z + n, 256 - n, "%s:%s:%lld;", pRow->zName, pRow->zRole, (long long)pRow->createdUs);
+  return 0;
+}
+
+static void test_user_insert_get_list(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  int bEmpty = 0;
+  assert_int_equal(store_user_is_empty(f->s, &bEmpty, &err), AIRC_OK);
+  assert_true(bEmpty);
+  assert_int_equal(store_user_insert(f->s, "zoe", "viewer", "$argon2id$h1", 100, &err), AIRC_OK);
+  assert_int_equal(store_user_insert(f->s, "amy", "admin", "$argon2id$h2", 200, &err), AIRC_OK);
+  assert_int_equal(store_user_is_empty(f->s, &bEmpty, &err), AIRC_OK);
+  assert_false(bEmpty);
+
+  store_user u;
+  assert_int_equal(store_user_get_by_name(f->s, "zoe", &u, &err), AIRC_OK);
+  assert_string_equal(u.zName, "zoe");
+  assert_string_equal(u.zRole, "viewer");
+  assert_string_equal(u.zHash, "$argon2id$h1");
+  assert_int_equal(u.createdUs, 100);
+  int64_t id = u.id;
+  memset(&u, 0, sizeof(u));
+  assert_int_equal(store_user_get_by_id(f->s, id, &u, &err), AIRC_OK);
+  assert_string_equal(u.zName, "zoe");
+
+  char zList[256] = "";
+  assert_int_equal(store_user_each(f->s, collect, zList, &err), AIRC_OK);
+  assert_string_equal(zList, "amy:admin:200;zoe:viewer:100;");
+
+  assert_int_equal(store_user_get_by_name(f->s, "nobody", &u, &err), AIRC_ERR_NOTFOUND);
+  assert_string_equal(err.zMsg, "no user 'nobody'");
+  airc_err_clear(&err);
+  assert_int_equal(store_user_get_by_id(f->s, 9999, &u, &err), AIRC_ERR_NOTFOUND);
+  assert_string_equal(err.zMsg, "user 9999 is gone");
+}
+
+static void test_user_duplicate_exists(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  assert_int_equal(store_user_insert(f->s, "bob", "op", "h", 1, &err), AIRC_OK);
+  assert_int_equal(store_user_insert(f->s, "bob", "viewer", "h2", 2, &err), AIRC_ERR_EXISTS);
+  assert_string_equal(err.zMsg, "user 'bob' already exists");
+  /* the first one is untouched */
+  store_user u;
+  airc_err_clear(&err);
+  assert_int_equal(store_user_get_by_name(f->s, "bob", &u, &err), AIRC_OK);
+  assert_string_equal(u.zRole, "op");
+  /* a role outside the CHECK constraint is a DB error, not EXISTS */
+  airc_err_clear(&err);
+  assert_int_equal(store_user_insert(f->s, "eve", "root", "h", 1, &err), AIRC_ERR_DB);
+  assert_non_null(strstr(err.zMsg, "insert user: "));
+}
+
+static void test_user_delete(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  assert_int_equal(store_user_insert(f->s, "bob", "op", "h", 1, &err), AIRC_OK);
+  assert_int_equal(store_user_delete(f->s, "bob", &err), AIRC_OK);
+  assert_int_equal(store_user_delete(f->s, "bob", &err), AIRC_ERR_NOTFOUND);
+  assert_string_equal(err.zMsg, "no user 'bob'");
+}
+
+static void test_session_lifecycle(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  store_user u;
+  assert_int_equal(store_user_insert(f->s, "bob", "op", "h", 1, &err), AIRC_OK);
+  assert_int_equal(store_user_get_by_name(f->s, "bob", &u, &err), AIRC_OK);
+  assert_int_equal(store_user_session_insert(f->s, "tok1", u.id, "csrf1", 1000, 2000, &err), AIRC_OK);
+  assert_int_equal(store_user_session_insert(f->s, "tok2", u.id, "csrf2", 1000, 5000, &err), AIRC_OK);
+  assert_int_equal(store_user_session_insert(f->s, "tok2", u.id, "csrf3", 1000, 5000, &err), AIRC_ERR_EXISTS);
+  airc_err_clear(&err);
+
+  store_user_session sess;
+  assert_int_equal(store_user_session_lookup(f->s, "tok1", 1500, &sess, &err), AIRC_OK);
+  assert_int_equal(sess.userId, u.id);
+  assert_string_equal(sess.zName, "bob");
+  assert_string_equal(sess.zRole, "op");
+  assert_string_equal(sess.zCsrf, "csrf1");
+  /* expired at 2000: not found at 2000 or later */
+  assert_int_equal(store_user_session_lookup(f->s, "tok1", 2000, &sess, &err), AIRC_ERR_NOTFOUND);
+  airc_err_clear(&err);
+  assert_int_equal(store_user_session_lookup(f->s, "nope", 1500, &sess, &err), AIRC_ERR_NOTFOUND);
+  airc_err_clear(&err);
+
+  int64_t nDeleted = -1;
+  assert_int_equal(store_user_session_purge(f->s, 2000, &nDeleted, &err), AIRC_OK);
+  assert_int_equal(nDeleted, 1); /* tok1 only */
+  assert_int_equal(store_user_session_lookup(f->s, "tok1", 0, &sess, &err), AIRC_ERR_NOTFOUND);
+  airc_err_clear(&err);
+  assert_int_equal(store_user_session_lookup(f->s, "tok2", 2000, &sess, &err), AIRC_OK);
+
+  assert_int_equal(store_user_session_delete(f->s, "tok2", &err), AIRC_OK);
+  assert_int_equal(store_user_session_lookup(f->s, "tok2", 2000, &sess, &err), AIRC_ERR_NOTFOUND);
+  airc_err_clear(&err);
+  assert_int_equal(store_user_session_delete(f->s, "tok2", &err), AIRC_OK); /* none left: still OK */
+
+  /* deleting the user deletes its sessions */
+  assert_int_equal(store_user_session_insert(f->s, "tok3", u.id, "c", 1000, 9000, &err), AIRC_OK);
+  assert_int_equal(store_user_delete(f->s, "bob", &err), AIRC_OK);
+  assert_int_equal(store_user_session_lookup(f->s, "tok3", 2000, &sess, &err), AIRC_ERR_NOTFOUND);
+}
+
+int main(void) {
+  const struct CMUnitTest aTests[] = {
+      cmocka_unit_test_setup_teardown(test_user_insert_get_list, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_user_duplicate_exists, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_user_delete, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_session_lifecycle, fx_setup, fx_teardown),
+  };
+  return cmocka_run_group_tests(aTests, NULL, NULL);
+}
