@@ -187,9 +187,8 @@ int cli_wants_help(int argc, char **argv, const cli_command *pCmd) {
   return 0;
 }
 
-const char *cli_fmt_time_us(sqlite3_stmt *st, int iCol, char *zBuf, size_t n) {
-  if(sqlite3_column_type(st, iCol) == SQLITE_NULL) return "";
-  int64_t us = sqlite3_column_int64(st, iCol);
+const char *cli_fmt_time_us(int64_t us, char *zBuf, size_t n) {
+  if(us == INT64_MIN) return "";
   airc_time_format_api(us, zBuf, n);
   return zBuf;
 }

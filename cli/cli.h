@@ -8,7 +8,9 @@
 #define AIRC_CLI_H
 #include <jansson.h>
 #include "common/err.h"
-#include "store/store_legacy.h"
+#include <stddef.h>
+#include <stdint.h>
+#include "store/store.h"
 
 #define CLI_OK 0
 #define CLI_FAIL 1
@@ -52,7 +54,9 @@ void cli_print_rows(json_t *pRows, const char *const *azCols, cli_output out);
 int cli_wants_help(int argc, char **argv, const cli_command *pCmd);
 const cli_command *cli_find(const char *zName);
 
-/* "2026-01-01T00:00:00Z" or "" for NULL columns */
-const char *cli_fmt_time_us(sqlite3_stmt *st, int iCol, char *zBuf, size_t n);
+/* Event time us (microseconds) as "2026-01-01T00:00:00Z" in zBuf (n
+ * bytes), returned; "" (a literal) for INT64_MIN, the store's NULL
+ * (STORE_VIEW_NULL). */
+const char *cli_fmt_time_us(int64_t us, char *zBuf, size_t n);
 
 #endif

@@ -6,15 +6,33 @@
 #include "common/config.h"
 #include "common/timeutil.h"
 #include "store/store_run.h"
+#include "store/store_sched.h"
+#include "store/store_views.h"
 #include "dag/tick_planner.h"
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* NULL -> "" for text the CLI prints. */
+static const char *str_or_empty(const char *z) { return z ? z : ""; }
+
 /* Parses the common "--output X" option; returns 0 on success. */
 static int opt_output(const char *zCmd, const char *zArg, cli_output *pOut) {
   if(!cli_parse_output(zArg, pOut)) return cli_usage_error(zCmd, "--output must be table, json or plain");
+  return 0;
+}
+
+/* store_view_dag_list callback: appends the DAG to the JSON array pCtx. */
+static int add_dag_row(void *pCtx, const store_view_dag *pDag) {
+  char zNext[40] = "";
+  if(pDag->nextDagrun != STORE_VIEW_NULL) airc_time_format(pDag->nextDagrun, zNext, sizeof(zNext));
+  json_t *pTags = json_loads(str_or_empty(pDag->zTags), 0, NULL);
+  json_array_append_new(pCtx, json_pack("{ss ss sb ss ss so ss sb}", "dag_id", pDag->zDagId, "schedule",
+                                        str_or_empty(pDag->zSchedule), "is_paused", pDag->bPaused, "next_dagrun",
+                                        zNext, "fileloc", str_or_empty(pDag->zFileloc), "tags",
+                                        pTags ? pTags : json_array(), "description",
+                                        str_or_empty(pDag->zDescription), "is_active", pDag->bActive));
   return 0;
 }
 
@@ -33,31 +51,43 @@ int cmd_dags_list(int argc, char **argv) {
   store *s = cli_open_store_synced();
   if(!s) return CLI_FAIL;
   airc_err err = {0};
-  sqlite3_stmt *st = store_prepare(s,
-      "SELECT dag_id, schedule, is_paused, next_dagrun, fileloc, tags, description, is_active FROM dag"
-      " WHERE is_active=1 OR ?1 ORDER BY dag_id", &err);
-  if(!st) {
+  json_t *pRows = json_array();
+  store_view_dag_filter f = {-1, !bAll, NULL, NULL};
+  if(store_view_dag_list(s, &f, INT64_MAX, 0, add_dag_row, pRows, &err)) {
+    json_decref(pRows);
     store_close(s);
     return cli_fail_err(&err);
   }
-  sqlite3_bind_int(st, 1, bAll);
-  json_t *pRows = json_array();
-  while(sqlite3_step(st) == SQLITE_ROW) {
-    char zNext[40] = "";
-    if(sqlite3_column_type(st, 3) != SQLITE_NULL) airc_time_format(sqlite3_column_int64(st, 3), zNext, sizeof(zNext));
-    json_t *pTags = json_loads(store_legacy_col_text(st, 5), 0, NULL);
-    json_array_append_new(pRows, json_pack("{ss ss sb ss ss so ss sb}", "dag_id", store_legacy_col_text(st, 0),
-                                           "schedule", store_legacy_col_text(st, 1), "is_paused", sqlite3_column_int(st, 2),
-                                           "next_dagrun", zNext, "fileloc", store_legacy_col_text(st, 4), "tags",
-                                           pTags ? pTags : json_array(), "description", store_legacy_col_text(st, 6),
-                                           "is_active", sqlite3_column_int(st, 7)));
-  }
-  sqlite3_reset(st);
   static const char *const azCols[] = {"dag_id", "schedule", "is_paused", "next_dagrun", "fileloc", NULL};
   cli_print_rows(pRows, azCols, out);
   json_decref(pRows);
   store_close(s);
   return CLI_OK;
+}
+
+/* store_view_import_error_list callback: appends {filepath, error} to pCtx. */
+static int add_import_error_row(void *pCtx, const store_view_import_error *pRow) {
+  json_array_append_new(pCtx, json_pack("{ss ss}", "filepath", str_or_empty(pRow->zFileloc), "error",
+                                        str_or_empty(pRow->zMessage)));
+  return 0;
+}
+
+static int cmp_filepath(const void *a, const void *b) {
+  json_t *const *pA = a, *const *pB = b;
+  return strcmp(json_string_value(json_object_get(*pA, "filepath")), json_string_value(json_object_get(*pB, "filepath")));
+}
+
+/* Sorts an array of {filepath, ...} objects by filepath (in place). */
+static void json_array_sort_by_filepath(json_t *pRows) {
+  size_t n = json_array_size(pRows);
+  if(n < 2) return;
+  json_t **a = malloc(sizeof(json_t *) * n);
+  if(!a) return;
+  for(size_t i = 0; i < n; i++) a[i] = json_incref(json_array_get(pRows, i));
+  qsort(a, n, sizeof(*a), cmp_filepath);
+  json_array_clear(pRows);
+  for(size_t i = 0; i < n; i++) json_array_append_new(pRows, a[i]);
+  free(a);
 }
 
 int cmd_dags_list_import_errors(int argc, char **argv) {
@@ -73,19 +103,20 @@ int cmd_dags_list_import_errors(int argc, char **argv) {
   store *s = cli_open_store_synced();
   if(!s) return CLI_FAIL;
   airc_err err = {0};
-  sqlite3_stmt *st = store_prepare(s, "SELECT fileloc, message FROM import_error ORDER BY fileloc", &err);
   json_t *pRows = json_array();
-  while(st && sqlite3_step(st) == SQLITE_ROW)
-    json_array_append_new(pRows, json_pack("{ss ss}", "filepath", store_legacy_col_text(st, 0), "error", store_legacy_col_text(st, 1)));
-  if(st) sqlite3_reset(st);
+  airc_rc rc = store_view_import_error_list(s, INT64_MAX, 0, add_import_error_row, pRows, &err);
+  store_close(s);
+  if(rc) {
+    json_decref(pRows);
+    return cli_fail_err(&err);
+  }
+  /* by file, as users look them up */
+  json_array_sort_by_filepath(pRows);
   static const char *const azCols[] = {"filepath", "error", NULL};
   if(json_array_size(pRows) || out == OUT_JSON) cli_print_rows(pRows, azCols, out);
   else printf("No import errors\n");
-  int n = (int)json_array_size(pRows);
   json_decref(pRows);
-  store_close(s);
-  (void)n;
-  return st ? CLI_OK : cli_fail_err(&err);
+  return CLI_OK;
 }
 
 /* Loads a DAG for a command, printing the error. */
@@ -194,13 +225,9 @@ int cmd_dags_next_execution(int argc, char **argv) {
     return CLI_FAIL;
   }
   int64_t last = -1;
+  int nActive;
   airc_err err = {0};
-  sqlite3_stmt *st = store_prepare(s, "SELECT max(logical_date) FROM dag_run WHERE dag_id=? AND run_type='scheduled'", &err);
-  if(st) {
-    sqlite3_bind_text(st, 1, d->zId, -1, SQLITE_STATIC);
-    if(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) last = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-  }
+  if(store_sched_dag_run_counts(s, d->zId, &last, &nActive, &err)) last = -1; /* as if never scheduled */
   store_close(s);
   int64_t *a = malloc(sizeof(int64_t) * (size_t)n);
   int k = tick_plan_next(d, last, airc_now(), a, n);
@@ -230,6 +257,19 @@ static int set_paused(int argc, char **argv, int bPaused) {
 int cmd_dags_pause(int argc, char **argv) { return set_paused(argc, argv, 1); }
 int cmd_dags_unpause(int argc, char **argv) { return set_paused(argc, argv, 0); }
 
+/* store_view_run_list_no_test callback: appends the run to pCtx. */
+static int add_run_row(void *pCtx, const store_view_run *pRun) {
+  char zL[40], zS[48], zE[48];
+  json_array_append_new(pCtx, json_pack("{ss ss ss ss ss ss ss}", "dag_id", str_or_empty(pRun->zDagId), "run_id",
+                                        str_or_empty(pRun->zRunId), "state", str_or_empty(pRun->zState), "run_type",
+                                        str_or_empty(pRun->zRunType), "logical_date",
+                                        airc_time_format(pRun->logicalDate == STORE_VIEW_NULL ? 0 : pRun->logicalDate,
+                                                         zL, sizeof(zL)),
+                                        "start_date", cli_fmt_time_us(pRun->startUs, zS, sizeof(zS)), "end_date",
+                                        cli_fmt_time_us(pRun->endUs, zE, sizeof(zE))));
+  return 0;
+}
+
 int cmd_dags_list_runs(int argc, char **argv) {
   static const struct option aOpt[] = {{"output", required_argument, 0, 'o'}, {"state", required_argument, 0, 's'},
                                        {"limit", required_argument, 0, 'l'}, {"offset", required_argument, 0, 'f'},
@@ -251,33 +291,21 @@ int cmd_dags_list_runs(int argc, char **argv) {
   store *s = cli_open_store();
   if(!s) return CLI_FAIL;
   airc_err err = {0};
-  sqlite3_stmt *st = store_prepare(s, "SELECT 1 FROM dag WHERE dag_id=?", &err);
-  sqlite3_bind_text(st, 1, argv[optind], -1, SQLITE_STATIC);
-  int bFound = sqlite3_step(st) == SQLITE_ROW;
-  sqlite3_reset(st);
+  int bFound = 0;
+  if(store_view_dag_exists(s, argv[optind], &bFound, &err)) {
+    store_close(s);
+    return cli_fail_err(&err);
+  }
   if(!bFound) {
     store_close(s);
     return cli_error("DAG '%s' not found", argv[optind]);
   }
-  st = store_prepare(s,
-      "SELECT run_id, state, run_type, logical_date, start_us, end_us, conf FROM dag_run"
-      " WHERE dag_id=?1 AND (?2 IS NULL OR state=?2) AND is_test=0"
-      " ORDER BY logical_date DESC, id DESC LIMIT ?3 OFFSET ?4", &err);
-  sqlite3_bind_text(st, 1, argv[optind], -1, SQLITE_STATIC);
-  if(zState) sqlite3_bind_text(st, 2, zState, -1, SQLITE_STATIC);
-  sqlite3_bind_int(st, 3, nLimit);
-  sqlite3_bind_int(st, 4, nOffset);
   json_t *pRows = json_array();
-  while(sqlite3_step(st) == SQLITE_ROW) {
-    char zL[40], zS[48], zE[48];
-    json_array_append_new(pRows, json_pack("{ss ss ss ss ss ss ss}", "dag_id", argv[optind], "run_id",
-                                           store_legacy_col_text(st, 0), "state", store_legacy_col_text(st, 1), "run_type",
-                                           store_legacy_col_text(st, 2), "logical_date",
-                                           airc_time_format(sqlite3_column_int64(st, 3), zL, sizeof(zL)),
-                                           "start_date", cli_fmt_time_us(st, 4, zS, sizeof(zS)), "end_date",
-                                           cli_fmt_time_us(st, 5, zE, sizeof(zE))));
+  if(store_view_run_list_no_test(s, argv[optind], zState, nLimit, nOffset, add_run_row, pRows, &err)) {
+    json_decref(pRows);
+    store_close(s);
+    return cli_fail_err(&err);
   }
-  sqlite3_reset(st);
   static const char *const azCols[] = {"run_id", "state", "run_type", "logical_date", "start_date", "end_date", NULL};
   cli_print_rows(pRows, azCols, out);
   json_decref(pRows);
@@ -285,18 +313,23 @@ int cmd_dags_list_runs(int argc, char **argv) {
   return CLI_OK;
 }
 
+/* store_view_run_get callback: the run's state into pCtx (32 bytes). */
+static int copy_run_state(void *pCtx, const store_view_run *pRun) {
+  snprintf(pCtx, 32, "%s", str_or_empty(pRun->zState));
+  return 0;
+}
+
 int cmd_dags_state(int argc, char **argv) {
   if(argc != 3) return cli_usage_error("dags state", "expected DAG RUN_ID");
   store *s = cli_open_store();
   if(!s) return CLI_FAIL;
   airc_err err = {0};
-  sqlite3_stmt *st = store_prepare(s, "SELECT state FROM dag_run WHERE dag_id=? AND run_id=?", &err);
-  sqlite3_bind_text(st, 1, argv[1], -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, argv[2], -1, SQLITE_STATIC);
+  char zState[32] = "";
+  airc_rc r = store_view_run_get(s, argv[1], argv[2], copy_run_state, zState, &err);
   int rc = CLI_OK;
-  if(sqlite3_step(st) == SQLITE_ROW) printf("%s\n", store_legacy_col_text(st, 0));
-  else rc = cli_error("DAG '%s' has no run '%s'", argv[1], argv[2]);
-  sqlite3_reset(st);
+  if(!r) printf("%s\n", zState);
+  else if(r == AIRC_ERR_NOTFOUND) rc = cli_error("DAG '%s' has no run '%s'", argv[1], argv[2]);
+  else rc = cli_fail_err(&err);
   store_close(s);
   return rc;
 }

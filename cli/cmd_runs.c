@@ -6,6 +6,7 @@
 #include "common/timeutil.h"
 #include "common/wake.h"
 #include "store/store_run.h"
+#include "store/store_views.h"
 #include "scheduler/scheduler.h"
 #include "dag/tick_planner.h"
 #include <getopt.h>
@@ -28,22 +29,13 @@ static int wait_for_run(store *s, const char *zDag, const char *zRunId, int64_t 
   airc_err err = {0};
   int bWarned = 0;
   for(;;) {
-    sqlite3_stmt *st = store_prepare(s,
-        "SELECT r.state, count(ti.id), sum(ti.state IN ('success','failed','skipped','upstream_failed')),"
-        " sum(ti.state='running'), sum(ti.state='failed'), sum(ti.state='up_for_retry')"
-        " FROM dag_run r LEFT JOIN task_instance ti ON ti.run_pk=r.id WHERE r.dag_id=? AND r.run_id=? GROUP BY r.id", &err);
-    if(!st) return cli_fail_err(&err);
-    sqlite3_bind_text(st, 1, zDag, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, zRunId, -1, SQLITE_STATIC);
-    if(sqlite3_step(st) != SQLITE_ROW) {
-      sqlite3_reset(st);
-      return cli_error("run '%s' of DAG '%s' disappeared", zRunId, zDag);
-    }
+    store_view_run_progress pg;
+    airc_rc rc = store_view_run_progress_get(s, zDag, zRunId, &pg, &err);
+    if(rc == AIRC_ERR_NOTFOUND) return cli_error("run '%s' of DAG '%s' disappeared", zRunId, zDag);
+    if(rc) return cli_fail_err(&err);
     char zState[32], zLine[256];
-    snprintf(zState, sizeof(zState), "%s", store_legacy_col_text(st, 0));
-    int nTotal = sqlite3_column_int(st, 1), nDone = sqlite3_column_int(st, 2), nRunning = sqlite3_column_int(st, 3);
-    int nFailed = sqlite3_column_int(st, 4), nRetry = sqlite3_column_int(st, 5);
-    sqlite3_reset(st);
+    snprintf(zState, sizeof(zState), "%s", pg.zState);
+    int nTotal = pg.nTotal, nDone = pg.nDone, nRunning = pg.nRunning, nFailed = pg.nFailed, nRetry = pg.nRetry;
     snprintf(zLine, sizeof(zLine), "run %s: %s, %d/%d tasks done, %d running%s%.0d%s%.0d%s", zRunId, zState, nDone, nTotal,
              nRunning, nFailed ? ", " : "", nFailed, nFailed ? " failed" : "", nRetry, nRetry ? " up for retry" : "");
     if(strcmp(zLine, zLast)) {
@@ -63,6 +55,12 @@ static int wait_for_run(store *s, const char *zDag, const char *zRunId, int64_t 
     }
     sleep_ms(200);
   }
+}
+
+/* store_view_dag_get callback: whether the DAG is paused, into *(int *)pCtx. */
+static int read_paused(void *pCtx, const store_view_dag *pDag) {
+  *(int *)pCtx = pDag->bPaused;
+  return 0;
 }
 
 int cmd_dags_trigger(int argc, char **argv) {
@@ -117,13 +115,9 @@ int cmd_dags_trigger(int argc, char **argv) {
   }
   if(out == OUT_JSON) printf("{\"dag_id\": \"%s\", \"run_id\": \"%s\"}\n", zDag, zOutId);
   else printf("Created run %s of DAG %s\n", zOutId, zDag);
-  sqlite3_stmt *st = store_prepare(s, "SELECT is_paused FROM dag WHERE dag_id=?", &err);
-  if(st) {
-    sqlite3_bind_text(st, 1, zDag, -1, SQLITE_STATIC);
-    if(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0))
-      fprintf(stderr, "airc: warning: DAG '%s' is paused: the run starts once it is unpaused ('airc dags unpause %s')\n", zDag, zDag);
-    sqlite3_reset(st);
-  }
+  int bPaused = 0;
+  if(!store_view_dag_get(s, zDag, read_paused, &bPaused, &err) && bPaused)
+    fprintf(stderr, "airc: warning: DAG '%s' is paused: the run starts once it is unpaused ('airc dags unpause %s')\n", zDag, zDag);
   fflush(stdout);
   int ret = bWait ? wait_for_run(s, zDag, zOutId, timeout) : CLI_OK;
   store_close(s);
@@ -191,15 +185,8 @@ int cmd_dags_backfill(int argc, char **argv) {
   for(int i = 0; !rc && i < nTick; i++) {
     char zTs[40], zRun[300] = "", zState[32] = "";
     airc_time_format(aTick[i], zTs, sizeof(zTs));
-    sqlite3_stmt *st = store_prepare(s, "SELECT run_id, state FROM dag_run WHERE dag_id=? AND logical_date=? AND is_test=0"
-                                        " ORDER BY (run_type='backfill') DESC, id DESC LIMIT 1", &err);
-    sqlite3_bind_text(st, 1, zDag, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, aTick[i]);
-    if(sqlite3_step(st) == SQLITE_ROW) {
-      snprintf(zRun, sizeof(zRun), "%s", store_legacy_col_text(st, 0));
-      snprintf(zState, sizeof(zState), "%s", store_legacy_col_text(st, 1));
-    }
-    sqlite3_reset(st);
+    rc = store_view_run_at_date(s, zDag, aTick[i], zRun, sizeof(zRun), zState, sizeof(zState), &err);
+    if(rc) break;
     const char *zAction;
     if(!zRun[0]) zAction = "create";
     else if((!strcmp(zState, "failed") && strcmp(zReprocess, "none")) ||
@@ -257,6 +244,30 @@ int cmd_dags_backfill(int argc, char **argv) {
   return ret;
 }
 
+/* store_view_run_get callback: the run's state into pCtx (32 bytes). */
+static int copy_run_state(void *pCtx, const store_view_run *pRun) {
+  snprintf(pCtx, 32, "%s", pRun->zState ? pRun->zState : "");
+  return 0;
+}
+
+/* store_view_ti_log_each callback: prints the log of a failed task (at
+ * most about 64 KiB of it). */
+static int print_failed_log(void *pCtx, const char *zTaskId, const char *zLogPath) {
+  (void)pCtx;
+  printf("---- log of failed task %s (%s)\n", zTaskId, zLogPath);
+  FILE *f = fopen(zLogPath, "r");
+  if(f) {
+    char aBuf[4096];
+    size_t n, nTotal = 0;
+    while((n = fread(aBuf, 1, sizeof(aBuf), f)) > 0 && nTotal < 65536) {
+      fwrite(aBuf, 1, n, stdout);
+      nTotal += n;
+    }
+    fclose(f);
+  }
+  return 0;
+}
+
 int cmd_dags_test(int argc, char **argv) {
   static const struct option aOpt[] = {{"conf", required_argument, 0, 'c'}, {0, 0, 0, 0}};
   const char *zConf = NULL;
@@ -289,28 +300,11 @@ int cmd_dags_test(int argc, char **argv) {
   if(scheduler_run(&o, &err)) return cli_fail_err(&err);
   s = cli_open_store();
   if(!s) return CLI_FAIL;
-  sqlite3_stmt *st = store_prepare(s, "SELECT state FROM dag_run WHERE id=?", &err);
-  sqlite3_bind_int64(st, 1, runPk);
   char zState[32] = "";
-  if(sqlite3_step(st) == SQLITE_ROW) snprintf(zState, sizeof(zState), "%s", store_legacy_col_text(st, 0));
-  sqlite3_reset(st);
+  if(store_view_run_get(s, zDag, zRunId, copy_run_state, zState, &err)) zState[0] = 0; /* "interrupted" */
   /* show the logs of failed tasks, as they are what the user needs next */
-  st = store_prepare(s, "SELECT task_id, log_path FROM task_instance WHERE run_pk=? AND state='failed'", &err);
-  sqlite3_bind_int64(st, 1, runPk);
-  while(sqlite3_step(st) == SQLITE_ROW) {
-    printf("---- log of failed task %s (%s)\n", store_legacy_col_text(st, 0), store_legacy_col_text(st, 1));
-    FILE *f = fopen(store_legacy_col_text(st, 1), "r");
-    if(f) {
-      char aBuf[4096];
-      size_t n, nTotal = 0;
-      while((n = fread(aBuf, 1, sizeof(aBuf), f)) > 0 && nTotal < 65536) {
-        fwrite(aBuf, 1, n, stdout);
-        nTotal += n;
-      }
-      fclose(f);
-    }
-  }
-  sqlite3_reset(st);
+  if(store_view_ti_log_each(s, runPk, "failed", print_failed_log, NULL, &err))
+    fprintf(stderr, "airc: warning: %s\n", airc_err_msg(&err));
   store_close(s);
   printf("DAG %s test run %s: %s\n", zDag, zRunId, zState[0] ? zState : "interrupted");
   return !strcmp(zState, "success") ? CLI_OK : CLI_FAIL;

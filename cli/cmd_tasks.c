@@ -9,6 +9,7 @@
 #include "executor/exec_result.h"
 #include "executor/exec_spawn.h"
 #include "store/store_run.h"
+#include "store/store_views.h"
 #include "dag/template.h"
 #include "dag/tick_planner.h"
 #include "dag/task_regex.h"
@@ -46,6 +47,22 @@ int cmd_tasks_list(int argc, char **argv) {
   return CLI_OK;
 }
 
+/* store_view_ti_list callback: appends the task instance to pCtx. */
+static int add_ti_row(void *pCtx, const store_view_ti *pTi) {
+  char zS[48], zE[48];
+  json_t *pRow = json_pack("{ss ss ss ss si ss ss}", "dag_id", pTi->zDagId ? pTi->zDagId : "", "run_id",
+                           pTi->zRunId ? pTi->zRunId : "", "task_id", pTi->zTaskId ? pTi->zTaskId : "", "state",
+                           pTi->zState ? pTi->zState : "", "try_number", pTi->tryNumber, "start_date",
+                           cli_fmt_time_us(pTi->startUs, zS, sizeof(zS)), "end_date",
+                           cli_fmt_time_us(pTi->endUs, zE, sizeof(zE)));
+  json_object_set_new(pRow, "duration", pTi->bDuration ? json_real(pTi->duration) : json_null());
+  json_object_set_new(pRow, "note", json_string(pTi->zNote ? pTi->zNote : ""));
+  json_t *pX = pTi->zXcom ? json_loads(pTi->zXcom, JSON_DECODE_ANY, NULL) : NULL;
+  json_object_set_new(pRow, "xcom", pX ? pX : json_null());
+  json_array_append_new(pCtx, pRow);
+  return 0;
+}
+
 int cmd_tasks_states_for_dag_run(int argc, char **argv) {
   static const struct option aOpt[] = {{"output", required_argument, 0, 'o'}, {0, 0, 0, 0}};
   cli_output out = OUT_TABLE;
@@ -58,34 +75,19 @@ int cmd_tasks_states_for_dag_run(int argc, char **argv) {
   store *s = cli_open_store();
   if(!s) return CLI_FAIL;
   airc_err err = {0};
-  sqlite3_stmt *st = store_prepare(s,
-      "SELECT ti.task_id, ti.state, ti.try_number, ti.start_us, ti.end_us, ti.duration, ti.note, x.value, r.id"
-      " FROM dag_run r LEFT JOIN task_instance ti ON ti.run_pk=r.id LEFT JOIN xcom x ON x.ti_id=ti.id"
-      " WHERE r.dag_id=? AND r.run_id=? ORDER BY ti.id", &err);
-  sqlite3_bind_text(st, 1, argv[optind], -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, argv[optind + 1], -1, SQLITE_STATIC);
-  json_t *pRows = json_array();
-  int bFound = 0;
-  while(sqlite3_step(st) == SQLITE_ROW) {
-    bFound = 1;
-    if(sqlite3_column_type(st, 0) == SQLITE_NULL) continue;
-    char zS[48], zE[48];
-    json_t *pRow = json_pack("{ss ss ss ss si ss ss}", "dag_id", argv[optind], "run_id", argv[optind + 1], "task_id",
-                             store_legacy_col_text(st, 0), "state", store_legacy_col_text(st, 1), "try_number",
-                             sqlite3_column_int(st, 2), "start_date", cli_fmt_time_us(st, 3, zS, sizeof(zS)),
-                             "end_date", cli_fmt_time_us(st, 4, zE, sizeof(zE)));
-    if(sqlite3_column_type(st, 5) != SQLITE_NULL) json_object_set_new(pRow, "duration", json_real(sqlite3_column_double(st, 5)));
-    else json_object_set_new(pRow, "duration", json_null());
-    json_object_set_new(pRow, "note", json_string(store_legacy_col_text(st, 6)));
-    json_t *pX = sqlite3_column_type(st, 7) == SQLITE_NULL ? NULL : json_loads(store_legacy_col_text(st, 7), JSON_DECODE_ANY, NULL);
-    json_object_set_new(pRow, "xcom", pX ? pX : json_null());
-    json_array_append_new(pRows, pRow);
+  int64_t runPk;
+  airc_rc rc = store_view_run_pk(s, argv[optind], argv[optind + 1], &runPk, &err);
+  if(rc) {
+    store_close(s);
+    if(rc == AIRC_ERR_NOTFOUND) return cli_error("DAG '%s' has no run '%s'", argv[optind], argv[optind + 1]);
+    return cli_fail_err(&err);
   }
-  sqlite3_reset(st);
+  json_t *pRows = json_array();
+  rc = store_view_ti_list(s, runPk, NULL, INT64_MAX, 0, add_ti_row, pRows, &err);
   store_close(s);
-  if(!bFound) {
+  if(rc) {
     json_decref(pRows);
-    return cli_error("DAG '%s' has no run '%s'", argv[optind], argv[optind + 1]);
+    return cli_fail_err(&err);
   }
   static const char *const azCols[] = {"task_id", "state", "try_number", "start_date", "end_date", "duration", "note", NULL};
   cli_print_rows(pRows, azCols, out);
@@ -98,15 +100,15 @@ int cmd_tasks_state(int argc, char **argv) {
   store *s = cli_open_store();
   if(!s) return CLI_FAIL;
   airc_err err = {0};
-  sqlite3_stmt *st = store_prepare(s,
-      "SELECT ti.state FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk WHERE r.dag_id=? AND r.run_id=? AND ti.task_id=?", &err);
-  sqlite3_bind_text(st, 1, argv[1], -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, argv[2], -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 3, argv[3], -1, SQLITE_STATIC);
+  int64_t runPk;
+  int nTry;
+  char zState[32];
+  airc_rc r = store_view_run_pk(s, argv[1], argv[2], &runPk, &err);
+  if(!r) r = store_view_ti_try_state(s, runPk, argv[3], &nTry, zState, sizeof(zState), &err);
   int rc = CLI_OK;
-  if(sqlite3_step(st) == SQLITE_ROW) printf("%s\n", store_legacy_col_text(st, 0));
-  else rc = cli_error("no task '%s' in run '%s' of DAG '%s'", argv[3], argv[2], argv[1]);
-  sqlite3_reset(st);
+  if(!r) printf("%s\n", zState);
+  else if(r == AIRC_ERR_NOTFOUND) rc = cli_error("no task '%s' in run '%s' of DAG '%s'", argv[3], argv[2], argv[1]);
+  else rc = cli_fail_err(&err);
   store_close(s);
   return rc;
 }
@@ -125,20 +127,16 @@ int cmd_tasks_logs(int argc, char **argv) {
   store *s = cli_open_store();
   if(!s) return CLI_FAIL;
   airc_err err = {0};
-  sqlite3_stmt *st = store_prepare(s,
-      "SELECT ti.id, ti.try_number, ti.state FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk"
-      " WHERE r.dag_id=? AND r.run_id=? AND ti.task_id=?", &err);
-  sqlite3_bind_text(st, 1, zDag, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, zRun, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 3, zTask, -1, SQLITE_STATIC);
-  if(sqlite3_step(st) != SQLITE_ROW) {
-    sqlite3_reset(st);
+  int64_t runPk;
+  int curTry;
+  char zState[32];
+  airc_rc r = store_view_run_pk(s, zDag, zRun, &runPk, &err);
+  if(!r) r = store_view_ti_try_state(s, runPk, zTask, &curTry, zState, sizeof(zState), &err);
+  if(r) {
     store_close(s);
-    return cli_error("no task '%s' in run '%s' of DAG '%s'", zTask, zRun, zDag);
+    if(r == AIRC_ERR_NOTFOUND) return cli_error("no task '%s' in run '%s' of DAG '%s'", zTask, zRun, zDag);
+    return cli_fail_err(&err);
   }
-  int64_t tiId = sqlite3_column_int64(st, 0);
-  int curTry = sqlite3_column_int(st, 1);
-  sqlite3_reset(st);
   if(nTry <= 0) nTry = curTry;
   if(nTry <= 0) {
     store_close(s);
@@ -162,13 +160,10 @@ int cmd_tasks_logs(int argc, char **argv) {
     while((n = fread(aBuf, 1, sizeof(aBuf), f)) > 0) fwrite(aBuf, 1, n, stdout);
     fflush(stdout);
     if(!bFollow) break;
-    st = store_prepare(s, "SELECT state, try_number FROM task_instance WHERE id=?", &err);
-    sqlite3_bind_int64(st, 1, tiId);
+    int nNow;
     int bDone = 1;
-    if(sqlite3_step(st) == SQLITE_ROW)
-      bDone = sqlite3_column_int(st, 1) != nTry ||
-              (strcmp(store_legacy_col_text(st, 0), "running") && strcmp(store_legacy_col_text(st, 0), "queued"));
-    sqlite3_reset(st);
+    if(!store_view_ti_try_state(s, runPk, zTask, &nNow, zState, sizeof(zState), &err))
+      bDone = nNow != nTry || (strcmp(zState, "running") && strcmp(zState, "queued"));
     if(bDone || airc_now_us() > deadline) {
       while((n = fread(aBuf, 1, sizeof(aBuf), f)) > 0) fwrite(aBuf, 1, n, stdout);
       break;

@@ -7,6 +7,7 @@
 #include "store/store_int.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 const double store_view_aDurationBucket[STORE_VIEW_N_BUCKET] = {0.1, 0.5, 1, 5, 30, 60, 300, 1800, 3600};
 
@@ -543,4 +544,88 @@ airc_rc store_view_task_durations(store *p, store_view_durations_fn xRow, void *
   if(!st) return pErr->rc;
   durations_walk w = {xRow, pCtx};
   return walk(st, durations_read, &w, pErr);
+}
+
+/* ---- command-line reads (airc dags/tasks ...) ---- */
+
+airc_rc store_view_run_list_no_test(store *p, const char *zDagId, const char *zState, int64_t limit, int64_t offset,
+                                    store_view_run_fn xRow, void *pCtx, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT " RUN_COLS " FROM dag_run r WHERE r.dag_id=?1 AND (?2 IS NULL OR r.state=?2) AND r.is_test=0"
+      " ORDER BY r.logical_date DESC, r.id DESC LIMIT ?3 OFFSET ?4", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zDagId);
+  store_bind_text(st, 2, zState);
+  store_bind_int64(st, 3, limit);
+  store_bind_int64(st, 4, offset);
+  run_walk w = {xRow, pCtx};
+  return walk(st, run_read, &w, pErr);
+}
+
+airc_rc store_view_run_progress_get(store *p, const char *zDagId, const char *zRunId, store_view_run_progress *pOut,
+                                    airc_err *pErr) {
+  memset(pOut, 0, sizeof(*pOut));
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT r.state, count(ti.id),"
+      " sum(CASE WHEN ti.state IN ('success','failed','skipped','upstream_failed') THEN 1 ELSE 0 END),"
+      " sum(CASE WHEN ti.state='running' THEN 1 ELSE 0 END), sum(CASE WHEN ti.state='failed' THEN 1 ELSE 0 END),"
+      " sum(CASE WHEN ti.state='up_for_retry' THEN 1 ELSE 0 END)"
+      " FROM dag_run r LEFT JOIN task_instance ti ON ti.run_pk=r.id WHERE r.dag_id=? AND r.run_id=?"
+      " GROUP BY r.id, r.state", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zDagId);
+  store_bind_text(st, 2, zRunId);
+  int r = store_stmt_step(st, pErr);
+  if(r == STORE_ROW) {
+    snprintf(pOut->zState, sizeof(pOut->zState), "%s", store_col_str(st, 0));
+    pOut->nTotal = store_col_int(st, 1);
+    pOut->nDone = store_col_int(st, 2);
+    pOut->nRunning = store_col_int(st, 3);
+    pOut->nFailed = store_col_int(st, 4);
+    pOut->nRetry = store_col_int(st, 5);
+  }
+  store_stmt_done(st);
+  if(r == STORE_ERROR) return pErr->rc;
+  if(r == STORE_DONE) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "DAG '%s' has no run '%s'", zDagId, zRunId);
+  return AIRC_OK;
+}
+
+airc_rc store_view_run_at_date(store *p, const char *zDagId, int64_t logicalDate, char *zRunId, size_t n,
+                               char *zState, size_t nState, airc_err *pErr) {
+  if(n) zRunId[0] = 0;
+  if(nState) zState[0] = 0;
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT run_id, state FROM dag_run WHERE dag_id=? AND logical_date=? AND is_test=0"
+      " ORDER BY CASE WHEN run_type='backfill' THEN 1 ELSE 0 END DESC, id DESC LIMIT 1", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zDagId);
+  store_bind_int64(st, 2, logicalDate);
+  int r = store_stmt_step(st, pErr);
+  if(r == STORE_ROW) {
+    snprintf(zRunId, n, "%s", store_col_str(st, 0));
+    snprintf(zState, nState, "%s", store_col_str(st, 1));
+  }
+  store_stmt_done(st);
+  return r == STORE_ERROR ? pErr->rc : AIRC_OK;
+}
+
+typedef struct ti_log_walk {
+  store_view_ti_log_fn xRow;
+  void *pCtx;
+} ti_log_walk;
+
+static int ti_log_read(store_stmt *st, void *pArg) {
+  ti_log_walk *w = pArg;
+  return w->xRow(w->pCtx, store_col_str(st, 0), store_col_str(st, 1));
+}
+
+airc_rc store_view_ti_log_each(store *p, int64_t runPk, const char *zState, store_view_ti_log_fn xRow, void *pCtx,
+                               airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT task_id, log_path FROM task_instance WHERE run_pk=?1 AND (?2 IS NULL OR state=?2) ORDER BY id", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, runPk);
+  store_bind_text(st, 2, zState);
+  ti_log_walk w = {xRow, pCtx};
+  return walk(st, ti_log_read, &w, pErr);
 }

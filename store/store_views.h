@@ -243,4 +243,39 @@ typedef int (*store_view_durations_fn)(void *pCtx, const store_view_durations *p
 /* One row per DAG with finished task instances, in dag_id order. */
 AIRC_WUR airc_rc store_view_task_durations(store *p, store_view_durations_fn xRow, void *pCtx, airc_err *pErr);
 
+/* ---- command-line reads (airc dags/tasks ...) ----
+ * What the CLI needs that the API calls above do not answer. */
+
+/* Runs of zDagId that are not test runs (dags test), state zState (NULL:
+ * all), newest logical date first (ties: newest row id), rows
+ * offset..offset+limit-1. */
+AIRC_WUR airc_rc store_view_run_list_no_test(store *p, const char *zDagId, const char *zState, int64_t limit,
+                                             int64_t offset, store_view_run_fn xRow, void *pCtx, airc_err *pErr);
+
+/* A run's state and how far its task instances got (dags trigger --wait). */
+typedef struct store_view_run_progress {
+  char zState[32];           /* the run's state */
+  int nTotal;                /* task instances */
+  int nDone;                 /* success, failed, skipped or upstream_failed */
+  int nRunning, nFailed, nRetry; /* running, failed, up_for_retry */
+} store_view_run_progress;
+/* Fills *pOut for run zRunId of zDagId; AIRC_ERR_NOTFOUND if none. */
+AIRC_WUR airc_rc store_view_run_progress_get(store *p, const char *zDagId, const char *zRunId,
+                                             store_view_run_progress *pOut /* OUT */, airc_err *pErr);
+
+/* The run of zDagId at logicalDate (seconds) that is not a test run,
+ * preferring a backfill run, then the newest: its run id into zRunId (n
+ * bytes) and state into zState (nState bytes). No such run is not an
+ * error: both come back "". */
+AIRC_WUR airc_rc store_view_run_at_date(store *p, const char *zDagId, int64_t logicalDate, char *zRunId, size_t n,
+                                        char *zState, size_t nState, airc_err *pErr);
+
+/* Calls xRow(pCtx, zTaskId, zLogPath) for each task instance of run runPk
+ * in state zState (NULL: all), in row id order, until it returns nonzero.
+ * Both strings are borrowed for the call; zLogPath is "" when none was
+ * recorded. */
+typedef int (*store_view_ti_log_fn)(void *pCtx, const char *zTaskId, const char *zLogPath);
+AIRC_WUR airc_rc store_view_ti_log_each(store *p, int64_t runPk, const char *zState, store_view_ti_log_fn xRow,
+                                        void *pCtx, airc_err *pErr);
+
 #endif

@@ -463,6 +463,104 @@ static void test_change_counter_moves(void **state) {
   assert_true(store_change_counter(p) != v1);
 }
 
+/* ---- command-line reads ---- */
+
+static void test_cli_run_list_no_test(void **state) {
+  store *p = *state;
+  airc_err err = {0};
+  ids a = {{0}, 0, 0};
+  assert_int_equal(store_view_run_list_no_test(p, "alpha", NULL, 100, 0, run_ids, &a, &err), AIRC_OK);
+  assert_string_equal(a.z, "r3,r2,r1");
+  ids b = {{0}, 0, 0};
+  assert_int_equal(store_view_run_list_no_test(p, "alpha", "failed", 100, 0, run_ids, &b, &err), AIRC_OK);
+  assert_string_equal(b.z, "r2");
+  ids c = {{0}, 0, 0};
+  assert_int_equal(store_view_run_list_no_test(p, "alpha", NULL, 1, 1, run_ids, &c, &err), AIRC_OK);
+  assert_string_equal(c.z, "r2");
+  ids d = {{0}, 0, 0}; /* beta's only run is a test run */
+  assert_int_equal(store_view_run_list_no_test(p, "beta", NULL, 100, 0, run_ids, &d, &err), AIRC_OK);
+  assert_int_equal(d.n, 0);
+}
+
+static void test_cli_run_progress(void **state) {
+  store *p = *state;
+  airc_err err = {0};
+  store_view_run_progress pg;
+  assert_int_equal(store_view_run_progress_get(p, "alpha", "r1", &pg, &err), AIRC_OK);
+  assert_string_equal(pg.zState, "success");
+  assert_int_equal(pg.nTotal, 2);
+  assert_int_equal(pg.nDone, 2);
+  assert_int_equal(pg.nRunning, 0);
+  assert_int_equal(pg.nFailed, 1);
+  assert_int_equal(pg.nRetry, 0);
+  assert_int_equal(store_view_run_progress_get(p, "alpha", "r2", &pg, &err), AIRC_OK);
+  assert_int_equal(pg.nRetry, 1);
+  assert_int_equal(pg.nDone, 0);
+  assert_int_equal(store_view_run_progress_get(p, "alpha", "r3", &pg, &err), AIRC_OK);
+  assert_string_equal(pg.zState, "running");
+  assert_int_equal(pg.nRunning, 1);
+  assert_int_equal(pg.nTotal, 2);
+  /* a run without task instances counts zeros, not NULLs */
+  assert_int_equal(store_view_run_progress_get(p, "beta", "t1", &pg, &err), AIRC_OK);
+  assert_int_equal(pg.nTotal, 0);
+  assert_int_equal(pg.nDone, 0);
+  assert_int_equal(store_view_run_progress_get(p, "alpha", "nope", &pg, &err), AIRC_ERR_NOTFOUND);
+  assert_string_equal(err.zMsg, "DAG 'alpha' has no run 'nope'");
+}
+
+static void test_cli_run_at_date(void **state) {
+  store *p = *state;
+  airc_err err = {0};
+  char zRun[64], zState[32];
+  assert_int_equal(store_view_run_at_date(p, "alpha", 200, zRun, sizeof(zRun), zState, sizeof(zState), &err), AIRC_OK);
+  assert_string_equal(zRun, "r2");
+  assert_string_equal(zState, "failed");
+  /* a test run does not count */
+  assert_int_equal(store_view_run_at_date(p, "beta", 50, zRun, sizeof(zRun), zState, sizeof(zState), &err), AIRC_OK);
+  assert_string_equal(zRun, "");
+  assert_string_equal(zState, "");
+  /* a backfill run wins over newer manual ones at the same date */
+  assert_int_equal(store_run_sql(p,
+      "INSERT INTO dag_run(id, dag_id, run_id, run_type, logical_date, data_interval_start, data_interval_end, conf,"
+      " state, dag_hash, is_test) VALUES (20,'gamma','m1','manual',500,500,500,'{}','success','h1',0),"
+      " (21,'gamma','b1','backfill',500,500,500,'{}','failed','h1',0),"
+      " (22,'gamma','m2','manual',500,500,500,'{}','queued','h1',0),"
+      " (23,'gamma','m3','manual',600,600,600,'{}','queued','h1',0),"
+      " (24,'gamma','m4','manual',600,600,600,'{}','running','h1',0)", &err), AIRC_OK);
+  assert_int_equal(store_view_run_at_date(p, "gamma", 500, zRun, sizeof(zRun), zState, sizeof(zState), &err), AIRC_OK);
+  assert_string_equal(zRun, "b1");
+  assert_string_equal(zState, "failed");
+  /* else the newest */
+  assert_int_equal(store_view_run_at_date(p, "gamma", 600, zRun, sizeof(zRun), zState, sizeof(zState), &err), AIRC_OK);
+  assert_string_equal(zRun, "m4");
+  assert_int_equal(store_run_sql(p, "DELETE FROM dag_run WHERE dag_id='gamma'", &err), AIRC_OK);
+}
+
+static int ti_logs(void *pCtx, const char *zTaskId, const char *zLogPath) {
+  char z[256];
+  snprintf(z, sizeof(z), "%s:%s", zTaskId, zLogPath);
+  return ids_add(pCtx, z);
+}
+
+static void test_cli_ti_log_each(void **state) {
+  store *p = *state;
+  airc_err err = {0};
+  assert_int_equal(store_run_sql(p, "UPDATE task_instance SET log_path='/l/11.log' WHERE id=11", &err), AIRC_OK);
+  ids a = {{0}, 0, 0};
+  assert_int_equal(store_view_ti_log_each(p, 1, "failed", ti_logs, &a, &err), AIRC_OK);
+  assert_string_equal(a.z, "load:/l/11.log");
+  ids b = {{0}, 0, 0};
+  assert_int_equal(store_view_ti_log_each(p, 1, NULL, ti_logs, &b, &err), AIRC_OK);
+  assert_string_equal(b.z, "extract:,load:/l/11.log");
+  ids c = {{0}, 0, 1}; /* early stop */
+  assert_int_equal(store_view_ti_log_each(p, 1, NULL, ti_logs, &c, &err), AIRC_OK);
+  assert_int_equal(c.n, 1);
+  ids d = {{0}, 0, 0};
+  assert_int_equal(store_view_ti_log_each(p, 999, NULL, ti_logs, &d, &err), AIRC_OK);
+  assert_int_equal(d.n, 0);
+  assert_int_equal(store_run_sql(p, "UPDATE task_instance SET log_path=NULL WHERE id=11", &err), AIRC_OK);
+}
+
 int main(void) {
   const struct CMUnitTest aTest[] = {
       cmocka_unit_test(test_dag_count_and_list_filters),
@@ -474,6 +572,10 @@ int main(void) {
       cmocka_unit_test(test_import_errors_and_scheduler),
       cmocka_unit_test(test_metrics),
       cmocka_unit_test(test_change_counter_moves),
+      cmocka_unit_test(test_cli_run_list_no_test),
+      cmocka_unit_test(test_cli_run_progress),
+      cmocka_unit_test(test_cli_run_at_date),
+      cmocka_unit_test(test_cli_ti_log_each),
   };
   return cmocka_run_group_tests(aTest, setup, teardown);
 }
