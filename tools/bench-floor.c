@@ -1,10 +1,12 @@
 /* bench-floor: the machine's floor for running tasks, measured the way
  * airc would pay for it: N fork+exec of /bin/true in series (each waited
- * for), and N SQLite commits (one small UPDATE per transaction, WAL,
- * synchronous=NORMAL: airc's own settings). Prints JSON.
+ * for), and N commits of one small write through airc's own store (the
+ * scheduler's heartbeat row: the same driver, pragmas and statement cache
+ * as the scheduler, so the floor moves with the store). Prints JSON.
  * Not a test: `make bench` runs it beside the scheduler benchmark. */
 #include <errno.h>
-#include <sqlite3.h>
+#include "store/store.h"
+#include "store/store_sched.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,23 +42,24 @@ int main(int argc, char **argv) {
   }
   int64_t tFork = now_us() - t0;
   unlink(zDb);
-  sqlite3 *db;
-  if(sqlite3_open(zDb, &db) != SQLITE_OK) return 1;
-  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                   "CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER); INSERT INTO t VALUES(1, 0);",
-               NULL, NULL, NULL);
-  sqlite3_stmt *st;
-  sqlite3_prepare_v2(db, "UPDATE t SET v=v+1 WHERE id=1", -1, &st, NULL);
+  store *db = NULL;
+  airc_err err = {0};
+  if(store_open(zDb, &db, &err)) {
+    fprintf(stderr, "bench-floor: %s\n", err.zMsg);
+    return 1;
+  }
   t0 = now_us();
   for(int i = 0; i < n; i++) {
-    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    sqlite3_step(st);
-    sqlite3_reset(st);
-    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    airc_rc rc = store_begin(db, &err);
+    if(!rc) rc = store_sched_heartbeat(db, now_us(), (int)getpid(), 0, &err);
+    if(!rc) rc = store_commit(db, &err);
+    if(rc) {
+      fprintf(stderr, "bench-floor: %s\n", err.zMsg);
+      return 1;
+    }
   }
   int64_t tCommit = now_us() - t0;
-  sqlite3_finalize(st);
-  sqlite3_close(db);
+  store_close(db);
   unlink(zDb);
   char z[4200];
   snprintf(z, sizeof(z), "%s-wal", zDb);

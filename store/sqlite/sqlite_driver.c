@@ -30,7 +30,7 @@ typedef struct lite_stmt {
 } lite_stmt;
 
 typedef struct lite_db {
-  sqlite3 *db; /* first: sqlite_legacy.c reads it (TRANSITIONAL) */
+  sqlite3 *db;
   char *zPath;
   lite_stmt *aCache[SQLITE_STMT_CACHE_MAX];
   int nCache;
@@ -55,12 +55,9 @@ static airc_rc lite_exec(lite_db *p, const char *zSql, airc_err *pErr) {
   return AIRC_OK;
 }
 
-void store_legacy_forget(sqlite3 *db); /* TRANSITIONAL: sqlite_legacy.c */
-
 static void lite_disconnect(void *pv) {
   lite_db *p = pv;
   if(!p) return;
-  store_legacy_forget(p->db);
   for(int i = 0; i < p->nCache; i++) {
     sqlite3_finalize(p->aCache[i]->pStmt);
     free(p->aCache[i]);
