@@ -89,11 +89,16 @@ def test_disk_full_scheduler_survives_tasks_fail_clearly_and_resumes(small_home,
         ("after", {"command": "echo after", "upstream": "bulk"}),
     ]))
     home.write_dag("ok.ini", dag_ini("ok", [("hello", {"command": "echo hello"})]))
+    # a quiet task that runs across the episode: its result waits in the
+    # run folder until the store takes it
+    home.write_dag("nap.ini", dag_ini("nap", [("sleep", {"command": "sleep 2"})]))
     sched = home.start_scheduler()
-    wait_for(lambda: {d["dag_id"] for d in home.json("dags", "list")} >= {"big", "ok"}, 10,
-             what="both DAGs parsed")
+    wait_for(lambda: {d["dag_id"] for d in home.json("dags", "list")} >= {"big", "ok", "nap"}, 10,
+             what="the DAGs parsed")
     first = home.trigger("ok")
     assert home.wait_run("ok", first, 20) == "success"
+    nap = home.trigger("nap")
+    wait_for(lambda: home.tis("nap", nap)["sleep"]["state"] == "running", 10, what="nap running")
 
     filler = os.path.join(home.path, "filler")
     fill(filler, 256 * 1024)
@@ -126,6 +131,7 @@ def test_disk_full_scheduler_survives_tasks_fail_clearly_and_resumes(small_home,
     assert "No space left on device" in tis["bulk"]["note"], tis["bulk"]
     assert tis["bulk"]["note"].count("\n") == 0
     assert tis["after"]["state"] == "upstream_failed", tis
+    assert home.wait_run("nap", nap, 20) == "success"
     # the store refused the scheduler's commits while the disk was full (its
     # WAL had to grow): said once per episode, not once per retry
     wait_for(lambda: home.scheduler_log_has("store writable again"), 10, what="recovery logged")
