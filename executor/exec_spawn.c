@@ -57,8 +57,10 @@ static ssize_t write_all(int fd, const void *p, size_t n) {
   return (ssize_t)done;
 }
 
-static void log_line(int fd, const char *zFmt, ...) __attribute__((format(printf, 2, 3)));
-static void log_line(int fd, const char *zFmt, ...) {
+/* Appends one "[time] [airc] ..." line to the log. Returns 0, or -1 with
+ * errno set when the line could not be written (the disk is full, say). */
+static int log_line(int fd, const char *zFmt, ...) __attribute__((format(printf, 2, 3)));
+static int log_line(int fd, const char *zFmt, ...) {
   char z[1200], zTs[48];
   int n = snprintf(z, sizeof(z), "[%s] [airc] ", airc_time_format_us(airc_now_us(), zTs, sizeof(zTs)));
   va_list ap;
@@ -67,7 +69,7 @@ static void log_line(int fd, const char *zFmt, ...) {
   va_end(ap);
   size_t len = strlen(z);
   z[len++] = '\n';
-  (void)write_all(fd, z, len);
+  return write_all(fd, z, len) < 0 ? -1 : 0;
 }
 
 /* Gives the task process the signal state of a fresh login: every
@@ -208,8 +210,15 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
       pRes->endUs = airc_now_us();
       return -1;
     }
-    log_line(logFd, "task '%s' of DAG '%s', run '%s', try %d started", r->ctx.zTaskId, r->ctx.zDagId,
-             r->ctx.zRunId, r->ctx.tryNumber);
+    if(log_line(logFd, "task '%s' of DAG '%s', run '%s', try %d started", r->ctx.zTaskId, r->ctx.zDagId,
+                r->ctx.zRunId, r->ctx.tryNumber)) {
+      /* a try whose output cannot be kept does not start */
+      snprintf(pRes->zReason, sizeof(pRes->zReason), "cannot write log %s: %s", r->zLogPath, strerror(errno));
+      pRes->outcome = EXEC_OUTCOME_FAILED;
+      pRes->endUs = airc_now_us();
+      close(logFd);
+      return -1;
+    }
   }
   int aOut[2] = {-1, -1}, aErr[2];
   if((!bForeground && pipe2(aOut, O_CLOEXEC)) || pipe2(aErr, O_CLOEXEC)) {
@@ -246,7 +255,7 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
   last_line ll;
   memset(&ll, 0, sizeof(ll));
   size_t nLogged = 0;
-  int bCapped = 0, bExited = 0, status = 0, bTermSent = 0, bKillSent = 0;
+  int bCapped = 0, bExited = 0, status = 0, bTermSent = 0, bKillSent = 0, logErrno = 0;
   int64_t deadline = r->timeoutSec > 0 ? pRes->startUs + r->timeoutSec * 1000000 : 0;
   int64_t killAt = 0, drainUntil = 0;
   char aBuf[65536];
@@ -296,16 +305,25 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
           break;
         }
         last_line_feed(&ll, aBuf, (size_t)n);
-        if(bCapped) continue;
+        if(bCapped || logErrno) continue;
         size_t take = (size_t)n;
         if(nLogged + take > r->maxLogBytes) {
           take = r->maxLogBytes > nLogged ? r->maxLogBytes - nLogged : 0;
           bCapped = 1;
         }
-        (void)write_all(logFd, aBuf, take);
+        if(take && write_all(logFd, aBuf, take) < 0) logErrno = errno ? errno : EIO;
         nLogged += take;
-        if(bCapped)
-          log_line(logFd, "\n[airc] log capped at %zu bytes: further output of this try is discarded", r->maxLogBytes);
+        if(bCapped && !logErrno &&
+           log_line(logFd, "\n[airc] log capped at %zu bytes: further output of this try is discarded", r->maxLogBytes))
+          logErrno = errno ? errno : EIO;
+      }
+      if(logErrno && !bTermSent && !bExited) {
+        /* the log cannot take the output (the disk is full, say): a try
+         * that would run unrecorded is stopped, as on a timeout, and
+         * fails with the reason */
+        kill(-pid, SIGTERM);
+        bTermSent = 1;
+        killAt = airc_now_us() + (r->killGraceSec > 0 ? r->killGraceSec : 5) * 1000000;
       }
     }
     if(!bExited) {
@@ -340,6 +358,10 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
   if(nErr == (ssize_t)sizeof(execErrno)) {
     pRes->outcome = EXEC_OUTCOME_FAILED;
     snprintf(pRes->zReason, sizeof(pRes->zReason), "exec failed: %s", strerror(execErrno));
+  } else if(logErrno) {
+    pRes->outcome = EXEC_OUTCOME_FAILED;
+    snprintf(pRes->zReason, sizeof(pRes->zReason), "cannot write log %s: %s (task stopped)", r->zLogPath,
+             strerror(logErrno));
   } else if(pRes->timedOut) {
     pRes->outcome = EXEC_OUTCOME_FAILED;
     snprintf(pRes->zReason, sizeof(pRes->zReason), "execution_timeout of %llds exceeded", (long long)r->timeoutSec);

@@ -213,6 +213,50 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   return rc;
 }
 
+/* ---- a store that cannot take writes (disk full) ----
+ *
+ * An iteration whose transaction the store refused with AIRC_ERR_IO (the
+ * SQLite driver's SQLITE_FULL: no room for the WAL or the database) has
+ * been rolled back whole: results stay in the run folder, reaped children
+ * are found again by the zombie sweep, queued tries stay queued. The loop
+ * does not exit: it logs once per episode, waits (100 ms doubling to 5 s)
+ * and goes again with everything marked for a fresh look. */
+#define SCHED_FULL_BACKOFF_MIN_US (100 * 1000LL)
+#define SCHED_FULL_BACKOFF_MAX_US (5 * 1000000LL)
+
+typedef struct store_full {
+  int nFailed;       /* failed iterations in this episode (0: none) */
+  int64_t backoffUs; /* the current wait */
+  int64_t retryAt;   /* no iteration before this (0: none pending) */
+} store_full;
+
+/* Returns 1 if rc was such a failure and has been absorbed (pErr cleared,
+ * the next try planned), 0 if it is not one. */
+static int store_full_absorb(sched *S, store_full *F, airc_rc rc, airc_err *pErr) {
+  if(rc != AIRC_ERR_IO) return 0;
+  if(F->nFailed++ == 0)
+    LOG_ERROR("store is full or cannot be written: %s; retrying with backoff (running tasks carry on, their results wait in %s)",
+              pErr->zMsg, airc_path_run());
+  F->backoffUs = F->backoffUs ? F->backoffUs * 2 : SCHED_FULL_BACKOFF_MIN_US;
+  if(F->backoffUs > SCHED_FULL_BACKOFF_MAX_US) F->backoffUs = SCHED_FULL_BACKOFF_MAX_US;
+  F->retryAt = airc_now_us() + F->backoffUs;
+  /* nothing of the iteration was kept: look at everything again */
+  S->bAllDirty = 1;
+  S->bTicksDirty = 1;
+  S->bSweepDue = 1;
+  S->bRunFinished = 0;
+  S->bTestRunDone = 0;
+  airc_err_clear(pErr);
+  return 1;
+}
+
+/* After an iteration that succeeded: ends an episode. */
+static void store_full_ok(store_full *F) {
+  if(!F->nFailed) return;
+  LOG_INFO("store writable again after %d failed attempt%s", F->nFailed, F->nFailed == 1 ? "" : "s");
+  memset(F, 0, sizeof(*F));
+}
+
 /* ---- the loop ---- */
 
 static int g_lockFd = -1;
@@ -307,6 +351,7 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
   S.bTicksDirty = 1;
   S.bSweepDue = 1;
   int bDagsDirty = 1, bStop = 0, nIter = 0;
+  store_full full = {0, 0, 0};
   int64_t dagsDirtyAt = 0, nextRescan = 0, nextSweep = airc_now_us() + SCHED_SWEEP_INTERVAL_US, nextBeat = 0;
   while(!bStop && !rc) {
     int64_t now = airc_now_us();
@@ -326,11 +371,15 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
       nextSweep = now + SCHED_SWEEP_INTERVAL_US;
     }
     if(S.nextRetryUs && now >= S.nextRetryUs) S.bAllDirty = 1;
-    rc = sched_iterate(&S, pErr);
+    if(now >= full.retryAt) {
+      rc = sched_iterate(&S, pErr);
+      if(rc && store_full_absorb(&S, &full, rc, pErr)) rc = AIRC_OK;
+      else if(!rc) store_full_ok(&full);
+    }
     if(rc) break;
     if(!S.opts.onlyRunPk && now >= nextBeat) {
       airc_err herr = {0};
-      if(heartbeat(&S, &herr)) LOG_WARN("heartbeat: %s", herr.zMsg);
+      if(heartbeat(&S, &herr) && !full.nFailed) LOG_WARN("heartbeat: %s", herr.zMsg);
       nextBeat = now + SCHED_HEARTBEAT_US;
     }
     if(S.bTestRunDone) break;
@@ -349,6 +398,7 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
     if(!S.opts.onlyRunPk && nextBeat < wakeAt) wakeAt = nextBeat;
     /* the sweep matters only while tries run that are not our children */
     if(nextSweep < wakeAt) wakeAt = nextSweep;
+    if(full.retryAt && full.retryAt < wakeAt) wakeAt = full.retryAt;
     int timeoutMs = wakeAt <= now ? 0 : (int)((wakeAt - now + 999) / 1000);
     if(timeoutMs > 1000 && S.nChild == 0) {
       /* about to sleep with nothing running: hand freed heap back to the

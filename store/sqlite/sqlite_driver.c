@@ -14,6 +14,7 @@
 #include "common/fsafe.h"
 #include "common/log.h"
 #include <sqlite3.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,9 @@ static airc_rc lite_fail(lite_db *p, const char *zWhat, airc_err *pErr) {
   airc_rc rc = AIRC_ERR_DB;
   if(ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) rc = AIRC_ERR_EXISTS;
   else if((ext & 0xff) == SQLITE_BUSY || (ext & 0xff) == SQLITE_LOCKED) rc = AIRC_ERR_BUSY;
-  else if((ext & 0xff) == SQLITE_FULL) rc = AIRC_ERR_IO;
+  else if((ext & 0xff) == SQLITE_FULL) rc = AIRC_ERR_IO; /* the disk is full: the caller may retry later */
+  else if((ext & 0xff) == SQLITE_IOERR && (sqlite3_system_errno(p->db) == ENOSPC || sqlite3_system_errno(p->db) == EDQUOT))
+    rc = AIRC_ERR_IO; /* the same, met on a path SQLite reports as an I/O error (a -shm or fsync) */
   return airc_err_set(pErr, rc, "%s: %s (%s)", zWhat, sqlite3_errmsg(p->db), p->zPath);
 }
 

@@ -41,6 +41,9 @@ class Home:
         self.env["AIRC__SCHEDULER__DAG_DIR_LIST_INTERVAL"] = "30"
         self.env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
         self.procs = []
+        # where the scheduler's own output goes (a test whose home is on a
+        # full filesystem keeps it elsewhere, to read it)
+        self.log_dir = self.path
 
     def write_dag(self, name, text):
         p = os.path.join(self.dags, name)
@@ -65,7 +68,7 @@ class Home:
     def start_scheduler(self, preexec_fn=None):
         """Starts `airc scheduler`; preexec_fn runs in the child before exec
         (to start it with signals ignored or blocked, say)."""
-        log = open(os.path.join(self.path, f"scheduler-{len(self.procs)}.log"), "w")
+        log = open(os.path.join(self.log_dir, f"scheduler-{len(self.procs)}.log"), "w")
         p = subprocess.Popen([AIRC, "scheduler"], env=self.env, stdout=log, stderr=subprocess.STDOUT,
                              preexec_fn=preexec_fn)
         self.procs.append(p)
@@ -75,7 +78,7 @@ class Home:
     def scheduler_log_has(self, text):
         for i in range(len(self.procs)):
             try:
-                with open(os.path.join(self.path, f"scheduler-{i}.log")) as f:
+                with open(os.path.join(self.log_dir, f"scheduler-{i}.log")) as f:
                     if text in f.read():
                         return True
             except FileNotFoundError:
@@ -99,7 +102,7 @@ class Home:
                     continue
                 if p.returncode != 0:
                     bad.append(f"scheduler {i} exited with {p.returncode} on SIGTERM "
-                               f"(see {self.path}/scheduler-{i}.log)")
+                               f"(see {self.log_dir}/scheduler-{i}.log)")
         return bad
 
     def runs(self, dag):
