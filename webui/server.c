@@ -379,10 +379,11 @@ static enum MHD_Result on_request(void *pCls, struct MHD_Connection *pConn, cons
       if(!r.bReplied) http_reply_error(&r, 500, NULL, "the request was refused without a response");
       return (enum MHD_Result)r.mhdResult;
     }
-    /* Answered on a later call, when MHD has read the whole request (body
-     * or not): a response queued from this first call is an "early" one to
-     * MHD, which then closes the connection after it (no keep-alive). */
-    return MHD_YES;
+    /* a request that announces a body is answered on a later call, when
+     * MHD has read it; one without is answered now */
+    const char *zLen = MHD_lookup_connection_value(pConn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if(zLen || MHD_lookup_connection_value(pConn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+      return MHD_YES;
   } else if(*pnUpload) {
     if(!c->bTooBig && dynbuf_append(&c->body, zUpload, *pnUpload)) c->bTooBig = 1;
     *pnUpload = 0;
