@@ -8,26 +8,62 @@
 #include "common/timeutil.h"
 #include "store/store_run.h"
 #include "webui/api.h"
+#include "webui/json_out.h"
 #include <stdlib.h>
 #include <string.h>
 
+static void out_time_us(json_out *o, int64_t us) {
+  if(us == STORE_VIEW_NULL) json_out_lit(o, "null");
+  else json_out_time_us(o, us);
+}
+
+static void out_time_sec(json_out *o, int64_t sec) {
+  if(sec == STORE_VIEW_NULL) json_out_lit(o, "null");
+  else json_out_time_us(o, sec * 1000000);
+}
+
+/* Largest reply of a run list: PARAMS_LIMIT_MAX runs whose conf is at the
+ * 64 KiB limit, with room for the other fields (escaping may double them). */
+#define RUNS_REPLY_MAX ((size_t)PARAMS_LIMIT_MAX * (2 * DAG_RUN_CONF_MAX + 8192))
+
+/* One run as a JSON object, written field by field (the list's hot path:
+ * no jansson tree, conf spliced as stored when it is already compact). */
+static void run_write(json_out *o, const store_view_run *x) {
+  json_out_lit(o, "{\"dag_run_id\":");
+  json_out_str(o, x->zRunId);
+  json_out_lit(o, ",\"dag_id\":");
+  json_out_str(o, x->zDagId);
+  json_out_lit(o, ",\"logical_date\":");
+  out_time_sec(o, x->logicalDate);
+  json_out_lit(o, ",\"execution_date\":");
+  out_time_sec(o, x->logicalDate);
+  json_out_lit(o, ",\"data_interval_start\":");
+  out_time_sec(o, x->dataIntervalStart);
+  json_out_lit(o, ",\"data_interval_end\":");
+  out_time_sec(o, x->dataIntervalEnd);
+  json_out_lit(o, ",\"start_date\":");
+  out_time_us(o, x->startUs);
+  json_out_lit(o, ",\"end_date\":");
+  out_time_us(o, x->endUs);
+  json_out_lit(o, ",\"state\":");
+  json_out_str(o, x->zState);
+  json_out_lit(o, ",\"run_type\":");
+  json_out_str(o, x->zRunType);
+  if(x->zRunType && !strcmp(x->zRunType, RUN_TYPE_MANUAL)) json_out_lit(o, ",\"external_trigger\":true,\"conf\":");
+  else json_out_lit(o, ",\"external_trigger\":false,\"conf\":");
+  json_out_object_text(o, x->zConf);
+  json_out_lit(o, ",\"queued_at\":");
+  out_time_us(o, x->queuedUs);
+  json_out_lit(o, "}");
+}
+
 json_t *api_run_json(const store_view_run *x) {
-  json_t *p = json_object();
-  json_object_set_new(p, "dag_run_id", api_text(x->zRunId));
-  json_object_set_new(p, "dag_id", api_text(x->zDagId));
-  json_object_set_new(p, "logical_date", api_time_sec(x->logicalDate));
-  json_object_set_new(p, "execution_date", api_time_sec(x->logicalDate));
-  json_object_set_new(p, "data_interval_start", api_time_sec(x->dataIntervalStart));
-  json_object_set_new(p, "data_interval_end", api_time_sec(x->dataIntervalEnd));
-  json_object_set_new(p, "start_date", api_time_us(x->startUs));
-  json_object_set_new(p, "end_date", api_time_us(x->endUs));
-  json_object_set_new(p, "state", api_text(x->zState));
-  json_object_set_new(p, "run_type", api_text(x->zRunType));
-  json_object_set_new(p, "external_trigger", json_boolean(x->zRunType && !strcmp(x->zRunType, RUN_TYPE_MANUAL)));
-  json_t *pConf = api_json_text(x->zConf);
-  json_object_set_new(p, "conf", json_is_object(pConf) ? pConf : (json_decref(pConf), json_object()));
-  json_object_set_new(p, "queued_at", api_time_us(x->queuedUs));
-  return p;
+  json_out o;
+  json_out_init(&o, RUNS_REPLY_MAX);
+  run_write(&o, x);
+  json_t *p = o.rc ? NULL : json_loads(dynbuf_str(&o.b), 0, NULL);
+  json_out_free(&o);
+  return p ? p : json_object();
 }
 
 static const struct {
@@ -46,9 +82,16 @@ static const struct {
     {"id", STORE_VIEW_RUN_BY_ID},
 };
 
+typedef struct run_list_ctx {
+  json_out *pOut;
+  int nRow;
+} run_list_ctx;
+
 static int run_list_row(void *pCtx, const store_view_run *pRun) {
-  json_array_append_new((json_t *)pCtx, api_run_json(pRun));
-  return 0;
+  run_list_ctx *c = pCtx;
+  if(c->nRow++) json_out_lit(c->pOut, ",");
+  run_write(c->pOut, pRun);
+  return c->pOut->rc != AIRC_OK; /* stop at the cap */
 }
 
 int api_runs_list(web_req *r) {
@@ -70,28 +113,48 @@ int api_runs_list(web_req *r) {
   json_decref(pStates);
   airc_err err = {0};
   int64_t nTotal = 0;
-  json_t *pArr = json_array();
+  json_out o;
+  json_out_init(&o, RUNS_REPLY_MAX);
+  run_list_ctx c = {&o, 0};
+  json_out_lit(&o, "{\"dag_runs\":[");
   airc_rc rc = store_view_run_count(r->s, zDag, zStates, &nTotal, &err);
   if(!rc)
-    rc = store_view_run_list(r->s, zDag, zStates, aOrder[iOrder].eOrder, pg.limit, pg.offset, run_list_row, pArr, &err);
+    rc = store_view_run_list(r->s, zDag, zStates, aOrder[iOrder].eOrder, pg.limit, pg.offset, run_list_row, &c, &err);
   free(zStates);
   if(rc) {
-    json_decref(pArr);
+    json_out_free(&o);
     return http_reply_err(r, &err);
   }
-  return http_reply_json(r, 200, api_list("dag_runs", pArr, nTotal));
+  json_out_lit(&o, "],\"total_entries\":");
+  json_out_int(&o, nTotal);
+  json_out_lit(&o, "}");
+  if(o.rc) {
+    airc_rc rcOut = o.rc;
+    json_out_free(&o);
+    return http_reply_error(r, rcOut == AIRC_ERR_TOOBIG ? 413 : 500, NULL, "run list: the reply is above %zu bytes or out of memory",
+                            (size_t)RUNS_REPLY_MAX);
+  }
+  size_t n;
+  char *z = json_out_take(&o, &n);
+  return http_reply_json_text(r, 200, z, n);
 }
 
 static int run_one_row(void *pCtx, const store_view_run *pRun) {
-  *(json_t **)pCtx = api_run_json(pRun);
+  run_write(pCtx, pRun);
   return 0;
 }
 
 static int reply_run(web_req *r, unsigned status, const char *zDag, const char *zRun) {
   airc_err err = {0};
-  json_t *p = NULL;
-  airc_rc rc = store_view_run_get(r->s, zDag, zRun, run_one_row, &p, &err);
-  if(!rc) return http_reply_json(r, status, p);
+  json_out o;
+  json_out_init(&o, RUNS_REPLY_MAX);
+  airc_rc rc = store_view_run_get(r->s, zDag, zRun, run_one_row, &o, &err);
+  if(!rc) {
+    size_t n;
+    char *z = json_out_take(&o, &n);
+    return http_reply_json_text(r, status, z, n);
+  }
+  json_out_free(&o);
   if(rc != AIRC_ERR_NOTFOUND) return http_reply_err(r, &err);
   if(!api_dag_exists(r, zDag)) return r->mhdResult;
   return http_reply_error(r, 404, NULL, "DAG '%s' has no run '%s'", zDag, zRun);

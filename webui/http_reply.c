@@ -140,6 +140,12 @@ int http_reply_json_h(web_req *r, unsigned status, json_t *pDoc, const http_head
   return http_reply_body(r, status, "application/json", z, strlen(z), aExtra);
 }
 
+int http_reply_json_text(web_req *r, unsigned status, char *zText, size_t nText) {
+  if(!zText) return http_reply_error(r, 500, NULL, "out of memory building the response");
+  if(status == 200 && r->zCacheKey) resp_cache_store(r, zText, nText);
+  return http_reply_body(r, status, "application/json", zText, nText, NULL);
+}
+
 int http_reply_json(web_req *r, unsigned status, json_t *pDoc) {
   return http_reply_json_h(r, status, pDoc, NULL);
 }

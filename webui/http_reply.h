@@ -6,7 +6,7 @@
  * application/problem+json. Successful answers go through
  * http_reply_json() or http_reply_body(). All responses carry the security
  * headers (CSP, nosniff, frame denial). Not for building JSON documents:
- * the api_*.c files do that with jansson. */
+ * the api_*.c files do that with jansson or json_out.h. */
 #ifndef AIRC_HTTP_REPLY_H
 #define AIRC_HTTP_REPLY_H
 #include <jansson.h>
@@ -31,6 +31,10 @@ int http_reply_err(web_req *r, const airc_err *pErr);
 int http_reply_json(web_req *r, unsigned status, json_t *pDoc);
 /* Same, with extra headers (e.g. Set-Cookie). */
 int http_reply_json_h(web_req *r, unsigned status, json_t *pDoc, const http_header *aExtra);
+/* Sends the JSON text zText (malloc'd, ownership taken; NULL: 500 out of
+ * memory) as application/json, through the response cache like
+ * http_reply_json(). For handlers that write their JSON with json_out.h. */
+int http_reply_json_text(web_req *r, unsigned status, char *zText, size_t nText);
 /* Sends malloc'd zBody (ownership taken; freed with free()). */
 int http_reply_body(web_req *r, unsigned status, const char *zType, char *zBody, size_t nBody,
                     const http_header *aExtra);

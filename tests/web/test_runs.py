@@ -1,6 +1,7 @@
 """Runs and task instances with a real scheduler: trigger, watch it
 succeed, logs (full and followed by offset), clear, mark, grid."""
 import json
+import re
 import time
 
 from conftest import XSS_TASK, q, wait_for
@@ -203,3 +204,20 @@ def test_health_with_scheduler(server, scheduler):
     doc = wait_for(lambda: (lambda d: d if d["scheduler"]["status"] == "healthy" else None)(
         server.json("GET", "/api/v1/health", user=None)), timeout=30)
     assert doc["scheduler"]["latest_scheduler_heartbeat"]
+
+
+def test_run_json_text(server):
+    """The run list's and one run's text as jansson printed it before they
+    were written by webui/json_out.c: compact, UTF-8 raw, control
+    characters as upper-case \\u00XX, conf kept as given."""
+    conf = {"z": 1, "a": [True, False, None, -7, "é😀\"\\\n\x01/"], "k\x1f": {}}
+    server.json("POST", RUNS % "page_3", body={"dag_run_id": "ka_1", "logical_date": "2026-03-01T00:00:00Z",
+                                               "conf": conf}, expect=201)
+    bodies = [server.request("GET", RUNS % "page_3" + "?limit=1&order_by=-logical_date")[2],
+              server.request("GET", RUNS % "page_3" + "/" + q("ka_1"))[2]]
+    one = json.loads(bodies[1])
+    assert one["conf"] == conf and one["external_trigger"] is True and one["dag_run_id"] == "ka_1"
+    assert '"é😀\\"\\\\\\n\\u0001/"'.encode() in bodies[1] and b'"conf":{"z":1,' in bodies[1]
+    assert b'\\u001F' in bodies[1] and b", " not in bodies[1] and b'": ' not in bodies[1]
+    assert json.loads(bodies[0])["dag_runs"][0] == one
+    assert re.fullmatch(rb'\{"dag_runs":\[.*\],"total_entries":[0-9]+\}', bodies[0])
