@@ -6,7 +6,15 @@ series and N SQLite commits).
 
 Prints, for each shape: total wall time, queued->running latency and
 upstream-done->downstream-start latency (p50, p99), the scheduler's peak and
-idle RSS, and the ratios to the floor. Writes JSON with --out."""
+idle RSS, and the ratios to the floor. Writes JSON with --out.
+
+--storm N: N DAG files of 5-task `true` chains, all due at once (`@once`,
+start date in the past), run by a fresh scheduler after the chain: tasks/s,
+the scheduler's CPU share and peak RSS, and the ratio of storm tasks/s to
+chain tasks/s measured in the same run (goal >= 1).
+--folder N: a DAG folder of N files (no schedule): first parse time, the
+re-parse after one file changes (how many DAGs it re-parsed: goal 1) and the
+scheduler's RSS (goal < 64 MB)."""
 import argparse
 import json
 import os
@@ -78,11 +86,146 @@ def measure(db, dag, run_id):
     }
 
 
+def chain_doc(dag_id, k, schedule=None):
+    doc = {"dag": {"id": dag_id}, "tasks": [
+        {"id": f"t{i}", "type": "shell", "command": "true", **({"upstream": [f"t{i-1}"]} if i else {})}
+        for i in range(k)]}
+    if schedule:
+        doc["dag"].update(schedule=schedule, start_date="2024-01-01")
+    return doc
+
+
+def cpu_s(pid):
+    """utime + stime of a process, in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def new_home(prefix):
+    home = tempfile.mkdtemp(prefix=prefix)
+    os.makedirs(os.path.join(home, "dags"))
+    return home
+
+
+def sched_env(home, parallelism):
+    return dict(os.environ, AIRC_HOME=home, AIRC__CORE__DAGS_ARE_PAUSED_AT_CREATION="false",
+                AIRC__CORE__PARALLELISM=str(parallelism))
+
+
+def db_query(db, sql, args=()):
+    try:
+        c = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            return c.execute(sql, args).fetchall()
+        finally:
+            c.close()
+    except sqlite3.Error:
+        return None
+
+
+def run_storm(n_dags, chain_len, parallelism):
+    """N DAG files of chain_len-task chains, all due at once."""
+    home = new_home("airc-storm-")
+    dags = os.path.join(home, "dags")
+    for i in range(n_dags):
+        with open(os.path.join(dags, f"storm_{i:05d}.json"), "w") as f:
+            json.dump(chain_doc(f"storm_{i:05d}", chain_len, "@once"), f)
+    env = sched_env(home, parallelism)
+    db = os.path.join(home, "airc.db")
+    sched = subprocess.Popen([AIRC, "scheduler"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cpu0 = cpu_s(sched.pid)
+    t0 = time.monotonic()
+    done = 0
+    try:
+        deadline = time.monotonic() + 1800
+        while time.monotonic() < deadline:
+            row = db_query(db, "select count(*) from dag_run where state in ('success','failed')")
+            done = row[0][0] if row else 0
+            if done >= n_dags:
+                break
+            time.sleep(0.5)
+        cpu1 = cpu_s(sched.pid)
+        peak = rss_kb(sched.pid, "VmHWM")
+    finally:
+        sched.send_signal(signal.SIGTERM)
+        sched.wait(60)
+    elapsed = time.monotonic() - t0
+    first_q, last_end, n_ok, n_ti = db_query(db, "select (select min(queued_us) from dag_run), max(end_us),"
+                                                 " sum(state='success'), count(*) from task_instance")[0]
+    subprocess.run(["rm", "-rf", home])
+    wall_s = (last_end - first_q) / 1e6
+    return {"dags": n_dags, "tasks": n_ti, "tasks_success": n_ok, "runs_finished": done,
+            "first_run_queued_to_last_task_end_s": wall_s, "tasks_per_s": n_ti / wall_s,
+            "scheduler_cpu_s": cpu1 - cpu0, "scheduler_cpu_share": (cpu1 - cpu0) / elapsed,
+            "scheduler_peak_rss_kb": peak, "parallelism": parallelism}
+
+
+def run_folder(n_files):
+    """First parse of a folder of N DAG files, then a one-file change."""
+    home = new_home("airc-folder-")
+    dags = os.path.join(home, "dags")
+    for i in range(n_files):
+        with open(os.path.join(dags, f"f_{i:05d}.json"), "w") as f:
+            json.dump(chain_doc(f"f_{i:05d}", 5), f)
+    env = sched_env(home, 32)
+    db = os.path.join(home, "airc.db")
+    t0_us = time.time() * 1e6
+    sched = subprocess.Popen([AIRC, "scheduler"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    res = {"files": n_files}
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            row = db_query(db, "select count(*), max(last_parsed_us) from dag")
+            if row and row[0][0] >= n_files:
+                res["first_parse_s"] = (row[0][1] - t0_us) / 1e6
+                break
+            time.sleep(0.05)
+        time.sleep(1.0)
+        res["rss_after_parse_kb"] = rss_kb(sched.pid, "VmRSS")
+        # one file changes: only its DAG may be parsed again
+        doc = chain_doc("f_00042", 5)
+        doc["dag"]["description"] = "changed"
+        t1_us = time.time() * 1e6
+        path = os.path.join(dags, "f_00042.json")
+        with open(path + ".tmp", "w") as f:
+            json.dump(doc, f)
+        os.rename(path + ".tmp", path)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            row = db_query(db, "select last_parsed_us from dag where dag_id='f_00042' and description='changed'")
+            if row:
+                res["change_reparse_s"] = (row[0][0] - t1_us) / 1e6
+                break
+            time.sleep(0.01)
+        time.sleep(0.5)
+        res["change_reparsed_dags"] = db_query(db, "select count(*) from dag where last_parsed_us > ?", (t1_us,))[0][0]
+        res["scheduler_peak_rss_kb"] = rss_kb(sched.pid, "VmHWM")
+    finally:
+        sched.send_signal(signal.SIGTERM)
+        sched.wait(60)
+    subprocess.run(["rm", "-rf", home])
+    return res
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tasks", type=int, default=1000)
     ap.add_argument("--out")
+    ap.add_argument("--storm", type=int, default=0, help="also run N due DAGs of 5-task chains at once")
+    ap.add_argument("--storm-parallelism", type=int, default=32)
+    ap.add_argument("--folder", type=int, default=0, help="also parse a DAG folder of N files")
+    ap.add_argument("--only", choices=["chain", "storm", "folder"],
+                    help="chain: the chain only (no fan-out); storm: the chain and the storm; folder: the folder only")
     args = ap.parse_args()
+    if args.only == "folder":
+        f = run_folder(args.folder or 10000)
+        print_folder(f)
+        if args.out:
+            with open(args.out, "w") as fo:
+                json.dump({"folder": f}, fo, indent=2)
+        return
+    shapes = ("bench_chain",) if args.only in ("chain", "storm") else ("bench_chain", "bench_fanout")
     n = args.tasks
     home = tempfile.mkdtemp(prefix="airc-bench-")
     dags = os.path.join(home, "dags")
@@ -96,7 +239,7 @@ def main():
     try:
         time.sleep(1.5)
         results["scheduler_idle_rss_kb"] = rss_kb(sched.pid, "VmRSS")
-        for dag in ("bench_chain", "bench_fanout"):
+        for dag in shapes:
             out = subprocess.check_output([AIRC, "dags", "trigger", dag, "--output", "json"], env=env, text=True)
             run_id = json.loads(out.splitlines()[0])["run_id"]
             deadline = time.monotonic() + 600
@@ -118,7 +261,7 @@ def main():
     print(f"airc scheduler benchmark, {n} tasks per DAG ({os.cpu_count()} cores)")
     print(f"  floor: {n} x fork+exec /bin/true = {floor['fork_exec_total_ms']:.0f} ms ({floor['fork_exec_each_us']:.0f} us each), "
           f"{n} x SQLite commit = {floor['commit_total_ms']:.0f} ms ({floor['commit_each_us']:.0f} us each)")
-    for dag in ("bench_chain", "bench_fanout"):
+    for dag in shapes:
         r = results[dag]
         print(f"  {dag:13s} wall {r['wall_ms']:8.0f} ms | queued->running p50 {r['queued_to_running_p50_ms']:.2f} ms "
               f"p99 {r['queued_to_running_p99_ms']:.2f} ms | upstream done->start p50 {r['dep_latency_p50_ms']:.2f} ms "
@@ -134,10 +277,32 @@ def main():
           f"process: spawn + exec of airc, then the task's fork + exec)")
     print(f"  scheduler RSS: idle {results['scheduler_idle_rss_kb'] / 1024:.1f} MB (goal < 8 MB), "
           f"peak {results['scheduler_peak_rss_kb'] / 1024:.1f} MB")
+    subprocess.run(["rm", "-rf", home])
+    chain_tps = n / (ch["wall_ms"] / 1000.0)
+    results["chain_tasks_per_s"] = chain_tps
+    if args.storm or args.only == "storm":
+        st = run_storm(args.storm or 2000, 5, args.storm_parallelism)
+        results["storm"] = st
+        results["storm_ratio_to_chain"] = st["tasks_per_s"] / chain_tps
+        print(f"  storm: {st['dags']} due DAGs x 5-task chains = {st['tasks']} tasks ({st['tasks_success']} succeeded) "
+              f"in {st['first_run_queued_to_last_task_end_s']:.1f} s: {st['tasks_per_s']:.0f} tasks/s "
+              f"(parallelism {st['parallelism']})")
+        print(f"  storm / chain of {n} ({chain_tps:.0f} tasks/s): {results['storm_ratio_to_chain']:.2f}x (goal >= 1) | "
+              f"scheduler CPU {st['scheduler_cpu_share'] * 100:.0f}% of a core, peak RSS "
+              f"{st['scheduler_peak_rss_kb'] / 1024:.1f} MB")
+    if args.folder:
+        results["folder"] = run_folder(args.folder)
+        print_folder(results["folder"])
     if args.out:
         with open(args.out, "w") as f:
             json.dump(results, f, indent=2)
-    subprocess.run(["rm", "-rf", home])
+
+
+def print_folder(f):
+    print(f"  DAG folder of {f['files']} files: first parse {f.get('first_parse_s', float('nan')):.2f} s (goal < 5 s) | "
+          f"one file changed: re-parsed {f.get('change_reparsed_dags')} DAG(s) (goal 1) in "
+          f"{f.get('change_reparse_s', float('nan')) * 1000:.0f} ms (incl. 100 ms debounce) | scheduler RSS "
+          f"{f['rss_after_parse_kb'] / 1024:.1f} MB, peak {f['scheduler_peak_rss_kb'] / 1024:.1f} MB (goal < 64 MB)")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@ struct dag_folder {
   char *zDir;
   folder_file *aFile;
   int nFile, nAlloc;
+  int *aSlot;          /* open addressing: path -> index in aFile, -1 empty */
+  int nSlot;
   int bSynced;         /* a full reconciliation has run */
 };
 
@@ -44,6 +46,7 @@ void dag_folder_free(dag_folder *p) {
     free(p->aFile[i].zDagId);
   }
   free(p->aFile);
+  free(p->aSlot);
   free(p->zDir);
   free(p);
 }
@@ -53,8 +56,15 @@ static int is_dag_file(const char *zName) {
   return (n > 4 && !strcmp(zName + n - 4, ".ini")) || (n > 5 && !strcmp(zName + n - 5, ".json"));
 }
 
+/* A file found by the listing, with what stat() said of it then. */
+typedef struct listed {
+  char *zPath;
+  int64_t mtimeNs;
+  int64_t size;
+} listed;
+
 typedef struct listing {
-  char **azPath;
+  listed *a;
   int n, nAlloc;
 } listing;
 
@@ -74,19 +84,47 @@ static void list_dir(const char *zDir, int depth, listing *pL) {
     } else if(S_ISREG(st.st_mode) && is_dag_file(e->d_name)) {
       if(pL->n == pL->nAlloc) {
         pL->nAlloc = pL->nAlloc ? pL->nAlloc * 2 : 32;
-        pL->azPath = realloc(pL->azPath, sizeof(char *) * (size_t)pL->nAlloc);
+        pL->a = realloc(pL->a, sizeof(listed) * (size_t)pL->nAlloc);
       }
-      pL->azPath[pL->n++] = strdup(zPath);
+      pL->a[pL->n++] = (listed){strdup(zPath), (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
+                                (int64_t)st.st_size};
     }
   }
   closedir(d);
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_listed(const void *a, const void *b) {
+  return strcmp(((const listed *)a)->zPath, ((const listed *)b)->zPath);
+}
+
+static uint64_t path_hash(const char *z) {
+  uint64_t h = 1469598103934665603ULL;
+  for(; *z; z++) h = (h ^ (unsigned char)*z) * 1099511628211ULL;
+  return h;
+}
+
+/* Rebuilds the path index (after files were added or removed), sized for
+ * nFile: a lookup costs O(1) with 10,000 files, not a walk of them all. */
+static void folder_reindex(dag_folder *p) {
+  int nWant = 64;
+  while(nWant < p->nFile * 2) nWant *= 2;
+  if(nWant != p->nSlot) {
+    free(p->aSlot);
+    p->aSlot = malloc(sizeof(int) * (size_t)nWant);
+    p->nSlot = p->aSlot ? nWant : 0;
+  }
+  for(int i = 0; i < p->nSlot; i++) p->aSlot[i] = -1;
+  for(int i = 0; i < p->nFile && p->nSlot; i++) {
+    uint64_t h = path_hash(p->aFile[i].zPath) & (uint64_t)(p->nSlot - 1);
+    while(p->aSlot[h] >= 0) h = (h + 1) & (uint64_t)(p->nSlot - 1);
+    p->aSlot[h] = i;
+  }
+}
 
 static folder_file *folder_find(dag_folder *p, const char *zPath) {
-  for(int i = 0; i < p->nFile; i++)
-    if(!strcmp(p->aFile[i].zPath, zPath)) return &p->aFile[i];
+  if(!p->nSlot) return NULL;
+  for(uint64_t h = path_hash(zPath) & (uint64_t)(p->nSlot - 1); p->aSlot[h] >= 0; h = (h + 1) & (uint64_t)(p->nSlot - 1))
+    if(!strcmp(p->aFile[p->aSlot[h]].zPath, zPath)) return &p->aFile[p->aSlot[h]];
   return NULL;
 }
 
@@ -180,31 +218,32 @@ static airc_rc reconcile_gone(dag_folder *p, store *s, airc_err *pErr) {
 airc_rc dag_folder_sync(dag_folder *p, store *s, int *pnChanged, airc_err *pErr) {
   listing L = {0};
   list_dir(p->zDir, 0, &L);
-  if(L.n) qsort(L.azPath, (size_t)L.n, sizeof(char *), cmp_str);
+  if(L.n) qsort(L.a, (size_t)L.n, sizeof(listed), cmp_listed);
   *pnChanged = 0;
+  folder_reindex(p);
   for(int i = 0; i < p->nFile; i++) p->aFile[i].bSeen = 0;
   airc_rc rc = AIRC_OK;
-  int bTxn = 0;
+  int bTxn = 0, bAdded = 0;
   for(int i = 0; !rc && i < L.n; i++) {
-    struct stat st;
-    if(stat(L.azPath[i], &st)) continue;
-    int64_t mtimeNs = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-    folder_file *f = folder_find(p, L.azPath[i]);
+    const char *zPath = L.a[i].zPath;
+    int64_t mtimeNs = L.a[i].mtimeNs;
+    folder_file *f = folder_find(p, zPath);
     if(f) {
       f->bSeen = 1;
-      if(f->mtimeNs == mtimeNs && f->size == st.st_size) continue;
+      if(f->mtimeNs == mtimeNs && f->size == L.a[i].size) continue;
     } else {
       if(p->nFile == p->nAlloc) {
         p->nAlloc = p->nAlloc ? p->nAlloc * 2 : 32;
         p->aFile = realloc(p->aFile, sizeof(folder_file) * (size_t)p->nAlloc);
       }
       f = &p->aFile[p->nFile++];
-      f->zPath = strdup(L.azPath[i]);
+      f->zPath = strdup(zPath);
       f->zDagId = NULL;
       f->bSeen = 1;
+      bAdded = 1;
     }
     f->mtimeNs = mtimeNs;
-    f->size = st.st_size;
+    f->size = L.a[i].size;
     if(!bTxn) {
       rc = store_begin(s, pErr);
       if(rc) break;
@@ -215,20 +254,20 @@ airc_rc dag_folder_sync(dag_folder *p, store *s, int *pnChanged, airc_err *pErr)
     airc_err perr = {0};
     free(f->zDagId);
     f->zDagId = NULL;
-    if(dag_parse_file(L.azPath[i], task_type_schemas(), &d, &perr)) {
+    if(dag_parse_file(zPath, task_type_schemas(), &d, &perr)) {
       LOG_WARN("import error: %s", perr.zMsg);
-      rc = store_import_error_set(s, L.azPath[i], perr.zMsg, airc_now_us(), pErr);
+      rc = store_import_error_set(s, zPath, perr.zMsg, airc_now_us(), pErr);
       continue;
     }
     airc_err uerr = {0};
-    airc_rc urc = upsert_dag(s, d, L.azPath[i], &uerr);
+    airc_rc urc = upsert_dag(s, d, zPath, &uerr);
     if(urc == AIRC_ERR_EXISTS) {
-      rc = store_import_error_set(s, L.azPath[i], uerr.zMsg, airc_now_us(), pErr);
+      rc = store_import_error_set(s, zPath, uerr.zMsg, airc_now_us(), pErr);
     } else if(urc) {
       rc = airc_err_set(pErr, urc, "%s", uerr.zMsg);
     } else {
       f->zDagId = strdup(d->zId);
-      rc = store_import_error_clear(s, L.azPath[i], pErr);
+      rc = store_import_error_clear(s, zPath, pErr);
     }
     dag_free(d);
   }
@@ -246,7 +285,9 @@ airc_rc dag_folder_sync(dag_folder *p, store *s, int *pnChanged, airc_err *pErr)
     free(p->aFile[i].zDagId);
     p->aFile[i] = p->aFile[--p->nFile];
     i--;
+    bAdded = 1;
   }
+  if(bAdded) folder_reindex(p);
   if(!rc && (*pnChanged || !p->bSynced)) {
     /* deactivate DAGs whose file is gone or now defines another id (a file
      * that fails to parse keeps its last good DAG); drop import errors of
@@ -262,7 +303,7 @@ airc_rc dag_folder_sync(dag_folder *p, store *s, int *pnChanged, airc_err *pErr)
     if(!rc) rc = store_commit(s, pErr);
     else store_rollback(s);
   }
-  for(int i = 0; i < L.n; i++) free(L.azPath[i]);
-  free(L.azPath);
+  for(int i = 0; i < L.n; i++) free(L.a[i].zPath);
+  free(L.a);
   return rc;
 }

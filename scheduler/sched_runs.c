@@ -40,17 +40,29 @@ static int due_dag_add(void *pCtx, const store_sched_dag_row *pRow) {
   return 0;
 }
 
+/* Plans every scheduled DAG when the ticks are dirty (start, a DAG file or
+ * another process changed something) or the earliest tick is due; else
+ * only the DAGs one of whose runs just ended (S->azTickDag), so that a run
+ * ending costs one DAG's planning, not every DAG's. */
 airc_rc sched_create_due_runs(sched *S, airc_err *pErr) {
   int64_t now = airc_now();
-  if(!S->bTicksDirty && S->nextTickUs && now * 1000000 < S->nextTickUs) return AIRC_OK;
-  S->bTicksDirty = 0;
-  S->nextTickUs = 0;
+  int bAll = S->bTicksDirty || (S->nextTickUs && now * 1000000 >= S->nextTickUs);
+  if(!bAll && !S->nTickDag) return AIRC_OK;
   due_dags D = {NULL, 0};
-  airc_rc rc = store_sched_dag_each_scheduled(S->s, due_dag_add, &D, pErr);
+  airc_rc rc = AIRC_OK;
+  if(bAll) {
+    S->bTicksDirty = 0;
+    S->nextTickUs = 0;
+    rc = store_sched_dag_each_scheduled(S->s, due_dag_add, &D, pErr);
+  } else {
+    for(int i = 0; !rc && i < S->nTickDag; i++) rc = store_sched_dag_get_scheduled(S->s, S->azTickDag[i], due_dag_add, &D, pErr);
+  }
   if(rc) {
     free(D.a);
     return rc;
   }
+  for(int i = 0; i < S->nTickDag; i++) free(S->azTickDag[i]);
+  S->nTickDag = 0;
   due_dag *a = D.a;
   int n = D.n;
   int64_t *aTick = malloc(sizeof(int64_t) * SCHED_MAX_NEW_RUNS);
@@ -102,6 +114,7 @@ typedef struct run_row {
   char zRunId[300];
   char zState[16];
   char zHash[80];
+  int64_t logicalDate;
   int bPaused;
 } run_row;
 
@@ -129,14 +142,20 @@ static int run_cache_add_ti(void *pCtx, const store_sched_ti_row *pRow) {
 }
 
 /* The cached states of a run, loaded from the store when missing. */
+static sched_run_cache *run_cache_find(sched *S, int64_t runPk) {
+  int i = sched_pkmap_get(&S->runIndex, runPk);
+  return i >= 0 ? &S->aRunCache[i] : NULL;
+}
+
 static sched_run_cache *run_cache_get(sched *S, int64_t runPk, sched_version *v, airc_err *pErr) {
-  for(int i = 0; i < S->nRunCache; i++)
-    if(S->aRunCache[i].runPk == runPk && !strcmp(S->aRunCache[i].zHash, v->zHash)) return &S->aRunCache[i];
+  sched_run_cache *pHit = run_cache_find(S, runPk);
+  if(pHit && !strcmp(pHit->zHash, v->zHash)) return pHit;
   sched_cache_drop(S, runPk);
   if(S->nRunCache == S->nRunCacheAlloc) {
     S->nRunCacheAlloc = S->nRunCacheAlloc ? S->nRunCacheAlloc * 2 : 16;
     S->aRunCache = realloc(S->aRunCache, sizeof(sched_run_cache) * (size_t)S->nRunCacheAlloc);
   }
+  sched_pkmap_put(&S->runIndex, runPk, S->nRunCache);
   sched_run_cache *pc = &S->aRunCache[S->nRunCache++];
   memset(pc, 0, sizeof(*pc));
   pc->runPk = runPk;
@@ -161,42 +180,56 @@ static void run_cache_free(sched_run_cache *pc) {
 }
 
 void sched_cache_drop(sched *S, int64_t runPk) {
-  for(int i = 0; i < S->nRunCache; i++) {
-    if(S->aRunCache[i].runPk != runPk) continue;
-    run_cache_free(&S->aRunCache[i]);
-    S->aRunCache[i] = S->aRunCache[--S->nRunCache];
-    return;
+  int i = sched_pkmap_get(&S->runIndex, runPk);
+  if(i < 0) return;
+  run_cache_free(&S->aRunCache[i]);
+  sched_pkmap_del(&S->runIndex, runPk);
+  if(i != S->nRunCache - 1) {
+    S->aRunCache[i] = S->aRunCache[S->nRunCache - 1];
+    sched_pkmap_put(&S->runIndex, S->aRunCache[i].runPk, i);
   }
+  S->nRunCache--;
 }
 
 void sched_cache_set_xcom(sched *S, int64_t runPk, const char *zTaskId, json_t *pValue) {
-  for(int i = 0; i < S->nRunCache; i++)
-    if(S->aRunCache[i].runPk == runPk && S->aRunCache[i].pXcom)
-      json_object_set(S->aRunCache[i].pXcom, zTaskId, pValue);
+  sched_run_cache *pc = run_cache_find(S, runPk);
+  if(pc && pc->pXcom) json_object_set(pc->pXcom, zTaskId, pValue);
 }
 
+/* Also forgets the runs waiting for a slot and asks for a full
+ * evaluation: what was derived from the cache is stale too. */
 void sched_cache_clear(sched *S) {
   for(int i = 0; i < S->nRunCache; i++) run_cache_free(&S->aRunCache[i]);
   S->nRunCache = 0;
+  sched_pkmap_clear(&S->runIndex);
+  for(int i = 0; i < S->nWait; i++) free(S->aWait[i].zDag);
+  S->nWait = 0;
+  sched_pkmap_clear(&S->waitSet);
+  S->bAllDirty = 1;
 }
 
 void sched_cache_set_state(sched *S, int64_t runPk, const char *zTaskId, ti_state st, int64_t nextRetryUs) {
-  for(int i = 0; i < S->nRunCache; i++) {
-    sched_run_cache *pc = &S->aRunCache[i];
-    if(pc->runPk != runPk) continue;
-    for(int k = 0; k < SCHED_VERSION_CACHE; k++) {
-      sched_version *v = &S->aVer[k];
-      if(!v->d || strcmp(v->zHash, pc->zHash)) continue;
-      int t = sched_version_task(v, zTaskId);
-      if(t >= 0 && t < pc->nTask) {
-        pc->aState[t] = st;
-        pc->aNextRetry[t] = nextRetryUs;
-        return;
-      }
+  sched_run_cache *pc = run_cache_find(S, runPk);
+  if(!pc) return;
+  for(int k = 0; k < SCHED_VERSION_CACHE; k++) {
+    sched_version *v = &S->aVer[k];
+    if(!v->d || strcmp(v->zHash, pc->zHash)) continue;
+    int t = sched_version_task(v, zTaskId);
+    if(t >= 0 && t < pc->nTask) {
+      pc->aState[t] = st;
+      pc->aNextRetry[t] = nextRetryUs;
+      return;
     }
-    sched_cache_drop(S, runPk); /* cannot place it: reload next time */
-    return;
   }
+  sched_cache_drop(S, runPk); /* cannot place it: reload next time */
+}
+
+/* DAG zDag's next run is to be planned again (one of its runs ended). */
+static void tick_dag_add(sched *S, const char *zDag) {
+  for(int i = 0; i < S->nTickDag; i++)
+    if(!strcmp(S->azTickDag[i], zDag)) return;
+  S->azTickDag = realloc(S->azTickDag, sizeof(char *) * (size_t)(S->nTickDag + 1));
+  S->azTickDag[S->nTickDag++] = strdup(zDag);
 }
 
 /* Evaluates one running run: trigger rules, due retries, completion.
@@ -262,7 +295,7 @@ static airc_rc evaluate_run(sched *S, const run_row *r, sched_version *v, int64_
         fflush(stdout);
       }
       S->bRunFinished = 1;
-      S->bTicksDirty = 1;
+      tick_dag_add(S, r->zDag);
       pc = NULL;
       aState = NULL;
       sched_cache_drop(S, r->pk);
@@ -273,123 +306,228 @@ static airc_rc evaluate_run(sched *S, const run_row *r, sched_version *v, int64_
   return rc;
 }
 
-static int run_is_dirty(sched *S, int64_t pk) {
-  if(S->bAllDirty) return 1;
-  for(int i = 0; i < S->nDirty; i++)
-    if(S->aDirtyRun[i] == pk) return 1;
-  return 0;
-}
-
-/* Counts of queued+running task instances: global and per DAG. */
+/* Counts of queued+running task instances per DAG, and running runs per
+ * DAG (for max_active_runs), found by DAG id through a hash index. */
 typedef struct dag_load {
   char zDag[256];
-  int nActive;
-  int nMax;
+  int nActive;         /* queued + running task instances */
+  int nMax;            /* max_active_tasks (16 until its version is seen) */
+  int nRuns;           /* running runs; -1 = not known yet */
 } dag_load;
 
-static dag_load *load_find(dag_load **pa, int *pn, const char *zDag) {
-  for(int i = 0; i < *pn; i++)
-    if(!strcmp((*pa)[i].zDag, zDag)) return &(*pa)[i];
-  *pa = realloc(*pa, sizeof(dag_load) * (size_t)(*pn + 1));
-  dag_load *p = &(*pa)[(*pn)++];
-  snprintf(p->zDag, sizeof(p->zDag), "%s", zDag);
-  p->nActive = 0;
-  p->nMax = 16;
-  return p;
+typedef struct dag_loads {
+  dag_load *a;
+  int n, nAlloc;
+  int *aSlot;          /* open addressing: index in a, -1 = empty */
+  int nSlot;
+  int nGlobal;
+} dag_loads;
+
+static uint64_t load_hash(const char *z) {
+  uint64_t h = 1469598103934665603ULL;
+  for(; *z; z++) h = (h ^ (unsigned char)*z) * 1099511628211ULL;
+  return h;
+}
+
+static void load_rehash(dag_loads *p) {
+  p->nSlot = p->nSlot ? p->nSlot * 2 : 64;
+  free(p->aSlot);
+  p->aSlot = malloc(sizeof(int) * (size_t)p->nSlot);
+  for(int i = 0; i < p->nSlot; i++) p->aSlot[i] = -1;
+  for(int i = 0; i < p->n; i++) {
+    uint64_t h = load_hash(p->a[i].zDag) & (uint64_t)(p->nSlot - 1);
+    while(p->aSlot[h] >= 0) h = (h + 1) & (uint64_t)(p->nSlot - 1);
+    p->aSlot[h] = i;
+  }
+}
+
+static dag_load *load_find(dag_loads *p, const char *zDag) {
+  if((p->n + 1) * 2 > p->nSlot) load_rehash(p);
+  uint64_t h = load_hash(zDag) & (uint64_t)(p->nSlot - 1);
+  for(; p->aSlot[h] >= 0; h = (h + 1) & (uint64_t)(p->nSlot - 1))
+    if(!strcmp(p->a[p->aSlot[h]].zDag, zDag)) return &p->a[p->aSlot[h]];
+  if(p->n == p->nAlloc) {
+    p->nAlloc = p->nAlloc ? p->nAlloc * 2 : 32;
+    p->a = realloc(p->a, sizeof(dag_load) * (size_t)p->nAlloc);
+  }
+  p->aSlot[h] = p->n;
+  dag_load *l = &p->a[p->n++];
+  snprintf(l->zDag, sizeof(l->zDag), "%s", zDag);
+  l->nActive = 0;
+  l->nMax = 16;
+  l->nRuns = -1;
+  return l;
+}
+
+static int dag_load_add(void *pCtx, const char *zDagId, int n) {
+  dag_loads *p = pCtx;
+  load_find(p, zDagId)->nActive = n;
+  p->nGlobal += n;
+  return 0;
 }
 
 typedef struct active_runs {
   sched *S;
   run_row *a;
-  int n;
+  int n, nAlloc;
+  sched_pkmap seen;    /* pks in a */
 } active_runs;
 
 static int active_run_add(void *pCtx, const store_sched_run_row *pRow) {
   active_runs *p = pCtx;
-  p->a = realloc(p->a, sizeof(run_row) * (size_t)(p->n + 1));
+  if(sched_pkmap_get(&p->seen, pRow->runPk) >= 0) return 0;
+  sched_pkmap_put(&p->seen, pRow->runPk, p->n);
+  if(p->n == p->nAlloc) {
+    p->nAlloc = p->nAlloc ? p->nAlloc * 2 : 16;
+    p->a = realloc(p->a, sizeof(run_row) * (size_t)p->nAlloc);
+  }
   run_row *r = &p->a[p->n++];
   r->pk = pRow->runPk;
   snprintf(r->zDag, sizeof(r->zDag), "%s", pRow->zDagId);
   snprintf(r->zRunId, sizeof(r->zRunId), "%s", pRow->zRunId);
   snprintf(r->zState, sizeof(r->zState), "%s", pRow->zState);
   snprintf(r->zHash, sizeof(r->zHash), "%s", pRow->zDagHash);
+  r->logicalDate = pRow->logicalDate;
   r->bPaused = pRow->bDagPaused && !p->S->opts.onlyRunPk;
   return 0;
 }
 
-typedef struct dag_loads {
-  dag_load *a;
-  int n;
-  int nGlobal;
-} dag_loads;
-
-static int dag_load_add(void *pCtx, const char *zDagId, int n) {
-  dag_loads *p = pCtx;
-  dag_load *l = load_find(&p->a, &p->n, zDagId);
-  l->nActive = n;
-  p->nGlobal += n;
-  return 0;
+static int run_order(int64_t aDate, int64_t aPk, int64_t bDate, int64_t bPk) {
+  if(aDate != bDate) return aDate < bDate ? -1 : 1;
+  return aPk < bPk ? -1 : aPk > bPk;
 }
 
-airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_err *pErr) {
-  active_runs R = {S, NULL, 0};
-  airc_rc rc = store_sched_run_each_active(S->s, S->opts.onlyRunPk, active_run_add, &R, pErr);
-  if(rc) {
-    free(R.a);
-    return rc;
-  }
-  run_row *aRun = R.a;
-  int nRun = R.n;
+static int run_row_cmp(const void *a, const void *b) {
+  const run_row *x = a, *y = b;
+  return run_order(x->logicalDate, x->pk, y->logicalDate, y->pk);
+}
 
-  /* current load per DAG */
-  dag_loads DL = {NULL, 0, 0};
-  rc = store_sched_ti_each_dag_load(S->s, dag_load_add, &DL, pErr);
-  dag_load *aLoad = DL.a;
-  int nLoad = DL.n, nGlobal = DL.nGlobal;
-  if(rc) {
-    free(aRun);
-    free(aLoad);
-    return rc;
+static void wait_push(sched_wait **pa, int *pn, int *pnAlloc, int64_t pk, int64_t date, char *zDag) {
+  if(*pn == *pnAlloc) {
+    *pnAlloc = *pnAlloc ? *pnAlloc * 2 : 64;
+    *pa = realloc(*pa, sizeof(sched_wait) * (size_t)*pnAlloc);
   }
+  (*pa)[(*pn)++] = (sched_wait){pk, date, zDag};
+}
+
+/* Evaluates the runs whose inputs changed, then queues what the limits
+ * allow, oldest logical date first. Which runs are looked at:
+ *  - every active run when S->bAllDirty (start, another process wrote,
+ *    a retry is due, the cache was dropped);
+ *  - otherwise the dirty runs (a result, a reaped supervisor, a new run),
+ *    the queued runs when a run ended (S->bQueuedDirty), and, while
+ *    slots are free, the runs waiting for one (S->aWait) in order until
+ *    the slots are taken again.
+ * So the work of a wake grows with what changed, not with the number of
+ * active runs. A run whose `scheduled` tasks a limit held back joins
+ * S->aWait; one that queued them all, ended or went away leaves it. */
+airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_err *pErr) {
+  if(S->bReloadStates) {
+    sched_cache_clear(S); /* also asks for a full evaluation */
+    S->bReloadStates = 0;
+  }
+  int bFull = S->bAllDirty || S->opts.onlyRunPk;
+  active_runs R = {S, NULL, 0, 0, {0}};
+  airc_rc rc = AIRC_OK;
+  if(bFull) {
+    for(int i = 0; i < S->nWait; i++) free(S->aWait[i].zDag);
+    S->nWait = 0;
+    sched_pkmap_clear(&S->waitSet);
+    rc = store_sched_run_each_active(S->s, S->opts.onlyRunPk, active_run_add, &R, pErr);
+  } else {
+    if(S->bQueuedDirty) rc = store_sched_run_each_queued(S->s, active_run_add, &R, pErr);
+    for(int i = 0; !rc && i < S->nDirty; i++)
+      if(sched_pkmap_get(&R.seen, S->aDirtyRun[i]) < 0)
+        rc = store_sched_run_get_active(S->s, S->aDirtyRun[i], active_run_add, &R, pErr);
+    if(R.n > 1) {
+      qsort(R.a, (size_t)R.n, sizeof(run_row), run_row_cmp);
+      for(int i = 0; i < R.n; i++) sched_pkmap_put(&R.seen, R.a[i].pk, i);
+    }
+  }
+  dag_loads DL = {0};
+  if(!rc) rc = store_sched_ti_each_dag_load(S->s, dag_load_add, &DL, pErr);
+  if(bFull)
+    for(int i = 0; i < R.n; i++)
+      if(!strcmp(R.a[i].zState, "running")) {
+        dag_load *l = load_find(&DL, R.a[i].zDag);
+        l->nRuns = (l->nRuns < 0 ? 0 : l->nRuns) + 1;
+      }
+  int nGlobal = DL.nGlobal;
+
+  /* the waiting runs, rebuilt as the walk goes */
+  sched_wait *aOld = S->aWait;
+  int nOld = S->nWait, iOld = 0;
+  S->aWait = NULL;
+  S->nWait = S->nWaitAlloc = 0;
+  sched_pkmap_clear(&S->waitSet);
 
   int64_t *aCand = NULL;
   int *aCandIdx = NULL;
   int nCand = 0;
-  if(S->bReloadStates) {
-    sched_cache_clear(S);
-    S->bReloadStates = 0;
-  }
-  /* runs running per DAG, for max_active_runs */
-  dag_load *aRuns = NULL;
-  int nRuns = 0;
-  for(int i = 0; i < nRun; i++)
-    if(!strcmp(aRun[i].zState, "running")) load_find(&aRuns, &nRuns, aRun[i].zDag)->nActive++;
-  for(int i = 0; !rc && i < nRun; i++) {
-    run_row *r = &aRun[i];
-    if(r->bPaused) continue;
+  int iRun = 0;
+  run_row one;
+  while(!rc && (iRun < R.n || iOld < nOld)) {
+    run_row *r;
+    char *zWaitDag = NULL; /* owned while r is a waiting run */
+    if(iOld < nOld && (iRun >= R.n || run_order(aOld[iOld].logicalDate, aOld[iOld].runPk, R.a[iRun].logicalDate,
+                                                 R.a[iRun].pk) < 0)) {
+      sched_wait *w = &aOld[iOld++];
+      if(sched_pkmap_get(&R.seen, w->runPk) >= 0) {
+        free(w->zDag); /* evaluated anyway, in its place among the dirty runs */
+        continue;
+      }
+      dag_load *lw = load_find(&DL, w->zDag);
+      if(nGlobal >= S->parallelism || lw->nActive >= lw->nMax) {
+        wait_push(&S->aWait, &S->nWait, &S->nWaitAlloc, w->runPk, w->logicalDate, w->zDag); /* no slot yet */
+        continue;
+      }
+      active_runs R1 = {S, NULL, 0, 0, {0}};
+      rc = store_sched_run_get_active(S->s, w->runPk, active_run_add, &R1, pErr);
+      sched_pkmap_free(&R1.seen);
+      if(rc || !R1.n) {
+        free(R1.a);
+        free(w->zDag); /* ended or went away */
+        continue;
+      }
+      one = R1.a[0];
+      free(R1.a);
+      r = &one;
+      zWaitDag = w->zDag;
+    } else {
+      r = &R.a[iRun++];
+    }
+    if(r->bPaused) {
+      free(zWaitDag);
+      continue;
+    }
     sched_version *v = sched_version_get(S, r->zHash, pErr);
     if(!v) {
       rc = pErr->rc;
+      free(zWaitDag);
       break;
     }
-    if(!strcmp(r->zState, "queued")) {
-      dag_load *lr = load_find(&aRuns, &nRuns, r->zDag);
-      if(lr->nActive >= v->d->maxActiveRuns && !S->opts.onlyRunPk) continue;
-      lr->nActive++;
-      rc = set_run_state(S, r->pk, "running", 0, pErr);
-      snprintf(r->zState, sizeof(r->zState), "running");
-      sched_mark_dirty(S, r->pk);
-      if(rc) break;
-    }
-    dag_load *l = load_find(&aLoad, &nLoad, r->zDag);
+    dag_load *l = load_find(&DL, r->zDag);
     l->nMax = v->d->maxActiveTasks;
-    if(!run_is_dirty(S, r->pk)) continue;
-    int nBefore = nCand;
+    if(!strcmp(r->zState, "queued")) {
+      if(l->nRuns < 0) rc = store_sched_dag_running_runs(S->s, r->zDag, &l->nRuns, pErr);
+      if(!rc && l->nRuns >= v->d->maxActiveRuns && !S->opts.onlyRunPk) {
+        free(zWaitDag);
+        continue;
+      }
+      l->nRuns++;
+      if(!rc) rc = set_run_state(S, r->pk, "running", 0, pErr);
+      snprintf(r->zState, sizeof(r->zState), "running");
+      if(rc) {
+        free(zWaitDag);
+        break;
+      }
+    }
+    int nBefore = nCand, bHeld = 0;
     rc = evaluate_run(S, r, v, &aCand, &aCandIdx, &nCand, pErr);
     /* queue what the limits allow */
     for(int k = nBefore; !rc && k < nCand; k++) {
       if(nGlobal >= S->parallelism || l->nActive >= l->nMax) {
-        sched_mark_dirty(S, r->pk); /* look again when a slot frees up */
+        bHeld = 1; /* look again when a slot frees up */
         break;
       }
       sched_cache_set_state(S, r->pk, v->d->aTask[aCandIdx[k]].zId, TI_QUEUED, 0);
@@ -398,18 +536,29 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
       nGlobal++;
       l->nActive++;
     }
+    if(!rc && bHeld) {
+      wait_push(&S->aWait, &S->nWait, &S->nWaitAlloc, r->pk, r->logicalDate, zWaitDag ? zWaitDag : strdup(r->zDag));
+      zWaitDag = NULL;
+    }
+    free(zWaitDag);
   }
+  for(; iOld < nOld; iOld++) free(aOld[iOld].zDag); /* only after an error: a full walk follows */
+  free(aOld);
+  for(int i = 0; i < S->nWait; i++) sched_pkmap_put(&S->waitSet, S->aWait[i].runPk, i);
+  if(rc) sched_cache_clear(S);
   /* queue them: the try number and `queued` are committed before the fork */
   if(!rc && *pnLaunch) {
     for(int k = 0; !rc && k < *pnLaunch; k++) rc = store_sched_ti_queue(S->s, (*paLaunch)[k], airc_now_us(), pErr);
   }
   free(aCand);
   free(aCandIdx);
-  free(aRun);
-  free(aLoad);
-  free(aRuns);
+  free(R.a);
+  sched_pkmap_free(&R.seen);
+  free(DL.a);
+  free(DL.aSlot);
   return rc;
 }
+
 
 /* Everything a launch needs, read from the store. */
 typedef struct launch_info {
@@ -454,8 +603,7 @@ static airc_rc launch_load(sched *S, int64_t tiId, launch_info *L, airc_err *pEr
   airc_rc rc = store_sched_ti_get_launch(S->s, tiId, launch_copy, L, pErr);
   if(rc) return rc;
   sched_run_cache *pc = NULL;
-  for(int i = 0; i < S->nRunCache && !pc; i++)
-    if(S->aRunCache[i].runPk == L->runPk) pc = &S->aRunCache[i];
+  pc = run_cache_find(S, L->runPk);
   if(pc && pc->pXcom) {
     /* a run's XCom values, read once and then kept in step (O(1) per launch
      * instead of a walk over the run's task instances) */

@@ -109,13 +109,28 @@ sched_version *sched_version_get(sched *S, const char *zHash, airc_err *pErr) {
 }
 
 void sched_mark_dirty(sched *S, int64_t runPk) {
-  for(int i = 0; i < S->nDirty; i++)
-    if(S->aDirtyRun[i] == runPk) return;
+  if(sched_pkmap_get(&S->dirtySet, runPk) >= 0) return;
+  sched_pkmap_put(&S->dirtySet, runPk, 1);
   if(S->nDirty == S->nDirtyAlloc) {
     S->nDirtyAlloc = S->nDirtyAlloc ? S->nDirtyAlloc * 2 : 64;
     S->aDirtyRun = realloc(S->aDirtyRun, sizeof(int64_t) * (size_t)S->nDirtyAlloc);
   }
   S->aDirtyRun[S->nDirty++] = runPk;
+}
+
+void sched_dirty_reset(sched *S) {
+  S->nDirty = 0;
+  sched_pkmap_clear(&S->dirtySet);
+}
+
+void sched_sets_free(sched *S) {
+  sched_pkmap_free(&S->dirtySet);
+  sched_pkmap_free(&S->waitSet);
+  sched_pkmap_free(&S->runIndex);
+  for(int i = 0; i < S->nWait; i++) free(S->aWait[i].zDag);
+  free(S->aWait);
+  for(int i = 0; i < S->nTickDag; i++) free(S->azTickDag[i]);
+  free(S->azTickDag);
 }
 
 /* ---- one iteration ---- */
@@ -154,7 +169,7 @@ static airc_rc next_retry_time(sched *S, airc_err *pErr) {
  * needs no transaction at all. */
 static int sched_has_work(sched *S, const int64_t *aReaped, const int *aTry, int nReaped) {
   int64_t now = airc_now_us();
-  if(S->bSweepDue || S->bAllDirty || S->nDirty || S->bTicksDirty) return 1;
+  if(S->bSweepDue || S->bAllDirty || S->nDirty || S->bTicksDirty || S->bQueuedDirty || S->nTickDag) return 1;
   if(S->nextTickUs && now >= S->nextTickUs) return 1;
   if(S->nextRetryUs && now >= S->nextRetryUs) return 1;
   for(int i = 0; i < nReaped; i++) {
@@ -201,8 +216,9 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   if(!rc) {
     /* results are in the store: their files can go */
     for(int i = 0; i < nDone; i++) unlink(azDone[i]);
-    S->nDirty = 0;
+    sched_dirty_reset(S);
     S->bAllDirty = 0;
+    S->bQueuedDirty = 0;
     if(nLaunch) rc = sched_launch(S, aLaunch, nLaunch, pErr);
   }
   for(int i = 0; i < nDone; i++) free(azDone[i]);
@@ -385,7 +401,7 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
     if(S.bTestRunDone) break;
     if(S.opts.nMaxIterations && ++nIter >= S.opts.nMaxIterations) break;
     if(S.bRunFinished) {
-      S.bAllDirty = 1; /* a run ended: queued runs may start now */
+      S.bQueuedDirty = 1; /* a run ended: queued runs may start now */
       continue;
     }
     /* sleep until the earliest timer */
@@ -466,6 +482,7 @@ done:
   free(S.aRunCache);
   free(S.aChild);
   free(S.aDirtyRun);
+  sched_sets_free(&S);
   dag_folder_free(S.pFolder);
   store_close(S.s);
   if(sigFd >= 0) close(sigFd);

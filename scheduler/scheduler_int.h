@@ -6,11 +6,12 @@
 #include "dag/dag.h"
 #include "scheduler/dag_folder.h"
 #include "scheduler/scheduler.h"
+#include "scheduler/sched_pkmap.h"
 #include "store/store.h"
 #include "store/store_sched.h"
 #include "dag/task_state.h"
 
-#define SCHED_VERSION_CACHE 64
+#define SCHED_VERSION_CACHE 128
 
 /* A parsed DAG version with lookup tables, shared by all its runs. */
 typedef struct sched_version {
@@ -42,6 +43,15 @@ typedef struct sched_child {
   int tryNumber;
 } sched_child;
 
+/* A running run with `scheduled` tasks that a limit (parallelism or its
+ * DAG's max_active_tasks) kept from being queued: looked at again only
+ * while slots are free, oldest logical date first. */
+typedef struct sched_wait {
+  int64_t runPk;
+  int64_t logicalDate;
+  char *zDag;          /* owned */
+} sched_wait;
+
 typedef struct sched {
   scheduler_opts opts;
   store *s;
@@ -50,9 +60,17 @@ typedef struct sched {
   uint64_t useClock;
   sched_child *aChild;
   int nChild, nChildAlloc;
-  int64_t *aDirtyRun;  /* runs to re-evaluate */
+  int64_t *aDirtyRun;  /* runs whose inputs changed: to re-evaluate */
   int nDirty, nDirtyAlloc;
+  sched_pkmap dirtySet; /* the same runs, for dedup */
   int bAllDirty;       /* re-evaluate every active run */
+  int bQueuedDirty;    /* a run ended: look at the queued runs */
+  sched_wait *aWait;   /* runs waiting for a slot, by (logical date, pk) */
+  int nWait, nWaitAlloc;
+  sched_pkmap waitSet; /* pks of aWait */
+  char **azTickDag;    /* DAGs whose next run to re-plan (a run of theirs ended) */
+  int nTickDag;
+  sched_pkmap runIndex; /* run pk -> index in aRunCache */
   int bReloadStates;   /* another process may have changed task states */
   sched_run_cache *aRunCache;
   int nRunCache, nRunCacheAlloc;
@@ -76,6 +94,10 @@ typedef struct sched {
 sched_version *sched_version_get(sched *S, const char *zHash, airc_err *pErr);
 int sched_version_task(const sched_version *v, const char *zTaskId);
 void sched_mark_dirty(sched *S, int64_t runPk);
+/* Forgets the dirty set (after a commit). */
+void sched_dirty_reset(sched *S);
+/* Frees the dirty set, the waiting runs and the DAGs to re-plan. */
+void sched_sets_free(sched *S);
 /* Cached state of a run's task instance, for the scheduler's own writes. */
 void sched_cache_set_state(sched *S, int64_t runPk, const char *zTaskId, ti_state st, int64_t nextRetryUs);
 void sched_cache_drop(sched *S, int64_t runPk);

@@ -48,6 +48,21 @@ airc_rc store_sched_dag_each_scheduled(store *p, store_sched_dag_fn xRow, void *
   return sched_walk_end(st, r, "list scheduled DAGs", pErr);
 }
 
+airc_rc store_sched_dag_get_scheduled(store *p, const char *zDagId, store_sched_dag_fn xRow, void *pCtx,
+                                      airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT dag_id, current_hash FROM dag WHERE dag_id=? AND is_active=1 AND is_paused=0"
+      " AND schedule IS NOT NULL AND schedule NOT IN ('none','')", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zDagId);
+  int r = store_stmt_step(st, pErr);
+  if(r == STORE_ROW) {
+    store_sched_dag_row row = {store_col_str(st, 0), store_col_str(st, 1)};
+    xRow(pCtx, &row);
+  }
+  return sched_walk_end(st, r, "read scheduled DAG", pErr);
+}
+
 airc_rc store_sched_dag_run_counts(store *p, const char *zDagId, int64_t *pLastScheduled, int *pnActive,
                                    airc_err *pErr) {
   *pLastScheduled = -1;
@@ -91,7 +106,7 @@ airc_rc store_sched_dag_set_next_dagrun(store *p, const char *zDagId, int64_t ne
 airc_rc store_sched_run_each_active(store *p, int64_t onlyRunPk, store_sched_run_fn xRow, void *pCtx,
                                     airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(p,
-      "SELECT r.id, r.dag_id, r.run_id, r.state, r.dag_hash, coalesce(d.is_paused, 0)"
+      "SELECT r.id, r.dag_id, r.run_id, r.state, r.dag_hash, coalesce(d.is_paused, 0), r.logical_date"
       " FROM dag_run r LEFT JOIN dag d ON d.dag_id=r.dag_id"
       " WHERE r.state IN ('queued','running') AND (?1 > 0 AND r.id=?1 OR ?1 = 0 AND r.is_test=0)"
       " ORDER BY r.logical_date, r.id", pErr);
@@ -100,10 +115,55 @@ airc_rc store_sched_run_each_active(store *p, int64_t onlyRunPk, store_sched_run
   int r;
   while((r = store_stmt_step(st, pErr)) == STORE_ROW) {
     store_sched_run_row row = {store_col_int64(st, 0), store_col_str(st, 1), store_col_str(st, 2),
-                               store_col_str(st, 3), store_col_str(st, 4), store_col_int(st, 5) != 0};
+                               store_col_str(st, 3), store_col_str(st, 4), store_col_int(st, 5) != 0,
+                               store_col_int64(st, 6)};
     if(xRow(pCtx, &row)) break;
   }
   return sched_walk_end(st, r, "list active runs", pErr);
+}
+
+airc_rc store_sched_run_get_active(store *p, int64_t runPk, store_sched_run_fn xRow, void *pCtx, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT r.id, r.dag_id, r.run_id, r.state, r.dag_hash, coalesce(d.is_paused, 0), r.logical_date"
+      " FROM dag_run r LEFT JOIN dag d ON d.dag_id=r.dag_id"
+      " WHERE r.id=? AND r.state IN ('queued','running') AND r.is_test=0", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, runPk);
+  int r = store_stmt_step(st, pErr);
+  if(r == STORE_ROW) {
+    store_sched_run_row row = {store_col_int64(st, 0), store_col_str(st, 1), store_col_str(st, 2),
+                               store_col_str(st, 3), store_col_str(st, 4), store_col_int(st, 5) != 0,
+                               store_col_int64(st, 6)};
+    xRow(pCtx, &row);
+  }
+  return sched_walk_end(st, r, "read active run", pErr);
+}
+
+airc_rc store_sched_run_each_queued(store *p, store_sched_run_fn xRow, void *pCtx, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT r.id, r.dag_id, r.run_id, r.state, r.dag_hash, coalesce(d.is_paused, 0), r.logical_date"
+      " FROM dag_run r LEFT JOIN dag d ON d.dag_id=r.dag_id"
+      " WHERE r.state='queued' AND r.is_test=0 ORDER BY r.logical_date, r.id", pErr);
+  if(!st) return pErr->rc;
+  int r;
+  while((r = store_stmt_step(st, pErr)) == STORE_ROW) {
+    store_sched_run_row row = {store_col_int64(st, 0), store_col_str(st, 1), store_col_str(st, 2),
+                               store_col_str(st, 3), store_col_str(st, 4), store_col_int(st, 5) != 0,
+                               store_col_int64(st, 6)};
+    if(xRow(pCtx, &row)) break;
+  }
+  return sched_walk_end(st, r, "list queued runs", pErr);
+}
+
+airc_rc store_sched_dag_running_runs(store *p, const char *zDagId, int *pn, airc_err *pErr) {
+  *pn = 0;
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT count(*) FROM dag_run WHERE dag_id=? AND state='running' AND is_test=0", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zDagId);
+  int r = store_stmt_step(st, pErr);
+  if(r == STORE_ROW) *pn = store_col_int(st, 0);
+  return sched_walk_end(st, r, "count running runs", pErr);
 }
 
 airc_rc store_sched_run_set_state(store *p, int64_t runPk, const char *zState, int bEnd, int64_t nowUs,

@@ -38,6 +38,11 @@ typedef int (*store_sched_dag_fn)(void *pCtx, const store_sched_dag_row *pRow);
  * NULL, 'none' nor ''). */
 AIRC_WUR airc_rc store_sched_dag_each_scheduled(store *p, store_sched_dag_fn xRow, void *pCtx, airc_err *pErr);
 
+/* Calls xRow once for DAG zDagId if it is scheduled (as above); not at all
+ * otherwise (not an error). */
+AIRC_WUR airc_rc store_sched_dag_get_scheduled(store *p, const char *zDagId, store_sched_dag_fn xRow, void *pCtx,
+                                               airc_err *pErr);
+
 /* For DAG zDagId: *pLastScheduled = the latest logical date of its
  * scheduled runs (-1 if none), *pnActive = its queued or running runs that
  * are not tests. */
@@ -58,6 +63,7 @@ typedef struct store_sched_run_row {
   const char *zState; /* queued | running */
   const char *zDagHash;
   int bDagPaused;     /* its DAG is paused (0 when the DAG row is gone) */
+  int64_t logicalDate;
 } store_sched_run_row;
 typedef int (*store_sched_run_fn)(void *pCtx, const store_sched_run_row *pRow);
 
@@ -66,6 +72,18 @@ typedef int (*store_sched_run_fn)(void *pCtx, const store_sched_run_row *pRow);
  * 0: every run that is not a test run. */
 AIRC_WUR airc_rc store_sched_run_each_active(store *p, int64_t onlyRunPk, store_sched_run_fn xRow, void *pCtx,
                                              airc_err *pErr);
+
+/* Calls xRow once for run runPk if it is queued or running and not a test
+ * run; not at all otherwise (not an error). */
+AIRC_WUR airc_rc store_sched_run_get_active(store *p, int64_t runPk, store_sched_run_fn xRow, void *pCtx,
+                                            airc_err *pErr);
+
+/* Calls xRow for each queued run that is not a test run, oldest logical
+ * date first (then by pk). */
+AIRC_WUR airc_rc store_sched_run_each_queued(store *p, store_sched_run_fn xRow, void *pCtx, airc_err *pErr);
+
+/* *pn = the running runs of DAG zDagId that are not tests. */
+AIRC_WUR airc_rc store_sched_dag_running_runs(store *p, const char *zDagId, int *pn /* OUT */, airc_err *pErr);
 
 /* Sets run runPk's state to zState. Entering 'running' sets its start time
  * to nowUs unless it has one; bEnd sets its end time to nowUs, otherwise

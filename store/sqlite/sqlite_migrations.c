@@ -125,6 +125,12 @@ static const char *const azMigration[SQLITE_SCHEMA_VERSION] = {
     "  INSERT INTO dag_run_count VALUES(new.dag_id, new.state, 1)"
     "    ON CONFLICT(dag_id, state) DO UPDATE SET n=n+1;"
     " END;",
+    /* 3 -> 4: the scheduler's tick planning asks for the latest scheduled
+     * run of a DAG (store_sched_dag_run_counts): one index seek instead of
+     * a walk over every run of the DAG (dag_run_by_date had to filter
+     * run_type row by row, so a DAG with a long history cost more per
+     * planning) */
+    "CREATE INDEX dag_run_by_dag_type_date ON dag_run(dag_id, run_type, logical_date);",
 };
 
 const char *sqlite_migration(int i) {

@@ -163,3 +163,51 @@ def test_backfill_over_the_tick_cap_is_refused_not_cut(home):
     # just under the cap still works (69 days = 99,361 ticks)
     r = home.run("dags", "backfill", "bc", "-s", "2026-01-01", "-e", "2026-03-11", "--dry-run", check=True)
     assert "dry run: 99361 runs to create, 0 to re-run, 0 kept" in r.stdout
+
+
+def test_storm_of_due_dags_keeps_the_limits_and_finishes(home):
+    """40 DAGs due at once, parallelism 3: runs held back by the limit wait
+    for a slot (not re-evaluated every wake) and all finish; never more than
+    3 tries overlap; a DAG with max_active_tasks=1 runs its 4 tasks one by
+    one; a DAG with max_active_runs=1 starts its queued runs one after
+    another as each ends."""
+    import sqlite3
+    home.env["AIRC__CORE__PARALLELISM"] = "3"
+    for i in range(40):
+        home.write_dag(f"s{i:02d}.ini", dag_ini(f"s{i:02d}", [("a", {"command": "true"}),
+                                                           ("b", {"command": "true", "upstream": "a"}),
+                                                           ("c", {"command": "true", "upstream": "b"})],
+                                               schedule="@once", start_date="2024-01-01T00:00:00Z"))
+    home.write_dag("one.ini", dag_ini("one", [(f"p{k}", {"command": "sleep 0.05"}) for k in range(4)],
+                                      max_active_tasks="1", schedule="@once", start_date="2024-01-01T00:00:00Z"))
+    home.write_dag("mar1.ini", dag_ini("mar1", [("t", {"command": "true"})], max_active_runs="1"))
+    home.start_scheduler()
+    ids = [home.trigger("mar1", "--run-id", f"m{i}") for i in range(3)]
+    db = os.path.join(home.path, "airc.db")
+
+    def finished():
+        c = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            return c.execute("select count(*) from dag_run where state in ('success','failed')").fetchone()[0]
+        finally:
+            c.close()
+    wait_for(lambda: finished() == 44, 120, 0.2, "44 finished runs")
+    c = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    assert c.execute("select count(*) from dag_run where state<>'success'").fetchone()[0] == 0
+    tis = c.execute("select r.dag_id, ti.start_us, ti.end_us, ti.state from task_instance ti"
+                    " join dag_run r on r.id=ti.run_pk").fetchall()
+    runs = c.execute("select start_us, end_us from dag_run where dag_id='mar1' order by start_us").fetchall()
+    c.close()
+    assert len(tis) == 40 * 3 + 4 + 3 and all(t[3] == "success" for t in tis)
+
+    def max_overlap(spans):
+        ev = sorted([(s, 1) for s, e in spans] + [(e, -1) for s, e in spans], key=lambda x: (x[0], x[1]))
+        cur = best = 0
+        for _, d in ev:
+            cur += d
+            best = max(best, cur)
+        return best
+    assert max_overlap([(t[1], t[2]) for t in tis]) <= 3
+    assert max_overlap([(t[1], t[2]) for t in tis if t[0] == "one"]) == 1
+    assert len(runs) == 3 and max_overlap(runs) == 1
+    assert {r["run_id"] for r in home.runs("mar1")} == set(ids)

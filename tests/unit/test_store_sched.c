@@ -137,6 +137,11 @@ static int on_run(void *pCtx, const store_sched_run_row *pRow) {
   return 0;
 }
 
+static int on_run_date(void *pCtx, const store_sched_run_row *pRow) {
+  *(int64_t *)pCtx = pRow->logicalDate;
+  return 0;
+}
+
 static int on_ti(void *pCtx, const store_sched_ti_row *pRow) {
   collect *c = pCtx;
   collect_add(c, "%lld:%s:%s:%lld;", (long long)pRow->tiId, pRow->zTaskId, pRow->zState,
@@ -175,6 +180,15 @@ static void test_dags_and_ticks(void **ppState) {
   collect c = {0};
   assert_int_equal(store_sched_dag_each_scheduled(f->s, on_dag, &c, &err), AIRC_OK);
   assert_string_equal(c.z, "sched:h1;");
+  /* one DAG: only when scheduled */
+  collect c1 = {0};
+  assert_int_equal(store_sched_dag_get_scheduled(f->s, "sched", on_dag, &c1, &err), AIRC_OK);
+  assert_string_equal(c1.z, "sched:h1;");
+  collect c0 = {0};
+  assert_int_equal(store_sched_dag_get_scheduled(f->s, "none", on_dag, &c0, &err), AIRC_OK);
+  assert_int_equal(store_sched_dag_get_scheduled(f->s, "paused", on_dag, &c0, &err), AIRC_OK);
+  assert_int_equal(store_sched_dag_get_scheduled(f->s, "nosuch", on_dag, &c0, &err), AIRC_OK);
+  assert_int_equal(c0.n, 0);
 
   /* a callback's nonzero return stops the walk */
   assert_int_equal(store_run_sql(f->s, "UPDATE dag SET is_paused=0 WHERE dag_id='paused'", &err), AIRC_OK);
@@ -211,6 +225,27 @@ static void test_runs(void **ppState) {
   collect c4 = {0};
   assert_int_equal(store_sched_run_each_active(f->s, 4, on_run, &c4, &err), AIRC_OK);
   assert_string_equal(c4.z, "4:sched:test__50:queued:h1:0;");
+
+  /* one run by pk: active non-test runs only; rows carry the logical date */
+  collect c2 = {0};
+  assert_int_equal(store_sched_run_get_active(f->s, 2, on_run, &c2, &err), AIRC_OK);
+  assert_string_equal(c2.z, "2:sched:scheduled__200:running:h1:0;");
+  collect cNone = {0};
+  assert_int_equal(store_sched_run_get_active(f->s, 1, on_run, &cNone, &err), AIRC_OK); /* success */
+  assert_int_equal(store_sched_run_get_active(f->s, 4, on_run, &cNone, &err), AIRC_OK); /* test run */
+  assert_int_equal(store_sched_run_get_active(f->s, 99, on_run, &cNone, &err), AIRC_OK); /* none */
+  assert_int_equal(cNone.n, 0);
+  int64_t date = 0;
+  assert_int_equal(store_sched_run_get_active(f->s, 3, on_run_date, &date, &err), AIRC_OK);
+  assert_int_equal(date, 300);
+  collect cq = {0};
+  assert_int_equal(store_sched_run_each_queued(f->s, on_run, &cq, &err), AIRC_OK);
+  assert_string_equal(cq.z, "3:sched:manual__300:queued:h1:0;");
+  int nRunning = -1;
+  assert_int_equal(store_sched_dag_running_runs(f->s, "sched", &nRunning, &err), AIRC_OK);
+  assert_int_equal(nRunning, 1);
+  assert_int_equal(store_sched_dag_running_runs(f->s, "nosuch", &nRunning, &err), AIRC_OK);
+  assert_int_equal(nRunning, 0);
 
   /* queued -> running takes a start time; an existing one is kept */
   assert_int_equal(store_sched_run_set_state(f->s, 3, "running", 0, 1234, &err), AIRC_OK);
