@@ -63,6 +63,8 @@ void cli_check_home(void) {
   }
 }
 
+#define CLI_STORE_BUSY_TRIES 3
+
 store *cli_open_store(void) {
   airc_err err = {0};
   if(exec_mkdirs(airc_home())) {
@@ -74,6 +76,9 @@ store *cli_open_store(void) {
     cli_fail_err(&err);
     return NULL;
   }
+  /* a command waits a bounded time for a busy store (CLI_STORE_BUSY_TRIES
+   * times [database] busy_timeout_ms), then fails with one line */
+  store_set_busy_tries(s, CLI_STORE_BUSY_TRIES);
   return s;
 }
 
