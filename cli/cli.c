@@ -88,7 +88,10 @@ store *cli_open_store_synced(void) {
   dag_folder *f = dag_folder_new(airc_path_dags());
   int n;
   airc_err err = {0};
-  if(dag_folder_sync(f, s, &n, &err)) fprintf(stderr, "airc: warning: DAG folder: %s\n", airc_err_msg(&err));
+  /* a busy store is not worth a warning here: a command that writes says
+   * so in its one error line, and one that reads sees the last sync */
+  if(dag_folder_sync(f, s, &n, &err) && !airc_rc_is_transient(err.rc))
+    fprintf(stderr, "airc: warning: DAG folder: %s\n", airc_err_msg(&err));
   dag_folder_free(f);
   return s;
 }
