@@ -63,6 +63,8 @@ void cli_check_home(void) {
   }
 }
 
+#define CLI_STORE_BUSY_TRIES 3
+
 store *cli_open_store(void) {
   airc_err err = {0};
   if(exec_mkdirs(airc_home())) {
@@ -74,6 +76,9 @@ store *cli_open_store(void) {
     cli_fail_err(&err);
     return NULL;
   }
+  /* a command waits a bounded time for a busy store (CLI_STORE_BUSY_TRIES
+   * times [database] busy_timeout_ms), then fails with one line */
+  store_set_busy_tries(s, CLI_STORE_BUSY_TRIES);
   return s;
 }
 
@@ -83,7 +88,10 @@ store *cli_open_store_synced(void) {
   dag_folder *f = dag_folder_new(airc_path_dags());
   int n;
   airc_err err = {0};
-  if(dag_folder_sync(f, s, &n, &err)) fprintf(stderr, "airc: warning: DAG folder: %s\n", airc_err_msg(&err));
+  /* a busy store is not worth a warning here: a command that writes says
+   * so in its one error line, and one that reads sees the last sync */
+  if(dag_folder_sync(f, s, &n, &err) && !airc_rc_is_transient(err.rc))
+    fprintf(stderr, "airc: warning: DAG folder: %s\n", airc_err_msg(&err));
   dag_folder_free(f);
   return s;
 }

@@ -21,3 +21,5 @@ const char *airc_strerror(airc_rc rc) {
   }
   return "unknown error";
 }
+
+int airc_rc_is_transient(airc_rc rc) { return rc == AIRC_ERR_BUSY || rc == AIRC_ERR_IO; }

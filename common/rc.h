@@ -28,6 +28,14 @@ typedef enum airc_rc {
   AIRC_ERR_USAGE       /* command-line usage error (exit code 2) */
 } airc_rc;
 
+/* 1 if an error of this class may go away by itself and the operation is
+ * worth retrying later: the store was busy (locked by another process past
+ * its busy timeout, or, later, a lost PostgreSQL connection). A full disk
+ * (AIRC_ERR_IO from the store: SQLITE_FULL, ENOSPC) is in this class too.
+ * Long-lived processes (the scheduler, the web server) retry these and
+ * never exit on them; see docs/scheduler.md "A busy store". */
+int airc_rc_is_transient(airc_rc rc);
+
 /* Static English name of an rc, never NULL. */
 const char *airc_strerror(airc_rc rc);
 

@@ -122,7 +122,11 @@ static void folder_reindex(dag_folder *p) {
 }
 
 static folder_file *folder_find(dag_folder *p, const char *zPath) {
-  if(!p->nSlot) return NULL;
+  if(!p->nSlot) { /* no index (out of memory): walk */
+    for(int i = 0; i < p->nFile; i++)
+      if(!strcmp(p->aFile[i].zPath, zPath)) return &p->aFile[i];
+    return NULL;
+  }
   for(uint64_t h = path_hash(zPath) & (uint64_t)(p->nSlot - 1); p->aSlot[h] >= 0; h = (h + 1) & (uint64_t)(p->nSlot - 1))
     if(!strcmp(p->aFile[p->aSlot[h]].zPath, zPath)) return &p->aFile[p->aSlot[h]];
   return NULL;
@@ -215,94 +219,140 @@ static airc_rc reconcile_gone(dag_folder *p, store *s, airc_err *pErr) {
   return rc;
 }
 
+/* A listed file in the picture being built: its state once the store has
+ * taken it, and for a changed file what parsing it gave. */
+typedef struct pending_file {
+  folder_file f;
+  int bChanged;
+  dag *d;      /* changed and good: the parsed DAG (owned) */
+  char *zErr;  /* changed and broken: why (owned) */
+} pending_file;
+
+static void folder_files_free(folder_file *a, int n) {
+  for(int i = 0; i < n; i++) {
+    free(a[i].zPath);
+    free(a[i].zDagId);
+  }
+  free(a);
+}
+
+/* Writes what phase one found, in the caller's transaction. Sets the
+ * zDagId of each changed good file that the store took. */
+static airc_rc sync_write(store *s, pending_file *aP, int nP, char **azGone, int nGone, airc_err *pErr) {
+  airc_rc rc = AIRC_OK;
+  for(int i = 0; !rc && i < nP; i++) {
+    pending_file *q = &aP[i];
+    if(!q->bChanged) continue;
+    if(!q->d) {
+      rc = store_import_error_set(s, q->f.zPath, q->zErr ? q->zErr : "cannot parse", airc_now_us(), pErr);
+      continue;
+    }
+    airc_err uerr = {0};
+    airc_rc urc = upsert_dag(s, q->d, q->f.zPath, &uerr);
+    if(urc == AIRC_ERR_EXISTS) {
+      rc = store_import_error_set(s, q->f.zPath, uerr.zMsg, airc_now_us(), pErr);
+    } else if(urc) {
+      rc = airc_err_set(pErr, urc, "%s", uerr.zMsg);
+    } else {
+      free(q->f.zDagId);
+      q->f.zDagId = strdup(q->d->zId);
+      rc = store_import_error_clear(s, q->f.zPath, pErr);
+    }
+  }
+  for(int i = 0; !rc && i < nGone; i++) rc = store_import_error_clear(s, azGone[i], pErr);
+  return rc;
+}
+
+/* Two phases, so that no transaction is held while files are read:
+ * 1. list and parse (no store access): build the new picture of the folder;
+ * 2. one short write transaction applies it. The picture replaces this
+ *    object's only once the store has committed it: a failed write (a busy
+ *    store, say) leaves everything as it was, and the next sync redoes it. */
 airc_rc dag_folder_sync(dag_folder *p, store *s, int *pnChanged, airc_err *pErr) {
   listing L = {0};
   list_dir(p->zDir, 0, &L);
   if(L.n) qsort(L.a, (size_t)L.n, sizeof(listed), cmp_listed);
   *pnChanged = 0;
-  folder_reindex(p);
-  for(int i = 0; i < p->nFile; i++) p->aFile[i].bSeen = 0;
-  airc_rc rc = AIRC_OK;
-  int bTxn = 0, bAdded = 0;
+  pending_file *aP = calloc((size_t)L.n + 1, sizeof(pending_file));
+  char **azGone = calloc((size_t)p->nFile + 1, sizeof(char *));
+  int nP = 0, nGone = 0, nChanged = 0;
+  airc_rc rc = aP && azGone ? AIRC_OK : airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
+  /* phase 1: what changed, parsed */
+  for(int i = 0; !rc && i < p->nFile; i++) p->aFile[i].bSeen = 0;
   for(int i = 0; !rc && i < L.n; i++) {
-    const char *zPath = L.a[i].zPath;
-    int64_t mtimeNs = L.a[i].mtimeNs;
-    folder_file *f = folder_find(p, zPath);
-    if(f) {
-      f->bSeen = 1;
-      if(f->mtimeNs == mtimeNs && f->size == L.a[i].size) continue;
-    } else {
-      if(p->nFile == p->nAlloc) {
-        p->nAlloc = p->nAlloc ? p->nAlloc * 2 : 32;
-        p->aFile = realloc(p->aFile, sizeof(folder_file) * (size_t)p->nAlloc);
-      }
-      f = &p->aFile[p->nFile++];
-      f->zPath = strdup(zPath);
-      f->zDagId = NULL;
-      f->bSeen = 1;
-      bAdded = 1;
-    }
-    f->mtimeNs = mtimeNs;
-    f->size = L.a[i].size;
-    if(!bTxn) {
-      rc = store_begin(s, pErr);
-      if(rc) break;
-      bTxn = 1;
-    }
-    (*pnChanged)++;
-    dag *d = NULL;
-    airc_err perr = {0};
-    free(f->zDagId);
-    f->zDagId = NULL;
-    if(dag_parse_file(zPath, task_type_schemas(), &d, &perr)) {
-      LOG_WARN("import error: %s", perr.zMsg);
-      rc = store_import_error_set(s, zPath, perr.zMsg, airc_now_us(), pErr);
+    pending_file *q = &aP[nP++];
+    q->f.zPath = L.a[i].zPath; /* taken */
+    L.a[i].zPath = NULL;
+    q->f.mtimeNs = L.a[i].mtimeNs;
+    q->f.size = L.a[i].size;
+    q->f.bSeen = 1;
+    folder_file *old = folder_find(p, q->f.zPath);
+    if(old) old->bSeen = 1;
+    if(old && old->mtimeNs == q->f.mtimeNs && old->size == q->f.size) {
+      q->f.zDagId = old->zDagId ? strdup(old->zDagId) : NULL;
       continue;
     }
-    airc_err uerr = {0};
-    airc_rc urc = upsert_dag(s, d, zPath, &uerr);
-    if(urc == AIRC_ERR_EXISTS) {
-      rc = store_import_error_set(s, zPath, uerr.zMsg, airc_now_us(), pErr);
-    } else if(urc) {
-      rc = airc_err_set(pErr, urc, "%s", uerr.zMsg);
-    } else {
-      f->zDagId = strdup(d->zId);
-      rc = store_import_error_clear(s, zPath, pErr);
+    q->bChanged = 1;
+    nChanged++;
+    airc_err perr = {0};
+    if(dag_parse_file(q->f.zPath, task_type_schemas(), &q->d, &perr)) {
+      LOG_WARN("import error: %s", perr.zMsg);
+      q->d = NULL;
+      q->zErr = strdup(perr.zMsg);
     }
-    dag_free(d);
   }
-  /* files that disappeared */
-  for(int i = 0; !rc && i < p->nFile; i++) {
-    if(p->aFile[i].bSeen) continue;
-    if(!bTxn) {
-      rc = store_begin(s, pErr);
-      if(rc) break;
-      bTxn = 1;
+  for(int i = 0; !rc && i < p->nFile; i++)
+    if(!p->aFile[i].bSeen) {
+      azGone[nGone++] = p->aFile[i].zPath; /* borrowed from the old picture */
+      nChanged++;
     }
-    (*pnChanged)++;
-    rc = store_import_error_clear(s, p->aFile[i].zPath, pErr);
-    free(p->aFile[i].zPath);
-    free(p->aFile[i].zDagId);
-    p->aFile[i] = p->aFile[--p->nFile];
-    i--;
-    bAdded = 1;
-  }
-  if(bAdded) folder_reindex(p);
-  if(!rc && (*pnChanged || !p->bSynced)) {
-    /* deactivate DAGs whose file is gone or now defines another id (a file
-     * that fails to parse keeps its last good DAG); drop import errors of
-     * files that are gone */
-    if(!bTxn) {
-      rc = store_begin(s, pErr);
-      bTxn = !rc;
+  /* phase 2: one short write transaction, if anything is to be written */
+  folder_file *aNew = NULL;
+  if(!rc && (nChanged || !p->bSynced)) {
+    aNew = calloc((size_t)nP + 1, sizeof(folder_file));
+    if(!aNew) rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
+    if(!rc) rc = store_begin(s, pErr);
+    if(!rc) {
+      rc = sync_write(s, aP, nP, azGone, nGone, pErr);
+      for(int i = 0; i < nP; i++) aNew[i] = aP[i].f;
+      /* deactivate DAGs whose file is gone or now defines another id (a
+       * file that fails to parse keeps its last good DAG); drop import
+       * errors of files that are gone. Judged against the new picture. */
+      folder_file *aOld = p->aFile;
+      int nOld = p->nFile;
+      p->aFile = aNew;
+      p->nFile = nP;
+      folder_reindex(p);
+      if(!rc) rc = reconcile_gone(p, s, pErr);
+      p->aFile = aOld;
+      p->nFile = nOld;
+      folder_reindex(p);
+      if(!rc) rc = store_commit(s, pErr);
+      else store_rollback(s);
     }
-    if(!rc) rc = reconcile_gone(p, s, pErr);
-    p->bSynced = 1;
+    if(!rc) {
+      /* committed: the new picture is the folder's; its strings move over */
+      folder_files_free(p->aFile, p->nFile);
+      p->aFile = aNew;
+      p->nFile = p->nAlloc = nP;
+      folder_reindex(p);
+      aNew = NULL;
+      for(int i = 0; i < nP; i++) aP[i].f.zPath = aP[i].f.zDagId = NULL;
+      p->bSynced = 1;
+      *pnChanged = nChanged;
+    }
+  } else if(!rc) {
+    /* nothing changed: keep the picture as it is */
   }
-  if(bTxn) {
-    if(!rc) rc = store_commit(s, pErr);
-    else store_rollback(s);
+  free(aNew); /* on failure its strings still belong to aP */
+  for(int i = 0; aP && i < nP; i++) {
+    free(aP[i].f.zPath);
+    free(aP[i].f.zDagId);
+    dag_free(aP[i].d);
+    free(aP[i].zErr);
   }
+  free(aP);
+  free(azGone);
   for(int i = 0; i < L.n; i++) free(L.a[i].zPath);
   free(L.a);
   return rc;

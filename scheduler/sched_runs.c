@@ -630,8 +630,12 @@ static void child_add(sched *S, pid_t pid, int64_t tiId, int tryNumber) {
 }
 
 airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
-  typedef struct { int64_t tiId; pid_t pid; int64_t startUs; char zLog[4400]; int tryNumber; char zFail[1200]; } launched;
-  launched *aL = calloc((size_t)nTi + 1, sizeof(launched));
+  sched_launched *aAll = realloc(S->aLaunched, sizeof(sched_launched) * (size_t)(S->nLaunched + nTi + 1));
+  if(!aAll) return airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
+  S->aLaunched = aAll;
+  sched_launched *aL = &aAll[S->nLaunched];
+  memset(aL, 0, sizeof(sched_launched) * (size_t)nTi);
+  S->nLaunched += nTi;
   airc_rc rc = AIRC_OK;
   for(int i = 0; i < nTi; i++) {
     launch_info L;
@@ -695,8 +699,20 @@ airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
     json_decref(L.pConf);
     json_decref(L.pXcomAll);
   }
+  /* the forks happened: from here on they are only recorded, now or (the
+   * store busy) by the next iteration, never lost nor forked again */
   rc = store_begin(S->s, pErr);
-  for(int i = 0; !rc && i < nTi; i++) {
+  if(!rc) rc = sched_launch_record(S, pErr);
+  if(!rc) rc = store_commit(S->s, pErr);
+  else store_rollback(S->s);
+  if(!rc) S->nLaunched = 0;
+  return rc;
+}
+
+airc_rc sched_launch_record(sched *S, airc_err *pErr) {
+  airc_rc rc = AIRC_OK;
+  const sched_launched *aL = S->aLaunched;
+  for(int i = 0; !rc && i < S->nLaunched; i++) {
     if(aL[i].zFail[0]) {
       rc = sched_record_outcome(S, aL[i].tiId, aL[i].tryNumber, "failed", -1, 0, airc_now_us(), 0,
                                 aL[i].zFail, NULL, pErr);
@@ -704,8 +720,5 @@ airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
     }
     rc = store_sched_ti_set_running(S->s, aL[i].tiId, aL[i].pid, aL[i].startUs, aL[i].zLog, pErr);
   }
-  if(!rc) rc = store_commit(S->s, pErr);
-  else store_rollback(S->s);
-  free(aL);
   return rc;
 }

@@ -29,6 +29,8 @@
 #define SCHED_SWEEP_INTERVAL_US (10 * 1000000LL)
 #define SCHED_HEARTBEAT_US (15 * 1000000LL)
 #define SCHED_DEBOUNCE_US (100 * 1000LL)
+#define SCHED_BUSY_MIN_US (10 * 1000LL)   /* first pause after a busy store */
+#define SCHED_BUSY_MAX_US (1000 * 1000LL) /* longest pause */
 
 /* ---- DAG version cache ---- */
 
@@ -135,7 +137,9 @@ void sched_sets_free(sched *S) {
 
 /* ---- one iteration ---- */
 
-static void reap_children(sched *S, int64_t **paReaped, int **paTry, int *pn) {
+/* Appends the tries of our supervisors that exited to S->aReaped; they
+ * stay there until a committed iteration has recorded them. */
+static void reap_children(sched *S) {
   for(;;) {
     int status;
     pid_t pid = waitpid(-1, &status, WNOHANG);
@@ -143,11 +147,14 @@ static void reap_children(sched *S, int64_t **paReaped, int **paTry, int *pn) {
     if(pid <= 0) break;
     for(int i = 0; i < S->nChild; i++) {
       if(S->aChild[i].pid != pid) continue;
-      *paReaped = realloc(*paReaped, sizeof(int64_t) * (size_t)(*pn + 1));
-      *paTry = realloc(*paTry, sizeof(int) * (size_t)(*pn + 1));
-      (*paReaped)[*pn] = S->aChild[i].tiId;
-      (*paTry)[*pn] = S->aChild[i].tryNumber;
-      (*pn)++;
+      if(S->nReaped == S->nReapedAlloc) {
+        S->nReapedAlloc = S->nReapedAlloc ? S->nReapedAlloc * 2 : 64;
+        S->aReaped = realloc(S->aReaped, sizeof(int64_t) * (size_t)S->nReapedAlloc);
+        S->aReapedTry = realloc(S->aReapedTry, sizeof(int) * (size_t)S->nReapedAlloc);
+      }
+      S->aReaped[S->nReaped] = S->aChild[i].tiId;
+      S->aReapedTry[S->nReaped] = S->aChild[i].tryNumber;
+      S->nReaped++;
       S->aChild[i] = S->aChild[--S->nChild];
       break;
     }
@@ -169,7 +176,8 @@ static airc_rc next_retry_time(sched *S, airc_err *pErr) {
  * needs no transaction at all. */
 static int sched_has_work(sched *S, const int64_t *aReaped, const int *aTry, int nReaped) {
   int64_t now = airc_now_us();
-  if(S->bSweepDue || S->bAllDirty || S->nDirty || S->bTicksDirty || S->bQueuedDirty || S->nTickDag) return 1;
+  if(S->bSweepDue || S->bAllDirty || S->nDirty || S->bTicksDirty || S->bQueuedDirty || S->nTickDag || S->nLaunched)
+    return 1;
   if(S->nextTickUs && now >= S->nextTickUs) return 1;
   if(S->nextRetryUs && now >= S->nextRetryUs) return 1;
   for(int i = 0; i < nReaped; i++) {
@@ -190,19 +198,21 @@ static int sched_has_work(sched *S, const int64_t *aReaped, const int *aTry, int
 }
 
 static airc_rc sched_iterate(sched *S, airc_err *pErr) {
-  int64_t *aReaped = NULL, *aLaunch = NULL;
-  int *aTry = NULL, nReaped = 0, nLaunch = 0, nDone = 0;
+  int64_t *aLaunch = NULL;
+  int nLaunch = 0, nDone = 0;
   char **azDone = NULL;
-  reap_children(S, &aReaped, &aTry, &nReaped);
+  reap_children(S);
   S->bRunFinished = 0;
-  if(!sched_has_work(S, aReaped, aTry, nReaped)) {
-    free(aReaped);
-    free(aTry);
+  if(!sched_has_work(S, S->aReaped, S->aReapedTry, S->nReaped)) {
+    S->nReaped = 0;
     return AIRC_OK;
   }
   airc_rc rc = store_begin(S->s, pErr);
+  /* forks a busy store kept us from recording: first, so that their
+   * results (ingested next) find them running */
+  if(!rc && S->nLaunched) rc = sched_launch_record(S, pErr);
   if(!rc) rc = sched_ingest_results(S, &azDone, &nDone, pErr);
-  for(int i = 0; !rc && i < nReaped; i++) rc = sched_handle_reaped(S, aReaped[i], aTry[i], pErr);
+  for(int i = 0; !rc && i < S->nReaped; i++) rc = sched_handle_reaped(S, S->aReaped[i], S->aReapedTry[i], pErr);
   if(!rc && S->bSweepDue) {
     rc = sched_sweep_zombies(S, pErr);
     S->bSweepDue = 0;
@@ -219,58 +229,58 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
     sched_dirty_reset(S);
     S->bAllDirty = 0;
     S->bQueuedDirty = 0;
+    S->nReaped = 0;
+    S->nLaunched = 0;
     if(nLaunch) rc = sched_launch(S, aLaunch, nLaunch, pErr);
   }
   for(int i = 0; i < nDone; i++) free(azDone[i]);
   free(azDone);
-  free(aReaped);
-  free(aTry);
   free(aLaunch);
   return rc;
 }
 
-/* ---- a store that cannot take writes (disk full) ----
+/* ---- a busy or full store ----
  *
- * An iteration whose transaction the store refused with AIRC_ERR_IO (the
- * SQLite driver's SQLITE_FULL: no room for the WAL or the database) has
- * been rolled back whole: results stay in the run folder, reaped children
- * are found again by the zombie sweep, queued tries stay queued. The loop
- * does not exit: it logs once per episode, waits (100 ms doubling to 5 s)
- * and goes again with everything marked for a fresh look. */
-#define SCHED_FULL_BACKOFF_MIN_US (100 * 1000LL)
-#define SCHED_FULL_BACKOFF_MAX_US (5 * 1000000LL)
+ * The SQLite driver reports a lock held past the busy timeout as
+ * AIRC_ERR_BUSY and a full disk (SQLITE_FULL, ENOSPC) as AIRC_ERR_IO; both
+ * are transient (airc_rc_is_transient): the loop never exits for them. */
 
-typedef struct store_full {
-  int nFailed;       /* failed iterations in this episode (0: none) */
-  int64_t backoffUs; /* the current wait */
-  int64_t retryAt;   /* no iteration before this (0: none pending) */
-} store_full;
-
-/* Returns 1 if rc was such a failure and has been absorbed (pErr cleared,
- * the next try planned), 0 if it is not one. */
-static int store_full_absorb(sched *S, store_full *F, airc_rc rc, airc_err *pErr) {
-  if(rc != AIRC_ERR_IO) return 0;
-  if(F->nFailed++ == 0)
+/* An iteration failed with a transient store error: nothing it wrote
+ * reached the store (rolled back), and what it consumed is kept (reaped
+ * supervisors, result files, unrecorded forks). Makes the next attempt
+ * redo all of it, logs once per episode, and sets when to try again
+ * (capped exponential backoff with jitter). */
+static void sched_store_failed(sched *S, const airc_err *pErr) {
+  int bNew = 0;
+  int64_t delay = airc_backoff_fail(&S->busy, airc_backoff_clock_us(), &bNew);
+  const int bFull = pErr->rc == AIRC_ERR_IO;
+  if(bNew && bFull)
     LOG_ERROR("store is full or cannot be written: %s; retrying with backoff (running tasks carry on, their results wait in %s)",
-              pErr->zMsg, airc_path_run());
-  F->backoffUs = F->backoffUs ? F->backoffUs * 2 : SCHED_FULL_BACKOFF_MIN_US;
-  if(F->backoffUs > SCHED_FULL_BACKOFF_MAX_US) F->backoffUs = SCHED_FULL_BACKOFF_MAX_US;
-  F->retryAt = airc_now_us() + F->backoffUs;
-  /* nothing of the iteration was kept: look at everything again */
+              airc_err_msg(pErr), airc_path_run());
+  else if(bNew) LOG_WARN("store busy, retrying: %s", airc_err_msg(pErr));
+  else LOG_DEBUG("store still unavailable (attempt %u): %s", S->busy.nFail, airc_err_msg(pErr));
+  S->bFullEpisode = bFull;
   S->bAllDirty = 1;
   S->bTicksDirty = 1;
+  S->bQueuedDirty = 1;
+  S->bReloadStates = 1;
   S->bSweepDue = 1;
   S->bRunFinished = 0;
   S->bTestRunDone = 0;
-  airc_err_clear(pErr);
-  return 1;
+  S->nRecent = 0; /* their outcomes were rolled back: a SIGCHLD of theirs is news again */
+  sched_cache_clear(S);
+  S->busyRetryAtUs = airc_now_us() + delay;
 }
 
-/* After an iteration that succeeded: ends an episode. */
-static void store_full_ok(store_full *F) {
-  if(!F->nFailed) return;
-  LOG_INFO("store writable again after %d failed attempt%s", F->nFailed, F->nFailed == 1 ? "" : "s");
-  memset(F, 0, sizeof(*F));
+/* The store took an iteration: ends an episode, if one was open. */
+static void sched_store_ok(sched *S) {
+  unsigned nFail = 0;
+  int64_t us = airc_backoff_ok(&S->busy, airc_backoff_clock_us(), &nFail);
+  if(us >= 0)
+    LOG_INFO("store %s again after %.1f s (%u attempts failed)", S->bFullEpisode ? "writable" : "available",
+             (double)us / 1e6, nFail);
+  S->bFullEpisode = 0;
+  S->busyRetryAtUs = 0;
 }
 
 /* ---- the loop ---- */
@@ -341,7 +351,15 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
     }
   }
   exec_mkdirs(airc_path_logs());
-  rc = store_open(airc_path_db(), &S.s, pErr);
+  airc_backoff_init(&S.busy, SCHED_BUSY_MIN_US, SCHED_BUSY_MAX_US, (uint64_t)getpid() ^ (uint64_t)airc_now_us());
+  /* a store busy at start (another process migrating or holding the
+   * lock) is waited for, like one busy later */
+  while((rc = store_open(airc_path_db(), &S.s, pErr)) && airc_rc_is_transient(rc)) {
+    sched_store_failed(&S, pErr);
+    airc_err_clear(pErr);
+    int64_t us = S.busyRetryAtUs - airc_now_us();
+    if(us > 0) usleep((useconds_t)us);
+  }
   if(rc) goto done;
   if(!S.opts.onlyRunPk) {
     exec_mkdirs(airc_path_dags());
@@ -367,19 +385,28 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
   S.bTicksDirty = 1;
   S.bSweepDue = 1;
   int bDagsDirty = 1, bStop = 0, nIter = 0;
-  store_full full = {0, 0, 0};
   int64_t dagsDirtyAt = 0, nextRescan = 0, nextSweep = airc_now_us() + SCHED_SWEEP_INTERVAL_US, nextBeat = 0;
   while(!bStop && !rc) {
     int64_t now = airc_now_us();
-    if(S.pFolder && ((bDagsDirty && now >= dagsDirtyAt + SCHED_DEBOUNCE_US) || now >= nextRescan)) {
+    int bBackoff = S.busyRetryAtUs && now < S.busyRetryAtUs; /* the store was busy: wait */
+    if(!bBackoff && S.pFolder && ((bDagsDirty && now >= dagsDirtyAt + SCHED_DEBOUNCE_US) || now >= nextRescan)) {
       int nChanged = 0;
       airc_err ferr = {0};
-      if(dag_folder_sync(S.pFolder, S.s, &nChanged, &ferr)) LOG_ERROR("DAG folder sync: %s", ferr.zMsg);
+      bDagsDirty = 0;
+      if(dag_folder_sync(S.pFolder, S.s, &nChanged, &ferr)) {
+        if(airc_rc_is_transient(ferr.rc)) {
+          sched_store_failed(&S, &ferr);
+          bDagsDirty = 1; /* nothing was taken: sync again after the pause */
+          dagsDirtyAt = 0;
+          bBackoff = 1;
+        } else {
+          LOG_ERROR("DAG folder sync: %s", ferr.zMsg);
+        }
+      }
       if(nChanged) {
         S.bTicksDirty = 1;
         S.bAllDirty = 1;
       }
-      bDagsDirty = 0;
       nextRescan = now + rescanUs;
     }
     if(now >= nextSweep) {
@@ -387,15 +414,26 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
       nextSweep = now + SCHED_SWEEP_INTERVAL_US;
     }
     if(S.nextRetryUs && now >= S.nextRetryUs) S.bAllDirty = 1;
-    if(now >= full.retryAt) {
+    if(!bBackoff) {
+      int bWasBusy = airc_backoff_in_episode(&S.busy);
       rc = sched_iterate(&S, pErr);
-      if(rc && store_full_absorb(&S, &full, rc, pErr)) rc = AIRC_OK;
-      else if(!rc) store_full_ok(&full);
+      if(rc && airc_rc_is_transient(rc)) {
+        /* never exit for a busy store: retry after a pause */
+        sched_store_failed(&S, pErr);
+        airc_err_clear(pErr);
+        rc = AIRC_OK;
+        bBackoff = 1;
+      } else if(!rc && bWasBusy) {
+        sched_store_ok(&S); /* the failed iteration left work: this one wrote */
+      }
     }
     if(rc) break;
-    if(!S.opts.onlyRunPk && now >= nextBeat) {
+    if(!bBackoff && !S.opts.onlyRunPk && now >= nextBeat) {
       airc_err herr = {0};
-      if(heartbeat(&S, &herr) && !full.nFailed) LOG_WARN("heartbeat: %s", herr.zMsg);
+      if(heartbeat(&S, &herr)) {
+        if(airc_rc_is_transient(herr.rc)) sched_store_failed(&S, &herr);
+        else LOG_WARN("heartbeat: %s", herr.zMsg);
+      }
       nextBeat = now + SCHED_HEARTBEAT_US;
     }
     if(S.bTestRunDone) break;
@@ -412,9 +450,9 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
     if(S.nextTickUs && S.nextTickUs < wakeAt) wakeAt = S.nextTickUs;
     if(S.nextRetryUs && S.nextRetryUs < wakeAt) wakeAt = S.nextRetryUs;
     if(!S.opts.onlyRunPk && nextBeat < wakeAt) wakeAt = nextBeat;
+    if(S.busyRetryAtUs && S.busyRetryAtUs < wakeAt) wakeAt = S.busyRetryAtUs;
     /* the sweep matters only while tries run that are not our children */
     if(nextSweep < wakeAt) wakeAt = nextSweep;
-    if(full.retryAt && full.retryAt < wakeAt) wakeAt = full.retryAt;
     int timeoutMs = wakeAt <= now ? 0 : (int)((wakeAt - now + 999) / 1000);
     if(timeoutMs > 1000 && S.nChild == 0) {
       /* about to sleep with nothing running: hand freed heap back to the
@@ -483,6 +521,9 @@ done:
   free(S.aChild);
   free(S.aDirtyRun);
   sched_sets_free(&S);
+  free(S.aReaped);
+  free(S.aReapedTry);
+  free(S.aLaunched);
   dag_folder_free(S.pFolder);
   store_close(S.s);
   if(sigFd >= 0) close(sigFd);

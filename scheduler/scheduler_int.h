@@ -10,6 +10,7 @@
 #include "store/store.h"
 #include "store/store_sched.h"
 #include "dag/task_state.h"
+#include "common/backoff.h"
 
 #define SCHED_VERSION_CACHE 128
 
@@ -52,6 +53,18 @@ typedef struct sched_wait {
   char *zDag;          /* owned */
 } sched_wait;
 
+/* A try this scheduler forked (or failed to fork), to be recorded: running
+ * with its pid, or failed with zFail. Kept until a transaction takes it, so
+ * a busy store delays the record but never loses it. */
+typedef struct sched_launched {
+  int64_t tiId;
+  pid_t pid;
+  int64_t startUs;
+  int tryNumber;
+  char zLog[4400];
+  char zFail[1200];
+} sched_launched;
+
 typedef struct sched {
   scheduler_opts opts;
   store *s;
@@ -88,6 +101,16 @@ typedef struct sched {
    * supervisor whose result was already ingested wakes nothing */
   struct { int64_t tiId; int tryNumber; } aRecent[256];
   unsigned nRecent;
+  /* work that a failed (busy store) iteration must not lose */
+  int64_t *aReaped;    /* supervisors reaped, their exit not yet recorded */
+  int *aReapedTry;
+  int nReaped, nReapedAlloc;
+  sched_launched *aLaunched; /* forks not yet recorded (sched_launch) */
+  int nLaunched;
+  /* a busy store: one episode log, backoff between attempts */
+  airc_backoff busy;
+  int64_t busyRetryAtUs; /* no store work before this (wall clock, us); 0 = none */
+  int bFullEpisode;      /* the open episode is a full disk, not a lock */
 } sched;
 
 /* sched_versions (scheduler.c) */
@@ -116,6 +139,12 @@ AIRC_WUR airc_rc sched_handle_reaped(sched *S, int64_t tiId, int tryNumber, airc
 /* sched_runs.c: run creation, evaluation and launching */
 AIRC_WUR airc_rc sched_create_due_runs(sched *S, airc_err *pErr);
 AIRC_WUR airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_err *pErr);
+/* Forks supervisors for aTi (committed `queued`), then records them in a
+ * transaction of its own. On an error the records stay in S->aLaunched
+ * and the next iteration's transaction writes them first. */
 AIRC_WUR airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr);
+/* Writes S->aLaunched inside the caller's transaction (does not clear it:
+ * the caller does once committed). */
+AIRC_WUR airc_rc sched_launch_record(sched *S, airc_err *pErr);
 
 #endif

@@ -95,6 +95,7 @@ int store_schema_version(store *p) { return p->pDrv->xSchemaVersion(p->pDb); }
 int store_schema_version_supported(store *p) { return p->pDrv->iVersion; }
 const char *store_backend_name(store *p) { return p->pDrv->zName; }
 const char *store_target(store *p) { return p->zTarget; }
+void store_set_busy_tries(store *p, int nTries) { p->pDrv->xSetBusyTries(p->pDb, nTries); }
 uint64_t store_change_counter(store *p) { return p->pDrv->xChangeCounter(p->pDb); }
 
 airc_rc store_check(store *p, int *pbOk, char *zReport, size_t nReport, airc_err *pErr) {

@@ -49,6 +49,15 @@ AIRC_WUR airc_rc store_begin(store *p, airc_err *pErr);
 AIRC_WUR airc_rc store_commit(store *p, airc_err *pErr);
 void store_rollback(store *p);
 
+/* How many times a lock is tried before a call fails with AIRC_ERR_BUSY
+ * (default 1, at most 10). Each attempt waits up to [database]
+ * busy_timeout_ms; only what is safe to repeat is retried: BEGIN, and a
+ * single statement outside a transaction that has not returned a row. For
+ * short-lived callers (the CLI, a web request) that would rather wait a
+ * little longer than fail; the scheduler keeps 1 and retries whole
+ * iterations itself (docs/scheduler.md). */
+void store_set_busy_tries(store *p, int nTries);
+
 /* A number that changes whenever any connection (this one or another
  * process's) commits a change to the store; equal numbers mean nothing
  * changed. Backend-neutral key for response caches. 0 on error. */

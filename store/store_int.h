@@ -38,6 +38,8 @@ typedef struct store_driver {
   airc_rc (*xBegin)(void *pDb, airc_err *pErr);
   airc_rc (*xCommit)(void *pDb, airc_err *pErr);
   void (*xRollback)(void *pDb);
+  /* Attempts at a lock before AIRC_ERR_BUSY (see store_set_busy_tries). */
+  void (*xSetBusyTries)(void *pDb, int nTries);
   uint64_t (*xChangeCounter)(void *pDb);
   airc_rc (*xCheck)(void *pDb, int *pbOk, char *zReport, size_t nReport, airc_err *pErr);
 

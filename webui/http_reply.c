@@ -129,7 +129,10 @@ int http_reply_error(web_req *r, unsigned status, const http_header *aExtra, con
 
 int http_reply_err(web_req *r, const airc_err *pErr) {
   unsigned status = http_status_for_rc(pErr->rc);
-  return http_reply_error(r, status, NULL, "%s", airc_err_msg(pErr));
+  /* a busy store (the connection already retried: store_set_busy_tries)
+   * may be free in a moment: say when to come back */
+  static const http_header aRetry[] = {{"Retry-After", HTTP_BUSY_RETRY_AFTER}, {NULL, NULL}};
+  return http_reply_error(r, status, airc_rc_is_transient(pErr->rc) ? aRetry : NULL, "%s", airc_err_msg(pErr));
 }
 
 int http_reply_json_h(web_req *r, unsigned status, json_t *pDoc, const http_header *aExtra) {

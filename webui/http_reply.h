@@ -25,7 +25,9 @@ int http_reply_error(web_req *r, unsigned status, const http_header *aExtra, con
     __attribute__((format(printf, 4, 5)));
 /* Maps an airc_rc to a status (NOTFOUND 404, EXISTS/STATE 409, PARSE/
  * INVALID/USAGE 400, TOOBIG 413, BUSY 503, others 500) and replies with
- * the error's message through http_reply_error(). */
+ * the error's message through http_reply_error(). A transient error (a
+ * busy store, airc_rc_is_transient) adds Retry-After. */
+#define HTTP_BUSY_RETRY_AFTER "1" /* seconds */
 int http_reply_err(web_req *r, const airc_err *pErr);
 /* Sends pDoc (reference taken, may be NULL: 500) as application/json. */
 int http_reply_json(web_req *r, unsigned status, json_t *pDoc);

@@ -9,8 +9,18 @@
  * Prepared statements are cached per connection, keyed by the SQL literal's
  * address (text comparison as the fallback for merged or copied literals).
  * A cached statement is never finalized while a caller holds it: eviction
- * only takes statements that are reset (not between prepare and done). */
+ * only takes statements that are reset (not between prepare and done).
+ *
+ * A busy store: SQLite's busy handler waits up to [database]
+ * busy_timeout_ms (default 10000) for a lock; past it the call fails with
+ * AIRC_ERR_BUSY. A handle may ask for more attempts (store_set_busy_tries:
+ * the CLI and the web server do): BEGIN IMMEDIATE, and a statement that
+ * failed on its first step outside a transaction (nothing happened, so it
+ * is safe to run again), are retried after a short, growing pause. Inside
+ * a transaction nothing is retried here: the caller rolls the whole
+ * transaction back and decides (the scheduler retries the iteration). */
 #include "store/sqlite/sqlite_driver.h"
+#include "common/config.h"
 #include "common/fsafe.h"
 #include "common/log.h"
 #include <sqlite3.h>
@@ -18,16 +28,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define SQLITE_STMT_CACHE_MAX 256
-#define SQLITE_BUSY_TIMEOUT_MS 10000
+#define SQLITE_BUSY_TIMEOUT_MS 10000 /* default of [database] busy_timeout_ms */
+#define SQLITE_BUSY_TRIES_MAX 10
 
 typedef struct lite_stmt {
   store_stmt base; /* first: the helpers of store_int.h find the driver here */
   struct lite_db *pDb;
   const char *zSql; /* borrowed literal */
   sqlite3_stmt *pStmt;
-  int bInUse; /* between prepare and done */
+  int bInUse;   /* between prepare and done */
+  int bStepped; /* a step since prepare returned a row */
 } lite_stmt;
 
 typedef struct lite_db {
@@ -35,28 +48,59 @@ typedef struct lite_db {
   char *zPath;
   lite_stmt *aCache[SQLITE_STMT_CACHE_MAX];
   int nCache;
+  int nBusyTries;    /* attempts at a lock (>= 1), see store_set_busy_tries */
+  int busyTimeoutMs; /* SQLite's busy handler waits this long per attempt */
 } lite_db;
 
-static airc_rc lite_fail(lite_db *p, const char *zWhat, airc_err *pErr) {
-  int ext = sqlite3_extended_errcode(p->db);
-  airc_rc rc = AIRC_ERR_DB;
-  if(ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) rc = AIRC_ERR_EXISTS;
-  else if((ext & 0xff) == SQLITE_BUSY || (ext & 0xff) == SQLITE_LOCKED) rc = AIRC_ERR_BUSY;
-  else if((ext & 0xff) == SQLITE_FULL) rc = AIRC_ERR_IO; /* the disk is full: the caller may retry later */
-  else if((ext & 0xff) == SQLITE_IOERR && (sqlite3_system_errno(p->db) == ENOSPC || sqlite3_system_errno(p->db) == EDQUOT))
-    rc = AIRC_ERR_IO; /* the same, met on a path SQLite reports as an I/O error (a -shm or fsync) */
+static airc_rc lite_rc_of(int ext) {
+  if(ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) return AIRC_ERR_EXISTS;
+  if((ext & 0xff) == SQLITE_BUSY || (ext & 0xff) == SQLITE_LOCKED) return AIRC_ERR_BUSY;
+  if((ext & 0xff) == SQLITE_FULL) return AIRC_ERR_IO; /* the disk is full: the caller may retry later */
+  return AIRC_ERR_DB;
+}
+
+/* Sets pErr from the connection's last error. A busy store says so in
+ * words a user understands: "store busy: begin: database is locked (PATH)
+ * for more than N ms[, N tries]". */
+static airc_rc lite_fail_tries(lite_db *p, const char *zWhat, int nTries, airc_err *pErr) {
+  airc_rc rc = lite_rc_of(sqlite3_extended_errcode(p->db));
+  int sysErr = sqlite3_system_errno(p->db);
+  if(rc == AIRC_ERR_DB && (sqlite3_extended_errcode(p->db) & 0xff) == SQLITE_IOERR && (sysErr == ENOSPC || sysErr == EDQUOT))
+    rc = AIRC_ERR_IO; /* a full disk met on a path SQLite reports as an I/O error (a -shm or fsync) */
+  if(rc == AIRC_ERR_BUSY) {
+    char zTries[40] = "";
+    if(nTries > 1) snprintf(zTries, sizeof(zTries), ", %d tries", nTries);
+    return airc_err_set(pErr, rc, "store busy: %s: %s (%s) for more than %d ms%s", zWhat, sqlite3_errmsg(p->db),
+                        p->zPath, p->busyTimeoutMs, zTries);
+  }
   return airc_err_set(pErr, rc, "%s: %s (%s)", zWhat, sqlite3_errmsg(p->db), p->zPath);
 }
+
+static airc_rc lite_fail(lite_db *p, const char *zWhat, airc_err *pErr) { return lite_fail_tries(p, zWhat, 1, pErr); }
 
 static airc_rc lite_exec(lite_db *p, const char *zSql, airc_err *pErr) {
   char *zMsg = NULL;
   if(sqlite3_exec(p->db, zSql, NULL, NULL, &zMsg) != SQLITE_OK) {
-    airc_rc rc = airc_err_set(pErr, AIRC_ERR_DB, "%s (%s)", zMsg ? zMsg : sqlite3_errmsg(p->db), p->zPath);
+    airc_rc rc = lite_rc_of(sqlite3_extended_errcode(p->db));
+    rc = rc == AIRC_ERR_BUSY ? lite_fail(p, "open", pErr)
+                             : airc_err_set(pErr, rc, "%s (%s)", zMsg ? zMsg : sqlite3_errmsg(p->db), p->zPath);
     sqlite3_free(zMsg);
     return rc;
   }
   return AIRC_OK;
 }
+
+/* The pause before attempt iTry+1 (iTry >= 1) of a lock: 50 ms, 100 ms,
+ * 200 ms ... capped at 1 s. */
+static void lite_busy_pause(int iTry) {
+  long ms = 50L << (iTry < 5 ? iTry - 1 : 4);
+  if(ms > 1000) ms = 1000;
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  while(nanosleep(&ts, &ts) && ts.tv_nsec) {
+  }
+}
+
+void store_legacy_forget(sqlite3 *db); /* TRANSITIONAL: sqlite_legacy.c */
 
 static void lite_disconnect(void *pv) {
   lite_db *p = pv;
@@ -91,7 +135,10 @@ static airc_rc lite_connect(const char *zPath, int bCreate, void **ppDb, airc_er
     snprintf(zFile, sizeof(zFile), "%s%s", zPath, i == 0 ? "" : i == 1 ? "-wal" : "-shm");
     if(fsafe_tighten(zFile, &old)) LOG_WARN("%s had mode %04o: tightened to owner-only", zFile, old);
   }
-  sqlite3_busy_timeout(p->db, SQLITE_BUSY_TIMEOUT_MS);
+  int64_t ms = airc_config_get_int("database", "busy_timeout_ms", SQLITE_BUSY_TIMEOUT_MS);
+  p->busyTimeoutMs = ms < 0 ? 0 : ms > 3600000 ? 3600000 : (int)ms;
+  p->nBusyTries = 1;
+  sqlite3_busy_timeout(p->db, p->busyTimeoutMs);
   airc_rc rc = lite_exec(p,
                          "PRAGMA journal_mode=WAL;"
                          "PRAGMA synchronous=NORMAL;"
@@ -132,8 +179,17 @@ static airc_rc lite_migrate(void *pv, int iFrom, int iTo, airc_err *pErr) {
 
 static airc_rc lite_begin(void *pv, airc_err *pErr) {
   lite_db *p = pv;
-  if(sqlite3_exec(p->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return lite_fail(p, "begin", pErr);
-  return AIRC_OK;
+  for(int i = 1;; i++) {
+    if(sqlite3_exec(p->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) return AIRC_OK;
+    if(lite_rc_of(sqlite3_extended_errcode(p->db)) != AIRC_ERR_BUSY || i >= p->nBusyTries)
+      return lite_fail_tries(p, "begin", i, pErr);
+    lite_busy_pause(i);
+  }
+}
+
+static void lite_set_busy_tries(void *pv, int n) {
+  lite_db *p = pv;
+  p->nBusyTries = n < 1 ? 1 : n > SQLITE_BUSY_TRIES_MAX ? SQLITE_BUSY_TRIES_MAX : n;
 }
 
 static airc_rc lite_commit(void *pv, airc_err *pErr) {
@@ -201,6 +257,7 @@ static store_stmt *lite_prepare(void *pv, const char *zSql, airc_err *pErr) {
     sqlite3_reset(s->pStmt);
     sqlite3_clear_bindings(s->pStmt);
     s->bInUse = 1;
+    s->bStepped = 0;
     return &s->base;
   }
   sqlite3_stmt *pStmt = NULL;
@@ -249,12 +306,26 @@ static void lite_bind_text(store_stmt *s, int i, const char *z) {
 static void lite_bind_null(store_stmt *s, int i) { sqlite3_bind_null(LS(s), i); }
 
 static int lite_step(store_stmt *s, airc_err *pErr) {
-  int rc = sqlite3_step(LS(s));
-  if(rc == SQLITE_ROW) return STORE_ROW;
-  if(rc == SQLITE_DONE) return STORE_DONE;
   lite_stmt *ls = (lite_stmt *)s;
-  lite_fail(ls->pDb, "sqlite", pErr);
-  return STORE_ERROR;
+  for(int i = 1;; i++) {
+    int rc = sqlite3_step(ls->pStmt);
+    if(rc == SQLITE_ROW) {
+      ls->bStepped = 1;
+      return STORE_ROW;
+    }
+    if(rc == SQLITE_DONE) return STORE_DONE;
+    /* busy on the first step outside a transaction: the statement did
+     * nothing and SQLite rolled its implicit transaction back: safe to run
+     * again (bindings survive the reset) */
+    int bRetry = (rc & 0xff) == SQLITE_BUSY && !ls->bStepped && sqlite3_get_autocommit(ls->pDb->db) &&
+                 i < ls->pDb->nBusyTries;
+    if(!bRetry) {
+      lite_fail_tries(ls->pDb, "sqlite", i, pErr);
+      return STORE_ERROR;
+    }
+    sqlite3_reset(ls->pStmt);
+    lite_busy_pause(i);
+  }
 }
 
 static int lite_col_is_null(store_stmt *s, int i) { return sqlite3_column_type(LS(s), i) == SQLITE_NULL; }
@@ -266,6 +337,7 @@ static void lite_done(store_stmt *s) {
   lite_stmt *ls = (lite_stmt *)s;
   sqlite3_reset(ls->pStmt);
   ls->bInUse = 0;
+  ls->bStepped = 0;
 }
 static int64_t lite_changes(void *pv) { return sqlite3_changes64(((lite_db *)pv)->db); }
 static int64_t lite_last_insert_id(void *pv) { return sqlite3_last_insert_rowid(((lite_db *)pv)->db); }
@@ -280,6 +352,7 @@ const store_driver store_sqlite_driver = {
     .xBegin = lite_begin,
     .xCommit = lite_commit,
     .xRollback = lite_rollback,
+    .xSetBusyTries = lite_set_busy_tries,
     .xChangeCounter = lite_change_counter,
     .xCheck = lite_check,
     .xPrepare = lite_prepare,
