@@ -130,3 +130,13 @@ airc_rc store_run_sql(store *p, const char *zSql, airc_err *pErr) {
   store_stmt_done(st);
   return r == STORE_ERROR ? pErr->rc : AIRC_OK;
 }
+
+airc_rc store_stmt_run(store_stmt *st, const char *zWhat, airc_err *pErr) {
+  int r = store_stmt_step(st, pErr);
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "%s", zWhat);
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}

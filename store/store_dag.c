@@ -5,17 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Runs a statement that returns no rows; on error prefixes zWhat. */
-static airc_rc dag_step_done(store_stmt *st, const char *zWhat, airc_err *pErr) {
-  int r = store_stmt_step(st, pErr);
-  store_stmt_done(st);
-  if(r == STORE_ERROR) {
-    airc_err_prefix(pErr, "%s", zWhat);
-    return pErr->rc;
-  }
-  return AIRC_OK;
-}
-
 airc_rc store_dag_file_get(store *s, const char *zDagId, char *zFile, size_t n, int *pbActive,
                            airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(s, "SELECT fileloc, is_active FROM dag WHERE dag_id=?", pErr);
@@ -47,7 +36,7 @@ airc_rc store_dag_version_put(store *s, const dag *d, int64_t nowUs, airc_err *p
     store_bind_text(st, 2, d->zId);
     store_bind_text(st, 3, zJson);
     store_bind_int64(st, 4, nowUs);
-    rc = dag_step_done(st, "insert DAG version", pErr);
+    rc = store_stmt_run(st, "insert DAG version", pErr);
   }
   free(zJson);
   return rc;
@@ -68,7 +57,7 @@ airc_rc store_dag_upsert(store *s, const dag *d, const char *zFile, int bPausedI
     store_bind_text(st, 1, d->zId);
     store_bind_int64(st, 2, bPausedIfNew ? 1 : 0);
     store_bind_int64(st, 3, nowUs);
-    rc = dag_step_done(st, "insert DAG", pErr);
+    rc = store_stmt_run(st, "insert DAG", pErr);
   }
   if(!rc) {
     st = store_stmt_prepare(s, "UPDATE dag SET fileloc=?, is_active=1, description=?, schedule=?, tags=?,"
@@ -82,7 +71,7 @@ airc_rc store_dag_upsert(store *s, const dag *d, const char *zFile, int bPausedI
       store_bind_text(st, 5, d->zHash);
       store_bind_int64(st, 6, nowUs);
       store_bind_text(st, 7, d->zId);
-      rc = dag_step_done(st, "update DAG", pErr);
+      rc = store_stmt_run(st, "update DAG", pErr);
     }
   }
   if(!rc) rc = store_commit(s, pErr);
@@ -95,7 +84,7 @@ airc_rc store_dag_deactivate(store *s, const char *zDagId, airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(s, "UPDATE dag SET is_active=0 WHERE dag_id=?", pErr);
   if(!st) return pErr->rc;
   store_bind_text(st, 1, zDagId);
-  return dag_step_done(st, "deactivate DAG", pErr);
+  return store_stmt_run(st, "deactivate DAG", pErr);
 }
 
 airc_rc store_dag_active_each(store *s, store_dag_file_fn xRow, void *pCtx, airc_err *pErr) {
@@ -119,14 +108,14 @@ airc_rc store_import_error_set(store *s, const char *zFile, const char *zMsg, in
   store_bind_text(st, 1, zFile);
   store_bind_text(st, 2, zMsg);
   store_bind_int64(st, 3, nowUs);
-  return dag_step_done(st, "import error", pErr);
+  return store_stmt_run(st, "import error", pErr);
 }
 
 airc_rc store_import_error_clear(store *s, const char *zFile, airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(s, "DELETE FROM import_error WHERE fileloc=?", pErr);
   if(!st) return pErr->rc;
   store_bind_text(st, 1, zFile);
-  return dag_step_done(st, "import error", pErr);
+  return store_stmt_run(st, "import error", pErr);
 }
 
 airc_rc store_import_error_each_file(store *s, int (*xFile)(void *pCtx, const char *zFile), void *pCtx,

@@ -103,6 +103,10 @@ static inline void store_stmt_done(store_stmt *s) { s->pDrv->xDone(s); }
 static inline int64_t store_changes(store *p) { return p->pDrv->xChanges(p->pDb); }
 static inline int64_t store_last_insert_id(store *p) { return p->pDrv->xLastInsertId(p->pDb); }
 
+/* Steps st (a statement that returns no rows) to its end and ends it
+ * (store_stmt_done); a failure gets zWhat as its prefix. */
+AIRC_WUR airc_rc store_stmt_run(store_stmt *st, const char *zWhat, airc_err *pErr);
+
 /* Prepares, steps to the end and resets a statement that takes no
  * parameters and returns no rows. */
 AIRC_WUR airc_rc store_run_sql(store *p, const char *zSql, airc_err *pErr);

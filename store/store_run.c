@@ -10,17 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Runs a statement that returns no rows; on error prefixes zWhat. */
-static airc_rc run_step_done(store_stmt *st, const char *zWhat, airc_err *pErr) {
-  int r = store_stmt_step(st, pErr);
-  store_stmt_done(st);
-  if(r == STORE_ERROR) {
-    airc_err_prefix(pErr, "%s", zWhat);
-    return pErr->rc;
-  }
-  return AIRC_OK;
-}
-
 airc_rc store_dag_load_version(store *s, const char *zHash, dag **ppOut, airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(s, "SELECT json FROM dag_version WHERE hash=?", pErr);
   if(!st) return pErr->rc;
@@ -101,7 +90,7 @@ airc_rc store_run_create_for(store *s, const dag *d, const run_spec *p, int64_t 
     store_bind_text(st, 3, d->aTask[i].zId);
     store_bind_int64(st, 4, d->aTask[i].retries + 1);
     store_bind_int64(st, 5, nowUs);
-    airc_rc rc = run_step_done(st, "insert task instance", pErr);
+    airc_rc rc = store_stmt_run(st, "insert task instance", pErr);
     if(rc) return rc;
   }
   if(pRunPk) *pRunPk = runPk;
@@ -166,7 +155,7 @@ static airc_rc run_clear_selected(store *s, const dag *d, const char *aSel, int6
     store_bind_int64(st, 3, runPk);
     store_bind_text(st, 4, d->aTask[i].zId);
     store_bind_int64(st, 5, bOnlyFailed);
-    airc_rc rc = run_step_done(st, "clear", pErr);
+    airc_rc rc = store_stmt_run(st, "clear", pErr);
     if(rc) return rc;
     if(store_changes(s)) (*pnCleared)++;
     else (*pnSkipped)++;
@@ -175,7 +164,7 @@ static airc_rc run_clear_selected(store *s, const dag *d, const char *aSel, int6
   store_stmt *st = store_stmt_prepare(s, "UPDATE dag_run SET state='queued', end_us=NULL WHERE id=?", pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, runPk);
-  return run_step_done(st, "requeue run", pErr);
+  return store_stmt_run(st, "requeue run", pErr);
 }
 
 airc_rc store_run_clear(store *s, const char *zDagId, const char *zRunId, const regex_t *pRe,
@@ -252,7 +241,7 @@ airc_rc store_ti_mark(store *s, const char *zDagId, const char *zRunId, const ch
       store_bind_int64(st, 4, now);
       store_bind_int64(st, 5, runPk);
       store_bind_text(st, 6, zTaskId);
-      rc = run_step_done(st, "mark", pErr);
+      rc = store_stmt_run(st, "mark", pErr);
     }
   }
   if(!rc) {
@@ -262,7 +251,7 @@ airc_rc store_ti_mark(store *s, const char *zDagId, const char *zRunId, const ch
     if(!st) rc = pErr->rc;
     else {
       store_bind_int64(st, 1, runPk);
-      rc = run_step_done(st, "mark", pErr);
+      rc = store_stmt_run(st, "mark", pErr);
     }
   }
   if(!rc) rc = store_commit(s, pErr);
@@ -276,7 +265,7 @@ airc_rc store_dag_set_paused(store *s, const char *zDagId, int bPaused, airc_err
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, bPaused);
   store_bind_text(st, 2, zDagId);
-  airc_rc rc = run_step_done(st, "pause", pErr);
+  airc_rc rc = store_stmt_run(st, "pause", pErr);
   if(rc) return rc;
   if(!store_changes(s)) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "DAG '%s' not found", zDagId);
   wake_send("pause");

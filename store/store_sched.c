@@ -11,18 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Steps a statement that returns no rows and ends it; prefixes a failure
- * with zWhat. */
-static airc_rc sched_exec(store_stmt *st, const char *zWhat, airc_err *pErr) {
-  int r = store_stmt_step(st, pErr);
-  store_stmt_done(st);
-  if(r == STORE_ERROR) {
-    airc_err_prefix(pErr, "%s", zWhat);
-    return pErr->rc;
-  }
-  return AIRC_OK;
-}
-
 /* Walk end: STORE_ERROR -> pErr->rc prefixed with zWhat. */
 static airc_rc sched_walk_end(store_stmt *st, int r, const char *zWhat, airc_err *pErr) {
   store_stmt_done(st);
@@ -98,7 +86,7 @@ airc_rc store_sched_dag_set_next_dagrun(store *p, const char *zDagId, int64_t ne
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, next);
   store_bind_text(st, 2, zDagId);
-  return sched_exec(st, "set next run date", pErr);
+  return store_stmt_run(st, "set next run date", pErr);
 }
 
 /* ---- runs ---- */
@@ -176,7 +164,7 @@ airc_rc store_sched_run_set_state(store *p, int64_t runPk, const char *zState, i
   store_bind_int64(st, 2, nowUs);
   store_bind_int64(st, 3, bEnd ? 1 : 0);
   store_bind_int64(st, 4, runPk);
-  return sched_exec(st, "update run state", pErr);
+  return store_stmt_run(st, "update run state", pErr);
 }
 
 /* ---- task instances ---- */
@@ -212,7 +200,7 @@ airc_rc store_sched_ti_set_state(store *p, int64_t tiId, const char *zState, int
   store_bind_text(st, 1, zState);
   store_bind_int64(st, 2, nowUs);
   store_bind_int64(st, 3, tiId);
-  return sched_exec(st, "update task state", pErr);
+  return store_stmt_run(st, "update task state", pErr);
 }
 
 airc_rc store_sched_ti_queue(store *p, int64_t tiId, int64_t nowUs, airc_err *pErr) {
@@ -223,7 +211,7 @@ airc_rc store_sched_ti_queue(store *p, int64_t tiId, int64_t nowUs, airc_err *pE
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, nowUs);
   store_bind_int64(st, 2, tiId);
-  return sched_exec(st, "queue task", pErr);
+  return store_stmt_run(st, "queue task", pErr);
 }
 
 airc_rc store_sched_ti_set_running(store *p, int64_t tiId, int pid, int64_t startUs, const char *zLogPath,
@@ -236,7 +224,7 @@ airc_rc store_sched_ti_set_running(store *p, int64_t tiId, int pid, int64_t star
   store_bind_int64(st, 2, startUs);
   store_bind_text(st, 3, zLogPath);
   store_bind_int64(st, 4, tiId);
-  return sched_exec(st, "mark running", pErr);
+  return store_stmt_run(st, "mark running", pErr);
 }
 
 airc_rc store_sched_ti_get_launch(store *p, int64_t tiId, store_sched_launch_fn xRow, void *pCtx, airc_err *pErr) {
@@ -325,7 +313,7 @@ airc_rc store_sched_outcome_record(store *p, const store_sched_outcome *pO, airc
   store_bind_text(st, 8, zNote);
   store_bind_int64(st, 9, pO->nowUs);
   store_bind_int64(st, 10, pO->tiId);
-  airc_rc rc = sched_exec(st, "record outcome", pErr);
+  airc_rc rc = store_stmt_run(st, "record outcome", pErr);
   if(rc) return rc;
   st = store_stmt_prepare(p,
       "INSERT INTO task_try(ti_id, try_number, state, start_us, end_us, exit_code, pid, log_path, note)"
@@ -345,7 +333,7 @@ airc_rc store_sched_outcome_record(store *p, const store_sched_outcome *pO, airc
   else store_bind_null(st, 7);
   store_bind_text(st, 8, pO->zLogPath);
   store_bind_text(st, 9, zNote);
-  return sched_exec(st, "record try", pErr);
+  return store_stmt_run(st, "record try", pErr);
 }
 
 airc_rc store_sched_xcom_set(store *p, int64_t tiId, int tryNumber, const char *zValue, int64_t nowUs,
@@ -359,7 +347,7 @@ airc_rc store_sched_xcom_set(store *p, int64_t tiId, int tryNumber, const char *
   store_bind_int64(st, 2, tryNumber);
   store_bind_text(st, 3, zValue);
   store_bind_int64(st, 4, nowUs);
-  return sched_exec(st, "record xcom", pErr);
+  return store_stmt_run(st, "record xcom", pErr);
 }
 
 /* ---- zombies and recovery ---- */
@@ -385,7 +373,7 @@ airc_rc store_sched_ti_adopt_running(store *p, int64_t tiId, airc_err *pErr) {
                                       pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, tiId);
-  return sched_exec(st, "adopt running task", pErr);
+  return store_stmt_run(st, "adopt running task", pErr);
 }
 
 airc_rc store_sched_ti_unqueue(store *p, int64_t tiId, airc_err *pErr) {
@@ -393,7 +381,7 @@ airc_rc store_sched_ti_unqueue(store *p, int64_t tiId, airc_err *pErr) {
       "UPDATE task_instance SET state='scheduled', try_number=try_number-1 WHERE id=? AND state='queued'", pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, tiId);
-  return sched_exec(st, "reschedule task", pErr);
+  return store_stmt_run(st, "reschedule task", pErr);
 }
 
 /* ---- timers and liveness ---- */
@@ -422,5 +410,5 @@ airc_rc store_sched_heartbeat(store *p, int64_t nowUs, int pid, int64_t loopLagU
   store_bind_text(st, 1, zNow);
   store_bind_text(st, 2, zPid);
   store_bind_text(st, 3, zLag);
-  return sched_exec(st, "heartbeat", pErr);
+  return store_stmt_run(st, "heartbeat", pErr);
 }
