@@ -19,13 +19,19 @@ SLOW = 4.0 if SANITIZED else 1.0
 
 
 def wait_for(pred, timeout=20.0, interval=0.05, what="condition"):
-    """Polls pred() until it returns a truthy value or `timeout` seconds pass."""
+    """Polls pred() until it returns a truthy value or `timeout` seconds pass.
+    An exception from pred() counts as "not yet" (the scheduler may not have
+    parsed a DAG the CLI is asked about); the last one is reported on timeout."""
     deadline = time.monotonic() + timeout * SLOW
     last = None
     while time.monotonic() < deadline:
-        last = pred()
-        if last:
-            return last
+        try:
+            last = pred()
+        except (AssertionError, subprocess.CalledProcessError, ValueError, KeyError, IndexError) as e:
+            last = e
+        else:
+            if last:
+                return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout * SLOW:.0f}s waiting for {what} (last: {last!r})")
 
