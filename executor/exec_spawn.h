@@ -1,6 +1,8 @@
 /* exec_spawn.h: running one task try in its own processes.
  *
- *   scheduler --posix_spawn--> supervisor (`airc __supervise`; own session;
+ *   scheduler --posix_spawn--> supervisor (`airc-supervisor`, else `airc
+ *                              __supervise`; own session; a warm one of
+ *                              exec_pool.h if there is one;
  *                              holds the try lock)
  *                         --fork--> task process (own process group;
  *                                    stdout+stderr -> pipe -> log file)
