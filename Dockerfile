@@ -22,7 +22,7 @@ COPY scripts/install-deps.sh scripts/
 RUN make deps && rm -rf /var/lib/apt/lists/*
 COPY . .
 RUN make clean && make -j"$(nproc)" all \
- && test -x bin/airc && test -x bin/airc-task && test -x bin/airc-webserver && test -x bin/randomuser-server \
+ && test -x bin/airc && test -x bin/airc-supervisor && test -x bin/airc-task && test -x bin/airc-webserver && test -x bin/randomuser-server \
  && mkdir -p dags static
 
 FROM ${DEBIAN_IMAGE} AS jars
@@ -46,7 +46,7 @@ RUN apt-get update -qq \
  && rm -rf /var/lib/apt/lists/*
 RUN python3 -m venv /opt/venv \
  && /opt/venv/bin/pip install --no-cache-dir -q "pyspark==${PYSPARK_VERSION}" cassandra-driver
-COPY --from=build /src/bin/airc /src/bin/airc-task /src/bin/airc-webserver /src/bin/randomuser-server /usr/local/bin/
+COPY --from=build /src/bin/airc /src/bin/airc-supervisor /src/bin/airc-task /src/bin/airc-webserver /src/bin/randomuser-server /usr/local/bin/
 COPY --from=build /src/jobs /opt/airc/jobs
 COPY --from=build /src/dags /opt/airc/dags
 COPY --from=build /src/static /opt/airc/static

@@ -40,7 +40,7 @@ endif
 CFLAGS  ?=
 CFLAGS  += $(CFLAGS_BASE)
 
-MAIN_SRC  := cli/main.c cli/airc_task_main.c cli/webserver_main.c
+MAIN_SRC  := cli/main.c cli/airc_task_main.c cli/webserver_main.c cli/supervisor_main.c
 SRC_DIRS  := common dag store store/sqlite scheduler executor providers providers/* webui cli tools/randomuser
 LIB_SRC   := $(filter-out $(MAIN_SRC),$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
 # task bodies that need libcurl/librdkafka: only in bin/airc-task
@@ -62,11 +62,19 @@ WEB_BIN  := $(BIN)/airc-webserver
 .PHONY: all deps check-layout test test-fast test-unit test-san test-integration test-web test-browser \
         test-e2e test-fuzz bench clean stack-up stack-down stack-status demo fuzz fuzz-build
 
-all: $(BIN)/airc $(BIN)/airc-task $(WEB_BIN) $(TOOL_BIN)
+all: $(BIN)/airc $(BIN)/airc-supervisor $(BIN)/airc-task $(WEB_BIN) $(TOOL_BIN)
 
 $(BIN)/airc: $(BUILD)/cli/main.o $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(CORE_PKGS))
+
+# the supervisor of a try (executor/exec_spawn.h): started once per task, so
+# it is small and cheap to start: from the archive only what it uses, jansson
+# and inih linked in, libc the only shared library (glibc stays dynamic so
+# that name lookups of in-process task bodies keep working)
+$(BIN)/airc-supervisor: $(BUILD)/cli/supervisor_main.o $(BUILD)/libairc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -Wl,-Bstatic -ljansson -linih -Wl,-Bdynamic -lm
 
 $(BIN)/airc-task: $(BUILD)/cli/airc_task_main.o $(CORE_OBJ) $(call obj,$(TASK_ONLY))
 	@mkdir -p $(dir $@)

@@ -99,7 +99,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "airc: error: %s\n", airc_err_msg(&err));
     return CLI_FAIL;
   }
-  if(argc == 2 && !strcmp(argv[1], "__supervise")) exec_supervise_main(); /* internal: see exec_spawn.c */
+  if(argc >= 2 && !strcmp(argv[1], "__supervise")) exec_supervise_main(argc, argv); /* internal: see exec_spawn.c */
   if(argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
     print_help(NULL);
     return argc < 2 ? CLI_USAGE : CLI_OK;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void exec_result_path(int64_t tiId, int tryNumber, char *zOut, size_t nOut) {
@@ -76,9 +77,32 @@ airc_rc exec_result_read(const char *zPath, exec_result *p, airc_err *pErr) {
   memset(p, 0, sizeof(*p));
   int fd = fsafe_open(zPath, O_RDONLY); /* a symlink is refused (ELOOP), not followed */
   if(fd < 0) return airc_err_set(pErr, errno == ENOENT ? AIRC_ERR_NOTFOUND : AIRC_ERR_IO, "%s: %s", zPath, strerror(errno));
-  json_error_t je;
-  json_t *pObj = json_loadfd(fd, 0, &je);
+  /* read whole, then parse: jansson's json_loadfd() reads one byte per
+   * system call (about 170 of them per result, on the path from a task's
+   * end to the next task's start) */
+  struct stat st;
+  if(fstat(fd, &st)) {
+    int e = errno;
+    close(fd);
+    return airc_err_set(pErr, AIRC_ERR_IO, "%s: %s", zPath, strerror(e));
+  }
+  if(st.st_size > EXEC_RESULT_MAX) {
+    close(fd);
+    return airc_err_set(pErr, AIRC_ERR_PARSE, "%s: larger than %d bytes", zPath, EXEC_RESULT_MAX);
+  }
+  char *zText = malloc((size_t)st.st_size + 1);
+  size_t n = 0;
+  while(zText && n < (size_t)st.st_size) {
+    ssize_t r = read(fd, zText + n, (size_t)st.st_size - n);
+    if(r < 0 && errno == EINTR) continue;
+    if(r <= 0) break;
+    n += (size_t)r;
+  }
   close(fd);
+  if(!zText) return airc_err_set(pErr, AIRC_ERR_NOMEM, "%s: out of memory", zPath);
+  json_error_t je;
+  json_t *pObj = json_loadb(zText, n, 0, &je);
+  free(zText);
   if(!pObj) return airc_err_set(pErr, AIRC_ERR_PARSE, "%s: %s", zPath, je.text);
   const char *zState = json_string_value(json_object_get(pObj, "state"));
   p->tiId = json_integer_value(json_object_get(pObj, "ti_id"));

@@ -43,6 +43,12 @@ void exec_result_path(int64_t tiId, int tryNumber, char *zOut, size_t nOut);
 int exec_lock_take(int64_t tiId, int tryNumber);
 
 AIRC_WUR airc_rc exec_result_write(const exec_result *p, const char *zPath, airc_err *pErr);
+/* Largest result file exec_result_read() takes: an XCom value of
+ * EXEC_XCOM_MAX bytes, every byte escaped as \u00XX, fits. */
+#define EXEC_RESULT_MAX (1024 * 1024)
+
+/* Reads a result file (never through a symlink). A file larger than
+ * EXEC_RESULT_MAX is refused: "<path>: larger than 1048576 bytes". */
 AIRC_WUR airc_rc exec_result_read(const char *zPath, exec_result *pOut, airc_err *pErr);
 void exec_result_clear(exec_result *p);
 const char *exec_outcome_state(exec_outcome o); /* "success" / "failed" / "skipped" */

@@ -5,6 +5,7 @@
 #include "common/timeutil.h"
 #include "common/wake.h"
 #include "executor/exec_result.h"
+#include "executor/exec_pool.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -414,18 +415,57 @@ static json_t *request_to_json(const exec_request *r) {
   return p;
 }
 
-static const char *g_zSelfExe; /* /proc/self/exe resolved once */
+static const char *g_zSupExe; /* the supervisor binary, resolved once */
+static int g_bSupSmall;        /* 1: bin/airc-supervisor, 0: this binary */
 
-airc_rc exec_spawn(const exec_request *r, pid_t *pPid, airc_err *pErr) {
+/* bin/airc-supervisor beside this binary when it is there (a third of the
+ * CPU of starting bin/airc), else this binary's `__supervise`. */
+static airc_rc supervisor_exe(airc_err *pErr) {
+  if(g_zSupExe) return AIRC_OK;
+  static char zSelf[4096], zSmall[4200];
+  ssize_t n = readlink("/proc/self/exe", zSelf, sizeof(zSelf) - 1);
+  if(n <= 0) return airc_err_set(pErr, AIRC_ERR_EXEC, "cannot find my own binary: %s", strerror(errno));
+  zSelf[n] = 0;
+  snprintf(zSmall, sizeof(zSmall), "%s", zSelf);
+  char *zSlash = strrchr(zSmall, '/');
+  if(zSlash) snprintf(zSlash + 1, sizeof(zSmall) - (size_t)(zSlash + 1 - zSmall), "airc-supervisor");
+  g_bSupSmall = zSlash && access(zSmall, X_OK) == 0;
+  g_zSupExe = g_bSupSmall ? zSmall : zSelf;
+  return AIRC_OK;
+}
+
+airc_rc exec_spawn_supervisor(int fdA, int fdB, char *const azArgvIn[], pid_t *pPid, airc_err *pErr) {
+  airc_rc rcExe = supervisor_exe(pErr);
+  if(rcExe) return rcExe;
+  char *azArgv[8];
+  int nArg = 0;
+  for(; azArgvIn[nArg] && nArg < 7; nArg++) azArgv[nArg] = azArgvIn[nArg];
+  azArgv[nArg] = NULL;
+  if(g_bSupSmall) azArgv[0] = "airc-supervisor";
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, fdA, SUP_REQ_FD);
+  if(fdB >= 0) posix_spawn_file_actions_adddup2(&fa, fdB, SUP_LOCK_FD);
+  posix_spawnattr_init(&attr);
+  sigset_t empty, def;
+  sigemptyset(&empty);
+  sigfillset(&def); /* nothing ignored by the scheduler's starter leaks into the supervisor */
+  posix_spawnattr_setsigmask(&attr, &empty);
+  posix_spawnattr_setsigdefault(&attr, &def);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  extern char **environ;
+  int rc = posix_spawn(pPid, g_zSupExe, &fa, &attr, azArgv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if(rc) return airc_err_set(pErr, AIRC_ERR_EXEC, "cannot start the supervisor %s: %s", g_zSupExe, strerror(rc));
+  return AIRC_OK;
+}
+
+airc_rc exec_spawn(const exec_request *r, exec_pool *pPool, pid_t *pPid, airc_err *pErr) {
   airc_rc rcDir = fsafe_run_folder(pErr);
   if(rcDir) return rcDir;
-  if(!g_zSelfExe) {
-    static char zSelf[4096];
-    ssize_t n = readlink("/proc/self/exe", zSelf, sizeof(zSelf) - 1);
-    if(n <= 0) return airc_err_set(pErr, AIRC_ERR_EXEC, "cannot find my own binary: %s", strerror(errno));
-    zSelf[n] = 0;
-    g_zSelfExe = zSelf;
-  }
   json_t *pReq = request_to_json(r);
   char *zReq = pReq ? json_dumps(pReq, JSON_COMPACT) : NULL;
   json_decref(pReq);
@@ -448,46 +488,43 @@ airc_rc exec_spawn(const exec_request *r, pid_t *pPid, airc_err *pErr) {
                           (long long)r->tiId, r->ctx.tryNumber);
     return airc_err_set(pErr, AIRC_ERR_IO, "try lock in %s: %s", airc_path_run(), strerror(e));
   }
-  posix_spawn_file_actions_t fa;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, reqFd, SUP_REQ_FD);
-  posix_spawn_file_actions_adddup2(&fa, lockFd, SUP_LOCK_FD);
-  posix_spawnattr_init(&attr);
-  sigset_t empty, def;
-  sigemptyset(&empty);
-  sigfillset(&def); /* nothing ignored by the scheduler's starter leaks into the supervisor */
-  posix_spawnattr_setsigmask(&attr, &empty);
-  posix_spawnattr_setsigdefault(&attr, &def);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  /* a warm supervisor takes both descriptors; the lock stays held while
+   * they are in flight (see exec_pool.h) */
+  if(pPool && exec_pool_hand_over(pPool, reqFd, lockFd, pPid)) {
+    close(reqFd);
+    close(lockFd);
+    return AIRC_OK;
+  }
   char *azArgv[] = {"airc", "__supervise", NULL};
-  extern char **environ;
-  pid_t pid;
-  int rc = posix_spawn(&pid, g_zSelfExe, &fa, &attr, azArgv, environ);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
+  airc_rc rc = exec_spawn_supervisor(reqFd, lockFd, azArgv, pPid, pErr);
   close(reqFd);
   close(lockFd); /* the supervisor holds the only reference now */
-  if(rc) return airc_err_set(pErr, AIRC_ERR_EXEC, "cannot start the supervisor %s: %s", g_zSelfExe, strerror(rc));
-  *pPid = pid;
-  return AIRC_OK;
+  return rc;
 }
 
 /* `airc __supervise`: reads the request from descriptor 3, runs the try,
  * writes its result, rings the doorbell. Holds descriptor 4 (the try's
- * lock) until it exits. Never returns. */
-void exec_supervise_main(void) {
+ * lock) until it exits. `airc __supervise pool N` first waits (at most N
+ * seconds) for the scheduler to hand it both descriptors through the
+ * socket on descriptor 3 (exec_pool.h). Never returns. */
+void exec_supervise_main(int argc, char **argv) {
   signal(SIGTERM, SIG_IGN); /* a scheduler's Ctrl-C must not kill running tries */
   signal(SIGINT, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
-  /* posix_spawn's dup2 cleared close-on-exec on the lock: set it again, so
-   * that no program the task execs (a detached spark-submit, say) keeps the
-   * try looking alive after the supervisor is gone */
-  fcntl(SUP_LOCK_FD, F_SETFD, FD_CLOEXEC);
+  int reqFd = SUP_REQ_FD;
+  if(argc >= 4 && !strcmp(argv[2], "pool")) {
+    int lockFd = -1;
+    /* close-on-exec, both: no program the task execs keeps them */
+    if(exec_pool_wait_request(SUP_REQ_FD, atoi(argv[3]), &reqFd, &lockFd)) _exit(0);
+  } else {
+    /* posix_spawn's dup2 cleared close-on-exec on the lock: set it again, so
+     * that no program the task execs (a detached spark-submit, say) keeps the
+     * try looking alive after the supervisor is gone */
+    fcntl(SUP_LOCK_FD, F_SETFD, FD_CLOEXEC);
+  }
   json_error_t je;
-  FILE *f = fdopen(SUP_REQ_FD, "r");
+  FILE *f = fdopen(reqFd, "r");
   json_t *p = f ? json_loadf(f, 0, &je) : NULL;
   if(f) fclose(f);
   if(!p) {

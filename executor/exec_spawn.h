@@ -1,6 +1,8 @@
 /* exec_spawn.h: running one task try in its own processes.
  *
- *   scheduler --posix_spawn--> supervisor (`airc __supervise`; own session;
+ *   scheduler --posix_spawn--> supervisor (`airc-supervisor`, else `airc
+ *                              __supervise`; own session; a warm one of
+ *                              exec_pool.h if there is one;
  *                              holds the try lock)
  *                         --fork--> task process (own process group;
  *                                    stdout+stderr -> pipe -> log file)
@@ -37,14 +39,25 @@ typedef struct exec_request {
   int bForeground;           /* tasks test: output to our stdout, no result file, no lock */
 } exec_request;
 
-/* Forks the supervisor for one try and returns its pid in *pPid. The try
- * lock is taken before the fork, so exec_lock_is_held() is true from the
- * moment this returns. */
-AIRC_WUR airc_rc exec_spawn(const exec_request *pReq, pid_t *pPid /* OUT */, airc_err *pErr);
+struct exec_pool;
 
-/* The body of `airc __supervise` (the process exec_spawn starts): never
- * returns. */
-void exec_supervise_main(void) __attribute__((noreturn));
+/* Starts the supervisor of one try and returns its pid in *pPid: a warm
+ * one of pPool when it has one (NULL: none), else a fresh `airc
+ * __supervise`. The try lock is taken first, so exec_lock_is_held() is
+ * true from the moment this returns. */
+AIRC_WUR airc_rc exec_spawn(const exec_request *pReq, struct exec_pool *pPool, pid_t *pPid /* OUT */,
+                            airc_err *pErr);
+
+/* posix_spawn()s `airc` (this very binary) with azArgv, in its own session,
+ * every signal at its default and none blocked, /dev/null as stdin, fdA as
+ * descriptor 3 and fdB (if >= 0) as descriptor 4; nothing else inherited.
+ * For exec_spawn() and exec_pool. */
+AIRC_WUR airc_rc exec_spawn_supervisor(int fdA, int fdB, char *const azArgv[], pid_t *pPid /* OUT */,
+                                       airc_err *pErr);
+
+/* The body of `airc __supervise [pool SECONDS]` (the process exec_spawn
+ * or exec_pool starts): never returns. */
+void exec_supervise_main(int argc, char **argv) __attribute__((noreturn));
 
 /* Runs one try in the foreground (airc tasks test): output goes to this
  * process's stdout/stderr; returns the outcome in *pResult (caller clears). */

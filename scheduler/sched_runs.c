@@ -682,7 +682,7 @@ airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
         req.maxLogBytes = S->maxLogBytes;
         if(!req.pType) {
           snprintf(aL[i].zFail, sizeof(aL[i].zFail), "unknown task type '%s'", t->zType);
-        } else if(exec_spawn(&req, &aL[i].pid, &lerr)) {
+        } else if(exec_spawn(&req, S->pPool, &aL[i].pid, &lerr)) {
           snprintf(aL[i].zFail, sizeof(aL[i].zFail), "%s", lerr.zMsg);
         } else {
           aL[i].startUs = airc_now_us();

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include "executor/exec_result.h"
 #include "executor/exec_spawn.h"
+#include "executor/exec_pool.h"
 #include <dirent.h>
 #include <errno.h>
 #include <malloc.h>
@@ -145,6 +146,7 @@ static void reap_children(sched *S) {
     pid_t pid = waitpid(-1, &status, WNOHANG);
     if(pid < 0 && errno == EINTR) continue;
     if(pid <= 0) break;
+    if(exec_pool_reaped(S->pPool, pid)) continue; /* a warm supervisor that timed out */
     for(int i = 0; i < S->nChild; i++) {
       if(S->aChild[i].pid != pid) continue;
       if(S->nReaped == S->nReapedAlloc) {
@@ -197,6 +199,14 @@ static int sched_has_work(sched *S, const int64_t *aReaped, const int *aTry, int
   return bAny;
 }
 
+/* Tops the pool of warm supervisors up, after a launch (its tries are
+ * running and committed: this is off their critical path). A failure
+ * only costs speed: launches fall back to fresh supervisors. */
+static void pool_refill(sched *S) {
+  airc_err err = {0};
+  if(exec_pool_fill(S->pPool, &err)) LOG_WARN("%s", err.zMsg);
+}
+
 static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   int64_t *aLaunch = NULL;
   int nLaunch = 0, nDone = 0;
@@ -232,6 +242,7 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
     S->nReaped = 0;
     S->nLaunched = 0;
     if(nLaunch) rc = sched_launch(S, aLaunch, nLaunch, pErr);
+    if(!rc && nLaunch) pool_refill(S);
   }
   for(int i = 0; i < nDone; i++) free(azDone[i]);
   free(azDone);
@@ -377,6 +388,10 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
   sigprocmask(SIG_BLOCK, &mask, NULL);
   sigFd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
   signal(SIGPIPE, SIG_IGN);
+  /* warm supervisors, started once SIGCHLD is blocked (see exec_pool.h) */
+  S.pPool = exec_pool_new((int)airc_config_get_int("core", "supervisor_pool", 2),
+                          (int)airc_config_get_int("core", "supervisor_pool_idle_timeout", EXEC_POOL_IDLE_DEFAULT));
+  pool_refill(&S);
 
   if(!S.opts.onlyRunPk)
     LOG_INFO("scheduler started (pid %d, home %s, dags %s, parallelism %d)", (int)getpid(), airc_home(),
@@ -516,6 +531,7 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
 done:
   for(int i = 0; i < SCHED_VERSION_CACHE; i++)
     if(S.aVer[i].d) version_free(&S.aVer[i]);
+  exec_pool_free(S.pPool); /* its members see end of file and exit */
   sched_cache_clear(&S);
   free(S.aRunCache);
   free(S.aChild);

@@ -97,6 +97,7 @@ typedef struct sched {
   size_t maxLogBytes;
   int64_t killGraceSec;
   int64_t lastLoopLagUs;
+  struct exec_pool *pPool; /* warm supervisors ([core] supervisor_pool) */
   /* the last tries whose outcome was recorded, so that the SIGCHLD of a
    * supervisor whose result was already ingested wakes nothing */
   struct { int64_t tiId; int tryNumber; } aRecent[256];

@@ -183,6 +183,42 @@ static void test_result_file_symlinks(void **state) {
   assert_non_null(strstr(airc_err_msg(&err), "Too many levels of symbolic links"));
 }
 
+/* exec_result_read() reads a result larger than one read() can return
+ * (an XCom value of 200 kB) whole, and refuses one over EXEC_RESULT_MAX. */
+static void test_result_file_large_and_oversized(void **state) {
+  (void)state;
+  char zPath[400];
+  snprintf(zPath, sizeof(zPath), "%s/8-1.json", g_zTmp);
+  exec_result r;
+  memset(&r, 0, sizeof(r));
+  r.tiId = 8;
+  r.tryNumber = 1;
+  r.outcome = EXEC_OUTCOME_SUCCESS;
+  char *zBig = malloc(200001);
+  memset(zBig, 'x', 200000);
+  zBig[200000] = 0;
+  r.pXcom = json_string(zBig);
+  airc_err err = {0};
+  assert_int_equal(exec_result_write(&r, zPath, &err), AIRC_OK);
+  exec_result back;
+  assert_int_equal(exec_result_read(zPath, &back, &err), AIRC_OK);
+  assert_int_equal(back.tiId, 8);
+  assert_string_equal(json_string_value(back.pXcom), zBig);
+  exec_result_clear(&back);
+  exec_result_clear(&r);
+  /* over the cap: one clear error naming the file */
+  FILE *f = fopen(zPath, "w");
+  assert_non_null(f);
+  for(int i = 0; i < 6; i++) fwrite(zBig, 1, 200000, f);
+  fclose(f);
+  free(zBig);
+  assert_int_equal(exec_result_read(zPath, &back, &err), AIRC_ERR_PARSE);
+  char zWant[500];
+  snprintf(zWant, sizeof(zWant), "%s: larger than 1048576 bytes", zPath);
+  assert_string_equal(airc_err_msg(&err), zWant);
+  unlink(zPath);
+}
+
 static void test_xcom_write_does_not_follow_symlink(void **state) {
   (void)state;
   char zVictim[400], zOut[400], zTmp[420];
@@ -332,6 +368,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_private_dir_refuses_file, tmp_setup, tmp_teardown),
       cmocka_unit_test_setup_teardown(test_create_does_not_follow_symlink, tmp_setup, tmp_teardown),
       cmocka_unit_test_setup_teardown(test_result_file_symlinks, tmp_setup, tmp_teardown),
+      cmocka_unit_test_setup_teardown(test_result_file_large_and_oversized, tmp_setup, tmp_teardown),
       cmocka_unit_test_setup_teardown(test_xcom_write_does_not_follow_symlink, tmp_setup, tmp_teardown),
       cmocka_unit_test_setup_teardown(test_wake_name_taken_gets_new_name, wake_setup, wake_teardown),
       cmocka_unit_test_setup_teardown(test_wake_all_names_taken_fails_clearly, wake_setup, wake_teardown),

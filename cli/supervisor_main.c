@@ -1,0 +1,19 @@
+/* supervisor_main.c: bin/airc-supervisor, the process that runs one task
+ * try (see executor/exec_spawn.h and exec_pool.h). The same body as `airc
+ * __supervise`, in a small statically linked binary: it links no SQLite,
+ * no libsodium and no dynamic loader work, so starting one costs about a
+ * third of the CPU of starting bin/airc (docs/benchmarks.md). */
+#include "common/config.h"
+#include "executor/exec_spawn.h"
+#include <stdio.h>
+#include <sys/stat.h>
+
+int main(int argc, char **argv) {
+  umask(077); /* as bin/airc: what a try creates is its user's alone */
+  airc_err err = {0};
+  if(airc_config_load(&err)) {
+    fprintf(stderr, "airc supervisor: %s\n", airc_err_msg(&err));
+    return 1;
+  }
+  exec_supervise_main(argc, argv);
+}

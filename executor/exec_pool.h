@@ -1,0 +1,65 @@
+/* exec_pool.h: warm supervisors, started ahead of need.
+ *
+ * Starting a try's supervisor costs a posix_spawn + exec of `airc` (and its
+ * dynamic linking) before the task's own fork + exec. The pool keeps up to
+ * [core] supervisor_pool such supervisors (`airc __supervise pool N`)
+ * already exec'd, each blocked on its end of a SOCK_SEQPACKET socket pair.
+ * A launch hands one of them the try's request (a memfd) and the try's
+ * lock (an open file description holding the try's byte lock) as
+ * SCM_RIGHTS: a sendmsg instead of a spawn. The scheduler refills the pool
+ * after its launches, off the critical path.
+ *
+ * Nothing of the crash-safety design changes: each pooled supervisor takes
+ * exactly one try, then behaves as any supervisor (own session, writes the
+ * result file, exits); the lock is taken by the scheduler before the hand-
+ * over and stays held while the descriptors are in flight (a descriptor in
+ * a socket's queue keeps its file open), so a kill -9 of the scheduler
+ * right after the sendmsg leaves the message to the supervisor, which runs
+ * the try. A member exits when its socket reaches end of file (the
+ * scheduler closed it: graceful stop, kill -9, or exec_pool_free) or after
+ * N idle seconds; on that timeout it shuts its socket for reading first
+ * and takes a request that got in before, so no hand-over is ever lost: a
+ * sendmsg after the shutdown fails with EPIPE and the scheduler uses
+ * another member or a fresh spawn. */
+#ifndef AIRC_EXEC_POOL_H
+#define AIRC_EXEC_POOL_H
+#include <sys/types.h>
+#include "common/err.h"
+
+#define EXEC_POOL_MAX 64           /* cap on [core] supervisor_pool */
+#define EXEC_POOL_IDLE_DEFAULT 300 /* seconds a member waits for a try */
+
+typedef struct exec_pool exec_pool;
+
+/* A pool of at most nSize members (capped at EXEC_POOL_MAX; 0 = a pool
+ * that never holds any) whose members exit after idleSec seconds without a
+ * try. Starts none: see exec_pool_fill. NULL when out of memory. */
+exec_pool *exec_pool_new(int nSize, int idleSec);
+
+/* Starts members until the pool is full. An error (fork limit, say) leaves
+ * it short; launches then fall back to fresh supervisors. */
+AIRC_WUR airc_rc exec_pool_fill(exec_pool *p, airc_err *pErr);
+
+/* Members waiting for a try. */
+int exec_pool_count(const exec_pool *p);
+
+/* Hands reqFd and lockFd (both stay the caller's to close) to the oldest
+ * member that accepts them; returns 1 and its pid in *pPid, or 0 if no
+ * member did (the pool is then empty or short). */
+int exec_pool_hand_over(exec_pool *p, int reqFd, int lockFd, pid_t *pPid /* OUT */);
+
+/* A child was reaped: forget it if it was a waiting member (one that timed
+ * out). Returns 1 if it was. */
+int exec_pool_reaped(exec_pool *p, pid_t pid);
+
+/* Closes every member's socket (they exit at once) and frees p. */
+void exec_pool_free(exec_pool *p);
+
+/* In `airc __supervise pool N`: waits on sockFd at most idleSec seconds for
+ * a request; on one, closes sockFd and returns 0 with the request's and the
+ * lock's descriptors (close-on-exec). Returns -1 on end of file, timeout or
+ * a malformed message (no try was handed over, or its lock is released
+ * with the message and the zombie sweep sees the try). */
+int exec_pool_wait_request(int sockFd, int idleSec, int *pReqFd /* OUT */, int *pLockFd /* OUT */);
+
+#endif
