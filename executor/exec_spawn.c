@@ -260,6 +260,8 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
   int64_t killAt = 0, drainUntil = 0;
   char aBuf[65536];
   int outFd = aOut[0];
+  int leaseFd = r->bLease ? EXEC_LEASE_FD : -1, bLeaseLost = 0;
+  int64_t leaseUntil = r->leaseUntilUs;
   if(outFd >= 0) fcntl(outFd, F_SETFL, O_NONBLOCK);
   while(!bExited || outFd >= 0) {
     int64_t now = airc_now_us();
@@ -285,15 +287,38 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
         timeoutMs = (int)((killAt - now) / 1000) + 1;
       }
     }
+    if(leaseFd >= 0 && !bLeaseLost) {
+      int64_t leaseEnd = leaseUntil - r->leaseMarginUs;
+      if(now >= leaseEnd) {
+        bLeaseLost = 1; /* the work must not go on unleased: no grace */
+        kill(-pid, SIGKILL);
+        bTermSent = bKillSent = 1;
+        if(logFd >= 0) log_line(logFd, "lease lost (not renewed in time): killed process group %d", (int)pid);
+      } else if(timeoutMs < 0 || (leaseEnd - now) / 1000 + 1 < timeoutMs) {
+        timeoutMs = (int)((leaseEnd - now) / 1000) + 1;
+      }
+    }
     if(bExited) {
       /* main process gone but someone still holds the pipe (a background
        * child): drain what is there for at most 2 s, then stop the group */
       if(!drainUntil) drainUntil = now + 2000000;
       timeoutMs = now >= drainUntil ? 0 : 50;
     }
-    struct pollfd aPoll[2] = {{sigFd, POLLIN, 0}, {outFd, POLLIN, 0}};
-    int nPoll = poll(aPoll, outFd >= 0 ? 2 : 1, timeoutMs);
+    struct pollfd aPoll[3] = {{sigFd, POLLIN, 0}, {outFd, POLLIN, 0}, {bLeaseLost ? -1 : leaseFd, POLLIN, 0}};
+    int nPoll = poll(aPoll, leaseFd >= 0 ? 3 : outFd >= 0 ? 2 : 1, timeoutMs);
     if(nPoll < 0 && errno != EINTR) break;
+    if(leaseFd >= 0 && !bLeaseLost && (aPoll[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+      int64_t aUntil[16];
+      ssize_t n = read(leaseFd, aUntil, sizeof(aUntil));
+      if(n >= (ssize_t)sizeof(int64_t)) {
+        leaseUntil = aUntil[n / (ssize_t)sizeof(int64_t) - 1]; /* the newest renewal */
+      } else if(n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+        bLeaseLost = 1; /* the worker is gone: its try dies with it */
+        kill(-pid, SIGKILL);
+        bTermSent = bKillSent = 1;
+        if(logFd >= 0) log_line(logFd, "worker gone: killed process group %d", (int)pid);
+      }
+    }
     if(outFd >= 0 && (aPoll[1].revents & (POLLIN | POLLHUP | POLLERR))) {
       for(;;) {
         ssize_t n = read(outFd, aBuf, sizeof(aBuf));
@@ -358,6 +383,9 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
   if(nErr == (ssize_t)sizeof(execErrno)) {
     pRes->outcome = EXEC_OUTCOME_FAILED;
     snprintf(pRes->zReason, sizeof(pRes->zReason), "exec failed: %s", strerror(execErrno));
+  } else if(bLeaseLost) {
+    pRes->outcome = EXEC_OUTCOME_FAILED;
+    snprintf(pRes->zReason, sizeof(pRes->zReason), "lease lost: task killed");
   } else if(logErrno) {
     pRes->outcome = EXEC_OUTCOME_FAILED;
     snprintf(pRes->zReason, sizeof(pRes->zReason), "cannot write log %s: %s (task stopped)", r->zLogPath,
@@ -520,6 +548,14 @@ void exec_supervise_main(void) {
   r.timeoutSec = json_integer_value(json_object_get(p, "timeout"));
   r.killGraceSec = json_integer_value(json_object_get(p, "kill_grace"));
   r.maxLogBytes = (size_t)json_integer_value(json_object_get(p, "max_log_bytes"));
+  json_t *pLease = json_object_get(p, "lease");
+  if(pLease) {
+    r.bLease = 1;
+    r.leaseUntilUs = json_integer_value(json_object_get(pLease, "until_us"));
+    r.leaseMarginUs = json_integer_value(json_object_get(pLease, "margin_us"));
+    fcntl(EXEC_LEASE_FD, F_SETFD, FD_CLOEXEC); /* no program the task execs keeps it */
+    fcntl(EXEC_LEASE_FD, F_SETFL, O_NONBLOCK);
+  }
   exec_result res;
   airc_err err = {0};
   if(!r.pType || !c->zDagId || !c->zRunId || !c->zTaskId || !r.zLogPath) {
@@ -548,5 +584,62 @@ void exec_supervise_main(void) {
 
 airc_rc exec_run_foreground(const exec_request *r, exec_result *pRes, airc_err *pErr) {
   supervise(r, 1, pRes, pErr);
+  return AIRC_OK;
+}
+
+/* ---- the distributed executor's additions (docs/scaling.md) ---- */
+
+json_t *exec_request_json(const exec_request *r) { return request_to_json(r); }
+
+airc_rc exec_spawn_json(int64_t tiId, int tryNumber, const char *zReq, int leaseFd, pid_t *pPid, airc_err *pErr) {
+  airc_rc rcDir = fsafe_run_folder(pErr);
+  if(rcDir) return rcDir;
+  if(!g_zSelfExe) {
+    static char zSelf[4096];
+    ssize_t n = readlink("/proc/self/exe", zSelf, sizeof(zSelf) - 1);
+    if(n <= 0) return airc_err_set(pErr, AIRC_ERR_EXEC, "cannot find my own binary: %s", strerror(errno));
+    zSelf[n] = 0;
+    g_zSelfExe = zSelf;
+  }
+  int reqFd = memfd_create("airc-request", MFD_CLOEXEC);
+  size_t nReq = strlen(zReq);
+  if(reqFd < 0 || write_all(reqFd, zReq, nReq) != (ssize_t)nReq || lseek(reqFd, 0, SEEK_SET) != 0) {
+    int e = errno;
+    if(reqFd >= 0) close(reqFd);
+    return airc_err_set(pErr, AIRC_ERR_IO, "task request: %s", strerror(e));
+  }
+  int lockFd = exec_lock_take(tiId, tryNumber);
+  if(lockFd < 0) {
+    int e = errno;
+    close(reqFd);
+    if(e == EAGAIN)
+      return airc_err_set(pErr, AIRC_ERR_BUSY, "task instance %lld try %d is already running (its lock is held)",
+                          (long long)tiId, tryNumber);
+    return airc_err_set(pErr, AIRC_ERR_IO, "try lock in %s: %s", airc_path_run(), strerror(e));
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, reqFd, SUP_REQ_FD);
+  posix_spawn_file_actions_adddup2(&fa, lockFd, SUP_LOCK_FD);
+  if(leaseFd >= 0) posix_spawn_file_actions_adddup2(&fa, leaseFd, EXEC_LEASE_FD);
+  posix_spawnattr_init(&attr);
+  sigset_t empty, def;
+  sigemptyset(&empty);
+  sigfillset(&def);
+  posix_spawnattr_setsigmask(&attr, &empty);
+  posix_spawnattr_setsigdefault(&attr, &def);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  char *azArgv[] = {"airc", "__supervise", NULL};
+  extern char **environ;
+  pid_t pid;
+  int rc = posix_spawn(&pid, g_zSelfExe, &fa, &attr, azArgv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  close(reqFd);
+  close(lockFd);
+  if(rc) return airc_err_set(pErr, AIRC_ERR_EXEC, "cannot start the supervisor %s: %s", g_zSelfExe, strerror(rc));
+  *pPid = pid;
   return AIRC_OK;
 }

@@ -35,12 +35,33 @@ typedef struct exec_request {
   int64_t killGraceSec;      /* SIGTERM -> SIGKILL delay */
   size_t maxLogBytes;
   int bForeground;           /* tasks test: output to our stdout, no result file, no lock */
+  /* distributed executor (docs/scaling.md): the try holds a lease its
+   * worker renews and announces on descriptor EXEC_LEASE_FD (8-byte lease
+   * ends, microseconds); the supervisor kills the task's process group at
+   * once when the lease is about to end unrenewed (leaseUntilUs -
+   * leaseMarginUs) or the worker is gone (end of file) */
+  int bLease;
+  int64_t leaseUntilUs, leaseMarginUs;
 } exec_request;
+
+#define EXEC_LEASE_FD 5
 
 /* Forks the supervisor for one try and returns its pid in *pPid. The try
  * lock is taken before the fork, so exec_lock_is_held() is true from the
  * moment this returns. */
 AIRC_WUR airc_rc exec_spawn(const exec_request *pReq, pid_t *pPid /* OUT */, airc_err *pErr);
+
+/* The launch request of a try as JSON (what exec_spawn hands the
+ * supervisor; the distributed executor stores it for a worker). New
+ * reference; NULL when out of memory. */
+json_t *exec_request_json(const exec_request *pReq);
+
+/* Starts a supervisor for a stored request (zRequest, JSON text from
+ * exec_request_json() with "lease" added by the worker), taking the try's
+ * lock like exec_spawn(). leaseFd (>= 0) becomes the supervisor's
+ * EXEC_LEASE_FD. */
+AIRC_WUR airc_rc exec_spawn_json(int64_t tiId, int tryNumber, const char *zRequest, int leaseFd,
+                                 pid_t *pPid /* OUT */, airc_err *pErr);
 
 /* The body of `airc __supervise` (the process exec_spawn starts): never
  * returns. */
