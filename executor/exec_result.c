@@ -72,14 +72,8 @@ airc_rc exec_result_write(const exec_result *p, const char *zPath, airc_err *pEr
   return rc;
 }
 
-airc_rc exec_result_read(const char *zPath, exec_result *p, airc_err *pErr) {
-  memset(p, 0, sizeof(*p));
-  int fd = fsafe_open(zPath, O_RDONLY); /* a symlink is refused (ELOOP), not followed */
-  if(fd < 0) return airc_err_set(pErr, errno == ENOENT ? AIRC_ERR_NOTFOUND : AIRC_ERR_IO, "%s: %s", zPath, strerror(errno));
-  json_error_t je;
-  json_t *pObj = json_loadfd(fd, 0, &je);
-  close(fd);
-  if(!pObj) return airc_err_set(pErr, AIRC_ERR_PARSE, "%s: %s", zPath, je.text);
+/* Fills *p from a parsed result object (not consumed). */
+static void result_from_json(json_t *pObj, exec_result *p) {
   const char *zState = json_string_value(json_object_get(pObj, "state"));
   p->tiId = json_integer_value(json_object_get(pObj, "ti_id"));
   p->tryNumber = (int)json_integer_value(json_object_get(pObj, "try_number"));
@@ -96,6 +90,30 @@ airc_rc exec_result_read(const char *zPath, exec_result *p, airc_err *pErr) {
   snprintf(p->zReason, sizeof(p->zReason), "%s", zReason ? zReason : "");
   p->pXcom = json_object_get(pObj, "xcom");
   if(p->pXcom) json_incref(p->pXcom);
+}
+
+airc_rc exec_result_read(const char *zPath, exec_result *p, airc_err *pErr) {
+  memset(p, 0, sizeof(*p));
+  int fd = fsafe_open(zPath, O_RDONLY); /* a symlink is refused (ELOOP), not followed */
+  if(fd < 0) return airc_err_set(pErr, errno == ENOENT ? AIRC_ERR_NOTFOUND : AIRC_ERR_IO, "%s: %s", zPath, strerror(errno));
+  json_error_t je;
+  json_t *pObj = json_loadfd(fd, 0, &je);
+  close(fd);
+  if(!pObj) return airc_err_set(pErr, AIRC_ERR_PARSE, "%s: %s", zPath, je.text);
+  result_from_json(pObj, p);
+  json_decref(pObj);
+  return AIRC_OK;
+}
+
+airc_rc exec_result_parse(const char *zJson, exec_result *p, airc_err *pErr) {
+  memset(p, 0, sizeof(*p));
+  json_error_t je;
+  json_t *pObj = json_loads(zJson, 0, &je);
+  if(!json_is_object(pObj)) {
+    json_decref(pObj);
+    return airc_err_set(pErr, AIRC_ERR_PARSE, "result: %s", pObj ? "not an object" : je.text);
+  }
+  result_from_json(pObj, p);
   json_decref(pObj);
   return AIRC_OK;
 }
