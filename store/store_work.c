@@ -295,14 +295,15 @@ airc_rc store_work_log_append(store *p, int64_t tiId, int tryNumber, int seq, co
   return rc;
 }
 
-airc_rc store_work_log_each(store *p, int64_t tiId, int tryNumber, store_work_log_fn xChunk, void *pCtx,
-                            int *pnChunk, airc_err *pErr) {
+airc_rc store_work_log_each(store *p, int64_t tiId, int tryNumber, int fromSeq, store_work_log_fn xChunk,
+                            void *pCtx, int *pnChunk, airc_err *pErr) {
   *pnChunk = 0;
   store_stmt *st = store_stmt_prepare(p,
-      "SELECT data FROM task_log_chunk WHERE ti_id=? AND try_number=? ORDER BY seq", pErr);
+      "SELECT data FROM task_log_chunk WHERE ti_id=? AND try_number=? AND seq>=? ORDER BY seq", pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, tiId);
   store_bind_int64(st, 2, tryNumber);
+  store_bind_int64(st, 3, fromSeq);
   int r;
   while((r = store_stmt_step(st, pErr)) == STORE_ROW) {
     (*pnChunk)++;

@@ -109,11 +109,12 @@ AIRC_WUR airc_rc store_work_finish(store *p, int64_t tiId, int tryNumber, const 
 AIRC_WUR airc_rc store_work_log_append(store *p, int64_t tiId, int tryNumber, int seq, const char *z, size_t n,
                                        airc_err *pErr);
 
-/* Calls xChunk(pCtx, z, n) for each log chunk of the try, in order;
- * *pnChunk = how many. */
+/* Calls xChunk(pCtx, z, n) for each log chunk of the try from number
+ * fromSeq on, in order; *pnChunk = how many it gave (a follower asks next
+ * from fromSeq + *pnChunk). */
 typedef int (*store_work_log_fn)(void *pCtx, const char *z, size_t n);
-AIRC_WUR airc_rc store_work_log_each(store *p, int64_t tiId, int tryNumber, store_work_log_fn xChunk, void *pCtx,
-                                     int *pnChunk /* OUT */, airc_err *pErr);
+AIRC_WUR airc_rc store_work_log_each(store *p, int64_t tiId, int tryNumber, int fromSeq, store_work_log_fn xChunk,
+                                     void *pCtx, int *pnChunk /* OUT */, airc_err *pErr);
 
 /* ---- several schedulers ---- */
 
