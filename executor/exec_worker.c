@@ -169,6 +169,8 @@ static void start_try(worker *W, const store_work_claimed *c, const char *zToken
     snprintf(zWhy, sizeof(zWhy), "%s", err.zMsg);
   }
   free(zReq);
+  char zWhat[900]; /* for the log: the request's text dies with it */
+  snprintf(zWhat, sizeof(zWhat), "%s.%s (%s)", zDag ? zDag : "?", zTask ? zTask : "?", zRun ? zRun : "?");
   json_decref(pReq);
   if(aPipe[0] >= 0) close(aPipe[0]);
   if(zWhy[0]) {
@@ -176,10 +178,7 @@ static void start_try(worker *W, const store_work_claimed *c, const char *zToken
     LOG_WARN("task instance %lld try %d: %s", (long long)c->tiId, c->tryNumber, zWhy);
     log_append_line(t.zLog, zWhy);
     airc_err lerr = {0};
-    int nLog = 0;
-    t.logOff = 0;
     if(ship_log(W, &t, &lerr)) LOG_DEBUG("ship log: %s", lerr.zMsg);
-    (void)nLog;
     finish_failed(W, c->tiId, c->tryNumber, zToken, zWhy);
     return;
   }
@@ -197,8 +196,8 @@ static void start_try(worker *W, const store_work_claimed *c, const char *zToken
   int bHeld = 0;
   if(store_work_set_pid(W->s, c->tiId, c->tryNumber, zToken, (int)pid, t.zLog, &bHeld, &err))
     LOG_DEBUG("record pid: %s", err.zMsg);
-  LOG_INFO("running %s.%s (%s) try %d, task instance %lld, supervisor pid %d", zDag ? zDag : "?",
-           zTask ? zTask : "?", zRun ? zRun : "?", c->tryNumber, (long long)c->tiId, (int)pid);
+  LOG_INFO("running %s try %d, task instance %lld, supervisor pid %d", zWhat, c->tryNumber, (long long)c->tiId,
+           (int)pid);
 }
 
 /* Claims tries while slots are free, queue by queue. */

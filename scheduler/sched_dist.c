@@ -85,6 +85,16 @@ int sched_dist_has_news(sched *S) {
   if(now >= S->nextLeaseUs) return 1;
   if(S->bStandby || now < S->nextPollUs) return 0;
   S->nextPollUs = now + S->pollUs;
+  /* the CLI and web servers of other hosts cannot ring our doorbell: a
+   * commit by anyone else (a trigger, a clear, a worker) is seen here */
+  uint64_t c = store_change_counter(S->s);
+  if(c != S->lastCounter) {
+    S->lastCounter = c;
+    S->bAllDirty = 1;
+    S->bTicksDirty = 1;
+    S->bReloadStates = 1;
+    return 1;
+  }
   int b = 0;
   airc_err err = {0};
   if(store_work_has_news(S->s, now, &b, &err)) return 1; /* let the iteration meet the error */

@@ -241,6 +241,7 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   if(!rc) rc = store_commit(S->s, pErr);
   else store_rollback(S->s);
   if(rc) sched_cache_clear(S); /* the store did not take our writes */
+  if(!rc && S->bDistributed) S->lastCounter = store_change_counter(S->s); /* our own writes are no news */
   if(!rc) {
     /* results are in the store: their files can go */
     for(int i = 0; i < nDone; i++) unlink(azDone[i]);

@@ -121,6 +121,7 @@ typedef struct sched {
   int64_t nextLeaseUs;   /* renew (or, standby, try to take) the lease at */
   int64_t pollUs;        /* [scheduler] worker_poll_ms */
   int64_t nextPollUs;    /* look for workers' results and expired leases at */
+  uint64_t lastCounter;  /* store change counter after our last commit */
 } sched;
 
 /* sched_versions (scheduler.c) */
