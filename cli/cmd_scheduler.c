@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "executor/exec_worker.h"
 #include "scheduler/scheduler.h"
 #include <errno.h>
 #include <signal.h>
@@ -24,6 +25,47 @@ int cmd_scheduler(int argc, char **argv) {
   scheduler_opts o = {0, 0, 0};
   airc_err err = {0};
   if(scheduler_run(&o, &err)) return cli_fail_err(&err);
+  return CLI_OK;
+}
+
+/* `airc worker`: see exec_worker.h. */
+int cmd_worker(int argc, char **argv) {
+  exec_worker_opts o;
+  memset(&o, 0, sizeof(o));
+  static char zQueues[1024];
+  for(int i = 1; i < argc; i++) {
+    const char *zArg = argv[i];
+    if(!strcmp(zArg, "-v") || !strcmp(zArg, "--verbose")) {
+      airc_log_set_level(AIRC_LOG_DEBUG);
+    } else if(!strcmp(zArg, "--name") && i + 1 < argc) {
+      o.zName = argv[++i];
+      if(!*o.zName || strlen(o.zName) > 200) return cli_usage_error("worker", "--name must be 1..200 characters");
+    } else if(!strcmp(zArg, "--queues") && i + 1 < argc) {
+      snprintf(zQueues, sizeof(zQueues), "%s", argv[++i]);
+      for(char *z = strtok(zQueues, ","); z; z = strtok(NULL, ",")) {
+        while(*z == ' ') z++;
+        if(!*z) continue;
+        if(o.nQueue == EXEC_WORKER_MAX_QUEUES)
+          return cli_usage_error("worker", "--queues: at most %d queues", EXEC_WORKER_MAX_QUEUES);
+        o.azQueue[o.nQueue++] = z;
+      }
+      if(!o.nQueue) return cli_usage_error("worker", "--queues needs at least one queue name");
+    } else if(!strcmp(zArg, "--concurrency") && i + 1 < argc) {
+      char *zEnd = NULL;
+      long n = strtol(argv[++i], &zEnd, 10);
+      if(!*argv[i] || *zEnd || n < 1 || n > 1024)
+        return cli_usage_error("worker", "--concurrency must be a whole number 1..1024, not '%s'", argv[i]);
+      o.nConcurrency = (int)n;
+    } else {
+      return cli_usage_error("worker", "unexpected argument '%s'", zArg);
+    }
+  }
+  cli_check_home();
+  store *s = cli_open_store(); /* creates and migrates the store */
+  if(!s) return CLI_FAIL;
+  store_close(s);
+  airc_err err = {0};
+  if(exec_worker_run(&o, &err)) return cli_fail_err(&err);
   return CLI_OK;
 }
 

@@ -10,6 +10,7 @@
 #include "executor/exec_spawn.h"
 #include "store/store_run.h"
 #include "store/store_views.h"
+#include "store/store_work.h"
 #include "dag/template.h"
 #include "dag/tick_planner.h"
 #include "dag/task_regex.h"
@@ -57,6 +58,7 @@ static int add_ti_row(void *pCtx, const store_view_ti *pTi) {
                            cli_fmt_time_us(pTi->endUs, zE, sizeof(zE)));
   json_object_set_new(pRow, "duration", pTi->bDuration ? json_real(pTi->duration) : json_null());
   json_object_set_new(pRow, "note", json_string(pTi->zNote ? pTi->zNote : ""));
+  json_object_set_new(pRow, "hostname", json_string(pTi->zHostname ? pTi->zHostname : ""));
   json_t *pX = pTi->zXcom ? json_loads(pTi->zXcom, JSON_DECODE_ANY, NULL) : NULL;
   json_object_set_new(pRow, "xcom", pX ? pX : json_null());
   json_array_append_new(pCtx, pRow);
@@ -113,6 +115,45 @@ int cmd_tasks_state(int argc, char **argv) {
   return rc;
 }
 
+static int ti_id_of(void *pCtx, const store_view_ti *pTi) {
+  *(int64_t *)pCtx = pTi->id;
+  return 1;
+}
+
+static int log_chunk_print(void *pCtx, const char *z, size_t n) {
+  (void)pCtx;
+  fwrite(z, 1, n, stdout);
+  return 0;
+}
+
+/* The log of a try that ran on another host (distributed executor): the
+ * chunks its worker shipped to the store (docs/scaling.md). 0 if there
+ * were some (printed, followed while the try runs when bFollow), -1 if
+ * none. */
+static int logs_from_store(store *s, int64_t runPk, const char *zTask, int nTry, int bFollow) {
+  int64_t tiId = 0;
+  airc_err err = {0};
+  if(store_view_ti_get(s, runPk, zTask, ti_id_of, &tiId, &err) || !tiId) return -1;
+  int nSeq = 0, nGot = 0;
+  if(store_work_log_each(s, tiId, nTry, 0, log_chunk_print, NULL, &nGot, &err) || !nGot) return -1;
+  nSeq = nGot;
+  fflush(stdout);
+  int64_t deadline = airc_now_us() + 24LL * 3600 * 1000000;
+  while(bFollow && airc_now_us() < deadline) {
+    int nNow = 0;
+    char zState[32];
+    int bDone = 1;
+    if(!store_view_ti_try_state(s, runPk, zTask, &nNow, zState, sizeof(zState), &err))
+      bDone = nNow != nTry || (strcmp(zState, "running") && strcmp(zState, "queued"));
+    if(!store_work_log_each(s, tiId, nTry, nSeq, log_chunk_print, NULL, &nGot, &err)) nSeq += nGot;
+    fflush(stdout);
+    if(bDone) break;
+    struct timespec ts = {0, 200 * 1000000L};
+    nanosleep(&ts, NULL);
+  }
+  return 0;
+}
+
 int cmd_tasks_logs(int argc, char **argv) {
   static const struct option aOpt[] = {{"try", required_argument, 0, 't'}, {"follow", no_argument, 0, 'f'}, {0, 0, 0, 0}};
   int nTry = 0, bFollow = 0, c;
@@ -150,7 +191,9 @@ int cmd_tasks_logs(int argc, char **argv) {
   exec_log_path(zDag, zRun, zTask, nTry, zPath, sizeof(zPath));
   FILE *f = fopen(zPath, "r");
   if(!f) {
+    int rc = logs_from_store(s, runPk, zTask, nTry, bFollow);
     store_close(s);
+    if(!rc) return CLI_OK;
     return cli_error("no log for try %d of task '%s' at %s", nTry, zTask, zPath);
   }
   char aBuf[65536];

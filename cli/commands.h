@@ -10,6 +10,7 @@ int cmd_db_upgrade(int argc, char **argv);
 int cmd_config_get_value(int argc, char **argv);
 int cmd_scheduler(int argc, char **argv);
 int cmd_standalone(int argc, char **argv);
+int cmd_worker(int argc, char **argv);
 int cmd_dags_list(int argc, char **argv);
 int cmd_dags_list_import_errors(int argc, char **argv);
 int cmd_dags_show(int argc, char **argv);

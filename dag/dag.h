@@ -48,6 +48,7 @@ typedef struct dag_task {
   int64_t maxRetryDelay;    /* seconds */
   int64_t executionTimeout; /* seconds, 0 = none */
   json_t *pOptions;         /* type-specific keys -> string values (owned) */
+  char *zQueue;             /* workers' queue (distributed executor); NULL = "default" */
 } dag_task;
 
 typedef struct dag {

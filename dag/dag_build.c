@@ -21,7 +21,7 @@ static const char *const azDagKeys[] = {
     "retry_exponential_backoff", "max_retry_delay", "execution_timeout", NULL};
 static const char *const azTaskCommonKeys[] = {
     "id", "type", "upstream", "trigger_rule", "retries", "retry_delay",
-    "retry_exponential_backoff", "max_retry_delay", "execution_timeout", NULL};
+    "retry_exponential_backoff", "max_retry_delay", "execution_timeout", "queue", NULL};
 
 typedef struct build_ctx {
   const char *zName;     /* file name */
@@ -331,6 +331,19 @@ static airc_rc build_task(build_ctx *c, int iTask, json_t *pObj, const task_defa
   t->maxRetryDelay = def.maxRetryDelay;
   t->executionTimeout = def.executionTimeout;
   t->retryExpBackoff = def.retryExpBackoff;
+  if((pV = json_object_get(pObj, "queue"))) {
+    /* which workers may run it (docs/scaling.md); "default" is kept as
+     * NULL so that a DAG's version hash does not change for it */
+    const char *z = json_string_value(pV);
+    size_t n = z ? strlen(z) : 0;
+    int bOk = n > 0 && n <= 64;
+    for(size_t k = 0; bOk && k < n; k++)
+      bOk = isalnum((unsigned char)z[k]) || z[k] == '_' || z[k] == '-' || z[k] == '.';
+    if(!bOk)
+      return build_fail(c, iTask, zId, "queue", "queue must be 1..64 letters, digits, '_', '-' or '.', not '%.60s'",
+                        z ? z : "?");
+    if(strcmp(z, "default")) t->zQueue = strdup(z);
+  }
   t->rule = TRIGGER_ALL_SUCCESS;
   if((pV = json_object_get(pObj, "trigger_rule"))) {
     const char *z = json_string_value(pV);

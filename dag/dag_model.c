@@ -44,6 +44,7 @@ json_t *dag_to_json(const dag *d) {
     json_object_set_new(pT, "retry_exponential_backoff", json_boolean(t->retryExpBackoff));
     json_object_set_new(pT, "max_retry_delay", duration_json(t->maxRetryDelay));
     json_object_set_new(pT, "execution_timeout", duration_json(t->executionTimeout));
+    if(t->zQueue) json_object_set_new(pT, "queue", json_string(t->zQueue)); /* absent = default: hashes stay */
     json_array_append_new(pTasks, pT);
   }
   json_object_set_new(pDoc, "dag", pDag);
@@ -84,6 +85,7 @@ void dag_free(dag *d) {
     dag_task *t = &d->aTask[i];
     free(t->zId);
     free(t->zType);
+    free(t->zQueue);
     for(int k = 0; k < t->nUpstream; k++) free(t->azUpstream[k]);
     free(t->azUpstream);
     free(t->aiUpstream);

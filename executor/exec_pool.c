@@ -47,7 +47,7 @@ airc_rc exec_pool_fill(exec_pool *p, airc_err *pErr) {
     snprintf(zIdle, sizeof(zIdle), "%d", p->idleSec);
     char *azArgv[] = {"airc", "__supervise", "pool", zIdle, NULL};
     pid_t pid;
-    airc_rc rc = exec_spawn_supervisor(aSock[1], -1, azArgv, &pid, pErr);
+    airc_rc rc = exec_spawn_supervisor(aSock[1], -1, -1, azArgv, &pid, pErr);
     close(aSock[1]);
     if(rc) {
       close(aSock[0]);

@@ -73,6 +73,26 @@ airc_rc exec_result_write(const exec_result *p, const char *zPath, airc_err *pEr
   return rc;
 }
 
+/* Fills *p from a parsed result object (not consumed). */
+static void result_from_json(json_t *pObj, exec_result *p) {
+  const char *zState = json_string_value(json_object_get(pObj, "state"));
+  p->tiId = json_integer_value(json_object_get(pObj, "ti_id"));
+  p->tryNumber = (int)json_integer_value(json_object_get(pObj, "try_number"));
+  p->outcome = !zState ? EXEC_OUTCOME_FAILED
+               : !strcmp(zState, "success") ? EXEC_OUTCOME_SUCCESS
+               : !strcmp(zState, "skipped") ? EXEC_OUTCOME_SKIPPED : EXEC_OUTCOME_FAILED;
+  p->exitCode = (int)json_integer_value(json_object_get(pObj, "exit_code"));
+  p->termSignal = (int)json_integer_value(json_object_get(pObj, "signal"));
+  p->timedOut = json_is_true(json_object_get(pObj, "timed_out"));
+  p->startUs = json_integer_value(json_object_get(pObj, "start_us"));
+  p->endUs = json_integer_value(json_object_get(pObj, "end_us"));
+  p->pid = (int)json_integer_value(json_object_get(pObj, "pid"));
+  const char *zReason = json_string_value(json_object_get(pObj, "reason"));
+  snprintf(p->zReason, sizeof(p->zReason), "%s", zReason ? zReason : "");
+  p->pXcom = json_object_get(pObj, "xcom");
+  if(p->pXcom) json_incref(p->pXcom);
+}
+
 airc_rc exec_result_read(const char *zPath, exec_result *p, airc_err *pErr) {
   memset(p, 0, sizeof(*p));
   int fd = fsafe_open(zPath, O_RDONLY); /* a symlink is refused (ELOOP), not followed */
@@ -104,22 +124,20 @@ airc_rc exec_result_read(const char *zPath, exec_result *p, airc_err *pErr) {
   json_t *pObj = json_loadb(zText, n, 0, &je);
   free(zText);
   if(!pObj) return airc_err_set(pErr, AIRC_ERR_PARSE, "%s: %s", zPath, je.text);
-  const char *zState = json_string_value(json_object_get(pObj, "state"));
-  p->tiId = json_integer_value(json_object_get(pObj, "ti_id"));
-  p->tryNumber = (int)json_integer_value(json_object_get(pObj, "try_number"));
-  p->outcome = !zState ? EXEC_OUTCOME_FAILED
-               : !strcmp(zState, "success") ? EXEC_OUTCOME_SUCCESS
-               : !strcmp(zState, "skipped") ? EXEC_OUTCOME_SKIPPED : EXEC_OUTCOME_FAILED;
-  p->exitCode = (int)json_integer_value(json_object_get(pObj, "exit_code"));
-  p->termSignal = (int)json_integer_value(json_object_get(pObj, "signal"));
-  p->timedOut = json_is_true(json_object_get(pObj, "timed_out"));
-  p->startUs = json_integer_value(json_object_get(pObj, "start_us"));
-  p->endUs = json_integer_value(json_object_get(pObj, "end_us"));
-  p->pid = (int)json_integer_value(json_object_get(pObj, "pid"));
-  const char *zReason = json_string_value(json_object_get(pObj, "reason"));
-  snprintf(p->zReason, sizeof(p->zReason), "%s", zReason ? zReason : "");
-  p->pXcom = json_object_get(pObj, "xcom");
-  if(p->pXcom) json_incref(p->pXcom);
+  result_from_json(pObj, p);
+  json_decref(pObj);
+  return AIRC_OK;
+}
+
+airc_rc exec_result_parse(const char *zJson, exec_result *p, airc_err *pErr) {
+  memset(p, 0, sizeof(*p));
+  json_error_t je;
+  json_t *pObj = json_loads(zJson, 0, &je);
+  if(!json_is_object(pObj)) {
+    json_decref(pObj);
+    return airc_err_set(pErr, AIRC_ERR_PARSE, "result: %s", pObj ? "not an object" : je.text);
+  }
+  result_from_json(pObj, p);
   json_decref(pObj);
   return AIRC_OK;
 }

@@ -50,6 +50,8 @@ AIRC_WUR airc_rc exec_result_write(const exec_result *p, const char *zPath, airc
 /* Reads a result file (never through a symlink). A file larger than
  * EXEC_RESULT_MAX is refused: "<path>: larger than 1048576 bytes". */
 AIRC_WUR airc_rc exec_result_read(const char *zPath, exec_result *pOut, airc_err *pErr);
+/* The same from JSON text (a result a worker left in the store). */
+AIRC_WUR airc_rc exec_result_parse(const char *zJson, exec_result *pOut, airc_err *pErr);
 void exec_result_clear(exec_result *p);
 const char *exec_outcome_state(exec_outcome o); /* "success" / "failed" / "skipped" */
 

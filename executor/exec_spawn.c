@@ -261,6 +261,8 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
   int64_t killAt = 0, drainUntil = 0;
   char aBuf[65536];
   int outFd = aOut[0];
+  int leaseFd = r->bLease ? EXEC_LEASE_FD : -1, bLeaseLost = 0;
+  int64_t leaseUntil = r->leaseUntilUs;
   if(outFd >= 0) fcntl(outFd, F_SETFL, O_NONBLOCK);
   while(!bExited || outFd >= 0) {
     int64_t now = airc_now_us();
@@ -286,15 +288,38 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
         timeoutMs = (int)((killAt - now) / 1000) + 1;
       }
     }
+    if(leaseFd >= 0 && !bLeaseLost) {
+      int64_t leaseEnd = leaseUntil - r->leaseMarginUs;
+      if(now >= leaseEnd) {
+        bLeaseLost = 1; /* the work must not go on unleased: no grace */
+        kill(-pid, SIGKILL);
+        bTermSent = bKillSent = 1;
+        if(logFd >= 0) log_line(logFd, "lease lost (not renewed in time): killed process group %d", (int)pid);
+      } else if(timeoutMs < 0 || (leaseEnd - now) / 1000 + 1 < timeoutMs) {
+        timeoutMs = (int)((leaseEnd - now) / 1000) + 1;
+      }
+    }
     if(bExited) {
       /* main process gone but someone still holds the pipe (a background
        * child): drain what is there for at most 2 s, then stop the group */
       if(!drainUntil) drainUntil = now + 2000000;
       timeoutMs = now >= drainUntil ? 0 : 50;
     }
-    struct pollfd aPoll[2] = {{sigFd, POLLIN, 0}, {outFd, POLLIN, 0}};
-    int nPoll = poll(aPoll, outFd >= 0 ? 2 : 1, timeoutMs);
+    struct pollfd aPoll[3] = {{sigFd, POLLIN, 0}, {outFd, POLLIN, 0}, {bLeaseLost ? -1 : leaseFd, POLLIN, 0}};
+    int nPoll = poll(aPoll, leaseFd >= 0 ? 3 : outFd >= 0 ? 2 : 1, timeoutMs);
     if(nPoll < 0 && errno != EINTR) break;
+    if(leaseFd >= 0 && !bLeaseLost && (aPoll[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+      int64_t aUntil[16];
+      ssize_t n = read(leaseFd, aUntil, sizeof(aUntil));
+      if(n >= (ssize_t)sizeof(int64_t)) {
+        leaseUntil = aUntil[n / (ssize_t)sizeof(int64_t) - 1]; /* the newest renewal */
+      } else if(n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+        bLeaseLost = 1; /* the worker is gone: its try dies with it */
+        kill(-pid, SIGKILL);
+        bTermSent = bKillSent = 1;
+        if(logFd >= 0) log_line(logFd, "worker gone: killed process group %d", (int)pid);
+      }
+    }
     if(outFd >= 0 && (aPoll[1].revents & (POLLIN | POLLHUP | POLLERR))) {
       for(;;) {
         ssize_t n = read(outFd, aBuf, sizeof(aBuf));
@@ -359,6 +384,9 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
   if(nErr == (ssize_t)sizeof(execErrno)) {
     pRes->outcome = EXEC_OUTCOME_FAILED;
     snprintf(pRes->zReason, sizeof(pRes->zReason), "exec failed: %s", strerror(execErrno));
+  } else if(bLeaseLost) {
+    pRes->outcome = EXEC_OUTCOME_FAILED;
+    snprintf(pRes->zReason, sizeof(pRes->zReason), "lease lost: task killed");
   } else if(logErrno) {
     pRes->outcome = EXEC_OUTCOME_FAILED;
     snprintf(pRes->zReason, sizeof(pRes->zReason), "cannot write log %s: %s (task stopped)", r->zLogPath,
@@ -434,7 +462,7 @@ static airc_rc supervisor_exe(airc_err *pErr) {
   return AIRC_OK;
 }
 
-airc_rc exec_spawn_supervisor(int fdA, int fdB, char *const azArgvIn[], pid_t *pPid, airc_err *pErr) {
+airc_rc exec_spawn_supervisor(int fdA, int fdB, int fdLease, char *const azArgvIn[], pid_t *pPid, airc_err *pErr) {
   airc_rc rcExe = supervisor_exe(pErr);
   if(rcExe) return rcExe;
   char *azArgv[8];
@@ -448,6 +476,7 @@ airc_rc exec_spawn_supervisor(int fdA, int fdB, char *const azArgvIn[], pid_t *p
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, fdA, SUP_REQ_FD);
   if(fdB >= 0) posix_spawn_file_actions_adddup2(&fa, fdB, SUP_LOCK_FD);
+  if(fdLease >= 0) posix_spawn_file_actions_adddup2(&fa, fdLease, EXEC_LEASE_FD);
   posix_spawnattr_init(&attr);
   sigset_t empty, def;
   sigemptyset(&empty);
@@ -463,6 +492,32 @@ airc_rc exec_spawn_supervisor(int fdA, int fdB, char *const azArgvIn[], pid_t *p
   return AIRC_OK;
 }
 
+/* The two descriptors a supervisor starts from: the request text in a
+ * memfd (*pReqFd) and the try's lock, taken here (*pLockFd). On failure
+ * neither is open. */
+static airc_rc request_fds(int64_t tiId, int tryNumber, const char *zReq, int *pReqFd, int *pLockFd,
+                           airc_err *pErr) {
+  int reqFd = memfd_create("airc-request", MFD_CLOEXEC);
+  size_t nReq = strlen(zReq);
+  if(reqFd < 0 || write_all(reqFd, zReq, nReq) != (ssize_t)nReq || lseek(reqFd, 0, SEEK_SET) != 0) {
+    int e = errno;
+    if(reqFd >= 0) close(reqFd);
+    return airc_err_set(pErr, AIRC_ERR_IO, "task request: %s", strerror(e));
+  }
+  int lockFd = exec_lock_take(tiId, tryNumber);
+  if(lockFd < 0) {
+    int e = errno;
+    close(reqFd);
+    if(e == EAGAIN)
+      return airc_err_set(pErr, AIRC_ERR_BUSY, "task instance %lld try %d is already running (its lock is held)",
+                          (long long)tiId, tryNumber);
+    return airc_err_set(pErr, AIRC_ERR_IO, "try lock in %s: %s", airc_path_run(), strerror(e));
+  }
+  *pReqFd = reqFd;
+  *pLockFd = lockFd;
+  return AIRC_OK;
+}
+
 airc_rc exec_spawn(const exec_request *r, exec_pool *pPool, pid_t *pPid, airc_err *pErr) {
   airc_rc rcDir = fsafe_run_folder(pErr);
   if(rcDir) return rcDir;
@@ -470,24 +525,10 @@ airc_rc exec_spawn(const exec_request *r, exec_pool *pPool, pid_t *pPid, airc_er
   char *zReq = pReq ? json_dumps(pReq, JSON_COMPACT) : NULL;
   json_decref(pReq);
   if(!zReq) return airc_err_set(pErr, AIRC_ERR_NOMEM, "cannot serialise the task request");
-  int reqFd = memfd_create("airc-request", MFD_CLOEXEC);
-  size_t nReq = strlen(zReq);
-  if(reqFd < 0 || write_all(reqFd, zReq, nReq) != (ssize_t)nReq || lseek(reqFd, 0, SEEK_SET) != 0) {
-    int e = errno;
-    free(zReq);
-    if(reqFd >= 0) close(reqFd);
-    return airc_err_set(pErr, AIRC_ERR_IO, "task request: %s", strerror(e));
-  }
+  int reqFd = -1, lockFd = -1;
+  airc_rc rcFd = request_fds(r->tiId, r->ctx.tryNumber, zReq, &reqFd, &lockFd, pErr);
   free(zReq);
-  int lockFd = exec_lock_take(r->tiId, r->ctx.tryNumber);
-  if(lockFd < 0) {
-    int e = errno;
-    close(reqFd);
-    if(e == EAGAIN)
-      return airc_err_set(pErr, AIRC_ERR_BUSY, "task instance %lld try %d is already running (its lock is held)",
-                          (long long)r->tiId, r->ctx.tryNumber);
-    return airc_err_set(pErr, AIRC_ERR_IO, "try lock in %s: %s", airc_path_run(), strerror(e));
-  }
+  if(rcFd) return rcFd;
   /* a warm supervisor takes both descriptors; the lock stays held while
    * they are in flight (see exec_pool.h) */
   if(pPool && exec_pool_hand_over(pPool, reqFd, lockFd, pPid)) {
@@ -496,7 +537,7 @@ airc_rc exec_spawn(const exec_request *r, exec_pool *pPool, pid_t *pPid, airc_er
     return AIRC_OK;
   }
   char *azArgv[] = {"airc", "__supervise", NULL};
-  airc_rc rc = exec_spawn_supervisor(reqFd, lockFd, azArgv, pPid, pErr);
+  airc_rc rc = exec_spawn_supervisor(reqFd, lockFd, -1, azArgv, pPid, pErr);
   close(reqFd);
   close(lockFd); /* the supervisor holds the only reference now */
   return rc;
@@ -557,6 +598,14 @@ void exec_supervise_main(int argc, char **argv) {
   r.timeoutSec = json_integer_value(json_object_get(p, "timeout"));
   r.killGraceSec = json_integer_value(json_object_get(p, "kill_grace"));
   r.maxLogBytes = (size_t)json_integer_value(json_object_get(p, "max_log_bytes"));
+  json_t *pLease = json_object_get(p, "lease");
+  if(pLease) {
+    r.bLease = 1;
+    r.leaseUntilUs = json_integer_value(json_object_get(pLease, "until_us"));
+    r.leaseMarginUs = json_integer_value(json_object_get(pLease, "margin_us"));
+    fcntl(EXEC_LEASE_FD, F_SETFD, FD_CLOEXEC); /* no program the task execs keeps it */
+    fcntl(EXEC_LEASE_FD, F_SETFL, O_NONBLOCK);
+  }
   exec_result res;
   airc_err err = {0};
   if(!r.pType || !c->zDagId || !c->zRunId || !c->zTaskId || !r.zLogPath) {
@@ -586,4 +635,21 @@ void exec_supervise_main(int argc, char **argv) {
 airc_rc exec_run_foreground(const exec_request *r, exec_result *pRes, airc_err *pErr) {
   supervise(r, 1, pRes, pErr);
   return AIRC_OK;
+}
+
+/* ---- the distributed executor's additions (docs/scaling.md) ---- */
+
+json_t *exec_request_json(const exec_request *r) { return request_to_json(r); }
+
+airc_rc exec_spawn_json(int64_t tiId, int tryNumber, const char *zReq, int leaseFd, pid_t *pPid, airc_err *pErr) {
+  airc_rc rcDir = fsafe_run_folder(pErr);
+  if(rcDir) return rcDir;
+  int reqFd = -1, lockFd = -1;
+  airc_rc rcFd = request_fds(tiId, tryNumber, zReq, &reqFd, &lockFd, pErr);
+  if(rcFd) return rcFd;
+  char *azArgv[] = {"airc", "__supervise", NULL};
+  airc_rc rc = exec_spawn_supervisor(reqFd, lockFd, leaseFd, azArgv, pPid, pErr);
+  close(reqFd);
+  close(lockFd);
+  return rc;
 }

@@ -37,7 +37,16 @@ typedef struct exec_request {
   int64_t killGraceSec;      /* SIGTERM -> SIGKILL delay */
   size_t maxLogBytes;
   int bForeground;           /* tasks test: output to our stdout, no result file, no lock */
+  /* distributed executor (docs/scaling.md): the try holds a lease its
+   * worker renews and announces on descriptor EXEC_LEASE_FD (8-byte lease
+   * ends, microseconds); the supervisor kills the task's process group at
+   * once when the lease is about to end unrenewed (leaseUntilUs -
+   * leaseMarginUs) or the worker is gone (end of file) */
+  int bLease;
+  int64_t leaseUntilUs, leaseMarginUs;
 } exec_request;
+
+#define EXEC_LEASE_FD 5
 
 struct exec_pool;
 
@@ -50,14 +59,28 @@ AIRC_WUR airc_rc exec_spawn(const exec_request *pReq, struct exec_pool *pPool, p
 
 /* posix_spawn()s `airc` (this very binary) with azArgv, in its own session,
  * every signal at its default and none blocked, /dev/null as stdin, fdA as
- * descriptor 3 and fdB (if >= 0) as descriptor 4; nothing else inherited.
- * For exec_spawn() and exec_pool. */
-AIRC_WUR airc_rc exec_spawn_supervisor(int fdA, int fdB, char *const azArgv[], pid_t *pPid /* OUT */,
+ * descriptor 3, fdB (if >= 0) as descriptor 4 and fdLease (if >= 0) as
+ * EXEC_LEASE_FD; nothing else inherited. For exec_spawn(), exec_pool and
+ * exec_spawn_json(). */
+AIRC_WUR airc_rc exec_spawn_supervisor(int fdA, int fdB, int fdLease, char *const azArgv[], pid_t *pPid /* OUT */,
                                        airc_err *pErr);
 
 /* The body of `airc __supervise [pool SECONDS]` (the process exec_spawn
  * or exec_pool starts): never returns. */
 void exec_supervise_main(int argc, char **argv) __attribute__((noreturn));
+
+/* The launch request of a try as JSON (what exec_spawn hands the
+ * supervisor; the distributed executor stores it for a worker). New
+ * reference; NULL when out of memory. */
+json_t *exec_request_json(const exec_request *pReq);
+
+/* Starts a supervisor for a stored request (zRequest, JSON text from
+ * exec_request_json() with "lease" added by the worker), taking the try's
+ * lock like exec_spawn(). leaseFd (>= 0) becomes the supervisor's
+ * EXEC_LEASE_FD. */
+AIRC_WUR airc_rc exec_spawn_json(int64_t tiId, int tryNumber, const char *zRequest, int leaseFd,
+                                 pid_t *pPid /* OUT */, airc_err *pErr);
+
 
 /* Runs one try in the foreground (airc tasks test): output goes to this
  * process's stdout/stderr; returns the outcome in *pResult (caller clears). */

@@ -13,6 +13,7 @@
 #include "executor/exec_result.h"
 #include "executor/exec_spawn.h"
 #include "store/store_run.h"
+#include "store/store_work.h"
 #include "dag/template.h"
 #include "dag/tick_planner.h"
 #include <stdio.h>
@@ -720,5 +721,92 @@ airc_rc sched_launch_record(sched *S, airc_err *pErr) {
     }
     rc = store_sched_ti_set_running(S->s, aL[i].tiId, aL[i].pid, aL[i].startUs, aL[i].zLog, pErr);
   }
+  return rc;
+}
+
+/* ---- the distributed executor: a launch is a row for a worker ---- */
+
+/* Renders the launch request of task instance tiId (committed `queued` in
+ * this same transaction) and leaves it in the store for a worker of the
+ * task's queue (store_work.h). A request that cannot be rendered fails the
+ * try as a failed fork would. Inside the caller's transaction. */
+static airc_rc enqueue_one(sched *S, int64_t tiId, airc_err *pErr) {
+  launch_info L;
+  airc_err lerr = {0};
+  char zFail[1200] = "";
+  airc_rc rc = AIRC_OK;
+  if(launch_load(S, tiId, &L, &lerr)) {
+    json_decref(L.pConf);
+    json_decref(L.pXcomAll);
+    if(airc_rc_is_transient(lerr.rc)) {
+      *pErr = lerr;
+      return lerr.rc;
+    }
+    return sched_record_outcome(S, tiId, L.tryNumber, "failed", -1, 0, airc_now_us(), 0, lerr.zMsg, NULL, pErr);
+  }
+  sched_version *v = sched_version_get(S, L.zHash, &lerr);
+  int ti = v ? sched_version_task(v, L.zTask) : -1;
+  if(ti < 0) {
+    snprintf(zFail, sizeof(zFail), "task '%s' is not in the run's DAG version", L.zTask);
+  } else {
+    const dag_task *t = &v->d->aTask[ti];
+    json_t *pUp = json_object();
+    for(int u = 0; u < t->nUpstream; u++) {
+      json_t *x = json_object_get(L.pXcomAll, t->azUpstream[u]);
+      if(x) json_object_set(pUp, t->azUpstream[u], x);
+    }
+    template_ctx tc = {L.zDag, L.zRunId, L.zTask, L.tryNumber, L.logical, L.ivStart, L.ivEnd,
+                       v->d->pParams, L.pConf, L.pXcomAll};
+    const task_type *pType = task_type_find(t->zType);
+    json_t *pOpts = template_render_object(&tc, t->pOptions, pType ? pType->schema.azShellKeys : NULL, &lerr);
+    if(!pType) {
+      snprintf(zFail, sizeof(zFail), "unknown task type '%s'", t->zType);
+    } else if(!pOpts) {
+      snprintf(zFail, sizeof(zFail), "%s", lerr.zMsg);
+    } else {
+      char zLog[4400];
+      /* the worker writes the log under its own log folder: this path
+       * only fills the field */
+      exec_log_path(L.zDag, L.zRunId, L.zTask, L.tryNumber, zLog, sizeof(zLog));
+      exec_request req;
+      memset(&req, 0, sizeof(req));
+      req.tiId = tiId;
+      req.pType = pType;
+      req.ctx = (task_ctx){L.zDag, L.zRunId, L.zTask, L.tryNumber, L.logical, L.ivStart, L.ivEnd,
+                           pOpts, v->d->pParams, L.pConf, pUp, NULL, airc_home()};
+      req.tctx = tc;
+      req.zLogPath = zLog;
+      const char *zCwd = json_string_value(json_object_get(pOpts, "cwd"));
+      req.zCwd = zCwd && *zCwd ? zCwd : NULL; /* NULL: the worker's $AIRC_HOME */
+      req.timeoutSec = t->executionTimeout;
+      req.killGraceSec = S->killGraceSec;
+      req.maxLogBytes = S->maxLogBytes;
+      json_t *pReq = exec_request_json(&req);
+      char *zReq = pReq ? json_dumps(pReq, JSON_COMPACT) : NULL;
+      json_decref(pReq);
+      if(!zReq) {
+        snprintf(zFail, sizeof(zFail), "cannot serialise the task request");
+      } else {
+        rc = store_work_enqueue(S->s, tiId, L.tryNumber, t->zQueue ? t->zQueue : "default", zReq, airc_now_us(),
+                                pErr);
+        free(zReq);
+        if(!rc && S->opts.bPrintProgress) {
+          printf("%-16s %s (try %d)\n", "queued", L.zTask, L.tryNumber);
+          fflush(stdout);
+        }
+      }
+    }
+    json_decref(pOpts);
+    json_decref(pUp);
+  }
+  if(!rc && zFail[0]) rc = sched_record_outcome(S, tiId, L.tryNumber, "failed", -1, 0, airc_now_us(), 0, zFail, NULL, pErr);
+  json_decref(L.pConf);
+  json_decref(L.pXcomAll);
+  return rc;
+}
+
+airc_rc sched_launch_enqueue(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
+  airc_rc rc = AIRC_OK;
+  for(int i = 0; !rc && i < nTi; i++) rc = enqueue_one(S, aTi[i], pErr);
   return rc;
 }

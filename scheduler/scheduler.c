@@ -178,10 +178,12 @@ static airc_rc next_retry_time(sched *S, airc_err *pErr) {
  * needs no transaction at all. */
 static int sched_has_work(sched *S, const int64_t *aReaped, const int *aTry, int nReaped) {
   int64_t now = airc_now_us();
+  if(S->bDistributed && S->bStandby) return now >= S->nextLeaseUs; /* only to try the lease again */
   if(S->bSweepDue || S->bAllDirty || S->nDirty || S->bTicksDirty || S->bQueuedDirty || S->nTickDag || S->nLaunched)
     return 1;
   if(S->nextTickUs && now >= S->nextTickUs) return 1;
   if(S->nextRetryUs && now >= S->nextRetryUs) return 1;
+  if(S->bDistributed && sched_dist_has_news(S)) return 1;
   for(int i = 0; i < nReaped; i++) {
     int bKnown = 0;
     for(unsigned k = 0; k < 256 && k < S->nRecent && !bKnown; k++)
@@ -218,21 +220,38 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
     return AIRC_OK;
   }
   airc_rc rc = store_begin(S->s, pErr);
+  if(!rc && S->bDistributed) {
+    /* fenced: only the lease holder's transaction commits anything */
+    int bActive = 0;
+    rc = sched_dist_lease(S, &bActive, pErr);
+    if(!rc && !bActive) {
+      rc = store_commit(S->s, pErr); /* nothing written but a failed take */
+      S->nReaped = 0;
+      return rc;
+    }
+    if(!rc) rc = sched_dist_ingest(S, pErr);
+  }
   /* forks a busy store kept us from recording: first, so that their
    * results (ingested next) find them running */
   if(!rc && S->nLaunched) rc = sched_launch_record(S, pErr);
   if(!rc) rc = sched_ingest_results(S, &azDone, &nDone, pErr);
   for(int i = 0; !rc && i < S->nReaped; i++) rc = sched_handle_reaped(S, S->aReaped[i], S->aReapedTry[i], pErr);
   if(!rc && S->bSweepDue) {
-    rc = sched_sweep_zombies(S, pErr);
+    rc = S->bDistributed ? sched_dist_sweep(S, pErr) : sched_sweep_zombies(S, pErr);
     S->bSweepDue = 0;
   }
   if(!rc && !S->opts.onlyRunPk) rc = sched_create_due_runs(S, pErr);
   if(!rc) rc = sched_evaluate_runs(S, &aLaunch, &nLaunch, pErr);
+  if(!rc && S->bDistributed && nLaunch) {
+    /* a launch is a row for a worker, committed with its `queued` */
+    rc = sched_launch_enqueue(S, aLaunch, nLaunch, pErr);
+    nLaunch = 0;
+  }
   if(!rc) rc = next_retry_time(S, pErr);
   if(!rc) rc = store_commit(S->s, pErr);
   else store_rollback(S->s);
   if(rc) sched_cache_clear(S); /* the store did not take our writes */
+  if(!rc && S->bDistributed) S->lastCounter = store_change_counter(S->s); /* our own writes are no news */
   if(!rc) {
     /* results are in the store: their files can go */
     for(int i = 0; i < nDone; i++) unlink(azDone[i]);
@@ -361,6 +380,12 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
       return pErr->rc;
     }
   }
+  if(sched_dist_init(&S, pErr)) {
+    if(g_lockFd >= 0) close(g_lockFd);
+    g_lockFd = -1;
+    if(wakeFd >= 0) close(wakeFd);
+    return pErr->rc;
+  }
   exec_mkdirs(airc_path_logs());
   airc_backoff_init(&S.busy, SCHED_BUSY_MIN_US, SCHED_BUSY_MAX_US, (uint64_t)getpid() ^ (uint64_t)airc_now_us());
   /* a store busy at start (another process migrating or holding the
@@ -394,8 +419,8 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
   pool_refill(&S);
 
   if(!S.opts.onlyRunPk)
-    LOG_INFO("scheduler started (pid %d, home %s, dags %s, parallelism %d)", (int)getpid(), airc_home(),
-             airc_path_dags(), S.parallelism);
+    LOG_INFO("scheduler started (pid %d, home %s, dags %s, parallelism %d, executor %s)", (int)getpid(), airc_home(),
+             airc_path_dags(), S.parallelism, S.bDistributed ? "distributed" : "local");
   S.bAllDirty = 1;
   S.bTicksDirty = 1;
   S.bSweepDue = 1;
@@ -466,6 +491,11 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
     if(S.nextRetryUs && S.nextRetryUs < wakeAt) wakeAt = S.nextRetryUs;
     if(!S.opts.onlyRunPk && nextBeat < wakeAt) wakeAt = nextBeat;
     if(S.busyRetryAtUs && S.busyRetryAtUs < wakeAt) wakeAt = S.busyRetryAtUs;
+    if(S.bDistributed) {
+      /* workers report through the store: poll it, and keep the lease */
+      if(S.nextLeaseUs < wakeAt) wakeAt = S.nextLeaseUs;
+      if(!S.bStandby && S.nextPollUs < wakeAt) wakeAt = S.nextPollUs;
+    }
     /* the sweep matters only while tries run that are not our children */
     if(nextSweep < wakeAt) wakeAt = nextSweep;
     int timeoutMs = wakeAt <= now ? 0 : (int)((wakeAt - now + 999) / 1000);
@@ -529,6 +559,7 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
     }
   }
 done:
+  sched_dist_stop(&S);
   for(int i = 0; i < SCHED_VERSION_CACHE; i++)
     if(S.aVer[i].d) version_free(&S.aVer[i]);
   exec_pool_free(S.pPool); /* its members see end of file and exit */

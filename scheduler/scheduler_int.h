@@ -112,6 +112,17 @@ typedef struct sched {
   airc_backoff busy;
   int64_t busyRetryAtUs; /* no store work before this (wall clock, us); 0 = none */
   int bFullEpisode;      /* the open episode is a full disk, not a lock */
+  /* [core] executor = distributed (sched_dist.c, docs/scaling.md) */
+  int bDistributed;
+  int bStandby;          /* another scheduler holds the scheduler lease */
+  char zLeaseHolder[300]; /* host:pid */
+  char zLeaseToken[40];  /* random, drawn at start */
+  char zLastHolder[300]; /* who held it when we were standby (for the log) */
+  int64_t leaseUs;       /* [scheduler] lease_seconds */
+  int64_t nextLeaseUs;   /* renew (or, standby, try to take) the lease at */
+  int64_t pollUs;        /* [scheduler] worker_poll_ms */
+  int64_t nextPollUs;    /* look for workers' results and expired leases at */
+  uint64_t lastCounter;  /* store change counter after our last commit */
 } sched;
 
 /* sched_versions (scheduler.c) */
@@ -144,6 +155,28 @@ AIRC_WUR airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch
  * transaction of its own. On an error the records stay in S->aLaunched
  * and the next iteration's transaction writes them first. */
 AIRC_WUR airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr);
+/* Distributed executor: renders each try's request and leaves it in the
+ * store for a worker (inside the caller's transaction). */
+AIRC_WUR airc_rc sched_launch_enqueue(sched *S, const int64_t *aTi, int nTi, airc_err *pErr);
+
+/* sched_dist.c: the distributed executor's side of the scheduler */
+/* Reads [core] executor and the lease settings; an unknown executor is
+ * one error line. */
+AIRC_WUR airc_rc sched_dist_init(sched *S, airc_err *pErr);
+/* Inside the iteration's transaction: renews (or takes) the scheduler
+ * lease; *pbActive = 0 when another scheduler holds it (the caller rolls
+ * back and does nothing). */
+AIRC_WUR airc_rc sched_dist_lease(sched *S, int *pbActive /* OUT */, airc_err *pErr);
+/* Applies workers' results and expired leases (inside the transaction). */
+AIRC_WUR airc_rc sched_dist_ingest(sched *S, airc_err *pErr);
+/* The zombie sweep of the distributed executor: stale claims, queued or
+ * running task instances that no claim speaks for. */
+AIRC_WUR airc_rc sched_dist_sweep(sched *S, airc_err *pErr);
+/* 1 if the store has news for the scheduler (polled, outside a transaction). */
+int sched_dist_has_news(sched *S);
+/* Gives the lease up on a clean stop. */
+void sched_dist_stop(sched *S);
+
 /* Writes S->aLaunched inside the caller's transaction (does not clear it:
  * the caller does once committed). */
 AIRC_WUR airc_rc sched_launch_record(sched *S, airc_err *pErr);

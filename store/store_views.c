@@ -284,7 +284,7 @@ airc_rc store_view_run_pk(store *p, const char *zDagId, const char *zRunId, int6
 #define TI_FROM                                                                                       \
   "SELECT ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.start_us, ti.end_us, ti.duration,"   \
   " ti.pid, ti.note, ti.queued_us, x.value, r.run_id, r.dag_id, r.logical_date, ti.exit_code, ti.id," \
-  " ti.next_retry_us"                                                                                 \
+  " ti.next_retry_us, ti.hostname"                                                                     \
   " FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk LEFT JOIN xcom x ON x.ti_id=ti.id"
 
 typedef struct ti_walk {
@@ -313,6 +313,7 @@ static int ti_read(store_stmt *st, void *pArg) {
   t.exitCode = col_int64_or_null(st, 14);
   t.id = store_col_int64(st, 15);
   t.nextRetryUs = col_int64_or_null(st, 16);
+  t.zHostname = store_col_text(st, 17);
   return w->xRow(w->pCtx, &t);
 }
 
@@ -408,12 +409,14 @@ static int try_read(store_stmt *st, void *pArg) {
   t.exitCode = col_int64_or_null(st, 4);
   t.pid = col_int64_or_null(st, 5);
   t.zNote = store_col_text(st, 6);
+  t.zHostname = store_col_text(st, 7);
   return w->xRow(w->pCtx, &t);
 }
 
 airc_rc store_view_try_list(store *p, int64_t tiId, store_view_try_fn xRow, void *pCtx, airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(p,
-      "SELECT try_number, state, start_us, end_us, exit_code, pid, note FROM task_try WHERE ti_id=? ORDER BY try_number",
+      "SELECT try_number, state, start_us, end_us, exit_code, pid, note, hostname FROM task_try WHERE ti_id=?"
+      " ORDER BY try_number",
       pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, tiId);

@@ -142,6 +142,7 @@ typedef struct store_view_ti {
   int64_t pid, exitCode;                         /* or STORE_VIEW_NULL */
   int bDuration;             /* duration is set */
   double duration;           /* seconds */
+  const char *zHostname;     /* the worker that ran the current try (distributed executor), or NULL */
 } store_view_ti;
 
 typedef int (*store_view_ti_fn)(void *pCtx, const store_view_ti *pRow);
@@ -179,6 +180,7 @@ typedef struct store_view_try {
   const char *zNote;
   int64_t startUs, endUs;    /* or STORE_VIEW_NULL */
   int64_t exitCode, pid;     /* or STORE_VIEW_NULL */
+  const char *zHostname;     /* the worker that ran it, or NULL */
 } store_view_try;
 typedef int (*store_view_try_fn)(void *pCtx, const store_view_try *pRow);
 /* Tries of task instance tiId (its row id), in try order. */

@@ -10,6 +10,7 @@
  * path is built by exec_log_path() from ids, never from the request path
  * directly, and ids cannot contain '/'. */
 #include "executor/exec_spawn.h"
+#include "store/store_work.h"
 #include "webui/api.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,61 @@
 #include <unistd.h>
 
 #define API_LOG_CHUNK (1024 * 1024)
+#define API_SHIPPED_LOG_MAX (64 * 1024 * 1024) /* above [logging] max_log_bytes' default */
+
+typedef struct shipped {
+  char *z;
+  size_t n;
+  int bOver;
+} shipped;
+
+static int shipped_add(void *pCtx, const char *z, size_t n) {
+  shipped *p = pCtx;
+  if(p->n + n > API_SHIPPED_LOG_MAX) {
+    p->bOver = 1;
+    return 1;
+  }
+  char *zNew = realloc(p->z, p->n + n + 1);
+  if(!zNew) {
+    p->bOver = 1;
+    return 1;
+  }
+  memcpy(zNew + p->n, z, n);
+  p->z = zNew;
+  p->n += n;
+  return 0;
+}
+
+static int ti_id_of(void *pCtx, const store_view_ti *pTi) {
+  *(int64_t *)pCtx = pTi->id;
+  return 1;
+}
+
+/* A try that ran on another host (distributed executor): its log is the
+ * chunks its worker shipped to the store (docs/scaling.md), served with the
+ * same offset semantics as a file. Returns -1 when the store has none. */
+static int logs_from_store(web_req *r, int64_t runPk, const char *zTask, int nTry, int64_t offset, int bTryDone) {
+  int64_t tiId = 0;
+  airc_err err = {0};
+  int nChunk = 0;
+  shipped S = {NULL, 0, 0};
+  if(store_view_ti_get(r->s, runPk, zTask, ti_id_of, &tiId, &err) || !tiId ||
+     store_work_log_each(r->s, tiId, nTry, 0, shipped_add, &S, &nChunk, &err) || !nChunk) {
+    free(S.z);
+    return -1;
+  }
+  int64_t size = (int64_t)S.n;
+  if(offset > size) offset = size;
+  size_t n = (size_t)(size - offset < API_LOG_CHUNK ? size - offset : API_LOG_CHUNK);
+  int64_t next = offset + (int64_t)n;
+  char zNext[32];
+  snprintf(zNext, sizeof(zNext), "%lld", (long long)next);
+  http_header aH[] = {{"X-Airc-Log-Offset", zNext},
+                      {"X-Airc-Log-Complete", bTryDone && next >= size ? "true" : "false"},
+                      {NULL, NULL}};
+  if(S.z && offset) memmove(S.z, S.z + offset, n);
+  return http_reply_body(r, 200, "text/plain; charset=utf-8", S.z, n, aH); /* takes S.z */
+}
 
 int api_logs_get(web_req *r) {
   const char *zDag = r->azParam[0], *zRun = r->azParam[1], *zTask = r->azParam[2];
@@ -42,7 +98,12 @@ int api_logs_get(web_req *r) {
   char zPath[4400];
   exec_log_path(zDag, zRun, zTask, (int)nTry, zPath, sizeof(zPath));
   int fd = open(zPath, O_RDONLY | O_CLOEXEC);
-  if(fd < 0 && errno != ENOENT) return http_reply_error(r, 500, NULL, "cannot open the log: %s", strerror(errno));
+  int eOpen = fd < 0 ? errno : 0;
+  if(fd < 0 && eOpen == ENOENT) {
+    int ret = logs_from_store(r, pk, zTask, (int)nTry, offset, bTryDone);
+    if(ret != -1) return ret;
+  }
+  if(fd < 0 && eOpen != ENOENT) return http_reply_error(r, 500, NULL, "cannot open the log: %s", strerror(eOpen));
   struct stat sb;
   int64_t size = 0;
   if(fd >= 0 && fstat(fd, &sb) == 0) size = sb.st_size;

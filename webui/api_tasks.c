@@ -30,6 +30,7 @@ static json_t *ti_json(const store_view_ti *t) {
   json_object_set_new(p, "xcom_value", api_text(t->zXcom));
   json_object_set_new(p, "exit_code", api_int(t->exitCode));
   json_object_set_new(p, "next_retry_date", api_time_us(t->nextRetryUs));
+  json_object_set_new(p, "hostname", json_string(t->zHostname ? t->zHostname : "")); /* Airflow: "" when none */
   return p;
 }
 
@@ -70,6 +71,7 @@ static int try_row(void *pCtx, const store_view_try *t) {
   json_object_set_new(p, "exit_code", api_int(t->exitCode));
   json_object_set_new(p, "pid", api_int(t->pid));
   json_object_set_new(p, "note", api_text(t->zNote));
+  json_object_set_new(p, "hostname", json_string(t->zHostname ? t->zHostname : ""));
   json_array_append_new((json_t *)pCtx, p);
   return 0;
 }

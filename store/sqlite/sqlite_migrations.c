@@ -131,6 +131,40 @@ static const char *const azMigration[SQLITE_SCHEMA_VERSION] = {
      * run_type row by row, so a DAG with a long history cost more per
      * planning) */
     "CREATE INDEX dag_run_by_dag_type_date ON dag_run(dag_id, run_type, logical_date);",
+    /* 4 -> 5: the distributed executor (docs/scaling.md). task_claim holds
+     * a queued try's rendered launch request until a worker claims it, then
+     * the claim's lease (worker, token, until) and, once the try ended, the
+     * worker's result (written fenced by the token) until the scheduler
+     * ingests it. task_log_chunk keeps the logs of tries that ran on other
+     * hosts. scheduler_lease makes one scheduler of several the active one. */
+    "ALTER TABLE task_instance ADD COLUMN hostname TEXT;"
+    "ALTER TABLE task_try ADD COLUMN hostname TEXT;"
+    "CREATE TABLE task_claim("
+    "  ti_id INTEGER PRIMARY KEY REFERENCES task_instance(id) ON DELETE CASCADE,"
+    "  try_number INTEGER NOT NULL,"
+    "  queue TEXT NOT NULL,"
+    "  request TEXT NOT NULL,"
+    "  queued_us INTEGER NOT NULL,"
+    "  worker TEXT,"
+    "  lease_token TEXT,"
+    "  lease_until_us INTEGER,"
+    "  result TEXT"
+    ");"
+    "CREATE INDEX task_claim_free ON task_claim(queue, queued_us) WHERE worker IS NULL;"
+    "CREATE INDEX task_claim_lease ON task_claim(lease_until_us) WHERE worker IS NOT NULL AND result IS NULL;"
+    "CREATE TABLE task_log_chunk("
+    "  ti_id INTEGER NOT NULL REFERENCES task_instance(id) ON DELETE CASCADE,"
+    "  try_number INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  data TEXT NOT NULL,"
+    "  PRIMARY KEY(ti_id, try_number, seq)"
+    ");"
+    "CREATE TABLE scheduler_lease("
+    "  id INTEGER PRIMARY KEY CHECK(id=1),"
+    "  holder TEXT NOT NULL,"
+    "  token TEXT NOT NULL,"
+    "  until_us INTEGER NOT NULL"
+    ");",
 };
 
 const char *sqlite_migration(int i) {

@@ -1,0 +1,402 @@
+/* exec_worker.c: `airc worker` (see exec_worker.h and docs/scaling.md).
+ *
+ * One single-threaded loop: reap supervisors, record finished tries,
+ * renew leases (and ship log growth) in one short transaction, claim what
+ * free slots allow, sleep in poll() on a signalfd until the next timer.
+ * Leases: renewed every lease/4; a supervisor kills its task when its
+ * lease has 1/4 left unrenewed, so the task is dead before the scheduler
+ * may hand the try to another worker (clocks of the hosts must agree to
+ * better than lease/4). */
+#include "executor/exec_worker.h"
+#include "common/config.h"
+#include "common/fsafe.h"
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "common/uuid.h"
+#include "executor/exec_result.h"
+#include "executor/exec_spawn.h"
+#include "store/store_work.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define WORKER_LOG_CHUNK (64 * 1024)
+
+typedef struct worker_try {
+  int64_t tiId;
+  int tryNumber;
+  char zToken[UUID_STR_LEN];
+  pid_t pid;           /* 0 once reaped */
+  int leaseWr;         /* write end of the supervisor's lease pipe; -1 once lost */
+  char zLog[4400];
+  off_t logOff;        /* bytes shipped */
+  int logSeq;          /* next chunk number */
+} worker_try;
+
+typedef struct worker {
+  exec_worker_opts o;
+  char zName[256];
+  store *s;
+  worker_try *aTry;
+  int nTry;
+  int64_t leaseUs, pollUs;
+} worker;
+
+/* Ships what the try's log gained since the last call (inside the
+ * caller's transaction). A transient error leaves the offset alone. */
+static airc_rc ship_log(worker *W, worker_try *t, airc_err *pErr) {
+  int fd = open(t->zLog, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if(fd < 0) return AIRC_OK;
+  airc_rc rc = AIRC_OK;
+  char *aBuf = malloc(WORKER_LOG_CHUNK);
+  while(aBuf && !rc) {
+    ssize_t n = pread(fd, aBuf, WORKER_LOG_CHUNK, t->logOff);
+    if(n <= 0) break;
+    /* text columns stop at a NUL: replace them */
+    for(ssize_t i = 0; i < n; i++)
+      if(!aBuf[i]) aBuf[i] = ' ';
+    rc = store_work_log_append(W->s, t->tiId, t->tryNumber, t->logSeq, aBuf, (size_t)n, pErr);
+    if(!rc) {
+      t->logOff += n;
+      t->logSeq++;
+    }
+  }
+  free(aBuf);
+  close(fd);
+  return rc;
+}
+
+/* A log line of the worker's own about a try (no supervisor ran). */
+static void log_append_line(const char *zPath, const char *zLine) {
+  exec_mkdirs_for(zPath);
+  int fd = fsafe_open(zPath, O_WRONLY | O_CREAT | O_APPEND);
+  if(fd < 0) return;
+  char z[1400], zTs[48];
+  int n = snprintf(z, sizeof(z), "[%s] [airc] %s\n", airc_time_format_us(airc_now_us(), zTs, sizeof(zTs)), zLine);
+  ssize_t w = write(fd, z, (size_t)(n < (int)sizeof(z) ? n : (int)sizeof(z) - 1));
+  (void)w;
+  close(fd);
+}
+
+/* Leaves a failed result for a try the worker could not start. */
+static void finish_failed(worker *W, int64_t tiId, int tryNumber, const char *zToken, const char *zReason) {
+  int64_t now = airc_now_us();
+  json_t *p = json_pack("{sI si ss si si sb sI sI si ss}", "ti_id", (json_int_t)tiId, "try_number", tryNumber,
+                        "state", "failed", "exit_code", -1, "signal", 0, "timed_out", 0, "start_us", (json_int_t)now,
+                        "end_us", (json_int_t)now, "pid", 0, "reason", zReason);
+  char *z = p ? json_dumps(p, JSON_COMPACT) : NULL;
+  json_decref(p);
+  int bHeld = 0;
+  airc_err err = {0};
+  if(!z || store_work_finish(W->s, tiId, tryNumber, zToken, z, &bHeld, &err))
+    LOG_WARN("task instance %lld try %d: cannot record its failure (%s); its lease expires and the scheduler retries it",
+             (long long)tiId, tryNumber, z ? err.zMsg : "out of memory");
+  free(z);
+}
+
+/* The data rule (docs/scaling.md): files a task reads from upstream tasks
+ * (the `path` of an upstream XCom value, the `input` option) must be
+ * readable on this host. 0 if they are, else -1 with the reason. */
+static int inputs_readable(worker *W, json_t *pReq, char *zWhy, size_t nWhy) {
+  json_t *pUp = json_object_get(pReq, "upstream_xcom");
+  const char *zKey;
+  json_t *pV;
+  json_object_foreach(pUp, zKey, pV) {
+    const char *zPath = json_string_value(json_object_get(pV, "path"));
+    if(zPath && *zPath && access(zPath, R_OK)) {
+      snprintf(zWhy, nWhy,
+               "input %s (from upstream task '%s') is not readable on host %s: %s; tasks that hand files to each "
+               "other need a [core] data_folder shared by every worker host, or one queue (docs/scaling.md)",
+               zPath, zKey, W->zName, strerror(errno));
+      return -1;
+    }
+  }
+  const char *zIn = json_string_value(json_object_get(json_object_get(pReq, "options"), "input"));
+  if(zIn && *zIn && access(zIn, R_OK)) {
+    snprintf(zWhy, nWhy, "input %s is not readable on host %s: %s; tasks that hand files to each other need a "
+             "[core] data_folder shared by every worker host, or one queue (docs/scaling.md)",
+             zIn, W->zName, strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+/* Starts a claimed try. On failure, its failed result is recorded. */
+static void start_try(worker *W, const store_work_claimed *c, const char *zToken, int64_t leaseUntil) {
+  char zWhy[1200] = "";
+  json_error_t je;
+  json_t *pReq = json_loads(c->zRequest, 0, &je);
+  if(!json_is_object(pReq)) {
+    json_decref(pReq);
+    finish_failed(W, c->tiId, c->tryNumber, zToken, "unreadable launch request in the store");
+    return;
+  }
+  const char *zDag = json_string_value(json_object_get(pReq, "dag_id"));
+  const char *zRun = json_string_value(json_object_get(pReq, "run_id"));
+  const char *zTask = json_string_value(json_object_get(pReq, "task_id"));
+  worker_try t;
+  memset(&t, 0, sizeof(t));
+  t.tiId = c->tiId;
+  t.tryNumber = c->tryNumber;
+  t.leaseWr = -1;
+  snprintf(t.zToken, sizeof(t.zToken), "%s", zToken);
+  /* this host's log folder and home, not the scheduler's */
+  exec_log_path(zDag ? zDag : "?", zRun ? zRun : "?", zTask ? zTask : "?", c->tryNumber, t.zLog, sizeof(t.zLog));
+  json_object_set_new(pReq, "log_path", json_string(t.zLog));
+  if(!json_string_value(json_object_get(pReq, "cwd"))) json_object_set_new(pReq, "cwd", json_string(airc_home()));
+  json_object_set_new(pReq, "lease", json_pack("{sI sI}", "until_us", (json_int_t)leaseUntil, "margin_us",
+                                               (json_int_t)(W->leaseUs / 4)));
+  int aPipe[2] = {-1, -1};
+  pid_t pid = 0;
+  airc_err err = {0};
+  char *zReq = NULL;
+  if(inputs_readable(W, pReq, zWhy, sizeof(zWhy))) {
+    /* zWhy says which */
+  } else if(!(zReq = json_dumps(pReq, JSON_COMPACT))) {
+    snprintf(zWhy, sizeof(zWhy), "cannot serialise the task request");
+  } else if(pipe2(aPipe, O_CLOEXEC)) {
+    snprintf(zWhy, sizeof(zWhy), "lease pipe: %s", strerror(errno));
+  } else if(exec_spawn_json(c->tiId, c->tryNumber, zReq, aPipe[0], &pid, &err)) {
+    snprintf(zWhy, sizeof(zWhy), "%s", err.zMsg);
+  }
+  free(zReq);
+  char zWhat[900]; /* for the log: the request's text dies with it */
+  snprintf(zWhat, sizeof(zWhat), "%s.%s (%s)", zDag ? zDag : "?", zTask ? zTask : "?", zRun ? zRun : "?");
+  json_decref(pReq);
+  if(aPipe[0] >= 0) close(aPipe[0]);
+  if(zWhy[0]) {
+    if(aPipe[1] >= 0) close(aPipe[1]);
+    LOG_WARN("task instance %lld try %d: %s", (long long)c->tiId, c->tryNumber, zWhy);
+    log_append_line(t.zLog, zWhy);
+    airc_err lerr = {0};
+    if(ship_log(W, &t, &lerr)) LOG_DEBUG("ship log: %s", lerr.zMsg);
+    finish_failed(W, c->tiId, c->tryNumber, zToken, zWhy);
+    return;
+  }
+  fcntl(aPipe[1], F_SETFL, O_NONBLOCK);
+  t.pid = pid;
+  t.leaseWr = aPipe[1];
+  worker_try *a = realloc(W->aTry, sizeof(worker_try) * (size_t)(W->nTry + 1));
+  if(!a) {
+    kill(pid, SIGKILL); /* cannot keep track of it: it must not run */
+    close(aPipe[1]);
+    return;
+  }
+  W->aTry = a;
+  W->aTry[W->nTry++] = t;
+  int bHeld = 0;
+  if(store_work_set_pid(W->s, c->tiId, c->tryNumber, zToken, (int)pid, t.zLog, &bHeld, &err))
+    LOG_DEBUG("record pid: %s", err.zMsg);
+  LOG_INFO("running %s try %d, task instance %lld, supervisor pid %d", zWhat, c->tryNumber, (long long)c->tiId,
+           (int)pid);
+}
+
+/* Claims tries while slots are free, queue by queue. */
+static void claim_tries(worker *W) {
+  int bAny = 1;
+  while(bAny && W->nTry < W->o.nConcurrency) {
+    bAny = 0;
+    for(int q = 0; q < W->o.nQueue && W->nTry < W->o.nConcurrency; q++) {
+      char zToken[UUID_STR_LEN];
+      if(uuid_random_v4(zToken)) return;
+      int64_t now = airc_now_us();
+      store_work_claimed c;
+      airc_err err = {0};
+      airc_rc rc = store_work_claim(W->s, W->o.azQueue[q], W->zName, zToken, now, now + W->leaseUs, &c, &err);
+      if(rc == AIRC_ERR_NOTFOUND) continue;
+      if(rc) {
+        LOG_WARN("claim on queue '%s': %s", W->o.azQueue[q], err.zMsg);
+        return;
+      }
+      start_try(W, &c, zToken, now + W->leaseUs);
+      free(c.zRequest);
+      bAny = 1;
+    }
+  }
+}
+
+/* Renews every running try's lease and ships log growth, in one short
+ * transaction; tells each supervisor its new lease end. A lease found lost
+ * closes the supervisor's pipe: it kills its task at once. */
+static void renew_leases(worker *W) {
+  if(!W->nTry) return;
+  int64_t now = airc_now_us(), until = now + W->leaseUs;
+  airc_err err = {0};
+  if(store_begin(W->s, &err)) {
+    LOG_WARN("renew leases: %s", err.zMsg);
+    return;
+  }
+  int *aHeld = calloc((size_t)W->nTry, sizeof(int));
+  airc_rc rc = aHeld ? AIRC_OK : AIRC_ERR_NOMEM;
+  for(int i = 0; !rc && i < W->nTry; i++) {
+    worker_try *t = &W->aTry[i];
+    if(t->leaseWr < 0 || !t->pid) continue;
+    rc = store_work_renew(W->s, t->tiId, t->tryNumber, t->zToken, until, &aHeld[i], &err);
+    if(!rc && aHeld[i]) rc = ship_log(W, t, &err);
+  }
+  if(!rc) rc = store_commit(W->s, &err);
+  else store_rollback(W->s);
+  if(rc) {
+    /* not renewed: the supervisors' deadlines stand; they kill their tasks
+     * if the store stays out of reach */
+    LOG_WARN("renew leases: %s", err.zMsg);
+    free(aHeld);
+    return;
+  }
+  for(int i = 0; i < W->nTry; i++) {
+    worker_try *t = &W->aTry[i];
+    if(t->leaseWr < 0 || !t->pid) continue;
+    if(aHeld[i]) {
+      ssize_t w = write(t->leaseWr, &until, sizeof(until));
+      (void)w; /* a full pipe: the supervisor reads the newest value anyway */
+    } else {
+      LOG_WARN("task instance %lld try %d: lease lost (taken over, cleared or expired): stopping it", (long long)t->tiId,
+               t->tryNumber);
+      close(t->leaseWr); /* end of file: the supervisor kills the task */
+      t->leaseWr = -1;
+    }
+  }
+  free(aHeld);
+}
+
+/* Records the result of try i, whose supervisor exited; removes it. */
+static void finish_try(worker *W, int i) {
+  worker_try *t = &W->aTry[i];
+  char zPath[4200];
+  exec_result_path(t->tiId, t->tryNumber, zPath, sizeof(zPath));
+  char *zText = NULL;
+  int fd = fsafe_open(zPath, O_RDONLY);
+  if(fd >= 0) {
+    struct stat st;
+    if(!fstat(fd, &st) && st.st_size > 0 && st.st_size < 1024 * 1024) {
+      zText = malloc((size_t)st.st_size + 1);
+      ssize_t n = zText ? pread(fd, zText, (size_t)st.st_size, 0) : -1;
+      if(n != st.st_size) {
+        free(zText);
+        zText = NULL;
+      } else {
+        zText[n] = 0;
+      }
+    }
+    close(fd);
+  }
+  airc_err err = {0};
+  int bHeld = 0;
+  airc_rc rc = store_begin(W->s, &err);
+  if(!rc) rc = ship_log(W, t, &err);
+  if(!rc && zText) rc = store_work_finish(W->s, t->tiId, t->tryNumber, t->zToken, zText, &bHeld, &err);
+  if(!rc) rc = store_commit(W->s, &err);
+  else store_rollback(W->s);
+  if(rc && airc_rc_is_transient(rc)) {
+    LOG_WARN("task instance %lld try %d: %s (trying again)", (long long)t->tiId, t->tryNumber, err.zMsg);
+    return; /* kept: the next loop tries again while the lease holds */
+  }
+  if(rc) LOG_ERROR("task instance %lld try %d: cannot record its result: %s", (long long)t->tiId, t->tryNumber, err.zMsg);
+  else if(!zText)
+    finish_failed(W, t->tiId, t->tryNumber, t->zToken, "task supervisor exited without reporting a result");
+  else if(!bHeld)
+    LOG_WARN("task instance %lld try %d: its lease was lost before it finished: result ignored (fenced)",
+             (long long)t->tiId, t->tryNumber);
+  else
+    LOG_INFO("task instance %lld try %d finished", (long long)t->tiId, t->tryNumber);
+  free(zText);
+  unlink(zPath);
+  if(t->leaseWr >= 0) close(t->leaseWr);
+  W->aTry[i] = W->aTry[--W->nTry];
+}
+
+static void reap(worker *W) {
+  for(;;) {
+    int status;
+    pid_t pid = waitpid(-1, &status, WNOHANG);
+    if(pid < 0 && errno == EINTR) continue;
+    if(pid <= 0) break;
+    for(int i = 0; i < W->nTry; i++)
+      if(W->aTry[i].pid == pid) W->aTry[i].pid = 0;
+  }
+  for(int i = W->nTry - 1; i >= 0; i--)
+    if(!W->aTry[i].pid) finish_try(W, i);
+}
+
+airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
+  worker W;
+  memset(&W, 0, sizeof(W));
+  W.o = *pOpts;
+  if(W.o.nQueue <= 0) {
+    W.o.azQueue[0] = "default";
+    W.o.nQueue = 1;
+  }
+  if(W.o.nConcurrency <= 0) W.o.nConcurrency = 4;
+  if(W.o.zName && *W.o.zName) snprintf(W.zName, sizeof(W.zName), "%s", W.o.zName);
+  else if(gethostname(W.zName, sizeof(W.zName) - 1) || !W.zName[0]) snprintf(W.zName, sizeof(W.zName), "worker");
+  W.leaseUs = airc_config_get_int("worker", "lease_seconds", 20) * 1000000;
+  if(W.leaseUs < 2000000) W.leaseUs = 2000000;
+  W.pollUs = airc_config_get_int("worker", "poll_ms", 200) * 1000;
+  if(W.pollUs < 10000) W.pollUs = 10000;
+  if(fsafe_run_folder(pErr)) return pErr->rc;
+  exec_mkdirs(airc_path_logs());
+  if(store_open(airc_path_db(), &W.s, pErr)) return pErr->rc;
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGCHLD);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  sigprocmask(SIG_BLOCK, &mask, NULL);
+  int sigFd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  signal(SIGPIPE, SIG_IGN);
+  char zQueues[1200] = "";
+  for(int q = 0; q < W.o.nQueue; q++) {
+    strncat(zQueues, q ? "," : "", sizeof(zQueues) - strlen(zQueues) - 1);
+    strncat(zQueues, W.o.azQueue[q], sizeof(zQueues) - strlen(zQueues) - 1);
+  }
+  LOG_INFO("worker '%s' started (pid %d, queues %s, concurrency %d, lease %llds, logs %s)", W.zName, (int)getpid(),
+           zQueues, W.o.nConcurrency, (long long)(W.leaseUs / 1000000), airc_path_logs());
+  int nStop = 0;
+  int64_t nextRenew = airc_now_us() + W.leaseUs / 4, nextClaim = 0;
+  while(nStop == 0 || (nStop == 1 && W.nTry > 0)) {
+    reap(&W);
+    int64_t now = airc_now_us();
+    if(now >= nextRenew) {
+      renew_leases(&W);
+      nextRenew = now + W.leaseUs / 4;
+    }
+    if(!nStop && now >= nextClaim) {
+      claim_tries(&W);
+      nextClaim = now + W.pollUs;
+    }
+    now = airc_now_us();
+    int64_t wakeAt = nextRenew < nextClaim || nStop ? nextRenew : nextClaim;
+    int timeoutMs = wakeAt <= now ? 0 : (int)((wakeAt - now + 999) / 1000);
+    struct pollfd pfd = {sigFd, POLLIN, 0};
+    int n = poll(&pfd, 1, timeoutMs);
+    if(n < 0 && errno != EINTR) break;
+    struct signalfd_siginfo si;
+    while(read(sigFd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+      if(si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+        nStop++;
+        if(nStop == 1)
+          LOG_INFO("worker '%s' stopping: no new claims; waiting for %d running tries (signal again to leave them)",
+                   W.zName, W.nTry);
+      }
+    }
+  }
+  /* left behind (second signal): their pipes close with us, so their
+   * supervisors kill them; the leases expire and the scheduler retries */
+  for(int i = 0; i < W.nTry; i++)
+    if(W.aTry[i].leaseWr >= 0) close(W.aTry[i].leaseWr);
+  free(W.aTry);
+  store_close(W.s);
+  close(sigFd);
+  sigprocmask(SIG_UNBLOCK, &mask, NULL);
+  LOG_INFO("worker '%s' stopped", W.zName);
+  return AIRC_OK;
+}

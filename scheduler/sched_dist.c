@@ -1,0 +1,207 @@
+/* sched_dist.c: the scheduler's side of the distributed executor
+ * ([core] executor = distributed; docs/scaling.md).
+ *
+ * In distributed mode the scheduler forks nothing: a try is queued with
+ * its rendered request in the store (sched_launch_enqueue), `airc worker`
+ * processes claim and run it under a lease, and leave its result in the
+ * store. Here: the scheduler lease (one active scheduler of several,
+ * renewed inside every iteration's transaction so that a scheduler that
+ * lost it cannot commit), applying workers' results and expired leases
+ * with the task's retry policy, and the sweep of claims nobody speaks
+ * for. Not here: the worker (executor/exec_worker.c). */
+#include "scheduler/scheduler_int.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "common/uuid.h"
+#include "executor/exec_result.h"
+#include "store/store_work.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+airc_rc sched_dist_init(sched *S, airc_err *pErr) {
+  const char *zExec = airc_config_get("core", "executor", "local");
+  if(!strcmp(zExec, "local") || !*zExec) return AIRC_OK;
+  if(strcmp(zExec, "distributed"))
+    return airc_err_set(pErr, AIRC_ERR_INVALID, "[core] executor must be 'local' or 'distributed', not '%.60s'", zExec);
+  if(S->opts.onlyRunPk) return AIRC_OK; /* dags test runs its tries here */
+  S->bDistributed = 1;
+  S->leaseUs = airc_config_get_int("scheduler", "lease_seconds", 10) * 1000000;
+  if(S->leaseUs < 1000000) S->leaseUs = 1000000;
+  S->pollUs = airc_config_get_int("scheduler", "worker_poll_ms", 250) * 1000;
+  if(S->pollUs < 10000) S->pollUs = 10000;
+  char zHost[256] = "";
+  gethostname(zHost, sizeof(zHost) - 1);
+  snprintf(S->zLeaseHolder, sizeof(S->zLeaseHolder), "%s:%d", zHost[0] ? zHost : "?", (int)getpid());
+  char zUuid[UUID_STR_LEN];
+  airc_rc rc = uuid_random_v4(zUuid);
+  if(rc) return airc_err_set(pErr, rc, "scheduler lease token: cannot draw random bytes");
+  snprintf(S->zLeaseToken, sizeof(S->zLeaseToken), "%s", zUuid);
+  return AIRC_OK;
+}
+
+airc_rc sched_dist_lease(sched *S, int *pbActive, airc_err *pErr) {
+  int64_t now = airc_now_us();
+  int bHeld = 0;
+  char zCur[300] = "";
+  airc_rc rc = store_sched_lease_take(S->s, S->zLeaseHolder, S->zLeaseToken, now, now + S->leaseUs, &bHeld, zCur,
+                                      sizeof(zCur), pErr);
+  if(rc) return rc;
+  *pbActive = bHeld;
+  if(bHeld) {
+    S->nextLeaseUs = now + S->leaseUs / 3;
+    if(S->bStandby) {
+      LOG_INFO("scheduler lease taken: this scheduler (%s) is active now%s%s", S->zLeaseHolder,
+               S->zLastHolder[0] ? "; it was held by " : "", S->zLastHolder);
+      S->bStandby = 0;
+      /* the last active scheduler's picture is not ours: read it all */
+      S->bAllDirty = 1;
+      S->bTicksDirty = 1;
+      S->bReloadStates = 1;
+      S->bSweepDue = 1;
+      S->bQueuedDirty = 1;
+    }
+  } else {
+    S->nextLeaseUs = now + (S->leaseUs / 10 < 1000000 ? S->leaseUs / 10 : 1000000);
+    if(!S->bStandby || strcmp(S->zLastHolder, zCur))
+      LOG_INFO("standby: the scheduler lease is held by %s (this scheduler is %s)", zCur, S->zLeaseHolder);
+    S->bStandby = 1;
+    snprintf(S->zLastHolder, sizeof(S->zLastHolder), "%s", zCur);
+  }
+  return AIRC_OK;
+}
+
+void sched_dist_stop(sched *S) {
+  if(!S->bDistributed || S->bStandby || !S->s) return;
+  airc_err err = {0};
+  if(store_sched_lease_release(S->s, S->zLeaseHolder, S->zLeaseToken, &err))
+    LOG_WARN("release the scheduler lease: %s", err.zMsg);
+}
+
+int sched_dist_has_news(sched *S) {
+  int64_t now = airc_now_us();
+  if(now >= S->nextLeaseUs) return 1;
+  if(S->bStandby || now < S->nextPollUs) return 0;
+  S->nextPollUs = now + S->pollUs;
+  /* the CLI and web servers of other hosts cannot ring our doorbell: a
+   * commit by anyone else (a trigger, a clear, a worker) is seen here */
+  uint64_t c = store_change_counter(S->s);
+  if(c != S->lastCounter) {
+    S->lastCounter = c;
+    S->bAllDirty = 1;
+    S->bTicksDirty = 1;
+    S->bReloadStates = 1;
+    return 1;
+  }
+  int b = 0;
+  airc_err err = {0};
+  if(store_work_has_news(S->s, now, &b, &err)) return 1; /* let the iteration meet the error */
+  return b;
+}
+
+/* A claim to apply: copied out of the walk (the walk's statement must end
+ * before the outcome's writes). */
+typedef struct dist_row {
+  int64_t tiId;
+  int tryNumber;
+  char zWorker[256];
+  int64_t leaseUntilUs;
+  char *zResult; /* owned; NULL: the lease expired */
+} dist_row;
+
+typedef struct dist_rows {
+  dist_row *a;
+  int n;
+} dist_rows;
+
+static int dist_row_add(void *pCtx, const store_work_row *pRow) {
+  dist_rows *p = pCtx;
+  dist_row *a = realloc(p->a, sizeof(dist_row) * (size_t)(p->n + 1));
+  if(!a) return 1;
+  p->a = a;
+  dist_row *r = &a[p->n++];
+  r->tiId = pRow->tiId;
+  r->tryNumber = pRow->tryNumber;
+  snprintf(r->zWorker, sizeof(r->zWorker), "%s", pRow->zWorker);
+  r->leaseUntilUs = pRow->leaseUntilUs;
+  r->zResult = pRow->zResult ? strdup(pRow->zResult) : NULL;
+  return 0;
+}
+
+airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
+  dist_rows R = {NULL, 0};
+  int64_t now = airc_now_us();
+  airc_rc rc = store_work_each_done_or_expired(S->s, now, dist_row_add, &R, pErr);
+  for(int i = 0; !rc && i < R.n; i++) {
+    dist_row *r = &R.a[i];
+    if(r->zResult) {
+      exec_result res;
+      airc_err perr = {0};
+      if(exec_result_parse(r->zResult, &res, &perr)) {
+        LOG_WARN("task instance %lld try %d: unreadable result from worker %s: %s", (long long)r->tiId, r->tryNumber,
+                 r->zWorker, perr.zMsg);
+        rc = sched_record_outcome(S, r->tiId, r->tryNumber, "failed", -1, 0, now, 0, "unreadable result from the worker",
+                                  NULL, pErr);
+      } else {
+        rc = sched_record_outcome(S, r->tiId, r->tryNumber, exec_outcome_state(res.outcome),
+                                  res.termSignal ? -1 : res.exitCode, res.startUs, res.endUs, res.pid, res.zReason,
+                                  res.pXcom, pErr);
+        exec_result_clear(&res);
+      }
+    } else {
+      char zReason[600], zTs[48];
+      snprintf(zReason, sizeof(zReason),
+               "lease of worker '%s' expired at %s (the worker died, was stopped or lost the store)", r->zWorker,
+               airc_time_format_us(r->leaseUntilUs, zTs, sizeof(zTs)));
+      LOG_WARN("task instance %lld try %d: %s", (long long)r->tiId, r->tryNumber, zReason);
+      rc = sched_record_outcome(S, r->tiId, r->tryNumber, "failed", -1, 0, now, 0, zReason, NULL, pErr);
+    }
+    if(!rc) rc = store_work_delete(S->s, r->tiId, r->tryNumber, pErr);
+  }
+  for(int i = 0; i < R.n; i++) free(R.a[i].zResult);
+  free(R.a);
+  return rc;
+}
+
+typedef struct dist_cands {
+  store_sched_zombie_row *a;
+  int n;
+} dist_cands;
+
+static int dist_cand_add(void *pCtx, const store_sched_zombie_row *pRow) {
+  dist_cands *p = pCtx;
+  store_sched_zombie_row *a = realloc(p->a, sizeof(*a) * (size_t)(p->n + 1));
+  if(!a) return 1;
+  p->a = a;
+  a[p->n++] = *pRow;
+  return 0;
+}
+
+airc_rc sched_dist_sweep(sched *S, airc_err *pErr) {
+  int nStale = 0;
+  airc_rc rc = store_work_delete_stale(S->s, &nStale, pErr);
+  if(rc) return rc;
+  if(nStale) LOG_INFO("dropped %d claims of tries that were cleared or marked (their workers stop them)", nStale);
+  dist_cands C = {NULL, 0};
+  rc = store_sched_zombie_each_candidate(S->s, 0, dist_cand_add, &C, pErr);
+  for(int i = 0; !rc && i < C.n; i++) {
+    int bClaim = 0;
+    rc = store_work_exists(S->s, C.a[i].tiId, C.a[i].tryNumber, &bClaim, pErr);
+    if(rc || bClaim) continue;
+    if(C.a[i].bQueued) {
+      /* queued before this scheduler was distributed (or by a local one):
+       * give the try back; it is queued for a worker next time */
+      rc = store_sched_ti_unqueue(S->s, C.a[i].tiId, pErr);
+      S->bReloadStates = 1;
+      S->bAllDirty = 1;
+      continue;
+    }
+    LOG_WARN("task instance %lld try %d: running, but no worker holds it", (long long)C.a[i].tiId, C.a[i].tryNumber);
+    rc = sched_record_outcome(S, C.a[i].tiId, C.a[i].tryNumber, "failed", -1, 0, airc_now_us(), 0,
+                              "no worker holds this try (zombie)", NULL, pErr);
+  }
+  free(C.a);
+  return rc;
+}

@@ -1,0 +1,133 @@
+/* store_work.h: the distributed executor's facts in the store
+ * (docs/scaling.md).
+ *
+ * A try queued for a worker is a task_claim row: the scheduler writes it
+ * with the rendered launch request in the transaction that queues the task
+ * instance (store_work_enqueue); a worker claims it (store_work_claim: the
+ * row takes the worker's name, a fresh lease token and a lease end, the
+ * task instance becomes `running` with that name as its hostname), renews
+ * the lease while the try runs (store_work_renew) and leaves the try's
+ * result in the row (store_work_finish); the scheduler applies results and
+ * expired leases with its own policy (retries) and deletes the row.
+ *
+ * Fencing: every write of a worker about a try is conditioned on (task
+ * instance id, try number, lease token). A worker whose lease was taken
+ * over (expired, the try failed or retried by the scheduler, the task
+ * cleared) finds no row to change: *pbHeld = 0 and it must stop the try.
+ *
+ * Also here: log chunks of tries that ran on other hosts, and the
+ * scheduler lease that makes one scheduler of several the active one.
+ *
+ * SQLite serializes claims with BEGIN IMMEDIATE (store_begin); the
+ * PostgreSQL form of the claim is `... FOR UPDATE SKIP LOCKED` (see the
+ * statement's comment). Times in microseconds since the epoch. Errors:
+ * AIRC_ERR_DB / AIRC_ERR_BUSY with a one-line message; AIRC_ERR_NOTFOUND
+ * where noted. Rows given to callbacks are BORROWED (valid during the
+ * callback). */
+#ifndef AIRC_STORE_WORK_H
+#define AIRC_STORE_WORK_H
+#include <stddef.h>
+#include <stdint.h>
+#include "store/store.h"
+
+/* ---- the scheduler's side ---- */
+
+/* Queues try tryNumber of task instance tiId on queue zQueue with its
+ * launch request (JSON text, borrowed), replacing a stale claim of an
+ * earlier try. Call inside the transaction that queues the task instance. */
+AIRC_WUR airc_rc store_work_enqueue(store *p, int64_t tiId, int tryNumber, const char *zQueue,
+                                    const char *zRequest, int64_t nowUs, airc_err *pErr);
+
+/* A claim row. zWorker is "" while unclaimed; zResult NULL until the
+ * worker left the try's result (JSON text of exec_result). */
+typedef struct store_work_row {
+  int64_t tiId;
+  int tryNumber;
+  const char *zWorker;
+  int64_t leaseUntilUs; /* 0 while unclaimed */
+  const char *zResult;
+} store_work_row;
+typedef int (*store_work_fn)(void *pCtx, const store_work_row *pRow);
+
+/* Calls xRow for each claim with a result, then for each claimed one whose
+ * lease ended before nowUs without a result (expired: its worker died,
+ * stopped or was cut off). Nothing else. */
+AIRC_WUR airc_rc store_work_each_done_or_expired(store *p, int64_t nowUs, store_work_fn xRow, void *pCtx,
+                                                 airc_err *pErr);
+
+/* *pb = 1 if some claim has a result or an expired lease (a cheap poll). */
+AIRC_WUR airc_rc store_work_has_news(store *p, int64_t nowUs, int *pb /* OUT */, airc_err *pErr);
+
+/* *pbExists = 1 if try (tiId, tryNumber) has a claim row. */
+AIRC_WUR airc_rc store_work_exists(store *p, int64_t tiId, int tryNumber, int *pbExists /* OUT */, airc_err *pErr);
+
+/* Deletes the claim of try (tiId, tryNumber) (its outcome was applied). */
+AIRC_WUR airc_rc store_work_delete(store *p, int64_t tiId, int tryNumber, airc_err *pErr);
+
+/* Deletes claims whose try is no longer the task instance's current one in
+ * queued or running (cleared, marked, deleted): their workers lose the
+ * lease at the next renewal and stop the try. *pn = rows deleted. */
+AIRC_WUR airc_rc store_work_delete_stale(store *p, int *pn /* OUT */, airc_err *pErr);
+
+/* ---- the worker's side ---- */
+
+/* A claimed try: ids and the launch request (owned: free() it). */
+typedef struct store_work_claimed {
+  int64_t tiId;
+  int tryNumber;
+  char *zRequest;
+} store_work_claimed;
+
+/* Claims the oldest unclaimed try of queue zQueue for worker zWorker with
+ * lease token zToken until leaseUntilUs; its task instance becomes
+ * `running` with hostname zWorker and start time nowUs. Opens its own
+ * (nested) write transaction. AIRC_ERR_NOTFOUND if nothing is waiting. */
+AIRC_WUR airc_rc store_work_claim(store *p, const char *zQueue, const char *zWorker, const char *zToken,
+                                  int64_t nowUs, int64_t leaseUntilUs, store_work_claimed *pOut /* OUT */,
+                                  airc_err *pErr);
+
+/* Records the supervisor's pid and the log path on the task instance,
+ * fenced. *pbHeld = 0 if the lease is lost (nothing written). */
+AIRC_WUR airc_rc store_work_set_pid(store *p, int64_t tiId, int tryNumber, const char *zToken, int pid,
+                                    const char *zLogPath, int *pbHeld /* OUT */, airc_err *pErr);
+
+/* Extends the lease to untilUs, fenced. *pbHeld = 0 if it is lost. */
+AIRC_WUR airc_rc store_work_renew(store *p, int64_t tiId, int tryNumber, const char *zToken, int64_t untilUs,
+                                  int *pbHeld /* OUT */, airc_err *pErr);
+
+/* Leaves the try's result (JSON text, borrowed), fenced: *pbHeld = 0 if
+ * the lease was lost (the result is ignored: a newer try owns the task
+ * instance, or the scheduler already failed this one). */
+AIRC_WUR airc_rc store_work_finish(store *p, int64_t tiId, int tryNumber, const char *zToken, const char *zResult,
+                                   int *pbHeld /* OUT */, airc_err *pErr);
+
+/* ---- logs of tries on other hosts ---- */
+
+/* Appends chunk seq (0, 1, ...) of a try's log: n bytes of z (borrowed;
+ * stored as text: bytes that are not UTF-8 are the writer's business). A
+ * chunk written twice (a retried transaction) keeps the first. */
+AIRC_WUR airc_rc store_work_log_append(store *p, int64_t tiId, int tryNumber, int seq, const char *z, size_t n,
+                                       airc_err *pErr);
+
+/* Calls xChunk(pCtx, z, n) for each log chunk of the try from number
+ * fromSeq on, in order; *pnChunk = how many it gave (a follower asks next
+ * from fromSeq + *pnChunk). */
+typedef int (*store_work_log_fn)(void *pCtx, const char *z, size_t n);
+AIRC_WUR airc_rc store_work_log_each(store *p, int64_t tiId, int tryNumber, int fromSeq, store_work_log_fn xChunk,
+                                     void *pCtx, int *pnChunk /* OUT */, airc_err *pErr);
+
+/* ---- several schedulers ---- */
+
+/* Takes or renews the scheduler lease for zHolder with token zToken until
+ * untilUs: succeeds when nobody holds it, when the holder's lease ended
+ * before nowUs, or when (zHolder, zToken) hold it already. *pbHeld = 1 if
+ * we hold it now; otherwise *zCurHolder (may be NULL) says who does. */
+AIRC_WUR airc_rc store_sched_lease_take(store *p, const char *zHolder, const char *zToken, int64_t nowUs,
+                                        int64_t untilUs, int *pbHeld /* OUT */, char *zCurHolder, size_t nCur,
+                                        airc_err *pErr);
+
+/* Gives the lease up (a scheduler stopping): the standby takes over at
+ * once instead of waiting for it to expire. Not held: no-op. */
+AIRC_WUR airc_rc store_sched_lease_release(store *p, const char *zHolder, const char *zToken, airc_err *pErr);
+
+#endif

@@ -1,0 +1,218 @@
+"""The distributed executor (docs/scaling.md): schedulers and workers as
+separate "hosts" (processes with their own run folder and log folder) on one
+store. A ledger file each task appends to proves that no task's work is done
+twice: SIGKILL of a worker mid-try, SIGSTOP of a worker past its lease, and
+SIGKILL of the active scheduler (the standby takes over within 15 s)."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import AIRC, SLOW, dag_ini, wait_for
+
+WORKER_LEASE = 3      # seconds: a supervisor kills its task after 3/4 of it unrenewed
+SCHED_LEASE = 4
+
+
+class Cluster:
+    def __init__(self, home, tmp):
+        self.home = home
+        self.tmp = str(tmp)
+        self.procs = {}
+        os.makedirs(self.tmp, exist_ok=True)
+        self.ledger = os.path.join(self.tmp, "ledger")
+        open(self.ledger, "w").close()
+
+    def env(self, host):
+        e = dict(self.home.env)
+        base = os.path.join(self.tmp, host)
+        e["AIRC__CORE__EXECUTOR"] = "distributed"
+        e["AIRC__CORE__RUN_FOLDER"] = os.path.join(base, "run")
+        e["AIRC__LOGGING__BASE_LOG_FOLDER"] = os.path.join(base, "logs")
+        e["AIRC__WORKER__LEASE_SECONDS"] = str(WORKER_LEASE)
+        e["AIRC__WORKER__POLL_MS"] = "100"
+        e["AIRC__SCHEDULER__LEASE_SECONDS"] = str(SCHED_LEASE)
+        e["AIRC__SCHEDULER__WORKER_POLL_MS"] = "100"
+        e["LEDGER_HOST"] = host
+        return e
+
+    def log_path(self, host):
+        return os.path.join(self.tmp, f"{host}.out")
+
+    def log(self, host):
+        try:
+            with open(self.log_path(host)) as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def start(self, host, *args):
+        out = open(self.log_path(host), "a")
+        p = subprocess.Popen([AIRC, *args], env=self.env(host), stdout=out, stderr=subprocess.STDOUT)
+        self.procs[host] = p
+        return p
+
+    def scheduler(self, host):
+        p = self.start(host, "scheduler")
+        wait_for(lambda: "scheduler started" in self.log(host), 10, what=f"{host} start")
+        return p
+
+    def worker(self, host, *args):
+        p = self.start(host, "worker", "--name", host, *args)
+        wait_for(lambda: f"worker '{host}' started" in self.log(host), 10, what=f"{host} start")
+        return p
+
+    def ledger_lines(self):
+        with open(self.ledger) as f:
+            return [l.split() for l in f.read().splitlines() if l.strip()]
+
+    def stop_all(self):
+        for p in self.procs.values():
+            if p.poll() is None:
+                try:
+                    os.kill(p.pid, signal.SIGCONT)
+                except ProcessLookupError:
+                    pass
+                p.send_signal(signal.SIGTERM)
+        for p in self.procs.values():
+            try:
+                p.wait(15 * SLOW)
+            except subprocess.TimeoutExpired:
+                p.send_signal(signal.SIGTERM)  # a worker's second signal: leave at once
+                try:
+                    p.wait(5)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+
+
+@pytest.fixture
+def cluster(home, tmp_path):
+    c = Cluster(home, tmp_path / "hosts")
+    yield c
+    c.stop_all()
+
+
+def ledger_cmd(c, task, secs):
+    # the work: sleep, then one ledger line (task, try, host)
+    return f"sleep {secs}; echo {task} $AIRC_TRY_NUMBER $LEDGER_HOST >> {c.ledger}"
+
+
+def ti_of(home, dag, run, task):
+    return home.tis(dag, run)[task]
+
+
+def test_queues_hostname_and_logs_from_the_store(home, cluster):
+    tasks = [("a", {"command": ledger_cmd(cluster, "a", 0) + "; echo hello-from-a"}),
+             ("b", {"command": ledger_cmd(cluster, "b", 0), "upstream": "a", "queue": "special"}),
+             ("c", {"command": ledger_cmd(cluster, "c", 0), "upstream": "b"})]
+    home.write_dag("d.ini", dag_ini("d", tasks))
+    cluster.scheduler("s1")
+    cluster.worker("w1")
+    cluster.worker("w2", "--queues", "special", "--concurrency", "1")
+    run = home.trigger("d")
+    assert home.wait_run("d", run, 30) == "success"
+    tis = home.tis("d", run)
+    assert tis["a"]["hostname"] == "w1" and tis["c"]["hostname"] == "w1"
+    assert tis["b"]["hostname"] == "w2"  # routed by its queue
+    assert sorted(cluster.ledger_lines()) == [["a", "1", "w1"], ["b", "1", "w2"], ["c", "1", "w1"]]
+    # the log was written on w1's host; the user's airc reads it from the store
+    assert not os.path.exists(os.path.join(home.path, "logs", "dag_id=d"))
+    r = home.run("tasks", "logs", "d", run, "a", check=True)
+    assert "hello-from-a" in r.stdout and "task success" in r.stdout
+
+
+def test_sigkill_worker_mid_try_retried_elsewhere_work_done_once(home, cluster):
+    home.write_dag("k.ini", dag_ini("k", [("t", {"command": ledger_cmd(cluster, "t", 4),
+                                                 "retries": "1", "retry_delay": "1s"})]))
+    cluster.scheduler("s1")
+    w1 = cluster.worker("w1")
+    run = home.trigger("k")
+    wait_for(lambda: ti_of(home, "k", run, "t")["state"] == "running", 10, what="t running on w1")
+    time.sleep(1)
+    os.kill(w1.pid, signal.SIGKILL)
+    w1.wait()
+    cluster.worker("w2")
+    assert home.wait_run("k", run, 40) == "success"
+    t = ti_of(home, "k", run, "t")
+    assert t["try_number"] == 2 and t["hostname"] == "w2"
+    time.sleep(1)
+    # the killed worker's try died with it: its work never happened
+    assert cluster.ledger_lines() == [["t", "2", "w2"]]
+    log1 = os.path.join(cluster.tmp, "w1", "logs", "dag_id=k", f"run_id={run}", "task_id=t", "attempt=1.log")
+    assert "worker gone: killed process group" in open(log1).read()
+    tries = home.json("tasks", "states-for-dag-run", "k", run)
+    assert tries[0]["state"] == "success"
+
+
+def test_sigstop_worker_past_its_lease_is_fenced(home, cluster):
+    home.write_dag("s.ini", dag_ini("s", [("t", {"command": ledger_cmd(cluster, "t", 5),
+                                                 "retries": "1", "retry_delay": "1s"})]))
+    cluster.scheduler("s1")
+    w1 = cluster.worker("w1")
+    run = home.trigger("s")
+    wait_for(lambda: ti_of(home, "s", run, "t")["state"] == "running", 10, what="t running on w1")
+    os.kill(w1.pid, signal.SIGSTOP)  # a network cut: it renews nothing
+    cluster.worker("w2")
+    # the lease expires: the scheduler retries the try on w2
+    wait_for(lambda: (lambda t: t["try_number"] == 2 and t["state"] == "running" and t["hostname"] == "w2")(
+        ti_of(home, "s", run, "t")), 20, what="try 2 running on w2")
+    os.kill(w1.pid, signal.SIGCONT)
+    assert home.wait_run("s", run, 30) == "success"
+    # w1's late result is ignored (fenced), and its task was killed when the
+    # lease ran out, before try 2 started: the work was done once
+    wait_for(lambda: "result ignored (fenced)" in cluster.log("w1"), 10, what="fenced result")
+    assert cluster.ledger_lines() == [["t", "2", "w2"]]
+    log1 = os.path.join(cluster.tmp, "w1", "logs", "dag_id=s", f"run_id={run}", "task_id=t", "attempt=1.log")
+    assert "lease lost" in open(log1).read()
+    t = ti_of(home, "s", run, "t")
+    assert t["state"] == "success" and t["hostname"] == "w2"
+    r = home.run("tasks", "logs", "s", run, "t", "--try", "1", check=True)
+    assert "lease lost" in r.stdout  # shipped by w1 after it woke up
+
+
+def test_sigkill_active_scheduler_standby_takes_over(home, cluster):
+    tasks = [(f"t{i}", {"command": ledger_cmd(cluster, f"t{i}", 1)} | ({"upstream": f"t{i-1}"} if i else {}))
+             for i in range(4)]
+    home.write_dag("h.ini", dag_ini("h", tasks))
+    s1 = cluster.scheduler("s1")
+    wait_for(lambda: "scheduler lease taken" in cluster.log("s1") or "standby" not in cluster.log("s1"), 5)
+    cluster.scheduler("s2")
+    wait_for(lambda: "standby: the scheduler lease is held by" in cluster.log("s2"), 10, what="s2 standby")
+    cluster.worker("w1")
+    run = home.trigger("h")
+    wait_for(lambda: ti_of(home, "h", run, "t1")["state"] == "running", 15, what="t1 running")
+    os.kill(s1.pid, signal.SIGKILL)
+    killed = time.monotonic()
+    s1.wait()
+    wait_for(lambda: "scheduler lease taken" in cluster.log("s2"), 15, what="s2 to take over")
+    assert time.monotonic() - killed < 15
+    assert home.wait_run("h", run, 40) == "success"
+    assert sorted(cluster.ledger_lines()) == [[f"t{i}", "1", "w1"] for i in range(4)]
+    assert len(home.runs("h")) == 1
+
+
+def test_unreadable_input_fails_naming_path_and_host(home, cluster):
+    xcom = 'echo \'{"path": "/nonexistent/airc-data/users.jsonl"}\' > $AIRC_XCOM_OUT'
+    home.write_dag("i.ini", dag_ini("i", [("produce", {"command": xcom}),
+                                          ("consume", {"command": "true", "upstream": "produce"})]))
+    cluster.scheduler("s1")
+    cluster.worker("w1")
+    run = home.trigger("i")
+    assert home.wait_run("i", run, 30) == "failed"
+    note = ti_of(home, "i", run, "consume")["note"]
+    assert "input /nonexistent/airc-data/users.jsonl (from upstream task 'produce') is not readable on host w1" in note
+
+
+def test_bad_executor_and_bad_queue_are_one_line(home, cluster):
+    env = dict(home.env, AIRC__CORE__EXECUTOR="bogus")
+    r = subprocess.run([AIRC, "scheduler"], env=env, capture_output=True, text=True, timeout=20)
+    assert r.returncode == 1
+    assert "[core] executor must be 'local' or 'distributed', not 'bogus'" in r.stderr
+    home.write_dag("q.ini", dag_ini("q", [("t", {"command": "true", "queue": "no spaces"})]))
+    home.run("dags", "list")
+    errs = home.import_errors()
+    assert "queue must be 1..64 letters, digits" in errs["q.ini"]

@@ -1,0 +1,191 @@
+/* test_store_work.c: unit tests of store/store_work.c, the distributed
+ * executor's typed calls, on a temporary SQLite store: enqueue, claim
+ * (oldest first, by queue, the task instance becomes running with its
+ * hostname, nothing waiting -> AIRC_ERR_NOTFOUND, a stale claim dropped),
+ * renew / set pid / finish fenced by the lease token, results and expired
+ * leases listed for the scheduler, stale claims deleted, log chunks in
+ * order, and the scheduler lease (taken, refused while held, taken over
+ * once expired, released). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "store/store_int.h"
+#include "store/store_work.h"
+
+typedef struct fixture {
+  char zDir[64];
+  char zDb[128];
+  store *s;
+} fixture;
+
+static const char *const azSeed[] = {
+    "INSERT INTO dag(dag_id, is_paused, is_active, schedule, current_hash) VALUES ('d', 0, 1, 'none', 'h1')",
+    "INSERT INTO dag_version(hash, dag_id, json) VALUES ('h1', 'd', '{}')",
+    "INSERT INTO dag_run(id, dag_id, run_id, run_type, logical_date, data_interval_start, data_interval_end,"
+    " conf, state, dag_hash) VALUES (1, 'd', 'r', 'manual', 1, 0, 1, '{}', 'running', 'h1')",
+    "INSERT INTO task_instance(id, run_pk, dag_id, task_id, state, try_number, max_tries) VALUES"
+    " (10, 1, 'd', 'a', 'queued', 1, 1), (11, 1, 'd', 'b', 'queued', 1, 1), (12, 1, 'd', 'c', 'success', 1, 1)",
+};
+
+static int fx_setup(void **ppState) {
+  fixture *f = calloc(1, sizeof(*f));
+  snprintf(f->zDir, sizeof(f->zDir), "/tmp/airc-test-store-work-XXXXXX");
+  if(!mkdtemp(f->zDir)) return -1;
+  snprintf(f->zDb, sizeof(f->zDb), "%s/airc.db", f->zDir);
+  airc_err err = {0};
+  if(store_open(f->zDb, &f->s, &err)) fail_msg("%s", err.zMsg);
+  for(size_t i = 0; i < sizeof(azSeed) / sizeof(azSeed[0]); i++)
+    if(store_run_sql(f->s, azSeed[i], &err)) fail_msg("%s", err.zMsg);
+  *ppState = f;
+  return 0;
+}
+
+static int fx_teardown(void **ppState) {
+  fixture *f = *ppState;
+  store_close(f->s);
+  char zPath[256];
+  const char *azSuffix[] = {"", "-wal", "-shm"};
+  for(int i = 0; i < 3; i++) {
+    snprintf(zPath, sizeof(zPath), "%s%s", f->zDb, azSuffix[i]);
+    unlink(zPath);
+  }
+  rmdir(f->zDir);
+  free(f);
+  return 0;
+}
+
+static const char *q_text(store *s, const char *zSql) {
+  static char z[256];
+  airc_err err = {0};
+  store_stmt *st = store_stmt_prepare(s, zSql, &err);
+  if(!st) fail_msg("%s", err.zMsg);
+  int r = store_stmt_step(st, &err);
+  snprintf(z, sizeof(z), "%s", r == STORE_ROW && store_col_text(st, 0) ? store_col_text(st, 0) : "<none>");
+  store_stmt_done(st);
+  return z;
+}
+
+typedef struct seen {
+  int n, nResult, nExpired;
+  int64_t aTi[8];
+} seen;
+
+static int seen_add(void *pCtx, const store_work_row *pRow) {
+  seen *p = pCtx;
+  p->aTi[p->n++] = pRow->tiId;
+  if(pRow->zResult) p->nResult++;
+  else p->nExpired++;
+  return 0;
+}
+
+static void test_claim_lease_fence(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  assert_int_equal(store_work_enqueue(f->s, 10, 1, "default", "{\"r\":10}", 100, &err), AIRC_OK);
+  assert_int_equal(store_work_enqueue(f->s, 11, 1, "other", "{\"r\":11}", 50, &err), AIRC_OK);
+  store_work_claimed c;
+  /* nothing on an unknown queue */
+  assert_int_equal(store_work_claim(f->s, "none", "w1", "tok0", 1000, 2000, &c, &err), AIRC_ERR_NOTFOUND);
+  assert_int_equal(store_work_claim(f->s, "default", "w1", "tok1", 1000, 2000, &c, &err), AIRC_OK);
+  assert_int_equal(c.tiId, 10);
+  assert_string_equal(c.zRequest, "{\"r\":10}");
+  free(c.zRequest);
+  assert_string_equal(q_text(f->s, "SELECT state || ' ' || hostname FROM task_instance WHERE id=10"), "running w1");
+  /* claimed once only */
+  assert_int_equal(store_work_claim(f->s, "default", "w2", "tok2", 1000, 2000, &c, &err), AIRC_ERR_NOTFOUND);
+  int bHeld = 0;
+  assert_int_equal(store_work_renew(f->s, 10, 1, "tok1", 3000, &bHeld, &err), AIRC_OK);
+  assert_true(bHeld);
+  assert_int_equal(store_work_renew(f->s, 10, 1, "wrong", 3000, &bHeld, &err), AIRC_OK);
+  assert_false(bHeld);
+  assert_int_equal(store_work_set_pid(f->s, 10, 1, "tok1", 77, "/l", &bHeld, &err), AIRC_OK);
+  assert_true(bHeld);
+  assert_int_equal(store_work_finish(f->s, 10, 1, "wrong", "{}", &bHeld, &err), AIRC_OK);
+  assert_false(bHeld); /* fenced */
+  int bNews = 1;
+  assert_int_equal(store_work_has_news(f->s, 2500, &bNews, &err), AIRC_OK);
+  assert_false(bNews);
+  assert_int_equal(store_work_has_news(f->s, 4000, &bNews, &err), AIRC_OK);
+  assert_true(bNews); /* the lease ended at 3000 */
+  seen S = {0};
+  assert_int_equal(store_work_each_done_or_expired(f->s, 4000, seen_add, &S, &err), AIRC_OK);
+  assert_int_equal(S.nExpired, 1);
+  assert_int_equal(store_work_finish(f->s, 10, 1, "tok1", "{\"state\":\"success\"}", &bHeld, &err), AIRC_OK);
+  assert_true(bHeld);
+  memset(&S, 0, sizeof(S));
+  assert_int_equal(store_work_each_done_or_expired(f->s, 4000, seen_add, &S, &err), AIRC_OK);
+  assert_int_equal(S.nResult, 1);
+  assert_int_equal(S.aTi[0], 10);
+  assert_int_equal(store_work_delete(f->s, 10, 1, &err), AIRC_OK);
+  int bExists = 1;
+  assert_int_equal(store_work_exists(f->s, 10, 1, &bExists, &err), AIRC_OK);
+  assert_false(bExists);
+  /* a claim of a task instance that moved on is stale */
+  assert_int_equal(store_run_sql(f->s, "UPDATE task_instance SET state='success' WHERE id=11", &err), AIRC_OK);
+  assert_int_equal(store_work_claim(f->s, "other", "w1", "tok3", 1000, 2000, &c, &err), AIRC_ERR_NOTFOUND);
+  assert_int_equal(store_work_exists(f->s, 11, 1, &bExists, &err), AIRC_OK);
+  assert_false(bExists); /* dropped by the claim */
+  assert_int_equal(store_work_enqueue(f->s, 12, 1, "default", "{}", 1, &err), AIRC_OK);
+  int nStale = 0;
+  assert_int_equal(store_work_delete_stale(f->s, &nStale, &err), AIRC_OK);
+  assert_int_equal(nStale, 1);
+}
+
+static int chunk_cat(void *pCtx, const char *z, size_t n) {
+  strncat((char *)pCtx, z, n);
+  return 0;
+}
+
+static void test_log_chunks(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  assert_int_equal(store_work_log_append(f->s, 10, 1, 1, "world\n", 6, &err), AIRC_OK);
+  assert_int_equal(store_work_log_append(f->s, 10, 1, 0, "hello ", 6, &err), AIRC_OK);
+  assert_int_equal(store_work_log_append(f->s, 10, 1, 0, "again ", 6, &err), AIRC_OK); /* first kept */
+  char z[64] = "";
+  int n = 0;
+  assert_int_equal(store_work_log_each(f->s, 10, 1, 0, chunk_cat, z, &n, &err), AIRC_OK);
+  assert_int_equal(n, 2);
+  assert_string_equal(z, "hello world\n");
+  z[0] = 0;
+  assert_int_equal(store_work_log_each(f->s, 10, 1, 1, chunk_cat, z, &n, &err), AIRC_OK);
+  assert_string_equal(z, "world\n");
+  assert_int_equal(store_work_log_each(f->s, 10, 2, 0, chunk_cat, z, &n, &err), AIRC_OK);
+  assert_int_equal(n, 0);
+}
+
+static void test_scheduler_lease(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  int bHeld = 0;
+  char zCur[64];
+  assert_int_equal(store_sched_lease_take(f->s, "a", "ta", 100, 200, &bHeld, zCur, sizeof(zCur), &err), AIRC_OK);
+  assert_true(bHeld);
+  assert_int_equal(store_sched_lease_take(f->s, "b", "tb", 150, 250, &bHeld, zCur, sizeof(zCur), &err), AIRC_OK);
+  assert_false(bHeld);
+  assert_string_equal(zCur, "a");
+  assert_int_equal(store_sched_lease_take(f->s, "a", "ta", 190, 300, &bHeld, zCur, sizeof(zCur), &err), AIRC_OK);
+  assert_true(bHeld); /* renewed */
+  assert_int_equal(store_sched_lease_take(f->s, "b", "tb", 301, 400, &bHeld, zCur, sizeof(zCur), &err), AIRC_OK);
+  assert_true(bHeld); /* a's ended: taken over */
+  assert_int_equal(store_sched_lease_take(f->s, "a", "ta", 302, 500, &bHeld, zCur, sizeof(zCur), &err), AIRC_OK);
+  assert_false(bHeld); /* fenced out */
+  assert_int_equal(store_sched_lease_release(f->s, "b", "tb", &err), AIRC_OK);
+  assert_int_equal(store_sched_lease_take(f->s, "a", "ta2", 303, 500, &bHeld, zCur, sizeof(zCur), &err), AIRC_OK);
+  assert_true(bHeld);
+}
+
+int main(void) {
+  const struct CMUnitTest aTest[] = {
+      cmocka_unit_test_setup_teardown(test_claim_lease_fence, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_log_chunks, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_scheduler_lease, fx_setup, fx_teardown),
+  };
+  return cmocka_run_group_tests(aTest, NULL, NULL);
+}
