@@ -207,6 +207,11 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
     S->nReaped = 0;
     return AIRC_OK;
   }
+  /* what this wake was for, before the flags are consumed (--stats-file) */
+  const int bSweep = S->bSweepDue, bAll = S->bAllDirty, bTicks = S->bTicksDirty;
+  const int nReapedIn = S->nReaped;
+  store_stats st0;
+  if(S->pStats) store_stats_get(S->s, &st0);
   airc_rc rc = store_begin(S->s, pErr);
   /* forks a busy store kept us from recording: first, so that their
    * results (ingested next) find them running */
@@ -226,12 +231,24 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   if(!rc) {
     /* results are in the store: their files can go */
     for(int i = 0; i < nDone; i++) unlink(azDone[i]);
+    const int nEvaluated = S->nDirty; /* runs re-evaluated (unless bAll) */
     sched_dirty_reset(S);
     S->bAllDirty = 0;
     S->bQueuedDirty = 0;
     S->nReaped = 0;
     S->nLaunched = 0;
     if(nLaunch) rc = sched_launch(S, aLaunch, nLaunch, pErr);
+    if(S->pStats) {
+      store_stats st1;
+      store_stats_get(S->s, &st1);
+      fprintf(S->pStats,
+              "{\"wake\": %llu, \"statements\": %llu, \"rows\": %llu, \"vm_steps\": %llu, \"results\": %d, "
+              "\"reaped\": %d, \"evaluated\": %d, \"launched\": %d, \"sweep\": %d, \"all_dirty\": %d, \"ticks\": %d}\n",
+              (unsigned long long)++S->nStatsWake, (unsigned long long)(st1.nStatements - st0.nStatements),
+              (unsigned long long)(st1.nRows - st0.nRows), (unsigned long long)(st1.nVmSteps - st0.nVmSteps), nDone,
+              nReapedIn, nEvaluated, nLaunch, bSweep, bAll, bTicks);
+      fflush(S->pStats);
+    }
   }
   for(int i = 0; i < nDone; i++) free(azDone[i]);
   free(azDone);
@@ -361,6 +378,10 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
     if(us > 0) usleep((useconds_t)us);
   }
   if(rc) goto done;
+  if(S.opts.zStatsFile && !(S.pStats = fopen(S.opts.zStatsFile, "ae"))) {
+    rc = airc_err_set(pErr, AIRC_ERR_IO, "--stats-file %s: %s", S.opts.zStatsFile, strerror(errno));
+    goto done;
+  }
   if(!S.opts.onlyRunPk) {
     exec_mkdirs(airc_path_dags());
     S.pFolder = dag_folder_new(airc_path_dags());
@@ -525,6 +546,7 @@ done:
   free(S.aReapedTry);
   free(S.aLaunched);
   dag_folder_free(S.pFolder);
+  if(S.pStats) fclose(S.pStats);
   store_close(S.s);
   if(sigFd >= 0) close(sigFd);
   if(inoFd >= 0) close(inoFd);

@@ -97,6 +97,8 @@ typedef struct sched {
   size_t maxLogBytes;
   int64_t killGraceSec;
   int64_t lastLoopLagUs;
+  FILE *pStats;        /* opts.zStatsFile, opened, or NULL */
+  uint64_t nStatsWake; /* working wakes written to pStats */
   /* the last tries whose outcome was recorded, so that the SIGCHLD of a
    * supervisor whose result was already ingested wakes nothing */
   struct { int64_t tiId; int tryNumber; } aRecent[256];
