@@ -43,7 +43,9 @@ def test_usage_errors_exit_2_and_failures_exit_1(home):
     assert home.run("dags", "trigger", "x", "--logical-date", "yesterday").returncode == 2
     assert home.run("dags", "next-execution", "x", "-n", "0").returncode == 2
     r = home.run("dags", "trigger", "nope")
-    assert r.returncode == 1 and r.stderr.strip() == "airc: error: DAG 'nope' not found"
+    assert r.returncode == 1 and r.stderr.strip() == (
+        "airc: error: DAG 'nope' not found (the scheduler has not parsed it yet? "
+        "`airc dags reserialize` parses the folder now)")
     r = home.run("dags", "state", "nope", "r")
     assert r.returncode == 1 and "has no run 'r'" in r.stderr
 
@@ -67,6 +69,7 @@ def test_configuration_file_and_environment_overrides(home):
     assert home.run("config", "get-value", "core", "parallelism", check=True).stdout.strip() == "3"
     with open(os.path.join(other, "x.ini"), "w") as f:
         f.write(dag_ini("elsewhere_dag", [("t", {"command": "true"})]))
+    home.reserialize()
     assert [d["dag_id"] for d in home.json("dags", "list")] == ["elsewhere_dag"]
     with open(os.path.join(home.path, "airc.ini"), "w") as f:
         f.write("[core\nbroken\n")
@@ -91,6 +94,7 @@ def test_configuration_long_values_and_semicolons(home):
 def test_dags_show_text_json_and_dot(home):
     home.write_dag("s.ini", dag_ini("s", [("a", {"command": "true"}), ("b", {"command": "true", "upstream": "a"})],
                                     description="Show me"))
+    home.reserialize()
     r = home.run("dags", "show", "s", check=True)
     assert "2 tasks, 1 edges" in r.stdout and "Show me" in r.stdout
     dot = home.run("dags", "show", "s", "--dot", check=True).stdout
@@ -101,6 +105,7 @@ def test_dags_show_text_json_and_dot(home):
 
 def test_list_outputs_json_plain_table(home):
     home.write_dag("l.ini", dag_ini("l", [("t", {"command": "true"})], tags="a, b"))
+    home.reserialize()
     rows = home.json("dags", "list")
     assert rows[0]["dag_id"] == "l" and rows[0]["tags"] == ["a", "b"] and rows[0]["is_paused"] is False
     plain = home.run("dags", "list", "--output", "plain", check=True).stdout
@@ -111,6 +116,7 @@ def test_list_outputs_json_plain_table(home):
 
 def test_list_runs_paginates(home):
     home.write_dag("pg.ini", dag_ini("pg", [("t", {"command": "true"})]))
+    home.reserialize()
     for i in range(5):
         home.trigger("pg", "--run-id", f"r{i}", "--logical-date", f"2026-01-0{i + 1}T00:00:00Z")
     ids = [r["run_id"] for r in home.json("dags", "list-runs", "pg", "--limit", "2", "--offset", "1")]
