@@ -399,13 +399,10 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
   sigFd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
   signal(SIGPIPE, SIG_IGN);
 
-  if(!S.opts.onlyRunPk)
-    LOG_INFO("scheduler started (pid %d, home %s, dags %s, parallelism %d)", (int)getpid(), airc_home(),
-             airc_path_dags(), S.parallelism);
   S.bAllDirty = 1;
   S.bTicksDirty = 1;
   S.bSweepDue = 1;
-  int bDagsDirty = 1, bStop = 0, nIter = 0;
+  int bDagsDirty = 1, bStop = 0, nIter = 0, bAnnounced = !!S.opts.onlyRunPk;
   int64_t dagsDirtyAt = 0, nextRescan = 0, nextSweep = airc_now_us() + SCHED_SWEEP_INTERVAL_US, nextBeat = 0;
   while(!bStop && !rc) {
     int64_t now = airc_now_us();
@@ -429,6 +426,13 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
         S.bAllDirty = 1;
       }
       nextRescan = now + rescanUs;
+    }
+    if(!bAnnounced) {
+      /* after the first folder sync: the CLI reads the store alone, so a
+       * DAG file present at start is known to it once this line shows */
+      LOG_INFO("scheduler started (pid %d, home %s, dags %s, parallelism %d)", (int)getpid(), airc_home(),
+               airc_path_dags(), S.parallelism);
+      bAnnounced = 1;
     }
     if(now >= nextSweep) {
       S.bSweepDue = 1;
