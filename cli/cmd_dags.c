@@ -427,7 +427,7 @@ int cmd_dags_reserialize(int argc, char **argv) {
   if(!rc) rc = store_view_import_error_count(s, &nErrors, &err);
   store_close(s);
   if(rc) return cli_fail_err(&err);
-  printf("DAG folder %s: %lld DAGs, %d changed, %lld files with import errors%s\n", airc_path_dags(),
+  printf("DAG folder %s: %lld DAGs, %d files parsed or gone, %lld files with import errors%s\n", airc_path_dags(),
          (long long)nDags, nChanged, (long long)nErrors, nErrors ? " ('airc dags list-import-errors')" : "");
   return CLI_OK;
 }
