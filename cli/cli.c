@@ -42,6 +42,18 @@ int cli_fail_err(const airc_err *pErr) {
   return cli_error("%s", airc_err_msg(pErr));
 }
 
+int cli_dag_not_found(const char *zDagId) {
+  return cli_error("DAG '%s' not found (the scheduler has not parsed it yet? `airc dags reserialize` parses the "
+                   "folder now)", zDagId);
+}
+
+int cli_fail_dag_err(const airc_err *pErr, const char *zDagId) {
+  char zMsg[600];
+  snprintf(zMsg, sizeof(zMsg), "DAG '%s' not found", zDagId);
+  if(pErr->rc == AIRC_ERR_NOTFOUND && !strcmp(airc_err_msg(pErr), zMsg)) return cli_dag_not_found(zDagId);
+  return cli_fail_err(pErr);
+}
+
 void cli_check_home(void) {
   static int bDone; /* once per process (standalone's scheduler is a fork) */
   if(bDone) return;
@@ -82,16 +94,19 @@ store *cli_open_store(void) {
   return s;
 }
 
-store *cli_open_store_synced(void) {
+store *cli_open_store_synced(int *pnChanged, int *pbFailed) {
+  if(pnChanged) *pnChanged = 0;
+  if(pbFailed) *pbFailed = 0;
   store *s = cli_open_store();
   if(!s) return NULL;
   dag_folder *f = dag_folder_new(airc_path_dags());
-  int n;
+  int n = 0;
   airc_err err = {0};
-  /* a busy store is not worth a warning here: a command that writes says
-   * so in its one error line, and one that reads sees the last sync */
-  if(dag_folder_sync(f, s, &n, &err) && !airc_rc_is_transient(err.rc))
-    fprintf(stderr, "airc: warning: DAG folder: %s\n", airc_err_msg(&err));
+  if(dag_folder_sync(f, s, &n, &err)) {
+    fprintf(stderr, "airc: warning: DAG folder %s: %s\n", airc_path_dags(), airc_err_msg(&err));
+    if(pbFailed) *pbFailed = 1;
+  }
+  if(pnChanged) *pnChanged = n;
   dag_folder_free(f);
   return s;
 }

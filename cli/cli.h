@@ -27,6 +27,13 @@ typedef struct cli_command {
 int cli_error(const char *zFmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage_error(const char *zCmd, const char *zFmt, ...) __attribute__((format(printf, 2, 3)));
 int cli_fail_err(const airc_err *pErr);
+/* As cli_fail_err, but a "DAG '<zDagId>' not found" error says why that
+ * may be (the CLI reads the store, which the scheduler fills from the DAG
+ * folder) and what to do: `airc dags reserialize`. */
+int cli_fail_dag_err(const airc_err *pErr, const char *zDagId);
+/* Prints that DAG zDagId is not in the store (with the hint above) and
+ * returns CLI_FAIL. */
+int cli_dag_not_found(const char *zDagId);
 
 /* Opens (creating and migrating) the store; on failure prints and returns NULL. */
 store *cli_open_store(void);
@@ -36,8 +43,13 @@ store *cli_open_store(void);
  * default log folder to owner-only with a warning. */
 void cli_check_home(void);
 /* Opens the store and syncs the DAG folder into it (so commands see files
- * without a running scheduler). Import errors are recorded, not fatal. */
-store *cli_open_store_synced(void);
+ * without a running scheduler). Import errors are recorded, not fatal.
+ * Only for the commands that parse files by design (`dags reserialize`,
+ * `dags list-import-errors --reparse`, `dags test`, `tasks test`): the
+ * others read the store alone and answer in milliseconds at any number of
+ * DAGs (docs/scheduler.md). *pnChanged (may be NULL): DAGs the sync
+ * changed; *pbFailed (may be NULL): 1 if the sync failed (warned). */
+store *cli_open_store_synced(int *pnChanged /* OUT */, int *pbFailed /* OUT */);
 
 /* Parses a --conf value: NULL stays NULL (*ppOut = NULL), anything else
  * must be a JSON object (new reference in *ppOut). Returns CLI_OK, or

@@ -5,11 +5,14 @@
 #include "cli/commands.h"
 #include "common/config.h"
 #include "common/timeutil.h"
+#include "store/store_dag.h"
 #include "store/store_run.h"
 #include "store/store_sched.h"
 #include "store/store_views.h"
 #include "dag/tick_planner.h"
 #include <getopt.h>
+#include <regex.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,24 +39,40 @@ static int add_dag_row(void *pCtx, const store_view_dag *pDag) {
   return 0;
 }
 
+/* Parses a non-negative count option ("--limit 100"); returns 0 on success. */
+static int opt_count(const char *zCmd, const char *zName, const char *zArg, int64_t *pOut) {
+  char *zEnd;
+  long long v = strtoll(zArg, &zEnd, 10);
+  if(!*zArg || *zEnd || v < 0) return cli_usage_error(zCmd, "%s must be a number >= 0, not '%s'", zName, zArg);
+  *pOut = v;
+  return 0;
+}
+
 int cmd_dags_list(int argc, char **argv) {
-  static const struct option aOpt[] = {{"output", required_argument, 0, 'o'}, {"all", no_argument, 0, 'a'}, {0, 0, 0, 0}};
+  static const struct option aOpt[] = {{"output", required_argument, 0, 'o'}, {"all", no_argument, 0, 'a'},
+                                       {"limit", required_argument, 0, 'l'}, {"offset", required_argument, 0, 'f'},
+                                       {0, 0, 0, 0}};
   cli_output out = OUT_TABLE;
   int bAll = 0, c;
+  int64_t nLimit = INT64_MAX, nOffset = 0;
   optind = 0;
   while((c = getopt_long(argc, argv, "o:a", aOpt, NULL)) != -1) {
     if(c == 'o') {
       if(opt_output("dags list", optarg, &out)) return CLI_USAGE;
     } else if(c == 'a') bAll = 1;
-    else return cli_usage_error("dags list", "unknown option");
+    else if(c == 'l') {
+      if(opt_count("dags list", "--limit", optarg, &nLimit)) return CLI_USAGE;
+    } else if(c == 'f') {
+      if(opt_count("dags list", "--offset", optarg, &nOffset)) return CLI_USAGE;
+    } else return cli_usage_error("dags list", "unknown option");
   }
   if(optind < argc) return cli_usage_error("dags list", "unexpected argument '%s'", argv[optind]);
-  store *s = cli_open_store_synced();
+  store *s = cli_open_store();
   if(!s) return CLI_FAIL;
   airc_err err = {0};
   json_t *pRows = json_array();
   store_view_dag_filter f = {-1, !bAll, NULL, NULL};
-  if(store_view_dag_list(s, &f, INT64_MAX, 0, add_dag_row, pRows, &err)) {
+  if(store_view_dag_list(s, &f, nLimit, nOffset, add_dag_row, pRows, &err)) {
     json_decref(pRows);
     store_close(s);
     return cli_fail_err(&err);
@@ -91,16 +110,19 @@ static void json_array_sort_by_filepath(json_t *pRows) {
 }
 
 int cmd_dags_list_import_errors(int argc, char **argv) {
-  static const struct option aOpt[] = {{"output", required_argument, 0, 'o'}, {0, 0, 0, 0}};
+  static const struct option aOpt[] = {{"output", required_argument, 0, 'o'}, {"reparse", no_argument, 0, 'r'},
+                                       {0, 0, 0, 0}};
   cli_output out = OUT_TABLE;
-  int c;
+  int c, bReparse = 0;
   optind = 0;
   while((c = getopt_long(argc, argv, "o:", aOpt, NULL)) != -1) {
     if(c == 'o') {
       if(opt_output("dags list-import-errors", optarg, &out)) return CLI_USAGE;
-    } else return cli_usage_error("dags list-import-errors", "unknown option");
+    } else if(c == 'r') bReparse = 1;
+    else return cli_usage_error("dags list-import-errors", "unknown option");
   }
-  store *s = cli_open_store_synced();
+  if(optind < argc) return cli_usage_error("dags list-import-errors", "unexpected argument '%s'", argv[optind]);
+  store *s = bReparse ? cli_open_store_synced(NULL, NULL) : cli_open_store();
   if(!s) return CLI_FAIL;
   airc_err err = {0};
   json_t *pRows = json_array();
@@ -124,7 +146,7 @@ static dag *load_dag(store *s, const char *zDagId) {
   dag *d = NULL;
   airc_err err = {0};
   if(store_dag_load(s, zDagId, &d, &err)) {
-    cli_fail_err(&err);
+    cli_fail_dag_err(&err, zDagId);
     return NULL;
   }
   return d;
@@ -151,7 +173,7 @@ int cmd_dags_show(int argc, char **argv) {
     } else return cli_usage_error("dags show", "unknown option");
   }
   if(optind + 1 != argc) return cli_usage_error("dags show", "expected one DAG id");
-  store *s = cli_open_store_synced();
+  store *s = cli_open_store();
   if(!s) return CLI_FAIL;
   dag *d = load_dag(s, argv[optind]);
   store_close(s);
@@ -217,7 +239,7 @@ int cmd_dags_next_execution(int argc, char **argv) {
     } else return cli_usage_error("dags next-execution", "unknown option");
   }
   if(optind + 1 != argc) return cli_usage_error("dags next-execution", "expected one DAG id");
-  store *s = cli_open_store_synced();
+  store *s = cli_open_store();
   if(!s) return CLI_FAIL;
   dag *d = load_dag(s, argv[optind]);
   if(!d) {
@@ -241,21 +263,174 @@ int cmd_dags_next_execution(int argc, char **argv) {
   return CLI_OK;
 }
 
+/* What `dags pause|unpause --pattern|--all` collects: the active DAGs
+ * that match and are not in the wanted state yet. */
+typedef struct pause_pick {
+  regex_t *pRe;    /* NULL: --all */
+  json_t *pIds;    /* array of dag_id strings */
+  int nAlready;    /* matched, already in the wanted state */
+  int bPaused;     /* the wanted state */
+} pause_pick;
+
+/* store_view_dag_list callback: collects the DAGs pause_pick selects. */
+static int pick_dag(void *pCtx, const store_view_dag *pDag) {
+  pause_pick *p = pCtx;
+  if(p->pRe && regexec(p->pRe, pDag->zDagId, 0, NULL, 0)) return 0;
+  if(!pDag->bPaused == !p->bPaused) p->nAlready++;
+  else json_array_append_new(p->pIds, json_string(pDag->zDagId));
+  return 0;
+}
+
+/* Asks "question [y/N]" on the terminal; 1 if the answer starts with y. */
+static int confirm_on_tty(const char *zQuestion) {
+  printf("%s [y/N] ", zQuestion);
+  fflush(stdout);
+  char zLine[64];
+  if(!fgets(zLine, sizeof(zLine), stdin)) return 0;
+  return zLine[0] == 'y' || zLine[0] == 'Y';
+}
+
+/* Prints the DAGs whose paused flag a command set: a table (dag_id,
+ * is_paused) or JSON, then (table only) nothing more: callers print the
+ * count. */
+static void print_paused_rows(json_t *pIds, int bPaused, cli_output out) {
+  json_t *pRows = json_array();
+  size_t i;
+  json_t *pId;
+  json_array_foreach(pIds, i, pId) {
+    json_array_append_new(pRows, json_pack("{sO sb}", "dag_id", pId, "is_paused", bPaused));
+  }
+  static const char *const azCols[] = {"dag_id", "is_paused", NULL};
+  cli_print_rows(pRows, azCols, out);
+  json_decref(pRows);
+}
+
+/* `dags pause|unpause DAG | --pattern REGEX | --all [--yes] [--output F]`
+ * (Airflow 2.10's bulk forms). The bulk forms act on the active DAGs that
+ * match and are not in the wanted state yet, in one transaction; without
+ * --yes they show the list and ask on a terminal, and refuse (exit 2)
+ * when stdin is not one. */
 static int set_paused(int argc, char **argv, int bPaused) {
   const char *zCmd = bPaused ? "dags pause" : "dags unpause";
-  if(argc != 2 || argv[1][0] == '-') return cli_usage_error(zCmd, "expected one DAG id");
-  store *s = cli_open_store_synced();
-  if(!s) return CLI_FAIL;
+  const char *zVerb = bPaused ? "pause" : "unpause";
+  static const struct option aOpt[] = {{"pattern", required_argument, 0, 'p'}, {"all", no_argument, 0, 'a'},
+                                       {"yes", no_argument, 0, 'y'}, {"output", required_argument, 0, 'o'},
+                                       {0, 0, 0, 0}};
+  const char *zPattern = NULL;
+  int bAll = 0, bYes = 0, bOutput = 0, c;
+  cli_output out = OUT_TABLE;
+  optind = 0;
+  while((c = getopt_long(argc, argv, "p:ayo:", aOpt, NULL)) != -1) {
+    if(c == 'p') zPattern = optarg;
+    else if(c == 'a') bAll = 1;
+    else if(c == 'y') bYes = 1;
+    else if(c == 'o') {
+      if(opt_output(zCmd, optarg, &out)) return CLI_USAGE;
+      bOutput = 1;
+    } else return cli_usage_error(zCmd, "unknown option");
+  }
+  int nArg = argc - optind;
+  if(!zPattern && !bAll) {
+    if(nArg != 1) return cli_usage_error(zCmd, "expected one DAG id, --pattern REGEX or --all");
+  } else if(nArg) {
+    return cli_usage_error(zCmd, "give a DAG id, --pattern REGEX or --all, not several");
+  } else if(zPattern && bAll) {
+    return cli_usage_error(zCmd, "give --pattern REGEX or --all, not both");
+  }
+  regex_t re;
+  if(zPattern) {
+    int e = regcomp(&re, zPattern, REG_EXTENDED | REG_NOSUB);
+    if(e) {
+      char zWhy[200];
+      regerror(e, &re, zWhy, sizeof(zWhy));
+      return cli_usage_error(zCmd, "--pattern '%s': %s", zPattern, zWhy);
+    }
+  }
+  store *s = cli_open_store();
+  if(!s) {
+    if(zPattern) regfree(&re);
+    return CLI_FAIL;
+  }
   airc_err err = {0};
-  airc_rc rc = store_dag_set_paused(s, argv[1], bPaused, &err);
+  if(!zPattern && !bAll) {
+    airc_rc rc = store_dag_set_paused(s, argv[optind], bPaused, &err);
+    store_close(s);
+    if(rc) return cli_fail_dag_err(&err, argv[optind]);
+    if(bOutput) {
+      json_t *pIds = json_pack("[s]", argv[optind]);
+      print_paused_rows(pIds, bPaused, out);
+      json_decref(pIds);
+    } else printf("DAG %s is %s\n", argv[optind], bPaused ? "paused" : "unpaused");
+    return CLI_OK;
+  }
+  pause_pick pick = {zPattern ? &re : NULL, json_array(), 0, bPaused};
+  store_view_dag_filter f = {-1, 1, NULL, NULL};
+  airc_rc rc = store_view_dag_list(s, &f, INT64_MAX, 0, pick_dag, &pick, &err);
+  if(zPattern) regfree(&re);
+  int ret = CLI_OK;
+  size_t n = json_array_size(pick.pIds);
+  if(rc) ret = cli_fail_err(&err);
+  else if(n == 0) {
+    if(bOutput && out == OUT_JSON) printf("[]\n");
+    else printf("No DAG to %s (%d matching DAGs already %s)\n", zVerb, pick.nAlready, bPaused ? "paused" : "unpaused");
+  } else if(!bYes && !isatty(STDIN_FILENO)) {
+    ret = cli_usage_error(zCmd, "refusing to %s %zu DAGs without --yes (stdin is not a terminal to confirm on)", zVerb, n);
+  } else {
+    int bGo = bYes;
+    if(!bGo) {
+      size_t i;
+      json_t *pId;
+      json_array_foreach(pick.pIds, i, pId) printf("  %s\n", json_string_value(pId));
+      char zQ[128];
+      snprintf(zQ, sizeof(zQ), "%s these %zu DAGs?", bPaused ? "Pause" : "Unpause", n);
+      bGo = confirm_on_tty(zQ);
+      if(!bGo) printf("Nothing changed\n");
+    }
+    if(bGo) {
+      const char **azIds = malloc(sizeof(char *) * n);
+      int nChanged = 0;
+      if(!azIds) ret = cli_error("out of memory");
+      else {
+        for(size_t i = 0; i < n; i++) azIds[i] = json_string_value(json_array_get(pick.pIds, i));
+        rc = store_dag_set_paused_many(s, azIds, (int)n, bPaused, &nChanged, &err);
+        free(azIds);
+        if(rc) ret = cli_fail_err(&err);
+        else if(bOutput) print_paused_rows(pick.pIds, bPaused, out);
+        else printf("%s %d DAGs (%d already %s)\n", bPaused ? "Paused" : "Unpaused", nChanged, pick.nAlready,
+                    bPaused ? "paused" : "unpaused");
+      }
+    }
+  }
+  json_decref(pick.pIds);
   store_close(s);
-  if(rc) return cli_fail_err(&err);
-  printf("DAG %s is %s\n", argv[1], bPaused ? "paused" : "unpaused");
-  return CLI_OK;
+  return ret;
 }
 
 int cmd_dags_pause(int argc, char **argv) { return set_paused(argc, argv, 1); }
 int cmd_dags_unpause(int argc, char **argv) { return set_paused(argc, argv, 0); }
+
+/* `dags reserialize`: parses the DAG folder into the store now (what the
+ * scheduler does on its own after a change), and says what it found. */
+int cmd_dags_reserialize(int argc, char **argv) {
+  if(argc > 1) return cli_usage_error("dags reserialize", "unexpected argument '%s'", argv[1]);
+  int nChanged = 0, bFailed = 0;
+  store *s = cli_open_store_synced(&nChanged, &bFailed);
+  if(!s) return CLI_FAIL;
+  if(bFailed) {
+    store_close(s);
+    return cli_error("DAG folder %s was not synced (see the warning above)", airc_path_dags());
+  }
+  airc_err err = {0};
+  int64_t nDags = 0, nErrors = 0;
+  store_view_dag_filter f = {-1, 1, NULL, NULL};
+  airc_rc rc = store_view_dag_count(s, &f, &nDags, &err);
+  if(!rc) rc = store_view_import_error_count(s, &nErrors, &err);
+  store_close(s);
+  if(rc) return cli_fail_err(&err);
+  printf("DAG folder %s: %lld DAGs, %d files parsed or gone, %lld files with import errors%s\n", airc_path_dags(),
+         (long long)nDags, nChanged, (long long)nErrors, nErrors ? " ('airc dags list-import-errors')" : "");
+  return CLI_OK;
+}
 
 /* store_view_run_list_no_test callback: appends the run to pCtx. */
 static int add_run_row(void *pCtx, const store_view_run *pRun) {
@@ -298,7 +473,7 @@ int cmd_dags_list_runs(int argc, char **argv) {
   }
   if(!bFound) {
     store_close(s);
-    return cli_error("DAG '%s' not found", argv[optind]);
+    return cli_dag_not_found(argv[optind]);
   }
   json_t *pRows = json_array();
   if(store_view_run_list_no_test(s, argv[optind], zState, nLimit, nOffset, add_run_row, pRows, &err)) {

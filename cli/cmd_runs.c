@@ -99,7 +99,7 @@ int cmd_dags_trigger(int argc, char **argv) {
     json_decref(pConf);
     return cli_usage_error("dags trigger", "bad --logical-date '%s' (ISO 8601, e.g. 2026-01-01T00:00:00Z)", zDate);
   }
-  store *s = cli_open_store_synced();
+  store *s = cli_open_store();
   if(!s) {
     json_decref(pConf);
     return CLI_FAIL;
@@ -111,7 +111,7 @@ int cmd_dags_trigger(int argc, char **argv) {
   json_decref(pConf);
   if(rc) {
     store_close(s);
-    return cli_fail_err(&err);
+    return cli_fail_dag_err(&err, zDag);
   }
   if(out == OUT_JSON) printf("{\"dag_id\": \"%s\", \"run_id\": \"%s\"}\n", zDag, zOutId);
   else printf("Created run %s of DAG %s\n", zOutId, zDag);
@@ -154,14 +154,14 @@ int cmd_dags_backfill(int argc, char **argv) {
   json_t *pConf;
   if(cli_parse_conf("dags backfill", zConf, &pConf)) return CLI_USAGE;
   const char *zDag = argv[optind];
-  store *s = cli_open_store_synced();
+  store *s = cli_open_store();
   if(!s) return CLI_FAIL;
   airc_err err = {0};
   dag *d = NULL;
   if(store_dag_load(s, zDag, &d, &err)) {
     store_close(s);
     json_decref(pConf);
-    return cli_fail_err(&err);
+    return cli_fail_dag_err(&err, zDag);
   }
   enum { BACKFILL_MAX_TICKS = 100000 };
   /* one more than the cap: a range with more ticks is refused, never cut short */
@@ -284,7 +284,7 @@ int cmd_dags_test(int argc, char **argv) {
     return cli_usage_error("dags test", "bad logical date '%s'", argv[optind + 1]);
   json_t *pConf;
   if(cli_parse_conf("dags test", zConf, &pConf)) return CLI_USAGE;
-  store *s = cli_open_store_synced();
+  store *s = cli_open_store_synced(NULL, NULL);
   if(!s) return CLI_FAIL;
   char zRunId[300], zTs[48];
   snprintf(zRunId, sizeof(zRunId), "test__%s", airc_time_format_api(airc_now_us(), zTs, sizeof(zTs)));
@@ -296,7 +296,7 @@ int cmd_dags_test(int argc, char **argv) {
   store_close(s);
   if(rc) return cli_fail_err(&err);
   printf("Testing DAG %s: run %s (logical date %s)\n", zDag, zRunId, airc_time_format(logical, zTs, sizeof(zTs)));
-  scheduler_opts o = {runPk, 1, 0};
+  scheduler_opts o = {runPk, 1, 0, NULL};
   if(scheduler_run(&o, &err)) return cli_fail_err(&err);
   s = cli_open_store();
   if(!s) return CLI_FAIL;

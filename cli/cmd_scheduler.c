@@ -14,15 +14,19 @@
 #include <unistd.h>
 
 int cmd_scheduler(int argc, char **argv) {
+  const char *zStats = NULL;
   for(int i = 1; i < argc; i++) {
     if(!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) airc_log_set_level(AIRC_LOG_DEBUG);
+    else if(!strcmp(argv[i], "--stats-file") && i + 1 < argc) zStats = argv[++i];
+    else if(!strncmp(argv[i], "--stats-file=", 13)) zStats = argv[i] + 13;
+    else if(!strcmp(argv[i], "--stats-file")) return cli_usage_error("scheduler", "--stats-file needs a file name");
     else return cli_usage_error("scheduler", "unexpected argument '%s'", argv[i]);
   }
   cli_check_home();
   store *s = cli_open_store(); /* creates and migrates the store */
   if(!s) return CLI_FAIL;
   store_close(s);
-  scheduler_opts o = {0, 0, 0};
+  scheduler_opts o = {0, 0, 0, zStats};
   airc_err err = {0};
   if(scheduler_run(&o, &err)) return cli_fail_err(&err);
   return CLI_OK;

@@ -30,13 +30,13 @@ int cmd_tasks_list(int argc, char **argv) {
     if(c != 'o' || !cli_parse_output(optarg, &out)) return cli_usage_error("tasks list", "bad option");
   }
   if(optind + 1 != argc) return cli_usage_error("tasks list", "expected one DAG id");
-  store *s = cli_open_store_synced();
+  store *s = cli_open_store();
   if(!s) return CLI_FAIL;
   dag *d = NULL;
   airc_err err = {0};
   airc_rc rc = store_dag_load(s, argv[optind], &d, &err);
   store_close(s);
-  if(rc) return cli_fail_err(&err);
+  if(rc) return cli_fail_dag_err(&err, argv[optind]);
   json_t *pRows = json_array();
   for(int i = 0; i < d->nTask; i++)
     json_array_append_new(pRows, json_pack("{ss ss}", "task_id", d->aTask[i].zId, "type", d->aTask[i].zType));
@@ -288,7 +288,7 @@ int cmd_tasks_test(int argc, char **argv) {
   json_t *pConf;
   if(cli_parse_conf("tasks test", zConf, &pConf)) return CLI_USAGE;
   if(!pConf) pConf = json_object();
-  store *s = cli_open_store_synced();
+  store *s = cli_open_store_synced(NULL, NULL);
   if(!s) {
     json_decref(pConf);
     return CLI_FAIL;

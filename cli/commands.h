@@ -17,6 +17,7 @@ int cmd_dags_show(int argc, char **argv);
 int cmd_dags_next_execution(int argc, char **argv);
 int cmd_dags_pause(int argc, char **argv);
 int cmd_dags_unpause(int argc, char **argv);
+int cmd_dags_reserialize(int argc, char **argv);
 int cmd_dags_list_runs(int argc, char **argv);
 int cmd_dags_state(int argc, char **argv);
 int cmd_dags_trigger(int argc, char **argv);

@@ -20,9 +20,11 @@ static const cli_command aCommand[] = {
     {"db check", "Check that the store exists, is current and is intact.", "usage: airc db check\n", cmd_db_check},
     {"config get-value", "Print one setting.", "usage: airc config get-value SECTION KEY\n", cmd_config_get_value},
     {"scheduler", "Run the scheduler in the foreground.",
-     "usage: airc scheduler [-v|--verbose]\n\n"
+     "usage: airc scheduler [-v|--verbose] [--stats-file FILE]\n\n"
      "Runs DAGs on their schedules, manual and backfill runs, until SIGTERM or Ctrl-C.\n"
-     "Running tasks are not killed when it stops: a restarted scheduler records them.\n", cmd_scheduler},
+     "Running tasks are not killed when it stops: a restarted scheduler records them.\n\n"
+     "  --stats-file FILE  append one JSON line per working wake: store statements, rows\n"
+     "                     and vm_steps it took, and what woke it (a work guard for tests)\n", cmd_scheduler},
     {"worker", "Run tries that a distributed scheduler queued ([core] executor = distributed).",
      "usage: airc worker [--name NAME] [--queues a,b] [--concurrency N] [-v|--verbose]\n\n"
      "  --name NAME        the task instances' hostname (default: this host's name)\n"
@@ -34,15 +36,34 @@ static const cli_command aCommand[] = {
      "usage: airc standalone [--port PORT] [--host HOST]\n", cmd_standalone},
     {"webserver", "Run the web server (REST API and dashboard).",
      "usage: airc webserver [--port 8080] [--host 127.0.0.1]\n", cmd_webserver_exec},
-    {"dags list", "List the DAGs.", "usage: airc dags list [--output table|json|plain] [--all]\n\n  --all  include DAGs whose file is gone\n", cmd_dags_list},
+    {"dags list", "List the DAGs (as the scheduler last parsed them).",
+     "usage: airc dags list [--output table|json|plain] [--all] [--limit N] [--offset N]\n\n"
+     "  --all       include DAGs whose file is gone\n"
+     "  --limit N   at most N DAGs (by dag_id), after skipping --offset N\n\n"
+     "Reads the store, which the scheduler fills from the DAG folder; a file the scheduler\n"
+     "has not parsed yet shows after 'airc dags reserialize'.\n", cmd_dags_list},
     {"dags list-import-errors", "List DAG files that failed to load, with the reason.",
-     "usage: airc dags list-import-errors [--output table|json|plain]\n", cmd_dags_list_import_errors},
+     "usage: airc dags list-import-errors [--output table|json|plain] [--reparse]\n\n"
+     "  --reparse  parse the DAG folder first (as 'airc dags reserialize')\n", cmd_dags_list_import_errors},
+    {"dags reserialize", "Parse the DAG folder into the store now (the scheduler does it on its own).",
+     "usage: airc dags reserialize\n\n"
+     "Every other command reads the store; this one parses the files, records new and changed\n"
+     "DAGs and import errors, and deactivates DAGs whose file is gone.\n", cmd_dags_reserialize},
     {"dags show", "Show a DAG's tasks and dependencies.",
      "usage: airc dags show DAG [--dot] [--output table|json]\n\n  --dot  print Graphviz (pipe into 'dot -Tsvg')\n", cmd_dags_show},
     {"dags next-execution", "Print the next logical dates the scheduler will run, one ISO 8601 time per line.",
      "usage: airc dags next-execution DAG [-n N]\n", cmd_dags_next_execution},
-    {"dags pause", "Pause a DAG: no new runs or tasks start.", "usage: airc dags pause DAG\n", cmd_dags_pause},
-    {"dags unpause", "Unpause a DAG.", "usage: airc dags unpause DAG\n", cmd_dags_unpause},
+    {"dags pause", "Pause DAGs: no new runs or tasks start.",
+     "usage: airc dags pause DAG | --pattern REGEX | --all [--yes] [--output table|json|plain]\n\n"
+     "  --pattern REGEX  every active DAG whose id matches (POSIX extended regex, unanchored)\n"
+     "  --all            every active DAG\n"
+     "  --yes            do not ask (required when stdin is not a terminal)\n\n"
+     "The bulk forms change all the DAGs in one transaction and print how many changed.\n", cmd_dags_pause},
+    {"dags unpause", "Unpause DAGs.",
+     "usage: airc dags unpause DAG | --pattern REGEX | --all [--yes] [--output table|json|plain]\n\n"
+     "  --pattern REGEX  every active DAG whose id matches (POSIX extended regex, unanchored)\n"
+     "  --all            every active DAG\n"
+     "  --yes            do not ask (required when stdin is not a terminal)\n", cmd_dags_unpause},
     {"dags list-runs", "List a DAG's runs, newest first.",
      "usage: airc dags list-runs DAG [--state STATE] [--limit N] [--offset N] [--output table|json|plain]\n", cmd_dags_list_runs},
     {"dags state", "Print the state of a run.", "usage: airc dags state DAG RUN_ID\n", cmd_dags_state},

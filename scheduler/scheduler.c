@@ -219,6 +219,11 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
     S->nReaped = 0;
     return AIRC_OK;
   }
+  /* what this wake was for, before the flags are consumed (--stats-file) */
+  const int bSweep = S->bSweepDue, bAll = S->bAllDirty, bTicks = S->bTicksDirty;
+  const int nReapedIn = S->nReaped;
+  store_stats st0;
+  if(S->pStats) store_stats_get(S->s, &st0);
   airc_rc rc = store_begin(S->s, pErr);
   if(!rc && S->bDistributed) {
     /* fenced: only the lease holder's transaction commits anything */
@@ -255,6 +260,7 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   if(!rc) {
     /* results are in the store: their files can go */
     for(int i = 0; i < nDone; i++) unlink(azDone[i]);
+    const int nEvaluated = S->nDirty; /* runs re-evaluated (unless bAll) */
     sched_dirty_reset(S);
     S->bAllDirty = 0;
     S->bQueuedDirty = 0;
@@ -262,6 +268,17 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
     S->nLaunched = 0;
     if(nLaunch) rc = sched_launch(S, aLaunch, nLaunch, pErr);
     if(!rc && nLaunch) pool_refill(S);
+    if(S->pStats) {
+      store_stats st1;
+      store_stats_get(S->s, &st1);
+      fprintf(S->pStats,
+              "{\"wake\": %llu, \"statements\": %llu, \"rows\": %llu, \"vm_steps\": %llu, \"results\": %d, "
+              "\"reaped\": %d, \"evaluated\": %d, \"launched\": %d, \"sweep\": %d, \"all_dirty\": %d, \"ticks\": %d}\n",
+              (unsigned long long)++S->nStatsWake, (unsigned long long)(st1.nStatements - st0.nStatements),
+              (unsigned long long)(st1.nRows - st0.nRows), (unsigned long long)(st1.nVmSteps - st0.nVmSteps), nDone,
+              nReapedIn, nEvaluated, nLaunch, bSweep, bAll, bTicks);
+      fflush(S->pStats);
+    }
   }
   for(int i = 0; i < nDone; i++) free(azDone[i]);
   free(azDone);
@@ -397,6 +414,10 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
     if(us > 0) usleep((useconds_t)us);
   }
   if(rc) goto done;
+  if(S.opts.zStatsFile && !(S.pStats = fopen(S.opts.zStatsFile, "ae"))) {
+    rc = airc_err_set(pErr, AIRC_ERR_IO, "--stats-file %s: %s", S.opts.zStatsFile, strerror(errno));
+    goto done;
+  }
   if(!S.opts.onlyRunPk) {
     exec_mkdirs(airc_path_dags());
     S.pFolder = dag_folder_new(airc_path_dags());
@@ -418,13 +439,10 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
                           (int)airc_config_get_int("core", "supervisor_pool_idle_timeout", EXEC_POOL_IDLE_DEFAULT));
   pool_refill(&S);
 
-  if(!S.opts.onlyRunPk)
-    LOG_INFO("scheduler started (pid %d, home %s, dags %s, parallelism %d, executor %s)", (int)getpid(), airc_home(),
-             airc_path_dags(), S.parallelism, S.bDistributed ? "distributed" : "local");
   S.bAllDirty = 1;
   S.bTicksDirty = 1;
   S.bSweepDue = 1;
-  int bDagsDirty = 1, bStop = 0, nIter = 0;
+  int bDagsDirty = 1, bStop = 0, nIter = 0, bAnnounced = !!S.opts.onlyRunPk;
   int64_t dagsDirtyAt = 0, nextRescan = 0, nextSweep = airc_now_us() + SCHED_SWEEP_INTERVAL_US, nextBeat = 0;
   while(!bStop && !rc) {
     int64_t now = airc_now_us();
@@ -448,6 +466,14 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
         S.bAllDirty = 1;
       }
       nextRescan = now + rescanUs;
+    }
+    if(!bAnnounced) {
+      /* after the first folder sync: the CLI reads the store alone, so a
+       * DAG file present at start is known to it once this line shows */
+      if(!S.opts.onlyRunPk)
+        LOG_INFO("scheduler started (pid %d, home %s, dags %s, parallelism %d, executor %s)", (int)getpid(),
+                 airc_home(), airc_path_dags(), S.parallelism, S.bDistributed ? "distributed" : "local");
+      bAnnounced = 1;
     }
     if(now >= nextSweep) {
       S.bSweepDue = 1;
@@ -572,6 +598,7 @@ done:
   free(S.aReapedTry);
   free(S.aLaunched);
   dag_folder_free(S.pFolder);
+  if(S.pStats) fclose(S.pStats);
   store_close(S.s);
   if(sigFd >= 0) close(sigFd);
   if(inoFd >= 0) close(inoFd);

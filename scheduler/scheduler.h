@@ -18,6 +18,10 @@ typedef struct scheduler_opts {
   int64_t onlyRunPk;     /* >0: run just this run (dags test) and return when it ends */
   int bPrintProgress;    /* print task state changes to stdout */
   int nMaxIterations;    /* 0: unbounded (tests may bound it) */
+  const char *zStatsFile; /* NULL, or a file to append one JSON line per
+                           * working wake to: the store work it did
+                           * (statements, rows, vm_steps: store_stats) and
+                           * what woke it (docs/scheduler.md) */
 } scheduler_opts;
 
 /* Runs until SIGTERM/SIGINT (or, with onlyRunPk, until that run finishes).

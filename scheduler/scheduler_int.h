@@ -98,6 +98,8 @@ typedef struct sched {
   int64_t killGraceSec;
   int64_t lastLoopLagUs;
   struct exec_pool *pPool; /* warm supervisors ([core] supervisor_pool) */
+  FILE *pStats;        /* opts.zStatsFile, opened, or NULL */
+  uint64_t nStatsWake; /* working wakes written to pStats */
   /* the last tries whose outcome was recorded, so that the SIGCHLD of a
    * supervisor whose result was already ingested wakes nothing */
   struct { int64_t tiId; int tryNumber; } aRecent[256];

@@ -18,6 +18,8 @@ echo "== airc scheduler: chain and fan-out of ${BENCH_TASKS:-1000} shell tasks, 
 python3 bench/bench_core.py --tasks "${BENCH_TASKS:-1000}" --out bench/results/core.json || status=1
 echo "-- what a fork costs the forking process on this machine (why supervisors are posix_spawn'ed)"
 bin/bench-fork || status=1
+echo; echo "== CLI and the dashboard's DAG list at 10,000 DAGs (goals: 20 ms a command, 50 ms a page)"
+python3 bench/bench_cli.py --dags 10000 --out bench/results/cli.json || status=1
 
 if ! skip web && [ -x scripts/bench-web.sh ]; then
   echo; echo "== web API under wrk"

@@ -1,6 +1,6 @@
 """bench_web_fill.py HOME AIRC_BIN: fills a store for scripts/bench-web.sh.
 
-Writes two DAG files, lets `airc dags list` create the store and register
+Writes two DAG files, lets `airc dags reserialize` create the store and register
 them (so the dag and dag_version rows are airc's own), then inserts runs and
 task instances directly with SQLite: 10,000 runs x 10 tasks of `bench`,
 25 runs x 1000 tasks of `wide`, with finished states and durations."""
@@ -20,7 +20,7 @@ with open(os.path.join(dags, "wide.ini"), "w") as f:
     f.write("[dag]\nid = wide\ntags = bench\n")
     for i in range(1000):
         f.write("\n[task w%04d]\ntype = shell\ncommand = true\n" % i)
-subprocess.run([airc, "dags", "list"], check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, AIRC_HOME=home))
+subprocess.run([airc, "dags", "reserialize"], check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, AIRC_HOME=home))
 db = sqlite3.connect(os.path.join(home, "airc.db"))
 rnd = random.Random(1)
 

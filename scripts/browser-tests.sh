@@ -45,6 +45,11 @@ HOME_DIR=$(mktemp -d "${TMPDIR:-/tmp}/airc-browser.XXXXXX")
 export AIRC_HOME=$HOME_DIR
 mkdir -p "$AIRC_HOME/dags" "$AIRC_HOME/test-logs" "$ARTIFACTS/screenshots"
 cp "$TESTS"/dags/*.ini "$AIRC_HOME/dags/"
+# 60 more DAGs (sorted after the others) so that the DAG list has pages
+for i in $(seq -w 1 60); do
+  printf '[dag]\nid = zz_page_%s\nschedule = none\n\n[task t]\ntype = shell\ncommand = true\n' "$i" \
+    > "$AIRC_HOME/dags/zz_page_$i.ini"
+done
 # Serve this checkout's dashboard whatever binary is under test.
 printf '[webserver]\nstatic_folder = %s\n' "$ROOT/static" > "$AIRC_HOME/airc.ini"
 PIDS=()

@@ -97,6 +97,7 @@ const char *store_backend_name(store *p) { return p->pDrv->zName; }
 const char *store_target(store *p) { return p->zTarget; }
 void store_set_busy_tries(store *p, int nTries) { p->pDrv->xSetBusyTries(p->pDb, nTries); }
 uint64_t store_change_counter(store *p) { return p->pDrv->xChangeCounter(p->pDb); }
+void store_stats_get(store *p, store_stats *pOut) { p->pDrv->xStats(p->pDb, pOut); }
 
 airc_rc store_check(store *p, int *pbOk, char *zReport, size_t nReport, airc_err *pErr) {
   return p->pDrv->xCheck(p->pDb, pbOk, zReport, nReport, pErr);

@@ -69,4 +69,16 @@ uint64_t store_change_counter(store *p);
 AIRC_WUR airc_rc store_check(store *p, int *pbOk /* OUT */, char *zReport, size_t nReport,
                              airc_err *pErr);
 
+/* Work done through this handle since it was opened, for guards that
+ * count work instead of timing it (the scheduler's --stats-file):
+ * statements executed (each prepare..done that stepped once or more),
+ * rows they returned, and the backend's own unit of work per row looked
+ * at (SQLite: virtual-machine steps; a table scan shows here even when it
+ * returns one row). Counters only grow; take differences. */
+typedef struct store_stats {
+  uint64_t nStatements;
+  uint64_t nRows;
+  uint64_t nVmSteps;
+} store_stats;
+void store_stats_get(store *p, store_stats *pOut /* OUT */);
 #endif

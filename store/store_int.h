@@ -60,6 +60,7 @@ typedef struct store_driver {
   void (*xDone)(store_stmt *s);
   int64_t (*xChanges)(void *pDb);      /* rows changed by the last statement */
   int64_t (*xLastInsertId)(void *pDb); /* id of the last inserted row */
+  void (*xStats)(void *pDb, store_stats *pOut); /* counters since connect (store_stats_get) */
 } store_driver;
 
 struct store {

@@ -271,3 +271,28 @@ airc_rc store_dag_set_paused(store *s, const char *zDagId, int bPaused, airc_err
   wake_send("pause");
   return AIRC_OK;
 }
+
+airc_rc store_dag_set_paused_many(store *s, const char *const *azDagId, int n, int bPaused, int *pnChanged,
+                                  airc_err *pErr) {
+  *pnChanged = 0;
+  airc_rc rc = store_begin(s, pErr);
+  int nChanged = 0;
+  for(int i = 0; !rc && i < n; i++) {
+    store_stmt *st = store_stmt_prepare(s, "UPDATE dag SET is_paused=? WHERE dag_id=? AND is_paused<>?", pErr);
+    if(!st) {
+      rc = pErr->rc;
+      break;
+    }
+    store_bind_int64(st, 1, bPaused);
+    store_bind_text(st, 2, azDagId[i]);
+    store_bind_int64(st, 3, bPaused);
+    rc = store_stmt_run(st, "pause", pErr);
+    if(!rc) nChanged += (int)store_changes(s);
+  }
+  if(!rc) rc = store_commit(s, pErr);
+  else store_rollback(s);
+  if(rc) return rc;
+  *pnChanged = nChanged;
+  if(nChanged) wake_send("pause");
+  return AIRC_OK;
+}

@@ -83,5 +83,11 @@ AIRC_WUR airc_rc store_ti_mark(store *s, const char *zDagId, const char *zRunId,
 /* Pauses (bPaused 1) or unpauses a DAG. AIRC_ERR_NOTFOUND: "DAG '<id>' not
  * found". Rings "pause". */
 AIRC_WUR airc_rc store_dag_set_paused(store *s, const char *zDagId, int bPaused, airc_err *pErr);
+/* Pauses (bPaused 1) or unpauses the n DAGs azDagId (borrowed) in one
+ * transaction (nested in the caller's, if any): all or none. *pnChanged
+ * counts the DAGs whose flag changed; ids not in the store are skipped.
+ * Rings "pause" once when something changed. */
+AIRC_WUR airc_rc store_dag_set_paused_many(store *s, const char *const *azDagId, int n, int bPaused,
+                                           int *pnChanged /* OUT */, airc_err *pErr);
 
 #endif

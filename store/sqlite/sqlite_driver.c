@@ -41,6 +41,7 @@ typedef struct lite_stmt {
   sqlite3_stmt *pStmt;
   int bInUse;   /* between prepare and done */
   int bStepped; /* a step since prepare returned a row */
+  int bRan;     /* stepped at all since prepare (counted once, in done) */
 } lite_stmt;
 
 typedef struct lite_db {
@@ -50,6 +51,7 @@ typedef struct lite_db {
   int nCache;
   int nBusyTries;    /* attempts at a lock (>= 1), see store_set_busy_tries */
   int busyTimeoutMs; /* SQLite's busy handler waits this long per attempt */
+  store_stats stats; /* work done on this connection (store_stats_get) */
 } lite_db;
 
 static airc_rc lite_rc_of(int ext) {
@@ -307,10 +309,12 @@ static void lite_bind_null(store_stmt *s, int i) { sqlite3_bind_null(LS(s), i); 
 
 static int lite_step(store_stmt *s, airc_err *pErr) {
   lite_stmt *ls = (lite_stmt *)s;
+  ls->bRan = 1;
   for(int i = 1;; i++) {
     int rc = sqlite3_step(ls->pStmt);
     if(rc == SQLITE_ROW) {
       ls->bStepped = 1;
+      ls->pDb->stats.nRows++;
       return STORE_ROW;
     }
     if(rc == SQLITE_DONE) return STORE_DONE;
@@ -335,10 +339,18 @@ static const char *lite_col_text(store_stmt *s, int i) { return (const char *)sq
 static size_t lite_col_bytes(store_stmt *s, int i) { return (size_t)sqlite3_column_bytes(LS(s), i); }
 static void lite_done(store_stmt *s) {
   lite_stmt *ls = (lite_stmt *)s;
+  if(ls->bRan) {
+    ls->pDb->stats.nStatements++;
+    /* virtual-machine steps: grows with every row a statement looks at,
+     * returned or not (a scan shows here even when it returns one row) */
+    ls->pDb->stats.nVmSteps += (uint64_t)sqlite3_stmt_status(ls->pStmt, SQLITE_STMTSTATUS_VM_STEP, 1);
+  }
+  ls->bRan = 0;
   sqlite3_reset(ls->pStmt);
   ls->bInUse = 0;
   ls->bStepped = 0;
 }
+static void lite_stats(void *pv, store_stats *pOut) { *pOut = ((lite_db *)pv)->stats; }
 static int64_t lite_changes(void *pv) { return sqlite3_changes64(((lite_db *)pv)->db); }
 static int64_t lite_last_insert_id(void *pv) { return sqlite3_last_insert_rowid(((lite_db *)pv)->db); }
 
@@ -368,6 +380,7 @@ const store_driver store_sqlite_driver = {
     .xColumnBytes = lite_col_bytes,
     .xDone = lite_done,
     .xChanges = lite_changes,
+    .xStats = lite_stats,
     .xLastInsertId = lite_last_insert_id,
 };
 

@@ -333,3 +333,45 @@ test('logout from the user menu returns to the login form', async () => {
   assert.deepEqual(pageErrors, [], 'no page errors or CSP violations');
   await admin.context().close();
 });
+
+test('DAG list pages: 25/50/100 per page, next and previous by keyboard, position announced', async () => {
+  const page = await newPage();
+  await login(page, VIEWER);
+  const status = page.locator('#dag-page-status');
+  await page.waitForFunction(() => /of \d+\)$/.test(document.querySelector('#dag-page-status')?.textContent || ''));
+  const total = Number((await status.textContent()).match(/of (\d+)\)$/)[1]);
+  assert.ok(total > 60, `the 60 zz_page DAGs and the others: ${total}`);
+  assert.equal(await status.getAttribute('role'), 'status');
+  assert.equal(await page.locator('nav.pager').getAttribute('aria-label'), 'DAG list pages');
+  assert.equal(await page.locator('label[for="dag-page-size"]').count(), 1);
+  assert.equal(await page.locator('#dag-page-size').inputValue(), '50');
+  assert.equal(await page.locator('tr.dag-row').count(), 50);
+  assert.match(await status.textContent(), new RegExp(`^Page 1 of 2 \\(DAGs 1–50 of ${total}\\)$`));
+  assert.equal(await page.locator('#dag-page-prev').isDisabled(), true);
+  // next, by keyboard: focus the button and press Enter; focus stays on it
+  await page.locator('#dag-page-next').focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('#dag-page-status').textContent.startsWith('Page 2 of 2'));
+  assert.equal(await page.locator('tr.dag-row').count(), total - 50);
+  assert.equal(await page.locator('#dag-page-next').isDisabled(), true);
+  await row(page, 'zz_page_60').waitFor();
+  // 25 per page: back to the first page, three pages
+  await page.locator('#dag-page-size').selectOption('25');
+  await page.waitForFunction(() => document.querySelector('#dag-page-status').textContent.startsWith('Page 1 of 3'));
+  assert.equal(await page.locator('tr.dag-row').count(), 25);
+  await page.locator('#dag-page-next').click();
+  await page.waitForFunction(() => document.querySelector('#dag-page-status').textContent.startsWith('Page 2 of 3'));
+  assert.match(await status.textContent(), new RegExp(`\\(DAGs 26–50 of ${total}\\)$`));
+  await page.locator('#dag-page-prev').focus();
+  await page.keyboard.press('Space');
+  await page.waitForFunction(() => document.querySelector('#dag-page-status').textContent.startsWith('Page 1 of 3'));
+  // 100 per page: everything on one page
+  await page.locator('#dag-page-size').selectOption('100');
+  await page.waitForFunction(() => document.querySelector('#dag-page-status').textContent.startsWith('Page 1 of 1'));
+  assert.equal(await page.locator('tr.dag-row').count(), total);
+  await page.locator('#dag-page-size').selectOption('25');
+  await page.waitForFunction(() => document.querySelector('#dag-page-status').textContent.startsWith('Page 1 of 3'));
+  await page.locator('nav.pager').scrollIntoViewIfNeeded();
+  await shot(page, '20-dag-list-pages');
+  await page.context().close();
+});

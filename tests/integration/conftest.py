@@ -129,8 +129,14 @@ class Home:
         r = self.run("dags", "trigger", dag, "--output", "json", *args, check=True)
         return json.loads(r.stdout.splitlines()[0])["run_id"]
 
-    def import_errors(self):
-        return {os.path.basename(e["filepath"]): e["error"] for e in self.json("dags", "list-import-errors")}
+    def reserialize(self):
+        """Parses the DAG folder into the store now (`airc dags reserialize`):
+        the CLI reads the store only, which a scheduler fills on its own."""
+        return self.run("dags", "reserialize", check=True)
+
+    def import_errors(self, reparse=False):
+        args = ["dags", "list-import-errors"] + (["--reparse"] if reparse else [])
+        return {os.path.basename(e["filepath"]): e["error"] for e in self.json(*args)}
 
 
 def run_folder(home):

@@ -43,7 +43,9 @@ def test_usage_errors_exit_2_and_failures_exit_1(home):
     assert home.run("dags", "trigger", "x", "--logical-date", "yesterday").returncode == 2
     assert home.run("dags", "next-execution", "x", "-n", "0").returncode == 2
     r = home.run("dags", "trigger", "nope")
-    assert r.returncode == 1 and r.stderr.strip() == "airc: error: DAG 'nope' not found"
+    assert r.returncode == 1 and r.stderr.strip() == (
+        "airc: error: DAG 'nope' not found (the scheduler has not parsed it yet? "
+        "`airc dags reserialize` parses the folder now)")
     r = home.run("dags", "state", "nope", "r")
     assert r.returncode == 1 and "has no run 'r'" in r.stderr
 
@@ -67,6 +69,7 @@ def test_configuration_file_and_environment_overrides(home):
     assert home.run("config", "get-value", "core", "parallelism", check=True).stdout.strip() == "3"
     with open(os.path.join(other, "x.ini"), "w") as f:
         f.write(dag_ini("elsewhere_dag", [("t", {"command": "true"})]))
+    home.reserialize()
     assert [d["dag_id"] for d in home.json("dags", "list")] == ["elsewhere_dag"]
     with open(os.path.join(home.path, "airc.ini"), "w") as f:
         f.write("[core\nbroken\n")
@@ -91,6 +94,7 @@ def test_configuration_long_values_and_semicolons(home):
 def test_dags_show_text_json_and_dot(home):
     home.write_dag("s.ini", dag_ini("s", [("a", {"command": "true"}), ("b", {"command": "true", "upstream": "a"})],
                                     description="Show me"))
+    home.reserialize()
     r = home.run("dags", "show", "s", check=True)
     assert "2 tasks, 1 edges" in r.stdout and "Show me" in r.stdout
     dot = home.run("dags", "show", "s", "--dot", check=True).stdout
@@ -101,6 +105,7 @@ def test_dags_show_text_json_and_dot(home):
 
 def test_list_outputs_json_plain_table(home):
     home.write_dag("l.ini", dag_ini("l", [("t", {"command": "true"})], tags="a, b"))
+    home.reserialize()
     rows = home.json("dags", "list")
     assert rows[0]["dag_id"] == "l" and rows[0]["tags"] == ["a", "b"] and rows[0]["is_paused"] is False
     plain = home.run("dags", "list", "--output", "plain", check=True).stdout
@@ -111,6 +116,7 @@ def test_list_outputs_json_plain_table(home):
 
 def test_list_runs_paginates(home):
     home.write_dag("pg.ini", dag_ini("pg", [("t", {"command": "true"})]))
+    home.reserialize()
     for i in range(5):
         home.trigger("pg", "--run-id", f"r{i}", "--logical-date", f"2026-01-0{i + 1}T00:00:00Z")
     ids = [r["run_id"] for r in home.json("dags", "list-runs", "pg", "--limit", "2", "--offset", "1")]
@@ -193,3 +199,53 @@ def test_readme_dag_examples_load_and_run(home):
     assert home.run("dags", "test", "example_branching").returncode == 0
     for dag in ("example_etl", "example_branching"):
         assert home.run("dags", "show", dag).returncode == 0
+
+
+def test_cli_reads_the_store_and_reserialize_parses_the_folder(home):
+    home.write_dag("fresh.ini", dag_ini("fresh", [("t", {"command": "true"})]))
+    # no scheduler has parsed it: the CLI does not read the folder
+    assert home.json("dags", "list") == []
+    r = home.run("dags", "pause", "fresh")
+    assert r.returncode == 1 and r.stderr == (
+        "airc: error: DAG 'fresh' not found (the scheduler has not parsed it yet? "
+        "`airc dags reserialize` parses the folder now)\n")
+    home.write_dag("broken.ini", "[dag]\nid = b\nnot a key\n")
+    r = home.reserialize()
+    assert r.stdout == f"DAG folder {home.dags}: 1 DAGs, 2 files parsed or gone, 1 files with import errors " \
+                       "('airc dags list-import-errors')\n"
+    assert [d["dag_id"] for d in home.json("dags", "list")] == ["fresh"]
+    assert home.run("dags", "pause", "fresh", check=True).stdout == "DAG fresh is paused\n"
+    # list-import-errors reads the store; --reparse parses first
+    os.remove(os.path.join(home.dags, "broken.ini"))
+    assert list(home.import_errors()) == ["broken.ini"]
+    assert home.import_errors(reparse=True) == {}
+
+
+def test_bulk_pause_and_unpause_by_pattern_or_all(home):
+    for i in range(30):
+        home.write_dag(f"b{i:02d}.ini", dag_ini(f"bulk_{i:02d}", [("t", {"command": "true"})]))
+    home.write_dag("other.ini", dag_ini("other", [("t", {"command": "true"})]))
+    home.reserialize()
+    # not a terminal and no --yes: refused, nothing changed
+    r = home.run("dags", "pause", "--pattern", "^bulk_1")
+    assert r.returncode == 2 and r.stderr == ("airc: error: refusing to pause 10 DAGs without --yes (stdin is not a "
+                                              "terminal to confirm on) (see 'airc dags pause --help')\n")
+    assert not any(d["is_paused"] for d in home.json("dags", "list"))
+    r = home.run("dags", "pause", "--pattern", "^bulk_1", "--yes", check=True)
+    assert r.stdout == "Paused 10 DAGs (0 already paused)\n"
+    paused = sorted(d["dag_id"] for d in home.json("dags", "list") if d["is_paused"])
+    assert paused == [f"bulk_1{i}" for i in range(10)]
+    rows = home.json("dags", "pause", "--all", "--yes")
+    assert len(rows) == 21 and all(x["is_paused"] is True for x in rows)
+    assert {x["dag_id"] for x in rows} == {d["dag_id"] for d in home.json("dags", "list")} - set(paused)
+    r = home.run("dags", "unpause", "--all", "--yes", check=True)
+    assert r.stdout == "Unpaused 31 DAGs (0 already unpaused)\n"
+    r = home.run("dags", "unpause", "--pattern", "bulk", "--yes", check=True)
+    assert r.stdout == "No DAG to unpause (30 matching DAGs already unpaused)\n"
+    # usage errors
+    r = home.run("dags", "pause", "--pattern", "(")
+    assert r.returncode == 2 and r.stderr.startswith("airc: error: --pattern '(': ")
+    r = home.run("dags", "pause", "--all", "other")
+    assert r.returncode == 2 and "give a DAG id, --pattern REGEX or --all, not several" in r.stderr
+    r = home.run("dags", "unpause", "--all", "--pattern", "x")
+    assert r.returncode == 2 and "not both" in r.stderr

@@ -44,7 +44,7 @@ def test_import_errors_name_file_line_and_task_and_others_keep_loading(home):
         f.write(b"[dag]\nid = bin\n\x00\x01\x02\xff" * 10)
     with open(os.path.join(home.dags, "huge.json"), "w") as f:
         f.write('{"dag": {"id": "huge", "description": "' + "x" * (2 << 20) + '"}}')
-    errs = home.import_errors()
+    errs = home.import_errors(reparse=True)
     for name, (_, want) in cases.items():
         assert name in errs, name
         assert errs[name].startswith(os.path.join(home.dags, want)), (errs[name], want)
@@ -62,7 +62,7 @@ def test_import_errors_name_file_line_and_task_and_others_keep_loading(home):
 def test_duplicate_dag_id_in_two_files(home):
     home.write_dag("a.ini", GOOD)
     home.write_dag("b.ini", GOOD)
-    errs = home.import_errors()
+    errs = home.import_errors(reparse=True)
     assert list(errs) == ["b.ini"] and "DAG id 'good' is already defined in" in errs["b.ini"]
 
 

@@ -213,6 +213,6 @@ def test_bad_executor_and_bad_queue_are_one_line(home, cluster):
     assert r.returncode == 1
     assert "[core] executor must be 'local' or 'distributed', not 'bogus'" in r.stderr
     home.write_dag("q.ini", dag_ini("q", [("t", {"command": "true", "queue": "no spaces"})]))
-    home.run("dags", "list")
+    home.run("dags", "reserialize")
     errs = home.import_errors()
     assert "queue must be 1..64 letters, digits" in errs["q.ini"]

@@ -77,5 +77,5 @@ def test_publish_kafka_to_a_dead_broker_fails_with_a_clear_error(home, randomuse
 
 def test_pipeline_dag_file_errors_name_the_field(home):
     home.write_dag("bad.ini", dag_ini("bad", [("f", {"type": "fetch-users", "results": "9000"})]))
-    errs = home.import_errors()
+    errs = home.import_errors(reparse=True)
     assert "task 'f': results:" in errs["bad.ini"] and "5000" in errs["bad.ini"]

@@ -34,6 +34,7 @@ def test_no_catchup_creates_only_the_latest_run(home):
     start = midnight_days_ago(5)
     home.write_dag("nc.ini", dag_ini("nc", [("t", {"command": "true"})], schedule="@daily",
                                      start_date=iso(start), catchup="false"))
+    home.reserialize()
     # before it runs: next-execution names the run the scheduler will create
     assert home.run("dags", "next-execution", "nc", check=True).stdout.split() == [iso(midnight_days_ago(0))]
     home.start_scheduler()
@@ -46,6 +47,7 @@ def test_no_catchup_creates_only_the_latest_run(home):
 def test_next_execution_with_catchup_starts_at_start_date(home):
     home.write_dag("ne.ini", dag_ini("ne", [("t", {"command": "true"})], schedule="30 6 * * mon-fri",
                                      start_date="2026-01-01T07:00:00Z", catchup="true"))
+    home.reserialize()
     out = home.run("dags", "next-execution", "ne", "-n", "3", check=True).stdout.split()
     assert out == ["2026-01-02T06:30:00Z", "2026-01-05T06:30:00Z", "2026-01-06T06:30:00Z"]
 
@@ -94,6 +96,7 @@ def test_paused_dag_gets_no_runs_and_manual_runs_wait(home):
 def test_backfill_creates_exactly_the_runs_in_range(home):
     home.write_dag("bf.ini", dag_ini("bf", [("t", {"command": "test {{ ds }} != 2026-02-03"})], schedule="@daily",
                                      start_date="2026-01-01T00:00:00Z", catchup="false"))
+    home.reserialize()
     home.run("dags", "pause", "bf", check=True)  # only the backfill should run
     dry = home.run("dags", "backfill", "bf", "-s", "2026-02-01", "-e", "2026-02-05", "--dry-run", check=True)
     assert "dry run: 5 runs to create, 0 to re-run, 0 kept" in dry.stdout
@@ -146,6 +149,7 @@ def test_max_active_runs(home):
 
 def test_duplicate_run_id_is_refused(home):
     home.write_dag("dup.ini", dag_ini("dup", [("t", {"command": "true"})]))
+    home.reserialize()
     home.trigger("dup", "--run-id", "same")
     r = home.run("dags", "trigger", "dup", "--run-id", "same")
     assert r.returncode == 1 and "already has a run with id 'same'" in r.stderr
@@ -155,6 +159,7 @@ def test_backfill_over_the_tick_cap_is_refused_not_cut(home):
     # every minute for 70 days = 100,801 ticks: more than one backfill takes
     home.write_dag("bc.ini", dag_ini("bc", [("t", {"command": "true"})], schedule="* * * * *",
                                      start_date="2026-01-01T00:00:00Z", catchup="false"))
+    home.reserialize()
     r = home.run("dags", "backfill", "bc", "-s", "2026-01-01", "-e", "2026-03-12", "--dry-run")
     assert r.returncode == 2, r.stdout[-300:]
     assert "DAG bc has more than 100000 scheduled ticks between 2026-01-01 and 2026-03-12 (the cap of one " \

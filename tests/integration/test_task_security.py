@@ -44,7 +44,7 @@ RULE = "allowed: 1-200 of A-Z a-z 0-9 _ . : + ~ -"
 
 def test_cli_refuses_bad_run_ids_with_one_line_usage_error(home):
     home.write_dag("ids.ini", dag_ini("ids", [("t", {"command": "true"})]))
-    home.run("dags", "list", check=True)
+    home.reserialize()
     for bad, want in [("r$(touch pwned)", "run id has '$' at position 2"),
                       ("a\nb", "run id has byte 0x0a at position 2"),
                       ("r" * 201, "run id is 201 bytes long")]:
@@ -64,7 +64,7 @@ def test_cli_refuses_oversized_conf(home):
     """A conf travels in every task's environment: above 64 KiB it is
     refused at trigger time, by every command that takes --conf."""
     home.write_dag("big.ini", dag_ini("big", [("t", {"command": "true"})]))
-    home.run("dags", "list", check=True)
+    home.reserialize()
     conf = json.dumps({"v": "x" * (64 * 1024)})
     want = "conf is 65544 bytes as JSON, above the limit of 65536 bytes (64 KiB)"
     for args in (["dags", "trigger", "big"], ["dags", "test", "big"], ["tasks", "test", "big", "t"],
@@ -127,7 +127,7 @@ def test_hostile_ids_and_values_create_nothing(home):
 def test_unquotable_placeholder_is_a_dag_import_error(home):
     home.write_dag("tick.ini", "[dag]\nid = tick\nschedule = none\n\n[task t]\ntype = shell\n"
                                "command = echo `echo {{ conf.v }}`\n")
-    errs = home.import_errors()
+    errs = home.import_errors(reparse=True)
     assert errs["tick.ini"].endswith("tick.ini:7: task 't': command: template: {{ conf.v }} cannot be "
                                      "quoted for the shell: it is inside backticks (use $(...) instead)"), errs
 

@@ -19,6 +19,7 @@
 #include "store/store_dag.h"
 #include "store/store_int.h"
 #include "store/store_run.h"
+#include "store/store_views.h"
 
 /* a -> b -> c, and d alone; b retries twice */
 static const char zDagIni[] =
@@ -378,6 +379,50 @@ static void test_dag_set_paused(void **ppState) {
   assert_string_equal(err.zMsg, "DAG 'nope' not found");
 }
 
+static void test_dag_set_paused_many(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  char z[16];
+  int n = -1;
+  /* tdag starts paused: unpausing it and an unknown id changes one row */
+  const char *azIds[] = {"tdag", "nope"};
+  assert_int_equal(store_dag_set_paused_many(f->s, azIds, 2, 0, &n, &err), AIRC_OK);
+  assert_int_equal(n, 1);
+  assert_string_equal(q_text(f->s, "SELECT is_paused FROM dag WHERE dag_id=?", "tdag", NULL, z, sizeof(z)), "0");
+  /* already unpaused: nothing changes */
+  assert_int_equal(store_dag_set_paused_many(f->s, azIds, 2, 0, &n, &err), AIRC_OK);
+  assert_int_equal(n, 0);
+  /* inside a caller's transaction that rolls back: undone */
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  assert_int_equal(store_dag_set_paused_many(f->s, azIds, 1, 1, &n, &err), AIRC_OK);
+  assert_int_equal(n, 1);
+  store_rollback(f->s);
+  assert_string_equal(q_text(f->s, "SELECT is_paused FROM dag WHERE dag_id=?", "tdag", NULL, z, sizeof(z)), "0");
+  assert_int_equal(store_dag_set_paused_many(f->s, azIds, 0, 1, &n, &err), AIRC_OK);
+  assert_int_equal(n, 0);
+}
+
+/* store_stats_get counts statements, rows and VM steps; a scan of more rows
+ * costs more VM steps even when it returns one row. */
+static void test_store_stats_count_work(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  store_stats a, b, c;
+  store_stats_get(f->s, &a);
+  int bFound = 0;
+  assert_int_equal(store_view_dag_exists(f->s, "tdag", &bFound, &err), AIRC_OK);
+  assert_true(bFound);
+  store_stats_get(f->s, &b);
+  assert_int_equal(b.nStatements - a.nStatements, 1);
+  assert_int_equal(b.nRows - a.nRows, 1);
+  assert_true(b.nVmSteps > a.nVmSteps);
+  /* a missing DAG: one statement, no row */
+  assert_int_equal(store_view_dag_exists(f->s, "nope", &bFound, &err), AIRC_OK);
+  store_stats_get(f->s, &c);
+  assert_int_equal(c.nStatements - b.nStatements, 1);
+  assert_int_equal(c.nRows - b.nRows, 0);
+}
+
 static void test_run_id_is_valid(void **ppState) {
   (void)ppState;
   airc_err err = {0};
@@ -396,6 +441,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_run_clear, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_ti_mark, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_dag_set_paused, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_dag_set_paused_many, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_store_stats_count_work, fx_setup, fx_teardown),
       cmocka_unit_test(test_run_id_is_valid),
   };
   return cmocka_run_group_tests(aTest, NULL, NULL);

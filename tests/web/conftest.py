@@ -149,7 +149,7 @@ def start_server(tmp_path_factory, config=""):
     with open(os.path.join(home, "airc.ini"), "w") as f:
         f.write("[webserver]\nstatic_folder = %s\n%s" % (static_dir, config))
     # sync the DAG folder into the store (as the scheduler would)
-    assert run_cli(home, "dags", "list").returncode == 0
+    assert run_cli(home, "dags", "reserialize").returncode == 0
     port = free_port()
     env = dict(os.environ, AIRC_HOME=home)
     out_path = os.path.join(home, "webserver.out")

@@ -1,17 +1,22 @@
 // views/dags.js: the DAG list. One row per DAG with its pause switch, recent
 // run states, schedule, next run and a trigger button; the import errors
-// banner above. Refreshes itself every 2 s while visible.
+// banner above. Refreshes itself every 2 s while visible. Paginated by the
+// server (limit/offset, total from total_entries): page size 25/50/100,
+// previous/next in a labelled <nav>, the page position announced politely,
+// so 10,000 DAGs cost one page of rows.
 
 import * as api from '../api.js';
 import {h, replace, fmtDate, fmtRelative} from '../dom.js';
 import {startPolling} from '../poll.js';
 import {pauseSwitch, triggerButton, runDots, importErrorsBanner, tagChips} from '../widgets.js';
 
-const PAGE = 50;
+const PAGE_SIZES = [25, 50, 100];
 
 export function mount(root, ctx, params) {
   document.title = 'DAGs — airc';
+  const wanted = Number(params.query.get('limit'));
   const state = {
+    limit: PAGE_SIZES.includes(wanted) ? wanted : 50,
     offset: Number(params.query.get('offset')) || 0,
     filter: params.query.get('paused') || 'all',   // all | active | paused
     search: params.query.get('search') || '',
@@ -20,7 +25,16 @@ export function mount(root, ctx, params) {
   const bannerSlot = h('div', {id: 'banner-slot'});
   const tbody = h('tbody');
   const summary = h('span', {class: 'muted'});
-  const pager = h('div', {class: 'pager'});
+  const pagerStatus = h('span', {class: 'muted', id: 'dag-page-status', role: 'status', 'aria-live': 'polite'});
+  const prevBtn = h('button', {type: 'button', class: 'btn btn-small', id: 'dag-page-prev', 'aria-label': 'Previous page of DAGs',
+    on: {click: () => { state.offset = Math.max(0, state.offset - state.limit); refresh(); }}}, '← Previous');
+  const nextBtn = h('button', {type: 'button', class: 'btn btn-small', id: 'dag-page-next', 'aria-label': 'Next page of DAGs',
+    on: {click: () => { state.offset += state.limit; refresh(); }}}, 'Next →');
+  const sizeSelect = h('select', {id: 'dag-page-size',
+    on: {change: (e) => { state.limit = Number(e.target.value); state.offset = 0; refresh(); }}},
+  PAGE_SIZES.map((n) => h('option', {value: String(n), selected: n === state.limit}, String(n))));
+  const pager = h('nav', {class: 'pager', 'aria-label': 'DAG list pages'},
+    h('label', {for: 'dag-page-size', class: 'muted'}, 'Per page '), sizeSelect, prevBtn, pagerStatus, nextBtn);
 
   const search = h('input', {type: 'search', placeholder: 'Filter DAGs by id', id: 'dag-search',
     'aria-label': 'Filter DAGs by id', value: state.search});
@@ -91,13 +105,15 @@ export function mount(root, ctx, params) {
         : h('tr', null, h('td', {colspan: 6, class: 'empty'}, data.dags.length ? 'No DAG matches the filter.' : 'No DAGs yet. Put DAG files in $AIRC_HOME/dags.')));
     }
     summary.textContent = `${data.total_entries} DAG${data.total_entries === 1 ? '' : 's'}`;
-    const pages = Math.ceil(data.total_entries / PAGE);
-    replace(pager, pages > 1 ? [
-      h('button', {class: 'btn btn-small', disabled: state.offset === 0,
-        on: {click: () => { state.offset = Math.max(0, state.offset - PAGE); refresh(); }}}, '← Previous'),
-      h('span', {class: 'muted'}, `Page ${Math.floor(state.offset / PAGE) + 1} of ${pages}`),
-      h('button', {class: 'btn btn-small', disabled: state.offset + PAGE >= data.total_entries,
-        on: {click: () => { state.offset += PAGE; refresh(); }}}, 'Next →')] : null);
+    // the controls stay in place (never rebuilt), so focus stays on them
+    const pages = Math.max(1, Math.ceil(data.total_entries / state.limit));
+    const first = data.total_entries ? state.offset + 1 : 0;
+    const last = Math.min(state.offset + state.limit, data.total_entries);
+    const text = `Page ${Math.floor(state.offset / state.limit) + 1} of ${pages} (DAGs ${first}–${last} of ${data.total_entries})`;
+    if (pagerStatus.textContent !== text) pagerStatus.textContent = text;
+    prevBtn.disabled = state.offset === 0;
+    nextBtn.disabled = state.offset + state.limit >= data.total_entries;
+    pager.hidden = data.total_entries <= PAGE_SIZES[0];
     const tags = new Set();
     for (const d of data.dags) for (const t of d.tags || []) tags.add(typeof t === 'object' ? t.name : t);
     if (state.tag) tags.add(state.tag);
@@ -108,7 +124,7 @@ export function mount(root, ctx, params) {
   }
 
   async function refresh() {
-    const query = {limit: PAGE, offset: state.offset, tags: state.tag || undefined};
+    const query = {limit: state.limit, offset: state.offset, tags: state.tag || undefined};
     if (state.filter !== 'all') query.paused = state.filter === 'paused' ? 'true' : 'false';
     try {
       const [dags, errs] = await Promise.all([
@@ -116,6 +132,10 @@ export function mount(root, ctx, params) {
         api.get('/importErrors').catch(() => ({import_errors: []})),
       ]);
       data = {dags: dags.dags || [], total_entries: dags.total_entries ?? (dags.dags || []).length};
+      if (state.offset > 0 && state.offset >= data.total_entries) {   // the list shrank under us
+        state.offset = Math.max(0, (Math.ceil(data.total_entries / state.limit) - 1) * state.limit);
+        return refresh();
+      }
       replace(bannerSlot, importErrorsBanner(errs.import_errors));
       render();
     } catch (e) {
