@@ -29,6 +29,16 @@ airc_rc dynbuf_append(dynbuf *p, const void *pData, size_t n) {
   return AIRC_OK;
 }
 
+airc_rc dynbuf_reserve(dynbuf *p, size_t n) {
+  if(n > p->nMax) n = p->nMax;
+  if(n + 1 <= p->nAlloc) return AIRC_OK;
+  char *z = realloc(p->z, n + 1);
+  if(!z) return AIRC_ERR_NOMEM;
+  p->z = z;
+  p->nAlloc = n + 1;
+  return AIRC_OK;
+}
+
 airc_rc dynbuf_appendz(dynbuf *p, const char *z) {
   return dynbuf_append(p, z, strlen(z));
 }

@@ -18,6 +18,10 @@ typedef struct dynbuf {
 
 void dynbuf_init(dynbuf *p, size_t nMax);
 AIRC_WUR airc_rc dynbuf_append(dynbuf *p, const void *pData, size_t n);
+/* Allocates room for at least n bytes of contents in one go (capped at
+ * nMax), so that a text of known rough size is not copied by each
+ * doubling; a no-op when there is room already. AIRC_ERR_NOMEM. */
+AIRC_WUR airc_rc dynbuf_reserve(dynbuf *p, size_t n);
 AIRC_WUR airc_rc dynbuf_appendz(dynbuf *p, const char *z);
 AIRC_WUR airc_rc dynbuf_printf(dynbuf *p, const char *zFmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -13,6 +13,10 @@ void json_out_init(json_out *p, size_t nMax) {
   p->zDay[0] = 0;
 }
 
+void json_out_reserve(json_out *p, size_t n) {
+  if(!p->rc) p->rc = dynbuf_reserve(&p->b, n);
+}
+
 void json_out_free(json_out *p) { dynbuf_free(&p->b); }
 
 char *json_out_take(json_out *p, size_t *pnOut) {

@@ -27,6 +27,9 @@ typedef struct json_out {
 
 /* Starts an empty text of at most nMax bytes. */
 void json_out_init(json_out *p, size_t nMax);
+/* Makes room for about n bytes at once (see dynbuf_reserve); a failure
+ * is kept in p->rc. */
+void json_out_reserve(json_out *p, size_t n);
 /* Releases the text (after json_out_take, a no-op). */
 void json_out_free(json_out *p);
 /* The text (malloc'd, caller frees) and its length; NULL when p->rc is set

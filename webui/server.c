@@ -185,6 +185,16 @@ static void on_completed(void *pCls, struct MHD_Connection *pConn, void **ppConn
     pthread_mutex_lock(&p->mutex);
     n->startUs = airc_now_us(); /* the next request's clock */
     pthread_mutex_unlock(&p->mutex);
+    /* A client that shut down its sending side (`nc -N`, some HTTP/1.0
+     * clients) right after its request: when the end of its stream came in
+     * while the reply was being written, MHD's edge-triggered epoll loop
+     * does not look at it again once the connection is kept alive, and the
+     * client waits for the close until the 60 s timeout. If nothing but
+     * the end of the stream is waiting, shutting down the reading side
+     * wakes epoll so MHD reads it and closes the connection (the reply is
+     * already in the socket's send queue). */
+    char b;
+    if(recv(n->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0) shutdown(n->fd, SHUT_RD);
   }
   web_conn *c = *ppConnCls;
   if(!c) return;
@@ -383,11 +393,10 @@ static enum MHD_Result on_request(void *pCls, struct MHD_Connection *pConn, cons
       if(!r.bReplied) http_reply_error(&r, 500, NULL, "the request was refused without a response");
       return (enum MHD_Result)r.mhdResult;
     }
-    /* a request that announces a body is answered on a later call, when
-     * MHD has read it; one without is answered now */
-    const char *zLen = MHD_lookup_connection_value(pConn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if(zLen || MHD_lookup_connection_value(pConn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
-      return MHD_YES;
+    /* Answered on a later call, when MHD has read the whole request (body
+     * or not): a response queued from this first call is an "early" one to
+     * MHD, which then closes the connection after it (no keep-alive). */
+    return MHD_YES;
   } else if(*pnUpload) {
     if(!c->bTooBig && dynbuf_append(&c->body, zUpload, *pnUpload)) c->bTooBig = 1;
     *pnUpload = 0;

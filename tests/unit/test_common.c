@@ -37,6 +37,27 @@ static void test_dynbuf_cap(void **state) {
   dynbuf_free(&b);
 }
 
+/* dynbuf_reserve allocates once, never past the cap, and appends within
+ * the reservation do not move the text. */
+static void test_dynbuf_reserve(void **state) {
+  (void)state;
+  dynbuf b;
+  dynbuf_init(&b, 100);
+  assert_int_equal(dynbuf_reserve(&b, 40), AIRC_OK);
+  assert_int_equal(b.nAlloc, 41);
+  const char *z = b.z;
+  for(int i = 0; i < 40; i++) assert_int_equal(dynbuf_append(&b, "x", 1), AIRC_OK);
+  assert_ptr_equal(b.z, z);
+  assert_int_equal(dynbuf_reserve(&b, 1000), AIRC_OK); /* capped at nMax */
+  assert_int_equal(b.nAlloc, 101);
+  assert_int_equal(dynbuf_reserve(&b, 10), AIRC_OK); /* room already: no-op */
+  assert_int_equal(b.nAlloc, 101);
+  assert_int_equal(b.n, 40);
+  char aY[61] = {0};
+  assert_int_equal(dynbuf_append(&b, aY, sizeof(aY)), AIRC_ERR_TOOBIG);
+  dynbuf_free(&b);
+}
+
 static void test_dynbuf_printf_large(void **state) {
   (void)state;
   dynbuf b;
@@ -145,6 +166,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_dynbuf_cap),
       cmocka_unit_test(test_dynbuf_printf_large),
+      cmocka_unit_test(test_dynbuf_reserve),
       cmocka_unit_test_setup_teardown(test_config_file_and_env, config_setup, config_teardown),
       cmocka_unit_test_setup_teardown(test_config_syntax_error, config_setup, config_teardown),
       cmocka_unit_test(test_parse_bool),

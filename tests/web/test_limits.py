@@ -96,3 +96,32 @@ def test_half_closed_client_gets_its_answer(server):
         finally:
             s.close()
         assert out.startswith(b"HTTP/1.1 200"), (i, out[:200])
+
+
+def test_connection_is_kept_alive(server):
+    # GETs, an error reply and a POST with a body all on one connection, none
+    # answered with `Connection: close`. The server used to answer from
+    # libmicrohttpd's first callback, after which MHD closes the connection
+    # (a new TCP connection per request: half the throughput of the API).
+    import http.client
+    auth = "Basic " + base64.b64encode(("admin:%s" % server.users["admin"]).encode()).decode()
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=20)
+    try:
+        conn.request("GET", "/api/v1/health")
+        sock = None
+        for method, path, body, want in [("GET", "/api/v1/health", None, 200),
+                                         ("GET", "/api/v1/dags?limit=1", None, 200),
+                                         ("GET", "/api/v1/dags/no_such_dag", None, 404),
+                                         ("POST", "/api/v1/dags/no_such_dag/dagRuns", b"{}", 404),
+                                         ("GET", "/api/v1/health", None, 200)]:
+            if sock is not None:
+                conn.request(method, path, body=body, headers={"Authorization": auth, "Content-Type": "application/json"})
+            resp = conn.getresponse()
+            resp.read()
+            assert resp.status == want, (method, path, resp.status)
+            assert (resp.getheader("Connection") or "").lower() != "close", (method, path)
+            if sock is None:
+                sock = conn.sock
+            assert conn.sock is sock, (method, path)  # the same TCP connection served every request
+    finally:
+        conn.close()

@@ -66,7 +66,13 @@ def test_runs_pagination_order_filter(server):
     doc = server.json("GET", RUNS % "page_3" + "?limit=2")
     assert doc["total_entries"] == 5 and [r["dag_run_id"] for r in doc["dag_runs"]] == ["r4", "r3"]
     doc = server.json("GET", RUNS % "page_3" + "?limit=2&offset=4")
-    assert [r["dag_run_id"] for r in doc["dag_runs"]] == ["r0"]
+    assert [r["dag_run_id"] for r in doc["dag_runs"]] == ["r0"] and doc["total_entries"] == 5  # told by the page
+    doc = server.json("GET", RUNS % "page_3" + "?limit=2&offset=10")  # past the end: counted
+    assert doc["dag_runs"] == [] and doc["total_entries"] == 5
+    doc = server.json("GET", RUNS % "page_3" + "?limit=5")  # a full page: counted
+    assert len(doc["dag_runs"]) == 5 and doc["total_entries"] == 5
+    status, _, body = server.request("GET", RUNS % "no_such_dag")  # no run: the DAG is looked up
+    assert status == 404 and json.loads(body)["detail"] == "DAG 'no_such_dag' not found"
     doc = server.json("GET", RUNS % "page_3" + "?order_by=logical_date&limit=1")
     r = doc["dag_runs"][0]
     assert r["dag_run_id"] == "r0" and r["logical_date"] == "2026-02-01T00:00:00+00:00" and r["conf"] == {"i": 0}
