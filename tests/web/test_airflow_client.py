@@ -5,6 +5,7 @@ types, enums, nullability). The client is installed in a cached venv by
 scripts/airflow-client-venv.sh (pip, once) and put on sys.path here.
 Calls that airc answers with Airflow's refusal (get_config: 403 while
 expose_config is off) are asserted as that refusal."""
+import base64
 import json
 import os
 import subprocess
@@ -42,17 +43,20 @@ def api(server):
 @pytest.fixture(scope="module")
 def done_run(server, scheduler, api):
     """A successful run of 'hello' triggered through the client."""
+    dag_api.DAGApi(api).patch_dag("hello", DAG(is_paused=False))
     runs = dag_run_api.DAGRunApi(api)
     run = runs.post_dag_run("hello", DAGRun(dag_run_id="client_run", conf={"k": "v"}))
     assert run.dag_run_id == "client_run" and run.conf == {"k": "v"}
-    wait_for(lambda: runs.get_dag_run("hello", "client_run").state == "success", timeout=60)
+    state = wait_for(lambda: (lambda s: s if s in ("success", "failed") else None)(
+        runs.get_dag_run("hello", "client_run").state.value), timeout=60)
+    assert state == "success", server.json("GET", "/api/v1/dags/hello/dagRuns/client_run/taskInstances")
     return run
 
 
 def test_health_and_version(api):
     h = monitoring_api.MonitoringApi(api).get_health()
-    assert h.metadatabase.status == "healthy"
-    assert h.scheduler.status in ("healthy", "unhealthy")
+    assert h.metadatabase.status.value == "healthy"
+    assert h.scheduler.status.value in ("healthy", "unhealthy")
     v = monitoring_api.MonitoringApi(api).get_version()
     assert v.version and isinstance(v.version, str)
 
@@ -64,8 +68,7 @@ def test_dags(api):
     assert "hello" in ids and col.total_entries >= len(ids)
     d = dags.get_dag("hello")
     assert d.dag_id == "hello" and d.description == "say hello"
-    assert d.schedule_interval.to_dict() == {"type": "CronExpression", "value": "@daily"} or \
-        (d.schedule_interval["type"] == "CronExpression" and d.schedule_interval["value"] == "@daily")
+    assert d.schedule_interval["type"] == "CronExpression" and d.schedule_interval["value"] == "@daily"
     assert [t.name for t in d.tags] == ["demo", "web"]
     assert d.owners == ["airflow"] or isinstance(d.owners, list)
     unscheduled = dags.get_dag("slow")
@@ -89,7 +92,7 @@ def test_tasks(api):
     assert by_id["a"].retry_delay.days == 0 and by_id["a"].retry_delay.seconds >= 0
     assert by_id["a"].retry_delay["type"] == "TimeDelta"
     t = dags.get_task("hello", "b")
-    assert t.task_id == "b" and t.trigger_rule == "all_success"
+    assert t.task_id == "b" and t.trigger_rule.value == "all_success"
     assert t.operator_name == "shell"
 
 
@@ -116,16 +119,19 @@ def test_runs_and_task_instances(api, done_run):
     col = runs.get_dag_runs("hello")
     assert "client_run" in [r.dag_run_id for r in col.dag_runs]
     r = runs.get_dag_run("hello", "client_run")
-    assert r.state == "success" and r.run_type == "manual" and r.end_date is not None
+    assert r.state.value == "success" and r.run_type == "manual" and r.end_date is not None
     tis = task_instance_api.TaskInstanceApi(api)
     col = tis.get_task_instances("hello", "client_run")
     assert sorted(t.task_id for t in col.task_instances) == ["a", "b", "c"]
-    assert all(t.state == "success" for t in col.task_instances)
+    assert all(t.state.value == "success" for t in col.task_instances)
     ti = tis.get_task_instance("hello", "client_run", "a")
     assert ti.try_number == 1 and ti.dag_run_id == "client_run" and ti.duration >= 0
 
 
-def test_logs(api, done_run):
+LOG = "/api/v1/dags/hello/dagRuns/client_run/taskInstances/a/logs/1"
+
+
+def test_logs(server, api, done_run):
     tis = task_instance_api.TaskInstanceApi(api)
     log = tis.get_log("hello", "client_run", "a", 1, full_content=True)
     assert "hello-from-a" in log.content
@@ -133,10 +139,17 @@ def test_logs(api, done_run):
     # the token continues from where the answer ended: nothing new after the end
     more = tis.get_log("hello", "client_run", "a", 1, token=log.continuation_token)
     assert more.content == ""
-    # text/plain when asked for it
-    text = tis.get_log("hello", "client_run", "a", 1, full_content=True, _preload_content=False,
-                       _headers={"Accept": "text/plain"})
-    assert b"hello-from-a" in text.data and text.headers["Content-Type"].startswith("text/plain")
+    # the token is Airflow's shape: base64url JSON with log_pos and end_of_log
+    pos = json.loads(base64.urlsafe_b64decode(log.continuation_token + "=="))
+    assert pos == {"log_pos": len(log.content.encode()), "end_of_log": True}
+    tok = base64.urlsafe_b64encode(b'{"log_pos": 5}').decode().rstrip("=")
+    assert tis.get_log("hello", "client_run", "a", 1, token=tok).content == log.content[5:]
+    status, _, body = server.request("GET", LOG + "?token=nonsense", headers={"Accept": "application/json"})
+    assert status == 400 and json.loads(body)["detail"] == "token is not a continuation_token given by this API"
+    # text/plain when asked for it (and without an Accept header), as before
+    for accept in ("text/plain", None):
+        status, hdrs, body = server.request("GET", LOG, headers={"Accept": accept})
+        assert status == 200 and hdrs["content-type"].startswith("text/plain") and b"hello-from-a" in body
 
 
 def test_xcom(api, done_run):
