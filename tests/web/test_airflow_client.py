@@ -203,3 +203,42 @@ def test_config_plugins_pools_variables_connections(api):
     assert v.total_entries == 0 and v.variables == []
     c = connection_api.ConnectionApi(api).get_connections()
     assert c.total_entries == 0 and c.connections == []
+
+
+def test_new_routes_are_in_the_openapi_document(server):
+    doc = server.json("GET", "/api/v1/openapi.json", user=None)
+    paths = doc["paths"]
+    run = "/dags/{dag_id}/dagRuns/{dag_run_id}"
+    assert "delete" in paths[run]
+    for p in ["/eventLogs", "/eventLogs/{event_log_id}", "/version", "/config", "/plugins", "/pools",
+              "/pools/{pool_name}", "/variables", "/connections", run + "/taskInstances/{task_id}/xcomEntries",
+              run + "/taskInstances/{task_id}/xcomEntries/{xcom_key}"]:
+        assert p in paths, p
+    assert doc["components"]["schemas"]["Task"]["properties"]["retry_delay"]["allOf"][0]["$ref"].endswith("/TimeDelta")
+
+
+def test_event_log_filters_and_refusals(server, api):
+    dag_api.DAGApi(api).patch_dag("page_6", DAG(is_paused=False))
+    doc = server.json("GET", "/api/v1/eventLogs?dag_id=page_6&event=unpaused&order_by=-event_log_id")
+    assert doc["total_entries"] >= 1 and all(e["dag_id"] == "page_6" for e in doc["event_logs"])
+    extra = json.loads(doc["event_logs"][0]["extra"])
+    assert extra["ip"] == "127.0.0.1" and extra["method"] == "PATCH"
+    status, _, body = server.request("GET", "/api/v1/eventLogs?order_by=owner")
+    assert status == 400 and json.loads(body)["detail"] == "order_by 'owner' is not one of [-]event_log_id, [-]when"
+    status, _, body = server.request("GET", "/api/v1/eventLogs?after=yesterday")
+    assert status == 400 and json.loads(body)["detail"] == "after 'yesterday' is not an ISO 8601 date"
+    status, _, body = server.request("GET", "/api/v1/eventLogs/999999")
+    assert status == 404 and json.loads(body)["detail"] == "event log 999999 not found"
+    # a failed login is recorded under the name that was tried
+    status, _, _ = server.request("POST", "/api/v1/auth/login", body={"username": "op1", "password": "wrong-pass"},
+                                  user=None)
+    assert status == 401
+    doc = server.json("GET", "/api/v1/eventLogs?event=login_failed&owner=op1")
+    assert doc["total_entries"] >= 1
+    # viewers read the trail; deleting a run needs op, and a refusal says why in JSON
+    assert server.json("GET", "/api/v1/eventLogs?limit=1", user="viewer1")["total_entries"] >= 1
+    status, _, body = server.request("DELETE", "/api/v1/dags/page_6/dagRuns/nope", user="viewer1",
+                                     headers={"Content-Type": None})
+    assert status == 403 and "role" in json.loads(body)["detail"]
+    status, _, body = server.request("DELETE", "/api/v1/dags/page_6/dagRuns/nope", headers={"Content-Type": None})
+    assert status == 404 and json.loads(body)["detail"] == "DAG 'page_6' has no run 'nope'"
