@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define AIRC_VERSION "0.1.0"
+#include "common/version.h"
 
 static const cli_command aCommand[] = {
     {"db init", "Create or migrate the store and the AIRC_HOME folders.", "usage: airc db init\n", cmd_db_init},

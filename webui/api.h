@@ -22,6 +22,9 @@ json_t *api_text(const char *z);      /* text ("(not UTF-8)" when it is not) */
 json_t *api_state(const char *z);     /* 'none' -> null */
 json_t *api_json_text(const char *z); /* JSON text -> its value (or the string) */
 json_t *api_int(int64_t v);           /* integer */
+/* Seconds as Airflow's {"__type":"TimeDelta","days","seconds","microseconds"}
+ * (seconds 0..86399, as Python's timedelta normalizes). */
+json_t *api_timedelta(int64_t sec);
 /* limit/offset of the request; on a bad value replies 400 and returns 0. */
 int api_page(web_req *r, params_page *pOut, int64_t nDefault, int64_t nMax);
 /* {"<zKey>": pArr, "total_entries": n}; takes pArr. */
@@ -57,6 +60,28 @@ int api_users_list(web_req *r);
 int api_users_create(web_req *r);
 int api_users_delete(web_req *r);
 int api_metrics(web_req *r);
+int api_run_delete(web_req *r);
+int api_event_logs(web_req *r);
+int api_event_log_get(web_req *r);
+int api_version(web_req *r);
+int api_config(web_req *r);
+int api_plugins(web_req *r);
+int api_pools(web_req *r);
+int api_pool_get(web_req *r);
+int api_variables(web_req *r);
+int api_connections(web_req *r);
+int api_xcom_list(web_req *r);
+int api_xcom_get(web_req *r);
+
+/* Records an action of the request's user in the audit trail (api_events.c):
+ * event name, the DAG/run/task it touched (NULL: none) and pExtra (a JSON
+ * object, taken, may be NULL) to which the client IP, method and path are
+ * added. Best effort: a store error is logged, never answered. */
+void api_audit(web_req *r, const char *zEvent, const char *zDagId, const char *zRunId, const char *zTaskId,
+               json_t *pExtra);
+/* Same, for zOwner instead of the request's user (a login, failed or not). */
+void api_audit_as(web_req *r, const char *zOwner, const char *zEvent, const char *zDagId, const char *zRunId,
+                  const char *zTaskId, json_t *pExtra);
 
 /* JSON of one run (api_runs.c). */
 json_t *api_run_json(const store_view_run *pRun);

@@ -37,8 +37,15 @@ static json_t *dag_json(dag_ctx *c, const store_view_dag *d) {
   json_object_set_new(p, "description", api_text(d->zDescription));
   json_object_set_new(p, "is_paused", json_boolean(d->bPaused));
   json_object_set_new(p, "is_active", json_boolean(d->bActive));
+  json_object_set_new(p, "dag_display_name", api_text(d->zDagId));
+  json_object_set_new(p, "is_subdag", json_false());
+  json_object_set_new(p, "owners", json_array());
+  /* Airflow's typed schedule: {"__type": "CronExpression", "value"} (presets
+   * and @once included, as Airflow serializes them), null without one */
   const char *zSched = d->zSchedule;
-  json_object_set_new(p, "schedule_interval", *zSched && strcmp(zSched, "none") ? json_string(zSched) : json_null());
+  json_object_set_new(p, "schedule_interval", *zSched && strcmp(zSched, "none")
+                                                  ? json_pack("{s:s,s:s}", "__type", "CronExpression", "value", zSched)
+                                                  : json_null());
   json_t *pTags = json_array();
   json_t *pRaw = api_json_text(d->zTags);
   size_t i;
@@ -137,6 +144,7 @@ int api_dag_patch(web_req *r) {
   int bPaused = json_is_true(pPaused);
   json_decref(pBody);
   if(store_dag_set_paused(r->s, r->azParam[0], bPaused, &err)) return http_reply_err(r, &err);
+  api_audit(r, bPaused ? "paused" : "unpaused", r->azParam[0], NULL, NULL, NULL);
   return api_dag_get(r);
 }
 
@@ -174,10 +182,18 @@ static json_t *task_json(const dag *d, int i) {
   json_object_set_new(p, "downstream_task_ids", pDown);
   json_object_set_new(p, "trigger_rule", json_string(trigger_rule_name(t->rule)));
   json_object_set_new(p, "retries", json_integer(t->retries));
-  json_object_set_new(p, "retry_delay", json_integer(t->retryDelay));
+  json_object_set_new(p, "retry_delay", api_timedelta(t->retryDelay));
   json_object_set_new(p, "retry_exponential_backoff", json_boolean(t->retryExpBackoff));
-  json_object_set_new(p, "max_retry_delay", t->maxRetryDelay ? json_integer(t->maxRetryDelay) : json_null());
-  json_object_set_new(p, "execution_timeout", t->executionTimeout ? json_integer(t->executionTimeout) : json_null());
+  json_object_set_new(p, "max_retry_delay", t->maxRetryDelay ? api_timedelta(t->maxRetryDelay) : json_null());
+  json_object_set_new(p, "execution_timeout", t->executionTimeout ? api_timedelta(t->executionTimeout) : json_null());
+  json_object_set_new(p, "task_display_name", json_string(t->zId));
+  json_object_set_new(p, "is_mapped", json_false());
+  json_object_set_new(p, "depends_on_past", json_false());
+  json_object_set_new(p, "wait_for_downstream", json_false());
+  json_object_set_new(p, "pool", json_string("default_pool"));
+  json_object_set_new(p, "pool_slots", json_integer(1));
+  json_object_set_new(p, "template_fields", json_array());
+  json_object_set_new(p, "extra_links", json_array());
   json_object_set_new(p, "options", t->pOptions ? json_deep_copy(t->pOptions) : json_object());
   return p;
 }
@@ -218,6 +234,7 @@ int api_dag_details(web_req *r) {
   json_object_set_new(p, "max_active_tasks", json_integer(d->maxActiveTasks));
   json_object_set_new(p, "params", d->pParams ? json_deep_copy(d->pParams) : json_object());
   json_object_set_new(p, "timezone", json_string("UTC"));
+  json_object_set_new(p, "dag_run_timeout", json_null());
   json_object_set_new(p, "dag_hash", json_string(d->zHash));
   json_object_set_new(p, "task_count", json_integer(d->nTask));
   dag_free(d);

@@ -77,3 +77,13 @@ int64_t api_run_pk(web_req *r, const char *zDagId, const char *zRunId) {
   }
   return pk;
 }
+
+json_t *api_timedelta(int64_t sec) {
+  int64_t days = sec / 86400, rest = sec % 86400;
+  if(rest < 0) { /* Python's timedelta keeps seconds in 0..86399 */
+    rest += 86400;
+    days--;
+  }
+  return json_pack("{s:s,s:I,s:I,s:i}", "__type", "TimeDelta", "days", (json_int_t)days, "seconds", (json_int_t)rest,
+                   "microseconds", 0);
+}

@@ -7,6 +7,7 @@
  * through store_run_create() (the same rule as `airc dags trigger`). */
 #include "common/timeutil.h"
 #include "store/store_run.h"
+#include "store/store_audit.h"
 #include "webui/api.h"
 #include "webui/json_out.h"
 #include <stdlib.h>
@@ -211,5 +212,21 @@ int api_run_trigger(web_req *r) {
   airc_rc rc = store_run_create(r->s, &spec, &pk, zRunId, &err);
   json_decref(pBody);
   if(rc) return http_reply_err(r, &err);
+  api_audit(r, "trigger", r->azParam[0], zRunId, NULL, NULL);
   return reply_run(r, 201, r->azParam[0], zRunId);
+}
+
+/* DELETE .../dagRuns/{dag_run_id}: the run with its task instances, tries
+ * and XCom; its log files stay on disk. 409 while a task of it is queued
+ * or running (mark it first). 204 with no body, as Airflow answers. */
+int api_run_delete(web_req *r) {
+  airc_err err = {0};
+  airc_rc rc = store_audit_run_delete(r->s, r->azParam[0], r->azParam[1], &err);
+  if(rc == AIRC_ERR_NOTFOUND) {
+    if(!api_dag_exists(r, r->azParam[0])) return r->mhdResult;
+    return http_reply_error(r, 404, NULL, "DAG '%s' has no run '%s'", r->azParam[0], r->azParam[1]);
+  }
+  if(rc) return http_reply_err(r, &err);
+  api_audit(r, "delete_dag_run", r->azParam[0], r->azParam[1], NULL, NULL);
+  return http_reply_body(r, 204, "application/json", NULL, 0, NULL);
 }

@@ -127,6 +127,7 @@ int api_ti_patch(web_req *r) {
     return http_reply_error(r, 400, NULL, "the body needs \"new_state\": \"success\", \"failed\" or \"skipped\"");
   if(!bDry && store_ti_mark(r->s, r->azParam[0], r->azParam[1], r->azParam[2], zCopy, &err))
     return http_reply_err(r, &err);
+  if(!bDry) api_audit(r, "mark", r->azParam[0], r->azParam[1], r->azParam[2], json_pack("{s:s}", "new_state", zCopy));
   return reply_ti(r, pk, r->azParam[2]);
 }
 
@@ -265,6 +266,7 @@ int api_ti_clear(web_req *r) {
   }
   json_decref(pBefore);
   json_decref(pAfter);
+  if(!bDry) api_audit(r, "clear", zDag, zRunCopy, NULL, json_pack("{s:i}", "cleared", nCleared));
   json_t *pOut = api_list("task_instances", pArr, (int64_t)json_array_size(pArr));
   json_object_set_new(pOut, "not_cleared", json_integer(nSkipped));
   json_object_set_new(pOut, "dry_run", json_boolean(bDry));

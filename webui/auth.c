@@ -4,6 +4,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "store/store_user.h"
+#include "webui/api.h"
 #include "webui/http_reply.h"
 #include "webui/throttle.h"
 #include "webui/users.h"
@@ -283,11 +284,15 @@ int auth_handle_login(web_req *r) {
   airc_rc rc = users_verify(r->s, zUser, zPw, &u, NULL, &err);
   if(rc) login_failed(zUser, zIp);
   else throttle_clear(THROTTLE_USER, zUser);
+  char zTried[WEB_USERNAME_MAX + 1]; /* for the audit trail, capped */
+  snprintf(zTried, sizeof(zTried), "%s", zUser);
   json_decref(pBody); /* jansson frees the password copy (and zUser) */
   if(rc) {
     LOG_INFO("web: failed login (%s)", zIp);
+    api_audit_as(r, zTried, "login_failed", NULL, NULL, NULL, NULL);
     return http_reply_error(r, 401, NULL, "wrong username or password");
   }
+  api_audit_as(r, u.zName, "login", NULL, NULL, NULL, NULL);
   char zToken[80], zCsrf[80], zHash[80];
   hex_token(zToken, sizeof(zToken));
   hex_token(zCsrf, sizeof(zCsrf));

@@ -46,11 +46,23 @@ static const web_route aRoute[] = {
     {"POST", V1 "/dags/{dag_id}/dagRuns", WEB_ROLE_OP, api_run_trigger},
     {"POST", V1 "/dags/{dag_id}/clearTaskInstances", WEB_ROLE_OP, api_ti_clear},
     {"GET", RUN, WEB_ROLE_VIEWER, api_run_get},
+    {"DELETE", RUN, WEB_ROLE_OP, api_run_delete},
     {"GET", RUN "/taskInstances", WEB_ROLE_VIEWER, api_tis_list},
     {"GET", RUN "/taskInstances/{task_id}", WEB_ROLE_VIEWER, api_ti_get},
     {"PATCH", RUN "/taskInstances/{task_id}", WEB_ROLE_OP, api_ti_patch},
     {"GET", RUN "/taskInstances/{task_id}/logs/{try_number}", WEB_ROLE_VIEWER, api_logs_get},
+    {"GET", RUN "/taskInstances/{task_id}/xcomEntries", WEB_ROLE_VIEWER, api_xcom_list},
+    {"GET", RUN "/taskInstances/{task_id}/xcomEntries/{xcom_key}", WEB_ROLE_VIEWER, api_xcom_get},
     {"GET", V1 "/importErrors", WEB_ROLE_VIEWER, api_import_errors},
+    {"GET", V1 "/eventLogs", WEB_ROLE_VIEWER, api_event_logs},
+    {"GET", V1 "/eventLogs/{event_log_id}", WEB_ROLE_VIEWER, api_event_log_get},
+    {"GET", V1 "/version", WEB_ROLE_VIEWER, api_version},
+    {"GET", V1 "/config", WEB_ROLE_VIEWER, api_config},
+    {"GET", V1 "/plugins", WEB_ROLE_VIEWER, api_plugins},
+    {"GET", V1 "/pools", WEB_ROLE_VIEWER, api_pools},
+    {"GET", V1 "/pools/{pool_name}", WEB_ROLE_VIEWER, api_pool_get},
+    {"GET", V1 "/variables", WEB_ROLE_VIEWER, api_variables},
+    {"GET", V1 "/connections", WEB_ROLE_VIEWER, api_connections},
     {"GET", V1 "/users", WEB_ROLE_ADMIN, api_users_list},
     {"POST", V1 "/users", WEB_ROLE_ADMIN, api_users_create},
     {"DELETE", V1 "/users/{username}", WEB_ROLE_ADMIN, api_users_delete},
@@ -355,7 +367,13 @@ static int request_admit(web_req *r, web_conn *c) {
       http_reply_error(r, 403, NULL, "origin '%.100s' may not call this API (see [webserver] allowed_origins)", zOrigin);
       return 0;
     }
-    if(!type_is_json(web_req_header(r, "Content-Type"))) {
+    /* a DELETE with no body and no type is fine: an HTML form cannot send
+     * DELETE, and a page's fetch() of it needs a CORS preflight we never
+     * grant (Airflow's own client sends its DELETEs this way) */
+    const char *zType = web_req_header(r, "Content-Type");
+    int bBareDelete = !strcmp(r->zMethod, "DELETE") && !zType && (!zLen || !strcmp(zLen, "0")) &&
+                      !web_req_header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    if(!bBareDelete && !type_is_json(zType)) {
       http_reply_error(r, 415, NULL, "%s requests to the API must be sent with 'Content-Type: application/json'",
                        r->zMethod);
       return 0;

@@ -165,6 +165,19 @@ static const char *const azMigration[SQLITE_SCHEMA_VERSION] = {
     "  token TEXT NOT NULL,"
     "  until_us INTEGER NOT NULL"
     ");",
+    /* 5 -> 6: the audit trail (GET /api/v1/eventLogs): who did what, when
+     * and from where; rows are never updated */
+    "CREATE TABLE event_log("
+    "  id INTEGER PRIMARY KEY,"
+    "  when_us INTEGER NOT NULL,"
+    "  event TEXT NOT NULL,"
+    "  owner TEXT,"
+    "  dag_id TEXT, run_id TEXT, task_id TEXT,"
+    "  map_index INTEGER, try_number INTEGER, logical_date INTEGER,"
+    "  extra TEXT"
+    ");"
+    "CREATE INDEX event_log_by_dag ON event_log(dag_id, id);"
+    "CREATE INDEX event_log_by_when ON event_log(when_us);",
 };
 
 const char *sqlite_migration(int i) {

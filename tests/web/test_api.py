@@ -38,7 +38,7 @@ def test_dags_list_fields(server):
               "fileloc", "recent_runs"]:
         assert k in h
     assert h["description"] == "say hello"
-    assert h["schedule_interval"] == "@daily"
+    assert h["schedule_interval"] == {"__type": "CronExpression", "value": "@daily"}  # Airflow's typed object
     assert {"name": "demo"} in h["tags"]
     assert h["fileloc"].endswith("hello.ini")
 
