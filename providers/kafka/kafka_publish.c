@@ -19,6 +19,7 @@
 #include "common/dynbuf.h"
 #include "common/timeutil.h"
 #include "providers/jsonl_reader.h"
+#include "providers/kafka/kafka_record.h"
 
 #define PUBLISH_ID_MAX 256
 /* Pass 1 keeps the ids it parsed (NUL-separated) so that pass 2 need not
@@ -34,26 +35,6 @@ typedef struct publish_state {
   char zBrokerErr[512];            /* last error_cb message */
   airc_rc rcAlloc;                 /* allocation failure inside the DR callback */
 } publish_state;
-
-/* ---- record validation ---------------------------------------------- */
-
-airc_rc kafka_record_check(const char *zLine, size_t n, char *zId, size_t nId,
-                           airc_err *pErr) {
-  json_error_t jerr;
-  json_t *p = json_loadb(zLine, n, 0, &jerr);
-  if(!p) return airc_err_set(pErr, AIRC_ERR_PARSE, "not JSON: %s (column %d)", jerr.text, jerr.column);
-  airc_rc rc = AIRC_OK;
-  if(!json_is_object(p)) {
-    rc = airc_err_set(pErr, AIRC_ERR_INVALID, "record is not a JSON object");
-  } else {
-    const char *z = json_string_value(json_object_get(p, "id"));
-    if(!z || !*z) rc = airc_err_set(pErr, AIRC_ERR_INVALID, "record has no string \"id\"");
-    else if(strlen(z) >= nId) rc = airc_err_set(pErr, AIRC_ERR_INVALID, "record \"id\" is too long");
-    else memcpy(zId, z, strlen(z) + 1);
-  }
-  json_decref(p);
-  return rc;
-}
 
 /* Pass 1: checks every line, counts the records, and keeps their ids in
  * pIds (each followed by a NUL) while they fit its cap; when they do not,

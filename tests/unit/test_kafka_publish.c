@@ -18,6 +18,7 @@
 #include "common/timeutil.h"
 #include "providers/runners.h"
 #include "providers/kafka/kafka_publish.h"
+#include "providers/kafka/kafka_record.h"
 #include "executor/task_type.h"
 
 extern const task_type task_type_publish_kafka;
