@@ -3,7 +3,8 @@
  *
  * Shared by the pipeline task types that consume fetch-users' output
  * (publish-kafka, validate-cassandra). It does not parse JSON: callers do,
- * and name jsonl_where() in their messages ("users.jsonl:17"). */
+ * and name jsonl_where() in their messages ("users.jsonl:17").
+ * Reads in blocks and returns each line in place (no copy per line). */
 #ifndef AIRC_JSONL_READER_H
 #define AIRC_JSONL_READER_H
 #include <stdint.h>
@@ -12,7 +13,10 @@
 
 typedef struct jsonl_reader {
   FILE *f;
-  char *zBuf;         /* current line, NUL-terminated (owned) */
+  char *zBuf;         /* read buffer (owned): nMax + 1 + a read block */
+  size_t nCap;        /* its size */
+  size_t iPos, iEnd;  /* the bytes read but not yet returned */
+  int bEof;           /* f is at end of file */
   size_t nMax;        /* line length cap */
   int64_t iLine;      /* physical line number of the current line */
   const char *zPath;  /* borrowed */
