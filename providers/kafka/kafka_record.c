@@ -79,6 +79,18 @@ static int32_t scan_hex4(const unsigned char *z) {
   return v;
 }
 
+/* Whether the 8 bytes at z are all plain string bytes (printable ASCII
+ * other than '"' and '\\'): the usual bit tricks for "has a zero byte" and
+ * "has a byte below n", on the word and on its XOR with each quote byte. */
+static int scan_plain8(const unsigned char *z) {
+  const uint64_t k01 = 0x0101010101010101ull, k80 = 0x8080808080808080ull;
+  uint64_t x, q, b;
+  memcpy(&x, z, 8);
+  q = x ^ (k01 * '"');
+  b = x ^ (k01 * '\\');
+  return !((((q - k01) & ~q) | ((b - k01) & ~b) | ((x - k01 * 0x20) & ~x) | x) & k80);
+}
+
 /* A string at s->z (on its opening quote). With a (nMax bytes) it is
  * decoded there; *pn gets the decoded length either way. */
 static int scan_string(rec_scan *s, char *a, size_t nMax, size_t *pn) {
@@ -86,6 +98,7 @@ static int scan_string(rec_scan *s, char *a, size_t nMax, size_t *pn) {
   size_t n = 0;
   for(;;) {
     const unsigned char *zRun = z;
+    while(e - z >= 8 && scan_plain8(z)) z += 8;
     while(z < e && *z >= 0x20 && *z < 0x80 && *z != '"' && *z != '\\') z++;
     scan_put(a, nMax, &n, zRun, (size_t)(z - zRun));
     if(z >= e) return scan_fail(s, z, "premature end of input in string");
