@@ -25,8 +25,8 @@
 # AIRC_HOME with a real scheduler; the breakdown comes from
 # `airc tasks states-for-dag-run -o json`.
 #
-# Uses the stack of ${AIRC_STACK_HOME:-<repo>/.stack} (brought up if needed)
-# and leaves it running.
+# Uses the stack of ${AIRC_STACK_HOME:-<repo>/.stack} (brought up if needed:
+# only Kafka for `publish`, nothing for `fetch`) and leaves it running.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -69,9 +69,10 @@ need() {
   command -v kcat >/dev/null || die "kcat is not installed (make deps)"
 }
 
+# stack_up [COMPONENT...]: only what the chosen part needs (publish: kafka)
 stack_up() {
-  say "stack: scripts/stack.sh up"
-  "$REPO/scripts/stack.sh" up >/dev/null || die "scripts/stack.sh up failed"
+  say "stack: scripts/stack.sh up $*"
+  "$REPO/scripts/stack.sh" up "$@" >/dev/null || die "scripts/stack.sh up $* failed"
   eval "$("$REPO/scripts/stack.sh" env)"
   BOOT=$AIRC__KAFKA__BOOTSTRAP_SERVERS
 }
@@ -239,11 +240,10 @@ EOF
 }
 
 need
-stack_up
 case ${1:-all} in
-  publish) bench_publish ;;
+  publish) stack_up kafka; bench_publish ;;
   fetch) bench_fetch ;;
-  e2e) bench_e2e ;;
-  all) bench_publish; bench_fetch; bench_e2e ;;
+  e2e) stack_up; bench_e2e ;;
+  all) stack_up; bench_publish; bench_fetch; bench_e2e ;;
   *) die "unknown benchmark '$1' (publish, fetch, e2e, all)" ;;
 esac
