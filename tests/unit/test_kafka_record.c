@@ -3,7 +3,9 @@
  * differential run against jansson's json_loadb() (the check it replaced)
  * over seeded mutations of real-looking records: both must accept and
  * reject the same lines and agree on the id. The one documented difference,
- * numbers outside int64/double range, is left out of the comparison. */
+ * numbers outside int64/double range, is left out of the comparison. The
+ * comparison is the fuzz target's (tests/fuzz/fuzz_kafka_record.c), whose
+ * corpus is replayed here too. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,28 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include "providers/kafka/kafka_record.h"
-
-/* ---- differential test against jansson ---- */
-
-/* The check as it was written with jansson (kafka_publish.c before the
- * scanner). Returns 0 ok, 1 parse error, 2 invalid; *pbRange when jansson's
- * only complaint is a number out of range. */
-static int ref_check(const char *z, size_t n, char *zId, size_t nId, int *pbRange) {
-  json_error_t jerr;
-  *pbRange = 0;
-  json_t *p = json_loadb(z, n, 0, &jerr);
-  if(!p) {
-    *pbRange = strstr(jerr.text, "too big") || strstr(jerr.text, "overflow");
-    return 1;
-  }
-  int r = 0;
-  const char *zV = json_is_object(p) ? json_string_value(json_object_get(p, "id")) : NULL;
-  if(!json_is_object(p) || !zV || !*zV || strlen(zV) >= nId) r = 2;
-  else memcpy(zId, zV, strlen(zV) + 1);
-  json_decref(p);
-  return r;
-}
+#include "tests/unit/testutil.h"
+/* the fuzz target's differential check, without its LLVMFuzzerTestOneInput */
+#define FUZZ_NO_ENTRY
+#include "tests/fuzz/fuzz_kafka_record.c"
 
 /* ---- fixed cases ---- */
 
@@ -124,10 +110,10 @@ static void test_record_depth_bounded(void **state) {
     char zRef[8];
     if(d == KAFKA_RECORD_MAX_DEPTH) {
       assert_int_equal(rc, AIRC_OK);
-      assert_int_equal(ref_check(z, k, zRef, sizeof(zRef), &bRange), 0);
+      assert_int_equal(fuzz_kafka_record_ref(z, k, zRef, sizeof(zRef), &bRange), 0);
     } else {
       assert_string_equal(e.zMsg, "not JSON: maximum parsing depth reached (column 2062)");
-      assert_int_equal(ref_check(z, k, zRef, sizeof(zRef), &bRange), 1);
+      assert_int_equal(fuzz_kafka_record_ref(z, k, zRef, sizeof(zRef), &bRange), 1);
     }
   }
   free(z);
@@ -154,8 +140,8 @@ static void test_record_matches_jansson(void **state) {
   };
   /* bytes that matter to JSON, plus some that never may appear */
   static const char aPick[] = "{}[]\":,\\/ \t\r\n0123456789-+.eEtrufalsn\x01\x7f\x80\xbf\xc2\xc3\xe2\xed\xf0\xf4\xf5\xff" "a";
-  char zBuf[512], zId1[48], zId2[48];
-  int nSame = 0, nOk = 0, nSkipped = 0;
+  char zBuf[512];
+  int nSame = 0, nOk = 0;
   for(int iter = 0; iter < 200000; iter++) {
     const char *zSeed = azSeed[rnd(sizeof(azSeed) / sizeof(azSeed[0]))];
     size_t n = strlen(zSeed);
@@ -176,26 +162,44 @@ static void test_record_matches_jansson(void **state) {
         default: n = at; break;                                                     /* cut */
       }
     }
-    int bRange;
-    int want = ref_check(zBuf, n, zId1, sizeof(zId1), &bRange);
-    airc_err e = {0};
-    airc_rc rc = kafka_record_check(zBuf, n, zId2, sizeof(zId2), &e);
-    int got = rc == AIRC_OK ? 0 : rc == AIRC_ERR_PARSE ? 1 : 2;
-    if(bRange) { nSkipped++; continue; }
-    if(got != want) {
+    int want, got;
+    airc_err e;
+    if(fuzz_kafka_record_differs((const uint8_t *)zBuf, n, &want, &got, &e)) {
       print_error("differs from jansson (jansson %d, scanner %d: %s) on %zu bytes: %.*s\n", want, got,
                   e.zMsg, n, (int)n, zBuf);
       fail();
     }
-    if(want == 0) {
-      assert_string_equal(zId1, zId2);
-      nOk++;
-    }
+    if(want == 0) nOk++;
     nSame++;
   }
-  print_message("agreed with jansson on %d lines (%d accepted), %d out-of-range numbers skipped\n", nSame, nOk,
-                nSkipped);
+  print_message("agreed with jansson on %d lines (%d accepted)\n", nSame, nOk);
   assert_true(nOk > 1000);
+}
+
+/* every file of tests/fuzz/corpus/kafka_record, whole, as one line */
+static void test_record_corpus_replay(void **state) {
+  (void)state;
+  const char *zDir = testutil_src_path("tests/fuzz/corpus/kafka_record");
+  DIR *pDir = opendir(zDir);
+  if(!pDir) fail_msg("cannot open %s (run from the repository root or set AIRC_SRC_DIR)", zDir);
+  int n = 0;
+  struct dirent *pEnt;
+  while((pEnt = readdir(pDir))) {
+    if(pEnt->d_name[0] == '.') continue;
+    char zPath[8192];
+    snprintf(zPath, sizeof(zPath), "%s/%s", zDir, pEnt->d_name);
+    size_t nData;
+    char *zData = testutil_read_file(zPath, &nData);
+    if(!zData) fail_msg("cannot read %s", zPath);
+    int want, got;
+    airc_err e;
+    if(fuzz_kafka_record_differs((const uint8_t *)zData, nData, &want, &got, &e))
+      fail_msg("%s: jansson %d, scanner %d (%s)", zPath, want, got, e.zMsg);
+    free(zData);
+    n++;
+  }
+  closedir(pDir);
+  assert_true(n >= 8);
 }
 
 int main(void) {
@@ -204,6 +208,7 @@ int main(void) {
       cmocka_unit_test(test_record_rejects),
       cmocka_unit_test(test_record_depth_bounded),
       cmocka_unit_test(test_record_matches_jansson),
+      cmocka_unit_test(test_record_corpus_replay),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
