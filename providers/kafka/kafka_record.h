@@ -9,7 +9,9 @@
  * UTF-8, with jansson's decoder limits: an object or array at the top, no
  * "\u0000" in strings, no invalid UTF-8 or lone surrogates, nesting at most
  * KAFKA_RECORD_MAX_DEPTH. Unlike jansson it does not reject numbers outside
- * int64/double range (Spark's JSON reader, the consumer, accepts them). When
+ * int64/double range (Spark's JSON reader, the consumer, accepts them), and
+ * it refuses a raw NUL byte anywhere (jansson takes one right after a number
+ * or literal for the end of the input and accepts "[7\0]"). When
  * the top-level object has "id" more than once, the last one counts (as in
  * jansson). */
 #ifndef AIRC_KAFKA_RECORD_H

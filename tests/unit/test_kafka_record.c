@@ -88,6 +88,9 @@ static void test_record_rejects(void **state) {
   assert_int_equal(check("", zId, sizeof(zId), &e), AIRC_ERR_PARSE);
   /* a NUL byte inside the line (n counts it) */
   assert_int_equal(kafka_record_check("{\"id\":\"a\0\"}", 11, zId, sizeof(zId), &e), AIRC_ERR_PARSE);
+  airc_err_clear(&e);
+  assert_int_equal(kafka_record_check("{\"id\":\"a\",\"n\":[7\0]}", 19, zId, sizeof(zId), &e), AIRC_ERR_PARSE);
+  assert_string_equal(e.zMsg, "not JSON: ',' or ']' expected (column 17)");
 }
 
 static void test_record_depth_bounded(void **state) {
@@ -199,7 +202,7 @@ static void test_record_corpus_replay(void **state) {
     n++;
   }
   closedir(pDir);
-  assert_true(n >= 8);
+  assert_true(n >= 9);
 }
 
 int main(void) {
