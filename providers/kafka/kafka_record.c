@@ -79,17 +79,16 @@ static int32_t scan_hex4(const unsigned char *z) {
   return v;
 }
 
-/* Whether the 8 bytes at z are all plain string bytes (printable ASCII
- * other than '"' and '\\'): the usual bit tricks for "has a zero byte" and
- * "has a byte below n", on the word and on its XOR with each quote byte. */
-static int scan_plain8(const unsigned char *z) {
-  const uint64_t k01 = 0x0101010101010101ull, k80 = 0x8080808080808080ull;
-  uint64_t x, q, b;
-  memcpy(&x, z, 8);
-  q = x ^ (k01 * '"');
-  b = x ^ (k01 * '\\');
-  return !((((q - k01) & ~q) | ((b - k01) & ~b) | ((x - k01 * 0x20) & ~x) | x) & k80);
-}
+/* 1 for the bytes a string holds as they are: printable ASCII other than
+ * '"' and '\\'. */
+static const unsigned char g_aPlain[256] = {
+#define P4(c) (c) >= 0x20 && (c) != '"' && (c) != '\\', (c) + 1 >= 0x20 && (c) + 1 != '"' && (c) + 1 != '\\', \
+              (c) + 2 >= 0x20 && (c) + 2 != '"' && (c) + 2 != '\\', (c) + 3 >= 0x20 && (c) + 3 != '"' && (c) + 3 != '\\'
+#define P16(c) P4(c), P4((c) + 4), P4((c) + 8), P4((c) + 12)
+    P16(0x00), P16(0x10), P16(0x20), P16(0x30), P16(0x40), P16(0x50), P16(0x60), P16(0x70),
+#undef P16
+#undef P4
+};
 
 /* A string at s->z (on its opening quote). With a (nMax bytes) it is
  * decoded there; *pn gets the decoded length either way. */
@@ -98,8 +97,8 @@ static int scan_string(rec_scan *s, char *a, size_t nMax, size_t *pn) {
   size_t n = 0;
   for(;;) {
     const unsigned char *zRun = z;
-    while(e - z >= 8 && scan_plain8(z)) z += 8;
-    while(z < e && *z >= 0x20 && *z < 0x80 && *z != '"' && *z != '\\') z++;
+    while(e - z >= 4 && g_aPlain[z[0]] && g_aPlain[z[1]] && g_aPlain[z[2]] && g_aPlain[z[3]]) z += 4;
+    while(z < e && g_aPlain[*z]) z++;
     scan_put(a, nMax, &n, zRun, (size_t)(z - zRun));
     if(z >= e) return scan_fail(s, z, "premature end of input in string");
     unsigned c = *z;
