@@ -16,6 +16,7 @@ airc_rc jsonl_open(jsonl_reader *p, const char *zPath, size_t nMax, airc_err *pE
   p->nMax = nMax;
   p->f = fopen(zPath, "r");
   if(!p->f) return airc_err_set(pErr, AIRC_ERR_IO, "open %s: %s", zPath, strerror(errno));
+  p->nLeft = -1;
   p->nCap = nMax + 1 + JSONL_BLOCK;
   p->zBuf = malloc(p->nCap);
   if(!p->zBuf) {
@@ -23,6 +24,19 @@ airc_rc jsonl_open(jsonl_reader *p, const char *zPath, size_t nMax, airc_err *pE
     p->f = NULL;
     return airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
   }
+  return AIRC_OK;
+}
+
+airc_rc jsonl_open_range(jsonl_reader *p, const char *zPath, size_t nMax, int64_t iStart,
+                         int64_t iEnd, airc_err *pErr) {
+  airc_rc rc = jsonl_open(p, zPath, nMax, pErr);
+  if(rc) return rc;
+  if(fseeko(p->f, (off_t)iStart, SEEK_SET) != 0) {
+    rc = airc_err_set(pErr, AIRC_ERR_IO, "seek %s: %s", zPath, strerror(errno));
+    jsonl_close(p);
+    return rc;
+  }
+  p->nLeft = iEnd > iStart ? iEnd - iStart : 0;
   return AIRC_OK;
 }
 
@@ -34,8 +48,11 @@ static int jsonl_fill(jsonl_reader *p, airc_err *pErr) {
   p->iPos = 0;
   p->iEnd = nLeft;
   size_t nRoom = p->nCap - 1 - p->iEnd; /* 1 byte kept for the last line's NUL */
-  size_t nGot = fread(p->zBuf + p->iEnd, 1, nRoom < JSONL_BLOCK ? nRoom : JSONL_BLOCK, p->f);
+  size_t nWant = nRoom < JSONL_BLOCK ? nRoom : JSONL_BLOCK;
+  if(p->nLeft >= 0 && (uint64_t)p->nLeft < nWant) nWant = (size_t)p->nLeft;
+  size_t nGot = nWant ? fread(p->zBuf + p->iEnd, 1, nWant, p->f) : 0;
   p->iEnd += nGot;
+  if(p->nLeft >= 0) p->nLeft -= (int64_t)nGot;
   if(nGot == 0) {
     if(ferror(p->f)) {
       airc_err_set(pErr, AIRC_ERR_IO, "read %s: %s", p->zPath, strerror(errno));
@@ -76,6 +93,7 @@ int jsonl_next(jsonl_reader *p, const char **pz, size_t *pn, airc_err *pErr) {
 }
 
 airc_rc jsonl_rewind(jsonl_reader *p, airc_err *pErr) {
+  if(p->nLeft >= 0) return airc_err_set(pErr, AIRC_ERR_INVALID, "rewind %s: a range reader", p->zPath);
   if(fseek(p->f, 0, SEEK_SET) != 0)
     return airc_err_set(pErr, AIRC_ERR_IO, "rewind %s: %s", p->zPath, strerror(errno));
   clearerr(p->f);

@@ -1,6 +1,6 @@
 /* test_jsonl_reader.c: the block reader behind publish-kafka and
  * validate-cassandra: lines across block boundaries, the exact length cap,
- * CRLF, blank lines, a last line without newline, rewind. */
+ * CRLF, blank lines, a last line without newline, rewind, byte ranges. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -119,11 +119,32 @@ static void test_jsonl_cap_exact(void **state) {
   free(zBig);
 }
 
+/* a range [iStart, iEnd) that starts at a line: its lines only, counted
+ * from 1; no rewind */
+static void test_jsonl_range(void **state) {
+  (void)state;
+  write_file("one\ntwo\nthree\nfour\n", 19);
+  jsonl_reader rd;
+  airc_err e = {0};
+  const char *zL;
+  size_t n;
+  assert_int_equal(jsonl_open_range(&rd, g_zPath, 16, 4, 14, &e), AIRC_OK);
+  assert_int_equal(jsonl_next(&rd, &zL, &n, &e), 1);
+  assert_string_equal(zL, "two");
+  assert_int_equal(rd.iLine, 1);
+  assert_int_equal(jsonl_next(&rd, &zL, &n, &e), 1);
+  assert_string_equal(zL, "three");
+  assert_int_equal(jsonl_next(&rd, &zL, &n, &e), 0);
+  assert_int_equal(jsonl_rewind(&rd, &e), AIRC_ERR_INVALID);
+  jsonl_close(&rd);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_jsonl_lines_blank_crlf_last),
       cmocka_unit_test(test_jsonl_across_blocks),
       cmocka_unit_test(test_jsonl_cap_exact),
+      cmocka_unit_test(test_jsonl_range),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
