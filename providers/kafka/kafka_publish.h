@@ -66,10 +66,6 @@ void kafka_publish_result_free(kafka_publish_result *p);
  * NULL only when out of memory. */
 json_t *kafka_publish_result_json(const kafka_publish_result *p, const char *zTopic);
 
-/* Validates one record line (n bytes, need not be NUL-terminated): a JSON
- * object with a non-empty string "id". Copies the id into zId (nId bytes).
- * On failure writes the reason (without file:line) to pErr. */
-AIRC_WUR airc_rc kafka_record_check(const char *zLine, size_t n, char *zId, size_t nId,
-                                    airc_err *pErr);
+/* The per-line check, kafka_record_check(), is in kafka_record.h. */
 
 #endif
