@@ -54,6 +54,9 @@ static void run_write(json_out *o, const store_view_run *x) {
   json_out_object_text(o, x->zConf);
   json_out_lit(o, ",\"queued_at\":");
   out_time_us(o, x->queuedUs);
+  json_out_lit(o, ",\"note\":");
+  if(x->zNote) json_out_str(o, x->zNote);
+  else json_out_lit(o, "null");
   json_out_lit(o, "}");
 }
 

@@ -86,7 +86,7 @@ static int ti_one_row(void *pCtx, const store_view_ti *t) {
   return 0;
 }
 
-static int reply_ti(web_req *r, int64_t pk, const char *zTask) {
+int api_ti_reply(web_req *r, int64_t pk, const char *zTask) {
   airc_err err = {0};
   ti_one o = {NULL, 0};
   airc_rc rc = store_view_ti_get(r->s, pk, zTask, ti_one_row, &o, &err);
@@ -106,7 +106,7 @@ static int reply_ti(web_req *r, int64_t pk, const char *zTask) {
 int api_ti_get(web_req *r) {
   int64_t pk = api_run_pk(r, r->azParam[0], r->azParam[1]);
   if(!pk) return r->mhdResult;
-  return reply_ti(r, pk, r->azParam[2]);
+  return api_ti_reply(r, pk, r->azParam[2]);
 }
 
 int api_ti_patch(web_req *r) {
@@ -125,7 +125,7 @@ int api_ti_patch(web_req *r) {
     return http_reply_error(r, 400, NULL, "the body needs \"new_state\": \"success\", \"failed\" or \"skipped\"");
   if(!bDry && store_ti_mark(r->s, r->azParam[0], r->azParam[1], r->azParam[2], zCopy, &err))
     return http_reply_err(r, &err);
-  return reply_ti(r, pk, r->azParam[2]);
+  return api_ti_reply(r, pk, r->azParam[2]);
 }
 
 /* ---- clear ---- */
