@@ -7,6 +7,9 @@
 #include "common/timeutil.h"
 #include "store/store_dag.h"
 #include "store/store_run.h"
+#include "store/store_control.h"
+#include <ftw.h>
+#include <unistd.h>
 #include "store/store_sched.h"
 #include "store/store_views.h"
 #include "dag/tick_planner.h"
@@ -429,6 +432,54 @@ int cmd_dags_reserialize(int argc, char **argv) {
   if(rc) return cli_fail_err(&err);
   printf("DAG folder %s: %lld DAGs, %d files parsed or gone, %lld files with import errors%s\n", airc_path_dags(),
          (long long)nDags, nChanged, (long long)nErrors, nErrors ? " ('airc dags list-import-errors')" : "");
+  return CLI_OK;
+}
+
+static int rm_entry(const char *zPath, const struct stat *pSt, int type, struct FTW *pFtw) {
+  (void)pSt;
+  (void)pFtw;
+  if(type == FTW_DP) rmdir(zPath);
+  else unlink(zPath);
+  return 0;
+}
+
+int cmd_dags_delete(int argc, char **argv) {
+  static const struct option aOpt[] = {{"yes", no_argument, 0, 'y'}, {"delete-logs", no_argument, 0, 'l'},
+                                       {0, 0, 0, 0}};
+  int bYes = 0, bLogs = 0, c;
+  optind = 0;
+  while((c = getopt_long(argc, argv, "yl", aOpt, NULL)) != -1) {
+    if(c == 'y') bYes = 1;
+    else if(c == 'l') bLogs = 1;
+    else return cli_usage_error("dags delete", "unknown option");
+  }
+  if(optind + 1 != argc) return cli_usage_error("dags delete", "expected one DAG id");
+  const char *zDag = argv[optind];
+  if(!bYes) {
+    if(!isatty(0)) return cli_usage_error("dags delete", "stdin is not a terminal: confirm with --yes");
+    printf("Delete every run, task instance and XCom value of DAG %s? [y/N] ", zDag);
+    fflush(stdout);
+    char zLine[16] = "";
+    if(!fgets(zLine, sizeof(zLine), stdin) || (zLine[0] != 'y' && zLine[0] != 'Y')) {
+      printf("Nothing deleted\n");
+      return CLI_OK;
+    }
+  }
+  store *s = cli_open_store();
+  if(!s) return CLI_FAIL;
+  airc_err err = {0};
+  int nStopped = 0;
+  airc_rc rc = store_dag_delete(s, zDag, &nStopped, &err);
+  store_close(s);
+  if(rc) return cli_fail_err(&err);
+  if(bLogs && !strchr(zDag, '/') && strcmp(zDag, ".") && strcmp(zDag, "..")) {
+    char zDir[4400];
+    snprintf(zDir, sizeof(zDir), "%s/dag_id=%s", airc_path_logs(), zDag);
+    (void)nftw(zDir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+  }
+  printf("Deleted DAG %s%s", zDag, bLogs ? " and its logs" : "");
+  if(nStopped) printf("; %d running tries are being stopped", nStopped);
+  printf("\n");
   return CLI_OK;
 }
 

@@ -6,6 +6,7 @@
 #include "common/timeutil.h"
 #include "common/wake.h"
 #include "store/store_run.h"
+#include "store/store_control.h"
 #include "store/store_views.h"
 #include "scheduler/scheduler.h"
 #include "dag/tick_planner.h"
@@ -124,6 +125,25 @@ int cmd_dags_trigger(int argc, char **argv) {
   return ret;
 }
 
+/* A CLI backfill runs all its runs at once, as before there were
+ * backfill rows: only the DAG's own max_active_runs limits it. */
+#define BACKFILL_CLI_MAX_ACTIVE 1000000
+
+typedef struct backfill_print {
+  json_t *pRuns; /* ids of the runs created or cleared, for --wait */
+} backfill_print;
+
+/* store_backfill_create's xTick: one line per tick. */
+static int backfill_print_tick(void *pCtx, const store_backfill_tick *t) {
+  backfill_print *P = pCtx;
+  char zTs[40];
+  airc_time_format(t->logicalDate, zTs, sizeof(zTs));
+  const char *zRun = t->zState[0] ? t->zRunId : ""; /* the run that was there before */
+  printf("%s  %-7s %s%s%s%s\n", zTs, t->zAction, zRun, zRun[0] ? " (" : "", t->zState, zRun[0] ? ")" : "");
+  if(strcmp(t->zAction, "keep") && t->zRunId[0]) json_array_append_new(P->pRuns, json_string(t->zRunId));
+  return 0;
+}
+
 int cmd_dags_backfill(int argc, char **argv) {
   static const struct option aOpt[] = {{"start-date", required_argument, 0, 's'}, {"end-date", required_argument, 0, 'e'},
                                        {"reprocess", required_argument, 0, 'r'}, {"dry-run", no_argument, 0, 'n'},
@@ -163,82 +183,38 @@ int cmd_dags_backfill(int argc, char **argv) {
     json_decref(pConf);
     return cli_fail_dag_err(&err, zDag);
   }
-  enum { BACKFILL_MAX_TICKS = 100000 };
-  /* one more than the cap: a range with more ticks is refused, never cut short */
-  int64_t *aTick = malloc(sizeof(int64_t) * (BACKFILL_MAX_TICKS + 1));
-  int nTick = aTick ? tick_plan_range(d, start, end, aTick, BACKFILL_MAX_TICKS + 1) : -1;
-  if(nTick < 0 || nTick > BACKFILL_MAX_TICKS) {
-    free(aTick);
-    dag_free(d);
-    store_close(s);
-    json_decref(pConf);
-    if(nTick < 0) return cli_error("out of memory planning the backfill");
-    return cli_usage_error("dags backfill", "DAG %s has more than %d scheduled ticks between %s and %s (the cap of one "
-                           "backfill); split the range", zDag, BACKFILL_MAX_TICKS, zStart, zEnd);
-  }
-  if(nTick == 0) {
-    printf("No scheduled ticks of DAG %s (schedule %s) between %s and %s\n", zDag, d->zSchedule, zStart, zEnd);
-  }
+  /* the planning and the writes are the store's (the same as POST
+   * /api/v1/backfills); this command prints and waits */
+  backfill_print P = {json_array()};
+  store_backfill_spec spec = {zDag, start, end, zReprocess, BACKFILL_CLI_MAX_ACTIVE, pConf, bDry};
+  int64_t id = 0;
   int nCreate = 0, nRedo = 0, nKeep = 0, ret = CLI_OK;
-  airc_rc rc = bDry ? AIRC_OK : store_begin(s, &err);
-  json_t *pCreated = json_array();
-  for(int i = 0; !rc && i < nTick; i++) {
-    char zTs[40], zRun[300] = "", zState[32] = "";
-    airc_time_format(aTick[i], zTs, sizeof(zTs));
-    rc = store_view_run_at_date(s, zDag, aTick[i], zRun, sizeof(zRun), zState, sizeof(zState), &err);
-    if(rc) break;
-    const char *zAction;
-    if(!zRun[0]) zAction = "create";
-    else if((!strcmp(zState, "failed") && strcmp(zReprocess, "none")) ||
-            (!strcmp(zState, "success") && !strcmp(zReprocess, "completed")))
-      zAction = "rerun";
-    else zAction = "keep";
-    printf("%s  %-7s %s%s%s%s\n", zTs, zAction, zRun[0] ? zRun : "", zRun[0] ? " (" : "", zState, zRun[0] ? ")" : "");
-    if(bDry) {
-      nCreate += !strcmp(zAction, "create");
-      nRedo += !strcmp(zAction, "rerun");
-      nKeep += !strcmp(zAction, "keep");
-      continue;
-    }
-    if(!strcmp(zAction, "create")) {
-      run_spec spec = {zDag, NULL, RUN_TYPE_BACKFILL, aTick[i], pConf, 0, NULL};
-      char zOut[300];
-      rc = store_run_create_for(s, d, &spec, NULL, zOut, &err);
-      if(!rc) json_array_append_new(pCreated, json_string(zOut));
-      nCreate++;
-    } else if(!strcmp(zAction, "rerun")) {
-      int nCleared, nSkipped;
-      rc = store_run_clear(s, zDag, zRun, NULL, 0, 0, &nCleared, &nSkipped, &err);
-      if(!rc) json_array_append_new(pCreated, json_string(zRun));
-      nRedo++;
-    } else {
-      nKeep++;
-    }
-  }
-  if(!bDry) {
-    if(!rc) rc = store_commit(s, &err);
-    else store_rollback(s);
-  }
-  if(rc) ret = cli_fail_err(&err);
-  else {
+  airc_rc rc = store_backfill_create(s, d, &spec, backfill_print_tick, &P, &id, &nCreate, &nRedo, &nKeep, &err);
+  if(rc == AIRC_ERR_INVALID && strstr(err.zMsg, "split the range")) {
+    ret = cli_usage_error("dags backfill", "DAG %s has more than %d scheduled ticks between %s and %s (the cap of one "
+                          "backfill); split the range", zDag, STORE_BACKFILL_MAX_TICKS, zStart, zEnd);
+  } else if(rc) {
+    ret = cli_fail_err(&err);
+  } else {
+    if(!nCreate && !nRedo && !nKeep)
+      printf("No scheduled ticks of DAG %s (schedule %s) between %s and %s\n", zDag, d->zSchedule, zStart, zEnd);
     printf("%s%d runs to create, %d to re-run, %d kept\n", bDry ? "dry run: " : "", nCreate, nRedo, nKeep);
     if(!bDry && (nCreate || nRedo)) {
+      printf("backfill %lld (follow it with GET /api/v1/backfills/%lld)\n", (long long)id, (long long)id);
       if(!scheduler_is_running(NULL))
         fprintf(stderr, "airc: note: backfill runs are executed by the scheduler; start 'airc scheduler' to run them\n");
-      wake_send("backfill");
     }
   }
   if(!rc && !bDry && bWait) {
     size_t i;
     json_t *pId;
-    json_array_foreach(pCreated, i, pId) {
+    json_array_foreach(P.pRuns, i, pId) {
       int r = wait_for_run(s, zDag, json_string_value(pId), 0);
       if(r != CLI_OK) ret = CLI_FAIL;
     }
   }
-  json_decref(pCreated);
+  json_decref(P.pRuns);
   json_decref(pConf);
-  free(aTick);
   dag_free(d);
   store_close(s);
   return ret;

@@ -9,6 +9,7 @@
 #include "executor/exec_result.h"
 #include "executor/exec_spawn.h"
 #include "store/store_run.h"
+#include "scheduler/scheduler.h"
 #include "store/store_views.h"
 #include "store/store_work.h"
 #include "dag/template.h"
@@ -259,15 +260,41 @@ int cmd_tasks_clear(int argc, char **argv) {
   return CLI_OK;
 }
 
+/* tasks mark DAG RUN TASK STATE, or DAG RUN TASK --state STATE. A running
+ * or queued try is stopped by the scheduler (store_ti_mark). */
 int cmd_tasks_mark(int argc, char **argv) {
-  if(argc != 5) return cli_usage_error("tasks mark", "expected DAG RUN_ID TASK success|failed|skipped");
+  static const struct option aOpt[] = {{"state", required_argument, 0, 's'}, {0, 0, 0, 0}};
+  const char *zState = NULL;
+  int c;
+  optind = 0;
+  while((c = getopt_long(argc, argv, "s:", aOpt, NULL)) != -1) {
+    if(c == 's') zState = optarg;
+    else return cli_usage_error("tasks mark", "unknown option");
+  }
+  int nPos = argc - optind;
+  if(!zState && nPos == 4) zState = argv[optind + 3];
+  else if(!zState || nPos != 3) return cli_usage_error("tasks mark", "expected DAG RUN_ID TASK --state success|failed|skipped");
+  const char *zDag = argv[optind], *zRun = argv[optind + 1], *zTask = argv[optind + 2];
   store *s = cli_open_store();
   if(!s) return CLI_FAIL;
   airc_err err = {0};
-  airc_rc rc = store_ti_mark(s, argv[1], argv[2], argv[3], argv[4], &err);
+  int tryNumber = 0;
+  char zWas[32] = "";
+  int64_t runPk = 0;
+  /* what it was, to say whether a running try is being stopped */
+  if(!store_view_run_pk(s, zDag, zRun, &runPk, &err) &&
+     store_view_ti_try_state(s, runPk, zTask, &tryNumber, zWas, sizeof(zWas), &err))
+    zWas[0] = 0; /* not found: store_ti_mark says so below */
+  airc_err_clear(&err);
+  airc_rc rc = store_ti_mark(s, zDag, zRun, zTask, zState, &err);
   store_close(s);
   if(rc) return cli_fail_err(&err);
-  printf("Marked %s of run %s as %s\n", argv[3], argv[2], argv[4]);
+  printf("Marked %s of run %s as %s\n", zTask, zRun, zState);
+  if(!strcmp(zWas, "running") || !strcmp(zWas, "queued")) {
+    printf("Its %s try %d is being stopped (SIGTERM, then SIGKILL after [core] kill_grace_period)\n", zWas, tryNumber);
+    if(!scheduler_is_running(NULL))
+      fprintf(stderr, "airc: note: the scheduler stops the process; start 'airc scheduler' to have it stopped\n");
+  }
   return CLI_OK;
 }
 

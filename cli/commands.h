@@ -16,6 +16,7 @@ int cmd_dags_list_import_errors(int argc, char **argv);
 int cmd_dags_show(int argc, char **argv);
 int cmd_dags_next_execution(int argc, char **argv);
 int cmd_dags_pause(int argc, char **argv);
+int cmd_dags_delete(int argc, char **argv);
 int cmd_dags_unpause(int argc, char **argv);
 int cmd_dags_reserialize(int argc, char **argv);
 int cmd_dags_list_runs(int argc, char **argv);

@@ -64,6 +64,12 @@ static const cli_command aCommand[] = {
      "  --pattern REGEX  every active DAG whose id matches (POSIX extended regex, unanchored)\n"
      "  --all            every active DAG\n"
      "  --yes            do not ask (required when stdin is not a terminal)\n", cmd_dags_unpause},
+    {"dags delete", "Delete a DAG's history: runs, task instances, tries, XCom values, backfills.",
+     "usage: airc dags delete DAG [--yes] [--delete-logs]\n\n"
+     "  Running tries are stopped first. A file still in the DAG folder brings the DAG back\n"
+     "  as a new DAG (paused when [core] dags_are_paused_at_creation).\n"
+     "  --yes          do not ask (required when stdin is not a terminal)\n"
+     "  --delete-logs  also remove its log files\n", cmd_dags_delete},
     {"dags list-runs", "List a DAG's runs, newest first.",
      "usage: airc dags list-runs DAG [--state STATE] [--limit N] [--offset N] [--output table|json|plain]\n", cmd_dags_list_runs},
     {"dags state", "Print the state of a run.", "usage: airc dags state DAG RUN_ID\n", cmd_dags_state},
@@ -91,7 +97,10 @@ static const cli_command aCommand[] = {
     {"tasks clear", "Clear task instances so the scheduler runs them again.",
      "usage: airc tasks clear DAG RUN_ID [-t REGEX] [--downstream] [--only-failed] [-y]\n", cmd_tasks_clear},
     {"tasks mark", "Mark a task instance success, failed or skipped.",
-     "usage: airc tasks mark DAG RUN_ID TASK success|failed|skipped\n", cmd_tasks_mark},
+     "usage: airc tasks mark DAG RUN_ID TASK --state success|failed|skipped\n\n"
+     "  A running or queued try is stopped: its process group gets SIGTERM, then SIGKILL after\n"
+     "  [core] kill_grace_period; the new state is kept whatever the try reports.\n"
+     "  (The state may also be given as a fourth argument.)\n", cmd_tasks_mark},
     {"tasks test", "Run one task in the foreground, output to the terminal, without its upstream tasks.",
      "usage: airc tasks test DAG TASK [LOGICAL_DATE] [--conf JSON]\n", cmd_tasks_test},
     {"users create", "Create a web user.",

@@ -1,5 +1,6 @@
 /* tick_planner.c: see tick_planner.h. */
 #include "dag/tick_planner.h"
+#include <string.h>
 
 static int in_window(const dag *d, int64_t t) {
   if(t < 0) return 0;
@@ -94,4 +95,19 @@ int tick_plan_range(const dag *d, int64_t start, int64_t end, int64_t *aOut, int
     t = cron_next(&d->schedule, t);
   }
   return n;
+}
+
+int tick_backfill_behavior_ok(const char *z) {
+  return z && (!strcmp(z, "none") || !strcmp(z, "failed") || !strcmp(z, "completed"));
+}
+
+tick_backfill_action tick_backfill_decide(const char *zState, const char *zBehavior) {
+  if(!zState || !*zState) return TICK_BACKFILL_CREATE;
+  if(!strcmp(zState, "failed") && zBehavior && strcmp(zBehavior, "none")) return TICK_BACKFILL_RERUN;
+  if(!strcmp(zState, "success") && zBehavior && !strcmp(zBehavior, "completed")) return TICK_BACKFILL_RERUN;
+  return TICK_BACKFILL_KEEP;
+}
+
+const char *tick_backfill_action_name(tick_backfill_action a) {
+  return a == TICK_BACKFILL_CREATE ? "create" : a == TICK_BACKFILL_RERUN ? "rerun" : "keep";
 }

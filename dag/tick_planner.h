@@ -28,4 +28,21 @@ int tick_plan_next(const dag *d, int64_t lastLogical, int64_t now, int64_t *aOut
 /* Ticks within [start, end] (inclusive) for backfill, at most nMax. */
 int tick_plan_range(const dag *d, int64_t start, int64_t end, int64_t *aOut, int nMax);
 
+/* What a backfill does at one tick (Airflow's reprocess_behavior). */
+typedef enum tick_backfill_action {
+  TICK_BACKFILL_CREATE, /* no run at that date: create one */
+  TICK_BACKFILL_RERUN,  /* a run the behaviour asks to redo: clear it */
+  TICK_BACKFILL_KEEP    /* leave the existing run as it is */
+} tick_backfill_action;
+
+/* 1 if zBehavior is "none", "failed" or "completed". */
+int tick_backfill_behavior_ok(const char *zBehavior);
+/* The action for a tick whose existing run has state zState ("" or NULL
+ * when there is none) under zBehavior: "none" keeps every existing run,
+ * "failed" re-runs failed ones, "completed" re-runs failed and successful
+ * ones; queued and running runs are always kept. */
+tick_backfill_action tick_backfill_decide(const char *zState, const char *zBehavior);
+/* "create", "rerun", "keep". */
+const char *tick_backfill_action_name(tick_backfill_action a);
+
 #endif

@@ -229,11 +229,15 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
     if(logFd >= 0) close(logFd);
     return -1;
   }
-  sigset_t chld;
+  sigset_t chld, watch;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
   sigprocmask(SIG_BLOCK, &chld, NULL);
-  int sigFd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  watch = chld;
+  /* SIGUSR1 from the scheduler: a user stopped this try (blocked since
+   * exec_supervise_main began, so one sent early waits here) */
+  if(!bForeground) sigaddset(&watch, SIGUSR1);
+  int sigFd = signalfd(-1, &watch, SFD_CLOEXEC | SFD_NONBLOCK);
   pid_t pid = fork();
   if(pid < 0) {
     snprintf(pRes->zReason, sizeof(pRes->zReason), "fork: %s", strerror(errno));
@@ -256,7 +260,7 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
   last_line ll;
   memset(&ll, 0, sizeof(ll));
   size_t nLogged = 0;
-  int bCapped = 0, bExited = 0, status = 0, bTermSent = 0, bKillSent = 0, logErrno = 0;
+  int bCapped = 0, bExited = 0, status = 0, bTermSent = 0, bKillSent = 0, logErrno = 0, bStopped = 0;
   int64_t deadline = r->timeoutSec > 0 ? pRes->startUs + r->timeoutSec * 1000000 : 0;
   int64_t killAt = 0, drainUntil = 0;
   char aBuf[65536];
@@ -355,6 +359,14 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
     if(!bExited) {
       struct signalfd_siginfo si;
       while(read(sigFd, &si, sizeof(si)) > 0) {
+        if(si.ssi_signo == SIGUSR1 && !bTermSent) {
+          /* stopped on request: as on a timeout, SIGTERM then SIGKILL */
+          kill(-pid, SIGTERM);
+          bTermSent = 1;
+          bStopped = 1;
+          killAt = airc_now_us() + (r->killGraceSec > 0 ? r->killGraceSec : 5) * 1000000;
+          if(logFd >= 0) log_line(logFd, "stopped on request: sent SIGTERM to process group %d", (int)pid);
+        }
       }
       pid_t w;
       do {
@@ -387,6 +399,9 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
   } else if(bLeaseLost) {
     pRes->outcome = EXEC_OUTCOME_FAILED;
     snprintf(pRes->zReason, sizeof(pRes->zReason), "lease lost: task killed");
+  } else if(bStopped) {
+    pRes->outcome = EXEC_OUTCOME_FAILED;
+    snprintf(pRes->zReason, sizeof(pRes->zReason), "stopped on request");
   } else if(logErrno) {
     pRes->outcome = EXEC_OUTCOME_FAILED;
     snprintf(pRes->zReason, sizeof(pRes->zReason), "cannot write log %s: %s (task stopped)", r->zLogPath,
@@ -549,6 +564,10 @@ airc_rc exec_spawn(const exec_request *r, exec_pool *pPool, pid_t *pPid, airc_er
  * seconds) for the scheduler to hand it both descriptors through the
  * socket on descriptor 3 (exec_pool.h). Never returns. */
 void exec_supervise_main(int argc, char **argv) {
+  sigset_t usr1;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1); /* a stop request: read by supervise(), never unblocked */
+  sigprocmask(SIG_BLOCK, &usr1, NULL);
   signal(SIGTERM, SIG_IGN); /* a scheduler's Ctrl-C must not kill running tries */
   signal(SIGINT, SIG_IGN);
   signal(SIGHUP, SIG_IGN);

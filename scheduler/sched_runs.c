@@ -14,6 +14,7 @@
 #include "executor/exec_spawn.h"
 #include "store/store_run.h"
 #include "store/store_work.h"
+#include "store/store_control.h"
 #include "dag/template.h"
 #include "dag/tick_planner.h"
 #include <stdio.h>
@@ -512,6 +513,12 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
     if(!strcmp(r->zState, "queued")) {
       if(l->nRuns < 0) rc = store_sched_dag_running_runs(S->s, r->zDag, &l->nRuns, pErr);
       if(!rc && l->nRuns >= v->d->maxActiveRuns && !S->opts.onlyRunPk) {
+        free(zWaitDag);
+        continue;
+      }
+      int bMay = 1; /* a backfill's own limit and pause */
+      if(!rc && !S->opts.onlyRunPk) rc = store_backfill_run_may_start(S->s, r->pk, &bMay, pErr);
+      if(!rc && !bMay) {
         free(zWaitDag);
         continue;
       }

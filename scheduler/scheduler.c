@@ -215,6 +215,13 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   char **azDone = NULL;
   reap_children(S);
   S->bRunFinished = 0;
+  if(S->bStopDue) {
+    /* before anything else: a try the user stopped must not run longer
+     * than the grace period because the iteration is busy */
+    airc_rc rcStop = sched_stop_requested(S, pErr);
+    if(rcStop) return rcStop;
+    S->bStopDue = 0;
+  }
   if(!sched_has_work(S, S->aReaped, S->aReapedTry, S->nReaped)) {
     S->nReaped = 0;
     return AIRC_OK;
@@ -442,6 +449,7 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
   S.bAllDirty = 1;
   S.bTicksDirty = 1;
   S.bSweepDue = 1;
+  S.bStopDue = 1;
   int bDagsDirty = 1, bStop = 0, nIter = 0, bAnnounced = !!S.opts.onlyRunPk;
   int64_t dagsDirtyAt = 0, nextRescan = 0, nextSweep = airc_now_us() + SCHED_SWEEP_INTERVAL_US, nextBeat = 0;
   while(!bStop && !rc) {
@@ -477,6 +485,7 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
     }
     if(now >= nextSweep) {
       S.bSweepDue = 1;
+      S.bStopDue = 1; /* a ring may have been lost */
       nextSweep = now + SCHED_SWEEP_INTERVAL_US;
     }
     if(S.nextRetryUs && now >= S.nextRetryUs) S.bAllDirty = 1;
@@ -569,6 +578,15 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
       while((m = wake_recv(wakeFd, aBuf, sizeof(aBuf))) >= 0) { /* our uid's rings only */
         bAny = 1;
         if(strcmp(aBuf, "result")) bOnlyResults = 0;
+        if(!strcmp(aBuf, "stop")) S.bStopDue = 1;
+        if(!strcmp(aBuf, "dagdel") && S.pFolder) {
+          /* a DAG's rows were deleted: forget what the folder looked
+           * like, so that a file still defining it brings it back */
+          dag_folder_free(S.pFolder);
+          S.pFolder = dag_folder_new(airc_path_dags());
+          bDagsDirty = 1;
+          dagsDirtyAt = 0;
+        }
       }
       if(bAny && !bOnlyResults) {
         S.bAllDirty = 1;

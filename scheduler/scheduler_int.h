@@ -91,6 +91,7 @@ typedef struct sched {
   int64_t nextTickUs;  /* earliest due tick of any DAG, 0 = unknown */
   int64_t nextRetryUs; /* earliest retry, 0 = none */
   int bSweepDue;
+  int bStopDue;        /* stop requests may be pending (a "stop" ring, start, the sweep) */
   int bRunFinished;    /* a run ended this iteration (the loop goes again) */
   int bTestRunDone;
   int parallelism;
@@ -149,6 +150,11 @@ AIRC_WUR airc_rc sched_record_outcome(sched *S, int64_t tiId, int tryNumber, con
                                       const char *zReason, json_t *pXcom, airc_err *pErr);
 AIRC_WUR airc_rc sched_sweep_zombies(sched *S, airc_err *pErr);
 AIRC_WUR airc_rc sched_handle_reaped(sched *S, int64_t tiId, int tryNumber, airc_err *pErr);
+
+/* sched_stop.c: signals the supervisors of tries with a stop request and
+ * deletes the requests (its own transaction). A signal sent twice is
+ * harmless: a supervisor stops its task once. */
+AIRC_WUR airc_rc sched_stop_requested(sched *S, airc_err *pErr);
 
 /* sched_runs.c: run creation, evaluation and launching */
 AIRC_WUR airc_rc sched_create_due_runs(sched *S, airc_err *pErr);

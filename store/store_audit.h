@@ -64,9 +64,5 @@ typedef int (*store_xcom_fn)(void *pCtx, const store_xcom_row *pRow);
 AIRC_WUR airc_rc store_xcom_get(store *s, int64_t runPk, const char *zTaskId, store_xcom_fn xRow, void *pCtx,
                                 airc_err *pErr);
 
-/* Deletes a run with its task instances, tries and XCom (log files are
- * the caller's). AIRC_ERR_STATE when a task of it is queued or running
- * ("run '<id>' has running tasks"), AIRC_ERR_NOTFOUND for the run. */
-AIRC_WUR airc_rc store_audit_run_delete(store *s, const char *zDagId, const char *zRunId, airc_err *pErr);
 
 #endif

@@ -2,6 +2,7 @@
  * Written against store_int.h only, in SQL both backends accept. */
 #include "store/store_run.h"
 #include "store/store_int.h"
+#include "store/store_control.h"
 #include "common/timeutil.h"
 #include "common/wake.h"
 #include "dag/tick_planner.h"
@@ -200,22 +201,59 @@ airc_rc store_run_clear(store *s, const char *zDagId, const char *zRunId, const 
   return rc;
 }
 
-/* AIRC_OK if task zTaskId of run runPk may be marked (exists, not running). */
-static airc_rc ti_check_markable(store *s, int64_t runPk, const char *zDagId, const char *zRunId,
-                                 const char *zTaskId, airc_err *pErr) {
-  store_stmt *st = store_stmt_prepare(s, "SELECT state FROM task_instance WHERE run_pk=? AND task_id=?", pErr);
+/* Finds task zTaskId of run runPk; a running or queued try of it gets a
+ * stop request and its try-history record (the state the user chose), and
+ * *pbStopped is set. */
+static airc_rc ti_stop_if_live(store *s, int64_t runPk, const char *zDagId, const char *zRunId,
+                               const char *zTaskId, const char *zState, int *pbStopped, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(s,
+      "SELECT state, id, try_number, coalesce(pid, 0), coalesce(start_us, 0), coalesce(log_path, '')"
+      " FROM task_instance WHERE run_pk=? AND task_id=?", pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, runPk);
   store_bind_text(st, 2, zTaskId);
   int r = store_stmt_step(st, pErr);
   airc_rc rc = AIRC_OK;
+  int bLive = 0, tryNumber = 0, pid = 0;
+  int64_t tiId = 0, startUs = 0;
+  char zLog[4200] = "";
   if(r == STORE_ERROR) rc = pErr->rc;
   else if(r == STORE_DONE)
     rc = airc_err_set(pErr, AIRC_ERR_NOTFOUND, "run '%s' of DAG '%s' has no task '%s'", zRunId, zDagId, zTaskId);
-  else if(!strcmp(store_col_str(st, 0), "running") || !strcmp(store_col_str(st, 0), "queued"))
-    rc = airc_err_set(pErr, AIRC_ERR_STATE, "task '%s' is %s; wait for it to finish", zTaskId, store_col_str(st, 0));
+  else {
+    bLive = !strcmp(store_col_str(st, 0), "running") || !strcmp(store_col_str(st, 0), "queued");
+    tiId = store_col_int64(st, 1);
+    tryNumber = store_col_int(st, 2);
+    pid = store_col_int(st, 3);
+    startUs = store_col_int64(st, 4);
+    snprintf(zLog, sizeof(zLog), "%s", store_col_str(st, 5));
+  }
   store_stmt_done(st);
-  return rc;
+  if(rc || !bLive) return rc;
+  *pbStopped = 1;
+  rc = store_stop_request_add(s, tiId, tryNumber, pid, pErr);
+  if(rc || tryNumber < 1) return rc;
+  /* the try's history says what the user decided; its own result, when it
+   * comes, is ignored (the instance is no longer running) */
+  st = store_stmt_prepare(s,
+      "INSERT INTO task_try(ti_id, try_number, state, start_us, end_us, pid, log_path, note) VALUES(?,?,?,?,?,?,?,?)"
+      " ON CONFLICT(ti_id, try_number) DO UPDATE SET state=excluded.state, end_us=excluded.end_us,"
+      " note=excluded.note", pErr);
+  if(!st) return pErr->rc;
+  char zNote[64];
+  snprintf(zNote, sizeof(zNote), "stopped: marked %s while running", zState);
+  store_bind_int64(st, 1, tiId);
+  store_bind_int64(st, 2, tryNumber);
+  store_bind_text(st, 3, zState);
+  if(startUs) store_bind_int64(st, 4, startUs);
+  else store_bind_null(st, 4);
+  store_bind_int64(st, 5, airc_now_us());
+  if(pid) store_bind_int64(st, 6, pid);
+  else store_bind_null(st, 6);
+  if(zLog[0]) store_bind_text(st, 7, zLog);
+  else store_bind_null(st, 7);
+  store_bind_text(st, 8, zNote);
+  return store_stmt_run(st, "record stopped try", pErr);
 }
 
 airc_rc store_ti_mark(store *s, const char *zDagId, const char *zRunId, const char *zTaskId,
@@ -224,10 +262,11 @@ airc_rc store_ti_mark(store *s, const char *zDagId, const char *zRunId, const ch
     return airc_err_set(pErr, AIRC_ERR_INVALID, "state must be success, failed or skipped, not '%s'", zState);
   int64_t runPk;
   char zHash[80];
+  int bStopped = 0;
   airc_rc rc = store_begin(s, pErr);
   if(rc) return rc;
   rc = run_lookup(s, zDagId, zRunId, &runPk, zHash, sizeof(zHash), pErr);
-  if(!rc) rc = ti_check_markable(s, runPk, zDagId, zRunId, zTaskId, pErr);
+  if(!rc) rc = ti_stop_if_live(s, runPk, zDagId, zRunId, zTaskId, zState, &bStopped, pErr);
   if(!rc) {
     store_stmt *st = store_stmt_prepare(s,
         "UPDATE task_instance SET state=?, next_retry_us=NULL, note='marked '||?, updated_us=?,"
@@ -256,7 +295,7 @@ airc_rc store_ti_mark(store *s, const char *zDagId, const char *zRunId, const ch
   }
   if(!rc) rc = store_commit(s, pErr);
   else store_rollback(s);
-  if(!rc) wake_send("mark");
+  if(!rc) wake_send(bStopped ? "stop" : "mark");
   return rc;
 }
 

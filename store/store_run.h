@@ -12,7 +12,7 @@
  *
  * Errors: AIRC_ERR_NOTFOUND for a missing DAG, version, run or task,
  * AIRC_ERR_EXISTS for a taken run id, AIRC_ERR_INVALID / AIRC_ERR_USAGE for
- * bad input, AIRC_ERR_STATE for a task that is running, AIRC_ERR_DB (or
+ * bad input, AIRC_ERR_DB (or
  * AIRC_ERR_BUSY) from the backend; each with a one-line message. */
 #ifndef AIRC_STORE_RUN_H
 #define AIRC_STORE_RUN_H
@@ -74,9 +74,10 @@ AIRC_WUR airc_rc store_run_clear(store *s, const char *zDagId, const char *zRunI
 
 /* Marks one task instance success, failed or skipped (note "marked
  * <state>"); a finished run goes back to running so the scheduler
- * re-evaluates it. AIRC_ERR_INVALID for another state, AIRC_ERR_STATE while
- * the task is running or queued, AIRC_ERR_NOTFOUND for the run or task.
- * Rings "mark". */
+ * re-evaluates it. A running or queued try is stopped: a stop request
+ * (store_control.h) is recorded with the new state, and the ring is
+ * "stop" instead of "mark". AIRC_ERR_INVALID for another state,
+ * AIRC_ERR_NOTFOUND for the run or task. */
 AIRC_WUR airc_rc store_ti_mark(store *s, const char *zDagId, const char *zRunId,
                                const char *zTaskId, const char *zState, airc_err *pErr);
 

@@ -171,7 +171,7 @@ airc_rc store_view_dag_active_counts(store *p, int64_t *pnPaused, int64_t *pnUnp
 
 #define RUN_COLS                                                                                  \
   "r.run_id, r.dag_id, r.logical_date, r.data_interval_start, r.data_interval_end, r.start_us, " \
-  "r.end_us, r.state, r.run_type, r.conf, r.queued_us, r.id"
+  "r.end_us, r.state, r.run_type, r.conf, r.queued_us, r.id, r.note"
 
 typedef struct run_walk {
   store_view_run_fn xRow;
@@ -193,6 +193,7 @@ static int run_read(store_stmt *st, void *pArg) {
   x.zConf = store_col_text(st, 9);
   x.queuedUs = col_int64_or_null(st, 10);
   x.id = store_col_int64(st, 11);
+  x.zNote = store_col_text(st, 12);
   return w->xRow(w->pCtx, &x);
 }
 
@@ -283,8 +284,8 @@ airc_rc store_view_run_pk(store *p, const char *zDagId, const char *zRunId, int6
 
 #define TI_FROM                                                                                       \
   "SELECT ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.start_us, ti.end_us, ti.duration,"   \
-  " ti.pid, ti.note, ti.queued_us, x.value, r.run_id, r.dag_id, r.logical_date, ti.exit_code, ti.id," \
-  " ti.next_retry_us, ti.hostname"                                                                     \
+  " ti.pid, coalesce(ti.user_note, ti.note), ti.queued_us, x.value, r.run_id, r.dag_id, r.logical_date, ti.exit_code," \
+  " ti.id, ti.next_retry_us, ti.hostname"                                                               \
   " FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk LEFT JOIN xcom x ON x.ti_id=ti.id"
 
 typedef struct ti_walk {

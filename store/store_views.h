@@ -90,6 +90,7 @@ typedef struct store_view_run {
   const char *zConf;         /* JSON text */
   int64_t logicalDate, dataIntervalStart, dataIntervalEnd; /* seconds, or STORE_VIEW_NULL */
   int64_t startUs, endUs, queuedUs;                        /* or STORE_VIEW_NULL */
+  const char *zNote;         /* the user's note, or NULL */
 } store_view_run;
 
 typedef int (*store_view_run_fn)(void *pCtx, const store_view_run *pRow);
@@ -132,7 +133,7 @@ typedef struct store_view_ti {
   int64_t id;                /* the instance's row id */
   const char *zTaskId;
   const char *zState;        /* "none" before it is scheduled */
-  const char *zNote;
+  const char *zNote;         /* the user's note, else the system's (a failure reason), or NULL */
   const char *zXcom;         /* XCom value (JSON text) or NULL */
   const char *zRunId;
   const char *zDagId;

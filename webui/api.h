@@ -82,6 +82,21 @@ void api_audit(web_req *r, const char *zEvent, const char *zDagId, const char *z
 /* Same, for zOwner instead of the request's user (a login, failed or not). */
 void api_audit_as(web_req *r, const char *zOwner, const char *zEvent, const char *zDagId, const char *zRunId,
                   const char *zTaskId, json_t *pExtra);
+/* control of live work (api_control.c) */
+int api_run_patch(web_req *r);
+int api_dag_delete(web_req *r);
+int api_run_set_note(web_req *r);
+int api_ti_set_note(web_req *r);
+int api_backfill_create(web_req *r);
+int api_backfill_dry_run(web_req *r);
+int api_backfills_list(web_req *r);
+int api_backfill_get(web_req *r);
+int api_backfill_pause(web_req *r);
+int api_backfill_unpause(web_req *r);
+int api_backfill_cancel(web_req *r);
+
+/* Replies 200 with task zTask of run pk (with its tries), or 404 (api_tasks.c). */
+int api_ti_reply(web_req *r, int64_t pk, const char *zTask);
 
 /* JSON of one run (api_runs.c). */
 json_t *api_run_json(const store_view_run *pRun);

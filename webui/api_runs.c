@@ -57,6 +57,9 @@ static void run_write(json_out *o, const store_view_run *x) {
   json_out_object_text(o, x->zConf);
   json_out_lit(o, ",\"queued_at\":");
   out_time_us(o, x->queuedUs);
+  json_out_lit(o, ",\"note\":");
+  if(x->zNote) json_out_str(o, x->zNote);
+  else json_out_lit(o, "null");
   json_out_lit(o, "}");
 }
 
@@ -219,14 +222,3 @@ int api_run_trigger(web_req *r) {
 /* DELETE .../dagRuns/{dag_run_id}: the run with its task instances, tries
  * and XCom; its log files stay on disk. 409 while a task of it is queued
  * or running (mark it first). 204 with no body, as Airflow answers. */
-int api_run_delete(web_req *r) {
-  airc_err err = {0};
-  airc_rc rc = store_audit_run_delete(r->s, r->azParam[0], r->azParam[1], &err);
-  if(rc == AIRC_ERR_NOTFOUND) {
-    if(!api_dag_exists(r, r->azParam[0])) return r->mhdResult;
-    return http_reply_error(r, 404, NULL, "DAG '%s' has no run '%s'", r->azParam[0], r->azParam[1]);
-  }
-  if(rc) return http_reply_err(r, &err);
-  api_audit(r, "delete_dag_run", r->azParam[0], r->azParam[1], NULL, NULL);
-  return http_reply_body(r, 204, "application/json", NULL, 0, NULL);
-}

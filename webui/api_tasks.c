@@ -88,7 +88,7 @@ static int ti_one_row(void *pCtx, const store_view_ti *t) {
   return 0;
 }
 
-static int reply_ti(web_req *r, int64_t pk, const char *zTask) {
+int api_ti_reply(web_req *r, int64_t pk, const char *zTask) {
   airc_err err = {0};
   ti_one o = {NULL, 0};
   airc_rc rc = store_view_ti_get(r->s, pk, zTask, ti_one_row, &o, &err);
@@ -108,7 +108,7 @@ static int reply_ti(web_req *r, int64_t pk, const char *zTask) {
 int api_ti_get(web_req *r) {
   int64_t pk = api_run_pk(r, r->azParam[0], r->azParam[1]);
   if(!pk) return r->mhdResult;
-  return reply_ti(r, pk, r->azParam[2]);
+  return api_ti_reply(r, pk, r->azParam[2]);
 }
 
 int api_ti_patch(web_req *r) {
@@ -128,7 +128,7 @@ int api_ti_patch(web_req *r) {
   if(!bDry && store_ti_mark(r->s, r->azParam[0], r->azParam[1], r->azParam[2], zCopy, &err))
     return http_reply_err(r, &err);
   if(!bDry) api_audit(r, "mark", r->azParam[0], r->azParam[1], r->azParam[2], json_pack("{s:s}", "new_state", zCopy));
-  return reply_ti(r, pk, r->azParam[2]);
+  return api_ti_reply(r, pk, r->azParam[2]);
 }
 
 /* ---- clear ---- */

@@ -46,7 +46,6 @@ static const web_route aRoute[] = {
     {"POST", V1 "/dags/{dag_id}/dagRuns", WEB_ROLE_OP, api_run_trigger},
     {"POST", V1 "/dags/{dag_id}/clearTaskInstances", WEB_ROLE_OP, api_ti_clear},
     {"GET", RUN, WEB_ROLE_VIEWER, api_run_get},
-    {"DELETE", RUN, WEB_ROLE_OP, api_run_delete},
     {"GET", RUN "/taskInstances", WEB_ROLE_VIEWER, api_tis_list},
     {"GET", RUN "/taskInstances/{task_id}", WEB_ROLE_VIEWER, api_ti_get},
     {"PATCH", RUN "/taskInstances/{task_id}", WEB_ROLE_OP, api_ti_patch},
@@ -67,6 +66,20 @@ static const web_route aRoute[] = {
     {"POST", V1 "/users", WEB_ROLE_ADMIN, api_users_create},
     {"DELETE", V1 "/users/{username}", WEB_ROLE_ADMIN, api_users_delete},
     {"GET", "/metrics", WEB_ROLE_VIEWER, api_metrics},
+    /* control of live work (api_control.c) */
+    {"DELETE", V1 "/dags/{dag_id}", WEB_ROLE_OP, api_dag_delete},
+    {"PATCH", RUN, WEB_ROLE_OP, api_run_patch},
+    {"DELETE", RUN, WEB_ROLE_OP, api_run_delete},
+    {"PATCH", RUN "/setNote", WEB_ROLE_OP, api_run_set_note},
+    {"PATCH", RUN "/taskInstances/{task_id}/setNote", WEB_ROLE_OP, api_ti_set_note},
+    {"GET", V1 "/backfills", WEB_ROLE_VIEWER, api_backfills_list},
+    {"POST", V1 "/backfills", WEB_ROLE_OP, api_backfill_create},
+    {"POST", V1 "/backfills/dry_run", WEB_ROLE_OP, api_backfill_dry_run},
+    {"GET", V1 "/backfills/{backfill_id}", WEB_ROLE_VIEWER, api_backfill_get},
+    {"PUT", V1 "/backfills/{backfill_id}/pause", WEB_ROLE_OP, api_backfill_pause},
+    {"PUT", V1 "/backfills/{backfill_id}/unpause", WEB_ROLE_OP, api_backfill_unpause},
+    {"PUT", V1 "/backfills/{backfill_id}/cancel", WEB_ROLE_OP, api_backfill_cancel},
+    {"POST", V1 "/backfills/{backfill_id}/cancel", WEB_ROLE_OP, api_backfill_cancel},
 };
 #define N_ROUTE ((int)(sizeof(aRoute) / sizeof(aRoute[0])))
 

@@ -108,3 +108,13 @@ export async function me() {
 export async function logout() {
   try { await post('/auth/logout', {}); } finally { setCsrfToken(null); }
 }
+
+// DELETE and PUT: unsafe methods always say JSON (the server answers 415 otherwise).
+export async function del(p, query) {
+  const res = await send(p, {method: 'DELETE', body: {}, query});
+  return res.status === 204 ? null : res.json().catch(() => null);
+}
+export async function put(p, body) {
+  const res = await send(p, {method: 'PUT', body: body ?? {}});
+  return res.status === 204 ? null : res.json().catch(() => null);
+}

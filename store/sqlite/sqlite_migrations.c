@@ -178,6 +178,37 @@ static const char *const azMigration[SQLITE_SCHEMA_VERSION] = {
     ");"
     "CREATE INDEX event_log_by_dag ON event_log(dag_id, id);"
     "CREATE INDEX event_log_by_when ON event_log(when_us);",
+    /* 6 -> 7: control of live work (store_control.h): requests to stop a
+     * running try (no foreign key: a request outlives the task instance a
+     * run or DAG deletion removes, the scheduler still has to stop its
+     * process), users' notes on runs and task instances (task_instance.note
+     * stays the system's own, "marked failed", a failure reason), and
+     * backfills with the runs they created */
+    "CREATE TABLE ti_stop_request("
+    "  id INTEGER PRIMARY KEY,"
+    "  ti_id INTEGER NOT NULL,"
+    "  try_number INTEGER NOT NULL,"
+    "  pid INTEGER,"
+    "  requested_us INTEGER NOT NULL"
+    ");"
+    "ALTER TABLE dag_run ADD COLUMN note TEXT;"
+    "ALTER TABLE task_instance ADD COLUMN user_note TEXT;"
+    "CREATE TABLE backfill("
+    "  id INTEGER PRIMARY KEY,"
+    "  dag_id TEXT NOT NULL,"
+    "  from_date INTEGER NOT NULL,"
+    "  to_date INTEGER NOT NULL,"
+    "  reprocess_behavior TEXT NOT NULL,"
+    "  max_active_runs INTEGER NOT NULL,"
+    "  dag_run_conf TEXT NOT NULL DEFAULT '{}',"
+    "  is_paused INTEGER NOT NULL DEFAULT 0,"
+    "  created_us INTEGER NOT NULL,"
+    "  updated_us INTEGER NOT NULL,"
+    "  canceled_us INTEGER"
+    ");"
+    "CREATE INDEX backfill_by_dag ON backfill(dag_id);"
+    "ALTER TABLE dag_run ADD COLUMN backfill_id INTEGER;"
+    "CREATE INDEX dag_run_by_backfill ON dag_run(backfill_id, state);",
 };
 
 const char *sqlite_migration(int i) {

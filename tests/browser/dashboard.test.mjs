@@ -259,6 +259,75 @@ test('XSS probe: markup from DAG files, logs and XCom is shown as text, never ru
   assert.deepEqual(dialogs, [], 'no alert() ever fired');
 });
 
+test('live control: stop a running task (confirmed), notes, a backfill with progress and cancel, delete a DAG', async () => {
+  const LIVE = `live_${Date.now()}`;
+  await admin.goto(`${URL}#/dags`);
+  const sw = row(admin, 'live_control').locator('input.switch-input');
+  if (!(await sw.isChecked())) await sw.click();
+  await row(admin, 'live_control').locator('button.btn-trigger').click();
+  await admin.fill('#trigger-run-id', LIVE);
+  await admin.click('#trigger-submit');
+  await admin.locator('#trigger-dialog').waitFor({state: 'detached'});
+  await admin.goto(`${URL}#/dags/live_control/grid`);
+  const r = await gridColumn(admin, LIVE);
+  await admin.locator(`#grid tr[data-task-id="nap"] td.cell[data-r="${r}"]`).click();
+  await admin.waitForFunction(() => document.querySelector('#panel-state')?.textContent === 'running', null,
+    {timeout: RUN_WAIT, polling: 250});
+  // marking a running task asks first; Cancel changes nothing
+  await admin.click('#btn-mark-failed');
+  await admin.locator('#confirm-dialog').waitFor();
+  assert.match(await admin.locator('#confirm-text').textContent(), /nap is running.*SIGTERM/);
+  await admin.click('#confirm-cancel');
+  await admin.locator('#confirm-dialog').waitFor({state: 'detached'});
+  assert.equal(await admin.locator('#panel-state').textContent(), 'running');
+  await admin.click('#btn-mark-failed');
+  await shot(admin, '20-stop-running-task-confirm');
+  const patched = admin.waitForResponse((x) => x.request().method() === 'PATCH' && x.url().includes('/taskInstances/nap'));
+  await admin.click('#confirm-ok');
+  assert.ok((await patched).ok());
+  await admin.waitForFunction((col) => document.querySelector(`#grid tr[data-task-id="nap"] td.cell[data-r="${col}"]`)
+    ?.classList.contains('s-failed'), r, {timeout: 10_000});
+  await admin.waitForFunction(() => /stopped on request/.test(document.querySelector('#task-log')?.textContent || ''),
+    null, {timeout: 20_000, polling: 250});
+  // notes on the task instance and on the run
+  await admin.click('#ti-note-edit');
+  await admin.fill('#ti-note-input', 'stopped from the browser test');
+  await admin.click('#ti-note-save');
+  await admin.waitForFunction(() => document.querySelector('#ti-note')?.textContent === 'stopped from the browser test');
+  await admin.click('#run-note-edit');
+  await admin.fill('#run-note-input', 'run looked at');
+  await admin.click('#run-note-save');
+  await admin.waitForFunction(() => document.querySelector('#run-note')?.textContent === 'run looked at');
+  await shot(admin, '21-task-panel-notes-and-run-actions');
+
+  // a backfill of a paused DAG: dry run, then progress (queued), then cancel
+  await admin.goto(`${URL}#/dags/bf_quick/grid`);
+  await admin.click('#btn-backfill');
+  await admin.locator('#backfill-dialog').waitFor();
+  await admin.fill('#backfill-from', '2026-01-01');
+  await admin.fill('#backfill-to', '2026-01-03');
+  await admin.fill('#backfill-max-active', '1');
+  await admin.click('#backfill-dry');
+  await admin.waitForFunction(() => document.querySelectorAll('#backfill-plan li').length === 3);
+  assert.match(await admin.locator('#backfill-plan').textContent(), /2026-01-01 — create/);
+  await admin.click('#backfill-submit');
+  await admin.waitForFunction(() => /0 of 3 runs done.*3 queued/.test(document.querySelector('#backfill-progress')?.textContent || ''));
+  await shot(admin, '22-backfill-progress');
+  await admin.click('#backfill-cancel');
+  await admin.click('#confirm-ok');
+  await admin.waitForFunction(() => /3 of 3 runs done.*canceled/.test(document.querySelector('#backfill-progress')?.textContent || ''));
+  await admin.click('#backfill-close');
+
+  // delete the DAG: asks, goes back to the list; its file brings it back, paused
+  await admin.click('#btn-delete-dag');
+  assert.match(await admin.locator('#confirm-text').textContent(), /bf_quick/);
+  const deleted = admin.waitForResponse((x) => x.request().method() === 'DELETE' && x.url().includes('/dags/bf_quick'));
+  await admin.click('#confirm-ok');
+  assert.equal((await deleted).status(), 204);
+  await admin.locator('#dag-table').waitFor();
+  await row(admin, 'bf_quick').waitFor({timeout: 20_000});
+});
+
 test('viewer: can look but cannot trigger, pause or change task instances', async () => {
   const page = await newPage();
   await login(page, VIEWER);
@@ -282,6 +351,8 @@ test('viewer: can look but cannot trigger, pause or change task instances', asyn
   await page.locator('#btn-clear').waitFor();
   assert.equal(await page.locator('#btn-clear').isDisabled(), true);
   assert.equal(await page.locator('#btn-mark-success').isDisabled(), true);
+  for (const id of ['#btn-run-failed', '#btn-run-delete', '#btn-backfill', '#btn-delete-dag', '#ti-note-edit'])
+    assert.equal(await page.locator(id).isDisabled(), true, id);
   await shot(page, '13-viewer-task-panel');
   await page.context().close();
 });

@@ -13,6 +13,7 @@ COMMANDS = [
     "dags list-import-errors", "dags show", "dags next-execution", "dags pause", "dags unpause",
     "dags list-runs", "dags state", "dags trigger", "dags backfill", "dags test", "tasks list",
     "tasks states-for-dag-run", "tasks state", "tasks logs", "tasks clear", "tasks mark", "tasks test",
+    "dags delete",
 ]
 
 

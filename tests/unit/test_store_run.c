@@ -20,6 +20,8 @@
 #include "store/store_int.h"
 #include "store/store_run.h"
 #include "store/store_views.h"
+#include "store/store_control.h"
+#include "dag/tick_planner.h"
 
 /* a -> b -> c, and d alone; b retries twice */
 static const char zDagIni[] =
@@ -353,10 +355,12 @@ static void test_ti_mark(void **ppState) {
   assert_string_equal(ti_state(f, "r1", "a"), "skipped");
   assert_string_equal(run_state(f, "r1"), "queued"); /* only a finished run is reopened */
   /* errors */
-  assert_int_equal(store_ti_mark(f->s, "tdag", "r1", "d", "failed", &err), AIRC_ERR_STATE);
-  assert_string_equal(err.zMsg, "task 'd' is running; wait for it to finish");
-  airc_err_clear(&err);
-  assert_string_equal(ti_state(f, "r1", "d"), "running");
+  /* a running try: marked at once, with a stop request for the scheduler */
+  assert_int_equal(store_ti_mark(f->s, "tdag", "r1", "d", "failed", &err), AIRC_OK);
+  assert_string_equal(ti_state(f, "r1", "d"), "failed");
+  assert_string_equal(q_text(f->s, "SELECT count(*) FROM ti_stop_request WHERE ti_id=(SELECT id FROM task_instance"
+                                   " WHERE task_id=?)", "d", NULL, z, sizeof(z)), "1");
+  /* errors */
   assert_int_equal(store_ti_mark(f->s, "tdag", "r1", "b", "running", &err), AIRC_ERR_INVALID);
   assert_string_equal(err.zMsg, "state must be success, failed or skipped, not 'running'");
   airc_err_clear(&err);
@@ -365,6 +369,68 @@ static void test_ti_mark(void **ppState) {
   airc_err_clear(&err);
   assert_int_equal(store_ti_mark(f->s, "tdag", "r9", "a", "failed", &err), AIRC_ERR_NOTFOUND);
   assert_string_equal(err.zMsg, "DAG 'tdag' has no run 'r9'");
+}
+
+/* store_control.h: run state as Airflow 2.10, run and DAG deletion, notes,
+ * the backfill planner's decisions. */
+static void test_control(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  char z[128];
+  int nStopped = -1;
+  create_run(f, "r1");
+  ti_set(f, "r1", "a", "success");
+  ti_set(f, "r1", "b", "running");
+  assert_int_equal(store_run_set_state_as_user(f->s, "tdag", "r1", "failed", &nStopped, &err), AIRC_OK);
+  assert_int_equal(nStopped, 1);
+  assert_string_equal(run_state(f, "r1"), "failed");
+  assert_string_equal(ti_state(f, "r1", "a"), "success"); /* finished: kept */
+  assert_string_equal(ti_state(f, "r1", "b"), "failed");  /* was running */
+  assert_string_equal(ti_state(f, "r1", "d"), "skipped"); /* was not started */
+  assert_int_equal(store_run_set_state_as_user(f->s, "tdag", "r1", "success", &nStopped, &err), AIRC_OK);
+  assert_int_equal(nStopped, 0);
+  assert_string_equal(ti_state(f, "r1", "b"), "success");
+  assert_int_equal(store_run_set_state_as_user(f->s, "tdag", "r1", "queued", NULL, &err), AIRC_OK);
+  assert_string_equal(run_state(f, "r1"), "queued");
+  assert_int_equal(store_run_set_state_as_user(f->s, "tdag", "r1", "running", NULL, &err), AIRC_ERR_INVALID);
+  assert_string_equal(err.zMsg, "state must be success, failed or queued, not 'running'");
+  airc_err_clear(&err);
+  /* notes */
+  assert_int_equal(store_run_set_note(f->s, "tdag", "r1", "hello", &err), AIRC_OK);
+  assert_string_equal(q_text(f->s, "SELECT note FROM dag_run WHERE run_id=?", "r1", NULL, z, sizeof(z)), "hello");
+  assert_int_equal(store_ti_set_note(f->s, "tdag", "r1", "a", "mine", &err), AIRC_OK);
+  char zLong[STORE_NOTE_MAX + 2];
+  memset(zLong, 'x', sizeof(zLong) - 1);
+  zLong[sizeof(zLong) - 1] = 0;
+  assert_int_equal(store_run_set_note(f->s, "tdag", "r1", zLong, &err), AIRC_ERR_INVALID);
+  assert_string_equal(err.zMsg, "note is 1001 bytes; at most 1000 are kept");
+  airc_err_clear(&err);
+  assert_int_equal(store_ti_set_note(f->s, "tdag", "r1", "zz", "x", &err), AIRC_ERR_NOTFOUND);
+  airc_err_clear(&err);
+  /* deletion: the run and its rows; a second time is not found */
+  ti_set(f, "r1", "c", "running");
+  assert_int_equal(store_run_delete(f->s, "tdag", "r1", &nStopped, &err), AIRC_OK);
+  assert_int_equal(nStopped, 1);
+  assert_string_equal(q_text(f->s, "SELECT count(*) FROM task_instance WHERE dag_id=?", "tdag", NULL, z, sizeof(z)), "0");
+  assert_int_equal(store_run_delete(f->s, "tdag", "r1", NULL, &err), AIRC_ERR_NOTFOUND);
+  assert_string_equal(err.zMsg, "DAG 'tdag' has no run 'r1'");
+  airc_err_clear(&err);
+  create_run(f, "r2");
+  assert_int_equal(store_dag_delete(f->s, "tdag", NULL, &err), AIRC_OK);
+  assert_string_equal(q_text(f->s, "SELECT count(*) FROM dag_run WHERE dag_id=?", "tdag", NULL, z, sizeof(z)), "0");
+  assert_string_equal(q_text(f->s, "SELECT count(*) FROM dag WHERE dag_id=?", "tdag", NULL, z, sizeof(z)), "0");
+  assert_int_equal(store_dag_delete(f->s, "tdag", NULL, &err), AIRC_ERR_NOTFOUND);
+  assert_string_equal(err.zMsg, "DAG 'tdag' not found");
+  airc_err_clear(&err);
+  /* the pure planner */
+  assert_int_equal(tick_backfill_decide("", "none"), TICK_BACKFILL_CREATE);
+  assert_int_equal(tick_backfill_decide("failed", "none"), TICK_BACKFILL_KEEP);
+  assert_int_equal(tick_backfill_decide("failed", "failed"), TICK_BACKFILL_RERUN);
+  assert_int_equal(tick_backfill_decide("success", "failed"), TICK_BACKFILL_KEEP);
+  assert_int_equal(tick_backfill_decide("success", "completed"), TICK_BACKFILL_RERUN);
+  assert_int_equal(tick_backfill_decide("running", "completed"), TICK_BACKFILL_KEEP);
+  assert_true(tick_backfill_behavior_ok("completed"));
+  assert_false(tick_backfill_behavior_ok("all"));
 }
 
 static void test_dag_set_paused(void **ppState) {
@@ -443,6 +509,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_dag_set_paused, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_dag_set_paused_many, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_store_stats_count_work, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_control, fx_setup, fx_teardown),
       cmocka_unit_test(test_run_id_is_valid),
   };
   return cmocka_run_group_tests(aTest, NULL, NULL);

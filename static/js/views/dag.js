@@ -13,6 +13,7 @@ import * as graphTab from './graph.js';
 import * as ganttTab from './gantt.js';
 import * as durationsTab from './durations.js';
 import {createTaskPanel} from './taskpanel.js';
+import {backfillDialog, confirmDialog} from '../control.js';
 
 const TABS = [
   {id: 'grid', label: 'Grid', mod: gridTab},
@@ -71,6 +72,20 @@ export function mount(root, ctx, params) {
         h('h1', {id: 'dag-title'}, dag.dag_id),
         dag.is_paused ? h('span', {class: 'pill pill-muted', id: 'paused-pill'}, 'paused') : null,
         h('div', {class: 'spacer'}),
+        h('button', {type: 'button', class: 'btn', id: 'btn-backfill', disabled: !ctx.canEdit(),
+          title: ctx.canEdit() ? `Backfill ${dagId} over a date range` : 'Your role cannot backfill',
+          on: {click: () => backfillDialog(ctx, dagId)}}, 'Backfill'),
+        h('button', {type: 'button', class: 'btn btn-danger', id: 'btn-delete-dag', disabled: !ctx.canEdit(),
+          title: ctx.canEdit() ? `Delete the history of ${dagId}` : 'Your role cannot delete DAGs',
+          on: {click: async () => {
+            if (!await confirmDialog('Delete DAG', `Delete every run, task instance and XCom value of ${dagId}? ` +
+              'Running tasks are stopped. A file still in the DAG folder brings it back as a new, paused DAG.', 'Delete')) return;
+            try {
+              await api.del(api.path.dag(dagId));
+              ctx.toast(`Deleted ${dagId}`, 'success');
+              ctx.navigate('#/dags');
+            } catch (e) { ctx.toast(`Delete failed: ${ctx.errorText(e)}`, 'error'); }
+          }}}, 'Delete'),
         triggerButton(ctx, dagId, (r) => { if (r) shell.selectRun(String(runIdOf(r))); poller.kick(); })),
       dag.description ? h('p', {class: 'dag-desc', id: 'dag-description'}, dag.description) : null,
       h('div', {class: 'dag-meta'},

@@ -5,6 +5,7 @@
 import * as api from '../api.js';
 import {h, replace, stateBadge, fmtDate, fmtDuration, secondsBetween} from '../dom.js';
 import {startPolling} from '../poll.js';
+import {confirmDialog, noteEditor} from '../control.js';
 
 // Streams a try's log into pre: asks for bytes from the last offset every
 // second and appends them as a text node, until the server says the log is
@@ -72,6 +73,36 @@ export function createTaskPanel(ctx, shell) {
     }
   }
 
+  // Marks the task; a running or queued try is stopped by the scheduler, so ask first.
+  async function mark(state) {
+    const live = ti && (ti.state === 'running' || ti.state === 'queued');
+    if (live && !await confirmDialog(`Stop ${sel.taskId}`, `${sel.taskId} is ${ti.state}. Its process group gets SIGTERM ` +
+      `(SIGKILL after the grace period) and the task is marked ${state}.`, `Stop and mark ${state}`)) return;
+    await act(`Marked ${sel.taskId} ${state}`, () =>
+      api.patch(api.path.ti(shell.dagId, sel.runId, sel.taskId), {new_state: state, dry_run: false}));
+  }
+
+  // The run's own actions: mark it, re-queue it, delete it.
+  async function runAction(state) {
+    const runPath = api.path.run(shell.dagId, sel.runId);
+    if (state === 'delete') {
+      if (!await confirmDialog('Delete run', `Delete run ${sel.runId} with its task instances and XCom values? ` +
+        'Running tasks are stopped; logs are kept.', 'Delete run')) return;
+      try {
+        await api.del(runPath);
+        ctx.toast(`Deleted run ${sel.runId}`, 'success');
+        close();
+        shell.refresh();
+      } catch (e) { ctx.toast(`Delete failed: ${ctx.errorText(e)}`, 'error'); }
+      return;
+    }
+    if (state !== 'queued' && !await confirmDialog(`Mark run ${state}`, state === 'success'
+      ? `Mark every task of ${sel.runId} success? Running tasks are stopped.`
+      : `Mark ${sel.runId} failed? Running tasks are stopped and marked failed, the others not yet run are skipped.`,
+    `Mark run ${state}`, state === 'failed')) return;
+    await act(`Run ${sel.runId} set to ${state}`, () => api.patch(runPath, {state}));
+  }
+
   const downstream = h('input', {type: 'checkbox', id: 'clear-downstream', checked: true});
   const onlyFailed = h('input', {type: 'checkbox', id: 'clear-only-failed'});
   const actionSlot = h('div');
@@ -87,13 +118,32 @@ export function createTaskPanel(ctx, shell) {
           act(`Cleared ${sel.taskId}${downstream.checked ? ' and downstream' : ''}`, () =>
             api.post(`${api.path.dag(shell.dagId)}/clearTaskInstances`, {dag_run_id: sel.runId, task_ids: [sel.taskId],
               include_downstream: downstream.checked, only_failed: onlyFailed.checked, dry_run: false}))}}, 'Clear'),
-        h('button', {type: 'button', class: 'btn btn-success', id: 'btn-mark-success', disabled: !can, title: why, on: {click: () =>
-          act(`Marked ${sel.taskId} success`, () => api.patch(tiPath, {new_state: 'success', dry_run: false}))}}, 'Mark success'),
-        h('button', {type: 'button', class: 'btn btn-danger', id: 'btn-mark-failed', disabled: !can, title: why, on: {click: () =>
-          act(`Marked ${sel.taskId} failed`, () => api.patch(tiPath, {new_state: 'failed', dry_run: false}))}}, 'Mark failed')),
+        ['success', 'failed', 'skipped'].map((state) =>
+          h('button', {type: 'button', class: ['btn', state === 'success' && 'btn-success', state === 'failed' && 'btn-danger'],
+            id: `btn-mark-${state}`, disabled: !can, title: why, on: {click: () => mark(state)}}, `Mark ${state}`))),
       h('div', {class: 'checks'},
         h('label', null, downstream, ' downstream'),
-        h('label', null, onlyFailed, ' only failed')));
+        h('label', null, onlyFailed, ' only failed')),
+      h('h3', null, 'Run ', h('span', {class: 'mono small'}, sel.runId)),
+      h('div', {class: 'btn-row'},
+        h('button', {type: 'button', class: 'btn', id: 'btn-run-success', disabled: !can, title: why,
+          on: {click: () => runAction('success')}}, 'Mark run success'),
+        h('button', {type: 'button', class: 'btn', id: 'btn-run-failed', disabled: !can, title: why,
+          on: {click: () => runAction('failed')}}, 'Mark run failed'),
+        h('button', {type: 'button', class: 'btn', id: 'btn-run-queued', disabled: !can, title: why,
+          on: {click: () => runAction('queued')}}, 'Re-queue run'),
+        h('button', {type: 'button', class: 'btn btn-danger', id: 'btn-run-delete', disabled: !can, title: why,
+          on: {click: () => runAction('delete')}}, 'Delete run')),
+      runNoteSlot);
+  }
+
+  const runNoteSlot = h('div', {id: 'run-note-slot'});
+  async function loadRunNote() {
+    const want = sel;
+    let run;
+    try { run = await api.get(api.path.run(shell.dagId, sel.runId)); } catch { return; }
+    if (sel !== want) return;
+    replace(runNoteSlot, noteEditor(ctx, 'run', run.note, `${api.path.run(shell.dagId, sel.runId)}/setNote`, loadRunNote));
   }
 
   function tries(t) {
@@ -123,7 +173,9 @@ export function createTaskPanel(ctx, shell) {
         t.operator || t.type ? [h('dt', null, 'Type'), h('dd', null, t.operator || t.type)] : null,
         t.hostname ? [h('dt', null, 'Host'), h('dd', null, t.hostname)] : null,
         t.pid ? [h('dt', null, 'PID'), h('dd', null, String(t.pid))] : null,
-        t.note ? [h('dt', null, 'Note'), h('dd', null, t.note)] : null),
+        ),
+      h('section', {class: 'panel-section'}, h('h3', null, 'Note'),
+        noteEditor(ctx, 'ti', t.note, `${api.path.ti(shell.dagId, sel.runId, sel.taskId)}/setNote`, () => { key = ''; load(); })),
       actionSlot,
       h('section', {class: 'panel-section'}, h('h3', null, 'XCom'),
         xcom === undefined || xcom === null || (typeof xcom === 'object' && !Object.keys(xcom).length)
@@ -170,6 +222,7 @@ export function createTaskPanel(ctx, shell) {
       sel = {runId, taskId};
       ti = null; key = ''; logTry = null; followLatest = true;
       replace(actionSlot, actions());
+      loadRunNote();
       logPre.textContent = '';
       el.hidden = false;
       document.querySelector('.dag-layout')?.classList.add('with-panel');

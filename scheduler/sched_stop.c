@@ -1,0 +1,73 @@
+/* sched_stop.c: stopping tries a user stopped (marked a running task, a
+ * run success/failed, deleted a run or a DAG).
+ *
+ * The request is a row in the store (store_control.h): the task instance
+ * already carries the new state, so this side only has to end the
+ * process. The scheduler owns the supervisors: it sends SIGUSR1 to the
+ * try's supervisor, which stops its task's process group as on an
+ * execution timeout (SIGTERM, SIGKILL after [core] kill_grace_period) and
+ * writes a result that the scheduler then ignores (the instance is no
+ * longer running). A supervisor from an earlier scheduler is found by the
+ * pid recorded with the try, and signalled only while it holds the try's
+ * lock (so a reused pid is never hit). A request whose try is not alive
+ * any more is just deleted. */
+#include "scheduler/scheduler_int.h"
+#include "common/log.h"
+#include "executor/exec_result.h"
+#include "store/store_control.h"
+#include <signal.h>
+#include <stdlib.h>
+
+typedef struct stop_list {
+  store_stop_request *a;
+  int n, nAlloc;
+} stop_list;
+
+static int stop_collect(void *pCtx, const store_stop_request *pRow) {
+  stop_list *L = pCtx;
+  if(L->n == L->nAlloc) {
+    L->nAlloc = L->nAlloc ? L->nAlloc * 2 : 16;
+    store_stop_request *a = realloc(L->a, sizeof(*a) * (size_t)L->nAlloc);
+    if(!a) return 1;
+    L->a = a;
+  }
+  L->a[L->n++] = *pRow;
+  return 0;
+}
+
+/* The supervisor pid of try (tiId, tryNumber): ours, or the recorded one
+ * while the try's lock is held; 0 when it is not alive. */
+static pid_t stop_find_supervisor(sched *S, const store_stop_request *q) {
+  for(int i = 0; i < S->nChild; i++)
+    if(S->aChild[i].tiId == q->tiId && S->aChild[i].tryNumber == q->tryNumber) return S->aChild[i].pid;
+  if(q->pid > 0 && exec_lock_is_held(q->tiId, q->tryNumber)) return (pid_t)q->pid;
+  return 0;
+}
+
+airc_rc sched_stop_requested(sched *S, airc_err *pErr) {
+  stop_list L = {NULL, 0, 0};
+  airc_rc rc = store_stop_request_each(S->s, stop_collect, &L, pErr);
+  if(!rc && L.n) rc = store_begin(S->s, pErr);
+  else if(!L.n) {
+    free(L.a);
+    return rc;
+  }
+  for(int i = 0; !rc && i < L.n; i++) {
+    pid_t pid = stop_find_supervisor(S, &L.a[i]);
+    if(pid > 0) {
+      if(kill(pid, SIGUSR1) == 0)
+        LOG_INFO("task instance %lld try %d: stopping it on request (supervisor %d)", (long long)L.a[i].tiId,
+                 L.a[i].tryNumber, (int)pid);
+    } else {
+      LOG_DEBUG("task instance %lld try %d: stop request, but the try is not running", (long long)L.a[i].tiId,
+                L.a[i].tryNumber);
+    }
+    rc = store_stop_request_delete(S->s, L.a[i].id, pErr);
+  }
+  if(L.n) {
+    if(!rc) rc = store_commit(S->s, pErr);
+    else store_rollback(S->s);
+  }
+  free(L.a);
+  return rc;
+}
