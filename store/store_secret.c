@@ -24,7 +24,7 @@ airc_rc store_conn_put(store *p, const seal_key *pKey, const char *zName, json_t
                     " login=excluded.login, password_sealed=excluded.password_sealed, port=excluded.port,"
                     " extra=excluded.extra"
                   : "INSERT INTO connection(conn_id, conn_type, description, host, schema, login, password_sealed, port, extra)"
-                    " VALUES(?,?,?,?,?,?,?,?,?)",
+                    " VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(conn_id) DO NOTHING",
       pErr);
   if(!st) {
     free(zSealed);
@@ -49,10 +49,10 @@ airc_rc store_conn_put(store *p, const seal_key *pKey, const char *zName, json_t
   free(zSealed);
   free(zExtra);
   if(r == STORE_ERROR) {
-    if(pErr->rc == AIRC_ERR_EXISTS) return airc_err_set(pErr, AIRC_ERR_EXISTS, "connection '%s' already exists", zName);
     airc_err_prefix(pErr, "write connection: ");
     return pErr->rc;
   }
+  if(!bReplace && store_changes(p) == 0) return airc_err_set(pErr, AIRC_ERR_EXISTS, "connection '%s' already exists", zName);
   return AIRC_OK;
 }
 
