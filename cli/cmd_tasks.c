@@ -16,6 +16,7 @@
 #include "dag/tick_planner.h"
 #include "dag/task_regex.h"
 #include <getopt.h>
+#include "executor/task_secrets.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,6 +324,10 @@ int cmd_tasks_test(int argc, char **argv) {
   dag *d = NULL;
   airc_err err = {0};
   airc_rc rc = store_dag_load(s, zDag, &d, &err);
+  /* connections and variables for templates and $AIRC_VAR_* (a test run
+   * prints to the terminal unmasked: it is the author's own terminal) */
+  static task_secrets sec;
+  if(!rc) rc = task_secrets_load(s, &sec, &err);
   store_close(s);
   if(rc) {
     json_decref(pConf);
@@ -338,7 +343,8 @@ int cmd_tasks_test(int argc, char **argv) {
   char zRunId[300], zTs[48];
   snprintf(zRunId, sizeof(zRunId), "test__%s", airc_time_format_api(airc_now_us(), zTs, sizeof(zTs)));
   json_t *pXcom = json_object();
-  template_ctx tc = {zDag, zRunId, zTask, 1, logical, tick_interval_start(d, logical), logical, d->pParams, pConf, pXcom};
+  template_ctx tc = {zDag, zRunId, zTask, 1, logical, tick_interval_start(d, logical), logical, d->pParams, pConf, pXcom,
+                     sec.pConn, sec.pVar};
   const task_type *pType = task_type_find(t->zType);
   json_t *pOpts = template_render_object(&tc, t->pOptions, pType ? pType->schema.azShellKeys : NULL, &err);
   if(!pOpts) {

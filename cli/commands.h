@@ -38,6 +38,19 @@ int cmd_webserver_exec(int argc, char **argv);
 /* Path of a sibling binary of the running one (e.g. "airc-webserver"). */
 void cli_sibling_path(const char *zName, char *zOut, size_t nOut);
 
+/* Connections, variables, key rotation (cli/cmd_secrets.c). */
+int cmd_connections_add(int argc, char **argv);
+int cmd_connections_list(int argc, char **argv);
+int cmd_connections_get(int argc, char **argv);
+int cmd_connections_delete(int argc, char **argv);
+int cmd_variables_set(int argc, char **argv);
+int cmd_variables_get(int argc, char **argv);
+int cmd_variables_list(int argc, char **argv);
+int cmd_variables_delete(int argc, char **argv);
+int cmd_variables_import(int argc, char **argv);
+int cmd_variables_export(int argc, char **argv);
+int cmd_db_rotate_key(int argc, char **argv);
+
 /* Web users (cli/cmd_users.c, in bin/airc: they need only libsodium). */
 int cmd_users_create(int argc, char **argv);
 int cmd_users_list(int argc, char **argv);

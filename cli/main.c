@@ -107,6 +107,27 @@ static const cli_command aCommand[] = {
      "usage: airc users create --username U --role admin|op|viewer [--password-stdin]\n", cmd_users_create},
     {"users list", "List web users.", "usage: airc users list [--output table|json|plain]\n", cmd_users_list},
     {"users delete", "Delete a web user.", "usage: airc users delete --username U\n", cmd_users_delete},
+    {"connections add", "Add a connection from an Airflow-style URI.",
+     "usage: airc connections add NAME --conn-uri URI [--conn-description TEXT]\n\n"
+     "  e.g. postgres://user:pw@db.example:5432/sales?sslmode=require; $AIRC_CONN_<NAME> overrides\n", cmd_connections_add},
+    {"connections list", "List connections (passwords as ***).",
+     "usage: airc connections list [--output table|json|plain] [--reveal]\n", cmd_connections_list},
+    {"connections get", "Print one connection (password as *** unless --reveal).",
+     "usage: airc connections get NAME [--output table|json|plain] [--reveal]\n", cmd_connections_get},
+    {"connections delete", "Delete a connection.", "usage: airc connections delete NAME\n", cmd_connections_delete},
+    {"variables set", "Set a variable (--secret: encrypted, masked in logs).",
+     "usage: airc variables set NAME VALUE [--secret] [--description TEXT]\n", cmd_variables_set},
+    {"variables get", "Print a variable's value.", "usage: airc variables get NAME\n", cmd_variables_get},
+    {"variables list", "List variables (names only).", "usage: airc variables list [--output table|json|plain]\n",
+     cmd_variables_list},
+    {"variables delete", "Delete a variable.", "usage: airc variables delete NAME\n", cmd_variables_delete},
+    {"variables import", "Set variables from a JSON file, all or none.",
+     "usage: airc variables import FILE.json\n\n  {\"NAME\": \"value\", \"S\": {\"value\": \"x\", \"is_secret\": true}}\n",
+     cmd_variables_import},
+    {"variables export", "Print (or write) every variable as JSON, secrets included.",
+     "usage: airc variables export [FILE.json]\n", cmd_variables_export},
+    {"db rotate-key", "Re-encrypt every secret under a new key, in one transaction.",
+     "usage: airc db rotate-key [--new-key TEXT]\n", cmd_db_rotate_key},
 };
 
 #define N_COMMAND ((int)(sizeof(aCommand) / sizeof(aCommand[0])))

@@ -4,6 +4,7 @@
  * that impossible expressions (February 30th) end instead of looping. */
 #include "dag/cron.h"
 #include "common/timeutil.h"
+#include "dag/tz.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,7 +201,7 @@ static int cron_day_matches(const cron_expr *p, const airc_tm *t) {
 int cron_matches(const cron_expr *p, int64_t t) {
   if(p->kind != SCHEDULE_CRON) return 0;
   airc_tm tm;
-  airc_epoch_to_tm(t, &tm);
+  airc_epoch_to_tm(t + tz_offset_at(p->pZone, t), &tm);
   return ((p->months >> tm.mon) & 1) && cron_day_matches(p, &tm) && ((p->hours >> tm.hour) & 1) &&
          ((p->minutes >> tm.min) & 1);
 }
@@ -211,8 +212,8 @@ static int64_t floor_minute(int64_t t) {
   return t - r;
 }
 
-int64_t cron_next(const cron_expr *p, int64_t t) {
-  if(p->kind != SCHEDULE_CRON) return -1;
+/* The next tick on the UTC clock (or on a local clock read as UTC). */
+static int64_t cron_next_utc(const cron_expr *p, int64_t t) {
   int64_t cur = floor_minute(t) + 60;
   int64_t limit = cur + CRON_HORIZON_SEC;
   while(cur <= limit) {
@@ -241,8 +242,7 @@ int64_t cron_next(const cron_expr *p, int64_t t) {
   return -1;
 }
 
-int64_t cron_prev(const cron_expr *p, int64_t t) {
-  if(p->kind != SCHEDULE_CRON) return -1;
+static int64_t cron_prev_utc(const cron_expr *p, int64_t t) {
   int64_t cur = floor_minute(t);
   if(cur >= t) cur -= 60; /* strictly before t */
   int64_t limit = cur - CRON_HORIZON_SEC;
@@ -267,6 +267,55 @@ int64_t cron_prev(const cron_expr *p, int64_t t) {
       continue;
     }
     return cur;
+  }
+  return -1;
+}
+
+/* Time zones follow Airflow's cron timetable (airflow/timetables/_cron.py):
+ * the expression is evaluated on the zone's wall clock and the result made
+ * aware with pendulum's POST_TRANSITION rule (tz_local_to_utc); when the
+ * hour field covers every hour, the next tick is instead the same elapsed
+ * time away as on the wall clock, so hourly schedules keep one run per real
+ * hour through both DST changes. Either way a tick is strictly after
+ * (before) t, so each scheduled time runs exactly once. */
+static int cron_every_hour(const cron_expr *p) { return p->hours == 0xFFFFFFu; }
+
+int64_t cron_next(const cron_expr *p, int64_t t) {
+  if(p->kind != SCHEDULE_CRON) return -1;
+  if(!p->pZone) return cron_next_utc(p, t);
+  int64_t loc = t + tz_offset_at(p->pZone, t);
+  if(cron_every_hour(p)) {
+    int64_t nl = cron_next_utc(p, loc);
+    if(nl < 0) return -1;
+    int64_t c = t + (nl - loc);
+    if(cron_matches(p, c)) return c;
+  }
+  for(int i = 0; i < 8; i++) { /* a repeated hour can map a tick back onto t's past */
+    int64_t nl = cron_next_utc(p, loc);
+    if(nl < 0) return -1;
+    int64_t u = tz_local_to_utc(p->pZone, nl);
+    if(u > t) return u;
+    loc = nl;
+  }
+  return -1;
+}
+
+int64_t cron_prev(const cron_expr *p, int64_t t) {
+  if(p->kind != SCHEDULE_CRON) return -1;
+  if(!p->pZone) return cron_prev_utc(p, t);
+  int64_t loc = t + tz_offset_at(p->pZone, t);
+  if(cron_every_hour(p)) {
+    int64_t pl = cron_prev_utc(p, loc);
+    if(pl < 0) return -1;
+    int64_t c = t - (loc - pl);
+    if(cron_matches(p, c)) return c;
+  }
+  for(int i = 0; i < 8; i++) {
+    int64_t pl = cron_prev_utc(p, loc);
+    if(pl < 0) return -1;
+    int64_t u = tz_local_to_utc(p->pZone, pl);
+    if(u < t) return u;
+    loc = pl;
   }
   return -1;
 }

@@ -8,13 +8,16 @@
  * a day matches when either field matches.
  * Presets: @hourly @daily @midnight @weekly @monthly @yearly @annually,
  * @once (a single run at start_date) and `none` (manual runs only).
- * All times are UTC seconds since the epoch, on whole minutes.
+ * All times are UTC seconds since the epoch, on whole minutes. With a zone
+ * (pZone, set by the caller after cron_parse), the fields are read on that
+ * zone's wall clock; DST gaps and repeats follow Airflow (see cron.c).
  * Written by hand: no cron library is packaged in Debian for C. */
 #ifndef AIRC_CRON_H
 #define AIRC_CRON_H
 #include <stddef.h>
 #include <stdint.h>
 #include "common/rc.h"
+#include "dag/tz.h"
 
 typedef enum { SCHEDULE_NONE, SCHEDULE_ONCE, SCHEDULE_CRON } schedule_kind;
 
@@ -27,13 +30,14 @@ typedef struct cron_expr {
   uint8_t wdays;      /* bit i: weekday i (0..6, 0 = Sunday) */
   int mdayStar;       /* day-of-month field started with '*' */
   int wdayStar;       /* day-of-week field started with '*' */
+  const tz_zone *pZone; /* wall clock the fields are read on; NULL = UTC (borrowed, process-lived) */
 } cron_expr;
 
 /* Parses a schedule string (cron, preset, "@once", "none"). On error returns
  * AIRC_ERR_PARSE and writes a one-line reason naming the field to zErr. */
 AIRC_WUR airc_rc cron_parse(const char *zSchedule, cron_expr *pOut, char *zErr, size_t nErr);
 
-/* 1 if the minute containing t is a tick. */
+/* 1 if the minute containing t is a tick (on the zone's wall clock). */
 int cron_matches(const cron_expr *p, int64_t t);
 /* First tick strictly after t, or -1 if none within 8 years (e.g. "0 0 30 2 *"). */
 int64_t cron_next(const cron_expr *p, int64_t t);

@@ -55,7 +55,8 @@ typedef struct dag {
   char *zId;
   char *zDescription;
   char *zSchedule;          /* as written */
-  cron_expr schedule;
+  cron_expr schedule;       /* schedule.pZone: the DAG's time zone, NULL = UTC */
+  char *zTimezone;          /* IANA name as written, NULL for UTC */
   int64_t startDate;        /* seconds; valid if hasStartDate */
   int hasStartDate;
   int64_t endDate;

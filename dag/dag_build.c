@@ -16,7 +16,7 @@
 #include <string.h>
 
 static const char *const azDagKeys[] = {
-    "id", "description", "schedule", "schedule_interval", "start_date", "end_date", "catchup",
+    "id", "description", "schedule", "schedule_interval", "timezone", "start_date", "end_date", "catchup",
     "max_active_runs", "max_active_tasks", "tags", "params", "retries", "retry_delay",
     "retry_exponential_backoff", "max_retry_delay", "execution_timeout", NULL};
 static const char *const azTaskCommonKeys[] = {
@@ -216,6 +216,17 @@ static airc_rc build_dag_section(build_ctx *c, json_t *pSec, dag *d, task_defaul
   if(cron_parse(zSched, &d->schedule, zErr, sizeof(zErr)))
     return build_fail(c, -1, NULL, zSchedKey, "bad schedule: %s", zErr);
   d->zSchedule = strdup(zSched);
+  if((pV = json_object_get(pSec, "timezone")) && !json_is_null(pV)) {
+    const char *zTz = json_string_value(pV);
+    if(!zTz) return build_fail(c, -1, NULL, "timezone", "timezone must be a string (an IANA name such as Europe/Paris)");
+    const tz_zone *pZone = tz_zone_load(zTz, zErr, sizeof(zErr));
+    if(!pZone) return build_fail(c, -1, NULL, "timezone", "%s", zErr);
+    /* UTC and its aliases keep the plain UTC path (and the canonical form) */
+    if(!tz_zone_is_utc(pZone)) {
+      d->schedule.pZone = pZone;
+      d->zTimezone = strdup(zTz);
+    }
+  }
   static const char *const azDate[] = {"start_date", "end_date"};
   int64_t *apDate[] = {&d->startDate, &d->endDate};
   int *apHas[] = {&d->hasStartDate, &d->hasEndDate};

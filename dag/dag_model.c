@@ -23,6 +23,8 @@ json_t *dag_to_json(const dag *d) {
   json_object_set_new(pDag, "id", json_string(d->zId));
   if(d->zDescription) json_object_set_new(pDag, "description", json_string(d->zDescription));
   json_object_set_new(pDag, "schedule", json_string(d->zSchedule ? d->zSchedule : "none"));
+  /* only a non-UTC zone is written, so DAGs without one keep their hash */
+  if(d->zTimezone) json_object_set_new(pDag, "timezone", json_string(d->zTimezone));
   if(d->hasStartDate) json_object_set_new(pDag, "start_date", json_string(airc_time_format(d->startDate, zBuf, sizeof(zBuf))));
   if(d->hasEndDate) json_object_set_new(pDag, "end_date", json_string(airc_time_format(d->endDate, zBuf, sizeof(zBuf))));
   json_object_set_new(pDag, "catchup", json_boolean(d->catchup));
@@ -96,6 +98,7 @@ void dag_free(dag *d) {
   free(d->zId);
   free(d->zDescription);
   free(d->zSchedule);
+  free(d->zTimezone);
   free(d->zFile);
   json_decref(d->pTags);
   json_decref(d->pParams);

@@ -91,6 +91,13 @@ char *template_lookup(const template_ctx *p, const char *zName) {
   if(!strncmp(zName, "params.", 7)) return dup_json_value(json_path(p->pParams, zName + 7));
   if(!strncmp(zName, "conf.", 5)) return dup_json_value(json_path(p->pConf, zName + 5));
   if(!strncmp(zName, "xcom.", 5)) return dup_json_value(xcom_lookup(p->pXcom, zName + 5));
+  if(!strncmp(zName, "conn.", 5)) {
+    /* names may hold dots: the longest connection name that exists, then the field */
+    json_t *pV = xcom_lookup(p->pConn, zName + 5);
+    return pV && json_is_null(pV) ? strdup("") : dup_json_value(pV);
+  }
+  if(!strncmp(zName, "var.value.", 10)) return dup_json_value(json_object_get(p->pVar, zName + 10));
+  if(!strncmp(zName, "var.", 4)) return dup_json_value(json_object_get(p->pVar, zName + 4));
   return NULL;
 }
 
@@ -403,4 +410,5 @@ void template_export_env(const template_ctx *p) {
     free(z);
     if(aObj[i]) export_object(azName[i], aObj[i]);
   }
+  if(p->pVar) export_object("AIRC_VAR", p->pVar);
 }

@@ -2,7 +2,11 @@
  *
  * Names: ds, ds_nodash, ts, ts_nodash, logical_date, data_interval_start,
  * data_interval_end, run_id, dag_id, task_id, try_number, params.NAME,
- * conf.NAME, xcom.TASK_ID (and xcom.TASK_ID.FIELD... into a JSON object).
+ * conf.NAME, xcom.TASK_ID (and xcom.TASK_ID.FIELD... into a JSON object),
+ * conn.NAME.FIELD (host, port, login, password, schema, uri, conn_type,
+ * extra.KEY; an unset field renders empty) and var.NAME (or Airflow's
+ * var.value.NAME); template_export_env() gives each variable to the task
+ * as $AIRC_VAR_<NAME in upper case>.
  * A JSON string renders without quotes; other JSON values render as compact
  * JSON. An unknown name is an error (a typo should fail the task, not run
  * it with an empty string). The forms are {{ name }} and {{ name | raw }};
@@ -27,6 +31,8 @@ typedef struct template_ctx {
   json_t *pParams;   /* borrowed, may be NULL */
   json_t *pConf;     /* borrowed, may be NULL */
   json_t *pXcom;     /* borrowed: task id -> value, may be NULL */
+  json_t *pConn;     /* borrowed: connection name -> {host, port, login, password, schema, extra, uri, ...}, may be NULL */
+  json_t *pVar;      /* borrowed: variable name -> string value, may be NULL */
 } template_ctx;
 
 /* Appends the rendering of zIn to pOut. On an unknown name or an unclosed

@@ -2,6 +2,7 @@
 #include "executor/exec_spawn.h"
 #include "common/config.h"
 #include "common/fsafe.h"
+#include "common/mask.h"
 #include "common/timeutil.h"
 #include "common/wake.h"
 #include "executor/exec_result.h"
@@ -259,6 +260,10 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
 
   last_line ll;
   memset(&ll, 0, sizeof(ll));
+  mask mk;
+  mask_init(&mk);
+  mask_add_json(&mk, r->pMask);
+  static char aMasked[65536 + MASK_SECRET_MAX];
   size_t nLogged = 0;
   int bCapped = 0, bExited = 0, status = 0, bTermSent = 0, bKillSent = 0, logErrno = 0, bStopped = 0;
   int64_t deadline = r->timeoutSec > 0 ? pRes->startUs + r->timeoutSec * 1000000 : 0;
@@ -334,14 +339,16 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
           outFd = -1;
           break;
         }
-        last_line_feed(&ll, aBuf, (size_t)n);
+        /* secrets are masked before anything keeps the output (log, last line) */
+        size_t nm = mask_feed(&mk, aBuf, (size_t)n, aMasked, sizeof(aMasked));
+        last_line_feed(&ll, aMasked, nm);
         if(bCapped || logErrno) continue;
-        size_t take = (size_t)n;
+        size_t take = nm;
         if(nLogged + take > r->maxLogBytes) {
           take = r->maxLogBytes > nLogged ? r->maxLogBytes - nLogged : 0;
           bCapped = 1;
         }
-        if(take && write_all(logFd, aBuf, take) < 0) logErrno = errno ? errno : EIO;
+        if(take && write_all(logFd, aMasked, take) < 0) logErrno = errno ? errno : EIO;
         nLogged += take;
         if(bCapped && !logErrno &&
            log_line(logFd, "\n[airc] log capped at %zu bytes: further output of this try is discarded", r->maxLogBytes))
@@ -380,6 +387,12 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
     }
   }
   if(outFd >= 0) close(outFd);
+  { /* a held-back tail that turned out not to be a secret */
+    size_t nm = mask_flush(&mk, aMasked, sizeof(aMasked));
+    last_line_feed(&ll, aMasked, nm);
+    if(nm && !bCapped && !logErrno && logFd >= 0 && nLogged + nm <= r->maxLogBytes && write_all(logFd, aMasked, nm) < 0)
+      logErrno = errno ? errno : EIO;
+  }
   kill(-pid, SIGKILL); /* leftovers of the task's own group, if any */
   pRes->endUs = airc_now_us();
   int execErrno = 0;
@@ -424,6 +437,16 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
       snprintf(pRes->zReason, sizeof(pRes->zReason), "exited with code %d", pRes->exitCode);
   }
   pRes->pXcom = read_xcom(zXcom, pRes);
+  mask_json(&mk, pRes->pXcom);
+  if(json_is_string(pRes->pXcom) && mk.nSecret) {
+    char *zM = mask_string(&mk, json_string_value(pRes->pXcom));
+    if(zM) {
+      json_decref(pRes->pXcom);
+      pRes->pXcom = json_string(zM);
+      free(zM);
+    }
+  }
+  mask_free(&mk);
   if(pRes->outcome == EXEC_OUTCOME_SUCCESS && pRes->zReason[0]) pRes->outcome = EXEC_OUTCOME_FAILED;
   if(logFd >= 0) {
     log_line(logFd, "task %s after %.3fs%s%s", exec_outcome_state(pRes->outcome),
@@ -455,6 +478,10 @@ static json_t *request_to_json(const exec_request *r) {
                         "upstream_xcom", opt_ref(c->pUpstreamXcom), "xcom", opt_ref(r->tctx.pXcom),
                         "log_path", r->zLogPath, "cwd", r->zCwd, "timeout", (json_int_t)r->timeoutSec,
                         "kill_grace", (json_int_t)r->killGraceSec, "max_log_bytes", (json_int_t)r->maxLogBytes);
+  /* the request is a memfd only the supervisor reads: secrets may travel in it */
+  if(p && r->tctx.pConn) json_object_set(p, "conn", r->tctx.pConn);
+  if(p && r->tctx.pVar) json_object_set(p, "vars", r->tctx.pVar);
+  if(p && r->pMask) json_object_set(p, "mask", r->pMask);
   return p;
 }
 
@@ -611,7 +638,8 @@ void exec_supervise_main(int argc, char **argv) {
   c->zAircHome = airc_home();
   r.tctx = (template_ctx){c->zDagId, c->zRunId, c->zTaskId, c->tryNumber, c->logicalDate,
                           c->dataIntervalStart, c->dataIntervalEnd, c->pParams, c->pConf,
-                          json_object_get(p, "xcom")};
+                          json_object_get(p, "xcom"), json_object_get(p, "conn"), json_object_get(p, "vars")};
+  r.pMask = json_object_get(p, "mask");
   r.zLogPath = json_string_value(json_object_get(p, "log_path"));
   r.zCwd = json_string_value(json_object_get(p, "cwd"));
   r.timeoutSec = json_integer_value(json_object_get(p, "timeout"));

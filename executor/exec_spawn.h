@@ -36,6 +36,7 @@ typedef struct exec_request {
   int64_t timeoutSec;        /* 0 = none */
   int64_t killGraceSec;      /* SIGTERM -> SIGKILL delay */
   size_t maxLogBytes;
+  json_t *pMask;             /* secret strings masked as *** in the log and XCom (borrowed, may be NULL) */
   int bForeground;           /* tasks test: output to our stdout, no result file, no lock */
   /* distributed executor (docs/scaling.md): the try holds a lease its
    * worker renews and announces on descriptor EXEC_LEASE_FD (8-byte lease

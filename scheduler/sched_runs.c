@@ -17,6 +17,7 @@
 #include "store/store_control.h"
 #include "dag/template.h"
 #include "dag/tick_planner.h"
+#include "executor/task_secrets.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -645,6 +646,11 @@ airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
   memset(aL, 0, sizeof(sched_launched) * (size_t)nTi);
   S->nLaunched += nTi;
   airc_rc rc = AIRC_OK;
+  /* connections and variables, once per batch: templates, $AIRC_VAR_*, and
+   * the secrets the supervisors mask */
+  task_secrets sec;
+  airc_err secErr = {0};
+  int bSecFail = task_secrets_load(S->s, &sec, &secErr) != AIRC_OK;
   for(int i = 0; i < nTi; i++) {
     launch_info L;
     airc_err lerr = {0};
@@ -668,10 +674,12 @@ airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
         if(x) json_object_set(pUp, t->azUpstream[u], x);
       }
       template_ctx tc = {L.zDag, L.zRunId, L.zTask, L.tryNumber, L.logical, L.ivStart, L.ivEnd,
-                         v->d->pParams, L.pConf, L.pXcomAll};
+                         v->d->pParams, L.pConf, L.pXcomAll, sec.pConn, sec.pVar};
       const task_type *pType = task_type_find(t->zType);
-      json_t *pOpts = template_render_object(&tc, t->pOptions, pType ? pType->schema.azShellKeys : NULL, &lerr);
-      if(!pOpts) {
+      json_t *pOpts = bSecFail ? NULL : template_render_object(&tc, t->pOptions, pType ? pType->schema.azShellKeys : NULL, &lerr);
+      if(bSecFail) {
+        snprintf(aL[i].zFail, sizeof(aL[i].zFail), "connections and variables: %s", secErr.zMsg);
+      } else if(!pOpts) {
         snprintf(aL[i].zFail, sizeof(aL[i].zFail), "%s", lerr.zMsg);
       } else {
         exec_log_path(L.zDag, L.zRunId, L.zTask, L.tryNumber, aL[i].zLog, sizeof(aL[i].zLog));
@@ -688,6 +696,7 @@ airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
         req.timeoutSec = t->executionTimeout;
         req.killGraceSec = S->killGraceSec;
         req.maxLogBytes = S->maxLogBytes;
+        req.pMask = sec.pMask;
         if(!req.pType) {
           snprintf(aL[i].zFail, sizeof(aL[i].zFail), "unknown task type '%s'", t->zType);
         } else if(exec_spawn(&req, S->pPool, &aL[i].pid, &lerr)) {
@@ -707,6 +716,7 @@ airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
     json_decref(L.pConf);
     json_decref(L.pXcomAll);
   }
+  task_secrets_clear(&sec);
   /* the forks happened: from here on they are only recorded, now or (the
    * store busy) by the next iteration, never lost nor forked again */
   rc = store_begin(S->s, pErr);
@@ -737,7 +747,7 @@ airc_rc sched_launch_record(sched *S, airc_err *pErr) {
  * this same transaction) and leaves it in the store for a worker of the
  * task's queue (store_work.h). A request that cannot be rendered fails the
  * try as a failed fork would. Inside the caller's transaction. */
-static airc_rc enqueue_one(sched *S, int64_t tiId, airc_err *pErr) {
+static airc_rc enqueue_one(sched *S, int64_t tiId, const task_secrets *pSec, airc_err *pErr) {
   launch_info L;
   airc_err lerr = {0};
   char zFail[1200] = "";
@@ -763,7 +773,7 @@ static airc_rc enqueue_one(sched *S, int64_t tiId, airc_err *pErr) {
       if(x) json_object_set(pUp, t->azUpstream[u], x);
     }
     template_ctx tc = {L.zDag, L.zRunId, L.zTask, L.tryNumber, L.logical, L.ivStart, L.ivEnd,
-                       v->d->pParams, L.pConf, L.pXcomAll};
+                       v->d->pParams, L.pConf, L.pXcomAll, pSec->pConn, pSec->pVar};
     const task_type *pType = task_type_find(t->zType);
     json_t *pOpts = template_render_object(&tc, t->pOptions, pType ? pType->schema.azShellKeys : NULL, &lerr);
     if(!pType) {
@@ -788,6 +798,7 @@ static airc_rc enqueue_one(sched *S, int64_t tiId, airc_err *pErr) {
       req.timeoutSec = t->executionTimeout;
       req.killGraceSec = S->killGraceSec;
       req.maxLogBytes = S->maxLogBytes;
+      req.pMask = pSec->pMask;
       json_t *pReq = exec_request_json(&req);
       char *zReq = pReq ? json_dumps(pReq, JSON_COMPACT) : NULL;
       json_decref(pReq);
@@ -813,7 +824,11 @@ static airc_rc enqueue_one(sched *S, int64_t tiId, airc_err *pErr) {
 }
 
 airc_rc sched_launch_enqueue(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
-  airc_rc rc = AIRC_OK;
-  for(int i = 0; !rc && i < nTi; i++) rc = enqueue_one(S, aTi[i], pErr);
+  /* connections and variables, once per batch, as sched_launch() */
+  task_secrets sec;
+  airc_rc rc = task_secrets_load(S->s, &sec, pErr);
+  if(rc) return rc;
+  for(int i = 0; !rc && i < nTi; i++) rc = enqueue_one(S, aTi[i], &sec, pErr);
+  task_secrets_clear(&sec);
   return rc;
 }

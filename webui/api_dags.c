@@ -233,7 +233,7 @@ int api_dag_details(web_req *r) {
   json_object_set_new(p, "max_active_runs", json_integer(d->maxActiveRuns));
   json_object_set_new(p, "max_active_tasks", json_integer(d->maxActiveTasks));
   json_object_set_new(p, "params", d->pParams ? json_deep_copy(d->pParams) : json_object());
-  json_object_set_new(p, "timezone", json_string("UTC"));
+  json_object_set_new(p, "timezone", json_string(tz_zone_name(d->schedule.pZone)));
   json_object_set_new(p, "dag_run_timeout", json_null());
   json_object_set_new(p, "dag_hash", json_string(d->zHash));
   json_object_set_new(p, "task_count", json_integer(d->nTask));

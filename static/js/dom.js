@@ -83,6 +83,25 @@ export function fmtDate(iso) {
   return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z').replace(/Z$/, ' UTC');
 }
 
+// A UTC date followed by the wall clock of a DAG's time zone, as the DAG
+// page shows its next run: "2026-03-29 01:00:00 UTC (03:00 Europe/Paris)".
+// The date is repeated when the zone's day differs from UTC's.
+export function fmtDateZone(iso, tz) {
+  const utc = fmtDate(iso);
+  if (!iso || !tz || tz === 'UTC') return utc;
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return utc;
+  try {
+    const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {timeZone: tz, year: 'numeric', month: '2-digit',
+      day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23'}).formatToParts(d).map((p) => [p.type, p.value]));
+    const day = `${parts.year}-${parts.month}-${parts.day}`;
+    const hm = `${parts.hour}:${parts.minute}`;
+    return `${utc} (${day === d.toISOString().slice(0, 10) ? hm : day + ' ' + hm} ${tz})`;
+  } catch (e) {
+    return utc;   // a zone this browser does not know
+  }
+}
+
 export function fmtDuration(sec) {
   if (sec === null || sec === undefined || Number.isNaN(sec)) return '—';
   sec = Number(sec);

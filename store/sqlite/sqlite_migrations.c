@@ -209,6 +209,24 @@ static const char *const azMigration[SQLITE_SCHEMA_VERSION] = {
     "CREATE INDEX backfill_by_dag ON backfill(dag_id);"
     "ALTER TABLE dag_run ADD COLUMN backfill_id INTEGER;"
     "CREATE INDEX dag_run_by_backfill ON dag_run(backfill_id, state);",
+    /* 7 -> 8: connections and variables (store/store_secret.h). Passwords
+     * and secret variable values are kept sealed (common/seal.h): the
+     * columns hold "v1:..." text, never the plaintext */
+    "CREATE TABLE connection("
+    "  conn_id TEXT PRIMARY KEY,"
+    "  conn_type TEXT NOT NULL DEFAULT '',"
+    "  description TEXT,"
+    "  host TEXT, schema TEXT, login TEXT,"
+    "  password_sealed TEXT,"
+    "  port INTEGER,"
+    "  extra TEXT NOT NULL DEFAULT '{}'"
+    ");"
+    "CREATE TABLE variable("
+    "  key TEXT PRIMARY KEY,"
+    "  val TEXT NOT NULL,"
+    "  is_secret INTEGER NOT NULL DEFAULT 0,"
+    "  description TEXT"
+    ");",
 };
 
 const char *sqlite_migration(int i) {

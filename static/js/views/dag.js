@@ -3,7 +3,7 @@
 // DAG, its tasks and the grid every 2 s and hands them to the active tab.
 
 import * as api from '../api.js';
-import {h, replace, fmtDate} from '../dom.js';
+import {h, replace, fmtDateZone} from '../dom.js';
 import {startPolling} from '../poll.js';
 import {pauseSwitch, triggerButton, tagChips} from '../widgets.js';
 import {normalizeTasks, normalizeGrid, gridFromRuns, layers, runIdOf} from '../model.js';
@@ -61,9 +61,10 @@ export function mount(root, ctx, params) {
     h('div', {class: 'dag-layout'}, h('div', {class: 'card tab-card'}, body), panel.el)));
 
   let model = null, headKey = '';
+  let timezone = null;   // the DAG's time zone, from /details once (schedules are read on its wall clock)
 
   function renderHead(dag) {
-    const key = JSON.stringify([dag.is_paused, dag.description, dag.tags, dag.schedule_interval, dag.next_dagrun, ctx.canEdit()]);
+    const key = JSON.stringify([dag.is_paused, dag.description, dag.tags, dag.schedule_interval, dag.next_dagrun, timezone, ctx.canEdit()]);
     if (key === headKey || headSlot.contains(document.activeElement)) return;
     headKey = key;
     replace(headSlot,
@@ -90,7 +91,7 @@ export function mount(root, ctx, params) {
       dag.description ? h('p', {class: 'dag-desc', id: 'dag-description'}, dag.description) : null,
       h('div', {class: 'dag-meta'},
         h('span', null, h('span', {class: 'muted'}, 'Schedule '), h('code', null, scheduleText(dag.schedule_interval))),
-        h('span', null, h('span', {class: 'muted'}, 'Next run '), fmtDate(dag.next_dagrun)),
+        h('span', {id: 'next-run'}, h('span', {class: 'muted'}, 'Next run '), fmtDateZone(dag.next_dagrun, timezone)),
         dag.fileloc ? h('span', {class: 'muted small', title: dag.fileloc}, dag.fileloc) : null,
         tagChips(dag.tags)));
   }
@@ -117,6 +118,9 @@ export function mount(root, ctx, params) {
         api.get(api.path.dag(dagId)),
         tasksCache ? Promise.resolve(null) : api.get(`${api.path.dag(dagId)}/tasks`),
       ]);
+      if (timezone === null) {
+        try { timezone = (await api.get(`${api.path.dag(dagId)}/details`)).timezone || 'UTC'; } catch (e) { timezone = 'UTC'; }
+      }
       if (tasksReply) {
         const t = normalizeTasks(tasksReply);
         t.layers = layers(t.tasks, t.byId);
