@@ -69,11 +69,12 @@ def fill(path, room):
     """Fills the filesystem of `path` with a file at `path`, leaving about
     `room` bytes free."""
     chunk = b"\0" * 65536
-    with open(path, "wb") as f:
+    # unbuffered: a buffered writer would retry its leftover bytes on
+    # truncate() and close() and fail again with ENOSPC
+    with open(path, "wb", buffering=0) as f:
         try:
             while True:
                 f.write(chunk)
-                f.flush()
         except OSError as e:
             assert e.errno == errno.ENOSPC, e
         f.truncate(max(0, f.tell() - room))
