@@ -209,6 +209,7 @@ void sched_cache_clear(sched *S) {
   S->nWait = 0;
   sched_pkmap_clear(&S->waitSet);
   S->bAllDirty = 1;
+  S->bLoadsValid = 0;
 }
 
 void sched_cache_set_state(sched *S, int64_t runPk, const char *zTaskId, ti_state st, int64_t nextRetryUs) {
@@ -309,22 +310,6 @@ static airc_rc evaluate_run(sched *S, const run_row *r, sched_version *v, int64_
   return rc;
 }
 
-/* Counts of queued+running task instances per DAG, and running runs per
- * DAG (for max_active_runs), found by DAG id through a hash index. */
-typedef struct dag_load {
-  char zDag[256];
-  int nActive;         /* queued + running task instances */
-  int nMax;            /* max_active_tasks (16 until its version is seen) */
-  int nRuns;           /* running runs; -1 = not known yet */
-} dag_load;
-
-typedef struct dag_loads {
-  dag_load *a;
-  int n, nAlloc;
-  int *aSlot;          /* open addressing: index in a, -1 = empty */
-  int nSlot;
-  int nGlobal;
-} dag_loads;
 
 static uint64_t load_hash(const char *z) {
   uint64_t h = 1469598103934665603ULL;
@@ -367,6 +352,32 @@ static int dag_load_add(void *pCtx, const char *zDagId, int n) {
   load_find(p, zDagId)->nActive = n;
   p->nGlobal += n;
   return 0;
+}
+
+/* Re-reads every DAG's queued+running count from the store (the known
+ * DAGs and their max_active_tasks stay). */
+static airc_rc loads_reload(sched *S, airc_err *pErr) {
+  dag_loads *p = &S->loads;
+  for(int i = 0; i < p->n; i++) p->a[i].nActive = 0;
+  p->nGlobal = 0;
+  airc_rc rc = store_sched_ti_each_dag_load(S->s, dag_load_add, p, pErr);
+  S->bLoadsValid = !rc;
+  return rc;
+}
+
+void sched_load_add(sched *S, const char *zDag, int delta) {
+  if(!S->bLoadsValid) return; /* the next evaluation re-reads them */
+  dag_load *l = load_find(&S->loads, zDag);
+  l->nActive += delta;
+  S->loads.nGlobal += delta;
+  if(l->nActive < 0 || S->loads.nGlobal < 0) S->bLoadsValid = 0; /* out of step: re-read */
+}
+
+void sched_loads_free(sched *S) {
+  free(S->loads.a);
+  free(S->loads.aSlot);
+  memset(&S->loads, 0, sizeof(S->loads));
+  S->bLoadsValid = 0;
 }
 
 typedef struct active_runs {
@@ -447,15 +458,18 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
       for(int i = 0; i < R.n; i++) sched_pkmap_put(&R.seen, R.a[i].pk, i);
     }
   }
-  dag_loads DL = {0};
-  if(!rc) rc = store_sched_ti_each_dag_load(S->s, dag_load_add, &DL, pErr);
+  /* queued+running counts: kept by the scheduler's own writes, re-read
+   * only when they may be out of step (start, rollback, another process
+   * wrote, the sweep): not a walk of every running task per wake */
+  dag_loads *DL = &S->loads;
+  if(!rc && !S->bLoadsValid) rc = loads_reload(S, pErr);
+  for(int i = 0; i < DL->n; i++) DL->a[i].nRuns = -1;
   if(bFull)
     for(int i = 0; i < R.n; i++)
       if(!strcmp(R.a[i].zState, "running")) {
-        dag_load *l = load_find(&DL, R.a[i].zDag);
+        dag_load *l = load_find(DL, R.a[i].zDag);
         l->nRuns = (l->nRuns < 0 ? 0 : l->nRuns) + 1;
       }
-  int nGlobal = DL.nGlobal;
 
   /* the waiting runs, rebuilt as the walk goes */
   sched_wait *aOld = S->aWait;
@@ -479,8 +493,8 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
         free(w->zDag); /* evaluated anyway, in its place among the dirty runs */
         continue;
       }
-      dag_load *lw = load_find(&DL, w->zDag);
-      if(nGlobal >= S->parallelism || lw->nActive >= lw->nMax) {
+      dag_load *lw = load_find(DL, w->zDag);
+      if(DL->nGlobal >= S->parallelism || lw->nActive >= lw->nMax) {
         wait_push(&S->aWait, &S->nWait, &S->nWaitAlloc, w->runPk, w->logicalDate, w->zDag); /* no slot yet */
         continue;
       }
@@ -509,7 +523,7 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
       free(zWaitDag);
       break;
     }
-    dag_load *l = load_find(&DL, r->zDag);
+    dag_load *l = load_find(DL, r->zDag);
     l->nMax = v->d->maxActiveTasks;
     if(!strcmp(r->zState, "queued")) {
       if(l->nRuns < 0) rc = store_sched_dag_running_runs(S->s, r->zDag, &l->nRuns, pErr);
@@ -535,14 +549,14 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
     rc = evaluate_run(S, r, v, &aCand, &aCandIdx, &nCand, pErr);
     /* queue what the limits allow */
     for(int k = nBefore; !rc && k < nCand; k++) {
-      if(nGlobal >= S->parallelism || l->nActive >= l->nMax) {
+      if(DL->nGlobal >= S->parallelism || l->nActive >= l->nMax) {
         bHeld = 1; /* look again when a slot frees up */
         break;
       }
       sched_cache_set_state(S, r->pk, v->d->aTask[aCandIdx[k]].zId, TI_QUEUED, 0);
       *paLaunch = realloc(*paLaunch, sizeof(int64_t) * (size_t)(*pnLaunch + 1));
       (*paLaunch)[(*pnLaunch)++] = aCand[k];
-      nGlobal++;
+      DL->nGlobal++;
       l->nActive++;
     }
     if(!rc && bHeld) {
@@ -563,8 +577,6 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
   free(aCandIdx);
   free(R.a);
   sched_pkmap_free(&R.seen);
-  free(DL.a);
-  free(DL.aSlot);
   return rc;
 }
 
@@ -720,9 +732,11 @@ airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
   /* the forks happened: from here on they are only recorded, now or (the
    * store busy) by the next iteration, never lost nor forked again */
   rc = store_begin(S->s, pErr);
+  const int bInStep = !rc && store_change_counter(S->s) == S->ownCounter; /* nobody else wrote since */
   if(!rc) rc = sched_launch_record(S, pErr);
   if(!rc) rc = store_commit(S->s, pErr);
   else store_rollback(S->s);
+  if(!rc && bInStep) S->ownCounter = store_change_counter(S->s); /* our own commit: no news */
   if(!rc) S->nLaunched = 0;
   return rc;
 }

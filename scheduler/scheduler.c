@@ -164,7 +164,10 @@ static void reap_children(sched *S) {
 }
 
 static airc_rc heartbeat(sched *S, airc_err *pErr) {
-  return store_sched_heartbeat(S->s, airc_now_us(), (int)getpid(), S->lastLoopLagUs, pErr);
+  const int bInStep = store_change_counter(S->s) == S->ownCounter;
+  airc_rc rc = store_sched_heartbeat(S->s, airc_now_us(), (int)getpid(), S->lastLoopLagUs, pErr);
+  if(!rc && bInStep) S->ownCounter = store_change_counter(S->s); /* only our own write since */
+  return rc;
 }
 
 /* The earliest pending retry, from the store (runs that were not evaluated
@@ -232,6 +235,10 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   store_stats st0;
   if(S->pStats) store_stats_get(S->s, &st0);
   airc_rc rc = store_begin(S->s, pErr);
+  /* the queued+running counts follow our own writes; a commit by anyone
+   * else (a clear or mark that has not rung yet, a test run) or the sweep
+   * has them re-read */
+  if(!rc && (S->bSweepDue || store_change_counter(S->s) != S->ownCounter)) S->bLoadsValid = 0;
   if(!rc && S->bDistributed) {
     /* fenced: only the lease holder's transaction commits anything */
     int bActive = 0;
@@ -263,7 +270,8 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   if(!rc) rc = store_commit(S->s, pErr);
   else store_rollback(S->s);
   if(rc) sched_cache_clear(S); /* the store did not take our writes */
-  if(!rc && S->bDistributed) S->lastCounter = store_change_counter(S->s); /* our own writes are no news */
+  if(!rc) S->ownCounter = store_change_counter(S->s);
+  if(!rc && S->bDistributed) S->lastCounter = S->ownCounter; /* our own writes are no news */
   if(!rc) {
     /* results are in the store: their files can go */
     for(int i = 0; i < nDone; i++) unlink(azDone[i]);
@@ -608,6 +616,7 @@ done:
     if(S.aVer[i].d) version_free(&S.aVer[i]);
   exec_pool_free(S.pPool); /* its members see end of file and exit */
   sched_cache_clear(&S);
+  sched_loads_free(&S);
   free(S.aRunCache);
   free(S.aChild);
   free(S.aDirtyRun);

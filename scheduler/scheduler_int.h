@@ -65,6 +65,23 @@ typedef struct sched_launched {
   char zFail[1200];
 } sched_launched;
 
+/* Counts of queued+running task instances per DAG, and running runs per
+ * DAG (for max_active_runs), found by DAG id through a hash index. */
+typedef struct dag_load {
+  char zDag[256];
+  int nActive;         /* queued + running task instances */
+  int nMax;            /* max_active_tasks (16 until its version is seen) */
+  int nRuns;           /* running runs; -1 = not known yet */
+} dag_load;
+
+typedef struct dag_loads {
+  dag_load *a;
+  int n, nAlloc;
+  int *aSlot;          /* open addressing: index in a, -1 = empty */
+  int nSlot;
+  int nGlobal;
+} dag_loads;
+
 typedef struct sched {
   scheduler_opts opts;
   store *s;
@@ -126,6 +143,13 @@ typedef struct sched {
   int64_t pollUs;        /* [scheduler] worker_poll_ms */
   int64_t nextPollUs;    /* look for workers' results and expired leases at */
   uint64_t lastCounter;  /* store change counter after our last commit */
+  /* queued+running task instances per DAG and in all (parallelism): kept
+   * in step by the scheduler's own state changes (queue: +1, an outcome
+   * recorded: -1), re-read from the store when bLoadsValid is 0 (start,
+   * any cache clear: rollback, a ring, another process's commit; the sweep) */
+  dag_loads loads;
+  int bLoadsValid;
+  uint64_t ownCounter;   /* store change counter after our own last write */
 } sched;
 
 /* sched_versions (scheduler.c) */
@@ -142,6 +166,10 @@ void sched_cache_drop(sched *S, int64_t runPk);
 /* Keeps a cached run's XCom values in step with one just recorded. */
 void sched_cache_set_xcom(sched *S, int64_t runPk, const char *zTaskId, json_t *pValue);
 void sched_cache_clear(sched *S);
+/* Adds delta to zDag's queued+running count (a no-op while the counts
+ * are to be re-read). */
+void sched_load_add(sched *S, const char *zDag, int delta);
+void sched_loads_free(sched *S);
 
 /* sched_ingest.c: finished tries and zombies (inside the caller's txn) */
 AIRC_WUR airc_rc sched_ingest_results(sched *S, char ***pazDone, int *pnDone, airc_err *pErr);

@@ -103,10 +103,5 @@ def test_statements_and_rows_per_wake_do_not_grow_with_active_runs(medians):
     assert medians["rows"][1] <= medians["rows"][0] + 20, medians
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known (issue 12): sched_evaluate_runs reads the running-task load of every DAG on each wake "
-    "(store_sched_ti_each_dag_load: SELECT ... FROM task_instance WHERE state IN ('queued','running') "
-    "GROUP BY dag_id), a walk of every running task: ~13 VM steps per active run. Remove this marker "
-    "once the loop keeps those counts itself."))
 def test_rows_looked_at_per_wake_do_not_grow_with_active_runs(medians):
     assert medians["vm_steps"][1] <= medians["vm_steps"][0] * 1.5 + 200, medians
