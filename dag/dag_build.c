@@ -204,7 +204,7 @@ static airc_rc build_ini_params(build_ctx *c, json_t *pIn, json_t **ppOut) {
     char zName[300];
     snprintf(zName, sizeof(zName), "%.*s", (int)(zDot - zKey), zKey);
     if(!json_object_get(pIn, zName))
-      return build_fail(c, -1, NULL, zLine, "params: '%.100s' has a %s but no value (write params.%.100s = ...)", zName,
+      return build_fail(c, -1, NULL, zLine, "params: '%.100s' has '%s' but no value (write params.%.100s = ...)", zName,
                         zDot + 1, zName);
     json_t *pDecl = json_object_get(pOut, zName);
     if(!json_is_object(pDecl)) {
