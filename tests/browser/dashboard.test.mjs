@@ -143,7 +143,10 @@ test('unpause and trigger example_etl (conf validated), its tasks reach success 
 });
 
 test('trigger form from typed params: a bad value gets an inline error from the server, then it triggers', async () => {
-  await row(admin, 'typed_params').locator('button.btn-trigger').click();
+  const listPage = await newPage();
+  await login(listPage, ADMIN);
+  await row(listPage, 'typed_params').locator('button.btn-trigger').click();
+  const admin = listPage; // a page of its own: the shared one stays on example_etl's grid
   const dlg = admin.locator('#trigger-dialog');
   await dlg.locator('#param-form').waitFor();
   // inputs by type: number with min/max, enum as a select, pattern on the text input, a checkbox
@@ -191,6 +194,7 @@ test('trigger form from typed params: a bad value gets an inline error from the 
   assert.equal(res.status(), 201);
   assert.deepEqual(JSON.parse(res.request().postData()).conf, {count: 5, env: 'prod', label: 'nightly', dry_run: false});
   await dlg.waitFor({state: 'detached'});
+  await listPage.context().close();
 });
 
 test('task panel: the log of extract shows its output, XCom its value', async () => {
