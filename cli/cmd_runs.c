@@ -110,6 +110,12 @@ int cmd_dags_trigger(int argc, char **argv) {
   airc_err err = {0};
   airc_rc rc = store_run_create(s, &spec, NULL, zOutId, &err);
   json_decref(pConf);
+  if(rc && err.rc == AIRC_ERR_INVALID && !strncmp(airc_err_msg(&err), "conf", 4)) {
+    /* a conf the DAG's params refuse is a usage error: exit 2 */
+    store_close(s);
+    fprintf(stderr, "airc: error: %s\n", airc_err_msg(&err));
+    return CLI_USAGE;
+  }
   if(rc) {
     store_close(s);
     return cli_fail_dag_err(&err, zDag);

@@ -6,12 +6,14 @@
 #include "common/fsafe.h"
 #include "common/dynbuf.h"
 #include "common/timeutil.h"
+#include "dag/param_schema.h"
 #include "executor/exec_result.h"
 #include "executor/exec_spawn.h"
 #include "store/store_run.h"
 #include "scheduler/scheduler.h"
 #include "store/store_views.h"
 #include "store/store_work.h"
+#include "dag/param_schema.h"
 #include "dag/template.h"
 #include "dag/tick_planner.h"
 #include "dag/task_regex.h"
@@ -333,6 +335,16 @@ int cmd_tasks_test(int argc, char **argv) {
     json_decref(pConf);
     return cli_fail_err(&err);
   }
+  if(param_schema_check_conf(d->pParamSchema, pConf, &err)) {
+    json_decref(pConf);
+    dag_free(d);
+    fprintf(stderr, "airc: error: %s\n", airc_err_msg(&err));
+    return CLI_USAGE;
+  }
+  /* the conf overrides params, as in a real run */
+  json_t *pEff = param_schema_effective(d->pParams, pConf);
+  json_decref(d->pParams);
+  d->pParams = pEff;
   int i = dag_task_index(d, zTask);
   if(i < 0) {
     json_decref(pConf);

@@ -65,7 +65,8 @@ typedef struct dag {
   int maxActiveRuns;
   int maxActiveTasks;
   json_t *pTags;            /* array of strings (owned) */
-  json_t *pParams;          /* object (owned) */
+  json_t *pParams;          /* object (owned): NAME -> default value */
+  json_t *pParamSchema;     /* object (owned): NAME -> schema, typed params only (dag/param_schema.h) */
   dag_task *aTask;
   int nTask;
   char *zFile;              /* file it was read from, or NULL */

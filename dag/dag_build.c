@@ -9,6 +9,7 @@
 #include "dag/dag.h"
 #include "common/config.h"
 #include "common/timeutil.h"
+#include "dag/param_schema.h"
 #include "dag/task_schema.h"
 #include <ctype.h>
 #include <stdio.h>
@@ -182,6 +183,145 @@ static json_t *build_list(json_t *pV) {
 
 static char *dup_or_null(const char *z) { return z ? strdup(z) : NULL; }
 
+/* INI: "params.NAME.ATTR = X" lines arrive as key "NAME.ATTR" of params;
+ * they are gathered into declarations {"value": V, ATTR: X}, X and V read
+ * as the declared type. Line keys stay "params.NAME[.ATTR]". */
+static airc_rc build_ini_params(build_ctx *c, json_t *pIn, json_t **ppOut) {
+  json_t *pOut = json_object();
+  *ppOut = pOut;
+  const char *zKey;
+  json_t *v;
+  char zLine[600];
+  json_object_foreach(pIn, zKey, v) {
+    const char *zDot = strrchr(zKey, '.');
+    if(!zDot || !param_schema_is_key(zDot + 1) || !strcmp(zDot + 1, "value")) {
+      json_t *pOld = json_object_get(pOut, zKey);
+      if(json_is_object(pOld)) json_object_set(pOld, "value", v);
+      else json_object_set(pOut, zKey, v);
+      continue;
+    }
+    snprintf(zLine, sizeof(zLine), "params.%s", zKey);
+    char zName[300];
+    snprintf(zName, sizeof(zName), "%.*s", (int)(zDot - zKey), zKey);
+    if(!json_object_get(pIn, zName))
+      return build_fail(c, -1, NULL, zLine, "params: '%.100s' has '%s' but no value (write params.%.100s = ...)", zName,
+                        zDot + 1, zName);
+    json_t *pDecl = json_object_get(pOut, zName);
+    if(!json_is_object(pDecl)) {
+      pDecl = json_object();
+      json_object_set_new(pDecl, "value", json_incref(json_object_get(pIn, zName)));
+      json_object_set_new(pOut, zName, pDecl);
+    }
+    json_object_set(pDecl, zDot + 1, v);
+  }
+  /* types next: numbers, lists and the value itself are read as the type says */
+  json_object_foreach(pOut, zKey, v) {
+    if(!json_is_object(v)) continue;
+    char zName[300];
+    snprintf(zName, sizeof(zName), "params.%s", zKey);
+    static const char *const azNum[] = {"minimum", "maximum", "minLength", "maxLength"};
+    for(int i = 0; i < 4; i++) {
+      json_t *x = json_object_get(v, azNum[i]);
+      if(!json_is_string(x)) continue;
+      char *zEnd = NULL;
+      const char *z = json_string_value(x);
+      double dv = strtod(z, &zEnd);
+      snprintf(zLine, sizeof(zLine), "params.%s.%s", zKey, azNum[i]);
+      if(!*z || *zEnd) return build_fail(c, -1, NULL, zLine, "params: '%.100s': %s must be a number, not '%.40s'", zKey, azNum[i], z);
+      json_object_set_new(v, azNum[i], i < 2 && strchr(z, '.') ? json_real(dv) : json_integer((json_int_t)dv));
+    }
+    json_t *pSchema = json_deep_copy(v);
+    json_object_del(pSchema, "value");
+    json_object_del(pSchema, "enum");
+    airc_err e = {0};
+    snprintf(zLine, sizeof(zLine), "params.%s.type", zKey);
+    if(param_schema_check_schema(zKey, pSchema, &e)) {
+      json_decref(pSchema);
+      return build_fail(c, -1, NULL, zLine, "params: %s", e.zMsg);
+    }
+    json_t *pEnum = json_object_get(v, "enum");
+    if(json_is_string(pEnum)) {
+      /* "dev, prod" or a JSON list */
+      json_t *pList = json_loads(json_string_value(pEnum), 0, NULL);
+      if(!json_is_array(pList)) {
+        json_decref(pList);
+        pList = json_array();
+        char *zAll = strdup(json_string_value(pEnum));
+        for(char *zSave = NULL, *zTok = zAll ? strtok_r(zAll, ",", &zSave) : NULL; zTok; zTok = strtok_r(NULL, ",", &zSave)) {
+          while(*zTok == ' ' || *zTok == '\t') zTok++;
+          size_t n = strlen(zTok);
+          while(n && (zTok[n - 1] == ' ' || zTok[n - 1] == '\t')) zTok[--n] = 0;
+          json_t *x = param_schema_coerce(pSchema, zTok);
+          if(!x) {
+            snprintf(zLine, sizeof(zLine), "params.%s.enum", zKey);
+            free(zAll);
+            json_decref(pList);
+            json_decref(pSchema);
+            return build_fail(c, -1, NULL, zLine, "params: '%.100s': enum item '%.40s' is not %s", zKey, zTok,
+                              json_string_value(json_object_get(v, "type")));
+          }
+          json_array_append_new(pList, x);
+        }
+        free(zAll);
+      }
+      json_object_set_new(v, "enum", pList);
+    }
+    json_t *pVal = json_object_get(v, "value");
+    if(json_is_string(pVal)) {
+      json_t *x = param_schema_coerce(pSchema, json_string_value(pVal));
+      if(!x) {
+        airc_err e2 = {0};
+        airc_rc rcV = param_schema_check_value(zKey, pSchema, pVal, &e2);
+        json_decref(pSchema);
+        return build_fail(c, -1, NULL, zName, "params: %s", rcV ? e2.zMsg : "value does not read as its type");
+      }
+      json_object_set_new(v, "value", x);
+    }
+    json_decref(pSchema);
+  }
+  return AIRC_OK;
+}
+
+/* params -> d->pParams (values) and d->pParamSchema (typed ones). */
+static airc_rc build_params(build_ctx *c, json_t *pIn, dag *d) {
+  json_t *pOwned = NULL;
+  if(c->pLines) {
+    airc_rc rc = build_ini_params(c, pIn, &pOwned);
+    if(rc) {
+      json_decref(pOwned);
+      return rc;
+    }
+    pIn = pOwned;
+  }
+  const char *zKey;
+  json_t *v;
+  char zLine[600];
+  json_object_foreach(pIn, zKey, v) {
+    if(!param_schema_is_decl(v)) {
+      json_object_set(d->pParams, zKey, v);
+      continue;
+    }
+    snprintf(zLine, sizeof(zLine), "params.%s", zKey);
+    json_t *pVal = json_object_get(v, "value");
+    if(!pVal) {
+      json_decref(pOwned);
+      return build_fail(c, -1, NULL, zLine, "params: '%.100s' has a schema but no \"value\"", zKey);
+    }
+    json_t *pSchema = json_deep_copy(v);
+    json_object_del(pSchema, "value");
+    airc_err e = {0};
+    if(param_schema_check_schema(zKey, pSchema, &e) || param_schema_check_value(zKey, pSchema, pVal, &e)) {
+      json_decref(pSchema);
+      json_decref(pOwned);
+      return build_fail(c, -1, NULL, zLine, "params: %s", e.zMsg);
+    }
+    json_object_set(d->pParams, zKey, pVal);
+    json_object_set_new(d->pParamSchema, zKey, pSchema);
+  }
+  json_decref(pOwned);
+  return AIRC_OK;
+}
+
 static airc_rc build_dag_section(build_ctx *c, json_t *pSec, dag *d, task_defaults *pDef) {
   const char *zKey;
   json_t *pV;
@@ -271,11 +411,12 @@ static airc_rc build_dag_section(build_ctx *c, json_t *pSec, dag *d, task_defaul
   } else {
     d->pTags = json_array();
   }
+  d->pParams = json_object();
+  d->pParamSchema = json_object();
   if((pV = json_object_get(pSec, "params"))) {
     if(!json_is_object(pV)) return build_fail(c, -1, NULL, "params", "params must be an object");
-    d->pParams = json_deep_copy(pV);
-  } else {
-    d->pParams = json_object();
+    airc_rc rc = build_params(c, pV, d);
+    if(rc) return rc;
   }
   pDef->retryDelay = 300;
   pDef->maxRetryDelay = 86400;

@@ -31,7 +31,17 @@ json_t *dag_to_json(const dag *d) {
   json_object_set_new(pDag, "max_active_runs", json_integer(d->maxActiveRuns));
   json_object_set_new(pDag, "max_active_tasks", json_integer(d->maxActiveTasks));
   json_object_set(pDag, "tags", d->pTags);
-  json_object_set(pDag, "params", d->pParams);
+  /* typed params as declarations {"value": V, schema...}; untyped ones as
+   * plain values, so that DAGs without schemas keep their hash */
+  json_t *pParams = json_deep_copy(d->pParams);
+  const char *zName;
+  json_t *pSchema;
+  json_object_foreach(d->pParamSchema, zName, pSchema) {
+    json_t *pDecl = json_deep_copy(pSchema);
+    json_object_set(pDecl, "value", json_object_get(d->pParams, zName));
+    json_object_set_new(pParams, zName, pDecl);
+  }
+  json_object_set_new(pDag, "params", pParams);
   for(int i = 0; i < d->nTask; i++) {
     const dag_task *t = &d->aTask[i];
     json_t *pT = json_deep_copy(t->pOptions);
@@ -102,5 +112,6 @@ void dag_free(dag *d) {
   free(d->zFile);
   json_decref(d->pTags);
   json_decref(d->pParams);
+  json_decref(d->pParamSchema);
   free(d);
 }

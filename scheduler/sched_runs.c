@@ -15,6 +15,7 @@
 #include "store/store_run.h"
 #include "store/store_work.h"
 #include "store/store_control.h"
+#include "dag/param_schema.h"
 #include "dag/template.h"
 #include "dag/tick_planner.h"
 #include "executor/task_secrets.h"
@@ -588,6 +589,7 @@ typedef struct launch_info {
   char zTask[256], zDag[256], zRunId[300], zHash[80];
   int64_t logical, ivStart, ivEnd;
   json_t *pConf;
+  json_t *pParams; /* the DAG's params with the conf laid over them (as tasks see them) */
   json_t *pXcomAll;
 } launch_info;
 
@@ -670,11 +672,13 @@ airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
     if(launch_load(S, aTi[i], &L, &lerr)) {
       snprintf(aL[i].zFail, sizeof(aL[i].zFail), "%s", lerr.zMsg);
       json_decref(L.pConf);
+      json_decref(L.pParams);
       json_decref(L.pXcomAll);
       continue;
     }
     aL[i].tryNumber = L.tryNumber;
     sched_version *v = sched_version_get(S, L.zHash, &lerr);
+    if(v) L.pParams = param_schema_effective(v->d->pParams, L.pConf);
     int ti = v ? sched_version_task(v, L.zTask) : -1;
     if(ti < 0) {
       snprintf(aL[i].zFail, sizeof(aL[i].zFail), "task '%s' is not in the run's DAG version", L.zTask);
@@ -686,7 +690,7 @@ airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
         if(x) json_object_set(pUp, t->azUpstream[u], x);
       }
       template_ctx tc = {L.zDag, L.zRunId, L.zTask, L.tryNumber, L.logical, L.ivStart, L.ivEnd,
-                         v->d->pParams, L.pConf, L.pXcomAll, sec.pConn, sec.pVar};
+                         L.pParams, L.pConf, L.pXcomAll, sec.pConn, sec.pVar};
       const task_type *pType = task_type_find(t->zType);
       json_t *pOpts = bSecFail ? NULL : template_render_object(&tc, t->pOptions, pType ? pType->schema.azShellKeys : NULL, &lerr);
       if(bSecFail) {
@@ -700,7 +704,7 @@ airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
         req.tiId = aTi[i];
         req.pType = pType;
         req.ctx = (task_ctx){L.zDag, L.zRunId, L.zTask, L.tryNumber, L.logical, L.ivStart, L.ivEnd,
-                             pOpts, v->d->pParams, L.pConf, pUp, NULL, airc_home()};
+                             pOpts, L.pParams, L.pConf, pUp, NULL, airc_home()};
         req.tctx = tc;
         req.zLogPath = aL[i].zLog;
         const char *zCwd = json_string_value(json_object_get(pOpts, "cwd"));
@@ -726,6 +730,7 @@ airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
       json_decref(pUp);
     }
     json_decref(L.pConf);
+    json_decref(L.pParams);
     json_decref(L.pXcomAll);
   }
   task_secrets_clear(&sec);
@@ -768,6 +773,7 @@ static airc_rc enqueue_one(sched *S, int64_t tiId, const task_secrets *pSec, air
   airc_rc rc = AIRC_OK;
   if(launch_load(S, tiId, &L, &lerr)) {
     json_decref(L.pConf);
+    json_decref(L.pParams);
     json_decref(L.pXcomAll);
     if(airc_rc_is_transient(lerr.rc)) {
       *pErr = lerr;
@@ -776,6 +782,7 @@ static airc_rc enqueue_one(sched *S, int64_t tiId, const task_secrets *pSec, air
     return sched_record_outcome(S, tiId, L.tryNumber, "failed", -1, 0, airc_now_us(), 0, lerr.zMsg, NULL, pErr);
   }
   sched_version *v = sched_version_get(S, L.zHash, &lerr);
+  if(v) L.pParams = param_schema_effective(v->d->pParams, L.pConf);
   int ti = v ? sched_version_task(v, L.zTask) : -1;
   if(ti < 0) {
     snprintf(zFail, sizeof(zFail), "task '%s' is not in the run's DAG version", L.zTask);
@@ -787,7 +794,7 @@ static airc_rc enqueue_one(sched *S, int64_t tiId, const task_secrets *pSec, air
       if(x) json_object_set(pUp, t->azUpstream[u], x);
     }
     template_ctx tc = {L.zDag, L.zRunId, L.zTask, L.tryNumber, L.logical, L.ivStart, L.ivEnd,
-                       v->d->pParams, L.pConf, L.pXcomAll, pSec->pConn, pSec->pVar};
+                       L.pParams, L.pConf, L.pXcomAll, pSec->pConn, pSec->pVar};
     const task_type *pType = task_type_find(t->zType);
     json_t *pOpts = template_render_object(&tc, t->pOptions, pType ? pType->schema.azShellKeys : NULL, &lerr);
     if(!pType) {
@@ -804,7 +811,7 @@ static airc_rc enqueue_one(sched *S, int64_t tiId, const task_secrets *pSec, air
       req.tiId = tiId;
       req.pType = pType;
       req.ctx = (task_ctx){L.zDag, L.zRunId, L.zTask, L.tryNumber, L.logical, L.ivStart, L.ivEnd,
-                           pOpts, v->d->pParams, L.pConf, pUp, NULL, airc_home()};
+                           pOpts, L.pParams, L.pConf, pUp, NULL, airc_home()};
       req.tctx = tc;
       req.zLogPath = zLog;
       const char *zCwd = json_string_value(json_object_get(pOpts, "cwd"));
@@ -833,6 +840,7 @@ static airc_rc enqueue_one(sched *S, int64_t tiId, const task_secrets *pSec, air
   }
   if(!rc && zFail[0]) rc = sched_record_outcome(S, tiId, L.tryNumber, "failed", -1, 0, airc_now_us(), 0, zFail, NULL, pErr);
   json_decref(L.pConf);
+  json_decref(L.pParams);
   json_decref(L.pXcomAll);
   return rc;
 }

@@ -5,6 +5,7 @@
 #include "store/store_control.h"
 #include "common/timeutil.h"
 #include "common/wake.h"
+#include "dag/param_schema.h"
 #include "dag/tick_planner.h"
 #include <regex.h>
 #include <stdio.h>
@@ -43,6 +44,7 @@ airc_rc store_run_create_for(store *s, const dag *d, const run_spec *p, int64_t 
   int64_t logical = p->logicalDate >= 0 ? p->logicalDate : nowUs / 1000000;
   char zRunId[STORE_RUN_ID_MAX], zTs[40];
   airc_rc rcCheck = dag_run_conf_check(p->pConf, pErr);
+  if(!rcCheck && d) rcCheck = param_schema_check_conf(d->pParamSchema, p->pConf, pErr);
   if(rcCheck) return rcCheck;
   if(p->zRunId) {
     if((rcCheck = dag_run_id_check(p->zRunId, pErr))) return rcCheck;

@@ -218,6 +218,22 @@ int api_dag_task(web_req *r) {
   return http_reply_json(r, 200, p);
 }
 
+/* Params in Airflow's shape: NAME -> {"__class": "airflow.models.param.Param",
+ * "value", "description", "schema"}; an untyped param's schema is {}. */
+static json_t *params_json(const dag *d) {
+  json_t *pOut = json_object();
+  const char *zName;
+  json_t *v;
+  json_object_foreach(d->pParams, zName, v) {
+    json_t *pSchema = json_object_get(d->pParamSchema, zName);
+    pSchema = pSchema ? json_deep_copy(pSchema) : json_object();
+    json_t *pDesc = json_object_get(pSchema, "description");
+    json_object_set_new(pOut, zName, json_pack("{s:s, s:O, s:O, s:o}", "__class", "airflow.models.param.Param",
+                                               "value", v, "description", pDesc ? pDesc : json_null(), "schema", pSchema));
+  }
+  return pOut;
+}
+
 int api_dag_details(web_req *r) {
   json_t *p = dag_load_json(r, r->azParam[0]);
   if(!p) return r->mhdResult;
@@ -232,7 +248,7 @@ int api_dag_details(web_req *r) {
   json_object_set_new(p, "end_date", d->hasEndDate ? json_string(airc_time_format_api(d->endDate * 1000000, z, sizeof(z))) : json_null());
   json_object_set_new(p, "max_active_runs", json_integer(d->maxActiveRuns));
   json_object_set_new(p, "max_active_tasks", json_integer(d->maxActiveTasks));
-  json_object_set_new(p, "params", d->pParams ? json_deep_copy(d->pParams) : json_object());
+  json_object_set_new(p, "params", params_json(d));
   json_object_set_new(p, "timezone", json_string(tz_zone_name(d->schedule.pZone)));
   json_object_set_new(p, "dag_run_timeout", json_null());
   json_object_set_new(p, "dag_hash", json_string(d->zHash));

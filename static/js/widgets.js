@@ -3,6 +3,7 @@
 
 import * as api from './api.js';
 import {h, stateClass, fmtDate} from './dom.js';
+import {paramForm, hasTypedParams} from './paramform.js';
 
 const VIEWER_HINT = 'Your role cannot change DAGs';
 
@@ -46,23 +47,50 @@ export function parseConf(text) {
 }
 
 // Opens the trigger dialog; resolves with the new run (or null if cancelled).
+// A DAG with typed params gets a form built from their schemas, with
+// "Raw JSON" to edit the conf as text instead; others get the JSON box.
 export function triggerDialog(ctx, dagId) {
   return new Promise((resolve) => {
     const err = h('div', {class: 'form-error', role: 'alert', hidden: true});
     const conf = h('textarea', {id: 'trigger-conf', name: 'conf', rows: 8, spellcheck: 'false',
       placeholder: '{\n  "key": "value"\n}'});
+    const confLabel = h('label', {for: 'trigger-conf'}, 'Configuration JSON (optional)');
     const runId = h('input', {id: 'trigger-run-id', name: 'run_id', placeholder: 'generated if empty'});
     const submit = h('button', {type: 'submit', class: 'btn btn-primary', id: 'trigger-submit'}, 'Trigger');
     const cancel = h('button', {type: 'button', class: 'btn', value: 'cancel'}, 'Cancel');
+    const formSlot = h('div', {class: 'param-slot'});
     let result = null;
-    const form = h('form', {method: 'dialog', class: 'dialog-form'},
+    let pf = null;       // the params form, once the DAG's details arrived
+    let raw = true;      // editing the conf as JSON text
+    const rawToggle = h('button', {type: 'button', class: 'btn btn-small', id: 'trigger-raw-toggle',
+      'aria-pressed': 'false', hidden: true}, 'Raw JSON');
+    const form = h('form', {method: 'dialog', class: 'dialog-form', novalidate: true},
       h('h2', null, 'Trigger DAG ', h('code', null, dagId)),
       h('label', {for: 'trigger-run-id'}, 'Run id (optional)'), runId,
-      h('label', {for: 'trigger-conf'}, 'Configuration JSON (optional)'), conf,
+      formSlot, rawToggle, confLabel, conf,
       err,
       h('div', {class: 'dialog-actions'}, cancel, submit));
     const dlg = h('dialog', {class: 'dialog', id: 'trigger-dialog', 'aria-label': `Trigger ${dagId}`}, form);
     const showErr = (m) => { err.textContent = m; err.hidden = false; };
+    const setRaw = (on) => {
+      if (!pf) return;
+      if (on) {
+        conf.value = JSON.stringify(pf.read(), null, 2);
+      } else {
+        const p = parseConf(conf.value);
+        if (p.error) { showErr(p.error); conf.focus(); return; }
+        pf.write(p.conf);
+      }
+      raw = on;
+      err.hidden = true;
+      pf.clearErrors();
+      pf.el.hidden = on;
+      conf.hidden = confLabel.hidden = !on;
+      rawToggle.setAttribute('aria-pressed', String(on));
+      rawToggle.textContent = on ? 'Form' : 'Raw JSON';
+      (on ? conf : pf.el.querySelector('input, select, textarea') || conf).focus();
+    };
+    rawToggle.addEventListener('click', () => setRaw(!raw));
     conf.addEventListener('input', () => {
       const p = parseConf(conf.value);
       conf.classList.toggle('invalid', !!p.error);
@@ -71,9 +99,16 @@ export function triggerDialog(ctx, dagId) {
     cancel.addEventListener('click', () => dlg.close());
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
-      const p = parseConf(conf.value);
-      if (p.error) { showErr(p.error); conf.focus(); return; }
-      const body = {conf: p.conf};
+      let body;
+      if (raw) {
+        const p = parseConf(conf.value);
+        if (p.error) { showErr(p.error); conf.focus(); return; }
+        body = {conf: p.conf};
+      } else {
+        pf.clearErrors();
+        body = {conf: pf.read()};
+      }
+      err.hidden = true;
       if (runId.value.trim()) body.dag_run_id = runId.value.trim();
       submit.disabled = true;
       try {
@@ -81,7 +116,8 @@ export function triggerDialog(ctx, dagId) {
         ctx.toast(`Triggered ${dagId}${result && result.dag_run_id ? `: ${result.dag_run_id}` : ''}`, 'success');
         dlg.close();
       } catch (e2) {
-        showErr(ctx.errorText(e2));
+        // a param the server refused: the message goes under its field
+        if (!(pf && !raw && e2 instanceof api.ApiError && pf.showError(e2.detail))) showErr(ctx.errorText(e2));
       } finally {
         submit.disabled = false;
       }
@@ -90,6 +126,14 @@ export function triggerDialog(ctx, dagId) {
     document.body.appendChild(dlg);
     dlg.showModal();
     conf.focus();
+    api.get(`${api.path.dag(dagId)}/details`).then((d) => {
+      if (!d || !hasTypedParams(d.params) || !dlg.open) return;
+      pf = paramForm(d.params);
+      formSlot.appendChild(pf.el);
+      rawToggle.hidden = false;
+      raw = true;
+      setRaw(false);
+    }).catch(() => { /* the JSON box still works */ });
   });
 }
 

@@ -142,6 +142,61 @@ test('unpause and trigger example_etl (conf validated), its tasks reach success 
   await shot(admin, '04-grid');
 });
 
+test('trigger form from typed params: a bad value gets an inline error from the server, then it triggers', async () => {
+  const listPage = await newPage();
+  await login(listPage, ADMIN);
+  await row(listPage, 'typed_params').locator('button.btn-trigger').click();
+  const admin = listPage; // a page of its own: the shared one stays on example_etl's grid
+  const dlg = admin.locator('#trigger-dialog');
+  await dlg.locator('#param-form').waitFor();
+  // inputs by type: number with min/max, enum as a select, pattern on the text input, a checkbox
+  const count = dlg.locator('input[data-param="count"]');
+  assert.equal(await count.getAttribute('type'), 'number');
+  assert.equal(await count.getAttribute('min'), '1');
+  assert.equal(await count.getAttribute('max'), '10');
+  assert.equal(await count.inputValue(), '3');
+  assert.equal(await dlg.locator('select[data-param="env"] option').count(), 3);
+  assert.equal(await dlg.locator('input[data-param="label"]').getAttribute('maxlength'), '20');
+  assert.match(await dlg.locator('input[data-param="label"]').getAttribute('pattern'), /\^\[a-z\]\+\$/);
+  assert.equal(await dlg.locator('input[data-param="dry_run"]').getAttribute('type'), 'checkbox');
+  assert.equal(await dlg.getByLabel('Row count').getAttribute('data-param'), 'count'); // labelled
+  assert.equal(await admin.locator('#trigger-conf').isVisible(), false);
+
+  await count.fill('0');
+  const refused = admin.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/typed_params/dagRuns'));
+  await admin.click('#trigger-submit');
+  assert.equal((await refused).status(), 400);
+  const fieldErr = dlg.locator('.param-field[data-param="count"] .field-error');
+  await fieldErr.waitFor({state: 'visible'});
+  assert.equal(await fieldErr.textContent(), 'count must be an integer >= 1 and <= 10 (got 0)');
+  assert.equal(await count.getAttribute('aria-invalid'), 'true');
+  assert.equal(await count.evaluate((el) => el === document.activeElement), true, 'focus moves to the bad field');
+  await shot(admin, '03b-trigger-form-error');
+
+  // keyboard: Raw JSON shows the conf the form would send, and back
+  await dlg.locator('#trigger-raw-toggle').focus();
+  await admin.keyboard.press('Enter');
+  await admin.locator('#trigger-conf').waitFor({state: 'visible'});
+  assert.deepEqual(JSON.parse(await admin.locator('#trigger-conf').inputValue()),
+    {count: 0, env: 'dev', label: 'nightly', dry_run: false});
+  await admin.fill('#trigger-conf', '{"count": 4, "env": "staging", "label": "nightly", "dry_run": false}');
+  await admin.keyboard.press('Shift+Tab'); // back to the toggle
+  await admin.keyboard.press('Enter');
+  await dlg.locator('#param-form').waitFor({state: 'visible'});
+  assert.equal(await count.inputValue(), '4');
+
+  await count.fill('5');
+  await dlg.locator('select[data-param="env"]').selectOption({label: 'prod'});
+  await fieldErr.waitFor({state: 'hidden'}).catch(() => {});
+  const posted = admin.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/typed_params/dagRuns'));
+  await admin.click('#trigger-submit');
+  const res = await posted;
+  assert.equal(res.status(), 201);
+  assert.deepEqual(JSON.parse(res.request().postData()).conf, {count: 5, env: 'prod', label: 'nightly', dry_run: false});
+  await dlg.waitFor({state: 'detached'});
+  await listPage.context().close();
+});
+
 test('task panel: the log of extract shows its output, XCom its value', async () => {
   const r = await gridColumn(admin, RUN_ID);
   await admin.locator(`#grid tr[data-task-id="extract"] td.cell[data-r="${r}"]`).click();

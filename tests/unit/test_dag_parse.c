@@ -194,6 +194,34 @@ static void test_ini_json_same_hash(void **state) {
   dag_free(mJson);
 }
 
+/* typed params: INI and JSON give the same DAG (values read as their type,
+ * schemas apart); DAGs without schemas keep the hash they had before typed
+ * params existed (pinned). */
+static void test_typed_params(void **state) {
+  (void)state;
+  dag *dIni = parse_good(GOOD_DIR "/typed_params.ini");
+  dag *dJson = parse_good(GOOD_DIR "/typed_params.json");
+  assert_string_equal(dIni->zHash, dJson->zHash);
+  assert_true(json_is_integer(json_object_get(dIni->pParams, "count")));
+  assert_int_equal(json_integer_value(json_object_get(dIni->pParams, "count")), 3);
+  assert_true(json_is_real(json_object_get(dIni->pParams, "ratio")));
+  assert_string_equal(json_string_value(json_object_get(dIni->pParams, "plain")), "100");
+  json_t *pCount = json_object_get(dIni->pParamSchema, "count");
+  assert_int_equal(json_integer_value(json_object_get(pCount, "minimum")), 1);
+  assert_string_equal(json_string_value(json_object_get(pCount, "description")), "how many rows");
+  assert_null(json_object_get(pCount, "value"));
+  json_t *pEnum = json_object_get(json_object_get(dIni->pParamSchema, "env"), "enum");
+  assert_int_equal(json_array_size(pEnum), 2);
+  assert_string_equal(json_string_value(json_array_get(pEnum, 1)), "prod");
+  assert_null(json_object_get(dIni->pParamSchema, "plain"));
+  dag_free(dIni);
+  dag_free(dJson);
+  dag *dEtl = parse_good(GOOD_DIR "/etl.ini");
+  assert_string_equal(dEtl->zHash, "e2a4c2d4e0b4d38e12ff064913c0c210f3742ebbc8847b46ce85fe6afdc2f411");
+  assert_int_equal(json_object_size(dEtl->pParamSchema), 0);
+  dag_free(dEtl);
+}
+
 static void test_etl_contents(void **state) {
   (void)state;
   dag *d = parse_good(GOOD_DIR "/etl.ini");
@@ -537,6 +565,7 @@ int main(void) {
       cmocka_unit_test(test_good_fixtures),
       cmocka_unit_test(test_bad_fixtures),
       cmocka_unit_test(test_ini_json_same_hash),
+      cmocka_unit_test(test_typed_params),
       cmocka_unit_test(test_etl_contents),
       cmocka_unit_test(test_long_lines),
       cmocka_unit_test(test_indented_and_crlf),
