@@ -35,6 +35,8 @@ static const web_route aRoute[] = {
     {"POST", V1 "/auth/login", WEB_ROLE_NONE, auth_handle_login},
     {"POST", V1 "/auth/logout", WEB_ROLE_VIEWER, auth_handle_logout},
     {"GET", V1 "/auth/me", WEB_ROLE_VIEWER, auth_handle_me},
+    {"POST", "/auth/token", WEB_ROLE_NONE, auth_handle_token_create},
+    {"DELETE", "/auth/token", WEB_ROLE_VIEWER, auth_handle_token_delete},
     {"GET", V1 "/dags", WEB_ROLE_VIEWER, api_dags_list},
     {"GET", V1 "/dags/{dag_id}", WEB_ROLE_VIEWER, api_dag_get},
     {"PATCH", V1 "/dags/{dag_id}", WEB_ROLE_OP, api_dag_patch},
@@ -65,6 +67,10 @@ static const web_route aRoute[] = {
     {"GET", V1 "/users", WEB_ROLE_ADMIN, api_users_list},
     {"POST", V1 "/users", WEB_ROLE_ADMIN, api_users_create},
     {"DELETE", V1 "/users/{username}", WEB_ROLE_ADMIN, api_users_delete},
+    {"PATCH", V1 "/users/{username}", WEB_ROLE_ADMIN, api_users_patch},
+    {"GET", V1 "/users/{username}/tokens", WEB_ROLE_ADMIN, api_user_tokens_list},
+    {"POST", V1 "/users/{username}/tokens", WEB_ROLE_ADMIN, api_user_tokens_create},
+    {"DELETE", V1 "/users/{username}/tokens/{name}", WEB_ROLE_ADMIN, api_user_tokens_revoke},
     {"GET", "/metrics", WEB_ROLE_VIEWER, api_metrics},
     /* control of live work (api_control.c) */
     {"DELETE", V1 "/dags/{dag_id}", WEB_ROLE_OP, api_dag_delete},
@@ -234,7 +240,8 @@ static int method_is(const char *zRoute, const char *zMethod) {
 }
 
 static int is_api_path(const char *zPath) {
-  return !strncmp(zPath, "/api/", 5) || !strcmp(zPath, "/api") || !strcmp(zPath, "/metrics");
+  return !strncmp(zPath, "/api/", 5) || !strcmp(zPath, "/api") || !strcmp(zPath, "/metrics") ||
+         !strncmp(zPath, "/auth/", 6);
 }
 
 /* The route of r (NULL if none). zBuf/azParam/pnParam get the captures;
