@@ -37,7 +37,8 @@ static pthread_mutex_t g_basicMutex = PTHREAD_MUTEX_INITIALIZER;
 void auth_init(void) {
   if(sodium_init() < 0) LOG_ERROR("libsodium failed to initialise");
   g_bAuth = airc_config_get_bool("webserver", "authenticate", 1);
-  g_bCookieSecure = airc_config_get_bool("webserver", "cookie_secure", 0);
+  const char *zCert = airc_config_get("webserver", "ssl_cert", NULL);
+  g_bCookieSecure = airc_config_get_bool("webserver", "cookie_secure", zCert && *zCert); /* HTTPS: Secure */
   g_sessionUs = airc_config_get_int("webserver", "session_lifetime", 12 * 3600) * 1000000;
   g_tokenTtlSec = airc_config_get_int("webserver", "token_ttl", 3600);
   if(g_tokenTtlSec <= 0) g_tokenTtlSec = 3600;

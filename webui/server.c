@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sodium.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -107,7 +108,16 @@ struct web_server {
   int bStop;            /* watchdog: stop (guarded by mutex) */
   int bWatchdog;        /* the watchdog thread runs */
   pthread_t watchdog;
+  char *zTlsCert;       /* copies MHD reads while it runs (HTTPS), or NULL */
+  char *zTlsKey;
 };
+
+static void tls_copies_free(web_server *p) {
+  if(p->zTlsKey) sodium_memzero(p->zTlsKey, strlen(p->zTlsKey));
+  free(p->zTlsKey);
+  free(p->zTlsCert);
+  p->zTlsKey = p->zTlsCert = NULL;
+}
 
 /* ---- one store connection per worker thread ---- */
 
@@ -503,6 +513,23 @@ airc_rc web_server_start(const web_server_opts *pOpts, web_server **ppOut, airc_
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO;
   if(pAi->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
   if(getenv("AIRC_MHD_DEBUG")) flags |= MHD_USE_ERROR_LOG;
+  struct MHD_OptionItem aTls[3] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
+  http_reply_set_hsts(0);
+  if(pOpts->zTlsCert && pOpts->zTlsKey) {
+    if(MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+      freeaddrinfo(pAi);
+      pthread_mutex_destroy(&p->mutex);
+      pthread_cond_destroy(&p->cond);
+      free(p);
+      return airc_err_set(pErr, AIRC_ERR_INVALID, "[webserver] ssl_cert is set but this libmicrohttpd has no TLS support");
+    }
+    p->zTlsCert = strdup(pOpts->zTlsCert);
+    p->zTlsKey = strdup(pOpts->zTlsKey);
+    flags |= MHD_USE_TLS;
+    aTls[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, p->zTlsCert};
+    aTls[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, p->zTlsKey};
+    http_reply_set_hsts(pOpts->hstsMaxAgeSec);
+  }
   p->pDaemon = MHD_start_daemon(flags, (uint16_t)pOpts->port, NULL, NULL, on_request, p,
                                 MHD_OPTION_SOCK_ADDR, pAi->ai_addr,
                                 MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(pOpts->nThreads > 0 ? pOpts->nThreads : 2),
@@ -514,14 +541,17 @@ airc_rc web_server_start(const web_server_opts *pOpts, web_server **ppOut, airc_
                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
                                 MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+                                MHD_OPTION_ARRAY, aTls,
                                 MHD_OPTION_END);
   freeaddrinfo(pAi);
   if(!p->pDaemon) {
+    int bTls = p->zTlsCert != NULL;
+    tls_copies_free(p);
     pthread_mutex_destroy(&p->mutex);
     pthread_cond_destroy(&p->cond);
     free(p);
-    return airc_err_set(pErr, AIRC_ERR_NET, "cannot listen on %s:%d (in use, or not an address of this host)",
-                        pOpts->zHost, pOpts->port);
+    return airc_err_set(pErr, AIRC_ERR_NET, "cannot listen on %s:%d (in use, or not an address of this host%s)",
+                        pOpts->zHost, pOpts->port, bTls ? ", or the TLS certificate was refused" : "");
   }
   const union MHD_DaemonInfo *pInfo = MHD_get_daemon_info(p->pDaemon, MHD_DAEMON_INFO_BIND_PORT);
   p->port = pInfo ? pInfo->port : pOpts->port;
@@ -542,6 +572,7 @@ void web_server_stop(web_server *p) {
     pthread_join(p->watchdog, NULL);
   }
   MHD_stop_daemon(p->pDaemon);
+  tls_copies_free(p);
   pthread_mutex_destroy(&p->mutex);
   pthread_cond_destroy(&p->cond);
   free(p);
