@@ -185,3 +185,13 @@ def test_bad_tokens_are_throttled(tmp_path_factory):
         assert st == 429
     finally:
         stop_server(s)
+
+
+def test_routes_in_openapi(srv):
+    doc = srv.json("GET", "/api/v1/openapi.json", user=None)
+    paths = doc["paths"]
+    for path, method in [("/auth/token", "post"), ("/auth/token", "delete"), ("/users/{username}", "patch"),
+                         ("/users/{username}/tokens", "get"), ("/users/{username}/tokens", "post"),
+                         ("/users/{username}/tokens/{name}", "delete")]:
+        assert method in paths.get(path, {}), (path, method)
+    assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
