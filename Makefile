@@ -25,8 +25,8 @@ CC      ?= cc
 # bodies needing libcurl/librdkafka) and bin/airc-webserver (libmicrohttpd).
 CORE_PKGS := sqlite3 jansson inih libsodium
 TASK_PKGS := $(CORE_PKGS) libcurl rdkafka
-WEB_PKGS  := $(CORE_PKGS) libmicrohttpd
-ALL_PKGS  := $(CORE_PKGS) libcurl rdkafka libmicrohttpd
+WEB_PKGS  := $(CORE_PKGS) libmicrohttpd gnutls
+ALL_PKGS  := $(CORE_PKGS) libcurl rdkafka libmicrohttpd gnutls
 CFLAGS_BASE := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -g \
                -I. $(shell pkg-config --cflags $(ALL_PKGS) 2>/dev/null)
 libs = $(shell pkg-config --libs $(1) 2>/dev/null) -lm

@@ -14,6 +14,7 @@
 #include "webui/auth.h"
 #include "webui/server.h"
 #include "webui/static_files.h"
+#include "webui/tls.h"
 #include "webui/users.h"
 #include <getopt.h>
 #include <pthread.h>
@@ -62,8 +63,29 @@ int cmd_webserver(int argc, char **argv) {
   if(optind != argc) return cli_usage_error("webserver", "unexpected argument '%s'", argv[optind]);
   if(o.nThreads < 1) o.nThreads = 2;
 
+  /* HTTPS: both files or neither, read and checked before anything starts */
+  const char *zCertPath = airc_config_get("webserver", "ssl_cert", NULL);
+  const char *zKeyPath = airc_config_get("webserver", "ssl_key", NULL);
+  if(zCertPath && !*zCertPath) zCertPath = NULL;
+  if(zKeyPath && !*zKeyPath) zKeyPath = NULL;
+  if(!zCertPath != !zKeyPath)
+    return cli_error("[webserver] ssl_cert and ssl_key go together: %s is set, %s is not", zCertPath ? "ssl_cert" : "ssl_key",
+                     zCertPath ? "ssl_key" : "ssl_cert");
+  char *zCertPem = NULL, *zKeyPem = NULL;
+  if(zCertPath) {
+    airc_err tlsErr = {0};
+    if(tls_pem_load(zCertPath, zKeyPath, &zCertPem, &zKeyPem, &tlsErr)) return cli_fail_err(&tlsErr);
+    o.zTlsCert = zCertPem;
+    o.zTlsKey = zKeyPem;
+    o.hstsMaxAgeSec = airc_config_get_int("webserver", "hsts_max_age", 31536000);
+  }
+
   store *s = cli_open_store();
-  if(!s) return CLI_FAIL;
+  if(!s) {
+    tls_pem_free(zCertPem);
+    tls_pem_free(zKeyPem);
+    return CLI_FAIL;
+  }
   auth_init();
   if(auth_enabled()) {
     char zPw[64];
@@ -72,6 +94,8 @@ int cmd_webserver(int argc, char **argv) {
     airc_rc rc = users_create_first_admin(s, &bCreated, zPw, sizeof(zPw), &err);
     if(rc) {
       store_close(s);
+      tls_pem_free(zCertPem);
+      tls_pem_free(zKeyPem);
       return cli_fail_err(&err);
     }
     if(bCreated) {
@@ -93,9 +117,13 @@ int cmd_webserver(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   web_server *pServer = NULL;
   airc_err err = {0};
-  if(web_server_start(&o, &pServer, &err)) return cli_fail_err(&err);
-  LOG_INFO("webserver: listening on http://%s%s%s:%d (workers %d, static %s, authenticate %s)",
-           strchr(o.zHost, ':') ? "[" : "", o.zHost, strchr(o.zHost, ':') ? "]" : "", web_server_port(pServer),
+  airc_rc rcStart = web_server_start(&o, &pServer, &err);
+  tls_pem_free(zCertPem);
+  tls_pem_free(zKeyPem);
+  if(rcStart) return cli_fail_err(&err);
+  LOG_INFO("webserver: listening on %s://%s%s%s:%d (workers %d, static %s, authenticate %s)",
+           zCertPath ? "https" : "http", strchr(o.zHost, ':') ? "[" : "", o.zHost, strchr(o.zHost, ':') ? "]" : "",
+           web_server_port(pServer),
            o.nThreads, static_files_root()[0] ? static_files_root() : "(none)", auth_enabled() ? "on" : "off");
   int sig = 0;
   sigwait(&mask, &sig);

@@ -55,6 +55,8 @@ int cmd_db_rotate_key(int argc, char **argv);
 int cmd_users_create(int argc, char **argv);
 int cmd_users_list(int argc, char **argv);
 int cmd_users_delete(int argc, char **argv);
+int cmd_users_set_password(int argc, char **argv);
+int cmd_users_tokens(int argc, char **argv);
 /* The web server itself (cli/cmd_webserver.c): linked only into
  * bin/airc-webserver (libmicrohttpd), whose main() calls it. */
 int cmd_webserver(int argc, char **argv);

@@ -106,7 +106,14 @@ static const cli_command aCommand[] = {
     {"users create", "Create a web user.",
      "usage: airc users create --username U --role admin|op|viewer [--password-stdin]\n", cmd_users_create},
     {"users list", "List web users.", "usage: airc users list [--output table|json|plain]\n", cmd_users_list},
-    {"users delete", "Delete a web user.", "usage: airc users delete --username U\n", cmd_users_delete},
+    {"users delete", "Delete a web user (its sessions and tokens go with it).", "usage: airc users delete --username U\n", cmd_users_delete},
+    {"users set-password", "Set a web user's password; revokes its sessions and access tokens.",
+     "usage: airc users set-password --username U [--password-stdin]\n", cmd_users_set_password},
+    {"users tokens", "Personal API tokens: create (printed once), list, revoke.",
+     "usage: airc users tokens create USER --name NAME [--expires-days N]\n"
+     "       airc users tokens list USER [--output table|json|plain]\n"
+     "       airc users tokens revoke USER NAME\n\n"
+     "  Scripts send the token as 'Authorization: Bearer TOKEN'; only its hash is stored.\n", cmd_users_tokens},
     {"connections add", "Add a connection from an Airflow-style URI.",
      "usage: airc connections add NAME --conn-uri URI [--conn-description TEXT]\n\n"
      "  e.g. postgres://user:pw@db.example:5432/sales?sslmode=require; $AIRC_CONN_<NAME> overrides\n", cmd_connections_add},

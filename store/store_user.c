@@ -185,3 +185,171 @@ airc_rc store_user_session_purge(store *p, int64_t nowUs, int64_t *pnDeleted, ai
   }
   return AIRC_OK;
 }
+
+/* ---- passwords ---- */
+
+airc_rc store_user_set_hash(store *p, const char *zName, const char *zHash, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p, "UPDATE user SET password_hash=? WHERE username=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zHash);
+  store_bind_text(st, 2, zName);
+  int r = store_stmt_step(st, pErr);
+  int64_t nChanged = r == STORE_ERROR ? 0 : store_changes(p);
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "set password");
+    return pErr->rc;
+  }
+  if(!nChanged) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no user '%s'", zName);
+  return AIRC_OK;
+}
+
+airc_rc store_user_session_delete_user(store *p, int64_t userId, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p, "DELETE FROM web_session WHERE user_id=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, userId);
+  int r = store_stmt_step(st, pErr);
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "delete sessions");
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}
+
+/* ---- API tokens ---- */
+
+airc_rc store_user_token_insert(store *p, int64_t userId, const char *zKind, const char *zTokenName,
+                                const char *zHash, int64_t createdUs, int64_t expiresUs, int64_t *pId,
+                                airc_err *pErr) {
+  *pId = 0;
+  store_stmt *st = store_stmt_prepare(
+      p, "INSERT INTO api_token(user_id, kind, name, token_hash, created_us, expires_us) VALUES(?,?,?,?,?,?)", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, userId);
+  store_bind_text(st, 2, zKind);
+  if(zTokenName) store_bind_text(st, 3, zTokenName);
+  else store_bind_null(st, 3);
+  store_bind_text(st, 4, zHash);
+  store_bind_int64(st, 5, createdUs);
+  if(expiresUs == STORE_TOKEN_NEVER) store_bind_null(st, 6);
+  else store_bind_int64(st, 6, expiresUs);
+  airc_err stepErr = {0};
+  int r = store_stmt_step(st, &stepErr);
+  if(r != STORE_ERROR) *pId = store_last_insert_id(p);
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    if(stepErr.rc == AIRC_ERR_EXISTS)
+      return airc_err_set(pErr, AIRC_ERR_EXISTS, "token '%s' already exists", zTokenName ? zTokenName : "");
+    return airc_err_set(pErr, stepErr.rc, "insert token: %s", stepErr.zMsg);
+  }
+  return AIRC_OK;
+}
+
+airc_rc store_user_token_lookup(store *p, int64_t id, int64_t nowUs, store_user_token *pOut, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+                                      "SELECT t.id, u.id, u.username, u.role, t.kind, t.name, t.token_hash,"
+                                      " t.expires_us FROM api_token t JOIN user u ON u.id=t.user_id"
+                                      " WHERE t.id=? AND (t.expires_us IS NULL OR t.expires_us>?)",
+                                      pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, id);
+  store_bind_int64(st, 2, nowUs);
+  int r = store_stmt_step(st, pErr);
+  if(r == STORE_ROW) {
+    memset(pOut, 0, sizeof(*pOut));
+    pOut->id = store_col_int64(st, 0);
+    pOut->userId = store_col_int64(st, 1);
+    snprintf(pOut->zName, sizeof(pOut->zName), "%s", store_col_str(st, 2));
+    snprintf(pOut->zRole, sizeof(pOut->zRole), "%s", store_col_str(st, 3));
+    snprintf(pOut->zKind, sizeof(pOut->zKind), "%s", store_col_str(st, 4));
+    snprintf(pOut->zTokenName, sizeof(pOut->zTokenName), "%s", store_col_str(st, 5));
+    snprintf(pOut->zHash, sizeof(pOut->zHash), "%s", store_col_str(st, 6));
+    pOut->expiresUs = store_col_is_null(st, 7) ? STORE_TOKEN_NEVER : store_col_int64(st, 7);
+  }
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "read token");
+    return pErr->rc;
+  }
+  if(r == STORE_DONE) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no token");
+  return AIRC_OK;
+}
+
+airc_rc store_user_token_delete(store *p, int64_t id, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p, "DELETE FROM api_token WHERE id=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, id);
+  int r = store_stmt_step(st, pErr);
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "delete token");
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}
+
+airc_rc store_user_token_delete_named(store *p, int64_t userId, const char *zTokenName, airc_err *pErr) {
+  store_stmt *st =
+      store_stmt_prepare(p, "DELETE FROM api_token WHERE user_id=? AND kind='personal' AND name=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, userId);
+  store_bind_text(st, 2, zTokenName);
+  int r = store_stmt_step(st, pErr);
+  int64_t nChanged = r == STORE_ERROR ? 0 : store_changes(p);
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "revoke token");
+    return pErr->rc;
+  }
+  if(!nChanged) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no token '%s'", zTokenName);
+  return AIRC_OK;
+}
+
+airc_rc store_user_token_delete_kind(store *p, int64_t userId, const char *zKind, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p, "DELETE FROM api_token WHERE user_id=? AND kind=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, userId);
+  store_bind_text(st, 2, zKind);
+  int r = store_stmt_step(st, pErr);
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "revoke tokens");
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}
+
+airc_rc store_user_token_each(store *p, int64_t userId, store_user_token_fn xRow, void *pCtx, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+                                      "SELECT id, name, created_us, expires_us FROM api_token"
+                                      " WHERE user_id=? AND kind='personal' ORDER BY name",
+                                      pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, userId);
+  int r;
+  while((r = store_stmt_step(st, pErr)) == STORE_ROW) {
+    store_user_token_row row = {store_col_int64(st, 0), store_col_str(st, 1), store_col_int64(st, 2),
+                                store_col_is_null(st, 3) ? STORE_TOKEN_NEVER : store_col_int64(st, 3)};
+    if(xRow(pCtx, &row)) break;
+  }
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "list tokens");
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}
+
+airc_rc store_user_token_purge(store *p, int64_t nowUs, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p, "DELETE FROM api_token WHERE expires_us<=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, nowUs);
+  int r = store_stmt_step(st, pErr);
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "purge tokens");
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}

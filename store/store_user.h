@@ -80,4 +80,67 @@ AIRC_WUR airc_rc store_user_session_delete(store *p, const char *zTokenHash, air
  * NULL) gets how many. */
 AIRC_WUR airc_rc store_user_session_purge(store *p, int64_t nowUs, int64_t *pnDeleted, airc_err *pErr);
 
+/* ---- passwords ---- */
+
+/* Replaces user zName's password hash. AIRC_ERR_NOTFOUND ("no user
+ * 'NAME'") if there is none. Revoking what the old password gave out is
+ * the caller's (store_user_session_delete_user, store_user_token_delete_kind). */
+AIRC_WUR airc_rc store_user_set_hash(store *p, const char *zName, const char *zHash, airc_err *pErr);
+/* Deletes every session of user userId (no error when there is none). */
+AIRC_WUR airc_rc store_user_session_delete_user(store *p, int64_t userId, airc_err *pErr);
+
+/* ---- API tokens (table api_token) ----
+ * A token is "airc_<id>_<64 hex>": the id finds the row, the hex is the
+ * secret, of which only a hash (hex, caller's choice of function) is kept.
+ * kind is "access" (POST /auth/token, unnamed) or "personal" (named,
+ * unique per user). An expiry of STORE_TOKEN_NEVER means none. */
+#define STORE_TOKEN_NEVER INT64_MIN
+#define STORE_TOKEN_NAME_MAX 64
+
+/* A live token and its user, copied into caller-owned memory. */
+typedef struct store_user_token {
+  int64_t id;
+  int64_t userId;
+  char zName[STORE_USER_NAME_MAX + 1];  /* the user's name */
+  char zRole[16];                       /* the user's role, now */
+  char zKind[16];
+  char zTokenName[STORE_TOKEN_NAME_MAX + 1]; /* "" for access tokens */
+  char zHash[80];
+  int64_t expiresUs;                    /* STORE_TOKEN_NEVER: none */
+} store_user_token;
+
+/* One personal token of a list walk: fields BORROWED during the callback. */
+typedef struct store_user_token_row {
+  int64_t id;
+  const char *zTokenName;
+  int64_t createdUs;
+  int64_t expiresUs; /* STORE_TOKEN_NEVER: none */
+} store_user_token_row;
+typedef int (*store_user_token_fn)(void *pCtx, const store_user_token_row *pRow);
+
+/* Records a token for userId; zKind "access" or "personal"; zTokenName
+ * NULL for access tokens. Strings are borrowed for the call. *pId gets the
+ * new row id. AIRC_ERR_EXISTS ("token 'NAME' already exists") if the user
+ * already has a token of that name. */
+AIRC_WUR airc_rc store_user_token_insert(store *p, int64_t userId, const char *zKind, const char *zTokenName,
+                                         const char *zHash, int64_t createdUs, int64_t expiresUs,
+                                         int64_t *pId /* OUT */, airc_err *pErr);
+/* Fills *pOut with token id when it has not expired at nowUs (the hash is
+ * returned for the caller to compare in constant time). AIRC_ERR_NOTFOUND
+ * ("no token") when unknown or expired. */
+AIRC_WUR airc_rc store_user_token_lookup(store *p, int64_t id, int64_t nowUs, store_user_token *pOut /* OUT */,
+                                         airc_err *pErr);
+/* Deletes token id (no error when there is none). */
+AIRC_WUR airc_rc store_user_token_delete(store *p, int64_t id, airc_err *pErr);
+/* Deletes personal token zTokenName of user userId. AIRC_ERR_NOTFOUND
+ * ("no token 'NAME'") if there is none. */
+AIRC_WUR airc_rc store_user_token_delete_named(store *p, int64_t userId, const char *zTokenName, airc_err *pErr);
+/* Deletes every token of kind zKind of user userId. */
+AIRC_WUR airc_rc store_user_token_delete_kind(store *p, int64_t userId, const char *zKind, airc_err *pErr);
+/* Calls xRow for each personal token of userId, ordered by name. */
+AIRC_WUR airc_rc store_user_token_each(store *p, int64_t userId, store_user_token_fn xRow, void *pCtx,
+                                       airc_err *pErr);
+/* Deletes the tokens that expired at or before nowUs. */
+AIRC_WUR airc_rc store_user_token_purge(store *p, int64_t nowUs, airc_err *pErr);
+
 #endif

@@ -1,8 +1,13 @@
 /* api_users.c: /api/v1/users (admin only): list, create
  * ({"username","role","password"}), DELETE /users/{username}. An admin
- * cannot delete themself (so there is always a way back in). */
+ * cannot delete themself (so there is always a way back in).
+ * PATCH /users/{username} ({"password"}) sets a password and revokes the
+ * user's sessions and access tokens. /users/{username}/tokens: personal
+ * API tokens (list; create {"name", "expires_days"?} shows the token once;
+ * DELETE .../tokens/{name} revokes). */
 #include "webui/api.h"
 #include "webui/users.h"
+#include <sodium.h>
 #include <string.h>
 
 int api_users_list(web_req *r) {
@@ -37,4 +42,60 @@ int api_users_delete(web_req *r) {
   airc_err err = {0};
   if(users_delete(r->s, r->azParam[0], &err)) return http_reply_err(r, &err);
   return http_reply_json(r, 200, json_pack("{s:s, s:b}", "username", r->azParam[0], "deleted", 1));
+}
+
+int api_users_patch(web_req *r) {
+  airc_err err = {0};
+  json_t *pBody = web_req_json_body(r, &err);
+  if(!pBody) return http_reply_err(r, &err);
+  const char *zPw = json_string_value(json_object_get(pBody, "password"));
+  if(!zPw || json_object_size(pBody) != 1) {
+    json_decref(pBody);
+    return http_reply_error(r, 400, NULL, "the body needs exactly a \"password\" string");
+  }
+  airc_rc rc = users_set_password(r->s, r->azParam[0], zPw, &err);
+  json_decref(pBody);
+  if(rc) return http_reply_err(r, &err);
+  api_audit(r, "user_password", NULL, NULL, NULL, json_pack("{s:s}", "username", r->azParam[0]));
+  return http_reply_json(r, 200, json_pack("{s:s, s:b}", "username", r->azParam[0], "password_changed", 1));
+}
+
+int api_user_tokens_list(web_req *r) {
+  airc_err err = {0};
+  json_t *pArr = users_token_list_json(r->s, r->azParam[0], &err);
+  if(!pArr) return http_reply_err(r, &err);
+  size_t n = json_array_size(pArr);
+  return http_reply_json(r, 200, api_list("tokens", pArr, (int64_t)n));
+}
+
+int api_user_tokens_create(web_req *r) {
+  airc_err err = {0};
+  json_t *pBody = web_req_json_body(r, &err);
+  if(!pBody) return http_reply_err(r, &err);
+  const char *zName = json_string_value(json_object_get(pBody, "name"));
+  json_t *pDays = json_object_get(pBody, "expires_days");
+  if(!zName || (pDays && !json_is_null(pDays) && !json_is_integer(pDays))) {
+    json_decref(pBody);
+    return http_reply_error(r, 400, NULL, "the body needs a \"name\" string and optionally \"expires_days\" (an integer)");
+  }
+  int64_t days = json_is_integer(pDays) ? (int64_t)json_integer_value(pDays) : 0;
+  char zTok[USERS_TOKEN_BUF];
+  char zName2[USERS_TOKEN_NAME_MAX + 1];
+  snprintf(zName2, sizeof(zName2), "%s", zName);
+  airc_rc rc = users_token_create(r->s, r->azParam[0], zName, days, zTok, sizeof(zTok), &err);
+  json_decref(pBody);
+  if(rc) return http_reply_err(r, &err);
+  api_audit(r, "token_create", NULL, NULL, NULL, json_pack("{s:s, s:s}", "username", r->azParam[0], "name", zName2));
+  json_t *pOut = json_pack("{s:s, s:s, s:s, s:s}", "username", r->azParam[0], "name", zName2, "token", zTok,
+                           "token_type", "bearer");
+  sodium_memzero(zTok, sizeof(zTok));
+  return http_reply_json(r, 201, pOut);
+}
+
+int api_user_tokens_revoke(web_req *r) {
+  airc_err err = {0};
+  if(users_token_revoke(r->s, r->azParam[0], r->azParam[1], &err)) return http_reply_err(r, &err);
+  api_audit(r, "token_revoke", NULL, NULL, NULL, json_pack("{s:s, s:s}", "username", r->azParam[0], "name", r->azParam[1]));
+  return http_reply_json(r, 200, json_pack("{s:s, s:s, s:b}", "username", r->azParam[0], "name", r->azParam[1],
+                                           "revoked", 1));
 }

@@ -28,6 +28,7 @@ typedef struct basic_entry {
 static int g_bAuth = 1;
 static int g_bCookieSecure = 0;
 static int64_t g_sessionUs = 12LL * 3600 * 1000000;
+static int64_t g_tokenTtlSec = 3600;
 static web_role g_anonRole = WEB_ROLE_VIEWER;
 static unsigned char g_aCacheKey[crypto_generichash_KEYBYTES];
 static basic_entry g_aBasic[BASIC_CACHE_SLOTS];
@@ -36,8 +37,11 @@ static pthread_mutex_t g_basicMutex = PTHREAD_MUTEX_INITIALIZER;
 void auth_init(void) {
   if(sodium_init() < 0) LOG_ERROR("libsodium failed to initialise");
   g_bAuth = airc_config_get_bool("webserver", "authenticate", 1);
-  g_bCookieSecure = airc_config_get_bool("webserver", "cookie_secure", 0);
+  const char *zCert = airc_config_get("webserver", "ssl_cert", NULL);
+  g_bCookieSecure = airc_config_get_bool("webserver", "cookie_secure", zCert && *zCert); /* HTTPS: Secure */
   g_sessionUs = airc_config_get_int("webserver", "session_lifetime", 12 * 3600) * 1000000;
+  g_tokenTtlSec = airc_config_get_int("webserver", "token_ttl", 3600);
+  if(g_tokenTtlSec <= 0) g_tokenTtlSec = 3600;
   g_anonRole = web_role_parse(airc_config_get("webserver", "anonymous_role", "viewer"));
   if(g_anonRole == WEB_ROLE_NONE) g_anonRole = WEB_ROLE_VIEWER;
   throttle_configure((int)airc_config_get_int("webserver", "login_max_failures", 5),
@@ -198,6 +202,36 @@ static int basic_check(web_req *r, const char *zAuth) {
   return 1;
 }
 
+/* ---- Bearer ---- */
+
+/* 1: authenticated; 0: not (no reply sent); -1: a reply (429/503) was sent.
+ * Failures count against the client IP as failed logins do. */
+static int bearer_check(web_req *r, const char *zAuth) {
+  const char *zTok = zAuth + 7;
+  while(*zTok == ' ') zTok++;
+  char zIp[64];
+  web_req_client_ip(r, zIp, sizeof(zIp));
+  int64_t wait = throttle_wait(THROTTLE_IP, zIp, airc_now_us());
+  if(wait > 0) {
+    reply_throttled(r, wait);
+    return -1;
+  }
+  airc_err err = {0};
+  int64_t tokenId = 0;
+  airc_rc rc = users_token_verify(r->s, zTok, &r->user, &tokenId, &err);
+  if(rc == AIRC_ERR_INVALID) {
+    throttle_fail(THROTTLE_IP, zIp, airc_now_us());
+    memset(&r->user, 0, sizeof(r->user));
+    return 0;
+  }
+  if(rc) {
+    http_reply_err(r, &err);
+    return -1;
+  }
+  r->user.tokenId = tokenId;
+  return 1;
+}
+
 static int reply_unauthorized(web_req *r, const char *zWhy) {
   /* browsers' fetch() would pop a password dialog on a Basic challenge:
    * only challenge clients that are not a page's script */
@@ -217,6 +251,15 @@ int auth_check(web_req *r, web_role need) {
     const char *zCookie = MHD_lookup_connection_value(r->pConn, MHD_COOKIE_KIND, AUTH_COOKIE);
     const char *zAuth = web_req_header(r, "Authorization");
     int bOk = zCookie && session_lookup(r, zCookie);
+    if(!bOk && zAuth && !strncasecmp(zAuth, "Bearer ", 7)) {
+      int v = bearer_check(r, zAuth);
+      if(v < 0) return 0;
+      if(v == 0) {
+        reply_unauthorized(r, "invalid, expired or revoked token");
+        return 0;
+      }
+      bOk = 1;
+    }
     if(!bOk && zAuth && !strncasecmp(zAuth, "Basic ", 6)) {
       int v = basic_check(r, zAuth);
       if(v < 0) return 0;
@@ -228,7 +271,7 @@ int auth_check(web_req *r, web_role need) {
     }
     if(!bOk) {
       reply_unauthorized(r, zCookie ? "the session has expired or was logged out; log in again"
-                                    : "authentication required: log in, or send HTTP Basic credentials");
+                                    : "authentication required: log in, or send a Bearer token or HTTP Basic credentials");
       return 0;
     }
   }
@@ -321,6 +364,58 @@ int auth_handle_logout(web_req *r) {
 }
 
 int auth_handle_me(web_req *r) {
-  const char *zAuth = !g_bAuth ? "none" : r->user.bSession ? "session" : "basic";
+  const char *zAuth = !g_bAuth ? "none" : r->user.bSession ? "session" : r->user.tokenId ? "token" : "basic";
   return http_reply_json(r, 200, me_json(&r->user, r->user.bSession ? r->user.zCsrf : NULL, zAuth));
+}
+
+int auth_handle_token_create(web_req *r) {
+  airc_err err = {0};
+  json_t *pBody = web_req_json_body(r, &err);
+  if(!pBody) return http_reply_err(r, &err);
+  const char *zUser = json_string_value(json_object_get(pBody, "username"));
+  const char *zPw = json_string_value(json_object_get(pBody, "password"));
+  if(!zUser || !zPw) {
+    json_decref(pBody);
+    return http_reply_error(r, 400, NULL, "the body needs \"username\" and \"password\" strings");
+  }
+  if(!g_bAuth) {
+    json_decref(pBody);
+    return http_reply_error(r, 400, NULL, "authentication is off ([webserver] authenticate = false)");
+  }
+  char zIp[64];
+  int64_t wait = login_wait(r, zUser, zIp);
+  if(wait > 0) {
+    json_decref(pBody);
+    return reply_throttled(r, wait);
+  }
+  web_user u;
+  airc_rc rc = users_verify(r->s, zUser, zPw, &u, NULL, &err);
+  if(rc) login_failed(zUser, zIp);
+  else throttle_clear(THROTTLE_USER, zUser);
+  char zTried[WEB_USERNAME_MAX + 1];
+  snprintf(zTried, sizeof(zTried), "%s", zUser);
+  json_decref(pBody);
+  if(rc) {
+    LOG_INFO("web: failed token request (%s)", zIp);
+    api_audit_as(r, zTried, "login_failed", NULL, NULL, NULL, NULL);
+    return http_reply_error(r, 401, NULL, "wrong username or password");
+  }
+  char zTok[USERS_TOKEN_BUF];
+  int64_t expiresUs = 0;
+  if(users_token_issue_access(r->s, u.id, g_tokenTtlSec, zTok, sizeof(zTok), &expiresUs, &err))
+    return http_reply_err(r, &err);
+  api_audit_as(r, u.zName, "token_create", NULL, NULL, NULL, NULL);
+  json_t *pOut = json_pack("{s:s, s:s, s:I}", "access_token", zTok, "token_type", "bearer", "expires_in",
+                           (json_int_t)g_tokenTtlSec);
+  sodium_memzero(zTok, sizeof(zTok));
+  return http_reply_json(r, 201, pOut);
+}
+
+int auth_handle_token_delete(web_req *r) {
+  if(!r->user.tokenId)
+    return http_reply_error(r, 400, NULL, "DELETE /auth/token revokes the bearer token it is sent with; this request has none");
+  airc_err err = {0};
+  if(store_user_token_delete(r->s, r->user.tokenId, &err)) return http_reply_err(r, &err);
+  api_audit(r, "token_revoke", NULL, NULL, NULL, NULL);
+  return http_reply_json(r, 200, json_pack("{s:b}", "revoked", 1));
 }

@@ -5,6 +5,9 @@
  *     `airc_session` (a random token; the store keeps only its SHA-256,
  *     with an expiry) and returns a CSRF token that every POST/PATCH/
  *     DELETE made with the cookie must echo in `X-CSRF-Token`;
+ *   - bearer tokens (`Authorization: Bearer airc_...`, users.h): access
+ *     tokens from POST /auth/token that expire after [webserver]
+ *     token_ttl seconds, and personal tokens made by an admin; no CSRF;
  *   - HTTP Basic for scripts (no CSRF: browsers do not add it on their
  *     own). A verified user+password is remembered for a minute under a
  *     keyed hash so that argon2 runs once, not per request; the cached
@@ -31,5 +34,10 @@ int auth_enabled(void);
 int auth_handle_login(web_req *r);
 int auth_handle_logout(web_req *r);
 int auth_handle_me(web_req *r);
+/* POST /auth/token ({"username","password"} -> an access token valid
+ * [webserver] token_ttl seconds) and DELETE /auth/token (revokes the
+ * bearer token the request was sent with). */
+int auth_handle_token_create(web_req *r);
+int auth_handle_token_delete(web_req *r);
 
 #endif

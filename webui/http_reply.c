@@ -66,7 +66,15 @@ char *http_error_json(unsigned status, const char *zDetail) {
   return zOut;
 }
 
+static char g_zHsts[80]; /* set once before the server starts, read-only after */
+
+void http_reply_set_hsts(long long maxAgeSec) {
+  if(maxAgeSec > 0) snprintf(g_zHsts, sizeof(g_zHsts), "max-age=%lld; includeSubDomains", maxAgeSec);
+  else g_zHsts[0] = 0;
+}
+
 static void add_headers(struct MHD_Response *pResp, const char *zType, const http_header *aExtra) {
+  if(g_zHsts[0]) MHD_add_response_header(pResp, "Strict-Transport-Security", g_zHsts);
   MHD_add_response_header(pResp, "Content-Type", zType);
   MHD_add_response_header(pResp, "Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
   MHD_add_response_header(pResp, "X-Content-Type-Options", "nosniff");

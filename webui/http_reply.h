@@ -37,6 +37,10 @@ int http_reply_json_h(web_req *r, unsigned status, json_t *pDoc, const http_head
  * memory) as application/json, through the response cache like
  * http_reply_json(). For handlers that write their JSON with json_out.h. */
 int http_reply_json_text(web_req *r, unsigned status, char *zText, size_t nText);
+/* Adds "Strict-Transport-Security: max-age=N; includeSubDomains" to every
+ * response from now on (maxAgeSec > 0; the server calls it once, before it
+ * starts, when it serves HTTPS); <= 0: no such header. */
+void http_reply_set_hsts(long long maxAgeSec);
 /* Sends malloc'd zBody (ownership taken; freed with free()). */
 int http_reply_body(web_req *r, unsigned status, const char *zType, char *zBody, size_t nBody,
                     const http_header *aExtra);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sodium.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -35,6 +36,8 @@ static const web_route aRoute[] = {
     {"POST", V1 "/auth/login", WEB_ROLE_NONE, auth_handle_login},
     {"POST", V1 "/auth/logout", WEB_ROLE_VIEWER, auth_handle_logout},
     {"GET", V1 "/auth/me", WEB_ROLE_VIEWER, auth_handle_me},
+    {"POST", "/auth/token", WEB_ROLE_NONE, auth_handle_token_create},
+    {"DELETE", "/auth/token", WEB_ROLE_VIEWER, auth_handle_token_delete},
     {"GET", V1 "/dags", WEB_ROLE_VIEWER, api_dags_list},
     {"GET", V1 "/dags/{dag_id}", WEB_ROLE_VIEWER, api_dag_get},
     {"PATCH", V1 "/dags/{dag_id}", WEB_ROLE_OP, api_dag_patch},
@@ -65,6 +68,10 @@ static const web_route aRoute[] = {
     {"GET", V1 "/users", WEB_ROLE_ADMIN, api_users_list},
     {"POST", V1 "/users", WEB_ROLE_ADMIN, api_users_create},
     {"DELETE", V1 "/users/{username}", WEB_ROLE_ADMIN, api_users_delete},
+    {"PATCH", V1 "/users/{username}", WEB_ROLE_ADMIN, api_users_patch},
+    {"GET", V1 "/users/{username}/tokens", WEB_ROLE_ADMIN, api_user_tokens_list},
+    {"POST", V1 "/users/{username}/tokens", WEB_ROLE_ADMIN, api_user_tokens_create},
+    {"DELETE", V1 "/users/{username}/tokens/{name}", WEB_ROLE_ADMIN, api_user_tokens_revoke},
     {"GET", "/metrics", WEB_ROLE_VIEWER, api_metrics},
     /* control of live work (api_control.c) */
     {"DELETE", V1 "/dags/{dag_id}", WEB_ROLE_OP, api_dag_delete},
@@ -101,7 +108,16 @@ struct web_server {
   int bStop;            /* watchdog: stop (guarded by mutex) */
   int bWatchdog;        /* the watchdog thread runs */
   pthread_t watchdog;
+  char *zTlsCert;       /* copies MHD reads while it runs (HTTPS), or NULL */
+  char *zTlsKey;
 };
+
+static void tls_copies_free(web_server *p) {
+  if(p->zTlsKey) sodium_memzero(p->zTlsKey, strlen(p->zTlsKey));
+  free(p->zTlsKey);
+  free(p->zTlsCert);
+  p->zTlsKey = p->zTlsCert = NULL;
+}
 
 /* ---- one store connection per worker thread ---- */
 
@@ -234,7 +250,8 @@ static int method_is(const char *zRoute, const char *zMethod) {
 }
 
 static int is_api_path(const char *zPath) {
-  return !strncmp(zPath, "/api/", 5) || !strcmp(zPath, "/api") || !strcmp(zPath, "/metrics");
+  return !strncmp(zPath, "/api/", 5) || !strcmp(zPath, "/api") || !strcmp(zPath, "/metrics") ||
+         !strncmp(zPath, "/auth/", 6);
 }
 
 /* The route of r (NULL if none). zBuf/azParam/pnParam get the captures;
@@ -496,6 +513,23 @@ airc_rc web_server_start(const web_server_opts *pOpts, web_server **ppOut, airc_
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO;
   if(pAi->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
   if(getenv("AIRC_MHD_DEBUG")) flags |= MHD_USE_ERROR_LOG;
+  struct MHD_OptionItem aTls[3] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
+  http_reply_set_hsts(0);
+  if(pOpts->zTlsCert && pOpts->zTlsKey) {
+    if(MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+      freeaddrinfo(pAi);
+      pthread_mutex_destroy(&p->mutex);
+      pthread_cond_destroy(&p->cond);
+      free(p);
+      return airc_err_set(pErr, AIRC_ERR_INVALID, "[webserver] ssl_cert is set but this libmicrohttpd has no TLS support");
+    }
+    p->zTlsCert = strdup(pOpts->zTlsCert);
+    p->zTlsKey = strdup(pOpts->zTlsKey);
+    flags |= MHD_USE_TLS;
+    aTls[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, p->zTlsCert};
+    aTls[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, p->zTlsKey};
+    http_reply_set_hsts(pOpts->hstsMaxAgeSec);
+  }
   p->pDaemon = MHD_start_daemon(flags, (uint16_t)pOpts->port, NULL, NULL, on_request, p,
                                 MHD_OPTION_SOCK_ADDR, pAi->ai_addr,
                                 MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(pOpts->nThreads > 0 ? pOpts->nThreads : 2),
@@ -507,14 +541,17 @@ airc_rc web_server_start(const web_server_opts *pOpts, web_server **ppOut, airc_
                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
                                 MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+                                MHD_OPTION_ARRAY, aTls,
                                 MHD_OPTION_END);
   freeaddrinfo(pAi);
   if(!p->pDaemon) {
+    int bTls = p->zTlsCert != NULL;
+    tls_copies_free(p);
     pthread_mutex_destroy(&p->mutex);
     pthread_cond_destroy(&p->cond);
     free(p);
-    return airc_err_set(pErr, AIRC_ERR_NET, "cannot listen on %s:%d (in use, or not an address of this host)",
-                        pOpts->zHost, pOpts->port);
+    return airc_err_set(pErr, AIRC_ERR_NET, "cannot listen on %s:%d (in use, or not an address of this host%s)",
+                        pOpts->zHost, pOpts->port, bTls ? ", or the TLS certificate was refused" : "");
   }
   const union MHD_DaemonInfo *pInfo = MHD_get_daemon_info(p->pDaemon, MHD_DAEMON_INFO_BIND_PORT);
   p->port = pInfo ? pInfo->port : pOpts->port;
@@ -535,6 +572,7 @@ void web_server_stop(web_server *p) {
     pthread_join(p->watchdog, NULL);
   }
   MHD_stop_daemon(p->pDaemon);
+  tls_copies_free(p);
   pthread_mutex_destroy(&p->mutex);
   pthread_cond_destroy(&p->cond);
   free(p);

@@ -23,6 +23,9 @@ typedef struct web_server_opts {
   const char *zAllowedOrigins; /* extra Origin values allowed on unsafe methods (comma list) */
   int nPerIpLimit;     /* open connections per client IP; <= 0: 64 */
   int requestTimeoutSec; /* total seconds per request (and keep-alive wait); <= 0: no limit */
+  const char *zTlsCert; /* PEM certificate (chain) and key (tls.h), both or neither: HTTPS */
+  const char *zTlsKey;  /* borrowed for the call (copied) */
+  long long hstsMaxAgeSec; /* with TLS: Strict-Transport-Security max-age; <= 0: no header */
 } web_server_opts;
 
 AIRC_WUR airc_rc web_server_start(const web_server_opts *pOpts, web_server **ppOut /* OUT */, airc_err *pErr);

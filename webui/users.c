@@ -166,3 +166,128 @@ web_role web_role_parse(const char *z) {
   if(!strcmp(z, "admin")) return WEB_ROLE_ADMIN;
   return WEB_ROLE_NONE;
 }
+
+/* ---- passwords ---- */
+
+airc_rc users_set_password(store *s, const char *zName, const char *zPassword, airc_err *pErr) {
+  size_t n = zPassword ? strlen(zPassword) : 0;
+  if(n < USERS_PASSWORD_MIN || n > USERS_PASSWORD_MAX)
+    return airc_err_set(pErr, AIRC_ERR_INVALID, "password must be %d to %d characters", USERS_PASSWORD_MIN,
+                        USERS_PASSWORD_MAX);
+  char zHash[crypto_pwhash_STRBYTES];
+  airc_rc rc = users_hash(zPassword, zHash, pErr);
+  if(rc) return rc;
+  store_user row;
+  rc = store_begin(s, pErr);
+  if(!rc) rc = store_user_get_by_name(s, zName, &row, pErr);
+  if(!rc) rc = store_user_set_hash(s, zName, zHash, pErr);
+  if(!rc) rc = store_user_session_delete_user(s, row.id, pErr);
+  if(!rc) rc = store_user_token_delete_kind(s, row.id, "access", pErr);
+  if(!rc) rc = store_commit(s, pErr);
+  else store_rollback(s);
+  return rc;
+}
+
+/* ---- API tokens ---- */
+
+#define TOKEN_PREFIX "airc_"
+
+/* Hex of BLAKE2b-256 of the secret part, into zOut (>= 65 bytes). */
+static void token_secret_hash(const char *zSecret, size_t nSecret, char *zOut) {
+  unsigned char a[32];
+  crypto_generichash(a, sizeof(a), (const unsigned char *)zSecret, nSecret, NULL, 0);
+  sodium_bin2hex(zOut, 65, a, sizeof(a));
+}
+
+static airc_rc token_issue(store *s, int64_t userId, const char *zKind, const char *zName, int64_t expiresUs,
+                           char *zOut, size_t nOut, airc_err *pErr) {
+  if(sodium_init() < 0) return airc_err_set(pErr, AIRC_ERR_NOMEM, "libsodium failed to initialise");
+  if(nOut < USERS_TOKEN_BUF) return airc_err_set(pErr, AIRC_ERR_INVALID, "token buffer too small");
+  unsigned char aRand[32];
+  char zSecret[65], zHash[65];
+  randombytes_buf(aRand, sizeof(aRand));
+  sodium_bin2hex(zSecret, sizeof(zSecret), aRand, sizeof(aRand));
+  sodium_memzero(aRand, sizeof(aRand));
+  token_secret_hash(zSecret, 64, zHash);
+  int64_t id = 0;
+  airc_rc rc = store_user_token_insert(s, userId, zKind, zName, zHash, airc_now_us(), expiresUs, &id, pErr);
+  if(!rc) snprintf(zOut, nOut, TOKEN_PREFIX "%lld_%s", (long long)id, zSecret);
+  sodium_memzero(zSecret, sizeof(zSecret));
+  return rc;
+}
+
+airc_rc users_token_issue_access(store *s, int64_t userId, int64_t ttlSec, char *zOut, size_t nOut,
+                                 int64_t *pExpiresUs, airc_err *pErr) {
+  int64_t now = airc_now_us();
+  *pExpiresUs = now + ttlSec * 1000000;
+  airc_err purgeErr = {0}; /* best effort */
+  if(store_user_token_purge(s, now, &purgeErr)) purgeErr.rc = AIRC_OK; /* a failed purge does not stop the issue */
+  return token_issue(s, userId, "access", NULL, *pExpiresUs, zOut, nOut, pErr);
+}
+
+airc_rc users_token_create(store *s, const char *zUser, const char *zName, int64_t expiresDays, char *zOut,
+                           size_t nOut, airc_err *pErr) {
+  if(!users_name_is_valid(zName))
+    return airc_err_set(pErr, AIRC_ERR_INVALID, "token name '%.64s' is not valid (1-64 characters: letters, digits, _ . @ -)",
+                        zName ? zName : "");
+  if(expiresDays > 36500) return airc_err_set(pErr, AIRC_ERR_INVALID, "expires-days must be at most 36500");
+  store_user row;
+  airc_rc rc = store_user_get_by_name(s, zUser, &row, pErr);
+  if(rc) return rc;
+  int64_t expiresUs = expiresDays > 0 ? airc_now_us() + expiresDays * 86400LL * 1000000 : STORE_TOKEN_NEVER;
+  return token_issue(s, row.id, "personal", zName, expiresUs, zOut, nOut, pErr);
+}
+
+static int token_row(void *pCtx, const store_user_token_row *pRow) {
+  char zC[40], zE[40];
+  json_t *pExp = pRow->expiresUs == STORE_TOKEN_NEVER
+                     ? json_null()
+                     : json_string(airc_time_format_api(pRow->expiresUs, zE, sizeof(zE)));
+  json_array_append_new((json_t *)pCtx, json_pack("{s:s, s:s, s:o}", "name", pRow->zTokenName, "created",
+                                                  airc_time_format_api(pRow->createdUs, zC, sizeof(zC)),
+                                                  "expires", pExp));
+  return 0;
+}
+
+json_t *users_token_list_json(store *s, const char *zUser, airc_err *pErr) {
+  store_user row;
+  if(store_user_get_by_name(s, zUser, &row, pErr)) return NULL;
+  json_t *pArr = json_array();
+  if(store_user_token_each(s, row.id, token_row, pArr, pErr)) {
+    json_decref(pArr);
+    return NULL;
+  }
+  return pArr;
+}
+
+airc_rc users_token_revoke(store *s, const char *zUser, const char *zName, airc_err *pErr) {
+  store_user row;
+  airc_rc rc = store_user_get_by_name(s, zUser, &row, pErr);
+  if(rc) return rc;
+  return store_user_token_delete_named(s, row.id, zName, pErr);
+}
+
+airc_rc users_token_verify(store *s, const char *zToken, web_user *pOut, int64_t *pTokenId, airc_err *pErr) {
+  memset(pOut, 0, sizeof(*pOut));
+  *pTokenId = 0;
+  const char *zBad = "invalid, expired or revoked token";
+  if(strncmp(zToken, TOKEN_PREFIX, strlen(TOKEN_PREFIX))) return airc_err_set(pErr, AIRC_ERR_INVALID, "%s", zBad);
+  const char *z = zToken + strlen(TOKEN_PREFIX);
+  int64_t id = 0;
+  int nDigits = 0;
+  for(; *z >= '0' && *z <= '9' && nDigits < 18; z++, nDigits++) id = id * 10 + (*z - '0');
+  if(!nDigits || *z != '_' || strlen(z + 1) != 64) return airc_err_set(pErr, AIRC_ERR_INVALID, "%s", zBad);
+  char zHash[65];
+  token_secret_hash(z + 1, 64, zHash);
+  store_user_token tok;
+  airc_err lookErr = {0};
+  airc_rc rc = store_user_token_lookup(s, id, airc_now_us(), &tok, &lookErr);
+  if(rc && rc != AIRC_ERR_NOTFOUND) return airc_err_set(pErr, rc, "%s", lookErr.zMsg);
+  if(rc || strlen(tok.zHash) != 64 || sodium_memcmp(tok.zHash, zHash, 64))
+    return airc_err_set(pErr, AIRC_ERR_INVALID, "%s", zBad);
+  pOut->id = tok.userId;
+  snprintf(pOut->zName, sizeof(pOut->zName), "%s", tok.zName);
+  pOut->role = web_role_parse(tok.zRole);
+  *pTokenId = tok.id;
+  return AIRC_OK;
+}

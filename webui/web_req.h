@@ -29,6 +29,7 @@ typedef struct web_user {
   int bSession;                  /* authenticated by the session cookie (CSRF applies) */
   char zCsrf[80];                /* the session's CSRF token when bSession */
   char zTokenHash[80];           /* the session's token hash when bSession */
+  int64_t tokenId;               /* the bearer token's id when authenticated by one, else 0 */
 } web_user;
 
 typedef struct web_req {

@@ -227,6 +227,21 @@ static const char *const azMigration[SQLITE_SCHEMA_VERSION] = {
     "  is_secret INTEGER NOT NULL DEFAULT 0,"
     "  description TEXT"
     ");",
+    /* 8 -> 9: API tokens (store/store_user.h): short-lived bearer tokens
+     * from POST /auth/token (kind 'access') and named personal tokens for
+     * scripts (kind 'personal'). Only a BLAKE2b hash of the secret is kept;
+     * deleting a user deletes its tokens */
+    "CREATE TABLE api_token("
+    "  id INTEGER PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,"
+    "  kind TEXT NOT NULL CHECK(kind IN ('access','personal')),"
+    "  name TEXT,"
+    "  token_hash TEXT NOT NULL,"
+    "  created_us INTEGER NOT NULL,"
+    "  expires_us INTEGER"
+    ");"
+    "CREATE UNIQUE INDEX api_token_by_name ON api_token(user_id, name);"
+    "CREATE INDEX api_token_by_expiry ON api_token(expires_us);",
 };
 
 const char *sqlite_migration(int i) {

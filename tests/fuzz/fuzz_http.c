@@ -96,7 +96,7 @@ static void fuzz_http_start(void) {
   auth_init();
   static_files_init();
   /* any Host, so that fuzzed requests reach the routes behind the check */
-  web_server_opts o = {"127.0.0.1", 0, 1, "*", NULL, 0, 0};
+  web_server_opts o = {"127.0.0.1", 0, 1, "*", NULL, 0, 0, NULL, NULL, 0}; /* plain HTTP */
   if(web_server_start(&o, &g_pFuzzServer, &err)) fuzz_http_die(airc_err_msg(&err));
   g_fuzzPort = web_server_port(g_pFuzzServer);
   atexit(fuzz_http_stop);

@@ -1,7 +1,9 @@
 /* test_store_user.c: unit tests of store/store_user.c on a temporary
  * SQLite store: insert, duplicate -> AIRC_ERR_EXISTS, get by name and id,
  * the ordered list, is_empty, delete (and NOTFOUND), and web sessions:
- * insert, lookup, expiry, purge, delete, cascade on user delete. */
+ * insert, lookup, expiry, purge, delete, cascade on user delete; password
+ * hash update; API tokens: insert, duplicate name, lookup, expiry, list,
+ * delete by id/name/kind, purge, cascade on user delete. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -151,12 +153,86 @@ static void test_session_lifecycle(void **ppState) {
   assert_int_equal(store_user_session_lookup(f->s, "tok3", 2000, &sess, &err), AIRC_ERR_NOTFOUND);
 }
 
+static int collect_tokens(void *pCtx, const store_user_token_row *pRow) {
+  char *z = pCtx;
+  size_t n = strlen(z);
+  snprintf(z + n, 256 - n, "%s:%lld:%s;", pRow->zTokenName, (long long)pRow->createdUs,
+           pRow->expiresUs == STORE_TOKEN_NEVER ? "never" : "some");
+  return 0;
+}
+
+static void test_set_hash(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  assert_int_equal(store_user_insert(f->s, "ann", "op", "$old", 1, &err), AIRC_OK);
+  assert_int_equal(store_user_set_hash(f->s, "ann", "$new", &err), AIRC_OK);
+  store_user u;
+  assert_int_equal(store_user_get_by_name(f->s, "ann", &u, &err), AIRC_OK);
+  assert_string_equal(u.zHash, "$new");
+  assert_int_equal(store_user_set_hash(f->s, "nobody", "$x", &err), AIRC_ERR_NOTFOUND);
+  assert_string_equal(err.zMsg, "no user 'nobody'");
+  assert_int_equal(store_user_session_insert(f->s, "h1", u.id, "c", 1, 1000, &err), AIRC_OK);
+  assert_int_equal(store_user_session_delete_user(f->s, u.id, &err), AIRC_OK);
+  store_user_session sess;
+  assert_int_equal(store_user_session_lookup(f->s, "h1", 10, &sess, &err), AIRC_ERR_NOTFOUND);
+}
+
+static void test_tokens(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  assert_int_equal(store_user_insert(f->s, "bob", "viewer", "$h", 1, &err), AIRC_OK);
+  store_user u;
+  assert_int_equal(store_user_get_by_name(f->s, "bob", &u, &err), AIRC_OK);
+  int64_t idA = 0, idP = 0, idQ = 0, idX = 0;
+  assert_int_equal(store_user_token_insert(f->s, u.id, "access", NULL, "hashA", 10, 100, &idA, &err), AIRC_OK);
+  assert_int_equal(store_user_token_insert(f->s, u.id, "personal", "ci", "hashP", 20, STORE_TOKEN_NEVER, &idP, &err),
+                   AIRC_OK);
+  assert_int_equal(store_user_token_insert(f->s, u.id, "personal", "ci", "hashX", 20, 5, &idX, &err), AIRC_ERR_EXISTS);
+  assert_string_equal(err.zMsg, "token 'ci' already exists");
+  memset(&err, 0, sizeof(err)); /* the first error of an airc_err stays */
+  assert_int_equal(store_user_token_insert(f->s, u.id, "personal", "ab", "hashQ", 30, 50, &idQ, &err), AIRC_OK);
+  assert_true(idA > 0 && idP > idA && idQ > idP);
+  store_user_token t;
+  assert_int_equal(store_user_token_lookup(f->s, idA, 50, &t, &err), AIRC_OK);
+  assert_string_equal(t.zName, "bob");
+  assert_string_equal(t.zRole, "viewer");
+  assert_string_equal(t.zKind, "access");
+  assert_string_equal(t.zTokenName, "");
+  assert_string_equal(t.zHash, "hashA");
+  assert_int_equal(t.expiresUs, 100);
+  assert_int_equal(store_user_token_lookup(f->s, idA, 100, &t, &err), AIRC_ERR_NOTFOUND); /* expired */
+  memset(&err, 0, sizeof(err));
+  assert_int_equal(store_user_token_lookup(f->s, idP, INT64_MAX - 1, &t, &err), AIRC_OK);
+  assert_int_equal(t.expiresUs, STORE_TOKEN_NEVER);
+  char z[256] = "";
+  assert_int_equal(store_user_token_each(f->s, u.id, collect_tokens, z, &err), AIRC_OK);
+  assert_string_equal(z, "ab:30:some;ci:20:never;"); /* personal only, by name */
+  assert_int_equal(store_user_token_purge(f->s, 60, &err), AIRC_OK); /* removes ab (50) */
+  assert_int_equal(store_user_token_lookup(f->s, idQ, 0, &t, &err), AIRC_ERR_NOTFOUND);
+  memset(&err, 0, sizeof(err));
+  assert_int_equal(store_user_token_lookup(f->s, idA, 0, &t, &err), AIRC_OK);
+  assert_int_equal(store_user_token_delete_kind(f->s, u.id, "access", &err), AIRC_OK);
+  assert_int_equal(store_user_token_lookup(f->s, idA, 0, &t, &err), AIRC_ERR_NOTFOUND);
+  memset(&err, 0, sizeof(err));
+  assert_int_equal(store_user_token_delete_named(f->s, u.id, "nope", &err), AIRC_ERR_NOTFOUND);
+  assert_string_equal(err.zMsg, "no token 'nope'");
+  memset(&err, 0, sizeof(err));
+  assert_int_equal(store_user_token_insert(f->s, u.id, "access", NULL, "hashB", 10, 100, &idX, &err), AIRC_OK);
+  assert_int_equal(store_user_token_delete(f->s, idX, &err), AIRC_OK);
+  assert_int_equal(store_user_token_lookup(f->s, idX, 0, &t, &err), AIRC_ERR_NOTFOUND);
+  memset(&err, 0, sizeof(err));
+  assert_int_equal(store_user_delete(f->s, "bob", &err), AIRC_OK); /* cascade */
+  assert_int_equal(store_user_token_lookup(f->s, idP, 0, &t, &err), AIRC_ERR_NOTFOUND);
+}
+
 int main(void) {
   const struct CMUnitTest aTests[] = {
       cmocka_unit_test_setup_teardown(test_user_insert_get_list, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_user_duplicate_exists, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_user_delete, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_session_lifecycle, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_set_hash, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_tokens, fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(aTests, NULL, NULL);
 }
