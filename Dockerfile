@@ -1,6 +1,7 @@
 # airc image: bin/airc, bin/airc-task, bin/airc-webserver, bin/randomuser-server, the Spark job, and a Python venv
 # with pyspark (for spark-submit) plus the Spark connector jars.
-# Used by docker-compose.yml for both the `airc` and the `randomuser` services.
+# Used by docker-compose.yml for every airc service (db init, schedulers, workers,
+# web server) and for `randomuser`.
 #
 #   docker build -t airc .
 #
@@ -40,7 +41,7 @@ FROM ${DEBIAN_IMAGE} AS runtime
 ARG PYSPARK_VERSION
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      libsqlite3-0 libmicrohttpd12 libcurl4 librdkafka1 libjansson4 libinih1 libsodium23 \
+      libsqlite3-0 libpq5 libmicrohttpd12 libcurl4 librdkafka1 libjansson4 libinih1 libsodium23 \
       ca-certificates curl kcat tini procps \
       openjdk-17-jre-headless python3 python3-venv \
  && rm -rf /var/lib/apt/lists/*
@@ -61,7 +62,11 @@ ENV AIRC_HOME=/var/lib/airc \
     AIRC__SPARK__SPARK_SUBMIT=/opt/venv/bin/spark-submit \
     AIRC__SPARK__JOB=/opt/airc/jobs/spark_stream.py \
     PATH=/opt/venv/bin:$PATH
+# /var/lib/airc-data and /var/log/airc are the mount points of
+# docker-compose.yml's shared data folder and log volume: a new named volume
+# takes their owner, so the airc user can write there.
 RUN useradd --system --home-dir /var/lib/airc --create-home airc \
+ && install -d -o airc -g airc /var/lib/airc-data /var/log/airc \
  && test -d "$SPARK_HOME" && ls /opt/spark-jars/*.jar >/dev/null
 USER airc
 WORKDIR /var/lib/airc
