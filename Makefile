@@ -23,7 +23,7 @@ CC      ?= cc
 # bin/airc (CLI, scheduler, executor) links only what it needs, so that the
 # scheduler stays small: the client libraries live in bin/airc-task (task
 # bodies needing libcurl/librdkafka) and bin/airc-webserver (libmicrohttpd).
-CORE_PKGS := sqlite3 jansson inih libsodium
+CORE_PKGS := sqlite3 libpq jansson inih libsodium
 TASK_PKGS := $(CORE_PKGS) libcurl rdkafka
 WEB_PKGS  := $(CORE_PKGS) libmicrohttpd
 ALL_PKGS  := $(CORE_PKGS) libcurl rdkafka libmicrohttpd
@@ -41,7 +41,7 @@ CFLAGS  ?=
 CFLAGS  += $(CFLAGS_BASE)
 
 MAIN_SRC  := cli/main.c cli/airc_task_main.c cli/webserver_main.c
-SRC_DIRS  := common dag store store/sqlite scheduler executor providers providers/* webui cli tools/randomuser
+SRC_DIRS  := common dag store store/sqlite store/postgres scheduler executor providers providers/* webui cli tools/randomuser
 LIB_SRC   := $(filter-out $(MAIN_SRC),$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
 # task bodies that need libcurl/librdkafka: only in bin/airc-task
 TASK_ONLY := providers/fetch_users/http_get.c providers/fetch_users/fetch_users.c \
