@@ -227,13 +227,15 @@ static const char *const azRunOrderSql[STORE_VIEW_RUN_ORDER_COUNT] = {
     [STORE_VIEW_RUN_BY_ID_DESC] = RUNS_SQL("r.id DESC"),
     [STORE_VIEW_RUN_BY_ID] = RUNS_SQL("r.id"),
 };
+/* PostgreSQL sorts NULLs last ascending, SQLite first: say SQLite's order
+ * (a run not started yet has no start_us) */
 static const char *const azRunOrderSqlPg[STORE_VIEW_RUN_ORDER_COUNT] = {
     [STORE_VIEW_RUN_BY_DATE_DESC] = RUNS_SQL_PG("r.logical_date DESC, r.id DESC"),
     [STORE_VIEW_RUN_BY_DATE] = RUNS_SQL_PG("r.logical_date, r.id"),
-    [STORE_VIEW_RUN_BY_START_DESC] = RUNS_SQL_PG("r.start_us DESC, r.id DESC"),
-    [STORE_VIEW_RUN_BY_START] = RUNS_SQL_PG("r.start_us, r.id"),
-    [STORE_VIEW_RUN_BY_END_DESC] = RUNS_SQL_PG("r.end_us DESC, r.id DESC"),
-    [STORE_VIEW_RUN_BY_END] = RUNS_SQL_PG("r.end_us, r.id"),
+    [STORE_VIEW_RUN_BY_START_DESC] = RUNS_SQL_PG("r.start_us DESC NULLS LAST, r.id DESC"),
+    [STORE_VIEW_RUN_BY_START] = RUNS_SQL_PG("r.start_us NULLS FIRST, r.id"),
+    [STORE_VIEW_RUN_BY_END_DESC] = RUNS_SQL_PG("r.end_us DESC NULLS LAST, r.id DESC"),
+    [STORE_VIEW_RUN_BY_END] = RUNS_SQL_PG("r.end_us NULLS FIRST, r.id"),
     [STORE_VIEW_RUN_BY_ID_DESC] = RUNS_SQL_PG("r.id DESC"),
     [STORE_VIEW_RUN_BY_ID] = RUNS_SQL_PG("r.id"),
 };
@@ -576,9 +578,12 @@ airc_rc store_view_task_durations(store *p, store_view_durations_fn xRow, void *
 
 airc_rc store_view_run_list_no_test(store *p, const char *zDagId, const char *zState, int64_t limit, int64_t offset,
                                     store_view_run_fn xRow, void *pCtx, airc_err *pErr) {
-  store_stmt *st = store_stmt_prepare(p,
+  /* dialect: pg (a parameter only tested IS NULL needs a type) */
+  store_stmt *st = store_stmt_prepare(p, STORE_SQL2(p,
       "SELECT " RUN_COLS " FROM dag_run r WHERE r.dag_id=?1 AND (?2 IS NULL OR r.state=?2) AND r.is_test=0"
-      " ORDER BY r.logical_date DESC, r.id DESC LIMIT ?3 OFFSET ?4", pErr);
+      " ORDER BY r.logical_date DESC, r.id DESC LIMIT ?3 OFFSET ?4",
+      "SELECT " RUN_COLS " FROM dag_run r WHERE r.dag_id=$1 AND ($2::text IS NULL OR r.state=$2) AND r.is_test=0"
+      " ORDER BY r.logical_date DESC, r.id DESC LIMIT $3 OFFSET $4"), pErr);
   if(!st) return pErr->rc;
   store_bind_text(st, 1, zDagId);
   store_bind_text(st, 2, zState);
@@ -647,8 +652,11 @@ static int ti_log_read(store_stmt *st, void *pArg) {
 
 airc_rc store_view_ti_log_each(store *p, int64_t runPk, const char *zState, store_view_ti_log_fn xRow, void *pCtx,
                                airc_err *pErr) {
-  store_stmt *st = store_stmt_prepare(p,
-      "SELECT task_id, log_path FROM task_instance WHERE run_pk=?1 AND (?2 IS NULL OR state=?2) ORDER BY id", pErr);
+  /* dialect: pg (a parameter only tested IS NULL needs a type) */
+  store_stmt *st = store_stmt_prepare(p, STORE_SQL2(p,
+      "SELECT task_id, log_path FROM task_instance WHERE run_pk=?1 AND (?2 IS NULL OR state=?2) ORDER BY id",
+      "SELECT task_id, log_path FROM task_instance WHERE run_pk=$1 AND ($2::text IS NULL OR state=$2) ORDER BY id"),
+      pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, runPk);
   store_bind_text(st, 2, zState);
