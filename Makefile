@@ -6,6 +6,7 @@
 #                   fuzzing (20 s a target), integration, web API, browser and
 #                   end-to-end (real stack) tests
 #   make test-fast  unit + integration only (no real stack, no browser)
+#   make test-pg    store unit tests + integration suite on a throwaway PostgreSQL (part of make test)
 #   make bench      benchmarks (not tests): prints figures and ratios
 #   make check-layout  fail on an #include that goes up the folder graph (README)
 #   make fuzz       libFuzzer targets of tests/fuzz/ (clang), FUZZ_SECONDS each
@@ -60,7 +61,7 @@ TOOL_BIN := $(patsubst tools/%.c,$(BIN)/%,$(TOOL_SRC))
 WEB_BIN  := $(BIN)/airc-webserver
 
 .PHONY: all deps check-layout test test-fast test-unit test-san test-integration test-web test-browser \
-        test-e2e test-fuzz bench clean stack-up stack-down stack-status demo fuzz fuzz-build
+        test-e2e test-pg test-fuzz bench clean stack-up stack-down stack-status demo fuzz fuzz-build
 
 all: $(BIN)/airc $(BIN)/airc-task $(WEB_BIN) $(TOOL_BIN)
 
@@ -174,9 +175,18 @@ test-browser: all
 test-e2e: all
 	@if [ -d tests/e2e ]; then AIRC_BIN=$(CURDIR)/bin/airc scripts/pytest.sh tests/e2e -q; fi
 
+# The store-level unit tests and the integration suite again, on PostgreSQL:
+# scripts/pg-test.sh starts a throwaway PostgreSQL 15 cluster (initdb +
+# pg_ctl on 127.0.0.1, a free port) and sets AIRC_TEST_PG; every test gets a
+# database of its own.
+PG_UNIT_BIN := $(filter $(BUILD)/tests/test_store%,$(UNIT_BIN))
+test-pg: all $(PG_UNIT_BIN)
+	scripts/pg-test.sh sh -c 'set -e; for t in $(PG_UNIT_BIN); do echo "== $$t (postgres)"; $$t; done; \
+	  AIRC_BIN=$(CURDIR)/bin/airc scripts/pytest.sh tests/integration -q'
+
 test-fast: deps all test-unit test-integration
 
-test: deps all test-unit test-integration test-san test-fuzz test-web test-browser test-e2e
+test: deps all test-unit test-integration test-pg test-san test-fuzz test-web test-browser test-e2e
 
 bench: all
 	scripts/bench.sh
