@@ -11,6 +11,28 @@ import time
 
 import pytest
 
+# scripts/pg-test.sh sets AIRC_TEST_PG (an admin URL of a throwaway cluster):
+# then every home gets a PostgreSQL database of its own, created with psql
+# and initialized with `airc db init`, instead of $AIRC_HOME/airc.db
+PG_ADMIN = os.environ.get("AIRC_TEST_PG", "")
+ON_PG = bool(PG_ADMIN)
+_pg_seq = [0]
+
+
+def sqlite_only(reason):
+    """Marks a test that is about the SQLite file itself (its mode, its lock,
+    its disk): skipped on PostgreSQL with the reason."""
+    return pytest.mark.skipif(ON_PG, reason=f"SQLite-specific: {reason}")
+
+
+def pg_database():
+    """Creates an empty database on the test cluster; returns its URL."""
+    _pg_seq[0] += 1
+    name = f"airc_it_{os.getpid()}_{_pg_seq[0]}"
+    subprocess.run(["psql", "-q", "-X", PG_ADMIN, "-c", f"CREATE DATABASE {name}"], check=True,
+                   capture_output=True, timeout=60)
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 AIRC = os.environ.get("AIRC_BIN", os.path.join(ROOT, "bin", "airc"))
 SANITIZED = "bin-san" in AIRC
@@ -46,6 +68,9 @@ class Home:
         self.env["AIRC__CORE__DAGS_ARE_PAUSED_AT_CREATION"] = "false"
         self.env["AIRC__SCHEDULER__DAG_DIR_LIST_INTERVAL"] = "30"
         self.env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
+        self.env.pop("AIRC__DATABASE__URL", None)
+        if ON_PG:
+            self.env["AIRC__DATABASE__URL"] = pg_database()
         self.procs = []
         # where the scheduler's own output goes (a test whose home is on a
         # full filesystem keeps it elsewhere, to read it)
@@ -156,6 +181,8 @@ def run_folder(home):
 @pytest.fixture
 def home(tmp_path):
     h = Home(tmp_path / "home")
+    if ON_PG:
+        h.run("db", "init", check=True)
     yield h
     import shutil
     shutil.rmtree(run_folder(h), ignore_errors=True)
