@@ -79,6 +79,7 @@ typedef struct pg_db {
   int64_t nChanges;
   pg_stmt *aCache[PG_STMT_CACHE_MAX];
   int nCache;
+  store_stats stats; /* work done on this connection (store_stats_get) */
 } pg_db;
 
 static const store_driver *pg_self(void);
@@ -493,7 +494,11 @@ static void pg_bind_null(store_stmt *st, int i) {
 static int pg_step(store_stmt *st, airc_err *pErr) {
   pg_stmt *s = PS(st);
   pg_db *p = s->pDb;
-  if(s->pRes) return ++s->iRow < s->nRow ? STORE_ROW : STORE_DONE;
+  if(s->pRes) {
+    if(++s->iRow >= s->nRow) return STORE_DONE;
+    p->stats.nRows++;
+    return STORE_ROW;
+  }
   for(int iTry = 1;; iTry++) {
     airc_rc rc = pg_ensure(p, pErr);
     if(!rc && s->gen != p->gen) {
@@ -509,11 +514,19 @@ static int pg_step(store_stmt *st, airc_err *pErr) {
         s->pRes = pRes;
         s->nRow = PQntuples(pRes);
         s->iRow = 0;
-        return s->nRow > 0 ? STORE_ROW : STORE_DONE;
+        p->stats.nStatements++;
+        /* no count of rows looked at comes back from the server: the
+         * unit of work here is a row it sent (at least one per execution) */
+        p->stats.nVmSteps += (uint64_t)(s->nRow > 0 ? s->nRow : 1);
+        if(s->nRow == 0) return STORE_DONE;
+        p->stats.nRows++;
+        return STORE_ROW;
       }
       if(e == PGRES_COMMAND_OK) {
         const char *z = PQcmdTuples(pRes);
         p->nChanges = z && *z ? atoll(z) : 0;
+        p->stats.nStatements++;
+        p->stats.nVmSteps += (uint64_t)(p->nChanges > 0 ? p->nChanges : 1);
         s->pRes = pRes; /* stepping again says DONE */
         s->nRow = 0;
         return STORE_DONE;
@@ -557,6 +570,7 @@ static void pg_done(store_stmt *st) {
   pg_stmt_clear(s);
   s->bInUse = 0;
 }
+static void pg_stats(void *pv, store_stats *pOut) { *pOut = ((pg_db *)pv)->stats; }
 static int64_t pg_changes(void *pv) { return ((pg_db *)pv)->nChanges; }
 static int64_t pg_last_insert_id(void *pv) {
   pg_db *p = pv;
@@ -576,6 +590,7 @@ const store_driver store_pg_driver = {
     .xDisconnect = pg_disconnect,
     .xSchemaVersion = pg_schema_version,
     .xMigrate = pg_migrate,
+    .xStats = pg_stats,
     .xBegin = pg_begin,
     .xCommit = pg_commit,
     .xRollback = pg_rollback,

@@ -138,6 +138,92 @@ static const char *const azMigration[PG_SCHEMA_VERSION] = {
     "  FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state) EXECUTE FUNCTION dag_run_count_keep();",
     /* 3 -> 4: the latest scheduled run of a DAG in one index seek */
     "CREATE INDEX dag_run_by_dag_type_date ON dag_run(dag_id, run_type, logical_date);",
+    /* 4 -> 5: the distributed executor (docs/scaling.md): claims of queued
+     * tries with their leases and results, logs of tries that ran on other
+     * hosts, the active scheduler's lease. Workers claim with SELECT ...
+     * FOR UPDATE SKIP LOCKED (store_work.c) */
+    "ALTER TABLE task_instance ADD COLUMN hostname TEXT;"
+    "ALTER TABLE task_try ADD COLUMN hostname TEXT;"
+    "CREATE TABLE task_claim("
+    "  ti_id BIGINT PRIMARY KEY REFERENCES task_instance(id) ON DELETE CASCADE,"
+    "  try_number BIGINT NOT NULL,"
+    "  queue TEXT NOT NULL,"
+    "  request TEXT NOT NULL,"
+    "  queued_us BIGINT NOT NULL,"
+    "  worker TEXT,"
+    "  lease_token TEXT,"
+    "  lease_until_us BIGINT,"
+    "  result TEXT"
+    ");"
+    "CREATE INDEX task_claim_free ON task_claim(queue, queued_us) WHERE worker IS NULL;"
+    "CREATE INDEX task_claim_lease ON task_claim(lease_until_us) WHERE worker IS NOT NULL AND result IS NULL;"
+    "CREATE TABLE task_log_chunk("
+    "  ti_id BIGINT NOT NULL REFERENCES task_instance(id) ON DELETE CASCADE,"
+    "  try_number BIGINT NOT NULL,"
+    "  seq BIGINT NOT NULL,"
+    "  data TEXT NOT NULL,"
+    "  PRIMARY KEY(ti_id, try_number, seq)"
+    ");"
+    "CREATE TABLE scheduler_lease("
+    "  id BIGINT PRIMARY KEY CHECK(id=1),"
+    "  holder TEXT NOT NULL,"
+    "  token TEXT NOT NULL,"
+    "  until_us BIGINT NOT NULL"
+    ");",
+    /* 5 -> 6: the audit trail; rows are never updated */
+    "CREATE TABLE event_log("
+    "  id BIGSERIAL PRIMARY KEY,"
+    "  when_us BIGINT NOT NULL,"
+    "  event TEXT NOT NULL,"
+    "  owner TEXT,"
+    "  dag_id TEXT, run_id TEXT, task_id TEXT,"
+    "  map_index BIGINT, try_number BIGINT, logical_date BIGINT,"
+    "  extra TEXT"
+    ");"
+    "CREATE INDEX event_log_by_dag ON event_log(dag_id, id);"
+    "CREATE INDEX event_log_by_when ON event_log(when_us);",
+    /* 6 -> 7: control of live work (see the SQLite migration) */
+    "CREATE TABLE ti_stop_request("
+    "  id BIGSERIAL PRIMARY KEY,"
+    "  ti_id BIGINT NOT NULL,"
+    "  try_number BIGINT NOT NULL,"
+    "  pid BIGINT,"
+    "  requested_us BIGINT NOT NULL"
+    ");"
+    "ALTER TABLE dag_run ADD COLUMN note TEXT;"
+    "ALTER TABLE task_instance ADD COLUMN user_note TEXT;"
+    "CREATE TABLE backfill("
+    "  id BIGSERIAL PRIMARY KEY,"
+    "  dag_id TEXT NOT NULL,"
+    "  from_date BIGINT NOT NULL,"
+    "  to_date BIGINT NOT NULL,"
+    "  reprocess_behavior TEXT NOT NULL,"
+    "  max_active_runs BIGINT NOT NULL,"
+    "  dag_run_conf TEXT NOT NULL DEFAULT '{}',"
+    "  is_paused BIGINT NOT NULL DEFAULT 0,"
+    "  created_us BIGINT NOT NULL,"
+    "  updated_us BIGINT NOT NULL,"
+    "  canceled_us BIGINT"
+    ");"
+    "CREATE INDEX backfill_by_dag ON backfill(dag_id);"
+    "ALTER TABLE dag_run ADD COLUMN backfill_id BIGINT;"
+    "CREATE INDEX dag_run_by_backfill ON dag_run(backfill_id, state);",
+    /* 7 -> 8: connections and variables; secrets kept sealed ("v1:...") */
+    "CREATE TABLE connection("
+    "  conn_id TEXT PRIMARY KEY,"
+    "  conn_type TEXT NOT NULL DEFAULT '',"
+    "  description TEXT,"
+    "  host TEXT, schema TEXT, login TEXT,"
+    "  password_sealed TEXT,"
+    "  port BIGINT,"
+    "  extra TEXT NOT NULL DEFAULT '{}'"
+    ");"
+    "CREATE TABLE variable("
+    "  key TEXT PRIMARY KEY,"
+    "  val TEXT NOT NULL,"
+    "  is_secret BIGINT NOT NULL DEFAULT 0,"
+    "  description TEXT"
+    ");",
 };
 
 const char *pg_migration(int i) { return i >= 0 && i < PG_SCHEMA_VERSION ? azMigration[i] : NULL; }
