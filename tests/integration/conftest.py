@@ -33,6 +33,36 @@ def pg_database():
                    capture_output=True, timeout=60)
     return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
 
+def db_rows(home, sql):
+    """Rows of a query on the home's store, read directly (SQLite file or
+    PostgreSQL database), as lists of strings/values: for asserting what is
+    stored (e.g. never a secret in clear)."""
+    if ON_PG:
+        r = subprocess.run(["psql", "-X", "-q", "-t", "-A", "-F", "\t", home.env["AIRC__DATABASE__URL"], "-c", sql],
+                           capture_output=True, text=True, timeout=60, check=True)
+        return [line.split("\t") for line in r.stdout.splitlines()]
+    import sqlite3
+    db = sqlite3.connect(os.path.join(home.path, "airc.db"))
+    try:
+        return [list(row) for row in db.execute(sql).fetchall()]
+    finally:
+        db.close()
+
+
+def db_dump(home):
+    """Every stored value of the home's store as text (SQL dump)."""
+    if ON_PG:
+        pg_dump = os.path.join(os.environ.get("AIRC_TEST_PG_BIN", ""), "pg_dump")
+        r = subprocess.run([pg_dump if os.path.exists(pg_dump) else "pg_dump", "--data-only",
+                            home.env["AIRC__DATABASE__URL"]], capture_output=True, text=True, timeout=60, check=True)
+        return r.stdout
+    import sqlite3
+    db = sqlite3.connect(os.path.join(home.path, "airc.db"))
+    try:
+        return "\n".join(db.iterdump())
+    finally:
+        db.close()
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 AIRC = os.environ.get("AIRC_BIN", os.path.join(ROOT, "bin", "airc"))
 SANITIZED = "bin-san" in AIRC
@@ -75,6 +105,8 @@ class Home:
         # where the scheduler's own output goes (a test whose home is on a
         # full filesystem keeps it elsewhere, to read it)
         self.log_dir = self.path
+        if ON_PG:  # a shared database is only ever initialized by `airc db init`
+            self.run("db", "init", check=True)
 
     def write_dag(self, name, text):
         p = os.path.join(self.dags, name)
@@ -181,8 +213,6 @@ def run_folder(home):
 @pytest.fixture
 def home(tmp_path):
     h = Home(tmp_path / "home")
-    if ON_PG:
-        h.run("db", "init", check=True)
     yield h
     import shutil
     shutil.rmtree(run_folder(h), ignore_errors=True)

@@ -35,21 +35,21 @@ def test_schema_only_from_db_init_and_one_line_errors(home):
     assert r.returncode == 1 and "run 'airc db init'" in r.stderr
     assert psql(url, "SELECT count(*) FROM pg_tables WHERE schemaname='public'") == "0"  # nothing half-written
     r = home.run("db", "init", check=True)
-    assert "schema version 4" in r.stdout
+    assert "schema version 8" in r.stdout
     r = home.run("db", "check", check=True)
     assert "(postgres)" in r.stdout and "integrity: ok" in r.stdout
-    assert psql(url, "SELECT version FROM airc_schema_version") == "4"
+    assert psql(url, "SELECT version FROM airc_schema_version") == "8"
     # newer than this airc
     psql(url, "UPDATE airc_schema_version SET version=99")
     r = home.run("dags", "list")
-    assert r.returncode == 1 and "schema version 99, newer than this airc (4)" in r.stderr
+    assert r.returncode == 1 and "schema version 99, newer than this airc (8)" in r.stderr
     # older: only `airc db upgrade` migrates a shared database
-    psql(url, "UPDATE airc_schema_version SET version=3; DROP INDEX dag_run_by_dag_type_date")
+    psql(url, "UPDATE airc_schema_version SET version=7; DROP TABLE connection; DROP TABLE variable")
     r = home.run("dags", "list")
-    assert r.returncode == 1 and "older than this airc (4): run 'airc db upgrade'" in r.stderr
+    assert r.returncode == 1 and "older than this airc (8): run 'airc db upgrade'" in r.stderr
     r = home.run("db", "upgrade", check=True)
-    assert "from schema version 3 to 4" in r.stdout
-    assert psql(url, "SELECT count(*) FROM pg_indexes WHERE indexname='dag_run_by_dag_type_date'") == "1"
+    assert "from schema version 7 to 8" in r.stdout
+    assert psql(url, "SELECT count(*) FROM pg_tables WHERE tablename IN ('connection', 'variable')") == "2"
     # a broken trigger-kept count is what the integrity check finds
     psql(url, "INSERT INTO dag_run_count VALUES('ghost', 'queued', 3)")
     r = home.run("db", "check")
@@ -78,6 +78,7 @@ def test_bad_urls_and_the_password_is_masked(home):
 
 def test_run_created_twice_is_refused_and_runs_finish_across_a_cut_connection(home):
     home.write_dag("d.ini", dag_ini("d", [("a", {"command": "sleep 2"}), ("b", {"command": "true", "upstream": "a"})]))
+    home.reserialize()
     home.run("dags", "unpause", "d", check=True)
     home.run("dags", "trigger", "d", "--run-id", "r1", check=True)
     r = home.run("dags", "trigger", "d", "--run-id", "r1")
