@@ -31,7 +31,11 @@
  * every writer would queue on.
  *
  * Schema version: the one row of airc_schema_version (absent: 0, an
- * uninitialized database). */
+ * uninitialized database).
+ *
+ * Work counters (store_stats_get): statements executed and rows returned
+ * as on SQLite; the server reports no count of rows looked at, so the
+ * third counter is rows sent or changed (at least one per statement). */
 #include "store/postgres/pg_driver.h"
 #include "common/config.h"
 #include "common/log.h"
