@@ -6,6 +6,7 @@
 #                   fuzzing (20 s a target), integration, web API, browser and
 #                   end-to-end (real stack) tests
 #   make test-fast  unit + integration only (no real stack, no browser)
+#   make test-pg    store unit tests + integration suite on a throwaway PostgreSQL (part of make test)
 #   make bench      benchmarks (not tests): prints figures and ratios
 #   make check-layout  fail on an #include that goes up the folder graph (README)
 #   make fuzz       libFuzzer targets of tests/fuzz/ (clang), FUZZ_SECONDS each
@@ -23,7 +24,7 @@ CC      ?= cc
 # bin/airc (CLI, scheduler, executor) links only what it needs, so that the
 # scheduler stays small: the client libraries live in bin/airc-task (task
 # bodies needing libcurl/librdkafka) and bin/airc-webserver (libmicrohttpd).
-CORE_PKGS := sqlite3 jansson inih libsodium
+CORE_PKGS := sqlite3 libpq jansson inih libsodium
 TASK_PKGS := $(CORE_PKGS) libcurl rdkafka
 WEB_PKGS  := $(CORE_PKGS) libmicrohttpd gnutls
 ALL_PKGS  := $(CORE_PKGS) libcurl rdkafka libmicrohttpd gnutls
@@ -41,7 +42,7 @@ CFLAGS  ?=
 CFLAGS  += $(CFLAGS_BASE)
 
 MAIN_SRC  := cli/main.c cli/airc_task_main.c cli/webserver_main.c cli/supervisor_main.c
-SRC_DIRS  := common dag store store/sqlite scheduler executor providers providers/* webui cli tools/randomuser
+SRC_DIRS  := common dag store store/sqlite store/postgres scheduler executor providers providers/* webui cli tools/randomuser
 LIB_SRC   := $(filter-out $(MAIN_SRC),$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
 # task bodies that need libcurl/librdkafka: only in bin/airc-task
 TASK_ONLY := providers/fetch_users/http_get.c providers/fetch_users/fetch_users.c \
@@ -60,7 +61,7 @@ TOOL_BIN := $(patsubst tools/%.c,$(BIN)/%,$(TOOL_SRC))
 WEB_BIN  := $(BIN)/airc-webserver
 
 .PHONY: all deps check-layout test test-fast test-unit test-san test-integration test-web test-browser \
-        test-e2e test-fuzz bench clean stack-up stack-down stack-status demo fuzz fuzz-build
+        test-e2e test-pg test-fuzz bench clean stack-up stack-down stack-status demo fuzz fuzz-build
 
 all: $(BIN)/airc $(BIN)/airc-supervisor $(BIN)/airc-task $(WEB_BIN) $(TOOL_BIN)
 
@@ -182,9 +183,18 @@ test-browser: all
 test-e2e: all
 	@if [ -d tests/e2e ]; then AIRC_BIN=$(CURDIR)/bin/airc scripts/pytest.sh tests/e2e -q; fi
 
+# The store-level unit tests and the integration suite again, on PostgreSQL:
+# scripts/pg-test.sh starts a throwaway PostgreSQL 15 cluster (initdb +
+# pg_ctl on 127.0.0.1, a free port) and sets AIRC_TEST_PG; every test gets a
+# database of its own.
+PG_UNIT_BIN := $(filter $(BUILD)/tests/test_store%,$(UNIT_BIN))
+test-pg: all $(PG_UNIT_BIN)
+	scripts/pg-test.sh sh -c 'set -e; for t in $(PG_UNIT_BIN); do echo "== $$t (postgres)"; $$t; done; \
+	  AIRC_BIN=$(CURDIR)/bin/airc scripts/pytest.sh tests/integration -q'
+
 test-fast: deps all test-unit test-integration
 
-test: deps all test-unit test-integration test-san test-fuzz test-web test-browser test-e2e
+test: deps all test-unit test-integration test-pg test-san test-fuzz test-web test-browser test-e2e
 
 bench: all
 	scripts/bench.sh

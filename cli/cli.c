@@ -84,7 +84,7 @@ store *cli_open_store(void) {
     return NULL;
   }
   store *s = NULL;
-  if(store_open(airc_path_db(), &s, &err)) {
+  if(store_open(airc_store_target(), &s, &err)) {
     cli_fail_err(&err);
     return NULL;
   }

@@ -15,9 +15,11 @@ int cmd_db_init(int argc, char **argv) {
   airc_err err = {0};
   if(fsafe_run_folder(&err)) return cli_fail_err(&err);
   cli_check_home();
-  store *s = cli_open_store();
-  if(!s) return CLI_FAIL;
-  printf("Initialized the store at %s (schema version %d)\n", airc_path_db(), store_schema_version(s));
+  store *s = NULL;
+  /* the one command that creates a server database's schema (store_open
+   * does not: a scheduler on an empty PostgreSQL database says to run this) */
+  if(store_open_migrate(airc_store_target(), &s, &err)) return cli_fail_err(&err);
+  printf("Initialized the store at %s (schema version %d)\n", store_target(s), store_schema_version(s));
   printf("DAG folder: %s\n", airc_path_dags());
   store_close(s);
   return CLI_OK;
@@ -27,7 +29,7 @@ int cmd_db_check(int argc, char **argv) {
   if(argc > 1) return cli_usage_error("db check", "unexpected argument '%s'", argv[1]);
   store *s = NULL;
   airc_err err = {0};
-  if(store_open_existing(airc_path_db(), &s, &err)) return cli_fail_err(&err);
+  if(store_open_existing(airc_store_target(), &s, &err)) return cli_fail_err(&err);
   int v = store_schema_version(s), vWant = store_schema_version_supported(s);
   char zCheck[256] = "?";
   int bOk = 0;
@@ -50,10 +52,10 @@ int cmd_db_upgrade(int argc, char **argv) {
   if(argc > 1) return cli_usage_error("db upgrade", "unexpected argument '%s'", argv[1]);
   store *s = NULL;
   airc_err err = {0};
-  if(store_open_existing(airc_path_db(), &s, &err)) return cli_fail_err(&err);
+  if(store_open_existing(airc_store_target(), &s, &err)) return cli_fail_err(&err);
   int vBefore = store_schema_version(s);
   store_close(s);
-  if(store_open(airc_path_db(), &s, &err)) return cli_fail_err(&err);
+  if(store_open_migrate(airc_store_target(), &s, &err)) return cli_fail_err(&err);
   int vAfter = store_schema_version(s);
   if(vAfter == vBefore) printf("store %s is current (schema version %d)\n", store_target(s), vAfter);
   else printf("Upgraded the store at %s from schema version %d to %d\n", store_target(s), vBefore, vAfter);

@@ -229,6 +229,10 @@ int airc_config_get_bool(const char *zSection, const char *zKey, int bDefault) {
 
 const char *airc_path_dags(void) { return g_zDags; }
 const char *airc_path_db(void) { return g_zDb; }
+const char *airc_store_target(void) {
+  const char *zUrl = airc_config_get("database", "url", NULL);
+  return zUrl && *zUrl ? zUrl : g_zDb;
+}
 const char *airc_path_logs(void) { return g_zLogs; }
 const char *airc_path_run(void) { return g_zRun; }
 const char *airc_path_data(void) { return g_zData; }

@@ -25,6 +25,9 @@ int airc_config_get_bool(const char *zSection, const char *zKey, int bDefault);
 
 /* Paths derived from the settings (borrowed, absolute). */
 const char *airc_path_dags(void);   /* [core] dags_folder, default $AIRC_HOME/dags */
+/* The store to open: [database] url (AIRC__DATABASE__URL) when set
+ * (postgresql://... or sqlite:///path), else airc_path_db(). */
+const char *airc_store_target(void);
 const char *airc_path_db(void);     /* [core] sql_alchemy_conn-like: [database] path, default $AIRC_HOME/airc.db */
 const char *airc_path_logs(void);   /* [logging] base_log_folder, default $AIRC_HOME/logs */
 /* [core] run_folder, default $XDG_RUNTIME_DIR/airc-<hash of AIRC_HOME>, else

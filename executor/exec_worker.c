@@ -344,7 +344,7 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
   if(W.pollUs < 10000) W.pollUs = 10000;
   if(fsafe_run_folder(pErr)) return pErr->rc;
   exec_mkdirs(airc_path_logs());
-  if(store_open(airc_path_db(), &W.s, pErr)) return pErr->rc;
+  if(store_open(airc_store_target(), &W.s, pErr)) return pErr->rc;
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGCHLD);

@@ -422,7 +422,7 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
   airc_backoff_init(&S.busy, SCHED_BUSY_MIN_US, SCHED_BUSY_MAX_US, (uint64_t)getpid() ^ (uint64_t)airc_now_us());
   /* a store busy at start (another process migrating or holding the
    * lock) is waited for, like one busy later */
-  while((rc = store_open(airc_path_db(), &S.s, pErr)) && airc_rc_is_transient(rc)) {
+  while((rc = store_open(airc_store_target(), &S.s, pErr)) && airc_rc_is_transient(rc)) {
     sched_store_failed(&S, pErr);
     airc_err_clear(pErr);
     int64_t us = S.busyRetryAtUs - airc_now_us();

@@ -3,6 +3,7 @@
  * See store.h for the contract and store_int.h for the driver interface. */
 #include "store/store_int.h"
 #include "common/log.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,13 +18,43 @@ static const store_driver *store_driver_for(const char *zTarget, const char **pz
     }
     return &store_sqlite_driver;
   }
+  if(!strncmp(zTarget, "postgresql://", 13) || !strncmp(zTarget, "postgres://", 11)) {
+    *pzRest = zTarget; /* libpq reads the whole URL */
+    return &store_pg_driver;
+  }
   if(strstr(zTarget, "://")) {
-    airc_err_set(pErr, AIRC_ERR_INVALID, "database url: unsupported scheme in '%.*s...' (sqlite:// or a path)",
+    airc_err_set(pErr, AIRC_ERR_INVALID, "database url: unsupported scheme in '%.*s...' (sqlite://, postgresql:// or a path)",
                  (int)(strstr(zTarget, "://") - zTarget) + 3, zTarget);
     return NULL;
   }
   *pzRest = zTarget;
   return &store_sqlite_driver;
+}
+
+void store_url_mask(const char *zUrl, char *zOut, size_t n) {
+  /* scheme://user:PASSWORD@host... and ...?password=PASSWORD&... */
+  size_t o = 0;
+  const char *zAuth = strstr(zUrl, "://");
+  const char *zAt = zAuth ? strchr(zAuth + 3, '@') : NULL;
+  const char *zSlash = zAuth ? strchr(zAuth + 3, '/') : NULL;
+  const char *zColon = zAuth ? strchr(zAuth + 3, ':') : NULL;
+  if(zAt && zSlash && zAt > zSlash) zAt = NULL; /* an @ in the path or query */
+  for(const char *z = zUrl; *z && o + 1 < n;) {
+    if(zAt && zColon && zColon < zAt && z == zColon + 1) {
+      o += (size_t)snprintf(zOut + o, n - o, "***");
+      z = zAt;
+      continue;
+    }
+    if((z > zUrl && (z[-1] == '?' || z[-1] == '&')) && !strncmp(z, "password=", 9)) {
+      o += (size_t)snprintf(zOut + o, n - o, "password=***");
+      z += 9;
+      while(*z && *z != '&') z++;
+      continue;
+    }
+    zOut[o++] = *z++;
+  }
+  if(o >= n) o = n - 1;
+  zOut[o] = 0;
 }
 
 static airc_rc store_connect(const char *zTarget, int bCreate, store **ppOut, airc_err *pErr) {
@@ -35,7 +66,14 @@ static airc_rc store_connect(const char *zTarget, int bCreate, store **ppOut, ai
   store *p = calloc(1, sizeof(*p));
   if(!p) return airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
   p->pDrv = pDrv;
-  p->zTarget = strdup(zRest);
+  if(pDrv->eDialect == STORE_DIALECT_PG) {
+    /* what messages and `airc db check` show: never the password */
+    size_t n = strlen(zRest) + 8;
+    p->zTarget = malloc(n);
+    if(p->zTarget) store_url_mask(zRest, p->zTarget, n);
+  } else {
+    p->zTarget = strdup(zRest);
+  }
   if(!p->zTarget) {
     free(p);
     return airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
@@ -46,16 +84,36 @@ static airc_rc store_connect(const char *zTarget, int bCreate, store **ppOut, ai
     free(p);
     return rc;
   }
+  if(!bCreate && pDrv->bExplicitMigrate && store_schema_version(p) <= 0) {
+    rc = store_schema_version(p) < 0
+             ? airc_err_set(pErr, AIRC_ERR_DB, "store %s: cannot read the schema version", p->zTarget)
+             : airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no airc schema in %s: run 'airc db init'", p->zTarget);
+    store_close(p);
+    return rc;
+  }
   *ppOut = p;
   return AIRC_OK;
 }
 
-airc_rc store_open(const char *zTarget, store **ppOut, airc_err *pErr) {
+static airc_rc store_open_impl(const char *zTarget, int bMigrate, store **ppOut, airc_err *pErr) {
   store *p;
   airc_rc rc = store_connect(zTarget, 1, &p, pErr);
   if(rc) return rc;
   const int iWant = p->pDrv->iVersion;
   int v = store_schema_version(p);
+  if(v < 0 && p->pDrv->bExplicitMigrate) {
+    rc = airc_err_set(pErr, AIRC_ERR_DB, "store %s: cannot read the schema version", p->zTarget);
+    store_close(p);
+    return rc;
+  }
+  if(v < iWant && p->pDrv->bExplicitMigrate && !bMigrate) {
+    rc = v == 0 ? airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no airc schema in %s: run 'airc db init'", p->zTarget)
+                : airc_err_set(pErr, AIRC_ERR_STATE,
+                               "store %s has schema version %d, older than this airc (%d): run 'airc db upgrade'",
+                               p->zTarget, v, iWant);
+    store_close(p);
+    return rc;
+  }
   if(v > iWant) {
     rc = airc_err_set(pErr, AIRC_ERR_STATE, "store %s has schema version %d, newer than this airc (%d)",
                       p->zTarget, v, iWant);
@@ -78,6 +136,14 @@ airc_rc store_open(const char *zTarget, store **ppOut, airc_err *pErr) {
   }
   *ppOut = p;
   return AIRC_OK;
+}
+
+airc_rc store_open(const char *zTarget, store **ppOut, airc_err *pErr) {
+  return store_open_impl(zTarget, 0, ppOut, pErr);
+}
+
+airc_rc store_open_migrate(const char *zTarget, store **ppOut, airc_err *pErr) {
+  return store_open_impl(zTarget, 1, ppOut, pErr);
 }
 
 airc_rc store_open_existing(const char *zTarget, store **ppOut, airc_err *pErr) {

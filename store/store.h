@@ -25,9 +25,17 @@
 typedef struct store store;
 
 /* Opens (creating if needed) and migrates the store named by zTarget: a
- * path, or "sqlite:///abs/path". On failure *ppOut is untouched and pErr
- * says why in one line naming the target. */
+ * path, "sqlite:///abs/path", or "postgresql://user:pass@host:port/db?..."
+ * (also "postgres://"). A PostgreSQL database is never created or migrated
+ * here: one without the schema is AIRC_ERR_NOTFOUND ("run 'airc db
+ * init'"), an older schema AIRC_ERR_STATE ("run 'airc db upgrade'"). On
+ * failure *ppOut is untouched and pErr says why in one line naming the
+ * target (password masked). */
 AIRC_WUR airc_rc store_open(const char *zTarget, store **ppOut /* OUT */, airc_err *pErr);
+/* Like store_open(), and also creates or migrates a server database's
+ * schema (PostgreSQL), which store_open() refuses to do: `airc db init`
+ * and `airc db upgrade` only. */
+AIRC_WUR airc_rc store_open_migrate(const char *zTarget, store **ppOut /* OUT */, airc_err *pErr);
 /* Opens an existing store without creating or migrating it
  * (AIRC_ERR_NOTFOUND: "no store at ...: run 'airc db init'"). */
 AIRC_WUR airc_rc store_open_existing(const char *zTarget, store **ppOut /* OUT */, airc_err *pErr);
@@ -37,7 +45,7 @@ void store_close(store *p);
  * version this binary writes. */
 int store_schema_version(store *p);
 int store_schema_version_supported(store *p);
-/* "sqlite" (later "postgres"). */
+/* "sqlite" or "postgres". */
 const char *store_backend_name(store *p);
 /* What the store was opened from, for messages (never holds a password). */
 const char *store_target(store *p);

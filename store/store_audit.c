@@ -38,11 +38,14 @@ airc_rc store_event_insert(store *p, const store_event_rec *pRec, int64_t *pId, 
   return AIRC_OK;
 }
 
-/* The filter's 7 conditions as 14 binds from iFirst: (? IS NULL OR col=?). */
+/* The filter's 7 conditions as 14 binds from iFirst: (? IS NULL OR col=?).
+ * The tests are CAST: a parameter used only in "? IS NULL" has no type
+ * PostgreSQL could infer (SQLite ignores the cast of a NULL or a text). */
 #define EVENT_WHERE                                                                              \
-  " WHERE (? IS NULL OR dag_id=?) AND (? IS NULL OR run_id=?) AND (? IS NULL OR task_id=?)"     \
-  " AND (? IS NULL OR event=?) AND (? IS NULL OR owner=?)"                                       \
-  " AND (? IS NULL OR when_us>=?) AND (? IS NULL OR when_us<=?)"
+  " WHERE (CAST(? AS TEXT) IS NULL OR dag_id=?) AND (CAST(? AS TEXT) IS NULL OR run_id=?)"       \
+  " AND (CAST(? AS TEXT) IS NULL OR task_id=?)"                                                  \
+  " AND (CAST(? AS TEXT) IS NULL OR event=?) AND (CAST(? AS TEXT) IS NULL OR owner=?)"           \
+  " AND (CAST(? AS BIGINT) IS NULL OR when_us>=?) AND (CAST(? AS BIGINT) IS NULL OR when_us<=?)"
 #define EVENT_COLS \
   "SELECT id, when_us, event, owner, dag_id, run_id, task_id, map_index, try_number, logical_date, extra FROM event_log"
 

@@ -24,9 +24,18 @@ typedef struct store_stmt store_stmt; /* a driver's prepared statement */
 
 enum { STORE_DONE = 0, STORE_ROW = 1, STORE_ERROR = -1 };
 
+/* The SQL dialects. Shared SQL is written once; where the backends
+ * differ, a typed call passes both texts with STORE_SQL2 (below). */
+typedef enum store_dialect { STORE_DIALECT_SQLITE = 0, STORE_DIALECT_PG = 1 } store_dialect;
+
 typedef struct store_driver {
   const char *zName;
   int iVersion; /* schema version this driver's migrations reach */
+  store_dialect eDialect;
+  /* 1: store_open() never creates or migrates the schema (a shared server
+   * database: only `airc db init|upgrade` do, through store_open_migrate);
+   * 0: it does (the embedded SQLite file). */
+  int bExplicitMigrate;
   /* Connects to zTarget (a driver-specific string: a path for SQLite).
    * bCreate: create the database when missing. */
   airc_rc (*xConnect)(const char *zTarget, int bCreate, void **ppDb /* OUT */, airc_err *pErr);
@@ -71,6 +80,16 @@ struct store {
 };
 
 extern const store_driver store_sqlite_driver;
+extern const store_driver store_pg_driver;
+
+/* Picks the SQL text for the store's dialect: STORE_SQL2(p, "SQLite text",
+ * "PostgreSQL text"). Both are string literals (the statement cache keys on
+ * the literal's address); each may use ?, ?N or (PostgreSQL) $N
+ * placeholders. One compare on the hot path, no copy. For the SQLite-only
+ * constructs (json_each, json_extract, instr, rowid, INSERT OR ...) and the
+ * PostgreSQL-only ones (FOR UPDATE SKIP LOCKED, LISTEN/NOTIFY, RETURNING
+ * where SQLite differs): mark the call with a dialect comment. */
+#define STORE_SQL2(p, zSqlite, zPg) ((p)->pDrv->eDialect == STORE_DIALECT_PG ? (zPg) : (zSqlite))
 
 /* Every driver's statement starts with this, so the helpers below find
  * the driver from the statement alone. */
@@ -107,6 +126,10 @@ static inline int64_t store_last_insert_id(store *p) { return p->pDrv->xLastInse
 /* Steps st (a statement that returns no rows) to its end and ends it
  * (store_stmt_done); a failure gets zWhat as its prefix. */
 AIRC_WUR airc_rc store_stmt_run(store_stmt *st, const char *zWhat, airc_err *pErr);
+
+/* Copies zUrl to zOut (n bytes) with any password replaced by ***
+ * (user:PASSWORD@ and a password= query parameter). */
+void store_url_mask(const char *zUrl, char *zOut, size_t n);
 
 /* Prepares, steps to the end and resets a statement that takes no
  * parameters and returns no rows. */

@@ -1,4 +1,5 @@
-/* store_user.c: see store_user.h. */
+/* store_user.c: see store_user.h. The table is "user", quoted: a
+ * reserved word in PostgreSQL (unquoted, FROM user is current_user). */
 #include "store/store_user.h"
 #include "store/store_int.h"
 #include <stdio.h>
@@ -7,7 +8,7 @@
 airc_rc store_user_insert(store *p, const char *zName, const char *zRole, const char *zHash, int64_t createdUs,
                           airc_err *pErr) {
   store_stmt *st =
-      store_stmt_prepare(p, "INSERT INTO user(username, role, password_hash, created_us) VALUES(?,?,?,?)", pErr);
+      store_stmt_prepare(p, "INSERT INTO \"user\"(username, role, password_hash, created_us) VALUES(?,?,?,?)", pErr);
   if(!st) return pErr->rc;
   store_bind_text(st, 1, zName);
   store_bind_text(st, 2, zRole);
@@ -24,7 +25,7 @@ airc_rc store_user_insert(store *p, const char *zName, const char *zRole, const 
 }
 
 airc_rc store_user_delete(store *p, const char *zName, airc_err *pErr) {
-  store_stmt *st = store_stmt_prepare(p, "DELETE FROM user WHERE username=?", pErr);
+  store_stmt *st = store_stmt_prepare(p, "DELETE FROM \"user\" WHERE username=?", pErr);
   if(!st) return pErr->rc;
   store_bind_text(st, 1, zName);
   int r = store_stmt_step(st, pErr);
@@ -50,7 +51,7 @@ static void user_fill(store_stmt *st, store_user *pOut) {
 
 airc_rc store_user_get_by_name(store *p, const char *zName, store_user *pOut, airc_err *pErr) {
   store_stmt *st =
-      store_stmt_prepare(p, "SELECT id, username, role, password_hash, created_us FROM user WHERE username=?", pErr);
+      store_stmt_prepare(p, "SELECT id, username, role, password_hash, created_us FROM \"user\" WHERE username=?", pErr);
   if(!st) return pErr->rc;
   store_bind_text(st, 1, zName);
   int r = store_stmt_step(st, pErr);
@@ -66,7 +67,7 @@ airc_rc store_user_get_by_name(store *p, const char *zName, store_user *pOut, ai
 
 airc_rc store_user_get_by_id(store *p, int64_t id, store_user *pOut, airc_err *pErr) {
   store_stmt *st =
-      store_stmt_prepare(p, "SELECT id, username, role, password_hash, created_us FROM user WHERE id=?", pErr);
+      store_stmt_prepare(p, "SELECT id, username, role, password_hash, created_us FROM \"user\" WHERE id=?", pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, id);
   int r = store_stmt_step(st, pErr);
@@ -81,7 +82,7 @@ airc_rc store_user_get_by_id(store *p, int64_t id, store_user *pOut, airc_err *p
 }
 
 airc_rc store_user_each(store *p, store_user_fn xRow, void *pCtx, airc_err *pErr) {
-  store_stmt *st = store_stmt_prepare(p, "SELECT id, username, role, created_us FROM user ORDER BY username", pErr);
+  store_stmt *st = store_stmt_prepare(p, "SELECT id, username, role, created_us FROM \"user\" ORDER BY username", pErr);
   if(!st) return pErr->rc;
   int r;
   while((r = store_stmt_step(st, pErr)) == STORE_ROW) {
@@ -99,7 +100,7 @@ airc_rc store_user_each(store *p, store_user_fn xRow, void *pCtx, airc_err *pErr
 
 airc_rc store_user_is_empty(store *p, int *pbEmpty, airc_err *pErr) {
   *pbEmpty = 0;
-  store_stmt *st = store_stmt_prepare(p, "SELECT NOT EXISTS(SELECT 1 FROM user)", pErr);
+  store_stmt *st = store_stmt_prepare(p, "SELECT NOT EXISTS(SELECT 1 FROM \"user\")", pErr);
   if(!st) return pErr->rc;
   int r = store_stmt_step(st, pErr);
   if(r == STORE_ROW) *pbEmpty = store_col_int(st, 0) != 0;
@@ -136,7 +137,7 @@ airc_rc store_user_session_lookup(store *p, const char *zTokenHash, int64_t nowU
                                   airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(p,
                                       "SELECT u.id, u.username, u.role, s.csrf_token FROM web_session s"
-                                      " JOIN user u ON u.id=s.user_id WHERE s.token_hash=? AND s.expires_us>?",
+                                      " JOIN \"user\" u ON u.id=s.user_id WHERE s.token_hash=? AND s.expires_us>?",
                                       pErr);
   if(!st) return pErr->rc;
   store_bind_text(st, 1, zTokenHash);
@@ -189,7 +190,7 @@ airc_rc store_user_session_purge(store *p, int64_t nowUs, int64_t *pnDeleted, ai
 /* ---- passwords ---- */
 
 airc_rc store_user_set_hash(store *p, const char *zName, const char *zHash, airc_err *pErr) {
-  store_stmt *st = store_stmt_prepare(p, "UPDATE user SET password_hash=? WHERE username=?", pErr);
+  store_stmt *st = store_stmt_prepare(p, "UPDATE \"user\" SET password_hash=? WHERE username=?", pErr);
   if(!st) return pErr->rc;
   store_bind_text(st, 1, zHash);
   store_bind_text(st, 2, zName);
@@ -249,7 +250,7 @@ airc_rc store_user_token_insert(store *p, int64_t userId, const char *zKind, con
 airc_rc store_user_token_lookup(store *p, int64_t id, int64_t nowUs, store_user_token *pOut, airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(p,
                                       "SELECT t.id, u.id, u.username, u.role, t.kind, t.name, t.token_hash,"
-                                      " t.expires_us FROM api_token t JOIN user u ON u.id=t.user_id"
+                                      " t.expires_us FROM api_token t JOIN \"user\" u ON u.id=t.user_id"
                                       " WHERE t.id=? AND (t.expires_us IS NULL OR t.expires_us>?)",
                                       pErr);
   if(!st) return pErr->rc;

@@ -42,11 +42,17 @@ static airc_rc one_count(store_stmt *st, int64_t *pnOut, airc_err *pErr) {
   " d.last_parsed_us, d.current_hash,"                                                                \
   " EXISTS(SELECT 1 FROM import_error e WHERE e.fileloc=d.fileloc)"
 
-/* dialect: sqlite (json_each, instr) */
+/* dialect: sqlite (json_each, instr) / pg (json_array_elements_text, strpos).
+ * ?3 is a JSON array of tags (any of them), ?4 a substring of the id. */
 #define DAG_WHERE                                                                                          \
   " WHERE (?1 < 0 OR d.is_paused=?1) AND (?2=0 OR d.is_active=1)"                                         \
   " AND (?3 IS NULL OR EXISTS(SELECT 1 FROM json_each(d.tags) t, json_each(?3) q WHERE t.value=q.value))" \
   " AND (?4 IS NULL OR instr(d.dag_id, ?4) > 0)"
+#define DAG_WHERE_PG                                                                                   \
+  " WHERE ($1 < 0 OR d.is_paused=$1) AND ($2=0 OR d.is_active=1)"                                     \
+  " AND ($3::text IS NULL OR EXISTS(SELECT 1 FROM json_array_elements_text(d.tags::json) t"            \
+  " WHERE t IN (SELECT json_array_elements_text($3::json))))"                                        \
+  " AND ($4::text IS NULL OR strpos(d.dag_id, $4) > 0)"
 
 typedef struct dag_walk {
   store_view_dag_fn xRow;
@@ -78,7 +84,8 @@ static void dag_bind_filter(store_stmt *st, const store_view_dag_filter *f) {
 }
 
 airc_rc store_view_dag_count(store *p, const store_view_dag_filter *pFilter, int64_t *pnOut, airc_err *pErr) {
-  store_stmt *st = store_stmt_prepare(p, "SELECT count(*) FROM dag d" DAG_WHERE, pErr);
+  store_stmt *st = store_stmt_prepare(
+      p, STORE_SQL2(p, "SELECT count(*) FROM dag d" DAG_WHERE, "SELECT count(*) FROM dag d" DAG_WHERE_PG), pErr);
   if(!st) return pErr->rc;
   dag_bind_filter(st, pFilter);
   return one_count(st, pnOut, pErr);
@@ -86,8 +93,9 @@ airc_rc store_view_dag_count(store *p, const store_view_dag_filter *pFilter, int
 
 airc_rc store_view_dag_list(store *p, const store_view_dag_filter *pFilter, int64_t limit, int64_t offset,
                             store_view_dag_fn xRow, void *pCtx, airc_err *pErr) {
-  store_stmt *st = store_stmt_prepare(p, "SELECT " DAG_COLS " FROM dag d" DAG_WHERE " ORDER BY d.dag_id LIMIT ?5 OFFSET ?6",
-                                      pErr);
+  store_stmt *st = store_stmt_prepare(p,
+      STORE_SQL2(p, "SELECT " DAG_COLS " FROM dag d" DAG_WHERE " ORDER BY d.dag_id LIMIT ?5 OFFSET ?6",
+                 "SELECT " DAG_COLS " FROM dag d" DAG_WHERE_PG " ORDER BY d.dag_id LIMIT $5 OFFSET $6"), pErr);
   if(!st) return pErr->rc;
   dag_bind_filter(st, pFilter);
   store_bind_int64(st, 5, limit);
@@ -145,10 +153,13 @@ static int task_id_read(store_stmt *st, void *pArg) {
 
 airc_rc store_view_dag_task_ids(store *p, const char *zDagId, store_view_task_id_fn xTask, void *pCtx,
                                 airc_err *pErr) {
-  /* dialect: sqlite (json_each, json_extract) */
-  store_stmt *st = store_stmt_prepare(p,
+  /* dialect: sqlite (json_each, json_extract) / pg (json_array_elements WITH ORDINALITY) */
+  store_stmt *st = store_stmt_prepare(p, STORE_SQL2(p,
       "SELECT json_extract(t.value, '$.id') FROM dag d JOIN dag_version v ON v.hash=d.current_hash,"
-      " json_each(v.json, '$.tasks') t WHERE d.dag_id=? ORDER BY t.key", pErr);
+      " json_each(v.json, '$.tasks') t WHERE d.dag_id=? ORDER BY t.key",
+      "SELECT t.value->>'id' FROM dag d JOIN dag_version v ON v.hash=d.current_hash,"
+      " json_array_elements(v.json::json->'tasks') WITH ORDINALITY t(value, key) WHERE d.dag_id=$1 ORDER BY t.key"),
+      pErr);
   if(!st) return pErr->rc;
   store_bind_text(st, 1, zDagId);
   task_id_walk w = {xTask, pCtx};
@@ -197,11 +208,15 @@ static int run_read(store_stmt *st, void *pArg) {
   return w->xRow(w->pCtx, &x);
 }
 
-/* dialect: sqlite (json_each) */
-#define RUNS_SQL(ORDER)                                                                             \
-  "SELECT " RUN_COLS " FROM dag_run r WHERE r.dag_id=?1"                                           \
-  " AND (?2 IS NULL OR r.state IN (SELECT value FROM json_each(?2)))"                              \
-  " ORDER BY " ORDER " LIMIT ?3 OFFSET ?4"
+/* dialect: sqlite (json_each) / pg (json_array_elements_text). A filter on
+ * states binds a JSON array of them (NULL: any state), on both. */
+#define STATES_IN_SQLITE(COL, N) " AND (?" #N " IS NULL OR " COL " IN (SELECT value FROM json_each(?" #N ")))"
+#define STATES_IN_PG(COL, N) " AND ($" #N "::text IS NULL OR " COL " IN (SELECT json_array_elements_text($" #N "::json)))"
+#define RUNS_SQL_D(ORDER, STATES_IN)                     \
+  "SELECT " RUN_COLS " FROM dag_run r WHERE r.dag_id=?1" \
+  STATES_IN("r.state", 2) " ORDER BY " ORDER " LIMIT ?3 OFFSET ?4"
+#define RUNS_SQL(ORDER) RUNS_SQL_D(ORDER, STATES_IN_SQLITE)
+#define RUNS_SQL_PG(ORDER) RUNS_SQL_D(ORDER, STATES_IN_PG)
 
 static const char *const azRunOrderSql[STORE_VIEW_RUN_ORDER_COUNT] = {
     [STORE_VIEW_RUN_BY_DATE_DESC] = RUNS_SQL("r.logical_date DESC, r.id DESC"),
@@ -213,12 +228,24 @@ static const char *const azRunOrderSql[STORE_VIEW_RUN_ORDER_COUNT] = {
     [STORE_VIEW_RUN_BY_ID_DESC] = RUNS_SQL("r.id DESC"),
     [STORE_VIEW_RUN_BY_ID] = RUNS_SQL("r.id"),
 };
+/* PostgreSQL sorts NULLs last ascending, SQLite first: say SQLite's order
+ * (a run not started yet has no start_us) */
+static const char *const azRunOrderSqlPg[STORE_VIEW_RUN_ORDER_COUNT] = {
+    [STORE_VIEW_RUN_BY_DATE_DESC] = RUNS_SQL_PG("r.logical_date DESC, r.id DESC"),
+    [STORE_VIEW_RUN_BY_DATE] = RUNS_SQL_PG("r.logical_date, r.id"),
+    [STORE_VIEW_RUN_BY_START_DESC] = RUNS_SQL_PG("r.start_us DESC NULLS LAST, r.id DESC"),
+    [STORE_VIEW_RUN_BY_START] = RUNS_SQL_PG("r.start_us NULLS FIRST, r.id"),
+    [STORE_VIEW_RUN_BY_END_DESC] = RUNS_SQL_PG("r.end_us DESC NULLS LAST, r.id DESC"),
+    [STORE_VIEW_RUN_BY_END] = RUNS_SQL_PG("r.end_us NULLS FIRST, r.id"),
+    [STORE_VIEW_RUN_BY_ID_DESC] = RUNS_SQL_PG("r.id DESC"),
+    [STORE_VIEW_RUN_BY_ID] = RUNS_SQL_PG("r.id"),
+};
 
 airc_rc store_view_run_count(store *p, const char *zDagId, const char *zStatesJson, int64_t *pnOut, airc_err *pErr) {
-  /* dialect: sqlite (json_each); dag_run_count is kept by triggers */
-  store_stmt *st = store_stmt_prepare(p,
-      "SELECT coalesce(sum(n), 0) FROM dag_run_count WHERE dag_id=?1"
-      " AND (?2 IS NULL OR state IN (SELECT value FROM json_each(?2)))", pErr);
+  /* dialect: sqlite (json_each) / pg; dag_run_count is kept by triggers */
+  store_stmt *st = store_stmt_prepare(p, STORE_SQL2(p,
+      "SELECT coalesce(sum(n), 0) FROM dag_run_count WHERE dag_id=?1" STATES_IN_SQLITE("state", 2),
+      "SELECT coalesce(sum(n), 0) FROM dag_run_count WHERE dag_id=$1" STATES_IN_PG("state", 2)), pErr);
   if(!st) return pErr->rc;
   store_bind_text(st, 1, zDagId);
   store_bind_text(st, 2, zStatesJson);
@@ -229,7 +256,7 @@ airc_rc store_view_run_list(store *p, const char *zDagId, const char *zStatesJso
                             int64_t limit, int64_t offset, store_view_run_fn xRow, void *pCtx, airc_err *pErr) {
   if((int)eOrder < 0 || eOrder >= STORE_VIEW_RUN_ORDER_COUNT)
     return airc_err_set(pErr, AIRC_ERR_INVALID, "run list: no order %d", (int)eOrder);
-  store_stmt *st = store_stmt_prepare(p, azRunOrderSql[eOrder], pErr);
+  store_stmt *st = store_stmt_prepare(p, STORE_SQL2(p, azRunOrderSql[eOrder], azRunOrderSqlPg[eOrder]), pErr);
   if(!st) return pErr->rc;
   store_bind_text(st, 1, zDagId);
   store_bind_text(st, 2, zStatesJson);
@@ -319,10 +346,10 @@ static int ti_read(store_stmt *st, void *pArg) {
 }
 
 airc_rc store_view_ti_count(store *p, int64_t runPk, const char *zStatesJson, int64_t *pnOut, airc_err *pErr) {
-  /* dialect: sqlite (json_each) */
-  store_stmt *st = store_stmt_prepare(p,
-      "SELECT count(*) FROM task_instance WHERE run_pk=?1 AND (?2 IS NULL OR state IN (SELECT value FROM json_each(?2)))",
-      pErr);
+  /* dialect: sqlite (json_each) / pg */
+  store_stmt *st = store_stmt_prepare(p, STORE_SQL2(p,
+      "SELECT count(*) FROM task_instance WHERE run_pk=?1" STATES_IN_SQLITE("state", 2),
+      "SELECT count(*) FROM task_instance WHERE run_pk=$1" STATES_IN_PG("state", 2)), pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, runPk);
   store_bind_text(st, 2, zStatesJson);
@@ -331,10 +358,10 @@ airc_rc store_view_ti_count(store *p, int64_t runPk, const char *zStatesJson, in
 
 airc_rc store_view_ti_list(store *p, int64_t runPk, const char *zStatesJson, int64_t limit, int64_t offset,
                            store_view_ti_fn xRow, void *pCtx, airc_err *pErr) {
-  /* dialect: sqlite (json_each) */
-  store_stmt *st = store_stmt_prepare(p,
-      TI_FROM " WHERE ti.run_pk=?1 AND (?2 IS NULL OR ti.state IN (SELECT value FROM json_each(?2)))"
-              " ORDER BY ti.id LIMIT ?3 OFFSET ?4", pErr);
+  /* dialect: sqlite (json_each) / pg */
+  store_stmt *st = store_stmt_prepare(p, STORE_SQL2(p,
+      TI_FROM " WHERE ti.run_pk=?1" STATES_IN_SQLITE("ti.state", 2) " ORDER BY ti.id LIMIT ?3 OFFSET ?4",
+      TI_FROM " WHERE ti.run_pk=$1" STATES_IN_PG("ti.state", 2) " ORDER BY ti.id LIMIT $3 OFFSET $4"), pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, runPk);
   store_bind_text(st, 2, zStatesJson);
@@ -472,9 +499,10 @@ static int import_error_read(store_stmt *st, void *pArg) {
 
 airc_rc store_view_import_error_list(store *p, int64_t limit, int64_t offset, store_view_import_error_fn xRow,
                                      void *pCtx, airc_err *pErr) {
-  /* dialect: sqlite (rowid is the id) */
-  store_stmt *st = store_stmt_prepare(p,
+  /* dialect: sqlite (rowid is the id) / pg (a BIGSERIAL id column) */
+  store_stmt *st = store_stmt_prepare(p, STORE_SQL2(p,
       "SELECT rowid, fileloc, message, timestamp_us FROM import_error ORDER BY timestamp_us DESC, rowid LIMIT ? OFFSET ?",
+      "SELECT id, fileloc, message, timestamp_us FROM import_error ORDER BY timestamp_us DESC, id LIMIT $1 OFFSET $2"),
       pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, limit);
@@ -554,9 +582,12 @@ airc_rc store_view_task_durations(store *p, store_view_durations_fn xRow, void *
 
 airc_rc store_view_run_list_no_test(store *p, const char *zDagId, const char *zState, int64_t limit, int64_t offset,
                                     store_view_run_fn xRow, void *pCtx, airc_err *pErr) {
-  store_stmt *st = store_stmt_prepare(p,
+  /* dialect: pg (a parameter only tested IS NULL needs a type) */
+  store_stmt *st = store_stmt_prepare(p, STORE_SQL2(p,
       "SELECT " RUN_COLS " FROM dag_run r WHERE r.dag_id=?1 AND (?2 IS NULL OR r.state=?2) AND r.is_test=0"
-      " ORDER BY r.logical_date DESC, r.id DESC LIMIT ?3 OFFSET ?4", pErr);
+      " ORDER BY r.logical_date DESC, r.id DESC LIMIT ?3 OFFSET ?4",
+      "SELECT " RUN_COLS " FROM dag_run r WHERE r.dag_id=$1 AND ($2::text IS NULL OR r.state=$2) AND r.is_test=0"
+      " ORDER BY r.logical_date DESC, r.id DESC LIMIT $3 OFFSET $4"), pErr);
   if(!st) return pErr->rc;
   store_bind_text(st, 1, zDagId);
   store_bind_text(st, 2, zState);
@@ -625,8 +656,11 @@ static int ti_log_read(store_stmt *st, void *pArg) {
 
 airc_rc store_view_ti_log_each(store *p, int64_t runPk, const char *zState, store_view_ti_log_fn xRow, void *pCtx,
                                airc_err *pErr) {
-  store_stmt *st = store_stmt_prepare(p,
-      "SELECT task_id, log_path FROM task_instance WHERE run_pk=?1 AND (?2 IS NULL OR state=?2) ORDER BY id", pErr);
+  /* dialect: pg (a parameter only tested IS NULL needs a type) */
+  store_stmt *st = store_stmt_prepare(p, STORE_SQL2(p,
+      "SELECT task_id, log_path FROM task_instance WHERE run_pk=?1 AND (?2 IS NULL OR state=?2) ORDER BY id",
+      "SELECT task_id, log_path FROM task_instance WHERE run_pk=$1 AND ($2::text IS NULL OR state=$2) ORDER BY id"),
+      pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, runPk);
   store_bind_text(st, 2, zState);

@@ -141,16 +141,18 @@ airc_rc store_work_delete_stale(store *p, int *pn, airc_err *pErr) {
 airc_rc store_work_claim(store *p, const char *zQueue, const char *zWorker, const char *zToken, int64_t nowUs,
                          int64_t leaseUntilUs, store_work_claimed *pOut, airc_err *pErr) {
   memset(pOut, 0, sizeof(*pOut));
-  airc_rc rc = store_begin(p, pErr); /* SQLite: BEGIN IMMEDIATE, so claims are serialized */
+  airc_rc rc = store_begin(p, pErr); /* SQLite: BEGIN IMMEDIATE; PostgreSQL: row locks, below */
   if(rc) return rc;
   for(;;) {
-    /* dialect: sqlite -- the transaction's write lock serializes claimers.
-     * PostgreSQL: SELECT ti_id, try_number, request FROM task_claim
-     *   WHERE queue=$1 AND worker IS NULL ORDER BY queued_us, ti_id LIMIT 1
-     *   FOR UPDATE SKIP LOCKED */
-    store_stmt *st = store_stmt_prepare(p,
+    /* dialect: sqlite -- the transaction's write lock (BEGIN IMMEDIATE)
+     * serializes claimers. pg -- FOR UPDATE SKIP LOCKED: the row is locked
+     * until the claim's transaction ends and concurrent claimers pass over
+     * it to the next free one instead of waiting (or claiming it twice) */
+    store_stmt *st = store_stmt_prepare(p, STORE_SQL2(p,
         "SELECT ti_id, try_number, request FROM task_claim WHERE queue=? AND worker IS NULL"
-        " ORDER BY queued_us, ti_id LIMIT 1", pErr);
+        " ORDER BY queued_us, ti_id LIMIT 1",
+        "SELECT ti_id, try_number, request FROM task_claim WHERE queue=? AND worker IS NULL"
+        " ORDER BY queued_us, ti_id LIMIT 1 FOR UPDATE SKIP LOCKED"), pErr);
     if(!st) {
       rc = pErr->rc;
       break;

@@ -135,7 +135,7 @@ static void store_key_create(void) { pthread_key_create(&g_storeKey, store_key_d
 static store *thread_store(airc_err *pErr) {
   store *s = pthread_getspecific(g_storeKey);
   if(s) return s;
-  if(store_open_existing(airc_path_db(), &s, pErr)) return NULL;
+  if(store_open_existing(airc_store_target(), &s, pErr)) return NULL;
   /* a request's own short retry of a busy store before it answers 503 */
   store_set_busy_tries(s, WEB_STORE_BUSY_TRIES);
   pthread_setspecific(g_storeKey, s);

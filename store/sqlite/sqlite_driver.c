@@ -357,6 +357,8 @@ static int64_t lite_last_insert_id(void *pv) { return sqlite3_last_insert_rowid(
 const store_driver store_sqlite_driver = {
     .zName = "sqlite",
     .iVersion = SQLITE_SCHEMA_VERSION,
+    .eDialect = STORE_DIALECT_SQLITE,
+    .bExplicitMigrate = 0,
     .xConnect = lite_connect,
     .xDisconnect = lite_disconnect,
     .xSchemaVersion = lite_schema_version,

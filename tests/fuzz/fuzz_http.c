@@ -87,7 +87,7 @@ static void fuzz_http_start(void) {
         "[task b]\ntype = shell\ncommand = echo {{ params.x }}\nupstream = a\n", f);
   fclose(f);
   store *s = NULL;
-  if(store_open(airc_path_db(), &s, &err)) fuzz_http_die(airc_err_msg(&err));
+  if(store_open(airc_store_target(), &s, &err)) fuzz_http_die(airc_err_msg(&err));
   dag_folder *pFolder = dag_folder_new(airc_path_dags());
   int n = 0;
   if(dag_folder_sync(pFolder, s, &n, &err) || n != 1) fuzz_http_die("the DAG did not load");

@@ -11,6 +11,58 @@ import time
 
 import pytest
 
+# scripts/pg-test.sh sets AIRC_TEST_PG (an admin URL of a throwaway cluster):
+# then every home gets a PostgreSQL database of its own, created with psql
+# and initialized with `airc db init`, instead of $AIRC_HOME/airc.db
+PG_ADMIN = os.environ.get("AIRC_TEST_PG", "")
+ON_PG = bool(PG_ADMIN)
+_pg_seq = [0]
+
+
+def sqlite_only(reason):
+    """Marks a test that is about the SQLite file itself (its mode, its lock,
+    its disk): skipped on PostgreSQL with the reason."""
+    return pytest.mark.skipif(ON_PG, reason=f"SQLite-specific: {reason}")
+
+
+def pg_database():
+    """Creates an empty database on the test cluster; returns its URL."""
+    _pg_seq[0] += 1
+    name = f"airc_it_{os.getpid()}_{_pg_seq[0]}"
+    subprocess.run(["psql", "-q", "-X", PG_ADMIN, "-c", f"CREATE DATABASE {name}"], check=True,
+                   capture_output=True, timeout=60)
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+
+def db_rows(home, sql):
+    """Rows of a query on the home's store, read directly (SQLite file or
+    PostgreSQL database), as lists of strings/values: for asserting what is
+    stored (e.g. never a secret in clear)."""
+    if ON_PG:
+        r = subprocess.run(["psql", "-X", "-q", "-t", "-A", "-F", "\t", home.env["AIRC__DATABASE__URL"], "-c", sql],
+                           capture_output=True, text=True, timeout=60, check=True)
+        return [line.split("\t") for line in r.stdout.splitlines()]
+    import sqlite3
+    db = sqlite3.connect(os.path.join(home.path, "airc.db"))
+    try:
+        return [list(row) for row in db.execute(sql).fetchall()]
+    finally:
+        db.close()
+
+
+def db_dump(home):
+    """Every stored value of the home's store as text (SQL dump)."""
+    if ON_PG:
+        pg_dump = os.path.join(os.environ.get("AIRC_TEST_PG_BIN", ""), "pg_dump")
+        r = subprocess.run([pg_dump if os.path.exists(pg_dump) else "pg_dump", "--data-only",
+                            home.env["AIRC__DATABASE__URL"]], capture_output=True, text=True, timeout=60, check=True)
+        return r.stdout
+    import sqlite3
+    db = sqlite3.connect(os.path.join(home.path, "airc.db"))
+    try:
+        return "\n".join(db.iterdump())
+    finally:
+        db.close()
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 AIRC = os.environ.get("AIRC_BIN", os.path.join(ROOT, "bin", "airc"))
 SANITIZED = "bin-san" in AIRC
@@ -46,10 +98,15 @@ class Home:
         self.env["AIRC__CORE__DAGS_ARE_PAUSED_AT_CREATION"] = "false"
         self.env["AIRC__SCHEDULER__DAG_DIR_LIST_INTERVAL"] = "30"
         self.env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
+        self.env.pop("AIRC__DATABASE__URL", None)
+        if ON_PG:
+            self.env["AIRC__DATABASE__URL"] = pg_database()
         self.procs = []
         # where the scheduler's own output goes (a test whose home is on a
         # full filesystem keeps it elsewhere, to read it)
         self.log_dir = self.path
+        if ON_PG:  # a shared database is only ever initialized by `airc db init`
+            self.run("db", "init", check=True)
 
     def write_dag(self, name, text):
         p = os.path.join(self.dags, name)

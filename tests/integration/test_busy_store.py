@@ -21,7 +21,7 @@ import subprocess
 import threading
 import time
 
-from conftest import AIRC, SLOW, dag_ini, wait_for
+from conftest import AIRC, SLOW, dag_ini, wait_for, sqlite_only
 
 
 def start_webserver(home):
@@ -201,6 +201,7 @@ def test_burst_of_cli_and_api_while_runs_execute(home):
         stop(web)
 
 
+@sqlite_only("holds the airc.db write lock with python sqlite3")
 def test_scheduler_survives_a_lock_held_past_the_busy_timeout(home):
     home.env["AIRC__DATABASE__BUSY_TIMEOUT_MS"] = "200"
     home.write_dag("held.ini", dag_ini("held", [("a", {"command": "sleep 0.5"}), ("b", {"command": "true",

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from conftest import AIRC, dag_ini, wait_for
+from conftest import AIRC, ON_PG, dag_ini, pg_database, wait_for
 
 COMMANDS = [
     "db init", "db upgrade", "db check", "config get-value", "scheduler", "standalone", "dags list",
@@ -52,6 +52,8 @@ def test_usage_errors_exit_2_and_failures_exit_1(home):
 
 
 def test_db_init_and_check(home):
+    if ON_PG:  # the fixture initialized its database: start from an empty one
+        home.env["AIRC__DATABASE__URL"] = pg_database()
     r = home.run("db", "check")
     assert r.returncode == 1 and "run 'airc db init'" in r.stderr
     r = home.run("db", "init", check=True)

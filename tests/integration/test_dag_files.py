@@ -3,7 +3,7 @@ a running scheduler, deletions, and runs keeping their DAG version."""
 import os
 import time
 
-from conftest import dag_ini, wait_for
+from conftest import dag_ini, wait_for, sqlite_only
 
 GOOD = dag_ini("good", [("t", {"command": "true"})])
 
@@ -92,6 +92,7 @@ def test_changes_are_picked_up_by_a_running_scheduler_within_5s(home):
     assert time.monotonic() - t0 < 30
 
 
+@sqlite_only("reads airc.db with python sqlite3")
 def test_scheduler_sees_new_files_without_the_cli(home):
     """The scheduler's own inotify watch (not a CLI sync) picks up a file:
     a new DAG with an @once schedule in the past runs without any CLI call."""

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import SLOW, Home, dag_ini, run_folder, wait_for
+from conftest import SLOW, Home, dag_ini, run_folder, wait_for, sqlite_only
 
 FS_SIZE = 4 * 1024 * 1024
 
@@ -81,6 +81,7 @@ def fill(path, room):
     return os.path.getsize(path)
 
 
+@sqlite_only("fills the disk under airc.db")
 def test_disk_full_scheduler_survives_tasks_fail_clearly_and_resumes(small_home, tmp_path):
     home = small_home
     size_file = tmp_path / "size"

@@ -16,7 +16,7 @@ import subprocess
 
 import pytest
 
-from conftest import AIRC, Home, dag_ini, run_folder, wait_for
+from conftest import AIRC, Home, dag_ini, run_folder, sqlite_only, wait_for
 
 N_HOLD = 500
 CHAIN = 12
@@ -103,5 +103,7 @@ def test_statements_and_rows_per_wake_do_not_grow_with_active_runs(medians):
     assert medians["rows"][1] <= medians["rows"][0] + 20, medians
 
 
+@sqlite_only("rows looked at are SQLite's VM steps; PostgreSQL reports no such count per statement "
+             "(its driver counts rows sent, which the test above already bounds)")
 def test_rows_looked_at_per_wake_do_not_grow_with_active_runs(medians):
     assert medians["vm_steps"][1] <= medians["vm_steps"][0] * 1.5 + 200, medians

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import AIRC, SLOW, dag_ini, run_folder
+from conftest import AIRC, SLOW, dag_ini, run_folder, sqlite_only
 
 
 @pytest.fixture
@@ -97,6 +97,7 @@ def test_planted_symlinks_in_the_run_folder_are_not_followed(home, clean_run_fol
     assert home.tis("xc", run)["a"]["xcom"] == {"n": 1}
 
 
+@sqlite_only("file modes of airc.db and its -wal/-shm")
 def test_nothing_airc_creates_is_open_to_others(home, clean_run_folder):
     """Run with umask 022, as a login shell would: airc sets its own."""
     ours = {home.path, home.dags}  # made by the test fixture, not by airc
@@ -132,6 +133,7 @@ def test_nothing_airc_creates_is_open_to_others(home, clean_run_folder):
     assert seen >= 10
 
 
+@sqlite_only("file modes of airc.db and its -wal/-shm")
 def test_loose_modes_are_tightened_with_a_warning(home):
     home.run("db", "init", check=True)
     db = os.path.join(home.path, "airc.db")

@@ -2,7 +2,7 @@
 import datetime as dt
 import os
 
-from conftest import dag_ini, wait_for
+from conftest import dag_ini, wait_for, sqlite_only
 
 
 def iso(t):
@@ -170,6 +170,7 @@ def test_backfill_over_the_tick_cap_is_refused_not_cut(home):
     assert "dry run: 99361 runs to create, 0 to re-run, 0 kept" in r.stdout
 
 
+@sqlite_only("reads airc.db with python sqlite3 while the scheduler writes")
 def test_storm_of_due_dags_keeps_the_limits_and_finishes(home):
     """40 DAGs due at once, parallelism 3: runs held back by the limit wait
     for a slot (not re-evaluated every wake) and all finish; never more than

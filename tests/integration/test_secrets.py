@@ -4,9 +4,8 @@ and masked as *** in task logs, error lines and XCom, key rotation; and
 time zones: `timezone` in [dag] and an unknown zone as an import error."""
 import json
 import os
-import sqlite3
 
-from conftest import dag_ini
+from conftest import dag_ini, db_dump, db_rows
 
 
 def test_connections_cli(home):
@@ -23,8 +22,7 @@ def test_connections_cli(home):
     got = home.json("connections", "get", "pg", "--reveal")[0]
     assert got["password"] == "s@cret99" and json.loads(got["extra"]) == {"sslmode": "require"}
     # the password is not in the database file in clear
-    db = sqlite3.connect(os.path.join(home.path, "airc.db"))
-    sealed = db.execute("SELECT password_sealed FROM connection").fetchone()[0]
+    sealed = db_rows(home, "SELECT password_sealed FROM connection")[0][0]
     assert sealed.startswith("v1:") and "s@cret99" not in sealed
     # the environment overrides
     home.env["AIRC_CONN_PG"] = "mysql://eve:pw2@other:3306/x"
@@ -47,12 +45,11 @@ def test_variables_cli_import_export_rotate(home):
     assert r.returncode == 0 and "2 of 2" in r.stdout
     exported = json.loads(home.run("variables", "export").stdout)
     assert exported["a"] == "1" and exported["b"]["value"] == "hush-hush" and exported["b"]["is_secret"]
-    db = sqlite3.connect(os.path.join(home.path, "airc.db"))
-    before = dict(db.execute("SELECT key, val FROM variable WHERE is_secret=1").fetchall())
+    before = dict(db_rows(home, "SELECT key, val FROM variable WHERE is_secret=1"))
     assert "hush-hush" not in before["b"]
     r = home.run("db", "rotate-key")
     assert r.returncode == 0 and "Re-encrypted 2 secret values" in r.stdout
-    after = dict(db.execute("SELECT key, val FROM variable WHERE is_secret=1").fetchall())
+    after = dict(db_rows(home, "SELECT key, val FROM variable WHERE is_secret=1"))
     assert after["b"] != before["b"]
     assert home.run("variables", "get", "b").stdout.strip() == "hush-hush"
     assert oct(os.stat(os.path.join(home.path, "secret.key")).st_mode & 0o777) == "0o600"
@@ -86,8 +83,8 @@ def test_task_sees_connection_and_variables_and_log_masks_them(home):
     flog = home.run("tasks", "logs", "sec", run, "f", check=True).stdout
     assert "failing with ***" in flog and "k3y-s3cr3t-v4lue" not in flog
     # the stored XCom value is masked too
-    db = sqlite3.connect(os.path.join(home.path, "airc.db"))
-    dump = "\n".join(db.iterdump())
+    dump = db_dump(home)
+    assert "sec" in dump  # the dump has the store's rows
     assert "k3y-s3cr3t-v4lue" not in dump and "Pa55-word!" not in dump
 
 

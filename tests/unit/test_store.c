@@ -92,8 +92,31 @@ static void test_open_errors_and_versions(void **state) {
   assert_int_equal(system(zCmd), 0);
 }
 
+/* The password never reaches a message or store_target(). */
+static void test_url_mask_and_postgres_selection(void **state) {
+  (void)state;
+  char z[200];
+  store_url_mask("postgresql://me:s3cr:et@db.example:5432/airc?sslmode=require", z, sizeof(z));
+  assert_string_equal(z, "postgresql://me:***@db.example:5432/airc?sslmode=require");
+  store_url_mask("postgresql://me@h/db?sslmode=disable&password=s3cret&x=1", z, sizeof(z));
+  assert_string_equal(z, "postgresql://me@h/db?sslmode=disable&password=***&x=1");
+  store_url_mask("postgresql://h/db@x", z, sizeof(z)); /* no user: nothing to hide */
+  assert_string_equal(z, "postgresql://h/db@x");
+  store_url_mask("sqlite:///a/b", z, sizeof(z));
+  assert_string_equal(z, "sqlite:///a/b");
+  /* postgresql:// selects the PostgreSQL driver: nothing listens on port 1 */
+  store *s = NULL;
+  airc_err err = {0};
+  assert_int_equal(store_open("postgresql://me:s3cret@127.0.0.1:1/x?connect_timeout=2", &s, &err), AIRC_ERR_DB);
+  assert_null(s);
+  assert_non_null(strstr(err.zMsg, "cannot connect to store postgresql://me:***@127.0.0.1:1/x"));
+  assert_null(strstr(err.zMsg, "s3cret"));
+  assert_null(strchr(err.zMsg, '\n'));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_busy_statement_survives_eviction),
-                                     cmocka_unit_test(test_open_errors_and_versions)};
+                                     cmocka_unit_test(test_open_errors_and_versions),
+                                     cmocka_unit_test(test_url_mask_and_postgres_selection)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 #include "store/store_control.h"
 #include "store/store_dag.h"
 #include "store/store_int.h"
+#include "tests/unit/store_test_target.h"
 #include "store/store_run.h"
 #include "store/store_sched.h"
 
@@ -35,7 +36,7 @@ static int fx_setup(void **ppState) {
   snprintf(f->zDir, sizeof(f->zDir), "/tmp/airc-test-store-audit-XXXXXX");
   if(!mkdtemp(f->zDir)) return -1;
   setenv("AIRC_HOME", f->zDir, 1);
-  snprintf(f->zDb, sizeof(f->zDb), "%s/airc.db", f->zDir);
+  if(store_test_target(f->zDir, f->zDb, sizeof(f->zDb))) return -1;
   airc_err err = {0};
   if(store_open(f->zDb, &f->s, &err)) fail_msg("%s", err.zMsg);
   if(dag_parse_buffer("adag.ini", zDagIni, sizeof(zDagIni) - 1, task_type_schemas(), &f->d, &err)) fail_msg("%s", err.zMsg);

@@ -22,6 +22,7 @@
 #include "store/store_views.h"
 #include "store/store_control.h"
 #include "dag/tick_planner.h"
+#include "tests/unit/store_test_target.h"
 
 /* a -> b -> c, and d alone; b retries twice */
 static const char zDagIni[] =
@@ -59,7 +60,7 @@ static int fx_setup(void **ppState) {
   snprintf(f->zDir, sizeof(f->zDir), "/tmp/airc-test-store-run-XXXXXX");
   if(!mkdtemp(f->zDir)) return -1;
   setenv("AIRC_HOME", f->zDir, 1); /* the doorbell rings nobody's scheduler */
-  snprintf(f->zDb, sizeof(f->zDb), "%s/airc.db", f->zDir);
+  if(store_test_target(f->zDir, f->zDb, sizeof(f->zDb))) return -1;
   airc_err err = {0};
   if(store_open(f->zDb, &f->s, &err)) fail_msg("%s", err.zMsg);
   if(dag_parse_buffer("tdag.ini", zDagIni, sizeof(zDagIni) - 1, task_type_schemas(), &f->d, &err)) fail_msg("%s", err.zMsg);
@@ -240,8 +241,10 @@ static void test_run_create(void **ppState) {
   assert_string_equal(q_text(f->s, "SELECT state||' '||run_type||' '||conf||' '||logical_date||' '||data_interval_start"
                                    " FROM dag_run WHERE run_id=?", "r1", NULL, z, sizeof(z)),
                       "queued manual {\"k\":1} 1704067200 1703980800");
-  assert_string_equal(q_text(f->s, "SELECT group_concat(task_id||':'||state||':'||max_tries, ' ')"
+  assert_string_equal(q_text(f->s, STORE_SQL2(f->s, "SELECT group_concat(task_id||':'||state||':'||max_tries, ' ')"
                                    " FROM (SELECT * FROM task_instance WHERE dag_id=? ORDER BY task_id)",
+                                   "SELECT string_agg(task_id||':'||state||':'||max_tries, ' ' ORDER BY task_id)"
+                                   " FROM task_instance WHERE dag_id=$1"),
                              "tdag", NULL, z, sizeof(z)),
                       "a:none:1 b:none:3 c:none:1 d:none:1");
   /* duplicate id */
@@ -347,7 +350,7 @@ static void test_ti_mark(void **ppState) {
   ti_set(f, "r1", "d", "running");
   run_set(f, "r1", "failed");
   assert_int_equal(store_ti_mark(f->s, "tdag", "r1", "b", "success", &err), AIRC_OK);
-  assert_string_equal(q_text(f->s, "SELECT state||' '||note||' '||(end_us IS NOT NULL) FROM task_instance WHERE task_id=?",
+  assert_string_equal(q_text(f->s, "SELECT state||' '||note||' '||(CASE WHEN end_us IS NOT NULL THEN 1 ELSE 0 END) FROM task_instance WHERE task_id=?",
                              "b", NULL, z, sizeof(z)), "success marked success 1");
   assert_string_equal(run_state(f, "r1"), "running"); /* re-evaluated by the scheduler */
   run_set(f, "r1", "queued");

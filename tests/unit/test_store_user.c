@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "store/store_user.h"
+#include "tests/unit/store_test_target.h"
 
 typedef struct fixture {
   char zDir[64];
@@ -25,7 +26,7 @@ static int fx_setup(void **ppState) {
   fixture *f = calloc(1, sizeof(*f));
   snprintf(f->zDir, sizeof(f->zDir), "/tmp/airc-test-store-user-XXXXXX");
   if(!mkdtemp(f->zDir)) return -1;
-  snprintf(f->zDb, sizeof(f->zDb), "%s/airc.db", f->zDir);
+  if(store_test_target(f->zDir, f->zDb, sizeof(f->zDb))) return -1;
   airc_err err = {0};
   if(store_open(f->zDb, &f->s, &err)) fail_msg("%s", err.zMsg);
   *ppState = f;

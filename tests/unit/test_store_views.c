@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "store/store_int.h"
 #include "store/store_views.h"
+#include "tests/unit/store_test_target.h"
 
 static char g_zDir[64];
 static char g_zDb[128];
@@ -57,7 +58,7 @@ static int setup(void **state) {
   (void)state;
   snprintf(g_zDir, sizeof(g_zDir), "/tmp/airc-views-XXXXXX");
   if(!mkdtemp(g_zDir)) return -1;
-  snprintf(g_zDb, sizeof(g_zDb), "%s/airc.db", g_zDir);
+  if(store_test_target(g_zDir, g_zDb, sizeof(g_zDb))) return -1;
   store *p = NULL;
   airc_err err = {0};
   if(store_open(g_zDb, &p, &err)) {

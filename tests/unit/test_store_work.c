@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "store/store_int.h"
+#include "tests/unit/store_test_target.h"
 #include "store/store_work.h"
 
 typedef struct fixture {
@@ -37,7 +38,7 @@ static int fx_setup(void **ppState) {
   fixture *f = calloc(1, sizeof(*f));
   snprintf(f->zDir, sizeof(f->zDir), "/tmp/airc-test-store-work-XXXXXX");
   if(!mkdtemp(f->zDir)) return -1;
-  snprintf(f->zDb, sizeof(f->zDb), "%s/airc.db", f->zDir);
+  if(store_test_target(f->zDir, f->zDb, sizeof(f->zDb))) return -1;
   airc_err err = {0};
   if(store_open(f->zDb, &f->s, &err)) fail_msg("%s", err.zMsg);
   for(size_t i = 0; i < sizeof(azSeed) / sizeof(azSeed[0]); i++)
@@ -181,9 +182,36 @@ static void test_scheduler_lease(void **ppState) {
   assert_true(bHeld);
 }
 
+/* PostgreSQL: a claim in progress (its transaction still open) holds its
+ * row; a second worker on another connection gets the next free try at
+ * once instead of waiting on the lock or claiming the same one (FOR
+ * UPDATE SKIP LOCKED). SQLite serializes claimers with its write lock. */
+static void test_claim_skips_locked(void **ppState) {
+  fixture *f = *ppState;
+  if(!store_test_is_pg()) skip();
+  airc_err err = {0};
+  assert_int_equal(store_work_enqueue(f->s, 10, 1, "default", "{\"r\":10}", 100, &err), AIRC_OK);
+  assert_int_equal(store_work_enqueue(f->s, 11, 1, "default", "{\"r\":11}", 200, &err), AIRC_OK);
+  store *s2 = NULL;
+  assert_int_equal(store_open(f->zDb, &s2, &err), AIRC_OK);
+  store_work_claimed a, b;
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK); /* keeps the first claim's row lock */
+  assert_int_equal(store_work_claim(f->s, "default", "w1", "t1", 1000, 2000, &a, &err), AIRC_OK);
+  assert_int_equal(a.tiId, 10);
+  assert_int_equal(store_work_claim(s2, "default", "w2", "t2", 1000, 2000, &b, &err), AIRC_OK);
+  assert_int_equal(b.tiId, 11);
+  assert_int_equal(store_commit(f->s, &err), AIRC_OK);
+  free(a.zRequest);
+  free(b.zRequest);
+  /* both claimed, each once */
+  assert_string_equal(q_text(f->s, "SELECT string_agg(worker, ',' ORDER BY ti_id) FROM task_claim"), "w1,w2");
+  store_close(s2);
+}
+
 int main(void) {
   const struct CMUnitTest aTest[] = {
       cmocka_unit_test_setup_teardown(test_claim_lease_fence, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_claim_skips_locked, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_log_chunks, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_scheduler_lease, fx_setup, fx_teardown),
   };

@@ -1,0 +1,620 @@
+/* pg_driver.c: the PostgreSQL backend of store/ (libpq), selected by a
+ * postgresql:// (or postgres://) target.
+ *
+ * One connection per handle. Statements are cached per connection like the
+ * SQLite driver's, keyed by the SQL literal's address: the text is
+ * converted once (? and ?N placeholders -> $N) and prepared server-side
+ * (PQprepare) at its first execution, with the types of the values bound
+ * then (int8, float8, text; a NULL leaves the type to the server), so that
+ * "?1 IS NULL OR x=?1" and "'a'||?" need no casts. A step runs
+ * PQexecPrepared on the first call and then walks the PGresult's rows.
+ * Values travel as text; integer columns are parsed (booleans: t -> 1).
+ *
+ * Transactions: store_begin() is BEGIN ISOLATION LEVEL READ COMMITTED,
+ * as Airflow's: every statement sees what others committed before it
+ * started; the invariants rest on constraints (a run or a try recorded
+ * twice is a unique violation, AIRC_ERR_EXISTS) and on state-guarded
+ * updates ("... WHERE state='queued'"), whose row locks serialize writers
+ * of the same row. A serialization failure or deadlock (40001, 40P01) or a
+ * lock held past lock_timeout ([database] busy_timeout_ms) is
+ * AIRC_ERR_BUSY, like SQLite's busy store.
+ *
+ * A lost connection (server restart, network cut) is AIRC_ERR_BUSY too: the
+ * call fails, the caller rolls back and retries (the scheduler's loop does,
+ * with backoff); the next call outside a transaction reconnects (PQreset)
+ * and prepares its statements again. Connecting at open fails with
+ * AIRC_ERR_DB: a wrong URL or an unreachable server is the user's to fix.
+ *
+ * Change counter: a hash of pg_current_snapshot() (xmin:xmax:in-progress
+ * ids). It moves whenever any transaction that wrote (got an id) ends,
+ * anywhere in the cluster, and not otherwise: no table to bump, no row
+ * every writer would queue on.
+ *
+ * Schema version: the one row of airc_schema_version (absent: 0, an
+ * uninitialized database).
+ *
+ * Work counters (store_stats_get): statements executed and rows returned
+ * as on SQLite; the server reports no count of rows looked at, so the
+ * third counter is rows sent or changed (at least one per statement). */
+#include "store/postgres/pg_driver.h"
+#include "common/config.h"
+#include "common/log.h"
+#include <libpq-fe.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PG_STMT_CACHE_MAX 256
+#define PG_PARAM_MAX 64
+#define PG_BUSY_TIMEOUT_MS 10000 /* default of [database] busy_timeout_ms */
+#define PG_BUSY_TRIES_MAX 10
+#define PG_MIGRATE_LOCK 0x61697263 /* advisory lock key of migrations ("airc") */
+
+/* type ids (pg_type.oid) of the values bound */
+#define PG_OID_INT8 20
+#define PG_OID_TEXT 25
+#define PG_OID_FLOAT8 701
+
+typedef struct pg_stmt {
+  store_stmt base; /* first: the helpers of store_int.h find the driver here */
+  struct pg_db *pDb;
+  const char *zSql; /* borrowed literal: the cache key */
+  char *zPgSql;     /* converted text */
+  char zName[24];   /* server-side name */
+  unsigned gen;     /* connection generation it was prepared on (0: not yet) */
+  int nParam;
+  int bInUse;
+  PGresult *pRes; /* rows of the current execution */
+  int iRow, nRow;
+  const char *azVal[PG_PARAM_MAX];
+  Oid aType[PG_PARAM_MAX];
+  char aBuf[PG_PARAM_MAX][32]; /* numbers, formatted */
+} pg_stmt;
+
+typedef struct pg_db {
+  PGconn *conn;
+  char *zTarget; /* masked URL, for messages */
+  unsigned gen;  /* bumped on each (re)connect: statements prepare again */
+  unsigned nName;
+  int bInTxn;
+  int nBusyTries;
+  int64_t nChanges;
+  pg_stmt *aCache[PG_STMT_CACHE_MAX];
+  int nCache;
+  store_stats stats; /* work done on this connection (store_stats_get) */
+} pg_db;
+
+static const store_driver *pg_self(void);
+
+/* libpq's messages end in a newline and may have several lines: one line. */
+static void pg_one_line(const char *zIn, char *zOut, size_t n) {
+  size_t o = 0;
+  for(const char *z = zIn ? zIn : ""; *z && o + 1 < n; z++) {
+    char c = *z == '\n' || *z == '\t' || *z == '\r' ? ' ' : *z;
+    if(c == ' ' && (o == 0 || zOut[o - 1] == ' ')) continue;
+    zOut[o++] = c;
+  }
+  while(o > 0 && zOut[o - 1] == ' ') o--;
+  zOut[o] = 0;
+}
+
+static int pg_conn_lost(pg_db *p) { return !p->conn || PQstatus(p->conn) == CONNECTION_BAD; }
+
+/* The class of a failed result (NULL: of the connection). */
+static airc_rc pg_rc_of(pg_db *p, const PGresult *pRes) {
+  const char *zState = pRes ? PQresultErrorField(pRes, PG_DIAG_SQLSTATE) : NULL;
+  if(zState) {
+    if(!strcmp(zState, "23505")) return AIRC_ERR_EXISTS;
+    if(!strcmp(zState, "40001") || !strcmp(zState, "40P01") || !strcmp(zState, "55P03")) return AIRC_ERR_BUSY;
+    if(!strncmp(zState, "08", 2) || !strcmp(zState, "57P01") || !strcmp(zState, "57P02") ||
+       !strcmp(zState, "57P03"))
+      return AIRC_ERR_BUSY; /* connection lost, server shutting down or starting */
+    if(!strcmp(zState, "53100")) return AIRC_ERR_IO; /* disk full */
+  }
+  if(pg_conn_lost(p)) return AIRC_ERR_BUSY;
+  return AIRC_ERR_DB;
+}
+
+/* Sets pErr from a failed result (or the connection's error). */
+static airc_rc pg_fail(pg_db *p, const PGresult *pRes, const char *zWhat, airc_err *pErr) {
+  airc_rc rc = pg_rc_of(p, pRes);
+  const char *zMsg = pRes ? PQresultErrorField(pRes, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+  char zLine[400];
+  pg_one_line(zMsg ? zMsg : p->conn ? PQerrorMessage(p->conn) : "no connection", zLine, sizeof(zLine));
+  if(rc == AIRC_ERR_BUSY && pg_conn_lost(p))
+    return airc_err_set(pErr, rc, "store unreachable: %s: %s (%s)", zWhat, zLine, p->zTarget);
+  if(rc == AIRC_ERR_BUSY) return airc_err_set(pErr, rc, "store busy: %s: %s (%s)", zWhat, zLine, p->zTarget);
+  return airc_err_set(pErr, rc, "%s: %s (%s)", zWhat, zLine, p->zTarget);
+}
+
+/* Runs one utility command (no parameters, no rows wanted). */
+static airc_rc pg_exec(pg_db *p, const char *zSql, const char *zWhat, airc_err *pErr) {
+  PGresult *pRes = PQexec(p->conn, zSql);
+  ExecStatusType e = PQresultStatus(pRes);
+  airc_rc rc = e == PGRES_COMMAND_OK || e == PGRES_TUPLES_OK ? AIRC_OK : pg_fail(p, pRes, zWhat, pErr);
+  PQclear(pRes);
+  return rc;
+}
+
+static void pg_stmt_clear(pg_stmt *s) {
+  PQclear(s->pRes);
+  s->pRes = NULL;
+  s->iRow = s->nRow = 0;
+}
+
+static void pg_disconnect(void *pv) {
+  pg_db *p = pv;
+  if(!p) return;
+  for(int i = 0; i < p->nCache; i++) {
+    pg_stmt_clear(p->aCache[i]);
+    free(p->aCache[i]->zPgSql);
+    free(p->aCache[i]);
+  }
+  if(p->conn) PQfinish(p->conn);
+  free(p->zTarget);
+  free(p);
+}
+
+/* Session settings, after each (re)connect. */
+static airc_rc pg_session_setup(pg_db *p, airc_err *pErr) {
+  if(PQsetClientEncoding(p->conn, "UTF8")) return pg_fail(p, NULL, "set client encoding", pErr);
+  int64_t ms = airc_config_get_int("database", "busy_timeout_ms", PG_BUSY_TIMEOUT_MS);
+  ms = ms < 0 ? 0 : ms > 3600000 ? 3600000 : ms;
+  char zSql[96];
+  snprintf(zSql, sizeof(zSql), "SET lock_timeout = %" PRId64 "; SET client_min_messages = warning", ms);
+  return pg_exec(p, zSql, "session setup", pErr);
+}
+
+static void pg_notice(void *pArg, const char *zMsg) {
+  (void)pArg;
+  (void)zMsg; /* notices (e.g. "relation exists, skipping") are not for the user */
+}
+
+static airc_rc pg_connect(const char *zUrl, int bCreate, void **ppDb, airc_err *pErr) {
+  (void)bCreate; /* a server database is created by its administrator */
+  pg_db *p = calloc(1, sizeof(*p));
+  size_t n = strlen(zUrl) + 8;
+  if(!p || !(p->zTarget = malloc(n))) {
+    free(p);
+    return airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
+  }
+  store_url_mask(zUrl, p->zTarget, n);
+  p->nBusyTries = 1;
+  /* defaults first: what the URL says wins (expand_dbname) */
+  const char *azKey[] = {"connect_timeout", "application_name", "dbname", NULL};
+  const char *azVal[] = {"10", "airc", zUrl, NULL};
+  p->conn = PQconnectdbParams(azKey, azVal, 1);
+  if(!p->conn || PQstatus(p->conn) != CONNECTION_OK) {
+    char zLine[400];
+    pg_one_line(p->conn ? PQerrorMessage(p->conn) : "out of memory", zLine, sizeof(zLine));
+    airc_rc rc = airc_err_set(pErr, AIRC_ERR_DB, "cannot connect to store %s: %s", p->zTarget, zLine);
+    pg_disconnect(p);
+    return rc;
+  }
+  PQsetNoticeProcessor(p->conn, pg_notice, NULL);
+  p->gen = 1;
+  airc_rc rc = pg_session_setup(p, pErr);
+  if(rc) {
+    pg_disconnect(p);
+    return rc;
+  }
+  *ppDb = p;
+  return AIRC_OK;
+}
+
+/* Outside a transaction, a lost connection is made again (its prepared
+ * statements are gone: the generation moves on). AIRC_ERR_BUSY while the
+ * server stays unreachable. */
+static airc_rc pg_ensure(pg_db *p, airc_err *pErr) {
+  if(!pg_conn_lost(p)) return AIRC_OK;
+  if(p->bInTxn) return pg_fail(p, NULL, "connection lost in a transaction", pErr);
+  PQreset(p->conn);
+  if(pg_conn_lost(p)) return pg_fail(p, NULL, "reconnect", pErr);
+  p->gen++;
+  for(int i = 0; i < p->nCache; i++) p->aCache[i]->gen = 0;
+  LOG_INFO("store: reconnected to %s", p->zTarget);
+  return pg_session_setup(p, pErr);
+}
+
+static int pg_schema_version(void *pv) {
+  pg_db *p = pv;
+  if(pg_conn_lost(p)) return -1;
+  PGresult *pRes = PQexec(p->conn, "SELECT to_regclass('airc_schema_version') IS NOT NULL");
+  int v = -1;
+  if(PQresultStatus(pRes) == PGRES_TUPLES_OK && PQntuples(pRes) == 1) v = PQgetvalue(pRes, 0, 0)[0] == 't' ? 1 : 0;
+  PQclear(pRes);
+  if(v != 1) return v;
+  pRes = PQexec(p->conn, "SELECT coalesce(max(version), 0) FROM airc_schema_version");
+  v = PQresultStatus(pRes) == PGRES_TUPLES_OK && PQntuples(pRes) == 1 ? atoi(PQgetvalue(pRes, 0, 0)) : -1;
+  PQclear(pRes);
+  return v;
+}
+
+static airc_rc pg_migrate(void *pv, int iFrom, int iTo, airc_err *pErr) {
+  pg_db *p = pv;
+  /* two processes may migrate at once: the second waits for the first
+   * (the lock ends with the transaction) and finds the work done */
+  char zLock[64];
+  snprintf(zLock, sizeof(zLock), "SELECT pg_advisory_xact_lock(%d)", PG_MIGRATE_LOCK);
+  airc_rc rc = pg_exec(p, zLock, "migration lock", pErr);
+  if(rc) return rc;
+  int v = pg_schema_version(p);
+  if(v > iFrom) iFrom = v;
+  for(int i = iFrom; !rc && i < iTo; i++) {
+    rc = pg_exec(p, pg_migration(i), "migrate", pErr);
+    if(!rc) {
+      char zSql[96];
+      snprintf(zSql, sizeof(zSql), "DELETE FROM airc_schema_version; INSERT INTO airc_schema_version VALUES(%d)",
+               i + 1);
+      rc = pg_exec(p, zSql, "record schema version", pErr);
+    }
+  }
+  return rc;
+}
+
+/* The pause before attempt iTry+1: 50 ms, 100 ms ... capped at 1 s. */
+static void pg_busy_pause(int iTry) {
+  long ms = 50L << (iTry < 5 ? iTry - 1 : 4);
+  if(ms > 1000) ms = 1000;
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  while(nanosleep(&ts, &ts) && ts.tv_nsec) {
+  }
+}
+
+static airc_rc pg_begin(void *pv, airc_err *pErr) {
+  pg_db *p = pv;
+  for(int i = 1;; i++) {
+    airc_rc rc = pg_ensure(p, pErr);
+    if(!rc) rc = pg_exec(p, "BEGIN ISOLATION LEVEL READ COMMITTED", "begin", pErr);
+    if(!rc) {
+      p->bInTxn = 1;
+      return AIRC_OK;
+    }
+    if(rc != AIRC_ERR_BUSY || i >= p->nBusyTries) return rc;
+    airc_err_clear(pErr);
+    pg_busy_pause(i);
+  }
+}
+
+static airc_rc pg_commit(void *pv, airc_err *pErr) {
+  pg_db *p = pv;
+  airc_rc rc = pg_exec(p, "COMMIT", "commit", pErr);
+  if(rc && !pg_conn_lost(p)) pg_exec(p, "ROLLBACK", "rollback", &(airc_err){0});
+  p->bInTxn = 0;
+  return rc;
+}
+
+static void pg_rollback(void *pv) {
+  pg_db *p = pv;
+  if(!pg_conn_lost(p)) pg_exec(p, "ROLLBACK", "rollback", &(airc_err){0});
+  p->bInTxn = 0;
+}
+
+static void pg_set_busy_tries(void *pv, int n) {
+  pg_db *p = pv;
+  p->nBusyTries = n < 1 ? 1 : n > PG_BUSY_TRIES_MAX ? PG_BUSY_TRIES_MAX : n;
+}
+
+static uint64_t pg_change_counter(void *pv) {
+  pg_db *p = pv;
+  if(pg_ensure(p, &(airc_err){0})) return 0;
+  PGresult *pRes = PQexec(p->conn, "SELECT pg_current_snapshot()::text");
+  uint64_t h = 0;
+  if(PQresultStatus(pRes) == PGRES_TUPLES_OK && PQntuples(pRes) == 1) {
+    h = 1469598103934665603ULL; /* FNV-1a */
+    for(const char *z = PQgetvalue(pRes, 0, 0); *z; z++) h = (h ^ (unsigned char)*z) * 1099511628211ULL;
+    if(!h) h = 1;
+  }
+  PQclear(pRes);
+  return h;
+}
+
+/* Integrity: every table of the schema is there, and the trigger-kept run
+ * counts agree with the runs. */
+static airc_rc pg_check(void *pv, int *pbOk, char *zReport, size_t nReport, airc_err *pErr) {
+  pg_db *p = pv;
+  static const char *const azTable[] = {"dag", "dag_version", "dag_run", "task_instance", "task_try", "xcom",
+                                        "import_error", "scheduler_state", "user", "web_session", "dag_run_count"};
+  *pbOk = 0;
+  for(size_t i = 0; i < sizeof(azTable) / sizeof(azTable[0]); i++) {
+    const char *azVal[1] = {azTable[i]};
+    PGresult *pRes = PQexecParams(p->conn, "SELECT to_regclass(quote_ident($1)) IS NOT NULL", 1, NULL, azVal,
+                                  NULL, NULL, 0);
+    if(PQresultStatus(pRes) != PGRES_TUPLES_OK) {
+      airc_rc rc = pg_fail(p, pRes, "check", pErr);
+      PQclear(pRes);
+      return rc;
+    }
+    int bThere = PQgetvalue(pRes, 0, 0)[0] == 't';
+    PQclear(pRes);
+    if(!bThere) {
+      snprintf(zReport, nReport, "table %s is missing", azTable[i]);
+      return AIRC_OK;
+    }
+  }
+  PGresult *pRes = PQexec(p->conn,
+                          "SELECT count(*) FROM (SELECT dag_id, state, count(*) AS n FROM dag_run GROUP BY 1, 2) r"
+                          " FULL JOIN (SELECT * FROM dag_run_count WHERE n<>0) c USING (dag_id, state)"
+                          " WHERE r.n IS DISTINCT FROM c.n");
+  if(PQresultStatus(pRes) != PGRES_TUPLES_OK) {
+    airc_rc rc = pg_fail(p, pRes, "check", pErr);
+    PQclear(pRes);
+    return rc;
+  }
+  long long nBad = atoll(PQgetvalue(pRes, 0, 0));
+  PQclear(pRes);
+  if(nBad) snprintf(zReport, nReport, "dag_run_count disagrees with dag_run for %lld (DAG, state) pairs", nBad);
+  else snprintf(zReport, nReport, "ok");
+  *pbOk = !nBad;
+  return AIRC_OK;
+}
+
+/* Converts ?, ?N to $N (outside quotes); returns the number of parameters
+ * (-1: too many or malformed). A bare ? is one more than the largest
+ * number so far, as in SQLite. */
+static int pg_convert(const char *zIn, char **pzOut) {
+  size_t n = strlen(zIn);
+  char *zOut = malloc(n * 2 + 1);
+  if(!zOut) return -1;
+  size_t o = 0;
+  int nMax = 0;
+  char cQuote = 0;
+  for(const char *z = zIn; *z;) {
+    if(cQuote) {
+      if(*z == cQuote) cQuote = 0;
+      zOut[o++] = *z++;
+      continue;
+    }
+    if(*z == '\'' || *z == '"') {
+      cQuote = *z;
+      zOut[o++] = *z++;
+      continue;
+    }
+    if(*z == '$' && z[1] >= '0' && z[1] <= '9') {
+      int v = atoi(z + 1);
+      if(v > nMax) nMax = v;
+    }
+    if(*z != '?') {
+      zOut[o++] = *z++;
+      continue;
+    }
+    z++;
+    int v;
+    if(*z >= '0' && *z <= '9') {
+      v = 0;
+      while(*z >= '0' && *z <= '9') v = v * 10 + (*z++ - '0');
+    } else {
+      v = nMax + 1;
+    }
+    if(v < 1 || v > PG_PARAM_MAX) {
+      free(zOut);
+      return -1;
+    }
+    if(v > nMax) nMax = v;
+    o += (size_t)snprintf(zOut + o, 8, "$%d", v);
+  }
+  zOut[o] = 0;
+  *pzOut = zOut;
+  return nMax;
+}
+
+static void pg_stmt_reset(pg_stmt *s) {
+  pg_stmt_clear(s);
+  for(int i = 0; i < s->nParam; i++) {
+    s->azVal[i] = NULL;
+    s->aType[i] = 0;
+  }
+}
+
+static store_stmt *pg_prepare(void *pv, const char *zSql, airc_err *pErr) {
+  pg_db *p = pv;
+  int iHit = -1;
+  for(int i = 0; i < p->nCache && iHit < 0; i++)
+    if(p->aCache[i]->zSql == zSql) iHit = i;
+  for(int i = 0; i < p->nCache && iHit < 0; i++)
+    if(!strcmp(p->aCache[i]->zSql, zSql)) iHit = i;
+  if(pg_ensure(p, pErr)) return NULL;
+  if(iHit >= 0) {
+    pg_stmt *s = p->aCache[iHit];
+    if(s->bInUse) {
+      airc_err_set(pErr, AIRC_ERR_STATE, "store: statement already in use: %.80s", zSql);
+      return NULL;
+    }
+    pg_stmt_reset(s);
+    s->bInUse = 1;
+    return &s->base;
+  }
+  if(p->nCache == PG_STMT_CACHE_MAX) {
+    int iOld = -1;
+    for(int i = 0; i < p->nCache && iOld < 0; i++)
+      if(!p->aCache[i]->bInUse) iOld = i;
+    if(iOld < 0) {
+      airc_err_set(pErr, AIRC_ERR_STATE, "store: %d statements in use at once", PG_STMT_CACHE_MAX);
+      return NULL;
+    }
+    pg_stmt *pOld = p->aCache[iOld];
+    if(pOld->gen == p->gen) {
+      char zDealloc[48];
+      snprintf(zDealloc, sizeof(zDealloc), "DEALLOCATE %s", pOld->zName);
+      pg_exec(p, zDealloc, "deallocate", &(airc_err){0});
+    }
+    pg_stmt_clear(pOld);
+    free(pOld->zPgSql);
+    free(pOld);
+    memmove(&p->aCache[iOld], &p->aCache[iOld + 1], sizeof(p->aCache[0]) * (size_t)(p->nCache - iOld - 1));
+    p->nCache--;
+  }
+  pg_stmt *s = calloc(1, sizeof(*s));
+  if(!s) {
+    airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
+    return NULL;
+  }
+  s->nParam = pg_convert(zSql, &s->zPgSql);
+  if(s->nParam < 0) {
+    free(s);
+    airc_err_set(pErr, AIRC_ERR_STATE, "store: bad placeholders (at most %d): %.80s", PG_PARAM_MAX, zSql);
+    return NULL;
+  }
+  s->base.pDrv = pg_self();
+  s->pDb = p;
+  s->zSql = zSql;
+  snprintf(s->zName, sizeof(s->zName), "airc_%u", ++p->nName);
+  s->bInUse = 1;
+  p->aCache[p->nCache++] = s;
+  return &s->base;
+}
+
+#define PS(s) ((pg_stmt *)(s))
+
+static void pg_bind_int64(store_stmt *st, int i, int64_t v) {
+  pg_stmt *s = PS(st);
+  if(i < 1 || i > s->nParam) return;
+  snprintf(s->aBuf[i - 1], sizeof(s->aBuf[0]), "%" PRId64, v);
+  s->azVal[i - 1] = s->aBuf[i - 1];
+  s->aType[i - 1] = PG_OID_INT8;
+}
+static void pg_bind_double(store_stmt *st, int i, double v) {
+  pg_stmt *s = PS(st);
+  if(i < 1 || i > s->nParam) return;
+  snprintf(s->aBuf[i - 1], sizeof(s->aBuf[0]), "%.17g", v);
+  s->azVal[i - 1] = s->aBuf[i - 1];
+  s->aType[i - 1] = PG_OID_FLOAT8;
+}
+static void pg_bind_text(store_stmt *st, int i, const char *z) {
+  pg_stmt *s = PS(st);
+  if(i < 1 || i > s->nParam) return;
+  s->azVal[i - 1] = z;
+  s->aType[i - 1] = z ? PG_OID_TEXT : 0;
+}
+static void pg_bind_null(store_stmt *st, int i) {
+  pg_stmt *s = PS(st);
+  if(i < 1 || i > s->nParam) return;
+  s->azVal[i - 1] = NULL;
+  s->aType[i - 1] = 0;
+}
+
+static int pg_step(store_stmt *st, airc_err *pErr) {
+  pg_stmt *s = PS(st);
+  pg_db *p = s->pDb;
+  if(s->pRes) {
+    if(++s->iRow >= s->nRow) return STORE_DONE;
+    p->stats.nRows++;
+    return STORE_ROW;
+  }
+  for(int iTry = 1;; iTry++) {
+    airc_rc rc = pg_ensure(p, pErr);
+    if(!rc && s->gen != p->gen) {
+      PGresult *pRes = PQprepare(p->conn, s->zName, s->zPgSql, s->nParam, s->aType);
+      if(PQresultStatus(pRes) != PGRES_COMMAND_OK) rc = pg_fail(p, pRes, "prepare", pErr);
+      else s->gen = p->gen;
+      PQclear(pRes);
+    }
+    if(!rc) {
+      PGresult *pRes = PQexecPrepared(p->conn, s->zName, s->nParam, s->azVal, NULL, NULL, 0);
+      ExecStatusType e = PQresultStatus(pRes);
+      if(e == PGRES_TUPLES_OK) {
+        s->pRes = pRes;
+        s->nRow = PQntuples(pRes);
+        s->iRow = 0;
+        p->stats.nStatements++;
+        /* no count of rows looked at comes back from the server: the
+         * unit of work here is a row it sent (at least one per execution) */
+        p->stats.nVmSteps += (uint64_t)(s->nRow > 0 ? s->nRow : 1);
+        if(s->nRow == 0) return STORE_DONE;
+        p->stats.nRows++;
+        return STORE_ROW;
+      }
+      if(e == PGRES_COMMAND_OK) {
+        const char *z = PQcmdTuples(pRes);
+        p->nChanges = z && *z ? atoll(z) : 0;
+        p->stats.nStatements++;
+        p->stats.nVmSteps += (uint64_t)(p->nChanges > 0 ? p->nChanges : 1);
+        s->pRes = pRes; /* stepping again says DONE */
+        s->nRow = 0;
+        return STORE_DONE;
+      }
+      rc = pg_fail(p, pRes, "postgres", pErr);
+      PQclear(pRes);
+    }
+    /* outside a transaction nothing happened: safe to try again */
+    if(rc != AIRC_ERR_BUSY || p->bInTxn || iTry >= p->nBusyTries) return STORE_ERROR;
+    airc_err_clear(pErr);
+    pg_busy_pause(iTry);
+  }
+}
+
+static const char *pg_value(store_stmt *st, int i) {
+  pg_stmt *s = PS(st);
+  if(!s->pRes || s->iRow >= s->nRow || i < 0 || i >= PQnfields(s->pRes) || PQgetisnull(s->pRes, s->iRow, i))
+    return NULL;
+  return PQgetvalue(s->pRes, s->iRow, i);
+}
+
+static int pg_col_is_null(store_stmt *st, int i) { return pg_value(st, i) == NULL; }
+static int64_t pg_col_int64(store_stmt *st, int i) {
+  const char *z = pg_value(st, i);
+  if(!z) return 0;
+  if(*z == 't') return 1; /* booleans: EXISTS(...) */
+  if(*z == 'f') return 0;
+  return strtoll(z, NULL, 10);
+}
+static double pg_col_double(store_stmt *st, int i) {
+  const char *z = pg_value(st, i);
+  return z ? strtod(z, NULL) : 0;
+}
+static const char *pg_col_text(store_stmt *st, int i) { return pg_value(st, i); }
+static size_t pg_col_bytes(store_stmt *st, int i) {
+  pg_stmt *s = PS(st);
+  return pg_value(st, i) ? (size_t)PQgetlength(s->pRes, s->iRow, i) : 0;
+}
+static void pg_done(store_stmt *st) {
+  pg_stmt *s = PS(st);
+  pg_stmt_clear(s);
+  s->bInUse = 0;
+}
+static void pg_stats(void *pv, store_stats *pOut) { *pOut = ((pg_db *)pv)->stats; }
+static int64_t pg_changes(void *pv) { return ((pg_db *)pv)->nChanges; }
+static int64_t pg_last_insert_id(void *pv) {
+  pg_db *p = pv;
+  /* the value the last INSERT drew from a BIGSERIAL in this session */
+  PGresult *pRes = PQexec(p->conn, "SELECT lastval()");
+  int64_t v = PQresultStatus(pRes) == PGRES_TUPLES_OK && PQntuples(pRes) == 1 ? atoll(PQgetvalue(pRes, 0, 0)) : 0;
+  PQclear(pRes);
+  return v;
+}
+
+const store_driver store_pg_driver = {
+    .zName = "postgres",
+    .iVersion = PG_SCHEMA_VERSION,
+    .eDialect = STORE_DIALECT_PG,
+    .bExplicitMigrate = 1,
+    .xConnect = pg_connect,
+    .xDisconnect = pg_disconnect,
+    .xSchemaVersion = pg_schema_version,
+    .xMigrate = pg_migrate,
+    .xStats = pg_stats,
+    .xBegin = pg_begin,
+    .xCommit = pg_commit,
+    .xRollback = pg_rollback,
+    .xSetBusyTries = pg_set_busy_tries,
+    .xChangeCounter = pg_change_counter,
+    .xCheck = pg_check,
+    .xPrepare = pg_prepare,
+    .xBindInt64 = pg_bind_int64,
+    .xBindDouble = pg_bind_double,
+    .xBindText = pg_bind_text,
+    .xBindNull = pg_bind_null,
+    .xStep = pg_step,
+    .xColumnIsNull = pg_col_is_null,
+    .xColumnInt64 = pg_col_int64,
+    .xColumnDouble = pg_col_double,
+    .xColumnText = pg_col_text,
+    .xColumnBytes = pg_col_bytes,
+    .xDone = pg_done,
+    .xChanges = pg_changes,
+    .xLastInsertId = pg_last_insert_id,
+};
+
+static const store_driver *pg_self(void) { return &store_pg_driver; }

@@ -1,0 +1,14 @@
+/* pg_driver.h: what the PostgreSQL backend's two files share: the schema
+ * version its migrations reach and the migration texts. The versions are
+ * the SQLite backend's: version N has the same tables on both. */
+#ifndef AIRC_PG_DRIVER_H
+#define AIRC_PG_DRIVER_H
+#include "store/store_int.h"
+
+#define PG_SCHEMA_VERSION 9
+
+/* SQL (several statements, for PQexec) that migrates version i to i + 1
+ * (0 <= i < PG_SCHEMA_VERSION); NULL out of range. */
+const char *pg_migration(int i);
+
+#endif
