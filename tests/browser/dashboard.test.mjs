@@ -576,7 +576,7 @@ test('dark theme follows the system setting, with readable contrast', async () =
   const colors = () => page.evaluate(() => {
     const card = document.querySelector('.card') || document.body;
     const st = (e) => getComputedStyle(e);
-    return {bg: st(document.body).backgroundColor, card: st(card).backgroundColor, text: st(document.body).color,
+    return {bg: st(document.documentElement).backgroundColor, card: st(card).backgroundColor, text: st(document.body).color,
       muted: st(document.querySelector('.muted') || document.body).color};
   });
   let c = await colors();
