@@ -56,6 +56,9 @@ int api_ti_clear(web_req *r);
 int api_logs_get(web_req *r);
 int api_import_errors(web_req *r);
 int api_grid(web_req *r);
+/* api_dash.c: the calendar and the DAG source (airc extensions). */
+int api_dag_calendar(web_req *r);
+int api_dag_source(web_req *r);
 int api_users_list(web_req *r);
 int api_users_create(web_req *r);
 int api_users_delete(web_req *r);

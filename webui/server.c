@@ -45,6 +45,8 @@ static const web_route aRoute[] = {
     {"GET", V1 "/dags/{dag_id}/tasks", WEB_ROLE_VIEWER, api_dag_tasks},
     {"GET", V1 "/dags/{dag_id}/tasks/{task_id}", WEB_ROLE_VIEWER, api_dag_task},
     {"GET", V1 "/dags/{dag_id}/grid", WEB_ROLE_VIEWER, api_grid},
+    {"GET", V1 "/dags/{dag_id}/calendar", WEB_ROLE_VIEWER, api_dag_calendar},
+    {"GET", V1 "/dags/{dag_id}/source", WEB_ROLE_VIEWER, api_dag_source},
     {"GET", V1 "/dags/{dag_id}/dagRuns", WEB_ROLE_VIEWER, api_runs_list},
     {"POST", V1 "/dags/{dag_id}/dagRuns", WEB_ROLE_OP, api_run_trigger},
     {"POST", V1 "/dags/{dag_id}/clearTaskInstances", WEB_ROLE_OP, api_ti_clear},

@@ -501,3 +501,106 @@ test('DAG list pages: 25/50/100 per page, next and previous by keyboard, positio
   await shot(page, '20-dag-list-pages');
   await page.context().close();
 });
+
+// WCAG contrast ratio of two computed "rgb(r, g, b)" colours.
+function contrast(a, b) {
+  const lum = (c) => {
+    const [r, g, bl] = c.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number).map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [l1, l2] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (l1 + 0.05) / (l2 + 0.05);
+}
+
+test('calendar: a year of runs per day coloured by the worst state, labelled, with a legend', async () => {
+  const page = await newPage();
+  await login(page, VIEWER);
+  await page.goto(`${URL}#/dags/example_etl/calendar`);
+  await page.locator('#calendar').waitFor();
+  const year = new Date().getUTCFullYear();
+  assert.equal(await page.locator('#calendar-year').textContent(), String(year));
+  const doc = await page.evaluate(async (y) => (await fetch(`/api/v1/dags/example_etl/calendar?year=${y}`)).json(), year);
+  assert.ok(doc.days.length >= 1 && doc.total_runs >= 1, JSON.stringify(doc));
+  const nDays = (Date.UTC(year + 1, 0, 1) - Date.UTC(year, 0, 1)) / 86400000;
+  assert.equal(await page.locator('#calendar rect.cal-day').count(), nDays);
+  for (const d of doc.days) {   // each day with runs: its worst state's colour, a label and a tooltip
+    const cell = page.locator(`#calendar rect.cal-day[data-date="${d.date}"]`);
+    assert.match(await cell.getAttribute('class'), new RegExp(`\\bs-${d.state}\\b`));
+    const label = await cell.getAttribute('aria-label');
+    assert.ok(label.startsWith(`${d.date}: ${d.total} run`), label);
+    for (const [st, n] of Object.entries(d.counts)) assert.ok(label.includes(`${n} ${st}`), label);
+    assert.equal(await cell.locator('title').textContent(), label);
+  }
+  const today = new Date().toISOString().slice(0, 10);   // the runs triggered above
+  assert.ok(doc.days.some((d) => d.date === today), `runs today: ${JSON.stringify(doc.days)}`);
+  const empty = page.locator('#calendar rect.cal-empty').first();
+  assert.match(await empty.getAttribute('aria-label'), /: no runs$/);
+  assert.deepEqual(await page.locator('.calendar-legend li').allTextContents(), ['failed', 'running', 'queued', 'success', 'no runs']);
+  // a failed day is red, a success day green (Airflow's colours)
+  const fill = (sel) => page.locator(sel).first().evaluate((e) => getComputedStyle(e).fill);
+  if (doc.days.some((d) => d.state === 'success')) assert.equal(await fill('#calendar rect.s-success'), 'rgb(0, 128, 0)');
+  await shot(page, '21-calendar');
+  // the previous year: asked for and drawn
+  const prev = page.waitForResponse((x) => x.url().includes(`/calendar?year=${year - 1}`));
+  await page.click('#cal-prev');
+  assert.ok((await prev).ok());
+  await page.waitForFunction((y) => document.querySelector('#calendar-year').textContent === String(y), year - 1);
+  await page.context().close();
+});
+
+test('source tab: the DAG file as text in a <pre> with the version hash', async () => {
+  const page = await newPage();
+  await login(page, VIEWER);
+  await page.goto(`${URL}#/dags/xss_probe/source`);
+  await page.locator('#source-text').waitFor();
+  const details = await page.evaluate(async () => (await fetch('/api/v1/dags/xss_probe/details')).json());
+  assert.equal(await page.locator('#source-hash').textContent(), details.dag_hash);
+  const src = await page.evaluate(async () => (await fetch('/api/v1/dags/xss_probe/source')).json());
+  const file = fs.readdirSync(path.resolve('dags')).find((f) => f.startsWith('xss_probe'));
+  assert.equal(src.content, fs.readFileSync(path.resolve('dags', file), 'utf8'));
+  assert.equal(await page.locator('#source-text').textContent(), src.content);   // markup stays text
+  assert.equal(await page.locator('#source-text').evaluate((e) => e.tagName), 'PRE');
+  assert.equal(await page.locator('#source-text *').count(), 0);
+  assert.deepEqual(dialogs, []);
+  await shot(page, '22-source');
+  await page.context().close();
+});
+
+test('dark theme follows the system setting, with readable contrast', async () => {
+  const page = await newPage();
+  await page.emulateMedia({colorScheme: 'dark'});
+  await login(page, VIEWER);
+  const colors = () => page.evaluate(() => {
+    const card = document.querySelector('.card') || document.body;
+    const st = (e) => getComputedStyle(e);
+    return {bg: st(document.documentElement).backgroundColor, card: st(card).backgroundColor, text: st(document.body).color,
+      muted: st(document.querySelector('.muted') || document.body).color};
+  });
+  let c = await colors();
+  assert.equal(c.bg, 'rgb(13, 17, 23)');
+  assert.ok(contrast(c.text, c.card) >= 7, `text ${c.text} on ${c.card}`);
+  assert.ok(contrast(c.muted, c.card) >= 4.5, `muted ${c.muted} on ${c.card}`);
+  await shot(page, '23-dark-dag-list');
+  await page.goto(`${URL}#/dags/example_etl/calendar`);
+  await page.locator('#calendar').waitFor();
+  const empty = await page.locator('#calendar rect.cal-empty').first().evaluate((e) => getComputedStyle(e).fill);
+  assert.notEqual(empty, 'rgb(235, 237, 240)', 'empty days are dark too');
+  await shot(page, '24-dark-calendar');
+  await page.goto(`${URL}#/dags/example_etl/source`);
+  await page.locator('#source-text').waitFor();
+  const pre = await page.locator('#source-text').evaluate((e) => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]);
+  assert.ok(contrast(pre[0], pre[1]) >= 7, `source ${pre}`);
+  await shot(page, '25-dark-source');
+  await page.goto(`${URL}#/dags/example_etl/grid`);
+  await page.locator('#grid').waitFor();
+  await shot(page, '26-dark-grid');
+  // back to light: the same page follows at once
+  await page.emulateMedia({colorScheme: 'light'});
+  c = await colors();
+  assert.equal(c.bg, 'rgb(244, 246, 249)');
+  assert.deepEqual(pageErrors, [], 'no page errors or CSP violations');
+  await page.context().close();
+});

@@ -1,5 +1,5 @@
 // views/dag.js: one DAG's page. Header (id, description, pause, trigger), tabs
-// (grid, graph, Gantt, run durations) and the task instance panel. Loads the
+// (grid, graph, Gantt, run durations, calendar, source) and the task instance panel. Loads the
 // DAG, its tasks and the grid every 2 s and hands them to the active tab.
 
 import * as api from '../api.js';
@@ -12,6 +12,8 @@ import * as gridTab from './grid.js';
 import * as graphTab from './graph.js';
 import * as ganttTab from './gantt.js';
 import * as durationsTab from './durations.js';
+import * as calendarTab from './calendar.js';
+import * as sourceTab from './source.js';
 import {createTaskPanel} from './taskpanel.js';
 import {backfillDialog, confirmDialog} from '../control.js';
 
@@ -20,6 +22,8 @@ const TABS = [
   {id: 'graph', label: 'Graph', mod: graphTab},
   {id: 'gantt', label: 'Gantt', mod: ganttTab},
   {id: 'durations', label: 'Run durations', mod: durationsTab},
+  {id: 'calendar', label: 'Calendar', mod: calendarTab},
+  {id: 'source', label: 'Source', mod: sourceTab},
 ];
 
 let gridEndpoint = true;   // false once the server said it has no /grid
