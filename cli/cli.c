@@ -136,7 +136,8 @@ void cli_audit(store *s, const char *zEvent, const char *zDagId, const char *zRu
   store_event_rec e = {0, airc_now_us(), zEvent, zOwner, zDagId, zRunId, zTaskId,
                        STORE_EVENT_NULL, STORE_EVENT_NULL, STORE_EVENT_NULL, zExtra};
   airc_err err = {0};
-  if(store_event_insert(s, &e, NULL, &err)) fprintf(stderr, "airc: warning: audit trail: %s\n", airc_err_msg(&err));
+  if(store_event_insert(s, &e, NULL, &err)) 
+    fprintf(stderr, "airc: warning: audit trail: event '%s' not recorded: %s\n", zEvent, airc_err_msg(&err));
   free(zExtra);
 }
 
