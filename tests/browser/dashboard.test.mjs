@@ -425,9 +425,12 @@ test('audit log: web and CLI actions, filters by event and DAG, pages of 25; vie
   await page.click('.topnav a[href="#/audit"]');
   await page.locator('#audit-table tbody tr.audit-row').first().waitFor();
   assert.equal(await page.title(), 'Audit log — airc');
-  // newest first: the last CLI bulk pause, owner cli:<login name>
+  // newest first: this viewer's login, then the last CLI bulk pause, owner cli:<login name>
   const owner = `cli:${os.userInfo().username}`;
-  const first = page.locator('#audit-table tbody tr.audit-row').first();
+  const rows = page.locator('#audit-table tbody tr.audit-row');
+  assert.equal(await rows.nth(0).getAttribute('data-event'), 'login');
+  assert.equal(await rows.nth(0).locator('td').nth(2).textContent(), VIEWER.user);
+  const first = rows.nth(1);
   assert.equal(await first.getAttribute('data-event'), 'paused');
   assert.equal(await first.locator('td').nth(2).textContent(), owner);
   assert.match(await first.locator('td').nth(6).textContent(), /source=cli/);
