@@ -5,7 +5,10 @@
 #include "common/timeutil.h"
 #include "executor/exec_spawn.h"
 #include "scheduler/dag_folder.h"
+#include "store/store_audit.h"
 #include "store/store_run.h"
+#include <pwd.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +112,33 @@ store *cli_open_store_synced(int *pnChanged, int *pbFailed) {
   if(pnChanged) *pnChanged = n;
   dag_folder_free(f);
   return s;
+}
+
+/* The login name of the OS user running the CLI: the password database's
+ * entry for the real uid, else $USER, else the uid as a number. */
+static void cli_os_user(char *zOut, size_t n) {
+  struct passwd *pw = getpwuid(getuid());
+  const char *zEnv = getenv("USER");
+  if(pw && pw->pw_name && *pw->pw_name) snprintf(zOut, n, "%s", pw->pw_name);
+  else if(zEnv && *zEnv) snprintf(zOut, n, "%s", zEnv);
+  else snprintf(zOut, n, "%u", (unsigned)getuid());
+}
+
+void cli_audit(store *s, const char *zEvent, const char *zDagId, const char *zRunId, const char *zTaskId,
+               json_t *pExtra) {
+  char zUser[128], zOwner[140];
+  cli_os_user(zUser, sizeof(zUser));
+  snprintf(zOwner, sizeof(zOwner), "cli:%s", zUser);
+  if(!pExtra) pExtra = json_object();
+  json_object_set_new(pExtra, "source", json_string("cli"));
+  char *zExtra = json_dumps(pExtra, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  json_decref(pExtra);
+  store_event_rec e = {0, airc_now_us(), zEvent, zOwner, zDagId, zRunId, zTaskId,
+                       STORE_EVENT_NULL, STORE_EVENT_NULL, STORE_EVENT_NULL, zExtra};
+  airc_err err = {0};
+  if(store_event_insert(s, &e, NULL, &err)) 
+    fprintf(stderr, "airc: warning: audit trail: event '%s' not recorded: %s\n", zEvent, airc_err_msg(&err));
+  free(zExtra);
 }
 
 int cli_parse_conf(const char *zCmd, const char *zConf, json_t **ppOut) {

@@ -56,6 +56,15 @@ store *cli_open_store_synced(int *pnChanged /* OUT */, int *pbFailed /* OUT */);
  * CLI_USAGE after printing why. */
 int cli_parse_conf(const char *zCmd, const char *zConf, json_t **ppOut /* OUT */);
 
+/* The audit trail of the CLI (one place for every mutating command):
+ * records zEvent (the web's names: "trigger", "clear", "mark", "paused",
+ * ...) with owner "cli:<login name of the OS user>" and extra pExtra
+ * (a JSON object, stolen; NULL for {}) plus "source": "cli". Best
+ * effort: a store error prints one warning line, the command's outcome is
+ * unchanged. zDagId/zRunId/zTaskId may be NULL. */
+void cli_audit(store *s, const char *zEvent, const char *zDagId, const char *zRunId, const char *zTaskId,
+               json_t *pExtra);
+
 /* Output of tables: aazRow[i][j] strings; columns from azHead. */
 typedef enum { OUT_TABLE, OUT_JSON, OUT_PLAIN } cli_output;
 int cli_parse_output(const char *z, cli_output *pOut);

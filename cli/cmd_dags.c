@@ -357,6 +357,7 @@ static int set_paused(int argc, char **argv, int bPaused) {
   airc_err err = {0};
   if(!zPattern && !bAll) {
     airc_rc rc = store_dag_set_paused(s, argv[optind], bPaused, &err);
+    if(!rc) cli_audit(s, bPaused ? "paused" : "unpaused", argv[optind], NULL, NULL, NULL);
     store_close(s);
     if(rc) return cli_fail_dag_err(&err, argv[optind]);
     if(bOutput) {
@@ -397,6 +398,11 @@ static int set_paused(int argc, char **argv, int bPaused) {
         for(size_t i = 0; i < n; i++) azIds[i] = json_string_value(json_array_get(pick.pIds, i));
         rc = store_dag_set_paused_many(s, azIds, (int)n, bPaused, &nChanged, &err);
         free(azIds);
+        if(!rc) { /* bulk: one row per DAG, so filtering by DAG finds it */
+          for(size_t i = 0; i < n; i++)
+            cli_audit(s, bPaused ? "paused" : "unpaused", json_string_value(json_array_get(pick.pIds, i)), NULL,
+                      NULL, json_pack("{s:s}", "bulk", zPattern ? zPattern : "--all"));
+        }
         if(rc) ret = cli_fail_err(&err);
         else if(bOutput) print_paused_rows(pick.pIds, bPaused, out);
         else printf("%s %d DAGs (%d already %s)\n", bPaused ? "Paused" : "Unpaused", nChanged, pick.nAlready,
@@ -470,6 +476,7 @@ int cmd_dags_delete(int argc, char **argv) {
   airc_err err = {0};
   int nStopped = 0;
   airc_rc rc = store_dag_delete(s, zDag, &nStopped, &err);
+  if(!rc) cli_audit(s, "delete_dag", zDag, NULL, NULL, json_pack("{s:b}", "delete_logs", bLogs));
   store_close(s);
   if(rc) return cli_fail_err(&err);
   if(bLogs && !strchr(zDag, '/') && strcmp(zDag, ".") && strcmp(zDag, "..")) {

@@ -120,6 +120,7 @@ int cmd_dags_trigger(int argc, char **argv) {
     store_close(s);
     return cli_fail_dag_err(&err, zDag);
   }
+  cli_audit(s, "trigger", zDag, zOutId, NULL, NULL);
   if(out == OUT_JSON) printf("{\"dag_id\": \"%s\", \"run_id\": \"%s\"}\n", zDag, zOutId);
   else printf("Created run %s of DAG %s\n", zOutId, zDag);
   int bPaused = 0;
@@ -202,6 +203,9 @@ int cmd_dags_backfill(int argc, char **argv) {
   } else if(rc) {
     ret = cli_fail_err(&err);
   } else {
+    if(!bDry)
+      cli_audit(s, "backfill", zDag, NULL, NULL, json_pack("{s:I, s:s, s:s, s:i, s:i}", "backfill_id", (json_int_t)id,
+                "from_date", zStart, "to_date", zEnd, "create", nCreate, "rerun", nRedo));
     if(!nCreate && !nRedo && !nKeep)
       printf("No scheduled ticks of DAG %s (schedule %s) between %s and %s\n", zDag, d->zSchedule, zStart, zEnd);
     printf("%s%d runs to create, %d to re-run, %d kept\n", bDry ? "dry run: " : "", nCreate, nRedo, nKeep);

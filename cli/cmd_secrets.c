@@ -56,6 +56,7 @@ int cmd_connections_add(int argc, char **argv) {
     return CLI_FAIL;
   }
   airc_rc rc = store_conn_put(s, &key, zName, pConn, 0, &err);
+  if(!rc) cli_audit(s, "connection_add", NULL, NULL, NULL, json_pack("{s:s}", "conn_id", zName));
   store_close(s);
   json_decref(pConn);
   sodium_memzero(&key, sizeof(key));
@@ -151,6 +152,7 @@ int cmd_connections_delete(int argc, char **argv) {
   if(!s) return CLI_FAIL;
   airc_err err = {0};
   airc_rc rc = store_conn_delete(s, argv[1], &err);
+  if(!rc) cli_audit(s, "connection_delete", NULL, NULL, NULL, json_pack("{s:s}", "conn_id", argv[1]));
   store_close(s);
   if(rc) return cli_fail_err(&err);
   printf("Successfully deleted connection with `conn_id`=%s\n", argv[1]);
@@ -175,6 +177,7 @@ int cmd_variables_set(int argc, char **argv) {
   if(!s) return CLI_FAIL;
   airc_err err = {0};
   airc_rc rc = store_var_set(s, &key, azPos[0], azPos[1], bSecret, zDesc, &err);
+  if(!rc) cli_audit(s, "variable_set", NULL, NULL, NULL, json_pack("{s:s}", "key", azPos[0]));
   store_close(s);
   sodium_memzero(&key, sizeof(key));
   if(rc) return cli_fail_err(&err);
@@ -227,6 +230,7 @@ int cmd_variables_delete(int argc, char **argv) {
   if(!s) return CLI_FAIL;
   airc_err err = {0};
   airc_rc rc = store_var_delete(s, argv[1], &err);
+  if(!rc) cli_audit(s, "variable_delete", NULL, NULL, NULL, json_pack("{s:s}", "key", argv[1]));
   store_close(s);
   if(rc) return cli_fail_err(&err);
   printf("Variable %s deleted\n", argv[1]);
@@ -273,6 +277,7 @@ int cmd_variables_import(int argc, char **argv) {
   }
   if(!rc) rc = store_commit(s, &err);
   else store_rollback(s);
+  if(!rc) cli_audit(s, "variable_import", NULL, NULL, NULL, json_pack("{s:i}", "count", n));
   store_close(s);
   json_decref(pDoc);
   if(rc) return cli_fail_err(&err);
@@ -325,6 +330,7 @@ int cmd_db_rotate_key(int argc, char **argv) {
   airc_err err = {0};
   int n = 0;
   airc_rc rc = store_secret_rekey(s, &oldKey, &newKey, &n, &err);
+  if(!rc) cli_audit(s, "rotate_key", NULL, NULL, NULL, NULL);
   store_close(s);
   /* the store is re-sealed: the key file follows (a crash in between
    * leaves the old key with new values: keep the printed count as a check) */

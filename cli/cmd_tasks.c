@@ -254,6 +254,11 @@ int cmd_tasks_clear(int argc, char **argv) {
   int nCleared, nSkipped;
   airc_rc rc = store_run_clear(s, argv[optind], argv[optind + 1], zRe ? &re : NULL, bDown, bFailed, &nCleared,
                              &nSkipped, &err);
+  if(!rc) {
+    json_t *pX = json_pack("{s:i}", "cleared", nCleared);
+    if(zRe) json_object_set_new(pX, "task_regex", json_string(zRe));
+    cli_audit(s, "clear", argv[optind], argv[optind + 1], NULL, pX);
+  }
   store_close(s);
   if(zRe) regfree(&re);
   if(rc) return cli_fail_err(&err);
@@ -290,6 +295,7 @@ int cmd_tasks_mark(int argc, char **argv) {
     zWas[0] = 0; /* not found: store_ti_mark says so below */
   airc_err_clear(&err);
   airc_rc rc = store_ti_mark(s, zDag, zRun, zTask, zState, &err);
+  if(!rc) cli_audit(s, "mark", zDag, zRun, zTask, json_pack("{s:s}", "new_state", zState));
   store_close(s);
   if(rc) return cli_fail_err(&err);
   printf("Marked %s of run %s as %s\n", zTask, zRun, zState);

@@ -83,6 +83,7 @@ int cmd_users_create(int argc, char **argv) {
   airc_err err = {0};
   airc_rc rc = users_create(s, zName, role, zPw, &err);
   sodium_memzero(zPw, sizeof(zPw));
+  if(!rc) cli_audit(s, "user_create", NULL, NULL, NULL, json_pack("{s:s, s:s}", "username", zName, "role", web_role_name(role)));
   store_close(s);
   if(rc) return cli_fail_err(&err);
   printf("Created user %s with role %s\n", zName, web_role_name(role));
@@ -127,6 +128,7 @@ int cmd_users_delete(int argc, char **argv) {
   if(!s) return CLI_FAIL;
   airc_err err = {0};
   airc_rc rc = users_delete(s, zName, &err);
+  if(!rc) cli_audit(s, "user_delete", NULL, NULL, NULL, json_pack("{s:s}", "username", zName));
   store_close(s);
   if(rc) return cli_fail_err(&err);
   printf("Deleted user %s\n", zName);
@@ -168,6 +170,7 @@ int cmd_users_set_password(int argc, char **argv) {
   airc_err err = {0};
   airc_rc rc = users_set_password(s, zName, zPw, &err);
   sodium_memzero(zPw, sizeof(zPw));
+  if(!rc) cli_audit(s, "user_password", NULL, NULL, NULL, json_pack("{s:s}", "username", zName));
   store_close(s);
   if(rc) return cli_fail_err(&err);
   printf("Changed the password of %s; its sessions and access tokens are revoked\n", zName);
@@ -222,6 +225,7 @@ int cmd_users_tokens(int argc, char **argv) {
   }
   if(!strcmp(zSub, "revoke")) {
     airc_rc rc = users_token_revoke(s, zUser, argv[optind + 1], &err);
+    if(!rc) cli_audit(s, "token_revoke", NULL, NULL, NULL, json_pack("{s:s, s:s}", "username", zUser, "name", argv[optind + 1]));
     store_close(s);
     if(rc) return cli_fail_err(&err);
     printf("Revoked token %s of %s\n", argv[optind + 1], zUser);
@@ -229,6 +233,7 @@ int cmd_users_tokens(int argc, char **argv) {
   }
   char zTok[USERS_TOKEN_BUF];
   airc_rc rc = users_token_create(s, zUser, zName, days, zTok, sizeof(zTok), &err);
+  if(!rc) cli_audit(s, "token_create", NULL, NULL, NULL, json_pack("{s:s, s:s}", "username", zUser, "name", zName));
   store_close(s);
   if(rc) return cli_fail_err(&err);
   printf("%s\n", zTok);

@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "common/wake.h"
+#include "store/store_audit.h"
 #include "store/store_run.h"
 #include <sys/socket.h>
 #include "executor/exec_result.h"
@@ -212,6 +213,31 @@ static void pool_refill(sched *S) {
   if(exec_pool_fill(S->pPool, &err)) LOG_WARN("%s", err.zMsg);
 }
 
+/* Audit retention, on the periodic sweep: deletes event_log rows older than
+ * [core] audit_retention_days, at most SCHED_AUDIT_BATCHES batches of
+ * SCHED_AUDIT_BATCH rows per sweep (each its own short transaction), so a
+ * backlog never stalls a wake. Best effort: a store error is a warning. */
+#define SCHED_AUDIT_BATCH 500
+#define SCHED_AUDIT_BATCHES 4
+static void sched_prune_audit(sched *S) {
+  if(!S->auditRetentionUs) return;
+  int64_t beforeUs = airc_now_us() - S->auditRetentionUs;
+  int nTotal = 0;
+  for(int b = 0; b < SCHED_AUDIT_BATCHES; b++) {
+    int n = 0;
+    airc_err err = {0};
+    if(store_event_prune(S->s, beforeUs, SCHED_AUDIT_BATCH, &n, &err)) {
+      LOG_WARN("audit retention: %s", airc_err_msg(&err));
+      break;
+    }
+    nTotal += n;
+    if(n < SCHED_AUDIT_BATCH) break;
+  }
+  if(nTotal) LOG_INFO("audit retention: deleted %d event log rows older than %lld days", nTotal,
+                      (long long)(S->auditRetentionUs / 86400 / 1000000));
+}
+
+
 static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   int64_t *aLaunch = NULL;
   int nLaunch = 0, nDone = 0;
@@ -295,6 +321,7 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
       fflush(S->pStats);
     }
   }
+  if(!rc && bSweep) sched_prune_audit(S);
   for(int i = 0; i < nDone; i++) free(azDone[i]);
   free(azDone);
   free(aLaunch);
@@ -395,6 +422,8 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
   if(S.parallelism < 1) S.parallelism = 1;
   S.maxLogBytes = (size_t)airc_config_get_int("logging", "max_log_bytes", 16 * 1024 * 1024);
   S.killGraceSec = airc_config_get_int("core", "kill_grace_period", 5);
+  int64_t auditDays = airc_config_get_int("core", "audit_retention_days", 90);
+  S.auditRetentionUs = auditDays > 0 && auditDays < 1000000 ? auditDays * 86400 * INT64_C(1000000) : 0;
   int64_t rescanUs = airc_config_get_int("scheduler", "dag_dir_list_interval", 30) * 1000000;
   airc_rc rc = AIRC_OK;
   int wakeFd = -1, inoFd = -1, sigFd = -1;

@@ -87,6 +87,7 @@ typedef struct sched {
   store *s;
   dag_folder *pFolder;
   sched_version aVer[SCHED_VERSION_CACHE];
+  int64_t auditRetentionUs; /* [core] audit_retention_days in us; 0: keep forever */
   uint64_t useClock;
   sched_child *aChild;
   int nChild, nChildAlloc;

@@ -102,5 +102,5 @@ done
 echo "browser-tests: airc on $URL, AIRC_HOME=$AIRC_HOME"
 cd "$TESTS"
 AIRC_URL=$URL AIRC_ADMIN_PASSWORD=$ADMIN_PASS AIRC_VIEWER_PASSWORD=$VIEWER_PASS \
-AIRC_SCREENSHOTS=$ARTIFACTS/screenshots CHROMIUM=$CHROMIUM \
+AIRC_SCREENSHOTS=$ARTIFACTS/screenshots CHROMIUM=$CHROMIUM AIRC_BIN=$AIRC_BIN \
   timeout 600 node --test --test-concurrency=1 --test-reporter=spec dashboard.test.mjs

@@ -133,6 +133,23 @@ airc_rc store_event_get(store *p, int64_t id, store_event_fn xRow, void *pCtx, a
   return AIRC_OK;
 }
 
+airc_rc store_event_prune(store *p, int64_t beforeUs, int nMax, int *pnDeleted, airc_err *pErr) {
+  *pnDeleted = 0;
+  store_stmt *st = store_stmt_prepare(p,
+      "DELETE FROM event_log WHERE id IN (SELECT id FROM event_log WHERE when_us<? ORDER BY when_us LIMIT ?)", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, beforeUs);
+  store_bind_int64(st, 2, nMax);
+  int r = store_stmt_step(st, pErr);
+  if(r != STORE_ERROR) *pnDeleted = (int)store_changes(p);
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "prune event logs");
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}
+
 airc_rc store_xcom_get(store *p, int64_t runPk, const char *zTaskId, store_xcom_fn xRow, void *pCtx,
                        airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(p,

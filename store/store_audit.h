@@ -1,7 +1,7 @@
 /* store_audit.h: the audit trail (table event_log) and the XCom reads of
  * the REST API's xcomEntries routes. Each audit row says who (owner), when,
  * what (event, dag/run/task) and from where (in extra, as the caller
- * writes it); rows are only ever inserted. Airflow's /api/v1/eventLogs is
+ * writes it); rows are only inserted, and deleted by age (store_event_prune). Airflow's /api/v1/eventLogs is
  * read through store_event_list / store_event_get. Policy (which actions
  * are recorded, what extra says) is the caller's.
  *
@@ -46,6 +46,12 @@ AIRC_WUR airc_rc store_event_list(store *s, const store_event_filter *pF, int bD
                                   store_event_fn xRow, void *pCtx, airc_err *pErr);
 /* Row id. AIRC_ERR_NOTFOUND: "event log <id> not found". */
 AIRC_WUR airc_rc store_event_get(store *s, int64_t id, store_event_fn xRow, void *pCtx, airc_err *pErr);
+
+/* Retention ([core] audit_retention_days): deletes at most nMax rows older
+ * than beforeUs (when_us < beforeUs), oldest first, in one statement (its
+ * own transaction unless the caller has one open). *pnDeleted gets how many
+ * went: nMax means more may be left for the next call. */
+AIRC_WUR airc_rc store_event_prune(store *s, int64_t beforeUs, int nMax, int *pnDeleted /* OUT */, airc_err *pErr);
 
 /* The XCom of one task instance (airc keeps one value per instance: its
  * return value), fields valid during the callback. */

@@ -8,6 +8,7 @@ import {startPolling} from './poll.js';
 import * as loginView from './views/login.js';
 import * as dagsView from './views/dags.js';
 import * as dagView from './views/dag.js';
+import * as auditView from './views/audit.js';
 
 const main = document.getElementById('main');
 const healthEl = document.getElementById('health');
@@ -121,7 +122,11 @@ async function route() {
     }
   }
   if (!healthPoll) healthPoll = startPolling(refreshHealth, 5000);
-  if (parts[0] === 'dags' && parts[1]) {
+  for (const a of document.querySelectorAll('.topnav a'))
+    a.classList.toggle('active', a.getAttribute('href') === '#/' + (parts[0] || 'dags'));
+  if (parts[0] === 'audit') {
+    mount(auditView, {query});
+  } else if (parts[0] === 'dags' && parts[1]) {
     mount(dagView, {dagId: parts[1], tab: parts[2] || 'grid', query});
   } else {
     mount(dagsView, {query});

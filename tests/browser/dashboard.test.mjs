@@ -3,12 +3,15 @@
 // of tests/browser/dags and passes its URL and the users' passwords here.
 // Chromium is Debian's (/usr/bin/chromium) driven by playwright-core.
 //
-// Env: AIRC_URL, AIRC_ADMIN_PASSWORD, AIRC_VIEWER_PASSWORD, AIRC_SCREENSHOTS.
+// Env: AIRC_URL, AIRC_ADMIN_PASSWORD, AIRC_VIEWER_PASSWORD, AIRC_SCREENSHOTS, AIRC_BIN and
+// AIRC_HOME (the audit log test runs CLI commands on the same home).
 
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import {execFileSync} from 'node:child_process';
+import os from 'node:os';
 import {chromium} from 'playwright-core';
 
 const URL = (process.env.AIRC_URL || 'http://127.0.0.1:8080').replace(/\/$/, '') + '/';
@@ -409,6 +412,54 @@ test('viewer: can look but cannot trigger, pause or change task instances', asyn
   for (const id of ['#btn-run-failed', '#btn-run-delete', '#btn-backfill', '#btn-delete-dag', '#ti-note-edit'])
     assert.equal(await page.locator(id).isDisabled(), true, id);
   await shot(page, '13-viewer-task-panel');
+  await page.context().close();
+});
+
+test('audit log: web and CLI actions, filters by event and DAG, pages of 25; viewers read it', async () => {
+  // CLI actions on the same home: bulk pause/unpause of 13 DAGs, one row per DAG each (>= 26 rows)
+  const cli = (...args) => execFileSync(process.env.AIRC_BIN, args, {env: process.env, encoding: 'utf8'});
+  const pattern = '^zz_page_(0[1-9]|1[0-3])$';
+  for (const verb of ['pause', 'unpause', 'pause']) cli('dags', verb, '--pattern', pattern, '--yes');
+  const page = await newPage();
+  await login(page, VIEWER);
+  await page.click('.topnav a[href="#/audit"]');
+  await page.locator('#audit-table tbody tr.audit-row').first().waitFor();
+  assert.equal(await page.title(), 'Audit log — airc');
+  // newest first: this viewer's login, then the last CLI bulk pause, owner cli:<login name>
+  const owner = `cli:${os.userInfo().username}`;
+  const rows = page.locator('#audit-table tbody tr.audit-row');
+  assert.equal(await rows.nth(0).getAttribute('data-event'), 'login');
+  assert.equal(await rows.nth(0).locator('td').nth(2).textContent(), VIEWER.user);
+  const first = rows.nth(1);
+  assert.equal(await first.getAttribute('data-event'), 'paused');
+  assert.equal(await first.locator('td').nth(2).textContent(), owner);
+  assert.match(await first.locator('td').nth(6).textContent(), /source=cli/);
+  assert.equal(await page.locator('#audit-table tbody tr.audit-row').count(), 25);
+  assert.match(await page.locator('#audit-page-status').textContent(), /^Events 1–25 of \d+$/);
+  // next page: the API is asked for offset 25
+  const next = page.waitForResponse((x) => x.url().includes('/api/v1/eventLogs') && x.url().includes('offset=25'));
+  await page.click('#audit-page-next');
+  assert.ok((await next).ok());
+  await page.waitForFunction(() => /^Events 26–/.test(document.querySelector('#audit-page-status')?.textContent || ''));
+  assert.equal(await page.locator('#audit-page-prev').isDisabled(), false);
+  // filter by event: the web actions of the earlier tests (admin's trigger of example_etl)
+  await page.selectOption('#audit-event', 'trigger');
+  await page.waitForFunction(() => /^Events 1–/.test(document.querySelector('#audit-page-status')?.textContent || ''));
+  const events = await page.locator('#audit-table tbody tr.audit-row').evaluateAll((rs) => rs.map((r) => r.dataset.event));
+  assert.ok(events.length >= 1 && events.every((e) => e === 'trigger'), String(events));
+  assert.ok(await page.locator('#audit-table tbody tr.audit-row', {hasText: RUN_ID}).count() >= 1);
+  assert.match(page.url(), /#\/audit\?event=trigger/);
+  // filter by DAG (with the event filter off): that DAG's rows only
+  await page.selectOption('#audit-event', '');
+  await page.fill('#audit-dag', 'zz_page_05');
+  await page.press('#audit-dag', 'Enter');
+  await page.waitForFunction(() => [...document.querySelectorAll('#audit-table tbody tr.audit-row')].length > 0
+    && [...document.querySelectorAll('#audit-table tbody tr.audit-row td:nth-child(4)')].every((td) => td.textContent === 'zz_page_05'));
+  assert.ok((await page.locator('#audit-table tbody tr.audit-row').count()) >= 2);
+  await page.fill('#audit-dag', '');
+  await page.press('#audit-dag', 'Enter');
+  await page.waitForFunction(() => document.querySelectorAll('#audit-table tbody tr.audit-row').length === 25);
+  await shot(page, '16-audit-log');
   await page.context().close();
 });
 

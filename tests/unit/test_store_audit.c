@@ -113,6 +113,31 @@ static void test_event_insert_list_get(void **ppState) {
   assert_string_equal(err.zMsg, "event log 999 not found");
 }
 
+/* store_event_prune: oldest first, bounded by nMax, newer rows kept. */
+static void test_event_prune(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  for(int i = 1; i <= 5; i++) {
+    store_event_rec e = {0, i * 1000, "trigger", "alice", "adag", NULL, NULL, STORE_EVENT_NULL, STORE_EVENT_NULL,
+                         STORE_EVENT_NULL, NULL};
+    assert_int_equal(store_event_insert(f->s, &e, NULL, &err), AIRC_OK);
+  }
+  int nDel = -1;
+  assert_int_equal(store_event_prune(f->s, 4500, 3, &nDel, &err), AIRC_OK); /* 4 older, 3 per call */
+  assert_int_equal(nDel, 3);
+  store_event_filter all = {NULL, NULL, NULL, NULL, NULL, STORE_EVENT_NULL, STORE_EVENT_NULL};
+  store_event_filter oldest = {NULL, NULL, NULL, NULL, NULL, STORE_EVENT_NULL, 3000};
+  int64_t n = 0;
+  assert_int_equal(store_event_count(f->s, &oldest, &n, &err), AIRC_OK);
+  assert_int_equal(n, 0); /* the 3 oldest went first */
+  assert_int_equal(store_event_prune(f->s, 4500, 3, &nDel, &err), AIRC_OK);
+  assert_int_equal(nDel, 1);
+  assert_int_equal(store_event_prune(f->s, 4500, 3, &nDel, &err), AIRC_OK);
+  assert_int_equal(nDel, 0);
+  assert_int_equal(store_event_count(f->s, &all, &n, &err), AIRC_OK);
+  assert_int_equal(n, 1); /* the row at 5000 is kept */
+}
+
 static int collect_xcom(void *pCtx, const store_xcom_row *x) {
   snprintf(pCtx, 128, "%s/%s/%s=%s@%lld", x->zDagId, x->zRunId, x->zTaskId, x->zValue, (long long)x->updatedUs);
   return 0;
@@ -160,6 +185,7 @@ int main(void) {
   const struct CMUnitTest aTest[] = {
       cmocka_unit_test_setup_teardown(test_event_insert_list_get, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_xcom_and_run_delete, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_event_prune, fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(aTest, NULL, NULL);
 }
