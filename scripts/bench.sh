@@ -7,7 +7,10 @@
 #
 #   BENCH_TASKS=1000          tasks per DAG shape for the scheduler benchmark
 #   BENCH_AIRFLOW_TASKS=100   tasks per DAG shape on Apache Airflow (slow!)
-#   BENCH_SKIP="airflow pipeline web"   parts to skip
+#   BENCH_STORM=2000          due DAGs (5-task chains) in the storm, measured against the chain
+#   BENCH_STORM_LARGE=10000   the same with this many DAG files (skip with BENCH_SKIP=storm-large)
+#   BENCH_FOLDER=10000        DAG files for the folder parse figures
+#   BENCH_SKIP="airflow pipeline web storm-large"   parts to skip
 set -u
 cd "$(dirname "$0")/.."
 mkdir -p bench/results
@@ -15,7 +18,13 @@ skip() { case " ${BENCH_SKIP:-} " in *" $1 "*) return 0 ;; esac; return 1; }
 status=0
 
 echo "== airc scheduler: chain and fan-out of ${BENCH_TASKS:-1000} shell tasks, against the machine's floor"
-python3 bench/bench_core.py --tasks "${BENCH_TASKS:-1000}" --out bench/results/core.json || status=1
+python3 bench/bench_core.py --tasks "${BENCH_TASKS:-1000}" --storm "${BENCH_STORM:-2000}" \
+  --folder "${BENCH_FOLDER:-10000}" --out bench/results/core.json || status=1
+if ! skip storm-large; then
+  echo; echo "== the storm again with ${BENCH_STORM_LARGE:-10000} DAG files, against a chain in the same run"
+  python3 bench/bench_core.py --tasks "${BENCH_TASKS:-1000}" --only storm --storm "${BENCH_STORM_LARGE:-10000}" \
+    --out bench/results/storm-large.json || status=1
+fi
 echo "-- what a fork costs the forking process on this machine (why supervisors are posix_spawn'ed)"
 bin/bench-fork || status=1
 echo; echo "== CLI and the dashboard's DAG list at 10,000 DAGs (goals: 20 ms a command, 50 ms a page)"
