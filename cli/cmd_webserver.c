@@ -86,7 +86,13 @@ int cmd_webserver(int argc, char **argv) {
     tls_pem_free(zKeyPem);
     return CLI_FAIL;
   }
-  auth_init();
+  airc_err authErr = {0};
+  if(auth_init(&authErr)) {
+    store_close(s);
+    tls_pem_free(zCertPem);
+    tls_pem_free(zKeyPem);
+    return cli_fail_err(&authErr);
+  }
   if(auth_enabled()) {
     char zPw[64];
     int bCreated = 0;

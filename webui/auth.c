@@ -8,8 +8,11 @@
 #include "webui/http_reply.h"
 #include "webui/throttle.h"
 #include "webui/users.h"
+#include <arpa/inet.h>
 #include <microhttpd.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,7 +37,121 @@ static unsigned char g_aCacheKey[crypto_generichash_KEYBYTES];
 static basic_entry g_aBasic[BASIC_CACHE_SLOTS];
 static pthread_mutex_t g_basicMutex = PTHREAD_MUTEX_INITIALIZER;
 
-void auth_init(void) {
+/* ---- trusted-proxy header ---- */
+
+#define PROXY_MAX 32
+#define PROXY_HEADER_MAX 64
+
+typedef struct proxy_net {
+  int family;                /* AF_INET or AF_INET6 */
+  unsigned char aAddr[16];
+  int nPrefix;               /* bits */
+} proxy_net;
+
+static char g_zAuthHeader[PROXY_HEADER_MAX + 1]; /* "" : off */
+static web_role g_proxyCreateRole = WEB_ROLE_NONE; /* NONE: unknown users are refused */
+static proxy_net g_aProxy[PROXY_MAX];
+static int g_nProxy;
+static atomic_flag g_proxyWarned = ATOMIC_FLAG_INIT;
+
+/* Parses "IP" or "IP/BITS" into *p. 0 on success. */
+static int proxy_net_parse(const char *zIn, proxy_net *p) {
+  char z[80];
+  if(strlen(zIn) >= sizeof(z)) return -1;
+  snprintf(z, sizeof(z), "%s", zIn);
+  char *zSlash = strchr(z, '/');
+  if(zSlash) *zSlash = 0;
+  memset(p, 0, sizeof(*p));
+  if(inet_pton(AF_INET, z, p->aAddr) == 1) p->family = AF_INET, p->nPrefix = 32;
+  else if(inet_pton(AF_INET6, z, p->aAddr) == 1) p->family = AF_INET6, p->nPrefix = 128;
+  else return -1;
+  if(zSlash) {
+    char *zEnd = NULL;
+    long n = strtol(zSlash + 1, &zEnd, 10);
+    if(!zSlash[1] || *zEnd || n < 0 || n > p->nPrefix) return -1;
+    p->nPrefix = (int)n;
+  }
+  return 0;
+}
+
+static int proxy_net_contains(const proxy_net *p, int family, const unsigned char *aAddr) {
+  if(p->family != family) return 0;
+  int nFull = p->nPrefix / 8, nRest = p->nPrefix % 8;
+  if(memcmp(p->aAddr, aAddr, (size_t)nFull)) return 0;
+  if(!nRest) return 1;
+  unsigned char m = (unsigned char)(0xff << (8 - nRest));
+  return (p->aAddr[nFull] & m) == (aAddr[nFull] & m);
+}
+
+/* 1 when the text address zIp is in [webserver] trusted_proxies (an
+ * IPv4-mapped IPv6 address counts as its IPv4 address). */
+static int proxy_is_trusted(const char *zIp) {
+  unsigned char a[16];
+  int family;
+  if(inet_pton(AF_INET, zIp, a) == 1) family = AF_INET;
+  else if(inet_pton(AF_INET6, zIp, a) == 1) {
+    static const unsigned char aMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    family = AF_INET6;
+    if(!memcmp(a, aMapped, 12)) {
+      memmove(a, a + 12, 4);
+      family = AF_INET;
+    }
+  } else return 0;
+  for(int i = 0; i < g_nProxy; i++)
+    if(proxy_net_contains(&g_aProxy[i], family, a)) return 1;
+  return 0;
+}
+
+/* Reads auth_header, trusted_proxies and auth_header_create. */
+static airc_rc proxy_configure(airc_err *pErr) {
+  g_zAuthHeader[0] = 0;
+  g_nProxy = 0;
+  g_proxyCreateRole = WEB_ROLE_NONE;
+  const char *zHeader = airc_config_get("webserver", "auth_header", NULL);
+  if(!zHeader || !*zHeader) return AIRC_OK;
+  size_t nHeader = strlen(zHeader);
+  if(nHeader > PROXY_HEADER_MAX || strspn(zHeader, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != nHeader)
+    return airc_err_set(pErr, AIRC_ERR_INVALID, "[webserver] auth_header: '%.80s' is not a header name", zHeader);
+  if(!strcasecmp(zHeader, "Authorization") || !strcasecmp(zHeader, "Cookie"))
+    return airc_err_set(pErr, AIRC_ERR_INVALID, "[webserver] auth_header may not be %s", zHeader);
+  const char *zList = airc_config_get("webserver", "trusted_proxies", NULL);
+  if(!zList || !*zList)
+    return airc_err_set(pErr, AIRC_ERR_INVALID,
+                        "[webserver] auth_header is set but trusted_proxies is empty: list the proxies' IPs/CIDRs");
+  const char *z = zList;
+  while(*z) {
+    z += strspn(z, " \t,");
+    size_t n = strcspn(z, ",");
+    while(n && (z[n - 1] == ' ' || z[n - 1] == '\t')) n--;
+    if(!n) break;
+    char zOne[80];
+    if(n >= sizeof(zOne) || g_nProxy >= PROXY_MAX ||
+       (snprintf(zOne, sizeof(zOne), "%.*s", (int)n, z), proxy_net_parse(zOne, &g_aProxy[g_nProxy]))) {
+      int bTooMany = g_nProxy >= PROXY_MAX;
+      g_nProxy = 0;
+      if(bTooMany)
+        return airc_err_set(pErr, AIRC_ERR_INVALID, "[webserver] trusted_proxies: more than %d entries", PROXY_MAX);
+      return airc_err_set(pErr, AIRC_ERR_INVALID, "[webserver] trusted_proxies: '%.*s' is not an IP address or CIDR",
+                          (int)(n > 80 ? 80 : n), z);
+    }
+    g_nProxy++;
+    z += n;
+    z += strspn(z, " \t");
+  }
+  const char *zCreate = airc_config_get("webserver", "auth_header_create", NULL);
+  if(zCreate && *zCreate) {
+    g_proxyCreateRole = web_role_parse(zCreate);
+    if(g_proxyCreateRole == WEB_ROLE_NONE) {
+      g_nProxy = 0;
+      return airc_err_set(pErr, AIRC_ERR_INVALID, "[webserver] auth_header_create: '%.40s' is not viewer, op or admin",
+                          zCreate);
+    }
+  }
+  snprintf(g_zAuthHeader, sizeof(g_zAuthHeader), "%s", zHeader);
+  return AIRC_OK;
+}
+
+airc_rc auth_init(airc_err *pErr) {
   if(sodium_init() < 0) LOG_ERROR("libsodium failed to initialise");
   g_bAuth = airc_config_get_bool("webserver", "authenticate", 1);
   const char *zCert = airc_config_get("webserver", "ssl_cert", NULL);
@@ -49,6 +166,7 @@ void auth_init(void) {
                      airc_config_get_int("webserver", "login_failure_window", 300));
   randombytes_buf(g_aCacheKey, sizeof(g_aCacheKey));
   memset(g_aBasic, 0, sizeof(g_aBasic));
+  return proxy_configure(pErr);
 }
 
 int auth_enabled(void) { return g_bAuth; }
@@ -232,6 +350,61 @@ static int bearer_check(web_req *r, const char *zAuth) {
   return 1;
 }
 
+/* ---- trusted-proxy header ---- */
+
+/* 1: authenticated; 0: the header is absent or ignored (untrusted client);
+ * -1: a reply (401/503) was sent. */
+static int proxy_check(web_req *r) {
+  if(!g_zAuthHeader[0]) return 0;
+  const char *zName = web_req_header(r, g_zAuthHeader);
+  if(!zName) return 0;
+  char zIp[64];
+  web_req_client_ip(r, zIp, sizeof(zIp));
+  if(!proxy_is_trusted(zIp)) {
+    if(!atomic_flag_test_and_set(&g_proxyWarned))
+      LOG_WARN("web: ignoring header %s from %s, which is not in [webserver] trusted_proxies (logged once)",
+               g_zAuthHeader, zIp);
+    return 0;
+  }
+  if(!users_name_is_valid(zName)) {
+    http_reply_error(r, 401, NULL, "the %s header holds no valid user name", g_zAuthHeader);
+    return -1;
+  }
+  airc_err err = {0};
+  airc_rc rc = users_get_by_name(r->s, zName, &r->user, &err);
+  if(rc == AIRC_ERR_NOTFOUND && g_proxyCreateRole != WEB_ROLE_NONE) {
+    /* a random password nobody knows: the user logs in through the proxy */
+    char zPw[80];
+    hex_token(zPw, sizeof(zPw));
+    airc_err cErr = {0};
+    airc_rc cRc = users_create(r->s, zName, g_proxyCreateRole, zPw, &cErr);
+    sodium_memzero(zPw, sizeof(zPw));
+    if(cRc && cRc != AIRC_ERR_EXISTS) { /* EXISTS: a concurrent request made it */
+      http_reply_err(r, &cErr);
+      return -1;
+    }
+    if(!cRc) {
+      LOG_INFO("web: created user '%s' (role %s) from the %s header", zName, web_role_name(g_proxyCreateRole),
+               g_zAuthHeader);
+      api_audit_as(r, zName, "user_create_proxy", NULL, NULL, NULL, NULL);
+    }
+    memset(&err, 0, sizeof(err));
+    rc = users_get_by_name(r->s, zName, &r->user, &err);
+  }
+  if(rc == AIRC_ERR_NOTFOUND) {
+    memset(&r->user, 0, sizeof(r->user));
+    http_reply_error(r, 401, NULL, "unknown user in the %s header", g_zAuthHeader);
+    return -1;
+  }
+  if(rc) {
+    memset(&r->user, 0, sizeof(r->user));
+    http_reply_err(r, &err);
+    return -1;
+  }
+  r->user.bProxy = 1;
+  return 1;
+}
+
 static int reply_unauthorized(web_req *r, const char *zWhy) {
   /* browsers' fetch() would pop a password dialog on a Basic challenge:
    * only challenge clients that are not a page's script */
@@ -268,6 +441,11 @@ int auth_check(web_req *r, web_role need) {
         return 0;
       }
       bOk = 1;
+    }
+    if(!bOk && !zAuth) { /* an explicit Authorization always wins over the proxy header */
+      int v = proxy_check(r);
+      if(v < 0) return 0;
+      bOk = v;
     }
     if(!bOk) {
       reply_unauthorized(r, zCookie ? "the session has expired or was logged out; log in again"
@@ -364,7 +542,8 @@ int auth_handle_logout(web_req *r) {
 }
 
 int auth_handle_me(web_req *r) {
-  const char *zAuth = !g_bAuth ? "none" : r->user.bSession ? "session" : r->user.tokenId ? "token" : "basic";
+  const char *zAuth = !g_bAuth ? "none" : r->user.bSession ? "session" : r->user.tokenId ? "token"
+                     : r->user.bProxy ? "proxy" : "basic";
   return http_reply_json(r, 200, me_json(&r->user, r->user.bSession ? r->user.zCsrf : NULL, zAuth));
 }
 

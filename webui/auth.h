@@ -13,6 +13,12 @@
  *     keyed hash so that argon2 runs once, not per request; the cached
  *     entry is re-checked against the stored hash on every use, so a
  *     password change or deletion takes effect at once.
+ *   - a trusted reverse proxy's header ([webserver] auth_header, e.g.
+ *     X-Remote-User) naming the user, honoured ONLY from client addresses
+ *     in [webserver] trusted_proxies (IPs/CIDRs) and only on requests
+ *     without an Authorization header; elsewhere it is ignored (logged
+ *     once). The user must exist unless [webserver] auth_header_create
+ *     names the role to create it with. Off by default.
  * Failed logins (either way) are throttled per username + IP (throttle.h).
  * With `[webserver] authenticate = false` every request acts as an
  * anonymous user with `[webserver] anonymous_role` (default viewer). */
@@ -22,8 +28,10 @@
 
 #define AUTH_COOKIE "airc_session"
 
-/* Reads the settings and seeds the cache key. */
-void auth_init(void);
+/* Reads the settings and seeds the cache key. AIRC_ERR_INVALID (one line
+ * naming the [webserver] key) for a bad auth_header, trusted_proxies or
+ * auth_header_create. */
+AIRC_WUR airc_rc auth_init(airc_err *pErr);
 /* Sets r->user and checks that its role is at least `need` and, for
  * cookie-authenticated state changes, the CSRF token. Returns 1 when the
  * request may proceed, 0 when an error (401, 403, 429) was sent. */

@@ -102,6 +102,13 @@ airc_rc users_verify(store *s, const char *zName, const char *zPassword, web_use
   return AIRC_OK;
 }
 
+airc_rc users_get_by_name(store *s, const char *zName, web_user *pOut, airc_err *pErr) {
+  store_user row;
+  airc_rc rc = store_user_get_by_name(s, zName, &row, pErr);
+  if(!rc) fill_user(&row, pOut, NULL);
+  return rc;
+}
+
 airc_rc users_get_by_id(store *s, int64_t id, web_user *pOut, char *zHashOut, airc_err *pErr) {
   store_user row;
   airc_rc rc = store_user_get_by_id(s, id, &row, pErr); /* AIRC_ERR_NOTFOUND: "user ID is gone" */

@@ -26,6 +26,8 @@ AIRC_WUR airc_rc users_delete(store *s, const char *zName, airc_err *pErr);
  * can notice a later password change. */
 AIRC_WUR airc_rc users_verify(store *s, const char *zName, const char *zPassword, web_user *pOut /* OUT */,
                               char *zHashOut, airc_err *pErr);
+/* Reads user zName; AIRC_ERR_NOTFOUND ("no user 'NAME'") if none. */
+AIRC_WUR airc_rc users_get_by_name(store *s, const char *zName, web_user *pOut /* OUT */, airc_err *pErr);
 /* Reads user id; AIRC_ERR_NOTFOUND if gone. zHashOut as above. */
 AIRC_WUR airc_rc users_get_by_id(store *s, int64_t id, web_user *pOut /* OUT */, char *zHashOut, airc_err *pErr);
 /* [{"username","role","created"}...] ordered by username (new reference). */

@@ -30,6 +30,7 @@ typedef struct web_user {
   char zCsrf[80];                /* the session's CSRF token when bSession */
   char zTokenHash[80];           /* the session's token hash when bSession */
   int64_t tokenId;               /* the bearer token's id when authenticated by one, else 0 */
+  int bProxy;                    /* authenticated by a trusted proxy's [webserver] auth_header */
 } web_user;
 
 typedef struct web_req {

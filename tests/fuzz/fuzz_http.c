@@ -93,7 +93,8 @@ static void fuzz_http_start(void) {
   if(dag_folder_sync(pFolder, s, &n, &err) || n != 1) fuzz_http_die("the DAG did not load");
   dag_folder_free(pFolder);
   store_close(s);
-  auth_init();
+  airc_err authErr = {0};
+  if(auth_init(&authErr)) abort();
   static_files_init();
   /* any Host, so that fuzzed requests reach the routes behind the check */
   web_server_opts o = {"127.0.0.1", 0, 1, "*", NULL, 0, 0, NULL, NULL, 0}; /* plain HTTP */
