@@ -24,8 +24,10 @@ import airflow_client.client as ac  # noqa: E402
 from airflow_client.client.api import (config_api, connection_api, dag_api, dag_run_api,  # noqa: E402
                                        event_log_api, import_error_api, monitoring_api, plugin_api,
                                        pool_api, task_instance_api, variable_api, x_com_api)
+from airflow_client.client.model.connection import Connection  # noqa: E402
 from airflow_client.client.model.dag import DAG  # noqa: E402
 from airflow_client.client.model.dag_run import DAGRun  # noqa: E402
+from airflow_client.client.model.variable import Variable  # noqa: E402
 
 
 def client(server, user="admin"):
@@ -209,16 +211,19 @@ def test_variables_and_connections_round_trip_masked(server, api):
     """Created through the API, read back through the client's models:
     the connection's password and the secret variable's value are ***."""
     server.json("POST", "/api/v1/variables", {"key": "client_secret_v", "value": "hush", "is_secret": True})
-    server.json("POST", "/api/v1/variables", {"key": "client_plain_v", "value": "open", "description": "d"})
-    server.json("POST", "/api/v1/connections", {"connection_id": "client_conn", "conn_type": "postgres",
-                                                "host": "db", "port": 5432, "login": "u", "password": "pw-xyz"})
     vars_ = variable_api.VariableApi(api)
+    made = vars_.post_variables(Variable(key="client_plain_v", value="first", description="d"))
+    assert made.key == "client_plain_v" and made.value == "first"
+    assert vars_.patch_variable("client_plain_v", Variable(key="client_plain_v", value="open")).value == "open"
+    conns = connection_api.ConnectionApi(api)
+    c = conns.post_connection(Connection(connection_id="client_conn", conn_type="postgres", host="db", port=5432,
+                                         login="u", password="pw-xyz"))
+    assert c.password == "***"
     col = vars_.get_variables(limit=100)
     assert col.total_entries >= 2 and {"client_secret_v", "client_plain_v"} <= {x.key for x in col.variables}
     one = vars_.get_variable("client_secret_v")
     assert one.key == "client_secret_v" and one.value == "***"
     assert vars_.get_variable("client_plain_v").value == "open"
-    conns = connection_api.ConnectionApi(api)
     ccol = conns.get_connections(limit=100)
     item = [x for x in ccol.connections if x.connection_id == "client_conn"][0]
     assert item.conn_type == "postgres" and item.port == 5432 and item.host == "db"
