@@ -127,3 +127,11 @@ def test_variable_errors(server):
     assert err(server, "PATCH", "/api/v1/variables/dupv", 403, {"value": "x"}, user="viewer1")
     assert err(server, "DELETE", "/api/v1/variables/dupv", 403, user="viewer1")
     server.request("DELETE", "/api/v1/variables/dupv")
+
+
+def test_openapi_documents_the_routes_and_roles(server):
+    paths = server.json("GET", "/api/v1/openapi.json", user=None)["paths"]
+    for base, one in (("/connections", "/connections/{connection_id}"), ("/variables", "/variables/{variable_key}")):
+        assert paths[base]["get"]["x-airc-role"] == "viewer" and paths[base]["post"]["x-airc-role"] == "op"
+        assert paths[one]["get"]["x-airc-role"] == "viewer"
+        assert paths[one]["patch"]["x-airc-role"] == "op" and paths[one]["delete"]["x-airc-role"] == "op"
