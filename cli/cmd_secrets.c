@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "common/conn_uri.h"
 #include "common/seal.h"
+#include "common/secret_view.h"
 #include "store/store_secret.h"
 #include <sodium.h>
 #include <stdio.h>
@@ -65,21 +66,6 @@ int cmd_connections_add(int argc, char **argv) {
   return CLI_OK;
 }
 
-/* A connection as a flat row for printing: password as *** unless bReveal. */
-static json_t *conn_print_row(const char *zName, json_t *pConn, int bReveal) {
-  json_t *p = json_deep_copy(pConn);
-  json_object_set_new(p, "conn_id", json_string(zName));
-  if(!bReveal && json_is_string(json_object_get(p, "password"))) json_object_set_new(p, "password", json_string("***"));
-  char *zUri = conn_uri_format(p);
-  json_object_set_new(p, "uri", json_string(zUri ? zUri : ""));
-  free(zUri);
-  json_t *pExtra = json_object_get(p, "extra");
-  char *zExtra = json_dumps(pExtra, JSON_COMPACT | JSON_SORT_KEYS);
-  json_object_set_new(p, "extra", json_string(zExtra ? zExtra : "{}"));
-  free(zExtra);
-  return p;
-}
-
 static int parse_list_opts(const char *zCmd, int argc, char **argv, cli_output *pOut, int *pbReveal, const char **pzName) {
   const char *z;
   for(int i = 1; i < argc; i++) {
@@ -111,7 +97,7 @@ int cmd_connections_list(int argc, char **argv) {
   json_t *pRows = json_array();
   const char *zKey;
   json_t *pV;
-  json_object_foreach(pAll, zKey, pV) json_array_append_new(pRows, conn_print_row(zKey, pV, bReveal));
+  json_object_foreach(pAll, zKey, pV) json_array_append_new(pRows, secret_conn_row(zKey, pV, bReveal));
   static const char *const azCols[] = {"conn_id", "conn_type", "host", "port", "login", "schema", NULL};
   cli_print_rows(pRows, azCols, out);
   json_decref(pRows);
@@ -137,7 +123,7 @@ int cmd_connections_get(int argc, char **argv) {
     if(arc) return cli_fail_err(&err);
   }
   json_t *pRows = json_array();
-  json_array_append_new(pRows, conn_print_row(zName, pConn, bReveal));
+  json_array_append_new(pRows, secret_conn_row(zName, pConn, bReveal));
   static const char *const azCols[] = {"conn_id", "conn_type", "description", "host", "schema", "login", "password",
                                        "port", "extra", "uri", NULL};
   cli_print_rows(pRows, azCols, out);

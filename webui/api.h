@@ -77,6 +77,15 @@ int api_pools(web_req *r);
 int api_pool_get(web_req *r);
 int api_variables(web_req *r);
 int api_connections(web_req *r);
+/* api_secrets.c: connections and variables (secrets masked). */
+int api_connection_get(web_req *r);
+int api_connection_create(web_req *r);
+int api_connection_patch(web_req *r);
+int api_connection_delete(web_req *r);
+int api_variable_get(web_req *r);
+int api_variable_create(web_req *r);
+int api_variable_patch(web_req *r);
+int api_variable_delete(web_req *r);
 int api_xcom_list(web_req *r);
 int api_xcom_get(web_req *r);
 

@@ -2,7 +2,7 @@
  * Airflow's own clients call (apache-airflow-client): version, config
  * (refused, as Airflow does while expose_config is off), plugins (airc's
  * task types), pools (one default_pool sized by [core] parallelism),
- * variables and connections (empty lists: airc has neither yet), and the
+ * and the
  * XCom entries of a task instance (airc keeps one: its return value, key
  * "return_value"). Shapes follow the client's models field for field. */
 #include "common/config.h"
@@ -88,18 +88,6 @@ int api_pool_get(web_req *r) {
     return http_reply_error(r, 404, NULL, "pool '%s' not found (airc has one pool: default_pool)", r->azParam[0]);
   json_t *p = pool_json(r);
   return p ? http_reply_json(r, 200, p) : r->mhdResult;
-}
-
-int api_variables(web_req *r) {
-  params_page pg;
-  if(!api_page(r, &pg, 0, 0)) return r->mhdResult;
-  return http_reply_json(r, 200, api_list("variables", json_array(), 0));
-}
-
-int api_connections(web_req *r) {
-  params_page pg;
-  if(!api_page(r, &pg, 0, 0)) return r->mhdResult;
-  return http_reply_json(r, 200, api_list("connections", json_array(), 0));
 }
 
 /* ---- XCom ---- */

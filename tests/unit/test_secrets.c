@@ -13,6 +13,7 @@
 #include "common/dynbuf.h"
 #include "common/mask.h"
 #include "common/seal.h"
+#include "common/secret_view.h"
 #include "dag/template.h"
 
 /* Feeds z to a masker in pieces of nPiece bytes and returns the whole output. */
@@ -133,12 +134,61 @@ static void test_template_conn_var(void **state) {
   json_decref(pVar);
 }
 
+/* The masked views and the connection field checks shared by the CLI and the API. */
+static void test_secret_view(void **state) {
+  (void)state;
+  airc_err err = {0};
+  json_t *pConn = conn_uri_parse("postgres://u:pw@db:5432/s?a=1", &err);
+  assert_non_null(pConn);
+  json_t *pRow = secret_conn_row("c1", pConn, 0);
+  assert_string_equal(json_string_value(json_object_get(pRow, "password")), SECRET_MASK);
+  assert_null(strstr(json_string_value(json_object_get(pRow, "uri")), "pw"));
+  assert_string_equal(json_string_value(json_object_get(pRow, "extra")), "{\"a\":\"1\"}");
+  json_decref(pRow);
+  pRow = secret_conn_row("c1", pConn, 1);
+  assert_string_equal(json_string_value(json_object_get(pRow, "password")), "pw");
+  json_decref(pRow);
+  json_t *pB = json_pack("{s:s, s:i, s:s}", "host", "h2", "port", 1, "extra", "{\"b\":2}");
+  assert_int_equal(secret_conn_apply(pConn, pB, NULL, &err), AIRC_OK);
+  assert_string_equal(json_string_value(json_object_get(pConn, "host")), "h2");
+  assert_int_equal(json_integer_value(json_object_get(json_object_get(pConn, "extra"), "b")), 2);
+  json_t *pMask = json_pack("[s]", "port");
+  json_object_set_new(pB, "port", json_integer(7));
+  json_object_set_new(pB, "host", json_string("ignored"));
+  assert_int_equal(secret_conn_apply(pConn, pB, pMask, &err), AIRC_OK);
+  assert_int_equal(json_integer_value(json_object_get(pConn, "port")), 7);
+  assert_string_equal(json_string_value(json_object_get(pConn, "host")), "h2");
+  json_object_set_new(pB, "port", json_integer(70000));
+  assert_int_equal(secret_conn_apply(pConn, pB, NULL, &err), AIRC_ERR_INVALID);
+  assert_non_null(strstr(err.zMsg, "'port'"));
+  airc_err_clear(&err);
+  json_t *pBad = json_pack("{s:s}", "extra", "[1]");
+  assert_int_equal(secret_conn_apply(pConn, pBad, NULL, &err), AIRC_ERR_INVALID);
+  assert_non_null(strstr(err.zMsg, "'extra'"));
+  airc_err_clear(&err);
+  assert_int_equal(secret_name_check("variable", "a b", &err), AIRC_ERR_INVALID);
+  assert_non_null(strstr(err.zMsg, "variable name 'a b' is not valid"));
+  json_t *pVar = json_pack("{s:s, s:b, s:n}", "value", "v", "is_secret", 1, "description");
+  json_t *pV = secret_var_row("k", pVar, 0);
+  assert_string_equal(json_string_value(json_object_get(pV, "value")), SECRET_MASK);
+  json_decref(pV);
+  pV = secret_var_row("k", pVar, 1);
+  assert_string_equal(json_string_value(json_object_get(pV, "value")), "v");
+  json_decref(pV);
+  json_decref(pVar);
+  json_decref(pBad);
+  json_decref(pMask);
+  json_decref(pB);
+  json_decref(pConn);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_mask_across_reads),
       cmocka_unit_test(test_seal_round_trip),
       cmocka_unit_test(test_conn_uri),
       cmocka_unit_test(test_template_conn_var),
+      cmocka_unit_test(test_secret_view),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

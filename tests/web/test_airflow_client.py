@@ -24,8 +24,10 @@ import airflow_client.client as ac  # noqa: E402
 from airflow_client.client.api import (config_api, connection_api, dag_api, dag_run_api,  # noqa: E402
                                        event_log_api, import_error_api, monitoring_api, plugin_api,
                                        pool_api, task_instance_api, variable_api, x_com_api)
+from airflow_client.client.model.connection import Connection  # noqa: E402
 from airflow_client.client.model.dag import DAG  # noqa: E402
 from airflow_client.client.model.dag_run import DAGRun  # noqa: E402
+from airflow_client.client.model.variable import Variable  # noqa: E402
 
 
 def client(server, user="admin"):
@@ -200,9 +202,39 @@ def test_config_plugins_pools_variables_connections(api):
     pools = pool_api.PoolApi(api).get_pools()
     assert [x.name for x in pools.pools] == ["default_pool"] and pools.pools[0].slots > 0
     v = variable_api.VariableApi(api).get_variables()
-    assert v.total_entries == 0 and v.variables == []
+    assert v.total_entries == len(v.variables)
     c = connection_api.ConnectionApi(api).get_connections()
-    assert c.total_entries == 0 and c.connections == []
+    assert c.total_entries == len(c.connections)
+
+
+def test_variables_and_connections_round_trip_masked(server, api):
+    """Created through the API, read back through the client's models:
+    the connection's password and the secret variable's value are ***."""
+    server.json("POST", "/api/v1/variables", {"key": "client_secret_v", "value": "hush", "is_secret": True})
+    vars_ = variable_api.VariableApi(api)
+    made = vars_.post_variables(Variable(key="client_plain_v", value="first", description="d"))
+    assert made.key == "client_plain_v" and made.value == "first"
+    assert vars_.patch_variable("client_plain_v", Variable(key="client_plain_v", value="open")).value == "open"
+    conns = connection_api.ConnectionApi(api)
+    c = conns.post_connection(Connection(connection_id="client_conn", conn_type="postgres", host="db", port=5432,
+                                         login="u", password="pw-xyz"))
+    assert c.password == "***"
+    col = vars_.get_variables(limit=100)
+    assert col.total_entries >= 2 and {"client_secret_v", "client_plain_v"} <= {x.key for x in col.variables}
+    one = vars_.get_variable("client_secret_v")
+    assert one.key == "client_secret_v" and one.value == "***"
+    assert vars_.get_variable("client_plain_v").value == "open"
+    ccol = conns.get_connections(limit=100)
+    item = [x for x in ccol.connections if x.connection_id == "client_conn"][0]
+    assert item.conn_type == "postgres" and item.port == 5432 and item.host == "db"
+    got = conns.get_connection("client_conn")
+    assert got.password == "***" and got.login == "u" and got.extra == "{}"
+    conns.delete_connection("client_conn")
+    vars_.delete_variable("client_secret_v")
+    vars_.delete_variable("client_plain_v")
+    with pytest.raises(ac.ApiException) as e:
+        conns.get_connection("client_conn")
+    assert e.value.status == 404 and "not found" in json.loads(e.value.body)["detail"]
 
 
 def test_new_routes_are_in_the_openapi_document(server):
