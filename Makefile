@@ -97,6 +97,9 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# the OpenAPI document is built in with .incbin, which -MMD does not see
+$(BUILD)/webui/openapi.o build-fuzz/webui/openapi.o: webui/openapi.json
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libairc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libairc.a $(call libs,$(ALL_PKGS)) -lcmocka

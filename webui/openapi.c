@@ -3,7 +3,7 @@
  * The document is webui/openapi.json in the repository, built into the
  * binary with the assembler's .incbin so the server needs no file at run
  * time and the served text is the reviewed one. make's -MMD does not see
- * .incbin: after editing openapi.json, touch this file (tests/web checks
+ * .incbin, so the Makefile names the dependency (tests/web also checks
  * that the served document equals the file, so a stale build is caught). */
 #include "webui/api.h"
 #include <stdlib.h>
