@@ -207,3 +207,14 @@ airc_rc store_stmt_run(store_stmt *st, const char *zWhat, airc_err *pErr) {
   }
   return AIRC_OK;
 }
+
+airc_rc store_stmt_run_changes(store *p, store_stmt *st, const char *zWhat, int64_t *pnChanged, airc_err *pErr) {
+  int r = store_stmt_step(st, pErr);
+  *pnChanged = r == STORE_ERROR ? 0 : store_changes(p); /* before done: the count is the statement's */
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "%s", zWhat);
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}

@@ -126,6 +126,9 @@ static inline int64_t store_last_insert_id(store *p) { return p->pDrv->xLastInse
 /* Steps st (a statement that returns no rows) to its end and ends it
  * (store_stmt_done); a failure gets zWhat as its prefix. */
 AIRC_WUR airc_rc store_stmt_run(store_stmt *st, const char *zWhat, airc_err *pErr);
+/* The same, and *pnChanged gets how many rows it changed (0 on error). */
+AIRC_WUR airc_rc store_stmt_run_changes(store *p, store_stmt *st, const char *zWhat, int64_t *pnChanged,
+                                        airc_err *pErr);
 
 /* Copies zUrl to zOut (n bytes) with any password replaced by ***
  * (user:PASSWORD@ and a password= query parameter). */

@@ -28,13 +28,8 @@ airc_rc store_user_delete(store *p, const char *zName, airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(p, "DELETE FROM \"user\" WHERE username=?", pErr);
   if(!st) return pErr->rc;
   store_bind_text(st, 1, zName);
-  int r = store_stmt_step(st, pErr);
-  int64_t nChanged = r == STORE_ERROR ? 0 : store_changes(p);
-  store_stmt_done(st);
-  if(r == STORE_ERROR) {
-    airc_err_prefix(pErr, "delete user");
-    return pErr->rc;
-  }
+  int64_t nChanged = 0;
+  if(store_stmt_run_changes(p, st, "delete user", &nChanged, pErr)) return pErr->rc;
   if(!nChanged) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no user '%s'", zName);
   return AIRC_OK;
 }
@@ -194,13 +189,8 @@ airc_rc store_user_set_hash(store *p, const char *zName, const char *zHash, airc
   if(!st) return pErr->rc;
   store_bind_text(st, 1, zHash);
   store_bind_text(st, 2, zName);
-  int r = store_stmt_step(st, pErr);
-  int64_t nChanged = r == STORE_ERROR ? 0 : store_changes(p);
-  store_stmt_done(st);
-  if(r == STORE_ERROR) {
-    airc_err_prefix(pErr, "set password");
-    return pErr->rc;
-  }
+  int64_t nChanged = 0;
+  if(store_stmt_run_changes(p, st, "set password", &nChanged, pErr)) return pErr->rc;
   if(!nChanged) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no user '%s'", zName);
   return AIRC_OK;
 }
@@ -296,13 +286,8 @@ airc_rc store_user_token_delete_named(store *p, int64_t userId, const char *zTok
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, userId);
   store_bind_text(st, 2, zTokenName);
-  int r = store_stmt_step(st, pErr);
-  int64_t nChanged = r == STORE_ERROR ? 0 : store_changes(p);
-  store_stmt_done(st);
-  if(r == STORE_ERROR) {
-    airc_err_prefix(pErr, "revoke token");
-    return pErr->rc;
-  }
+  int64_t nChanged = 0;
+  if(store_stmt_run_changes(p, st, "revoke token", &nChanged, pErr)) return pErr->rc;
   if(!nChanged) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no token '%s'", zTokenName);
   return AIRC_OK;
 }
