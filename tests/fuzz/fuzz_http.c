@@ -109,6 +109,12 @@ static void fuzz_http_start(void) {
  * short, a body announced and not all sent) may legitimately wait for more
  * input until the server's 60 s connection timeout. */
 static int fuzz_http_must_answer(const uint8_t *aData, size_t nData) {
+  /* empty lines before a request line are ignored (RFC 9112 2.2), so a
+   * leading "\r\n\r\n" does not end a request: skip them first */
+  while(nData && (aData[0] == '\r' || aData[0] == '\n')) {
+    aData++;
+    nData--;
+  }
   const uint8_t *pEnd = memmem(aData, nData, "\r\n\r\n", 4);
   if(!pEnd) return 0;
   size_t nHead = (size_t)(pEnd - aData);
