@@ -57,12 +57,15 @@ EOF
 node_ok=1
 { [ "$(node_major)" -ge 20 ] && command -v npm >/dev/null 2>&1; } || node_ok=0
 
-if [ -z "$missing" ] && [ "$node_ok" -eq 1 ]; then
+prom_ok=1
+command -v promtool >/dev/null 2>&1 || prom_ok=0
+
+if [ -z "$missing" ] && [ "$node_ok" -eq 1 ] && [ "$prom_ok" -eq 1 ]; then
   echo "deps: all present"
   exit 0
 fi
 if [ "${AIRC_DEPS_DRY_RUN:-}" = 1 ]; then
-  echo "deps: would install$missing$([ "$node_ok" -eq 1 ] || echo " nodejs(>=20)")"
+  echo "deps: would install$missing$([ "$node_ok" -eq 1 ] || echo " nodejs(>=20)")$([ "$prom_ok" -eq 1 ] || echo " promtool")"
   exit 0
 fi
 SUDO=""
@@ -95,5 +98,15 @@ if [ "$node_ok" -eq 0 ]; then
   # NodeSource's nodejs carries npm; Debian's does not
   command -v npm >/dev/null 2>&1 || apt_install npm
   [ "$(node_major)" -ge 20 ] || { echo "deps: node is $(node_major), the browser tests need >= 20" >&2; exit 1; }
+fi
+# promtool (tests/web check /metrics with `promtool check metrics`): only
+# that binary is taken from Debian's prometheus package, unpacked with
+# dpkg-deb, so that installing deps never starts a Prometheus server
+if ! command -v promtool >/dev/null 2>&1; then
+  echo "deps: promtool from Debian's prometheus package"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && $SUDO apt-get download -qq prometheus 2>/dev/null && dpkg-deb -x prometheus_*.deb x)
+  $SUDO install -m 0755 "$tmp/x/usr/bin/promtool" /usr/local/bin/promtool
+  rm -rf "$tmp"
 fi
 echo "deps: done"
