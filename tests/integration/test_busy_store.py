@@ -216,8 +216,13 @@ def test_burst_of_cli_and_api_while_runs_execute(home):
 @sqlite_only("holds the airc.db write lock with python sqlite3")
 def test_scheduler_survives_a_lock_held_past_the_busy_timeout(home):
     home.env["AIRC__DATABASE__BUSY_TIMEOUT_MS"] = "200"
-    home.write_dag("held.ini", dag_ini("held", [("a", {"command": "sleep 0.5"}), ("b", {"command": "true",
-                                                                                         "upstream": "a"})],
+    # task a waits (bounded) for a gate file, so that all 10 runs are surely
+    # running when the lock is taken, however slow the machine; the gate
+    # opens while the lock is held, so the scheduler must write and cannot
+    gate = os.path.join(home.path, "gate")
+    wait_gate = f"for i in $(seq 2400); do [ -e {gate} ] && exit 0; sleep 0.05; done; exit 1"
+    home.write_dag("held.ini", dag_ini("held", [("a", {"command": wait_gate}), ("b", {"command": "true",
+                                                                                       "upstream": "a"})],
                                        max_active_runs="32"))
     home.run("dags", "list", check=True)
     sched = home.start_scheduler()
@@ -242,7 +247,8 @@ def test_scheduler_survives_a_lock_held_past_the_busy_timeout(home):
             assert st == 503, (st, body)
             assert hdrs.get("retry-after") == "1"
             assert "store busy" in json.loads(body)["detail"]
-            # the tasks finished meanwhile: the scheduler must write, and cannot
+            # the tasks finish meanwhile: the scheduler must write, and cannot
+            open(gate, "w").close()
             wait_for(lambda: home.scheduler_log_has("store busy, retrying"), 10, what="the busy episode logged")
             time.sleep(max(0.0, 3.0 - (time.monotonic() - t0)))
             assert sched.poll() is None, "the scheduler exited on a busy store"
