@@ -464,6 +464,11 @@ static airc_rc build_task(build_ctx *c, int iTask, json_t *pObj, const task_defa
       return build_fail(c, iTask, zId, zKey, "unknown key '%.100s' for a task of type '%s'", zKey, zType);
     const char *z = scalar_text(pV, zBuf, sizeof(zBuf));
     if(!z) return build_fail(c, iTask, zId, zKey, "'%s' must be a string", zKey);
+    if(pType && pType->azKeyTypes) {
+      char zErr[300] = "";
+      if(task_schema_check_type(task_schema_key_type(pType, zKey), z, zErr, sizeof(zErr)))
+        return build_fail(c, iTask, zId, zKey, "%s: %s", zKey, zErr);
+    }
     if(pType && pType->xValidate) {
       char zErr[300] = "";
       if(pType->xValidate(zKey, z, zErr, sizeof(zErr)))

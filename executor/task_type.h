@@ -49,14 +49,21 @@ typedef struct task_type {
    * link (libcurl, librdkafka): the task process then execs bin/airc-task,
    * which runs the body named in task_types.def (see task_run_in_runner). */
   int (*xRun)(const task_ctx *pCtx);
+  /* A type defined by an `airc-type-NAME` program (task_plugin.h): runs
+   * by exec'ing it, xRun NULL. NULL for the types of task_types.def. */
+  const struct task_plugin *pPlugin;
 } task_type;
 
-/* The type named zName, or NULL. */
+/* The type named zName (a built-in one, else a plugin's), or NULL. */
 const task_type *task_type_find(const char *zName);
 /* NULL-terminated list of all registered types, in task_types.def's order. */
 const task_type *const *task_type_all(void);
-/* The same list as schemas, for dag_parse_file() and dag_from_json_text(). */
+/* The schemas of task_type_all() followed by those of the usable plugins
+ * of the plugins folder (task_plugin.h), for dag_parse_file() and
+ * dag_from_json_text(). */
 const task_schema *const *task_type_schemas(void);
+/* The schemas of task_type_all() only. */
+const task_schema *const *task_type_builtin_schemas(void);
 /* Index of pType in task_type_all() (the row of task_types.def), or -1. */
 int task_type_index(const task_type *pType);
 /* Runs one try in the task process: pType->xRun, or airc-task when xRun is
