@@ -6,6 +6,7 @@
 #include "dag/dag.h"
 #include "executor/task_type.h"
 #include "store/store_dag.h"
+#include "store/store_dataset.h"
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -148,6 +149,7 @@ static airc_rc upsert_dag(store *s, const dag *d, const char *zFile, airc_err *p
   rc = store_dag_version_put(s, d, now, pErr);
   if(!rc)
     rc = store_dag_upsert(s, d, zFile, airc_config_get_bool("core", "dags_are_paused_at_creation", 1), now, pErr);
+  if(!rc) rc = store_dataset_refs_set(s, d, now, pErr); /* its schedule's and outlets' datasets */
   return rc;
 }
 
