@@ -138,3 +138,20 @@ def test_json_dag_schedule_list_and_refs_follow_the_file(home):
     home.reserialize()
     refs = db_rows(home, "SELECT d.uri, r.kind FROM dataset_ref r JOIN dataset d ON d.id=r.dataset_id")
     assert refs == [["s3://x/2", "consumer"]]
+
+
+def test_example_dags_run(home):
+    """dags/example_dataset_producer.ini and example_dataset_consumer.ini, as shipped."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    for name in ("example_dataset_producer.ini", "example_dataset_consumer.ini"):
+        with open(os.path.join(root, "dags", name)) as f:
+            home.write_dag(name, f.read())
+    home.reserialize()
+    assert home.import_errors() == {}
+    home.start_scheduler()
+    r = home.trigger("example_dataset_producer")
+    assert home.wait_run("example_dataset_producer", r) == "success"
+    runs = wait_for(lambda: runs_of(home, "example_dataset_consumer"), what="consumer run")
+    assert home.wait_run("example_dataset_consumer", runs[0]["run_id"]) == "success"
+    log = home.run("tasks", "logs", "example_dataset_consumer", runs[0]["run_id"], "report", check=True).stdout
+    assert 'users file updated: {"rows": 3}' in log

@@ -290,3 +290,41 @@ venv = {tmp_path}/nowhere
     assert "ValueError: no rows for boom" in boom
     nov = home.run("tasks", "logs", "py", run_id, "novenv", check=True).stdout
     assert "has no bin/python" in nov
+
+
+class Health(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        data = json.dumps({"metadatabase": {"status": "healthy"}}).encode()
+        self.send_response(200 if self.path == "/api/v1/health" else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *a):
+        pass
+
+
+def test_example_plugins_dag_runs(home):
+    """dags/example_plugins.ini and its module, as shipped (the health route
+    served by a stand-in on a free port)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        home.env["AIRC__CORE__PLUGINS_FOLDER"] = PLUGINS
+        text = open(os.path.join(root, "dags", "example_plugins.ini")).read()
+        home.write_dag("example_plugins.ini", text.replace("127.0.0.1:8080", "127.0.0.1:%d" % srv.server_address[1]))
+        with open(os.path.join(root, "dags", "example_plugin_job.py")) as f:
+            home.write_dag("example_plugin_job.py", f.read())
+        with open(os.path.join(root, "dags", "example_pipeline_conn.ini")) as f:
+            home.write_dag("example_pipeline_conn.ini", f.read())
+        home.reserialize()
+        assert home.import_errors() == {}
+        run_id = home.trigger("example_plugins")
+        home.start_scheduler()
+        assert home.wait_run("example_plugins", run_id) == "success"
+        log = home.run("tasks", "logs", "example_plugins", run_id, "summarize", check=True).stdout
+        assert "the store is healthy (HTTP 200)" in log
+    finally:
+        srv.shutdown()
