@@ -14,7 +14,7 @@ import threading
 
 import pytest
 
-from conftest import AIRC, Home, db_rows
+from conftest import AIRC, Home, db_rows, wait_for
 
 # the shipped plugins, built by `make` beside the binary under test
 PLUGINS = os.path.join(os.path.dirname(os.path.abspath(AIRC)), "plugins")
@@ -328,3 +328,16 @@ def test_example_plugins_dag_runs(home):
         assert "the store is healthy (HTTP 200)" in log
     finally:
         srv.shutdown()
+
+
+def test_plugin_installed_later_cures_the_import_error(home):
+    """The scheduler re-parses unchanged DAG files when the set of plugins
+    changes: a DAG naming a plugin installed after it was parsed loads."""
+    home.env["AIRC__SCHEDULER__DAG_DIR_LIST_INTERVAL"] = "1"
+    home.write_dag("late.ini", "[dag]\nid = late\n\n[task a]\ntype = echo\nmessage = m\n")
+    home.start_scheduler()
+    wait_for(lambda: "unknown task type 'echo'" in home.import_errors().get("late.ini", ""), what="import error")
+    plugin_home(home)
+    wait_for(lambda: home.import_errors() == {}, timeout=30, what="the error cured by the plugin")
+    run_id = home.trigger("late")
+    assert home.wait_run("late", run_id) == "success"
