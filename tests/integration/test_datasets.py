@@ -44,6 +44,11 @@ def home(tmp_path):
     assert not h.stop()
 
 
+def count(home, sql):
+    """A count from the store (PostgreSQL's psql answers text)."""
+    return int(db_rows(home, sql)[0][0])
+
+
 def runs_of(home, dag):
     return [r for r in home.runs(dag)]
 
@@ -58,7 +63,7 @@ def test_consumer_runs_when_all_datasets_updated(home):
     r1 = home.trigger("produce_a")
     assert home.wait_run("produce_a", r1) == "success"
     # only one of its two datasets: no run yet
-    wait_for(lambda: db_rows(home, "SELECT count(*) FROM dataset_event")[0][0] == 1, what="event of a")
+    wait_for(lambda: count(home, "SELECT count(*) FROM dataset_event") == 1, what="event of a")
     assert runs_of(home, "consume") == []
     r2 = home.trigger("produce_b")
     assert home.wait_run("produce_b", r2) == "success"
@@ -70,14 +75,14 @@ def test_consumer_runs_when_all_datasets_updated(home):
     took = db_rows(home, "SELECT d.uri FROM dagrun_dataset_event x JOIN dataset_event e ON e.id=x.event_id"
                          " JOIN dataset d ON d.id=e.dataset_id ORDER BY d.uri")
     assert [t[0] for t in took] == ["s3://lake/a.parquet", "s3://lake/b.parquet"]
-    assert db_rows(home, "SELECT count(*) FROM dataset_dag_run_queue")[0][0] == 0
+    assert count(home, "SELECT count(*) FROM dataset_dag_run_queue") == 0
     # the producer of b also updated a dataset nobody consumes: recorded, no run
-    assert db_rows(home, "SELECT count(*) FROM dataset_event e JOIN dataset d ON d.id=e.dataset_id"
-                         " WHERE d.uri='postgres://wh/sales'")[0][0] == 1
+    assert count(home, "SELECT count(*) FROM dataset_event e JOIN dataset d ON d.id=e.dataset_id"
+                         " WHERE d.uri='postgres://wh/sales'") == 1
     # one more update of a alone: no second run (b was not updated since)
     r3 = home.trigger("produce_a", "--run-id", "again")
     assert home.wait_run("produce_a", r3) == "success"
-    wait_for(lambda: db_rows(home, "SELECT count(*) FROM dataset_dag_run_queue")[0][0] == 1, what="queued a")
+    wait_for(lambda: count(home, "SELECT count(*) FROM dataset_dag_run_queue") == 1, what="queued a")
     assert len(runs_of(home, "consume")) == 1
     r4 = home.trigger("produce_b", "--run-id", "again")
     assert home.wait_run("produce_b", r4) == "success"
@@ -91,7 +96,7 @@ def test_failed_producer_records_no_event(home):
     home.start_scheduler()
     r = home.trigger("produce_b")
     assert home.wait_run("produce_b", r) == "failed"
-    assert db_rows(home, "SELECT count(*) FROM dataset_event")[0][0] == 0
+    assert count(home, "SELECT count(*) FROM dataset_event") == 0
 
 
 def test_paused_consumer_keeps_its_queue(home):
@@ -102,7 +107,7 @@ def test_paused_consumer_keeps_its_queue(home):
     home.start_scheduler()
     r = home.trigger("produce_a")
     assert home.wait_run("produce_a", r) == "success"
-    wait_for(lambda: db_rows(home, "SELECT count(*) FROM dataset_dag_run_queue")[0][0] == 1, what="queued")
+    wait_for(lambda: count(home, "SELECT count(*) FROM dataset_dag_run_queue") == 1, what="queued")
     assert runs_of(home, "consume") == []
     home.run("dags", "unpause", "consume", check=True)
     runs = wait_for(lambda: runs_of(home, "consume"), what="run after unpause")

@@ -44,9 +44,11 @@ def test_schema_only_from_db_init_and_one_line_errors(home):
     r = home.run("dags", "list")
     assert r.returncode == 1 and "schema version 99, newer than this airc (10)" in r.stderr
     # older: only `airc db upgrade` migrates a shared database
-    psql(url, "UPDATE airc_schema_version SET version=7; DROP TABLE api_token; DROP TABLE connection; DROP TABLE variable")
+    psql(url, "UPDATE airc_schema_version SET version=7; DROP TABLE api_token; DROP TABLE connection; DROP TABLE variable;"
+              " DROP TABLE dagrun_dataset_event; DROP TABLE dataset_dag_run_queue; DROP TABLE dataset_event;"
+              " DROP TABLE dataset_ref; DROP TABLE dataset")
     r = home.run("dags", "list")
-    assert r.returncode == 1 and "older than this airc (9): run 'airc db upgrade'" in r.stderr
+    assert r.returncode == 1 and "older than this airc (10): run 'airc db upgrade'" in r.stderr
     r = home.run("db", "upgrade", check=True)
     assert "from schema version 7 to 10" in r.stdout
     assert psql(url, "SELECT count(*) FROM pg_tables WHERE tablename IN ('connection', 'variable', 'api_token')") == "3"
