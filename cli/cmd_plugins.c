@@ -39,9 +39,10 @@ int cmd_plugins_list(int argc, char **argv) {
     }
   }
   json_t *pRows = json_array();
-  int n = task_plugin_count();
+  int n = 0;
+  const task_plugin *a = task_plugins(&n);
   for(int i = 0; i < n; i++) {
-    const task_plugin *p = task_plugin_at(i);
+    const task_plugin *p = &a[i];
     json_t *r = json_object();
     json_object_set_new(r, "name", json_string(p->zName));
     json_object_set_new(r, "path", json_string(p->zPath));

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,8 +42,10 @@ typedef struct plugin_set {
  * parses DAG files has it, and only there does a reserved name matter. */
 extern int dag_is_task_common_key(const char *zKey) __attribute__((weak));
 
-static plugin_set *g_pSet;
+static plugin_set *g_pSet;   /* the current generation; read under g_mutex */
 static time_t g_lastCheck;
+/* the web server asks from several threads: one scan at a time */
+static pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER;
 
 const char *task_plugin_folder(void) {
   static char zPath[4096];
@@ -188,7 +191,10 @@ static airc_rc describe_exec(const char *zPath, char **pzOut, airc_err *pErr) {
     dup2(aErr[1], 2);
     signal(SIGPIPE, SIG_DFL);
     execl(zPath, zPath, "--describe", (char *)NULL);
-    fprintf(stderr, "exec: %s\n", strerror(errno));
+    /* async-signal-safe only: the web server forks this from one of its threads */
+    static const char zMsg[] = "cannot execute the program\n";
+    ssize_t w = write(2, zMsg, sizeof(zMsg) - 1);
+    (void)w;
     _exit(127);
   }
   close(aOut[1]);
@@ -423,27 +429,33 @@ static void plugins_ensure(const task_schema *const *apBuiltin, int bForce) {
   if(s) g_pSet = s; /* the old generation stays allocated: see plugin_set */
 }
 
-void task_plugins_refresh(int bForce) { plugins_ensure(NULL, bForce); }
-
-int task_plugin_count(void) {
-  plugins_ensure(NULL, 0);
-  return g_pSet ? g_pSet->n : 0;
+/* The current generation, checked first (under the lock). */
+static plugin_set *plugins_current(const task_schema *const *apBuiltin, int bForce) {
+  pthread_mutex_lock(&g_mutex);
+  plugins_ensure(apBuiltin, bForce);
+  plugin_set *s = g_pSet;
+  pthread_mutex_unlock(&g_mutex);
+  return s;
 }
 
-const task_plugin *task_plugin_at(int i) {
-  return g_pSet && i >= 0 && i < g_pSet->n ? &g_pSet->a[i] : NULL;
+void task_plugins_refresh(int bForce) { (void)plugins_current(NULL, bForce); }
+
+const task_plugin *task_plugins(int *pn) {
+  plugin_set *s = plugins_current(NULL, 0);
+  *pn = s ? s->n : 0;
+  return s ? s->a : NULL;
 }
 
 const task_type *task_plugin_find(const char *zName) {
-  plugins_ensure(NULL, 0);
-  for(int i = 0; g_pSet && i < g_pSet->n; i++)
-    if(!g_pSet->a[i].zErr && !strcmp(g_pSet->a[i].zName, zName)) return &g_pSet->a[i].type;
+  plugin_set *s = plugins_current(NULL, 0);
+  for(int i = 0; s && i < s->n; i++)
+    if(!s->a[i].zErr && !strcmp(s->a[i].zName, zName)) return &s->a[i].type;
   return NULL;
 }
 
 const task_schema *const *task_plugin_schemas_with(const task_schema *const *apBuiltin) {
-  plugins_ensure(apBuiltin, 0);
-  return g_pSet && g_pSet->apSchema ? (const task_schema *const *)g_pSet->apSchema : apBuiltin;
+  plugin_set *s = plugins_current(apBuiltin, 0);
+  return s && s->apSchema ? (const task_schema *const *)s->apSchema : apBuiltin;
 }
 
 json_t *task_plugin_stdin_json(const json_t *pDescribe, json_t *pOptions, airc_err *pErr) {

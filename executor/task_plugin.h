@@ -52,9 +52,10 @@ const char *task_plugin_folder(void);
  * bForce: now). Pointers handed out before stay valid. */
 void task_plugins_refresh(int bForce);
 
-/* The plugins found (usable or not), sorted by name. Borrowed. */
-int task_plugin_count(void);
-const task_plugin *task_plugin_at(int i);
+/* The plugins found (usable or not), sorted by name: *pn of them, one
+ * generation's (a later re-scan does not change or free it). Borrowed;
+ * thread-safe. */
+const task_plugin *task_plugins(int *pn /* OUT */);
 
 /* The usable plugin type named zName, or NULL. */
 const task_type *task_plugin_find(const char *zName);

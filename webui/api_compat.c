@@ -34,11 +34,12 @@ int api_plugins(web_req *r) {
   const task_type *const *ap = task_type_all();
   int64_t n = 0;
   /* the built-in types, then the usable task-type plugins (source: their program) */
-  const int nPlugin = task_plugin_count();
+  int nPlugin = 0;
+  const task_plugin *aPlugin = task_plugins(&nPlugin);
   int nBuiltin = 0;
   while(ap[nBuiltin]) nBuiltin++;
   for(int i = 0; i < nBuiltin + nPlugin; i++) {
-    const task_plugin *pl = i >= nBuiltin ? task_plugin_at(i - nBuiltin) : NULL;
+    const task_plugin *pl = i >= nBuiltin ? &aPlugin[i - nBuiltin] : NULL;
     if(pl && pl->zErr) continue;
     if(n < pg.offset || n >= pg.offset + pg.limit) {
       n++;
