@@ -49,7 +49,7 @@ int cmd_plugins_list(int argc, char **argv) {
     json_object_set_new(r, "status", json_string(p->zErr ? "error" : "ok"));
     if(out == OUT_JSON) {
       json_object_set_new(r, "description", p->zDescription ? json_string(p->zDescription) : json_null());
-      json_object_set(r, "options", p->pDescribe ? json_object_get(p->pDescribe, "options") : json_array());
+      json_object_set_new(r, "options", p->pDescribe ? json_incref(json_object_get(p->pDescribe, "options")) : json_array());
       json_object_set_new(r, "error", p->zErr ? json_string(p->zErr) : json_null());
     } else {
       json_object_set_new(r, "options", p->zErr ? json_string(p->zErr) : options_text(p));

@@ -35,6 +35,7 @@ typedef struct plugin_set {
   const task_schema *const *apBuiltin;
   char zSig[64];                /* folder mtime, to notice a change */
   char (*azFileSig)[64];        /* each plugin's mtime and size, row for row with a */
+  struct plugin_set *pOlder;    /* the generation it replaced (kept, reachable) */
 } plugin_set;
 
 /* dag/dag.h's, declared weak: bin/airc-supervisor (linked from the archive,
@@ -426,7 +427,10 @@ static void plugins_ensure(const task_schema *const *apBuiltin, int bForce) {
     if(bSame && !bForce) return;
   }
   plugin_set *s = plugins_scan(apBuiltin);
-  if(s) g_pSet = s; /* the old generation stays allocated: see plugin_set */
+  if(s) {
+    s->pOlder = g_pSet; /* the old generation stays allocated: see plugin_set */
+    g_pSet = s;
+  }
 }
 
 /* The current generation, checked first (under the lock). */

@@ -21,7 +21,6 @@
 #include <strings.h>
 
 #define XCOM_BODY_MAX (48 * 1024)
-#define STDIN_MAX (1024 * 1024)
 
 static const char zDescribe[] =
     "{\"name\": \"http\", \"description\": \"Sends one HTTP request; the response goes to XCom.\",\n"
@@ -92,18 +91,9 @@ static int fail(const char *zMsg) {
   return 1;
 }
 
-int main(int argc, char **argv) {
-  if(argc > 1 && !strcmp(argv[1], "--describe")) {
-    fputs(zDescribe, stdout);
-    return 0;
-  }
-  if(argc > 1) return fail("usage: airc-type-http [--describe] (options as JSON on stdin)");
-  json_error_t je;
-  json_t *pOpt = json_loadf(stdin, 0, &je);
-  if(!json_is_object(pOpt)) {
-    fprintf(stderr, "http: options on stdin are not a JSON object: %s\n", je.text);
-    return 1;
-  }
+/* One request as the options say; returns the exit code. Frees what it
+ * allocates on every path (the sanitizer build checks it). */
+static int http_run(json_t *pOpt) {
   const char *zUrl = json_string_value(json_object_get(pOpt, "url"));
   const char *zMethod = json_string_value(json_object_get(pOpt, "method"));
   json_t *pHeaders = json_object_get(pOpt, "headers");
@@ -124,27 +114,33 @@ int main(int argc, char **argv) {
   if(pExp && !json_is_null(pExp) && !json_is_integer(pExp) && !json_is_array(pExp))
     return fail("option 'expected_status' must be a status or a list of them");
   if(timeout < 1 || timeout > 86400) return fail("option 'timeout' must be 1..86400 seconds");
-
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-  CURL *h = curl_easy_init();
-  if(!h) return fail("cannot start libcurl");
-  struct curl_slist *pList = NULL;
   const char *zKey;
   json_t *v;
   json_object_foreach(pHeaders, zKey, v) {
     if(!json_is_string(v)) return fail("option 'headers': every value must be a string");
     if(strpbrk(zKey, "\r\n:") || strpbrk(json_string_value(v), "\r\n"))
       return fail("option 'headers': no line breaks or ':' in names, no line breaks in values");
-    char *z = malloc(strlen(zKey) + strlen(json_string_value(v)) + 3);
-    sprintf(z, "%s: %s", zKey, json_string_value(v));
+  }
+
+  CURL *h = curl_easy_init();
+  if(!h) return fail("cannot start libcurl");
+  struct curl_slist *pList = NULL;
+  json_object_foreach(pHeaders, zKey, v) {
+    size_t n = strlen(zKey) + strlen(json_string_value(v)) + 3;
+    char *z = malloc(n);
+    if(!z) continue;
+    snprintf(z, n, "%s: %s", zKey, json_string_value(v));
     pList = curl_slist_append(pList, z);
     free(z);
   }
   if(zToken && *zToken) {
-    char *z = malloc(strlen(zToken) + 32);
-    sprintf(z, "Authorization: Bearer %s", zToken);
-    pList = curl_slist_append(pList, z);
-    free(z);
+    size_t n = strlen(zToken) + 32;
+    char *z = malloc(n);
+    if(z) {
+      snprintf(z, n, "Authorization: Bearer %s", zToken);
+      pList = curl_slist_append(pList, z);
+      free(z);
+    }
   }
   buf resp = {NULL, 0, nMax, 0};
   json_t *pRespHdr = json_object();
@@ -172,45 +168,71 @@ int main(int argc, char **argv) {
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   curl_slist_free_all(pList);
   curl_easy_cleanup(h);
+  int code = 0;
+  json_t *pX = NULL;
   if(resp.bOver) {
     fprintf(stderr, "http: the response body is larger than max_response_bytes (%zu)\n", nMax);
-    return 1;
-  }
-  if(cc != CURLE_OK) {
+    code = 1;
+  } else if(cc != CURLE_OK) {
     fprintf(stderr, "http: %s %s failed: %s\n", zMethod, zUrl, zCurlErr[0] ? zCurlErr : curl_easy_strerror(cc));
-    return 1;
+    code = 1;
   }
-  printf("answered %ld (%zu bytes)\n", status, resp.n);
-  /* the XCom: the body as JSON when it is JSON, else as text */
-  json_t *pX = json_object();
-  json_object_set_new(pX, "status_code", json_integer(status));
-  json_object_set_new(pX, "headers", pRespHdr);
-  json_t *pBody = resp.n && resp.n <= XCOM_BODY_MAX ? json_loadb(resp.z, resp.n, JSON_DECODE_ANY, NULL) : NULL;
-  if(!pBody) pBody = json_stringn_nocheck(resp.z ? resp.z : "", resp.n > XCOM_BODY_MAX ? XCOM_BODY_MAX : resp.n);
-  if(!pBody || (json_is_string(pBody) && !json_string_value(pBody))) pBody = json_string("");
-  if(resp.n > XCOM_BODY_MAX) json_object_set_new(pX, "truncated", json_true());
-  json_object_set_new(pX, "body", pBody);
-  const char *zOut = getenv("AIRC_XCOM_OUT");
-  if(zOut && *zOut) {
-    FILE *f = fopen(zOut, "w");
-    if(!f || json_dumpf(pX, f, JSON_COMPACT) || fclose(f)) return fail("cannot write the XCom file");
+  if(!code) {
+    printf("answered %ld (%zu bytes)\n", status, resp.n);
+    /* the XCom: the body as JSON when it is JSON, else as text */
+    pX = json_object();
+    json_object_set_new(pX, "status_code", json_integer(status));
+    json_object_set(pX, "headers", pRespHdr);
+    json_t *pBody = resp.n && resp.n <= XCOM_BODY_MAX ? json_loadb(resp.z, resp.n, JSON_DECODE_ANY, NULL) : NULL;
+    if(!pBody) pBody = json_stringn_nocheck(resp.z ? resp.z : "", resp.n > XCOM_BODY_MAX ? XCOM_BODY_MAX : resp.n);
+    if(!pBody) pBody = json_string("");
+    if(resp.n > XCOM_BODY_MAX) json_object_set_new(pX, "truncated", json_true());
+    json_object_set_new(pX, "body", pBody);
+    const char *zOut = getenv("AIRC_XCOM_OUT");
+    if(zOut && *zOut) {
+      FILE *f = fopen(zOut, "w");
+      int bBad = !f || json_dumpf(pX, f, JSON_COMPACT);
+      if(f && fclose(f)) bBad = 1;
+      if(bBad) code = fail("cannot write the XCom file");
+    }
   }
-  if(!status_expected(pExp, status)) {
+  if(!code && !status_expected(pExp, status)) {
     char *zExp = pExp && !json_is_null(pExp) ? json_dumps(pExp, JSON_ENCODE_ANY | JSON_COMPACT) : strdup("2xx");
     /* the first line of the body says why, usually */
     char zFirst[200] = "";
-    if(resp.z) {
-      size_t k = 0;
-      while(k < resp.n && k < sizeof(zFirst) - 1 && resp.z[k] != '\n' && resp.z[k] != '\r') {
-        zFirst[k] = resp.z[k];
-        k++;
-      }
-      zFirst[k] = 0;
+    size_t k = 0;
+    while(resp.z && k < resp.n && k < sizeof(zFirst) - 1 && resp.z[k] != '\n' && resp.z[k] != '\r') {
+      zFirst[k] = resp.z[k];
+      k++;
     }
+    zFirst[k] = 0;
     fprintf(stderr, "http: %s %s answered %ld (expected %s)%s%s\n", zMethod, zUrl, status, zExp ? zExp : "?",
             zFirst[0] ? ": " : "", zFirst);
     free(zExp);
+    code = 1;
+  }
+  json_decref(pX);
+  json_decref(pRespHdr);
+  free(resp.z);
+  return code;
+}
+
+int main(int argc, char **argv) {
+  if(argc > 1 && !strcmp(argv[1], "--describe")) {
+    fputs(zDescribe, stdout);
+    return 0;
+  }
+  if(argc > 1) return fail("usage: airc-type-http [--describe] (options as JSON on stdin)");
+  json_error_t je;
+  json_t *pOpt = json_loadf(stdin, 0, &je);
+  if(!json_is_object(pOpt)) {
+    fprintf(stderr, "http: options on stdin are not a JSON object: %s\n", je.text);
+    json_decref(pOpt);
     return 1;
   }
-  return 0;
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  int code = http_run(pOpt);
+  curl_global_cleanup();
+  json_decref(pOpt);
+  return code;
 }
