@@ -63,7 +63,25 @@ WEB_BIN  := $(BIN)/airc-webserver
 .PHONY: all deps check-layout test test-fast test-unit test-san test-integration test-web test-browser \
         test-e2e test-pg test-fuzz bench clean stack-up stack-down stack-status demo fuzz fuzz-build
 
-all: $(BIN)/airc $(BIN)/airc-supervisor $(BIN)/airc-task $(WEB_BIN) $(TOOL_BIN)
+all: $(BIN)/airc $(BIN)/airc-supervisor $(BIN)/airc-task $(WEB_BIN) $(TOOL_BIN) plugins
+
+# Task-type plugins (docs/authoring.md): programs on their own, built into
+# $(BIN)/plugins (point [core] plugins_folder at it, or `make
+# install-plugins` copies them to $AIRC_HOME/plugins).
+PLUGIN_BIN := $(BIN)/plugins/airc-type-http $(BIN)/plugins/airc-type-python
+.PHONY: plugins install-plugins
+plugins: $(PLUGIN_BIN)
+
+$(BIN)/plugins/airc-type-http: plugins/http/airc_type_http.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call libs,libcurl jansson)
+
+$(BIN)/plugins/airc-type-python: plugins/python/airc-type-python
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
+install-plugins: $(PLUGIN_BIN)
+	@d=$${AIRC_HOME:-$$HOME/airc}/plugins; mkdir -p "$$d" && install -m 0755 $(PLUGIN_BIN) "$$d" && echo "installed into $$d"
 
 $(BIN)/airc: $(BUILD)/cli/main.o $(CORE_OBJ)
 	@mkdir -p $(dir $@)

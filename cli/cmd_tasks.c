@@ -365,6 +365,10 @@ int cmd_tasks_test(int argc, char **argv) {
                      sec.pConn, sec.pVar};
   const task_type *pType = task_type_find(t->zType);
   json_t *pOpts = template_render_object(&tc, t->pOptions, pType ? pType->schema.azShellKeys : NULL, &err);
+  if(pOpts && task_type_apply_conn(pType, sec.pConn, pOpts, &err)) { /* conn = NAME */
+    json_decref(pOpts);
+    pOpts = NULL;
+  }
   if(!pOpts) {
     json_decref(pConf);
     json_decref(pXcom);

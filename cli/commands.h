@@ -50,6 +50,8 @@ int cmd_variables_delete(int argc, char **argv);
 int cmd_variables_import(int argc, char **argv);
 int cmd_variables_export(int argc, char **argv);
 int cmd_db_rotate_key(int argc, char **argv);
+/* Task-type plugins (cli/cmd_plugins.c). */
+int cmd_plugins_list(int argc, char **argv);
 
 /* Web users (cli/cmd_users.c, in bin/airc: they need only libsodium). */
 int cmd_users_create(int argc, char **argv);

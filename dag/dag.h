@@ -49,6 +49,7 @@ typedef struct dag_task {
   int64_t executionTimeout; /* seconds, 0 = none */
   json_t *pOptions;         /* type-specific keys -> string values (owned) */
   char *zQueue;             /* workers' queue (distributed executor); NULL = "default" */
+  json_t *pOutlets;         /* array of dataset URIs its success updates (owned), NULL if none */
 } dag_task;
 
 typedef struct dag {
@@ -57,6 +58,9 @@ typedef struct dag {
   char *zSchedule;          /* as written */
   cron_expr schedule;       /* schedule.pZone: the DAG's time zone, NULL = UTC */
   char *zTimezone;          /* IANA name as written, NULL for UTC */
+  json_t *pScheduleDatasets;/* schedule = a list of dataset URIs (owned): runs when all were
+                             * updated since its last run; schedule.kind is then SCHEDULE_NONE
+                             * and zSchedule "none". NULL for a time schedule */
   int64_t startDate;        /* seconds; valid if hasStartDate */
   int hasStartDate;
   int64_t endDate;
@@ -135,5 +139,10 @@ AIRC_WUR airc_rc dag_run_conf_check(json_t *pConf, airc_err *pErr);
  * retries, ...): the builder reads those itself, so a task type must not
  * declare an option of the same name (it could never be set). */
 int dag_is_task_common_key(const char *zKey);
+/* 1 if z reads as a dataset URI: scheme://rest, the scheme a letter then
+ * letters, digits, '+', '-' or '.', no spaces or control characters,
+ * at most DAG_DATASET_URI_MAX bytes. */
+#define DAG_DATASET_URI_MAX 1000
+int dag_dataset_uri_is_valid(const char *z);
 
 #endif

@@ -22,7 +22,7 @@ static const char *const azDagKeys[] = {
     "retry_exponential_backoff", "max_retry_delay", "execution_timeout", NULL};
 static const char *const azTaskCommonKeys[] = {
     "id", "type", "upstream", "trigger_rule", "retries", "retry_delay",
-    "retry_exponential_backoff", "max_retry_delay", "execution_timeout", "queue", NULL};
+    "retry_exponential_backoff", "max_retry_delay", "execution_timeout", "queue", "outlets", NULL};
 
 typedef struct build_ctx {
   const char *zName;     /* file name */
@@ -182,6 +182,46 @@ static json_t *build_list(json_t *pV) {
 }
 
 static char *dup_or_null(const char *z) { return z ? strdup(z) : NULL; }
+
+int dag_dataset_uri_is_valid(const char *z) {
+  const char *zSep = z ? strstr(z, "://") : NULL;
+  if(!zSep || zSep == z || !zSep[3] || strlen(z) > DAG_DATASET_URI_MAX || !isalpha((unsigned char)z[0])) return 0;
+  for(const char *p = z; p < zSep; p++)
+    if(!isalnum((unsigned char)*p) && *p != '+' && *p != '-' && *p != '.') return 0;
+  for(const char *p = z; *p; p++)
+    if((unsigned char)*p <= 0x20 || *p == 0x7f) return 0;
+  return 1;
+}
+
+/* A list of dataset URIs (comma list or JSON array) into *ppOut (new
+ * reference); each one checked. zKey names the key in messages. */
+static airc_rc build_uris(build_ctx *c, int iTask, const char *zTaskId, const char *zKey, json_t *pV, json_t **ppOut) {
+  json_t *pList = build_list(pV);
+  *ppOut = NULL;
+  if(!pList) return build_fail(c, iTask, zTaskId, zKey, "%s must be a list of dataset URIs", zKey);
+  if(!json_array_size(pList)) {
+    json_decref(pList);
+    return build_fail(c, iTask, zTaskId, zKey, "%s: the list of dataset URIs is empty", zKey);
+  }
+  size_t i;
+  json_t *x;
+  json_array_foreach(pList, i, x) {
+    const char *z = json_string_value(x);
+    airc_rc rc = AIRC_OK;
+    if(!dag_dataset_uri_is_valid(z))
+      rc = build_fail(c, iTask, zTaskId, zKey, "%s: '%.100s' is not a dataset URI (write scheme://path, e.g. s3://bucket/key)",
+                      zKey, z);
+    for(size_t k = 0; !rc && k < i; k++)
+      if(!strcmp(json_string_value(json_array_get(pList, k)), z))
+        rc = build_fail(c, iTask, zTaskId, zKey, "%s: '%.100s' is listed twice", zKey, z);
+    if(rc) {
+      json_decref(pList); /* after the message: z lives in it */
+      return rc;
+    }
+  }
+  *ppOut = pList;
+  return AIRC_OK;
+}
 
 /* INI: "params.NAME.ATTR = X" lines arrive as key "NAME.ATTR" of params;
  * they are gathered into declarations {"value": V, ATTR: X}, X and V read
@@ -350,6 +390,12 @@ static airc_rc build_dag_section(build_ctx *c, json_t *pSec, dag *d, task_defaul
     pV = json_object_get(pSec, "schedule_interval");
     zSchedKey = "schedule_interval";
   }
+  if(json_is_array(pV) || (json_is_string(pV) && strstr(json_string_value(pV), "://"))) {
+    /* data-aware: a list of dataset URIs (docs/authoring.md, Datasets) */
+    airc_rc rcU = build_uris(c, -1, NULL, zSchedKey, pV, &d->pScheduleDatasets);
+    if(rcU) return rcU;
+    pV = NULL;
+  }
   const char *zSched = pV ? (json_is_null(pV) ? "none" : json_string_value(pV)) : "none";
   if(!zSched) return build_fail(c, -1, NULL, zSchedKey, "schedule must be a string");
   char zErr[300];
@@ -464,6 +510,11 @@ static airc_rc build_task(build_ctx *c, int iTask, json_t *pObj, const task_defa
       return build_fail(c, iTask, zId, zKey, "unknown key '%.100s' for a task of type '%s'", zKey, zType);
     const char *z = scalar_text(pV, zBuf, sizeof(zBuf));
     if(!z) return build_fail(c, iTask, zId, zKey, "'%s' must be a string", zKey);
+    if(pType && pType->azKeyTypes) {
+      char zErr[300] = "";
+      if(task_schema_check_type(task_schema_key_type(pType, zKey), z, zErr, sizeof(zErr)))
+        return build_fail(c, iTask, zId, zKey, "%s: %s", zKey, zErr);
+    }
     if(pType && pType->xValidate) {
       char zErr[300] = "";
       if(pType->xValidate(zKey, z, zErr, sizeof(zErr)))
@@ -495,6 +546,10 @@ static airc_rc build_task(build_ctx *c, int iTask, json_t *pObj, const task_defa
       return build_fail(c, iTask, zId, "queue", "queue must be 1..64 letters, digits, '_', '-' or '.', not '%.60s'",
                         z ? z : "?");
     if(strcmp(z, "default")) t->zQueue = strdup(z);
+  }
+  if((pV = json_object_get(pObj, "outlets"))) {
+    airc_rc rcU = build_uris(c, iTask, zId, "outlets", pV, &t->pOutlets);
+    if(rcU) return rcU;
   }
   t->rule = TRIGGER_ALL_SUCCESS;
   if((pV = json_object_get(pObj, "trigger_rule"))) {

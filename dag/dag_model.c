@@ -22,7 +22,8 @@ json_t *dag_to_json(const dag *d) {
   char zBuf[40];
   json_object_set_new(pDag, "id", json_string(d->zId));
   if(d->zDescription) json_object_set_new(pDag, "description", json_string(d->zDescription));
-  json_object_set_new(pDag, "schedule", json_string(d->zSchedule ? d->zSchedule : "none"));
+  if(d->pScheduleDatasets) json_object_set(pDag, "schedule", d->pScheduleDatasets);
+  else json_object_set_new(pDag, "schedule", json_string(d->zSchedule ? d->zSchedule : "none"));
   /* only a non-UTC zone is written, so DAGs without one keep their hash */
   if(d->zTimezone) json_object_set_new(pDag, "timezone", json_string(d->zTimezone));
   if(d->hasStartDate) json_object_set_new(pDag, "start_date", json_string(airc_time_format(d->startDate, zBuf, sizeof(zBuf))));
@@ -57,6 +58,7 @@ json_t *dag_to_json(const dag *d) {
     json_object_set_new(pT, "max_retry_delay", duration_json(t->maxRetryDelay));
     json_object_set_new(pT, "execution_timeout", duration_json(t->executionTimeout));
     if(t->zQueue) json_object_set_new(pT, "queue", json_string(t->zQueue)); /* absent = default: hashes stay */
+    if(t->pOutlets) json_object_set(pT, "outlets", t->pOutlets); /* absent = none: hashes stay */
     json_array_append_new(pTasks, pT);
   }
   json_object_set_new(pDoc, "dag", pDag);
@@ -103,6 +105,7 @@ void dag_free(dag *d) {
     free(t->aiUpstream);
     free(t->aiDownstream);
     json_decref(t->pOptions);
+    json_decref(t->pOutlets);
   }
   free(d->aTask);
   free(d->zId);
@@ -111,6 +114,7 @@ void dag_free(dag *d) {
   free(d->zTimezone);
   free(d->zFile);
   json_decref(d->pTags);
+  json_decref(d->pScheduleDatasets);
   json_decref(d->pParams);
   json_decref(d->pParamSchema);
   free(d);

@@ -22,11 +22,24 @@ typedef struct task_schema {
    * NULL): their placeholders are rendered with template_render_shell(),
    * each value one single-quoted word. Other options render plainly. */
   const char *const *azShellKeys;
+  /* Declared type of each of azKeys, same order (may be NULL: all text):
+   * "string", "integer", "number", "boolean" or "json". The builder checks
+   * a value against it unless it holds a placeholder ({{ ... }}): task-type
+   * plugins (executor/task_plugin.h) describe their options this way. */
+  const char *const *azKeyTypes;
 } task_schema;
 
 /* The schema named zName in the NULL-terminated list ap (may be NULL), or NULL. */
 const task_schema *task_schema_find(const task_schema *const *ap, const char *zName);
 /* 1 if zKey is one of p's azKeys. */
 int task_schema_has_key(const task_schema *p, const char *zKey);
+
+/* 0 if the untemplated text zValue reads as zType (one of azKeyTypes'
+ * names; NULL or "string": anything); else writes a one-line reason to
+ * zErr and returns -1. Text holding "{{" is taken as it is (it is only
+ * known once rendered). */
+int task_schema_check_type(const char *zType, const char *zValue, char *zErr, size_t nErr);
+/* The declared type of zKey in p ("string" when none). */
+const char *task_schema_key_type(const task_schema *p, const char *zKey);
 
 #endif

@@ -1,5 +1,6 @@
 /* exec_spawn.c: see exec_spawn.h. */
 #include "executor/exec_spawn.h"
+#include "executor/task_plugin.h"
 #include "common/config.h"
 #include "common/fsafe.h"
 #include "common/mask.h"
@@ -640,6 +641,12 @@ void exec_supervise_main(int argc, char **argv) {
                           c->dataIntervalStart, c->dataIntervalEnd, c->pParams, c->pConf,
                           json_object_get(p, "xcom"), json_object_get(p, "conn"), json_object_get(p, "vars")};
   r.pMask = json_object_get(p, "mask");
+  if(r.pType && r.pType->pPlugin && c->pOptions) {
+    /* a plugin's options described as secret are masked like passwords */
+    if(!r.pMask) json_object_set_new(p, "mask", json_array());
+    r.pMask = json_object_get(p, "mask");
+    task_plugin_add_secrets(r.pType, c->pOptions, r.pMask);
+  }
   r.zLogPath = json_string_value(json_object_get(p, "log_path"));
   r.zCwd = json_string_value(json_object_get(p, "cwd"));
   r.timeoutSec = json_integer_value(json_object_get(p, "timeout"));

@@ -693,6 +693,10 @@ airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
                          L.pParams, L.pConf, L.pXcomAll, sec.pConn, sec.pVar};
       const task_type *pType = task_type_find(t->zType);
       json_t *pOpts = bSecFail ? NULL : template_render_object(&tc, t->pOptions, pType ? pType->schema.azShellKeys : NULL, &lerr);
+      if(pOpts && task_type_apply_conn(pType, sec.pConn, pOpts, &lerr)) { /* conn = NAME */
+        json_decref(pOpts);
+        pOpts = NULL;
+      }
       if(bSecFail) {
         snprintf(aL[i].zFail, sizeof(aL[i].zFail), "connections and variables: %s", secErr.zMsg);
       } else if(!pOpts) {
@@ -797,6 +801,10 @@ static airc_rc enqueue_one(sched *S, int64_t tiId, const task_secrets *pSec, air
                        L.pParams, L.pConf, L.pXcomAll, pSec->pConn, pSec->pVar};
     const task_type *pType = task_type_find(t->zType);
     json_t *pOpts = template_render_object(&tc, t->pOptions, pType ? pType->schema.azShellKeys : NULL, &lerr);
+    if(pOpts && task_type_apply_conn(pType, pSec->pConn, pOpts, &lerr)) { /* conn = NAME */
+      json_decref(pOpts);
+      pOpts = NULL;
+    }
     if(!pType) {
       snprintf(zFail, sizeof(zFail), "unknown task type '%s'", t->zType);
     } else if(!pOpts) {

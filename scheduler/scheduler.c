@@ -286,6 +286,8 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
     S->bSweepDue = 0;
   }
   if(!rc && !S->opts.onlyRunPk) rc = sched_create_due_runs(S, pErr);
+  if(!rc && !S->opts.onlyRunPk && (S->bDatasetsDirty || bAll || bTicks || bSweep))
+    rc = sched_create_dataset_runs(S, pErr); /* DAGs scheduled on datasets */
   if(!rc) rc = sched_evaluate_runs(S, &aLaunch, &nLaunch, pErr);
   if(!rc && S->bDistributed && nLaunch) {
     /* a launch is a row for a worker, committed with its `queued` */

@@ -151,6 +151,7 @@ typedef struct sched {
   dag_loads loads;
   int bLoadsValid;
   uint64_t ownCounter;   /* store change counter after our own last write */
+  int bDatasetsDirty;    /* a dataset event was recorded: look for DAGs it triggers */
 } sched;
 
 /* sched_versions (scheduler.c) */
@@ -195,6 +196,16 @@ AIRC_WUR airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *p
 /* Distributed executor: renders each try's request and leaves it in the
  * store for a worker (inside the caller's transaction). */
 AIRC_WUR airc_rc sched_launch_enqueue(sched *S, const int64_t *aTi, int nTi, airc_err *pErr);
+
+/* sched_datasets.c: data-aware scheduling (inside the iteration's txn) */
+/* Records a dataset event for each outlet of the task of cur (just
+ * succeeded) and marks the datasets dirty. */
+struct store_sched_ti_current;
+AIRC_WUR airc_rc sched_dataset_events(sched *S, const struct store_sched_ti_current *cur, airc_err *pErr);
+/* Creates a dataset_triggered run for each unpaused DAG whose consumed
+ * datasets were all updated since its last such run (max_active_runs
+ * permitting), handing it the queued events. */
+AIRC_WUR airc_rc sched_create_dataset_runs(sched *S, airc_err *pErr);
 
 /* sched_dist.c: the distributed executor's side of the scheduler */
 /* Reads [core] executor and the lease settings; an unknown executor is

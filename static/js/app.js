@@ -9,6 +9,7 @@ import * as loginView from './views/login.js';
 import * as dagsView from './views/dags.js';
 import * as dagView from './views/dag.js';
 import * as auditView from './views/audit.js';
+import * as datasetsView from './views/datasets.js';
 
 const main = document.getElementById('main');
 const healthEl = document.getElementById('health');
@@ -126,6 +127,8 @@ async function route() {
     a.classList.toggle('active', a.getAttribute('href') === '#/' + (parts[0] || 'dags'));
   if (parts[0] === 'audit') {
     mount(auditView, {query});
+  } else if (parts[0] === 'datasets') {
+    mount(datasetsView, {query});
   } else if (parts[0] === 'dags' && parts[1]) {
     mount(dagView, {dagId: parts[1], tab: parts[2] || 'grid', query});
   } else {

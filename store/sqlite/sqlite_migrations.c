@@ -242,6 +242,50 @@ static const char *const azMigration[SQLITE_SCHEMA_VERSION] = {
     ");"
     "CREATE UNIQUE INDEX api_token_by_name ON api_token(user_id, name);"
     "CREATE INDEX api_token_by_expiry ON api_token(expires_us);",
+    /* 9 -> 10: datasets (store/store_dataset.h), as Airflow's: a dataset per
+     * URI; which DAGs consume it (their schedule) and which tasks produce it
+     * (their outlets), kind 'consumer' (task_id '') or 'producer'; the
+     * events of successful producing tasks; the queue of events a consuming
+     * DAG has not run for yet (a run takes them all when every dataset it
+     * consumes has one); and which events each dataset-triggered run took */
+    "CREATE TABLE dataset("
+    "  id INTEGER PRIMARY KEY,"
+    "  uri TEXT NOT NULL UNIQUE,"
+    "  extra TEXT NOT NULL DEFAULT '{}',"
+    "  created_us INTEGER NOT NULL,"
+    "  updated_us INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE dataset_ref("
+    "  dataset_id INTEGER NOT NULL REFERENCES dataset(id) ON DELETE CASCADE,"
+    "  dag_id TEXT NOT NULL,"
+    "  task_id TEXT NOT NULL DEFAULT '',"
+    "  kind TEXT NOT NULL CHECK(kind IN ('consumer','producer')),"
+    "  created_us INTEGER NOT NULL,"
+    "  updated_us INTEGER NOT NULL,"
+    "  PRIMARY KEY(dataset_id, dag_id, task_id, kind)"
+    ");"
+    "CREATE INDEX dataset_ref_by_dag ON dataset_ref(dag_id, kind);"
+    "CREATE TABLE dataset_event("
+    "  id INTEGER PRIMARY KEY,"
+    "  dataset_id INTEGER NOT NULL REFERENCES dataset(id) ON DELETE CASCADE,"
+    "  extra TEXT NOT NULL DEFAULT '{}',"
+    "  source_dag_id TEXT, source_task_id TEXT, source_run_id TEXT,"
+    "  source_map_index INTEGER NOT NULL DEFAULT -1,"
+    "  timestamp_us INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX dataset_event_by_dataset ON dataset_event(dataset_id, timestamp_us);"
+    "CREATE TABLE dataset_dag_run_queue("
+    "  dataset_id INTEGER NOT NULL REFERENCES dataset(id) ON DELETE CASCADE,"
+    "  target_dag_id TEXT NOT NULL,"
+    "  created_us INTEGER NOT NULL,"
+    "  PRIMARY KEY(dataset_id, target_dag_id)"
+    ");"
+    "CREATE TABLE dagrun_dataset_event("
+    "  run_pk INTEGER NOT NULL REFERENCES dag_run(id) ON DELETE CASCADE,"
+    "  event_id INTEGER NOT NULL REFERENCES dataset_event(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY(run_pk, event_id)"
+    ");"
+    "CREATE INDEX dagrun_dataset_event_by_event ON dagrun_dataset_event(event_id);",
 };
 
 const char *sqlite_migration(int i) {

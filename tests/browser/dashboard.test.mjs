@@ -655,3 +655,28 @@ test('dark theme follows the system setting, with readable contrast', async () =
   assert.deepEqual(pageErrors, [], 'no page errors or CSP violations');
   await page.context().close();
 });
+
+test('datasets page: producer -> dataset -> consumer, and the run an event triggered', async () => {
+  const cli = (...args) => execFileSync(process.env.AIRC_BIN, args, {env: process.env, encoding: 'utf8'});
+  cli('dags', 'unpause', 'ds_producer');
+  cli('dags', 'unpause', 'ds_consumer');
+  cli('dags', 'trigger', 'ds_producer', '--run-id', 'ds_browser_run');
+  const page = await newPage();
+  await login(page, VIEWER);
+  await page.click('.topnav a[href="#/datasets"]');
+  const dsRow = page.locator('#datasets-table tr.ds-row[data-uri="file:///data/users_raw.jsonl"]');
+  await dsRow.waitFor();
+  assert.equal(await page.title(), 'Datasets — airc');
+  assert.equal(await dsRow.locator('.ds-producer').getAttribute('data-dag-id'), 'ds_producer');
+  assert.equal(await dsRow.locator('.ds-producer').getAttribute('data-task-id'), 'extract');
+  assert.equal(await dsRow.locator('.ds-consumer').getAttribute('data-dag-id'), 'ds_consumer');
+  // the producer's success records an event; the consumer's dataset-triggered run shows under it (polled)
+  const ev = page.locator('#dataset-events tr.ds-event-row').filter({hasText: 'ds_browser_run'});
+  await ev.locator('.ds-run').filter({hasText: 'dataset_triggered__'}).waitFor({timeout: RUN_WAIT});
+  await shot(page, '20-datasets');
+  // the consumer link opens its DAG page
+  await dsRow.locator('.ds-consumer a').click();
+  await page.waitForFunction(() => location.hash.startsWith('#/dags/ds_consumer'));
+  assert.deepEqual(pageErrors, []);
+  await page.context().close();
+});

@@ -216,3 +216,29 @@ def test_bad_executor_and_bad_queue_are_one_line(home, cluster):
     home.run("dags", "reserialize")
     errs = home.import_errors()
     assert "queue must be 1..64 letters, digits" in errs["q.ini"]
+
+
+def test_dataset_trigger_with_two_schedulers(home, cluster):
+    """Datasets with several schedulers: the event and the run it triggers
+    commit in the lease holder's transaction, so each update triggers one
+    run, and the queue survives the active scheduler's death."""
+    home.write_dag("p.ini", dag_ini("p", [("w", {"command": "true", "outlets": "s3://lake/p"})]))
+    home.write_dag("c.ini", dag_ini("c", [("r", {"command": "true"})], schedule="s3://lake/p"))
+    s1 = cluster.scheduler("s1")
+    wait_for(lambda: "scheduler lease taken" in cluster.log("s1") or "standby" not in cluster.log("s1"), 5)
+    cluster.scheduler("s2")
+    wait_for(lambda: "standby: the scheduler lease is held by" in cluster.log("s2"), 10, what="s2 standby")
+    cluster.worker("w1")
+    run = home.trigger("p")
+    assert home.wait_run("p", run, 30) == "success"
+    first = wait_for(lambda: home.runs("c"), 15, what="dataset-triggered run")
+    assert home.wait_run("c", first[0]["run_id"], 30) == "success"
+    os.kill(s1.pid, signal.SIGKILL)
+    s1.wait()
+    wait_for(lambda: "scheduler lease taken" in cluster.log("s2"), 15, what="s2 to take over")
+    run2 = home.trigger("p", "--run-id", "second")
+    assert home.wait_run("p", run2, 30) == "success"
+    wait_for(lambda: len(home.runs("c")) == 2, 15, what="second dataset-triggered run")
+    time.sleep(1.5)  # several more wakes of s2: no third run
+    runs = home.runs("c")
+    assert len(runs) == 2 and all(r["run_type"] == "dataset_triggered" for r in runs)

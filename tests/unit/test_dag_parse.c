@@ -528,7 +528,7 @@ static int noop_validate(const char *zKey, const char *zValue, char *zErr, size_
   snprintf(zErr, nErr, "too high");
   return -1;
 }
-static const task_schema noop_schema = {"noop", azNoopKeys, azNoopKeys, noop_validate, NULL};
+static const task_schema noop_schema = {"noop", azNoopKeys, azNoopKeys, noop_validate, NULL, NULL};
 static const task_schema *const apNoop[] = {&noop_schema, NULL};
 
 static void test_types_come_from_the_caller(void **state) {
