@@ -361,8 +361,10 @@ int cmd_tasks_test(int argc, char **argv) {
   char zRunId[300], zTs[48];
   snprintf(zRunId, sizeof(zRunId), "test__%s", airc_time_format_api(airc_now_us(), zTs, sizeof(zTs)));
   json_t *pXcom = json_object();
+  /* a mapped task over a literal list is tested with its first item */
+  json_t *pItem = json_array_get(t->pExpandList, 0);
   template_ctx tc = {zDag, zRunId, zTask, 1, logical, tick_interval_start(d, logical), logical, d->pParams, pConf, pXcom,
-                     sec.pConn, sec.pVar};
+                     sec.pConn, sec.pVar, pItem, pItem ? 0 : -1};
   const task_type *pType = task_type_find(t->zType);
   json_t *pOpts = template_render_object(&tc, t->pOptions, pType ? pType->schema.azShellKeys : NULL, &err);
   if(!pOpts) {
