@@ -629,7 +629,10 @@ static airc_rc build_graph(build_ctx *c, dag *d) {
       json_t *pJ = json_object_get(c->pIndex, t->azUpstream[k]);
       int j = pJ ? (int)json_integer_value(pJ) : -1;
       airc_rc rc = AIRC_OK;
-      if(j < 0)
+      if(j < 0 && t->zExpandTask && !strcmp(t->azUpstream[k], t->zExpandTask))
+        rc = build_fail(c, i, t->zId, "expand", "expand = xcom.%.200s: '%.200s' is not a task of DAG '%s'", t->zExpandTask,
+                        t->zExpandTask, d->zId);
+      else if(j < 0)
         rc = build_fail(c, i, t->zId, "upstream", "upstream '%.250s' is not a task of DAG '%s'", t->azUpstream[k], d->zId);
       else if(aSeen[j] == i + 1)
         rc = build_fail(c, i, t->zId, "upstream", "upstream '%.250s' is listed twice", t->azUpstream[k]);

@@ -210,9 +210,10 @@ int sched_sensor_start(sched *S, const sched_sensor_launch *pL, char *zFail, siz
     P->nAlloc = nNew;
   }
   P->a[P->n++] = j;
+  char zTs[48];
   if(pL->bFirst)
-    job_log(j, "sensor (%s) of DAG '%s', run of %lld, try %d started: poke every %llds, timeout %llds, mode %s",
-            sensor_kind_name(j->spec.kind), j->zDag, (long long)j->logicalDate, j->tryNumber,
+    job_log(j, "sensor (%s) of DAG '%s', logical date %s, try %d started: poke every %llds, timeout %llds, mode %s",
+            sensor_kind_name(j->spec.kind), j->zDag, airc_time_format(j->logicalDate, zTs, sizeof(zTs)), j->tryNumber,
             (long long)j->spec.pokeInterval, (long long)j->spec.timeout, j->spec.bReschedule ? "reschedule" : "poke");
   return 0;
 }
@@ -265,7 +266,7 @@ static airc_rc job_apply(sched *S, sensor_job *j, int bTrue, const char *zWhat, 
     return AIRC_OK;
   }
   if(rc) return rc;
-  job_log(j, "poke %d: %s", j->nPoke, zWhat);
+  job_log(j, "poke: %s", zWhat);
   if(bTrue) {
     j->bDone = 1;
     job_log(j, "sensor condition met: success");
@@ -273,8 +274,8 @@ static airc_rc job_apply(sched *S, sensor_job *j, int bTrue, const char *zWhat, 
   }
   if(now - j->startUs >= j->spec.timeout * 1000000) {
     char zReason[300];
-    snprintf(zReason, sizeof(zReason), "sensor timed out after %llds (%d pokes)%s", (long long)j->spec.timeout,
-             j->nPoke, j->spec.bSoftFail ? ": soft_fail, skipped" : "");
+    snprintf(zReason, sizeof(zReason), "sensor timed out after %llds%s", (long long)j->spec.timeout,
+             j->spec.bSoftFail ? ": soft_fail, skipped" : "");
     j->bDone = 1;
     job_log(j, "%s", zReason);
     return sched_record_outcome(S, j->tiId, j->tryNumber, j->spec.bSoftFail ? "skipped" : "failed", -1, j->startUs,
