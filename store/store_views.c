@@ -488,15 +488,26 @@ typedef struct cell_walk {
 
 static int cell_read(store_stmt *st, void *pArg) {
   cell_walk *w = pArg;
-  store_view_cell c = {store_col_int64(st, 0), store_col_str(st, 1), store_col_text(st, 2)};
+  store_view_cell c = {store_col_int64(st, 0), store_col_str(st, 1), store_col_text(st, 2), store_col_int(st, 3)};
   return w->xCell(w->pCtx, &c);
 }
 
 airc_rc store_view_grid_cells(store *p, const char *zDagId, int64_t nRuns, store_view_cell_fn xCell, void *pCtx,
                               airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(p,
-      "SELECT ti.run_pk, ti.task_id, ti.state FROM task_instance ti WHERE ti.run_pk IN"
-      " (SELECT id FROM dag_run WHERE dag_id=? ORDER BY logical_date DESC, id DESC LIMIT ?) ORDER BY ti.run_pk", pErr);
+      /* one cell per (run, task): a mapped task's instances summed up as
+       * the scheduler does (sched_runs.c map_summary) */
+      "SELECT ti.run_pk, ti.task_id,"
+      " CASE WHEN count(*)=1 THEN min(ti.state)"
+      " WHEN sum(CASE WHEN ti.state IN ('success','failed','skipped','upstream_failed') THEN 0 ELSE 1 END)>0"
+      "  THEN 'running'"
+      " WHEN sum(CASE WHEN ti.state='failed' THEN 1 ELSE 0 END)>0 THEN 'failed'"
+      " WHEN sum(CASE WHEN ti.state='upstream_failed' THEN 1 ELSE 0 END)>0 THEN 'upstream_failed'"
+      " WHEN sum(CASE WHEN ti.state='success' THEN 1 ELSE 0 END)>0 THEN 'success' ELSE 'skipped' END,"
+      " sum(CASE WHEN ti.map_index>=0 THEN 1 ELSE 0 END)"
+      " FROM task_instance ti WHERE ti.run_pk IN"
+      " (SELECT id FROM dag_run WHERE dag_id=? ORDER BY logical_date DESC, id DESC LIMIT ?)"
+      " GROUP BY ti.run_pk, ti.task_id ORDER BY ti.run_pk", pErr);
   if(!st) return pErr->rc;
   store_bind_text(st, 1, zDagId);
   store_bind_int64(st, 2, nRuns);

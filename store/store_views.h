@@ -203,7 +203,8 @@ AIRC_WUR airc_rc store_view_try_list(store *p, int64_t tiId, store_view_try_fn x
 typedef struct store_view_cell {
   int64_t runPk;
   const char *zTaskId;
-  const char *zState;
+  const char *zState;   /* a mapped task's: its instances' summary (as the scheduler's) */
+  int nMapped;          /* instances of a mapped task, 0 for an unmapped one */
 } store_view_cell;
 typedef int (*store_view_cell_fn)(void *pCtx, const store_view_cell *pCell);
 /* Task instances of the last nRuns runs of zDagId (by logical date, as
