@@ -48,6 +48,12 @@ export function mount(root, ctx, params) {
       if (model) view.update(model);
     },
     openTask: (runId, taskId) => panel.open(runId, taskId),
+    // task groups shown open (the others are collapsed into one node/row)
+    openGroups: new Set(),
+    toggleGroup(name) {
+      if (shell.openGroups.has(name)) shell.openGroups.delete(name); else shell.openGroups.add(name);
+      if (model) view.update(model);
+    },
     refresh: () => poller.kick(),
   };
   const panel = createTaskPanel(ctx, shell);
