@@ -84,8 +84,9 @@ export async function patch(p, body, query) {
 }
 
 // Log chunk from offset: {text, nextOffset, complete}.
-export async function getLog(dagId, runId, taskId, tryNo, offset, signal) {
-  const res = await send(path.log(dagId, runId, taskId, tryNo), {query: {offset}, signal});
+export async function getLog(dagId, runId, taskId, tryNo, offset, signal, mapIndex) {
+  const query = mapIndex === undefined || mapIndex === null ? {offset} : {offset, map_index: mapIndex};
+  const res = await send(path.log(dagId, runId, taskId, tryNo), {query, signal});
   const text = await res.text();
   const next = parseInt(res.headers.get('X-Airc-Log-Offset') || '', 10);
   return {

@@ -256,6 +256,14 @@ test('task groups collapse in the grid and graph, a mapped task shows its instan
   assert.equal((await admin.locator('#grid tr[data-task-id="each"] th').textContent()).trim(), 'each[4]');
   assert.equal(await admin.locator('#grid button.group-toggle[data-group="transform"]').getAttribute('aria-expanded'), 'true');
   await shot(admin, '06c-grid-group-open');
+  // the mapped task's cell: the panel lists its instances and shows the first one's log
+  await admin.locator(`#grid tr[data-task-id="each"] td.cell[data-r="${col}"]`).click();
+  await admin.locator('#map-tabs button[data-map-index="3"]').waitFor();
+  await admin.waitForFunction(() => /^a$/m.test(document.querySelector('#task-log')?.textContent || ''), null, {timeout: 10_000});
+  await admin.locator('#map-tabs button[data-map-index="2"]').click();
+  await admin.waitForFunction(() => /^c$/m.test(document.querySelector('#task-log')?.textContent || ''), null, {timeout: 10_000});
+  await shot(admin, '06c2-mapped-instance-panel');
+  await admin.click('#panel-close');
   // graph: the open group's tasks, the other group as one dashed node; click it to open
   await admin.click('.tabs a[data-tab="graph"]');
   await admin.locator('#graph').waitFor();

@@ -19,7 +19,7 @@ command = echo '["x", "y", "z"]' > "$AIRC_XCOM_OUT"
 type = shell
 expand = xcom.make
 group = fan
-command = echo "\\"got {{ item }}\\"" > "$AIRC_XCOM_OUT"
+command = echo "item {{ item }}"; echo "\\"got {{ item }}\\"" > "$AIRC_XCOM_OUT"
 
 [task wait]
 type = sensor
@@ -63,6 +63,11 @@ def test_map_index_list_mapped_and_one_instance(srv):
         assert [t["xcom_value"] for t in doc["task_instances"]] == ['"got x"', '"got y"', '"got z"']
         one = srv.json("GET", base + "/each/1")
         assert one["map_index"] == 1 and one["state"] == "success" and len(one["tries"]) == 1
+        # each instance's log, by ?map_index= (Airflow's query parameter)
+        status, _, body = srv.request("GET", base + "/each/logs/1?map_index=2")
+        assert status == 200 and b"item z" in body and b"item x" not in body
+        status, _, body = srv.request("GET", base + "/each/logs/1?map_index=9")
+        assert status == 404 and b"has no instance 9 of task 'each'" in body
         # the mapped task as a whole is no single instance: a 404 that says where to look
         status, _, body = srv.request("GET", base + "/each")
         assert status == 404 and b"task 'each' is mapped (3 instances)" in body
