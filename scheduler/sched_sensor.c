@@ -260,8 +260,10 @@ static airc_rc job_apply(sched *S, sensor_job *j, int bTrue, const char *zWhat, 
   j->nPoke++;
   store_sched_ti_current cur;
   airc_rc rc = store_sched_ti_get_current(S->s, j->tiId, &cur, pErr);
-  if(rc == AIRC_ERR_NOTFOUND || (!rc && (cur.tryNumber != j->tryNumber || strcmp(cur.zState, "running")))) {
-    /* cleared, marked, deleted or stopped meanwhile: stop poking */
+  if(rc == AIRC_ERR_NOTFOUND || (!rc && (cur.tryNumber != j->tryNumber ||
+                                            (strcmp(cur.zState, "running") && strcmp(cur.zState, "queued"))))) {
+    /* cleared, marked, deleted or stopped meanwhile: stop poking (queued:
+     * its `running` is still to be recorded, sched_launch_record) */
     airc_err_clear(pErr);
     j->bDone = 1;
     return AIRC_OK;
