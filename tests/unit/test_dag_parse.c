@@ -551,6 +551,17 @@ static void test_mapping_keys(void **state) {
   assert_null(json_object_get(pA, "group"));
   json_decref(pDoc);
   dag_free(d);
+  /* JSON DAGs write the list as a list */
+  d = parse_text("dags/j.json",
+                 "{\"dag\": {\"id\": \"j\"}, \"tasks\": [{\"id\": \"t\", \"type\": \"shell\", \"command\": \"echo\","
+                 " \"expand\": [\"a\", 2], \"group\": \"g\", \"max_active_tis_per_dag\": 3}]}",
+                 &e);
+  if(!d) fail_msg("%s", e.zMsg);
+  assert_int_equal(json_array_size(d->aTask[0].pExpandList), 2);
+  assert_int_equal(d->aTask[0].maxActiveTis, 3);
+  assert_string_equal(d->aTask[0].zGroup, "g");
+  assert_round_trip(d);
+  dag_free(d);
   assert_ini_error("[dag]\nid = x\n[task a]\ntype = shell\nexpand = 1, 2\ncommand = echo\n",
                    "dags/x.ini:5: task 'a': expand must be xcom.TASK or a JSON list such as [1, 2, 3], not '1, 2'");
   assert_ini_error("[dag]\nid = x\n[task a]\ntype = shell\nexpand = [1, 2\ncommand = echo\n",
