@@ -283,7 +283,7 @@ static const char *const azMigration[SQLITE_SCHEMA_VERSION] = {
     "ALTER TABLE task_instance_v10 RENAME TO task_instance;"
     "CREATE INDEX ti_by_state ON task_instance(state, dag_id);"
     "CREATE INDEX ti_by_task ON task_instance(dag_id, task_id, state);"
-    "PRAGMA user_version=10;"
+    "PRAGMA user_version=10;" /* = this entry's version: change it with the entry if it moves */
     "COMMIT;"
     "PRAGMA foreign_keys=ON;"
     "BEGIN IMMEDIATE;",
