@@ -23,11 +23,13 @@
 CC      ?= cc
 # bin/airc (CLI, scheduler, executor) links only what it needs, so that the
 # scheduler stays small: the client libraries live in bin/airc-task (task
-# bodies needing libcurl/librdkafka) and bin/airc-webserver (libmicrohttpd).
-CORE_PKGS := sqlite3 libpq jansson inih libsodium
-TASK_PKGS := $(CORE_PKGS) libcurl rdkafka
+# bodies needing librdkafka) and bin/airc-webserver (libmicrohttpd). libcurl
+# is in bin/airc for the sensors the scheduler pokes itself (http: from a
+# thread, docs/authoring.md); the per-try supervisor does not link it.
+CORE_PKGS := sqlite3 libpq jansson inih libsodium libcurl
+TASK_PKGS := $(CORE_PKGS) rdkafka
 WEB_PKGS  := $(CORE_PKGS) libmicrohttpd gnutls
-ALL_PKGS  := $(CORE_PKGS) libcurl rdkafka libmicrohttpd gnutls
+ALL_PKGS  := $(CORE_PKGS) rdkafka libmicrohttpd gnutls
 CFLAGS_BASE := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -g \
                -I. $(shell pkg-config --cflags $(ALL_PKGS) 2>/dev/null)
 libs = $(shell pkg-config --libs $(1) 2>/dev/null) -lm

@@ -50,7 +50,17 @@ typedef struct dag_task {
   json_t *pOptions;         /* type-specific keys -> string values (owned) */
   char *zQueue;             /* workers' queue (distributed executor); NULL = "default" */
   json_t *pOutlets;         /* array of dataset URIs its success updates (owned), NULL if none */
+  /* dynamic task mapping (docs/authoring.md): one instance per item of a
+   * list known at run time. zExpandTask: `expand = xcom.TASK` (TASK is
+   * made an upstream); pExpandList: `expand = [..]`, a literal JSON list
+   * (owned). Both NULL: not mapped. */
+  char *zExpandTask;
+  json_t *pExpandList;
+  int maxActiveTis;         /* max_active_tis_per_dag: 0 = no limit */
+  char *zGroup;             /* task group (dashboard only), NULL = none */
 } dag_task;
+
+#define DAG_MAP_MAX 1024     /* items of one mapped task (Airflow's max_map_length) */
 
 typedef struct dag {
   char *zId;

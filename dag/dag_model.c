@@ -59,6 +59,16 @@ json_t *dag_to_json(const dag *d) {
     json_object_set_new(pT, "execution_timeout", duration_json(t->executionTimeout));
     if(t->zQueue) json_object_set_new(pT, "queue", json_string(t->zQueue)); /* absent = default: hashes stay */
     if(t->pOutlets) json_object_set(pT, "outlets", t->pOutlets); /* absent = none: hashes stay */
+    /* mapping and groups only when set, for the same reason */
+    if(t->zExpandTask) {
+      char *z = malloc(strlen(t->zExpandTask) + 6);
+      if(z) sprintf(z, "xcom.%s", t->zExpandTask);
+      json_object_set_new(pT, "expand", json_string(z ? z : ""));
+      free(z);
+    }
+    if(t->pExpandList) json_object_set(pT, "expand", t->pExpandList);
+    if(t->maxActiveTis) json_object_set_new(pT, "max_active_tis_per_dag", json_integer(t->maxActiveTis));
+    if(t->zGroup) json_object_set_new(pT, "group", json_string(t->zGroup));
     json_array_append_new(pTasks, pT);
   }
   json_object_set_new(pDoc, "dag", pDag);
@@ -100,6 +110,9 @@ void dag_free(dag *d) {
     free(t->zId);
     free(t->zType);
     free(t->zQueue);
+    free(t->zExpandTask);
+    json_decref(t->pExpandList);
+    free(t->zGroup);
     for(int k = 0; k < t->nUpstream; k++) free(t->azUpstream[k]);
     free(t->azUpstream);
     free(t->aiUpstream);

@@ -10,6 +10,7 @@
 #ifndef AIRC_TASK_SCHEMA_H
 #define AIRC_TASK_SCHEMA_H
 #include <stddef.h>
+#include <jansson.h>
 
 typedef struct task_schema {
   const char *zName;             /* what a DAG file's `type = ...` names */
@@ -27,6 +28,11 @@ typedef struct task_schema {
    * a value against it unless it holds a placeholder ({{ ... }}): task-type
    * plugins (executor/task_plugin.h) describe their options this way. */
   const char *const *azKeyTypes;
+  /* Optional check of a task's options together (string values, after
+   * the per-key checks and required keys): rules between keys, such as
+   * "sensor = file needs path". 0 if acceptable, else a one-line reason
+   * naming the key in zErr and that key in *pzKey (for the line). */
+  int (*xCheck)(json_t *pOptions, const char **pzKey, char *zErr, size_t nErr);
 } task_schema;
 
 /* The schema named zName in the NULL-terminated list ap (may be NULL), or NULL. */

@@ -150,7 +150,9 @@ static void start_try(worker *W, const store_work_claimed *c, const char *zToken
   t.leaseWr = -1;
   snprintf(t.zToken, sizeof(t.zToken), "%s", zToken);
   /* this host's log folder and home, not the scheduler's */
-  exec_log_path(zDag ? zDag : "?", zRun ? zRun : "?", zTask ? zTask : "?", c->tryNumber, t.zLog, sizeof(t.zLog));
+  json_t *pMapIndex = json_object_get(pReq, "map_index");
+  exec_log_path_mapped(zDag ? zDag : "?", zRun ? zRun : "?", zTask ? zTask : "?",
+                       pMapIndex ? (int)json_integer_value(pMapIndex) : -1, c->tryNumber, t.zLog, sizeof(t.zLog));
   json_object_set_new(pReq, "log_path", json_string(t.zLog));
   if(!json_string_value(json_object_get(pReq, "cwd"))) json_object_set_new(pReq, "cwd", json_string(airc_home()));
   json_object_set_new(pReq, "lease", json_pack("{sI sI}", "until_us", (json_int_t)leaseUntil, "margin_us",

@@ -51,6 +51,8 @@ int api_run_get(web_req *r);
 int api_run_trigger(web_req *r);
 int api_tis_list(web_req *r);
 int api_ti_get(web_req *r);
+int api_ti_get_mapped(web_req *r);
+int api_ti_list_mapped(web_req *r);
 int api_ti_patch(web_req *r);
 int api_ti_clear(web_req *r);
 int api_logs_get(web_req *r);

@@ -57,6 +57,8 @@ static const web_route aRoute[] = {
     {"GET", RUN "/taskInstances/{task_id}/logs/{try_number}", WEB_ROLE_VIEWER, api_logs_get},
     {"GET", RUN "/taskInstances/{task_id}/xcomEntries", WEB_ROLE_VIEWER, api_xcom_list},
     {"GET", RUN "/taskInstances/{task_id}/xcomEntries/{xcom_key}", WEB_ROLE_VIEWER, api_xcom_get},
+    {"GET", RUN "/taskInstances/{task_id}/listMapped", WEB_ROLE_VIEWER, api_ti_list_mapped},
+    {"GET", RUN "/taskInstances/{task_id}/{map_index}", WEB_ROLE_VIEWER, api_ti_get_mapped},
     {"GET", V1 "/importErrors", WEB_ROLE_VIEWER, api_import_errors},
     {"GET", V1 "/eventLogs", WEB_ROLE_VIEWER, api_event_logs},
     {"GET", V1 "/eventLogs/{event_log_id}", WEB_ROLE_VIEWER, api_event_log_get},

@@ -275,6 +275,12 @@ static const char *const azMigration[PG_SCHEMA_VERSION] = {
     "  PRIMARY KEY(run_pk, event_id)"
     ");"
     "CREATE INDEX dagrun_dataset_event_by_event ON dagrun_dataset_event(event_id);",
+    /* 10 -> 11: dynamic task mapping: a task instance is (run, task,
+     * map_index), -1 for an unmapped task (as SQLite's 10 -> 11) */
+    "ALTER TABLE task_instance ADD COLUMN map_index BIGINT NOT NULL DEFAULT -1;"
+    "ALTER TABLE task_instance DROP CONSTRAINT IF EXISTS task_instance_run_pk_task_id_key;"
+    "ALTER TABLE task_instance ADD CONSTRAINT task_instance_run_task_map_key UNIQUE(run_pk, task_id, map_index);"
+    "CREATE INDEX ti_by_task ON task_instance(dag_id, task_id, state);",
 };
 
 const char *pg_migration(int i) { return i >= 0 && i < PG_SCHEMA_VERSION ? azMigration[i] : NULL; }

@@ -286,6 +286,51 @@ static const char *const azMigration[SQLITE_SCHEMA_VERSION] = {
     "  PRIMARY KEY(run_pk, event_id)"
     ");"
     "CREATE INDEX dagrun_dataset_event_by_event ON dagrun_dataset_event(event_id);",
+    /* 10 -> 11: dynamic task mapping (docs/authoring.md): a task instance
+     * is (run, task, map_index), -1 for an unmapped task as in Airflow.
+     * SQLite cannot change a table's UNIQUE constraint in place, so the
+     * table is rebuilt the documented way (sqlite.org/lang_altertable.html,
+     * "other kinds of table schema changes"): with foreign keys off, or
+     * dropping the old table would cascade to task_try, xcom, task_claim
+     * and task_log_chunk. PRAGMA foreign_keys is a no-op inside a
+     * transaction, so this step ends the migration's transaction, does its
+     * work in one of its own (with the new user_version, so that it runs
+     * once) and opens another for the caller to commit. */
+    "COMMIT;"
+    "PRAGMA foreign_keys=OFF;"
+    "BEGIN IMMEDIATE;"
+    "CREATE TABLE task_instance_v11("
+    "  id INTEGER PRIMARY KEY,"
+    "  run_pk INTEGER NOT NULL REFERENCES dag_run(id) ON DELETE CASCADE,"
+    "  dag_id TEXT NOT NULL,"
+    "  task_id TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'none',"
+    "  try_number INTEGER NOT NULL DEFAULT 0,"
+    "  max_tries INTEGER NOT NULL DEFAULT 0,"
+    "  queued_us INTEGER, start_us INTEGER, end_us INTEGER, duration REAL,"
+    "  pid INTEGER, exit_code INTEGER,"
+    "  next_retry_us INTEGER,"
+    "  log_path TEXT,"
+    "  note TEXT,"
+    "  updated_us INTEGER,"
+    "  hostname TEXT,"
+    "  user_note TEXT,"
+    "  map_index INTEGER NOT NULL DEFAULT -1,"
+    "  UNIQUE(run_pk, task_id, map_index)"
+    ");"
+    "INSERT INTO task_instance_v11(id, run_pk, dag_id, task_id, state, try_number, max_tries, queued_us, start_us,"
+    "  end_us, duration, pid, exit_code, next_retry_us, log_path, note, updated_us, hostname, user_note)"
+    " SELECT id, run_pk, dag_id, task_id, state, try_number, max_tries, queued_us, start_us,"
+    "  end_us, duration, pid, exit_code, next_retry_us, log_path, note, updated_us, hostname, user_note"
+    " FROM task_instance;"
+    "DROP TABLE task_instance;"
+    "ALTER TABLE task_instance_v11 RENAME TO task_instance;"
+    "CREATE INDEX ti_by_state ON task_instance(state, dag_id);"
+    "CREATE INDEX ti_by_task ON task_instance(dag_id, task_id, state);"
+    "PRAGMA user_version=11;" /* = this entry's version: change it with the entry if it moves */
+    "COMMIT;"
+    "PRAGMA foreign_keys=ON;"
+    "BEGIN IMMEDIATE;",
 };
 
 const char *sqlite_migration(int i) {

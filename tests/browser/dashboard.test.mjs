@@ -230,6 +230,60 @@ test('graph view: three boxes coloured by the chosen run, two arrows', async () 
   await shot(admin, '07-graph-fan-out');
 });
 
+test('task groups collapse in the grid and graph, a mapped task shows its instance count', async () => {
+  const runId = `groups_${Date.now()}`;
+  const statuses = await admin.evaluate(async (rid) => {
+    const me = await (await fetch('/api/v1/auth/me')).json();
+    const hdrs = {'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token || ''};
+    const p = await fetch('/api/v1/dags/mapped_groups', {method: 'PATCH', headers: hdrs, body: '{"is_paused": false}'});
+    const t = await fetch('/api/v1/dags/mapped_groups/dagRuns', {method: 'POST', headers: hdrs,
+      body: JSON.stringify({dag_run_id: rid})});
+    return [p.status, t.status];
+  }, runId);
+  assert.deepEqual(statuses, [200, 201]);
+  await admin.goto(`${URL}#/dags/mapped_groups/grid`);
+  const col = await gridColumn(admin, runId);
+  // collapsed: two group rows and the ungrouped task, no member rows
+  await admin.locator('#grid tr.group-row[data-group="extract"]').waitFor();
+  assert.equal(await admin.locator('#grid tr.group-row').count(), 2);
+  assert.equal(await admin.locator('#grid tr[data-task-id="each"]').count(), 0);
+  await admin.waitForFunction((c) => [...document.querySelectorAll(`#grid tbody td.cell[data-r="${c}"]`)]
+    .every((td) => td.classList.contains('s-success')), col, {timeout: RUN_WAIT, polling: 500});
+  await shot(admin, '06b-grid-groups-collapsed');
+  // open "transform": its tasks appear under it; the mapped one shows [4]
+  await admin.locator('#grid button.group-toggle[data-group="transform"]').click();
+  await admin.locator('#grid tr.in-group[data-task-id="each"]').waitFor();
+  assert.equal((await admin.locator('#grid tr[data-task-id="each"] th').textContent()).trim(), 'each[4]');
+  assert.equal(await admin.locator('#grid button.group-toggle[data-group="transform"]').getAttribute('aria-expanded'), 'true');
+  await shot(admin, '06c-grid-group-open');
+  // the mapped task's cell: the panel lists its instances and shows the first one's log
+  await admin.locator(`#grid tr[data-task-id="each"] td.cell[data-r="${col}"]`).click();
+  await admin.locator('#map-tabs button[data-map-index="3"]').waitFor();
+  await admin.waitForFunction(() => /^a$/m.test(document.querySelector('#task-log')?.textContent || ''), null, {timeout: 10_000});
+  await admin.locator('#map-tabs button[data-map-index="2"]').click();
+  await admin.waitForFunction(() => /^c$/m.test(document.querySelector('#task-log')?.textContent || ''), null, {timeout: 10_000});
+  await shot(admin, '06c2-mapped-instance-panel');
+  await admin.click('#panel-close');
+  // graph: the open group's tasks, the other group as one dashed node; click it to open
+  await admin.click('.tabs a[data-tab="graph"]');
+  await admin.locator('#graph').waitFor();
+  await admin.locator('#run-picker').selectOption(runId);
+  await admin.locator('#graph g.node.group[data-group="extract"]').waitFor();
+  assert.equal(await admin.locator('#graph g.node').count(), 4);   // extract, each, check, report
+  assert.match(await admin.locator('#graph g.node[data-task-id="each"] .node-label').textContent(), /each \[4\]/);
+  await admin.waitForFunction(() => document.querySelector('#graph g.node.group')?.classList.contains('s-success'),
+    null, {timeout: 10_000});
+  await shot(admin, '06d-graph-groups');
+  await admin.locator('#graph g.node.group[data-group="extract"]').click();
+  await admin.locator('#graph g.node[data-task-id="fetch"]').waitFor();
+  assert.equal(await admin.locator('#graph g.node.group').count(), 0);
+  assert.equal(await admin.locator('#graph g.node').count(), 5);
+  await admin.click('#collapse-groups');
+  await admin.locator('#graph g.node.group[data-group="transform"]').waitFor();
+  assert.equal(await admin.locator('#graph g.node').count(), 3);
+  await shot(admin, '06e-graph-groups-collapsed');
+});
+
 test('Gantt and run durations views draw bars for the run', async () => {
   await admin.goto(`${URL}#/dags/example_etl/gantt?run=${encodeURIComponent(RUN_ID)}`);
   await admin.locator('#gantt').waitFor();
