@@ -1,0 +1,166 @@
+"""PostgreSQL restarted under the distributed executor (issue 7 part 4,
+docs/scaling.md "Failure behaviours"): `pg_ctl restart -m immediate` (every
+backend killed, crash recovery at start) and a server down for seconds,
+in the middle of runs, with a scheduler and two workers ("hosts": their own
+run and log folders). A ledger each task appends to proves that every run
+still succeeds, each task's work is done exactly once (try 1: nothing was
+lost or retried), and the schedulers and workers kept running.
+
+The test starts its own PostgreSQL (Debian's, in a temporary folder, on
+127.0.0.1 and a free port) because it restarts it: the shared cluster of
+`make test-pg` serves other tests' databases. It keeps synchronous_commit
+on: an immediate shutdown loses what an asynchronous commit had not
+written, which airc, like any client, counts as committed. It runs in
+`make test-integration` (skipped under `make test-pg`, which would only run
+it a second time) and is skipped where no PostgreSQL server is installed."""
+import glob
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from conftest import ON_PG, SLOW, dag_ini, wait_for
+from test_distributed import Cluster, ti_of
+
+
+def pg_bin():
+    for d in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]), reverse=True):
+        if os.access(os.path.join(d, "pg_ctl"), os.X_OK) and os.access(os.path.join(d, "initdb"), os.X_OK):
+            return d
+    return None
+
+
+PG_BIN = pg_bin()
+pytestmark = [
+    pytest.mark.skipif(PG_BIN is None, reason="no PostgreSQL server installed (scripts/install-deps.sh)"),
+    pytest.mark.skipif(ON_PG, reason="starts its own cluster: already run by make test-integration"),
+]
+
+
+class OwnPg:
+    """A PostgreSQL cluster of the test's own, which it may restart."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="airc-pg-restart.")
+        os.chmod(self.dir, 0o755)
+        self.data = os.path.join(self.dir, "data")
+        self.log = os.path.join(self.dir, "postgres.log")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        if os.getuid() == 0:  # PostgreSQL refuses to run as root
+            shutil.chown(self.dir, "postgres")
+        self.ctl("initdb", "-D", self.data, "-U", "postgres", "-A", "trust", "-E", "UTF8")
+        self.started = False
+        self.start()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def ctl(self, prog, *args, timeout=60):
+        cmd = [os.path.join(PG_BIN, prog), *args]
+        if os.getuid() == 0:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        assert r.returncode == 0, f"{prog} {' '.join(args)}: {r.stdout}{r.stderr} (log {self.log})"
+        return r
+
+    def start(self):
+        self.ctl("pg_ctl", "-D", self.data, "-l", self.log, "-w", "-t", "60", "-o",
+                 f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c max_connections=100 -c fsync=off",
+                 "start")
+        self.started = True
+
+    def restart_immediate(self):
+        # every backend killed (no checkpoint): crash recovery at start
+        self.ctl("pg_ctl", "-D", self.data, "-l", self.log, "-m", "immediate", "-w", "-t", "60", "restart")
+
+    def stop_immediate(self):
+        self.ctl("pg_ctl", "-D", self.data, "-m", "immediate", "-w", "-t", "60", "stop")
+        self.started = False
+
+    def database(self, name):
+        subprocess.run(["psql", "-q", "-X", self.url, "-c", f"CREATE DATABASE {name}"], check=True,
+                       capture_output=True, timeout=60)
+        return self.url.rsplit("/", 1)[0] + "/" + name
+
+    def close(self):
+        if self.started:
+            try:
+                self.ctl("pg_ctl", "-D", self.data, "-m", "immediate", "-w", "-t", "30", "stop")
+            except AssertionError:
+                pass
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def own_pg():
+    pg = OwnPg()
+    yield pg
+    pg.close()
+
+
+WORKER_LEASE = 10  # a supervisor kills its task after 7.5 s unrenewed: longer than the outages here
+SCHED_LEASE = 10
+
+
+class PgCluster(Cluster):
+    def env(self, host):
+        e = super().env(host)
+        e["AIRC__WORKER__LEASE_SECONDS"] = str(WORKER_LEASE)
+        e["AIRC__SCHEDULER__LEASE_SECONDS"] = str(SCHED_LEASE)
+        return e
+
+
+@pytest.fixture
+def pg_cluster(home, own_pg, tmp_path):
+    home.env["AIRC__DATABASE__URL"] = own_pg.database("airc_restart")
+    home.run("db", "init", check=True)
+    c = PgCluster(home, tmp_path / "hosts")
+    yield c
+    c.stop_all()
+
+
+def ledger_task(c, task, secs, upstream=None):
+    keys = {"command": f"sleep {secs}; echo $AIRC_RUN_ID {task} $AIRC_TRY_NUMBER $LEDGER_HOST >> {c.ledger}"}
+    if upstream:
+        keys["upstream"] = upstream
+    return (task, keys)
+
+
+def test_pg_restart_immediate_mid_run_every_run_succeeds_work_done_once(home, own_pg, pg_cluster):
+    c = pg_cluster
+    # fan-out and fan-in: tries running, queued and finishing across both outages
+    tasks = [ledger_task(c, "t0", 0.5)]
+    tasks += [ledger_task(c, f"t{i}", 3, "t0") for i in range(1, 5)]
+    tasks += [ledger_task(c, "t5", 0.5, "t1, t2, t3, t4")]
+    home.write_dag("p.ini", dag_ini("p", tasks))
+    sched = c.scheduler("s1")
+    workers = [c.worker("w1", "--concurrency", "2"), c.worker("w2", "--concurrency", "2")]
+    runs = [home.trigger("p") for _ in range(2)]
+    wait_for(lambda: sum(t["state"] == "running" for r in runs for t in home.tis("p", r).values()) >= 3, 20,
+             what="tries running on both workers")
+    own_pg.restart_immediate()
+    # then a server down for 3 s (connections refused) while other tries run
+    wait_for(lambda: any(t["state"] == "running" and t["task_id"] == "t5" for r in runs
+                         for t in home.tis("p", r).values())
+             or sum(t["state"] == "running" for r in runs for t in home.tis("p", r).values()) >= 2, 20,
+             what="tries running again after the restart")
+    own_pg.stop_immediate()
+    time.sleep(3)
+    own_pg.start()
+    for r in runs:
+        assert home.wait_run("p", r, 60) == "success", (home.tis("p", r), c.log("w1"), c.log("w2"), c.log("s1"))
+    # each task's work was done exactly once, by its first try
+    lines = sorted(c.ledger_lines())
+    want = sorted([r, f"t{i}", "1"] for r in runs for i in range(6))
+    assert [l[:3] for l in lines] == want, lines
+    for r in runs:
+        assert all(t["try_number"] == 1 for t in home.tis("p", r).values()), home.tis("p", r)
+    # the scheduler and the workers rode it out, and said so
+    assert sched.poll() is None and all(w.poll() is None for w in workers)
+    for host in ("s1", "w1", "w2"):
+        assert "store: reconnected to postgresql://postgres@127.0.0.1" in c.log(host), (host, c.log(host))
