@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "executor/exec_result.h"
+#include "executor/exec_spawn.h"
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +140,23 @@ static int zombie_cand_add(void *pCtx, const store_sched_zombie_row *pRow) {
   return 0;
 }
 
+/* 1 if try tryNumber of task instance tiId has a log file on this host:
+ * its supervisor started it (the log is the supervisor's first act). A
+ * store error counts as "started": failing a try is safer than running
+ * its work twice. */
+static int sched_try_log_exists(sched *S, int64_t tiId, int tryNumber) {
+  store_sched_ti_current *pCur = malloc(sizeof(*pCur));
+  airc_err err = {0};
+  if(!pCur || store_sched_ti_get_current(S->s, tiId, pCur, &err)) {
+    free(pCur);
+    return 1;
+  }
+  char zLog[4400];
+  exec_log_path(pCur->zDagId, pCur->zRunId, pCur->zTaskId, tryNumber, zLog, sizeof(zLog));
+  free(pCur);
+  return access(zLog, F_OK) == 0;
+}
+
 airc_rc sched_sweep_zombies(sched *S, airc_err *pErr) {
   zombie_cands C = {NULL, 0};
   airc_rc rc = store_sched_zombie_each_candidate(S->s, S->opts.onlyRunPk, zombie_cand_add, &C, pErr);
@@ -156,9 +174,12 @@ airc_rc sched_sweep_zombies(sched *S, airc_err *pErr) {
     char zPath[4200];
     exec_result_path(a[i].tiId, a[i].tryNumber, zPath, sizeof(zPath));
     if(access(zPath, F_OK) == 0) continue; /* finished; the next ingest records it */
-    if(a[i].bQueued && !a[i].pid) {
+    if(a[i].bQueued && !a[i].pid && !sched_try_log_exists(S, a[i].tiId, a[i].tryNumber)) {
       /* committed as queued but never forked (the scheduler died in
-       * between): give the try back */
+       * between): give the try back. A try with a log did start (the
+       * scheduler died before recording `running`, then its supervisor
+       * died): it failed like any zombie; running it again as the same
+       * try would do its work twice */
       rc = store_sched_ti_unqueue(S->s, a[i].tiId, pErr);
       if(rc) break;
       LOG_INFO("task instance %lld was queued but never started: rescheduled", (long long)a[i].tiId);
