@@ -1,10 +1,16 @@
-"""PostgreSQL restarted under the distributed executor (issue 7 part 4,
-docs/scaling.md "Failure behaviours"): `pg_ctl restart -m immediate` (every
-backend killed, crash recovery at start) and a server down for seconds,
-in the middle of runs, with a scheduler and two workers ("hosts": their own
-run and log folders). A ledger each task appends to proves that every run
-still succeeds, each task's work is done exactly once (try 1: nothing was
-lost or retried), and the schedulers and workers kept running.
+"""PostgreSQL faults under the distributed executor (issue 7 part 4,
+docs/scaling.md "Failure behaviours"), with a scheduler and workers as
+"hosts" (their own run and log folders) and a ledger each task appends to:
+
+* `pg_ctl restart -m immediate` (every backend killed, crash recovery at
+  start) and a server down for seconds, in the middle of runs: every run
+  still succeeds, each task's work is done exactly once (try 1: nothing was
+  lost or retried), the scheduler and the workers keep running and retry
+  with backoff;
+* a worker's connection lost at the moment the server answers the COMMIT of
+  its claim (a proxy on 127.0.0.1 drops it): the claim committed though the
+  worker never heard it; the worker finds it by its lease token and runs the
+  try, instead of leaving it to expire and fail.
 
 The test starts its own PostgreSQL (Debian's, in a temporary folder, on
 127.0.0.1 and a free port) because it restarts it: the shared cluster of
@@ -20,6 +26,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -175,3 +182,112 @@ def test_pg_restart_immediate_mid_run_every_run_succeeds_work_done_once(home, ow
         assert 1 <= episodes <= 3 and log.count("store available again after") == episodes, log
         assert log.count("store still unavailable (attempt") <= 12 * episodes, log
         assert "WARN" not in log.replace("WARN  store unavailable, retrying with backoff", ""), log
+
+
+class CommitCutProxy:
+    """A TCP proxy on 127.0.0.1 in front of PostgreSQL. Once armed, it drops
+    the client's connection when the server answers COMMIT to a transaction
+    that changed a row (a CommandComplete "UPDATE 1" before it): the commit
+    happened, the client never hears it. One cut per arming. Needs
+    sslmode=disable on the client (the stream is read as protocol messages)."""
+
+    def __init__(self, target_port):
+        self.srv = socket.create_server(("127.0.0.1", 0))
+        self.port = self.srv.getsockname()[1]
+        self.target = target_port
+        self.armed = threading.Event()
+        self.cuts = 0
+        self.socks = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.srv.accept()
+                u = socket.create_connection(("127.0.0.1", self.target), timeout=10)
+                u.settimeout(None)
+            except OSError:
+                return
+            self.socks += [c, u]
+            threading.Thread(target=self._up, args=(c, u), daemon=True).start()
+            threading.Thread(target=self._down, args=(u, c), daemon=True).start()
+
+    @staticmethod
+    def _close(*socks):
+        for s in socks:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+    def _up(self, c, u):
+        try:
+            while (b := c.recv(65536)):
+                u.sendall(b)
+        except OSError:
+            pass
+        self._close(c, u)
+
+    def _down(self, u, c):
+        buf, wrote = b"", False
+        try:
+            while (b := u.recv(65536)):
+                buf += b
+                out = b""
+                while len(buf) >= 5 and len(buf) >= 1 + int.from_bytes(buf[1:5], "big"):
+                    n = 1 + int.from_bytes(buf[1:5], "big")
+                    msg, buf = buf[:n], buf[n:]
+                    tag = msg[5:-1] if msg[:1] == b"C" else None
+                    if tag == b"UPDATE 1":
+                        wrote = True
+                    elif tag in (b"COMMIT", b"ROLLBACK"):
+                        if tag == b"COMMIT" and wrote and self.armed.is_set():
+                            self.armed.clear()
+                            self.cuts += 1
+                            c.sendall(out)
+                            self._close(c, u)
+                            return
+                        wrote = False
+                    out += msg
+                c.sendall(out)
+        except OSError:
+            pass
+        self._close(u, c)
+
+    def close(self):
+        self.srv.close()
+        self._close(*self.socks)
+
+
+def test_claim_whose_commit_reply_is_lost_is_run_by_its_worker(home, own_pg, tmp_path):
+    direct = own_pg.database("airc_cut")
+    home.env["AIRC__DATABASE__URL"] = direct
+    home.run("db", "init", check=True)
+    proxy = CommitCutProxy(own_pg.port)
+    via_proxy = f"postgresql://postgres@127.0.0.1:{proxy.port}/airc_cut?sslmode=disable&gssencmode=disable"
+
+    class CutCluster(Cluster):
+        def env(self, host):
+            e = super().env(host)
+            if host == "w1":  # the worker reaches the store through the proxy
+                e["AIRC__DATABASE__URL"] = via_proxy
+            return e
+
+    c = CutCluster(home, tmp_path / "hosts")
+    try:
+        # no retries: a claim lost to its worker would fail the run when its lease expires
+        home.write_dag("c.ini", dag_ini("c", [ledger_task(c, "t", 0.5)]))
+        c.scheduler("s1")
+        c.worker("w1")
+        proxy.armed.set()  # the worker's next write transaction is its claim
+        run = home.trigger("c")
+        assert home.wait_run("c", run, 30) == "success", (c.log("w1"), c.log("s1"))
+        assert proxy.cuts == 1
+        assert [l[1:3] for l in c.ledger_lines()] == [["t", "1"]]
+        assert ti_of(home, "c", run, "t")["try_number"] == 1
+        assert "its claim committed although the store did not say so: running it" in c.log("w1")
+        assert "lease of worker" not in c.log("s1")
+    finally:
+        c.stop_all()
+        proxy.close()
