@@ -7,6 +7,8 @@ docs/scaling.md "Failure behaviours"), with a scheduler and workers as
   still succeeds, each task's work is done exactly once (try 1: nothing was
   lost or retried), the scheduler and the workers keep running and retry
   with backoff;
+* a worker's idle connection closed by the server (pg_terminate_backend):
+  its next transaction reconnects at once, no error, no pause;
 * a worker's connection lost at the moment the server answers the COMMIT of
   its claim (a proxy on 127.0.0.1 drops it): the claim committed though the
   worker never heard it; the worker finds it by its lease token and runs the
@@ -291,3 +293,36 @@ def test_claim_whose_commit_reply_is_lost_is_run_by_its_worker(home, own_pg, tmp
     finally:
         c.stop_all()
         proxy.close()
+
+
+def test_idle_connection_closed_by_the_server_is_made_again_silently(home, own_pg, tmp_path):
+    url = own_pg.database("airc_idle")
+    home.env["AIRC__DATABASE__URL"] = url
+    home.run("db", "init", check=True)
+
+    class SlowPollCluster(PgCluster):
+        def env(self, host):
+            e = super().env(host)
+            e["AIRC__WORKER__POLL_MS"] = "1000"  # a claim transaction a second: the cut lands between two
+            return e
+
+    c = SlowPollCluster(home, tmp_path / "hosts")
+    try:
+        c.worker("w1")
+        time.sleep(1.5)
+        r = subprocess.run(["psql", "-X", "-q", "-t", "-A", own_pg.url, "-c",
+                            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                            " WHERE datname='airc_idle' AND application_name='airc'"],
+                           capture_output=True, text=True, timeout=60, check=True)
+        assert r.stdout.strip() == "1"
+        wait_for(lambda: "store: reconnected" in c.log("w1"), 10, what="w1 to reconnect")
+        time.sleep(1.5)
+        # the claim poll's BEGIN found the connection dead and made it again:
+        # no failed transaction, no warning, no pause
+        assert "store unavailable" not in c.log("w1"), c.log("w1")
+        home.write_dag("i.ini", dag_ini("i", [ledger_task(c, "t", 0)]))
+        c.scheduler("s1")
+        run = home.trigger("i")
+        assert home.wait_run("i", run, 30) == "success"
+    finally:
+        c.stop_all()
