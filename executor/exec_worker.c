@@ -70,8 +70,9 @@ static void worker_store_failed(worker *W, const char *zWhat, const airc_err *pE
   int bNew = 0;
   int64_t delay = airc_backoff_fail(&W->busy, airc_backoff_clock_us(), &bNew);
   if(bNew)
-    LOG_WARN("store unavailable, retrying with backoff: %s: %s (running tries carry on; their leases hold %lld s)",
-             zWhat, pErr->zMsg, (long long)(W->leaseUs * 3 / 4 / 1000000));
+    LOG_WARN("store unavailable, retrying with backoff: %s: %s (running tries carry on; a supervisor stops its task "
+             "after %.1f s without a renewal)",
+             zWhat, pErr->zMsg, (double)(W->leaseUs * 3 / 4) / 1e6);
   else LOG_DEBUG("store still unavailable (attempt %u): %s: %s", W->busy.nFail, zWhat, pErr->zMsg);
   W->storeRetryAt = airc_now_us() + delay;
 }
