@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "executor/exec_result.h"
+#include "executor/exec_spawn.h"
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,6 +159,23 @@ static airc_rc sweep_is_sensor(sched *S, int64_t tiId, int *pb, airc_err *pErr) 
   return AIRC_OK;
 }
 
+/* 1 if try tryNumber of task instance tiId has a log file on this host:
+ * its supervisor started it (the log is the supervisor's first act). A
+ * store error counts as "started": failing a try is safer than running
+ * its work twice. */
+static int sched_try_log_exists(sched *S, int64_t tiId, int tryNumber) {
+  store_sched_ti_current *pCur = malloc(sizeof(*pCur));
+  airc_err err = {0};
+  if(!pCur || store_sched_ti_get_current(S->s, tiId, pCur, &err)) {
+    free(pCur);
+    return 1;
+  }
+  char zLog[4400];
+  exec_log_path_mapped(pCur->zDagId, pCur->zRunId, pCur->zTaskId, pCur->mapIndex, tryNumber, zLog, sizeof(zLog));
+  free(pCur);
+  return access(zLog, F_OK) == 0;
+}
+
 airc_rc sched_sweep_zombies(sched *S, airc_err *pErr) {
   zombie_cands C = {NULL, 0};
   airc_rc rc = store_sched_zombie_each_candidate(S->s, S->opts.onlyRunPk, zombie_cand_add, &C, pErr);
@@ -191,9 +209,12 @@ airc_rc sched_sweep_zombies(sched *S, airc_err *pErr) {
       S->bAllDirty = 1;
       continue;
     }
-    if(a[i].bQueued && !a[i].pid) {
+    if(a[i].bQueued && !a[i].pid && !sched_try_log_exists(S, a[i].tiId, a[i].tryNumber)) {
       /* committed as queued but never forked (the scheduler died in
-       * between): give the try back */
+       * between): give the try back. A try with a log did start (the
+       * scheduler died before recording `running`, then its supervisor
+       * died): it failed like any zombie; running it again as the same
+       * try would do its work twice */
       rc = store_sched_ti_unqueue(S->s, a[i].tiId, pErr);
       if(rc) break;
       LOG_INFO("task instance %lld was queued but never started: rescheduled", (long long)a[i].tiId);

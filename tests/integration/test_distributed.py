@@ -242,3 +242,46 @@ def test_dataset_trigger_with_two_schedulers(home, cluster):
     time.sleep(1.5)  # several more wakes of s2: no third run
     runs = home.runs("c")
     assert len(runs) == 2 and all(r["run_type"] == "dataset_triggered" for r in runs)
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie nobody reaped yet is dead too
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_sigkill_worker_with_a_long_task_kills_the_task_and_its_children_at_once(home, cluster):
+    """A try far longer than the lease: SIGKILL of its worker must not leave
+    it (or a child it started in the background) running until the lease
+    expires and another worker runs it again: it dies with its worker."""
+    pids = os.path.join(cluster.tmp, "pids")
+    long_try = (f"echo $$ > {pids}; (sleep 60; echo $AIRC_RUN_ID t late >> {cluster.ledger}) & echo $! >> {pids}; wait; "
+                f"echo t $AIRC_TRY_NUMBER $LEDGER_HOST >> {cluster.ledger}")
+    cmd = f"if [ $AIRC_TRY_NUMBER = 1 ]; then {long_try}; else {ledger_cmd(cluster, 't', 0)}; fi"
+    home.write_dag("long.ini", dag_ini("long", [("t", {"command": cmd, "retries": "1", "retry_delay": "0s"})]))
+    cluster.scheduler("s1")
+    w1 = cluster.worker("w1")
+    run = home.trigger("long")
+    wait_for(lambda: os.path.exists(pids) and len(open(pids).read().split()) == 2, 15, what="try 1 and its child")
+    shell, child = (int(p) for p in open(pids).read().split())
+    assert pid_alive(shell) and pid_alive(child)
+    os.kill(w1.pid, signal.SIGKILL)
+    killed = time.monotonic()
+    w1.wait()
+    # at once: well before the lease (WORKER_LEASE s) could expire
+    wait_for(lambda: not pid_alive(shell) and not pid_alive(child), 2, what="try 1's processes to die with w1")
+    assert time.monotonic() - killed < WORKER_LEASE
+    cluster.worker("w2")
+    assert home.wait_run("long", run, 40) == "success"
+    t = ti_of(home, "long", run, "t")
+    assert t["try_number"] == 2 and t["hostname"] == "w2"
+    assert cluster.ledger_lines() == [["t", "2", "w2"]]
+    log1 = os.path.join(cluster.tmp, "w1", "logs", "dag_id=long", f"run_id={run}", "task_id=t", "attempt=1.log")
+    assert "worker gone: killed process group" in open(log1).read()
