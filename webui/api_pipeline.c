@@ -85,7 +85,7 @@ static json_t *pipe_slot_get(pipe_slot *s) {
 }
 
 static json_t *pipe_not_configured(const char *zWhat) {
-  return json_pack("{sss+}", "status", "not_configured", "error", zWhat, " is not set");
+  return json_pack("{ssss+}", "status", "not_configured", "error", zWhat, " is not set");
 }
 
 /* ---- Kafka ---- */
