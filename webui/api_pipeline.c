@@ -105,6 +105,11 @@ static json_t *pipe_read_kafka(void) {
   if(!strcmp(json_string_value(json_object_get(pSnap, "status")), "up")) {
     json_decref(g_kafkaPrevUp);
     g_kafkaPrevUp = json_incref(pSnap);
+  } else {
+    /* no client left reconnecting in the background to a dead cluster
+     * while nobody looks: the next reading opens a new one */
+    kafka_admin_close(g_admin);
+    g_admin = NULL;
   }
   return pSnap;
 }

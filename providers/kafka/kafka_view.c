@@ -97,7 +97,44 @@ static void view_complete_groups(json_t *pSnap) {
   }
 }
 
+/* Orders by the string pObj[zKey] (NULL: none), then by the integer
+ * pObj[zInt] (NULL: none). */
+static int view_cmp(const json_t *a, const json_t *b, const char *zKey, const char *zInt) {
+  if(zKey) {
+    const char *za = json_string_value(json_object_get(a, zKey)), *zb = json_string_value(json_object_get(b, zKey));
+    int c = strcmp(za ? za : "", zb ? zb : "");
+    if(c) return c;
+  }
+  if(!zInt) return 0;
+  json_int_t pa = view_int(a, zInt), pb = view_int(b, zInt);
+  return pa < pb ? -1 : pa > pb;
+}
+
+/* Stable insertion sort: the arrays are short. */
+static void view_sort(json_t *pArr, const char *zKey, const char *zInt) {
+  size_t n = json_array_size(pArr);
+  for(size_t i = 1; i < n; i++) {
+    for(size_t j = i; j > 0 && view_cmp(json_array_get(pArr, j - 1), json_array_get(pArr, j), zKey, zInt) > 0; j--) {
+      json_t *p = json_incref(json_array_get(pArr, j));
+      json_array_remove(pArr, j);
+      json_array_insert_new(pArr, j - 1, p);
+    }
+  }
+}
+
+/* Topics, groups and partitions in a stable order (the metadata's is not). */
+static void view_sort_all(json_t *pSnap) {
+  size_t i;
+  json_t *p;
+  view_sort(json_object_get(pSnap, "topics"), "name", NULL);
+  json_array_foreach(json_object_get(pSnap, "topics"), i, p) view_sort(json_object_get(p, "partitions"), NULL, "partition");
+  view_sort(json_object_get(pSnap, "groups"), "group_id", NULL);
+  json_array_foreach(json_object_get(pSnap, "groups"), i, p) view_sort(json_object_get(p, "offsets"), "topic", "partition");
+  view_sort(json_object_get(pSnap, "brokers"), NULL, "id");
+}
+
 void kafka_view_complete(json_t *pSnap, const json_t *pPrev) {
+  view_sort_all(pSnap);
   view_complete_topics(pSnap, pPrev);
   view_complete_groups(pSnap);
 }

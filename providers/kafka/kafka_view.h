@@ -26,7 +26,8 @@
 #include "common/dynbuf.h"
 #include "common/err.h"
 
-/* Completes pSnap in place: each group offset gets "high_watermark" (from
+/* Completes pSnap in place: topics sorted by name, groups by id, partitions
+ * and offsets by topic and partition, brokers by id; each group offset gets "high_watermark" (from
  * the topic's partition) and "lag" = high_watermark - committed (never
  * below 0; null when either is unknown), each group a total "lag" (sum of
  * the known lags, null if none); each topic gets "messages" (sum of

@@ -64,14 +64,14 @@ static void test_lag_per_partition(void **state) {
   json_t *p = snapshot(1000000, 10, 25, "7", "null");
   kafka_view_complete(p, NULL);
   json_t *pGroups = kafka_view_groups(p);
-  assert_int_equal(geti(pGroups, "groups.0.offsets.0.high_watermark"), 10);
-  assert_int_equal(geti(pGroups, "groups.0.offsets.0.lag"), 3);
+  assert_int_equal(geti(pGroups, "groups.0.offsets.1.high_watermark"), 10);
+  assert_int_equal(geti(pGroups, "groups.0.offsets.1.lag"), 3);
   /* no committed offset: lag unknown, not the whole partition */
-  assert_true(json_is_null(get(pGroups, "groups.0.offsets.1.lag")));
-  assert_int_equal(geti(pGroups, "groups.0.offsets.1.high_watermark"), 25);
-  /* a topic that no longer exists: nothing to compare with */
-  assert_true(json_is_null(get(pGroups, "groups.0.offsets.2.high_watermark")));
   assert_true(json_is_null(get(pGroups, "groups.0.offsets.2.lag")));
+  assert_int_equal(geti(pGroups, "groups.0.offsets.2.high_watermark"), 25);
+  /* a topic that no longer exists: nothing to compare with (sorted first) */
+  assert_true(json_is_null(get(pGroups, "groups.0.offsets.0.high_watermark")));
+  assert_true(json_is_null(get(pGroups, "groups.0.offsets.0.lag")));
   assert_int_equal(geti(pGroups, "groups.0.lag"), 3);
   assert_string_equal(json_string_value(get(pGroups, "status")), "up");
   assert_string_equal(json_string_value(get(pGroups, "sampled_at")), "1970-01-01T00:00:01+00:00");
@@ -80,8 +80,8 @@ static void test_lag_per_partition(void **state) {
   /* committed ahead of the watermark (a truncated topic): lag 0, not negative */
   p = snapshot(1000000, 10, 25, "12", "25");
   kafka_view_complete(p, NULL);
-  assert_int_equal(geti(p, "groups.0.offsets.0.lag"), 0);
   assert_int_equal(geti(p, "groups.0.offsets.1.lag"), 0);
+  assert_int_equal(geti(p, "groups.0.offsets.2.lag"), 0);
   assert_int_equal(geti(p, "groups.0.lag"), 0);
   json_decref(p);
 }
@@ -136,6 +136,25 @@ static void test_cluster_marks_controller(void **state) {
   assert_true(json_is_null(get(pC, "controller_id")));
   assert_int_equal(json_array_size(get(pC, "brokers")), 0);
   json_decref(pC);
+  json_decref(p);
+}
+
+static void test_complete_sorts(void **state) {
+  (void)state;
+  json_t *p = load("{\"status\":\"up\",\"sampled_us\":1,\"brokers\":[{\"id\":3},{\"id\":1}],"
+                   "\"topics\":[{\"name\":\"zeta\",\"partitions\":[{\"partition\":2},{\"partition\":0},{\"partition\":1}]},"
+                   "{\"name\":\"alpha\",\"partitions\":[]}],"
+                   "\"groups\":[{\"group_id\":\"g2\",\"offsets\":[]},{\"group_id\":\"g1\",\"offsets\":["
+                   "{\"topic\":\"zeta\",\"partition\":1},{\"topic\":\"alpha\",\"partition\":5},{\"topic\":\"zeta\",\"partition\":0}]}]}");
+  kafka_view_complete(p, NULL);
+  assert_string_equal(json_string_value(get(p, "topics.0.name")), "alpha");
+  assert_int_equal(geti(p, "topics.1.partitions.0.partition"), 0);
+  assert_int_equal(geti(p, "topics.1.partitions.2.partition"), 2);
+  assert_string_equal(json_string_value(get(p, "groups.0.group_id")), "g1");
+  assert_string_equal(json_string_value(get(p, "groups.0.offsets.0.topic")), "alpha");
+  assert_int_equal(geti(p, "groups.0.offsets.1.partition"), 0);
+  assert_int_equal(geti(p, "groups.0.offsets.2.partition"), 1);
+  assert_int_equal(geti(p, "brokers.0.id"), 1);
   json_decref(p);
 }
 
@@ -314,6 +333,7 @@ int main(void) {
       cmocka_unit_test(test_lag_per_partition),
       cmocka_unit_test(test_topics_messages_and_rate),
       cmocka_unit_test(test_cluster_marks_controller),
+      cmocka_unit_test(test_complete_sorts),
       cmocka_unit_test(test_metrics_text),
       cmocka_unit_test(test_registry_subjects),
       cmocka_unit_test(test_registry_down_and_bad),

@@ -178,11 +178,11 @@ export function mount(root, ctx) {
     replace(body,
       componentsBar(d.health),
       clusterCard(d.cluster),
+      tablesCard(d.tables),
       topicsCard(d.topics, state.showInternal, (v) => { state.showInternal = v; render(); }),
       groupsCard(d.groups),
       schemasCard(d.schemas),
-      sparkCard(d.spark),
-      tablesCard(d.tables));
+      sparkCard(d.spark));
   }
 
   async function load() {
