@@ -6,15 +6,16 @@
  *   GET /api/v1/kafka/consumerGroups  groups, members, committed offsets, lag per partition
  *   GET /api/v1/schemas               schema registry subjects, versions, compatibility
  *   GET /api/v1/spark                 Spark master, workers, applications
- *   GET /api/v1/pipeline/tables       row counts of the pipeline's Cassandra tables
+ *   GET /api/v1/pipeline/tables       row counts of the pipeline's Cassandra and PostgreSQL tables
  *   GET /api/v1/pipeline/health       each component: up, down or not_configured
  *
  * and the Kafka part of /metrics (api_pipeline_metrics).
  *
  * Where the addresses come from: the settings the pipeline's task types use
  * ([kafka] bootstrap_servers, [cassandra] host/port/username/password) plus
- * [registry] url and [spark] ui, which are optional ("not_configured" when
- * unset). Each component is read by one reader whose result is kept for
+ * [registry] url, [spark] ui and [postgres] url (the batch sink, read through
+ * store/store_external.h since libpq belongs to store/), which are optional
+ * ("not_configured" when unset). Each component is read by one reader whose result is kept for
  * [control_center] cache_seconds (2), in one slot shared by every thread, so
  * that page loads and scrapes within that time share one read (and Kafka
  * one long-lived librdkafka client). A read holds its slot's mutex: a
@@ -38,10 +39,13 @@
 #include "providers/kafka/kafka_view.h"
 #include "providers/kafka/registry_view.h"
 #include "providers/spark/spark_view.h"
+#include "store/store_external.h"
 #include "webui/api.h"
 
 #define PIPE_HTTP_MAX_BODY (4 * 1024 * 1024)
 #define PIPE_DEFAULT_TABLES "spark_streams.created_users,spark_streams.created_users_dead_letter"
+#define PIPE_DEFAULT_PG_TABLES "created_users"
+#define PIPE_MAX_PG_TABLES 16
 
 /* One component's cached reading. */
 typedef struct pipe_slot {
@@ -229,6 +233,35 @@ static json_t *pipe_read_cassandra(void) {
 
 static pipe_slot g_cassandra = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, pipe_read_cassandra};
 
+/* ---- PostgreSQL (the batch sink) ---- */
+
+/* {"status", "error", "url" (password masked by the store), "tables": [{"table", "rows", "error"}]} */
+static json_t *pipe_read_postgres(void) {
+  const char *zUrl = pipe_setting("postgres", "url");
+  if(!zUrl) return pipe_not_configured("[postgres] url (AIRC__POSTGRES__URL)");
+  char *zList = strdup(airc_config_get("control_center", "postgres_tables", PIPE_DEFAULT_PG_TABLES));
+  if(!zList) return NULL;
+  store_ext_count a[PIPE_MAX_PG_TABLES];
+  int n = 0;
+  char *zSave = NULL;
+  for(char *z = strtok_r(zList, ", ", &zSave); z && n < PIPE_MAX_PG_TABLES; z = strtok_r(NULL, ", ", &zSave))
+    a[n++] = (store_ext_count){.zTable = z, .nRows = -1};
+  airc_err err = {0};
+  airc_rc rc = store_ext_pg_count_rows(zUrl, pipe_ms("postgres_timeout_ms", 2000), a, n, &err);
+  json_t *pOut = json_pack("{sssos[]}", "status", rc ? "down" : "up", "error",
+                           rc ? json_string(airc_err_msg(&err)) : json_null(), "tables");
+  for(int i = 0; pOut && i < n; i++) {
+    json_array_append_new(json_object_get(pOut, "tables"),
+                          json_pack("{ssso so}", "table", a[i].zTable, "rows",
+                                    a[i].nRows >= 0 ? json_integer(a[i].nRows) : json_null(), "error",
+                                    rc ? json_null() : a[i].zErr[0] ? json_string(a[i].zErr) : json_null()));
+  }
+  free(zList);
+  return pOut;
+}
+
+static pipe_slot g_postgres = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, pipe_read_postgres};
+
 /* ---- handlers ---- */
 
 /* Replies 200 with xView(reading) or the reading itself (xView NULL). */
@@ -246,11 +279,16 @@ int api_kafka_groups(web_req *r) { return pipe_reply(r, &g_kafka, kafka_view_gro
 int api_schemas(web_req *r) { return pipe_reply(r, &g_registry, NULL); }
 int api_spark(web_req *r) { return pipe_reply(r, &g_spark, NULL); }
 
-/* {"cassandra": {...}, "postgres": {...}} */
+/* {"cassandra": {...}, "postgres": {...}}: the two readings, one after
+ * the other (each bounded). */
 int api_pipeline_tables(web_req *r) {
   json_t *pCass = pipe_slot_get(&g_cassandra);
-  if(!pCass) return http_reply_error(r, 500, NULL, "out of memory");
-  json_t *pPg = pipe_not_configured("[postgres] url (AIRC__POSTGRES__URL)");
+  json_t *pPg = pipe_slot_get(&g_postgres);
+  if(!pCass || !pPg) {
+    json_decref(pCass);
+    json_decref(pPg);
+    return http_reply_error(r, 500, NULL, "out of memory");
+  }
   return http_reply_json(r, 200, json_pack("{soso}", "cassandra", pCass, "postgres", pPg));
 }
 
@@ -274,7 +312,8 @@ int api_pipeline_health(web_req *r) {
   pipe_probe a[] = {{"kafka", &g_kafka, NULL, 0, 0},
                     {"schema_registry", &g_registry, NULL, 0, 0},
                     {"spark", &g_spark, NULL, 0, 0},
-                    {"cassandra", &g_cassandra, NULL, 0, 0}};
+                    {"cassandra", &g_cassandra, NULL, 0, 0},
+                    {"postgres", &g_postgres, NULL, 0, 0}};
   size_t n = sizeof(a) / sizeof(a[0]);
   for(size_t i = 0; i < n; i++) a[i].bThread = !pthread_create(&a[i].thread, NULL, pipe_probe_run, &a[i]);
   for(size_t i = 0; i < n; i++) {
@@ -289,7 +328,6 @@ int api_pipeline_health(web_req *r) {
                                                      "error", pErr ? pErr : json_null()));
     json_decref(a[i].pVal);
   }
-  json_object_set_new(pComp, "postgres", pipe_not_configured("[postgres] url (AIRC__POSTGRES__URL)"));
   return http_reply_json(r, 200, json_pack("{so}", "components", pComp));
 }
 

@@ -3,11 +3,13 @@ and Cassandra at closed ports (down, within a few seconds, cached), a schema
 registry and a Spark master played by small local HTTP servers (the real
 libcurl path), settings absent (not_configured), roles, /metrics with Kafka
 down still valid for promtool. The real-Kafka test is tests/e2e/test_control_center.py."""
+import glob
 import json
 import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -91,6 +93,84 @@ def unset(tmp_path_factory):
                                          "[control_center]\ncache_seconds = 0\nkafka_timeout_ms = 800\n" % closed_port())
     yield srv
     stop_server(srv)
+
+
+@pytest.fixture(scope="module")
+def pg_url(tmp_path_factory):
+    """A throwaway PostgreSQL (as scripts/pg-test.sh starts one) with a table
+    of 4 rows in database sink; yields its URL."""
+    bins = [d for d in sorted(glob.glob("/usr/lib/postgresql/*/bin")) if os.path.exists(d + "/initdb")]
+    if not bins:
+        pytest.skip("no PostgreSQL server (scripts/install-deps.sh)")
+    pg_bin = bins[-1]
+    # a folder the postgres user can reach (pytest's tmp is root's alone)
+    top = tempfile.mkdtemp(prefix="airc-cc-pg-")
+    os.chmod(top, 0o755)
+    work = os.path.join(top, "pg")
+    os.mkdir(work)
+    as_pg = []
+    if os.getuid() == 0:
+        shutil.chown(work, "postgres")
+        as_pg = ["runuser", "-u", "postgres", "--"]
+    data = os.path.join(work, "data")
+    port = closed_port()
+    subprocess.run(as_pg + [pg_bin + "/initdb", "-D", data, "-U", "postgres", "-A", "trust"], check=True,
+                   capture_output=True, timeout=120)
+    subprocess.run(as_pg + [pg_bin + "/pg_ctl", "-D", data, "-l", os.path.join(work, "log"), "-w", "-t", "60", "-o",
+                            "-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off" % (port, work), "start"],
+                   check=True, capture_output=True, timeout=90)
+    try:
+        psql = [pg_bin + "/psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-q"]
+        subprocess.run(psql + ["-c", "CREATE DATABASE sink"], check=True, capture_output=True, timeout=30)
+        subprocess.run(psql + ["-d", "sink", "-c", "CREATE TABLE created_users (id text PRIMARY KEY); "
+                               "CREATE SCHEMA agg; CREATE TABLE agg.per_country (country text); "
+                               "INSERT INTO created_users SELECT 'u' || g FROM generate_series(1, 4) g; "
+                               "INSERT INTO agg.per_country VALUES ('AT'), ('FR')"],
+                       check=True, capture_output=True, timeout=30)
+        yield "postgresql://postgres:secret-pw@127.0.0.1:%d/sink" % port
+    finally:
+        subprocess.run(as_pg + [pg_bin + "/pg_ctl", "-D", data, "-m", "immediate", "stop"], capture_output=True,
+                       timeout=60)
+        shutil.rmtree(top, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def with_pg(tmp_path_factory, pg_url):
+    cfg = ("[kafka]\nbootstrap_servers = 127.0.0.1:%d\n[postgres]\nurl = %s\n"
+           "[control_center]\npostgres_tables = created_users, agg.per_country, nope;drop\n"
+           % (closed_port(), pg_url))
+    srv = start_server(tmp_path_factory, cfg)
+    yield srv
+    stop_server(srv)
+
+
+def test_postgres_row_counts(with_pg):
+    doc = with_pg.json("GET", "/api/v1/pipeline/tables")
+    pg = doc["postgres"]
+    assert pg["status"] == "up" and pg["error"] is None, pg
+    by = {t["table"]: t for t in pg["tables"]}
+    assert list(by) == ["created_users", "agg.per_country", "nope;drop"]
+    assert by["created_users"] == {"table": "created_users", "rows": 4, "error": None}
+    assert by["agg.per_country"]["rows"] == 2
+    # each part of a name is quoted: a name is never SQL
+    assert by["nope;drop"]["rows"] is None and 'relation "nope;drop" does not exist' in by["nope;drop"]["error"]
+    assert with_pg.json("GET", "/api/v1/pipeline/health")["components"]["postgres"] == {"status": "up", "error": None}
+
+
+def test_postgres_down_names_the_url_without_password(tmp_path_factory):
+    port = closed_port()
+    srv = start_server(tmp_path_factory, "[postgres]\nurl = postgresql://u:hunter2@127.0.0.1:%d/x\n"
+                                         "[kafka]\nbootstrap_servers = 127.0.0.1:%d\n" % (port, closed_port()))
+    try:
+        doc, took = timed(srv, "/api/v1/pipeline/tables")
+        assert took < 5
+        pg = doc["postgres"]
+        assert pg["status"] == "down"
+        assert pg["error"].startswith("postgres at postgresql://u:***@127.0.0.1:%d/x: " % port), pg["error"]
+        assert "hunter2" not in json.dumps(doc)
+        assert "Connection refused" in pg["error"]
+    finally:
+        stop_server(srv)
 
 
 def timed(srv, path, **kw):

@@ -149,19 +149,16 @@ function sparkCard(doc) {
 function tablesCard(doc) {
   const cass = (doc && doc.cassandra) || {status: 'unknown'};
   const pg = (doc && doc.postgres) || {status: 'unknown'};
-  const rows = (cass.tables || []).map((t) =>
-    h('tr', {class: 'table-row', dataset: {table: t.table, store: 'cassandra'}},
-      h('td', null, 'Cassandra'), h('td', null, t.table), h('td', {class: 'num rows'}, num(t.rows)),
+  const rows = (store, d) => (d.tables || []).map((t) =>
+    h('tr', {class: 'table-row', dataset: {table: t.table, store}},
+      h('td', null, t.table), h('td', {class: 'num rows'}, num(t.rows)),
       h('td', {class: 'muted small'}, t.error || '')));
-  for (const t of pg.tables || []) {
-    rows.push(h('tr', {class: 'table-row', dataset: {table: t.table, store: 'postgres'}},
-      h('td', null, 'PostgreSQL'), h('td', null, t.table), h('td', {class: 'num rows'}, num(t.rows)),
-      h('td', {class: 'muted small'}, t.error || '')));
-  }
   return h('div', {class: 'pipe-tables'},
     section('tables-cassandra', 'Cassandra tables', cass,
-      table('tables-table', ['Store', 'Table', 'Rows', ''], rows, 'No tables configured.')),
-    pg.status === 'up' ? null : section('tables-postgres', 'PostgreSQL tables', pg));
+      h('p', {class: 'muted small'}, cass.host || ''),
+      table('tables-cassandra-table', ['Table', 'Rows', ''], rows('cassandra', cass), 'No tables configured.')),
+    section('tables-postgres', 'PostgreSQL tables', pg,
+      table('tables-postgres-table', ['Table', 'Rows', ''], rows('postgres', pg), 'No tables configured.')));
 }
 
 export function mount(root, ctx) {
