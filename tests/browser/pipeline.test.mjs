@@ -5,7 +5,8 @@
 //
 //   AIRC_URL, AIRC_VIEWER_USER, AIRC_VIEWER_PASSWORD, AIRC_SCREENSHOTS,
 //   CC_TOPIC, CC_GROUP, CC_LAG (the group's total lag), CC_ENDS (JSON
-//   {partition: end offset} as kcat reported it)
+//   {partition: end offset} as kcat reported it), CC_KEYSPACE (holds a
+//   table "users" of 5 rows)
 //
 // A viewer logs in (the page is read-only), opens #/pipeline, and the test
 // checks what a user sees: each partition's high watermark, the group's lag,
@@ -88,6 +89,14 @@ test('components: Kafka and Cassandra up, the unset ones say not configured', as
   // the header lists the configured components with a green dot
   await page.locator('#health .health-item.ok[data-component="kafka"]').waitFor();
   assert.equal(await page.locator('#health .health-item[data-component="registry"]').count(), 0);
+});
+
+test('row counts of the Cassandra table the e2e test filled', async () => {
+  const ks = process.env.CC_KEYSPACE;
+  const cell = page.locator(`#tables-cassandra-table tr.table-row[data-table="${ks}.users"] td.rows`);
+  await cell.waitFor();
+  assert.equal(await cell.textContent(), '5');
+  assert.equal(await page.locator('#tables-postgres').getAttribute('data-status'), 'not_configured');
 });
 
 test('screenshot of the Pipeline page; no page errors', async () => {

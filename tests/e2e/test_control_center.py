@@ -300,7 +300,7 @@ def test_pipeline_page_in_a_browser(web, scene):
     env = dict(os.environ, AIRC_URL="http://127.0.0.1:%d" % web.port, AIRC_VIEWER_USER="viewer",
                AIRC_VIEWER_PASSWORD=VIEWER_PASSWORD, AIRC_SCREENSHOTS=shots, CC_TOPIC=scene["topic"],
                CC_GROUP=scene["group"], CC_LAG=str(sum(scene["ends"].values()) - sum(scene["committed"].values())),
-               CC_ENDS=json.dumps(scene["ends"]))
+               CC_ENDS=json.dumps(scene["ends"]), CC_KEYSPACE=KEYSPACE)
     p = subprocess.run(["node", "--test", "--test-reporter=spec", "pipeline.test.mjs"],
                        cwd=os.path.join(REPO, "tests", "browser"), env=env, capture_output=True, text=True, timeout=180)
     assert p.returncode == 0, p.stdout[-4000:] + p.stderr[-2000:]
