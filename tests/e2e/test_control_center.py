@@ -166,6 +166,9 @@ def web(stack, tmp_path_factory):
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+    err = open(os.path.join(home, "webserver.err")).read()
+    # with AIRC_BIN=bin-san/airc: the real librdkafka paths under ASan/UBSan
+    assert "AddressSanitizer" not in err and "LeakSanitizer" not in err and "runtime error" not in err, err[-3000:]
 
 
 @pytest.fixture(scope="module")
