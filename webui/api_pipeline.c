@@ -3,7 +3,8 @@
  *
  *   GET /api/v1/kafka/cluster         brokers, controller
  *   GET /api/v1/kafka/topics          partitions, leader, replicas, ISR, watermarks, messages/s
- *   GET /api/v1/kafka/consumerGroups  groups, members, committed offsets, lag per partition
+ *   GET /api/v1/kafka/consumerGroups  groups, members, committed offsets, lag per partition,
+ *                                     and the Spark queries' positions from their checkpoints
  *   GET /api/v1/schemas               schema registry subjects, versions, compatibility
  *   GET /api/v1/spark                 Spark master, workers, applications
  *   GET /api/v1/pipeline/tables       row counts of the pipeline's Cassandra and PostgreSQL tables
@@ -38,6 +39,7 @@
 #include "providers/kafka/kafka_admin.h"
 #include "providers/kafka/kafka_view.h"
 #include "providers/kafka/registry_view.h"
+#include "providers/spark/spark_checkpoint.h"
 #include "providers/spark/spark_view.h"
 #include "store/store_external.h"
 #include "webui/api.h"
@@ -105,6 +107,15 @@ static json_t *pipe_read_kafka(void) {
                      (json_int_t)airc_now_us(), "brokers", "topics", "groups");
   json_t *pSnap = kafka_admin_snapshot(g_admin, pipe_ms("kafka_timeout_ms", 2500));
   if(!pSnap) return NULL;
+  /* the Spark queries' positions (their checkpoints) count as groups too */
+  if(!strcmp(json_string_value(json_object_get(pSnap, "status")), "up")) {
+    char zRoot[4096];
+    const char *zCk = pipe_setting("control_center", "spark_checkpoints");
+    snprintf(zRoot, sizeof(zRoot), "%s/checkpoints", airc_home());
+    json_t *pQueries = spark_checkpoint_scan(zCk ? zCk : zRoot);
+    json_array_extend(json_object_get(pSnap, "groups"), pQueries);
+    json_decref(pQueries);
+  }
   kafka_view_complete(pSnap, g_kafkaPrevUp);
   if(!strcmp(json_string_value(json_object_get(pSnap, "status")), "up")) {
     json_decref(g_kafkaPrevUp);

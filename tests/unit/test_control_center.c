@@ -11,7 +11,12 @@
 #include <string.h>
 #include "providers/kafka/kafka_view.h"
 #include "providers/kafka/registry_view.h"
+#include "providers/spark/spark_checkpoint.h"
 #include "providers/spark/spark_view.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static json_t *load(const char *zJson) {
   json_error_t e;
@@ -328,6 +333,99 @@ static void test_spark_master(void **state) {
   json_decref(pMaster);
 }
 
+/* ---- Spark checkpoints ---- */
+
+static void test_checkpoint_parse_offsets(void **state) {
+  (void)state;
+  json_t *p = NULL;
+  airc_err err = {0};
+  assert_int_equal(spark_checkpoint_parse_offsets(
+                       "v1\n{\"batchWatermarkMs\":0,\"batchTimestampMs\":1,\"conf\":{}}\n"
+                       "{\"users_created\":{\"1\":7,\"0\":12}}\n-\n{\"other\":{\"x\":1,\"2\":\"no\",\"3\":4}}",
+                       &p, &err),
+                   AIRC_OK);
+  assert_int_equal(json_array_size(p), 3);
+  assert_string_equal(json_string_value(get(p, "0.topic")), "users_created");
+  assert_int_equal(geti(p, "0.partition"), 1);
+  assert_int_equal(geti(p, "0.committed"), 7);
+  assert_int_equal(geti(p, "1.committed"), 12);
+  /* a non-numeric partition or offset is skipped, the rest kept */
+  assert_string_equal(json_string_value(get(p, "2.topic")), "other");
+  assert_int_equal(geti(p, "2.partition"), 3);
+  json_decref(p);
+  assert_int_equal(spark_checkpoint_parse_offsets("{\"t\":{\"0\":1}}", &p, &err), AIRC_ERR_PARSE);
+  assert_string_equal(airc_err_msg(&err), "offsets file: no version line");
+  assert_null(p);
+  airc_err err2 = {0};
+  assert_int_equal(spark_checkpoint_parse_offsets("v1\n{}", &p, &err2), AIRC_ERR_PARSE);
+  assert_string_equal(airc_err_msg(&err2), "offsets file: no batch metadata line");
+}
+
+static void put(const char *zDir, const char *zRel, const char *zText) {
+  char z[1024];
+  snprintf(z, sizeof(z), "%s/%s", zDir, zRel);
+  FILE *f = fopen(z, "w");
+  assert_non_null(f);
+  fputs(zText, f);
+  fclose(f);
+}
+
+static void mk(const char *zDir, const char *zRel) {
+  char z[1024];
+  snprintf(z, sizeof(z), "%s/%s", zDir, zRel);
+  assert_int_equal(mkdir(z, 0700), 0);
+}
+
+static void test_checkpoint_scan(void **state) {
+  (void)state;
+  char zRoot[] = "/tmp/airc-test-ckpt-XXXXXX";
+  assert_non_null(mkdtemp(zRoot));
+  json_t *p = spark_checkpoint_scan("/nonexistent/airc-ckpt");
+  assert_int_equal(json_array_size(p), 0);
+  json_decref(p);
+  mk(zRoot, "user_pipeline");
+  mk(zRoot, "user_pipeline/trigger_stream_job");
+  mk(zRoot, "user_pipeline/trigger_stream_job/offsets");
+  mk(zRoot, "user_pipeline/trigger_stream_job/commits");
+  put(zRoot, "user_pipeline/trigger_stream_job/offsets/0", "v1\n{}\n{\"t\":{\"0\":5}}\n");
+  put(zRoot, "user_pipeline/trigger_stream_job/offsets/1", "v1\n{}\n{\"t\":{\"0\":9,\"1\":4}}\n");
+  put(zRoot, "user_pipeline/trigger_stream_job/offsets/2", "v1\n{}\n{\"t\":{\"0\":20,\"1\":20}}\n");
+  put(zRoot, "user_pipeline/trigger_stream_job/commits/0", "v1\n{}");
+  put(zRoot, "user_pipeline/trigger_stream_job/commits/1", "v1\n{}");
+  put(zRoot, "user_pipeline/trigger_stream_job/commits/.1.crc", "x");
+  /* a query that has planned a batch but committed none */
+  mk(zRoot, "a_dag");
+  mk(zRoot, "a_dag/job");
+  mk(zRoot, "a_dag/job/offsets");
+  /* not a checkpoint */
+  mk(zRoot, "a_dag/notes");
+  p = spark_checkpoint_scan(zRoot);
+  assert_int_equal(json_array_size(p), 2);
+  assert_string_equal(json_string_value(get(p, "0.group_id")), "spark:a_dag/job");
+  assert_true(json_is_null(get(p, "0.batch")));
+  assert_int_equal(json_array_size(get(p, "0.offsets")), 0);
+  assert_string_equal(json_string_value(get(p, "1.group_id")), "spark:user_pipeline/trigger_stream_job");
+  assert_string_equal(json_string_value(get(p, "1.kind")), "spark_checkpoint");
+  /* batch 2 is planned, not committed: what was processed is batch 1's */
+  assert_int_equal(geti(p, "1.batch"), 1);
+  assert_int_equal(geti(p, "1.offsets.0.committed"), 9);
+  assert_int_equal(geti(p, "1.offsets.1.committed"), 4);
+  assert_true(json_is_null(get(p, "1.error")));
+  json_decref(p);
+  /* the committed batch's offsets file is gone: the group says so */
+  char z[1024];
+  snprintf(z, sizeof(z), "%s/user_pipeline/trigger_stream_job/offsets/1", zRoot);
+  unlink(z);
+  snprintf(z, sizeof(z), "%s/user_pipeline/trigger_stream_job", zRoot);
+  p = spark_checkpoint_group("q", z);
+  assert_string_equal(json_string_value(get(p, "group_id")), "spark:q");
+  assert_non_null(strstr(json_string_value(get(p, "error")), "offsets/1: No such file or directory"));
+  json_decref(p);
+  char zCmd[1100];
+  snprintf(zCmd, sizeof(zCmd), "rm -rf '%s'", zRoot);
+  assert_int_equal(system(zCmd), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_lag_per_partition),
@@ -339,6 +437,8 @@ int main(void) {
       cmocka_unit_test(test_registry_down_and_bad),
       cmocka_unit_test(test_registry_escape),
       cmocka_unit_test(test_spark_master),
+      cmocka_unit_test(test_checkpoint_parse_offsets),
+      cmocka_unit_test(test_checkpoint_scan),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

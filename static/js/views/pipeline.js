@@ -2,8 +2,8 @@
 // What the user pipeline runs on, read by the web server (webui/api_pipeline.c)
 // and refreshed every 5 s: each component's health; the Kafka cluster
 // (brokers, controller); topics with partitions, leader, replicas, ISR, high
-// watermark and messages/s; consumer groups with committed offsets and lag
-// per partition; schema registry subjects; the Spark master's workers and
+// watermark and messages/s; consumer groups, and the Spark queries (from their
+// checkpoints), with committed offsets and lag per partition; schema registry subjects; the Spark master's workers and
 // applications; row counts of the pipeline's tables. A component that is down
 // or not configured shows why, and the rest of the page still renders.
 // Read-only: every role may see it. Not for: changing anything in the stack.
@@ -95,9 +95,13 @@ function groupsCard(groups) {
   const all = (groups && groups.groups) || [];
   const rows = [];
   for (const g of all) {
-    rows.push(h('tr', {class: 'group-row', dataset: {group: g.group_id}},
-      h('td', {colspan: '2'}, h('strong', null, g.group_id), ' ', h('span', {class: 'pill'}, g.state || '?'),
-        h('span', {class: 'muted small'}, ` ${(g.members || []).length} member(s)`),
+    const spark = g.kind === 'spark_checkpoint';
+    rows.push(h('tr', {class: 'group-row', dataset: {group: g.group_id, kind: g.kind || 'consumer_group'}},
+      h('td', {colspan: '2'}, h('strong', null, g.group_id), ' ',
+        h('span', {class: 'pill'}, spark ? 'Spark query' : g.state || '?'),
+        h('span', {class: 'muted small', title: spark ? g.checkpoint : ''},
+          spark ? (g.batch === null ? ' no batch committed yet' : ` batch ${g.batch} (checkpoint)`)
+            : ` ${(g.members || []).length} member(s)`),
         g.error ? h('span', {class: 'field-error'}, ` ${g.error}`) : null),
       h('td', null), h('td', null),
       h('td', {class: 'num group-lag'}, num(g.lag))));
@@ -110,7 +114,7 @@ function groupsCard(groups) {
   }
   return section('kafka-groups', 'Consumer groups', groups,
     table('kafka-groups-table', ['Group / topic', 'Partition', 'Committed', 'High watermark', 'Lag'], rows,
-      'No consumer groups. (The Spark job tracks its offsets in its checkpoint, not in a group.)'));
+      'No consumer groups and no Spark query checkpoints.'));
 }
 
 function schemasCard(doc) {
