@@ -16,6 +16,10 @@
  *                             "assignments": [{"topic", "partition"}]}],
  *                "offsets": [{"topic", "partition", "committed"}]}]}
  *
+ * A group may also carry "kind" (e.g. "spark_checkpoint": a Spark query's
+ * position read from its checkpoint, spark_checkpoint.h), "checkpoint" and
+ * "batch"; they are passed through.
+ *
  * Watermarks and committed offsets are null when unknown (a query that
  * failed or ran out of time, a partition with no committed offset).
  *

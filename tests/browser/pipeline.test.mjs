@@ -79,6 +79,16 @@ test('the consumer group shows its lag, per partition and in total', async () =>
   assert.equal(await rows.count(), Object.keys(ENDS).length);
 });
 
+test('the Spark query appears with the groups, its lag from its checkpoint', async (t) => {
+  const group = process.env.CC_SPARK_GROUP;
+  if (!group) { t.skip('no Spark query in this run'); return; }
+  const row = page.locator(`#kafka-groups-table tr.group-row[data-group="${group}"]`);
+  await row.waitFor();
+  assert.equal(await row.getAttribute('data-kind'), 'spark_checkpoint');
+  assert.match(await row.textContent(), /Spark query/);
+  assert.equal(await row.locator('td.group-lag').textContent(), '11');
+});
+
 test('components: Kafka and Cassandra up, the unset ones say not configured', async () => {
   const comp = (name) => page.locator(`#pipeline-components .pipe-component[data-component="${name}"]`);
   assert.equal(await comp('kafka').getAttribute('data-status'), 'up');

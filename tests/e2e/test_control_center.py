@@ -17,10 +17,14 @@ produced after that. Then, compared with kcat:
   - /metrics carries the same high watermarks and lags and passes promtool;
   - /api/v1/pipeline/tables counts the rows of a Cassandra table the test
     fills (its own keyspace);
+  - after the real Spark job (jobs/spark_stream.py, available_now) read the
+    topic, its query appears with the groups, at the offsets kcat reported,
+    with the messages produced since as lag (from its checkpoint);
   - the Pipeline page (tests/browser/pipeline.test.mjs, Playwright on Debian's
     Chromium) shows the topic, the group's lag and a screenshot.
 
-Uses only kafka and cassandra of the stack (`stack.sh up kafka cassandra`);
+Uses kafka and cassandra of the stack, and spark (the venv and jars) for the
+Spark query;
 honours AIRC_STACK_* (home and ports), so it can run beside another stack.
 Leaves the stack running.
 """
@@ -278,6 +282,31 @@ def test_cassandra_row_counts(web):
     assert health["kafka"]["status"] == "up" and health["cassandra"]["status"] == "up"
 
 
+def test_spark_query_lag_from_its_checkpoint(web, scene):
+    """The real jobs/spark_stream.py reads the topic (available_now) with its
+    checkpoint where trigger-stream-job keeps it ($AIRC_HOME/checkpoints/<dag>/<task>);
+    the API then lists the query beside the consumer groups, at the offsets
+    kcat reported when the job ran, with the messages produced since as lag."""
+    sh.stack_up(["spark"])
+    ckpt = os.path.join(web.home, "checkpoints", "e2e_dag", "stream_task")
+    p = sh.run_spark_job(ckpt, ["--topic", scene["topic"], "--keyspace", KEYSPACE], timeout=400)
+    assert p.returncode == 0, "spark job failed (exit %d)\n%s\n%s" % (p.returncode, p.stdout[-3000:], p.stderr[-3000:])
+    read = kcat_ends(scene["boot"], scene["topic"])  # available_now: everything up to now
+    produce(scene["boot"], scene["topic"], 11, "d")
+    scene["ends"] = kcat_ends(scene["boot"], scene["topic"])
+    doc = web.get("/api/v1/kafka/consumerGroups")
+    (g,) = [g for g in doc["groups"] if g["group_id"] == "spark:e2e_dag/stream_task"]
+    assert g["kind"] == "spark_checkpoint" and g["checkpoint"] == ckpt and g["error"] is None
+    assert isinstance(g["batch"], int) and g["batch"] >= 0
+    offsets = {o["partition"]: o for o in g["offsets"] if o["topic"] == scene["topic"]}
+    assert sorted(offsets) == list(range(PARTITIONS))
+    for part, o in offsets.items():
+        assert o["committed"] == read[part]
+        assert o["lag"] == scene["ends"][part] - read[part]
+    assert g["lag"] == 11
+    scene["spark_group"] = g["group_id"]
+
+
 def _browser_ready():
     """None when the browser test can run (installing playwright-core from the
     lock file if needed, as scripts/browser-tests.sh does), else why not."""
@@ -303,7 +332,7 @@ def test_pipeline_page_in_a_browser(web, scene):
     env = dict(os.environ, AIRC_URL="http://127.0.0.1:%d" % web.port, AIRC_VIEWER_USER="viewer",
                AIRC_VIEWER_PASSWORD=VIEWER_PASSWORD, AIRC_SCREENSHOTS=shots, CC_TOPIC=scene["topic"],
                CC_GROUP=scene["group"], CC_LAG=str(sum(scene["ends"].values()) - sum(scene["committed"].values())),
-               CC_ENDS=json.dumps(scene["ends"]), CC_KEYSPACE=KEYSPACE)
+               CC_ENDS=json.dumps(scene["ends"]), CC_KEYSPACE=KEYSPACE, CC_SPARK_GROUP=scene.get("spark_group", ""))
     p = subprocess.run(["node", "--test", "--test-reporter=spec", "pipeline.test.mjs"],
                        cwd=os.path.join(REPO, "tests", "browser"), env=env, capture_output=True, text=True, timeout=180)
     assert p.returncode == 0, p.stdout[-4000:] + p.stderr[-2000:]
