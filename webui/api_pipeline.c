@@ -317,8 +317,9 @@ static void *pipe_probe_run(void *p) {
   return NULL;
 }
 
-/* {"components": {"kafka": {"status", "error"}, ...}} with every reader
- * run at once, so the reply takes as long as the slowest. */
+/* {"components": {"kafka": {"status", "error", "configured"}, ...}} with
+ * every reader run at once, so the reply takes as long as the slowest. The
+ * order of a[] is that of aSet[]. */
 int api_pipeline_health(web_req *r) {
   pipe_probe a[] = {{"kafka", &g_kafka, NULL, 0, 0},
                     {"schema_registry", &g_registry, NULL, 0, 0},
@@ -331,12 +332,18 @@ int api_pipeline_health(web_req *r) {
     if(a[i].bThread) pthread_join(a[i].thread, NULL);
     else pipe_probe_run(&a[i]);
   }
+  /* "configured": its address is set explicitly (Kafka and Cassandra also
+   * have the task types' defaults, 127.0.0.1): the header shows those */
+  int aSet[] = {pipe_setting("kafka", "bootstrap_servers") != NULL, pipe_setting("registry", "url") != NULL,
+                pipe_setting("spark", "ui") != NULL,
+                pipe_setting("cassandra", "host") != NULL || pipe_setting("cassandra", "port") != NULL,
+                pipe_setting("postgres", "url") != NULL};
   json_t *pComp = json_object();
   for(size_t i = 0; i < n; i++) {
     json_t *pStatus = json_object_get(a[i].pVal, "status");
     json_t *pErr = json_object_get(a[i].pVal, "error");
-    json_object_set_new(pComp, a[i].zName, json_pack("{sssO}", "status", pStatus ? json_string_value(pStatus) : "down",
-                                                     "error", pErr ? pErr : json_null()));
+    json_object_set_new(pComp, a[i].zName, json_pack("{sssOsb}", "status", pStatus ? json_string_value(pStatus) : "down",
+                                                     "error", pErr ? pErr : json_null(), "configured", aSet[i]));
     json_decref(a[i].pVal);
   }
   return http_reply_json(r, 200, json_pack("{so}", "components", pComp));

@@ -95,14 +95,16 @@ async function refreshHealth() {
   replace(healthEl, ...baseHealthItems, ...pipelineHealthItems);
 }
 
-// The pipeline's components (GET /api/v1/pipeline/health), those configured
-// only, polled less often than the scheduler: each poll may reach Kafka.
+// The pipeline's components (GET /api/v1/pipeline/health) whose address is
+// set explicitly, or that answer on the default one (an airc without the
+// pipeline gets no red dots for it); polled less often than the scheduler:
+// each poll may reach Kafka.
 const PIPELINE_LABELS = {kafka: 'kafka', schema_registry: 'registry', spark: 'spark', cassandra: 'cassandra', postgres: 'postgres'};
 async function refreshPipelineHealth() {
   try {
     const r = await api.get('/pipeline/health');
     pipelineHealthItems = Object.entries((r && r.components) || {})
-      .filter(([, v]) => v && v.status !== 'not_configured')
+      .filter(([, v]) => v && v.status !== 'not_configured' && (v.configured || v.status === 'up'))
       .map(([k, v]) => healthItem(PIPELINE_LABELS[k] || k, v.status, v.error || ''));
   } catch {
     pipelineHealthItems = [];

@@ -154,7 +154,8 @@ def test_postgres_row_counts(with_pg):
     assert by["agg.per_country"]["rows"] == 2
     # each part of a name is quoted: a name is never SQL
     assert by["nope;drop"]["rows"] is None and 'relation "nope;drop" does not exist' in by["nope;drop"]["error"]
-    assert with_pg.json("GET", "/api/v1/pipeline/health")["components"]["postgres"] == {"status": "up", "error": None}
+    assert with_pg.json("GET", "/api/v1/pipeline/health")["components"]["postgres"] == {
+        "status": "up", "error": None, "configured": True}
 
 
 def test_postgres_down_names_the_url_without_password(tmp_path_factory):
@@ -230,8 +231,9 @@ def test_health_reads_all_at_once(down):
     comp = doc["components"]
     assert comp["kafka"]["status"] == "down" and "Connection refused" in comp["kafka"]["error"]
     assert comp["cassandra"]["status"] == "down"
-    assert comp["schema_registry"] == {"status": "up", "error": None}
-    assert comp["spark"] == {"status": "up", "error": None}
+    assert comp["schema_registry"] == {"status": "up", "error": None, "configured": True}
+    assert comp["spark"] == {"status": "up", "error": None, "configured": True}
+    assert comp["kafka"]["configured"] is True and comp["cassandra"]["configured"] is True
     assert comp["postgres"]["status"] == "not_configured"
 
 
@@ -242,7 +244,10 @@ def test_unset_components_say_not_configured(unset):
     assert doc == {"status": "not_configured", "error": "[spark] ui (AIRC__SPARK__UI) is not set"}
     health = unset.json("GET", "/api/v1/pipeline/health")["components"]
     assert health["schema_registry"]["status"] == "not_configured"
-    assert health["postgres"] == {"status": "not_configured", "error": "[postgres] url (AIRC__POSTGRES__URL) is not set"}
+    assert health["postgres"] == {"status": "not_configured", "error": "[postgres] url (AIRC__POSTGRES__URL) is not set",
+                                  "configured": False}
+    # Cassandra on the task types' default address: read, but not set here
+    assert health["cassandra"]["configured"] is False and health["kafka"]["configured"] is True
 
 
 def test_kafka_timeout_setting_bounds_the_wait(unset):
