@@ -185,47 +185,49 @@ static char *pipe_trim_url(const char *zUrl) {
   return z;
 }
 
-static json_t *pipe_read_registry(void) {
-  const char *zUrl = pipe_setting("registry", "url");
-  if(!zUrl) return pipe_not_configured("[registry] url (AIRC__REGISTRY__URL)");
+/* A reading of the HTTP component whose base URL is [zSection] zKey:
+ * not_configured when unset, else xRead(base URL, open curl handle). */
+static json_t *pipe_read_http(const char *zSection, const char *zKey, const char *zWhat,
+                              json_t *(*xRead)(const char *zBase, pipe_http *h)) {
+  const char *zUrl = pipe_setting(zSection, zKey);
+  if(!zUrl) return pipe_not_configured(zWhat);
   char *zBase = pipe_trim_url(zUrl);
   pipe_http h;
   json_t *pOut = NULL;
   if(zBase && pipe_http_open(&h, zBase)) {
-    pOut = registry_view_read(zBase, pipe_http_get, &h);
+    pOut = xRead(zBase, &h);
     curl_easy_cleanup(h.pCurl);
   }
   free(zBase);
   return pOut;
+}
+
+static json_t *pipe_registry_from(const char *zBase, pipe_http *h) { return registry_view_read(zBase, pipe_http_get, h); }
+
+static json_t *pipe_read_registry(void) {
+  return pipe_read_http("registry", "url", "[registry] url (AIRC__REGISTRY__URL)", pipe_registry_from);
 }
 
 static pipe_slot g_registry = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, pipe_read_registry};
 
-static json_t *pipe_read_spark(void) {
-  const char *zUi = pipe_setting("spark", "ui");
-  if(!zUi) return pipe_not_configured("[spark] ui (AIRC__SPARK__UI)");
-  char *zBase = pipe_trim_url(zUi);
-  pipe_http h;
-  json_t *pOut = NULL;
-  if(zBase && pipe_http_open(&h, zBase)) {
-    long status = 0;
-    json_t *pBody = NULL;
-    airc_err err = {0};
-    if(pipe_http_get(&h, "/json/", &status, &pBody, &err))
-      pOut = json_pack("{sssssss[]s[]s[]}", "status", "down", "error", airc_err_msg(&err), "ui", zBase, "workers",
-                       "active_apps", "completed_apps");
-    else if(status != 200)
-      pOut = json_pack("{sssosss[]s[]s[]}", "status", "down", "error",
-                       json_sprintf("spark master at %s: GET /json/: HTTP %ld", zBase, status), "ui", zBase, "workers",
-                       "active_apps", "completed_apps");
-    else
-      pOut = spark_view_master(zBase, pBody);
-    json_decref(pBody);
-    curl_easy_cleanup(h.pCurl);
+/* The master's /json/, shaped (spark_view.h); no answer or not 200: down. */
+static json_t *pipe_spark_from(const char *zBase, pipe_http *h) {
+  long status = 0;
+  json_t *pBody = NULL, *pOut;
+  airc_err err = {0};
+  if(pipe_http_get(h, "/json/", &status, &pBody, &err) || status != 200) {
+    pOut = json_pack("{sssosss[]s[]s[]}", "status", "down", "error",
+                     err.rc ? json_sprintf("spark master at %s: %s", zBase, airc_err_msg(&err))
+                            : json_sprintf("spark master at %s: GET /json/: HTTP %ld", zBase, status),
+                     "ui", zBase, "workers", "active_apps", "completed_apps");
+  } else {
+    pOut = spark_view_master(zBase, pBody);
   }
-  free(zBase);
+  json_decref(pBody);
   return pOut;
 }
+
+static json_t *pipe_read_spark(void) { return pipe_read_http("spark", "ui", "[spark] ui (AIRC__SPARK__UI)", pipe_spark_from); }
 
 static pipe_slot g_spark = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, pipe_read_spark};
 

@@ -42,18 +42,7 @@ static json_t *snapshot(long long us, int hi0, int hi1, const char *zCommitted0,
   return load(z);
 }
 
-static json_int_t geti(const json_t *p, const char *zPath) {
-  /* "a.0.b" style path of object keys and array indexes */
-  char z[200];
-  snprintf(z, sizeof(z), "%s", zPath);
-  const json_t *cur = p;
-  for(char *zTok = strtok(z, "."); zTok && cur; zTok = strtok(NULL, ".")) {
-    cur = json_is_array(cur) ? json_array_get(cur, (size_t)atoi(zTok)) : json_object_get(cur, zTok);
-  }
-  if(!json_is_integer(cur)) fail_msg("%s is not an integer", zPath);
-  return json_integer_value(cur);
-}
-
+/* The value at an "a.0.b" style path of object keys and array indexes. */
 static const json_t *get(const json_t *p, const char *zPath) {
   char z[200];
   snprintf(z, sizeof(z), "%s", zPath);
@@ -62,6 +51,12 @@ static const json_t *get(const json_t *p, const char *zPath) {
     cur = json_is_array(cur) ? json_array_get(cur, (size_t)atoi(zTok)) : json_object_get(cur, zTok);
   }
   return cur;
+}
+
+static json_int_t geti(const json_t *p, const char *zPath) {
+  const json_t *cur = get(p, zPath);
+  if(!json_is_integer(cur)) fail_msg("%s is not an integer", zPath);
+  return json_integer_value(cur);
 }
 
 static void test_lag_per_partition(void **state) {

@@ -283,3 +283,23 @@ def test_metrics_with_kafka_down_pass_promtool(down):
     assert promtool, "promtool is missing: run make deps"
     r = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True, timeout=30)
     assert r.returncode == 0, r.stdout.decode() + r.stderr.decode()
+
+
+def test_spark_and_registry_down(tmp_path_factory, fakes):
+    """A Spark UI answering 404 and a registry at a closed port: down, each
+    with one line naming where; within the HTTP timeout."""
+    rport = closed_port()
+    srv = start_server(tmp_path_factory, "[spark]\nui = %s/nothing/\n[registry]\nurl = http://127.0.0.1:%d/apis/ccompat/v7\n"
+                                         "[kafka]\nbootstrap_servers = 127.0.0.1:%d\n" % (fakes, rport, closed_port()))
+    try:
+        doc, took = timed(srv, "/api/v1/spark")
+        assert took < 5
+        assert doc["status"] == "down" and doc["workers"] == []
+        assert doc["error"] == "spark master at %s/nothing: GET /json/: HTTP 404" % fakes
+        doc, took = timed(srv, "/api/v1/schemas")
+        assert took < 5
+        assert doc["status"] == "down" and doc["subjects"] == []
+        assert doc["error"].startswith("schema registry at http://127.0.0.1:%d/apis/ccompat/v7: " % rport), doc["error"]
+        assert "Connection refused" in doc["error"] or "Couldn't connect" in doc["error"], doc["error"]
+    finally:
+        stop_server(srv)
