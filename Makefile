@@ -23,12 +23,13 @@
 CC      ?= cc
 # bin/airc (CLI, scheduler, executor) links only what it needs, so that the
 # scheduler stays small: the client libraries live in bin/airc-task (task
-# bodies needing librdkafka) and bin/airc-webserver (libmicrohttpd). libcurl
-# is in bin/airc for the sensors the scheduler pokes itself (http: from a
-# thread, docs/authoring.md); the per-try supervisor does not link it.
+# bodies needing librdkafka) and bin/airc-webserver (libmicrohttpd; libcurl
+# and librdkafka for the Control Center's readers). libcurl is in bin/airc
+# for the sensors the scheduler pokes itself (http: from a thread,
+# docs/authoring.md); the per-try supervisor does not link it.
 CORE_PKGS := sqlite3 libpq jansson inih libsodium libcurl
 TASK_PKGS := $(CORE_PKGS) rdkafka
-WEB_PKGS  := $(CORE_PKGS) libmicrohttpd gnutls
+WEB_PKGS  := $(CORE_PKGS) libmicrohttpd gnutls rdkafka
 ALL_PKGS  := $(CORE_PKGS) rdkafka libmicrohttpd gnutls
 CFLAGS_BASE := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -g \
                -I. $(shell pkg-config --cflags $(ALL_PKGS) 2>/dev/null)
@@ -51,8 +52,12 @@ TASK_ONLY := providers/fetch_users/http_get.c providers/fetch_users/fetch_users.
              providers/kafka/kafka_publish.c providers/kafka/kafka_record.c $(wildcard providers/*/run_*.c)
 # users and their CLI need only libsodium: they stay in bin/airc
 WEB_ONLY  := $(filter-out webui/users.c,$(wildcard webui/*.c)) cli/cmd_webserver.c
+# the Control Center's clients (webui/api_pipeline.c): librdkafka's admin API
+# and libcurl, in bin/airc-webserver only
+WEB_PROV  := providers/kafka/kafka_admin.c
+WEB_SHARED := providers/fetch_users/http_get.c
 TOOL_ONLY := $(wildcard tools/randomuser/*.c)
-CORE_SRC  := $(filter-out $(TASK_ONLY) $(WEB_ONLY) $(TOOL_ONLY),$(LIB_SRC))
+CORE_SRC  := $(filter-out $(TASK_ONLY) $(WEB_ONLY) $(WEB_PROV) $(TOOL_ONLY),$(LIB_SRC))
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 LIB_OBJ  := $(call obj,$(LIB_SRC))
 CORE_OBJ := $(call obj,$(CORE_SRC))
@@ -101,7 +106,7 @@ $(BIN)/airc-task: $(BUILD)/cli/airc_task_main.o $(CORE_OBJ) $(call obj,$(TASK_ON
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(TASK_PKGS))
 
-$(BIN)/airc-webserver: $(BUILD)/cli/webserver_main.o $(CORE_OBJ) $(call obj,$(WEB_ONLY))
+$(BIN)/airc-webserver: $(BUILD)/cli/webserver_main.o $(CORE_OBJ) $(call obj,$(WEB_ONLY) $(WEB_PROV) $(WEB_SHARED))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(WEB_PKGS))
 

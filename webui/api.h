@@ -8,6 +8,7 @@
 #ifndef AIRC_API_H
 #define AIRC_API_H
 #include <jansson.h>
+#include "common/dynbuf.h"
 #include "store/store_views.h"
 #include "webui/http_reply.h"
 #include "webui/params.h"
@@ -93,6 +94,18 @@ int api_variable_create(web_req *r);
 int api_variable_patch(web_req *r);
 int api_variable_delete(web_req *r);
 int api_xcom_list(web_req *r);
+/* api_pipeline.c: the Control Center (Kafka, schema registry, Spark,
+ * Cassandra), each component read with a bounded timeout and cached briefly. */
+int api_kafka_cluster(web_req *r);
+int api_kafka_topics(web_req *r);
+int api_kafka_groups(web_req *r);
+int api_schemas(web_req *r);
+int api_spark(web_req *r);
+int api_pipeline_tables(web_req *r);
+int api_pipeline_health(web_req *r);
+/* Appends Kafka's high watermarks and consumer lag to /metrics
+ * ([control_center] metrics = false: nothing). */
+AIRC_WUR airc_rc api_pipeline_metrics(dynbuf *b);
 int api_xcom_get(web_req *r);
 
 /* Records an action of the request's user in the audit trail (api_events.c):

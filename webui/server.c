@@ -88,6 +88,14 @@ static const web_route aRoute[] = {
     {"POST", V1 "/users/{username}/tokens", WEB_ROLE_ADMIN, api_user_tokens_create},
     {"DELETE", V1 "/users/{username}/tokens/{name}", WEB_ROLE_ADMIN, api_user_tokens_revoke},
     {"GET", "/metrics", WEB_ROLE_VIEWER, api_metrics},
+    /* the Control Center (api_pipeline.c) */
+    {"GET", V1 "/kafka/cluster", WEB_ROLE_VIEWER, api_kafka_cluster},
+    {"GET", V1 "/kafka/topics", WEB_ROLE_VIEWER, api_kafka_topics},
+    {"GET", V1 "/kafka/consumerGroups", WEB_ROLE_VIEWER, api_kafka_groups},
+    {"GET", V1 "/schemas", WEB_ROLE_VIEWER, api_schemas},
+    {"GET", V1 "/spark", WEB_ROLE_VIEWER, api_spark},
+    {"GET", V1 "/pipeline/tables", WEB_ROLE_VIEWER, api_pipeline_tables},
+    {"GET", V1 "/pipeline/health", WEB_ROLE_VIEWER, api_pipeline_health},
     /* control of live work (api_control.c) */
     {"DELETE", V1 "/dags/{dag_id}", WEB_ROLE_OP, api_dag_delete},
     {"PATCH", RUN, WEB_ROLE_OP, api_run_patch},

@@ -10,6 +10,7 @@ import * as dagsView from './views/dags.js';
 import * as dagView from './views/dag.js';
 import * as auditView from './views/audit.js';
 import * as datasetsView from './views/datasets.js';
+import * as pipelineView from './views/pipeline.js';
 
 const main = document.getElementById('main');
 const healthEl = document.getElementById('health');
@@ -19,6 +20,9 @@ const toastsEl = document.getElementById('toasts');
 const session = {user: null};
 let current = null;       // the mounted view
 let healthPoll = null;
+let pipelineHealthPoll = null;
+let baseHealthItems = [];     // store, scheduler
+let pipelineHealthItems = []; // the pipeline's configured components (Kafka, ...)
 
 export function toast(message, kind = 'info') {
   const t = h('div', {class: ['toast', `toast-${kind}`], role: kind === 'error' ? 'alert' : 'status'}, message);
@@ -68,7 +72,7 @@ document.addEventListener('click', (e) => {
 });
 
 function healthItem(name, status, extra) {
-  const ok = String(status || '').toLowerCase() === 'healthy';
+  const ok = ['healthy', 'up'].includes(String(status || '').toLowerCase());
   return h('span', {class: ['health-item', ok ? 'ok' : 'bad'], title: extra ? `${name}: ${status} (${extra})` : `${name}: ${status}`,
     dataset: {component: name}},
   h('span', {class: 'dot', 'aria-hidden': 'true'}), `${name}`);
@@ -85,10 +89,28 @@ async function refreshHealth() {
       }
     }
     if (!items.length) items.push(healthItem('server', r && r.status ? r.status : 'healthy'));
-    replace(healthEl, ...items);
+    baseHealthItems = items;
   } catch (e) {
-    replace(healthEl, healthItem('server', 'unreachable', ctx.errorText(e)));
+    baseHealthItems = [healthItem('server', 'unreachable', ctx.errorText(e))];
   }
+  replace(healthEl, ...baseHealthItems, ...pipelineHealthItems);
+}
+
+// The pipeline's components (GET /api/v1/pipeline/health) whose address is
+// set explicitly, or that answer on the default one (an airc without the
+// pipeline gets no red dots for it); polled less often than the scheduler:
+// each poll may reach Kafka.
+const PIPELINE_LABELS = {kafka: 'kafka', schema_registry: 'registry', spark: 'spark', cassandra: 'cassandra', postgres: 'postgres'};
+async function refreshPipelineHealth() {
+  try {
+    const r = await api.get('/pipeline/health');
+    pipelineHealthItems = Object.entries((r && r.components) || {})
+      .filter(([, v]) => v && v.status !== 'not_configured' && (v.configured || v.status === 'up'))
+      .map(([k, v]) => healthItem(PIPELINE_LABELS[k] || k, v.status, v.error || ''));
+  } catch {
+    pipelineHealthItems = [];
+  }
+  replace(healthEl, ...baseHealthItems, ...pipelineHealthItems);
 }
 
 async function doLogout() {
@@ -123,12 +145,15 @@ async function route() {
     }
   }
   if (!healthPoll) healthPoll = startPolling(refreshHealth, 5000);
+  if (!pipelineHealthPoll) pipelineHealthPoll = startPolling(refreshPipelineHealth, 15000);
   for (const a of document.querySelectorAll('.topnav a'))
     a.classList.toggle('active', a.getAttribute('href') === '#/' + (parts[0] || 'dags'));
   if (parts[0] === 'audit') {
     mount(auditView, {query});
   } else if (parts[0] === 'datasets') {
     mount(datasetsView, {query});
+  } else if (parts[0] === 'pipeline') {
+    mount(pipelineView, {query});
   } else if (parts[0] === 'dags' && parts[1]) {
     mount(dagView, {dagId: parts[1], tab: parts[2] || 'grid', query});
   } else {

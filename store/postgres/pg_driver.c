@@ -89,8 +89,9 @@ typedef struct pg_db {
 
 static const store_driver *pg_self(void);
 
-/* libpq's messages end in a newline and may have several lines: one line. */
-static void pg_one_line(const char *zIn, char *zOut, size_t n) {
+/* libpq's messages end in a newline and may have several lines: one line
+ * (pg_driver.h). */
+void pg_one_line(const char *zIn, char *zOut, size_t n) {
   size_t o = 0;
   for(const char *z = zIn ? zIn : ""; *z && o + 1 < n; z++) {
     char c = *z == '\n' || *z == '\t' || *z == '\r' ? ' ' : *z;
