@@ -1,7 +1,8 @@
 # airc build.
 #
 #   make            build bin/airc (and tools) with -std=c11 -Wall -Wextra -Werror
-#   make deps       install the Debian packages airc needs (skips those present)
+#   make deps       install the Debian packages airc needs (skips those present) and
+#                   fetch the OpenID provider the SSO tests run (scripts/oidc-provider.sh)
 #   make test       unit tests, sanitizer build of the unit + integration suite,
 #                   fuzzing (20 s a target), integration, web API, browser and
 #                   end-to-end (real stack) tests
@@ -26,7 +27,7 @@ CC      ?= cc
 # bodies needing libcurl/librdkafka) and bin/airc-webserver (libmicrohttpd).
 CORE_PKGS := sqlite3 libpq jansson inih libsodium
 TASK_PKGS := $(CORE_PKGS) libcurl rdkafka
-WEB_PKGS  := $(CORE_PKGS) libmicrohttpd gnutls
+WEB_PKGS  := $(CORE_PKGS) libmicrohttpd gnutls libcurl
 ALL_PKGS  := $(CORE_PKGS) libcurl rdkafka libmicrohttpd gnutls
 CFLAGS_BASE := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -g \
                -I. $(shell pkg-config --cflags $(ALL_PKGS) 2>/dev/null)
@@ -155,6 +156,8 @@ test-fuzz: $(FUZZ_BIN)
 
 deps:
 	@scripts/install-deps.sh
+	@# the OpenID provider of the single sign-on tests (Maven Central jars)
+	@if command -v java >/dev/null && command -v mvn >/dev/null; then scripts/oidc-provider.sh fetch; fi
 
 # Include lines go one way: dag/ never includes executor/, webui/ never cli/, ...
 check-layout:

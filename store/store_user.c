@@ -195,6 +195,17 @@ airc_rc store_user_set_hash(store *p, const char *zName, const char *zHash, airc
   return AIRC_OK;
 }
 
+airc_rc store_user_set_role(store *p, const char *zName, const char *zRole, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p, "UPDATE \"user\" SET role=? WHERE username=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zRole);
+  store_bind_text(st, 2, zName);
+  int64_t nChanged = 0;
+  if(store_stmt_run_changes(p, st, "set role", &nChanged, pErr)) return pErr->rc;
+  if(!nChanged) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no user '%s'", zName);
+  return AIRC_OK;
+}
+
 airc_rc store_user_session_delete_user(store *p, int64_t userId, airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(p, "DELETE FROM web_session WHERE user_id=?", pErr);
   if(!st) return pErr->rc;

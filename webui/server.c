@@ -8,6 +8,7 @@
 #include "common/timeutil.h"
 #include "webui/api.h"
 #include "webui/auth.h"
+#include "webui/oidc.h"
 #include "webui/route.h"
 #include "webui/static_files.h"
 #include <microhttpd.h>
@@ -36,6 +37,9 @@ static const web_route aRoute[] = {
     {"POST", V1 "/auth/login", WEB_ROLE_NONE, auth_handle_login},
     {"POST", V1 "/auth/logout", WEB_ROLE_VIEWER, auth_handle_logout},
     {"GET", V1 "/auth/me", WEB_ROLE_VIEWER, auth_handle_me},
+    {"GET", V1 "/auth/oidc", WEB_ROLE_NONE, oidc_handle_info},
+    {"GET", V1 "/auth/oidc/login", WEB_ROLE_NONE, oidc_handle_login},
+    {"GET", V1 "/auth/oidc/callback", WEB_ROLE_NONE, oidc_handle_callback},
     {"POST", "/auth/token", WEB_ROLE_NONE, auth_handle_token_create},
     {"DELETE", "/auth/token", WEB_ROLE_VIEWER, auth_handle_token_delete},
     {"GET", V1 "/dags", WEB_ROLE_VIEWER, api_dags_list},
