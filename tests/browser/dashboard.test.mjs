@@ -3,7 +3,8 @@
 // of tests/browser/dags and passes its URL and the users' passwords here.
 // Chromium is Debian's (/usr/bin/chromium) driven by playwright-core.
 //
-// Env: AIRC_URL, AIRC_ADMIN_PASSWORD, AIRC_VIEWER_PASSWORD, AIRC_SCREENSHOTS, AIRC_BIN and
+// Env: AIRC_URL, AIRC_ADMIN_PASSWORD, AIRC_VIEWER_PASSWORD, AIRC_SCREENSHOTS, AIRC_BIN, AIRC_OIDC_ISSUER (the
+// OpenID provider of the single sign-on test; empty: skipped) and
 // AIRC_HOME (the audit log test runs CLI commands on the same home).
 
 import {test, before, after} from 'node:test';
@@ -655,3 +656,35 @@ test('dark theme follows the system setting, with readable contrast', async () =
   assert.deepEqual(pageErrors, [], 'no page errors or CSP violations');
   await page.context().close();
 });
+
+const OIDC = process.env.AIRC_OIDC_ISSUER || '';
+
+test('single sign-on: "Sign in with SSO" goes through the OpenID provider and back with a session',
+  {skip: OIDC ? false : 'java is not installed: no OpenID provider (scripts/oidc-provider.sh) to sign in with'}, async () => {
+    const page = await newPage();
+    await page.goto(`${URL}#/audit`);
+    await page.locator('#login-form').waitFor();
+    const sso = page.locator('#sso-login');
+    await sso.waitFor();
+    assert.equal(await sso.textContent(), 'Sign in with SSO');
+    await shot(page, '27-login-sso');
+    await sso.click();
+    // the provider's own login form: any subject, claims as JSON
+    await page.waitForURL((u) => u.href.startsWith(`${OIDC}/authorize?`));
+    assert.match(page.url(), /code_challenge_method=S256/);
+    await page.fill('input[name=username]', 'sso.browser');
+    await page.fill('textarea[name=claims]', JSON.stringify({preferred_username: 'sso.browser', groups: ['airc-ops']}));
+    await shot(page, '28-provider-form');
+    await page.click('input[type=submit]');
+    // back on the page asked for, signed in as the new user with the mapped role
+    await page.locator('#audit-table').waitFor();
+    assert.match(page.url(), /#\/audit$/);
+    assert.match(await page.locator('.user-button').textContent(), /sso\.browser/);
+    assert.match(await page.locator('.user-button .role-pill').textContent(), /^op$/);
+    // the session carries on across pages like a password login
+    await page.goto(`${URL}#/dags`);
+    await row(page, 'fan_out').waitFor();
+    await shot(page, '29-sso-signed-in');
+    assert.deepEqual(pageErrors, [], 'no page errors or CSP violations');
+    await page.context().close();
+  });
