@@ -25,6 +25,7 @@ export function connected() { return open; }
 // Opens the stream once (after login: it needs the session).
 export function start() {
   if (source || typeof EventSource === 'undefined') return;
+  document.documentElement.dataset.live = stats.mode;
   source = new EventSource('/api/v1/events/stream');
   source.addEventListener('ready', () => { stats.opened++; setOpen(true); });
   source.addEventListener('change', () => {

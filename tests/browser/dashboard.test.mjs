@@ -466,6 +466,9 @@ test('audit log: web and CLI actions, filters by event and DAG, pages of 25; vie
 
 test('grid renders 1000 tasks x 25 runs quickly (synthetic API replies)', async () => {
   const page = await newPage();
+  // no event stream for this page: the dashboard falls back to polling every
+  // 2 s, which this test measures (and so shows that the fallback works)
+  await page.route('**/api/v1/events/stream', (r) => r.abort());
   await login(page, ADMIN);
   const tasks = Array.from({length: 1000}, (_, i) => ({task_id: `t${i}`, type: 'shell',
     downstream_task_ids: i < 999 ? [`t${i + 1}`] : [], upstream_task_ids: i ? [`t${i - 1}`] : []}));
@@ -480,6 +483,8 @@ test('grid renders 1000 tasks x 25 runs quickly (synthetic API replies)', async 
   await page.route(/\/api\/v1\/dags\/perf_probe\/grid(\?|$)/, (r) => r.fulfill(json({dag_runs: runs,
     tasks: tasks.map((t, i) => ({task_id: t.task_id, instances: runs.map((run, j) => ({run_id: run.dag_run_id, state: states[(i + j) % 9]}))}))})));
   await page.route(/\/api\/v1\/dags\/perf_probe\/dagRuns(\?|$)/, (r) => r.fulfill(json({dag_runs: runs, total_entries: 25})));
+  let gridPolls = 0;
+  page.on('request', (req) => { if (/\/perf_probe\/grid/.test(req.url())) gridPolls++; });
   const t0 = Date.now();
   await page.goto(`${URL}#/dags/perf_probe/grid`);
   await page.waitForFunction(() => document.querySelectorAll('#grid td.cell').length === 25000, null, {timeout: 20_000});
@@ -493,6 +498,8 @@ test('grid renders 1000 tasks x 25 runs quickly (synthetic API replies)', async 
     setTimeout(() => { obs.disconnect(); resolve(max); }, 6500);
   }));
   console.log(`# grid 1000x25: longest main-thread task while polling ${longest} ms`);
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.live), 'polling');
+  assert.ok(gridPolls >= 3, `without the event stream the grid is polled (${gridPolls} requests)`);
   await page.locator('#grid tr[data-task-id="t500"] td.cell[data-r="3"]').click();
   await page.locator('#task-panel').waitFor({state: 'visible'});
   await shot(page, '14-grid-1000x25');
