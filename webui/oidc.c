@@ -303,6 +303,15 @@ static airc_rc url_arg(dynbuf *b, CURL *c, const char *zKey, const char *zVal) {
   return rc;
 }
 
+/* 1 if zNext may end the sign-in as Location "/<zNext>": a dashboard hash
+ * ("#/..."), not the login page, of URL-safe characters only (no CR/LF or
+ * quotes: it goes into a header). */
+static int next_is_safe(const char *zNext) {
+  static const char zOk[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789#/_.-~:=?&%+,";
+  if(!zNext || strncmp(zNext, "#/", 2) || strlen(zNext) >= OIDC_NEXT_MAX || strstr(zNext, "#/login")) return 0;
+  return strspn(zNext, zOk) == strlen(zNext);
+}
+
 int oidc_handle_login(web_req *r) {
   if(!g_bEnabled) return reply_not_configured(r);
   airc_err err = {0};
@@ -315,9 +324,7 @@ int oidc_handle_login(web_req *r) {
   random_b64(pend.zNonce, sizeof(pend.zNonce));
   char zChallenge[48];
   oidc_pkce_make(pend.zVerifier, sizeof(pend.zVerifier), zChallenge, sizeof(zChallenge));
-  const char *zNext = web_req_arg(r, "next");
-  snprintf(pend.zNext, sizeof(pend.zNext), "%s",
-           zNext && !strncmp(zNext, "#/", 2) && strlen(zNext) < OIDC_NEXT_MAX && !strstr(zNext, "#/login") ? zNext : "#/dags");
+  snprintf(pend.zNext, sizeof(pend.zNext), "%s", next_is_safe(web_req_arg(r, "next")) ? web_req_arg(r, "next") : "#/dags");
   if(g_conf.zRedirect[0]) snprintf(pend.zRedirect, sizeof(pend.zRedirect), "%s", g_conf.zRedirect);
   else {
     const char *zHost = web_req_header(r, "Host"); /* checked against allowed_hosts already */

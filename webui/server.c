@@ -584,7 +584,8 @@ airc_rc web_server_start(const web_server_opts *pOpts, web_server **ppOut, airc_
                         pOpts->zHost, pOpts->port, bTls ? ", or the TLS certificate was refused" : "");
   }
   if(sse_start((int)airc_config_get_int("webserver", "sse_max_streams", SSE_MAX_STREAMS_DEFAULT),
-               (int)airc_config_get_int("webserver", "sse_heartbeat", SSE_HEARTBEAT_SEC), pErr)) {
+               (int)airc_config_get_int("webserver", "sse_heartbeat", SSE_HEARTBEAT_SEC),
+               (int)airc_config_get_int("webserver", "sse_max_age", SSE_MAX_AGE_SEC), pErr)) {
     MHD_stop_daemon(p->pDaemon);
     tls_copies_free(p);
     pthread_mutex_destroy(&p->mutex);

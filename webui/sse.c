@@ -20,6 +20,7 @@ typedef struct sse_stream {
   struct MHD_Connection *pConn;
   uint64_t seqSent;     /* last sequence number written */
   int64_t lastWriteUs;
+  int64_t startUs;
   int bHello;           /* `ready` written */
   int bSuspended;
 } sse_stream;
@@ -31,12 +32,13 @@ static struct {
   int nStreams;
   int nMax;
   int64_t heartbeatUs;
+  int64_t maxAgeUs;     /* a stream ends after this; the client reconnects (and logs in again) */
   uint64_t seq;         /* moves by one per change of the store seen */
   int bStop;
   int bRunning;
   pthread_t thread;
 } g_hub = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, SSE_MAX_STREAMS_DEFAULT,
-         SSE_HEARTBEAT_SEC * 1000000LL, 1, 0, 0, 0};
+         SSE_HEARTBEAT_SEC * 1000000LL, SSE_MAX_AGE_SEC * 1000000LL, 1, 0, 0, 0};
 
 int sse_stream_count(void) {
   pthread_mutex_lock(&g_hub.mutex);
@@ -49,7 +51,8 @@ int sse_stream_count(void) {
 static void hub_wake_locked(int64_t now) {
   for(sse_stream *p = g_hub.pHead; p; p = p->pNext) {
     if(!p->bSuspended) continue;
-    if(g_hub.bStop || p->seqSent != g_hub.seq || now - p->lastWriteUs >= g_hub.heartbeatUs) {
+    if(g_hub.bStop || p->seqSent != g_hub.seq || now - p->lastWriteUs >= g_hub.heartbeatUs ||
+       now - p->startUs >= g_hub.maxAgeUs) {
       p->bSuspended = 0;
       MHD_resume_connection(p->pConn);
     }
@@ -94,8 +97,9 @@ static void *hub_main(void *pArg) {
   return NULL;
 }
 
-airc_rc sse_start(int nMaxStreams, int heartbeatSec, airc_err *pErr) {
+airc_rc sse_start(int nMaxStreams, int heartbeatSec, int maxAgeSec, airc_err *pErr) {
   pthread_mutex_lock(&g_hub.mutex);
+  g_hub.maxAgeUs = (maxAgeSec > 0 ? maxAgeSec : SSE_MAX_AGE_SEC) * 1000000LL;
   g_hub.heartbeatUs = (heartbeatSec > 0 ? heartbeatSec : SSE_HEARTBEAT_SEC) * 1000000LL;
   g_hub.bStop = 0;
   g_hub.nMax = nMaxStreams > 0 ? nMaxStreams : SSE_MAX_STREAMS_DEFAULT;
@@ -123,7 +127,7 @@ static ssize_t stream_read(void *pCls, uint64_t pos, char *zBuf, size_t nMax) {
   int64_t now = airc_now_us();
   int n = 0;
   pthread_mutex_lock(&g_hub.mutex);
-  if(g_hub.bStop) {
+  if(g_hub.bStop || now - p->startUs >= g_hub.maxAgeUs) {
     pthread_mutex_unlock(&g_hub.mutex);
     return MHD_CONTENT_READER_END_OF_STREAM;
   }
@@ -172,7 +176,7 @@ int api_events_stream(web_req *r) {
   sse_stream *p = calloc(1, sizeof(sse_stream));
   if(!p) return http_reply_error(r, 500, NULL, "out of memory");
   p->pConn = r->pConn;
-  p->lastWriteUs = airc_now_us();
+  p->lastWriteUs = p->startUs = airc_now_us();
   pthread_mutex_lock(&g_hub.mutex);
   if(!g_hub.bRunning || g_hub.bStop || g_hub.nStreams >= g_hub.nMax) {
     int nMax = g_hub.nMax, bOff = !g_hub.bRunning || g_hub.bStop;

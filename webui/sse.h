@@ -18,7 +18,11 @@
  * At most [webserver] sse_max_streams streams are open at once (default
  * 256); one more is answered 503 with a reason and Retry-After, and the
  * dashboard polls instead. Streams are exempt from the request deadline
- * ([webserver] request_timeout) while they stream. */
+ * ([webserver] request_timeout) while they stream. The role is checked
+ * when a stream opens; a stream ends after [webserver] sse_max_age seconds
+ * (600), and EventSource reconnects by itself through a fresh check, so a
+ * logged-out or deleted user's stream lasts at most that long (it carries
+ * only sequence numbers meanwhile). */
 #ifndef AIRC_SSE_H
 #define AIRC_SSE_H
 #include "common/err.h"
@@ -27,11 +31,12 @@
 #define SSE_HEARTBEAT_SEC 15
 #define SSE_CHECK_MS 250
 #define SSE_MAX_STREAMS_DEFAULT 256
+#define SSE_MAX_AGE_SEC 600
 
 /* Starts the hub thread (opens its store connection lazily); at most
- * nMaxStreams streams, a heartbeat after heartbeatSec quiet seconds
- * (<= 0: the defaults). */
-AIRC_WUR airc_rc sse_start(int nMaxStreams, int heartbeatSec, airc_err *pErr);
+ * nMaxStreams streams, a heartbeat after heartbeatSec quiet seconds, each
+ * stream ended after maxAgeSec (<= 0: the defaults). */
+AIRC_WUR airc_rc sse_start(int nMaxStreams, int heartbeatSec, int maxAgeSec, airc_err *pErr);
 /* Ends every stream (their readers answer end of stream once resumed) and
  * joins the hub thread. Call before MHD_stop_daemon. */
 void sse_stop(void);

@@ -40,6 +40,7 @@ class Stream:
         self.status = int(lines[0].split()[1])
         self.headers = {k.lower(): v.strip() for k, v in (l.split(":", 1) for l in lines[1:])}
         self.buf = b""
+        self.ended = False
 
     def _dechunk(self):
         while True:
@@ -49,6 +50,8 @@ class Stream:
             size = int(size_line, 16)
             if len(rest) < size + 2:
                 return
+            if size == 0:  # the last chunk: the stream ended (the connection may stay open)
+                self.ended = True
             self.buf += rest[:size]
             self.raw = rest[size + 2:]
 
@@ -70,6 +73,8 @@ class Stream:
                 seen.append((kind, data, text))
                 if until(kind, data, text):
                     return seen
+            if self.ended:
+                raise AssertionError("the server ended the stream; read %r" % seen)
             left = deadline - time.time()
             if left <= 0:
                 raise AssertionError("timed out; read %r" % seen)
@@ -165,3 +170,22 @@ def test_route_in_the_openapi_document(srv):
     op = doc["paths"]["/events/stream"]["get"]
     assert op["x-airc-role"] == "viewer"
     assert "text/event-stream" in op["responses"]["200"]["content"]
+
+
+def test_a_stream_ends_after_its_maximum_age_so_the_client_logs_in_again(tmp_path_factory):
+    s = start_server(tmp_path_factory, config="sse_max_age = 2\nsse_heartbeat = 1\n")
+    try:
+        st = Stream(s)
+        st.events(lambda k, d, t: k == "ready", 5)
+        t0 = time.time()
+        with pytest.raises(AssertionError, match="the server ended the stream"):
+            st.events(lambda k, d, t: False, 6)
+        assert 1 < time.time() - t0 < 5
+        st.close()
+        # a deleted user's reconnect is refused
+        assert run_cli(s.home, "users", "delete", "--username", "viewer1").returncode == 0
+        again = Stream(s)
+        assert again.status == 401
+        again.close()
+    finally:
+        stop_server(s)

@@ -131,6 +131,13 @@ def test_role_follows_the_claim_at_each_sign_in_and_defaults_to_viewer(srv):
     assert me(s, srv).json()["username"] == "carol.sub"
 
 
+def test_next_must_be_a_dashboard_hash(srv):
+    for bad in ("https://evil.example/", "//evil.example", "#/x\r\nSet-Cookie: a=b", "#/login?next=x", "#/a b"):
+        s, r = sign_in(srv, "erin", {"preferred_username": "erin"}, bad)
+        assert r.history[-1].headers["Location"] == "/#/dags", bad
+        assert "a" not in s.cookies
+
+
 def test_a_user_name_airc_cannot_take_is_refused_with_a_reason(srv):
     s, r = sign_in(srv, "x", {"preferred_username": "not a name!"})
     assert r.status_code == 403
