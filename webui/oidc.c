@@ -101,7 +101,8 @@ airc_rc oidc_init(airc_err *pErr) {
                         zDef);
   }
   if(rc) return rc;
-  /* the issuer as given, without a trailing slash (it is compared with iss) */
+  /* the issuer is kept exactly as given: discovery's issuer and the ID
+   * token's iss must equal it character for character */
   if(curl_global_init(CURL_GLOBAL_DEFAULT))
     return airc_err_set(pErr, AIRC_ERR_INVALID, "libcurl failed to initialise (single sign-on)");
   g_bEnabled = 1;
