@@ -1,7 +1,8 @@
 # airc build.
 #
 #   make            build bin/airc (and tools) with -std=c11 -Wall -Wextra -Werror
-#   make deps       install the Debian packages airc needs (skips those present)
+#   make deps       install the Debian packages airc needs (skips those present) and
+#                   fetch the OpenID provider the SSO tests run (scripts/oidc-provider.sh)
 #   make test       unit tests, sanitizer build of the unit + integration suite,
 #                   fuzzing (20 s a target), integration, web API, browser and
 #                   end-to-end (real stack) tests
@@ -180,6 +181,8 @@ test-fuzz: $(FUZZ_BIN)
 
 deps:
 	@scripts/install-deps.sh
+	@# the OpenID provider of the single sign-on tests (Maven Central jars)
+	@if command -v java >/dev/null && command -v mvn >/dev/null; then scripts/oidc-provider.sh fetch; fi
 
 # Include lines go one way: dag/ never includes executor/, webui/ never cli/, ...
 check-layout:

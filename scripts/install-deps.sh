@@ -10,7 +10,8 @@
 # NodeSource apt repository for Node 20 is added (AIRC_DEPS_NO_NODESOURCE=1
 # refuses that and fails instead). Not for: Python packages (scripts/pytest.sh
 # and scripts/stack.sh make their own venvs) and Java jars (scripts/stack.sh
-# fetches them with Maven). AIRC_DEPS_DRY_RUN=1 only prints what it would
+# fetches them with Maven; `make deps` runs scripts/oidc-provider.sh fetch
+# for the single sign-on tests). AIRC_DEPS_DRY_RUN=1 only prints what it would
 # install.
 set -eu
 
@@ -33,6 +34,7 @@ libpq-dev|pkg-config --exists libpq
 postgresql|command -v pg_ctl || ls /usr/lib/postgresql/*/bin/pg_ctl
 python3|command -v python3
 python3-venv|python3 -c "import ensurepip, venv"
+python3-requests|python3 -c "import requests"
 openjdk-17-jre-headless|java -version 2>&1 | grep -Eq "version \"(1[7-9]|[2-9][0-9])"
 maven|command -v mvn
 kcat|command -v kcat

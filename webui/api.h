@@ -69,6 +69,10 @@ int api_users_patch(web_req *r);
 int api_user_tokens_list(web_req *r);
 int api_user_tokens_create(web_req *r);
 int api_user_tokens_revoke(web_req *r);
+/* /api/v1/auth/tokens[/{name}]: the request's own personal tokens (any role). */
+int api_my_tokens_list(web_req *r);
+int api_my_tokens_create(web_req *r);
+int api_my_tokens_revoke(web_req *r);
 int api_metrics(web_req *r);
 int api_run_delete(web_req *r);
 int api_event_logs(web_req *r);

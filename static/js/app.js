@@ -5,12 +5,14 @@
 import * as api from './api.js';
 import {h, replace} from './dom.js';
 import {startPolling} from './poll.js';
+import * as live from './live.js';
 import * as loginView from './views/login.js';
 import * as dagsView from './views/dags.js';
 import * as dagView from './views/dag.js';
 import * as auditView from './views/audit.js';
 import * as datasetsView from './views/datasets.js';
 import * as pipelineView from './views/pipeline.js';
+import * as tokensView from './views/tokens.js';
 
 const main = document.getElementById('main');
 const healthEl = document.getElementById('health');
@@ -116,6 +118,7 @@ async function refreshPipelineHealth() {
 async function doLogout() {
   try { await api.logout(); } catch { /* session is gone either way */ }
   session.user = null;
+  live.stop();
   renderUser();
   ctx.navigate('#/login');
 }
@@ -146,6 +149,7 @@ async function route() {
   }
   if (!healthPoll) healthPoll = startPolling(refreshHealth, 5000);
   if (!pipelineHealthPoll) pipelineHealthPoll = startPolling(refreshPipelineHealth, 15000);
+  live.start();
   for (const a of document.querySelectorAll('.topnav a'))
     a.classList.toggle('active', a.getAttribute('href') === '#/' + (parts[0] || 'dags'));
   if (parts[0] === 'audit') {
@@ -154,6 +158,8 @@ async function route() {
     mount(datasetsView, {query});
   } else if (parts[0] === 'pipeline') {
     mount(pipelineView, {query});
+  } else if (parts[0] === 'tokens') {
+    mount(tokensView, {query});
   } else if (parts[0] === 'dags' && parts[1]) {
     mount(dagView, {dagId: parts[1], tab: parts[2] || 'grid', query});
   } else {
@@ -164,6 +170,7 @@ async function route() {
 window.addEventListener('airc:unauthorized', () => {
   if (!session.user) return;
   session.user = null;
+  live.stop();
   renderUser();
   location.hash = '#/login?next=' + encodeURIComponent(location.hash || '#/dags');
 });

@@ -3,7 +3,8 @@
 // of tests/browser/dags and passes its URL and the users' passwords here.
 // Chromium is Debian's (/usr/bin/chromium) driven by playwright-core.
 //
-// Env: AIRC_URL, AIRC_ADMIN_PASSWORD, AIRC_VIEWER_PASSWORD, AIRC_SCREENSHOTS, AIRC_BIN and
+// Env: AIRC_URL, AIRC_ADMIN_PASSWORD, AIRC_VIEWER_PASSWORD, AIRC_SCREENSHOTS, AIRC_BIN, AIRC_OIDC_ISSUER (the
+// OpenID provider of the single sign-on test; empty: skipped) and
 // AIRC_HOME (the audit log test runs CLI commands on the same home).
 
 import {test, before, after} from 'node:test';
@@ -519,6 +520,9 @@ test('audit log: web and CLI actions, filters by event and DAG, pages of 25; vie
 
 test('grid renders 1000 tasks x 25 runs quickly (synthetic API replies)', async () => {
   const page = await newPage();
+  // no event stream for this page: the dashboard falls back to polling every
+  // 2 s, which this test measures (and so shows that the fallback works)
+  await page.route('**/api/v1/events/stream', (r) => r.abort());
   await login(page, ADMIN);
   const tasks = Array.from({length: 1000}, (_, i) => ({task_id: `t${i}`, type: 'shell',
     downstream_task_ids: i < 999 ? [`t${i + 1}`] : [], upstream_task_ids: i ? [`t${i - 1}`] : []}));
@@ -533,6 +537,8 @@ test('grid renders 1000 tasks x 25 runs quickly (synthetic API replies)', async 
   await page.route(/\/api\/v1\/dags\/perf_probe\/grid(\?|$)/, (r) => r.fulfill(json({dag_runs: runs,
     tasks: tasks.map((t, i) => ({task_id: t.task_id, instances: runs.map((run, j) => ({run_id: run.dag_run_id, state: states[(i + j) % 9]}))}))})));
   await page.route(/\/api\/v1\/dags\/perf_probe\/dagRuns(\?|$)/, (r) => r.fulfill(json({dag_runs: runs, total_entries: 25})));
+  let gridPolls = 0;
+  page.on('request', (req) => { if (/\/perf_probe\/grid/.test(req.url())) gridPolls++; });
   const t0 = Date.now();
   await page.goto(`${URL}#/dags/perf_probe/grid`);
   await page.waitForFunction(() => document.querySelectorAll('#grid td.cell').length === 25000, null, {timeout: 20_000});
@@ -546,6 +552,8 @@ test('grid renders 1000 tasks x 25 runs quickly (synthetic API replies)', async 
     setTimeout(() => { obs.disconnect(); resolve(max); }, 6500);
   }));
   console.log(`# grid 1000x25: longest main-thread task while polling ${longest} ms`);
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.live), 'polling');
+  assert.ok(gridPolls >= 3, `without the event stream the grid is polled (${gridPolls} requests)`);
   await page.locator('#grid tr[data-task-id="t500"] td.cell[data-r="3"]').click();
   await page.locator('#task-panel').waitFor({state: 'visible'});
   await shot(page, '14-grid-1000x25');
@@ -732,5 +740,139 @@ test('datasets page: producer -> dataset -> consumer, and the run an event trigg
   await dsRow.locator('.ds-consumer a').click();
   await page.waitForFunction(() => location.hash.startsWith('#/dags/ds_consumer'));
   assert.deepEqual(pageErrors, []);
+  await page.context().close();
+});
+
+const OIDC = process.env.AIRC_OIDC_ISSUER || '';
+
+test('single sign-on: "Sign in with SSO" goes through the OpenID provider and back with a session',
+  {skip: OIDC ? false : 'java is not installed: no OpenID provider (scripts/oidc-provider.sh) to sign in with'}, async () => {
+    const page = await newPage();
+    await page.goto(`${URL}#/audit`);
+    await page.locator('#login-form').waitFor();
+    const sso = page.locator('#sso-login');
+    await sso.waitFor();
+    assert.equal(await sso.textContent(), 'Sign in with SSO');
+    await shot(page, '27-login-sso');
+    await sso.click();
+    // the provider's own login form: any subject, claims as JSON
+    await page.waitForURL((u) => u.href.startsWith(`${OIDC}/authorize?`));
+    assert.match(page.url(), /code_challenge_method=S256/);
+    await page.fill('input[name=username]', 'sso.browser');
+    await page.fill('textarea[name=claims]', JSON.stringify({preferred_username: 'sso.browser', groups: ['airc-ops']}));
+    await shot(page, '28-provider-form');
+    await page.click('input[type=submit]');
+    // back on the page asked for, signed in as the new user with the mapped role
+    await page.locator('#audit-table').waitFor();
+    assert.match(page.url(), /#\/audit$/);
+    assert.match(await page.locator('.user-button').textContent(), /sso\.browser/);
+    assert.match(await page.locator('.user-button .role-pill').textContent(), /^op$/);
+    // the session carries on across pages like a password login
+    await page.goto(`${URL}#/dags`);
+    await row(page, 'fan_out').waitFor();
+    await shot(page, '29-sso-signed-in');
+    assert.deepEqual(pageErrors, [], 'no page errors or CSP violations');
+    await page.context().close();
+  });
+
+test('API tokens page: create (shown once), use, revoke; admins see every user\'s tokens, viewers only theirs', async () => {
+  const page = await newPage();
+  await login(page, ADMIN);
+  await page.click('.topnav a[href="#/tokens"]');
+  await page.locator('#my-tokens-table').waitFor();
+  await page.fill('#token-name', 'browser-ci');
+  await page.fill('#token-days', '7');
+  await page.click('#token-create');
+  const value = page.locator('#token-value');
+  await value.waitFor();
+  const token = await value.inputValue();
+  assert.match(token, /^airc_\d+_[0-9a-f]{64}$/);
+  assert.match(await page.locator('.token-once').textContent(), /shown only this once/);
+  await page.locator('#my-tokens tr.token-row[data-name="browser-ci"]').waitFor();
+  assert.match(await page.locator('#my-tokens tr.token-row[data-name="browser-ci"]').textContent(), /browser-ci/);
+  // the admin's table lists it with its owner
+  await page.locator('#all-tokens tr.token-row[data-name="browser-ci"][data-user="admin"]').waitFor();
+  await shot(page, '30-tokens-created');
+  // the token works from a script (no cookie)
+  const ctx2 = await browser.newContext();
+  let r = await ctx2.request.get(`${URL}api/v1/dags?limit=1`, {headers: {Authorization: `Bearer ${token}`}});
+  assert.equal(r.status(), 200);
+  // shown once: after a reload only the name is there
+  await page.reload();
+  await page.locator('#my-tokens tr.token-row[data-name="browser-ci"]').waitFor();
+  assert.equal(await page.locator('#token-value').count(), 0);
+  assert.ok(!(await page.content()).includes(token.slice(-64)), 'the secret is not on the page any more');
+  // revoke: a second click confirms
+  const revoke = page.locator('#my-tokens tr.token-row[data-name="browser-ci"] .token-revoke');
+  await revoke.click();
+  assert.equal(await revoke.textContent(), 'Click again to revoke');
+  await revoke.click();
+  await page.locator('#my-tokens tr.token-row[data-name="browser-ci"]').waitFor({state: 'detached'});
+  r = await ctx2.request.get(`${URL}api/v1/dags?limit=1`, {headers: {Authorization: `Bearer ${token}`}});
+  assert.equal(r.status(), 401);
+  await ctx2.close();
+  await page.context().close();
+
+  // a viewer manages their own tokens and sees no one else's
+  const v = await newPage();
+  await login(v, VIEWER);
+  await v.goto(`${URL}#/tokens`);
+  await v.locator('#my-tokens-table').waitFor();
+  await v.fill('#token-name', 'viewer-script');
+  await v.click('#token-create');
+  await v.locator('#token-value').waitFor();
+  await v.locator('#my-tokens tr.token-row[data-name="viewer-script"]').waitFor();
+  assert.equal(await v.locator('#all-tokens-table').count(), 0);
+  await shot(v, '31-tokens-viewer');
+  assert.deepEqual(pageErrors, [], 'no page errors or CSP violations');
+  await v.context().close();
+});
+
+test('live updates: a run\'s states arrive by Server-Sent Events, without a reload and without polling', async () => {
+  const page = await newPage();
+  const gridRequests = [];
+  let streams = 0;
+  page.on('request', (req) => {
+    if (req.url().includes('/api/v1/events/stream')) streams++;
+    if (req.url().includes('/api/v1/dags/fan_out/grid')) gridRequests.push(Date.now());
+  });
+  let navigations = 0;
+  await login(page, ADMIN);
+  await page.goto(`${URL}#/dags/fan_out/grid`);
+  await page.locator('#grid').waitFor();
+  await page.waitForFunction(() => document.documentElement.dataset.live === 'sse');
+  page.on('framenavigated', (f) => { if (f === page.mainFrame()) navigations++; });
+  const live = () => page.evaluate(() => ({...window.aircLive}));
+
+  // quiet: no change, no grid request (a poller would ask every 2 s)
+  await page.waitForTimeout(1000);
+  let before = await live(), n0 = gridRequests.length;
+  await page.waitForTimeout(5000);
+  let after = await live();
+  assert.ok(gridRequests.length - n0 <= after.changes - before.changes,
+    `grid requests ${gridRequests.length - n0} vs change events ${after.changes - before.changes} while quiet`);
+
+  // a run triggered elsewhere (the API) shows up and goes green on its own
+  const me = await (await page.request.get(`${URL}api/v1/auth/me`)).json();
+  const hdr = {'X-CSRF-Token': me.csrf_token, 'Content-Type': 'application/json'};
+  let r = await page.request.patch(`${URL}api/v1/dags/fan_out`, {headers: hdr, data: {is_paused: false}});
+  assert.equal(r.status(), 200);
+  const runId = `live_sse_${Date.now()}`;
+  before = await live();
+  n0 = gridRequests.length;
+  r = await page.request.post(`${URL}api/v1/dags/fan_out/dagRuns`, {headers: hdr, data: {dag_run_id: runId}});
+  assert.ok([200, 201].includes(r.status()), await r.text());
+  await waitRunSuccess(page, runId);
+  after = await live();
+  assert.equal(navigations, 0, 'no reload');
+  assert.equal(after.mode, 'sse');
+  assert.ok(after.changes > before.changes, 'change events arrived');
+  // every grid request followed a change event (at most one refresh per event, plus one that was running)
+  assert.ok(gridRequests.length - n0 <= after.changes - before.changes + 1,
+    `grid requests ${gridRequests.length - n0} vs change events ${after.changes - before.changes}`);
+  assert.equal(streams, 1, 'one event stream for the page');
+  await shot(page, '32-live-grid');
+  await page.request.patch(`${URL}api/v1/dags/fan_out`, {headers: hdr, data: {is_paused: true}});
+  assert.deepEqual(pageErrors, [], 'no page errors or CSP violations');
   await page.context().close();
 });

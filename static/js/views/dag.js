@@ -156,6 +156,6 @@ export function mount(root, ctx, params) {
     return true;
   }
 
-  const poller = startPolling(refresh, 2000);
+  const poller = startPolling(refresh, 2000, {live: true});
   return {unmount() { poller.stop(); panel.close(); if (view.destroy) view.destroy(); }};
 }
