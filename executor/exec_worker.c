@@ -3,6 +3,11 @@
  * One single-threaded loop: reap supervisors, record finished tries,
  * renew leases (and ship log growth) in one short transaction, claim what
  * free slots allow, sleep in poll() on a signalfd until the next timer.
+ * On PostgreSQL the worker LISTENs for tries queued on its queues and also
+ * sleeps on the store's connection: a queued try is claimed at once, and
+ * [worker] poll_ms is only the fallback for a lost notification (after a
+ * lost connection: every WORKER_RECONNECT_US until the store answers). A
+ * finished try frees a slot: the worker looks for the next one at once.
  * Leases: renewed every lease/4; a supervisor kills its task when its
  * lease has 1/4 left unrenewed, so the task is dead before the scheduler
  * may hand the try to another worker (clocks of the hosts must agree to
@@ -30,6 +35,7 @@
 #include <unistd.h>
 
 #define WORKER_LOG_CHUNK (64 * 1024)
+#define WORKER_RECONNECT_US 1000000
 
 typedef struct worker_try {
   int64_t tiId;
@@ -314,6 +320,16 @@ static void finish_try(worker *W, int i) {
   W->aTry[i] = W->aTry[--W->nTry];
 }
 
+/* Reads the store's wake-ups: a try queued on our queues (or a reconnect,
+ * after which some may have been missed) moves the next claim to now; a
+ * lost connection to WORKER_RECONNECT_US from now at the latest (the claim
+ * reconnects and LISTENs again). */
+static void worker_wakeups(worker *W, int64_t now, int64_t *pNextClaim) {
+  unsigned ev = store_work_events(W->s, W->o.azQueue, W->o.nQueue);
+  if(ev & (STORE_WORK_EV_QUEUED | STORE_WORK_EV_RESYNC)) *pNextClaim = now;
+  else if((ev & STORE_WORK_EV_LOST) && *pNextClaim > now + WORKER_RECONNECT_US) *pNextClaim = now + WORKER_RECONNECT_US;
+}
+
 static void reap(worker *W) {
   for(;;) {
     int status;
@@ -345,6 +361,10 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
   if(fsafe_run_folder(pErr)) return pErr->rc;
   exec_mkdirs(airc_path_logs());
   if(store_open(airc_store_target(), &W.s, pErr)) return pErr->rc;
+  int bNotify = 0;
+  airc_err lerr = {0};
+  if(store_work_listen(W.s, STORE_WORK_EV_QUEUED, &bNotify, &lerr))
+    LOG_WARN("listen for queued tries: %s (listening again once the store answers)", lerr.zMsg);
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGCHLD);
@@ -363,8 +383,11 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
   int nStop = 0;
   int64_t nextRenew = airc_now_us() + W.leaseUs / 4, nextClaim = 0;
   while(nStop == 0 || (nStop == 1 && W.nTry > 0)) {
+    int nBefore = W.nTry;
     reap(&W);
     int64_t now = airc_now_us();
+    if(W.nTry < nBefore) nextClaim = now; /* a slot is free */
+    if(bNotify) worker_wakeups(&W, now, &nextClaim);
     if(now >= nextRenew) {
       renew_leases(&W);
       nextRenew = now + W.leaseUs / 4;
@@ -374,10 +397,13 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
       nextClaim = now + W.pollUs;
     }
     now = airc_now_us();
+    /* what the statements above received waits in the connection, not on
+     * its socket: read it before sleeping */
+    if(bNotify) worker_wakeups(&W, now, &nextClaim);
     int64_t wakeAt = nextRenew < nextClaim || nStop ? nextRenew : nextClaim;
     int timeoutMs = wakeAt <= now ? 0 : (int)((wakeAt - now + 999) / 1000);
-    struct pollfd pfd = {sigFd, POLLIN, 0};
-    int n = poll(&pfd, 1, timeoutMs);
+    struct pollfd aPoll[2] = {{sigFd, POLLIN, 0}, {bNotify ? store_work_wait_fd(W.s) : -1, POLLIN, 0}};
+    int n = poll(aPoll, 2, timeoutMs);
     if(n < 0 && errno != EINTR) break;
     struct signalfd_siginfo si;
     while(read(sigFd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {

@@ -80,10 +80,27 @@ void sched_dist_stop(sched *S) {
     LOG_WARN("release the scheduler lease: %s", err.zMsg);
 }
 
+int sched_dist_wakeups(sched *S) {
+  if(!S->bDistributed || !S->s) return -1;
+  if(!S->bListenTried) {
+    S->bListenTried = 1;
+    airc_err err = {0};
+    if(store_work_listen(S->s, STORE_WORK_EV_RESULT, &S->bListen, &err))
+      LOG_WARN("listen for workers' results: %s (listening again once the store answers)", err.zMsg);
+  }
+  if(!S->bListen) return -1;
+  unsigned ev = store_work_events(S->s, NULL, 0);
+  /* a standby applies nothing: it reads the store afresh when it takes over */
+  if((ev & (STORE_WORK_EV_RESULT | STORE_WORK_EV_RESYNC)) && !S->bStandby) S->bWorkNews = 1;
+  return store_work_wait_fd(S->s);
+}
+
 int sched_dist_has_news(sched *S) {
   int64_t now = airc_now_us();
   if(now >= S->nextLeaseUs) return 1;
-  if(S->bStandby || now < S->nextPollUs) return 0;
+  if(S->bStandby) return 0;
+  if(S->bWorkNews) return 1; /* a worker left a result: no need to wait for the poll */
+  if(now < S->nextPollUs) return 0;
   S->nextPollUs = now + S->pollUs;
   /* the CLI and web servers of other hosts cannot ring our doorbell: a
    * commit by anyone else (a trigger, a clear, a worker) is seen here */
@@ -132,6 +149,7 @@ static int dist_row_add(void *pCtx, const store_work_row *pRow) {
 
 airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
   dist_rows R = {NULL, 0};
+  S->bWorkNews = 0; /* what it announced is read here */
   int64_t now = airc_now_us();
   airc_rc rc = store_work_each_done_or_expired(S->s, now, dist_row_add, &R, pErr);
   for(int i = 0; !rc && i < R.n; i++) {

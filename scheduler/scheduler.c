@@ -571,15 +571,19 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
     /* the sweep matters only while tries run that are not our children */
     if(nextSweep < wakeAt) wakeAt = nextSweep;
     int timeoutMs = wakeAt <= now ? 0 : (int)((wakeAt - now + 999) / 1000);
+    /* distributed: sleep on the store's connection too (PostgreSQL
+     * LISTEN); a result that came during our statements is read now */
+    int storeFd = sched_dist_wakeups(&S);
+    if(S.bWorkNews && !bBackoff) timeoutMs = 0;
     if(timeoutMs > 1000 && S.nChild == 0) {
       /* about to sleep with nothing running: hand freed heap back to the
        * system, so that an idle scheduler stays small (and forks of it,
        * later, copy fewer pages) */
       malloc_trim(0);
     }
-    struct pollfd aPoll[3] = {{sigFd, POLLIN, 0}, {wakeFd, POLLIN, 0}, {inoFd, POLLIN, 0}};
+    struct pollfd aPoll[4] = {{sigFd, POLLIN, 0}, {wakeFd, POLLIN, 0}, {inoFd, POLLIN, 0}, {storeFd, POLLIN, 0}};
     int64_t before = airc_now_us();
-    int n = poll(aPoll, 3, timeoutMs);
+    int n = poll(aPoll, 4, timeoutMs);
     int64_t after = airc_now_us();
     if(timeoutMs > 0 && n == 0) {
       int64_t lag = after - before - (int64_t)timeoutMs * 1000;

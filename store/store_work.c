@@ -10,6 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* notification channels (PostgreSQL): a try queued (payload: its queue),
+ * a result left for the schedulers */
+#define WORK_CH_QUEUED "airc_work_queued"
+#define WORK_CH_RESULT "airc_work_result"
+
 static airc_rc work_exec(store_stmt *st, const char *zWhat, airc_err *pErr) {
   int r = store_stmt_step(st, pErr);
   store_stmt_done(st);
@@ -34,11 +39,18 @@ static airc_rc work_exec_changed(store *p, store_stmt *st, const char *zWhat, in
 
 airc_rc store_work_enqueue(store *p, int64_t tiId, int tryNumber, const char *zQueue, const char *zRequest,
                            int64_t nowUs, airc_err *pErr) {
-  store_stmt *st = store_stmt_prepare(p,
+  /* dialect: pg -- the same statement also NOTIFYs the queue's workers
+   * (sent at commit; the server folds a transaction's equal ones into one) */
+  store_stmt *st = store_stmt_prepare(p, STORE_SQL2(p,
       "INSERT INTO task_claim(ti_id, try_number, queue, request, queued_us) VALUES(?1, ?2, ?3, ?4, ?5)"
       " ON CONFLICT(ti_id) DO UPDATE SET try_number=excluded.try_number, queue=excluded.queue,"
       " request=excluded.request, queued_us=excluded.queued_us, worker=NULL, lease_token=NULL,"
-      " lease_until_us=NULL, result=NULL", pErr);
+      " lease_until_us=NULL, result=NULL",
+      "WITH c AS (INSERT INTO task_claim(ti_id, try_number, queue, request, queued_us) VALUES(?1, ?2, ?3, ?4, ?5)"
+      " ON CONFLICT(ti_id) DO UPDATE SET try_number=excluded.try_number, queue=excluded.queue,"
+      " request=excluded.request, queued_us=excluded.queued_us, worker=NULL, lease_token=NULL,"
+      " lease_until_us=NULL, result=NULL RETURNING queue)"
+      " SELECT pg_notify('" WORK_CH_QUEUED "', queue) FROM c"), pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, tiId);
   store_bind_int64(st, 2, tryNumber);
@@ -262,15 +274,66 @@ airc_rc store_work_renew(store *p, int64_t tiId, int tryNumber, const char *zTok
 
 airc_rc store_work_finish(store *p, int64_t tiId, int tryNumber, const char *zToken, const char *zResult,
                           int *pbHeld, airc_err *pErr) {
-  store_stmt *st = store_stmt_prepare(p,
+  /* dialect: pg -- the same statement NOTIFYs the schedulers when a row
+   * changed (a row comes back then) */
+  const int bPg = p->pDrv->eDialect == STORE_DIALECT_PG;
+  store_stmt *st = store_stmt_prepare(p, STORE_SQL2(p,
       "UPDATE task_claim SET result=?1 WHERE ti_id=?2 AND try_number=?3 AND lease_token=?4 AND result IS NULL",
-      pErr);
+      "WITH f AS (UPDATE task_claim SET result=?1 WHERE ti_id=?2 AND try_number=?3 AND lease_token=?4"
+      " AND result IS NULL RETURNING 1) SELECT pg_notify('" WORK_CH_RESULT "', '') FROM f"), pErr);
   if(!st) return pErr->rc;
   store_bind_text(st, 1, zResult);
   store_bind_int64(st, 2, tiId);
   store_bind_int64(st, 3, tryNumber);
   store_bind_text(st, 4, zToken);
-  return work_exec_changed(p, st, "record the try's result", pbHeld, pErr);
+  if(!bPg) return work_exec_changed(p, st, "record the try's result", pbHeld, pErr);
+  int r = store_stmt_step(st, pErr);
+  *pbHeld = r == STORE_ROW;
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "record the try's result");
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}
+
+/* ---- wake-ups ---- */
+
+airc_rc store_work_listen(store *p, unsigned mask, int *pbSupported, airc_err *pErr) {
+  *pbSupported = p->pDrv->xListen != NULL;
+  if(!*pbSupported) return AIRC_OK;
+  airc_rc rc = AIRC_OK;
+  if(mask & STORE_WORK_EV_QUEUED) rc = p->pDrv->xListen(p->pDb, WORK_CH_QUEUED, pErr);
+  if(!rc && (mask & STORE_WORK_EV_RESULT)) rc = p->pDrv->xListen(p->pDb, WORK_CH_RESULT, pErr);
+  return rc;
+}
+
+int store_work_wait_fd(store *p) { return p->pDrv->xWaitFd ? p->pDrv->xWaitFd(p->pDb) : -1; }
+
+typedef struct work_note_ctx {
+  const char *const *azQueue;
+  int nQueue;
+  unsigned ev;
+} work_note_ctx;
+
+static void work_note(void *pv, const char *zChannel, const char *zPayload) {
+  work_note_ctx *c = pv;
+  if(!strcmp(zChannel, WORK_CH_RESULT)) {
+    c->ev |= STORE_WORK_EV_RESULT;
+  } else if(!strcmp(zChannel, WORK_CH_QUEUED)) {
+    int bMine = c->nQueue == 0;
+    for(int i = 0; i < c->nQueue && !bMine; i++) bMine = !strcmp(c->azQueue[i], zPayload);
+    if(bMine) c->ev |= STORE_WORK_EV_QUEUED;
+  }
+}
+
+unsigned store_work_events(store *p, const char *const *azQueue, int nQueue) {
+  if(!p->pDrv->xNotifications) return 0;
+  work_note_ctx c = {azQueue, nQueue, 0};
+  unsigned f = p->pDrv->xNotifications(p->pDb, work_note, &c);
+  if(f & STORE_NOTE_RESYNC) c.ev |= STORE_WORK_EV_RESYNC;
+  if(f & STORE_NOTE_LOST) c.ev |= STORE_WORK_EV_LOST;
+  return c.ev;
 }
 
 /* ---- logs ---- */

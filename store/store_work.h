@@ -34,7 +34,9 @@
 
 /* Queues try tryNumber of task instance tiId on queue zQueue with its
  * launch request (JSON text, borrowed), replacing a stale claim of an
- * earlier try. Call inside the transaction that queues the task instance. */
+ * earlier try. Call inside the transaction that queues the task instance.
+ * On PostgreSQL the queue's workers are woken when it commits (one
+ * notification per queue and transaction). */
 AIRC_WUR airc_rc store_work_enqueue(store *p, int64_t tiId, int tryNumber, const char *zQueue,
                                     const char *zRequest, int64_t nowUs, airc_err *pErr);
 
@@ -97,9 +99,43 @@ AIRC_WUR airc_rc store_work_renew(store *p, int64_t tiId, int tryNumber, const c
 
 /* Leaves the try's result (JSON text, borrowed), fenced: *pbHeld = 0 if
  * the lease was lost (the result is ignored: a newer try owns the task
- * instance, or the scheduler already failed this one). */
+ * instance, or the scheduler already failed this one). On PostgreSQL the
+ * schedulers are woken when the caller's transaction commits. */
 AIRC_WUR airc_rc store_work_finish(store *p, int64_t tiId, int tryNumber, const char *zToken, const char *zResult,
                                    int *pbHeld /* OUT */, airc_err *pErr);
+
+/* ---- wake-ups: a queued try starts at once, a result is seen at once ----
+ *
+ * PostgreSQL: LISTEN/NOTIFY. store_work_enqueue notifies the try's queue
+ * and store_work_finish notifies the schedulers; both notifications are
+ * sent by the server when the caller's transaction commits, and not at all
+ * if it rolls back. A process LISTENs with store_work_listen, sleeps in
+ * poll() on store_work_wait_fd beside its other descriptors, and reads
+ * what came with store_work_events, which it must call before each sleep
+ * (notifications that arrived during a statement wait in the connection's
+ * queue, not on the socket). A wake-up is a hint, never the truth: the
+ * caller looks in the store and keeps a slower poll for a lost one.
+ * SQLite: none (*pbSupported = 0): callers poll. */
+#define STORE_WORK_EV_QUEUED 1u /* a try was queued on one of the queues asked about */
+#define STORE_WORK_EV_RESULT 2u /* a worker left a result (or a failure) */
+#define STORE_WORK_EV_RESYNC 4u /* connected again: wake-ups may have been missed, so look */
+#define STORE_WORK_EV_LOST 8u   /* the connection is lost: nothing to wait on until a statement reconnects */
+
+/* Subscribes the handle to the wake-ups of mask (QUEUED: a worker;
+ * RESULT: a scheduler). After a reconnect they are subscribed again and
+ * the next store_work_events says RESYNC. *pbSupported = 0 on a backend
+ * without them (nothing done). */
+AIRC_WUR airc_rc store_work_listen(store *p, unsigned mask, int *pbSupported /* OUT */, airc_err *pErr);
+
+/* The descriptor to poll() for POLLIN: readable when a wake-up (or the end
+ * of the connection) arrived. -1 on SQLite and while the connection is
+ * lost. It changes after a reconnect: ask before every sleep. */
+int store_work_wait_fd(store *p);
+
+/* Reads what arrived, without blocking; returns STORE_WORK_EV_* flags.
+ * QUEUED counts only queues in azQueue (nQueue of them; nQueue 0: any).
+ * Outside a transaction. */
+unsigned store_work_events(store *p, const char *const *azQueue, int nQueue);
 
 /* ---- logs of tries on other hosts ---- */
 
