@@ -206,7 +206,9 @@ static void start_try(worker *W, const store_work_claimed *c, const char *zToken
            (int)pid);
 }
 
-/* Claims tries while slots are free, queue by queue. */
+/* Claims tries while slots are free, queue by queue (one at a time from
+ * each while several queues take turns; a single queue fills every free
+ * slot in one claim: a fan-out's first wave in one round trip). */
 static void claim_tries(worker *W) {
   int bAny = 1;
   while(bAny && W->nTry < W->o.nConcurrency) {
@@ -215,16 +217,20 @@ static void claim_tries(worker *W) {
       char zToken[UUID_STR_LEN];
       if(uuid_random_v4(zToken)) return;
       int64_t now = airc_now_us();
-      store_work_claimed c;
+      store_work_claimed a[STORE_WORK_CLAIM_MAX];
+      int nFree = W->o.nConcurrency - W->nTry, n = 0;
       airc_err err = {0};
-      airc_rc rc = store_work_claim(W->s, W->o.azQueue[q], W->zName, zToken, now, now + W->leaseUs, &c, &err);
+      airc_rc rc = store_work_claim_batch(W->s, W->o.azQueue[q], W->zName, zToken, now, now + W->leaseUs,
+                                          W->o.nQueue == 1 ? nFree : 1, a, &n, &err);
       if(rc == AIRC_ERR_NOTFOUND) continue;
       if(rc) {
         LOG_WARN("claim on queue '%s': %s", W->o.azQueue[q], err.zMsg);
         return;
       }
-      start_try(W, &c, zToken, now + W->leaseUs);
-      free(c.zRequest);
+      for(int i = 0; i < n; i++) {
+        start_try(W, &a[i], zToken, now + W->leaseUs);
+        free(a[i].zRequest);
+      }
       bAny = 1;
     }
   }

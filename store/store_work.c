@@ -150,25 +150,17 @@ airc_rc store_work_delete_stale(store *p, int *pn, airc_err *pErr) {
 
 /* ---- the worker's side ---- */
 
-airc_rc store_work_claim(store *p, const char *zQueue, const char *zWorker, const char *zToken, int64_t nowUs,
-                         int64_t leaseUntilUs, store_work_claimed *pOut, airc_err *pErr) {
-  memset(pOut, 0, sizeof(*pOut));
-  airc_rc rc = store_begin(p, pErr); /* SQLite: BEGIN IMMEDIATE; PostgreSQL: row locks, below */
-  if(rc) return rc;
+/* SQLite: claims one try inside the caller's BEGIN IMMEDIATE transaction
+ * (which serializes claimers). *pbGot = 0 if none is waiting. A claim whose
+ * task instance moved on (cleared, marked) is dropped and the next looked at. */
+static airc_rc claim_one_sqlite(store *p, const char *zQueue, const char *zWorker, const char *zToken, int64_t nowUs,
+                                int64_t leaseUntilUs, store_work_claimed *pOut, int *pbGot, airc_err *pErr) {
+  *pbGot = 0;
   for(;;) {
-    /* dialect: sqlite -- the transaction's write lock (BEGIN IMMEDIATE)
-     * serializes claimers. pg -- FOR UPDATE SKIP LOCKED: the row is locked
-     * until the claim's transaction ends and concurrent claimers pass over
-     * it to the next free one instead of waiting (or claiming it twice) */
-    store_stmt *st = store_stmt_prepare(p, STORE_SQL2(p,
+    store_stmt *st = store_stmt_prepare(p,
         "SELECT ti_id, try_number, request FROM task_claim WHERE queue=? AND worker IS NULL"
-        " ORDER BY queued_us, ti_id LIMIT 1",
-        "SELECT ti_id, try_number, request FROM task_claim WHERE queue=? AND worker IS NULL"
-        " ORDER BY queued_us, ti_id LIMIT 1 FOR UPDATE SKIP LOCKED"), pErr);
-    if(!st) {
-      rc = pErr->rc;
-      break;
-    }
+        " ORDER BY queued_us, ti_id LIMIT 1", pErr);
+    if(!st) return pErr->rc;
     store_bind_text(st, 1, zQueue);
     int r = store_stmt_step(st, pErr);
     if(r == STORE_ROW) {
@@ -179,70 +171,167 @@ airc_rc store_work_claim(store *p, const char *zQueue, const char *zWorker, cons
     store_stmt_done(st);
     if(r == STORE_ERROR) {
       airc_err_prefix(pErr, "claim a try");
-      rc = pErr->rc;
-      break;
+      return pErr->rc;
     }
-    if(r == STORE_DONE) {
-      rc = airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no try waiting on queue '%s'", zQueue);
-      break;
-    }
+    if(r == STORE_DONE) return AIRC_OK;
+    if(!pOut->zRequest) return airc_err_set(pErr, AIRC_ERR_NOMEM, "claim a try: out of memory");
     int bOk = 0;
+    airc_rc rc = AIRC_OK;
     st = store_stmt_prepare(p,
         "UPDATE task_claim SET worker=?1, lease_token=?2, lease_until_us=?3"
         " WHERE ti_id=?4 AND try_number=?5 AND worker IS NULL", pErr);
-    if(!st) {
-      rc = pErr->rc;
-      break;
+    if(!st) rc = pErr->rc;
+    if(!rc) {
+      store_bind_text(st, 1, zWorker);
+      store_bind_text(st, 2, zToken);
+      store_bind_int64(st, 3, leaseUntilUs);
+      store_bind_int64(st, 4, pOut->tiId);
+      store_bind_int64(st, 5, pOut->tryNumber);
+      rc = work_exec_changed(p, st, "claim a try", &bOk, pErr);
     }
-    store_bind_text(st, 1, zWorker);
-    store_bind_text(st, 2, zToken);
-    store_bind_int64(st, 3, leaseUntilUs);
-    store_bind_int64(st, 4, pOut->tiId);
-    store_bind_int64(st, 5, pOut->tryNumber);
-    if((rc = work_exec_changed(p, st, "claim a try", &bOk, pErr))) break;
-    if(bOk) {
+    if(!rc && bOk) {
       st = store_stmt_prepare(p,
           "UPDATE task_instance SET state='running', hostname=?1, start_us=?2, pid=NULL, updated_us=?2"
           " WHERE id=?3 AND try_number=?4 AND state='queued'", pErr);
-      if(!st) {
-        rc = pErr->rc;
-        break;
+      if(!st) rc = pErr->rc;
+      if(!rc) {
+        store_bind_text(st, 1, zWorker);
+        store_bind_int64(st, 2, nowUs);
+        store_bind_int64(st, 3, pOut->tiId);
+        store_bind_int64(st, 4, pOut->tryNumber);
+        rc = work_exec_changed(p, st, "mark the claimed try running", &bOk, pErr);
       }
-      store_bind_text(st, 1, zWorker);
-      store_bind_int64(st, 2, nowUs);
-      store_bind_int64(st, 3, pOut->tiId);
-      store_bind_int64(st, 4, pOut->tryNumber);
-      if((rc = work_exec_changed(p, st, "mark the claimed try running", &bOk, pErr))) break;
-      if(bOk) break; /* claimed */
+      if(!rc && bOk) {
+        *pbGot = 1;
+        return AIRC_OK;
+      }
     }
+    int64_t tiId = pOut->tiId;
+    int tryNumber = pOut->tryNumber;
+    free(pOut->zRequest);
+    memset(pOut, 0, sizeof(*pOut));
+    if(rc) return rc;
     /* the task instance moved on (cleared, marked) meanwhile: the claim is
      * stale; drop it and look again */
     st = store_stmt_prepare(p, "DELETE FROM task_claim WHERE ti_id=? AND try_number=?", pErr);
+    if(!st) return pErr->rc;
+    store_bind_int64(st, 1, tiId);
+    store_bind_int64(st, 2, tryNumber);
+    if((rc = work_exec(st, "drop a stale claim", pErr))) return rc;
+  }
+}
+
+/* PostgreSQL: claims up to nMax tries in ONE statement (one round trip,
+ * its own implicit transaction unless the caller opened one): the oldest
+ * waiting rows are locked FOR UPDATE SKIP LOCKED (concurrent claimers pass
+ * over them to the next free ones instead of waiting or claiming them
+ * twice), take the worker, and their task instances become running; a
+ * claim whose task instance moved on is dropped after. *pn = tries
+ * claimed into aOut. */
+static airc_rc claim_batch_pg(store *p, const char *zQueue, const char *zWorker, const char *zToken, int64_t nowUs,
+                              int64_t leaseUntilUs, int nMax, store_work_claimed *aOut, int *pn, airc_err *pErr) {
+  *pn = 0;
+  /* dialect: pg -- FOR UPDATE SKIP LOCKED, data-modifying WITH */
+  store_stmt *st = store_stmt_prepare(p,
+      "WITH c AS (SELECT ti_id, try_number FROM task_claim WHERE queue=?1 AND worker IS NULL"
+      " ORDER BY queued_us, ti_id LIMIT ?6 FOR UPDATE SKIP LOCKED),"
+      " u AS (UPDATE task_claim t SET worker=?2, lease_token=?3, lease_until_us=?4 FROM c"
+      " WHERE t.ti_id=c.ti_id AND t.try_number=c.try_number RETURNING t.ti_id, t.try_number, t.request, t.queued_us),"
+      " r AS (UPDATE task_instance i SET state='running', hostname=?2, start_us=?5, pid=NULL, updated_us=?5 FROM u"
+      " WHERE i.id=u.ti_id AND i.try_number=u.try_number AND i.state='queued' RETURNING i.id)"
+      " SELECT u.ti_id, u.try_number, u.request, r.id IS NOT NULL FROM u LEFT JOIN r ON r.id=u.ti_id"
+      " ORDER BY u.queued_us, u.ti_id", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zQueue);
+  store_bind_text(st, 2, zWorker);
+  store_bind_text(st, 3, zToken);
+  store_bind_int64(st, 4, leaseUntilUs);
+  store_bind_int64(st, 5, nowUs);
+  store_bind_int64(st, 6, nMax);
+  int64_t aStale[2 * STORE_WORK_CLAIM_MAX];
+  int nStale = 0, r;
+  airc_rc rc = AIRC_OK;
+  while((r = store_stmt_step(st, pErr)) == STORE_ROW) {
+    if(!store_col_int(st, 3)) {
+      if(nStale < STORE_WORK_CLAIM_MAX) {
+        aStale[2 * nStale] = store_col_int64(st, 0);
+        aStale[2 * nStale + 1] = store_col_int64(st, 1);
+        nStale++;
+      }
+      continue;
+    }
+    if(*pn >= nMax) continue;
+    store_work_claimed *c = &aOut[*pn];
+    c->tiId = store_col_int64(st, 0);
+    c->tryNumber = store_col_int(st, 1);
+    c->zRequest = strdup(store_col_str(st, 2));
+    if(!c->zRequest) {
+      rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "claim a try: out of memory");
+      break;
+    }
+    (*pn)++;
+  }
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "claim a try");
+    rc = pErr->rc;
+  }
+  /* the task instance moved on (cleared, marked): the claim is stale */
+  for(int i = 0; !rc && i < nStale; i++) {
+    st = store_stmt_prepare(p, "DELETE FROM task_claim WHERE ti_id=? AND try_number=? AND lease_token=?", pErr);
     if(!st) {
       rc = pErr->rc;
       break;
     }
-    store_bind_int64(st, 1, pOut->tiId);
-    store_bind_int64(st, 2, pOut->tryNumber);
-    free(pOut->zRequest);
-    memset(pOut, 0, sizeof(*pOut));
-    if((rc = work_exec(st, "drop a stale claim", pErr))) break;
+    store_bind_int64(st, 1, aStale[2 * i]);
+    store_bind_int64(st, 2, aStale[2 * i + 1]);
+    store_bind_text(st, 3, zToken);
+    rc = work_exec(st, "drop a stale claim", pErr);
   }
-  if(rc && rc != AIRC_ERR_NOTFOUND) {
-    store_rollback(p);
-    free(pOut->zRequest);
-    memset(pOut, 0, sizeof(*pOut));
+  if(rc) {
+    /* claimed rows we cannot hand out expire with their lease */
+    for(int i = 0; i < *pn; i++) free(aOut[i].zRequest);
+    memset(aOut, 0, sizeof(*aOut) * (size_t)nMax);
+    *pn = 0;
     return rc;
   }
-  airc_err cerr = {0};
-  airc_rc crc = store_commit(p, &cerr); /* also after NOTFOUND: stale claims dropped */
-  if(crc) {
-    free(pOut->zRequest);
-    memset(pOut, 0, sizeof(*pOut));
-    *pErr = cerr;
-    return crc;
+  if(*pn == 0 && nStale) return claim_batch_pg(p, zQueue, zWorker, zToken, nowUs, leaseUntilUs, nMax, aOut, pn, pErr);
+  return AIRC_OK;
+}
+
+airc_rc store_work_claim_batch(store *p, const char *zQueue, const char *zWorker, const char *zToken, int64_t nowUs,
+                               int64_t leaseUntilUs, int nMax, store_work_claimed *aOut, int *pn, airc_err *pErr) {
+  *pn = 0;
+  if(nMax < 1) nMax = 1;
+  if(nMax > STORE_WORK_CLAIM_MAX) nMax = STORE_WORK_CLAIM_MAX;
+  memset(aOut, 0, sizeof(*aOut) * (size_t)nMax);
+  airc_rc rc;
+  if(p->pDrv->eDialect == STORE_DIALECT_PG) {
+    rc = claim_batch_pg(p, zQueue, zWorker, zToken, nowUs, leaseUntilUs, nMax, aOut, pn, pErr);
+  } else {
+    rc = store_begin(p, pErr); /* BEGIN IMMEDIATE: serializes claimers */
+    if(rc) return rc;
+    int bGot = 1;
+    while(!rc && bGot && *pn < nMax) {
+      rc = claim_one_sqlite(p, zQueue, zWorker, zToken, nowUs, leaseUntilUs, &aOut[*pn], &bGot, pErr);
+      if(!rc && bGot) (*pn)++;
+    }
+    if(!rc) rc = store_commit(p, pErr); /* also with nothing: stale claims dropped */
+    else store_rollback(p);
+    if(rc) {
+      for(int i = 0; i < *pn; i++) free(aOut[i].zRequest);
+      memset(aOut, 0, sizeof(*aOut) * (size_t)nMax);
+      *pn = 0;
+    }
   }
+  if(!rc && *pn == 0) rc = airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no try waiting on queue '%s'", zQueue);
   return rc;
+}
+
+airc_rc store_work_claim(store *p, const char *zQueue, const char *zWorker, const char *zToken, int64_t nowUs,
+                         int64_t leaseUntilUs, store_work_claimed *pOut, airc_err *pErr) {
+  int n = 0;
+  return store_work_claim_batch(p, zQueue, zWorker, zToken, nowUs, leaseUntilUs, 1, pOut, &n, pErr);
 }
 
 airc_rc store_work_set_pid(store *p, int64_t tiId, int tryNumber, const char *zToken, int pid, const char *zLogPath,

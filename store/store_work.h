@@ -82,11 +82,21 @@ typedef struct store_work_claimed {
 
 /* Claims the oldest unclaimed try of queue zQueue for worker zWorker with
  * lease token zToken until leaseUntilUs; its task instance becomes
- * `running` with hostname zWorker and start time nowUs. Opens its own
- * (nested) write transaction. AIRC_ERR_NOTFOUND if nothing is waiting. */
+ * `running` with hostname zWorker and start time nowUs. Atomic: SQLite in
+ * its own (nested) BEGIN IMMEDIATE transaction, PostgreSQL in one
+ * statement. AIRC_ERR_NOTFOUND if nothing is waiting. */
 AIRC_WUR airc_rc store_work_claim(store *p, const char *zQueue, const char *zWorker, const char *zToken,
                                   int64_t nowUs, int64_t leaseUntilUs, store_work_claimed *pOut /* OUT */,
                                   airc_err *pErr);
+
+/* The same for up to nMax (1..STORE_WORK_CLAIM_MAX) tries at once, in
+ * order, all with lease token zToken: *pn of aOut (room for nMax) are
+ * filled, each zRequest owned by the caller. AIRC_ERR_NOTFOUND (*pn = 0) if
+ * nothing is waiting. A fan-out's free slots fill in one round trip. */
+#define STORE_WORK_CLAIM_MAX 64
+AIRC_WUR airc_rc store_work_claim_batch(store *p, const char *zQueue, const char *zWorker, const char *zToken,
+                                        int64_t nowUs, int64_t leaseUntilUs, int nMax,
+                                        store_work_claimed *aOut /* OUT */, int *pn /* OUT */, airc_err *pErr);
 
 /* Records the supervisor's pid and the log path on the task instance,
  * fenced. *pbHeld = 0 if the lease is lost (nothing written). */
