@@ -41,6 +41,31 @@ def psql(url, sql):
     return [line.split("\t") for line in r.stdout.splitlines() if line]
 
 
+class Psql:
+    """One psql session kept open (a psql per query would load the 2 cores
+    being measured): query() sends a statement and reads its rows."""
+
+    def __init__(self, url):
+        self.p = subprocess.Popen(["psql", "-X", "-q", "-t", "-A", "-F", "\t", url], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True, bufsize=1)
+
+    def query(self, sql):
+        self.p.stdin.write(sql.rstrip(";") + ";\n\\echo __end__\n")
+        self.p.stdin.flush()
+        rows = []
+        for line in self.p.stdout:
+            line = line.rstrip("\n")
+            if line == "__end__":
+                return rows
+            if line:
+                rows.append(line.split("\t"))
+        raise RuntimeError("psql ended")
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait(30)
+
+
 def tcp_peer_count(pid, port):
     """TCP sessions process pid holds to port (its store connections)."""
     inodes = set()
@@ -65,7 +90,7 @@ def tcp_peer_count(pid, port):
 
 
 class Sampler(threading.Thread):
-    """Samples, every 100 ms, each process's sessions to the server and the
+    """Samples, every 200 ms, each process's sessions to the server and the
     database's sessions in pg_stat_activity; keeps the maxima."""
 
     def __init__(self, url, db, port, procs):
@@ -76,21 +101,21 @@ class Sampler(threading.Thread):
         self.stop = threading.Event()
 
     def run(self):
+        q = Psql(self.url)  # on the admin database: not counted
         while not self.stop.is_set():
             for name, p in self.procs.items():
                 self.max_by_proc[name] = max(self.max_by_proc[name], tcp_peer_count(p.pid, self.port))
-            try:
-                # psql's own session is one of them: not counted
-                n = int(psql(self.url, f"SELECT count(*) - 1 FROM pg_stat_activity WHERE datname='{self.db}'")[0][0])
-                self.max_db = max(self.max_db, n)
-            except (subprocess.SubprocessError, ValueError, IndexError):
-                pass
-            self.stop.wait(0.1)
+            # airc's sessions (the bench's own psql is not airc's)
+            n = int(q.query(f"SELECT count(*) FROM pg_stat_activity WHERE datname='{self.db}'"
+                            " AND application_name <> 'psql'")[0][0])
+            self.max_db = max(self.max_db, n)
+            self.stop.wait(0.2)
+        q.close()
 
 
-def measure_pg(url, dag, run_id):
-    r = psql(url, f"SELECT start_us, end_us, queued_us, state FROM dag_run WHERE dag_id='{dag}' AND run_id='{run_id}'")[0]
-    tis = psql(url, "SELECT ti.task_id, ti.queued_us, ti.start_us, ti.end_us, ti.state FROM task_instance ti"
+def measure_pg(q, dag, run_id):
+    r = q.query( f"SELECT start_us, end_us, queued_us, state FROM dag_run WHERE dag_id='{dag}' AND run_id='{run_id}'")[0]
+    tis = q.query("SELECT ti.task_id, ti.queued_us, ti.start_us, ti.end_us, ti.state FROM task_instance ti"
                     f" JOIN dag_run r ON r.id=ti.run_pk WHERE r.dag_id='{dag}' AND r.run_id='{run_id}'")
     tis = [(t[0], int(t[1]), int(t[2]), int(t[3]), t[4]) for t in tis]
     by = {t[0]: t for t in tis}
@@ -105,16 +130,16 @@ def measure_pg(url, dag, run_id):
             "dep_latency_p50_ms": pct(dep, 50), "dep_latency_p99_ms": pct(dep, 99)}
 
 
-def run_dag_pg(env, url, dag):
+def run_dag_pg(env, q, dag):
     out = subprocess.check_output([AIRC, "dags", "trigger", dag, "--output", "json"], env=env, text=True)
     run_id = json.loads(out.splitlines()[0])["run_id"]
     deadline = time.monotonic() + 900
     while time.monotonic() < deadline:
-        rows = psql(url, f"SELECT state FROM dag_run WHERE dag_id='{dag}' AND run_id='{run_id}'")
+        rows = q.query(f"SELECT state FROM dag_run WHERE dag_id='{dag}' AND run_id='{run_id}'")
         if rows and rows[0][0] in ("success", "failed"):
             break
         time.sleep(0.25)
-    return measure_pg(url, dag, run_id)
+    return measure_pg(q, dag, run_id)
 
 
 def wait_log(path, text, timeout=30):
@@ -186,8 +211,10 @@ def run_pg(n, k, concurrency, seq):
             time.sleep(0.1)
         sampler = Sampler(PG_ADMIN, db, port, procs)
         sampler.start()
+        q = Psql(url)
         for dag in ("bench_chain", "bench_fanout"):
-            res[dag] = run_dag_pg(host_env("s"), url, dag)
+            res[dag] = run_dag_pg(host_env("s"), q, dag)
+        q.close()
         sampler.stop.set()
         sampler.join()
         res["sessions_max_by_process"] = sampler.max_by_proc

@@ -55,6 +55,7 @@ typedef struct worker {
   worker_try *aTry;
   int nTry;
   int64_t leaseUs, pollUs;
+  int bMore; /* the last claim stopped at a full house: tries may be waiting */
 } worker;
 
 /* Ships what the try's log gained since the last call (inside the
@@ -231,9 +232,12 @@ static void claim_tries(worker *W) {
         start_try(W, &a[i], zToken, now + W->leaseUs);
         free(a[i].zRequest);
       }
-      bAny = 1;
+      if(W->o.nQueue > 1 || n == nFree) bAny = 1; /* fewer than asked: the queue is empty */
     }
   }
+  /* stopped with every slot taken: more may wait, so a freed slot claims
+   * at once; otherwise the next try announces itself (or the poll finds it) */
+  W->bMore = W->nTry >= W->o.nConcurrency;
 }
 
 /* Renews every running try's lease and ships log growth, in one short
@@ -303,11 +307,10 @@ static void finish_try(worker *W, int i) {
   }
   airc_err err = {0};
   int bHeld = 0;
-  airc_rc rc = store_begin(W->s, &err);
-  if(!rc) rc = ship_log(W, t, &err);
+  /* no transaction around the two: each chunk is written once (its offset
+   * moves only when it is stored), and two round trips fewer per try */
+  airc_rc rc = ship_log(W, t, &err);
   if(!rc && zText) rc = store_work_finish(W->s, t->tiId, t->tryNumber, t->zToken, zText, &bHeld, &err);
-  if(!rc) rc = store_commit(W->s, &err);
-  else store_rollback(W->s);
   if(rc && airc_rc_is_transient(rc)) {
     LOG_WARN("task instance %lld try %d: %s (trying again)", (long long)t->tiId, t->tryNumber, err.zMsg);
     return; /* kept: the next loop tries again while the lease holds */
@@ -392,7 +395,7 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
     int nBefore = W.nTry;
     reap(&W);
     int64_t now = airc_now_us();
-    if(W.nTry < nBefore) nextClaim = now; /* a slot is free */
+    if(W.nTry < nBefore && W.bMore) nextClaim = now; /* a slot is free and tries wait */
     if(bNotify) worker_wakeups(&W, now, &nextClaim);
     if(now >= nextRenew) {
       renew_leases(&W);
