@@ -11,9 +11,9 @@ import subprocess
 import pytest
 
 from conftest import AIRC, ON_PG, dag_ini, wait_for
-from test_distributed import Cluster, ledger_cmd
+from test_distributed import Cluster, cluster, ledger_cmd  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.skipif(not ON_PG, reason="LISTEN/NOTIFY: PostgreSQL only (SQLite polls)")
+pg_only = pytest.mark.skipif(not ON_PG, reason="LISTEN/NOTIFY: PostgreSQL only (SQLite polls)")
 
 SLOW_POLL_MS = "60000"
 
@@ -75,6 +75,7 @@ def chain(c, dag, n):
                           ({"upstream": f"t{i-1}"} if i else {})) for i in range(n)])
 
 
+@pg_only
 def test_queued_try_claimed_and_result_seen_without_polling(home, slow_cluster):
     c = slow_cluster
     home.write_dag("n.ini", chain(c, "n", 5))
@@ -86,6 +87,7 @@ def test_queued_try_claimed_and_result_seen_without_polling(home, slow_cluster):
     assert sorted(c.ledger_lines()) == [[f"n.t{i}", "1", "w1"] for i in range(5)]
 
 
+@pg_only
 def test_sessions_ended_by_the_store_listen_again(home, slow_cluster):
     c = slow_cluster
     home.write_dag("r.ini", chain(c, "r", 3))
@@ -106,3 +108,20 @@ def test_sessions_ended_by_the_store_listen_again(home, slow_cluster):
     assert home.wait_run("r", run2, 20) == "success"
     assert len([l for l in c.ledger_lines() if l[0].startswith("r.")]) == 6
     assert len(tcp_ports(w1.pid)) == 1 and len(tcp_ports(s1.pid)) == 1
+
+
+def test_worker_runs_lean_and_its_tasks_do_not_inherit_that(home, cluster):
+    """The worker executes itself once with GNUTLS_NO_IMPLICIT_INIT=1 (GnuTLS,
+    a dependency of libpq's LDAP library, then stays uninitialized until
+    used: a smaller idle worker) and takes it out of its tasks' environment."""
+    env_out = os.path.join(cluster.tmp, "task.env")
+    home.write_dag("e.ini", dag_ini("e", [("t", {"command": f"env > {env_out}"})]))
+    cluster.scheduler("s1")
+    w1 = cluster.worker("w1")
+    with open(f"/proc/{w1.pid}/environ", "rb") as f:  # the environment it was executed with
+        assert b"GNUTLS_NO_IMPLICIT_INIT=1" in f.read().split(b"\0")
+    run = home.trigger("e")
+    assert home.wait_run("e", run, 30) == "success"
+    task_env = open(env_out).read()
+    assert "AIRC_TRY_NUMBER=1" in task_env
+    assert "GNUTLS_NO_IMPLICIT_INIT" not in task_env and "AIRC_WORKER_LEAN" not in task_env
