@@ -116,7 +116,18 @@ airc_rc store_work_exists(store *p, int64_t tiId, int tryNumber, int *pbExists, 
 }
 
 airc_rc store_work_delete(store *p, int64_t tiId, int tryNumber, airc_err *pErr) {
-  /* the try's history keeps the host it ran on */
+  /* the try's history keeps the host it ran on. dialect: pg -- one
+   * statement (a data-modifying WITH): a round trip fewer per try */
+  if(p->pDrv->eDialect == STORE_DIALECT_PG) {
+    store_stmt *st = store_stmt_prepare(p,
+        "WITH d AS (DELETE FROM task_claim WHERE ti_id=?1 AND try_number=?2 RETURNING worker)"
+        " UPDATE task_try SET hostname=(SELECT worker FROM d) WHERE ti_id=?1 AND try_number=?2"
+        " AND EXISTS(SELECT 1 FROM d)", pErr);
+    if(!st) return pErr->rc;
+    store_bind_int64(st, 1, tiId);
+    store_bind_int64(st, 2, tryNumber);
+    return work_exec(st, "delete claim", pErr);
+  }
   store_stmt *st = store_stmt_prepare(p,
       "UPDATE task_try SET hostname=(SELECT worker FROM task_claim c WHERE c.ti_id=?1 AND c.try_number=?2)"
       " WHERE ti_id=?1 AND try_number=?2", pErr);
