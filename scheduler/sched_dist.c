@@ -107,6 +107,7 @@ int sched_dist_has_news(sched *S) {
   uint64_t c = store_change_counter(S->s);
   if(c != S->lastCounter) {
     S->lastCounter = c;
+    S->bLoadsValid = 0; /* queued+running counts too (see sched_iterate) */
     S->bAllDirty = 1;
     S->bTicksDirty = 1;
     S->bReloadStates = 1;

@@ -264,7 +264,11 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   /* the queued+running counts follow our own writes; a commit by anyone
    * else (a clear or mark that has not rung yet, a test run) or the sweep
    * has them re-read */
-  if(!rc && (S->bSweepDue || store_change_counter(S->s) != S->ownCounter)) S->bLoadsValid = 0;
+  /* (distributed: workers commit all the time, claims and results, none
+   * of which moves the counts; anyone else's commit is seen by the poll,
+   * sched_dist_has_news, which has them re-read: two round trips fewer) */
+  if(!rc && (S->bSweepDue || (!S->bDistributed && store_change_counter(S->s) != S->ownCounter)))
+    S->bLoadsValid = 0;
   if(!rc && S->bDistributed) {
     /* fenced: only the lease holder's transaction commits anything */
     int bActive = 0;
@@ -633,6 +637,7 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
         S.bAllDirty = 1;
         S.bTicksDirty = 1;
         S.bReloadStates = 1;
+        S.bLoadsValid = 0; /* a clear or a mark moved the counts */
       }
     }
     if(aPoll[2].revents & POLLIN) {
