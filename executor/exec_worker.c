@@ -219,10 +219,11 @@ static void claim_tries(worker *W) {
       if(uuid_random_v4(zToken)) return;
       int64_t now = airc_now_us();
       store_work_claimed a[STORE_WORK_CLAIM_MAX];
-      int nFree = W->o.nConcurrency - W->nTry, n = 0;
+      int nWant = W->o.nQueue == 1 ? W->o.nConcurrency - W->nTry : 1, n = 0;
+      if(nWant > STORE_WORK_CLAIM_MAX) nWant = STORE_WORK_CLAIM_MAX;
       airc_err err = {0};
       airc_rc rc = store_work_claim_batch(W->s, W->o.azQueue[q], W->zName, zToken, now, now + W->leaseUs,
-                                          W->o.nQueue == 1 ? nFree : 1, a, &n, &err);
+                                          nWant, a, &n, &err);
       if(rc == AIRC_ERR_NOTFOUND) continue;
       if(rc) {
         LOG_WARN("claim on queue '%s': %s", W->o.azQueue[q], err.zMsg);
@@ -232,7 +233,7 @@ static void claim_tries(worker *W) {
         start_try(W, &a[i], zToken, now + W->leaseUs);
         free(a[i].zRequest);
       }
-      if(W->o.nQueue > 1 || n == nFree) bAny = 1; /* fewer than asked: the queue is empty */
+      if(n == nWant) bAny = 1; /* fewer than asked: the queue is empty */
     }
   }
   /* stopped with every slot taken: more may wait, so a freed slot claims
