@@ -79,14 +79,16 @@ def tcp_peer_count(pid, port):
                 inodes.add(link[8:-1])
     except OSError:
         return 0
-    n = 0
+    # distinct sockets: a table read while connections come and go can
+    # list one twice
+    seen = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         with open(table) as f:
             for line in f.readlines()[1:]:
                 cols = line.split()
                 if cols[9] in inodes and int(cols[2].rsplit(":", 1)[1], 16) == port and cols[3] == "01":
-                    n += 1
-    return n
+                    seen.add(cols[9])
+    return len(seen)
 
 
 class Sampler(threading.Thread):

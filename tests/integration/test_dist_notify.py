@@ -60,14 +60,14 @@ def tcp_ports(pid):
             continue
         if link.startswith("socket:["):
             inodes.add(link[8:-1])
-    ports = []
+    ports = {}  # by socket: a table read while sockets come and go can list one twice
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         with open(table) as f:
             for line in f.readlines()[1:]:
                 cols = line.split()
                 if cols[9] in inodes:
-                    ports.append(int(cols[1].rsplit(":", 1)[1], 16))
-    return ports
+                    ports[cols[9]] = int(cols[1].rsplit(":", 1)[1], 16)
+    return list(ports.values())
 
 
 def chain(c, dag, n):
