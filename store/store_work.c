@@ -238,10 +238,13 @@ static airc_rc claim_one_sqlite(store *p, const char *zQueue, const char *zWorke
  * over them to the next free ones instead of waiting or claiming them
  * twice), take the worker, and their task instances become running; a
  * claim whose task instance moved on is dropped after. *pn = tries
- * claimed into aOut. */
+ * claimed into aOut; *pbAgain = 1 when all it found were stale (the
+ * caller asks again). */
 static airc_rc claim_batch_pg(store *p, const char *zQueue, const char *zWorker, const char *zToken, int64_t nowUs,
-                              int64_t leaseUntilUs, int nMax, store_work_claimed *aOut, int *pn, airc_err *pErr) {
+                              int64_t leaseUntilUs, int nMax, store_work_claimed *aOut, int *pn, int *pbAgain,
+                              airc_err *pErr) {
   *pn = 0;
+  *pbAgain = 0;
   /* dialect: pg -- FOR UPDATE SKIP LOCKED, data-modifying WITH */
   store_stmt *st = store_stmt_prepare(p,
       "WITH c AS (SELECT ti_id, try_number FROM task_claim WHERE queue=?1 AND worker IS NULL"
@@ -306,7 +309,7 @@ static airc_rc claim_batch_pg(store *p, const char *zQueue, const char *zWorker,
     *pn = 0;
     return rc;
   }
-  if(*pn == 0 && nStale) return claim_batch_pg(p, zQueue, zWorker, zToken, nowUs, leaseUntilUs, nMax, aOut, pn, pErr);
+  *pbAgain = *pn == 0 && nStale > 0; /* only stale ones: look again */
   return AIRC_OK;
 }
 
@@ -318,7 +321,9 @@ airc_rc store_work_claim_batch(store *p, const char *zQueue, const char *zWorker
   memset(aOut, 0, sizeof(*aOut) * (size_t)nMax);
   airc_rc rc;
   if(p->pDrv->eDialect == STORE_DIALECT_PG) {
-    rc = claim_batch_pg(p, zQueue, zWorker, zToken, nowUs, leaseUntilUs, nMax, aOut, pn, pErr);
+    int bAgain = 1;
+    for(rc = AIRC_OK; !rc && bAgain;)
+      rc = claim_batch_pg(p, zQueue, zWorker, zToken, nowUs, leaseUntilUs, nMax, aOut, pn, &bAgain, pErr);
   } else {
     rc = store_begin(p, pErr); /* BEGIN IMMEDIATE: serializes claimers */
     if(rc) return rc;

@@ -251,6 +251,19 @@ static void test_claim_batch(void **ppState) {
   assert_int_equal(store_work_claim_batch(f->s, "default", "w1", "toke", 1000, 2000, 8, a, &n, &err),
                    AIRC_ERR_NOTFOUND);
   assert_int_equal(n, 0);
+  /* a batch that finds only a stale claim looks again and finds the next */
+  assert_int_equal(store_run_sql(f->s, "INSERT INTO task_instance(id, run_pk, dag_id, task_id, state, try_number,"
+                                       " max_tries) VALUES (15, 1, 'd', 'g', 'queued', 1, 1),"
+                                       " (16, 1, 'd', 'h', 'queued', 1, 1)", &err), AIRC_OK);
+  assert_int_equal(store_work_enqueue(f->s, 15, 1, "default", "{}", 500, &err), AIRC_OK);
+  assert_int_equal(store_work_enqueue(f->s, 16, 1, "default", "{}", 600, &err), AIRC_OK);
+  assert_int_equal(store_run_sql(f->s, "UPDATE task_instance SET state='success' WHERE id=15", &err), AIRC_OK);
+  assert_int_equal(store_work_claim_batch(f->s, "default", "w1", "tokf", 1000, 2000, 1, a, &n, &err), AIRC_OK);
+  assert_int_equal(n, 1);
+  assert_int_equal(a[0].tiId, 16);
+  free(a[0].zRequest);
+  assert_int_equal(store_work_exists(f->s, 15, 1, &bExists, &err), AIRC_OK);
+  assert_false(bExists);
 }
 
 /* Waits up to 5 s for the wake-ups of s (only asked about azQueue). */
