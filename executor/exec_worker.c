@@ -36,6 +36,7 @@
 
 #define WORKER_LOG_CHUNK (64 * 1024)
 #define WORKER_RECONNECT_US 1000000
+#define WORKER_DEFER_US 50000 /* a try offered first to another worker: claim it after this */
 
 typedef struct worker_try {
   int64_t tiId;
@@ -332,11 +333,14 @@ static void finish_try(worker *W, int i) {
 
 /* Reads the store's wake-ups: a try queued on our queues (or a reconnect,
  * after which some may have been missed) moves the next claim to now; a
- * lost connection to WORKER_RECONNECT_US from now at the latest (the claim
- * reconnects and LISTENs again). */
+ * try offered first to another worker (the one that ran its upstream) to
+ * WORKER_DEFER_US from now, so that every worker does not race for every
+ * try of a chain; a lost connection to WORKER_RECONNECT_US from now at the
+ * latest (the claim reconnects and LISTENs again). */
 static void worker_wakeups(worker *W, int64_t now, int64_t *pNextClaim) {
-  unsigned ev = store_work_events(W->s, W->o.azQueue, W->o.nQueue);
+  unsigned ev = store_work_events(W->s, W->o.azQueue, W->o.nQueue, W->zName);
   if(ev & (STORE_WORK_EV_QUEUED | STORE_WORK_EV_RESYNC)) *pNextClaim = now;
+  else if((ev & STORE_WORK_EV_QUEUED_OTHER) && *pNextClaim > now + WORKER_DEFER_US) *pNextClaim = now + WORKER_DEFER_US;
   else if((ev & STORE_WORK_EV_LOST) && *pNextClaim > now + WORKER_RECONNECT_US) *pNextClaim = now + WORKER_RECONNECT_US;
 }
 

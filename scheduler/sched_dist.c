@@ -89,7 +89,7 @@ int sched_dist_wakeups(sched *S) {
       LOG_WARN("listen for workers' results: %s (listening again once the store answers)", err.zMsg);
   }
   if(!S->bListen) return -1;
-  unsigned ev = store_work_events(S->s, NULL, 0);
+  unsigned ev = store_work_events(S->s, NULL, 0, NULL);
   /* a standby applies nothing: it reads the store afresh when it takes over */
   if((ev & (STORE_WORK_EV_RESULT | STORE_WORK_EV_RESYNC)) && !S->bStandby) S->bWorkNews = 1;
   return store_work_wait_fd(S->s);
@@ -124,6 +124,7 @@ int sched_dist_has_news(sched *S) {
 typedef struct dist_row {
   int64_t tiId;
   int tryNumber;
+  char zQueue[80];
   char zWorker[256];
   int64_t leaseUntilUs;
   char *zResult; /* owned; NULL: the lease expired */
@@ -142,6 +143,7 @@ static int dist_row_add(void *pCtx, const store_work_row *pRow) {
   dist_row *r = &a[p->n++];
   r->tiId = pRow->tiId;
   r->tryNumber = pRow->tryNumber;
+  snprintf(r->zQueue, sizeof(r->zQueue), "%s", pRow->zQueue);
   snprintf(r->zWorker, sizeof(r->zWorker), "%s", pRow->zWorker);
   r->leaseUntilUs = pRow->leaseUntilUs;
   r->zResult = pRow->zResult ? strdup(pRow->zResult) : NULL;
@@ -151,11 +153,14 @@ static int dist_row_add(void *pCtx, const store_work_row *pRow) {
 airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
   dist_rows R = {NULL, 0};
   S->bWorkNews = 0; /* what it announced is read here */
+  S->zPreferWorker[0] = S->zPreferQueue[0] = 0;
   int64_t now = airc_now_us();
   airc_rc rc = store_work_each_done_or_expired(S->s, now, dist_row_add, &R, pErr);
   for(int i = 0; !rc && i < R.n; i++) {
     dist_row *r = &R.a[i];
     if(r->zResult) {
+      snprintf(S->zPreferWorker, sizeof(S->zPreferWorker), "%s", r->zWorker);
+      snprintf(S->zPreferQueue, sizeof(S->zPreferQueue), "%s", r->zQueue);
       exec_result res;
       airc_err perr = {0};
       if(exec_result_parse(r->zResult, &res, &perr)) {

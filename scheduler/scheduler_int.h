@@ -147,6 +147,11 @@ typedef struct sched {
   int bListen;           /* 1: the store wakes us when a worker leaves a result (PostgreSQL) */
   int bListenTried;
   int bWorkNews;         /* a wake-up said a result is waiting: ingest it now */
+  /* the worker (and its queue) whose result this wake applied last: tries
+   * of that queue queued by this wake are offered to it first (it has a
+   * free slot now, and the upstream's files) */
+  char zPreferWorker[256];
+  char zPreferQueue[80];
   /* queued+running task instances per DAG and in all (parallelism): kept
    * in step by the scheduler's own state changes (queue: +1, an outcome
    * recorded: -1), re-read from the store when bLoadsValid is 0 (start,

@@ -39,8 +39,14 @@ static airc_rc work_exec_changed(store *p, store_stmt *st, const char *zWhat, in
 
 airc_rc store_work_enqueue(store *p, int64_t tiId, int tryNumber, const char *zQueue, const char *zRequest,
                            int64_t nowUs, airc_err *pErr) {
+  return store_work_enqueue_prefer(p, tiId, tryNumber, zQueue, NULL, zRequest, nowUs, pErr);
+}
+
+airc_rc store_work_enqueue_prefer(store *p, int64_t tiId, int tryNumber, const char *zQueue, const char *zPrefer,
+                                  const char *zRequest, int64_t nowUs, airc_err *pErr) {
   /* dialect: pg -- the same statement also NOTIFYs the queue's workers
-   * (sent at commit; the server folds a transaction's equal ones into one) */
+   * (sent at commit; the server folds a transaction's equal ones into one);
+   * payload: the queue, a tab, the preferred worker or nothing */
   store_stmt *st = store_stmt_prepare(p, STORE_SQL2(p,
       "INSERT INTO task_claim(ti_id, try_number, queue, request, queued_us) VALUES(?1, ?2, ?3, ?4, ?5)"
       " ON CONFLICT(ti_id) DO UPDATE SET try_number=excluded.try_number, queue=excluded.queue,"
@@ -50,19 +56,20 @@ airc_rc store_work_enqueue(store *p, int64_t tiId, int tryNumber, const char *zQ
       " ON CONFLICT(ti_id) DO UPDATE SET try_number=excluded.try_number, queue=excluded.queue,"
       " request=excluded.request, queued_us=excluded.queued_us, worker=NULL, lease_token=NULL,"
       " lease_until_us=NULL, result=NULL RETURNING queue)"
-      " SELECT pg_notify('" WORK_CH_QUEUED "', queue) FROM c"), pErr);
+      " SELECT pg_notify('" WORK_CH_QUEUED "', queue || chr(9) || ?6) FROM c"), pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, tiId);
   store_bind_int64(st, 2, tryNumber);
   store_bind_text(st, 3, zQueue);
   store_bind_text(st, 4, zRequest);
   store_bind_int64(st, 5, nowUs);
+  if(p->pDrv->eDialect == STORE_DIALECT_PG) store_bind_text(st, 6, zPrefer ? zPrefer : "");
   return work_exec(st, "queue try for a worker", pErr);
 }
 
 airc_rc store_work_each_done_or_expired(store *p, int64_t nowUs, store_work_fn xRow, void *pCtx, airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(p,
-      "SELECT ti_id, try_number, coalesce(worker, ''), coalesce(lease_until_us, 0), result FROM task_claim"
+      "SELECT ti_id, try_number, queue, coalesce(worker, ''), coalesce(lease_until_us, 0), result FROM task_claim"
       " WHERE result IS NOT NULL"
       " OR (worker IS NOT NULL AND lease_until_us < ?1)"
       " ORDER BY result IS NULL, ti_id", pErr);
@@ -71,7 +78,7 @@ airc_rc store_work_each_done_or_expired(store *p, int64_t nowUs, store_work_fn x
   int r;
   while((r = store_stmt_step(st, pErr)) == STORE_ROW) {
     store_work_row row = {store_col_int64(st, 0), store_col_int(st, 1), store_col_str(st, 2),
-                          store_col_int64(st, 3), store_col_text(st, 4)};
+                          store_col_str(st, 3), store_col_int64(st, 4), store_col_text(st, 5)};
     if(xRow(pCtx, &row)) break;
   }
   store_stmt_done(st);
@@ -418,6 +425,7 @@ int store_work_wait_fd(store *p) { return p->pDrv->xWaitFd ? p->pDrv->xWaitFd(p-
 typedef struct work_note_ctx {
   const char *const *azQueue;
   int nQueue;
+  const char *zSelf;
   unsigned ev;
 } work_note_ctx;
 
@@ -426,15 +434,21 @@ static void work_note(void *pv, const char *zChannel, const char *zPayload) {
   if(!strcmp(zChannel, WORK_CH_RESULT)) {
     c->ev |= STORE_WORK_EV_RESULT;
   } else if(!strcmp(zChannel, WORK_CH_QUEUED)) {
+    /* QUEUE, or QUEUE TAB PREFERRED-WORKER (empty: anyone) */
+    const char *zTab = strchr(zPayload, '\t');
+    size_t nQueue = zTab ? (size_t)(zTab - zPayload) : strlen(zPayload);
+    const char *zPrefer = zTab ? zTab + 1 : "";
     int bMine = c->nQueue == 0;
-    for(int i = 0; i < c->nQueue && !bMine; i++) bMine = !strcmp(c->azQueue[i], zPayload);
-    if(bMine) c->ev |= STORE_WORK_EV_QUEUED;
+    for(int i = 0; i < c->nQueue && !bMine; i++)
+      bMine = strlen(c->azQueue[i]) == nQueue && !memcmp(c->azQueue[i], zPayload, nQueue);
+    if(bMine) c->ev |= !*zPrefer || !c->zSelf || !strcmp(zPrefer, c->zSelf) ? STORE_WORK_EV_QUEUED
+                                                                         : STORE_WORK_EV_QUEUED_OTHER;
   }
 }
 
-unsigned store_work_events(store *p, const char *const *azQueue, int nQueue) {
+unsigned store_work_events(store *p, const char *const *azQueue, int nQueue, const char *zSelf) {
   if(!p->pDrv->xNotifications) return 0;
-  work_note_ctx c = {azQueue, nQueue, 0};
+  work_note_ctx c = {azQueue, nQueue, zSelf, 0};
   unsigned f = p->pDrv->xNotifications(p->pDb, work_note, &c);
   if(f & STORE_NOTE_RESYNC) c.ev |= STORE_WORK_EV_RESYNC;
   if(f & STORE_NOTE_LOST) c.ev |= STORE_WORK_EV_LOST;

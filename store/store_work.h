@@ -40,11 +40,20 @@
 AIRC_WUR airc_rc store_work_enqueue(store *p, int64_t tiId, int tryNumber, const char *zQueue,
                                     const char *zRequest, int64_t nowUs, airc_err *pErr);
 
+/* The same, offering the try first to worker zPrefer (NULL or "": to all
+ * of the queue's workers alike): the wake-up names it, and the other
+ * workers wait a moment before they claim (store_work_events says
+ * STORE_WORK_EV_QUEUED_OTHER to them). A hint only: anyone may claim. */
+AIRC_WUR airc_rc store_work_enqueue_prefer(store *p, int64_t tiId, int tryNumber, const char *zQueue,
+                                           const char *zPrefer, const char *zRequest, int64_t nowUs,
+                                           airc_err *pErr);
+
 /* A claim row. zWorker is "" while unclaimed; zResult NULL until the
  * worker left the try's result (JSON text of exec_result). */
 typedef struct store_work_row {
   int64_t tiId;
   int tryNumber;
+  const char *zQueue;
   const char *zWorker;
   int64_t leaseUntilUs; /* 0 while unclaimed */
   const char *zResult;
@@ -130,6 +139,7 @@ AIRC_WUR airc_rc store_work_finish(store *p, int64_t tiId, int tryNumber, const 
 #define STORE_WORK_EV_RESULT 2u /* a worker left a result (or a failure) */
 #define STORE_WORK_EV_RESYNC 4u /* connected again: wake-ups may have been missed, so look */
 #define STORE_WORK_EV_LOST 8u   /* the connection is lost: nothing to wait on until a statement reconnects */
+#define STORE_WORK_EV_QUEUED_OTHER 16u /* a try was queued on one of those queues, offered first to another worker */
 
 /* Subscribes the handle to the wake-ups of mask (QUEUED: a worker;
  * RESULT: a scheduler). After a reconnect they are subscribed again and
@@ -143,9 +153,11 @@ AIRC_WUR airc_rc store_work_listen(store *p, unsigned mask, int *pbSupported /* 
 int store_work_wait_fd(store *p);
 
 /* Reads what arrived, without blocking; returns STORE_WORK_EV_* flags.
- * QUEUED counts only queues in azQueue (nQueue of them; nQueue 0: any).
- * Outside a transaction. */
-unsigned store_work_events(store *p, const char *const *azQueue, int nQueue);
+ * QUEUED counts only queues in azQueue (nQueue of them; nQueue 0: any),
+ * and only tries offered to everyone or to worker zSelf (NULL: any);
+ * those offered first to another worker are QUEUED_OTHER. Outside a
+ * transaction. */
+unsigned store_work_events(store *p, const char *const *azQueue, int nQueue, const char *zSelf);
 
 /* ---- logs of tries on other hosts ---- */
 

@@ -7,7 +7,7 @@
  * order, and the scheduler lease (taken, refused while held, taken over
  * once expired, released). Batch claims (oldest first, one token, stale
  * ones dropped); wake-ups on PostgreSQL (sent at commit only, filtered by
- * queue, results), none on SQLite. */
+ * queue, offered first to one worker, results), none on SQLite. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -270,7 +270,7 @@ static void test_claim_batch(void **ppState) {
 static unsigned wait_events(store *s, const char *const *azQueue, int nQueue) {
   unsigned ev = 0;
   for(int i = 0; i < 50 && !ev; i++) {
-    ev = store_work_events(s, azQueue, nQueue) & ~STORE_WORK_EV_RESYNC;
+    ev = store_work_events(s, azQueue, nQueue, "w1") & ~STORE_WORK_EV_RESYNC;
     if(ev) break;
     struct pollfd pfd = {store_work_wait_fd(s), POLLIN, 0};
     poll(&pfd, 1, 100);
@@ -289,7 +289,7 @@ static void test_wakeups(void **ppState) {
     assert_int_equal(store_work_listen(f->s, STORE_WORK_EV_QUEUED, &bOn, &err), AIRC_OK);
     assert_false(bOn);
     assert_int_equal(store_work_wait_fd(f->s), -1);
-    assert_int_equal(store_work_events(f->s, NULL, 0), 0);
+    assert_int_equal(store_work_events(f->s, NULL, 0, NULL), 0);
     return;
   }
   store *w = NULL, *sch = NULL;
@@ -303,7 +303,7 @@ static void test_wakeups(void **ppState) {
   assert_int_equal(store_begin(f->s, &err), AIRC_OK);
   assert_int_equal(store_work_enqueue(f->s, 10, 1, "default", "{}", 100, &err), AIRC_OK);
   usleep(100000);
-  assert_int_equal(store_work_events(w, azMine, 1) & STORE_WORK_EV_QUEUED, 0); /* not before the commit */
+  assert_int_equal(store_work_events(w, azMine, 1, "w1") & STORE_WORK_EV_QUEUED, 0); /* not before the commit */
   assert_int_equal(store_commit(f->s, &err), AIRC_OK);
   assert_int_equal(wait_events(w, azMine, 1), STORE_WORK_EV_QUEUED);
   /* another queue's try does not wake this worker; a rolled-back one nobody */
@@ -312,7 +312,7 @@ static void test_wakeups(void **ppState) {
   assert_int_equal(store_work_enqueue(f->s, 12, 1, "default", "{}", 100, &err), AIRC_OK);
   store_rollback(f->s);
   usleep(200000);
-  assert_int_equal(store_work_events(w, azMine, 1), 0);
+  assert_int_equal(store_work_events(w, azMine, 1, "w1"), 0);
   store_work_claimed c;
   assert_int_equal(store_work_claim(w, "default", "w1", "tok", 1000, 2000, &c, &err), AIRC_OK);
   free(c.zRequest);
@@ -324,7 +324,15 @@ static void test_wakeups(void **ppState) {
   assert_int_equal(store_work_finish(w, 10, 1, "tok", "{}", &bHeld, &err), AIRC_OK);
   assert_false(bHeld);
   usleep(200000);
-  assert_int_equal(store_work_events(sch, NULL, 0), 0);
+  assert_int_equal(store_work_events(sch, NULL, 0, NULL), 0);
+  /* a try offered first to another worker (w9): w1 is told to wait; one
+   * offered to w1, or to nobody in particular, is for w1 at once */
+  assert_int_equal(store_work_enqueue_prefer(f->s, 12, 1, "default", "w9", "{}", 100, &err), AIRC_OK);
+  assert_int_equal(wait_events(w, azMine, 1), STORE_WORK_EV_QUEUED_OTHER);
+  assert_int_equal(store_work_enqueue_prefer(f->s, 12, 1, "default", "w1", "{}", 100, &err), AIRC_OK);
+  assert_int_equal(wait_events(w, azMine, 1), STORE_WORK_EV_QUEUED);
+  assert_int_equal(store_work_enqueue_prefer(f->s, 12, 1, "default", NULL, "{}", 100, &err), AIRC_OK);
+  assert_int_equal(wait_events(w, azMine, 1), STORE_WORK_EV_QUEUED);
   store_close(w);
   store_close(sch);
 }
