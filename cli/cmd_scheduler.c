@@ -33,7 +33,32 @@ int cmd_scheduler(int argc, char **argv) {
 }
 
 /* `airc worker`: see exec_worker.h. */
+/* GnuTLS reaches `airc` only as a dependency of libpq's LDAP library,
+ * which initializes it itself before any use; left alone, GnuTLS also
+ * initializes itself when loaded (and loads p11-kit): about 1.5 MB of an
+ * idle worker's resident memory. So the worker executes itself once more
+ * with GNUTLS_NO_IMPLICIT_INIT=1, and then takes it out of the
+ * environment again so that its tasks do not inherit it. Nothing happens
+ * if the user set it, or if the exec fails (the worker then runs as is). */
+static void worker_exec_lean(int argc, char **argv) {
+  if(getenv("AIRC_WORKER_LEAN")) {
+    unsetenv("AIRC_WORKER_LEAN");
+    unsetenv("GNUTLS_NO_IMPLICIT_INIT");
+    return;
+  }
+  if(getenv("GNUTLS_NO_IMPLICIT_INIT") || argc > 60) return;
+  char *azArg[64] = {"airc"};
+  for(int i = 0; i < argc; i++) azArg[i + 1] = argv[i];
+  azArg[argc + 1] = NULL;
+  setenv("AIRC_WORKER_LEAN", "1", 1);
+  setenv("GNUTLS_NO_IMPLICIT_INIT", "1", 1);
+  execv("/proc/self/exe", azArg);
+  unsetenv("AIRC_WORKER_LEAN");
+  unsetenv("GNUTLS_NO_IMPLICIT_INIT");
+}
+
 int cmd_worker(int argc, char **argv) {
+  worker_exec_lean(argc, argv);
   exec_worker_opts o;
   memset(&o, 0, sizeof(o));
   static char zQueues[1024];

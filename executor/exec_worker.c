@@ -3,6 +3,11 @@
  * One single-threaded loop: reap supervisors, record finished tries,
  * renew leases (and ship log growth) in one short transaction, claim what
  * free slots allow, sleep in poll() on a signalfd until the next timer.
+ * On PostgreSQL the worker LISTENs for tries queued on its queues and also
+ * sleeps on the store's connection: a queued try is claimed at once, and
+ * [worker] poll_ms is only the fallback for a lost notification (after a
+ * lost connection: every WORKER_RECONNECT_US until the store answers). A
+ * finished try frees a slot: the worker looks for the next one at once.
  * Leases: renewed every lease/4; a supervisor kills its task when its
  * lease has 1/4 left unrenewed, so the task is dead before the scheduler
  * may hand the try to another worker (clocks of the hosts must agree to
@@ -40,6 +45,8 @@
 #define WORKER_LOG_CHUNK (64 * 1024)
 #define WORKER_BUSY_MIN_US (100 * 1000LL)  /* first pause after a store error */
 #define WORKER_BUSY_MAX_US (1000 * 1000LL) /* longest pause */
+#define WORKER_RECONNECT_US 1000000
+#define WORKER_DEFER_US 50000 /* a try offered first to another worker: claim it after this */
 
 typedef struct worker_try {
   int64_t tiId;
@@ -62,6 +69,7 @@ typedef struct worker {
   airc_backoff busy;     /* transient store errors */
   int64_t storeRetryAt;  /* no store work before this (0: none pending) */
   char zUnsure[UUID_STR_LEN]; /* token of a claim whose commit went unanswered; "" if none */
+  int bMore; /* the last claim stopped at a full house: tries may be waiting */
 } worker;
 
 /* A store call failed with a transient error: no store work until the
@@ -240,30 +248,33 @@ static void start_try(worker *W, const store_work_claimed *c, const char *zToken
 }
 
 /* A claim whose commit went unanswered: if it committed, this worker
- * holds it and starts it now. 0 when settled, -1 while the store fails. */
+ * holds its tries (a batch shares one token) and starts them now. 0 when
+ * settled, -1 while the store fails. */
 static int recover_claim(worker *W) {
   int64_t now = airc_now_us();
-  store_work_claimed c;
+  store_work_claimed a[STORE_WORK_CLAIM_MAX];
+  int n = 0;
   airc_err err = {0};
-  airc_rc rc = store_work_claim_recover(W->s, W->zUnsure, now, now + W->leaseUs, &c, &err);
+  airc_rc rc = store_work_claim_recover(W->s, W->zUnsure, now, now + W->leaseUs, STORE_WORK_CLAIM_MAX, a, &n, &err);
   if(rc && airc_rc_is_transient(rc)) {
     worker_store_failed(W, "recover a claim", &err);
     return -1;
   }
   worker_store_ok(W);
-  if(!rc) {
+  for(int i = 0; !rc && i < n; i++) {
     LOG_INFO("task instance %lld try %d: its claim committed although the store did not say so: running it",
-             (long long)c.tiId, c.tryNumber);
-    start_try(W, &c, W->zUnsure, now + W->leaseUs);
-    free(c.zRequest);
-  } else if(rc != AIRC_ERR_NOTFOUND) {
-    LOG_WARN("recover a claim: %s", err.zMsg);
+             (long long)a[i].tiId, a[i].tryNumber);
+    start_try(W, &a[i], W->zUnsure, now + W->leaseUs);
+    free(a[i].zRequest);
   }
+  if(rc && rc != AIRC_ERR_NOTFOUND) LOG_WARN("recover a claim: %s", err.zMsg);
   W->zUnsure[0] = 0;
   return 0;
 }
 
-/* Claims tries while slots are free, queue by queue. */
+/* Claims tries while slots are free, queue by queue (one at a time from
+ * each while several queues take turns; a single queue fills every free
+ * slot in one claim: a fan-out's first wave in one round trip). */
 static void claim_tries(worker *W) {
   if(W->zUnsure[0] && recover_claim(W)) return;
   int bAny = 1;
@@ -273,9 +284,12 @@ static void claim_tries(worker *W) {
       char zToken[UUID_STR_LEN];
       if(uuid_random_v4(zToken)) return;
       int64_t now = airc_now_us();
-      store_work_claimed c;
+      store_work_claimed a[STORE_WORK_CLAIM_MAX];
+      int nWant = W->o.nQueue == 1 ? W->o.nConcurrency - W->nTry : 1, n = 0;
+      if(nWant > STORE_WORK_CLAIM_MAX) nWant = STORE_WORK_CLAIM_MAX;
       airc_err err = {0};
-      airc_rc rc = store_work_claim(W->s, W->o.azQueue[q], W->zName, zToken, now, now + W->leaseUs, &c, &err);
+      airc_rc rc = store_work_claim_batch(W->s, W->o.azQueue[q], W->zName, zToken, now, now + W->leaseUs,
+                                          nWant, a, &n, &err);
       if(rc && airc_rc_is_transient(rc)) {
         /* the claim may have committed all the same (its COMMIT went
          * unanswered): look for it by its token when the store is back */
@@ -289,11 +303,16 @@ static void claim_tries(worker *W) {
         LOG_WARN("claim on queue '%s': %s", W->o.azQueue[q], err.zMsg);
         return;
       }
-      start_try(W, &c, zToken, now + W->leaseUs);
-      free(c.zRequest);
-      bAny = 1;
+      for(int i = 0; i < n; i++) {
+        start_try(W, &a[i], zToken, now + W->leaseUs);
+        free(a[i].zRequest);
+      }
+      if(n == nWant) bAny = 1; /* fewer than asked: the queue is empty */
     }
   }
+  /* stopped with every slot taken: more may wait, so a freed slot claims
+   * at once; otherwise the next try announces itself (or the poll finds it) */
+  W->bMore = W->nTry >= W->o.nConcurrency;
 }
 
 /* Renews every running try's lease and ships log growth, in one short
@@ -366,11 +385,10 @@ static void finish_try(worker *W, int i) {
   }
   airc_err err = {0};
   int bHeld = 0;
-  airc_rc rc = store_begin(W->s, &err);
-  if(!rc) rc = ship_log(W, t, &err);
+  /* no transaction around the two: each chunk is written once (its offset
+   * moves only when it is stored), and two round trips fewer per try */
+  airc_rc rc = ship_log(W, t, &err);
   if(!rc && zText) rc = store_work_finish(W->s, t->tiId, t->tryNumber, t->zToken, zText, &bHeld, &err);
-  if(!rc) rc = store_commit(W->s, &err);
-  else store_rollback(W->s);
   if(rc && airc_rc_is_transient(rc)) {
     char zWhat[96];
     snprintf(zWhat, sizeof(zWhat), "record task instance %lld try %d", (long long)t->tiId, t->tryNumber);
@@ -391,6 +409,19 @@ static void finish_try(worker *W, int i) {
   unlink(zPath);
   if(t->leaseWr >= 0) close(t->leaseWr);
   W->aTry[i] = W->aTry[--W->nTry];
+}
+
+/* Reads the store's wake-ups: a try queued on our queues (or a reconnect,
+ * after which some may have been missed) moves the next claim to now; a
+ * try offered first to another worker (the one that ran its upstream) to
+ * WORKER_DEFER_US from now, so that every worker does not race for every
+ * try of a chain; a lost connection to WORKER_RECONNECT_US from now at the
+ * latest (the claim reconnects and LISTENs again). */
+static void worker_wakeups(worker *W, int64_t now, int64_t *pNextClaim) {
+  unsigned ev = store_work_events(W->s, W->o.azQueue, W->o.nQueue, W->zName);
+  if(ev & (STORE_WORK_EV_QUEUED | STORE_WORK_EV_RESYNC)) *pNextClaim = now;
+  else if((ev & STORE_WORK_EV_QUEUED_OTHER) && *pNextClaim > now + WORKER_DEFER_US) *pNextClaim = now + WORKER_DEFER_US;
+  else if((ev & STORE_WORK_EV_LOST) && *pNextClaim > now + WORKER_RECONNECT_US) *pNextClaim = now + WORKER_RECONNECT_US;
 }
 
 static void reap(worker *W) {
@@ -427,6 +458,10 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
   airc_backoff_init(&W.busy, WORKER_BUSY_MIN_US,
                     W.leaseUs / 8 < WORKER_BUSY_MAX_US ? W.leaseUs / 8 : WORKER_BUSY_MAX_US,
                     (uint64_t)getpid() ^ (uint64_t)airc_now_us());
+  int bNotify = 0;
+  airc_err lerr = {0};
+  if(store_work_listen(W.s, STORE_WORK_EV_QUEUED, &bNotify, &lerr))
+    LOG_WARN("listen for queued tries: %s (listening again once the store answers)", lerr.zMsg);
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGCHLD);
@@ -445,8 +480,11 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
   int nStop = 0;
   int64_t nextRenew = airc_now_us() + W.leaseUs / 4, nextClaim = 0;
   while(nStop == 0 || (nStop == 1 && W.nTry > 0)) {
+    int nBefore = W.nTry;
     reap(&W);
     int64_t now = airc_now_us();
+    if(W.nTry < nBefore && W.bMore) nextClaim = now; /* a slot is free and tries wait */
+    if(bNotify) worker_wakeups(&W, now, &nextClaim);
     if(now >= nextRenew && !worker_store_paused(&W)) {
       renew_leases(&W);
       /* not renewed: again when the pause ends */
@@ -457,11 +495,14 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
       nextClaim = now + W.pollUs;
     }
     now = airc_now_us();
+    /* what the statements above received waits in the connection, not on
+     * its socket: read it before sleeping */
+    if(bNotify) worker_wakeups(&W, now, &nextClaim);
     int64_t wakeAt = nextRenew < nextClaim || nStop ? nextRenew : nextClaim;
     if(worker_store_paused(&W)) wakeAt = W.storeRetryAt; /* all store work (results waiting too) resumes then */
     int timeoutMs = wakeAt <= now ? 0 : (int)((wakeAt - now + 999) / 1000);
-    struct pollfd pfd = {sigFd, POLLIN, 0};
-    int n = poll(&pfd, 1, timeoutMs);
+    struct pollfd aPoll[2] = {{sigFd, POLLIN, 0}, {bNotify ? store_work_wait_fd(W.s) : -1, POLLIN, 0}};
+    int n = poll(aPoll, 2, timeoutMs);
     if(n < 0 && errno != EINTR) break;
     struct signalfd_siginfo si;
     while(read(sigFd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {

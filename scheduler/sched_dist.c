@@ -80,16 +80,34 @@ void sched_dist_stop(sched *S) {
     LOG_WARN("release the scheduler lease: %s", err.zMsg);
 }
 
+int sched_dist_wakeups(sched *S) {
+  if(!S->bDistributed || !S->s) return -1;
+  if(!S->bListenTried) {
+    S->bListenTried = 1;
+    airc_err err = {0};
+    if(store_work_listen(S->s, STORE_WORK_EV_RESULT, &S->bListen, &err))
+      LOG_WARN("listen for workers' results: %s (listening again once the store answers)", err.zMsg);
+  }
+  if(!S->bListen) return -1;
+  unsigned ev = store_work_events(S->s, NULL, 0, NULL);
+  /* a standby applies nothing: it reads the store afresh when it takes over */
+  if((ev & (STORE_WORK_EV_RESULT | STORE_WORK_EV_RESYNC)) && !S->bStandby) S->bWorkNews = 1;
+  return store_work_wait_fd(S->s);
+}
+
 int sched_dist_has_news(sched *S) {
   int64_t now = airc_now_us();
   if(now >= S->nextLeaseUs) return 1;
-  if(S->bStandby || now < S->nextPollUs) return 0;
+  if(S->bStandby) return 0;
+  if(S->bWorkNews) return 1; /* a worker left a result: no need to wait for the poll */
+  if(now < S->nextPollUs) return 0;
   S->nextPollUs = now + S->pollUs;
   /* the CLI and web servers of other hosts cannot ring our doorbell: a
    * commit by anyone else (a trigger, a clear, a worker) is seen here */
   uint64_t c = store_change_counter(S->s);
   if(c != S->lastCounter) {
     S->lastCounter = c;
+    S->bLoadsValid = 0; /* queued+running counts too (see sched_iterate) */
     S->bAllDirty = 1;
     S->bTicksDirty = 1;
     S->bReloadStates = 1;
@@ -106,6 +124,7 @@ int sched_dist_has_news(sched *S) {
 typedef struct dist_row {
   int64_t tiId;
   int tryNumber;
+  char zQueue[80];
   char zWorker[256];
   int64_t leaseUntilUs;
   char *zResult; /* owned; NULL: the lease expired */
@@ -124,6 +143,7 @@ static int dist_row_add(void *pCtx, const store_work_row *pRow) {
   dist_row *r = &a[p->n++];
   r->tiId = pRow->tiId;
   r->tryNumber = pRow->tryNumber;
+  snprintf(r->zQueue, sizeof(r->zQueue), "%s", pRow->zQueue);
   snprintf(r->zWorker, sizeof(r->zWorker), "%s", pRow->zWorker);
   r->leaseUntilUs = pRow->leaseUntilUs;
   r->zResult = pRow->zResult ? strdup(pRow->zResult) : NULL;
@@ -132,11 +152,15 @@ static int dist_row_add(void *pCtx, const store_work_row *pRow) {
 
 airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
   dist_rows R = {NULL, 0};
+  S->bWorkNews = 0; /* what it announced is read here */
+  S->zPreferWorker[0] = S->zPreferQueue[0] = 0;
   int64_t now = airc_now_us();
   airc_rc rc = store_work_each_done_or_expired(S->s, now, dist_row_add, &R, pErr);
   for(int i = 0; !rc && i < R.n; i++) {
     dist_row *r = &R.a[i];
     if(r->zResult) {
+      snprintf(S->zPreferWorker, sizeof(S->zPreferWorker), "%s", r->zWorker);
+      snprintf(S->zPreferQueue, sizeof(S->zPreferQueue), "%s", r->zQueue);
       exec_result res;
       airc_err perr = {0};
       if(exec_result_parse(r->zResult, &res, &perr)) {

@@ -1159,8 +1159,10 @@ static airc_rc enqueue_one(sched *S, int64_t tiId, const task_secrets *pSec, air
       if(!zReq) {
         snprintf(zFail, sizeof(zFail), "cannot serialise the task request");
       } else {
-        rc = store_work_enqueue(S->s, tiId, L.tryNumber, t->zQueue ? t->zQueue : "default", zReq, airc_now_us(),
-                                pErr);
+        const char *zQueue = t->zQueue ? t->zQueue : "default";
+        rc = store_work_enqueue_prefer(S->s, tiId, L.tryNumber, zQueue,
+                                       strcmp(zQueue, S->zPreferQueue) ? NULL : S->zPreferWorker, zReq,
+                                       airc_now_us(), pErr);
         free(zReq);
         if(!rc && S->opts.bPrintProgress) {
           printf("%-16s %s (try %d)\n", "queued", L.zTask, L.tryNumber);

@@ -265,7 +265,11 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   /* the queued+running counts follow our own writes; a commit by anyone
    * else (a clear or mark that has not rung yet, a test run) or the sweep
    * has them re-read */
-  if(!rc && (S->bSweepDue || store_change_counter(S->s) != S->ownCounter)) S->bLoadsValid = 0;
+  /* (distributed: workers commit all the time, claims and results, none
+   * of which moves the counts; anyone else's commit is seen by the poll,
+   * sched_dist_has_news, which has them re-read: two round trips fewer) */
+  if(!rc && (S->bSweepDue || (!S->bDistributed && store_change_counter(S->s) != S->ownCounter)))
+    S->bLoadsValid = 0;
   if(!rc && S->bDistributed) {
     /* fenced: only the lease holder's transaction commits anything */
     int bActive = 0;
@@ -578,15 +582,19 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
     /* the sweep matters only while tries run that are not our children */
     if(nextSweep < wakeAt) wakeAt = nextSweep;
     int timeoutMs = wakeAt <= now ? 0 : (int)((wakeAt - now + 999) / 1000);
+    /* distributed: sleep on the store's connection too (PostgreSQL
+     * LISTEN); a result that came during our statements is read now */
+    int storeFd = sched_dist_wakeups(&S);
+    if(S.bWorkNews && !bBackoff) timeoutMs = 0;
     if(timeoutMs > 1000 && S.nChild == 0) {
       /* about to sleep with nothing running: hand freed heap back to the
        * system, so that an idle scheduler stays small (and forks of it,
        * later, copy fewer pages) */
       malloc_trim(0);
     }
-    struct pollfd aPoll[3] = {{sigFd, POLLIN, 0}, {wakeFd, POLLIN, 0}, {inoFd, POLLIN, 0}};
+    struct pollfd aPoll[4] = {{sigFd, POLLIN, 0}, {wakeFd, POLLIN, 0}, {inoFd, POLLIN, 0}, {storeFd, POLLIN, 0}};
     int64_t before = airc_now_us();
-    int n = poll(aPoll, 3, timeoutMs);
+    int n = poll(aPoll, 4, timeoutMs);
     int64_t after = airc_now_us();
     if(timeoutMs > 0 && n == 0) {
       int64_t lag = after - before - (int64_t)timeoutMs * 1000;
@@ -636,6 +644,7 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
         S.bAllDirty = 1;
         S.bTicksDirty = 1;
         S.bReloadStates = 1;
+        S.bLoadsValid = 0; /* a clear or a mark moved the counts */
       }
     }
     if(aPoll[2].revents & POLLIN) {

@@ -156,6 +156,14 @@ typedef struct sched {
   int64_t pollUs;        /* [scheduler] worker_poll_ms */
   int64_t nextPollUs;    /* look for workers' results and expired leases at */
   uint64_t lastCounter;  /* store change counter after our last commit */
+  int bListen;           /* 1: the store wakes us when a worker leaves a result (PostgreSQL) */
+  int bListenTried;
+  int bWorkNews;         /* a wake-up said a result is waiting: ingest it now */
+  /* the worker (and its queue) whose result this wake applied last: tries
+   * of that queue queued by this wake are offered to it first (it has a
+   * free slot now, and the upstream's files) */
+  char zPreferWorker[256];
+  char zPreferQueue[80];
   /* queued+running task instances per DAG and in all (parallelism): kept
    * in step by the scheduler's own state changes (queue: +1, an outcome
    * recorded: -1), re-read from the store when bLoadsValid is 0 (start,
@@ -240,6 +248,10 @@ AIRC_WUR airc_rc sched_dist_sweep(sched *S, airc_err *pErr);
 int sched_dist_has_news(sched *S);
 /* Gives the lease up on a clean stop. */
 void sched_dist_stop(sched *S);
+/* Before each sleep, outside a transaction: LISTENs for workers' results
+ * (once; PostgreSQL) and reads what arrived, setting bWorkNews. Returns the
+ * descriptor to sleep on beside the others (-1: none, poll). */
+int sched_dist_wakeups(sched *S);
 
 /* sched_sensor.c: sensors the scheduler pokes itself (no process) */
 typedef struct sched_sensor_launch {

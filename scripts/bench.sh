@@ -10,7 +10,8 @@
 #   BENCH_STORM=2000          due DAGs (5-task chains) in the storm, measured against the chain
 #   BENCH_STORM_LARGE=10000   the same with this many DAG files (skip with BENCH_SKIP=storm-large)
 #   BENCH_FOLDER=10000        DAG files for the folder parse figures
-#   BENCH_SKIP="airflow pipeline web storm-large"   parts to skip
+#   BENCH_DIST_N=1000         tasks per DAG shape for the distributed executor on PostgreSQL
+#   BENCH_SKIP="airflow pipeline web storm-large dist"   parts to skip
 set -u
 cd "$(dirname "$0")/.."
 mkdir -p bench/results
@@ -24,6 +25,11 @@ if ! skip storm-large; then
   echo; echo "== the storm again with ${BENCH_STORM_LARGE:-10000} DAG files, against a chain in the same run"
   python3 bench/bench_core.py --tasks "${BENCH_TASKS:-1000}" --only storm --storm "${BENCH_STORM_LARGE:-10000}" \
     --out bench/results/storm-large.json || status=1
+fi
+if ! skip dist; then
+  echo; echo "== distributed executor: PostgreSQL 15 (throwaway), 1, 2 and 4 workers, against local mode on SQLite"
+  scripts/pg-test.sh python3 bench/bench_dist.py --tasks "${BENCH_DIST_N:-1000}" --out bench/results/dist.json \
+    || status=1
 fi
 echo "-- what a fork costs the forking process on this machine (why supervisors are posix_spawn'ed)"
 bin/bench-fork || status=1

@@ -70,7 +70,25 @@ typedef struct store_driver {
   int64_t (*xChanges)(void *pDb);      /* rows changed by the last statement */
   int64_t (*xLastInsertId)(void *pDb); /* id of the last inserted row */
   void (*xStats)(void *pDb, store_stats *pOut); /* counters since connect (store_stats_get) */
+
+  /* Notifications between processes (PostgreSQL LISTEN/NOTIFY); all three
+   * NULL where the backend has none (SQLite: its users poll). */
+  /* Subscribes the connection to channel zChannel (an identifier of
+   * letters, digits and _). Remembered: re-subscribed after a reconnect. */
+  airc_rc (*xListen)(void *pDb, const char *zChannel, airc_err *pErr);
+  /* The descriptor that turns readable when a notification (or the end of
+   * the connection) arrives; -1 while the connection is lost. */
+  int (*xWaitFd)(void *pDb);
+  /* Reads what arrived (never blocks) and calls xNote for each
+   * notification (borrowed strings). Returns STORE_NOTE_* flags. Outside
+   * a transaction only. */
+  unsigned (*xNotifications)(void *pDb, void (*xNote)(void *pCtx, const char *zChannel, const char *zPayload),
+                             void *pCtx);
 } store_driver;
+
+/* What xNotifications saw besides notifications. */
+#define STORE_NOTE_RESYNC 1u /* connected again since the last call: notifications may have been missed */
+#define STORE_NOTE_LOST 2u   /* the connection is lost (the next statement reconnects) */
 
 struct store {
   const store_driver *pDrv;

@@ -10,6 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* notification channels (PostgreSQL): a try queued (payload: its queue),
+ * a result left for the schedulers */
+#define WORK_CH_QUEUED "airc_work_queued"
+#define WORK_CH_RESULT "airc_work_result"
+
 static airc_rc work_exec(store_stmt *st, const char *zWhat, airc_err *pErr) {
   int r = store_stmt_step(st, pErr);
   store_stmt_done(st);
@@ -34,23 +39,37 @@ static airc_rc work_exec_changed(store *p, store_stmt *st, const char *zWhat, in
 
 airc_rc store_work_enqueue(store *p, int64_t tiId, int tryNumber, const char *zQueue, const char *zRequest,
                            int64_t nowUs, airc_err *pErr) {
-  store_stmt *st = store_stmt_prepare(p,
+  return store_work_enqueue_prefer(p, tiId, tryNumber, zQueue, NULL, zRequest, nowUs, pErr);
+}
+
+airc_rc store_work_enqueue_prefer(store *p, int64_t tiId, int tryNumber, const char *zQueue, const char *zPrefer,
+                                  const char *zRequest, int64_t nowUs, airc_err *pErr) {
+  /* dialect: pg -- the same statement also NOTIFYs the queue's workers
+   * (sent at commit; the server folds a transaction's equal ones into one);
+   * payload: the queue, a tab, the preferred worker or nothing */
+  store_stmt *st = store_stmt_prepare(p, STORE_SQL2(p,
       "INSERT INTO task_claim(ti_id, try_number, queue, request, queued_us) VALUES(?1, ?2, ?3, ?4, ?5)"
       " ON CONFLICT(ti_id) DO UPDATE SET try_number=excluded.try_number, queue=excluded.queue,"
       " request=excluded.request, queued_us=excluded.queued_us, worker=NULL, lease_token=NULL,"
-      " lease_until_us=NULL, result=NULL", pErr);
+      " lease_until_us=NULL, result=NULL",
+      "WITH c AS (INSERT INTO task_claim(ti_id, try_number, queue, request, queued_us) VALUES(?1, ?2, ?3, ?4, ?5)"
+      " ON CONFLICT(ti_id) DO UPDATE SET try_number=excluded.try_number, queue=excluded.queue,"
+      " request=excluded.request, queued_us=excluded.queued_us, worker=NULL, lease_token=NULL,"
+      " lease_until_us=NULL, result=NULL RETURNING queue)"
+      " SELECT pg_notify('" WORK_CH_QUEUED "', queue || chr(9) || ?6) FROM c"), pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, tiId);
   store_bind_int64(st, 2, tryNumber);
   store_bind_text(st, 3, zQueue);
   store_bind_text(st, 4, zRequest);
   store_bind_int64(st, 5, nowUs);
+  if(p->pDrv->eDialect == STORE_DIALECT_PG) store_bind_text(st, 6, zPrefer ? zPrefer : "");
   return work_exec(st, "queue try for a worker", pErr);
 }
 
 airc_rc store_work_each_done_or_expired(store *p, int64_t nowUs, store_work_fn xRow, void *pCtx, airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(p,
-      "SELECT ti_id, try_number, coalesce(worker, ''), coalesce(lease_until_us, 0), result FROM task_claim"
+      "SELECT ti_id, try_number, queue, coalesce(worker, ''), coalesce(lease_until_us, 0), result FROM task_claim"
       " WHERE result IS NOT NULL"
       " OR (worker IS NOT NULL AND lease_until_us < ?1)"
       " ORDER BY result IS NULL, ti_id", pErr);
@@ -59,7 +78,7 @@ airc_rc store_work_each_done_or_expired(store *p, int64_t nowUs, store_work_fn x
   int r;
   while((r = store_stmt_step(st, pErr)) == STORE_ROW) {
     store_work_row row = {store_col_int64(st, 0), store_col_int(st, 1), store_col_str(st, 2),
-                          store_col_int64(st, 3), store_col_text(st, 4)};
+                          store_col_str(st, 3), store_col_int64(st, 4), store_col_text(st, 5)};
     if(xRow(pCtx, &row)) break;
   }
   store_stmt_done(st);
@@ -104,7 +123,18 @@ airc_rc store_work_exists(store *p, int64_t tiId, int tryNumber, int *pbExists, 
 }
 
 airc_rc store_work_delete(store *p, int64_t tiId, int tryNumber, airc_err *pErr) {
-  /* the try's history keeps the host it ran on */
+  /* the try's history keeps the host it ran on. dialect: pg -- one
+   * statement (a data-modifying WITH): a round trip fewer per try */
+  if(p->pDrv->eDialect == STORE_DIALECT_PG) {
+    store_stmt *st = store_stmt_prepare(p,
+        "WITH d AS (DELETE FROM task_claim WHERE ti_id=?1 AND try_number=?2 RETURNING worker)"
+        " UPDATE task_try SET hostname=(SELECT worker FROM d) WHERE ti_id=?1 AND try_number=?2"
+        " AND EXISTS(SELECT 1 FROM d)", pErr);
+    if(!st) return pErr->rc;
+    store_bind_int64(st, 1, tiId);
+    store_bind_int64(st, 2, tryNumber);
+    return work_exec(st, "delete claim", pErr);
+  }
   store_stmt *st = store_stmt_prepare(p,
       "UPDATE task_try SET hostname=(SELECT worker FROM task_claim c WHERE c.ti_id=?1 AND c.try_number=?2)"
       " WHERE ti_id=?1 AND try_number=?2", pErr);
@@ -138,25 +168,17 @@ airc_rc store_work_delete_stale(store *p, int *pn, airc_err *pErr) {
 
 /* ---- the worker's side ---- */
 
-airc_rc store_work_claim(store *p, const char *zQueue, const char *zWorker, const char *zToken, int64_t nowUs,
-                         int64_t leaseUntilUs, store_work_claimed *pOut, airc_err *pErr) {
-  memset(pOut, 0, sizeof(*pOut));
-  airc_rc rc = store_begin(p, pErr); /* SQLite: BEGIN IMMEDIATE; PostgreSQL: row locks, below */
-  if(rc) return rc;
+/* SQLite: claims one try inside the caller's BEGIN IMMEDIATE transaction
+ * (which serializes claimers). *pbGot = 0 if none is waiting. A claim whose
+ * task instance moved on (cleared, marked) is dropped and the next looked at. */
+static airc_rc claim_one_sqlite(store *p, const char *zQueue, const char *zWorker, const char *zToken, int64_t nowUs,
+                                int64_t leaseUntilUs, store_work_claimed *pOut, int *pbGot, airc_err *pErr) {
+  *pbGot = 0;
   for(;;) {
-    /* dialect: sqlite -- the transaction's write lock (BEGIN IMMEDIATE)
-     * serializes claimers. pg -- FOR UPDATE SKIP LOCKED: the row is locked
-     * until the claim's transaction ends and concurrent claimers pass over
-     * it to the next free one instead of waiting (or claiming it twice) */
-    store_stmt *st = store_stmt_prepare(p, STORE_SQL2(p,
+    store_stmt *st = store_stmt_prepare(p,
         "SELECT ti_id, try_number, request FROM task_claim WHERE queue=? AND worker IS NULL"
-        " ORDER BY queued_us, ti_id LIMIT 1",
-        "SELECT ti_id, try_number, request FROM task_claim WHERE queue=? AND worker IS NULL"
-        " ORDER BY queued_us, ti_id LIMIT 1 FOR UPDATE SKIP LOCKED"), pErr);
-    if(!st) {
-      rc = pErr->rc;
-      break;
-    }
+        " ORDER BY queued_us, ti_id LIMIT 1", pErr);
+    if(!st) return pErr->rc;
     store_bind_text(st, 1, zQueue);
     int r = store_stmt_step(st, pErr);
     if(r == STORE_ROW) {
@@ -167,110 +189,218 @@ airc_rc store_work_claim(store *p, const char *zQueue, const char *zWorker, cons
     store_stmt_done(st);
     if(r == STORE_ERROR) {
       airc_err_prefix(pErr, "claim a try");
-      rc = pErr->rc;
-      break;
+      return pErr->rc;
     }
-    if(r == STORE_DONE) {
-      rc = airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no try waiting on queue '%s'", zQueue);
-      break;
-    }
+    if(r == STORE_DONE) return AIRC_OK;
+    if(!pOut->zRequest) return airc_err_set(pErr, AIRC_ERR_NOMEM, "claim a try: out of memory");
     int bOk = 0;
+    airc_rc rc = AIRC_OK;
     st = store_stmt_prepare(p,
         "UPDATE task_claim SET worker=?1, lease_token=?2, lease_until_us=?3"
         " WHERE ti_id=?4 AND try_number=?5 AND worker IS NULL", pErr);
-    if(!st) {
-      rc = pErr->rc;
-      break;
+    if(!st) rc = pErr->rc;
+    if(!rc) {
+      store_bind_text(st, 1, zWorker);
+      store_bind_text(st, 2, zToken);
+      store_bind_int64(st, 3, leaseUntilUs);
+      store_bind_int64(st, 4, pOut->tiId);
+      store_bind_int64(st, 5, pOut->tryNumber);
+      rc = work_exec_changed(p, st, "claim a try", &bOk, pErr);
     }
-    store_bind_text(st, 1, zWorker);
-    store_bind_text(st, 2, zToken);
-    store_bind_int64(st, 3, leaseUntilUs);
-    store_bind_int64(st, 4, pOut->tiId);
-    store_bind_int64(st, 5, pOut->tryNumber);
-    if((rc = work_exec_changed(p, st, "claim a try", &bOk, pErr))) break;
-    if(bOk) {
+    if(!rc && bOk) {
       st = store_stmt_prepare(p,
           "UPDATE task_instance SET state='running', hostname=?1, start_us=?2, pid=NULL, updated_us=?2"
           " WHERE id=?3 AND try_number=?4 AND state='queued'", pErr);
-      if(!st) {
-        rc = pErr->rc;
-        break;
+      if(!st) rc = pErr->rc;
+      if(!rc) {
+        store_bind_text(st, 1, zWorker);
+        store_bind_int64(st, 2, nowUs);
+        store_bind_int64(st, 3, pOut->tiId);
+        store_bind_int64(st, 4, pOut->tryNumber);
+        rc = work_exec_changed(p, st, "mark the claimed try running", &bOk, pErr);
       }
-      store_bind_text(st, 1, zWorker);
-      store_bind_int64(st, 2, nowUs);
-      store_bind_int64(st, 3, pOut->tiId);
-      store_bind_int64(st, 4, pOut->tryNumber);
-      if((rc = work_exec_changed(p, st, "mark the claimed try running", &bOk, pErr))) break;
-      if(bOk) break; /* claimed */
+      if(!rc && bOk) {
+        *pbGot = 1;
+        return AIRC_OK;
+      }
     }
+    int64_t tiId = pOut->tiId;
+    int tryNumber = pOut->tryNumber;
+    free(pOut->zRequest);
+    memset(pOut, 0, sizeof(*pOut));
+    if(rc) return rc;
     /* the task instance moved on (cleared, marked) meanwhile: the claim is
      * stale; drop it and look again */
     st = store_stmt_prepare(p, "DELETE FROM task_claim WHERE ti_id=? AND try_number=?", pErr);
+    if(!st) return pErr->rc;
+    store_bind_int64(st, 1, tiId);
+    store_bind_int64(st, 2, tryNumber);
+    if((rc = work_exec(st, "drop a stale claim", pErr))) return rc;
+  }
+}
+
+/* PostgreSQL: claims up to nMax tries in ONE statement (one round trip,
+ * its own implicit transaction unless the caller opened one): the oldest
+ * waiting rows are locked FOR UPDATE SKIP LOCKED (concurrent claimers pass
+ * over them to the next free ones instead of waiting or claiming them
+ * twice), take the worker, and their task instances become running; a
+ * claim whose task instance moved on is dropped after. *pn = tries
+ * claimed into aOut; *pbAgain = 1 when all it found were stale (the
+ * caller asks again). */
+static airc_rc claim_batch_pg(store *p, const char *zQueue, const char *zWorker, const char *zToken, int64_t nowUs,
+                              int64_t leaseUntilUs, int nMax, store_work_claimed *aOut, int *pn, int *pbAgain,
+                              airc_err *pErr) {
+  *pn = 0;
+  *pbAgain = 0;
+  /* dialect: pg -- FOR UPDATE SKIP LOCKED, data-modifying WITH */
+  store_stmt *st = store_stmt_prepare(p,
+      "WITH c AS (SELECT ti_id, try_number FROM task_claim WHERE queue=?1 AND worker IS NULL"
+      " ORDER BY queued_us, ti_id LIMIT ?6 FOR UPDATE SKIP LOCKED),"
+      " u AS (UPDATE task_claim t SET worker=?2, lease_token=?3, lease_until_us=?4 FROM c"
+      " WHERE t.ti_id=c.ti_id AND t.try_number=c.try_number RETURNING t.ti_id, t.try_number, t.request, t.queued_us),"
+      " r AS (UPDATE task_instance i SET state='running', hostname=?2, start_us=?5, pid=NULL, updated_us=?5 FROM u"
+      " WHERE i.id=u.ti_id AND i.try_number=u.try_number AND i.state='queued' RETURNING i.id)"
+      " SELECT u.ti_id, u.try_number, u.request, r.id IS NOT NULL FROM u LEFT JOIN r ON r.id=u.ti_id"
+      " ORDER BY u.queued_us, u.ti_id", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zQueue);
+  store_bind_text(st, 2, zWorker);
+  store_bind_text(st, 3, zToken);
+  store_bind_int64(st, 4, leaseUntilUs);
+  store_bind_int64(st, 5, nowUs);
+  store_bind_int64(st, 6, nMax);
+  int64_t aStale[2 * STORE_WORK_CLAIM_MAX];
+  int nStale = 0, r;
+  airc_rc rc = AIRC_OK;
+  while((r = store_stmt_step(st, pErr)) == STORE_ROW) {
+    if(!store_col_int(st, 3)) {
+      if(nStale < STORE_WORK_CLAIM_MAX) {
+        aStale[2 * nStale] = store_col_int64(st, 0);
+        aStale[2 * nStale + 1] = store_col_int64(st, 1);
+        nStale++;
+      }
+      continue;
+    }
+    if(*pn >= nMax) continue;
+    store_work_claimed *c = &aOut[*pn];
+    c->tiId = store_col_int64(st, 0);
+    c->tryNumber = store_col_int(st, 1);
+    c->zRequest = strdup(store_col_str(st, 2));
+    if(!c->zRequest) {
+      rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "claim a try: out of memory");
+      break;
+    }
+    (*pn)++;
+  }
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "claim a try");
+    rc = pErr->rc;
+  }
+  /* the task instance moved on (cleared, marked): the claim is stale */
+  for(int i = 0; !rc && i < nStale; i++) {
+    st = store_stmt_prepare(p, "DELETE FROM task_claim WHERE ti_id=? AND try_number=? AND lease_token=?", pErr);
     if(!st) {
       rc = pErr->rc;
       break;
     }
-    store_bind_int64(st, 1, pOut->tiId);
-    store_bind_int64(st, 2, pOut->tryNumber);
-    free(pOut->zRequest);
-    memset(pOut, 0, sizeof(*pOut));
-    if((rc = work_exec(st, "drop a stale claim", pErr))) break;
+    store_bind_int64(st, 1, aStale[2 * i]);
+    store_bind_int64(st, 2, aStale[2 * i + 1]);
+    store_bind_text(st, 3, zToken);
+    rc = work_exec(st, "drop a stale claim", pErr);
   }
-  if(rc && rc != AIRC_ERR_NOTFOUND) {
-    store_rollback(p);
-    free(pOut->zRequest);
-    memset(pOut, 0, sizeof(*pOut));
+  if(rc) {
+    /* claimed rows we cannot hand out expire with their lease */
+    for(int i = 0; i < *pn; i++) free(aOut[i].zRequest);
+    memset(aOut, 0, sizeof(*aOut) * (size_t)nMax);
+    *pn = 0;
     return rc;
   }
-  airc_err cerr = {0};
-  airc_rc crc = store_commit(p, &cerr); /* also after NOTFOUND: stale claims dropped */
-  if(crc) {
-    free(pOut->zRequest);
-    memset(pOut, 0, sizeof(*pOut));
-    *pErr = cerr;
-    return crc;
+  *pbAgain = *pn == 0 && nStale > 0; /* only stale ones: look again */
+  return AIRC_OK;
+}
+
+airc_rc store_work_claim_batch(store *p, const char *zQueue, const char *zWorker, const char *zToken, int64_t nowUs,
+                               int64_t leaseUntilUs, int nMax, store_work_claimed *aOut, int *pn, airc_err *pErr) {
+  *pn = 0;
+  if(nMax < 1) nMax = 1;
+  if(nMax > STORE_WORK_CLAIM_MAX) nMax = STORE_WORK_CLAIM_MAX;
+  memset(aOut, 0, sizeof(*aOut) * (size_t)nMax);
+  airc_rc rc;
+  if(p->pDrv->eDialect == STORE_DIALECT_PG) {
+    int bAgain = 1;
+    for(rc = AIRC_OK; !rc && bAgain;)
+      rc = claim_batch_pg(p, zQueue, zWorker, zToken, nowUs, leaseUntilUs, nMax, aOut, pn, &bAgain, pErr);
+  } else {
+    rc = store_begin(p, pErr); /* BEGIN IMMEDIATE: serializes claimers */
+    if(rc) return rc;
+    int bGot = 1;
+    while(!rc && bGot && *pn < nMax) {
+      rc = claim_one_sqlite(p, zQueue, zWorker, zToken, nowUs, leaseUntilUs, &aOut[*pn], &bGot, pErr);
+      if(!rc && bGot) (*pn)++;
+    }
+    if(!rc) rc = store_commit(p, pErr); /* also with nothing: stale claims dropped */
+    else store_rollback(p);
+    if(rc) {
+      for(int i = 0; i < *pn; i++) free(aOut[i].zRequest);
+      memset(aOut, 0, sizeof(*aOut) * (size_t)nMax);
+      *pn = 0;
+    }
   }
+  if(!rc && *pn == 0) rc = airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no try waiting on queue '%s'", zQueue);
   return rc;
 }
 
-airc_rc store_work_claim_recover(store *p, const char *zToken, int64_t nowUs, int64_t leaseUntilUs,
-                                 store_work_claimed *pOut, airc_err *pErr) {
-  memset(pOut, 0, sizeof(*pOut));
+airc_rc store_work_claim_recover(store *p, const char *zToken, int64_t nowUs, int64_t leaseUntilUs, int nMax,
+                                 store_work_claimed *aOut, int *pn, airc_err *pErr) {
+  *pn = 0;
   airc_rc rc = store_begin(p, pErr);
   if(rc) return rc;
   store_stmt *st = store_stmt_prepare(p,
       "SELECT ti_id, try_number, request FROM task_claim WHERE lease_token=?1 AND result IS NULL"
-      " AND lease_until_us>?2", pErr);
+      " AND lease_until_us>?2 ORDER BY ti_id", pErr);
   if(!st) rc = pErr->rc;
-  int r = STORE_DONE;
+  int r = STORE_DONE, n = 0;
   if(!rc) {
     store_bind_text(st, 1, zToken);
     store_bind_int64(st, 2, nowUs);
-    r = store_stmt_step(st, pErr);
-    if(r == STORE_ROW) {
-      pOut->tiId = store_col_int64(st, 0);
-      pOut->tryNumber = store_col_int(st, 1);
-      pOut->zRequest = strdup(store_col_str(st, 2));
-      if(!pOut->zRequest) rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
+    while(n < nMax && (r = store_stmt_step(st, pErr)) == STORE_ROW) {
+      memset(&aOut[n], 0, sizeof(aOut[n]));
+      aOut[n].tiId = store_col_int64(st, 0);
+      aOut[n].tryNumber = store_col_int(st, 1);
+      aOut[n].zRequest = strdup(store_col_str(st, 2));
+      if(!aOut[n++].zRequest) {
+        rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
+        break;
+      }
     }
     store_stmt_done(st);
-    if(r == STORE_ERROR) {
+    if(!rc && r == STORE_ERROR) {
       airc_err_prefix(pErr, "recover a claim");
       rc = pErr->rc;
-    } else if(r == STORE_DONE) {
+    } else if(!rc && n == 0) {
       rc = airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no claim with this lease token");
     }
   }
-  int bHeld = 0;
-  if(!rc) rc = store_work_renew(p, pOut->tiId, pOut->tryNumber, zToken, leaseUntilUs, &bHeld, pErr);
-  if(!rc && !bHeld) rc = airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no claim with this lease token");
+  for(int i = 0; !rc && i < n; i++) {
+    int bHeld = 0;
+    rc = store_work_renew(p, aOut[i].tiId, aOut[i].tryNumber, zToken, leaseUntilUs, &bHeld, pErr);
+    if(!rc && !bHeld) rc = airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no claim with this lease token");
+  }
   if(!rc) rc = store_commit(p, pErr);
   else store_rollback(p);
   if(rc) {
-    free(pOut->zRequest);
-    memset(pOut, 0, sizeof(*pOut));
+    for(int i = 0; i < n; i++) free(aOut[i].zRequest);
+    n = 0;
   }
+  *pn = n;
   return rc;
+}
+
+airc_rc store_work_claim(store *p, const char *zQueue, const char *zWorker, const char *zToken, int64_t nowUs,
+                         int64_t leaseUntilUs, store_work_claimed *pOut, airc_err *pErr) {
+  int n = 0;
+  return store_work_claim_batch(p, zQueue, zWorker, zToken, nowUs, leaseUntilUs, 1, pOut, &n, pErr);
 }
 
 airc_rc store_work_set_pid(store *p, int64_t tiId, int tryNumber, const char *zToken, int pid, const char *zLogPath,
@@ -302,15 +432,73 @@ airc_rc store_work_renew(store *p, int64_t tiId, int tryNumber, const char *zTok
 
 airc_rc store_work_finish(store *p, int64_t tiId, int tryNumber, const char *zToken, const char *zResult,
                           int *pbHeld, airc_err *pErr) {
-  store_stmt *st = store_stmt_prepare(p,
+  /* dialect: pg -- the same statement NOTIFYs the schedulers when a row
+   * changed (a row comes back then) */
+  const int bPg = p->pDrv->eDialect == STORE_DIALECT_PG;
+  store_stmt *st = store_stmt_prepare(p, STORE_SQL2(p,
       "UPDATE task_claim SET result=?1 WHERE ti_id=?2 AND try_number=?3 AND lease_token=?4 AND result IS NULL",
-      pErr);
+      "WITH f AS (UPDATE task_claim SET result=?1 WHERE ti_id=?2 AND try_number=?3 AND lease_token=?4"
+      " AND result IS NULL RETURNING 1) SELECT pg_notify('" WORK_CH_RESULT "', '') FROM f"), pErr);
   if(!st) return pErr->rc;
   store_bind_text(st, 1, zResult);
   store_bind_int64(st, 2, tiId);
   store_bind_int64(st, 3, tryNumber);
   store_bind_text(st, 4, zToken);
-  return work_exec_changed(p, st, "record the try's result", pbHeld, pErr);
+  if(!bPg) return work_exec_changed(p, st, "record the try's result", pbHeld, pErr);
+  int r = store_stmt_step(st, pErr);
+  *pbHeld = r == STORE_ROW;
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "record the try's result");
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}
+
+/* ---- wake-ups ---- */
+
+airc_rc store_work_listen(store *p, unsigned mask, int *pbSupported, airc_err *pErr) {
+  *pbSupported = p->pDrv->xListen != NULL;
+  if(!*pbSupported) return AIRC_OK;
+  airc_rc rc = AIRC_OK;
+  if(mask & STORE_WORK_EV_QUEUED) rc = p->pDrv->xListen(p->pDb, WORK_CH_QUEUED, pErr);
+  if(!rc && (mask & STORE_WORK_EV_RESULT)) rc = p->pDrv->xListen(p->pDb, WORK_CH_RESULT, pErr);
+  return rc;
+}
+
+int store_work_wait_fd(store *p) { return p->pDrv->xWaitFd ? p->pDrv->xWaitFd(p->pDb) : -1; }
+
+typedef struct work_note_ctx {
+  const char *const *azQueue;
+  int nQueue;
+  const char *zSelf;
+  unsigned ev;
+} work_note_ctx;
+
+static void work_note(void *pv, const char *zChannel, const char *zPayload) {
+  work_note_ctx *c = pv;
+  if(!strcmp(zChannel, WORK_CH_RESULT)) {
+    c->ev |= STORE_WORK_EV_RESULT;
+  } else if(!strcmp(zChannel, WORK_CH_QUEUED)) {
+    /* QUEUE, or QUEUE TAB PREFERRED-WORKER (empty: anyone) */
+    const char *zTab = strchr(zPayload, '\t');
+    size_t nQueue = zTab ? (size_t)(zTab - zPayload) : strlen(zPayload);
+    const char *zPrefer = zTab ? zTab + 1 : "";
+    int bMine = c->nQueue == 0;
+    for(int i = 0; i < c->nQueue && !bMine; i++)
+      bMine = strlen(c->azQueue[i]) == nQueue && !memcmp(c->azQueue[i], zPayload, nQueue);
+    if(bMine) c->ev |= !*zPrefer || !c->zSelf || !strcmp(zPrefer, c->zSelf) ? STORE_WORK_EV_QUEUED
+                                                                         : STORE_WORK_EV_QUEUED_OTHER;
+  }
+}
+
+unsigned store_work_events(store *p, const char *const *azQueue, int nQueue, const char *zSelf) {
+  if(!p->pDrv->xNotifications) return 0;
+  work_note_ctx c = {azQueue, nQueue, zSelf, 0};
+  unsigned f = p->pDrv->xNotifications(p->pDb, work_note, &c);
+  if(f & STORE_NOTE_RESYNC) c.ev |= STORE_WORK_EV_RESYNC;
+  if(f & STORE_NOTE_LOST) c.ev |= STORE_WORK_EV_LOST;
+  return c.ev;
 }
 
 /* ---- logs ---- */

@@ -34,15 +34,26 @@
 
 /* Queues try tryNumber of task instance tiId on queue zQueue with its
  * launch request (JSON text, borrowed), replacing a stale claim of an
- * earlier try. Call inside the transaction that queues the task instance. */
+ * earlier try. Call inside the transaction that queues the task instance.
+ * On PostgreSQL the queue's workers are woken when it commits (one
+ * notification per queue and transaction). */
 AIRC_WUR airc_rc store_work_enqueue(store *p, int64_t tiId, int tryNumber, const char *zQueue,
                                     const char *zRequest, int64_t nowUs, airc_err *pErr);
+
+/* The same, offering the try first to worker zPrefer (NULL or "": to all
+ * of the queue's workers alike): the wake-up names it, and the other
+ * workers wait a moment before they claim (store_work_events says
+ * STORE_WORK_EV_QUEUED_OTHER to them). A hint only: anyone may claim. */
+AIRC_WUR airc_rc store_work_enqueue_prefer(store *p, int64_t tiId, int tryNumber, const char *zQueue,
+                                           const char *zPrefer, const char *zRequest, int64_t nowUs,
+                                           airc_err *pErr);
 
 /* A claim row. zWorker is "" while unclaimed; zResult NULL until the
  * worker left the try's result (JSON text of exec_result). */
 typedef struct store_work_row {
   int64_t tiId;
   int tryNumber;
+  const char *zQueue;
   const char *zWorker;
   int64_t leaseUntilUs; /* 0 while unclaimed */
   const char *zResult;
@@ -80,22 +91,35 @@ typedef struct store_work_claimed {
 
 /* Claims the oldest unclaimed try of queue zQueue for worker zWorker with
  * lease token zToken until leaseUntilUs; its task instance becomes
- * `running` with hostname zWorker and start time nowUs. Opens its own
- * (nested) write transaction. AIRC_ERR_NOTFOUND if nothing is waiting. */
+ * `running` with hostname zWorker and start time nowUs. Atomic: SQLite in
+ * its own (nested) BEGIN IMMEDIATE transaction, PostgreSQL in one
+ * statement. AIRC_ERR_NOTFOUND if nothing is waiting. */
 AIRC_WUR airc_rc store_work_claim(store *p, const char *zQueue, const char *zWorker, const char *zToken,
                                   int64_t nowUs, int64_t leaseUntilUs, store_work_claimed *pOut /* OUT */,
                                   airc_err *pErr);
+
+/* The same for up to nMax (1..STORE_WORK_CLAIM_MAX) tries at once, in
+ * order, all with lease token zToken: *pn of aOut (room for nMax) are
+ * filled, each zRequest owned by the caller. AIRC_ERR_NOTFOUND (*pn = 0) if
+ * nothing is waiting. A fan-out's free slots fill in one round trip. */
+#define STORE_WORK_CLAIM_MAX 64
+AIRC_WUR airc_rc store_work_claim_batch(store *p, const char *zQueue, const char *zWorker, const char *zToken,
+                                        int64_t nowUs, int64_t leaseUntilUs, int nMax,
+                                        store_work_claimed *aOut /* OUT */, int *pn /* OUT */, airc_err *pErr);
 
 /* A claim whose COMMIT got no answer (the connection was lost in it: a
  * server restart, a network cut) may have committed. The worker keeps the
  * token it drew for it and, once the store answers again, asks here: if a
  * claim with lease token zToken exists, with no result and a lease that
- * has not ended at nowUs, its lease is extended to leaseUntilUs and *pOut
- * is that try (the worker starts it: it holds the lease). Else
- * AIRC_ERR_NOTFOUND: the claim did not commit, or its lease ended (the
- * scheduler fails or retries the try). Opens its own transaction. */
+ * has not ended at nowUs, its lease is extended to leaseUntilUs and aOut
+ * are those tries, up to nMax (a batch claim shares one token; the worker
+ * starts them: it holds their leases), *pn of them, each zRequest owned by
+ * the caller. Else AIRC_ERR_NOTFOUND: the claim did not commit, or its
+ * lease ended (the scheduler fails or retries the try). Opens its own
+ * transaction. */
 AIRC_WUR airc_rc store_work_claim_recover(store *p, const char *zToken, int64_t nowUs, int64_t leaseUntilUs,
-                                          store_work_claimed *pOut /* OUT */, airc_err *pErr);
+                                          int nMax, store_work_claimed *aOut /* OUT */, int *pn /* OUT */,
+                                          airc_err *pErr);
 
 /* Records the supervisor's pid and the log path on the task instance,
  * fenced. *pbHeld = 0 if the lease is lost (nothing written). */
@@ -108,9 +132,46 @@ AIRC_WUR airc_rc store_work_renew(store *p, int64_t tiId, int tryNumber, const c
 
 /* Leaves the try's result (JSON text, borrowed), fenced: *pbHeld = 0 if
  * the lease was lost (the result is ignored: a newer try owns the task
- * instance, or the scheduler already failed this one). */
+ * instance, or the scheduler already failed this one). On PostgreSQL the
+ * schedulers are woken when the caller's transaction commits. */
 AIRC_WUR airc_rc store_work_finish(store *p, int64_t tiId, int tryNumber, const char *zToken, const char *zResult,
                                    int *pbHeld /* OUT */, airc_err *pErr);
+
+/* ---- wake-ups: a queued try starts at once, a result is seen at once ----
+ *
+ * PostgreSQL: LISTEN/NOTIFY. store_work_enqueue notifies the try's queue
+ * and store_work_finish notifies the schedulers; both notifications are
+ * sent by the server when the caller's transaction commits, and not at all
+ * if it rolls back. A process LISTENs with store_work_listen, sleeps in
+ * poll() on store_work_wait_fd beside its other descriptors, and reads
+ * what came with store_work_events, which it must call before each sleep
+ * (notifications that arrived during a statement wait in the connection's
+ * queue, not on the socket). A wake-up is a hint, never the truth: the
+ * caller looks in the store and keeps a slower poll for a lost one.
+ * SQLite: none (*pbSupported = 0): callers poll. */
+#define STORE_WORK_EV_QUEUED 1u /* a try was queued on one of the queues asked about */
+#define STORE_WORK_EV_RESULT 2u /* a worker left a result (or a failure) */
+#define STORE_WORK_EV_RESYNC 4u /* connected again: wake-ups may have been missed, so look */
+#define STORE_WORK_EV_LOST 8u   /* the connection is lost: nothing to wait on until a statement reconnects */
+#define STORE_WORK_EV_QUEUED_OTHER 16u /* a try was queued on one of those queues, offered first to another worker */
+
+/* Subscribes the handle to the wake-ups of mask (QUEUED: a worker;
+ * RESULT: a scheduler). After a reconnect they are subscribed again and
+ * the next store_work_events says RESYNC. *pbSupported = 0 on a backend
+ * without them (nothing done). */
+AIRC_WUR airc_rc store_work_listen(store *p, unsigned mask, int *pbSupported /* OUT */, airc_err *pErr);
+
+/* The descriptor to poll() for POLLIN: readable when a wake-up (or the end
+ * of the connection) arrived. -1 on SQLite and while the connection is
+ * lost. It changes after a reconnect: ask before every sleep. */
+int store_work_wait_fd(store *p);
+
+/* Reads what arrived, without blocking; returns STORE_WORK_EV_* flags.
+ * QUEUED counts only queues in azQueue (nQueue of them; nQueue 0: any),
+ * and only tries offered to everyone or to worker zSelf (NULL: any);
+ * those offered first to another worker are QUEUED_OTHER. Outside a
+ * transaction. */
+unsigned store_work_events(store *p, const char *const *azQueue, int nQueue, const char *zSelf);
 
 /* ---- logs of tries on other hosts ---- */
 

@@ -34,6 +34,12 @@
  * Schema version: the one row of airc_schema_version (absent: 0, an
  * uninitialized database).
  *
+ * Notifications: xListen LISTENs on the handle's one connection and
+ * remembers the channel; a reconnect LISTENs again and reports RESYNC, since
+ * what was notified while the connection was down is lost. libpq queues
+ * notifications that arrive during any statement: xNotifications drains
+ * that queue too, so a caller must call it before sleeping on xWaitFd.
+ *
  * Work counters (store_stats_get): statements executed and rows returned
  * as on SQLite; the server reports no count of rows looked at, so the
  * third counter is rows sent or changed (at least one per statement). */
@@ -52,6 +58,7 @@
 #define PG_BUSY_TIMEOUT_MS 10000 /* default of [database] busy_timeout_ms */
 #define PG_BUSY_TRIES_MAX 10
 #define PG_MIGRATE_LOCK 0x61697263 /* advisory lock key of migrations ("airc") */
+#define PG_LISTEN_MAX 4
 
 /* type ids (pg_type.oid) of the values bound */
 #define PG_OID_INT8 20
@@ -85,6 +92,9 @@ typedef struct pg_db {
   pg_stmt *aCache[PG_STMT_CACHE_MAX];
   int nCache;
   store_stats stats; /* work done on this connection (store_stats_get) */
+  char azListen[PG_LISTEN_MAX][64]; /* channels LISTENed to: again after a reconnect */
+  int nListen;
+  int bResync; /* reconnected since the last xNotifications */
 } pg_db;
 
 static const store_driver *pg_self(void);
@@ -217,7 +227,52 @@ static airc_rc pg_ensure(pg_db *p, airc_err *pErr) {
   p->gen++;
   for(int i = 0; i < p->nCache; i++) p->aCache[i]->gen = 0;
   LOG_INFO("store: reconnected to %s", p->zTarget);
-  return pg_session_setup(p, pErr);
+  airc_rc rc = pg_session_setup(p, pErr);
+  for(int i = 0; !rc && i < p->nListen; i++) {
+    char zSql[96];
+    snprintf(zSql, sizeof(zSql), "LISTEN %s", p->azListen[i]);
+    rc = pg_exec(p, zSql, "listen again", pErr);
+  }
+  if(!rc) p->bResync = 1;
+  return rc;
+}
+
+static airc_rc pg_listen(void *pv, const char *zChannel, airc_err *pErr) {
+  pg_db *p = pv;
+  for(int i = 0; i < p->nListen; i++)
+    if(!strcmp(p->azListen[i], zChannel)) return AIRC_OK;
+  if(p->nListen == PG_LISTEN_MAX || strlen(zChannel) >= sizeof(p->azListen[0]) ||
+     strspn(zChannel, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(zChannel))
+    return airc_err_set(pErr, AIRC_ERR_STATE, "store: cannot listen to channel '%.80s'", zChannel);
+  /* remembered first: if the connection is down now, the reconnect
+   * LISTENs (the caller may carry on with its poll) */
+  snprintf(p->azListen[p->nListen++], sizeof(p->azListen[0]), "%s", zChannel);
+  airc_rc rc = pg_ensure(p, pErr);
+  char zSql[96];
+  snprintf(zSql, sizeof(zSql), "LISTEN %s", zChannel);
+  if(!rc) rc = pg_exec(p, zSql, "listen", pErr);
+  return rc;
+}
+
+static int pg_wait_fd(void *pv) {
+  pg_db *p = pv;
+  return pg_conn_lost(p) ? -1 : PQsocket(p->conn);
+}
+
+static unsigned pg_notifications(void *pv, void (*xNote)(void *, const char *, const char *), void *pCtx) {
+  pg_db *p = pv;
+  unsigned f = p->bResync ? STORE_NOTE_RESYNC : 0;
+  p->bResync = 0;
+  /* a failed read (the server ended the session, the network broke)
+   * leaves the connection bad: the next statement reconnects */
+  if(!pg_conn_lost(p) && !p->bInTxn) PQconsumeInput(p->conn);
+  PGnotify *n;
+  while(p->conn && (n = PQnotifies(p->conn))) {
+    xNote(pCtx, n->relname, n->extra ? n->extra : "");
+    PQfreemem(n);
+  }
+  if(pg_conn_lost(p)) f |= STORE_NOTE_LOST;
+  return f;
 }
 
 static int pg_schema_version(void *pv) {
@@ -630,6 +685,9 @@ const store_driver store_pg_driver = {
     .xDone = pg_done,
     .xChanges = pg_changes,
     .xLastInsertId = pg_last_insert_id,
+    .xListen = pg_listen,
+    .xWaitFd = pg_wait_fd,
+    .xNotifications = pg_notifications,
 };
 
 static const store_driver *pg_self(void) { return &store_pg_driver; }

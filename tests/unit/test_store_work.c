@@ -5,8 +5,11 @@
  * renew / set pid / finish fenced by the lease token, results and expired
  * leases listed for the scheduler, stale claims deleted, log chunks in
  * order, the scheduler lease (taken, refused while held, taken over
- * once expired, released), and a claim recovered by its lease token (only
- * while its lease lasts and it has no result). */
+ * once expired, released), a claim recovered by its lease token (only
+ * while its lease lasts and it has no result; every try of a batch claim).
+ * Batch claims (oldest first, one token, stale ones dropped); wake-ups on
+ * PostgreSQL (sent at commit only, filtered by queue, offered first to one
+ * worker, results), none on SQLite. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <unistd.h>
 #include "store/store_int.h"
 #include "tests/unit/store_test_target.h"
@@ -191,28 +195,49 @@ static void test_claim_recover(void **ppState) {
   fixture *f = *ppState;
   airc_err err = {0};
   assert_int_equal(store_work_enqueue(f->s, 10, 1, "default", "{\"r\":10}", 100, &err), AIRC_OK);
-  store_work_claimed c;
+  store_work_claimed c, a[STORE_WORK_CLAIM_MAX];
+  int n = -1;
   /* no claim with that token: the claim did not commit */
-  assert_int_equal(store_work_claim_recover(f->s, "tok1", 1000, 5000, &c, &err), AIRC_ERR_NOTFOUND);
-  assert_null(c.zRequest);
+  assert_int_equal(store_work_claim_recover(f->s, "tok1", 1000, 5000, STORE_WORK_CLAIM_MAX, a, &n, &err),
+                   AIRC_ERR_NOTFOUND);
+  assert_int_equal(n, 0);
   assert_int_equal(store_work_claim(f->s, "default", "w1", "tok1", 1000, 2000, &c, &err), AIRC_OK);
   free(c.zRequest);
   /* it did: the try again, its lease extended */
-  assert_int_equal(store_work_claim_recover(f->s, "tok1", 1500, 5000, &c, &err), AIRC_OK);
-  assert_int_equal(c.tiId, 10);
-  assert_int_equal(c.tryNumber, 1);
-  assert_string_equal(c.zRequest, "{\"r\":10}");
-  free(c.zRequest);
+  assert_int_equal(store_work_claim_recover(f->s, "tok1", 1500, 5000, STORE_WORK_CLAIM_MAX, a, &n, &err), AIRC_OK);
+  assert_int_equal(n, 1);
+  assert_int_equal(a[0].tiId, 10);
+  assert_int_equal(a[0].tryNumber, 1);
+  assert_string_equal(a[0].zRequest, "{\"r\":10}");
+  free(a[0].zRequest);
   assert_string_equal(q_text(f->s, "SELECT lease_until_us FROM task_claim WHERE ti_id=10"), "5000");
-  assert_int_equal(store_work_claim_recover(f->s, "other", 1500, 6000, &c, &err), AIRC_ERR_NOTFOUND);
+  assert_int_equal(store_work_claim_recover(f->s, "other", 1500, 6000, STORE_WORK_CLAIM_MAX, a, &n, &err),
+                   AIRC_ERR_NOTFOUND);
   /* its lease ended: the scheduler's to fail or retry, not the worker's to run */
-  assert_int_equal(store_work_claim_recover(f->s, "tok1", 5000, 9000, &c, &err), AIRC_ERR_NOTFOUND);
+  assert_int_equal(store_work_claim_recover(f->s, "tok1", 5000, 9000, STORE_WORK_CLAIM_MAX, a, &n, &err),
+                   AIRC_ERR_NOTFOUND);
   assert_string_equal(q_text(f->s, "SELECT lease_until_us FROM task_claim WHERE ti_id=10"), "5000");
   /* a result left: done */
   int bHeld = 0;
   assert_int_equal(store_work_finish(f->s, 10, 1, "tok1", "{}", &bHeld, &err), AIRC_OK);
   assert_true(bHeld);
-  assert_int_equal(store_work_claim_recover(f->s, "tok1", 1500, 9000, &c, &err), AIRC_ERR_NOTFOUND);
+  assert_int_equal(store_work_claim_recover(f->s, "tok1", 1500, 9000, STORE_WORK_CLAIM_MAX, a, &n, &err),
+                   AIRC_ERR_NOTFOUND);
+  /* a batch claim shares one token: every try of it comes back */
+  assert_int_equal(store_run_sql(f->s, "INSERT INTO task_instance(id, run_pk, dag_id, task_id, state, try_number,"
+                                       " max_tries) VALUES (20, 1, 'd', 'r1', 'queued', 1, 1),"
+                                       " (21, 1, 'd', 'r2', 'queued', 1, 1)", &err), AIRC_OK);
+  assert_int_equal(store_work_enqueue(f->s, 20, 1, "default", "{\"r\":20}", 200, &err), AIRC_OK);
+  assert_int_equal(store_work_enqueue(f->s, 21, 1, "default", "{\"r\":21}", 201, &err), AIRC_OK);
+  assert_int_equal(store_work_claim_batch(f->s, "default", "w1", "tok2", 1000, 2000, 4, a, &n, &err), AIRC_OK);
+  assert_int_equal(n, 2);
+  for(int i = 0; i < n; i++) free(a[i].zRequest);
+  assert_int_equal(store_work_claim_recover(f->s, "tok2", 1500, 7000, STORE_WORK_CLAIM_MAX, a, &n, &err), AIRC_OK);
+  assert_int_equal(n, 2);
+  assert_int_equal(a[0].tiId, 20);
+  assert_int_equal(a[1].tiId, 21);
+  for(int i = 0; i < n; i++) free(a[i].zRequest);
+  assert_string_equal(q_text(f->s, "SELECT count(*) FROM task_claim WHERE lease_until_us=7000"), "2");
 }
 
 static void test_claim_skips_locked(void **ppState) {
@@ -237,6 +262,132 @@ static void test_claim_skips_locked(void **ppState) {
   store_close(s2);
 }
 
+/* Several tries in one claim: oldest first, each running on the worker,
+ * one lease token; a stale one (its task instance moved on) is dropped. */
+static void test_claim_batch(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  assert_int_equal(store_run_sql(f->s, "INSERT INTO task_instance(id, run_pk, dag_id, task_id, state, try_number,"
+                                       " max_tries) VALUES (13, 1, 'd', 'e', 'queued', 1, 1),"
+                                       " (14, 1, 'd', 'f', 'queued', 1, 1)", &err), AIRC_OK);
+  assert_int_equal(store_work_enqueue(f->s, 13, 1, "default", "{\"r\":13}", 100, &err), AIRC_OK);
+  assert_int_equal(store_work_enqueue(f->s, 10, 1, "default", "{\"r\":10}", 200, &err), AIRC_OK);
+  assert_int_equal(store_work_enqueue(f->s, 11, 1, "default", "{\"r\":11}", 300, &err), AIRC_OK);
+  assert_int_equal(store_work_enqueue(f->s, 14, 1, "default", "{\"r\":14}", 400, &err), AIRC_OK);
+  assert_int_equal(store_run_sql(f->s, "UPDATE task_instance SET state='success' WHERE id=10", &err), AIRC_OK);
+  store_work_claimed a[STORE_WORK_CLAIM_MAX];
+  int n = 0;
+  assert_int_equal(store_work_claim_batch(f->s, "default", "w1", "tokb", 1000, 2000, 2, a, &n, &err), AIRC_OK);
+  /* 13 (oldest), 10 stale and dropped, then 11; 14 stays for the next */
+  int64_t aGot[2] = {0, 0};
+  for(int i = 0; i < n && i < 2; i++) aGot[i] = a[i].tiId;
+  for(int i = 0; i < n; i++) free(a[i].zRequest);
+  assert_true(n >= 1);
+  assert_int_equal(aGot[0], 13);
+  if(n == 2) assert_int_equal(aGot[1], 11);
+  if(n == 1) { /* PostgreSQL: the stale row took a place of the batch */
+    assert_int_equal(store_work_claim_batch(f->s, "default", "w1", "tokc", 1000, 2000, 1, a, &n, &err), AIRC_OK);
+    assert_int_equal(a[0].tiId, 11);
+    free(a[0].zRequest);
+  }
+  int bExists = 1;
+  assert_int_equal(store_work_exists(f->s, 10, 1, &bExists, &err), AIRC_OK);
+  assert_false(bExists);
+  assert_string_equal(q_text(f->s, "SELECT state || ' ' || hostname FROM task_instance WHERE id=13"), "running w1");
+  assert_string_equal(q_text(f->s, "SELECT lease_token FROM task_claim WHERE ti_id=13"), "tokb");
+  assert_int_equal(store_work_claim_batch(f->s, "default", "w1", "tokd", 1000, 2000, 8, a, &n, &err), AIRC_OK);
+  assert_int_equal(n, 1);
+  assert_int_equal(a[0].tiId, 14);
+  free(a[0].zRequest);
+  assert_int_equal(store_work_claim_batch(f->s, "default", "w1", "toke", 1000, 2000, 8, a, &n, &err),
+                   AIRC_ERR_NOTFOUND);
+  assert_int_equal(n, 0);
+  /* a batch that finds only a stale claim looks again and finds the next */
+  assert_int_equal(store_run_sql(f->s, "INSERT INTO task_instance(id, run_pk, dag_id, task_id, state, try_number,"
+                                       " max_tries) VALUES (15, 1, 'd', 'g', 'queued', 1, 1),"
+                                       " (16, 1, 'd', 'h', 'queued', 1, 1)", &err), AIRC_OK);
+  assert_int_equal(store_work_enqueue(f->s, 15, 1, "default", "{}", 500, &err), AIRC_OK);
+  assert_int_equal(store_work_enqueue(f->s, 16, 1, "default", "{}", 600, &err), AIRC_OK);
+  assert_int_equal(store_run_sql(f->s, "UPDATE task_instance SET state='success' WHERE id=15", &err), AIRC_OK);
+  assert_int_equal(store_work_claim_batch(f->s, "default", "w1", "tokf", 1000, 2000, 1, a, &n, &err), AIRC_OK);
+  assert_int_equal(n, 1);
+  assert_int_equal(a[0].tiId, 16);
+  free(a[0].zRequest);
+  assert_int_equal(store_work_exists(f->s, 15, 1, &bExists, &err), AIRC_OK);
+  assert_false(bExists);
+}
+
+/* Waits up to 5 s for the wake-ups of s (only asked about azQueue). */
+static unsigned wait_events(store *s, const char *const *azQueue, int nQueue) {
+  unsigned ev = 0;
+  for(int i = 0; i < 50 && !ev; i++) {
+    ev = store_work_events(s, azQueue, nQueue, "w1") & ~STORE_WORK_EV_RESYNC;
+    if(ev) break;
+    struct pollfd pfd = {store_work_wait_fd(s), POLLIN, 0};
+    poll(&pfd, 1, 100);
+  }
+  return ev;
+}
+
+/* PostgreSQL: a worker LISTENing hears of a try queued on its queue when
+ * the queuing transaction commits (not before, not for another queue); a
+ * scheduler hears of a result. SQLite: no wake-ups (callers poll). */
+static void test_wakeups(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  int bOn = -1;
+  if(!store_test_is_pg()) {
+    assert_int_equal(store_work_listen(f->s, STORE_WORK_EV_QUEUED, &bOn, &err), AIRC_OK);
+    assert_false(bOn);
+    assert_int_equal(store_work_wait_fd(f->s), -1);
+    assert_int_equal(store_work_events(f->s, NULL, 0, NULL), 0);
+    return;
+  }
+  store *w = NULL, *sch = NULL;
+  assert_int_equal(store_open(f->zDb, &w, &err), AIRC_OK);
+  assert_int_equal(store_open(f->zDb, &sch, &err), AIRC_OK);
+  assert_int_equal(store_work_listen(w, STORE_WORK_EV_QUEUED, &bOn, &err), AIRC_OK);
+  assert_true(bOn);
+  assert_int_equal(store_work_listen(sch, STORE_WORK_EV_RESULT, &bOn, &err), AIRC_OK);
+  assert_true(store_work_wait_fd(w) >= 0);
+  const char *azMine[] = {"default"};
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  assert_int_equal(store_work_enqueue(f->s, 10, 1, "default", "{}", 100, &err), AIRC_OK);
+  usleep(100000);
+  assert_int_equal(store_work_events(w, azMine, 1, "w1") & STORE_WORK_EV_QUEUED, 0); /* not before the commit */
+  assert_int_equal(store_commit(f->s, &err), AIRC_OK);
+  assert_int_equal(wait_events(w, azMine, 1), STORE_WORK_EV_QUEUED);
+  /* another queue's try does not wake this worker; a rolled-back one nobody */
+  assert_int_equal(store_work_enqueue(f->s, 11, 1, "other", "{}", 100, &err), AIRC_OK);
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  assert_int_equal(store_work_enqueue(f->s, 12, 1, "default", "{}", 100, &err), AIRC_OK);
+  store_rollback(f->s);
+  usleep(200000);
+  assert_int_equal(store_work_events(w, azMine, 1, "w1"), 0);
+  store_work_claimed c;
+  assert_int_equal(store_work_claim(w, "default", "w1", "tok", 1000, 2000, &c, &err), AIRC_OK);
+  free(c.zRequest);
+  int bHeld = 0;
+  assert_int_equal(store_work_finish(w, 10, 1, "tok", "{}", &bHeld, &err), AIRC_OK);
+  assert_true(bHeld);
+  assert_int_equal(wait_events(sch, NULL, 0), STORE_WORK_EV_RESULT);
+  /* a fenced result (wrong token) wakes nobody */
+  assert_int_equal(store_work_finish(w, 10, 1, "tok", "{}", &bHeld, &err), AIRC_OK);
+  assert_false(bHeld);
+  usleep(200000);
+  assert_int_equal(store_work_events(sch, NULL, 0, NULL), 0);
+  /* a try offered first to another worker (w9): w1 is told to wait; one
+   * offered to w1, or to nobody in particular, is for w1 at once */
+  assert_int_equal(store_work_enqueue_prefer(f->s, 12, 1, "default", "w9", "{}", 100, &err), AIRC_OK);
+  assert_int_equal(wait_events(w, azMine, 1), STORE_WORK_EV_QUEUED_OTHER);
+  assert_int_equal(store_work_enqueue_prefer(f->s, 12, 1, "default", "w1", "{}", 100, &err), AIRC_OK);
+  assert_int_equal(wait_events(w, azMine, 1), STORE_WORK_EV_QUEUED);
+  assert_int_equal(store_work_enqueue_prefer(f->s, 12, 1, "default", NULL, "{}", 100, &err), AIRC_OK);
+  assert_int_equal(wait_events(w, azMine, 1), STORE_WORK_EV_QUEUED);
+  store_close(w);
+  store_close(sch);
+}
+
 int main(void) {
   const struct CMUnitTest aTest[] = {
       cmocka_unit_test_setup_teardown(test_claim_lease_fence, fx_setup, fx_teardown),
@@ -244,6 +395,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_claim_recover, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_log_chunks, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_scheduler_lease, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_claim_batch, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_wakeups, fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(aTest, NULL, NULL);
 }

@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+"""Distributed executor benchmark (not a test; issue 7 part 5, docs/scaling.md).
+
+In one run: a chain of N `true` shell tasks and a fan-out of N (one root, N
+children) in local mode on SQLite (the reference), then the same two DAGs
+with `[core] executor = distributed` on PostgreSQL, one scheduler and 1, 2
+and 4 `airc worker`s (each its own run and log folder, as hosts are).
+
+Prints: per-task chain time and its ratio to local mode (goal <= 2x),
+fan-out throughput and its ratio to local mode (goal >= 0.8x with 4
+workers), scheduling latency queued -> started (p50, p99; goal p99 < 5 ms,
+from the chains: in a fan-out it is the queue's length, not latency), the
+VmRSS of an idle worker (goal < 8 MB), and the PostgreSQL sessions each
+process held (sampled during the runs from pg_stat_activity and from the
+processes' own TCP sockets). Nothing passes or fails on timing.
+
+Needs a PostgreSQL server: run it under scripts/pg-test.sh (AIRC_TEST_PG is
+an admin URL; the bench creates a database per worker count).
+
+    scripts/pg-test.sh python3 bench/bench_dist.py [--tasks N] [--workers 1,2,4]
+    BENCH_DIST_N=200 ...   a quick run (the default is 1000)"""
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_core import AIRC, pct, rss_kb, run_dag, write_dags  # noqa: E402
+
+PG_ADMIN = os.environ.get("AIRC_TEST_PG", "")
+
+
+def psql(url, sql):
+    r = subprocess.run(["psql", "-X", "-q", "-t", "-A", "-F", "\t", url, "-c", sql], capture_output=True, text=True,
+                       timeout=120, check=True)
+    return [line.split("\t") for line in r.stdout.splitlines() if line]
+
+
+class Psql:
+    """One psql session kept open (a psql per query would load the 2 cores
+    being measured): query() sends a statement and reads its rows."""
+
+    def __init__(self, url):
+        self.p = subprocess.Popen(["psql", "-X", "-q", "-t", "-A", "-F", "\t", url], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True, bufsize=1)
+
+    def query(self, sql):
+        self.p.stdin.write(sql.rstrip(";") + ";\n\\echo __end__\n")
+        self.p.stdin.flush()
+        rows = []
+        for line in self.p.stdout:
+            line = line.rstrip("\n")
+            if line == "__end__":
+                return rows
+            if line:
+                rows.append(line.split("\t"))
+        raise RuntimeError("psql ended")
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait(30)
+
+
+def tcp_peer_count(pid, port):
+    """TCP sessions process pid holds to port (its store connections)."""
+    inodes = set()
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                inodes.add(link[8:-1])
+    except OSError:
+        return 0
+    # distinct sockets: a table read while connections come and go can
+    # list one twice
+    seen = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in f.readlines()[1:]:
+                cols = line.split()
+                if cols[9] in inodes and int(cols[2].rsplit(":", 1)[1], 16) == port and cols[3] == "01":
+                    seen.add(cols[9])
+    return len(seen)
+
+
+class Sampler(threading.Thread):
+    """Samples, every 200 ms, each process's sessions to the server and the
+    database's sessions in pg_stat_activity; keeps the maxima."""
+
+    def __init__(self, url, db, port, procs):
+        super().__init__(daemon=True)
+        self.url, self.db, self.port, self.procs = url, db, port, procs
+        self.max_by_proc = {name: 0 for name in procs}
+        self.max_db = 0
+        self.stop = threading.Event()
+
+    def run(self):
+        q = Psql(self.url)  # on the admin database: not counted
+        while not self.stop.is_set():
+            for name, p in self.procs.items():
+                self.max_by_proc[name] = max(self.max_by_proc[name], tcp_peer_count(p.pid, self.port))
+            # airc's sessions (the bench's own psql is not airc's)
+            n = int(q.query(f"SELECT count(*) FROM pg_stat_activity WHERE datname='{self.db}'"
+                            " AND application_name <> 'psql'")[0][0])
+            self.max_db = max(self.max_db, n)
+            self.stop.wait(0.2)
+        q.close()
+
+
+def measure_pg(q, dag, run_id):
+    r = q.query( f"SELECT start_us, end_us, queued_us, state FROM dag_run WHERE dag_id='{dag}' AND run_id='{run_id}'")[0]
+    tis = q.query("SELECT ti.task_id, ti.queued_us, ti.start_us, ti.end_us, ti.state FROM task_instance ti"
+                    f" JOIN dag_run r ON r.id=ti.run_pk WHERE r.dag_id='{dag}' AND r.run_id='{run_id}'")
+    tis = [(t[0], int(t[1]), int(t[2]), int(t[3]), t[4]) for t in tis]
+    by = {t[0]: t for t in tis}
+    ok = sum(1 for t in tis if t[4] == "success")
+    q2r = [(t[2] - t[1]) / 1000.0 for t in tis]
+    if dag == "bench_chain":
+        dep = [(by[f"t{i}"][2] - by[f"t{i-1}"][3]) / 1000.0 for i in range(1, len(tis))]
+    else:
+        dep = [(t[2] - by["root"][3]) / 1000.0 for t in tis if t[0] != "root"]
+    return {"tasks": len(tis), "tasks_success": ok, "state": r[3], "wall_ms": (int(r[1]) - int(r[2])) / 1000.0,
+            "queued_to_running_p50_ms": pct(q2r, 50), "queued_to_running_p99_ms": pct(q2r, 99),
+            "dep_latency_p50_ms": pct(dep, 50), "dep_latency_p99_ms": pct(dep, 99)}
+
+
+def run_dag_pg(env, q, dag):
+    out = subprocess.check_output([AIRC, "dags", "trigger", dag, "--output", "json"], env=env, text=True)
+    run_id = json.loads(out.splitlines()[0])["run_id"]
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline:
+        rows = q.query(f"SELECT state FROM dag_run WHERE dag_id='{dag}' AND run_id='{run_id}'")
+        if rows and rows[0][0] in ("success", "failed"):
+            break
+        time.sleep(0.25)
+    return measure_pg(q, dag, run_id)
+
+
+def wait_log(path, text, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(path) as f:
+                if text in f.read():
+                    return
+        except FileNotFoundError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{path}: no '{text}' after {timeout} s")
+
+
+def run_local(n):
+    home = tempfile.mkdtemp(prefix="airc-bench-local-")
+    os.makedirs(os.path.join(home, "dags"))
+    env = dict(os.environ, AIRC_HOME=home, AIRC__CORE__DAGS_ARE_PAUSED_AT_CREATION="false",
+               AIRC__CORE__PARALLELISM=str(max(32, n)))
+    env.pop("AIRC__DATABASE__URL", None)
+    write_dags(os.path.join(home, "dags"), n)
+    sched = subprocess.Popen([AIRC, "scheduler"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1.5)
+        res = {dag: run_dag(env, home, dag) for dag in ("bench_chain", "bench_fanout")}
+    finally:
+        sched.send_signal(signal.SIGTERM)
+        sched.wait(30)
+    subprocess.run(["rm", "-rf", home])
+    return res
+
+
+def run_pg(n, k, concurrency, seq):
+    db = f"airc_bench_{os.getpid()}_{seq}"
+    psql(PG_ADMIN, f"CREATE DATABASE {db}")
+    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + db
+    port = int(PG_ADMIN.rsplit(":", 1)[1].split("/")[0])
+    home = tempfile.mkdtemp(prefix="airc-bench-dist-")
+    os.makedirs(os.path.join(home, "dags"))
+    write_dags(os.path.join(home, "dags"), n)
+    base = dict(os.environ, AIRC_HOME=home, AIRC__DATABASE__URL=url, AIRC__CORE__EXECUTOR="distributed",
+                AIRC__CORE__DAGS_ARE_PAUSED_AT_CREATION="false", AIRC__CORE__PARALLELISM=str(max(32, n)))
+    subprocess.run([AIRC, "db", "init"], env=base, check=True, capture_output=True)
+
+    def host_env(host):
+        return dict(base, AIRC__CORE__RUN_FOLDER=os.path.join(home, host, "run"),
+                    AIRC__LOGGING__BASE_LOG_FOLDER=os.path.join(home, host, "logs"))
+
+    procs, outs = {}, []
+    try:
+        out = open(os.path.join(home, "scheduler.out"), "w")
+        outs.append(out)
+        procs["scheduler"] = subprocess.Popen([AIRC, "scheduler"], env=host_env("s"), stdout=out, stderr=out)
+        wait_log(out.name, "scheduler started")
+        for i in range(k):
+            out = open(os.path.join(home, f"w{i}.out"), "w")
+            outs.append(out)
+            procs[f"worker{i}"] = subprocess.Popen([AIRC, "worker", "--name", f"w{i}", "--concurrency",
+                                                    str(concurrency)], env=host_env(f"w{i}"), stdout=out, stderr=out)
+            wait_log(out.name, "started")
+        time.sleep(1.5)
+        res = {"workers": k, "concurrency": concurrency,
+               "worker_idle_rss_kb": rss_kb(procs["worker0"].pid, "VmRSS"),
+               "scheduler_idle_rss_kb": rss_kb(procs["scheduler"].pid, "VmRSS")}
+        # the CLI (trigger) reads the DAGs from the store: wait for the parse
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and int(psql(url, "SELECT count(*) FROM dag")[0][0]) < 2:
+            time.sleep(0.1)
+        sampler = Sampler(PG_ADMIN, db, port, procs)
+        sampler.start()
+        q = Psql(url)
+        for dag in ("bench_chain", "bench_fanout"):
+            res[dag] = run_dag_pg(host_env("s"), q, dag)
+        q.close()
+        sampler.stop.set()
+        sampler.join()
+        res["sessions_max_by_process"] = sampler.max_by_proc
+        res["sessions_max_database"] = sampler.max_db
+        res["worker_peak_rss_kb"] = max(rss_kb(p.pid, "VmHWM") for name, p in procs.items() if name != "scheduler")
+    finally:
+        for p in procs.values():
+            p.send_signal(signal.SIGTERM)
+        for p in procs.values():
+            try:
+                p.wait(30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        for o in outs:
+            o.close()
+    subprocess.run(["rm", "-rf", home])
+    psql(PG_ADMIN, f"DROP DATABASE {db}")
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tasks", type=int, default=int(os.environ.get("BENCH_DIST_N", "1000")))
+    ap.add_argument("--workers", default="1,2,4")
+    ap.add_argument("--concurrency", type=int, default=4, help="--concurrency of each worker (its default: 4)")
+    ap.add_argument("--out")
+    args = ap.parse_args()
+    if not PG_ADMIN:
+        sys.exit("bench_dist: needs a PostgreSQL server: scripts/pg-test.sh python3 bench/bench_dist.py")
+    n = args.tasks
+    ks = [int(x) for x in args.workers.split(",")]
+    results = {"tasks": n, "local": run_local(n), "distributed": []}
+    for seq, k in enumerate(ks):
+        results["distributed"].append(run_pg(n, k, args.concurrency, seq))
+    lc, lf = results["local"]["bench_chain"], results["local"]["bench_fanout"]
+    local_chain_ms = lc["wall_ms"] / n
+    local_fan_tps = lf["tasks"] / (lf["wall_ms"] / 1000.0)
+    print(f"distributed executor benchmark, {n} tasks per DAG ({os.cpu_count()} cores), workers of "
+          f"--concurrency {args.concurrency}")
+    print(f"  local mode (SQLite): chain {local_chain_ms:.2f} ms per task, queued->started p50 "
+          f"{lc['queued_to_running_p50_ms']:.2f} ms p99 {lc['queued_to_running_p99_ms']:.2f} ms | fan-out "
+          f"{local_fan_tps:.0f} tasks/s")
+    for r in results["distributed"]:
+        c, f = r["bench_chain"], r["bench_fanout"]
+        r["chain_ms_per_task"] = c["wall_ms"] / n
+        r["chain_ratio_to_local"] = r["chain_ms_per_task"] / local_chain_ms
+        r["fanout_tasks_per_s"] = f["tasks"] / (f["wall_ms"] / 1000.0)
+        r["fanout_ratio_to_local"] = r["fanout_tasks_per_s"] / local_fan_tps
+        bad = "" if c["state"] == f["state"] == "success" else f" (runs: {c['state']}, {f['state']})"
+        print(f"  PostgreSQL, {r['workers']} worker(s): chain {r['chain_ms_per_task']:.2f} ms per task = "
+              f"{r['chain_ratio_to_local']:.2f}x local (goal <= 2x), queued->started p50 "
+              f"{c['queued_to_running_p50_ms']:.2f} ms p99 {c['queued_to_running_p99_ms']:.2f} ms (goal p99 < 5 ms), "
+              f"upstream done->start p50 {c['dep_latency_p50_ms']:.2f} ms p99 {c['dep_latency_p99_ms']:.2f} ms | "
+              f"fan-out {r['fanout_tasks_per_s']:.0f} tasks/s = {r['fanout_ratio_to_local']:.2f}x local{bad}")
+    last = results["distributed"][-1]
+    print(f"  fan-out with {last['workers']} workers: {last['fanout_ratio_to_local']:.2f}x local mode's throughput "
+          f"(goal >= 0.8x)")
+    rss = [r["worker_idle_rss_kb"] for r in results["distributed"]]
+    print(f"  idle worker VmRSS: {min(rss) / 1024:.1f} to {max(rss) / 1024:.1f} MB (goal < 8 MB); peak during the "
+          f"runs {max(r['worker_peak_rss_kb'] for r in results['distributed']) / 1024:.1f} MB")
+    for r in results["distributed"]:
+        by = r["sessions_max_by_process"]
+        print(f"  PostgreSQL sessions, {r['workers']} worker(s): at most {by['scheduler']} for the scheduler, "
+              f"{max(v for name, v in by.items() if name != 'scheduler')} per worker; the database had at most "
+              f"{r['sessions_max_database']} (bound: 1 per scheduler + 1 per worker + 1 per running CLI command)")
+    if args.out:
+        with open(args.out, "w") as fo:
+            json.dump(results, fo, indent=2)
+
+
+if __name__ == "__main__":
+    main()
