@@ -34,11 +34,14 @@ static struct {
   int64_t heartbeatUs;
   int64_t maxAgeUs;     /* a stream ends after this; the client reconnects (and logs in again) */
   uint64_t seq;         /* moves by one per change of the store seen */
+  int bBaseline;        /* the hub has read the store since streams opened:
+                         * a stream says `ready` only then, so that no change
+                         * committed after its `ready` can be missed */
   int bStop;
   int bRunning;
   pthread_t thread;
 } g_hub = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, SSE_MAX_STREAMS_DEFAULT,
-         SSE_HEARTBEAT_SEC * 1000000LL, SSE_MAX_AGE_SEC * 1000000LL, 1, 0, 0, 0};
+         SSE_HEARTBEAT_SEC * 1000000LL, SSE_MAX_AGE_SEC * 1000000LL, 1, 0, 0, 0, 0};
 
 int sse_stream_count(void) {
   pthread_mutex_lock(&g_hub.mutex);
@@ -51,7 +54,7 @@ int sse_stream_count(void) {
 static void hub_wake_locked(int64_t now) {
   for(sse_stream *p = g_hub.pHead; p; p = p->pNext) {
     if(!p->bSuspended) continue;
-    if(g_hub.bStop || p->seqSent != g_hub.seq || now - p->lastWriteUs >= g_hub.heartbeatUs ||
+    if(g_hub.bStop || (!p->bHello && g_hub.bBaseline) || p->seqSent != g_hub.seq || now - p->lastWriteUs >= g_hub.heartbeatUs ||
        now - p->startUs >= g_hub.maxAgeUs) {
       p->bSuspended = 0;
       MHD_resume_connection(p->pConn);
@@ -75,7 +78,10 @@ static void *hub_main(void *pArg) {
     }
     pthread_cond_timedwait(&g_hub.cond, &g_hub.mutex, &ts);
     if(g_hub.bStop) break;
-    if(!g_hub.nStreams) continue; /* nobody listens: no store reads */
+    if(!g_hub.nStreams) {
+      g_hub.bBaseline = 0; /* nobody listens: no store reads, and a new baseline when one does */
+      continue;
+    }
     pthread_mutex_unlock(&g_hub.mutex);
     airc_err err = {0};
     if(!s && store_open_existing(airc_store_target(), &s, &err)) {
@@ -85,8 +91,11 @@ static void *hub_main(void *pArg) {
     }
     uint64_t v = s ? store_change_counter(s) : 0;
     pthread_mutex_lock(&g_hub.mutex);
-    if(v && v != last) {
-      if(last) g_hub.seq++; /* the first reading is the starting point */
+    if(!g_hub.bBaseline) {
+      last = v; /* the starting point (0: the store cannot be read; `ready` all the same) */
+      g_hub.bBaseline = 1;
+    } else if(v && v != last) {
+      g_hub.seq++;
       last = v;
     }
     hub_wake_locked(airc_now_us());
@@ -137,10 +146,12 @@ static ssize_t stream_read(void *pCls, uint64_t pos, char *zBuf, size_t nMax) {
   }
   if(!p->bHello) {
     /* retry: how long EventSource waits before it reconnects */
-    n = snprintf(zBuf, nMax, "retry: 3000\nid: %llu\nevent: ready\ndata: {\"seq\":%llu,\"heartbeat\":%d}\n\n",
-                 (unsigned long long)g_hub.seq, (unsigned long long)g_hub.seq, (int)(g_hub.heartbeatUs / 1000000));
-    p->bHello = 1;
-    p->seqSent = g_hub.seq;
+    if(g_hub.bBaseline) {
+      n = snprintf(zBuf, nMax, "retry: 3000\nid: %llu\nevent: ready\ndata: {\"seq\":%llu,\"heartbeat\":%d}\n\n",
+                   (unsigned long long)g_hub.seq, (unsigned long long)g_hub.seq, (int)(g_hub.heartbeatUs / 1000000));
+      p->bHello = 1;
+      p->seqSent = g_hub.seq;
+    }
   } else if(p->seqSent != g_hub.seq) {
     n = snprintf(zBuf, nMax, "id: %llu\nevent: change\ndata: {\"seq\":%llu}\n\n", (unsigned long long)g_hub.seq,
                  (unsigned long long)g_hub.seq);
@@ -192,6 +203,7 @@ int api_events_stream(web_req *r) {
   if(g_hub.pHead) g_hub.pHead->pPrev = p;
   g_hub.pHead = p;
   g_hub.nStreams++;
+  pthread_cond_signal(&g_hub.cond); /* the hub reads the store now: `ready` waits for that */
   pthread_mutex_unlock(&g_hub.mutex);
   /* 1 KiB blocks: every event is far smaller */
   struct MHD_Response *pResp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 1024, stream_read, p, stream_free);
