@@ -70,19 +70,22 @@ static ssize_t write_all(int fd, const void *p, size_t n) {
   return (ssize_t)done;
 }
 
-/* Appends one "[time] [airc] ..." line to the log. Returns 0, or -1 with
- * errno set when the line could not be written (the disk is full, say). */
-static int log_line(int fd, const char *zFmt, ...) __attribute__((format(printf, 2, 3)));
-static int log_line(int fd, const char *zFmt, ...) {
+int exec_log_vline(int fd, const char *zFmt, va_list ap) {
   char z[1200], zTs[48];
   int n = snprintf(z, sizeof(z), "[%s] [airc] ", airc_time_format_us(airc_now_us(), zTs, sizeof(zTs)));
-  va_list ap;
-  va_start(ap, zFmt);
   vsnprintf(z + n, sizeof(z) - (size_t)n - 1, zFmt, ap);
-  va_end(ap);
   size_t len = strlen(z);
   z[len++] = '\n';
   return write_all(fd, z, len) < 0 ? -1 : 0;
+}
+
+static int log_line(int fd, const char *zFmt, ...) __attribute__((format(printf, 2, 3)));
+static int log_line(int fd, const char *zFmt, ...) {
+  va_list ap;
+  va_start(ap, zFmt);
+  int rc = exec_log_vline(fd, zFmt, ap);
+  va_end(ap);
+  return rc;
 }
 
 /* Gives the task process the signal state of a fresh login: every

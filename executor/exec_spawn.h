@@ -17,6 +17,7 @@
  * The scheduler may die at any point; the supervisor carries on. */
 #ifndef AIRC_EXEC_SPAWN_H
 #define AIRC_EXEC_SPAWN_H
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -91,6 +92,11 @@ AIRC_WUR airc_rc exec_run_foreground(const exec_request *pReq, struct exec_resul
 
 /* The log file of a try: <logs>/dag_id=D/run_id=R/task_id=T/attempt=N.log
  * (Airflow's layout). */
+/* Appends one "[time] [airc] ..." line (at most about 1.2 KB) to log fd.
+ * Returns 0, or -1 with errno set when it could not be written (the disk
+ * is full, say). */
+int exec_log_vline(int fd, const char *zFmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 void exec_log_path(const char *zDag, const char *zRun, const char *zTask, int tryNumber, char *zOut, size_t n);
 /* The same for instance mapIndex of a mapped task (Airflow's layout:
  * .../task_id=T/map_index=K/attempt=N.log); mapIndex < 0: exec_log_path. */

@@ -151,16 +151,11 @@ static void job_log(const sensor_job *j, const char *zFmt, ...) {
   if(exec_mkdirs_for(j->zLog)) return;
   int fd = open(j->zLog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
   if(fd < 0) return;
-  char z[1600], zTs[48];
-  int n = snprintf(z, sizeof(z), "[%s] [airc] ", airc_time_format_us(airc_now_us(), zTs, sizeof(zTs)));
   va_list ap;
   va_start(ap, zFmt);
-  vsnprintf(z + n, sizeof(z) - (size_t)n - 1, zFmt, ap);
+  int rc = exec_log_vline(fd, zFmt, ap);
   va_end(ap);
-  size_t len = strlen(z);
-  z[len++] = '\n';
-  ssize_t w = write(fd, z, len);
-  (void)w;
+  (void)rc; /* best effort */
   close(fd);
 }
 
