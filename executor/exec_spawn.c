@@ -531,6 +531,26 @@ airc_rc exec_spawn_supervisor(int fdA, int fdB, int fdLease, char *const azArgvI
   for(; azArgvIn[nArg] && nArg < 7; nArg++) azArgv[nArg] = azArgvIn[nArg];
   azArgv[nArg] = NULL;
   if(g_bSupSmall) azArgv[0] = "airc-supervisor";
+  /* posix_spawn applies the dup2s in order, so a source that is a later
+   * target (a low descriptor, free again once a store connection was
+   * closed and remade, say) would be overwritten before it is copied: the
+   * supervisor then reads its lease from the wrong file, sees end of file
+   * and kills its task. Sources at or below the targets move above them. */
+  int aSrc[3] = {fdA, fdB, fdLease}, aMoved[3] = {-1, -1, -1};
+  for(int i = 0; i < 3; i++) {
+    if(aSrc[i] < 0 || aSrc[i] > EXEC_LEASE_FD) continue;
+    aMoved[i] = fcntl(aSrc[i], F_DUPFD_CLOEXEC, EXEC_LEASE_FD + 1);
+    if(aMoved[i] < 0) {
+      int e = errno;
+      for(int k = 0; k < i; k++)
+        if(aMoved[k] >= 0) close(aMoved[k]);
+      return airc_err_set(pErr, AIRC_ERR_EXEC, "cannot start the supervisor: dup: %s", strerror(e));
+    }
+    aSrc[i] = aMoved[i];
+  }
+  fdA = aSrc[0];
+  fdB = aSrc[1];
+  fdLease = aSrc[2];
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
   posix_spawn_file_actions_init(&fa);
@@ -549,6 +569,8 @@ airc_rc exec_spawn_supervisor(int fdA, int fdB, int fdLease, char *const azArgvI
   int rc = posix_spawn(pPid, g_zSupExe, &fa, &attr, azArgv, environ);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
+  for(int i = 0; i < 3; i++)
+    if(aMoved[i] >= 0) close(aMoved[i]);
   if(rc) return airc_err_set(pErr, AIRC_ERR_EXEC, "cannot start the supervisor %s: %s", g_zSupExe, strerror(rc));
   return AIRC_OK;
 }

@@ -189,8 +189,9 @@ def test_pg_restart_immediate_mid_run_every_run_succeeds_work_done_once(home, ow
 class CommitCutProxy:
     """A TCP proxy on 127.0.0.1 in front of PostgreSQL. Once armed, it drops
     the client's connection when the server answers COMMIT to a transaction
-    that changed a row (a CommandComplete "UPDATE 1" before it): the commit
-    happened, the client never hears it. One cut per arming. Needs
+    that changed a row (a CommandComplete "UPDATE 1" before it), or answers
+    a claim (one autocommit statement returning rows of 4 columns): the
+    commit happened, the client never hears it. One cut per arming. Needs
     sslmode=disable on the client (the stream is read as protocol messages)."""
 
     def __init__(self, target_port):
@@ -232,7 +233,7 @@ class CommitCutProxy:
         self._close(c, u)
 
     def _down(self, u, c):
-        buf, wrote = b"", False
+        buf, wrote, rows4 = b"", False, False
         try:
             while (b := u.recv(65536)):
                 buf += b
@@ -241,6 +242,18 @@ class CommitCutProxy:
                     n = 1 + int.from_bytes(buf[1:5], "big")
                     msg, buf = buf[:n], buf[n:]
                     tag = msg[5:-1] if msg[:1] == b"C" else None
+                    if msg[:1] == b"D" and int.from_bytes(msg[5:7], "big") == 4:
+                        rows4 = True  # a row of the claim's shape: ti_id, try_number, request, running
+                    if tag and tag.startswith(b"SELECT ") and tag != b"SELECT 0" and rows4 and self.armed.is_set():
+                        # the claim is one autocommit statement (a data-modifying
+                        # WITH): its reply is the commit's
+                        self.armed.clear()
+                        self.cuts += 1
+                        c.sendall(out)
+                        self._close(c, u)
+                        return
+                    if tag:
+                        rows4 = False
                     if tag == b"UPDATE 1":
                         wrote = True
                     elif tag in (b"COMMIT", b"ROLLBACK"):
