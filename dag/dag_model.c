@@ -42,6 +42,8 @@ json_t *dag_to_json(const dag *d) {
     json_object_set_new(pParams, zName, pDecl);
   }
   json_object_set_new(pDag, "params", pParams);
+  if(d->pNotify) json_object_update(pDag, d->pNotify);
+  if(d->deadline) json_object_set_new(pDag, "deadline", duration_json(d->deadline));
   for(int i = 0; i < d->nTask; i++) {
     const dag_task *t = &d->aTask[i];
     json_t *pT = json_deep_copy(t->pOptions);
@@ -57,6 +59,14 @@ json_t *dag_to_json(const dag *d) {
     json_object_set_new(pT, "max_retry_delay", duration_json(t->maxRetryDelay));
     json_object_set_new(pT, "execution_timeout", duration_json(t->executionTimeout));
     if(t->zQueue) json_object_set_new(pT, "queue", json_string(t->zQueue)); /* absent = default: hashes stay */
+    /* pools, priorities, notifications: written when not the default, so
+     * that DAGs without them keep their hash */
+    if(t->zPool) json_object_set_new(pT, "pool", json_string(t->zPool));
+    if(t->poolSlots != 1) json_object_set_new(pT, "pool_slots", json_integer(t->poolSlots));
+    if(t->priorityWeight != 1) json_object_set_new(pT, "priority_weight", json_integer(t->priorityWeight));
+    if(t->weightRule != DAG_WEIGHT_DOWNSTREAM)
+      json_object_set_new(pT, "weight_rule", json_string(dag_weight_rule_name(t->weightRule)));
+    if(t->pNotify) json_object_update(pT, t->pNotify);
     json_array_append_new(pTasks, pT);
   }
   json_object_set_new(pDoc, "dag", pDag);
@@ -103,6 +113,8 @@ void dag_free(dag *d) {
     free(t->aiUpstream);
     free(t->aiDownstream);
     json_decref(t->pOptions);
+    free(t->zPool);
+    json_decref(t->pNotify);
   }
   free(d->aTask);
   free(d->zId);
@@ -113,5 +125,6 @@ void dag_free(dag *d) {
   json_decref(d->pTags);
   json_decref(d->pParams);
   json_decref(d->pParamSchema);
+  json_decref(d->pNotify);
   free(d);
 }

@@ -2,6 +2,7 @@
  * parsed DAG versions. See scheduler.h for what it does and
  * docs/scheduler.md for why it is built this way. */
 #include "scheduler/scheduler_int.h"
+#include "store/store_pool.h"
 #include "common/config.h"
 #include "common/fsafe.h"
 #include "common/log.h"
@@ -49,6 +50,7 @@ static void version_free(sched_version *v) {
   dag_free(v->d);
   free(v->aTopo);
   free(v->aSlot);
+  free(v->aPrio);
   memset(v, 0, sizeof(*v));
 }
 
@@ -79,6 +81,9 @@ static void version_index(sched_version *v) {
     }
   }
   free(aIn);
+  /* effective priority weights: who is queued first when slots are scarce */
+  v->aPrio = malloc(sizeof(int64_t) * (size_t)(d->nTask + 1));
+  dag_priority_weights(d, v->aPrio);
 }
 
 int sched_version_task(const sched_version *v, const char *zTaskId) {
@@ -281,6 +286,10 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   if(!rc && S->nLaunched) rc = sched_launch_record(S, pErr);
   if(!rc) rc = sched_ingest_results(S, &azDone, &nDone, pErr);
   for(int i = 0; !rc && i < S->nReaped; i++) rc = sched_handle_reaped(S, S->aReaped[i], S->aReapedTry[i], pErr);
+  /* the pool a task without `pool` takes ([core] default_pool_slots, as
+   * Airflow: used only when the pool is created) */
+  if(!rc && S->bSweepDue)
+    rc = store_pool_ensure_default(S->s, airc_config_get_int("core", "default_pool_slots", 128), pErr);
   if(!rc && S->bSweepDue) {
     rc = S->bDistributed ? sched_dist_sweep(S, pErr) : sched_sweep_zombies(S, pErr);
     S->bSweepDue = 0;

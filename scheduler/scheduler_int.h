@@ -22,6 +22,7 @@ typedef struct sched_version {
   int *aSlot;          /* open-addressing table: task id -> index (-1 empty) */
   int nSlot;
   uint64_t lastUse;
+  int64_t *aPrio;      /* effective priority weight by task index (dag_priority_weights) */
 } sched_version;
 
 /* The task states of one active run, kept in step with the store by the
@@ -72,6 +73,7 @@ typedef struct dag_load {
   int nActive;         /* queued + running task instances */
   int nMax;            /* max_active_tasks (16 until its version is seen) */
   int nRuns;           /* running runs; -1 = not known yet */
+  int nTent;           /* candidates gathered this evaluation, not yet queued */
 } dag_load;
 
 typedef struct dag_loads {

@@ -236,6 +236,35 @@ static const char *const azMigration[PG_SCHEMA_VERSION] = {
     ");"
     "CREATE UNIQUE INDEX api_token_by_name ON api_token(user_id, name);"
     "CREATE INDEX api_token_by_expiry ON api_token(expires_us);",
+    /* 9 -> 10: pools and notifications, as SQLite's 9 -> 10 */
+    "CREATE TABLE pool("
+    "  name TEXT PRIMARY KEY,"
+    "  slots BIGINT NOT NULL,"
+    "  description TEXT,"
+    "  include_deferred BIGINT NOT NULL DEFAULT 0"
+    ");"
+    "ALTER TABLE task_instance ADD COLUMN pool TEXT;"
+    "ALTER TABLE task_instance ADD COLUMN pool_slots BIGINT;"
+    "CREATE INDEX ti_pool_active ON task_instance(pool) WHERE state IN ('queued','running');"
+    "ALTER TABLE dag_run ADD COLUMN deadline_us BIGINT;"
+    "ALTER TABLE dag_run ADD COLUMN deadline_missed_us BIGINT;"
+    "CREATE INDEX dag_run_deadline ON dag_run(deadline_us) WHERE deadline_us IS NOT NULL AND deadline_missed_us IS NULL;"
+    "CREATE TABLE notification("
+    "  id BIGSERIAL PRIMARY KEY,"
+    "  created_us BIGINT NOT NULL,"
+    "  event TEXT NOT NULL,"
+    "  dag_id TEXT, run_id TEXT, task_id TEXT, try_number BIGINT,"
+    "  target TEXT NOT NULL,"
+    "  payload TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'pending',"
+    "  attempts BIGINT NOT NULL DEFAULT 0,"
+    "  next_attempt_us BIGINT NOT NULL,"
+    "  lease_until_us BIGINT,"
+    "  last_error TEXT,"
+    "  sent_us BIGINT"
+    ");"
+    "CREATE INDEX notification_due ON notification(next_attempt_us) WHERE state='pending';"
+    "CREATE INDEX notification_by_dag ON notification(dag_id, id);",
 };
 
 const char *pg_migration(int i) { return i >= 0 && i < PG_SCHEMA_VERSION ? azMigration[i] : NULL; }

@@ -242,6 +242,43 @@ static const char *const azMigration[SQLITE_SCHEMA_VERSION] = {
     ");"
     "CREATE UNIQUE INDEX api_token_by_name ON api_token(user_id, name);"
     "CREATE INDEX api_token_by_expiry ON api_token(expires_us);",
+    /* 9 -> 10: pools (store/store_pool.h) and notifications
+     * (store/store_notify.h). A task instance records the pool and slots it
+     * took when it was queued; the partial index makes "slots in use" a
+     * walk over the pool's queued and running tries only. notification is
+     * the outbox: the scheduler writes a row in the transaction that
+     * records the event, a delivery process sends it (retries, backoff);
+     * lease_until_us keeps two deliverers off the same row. A run's
+     * deadline_us comes from its DAG's `deadline`; deadline_missed_us
+     * records that on_deadline_miss fired (once) */
+    "CREATE TABLE pool("
+    "  name TEXT PRIMARY KEY,"
+    "  slots INTEGER NOT NULL,"
+    "  description TEXT,"
+    "  include_deferred INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "ALTER TABLE task_instance ADD COLUMN pool TEXT;"
+    "ALTER TABLE task_instance ADD COLUMN pool_slots INTEGER;"
+    "CREATE INDEX ti_pool_active ON task_instance(pool) WHERE state IN ('queued','running');"
+    "ALTER TABLE dag_run ADD COLUMN deadline_us INTEGER;"
+    "ALTER TABLE dag_run ADD COLUMN deadline_missed_us INTEGER;"
+    "CREATE INDEX dag_run_deadline ON dag_run(deadline_us) WHERE deadline_us IS NOT NULL AND deadline_missed_us IS NULL;"
+    "CREATE TABLE notification("
+    "  id INTEGER PRIMARY KEY,"
+    "  created_us INTEGER NOT NULL,"
+    "  event TEXT NOT NULL,"
+    "  dag_id TEXT, run_id TEXT, task_id TEXT, try_number INTEGER,"
+    "  target TEXT NOT NULL,"
+    "  payload TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'pending',"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt_us INTEGER NOT NULL,"
+    "  lease_until_us INTEGER,"
+    "  last_error TEXT,"
+    "  sent_us INTEGER"
+    ");"
+    "CREATE INDEX notification_due ON notification(next_attempt_us) WHERE state='pending';"
+    "CREATE INDEX notification_by_dag ON notification(dag_id, id);",
 };
 
 const char *sqlite_migration(int i) {
