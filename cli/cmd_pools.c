@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "common/config.h"
 #include "store/store_pool.h"
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@ int cmd_pools_set(int argc, char **argv) {
   const char *azArg[3] = {NULL, NULL, NULL};
   int nArg = 0;
   for(int i = 1; i < argc; i++) {
-    if(argv[i][0] == '-' && argv[i][1]) return cli_usage_error("pools set", "unknown option '%s'", argv[i]);
+    if(argv[i][0] == '-' && argv[i][1] && !isdigit((unsigned char)argv[i][1])) return cli_usage_error("pools set", "unknown option '%s'", argv[i]);
     if(nArg == 3) return cli_usage_error("pools set", "unexpected argument '%s'", argv[i]);
     azArg[nArg++] = argv[i];
   }
