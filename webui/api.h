@@ -73,8 +73,12 @@ int api_event_log_get(web_req *r);
 int api_version(web_req *r);
 int api_config(web_req *r);
 int api_plugins(web_req *r);
+/* api_pools.c: pools (store/store_pool.h). */
 int api_pools(web_req *r);
 int api_pool_get(web_req *r);
+int api_pool_create(web_req *r);
+int api_pool_patch(web_req *r);
+int api_pool_delete(web_req *r);
 int api_variables(web_req *r);
 int api_connections(web_req *r);
 /* api_secrets.c: connections and variables (secrets masked). */
