@@ -5,9 +5,11 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "store/store_notify.h"
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int notify_add_row(void *pCtx, const store_notify_row *r) {
   char zBuf[40];
@@ -76,4 +78,17 @@ int cmd_notifications_list(int argc, char **argv) {
   cli_print_rows(pRows, azCols, out);
   json_decref(pRows);
   return CLI_OK;
+}
+
+int cmd_notifications_deliver(int argc, char **argv) {
+  int bOnce = 0;
+  for(int i = 1; i < argc; i++) {
+    if(!strcmp(argv[i], "--once")) bOnce = 1;
+    else return cli_usage_error("notifications deliver", "unknown argument '%s'", argv[i]);
+  }
+  char zPath[4200];
+  cli_sibling_path("airc-task", zPath, sizeof(zPath));
+  char *azArgv[] = {(char *)"airc-task", (char *)"--deliver-notifications", bOnce ? (char *)"--once" : NULL, NULL};
+  execv(zPath, azArgv);
+  return cli_error("cannot run %s: %s (build it with 'make')", zPath, strerror(errno));
 }

@@ -57,6 +57,7 @@ int cmd_pools_list(int argc, char **argv);
 int cmd_pools_get(int argc, char **argv);
 int cmd_pools_delete(int argc, char **argv);
 int cmd_notifications_list(int argc, char **argv);
+int cmd_notifications_deliver(int argc, char **argv);
 
 /* Web users (cli/cmd_users.c, in bin/airc: they need only libsodium). */
 int cmd_users_create(int argc, char **argv);

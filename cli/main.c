@@ -147,6 +147,11 @@ static const cli_command aCommand[] = {
     {"notifications list", "List notifications (on_failure, on_deadline_miss, ...) and whether they were delivered.",
      "usage: airc notifications list [--dag-id DAG] [--state pending|sent|failed] [--limit N] [--output table|json|plain]\n",
      cmd_notifications_list},
+    {"notifications deliver", "Send due notifications (the scheduler runs this itself unless [notifications] deliver = false).",
+     "usage: airc notifications deliver [--once]\n\n"
+     "  Claims due notifications from the store and sends them, retrying with backoff; --once: until none is due.\n"
+     "  Several may run (on several hosts): a notification is sent by one of them.\n",
+     cmd_notifications_deliver},
 };
 
 #define N_COMMAND ((int)(sizeof(aCommand) / sizeof(aCommand[0])))

@@ -295,6 +295,7 @@ static airc_rc evaluate_run(sched *S, const run_row *r, sched_version *v, int64_
     const char *zDone = run_state_from_tasks(d, aState);
     if(zDone) {
       rc = set_run_state(S, r->pk, zDone, 1, pErr);
+      if(!rc) rc = sched_notify_run(S, d, r->zRunId, r->logicalDate, zDone, pErr);
       LOG_INFO("run %s of DAG '%s' finished: %s", r->zRunId, r->zDag, zDone);
       if(S->opts.bPrintProgress) {
         printf("run %s: %s\n", r->zRunId, zDone);

@@ -153,6 +153,7 @@ static void reap_children(sched *S) {
     if(pid < 0 && errno == EINTR) continue;
     if(pid <= 0) break;
     if(exec_pool_reaped(S->pPool, pid)) continue; /* a warm supervisor that timed out */
+    if(sched_notify_reaped(pid, status)) continue;
     for(int i = 0; i < S->nChild; i++) {
       if(S->aChild[i].pid != pid) continue;
       if(S->nReaped == S->nReapedAlloc) {
@@ -290,6 +291,7 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
    * Airflow: used only when the pool is created) */
   if(!rc && S->bSweepDue)
     rc = store_pool_ensure_default(S->s, airc_config_get_int("core", "default_pool_slots", 128), pErr);
+  if(!rc && S->bSweepDue && !S->opts.onlyRunPk) rc = sched_notify_deadlines(S, pErr);
   if(!rc && S->bSweepDue) {
     rc = S->bDistributed ? sched_dist_sweep(S, pErr) : sched_sweep_zombies(S, pErr);
     S->bSweepDue = 0;
@@ -492,6 +494,7 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
                           (int)airc_config_get_int("core", "supervisor_pool_idle_timeout", EXEC_POOL_IDLE_DEFAULT));
   pool_refill(&S);
 
+  if(!S.opts.onlyRunPk) sched_notify_start(&S); /* notifications leave through another process */
   S.bAllDirty = 1;
   S.bTicksDirty = 1;
   S.bSweepDue = 1;
@@ -530,6 +533,7 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
       bAnnounced = 1;
     }
     if(now >= nextSweep) {
+      if(!S.opts.onlyRunPk) sched_notify_start(&S); /* (re)starts the delivery process */
       S.bSweepDue = 1;
       S.bStopDue = 1; /* a ring may have been lost */
       nextSweep = now + SCHED_SWEEP_INTERVAL_US;
@@ -649,6 +653,7 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
     }
   }
 done:
+  sched_notify_stop();
   sched_dist_stop(&S);
   for(int i = 0; i < SCHED_VERSION_CACHE; i++)
     if(S.aVer[i].d) version_free(&S.aVer[i]);

@@ -216,6 +216,24 @@ int sched_dist_has_news(sched *S);
 /* Gives the lease up on a clean stop. */
 void sched_dist_stop(sched *S);
 
+/* sched_notify.c: notifications (outbox rows, inside the caller's
+ * transaction) and their delivery process. */
+/* A try's outcome zState (failed, up_for_retry, success): the task's
+ * on_failure / on_retry / on_success targets, if any. */
+AIRC_WUR airc_rc sched_notify_task(sched *S, const store_sched_ti_current *cur, int tryNumber, const char *zState,
+                                   const char *zReason, airc_err *pErr);
+/* A run ended in zState: on_run_failure / on_run_success. */
+AIRC_WUR airc_rc sched_notify_run(sched *S, const dag *d, const char *zRunId, int64_t logical, const char *zState,
+                                  airc_err *pErr);
+/* Runs past their deadline: marked, and on_deadline_miss written. */
+AIRC_WUR airc_rc sched_notify_deadlines(sched *S, airc_err *pErr);
+/* Starts the delivery process unless it runs ([notifications] deliver). */
+void sched_notify_start(sched *S);
+/* 1 if pid was the delivery process (then started again later). */
+int sched_notify_reaped(pid_t pid, int status);
+/* Stops the delivery process (SIGTERM, then SIGKILL after 5 s). */
+void sched_notify_stop(void);
+
 /* Writes S->aLaunched inside the caller's transaction (does not clear it:
  * the caller does once committed). */
 AIRC_WUR airc_rc sched_launch_record(sched *S, airc_err *pErr);
