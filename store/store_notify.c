@@ -47,7 +47,8 @@ static airc_rc notify_walk(store_stmt *st, store_notify_fn xRow, void *pCtx, con
 airc_rc store_notify_each(store *p, const char *zDagId, const char *zState, int nLimit, store_notify_fn xRow,
                           void *pCtx, airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(p,
-      "SELECT " NOTIFY_COLS " FROM notification WHERE (?1 IS NULL OR dag_id=?1) AND (?2 IS NULL OR state=?2)"
+      "SELECT " NOTIFY_COLS " FROM notification WHERE (CAST(?1 AS TEXT) IS NULL OR dag_id=?1)"
+      " AND (CAST(?2 AS TEXT) IS NULL OR state=?2)"
       " ORDER BY id DESC LIMIT ?3", pErr);
   if(!st) return pErr->rc;
   store_bind_text(st, 1, zDagId);

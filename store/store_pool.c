@@ -76,12 +76,13 @@ airc_rc store_pool_delete(store *p, const char *zName, airc_err *pErr) {
 
 airc_rc store_pool_each(store *p, const char *zOnly, int nLimit, int nOffset, store_pool_fn xRow, void *pCtx,
                         airc_err *pErr) {
-  store_stmt *st = zOnly ? store_stmt_prepare(p, POOL_SELECT " WHERE pl.name=?1 LIMIT ?2 OFFSET ?3", pErr)
-                         : store_stmt_prepare(p, POOL_SELECT " ORDER BY pl.name LIMIT ?2 OFFSET ?3", pErr);
+  /* PostgreSQL wants every $N used: the list numbers its two from 1 */
+  store_stmt *st = zOnly ? store_stmt_prepare(p, POOL_SELECT " WHERE pl.name=?3 LIMIT ?1 OFFSET ?2", pErr)
+                         : store_stmt_prepare(p, POOL_SELECT " ORDER BY pl.name LIMIT ?1 OFFSET ?2", pErr);
   if(!st) return pErr->rc;
-  if(zOnly) store_bind_text(st, 1, zOnly);
-  store_bind_int64(st, 2, nLimit > 0 ? nLimit : INT32_MAX);
-  store_bind_int64(st, 3, nOffset > 0 ? nOffset : 0);
+  if(zOnly) store_bind_text(st, 3, zOnly);
+  store_bind_int64(st, 1, nLimit > 0 ? nLimit : INT32_MAX);
+  store_bind_int64(st, 2, nOffset > 0 ? nOffset : 0);
   int r;
   while((r = store_stmt_step(st, pErr)) == STORE_ROW) {
     store_pool_row row = {store_col_str(st, 0), store_col_int64(st, 1), store_col_text(st, 2),
