@@ -516,7 +516,14 @@ static airc_rc cand_admit(sched *S, cand_set *C, int64_t **paLaunch, int *pnLaun
       continue;
     }
     int bQueued = 0, bNoPool = 0;
-    rc = store_pool_ti_queue(S->s, c->tiId, C->azPool[c->iPool], c->nSlots, airc_now_us(), &bQueued, &bNoPool, pErr);
+    if(S->opts.onlyRunPk) {
+      /* `airc dags test` runs its run alone, without pools (as Airflow's) */
+      rc = store_sched_ti_queue(S->s, c->tiId, airc_now_us(), pErr);
+      bQueued = 1;
+    } else {
+      rc = store_pool_ti_queue(S->s, c->tiId, C->azPool[c->iPool], c->nSlots, airc_now_us(), &bQueued, &bNoPool,
+                               pErr);
+    }
     if(rc) break;
     if(!bQueued) {
       cr->bHeld = 1;

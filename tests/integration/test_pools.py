@@ -120,6 +120,9 @@ def test_a_missing_pool_makes_its_task_wait(home):
     assert home.tis("mp", run)["t"]["state"] == "scheduled"
     home.run("pools", "set", "later", "1", check=True)
     assert home.wait_run("mp", run, 40) == "success"
+    # `airc dags test` runs without pools, as Airflow's does
+    home.run("pools", "delete", "later", check=True)
+    assert home.run("dags", "test", "mp").returncode == 0
 
 
 def test_higher_priority_weight_goes_first_when_slots_are_scarce(home):
@@ -162,3 +165,23 @@ def test_bad_pool_keys_are_import_errors_with_their_line(home):
     assert "bp.ini:7: task 't': pool_slots must be a whole number 1..100000, not '0'" in errs["bp.ini"]
     assert "bw.ini:7: task 't': unknown weight_rule 'sideways' (downstream, upstream, absolute)" in errs["bw.ini"]
     assert "bq.ini:7: task 't': priority_weight must be a whole number" in errs["bq.ini"]
+
+
+def test_the_example_dags_load_and_run(home):
+    """dags/example_pools.ini and dags/example_notifications.ini are real."""
+    import shutil
+    from conftest import ROOT
+    for name in ("example_pools.ini", "example_notifications.ini"):
+        shutil.copy(os.path.join(ROOT, "dags", name), home.dags)
+    assert home.import_errors(reparse=True) == {}
+    home.run("pools", "set", "example_io", "2", check=True)
+    home.env["AIRC__NOTIFICATIONS__DELIVER"] = "false"  # nothing listens on 127.0.0.1 here
+    home.start_scheduler()
+    run = home.trigger("example_pools")
+    assert home.wait_run("example_pools", run, 60) == "success"
+    run = home.trigger("example_notifications")
+    assert home.wait_run("example_notifications", run, 60) == "failed"
+    events = sorted((r["event"], r["task_id"]) for r in home.json("notifications", "list", "--dag-id",
+                                                                   "example_notifications"))
+    assert events == sorted([("on_success", "extract"), ("on_retry", "flaky_load"), ("on_failure", "flaky_load"),
+                             ("on_failure", "flaky_load"), ("on_run_failure", "")])
