@@ -64,7 +64,8 @@ airc_rc store_pool_delete(store *p, const char *zName, airc_err *pErr) {
   return rc;
 }
 
-/* Slots in use per state come from the task instances that hold them:
+/* Slots in use per state come from the task instances that hold them (the
+ * queueing check reads pool_usage, a total the triggers keep):
  * queued and running through the partial index ti_pool_active, scheduled
  * through ti_by_state. */
 #define POOL_SELECT \
@@ -139,8 +140,7 @@ airc_rc store_pool_ti_queue(store *p, int64_t tiId, const char *zPool, int nSlot
       "UPDATE task_instance SET state='queued', try_number=try_number+1, queued_us=?1, pid=NULL,"
       " exit_code=NULL, start_us=NULL, end_us=NULL, duration=NULL, next_retry_us=NULL, note=NULL,"
       " updated_us=?1, pool=?3, pool_slots=?4 WHERE id=?2 AND state='scheduled'"
-      " AND ?4 + (SELECT coalesce(sum(coalesce(o.pool_slots, 1)), 0) FROM task_instance o"
-      "           WHERE o.pool=?3 AND o.state IN ('queued','running')) <= ?5", pErr);
+      " AND ?4 + coalesce((SELECT used FROM pool_usage WHERE pool=?3), 0) <= ?5", pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, nowUs);
   store_bind_int64(st, 2, tiId);

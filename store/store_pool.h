@@ -6,7 +6,9 @@
  * `pool_slots`; default_pool and 1 otherwise). A try occupies its slots
  * while it is queued or running. The cap is enforced where a try is
  * queued: store_pool_ti_queue() queues it only if the pool has the slots
- * open, in the caller's transaction, so that no interleaving of
+ * open (pool_usage: the slots of its queued and running tries, kept by
+ * triggers on task_instance, so the check costs one row), in the caller's
+ * transaction, so that no interleaving of
  * schedulers, workers or API writes lets a pool run more slots than it has
  * (PostgreSQL: the pool's row is locked first, so two transactions that
  * queue into the same pool take turns; SQLite: writers are serialized).

@@ -120,7 +120,9 @@ def test_a_missing_pool_makes_its_task_wait(home):
     assert home.tis("mp", run)["t"]["state"] == "scheduled"
     home.run("pools", "set", "later", "1", check=True)
     assert home.wait_run("mp", run, 40) == "success"
-    # `airc dags test` runs without pools, as Airflow's does
+    # `airc dags test` runs without pools, as Airflow's does (alone: a
+    # scheduler on the same home would ingest the test's results)
+    assert not home.stop()
     home.run("pools", "delete", "later", check=True)
     assert home.run("dags", "test", "mp").returncode == 0
 
@@ -180,8 +182,9 @@ def test_the_example_dags_load_and_run(home):
     run = home.trigger("example_pools")
     assert home.wait_run("example_pools", run, 60) == "success"
     run = home.trigger("example_notifications")
-    assert home.wait_run("example_notifications", run, 60) == "failed"
+    # flaky_load fails; the leaf quiet_cleanup (all_done) succeeds, so the run does
+    assert home.wait_run("example_notifications", run, 60) == "success"
     events = sorted((r["event"], r["task_id"]) for r in home.json("notifications", "list", "--dag-id",
                                                                    "example_notifications"))
     assert events == sorted([("on_success", "extract"), ("on_retry", "flaky_load"), ("on_failure", "flaky_load"),
-                             ("on_failure", "flaky_load"), ("on_run_failure", "")])
+                             ("on_failure", "flaky_load"), ("on_run_success", "")])

@@ -45,7 +45,8 @@ def test_schema_only_from_db_init_and_one_line_errors(home):
     assert r.returncode == 1 and "schema version 99, newer than this airc (10)" in r.stderr
     # older: only `airc db upgrade` migrates a shared database
     psql(url, "UPDATE airc_schema_version SET version=7; DROP TABLE api_token; DROP TABLE connection; DROP TABLE variable;"
-              " DROP TABLE pool; DROP TABLE notification; ALTER TABLE task_instance DROP COLUMN pool, DROP COLUMN pool_slots;"
+              " DROP TABLE pool; DROP TABLE notification; DROP FUNCTION pool_usage_keep CASCADE; DROP TABLE pool_usage;"
+              " ALTER TABLE task_instance DROP COLUMN pool, DROP COLUMN pool_slots;"
               " ALTER TABLE dag_run DROP COLUMN deadline_us, DROP COLUMN deadline_missed_us")
     r = home.run("dags", "list")
     assert r.returncode == 1 and "older than this airc (10): run 'airc db upgrade'" in r.stderr
