@@ -456,16 +456,25 @@ typedef struct cand_set {
   int nTi, nTiAlloc;
   char **azPool;       /* distinct pool names (owned) */
   int *aPoolFull;      /* per pool: the fewest slots it refused this evaluation (0 = none) */
+  int64_t *aPoolOpen;  /* per pool: open slots not yet promised to a candidate (an estimate) */
   int nPool;
+  int nGate;           /* candidates that look admittable: counted against parallelism
+                        * when deciding whether to look at more waiting runs */
 } cand_set;
 
-static int cand_pool(cand_set *C, const char *zPool) {
+/* Index of pool zPool in C, added (with its open slots, read once per
+ * evaluation) when new. -1 on a store error. */
+static int cand_pool(sched *S, cand_set *C, const char *zPool, airc_err *pErr) {
   for(int i = 0; i < C->nPool; i++)
     if(!strcmp(C->azPool[i], zPool)) return i;
+  int64_t nOpen = INT64_MAX / 4;
+  if(!S->opts.onlyRunPk && store_pool_open_slots(S->s, zPool, &nOpen, pErr)) return -1;
   C->azPool = realloc(C->azPool, sizeof(char *) * (size_t)(C->nPool + 1));
   C->aPoolFull = realloc(C->aPoolFull, sizeof(int) * (size_t)(C->nPool + 1));
+  C->aPoolOpen = realloc(C->aPoolOpen, sizeof(int64_t) * (size_t)(C->nPool + 1));
   C->azPool[C->nPool] = strdup(zPool);
   C->aPoolFull[C->nPool] = 0;
+  C->aPoolOpen[C->nPool] = nOpen;
   return C->nPool++;
 }
 
@@ -476,6 +485,7 @@ static void cand_free(cand_set *C) {
   free(C->aTi);
   free(C->azPool);
   free(C->aPoolFull);
+  free(C->aPoolOpen);
   memset(C, 0, sizeof(*C));
 }
 
@@ -630,7 +640,7 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
         continue;
       }
       dag_load *lw = load_find(DL, w->zDag);
-      if(DL->nGlobal + C.nTi >= S->parallelism || lw->nActive + lw->nTent >= lw->nMax) {
+      if(DL->nGlobal + C.nGate >= S->parallelism || lw->nActive + lw->nTent >= lw->nMax) {
         wait_push(&S->aWait, &S->nWait, &S->nWaitAlloc, w->runPk, w->logicalDate, w->zDag); /* no slot yet */
         continue;
       }
@@ -691,18 +701,29 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
       }
       C.aRun[C.nRun] = (cand_run){r->pk, r->logicalDate, zWaitDag ? zWaitDag : strdup(r->zDag), (int)(l - DL->a), 0};
       zWaitDag = NULL;
-      for(int k = nBefore; k < nCand; k++) {
+      for(int k = nBefore; !rc && k < nCand; k++) {
         if(C.nTi == C.nTiAlloc) {
           C.nTiAlloc = C.nTiAlloc ? C.nTiAlloc * 2 : 64;
           C.aTi = realloc(C.aTi, sizeof(cand_ti) * (size_t)C.nTiAlloc);
         }
         const dag_task *t = &v->d->aTask[aCandIdx[k]];
-        C.aTi[C.nTi] = (cand_ti){aCand[k], v->aPrio ? v->aPrio[aCandIdx[k]] : 1, C.nRun, aCandIdx[k],
-                                 cand_pool(&C, t->zPool ? t->zPool : DAG_DEFAULT_POOL), t->poolSlots > 0 ? t->poolSlots : 1,
+        int iPool = cand_pool(S, &C, t->zPool ? t->zPool : DAG_DEFAULT_POOL, pErr);
+        if(iPool < 0) {
+          rc = pErr->rc;
+          break;
+        }
+        int nSlots = t->poolSlots > 0 ? t->poolSlots : 1;
+        C.aTi[C.nTi] = (cand_ti){aCand[k], v->aPrio ? v->aPrio[aCandIdx[k]] : 1, C.nRun, aCandIdx[k], iPool, nSlots,
                                  C.nTi};
         C.nTi++;
+        /* a candidate its pool cannot take does not count against the
+         * limits: runs waiting with work for other pools are still looked at */
+        if(C.aPoolOpen[iPool] >= nSlots) {
+          C.aPoolOpen[iPool] -= nSlots;
+          C.nGate++;
+          l->nTent++;
+        }
       }
-      l->nTent += nCand - nBefore;
       C.nRun++;
     }
     free(zWaitDag);

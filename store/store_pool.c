@@ -113,6 +113,22 @@ airc_rc store_pool_count(store *p, int *pn, airc_err *pErr) {
   return AIRC_OK;
 }
 
+airc_rc store_pool_open_slots(store *p, const char *zPool, int64_t *pnOpen, airc_err *pErr) {
+  *pnOpen = 0;
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT pl.slots - coalesce((SELECT used FROM pool_usage WHERE pool=?1), 0) FROM pool pl WHERE pl.name=?1", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zPool);
+  int r = store_stmt_step(st, pErr);
+  if(r == STORE_ROW) *pnOpen = store_col_int64(st, 0);
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "read pool: ");
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}
+
 airc_rc store_pool_ti_queue(store *p, int64_t tiId, const char *zPool, int nSlots, int64_t nowUs, int *pbQueued,
                             int *pbNoPool, airc_err *pErr) {
   *pbQueued = 0;

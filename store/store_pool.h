@@ -58,6 +58,11 @@ AIRC_WUR airc_rc store_pool_each(store *p, const char *zOnly, int nLimit, int nO
 /* *pn = the number of pools. */
 AIRC_WUR airc_rc store_pool_count(store *p, int *pn /* OUT */, airc_err *pErr);
 
+/* *pnOpen = pool zPool's slots minus those its queued and running tries
+ * take (may be < 0 after a pool shrank); 0 for a pool that does not exist.
+ * One row (pool_usage). */
+AIRC_WUR airc_rc store_pool_open_slots(store *p, const char *zPool, int64_t *pnOpen /* OUT */, airc_err *pErr);
+
 /* scheduled -> queued, as store_sched_ti_queue(), taking nSlots slots of
  * pool zPool, only if that many are open (slots - those of the pool's
  * queued and running tries). *pbQueued = 1 if it was queued; 0 if the pool

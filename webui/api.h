@@ -73,6 +73,8 @@ int api_event_log_get(web_req *r);
 int api_version(web_req *r);
 int api_config(web_req *r);
 int api_plugins(web_req *r);
+/* api_notify.c: the notification outbox (store/store_notify.h). */
+int api_notifications(web_req *r);
 /* api_pools.c: pools (store/store_pool.h). */
 int api_pools(web_req *r);
 int api_pool_get(web_req *r);

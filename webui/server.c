@@ -65,6 +65,7 @@ static const web_route aRoute[] = {
     {"GET", V1 "/plugins", WEB_ROLE_VIEWER, api_plugins},
     {"GET", V1 "/pools", WEB_ROLE_VIEWER, api_pools},
     {"POST", V1 "/pools", WEB_ROLE_OP, api_pool_create},
+    {"GET", V1 "/notifications", WEB_ROLE_VIEWER, api_notifications},
     {"GET", V1 "/pools/{pool_name}", WEB_ROLE_VIEWER, api_pool_get},
     {"PATCH", V1 "/pools/{pool_name}", WEB_ROLE_OP, api_pool_patch},
     {"DELETE", V1 "/pools/{pool_name}", WEB_ROLE_OP, api_pool_delete},

@@ -188,3 +188,28 @@ def test_the_example_dags_load_and_run(home):
                                                                    "example_notifications"))
     assert events == sorted([("on_success", "extract"), ("on_retry", "flaky_load"), ("on_failure", "flaky_load"),
                              ("on_failure", "flaky_load"), ("on_run_success", "")])
+
+
+def test_a_full_pool_does_not_starve_runs_waiting_for_other_slots(home):
+    """A run with many tasks for a one-slot pool does not keep a run that
+    waits for parallelism (and needs another pool) from being looked at."""
+    home.env["AIRC__CORE__PARALLELISM"] = "2"
+    home.run("pools", "set", "one", "1", check=True)
+    out = os.path.join(home.path, "out")
+    os.makedirs(out)
+    a = [(f"a{i}", {"command": f"sleep 1; date +%s.%N > {out}/$AIRC_TASK_ID", "pool": "one"}) for i in range(10)]
+    home.write_dag("sa.ini", dag_ini("sa", a, max_active_tasks="16"))
+    home.write_dag("sc.ini", dag_ini("sc", [("c", {"command": "sleep 2"})]))
+    home.write_dag("sb.ini", dag_ini("sb", [("b", {"command": f"date +%s.%N > {out}/b"})]))
+    home.start_scheduler()
+    wait_for(lambda: all(d in home.run("dags", "list").stdout for d in ("sa", "sb", "sc")), 10)
+    ra = home.trigger("sa")
+    rc = home.trigger("sc")
+    wait_for(lambda: home.tis("sc", rc)["c"]["state"] == "running", 10)
+    rb = home.trigger("sb")  # parallelism is full (a task of sa, c): b waits for a slot
+    assert home.wait_run("sb", rb, 40) == "success"
+    assert home.wait_run("sa", ra, 60) == "success"
+    ends = sorted(float(open(os.path.join(out, f"a{i}")).read()) for i in range(10))
+    b = float(open(os.path.join(out, "b")).read())
+    # b ran when c's slot freed (about 2 s in), long before sa's last tasks
+    assert b < ends[-4], (b, ends)

@@ -51,3 +51,31 @@ def test_pool_lifecycle(server):
     assert "not found" in err(server, "GET", "/api/v1/pools/api_pool", 404)
     ev = server.json("GET", "/api/v1/eventLogs?limit=100")["event_logs"]
     assert {"pool_create", "pool_update", "pool_delete"} <= {e["event"] for e in ev}
+
+
+def test_notifications_are_listed_with_their_delivery_state(server):
+    """GET /api/v1/notifications (an airc extension): the outbox, newest
+    first; a dead endpoint shows as failed with its error."""
+    import os
+    dag = ("[dag]\nid = notify_api\nschedule = none\non_run_failure = http://127.0.0.1:1/dead\n"
+           "[task boom]\ntype = shell\ncommand = exit 4\non_failure = http://127.0.0.1:1/dead\n")
+    with open(os.path.join(server.home, "dags", "notify_api.ini"), "w") as f:
+        f.write(dag)
+    assert run_cli(server.home, "dags", "reserialize").returncode == 0
+    r = run_cli(server.home, "dags", "test", "notify_api")  # writes the rows, delivers nothing
+    assert r.returncode == 1, r.stdout + r.stderr
+    doc = server.json("GET", "/api/v1/notifications?dag_id=notify_api", user="viewer1")
+    rows = doc["notifications"]
+    assert [(n["event"], n["task_id"], n["state"]) for n in rows] == [("on_run_failure", None, "pending"),
+                                                                       ("on_failure", "boom", "pending")]
+    assert rows[1]["try_number"] == 1 and rows[1]["target"] == "http://127.0.0.1:1/dead"
+    # one attempt, then given up: shown as failed, with the error
+    import subprocess
+    from conftest import AIRC
+    env = dict(os.environ, AIRC_HOME=server.home, AIRC__NOTIFICATIONS__MAX_ATTEMPTS="1")
+    p = subprocess.run([AIRC, "notifications", "deliver", "--once"], env=env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "gave up after 1 attempts" in p.stderr, p.stderr
+    rows = server.json("GET", "/api/v1/notifications?dag_id=notify_api&state=failed")["notifications"]
+    assert len(rows) == 2 and all(n["attempts"] == 1 and "127.0.0.1" in n["last_error"] for n in rows), rows
+    assert server.json("GET", "/api/v1/notifications?dag_id=notify_api&state=sent")["notifications"] == []
+    assert "state must be" in err(server, "GET", "/api/v1/notifications?state=lost", 400)
