@@ -122,17 +122,20 @@ static int pool_write(web_req *r, int bCreate) {
     else store_rollback(r->s);
   }
   json_decref(pMask);
-  json_decref(pBody);
+  int ret;
   if(rc == AIRC_ERR_NOTFOUND) {
     json_decref(p);
-    return http_reply_error(r, 404, NULL, "%s", err.zMsg);
-  }
-  if(rc || !p) {
+    ret = http_reply_error(r, 404, NULL, "%s", err.zMsg);
+  } else if(rc || !p) {
     json_decref(p);
-    return http_reply_err(r, &err);
+    ret = http_reply_err(r, &err);
+  } else {
+    /* zName may point into pBody: audited before it goes */
+    api_audit(r, bCreate ? "pool_create" : "pool_update", NULL, NULL, NULL, json_pack("{s:s}", "pool", zName));
+    ret = http_reply_json(r, 200, p);
   }
-  api_audit(r, bCreate ? "pool_create" : "pool_update", NULL, NULL, NULL, json_pack("{s:s}", "pool", zName));
-  return http_reply_json(r, 200, p);
+  json_decref(pBody);
+  return ret;
 }
 
 int api_pool_create(web_req *r) { return pool_write(r, 1); }
