@@ -215,7 +215,8 @@ void sched_notify_start(sched *S) {
   zSelf[n] = 0;
   snprintf(zExe, sizeof(zExe), "%s/airc-task", dirname(zSelf));
   if(access(zExe, X_OK)) {
-    LOG_WARN("notifications are not delivered: %s: %s", zExe, strerror(errno));
+    static int bWarned;
+    if(!bWarned++) LOG_WARN("notifications are not delivered: %s: %s", zExe, strerror(errno));
     return;
   }
   char zParent[32];
