@@ -50,6 +50,8 @@ RUN python3 -m venv /opt/venv \
 COPY --from=build /src/bin/airc /src/bin/airc-supervisor /src/bin/airc-task /src/bin/airc-webserver /src/bin/randomuser-server /usr/local/bin/
 COPY --from=build /src/jobs /opt/airc/jobs
 COPY --from=build /src/dags /opt/airc/dags
+# task-type plugins (http, python): AIRC__CORE__PLUGINS_FOLDER points here (docker-compose.yml)
+COPY --from=build /src/bin/plugins /opt/airc/plugins
 COPY --from=build /src/static /opt/airc/static
 COPY --from=jars /opt/spark-jars /opt/spark-jars
 COPY scripts/docker/entrypoint.sh /usr/local/bin/airc-entrypoint

@@ -1,7 +1,8 @@
 # airc build.
 #
 #   make            build bin/airc (and tools) with -std=c11 -Wall -Wextra -Werror
-#   make deps       install the Debian packages airc needs (skips those present)
+#   make deps       install the Debian packages airc needs (skips those present) and
+#                   fetch the OpenID provider the SSO tests run (scripts/oidc-provider.sh)
 #   make test       unit tests, sanitizer build of the unit + integration suite,
 #                   fuzzing (20 s a target), integration, web API, browser and
 #                   end-to-end (real stack) tests
@@ -23,11 +24,14 @@
 CC      ?= cc
 # bin/airc (CLI, scheduler, executor) links only what it needs, so that the
 # scheduler stays small: the client libraries live in bin/airc-task (task
-# bodies needing libcurl/librdkafka) and bin/airc-webserver (libmicrohttpd).
-CORE_PKGS := sqlite3 libpq jansson inih libsodium
-TASK_PKGS := $(CORE_PKGS) libcurl rdkafka
-WEB_PKGS  := $(CORE_PKGS) libmicrohttpd gnutls
-ALL_PKGS  := $(CORE_PKGS) libcurl rdkafka libmicrohttpd gnutls
+# bodies needing librdkafka) and bin/airc-webserver (libmicrohttpd; libcurl
+# and librdkafka for the Control Center's readers). libcurl is in bin/airc
+# for the sensors the scheduler pokes itself (http: from a thread,
+# docs/authoring.md); the per-try supervisor does not link it.
+CORE_PKGS := sqlite3 libpq jansson inih libsodium libcurl
+TASK_PKGS := $(CORE_PKGS) rdkafka
+WEB_PKGS  := $(CORE_PKGS) libmicrohttpd gnutls rdkafka
+ALL_PKGS  := $(CORE_PKGS) rdkafka libmicrohttpd gnutls
 CFLAGS_BASE := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -g \
                -I. $(shell pkg-config --cflags $(ALL_PKGS) 2>/dev/null)
 libs = $(shell pkg-config --libs $(1) 2>/dev/null) -lm
@@ -50,8 +54,12 @@ TASK_ONLY := providers/fetch_users/http_get.c providers/fetch_users/fetch_users.
              $(wildcard providers/notify/*.c)
 # users and their CLI need only libsodium: they stay in bin/airc
 WEB_ONLY  := $(filter-out webui/users.c,$(wildcard webui/*.c)) cli/cmd_webserver.c
+# the Control Center's clients (webui/api_pipeline.c): librdkafka's admin API
+# and libcurl, in bin/airc-webserver only
+WEB_PROV  := providers/kafka/kafka_admin.c
+WEB_SHARED := providers/fetch_users/http_get.c
 TOOL_ONLY := $(wildcard tools/randomuser/*.c)
-CORE_SRC  := $(filter-out $(TASK_ONLY) $(WEB_ONLY) $(TOOL_ONLY),$(LIB_SRC))
+CORE_SRC  := $(filter-out $(TASK_ONLY) $(WEB_ONLY) $(WEB_PROV) $(TOOL_ONLY),$(LIB_SRC))
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 LIB_OBJ  := $(call obj,$(LIB_SRC))
 CORE_OBJ := $(call obj,$(CORE_SRC))
@@ -64,7 +72,25 @@ WEB_BIN  := $(BIN)/airc-webserver
 .PHONY: all deps check-layout test test-fast test-unit test-san test-integration test-web test-browser \
         test-e2e test-pg test-fuzz bench clean stack-up stack-down stack-status demo fuzz fuzz-build
 
-all: $(BIN)/airc $(BIN)/airc-supervisor $(BIN)/airc-task $(WEB_BIN) $(TOOL_BIN)
+all: $(BIN)/airc $(BIN)/airc-supervisor $(BIN)/airc-task $(WEB_BIN) $(TOOL_BIN) plugins
+
+# Task-type plugins (docs/authoring.md): programs on their own, built into
+# $(BIN)/plugins (point [core] plugins_folder at it, or `make
+# install-plugins` copies them to $AIRC_HOME/plugins).
+PLUGIN_BIN := $(BIN)/plugins/airc-type-http $(BIN)/plugins/airc-type-python
+.PHONY: plugins install-plugins
+plugins: $(PLUGIN_BIN)
+
+$(BIN)/plugins/airc-type-http: plugins/http/airc_type_http.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call libs,libcurl jansson)
+
+$(BIN)/plugins/airc-type-python: plugins/python/airc-type-python
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
+install-plugins: $(PLUGIN_BIN)
+	@d=$${AIRC_HOME:-$$HOME/airc}/plugins; mkdir -p "$$d" && install -m 0755 $(PLUGIN_BIN) "$$d" && echo "installed into $$d"
 
 $(BIN)/airc: $(BUILD)/cli/main.o $(CORE_OBJ)
 	@mkdir -p $(dir $@)
@@ -82,7 +108,7 @@ $(BIN)/airc-task: $(BUILD)/cli/airc_task_main.o $(CORE_OBJ) $(call obj,$(TASK_ON
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(TASK_PKGS))
 
-$(BIN)/airc-webserver: $(BUILD)/cli/webserver_main.o $(CORE_OBJ) $(call obj,$(WEB_ONLY))
+$(BIN)/airc-webserver: $(BUILD)/cli/webserver_main.o $(CORE_OBJ) $(call obj,$(WEB_ONLY) $(WEB_PROV) $(WEB_SHARED))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(WEB_PKGS))
 
@@ -156,6 +182,8 @@ test-fuzz: $(FUZZ_BIN)
 
 deps:
 	@scripts/install-deps.sh
+	@# the OpenID provider of the single sign-on tests (Maven Central jars)
+	@if command -v java >/dev/null && command -v mvn >/dev/null; then scripts/oidc-provider.sh fetch; fi
 
 # Include lines go one way: dag/ never includes executor/, webui/ never cli/, ...
 check-layout:

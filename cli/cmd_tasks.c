@@ -63,6 +63,7 @@ static int add_ti_row(void *pCtx, const store_view_ti *pTi) {
   json_object_set_new(pRow, "duration", pTi->bDuration ? json_real(pTi->duration) : json_null());
   json_object_set_new(pRow, "note", json_string(pTi->zNote ? pTi->zNote : ""));
   json_object_set_new(pRow, "hostname", json_string(pTi->zHostname ? pTi->zHostname : ""));
+  json_object_set_new(pRow, "map_index", json_integer(pTi->mapIndex));
   json_t *pX = pTi->zXcom ? json_loads(pTi->zXcom, JSON_DECODE_ANY, NULL) : NULL;
   json_object_set_new(pRow, "xcom", pX ? pX : json_null());
   json_array_append_new(pCtx, pRow);
@@ -95,7 +96,8 @@ int cmd_tasks_states_for_dag_run(int argc, char **argv) {
     json_decref(pRows);
     return cli_fail_err(&err);
   }
-  static const char *const azCols[] = {"task_id", "state", "try_number", "start_date", "end_date", "duration", "note", NULL};
+  static const char *const azCols[] = {"task_id", "map_index", "state", "try_number", "start_date", "end_date", "duration",
+                                       "note", NULL};
   cli_print_rows(pRows, azCols, out);
   json_decref(pRows);
   return CLI_OK;
@@ -361,10 +363,16 @@ int cmd_tasks_test(int argc, char **argv) {
   char zRunId[300], zTs[48];
   snprintf(zRunId, sizeof(zRunId), "test__%s", airc_time_format_api(airc_now_us(), zTs, sizeof(zTs)));
   json_t *pXcom = json_object();
+  /* a mapped task over a literal list is tested with its first item */
+  json_t *pItem = json_array_get(t->pExpandList, 0);
   template_ctx tc = {zDag, zRunId, zTask, 1, logical, tick_interval_start(d, logical), logical, d->pParams, pConf, pXcom,
-                     sec.pConn, sec.pVar};
+                     sec.pConn, sec.pVar, pItem, pItem ? 0 : -1};
   const task_type *pType = task_type_find(t->zType);
   json_t *pOpts = template_render_object(&tc, t->pOptions, pType ? pType->schema.azShellKeys : NULL, &err);
+  if(pOpts && task_type_apply_conn(pType, sec.pConn, pOpts, &err)) { /* conn = NAME */
+    json_decref(pOpts);
+    pOpts = NULL;
+  }
   if(!pOpts) {
     json_decref(pConf);
     json_decref(pXcom);

@@ -12,6 +12,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "webui/auth.h"
+#include "webui/oidc.h"
 #include "webui/server.h"
 #include "webui/static_files.h"
 #include "webui/tls.h"
@@ -87,7 +88,7 @@ int cmd_webserver(int argc, char **argv) {
     return CLI_FAIL;
   }
   airc_err authErr = {0};
-  if(auth_init(&authErr)) {
+  if(auth_init(&authErr) || oidc_init(&authErr)) {
     store_close(s);
     tls_pem_free(zCertPem);
     tls_pem_free(zKeyPem);

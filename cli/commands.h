@@ -50,6 +50,8 @@ int cmd_variables_delete(int argc, char **argv);
 int cmd_variables_import(int argc, char **argv);
 int cmd_variables_export(int argc, char **argv);
 int cmd_db_rotate_key(int argc, char **argv);
+/* Task-type plugins (cli/cmd_plugins.c). */
+int cmd_plugins_list(int argc, char **argv);
 
 /* Pools (cli/cmd_pools.c) and notifications (cli/cmd_notify.c). */
 int cmd_pools_set(int argc, char **argv);

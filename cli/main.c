@@ -117,6 +117,10 @@ static const cli_command aCommand[] = {
     {"connections add", "Add a connection from an Airflow-style URI.",
      "usage: airc connections add NAME --conn-uri URI [--conn-description TEXT]\n\n"
      "  e.g. postgres://user:pw@db.example:5432/sales?sslmode=require; $AIRC_CONN_<NAME> overrides\n", cmd_connections_add},
+    {"plugins list", "List the task types defined by programs in the plugins folder.",
+     "usage: airc plugins list [--output table|json|plain]\n\n"
+     "An executable airc-type-NAME in [core] plugins_folder (default $AIRC_HOME/plugins)\n"
+     "defines task type NAME; see docs/authoring.md. Options: * required, =default.\n", cmd_plugins_list},
     {"connections list", "List connections (passwords as ***).",
      "usage: airc connections list [--output table|json|plain] [--reveal]\n", cmd_connections_list},
     {"connections get", "Print one connection (password as *** unless --reveal).",

@@ -56,7 +56,18 @@ typedef struct dag_task {
   int weightRule;           /* DAG_WEIGHT_* */
   json_t *pNotify;          /* NULL, or event (on_failure, on_retry, on_success) -> array of targets,
                              * the [dag] defaults included (owned) */
+  json_t *pOutlets;         /* array of dataset URIs its success updates (owned), NULL if none */
+  /* dynamic task mapping (docs/authoring.md): one instance per item of a
+   * list known at run time. zExpandTask: `expand = xcom.TASK` (TASK is
+   * made an upstream); pExpandList: `expand = [..]`, a literal JSON list
+   * (owned). Both NULL: not mapped. */
+  char *zExpandTask;
+  json_t *pExpandList;
+  int maxActiveTis;         /* max_active_tis_per_dag: 0 = no limit */
+  char *zGroup;             /* task group (dashboard only), NULL = none */
 } dag_task;
+
+#define DAG_MAP_MAX 1024     /* items of one mapped task (Airflow's max_map_length) */
 
 typedef struct dag {
   char *zId;
@@ -64,6 +75,9 @@ typedef struct dag {
   char *zSchedule;          /* as written */
   cron_expr schedule;       /* schedule.pZone: the DAG's time zone, NULL = UTC */
   char *zTimezone;          /* IANA name as written, NULL for UTC */
+  json_t *pScheduleDatasets;/* schedule = a list of dataset URIs (owned): runs when all were
+                             * updated since its last run; schedule.kind is then SCHEDULE_NONE
+                             * and zSchedule "none". NULL for a time schedule */
   int64_t startDate;        /* seconds; valid if hasStartDate */
   int hasStartDate;
   int64_t endDate;
@@ -161,5 +175,10 @@ AIRC_WUR airc_rc dag_run_conf_check(json_t *pConf, airc_err *pErr);
  * retries, ...): the builder reads those itself, so a task type must not
  * declare an option of the same name (it could never be set). */
 int dag_is_task_common_key(const char *zKey);
+/* 1 if z reads as a dataset URI: scheme://rest, the scheme a letter then
+ * letters, digits, '+', '-' or '.', no spaces or control characters,
+ * at most DAG_DATASET_URI_MAX bytes. */
+#define DAG_DATASET_URI_MAX 1000
+int dag_dataset_uri_is_valid(const char *z);
 
 #endif

@@ -24,7 +24,8 @@ static const char *const azDagKeys[] = {
     NULL};
 static const char *const azTaskCommonKeys[] = {
     "id", "type", "upstream", "trigger_rule", "retries", "retry_delay",
-    "retry_exponential_backoff", "max_retry_delay", "execution_timeout", "queue",
+    "retry_exponential_backoff", "max_retry_delay", "execution_timeout", "queue", "outlets",
+    "expand", "max_active_tis_per_dag", "group",
     "pool", "pool_slots", "priority_weight", "weight_rule", "on_failure", "on_retry", "on_success",
     NULL};
 
@@ -187,6 +188,46 @@ static json_t *build_list(json_t *pV) {
 }
 
 static char *dup_or_null(const char *z) { return z ? strdup(z) : NULL; }
+
+int dag_dataset_uri_is_valid(const char *z) {
+  const char *zSep = z ? strstr(z, "://") : NULL;
+  if(!zSep || zSep == z || !zSep[3] || strlen(z) > DAG_DATASET_URI_MAX || !isalpha((unsigned char)z[0])) return 0;
+  for(const char *p = z; p < zSep; p++)
+    if(!isalnum((unsigned char)*p) && *p != '+' && *p != '-' && *p != '.') return 0;
+  for(const char *p = z; *p; p++)
+    if((unsigned char)*p <= 0x20 || *p == 0x7f) return 0;
+  return 1;
+}
+
+/* A list of dataset URIs (comma list or JSON array) into *ppOut (new
+ * reference); each one checked. zKey names the key in messages. */
+static airc_rc build_uris(build_ctx *c, int iTask, const char *zTaskId, const char *zKey, json_t *pV, json_t **ppOut) {
+  json_t *pList = build_list(pV);
+  *ppOut = NULL;
+  if(!pList) return build_fail(c, iTask, zTaskId, zKey, "%s must be a list of dataset URIs", zKey);
+  if(!json_array_size(pList)) {
+    json_decref(pList);
+    return build_fail(c, iTask, zTaskId, zKey, "%s: the list of dataset URIs is empty", zKey);
+  }
+  size_t i;
+  json_t *x;
+  json_array_foreach(pList, i, x) {
+    const char *z = json_string_value(x);
+    airc_rc rc = AIRC_OK;
+    if(!dag_dataset_uri_is_valid(z))
+      rc = build_fail(c, iTask, zTaskId, zKey, "%s: '%.100s' is not a dataset URI (write scheme://path, e.g. s3://bucket/key)",
+                      zKey, z);
+    for(size_t k = 0; !rc && k < i; k++)
+      if(!strcmp(json_string_value(json_array_get(pList, k)), z))
+        rc = build_fail(c, iTask, zTaskId, zKey, "%s: '%.100s' is listed twice", zKey, z);
+    if(rc) {
+      json_decref(pList); /* after the message: z lives in it */
+      return rc;
+    }
+  }
+  *ppOut = pList;
+  return AIRC_OK;
+}
 
 /* INI: "params.NAME.ATTR = X" lines arrive as key "NAME.ATTR" of params;
  * they are gathered into declarations {"value": V, ATTR: X}, X and V read
@@ -490,6 +531,12 @@ static airc_rc build_dag_section(build_ctx *c, json_t *pSec, dag *d, task_defaul
     pV = json_object_get(pSec, "schedule_interval");
     zSchedKey = "schedule_interval";
   }
+  if(json_is_array(pV) || (json_is_string(pV) && strstr(json_string_value(pV), "://"))) {
+    /* data-aware: a list of dataset URIs (docs/authoring.md, Datasets) */
+    airc_rc rcU = build_uris(c, -1, NULL, zSchedKey, pV, &d->pScheduleDatasets);
+    if(rcU) return rcU;
+    pV = NULL;
+  }
   const char *zSched = pV ? (json_is_null(pV) ? "none" : json_string_value(pV)) : "none";
   if(!zSched) return build_fail(c, -1, NULL, zSchedKey, "schedule must be a string");
   char zErr[300];
@@ -565,6 +612,61 @@ static airc_rc build_dag_section(build_ctx *c, json_t *pSec, dag *d, task_defaul
   return build_defaults(c, -1, NULL, pSec, pDef);
 }
 
+/* expand, max_active_tis_per_dag and group (dynamic task mapping and task
+ * groups, docs/authoring.md). */
+static airc_rc build_mapping(build_ctx *c, int iTask, const char *zId, json_t *pObj, dag_task *t) {
+  char zBuf[64];
+  json_t *pV = json_object_get(pObj, "expand");
+  if(pV) {
+    json_t *pList = NULL;
+    const char *z = json_string_value(pV);
+    while(z && isspace((unsigned char)*z)) z++;
+    if(json_is_array(pV)) {
+      pList = json_incref(pV);
+    } else if(z && !strncmp(z, "xcom.", 5)) {
+      const char *zTask = z + 5;
+      if(!dag_id_is_valid(zTask))
+        return build_fail(c, iTask, zId, "expand", "expand = xcom.TASK: '%.100s' is not a task id", zTask);
+      if(!strcmp(zTask, zId)) return build_fail(c, iTask, zId, "expand", "expand: a task cannot expand over its own XCom");
+      t->zExpandTask = strdup(zTask);
+    } else if(z && *z == '[') {
+      json_error_t je;
+      pList = json_loads(z, JSON_DECODE_ANY, &je);
+      if(!json_is_array(pList)) {
+        json_decref(pList);
+        return build_fail(c, iTask, zId, "expand", "expand: bad JSON list: %s", je.text);
+      }
+    } else {
+      return build_fail(c, iTask, zId, "expand", "expand must be xcom.TASK or a JSON list such as [1, 2, 3], not '%.60s'",
+                        z ? z : "?");
+    }
+    if(pList && json_array_size(pList) > DAG_MAP_MAX) {
+      json_decref(pList);
+      return build_fail(c, iTask, zId, "expand", "expand: a list of more than %d items", DAG_MAP_MAX);
+    }
+    t->pExpandList = pList;
+  }
+  if((pV = json_object_get(pObj, "max_active_tis_per_dag"))) {
+    const char *z = scalar_text(pV, zBuf, sizeof(zBuf));
+    char *zEnd = NULL;
+    long v = z ? strtol(z, &zEnd, 10) : 0;
+    if(!z || !*z || *zEnd || v < 1 || v > 100000)
+      return build_fail(c, iTask, zId, "max_active_tis_per_dag", "max_active_tis_per_dag must be a whole number 1..100000");
+    t->maxActiveTis = (int)v;
+  }
+  if((pV = json_object_get(pObj, "group"))) {
+    const char *z = json_string_value(pV);
+    size_t n = z ? strlen(z) : 0;
+    int bOk = n > 0 && n <= 100;
+    for(size_t k = 0; bOk && k < n; k++)
+      bOk = isalnum((unsigned char)z[k]) || z[k] == '_' || z[k] == '-' || z[k] == '.';
+    if(!bOk)
+      return build_fail(c, iTask, zId, "group", "group must be 1..100 letters, digits, '_', '-' or '.', not '%.60s'", z ? z : "?");
+    t->zGroup = strdup(z);
+  }
+  return AIRC_OK;
+}
+
 static airc_rc build_task(build_ctx *c, int iTask, json_t *pObj, const task_defaults *pDef,
                           dag_task *t) {
   json_t *pV;
@@ -606,6 +708,11 @@ static airc_rc build_task(build_ctx *c, int iTask, json_t *pObj, const task_defa
       return build_fail(c, iTask, zId, zKey, "unknown key '%.100s' for a task of type '%s'", zKey, zType);
     const char *z = scalar_text(pV, zBuf, sizeof(zBuf));
     if(!z) return build_fail(c, iTask, zId, zKey, "'%s' must be a string", zKey);
+    if(pType && pType->azKeyTypes) {
+      char zErr[300] = "";
+      if(task_schema_check_type(task_schema_key_type(pType, zKey), z, zErr, sizeof(zErr)))
+        return build_fail(c, iTask, zId, zKey, "%s: %s", zKey, zErr);
+    }
     if(pType && pType->xValidate) {
       char zErr[300] = "";
       if(pType->xValidate(zKey, z, zErr, sizeof(zErr)))
@@ -616,6 +723,11 @@ static airc_rc build_task(build_ctx *c, int iTask, json_t *pObj, const task_defa
   for(int i = 0; pType && pType->azRequired && pType->azRequired[i]; i++) {
     if(!json_object_get(t->pOptions, pType->azRequired[i]))
       return build_fail(c, iTask, zId, NULL, "missing '%s' (required by type '%s')", pType->azRequired[i], zType);
+  }
+  if(pType && pType->xCheck) {
+    char zErr[300] = "";
+    const char *zBadKey = NULL;
+    if(pType->xCheck(t->pOptions, &zBadKey, zErr, sizeof(zErr))) return build_fail(c, iTask, zId, zBadKey, "%s", zErr);
   }
   task_defaults def = *pDef;
   airc_rc rc = build_defaults(c, iTask, zId, pObj, &def);
@@ -640,6 +752,12 @@ static airc_rc build_task(build_ctx *c, int iTask, json_t *pObj, const task_defa
   }
   rc = build_task_pool(c, iTask, zId, pObj, t);
   if(rc) return rc;
+  if((pV = json_object_get(pObj, "outlets"))) {
+    airc_rc rcU = build_uris(c, iTask, zId, "outlets", pV, &t->pOutlets);
+    if(rcU) return rcU;
+  }
+  rc = build_mapping(c, iTask, zId, pObj, t);
+  if(rc) return rc;
   t->rule = TRIGGER_ALL_SUCCESS;
   if((pV = json_object_get(pObj, "trigger_rule"))) {
     const char *z = json_string_value(pV);
@@ -657,6 +775,19 @@ static airc_rc build_task(build_ctx *c, int iTask, json_t *pObj, const task_defa
     for(int i = 0; i < t->nUpstream; i++)
       t->azUpstream[i] = strdup(json_string_value(json_array_get(pList, (size_t)i)));
     json_decref(pList);
+  }
+  if(t->zExpandTask) {
+    /* expand = xcom.TASK: TASK runs first, as Airflow's XComArg implies */
+    int bListed = 0;
+    for(int i = 0; i < t->nUpstream && !bListed; i++) bListed = !strcmp(t->azUpstream[i], t->zExpandTask);
+    if(!bListed) {
+      char **az = realloc(t->azUpstream, sizeof(char *) * (size_t)(t->nUpstream + 2));
+      int *ai = realloc(t->aiUpstream, sizeof(int) * (size_t)(t->nUpstream + 2));
+      if(az) t->azUpstream = az;
+      if(ai) t->aiUpstream = ai;
+      if(!az || !ai) return airc_err_set(c->pErr, AIRC_ERR_NOMEM, "out of memory");
+      t->azUpstream[t->nUpstream++] = strdup(t->zExpandTask);
+    }
   }
   return AIRC_OK;
 }
@@ -697,7 +828,10 @@ static airc_rc build_graph(build_ctx *c, dag *d) {
       json_t *pJ = json_object_get(c->pIndex, t->azUpstream[k]);
       int j = pJ ? (int)json_integer_value(pJ) : -1;
       airc_rc rc = AIRC_OK;
-      if(j < 0)
+      if(j < 0 && t->zExpandTask && !strcmp(t->azUpstream[k], t->zExpandTask))
+        rc = build_fail(c, i, t->zId, "expand", "expand = xcom.%.200s: '%.200s' is not a task of DAG '%s'", t->zExpandTask,
+                        t->zExpandTask, d->zId);
+      else if(j < 0)
         rc = build_fail(c, i, t->zId, "upstream", "upstream '%.250s' is not a task of DAG '%s'", t->azUpstream[k], d->zId);
       else if(aSeen[j] == i + 1)
         rc = build_fail(c, i, t->zId, "upstream", "upstream '%.250s' is listed twice", t->azUpstream[k]);

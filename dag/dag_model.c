@@ -22,7 +22,8 @@ json_t *dag_to_json(const dag *d) {
   char zBuf[40];
   json_object_set_new(pDag, "id", json_string(d->zId));
   if(d->zDescription) json_object_set_new(pDag, "description", json_string(d->zDescription));
-  json_object_set_new(pDag, "schedule", json_string(d->zSchedule ? d->zSchedule : "none"));
+  if(d->pScheduleDatasets) json_object_set(pDag, "schedule", d->pScheduleDatasets);
+  else json_object_set_new(pDag, "schedule", json_string(d->zSchedule ? d->zSchedule : "none"));
   /* only a non-UTC zone is written, so DAGs without one keep their hash */
   if(d->zTimezone) json_object_set_new(pDag, "timezone", json_string(d->zTimezone));
   if(d->hasStartDate) json_object_set_new(pDag, "start_date", json_string(airc_time_format(d->startDate, zBuf, sizeof(zBuf))));
@@ -67,6 +68,17 @@ json_t *dag_to_json(const dag *d) {
     if(t->weightRule != DAG_WEIGHT_DOWNSTREAM)
       json_object_set_new(pT, "weight_rule", json_string(dag_weight_rule_name(t->weightRule)));
     if(t->pNotify) json_object_update(pT, t->pNotify);
+    if(t->pOutlets) json_object_set(pT, "outlets", t->pOutlets); /* absent = none: hashes stay */
+    /* mapping and groups only when set, for the same reason */
+    if(t->zExpandTask) {
+      char *z = malloc(strlen(t->zExpandTask) + 6);
+      if(z) sprintf(z, "xcom.%s", t->zExpandTask);
+      json_object_set_new(pT, "expand", json_string(z ? z : ""));
+      free(z);
+    }
+    if(t->pExpandList) json_object_set(pT, "expand", t->pExpandList);
+    if(t->maxActiveTis) json_object_set_new(pT, "max_active_tis_per_dag", json_integer(t->maxActiveTis));
+    if(t->zGroup) json_object_set_new(pT, "group", json_string(t->zGroup));
     json_array_append_new(pTasks, pT);
   }
   json_object_set_new(pDoc, "dag", pDag);
@@ -108,6 +120,9 @@ void dag_free(dag *d) {
     free(t->zId);
     free(t->zType);
     free(t->zQueue);
+    free(t->zExpandTask);
+    json_decref(t->pExpandList);
+    free(t->zGroup);
     for(int k = 0; k < t->nUpstream; k++) free(t->azUpstream[k]);
     free(t->azUpstream);
     free(t->aiUpstream);
@@ -115,6 +130,7 @@ void dag_free(dag *d) {
     json_decref(t->pOptions);
     free(t->zPool);
     json_decref(t->pNotify);
+    json_decref(t->pOutlets);
   }
   free(d->aTask);
   free(d->zId);
@@ -123,6 +139,7 @@ void dag_free(dag *d) {
   free(d->zTimezone);
   free(d->zFile);
   json_decref(d->pTags);
+  json_decref(d->pScheduleDatasets);
   json_decref(d->pParams);
   json_decref(d->pParamSchema);
   json_decref(d->pNotify);

@@ -4,7 +4,7 @@
 
 static const char *const azState[TI_STATE_COUNT] = {
     "none", "scheduled", "queued", "running", "success", "failed", "up_for_retry",
-    "upstream_failed", "skipped"};
+    "upstream_failed", "skipped", "up_for_reschedule"};
 
 const char *ti_state_name(ti_state s) { return (unsigned)s < TI_STATE_COUNT ? azState[s] : "none"; }
 

@@ -2,7 +2,7 @@
  * know them. No I/O here, so every rule is unit tested directly.
  *
  * Task states: none, scheduled, queued, running, success, failed,
- * up_for_retry, upstream_failed, skipped. Run states: queued, running,
+ * up_for_retry, upstream_failed, skipped, up_for_reschedule. Run states: queued, running,
  * success, failed. */
 #ifndef AIRC_TASK_STATE_H
 #define AIRC_TASK_STATE_H
@@ -11,7 +11,9 @@
 
 typedef enum ti_state {
   TI_NONE, TI_SCHEDULED, TI_QUEUED, TI_RUNNING, TI_SUCCESS, TI_FAILED, TI_UP_FOR_RETRY,
-  TI_UPSTREAM_FAILED, TI_SKIPPED, TI_STATE_COUNT
+  TI_UPSTREAM_FAILED, TI_SKIPPED,
+  TI_UP_FOR_RESCHEDULE, /* a sensor in mode=reschedule between two pokes: holds no slot */
+  TI_STATE_COUNT
 } ti_state;
 
 const char *ti_state_name(ti_state s);

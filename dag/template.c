@@ -88,6 +88,12 @@ char *template_lookup(const template_ctx *p, const char *zName) {
     snprintf(zBuf, sizeof(zBuf), "%d", p->tryNumber);
     return strdup(zBuf);
   }
+  if(p->pItem && !strcmp(zName, "item")) return dup_json_value(p->pItem);
+  if(p->pItem && !strncmp(zName, "item.", 5)) return dup_json_value(json_path(p->pItem, zName + 5));
+  if(p->pItem && !strcmp(zName, "map_index")) {
+    snprintf(zBuf, sizeof(zBuf), "%d", p->mapIndex);
+    return strdup(zBuf);
+  }
   if(!strncmp(zName, "params.", 7)) return dup_json_value(json_path(p->pParams, zName + 7));
   if(!strncmp(zName, "conf.", 5)) return dup_json_value(json_path(p->pConf, zName + 5));
   if(!strncmp(zName, "xcom.", 5)) return dup_json_value(xcom_lookup(p->pXcom, zName + 5));
@@ -411,4 +417,12 @@ void template_export_env(const template_ctx *p) {
     if(aObj[i]) export_object(azName[i], aObj[i]);
   }
   if(p->pVar) export_object("AIRC_VAR", p->pVar);
+  if(p->pItem) {
+    char *z = dup_json_value(p->pItem);
+    if(z) setenv("AIRC_ITEM", z, 1);
+    free(z);
+    char zIdx[24];
+    snprintf(zIdx, sizeof(zIdx), "%d", p->mapIndex);
+    setenv("AIRC_MAP_INDEX", zIdx, 1);
+  }
 }

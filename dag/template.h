@@ -33,6 +33,12 @@ typedef struct template_ctx {
   json_t *pXcom;     /* borrowed: task id -> value, may be NULL */
   json_t *pConn;     /* borrowed: connection name -> {host, port, login, password, schema, extra, uri, ...}, may be NULL */
   json_t *pVar;      /* borrowed: variable name -> string value, may be NULL */
+  /* dynamic task mapping: the item of this mapped instance ({{ item }},
+   * {{ item.KEY }}, $AIRC_ITEM) and its index ({{ map_index }},
+   * $AIRC_MAP_INDEX); pItem NULL for an unmapped task (then {{ item }} is
+   * an unknown name and mapIndex is not exported) */
+  json_t *pItem;     /* borrowed, may be NULL */
+  int mapIndex;
 } template_ctx;
 
 /* Appends the rendering of zIn to pOut. On an unknown name or an unclosed

@@ -1,5 +1,6 @@
 /* exec_spawn.c: see exec_spawn.h. */
 #include "executor/exec_spawn.h"
+#include "executor/task_plugin.h"
 #include "common/config.h"
 #include "common/fsafe.h"
 #include "common/mask.h"
@@ -34,6 +35,16 @@ extern int g_task_exec_err_fd;
 
 void exec_log_path(const char *zDag, const char *zRun, const char *zTask, int tryNumber, char *zOut, size_t n) {
   snprintf(zOut, n, "%s/dag_id=%s/run_id=%s/task_id=%s/attempt=%d.log", airc_path_logs(), zDag, zRun, zTask, tryNumber);
+}
+
+void exec_log_path_mapped(const char *zDag, const char *zRun, const char *zTask, int mapIndex, int tryNumber,
+                          char *zOut, size_t n) {
+  if(mapIndex < 0) {
+    exec_log_path(zDag, zRun, zTask, tryNumber, zOut, n);
+    return;
+  }
+  snprintf(zOut, n, "%s/dag_id=%s/run_id=%s/task_id=%s/map_index=%d/attempt=%d.log", airc_path_logs(), zDag, zRun,
+           zTask, mapIndex, tryNumber);
 }
 
 int exec_mkdirs(const char *zDir) { return fsafe_mkdirs(zDir); /* 0700 */ }
@@ -482,6 +493,11 @@ static json_t *request_to_json(const exec_request *r) {
   if(p && r->tctx.pConn) json_object_set(p, "conn", r->tctx.pConn);
   if(p && r->tctx.pVar) json_object_set(p, "vars", r->tctx.pVar);
   if(p && r->pMask) json_object_set(p, "mask", r->pMask);
+  if(p && r->tctx.pItem) {
+    /* a mapped task instance: its item and index */
+    json_object_set(p, "item", r->tctx.pItem);
+    json_object_set_new(p, "map_index", json_integer(r->tctx.mapIndex));
+  }
   return p;
 }
 
@@ -638,8 +654,15 @@ void exec_supervise_main(int argc, char **argv) {
   c->zAircHome = airc_home();
   r.tctx = (template_ctx){c->zDagId, c->zRunId, c->zTaskId, c->tryNumber, c->logicalDate,
                           c->dataIntervalStart, c->dataIntervalEnd, c->pParams, c->pConf,
-                          json_object_get(p, "xcom"), json_object_get(p, "conn"), json_object_get(p, "vars")};
+                          json_object_get(p, "xcom"), json_object_get(p, "conn"), json_object_get(p, "vars"),
+                          json_object_get(p, "item"), (int)json_integer_value(json_object_get(p, "map_index"))};
   r.pMask = json_object_get(p, "mask");
+  if(r.pType && r.pType->pPlugin && c->pOptions) {
+    /* a plugin's options described as secret are masked like passwords */
+    if(!r.pMask) json_object_set_new(p, "mask", json_array());
+    r.pMask = json_object_get(p, "mask");
+    task_plugin_add_secrets(r.pType, c->pOptions, r.pMask);
+  }
   r.zLogPath = json_string_value(json_object_get(p, "log_path"));
   r.zCwd = json_string_value(json_object_get(p, "cwd"));
   r.timeoutSec = json_integer_value(json_object_get(p, "timeout"));

@@ -92,6 +92,10 @@ AIRC_WUR airc_rc exec_run_foreground(const exec_request *pReq, struct exec_resul
 /* The log file of a try: <logs>/dag_id=D/run_id=R/task_id=T/attempt=N.log
  * (Airflow's layout). */
 void exec_log_path(const char *zDag, const char *zRun, const char *zTask, int tryNumber, char *zOut, size_t n);
+/* The same for instance mapIndex of a mapped task (Airflow's layout:
+ * .../task_id=T/map_index=K/attempt=N.log); mapIndex < 0: exec_log_path. */
+void exec_log_path_mapped(const char *zDag, const char *zRun, const char *zTask, int mapIndex, int tryNumber,
+                          char *zOut, size_t n);
 
 /* mkdir -p (folders it creates get mode 0700) for the parent directories of zPath. */
 int exec_mkdirs_for(const char *zPath);

@@ -6,8 +6,16 @@
  * Leases: renewed every lease/4; a supervisor kills its task when its
  * lease has 1/4 left unrenewed, so the task is dead before the scheduler
  * may hand the try to another worker (clocks of the hosts must agree to
- * better than lease/4). */
+ * better than lease/4).
+ * A store that fails with a transient error (down, restarting, cut off)
+ * pauses all store work with a capped backoff (WORKER_BUSY_MIN_US up to
+ * WORKER_BUSY_MAX_US or lease/8), logged once per episode; supervisors and
+ * their tries carry on meanwhile, and results wait in their files. A claim
+ * whose commit went unanswered is looked up by its lease token once the
+ * store answers (store_work_claim_recover): if it committed, the worker
+ * holds it and runs it. */
 #include "executor/exec_worker.h"
+#include "common/backoff.h"
 #include "common/config.h"
 #include "common/fsafe.h"
 #include "common/log.h"
@@ -30,6 +38,8 @@
 #include <unistd.h>
 
 #define WORKER_LOG_CHUNK (64 * 1024)
+#define WORKER_BUSY_MIN_US (100 * 1000LL)  /* first pause after a store error */
+#define WORKER_BUSY_MAX_US (1000 * 1000LL) /* longest pause */
 
 typedef struct worker_try {
   int64_t tiId;
@@ -49,7 +59,34 @@ typedef struct worker {
   worker_try *aTry;
   int nTry;
   int64_t leaseUs, pollUs;
+  airc_backoff busy;     /* transient store errors */
+  int64_t storeRetryAt;  /* no store work before this (0: none pending) */
+  char zUnsure[UUID_STR_LEN]; /* token of a claim whose commit went unanswered; "" if none */
 } worker;
+
+/* A store call failed with a transient error: no store work until the
+ * backoff's pause has passed; one warning per episode. */
+static void worker_store_failed(worker *W, const char *zWhat, const airc_err *pErr) {
+  int bNew = 0;
+  int64_t delay = airc_backoff_fail(&W->busy, airc_backoff_clock_us(), &bNew);
+  if(bNew)
+    LOG_WARN("store unavailable, retrying with backoff: %s: %s (running tries carry on; a supervisor stops its task "
+             "after %.1f s without a renewal)",
+             zWhat, pErr->zMsg, (double)(W->leaseUs * 3 / 4) / 1e6);
+  else LOG_DEBUG("store still unavailable (attempt %u): %s: %s", W->busy.nFail, zWhat, pErr->zMsg);
+  W->storeRetryAt = airc_now_us() + delay;
+}
+
+/* A store transaction went through: ends an episode, if one was open. */
+static void worker_store_ok(worker *W) {
+  unsigned nFail = 0;
+  int64_t us = airc_backoff_ok(&W->busy, airc_backoff_clock_us(), &nFail);
+  if(us >= 0) LOG_INFO("store available again after %.1f s (%u attempts failed)", (double)us / 1e6, nFail);
+  W->storeRetryAt = 0;
+}
+
+/* 1 while a store error's pause lasts. */
+static int worker_store_paused(const worker *W) { return W->storeRetryAt && airc_now_us() < W->storeRetryAt; }
 
 /* Ships what the try's log gained since the last call (inside the
  * caller's transaction). A transient error leaves the offset alone. */
@@ -150,7 +187,9 @@ static void start_try(worker *W, const store_work_claimed *c, const char *zToken
   t.leaseWr = -1;
   snprintf(t.zToken, sizeof(t.zToken), "%s", zToken);
   /* this host's log folder and home, not the scheduler's */
-  exec_log_path(zDag ? zDag : "?", zRun ? zRun : "?", zTask ? zTask : "?", c->tryNumber, t.zLog, sizeof(t.zLog));
+  json_t *pMapIndex = json_object_get(pReq, "map_index");
+  exec_log_path_mapped(zDag ? zDag : "?", zRun ? zRun : "?", zTask ? zTask : "?",
+                       pMapIndex ? (int)json_integer_value(pMapIndex) : -1, c->tryNumber, t.zLog, sizeof(t.zLog));
   json_object_set_new(pReq, "log_path", json_string(t.zLog));
   if(!json_string_value(json_object_get(pReq, "cwd"))) json_object_set_new(pReq, "cwd", json_string(airc_home()));
   json_object_set_new(pReq, "lease", json_pack("{sI sI}", "until_us", (json_int_t)leaseUntil, "margin_us",
@@ -200,8 +239,33 @@ static void start_try(worker *W, const store_work_claimed *c, const char *zToken
            (int)pid);
 }
 
+/* A claim whose commit went unanswered: if it committed, this worker
+ * holds it and starts it now. 0 when settled, -1 while the store fails. */
+static int recover_claim(worker *W) {
+  int64_t now = airc_now_us();
+  store_work_claimed c;
+  airc_err err = {0};
+  airc_rc rc = store_work_claim_recover(W->s, W->zUnsure, now, now + W->leaseUs, &c, &err);
+  if(rc && airc_rc_is_transient(rc)) {
+    worker_store_failed(W, "recover a claim", &err);
+    return -1;
+  }
+  worker_store_ok(W);
+  if(!rc) {
+    LOG_INFO("task instance %lld try %d: its claim committed although the store did not say so: running it",
+             (long long)c.tiId, c.tryNumber);
+    start_try(W, &c, W->zUnsure, now + W->leaseUs);
+    free(c.zRequest);
+  } else if(rc != AIRC_ERR_NOTFOUND) {
+    LOG_WARN("recover a claim: %s", err.zMsg);
+  }
+  W->zUnsure[0] = 0;
+  return 0;
+}
+
 /* Claims tries while slots are free, queue by queue. */
 static void claim_tries(worker *W) {
+  if(W->zUnsure[0] && recover_claim(W)) return;
   int bAny = 1;
   while(bAny && W->nTry < W->o.nConcurrency) {
     bAny = 0;
@@ -212,6 +276,14 @@ static void claim_tries(worker *W) {
       store_work_claimed c;
       airc_err err = {0};
       airc_rc rc = store_work_claim(W->s, W->o.azQueue[q], W->zName, zToken, now, now + W->leaseUs, &c, &err);
+      if(rc && airc_rc_is_transient(rc)) {
+        /* the claim may have committed all the same (its COMMIT went
+         * unanswered): look for it by its token when the store is back */
+        snprintf(W->zUnsure, sizeof(W->zUnsure), "%s", zToken);
+        worker_store_failed(W, "claim a try", &err);
+        return;
+      }
+      worker_store_ok(W);
       if(rc == AIRC_ERR_NOTFOUND) continue;
       if(rc) {
         LOG_WARN("claim on queue '%s': %s", W->o.azQueue[q], err.zMsg);
@@ -232,7 +304,8 @@ static void renew_leases(worker *W) {
   int64_t now = airc_now_us(), until = now + W->leaseUs;
   airc_err err = {0};
   if(store_begin(W->s, &err)) {
-    LOG_WARN("renew leases: %s", err.zMsg);
+    if(airc_rc_is_transient(err.rc)) worker_store_failed(W, "renew leases", &err);
+    else LOG_WARN("renew leases: %s", err.zMsg);
     return;
   }
   int *aHeld = calloc((size_t)W->nTry, sizeof(int));
@@ -248,10 +321,12 @@ static void renew_leases(worker *W) {
   if(rc) {
     /* not renewed: the supervisors' deadlines stand; they kill their tasks
      * if the store stays out of reach */
-    LOG_WARN("renew leases: %s", err.zMsg);
+    if(airc_rc_is_transient(rc)) worker_store_failed(W, "renew leases", &err);
+    else LOG_WARN("renew leases: %s", err.zMsg);
     free(aHeld);
     return;
   }
+  worker_store_ok(W);
   for(int i = 0; i < W->nTry; i++) {
     worker_try *t = &W->aTry[i];
     if(t->leaseWr < 0 || !t->pid) continue;
@@ -297,9 +372,13 @@ static void finish_try(worker *W, int i) {
   if(!rc) rc = store_commit(W->s, &err);
   else store_rollback(W->s);
   if(rc && airc_rc_is_transient(rc)) {
-    LOG_WARN("task instance %lld try %d: %s (trying again)", (long long)t->tiId, t->tryNumber, err.zMsg);
-    return; /* kept: the next loop tries again while the lease holds */
+    char zWhat[96];
+    snprintf(zWhat, sizeof(zWhat), "record task instance %lld try %d", (long long)t->tiId, t->tryNumber);
+    worker_store_failed(W, zWhat, &err);
+    free(zText);
+    return; /* kept (its result file too): tried again after the pause, while the lease holds */
   }
+  if(!rc) worker_store_ok(W);
   if(rc) LOG_ERROR("task instance %lld try %d: cannot record its result: %s", (long long)t->tiId, t->tryNumber, err.zMsg);
   else if(!zText)
     finish_failed(W, t->tiId, t->tryNumber, t->zToken, "task supervisor exited without reporting a result");
@@ -323,7 +402,7 @@ static void reap(worker *W) {
     for(int i = 0; i < W->nTry; i++)
       if(W->aTry[i].pid == pid) W->aTry[i].pid = 0;
   }
-  for(int i = W->nTry - 1; i >= 0; i--)
+  for(int i = W->nTry - 1; i >= 0 && !worker_store_paused(W); i--)
     if(!W->aTry[i].pid) finish_try(W, i);
 }
 
@@ -345,6 +424,9 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
   if(fsafe_run_folder(pErr)) return pErr->rc;
   exec_mkdirs(airc_path_logs());
   if(store_open(airc_store_target(), &W.s, pErr)) return pErr->rc;
+  airc_backoff_init(&W.busy, WORKER_BUSY_MIN_US,
+                    W.leaseUs / 8 < WORKER_BUSY_MAX_US ? W.leaseUs / 8 : WORKER_BUSY_MAX_US,
+                    (uint64_t)getpid() ^ (uint64_t)airc_now_us());
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGCHLD);
@@ -365,16 +447,18 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
   while(nStop == 0 || (nStop == 1 && W.nTry > 0)) {
     reap(&W);
     int64_t now = airc_now_us();
-    if(now >= nextRenew) {
+    if(now >= nextRenew && !worker_store_paused(&W)) {
       renew_leases(&W);
-      nextRenew = now + W.leaseUs / 4;
+      /* not renewed: again when the pause ends */
+      nextRenew = W.storeRetryAt > now ? W.storeRetryAt : now + W.leaseUs / 4;
     }
-    if(!nStop && now >= nextClaim) {
+    if(!nStop && now >= nextClaim && !worker_store_paused(&W)) {
       claim_tries(&W);
       nextClaim = now + W.pollUs;
     }
     now = airc_now_us();
     int64_t wakeAt = nextRenew < nextClaim || nStop ? nextRenew : nextClaim;
+    if(worker_store_paused(&W)) wakeAt = W.storeRetryAt; /* all store work (results waiting too) resumes then */
     int timeoutMs = wakeAt <= now ? 0 : (int)((wakeAt - now + 999) / 1000);
     struct pollfd pfd = {sigFd, POLLIN, 0};
     int n = poll(&pfd, 1, timeoutMs);

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
+#include "common/err.h"
 #include "dag/task_schema.h"
 
 /* What a running task try sees. Everything is borrowed and valid for the
@@ -49,14 +50,32 @@ typedef struct task_type {
    * link (libcurl, librdkafka): the task process then execs bin/airc-task,
    * which runs the body named in task_types.def (see task_run_in_runner). */
   int (*xRun)(const task_ctx *pCtx);
+  /* A type defined by an `airc-type-NAME` program (task_plugin.h): runs
+   * by exec'ing it, xRun NULL. NULL for the types of task_types.def. */
+  const struct task_plugin *pPlugin;
+  /* For a type that takes `conn = NAME`: fills the options the task did not
+   * set from that connection (an object of task_secrets.h: conn_type, host,
+   * port, login, password, schema, extra). Pure; NULL for other types. */
+  void (*xConnOptions)(const json_t *pConn, json_t *pOptions);
 } task_type;
 
-/* The type named zName, or NULL. */
+/* The type named zName (a built-in one, else a plugin's), or NULL. */
 const task_type *task_type_find(const char *zName);
 /* NULL-terminated list of all registered types, in task_types.def's order. */
 const task_type *const *task_type_all(void);
-/* The same list as schemas, for dag_parse_file() and dag_from_json_text(). */
+/* The schemas of task_type_all() followed by those of the usable plugins
+ * of the plugins folder (task_plugin.h), for dag_parse_file() and
+ * dag_from_json_text(). */
 const task_schema *const *task_type_schemas(void);
+/* The schemas of task_type_all() only. */
+const task_schema *const *task_type_builtin_schemas(void);
+/* Applies `conn = NAME` of the rendered options pOptions (no-op without
+ * it): the connection NAME of pConns (name -> connection) through
+ * pType->xConnOptions. A name not in pConns is AIRC_ERR_NOTFOUND: "conn:
+ * connection 'NAME' not found (airc connections add NAME --conn-uri URI,
+ * or set AIRC_CONN_NAME)". */
+AIRC_WUR airc_rc task_type_apply_conn(const task_type *pType, const json_t *pConns, json_t *pOptions,
+                                      airc_err *pErr);
 /* Index of pType in task_type_all() (the row of task_types.def), or -1. */
 int task_type_index(const task_type *pType);
 /* Runs one try in the task process: pType->xRun, or airc-task when xRun is

@@ -8,5 +8,6 @@
 
 int runner_fetch_users(const task_ctx *pCtx);
 int runner_publish_kafka(const task_ctx *pCtx);
+int runner_sensor(const task_ctx *pCtx);
 
 #endif

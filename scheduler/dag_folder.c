@@ -6,6 +6,7 @@
 #include "dag/dag.h"
 #include "executor/task_type.h"
 #include "store/store_dag.h"
+#include "store/store_dataset.h"
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -31,6 +32,10 @@ struct dag_folder {
   int *aSlot;          /* open addressing: path -> index in aFile, -1 empty */
   int nSlot;
   int bSynced;         /* a full reconciliation has run */
+  /* the task types the files were parsed against (task_type_schemas()): a
+   * new set (a task-type plugin added, changed or removed) re-parses every
+   * file, so that an import error it caused or cured is seen */
+  const task_schema *const *apTypes;
 };
 
 dag_folder *dag_folder_new(const char *zDir) {
@@ -148,6 +153,7 @@ static airc_rc upsert_dag(store *s, const dag *d, const char *zFile, airc_err *p
   rc = store_dag_version_put(s, d, now, pErr);
   if(!rc)
     rc = store_dag_upsert(s, d, zFile, airc_config_get_bool("core", "dags_are_paused_at_creation", 1), now, pErr);
+  if(!rc) rc = store_dataset_refs_set(s, d, now, pErr); /* its schedule's and outlets' datasets */
   return rc;
 }
 
@@ -276,6 +282,8 @@ airc_rc dag_folder_sync(dag_folder *p, store *s, int *pnChanged, airc_err *pErr)
   pending_file *aP = calloc((size_t)L.n + 1, sizeof(pending_file));
   char **azGone = calloc((size_t)p->nFile + 1, sizeof(char *));
   int nP = 0, nGone = 0, nChanged = 0;
+  const task_schema *const *apTypes = task_type_schemas();
+  const int bTypesChanged = p->apTypes && apTypes != p->apTypes;
   airc_rc rc = aP && azGone ? AIRC_OK : airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
   /* phase 1: what changed, parsed */
   for(int i = 0; !rc && i < p->nFile; i++) p->aFile[i].bSeen = 0;
@@ -288,14 +296,14 @@ airc_rc dag_folder_sync(dag_folder *p, store *s, int *pnChanged, airc_err *pErr)
     q->f.bSeen = 1;
     folder_file *old = folder_find(p, q->f.zPath);
     if(old) old->bSeen = 1;
-    if(old && old->mtimeNs == q->f.mtimeNs && old->size == q->f.size) {
+    if(old && !bTypesChanged && old->mtimeNs == q->f.mtimeNs && old->size == q->f.size) {
       q->f.zDagId = old->zDagId ? strdup(old->zDagId) : NULL;
       continue;
     }
     q->bChanged = 1;
     nChanged++;
     airc_err perr = {0};
-    if(dag_parse_file(q->f.zPath, task_type_schemas(), &q->d, &perr)) {
+    if(dag_parse_file(q->f.zPath, apTypes, &q->d, &perr)) {
       LOG_WARN("import error: %s", perr.zMsg);
       q->d = NULL;
       q->zErr = strdup(perr.zMsg);
@@ -339,6 +347,7 @@ airc_rc dag_folder_sync(dag_folder *p, store *s, int *pnChanged, airc_err *pErr)
       aNew = NULL;
       for(int i = 0; i < nP; i++) aP[i].f.zPath = aP[i].f.zDagId = NULL;
       p->bSynced = 1;
+      p->apTypes = apTypes;
       *pnChanged = nChanged;
     }
   } else if(!rc) {

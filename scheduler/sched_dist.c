@@ -187,6 +187,7 @@ airc_rc sched_dist_sweep(sched *S, airc_err *pErr) {
   dist_cands C = {NULL, 0};
   rc = store_sched_zombie_each_candidate(S->s, 0, dist_cand_add, &C, pErr);
   for(int i = 0; !rc && i < C.n; i++) {
+    if(sched_sensor_is_active(S, C.a[i].tiId)) continue; /* poked by this scheduler, no worker */
     int bClaim = 0;
     rc = store_work_exists(S->s, C.a[i].tiId, C.a[i].tryNumber, &bClaim, pErr);
     if(rc || bClaim) continue;

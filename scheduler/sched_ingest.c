@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "executor/exec_result.h"
+#include "executor/exec_spawn.h"
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,13 +59,14 @@ airc_rc sched_record_outcome(sched *S, int64_t tiId, int tryNumber, const char *
   if(rc) return rc;
   sched_load_add(S, cur.zDagId, -1); /* it was queued or running (above) */
   rc = sched_notify_task(S, &cur, tryNumber, zNew, zReason, pErr); /* outbox rows, if it has targets */
+  if(!rc && !strcmp(zNew, "success")) rc = sched_dataset_events(S, &cur, pErr); /* its outlets */
   if(rc) return rc;
   if(pXcom) {
     char *zVal = json_dumps(pXcom, JSON_COMPACT | JSON_ENCODE_ANY);
     if(zVal) rc = store_sched_xcom_set(S->s, tiId, tryNumber, zVal, airc_now_us(), pErr);
     free(zVal);
     if(rc) return rc;
-    sched_cache_set_xcom(S, runPk, zTask, pXcom);
+    sched_cache_set_xcom(S, runPk, zTask, cur.mapIndex, pXcom);
   }
   if(S->opts.bPrintProgress) {
     printf("%-16s %s%s%s\n", zNew, zTask, zReason && *zReason ? ": " : "", zReason ? zReason : "");
@@ -76,7 +78,7 @@ airc_rc sched_record_outcome(sched *S, int64_t tiId, int tryNumber, const char *
   S->nRecent++;
   ti_state stNew = TI_FAILED;
   ti_state_parse(zNew, &stNew);
-  sched_cache_set_state(S, runPk, zTask, stNew, nextRetry);
+  sched_cache_set_ti_state(S, runPk, zTask, tiId, stNew, nextRetry);
   sched_mark_dirty(S, runPk);
   return AIRC_OK;
 }
@@ -141,12 +143,47 @@ static int zombie_cand_add(void *pCtx, const store_sched_zombie_row *pRow) {
   return 0;
 }
 
+/* *pb = 1 if task instance tiId is of type sensor. */
+static airc_rc sweep_is_sensor(sched *S, int64_t tiId, int *pb, airc_err *pErr) {
+  *pb = 0;
+  store_sched_ti_current cur;
+  airc_rc rc = store_sched_ti_get_current(S->s, tiId, &cur, pErr);
+  if(rc == AIRC_ERR_NOTFOUND) {
+    airc_err_clear(pErr);
+    return AIRC_OK;
+  }
+  if(rc) return rc;
+  sched_version *v = sched_version_get(S, cur.zDagHash, pErr);
+  if(!v) return pErr->rc;
+  int t = sched_version_task(v, cur.zTaskId);
+  *pb = t >= 0 && !strcmp(v->d->aTask[t].zType, "sensor");
+  return AIRC_OK;
+}
+
+/* 1 if try tryNumber of task instance tiId has a log file on this host:
+ * its supervisor started it (the log is the supervisor's first act). A
+ * store error counts as "started": failing a try is safer than running
+ * its work twice. */
+static int sched_try_log_exists(sched *S, int64_t tiId, int tryNumber) {
+  store_sched_ti_current *pCur = malloc(sizeof(*pCur));
+  airc_err err = {0};
+  if(!pCur || store_sched_ti_get_current(S->s, tiId, pCur, &err)) {
+    free(pCur);
+    return 1;
+  }
+  char zLog[4400];
+  exec_log_path_mapped(pCur->zDagId, pCur->zRunId, pCur->zTaskId, pCur->mapIndex, tryNumber, zLog, sizeof(zLog));
+  free(pCur);
+  return access(zLog, F_OK) == 0;
+}
+
 airc_rc sched_sweep_zombies(sched *S, airc_err *pErr) {
   zombie_cands C = {NULL, 0};
   airc_rc rc = store_sched_zombie_each_candidate(S->s, S->opts.onlyRunPk, zombie_cand_add, &C, pErr);
   store_sched_zombie_row *a = C.a;
   int n = C.n;
   for(int i = 0; !rc && i < n; i++) {
+    if(sched_sensor_is_active(S, a[i].tiId)) continue; /* poked by this scheduler: no process */
     if(sched_is_child_ti(S, a[i].tiId) || exec_lock_is_held(a[i].tiId, a[i].tryNumber)) {
       if(a[i].bQueued && !sched_is_child_ti(S, a[i].tiId)) {
         /* a supervisor runs it but the scheduler died before recording
@@ -158,9 +195,27 @@ airc_rc sched_sweep_zombies(sched *S, airc_err *pErr) {
     char zPath[4200];
     exec_result_path(a[i].tiId, a[i].tryNumber, zPath, sizeof(zPath));
     if(access(zPath, F_OK) == 0) continue; /* finished; the next ingest records it */
-    if(a[i].bQueued && !a[i].pid) {
+    int bSensor = 0;
+    if(!a[i].bQueued && !a[i].pid) {
+      rc = sweep_is_sensor(S, a[i].tiId, &bSensor, pErr);
+      if(rc) break;
+    }
+    if(bSensor) {
+      /* running without a process: a sensor an earlier scheduler poked
+       * (sched_sensor.c); it continues its try with its next poke */
+      rc = store_sched_ti_reschedule(S->s, a[i].tiId, airc_now_us(), airc_now_us(), pErr);
+      if(rc) break;
+      LOG_INFO("task instance %lld: a sensor left by an earlier scheduler: poked again", (long long)a[i].tiId);
+      S->bReloadStates = 1;
+      S->bAllDirty = 1;
+      continue;
+    }
+    if(a[i].bQueued && !a[i].pid && !sched_try_log_exists(S, a[i].tiId, a[i].tryNumber)) {
       /* committed as queued but never forked (the scheduler died in
-       * between): give the try back */
+       * between): give the try back. A try with a log did start (the
+       * scheduler died before recording `running`, then its supervisor
+       * died): it failed like any zombie; running it again as the same
+       * try would do its work twice */
       rc = store_sched_ti_unqueue(S->s, a[i].tiId, pErr);
       if(rc) break;
       LOG_INFO("task instance %lld was queued but never started: rescheduled", (long long)a[i].tiId);

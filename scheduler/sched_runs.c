@@ -20,6 +20,7 @@
 #include "dag/template.h"
 #include "dag/tick_planner.h"
 #include "executor/task_secrets.h"
+#include "executor/task_sensor.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,10 +137,82 @@ typedef struct run_cache_load {
   const sched_version *v;
 } run_cache_load;
 
+/* Puts instance j of mapped task i into pc (growing its arrays). -1: no memory. */
+static int map_put(sched_run_cache *pc, int i, int j, int64_t tiId, ti_state st, int64_t nextRetry) {
+  if(!pc->apMap) {
+    pc->apMap = calloc((size_t)pc->nTask + 1, sizeof(sched_mapped *));
+    if(!pc->apMap) return -1;
+  }
+  sched_mapped *m = pc->apMap[i];
+  if(!m) {
+    m = pc->apMap[i] = calloc(1, sizeof(sched_mapped));
+    if(!m) return -1;
+  }
+  if(j >= m->n) {
+    int64_t *aId = realloc(m->aTiId, sizeof(int64_t) * (size_t)(j + 1));
+    if(aId) m->aTiId = aId;
+    ti_state *aSt = realloc(m->aState, sizeof(ti_state) * (size_t)(j + 1));
+    if(aSt) m->aState = aSt;
+    int64_t *aRe = realloc(m->aNextRetry, sizeof(int64_t) * (size_t)(j + 1));
+    if(aRe) m->aNextRetry = aRe;
+    if(!aId || !aSt || !aRe) return -1;
+    for(int k = m->n; k <= j; k++) {
+      m->aTiId[k] = 0;
+      m->aState[k] = TI_NONE;
+      m->aNextRetry[k] = 0;
+    }
+    m->n = j + 1;
+  }
+  m->aTiId[j] = tiId;
+  m->aState[j] = st;
+  m->aNextRetry[j] = nextRetry;
+  return 0;
+}
+
+static void map_free_all(sched_run_cache *pc) {
+  for(int i = 0; pc->apMap && i < pc->nTask; i++) {
+    sched_mapped *m = pc->apMap[i];
+    if(!m) continue;
+    free(m->aTiId);
+    free(m->aState);
+    free(m->aNextRetry);
+    free(m);
+  }
+  free(pc->apMap);
+  pc->apMap = NULL;
+}
+
+/* What a mapped task counts as for its downstream tasks and the run:
+ * running while an instance is unfinished, then failed if one failed,
+ * upstream_failed if one was, success if one succeeded, else skipped. */
+static ti_state map_summary(const sched_mapped *m) {
+  int n = 0, nDone = 0, nSucc = 0, nFail = 0, nUpFail = 0;
+  for(int j = 0; j < m->n; j++) {
+    if(!m->aTiId[j]) continue;
+    ti_state st = m->aState[j];
+    n++;
+    nDone += ti_state_is_finished(st);
+    nSucc += st == TI_SUCCESS;
+    nFail += st == TI_FAILED;
+    nUpFail += st == TI_UPSTREAM_FAILED;
+  }
+  if(nDone < n) return TI_RUNNING;
+  if(nFail) return TI_FAILED;
+  if(nUpFail) return TI_UPSTREAM_FAILED;
+  return nSucc ? TI_SUCCESS : TI_SKIPPED;
+}
+
 static int run_cache_add_ti(void *pCtx, const store_sched_ti_row *pRow) {
   run_cache_load *L = pCtx;
   int i = sched_version_task(L->v, pRow->zTaskId);
   if(i < 0) return 0;
+  if(pRow->mapIndex >= 0) {
+    ti_state st = TI_NONE;
+    ti_state_parse(pRow->zState, &st);
+    if(pRow->mapIndex < DAG_MAP_MAX && map_put(L->pc, i, pRow->mapIndex, pRow->tiId, st, pRow->nextRetryUs)) return 1;
+    if(pRow->mapIndex == 0) L->pc->aTiId[i] = pRow->tiId;
+    return 0;
+  }
   L->pc->aTiId[i] = pRow->tiId;
   ti_state_parse(pRow->zState, &L->pc->aState[i]);
   L->pc->aNextRetry[i] = pRow->nextRetryUs;
@@ -174,10 +247,13 @@ static sched_run_cache *run_cache_get(sched *S, int64_t runPk, sched_version *v,
     sched_cache_drop(S, runPk);
     return NULL;
   }
+  for(int i = 0; pc->apMap && i < pc->nTask; i++)
+    if(pc->apMap[i]) pc->aState[i] = map_summary(pc->apMap[i]);
   return pc;
 }
 
 static void run_cache_free(sched_run_cache *pc) {
+  map_free_all(pc);
   json_decref(pc->pXcom);
   free(pc->aTiId);
   free(pc->aState);
@@ -196,9 +272,22 @@ void sched_cache_drop(sched *S, int64_t runPk) {
   S->nRunCache--;
 }
 
-void sched_cache_set_xcom(sched *S, int64_t runPk, const char *zTaskId, json_t *pValue) {
+void sched_xcom_set_mapped(json_t *pXcom, const char *zTaskId, int mapIndex, json_t *pValue) {
+  json_t *pList = json_object_get(pXcom, zTaskId);
+  if(!json_is_array(pList)) {
+    pList = json_array();
+    json_object_set_new(pXcom, zTaskId, pList);
+  }
+  while(json_array_size(pList) <= (size_t)mapIndex && json_array_size(pList) < DAG_MAP_MAX)
+    json_array_append_new(pList, json_null());
+  json_array_set(pList, (size_t)mapIndex, pValue);
+}
+
+void sched_cache_set_xcom(sched *S, int64_t runPk, const char *zTaskId, int mapIndex, json_t *pValue) {
   sched_run_cache *pc = run_cache_find(S, runPk);
-  if(pc && pc->pXcom) json_object_set(pc->pXcom, zTaskId, pValue);
+  if(!pc || !pc->pXcom) return;
+  if(mapIndex >= 0) sched_xcom_set_mapped(pc->pXcom, zTaskId, mapIndex, pValue);
+  else json_object_set(pc->pXcom, zTaskId, pValue);
 }
 
 /* Also forgets the runs waiting for a slot and asks for a full
@@ -214,7 +303,8 @@ void sched_cache_clear(sched *S) {
   S->bLoadsValid = 0;
 }
 
-void sched_cache_set_state(sched *S, int64_t runPk, const char *zTaskId, ti_state st, int64_t nextRetryUs) {
+void sched_cache_set_ti_state(sched *S, int64_t runPk, const char *zTaskId, int64_t tiId, ti_state st,
+                              int64_t nextRetryUs) {
   sched_run_cache *pc = run_cache_find(S, runPk);
   if(!pc) return;
   for(int k = 0; k < SCHED_VERSION_CACHE; k++) {
@@ -222,12 +312,27 @@ void sched_cache_set_state(sched *S, int64_t runPk, const char *zTaskId, ti_stat
     if(!v->d || strcmp(v->zHash, pc->zHash)) continue;
     int t = sched_version_task(v, zTaskId);
     if(t >= 0 && t < pc->nTask) {
-      pc->aState[t] = st;
-      pc->aNextRetry[t] = nextRetryUs;
-      return;
+      sched_mapped *m = pc->apMap ? pc->apMap[t] : NULL;
+      if(!m) {
+        pc->aState[t] = st;
+        pc->aNextRetry[t] = nextRetryUs;
+        return;
+      }
+      for(int j = 0; tiId && j < m->n; j++)
+        if(m->aTiId[j] == tiId) {
+          m->aState[j] = st;
+          m->aNextRetry[j] = nextRetryUs;
+          pc->aState[t] = map_summary(m);
+          return;
+        }
     }
+    break;
   }
   sched_cache_drop(S, runPk); /* cannot place it: reload next time */
+}
+
+void sched_cache_set_state(sched *S, int64_t runPk, const char *zTaskId, ti_state st, int64_t nextRetryUs) {
+  sched_cache_set_ti_state(S, runPk, zTaskId, 0, st, nextRetryUs);
 }
 
 /* DAG zDag's next run is to be planned again (one of its runs ended). */
@@ -236,6 +341,119 @@ static void tick_dag_add(sched *S, const char *zDag) {
     if(!strcmp(S->azTickDag[i], zDag)) return;
   S->azTickDag = realloc(S->azTickDag, sizeof(char *) * (size_t)(S->nTickDag + 1));
   S->azTickDag[S->nTickDag++] = strdup(zDag);
+}
+
+static void cand_add(int64_t **paCand, int **paCandIdx, int *pnCand, int64_t tiId, int iTask) {
+  *paCand = realloc(*paCand, sizeof(int64_t) * (size_t)(*pnCand + 1));
+  (*paCand)[(*pnCand)++] = tiId;
+  *paCandIdx = realloc(*paCandIdx, sizeof(int) * (size_t)(*pnCand + 1));
+  (*paCandIdx)[*pnCand - 1] = iTask;
+}
+
+static int xcom_add(void *pCtx, const char *zTaskId, int mapIndex, const char *zValue) {
+  json_t *pXcom = pCtx;
+  json_t *pVal = json_loads(zValue, JSON_DECODE_ANY, NULL);
+  if(!pVal) return 0;
+  if(mapIndex >= 0) sched_xcom_set_mapped(pXcom, zTaskId, mapIndex, pVal);
+  else json_object_set(pXcom, zTaskId, pVal);
+  json_decref(pVal);
+  return 0;
+}
+
+/* The run's XCom values (task id -> value), read once into the cache. */
+static json_t *run_cache_xcom(sched *S, sched_run_cache *pc, airc_err *pErr) {
+  if(pc->pXcom) return pc->pXcom;
+  json_t *pXcom = json_object();
+  if(!pXcom) {
+    airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
+    return NULL;
+  }
+  if(store_sched_xcom_each_of_run(S->s, pc->runPk, xcom_add, pXcom, pErr)) {
+    json_decref(pXcom);
+    return NULL;
+  }
+  pc->pXcom = pXcom;
+  return pXcom;
+}
+
+/* A mapped task became ready: its list (literal, or its upstream's XCom)
+ * makes one `scheduled` instance per item; an empty list skips it; a value
+ * that is no list fails it with a note saying why. */
+static airc_rc expand_task(sched *S, const run_row *r, sched_run_cache *pc, const dag *d, int i, airc_err *pErr) {
+  const dag_task *t = &d->aTask[i];
+  json_t *pList = t->pExpandList;
+  char zNote[600] = "";
+  if(!pList) {
+    json_t *pXcom = run_cache_xcom(S, pc, pErr);
+    if(!pXcom) return pErr->rc;
+    pList = json_object_get(pXcom, t->zExpandTask);
+    if(!pList) {
+      snprintf(zNote, sizeof(zNote), "expand: task '%s' wrote no XCom (expand = xcom.%s needs a JSON list)",
+               t->zExpandTask, t->zExpandTask);
+    } else if(!json_is_array(pList)) {
+      char *z = json_dumps(pList, JSON_COMPACT | JSON_ENCODE_ANY);
+      snprintf(zNote, sizeof(zNote), "expand: the XCom of task '%s' is not a JSON list: %.100s", t->zExpandTask,
+               z ? z : "?");
+      free(z);
+    }
+  }
+  size_t n = zNote[0] ? 0 : json_array_size(pList);
+  if(!zNote[0] && n > DAG_MAP_MAX)
+    snprintf(zNote, sizeof(zNote), "expand: %zu items, above the limit of %d", n, DAG_MAP_MAX);
+  int64_t now = airc_now_us();
+  if(zNote[0] || n == 0) {
+    const char *zState = zNote[0] ? "failed" : "skipped";
+    airc_rc rc = store_sched_ti_set_state_note(S->s, pc->aTiId[i], zState, zNote[0] ? zNote : "expand: empty list",
+                                               now, pErr);
+    if(rc) return rc;
+    pc->aState[i] = zNote[0] ? TI_FAILED : TI_SKIPPED;
+    LOG_INFO("%s.%s (%s): %s", d->zId, t->zId, r->zRunId, zNote[0] ? zNote : "expand: empty list, skipped");
+    if(S->opts.bPrintProgress) {
+      printf("%-16s %s: %s\n", zState, t->zId, zNote[0] ? zNote : "expand: empty list");
+      fflush(stdout);
+    }
+    return AIRC_OK;
+  }
+  int64_t *aIds = malloc(sizeof(int64_t) * n);
+  if(!aIds) return airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
+  airc_rc rc = store_sched_ti_expand(S->s, pc->aTiId[i], (int)n, now, aIds, pErr);
+  for(size_t j = 0; !rc && j < n; j++)
+    if(map_put(pc, i, (int)j, aIds[j], TI_SCHEDULED, 0)) rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
+  free(aIds);
+  if(!rc && S->opts.bPrintProgress) {
+    printf("%-16s %s: %zu instances\n", "expanded", t->zId, n);
+    fflush(stdout);
+  }
+  return rc;
+}
+
+/* The instances of an expanded task: retries and reschedules that are
+ * due, instances a clear set back to none; `scheduled` ones (and sensors'
+ * due pokes) become candidates. */
+static airc_rc evaluate_mapped(sched *S, sched_run_cache *pc, int i, trigger_verdict verdict, int64_t now,
+                               int64_t **paCand, int **paCandIdx, int *pnCand, airc_err *pErr) {
+  sched_mapped *m = pc->apMap[i];
+  airc_rc rc = AIRC_OK;
+  for(int j = 0; !rc && j < m->n; j++) {
+    if(!m->aTiId[j]) continue;
+    ti_state st = m->aState[j];
+    const char *zNew = NULL;
+    if(st == TI_NONE) {
+      if(verdict == TRIGGER_READY) zNew = "scheduled", st = TI_SCHEDULED;
+      else if(verdict == TRIGGER_SKIP) zNew = "skipped", st = TI_SKIPPED;
+      else if(verdict == TRIGGER_UPSTREAM_FAILED) zNew = "upstream_failed", st = TI_UPSTREAM_FAILED;
+    } else if(st == TI_UP_FOR_RETRY && m->aNextRetry[j] <= now) {
+      zNew = "scheduled";
+      st = TI_SCHEDULED;
+    }
+    if(zNew) {
+      rc = set_ti_state(S, m->aTiId[j], zNew, pErr);
+      m->aState[j] = st;
+    }
+    if(!rc && (st == TI_SCHEDULED || (st == TI_UP_FOR_RESCHEDULE && m->aNextRetry[j] <= now)))
+      cand_add(paCand, paCandIdx, pnCand, m->aTiId[j], i);
+  }
+  return rc;
 }
 
 /* Evaluates one running run: trigger rules, due retries, completion.
@@ -253,6 +471,31 @@ static airc_rc evaluate_run(sched *S, const run_row *r, sched_version *v, int64_
     if(!pc->aTiId[i]) continue;
     ti_state cur = aState[i];
     const char *zNew = NULL;
+    const dag_task *tk = &d->aTask[i];
+    const int bMappedTask = tk->zExpandTask || tk->pExpandList;
+    if(bMappedTask && pc->apMap && pc->apMap[i]) {
+      /* expanded: its instances, then their summary */
+      trigger_verdict verdict = TRIGGER_WAIT;
+      for(int j = 0; j < pc->apMap[i]->n; j++)
+        if(pc->apMap[i]->aTiId[j] && pc->apMap[i]->aState[j] == TI_NONE) {
+          upstream_counts c = {0};
+          c.nTotal = tk->nUpstream;
+          for(int u = 0; u < tk->nUpstream; u++) {
+            ti_state us = aState[tk->aiUpstream[u]];
+            c.nSuccess += us == TI_SUCCESS;
+            c.nFailed += us == TI_FAILED;
+            c.nUpstreamFailed += us == TI_UPSTREAM_FAILED;
+            c.nSkipped += us == TI_SKIPPED;
+            c.nDone += ti_state_is_finished(us);
+          }
+          verdict = trigger_rule_evaluate(tk->rule, &c);
+          break;
+        }
+      rc = evaluate_mapped(S, pc, i, verdict, now, paCand, paCandIdx, pnCand, pErr);
+      aState[i] = map_summary(pc->apMap[i]);
+      continue;
+    }
+    int bPoke = 0; /* a rescheduled sensor's next poke is due */
     if(cur == TI_NONE) {
       const dag_task *t = &d->aTask[i];
       upstream_counts c = {0};
@@ -265,7 +508,16 @@ static airc_rc evaluate_run(sched *S, const run_row *r, sched_version *v, int64_
         c.nSkipped += us == TI_SKIPPED;
         c.nDone += ti_state_is_finished(us);
       }
-      switch(trigger_rule_evaluate(t->rule, &c)) {
+      trigger_verdict verdict = trigger_rule_evaluate(t->rule, &c);
+      if(verdict == TRIGGER_READY && bMappedTask) {
+        rc = expand_task(S, r, pc, d, i, pErr);
+        if(!rc && pc->apMap && pc->apMap[i]) {
+          rc = evaluate_mapped(S, pc, i, TRIGGER_WAIT, now, paCand, paCandIdx, pnCand, pErr);
+          aState[i] = map_summary(pc->apMap[i]);
+        }
+        continue;
+      }
+      switch(verdict) {
       case TRIGGER_READY: zNew = "scheduled"; aState[i] = TI_SCHEDULED; break;
       case TRIGGER_SKIP: zNew = "skipped"; aState[i] = TI_SKIPPED; break;
       case TRIGGER_UPSTREAM_FAILED: zNew = "upstream_failed"; aState[i] = TI_UPSTREAM_FAILED; break;
@@ -276,6 +528,9 @@ static airc_rc evaluate_run(sched *S, const run_row *r, sched_version *v, int64_
         zNew = "scheduled";
         aState[i] = TI_SCHEDULED;
       }
+    } else if(cur == TI_UP_FOR_RESCHEDULE) {
+      /* stays up_for_reschedule (no slot) until a slot queues it */
+      bPoke = pc->aNextRetry[i] <= now;
     }
     if(zNew) {
       rc = set_ti_state(S, pc->aTiId[i], zNew, pErr);
@@ -284,12 +539,7 @@ static airc_rc evaluate_run(sched *S, const run_row *r, sched_version *v, int64_
         fflush(stdout);
       }
     }
-    if(!rc && aState[i] == TI_SCHEDULED) {
-      *paCand = realloc(*paCand, sizeof(int64_t) * (size_t)(*pnCand + 1));
-      (*paCand)[(*pnCand)++] = pc->aTiId[i];
-      *paCandIdx = realloc(*paCandIdx, sizeof(int) * (size_t)(*pnCand + 1));
-      (*paCandIdx)[*pnCand - 1] = i;
-    }
+    if(!rc && (aState[i] == TI_SCHEDULED || bPoke)) cand_add(paCand, paCandIdx, pnCand, pc->aTiId[i], i);
   }
   if(!rc) {
     const char *zDone = run_state_from_tasks(d, aState);
@@ -428,6 +678,36 @@ static void wait_push(sched_wait **pa, int *pn, int *pnAlloc, int64_t pk, int64_
   (*pa)[(*pn)++] = (sched_wait){pk, date, zDag};
 }
 
+/* Queued+running instances of tasks with max_active_tis_per_dag, read
+ * once per evaluation and counted up as it queues more. */
+typedef struct tis_count_row {
+  char zDag[256], zTask[256];
+  int n;
+} tis_count_row;
+typedef struct tis_counts {
+  tis_count_row *a;
+  int n;
+} tis_counts;
+
+static airc_rc tis_count(sched *S, tis_counts *p, const char *zDag, const char *zTask, int **ppn, airc_err *pErr) {
+  for(int i = 0; i < p->n; i++)
+    if(!strcmp(p->a[i].zDag, zDag) && !strcmp(p->a[i].zTask, zTask)) {
+      *ppn = &p->a[i].n;
+      return AIRC_OK;
+    }
+  tis_count_row *a = realloc(p->a, sizeof(tis_count_row) * (size_t)(p->n + 1));
+  if(!a) return airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
+  p->a = a;
+  tis_count_row *row = &a[p->n];
+  snprintf(row->zDag, sizeof(row->zDag), "%s", zDag);
+  snprintf(row->zTask, sizeof(row->zTask), "%s", zTask);
+  airc_rc rc = store_sched_task_active(S->s, zDag, zTask, &row->n, pErr);
+  if(rc) return rc;
+  p->n++;
+  *ppn = &row->n;
+  return AIRC_OK;
+}
+
 /* ---- admission: priorities and pools ---- */
 
 /* A run that gave candidates this evaluation. */
@@ -447,6 +727,8 @@ typedef struct cand_ti {
   int iPool;           /* in the pool name array */
   int nSlots;
   int seq;             /* walk order: ties keep it */
+  int maxActiveTis;    /* the task's max_active_tis_per_dag, 0 = none */
+  char *zTask;         /* its task id (owned) */
 } cand_ti;
 
 typedef struct cand_set {
@@ -481,6 +763,7 @@ static int cand_pool(sched *S, cand_set *C, const char *zPool, airc_err *pErr) {
 static void cand_free(cand_set *C) {
   for(int i = 0; i < C->nRun; i++) free(C->aRun[i].zDag);
   for(int i = 0; i < C->nPool; i++) free(C->azPool[i]);
+  for(int i = 0; i < C->nTi; i++) free(C->aTi[i].zTask);
   free(C->aRun);
   free(C->aTi);
   free(C->azPool);
@@ -510,7 +793,7 @@ static int wait_cmp(const void *a, const void *b) {
  * DAG's max_active_tasks and each pool allow (the pool in the store, in
  * this transaction: store_pool_ti_queue). Runs with a candidate held back
  * join S->aWait (kept in run order). */
-static airc_rc cand_admit(sched *S, cand_set *C, int64_t **paLaunch, int *pnLaunch, airc_err *pErr) {
+static airc_rc cand_admit(sched *S, cand_set *C, tis_counts *TC, int64_t **paLaunch, int *pnLaunch, airc_err *pErr) {
   static int64_t lastWarnUs; /* a missing pool is worth a line a minute, not one a wake */
   dag_loads *DL = &S->loads;
   airc_rc rc = AIRC_OK;
@@ -524,6 +807,16 @@ static airc_rc cand_admit(sched *S, cand_set *C, int64_t **paLaunch, int *pnLaun
        (C->aPoolFull[c->iPool] && c->nSlots >= C->aPoolFull[c->iPool])) {
       cr->bHeld = 1; /* look again when a slot frees up */
       continue;
+    }
+    int *pnTis = NULL;
+    if(c->maxActiveTis) {
+      /* max_active_tis_per_dag: this task's instances in all the DAG's runs */
+      rc = tis_count(S, TC, cr->zDag, c->zTask, &pnTis, pErr);
+      if(rc) break;
+      if(*pnTis >= c->maxActiveTis) {
+        cr->bHeld = 1;
+        continue;
+      }
     }
     int bQueued = 0, bNoPool = 0;
     if(S->opts.onlyRunPk) {
@@ -546,11 +839,8 @@ static airc_rc cand_admit(sched *S, cand_set *C, int64_t **paLaunch, int *pnLaun
       }
       continue;
     }
-    sched_run_cache *pc = run_cache_find(S, cr->pk);
-    if(pc && c->iTask < pc->nTask) {
-      pc->aState[c->iTask] = TI_QUEUED;
-      pc->aNextRetry[c->iTask] = 0;
-    }
+    if(pnTis) (*pnTis)++;
+    sched_cache_set_ti_state(S, cr->pk, c->zTask, c->tiId, TI_QUEUED, 0);
     *paLaunch = realloc(*paLaunch, sizeof(int64_t) * (size_t)(*pnLaunch + 1));
     (*paLaunch)[(*pnLaunch)++] = c->tiId;
     DL->nGlobal++;
@@ -629,6 +919,7 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
   memset(&C, 0, sizeof(C));
   for(int i = 0; i < DL->n; i++) DL->a[i].nTent = 0;
   run_row one;
+  tis_counts TC = {NULL, 0};
   while(!rc && (iRun < R.n || iOld < nOld)) {
     run_row *r;
     char *zWaitDag = NULL; /* owned while r is a waiting run */
@@ -714,7 +1005,7 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
         }
         int nSlots = t->poolSlots > 0 ? t->poolSlots : 1;
         C.aTi[C.nTi] = (cand_ti){aCand[k], v->aPrio ? v->aPrio[aCandIdx[k]] : 1, C.nRun, aCandIdx[k], iPool, nSlots,
-                                 C.nTi};
+                                 C.nTi, t->maxActiveTis, strdup(t->zId)};
         C.nTi++;
         /* a candidate its pool cannot take does not count against the
          * limits: runs waiting with work for other pools are still looked at */
@@ -728,7 +1019,7 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
     }
     free(zWaitDag);
   }
-  if(!rc) rc = cand_admit(S, &C, paLaunch, pnLaunch, pErr);
+  if(!rc) rc = cand_admit(S, &C, &TC, paLaunch, pnLaunch, pErr);
   cand_free(&C);
   for(int i = 0; i < DL->n; i++) DL->a[i].nTent = 0;
   for(; iOld < nOld; iOld++) free(aOld[iOld].zDag); /* only after an error: a full walk follows */
@@ -740,6 +1031,7 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
   free(aCand);
   free(aCandIdx);
   free(R.a);
+  free(TC.a);
   sched_pkmap_free(&R.seen);
   return rc;
 }
@@ -749,6 +1041,8 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
 typedef struct launch_info {
   int64_t tiId, runPk;
   int tryNumber;
+  int mapIndex;        /* -1: not mapped */
+  int64_t startUs;     /* a rescheduled sensor's first poke, else 0 */
   char zTask[256], zDag[256], zRunId[300], zHash[80];
   int64_t logical, ivStart, ivEnd;
   json_t *pConf;
@@ -773,14 +1067,23 @@ static int launch_copy(void *pCtx, const store_sched_launch_row *pRow) {
     L->pConf = json_object();
   }
   L->runPk = pRow->runPk;
+  L->mapIndex = pRow->mapIndex;
+  L->startUs = pRow->startUs;
   return 0;
 }
 
-static int launch_add_xcom(void *pCtx, const char *zTaskId, const char *zValue) {
+static int launch_add_xcom(void *pCtx, const char *zTaskId, int mapIndex, const char *zValue) {
   launch_info *L = pCtx;
-  json_t *pVal = json_loads(zValue, JSON_DECODE_ANY, NULL);
-  if(pVal) json_object_set_new(L->pXcomAll, zTaskId, pVal);
-  return 0;
+  return xcom_add(L->pXcomAll, zTaskId, mapIndex, zValue);
+}
+
+/* The item of a mapped task instance (borrowed from t or pXcomAll), NULL
+ * for an unmapped one. */
+static json_t *launch_item(const dag_task *t, const launch_info *L) {
+  if(L->mapIndex < 0) return NULL;
+  json_t *pList = t->pExpandList ? t->pExpandList : json_object_get(L->pXcomAll, t->zExpandTask ? t->zExpandTask : "");
+  json_t *pItem = json_array_get(pList, (size_t)L->mapIndex);
+  return pItem ? pItem : json_null();
 }
 
 /* Fills *L (its JSON values owned by L, also on error). */
@@ -853,15 +1156,19 @@ airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
         if(x) json_object_set(pUp, t->azUpstream[u], x);
       }
       template_ctx tc = {L.zDag, L.zRunId, L.zTask, L.tryNumber, L.logical, L.ivStart, L.ivEnd,
-                         L.pParams, L.pConf, L.pXcomAll, sec.pConn, sec.pVar};
+                         L.pParams, L.pConf, L.pXcomAll, sec.pConn, sec.pVar, launch_item(t, &L), L.mapIndex};
       const task_type *pType = task_type_find(t->zType);
       json_t *pOpts = bSecFail ? NULL : template_render_object(&tc, t->pOptions, pType ? pType->schema.azShellKeys : NULL, &lerr);
+      if(pOpts && task_type_apply_conn(pType, sec.pConn, pOpts, &lerr)) { /* conn = NAME */
+        json_decref(pOpts);
+        pOpts = NULL;
+      }
       if(bSecFail) {
         snprintf(aL[i].zFail, sizeof(aL[i].zFail), "connections and variables: %s", secErr.zMsg);
       } else if(!pOpts) {
         snprintf(aL[i].zFail, sizeof(aL[i].zFail), "%s", lerr.zMsg);
       } else {
-        exec_log_path(L.zDag, L.zRunId, L.zTask, L.tryNumber, aL[i].zLog, sizeof(aL[i].zLog));
+        exec_log_path_mapped(L.zDag, L.zRunId, L.zTask, L.mapIndex, L.tryNumber, aL[i].zLog, sizeof(aL[i].zLog));
         exec_request req;
         memset(&req, 0, sizeof(req));
         req.tiId = aTi[i];
@@ -878,6 +1185,17 @@ airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
         req.pMask = sec.pMask;
         if(!req.pType) {
           snprintf(aL[i].zFail, sizeof(aL[i].zFail), "unknown task type '%s'", t->zType);
+        } else if(req.pType == &task_type_sensor) {
+          /* the scheduler pokes it itself: no process (sched_sensor.c) */
+          int64_t now = airc_now_us();
+          aL[i].startUs = L.startUs ? L.startUs : now;
+          aL[i].pid = 0;
+          sched_sensor_launch sl = {aTi[i], L.runPk, L.tryNumber, L.zDag, L.zTask, aL[i].zLog, pOpts, sec.pConn,
+                                    L.logical, aL[i].startUs, !L.startUs};
+          if(!sched_sensor_start(S, &sl, aL[i].zFail, sizeof(aL[i].zFail)) && S->opts.bPrintProgress) {
+            printf("%-16s %s (try %d)\n", "running", L.zTask, L.tryNumber);
+            fflush(stdout);
+          }
         } else if(exec_spawn(&req, S->pPool, &aL[i].pid, &lerr)) {
           snprintf(aL[i].zFail, sizeof(aL[i].zFail), "%s", lerr.zMsg);
         } else {
@@ -957,18 +1275,31 @@ static airc_rc enqueue_one(sched *S, int64_t tiId, const task_secrets *pSec, air
       if(x) json_object_set(pUp, t->azUpstream[u], x);
     }
     template_ctx tc = {L.zDag, L.zRunId, L.zTask, L.tryNumber, L.logical, L.ivStart, L.ivEnd,
-                       L.pParams, L.pConf, L.pXcomAll, pSec->pConn, pSec->pVar};
+                       L.pParams, L.pConf, L.pXcomAll, pSec->pConn, pSec->pVar, launch_item(t, &L), L.mapIndex};
     const task_type *pType = task_type_find(t->zType);
     json_t *pOpts = template_render_object(&tc, t->pOptions, pType ? pType->schema.azShellKeys : NULL, &lerr);
+    if(pOpts && task_type_apply_conn(pType, pSec->pConn, pOpts, &lerr)) { /* conn = NAME */
+      json_decref(pOpts);
+      pOpts = NULL;
+    }
     if(!pType) {
       snprintf(zFail, sizeof(zFail), "unknown task type '%s'", t->zType);
     } else if(!pOpts) {
       snprintf(zFail, sizeof(zFail), "%s", lerr.zMsg);
+    } else if(pType == &task_type_sensor) {
+      /* sensors need no worker: this scheduler pokes them (sched_sensor.c) */
+      char zLog[4400];
+      exec_log_path_mapped(L.zDag, L.zRunId, L.zTask, L.mapIndex, L.tryNumber, zLog, sizeof(zLog));
+      int64_t startUs = L.startUs ? L.startUs : airc_now_us();
+      sched_sensor_launch sl = {tiId, L.runPk, L.tryNumber, L.zDag, L.zTask, zLog, pOpts, pSec->pConn,
+                                L.logical, startUs, !L.startUs};
+      if(!sched_sensor_start(S, &sl, zFail, sizeof(zFail)))
+        rc = store_sched_ti_set_running(S->s, tiId, 0, startUs, zLog, pErr);
     } else {
       char zLog[4400];
       /* the worker writes the log under its own log folder: this path
        * only fills the field */
-      exec_log_path(L.zDag, L.zRunId, L.zTask, L.tryNumber, zLog, sizeof(zLog));
+      exec_log_path_mapped(L.zDag, L.zRunId, L.zTask, L.mapIndex, L.tryNumber, zLog, sizeof(zLog));
       exec_request req;
       memset(&req, 0, sizeof(req));
       req.tiId = tiId;

@@ -193,6 +193,7 @@ static int sched_has_work(sched *S, const int64_t *aReaped, const int *aTry, int
     return 1;
   if(S->nextTickUs && now >= S->nextTickUs) return 1;
   if(S->nextRetryUs && now >= S->nextRetryUs) return 1;
+  if(sched_sensor_has_work(S)) return 1;
   if(S->bDistributed && sched_dist_has_news(S)) return 1;
   for(int i = 0; i < nReaped; i++) {
     int bKnown = 0;
@@ -286,6 +287,7 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
    * results (ingested next) find them running */
   if(!rc && S->nLaunched) rc = sched_launch_record(S, pErr);
   if(!rc) rc = sched_ingest_results(S, &azDone, &nDone, pErr);
+  if(!rc) rc = sched_sensor_step(S, pErr); /* pokes due (sensors run in the scheduler) */
   for(int i = 0; !rc && i < S->nReaped; i++) rc = sched_handle_reaped(S, S->aReaped[i], S->aReapedTry[i], pErr);
   /* the pool a task without `pool` takes ([core] default_pool_slots, as
    * Airflow: used only when the pool is created) */
@@ -297,6 +299,8 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
     S->bSweepDue = 0;
   }
   if(!rc && !S->opts.onlyRunPk) rc = sched_create_due_runs(S, pErr);
+  if(!rc && !S->opts.onlyRunPk && (S->bDatasetsDirty || bAll || bTicks || bSweep))
+    rc = sched_create_dataset_runs(S, pErr); /* DAGs scheduled on datasets */
   if(!rc) rc = sched_evaluate_runs(S, &aLaunch, &nLaunch, pErr);
   if(!rc && S->bDistributed && nLaunch) {
     /* a launch is a row for a worker, committed with its `queued` */
@@ -306,6 +310,7 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   if(!rc) rc = next_retry_time(S, pErr);
   if(!rc) rc = store_commit(S->s, pErr);
   else store_rollback(S->s);
+  sched_sensor_end(S, !rc);
   if(rc) sched_cache_clear(S); /* the store did not take our writes */
   if(!rc) S->ownCounter = store_change_counter(S->s);
   if(!rc && S->bDistributed) S->lastCounter = S->ownCounter; /* our own writes are no news */
@@ -574,6 +579,8 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
     if(bDagsDirty && dagsDirtyAt + SCHED_DEBOUNCE_US < wakeAt) wakeAt = dagsDirtyAt + SCHED_DEBOUNCE_US;
     if(S.nextTickUs && S.nextTickUs < wakeAt) wakeAt = S.nextTickUs;
     if(S.nextRetryUs && S.nextRetryUs < wakeAt) wakeAt = S.nextRetryUs;
+    int64_t pokeAt = sched_sensor_next_us(&S);
+    if(pokeAt && pokeAt < wakeAt) wakeAt = pokeAt;
     if(!S.opts.onlyRunPk && nextBeat < wakeAt) wakeAt = nextBeat;
     if(S.busyRetryAtUs && S.busyRetryAtUs < wakeAt) wakeAt = S.busyRetryAtUs;
     if(S.bDistributed) {
@@ -655,6 +662,7 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
 done:
   sched_notify_stop();
   sched_dist_stop(&S);
+  sched_sensor_free(&S);
   for(int i = 0; i < SCHED_VERSION_CACHE; i++)
     if(S.aVer[i].d) version_free(&S.aVer[i]);
   exec_pool_free(S.pPool); /* its members see end of file and exit */

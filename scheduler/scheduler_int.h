@@ -29,6 +29,15 @@ typedef struct sched_version {
  * scheduler's own writes so that evaluating a run after one task finished
  * does not re-read all its task instances. Dropped when another process may
  * have changed them (bReloadStates) and when the run ends. */
+/* The instances of an expanded mapped task in a run, by map index
+ * (aTiId[j] == 0: none with that index). */
+typedef struct sched_mapped {
+  int n;
+  int64_t *aTiId;
+  ti_state *aState;
+  int64_t *aNextRetry;
+} sched_mapped;
+
 typedef struct sched_run_cache {
   int64_t runPk;
   char zHash[65];
@@ -36,7 +45,10 @@ typedef struct sched_run_cache {
   int64_t *aTiId;       /* by task index of the run's DAG version; 0 = absent */
   ti_state *aState;
   int64_t *aNextRetry;
-  json_t *pXcom;        /* task id -> XCom value of this run; NULL until needed */
+  json_t *pXcom;        /* task id -> XCom value of this run; NULL until needed
+                         * (a mapped task's: the list of its instances' values) */
+  sched_mapped **apMap; /* by task index: its instances once expanded, else NULL
+                         * (aState[i] is then their summary); NULL: no mapped task */
 } sched_run_cache;
 
 typedef struct sched_child {
@@ -153,6 +165,8 @@ typedef struct sched {
   dag_loads loads;
   int bLoadsValid;
   uint64_t ownCounter;   /* store change counter after our own last write */
+  int bDatasetsDirty;    /* a dataset event was recorded: look for DAGs it triggers */
+  struct sched_sensors *pSensors; /* sensor tries the scheduler pokes (sched_sensor.c), NULL until one */
 } sched;
 
 /* sched_versions (scheduler.c) */
@@ -166,8 +180,11 @@ void sched_sets_free(sched *S);
 /* Cached state of a run's task instance, for the scheduler's own writes. */
 void sched_cache_set_state(sched *S, int64_t runPk, const char *zTaskId, ti_state st, int64_t nextRetryUs);
 void sched_cache_drop(sched *S, int64_t runPk);
-/* Keeps a cached run's XCom values in step with one just recorded. */
-void sched_cache_set_xcom(sched *S, int64_t runPk, const char *zTaskId, json_t *pValue);
+/* Keeps a cached run's XCom values in step with one just recorded
+ * (mapIndex >= 0: one instance of a mapped task). */
+void sched_cache_set_xcom(sched *S, int64_t runPk, const char *zTaskId, int mapIndex, json_t *pValue);
+/* Sets item mapIndex of pXcom[zTaskId], a list (made one, padded with null). */
+void sched_xcom_set_mapped(json_t *pXcom, const char *zTaskId, int mapIndex, json_t *pValue);
 void sched_cache_clear(sched *S);
 /* Adds delta to zDag's queued+running count (a no-op while the counts
  * are to be re-read). */
@@ -197,6 +214,16 @@ AIRC_WUR airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *p
 /* Distributed executor: renders each try's request and leaves it in the
  * store for a worker (inside the caller's transaction). */
 AIRC_WUR airc_rc sched_launch_enqueue(sched *S, const int64_t *aTi, int nTi, airc_err *pErr);
+
+/* sched_datasets.c: data-aware scheduling (inside the iteration's txn) */
+/* Records a dataset event for each outlet of the task of cur (just
+ * succeeded) and marks the datasets dirty. */
+struct store_sched_ti_current;
+AIRC_WUR airc_rc sched_dataset_events(sched *S, const struct store_sched_ti_current *cur, airc_err *pErr);
+/* Creates a dataset_triggered run for each unpaused DAG whose consumed
+ * datasets were all updated since its last such run (max_active_runs
+ * permitting), handing it the queued events. */
+AIRC_WUR airc_rc sched_create_dataset_runs(sched *S, airc_err *pErr);
 
 /* sched_dist.c: the distributed executor's side of the scheduler */
 /* Reads [core] executor and the lease settings; an unknown executor is
@@ -233,6 +260,35 @@ void sched_notify_start(sched *S);
 int sched_notify_reaped(pid_t pid, int status);
 /* Stops the delivery process (SIGTERM, then SIGKILL after 5 s). */
 void sched_notify_stop(void);
+/* sched_sensor.c: sensors the scheduler pokes itself (no process) */
+typedef struct sched_sensor_launch {
+  int64_t tiId, runPk;
+  int tryNumber;
+  const char *zDag, *zTask, *zLog;
+  json_t *pOpts;        /* rendered options (copied) */
+  json_t *pConnAll;     /* every connection (task_secrets), for sql; borrowed */
+  int64_t logicalDate;  /* seconds */
+  int64_t startUs;      /* the try's first poke (kept across reschedules) */
+  int bFirst;           /* the try's first poke (not a reschedule) */
+} sched_sensor_launch;
+/* Takes a launched sensor try; its first poke is due at once. -1 with a
+ * one-line reason in zFail when its options are wrong (the try fails). */
+int sched_sensor_start(sched *S, const sched_sensor_launch *pL, char *zFail, size_t nFail);
+/* Inside the iteration's transaction: applies the threads' answers and
+ * runs the due pokes (success, timeout, reschedule). */
+AIRC_WUR airc_rc sched_sensor_step(sched *S, airc_err *pErr);
+/* After the transaction: forgets what it decided (bCommitted), or keeps
+ * it to poke again (a rollback). */
+void sched_sensor_end(sched *S, int bCommitted);
+int sched_sensor_is_active(sched *S, int64_t tiId);
+/* Earliest due poke (us), 0 if none; 1 if a poke is due or an answer waits. */
+int64_t sched_sensor_next_us(sched *S);
+int sched_sensor_has_work(sched *S);
+void sched_sensor_free(sched *S);
+/* Like sched_cache_set_state, for one task instance (a mapped task's
+ * instance is found by tiId). */
+void sched_cache_set_ti_state(sched *S, int64_t runPk, const char *zTaskId, int64_t tiId, ti_state st,
+                              int64_t nextRetryUs);
 
 /* Writes S->aLaunched inside the caller's transaction (does not clear it:
  * the caller does once committed). */

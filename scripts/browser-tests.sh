@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Browser tests of the dashboard (static/) against the REAL airc: a temporary
 # AIRC_HOME with the DAGs of tests/browser/dags, an admin and a viewer user,
-# `airc scheduler` and `airc webserver` on a free local port, then
+# `airc scheduler` and `airc webserver` on a free local port (with single
+# sign-on against scripts/oidc-provider.sh when java is there), then
 # `node --test tests/browser/dashboard.test.mjs` in Debian's Chromium through
 # playwright-core (no browser download). Every wait is bounded; everything
 # started here is stopped on exit. Exit status: that of the tests.
@@ -9,6 +10,7 @@
 #   AIRC_BIN=bin/airc scripts/browser-tests.sh
 #   KEEP_HOME=1   keep the temporary AIRC_HOME (logs, store) after the run
 #   HEADFUL=1     show the browser (needs a display)
+#   scripts/browser-tests.sh --test-name-pattern="single sign-on"   one test (node --test options)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -85,7 +87,26 @@ printf '%s\n' "$ADMIN_PASS" | "$AIRC_BIN" users create --username admin --role a
 printf '%s\n' "$VIEWER_PASS" | "$AIRC_BIN" users create --username viewer --role viewer >/dev/null \
   || die "airc users create (viewer) failed"
 
-PORT=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+PORT=$(free_port)
+
+# The OpenID provider of the single sign-on test (scripts/oidc-provider.sh),
+# when java is there; without java that test is skipped and says why.
+OIDC_ISSUER=
+if command -v java >/dev/null; then
+  "$ROOT/scripts/oidc-provider.sh" fetch || die "could not fetch the OpenID provider (scripts/oidc-provider.sh fetch)"
+  OIDC_PORT=$(free_port)
+  "$ROOT/scripts/oidc-provider.sh" run "$OIDC_PORT" >"$AIRC_HOME/test-logs/oidc-provider.log" 2>&1 &
+  PIDS+=($!)
+  OIDC_ISSUER="http://127.0.0.1:$OIDC_PORT/default"
+  for i in $(seq 300); do
+    curl -fsS -o /dev/null --max-time 2 "$OIDC_ISSUER/.well-known/openid-configuration" 2>/dev/null && break
+    [ "$i" = 300 ] && die "the OpenID provider did not answer within 60 s"
+    sleep 0.2
+  done
+  printf 'oidc_issuer = %s\noidc_client_id = airc-browser\noidc_client_secret = browser-secret\noidc_role_map = airc-ops:op\n' \
+    "$OIDC_ISSUER" >> "$AIRC_HOME/airc.ini"
+fi
 "$AIRC_BIN" scheduler >"$AIRC_HOME/test-logs/scheduler.log" 2>&1 &
 PIDS+=($!)
 "$AIRC_BIN" webserver --port "$PORT" --host 127.0.0.1 >"$AIRC_HOME/test-logs/webserver.log" 2>&1 &
@@ -102,5 +123,5 @@ done
 echo "browser-tests: airc on $URL, AIRC_HOME=$AIRC_HOME"
 cd "$TESTS"
 AIRC_URL=$URL AIRC_ADMIN_PASSWORD=$ADMIN_PASS AIRC_VIEWER_PASSWORD=$VIEWER_PASS \
-AIRC_SCREENSHOTS=$ARTIFACTS/screenshots CHROMIUM=$CHROMIUM AIRC_BIN=$AIRC_BIN \
-  timeout 600 node --test --test-concurrency=1 --test-reporter=spec dashboard.test.mjs
+AIRC_SCREENSHOTS=$ARTIFACTS/screenshots CHROMIUM=$CHROMIUM AIRC_BIN=$AIRC_BIN AIRC_OIDC_ISSUER=$OIDC_ISSUER \
+  timeout 600 node --test --test-concurrency=1 --test-reporter=spec "$@" dashboard.test.mjs

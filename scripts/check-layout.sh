@@ -3,7 +3,8 @@
 # above its own. The folders depend one way (README "Architecture"):
 #
 #   common/ <- dag/ <- store/ <- executor/ <- scheduler/, providers/ <- webui/ <- cli/
-#   (webui/ uses scheduler/, not providers/; tools/ may use anything)
+#   (webui/ uses scheduler/ and providers/: the Control Center reads Kafka,
+#   Cassandra, the schema registry and Spark through them; tools/ may use anything)
 #
 # allowed() is the rule: for each folder, the folders it may include from
 # ("#include \"FOLDER/...\""). System headers (<...>) are not checked, except
@@ -20,7 +21,7 @@ allowed() {
     executor)  echo "common dag store executor" ;;
     scheduler) echo "common dag store executor scheduler" ;;
     providers) echo "common dag store executor providers" ;;
-    webui)     echo "common dag store executor scheduler webui" ;;
+    webui)     echo "common dag store executor scheduler providers webui" ;;
     cli)       echo "common dag store executor scheduler providers webui cli" ;;
     *)         echo "" ;;
   esac

@@ -154,6 +154,7 @@ write_home() {
 # Written by scripts/demo.sh (rewritten on each run).
 [core]
 dags_folder = $REPO/dags
+plugins_folder = $(cd "$(dirname "$AIRC")" && pwd)/plugins
 
 [randomuser]
 url = $URL

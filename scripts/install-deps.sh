@@ -10,7 +10,8 @@
 # NodeSource apt repository for Node 20 is added (AIRC_DEPS_NO_NODESOURCE=1
 # refuses that and fails instead). Not for: Python packages (scripts/pytest.sh
 # and scripts/stack.sh make their own venvs) and Java jars (scripts/stack.sh
-# fetches them with Maven). AIRC_DEPS_DRY_RUN=1 only prints what it would
+# fetches them with Maven; `make deps` runs scripts/oidc-provider.sh fetch
+# for the single sign-on tests). AIRC_DEPS_DRY_RUN=1 only prints what it would
 # install.
 set -eu
 
@@ -33,6 +34,7 @@ libpq-dev|pkg-config --exists libpq
 postgresql|command -v pg_ctl || ls /usr/lib/postgresql/*/bin/pg_ctl
 python3|command -v python3
 python3-venv|python3 -c "import ensurepip, venv"
+python3-requests|python3 -c "import requests"
 openjdk-17-jre-headless|java -version 2>&1 | grep -Eq "version \"(1[7-9]|[2-9][0-9])"
 maven|command -v mvn
 kcat|command -v kcat
@@ -57,12 +59,15 @@ EOF
 node_ok=1
 { [ "$(node_major)" -ge 20 ] && command -v npm >/dev/null 2>&1; } || node_ok=0
 
-if [ -z "$missing" ] && [ "$node_ok" -eq 1 ]; then
+prom_ok=1
+command -v promtool >/dev/null 2>&1 || prom_ok=0
+
+if [ -z "$missing" ] && [ "$node_ok" -eq 1 ] && [ "$prom_ok" -eq 1 ]; then
   echo "deps: all present"
   exit 0
 fi
 if [ "${AIRC_DEPS_DRY_RUN:-}" = 1 ]; then
-  echo "deps: would install$missing$([ "$node_ok" -eq 1 ] || echo " nodejs(>=20)")"
+  echo "deps: would install$missing$([ "$node_ok" -eq 1 ] || echo " nodejs(>=20)")$([ "$prom_ok" -eq 1 ] || echo " promtool")"
   exit 0
 fi
 SUDO=""
@@ -95,5 +100,15 @@ if [ "$node_ok" -eq 0 ]; then
   # NodeSource's nodejs carries npm; Debian's does not
   command -v npm >/dev/null 2>&1 || apt_install npm
   [ "$(node_major)" -ge 20 ] || { echo "deps: node is $(node_major), the browser tests need >= 20" >&2; exit 1; }
+fi
+# promtool (tests/web check /metrics with `promtool check metrics`): only
+# that binary is taken from Debian's prometheus package, unpacked with
+# dpkg-deb, so that installing deps never starts a Prometheus server
+if ! command -v promtool >/dev/null 2>&1; then
+  echo "deps: promtool from Debian's prometheus package"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && $SUDO apt-get download -qq prometheus 2>/dev/null && dpkg-deb -x prometheus_*.deb x)
+  $SUDO install -m 0755 "$tmp/x/usr/bin/promtool" /usr/local/bin/promtool
+  rm -rf "$tmp"
 fi
 echo "deps: done"

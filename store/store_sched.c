@@ -171,13 +171,13 @@ airc_rc store_sched_run_set_state(store *p, int64_t runPk, const char *zState, i
 
 airc_rc store_sched_ti_each_of_run(store *p, int64_t runPk, store_sched_ti_fn xRow, void *pCtx, airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(p,
-      "SELECT id, task_id, state, next_retry_us FROM task_instance WHERE run_pk=?", pErr);
+      "SELECT id, task_id, state, next_retry_us, map_index FROM task_instance WHERE run_pk=?", pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, runPk);
   int r;
   while((r = store_stmt_step(st, pErr)) == STORE_ROW) {
     store_sched_ti_row row = {store_col_int64(st, 0), store_col_str(st, 1), store_col_str(st, 2),
-                              store_col_int64(st, 3)};
+                              store_col_int64(st, 3), store_col_int(st, 4)};
     if(xRow(pCtx, &row)) break;
   }
   return sched_walk_end(st, r, "read task states", pErr);
@@ -204,10 +204,14 @@ airc_rc store_sched_ti_set_state(store *p, int64_t tiId, const char *zState, int
 }
 
 airc_rc store_sched_ti_queue(store *p, int64_t tiId, int64_t nowUs, airc_err *pErr) {
+  /* a sensor's next poke (up_for_reschedule) continues its try: same try
+   * number, same start time (its timeout counts from there) */
   store_stmt *st = store_stmt_prepare(p,
-      "UPDATE task_instance SET state='queued', try_number=try_number+1, queued_us=?1, pid=NULL,"
-      " exit_code=NULL, start_us=NULL, end_us=NULL, duration=NULL, next_retry_us=NULL, note=NULL,"
-      " updated_us=?1 WHERE id=?2 AND state='scheduled'", pErr);
+      "UPDATE task_instance SET try_number=try_number+CASE WHEN state='up_for_reschedule' THEN 0 ELSE 1 END,"
+      " start_us=CASE WHEN state='up_for_reschedule' THEN start_us ELSE NULL END,"
+      " state='queued', queued_us=?1, pid=NULL,"
+      " exit_code=NULL, end_us=NULL, duration=NULL, next_retry_us=NULL, note=NULL,"
+      " updated_us=?1 WHERE id=?2 AND state IN ('scheduled','up_for_reschedule')", pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, nowUs);
   store_bind_int64(st, 2, tiId);
@@ -230,7 +234,7 @@ airc_rc store_sched_ti_set_running(store *p, int64_t tiId, int pid, int64_t star
 airc_rc store_sched_ti_get_launch(store *p, int64_t tiId, store_sched_launch_fn xRow, void *pCtx, airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(p,
       "SELECT ti.task_id, ti.try_number, r.dag_id, r.run_id, r.dag_hash, r.logical_date,"
-      " r.data_interval_start, r.data_interval_end, r.conf, r.id"
+      " r.data_interval_start, r.data_interval_end, r.conf, r.id, ti.map_index, ti.start_us"
       " FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk WHERE ti.id=?", pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, tiId);
@@ -239,7 +243,7 @@ airc_rc store_sched_ti_get_launch(store *p, int64_t tiId, store_sched_launch_fn 
     store_sched_launch_row row = {tiId, store_col_int64(st, 9), store_col_str(st, 0), store_col_int(st, 1),
                                   store_col_str(st, 2), store_col_str(st, 3), store_col_str(st, 4),
                                   store_col_int64(st, 5), store_col_int64(st, 6), store_col_int64(st, 7),
-                                  store_col_str(st, 8)};
+                                  store_col_str(st, 8), store_col_int(st, 10), store_col_int64(st, 11)};
     xRow(pCtx, &row);
   }
   store_stmt_done(st);
@@ -254,12 +258,13 @@ airc_rc store_sched_ti_get_launch(store *p, int64_t tiId, store_sched_launch_fn 
 airc_rc store_sched_xcom_each_of_run(store *p, int64_t runPk, store_sched_xcom_fn xXcom, void *pCtx,
                                      airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(p,
-      "SELECT ti.task_id, x.value FROM xcom x JOIN task_instance ti ON ti.id=x.ti_id WHERE ti.run_pk=?", pErr);
+      "SELECT ti.task_id, x.value, ti.map_index FROM xcom x JOIN task_instance ti ON ti.id=x.ti_id WHERE ti.run_pk=?"
+      " ORDER BY ti.task_id, ti.map_index", pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, runPk);
   int r;
   while((r = store_stmt_step(st, pErr)) == STORE_ROW)
-    if(xXcom(pCtx, store_col_str(st, 0), store_col_str(st, 1))) break;
+    if(xXcom(pCtx, store_col_str(st, 0), store_col_int(st, 2), store_col_str(st, 1))) break;
   return sched_walk_end(st, r, "read XCom values", pErr);
 }
 
@@ -268,7 +273,7 @@ airc_rc store_sched_xcom_each_of_run(store *p, int64_t runPk, store_sched_xcom_f
 airc_rc store_sched_ti_get_current(store *p, int64_t tiId, store_sched_ti_current *pOut, airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(p,
       "SELECT ti.state, ti.try_number, ti.max_tries, ti.task_id, r.dag_hash, ti.run_pk,"
-      " ti.start_us, ti.log_path, r.dag_id, r.run_id"
+      " ti.start_us, ti.log_path, r.dag_id, r.run_id, ti.map_index"
       " FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk WHERE ti.id=?", pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, tiId);
@@ -284,6 +289,7 @@ airc_rc store_sched_ti_get_current(store *p, int64_t tiId, store_sched_ti_curren
     snprintf(pOut->zLogPath, sizeof(pOut->zLogPath), "%s", store_col_str(st, 7));
     snprintf(pOut->zDagId, sizeof(pOut->zDagId), "%s", store_col_str(st, 8));
     snprintf(pOut->zRunId, sizeof(pOut->zRunId), "%s", store_col_str(st, 9));
+    pOut->mapIndex = store_col_int(st, 10);
   }
   store_stmt_done(st);
   if(r == STORE_ERROR) {
@@ -384,13 +390,73 @@ airc_rc store_sched_ti_unqueue(store *p, int64_t tiId, airc_err *pErr) {
   return store_stmt_run(st, "reschedule task", pErr);
 }
 
+/* ---- sensors and mapped tasks ---- */
+
+airc_rc store_sched_ti_reschedule(store *p, int64_t tiId, int64_t nextUs, int64_t nowUs, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+      "UPDATE task_instance SET state='up_for_reschedule', next_retry_us=?1, pid=NULL, updated_us=?2"
+      " WHERE id=?3 AND state IN ('queued','running')", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, nextUs);
+  store_bind_int64(st, 2, nowUs);
+  store_bind_int64(st, 3, tiId);
+  return store_stmt_run(st, "reschedule sensor", pErr);
+}
+
+airc_rc store_sched_ti_set_state_note(store *p, int64_t tiId, const char *zState, const char *zNote, int64_t nowUs,
+                                      airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+      "UPDATE task_instance SET state=?1, note=?2, end_us=?3, updated_us=?3 WHERE id=?4", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zState);
+  store_bind_text(st, 2, zNote);
+  store_bind_int64(st, 3, nowUs);
+  store_bind_int64(st, 4, tiId);
+  return store_stmt_run(st, "update task state", pErr);
+}
+
+airc_rc store_sched_ti_expand(store *p, int64_t tiId, int n, int64_t nowUs, int64_t *aIds, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+      "UPDATE task_instance SET map_index=0, state='scheduled', updated_us=?1 WHERE id=?2 AND map_index=-1", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, nowUs);
+  store_bind_int64(st, 2, tiId);
+  airc_rc rc = store_stmt_run(st, "expand mapped task", pErr);
+  aIds[0] = tiId;
+  for(int k = 1; !rc && k < n; k++) {
+    st = store_stmt_prepare(p,
+        "INSERT INTO task_instance(run_pk, dag_id, task_id, state, max_tries, updated_us, map_index, pool, pool_slots)"
+        " SELECT run_pk, dag_id, task_id, 'scheduled', max_tries, ?1, ?2, pool, pool_slots FROM task_instance WHERE id=?3",
+        pErr);
+    if(!st) return pErr->rc;
+    store_bind_int64(st, 1, nowUs);
+    store_bind_int64(st, 2, k);
+    store_bind_int64(st, 3, tiId);
+    rc = store_stmt_run(st, "insert mapped task instance", pErr);
+    if(!rc) aIds[k] = store_last_insert_id(p);
+  }
+  return rc;
+}
+
+airc_rc store_sched_task_active(store *p, const char *zDagId, const char *zTaskId, int *pn, airc_err *pErr) {
+  *pn = 0;
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT count(*) FROM task_instance WHERE dag_id=? AND task_id=? AND state IN ('queued','running')", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zDagId);
+  store_bind_text(st, 2, zTaskId);
+  int r = store_stmt_step(st, pErr);
+  if(r == STORE_ROW) *pn = store_col_int(st, 0);
+  return sched_walk_end(st, r, "count active instances of a task", pErr);
+}
+
 /* ---- timers and liveness ---- */
 
 airc_rc store_sched_retry_next(store *p, int64_t onlyRunPk, int64_t *pNextUs, airc_err *pErr) {
   *pNextUs = 0;
   store_stmt *st = store_stmt_prepare(p,
       "SELECT min(ti.next_retry_us) FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk"
-      " WHERE ti.state='up_for_retry' AND (?1 > 0 AND r.id=?1 OR ?1 = 0 AND r.is_test=0)", pErr);
+      " WHERE ti.state IN ('up_for_retry','up_for_reschedule') AND (?1 > 0 AND r.id=?1 OR ?1 = 0 AND r.is_test=0)", pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, onlyRunPk);
   int r = store_stmt_step(st, pErr);

@@ -99,6 +99,7 @@ typedef struct store_sched_ti_row {
   const char *zTaskId;
   const char *zState;
   int64_t nextRetryUs; /* 0 if none */
+  int mapIndex;        /* -1: not mapped (or not expanded yet) */
 } store_sched_ti_row;
 typedef int (*store_sched_ti_fn)(void *pCtx, const store_sched_ti_row *pRow);
 
@@ -116,8 +117,9 @@ AIRC_WUR airc_rc store_sched_ti_set_state(store *p, int64_t tiId, const char *zS
                                           airc_err *pErr);
 
 /* scheduled -> queued with the next try number, queued at nowUs, the last
- * try's pid, exit code, times, retry time and note cleared. A task
- * instance that is not `scheduled` (any more) is left alone. */
+ * try's pid, exit code, times, retry time and note cleared. From
+ * up_for_reschedule (a sensor's next poke) the try number and start time
+ * stay. A task instance in another state is left alone. */
 AIRC_WUR airc_rc store_sched_ti_queue(store *p, int64_t tiId, int64_t nowUs, airc_err *pErr);
 
 /* queued -> running: its supervisor pid, start time (also its update
@@ -134,6 +136,8 @@ typedef struct store_sched_launch_row {
   const char *zDagId, *zRunId, *zDagHash;
   int64_t logicalDate, intervalStart, intervalEnd; /* seconds */
   const char *zConf; /* the run's conf, JSON text */
+  int mapIndex;      /* -1: not mapped */
+  int64_t startUs;   /* kept from an earlier poke of a rescheduled sensor; 0 if none */
 } store_sched_launch_row;
 typedef int (*store_sched_launch_fn)(void *pCtx, const store_sched_launch_row *pRow);
 
@@ -142,8 +146,9 @@ typedef int (*store_sched_launch_fn)(void *pCtx, const store_sched_launch_row *p
 AIRC_WUR airc_rc store_sched_ti_get_launch(store *p, int64_t tiId, store_sched_launch_fn xRow, void *pCtx,
                                            airc_err *pErr);
 
-/* Calls xXcom(pCtx, zTaskId, zValueJson) for each XCom value of run runPk. */
-typedef int (*store_sched_xcom_fn)(void *pCtx, const char *zTaskId, const char *zValue);
+/* Calls xXcom(pCtx, zTaskId, mapIndex, zValueJson) for each XCom value of
+ * run runPk, by task id then map index (-1: an unmapped task). */
+typedef int (*store_sched_xcom_fn)(void *pCtx, const char *zTaskId, int mapIndex, const char *zValue);
 AIRC_WUR airc_rc store_sched_xcom_each_of_run(store *p, int64_t runPk, store_sched_xcom_fn xXcom, void *pCtx,
                                               airc_err *pErr);
 
@@ -161,6 +166,7 @@ typedef struct store_sched_ti_current {
   char zLogPath[4096];
   char zDagId[256];
   char zRunId[300];
+  int mapIndex;    /* -1: not mapped */
 } store_sched_ti_current;
 
 /* Fills *pOut with task instance tiId and its run's ids.
@@ -219,9 +225,34 @@ AIRC_WUR airc_rc store_sched_ti_adopt_running(store *p, int64_t tiId, airc_err *
  * started). Not queued: no-op. */
 AIRC_WUR airc_rc store_sched_ti_unqueue(store *p, int64_t tiId, airc_err *pErr);
 
+/* ---- sensors and mapped tasks ---- */
+
+/* queued or running -> up_for_reschedule (a sensor in mode=reschedule
+ * between pokes: it holds no slot), next poke at nextUs (kept in
+ * next_retry_us); try number and start time stay. Other states: no-op. */
+AIRC_WUR airc_rc store_sched_ti_reschedule(store *p, int64_t tiId, int64_t nextUs, int64_t nowUs, airc_err *pErr);
+
+/* Sets task instance tiId's state with a note (a reason, e.g. why a
+ * mapped task could not expand) and its end time nowUs. */
+AIRC_WUR airc_rc store_sched_ti_set_state_note(store *p, int64_t tiId, const char *zState, const char *zNote,
+                                               int64_t nowUs, airc_err *pErr);
+
+/* Expands the unmapped task instance tiId (map_index -1) into n >= 1
+ * `scheduled` instances: tiId becomes map_index 0, n - 1 new rows follow
+ * (same run, task and max tries). aIds (room for n) gets their ids, by
+ * map index. */
+AIRC_WUR airc_rc store_sched_ti_expand(store *p, int64_t tiId, int n, int64_t nowUs, int64_t *aIds /* OUT */,
+                                       airc_err *pErr);
+
+/* *pn = the queued or running instances of task zTaskId of DAG zDagId in
+ * all its runs (max_active_tis_per_dag). */
+AIRC_WUR airc_rc store_sched_task_active(store *p, const char *zDagId, const char *zTaskId, int *pn /* OUT */,
+                                         airc_err *pErr);
+
 /* ---- timers and liveness ---- */
 
-/* *pNextUs = the earliest retry time of an up_for_retry task instance
+/* *pNextUs = the earliest retry time of an up_for_retry task instance, or
+ * next poke of an up_for_reschedule one
  * (0 if none); onlyRunPk as in store_sched_run_each_active(). */
 AIRC_WUR airc_rc store_sched_retry_next(store *p, int64_t onlyRunPk, int64_t *pNextUs /* OUT */, airc_err *pErr);
 

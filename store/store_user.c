@@ -184,16 +184,28 @@ airc_rc store_user_session_purge(store *p, int64_t nowUs, int64_t *pnDeleted, ai
 
 /* ---- passwords ---- */
 
-airc_rc store_user_set_hash(store *p, const char *zName, const char *zHash, airc_err *pErr) {
-  store_stmt *st = store_stmt_prepare(p, "UPDATE \"user\" SET password_hash=? WHERE username=?", pErr);
+/* Runs zSql ("UPDATE ... SET col=? WHERE username=?") with zValue and
+ * zName; AIRC_ERR_NOTFOUND when no user has that name. */
+static airc_rc user_update_text(store *p, const char *zSql, const char *zWhat, const char *zValue, const char *zName,
+                                airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p, zSql, pErr);
   if(!st) return pErr->rc;
-  store_bind_text(st, 1, zHash);
+  store_bind_text(st, 1, zValue);
   store_bind_text(st, 2, zName);
   int64_t nChanged = 0;
-  if(store_stmt_run_changes(p, st, "set password", &nChanged, pErr)) return pErr->rc;
+  if(store_stmt_run_changes(p, st, zWhat, &nChanged, pErr)) return pErr->rc;
   if(!nChanged) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no user '%s'", zName);
   return AIRC_OK;
 }
+
+airc_rc store_user_set_hash(store *p, const char *zName, const char *zHash, airc_err *pErr) {
+  return user_update_text(p, "UPDATE \"user\" SET password_hash=? WHERE username=?", "set password", zHash, zName, pErr);
+}
+
+airc_rc store_user_set_role(store *p, const char *zName, const char *zRole, airc_err *pErr) {
+  return user_update_text(p, "UPDATE \"user\" SET role=? WHERE username=?", "set role", zRole, zName, pErr);
+}
+
 
 airc_rc store_user_session_delete_user(store *p, int64_t userId, airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(p, "DELETE FROM web_session WHERE user_id=?", pErr);

@@ -86,6 +86,9 @@ AIRC_WUR airc_rc store_user_session_purge(store *p, int64_t nowUs, int64_t *pnDe
  * 'NAME'") if there is none. Revoking what the old password gave out is
  * the caller's (store_user_session_delete_user, store_user_token_delete_kind). */
 AIRC_WUR airc_rc store_user_set_hash(store *p, const char *zName, const char *zHash, airc_err *pErr);
+/* Replaces user zName's role name (single sign-on keeps it in step with
+ * the identity provider's claims). AIRC_ERR_NOTFOUND ("no user 'NAME'"). */
+AIRC_WUR airc_rc store_user_set_role(store *p, const char *zName, const char *zRole, airc_err *pErr);
 /* Deletes every session of user userId (no error when there is none). */
 AIRC_WUR airc_rc store_user_session_delete_user(store *p, int64_t userId, airc_err *pErr);
 

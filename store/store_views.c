@@ -312,7 +312,7 @@ airc_rc store_view_run_pk(store *p, const char *zDagId, const char *zRunId, int6
 #define TI_FROM                                                                                       \
   "SELECT ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.start_us, ti.end_us, ti.duration,"   \
   " ti.pid, coalesce(ti.user_note, ti.note), ti.queued_us, x.value, r.run_id, r.dag_id, r.logical_date, ti.exit_code," \
-  " ti.id, ti.next_retry_us, ti.hostname"                                                               \
+  " ti.id, ti.next_retry_us, ti.hostname, ti.map_index"                                                  \
   " FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk LEFT JOIN xcom x ON x.ti_id=ti.id"
 
 typedef struct ti_walk {
@@ -342,6 +342,7 @@ static int ti_read(store_stmt *st, void *pArg) {
   t.id = store_col_int64(st, 15);
   t.nextRetryUs = col_int64_or_null(st, 16);
   t.zHostname = store_col_text(st, 17);
+  t.mapIndex = store_col_int(st, 18);
   return w->xRow(w->pCtx, &t);
 }
 
@@ -373,10 +374,36 @@ airc_rc store_view_ti_list(store *p, int64_t runPk, const char *zStatesJson, int
 
 airc_rc store_view_ti_get(store *p, int64_t runPk, const char *zTaskId, store_view_ti_fn xRow, void *pCtx,
                           airc_err *pErr) {
-  store_stmt *st = store_stmt_prepare(p, TI_FROM " WHERE ti.run_pk=? AND ti.task_id=?", pErr);
+  return store_view_ti_get_at(p, runPk, zTaskId, -1, xRow, pCtx, pErr);
+}
+
+airc_rc store_view_ti_list_mapped(store *p, int64_t runPk, const char *zTaskId, int64_t limit, int64_t offset,
+                                  int64_t *pnTotal, store_view_ti_fn xRow, void *pCtx, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT count(*) FROM task_instance WHERE run_pk=? AND task_id=? AND map_index>=0", pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, runPk);
   store_bind_text(st, 2, zTaskId);
+  airc_rc rc = one_count(st, pnTotal, pErr);
+  if(rc) return rc;
+  st = store_stmt_prepare(p,
+      TI_FROM " WHERE ti.run_pk=? AND ti.task_id=? AND ti.map_index>=0 ORDER BY ti.map_index LIMIT ? OFFSET ?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, runPk);
+  store_bind_text(st, 2, zTaskId);
+  store_bind_int64(st, 3, limit);
+  store_bind_int64(st, 4, offset);
+  ti_walk w = {xRow, pCtx};
+  return walk(st, ti_read, &w, pErr);
+}
+
+airc_rc store_view_ti_get_at(store *p, int64_t runPk, const char *zTaskId, int mapIndex, store_view_ti_fn xRow,
+                             void *pCtx, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p, TI_FROM " WHERE ti.run_pk=? AND ti.task_id=? AND ti.map_index=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, runPk);
+  store_bind_text(st, 2, zTaskId);
+  store_bind_int64(st, 3, mapIndex);
   int r = store_stmt_step(st, pErr);
   if(r == STORE_ROW) {
     ti_walk w = {xRow, pCtx};
@@ -461,15 +488,26 @@ typedef struct cell_walk {
 
 static int cell_read(store_stmt *st, void *pArg) {
   cell_walk *w = pArg;
-  store_view_cell c = {store_col_int64(st, 0), store_col_str(st, 1), store_col_text(st, 2)};
+  store_view_cell c = {store_col_int64(st, 0), store_col_str(st, 1), store_col_text(st, 2), store_col_int(st, 3)};
   return w->xCell(w->pCtx, &c);
 }
 
 airc_rc store_view_grid_cells(store *p, const char *zDagId, int64_t nRuns, store_view_cell_fn xCell, void *pCtx,
                               airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(p,
-      "SELECT ti.run_pk, ti.task_id, ti.state FROM task_instance ti WHERE ti.run_pk IN"
-      " (SELECT id FROM dag_run WHERE dag_id=? ORDER BY logical_date DESC, id DESC LIMIT ?) ORDER BY ti.run_pk", pErr);
+      /* one cell per (run, task): a mapped task's instances summed up as
+       * the scheduler does (sched_runs.c map_summary) */
+      "SELECT ti.run_pk, ti.task_id,"
+      " CASE WHEN count(*)=1 THEN min(ti.state)"
+      " WHEN sum(CASE WHEN ti.state IN ('success','failed','skipped','upstream_failed') THEN 0 ELSE 1 END)>0"
+      "  THEN 'running'"
+      " WHEN sum(CASE WHEN ti.state='failed' THEN 1 ELSE 0 END)>0 THEN 'failed'"
+      " WHEN sum(CASE WHEN ti.state='upstream_failed' THEN 1 ELSE 0 END)>0 THEN 'upstream_failed'"
+      " WHEN sum(CASE WHEN ti.state='success' THEN 1 ELSE 0 END)>0 THEN 'success' ELSE 'skipped' END,"
+      " sum(CASE WHEN ti.map_index>=0 THEN 1 ELSE 0 END)"
+      " FROM task_instance ti WHERE ti.run_pk IN"
+      " (SELECT id FROM dag_run WHERE dag_id=? ORDER BY logical_date DESC, id DESC LIMIT ?)"
+      " GROUP BY ti.run_pk, ti.task_id ORDER BY ti.run_pk", pErr);
   if(!st) return pErr->rc;
   store_bind_text(st, 1, zDagId);
   store_bind_int64(st, 2, nRuns);

@@ -144,6 +144,7 @@ typedef struct store_view_ti {
   int bDuration;             /* duration is set */
   double duration;           /* seconds */
   const char *zHostname;     /* the worker that ran the current try (distributed executor), or NULL */
+  int mapIndex;              /* -1: not mapped (Airflow's shape) */
 } store_view_ti;
 
 typedef int (*store_view_ti_fn)(void *pCtx, const store_view_ti *pRow);
@@ -154,9 +155,19 @@ AIRC_WUR airc_rc store_view_ti_count(store *p, int64_t runPk, const char *zState
 /* The same instances in row id order, rows offset..offset+limit-1. */
 AIRC_WUR airc_rc store_view_ti_list(store *p, int64_t runPk, const char *zStatesJson, int64_t limit, int64_t offset,
                                     store_view_ti_fn xRow, void *pCtx, airc_err *pErr);
-/* Instance zTaskId of run runPk to xRow; AIRC_ERR_NOTFOUND if none. */
+/* Instance zTaskId of run runPk to xRow; AIRC_ERR_NOTFOUND if none. An
+ * expanded mapped task has no such instance (see store_view_ti_get_at). */
 AIRC_WUR airc_rc store_view_ti_get(store *p, int64_t runPk, const char *zTaskId, store_view_ti_fn xRow, void *pCtx,
                                    airc_err *pErr);
+/* Instance mapIndex of task zTaskId of run runPk (-1: the unmapped one);
+ * AIRC_ERR_NOTFOUND if none. */
+AIRC_WUR airc_rc store_view_ti_get_at(store *p, int64_t runPk, const char *zTaskId, int mapIndex,
+                                      store_view_ti_fn xRow, void *pCtx, airc_err *pErr);
+/* The instances of mapped task zTaskId of run runPk (map_index >= 0), by
+ * map index, rows offset..offset+limit-1; *pnTotal = how many in all. */
+AIRC_WUR airc_rc store_view_ti_list_mapped(store *p, int64_t runPk, const char *zTaskId, int64_t limit,
+                                           int64_t offset, int64_t *pnTotal /* OUT */, store_view_ti_fn xRow,
+                                           void *pCtx, airc_err *pErr);
 /* The instance's current try number and state (into zState, n bytes);
  * AIRC_ERR_NOTFOUND if the run has no such task. */
 AIRC_WUR airc_rc store_view_ti_try_state(store *p, int64_t runPk, const char *zTaskId, int *pTry /* OUT */,
@@ -192,7 +203,8 @@ AIRC_WUR airc_rc store_view_try_list(store *p, int64_t tiId, store_view_try_fn x
 typedef struct store_view_cell {
   int64_t runPk;
   const char *zTaskId;
-  const char *zState;
+  const char *zState;   /* a mapped task's: its instances' summary (as the scheduler's) */
+  int nMapped;          /* instances of a mapped task, 0 for an unmapped one */
 } store_view_cell;
 typedef int (*store_view_cell_fn)(void *pCtx, const store_view_cell *pCell);
 /* Task instances of the last nRuns runs of zDagId (by logical date, as

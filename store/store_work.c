@@ -233,6 +233,46 @@ airc_rc store_work_claim(store *p, const char *zQueue, const char *zWorker, cons
   return rc;
 }
 
+airc_rc store_work_claim_recover(store *p, const char *zToken, int64_t nowUs, int64_t leaseUntilUs,
+                                 store_work_claimed *pOut, airc_err *pErr) {
+  memset(pOut, 0, sizeof(*pOut));
+  airc_rc rc = store_begin(p, pErr);
+  if(rc) return rc;
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT ti_id, try_number, request FROM task_claim WHERE lease_token=?1 AND result IS NULL"
+      " AND lease_until_us>?2", pErr);
+  if(!st) rc = pErr->rc;
+  int r = STORE_DONE;
+  if(!rc) {
+    store_bind_text(st, 1, zToken);
+    store_bind_int64(st, 2, nowUs);
+    r = store_stmt_step(st, pErr);
+    if(r == STORE_ROW) {
+      pOut->tiId = store_col_int64(st, 0);
+      pOut->tryNumber = store_col_int(st, 1);
+      pOut->zRequest = strdup(store_col_str(st, 2));
+      if(!pOut->zRequest) rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
+    }
+    store_stmt_done(st);
+    if(r == STORE_ERROR) {
+      airc_err_prefix(pErr, "recover a claim");
+      rc = pErr->rc;
+    } else if(r == STORE_DONE) {
+      rc = airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no claim with this lease token");
+    }
+  }
+  int bHeld = 0;
+  if(!rc) rc = store_work_renew(p, pOut->tiId, pOut->tryNumber, zToken, leaseUntilUs, &bHeld, pErr);
+  if(!rc && !bHeld) rc = airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no claim with this lease token");
+  if(!rc) rc = store_commit(p, pErr);
+  else store_rollback(p);
+  if(rc) {
+    free(pOut->zRequest);
+    memset(pOut, 0, sizeof(*pOut));
+  }
+  return rc;
+}
+
 airc_rc store_work_set_pid(store *p, int64_t tiId, int tryNumber, const char *zToken, int pid, const char *zLogPath,
                            int *pbHeld, airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(p,

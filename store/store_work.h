@@ -86,6 +86,17 @@ AIRC_WUR airc_rc store_work_claim(store *p, const char *zQueue, const char *zWor
                                   int64_t nowUs, int64_t leaseUntilUs, store_work_claimed *pOut /* OUT */,
                                   airc_err *pErr);
 
+/* A claim whose COMMIT got no answer (the connection was lost in it: a
+ * server restart, a network cut) may have committed. The worker keeps the
+ * token it drew for it and, once the store answers again, asks here: if a
+ * claim with lease token zToken exists, with no result and a lease that
+ * has not ended at nowUs, its lease is extended to leaseUntilUs and *pOut
+ * is that try (the worker starts it: it holds the lease). Else
+ * AIRC_ERR_NOTFOUND: the claim did not commit, or its lease ended (the
+ * scheduler fails or retries the try). Opens its own transaction. */
+AIRC_WUR airc_rc store_work_claim_recover(store *p, const char *zToken, int64_t nowUs, int64_t leaseUntilUs,
+                                          store_work_claimed *pOut /* OUT */, airc_err *pErr);
+
 /* Records the supervisor's pid and the log path on the task instance,
  * fenced. *pbHeld = 0 if the lease is lost (nothing written). */
 AIRC_WUR airc_rc store_work_set_pid(store *p, int64_t tiId, int tryNumber, const char *zToken, int pid,

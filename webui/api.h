@@ -8,6 +8,7 @@
 #ifndef AIRC_API_H
 #define AIRC_API_H
 #include <jansson.h>
+#include "common/dynbuf.h"
 #include "store/store_views.h"
 #include "webui/http_reply.h"
 #include "webui/params.h"
@@ -51,6 +52,8 @@ int api_run_get(web_req *r);
 int api_run_trigger(web_req *r);
 int api_tis_list(web_req *r);
 int api_ti_get(web_req *r);
+int api_ti_get_mapped(web_req *r);
+int api_ti_list_mapped(web_req *r);
 int api_ti_patch(web_req *r);
 int api_ti_clear(web_req *r);
 int api_logs_get(web_req *r);
@@ -66,6 +69,10 @@ int api_users_patch(web_req *r);
 int api_user_tokens_list(web_req *r);
 int api_user_tokens_create(web_req *r);
 int api_user_tokens_revoke(web_req *r);
+/* /api/v1/auth/tokens[/{name}]: the request's own personal tokens (any role). */
+int api_my_tokens_list(web_req *r);
+int api_my_tokens_create(web_req *r);
+int api_my_tokens_revoke(web_req *r);
 int api_metrics(web_req *r);
 int api_run_delete(web_req *r);
 int api_event_logs(web_req *r);
@@ -76,6 +83,10 @@ int api_plugins(web_req *r);
 /* api_notify.c: the notification outbox (store/store_notify.h). */
 int api_notifications(web_req *r);
 /* api_pools.c: pools (store/store_pool.h). */
+/* api_datasets.c: datasets and their events (Airflow 2.10's shapes). */
+int api_datasets_list(web_req *r);
+int api_dataset_get(web_req *r);
+int api_dataset_events(web_req *r);
 int api_pools(web_req *r);
 int api_pool_get(web_req *r);
 int api_pool_create(web_req *r);
@@ -93,6 +104,18 @@ int api_variable_create(web_req *r);
 int api_variable_patch(web_req *r);
 int api_variable_delete(web_req *r);
 int api_xcom_list(web_req *r);
+/* api_pipeline.c: the Control Center (Kafka, schema registry, Spark,
+ * Cassandra), each component read with a bounded timeout and cached briefly. */
+int api_kafka_cluster(web_req *r);
+int api_kafka_topics(web_req *r);
+int api_kafka_groups(web_req *r);
+int api_schemas(web_req *r);
+int api_spark(web_req *r);
+int api_pipeline_tables(web_req *r);
+int api_pipeline_health(web_req *r);
+/* Appends Kafka's high watermarks and consumer lag to /metrics
+ * ([control_center] metrics = false: nothing). */
+AIRC_WUR airc_rc api_pipeline_metrics(dynbuf *b);
 int api_xcom_get(web_req *r);
 
 /* Records an action of the request's user in the audit trail (api_events.c):

@@ -7,6 +7,8 @@
 #include "common/config.h"
 #include "common/version.h"
 #include "executor/task_type.h"
+#include "executor/task_plugin.h"
+#include <stdio.h>
 #include "store/store_audit.h"
 #include "webui/api.h"
 #include <string.h>
@@ -30,11 +32,24 @@ int api_plugins(web_req *r) {
   json_t *pArr = json_array();
   const task_type *const *ap = task_type_all();
   int64_t n = 0;
-  for(int i = 0; ap[i]; i++, n++) {
-    if(n < pg.offset || n >= pg.offset + pg.limit) continue;
+  /* the built-in types, then the usable task-type plugins (source: their program) */
+  int nPlugin = 0;
+  const task_plugin *aPlugin = task_plugins(&nPlugin);
+  int nBuiltin = 0;
+  while(ap[nBuiltin]) nBuiltin++;
+  for(int i = 0; i < nBuiltin + nPlugin; i++) {
+    const task_plugin *pl = i >= nBuiltin ? &aPlugin[i - nBuiltin] : NULL;
+    if(pl && pl->zErr) continue;
+    if(n < pg.offset || n >= pg.offset + pg.limit) {
+      n++;
+      continue;
+    }
+    n++;
+    char zSource[4400];
+    if(pl) snprintf(zSource, sizeof(zSource), "task-type plugin %s", pl->zPath);
     json_t *p = json_object();
-    json_object_set_new(p, "name", json_string(ap[i]->schema.zName));
-    json_object_set_new(p, "source", json_string("airc task type (executor/task_types.def)"));
+    json_object_set_new(p, "name", json_string(pl ? pl->zName : ap[i]->schema.zName));
+    json_object_set_new(p, "source", json_string(pl ? zSource : "airc task type (executor/task_types.def)"));
     for(int k = 0; azList[k]; k++) json_object_set_new(p, azList[k], json_array());
     json_array_append_new(pArr, p);
   }

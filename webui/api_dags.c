@@ -187,7 +187,9 @@ static json_t *task_json(const dag *d, int i) {
   json_object_set_new(p, "max_retry_delay", t->maxRetryDelay ? api_timedelta(t->maxRetryDelay) : json_null());
   json_object_set_new(p, "execution_timeout", t->executionTimeout ? api_timedelta(t->executionTimeout) : json_null());
   json_object_set_new(p, "task_display_name", json_string(t->zId));
-  json_object_set_new(p, "is_mapped", json_false());
+  json_object_set_new(p, "is_mapped", json_boolean(t->zExpandTask || t->pExpandList));
+  /* airc: the task group (dashboard), null when none */
+  json_object_set_new(p, "task_group", t->zGroup ? json_string(t->zGroup) : json_null());
   json_object_set_new(p, "depends_on_past", json_false());
   json_object_set_new(p, "wait_for_downstream", json_false());
   json_object_set_new(p, "pool", json_string("default_pool"));

@@ -56,6 +56,18 @@ static int grid_cell(void *pCtx, const store_view_cell *pCell) {
     return 0;
   }
   json_array_set_new(grid_row(g, pCell->zTaskId, 1), (size_t)g->col, api_state(pCell->zState));
+  if(pCell->nMapped) {
+    /* a mapped task: "map_counts", its instances per column (0: not
+     * expanded in that run) */
+    json_t *pRow = json_array_get(g->pTasks, (size_t)json_integer_value(json_object_get(g->pIndex, pCell->zTaskId)));
+    json_t *pCounts = json_object_get(pRow, "map_counts");
+    if(!pCounts) {
+      pCounts = json_array();
+      for(int c = 0; c < g->nRun; c++) json_array_append_new(pCounts, json_integer(0));
+      json_object_set_new(pRow, "map_counts", pCounts);
+    }
+    json_array_set_new(pCounts, (size_t)g->col, json_integer(pCell->nMapped));
+  }
   return 0;
 }
 

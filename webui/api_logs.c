@@ -150,6 +150,18 @@ static json_t *log_token(int64_t pos, int bEnd) {
   return json_string(zB64);
 }
 
+typedef struct ti_try_state {
+  int tryNumber;
+  char zState[32];
+} ti_try_state;
+
+static int ti_try_state_row(void *pCtx, const store_view_ti *t) {
+  ti_try_state *p = pCtx;
+  p->tryNumber = t->tryNumber;
+  snprintf(p->zState, sizeof(p->zState), "%s", t->zState ? t->zState : "");
+  return 0;
+}
+
 int api_logs_get(web_req *r) {
   const char *zDag = r->azParam[0], *zRun = r->azParam[1], *zTask = r->azParam[2];
   airc_err err = {0};
@@ -159,6 +171,9 @@ int api_logs_get(web_req *r) {
     return http_reply_err(r, &err);
   int bFull = 0;
   if(params_parse_bool("full_content", web_req_arg(r, "full_content"), 0, &bFull, &err)) return http_reply_err(r, &err);
+  int64_t mapIndex = -1; /* ?map_index=K: an instance of a mapped task (as Airflow) */
+  if(params_parse_int("map_index", web_req_arg(r, "map_index"), -1, 1000000, -1, &mapIndex, &err))
+    return http_reply_err(r, &err);
   const char *zToken = web_req_arg(r, "token");
   if(zToken && *zToken && !token_offset(r, zToken, &offset)) return r->mhdResult;
   int bJson = wants_json(r);
@@ -166,7 +181,18 @@ int api_logs_get(web_req *r) {
   if(!pk) return r->mhdResult;
   int curTry = 0;
   char zState[32];
-  airc_rc rc = store_view_ti_try_state(r->s, pk, zTask, &curTry, zState, sizeof(zState), &err);
+  airc_rc rc;
+  if(mapIndex >= 0) {
+    ti_try_state ts = {0, ""};
+    rc = store_view_ti_get_at(r->s, pk, zTask, (int)mapIndex, ti_try_state_row, &ts, &err);
+    curTry = ts.tryNumber;
+    snprintf(zState, sizeof(zState), "%s", ts.zState);
+    if(rc == AIRC_ERR_NOTFOUND)
+      return http_reply_error(r, 404, NULL, "run '%s' of DAG '%s' has no instance %lld of task '%s'", zRun, zDag,
+                              (long long)mapIndex, zTask);
+  } else {
+    rc = store_view_ti_try_state(r->s, pk, zTask, &curTry, zState, sizeof(zState), &err);
+  }
   if(rc == AIRC_ERR_NOTFOUND) return http_reply_error(r, 404, NULL, "run '%s' of DAG '%s' has no task '%s'", zRun, zDag, zTask);
   if(rc) return http_reply_err(r, &err);
   if(nTry > curTry)
@@ -174,11 +200,11 @@ int api_logs_get(web_req *r) {
   /* the try is over when a later one exists or the instance left running/queued */
   int bTryDone = nTry < curTry || (strcmp(zState, "running") && strcmp(zState, "queued"));
   char zPath[4400];
-  exec_log_path(zDag, zRun, zTask, (int)nTry, zPath, sizeof(zPath));
+  exec_log_path_mapped(zDag, zRun, zTask, (int)mapIndex, (int)nTry, zPath, sizeof(zPath));
   int fd = open(zPath, O_RDONLY | O_CLOEXEC);
   int eOpen = fd < 0 ? errno : 0;
   shipped S = {NULL, 0, 0};
-  int bShipped = fd < 0 && eOpen == ENOENT && shipped_load(r, pk, zTask, (int)nTry, &S);
+  int bShipped = fd < 0 && eOpen == ENOENT && mapIndex < 0 && shipped_load(r, pk, zTask, (int)nTry, &S);
   if(fd < 0 && eOpen != ENOENT) return http_reply_error(r, 500, NULL, "cannot open the log: %s", strerror(eOpen));
   struct stat sb;
   int64_t size = 0;

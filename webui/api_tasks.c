@@ -15,6 +15,7 @@
 static json_t *ti_json(const store_view_ti *t) {
   json_t *p = json_object();
   json_object_set_new(p, "task_id", api_text(t->zTaskId));
+  json_object_set_new(p, "map_index", json_integer(t->mapIndex));
   json_object_set_new(p, "dag_id", api_text(t->zDagId));
   json_object_set_new(p, "dag_run_id", api_text(t->zRunId));
   json_object_set_new(p, "execution_date", api_time_sec(t->logicalDate));
@@ -88,12 +89,24 @@ static int ti_one_row(void *pCtx, const store_view_ti *t) {
   return 0;
 }
 
-int api_ti_reply(web_req *r, int64_t pk, const char *zTask) {
+static int ti_reply_at(web_req *r, int64_t pk, const char *zTask, int mapIndex) {
   airc_err err = {0};
   ti_one o = {NULL, 0};
-  airc_rc rc = store_view_ti_get(r->s, pk, zTask, ti_one_row, &o, &err);
-  if(rc == AIRC_ERR_NOTFOUND)
+  airc_rc rc = store_view_ti_get_at(r->s, pk, zTask, mapIndex, ti_one_row, &o, &err);
+  if(rc == AIRC_ERR_NOTFOUND && mapIndex >= 0)
+    return http_reply_error(r, 404, NULL, "run '%s' of DAG '%s' has no instance %d of task '%s'", r->azParam[1],
+                            r->azParam[0], mapIndex, zTask);
+  if(rc == AIRC_ERR_NOTFOUND) {
+    /* an expanded mapped task has instances 0..n-1 only (as Airflow) */
+    int64_t nMapped = 0;
+    airc_err e2 = {0};
+    if(!store_view_ti_list_mapped(r->s, pk, zTask, 0, 0, &nMapped, ti_one_row, &o, &e2) && nMapped)
+      return http_reply_error(r, 404, NULL,
+                              "task '%s' is mapped (%lld instances): GET .../taskInstances/%s/listMapped or "
+                              ".../taskInstances/%s/{map_index}",
+                              zTask, (long long)nMapped, zTask, zTask);
     return http_reply_error(r, 404, NULL, "run '%s' of DAG '%s' has no task '%s'", r->azParam[1], r->azParam[0], zTask);
+  }
   if(rc) return http_reply_err(r, &err);
   json_t *pTries = json_array();
   if(store_view_try_list(r->s, o.id, try_row, pTries, &err)) {
@@ -103,6 +116,50 @@ int api_ti_reply(web_req *r, int64_t pk, const char *zTask) {
   }
   json_object_set_new(o.p, "tries", pTries);
   return http_reply_json(r, 200, o.p);
+}
+
+int api_ti_reply(web_req *r, int64_t pk, const char *zTask) { return ti_reply_at(r, pk, zTask, -1); }
+
+/* GET .../taskInstances/{task_id}/{map_index} */
+int api_ti_get_mapped(web_req *r) {
+  char *zEnd = NULL;
+  long v = strtol(r->azParam[3], &zEnd, 10);
+  if(*zEnd || v < 0 || v > 1000000)
+    return http_reply_error(r, 400, NULL, "map_index must be a whole number >= 0, not '%s'", r->azParam[3]);
+  int64_t pk = api_run_pk(r, r->azParam[0], r->azParam[1]);
+  if(!pk) return r->mhdResult;
+  return ti_reply_at(r, pk, r->azParam[2], (int)v);
+}
+
+/* GET .../taskInstances/{task_id}/listMapped: the instances of a mapped
+ * task, by map index (Airflow's shape: task_instances, total_entries). */
+int api_ti_list_mapped(web_req *r) {
+  params_page pg;
+  if(!api_page(r, &pg, 0, 0)) return r->mhdResult;
+  int64_t pk = api_run_pk(r, r->azParam[0], r->azParam[1]);
+  if(!pk) return r->mhdResult;
+  airc_err err = {0};
+  int64_t nTotal = 0;
+  json_t *pArr = json_array();
+  airc_rc rc = store_view_ti_list_mapped(r->s, pk, r->azParam[2], pg.limit, pg.offset, &nTotal, ti_list_row, pArr,
+                                         &err);
+  if(rc) {
+    json_decref(pArr);
+    return http_reply_err(r, &err);
+  }
+  if(!nTotal) {
+    /* not mapped, not expanded yet, or not a task: say which */
+    json_decref(pArr);
+    ti_one o = {NULL, 0};
+    rc = store_view_ti_get(r->s, pk, r->azParam[2], ti_one_row, &o, &err);
+    json_decref(o.p);
+    if(rc == AIRC_ERR_NOTFOUND)
+      return http_reply_error(r, 404, NULL, "run '%s' of DAG '%s' has no task '%s'", r->azParam[1], r->azParam[0],
+                              r->azParam[2]);
+    if(rc) return http_reply_err(r, &err);
+    return http_reply_json(r, 200, api_list("task_instances", json_array(), 0));
+  }
+  return http_reply_json(r, 200, api_list("task_instances", pArr, nTotal));
 }
 
 int api_ti_get(web_req *r) {

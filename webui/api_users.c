@@ -4,7 +4,8 @@
  * PATCH /users/{username} ({"password"}) sets a password and revokes the
  * user's sessions and access tokens. /users/{username}/tokens: personal
  * API tokens (list; create {"name", "expires_days"?} shows the token once;
- * DELETE .../tokens/{name} revokes). */
+ * DELETE .../tokens/{name} revokes). /auth/tokens (any role): the same
+ * for the request's own user, for the dashboard's token page. */
 #include "webui/api.h"
 #include "webui/users.h"
 #include <sodium.h>
@@ -60,15 +61,17 @@ int api_users_patch(web_req *r) {
   return http_reply_json(r, 200, json_pack("{s:s, s:b}", "username", r->azParam[0], "password_changed", 1));
 }
 
-int api_user_tokens_list(web_req *r) {
+/* zUser's personal tokens: the admin routes name the user in the path,
+ * the self-service ones (/auth/tokens) act on the request's own user. */
+static int tokens_list(web_req *r, const char *zUser) {
   airc_err err = {0};
-  json_t *pArr = users_token_list_json(r->s, r->azParam[0], &err);
+  json_t *pArr = users_token_list_json(r->s, zUser, &err);
   if(!pArr) return http_reply_err(r, &err);
   size_t n = json_array_size(pArr);
   return http_reply_json(r, 200, api_list("tokens", pArr, (int64_t)n));
 }
 
-int api_user_tokens_create(web_req *r) {
+static int tokens_create(web_req *r, const char *zUser) {
   airc_err err = {0};
   json_t *pBody = web_req_json_body(r, &err);
   if(!pBody) return http_reply_err(r, &err);
@@ -82,20 +85,37 @@ int api_user_tokens_create(web_req *r) {
   char zTok[USERS_TOKEN_BUF];
   char zName2[USERS_TOKEN_NAME_MAX + 1];
   snprintf(zName2, sizeof(zName2), "%s", zName);
-  airc_rc rc = users_token_create(r->s, r->azParam[0], zName, days, zTok, sizeof(zTok), &err);
+  airc_rc rc = users_token_create(r->s, zUser, zName, days, zTok, sizeof(zTok), &err);
   json_decref(pBody);
   if(rc) return http_reply_err(r, &err);
-  api_audit(r, "token_create", NULL, NULL, NULL, json_pack("{s:s, s:s}", "username", r->azParam[0], "name", zName2));
-  json_t *pOut = json_pack("{s:s, s:s, s:s, s:s}", "username", r->azParam[0], "name", zName2, "token", zTok,
+  api_audit(r, "token_create", NULL, NULL, NULL, json_pack("{s:s, s:s}", "username", zUser, "name", zName2));
+  json_t *pOut = json_pack("{s:s, s:s, s:s, s:s}", "username", zUser, "name", zName2, "token", zTok,
                            "token_type", "bearer");
   sodium_memzero(zTok, sizeof(zTok));
   return http_reply_json(r, 201, pOut);
 }
 
-int api_user_tokens_revoke(web_req *r) {
+static int tokens_revoke(web_req *r, const char *zUser, const char *zName) {
   airc_err err = {0};
-  if(users_token_revoke(r->s, r->azParam[0], r->azParam[1], &err)) return http_reply_err(r, &err);
-  api_audit(r, "token_revoke", NULL, NULL, NULL, json_pack("{s:s, s:s}", "username", r->azParam[0], "name", r->azParam[1]));
-  return http_reply_json(r, 200, json_pack("{s:s, s:s, s:b}", "username", r->azParam[0], "name", r->azParam[1],
-                                           "revoked", 1));
+  if(users_token_revoke(r->s, zUser, zName, &err)) return http_reply_err(r, &err);
+  api_audit(r, "token_revoke", NULL, NULL, NULL, json_pack("{s:s, s:s}", "username", zUser, "name", zName));
+  return http_reply_json(r, 200, json_pack("{s:s, s:s, s:b}", "username", zUser, "name", zName, "revoked", 1));
+}
+
+int api_user_tokens_list(web_req *r) { return tokens_list(r, r->azParam[0]); }
+int api_user_tokens_create(web_req *r) { return tokens_create(r, r->azParam[0]); }
+int api_user_tokens_revoke(web_req *r) { return tokens_revoke(r, r->azParam[0], r->azParam[1]); }
+
+/* The request's own user, or 0 after a reply: with authentication off the
+ * anonymous user has no tokens. */
+static int self_user(web_req *r) {
+  if(r->user.id) return 1;
+  http_reply_error(r, 400, NULL, "personal tokens belong to a logged-in user; authentication is off");
+  return 0;
+}
+
+int api_my_tokens_list(web_req *r) { return self_user(r) ? tokens_list(r, r->user.zName) : r->mhdResult; }
+int api_my_tokens_create(web_req *r) { return self_user(r) ? tokens_create(r, r->user.zName) : r->mhdResult; }
+int api_my_tokens_revoke(web_req *r) {
+  return self_user(r) ? tokens_revoke(r, r->user.zName, r->azParam[0]) : r->mhdResult;
 }

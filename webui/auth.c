@@ -217,6 +217,27 @@ static int session_lookup(web_req *r, const char *zToken) {
   return 1;
 }
 
+airc_rc auth_session_start(web_req *r, int64_t userId, char *zCookie, char *zCsrf, airc_err *pErr) {
+  char zToken[80], zHash[80];
+  hex_token(zToken, sizeof(zToken));
+  hex_token(zCsrf, 80);
+  token_hash(zToken, zHash);
+  int64_t now = airc_now_us();
+  airc_err purgeErr = {0}; /* best effort: a failed purge does not stop the login */
+  if(store_user_session_purge(r->s, now, NULL, &purgeErr))
+    LOG_WARN("web: purging expired sessions: %s", purgeErr.zMsg);
+  if(store_user_session_insert(r->s, zHash, userId, zCsrf, now, now + g_sessionUs, pErr)) {
+    sodium_memzero(zToken, sizeof(zToken));
+    return pErr->rc;
+  }
+  snprintf(zCookie, AUTH_COOKIE_BUF, AUTH_COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%lld%s", zToken,
+           (long long)(g_sessionUs / 1000000), g_bCookieSecure ? "; Secure" : "");
+  sodium_memzero(zToken, sizeof(zToken));
+  return AIRC_OK;
+}
+
+int auth_cookie_secure(void) { return g_bCookieSecure; }
+
 /* ---- Basic ---- */
 
 static void basic_cache_key(const char *zUser, const char *zPw, unsigned char *aOut) {
@@ -514,22 +535,12 @@ int auth_handle_login(web_req *r) {
     return http_reply_error(r, 401, NULL, "wrong username or password");
   }
   api_audit_as(r, u.zName, "login", NULL, NULL, NULL, NULL);
-  char zToken[80], zCsrf[80], zHash[80];
-  hex_token(zToken, sizeof(zToken));
-  hex_token(zCsrf, sizeof(zCsrf));
-  token_hash(zToken, zHash);
-  int64_t now = airc_now_us();
-  airc_err purgeErr = {0}; /* best effort: a failed purge does not stop the login */
-  if(store_user_session_purge(r->s, now, NULL, &purgeErr))
-    LOG_WARN("web: purging expired sessions: %s", purgeErr.zMsg);
-  if(store_user_session_insert(r->s, zHash, u.id, zCsrf, now, now + g_sessionUs, &err))
-    return http_reply_err(r, &err);
-  char zCookie[256];
-  snprintf(zCookie, sizeof(zCookie), AUTH_COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%lld%s", zToken,
-           (long long)(g_sessionUs / 1000000), g_bCookieSecure ? "; Secure" : "");
+  char zCookie[AUTH_COOKIE_BUF], zCsrf[80];
+  if(auth_session_start(r, u.id, zCookie, zCsrf, &err)) return http_reply_err(r, &err);
   http_header aH[] = {{"Set-Cookie", zCookie}, {NULL, NULL}};
-  sodium_memzero(zToken, sizeof(zToken));
-  return http_reply_json_h(r, 200, me_json(&u, zCsrf, "session"), aH);
+  int rcReply = http_reply_json_h(r, 200, me_json(&u, zCsrf, "session"), aH);
+  sodium_memzero(zCookie, sizeof(zCookie));
+  return rcReply;
 }
 
 int auth_handle_logout(web_req *r) {

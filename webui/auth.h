@@ -38,6 +38,15 @@ AIRC_WUR airc_rc auth_init(airc_err *pErr);
 int auth_check(web_req *r, web_role need);
 int auth_enabled(void);
 
+/* Starts a dashboard session for user userId (password or single sign-on
+ * login): records the token's hash with an expiry, writes the whole
+ * Set-Cookie value into zCookie (AUTH_COOKIE_BUF bytes) and the session's
+ * CSRF token into zCsrf (>= 80 bytes). Store errors as airc_rc. */
+#define AUTH_COOKIE_BUF 256
+AIRC_WUR airc_rc auth_session_start(web_req *r, int64_t userId, char *zCookie, char *zCsrf, airc_err *pErr);
+/* 1 when cookies carry Secure ([webserver] cookie_secure, on with HTTPS). */
+int auth_cookie_secure(void);
+
 /* Handlers: POST /api/v1/auth/login, POST /api/v1/auth/logout, GET /api/v1/auth/me. */
 int auth_handle_login(web_req *r);
 int auth_handle_logout(web_req *r);

@@ -112,6 +112,13 @@ int http_reply_body(web_req *r, unsigned status, const char *zType, char *zBody,
   return queue(r, status, pResp);
 }
 
+int http_reply_response(web_req *r, unsigned status, const char *zType, struct MHD_Response *pResp,
+                        const http_header *aExtra) {
+  if(!pResp) return http_reply_error(r, 500, NULL, "out of memory building the response");
+  add_headers(pResp, zType, aExtra);
+  return queue(r, status, pResp);
+}
+
 int http_reply_fd(web_req *r, unsigned status, const char *zType, int fd, size_t nBody,
                   const http_header *aExtra) {
   struct MHD_Response *pResp = MHD_create_response_from_fd64(nBody, fd);

@@ -44,6 +44,11 @@ void http_reply_set_hsts(long long maxAgeSec);
 /* Sends malloc'd zBody (ownership taken; freed with free()). */
 int http_reply_body(web_req *r, unsigned status, const char *zType, char *zBody, size_t nBody,
                     const http_header *aExtra);
+/* Queues pResp (a response the caller built, e.g. from a callback;
+ * reference taken; NULL: 500) with the security headers and zType. */
+struct MHD_Response;
+int http_reply_response(web_req *r, unsigned status, const char *zType, struct MHD_Response *pResp,
+                        const http_header *aExtra);
 /* Sends nBody bytes of fd from offset 0 (fd ownership taken). */
 int http_reply_fd(web_req *r, unsigned status, const char *zType, int fd, size_t nBody,
                   const http_header *aExtra);

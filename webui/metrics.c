@@ -10,6 +10,8 @@
  *   airc_scheduler_loop_lag_seconds      if the scheduler records 'loop_lag_us'
  *   airc_import_errors                   DAG files failing to load
  *   airc_dags{paused}                    active DAGs
+ *   airc_kafka_*                         Kafka's high watermarks and consumer lag
+ *                                        (api_pipeline.c, kafka_view.h; cached briefly)
  * Label values are escaped as the format requires (\\, \", \n). */
 #include "common/dynbuf.h"
 #include "common/timeutil.h"
@@ -113,6 +115,7 @@ int api_metrics(web_req *r) {
   if(!rc) rc = dynbuf_printf(&b, "# HELP airc_dags Active DAGs.\n# TYPE airc_dags gauge\n"
                                  "airc_dags{paused=\"true\"} %lld\nairc_dags{paused=\"false\"} %lld\n",
                              (long long)nPaused, (long long)nUnpaused);
+  if(!rc) rc = api_pipeline_metrics(&b);
   if(rc) {
     dynbuf_free(&b);
     return http_reply_error(r, 500, NULL, "building the metrics failed: %s", err.rc ? airc_err_msg(&err) : airc_strerror(rc));

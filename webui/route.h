@@ -2,7 +2,9 @@
  *
  * A pattern is a path whose segments are literal or "{name}", e.g.
  * "/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}". A "{name}" segment matches
- * one non-empty path segment. Nothing here knows about HTTP or MHD, so the
+ * one non-empty path segment; a last segment "{name*}" matches the rest of
+ * the path, slashes included (a dataset URI, decoded from %2F, has them).
+ * Nothing here knows about HTTP or MHD, so the
  * unit tests drive it directly. */
 #ifndef AIRC_ROUTE_H
 #define AIRC_ROUTE_H

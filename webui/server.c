@@ -8,7 +8,9 @@
 #include "common/timeutil.h"
 #include "webui/api.h"
 #include "webui/auth.h"
+#include "webui/oidc.h"
 #include "webui/route.h"
+#include "webui/sse.h"
 #include "webui/static_files.h"
 #include <microhttpd.h>
 #include <netdb.h>
@@ -36,6 +38,12 @@ static const web_route aRoute[] = {
     {"POST", V1 "/auth/login", WEB_ROLE_NONE, auth_handle_login},
     {"POST", V1 "/auth/logout", WEB_ROLE_VIEWER, auth_handle_logout},
     {"GET", V1 "/auth/me", WEB_ROLE_VIEWER, auth_handle_me},
+    {"GET", V1 "/auth/tokens", WEB_ROLE_VIEWER, api_my_tokens_list},
+    {"POST", V1 "/auth/tokens", WEB_ROLE_VIEWER, api_my_tokens_create},
+    {"DELETE", V1 "/auth/tokens/{name}", WEB_ROLE_VIEWER, api_my_tokens_revoke},
+    {"GET", V1 "/auth/oidc", WEB_ROLE_NONE, oidc_handle_info},
+    {"GET", V1 "/auth/oidc/login", WEB_ROLE_NONE, oidc_handle_login},
+    {"GET", V1 "/auth/oidc/callback", WEB_ROLE_NONE, oidc_handle_callback},
     {"POST", "/auth/token", WEB_ROLE_NONE, auth_handle_token_create},
     {"DELETE", "/auth/token", WEB_ROLE_VIEWER, auth_handle_token_delete},
     {"GET", V1 "/dags", WEB_ROLE_VIEWER, api_dags_list},
@@ -57,12 +65,18 @@ static const web_route aRoute[] = {
     {"GET", RUN "/taskInstances/{task_id}/logs/{try_number}", WEB_ROLE_VIEWER, api_logs_get},
     {"GET", RUN "/taskInstances/{task_id}/xcomEntries", WEB_ROLE_VIEWER, api_xcom_list},
     {"GET", RUN "/taskInstances/{task_id}/xcomEntries/{xcom_key}", WEB_ROLE_VIEWER, api_xcom_get},
+    {"GET", RUN "/taskInstances/{task_id}/listMapped", WEB_ROLE_VIEWER, api_ti_list_mapped},
+    {"GET", RUN "/taskInstances/{task_id}/{map_index}", WEB_ROLE_VIEWER, api_ti_get_mapped},
     {"GET", V1 "/importErrors", WEB_ROLE_VIEWER, api_import_errors},
     {"GET", V1 "/eventLogs", WEB_ROLE_VIEWER, api_event_logs},
+    {"GET", V1 "/events/stream", WEB_ROLE_VIEWER, api_events_stream},
     {"GET", V1 "/eventLogs/{event_log_id}", WEB_ROLE_VIEWER, api_event_log_get},
     {"GET", V1 "/version", WEB_ROLE_VIEWER, api_version},
     {"GET", V1 "/config", WEB_ROLE_VIEWER, api_config},
     {"GET", V1 "/plugins", WEB_ROLE_VIEWER, api_plugins},
+    {"GET", V1 "/datasets", WEB_ROLE_VIEWER, api_datasets_list},
+    {"GET", V1 "/datasets/events", WEB_ROLE_VIEWER, api_dataset_events},
+    {"GET", V1 "/datasets/{uri*}", WEB_ROLE_VIEWER, api_dataset_get},
     {"GET", V1 "/pools", WEB_ROLE_VIEWER, api_pools},
     {"POST", V1 "/pools", WEB_ROLE_OP, api_pool_create},
     {"GET", V1 "/notifications", WEB_ROLE_VIEWER, api_notifications},
@@ -87,6 +101,14 @@ static const web_route aRoute[] = {
     {"POST", V1 "/users/{username}/tokens", WEB_ROLE_ADMIN, api_user_tokens_create},
     {"DELETE", V1 "/users/{username}/tokens/{name}", WEB_ROLE_ADMIN, api_user_tokens_revoke},
     {"GET", "/metrics", WEB_ROLE_VIEWER, api_metrics},
+    /* the Control Center (api_pipeline.c) */
+    {"GET", V1 "/kafka/cluster", WEB_ROLE_VIEWER, api_kafka_cluster},
+    {"GET", V1 "/kafka/topics", WEB_ROLE_VIEWER, api_kafka_topics},
+    {"GET", V1 "/kafka/consumerGroups", WEB_ROLE_VIEWER, api_kafka_groups},
+    {"GET", V1 "/schemas", WEB_ROLE_VIEWER, api_schemas},
+    {"GET", V1 "/spark", WEB_ROLE_VIEWER, api_spark},
+    {"GET", V1 "/pipeline/tables", WEB_ROLE_VIEWER, api_pipeline_tables},
+    {"GET", V1 "/pipeline/health", WEB_ROLE_VIEWER, api_pipeline_health},
     /* control of live work (api_control.c) */
     {"DELETE", V1 "/dags/{dag_id}", WEB_ROLE_OP, api_dag_delete},
     {"PATCH", RUN, WEB_ROLE_OP, api_run_patch},
@@ -110,6 +132,7 @@ typedef struct conn_node {
   int fd;
   int64_t startUs;      /* connection start, or end of its last request */
   int bCut;             /* shut down by the watchdog */
+  int bStream;          /* answering a live-update stream (sse.h): no deadline */
 } conn_node;
 
 struct web_server {
@@ -221,7 +244,7 @@ static void *conn_watchdog(void *pArg) {
     pthread_cond_timedwait(&p->cond, &p->mutex, &ts);
     int64_t now = airc_now_us();
     for(conn_node *n = p->pConns; n; n = n->pNext) {
-      if(n->bCut || now - n->startUs <= p->deadlineUs) continue;
+      if(n->bCut || n->bStream || now - n->startUs <= p->deadlineUs) continue;
       n->bCut = 1;
       shutdown(n->fd, SHUT_RDWR);
     }
@@ -239,6 +262,7 @@ static void on_completed(void *pCls, struct MHD_Connection *pConn, void **ppConn
     conn_node *n = pInfo->socket_context;
     pthread_mutex_lock(&p->mutex);
     n->startUs = airc_now_us(); /* the next request's clock */
+    n->bStream = 0;
     pthread_mutex_unlock(&p->mutex);
     /* A client that shut down its sending side (`nc -N`, some HTTP/1.0
      * clients) right after its request: when the end of its stream came in
@@ -430,7 +454,7 @@ static int request_admit(web_req *r, web_conn *c) {
 
 static enum MHD_Result on_request(void *pCls, struct MHD_Connection *pConn, const char *zUrl, const char *zMethod,
                                   const char *zVersion, const char *zUpload, size_t *pnUpload, void **ppConnCls) {
-  (void)pCls;
+  web_server *pServer = pCls;
   (void)zVersion;
   web_conn *c = *ppConnCls;
   web_req r;
@@ -477,6 +501,14 @@ static enum MHD_Result on_request(void *pCls, struct MHD_Connection *pConn, cons
   }
   dispatch(&r, &c->user);
   free(r.zCacheKey);
+  if(r.bStream) { /* a live-update stream lasts: the watchdog leaves it alone */
+    const union MHD_ConnectionInfo *pInfo = MHD_get_connection_info(pConn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if(pInfo && pInfo->socket_context) {
+      pthread_mutex_lock(&pServer->mutex);
+      ((conn_node *)pInfo->socket_context)->bStream = 1;
+      pthread_mutex_unlock(&pServer->mutex);
+    }
+  }
   if(!r.bReplied) http_reply_error(&r, 500, NULL, "the handler sent no response");
   return (enum MHD_Result)r.mhdResult;
 }
@@ -524,7 +556,8 @@ airc_rc web_server_start(const web_server_opts *pOpts, web_server **ppOut, airc_
     if(g_zAllowedHosts) snprintf(g_zAllowedHosts, n, "localhost,127.0.0.1,::1,%s", zBind);
   }
   g_zAllowedOrigins = strdup(pOpts->zAllowedOrigins ? pOpts->zAllowedOrigins : "");
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO;
+  /* suspend/resume: idle live-update streams wait off the event loop (sse.h) */
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
   if(pAi->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
   if(getenv("AIRC_MHD_DEBUG")) flags |= MHD_USE_ERROR_LOG;
   struct MHD_OptionItem aTls[3] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
@@ -567,6 +600,16 @@ airc_rc web_server_start(const web_server_opts *pOpts, web_server **ppOut, airc_
     return airc_err_set(pErr, AIRC_ERR_NET, "cannot listen on %s:%d (in use, or not an address of this host%s)",
                         pOpts->zHost, pOpts->port, bTls ? ", or the TLS certificate was refused" : "");
   }
+  if(sse_start((int)airc_config_get_int("webserver", "sse_max_streams", SSE_MAX_STREAMS_DEFAULT),
+               (int)airc_config_get_int("webserver", "sse_heartbeat", SSE_HEARTBEAT_SEC),
+               (int)airc_config_get_int("webserver", "sse_max_age", SSE_MAX_AGE_SEC), pErr)) {
+    MHD_stop_daemon(p->pDaemon);
+    tls_copies_free(p);
+    pthread_mutex_destroy(&p->mutex);
+    pthread_cond_destroy(&p->cond);
+    free(p);
+    return pErr->rc;
+  }
   const union MHD_DaemonInfo *pInfo = MHD_get_daemon_info(p->pDaemon, MHD_DAEMON_INFO_BIND_PORT);
   p->port = pInfo ? pInfo->port : pOpts->port;
   if(p->deadlineUs > 0 && !pthread_create(&p->watchdog, NULL, conn_watchdog, p)) p->bWatchdog = 1;
@@ -585,6 +628,7 @@ void web_server_stop(web_server *p) {
     pthread_mutex_unlock(&p->mutex);
     pthread_join(p->watchdog, NULL);
   }
+  sse_stop(); /* streams end before the daemon closes their connections */
   MHD_stop_daemon(p->pDaemon);
   tls_copies_free(p);
   pthread_mutex_destroy(&p->mutex);

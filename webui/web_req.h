@@ -47,6 +47,7 @@ typedef struct web_req {
   int mhdResult;                 /* what the access handler returns */
   char *zCacheKey;               /* armed by resp_cache_try on a miss (owned) */
   uint64_t cacheVersion;         /* store_change_counter() when it was armed */
+  int bStream;                   /* the reply is a long-lived stream (sse.h): no request deadline */
 } web_req;
 
 /* A handler answers one request through http_reply.h and returns its result. */

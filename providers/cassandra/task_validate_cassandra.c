@@ -17,7 +17,7 @@
 
 static const char *const g_azKeys[] = {"host", "port", "username", "password", "keyspace",
                                        "table", "input", "timeout", "consistency",
-                                       "poll_interval", NULL};
+                                       "poll_interval", "conn", NULL};
 
 static int validate_cassandra_validate(const char *zKey, const char *zValue, char *zErr,
                                        size_t nErr) {
@@ -36,6 +36,23 @@ static int validate_cassandra_validate(const char *zKey, const char *zValue, cha
     return -1;
   }
   return 0;
+}
+
+/* `conn = NAME`: host, port, login -> username, password, schema ->
+ * keyspace; options set in the DAG file win. */
+static void validate_cassandra_conn(const json_t *pConn, json_t *pOpts) {
+  static const char *const azMap[][2] = {{"host", "host"}, {"login", "username"}, {"password", "password"},
+                                         {"schema", "keyspace"}};
+  for(size_t i = 0; i < sizeof(azMap) / sizeof(azMap[0]); i++) {
+    const char *z = json_string_value(json_object_get(pConn, azMap[i][0]));
+    if(z && *z && !json_object_get(pOpts, azMap[i][1])) json_object_set_new(pOpts, azMap[i][1], json_string(z));
+  }
+  json_t *pPort = json_object_get(pConn, "port");
+  if(json_is_integer(pPort) && !json_object_get(pOpts, "port")) {
+    char z[24];
+    snprintf(z, sizeof(z), "%lld", (long long)json_integer_value(pPort));
+    json_object_set_new(pOpts, "port", json_string(z));
+  }
 }
 
 static airc_rc validate_cassandra_opts(const task_ctx *pCtx, cass_validate_opts *o,
@@ -99,4 +116,5 @@ static int validate_cassandra_run(const task_ctx *pCtx) {
 const task_type task_type_validate_cassandra = {
     .schema = {.zName = TYPE, .azKeys = g_azKeys, .azRequired = NULL, .xValidate = validate_cassandra_validate},
     .xRun = validate_cassandra_run,
+    .xConnOptions = validate_cassandra_conn,
 };

@@ -12,9 +12,32 @@
 
 #define TYPE "publish-kafka"
 
+/* Options -> librdkafka settings (SASL and TLS; from `conn = NAME` too):
+ * "key", "value" pairs into az (room for 2 * 7 + 1). */
+static void publish_kafka_security(const task_ctx *pCtx, const char **az) {
+  static const char *const azMap[][2] = {
+      {"security_protocol", "security.protocol"},   {"sasl_mechanism", "sasl.mechanism"},
+      {"sasl_username", "sasl.username"},           {"sasl_password", "sasl.password"},
+      {"ssl_ca_location", "ssl.ca.location"},       {"ssl_certificate_location", "ssl.certificate.location"},
+      {"ssl_key_location", "ssl.key.location"}};
+  int n = 0;
+  for(size_t i = 0; i < sizeof(azMap) / sizeof(azMap[0]); i++) {
+    const char *z = task_opt_str(pCtx, azMap[i][0], NULL);
+    if(z && *z) {
+      az[n++] = azMap[i][1];
+      az[n++] = z;
+    }
+  }
+  az[n] = NULL;
+}
+
+static const char *g_azSecurity[2 * 7 + 1];
+
 static airc_rc publish_kafka_opts(const task_ctx *pCtx, kafka_publish_opts *o, airc_err *pErr) {
   int64_t nPart = 1, nRepl = 1;
   memset(o, 0, sizeof(*o));
+  publish_kafka_security(pCtx, g_azSecurity);
+  o->azConf = g_azSecurity;
   o->zTopic = task_opt_str(pCtx, "topic", "users_created");
   o->zBootstrap = task_opt_str(pCtx, "bootstrap_servers",
                                airc_config_get("kafka", "bootstrap_servers", "127.0.0.1:9092"));

@@ -84,9 +84,15 @@ export async function patch(p, body, query) {
 }
 
 // Log chunk from offset: {text, nextOffset, complete}.
-export async function getLog(dagId, runId, taskId, tryNo, offset, signal) {
-  const res = await send(path.log(dagId, runId, taskId, tryNo), {query: {offset}, signal});
-  const text = await res.text();
+export async function getLog(dagId, runId, taskId, tryNo, offset, signal, mapIndex) {
+  const query = mapIndex === undefined || mapIndex === null ? {offset} : {offset, map_index: mapIndex};
+  const res = await send(path.log(dagId, runId, taskId, tryNo), {query, signal});
+  let text = await res.text();
+  // send() asks for JSON, and the logs endpoint then answers Airflow's
+  // {"content": ..., "continuation_token": ...}: the panel shows the text
+  if ((res.headers.get('Content-Type') || '').includes('json')) {
+    try { text = String(JSON.parse(text).content ?? ''); } catch { /* shown as it came */ }
+  }
   const next = parseInt(res.headers.get('X-Airc-Log-Offset') || '', 10);
   return {
     text,

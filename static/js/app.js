@@ -5,10 +5,14 @@
 import * as api from './api.js';
 import {h, replace} from './dom.js';
 import {startPolling} from './poll.js';
+import * as live from './live.js';
 import * as loginView from './views/login.js';
 import * as dagsView from './views/dags.js';
 import * as dagView from './views/dag.js';
 import * as auditView from './views/audit.js';
+import * as datasetsView from './views/datasets.js';
+import * as pipelineView from './views/pipeline.js';
+import * as tokensView from './views/tokens.js';
 
 const main = document.getElementById('main');
 const healthEl = document.getElementById('health');
@@ -18,6 +22,9 @@ const toastsEl = document.getElementById('toasts');
 const session = {user: null};
 let current = null;       // the mounted view
 let healthPoll = null;
+let pipelineHealthPoll = null;
+let baseHealthItems = [];     // store, scheduler
+let pipelineHealthItems = []; // the pipeline's configured components (Kafka, ...)
 
 export function toast(message, kind = 'info') {
   const t = h('div', {class: ['toast', `toast-${kind}`], role: kind === 'error' ? 'alert' : 'status'}, message);
@@ -67,7 +74,7 @@ document.addEventListener('click', (e) => {
 });
 
 function healthItem(name, status, extra) {
-  const ok = String(status || '').toLowerCase() === 'healthy';
+  const ok = ['healthy', 'up'].includes(String(status || '').toLowerCase());
   return h('span', {class: ['health-item', ok ? 'ok' : 'bad'], title: extra ? `${name}: ${status} (${extra})` : `${name}: ${status}`,
     dataset: {component: name}},
   h('span', {class: 'dot', 'aria-hidden': 'true'}), `${name}`);
@@ -84,15 +91,34 @@ async function refreshHealth() {
       }
     }
     if (!items.length) items.push(healthItem('server', r && r.status ? r.status : 'healthy'));
-    replace(healthEl, ...items);
+    baseHealthItems = items;
   } catch (e) {
-    replace(healthEl, healthItem('server', 'unreachable', ctx.errorText(e)));
+    baseHealthItems = [healthItem('server', 'unreachable', ctx.errorText(e))];
   }
+  replace(healthEl, ...baseHealthItems, ...pipelineHealthItems);
+}
+
+// The pipeline's components (GET /api/v1/pipeline/health) whose address is
+// set explicitly, or that answer on the default one (an airc without the
+// pipeline gets no red dots for it); polled less often than the scheduler:
+// each poll may reach Kafka.
+const PIPELINE_LABELS = {kafka: 'kafka', schema_registry: 'registry', spark: 'spark', cassandra: 'cassandra', postgres: 'postgres'};
+async function refreshPipelineHealth() {
+  try {
+    const r = await api.get('/pipeline/health');
+    pipelineHealthItems = Object.entries((r && r.components) || {})
+      .filter(([, v]) => v && v.status !== 'not_configured' && (v.configured || v.status === 'up'))
+      .map(([k, v]) => healthItem(PIPELINE_LABELS[k] || k, v.status, v.error || ''));
+  } catch {
+    pipelineHealthItems = [];
+  }
+  replace(healthEl, ...baseHealthItems, ...pipelineHealthItems);
 }
 
 async function doLogout() {
   try { await api.logout(); } catch { /* session is gone either way */ }
   session.user = null;
+  live.stop();
   renderUser();
   ctx.navigate('#/login');
 }
@@ -122,10 +148,18 @@ async function route() {
     }
   }
   if (!healthPoll) healthPoll = startPolling(refreshHealth, 5000);
+  if (!pipelineHealthPoll) pipelineHealthPoll = startPolling(refreshPipelineHealth, 15000);
+  live.start();
   for (const a of document.querySelectorAll('.topnav a'))
     a.classList.toggle('active', a.getAttribute('href') === '#/' + (parts[0] || 'dags'));
   if (parts[0] === 'audit') {
     mount(auditView, {query});
+  } else if (parts[0] === 'datasets') {
+    mount(datasetsView, {query});
+  } else if (parts[0] === 'pipeline') {
+    mount(pipelineView, {query});
+  } else if (parts[0] === 'tokens') {
+    mount(tokensView, {query});
   } else if (parts[0] === 'dags' && parts[1]) {
     mount(dagView, {dagId: parts[1], tab: parts[2] || 'grid', query});
   } else {
@@ -136,6 +170,7 @@ async function route() {
 window.addEventListener('airc:unauthorized', () => {
   if (!session.user) return;
   session.user = null;
+  live.stop();
   renderUser();
   location.hash = '#/login?next=' + encodeURIComponent(location.hash || '#/dags');
 });

@@ -65,7 +65,7 @@ export function replace(el, ...children) {
 // Known task and run states; anything else is shown as 'none' so that a
 // state string from the server never becomes an arbitrary class name.
 export const STATES = ['success', 'failed', 'running', 'queued', 'scheduled', 'up_for_retry',
-  'upstream_failed', 'skipped', 'removed', 'restarting', 'deferred', 'none'];
+  'up_for_reschedule', 'upstream_failed', 'skipped', 'removed', 'restarting', 'deferred', 'none'];
 
 export function stateClass(state) {
   return 's-' + (STATES.includes(state) ? state : 'none');

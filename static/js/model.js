@@ -12,6 +12,8 @@ export function normalizeTasks(reply) {
     trigger_rule: t.trigger_rule ?? '',
     upstream: [...(t.upstream_task_ids ?? t.upstream ?? [])].map(String),
     downstream: [...(t.downstream_task_ids ?? t.downstream ?? [])].map(String),
+    group: t.task_group ?? null,     // airc: group = NAME
+    mapped: !!t.is_mapped,           // expand = ...
     raw: t,
   }));
   const byId = new Map(tasks.map((t) => [t.task_id, t]));
@@ -76,8 +78,10 @@ export function normalizeGrid(reply, taskOrder) {
     const id = String(t.task_id ?? t.id);
     taskIds.push(id);
     const inst = t.instances ?? t.task_instances ?? t.states ?? [];
+    const counts = Array.isArray(t.map_counts) ? t.map_counts : null;   // a mapped task: instances per run
     if (Array.isArray(inst)) {
       inst.forEach((v, i) => {
+        if (counts && typeof v === 'string') v = {state: v, map_count: counts[i] || 0};
         const rid = v && typeof v === 'object' && runIdOf(v) !== undefined ? String(runIdOf(v)) : runs[i]?.run_id;
         if (rid !== undefined) put(id, rid, v);
       });
@@ -110,4 +114,54 @@ export function gridFromRuns(runs, tisByRun) {
       return [...by.values()];
     })(),
   };
+}
+
+// What a set of states counts as, as the scheduler sums a mapped task up:
+// running while one is unfinished, then failed, upstream_failed, success,
+// else skipped. null when there is none at all.
+const FINISHED = new Set(['success', 'failed', 'skipped', 'upstream_failed']);
+export function summaryState(states) {
+  const s = states.filter(Boolean);
+  if (!s.length) return null;
+  if (s.some((x) => !FINISHED.has(x))) return s.every((x) => x === s[0]) ? s[0] : 'running';
+  for (const x of ['failed', 'upstream_failed', 'success']) if (s.includes(x)) return x;
+  return 'skipped';
+}
+
+// Task groups collapsed: every task of a group that is not in `open`
+// becomes one node `group:NAME` whose edges are its members' edges to
+// the outside. Returns {tasks, byId, layers, rep} (rep: task id -> the id
+// of the node that shows it), tasks in the order of `order`.
+export function collapseGroups(model, open) {
+  const rep = new Map();
+  const groups = new Map();
+  for (const t of model.tasks) {
+    const g = t.group && !open.has(t.group) ? `group:${t.group}` : null;
+    rep.set(t.task_id, g || t.task_id);
+    if (g) (groups.get(g) || groups.set(g, []).get(g)).push(t.task_id);
+  }
+  const nodes = new Map();
+  for (const id of model.order || model.tasks.map((t) => t.task_id)) {
+    const r = rep.get(id);
+    if (nodes.has(r)) continue;
+    if (groups.has(r)) {
+      nodes.set(r, {task_id: r, isGroup: true, group: r.slice(6), members: groups.get(r), type: 'group',
+        upstream: [], downstream: []});
+    } else {
+      const t = model.byId.get(id);
+      nodes.set(r, {...t, upstream: [], downstream: []});
+    }
+  }
+  for (const t of model.tasks) {
+    const a = rep.get(t.task_id);
+    for (const d of t.downstream) {
+      const b = rep.get(d);
+      if (!b || a === b) continue;
+      if (!nodes.get(a).downstream.includes(b)) nodes.get(a).downstream.push(b);
+      if (!nodes.get(b).upstream.includes(a)) nodes.get(b).upstream.push(a);
+    }
+  }
+  const tasks = [...nodes.values()];
+  const byId = new Map(tasks.map((t) => [t.task_id, t]));
+  return {tasks, byId, layers: layers(tasks, byId), rep};
 }

@@ -22,7 +22,8 @@
  * A lost connection (server restart, network cut) is AIRC_ERR_BUSY too: the
  * call fails, the caller rolls back and retries (the scheduler's loop does,
  * with backoff); the next call outside a transaction reconnects (PQreset)
- * and prepares its statements again. Connecting at open fails with
+ * and prepares its statements again. A BEGIN that finds an idle connection
+ * dead reconnects at once (see pg_begin). Connecting at open fails with
  * AIRC_ERR_DB: a wrong URL or an unreachable server is the user's to fix.
  *
  * Change counter: a hash of pg_current_snapshot() (xmin:xmax:in-progress
@@ -88,8 +89,9 @@ typedef struct pg_db {
 
 static const store_driver *pg_self(void);
 
-/* libpq's messages end in a newline and may have several lines: one line. */
-static void pg_one_line(const char *zIn, char *zOut, size_t n) {
+/* libpq's messages end in a newline and may have several lines: one line
+ * (pg_driver.h). */
+void pg_one_line(const char *zIn, char *zOut, size_t n) {
   size_t o = 0;
   for(const char *z = zIn ? zIn : ""; *z && o + 1 < n; z++) {
     char c = *z == '\n' || *z == '\t' || *z == '\r' ? ' ' : *z;
@@ -263,14 +265,27 @@ static void pg_busy_pause(int iTry) {
   }
 }
 
+/* A connection that looked alive but that BEGIN found dead (the server
+ * restarted, or closed it, while it was idle) is made again at once, one
+ * time, without counting as a busy attempt: nothing had happened on it, and
+ * the server may well be back (a restart between two transactions is then
+ * invisible to the caller). */
 static airc_rc pg_begin(void *pv, airc_err *pErr) {
   pg_db *p = pv;
+  int bRedialed = 0;
   for(int i = 1;; i++) {
+    int bLooksUp = !pg_conn_lost(p);
     airc_rc rc = pg_ensure(p, pErr);
     if(!rc) rc = pg_exec(p, "BEGIN ISOLATION LEVEL READ COMMITTED", "begin", pErr);
     if(!rc) {
       p->bInTxn = 1;
       return AIRC_OK;
+    }
+    if(rc == AIRC_ERR_BUSY && bLooksUp && pg_conn_lost(p) && !bRedialed) {
+      bRedialed = 1;
+      i--;
+      airc_err_clear(pErr);
+      continue;
     }
     if(rc != AIRC_ERR_BUSY || i >= p->nBusyTries) return rc;
     airc_err_clear(pErr);

@@ -242,7 +242,96 @@ static const char *const azMigration[SQLITE_SCHEMA_VERSION] = {
     ");"
     "CREATE UNIQUE INDEX api_token_by_name ON api_token(user_id, name);"
     "CREATE INDEX api_token_by_expiry ON api_token(expires_us);",
-    /* 9 -> 10: pools (store/store_pool.h) and notifications
+    /* 9 -> 10: datasets (store/store_dataset.h), as Airflow's: a dataset per
+     * URI; which DAGs consume it (their schedule) and which tasks produce it
+     * (their outlets), kind 'consumer' (task_id '') or 'producer'; the
+     * events of successful producing tasks; the queue of events a consuming
+     * DAG has not run for yet (a run takes them all when every dataset it
+     * consumes has one); and which events each dataset-triggered run took */
+    "CREATE TABLE dataset("
+    "  id INTEGER PRIMARY KEY,"
+    "  uri TEXT NOT NULL UNIQUE,"
+    "  extra TEXT NOT NULL DEFAULT '{}',"
+    "  created_us INTEGER NOT NULL,"
+    "  updated_us INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE dataset_ref("
+    "  dataset_id INTEGER NOT NULL REFERENCES dataset(id) ON DELETE CASCADE,"
+    "  dag_id TEXT NOT NULL,"
+    "  task_id TEXT NOT NULL DEFAULT '',"
+    "  kind TEXT NOT NULL CHECK(kind IN ('consumer','producer')),"
+    "  created_us INTEGER NOT NULL,"
+    "  updated_us INTEGER NOT NULL,"
+    "  PRIMARY KEY(dataset_id, dag_id, task_id, kind)"
+    ");"
+    "CREATE INDEX dataset_ref_by_dag ON dataset_ref(dag_id, kind);"
+    "CREATE TABLE dataset_event("
+    "  id INTEGER PRIMARY KEY,"
+    "  dataset_id INTEGER NOT NULL REFERENCES dataset(id) ON DELETE CASCADE,"
+    "  extra TEXT NOT NULL DEFAULT '{}',"
+    "  source_dag_id TEXT, source_task_id TEXT, source_run_id TEXT,"
+    "  source_map_index INTEGER NOT NULL DEFAULT -1,"
+    "  timestamp_us INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX dataset_event_by_dataset ON dataset_event(dataset_id, timestamp_us);"
+    "CREATE TABLE dataset_dag_run_queue("
+    "  dataset_id INTEGER NOT NULL REFERENCES dataset(id) ON DELETE CASCADE,"
+    "  target_dag_id TEXT NOT NULL,"
+    "  created_us INTEGER NOT NULL,"
+    "  PRIMARY KEY(dataset_id, target_dag_id)"
+    ");"
+    "CREATE TABLE dagrun_dataset_event("
+    "  run_pk INTEGER NOT NULL REFERENCES dag_run(id) ON DELETE CASCADE,"
+    "  event_id INTEGER NOT NULL REFERENCES dataset_event(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY(run_pk, event_id)"
+    ");"
+    "CREATE INDEX dagrun_dataset_event_by_event ON dagrun_dataset_event(event_id);",
+    /* 10 -> 11: dynamic task mapping (docs/authoring.md): a task instance
+     * is (run, task, map_index), -1 for an unmapped task as in Airflow.
+     * SQLite cannot change a table's UNIQUE constraint in place, so the
+     * table is rebuilt the documented way (sqlite.org/lang_altertable.html,
+     * "other kinds of table schema changes"): with foreign keys off, or
+     * dropping the old table would cascade to task_try, xcom, task_claim
+     * and task_log_chunk. PRAGMA foreign_keys is a no-op inside a
+     * transaction, so this step ends the migration's transaction, does its
+     * work in one of its own (with the new user_version, so that it runs
+     * once) and opens another for the caller to commit. */
+    "COMMIT;"
+    "PRAGMA foreign_keys=OFF;"
+    "BEGIN IMMEDIATE;"
+    "CREATE TABLE task_instance_v11("
+    "  id INTEGER PRIMARY KEY,"
+    "  run_pk INTEGER NOT NULL REFERENCES dag_run(id) ON DELETE CASCADE,"
+    "  dag_id TEXT NOT NULL,"
+    "  task_id TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'none',"
+    "  try_number INTEGER NOT NULL DEFAULT 0,"
+    "  max_tries INTEGER NOT NULL DEFAULT 0,"
+    "  queued_us INTEGER, start_us INTEGER, end_us INTEGER, duration REAL,"
+    "  pid INTEGER, exit_code INTEGER,"
+    "  next_retry_us INTEGER,"
+    "  log_path TEXT,"
+    "  note TEXT,"
+    "  updated_us INTEGER,"
+    "  hostname TEXT,"
+    "  user_note TEXT,"
+    "  map_index INTEGER NOT NULL DEFAULT -1,"
+    "  UNIQUE(run_pk, task_id, map_index)"
+    ");"
+    "INSERT INTO task_instance_v11(id, run_pk, dag_id, task_id, state, try_number, max_tries, queued_us, start_us,"
+    "  end_us, duration, pid, exit_code, next_retry_us, log_path, note, updated_us, hostname, user_note)"
+    " SELECT id, run_pk, dag_id, task_id, state, try_number, max_tries, queued_us, start_us,"
+    "  end_us, duration, pid, exit_code, next_retry_us, log_path, note, updated_us, hostname, user_note"
+    " FROM task_instance;"
+    "DROP TABLE task_instance;"
+    "ALTER TABLE task_instance_v11 RENAME TO task_instance;"
+    "CREATE INDEX ti_by_state ON task_instance(state, dag_id);"
+    "CREATE INDEX ti_by_task ON task_instance(dag_id, task_id, state);"
+    "PRAGMA user_version=11;" /* = this entry's version: change it with the entry if it moves */
+    "COMMIT;"
+    "PRAGMA foreign_keys=ON;"
+    "BEGIN IMMEDIATE;",
+    /* 11 -> 12: pools (store/store_pool.h) and notifications
      * (store/store_notify.h). A task instance records the pool and slots it
      * took when it was queued; the partial index makes "slots in use" a
      * walk over the pool's queued and running tries only. notification is

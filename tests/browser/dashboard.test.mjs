@@ -3,7 +3,8 @@
 // of tests/browser/dags and passes its URL and the users' passwords here.
 // Chromium is Debian's (/usr/bin/chromium) driven by playwright-core.
 //
-// Env: AIRC_URL, AIRC_ADMIN_PASSWORD, AIRC_VIEWER_PASSWORD, AIRC_SCREENSHOTS, AIRC_BIN and
+// Env: AIRC_URL, AIRC_ADMIN_PASSWORD, AIRC_VIEWER_PASSWORD, AIRC_SCREENSHOTS, AIRC_BIN, AIRC_OIDC_ISSUER (the
+// OpenID provider of the single sign-on test; empty: skipped) and
 // AIRC_HOME (the audit log test runs CLI commands on the same home).
 
 import {test, before, after} from 'node:test';
@@ -228,6 +229,60 @@ test('graph view: three boxes coloured by the chosen run, two arrows', async () 
     Object.fromEntries(gs.map((g) => [g.dataset.taskId, g.transform.baseVal[0].matrix.e])));
   assert.ok(xs.start < xs.work_a && xs.work_a === xs.work_b && xs.work_b < xs.join, JSON.stringify(xs));
   await shot(admin, '07-graph-fan-out');
+});
+
+test('task groups collapse in the grid and graph, a mapped task shows its instance count', async () => {
+  const runId = `groups_${Date.now()}`;
+  const statuses = await admin.evaluate(async (rid) => {
+    const me = await (await fetch('/api/v1/auth/me')).json();
+    const hdrs = {'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token || ''};
+    const p = await fetch('/api/v1/dags/mapped_groups', {method: 'PATCH', headers: hdrs, body: '{"is_paused": false}'});
+    const t = await fetch('/api/v1/dags/mapped_groups/dagRuns', {method: 'POST', headers: hdrs,
+      body: JSON.stringify({dag_run_id: rid})});
+    return [p.status, t.status];
+  }, runId);
+  assert.deepEqual(statuses, [200, 201]);
+  await admin.goto(`${URL}#/dags/mapped_groups/grid`);
+  const col = await gridColumn(admin, runId);
+  // collapsed: two group rows and the ungrouped task, no member rows
+  await admin.locator('#grid tr.group-row[data-group="extract"]').waitFor();
+  assert.equal(await admin.locator('#grid tr.group-row').count(), 2);
+  assert.equal(await admin.locator('#grid tr[data-task-id="each"]').count(), 0);
+  await admin.waitForFunction((c) => [...document.querySelectorAll(`#grid tbody td.cell[data-r="${c}"]`)]
+    .every((td) => td.classList.contains('s-success')), col, {timeout: RUN_WAIT, polling: 500});
+  await shot(admin, '06b-grid-groups-collapsed');
+  // open "transform": its tasks appear under it; the mapped one shows [4]
+  await admin.locator('#grid button.group-toggle[data-group="transform"]').click();
+  await admin.locator('#grid tr.in-group[data-task-id="each"]').waitFor();
+  assert.equal((await admin.locator('#grid tr[data-task-id="each"] th').textContent()).trim(), 'each[4]');
+  assert.equal(await admin.locator('#grid button.group-toggle[data-group="transform"]').getAttribute('aria-expanded'), 'true');
+  await shot(admin, '06c-grid-group-open');
+  // the mapped task's cell: the panel lists its instances and shows the first one's log
+  await admin.locator(`#grid tr[data-task-id="each"] td.cell[data-r="${col}"]`).click();
+  await admin.locator('#map-tabs button[data-map-index="3"]').waitFor();
+  await admin.waitForFunction(() => /^a$/m.test(document.querySelector('#task-log')?.textContent || ''), null, {timeout: 10_000});
+  await admin.locator('#map-tabs button[data-map-index="2"]').click();
+  await admin.waitForFunction(() => /^c$/m.test(document.querySelector('#task-log')?.textContent || ''), null, {timeout: 10_000});
+  await shot(admin, '06c2-mapped-instance-panel');
+  await admin.click('#panel-close');
+  // graph: the open group's tasks, the other group as one dashed node; click it to open
+  await admin.click('.tabs a[data-tab="graph"]');
+  await admin.locator('#graph').waitFor();
+  await admin.locator('#run-picker').selectOption(runId);
+  await admin.locator('#graph g.node.group[data-group="extract"]').waitFor();
+  assert.equal(await admin.locator('#graph g.node').count(), 4);   // extract, each, check, report
+  assert.match(await admin.locator('#graph g.node[data-task-id="each"] .node-label').textContent(), /each \[4\]/);
+  await admin.waitForFunction(() => document.querySelector('#graph g.node.group')?.classList.contains('s-success'),
+    null, {timeout: 10_000});
+  await shot(admin, '06d-graph-groups');
+  await admin.locator('#graph g.node.group[data-group="extract"]').click();
+  await admin.locator('#graph g.node[data-task-id="fetch"]').waitFor();
+  assert.equal(await admin.locator('#graph g.node.group').count(), 0);
+  assert.equal(await admin.locator('#graph g.node').count(), 5);
+  await admin.click('#collapse-groups');
+  await admin.locator('#graph g.node.group[data-group="transform"]').waitFor();
+  assert.equal(await admin.locator('#graph g.node').count(), 3);
+  await shot(admin, '06e-graph-groups-collapsed');
 });
 
 test('Gantt and run durations views draw bars for the run', async () => {
@@ -465,6 +520,9 @@ test('audit log: web and CLI actions, filters by event and DAG, pages of 25; vie
 
 test('grid renders 1000 tasks x 25 runs quickly (synthetic API replies)', async () => {
   const page = await newPage();
+  // no event stream for this page: the dashboard falls back to polling every
+  // 2 s, which this test measures (and so shows that the fallback works)
+  await page.route('**/api/v1/events/stream', (r) => r.abort());
   await login(page, ADMIN);
   const tasks = Array.from({length: 1000}, (_, i) => ({task_id: `t${i}`, type: 'shell',
     downstream_task_ids: i < 999 ? [`t${i + 1}`] : [], upstream_task_ids: i ? [`t${i - 1}`] : []}));
@@ -479,6 +537,8 @@ test('grid renders 1000 tasks x 25 runs quickly (synthetic API replies)', async 
   await page.route(/\/api\/v1\/dags\/perf_probe\/grid(\?|$)/, (r) => r.fulfill(json({dag_runs: runs,
     tasks: tasks.map((t, i) => ({task_id: t.task_id, instances: runs.map((run, j) => ({run_id: run.dag_run_id, state: states[(i + j) % 9]}))}))})));
   await page.route(/\/api\/v1\/dags\/perf_probe\/dagRuns(\?|$)/, (r) => r.fulfill(json({dag_runs: runs, total_entries: 25})));
+  let gridPolls = 0;
+  page.on('request', (req) => { if (/\/perf_probe\/grid/.test(req.url())) gridPolls++; });
   const t0 = Date.now();
   await page.goto(`${URL}#/dags/perf_probe/grid`);
   await page.waitForFunction(() => document.querySelectorAll('#grid td.cell').length === 25000, null, {timeout: 20_000});
@@ -492,6 +552,8 @@ test('grid renders 1000 tasks x 25 runs quickly (synthetic API replies)', async 
     setTimeout(() => { obs.disconnect(); resolve(max); }, 6500);
   }));
   console.log(`# grid 1000x25: longest main-thread task while polling ${longest} ms`);
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.live), 'polling');
+  assert.ok(gridPolls >= 3, `without the event stream the grid is polled (${gridPolls} requests)`);
   await page.locator('#grid tr[data-task-id="t500"] td.cell[data-r="3"]').click();
   await page.locator('#task-panel').waitFor({state: 'visible'});
   await shot(page, '14-grid-1000x25');
@@ -652,6 +714,165 @@ test('dark theme follows the system setting, with readable contrast', async () =
   await page.emulateMedia({colorScheme: 'light'});
   c = await colors();
   assert.equal(c.bg, 'rgb(244, 246, 249)');
+  assert.deepEqual(pageErrors, [], 'no page errors or CSP violations');
+  await page.context().close();
+});
+
+test('datasets page: producer -> dataset -> consumer, and the run an event triggered', async () => {
+  const cli = (...args) => execFileSync(process.env.AIRC_BIN, args, {env: process.env, encoding: 'utf8'});
+  cli('dags', 'unpause', 'ds_producer');
+  cli('dags', 'unpause', 'ds_consumer');
+  cli('dags', 'trigger', 'ds_producer', '--run-id', 'ds_browser_run');
+  const page = await newPage();
+  await login(page, VIEWER);
+  await page.click('.topnav a[href="#/datasets"]');
+  const dsRow = page.locator('#datasets-table tr.ds-row[data-uri="file:///data/users_raw.jsonl"]');
+  await dsRow.waitFor();
+  assert.equal(await page.title(), 'Datasets — airc');
+  assert.equal(await dsRow.locator('.ds-producer').getAttribute('data-dag-id'), 'ds_producer');
+  assert.equal(await dsRow.locator('.ds-producer').getAttribute('data-task-id'), 'extract');
+  assert.equal(await dsRow.locator('.ds-consumer').getAttribute('data-dag-id'), 'ds_consumer');
+  // the producer's success records an event; the consumer's dataset-triggered run shows under it (polled)
+  const ev = page.locator('#dataset-events tr.ds-event-row').filter({hasText: 'ds_browser_run'});
+  await ev.locator('.ds-run').filter({hasText: 'dataset_triggered__'}).waitFor({timeout: RUN_WAIT});
+  await shot(page, '20-datasets');
+  // the consumer link opens its DAG page
+  await dsRow.locator('.ds-consumer a').click();
+  await page.waitForFunction(() => location.hash.startsWith('#/dags/ds_consumer'));
+  assert.deepEqual(pageErrors, []);
+  await page.context().close();
+});
+
+const OIDC = process.env.AIRC_OIDC_ISSUER || '';
+
+test('single sign-on: "Sign in with SSO" goes through the OpenID provider and back with a session',
+  {skip: OIDC ? false : 'java is not installed: no OpenID provider (scripts/oidc-provider.sh) to sign in with'}, async () => {
+    const page = await newPage();
+    await page.goto(`${URL}#/audit`);
+    await page.locator('#login-form').waitFor();
+    const sso = page.locator('#sso-login');
+    await sso.waitFor();
+    assert.equal(await sso.textContent(), 'Sign in with SSO');
+    await shot(page, '27-login-sso');
+    await sso.click();
+    // the provider's own login form: any subject, claims as JSON
+    await page.waitForURL((u) => u.href.startsWith(`${OIDC}/authorize?`));
+    assert.match(page.url(), /code_challenge_method=S256/);
+    await page.fill('input[name=username]', 'sso.browser');
+    await page.fill('textarea[name=claims]', JSON.stringify({preferred_username: 'sso.browser', groups: ['airc-ops']}));
+    await shot(page, '28-provider-form');
+    await page.click('input[type=submit]');
+    // back on the page asked for, signed in as the new user with the mapped role
+    await page.locator('#audit-table').waitFor();
+    assert.match(page.url(), /#\/audit$/);
+    assert.match(await page.locator('.user-button').textContent(), /sso\.browser/);
+    assert.match(await page.locator('.user-button .role-pill').textContent(), /^op$/);
+    // the session carries on across pages like a password login
+    await page.goto(`${URL}#/dags`);
+    await row(page, 'fan_out').waitFor();
+    await shot(page, '29-sso-signed-in');
+    assert.deepEqual(pageErrors, [], 'no page errors or CSP violations');
+    await page.context().close();
+  });
+
+test('API tokens page: create (shown once), use, revoke; admins see every user\'s tokens, viewers only theirs', async () => {
+  const page = await newPage();
+  await login(page, ADMIN);
+  await page.click('.topnav a[href="#/tokens"]');
+  await page.locator('#my-tokens-table').waitFor();
+  await page.fill('#token-name', 'browser-ci');
+  await page.fill('#token-days', '7');
+  await page.click('#token-create');
+  const value = page.locator('#token-value');
+  await value.waitFor();
+  const token = await value.inputValue();
+  assert.match(token, /^airc_\d+_[0-9a-f]{64}$/);
+  assert.match(await page.locator('.token-once').textContent(), /shown only this once/);
+  await page.locator('#my-tokens tr.token-row[data-name="browser-ci"]').waitFor();
+  assert.match(await page.locator('#my-tokens tr.token-row[data-name="browser-ci"]').textContent(), /browser-ci/);
+  // the admin's table lists it with its owner
+  await page.locator('#all-tokens tr.token-row[data-name="browser-ci"][data-user="admin"]').waitFor();
+  await shot(page, '30-tokens-created');
+  // the token works from a script (no cookie)
+  const ctx2 = await browser.newContext();
+  let r = await ctx2.request.get(`${URL}api/v1/dags?limit=1`, {headers: {Authorization: `Bearer ${token}`}});
+  assert.equal(r.status(), 200);
+  // shown once: after a reload only the name is there
+  await page.reload();
+  await page.locator('#my-tokens tr.token-row[data-name="browser-ci"]').waitFor();
+  assert.equal(await page.locator('#token-value').count(), 0);
+  assert.ok(!(await page.content()).includes(token.slice(-64)), 'the secret is not on the page any more');
+  // revoke: a second click confirms
+  const revoke = page.locator('#my-tokens tr.token-row[data-name="browser-ci"] .token-revoke');
+  await revoke.click();
+  assert.equal(await revoke.textContent(), 'Click again to revoke');
+  await revoke.click();
+  await page.locator('#my-tokens tr.token-row[data-name="browser-ci"]').waitFor({state: 'detached'});
+  r = await ctx2.request.get(`${URL}api/v1/dags?limit=1`, {headers: {Authorization: `Bearer ${token}`}});
+  assert.equal(r.status(), 401);
+  await ctx2.close();
+  await page.context().close();
+
+  // a viewer manages their own tokens and sees no one else's
+  const v = await newPage();
+  await login(v, VIEWER);
+  await v.goto(`${URL}#/tokens`);
+  await v.locator('#my-tokens-table').waitFor();
+  await v.fill('#token-name', 'viewer-script');
+  await v.click('#token-create');
+  await v.locator('#token-value').waitFor();
+  await v.locator('#my-tokens tr.token-row[data-name="viewer-script"]').waitFor();
+  assert.equal(await v.locator('#all-tokens-table').count(), 0);
+  await shot(v, '31-tokens-viewer');
+  assert.deepEqual(pageErrors, [], 'no page errors or CSP violations');
+  await v.context().close();
+});
+
+test('live updates: a run\'s states arrive by Server-Sent Events, without a reload and without polling', async () => {
+  const page = await newPage();
+  const gridRequests = [];
+  let streams = 0;
+  page.on('request', (req) => {
+    if (req.url().includes('/api/v1/events/stream')) streams++;
+    if (req.url().includes('/api/v1/dags/fan_out/grid')) gridRequests.push(Date.now());
+  });
+  let navigations = 0;
+  await login(page, ADMIN);
+  await page.goto(`${URL}#/dags/fan_out/grid`);
+  await page.locator('#grid').waitFor();
+  await page.waitForFunction(() => document.documentElement.dataset.live === 'sse');
+  page.on('framenavigated', (f) => { if (f === page.mainFrame()) navigations++; });
+  const live = () => page.evaluate(() => ({...window.aircLive}));
+
+  // quiet: no change, no grid request (a poller would ask every 2 s)
+  await page.waitForTimeout(1000);
+  let before = await live(), n0 = gridRequests.length;
+  await page.waitForTimeout(5000);
+  let after = await live();
+  assert.ok(gridRequests.length - n0 <= after.changes - before.changes,
+    `grid requests ${gridRequests.length - n0} vs change events ${after.changes - before.changes} while quiet`);
+
+  // a run triggered elsewhere (the API) shows up and goes green on its own
+  const me = await (await page.request.get(`${URL}api/v1/auth/me`)).json();
+  const hdr = {'X-CSRF-Token': me.csrf_token, 'Content-Type': 'application/json'};
+  let r = await page.request.patch(`${URL}api/v1/dags/fan_out`, {headers: hdr, data: {is_paused: false}});
+  assert.equal(r.status(), 200);
+  const runId = `live_sse_${Date.now()}`;
+  before = await live();
+  n0 = gridRequests.length;
+  r = await page.request.post(`${URL}api/v1/dags/fan_out/dagRuns`, {headers: hdr, data: {dag_run_id: runId}});
+  assert.ok([200, 201].includes(r.status()), await r.text());
+  await waitRunSuccess(page, runId);
+  after = await live();
+  assert.equal(navigations, 0, 'no reload');
+  assert.equal(after.mode, 'sse');
+  assert.ok(after.changes > before.changes, 'change events arrived');
+  // every grid request followed a change event (at most one refresh per event, plus one that was running)
+  assert.ok(gridRequests.length - n0 <= after.changes - before.changes + 1,
+    `grid requests ${gridRequests.length - n0} vs change events ${after.changes - before.changes}`);
+  assert.equal(streams, 1, 'one event stream for the page');
+  await shot(page, '32-live-grid');
+  await page.request.patch(`${URL}api/v1/dags/fan_out`, {headers: hdr, data: {is_paused: true}});
   assert.deepEqual(pageErrors, [], 'no page errors or CSP violations');
   await page.context().close();
 });

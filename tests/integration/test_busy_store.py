@@ -3,7 +3,9 @@
 Two shapes, both time-bounded:
 - a burst (the issue's shape): 8 CLI writers (trigger / pause / unpause /
   clear loops) and 4 API clients hammer the store for 60 s while 500 short
-  runs execute, with [database] busy_timeout_ms = 20; the store is busy at
+  runs execute (writers go on triggering, only that, until all 500 are in
+  if 60 s was not enough on a loaded machine), with [database]
+  busy_timeout_ms = 20; the store is busy at
   least once, the scheduler stays up, every run reaches success and every
   pause/unpause that reported success is the DAG's final state;
 - a held lock: a python sqlite3 connection holds BEGIN EXCLUSIVE for longer
@@ -88,6 +90,9 @@ def test_burst_of_cli_and_api_while_runs_execute(home):
     sched = home.start_scheduler()
     web, port = start_webserver(home)
     t_end = time.monotonic() + BURST_S
+    # on a loaded machine 60 s may not be enough for 500 triggers: writers
+    # then keep triggering (and only that) until all are in, up to t_hard
+    t_hard = t_end + 120 * SLOW
     lock = threading.Lock()
     reserved = [0]
     triggered = {k: [] for k in range(N_WRITERS)}
@@ -96,9 +101,16 @@ def test_burst_of_cli_and_api_while_runs_execute(home):
 
     def writer(k):
         dag, i, paused = f"busy{k}", 0, False
-        while time.monotonic() < t_end:
+
+        def more():
+            now = time.monotonic()
+            if now < t_end:
+                return True
+            with lock:
+                return reserved[0] < N_RUNS and now < t_hard
+        while more():
             i += 1
-            op = i % 4
+            op = i % 4 if time.monotonic() < t_end else 0
             if op in (0, 2):
                 with lock:
                     if reserved[0] < N_RUNS:
@@ -157,7 +169,7 @@ def test_burst_of_cli_and_api_while_runs_execute(home):
         for t in threads:
             t.start()
         for t in threads:
-            t.join(BURST_S + 60 * SLOW)
+            t.join(max(1.0, t_hard - time.monotonic()) + 60 * SLOW)
         assert not any(t.is_alive() for t in threads), "a writer or client hung"
         assert not failures, failures[:5]
         assert sched.poll() is None, "the scheduler exited during the burst"
@@ -204,8 +216,13 @@ def test_burst_of_cli_and_api_while_runs_execute(home):
 @sqlite_only("holds the airc.db write lock with python sqlite3")
 def test_scheduler_survives_a_lock_held_past_the_busy_timeout(home):
     home.env["AIRC__DATABASE__BUSY_TIMEOUT_MS"] = "200"
-    home.write_dag("held.ini", dag_ini("held", [("a", {"command": "sleep 0.5"}), ("b", {"command": "true",
-                                                                                         "upstream": "a"})],
+    # task a waits (bounded) for a gate file, so that all 10 runs are surely
+    # running when the lock is taken, however slow the machine; the gate
+    # opens while the lock is held, so the scheduler must write and cannot
+    gate = os.path.join(home.path, "gate")
+    wait_gate = f"for i in $(seq 2400); do [ -e {gate} ] && exit 0; sleep 0.05; done; exit 1"
+    home.write_dag("held.ini", dag_ini("held", [("a", {"command": wait_gate}), ("b", {"command": "true",
+                                                                                       "upstream": "a"})],
                                        max_active_runs="32"))
     home.run("dags", "list", check=True)
     sched = home.start_scheduler()
@@ -230,7 +247,8 @@ def test_scheduler_survives_a_lock_held_past_the_busy_timeout(home):
             assert st == 503, (st, body)
             assert hdrs.get("retry-after") == "1"
             assert "store busy" in json.loads(body)["detail"]
-            # the tasks finished meanwhile: the scheduler must write, and cannot
+            # the tasks finish meanwhile: the scheduler must write, and cannot
+            open(gate, "w").close()
             wait_for(lambda: home.scheduler_log_has("store busy, retrying"), 10, what="the busy episode logged")
             time.sleep(max(0.0, 3.0 - (time.monotonic() - t0)))
             assert sched.poll() is None, "the scheduler exited on a busy store"

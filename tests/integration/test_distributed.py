@@ -218,6 +218,73 @@ def test_bad_executor_and_bad_queue_are_one_line(home, cluster):
     assert "queue must be 1..64 letters, digits" in errs["q.ini"]
 
 
+def test_dataset_trigger_with_two_schedulers(home, cluster):
+    """Datasets with several schedulers: the event and the run it triggers
+    commit in the lease holder's transaction, so each update triggers one
+    run, and the queue survives the active scheduler's death."""
+    home.write_dag("p.ini", dag_ini("p", [("w", {"command": "true", "outlets": "s3://lake/p"})]))
+    home.write_dag("c.ini", dag_ini("c", [("r", {"command": "true"})], schedule="s3://lake/p"))
+    s1 = cluster.scheduler("s1")
+    wait_for(lambda: "scheduler lease taken" in cluster.log("s1") or "standby" not in cluster.log("s1"), 5)
+    cluster.scheduler("s2")
+    wait_for(lambda: "standby: the scheduler lease is held by" in cluster.log("s2"), 10, what="s2 standby")
+    cluster.worker("w1")
+    run = home.trigger("p")
+    assert home.wait_run("p", run, 30) == "success"
+    first = wait_for(lambda: home.runs("c"), 15, what="dataset-triggered run")
+    assert home.wait_run("c", first[0]["run_id"], 30) == "success"
+    os.kill(s1.pid, signal.SIGKILL)
+    s1.wait()
+    wait_for(lambda: "scheduler lease taken" in cluster.log("s2"), 15, what="s2 to take over")
+    run2 = home.trigger("p", "--run-id", "second")
+    assert home.wait_run("p", run2, 30) == "success"
+    wait_for(lambda: len(home.runs("c")) == 2, 15, what="second dataset-triggered run")
+    time.sleep(1.5)  # several more wakes of s2: no third run
+    runs = home.runs("c")
+    assert len(runs) == 2 and all(r["run_type"] == "dataset_triggered" for r in runs)
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie nobody reaped yet is dead too
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_sigkill_worker_with_a_long_task_kills_the_task_and_its_children_at_once(home, cluster):
+    """A try far longer than the lease: SIGKILL of its worker must not leave
+    it (or a child it started in the background) running until the lease
+    expires and another worker runs it again: it dies with its worker."""
+    pids = os.path.join(cluster.tmp, "pids")
+    long_try = (f"echo $$ > {pids}; (sleep 60; echo $AIRC_RUN_ID t late >> {cluster.ledger}) & echo $! >> {pids}; wait; "
+                f"echo t $AIRC_TRY_NUMBER $LEDGER_HOST >> {cluster.ledger}")
+    cmd = f"if [ $AIRC_TRY_NUMBER = 1 ]; then {long_try}; else {ledger_cmd(cluster, 't', 0)}; fi"
+    home.write_dag("long.ini", dag_ini("long", [("t", {"command": cmd, "retries": "1", "retry_delay": "0s"})]))
+    cluster.scheduler("s1")
+    w1 = cluster.worker("w1")
+    run = home.trigger("long")
+    wait_for(lambda: os.path.exists(pids) and len(open(pids).read().split()) == 2, 15, what="try 1 and its child")
+    shell, child = (int(p) for p in open(pids).read().split())
+    assert pid_alive(shell) and pid_alive(child)
+    os.kill(w1.pid, signal.SIGKILL)
+    killed = time.monotonic()
+    w1.wait()
+    # at once: well before the lease (WORKER_LEASE s) could expire
+    wait_for(lambda: not pid_alive(shell) and not pid_alive(child), 2, what="try 1's processes to die with w1")
+    assert time.monotonic() - killed < WORKER_LEASE
+    cluster.worker("w2")
+    assert home.wait_run("long", run, 40) == "success"
+    t = ti_of(home, "long", run, "t")
+    assert t["try_number"] == 2 and t["hostname"] == "w2"
+    assert cluster.ledger_lines() == [["t", "2", "w2"]]
+    log1 = os.path.join(cluster.tmp, "w1", "logs", "dag_id=long", f"run_id={run}", "task_id=t", "attempt=1.log")
+    assert "worker gone: killed process group" in open(log1).read()
 def test_a_pool_caps_tries_across_schedulers_and_workers(home, cluster):
     """Two schedulers (one active, one standby) and two workers of four
     slots each: the pool's two slots are never exceeded (docs/authoring.md)."""

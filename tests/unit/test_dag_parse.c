@@ -22,6 +22,7 @@
 #include "common/timeutil.h"
 #include "dag/dag.h"
 #include "executor/task_type.h"
+#include "executor/task_sensor.h"
 #include "tests/unit/testutil.h"
 
 #define GOOD_DIR "tests/fixtures/dags/good"
@@ -518,6 +519,96 @@ static void test_stored_version_errors(void **state) {
   assert_string_equal(e.zMsg, "stored DAG version: [dag] has no 'id'");
 }
 
+
+/* ---- mapping, groups, sensors ---------------------------------------- */
+
+static void assert_ini_error(const char *zText, const char *zWant) {
+  assert_text_error("dags/x.ini", zText, strlen(zText), zWant);
+}
+
+static void test_mapping_keys(void **state) {
+  (void)state;
+  airc_err e = {0};
+  dag *d = parse_text("dags/m.ini",
+                      "[dag]\nid = m\n[task a]\ntype = shell\ncommand = echo\n"
+                      "[task b]\ntype = shell\nexpand = xcom.a\nmax_active_tis_per_dag = 2\ngroup = g1\ncommand = echo {{ item }}\n"
+                      "[task c]\ntype = shell\nexpand = [1, \"x\", {\"k\": 2}]\ncommand = echo\n",
+                      &e);
+  if(!d) fail_msg("%s", e.zMsg);
+  const dag_task *b = &d->aTask[1], *c = &d->aTask[2];
+  assert_string_equal(b->zExpandTask, "a");
+  assert_int_equal(b->nUpstream, 1); /* expand = xcom.a makes a an upstream */
+  assert_string_equal(b->azUpstream[0], "a");
+  assert_int_equal(b->maxActiveTis, 2);
+  assert_string_equal(b->zGroup, "g1");
+  assert_int_equal(json_array_size(c->pExpandList), 3);
+  assert_null(c->zGroup);
+  assert_round_trip(d);
+  /* a DAG without mapping keeps its canonical form: no new keys */
+  json_t *pDoc = dag_to_json(d);
+  json_t *pA = json_array_get(json_object_get(pDoc, "tasks"), 0);
+  assert_null(json_object_get(pA, "expand"));
+  assert_null(json_object_get(pA, "group"));
+  json_decref(pDoc);
+  dag_free(d);
+  /* JSON DAGs write the list as a list */
+  d = parse_text("dags/j.json",
+                 "{\"dag\": {\"id\": \"j\"}, \"tasks\": [{\"id\": \"t\", \"type\": \"shell\", \"command\": \"echo\","
+                 " \"expand\": [\"a\", 2], \"group\": \"g\", \"max_active_tis_per_dag\": 3}]}",
+                 &e);
+  if(!d) fail_msg("%s", e.zMsg);
+  assert_int_equal(json_array_size(d->aTask[0].pExpandList), 2);
+  assert_int_equal(d->aTask[0].maxActiveTis, 3);
+  assert_string_equal(d->aTask[0].zGroup, "g");
+  assert_round_trip(d);
+  dag_free(d);
+  assert_ini_error("[dag]\nid = x\n[task a]\ntype = shell\nexpand = 1, 2\ncommand = echo\n",
+                   "dags/x.ini:5: task 'a': expand must be xcom.TASK or a JSON list such as [1, 2, 3], not '1, 2'");
+  assert_ini_error("[dag]\nid = x\n[task a]\ntype = shell\nexpand = [1, 2\ncommand = echo\n",
+                   "dags/x.ini:5: task 'a': expand: bad JSON list: ']' expected near end of file");
+  assert_ini_error("[dag]\nid = x\n[task a]\ntype = shell\nexpand = xcom.nope\ncommand = echo\n",
+                   "dags/x.ini:5: task 'a': expand = xcom.nope: 'nope' is not a task of DAG 'x'");
+  assert_ini_error("[dag]\nid = x\n[task a]\ntype = shell\nmax_active_tis_per_dag = 0\ncommand = echo\n",
+                   "dags/x.ini:5: task 'a': max_active_tis_per_dag must be a whole number 1..100000");
+  assert_ini_error("[dag]\nid = x\n[task a]\ntype = shell\ngroup = a b\ncommand = echo\n",
+                   "dags/x.ini:5: task 'a': group must be 1..100 letters, digits, '_', '-' or '.', not 'a b'");
+}
+
+static void test_sensor_options(void **state) {
+  (void)state;
+  airc_err e = {0};
+  dag *d = parse_text("dags/s.ini",
+                      "[dag]\nid = s\n[task w]\ntype = sensor\nsensor = http\nurl = http://127.0.0.1:1/x\n"
+                      "expected_status = 204\npoke_interval = 5s\ntimeout = 1m\nsoft_fail = true\nmode = reschedule\n",
+                      &e);
+  if(!d) fail_msg("%s", e.zMsg);
+  sensor_spec spec;
+  const char *zKey = NULL;
+  char zErr[200];
+  assert_int_equal(sensor_spec_parse(d->aTask[0].pOptions, &spec, &zKey, zErr, sizeof(zErr)), 0);
+  assert_int_equal(spec.kind, SENSOR_HTTP);
+  assert_int_equal(spec.expectedStatus, 204);
+  assert_int_equal(spec.pokeInterval, 5);
+  assert_int_equal(spec.timeout, 60);
+  assert_true(spec.bSoftFail);
+  assert_true(spec.bReschedule);
+  dag_free(d);
+  assert_ini_error("[dag]\nid = x\n[task w]\ntype = sensor\nsensor = ftp\n",
+                   "dags/x.ini:5: task 'w': sensor must be file, http, sql or external_task, not 'ftp'");
+  assert_ini_error("[dag]\nid = x\n[task w]\ntype = sensor\nsensor = file\n",
+                   "dags/x.ini:5: task 'w': sensor = file needs 'path'");
+  assert_ini_error("[dag]\nid = x\n[task w]\ntype = sensor\nsensor = sql\nsql = select 1\n",
+                   "dags/x.ini:5: task 'w': sensor = sql needs 'conn'");
+  assert_ini_error("[dag]\nid = x\n[task w]\ntype = sensor\nsensor = file\npath = /x\nurl = http://y\n",
+                   "dags/x.ini:7: task 'w': 'url' is not an option of sensor = file");
+  assert_ini_error("[dag]\nid = x\n[task w]\ntype = sensor\nsensor = file\npath = /x\nmode = later\n",
+                   "dags/x.ini:7: task 'w': mode must be poke or reschedule, not 'later'");
+  assert_ini_error("[dag]\nid = x\n[task w]\ntype = sensor\nsensor = file\npath = /x\ntimeout = soon\n",
+                   "dags/x.ini:7: task 'w': timeout: bad duration 'soon' (write 30s, 5m, 2h or 1d)");
+  assert_ini_error("[dag]\nid = x\n[task w]\ntype = sensor\nsensor = http\nurl = http://y\nexpected_status = 42\n",
+                   "dags/x.ini:7: task 'w': expected_status must be an HTTP status 100..599, not '42'");
+}
+
 /* dag/ knows no task type of its own: the caller's list is the only one.
  * A made-up type parses with a made-up list (its option check included),
  * `shell` is then unknown, and an empty list names no type. */
@@ -528,7 +619,7 @@ static int noop_validate(const char *zKey, const char *zValue, char *zErr, size_
   snprintf(zErr, nErr, "too high");
   return -1;
 }
-static const task_schema noop_schema = {"noop", azNoopKeys, azNoopKeys, noop_validate, NULL};
+static const task_schema noop_schema = {"noop", azNoopKeys, azNoopKeys, noop_validate, NULL, NULL, NULL};
 static const task_schema *const apNoop[] = {&noop_schema, NULL};
 
 static void test_types_come_from_the_caller(void **state) {
@@ -578,6 +669,8 @@ int main(void) {
       cmocka_unit_test(test_id_limits),
       cmocka_unit_test(test_stored_version_errors),
       cmocka_unit_test(test_types_come_from_the_caller),
+      cmocka_unit_test(test_mapping_keys),
+      cmocka_unit_test(test_sensor_options),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -105,7 +105,7 @@ static void test_template_conn_var(void **state) {
   json_t *pConn = json_pack("{s:{s:s s:i s:n s:s s:{s:s}}}", "my.db", "host", "h", "port", 5432, "schema", "password",
                             "it's", "extra", "region", "eu");
   json_t *pVar = json_pack("{s:s}", "v", "val");
-  template_ctx c = {"d", "r", "t", 1, 0, 0, 0, NULL, NULL, NULL, pConn, pVar};
+  template_ctx c = {"d", "r", "t", 1, 0, 0, 0, NULL, NULL, NULL, pConn, pVar, NULL, -1};
   char *z = template_lookup(&c, "conn.my.db.host");
   assert_string_equal(z, "h");
   free(z);

@@ -163,7 +163,8 @@ static int on_launch(void *pCtx, const store_sched_launch_row *pRow) {
   return 0;
 }
 
-static int on_xcom(void *pCtx, const char *zTaskId, const char *zValue) {
+static int on_xcom(void *pCtx, const char *zTaskId, int mapIndex, const char *zValue) {
+  (void)mapIndex;
   collect_add(pCtx, "%s=%s;", zTaskId, zValue);
   return 0;
 }

@@ -178,6 +178,19 @@ static void test_set_hash(void **ppState) {
   assert_int_equal(store_user_session_lookup(f->s, "h1", 10, &sess, &err), AIRC_ERR_NOTFOUND);
 }
 
+static void test_set_role(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  assert_int_equal(store_user_insert(f->s, "sso.user", "viewer", "$h", 1, &err), AIRC_OK);
+  assert_int_equal(store_user_set_role(f->s, "sso.user", "admin", &err), AIRC_OK);
+  store_user u;
+  assert_int_equal(store_user_get_by_name(f->s, "sso.user", &u, &err), AIRC_OK);
+  assert_string_equal(u.zRole, "admin");
+  assert_string_equal(u.zHash, "$h");
+  assert_int_equal(store_user_set_role(f->s, "nobody", "op", &err), AIRC_ERR_NOTFOUND);
+  assert_string_equal(err.zMsg, "no user 'nobody'");
+}
+
 static void test_tokens(void **ppState) {
   fixture *f = *ppState;
   airc_err err = {0};
@@ -233,6 +246,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_user_delete, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_session_lifecycle, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_set_hash, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_set_role, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_tokens, fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(aTests, NULL, NULL);

@@ -4,8 +4,9 @@
  * hostname, nothing waiting -> AIRC_ERR_NOTFOUND, a stale claim dropped),
  * renew / set pid / finish fenced by the lease token, results and expired
  * leases listed for the scheduler, stale claims deleted, log chunks in
- * order, and the scheduler lease (taken, refused while held, taken over
- * once expired, released). */
+ * order, the scheduler lease (taken, refused while held, taken over
+ * once expired, released), and a claim recovered by its lease token (only
+ * while its lease lasts and it has no result). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -186,6 +187,34 @@ static void test_scheduler_lease(void **ppState) {
  * row; a second worker on another connection gets the next free try at
  * once instead of waiting on the lock or claiming the same one (FOR
  * UPDATE SKIP LOCKED). SQLite serializes claimers with its write lock. */
+static void test_claim_recover(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  assert_int_equal(store_work_enqueue(f->s, 10, 1, "default", "{\"r\":10}", 100, &err), AIRC_OK);
+  store_work_claimed c;
+  /* no claim with that token: the claim did not commit */
+  assert_int_equal(store_work_claim_recover(f->s, "tok1", 1000, 5000, &c, &err), AIRC_ERR_NOTFOUND);
+  assert_null(c.zRequest);
+  assert_int_equal(store_work_claim(f->s, "default", "w1", "tok1", 1000, 2000, &c, &err), AIRC_OK);
+  free(c.zRequest);
+  /* it did: the try again, its lease extended */
+  assert_int_equal(store_work_claim_recover(f->s, "tok1", 1500, 5000, &c, &err), AIRC_OK);
+  assert_int_equal(c.tiId, 10);
+  assert_int_equal(c.tryNumber, 1);
+  assert_string_equal(c.zRequest, "{\"r\":10}");
+  free(c.zRequest);
+  assert_string_equal(q_text(f->s, "SELECT lease_until_us FROM task_claim WHERE ti_id=10"), "5000");
+  assert_int_equal(store_work_claim_recover(f->s, "other", 1500, 6000, &c, &err), AIRC_ERR_NOTFOUND);
+  /* its lease ended: the scheduler's to fail or retry, not the worker's to run */
+  assert_int_equal(store_work_claim_recover(f->s, "tok1", 5000, 9000, &c, &err), AIRC_ERR_NOTFOUND);
+  assert_string_equal(q_text(f->s, "SELECT lease_until_us FROM task_claim WHERE ti_id=10"), "5000");
+  /* a result left: done */
+  int bHeld = 0;
+  assert_int_equal(store_work_finish(f->s, 10, 1, "tok1", "{}", &bHeld, &err), AIRC_OK);
+  assert_true(bHeld);
+  assert_int_equal(store_work_claim_recover(f->s, "tok1", 1500, 9000, &c, &err), AIRC_ERR_NOTFOUND);
+}
+
 static void test_claim_skips_locked(void **ppState) {
   fixture *f = *ppState;
   if(!store_test_is_pg()) skip();
@@ -212,6 +241,7 @@ int main(void) {
   const struct CMUnitTest aTest[] = {
       cmocka_unit_test_setup_teardown(test_claim_lease_fence, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_claim_skips_locked, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_claim_recover, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_log_chunks, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_scheduler_lease, fx_setup, fx_teardown),
   };

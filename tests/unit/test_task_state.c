@@ -31,7 +31,7 @@ static const char *verdict_name(trigger_verdict v) {
 static void test_state_names(void **state) {
   (void)state;
   static const char *const az[] = {"none", "scheduled", "queued", "running", "success", "failed",
-                                   "up_for_retry", "upstream_failed", "skipped"};
+                                   "up_for_retry", "upstream_failed", "skipped", "up_for_reschedule"};
   for(int i = 0; i < TI_STATE_COUNT; i++) {
     assert_string_equal(ti_state_name((ti_state)i), az[i]);
     ti_state s = TI_STATE_COUNT;

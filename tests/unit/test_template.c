@@ -258,6 +258,40 @@ static void test_export_env(void **state) {
   json_decref(p);
 }
 
+
+/* A mapped instance: {{ item }}, {{ item.KEY }}, {{ map_index }} and the
+ * environment; an unmapped task knows no {{ item }}. */
+static void test_item_of_a_mapped_instance(void **state) {
+  template_ctx c = ((fixture *)*state)->ctx;
+  char *z = template_lookup(&c, "item");
+  assert_null(z);
+  json_t *pItem = json_pack("{s:s, s:i}", "file", "a.csv", "n", 3);
+  c.pItem = pItem;
+  c.mapIndex = 4;
+  z = template_lookup(&c, "item");
+  assert_string_equal(z, "{\"file\":\"a.csv\",\"n\":3}");
+  free(z);
+  z = template_lookup(&c, "item.file");
+  assert_string_equal(z, "a.csv");
+  free(z);
+  z = template_lookup(&c, "map_index");
+  assert_string_equal(z, "4");
+  free(z);
+  unsetenv("AIRC_ITEM");
+  unsetenv("AIRC_MAP_INDEX");
+  template_export_env(&c);
+  assert_string_equal(getenv("AIRC_ITEM"), "{\"file\":\"a.csv\",\"n\":3}");
+  assert_string_equal(getenv("AIRC_MAP_INDEX"), "4");
+  json_t *pStr = json_string("plain");
+  c.pItem = pStr;
+  template_export_env(&c);
+  assert_string_equal(getenv("AIRC_ITEM"), "plain");
+  json_decref(pStr);
+  json_decref(pItem);
+  unsetenv("AIRC_ITEM");
+  unsetenv("AIRC_MAP_INDEX");
+}
+
 static void test_export_env_empty(void **state) {
   (void)state;
   template_ctx c = {0};
@@ -496,6 +530,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_cap, setup, teardown),
       cmocka_unit_test_setup_teardown(test_export_env, setup, teardown),
       cmocka_unit_test(test_export_env_empty),
+      cmocka_unit_test_setup_teardown(test_item_of_a_mapped_instance, setup, teardown),
       cmocka_unit_test(test_shell_quote),
       cmocka_unit_test(test_shell_contexts),
       cmocka_unit_test(test_shell_refusals),

@@ -34,6 +34,25 @@ static void test_route_match(void **state) {
   assert_false(route_match("/a/{x}/{y}", "/a/1/2", zBuf, sizeof(zBuf), az, 1, &n));   /* more captures than room */
 }
 
+/* "{name*}" takes the rest of the path: a dataset URI, %2F decoded */
+static void test_route_match_rest(void **state) {
+  (void)state;
+  char zBuf[256];
+  const char *az[4];
+  int n;
+  assert_true(route_match("/api/v1/datasets/{uri*}", "/api/v1/datasets/s3://lake/a.parquet", zBuf, sizeof(zBuf), az, 4, &n));
+  assert_int_equal(n, 1);
+  assert_string_equal(az[0], "s3://lake/a.parquet");
+  assert_true(route_match("/d/{id}/{rest*}", "/d/7/x/y", zBuf, sizeof(zBuf), az, 4, &n));
+  assert_int_equal(n, 2);
+  assert_string_equal(az[0], "7");
+  assert_string_equal(az[1], "x/y");
+  assert_false(route_match("/api/v1/datasets/{uri*}", "/api/v1/datasets/", zBuf, sizeof(zBuf), az, 4, &n));
+  assert_false(route_match("/api/v1/datasets/{uri*}", "/api/v1/datasets", zBuf, sizeof(zBuf), az, 4, &n));
+  /* only last: elsewhere it is an ordinary capture */
+  assert_false(route_match("/d/{rest*}/x", "/d/a/b/x", zBuf, sizeof(zBuf), az, 4, &n));
+}
+
 static void test_static_path_clean(void **state) {
   (void)state;
   char z[256];
@@ -175,7 +194,7 @@ static void test_usernames(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_route_match), cmocka_unit_test(test_static_path_clean), cmocka_unit_test(test_error_json),
+      cmocka_unit_test(test_route_match), cmocka_unit_test(test_route_match_rest), cmocka_unit_test(test_static_path_clean), cmocka_unit_test(test_error_json),
       cmocka_unit_test(test_params),      cmocka_unit_test(test_throttle), cmocka_unit_test(test_throttle_never_forgets_locked),          cmocka_unit_test(test_usernames),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

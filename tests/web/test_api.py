@@ -145,6 +145,19 @@ def test_metrics(server):
     assert server.request("GET", "/metrics", user=None)[0] == 401
 
 
+def test_metrics_pass_promtool(server):
+    """Prometheus' own checker (promtool, installed by scripts/install-deps.sh)
+    accepts the exposition: syntax, and its lint rules (names, units, HELP)."""
+    import shutil
+    import subprocess
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool is missing: run make deps"
+    status, _, body = server.request("GET", "/metrics")
+    assert status == 200
+    r = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True, timeout=30)
+    assert r.returncode == 0 and not r.stdout.strip() and not r.stderr.strip(), r.stdout + r.stderr
+
+
 def test_head_is_get_without_body(server):
     status, hdrs, body = server.request("HEAD", "/api/v1/dags")
     assert status == 200 and body == b""

@@ -11,7 +11,8 @@ import {h, replace, fmtDate, fmtRelative} from '../dom.js';
 const PAGE = 25;
 // the events airc records (docs/web.md), offered in the event filter
 const EVENTS = ['trigger', 'clear', 'mark', 'paused', 'unpaused', 'delete_dag', 'delete_dag_run', 'backfill',
-  'login', 'login_failed', 'user_create', 'user_delete', 'user_password', 'token_create', 'token_revoke',
+  'login', 'login_failed', 'user_create', 'user_create_sso', 'user_role_sso', 'user_create_proxy', 'user_delete',
+  'user_password', 'token_create', 'token_revoke',
   'connection_add', 'connection_delete', 'variable_set', 'variable_delete', 'variable_import', 'rotate_key'];
 
 export function mount(root, ctx, params) {

@@ -27,6 +27,7 @@ const TABS = [
 ];
 
 let gridEndpoint = true;   // false once the server said it has no /grid
+const openGroupsByDag = new Map();   // DAG id -> its task groups shown open (kept across tabs)
 
 export function mount(root, ctx, params) {
   const dagId = params.dagId;
@@ -48,6 +49,12 @@ export function mount(root, ctx, params) {
       if (model) view.update(model);
     },
     openTask: (runId, taskId) => panel.open(runId, taskId),
+    // task groups shown open (the others are collapsed into one node/row)
+    openGroups: openGroupsByDag.get(dagId) || openGroupsByDag.set(dagId, new Set()).get(dagId),
+    toggleGroup(name) {
+      if (shell.openGroups.has(name)) shell.openGroups.delete(name); else shell.openGroups.add(name);
+      if (model) view.update(model);
+    },
     refresh: () => poller.kick(),
   };
   const panel = createTaskPanel(ctx, shell);
@@ -149,6 +156,6 @@ export function mount(root, ctx, params) {
     return true;
   }
 
-  const poller = startPolling(refresh, 2000);
+  const poller = startPolling(refresh, 2000, {live: true});
   return {unmount() { poller.stop(); panel.close(); if (view.destroy) view.destroy(); }};
 }

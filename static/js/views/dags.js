@@ -143,7 +143,7 @@ export function mount(root, ctx, params) {
     }
   }
 
-  const poller = startPolling(refresh, 2000);
+  const poller = startPolling(refresh, 2000, {live: true});
   return {unmount() { poller.stop(); }};
 }
 

@@ -4,19 +4,24 @@
 
 import {h, s, replace, stateClass} from '../dom.js';
 import {runPicker} from '../widgets.js';
+import {collapseGroups, summaryState} from '../model.js';
 
 const W = 180, H = 44, GX = 70, GY = 18, PAD = 20;
 
 export function create(ctx, shell) {
   const pickerSlot = h('span');
   const svgSlot = h('div', {class: 'graph-scroll'});
+  // open groups show their tasks; this folds them back into one node each
+  const collapse = h('button', {type: 'button', class: 'btn', id: 'collapse-groups', hidden: true,
+    on: {click: () => { for (const g of [...shell.openGroups]) shell.toggleGroup(g); }}}, 'Collapse groups');
   const el = h('div', {class: 'graph-view'},
-    h('div', {class: 'view-toolbar'}, h('label', {for: 'run-picker'}, 'Run'), pickerSlot), svgSlot);
+    h('div', {class: 'view-toolbar'}, h('label', {for: 'run-picker'}, 'Run'), pickerSlot, collapse), svgSlot);
   let layoutKey = '', nodes = new Map(), pickerKey = '';
 
   svgSlot.addEventListener('click', (e) => {
     const g = e.target.closest('g.node');
-    if (g && shell.selectedRun) shell.openTask(shell.selectedRun, g.dataset.taskId);
+    if (g && g.dataset.group) shell.toggleGroup(g.dataset.group);   // a collapsed group opens
+    else if (g && shell.selectedRun) shell.openTask(shell.selectedRun, g.dataset.taskId);
   });
   svgSlot.addEventListener('keydown', (e) => {
     const g = e.target.closest('g.node');
@@ -48,10 +53,13 @@ export function create(ctx, shell) {
     nodes = new Map();
     for (const t of tasks.tasks) {
       const p = pos.get(t.task_id);
-      const label = t.task_id.length > 20 ? t.task_id.slice(0, 19) + '…' : t.task_id;
-      const g = s('g', {class: 'node s-none', transform: `translate(${p.x},${p.y})`, tabindex: 0, role: 'button',
-        'aria-label': `Task ${t.task_id}`, dataset: {taskId: t.task_id}},
-      s('title', null, `${t.task_id}${t.type ? ` (${t.type})` : ''}`),
+      const name = t.isGroup ? `▸ ${t.group} (${t.members.length})` : (t.mapped ? `${t.task_id} [ ]` : t.task_id);
+      const label = name.length > 20 ? name.slice(0, 19) + '…' : name;
+      const g = s('g', {class: ['node', 's-none', t.isGroup && 'group'].filter(Boolean).join(' '),
+        transform: `translate(${p.x},${p.y})`, tabindex: 0, role: 'button',
+        'aria-label': t.isGroup ? `Task group ${t.group}: ${t.members.length} tasks, click to open` : `Task ${t.task_id}`,
+        dataset: t.isGroup ? {taskId: t.task_id, group: t.group} : {taskId: t.task_id}},
+      s('title', null, t.isGroup ? `group ${t.group}: ${t.members.join(', ')}` : `${t.task_id}${t.type ? ` (${t.type})` : ''}`),
       s('rect', {class: 'node-box', width: W, height: H, rx: 6}),
       s('rect', {class: 'node-state', width: 6, height: H, rx: 3}),
       s('text', {class: 'node-label', x: 14, y: 19}, label),
@@ -65,18 +73,26 @@ export function create(ctx, shell) {
   return {
     el,
     update(model) {
-      const key = JSON.stringify(model.tasks.layers);
-      if (key !== layoutKey) { layoutKey = key; build(model.tasks); }
+      const open = shell.openGroups || new Set();
+      collapse.hidden = open.size === 0;
+      const view = collapseGroups(model.tasks, open);
+      const key = JSON.stringify([view.layers, [...open]]);
+      if (key !== layoutKey) { layoutKey = key; build(view); }
       const pk = JSON.stringify([model.grid.runs.map((r) => [r.run_id, r.state]), shell.selectedRun]);
       if (pk !== pickerKey && !pickerSlot.contains(document.activeElement)) { pickerKey = pk; replace(pickerSlot, runPicker(shell, model.grid.runs)); }
       const runId = shell.selectedRun;
       for (const [id, g] of nodes) {
-        const st = runId ? model.grid.cell(id, runId)?.state : null;
+        const node = view.byId.get(id);
+        const cell = runId && !node?.isGroup ? model.grid.cell(id, runId) : null;
+        const st = !runId ? null : node?.isGroup
+          ? summaryState(node.members.map((m) => model.grid.cell(m, runId)?.state)) : cell?.state;
         const cls = stateClass(st);
-        if (!g.classList.contains(cls)) {
+        const sub = `${node?.type || 'task'}${cell?.map_count ? ` · ${cell.map_count} mapped` : ''} · ${st || 'no status'}`;
+        if (node?.mapped) g.querySelector('.node-label').textContent = `${id} [${cell?.map_count ?? ' '}]`;
+        if (!g.classList.contains(cls) || g.querySelector('.node-sub').textContent !== sub) {
           for (const c of [...g.classList]) if (c.startsWith('s-')) g.classList.remove(c);
           g.classList.add(cls);
-          g.querySelector('.node-sub').textContent = `${model.tasks.byId.get(id)?.type || 'task'} · ${st || 'no status'}`;
+          g.querySelector('.node-sub').textContent = sub;
         }
       }
     },

@@ -1,5 +1,8 @@
 // views/login.js: the login form. On success it reloads the session and goes
-// to params.next (a hash inside the dashboard).
+// to params.next (a hash inside the dashboard). When the server has single
+// sign-on configured (GET /api/v1/auth/oidc), a "Sign in with SSO" link under
+// the form starts the OpenID Connect sign-in; the server brings the browser
+// back to params.next with a session.
 
 import * as api from '../api.js';
 import {h} from '../dom.js';
@@ -33,5 +36,13 @@ export function mount(root, ctx, params) {
   h('label', {for: 'password'}, 'Password'), pass,
   submit);
   root.appendChild(h('div', {class: 'login-wrap'}, form));
-  return {unmount() {}};
+  let gone = false;
+  api.get('/auth/oidc').then((r) => {
+    if (gone || !r || !r.enabled) return;
+    const next = params.next && params.next.startsWith('#/') && !params.next.startsWith('#/login') ? params.next : '#/dags';
+    form.appendChild(h('div', {class: 'login-or', 'aria-hidden': 'true'}, 'or'));
+    form.appendChild(h('a', {class: 'btn btn-block btn-sso', id: 'sso-login',
+      href: `${r.login_url}?next=${encodeURIComponent(next)}`}, 'Sign in with SSO'));
+  }).catch(() => { /* no SSO: the password form alone */ });
+  return {unmount() { gone = true; }};
 }

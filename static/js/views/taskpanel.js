@@ -10,14 +10,14 @@ import {confirmDialog, noteEditor} from '../control.js';
 // Streams a try's log into pre: asks for bytes from the last offset every
 // second and appends them as a text node, until the server says the log is
 // complete. Returns {stop()}.
-export function followLog(dagId, runId, taskId, tryNo, pre, status) {
+export function followLog(dagId, runId, taskId, tryNo, pre, status, mapIndex) {
   let offset = 0, misses = 0;
   const ctrl = new AbortController();
   status.textContent = 'Loading log…';
   const poll = startPolling(async () => {
     let chunk;
     try {
-      chunk = await api.getLog(dagId, runId, taskId, tryNo, offset, ctrl.signal);
+      chunk = await api.getLog(dagId, runId, taskId, tryNo, offset, ctrl.signal, mapIndex);
     } catch (e) {
       if (e.name === 'AbortError') return false;
       if (e.status === 404 && ++misses < 600) { status.textContent = 'Waiting for the log…'; return true; }
@@ -40,15 +40,16 @@ export function followLog(dagId, runId, taskId, tryNo, pre, status) {
 
 export function createTaskPanel(ctx, shell) {
   const el = h('aside', {class: 'task-panel', id: 'task-panel', hidden: true, 'aria-label': 'Task instance'});
-  let sel = null;          // {runId, taskId}
+  let sel = null;          // {runId, taskId, mapIndex, mapCount}: mapIndex set for a mapped task's instance
   let ti = null, key = '', log = null, logTry = null, followLatest = true;
   const logPre = h('pre', {class: 'log', id: 'task-log', tabindex: 0, 'aria-label': 'Log'});
   const logStatus = h('span', {class: 'log-status small', id: 'log-status'});
   const trySlot = h('span', {class: 'try-tabs'});
+  const mapSlot = h('div', {class: 'try-tabs', id: 'map-tabs'});   // a mapped task's instances
   const bodySlot = h('div');
   const header = h('div', {class: 'panel-head'});
 
-  el.append(header, bodySlot, h('section', {class: 'panel-section'},
+  el.append(header, mapSlot, bodySlot, h('section', {class: 'panel-section'},
     h('div', {class: 'section-head'}, h('h3', null, 'Log'), trySlot, h('span', {class: 'spacer'}), logStatus),
     logPre));
 
@@ -59,7 +60,7 @@ export function createTaskPanel(ctx, shell) {
     logPre.textContent = '';
     delete logPre.dataset.complete;
     if (!tryNo || tryNo < 1) { logStatus.textContent = 'No try has started yet.'; return; }
-    log = followLog(shell.dagId, sel.runId, sel.taskId, tryNo, logPre, logStatus);
+    log = followLog(shell.dagId, sel.runId, sel.taskId, tryNo, logPre, logStatus, sel.mapIndex);
   }
 
   async function act(label, fn) {
@@ -181,6 +182,11 @@ export function createTaskPanel(ctx, shell) {
         xcom === undefined || xcom === null || (typeof xcom === 'object' && !Object.keys(xcom).length)
           ? h('p', {class: 'muted small'}, 'No XCom.')
           : h('pre', {class: 'xcom', id: 'task-xcom'}, typeof xcom === 'string' ? xcom : JSON.stringify(xcom, null, 2))));
+    replace(mapSlot, sel.mapCount ? [h('span', {class: 'muted small'}, `Mapped: ${sel.mapCount} instances `),
+      Array.from({length: sel.mapCount}, (_, i) => h('button', {type: 'button', class: ['try-tab', i === sel.mapIndex && 'on'],
+        dataset: {mapIndex: i}, on: {click: () => {
+          sel.mapIndex = i; key = ''; logTry = null; followLatest = true; load();
+        }}}, `[${i}]`))] : null);
     const list = tries(t);
     replace(trySlot, list.map((n) => h('button', {type: 'button', class: ['try-tab', n === logTry && 'on'],
       dataset: {try: n}, on: {click: () => { followLatest = n === list[list.length - 1]; startLog(n); render(); }}}, `Try ${n}`)));
@@ -190,12 +196,25 @@ export function createTaskPanel(ctx, shell) {
     if (!sel) return;
     const want = sel;
     let t;
+    const base = api.path.ti(shell.dagId, sel.runId, sel.taskId);
     try {
-      t = await api.get(api.path.ti(shell.dagId, sel.runId, sel.taskId));
+      t = await api.get(sel.mapIndex === null || sel.mapIndex === undefined ? base : `${base}/${sel.mapIndex}`);
     } catch (e) {
       if (sel !== want) return;
-      if (e.status === 404) t = {task_id: sel.taskId, state: null, try_number: 0};
-      else throw e;
+      if (e.status !== 404) throw e;
+      t = {task_id: sel.taskId, state: null, try_number: 0};
+      if (sel.mapIndex === null || sel.mapIndex === undefined) {
+        // a mapped task: its instances, the first one shown
+        let lm = null;
+        try { lm = await api.get(`${base}/listMapped`); } catch { /* not mapped */ }
+        if (sel !== want) return;
+        if (lm && lm.total_entries) {
+          sel.mapCount = lm.total_entries;
+          sel.mapIndex = 0;
+          t = await api.get(`${base}/0`);
+          if (sel !== want) return;
+        }
+      }
     }
     if (sel !== want) return;
     ti = t;
@@ -219,7 +238,8 @@ export function createTaskPanel(ctx, shell) {
     async open(runId, taskId) {
       if (log) log.stop();
       log = null;
-      sel = {runId, taskId};
+      sel = {runId, taskId, mapIndex: null, mapCount: 0};
+      replace(mapSlot);
       ti = null; key = ''; logTry = null; followLatest = true;
       replace(actionSlot, actions());
       loadRunNote();
