@@ -153,9 +153,12 @@ airc_rc store_pool_ti_queue(store *p, int64_t tiId, const char *zPool, int nSlot
   }
   if(nSlots > slots) return AIRC_OK; /* can never fit: waits, as in Airflow */
   st = store_stmt_prepare(p,
-      "UPDATE task_instance SET state='queued', try_number=try_number+1, queued_us=?1, pid=NULL,"
-      " exit_code=NULL, start_us=NULL, end_us=NULL, duration=NULL, next_retry_us=NULL, note=NULL,"
-      " updated_us=?1, pool=?3, pool_slots=?4 WHERE id=?2 AND state='scheduled'"
+      /* as store_sched_ti_queue: a sensor's next poke (up_for_reschedule)
+       * continues its try (same try number and start time) */
+      "UPDATE task_instance SET try_number=try_number+CASE WHEN state='up_for_reschedule' THEN 0 ELSE 1 END,"
+      " start_us=CASE WHEN state='up_for_reschedule' THEN start_us ELSE NULL END,"
+      " state='queued', queued_us=?1, pid=NULL, exit_code=NULL, end_us=NULL, duration=NULL, next_retry_us=NULL,"
+      " note=NULL, updated_us=?1, pool=?3, pool_slots=?4 WHERE id=?2 AND state IN ('scheduled','up_for_reschedule')"
       " AND ?4 + coalesce((SELECT used FROM pool_usage WHERE pool=?3), 0) <= ?5", pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, nowUs);

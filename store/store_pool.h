@@ -63,7 +63,7 @@ AIRC_WUR airc_rc store_pool_count(store *p, int *pn /* OUT */, airc_err *pErr);
  * One row (pool_usage). */
 AIRC_WUR airc_rc store_pool_open_slots(store *p, const char *zPool, int64_t *pnOpen /* OUT */, airc_err *pErr);
 
-/* scheduled -> queued, as store_sched_ti_queue(), taking nSlots slots of
+/* scheduled (or up_for_reschedule) -> queued, as store_sched_ti_queue(), taking nSlots slots of
  * pool zPool, only if that many are open (slots - those of the pool's
  * queued and running tries). *pbQueued = 1 if it was queued; 0 if the pool
  * is full, does not exist (*pbNoPool = 1), or the task instance is not
