@@ -50,7 +50,8 @@ SRC_DIRS  := common dag store store/sqlite store/postgres scheduler executor pro
 LIB_SRC   := $(filter-out $(MAIN_SRC),$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
 # task bodies that need libcurl/librdkafka: only in bin/airc-task
 TASK_ONLY := providers/fetch_users/http_get.c providers/fetch_users/fetch_users.c \
-             providers/kafka/kafka_publish.c providers/kafka/kafka_record.c $(wildcard providers/*/run_*.c)
+             providers/kafka/kafka_publish.c providers/kafka/kafka_record.c $(wildcard providers/*/run_*.c) \
+             $(wildcard providers/notify/*.c)
 # users and their CLI need only libsodium: they stay in bin/airc
 WEB_ONLY  := $(filter-out webui/users.c,$(wildcard webui/*.c)) cli/cmd_webserver.c
 # the Control Center's clients (webui/api_pipeline.c): librdkafka's admin API

@@ -110,7 +110,8 @@ def new_home(prefix):
 
 def sched_env(home, parallelism):
     return dict(os.environ, AIRC_HOME=home, AIRC__CORE__DAGS_ARE_PAUSED_AT_CREATION="false",
-                AIRC__CORE__PARALLELISM=str(parallelism))
+                AIRC__CORE__PARALLELISM=str(parallelism),
+                AIRC__CORE__DEFAULT_POOL_SLOTS=str(max(128, parallelism)))  # default_pool must not cap it
 
 
 def db_query(db, sql, args=()):
@@ -246,7 +247,7 @@ def main():
     dags = os.path.join(home, "dags")
     os.makedirs(dags)
     env = dict(os.environ, AIRC_HOME=home, AIRC__CORE__DAGS_ARE_PAUSED_AT_CREATION="false",
-               AIRC__CORE__PARALLELISM=str(max(32, n)))
+               AIRC__CORE__PARALLELISM=str(max(32, n)), AIRC__CORE__DEFAULT_POOL_SLOTS=str(max(128, n)))
     write_dags(dags, n)
     floor = json.loads(subprocess.check_output([FLOOR, str(n), os.path.join(home, "floor.db")], text=True))
     sched = subprocess.Popen([AIRC, "scheduler"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -5,6 +5,7 @@
 #include "common/config.h"
 #include "common/fsafe.h"
 #include "providers/runners.h"
+#include "providers/notify/notify_deliver.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -36,6 +37,17 @@ int main(int argc, char **argv) {
       if(aBody[i]) printf(" %s", task_type_all()[i]->schema.zName);
     printf("\n");
     return 0;
+  }
+  if(argc >= 2 && !strcmp(argv[1], "--deliver-notifications")) {
+    /* the notification delivery process (scheduler/sched_notify.c) */
+    airc_err cerr = {0};
+    if(airc_config_load(&cerr)) {
+      fprintf(stderr, "airc-task: %s\n", airc_err_msg(&cerr));
+      return 1;
+    }
+    int rc = notify_deliver_main(argc, argv);
+    airc_config_free();
+    return rc;
   }
   if(argc != 3) {
     fprintf(stderr, "usage: airc-task TYPE CTX_FILE\n");

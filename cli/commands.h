@@ -53,6 +53,14 @@ int cmd_db_rotate_key(int argc, char **argv);
 /* Task-type plugins (cli/cmd_plugins.c). */
 int cmd_plugins_list(int argc, char **argv);
 
+/* Pools (cli/cmd_pools.c) and notifications (cli/cmd_notify.c). */
+int cmd_pools_set(int argc, char **argv);
+int cmd_pools_list(int argc, char **argv);
+int cmd_pools_get(int argc, char **argv);
+int cmd_pools_delete(int argc, char **argv);
+int cmd_notifications_list(int argc, char **argv);
+int cmd_notifications_deliver(int argc, char **argv);
+
 /* Web users (cli/cmd_users.c, in bin/airc: they need only libsodium). */
 int cmd_users_create(int argc, char **argv);
 int cmd_users_list(int argc, char **argv);

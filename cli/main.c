@@ -139,6 +139,23 @@ static const cli_command aCommand[] = {
      "usage: airc variables export [FILE.json]\n", cmd_variables_export},
     {"db rotate-key", "Re-encrypt every secret under a new key, in one transaction.",
      "usage: airc db rotate-key [--new-key TEXT]\n", cmd_db_rotate_key},
+    {"pools set", "Create or resize a pool (tasks take its slots with `pool = NAME`).",
+     "usage: airc pools set NAME SLOTS [DESCRIPTION]\n\n"
+     "  A pool never has more slots taken by queued and running tries than SLOTS. default_pool (tasks without\n"
+     "  `pool`) is created with [core] default_pool_slots (128).\n", cmd_pools_set},
+    {"pools list", "List pools with their slots in use.", "usage: airc pools list [--output table|json|plain]\n",
+     cmd_pools_list},
+    {"pools get", "Show one pool.", "usage: airc pools get NAME [--output table|json|plain]\n", cmd_pools_get},
+    {"pools delete", "Delete a pool (its tasks wait until it exists again).", "usage: airc pools delete NAME\n",
+     cmd_pools_delete},
+    {"notifications list", "List notifications (on_failure, on_deadline_miss, ...) and whether they were delivered.",
+     "usage: airc notifications list [--dag-id DAG] [--state pending|sent|failed] [--limit N] [--output table|json|plain]\n",
+     cmd_notifications_list},
+    {"notifications deliver", "Send due notifications (the scheduler runs this itself unless [notifications] deliver = false).",
+     "usage: airc notifications deliver [--once]\n\n"
+     "  Claims due notifications from the store and sends them, retrying with backoff; --once: until none is due.\n"
+     "  Several may run (on several hosts): a notification is sent by one of them.\n",
+     cmd_notifications_deliver},
 };
 
 #define N_COMMAND ((int)(sizeof(aCommand) / sizeof(aCommand[0])))

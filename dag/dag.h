@@ -49,6 +49,13 @@ typedef struct dag_task {
   int64_t executionTimeout; /* seconds, 0 = none */
   json_t *pOptions;         /* type-specific keys -> string values (owned) */
   char *zQueue;             /* workers' queue (distributed executor); NULL = "default" */
+  /* pools and priorities (docs/authoring.md) */
+  char *zPool;              /* NULL = DAG_DEFAULT_POOL */
+  int poolSlots;            /* slots a try takes in its pool, >= 1 */
+  int64_t priorityWeight;   /* as written (default 1); dag_priority_weights() applies weightRule */
+  int weightRule;           /* DAG_WEIGHT_* */
+  json_t *pNotify;          /* NULL, or event (on_failure, on_retry, on_success) -> array of targets,
+                             * the [dag] defaults included (owned) */
   json_t *pOutlets;         /* array of dataset URIs its success updates (owned), NULL if none */
   /* dynamic task mapping (docs/authoring.md): one instance per item of a
    * list known at run time. zExpandTask: `expand = xcom.TASK` (TASK is
@@ -85,7 +92,26 @@ typedef struct dag {
   int nTask;
   char *zFile;              /* file it was read from, or NULL */
   char zHash[65];           /* hex SHA-256 of the canonical form */
+  /* run notifications and deadline (docs/authoring.md) */
+  json_t *pNotify;          /* NULL, or event (on_run_failure, on_run_success, on_deadline_miss) -> targets (owned) */
+  int64_t deadline;         /* seconds after a run is queued; 0 = none */
 } dag;
+
+/* Airflow's default pool, and weight rules (dag_priority.c). */
+#define DAG_DEFAULT_POOL "default_pool"
+enum { DAG_WEIGHT_DOWNSTREAM = 0, DAG_WEIGHT_UPSTREAM = 1, DAG_WEIGHT_ABSOLUTE = 2 };
+const char *dag_weight_rule_name(int rule);
+/* Effective priority weight of every task into aOut (d->nTask entries), as
+ * Airflow computes it: downstream = own weight + the weights of all tasks
+ * downstream of it (each once), upstream = the same upstream, absolute =
+ * own. Exact up to DAG_PRIORITY_EXACT_MAX tasks; above, shared descendants
+ * count once per path (an upper bound, computed in linear time). Sums
+ * saturate at INT64_MAX / 4. */
+#define DAG_PRIORITY_EXACT_MAX 4096
+void dag_priority_weights(const dag *d, int64_t *aOut /* OUT */);
+/* 1 if z is a notification target airc can deliver to: http(s)://...,
+ * smtp(s)://HOST[:PORT]/RECIPIENT, conn:NAME. */
+int dag_notify_target_is_valid(const char *z);
 
 /* Reads one DAG file (by extension: .ini or .json) into a validated dag.
  * On failure returns non-OK with pErr holding one line such as

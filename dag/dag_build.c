@@ -19,11 +19,15 @@
 static const char *const azDagKeys[] = {
     "id", "description", "schedule", "schedule_interval", "timezone", "start_date", "end_date", "catchup",
     "max_active_runs", "max_active_tasks", "tags", "params", "retries", "retry_delay",
-    "retry_exponential_backoff", "max_retry_delay", "execution_timeout", NULL};
+    "retry_exponential_backoff", "max_retry_delay", "execution_timeout",
+    "on_failure", "on_retry", "on_success", "on_run_failure", "on_run_success", "on_deadline_miss", "deadline",
+    NULL};
 static const char *const azTaskCommonKeys[] = {
     "id", "type", "upstream", "trigger_rule", "retries", "retry_delay",
     "retry_exponential_backoff", "max_retry_delay", "execution_timeout", "queue", "outlets",
-    "expand", "max_active_tis_per_dag", "group", NULL};
+    "expand", "max_active_tis_per_dag", "group",
+    "pool", "pool_slots", "priority_weight", "weight_rule", "on_failure", "on_retry", "on_success",
+    NULL};
 
 typedef struct build_ctx {
   const char *zName;     /* file name */
@@ -32,6 +36,7 @@ typedef struct build_ctx {
   airc_err *pErr;
   const task_schema *const *apType; /* the task types a DAG may use */
   json_t *pIndex;        /* task id -> index, so that big DAGs build in linear time */
+  json_t *pNotifyDefault; /* [dag] on_failure/on_retry/on_success: event -> targets (owned) */
 } build_ctx;
 
 static int str_in(const char *z, const char *const *az) {
@@ -363,6 +368,141 @@ static airc_rc build_params(build_ctx *c, json_t *pIn, dag *d) {
   return AIRC_OK;
 }
 
+/* ---- notifications, deadlines, pools, priorities (docs/authoring.md) ---- */
+
+static const char *const azNotifyTaskEvent[] = {"on_failure", "on_retry", "on_success", NULL};
+static const char *const azNotifyRunEvent[] = {"on_run_failure", "on_run_success", "on_deadline_miss", NULL};
+
+int dag_notify_target_is_valid(const char *z) {
+  size_t n = strlen(z);
+  if(n == 0 || n > 2000) return 0;
+  for(const char *q = z; *q; q++)
+    if((unsigned char)*q <= 0x20 || *q == 0x7f) return 0;
+  if(!strncmp(z, "conn:", 5)) return z[5] != 0 && strlen(z + 5) <= 250;
+  static const char *const azScheme[] = {"http://", "https://", "smtp://", "smtps://"};
+  for(int i = 0; i < 4; i++) {
+    size_t k = strlen(azScheme[i]);
+    if(strncmp(z, azScheme[i], k) || !z[k] || z[k] == '/') continue;
+    /* e-mail: smtp://HOST[:PORT]/RECIPIENT */
+    if(i >= 2) return strchr(z + k, '/') && strchr(strchr(z + k, '/'), '@');
+    return 1;
+  }
+  return 0;
+}
+
+/* Reads a notification key (comma list or array) into *ppOut (new array;
+ * empty: notify nobody, which overrides a [dag] default). */
+static airc_rc build_targets(build_ctx *c, int iTask, const char *zTaskId, const char *zKey, json_t *pV,
+                             json_t **ppOut) {
+  *ppOut = build_list(pV);
+  if(!*ppOut) return build_fail(c, iTask, zTaskId, zKey, "%s must be a list of targets", zKey);
+  size_t i;
+  json_t *pT;
+  json_array_foreach(*ppOut, i, pT) {
+    const char *z = json_string_value(pT);
+    if(!dag_notify_target_is_valid(z)) {
+      airc_rc rc = build_fail(c, iTask, zTaskId, zKey,
+                              "%s: bad target '%.100s' (write http(s)://..., smtp://HOST[:PORT]/RECIPIENT or conn:NAME)",
+                              zKey, z);
+      json_decref(*ppOut);
+      *ppOut = NULL;
+      return rc;
+    }
+  }
+  return AIRC_OK;
+}
+
+/* [dag]: run events, the deadline, and the task events' defaults. */
+static airc_rc build_dag_notify(build_ctx *c, json_t *pSec, dag *d) {
+  json_t *pV, *pList;
+  char zBuf[64];
+  for(int i = 0; azNotifyRunEvent[i]; i++) {
+    if(!(pV = json_object_get(pSec, azNotifyRunEvent[i]))) continue;
+    airc_rc rc = build_targets(c, -1, NULL, azNotifyRunEvent[i], pV, &pList);
+    if(rc) return rc;
+    if(!d->pNotify) d->pNotify = json_object();
+    json_object_set_new(d->pNotify, azNotifyRunEvent[i], pList);
+  }
+  for(int i = 0; azNotifyTaskEvent[i]; i++) {
+    if(!(pV = json_object_get(pSec, azNotifyTaskEvent[i]))) continue;
+    airc_rc rc = build_targets(c, -1, NULL, azNotifyTaskEvent[i], pV, &pList);
+    if(rc) return rc;
+    if(!c->pNotifyDefault) c->pNotifyDefault = json_object();
+    json_object_set_new(c->pNotifyDefault, azNotifyTaskEvent[i], pList);
+  }
+  if((pV = json_object_get(pSec, "deadline")) && !json_is_null(pV)) {
+    const char *z = scalar_text(pV, zBuf, sizeof(zBuf));
+    if(!z || airc_duration_parse(z, &d->deadline) || d->deadline <= 0)
+      return build_fail(c, -1, NULL, "deadline", "deadline: bad duration '%.40s' (write 30s, 5m, 2h or 1d)", z ? z : "?");
+  }
+  return AIRC_OK;
+}
+
+/* A task's pool, pool_slots, priority_weight, weight_rule and its
+ * notification targets (over the [dag] defaults). */
+static airc_rc build_task_pool(build_ctx *c, int iTask, const char *zId, json_t *pObj, dag_task *t) {
+  json_t *pV;
+  char zBuf[64];
+  t->poolSlots = 1;
+  t->priorityWeight = 1;
+  t->weightRule = DAG_WEIGHT_DOWNSTREAM;
+  if((pV = json_object_get(pObj, "pool"))) {
+    const char *z = json_string_value(pV);
+    size_t n = z ? strlen(z) : 0;
+    int bOk = n > 0 && n <= 256;
+    for(size_t k = 0; bOk && k < n; k++)
+      bOk = isalnum((unsigned char)z[k]) || z[k] == '_' || z[k] == '-' || z[k] == '.';
+    if(!bOk)
+      return build_fail(c, iTask, zId, "pool", "pool must be 1..256 letters, digits, '_', '-' or '.', not '%.60s'",
+                        z ? z : "?");
+    if(strcmp(z, DAG_DEFAULT_POOL)) t->zPool = strdup(z);
+  }
+  if((pV = json_object_get(pObj, "pool_slots"))) {
+    const char *z = scalar_text(pV, zBuf, sizeof(zBuf));
+    char *zEnd = NULL;
+    long v = z ? strtol(z, &zEnd, 10) : 0;
+    if(!z || !*z || *zEnd || v < 1 || v > 100000)
+      return build_fail(c, iTask, zId, "pool_slots", "pool_slots must be a whole number 1..100000, not '%.40s'", z ? z : "?");
+    t->poolSlots = (int)v;
+  }
+  if((pV = json_object_get(pObj, "priority_weight"))) {
+    const char *z = scalar_text(pV, zBuf, sizeof(zBuf));
+    char *zEnd = NULL;
+    long long v = z ? strtoll(z, &zEnd, 10) : 0;
+    if(!z || !*z || *zEnd || v < -1000000000LL || v > 1000000000LL)
+      return build_fail(c, iTask, zId, "priority_weight",
+                        "priority_weight must be a whole number -1000000000..1000000000, not '%.40s'", z ? z : "?");
+    t->priorityWeight = v;
+  }
+  if((pV = json_object_get(pObj, "weight_rule"))) {
+    const char *z = json_string_value(pV);
+    int r = -1;
+    for(int k = 0; z && k < 3; k++)
+      if(!strcmp(z, dag_weight_rule_name(k))) r = k;
+    if(r < 0)
+      return build_fail(c, iTask, zId, "weight_rule", "unknown weight_rule '%.60s' (downstream, upstream, absolute)",
+                        z ? z : "?");
+    t->weightRule = r;
+  }
+  for(int i = 0; azNotifyTaskEvent[i]; i++) {
+    json_t *pList = NULL;
+    if((pV = json_object_get(pObj, azNotifyTaskEvent[i]))) {
+      airc_rc rc = build_targets(c, iTask, zId, azNotifyTaskEvent[i], pV, &pList);
+      if(rc) return rc;
+    } else if(c->pNotifyDefault && (pV = json_object_get(c->pNotifyDefault, azNotifyTaskEvent[i]))) {
+      pList = json_incref(pV);
+    }
+    if(!pList) continue;
+    if(!json_array_size(pList)) { /* "" overrides a default: notify nobody */
+      json_decref(pList);
+      continue;
+    }
+    if(!t->pNotify) t->pNotify = json_object();
+    json_object_set_new(t->pNotify, azNotifyTaskEvent[i], pList);
+  }
+  return AIRC_OK;
+}
+
 static airc_rc build_dag_section(build_ctx *c, json_t *pSec, dag *d, task_defaults *pDef) {
   const char *zKey;
   json_t *pV;
@@ -465,6 +605,8 @@ static airc_rc build_dag_section(build_ctx *c, json_t *pSec, dag *d, task_defaul
     airc_rc rc = build_params(c, pV, d);
     if(rc) return rc;
   }
+  airc_rc rcExt = build_dag_notify(c, pSec, d);
+  if(rcExt) return rcExt;
   pDef->retryDelay = 300;
   pDef->maxRetryDelay = 86400;
   return build_defaults(c, -1, NULL, pSec, pDef);
@@ -608,6 +750,8 @@ static airc_rc build_task(build_ctx *c, int iTask, json_t *pObj, const task_defa
                         z ? z : "?");
     if(strcmp(z, "default")) t->zQueue = strdup(z);
   }
+  rc = build_task_pool(c, iTask, zId, pObj, t);
+  if(rc) return rc;
   if((pV = json_object_get(pObj, "outlets"))) {
     airc_rc rcU = build_uris(c, iTask, zId, "outlets", pV, &t->pOutlets);
     if(rcU) return rcU;
@@ -727,7 +871,7 @@ static airc_rc build_graph(build_ctx *c, dag *d) {
 
 airc_rc dag_build(const char *zName, json_t *pDoc, json_t *pLines, const task_schema *const *apType,
                   dag **ppOut, airc_err *pErr) {
-  build_ctx c = {zName, pLines, NULL, pErr, apType, NULL};
+  build_ctx c = {zName, pLines, NULL, pErr, apType, NULL, NULL};
   *ppOut = NULL;
   if(!json_is_object(pDoc))
     return airc_err_set(pErr, AIRC_ERR_INVALID, "%s: a DAG file must hold an object {\"dag\": {...}, \"tasks\": [...]}", zName);
@@ -763,6 +907,7 @@ airc_rc dag_build(const char *zName, json_t *pDoc, json_t *pLines, const task_sc
   }
   if(!rc) rc = build_graph(&c, d);
   json_decref(c.pIndex);
+  json_decref(c.pNotifyDefault);
   if(rc) {
     /* DAG-level messages name the DAG once it is known */
     dag_free(d);

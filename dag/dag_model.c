@@ -43,6 +43,8 @@ json_t *dag_to_json(const dag *d) {
     json_object_set_new(pParams, zName, pDecl);
   }
   json_object_set_new(pDag, "params", pParams);
+  if(d->pNotify) json_object_update(pDag, d->pNotify);
+  if(d->deadline) json_object_set_new(pDag, "deadline", duration_json(d->deadline));
   for(int i = 0; i < d->nTask; i++) {
     const dag_task *t = &d->aTask[i];
     json_t *pT = json_deep_copy(t->pOptions);
@@ -58,6 +60,14 @@ json_t *dag_to_json(const dag *d) {
     json_object_set_new(pT, "max_retry_delay", duration_json(t->maxRetryDelay));
     json_object_set_new(pT, "execution_timeout", duration_json(t->executionTimeout));
     if(t->zQueue) json_object_set_new(pT, "queue", json_string(t->zQueue)); /* absent = default: hashes stay */
+    /* pools, priorities, notifications: written when not the default, so
+     * that DAGs without them keep their hash */
+    if(t->zPool) json_object_set_new(pT, "pool", json_string(t->zPool));
+    if(t->poolSlots != 1) json_object_set_new(pT, "pool_slots", json_integer(t->poolSlots));
+    if(t->priorityWeight != 1) json_object_set_new(pT, "priority_weight", json_integer(t->priorityWeight));
+    if(t->weightRule != DAG_WEIGHT_DOWNSTREAM)
+      json_object_set_new(pT, "weight_rule", json_string(dag_weight_rule_name(t->weightRule)));
+    if(t->pNotify) json_object_update(pT, t->pNotify);
     if(t->pOutlets) json_object_set(pT, "outlets", t->pOutlets); /* absent = none: hashes stay */
     /* mapping and groups only when set, for the same reason */
     if(t->zExpandTask) {
@@ -118,6 +128,8 @@ void dag_free(dag *d) {
     free(t->aiUpstream);
     free(t->aiDownstream);
     json_decref(t->pOptions);
+    free(t->zPool);
+    json_decref(t->pNotify);
     json_decref(t->pOutlets);
   }
   free(d->aTask);
@@ -130,5 +142,6 @@ void dag_free(dag *d) {
   json_decref(d->pScheduleDatasets);
   json_decref(d->pParams);
   json_decref(d->pParamSchema);
+  json_decref(d->pNotify);
   free(d);
 }

@@ -58,7 +58,8 @@ airc_rc sched_record_outcome(sched *S, int64_t tiId, int tryNumber, const char *
   rc = store_sched_outcome_record(S->s, &o, pErr);
   if(rc) return rc;
   sched_load_add(S, cur.zDagId, -1); /* it was queued or running (above) */
-  if(!strcmp(zNew, "success")) rc = sched_dataset_events(S, &cur, pErr); /* its outlets */
+  rc = sched_notify_task(S, &cur, tryNumber, zNew, zReason, pErr); /* outbox rows, if it has targets */
+  if(!rc && !strcmp(zNew, "success")) rc = sched_dataset_events(S, &cur, pErr); /* its outlets */
   if(rc) return rc;
   if(pXcom) {
     char *zVal = json_dumps(pXcom, JSON_COMPACT | JSON_ENCODE_ANY);

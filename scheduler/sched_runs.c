@@ -15,6 +15,7 @@
 #include "store/store_run.h"
 #include "store/store_work.h"
 #include "store/store_control.h"
+#include "store/store_pool.h"
 #include "dag/param_schema.h"
 #include "dag/template.h"
 #include "dag/tick_planner.h"
@@ -544,6 +545,7 @@ static airc_rc evaluate_run(sched *S, const run_row *r, sched_version *v, int64_
     const char *zDone = run_state_from_tasks(d, aState);
     if(zDone) {
       rc = set_run_state(S, r->pk, zDone, 1, pErr);
+      if(!rc) rc = sched_notify_run(S, d, r->zRunId, r->logicalDate, zDone, pErr);
       LOG_INFO("run %s of DAG '%s' finished: %s", r->zRunId, r->zDag, zDone);
       if(S->opts.bPrintProgress) {
         printf("run %s: %s\n", r->zRunId, zDone);
@@ -593,6 +595,7 @@ static dag_load *load_find(dag_loads *p, const char *zDag) {
   dag_load *l = &p->a[p->n++];
   snprintf(l->zDag, sizeof(l->zDag), "%s", zDag);
   l->nActive = 0;
+  l->nTent = 0;
   l->nMax = 16;
   l->nRuns = -1;
   return l;
@@ -705,6 +708,155 @@ static airc_rc tis_count(sched *S, tis_counts *p, const char *zDag, const char *
   return AIRC_OK;
 }
 
+/* ---- admission: priorities and pools ---- */
+
+/* A run that gave candidates this evaluation. */
+typedef struct cand_run {
+  int64_t pk, logicalDate;
+  char *zDag;          /* owned until it joins S->aWait */
+  int iLoad;           /* index in S->loads.a */
+  int bHeld;           /* a limit or its pool kept a candidate back */
+} cand_run;
+
+/* A `scheduled` task instance to queue if the limits allow. */
+typedef struct cand_ti {
+  int64_t tiId;
+  int64_t prio;        /* effective priority weight */
+  int iRun;            /* in the cand_run array */
+  int iTask;           /* task index of the run's DAG version */
+  int iPool;           /* in the pool name array */
+  int nSlots;
+  int seq;             /* walk order: ties keep it */
+  int maxActiveTis;    /* the task's max_active_tis_per_dag, 0 = none */
+  char *zTask;         /* its task id (owned) */
+} cand_ti;
+
+typedef struct cand_set {
+  cand_run *aRun;
+  int nRun, nRunAlloc;
+  cand_ti *aTi;
+  int nTi, nTiAlloc;
+  char **azPool;       /* distinct pool names (owned) */
+  int *aPoolFull;      /* per pool: the fewest slots it refused this evaluation (0 = none) */
+  int64_t *aPoolOpen;  /* per pool: open slots not yet promised to a candidate (an estimate) */
+  int nPool;
+  int nGate;           /* candidates that look admittable: counted against parallelism
+                        * when deciding whether to look at more waiting runs */
+} cand_set;
+
+/* Index of pool zPool in C, added (with its open slots, read once per
+ * evaluation) when new. -1 on a store error. */
+static int cand_pool(sched *S, cand_set *C, const char *zPool, airc_err *pErr) {
+  for(int i = 0; i < C->nPool; i++)
+    if(!strcmp(C->azPool[i], zPool)) return i;
+  int64_t nOpen = INT64_MAX / 4;
+  if(!S->opts.onlyRunPk && store_pool_open_slots(S->s, zPool, &nOpen, pErr)) return -1;
+  C->azPool = realloc(C->azPool, sizeof(char *) * (size_t)(C->nPool + 1));
+  C->aPoolFull = realloc(C->aPoolFull, sizeof(int) * (size_t)(C->nPool + 1));
+  C->aPoolOpen = realloc(C->aPoolOpen, sizeof(int64_t) * (size_t)(C->nPool + 1));
+  C->azPool[C->nPool] = strdup(zPool);
+  C->aPoolFull[C->nPool] = 0;
+  C->aPoolOpen[C->nPool] = nOpen;
+  return C->nPool++;
+}
+
+static void cand_free(cand_set *C) {
+  for(int i = 0; i < C->nRun; i++) free(C->aRun[i].zDag);
+  for(int i = 0; i < C->nPool; i++) free(C->azPool[i]);
+  for(int i = 0; i < C->nTi; i++) free(C->aTi[i].zTask);
+  free(C->aRun);
+  free(C->aTi);
+  free(C->azPool);
+  free(C->aPoolFull);
+  free(C->aPoolOpen);
+  memset(C, 0, sizeof(*C));
+}
+
+/* Highest priority first; then the run order (oldest logical date); then
+ * the walk (dependency order within a run). */
+static int cand_cmp_ctx_runs(const cand_run *aRun, const cand_ti *x, const cand_ti *y) {
+  if(x->prio != y->prio) return x->prio > y->prio ? -1 : 1;
+  const cand_run *a = &aRun[x->iRun], *b = &aRun[y->iRun];
+  int c = run_order(a->logicalDate, a->pk, b->logicalDate, b->pk);
+  if(c) return c;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+static const cand_run *g_candRuns; /* qsort has no context argument in C11 */
+static int cand_cmp(const void *a, const void *b) { return cand_cmp_ctx_runs(g_candRuns, a, b); }
+
+static int wait_cmp(const void *a, const void *b) {
+  const sched_wait *x = a, *y = b;
+  return run_order(x->logicalDate, x->runPk, y->logicalDate, y->runPk);
+}
+
+/* Queues the candidates, highest priority first, while parallelism, each
+ * DAG's max_active_tasks and each pool allow (the pool in the store, in
+ * this transaction: store_pool_ti_queue). Runs with a candidate held back
+ * join S->aWait (kept in run order). */
+static airc_rc cand_admit(sched *S, cand_set *C, tis_counts *TC, int64_t **paLaunch, int *pnLaunch, airc_err *pErr) {
+  static int64_t lastWarnUs; /* a missing pool is worth a line a minute, not one a wake */
+  dag_loads *DL = &S->loads;
+  airc_rc rc = AIRC_OK;
+  g_candRuns = C->aRun;
+  if(C->nTi > 1) qsort(C->aTi, (size_t)C->nTi, sizeof(cand_ti), cand_cmp);
+  for(int k = 0; !rc && k < C->nTi; k++) {
+    cand_ti *c = &C->aTi[k];
+    cand_run *cr = &C->aRun[c->iRun];
+    dag_load *l = &DL->a[cr->iLoad];
+    if(DL->nGlobal >= S->parallelism || l->nActive >= l->nMax ||
+       (C->aPoolFull[c->iPool] && c->nSlots >= C->aPoolFull[c->iPool])) {
+      cr->bHeld = 1; /* look again when a slot frees up */
+      continue;
+    }
+    int *pnTis = NULL;
+    if(c->maxActiveTis) {
+      /* max_active_tis_per_dag: this task's instances in all the DAG's runs */
+      rc = tis_count(S, TC, cr->zDag, c->zTask, &pnTis, pErr);
+      if(rc) break;
+      if(*pnTis >= c->maxActiveTis) {
+        cr->bHeld = 1;
+        continue;
+      }
+    }
+    int bQueued = 0, bNoPool = 0;
+    if(S->opts.onlyRunPk) {
+      /* `airc dags test` runs its run alone, without pools (as Airflow's) */
+      rc = store_sched_ti_queue(S->s, c->tiId, airc_now_us(), pErr);
+      bQueued = 1;
+    } else {
+      rc = store_pool_ti_queue(S->s, c->tiId, C->azPool[c->iPool], c->nSlots, airc_now_us(), &bQueued, &bNoPool,
+                               pErr);
+    }
+    if(rc) break;
+    if(!bQueued) {
+      cr->bHeld = 1;
+      if(!C->aPoolFull[c->iPool] || c->nSlots < C->aPoolFull[c->iPool]) C->aPoolFull[c->iPool] = c->nSlots;
+      int64_t now = airc_now_us();
+      if(bNoPool && now - lastWarnUs > 60 * INT64_C(1000000)) {
+        lastWarnUs = now;
+        LOG_WARN("DAG '%s': a task waits for pool '%s', which does not exist (airc pools set %s SLOTS)", cr->zDag,
+                 C->azPool[c->iPool], C->azPool[c->iPool]);
+      }
+      continue;
+    }
+    if(pnTis) (*pnTis)++;
+    sched_cache_set_ti_state(S, cr->pk, c->zTask, c->tiId, TI_QUEUED, 0);
+    *paLaunch = realloc(*paLaunch, sizeof(int64_t) * (size_t)(*pnLaunch + 1));
+    (*paLaunch)[(*pnLaunch)++] = c->tiId;
+    DL->nGlobal++;
+    l->nActive++;
+  }
+  int bAdded = 0;
+  for(int i = 0; !rc && i < C->nRun; i++) {
+    if(!C->aRun[i].bHeld) continue;
+    wait_push(&S->aWait, &S->nWait, &S->nWaitAlloc, C->aRun[i].pk, C->aRun[i].logicalDate, C->aRun[i].zDag);
+    C->aRun[i].zDag = NULL;
+    bAdded = 1;
+  }
+  if(bAdded && S->nWait > 1) qsort(S->aWait, (size_t)S->nWait, sizeof(sched_wait), wait_cmp);
+  return rc;
+}
+
 /* Evaluates the runs whose inputs changed, then queues what the limits
  * allow, oldest logical date first. Which runs are looked at:
  *  - every active run when S->bAllDirty (start, another process wrote,
@@ -763,6 +915,9 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
   int *aCandIdx = NULL;
   int nCand = 0;
   int iRun = 0;
+  cand_set C;
+  memset(&C, 0, sizeof(C));
+  for(int i = 0; i < DL->n; i++) DL->a[i].nTent = 0;
   run_row one;
   tis_counts TC = {NULL, 0};
   while(!rc && (iRun < R.n || iOld < nOld)) {
@@ -776,7 +931,7 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
         continue;
       }
       dag_load *lw = load_find(DL, w->zDag);
-      if(DL->nGlobal >= S->parallelism || lw->nActive >= lw->nMax) {
+      if(DL->nGlobal + C.nGate >= S->parallelism || lw->nActive + lw->nTent >= lw->nMax) {
         wait_push(&S->aWait, &S->nWait, &S->nWaitAlloc, w->runPk, w->logicalDate, w->zDag); /* no slot yet */
         continue;
       }
@@ -827,46 +982,52 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
         break;
       }
     }
-    int nBefore = nCand, bHeld = 0;
+    int nBefore = nCand;
     rc = evaluate_run(S, r, v, &aCand, &aCandIdx, &nCand, pErr);
-    /* queue what the limits allow */
-    for(int k = nBefore; !rc && k < nCand; k++) {
-      if(DL->nGlobal >= S->parallelism || l->nActive >= l->nMax) {
-        bHeld = 1; /* look again when a slot frees up */
-        break;
+    /* candidates: queued below (cand_admit), highest priority first */
+    if(!rc && nCand > nBefore) {
+      if(C.nRun == C.nRunAlloc) {
+        C.nRunAlloc = C.nRunAlloc ? C.nRunAlloc * 2 : 16;
+        C.aRun = realloc(C.aRun, sizeof(cand_run) * (size_t)C.nRunAlloc);
       }
-      const dag_task *ct = &v->d->aTask[aCandIdx[k]];
-      if(ct->maxActiveTis) {
-        /* max_active_tis_per_dag: this task's instances in all the DAG's runs */
-        int *pn = NULL;
-        rc = tis_count(S, &TC, r->zDag, ct->zId, &pn, pErr);
-        if(rc) break;
-        if(*pn >= ct->maxActiveTis) {
-          bHeld = 1;
-          continue;
-        }
-        (*pn)++;
-      }
-      sched_cache_set_ti_state(S, r->pk, ct->zId, aCand[k], TI_QUEUED, 0);
-      *paLaunch = realloc(*paLaunch, sizeof(int64_t) * (size_t)(*pnLaunch + 1));
-      (*paLaunch)[(*pnLaunch)++] = aCand[k];
-      DL->nGlobal++;
-      l->nActive++;
-    }
-    if(!rc && bHeld) {
-      wait_push(&S->aWait, &S->nWait, &S->nWaitAlloc, r->pk, r->logicalDate, zWaitDag ? zWaitDag : strdup(r->zDag));
+      C.aRun[C.nRun] = (cand_run){r->pk, r->logicalDate, zWaitDag ? zWaitDag : strdup(r->zDag), (int)(l - DL->a), 0};
       zWaitDag = NULL;
+      for(int k = nBefore; !rc && k < nCand; k++) {
+        if(C.nTi == C.nTiAlloc) {
+          C.nTiAlloc = C.nTiAlloc ? C.nTiAlloc * 2 : 64;
+          C.aTi = realloc(C.aTi, sizeof(cand_ti) * (size_t)C.nTiAlloc);
+        }
+        const dag_task *t = &v->d->aTask[aCandIdx[k]];
+        int iPool = cand_pool(S, &C, t->zPool ? t->zPool : DAG_DEFAULT_POOL, pErr);
+        if(iPool < 0) {
+          rc = pErr->rc;
+          break;
+        }
+        int nSlots = t->poolSlots > 0 ? t->poolSlots : 1;
+        C.aTi[C.nTi] = (cand_ti){aCand[k], v->aPrio ? v->aPrio[aCandIdx[k]] : 1, C.nRun, aCandIdx[k], iPool, nSlots,
+                                 C.nTi, t->maxActiveTis, strdup(t->zId)};
+        C.nTi++;
+        /* a candidate its pool cannot take does not count against the
+         * limits: runs waiting with work for other pools are still looked at */
+        if(C.aPoolOpen[iPool] >= nSlots) {
+          C.aPoolOpen[iPool] -= nSlots;
+          C.nGate++;
+          l->nTent++;
+        }
+      }
+      C.nRun++;
     }
     free(zWaitDag);
   }
+  if(!rc) rc = cand_admit(S, &C, &TC, paLaunch, pnLaunch, pErr);
+  cand_free(&C);
+  for(int i = 0; i < DL->n; i++) DL->a[i].nTent = 0;
   for(; iOld < nOld; iOld++) free(aOld[iOld].zDag); /* only after an error: a full walk follows */
   free(aOld);
   for(int i = 0; i < S->nWait; i++) sched_pkmap_put(&S->waitSet, S->aWait[i].runPk, i);
   if(rc) sched_cache_clear(S);
-  /* queue them: the try number and `queued` are committed before the fork */
-  if(!rc && *pnLaunch) {
-    for(int k = 0; !rc && k < *pnLaunch; k++) rc = store_sched_ti_queue(S->s, (*paLaunch)[k], airc_now_us(), pErr);
-  }
+  /* cand_admit queued them: the try number and `queued` are committed
+   * before the fork */
   free(aCand);
   free(aCandIdx);
   free(R.a);

@@ -2,6 +2,7 @@
  * parsed DAG versions. See scheduler.h for what it does and
  * docs/scheduler.md for why it is built this way. */
 #include "scheduler/scheduler_int.h"
+#include "store/store_pool.h"
 #include "common/config.h"
 #include "common/fsafe.h"
 #include "common/log.h"
@@ -49,6 +50,7 @@ static void version_free(sched_version *v) {
   dag_free(v->d);
   free(v->aTopo);
   free(v->aSlot);
+  free(v->aPrio);
   memset(v, 0, sizeof(*v));
 }
 
@@ -79,6 +81,9 @@ static void version_index(sched_version *v) {
     }
   }
   free(aIn);
+  /* effective priority weights: who is queued first when slots are scarce */
+  v->aPrio = malloc(sizeof(int64_t) * (size_t)(d->nTask + 1));
+  dag_priority_weights(d, v->aPrio);
 }
 
 int sched_version_task(const sched_version *v, const char *zTaskId) {
@@ -148,6 +153,7 @@ static void reap_children(sched *S) {
     if(pid < 0 && errno == EINTR) continue;
     if(pid <= 0) break;
     if(exec_pool_reaped(S->pPool, pid)) continue; /* a warm supervisor that timed out */
+    if(sched_notify_reaped(pid, status)) continue;
     for(int i = 0; i < S->nChild; i++) {
       if(S->aChild[i].pid != pid) continue;
       if(S->nReaped == S->nReapedAlloc) {
@@ -287,6 +293,11 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   if(!rc) rc = sched_ingest_results(S, &azDone, &nDone, pErr);
   if(!rc) rc = sched_sensor_step(S, pErr); /* pokes due (sensors run in the scheduler) */
   for(int i = 0; !rc && i < S->nReaped; i++) rc = sched_handle_reaped(S, S->aReaped[i], S->aReapedTry[i], pErr);
+  /* the pool a task without `pool` takes ([core] default_pool_slots, as
+   * Airflow: used only when the pool is created) */
+  if(!rc && S->bSweepDue)
+    rc = store_pool_ensure_default(S->s, airc_config_get_int("core", "default_pool_slots", 128), pErr);
+  if(!rc && S->bSweepDue && !S->opts.onlyRunPk) rc = sched_notify_deadlines(S, pErr);
   if(!rc && S->bSweepDue) {
     rc = S->bDistributed ? sched_dist_sweep(S, pErr) : sched_sweep_zombies(S, pErr);
     S->bSweepDue = 0;
@@ -492,6 +503,7 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
                           (int)airc_config_get_int("core", "supervisor_pool_idle_timeout", EXEC_POOL_IDLE_DEFAULT));
   pool_refill(&S);
 
+  if(!S.opts.onlyRunPk) sched_notify_start(&S); /* notifications leave through another process */
   S.bAllDirty = 1;
   S.bTicksDirty = 1;
   S.bSweepDue = 1;
@@ -530,6 +542,7 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
       bAnnounced = 1;
     }
     if(now >= nextSweep) {
+      if(!S.opts.onlyRunPk) sched_notify_start(&S); /* (re)starts the delivery process */
       S.bSweepDue = 1;
       S.bStopDue = 1; /* a ring may have been lost */
       nextSweep = now + SCHED_SWEEP_INTERVAL_US;
@@ -656,6 +669,7 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
     }
   }
 done:
+  sched_notify_stop();
   sched_dist_stop(&S);
   sched_sensor_free(&S);
   for(int i = 0; i < SCHED_VERSION_CACHE; i++)

@@ -22,6 +22,7 @@ typedef struct sched_version {
   int *aSlot;          /* open-addressing table: task id -> index (-1 empty) */
   int nSlot;
   uint64_t lastUse;
+  int64_t *aPrio;      /* effective priority weight by task index (dag_priority_weights) */
 } sched_version;
 
 /* The task states of one active run, kept in step with the store by the
@@ -84,6 +85,7 @@ typedef struct dag_load {
   int nActive;         /* queued + running task instances */
   int nMax;            /* max_active_tasks (16 until its version is seen) */
   int nRuns;           /* running runs; -1 = not known yet */
+  int nTent;           /* candidates gathered this evaluation, not yet queued */
 } dag_load;
 
 typedef struct dag_loads {
@@ -253,6 +255,23 @@ void sched_dist_stop(sched *S);
  * descriptor to sleep on beside the others (-1: none, poll). */
 int sched_dist_wakeups(sched *S);
 
+/* sched_notify.c: notifications (outbox rows, inside the caller's
+ * transaction) and their delivery process. */
+/* A try's outcome zState (failed, up_for_retry, success): the task's
+ * on_failure / on_retry / on_success targets, if any. */
+AIRC_WUR airc_rc sched_notify_task(sched *S, const store_sched_ti_current *cur, int tryNumber, const char *zState,
+                                   const char *zReason, airc_err *pErr);
+/* A run ended in zState: on_run_failure / on_run_success. */
+AIRC_WUR airc_rc sched_notify_run(sched *S, const dag *d, const char *zRunId, int64_t logical, const char *zState,
+                                  airc_err *pErr);
+/* Runs past their deadline: marked, and on_deadline_miss written. */
+AIRC_WUR airc_rc sched_notify_deadlines(sched *S, airc_err *pErr);
+/* Starts the delivery process unless it runs ([notifications] deliver). */
+void sched_notify_start(sched *S);
+/* 1 if pid was the delivery process (then started again later). */
+int sched_notify_reaped(pid_t pid, int status);
+/* Stops the delivery process (SIGTERM, then SIGKILL after 5 s). */
+void sched_notify_stop(void);
 /* sched_sensor.c: sensors the scheduler pokes itself (no process) */
 typedef struct sched_sensor_launch {
   int64_t tiId, runPk;

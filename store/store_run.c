@@ -57,8 +57,8 @@ airc_rc store_run_create_for(store *s, const dag *d, const run_spec *p, int64_t 
   char *zConf = p->pConf ? json_dumps(p->pConf, JSON_COMPACT) : NULL;
   store_stmt *st = store_stmt_prepare(s,
       "INSERT INTO dag_run(dag_id, run_id, run_type, logical_date, data_interval_start,"
-      " data_interval_end, conf, state, dag_hash, queued_us, is_test)"
-      " VALUES(?,?,?,?,?,?,?,?,?,?,?)", pErr);
+      " data_interval_end, conf, state, dag_hash, queued_us, is_test, deadline_us)"
+      " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", pErr);
   if(!st) {
     free(zConf);
     return pErr->rc;
@@ -74,6 +74,9 @@ airc_rc store_run_create_for(store *s, const dag *d, const run_spec *p, int64_t 
   store_bind_text(st, 9, d->zHash);
   store_bind_int64(st, 10, nowUs);
   store_bind_int64(st, 11, p->bTest);
+  /* [dag] deadline: on_deadline_miss fires if the run has not ended by then */
+  if(d->deadline > 0) store_bind_int64(st, 12, nowUs + d->deadline * INT64_C(1000000));
+  else store_bind_null(st, 12);
   airc_err stepErr = {0};
   int r = store_stmt_step(st, &stepErr);
   store_stmt_done(st);
@@ -85,14 +88,16 @@ airc_rc store_run_create_for(store *s, const dag *d, const run_spec *p, int64_t 
   }
   int64_t runPk = store_last_insert_id(s);
   for(int i = 0; i < d->nTask; i++) {
-    st = store_stmt_prepare(s, "INSERT INTO task_instance(run_pk, dag_id, task_id, state, max_tries, updated_us)"
-                               " VALUES(?,?,?,'none',?,?)", pErr);
+    st = store_stmt_prepare(s, "INSERT INTO task_instance(run_pk, dag_id, task_id, state, max_tries, updated_us,"
+                               " pool, pool_slots) VALUES(?,?,?,'none',?,?,?,?)", pErr);
     if(!st) return pErr->rc;
     store_bind_int64(st, 1, runPk);
     store_bind_text(st, 2, d->zId);
     store_bind_text(st, 3, d->aTask[i].zId);
     store_bind_int64(st, 4, d->aTask[i].retries + 1);
     store_bind_int64(st, 5, nowUs);
+    store_bind_text(st, 6, d->aTask[i].zPool ? d->aTask[i].zPool : DAG_DEFAULT_POOL);
+    store_bind_int64(st, 7, d->aTask[i].poolSlots > 0 ? d->aTask[i].poolSlots : 1);
     airc_rc rc = store_stmt_run(st, "insert task instance", pErr);
     if(rc) return rc;
   }

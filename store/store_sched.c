@@ -425,8 +425,9 @@ airc_rc store_sched_ti_expand(store *p, int64_t tiId, int n, int64_t nowUs, int6
   aIds[0] = tiId;
   for(int k = 1; !rc && k < n; k++) {
     st = store_stmt_prepare(p,
-        "INSERT INTO task_instance(run_pk, dag_id, task_id, state, max_tries, updated_us, map_index)"
-        " SELECT run_pk, dag_id, task_id, 'scheduled', max_tries, ?1, ?2 FROM task_instance WHERE id=?3", pErr);
+        "INSERT INTO task_instance(run_pk, dag_id, task_id, state, max_tries, updated_us, map_index, pool, pool_slots)"
+        " SELECT run_pk, dag_id, task_id, 'scheduled', max_tries, ?1, ?2, pool, pool_slots FROM task_instance WHERE id=?3",
+        pErr);
     if(!st) return pErr->rc;
     store_bind_int64(st, 1, nowUs);
     store_bind_int64(st, 2, k);

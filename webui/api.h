@@ -80,12 +80,18 @@ int api_event_log_get(web_req *r);
 int api_version(web_req *r);
 int api_config(web_req *r);
 int api_plugins(web_req *r);
+/* api_notify.c: the notification outbox (store/store_notify.h). */
+int api_notifications(web_req *r);
+/* api_pools.c: pools (store/store_pool.h). */
 /* api_datasets.c: datasets and their events (Airflow 2.10's shapes). */
 int api_datasets_list(web_req *r);
 int api_dataset_get(web_req *r);
 int api_dataset_events(web_req *r);
 int api_pools(web_req *r);
 int api_pool_get(web_req *r);
+int api_pool_create(web_req *r);
+int api_pool_patch(web_req *r);
+int api_pool_delete(web_req *r);
 int api_variables(web_req *r);
 int api_connections(web_req *r);
 /* api_secrets.c: connections and variables (secrets masked). */

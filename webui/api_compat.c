@@ -1,8 +1,7 @@
 /* api_compat.c: the smaller routes of Airflow's stable REST API that
  * Airflow's own clients call (apache-airflow-client): version, config
  * (refused, as Airflow does while expose_config is off), plugins (airc's
- * task types), pools (one default_pool sized by [core] parallelism),
- * and the
+ * task types) and the
  * XCom entries of a task instance (airc keeps one: its return value, key
  * "return_value"). Shapes follow the client's models field for field. */
 #include "common/config.h"
@@ -55,54 +54,6 @@ int api_plugins(web_req *r) {
     json_array_append_new(pArr, p);
   }
   return http_reply_json(r, 200, api_list("plugins", pArr, n));
-}
-
-typedef struct pool_counts {
-  int64_t nRunning, nQueued, nScheduled;
-} pool_counts;
-
-static int pool_count_row(void *pCtx, const store_view_count *c) {
-  pool_counts *p = pCtx;
-  if(!strcmp(c->zKey, "running")) p->nRunning = c->n;
-  else if(!strcmp(c->zKey, "queued")) p->nQueued = c->n;
-  else if(!strcmp(c->zKey, "scheduled")) p->nScheduled = c->n;
-  return 0;
-}
-
-/* The one pool, or NULL after replying. */
-static json_t *pool_json(web_req *r) {
-  pool_counts c = {0, 0, 0};
-  airc_err err = {0};
-  if(store_view_ti_state_counts(r->s, pool_count_row, &c, &err)) {
-    http_reply_err(r, &err);
-    return NULL;
-  }
-  int64_t slots = airc_config_get_int("core", "parallelism", 32);
-  if(slots < 1) slots = 1;
-  int64_t occupied = c.nRunning + c.nQueued;
-  return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:b}", "name", "default_pool", "slots", (json_int_t)slots,
-                   "occupied_slots", (json_int_t)occupied, "running_slots", (json_int_t)c.nRunning, "queued_slots",
-                   (json_int_t)c.nQueued, "scheduled_slots", (json_int_t)c.nScheduled, "deferred_slots",
-                   (json_int_t)0, "open_slots", (json_int_t)(occupied < slots ? slots - occupied : 0), "description",
-                   "airc's only pool: [core] parallelism task instances at once", "include_deferred", 0);
-}
-
-int api_pools(web_req *r) {
-  params_page pg;
-  if(!api_page(r, &pg, 0, 0)) return r->mhdResult;
-  json_t *p = pool_json(r);
-  if(!p) return r->mhdResult;
-  json_t *pArr = json_array();
-  if(pg.offset == 0) json_array_append(pArr, p);
-  json_decref(p);
-  return http_reply_json(r, 200, api_list("pools", pArr, 1));
-}
-
-int api_pool_get(web_req *r) {
-  if(strcmp(r->azParam[0], "default_pool"))
-    return http_reply_error(r, 404, NULL, "pool '%s' not found (airc has one pool: default_pool)", r->azParam[0]);
-  json_t *p = pool_json(r);
-  return p ? http_reply_json(r, 200, p) : r->mhdResult;
 }
 
 /* ---- XCom ---- */

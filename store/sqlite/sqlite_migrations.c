@@ -331,6 +331,67 @@ static const char *const azMigration[SQLITE_SCHEMA_VERSION] = {
     "COMMIT;"
     "PRAGMA foreign_keys=ON;"
     "BEGIN IMMEDIATE;",
+    /* 11 -> 12: pools (store/store_pool.h) and notifications
+     * (store/store_notify.h). A task instance records the pool and slots it
+     * took when it was queued; the partial index makes "slots in use" a
+     * walk over the pool's queued and running tries only. notification is
+     * the outbox: the scheduler writes a row in the transaction that
+     * records the event, a delivery process sends it (retries, backoff);
+     * lease_until_us keeps two deliverers off the same row. A run's
+     * deadline_us comes from its DAG's `deadline`; deadline_missed_us
+     * records that on_deadline_miss fired (once) */
+    "CREATE TABLE pool("
+    "  name TEXT PRIMARY KEY,"
+    "  slots INTEGER NOT NULL,"
+    "  description TEXT,"
+    "  include_deferred INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "ALTER TABLE task_instance ADD COLUMN pool TEXT;"
+    "ALTER TABLE task_instance ADD COLUMN pool_slots INTEGER;"
+    "CREATE INDEX ti_pool_active ON task_instance(pool) WHERE state IN ('queued','running');"
+    /* slots in use per pool, kept by triggers: the check that queues a try
+     * reads one row, however many tries of the pool are running */
+    "CREATE TABLE pool_usage("
+    "  pool TEXT PRIMARY KEY,"
+    "  used INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE TRIGGER ti_pool_usage_ins AFTER INSERT ON task_instance"
+    "  WHEN new.pool IS NOT NULL AND new.state IN ('queued','running') BEGIN"
+    "  INSERT INTO pool_usage VALUES(new.pool, coalesce(new.pool_slots, 1))"
+    "    ON CONFLICT(pool) DO UPDATE SET used=used+excluded.used;"
+    " END;"
+    "CREATE TRIGGER ti_pool_usage_del AFTER DELETE ON task_instance"
+    "  WHEN old.pool IS NOT NULL AND old.state IN ('queued','running') BEGIN"
+    "  UPDATE pool_usage SET used=used-coalesce(old.pool_slots, 1) WHERE pool=old.pool;"
+    " END;"
+    "CREATE TRIGGER ti_pool_usage_upd AFTER UPDATE OF state, pool, pool_slots ON task_instance"
+    "  WHEN (old.state IN ('queued','running')) <> (new.state IN ('queued','running'))"
+    "    OR old.pool IS NOT new.pool OR old.pool_slots IS NOT new.pool_slots BEGIN"
+    "  UPDATE pool_usage SET used=used-coalesce(old.pool_slots, 1)"
+    "    WHERE pool=old.pool AND old.state IN ('queued','running');"
+    "  INSERT INTO pool_usage SELECT new.pool, coalesce(new.pool_slots, 1)"
+    "    WHERE new.pool IS NOT NULL AND new.state IN ('queued','running')"
+    "    ON CONFLICT(pool) DO UPDATE SET used=used+excluded.used;"
+    " END;"
+    "ALTER TABLE dag_run ADD COLUMN deadline_us INTEGER;"
+    "ALTER TABLE dag_run ADD COLUMN deadline_missed_us INTEGER;"
+    "CREATE INDEX dag_run_deadline ON dag_run(deadline_us) WHERE deadline_us IS NOT NULL AND deadline_missed_us IS NULL;"
+    "CREATE TABLE notification("
+    "  id INTEGER PRIMARY KEY,"
+    "  created_us INTEGER NOT NULL,"
+    "  event TEXT NOT NULL,"
+    "  dag_id TEXT, run_id TEXT, task_id TEXT, try_number INTEGER,"
+    "  target TEXT NOT NULL,"
+    "  payload TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'pending',"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt_us INTEGER NOT NULL,"
+    "  lease_until_us INTEGER,"
+    "  last_error TEXT,"
+    "  sent_us INTEGER"
+    ");"
+    "CREATE INDEX notification_due ON notification(next_attempt_us) WHERE state='pending';"
+    "CREATE INDEX notification_by_dag ON notification(dag_id, id);",
 };
 
 const char *sqlite_migration(int i) {

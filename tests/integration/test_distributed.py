@@ -285,3 +285,30 @@ def test_sigkill_worker_with_a_long_task_kills_the_task_and_its_children_at_once
     assert cluster.ledger_lines() == [["t", "2", "w2"]]
     log1 = os.path.join(cluster.tmp, "w1", "logs", "dag_id=long", f"run_id={run}", "task_id=t", "attempt=1.log")
     assert "worker gone: killed process group" in open(log1).read()
+def test_a_pool_caps_tries_across_schedulers_and_workers(home, cluster):
+    """Two schedulers (one active, one standby) and two workers of four
+    slots each: the pool's two slots are never exceeded (docs/authoring.md)."""
+    home.run("pools", "set", "two", "2", check=True)
+    spans = os.path.join(cluster.tmp, "spans")
+    os.makedirs(spans)
+    cmd = f"t0=$(date +%s.%N); sleep 0.7; echo $t0 $(date +%s.%N) > {spans}/$AIRC_TASK_ID"
+    home.write_dag("pd.ini", dag_ini("pd", [(f"t{i}", {"command": cmd, "pool": "two"}) for i in range(6)],
+                                     max_active_tasks="16"))
+    cluster.scheduler("s1")
+    cluster.scheduler("s2")
+    cluster.worker("w1", "--concurrency", "4")
+    cluster.worker("w2", "--concurrency", "4")
+    run = home.trigger("pd")
+    assert home.wait_run("pd", run, 60) == "success"
+    events = []
+    for name in os.listdir(spans):
+        with open(os.path.join(spans, name)) as f:
+            t0, t1 = (float(x) for x in f.read().split())
+        events += [(t0, 1), (t1, -1)]
+    cur = best = 0
+    for _, d in sorted(events, key=lambda e: (e[0], e[1])):
+        cur += d
+        best = max(best, cur)
+    assert len(events) == 12 and best == 2, best
+    hosts = {t["hostname"] for t in home.tis("pd", run).values()}
+    assert hosts <= {"w1", "w2"}

@@ -55,6 +55,7 @@ def medians(tmp_path_factory):
 
 def measure(home):
     home.env["AIRC__CORE__PARALLELISM"] = str(N_HOLD + 50)
+    home.env["AIRC__CORE__DEFAULT_POOL_SLOTS"] = str(N_HOLD + 50)  # default_pool (128) must not cap them
     fifo = os.path.join(home.path, "hold.fifo")
     os.mkfifo(fifo)
     home.write_dag("chain.ini", dag_ini("chain", [(f"t{i}", {"command": "true", **({"upstream": f"t{i - 1}"} if i else {})})

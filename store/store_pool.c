@@ -1,0 +1,173 @@
+/* store_pool.c: see store_pool.h. */
+#include "store/store_pool.h"
+#include "store/store_int.h"
+#include <ctype.h>
+#include <string.h>
+
+int store_pool_name_is_valid(const char *z) {
+  size_t n = z ? strlen(z) : 0;
+  if(n == 0 || n > STORE_POOL_NAME_MAX) return 0;
+  for(size_t i = 0; i < n; i++)
+    if(!isalnum((unsigned char)z[i]) && z[i] != '_' && z[i] != '-' && z[i] != '.') return 0;
+  return 1;
+}
+
+airc_rc store_pool_ensure_default(store *p, int64_t slots, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+      "INSERT INTO pool(name, slots, description) VALUES('default_pool', ?, 'Default pool')"
+      " ON CONFLICT(name) DO NOTHING", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, slots < 0 ? 0 : slots > STORE_POOL_SLOTS_MAX ? STORE_POOL_SLOTS_MAX : slots);
+  return store_stmt_run(st, "create default_pool", pErr);
+}
+
+airc_rc store_pool_set(store *p, const char *zName, int64_t slots, const char *zDescription, int bIncludeDeferred,
+                       airc_err *pErr) {
+  if(!store_pool_name_is_valid(zName))
+    return airc_err_set(pErr, AIRC_ERR_INVALID, "pool name '%.60s' is not valid (1..256 letters, digits, '_', '-' or '.')",
+                        zName ? zName : "");
+  if(slots > STORE_POOL_SLOTS_MAX)
+    return airc_err_set(pErr, AIRC_ERR_INVALID, "pool slots must be 0..%d", STORE_POOL_SLOTS_MAX);
+  store_stmt *st;
+  int iDesc = 2;
+  if(slots >= 0) {
+    st = store_stmt_prepare(p,
+        "INSERT INTO pool(name, slots, description, include_deferred) VALUES(?1, ?4, ?2, coalesce(?3, 0))"
+        " ON CONFLICT(name) DO UPDATE SET slots=excluded.slots,"
+        " description=coalesce(?2, pool.description), include_deferred=coalesce(?3, pool.include_deferred)", pErr);
+    if(!st) return pErr->rc;
+    store_bind_int64(st, 4, slots);
+  } else {
+    st = store_stmt_prepare(p,
+        "UPDATE pool SET description=coalesce(?2, description), include_deferred=coalesce(?3, include_deferred)"
+        " WHERE name=?1", pErr);
+    if(!st) return pErr->rc;
+  }
+  store_bind_text(st, 1, zName);
+  store_bind_text(st, iDesc, zDescription);
+  if(bIncludeDeferred >= 0) store_bind_int64(st, 3, bIncludeDeferred ? 1 : 0);
+  else store_bind_null(st, 3);
+  int64_t n = 0;
+  airc_rc rc = store_stmt_run_changes(p, st, "write pool", &n, pErr);
+  if(!rc && !n) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no pool '%s'", zName);
+  return rc;
+}
+
+airc_rc store_pool_delete(store *p, const char *zName, airc_err *pErr) {
+  if(!strcmp(zName, "default_pool")) return airc_err_set(pErr, AIRC_ERR_INVALID, "default_pool cannot be deleted");
+  store_stmt *st = store_stmt_prepare(p, "DELETE FROM pool WHERE name=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zName);
+  int64_t n = 0;
+  airc_rc rc = store_stmt_run_changes(p, st, "delete pool", &n, pErr);
+  if(!rc && !n) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no pool '%s'", zName);
+  return rc;
+}
+
+/* Slots in use per state come from the task instances that hold them (the
+ * queueing check reads pool_usage, a total the triggers keep):
+ * queued and running through the partial index ti_pool_active, scheduled
+ * through ti_by_state. */
+#define POOL_SELECT \
+  "SELECT pl.name, pl.slots, pl.description, pl.include_deferred," \
+  " (SELECT coalesce(sum(coalesce(ti.pool_slots, 1)), 0) FROM task_instance ti WHERE ti.pool=pl.name AND ti.state='running')," \
+  " (SELECT coalesce(sum(coalesce(ti.pool_slots, 1)), 0) FROM task_instance ti WHERE ti.pool=pl.name AND ti.state='queued')," \
+  " (SELECT coalesce(sum(coalesce(ti.pool_slots, 1)), 0) FROM task_instance ti WHERE ti.pool=pl.name AND ti.state='scheduled')" \
+  " FROM pool pl"
+
+airc_rc store_pool_each(store *p, const char *zOnly, int nLimit, int nOffset, store_pool_fn xRow, void *pCtx,
+                        airc_err *pErr) {
+  /* PostgreSQL wants every $N used: the list numbers its two from 1 */
+  store_stmt *st = zOnly ? store_stmt_prepare(p, POOL_SELECT " WHERE pl.name=?3 LIMIT ?1 OFFSET ?2", pErr)
+                         : store_stmt_prepare(p, POOL_SELECT " ORDER BY pl.name LIMIT ?1 OFFSET ?2", pErr);
+  if(!st) return pErr->rc;
+  if(zOnly) store_bind_text(st, 3, zOnly);
+  store_bind_int64(st, 1, nLimit > 0 ? nLimit : INT32_MAX);
+  store_bind_int64(st, 2, nOffset > 0 ? nOffset : 0);
+  int r;
+  while((r = store_stmt_step(st, pErr)) == STORE_ROW) {
+    store_pool_row row = {store_col_str(st, 0), store_col_int64(st, 1), store_col_text(st, 2),
+                          store_col_int(st, 3) != 0, store_col_int64(st, 4), store_col_int64(st, 5),
+                          store_col_int64(st, 6)};
+    if(xRow(pCtx, &row)) break;
+  }
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "read pools: ");
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}
+
+airc_rc store_pool_count(store *p, int *pn, airc_err *pErr) {
+  *pn = 0;
+  store_stmt *st = store_stmt_prepare(p, "SELECT count(*) FROM pool", pErr);
+  if(!st) return pErr->rc;
+  int r = store_stmt_step(st, pErr);
+  if(r == STORE_ROW) *pn = store_col_int(st, 0);
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "count pools: ");
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}
+
+airc_rc store_pool_open_slots(store *p, const char *zPool, int64_t *pnOpen, airc_err *pErr) {
+  *pnOpen = 0;
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT pl.slots - coalesce((SELECT used FROM pool_usage WHERE pool=?1), 0) FROM pool pl WHERE pl.name=?1", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zPool);
+  int r = store_stmt_step(st, pErr);
+  if(r == STORE_ROW) *pnOpen = store_col_int64(st, 0);
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "read pool: ");
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}
+
+airc_rc store_pool_ti_queue(store *p, int64_t tiId, const char *zPool, int nSlots, int64_t nowUs, int *pbQueued,
+                            int *pbNoPool, airc_err *pErr) {
+  *pbQueued = 0;
+  *pbNoPool = 0;
+  /* the pool's row first: PostgreSQL locks it (FOR UPDATE), so that a
+   * concurrent queue into this pool waits for our commit and then counts
+   * our try; the count below is a new statement, with a new snapshot */
+  store_stmt *st = store_stmt_prepare(p,
+      STORE_SQL2(p, "SELECT slots FROM pool WHERE name=?", "SELECT slots FROM pool WHERE name=$1 FOR UPDATE"), pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zPool);
+  int r = store_stmt_step(st, pErr);
+  int64_t slots = r == STORE_ROW ? store_col_int64(st, 0) : -1;
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "read pool: ");
+    return pErr->rc;
+  }
+  if(r == STORE_DONE) {
+    *pbNoPool = 1;
+    return AIRC_OK;
+  }
+  if(nSlots > slots) return AIRC_OK; /* can never fit: waits, as in Airflow */
+  st = store_stmt_prepare(p,
+      /* as store_sched_ti_queue: a sensor's next poke (up_for_reschedule)
+       * continues its try (same try number and start time) */
+      "UPDATE task_instance SET try_number=try_number+CASE WHEN state='up_for_reschedule' THEN 0 ELSE 1 END,"
+      " start_us=CASE WHEN state='up_for_reschedule' THEN start_us ELSE NULL END,"
+      " state='queued', queued_us=?1, pid=NULL, exit_code=NULL, end_us=NULL, duration=NULL, next_retry_us=NULL,"
+      " note=NULL, updated_us=?1, pool=?3, pool_slots=?4 WHERE id=?2 AND state IN ('scheduled','up_for_reschedule')"
+      " AND ?4 + coalesce((SELECT used FROM pool_usage WHERE pool=?3), 0) <= ?5", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, nowUs);
+  store_bind_int64(st, 2, tiId);
+  store_bind_text(st, 3, zPool);
+  store_bind_int64(st, 4, nSlots);
+  store_bind_int64(st, 5, slots);
+  int64_t n = 0;
+  airc_rc rc = store_stmt_run_changes(p, st, "queue task", &n, pErr);
+  *pbQueued = !rc && n > 0;
+  return rc;
+}

@@ -1,0 +1,74 @@
+/* store_pool.h: pools, Airflow's way of capping how many tries of some
+ * kind run at once (table pool, migration 9 -> 10).
+ *
+ * A pool has a name, a number of slots and a description. A task instance
+ * names its pool and the slots a try takes (task keys `pool`,
+ * `pool_slots`; default_pool and 1 otherwise). A try occupies its slots
+ * while it is queued or running. The cap is enforced where a try is
+ * queued: store_pool_ti_queue() queues it only if the pool has the slots
+ * open (pool_usage: the slots of its queued and running tries, kept by
+ * triggers on task_instance, so the check costs one row), in the caller's
+ * transaction, so that no interleaving of
+ * schedulers, workers or API writes lets a pool run more slots than it has
+ * (PostgreSQL: the pool's row is locked first, so two transactions that
+ * queue into the same pool take turns; SQLite: writers are serialized).
+ * Errors: AIRC_ERR_DB/BUSY with one line; AIRC_ERR_NOTFOUND and
+ * AIRC_ERR_INVALID where noted. */
+#ifndef AIRC_STORE_POOL_H
+#define AIRC_STORE_POOL_H
+#include <stdint.h>
+#include "store/store.h"
+
+#define STORE_POOL_NAME_MAX 256
+#define STORE_POOL_SLOTS_MAX 1000000
+
+/* One pool with its use (fields borrowed for the callback). */
+typedef struct store_pool_row {
+  const char *zName;
+  int64_t slots;
+  const char *zDescription; /* NULL if none */
+  int bIncludeDeferred;
+  int64_t nRunning, nQueued; /* slots taken by running / queued tries */
+  int64_t nScheduled;        /* slots that scheduled tries wait for */
+} store_pool_row;
+typedef int (*store_pool_fn)(void *pCtx, const store_pool_row *pRow);
+
+/* 1 if z is a pool name a user may choose (1..256 of [A-Za-z0-9_.-]). */
+int store_pool_name_is_valid(const char *z);
+
+/* Creates default_pool with `slots` slots unless it exists. */
+AIRC_WUR airc_rc store_pool_ensure_default(store *p, int64_t slots, airc_err *pErr);
+
+/* Creates or updates pool zName. slots < 0: keep the slots (an update;
+ * AIRC_ERR_NOTFOUND if the pool does not exist). zDescription NULL: keep it
+ * (a new pool gets none). bIncludeDeferred < 0: keep it. A bad name or
+ * slots outside 0..STORE_POOL_SLOTS_MAX: AIRC_ERR_INVALID. */
+AIRC_WUR airc_rc store_pool_set(store *p, const char *zName, int64_t slots, const char *zDescription,
+                                int bIncludeDeferred, airc_err *pErr);
+
+/* Deletes pool zName. AIRC_ERR_NOTFOUND; AIRC_ERR_INVALID for default_pool
+ * (as in Airflow, it cannot be deleted). Tries that name a deleted pool
+ * wait until it exists again. */
+AIRC_WUR airc_rc store_pool_delete(store *p, const char *zName, airc_err *pErr);
+
+/* Calls xRow for the pools by name: zOnly != NULL: just that one (not at
+ * all if there is none); nLimit > 0 caps the rows, after nOffset. */
+AIRC_WUR airc_rc store_pool_each(store *p, const char *zOnly, int nLimit, int nOffset, store_pool_fn xRow, void *pCtx,
+                                 airc_err *pErr);
+/* *pn = the number of pools. */
+AIRC_WUR airc_rc store_pool_count(store *p, int *pn /* OUT */, airc_err *pErr);
+
+/* *pnOpen = pool zPool's slots minus those its queued and running tries
+ * take (may be < 0 after a pool shrank); 0 for a pool that does not exist.
+ * One row (pool_usage). */
+AIRC_WUR airc_rc store_pool_open_slots(store *p, const char *zPool, int64_t *pnOpen /* OUT */, airc_err *pErr);
+
+/* scheduled (or up_for_reschedule) -> queued, as store_sched_ti_queue(), taking nSlots slots of
+ * pool zPool, only if that many are open (slots - those of the pool's
+ * queued and running tries). *pbQueued = 1 if it was queued; 0 if the pool
+ * is full, does not exist (*pbNoPool = 1), or the task instance is not
+ * `scheduled` (any more). Inside the caller's transaction. */
+AIRC_WUR airc_rc store_pool_ti_queue(store *p, int64_t tiId, const char *zPool, int nSlots, int64_t nowUs,
+                                     int *pbQueued /* OUT */, int *pbNoPool /* OUT */, airc_err *pErr);
+
+#endif

@@ -1,0 +1,217 @@
+/* test_store_pool.c: unit tests of store/store_pool.c and
+ * store/store_notify.c on a temporary store (SQLite, or PostgreSQL under
+ * scripts/pg-test.sh): a pool queues tries only while it has the slots
+ * (pool_slots counted, queued and running both hold them, a missing pool
+ * queues nothing), pool CRUD and its refusals, the notification outbox's
+ * claim lease (a claimed row is not claimed again until its lease ends)
+ * and attempt records, and deadlines (missed once). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "store/store_int.h"
+#include "store/store_notify.h"
+#include "store/store_pool.h"
+#include "tests/unit/store_test_target.h"
+
+typedef struct fixture {
+  char zDir[64];
+  char zDb[128];
+  store *s;
+} fixture;
+
+static const char *const azSeed[] = {
+    "INSERT INTO dag(dag_id, is_paused, is_active, schedule, current_hash) VALUES ('d', 0, 1, 'none', 'h1')",
+    "INSERT INTO dag_version(hash, dag_id, json) VALUES ('h1', 'd', '{}')",
+    "INSERT INTO dag_run(id, dag_id, run_id, run_type, logical_date, data_interval_start, data_interval_end,"
+    " conf, state, dag_hash, deadline_us) VALUES (1, 'd', 'r', 'manual', 1, 0, 1, '{}', 'running', 'h1', 5000)",
+    "INSERT INTO task_instance(id, run_pk, dag_id, task_id, state, try_number, max_tries) VALUES"
+    " (10, 1, 'd', 'a', 'scheduled', 0, 1), (11, 1, 'd', 'b', 'scheduled', 0, 1), (12, 1, 'd', 'c', 'scheduled', 0, 1),"
+    " (13, 1, 'd', 'e', 'scheduled', 0, 1)",
+};
+
+static int fx_setup(void **ppState) {
+  fixture *f = calloc(1, sizeof(*f));
+  snprintf(f->zDir, sizeof(f->zDir), "/tmp/airc-test-store-pool-XXXXXX");
+  if(!mkdtemp(f->zDir)) return -1;
+  if(store_test_target(f->zDir, f->zDb, sizeof(f->zDb))) return -1;
+  airc_err err = {0};
+  if(store_open(f->zDb, &f->s, &err)) fail_msg("%s", err.zMsg);
+  for(size_t i = 0; i < sizeof(azSeed) / sizeof(azSeed[0]); i++)
+    if(store_run_sql(f->s, azSeed[i], &err)) fail_msg("%s", err.zMsg);
+  *ppState = f;
+  return 0;
+}
+
+static int fx_teardown(void **ppState) {
+  fixture *f = *ppState;
+  store_close(f->s);
+  char zPath[256];
+  const char *azSuffix[] = {"", "-wal", "-shm"};
+  for(int i = 0; i < 3; i++) {
+    snprintf(zPath, sizeof(zPath), "%s%s", f->zDb, azSuffix[i]);
+    unlink(zPath);
+  }
+  rmdir(f->zDir);
+  free(f);
+  return 0;
+}
+
+static int queue(fixture *f, int64_t ti, const char *zPool, int nSlots, int *pbNoPool) {
+  int bQueued = -1, bNoPool = -1;
+  airc_err err = {0};
+  if(store_pool_ti_queue(f->s, ti, zPool, nSlots, 100, &bQueued, &bNoPool, &err)) fail_msg("%s", err.zMsg);
+  if(pbNoPool) *pbNoPool = bNoPool;
+  return bQueued;
+}
+
+typedef struct pools_seen {
+  int n;
+  int64_t slots, running, queued, scheduled;
+  char zDesc[64];
+} pools_seen;
+
+static int pool_seen(void *pCtx, const store_pool_row *r) {
+  pools_seen *p = pCtx;
+  p->n++;
+  p->slots = r->slots;
+  p->running = r->nRunning;
+  p->queued = r->nQueued;
+  p->scheduled = r->nScheduled;
+  snprintf(p->zDesc, sizeof(p->zDesc), "%s", r->zDescription ? r->zDescription : "<null>");
+  return 0;
+}
+
+static void test_pool_caps_queueing(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  int bNoPool = 0;
+  assert_int_equal(queue(f, 10, "p", 1, &bNoPool), 0);
+  assert_true(bNoPool); /* no such pool: nothing queued */
+  assert_int_equal(store_pool_set(f->s, "p", 3, "three", -1, &err), AIRC_OK);
+  assert_int_equal(queue(f, 10, "p", 2, &bNoPool), 1); /* 2 of 3 */
+  assert_false(bNoPool);
+  assert_int_equal(queue(f, 11, "p", 2, NULL), 0);     /* 2 more do not fit */
+  assert_int_equal(queue(f, 11, "p", 1, NULL), 1);     /* 1 does */
+  assert_int_equal(queue(f, 12, "p", 1, NULL), 0);     /* full */
+  assert_int_equal(queue(f, 10, "p", 1, NULL), 0);     /* not scheduled any more */
+  /* running holds its slots too; finishing frees them */
+  assert_int_equal(store_run_sql(f->s, "UPDATE task_instance SET state='running' WHERE id=10", &err), AIRC_OK);
+  pools_seen S = {0};
+  assert_int_equal(store_pool_each(f->s, "p", 0, 0, pool_seen, &S, &err), AIRC_OK);
+  assert_int_equal(S.n, 1);
+  assert_int_equal(S.running, 2);
+  assert_int_equal(S.queued, 1);
+  assert_int_equal(S.slots, 3);
+  assert_int_equal(queue(f, 12, "p", 1, NULL), 0);
+  assert_int_equal(store_run_sql(f->s, "UPDATE task_instance SET state='success' WHERE id=10", &err), AIRC_OK);
+  assert_int_equal(queue(f, 12, "p", 1, NULL), 1);
+  /* a task bigger than its pool waits (as in Airflow) */
+  assert_int_equal(store_pool_set(f->s, "p", 10, NULL, -1, &err), AIRC_OK);
+  assert_int_equal(queue(f, 13, "p", 11, NULL), 0);
+  /* the description was kept across the resize */
+  memset(&S, 0, sizeof(S));
+  assert_int_equal(store_pool_each(f->s, "p", 0, 0, pool_seen, &S, &err), AIRC_OK);
+  assert_string_equal(S.zDesc, "three");
+}
+
+static void test_pool_crud(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  assert_int_equal(store_pool_ensure_default(f->s, 7, &err), AIRC_OK);
+  assert_int_equal(store_pool_ensure_default(f->s, 99, &err), AIRC_OK); /* only when created */
+  pools_seen S = {0};
+  assert_int_equal(store_pool_each(f->s, "default_pool", 0, 0, pool_seen, &S, &err), AIRC_OK);
+  assert_int_equal(S.slots, 7);
+  assert_int_equal(store_pool_delete(f->s, "default_pool", &err), AIRC_ERR_INVALID);
+  assert_string_equal(err.zMsg, "default_pool cannot be deleted");
+  assert_int_equal(store_pool_delete(f->s, "nope", &err), AIRC_ERR_NOTFOUND);
+  assert_int_equal(store_pool_set(f->s, "nope", -1, "x", -1, &err), AIRC_ERR_NOTFOUND);
+  assert_int_equal(store_pool_set(f->s, "bad name", 1, NULL, -1, &err), AIRC_ERR_INVALID);
+  assert_int_equal(store_pool_set(f->s, "q", STORE_POOL_SLOTS_MAX + 1, NULL, -1, &err), AIRC_ERR_INVALID);
+  assert_int_equal(store_pool_set(f->s, "q", 1, NULL, 1, &err), AIRC_OK);
+  int n = 0;
+  assert_int_equal(store_pool_count(f->s, &n, &err), AIRC_OK);
+  assert_int_equal(n, 2);
+  assert_int_equal(store_pool_delete(f->s, "q", &err), AIRC_OK);
+}
+
+static int count_rows(void *pCtx, const store_notify_row *r) {
+  (void)r;
+  ++*(int *)pCtx;
+  return 0;
+}
+
+static int keep_state(void *pCtx, const store_notify_row *r) {
+  snprintf(pCtx, 128, "%s %d %s", r->zState, r->attempts, r->zLastError);
+  return 0;
+}
+
+static void test_outbox_claim_and_attempts(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  store_notify_new n = {"on_failure", "d", "r", "a", 1, "http://127.0.0.1:9/x", "{}"};
+  assert_int_equal(store_notify_add(f->s, &n, 1000, &err), AIRC_OK);
+  n.zTarget = "conn:ops";
+  assert_int_equal(store_notify_add(f->s, &n, 1000, &err), AIRC_OK);
+  int64_t aId[8];
+  int nGot = 0;
+  assert_int_equal(store_notify_claim(f->s, 500, 600, aId, 8, &nGot, &err), AIRC_OK);
+  assert_int_equal(nGot, 0); /* not due yet */
+  assert_int_equal(store_notify_claim(f->s, 2000, 9000, aId, 8, &nGot, &err), AIRC_OK);
+  assert_int_equal(nGot, 2);
+  int nAgain = 0;
+  assert_int_equal(store_notify_claim(f->s, 3000, 9000, aId + 2, 8, &nAgain, &err), AIRC_OK);
+  assert_int_equal(nAgain, 0); /* leased by the first claim */
+  /* one sent, one to try again at 20000 */
+  assert_int_equal(store_notify_attempted(f->s, aId[0], 1, NULL, 0, 3000, &err), AIRC_OK);
+  assert_int_equal(store_notify_attempted(f->s, aId[1], 0, "refused", 20000, 3000, &err), AIRC_OK);
+  assert_int_equal(store_notify_claim(f->s, 10000, 30000, aId + 2, 8, &nAgain, &err), AIRC_OK);
+  assert_int_equal(nAgain, 0); /* its next attempt is not due */
+  assert_int_equal(store_notify_claim(f->s, 20000, 30000, aId + 2, 8, &nAgain, &err), AIRC_OK);
+  assert_int_equal(nAgain, 1);
+  assert_int_equal(store_notify_attempted(f->s, aId[2], 0, "refused again", 0, 20000, &err), AIRC_OK);
+  char z[128];
+  assert_int_equal(store_notify_get(f->s, aId[1], keep_state, z, &err), AIRC_OK);
+  assert_string_equal(z, "failed 2 refused again");
+  int nFailed = 0, nSent = 0;
+  assert_int_equal(store_notify_each(f->s, "d", "failed", 0, count_rows, &nFailed, &err), AIRC_OK);
+  assert_int_equal(store_notify_each(f->s, NULL, "sent", 0, count_rows, &nSent, &err), AIRC_OK);
+  assert_int_equal(nFailed, 1);
+  assert_int_equal(nSent, 1);
+}
+
+static int count_missed(void *pCtx, const store_deadline_row *r) {
+  assert_int_equal(r->deadlineUs, 5000);
+  ++*(int *)pCtx;
+  return 0;
+}
+
+static void test_deadline_missed_once(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  int n = 0;
+  assert_int_equal(store_deadline_each_missed(f->s, 4999, count_missed, &n, &err), AIRC_OK);
+  assert_int_equal(n, 0);
+  assert_int_equal(store_deadline_each_missed(f->s, 5000, count_missed, &n, &err), AIRC_OK);
+  assert_int_equal(n, 1);
+  assert_int_equal(store_deadline_mark_missed(f->s, 1, 5000, &err), AIRC_OK);
+  n = 0;
+  assert_int_equal(store_deadline_each_missed(f->s, 9000, count_missed, &n, &err), AIRC_OK);
+  assert_int_equal(n, 0);
+}
+
+int main(void) {
+  const struct CMUnitTest aTest[] = {
+      cmocka_unit_test_setup_teardown(test_pool_caps_queueing, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_pool_crud, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_outbox_claim_and_attempts, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_deadline_missed_once, fx_setup, fx_teardown),
+  };
+  return cmocka_run_group_tests(aTest, NULL, NULL);
+}
