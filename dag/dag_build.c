@@ -22,12 +22,6 @@ static const char *const azDagKeys[] = {
     "retry_exponential_backoff", "max_retry_delay", "execution_timeout",
     "on_failure", "on_retry", "on_success", "on_run_failure", "on_run_success", "on_deadline_miss", "deadline",
     NULL};
-static const char *const azTaskCommonKeys[] = {
-    "id", "type", "upstream", "trigger_rule", "retries", "retry_delay",
-    "retry_exponential_backoff", "max_retry_delay", "execution_timeout", "queue", "outlets",
-    "expand", "max_active_tis_per_dag", "group",
-    "pool", "pool_slots", "priority_weight", "weight_rule", "on_failure", "on_retry", "on_success",
-    NULL};
 
 typedef struct build_ctx {
   const char *zName;     /* file name */
@@ -45,7 +39,6 @@ static int str_in(const char *z, const char *const *az) {
   return 0;
 }
 
-int dag_is_task_common_key(const char *zKey) { return str_in(zKey, azTaskCommonKeys); }
 
 /* Line of key zKey of task iTask (-1: the dag section); 0 if unknown. */
 static int build_line(build_ctx *c, int iTask, const char *zKey) {
@@ -703,7 +696,7 @@ static airc_rc build_task(build_ctx *c, int iTask, json_t *pObj, const task_defa
   t->zType = strdup(zType);
   t->pOptions = json_object();
   json_object_foreach(pObj, zKey, pV) {
-    if(str_in(zKey, azTaskCommonKeys)) continue;
+    if(dag_is_task_common_key(zKey)) continue;
     if(pType && !task_schema_has_key(pType, zKey))
       return build_fail(c, iTask, zId, zKey, "unknown key '%.100s' for a task of type '%s'", zKey, zType);
     const char *z = scalar_text(pV, zBuf, sizeof(zBuf));

@@ -10,6 +10,7 @@
 #include "common/dynbuf.h"
 #include "common/fsafe.h"
 #include "common/log.h"
+#include "dag/dag.h"
 #include "dag/task_schema.h"
 #include <dirent.h>
 #include <errno.h>
@@ -38,10 +39,6 @@ typedef struct plugin_set {
   struct plugin_set *pOlder;    /* the generation it replaced (kept, reachable) */
 } plugin_set;
 
-/* dag/dag.h's, declared weak: bin/airc-supervisor (linked from the archive,
- * only what it uses) runs plugins without the DAG builder; every binary that
- * parses DAG files has it, and only there does a reserved name matter. */
-extern int dag_is_task_common_key(const char *zKey) __attribute__((weak));
 
 static plugin_set *g_pSet;   /* the current generation; read under g_mutex */
 static time_t g_lastCheck;
@@ -117,7 +114,7 @@ airc_rc task_plugin_check_describe(const char *zName, const char *zText, json_t 
                         zOpt);
       break;
     }
-    if(dag_is_task_common_key && dag_is_task_common_key(zOpt)) {
+    if(dag_is_task_common_key(zOpt)) {
       rc = airc_err_set(pErr, AIRC_ERR_INVALID, "--describe: option '%s' is a key every task takes (id, type, upstream, ...)",
                         zOpt);
       break;
