@@ -194,9 +194,14 @@ static airc_rc pg_connect(const char *zUrl, int bCreate, void **ppDb, airc_err *
   }
   store_url_mask(zUrl, p->zTarget, n);
   p->nBusyTries = 1;
-  /* defaults first: what the URL says wins (expand_dbname) */
-  const char *azKey[] = {"connect_timeout", "application_name", "dbname", NULL};
-  const char *azVal[] = {"10", "airc", zUrl, NULL};
+  /* defaults first: what the URL says wins (expand_dbname). GSSAPI
+   * encryption is off unless the URL asks for it (gssencmode=prefer or
+   * require): libpq's default "prefer" loads the Kerberos libraries into
+   * every process to probe for credentials, about 0.5 MB of each worker's
+   * memory, for a setup (Kerberos-encrypted sessions) few stores use; TLS
+   * (sslmode) is unaffected. */
+  const char *azKey[] = {"connect_timeout", "application_name", "gssencmode", "dbname", NULL};
+  const char *azVal[] = {"10", "airc", "disable", zUrl, NULL};
   p->conn = PQconnectdbParams(azKey, azVal, 1);
   if(!p->conn || PQstatus(p->conn) != CONNECTION_OK) {
     char zLine[400];
