@@ -28,6 +28,7 @@
 #include "common/uuid.h"
 #include "executor/exec_result.h"
 #include "executor/exec_spawn.h"
+#include "store/store_control.h"
 #include "store/store_work.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -46,6 +47,7 @@
 #define WORKER_BUSY_MIN_US (100 * 1000LL)  /* first pause after a store error */
 #define WORKER_BUSY_MAX_US (1000 * 1000LL) /* longest pause */
 #define WORKER_RECONNECT_US 1000000
+#define WORKER_STOP_CHECK_US 500000 /* how often a busy worker looks for stop requests */
 #define WORKER_DEFER_US 50000 /* a try offered first to another worker: claim it after this */
 
 typedef struct worker_try {
@@ -407,6 +409,8 @@ static void finish_try(worker *W, int i) {
     LOG_INFO("task instance %lld try %d finished", (long long)t->tiId, t->tryNumber);
   free(zText);
   unlink(zPath);
+  /* a stop request that came too late has nothing left to stop */
+  if(!rc && store_stop_request_delete_try(W->s, t->tiId, t->tryNumber, &err)) LOG_DEBUG("stop requests: %s", err.zMsg);
   if(t->leaseWr >= 0) close(t->leaseWr);
   W->aTry[i] = W->aTry[--W->nTry];
 }
@@ -422,6 +426,52 @@ static void worker_wakeups(worker *W, int64_t now, int64_t *pNextClaim) {
   if(ev & (STORE_WORK_EV_QUEUED | STORE_WORK_EV_RESYNC)) *pNextClaim = now;
   else if((ev & STORE_WORK_EV_QUEUED_OTHER) && *pNextClaim > now + WORKER_DEFER_US) *pNextClaim = now + WORKER_DEFER_US;
   else if((ev & STORE_WORK_EV_LOST) && *pNextClaim > now + WORKER_RECONNECT_US) *pNextClaim = now + WORKER_RECONNECT_US;
+}
+
+/* Stop requests (a user marked a running try, or ended its run): a try this
+ * worker holds is stopped as the local scheduler stops its own (SIGUSR1 to
+ * the supervisor: SIGTERM to the task's process group, SIGKILL after
+ * [core] kill_grace_period), and the request is deleted; its late result is
+ * ignored, the instance already carries the new state. Requests for tries
+ * held elsewhere are left to their holder. */
+typedef struct worker_stops {
+  store_stop_request *a;
+  int n, nAlloc;
+} worker_stops;
+
+static int stop_collect(void *pCtx, const store_stop_request *pRow) {
+  worker_stops *L = pCtx;
+  if(L->n == L->nAlloc) {
+    int nNew = L->nAlloc ? L->nAlloc * 2 : 16;
+    store_stop_request *a = realloc(L->a, sizeof(*a) * (size_t)nNew);
+    if(!a) return 1;
+    L->a = a;
+    L->nAlloc = nNew;
+  }
+  L->a[L->n++] = *pRow;
+  return 0;
+}
+
+static void worker_stop_requested(worker *W) {
+  if(!W->nTry) return;
+  worker_stops L = {NULL, 0, 0};
+  airc_err err = {0};
+  if(store_stop_request_each(W->s, stop_collect, &L, &err)) {
+    LOG_DEBUG("stop requests: %s", err.zMsg);
+    free(L.a);
+    return;
+  }
+  for(int k = 0; k < L.n; k++) {
+    for(int i = 0; i < W->nTry; i++) {
+      worker_try *t = &W->aTry[i];
+      if(t->tiId != L.a[k].tiId || t->tryNumber != L.a[k].tryNumber || !t->pid) continue;
+      if(kill(t->pid, SIGUSR1) == 0)
+        LOG_INFO("task instance %lld try %d: stopping it on request (supervisor %d)", (long long)t->tiId,
+                 t->tryNumber, (int)t->pid);
+      if(store_stop_request_delete(W->s, L.a[k].id, &err)) LOG_DEBUG("stop request: %s", err.zMsg);
+    }
+  }
+  free(L.a);
 }
 
 static void reap(worker *W) {
@@ -478,7 +528,7 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
   LOG_INFO("worker '%s' started (pid %d, queues %s, concurrency %d, lease %llds, logs %s)", W.zName, (int)getpid(),
            zQueues, W.o.nConcurrency, (long long)(W.leaseUs / 1000000), airc_path_logs());
   int nStop = 0;
-  int64_t nextRenew = airc_now_us() + W.leaseUs / 4, nextClaim = 0;
+  int64_t nextRenew = airc_now_us() + W.leaseUs / 4, nextClaim = 0, nextStopCheck = 0;
   while(nStop == 0 || (nStop == 1 && W.nTry > 0)) {
     int nBefore = W.nTry;
     reap(&W);
@@ -490,6 +540,10 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
       /* not renewed: again when the pause ends */
       nextRenew = W.storeRetryAt > now ? W.storeRetryAt : now + W.leaseUs / 4;
     }
+    if(now >= nextStopCheck && !worker_store_paused(&W)) {
+      worker_stop_requested(&W);
+      nextStopCheck = now + WORKER_STOP_CHECK_US;
+    }
     if(!nStop && now >= nextClaim && !worker_store_paused(&W)) {
       claim_tries(&W);
       nextClaim = now + W.pollUs;
@@ -499,6 +553,7 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
      * its socket: read it before sleeping */
     if(bNotify) worker_wakeups(&W, now, &nextClaim);
     int64_t wakeAt = nextRenew < nextClaim || nStop ? nextRenew : nextClaim;
+    if(W.nTry && nextStopCheck < wakeAt) wakeAt = nextStopCheck;
     if(worker_store_paused(&W)) wakeAt = W.storeRetryAt; /* all store work (results waiting too) resumes then */
     int timeoutMs = wakeAt <= now ? 0 : (int)((wakeAt - now + 999) / 1000);
     struct pollfd aPoll[2] = {{sigFd, POLLIN, 0}, {bNotify ? store_work_wait_fd(W.s) : -1, POLLIN, 0}};

@@ -10,7 +10,9 @@
  * longer running). A supervisor from an earlier scheduler is found by the
  * pid recorded with the try, and signalled only while it holds the try's
  * lock (so a reused pid is never hit). A request whose try is not alive
- * any more is just deleted. */
+ * any more is just deleted; with the distributed executor such requests
+ * are the workers' (each stops the tries it holds and deletes their
+ * requests). */
 #include "scheduler/scheduler_int.h"
 #include "common/log.h"
 #include "executor/exec_result.h"
@@ -54,6 +56,7 @@ airc_rc sched_stop_requested(sched *S, airc_err *pErr) {
   }
   for(int i = 0; !rc && i < L.n; i++) {
     pid_t pid = stop_find_supervisor(S, &L.a[i]);
+    if(pid <= 0 && S->bDistributed) continue; /* a worker holds it: the worker stops it (exec_worker.c) */
     if(pid > 0) {
       if(kill(pid, SIGUSR1) == 0)
         LOG_INFO("task instance %lld try %d: stopping it on request (supervisor %d)", (long long)L.a[i].tiId,

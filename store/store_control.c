@@ -64,6 +64,14 @@ airc_rc store_stop_request_delete(store *s, int64_t id, airc_err *pErr) {
   return ctl_step_done(st, "delete stop request", pErr);
 }
 
+airc_rc store_stop_request_delete_try(store *s, int64_t tiId, int tryNumber, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(s, "DELETE FROM ti_stop_request WHERE ti_id=? AND try_number=?", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, tiId);
+  store_bind_int64(st, 2, tryNumber);
+  return ctl_step_done(st, "delete stop requests", pErr);
+}
+
 /* Which live tries a stop walk covers. */
 typedef enum live_scope { LIVE_OF_RUN, LIVE_OF_DAG } live_scope;
 

@@ -46,6 +46,9 @@ typedef int (*store_stop_request_fn)(void *pCtx, const store_stop_request *pRow)
 AIRC_WUR airc_rc store_stop_request_each(store *s, store_stop_request_fn xRow, void *pCtx, airc_err *pErr);
 /* Deletes request id (gone already is fine). */
 AIRC_WUR airc_rc store_stop_request_delete(store *s, int64_t id, airc_err *pErr);
+/* Deletes every request for try tryNumber of task instance tiId (the try
+ * ended: nothing is left to stop). */
+AIRC_WUR airc_rc store_stop_request_delete_try(store *s, int64_t tiId, int tryNumber, airc_err *pErr);
 
 /* ---- runs ---- */
 

@@ -312,3 +312,29 @@ def test_a_pool_caps_tries_across_schedulers_and_workers(home, cluster):
     assert len(events) == 12 and best == 2, best
     hosts = {t["hostname"] for t in home.tis("pd", run).values()}
     assert hosts <= {"w1", "w2"}
+
+
+def test_marking_a_running_try_stops_it_on_its_worker(home, cluster):
+    """Issue 10 part 1 in distributed mode: `tasks mark ... --state failed` on a
+    try a worker runs makes that worker stop it as the local scheduler would
+    (SIGTERM to the task's process group, which the task sees), not leave it
+    running to its end; the instance keeps the marked state."""
+    with open(os.path.join(home.path, "airc.ini"), "a") as f:
+        f.write("[core]\nkill_grace_period = 2\n")
+    termed = os.path.join(cluster.tmp, "termed")
+    cmd = (f"trap 'echo TERM > {termed}; exit 143' TERM; echo $$ > {cluster.tmp}/pid; "
+           "for i in $(seq 600); do sleep 0.1; done")
+    home.write_dag("nap.ini", dag_ini("nap", [("t", {"command": cmd})]))
+    cluster.scheduler("s1")
+    cluster.worker("w1")
+    run = home.trigger("nap")
+    wait_for(lambda: ti_of(home, "nap", run, "t")["state"] == "running" and os.path.exists(f"{cluster.tmp}/pid"),
+             20, what="t running on w1")
+    t0 = time.monotonic()
+    r = home.run("tasks", "mark", "nap", run, "t", "--state", "failed", check=True)
+    assert "is being stopped" in r.stdout
+    wait_for(lambda: os.path.exists(termed), 5, what="the task to get SIGTERM from its worker")
+    assert time.monotonic() - t0 < 5 * SLOW
+    wait_for(lambda: "stopping it on request" in cluster.log("w1"), 5, what="w1 to say so")
+    assert ti_of(home, "nap", run, "t")["state"] == "failed"
+    assert home.wait_run("nap", run, 20) == "failed"
