@@ -434,31 +434,15 @@ static void worker_wakeups(worker *W, int64_t now, int64_t *pNextClaim) {
  * [core] kill_grace_period), and the request is deleted; its late result is
  * ignored, the instance already carries the new state. Requests for tries
  * held elsewhere are left to their holder. */
-typedef struct worker_stops {
-  store_stop_request *a;
-  int n, nAlloc;
-} worker_stops;
-
-static int stop_collect(void *pCtx, const store_stop_request *pRow) {
-  worker_stops *L = pCtx;
-  if(L->n == L->nAlloc) {
-    int nNew = L->nAlloc ? L->nAlloc * 2 : 16;
-    store_stop_request *a = realloc(L->a, sizeof(*a) * (size_t)nNew);
-    if(!a) return 1;
-    L->a = a;
-    L->nAlloc = nNew;
-  }
-  L->a[L->n++] = *pRow;
-  return 0;
-}
-
 static void worker_stop_requested(worker *W) {
   if(!W->nTry) return;
-  worker_stops L = {NULL, 0, 0};
+  struct {
+    store_stop_request *a;
+    int n;
+  } L = {NULL, 0};
   airc_err err = {0};
-  if(store_stop_request_each(W->s, stop_collect, &L, &err)) {
+  if(store_stop_request_list(W->s, &L.a, &L.n, &err)) {
     LOG_DEBUG("stop requests: %s", err.zMsg);
-    free(L.a);
     return;
   }
   for(int k = 0; k < L.n; k++) {

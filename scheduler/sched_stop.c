@@ -20,23 +20,6 @@
 #include <signal.h>
 #include <stdlib.h>
 
-typedef struct stop_list {
-  store_stop_request *a;
-  int n, nAlloc;
-} stop_list;
-
-static int stop_collect(void *pCtx, const store_stop_request *pRow) {
-  stop_list *L = pCtx;
-  if(L->n == L->nAlloc) {
-    L->nAlloc = L->nAlloc ? L->nAlloc * 2 : 16;
-    store_stop_request *a = realloc(L->a, sizeof(*a) * (size_t)L->nAlloc);
-    if(!a) return 1;
-    L->a = a;
-  }
-  L->a[L->n++] = *pRow;
-  return 0;
-}
-
 /* The supervisor pid of try (tiId, tryNumber): ours, or the recorded one
  * while the try's lock is held; 0 when it is not alive. */
 static pid_t stop_find_supervisor(sched *S, const store_stop_request *q) {
@@ -47,8 +30,11 @@ static pid_t stop_find_supervisor(sched *S, const store_stop_request *q) {
 }
 
 airc_rc sched_stop_requested(sched *S, airc_err *pErr) {
-  stop_list L = {NULL, 0, 0};
-  airc_rc rc = store_stop_request_each(S->s, stop_collect, &L, pErr);
+  struct {
+    store_stop_request *a;
+    int n;
+  } L = {NULL, 0};
+  airc_rc rc = store_stop_request_list(S->s, &L.a, &L.n, pErr);
   if(!rc && L.n) rc = store_begin(S->s, pErr);
   else if(!L.n) {
     free(L.a);

@@ -44,17 +44,38 @@ airc_rc store_stop_request_add(store *s, int64_t tiId, int tryNumber, int pid, a
   return ctl_step_done(st, "record stop request", pErr);
 }
 
-airc_rc store_stop_request_each(store *s, store_stop_request_fn xRow, void *pCtx, airc_err *pErr) {
+airc_rc store_stop_request_list(store *s, store_stop_request **paOut, int *pn, airc_err *pErr) {
+  *paOut = NULL;
+  *pn = 0;
   store_stmt *st = store_stmt_prepare(s, "SELECT id, ti_id, try_number, coalesce(pid, 0) FROM ti_stop_request ORDER BY id",
                                       pErr);
   if(!st) return pErr->rc;
-  int r;
+  store_stop_request *a = NULL;
+  int n = 0, nAlloc = 0, r;
+  airc_rc rc = AIRC_OK;
   while((r = store_stmt_step(st, pErr)) == STORE_ROW) {
-    store_stop_request q = {store_col_int64(st, 0), store_col_int64(st, 1), store_col_int(st, 2), store_col_int(st, 3)};
-    if(xRow(pCtx, &q)) break;
+    if(n == nAlloc) {
+      int nNew = nAlloc ? nAlloc * 2 : 16;
+      store_stop_request *aNew = realloc(a, sizeof(*a) * (size_t)nNew);
+      if(!aNew) {
+        rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "stop requests: out of memory");
+        break;
+      }
+      a = aNew;
+      nAlloc = nNew;
+    }
+    a[n++] = (store_stop_request){store_col_int64(st, 0), store_col_int64(st, 1), store_col_int(st, 2),
+                                  store_col_int(st, 3)};
   }
   store_stmt_done(st);
-  return r == STORE_ERROR ? pErr->rc : AIRC_OK;
+  if(!rc && r == STORE_ERROR) rc = pErr->rc;
+  if(rc) {
+    free(a);
+    return rc;
+  }
+  *paOut = a;
+  *pn = n;
+  return AIRC_OK;
 }
 
 airc_rc store_stop_request_delete(store *s, int64_t id, airc_err *pErr) {

@@ -41,9 +41,10 @@ typedef struct store_stop_request {
   int tryNumber;
   int pid; /* 0: none recorded */
 } store_stop_request;
-typedef int (*store_stop_request_fn)(void *pCtx, const store_stop_request *pRow);
-/* Calls xRow for each pending stop request, oldest first. */
-AIRC_WUR airc_rc store_stop_request_each(store *s, store_stop_request_fn xRow, void *pCtx, airc_err *pErr);
+/* The pending stop requests, oldest first: *paOut (malloc'd, the caller
+ * frees it; NULL when there are none) holds *pn of them. */
+AIRC_WUR airc_rc store_stop_request_list(store *s, store_stop_request **paOut /* OUT */, int *pn /* OUT */,
+                                         airc_err *pErr);
 /* Deletes request id (gone already is fine). */
 AIRC_WUR airc_rc store_stop_request_delete(store *s, int64_t id, airc_err *pErr);
 /* Deletes every request for try tryNumber of task instance tiId (the try
