@@ -51,4 +51,17 @@ static inline int store_test_target(const char *zDir, char *zOut, size_t n) {
   return 0;
 }
 
+/* Removes what a test's SQLite store left in zDir (the database, its WAL
+ * and shared-memory files) and zDir itself; a PostgreSQL test database is
+ * left to the throwaway cluster. */
+static inline void store_test_remove(const char *zDir, const char *zDb) {
+  char zPath[512];
+  const char *azSuffix[] = {"", "-wal", "-shm"};
+  for(int i = 0; i < 3; i++) {
+    snprintf(zPath, sizeof(zPath), "%s%s", zDb, azSuffix[i]);
+    unlink(zPath);
+  }
+  rmdir(zDir);
+}
+
 #endif

@@ -59,13 +59,7 @@ static int fx_teardown(void **ppState) {
   store_close(f->s);
   dag_free(f->pProd);
   dag_free(f->pCons);
-  char zPath[256];
-  const char *azSuffix[] = {"", "-wal", "-shm"};
-  for(int i = 0; i < 3; i++) {
-    snprintf(zPath, sizeof(zPath), "%s%s", f->zDb, azSuffix[i]);
-    unlink(zPath);
-  }
-  rmdir(f->zDir);
+  store_test_remove(f->zDir, f->zDb);
   free(f);
   return 0;
 }
