@@ -45,7 +45,7 @@ endif
 CFLAGS  ?=
 CFLAGS  += $(CFLAGS_BASE)
 
-MAIN_SRC  := cli/main.c cli/airc_task_main.c cli/webserver_main.c cli/supervisor_main.c
+MAIN_SRC  := cli/main.c cli/airc_task_main.c cli/webserver_main.c cli/supervisor_main.c cli/worker_main.c
 SRC_DIRS  := common dag store store/sqlite store/postgres scheduler executor providers providers/* webui cli tools/randomuser
 LIB_SRC   := $(filter-out $(MAIN_SRC),$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
 # task bodies that need libcurl/librdkafka: only in bin/airc-task
@@ -72,7 +72,7 @@ WEB_BIN  := $(BIN)/airc-webserver
 .PHONY: all deps check-layout test test-fast test-unit test-san test-integration test-web test-browser \
         test-e2e test-pg test-fuzz bench clean stack-up stack-down stack-status demo fuzz fuzz-build
 
-all: $(BIN)/airc $(BIN)/airc-supervisor $(BIN)/airc-task $(WEB_BIN) $(TOOL_BIN) plugins
+all: $(BIN)/airc $(BIN)/airc-supervisor $(BIN)/airc-worker $(BIN)/airc-task $(WEB_BIN) $(TOOL_BIN) plugins
 
 # Task-type plugins (docs/authoring.md): programs on their own, built into
 # $(BIN)/plugins (point [core] plugins_folder at it, or `make
@@ -103,6 +103,14 @@ $(BIN)/airc: $(BUILD)/cli/main.o $(CORE_OBJ)
 $(BIN)/airc-supervisor: $(BUILD)/cli/supervisor_main.o $(BUILD)/libairc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -Wl,-Bstatic -ljansson -linih -Wl,-Bdynamic -lm
+
+# the distributed executor's worker (cli/cmd_worker.c): `airc worker` execs
+# it. From the archive only what it uses, and only the store's libraries:
+# no libcurl (and its dozen dependencies), so that an idle worker is small
+WORKER_PKGS := sqlite3 libpq jansson inih libsodium
+$(BIN)/airc-worker: $(BUILD)/cli/worker_main.o $(BUILD)/libairc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(WORKER_PKGS))
 
 $(BIN)/airc-task: $(BUILD)/cli/airc_task_main.o $(CORE_OBJ) $(call obj,$(TASK_ONLY))
 	@mkdir -p $(dir $@)

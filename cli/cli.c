@@ -245,3 +245,16 @@ const char *cli_fmt_time_us(int64_t us, char *zBuf, size_t n) {
   airc_time_format_api(us, zBuf, n);
   return zBuf;
 }
+
+void cli_sibling_path(const char *zName, char *zOut, size_t nOut) {
+  char zSelf[4096];
+  ssize_t n = readlink("/proc/self/exe", zSelf, sizeof(zSelf) - 1);
+  if(n <= 0) {
+    snprintf(zOut, nOut, "%s", zName);
+    return;
+  }
+  zSelf[n] = 0;
+  char *zSlash = strrchr(zSelf, '/');
+  if(zSlash) *zSlash = 0;
+  snprintf(zOut, nOut, "%s/%s", zSelf, zName);
+}

@@ -42,6 +42,8 @@ store *cli_open_store(void);
  * (it is the user's folder: not changed), and tightens airc.ini and the
  * default log folder to owner-only with a warning. */
 void cli_check_home(void);
+/* Path of a sibling binary of the running one (e.g. "airc-webserver"). */
+void cli_sibling_path(const char *zName, char *zOut, size_t nOut);
 /* Opens the store and syncs the DAG folder into it (so commands see files
  * without a running scheduler). Import errors are recorded, not fatal.
  * Only for the commands that parse files by design (`dags reserialize`,

@@ -3,7 +3,6 @@
 #include "cli/commands.h"
 #include "common/config.h"
 #include "common/log.h"
-#include "executor/exec_worker.h"
 #include "scheduler/scheduler.h"
 #include <errno.h>
 #include <signal.h>
@@ -30,85 +29,6 @@ int cmd_scheduler(int argc, char **argv) {
   airc_err err = {0};
   if(scheduler_run(&o, &err)) return cli_fail_err(&err);
   return CLI_OK;
-}
-
-/* `airc worker`: see exec_worker.h. */
-/* GnuTLS reaches `airc` only as a dependency of libpq's LDAP library,
- * which initializes it itself before any use; left alone, GnuTLS also
- * initializes itself when loaded (and loads p11-kit): about 1.5 MB of an
- * idle worker's resident memory. So the worker executes itself once more
- * with GNUTLS_NO_IMPLICIT_INIT=1, and then takes it out of the
- * environment again so that its tasks do not inherit it. Nothing happens
- * if the user set it, or if the exec fails (the worker then runs as is). */
-static void worker_exec_lean(int argc, char **argv) {
-  if(getenv("AIRC_WORKER_LEAN")) {
-    unsetenv("AIRC_WORKER_LEAN");
-    unsetenv("GNUTLS_NO_IMPLICIT_INIT");
-    return;
-  }
-  if(getenv("GNUTLS_NO_IMPLICIT_INIT") || argc > 60) return;
-  char *azArg[64] = {"airc"};
-  for(int i = 0; i < argc; i++) azArg[i + 1] = argv[i];
-  azArg[argc + 1] = NULL;
-  setenv("AIRC_WORKER_LEAN", "1", 1);
-  setenv("GNUTLS_NO_IMPLICIT_INIT", "1", 1);
-  execv("/proc/self/exe", azArg);
-  unsetenv("AIRC_WORKER_LEAN");
-  unsetenv("GNUTLS_NO_IMPLICIT_INIT");
-}
-
-int cmd_worker(int argc, char **argv) {
-  worker_exec_lean(argc, argv);
-  exec_worker_opts o;
-  memset(&o, 0, sizeof(o));
-  static char zQueues[1024];
-  for(int i = 1; i < argc; i++) {
-    const char *zArg = argv[i];
-    if(!strcmp(zArg, "-v") || !strcmp(zArg, "--verbose")) {
-      airc_log_set_level(AIRC_LOG_DEBUG);
-    } else if(!strcmp(zArg, "--name") && i + 1 < argc) {
-      o.zName = argv[++i];
-      if(!*o.zName || strlen(o.zName) > 200) return cli_usage_error("worker", "--name must be 1..200 characters");
-    } else if(!strcmp(zArg, "--queues") && i + 1 < argc) {
-      snprintf(zQueues, sizeof(zQueues), "%s", argv[++i]);
-      for(char *z = strtok(zQueues, ","); z; z = strtok(NULL, ",")) {
-        while(*z == ' ') z++;
-        if(!*z) continue;
-        if(o.nQueue == EXEC_WORKER_MAX_QUEUES)
-          return cli_usage_error("worker", "--queues: at most %d queues", EXEC_WORKER_MAX_QUEUES);
-        o.azQueue[o.nQueue++] = z;
-      }
-      if(!o.nQueue) return cli_usage_error("worker", "--queues needs at least one queue name");
-    } else if(!strcmp(zArg, "--concurrency") && i + 1 < argc) {
-      char *zEnd = NULL;
-      long n = strtol(argv[++i], &zEnd, 10);
-      if(!*argv[i] || *zEnd || n < 1 || n > 1024)
-        return cli_usage_error("worker", "--concurrency must be a whole number 1..1024, not '%s'", argv[i]);
-      o.nConcurrency = (int)n;
-    } else {
-      return cli_usage_error("worker", "unexpected argument '%s'", zArg);
-    }
-  }
-  cli_check_home();
-  store *s = cli_open_store(); /* creates and migrates the store */
-  if(!s) return CLI_FAIL;
-  store_close(s);
-  airc_err err = {0};
-  if(exec_worker_run(&o, &err)) return cli_fail_err(&err);
-  return CLI_OK;
-}
-
-void cli_sibling_path(const char *zName, char *zOut, size_t nOut) {
-  char zSelf[4096];
-  ssize_t n = readlink("/proc/self/exe", zSelf, sizeof(zSelf) - 1);
-  if(n <= 0) {
-    snprintf(zOut, nOut, "%s", zName);
-    return;
-  }
-  zSelf[n] = 0;
-  char *zSlash = strrchr(zSelf, '/');
-  if(zSlash) *zSlash = 0;
-  snprintf(zOut, nOut, "%s/%s", zSelf, zName);
 }
 
 int cmd_webserver_exec(int argc, char **argv) {

@@ -10,7 +10,19 @@ int cmd_db_upgrade(int argc, char **argv);
 int cmd_config_get_value(int argc, char **argv);
 int cmd_scheduler(int argc, char **argv);
 int cmd_standalone(int argc, char **argv);
+/* `airc worker`'s help, shared by bin/airc and bin/airc-worker */
+#define CMD_WORKER_SUMMARY "Run tries that a distributed scheduler queued ([core] executor = distributed)."
+#define CMD_WORKER_USAGE \
+  "usage: airc worker [--name NAME] [--queues a,b] [--concurrency N] [-v|--verbose]\n\n" \
+  "  --name NAME        the task instances' hostname (default: this host's name)\n" \
+  "  --queues a,b       the queues it takes tries from (default: default)\n" \
+  "  --concurrency N    tries at once (default 4)\n\n" \
+  "SIGTERM stops claiming and waits for running tries; a second one leaves at once\n" \
+  "(its tries are killed and the scheduler retries them). See docs/scaling.md.\n"
 int cmd_worker(int argc, char **argv);
+/* the worker itself, in-process: bin/airc-worker's main, and cmd_worker's
+ * fallback when bin/airc-worker is missing */
+int cmd_worker_run(int argc, char **argv);
 int cmd_dags_list(int argc, char **argv);
 int cmd_dags_list_import_errors(int argc, char **argv);
 int cmd_dags_show(int argc, char **argv);
@@ -35,8 +47,6 @@ int cmd_tasks_test(int argc, char **argv);
 /* `airc webserver`: execs bin/airc-webserver (beside bin/airc), which links
  * libmicrohttpd; the scheduler's binary does not. */
 int cmd_webserver_exec(int argc, char **argv);
-/* Path of a sibling binary of the running one (e.g. "airc-webserver"). */
-void cli_sibling_path(const char *zName, char *zOut, size_t nOut);
 
 /* Connections, variables, key rotation (cli/cmd_secrets.c). */
 int cmd_connections_add(int argc, char **argv);

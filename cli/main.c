@@ -25,13 +25,7 @@ static const cli_command aCommand[] = {
      "Running tasks are not killed when it stops: a restarted scheduler records them.\n\n"
      "  --stats-file FILE  append one JSON line per working wake: store statements, rows\n"
      "                     and vm_steps it took, and what woke it (a work guard for tests)\n", cmd_scheduler},
-    {"worker", "Run tries that a distributed scheduler queued ([core] executor = distributed).",
-     "usage: airc worker [--name NAME] [--queues a,b] [--concurrency N] [-v|--verbose]\n\n"
-     "  --name NAME        the task instances' hostname (default: this host's name)\n"
-     "  --queues a,b       the queues it takes tries from (default: default)\n"
-     "  --concurrency N    tries at once (default 4)\n\n"
-     "SIGTERM stops claiming and waits for running tries; a second one leaves at once\n"
-     "(its tries are killed and the scheduler retries them). See docs/scaling.md.\n", cmd_worker},
+    {"worker", CMD_WORKER_SUMMARY, CMD_WORKER_USAGE, cmd_worker},
     {"standalone", "Run the scheduler and the web server together.",
      "usage: airc standalone [--port PORT] [--host HOST]\n", cmd_standalone},
     {"webserver", "Run the web server (REST API and dashboard).",

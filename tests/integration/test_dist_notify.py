@@ -6,6 +6,7 @@ sessions (pg_terminate_backend), both reconnect, LISTEN again and carry on.
 The bounds below are far under the polls (60 s): a missing wake-up makes
 the run wait a whole poll per task, not a few milliseconds."""
 import os
+import shutil
 import subprocess
 
 import pytest
@@ -111,13 +112,17 @@ def test_sessions_ended_by_the_store_listen_again(home, slow_cluster):
 
 
 def test_worker_runs_lean_and_its_tasks_do_not_inherit_that(home, cluster):
-    """The worker executes itself once with GNUTLS_NO_IMPLICIT_INIT=1 (GnuTLS,
-    a dependency of libpq's LDAP library, then stays uninitialized until
-    used: a smaller idle worker) and takes it out of its tasks' environment."""
+    """`airc worker` becomes bin/airc-worker, which links no libcurl, with
+    GNUTLS_NO_IMPLICIT_INIT=1 (GnuTLS, a dependency of libpq's LDAP library,
+    then stays uninitialized until used): a smaller idle worker. Its tasks
+    do not inherit that setting."""
     env_out = os.path.join(cluster.tmp, "task.env")
     home.write_dag("e.ini", dag_ini("e", [("t", {"command": f"env > {env_out}"})]))
     cluster.scheduler("s1")
     w1 = cluster.worker("w1")
+    assert os.readlink(f"/proc/{w1.pid}/exe").endswith("/airc-worker")
+    with open(f"/proc/{w1.pid}/maps") as f:
+        assert "libcurl" not in f.read()
     with open(f"/proc/{w1.pid}/environ", "rb") as f:  # the environment it was executed with
         assert b"GNUTLS_NO_IMPLICIT_INIT=1" in f.read().split(b"\0")
     run = home.trigger("e")
@@ -125,3 +130,24 @@ def test_worker_runs_lean_and_its_tasks_do_not_inherit_that(home, cluster):
     task_env = open(env_out).read()
     assert "AIRC_TRY_NUMBER=1" in task_env
     assert "GNUTLS_NO_IMPLICIT_INIT" not in task_env and "AIRC_WORKER_LEAN" not in task_env
+
+
+def test_worker_without_airc_worker_beside_it_runs_in_airc(home, cluster):
+    """A partial install (bin/airc alone, no bin/airc-worker, no
+    bin/airc-supervisor): `airc worker` runs in-process and its tries run
+    under `airc __supervise`."""
+    lone = os.path.join(cluster.tmp, "lone")
+    os.makedirs(lone)
+    lone_airc = os.path.join(lone, "airc")
+    shutil.copy(AIRC, lone_airc)
+    home.write_dag("e.ini", dag_ini("e", [("t", {"command": "true"})]))
+    cluster.scheduler("s1")
+    with open(cluster.log_path("w1"), "a") as out:
+        w1 = subprocess.Popen([lone_airc, "worker", "--name", "w1"], env=cluster.env("w1"), stdout=out,
+                              stderr=subprocess.STDOUT)
+    cluster.procs["w1"] = w1
+    wait_for(lambda: "worker 'w1' started" in cluster.log("w1"), 10, what="w1 start")
+    assert os.readlink(f"/proc/{w1.pid}/exe") == lone_airc
+    run = home.trigger("e")
+    assert home.wait_run("e", run, 30) == "success"
+    assert [t["hostname"] for t in home.json("tasks", "states-for-dag-run", "e", run)] == ["w1"]
