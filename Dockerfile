@@ -1,4 +1,4 @@
-# airc image: bin/airc, bin/airc-task, bin/airc-webserver, bin/randomuser-server, the Spark job, and a Python venv
+# airc image: bin/airc, bin/airc-worker, bin/airc-task, bin/airc-webserver, bin/randomuser-server, the Spark job, and a Python venv
 # with pyspark (for spark-submit) plus the Spark connector jars.
 # Used by docker-compose.yml for every airc service (db init, schedulers, workers,
 # web server) and for `randomuser`.
@@ -23,7 +23,7 @@ COPY scripts/install-deps.sh scripts/
 RUN make deps && rm -rf /var/lib/apt/lists/*
 COPY . .
 RUN make clean && make -j"$(nproc)" all \
- && test -x bin/airc && test -x bin/airc-supervisor && test -x bin/airc-task && test -x bin/airc-webserver && test -x bin/randomuser-server \
+ && test -x bin/airc && test -x bin/airc-supervisor && test -x bin/airc-worker && test -x bin/airc-task && test -x bin/airc-webserver && test -x bin/randomuser-server \
  && mkdir -p dags static
 
 FROM ${DEBIAN_IMAGE} AS jars
@@ -47,7 +47,7 @@ RUN apt-get update -qq \
  && rm -rf /var/lib/apt/lists/*
 RUN python3 -m venv /opt/venv \
  && /opt/venv/bin/pip install --no-cache-dir -q "pyspark==${PYSPARK_VERSION}" cassandra-driver
-COPY --from=build /src/bin/airc /src/bin/airc-supervisor /src/bin/airc-task /src/bin/airc-webserver /src/bin/randomuser-server /usr/local/bin/
+COPY --from=build /src/bin/airc /src/bin/airc-supervisor /src/bin/airc-worker /src/bin/airc-task /src/bin/airc-webserver /src/bin/randomuser-server /usr/local/bin/
 COPY --from=build /src/jobs /opt/airc/jobs
 COPY --from=build /src/dags /opt/airc/dags
 # task-type plugins (http, python): AIRC__CORE__PLUGINS_FOLDER points here (docker-compose.yml)

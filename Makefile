@@ -17,7 +17,7 @@
 #   make demo       the README's main command: build, bring the stack up, run the pipeline once
 #
 # Every .c file under the folders of SRC_DIRS is part of one of the binaries
-# (bin/airc, bin/airc-task, bin/airc-webserver, the tools; see the *_ONLY
+# (bin/airc, bin/airc-worker, bin/airc-task, bin/airc-webserver, the tools; see the *_ONLY
 # lists); tests/unit/test_*.c are cmocka programs linked with everything
 # but the main()s of cli/. New files need no Makefile edit.
 
