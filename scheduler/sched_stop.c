@@ -12,9 +12,15 @@
  * lock (so a reused pid is never hit). A request whose try is not alive
  * any more is just deleted; with the distributed executor such requests
  * are the workers' (each stops the tries it holds and deletes their
- * requests). */
+ * requests), until two worker leases ([worker] lease_seconds) have passed:
+ * by then a worker that held the try has stopped it (it looks every half
+ * second) or has lost its lease (and the scheduler ended the try), so a
+ * request still there had no worker (a queued try in a run a user ended)
+ * and is deleted. */
 #include "scheduler/scheduler_int.h"
+#include "common/config.h"
 #include "common/log.h"
+#include "common/timeutil.h"
 #include "executor/exec_result.h"
 #include "store/store_control.h"
 #include <signal.h>
@@ -40,9 +46,11 @@ airc_rc sched_stop_requested(sched *S, airc_err *pErr) {
     free(L.a);
     return rc;
   }
+  int64_t orphanBeforeUs = airc_now_us() - 2 * (int64_t)airc_config_get_int("worker", "lease_seconds", 20) * 1000000;
   for(int i = 0; !rc && i < L.n; i++) {
     pid_t pid = stop_find_supervisor(S, &L.a[i]);
-    if(pid <= 0 && S->bDistributed) continue; /* a worker holds it: the worker stops it (exec_worker.c) */
+    /* a worker holds it: the worker stops it (exec_worker.c) */
+    if(pid <= 0 && S->bDistributed && L.a[i].requestedUs > orphanBeforeUs) continue;
     if(pid > 0) {
       if(kill(pid, SIGUSR1) == 0)
         LOG_INFO("task instance %lld try %d: stopping it on request (supervisor %d)", (long long)L.a[i].tiId,

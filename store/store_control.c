@@ -47,7 +47,7 @@ airc_rc store_stop_request_add(store *s, int64_t tiId, int tryNumber, int pid, a
 airc_rc store_stop_request_list(store *s, store_stop_request **paOut, int *pn, airc_err *pErr) {
   *paOut = NULL;
   *pn = 0;
-  store_stmt *st = store_stmt_prepare(s, "SELECT id, ti_id, try_number, coalesce(pid, 0) FROM ti_stop_request ORDER BY id",
+  store_stmt *st = store_stmt_prepare(s, "SELECT id, ti_id, try_number, coalesce(pid, 0), requested_us FROM ti_stop_request ORDER BY id",
                                       pErr);
   if(!st) return pErr->rc;
   store_stop_request *a = NULL;
@@ -65,7 +65,7 @@ airc_rc store_stop_request_list(store *s, store_stop_request **paOut, int *pn, a
       nAlloc = nNew;
     }
     a[n++] = (store_stop_request){store_col_int64(st, 0), store_col_int64(st, 1), store_col_int(st, 2),
-                                  store_col_int(st, 3)};
+                                  store_col_int(st, 3), store_col_int64(st, 4)};
   }
   store_stmt_done(st);
   if(!rc && r == STORE_ERROR) rc = pErr->rc;

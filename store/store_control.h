@@ -39,7 +39,8 @@ AIRC_WUR airc_rc store_stop_request_add(store *s, int64_t tiId, int tryNumber, i
 typedef struct store_stop_request {
   int64_t id, tiId;
   int tryNumber;
-  int pid; /* 0: none recorded */
+  int pid;            /* 0: none recorded */
+  int64_t requestedUs; /* when it was made (microseconds since the epoch) */
 } store_stop_request;
 /* The pending stop requests, oldest first: *paOut (malloc'd, the caller
  * frees it; NULL when there are none) holds *pn of them. */

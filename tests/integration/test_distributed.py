@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import AIRC, SLOW, dag_ini, wait_for
+from conftest import AIRC, SLOW, dag_ini, db_rows, wait_for
 
 WORKER_LEASE = 3      # seconds: a supervisor kills its task after 3/4 of it unrenewed
 SCHED_LEASE = 4
@@ -338,3 +338,20 @@ def test_marking_a_running_try_stops_it_on_its_worker(home, cluster):
     wait_for(lambda: "stopping it on request" in cluster.log("w1"), 5, what="w1 to say so")
     assert ti_of(home, "nap", run, "t")["state"] == "failed"
     assert home.wait_run("nap", run, 20) == "failed"
+
+
+def test_a_stop_request_no_worker_took_is_deleted_after_two_worker_leases(home, cluster):
+    """Marking a queued try that no worker ever claimed leaves a stop request
+    that no worker will act on: the scheduler deletes it once two worker
+    leases ([worker] lease_seconds) have passed, and not before."""
+    home.write_dag("q.ini", dag_ini("q", [("t", {"command": "true"})]))
+    cluster.scheduler("s1")  # no worker: the try stays queued
+    run = home.trigger("q")
+    wait_for(lambda: ti_of(home, "q", run, "t")["state"] == "queued", 20, what="t queued")
+    home.run("tasks", "mark", "q", run, "t", "--state", "failed", check=True)
+    t0 = time.monotonic()
+    assert len(db_rows(home, "SELECT id FROM ti_stop_request")) == 1
+    wait_for(lambda: not db_rows(home, "SELECT id FROM ti_stop_request"), 2 * WORKER_LEASE + 10 * SLOW,
+             interval=0.2, what="the orphaned stop request to be deleted")
+    assert time.monotonic() - t0 >= 2 * WORKER_LEASE - 1
+    assert ti_of(home, "q", run, "t")["state"] == "failed"
