@@ -7,6 +7,8 @@
 #   scripts/bench-pipeline.sh publish    (i)   publish-kafka vs kcat -P, same records, same broker
 #   scripts/bench-pipeline.sh fetch      (ii)  fetch-and-transform records/s (bin/bench-fetch-users)
 #   scripts/bench-pipeline.sh e2e        (iii) one user_pipeline run of 10,000 users, by task
+#   scripts/bench-pipeline.sh cluster    (iv)  100,000 users on the single-node profile, then on the
+#                                              cluster profile (scripts/stack.sh up --cluster), by task
 #
 # (i) N users (AIRC_BENCH_PUBLISH_N, 50000) are fetched from the local
 # randomuser-server and written as JSON Lines exactly as fetch-users writes
@@ -25,6 +27,15 @@
 # AIRC_HOME with a real scheduler; the breakdown comes from
 # `airc tasks states-for-dag-run -o json`.
 #
+# (iv) is (iii) with AIRC_BENCH_CLUSTER_N (100000) users, run first on the
+# single-node profile and then on the cluster profile (3 Kafka brokers, Spark
+# master + 2 workers, 2 Cassandra nodes, the schema registry, PostgreSQL:
+# docs/stack.md) with that profile's settings from `scripts/stack.sh env`.
+# It prints each task's seconds and records/s on both and the ratio
+# cluster / single-node (bench/pipeline_summary.py). Not part of `all` (it
+# needs about 9 GiB and several minutes): `make bench` runs it unless
+# BENCH_SKIP has "cluster". It brings the cluster down at the end.
+#
 # Uses the stack of ${AIRC_STACK_HOME:-<repo>/.stack} (brought up if needed:
 # only Kafka for `publish`, nothing for `fetch`) and leaves it running.
 set -euo pipefail
@@ -34,6 +45,7 @@ BIN=${AIRC_BIN_DIR:-$REPO/bin}
 AIRC=${AIRC_BIN:-$BIN/airc}
 N_PUBLISH=${AIRC_BENCH_PUBLISH_N:-50000}
 N_E2E=${AIRC_BENCH_E2E_N:-10000}
+N_CLUSTER=${AIRC_BENCH_CLUSTER_N:-100000}
 REPEAT=${AIRC_BENCH_REPEAT:-3}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/airc-bench-pipeline.XXXXXX")
 PIDS_TO_STOP=()
@@ -196,59 +208,66 @@ bench_fetch() {
 
 # --- (iii) end to end ---------------------------------------------------------
 
+# bench_e2e N LABEL: one user_pipeline run of N users on the stack that is
+# up (its settings already in the environment), by task; the figures also
+# go to $WORK/e2e-LABEL.json for bench_cluster's comparison.
 bench_e2e() {
-  echo "== (iii) user_pipeline end to end, $N_E2E users"
+  local n=$1 label=$2
+  echo "== user_pipeline end to end, $n users ($label)"
   start_api
-  local home=$WORK/e2e-home topic
-  topic=airc_bench_e2e_$(date +%s)_$$
+  local home=$WORK/e2e-$label topic
+  topic=airc_bench_e2e_${label}_$(date +%s)_$$
   mkdir -p "$home/dags"
   sed -e "s/^schedule = .*/schedule = none/" \
-      -e "s/^params.count = .*/params.count = $N_E2E/" \
+      -e "s/^params.count = .*/params.count = $n/" \
       -e "s/^params.results = .*/params.results = 1000/" \
       -e "s/^params.topic = .*/params.topic = $topic/" \
       "$REPO/dags/user_pipeline.ini" >"$home/dags/user_pipeline.ini"
   grep -q "^params.topic = $topic" "$home/dags/user_pipeline.ini" || die "could not set the DAG's parameters"
-  export AIRC_HOME=$home AIRC__RANDOMUSER__URL=$API AIRC__CORE__DAGS_ARE_PAUSED_AT_CREATION=false
-  "$AIRC" db init >/dev/null
-  "$AIRC" scheduler >"$WORK/scheduler.log" 2>&1 &
-  PIDS_TO_STOP+=($!)
-  for _ in $(seq 1 200); do grep -q "scheduler started" "$WORK/scheduler.log" && break; sleep 0.1; done
-  grep -q "scheduler started" "$WORK/scheduler.log" || die "scheduler did not start: $(tail -n 5 "$WORK/scheduler.log")"
-  local run=bench__$(date -u +%Y%m%dT%H%M%S) t0 t1 rc=0
+  local log=$WORK/scheduler-$label.log run t0 t1 rc=0 pid
+  run=bench__$(date -u +%Y%m%dT%H%M%S)
+  AIRC_HOME=$home "$AIRC" db init >/dev/null
+  AIRC_HOME=$home AIRC__RANDOMUSER__URL=$API AIRC__CORE__DAGS_ARE_PAUSED_AT_CREATION=false \
+    "$AIRC" scheduler >"$log" 2>&1 &
+  pid=$!
+  PIDS_TO_STOP+=($pid)
+  for _ in $(seq 1 200); do grep -q "scheduler started" "$log" && break; sleep 0.1; done
+  grep -q "scheduler started" "$log" || die "scheduler did not start: $(tail -n 5 "$log")"
   t0=$(now_ns)
-  "$AIRC" dags trigger user_pipeline --run-id "$run" --wait --timeout 30m >"$WORK/trigger.log" 2>&1 || rc=$?
+  AIRC_HOME=$home "$AIRC" dags trigger user_pipeline --run-id "$run" --wait --timeout 30m \
+    >"$WORK/trigger-$label.log" 2>&1 || rc=$?
   t1=$(now_ns)
-  "$AIRC" tasks states-for-dag-run user_pipeline "$run" -o json >"$WORK/tis.json"
-  WALL=$(secs "$t0" "$t1") python3 - "$WORK/tis.json" <<'EOF'
-import json, os, sys
-from datetime import datetime
-tis = json.load(open(sys.argv[1]))
-def ts(s):
-    return datetime.fromisoformat(s) if s else None
-start = min(ts(t["start_date"]) for t in tis if t.get("start_date"))
-end = max(ts(t["end_date"]) for t in tis if t.get("end_date"))
-total = (end - start).total_seconds()
-print("  %-20s %-10s %4s %9s %7s" % ("task", "state", "try", "seconds", "share"))
-for t in tis:
-    d = t.get("duration") or 0.0
-    print("  %-20s %-10s %4s %9.2f %6.1f%%" % (t["task_id"], t["state"], t["try_number"], d, 100 * d / total if total else 0))
-x = {t["task_id"]: t.get("xcom") or {} for t in tis}
-gaps = total - sum(t.get("duration") or 0.0 for t in tis)
-print("  %-20s %-10s %4s %9.2f %6.1f%%" % ("(scheduling gaps)", "", "", gaps, 100 * gaps / total if total else 0))
-print("  first task start to last task end: %.2f s; trigger --wait wall time: %s s" % (total, os.environ["WALL"]))
-n = x["fetch_users"].get("records", 0)
-print("  users: fetched %s, published %s, validated %s of %s; %.0f users/s end to end" % (
-    n, x["publish_kafka"].get("delivered"), x["validate_cassandra"].get("found"),
-    x["validate_cassandra"].get("expected"), n / total if total else 0))
-EOF
-  [ "$rc" -eq 0 ] || die "the run did not succeed: $(tail -n 5 "$WORK/trigger.log")"
+  kill "$pid" 2>/dev/null || true
+  AIRC_HOME=$home "$AIRC" tasks states-for-dag-run user_pipeline "$run" -o json >"$WORK/tis-$label.json"
+  WALL=$(secs "$t0" "$t1") python3 "$REPO/bench/pipeline_summary.py" run "$WORK/tis-$label.json" \
+    "$WORK/e2e-$label.json"
+  [ "$rc" -eq 0 ] || die "the run did not succeed: $(tail -n 5 "$WORK/trigger-$label.log")"
+}
+
+# (iv) the same N users on both profiles, then the ratio by task.
+bench_cluster() {
+  echo "== (iv) user_pipeline, $N_CLUSTER users: single-node profile, then the cluster profile"
+  "$REPO/scripts/stack.sh" down >/dev/null 2>&1 || true
+  stack_up
+  bench_e2e "$N_CLUSTER" single
+  "$REPO/scripts/stack.sh" down >/dev/null || die "scripts/stack.sh down failed"
+  local t0 t1
+  t0=$(now_ns)
+  stack_up --cluster
+  t1=$(now_ns)
+  echo "  cluster profile up in $(secs "$t0" "$t1") s (jars already fetched)"
+  bench_e2e "$N_CLUSTER" cluster
+  echo "-- cluster / single-node, $N_CLUSTER users"
+  python3 "$REPO/bench/pipeline_summary.py" compare "$WORK/e2e-single.json" "$WORK/e2e-cluster.json"
+  "$REPO/scripts/stack.sh" down >/dev/null || true
 }
 
 need
 case ${1:-all} in
   publish) stack_up kafka; bench_publish ;;
   fetch) bench_fetch ;;
-  e2e) stack_up; bench_e2e ;;
-  all) stack_up; bench_publish; bench_fetch; bench_e2e ;;
-  *) die "unknown benchmark '$1' (publish, fetch, e2e, all)" ;;
+  e2e) stack_up; bench_e2e "$N_E2E" single ;;
+  cluster) bench_cluster ;;
+  all) stack_up; bench_publish; bench_fetch; bench_e2e "$N_E2E" single ;;
+  *) die "unknown benchmark '$1' (publish, fetch, e2e, cluster, all)" ;;
 esac

@@ -11,7 +11,8 @@
 #   BENCH_STORM_LARGE=10000   the same with this many DAG files (skip with BENCH_SKIP=storm-large)
 #   BENCH_FOLDER=10000        DAG files for the folder parse figures
 #   BENCH_DIST_N=1000         tasks per DAG shape for the distributed executor on PostgreSQL
-#   BENCH_SKIP="airflow pipeline web storm-large dist"   parts to skip
+#   BENCH_SKIP="airflow pipeline cluster web storm-large dist"   parts to skip
+#   AIRC_BENCH_CLUSTER_N=100000   users of the single-node vs cluster profile run
 set -u
 cd "$(dirname "$0")/.."
 mkdir -p bench/results
@@ -51,5 +52,9 @@ fi
 if ! skip pipeline && [ -x scripts/bench-pipeline.sh ]; then
   echo; echo "== pipeline: publish throughput vs kcat, fetch+transform, 10,000-user run"
   scripts/bench-pipeline.sh || status=1
+fi
+if ! skip cluster && [ -x scripts/bench-pipeline.sh ]; then
+  echo; echo "== pipeline: ${AIRC_BENCH_CLUSTER_N:-100000} users, single-node profile against the cluster profile"
+  scripts/bench-pipeline.sh cluster || status=1
 fi
 exit $status
