@@ -108,7 +108,7 @@ start_api() {
 # Writes N users as fetch-users writes them (airc tasks test of a one-task DAG).
 make_records() {
   local n=$1 out=$2 home=$WORK/records-home
-  mkdir -p "$home/dags"
+  mkdir -p "$home/dags" && chmod 700 "$home"
   cat >"$home/dags/bench_records.ini" <<EOF
 [dag]
 id = bench_records
@@ -217,7 +217,7 @@ bench_e2e() {
   start_api
   local home=$WORK/e2e-$label topic
   topic=airc_bench_e2e_${label}_$(date +%s)_$$
-  mkdir -p "$home/dags"
+  mkdir -p "$home/dags" && chmod 700 "$home"
   sed -e "s/^schedule = .*/schedule = none/" \
       -e "s/^params.count = .*/params.count = $n/" \
       -e "s/^params.results = .*/params.results = 1000/" \
