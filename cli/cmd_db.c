@@ -4,6 +4,7 @@
 #include "common/config.h"
 #include "common/fsafe.h"
 #include "executor/exec_spawn.h"
+#include "store/store_pool.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -39,6 +40,14 @@ int cmd_db_check(int argc, char **argv) {
   }
   printf("store: %s (%s)\nschema version: %d (this airc: %d)\nintegrity: %s\n", store_target(s),
          store_backend_name(s), v, vWant, zCheck);
+  if(v == vWant && bOk) { /* the tables it reads are this version's */
+    char zPools[512];
+    if(store_pool_check_usage(s, &bOk, zPools, sizeof(zPools), &err)) {
+      store_close(s);
+      return cli_fail_err(&err);
+    }
+    printf("pool usage: %s\n", zPools);
+  }
   store_close(s);
   if(v != vWant || !bOk)
     return cli_error("store check failed%s", v < vWant   ? ": schema needs 'airc db upgrade' to migrate"

@@ -2,6 +2,7 @@
 #include "store/store_pool.h"
 #include "store/store_int.h"
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 int store_pool_name_is_valid(const char *z) {
@@ -170,4 +171,28 @@ airc_rc store_pool_ti_queue(store *p, int64_t tiId, const char *zPool, int nSlot
   airc_rc rc = store_stmt_run_changes(p, st, "queue task", &n, pErr);
   *pbQueued = !rc && n > 0;
   return rc;
+}
+
+airc_rc store_pool_check_usage(store *p, int *pbOk, char *zReport, size_t nReport, airc_err *pErr) {
+  *pbOk = 1;
+  snprintf(zReport, nReport, "ok");
+  /* both directions: a total with no tries behind it, and tries whose
+   * pool has no (or a different) total */
+  store_stmt *st = store_stmt_prepare(p,
+      "WITH held AS (SELECT pool, sum(coalesce(pool_slots, 1)) AS n FROM task_instance"
+      "              WHERE pool IS NOT NULL AND state IN ('queued','running') GROUP BY pool)"
+      " SELECT u.pool, u.used, coalesce(h.n, 0) FROM pool_usage u LEFT JOIN held h ON h.pool=u.pool"
+      "  WHERE u.used <> coalesce(h.n, 0)"
+      " UNION ALL"
+      " SELECT h.pool, 0, h.n FROM held h WHERE NOT EXISTS (SELECT 1 FROM pool_usage u WHERE u.pool=h.pool)"
+      " ORDER BY 1 LIMIT 1", pErr);
+  if(!st) return pErr->rc;
+  int r = store_stmt_step(st, pErr);
+  if(r == STORE_ROW) {
+    *pbOk = 0;
+    snprintf(zReport, nReport, "pool '%s' counts %lld slots in use, its queued and running tries hold %lld",
+             store_col_str(st, 0), (long long)store_col_int64(st, 1), (long long)store_col_int64(st, 2));
+  }
+  store_stmt_done(st);
+  return r == STORE_ERROR ? pErr->rc : AIRC_OK;
 }

@@ -71,4 +71,11 @@ AIRC_WUR airc_rc store_pool_open_slots(store *p, const char *zPool, int64_t *pnO
 AIRC_WUR airc_rc store_pool_ti_queue(store *p, int64_t tiId, const char *zPool, int nSlots, int64_t nowUs,
                                      int *pbQueued /* OUT */, int *pbNoPool /* OUT */, airc_err *pErr);
 
+/* `airc db check`: compares pool_usage (the triggers' running totals)
+ * with the slots the queued and running tries hold, pool by pool. *pbOk
+ * is 1 when every pool agrees; else zReport (capped at nReport) names the
+ * first pool that does not, with both figures. */
+AIRC_WUR airc_rc store_pool_check_usage(store *p, int *pbOk /* OUT */, char *zReport, size_t nReport,
+                                        airc_err *pErr);
+
 #endif

@@ -3,7 +3,7 @@ pool_slots, priority_weight, weight_rule; a pool never runs more slots than
 it has; when slots are scarce the highest effective priority goes first."""
 import os
 
-from conftest import dag_ini, wait_for
+from conftest import ON_PG, dag_ini, db_rows, wait_for
 
 
 def spans(home, dag):
@@ -108,6 +108,29 @@ def test_a_pool_never_runs_more_slots_than_it_has(home):
     assert max_overlap([x for x in s if x[0].startswith("a")]) == 2  # full use, never more
     assert max_overlap([x for x in s if x[0].startswith("b")]) == 1
     assert all(a <= 2 and b <= 3 for a, b in seen), seen
+    # the triggers' running totals agree with the tries once all ended
+    r = home.run("db", "check", check=True)
+    assert "pool usage: ok" in r.stdout
+
+
+def test_db_check_finds_a_pool_total_that_disagrees_with_the_tries(home):
+    """`airc db check` compares pool_usage (kept by triggers) with the slots
+    of the queued and running tries: a total that drifted is named."""
+    home.run("pools", "set", "p", "4", check=True)
+    assert "pool usage: ok" in home.run("db", "check", check=True).stdout
+    sql = "INSERT INTO pool_usage(pool, used) VALUES('p', 3)"
+    if ON_PG:
+        db_rows(home, sql)
+    else:
+        import sqlite3
+        db = sqlite3.connect(os.path.join(home.path, "airc.db"))
+        db.execute(sql)
+        db.commit()
+        db.close()
+    r = home.run("db", "check")
+    assert r.returncode == 1
+    assert "pool usage: pool 'p' counts 3 slots in use, its queued and running tries hold 0" in r.stdout
+    assert r.stderr.strip() == "airc: error: store check failed"
 
 
 def test_a_missing_pool_makes_its_task_wait(home):
