@@ -47,7 +47,8 @@ typedef struct publish_state {
 /* Pass 1: checks every line, counts the records, and keeps their ids in
  * pIds (each followed by a NUL) while they fit its cap; when they do not,
  * pIds is freed and left empty, and pass 2 parses every line again. */
-static airc_rc publish_scan(jsonl_reader *pRd, int64_t *pnRec, dynbuf *pIds, airc_err *pErr) {
+static airc_rc publish_scan(jsonl_reader *pRd, const kafka_publish_opts *o, int64_t *pnRec, dynbuf *pIds,
+                            airc_err *pErr) {
   char zId[PUBLISH_ID_MAX];
   const char *z;
   size_t n;
@@ -55,7 +56,10 @@ static airc_rc publish_scan(jsonl_reader *pRd, int64_t *pnRec, dynbuf *pIds, air
   int64_t nRec = 0;
   while((r = jsonl_next(pRd, &z, &n, pErr)) > 0) {
     airc_err e = {0};
-    if(kafka_record_check(z, n, zId, sizeof(zId), &e))
+    const uint8_t *pVal;
+    size_t nVal;
+    if(kafka_record_check(z, n, zId, sizeof(zId), &e) ||
+       (o && o->xEncode && o->xEncode(o->pEncodeCtx, z, n, &pVal, &nVal, &e)))
       return airc_err_set(pErr, e.rc, "%s:%lld: %s", pRd->zPath, (long long)pRd->iLine, e.zMsg);
     if(bKeep && dynbuf_append(pIds, zId, strlen(zId) + 1) != AIRC_OK) {
       bKeep = 0;
@@ -90,7 +94,7 @@ static void *publish_half_scan(void *pArg) {
   airc_err e = {0};
   h->rc = jsonl_open_range(&rd, h->zPath, KAFKA_PUBLISH_MAX_LINE, h->iStart, h->iEnd, &e);
   if(!h->rc) {
-    h->rc = publish_scan(&rd, &h->nRec, &h->ids, &e);
+    h->rc = publish_scan(&rd, NULL, &h->nRec, &h->ids, &e);
     jsonl_close(&rd);
   }
   return NULL;
@@ -125,8 +129,10 @@ static int64_t publish_split_point(const char *zPath, int64_t *pnSize) {
 /* Pass 1 for the whole file: two threads on a big file, else (or when a
  * half fails, to name the first bad line exactly) publish_scan on pRd.
  * Same contract as publish_scan. */
-static airc_rc publish_scan_all(jsonl_reader *pRd, int64_t *pnRec, dynbuf *pIds, airc_err *pErr) {
-  int64_t nSize = 0, iSplit = publish_split_point(pRd->zPath, &nSize);
+static airc_rc publish_scan_all(jsonl_reader *pRd, const kafka_publish_opts *o, int64_t *pnRec, dynbuf *pIds,
+                                airc_err *pErr) {
+  /* an encoder is not thread-safe: with one, a single thread checks */
+  int64_t nSize = 0, iSplit = o->xEncode ? -1 : publish_split_point(pRd->zPath, &nSize);
   if(iSplit > 0) {
     publish_half a = {.zPath = pRd->zPath, .iStart = 0, .iEnd = iSplit};
     publish_half b = {.zPath = pRd->zPath, .iStart = iSplit, .iEnd = nSize};
@@ -151,7 +157,7 @@ static airc_rc publish_scan_all(jsonl_reader *pRd, int64_t *pnRec, dynbuf *pIds,
     dynbuf_free(&b.ids);
     if(!rc) return AIRC_OK;
   }
-  return publish_scan(pRd, pnRec, pIds, pErr);
+  return publish_scan(pRd, o, pnRec, pIds, pErr);
 }
 
 /* ---- librdkafka callbacks ---------------------------------------------- */
@@ -394,7 +400,18 @@ static airc_rc publish_produce_all(rd_kafka_t *rk, const kafka_publish_opts *o, 
       if(rc) return airc_err_set(pErr, rc, "%s:%lld: changed while publishing: %s", o->zInput,
                                  (long long)pRd->iLine, e.zMsg);
     }
-    rc = publish_one(rk, o, z, n, zKey, deadlineUs, pErr);
+    const char *zVal = z;
+    size_t nVal = n;
+    if(o->xEncode) {
+      const uint8_t *pVal;
+      airc_err e = {0};
+      rc = o->xEncode(o->pEncodeCtx, z, n, &pVal, &nVal, &e);
+      if(rc) return airc_err_set(pErr, rc, "%s:%lld: changed while publishing: %s", o->zInput,
+                                 (long long)pRd->iLine, e.zMsg);
+      zVal = (const char *)pVal;
+    }
+    rc = publish_one(rk, o, zVal, nVal, zKey, deadlineUs, pErr);
+    s->pRes->nValueBytes += (int64_t)nVal;
     nSent++;
     if((nSent & 255) == 0) rd_kafka_poll(rk, 0); /* delivery reports, in batches */
     if(o->pProgress && airc_now_us() - lastUs > 1000000) {
@@ -437,6 +454,7 @@ static void publish_drain(rd_kafka_t *rk, const kafka_publish_opts *o, publish_s
 airc_rc kafka_publish_file(const kafka_publish_opts *o, kafka_publish_result *pOut,
                            airc_err *pErr) {
   memset(pOut, 0, sizeof(*pOut));
+  pOut->zFormat = o->zFormat ? o->zFormat : "json";
   int64_t deadlineUs = airc_now_us() + o->timeoutMs * 1000;
   jsonl_reader rd;
   airc_rc rc = jsonl_open(&rd, o->zInput, KAFKA_PUBLISH_MAX_LINE, pErr);
@@ -453,10 +471,10 @@ airc_rc kafka_publish_file(const kafka_publish_opts *o, kafka_publish_result *pO
   rc = publish_producer_new(o, &s, &rk, pErr);
   dynbuf ids;
   dynbuf_init(&ids, PUBLISH_IDS_MAX);
-  if(!rc) rc = publish_scan_all(&rd, &pOut->nRead, &ids, pErr);
+  if(!rc) rc = publish_scan_all(&rd, o, &pOut->nRead, &ids, pErr);
   if(!rc && o->pProgress) {
-    fprintf(o->pProgress, "publish-kafka: %lld records in %s, publishing to %s at %s\n",
-            (long long)pOut->nRead, o->zInput, o->zTopic, o->zBootstrap);
+    fprintf(o->pProgress, "publish-kafka: %lld records in %s, publishing to %s at %s (format %s)\n",
+            (long long)pOut->nRead, o->zInput, o->zTopic, o->zBootstrap, pOut->zFormat);
     fflush(o->pProgress);
   }
   if(!rc && o->bCreateTopic) rc = publish_topic_create(rk, o, &s, deadlineUs, pErr);
@@ -487,8 +505,9 @@ airc_rc kafka_publish_file(const kafka_publish_opts *o, kafka_publish_result *pO
                       s.zDrErr[0] ? s.zDrErr : "delivery reports missing", zSuffix);
   }
   if(!rc && o->pProgress) {
-    fprintf(o->pProgress, "publish-kafka: %lld/%lld delivered to %s in %.2fs\n",
-            (long long)pOut->nDelivered, (long long)pOut->nRead, o->zTopic, pOut->secProduce);
+    fprintf(o->pProgress, "publish-kafka: %lld/%lld delivered to %s in %.2fs (%s, %lld value bytes)\n",
+            (long long)pOut->nDelivered, (long long)pOut->nRead, o->zTopic, pOut->secProduce, pOut->zFormat,
+            (long long)pOut->nValueBytes);
     fflush(o->pProgress);
   }
   if(rkt) rd_kafka_topic_destroy(rkt);
@@ -516,6 +535,7 @@ json_t *kafka_publish_result_json(const kafka_publish_result *p, const char *zTo
                                   "last_offset", (json_int_t)p->aPart[i].iLast));
   }
   if(!pParts) return NULL;
-  return json_pack("{sssIsIso}", "topic", zTopic, "read", (json_int_t)p->nRead, "delivered",
-                   (json_int_t)p->nDelivered, "partitions", pParts);
+  return json_pack("{sssIsIsssIso}", "topic", zTopic, "read", (json_int_t)p->nRead, "delivered",
+                   (json_int_t)p->nDelivered, "format", p->zFormat ? p->zFormat : "json", "value_bytes",
+                   (json_int_t)p->nValueBytes, "partitions", pParts);
 }
