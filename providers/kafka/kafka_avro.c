@@ -107,18 +107,21 @@ airc_rc kafka_avro_open(const char *zJson, size_t n, const char *zOrigin, kafka_
   snprintf(p->zOrigin, sizeof(p->zOrigin), "%s", zOrigin ? zOrigin : "schema");
   dynbuf_init(&p->out, KAFKA_AVRO_MAX_VALUE);
   json_error_t je;
-  json_t *pDoc = json_loadb(zJson, n, 0, &je);
+  json_t *pDoc = json_loadb(zJson, n, JSON_DECODE_ANY, &je);
   airc_rc rc = AIRC_OK;
   if(!pDoc) {
     rc = airc_err_set(pErr, AIRC_ERR_PARSE, "%s:%d: not JSON: %s", p->zOrigin, je.line, je.text);
     goto done;
   }
-  if(avro_schema_from_json_length(zJson, n, &p->pSchema)) {
+  avro_schema_t pSchema = NULL;
+  /* on failure Avro C may leave a freed schema in its out parameter */
+  if(avro_schema_from_json_length(zJson, n, &pSchema)) {
     const char *z = avro_strerror();
     size_t k = strcspn(z, "\n");
     rc = airc_err_set(pErr, AIRC_ERR_PARSE, "%s: not an Avro schema: %.*s", p->zOrigin, (int)k, z);
     goto done;
   }
+  p->pSchema = pSchema;
   if(!is_avro_record(p->pSchema)) {
     rc = airc_err_set(pErr, AIRC_ERR_INVALID, "%s: the schema is a %s, not a record", p->zOrigin,
                       avro_schema_type_name(p->pSchema));
