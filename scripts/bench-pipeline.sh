@@ -7,6 +7,7 @@
 #   scripts/bench-pipeline.sh publish    (i)   publish-kafka vs kcat -P, same records, same broker
 #   scripts/bench-pipeline.sh fetch      (ii)  fetch-and-transform records/s (bin/bench-fetch-users)
 #   scripts/bench-pipeline.sh e2e        (iii) one user_pipeline run of 10,000 users, by task
+#   scripts/bench-pipeline.sh avro       (iv)  Avro vs JSON: bytes per record and publish rate
 #
 # (i) N users (AIRC_BENCH_PUBLISH_N, 50000) are fetched from the local
 # randomuser-server and written as JSON Lines exactly as fetch-users writes
@@ -25,6 +26,16 @@
 # AIRC_HOME with a real scheduler; the breakdown comes from
 # `airc tasks states-for-dag-run -o json`.
 #
+# (iv) N users (AIRC_BENCH_AVRO_N, 20000) fetched as in (i) are published by
+# the publish-kafka task itself (`airc tasks test`, so the registry round trip
+# is in the whole-process time) once as JSON and once as Avro (format = avro:
+# the built-in schemas/user.avsc registered with the stack's Apicurio), each
+# to its own topic, alternately AIRC_BENCH_REPEAT times. Bytes per record come
+# from the task's XCom (value_bytes / delivered: the produced values' sizes);
+# the rate is records / produce phase (the task's "delivered ... in Xs" line),
+# and records / whole process. Topics are created by a one-record warm-up, so
+# no timing includes topic creation.
+#
 # Uses the stack of ${AIRC_STACK_HOME:-<repo>/.stack} (brought up if needed:
 # only Kafka for `publish`, nothing for `fetch`) and leaves it running.
 set -euo pipefail
@@ -34,6 +45,7 @@ BIN=${AIRC_BIN_DIR:-$REPO/bin}
 AIRC=${AIRC_BIN:-$BIN/airc}
 N_PUBLISH=${AIRC_BENCH_PUBLISH_N:-50000}
 N_E2E=${AIRC_BENCH_E2E_N:-10000}
+N_AVRO=${AIRC_BENCH_AVRO_N:-20000}
 REPEAT=${AIRC_BENCH_REPEAT:-3}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/airc-bench-pipeline.XXXXXX")
 PIDS_TO_STOP=()
@@ -244,11 +256,71 @@ EOF
   [ "$rc" -eq 0 ] || die "the run did not succeed: $(tail -n 5 "$WORK/trigger.log")"
 }
 
+# --- (iv) Avro vs JSON -----------------------------------------------------------
+
+bench_avro() {
+  echo "== (iv) Avro vs JSON: the same $N_AVRO users published by publish-kafka to $BOOT"
+  [ -n "${AIRC__REGISTRY__URL:-}" ] || die "no AIRC__REGISTRY__URL: the registry component is not running"
+  start_api
+  local file=$WORK/avro-users.jsonl one=$WORK/avro-one.jsonl home=$WORK/avro-home tag
+  make_records "$N_AVRO" "$file"
+  head -n 1 "$file" >"$one"
+  tag=$(date +%s)_$$
+  mkdir -p "$home/dags"
+  local f
+  {
+    printf '[dag]\nid = bench_avro\nschedule = none\n\n'
+    for f in json avro; do
+      printf '[task warm_%s]\ntype = publish-kafka\ninput = %s\ntopic = airc_bench_%s_%s\nformat = %s\npartitions = 3\n\n' \
+        "$f" "$one" "$f" "$tag" "$f"
+      printf '[task pub_%s]\ntype = publish-kafka\ninput = %s\ntopic = airc_bench_%s_%s\nformat = %s\npartitions = 3\ntimeout = 5m\n\n' \
+        "$f" "$file" "$f" "$tag" "$f"
+    done
+  } >"$home/dags/bench_avro.ini"
+  AIRC_HOME=$home "$AIRC" db init >/dev/null
+  for f in json avro; do
+    AIRC_HOME=$home "$AIRC" tasks test bench_avro "warm_$f" >"$WORK/warm.log" 2>&1 ||
+      die "warm-up publish ($f) failed: $(tail -n 3 "$WORK/warm.log")"
+  done
+  local i t0 t1 out prod wall aJP=() aJW=() aAP=() aAW=() jBytes=0 aBytes=0
+  for i in $(seq 1 "$REPEAT"); do
+    for f in json avro; do
+      sleep 1
+      t0=$(now_ns)
+      out=$(AIRC_HOME=$home "$AIRC" tasks test bench_avro "pub_$f" 2>&1) || die "publish ($f) failed: $(tail -n 3 <<<"$out")"
+      t1=$(now_ns)
+      prod=$(sed -n 's/^publish-kafka: [0-9]*\/[0-9]* delivered to .* in \([0-9.]*\)s (.*/\1/p' <<<"$out")
+      [ -n "$prod" ] || die "cannot read the publish ($f) output: $out"
+      local x; x=$(sed -n 's/^\[airc\] xcom: //p' <<<"$out")
+      local deliv bytes
+      deliv=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["delivered"])' "$x")
+      bytes=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["value_bytes"])' "$x")
+      [ "$deliv" -eq "$N_AVRO" ] || die "publish ($f): $deliv of $N_AVRO delivered"
+      wall=$(secs "$t0" "$t1")
+      if [ "$f" = json ]; then aJP+=("$prod"); aJW+=("$wall"); jBytes=$bytes
+      else aAP+=("$prod"); aAW+=("$wall"); aBytes=$bytes; fi
+      echo "  run $i $f: produce ${prod}s, whole task ${wall}s, $bytes value bytes"
+    done
+  done
+  local jp jw ap aw jb ab
+  jp=$(min "${aJP[@]}"); jw=$(min "${aJW[@]}"); ap=$(min "${aAP[@]}"); aw=$(min "${aAW[@]}")
+  jb=$(awk -v b="$jBytes" -v n="$N_AVRO" 'BEGIN { printf "%.1f", b / n }')
+  ab=$(awk -v b="$aBytes" -v n="$N_AVRO" 'BEGIN { printf "%.1f", b / n }')
+  echo "best of $REPEAT ($N_AVRO records each):"
+  printf '  %-6s %10s bytes/record %10s records/s produce phase %10s records/s whole task\n' \
+    json "$jb" "$(rate "$N_AVRO" "$jp")" "$(rate "$N_AVRO" "$jw")"
+  printf '  %-6s %10s bytes/record %10s records/s produce phase %10s records/s whole task\n' \
+    avro "$ab" "$(rate "$N_AVRO" "$ap")" "$(rate "$N_AVRO" "$aw")"
+  echo "  avro/json: bytes per record $(ratio "$ab" "$jb"), produce rate $(ratio "$(rate "$N_AVRO" "$ap")" "$(rate "$N_AVRO" "$jp")"), whole-task rate $(ratio "$(rate "$N_AVRO" "$aw")" "$(rate "$N_AVRO" "$jw")")"
+  echo "  (avro values: 5-byte header + Avro binary, no field names; the avro task also encodes every record twice: check pass and send)"
+}
+
 need
 case ${1:-all} in
   publish) stack_up kafka; bench_publish ;;
   fetch) bench_fetch ;;
   e2e) stack_up; bench_e2e ;;
-  all) stack_up; bench_publish; bench_fetch; bench_e2e ;;
-  *) die "unknown benchmark '$1' (publish, fetch, e2e, all)" ;;
+  avro) stack_up kafka registry; bench_avro ;;
+  all) stack_up; bench_publish; bench_fetch; bench_e2e; stack_up kafka registry; bench_avro ;;
+  *) die "unknown benchmark '$1' (publish, fetch, e2e, avro, all)" ;;
 esac

@@ -505,7 +505,7 @@ airc_rc kafka_publish_file(const kafka_publish_opts *o, kafka_publish_result *pO
                       s.zDrErr[0] ? s.zDrErr : "delivery reports missing", zSuffix);
   }
   if(!rc && o->pProgress) {
-    fprintf(o->pProgress, "publish-kafka: %lld/%lld delivered to %s in %.2fs (%s, %lld value bytes)\n",
+    fprintf(o->pProgress, "publish-kafka: %lld/%lld delivered to %s in %.3fs (%s, %lld value bytes)\n",
             (long long)pOut->nDelivered, (long long)pOut->nRead, o->zTopic, pOut->secProduce, pOut->zFormat,
             (long long)pOut->nValueBytes);
     fflush(o->pProgress);
