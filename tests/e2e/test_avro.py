@@ -232,14 +232,16 @@ def test_v1_then_v2_in_one_topic_decode_and_land(stack, tmp_path):
     # Avro is smaller than the JSON line of the same record
     assert sum(len(v) for v in values[:40]) < sum(len(json.dumps(r, ensure_ascii=False).encode()) for r in v1)
 
-    # a value that is not in the wire format goes to the dead letter table
+    # a value that is not in the wire format, and one whose schema id the
+    # registry does not know, go to the dead letter table
     sh.kcat_produce(topic, b"\x07not avro", key="bad")
+    sh.kcat_produce(topic, b"\x00\x7f\xff\xff\xf0\x02x", key="unknown")
 
     rc, out, err, secs = h.task("stream", timeout=SPARK_TIMEOUT + 60)
     assert rc == 0, out[-3000:] + err[-3000:]
     # the format and registry came from the settings ([kafka] format, [registry] url)
     assert " --format avro --registry-url %s" % url in out, out[:3000]
-    assert "spark_stream: done mode=available_now" in out and "dead_letter=1" in out, out[-3000:]
+    assert "spark_stream: done mode=available_now" in out and "dead_letter=2" in out, out[-3000:]
     rows = cassandra_users([r["id"] for r in v1 + v2])
     assert len(rows) == 80, "%d of 80 users in Cassandra" % len(rows)
     for r in v1 + v2:
@@ -247,9 +249,11 @@ def test_v1_then_v2_in_one_topic_decode_and_land(stack, tmp_path):
             assert rows[r["id"]][f] == r[f], "user %s field %s" % (r["id"], f)
     dead = sh.cassandra_rows("SELECT offset, raw, error FROM %s.%s_dead_letter WHERE partition = 0" % (
         KEYSPACE, TABLE), timeout=120)
-    bad = [d for d in dead if d["offset"] == 80]
-    assert len(bad) == 1 and bad[0]["error"].startswith("not Avro in the Confluent wire format"), dead
-    assert base64.b64decode(bad[0]["raw"]) == b"\x07not avro"
+    bad = {d["offset"]: d for d in dead}
+    assert sorted(bad) == [80, 81], dead
+    assert bad[80]["error"].startswith("not Avro in the Confluent wire format"), dead
+    assert base64.b64decode(bad[80]["raw"]) == b"\x07not avro"
+    assert bad[81]["error"] == "unknown schema id %d" % 0x7ffffff0, dead
 
 
 def test_incompatible_schema_is_refused_before_anything_is_sent(stack, tmp_path):
