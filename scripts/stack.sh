@@ -513,7 +513,7 @@ REGISTRY_HOST=127.0.0.1
 REGISTRY_PORT=${AIRC_STACK_REGISTRY_PORT:-8081}
 REGISTRY_HEAP=${AIRC_STACK_REGISTRY_HEAP:-512m}
 REGISTRY_TIMEOUT=${AIRC_STACK_REGISTRY_TIMEOUT:-90}
-OPTIONAL_COMPONENTS="${OPTIONAL_COMPONENTS:-} registry"
+OPTIONAL_COMPONENTS="${OPTIONAL_COMPONENTS:+$OPTIONAL_COMPONENTS }registry"
 
 registry_url() { echo "http://$REGISTRY_HOST:$REGISTRY_PORT/apis/ccompat/v7"; }
 
@@ -658,7 +658,16 @@ usage() {
 [ $# -ge 1 ] || usage
 cmd=$1; shift
 comps=("$@")
-[ ${#comps[@]} -gt 0 ] || read -r -a comps <<<"$ALL_COMPONENTS"
+if [ ${#comps[@]} -eq 0 ]; then
+  read -r -a comps <<<"$ALL_COMPONENTS"
+  # optional components: `down` stops them too, `status` shows them while they run
+  for c in $OPTIONAL_COMPONENTS; do
+    case $cmd in
+      down) comps+=("$c") ;;
+      status) if component_pid "$c" >/dev/null 2>&1; then comps+=("$c"); fi ;;
+    esac
+  done
+fi
 for c in "${comps[@]}"; do
   case " $ALL_COMPONENTS $OPTIONAL_COMPONENTS " in *" $c "*) ;; *) die "unknown component '$c' (one of: $ALL_COMPONENTS $OPTIONAL_COMPONENTS)";; esac
 done

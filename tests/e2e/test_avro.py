@@ -291,6 +291,8 @@ def test_registry_down_fails_fast_and_publishes_nothing(stack, tmp_path):
     # the real registry stopped: the stack's own URL, nothing listening
     try:
         sh.stack_down(["registry"])
+        assert not sh.stack_status(["registry"])
+        assert "AIRC__REGISTRY__URL" not in sh.stack_env()  # printed only while it runs
         rc, out, err, secs = h.task("pub")
         assert rc != 0 and secs < 10, (secs, err)
         lines = task_error_lines(err)
@@ -299,3 +301,4 @@ def test_registry_down_fails_fast_and_publishes_nothing(stack, tmp_path):
         assert raw_values(topic) == []
     finally:
         sh.stack_up(["registry"])
+    assert sh.stack_status(["registry"]) and sh.stack_env()["AIRC__REGISTRY__URL"] == stack["AIRC__REGISTRY__URL"]
