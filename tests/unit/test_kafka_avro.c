@@ -3,18 +3,23 @@
  * own decoder), the JSON -> Avro mapping (missing optional and required
  * fields, defaults, wrong types, schemas it refuses), and the registry
  * client's handling of canned answers (200, malformed JSON, 409, 404, 422,
- * no answer) through a fake transport. */
+ * no answer) through a fake transport. Also replays the fuzz corpus
+ * tests/fuzz/corpus/avro_encode through the fuzz target's checks. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <avro.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "providers/kafka/kafka_avro.h"
 #include "providers/kafka/kafka_registry.h"
+#include "tests/unit/testutil.h"
+#define FUZZ_NO_ENTRY
+#include "tests/fuzz/fuzz_avro_encode.c"
 
 #define FIELDS_V1                                                                                                  \
   "{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"first_name\",\"type\":\"string\"},"                        \
@@ -339,6 +344,30 @@ static void test_registry_message(void **state) {
   assert_string_equal(z, "");
 }
 
+static void test_fuzz_corpus_replay(void **state) {
+  (void)state;
+  char zDir[4096];
+  snprintf(zDir, sizeof(zDir), "%s", testutil_src_path("tests/fuzz/corpus/avro_encode"));
+  DIR *pDir = opendir(zDir);
+  if(!pDir) fail_msg("cannot open %s", zDir);
+  int n = 0;
+  struct dirent *pEnt;
+  while((pEnt = readdir(pDir))) {
+    if(pEnt->d_name[0] == '.') continue;
+    char zPath[8192];
+    snprintf(zPath, sizeof(zPath), "%s/%s", zDir, pEnt->d_name);
+    size_t nData;
+    char *zData = testutil_read_file(zPath, &nData);
+    if(!zData) fail_msg("cannot read %s", zPath);
+    fuzz_avro_encode_check((const uint8_t *)zData, nData);
+    free(zData);
+    n++;
+  }
+  closedir(pDir);
+  assert_true(n >= 8);
+  fuzz_avro_free();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_header_bytes),
@@ -350,6 +379,7 @@ int main(void) {
       cmocka_unit_test(test_registry_register_sets_level_then_registers),
       cmocka_unit_test(test_registry_refusals_are_one_line),
       cmocka_unit_test(test_registry_message),
+      cmocka_unit_test(test_fuzz_corpus_replay),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
