@@ -76,7 +76,10 @@ def parse_args(argv):
     p.add_argument("--fail-on-data-loss", action="store_true",
                    help="fail when checkpointed offsets are gone from Kafka (default: skip ahead)")
     p.add_argument("--app-name", default="airc-spark-stream")
-    p.add_argument("--format", choices=("json", "avro"), default=env("AIRC__KAFKA__FORMAT", "json"),
+    # no environment default: trigger-stream-job passes --format avro when its
+    # own format (option or [kafka] format) says so, and a task's explicit
+    # format = json must not be overridden by an exported AIRC__KAFKA__FORMAT
+    p.add_argument("--format", choices=("json", "avro"), default="json",
                    help="the values' format: json (default) or avro (Confluent wire format)")
     p.add_argument("--registry-url", default=env("AIRC__REGISTRY__URL"),
                    help="schema registry base URL for --format avro (e.g. .../apis/ccompat/v7)")
