@@ -29,9 +29,9 @@ CC      ?= cc
 # for the sensors the scheduler pokes itself (http: from a thread,
 # docs/authoring.md); the per-try supervisor does not link it.
 CORE_PKGS := sqlite3 libpq jansson inih libsodium libcurl
-TASK_PKGS := $(CORE_PKGS) rdkafka
+TASK_PKGS := $(CORE_PKGS) rdkafka avro-c
 WEB_PKGS  := $(CORE_PKGS) libmicrohttpd gnutls rdkafka
-ALL_PKGS  := $(CORE_PKGS) rdkafka libmicrohttpd gnutls
+ALL_PKGS  := $(CORE_PKGS) rdkafka libmicrohttpd gnutls avro-c
 CFLAGS_BASE := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -g \
                -I. $(shell pkg-config --cflags $(ALL_PKGS) 2>/dev/null)
 libs = $(shell pkg-config --libs $(1) 2>/dev/null) -lm
@@ -50,7 +50,8 @@ SRC_DIRS  := common dag store store/sqlite store/postgres scheduler executor pro
 LIB_SRC   := $(filter-out $(MAIN_SRC),$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
 # task bodies that need libcurl/librdkafka: only in bin/airc-task
 TASK_ONLY := providers/fetch_users/http_get.c providers/fetch_users/fetch_users.c \
-             providers/kafka/kafka_publish.c providers/kafka/kafka_record.c $(wildcard providers/*/run_*.c) \
+             providers/kafka/kafka_publish.c providers/kafka/kafka_record.c \
+             providers/kafka/kafka_avro.c providers/kafka/kafka_registry.c $(wildcard providers/*/run_*.c) \
              $(wildcard providers/notify/*.c)
 # users and their CLI need only libsodium: they stay in bin/airc
 WEB_ONLY  := $(filter-out webui/users.c,$(wildcard webui/*.c)) cli/cmd_webserver.c
@@ -134,6 +135,7 @@ $(BUILD)/%.o: %.c
 
 # the OpenAPI document is built in with .incbin, which -MMD does not see
 $(BUILD)/webui/openapi.o build-fuzz/webui/openapi.o: webui/openapi.json
+$(BUILD)/providers/kafka/kafka_avro.o build-fuzz/providers/kafka/kafka_avro.o: schemas/user.avsc
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libairc.a
 	@mkdir -p $(dir $@)

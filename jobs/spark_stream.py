@@ -13,6 +13,19 @@ Modes:
                         offsets seen at start, then exit 0; nonzero on failure.
   --mode continuous     processingTime trigger, runs until SIGTERM/SIGINT.
 
+--format avro (with --registry-url, a Confluent-compatible schema registry's
+base URL, e.g. Apicurio's .../apis/ccompat/v7) reads values in the Confluent
+wire format (magic byte 0, 4-byte big-endian schema id, Avro binary) that
+publish-kafka writes with `format = avro`. One topic may hold several schema
+versions: each micro-batch reads the ids in its values, fetches each new id's
+writer schema from the registry (GET /schemas/ids/N, cached for the job's
+life), decodes each id's rows with spark-avro's from_avro and that schema, and
+projects them onto RECORD_FIELDS (a field the writer schema lacks is null,
+one it adds is dropped). A bad magic byte, a value shorter than the header,
+an id the registry does not know or bytes that do not decode go to the dead
+letter table like bad JSON (raw = the value in base64). A registry that does
+not answer fails the batch (and the job): nothing is dead-lettered for it.
+
 --ready-file PATH is created once the streaming query is active (the signal
 airc's trigger-stream-job waits for in continuous mode) and removed on exit.
 
@@ -63,12 +76,21 @@ def parse_args(argv):
     p.add_argument("--fail-on-data-loss", action="store_true",
                    help="fail when checkpointed offsets are gone from Kafka (default: skip ahead)")
     p.add_argument("--app-name", default="airc-spark-stream")
+    # no environment default: trigger-stream-job passes --format avro when its
+    # own format (option or [kafka] format) says so, and a task's explicit
+    # format = json must not be overridden by an exported AIRC__KAFKA__FORMAT
+    p.add_argument("--format", choices=("json", "avro"), default="json",
+                   help="the values' format: json (default) or avro (Confluent wire format)")
+    p.add_argument("--registry-url", default=env("AIRC__REGISTRY__URL"),
+                   help="schema registry base URL for --format avro (e.g. .../apis/ccompat/v7)")
     p.add_argument("--ready-file", default=None,
                    help="created (atomically) once the streaming query is active; "
                         "removed when the job exits")
     args = p.parse_args(argv)
     if not args.checkpoint.strip():
         p.error("--checkpoint must not be empty")
+    if args.format == "avro" and not (args.registry_url or "").strip():
+        p.error("--format avro needs --registry-url (or AIRC__REGISTRY__URL)")
     return args
 
 
@@ -115,8 +137,13 @@ def ensure_schema(spark, args):
         session.close()
 
 
-def classify(raw_df):
-    """Adds the parsed record columns and `error` (NULL for a usable record)."""
+def classify(raw_df, args=None):
+    """Adds the parsed record columns and `error` (NULL for a usable record).
+    With --format avro the stream is returned as it is: Avro values are
+    decoded per micro-batch by classify_avro (the schemas to fetch depend on
+    the batch's ids)."""
+    if args is not None and args.format == "avro":
+        return raw_df
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType, StructField, StructType
 
@@ -134,13 +161,103 @@ def classify(raw_df):
     return df.withColumn("error", error)
 
 
+REGISTRY_TIMEOUT = 10      # seconds per schema fetch
+REGISTRY_MAX_BODY = 1 << 20
+
+
+def fetch_schema(registry_url, schema_id):
+    """The writer schema (JSON text) of schema_id from the registry's
+    GET /schemas/ids/N, or None when the registry does not know the id (404)
+    or the schema is not an Avro record. Any other failure raises a
+    RuntimeError naming the URL."""
+    import json
+    import urllib.error
+    import urllib.request
+    url = "%s/schemas/ids/%d" % (registry_url.rstrip("/"), schema_id)
+    try:
+        with urllib.request.urlopen(url, timeout=REGISTRY_TIMEOUT) as r:
+            body = json.loads(r.read(REGISTRY_MAX_BODY).decode("utf-8"))
+    except urllib.error.HTTPError as e:
+        if e.code == 404:
+            return None
+        raise RuntimeError("schema registry %s: HTTP %d" % (url, e.code)) from None
+    except (urllib.error.URLError, OSError, ValueError) as e:
+        raise RuntimeError("schema registry %s did not answer: %s" % (url, e)) from None
+    text = body.get("schema") if isinstance(body, dict) else None
+    if body.get("schemaType", "AVRO") != "AVRO" or not isinstance(text, str):
+        return None
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(parsed, dict) or parsed.get("type") != "record":
+        return None
+    return text
+
+
+def schema_field_names(text):
+    import json
+    return {f.get("name") for f in json.loads(text).get("fields", []) if isinstance(f, dict)}
+
+
+def classify_avro(batch_df, args, schemas):
+    """One micro-batch of Confluent wire-format values -> the columns of
+    classify() (topic, partition, offset, raw, rec, error). `schemas` caches
+    id -> writer schema text (None: unknown) across batches."""
+    from functools import reduce
+    from pyspark.sql import functions as F
+    from pyspark.sql.avro.functions import from_avro
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    rec_type = StructType([StructField(f, StringType(), True) for f in RECORD_FIELDS])
+    n = F.length(F.col("value"))
+    framed = (F.col("value").isNotNull() & (n >= 5)
+              & (F.substring(F.col("value"), 1, 1) == F.unhex(F.lit("00"))))
+    df = (batch_df.select("topic", "partition", "offset", "value")
+          .withColumn("schema_id", F.when(framed, F.conv(F.hex(F.substring(F.col("value"), 2, 4)), 16, 10)
+                                          .cast("long")))
+          .withColumn("raw", F.base64(F.col("value"))))
+    ids = sorted(r[0] for r in df.where(F.col("schema_id").isNotNull()).select("schema_id").distinct().collect())
+    for i in ids:
+        if i not in schemas:
+            schemas[i] = fetch_schema(args.registry_url, i)
+            log("schema id %d: %s" % (i, "fetched" if schemas[i] else "unknown to the registry"))
+    known = [i for i in ids if schemas.get(i)]
+    cols = ("topic", "partition", "offset", "raw", "rec", "error")
+
+    undecodable = F.col("schema_id").isNull()
+    if known:
+        undecodable = undecodable | ~F.col("schema_id").isin(known)
+    why = (F.when(F.col("value").isNull() | (n == 0), F.lit("empty value"))
+           .when(~framed, F.lit("not Avro in the Confluent wire format (bad magic byte or shorter than 5 bytes)"))
+           .otherwise(F.concat(F.lit("unknown schema id "), F.col("schema_id").cast("string"))))
+    parts = [df.where(undecodable).select("topic", "partition", "offset", "raw",
+                                          F.lit(None).cast(rec_type).alias("rec"), why.alias("error"))]
+    for i in known:
+        text = schemas[i]
+        present = schema_field_names(text)
+        sub = df.where(F.col("schema_id") == i).withColumn(
+            "avro", from_avro(F.expr("substring(value, 6, length(value) - 5)"), text, {"mode": "PERMISSIVE"}))
+        rec = F.struct(*[(F.col("avro." + f).cast("string") if f in present else F.lit(None).cast("string")).alias(f)
+                         for f in RECORD_FIELDS])
+        sub = sub.withColumn("rec", F.when(F.col("avro").isNotNull(), rec))
+        error = (F.when(F.col("avro").isNull(), F.lit("not valid Avro for schema id %d" % i))
+                 .when(F.col("rec.id").isNull(), F.lit("missing id"))
+                 .when(~F.trim(F.col("rec.id")).rlike(UUID_RE), F.lit("id is not a UUID")))
+        parts.append(sub.withColumn("error", error).select(*cols))
+    return reduce(lambda a, b: a.unionByName(b), parts)
+
+
 def make_batch_writer(args, totals):
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     cass = {"keyspace": args.keyspace}
+    schemas = {}  # --format avro: schema id -> writer schema text (None: unknown)
 
     def write_batch(batch_df, batch_id):
+        if args.format == "avro":
+            batch_df = classify_avro(batch_df, args, schemas)
         batch_df = batch_df.persist()
         try:
             good = (batch_df.where(F.col("error").isNull())
@@ -182,7 +299,7 @@ def start_query(spark, args, totals):
               .option("failOnDataLoss", "true" if args.fail_on_data_loss else "false"))
     if args.max_offsets_per_trigger:
         reader = reader.option("maxOffsetsPerTrigger", str(args.max_offsets_per_trigger))
-    writer = (classify(reader.load()).writeStream
+    writer = (classify(reader.load(), args).writeStream
               .queryName("users_created_to_cassandra")
               .option("checkpointLocation", args.checkpoint)
               .foreachBatch(make_batch_writer(args, totals)))

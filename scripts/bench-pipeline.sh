@@ -3,11 +3,12 @@
 # Prints figures and ratios; never fails on timing (exit 1 only when a step
 # itself fails).
 #
-#   scripts/bench-pipeline.sh            all three
+#   scripts/bench-pipeline.sh            (i) to (iv)
 #   scripts/bench-pipeline.sh publish    (i)   publish-kafka vs kcat -P, same records, same broker
 #   scripts/bench-pipeline.sh fetch      (ii)  fetch-and-transform records/s (bin/bench-fetch-users)
 #   scripts/bench-pipeline.sh e2e        (iii) one user_pipeline run of 10,000 users, by task
-#   scripts/bench-pipeline.sh cluster    (iv)  100,000 users on the single-node profile, then on the
+#   scripts/bench-pipeline.sh avro       (iv)  Avro vs JSON: bytes per record and publish rate
+#   scripts/bench-pipeline.sh cluster    (v)   100,000 users on the single-node profile, then on the
 #                                              cluster profile (scripts/stack.sh up --cluster), by task
 #
 # (i) N users (AIRC_BENCH_PUBLISH_N, 50000) are fetched from the local
@@ -27,7 +28,7 @@
 # AIRC_HOME with a real scheduler; the breakdown comes from
 # `airc tasks states-for-dag-run -o json`.
 #
-# (iv) is (iii) with AIRC_BENCH_CLUSTER_N (100000) users, run first on the
+# (v) is (iii) with AIRC_BENCH_CLUSTER_N (100000) users, run first on the
 # single-node profile and then on the cluster profile (3 Kafka brokers, Spark
 # master + 2 workers, 2 Cassandra nodes, the schema registry, PostgreSQL:
 # docs/stack.md) with that profile's settings from `scripts/stack.sh env`.
@@ -35,6 +36,15 @@
 # cluster / single-node (bench/pipeline_summary.py). Not part of `all` (it
 # needs about 9 GiB and several minutes): `make bench` runs it unless
 # BENCH_SKIP has "cluster". It brings the cluster down at the end.
+# (iv) N users (AIRC_BENCH_AVRO_N, 20000) fetched as in (i) are published by
+# the publish-kafka task itself (`airc tasks test`, so the registry round trip
+# is in the whole-process time) once as JSON and once as Avro (format = avro:
+# the built-in schemas/user.avsc registered with the stack's Apicurio), each
+# to its own topic, alternately AIRC_BENCH_REPEAT times. Bytes per record come
+# from the task's XCom (value_bytes / delivered: the produced values' sizes);
+# the rate is records / produce phase (the task's "delivered ... in Xs" line),
+# and records / whole process. Topics are created by a one-record warm-up, so
+# no timing includes topic creation.
 #
 # Uses the stack of ${AIRC_STACK_HOME:-<repo>/.stack} (brought up if needed:
 # only Kafka for `publish`, nothing for `fetch`) and leaves it running.
@@ -46,6 +56,7 @@ AIRC=${AIRC_BIN:-$BIN/airc}
 N_PUBLISH=${AIRC_BENCH_PUBLISH_N:-50000}
 N_E2E=${AIRC_BENCH_E2E_N:-10000}
 N_CLUSTER=${AIRC_BENCH_CLUSTER_N:-100000}
+N_AVRO=${AIRC_BENCH_AVRO_N:-20000}
 REPEAT=${AIRC_BENCH_REPEAT:-3}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/airc-bench-pipeline.XXXXXX")
 PIDS_TO_STOP=()
@@ -244,9 +255,9 @@ bench_e2e() {
   [ "$rc" -eq 0 ] || die "the run did not succeed: $(tail -n 5 "$WORK/trigger-$label.log")"
 }
 
-# (iv) the same N users on both profiles, then the ratio by task.
+# (v) the same N users on both profiles, then the ratio by task.
 bench_cluster() {
-  echo "== (iv) user_pipeline, $N_CLUSTER users: single-node profile, then the cluster profile"
+  echo "== (v) user_pipeline, $N_CLUSTER users: single-node profile, then the cluster profile"
   "$REPO/scripts/stack.sh" down >/dev/null 2>&1 || true
   stack_up
   bench_e2e "$N_CLUSTER" single
@@ -262,12 +273,72 @@ bench_cluster() {
   "$REPO/scripts/stack.sh" down >/dev/null || true
 }
 
+# --- (iv) Avro vs JSON -----------------------------------------------------------
+
+bench_avro() {
+  echo "== (iv) Avro vs JSON: the same $N_AVRO users published by publish-kafka to $BOOT"
+  [ -n "${AIRC__REGISTRY__URL:-}" ] || die "no AIRC__REGISTRY__URL: the registry component is not running"
+  start_api
+  local file=$WORK/avro-users.jsonl one=$WORK/avro-one.jsonl home=$WORK/avro-home tag
+  make_records "$N_AVRO" "$file"
+  head -n 1 "$file" >"$one"
+  tag=$(date +%s)_$$
+  mkdir -p "$home/dags"
+  local f
+  {
+    printf '[dag]\nid = bench_avro\nschedule = none\n\n'
+    for f in json avro; do
+      printf '[task warm_%s]\ntype = publish-kafka\ninput = %s\ntopic = airc_bench_%s_%s\nformat = %s\npartitions = 3\n\n' \
+        "$f" "$one" "$f" "$tag" "$f"
+      printf '[task pub_%s]\ntype = publish-kafka\ninput = %s\ntopic = airc_bench_%s_%s\nformat = %s\npartitions = 3\ntimeout = 5m\n\n' \
+        "$f" "$file" "$f" "$tag" "$f"
+    done
+  } >"$home/dags/bench_avro.ini"
+  AIRC_HOME=$home "$AIRC" db init >/dev/null
+  for f in json avro; do
+    AIRC_HOME=$home "$AIRC" tasks test bench_avro "warm_$f" >"$WORK/warm.log" 2>&1 ||
+      die "warm-up publish ($f) failed: $(tail -n 3 "$WORK/warm.log")"
+  done
+  local i t0 t1 out prod wall aJP=() aJW=() aAP=() aAW=() jBytes=0 aBytes=0
+  for i in $(seq 1 "$REPEAT"); do
+    for f in json avro; do
+      sleep 1
+      t0=$(now_ns)
+      out=$(AIRC_HOME=$home "$AIRC" tasks test bench_avro "pub_$f" 2>&1) || die "publish ($f) failed: $(tail -n 3 <<<"$out")"
+      t1=$(now_ns)
+      prod=$(sed -n 's/^publish-kafka: [0-9]*\/[0-9]* delivered to .* in \([0-9.]*\)s (.*/\1/p' <<<"$out")
+      [ -n "$prod" ] || die "cannot read the publish ($f) output: $out"
+      local x; x=$(sed -n 's/^\[airc\] xcom: //p' <<<"$out")
+      local deliv bytes
+      deliv=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["delivered"])' "$x")
+      bytes=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["value_bytes"])' "$x")
+      [ "$deliv" -eq "$N_AVRO" ] || die "publish ($f): $deliv of $N_AVRO delivered"
+      wall=$(secs "$t0" "$t1")
+      if [ "$f" = json ]; then aJP+=("$prod"); aJW+=("$wall"); jBytes=$bytes
+      else aAP+=("$prod"); aAW+=("$wall"); aBytes=$bytes; fi
+      echo "  run $i $f: produce ${prod}s, whole task ${wall}s, $bytes value bytes"
+    done
+  done
+  local jp jw ap aw jb ab
+  jp=$(min "${aJP[@]}"); jw=$(min "${aJW[@]}"); ap=$(min "${aAP[@]}"); aw=$(min "${aAW[@]}")
+  jb=$(awk -v b="$jBytes" -v n="$N_AVRO" 'BEGIN { printf "%.1f", b / n }')
+  ab=$(awk -v b="$aBytes" -v n="$N_AVRO" 'BEGIN { printf "%.1f", b / n }')
+  echo "best of $REPEAT ($N_AVRO records each):"
+  printf '  %-6s %10s bytes/record %10s records/s produce phase %10s records/s whole task\n' \
+    json "$jb" "$(rate "$N_AVRO" "$jp")" "$(rate "$N_AVRO" "$jw")"
+  printf '  %-6s %10s bytes/record %10s records/s produce phase %10s records/s whole task\n' \
+    avro "$ab" "$(rate "$N_AVRO" "$ap")" "$(rate "$N_AVRO" "$aw")"
+  echo "  avro/json: bytes per record $(ratio "$ab" "$jb"), produce rate $(ratio "$(rate "$N_AVRO" "$ap")" "$(rate "$N_AVRO" "$jp")"), whole-task rate $(ratio "$(rate "$N_AVRO" "$aw")" "$(rate "$N_AVRO" "$jw")")"
+  echo "  (avro values: 5-byte header + Avro binary, no field names; the avro task parses each line with jansson to encode it, in the check pass)"
+}
+
 need
 case ${1:-all} in
   publish) stack_up kafka; bench_publish ;;
   fetch) bench_fetch ;;
   e2e) stack_up; bench_e2e "$N_E2E" single ;;
+  avro) stack_up kafka registry; bench_avro ;;
   cluster) bench_cluster ;;
-  all) stack_up; bench_publish; bench_fetch; bench_e2e "$N_E2E" single ;;
-  *) die "unknown benchmark '$1' (publish, fetch, e2e, cluster, all)" ;;
+  all) stack_up; bench_publish; bench_fetch; bench_e2e "$N_E2E" single; stack_up kafka registry; bench_avro ;;
+  *) die "unknown benchmark '$1' (publish, fetch, e2e, avro, cluster, all)" ;;
 esac

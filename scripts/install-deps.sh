@@ -26,6 +26,7 @@ libsqlite3-dev|pkg-config --exists sqlite3
 libmicrohttpd-dev|pkg-config --exists libmicrohttpd
 libcurl4-openssl-dev|pkg-config --exists libcurl
 librdkafka-dev|pkg-config --exists rdkafka
+libavro-dev|pkg-config --exists avro-c
 libjansson-dev|pkg-config --exists jansson
 libinih-dev|pkg-config --exists inih
 libcmocka-dev|pkg-config --exists cmocka

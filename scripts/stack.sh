@@ -9,6 +9,7 @@
 # Components: kafka (KRaft single node, 127.0.0.1:9092, controller 9093),
 # cassandra (127.0.0.1:9042), spark (not a server: the venv with pyspark and the
 # connector jars that spark-submit needs). Default: all three.
+# Optional: registry (Apicurio schema registry, 127.0.0.1:8081, for Avro).
 #
 # Everything lives under the stack home ${AIRC_STACK_HOME:-<repo>/.stack}:
 # lib/{kafka,cassandra,spark-jars} (jars from Maven Central via the POMs in
@@ -499,6 +500,79 @@ start_spark() {
   fetch_spark
 }
 
+# --- registry (Apicurio Registry 2.6, not in the default list) -------------
+# A Confluent-compatible schema registry for publish-kafka's Avro format:
+# `up registry` fetches io.apicurio:apicurio-registry-app:2.6.13.Final (the
+# tar.gz "all", scripts/stack/registry-pom.xml), unpacks it into lib/registry
+# and runs it on 127.0.0.1:${AIRC_STACK_REGISTRY_PORT:-8081} with in-memory
+# storage (schemas and ids last as long as the process). Healthy when
+# GET /apis/ccompat/v7/subjects answers 200. `env` prints AIRC__REGISTRY__URL
+# while it runs.
+
+REGISTRY_HOST=127.0.0.1
+REGISTRY_PORT=${AIRC_STACK_REGISTRY_PORT:-8081}
+REGISTRY_HEAP=${AIRC_STACK_REGISTRY_HEAP:-512m}
+REGISTRY_TIMEOUT=${AIRC_STACK_REGISTRY_TIMEOUT:-90}
+OPTIONAL_COMPONENTS="${OPTIONAL_COMPONENTS:+$OPTIONAL_COMPONENTS }registry"
+
+registry_url() { echo "http://$REGISTRY_HOST:$REGISTRY_PORT/apis/ccompat/v7"; }
+
+health_registry() {
+  port_open "$REGISTRY_HOST" "$REGISTRY_PORT" || return 1
+  [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$(registry_url)/subjects" 2>/dev/null)" = 200 ]
+}
+
+# The tarball comes through fetch_jars (lib/registry-dist); lib/registry
+# holds it unpacked, marked complete with the same fingerprint.
+fetch_registry() {
+  fetch_jars registry-dist "$POMS/registry-pom.xml" -DexcludeTransitive=true
+  local dist=$LIB/registry-dist dest=$LIB/registry fp tgz tmp jar
+  fp=$(cat "$dist/.complete")
+  if [ -f "$dest/.complete" ] && [ "$(cat "$dest/.complete")" = "$fp" ]; then
+    return 0
+  fi
+  tgz=$(ls "$dist"/*.tar.gz 2>/dev/null | head -n 1)
+  [ -n "$tgz" ] || die "registry: no tarball in $dist"
+  tmp=$dest.tmp.$$
+  rm -rf "$tmp"; mkdir -p "$tmp"
+  tar -xzf "$tgz" -C "$tmp" || { rm -rf "$tmp"; die "registry: cannot unpack $tgz"; }
+  jar=$(find "$tmp" -name '*-runner.jar' | head -n 1)
+  [ -n "$jar" ] || { rm -rf "$tmp"; die "registry: no *-runner.jar in $tgz"; }
+  printf '%s\n' "$fp" >"$tmp/.complete"
+  rm -rf "$dest"; mv "$tmp" "$dest"
+  say "registry: unpacked $(basename "$tgz")"
+}
+
+start_registry() {
+  fetch_registry
+  if component_pid registry >/dev/null; then
+    wait_healthy registry "$REGISTRY_TIMEOUT"
+    return 0
+  fi
+  if port_open "$REGISTRY_HOST" "$REGISTRY_PORT"; then
+    die "registry: port $REGISTRY_PORT is taken by a process this stack did not start"
+  fi
+  local jar
+  jar=$(find "$LIB/registry" -name '*-runner.jar' | head -n 1)
+  mkdir -p "$DATA/registry"
+  say "registry: starting Apicurio on $REGISTRY_HOST:$REGISTRY_PORT (heap $REGISTRY_HEAP, in-memory storage)"
+  spawn registry "$LOGS/registry.out" "$(java_bin)" "$(marker registry)" -Xmx"$REGISTRY_HEAP" \
+    -Djava.io.tmpdir="$DATA/registry" -Dquarkus.http.host="$REGISTRY_HOST" \
+    -Dquarkus.http.port="$REGISTRY_PORT" -jar "$jar"
+  wait_healthy registry "$REGISTRY_TIMEOUT"
+}
+
+status_registry() {
+  local pid state
+  if pid=$(component_pid registry); then
+    if health_registry; then state=running; else state=unhealthy; fi
+  else
+    pid=-; state=stopped
+  fi
+  printf '%-10s %-10s pid=%-8s %s\n' registry "$state" "$pid" "$(registry_url)"
+  [ "$state" = running ]
+}
+
 # --- commands -------------------------------------------------------------
 
 status_line() {
@@ -515,6 +589,7 @@ status_line() {
       printf '%-10s %-10s pid=%-8s %s\n' "$comp" "$state" "$pid" "$port"
       [ "$state" = running ]
       ;;
+    registry) status_registry ;;
     spark)
       if health_spark; then
         printf '%-10s %-10s pyspark=%s jars=%s\n' spark ready "$(pyspark_version 2>/dev/null || echo '?')" \
@@ -564,6 +639,7 @@ cmd_env() {
   emit AIRC__SPARK__JARS "$(spark_jars_csv)"
   emit AIRC__SPARK__JOB "$REPO/jobs/spark_stream.py"
   emit AIRC__SPARK__MASTER 'local[2]'
+  if component_pid registry >/dev/null 2>&1; then emit AIRC__REGISTRY__URL "$(registry_url)"; fi
   emit AIRC_STACK_HOME "$STACK_HOME"
   emit AIRC_STACK_PYTHON "$VENV/bin/python"
   emit SPARK_HOME "$sh"
@@ -575,16 +651,25 @@ cmd_env() {
 }
 
 usage() {
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
 [ $# -ge 1 ] || usage
 cmd=$1; shift
 comps=("$@")
-[ ${#comps[@]} -gt 0 ] || read -r -a comps <<<"$ALL_COMPONENTS"
+if [ ${#comps[@]} -eq 0 ]; then
+  read -r -a comps <<<"$ALL_COMPONENTS"
+  # optional components: `down` stops them too, `status` shows them while they run
+  for c in $OPTIONAL_COMPONENTS; do
+    case $cmd in
+      down) comps+=("$c") ;;
+      status) if component_pid "$c" >/dev/null 2>&1; then comps+=("$c"); fi ;;
+    esac
+  done
+fi
 for c in "${comps[@]}"; do
-  case " $ALL_COMPONENTS " in *" $c "*) ;; *) die "unknown component '$c' (one of: $ALL_COMPONENTS)";; esac
+  case " $ALL_COMPONENTS $OPTIONAL_COMPONENTS " in *" $c "*) ;; *) die "unknown component '$c' (one of: $ALL_COMPONENTS $OPTIONAL_COMPONENTS)";; esac
 done
 # up and down of one stack home are serialized (two test sessions starting the
 # stack at once would otherwise both spawn a broker). Bounded wait.

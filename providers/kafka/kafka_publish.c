@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <librdkafka/rdkafka.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -34,6 +35,10 @@
  * scan every line again. Past
  * this many bytes (~1.7 M uuids) pass 2 parses again instead. */
 #define PUBLISH_IDS_MAX (64u * 1024 * 1024)
+/* With an encoder, pass 1 keeps the encoded values too (each after its
+ * 4-byte length), so that pass 2 sends them without encoding again; past
+ * this many bytes pass 2 encodes again instead. */
+#define PUBLISH_VALS_MAX (128u * 1024 * 1024)
 
 typedef struct publish_state {
   kafka_publish_result *pRes;
@@ -47,19 +52,30 @@ typedef struct publish_state {
 /* Pass 1: checks every line, counts the records, and keeps their ids in
  * pIds (each followed by a NUL) while they fit its cap; when they do not,
  * pIds is freed and left empty, and pass 2 parses every line again. */
-static airc_rc publish_scan(jsonl_reader *pRd, int64_t *pnRec, dynbuf *pIds, airc_err *pErr) {
+static airc_rc publish_scan(jsonl_reader *pRd, const kafka_publish_opts *o, int64_t *pnRec, dynbuf *pIds,
+                            dynbuf *pVals, airc_err *pErr) {
   char zId[PUBLISH_ID_MAX];
   const char *z;
   size_t n;
-  int r, bKeep = 1;
+  int r, bKeep = 1, bKeepVals = pVals != NULL;
   int64_t nRec = 0;
   while((r = jsonl_next(pRd, &z, &n, pErr)) > 0) {
     airc_err e = {0};
-    if(kafka_record_check(z, n, zId, sizeof(zId), &e))
+    const uint8_t *pVal;
+    size_t nVal;
+    if(kafka_record_check(z, n, zId, sizeof(zId), &e) ||
+       (o && o->xEncode && o->xEncode(o->pEncodeCtx, z, n, &pVal, &nVal, &e)))
       return airc_err_set(pErr, e.rc, "%s:%lld: %s", pRd->zPath, (long long)pRd->iLine, e.zMsg);
     if(bKeep && dynbuf_append(pIds, zId, strlen(zId) + 1) != AIRC_OK) {
       bKeep = 0;
       dynbuf_free(pIds);
+    }
+    if(bKeepVals && o && o->xEncode) {
+      uint32_t k = (uint32_t)nVal;
+      if(dynbuf_append(pVals, &k, sizeof(k)) != AIRC_OK || dynbuf_append(pVals, pVal, nVal) != AIRC_OK) {
+        bKeepVals = 0;
+        dynbuf_free(pVals);
+      }
     }
     nRec++;
   }
@@ -90,7 +106,7 @@ static void *publish_half_scan(void *pArg) {
   airc_err e = {0};
   h->rc = jsonl_open_range(&rd, h->zPath, KAFKA_PUBLISH_MAX_LINE, h->iStart, h->iEnd, &e);
   if(!h->rc) {
-    h->rc = publish_scan(&rd, &h->nRec, &h->ids, &e);
+    h->rc = publish_scan(&rd, NULL, &h->nRec, &h->ids, NULL, &e);
     jsonl_close(&rd);
   }
   return NULL;
@@ -125,8 +141,10 @@ static int64_t publish_split_point(const char *zPath, int64_t *pnSize) {
 /* Pass 1 for the whole file: two threads on a big file, else (or when a
  * half fails, to name the first bad line exactly) publish_scan on pRd.
  * Same contract as publish_scan. */
-static airc_rc publish_scan_all(jsonl_reader *pRd, int64_t *pnRec, dynbuf *pIds, airc_err *pErr) {
-  int64_t nSize = 0, iSplit = publish_split_point(pRd->zPath, &nSize);
+static airc_rc publish_scan_all(jsonl_reader *pRd, const kafka_publish_opts *o, int64_t *pnRec, dynbuf *pIds,
+                                dynbuf *pVals, airc_err *pErr) {
+  /* an encoder is not thread-safe: with one, a single thread checks */
+  int64_t nSize = 0, iSplit = o->xEncode ? -1 : publish_split_point(pRd->zPath, &nSize);
   if(iSplit > 0) {
     publish_half a = {.zPath = pRd->zPath, .iStart = 0, .iEnd = iSplit};
     publish_half b = {.zPath = pRd->zPath, .iStart = iSplit, .iEnd = nSize};
@@ -151,7 +169,7 @@ static airc_rc publish_scan_all(jsonl_reader *pRd, int64_t *pnRec, dynbuf *pIds,
     dynbuf_free(&b.ids);
     if(!rc) return AIRC_OK;
   }
-  return publish_scan(pRd, pnRec, pIds, pErr);
+  return publish_scan(pRd, o, pnRec, pIds, pVals, pErr);
 }
 
 /* ---- librdkafka callbacks ---------------------------------------------- */
@@ -368,8 +386,8 @@ static airc_rc publish_one(rd_kafka_t *rk, const kafka_publish_opts *o, const ch
 
 /* Pass 2: produce every record, serving delivery reports as we go. */
 static airc_rc publish_produce_all(rd_kafka_t *rk, const kafka_publish_opts *o, jsonl_reader *pRd,
-                                   const dynbuf *pIds, publish_state *s, int64_t deadlineUs,
-                                   airc_err *pErr) {
+                                   const dynbuf *pIds, const dynbuf *pVals, publish_state *s,
+                                   int64_t deadlineUs, airc_err *pErr) {
   char zId[PUBLISH_ID_MAX];
   const char *z;
   size_t n;
@@ -377,6 +395,7 @@ static airc_rc publish_produce_all(rd_kafka_t *rk, const kafka_publish_opts *o, 
   int64_t nSent = 0, lastUs = airc_now_us();
   airc_rc rc = AIRC_OK;
   const char *zKept = pIds->n ? pIds->z : NULL, *zKeptEnd = zKept ? pIds->z + pIds->n : NULL;
+  const char *zVals = pVals->n ? pVals->z : NULL, *zValsEnd = zVals ? pVals->z + pVals->n : NULL;
   while(!rc && (r = jsonl_next(pRd, &z, &n, pErr)) > 0) {
     const char *zKey = zId;
     if(zKept) {
@@ -394,7 +413,28 @@ static airc_rc publish_produce_all(rd_kafka_t *rk, const kafka_publish_opts *o, 
       if(rc) return airc_err_set(pErr, rc, "%s:%lld: changed while publishing: %s", o->zInput,
                                  (long long)pRd->iLine, e.zMsg);
     }
-    rc = publish_one(rk, o, z, n, zKey, deadlineUs, pErr);
+    const char *zVal = z;
+    size_t nVal = n;
+    if(o->xEncode && zVals) {
+      /* the value pass 1 encoded */
+      uint32_t k;
+      if(zValsEnd - zVals < (ptrdiff_t)sizeof(k))
+        return airc_err_set(pErr, AIRC_ERR_INVALID, "%s:%lld: changed while publishing: more records than the first pass",
+                            o->zInput, (long long)pRd->iLine);
+      memcpy(&k, zVals, sizeof(k));
+      zVal = zVals + sizeof(k);
+      nVal = k;
+      zVals = zVal + k;
+    } else if(o->xEncode) {
+      const uint8_t *pVal;
+      airc_err e = {0};
+      rc = o->xEncode(o->pEncodeCtx, z, n, &pVal, &nVal, &e);
+      if(rc) return airc_err_set(pErr, rc, "%s:%lld: changed while publishing: %s", o->zInput,
+                                 (long long)pRd->iLine, e.zMsg);
+      zVal = (const char *)pVal;
+    }
+    rc = publish_one(rk, o, zVal, nVal, zKey, deadlineUs, pErr);
+    s->pRes->nValueBytes += (int64_t)nVal;
     nSent++;
     if((nSent & 255) == 0) rd_kafka_poll(rk, 0); /* delivery reports, in batches */
     if(o->pProgress && airc_now_us() - lastUs > 1000000) {
@@ -437,6 +477,7 @@ static void publish_drain(rd_kafka_t *rk, const kafka_publish_opts *o, publish_s
 airc_rc kafka_publish_file(const kafka_publish_opts *o, kafka_publish_result *pOut,
                            airc_err *pErr) {
   memset(pOut, 0, sizeof(*pOut));
+  pOut->zFormat = o->zFormat ? o->zFormat : "json";
   int64_t deadlineUs = airc_now_us() + o->timeoutMs * 1000;
   jsonl_reader rd;
   airc_rc rc = jsonl_open(&rd, o->zInput, KAFKA_PUBLISH_MAX_LINE, pErr);
@@ -451,19 +492,20 @@ airc_rc kafka_publish_file(const kafka_publish_opts *o, kafka_publish_result *pO
    * metadata while this thread checks the file, instead of after. Nothing
    * is produced before the whole file is known to be good. */
   rc = publish_producer_new(o, &s, &rk, pErr);
-  dynbuf ids;
+  dynbuf ids, vals;
   dynbuf_init(&ids, PUBLISH_IDS_MAX);
-  if(!rc) rc = publish_scan_all(&rd, &pOut->nRead, &ids, pErr);
+  dynbuf_init(&vals, PUBLISH_VALS_MAX);
+  if(!rc) rc = publish_scan_all(&rd, o, &pOut->nRead, &ids, &vals, pErr);
   if(!rc && o->pProgress) {
-    fprintf(o->pProgress, "publish-kafka: %lld records in %s, publishing to %s at %s\n",
-            (long long)pOut->nRead, o->zInput, o->zTopic, o->zBootstrap);
+    fprintf(o->pProgress, "publish-kafka: %lld records in %s, publishing to %s at %s (format %s)\n",
+            (long long)pOut->nRead, o->zInput, o->zTopic, o->zBootstrap, pOut->zFormat);
     fflush(o->pProgress);
   }
   if(!rc && o->bCreateTopic) rc = publish_topic_create(rk, o, &s, deadlineUs, pErr);
   rd_kafka_topic_t *rkt = !rc ? publish_topic_prefetch(rk, o, deadlineUs) : NULL;
   if(!rc) rc = jsonl_rewind(&rd, pErr);
   int64_t t0 = airc_now_us();
-  if(!rc) rc = publish_produce_all(rk, o, &rd, &ids, &s, deadlineUs, pErr);
+  if(!rc) rc = publish_produce_all(rk, o, &rd, &ids, &vals, &s, deadlineUs, pErr);
   if(rk) publish_drain(rk, o, &s, deadlineUs);
   pOut->secProduce = (double)(airc_now_us() - t0) / 1e6;
   if(!rc && s.rcAlloc) rc = airc_err_set(pErr, s.rcAlloc, "out of memory in delivery report");
@@ -487,13 +529,15 @@ airc_rc kafka_publish_file(const kafka_publish_opts *o, kafka_publish_result *pO
                       s.zDrErr[0] ? s.zDrErr : "delivery reports missing", zSuffix);
   }
   if(!rc && o->pProgress) {
-    fprintf(o->pProgress, "publish-kafka: %lld/%lld delivered to %s in %.2fs\n",
-            (long long)pOut->nDelivered, (long long)pOut->nRead, o->zTopic, pOut->secProduce);
+    fprintf(o->pProgress, "publish-kafka: %lld/%lld delivered to %s in %.3fs (%s, %lld value bytes)\n",
+            (long long)pOut->nDelivered, (long long)pOut->nRead, o->zTopic, pOut->secProduce, pOut->zFormat,
+            (long long)pOut->nValueBytes);
     fflush(o->pProgress);
   }
   if(rkt) rd_kafka_topic_destroy(rkt);
   if(rk) rd_kafka_destroy(rk);
   dynbuf_free(&ids);
+  dynbuf_free(&vals);
   pthread_mutex_destroy(&s.mu);
   jsonl_close(&rd);
   return rc;
@@ -516,6 +560,7 @@ json_t *kafka_publish_result_json(const kafka_publish_result *p, const char *zTo
                                   "last_offset", (json_int_t)p->aPart[i].iLast));
   }
   if(!pParts) return NULL;
-  return json_pack("{sssIsIso}", "topic", zTopic, "read", (json_int_t)p->nRead, "delivered",
-                   (json_int_t)p->nDelivered, "partitions", pParts);
+  return json_pack("{sssIsIsssIso}", "topic", zTopic, "read", (json_int_t)p->nRead, "delivered",
+                   (json_int_t)p->nDelivered, "format", p->zFormat ? p->zFormat : "json", "value_bytes",
+                   (json_int_t)p->nValueBytes, "partitions", pParts);
 }

@@ -20,6 +20,13 @@
 #define KAFKA_PUBLISH_MAX_LINE (1024 * 1024)   /* Kafka's default message.max.bytes */
 #define KAFKA_PUBLISH_MAX_PARTITIONS 100000
 
+/* Turns one checked record line (n bytes) into the message value: *ppOut
+ * points into the encoder's own buffer, valid until its next call. A
+ * failure is one line about the record (the caller adds file:line). Called
+ * on the publishing thread only. */
+typedef airc_rc (*kafka_value_encode_fn)(void *pCtx, const char *zLine, size_t n, const uint8_t **ppOut,
+                                         size_t *pnOut, airc_err *pErr);
+
 typedef struct kafka_publish_opts {
   const char *zBootstrap;   /* "host:port[,host:port]" */
   const char *zTopic;
@@ -34,6 +41,9 @@ typedef struct kafka_publish_opts {
   const char *zTaskId;      /* header airc_task_id (empty when NULL) */
   const char *const *azConf;/* extra librdkafka "key","value" pairs, NULL-terminated; may be NULL */
   FILE *pProgress;          /* progress lines go here; NULL = silent */
+  kafka_value_encode_fn xEncode; /* NULL: the value is the line as read (JSON) */
+  void *pEncodeCtx;         /* passed to xEncode */
+  const char *zFormat;      /* for progress lines and the XCom: "json" when NULL */
 } kafka_publish_opts;
 
 /* Offsets seen in delivery reports for one partition. */
@@ -48,11 +58,14 @@ typedef struct kafka_publish_result {
   int nPart;                /* entries in aPart (highest partition + 1) */
   kafka_partition_range *aPart; /* owned; free with kafka_publish_result_free */
   double secProduce;        /* seconds from first produce to last report */
+  int64_t nValueBytes;      /* sum of the produced values' sizes */
+  const char *zFormat;      /* "json" or the encoder's format (borrowed) */
 } kafka_publish_result;
 
 /* Publishes every line of pOpts->zInput. The file is validated first (each
- * non-blank line a JSON object with a non-empty string "id"), so a malformed
- * line fails with "FILE:LINE: ..." before anything is sent.
+ * non-blank line a JSON object with a non-empty string "id", and, with an
+ * encoder, one it encodes), so a malformed line fails with "FILE:LINE: ..."
+ * before anything is sent.
  * On return *pOut holds the counts even on failure (free it either way).
  * Fails unless nDelivered == nRead, with a one-line message in pErr like
  * "0/500 delivered to users_created at 127.0.0.1:9092: Local: Message timed out
@@ -61,7 +74,8 @@ AIRC_WUR airc_rc kafka_publish_file(const kafka_publish_opts *pOpts,
                                     kafka_publish_result *pOut, airc_err *pErr);
 void kafka_publish_result_free(kafka_publish_result *p);
 
-/* The XCom value: {"topic":..,"read":N,"delivered":N,
+/* The XCom value: {"topic":..,"read":N,"delivered":N,"format":"json"|"avro",
+ * "value_bytes":N,
  * "partitions":{"0":{"first_offset":a,"last_offset":b},..}}. New reference;
  * NULL only when out of memory. */
 json_t *kafka_publish_result_json(const kafka_publish_result *p, const char *zTopic);

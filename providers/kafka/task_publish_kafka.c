@@ -16,13 +16,18 @@ static const char *const g_azKeys[] = {"topic", "bootstrap_servers", "input", "p
                                        "replication_factor", "create_topic", "timeout",
                                        "message_timeout", "conn", "security_protocol", "sasl_mechanism",
                                        "sasl_username", "sasl_password", "ssl_ca_location",
-                                       "ssl_certificate_location", "ssl_key_location", NULL};
+                                       "ssl_certificate_location", "ssl_key_location", "format", "schema",
+                                       "registry_url", "subject", "compatibility", "registry_timeout", NULL};
 
 static int publish_kafka_validate(const char *zKey, const char *zValue, char *zErr, size_t nErr) {
   if(!strcmp(zKey, "partitions") || !strcmp(zKey, "replication_factor"))
     return task_opt_check_int(zValue, 1, 100000, zErr, nErr);
   if(!strcmp(zKey, "create_topic")) return task_opt_check_bool(zValue, zErr, nErr);
-  if(!strcmp(zKey, "timeout") || !strcmp(zKey, "message_timeout"))
+  if(!strcmp(zKey, "format") && strcmp(zValue, "json") && strcmp(zValue, "avro") && !strstr(zValue, "{{")) {
+    snprintf(zErr, nErr, "must be json or avro, not '%s'", zValue);
+    return -1;
+  }
+  if(!strcmp(zKey, "timeout") || !strcmp(zKey, "message_timeout") || !strcmp(zKey, "registry_timeout"))
     return task_opt_check_duration(zValue, zErr, nErr);
   return 0;
 }

@@ -64,6 +64,10 @@ airc_rc stream_job_argv(const stream_job_opts *o, const char *zReady, char ***pa
   az[n++] = "--cassandra-port"; az[n++] = zPort;
   if(o->zKeyspace && *o->zKeyspace) { az[n++] = "--keyspace"; az[n++] = o->zKeyspace; }
   if(o->zTable && *o->zTable) { az[n++] = "--table"; az[n++] = o->zTable; }
+  if(o->zFormat && !strcmp(o->zFormat, "avro")) {
+    az[n++] = "--format"; az[n++] = "avro";
+    if(o->zRegistryUrl && *o->zRegistryUrl) { az[n++] = "--registry-url"; az[n++] = o->zRegistryUrl; }
+  }
   if(zReady) { az[n++] = "--ready-file"; az[n++] = zReady; }
   /* one block: the pointer array, then the strings */
   size_t nBytes = sizeof(char *) * (size_t)(n + 1);

@@ -32,6 +32,8 @@ typedef struct stream_job_opts {
   const char *zKeyspace;     /* --keyspace, or NULL/"" for the job's default */
   const char *zTable;        /* --table, or NULL/"" for the job's default */
   int cassPort;
+  const char *zFormat;       /* "avro": --format avro --registry-url; NULL/"json": nothing */
+  const char *zRegistryUrl;  /* schema registry (ccompat base URL) for avro */
   const char *zRunDir;       /* $AIRC_HOME/run */
   const char *zLogDir;       /* $AIRC_HOME/logs/stream */
   int64_t timeoutMs;         /* available_now: whole run; continuous: until ready */

@@ -17,7 +17,7 @@
 static const char *const g_azKeys[] = {"spark_submit", "master", "jars", "job", "name", "topic",
                                        "bootstrap_servers", "cassandra_host", "cassandra_port",
                                        "keyspace", "table",
-                                       "mode", "checkpoint", "timeout", NULL};
+                                       "mode", "checkpoint", "timeout", "format", "registry_url", NULL};
 
 static int stream_mode_parse(const char *z, int *pbContinuous) {
   if(!strcmp(z, "available_now")) { *pbContinuous = 0; return 0; }
@@ -73,6 +73,9 @@ static int stream_run(const task_ctx *pCtx) {
   o.zCassHost = task_opt_str(pCtx, "cassandra_host", airc_config_get("cassandra", "host", "127.0.0.1"));
   o.zKeyspace = task_opt_str(pCtx, "keyspace", NULL);
   o.zTable = task_opt_str(pCtx, "table", NULL);
+  /* the values' format: what publish-kafka writes ([kafka] format) */
+  o.zFormat = task_opt_str(pCtx, "format", airc_config_get("kafka", "format", "json"));
+  o.zRegistryUrl = task_opt_str(pCtx, "registry_url", airc_config_get("registry", "url", NULL));
   o.zCheckpoint = task_opt_str(pCtx, "checkpoint", zCheckpoint);
   o.zRunDir = zRun;
   o.zLogDir = zLogs;
@@ -84,6 +87,12 @@ static int stream_run(const task_ctx *pCtx) {
                             1, 65535, &port, &err);
   if(!rc) rc = task_opt_duration_ms(pCtx, TYPE, "timeout", o.bContinuous ? 300000 : 3600000,
                                     &o.timeoutMs, &err);
+  if(!rc && strcmp(o.zFormat, "json") && strcmp(o.zFormat, "avro"))
+    rc = airc_err_set(&err, AIRC_ERR_INVALID, TYPE ": option 'format': '%s' is not json or avro", o.zFormat);
+  if(!rc && !strcmp(o.zFormat, "avro") && !(o.zRegistryUrl && *o.zRegistryUrl))
+    rc = airc_err_set(&err, AIRC_ERR_INVALID,
+                      TYPE ": format avro needs a schema registry: set option 'registry_url' or [registry] url "
+                           "(AIRC__REGISTRY__URL)");
   if(!rc && !strcmp(o.zName, ""))
     rc = airc_err_set(&err, AIRC_ERR_INVALID, TYPE ": option 'name' is empty");
   o.cassPort = (int)port;

@@ -91,6 +91,63 @@ static kafka_publish_opts mock_opts(const char *zInput) {
   return o;
 }
 
+/* A value encoder that writes "X" + the line, and refuses line iRefuse. */
+typedef struct fake_enc {
+  int nCall, iRefuse;
+  char a[4096];
+} fake_enc;
+
+static airc_rc fake_encode(void *pCtx, const char *zLine, size_t n, const uint8_t **ppOut, size_t *pnOut,
+                           airc_err *pErr) {
+  fake_enc *f = pCtx;
+  if(++f->nCall == f->iRefuse) return airc_err_set(pErr, AIRC_ERR_INVALID, "field 'email' missing");
+  f->a[0] = 'X';
+  memcpy(f->a + 1, zLine, n);
+  *ppOut = (const uint8_t *)f->a;
+  *pnOut = n + 1;
+  return AIRC_OK;
+}
+
+/* With an encoder: a record it refuses fails the publish with FILE:LINE in
+ * the check pass (nothing produced); otherwise the encoded values are sent
+ * and their bytes counted. */
+static void test_publish_with_encoder(void **state) {
+  (void)state;
+  const char *zPath = write_records("enc.jsonl", 5, 0);
+  kafka_publish_opts o = mock_opts(zPath);
+  fake_enc f = {.iRefuse = 4}; /* the 4th record is on line 5 (a blank line after the 2nd) */
+  o.xEncode = fake_encode;
+  o.pEncodeCtx = &f;
+  o.zFormat = "avro";
+  kafka_publish_result r;
+  airc_err e = {0};
+  assert_int_equal(kafka_publish_file(&o, &r, &e), AIRC_ERR_INVALID);
+  char zWant[600];
+  snprintf(zWant, sizeof(zWant), "%s:5: field 'email' missing", zPath);
+  assert_string_equal(e.zMsg, zWant);
+  assert_int_equal(r.nDelivered, 0);
+  assert_int_equal(r.nValueBytes, 0);
+  kafka_publish_result_free(&r);
+
+  f = (fake_enc){.iRefuse = 0};
+  airc_err_clear(&e);
+  assert_int_equal(kafka_publish_file(&o, &r, &e), AIRC_OK);
+  assert_int_equal(r.nDelivered, 5);
+  assert_int_equal(f.nCall, 5); /* encoded once, in the check pass: pass 2 sends what it kept */
+  FILE *fp = fopen(zPath, "r");
+  char zLine[512];
+  int64_t nWant = 0;
+  while(fgets(zLine, sizeof(zLine), fp))
+    if(zLine[0] != '\n') nWant += (int64_t)strlen(zLine) - 1 + 1; /* minus newline, plus 'X' */
+  fclose(fp);
+  assert_int_equal(r.nValueBytes, nWant);
+  json_t *pX = kafka_publish_result_json(&r, "users_created");
+  assert_string_equal(json_string_value(json_object_get(pX, "format")), "avro");
+  assert_int_equal(json_integer_value(json_object_get(pX, "value_bytes")), nWant);
+  json_decref(pX);
+  kafka_publish_result_free(&r);
+}
+
 static void test_record_check(void **state) {
   (void)state;
   char zId[64];
@@ -356,6 +413,7 @@ int main(void) {
       cmocka_unit_test(test_publish_dead_broker_create_topic_bounded),
       cmocka_unit_test(test_task_input_from_upstream_xcom),
       cmocka_unit_test(test_task_option_errors),
+      cmocka_unit_test(test_publish_with_encoder),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

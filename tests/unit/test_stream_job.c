@@ -132,6 +132,35 @@ static void test_argv_keyspace_and_table(void **state) {
   assert_non_null(strstr(z, "--cassandra-port\n9042\n--keyspace\ne2e_ks\n--table\nusers_t\n"));
 }
 
+/* format avro: --format avro --registry-url U, from the options or from
+ * [kafka] format / [registry] url; avro without a registry fails in one line
+ * before spark-submit runs; json passes nothing. */
+static void test_argv_avro_format(void **state) {
+  (void)state;
+  setenv("FAKE_EXIT", "0", 1);
+  int rc = run_task(json_pack("{ssssssssss}", "spark_submit", g_zFake, "job", "/repo/jobs/spark_stream.py",
+                              "checkpoint", "/ck", "format", "avro", "registry_url", "http://r:8081/apis/ccompat/v7"));
+  assert_int_equal(rc, TASK_EXIT_SUCCESS);
+  assert_non_null(strstr(slurp(g_zArgvFile), "--cassandra-port\n9042\n--format\navro\n--registry-url\nhttp://r:8081/apis/ccompat/v7\n"));
+
+  setenv("AIRC__KAFKA__FORMAT", "avro", 1);
+  setenv("AIRC__REGISTRY__URL", "http://reg/v7", 1);
+  rc = run_task(json_pack("{ssssss}", "spark_submit", g_zFake, "job", "/repo/jobs/spark_stream.py", "checkpoint", "/ck"));
+  assert_int_equal(rc, TASK_EXIT_SUCCESS);
+  assert_non_null(strstr(slurp(g_zArgvFile), "--format\navro\n--registry-url\nhttp://reg/v7\n"));
+
+  unsetenv("AIRC__REGISTRY__URL");
+  rc = run_task(json_pack("{ssssss}", "spark_submit", g_zFake, "job", "/repo/jobs/spark_stream.py", "checkpoint", "/ck"));
+  assert_int_equal(rc, TASK_EXIT_FAILED);
+  assert_null(slurp(g_zArgvFile)); /* spark-submit never ran */
+  unsetenv("AIRC__KAFKA__FORMAT");
+
+  rc = run_task(json_pack("{ssssssss}", "spark_submit", g_zFake, "job", "/repo/jobs/spark_stream.py", "checkpoint", "/ck",
+                          "format", "json"));
+  assert_int_equal(rc, TASK_EXIT_SUCCESS);
+  assert_null(strstr(slurp(g_zArgvFile), "--format"));
+}
+
 static void test_exit_status_propagates(void **state) {
   (void)state;
   setenv("FAKE_EXIT", "3", 1);
@@ -240,6 +269,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_argv_available_now),
       cmocka_unit_test(test_argv_keyspace_and_table),
+      cmocka_unit_test(test_argv_avro_format),
       cmocka_unit_test(test_exit_status_propagates),
       cmocka_unit_test(test_available_now_timeout_stops_job),
       cmocka_unit_test(test_continuous_never_two_at_once),
