@@ -572,9 +572,10 @@ start_postgres() {
         || { tail -n 20 "$LOGS/postgres-initdb.log" >&2; die "postgres: initdb failed (log: $LOGS/postgres-initdb.log)"; }
     fi
     say "postgres: starting on $POSTGRES_HOST:$POSTGRES_PORT"
+    # 9>&-: the server must not inherit (and hold forever) stack.sh's lock
     as_postgres "$bin/pg_ctl" -D "$POSTGRES_DATA" -l "$LOGS/postgres.log" -w -t "$POSTGRES_TIMEOUT" \
       -o "-c listen_addresses=$POSTGRES_HOST -p $POSTGRES_PORT -k $POSTGRES_SOCK -c max_connections=100" \
-      start >/dev/null 2>&1 \
+      start >/dev/null 2>&1 9>&- \
       || { tail -n 20 "$LOGS/postgres.log" >&2; die "postgres: did not start within $POSTGRES_TIMEOUT s (log: $LOGS/postgres.log)"; }
   fi
   # the sink's role and database, idempotently, over the socket as superuser
