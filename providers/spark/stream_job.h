@@ -32,6 +32,9 @@ typedef struct stream_job_opts {
   const char *zKeyspace;     /* --keyspace, or NULL/"" for the job's default */
   const char *zTable;        /* --table, or NULL/"" for the job's default */
   int cassPort;
+  const char *zPgUrl;        /* PostgreSQL sink URL, or NULL/"": the job skips it. Passed in
+                                the environment (AIRC_SPARK_POSTGRES_URL), never in argv: it
+                                holds a password and argv is printed and visible in ps */
   const char *zRunDir;       /* $AIRC_HOME/run */
   const char *zLogDir;       /* $AIRC_HOME/logs/stream */
   int64_t timeoutMs;         /* available_now: whole run; continuous: until ready */

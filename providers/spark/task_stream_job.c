@@ -1,6 +1,7 @@
 /* task_stream_job.c: the `trigger-stream-job` task type.
  *
- * Maps options (with [spark], [kafka] and [cassandra] config defaults) to
+ * Maps options (with [spark], [kafka], [cassandra] and [postgres] config
+ * defaults; postgres_url = the batch sink, default [postgres] url) to
  * stream_job_opts and runs stream_job_run(); the process handling is in
  * stream_job.c. XCom: {"mode","exit_code","checkpoint"} for available_now,
  * {"mode":"continuous","pid","started","checkpoint","log"} for continuous. */
@@ -16,7 +17,7 @@
 
 static const char *const g_azKeys[] = {"spark_submit", "master", "jars", "job", "name", "topic",
                                        "bootstrap_servers", "cassandra_host", "cassandra_port",
-                                       "keyspace", "table",
+                                       "keyspace", "table", "postgres_url",
                                        "mode", "checkpoint", "timeout", NULL};
 
 static int stream_mode_parse(const char *z, int *pbContinuous) {
@@ -73,6 +74,7 @@ static int stream_run(const task_ctx *pCtx) {
   o.zCassHost = task_opt_str(pCtx, "cassandra_host", airc_config_get("cassandra", "host", "127.0.0.1"));
   o.zKeyspace = task_opt_str(pCtx, "keyspace", NULL);
   o.zTable = task_opt_str(pCtx, "table", NULL);
+  o.zPgUrl = task_opt_str(pCtx, "postgres_url", airc_config_get("postgres", "url", NULL));
   o.zCheckpoint = task_opt_str(pCtx, "checkpoint", zCheckpoint);
   o.zRunDir = zRun;
   o.zLogDir = zLogs;
