@@ -505,7 +505,8 @@ start_spark() {
 # run as root, so as root initdb/pg_ctl/psql run as Debian's `postgres` user
 # and the cluster's folders (data/postgres, its socket folder run/postgres)
 # belong to it. Listens on 127.0.0.1:$AIRC_STACK_POSTGRES_PORT (default 5433,
-# never a system server's 5432). The database and role `airc` (password
+# never a system server's 5432). The database and role `airc` (CREATEDB, so
+# tests can make databases of their own; password
 # generated once, kept in conf/postgres/password, mode 0600) are what `env`
 # prints as AIRC__POSTGRES__URL. pg_ctl owns the process (postmaster.pid in
 # the data folder names it), so this component needs no command-line marker.
@@ -551,9 +552,7 @@ start_postgres() {
   local bin t0; t0=$(now)
   bin=$(postgres_bin) || die "postgres: no PostgreSQL server (initdb, pg_ctl) in /usr/lib/postgresql/*/bin (apt-get install postgresql-15)"
   mkdir -p "$CONF/postgres" "$POSTGRES_SOCK" "$LOGS"
-  if postgres_running; then
-    if health_postgres; then say "postgres: healthy (already running)"; return 0; fi
-  else
+  if ! postgres_running; then
     if port_open "$POSTGRES_HOST" "$POSTGRES_PORT"; then
       die "postgres: port $POSTGRES_PORT is taken by a process this stack did not start"
     fi
@@ -585,7 +584,7 @@ start_postgres() {
   local pw; pw=$(postgres_password)
   printf '%s\n' \
     "SELECT 'CREATE ROLE airc LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'airc') \\gexec" \
-    "ALTER ROLE airc LOGIN PASSWORD '$pw';" \
+    "ALTER ROLE airc LOGIN CREATEDB PASSWORD '$pw';" \
     "SELECT 'CREATE DATABASE airc OWNER airc' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'airc') \\gexec" \
     | as_postgres "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$POSTGRES_SOCK" -p "$POSTGRES_PORT" -d postgres \
       >>"$LOGS/postgres-setup.log" 2>&1 \
