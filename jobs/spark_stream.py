@@ -332,6 +332,7 @@ def make_batch_writer(args, totals):
 
     def write_batch(batch_df, batch_id):
         batch_df = batch_df.persist()
+        good = None
         try:
             good = (batch_df.where(F.col("error").isNull())
                     .select(F.lower(F.trim(F.col("rec.id"))).alias("id"),
@@ -371,7 +372,7 @@ def make_batch_writer(args, totals):
             totals["dead_letter"] += n_bad
             log("batch=%d rows=%d written=%d dead_letter=%d%s" % (batch_id, n_rows, n_good, n_bad, pg_note))
         finally:
-            if pg:
+            if pg and good is not None:
                 good.unpersist()
             batch_df.unpersist()
 
