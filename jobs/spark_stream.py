@@ -33,6 +33,19 @@ The same file runs locally (spark-submit --master local[2]) and on a cluster
 (--master spark://host:7077); connector jars come from --jars (see
 scripts/stack.sh env). The keyspace and tables are created if missing.
 
+PostgreSQL sink (the batch half), when a URL is given (--postgres-url, else
+$AIRC_SPARK_POSTGRES_URL, which airc's trigger-stream-job sets from
+[postgres] url, else $AIRC__POSTGRES__URL): each micro-batch's valid users
+are upserted by id into created_users (the twelve columns plus created_at,
+the Kafka timestamp of the id's first record) through a staging table and
+INSERT ... ON CONFLICT (id) DO UPDATE in one transaction, and the hourly
+aggregate users_per_country_hour(window_start, window_end, country, users)
+is recomputed from created_users for the windows the batch touched that are
+still open under the watermark (max event time seen minus the allowed
+lateness, kept in stream_watermarks so it survives restarts). Both are
+upserts, so replays add nothing. Without a URL the job logs that it skips
+PostgreSQL and writes Cassandra only. docs/pipeline.md has the details.
+
 Not for: transforming the raw randomuser.me payload. The producer (airc's
 fetch task) flattens it into the twelve string fields of RECORD_FIELDS.
 
@@ -52,6 +65,7 @@ RECORD_FIELDS = (
     "id", "first_name", "last_name", "gender", "address", "post_code",
     "email", "username", "dob", "registered_date", "phone", "picture",
 )
+PG_IDENT_RE = __import__("re").compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
@@ -83,6 +97,15 @@ def parse_args(argv):
                    help="the values' format: json (default) or avro (Confluent wire format)")
     p.add_argument("--registry-url", default=env("AIRC__REGISTRY__URL"),
                    help="schema registry base URL for --format avro (e.g. .../apis/ccompat/v7)")
+    p.add_argument("--postgres-url", default=None,
+                   help="postgresql://user:password@host:port/db of the batch sink; default "
+                        "$AIRC_SPARK_POSTGRES_URL, else $AIRC__POSTGRES__URL; empty = no PostgreSQL")
+    p.add_argument("--pg-table", default="created_users")
+    p.add_argument("--pg-agg-table", default="users_per_country_hour")
+    p.add_argument("--allowed-lateness", type=int,
+                   default=int(env("AIRC_SPARK_ALLOWED_LATENESS", "600")),
+                   help="seconds an event may lag the newest event seen and still count "
+                        "in its hourly window (watermark = max event time - this)")
     p.add_argument("--ready-file", default=None,
                    help="created (atomically) once the streaming query is active; "
                         "removed when the job exits")
@@ -91,6 +114,13 @@ def parse_args(argv):
         p.error("--checkpoint must not be empty")
     if args.format == "avro" and not (args.registry_url or "").strip():
         p.error("--format avro needs --registry-url (or AIRC__REGISTRY__URL)")
+    if args.postgres_url is None:
+        args.postgres_url = env("AIRC_SPARK_POSTGRES_URL", env("AIRC__POSTGRES__URL", ""))
+    for name in ("pg_table", "pg_agg_table"):
+        if not PG_IDENT_RE.match(getattr(args, name)):
+            p.error("--%s must be a plain SQL identifier" % name.replace("_", "-"))
+    if args.allowed_lateness < 0:
+        p.error("--allowed-lateness must be >= 0")
     return args
 
 
@@ -149,7 +179,7 @@ def classify(raw_df, args=None):
 
     schema = StructType([StructField(f, StringType(), True) for f in RECORD_FIELDS])
     df = raw_df.select(
-        F.col("topic"), F.col("partition"), F.col("offset"),
+        F.col("topic"), F.col("partition"), F.col("offset"), F.col("timestamp").alias("kafka_ts"),
         F.col("value").cast("string").alias("raw"))
     df = df.withColumn("rec", F.from_json(F.col("raw"), schema))
     trimmed = F.trim(F.col("raw"))
@@ -202,7 +232,7 @@ def schema_field_names(text):
 
 def classify_avro(batch_df, args, schemas):
     """One micro-batch of Confluent wire-format values -> the columns of
-    classify() (topic, partition, offset, raw, rec, error). `schemas` caches
+    classify() (topic, partition, offset, kafka_ts, raw, rec, error). `schemas` caches
     id -> writer schema text (None: unknown) across batches."""
     from functools import reduce
     from pyspark.sql import functions as F
@@ -213,7 +243,7 @@ def classify_avro(batch_df, args, schemas):
     n = F.length(F.col("value"))
     framed = (F.col("value").isNotNull() & (n >= 5)
               & (F.substring(F.col("value"), 1, 1) == F.unhex(F.lit("00"))))
-    df = (batch_df.select("topic", "partition", "offset", "value")
+    df = (batch_df.select("topic", "partition", "offset", F.col("timestamp").alias("kafka_ts"), "value")
           .withColumn("schema_id", F.when(framed, F.conv(F.hex(F.substring(F.col("value"), 2, 4)), 16, 10)
                                           .cast("long")))
           .withColumn("raw", F.base64(F.col("value"))))
@@ -223,7 +253,7 @@ def classify_avro(batch_df, args, schemas):
             schemas[i] = fetch_schema(args.registry_url, i)
             log("schema id %d: %s" % (i, "fetched" if schemas[i] else "unknown to the registry"))
     known = [i for i in ids if schemas.get(i)]
-    cols = ("topic", "partition", "offset", "raw", "rec", "error")
+    cols = ("topic", "partition", "offset", "kafka_ts", "raw", "rec", "error")
 
     undecodable = F.col("schema_id").isNull()
     if known:
@@ -231,7 +261,7 @@ def classify_avro(batch_df, args, schemas):
     why = (F.when(F.col("value").isNull() | (n == 0), F.lit("empty value"))
            .when(~framed, F.lit("not Avro in the Confluent wire format (bad magic byte or shorter than 5 bytes)"))
            .otherwise(F.concat(F.lit("unknown schema id "), F.col("schema_id").cast("string"))))
-    parts = [df.where(undecodable).select("topic", "partition", "offset", "raw",
+    parts = [df.where(undecodable).select("topic", "partition", "offset", "kafka_ts", "raw",
                                           F.lit(None).cast(rec_type).alias("rec"), why.alias("error"))]
     for i in known:
         text = schemas[i]
@@ -246,6 +276,161 @@ def classify_avro(batch_df, args, schemas):
                  .when(~F.trim(F.col("rec.id")).rlike(UUID_RE), F.lit("id is not a UUID")))
         parts.append(sub.withColumn("error", error).select(*cols))
     return reduce(lambda a, b: a.unionByName(b), parts)
+# --- PostgreSQL sink ---------------------------------------------------------
+
+def pg_jdbc(url):
+    """libpq URL -> (JDBC URL, properties dict, URL with the password masked)."""
+    from urllib.parse import unquote, urlsplit
+    u = urlsplit(url)
+    if u.scheme not in ("postgresql", "postgres") or not u.hostname:
+        raise ValueError("postgres url must be postgresql://user:password@host:port/db")
+    host = u.hostname if ":" not in u.hostname else "[%s]" % u.hostname
+    jdbc = "jdbc:postgresql://%s:%d%s" % (host, u.port or 5432, u.path or "/")
+    if u.query:
+        jdbc += "?" + u.query
+    props = {"driver": "org.postgresql.Driver"}
+    if u.username:
+        props["user"] = unquote(u.username)
+    if u.password:
+        props["password"] = unquote(u.password)
+    shown = "postgresql://%s%s:%d%s" % (unquote(u.username) + ":***@" if u.username else "",
+                                        u.hostname, u.port or 5432, u.path or "/")
+    return jdbc, props, shown
+
+
+def pg_connect(spark, pg):
+    """A java.sql.Connection from the driver JVM (autocommit off). The driver
+    class is loaded from --jars, so it is instantiated directly: DriverManager
+    does not see jars of Spark's class loader."""
+    jvm = spark.sparkContext._jvm
+    props = jvm.java.util.Properties()
+    for k, v in pg["props"].items():
+        if k != "driver":
+            props.setProperty(k, v)
+    conn = jvm.org.postgresql.Driver().connect(pg["jdbc"], props)
+    if conn is None:
+        raise RuntimeError("the PostgreSQL driver refused %s" % pg["jdbc"])
+    conn.setAutoCommit(False)
+    return conn
+
+
+def pg_run(conn, statements, params=None):
+    """Runs statements in order in the connection's open transaction; the
+    last one may be a query: returns its first row as a list (or None)."""
+    row = None
+    for i, sql in enumerate(statements):
+        st = conn.prepareStatement(sql)
+        try:
+            for j, v in enumerate((params or {}).get(i, ())):
+                st.setObject(j + 1, v)
+            if st.execute():
+                rs = st.getResultSet()
+                if rs.next():
+                    n = rs.getMetaData().getColumnCount()
+                    row = [rs.getObject(k + 1) for k in range(n)]
+        finally:
+            st.close()
+    return row
+
+
+def pg_country_sql(col):
+    """SQL for the country of an address (airc's fetch-users writes
+    "street, city, state, country"; older APIs have no country: 'unknown')."""
+    return ("CASE WHEN array_length(string_to_array(%s, ','), 1) >= 4 "
+            "THEN btrim(split_part(%s, ',', array_length(string_to_array(%s, ','), 1))) "
+            "ELSE 'unknown' END" % (col, col, col))
+
+
+def ensure_pg_schema(spark, pg):
+    """Creates the sink's tables if missing: created_users (Cassandra's
+    columns, id uuid, plus created_at), the hourly aggregate keyed by
+    (window_start, country), and the watermark table."""
+    t, agg = pg["table"], pg["agg_table"]
+    cols = ",\n  ".join(["id uuid PRIMARY KEY"] + ["%s text" % f for f in RECORD_FIELDS[1:]]
+                        + ["created_at timestamptz NOT NULL"])
+    conn = pg_connect(spark, pg)
+    try:
+        pg_run(conn, [
+            "CREATE TABLE IF NOT EXISTS %s (\n  %s\n)" % (t, cols),
+            "CREATE INDEX IF NOT EXISTS %s_created_at ON %s (created_at)" % (t, t),
+            "CREATE TABLE IF NOT EXISTS %s (window_start timestamptz NOT NULL, "
+            "window_end timestamptz NOT NULL, country text NOT NULL, users bigint NOT NULL, "
+            "updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (window_start, country))" % agg,
+            "CREATE TABLE IF NOT EXISTS stream_watermarks (name text PRIMARY KEY, "
+            "max_event_time timestamptz NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())",
+        ])
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def write_pg(spark, pg, good, batch_id):
+    """Upserts one batch's users (columns RECORD_FIELDS + event_ms) into
+    PostgreSQL and refreshes the aggregate windows it touched. Returns
+    (new rows, upserted rows, late rows). One transaction: a failure leaves
+    nothing half written, and the retried batch redoes all of it."""
+    t, agg, stage = pg["table"], pg["agg_table"], pg["table"] + "_stage"
+    # executors write the staging table (truncated, not dropped, each batch)
+    (good.write.mode("overwrite").option("truncate", "true")
+     .jdbc(pg["jdbc"], stage, properties=pg["props"]))
+    fields = ", ".join(RECORD_FIELDS[1:])
+    sets = ", ".join("%s = EXCLUDED.%s" % (f, f) for f in RECORD_FIELDS[1:])
+    win = "date_trunc('hour', u.created_at)"
+    country = pg_country_sql("u.address")
+    late_s = int(pg["lateness"])
+    conn = pg_connect(spark, pg)
+    try:
+        row = pg_run(conn, [
+            # the watermark before this batch (NULL: nothing seen yet)
+            "CREATE TEMP TABLE _airc_wm ON COMMIT DROP AS SELECT max_event_time - make_interval(secs => %d) AS wm "
+            "FROM stream_watermarks WHERE name = ?" % late_s,
+            # windows the batch's ids were in before the upsert (a changed address moves a user)
+            "CREATE TEMP TABLE _airc_win ON COMMIT DROP AS SELECT DISTINCT %s AS window_start, %s AS country "
+            "FROM %s u JOIN %s s ON u.id = s.id::uuid" % (win, country, t, stage),
+            "CREATE TEMP TABLE _airc_up ON COMMIT DROP AS WITH up AS ("
+            "INSERT INTO %s AS u (id, %s, created_at) "
+            "SELECT s.id::uuid, %s, to_timestamp(s.event_ms / 1000.0) FROM %s s "
+            "ON CONFLICT (id) DO UPDATE SET %s, created_at = LEAST(u.created_at, EXCLUDED.created_at) "
+            "RETURNING (xmax = 0) AS inserted) SELECT * FROM up" % (
+                t, fields, ", ".join("s." + f for f in RECORD_FIELDS[1:]), stage, sets),
+            "INSERT INTO _airc_win SELECT DISTINCT %s, %s FROM %s u JOIN %s s ON u.id = s.id::uuid "
+            "EXCEPT SELECT window_start, country FROM _airc_win" % (win, country, t, stage),
+            # recompute the open windows from the table: exact and idempotent
+            "INSERT INTO %s (window_start, window_end, country, users) "
+            "SELECT w.window_start, w.window_start + interval '1 hour', w.country, "
+            "(SELECT count(*) FROM %s u WHERE u.created_at >= w.window_start "
+            "AND u.created_at < w.window_start + interval '1 hour' AND %s = w.country) "
+            "FROM _airc_win w WHERE NOT EXISTS (SELECT 1 FROM _airc_wm m "
+            "WHERE w.window_start + interval '1 hour' <= m.wm) "
+            "ON CONFLICT (window_start, country) DO UPDATE SET users = EXCLUDED.users, "
+            "window_end = EXCLUDED.window_end, updated_at = now()" % (agg, t, country),
+            "INSERT INTO stream_watermarks AS m (name, max_event_time) "
+            "SELECT ?, to_timestamp(max(event_ms) / 1000.0) FROM %s HAVING count(*) > 0 "
+            "ON CONFLICT (name) DO UPDATE SET max_event_time = GREATEST(m.max_event_time, "
+            "EXCLUDED.max_event_time), updated_at = now()" % stage,
+            "SELECT (SELECT count(*) FROM _airc_up WHERE inserted), (SELECT count(*) FROM _airc_up), "
+            "(SELECT count(*) FROM %s u JOIN %s s ON u.id = s.id::uuid, _airc_wm m "
+            "WHERE %s + interval '1 hour' <= m.wm)" % (t, stage, win),
+        ], params={0: (pg["wm_name"],), 5: (pg["wm_name"],)})
+        conn.commit()
+    except Exception:
+        conn.rollback()
+        raise
+    finally:
+        conn.close()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def pg_settings(args):
+    """The PG sink's settings, or None when no URL is configured (logged)."""
+    if not args.postgres_url:
+        log("postgres: no URL (--postgres-url, [postgres] url): skipping the PostgreSQL sink")
+        return None
+    jdbc, props, shown = pg_jdbc(args.postgres_url)
+    log("postgres: sink %s tables %s, %s (allowed lateness %d s)" % (
+        shown, args.pg_table, args.pg_agg_table, args.allowed_lateness))
+    return {"jdbc": jdbc, "props": props, "table": args.pg_table, "agg_table": args.pg_agg_table,
+            "lateness": args.allowed_lateness, "wm_name": "%s:%s" % (args.topic, args.pg_agg_table)}
 
 
 def make_batch_writer(args, totals):
@@ -254,21 +439,31 @@ def make_batch_writer(args, totals):
 
     cass = {"keyspace": args.keyspace}
     schemas = {}  # --format avro: schema id -> writer schema text (None: unknown)
+    pg = getattr(args, "pg", None)   # pg_settings(), set by run(); None = Cassandra only
+    totals.setdefault("pg_new", 0)
+    totals.setdefault("pg_late", 0)
 
     def write_batch(batch_df, batch_id):
         if args.format == "avro":
             batch_df = classify_avro(batch_df, args, schemas)
         batch_df = batch_df.persist()
+        good = None
         try:
             good = (batch_df.where(F.col("error").isNull())
                     .select(F.lower(F.trim(F.col("rec.id"))).alias("id"),
                             F.col("partition"), F.col("offset"),
+                            F.expr("unix_millis(kafka_ts)").alias("event_ms"),
                             *[F.col("rec." + f).alias(f) for f in RECORD_FIELDS[1:]]))
             # Within one batch the newest offset of an id wins, as it would
-            # across batches (Cassandra upsert = last write wins).
+            # across batches (Cassandra upsert = last write wins); its event
+            # time is the id's earliest Kafka timestamp (PostgreSQL keeps the
+            # first creation time across batches too).
             newest = Window.partitionBy("id").orderBy(F.col("partition").desc(), F.col("offset").desc())
             good = (good.withColumn("_rn", F.row_number().over(newest))
-                    .where(F.col("_rn") == 1).select(*RECORD_FIELDS))
+                    .withColumn("event_ms", F.min("event_ms").over(Window.partitionBy("id")))
+                    .where(F.col("_rn") == 1).select(*RECORD_FIELDS, "event_ms"))
+            if pg:
+                good = good.persist()
             bad = (batch_df.where(F.col("error").isNotNull())
                    .select("partition", "offset", "topic", "raw", "error",
                            F.current_timestamp().alias("seen_at")))
@@ -276,16 +471,24 @@ def make_batch_writer(args, totals):
             n_good = good.count() if n_rows else 0
             n_bad = bad.count() if n_rows else 0
             if n_good:
-                (good.write.format("org.apache.spark.sql.cassandra")
+                (good.select(*RECORD_FIELDS).write.format("org.apache.spark.sql.cassandra")
                  .options(table=args.table, **cass).mode("append").save())
+            pg_note = ""
+            if n_good and pg:
+                n_new, n_up, n_late = write_pg(batch_df.sparkSession, pg, good, batch_id)
+                totals["pg_new"] += n_new
+                totals["pg_late"] += n_late
+                pg_note = " pg_upserted=%d pg_new=%d pg_late=%d" % (n_up, n_new, n_late)
             if n_bad:
                 (bad.write.format("org.apache.spark.sql.cassandra")
                  .options(table=args.table + "_dead_letter", **cass).mode("append").save())
             totals["batches"] += 1
             totals["written"] += n_good
             totals["dead_letter"] += n_bad
-            log("batch=%d rows=%d written=%d dead_letter=%d" % (batch_id, n_rows, n_good, n_bad))
+            log("batch=%d rows=%d written=%d dead_letter=%d%s" % (batch_id, n_rows, n_good, n_bad, pg_note))
         finally:
+            if pg and good is not None:
+                good.unpersist()
             batch_df.unpersist()
 
     return write_batch
@@ -324,7 +527,10 @@ def run(args):
     spark = build_session(args)
     log("session ready in %.1f s (master %s)" % (time.monotonic() - t0, spark.sparkContext.master))
     ensure_schema(spark, args)
-    totals = {"batches": 0, "written": 0, "dead_letter": 0}
+    args.pg = pg_settings(args)
+    if args.pg:
+        ensure_pg_schema(spark, args.pg)
+    totals = {"batches": 0, "written": 0, "dead_letter": 0, "pg_new": 0, "pg_late": 0}
     query = start_query(spark, args, totals)
     if args.ready_file:
         write_ready_file(args.ready_file, query)
@@ -346,8 +552,9 @@ def run(args):
     if exc is not None:
         log("query failed: %s" % str(exc).splitlines()[0])
         return 1
-    log("done mode=%s batches=%d written=%d dead_letter=%d seconds=%.1f" % (
+    log("done mode=%s batches=%d written=%d dead_letter=%d%s seconds=%.1f" % (
         args.mode, totals["batches"], totals["written"], totals["dead_letter"],
+        " pg_new=%d pg_late=%d" % (totals["pg_new"], totals["pg_late"]) if args.pg else " postgres=skipped",
         time.monotonic() - t0))
     return 0
 

@@ -9,5 +9,7 @@
 int runner_fetch_users(const task_ctx *pCtx);
 int runner_publish_kafka(const task_ctx *pCtx);
 int runner_sensor(const task_ctx *pCtx);
+int runner_validate_postgres(const task_ctx *pCtx);
+int runner_sql(const task_ctx *pCtx);
 
 #endif

@@ -103,7 +103,7 @@ need_binaries() {
 
 start_stack() {
   local t0; t0=$(now)
-  step 1 "bringing the stack up: Kafka, Cassandra, Spark (first time: downloads, ~3 min)"
+  step 1 "bringing the stack up: Kafka, Cassandra, Spark, PostgreSQL (first time: downloads, ~3 min)"
   "$REPO/scripts/stack.sh" up >&2 || die "scripts/stack.sh up failed (see docs/stack.md, Troubleshooting)"
   eval "$("$REPO/scripts/stack.sh" env)"
   say "stack ready in $(( $(now) - t0 )) s"
@@ -165,6 +165,9 @@ bootstrap_servers = $AIRC__KAFKA__BOOTSTRAP_SERVERS
 [cassandra]
 host = $AIRC__CASSANDRA__HOST
 port = $AIRC__CASSANDRA__PORT
+
+[postgres]
+url = $AIRC__POSTGRES__URL
 
 [spark]
 spark_submit = $AIRC__SPARK__SPARK_SUBMIT

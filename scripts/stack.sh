@@ -8,7 +8,8 @@
 #
 # Components: kafka (KRaft single node, 127.0.0.1:9092, controller 9093),
 # cassandra (127.0.0.1:9042), spark (not a server: the venv with pyspark and the
-# connector jars that spark-submit needs). Default: all three.
+# connector jars that spark-submit needs), postgres (Debian's PostgreSQL 15 on
+# 127.0.0.1:5433, the Spark job's batch sink). Default: all four.
 # Optional: registry (Apicurio schema registry, 127.0.0.1:8081, for Avro).
 #
 # Everything lives under the stack home ${AIRC_STACK_HOME:-<repo>/.stack}:
@@ -47,7 +48,7 @@ STOP_TIMEOUT=${AIRC_STACK_STOP_TIMEOUT:-45}
 # pyspark 3.5.7: the newest 3.5 whose spark-sql-kafka jar this machine's Maven
 # Central has (see scripts/stack/spark-connectors-pom.xml).
 PIP_REQUIREMENTS="pyspark==3.5.7 cassandra-driver"
-ALL_COMPONENTS="kafka cassandra spark"
+ALL_COMPONENTS="kafka cassandra spark postgres"
 
 say() { printf 'stack: %s\n' "$*" >&2; }
 die() { printf 'stack: error: %s\n' "$*" >&2; exit 1; }
@@ -570,6 +571,123 @@ status_registry() {
     pid=-; state=stopped
   fi
   printf '%-10s %-10s pid=%-8s %s\n' registry "$state" "$pid" "$(registry_url)"
+}
+
+# --- postgres (the batch sink) ---------------------------------------------
+# Debian's PostgreSQL 15 server binaries, no download. PostgreSQL refuses to
+# run as root, so as root initdb/pg_ctl/psql run as Debian's `postgres` user
+# and the cluster's folders (data/postgres, its socket folder run/postgres)
+# belong to it. Listens on 127.0.0.1:$AIRC_STACK_POSTGRES_PORT (default 5433,
+# never a system server's 5432). The database and role `airc` (CREATEDB, so
+# tests can make databases of their own; password
+# generated once, kept in conf/postgres/password, mode 0600) are what `env`
+# prints as AIRC__POSTGRES__URL. pg_ctl owns the process (postmaster.pid in
+# the data folder names it), so this component needs no command-line marker.
+
+POSTGRES_HOST=127.0.0.1
+POSTGRES_PORT=${AIRC_STACK_POSTGRES_PORT:-5433}
+POSTGRES_TIMEOUT=${AIRC_STACK_POSTGRES_TIMEOUT:-60}
+POSTGRES_DATA=$DATA/postgres
+POSTGRES_SOCK=$STACK_HOME/run/postgres
+
+postgres_bin() {
+  local d
+  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; then echo "$d"; return 0; fi
+  done
+  return 1
+}
+
+as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+postgres_password() { cat "$CONF/postgres/password" 2>/dev/null; }
+
+postgres_url() {
+  printf 'postgresql://airc:%s@%s:%s/airc' "$(postgres_password)" "$POSTGRES_HOST" "$POSTGRES_PORT"
+}
+
+# Healthy = the server accepts connections AND the sink's role can log in.
+health_postgres() {
+  local bin; bin=$(postgres_bin) || return 1
+  [ -s "$CONF/postgres/password" ] || return 1
+  "$bin/pg_isready" -q -h "$POSTGRES_HOST" -p "$POSTGRES_PORT" -t 3 || return 1
+  PGCONNECT_TIMEOUT=5 "$bin/psql" -X -q -t -A "$(postgres_url)" -c 'SELECT 1' >/dev/null 2>&1
+}
+
+postgres_running() {
+  local bin; bin=$(postgres_bin) || return 1
+  [ -f "$POSTGRES_DATA/postmaster.pid" ] && as_postgres "$bin/pg_ctl" -D "$POSTGRES_DATA" status >/dev/null 2>&1
+}
+
+postgres_pid() { head -n 1 "$POSTGRES_DATA/postmaster.pid" 2>/dev/null; }
+
+start_postgres() {
+  local bin t0; t0=$(now)
+  bin=$(postgres_bin) || die "postgres: no PostgreSQL server (initdb, pg_ctl) in /usr/lib/postgresql/*/bin (apt-get install postgresql-15)"
+  mkdir -p "$CONF/postgres" "$POSTGRES_SOCK" "$LOGS"
+  if ! postgres_running; then
+    if port_open "$POSTGRES_HOST" "$POSTGRES_PORT"; then
+      die "postgres: port $POSTGRES_PORT is taken by a process this stack did not start"
+    fi
+    mkdir -p "$POSTGRES_DATA"
+    touch "$LOGS/postgres.log"
+    if [ "$(id -u)" -eq 0 ]; then
+      # the postgres user must reach its folders through the stack home
+      chmod go+x "$STACK_HOME" "$DATA" "$STACK_HOME/run" "$LOGS" 2>/dev/null || true
+      chown postgres: "$POSTGRES_DATA" "$POSTGRES_SOCK" "$LOGS/postgres.log"
+      chmod 700 "$POSTGRES_DATA"
+    fi
+    if [ ! -f "$POSTGRES_DATA/PG_VERSION" ]; then
+      say "postgres: initdb $POSTGRES_DATA"
+      as_postgres "$bin/initdb" -D "$POSTGRES_DATA" -U postgres --auth-local=trust \
+        --auth-host=scram-sha-256 -E UTF8 >"$LOGS/postgres-initdb.log" 2>&1 \
+        || { tail -n 20 "$LOGS/postgres-initdb.log" >&2; die "postgres: initdb failed (log: $LOGS/postgres-initdb.log)"; }
+    fi
+    say "postgres: starting on $POSTGRES_HOST:$POSTGRES_PORT"
+    # 9>&-: the server must not inherit (and hold forever) stack.sh's lock
+    as_postgres "$bin/pg_ctl" -D "$POSTGRES_DATA" -l "$LOGS/postgres.log" -w -t "$POSTGRES_TIMEOUT" \
+      -o "-c listen_addresses=$POSTGRES_HOST -p $POSTGRES_PORT -k $POSTGRES_SOCK -c max_connections=100" \
+      start >/dev/null 2>&1 9>&- \
+      || { tail -n 20 "$LOGS/postgres.log" >&2; die "postgres: did not start within $POSTGRES_TIMEOUT s (log: $LOGS/postgres.log)"; }
+  fi
+  # the sink's role and database, idempotently, over the socket as superuser
+  if [ ! -s "$CONF/postgres/password" ]; then
+    (umask 077; head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$CONF/postgres/password")
+  fi
+  local pw; pw=$(postgres_password)
+  printf '%s\n' \
+    "SELECT 'CREATE ROLE airc LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'airc') \\gexec" \
+    "ALTER ROLE airc LOGIN CREATEDB PASSWORD '$pw';" \
+    "SELECT 'CREATE DATABASE airc OWNER airc' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'airc') \\gexec" \
+    | as_postgres "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$POSTGRES_SOCK" -p "$POSTGRES_PORT" -d postgres \
+      >>"$LOGS/postgres-setup.log" 2>&1 \
+    || die "postgres: creating role/database airc failed (log: $LOGS/postgres-setup.log)"
+  while ! health_postgres; do
+    [ $(( $(now) - t0 )) -lt "$POSTGRES_TIMEOUT" ] \
+      || die "postgres: not healthy after $POSTGRES_TIMEOUT s (log: $LOGS/postgres.log)"
+    sleep 1
+  done
+  say "postgres: healthy after $(( $(now) - t0 )) s"
+}
+
+stop_postgres() {
+  local bin
+  if ! bin=$(postgres_bin) || ! postgres_running; then say "postgres: not running"; return 0; fi
+  say "postgres: stopping pid $(postgres_pid) (pg_ctl fast, up to $STOP_TIMEOUT s)"
+  as_postgres "$bin/pg_ctl" -D "$POSTGRES_DATA" -m fast -w -t "$STOP_TIMEOUT" stop >/dev/null 2>&1 \
+    || as_postgres "$bin/pg_ctl" -D "$POSTGRES_DATA" -m immediate -w -t 10 stop >/dev/null 2>&1 || true
+  say "postgres: stopped"
+}
+
+status_postgres() {
+  local state pid=-
+  if postgres_running; then
+    pid=$(postgres_pid)
+    if health_postgres; then state=running; else state=unhealthy; fi
+  else
+    state=stopped
+  fi
+  printf '%-10s %-10s pid=%-8s %s\n' postgres "$state" "$pid" "$POSTGRES_HOST:$POSTGRES_PORT"
   [ "$state" = running ]
 }
 
@@ -590,6 +708,7 @@ status_line() {
       [ "$state" = running ]
       ;;
     registry) status_registry ;;
+    postgres) status_postgres ;;
     spark)
       if health_spark; then
         printf '%-10s %-10s pyspark=%s jars=%s\n' spark ready "$(pyspark_version 2>/dev/null || echo '?')" \
@@ -621,6 +740,7 @@ cmd_down() {
   for comp in "$@"; do
     case $comp in
       spark) ;;   # nothing runs
+      postgres) stop_postgres ;;
       *) stop_component "$comp" ;;
     esac
   done
@@ -635,6 +755,7 @@ cmd_env() {
   emit AIRC__KAFKA__BOOTSTRAP_SERVERS "$KAFKA_HOST:$KAFKA_PORT"
   emit AIRC__CASSANDRA__HOST "$CASSANDRA_HOST"
   emit AIRC__CASSANDRA__PORT "$CASSANDRA_PORT"
+  emit AIRC__POSTGRES__URL "$(postgres_url)"
   emit AIRC__SPARK__SPARK_SUBMIT "$STACK_HOME/bin/spark-submit"
   emit AIRC__SPARK__JARS "$(spark_jars_csv)"
   emit AIRC__SPARK__JOB "$REPO/jobs/spark_stream.py"

@@ -306,6 +306,10 @@ static airc_rc stream_run_continuous(const stream_job_opts *o, stream_job_result
 
 airc_rc stream_job_run(const stream_job_opts *o, stream_job_result *pOut, airc_err *pErr) {
   memset(pOut, 0, sizeof(*pOut));
+  /* set even when empty: an empty value tells the job "no PostgreSQL" even
+   * if AIRC__POSTGRES__URL is in the environment (the task's config won) */
+  if(setenv("AIRC_SPARK_POSTGRES_URL", o->zPgUrl ? o->zPgUrl : "", 1) != 0)
+    return airc_err_set(pErr, AIRC_ERR_NOMEM, "setenv AIRC_SPARK_POSTGRES_URL: %s", strerror(errno));
   airc_rc rc = stream_job_mkdirs(o->zCheckpoint, pErr);
   if(rc) return rc;
   return o->bContinuous ? stream_run_continuous(o, pOut, pErr)

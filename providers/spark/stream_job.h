@@ -34,6 +34,9 @@ typedef struct stream_job_opts {
   int cassPort;
   const char *zFormat;       /* "avro": --format avro --registry-url; NULL/"json": nothing */
   const char *zRegistryUrl;  /* schema registry (ccompat base URL) for avro */
+  const char *zPgUrl;        /* PostgreSQL sink URL, or NULL/"": the job skips it. Passed in
+                                the environment (AIRC_SPARK_POSTGRES_URL), never in argv: it
+                                holds a password and argv is printed and visible in ps */
   const char *zRunDir;       /* $AIRC_HOME/run */
   const char *zLogDir;       /* $AIRC_HOME/logs/stream */
   int64_t timeoutMs;         /* available_now: whole run; continuous: until ready */

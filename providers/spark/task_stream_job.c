@@ -1,6 +1,7 @@
 /* task_stream_job.c: the `trigger-stream-job` task type.
  *
- * Maps options (with [spark], [kafka] and [cassandra] config defaults) to
+ * Maps options (with [spark], [kafka], [cassandra] and [postgres] config
+ * defaults; postgres_url = the batch sink, default [postgres] url) to
  * stream_job_opts and runs stream_job_run(); the process handling is in
  * stream_job.c. XCom: {"mode","exit_code","checkpoint"} for available_now,
  * {"mode":"continuous","pid","started","checkpoint","log"} for continuous. */
@@ -16,7 +17,7 @@
 
 static const char *const g_azKeys[] = {"spark_submit", "master", "jars", "job", "name", "topic",
                                        "bootstrap_servers", "cassandra_host", "cassandra_port",
-                                       "keyspace", "table",
+                                       "keyspace", "table", "postgres_url",
                                        "mode", "checkpoint", "timeout", "format", "registry_url", NULL};
 
 static int stream_mode_parse(const char *z, int *pbContinuous) {
@@ -76,6 +77,7 @@ static int stream_run(const task_ctx *pCtx) {
   /* the values' format: what publish-kafka writes ([kafka] format) */
   o.zFormat = task_opt_str(pCtx, "format", airc_config_get("kafka", "format", "json"));
   o.zRegistryUrl = task_opt_str(pCtx, "registry_url", airc_config_get("registry", "url", NULL));
+  o.zPgUrl = task_opt_str(pCtx, "postgres_url", airc_config_get("postgres", "url", NULL));
   o.zCheckpoint = task_opt_str(pCtx, "checkpoint", zCheckpoint);
   o.zRunDir = zRun;
   o.zLogDir = zLogs;

@@ -55,7 +55,7 @@ def _stack(cmd, components, timeout):
 
 
 def stack_up(components=None, timeout=UP_TIMEOUT):
-    """Brings the components up (default: kafka, cassandra, spark); a no-op
+    """Brings the components up (default: kafka, cassandra, spark, postgres); a no-op
     when they are already healthy. Returns stack.sh's status output."""
     return _stack("up", components, timeout)
 
@@ -122,6 +122,30 @@ try:
 finally:
     c.shutdown()
 """
+
+
+def psql_rows(url, sql, timeout=QUERY_TIMEOUT):
+    """Rows of a query run with Debian's psql (an independent client, not
+    airc's libpq code), as lists of strings; NULL is None."""
+    p = _run(["psql", "-X", "-q", "-t", "-A", "-F", "\x1f", "-P", "null=\x1e", "-v", "ON_ERROR_STOP=1",
+              url, "-c", sql], timeout)
+    if p.returncode != 0:
+        raise StackError("psql %r failed: %s" % (sql, _tail(p.stdout, p.stderr)))
+    rows = []
+    for line in p.stdout.decode("utf-8").split("\n"):
+        if not line:
+            continue
+        rows.append([None if v == "\x1e" else v for v in line.split("\x1f")])
+    return rows
+
+
+def postgres_database(name):
+    """Drops and creates database NAME on the stack's PostgreSQL (the airc
+    role may create databases); returns its URL."""
+    base = stack_env()["AIRC__POSTGRES__URL"]
+    psql_rows(base, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name, timeout=120)
+    psql_rows(base, "CREATE DATABASE %s" % name, timeout=120)
+    return base.rsplit("/", 1)[0] + "/" + name
 
 
 def _cql_python():

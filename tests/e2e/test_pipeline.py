@@ -5,20 +5,25 @@ Kafka topic and a real `airc scheduler`. The DAG is the repository's
 dags/user_pipeline.ini with test parameters substituted (schedule none, the
 test's topic, the module's keyspace; see `pipeline_dag`). Users come from
 bin/randomuser-server on a free port. What landed is checked with kcat (the
-topic) and the stack venv's cassandra-driver (the table), never with airc's
-own clients:
+topic), the stack venv's cassandra-driver (the table) and Debian's psql
+(the PostgreSQL sink), never with airc's own clients:
 
   (a) every fetched user is in the topic once (key = id, value = the JSONL
-      line, run headers) and in Cassandra, field for field;
+      line, run headers), in Cassandra and in PostgreSQL, field for field;
+      PostgreSQL's rows == distinct ids == published, and the hourly
+      aggregate sums to the rows;
   (b) clearing the whole run and running it again (same seed, so the same
-      users, published a second time) adds no row;
+      users, published a second time) adds no row in either sink, and the
+      Spark job run again from an empty checkpoint (the whole topic replayed)
+      adds nothing either; then the daily user_report DAG builds its table;
   (c) with Kafka stopped, publish_kafka fails with one line naming the broker
       and goes up_for_retry; once Kafka is back the run completes with every
       user landed;
   (d) scripts/demo.sh's happy path on a temporary demo home.
 
-The module drops and recreates its keyspace (airc_e2e_pipeline) once, so the
-table holds exactly the users of these tests. Every wait is bounded; Kafka is
+The module drops and recreates its keyspace and its PostgreSQL database
+(both airc_e2e_pipeline) once, so the tables hold exactly the users of these
+tests. Every wait is bounded; Kafka is
 restarted in a `finally`. Leaves the stack running.
 """
 
@@ -40,6 +45,7 @@ AIRC = os.environ.get("AIRC_BIN", os.path.join(REPO, "bin", "airc"))
 BIN_DIR = os.path.dirname(AIRC)
 RANDOMUSER = os.path.join(BIN_DIR, "randomuser-server")
 DAG_FILE = os.path.join(REPO, "dags", "user_pipeline.ini")
+REPORT_DAG_FILE = os.path.join(REPO, "dags", "user_report.ini")
 DAG = "user_pipeline"
 KEYSPACE = "airc_e2e_pipeline"
 TABLE = "created_users"
@@ -96,6 +102,9 @@ class PipelineHome:
         os.makedirs(os.path.join(self.path, "dags"), exist_ok=True)
         with open(os.path.join(self.path, "dags", "user_pipeline.ini"), "w", encoding="utf-8") as f:
             f.write(dag_text)
+        with open(REPORT_DAG_FILE, encoding="utf-8") as src, \
+                open(os.path.join(self.path, "dags", "user_report.ini"), "w", encoding="utf-8") as f:
+            f.write(src.read().replace("schedule = @daily", "schedule = none"))
         self.env = dict(os.environ)
         self.env.update(stack_env)
         for k in list(self.env):
@@ -169,7 +178,9 @@ def stack():
             pytest.skip("%s is not built (make all)" % b)
     sh.stack_up()
     sh.cassandra_rows("DROP KEYSPACE IF EXISTS %s" % KEYSPACE, timeout=180)
-    return sh.stack_env()
+    env = sh.stack_env()
+    env["AIRC__POSTGRES__URL"] = sh.postgres_database(KEYSPACE)
+    return env
 
 
 @pytest.fixture(scope="module")
@@ -238,6 +249,34 @@ def table_count():
         raise
 
 
+def pg_counts(url):
+    """(rows, distinct ids, sum of the hourly aggregate) of the PG sink."""
+    (n, d), = sh.psql_rows(url, "SELECT count(*), count(DISTINCT id) FROM %s" % TABLE)
+    (agg,), = sh.psql_rows(url, "SELECT coalesce(sum(users), 0) FROM users_per_country_hour")
+    return int(n), int(d), int(agg)
+
+
+def assert_landed_pg(url, records):
+    """Every record is in PostgreSQL's created_users with all twelve fields
+    equal (read with psql), and the hourly aggregate agrees with the rows:
+    per (hour of created_at, country of the address) the same counts."""
+    cols = ", ".join(("id::text",) + FIELDS[1:])
+    rows = {r[0]: r for r in sh.psql_rows(url, "SELECT %s FROM %s" % (cols, TABLE))}
+    for r in records:
+        assert r["id"] in rows, "user %s not in PostgreSQL" % r["id"]
+        for i, f in enumerate(FIELDS):
+            assert rows[r["id"]][i] == r[f], "user %s field %s: PostgreSQL %r, fetched %r" % (
+                r["id"], f, rows[r["id"]][i], r[f])
+    want = sh.psql_rows(url, "SELECT date_trunc('hour', created_at)::text, CASE WHEN array_length("
+                        "string_to_array(address, ','), 1) >= 4 THEN btrim(split_part(address, ',', "
+                        "array_length(string_to_array(address, ','), 1))) ELSE 'unknown' END c, count(*) "
+                        "FROM %s GROUP BY 1, 2 ORDER BY 1, 2" % TABLE)
+    got = sh.psql_rows(url, "SELECT window_start::text, country, users FROM users_per_country_hour "
+                       "WHERE users > 0 ORDER BY 1, 2")
+    assert got == want
+    assert len({c for _, c, _ in got}) > 1, "one country only: %r" % got
+
+
 def assert_landed(raw_lines, topic, run_id, copies=1):
     """Every fetched record (a JSONL line) is in the topic `copies` times for
     this run, key = id and value = the line byte for byte, with the run's
@@ -290,16 +329,20 @@ def test_run_lands_every_user_exactly_once_and_replay_adds_nothing(make_home):
     assert tis["trigger_stream_job"]["xcom"]["checkpoint"].startswith(h.path + "/checkpoints/")
     vx = tis["validate_cassandra"]["xcom"]
     assert vx == {"expected": COUNT, "found": COUNT, "missing": 0, "mismatched": 0}
+    assert tis["validate_postgres"]["xcom"] == vx
 
     assert_landed(raw_lines, topic, run_id)
     # the table holds exactly the users of this run (the keyspace is the module's)
     assert table_count() == COUNT
+    pg = h.env["AIRC__POSTGRES__URL"]
+    assert pg_counts(pg) == (COUNT, COUNT, COUNT)
+    assert_landed_pg(pg, records)
 
     # (b) replay: clear the whole run; the same seed fetches the same users,
     # which are published a second time (at-least-once across tries) and land
     # as upserts by id: no new row.
     r = h.run("tasks", "clear", DAG, run_id, "-y")
-    assert "Cleared 4 task instances" in r.stdout, r.stdout
+    assert "Cleared 5 task instances" in r.stdout, r.stdout
     assert h.wait_run(run_id) == "success", h.explain(run_id)
     tis = h.tis(run_id)
     assert all(t["try_number"] == 2 for t in tis.values()), tis
@@ -308,6 +351,29 @@ def test_run_lands_every_user_exactly_once_and_replay_adds_nothing(make_home):
     assert tis["publish_kafka"]["xcom"]["partitions"] == {"0": {"first_offset": COUNT, "last_offset": 2 * COUNT - 1}}
     assert_landed(raw_lines, topic, run_id, copies=2)
     assert table_count() == COUNT
+    assert pg_counts(pg) == (COUNT, COUNT, COUNT)
+    assert_landed_pg(pg, records)
+
+    # the Spark job from an empty checkpoint: the whole topic (both copies)
+    # replayed into both sinks; nothing changes in PostgreSQL
+    p = sh.run_spark_job(os.path.join(h.path, "replay-checkpoint"),
+                         ["--topic", topic, "--keyspace", KEYSPACE, "--starting-offsets", "earliest"],
+                         timeout=RUN_TIMEOUT, env={"AIRC__POSTGRES__URL": pg})
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    assert re.search(r"spark_stream: done .* pg_new=0 ", p.stdout), p.stdout[-2000:]
+    assert pg_counts(pg) == (COUNT, COUNT, COUNT)
+    assert_landed_pg(pg, records)
+    assert table_count() == COUNT
+
+    # the batch half: the daily report over what landed today
+    day = time.strftime("%Y-%m-%d", time.gmtime())
+    r = h.run("tasks", "test", "user_report", "build_report", day, timeout=120)
+    assert "check passed: t" in r.stdout, r.stdout + r.stderr
+    report = sh.psql_rows(pg, "SELECT country, users, users_hourly_sum FROM users_per_country_day "
+                          "WHERE day = DATE '%s' ORDER BY country" % day)
+    assert sum(int(u) for _, u, _ in report) == COUNT, report
+    assert all(u == s for _, u, s in report), report  # the two halves agree
+    assert len(report) > 1
 
 
 def test_kafka_down_during_publish_then_back_loses_nothing(make_home, stack):
@@ -341,6 +407,7 @@ def test_kafka_down_during_publish_then_back_loses_nothing(make_home, stack):
     raw_lines, records = read_jsonl(t["fetch_users"]["xcom"]["path"])
     assert len(records) == COUNT
     assert t["validate_cassandra"]["xcom"]["found"] == COUNT
+    assert t["validate_postgres"]["xcom"]["found"] == COUNT
     # nothing lost, nothing doubled: the failed try delivered nothing
     assert_landed(raw_lines, topic, run_id)
     assert table_count() == before + COUNT
