@@ -64,6 +64,12 @@ airc_rc stream_job_argv(const stream_job_opts *o, const char *zReady, char ***pa
   az[n++] = "--cassandra-port"; az[n++] = zPort;
   if(o->zKeyspace && *o->zKeyspace) { az[n++] = "--keyspace"; az[n++] = o->zKeyspace; }
   if(o->zTable && *o->zTable) { az[n++] = "--table"; az[n++] = o->zTable; }
+  if(o->zCassReplication && *o->zCassReplication) {
+    az[n++] = "--cassandra-replication-factor"; az[n++] = o->zCassReplication;
+  }
+  if(o->zCassWriteCl && *o->zCassWriteCl) {
+    az[n++] = "--cassandra-write-consistency"; az[n++] = o->zCassWriteCl;
+  }
   if(zReady) { az[n++] = "--ready-file"; az[n++] = zReady; }
   /* one block: the pointer array, then the strings */
   size_t nBytes = sizeof(char *) * (size_t)(n + 1);

@@ -73,6 +73,8 @@ static int stream_run(const task_ctx *pCtx) {
   o.zCassHost = task_opt_str(pCtx, "cassandra_host", airc_config_get("cassandra", "host", "127.0.0.1"));
   o.zKeyspace = task_opt_str(pCtx, "keyspace", NULL);
   o.zTable = task_opt_str(pCtx, "table", NULL);
+  o.zCassReplication = airc_config_get("cassandra", "replication_factor", NULL);
+  o.zCassWriteCl = airc_config_get("cassandra", "write_consistency", NULL);
   o.zCheckpoint = task_opt_str(pCtx, "checkpoint", zCheckpoint);
   o.zRunDir = zRun;
   o.zLogDir = zLogs;
