@@ -669,14 +669,17 @@ sys.exit(not any(w.get("state") == "ALIVE" and w.get("port") == int(sys.argv[1])
 # spark_daemon NAME CLASS ARGS...: runs a Spark daemon the way the pyspark
 # distribution's bin/spark-class does (java -cp <conf>:<spark home>/jars/*
 # CLASS), with the stack marker on the command line and the environment the
-# worker hands to the executors it launches (SPARK_HOME, JAVA_HOME, Python).
+# worker hands to the executors it launches (SPARK_HOME, JAVA_HOME, Python,
+# SPARK_SCALA_VERSION: spark-class's load-spark-env.sh sets it, and without
+# it the worker's executor launcher fails with "Cannot find any build
+# directories").
 spark_daemon() {
   local name=$1 cls=$2; shift 2
   local sh; sh=$(spark_home)
   mkdir -p "$LOGS/$name" "$DATA/$name"
   say "$name: starting $cls $*"
   SPARK_HOME=$sh SPARK_CONF_DIR=$CONF/spark JAVA_HOME=$(java_home) PYSPARK_PYTHON=$VENV/bin/python \
-  SPARK_LOCAL_IP=127.0.0.1 SPARK_LOG_DIR=$LOGS/$name SPARK_WORKER_DIR=$DATA/$name \
+  SPARK_LOCAL_IP=127.0.0.1 SPARK_LOG_DIR=$LOGS/$name SPARK_WORKER_DIR=$DATA/$name SPARK_SCALA_VERSION=2.12 \
     spawn "$name" "$LOGS/$name.out" "$(java_bin)" "$(marker "$name")" -Xmx"$SPARK_DAEMON_HEAP" \
     -Dspark.worker.timeout=15 -Dspark.worker.cleanup.enabled=true \
     -cp "$CONF/spark:$sh/jars/*" "$cls" "$@"
