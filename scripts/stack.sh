@@ -26,7 +26,7 @@
 # logs/, pids/. Jars and the venv are fetched once: a folder counts as complete
 # only when its marker file matches the POM (or requirement) it came from.
 #
-# Not for: production, several nodes, or anything listening beyond 127.0.0.1.
+# Not for: production, several hosts, or anything listening beyond 127.0.0.0/8.
 # docker-compose.yml describes the same system for hosts with Docker.
 set -euo pipefail
 
