@@ -340,3 +340,17 @@ def test_second_cassandra_node_down_pipeline_lands(make_home, cluster):
         assert_all_landed(h, run_id)
     finally:
         stack("up", "--cluster", "cassandra2", timeout=400)
+
+
+def test_one_profile_at_a_time_and_clear_errors(cluster):
+    # the cluster is up: the single-node profile refuses to start beside it
+    p = subprocess.run([sh.STACK_SH, "up", "--single", "kafka"], capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0
+    assert "stack: error: the cluster profile is up in %s; run: %s down" % (
+        cluster["AIRC_STACK_HOME"], sh.STACK_SH) in p.stderr, p.stderr
+    p = subprocess.run([sh.STACK_SH, "down", "kafka9"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1
+    assert p.stderr.strip().splitlines()[-1].startswith(
+        "stack: error: unknown component 'kafka9' (cluster profile: kafka cassandra spark registry postgres"), p.stderr
+    # env without a flag follows the recorded profile
+    assert sh.stack_env()["AIRC__SPARK__MASTER"].startswith("spark://")
