@@ -79,3 +79,21 @@ def test_pipeline_dag_file_errors_name_the_field(home):
     home.write_dag("bad.ini", dag_ini("bad", [("f", {"type": "fetch-users", "results": "9000"})]))
     errs = home.import_errors(reparse=True)
     assert "task 'f': results:" in errs["bad.ini"] and "5000" in errs["bad.ini"]
+
+
+def test_cluster_settings_are_the_tasks_defaults(home, randomuser):
+    """[cassandra] consistency (the cluster profile's `stack.sh env` sets ONE)
+    is validate-cassandra's default: a bad one is named in one line before
+    any connection. ([kafka] partitions / replication_factor as publish-kafka's
+    defaults are checked on the real cluster, tests/e2e/test_cluster.py.)"""
+    port = free_port()
+    home.env.update(AIRC__CASSANDRA__CONSISTENCY="SOMETIMES")
+    home.write_dag("cs.ini", dag_ini("cs", [
+        ("fetch", {"type": "fetch-users", "url": randomuser, "count": "5"}),
+        ("validate", {"type": "validate-cassandra", "port": str(port), "timeout": "3s", "upstream": "fetch"}),
+    ]))
+    home.start_scheduler()
+    run = home.trigger("cs")
+    assert home.wait_run("cs", run, 60) == "failed"
+    log = home.run("tasks", "logs", "cs", run, "validate", check=True).stdout
+    assert "validate-cassandra: option 'consistency': 'SOMETIMES' is not a consistency level" in log, log
