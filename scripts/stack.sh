@@ -418,7 +418,7 @@ kafka_bootstrap_list() {
 # (3 partitions, replication 3, min.insync.replicas 2) if it is missing.
 # kafka_units: the nodes to start (default all three; `up kafka2` starts one).
 start_kafka_cluster() {
-  local units=${1:-"kafka1 kafka2 kafka3"} u i voters="" started=""
+  local units=${1:-"kafka1 kafka2 kafka3"} u i voters=""
   fetch_jars kafka "$POMS/kafka-pom.xml"
   command -v kcat >/dev/null || die "kcat not found (apt-get install kcat)"
   for i in 1 2 3; do voters="${voters:+$voters,}$i@$KAFKA_HOST:${KAFKA_CONTROLLER_PORTS[$((i - 1))]}"; done
@@ -435,7 +435,6 @@ start_kafka_cluster() {
     kafka_format "$u" "$CONF/kafka-cluster.id"
     say "$u: starting node $i on $KAFKA_HOST:$port (controller $cport, heap $KAFKA_CLUSTER_HEAP)"
     spawn "$u" "$LOGS/$u.out" "${KAFKA_JVM[@]}" "$(marker "$u")" kafka.Kafka "$CONF/$u/server.properties"
-    started="$started $u"
   done
   for u in $units; do wait_healthy "$u" "$KAFKA_TIMEOUT"; done
   kafka_cluster_topic users_created
