@@ -13,7 +13,7 @@
 #   make fuzz       libFuzzer targets of tests/fuzz/ (clang), FUZZ_SECONDS each
 #   make test-fuzz  the same for 20 s each (FUZZ_SECONDS=N to change), fails on a crash;
 #                   part of make test
-#   make stack-up / stack-down / stack-status   the real Kafka, Cassandra, Spark
+#   make stack-up / stack-down / stack-status   the real Kafka, Cassandra, Spark (CLUSTER=1: cluster profile)
 #   make demo       the README's main command: build, bring the stack up, run the pipeline once
 #
 # Every .c file under the folders of SRC_DIRS is part of one of the binaries
@@ -241,15 +241,17 @@ test: deps all test-unit test-integration test-pg test-san test-fuzz test-web te
 bench: all
 	scripts/bench.sh
 
+# CLUSTER=1: the cluster profile (docs/stack.md); stack-down/status follow
+# the profile recorded by the last stack-up.
 stack-up:
-	scripts/stack.sh up
+	scripts/stack.sh up $(if $(filter 1 yes true,$(CLUSTER)),--cluster)
 stack-down:
 	scripts/stack.sh down
 stack-status:
 	scripts/stack.sh status
 
 demo: deps all
-	scripts/demo.sh
+	AIRC_DEMO_CLUSTER=$(CLUSTER) scripts/demo.sh
 
 clean:
 	rm -rf build build-san build-fuzz bin bin-san

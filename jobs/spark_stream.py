@@ -66,6 +66,8 @@ RECORD_FIELDS = (
     "email", "username", "dob", "registered_date", "phone", "picture",
 )
 PG_IDENT_RE = __import__("re").compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+WRITE_CONSISTENCY_LEVELS = ("ANY", "ONE", "TWO", "THREE", "QUORUM", "ALL", "LOCAL_QUORUM",
+                            "EACH_QUORUM", "LOCAL_ONE")
 UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
@@ -80,6 +82,14 @@ def parse_args(argv):
                    default=env("AIRC__KAFKA__BOOTSTRAP_SERVERS", "127.0.0.1:9092"))
     p.add_argument("--cassandra-host", default=env("AIRC__CASSANDRA__HOST", "127.0.0.1"))
     p.add_argument("--cassandra-port", type=int, default=int(env("AIRC__CASSANDRA__PORT", "9042")))
+    p.add_argument("--cassandra-replication-factor", type=int,
+                   default=int(env("AIRC__CASSANDRA__REPLICATION_FACTOR", "1")),
+                   help="replication factor of the keyspace when the job creates it "
+                        "(1 single node; the cluster profile uses 2)")
+    p.add_argument("--cassandra-write-consistency",
+                   default=env("AIRC__CASSANDRA__WRITE_CONSISTENCY", "LOCAL_QUORUM"),
+                   help="spark.cassandra.output.consistency.level (connector default LOCAL_QUORUM; "
+                        "the cluster profile uses ONE so one node down still lands)")
     p.add_argument("--keyspace", default="spark_streams")
     p.add_argument("--table", default="created_users")
     p.add_argument("--starting-offsets", default="earliest",
@@ -121,6 +131,12 @@ def parse_args(argv):
             p.error("--%s must be a plain SQL identifier" % name.replace("_", "-"))
     if args.allowed_lateness < 0:
         p.error("--allowed-lateness must be >= 0")
+    if args.cassandra_replication_factor < 1:
+        p.error("--cassandra-replication-factor must be at least 1")
+    args.cassandra_write_consistency = args.cassandra_write_consistency.strip().upper()
+    if args.cassandra_write_consistency not in WRITE_CONSISTENCY_LEVELS:
+        p.error("--cassandra-write-consistency: '%s' is not one of %s" % (
+            args.cassandra_write_consistency, ", ".join(WRITE_CONSISTENCY_LEVELS)))
     return args
 
 
@@ -133,6 +149,7 @@ def build_session(args):
     b = (SparkSession.builder.appName(args.app_name)
          .config("spark.cassandra.connection.host", args.cassandra_host)
          .config("spark.cassandra.connection.port", str(args.cassandra_port))
+         .config("spark.cassandra.output.consistency.level", args.cassandra_write_consistency)
          # Small data, two cores: 200 shuffle partitions would dominate each batch.
          .config("spark.sql.shuffle.partitions", os.environ.get("AIRC_SPARK_SHUFFLE_PARTITIONS", "2"))
          .config("spark.sql.streaming.stopGracefullyOnShutdown", "true"))
@@ -150,7 +167,7 @@ def ensure_schema(spark, args):
     cols = ",\n  ".join(["id uuid PRIMARY KEY"] + ["%s text" % f for f in RECORD_FIELDS[1:]])
     statements = [
         "CREATE KEYSPACE IF NOT EXISTS %s WITH replication = "
-        "{'class': 'SimpleStrategy', 'replication_factor': 1}" % ks,
+        "{'class': 'SimpleStrategy', 'replication_factor': %d}" % (ks, args.cassandra_replication_factor),
         "CREATE TABLE IF NOT EXISTS %s.%s (\n  %s\n)" % (ks, tbl, cols),
         "CREATE TABLE IF NOT EXISTS %s.%s_dead_letter (\n"
         "  partition int,\n  offset bigint,\n  topic text,\n  raw text,\n  error text,\n"

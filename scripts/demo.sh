@@ -31,7 +31,8 @@
 # runs it @hourly (catchup=false: the current hour's run starts as soon as
 # the demo's run ends, as in Airflow) until `scripts/demo.sh stop`.
 #
-# Settings (environment): AIRC_DEMO_HOME (default <repo>/.demo), AIRC_DEMO_PORT
+# Settings (environment): AIRC_DEMO_CLUSTER=1 (the cluster profile, `make demo
+# CLUSTER=1`; the single-node stack otherwise), AIRC_DEMO_HOME (default <repo>/.demo), AIRC_DEMO_PORT
 # (8765), AIRC_DEMO_TIMEOUT (run timeout in seconds, 900), AIRC_BIN
 # (<repo>/bin/airc), AIRC_STACK_HOME (the stack's home, see docs/stack.md),
 # AIRC__RANDOMUSER__URL (the API; default the local server).
@@ -103,8 +104,11 @@ need_binaries() {
 
 start_stack() {
   local t0; t0=$(now)
-  step 1 "bringing the stack up: Kafka, Cassandra, Spark, PostgreSQL (first time: downloads, ~3 min)"
-  "$REPO/scripts/stack.sh" up >&2 || die "scripts/stack.sh up failed (see docs/stack.md, Troubleshooting)"
+  # Without AIRC_DEMO_CLUSTER, `up` keeps whichever profile is running (single by default).
+  local flag=()
+  case ${AIRC_DEMO_CLUSTER:-} in 1|yes|true) flag=(--cluster) ;; esac
+  step 1 "bringing the stack up${flag:+ (cluster profile)}: Kafka, Cassandra, Spark, PostgreSQL (first time: downloads, ~3 min)"
+  "$REPO/scripts/stack.sh" up "${flag[@]}" >&2 || die "scripts/stack.sh up ${flag[*]} failed (see docs/stack.md, Troubleshooting)"
   eval "$("$REPO/scripts/stack.sh" env)"
   say "stack ready in $(( $(now) - t0 )) s"
 }
@@ -161,10 +165,15 @@ url = $URL
 
 [kafka]
 bootstrap_servers = $AIRC__KAFKA__BOOTSTRAP_SERVERS
+${AIRC__KAFKA__PARTITIONS:+partitions = $AIRC__KAFKA__PARTITIONS}
+${AIRC__KAFKA__REPLICATION_FACTOR:+replication_factor = $AIRC__KAFKA__REPLICATION_FACTOR}
 
 [cassandra]
 host = $AIRC__CASSANDRA__HOST
 port = $AIRC__CASSANDRA__PORT
+${AIRC__CASSANDRA__REPLICATION_FACTOR:+replication_factor = $AIRC__CASSANDRA__REPLICATION_FACTOR}
+${AIRC__CASSANDRA__WRITE_CONSISTENCY:+write_consistency = $AIRC__CASSANDRA__WRITE_CONSISTENCY}
+${AIRC__CASSANDRA__CONSISTENCY:+consistency = $AIRC__CASSANDRA__CONSISTENCY}
 
 [postgres]
 url = $AIRC__POSTGRES__URL

@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
 # The real Kafka + Cassandra + Spark toolchain on one machine, without Docker.
 #
-#   scripts/stack.sh up     [component...]   fetch what is missing, start, wait until healthy
+#   scripts/stack.sh up     [--cluster|--single] [component...]   fetch what is missing, start, wait until healthy
 #   scripts/stack.sh down   [component...]   stop (SIGTERM, bounded wait, then SIGKILL)
-#   scripts/stack.sh status [component...]   one line per component; exit 0 only if all healthy
+#   scripts/stack.sh status [component...]   one line per process; exit 0 only if all healthy
 #   scripts/stack.sh env                     shell-sourceable AIRC__* settings
 #
-# Components: kafka (KRaft single node, 127.0.0.1:9092, controller 9093),
-# cassandra (127.0.0.1:9042), spark (not a server: the venv with pyspark and the
-# connector jars that spark-submit needs), postgres (Debian's PostgreSQL 15 on
-# 127.0.0.1:5433, the Spark job's batch sink). Default: all four.
-# Optional: registry (Apicurio schema registry, 127.0.0.1:8081, for Avro).
+# Two profiles. single (the default): kafka (KRaft single node, 127.0.0.1:9092,
+# controller 9093), cassandra (127.0.0.1:9042), spark (not a server: the venv
+# with pyspark and the connector jars that spark-submit needs), postgres
+# (Debian's PostgreSQL 15 on 127.0.0.1:5433, the Spark job's batch sink);
+# optional: registry (Apicurio schema registry, 127.0.0.1:8081, for Avro).
+# cluster (--cluster): kafka = three KRaft nodes kafka1..3 (9092/9094/9096,
+# controllers 9093/9095/9097, topic users_created 3 partitions x 3 replicas,
+# min.insync.replicas 2), cassandra = two nodes cassandra1/cassandra2
+# (127.0.0.1 and 127.0.0.2, port 9042), spark = standalone master
+# spark://127.0.0.1:7077 (web UI 8090) + workers spark-worker1/2 (1 core, 1g),
+# registry and postgres; `env` then sets Avro (AIRC__KAFKA__FORMAT=avro).
+# The profile of the last `up` is kept in <stack home>/profile; down, status and
+# env follow it. In the cluster profile a single process (kafka2, cassandra2,
+# spark-worker1, ...) may be named as a component. docs/stack.md has the ports
+# and their AIRC_STACK_* overrides.
 #
 # Everything lives under the stack home ${AIRC_STACK_HOME:-<repo>/.stack}:
 # lib/{kafka,cassandra,spark-jars} (jars from Maven Central via the POMs in
@@ -18,7 +28,7 @@
 # logs/, pids/. Jars and the venv are fetched once: a folder counts as complete
 # only when its marker file matches the POM (or requirement) it came from.
 #
-# Not for: production, several nodes, or anything listening beyond 127.0.0.1.
+# Not for: production, several hosts, or anything listening beyond 127.0.0.0/8.
 # docker-compose.yml describes the same system for hosts with Docker.
 set -euo pipefail
 
@@ -49,6 +59,25 @@ STOP_TIMEOUT=${AIRC_STACK_STOP_TIMEOUT:-45}
 # Central has (see scripts/stack/spark-connectors-pom.xml).
 PIP_REQUIREMENTS="pyspark==3.5.7 cassandra-driver"
 ALL_COMPONENTS="kafka cassandra spark postgres"
+PROFILE_FILE=$STACK_HOME/profile
+
+# --- cluster profile settings (ports: docs/stack.md) ---
+# Broker i (1..3) listens on KAFKA_PORTS[i-1] and its controller on
+# KAFKA_CONTROLLER_PORTS[i-1]; by default the single node's ports + 0, 2, 4.
+IFS=, read -r -a KAFKA_PORTS <<<"${AIRC_STACK_KAFKA_PORTS:-$KAFKA_PORT,$((KAFKA_PORT + 2)),$((KAFKA_PORT + 4))}"
+IFS=, read -r -a KAFKA_CONTROLLER_PORTS <<<"${AIRC_STACK_KAFKA_CONTROLLER_PORTS:-$KAFKA_CONTROLLER_PORT,$((KAFKA_CONTROLLER_PORT + 2)),$((KAFKA_CONTROLLER_PORT + 4))}"
+KAFKA_CLUSTER_HEAP=${AIRC_STACK_KAFKA_CLUSTER_HEAP:-384m}
+CASSANDRA_HOST2=${AIRC_STACK_CASSANDRA_HOST2:-127.0.0.2}
+CASSANDRA_CLUSTER_HEAP=${AIRC_STACK_CASSANDRA_CLUSTER_HEAP:-768M}
+SPARK_MASTER_PORT=${AIRC_STACK_SPARK_MASTER_PORT:-7077}
+SPARK_UI_PORT=${AIRC_STACK_SPARK_UI_PORT:-8090}
+SPARK_WORKER_PORT=${AIRC_STACK_SPARK_WORKER_PORT:-7078}        # worker 1; worker 2 = +1
+SPARK_WORKER_UI_PORT=${AIRC_STACK_SPARK_WORKER_UI_PORT:-8091}  # worker 1; worker 2 = +1
+SPARK_WORKER_MEMORY=${AIRC_STACK_SPARK_WORKER_MEMORY:-1g}
+SPARK_DAEMON_HEAP=${AIRC_STACK_SPARK_DAEMON_HEAP:-256m}
+SPARK_TIMEOUT=${AIRC_STACK_SPARK_TIMEOUT:-90}
+# Components of the cluster profile.
+CLUSTER_COMPONENTS="kafka cassandra spark registry postgres"
 
 say() { printf 'stack: %s\n' "$*" >&2; }
 die() { printf 'stack: error: %s\n' "$*" >&2; exit 1; }
@@ -247,7 +276,7 @@ wait_healthy() {
   local comp=$1 timeout=$2 t0 last=0 el
   t0=$(now)
   while :; do
-    if health_"$comp"; then
+    if health_unit "$comp"; then
       say "$comp: healthy after $(( $(now) - t0 )) s"
       return 0
     fi
@@ -270,33 +299,51 @@ wait_healthy() {
 
 # --- kafka ----------------------------------------------------------------
 
+# kcat_brokers BOOTSTRAP: the metadata listing of the cluster as seen from
+# BOOTSTRAP (bounded), or nothing.
+kcat_meta() { timeout 10 kcat -b "$1" -L -m 5 2>/dev/null; }
+
 health_kafka() {
   port_open "$KAFKA_HOST" "$KAFKA_PORT" || return 1
-  timeout 10 kcat -b "$KAFKA_HOST:$KAFKA_PORT" -L -m 5 2>/dev/null | grep -q ' 1 brokers:'
+  kcat_meta "$KAFKA_HOST:$KAFKA_PORT" | grep -q ' 1 brokers:'
 }
 
+# health_kafka_node I: broker I answers and lists itself in the metadata.
+health_kafka_node() {
+  local i=$1 port=${KAFKA_PORTS[$(($1 - 1))]}
+  port_open "$KAFKA_HOST" "$port" || return 1
+  kcat_meta "$KAFKA_HOST:$port" | grep -q "broker $i at "
+}
+
+# write_kafka_conf NAME NODE_ID PORT CONTROLLER_PORT VOTERS REPLICAS MIN_ISR
+# writes conf/NAME/{server,log4j}.properties for one KRaft node (broker +
+# controller) with its log dir data/NAME. REPLICAS and MIN_ISR apply to the
+# internal topics and to topics created without explicit settings.
 write_kafka_conf() {
-  local c=$CONF/kafka
-  mkdir -p "$c" "$DATA/kafka" "$LOGS/kafka"
+  local name=$1 id=$2 port=$3 cport=$4 voters=$5 rf=$6 isr=$7
+  local c=$CONF/$name nparts=1
+  [ "$rf" -gt 1 ] && nparts=3
+  mkdir -p "$c" "$DATA/$name" "$LOGS/$name"
   cat >"$c/server.properties" <<EOF
 # Written by scripts/stack.sh; regenerated on every start.
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@$KAFKA_HOST:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT
+node.id=$id
+controller.quorum.voters=$voters
+listeners=PLAINTEXT://$KAFKA_HOST:$port,CONTROLLER://$KAFKA_HOST:$cport
+advertised.listeners=PLAINTEXT://$KAFKA_HOST:$port
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-log.dirs=$DATA/kafka
-num.partitions=1
-default.replication.factor=1
+log.dirs=$DATA/$name
+num.partitions=$nparts
+default.replication.factor=$rf
+min.insync.replicas=$isr
 auto.create.topics.enable=true
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-transaction.state.log.num.partitions=1
+offsets.topic.replication.factor=$rf
+offsets.topic.num.partitions=$nparts
+transaction.state.log.replication.factor=$rf
+transaction.state.log.min.isr=$isr
+transaction.state.log.num.partitions=$nparts
 group.initial.rebalance.delay.ms=0
 log.retention.hours=168
 log.segment.bytes=104857600
@@ -305,7 +352,7 @@ EOF
 # Written by scripts/stack.sh.
 log4j.rootLogger=INFO, file
 log4j.appender.file=org.apache.log4j.RollingFileAppender
-log4j.appender.file.File=$LOGS/kafka/server.log
+log4j.appender.file.File=$LOGS/$name/server.log
 log4j.appender.file.MaxFileSize=20MB
 log4j.appender.file.MaxBackupIndex=3
 log4j.appender.file.layout=org.apache.log4j.PatternLayout
@@ -317,13 +364,28 @@ log4j.logger.kafka.log.LogCleaner=WARN
 EOF
 }
 
-# kafka_jvm: sets KAFKA_JVM to the broker's java command line (heap, GC,
-# logging, classpath) up to, not including, the main class.
+# kafka_jvm NAME HEAP: sets KAFKA_JVM to the broker's java command line (heap,
+# GC, logging, classpath) up to, not including, the main class.
 kafka_jvm() {
-  KAFKA_JVM=("$(java_bin)" -Xms"$KAFKA_HEAP" -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+  local name=${1:-kafka} heap=${2:-$KAFKA_HEAP}
+  KAFKA_JVM=("$(java_bin)" -Xms"$heap" -Xmx"$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true \
-    -Dlog4j.configuration="file:$CONF/kafka/log4j.properties" -Dkafka.logs.dir="$LOGS/kafka" \
+    -Dlog4j.configuration="file:$CONF/$name/log4j.properties" -Dkafka.logs.dir="$LOGS/$name" \
     -cp "$LIB/kafka/*")
+}
+
+# kafka_format NAME ID_FILE: formats data/NAME with the cluster id kept in
+# ID_FILE (made once), unless it is formatted already.
+kafka_format() {
+  local name=$1 idf=$2
+  [ -f "$DATA/$name/meta.properties" ] && return 0
+  if [ ! -s "$idf" ]; then
+    "${KAFKA_JVM[@]}" kafka.tools.StorageTool random-uuid 2>>"$LOGS/$name.out" | tail -n 1 >"$idf"
+  fi
+  say "$name: formatting $DATA/$name (cluster id $(cat "$idf"))"
+  "${KAFKA_JVM[@]}" kafka.tools.StorageTool format -t "$(cat "$idf")" \
+    -c "$CONF/$name/server.properties" --ignore-formatted >>"$LOGS/$name.out" 2>&1 \
+    || die "$name: storage format failed (log: $LOGS/$name.out)"
 }
 
 start_kafka() {
@@ -336,32 +398,84 @@ start_kafka() {
   if port_open "$KAFKA_HOST" "$KAFKA_PORT" || port_open "$KAFKA_HOST" "$KAFKA_CONTROLLER_PORT"; then
     die "kafka: port $KAFKA_PORT or $KAFKA_CONTROLLER_PORT is taken by a process this stack did not start"
   fi
-  write_kafka_conf
-  kafka_jvm
-  if [ ! -f "$DATA/kafka/meta.properties" ]; then
-    if [ ! -s "$CONF/kafka/cluster.id" ]; then
-      "${KAFKA_JVM[@]}" kafka.tools.StorageTool random-uuid 2>>"$LOGS/kafka.out" | tail -n 1 >"$CONF/kafka/cluster.id"
-    fi
-    say "kafka: formatting $DATA/kafka (cluster id $(cat "$CONF/kafka/cluster.id"))"
-    "${KAFKA_JVM[@]}" kafka.tools.StorageTool format -t "$(cat "$CONF/kafka/cluster.id")" \
-      -c "$CONF/kafka/server.properties" --ignore-formatted >>"$LOGS/kafka.out" 2>&1 \
-      || die "kafka: storage format failed (log: $LOGS/kafka.out)"
-  fi
+  write_kafka_conf kafka 1 "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "1@$KAFKA_HOST:$KAFKA_CONTROLLER_PORT" 1 1
+  kafka_jvm kafka "$KAFKA_HEAP"
+  mkdir -p "$CONF/kafka"
+  kafka_format kafka "$CONF/kafka/cluster.id"
   say "kafka: starting on $KAFKA_HOST:$KAFKA_PORT (controller $KAFKA_CONTROLLER_PORT, heap $KAFKA_HEAP)"
   spawn kafka "$LOGS/kafka.out" "${KAFKA_JVM[@]}" "$(marker kafka)" kafka.Kafka "$CONF/kafka/server.properties"
   wait_healthy kafka "$KAFKA_TIMEOUT"
 }
 
+kafka_bootstrap_list() {
+  local i out=""
+  for i in 1 2 3; do out="${out:+$out,}$KAFKA_HOST:${KAFKA_PORTS[$((i - 1))]}"; done
+  echo "$out"
+}
+
+# Three KRaft nodes, each broker + controller, one cluster id. All missing
+# nodes are spawned before any wait (the quorum needs two of three), then
+# each must list itself in the metadata. Finally users_created is created
+# (3 partitions, replication 3, min.insync.replicas 2) if it is missing.
+# kafka_units: the nodes to start (default all three; `up kafka2` starts one).
+start_kafka_cluster() {
+  local units=${1:-"kafka1 kafka2 kafka3"} u i voters=""
+  fetch_jars kafka "$POMS/kafka-pom.xml"
+  command -v kcat >/dev/null || die "kcat not found (apt-get install kcat)"
+  for i in 1 2 3; do voters="${voters:+$voters,}$i@$KAFKA_HOST:${KAFKA_CONTROLLER_PORTS[$((i - 1))]}"; done
+  mkdir -p "$CONF"
+  for u in $units; do
+    i=${u#kafka}
+    component_pid "$u" >/dev/null && continue
+    local port=${KAFKA_PORTS[$((i - 1))]} cport=${KAFKA_CONTROLLER_PORTS[$((i - 1))]}
+    if port_open "$KAFKA_HOST" "$port" || port_open "$KAFKA_HOST" "$cport"; then
+      die "$u: port $port or $cport is taken by a process this stack did not start"
+    fi
+    write_kafka_conf "$u" "$i" "$port" "$cport" "$voters" 3 2
+    kafka_jvm "$u" "$KAFKA_CLUSTER_HEAP"
+    kafka_format "$u" "$CONF/kafka-cluster.id"
+    say "$u: starting node $i on $KAFKA_HOST:$port (controller $cport, heap $KAFKA_CLUSTER_HEAP)"
+    spawn "$u" "$LOGS/$u.out" "${KAFKA_JVM[@]}" "$(marker "$u")" kafka.Kafka "$CONF/$u/server.properties"
+  done
+  for u in $units; do wait_healthy "$u" "$KAFKA_TIMEOUT"; done
+  kafka_cluster_topic users_created
+}
+
+# kafka_cluster_topic NAME: makes sure the cluster has topic NAME. It is
+# created by the brokers' auto-creation (a metadata request that allows it),
+# so it gets their defaults: num.partitions=3, default.replication.factor=3,
+# min.insync.replicas=2 (server.properties). The Maven Kafka jars lack the
+# kafka-tools module (TopicCommand); ConfigCommand (kafka core) shows the
+# effective min.insync.replicas. Topics publish-kafka creates get the same.
+kafka_cluster_topic() {
+  local t=$1 boot i
+  boot=$(kafka_bootstrap_list)
+  for i in $(seq 1 30); do
+    timeout 10 kcat -b "$boot" -L -t "$t" -X allow.auto.create.topics=true 2>/dev/null \
+      | grep -q "topic \"$t\" with 3 partitions" && { say "kafka: topic $t ready (3 partitions)"; return 0; }
+    sleep 1
+  done
+  die "kafka: topic $t has not 3 partitions after 30 s (kcat -b $boot -L -t $t)"
+}
+
 # --- cassandra ------------------------------------------------------------
 
-health_cassandra() {
-  port_open "$CASSANDRA_HOST" "$CASSANDRA_PORT" || return 1
+health_cassandra() { health_cassandra_host "$CASSANDRA_HOST"; }
+
+# health_cassandra_host HOST: the node at HOST answers a query itself (the
+# driver is pinned to it) and counts as a normal member.
+health_cassandra_host() {
+  local host=$1
+  port_open "$host" "$CASSANDRA_PORT" || return 1
   [ -x "$VENV/bin/python" ] || return 1
-  timeout 20 "$VENV/bin/python" - "$CASSANDRA_HOST" "$CASSANDRA_PORT" >/dev/null 2>&1 <<'EOF'
+  timeout 20 "$VENV/bin/python" - "$host" "$CASSANDRA_PORT" >/dev/null 2>&1 <<'EOF'
 import logging, sys
 logging.disable(logging.CRITICAL)
-from cassandra.cluster import Cluster
-c = Cluster([sys.argv[1]], port=int(sys.argv[2]), connect_timeout=5, control_connection_timeout=5)
+from cassandra.cluster import Cluster, ExecutionProfile, EXEC_PROFILE_DEFAULT
+from cassandra.policies import WhiteListRoundRobinPolicy
+prof = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy([sys.argv[1]]))
+c = Cluster([sys.argv[1]], port=int(sys.argv[2]), connect_timeout=5, control_connection_timeout=5,
+            execution_profiles={EXEC_PROFILE_DEFAULT: prof})
 try:
     s = c.connect()
     s.execute("SELECT release_version FROM system.local", timeout=5).one()
@@ -370,24 +484,27 @@ finally:
 EOF
 }
 
+# write_cassandra_conf NAME HOST SEED CLUSTER_NAME: conf/NAME/{cassandra.yaml,
+# logback.xml} for one node listening on HOST, data under data/NAME.
 write_cassandra_conf() {
-  local c=$CONF/cassandra d=$DATA/cassandra
-  mkdir -p "$c" "$d" "$LOGS/cassandra"
+  local name=${1:-cassandra} host=${2:-$CASSANDRA_HOST} seed=${3:-$CASSANDRA_HOST} cname=${4:-airc}
+  local c=$CONF/$name d=$DATA/$name
+  mkdir -p "$c" "$d" "$LOGS/$name"
   cat >"$c/cassandra.yaml" <<EOF
 # Written by scripts/stack.sh; regenerated on every start. Unknown keys are rejected.
-cluster_name: airc
+cluster_name: $cname
 num_tokens: 1
 partitioner: org.apache.cassandra.dht.Murmur3Partitioner
 endpoint_snitch: SimpleSnitch
-listen_address: $CASSANDRA_HOST
-rpc_address: $CASSANDRA_HOST
+listen_address: $host
+rpc_address: $host
 storage_port: $CASSANDRA_STORAGE_PORT
 native_transport_port: $CASSANDRA_PORT
 start_native_transport: true
 seed_provider:
   - class_name: org.apache.cassandra.locator.SimpleSeedProvider
     parameters:
-      - seeds: "$CASSANDRA_HOST:$CASSANDRA_STORAGE_PORT"
+      - seeds: "$seed:$CASSANDRA_STORAGE_PORT"
 data_file_directories:
   - $d/data
 commitlog_directory: $d/commitlog
@@ -404,9 +521,9 @@ EOF
 <!-- Written by scripts/stack.sh. INFO to a rolling file, WARN to stdout. -->
 <configuration scan="false">
   <appender name="FILE" class="ch.qos.logback.core.rolling.RollingFileAppender">
-    <file>$LOGS/cassandra/system.log</file>
+    <file>$LOGS/$name/system.log</file>
     <rollingPolicy class="ch.qos.logback.core.rolling.FixedWindowRollingPolicy">
-      <fileNamePattern>$LOGS/cassandra/system.log.%i.zip</fileNamePattern>
+      <fileNamePattern>$LOGS/$name/system.log.%i.zip</fileNamePattern>
       <minIndex>1</minIndex><maxIndex>3</maxIndex>
     </rollingPolicy>
     <triggeringPolicy class="ch.qos.logback.core.rolling.SizeBasedTriggeringPolicy">
@@ -433,19 +550,43 @@ start_cassandra() {
     wait_healthy cassandra "$CASSANDRA_TIMEOUT"
     return 0
   fi
-  if port_open "$CASSANDRA_HOST" "$CASSANDRA_PORT" || port_open "$CASSANDRA_HOST" "$CASSANDRA_STORAGE_PORT"; then
-    die "cassandra: port $CASSANDRA_PORT or $CASSANDRA_STORAGE_PORT is taken by a process this stack did not start"
+  spawn_cassandra cassandra "$CASSANDRA_HOST" "$CASSANDRA_HOST" airc "$CASSANDRA_HEAP"
+  wait_healthy cassandra "$CASSANDRA_TIMEOUT"
+}
+
+# Two nodes on CASSANDRA_HOST and CASSANDRA_HOST2 (same ports), seed = the
+# first; the second is started only once the first answers (two nodes
+# joining at once fight over the ring). units: which to start (default both).
+start_cassandra_cluster() {
+  local units=${1:-"cassandra1 cassandra2"} u
+  fetch_jars cassandra "$POMS/cassandra-pom.xml"
+  fetch_venv
+  for u in $units; do
+    if ! component_pid "$u" >/dev/null; then
+      local host=$CASSANDRA_HOST
+      [ "$u" = cassandra2 ] && host=$CASSANDRA_HOST2
+      spawn_cassandra "$u" "$host" "$CASSANDRA_HOST" airc-cluster "$CASSANDRA_CLUSTER_HEAP"
+    fi
+    wait_healthy "$u" "$CASSANDRA_TIMEOUT"
+  done
+}
+
+# spawn_cassandra NAME HOST SEED CLUSTER_NAME HEAP: starts one node (does not wait).
+spawn_cassandra() {
+  local name=$1 host=$2 seed=$3 cname=$4 heap=$5
+  if port_open "$host" "$CASSANDRA_PORT" || port_open "$host" "$CASSANDRA_STORAGE_PORT"; then
+    die "$name: port $CASSANDRA_PORT or $CASSANDRA_STORAGE_PORT on $host is taken by a process this stack did not start"
   fi
   local jamm
   jamm=$(ls "$LIB"/cassandra/jamm-*.jar 2>/dev/null | head -n 1)
   [ -n "$jamm" ] || die "cassandra: no jamm jar in $LIB/cassandra"
-  write_cassandra_conf
-  say "cassandra: starting on $CASSANDRA_HOST:$CASSANDRA_PORT (heap $CASSANDRA_HEAP)"
+  write_cassandra_conf "$name" "$host" "$seed" "$cname"
+  say "$name: starting on $host:$CASSANDRA_PORT (heap $heap)"
   # JVM flags: Cassandra 5.0's conf/jvm-server.options and jvm17-server.options.
-  spawn cassandra "$LOGS/cassandra.out" "$(java_bin)" "$(marker cassandra)" \
-    -Xms"$CASSANDRA_HEAP" -Xmx"$CASSANDRA_HEAP" -Xss256k \
+  spawn "$name" "$LOGS/$name.out" "$(java_bin)" "$(marker "$name")" \
+    -Xms"$heap" -Xmx"$heap" -Xss256k \
     -ea -da:net.openhft... -XX:+UseThreadPriorities -XX:+HeapDumpOnOutOfMemoryError \
-    -XX:HeapDumpPath="$DATA/cassandra" -XX:+UseTLAB -XX:+ResizeTLAB -XX:+PerfDisableSharedMem \
+    -XX:HeapDumpPath="$DATA/$name" -XX:+UseTLAB -XX:+ResizeTLAB -XX:+PerfDisableSharedMem \
     -XX:+UseG1GC -XX:+ParallelRefProcEnabled -XX:MaxTenuringThreshold=1 -XX:G1HeapRegionSize=16m \
     -XX:G1RSetUpdatingPauseTimePercent=5 -XX:MaxGCPauseMillis=300 \
     -XX:InitiatingHeapOccupancyPercent=70 \
@@ -481,13 +622,13 @@ start_cassandra() {
     -Dio.netty.tryReflectionSetAccessible=true \
     -Dio.netty.allocator.useCacheForAllThreads=true -Dio.netty.allocator.maxOrder=11 \
     -javaagent:"$jamm" \
-    -Dcassandra.config="file://$CONF/cassandra/cassandra.yaml" \
-    -Dcassandra.storagedir="$DATA/cassandra" -Dcassandra.logdir="$LOGS/cassandra" \
+    -Dcassandra.config="file://$CONF/$name/cassandra.yaml" \
+    -Dcassandra.storagedir="$DATA/$name" -Dcassandra.logdir="$LOGS/$name" \
+    -Dcassandra.ring_delay_ms=5000 -Dcassandra.consistent.rangemovement=false \
     -Dcassandra-foreground=yes -Dcassandra.skip_wait_for_gossip_to_settle=0 \
     -Dcassandra.superuser_setup_delay_ms=0 \
-    -Dlogback.configurationFile="file://$CONF/cassandra/logback.xml" \
-    -cp "$CONF/cassandra:$LIB/cassandra/*" org.apache.cassandra.service.CassandraDaemon
-  wait_healthy cassandra "$CASSANDRA_TIMEOUT"
+    -Dlogback.configurationFile="file://$CONF/$name/logback.xml" \
+    -cp "$CONF/$name:$LIB/cassandra/*" org.apache.cassandra.service.CassandraDaemon
 }
 
 # --- spark (tooling only) -------------------------------------------------
@@ -570,7 +711,8 @@ status_registry() {
   else
     pid=-; state=stopped
   fi
-  printf '%-10s %-10s pid=%-8s %s\n' registry "$state" "$pid" "$(registry_url)"
+  printf '%-14s %-10s pid=%-8s %s\n' registry "$state" "$pid" "$(registry_url)"
+  [ "$state" = running ]
 }
 
 # --- postgres (the batch sink) ---------------------------------------------
@@ -687,62 +829,221 @@ status_postgres() {
   else
     state=stopped
   fi
-  printf '%-10s %-10s pid=%-8s %s\n' postgres "$state" "$pid" "$POSTGRES_HOST:$POSTGRES_PORT"
+  printf '%-14s %-10s pid=%-8s %s\n' postgres "$state" "$pid" "$POSTGRES_HOST:$POSTGRES_PORT"
   [ "$state" = running ]
+}
+
+# --- spark standalone (cluster profile) ------------------------------------
+
+spark_master_url() { echo "spark://127.0.0.1:$SPARK_MASTER_PORT"; }
+spark_ui_url() { echo "http://127.0.0.1:$SPARK_UI_PORT"; }
+
+# spark_master_json: the master's /json/ (bounded), or nothing.
+spark_master_json() { curl -fsS -m 5 "$(spark_ui_url)/json/" 2>/dev/null; }
+
+health_spark_master() {
+  port_open 127.0.0.1 "$SPARK_MASTER_PORT" || return 1
+  spark_master_json | python3 -c 'import json,sys; sys.exit(json.load(sys.stdin).get("status") != "ALIVE")' \
+    2>/dev/null
+}
+
+# health_spark_worker N: the master lists worker N (by its port) as ALIVE.
+health_spark_worker() {
+  local port=$((SPARK_WORKER_PORT + $1 - 1))
+  spark_master_json | python3 -c '
+import json, sys
+ws = json.load(sys.stdin).get("workers", [])
+sys.exit(not any(w.get("state") == "ALIVE" and w.get("port") == int(sys.argv[1]) for w in ws))' "$port" \
+    2>/dev/null
+}
+
+# spark_daemon NAME CLASS ARGS...: runs a Spark daemon the way the pyspark
+# distribution's bin/spark-class does (java -cp <conf>:<spark home>/jars/*
+# CLASS), with the stack marker on the command line and the environment the
+# worker hands to the executors it launches (SPARK_HOME, JAVA_HOME, Python,
+# SPARK_SCALA_VERSION: spark-class's load-spark-env.sh sets it, and without
+# it the worker's executor launcher fails with "Cannot find any build
+# directories").
+spark_daemon() {
+  local name=$1 cls=$2; shift 2
+  local sh; sh=$(spark_home)
+  mkdir -p "$LOGS/$name" "$DATA/$name"
+  say "$name: starting $cls $*"
+  SPARK_HOME=$sh SPARK_CONF_DIR=$CONF/spark JAVA_HOME=$(java_home) PYSPARK_PYTHON=$VENV/bin/python \
+  SPARK_LOCAL_IP=127.0.0.1 SPARK_LOG_DIR=$LOGS/$name SPARK_WORKER_DIR=$DATA/$name SPARK_SCALA_VERSION=2.12 \
+    spawn "$name" "$LOGS/$name.out" "$(java_bin)" "$(marker "$name")" -Xmx"$SPARK_DAEMON_HEAP" \
+    -Dspark.worker.timeout=15 -Dspark.worker.cleanup.enabled=true \
+    -cp "$CONF/spark:$sh/jars/*" "$cls" "$@"
+}
+
+# Master, then the workers (1 core, SPARK_WORKER_MEMORY each). units: which
+# to start (default all three). The master declares a worker dead after 15 s
+# without heartbeat (spark.worker.timeout, Spark's default is 60).
+start_spark_cluster() {
+  local units=${1:-"spark-master spark-worker1 spark-worker2"} u n
+  fetch_spark
+  for u in $units; do
+    component_pid "$u" >/dev/null && continue
+    case $u in
+      spark-master)
+        if port_open 127.0.0.1 "$SPARK_MASTER_PORT" || port_open 127.0.0.1 "$SPARK_UI_PORT"; then
+          die "spark-master: port $SPARK_MASTER_PORT or $SPARK_UI_PORT is taken by a process this stack did not start"
+        fi
+        spark_daemon spark-master org.apache.spark.deploy.master.Master \
+          --host 127.0.0.1 --port "$SPARK_MASTER_PORT" --webui-port "$SPARK_UI_PORT"
+        wait_healthy spark-master "$SPARK_TIMEOUT"
+        ;;
+      spark-worker*)
+        n=${u#spark-worker}
+        spark_daemon "$u" org.apache.spark.deploy.worker.Worker \
+          --host 127.0.0.1 --port $((SPARK_WORKER_PORT + n - 1)) --webui-port $((SPARK_WORKER_UI_PORT + n - 1)) \
+          --cores 1 --memory "$SPARK_WORKER_MEMORY" --work-dir "$DATA/$u" "$(spark_master_url)"
+        ;;
+    esac
+  done
+  for u in $units; do wait_healthy "$u" "$SPARK_TIMEOUT"; done
+}
+
+# --- profiles and processes -------------------------------------------------
+
+# The profile of the last `up` (single when none was recorded).
+recorded_profile() {
+  local p=single
+  [ -f "$PROFILE_FILE" ] && p=$(cat "$PROFILE_FILE")
+  case $p in single|cluster) echo "$p" ;; *) echo single ;; esac
+}
+
+# units PROFILE COMPONENT: the processes (pid-file names) COMPONENT runs in
+# PROFILE; a single cluster process names itself.
+units() {
+  case $1:$2 in
+    single:kafka|single:cassandra) echo "$2" ;;
+    single:spark) ;;
+    cluster:kafka) echo kafka1 kafka2 kafka3 ;;
+    cluster:cassandra) echo cassandra1 cassandra2 ;;
+    cluster:spark) echo spark-master spark-worker1 spark-worker2 ;;
+    cluster:kafka[123]|cluster:cassandra[12]|cluster:spark-master|cluster:spark-worker[12]) echo "$2" ;;
+    *) echo "$2" ;;   # registry, postgres: one process each
+  esac
+}
+
+# group_of UNIT: the component a cluster process belongs to.
+group_of() {
+  case $1 in
+    kafka[123]) echo kafka ;; cassandra[12]) echo cassandra ;; spark-*) echo spark ;; *) echo "$1" ;;
+  esac
+}
+
+
+health_unit() {
+  case $1 in
+    kafka) health_kafka ;;
+    kafka[123]) health_kafka_node "${1#kafka}" ;;
+    cassandra|cassandra1) health_cassandra_host "$CASSANDRA_HOST" ;;
+    cassandra2) health_cassandra_host "$CASSANDRA_HOST2" ;;
+    spark-master) health_spark_master ;;
+    spark-worker[12]) health_spark_worker "${1#spark-worker}" ;;
+    *) health_"$1" ;;
+  esac
+}
+
+unit_address() {
+  case $1 in
+    kafka) echo "$KAFKA_HOST:$KAFKA_PORT" ;;
+    kafka[123]) echo "$KAFKA_HOST:${KAFKA_PORTS[$((${1#kafka} - 1))]}" ;;
+    cassandra|cassandra1) echo "$CASSANDRA_HOST:$CASSANDRA_PORT" ;;
+    cassandra2) echo "$CASSANDRA_HOST2:$CASSANDRA_PORT" ;;
+    spark-master) echo "$(spark_master_url) ui=$(spark_ui_url)" ;;
+    spark-worker[12]) echo "127.0.0.1:$((SPARK_WORKER_PORT + ${1#spark-worker} - 1))" ;;
+    *) echo "" ;;
+  esac
 }
 
 # --- commands -------------------------------------------------------------
 
 status_line() {
-  local comp=$1 pid state
-  case $comp in
-    kafka|cassandra)
-      if pid=$(component_pid "$comp"); then
-        if health_"$comp"; then state=running; else state=unhealthy; fi
-      else
-        pid=-; state=stopped
-      fi
-      local port
-      if [ "$comp" = kafka ]; then port=$KAFKA_HOST:$KAFKA_PORT; else port=$CASSANDRA_HOST:$CASSANDRA_PORT; fi
-      printf '%-10s %-10s pid=%-8s %s\n' "$comp" "$state" "$pid" "$port"
-      [ "$state" = running ]
-      ;;
-    registry) status_registry ;;
-    postgres) status_postgres ;;
+  local unit=$1 pid state
+  case $unit in
     spark)
       if health_spark; then
-        printf '%-10s %-10s pyspark=%s jars=%s\n' spark ready "$(pyspark_version 2>/dev/null || echo '?')" \
+        printf '%-14s %-10s pyspark=%s jars=%s\n' spark ready "$(pyspark_version 2>/dev/null || echo '?')" \
           "$(ls "$LIB"/spark-jars/*.jar | wc -l)"
         return 0
       fi
-      printf '%-10s %-10s (run: %s up spark)\n' spark missing "$0"
+      printf '%-14s %-10s (run: %s up spark)\n' spark missing "$0"
       return 1
       ;;
+    registry|postgres) "status_$unit"; return ;;
   esac
+  if pid=$(component_pid "$unit"); then
+    if health_unit "$unit"; then state=running; else state=unhealthy; fi
+  else
+    pid=-; state=stopped
+  fi
+  printf '%-14s %-10s pid=%-8s %s\n' "$unit" "$state" "$pid" "$(unit_address "$unit")"
+  [ "$state" = running ]
 }
 
 cmd_status() {
-  local rc=0 comp
-  for comp in "$@"; do status_line "$comp" || rc=1; done
+  local rc=0 comp u
+  for comp in "$@"; do
+    if [ "$PROFILE" = cluster ] && [ "$comp" = spark ]; then status_line spark || rc=1; fi
+    for u in $(units "$PROFILE" "$comp"); do status_line "$u" || rc=1; done
+    if [ "$PROFILE" = single ] && [ "$comp" = spark ]; then status_line spark || rc=1; fi
+  done
   return $rc
 }
 
+# any_running PROFILE: some process of PROFILE is alive.
+any_running() {
+  local comp u
+  for comp in $ALL_COMPONENTS; do
+    for u in $(units "$1" "$comp"); do component_pid "$u" >/dev/null && return 0; done
+  done
+  return 1
+}
+
 cmd_up() {
-  local comp t0; t0=$(now)
+  local comp t0 other; t0=$(now)
   mkdir -p "$LIB" "$CONF" "$DATA" "$LOGS" "$PIDS"
-  for comp in "$@"; do start_"$comp"; done
-  say "up: done in $(( $(now) - t0 )) s"
+  if [ "$PROFILE" = cluster ]; then other=single; else other=cluster; fi
+  if any_running "$other"; then
+    die "the $other profile is up in $STACK_HOME; run: $0 down   (then: $0 up${PROFILE_FLAG:+ $PROFILE_FLAG})"
+  fi
+  echo "$PROFILE" >"$PROFILE_FILE"
+  if [ "$PROFILE" = single ]; then
+    for comp in "$@"; do start_"$comp"; done
+  else
+    # Group the named processes by component, keeping the order of the list.
+    local g u want
+    for g in kafka cassandra spark registry postgres; do
+      want=""
+      for comp in "$@"; do
+        [ "$(group_of "$comp")" = "$g" ] || continue
+        want="$want $(units cluster "$comp")"
+      done
+      [ -n "$want" ] || continue
+      case $g in
+        kafka) start_kafka_cluster "$want" ;;
+        cassandra) start_cassandra_cluster "$want" ;;
+        spark) start_spark_cluster "$want" ;;
+        *) "start_$g" ;;   # registry, postgres: the same process in both profiles
+      esac
+    done
+  fi
+  say "up ($PROFILE profile): done in $(( $(now) - t0 )) s"
   cmd_status "$@"
 }
 
 cmd_down() {
-  local comp
+  local comp u
   for comp in "$@"; do
     case $comp in
-      spark) ;;   # nothing runs
-      postgres) stop_postgres ;;
-      *) stop_component "$comp" ;;
+      spark) [ "$PROFILE" = single ] && continue ;;
+      postgres) stop_postgres; continue ;;
     esac
+    # Reverse order: workers before their master.
+    for u in $(units "$PROFILE" "$comp" | tr ' ' '\n' | tac); do stop_component "$u"; done
   done
 }
 
@@ -752,15 +1053,42 @@ cmd_env() {
   local sh="" names=""
   [ -x "$VENV/bin/python" ] && sh=$(spark_home 2>/dev/null || true)
   emit() { printf "%s='%s'\n" "$1" "$2"; names="$names $1"; }
-  emit AIRC__KAFKA__BOOTSTRAP_SERVERS "$KAFKA_HOST:$KAFKA_PORT"
+  echo "# profile: $PROFILE"
+  if [ "$PROFILE" = cluster ]; then
+    emit AIRC__KAFKA__BOOTSTRAP_SERVERS "$(kafka_bootstrap_list)"
+    # Topics publish-kafka creates get 3 partitions x 3 replicas; min ISR 2
+    # is the brokers' default (min.insync.replicas in server.properties).
+    emit AIRC__KAFKA__PARTITIONS 3
+    emit AIRC__KAFKA__REPLICATION_FACTOR 3
+  else
+    emit AIRC__KAFKA__BOOTSTRAP_SERVERS "$KAFKA_HOST:$KAFKA_PORT"
+  fi
   emit AIRC__CASSANDRA__HOST "$CASSANDRA_HOST"
   emit AIRC__CASSANDRA__PORT "$CASSANDRA_PORT"
-  emit AIRC__POSTGRES__URL "$(postgres_url)"
+  # the sink's URL only while it runs: without it the Spark job skips PostgreSQL
+  if postgres_running; then emit AIRC__POSTGRES__URL "$(postgres_url)"; fi
+  if [ "$PROFILE" = cluster ]; then
+    # Keyspace at RF 2; writes and validation at ONE, so one node down still
+    # lands and validates (docs/pipeline.md, "Cluster profile").
+    emit AIRC__CASSANDRA__REPLICATION_FACTOR 2
+    emit AIRC__CASSANDRA__WRITE_CONSISTENCY ONE
+    emit AIRC__CASSANDRA__CONSISTENCY ONE
+  fi
   emit AIRC__SPARK__SPARK_SUBMIT "$STACK_HOME/bin/spark-submit"
   emit AIRC__SPARK__JARS "$(spark_jars_csv)"
   emit AIRC__SPARK__JOB "$REPO/jobs/spark_stream.py"
-  emit AIRC__SPARK__MASTER 'local[2]'
-  if component_pid registry >/dev/null 2>&1; then emit AIRC__REGISTRY__URL "$(registry_url)"; fi
+  if [ "$PROFILE" = cluster ]; then
+    emit AIRC__SPARK__MASTER "$(spark_master_url)"
+    emit AIRC__SPARK__UI "$(spark_ui_url)"
+  else
+    emit AIRC__SPARK__MASTER 'local[2]'
+  fi
+  if component_pid registry >/dev/null 2>&1; then
+    emit AIRC__REGISTRY__URL "$(registry_url)"
+    # the cluster profile publishes Avro (docs/pipeline.md, "Formats")
+    if [ "$PROFILE" = cluster ]; then emit AIRC__KAFKA__FORMAT avro; fi
+  fi
+  emit AIRC_STACK_PROFILE "$PROFILE"
   emit AIRC_STACK_HOME "$STACK_HOME"
   emit AIRC_STACK_PYTHON "$VENV/bin/python"
   emit SPARK_HOME "$sh"
@@ -772,25 +1100,50 @@ cmd_env() {
 }
 
 usage() {
-  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
 [ $# -ge 1 ] || usage
 cmd=$1; shift
-comps=("$@")
+PROFILE=$(recorded_profile)
+PROFILE_FLAG=""
+comps=()
+for a in "$@"; do
+  case $a in
+    --cluster) PROFILE=cluster; PROFILE_FLAG=--cluster ;;
+    --single) PROFILE=single; PROFILE_FLAG=--single ;;
+    *) comps+=("$a") ;;
+  esac
+done
+# `up` without a flag: the recorded profile while any of its processes runs,
+# else single (the default).
+if [ "$cmd" = up ] && [ -z "$PROFILE_FLAG" ] && [ "$PROFILE" = cluster ] && ! any_running cluster; then
+  PROFILE=single
+fi
 if [ ${#comps[@]} -eq 0 ]; then
-  read -r -a comps <<<"$ALL_COMPONENTS"
-  # optional components: `down` stops them too, `status` shows them while they run
-  for c in $OPTIONAL_COMPONENTS; do
-    case $cmd in
-      down) comps+=("$c") ;;
-      status) if component_pid "$c" >/dev/null 2>&1; then comps+=("$c"); fi ;;
-    esac
-  done
+  if [ "$PROFILE" = cluster ]; then
+    read -r -a comps <<<"$CLUSTER_COMPONENTS"
+  else
+    read -r -a comps <<<"$ALL_COMPONENTS"
+    # optional components: `down` stops them too, `status` shows them while they run
+    for c in $OPTIONAL_COMPONENTS; do
+      case $cmd in
+        down) comps+=("$c") ;;
+        status) if component_pid "$c" >/dev/null 2>&1; then comps+=("$c"); fi ;;
+      esac
+    done
+  fi
 fi
 for c in "${comps[@]}"; do
-  case " $ALL_COMPONENTS $OPTIONAL_COMPONENTS " in *" $c "*) ;; *) die "unknown component '$c' (one of: $ALL_COMPONENTS $OPTIONAL_COMPONENTS)";; esac
+  if [ "$PROFILE" = cluster ]; then
+    case $c in
+      kafka|cassandra|spark|registry|postgres|kafka[123]|cassandra[12]|spark-master|spark-worker[12]) ;;
+      *) die "unknown component '$c' (cluster profile: $CLUSTER_COMPONENTS, or one process: kafka1..3, cassandra1..2, spark-master, spark-worker1..2)" ;;
+    esac
+  else
+    case " $ALL_COMPONENTS $OPTIONAL_COMPONENTS " in *" $c "*) ;; *) die "unknown component '$c' (one of: $ALL_COMPONENTS $OPTIONAL_COMPONENTS; --cluster for the cluster profile)";; esac
+  fi
 done
 # up and down of one stack home are serialized (two test sessions starting the
 # stack at once would otherwise both spawn a broker). Bounded wait.

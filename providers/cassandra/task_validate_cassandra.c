@@ -66,7 +66,7 @@ static airc_rc validate_cassandra_opts(const task_ctx *pCtx, cass_validate_opts 
   o->zTable = task_opt_str(pCtx, "table", "created_users");
   o->zInput = task_opt_str(pCtx, "input", task_opt_upstream_path(pCtx));
   o->pProgress = stdout;
-  const char *zCons = task_opt_str(pCtx, "consistency", "LOCAL_ONE");
+  const char *zCons = task_opt_str(pCtx, "consistency", airc_config_get("cassandra", "consistency", "LOCAL_ONE"));
   airc_rc rc = task_opt_int(pCtx, TYPE, "port", airc_config_get_int("cassandra", "port", 9042),
                             1, 65535, &port, pErr);
   if(!rc) rc = task_opt_duration_ms(pCtx, TYPE, "timeout", 60000, &o->timeoutMs, pErr);

@@ -279,10 +279,34 @@ static void publish_broker_suffix(publish_state *s, char *zOut, size_t nOut) {
   pthread_mutex_unlock(&s->mu);
 }
 
+/* 1 when the cluster's metadata (all topics: a request naming the topic could
+ * auto-create it with the broker's defaults) lists the topic with partitions.
+ * Asked before CreateTopics because that call goes to the cluster's
+ * controller: with the broker metadata named as controller dead (a broker
+ * killed on a cluster), librdkafka 2.0 waits for it until the timeout even
+ * though the topic is there. Best effort: 0 on any failure. */
+static int publish_topic_exists(rd_kafka_t *rk, const kafka_publish_opts *o, int64_t deadlineUs) {
+  const struct rd_kafka_metadata *pMd = NULL;
+  int64_t ms = publish_ms_left(deadlineUs);
+  if(ms > 5000) ms = 5000;
+  if(ms <= 0 || rd_kafka_metadata(rk, 1, NULL, &pMd, (int)ms) != RD_KAFKA_RESP_ERR_NO_ERROR || !pMd) return 0;
+  int bFound = 0;
+  for(int i = 0; i < pMd->topic_cnt && !bFound; i++) {
+    const rd_kafka_metadata_topic_t *t = &pMd->topics[i];
+    bFound = !strcmp(t->topic, o->zTopic) && t->err == RD_KAFKA_RESP_ERR_NO_ERROR && t->partition_cnt > 0;
+  }
+  rd_kafka_metadata_destroy(pMd);
+  return bFound;
+}
+
 /* Creates the topic with the Admin API on the producer's own handle. */
 static airc_rc publish_topic_create(rd_kafka_t *rk, const kafka_publish_opts *o,
                                     publish_state *s, int64_t deadlineUs, airc_err *pErr) {
   char zErr[512];
+  if(publish_topic_exists(rk, o, deadlineUs)) {
+    if(o->pProgress) fprintf(o->pProgress, "publish-kafka: topic %s already exists\n", o->zTopic);
+    return AIRC_OK;
+  }
   int64_t ms = publish_ms_left(deadlineUs);
   rd_kafka_NewTopic_t *pNew =
       rd_kafka_NewTopic_new(o->zTopic, o->nPartitions, o->nReplication, zErr, sizeof(zErr));

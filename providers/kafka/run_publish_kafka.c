@@ -49,8 +49,13 @@ static airc_rc publish_kafka_opts(const task_ctx *pCtx, kafka_publish_opts *o, a
   o->zRunId = pCtx->zRunId;
   o->zTaskId = pCtx->zTaskId;
   o->pProgress = stdout;
-  airc_rc rc = task_opt_int(pCtx, TYPE, "partitions", 1, 1, 100000, &nPart, pErr);
-  if(!rc) rc = task_opt_int(pCtx, TYPE, "replication_factor", 1, 1, 100, &nRepl, pErr);
+  /* defaults from [kafka] partitions / replication_factor (the cluster
+   * profile's `stack.sh env` sets 3 / 3) */
+  airc_rc rc = task_opt_int(pCtx, TYPE, "partitions", airc_config_get_int("kafka", "partitions", 1), 1, 100000,
+                            &nPart, pErr);
+  if(!rc)
+    rc = task_opt_int(pCtx, TYPE, "replication_factor", airc_config_get_int("kafka", "replication_factor", 1), 1,
+                      100, &nRepl, pErr);
   if(!rc) rc = task_opt_bool(pCtx, TYPE, "create_topic", 1, &o->bCreateTopic, pErr);
   if(!rc) rc = task_opt_duration_ms(pCtx, TYPE, "timeout", 60000, &o->timeoutMs, pErr);
   if(!rc) rc = task_opt_duration_ms(pCtx, TYPE, "message_timeout", 0, &o->messageTimeoutMs, pErr);

@@ -68,6 +68,12 @@ airc_rc stream_job_argv(const stream_job_opts *o, const char *zReady, char ***pa
     az[n++] = "--format"; az[n++] = "avro";
     if(o->zRegistryUrl && *o->zRegistryUrl) { az[n++] = "--registry-url"; az[n++] = o->zRegistryUrl; }
   }
+  if(o->zCassReplication && *o->zCassReplication) {
+    az[n++] = "--cassandra-replication-factor"; az[n++] = o->zCassReplication;
+  }
+  if(o->zCassWriteCl && *o->zCassWriteCl) {
+    az[n++] = "--cassandra-write-consistency"; az[n++] = o->zCassWriteCl;
+  }
   if(zReady) { az[n++] = "--ready-file"; az[n++] = zReady; }
   /* one block: the pointer array, then the strings */
   size_t nBytes = sizeof(char *) * (size_t)(n + 1);

@@ -31,6 +31,8 @@ typedef struct stream_job_opts {
   const char *zCassHost;
   const char *zKeyspace;     /* --keyspace, or NULL/"" for the job's default */
   const char *zTable;        /* --table, or NULL/"" for the job's default */
+  const char *zCassReplication; /* --cassandra-replication-factor (keyspace creation), or NULL/"" */
+  const char *zCassWriteCl;  /* --cassandra-write-consistency (e.g. ONE), or NULL/"" */
   int cassPort;
   const char *zFormat;       /* "avro": --format avro --registry-url; NULL/"json": nothing */
   const char *zRegistryUrl;  /* schema registry (ccompat base URL) for avro */

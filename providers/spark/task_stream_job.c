@@ -78,6 +78,8 @@ static int stream_run(const task_ctx *pCtx) {
   o.zFormat = task_opt_str(pCtx, "format", airc_config_get("kafka", "format", "json"));
   o.zRegistryUrl = task_opt_str(pCtx, "registry_url", airc_config_get("registry", "url", NULL));
   o.zPgUrl = task_opt_str(pCtx, "postgres_url", airc_config_get("postgres", "url", NULL));
+  o.zCassReplication = airc_config_get("cassandra", "replication_factor", NULL);
+  o.zCassWriteCl = airc_config_get("cassandra", "write_consistency", NULL);
   o.zCheckpoint = task_opt_str(pCtx, "checkpoint", zCheckpoint);
   o.zRunDir = zRun;
   o.zLogDir = zLogs;

@@ -23,8 +23,11 @@ PIPELINE = {"kafka", "cassandra", "spark-master", "spark-worker", "randomuser"}
 SCHEDULERS = {"airc-scheduler-1", "airc-scheduler-2"}
 WORKERS = {"airc-worker-1", "airc-worker-2"}
 AIRC = SCHEDULERS | WORKERS | {"airc-webserver"}
-ONE_SHOT = {"airc-init"}
-SERVICES = PIPELINE | AIRC | ONE_SHOT | {"postgres"}
+# The cluster profile (`--profile cluster`): the system of `scripts/stack.sh up --cluster`.
+CLUSTER = {"kafka-1", "kafka-2", "kafka-3", "kafka-topics", "spark-worker-2", "cassandra-1", "cassandra-2",
+           "registry", "sink-postgres"}
+ONE_SHOT = {"airc-init", "kafka-topics"}
+SERVICES = PIPELINE | AIRC | ONE_SHOT | {"postgres"} | CLUSTER
 
 
 def _compose_bin():
@@ -86,7 +89,7 @@ def test_images_pinned_and_healthchecked():
         image = svc["image"]
         tag = image.rsplit(":", 1)[-1] if ":" in image else ""
         # PostgreSQL numbers its releases major.minor (15.13); the others x.y.z.
-        pattern = r"^\d+\.\d+(-|$)" if name == "postgres" else r"^\d+\.\d+\.\d+"
+        pattern = r"^\d+\.\d+(-|$)" if "postgres" in name else r"^\d+\.\d+\.\d+"
         assert re.match(pattern, tag), "%s: image %s is not pinned" % (name, image)
     assert services["kafka"]["image"].startswith("apache/kafka:3.9.")
     assert services["cassandra"]["image"].startswith("cassandra:5.0.")
@@ -118,7 +121,7 @@ def test_postgres_store_and_db_init_first():
     init = services["airc-init"]
     assert init["command"] == ["airc", "db", "init"]
     assert init["depends_on"] == {"postgres": {"condition": "service_healthy"}}
-    for name in AIRC | ONE_SHOT:
+    for name in AIRC | {"airc-init"}:
         env = services[name]["environment"]
         assert env["AIRC__DATABASE__URL"] == url, name
         assert env["AIRC__CORE__EXECUTOR"] == "distributed", name
@@ -167,15 +170,40 @@ def test_volumes_follow_what_hosts_share():
     for name in WORKERS:
         assert _volume_targets(services[name]).get(data) == "airc-data", name + " mounts the shared data folder"
         assert services[name]["environment"]["AIRC__CORE__DATA_FOLDER"] == data
-    log_folders = [services[n]["environment"]["AIRC__LOGGING__BASE_LOG_FOLDER"] for n in AIRC | ONE_SHOT]
+    log_folders = [services[n]["environment"]["AIRC__LOGGING__BASE_LOG_FOLDER"] for n in AIRC | {"airc-init"}]
     assert len(set(log_folders)) == len(log_folders), "each airc service has its own log folder"
-    for name in AIRC | ONE_SHOT:
+    for name in AIRC | {"airc-init"}:
         env = services[name]["environment"]
         assert "AIRC__CORE__RUN_FOLDER" not in env, name + ": run folders stay per container"
         folder = env["AIRC__LOGGING__BASE_LOG_FOLDER"]
         mounts = _volume_targets(services[name])
         assert any(folder.startswith(t + "/") and src == "airc-logs" for t, src in mounts.items()), name
     assert {"postgres-data", "airc-data", "airc-logs"} <= set(_config_json()["volumes"])
+
+
+def test_cluster_profile():
+    services = _config_json()["services"]
+    # the default profile is the single-node system; the cluster adds its own services
+    assert {n for n, s in services.items() if "cluster" in s.get("profiles", [])} == CLUSTER
+    assert all(not s.get("profiles") for n, s in services.items() if n not in CLUSTER)
+    voters = "1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093"
+    ids = set()
+    for i in (1, 2, 3):
+        env = services["kafka-%d" % i]["environment"]
+        assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == voters
+        assert env["KAFKA_ADVERTISED_LISTENERS"] == "PLAINTEXT://kafka-%d:9092" % i
+        assert env["KAFKA_MIN_INSYNC_REPLICAS"] == "2" and env["KAFKA_DEFAULT_REPLICATION_FACTOR"] == "3"
+        ids.add(env["KAFKA_NODE_ID"])
+        assert env["CLUSTER_ID"] == services["kafka-1"]["environment"]["CLUSTER_ID"]
+    assert ids == {"1", "2", "3"}
+    cmd = " ".join(services["kafka-topics"]["command"])
+    assert "--topic users_created --partitions 3 --replication-factor 3 --config min.insync.replicas=2" in cmd
+    for n in ("cassandra-1", "cassandra-2"):
+        assert services[n]["environment"]["CASSANDRA_SEEDS"] == "cassandra-1"
+    assert services["cassandra-2"]["depends_on"]["cassandra-1"]["condition"] == "service_healthy"
+    assert "spark://spark-master:7077" in services["spark-worker-2"]["command"]
+    assert services["registry"]["image"] == "apicurio/apicurio-registry-mem:2.6.13.Final"
+    assert services["sink-postgres"]["image"].startswith("postgres:15.")
 
 
 def test_host_ports_bound_to_loopback():

@@ -156,3 +156,21 @@ def test_publish_kafka_avro_format_errors_are_one_line(home, randomuser):
         assert schema["name"] == "User" and [f["name"] for f in schema["fields"]][:2] == ["id", "first_name"]
     finally:
         srv.shutdown()
+
+
+def test_cluster_settings_are_the_tasks_defaults(home, randomuser):
+    """[cassandra] consistency (the cluster profile's `stack.sh env` sets ONE)
+    is validate-cassandra's default: a bad one is named in one line before
+    any connection. ([kafka] partitions / replication_factor as publish-kafka's
+    defaults are checked on the real cluster, tests/e2e/test_cluster.py.)"""
+    port = free_port()
+    home.env.update(AIRC__CASSANDRA__CONSISTENCY="SOMETIMES")
+    home.write_dag("cs.ini", dag_ini("cs", [
+        ("fetch", {"type": "fetch-users", "url": randomuser, "count": "5"}),
+        ("validate", {"type": "validate-cassandra", "port": str(port), "timeout": "3s", "upstream": "fetch"}),
+    ]))
+    home.start_scheduler()
+    run = home.trigger("cs")
+    assert home.wait_run("cs", run, 60) == "failed"
+    log = home.run("tasks", "logs", "cs", run, "validate", check=True).stdout
+    assert "validate-cassandra: option 'consistency': 'SOMETIMES' is not a consistency level" in log, log

@@ -183,6 +183,28 @@ static void test_postgres_url_goes_in_the_environment(void **state) {
   assert_string_equal(slurp(zEnvFile), "");
 }
 
+/* [cassandra] replication_factor / write_consistency (the cluster profile's
+ * `stack.sh env`) reach the job as arguments; unset, none is passed. */
+static void test_argv_cassandra_cluster_settings(void **state) {
+  (void)state;
+  setenv("FAKE_EXIT", "0", 1);
+  setenv("AIRC__CASSANDRA__REPLICATION_FACTOR", "2", 1);
+  setenv("AIRC__CASSANDRA__WRITE_CONSISTENCY", "ONE", 1);
+  int rc = run_task(json_pack("{ssssss}", "spark_submit", g_zFake, "job", "/repo/jobs/spark_stream.py",
+                              "checkpoint", "/ck"));
+  unsetenv("AIRC__CASSANDRA__REPLICATION_FACTOR");
+  unsetenv("AIRC__CASSANDRA__WRITE_CONSISTENCY");
+  assert_int_equal(rc, TASK_EXIT_SUCCESS);
+  const char *z = slurp(g_zArgvFile);
+  assert_non_null(strstr(z, "--cassandra-replication-factor\n2\n--cassandra-write-consistency\nONE\n"));
+  rc = run_task(json_pack("{ssssss}", "spark_submit", g_zFake, "job", "/repo/jobs/spark_stream.py",
+                          "checkpoint", "/ck"));
+  assert_int_equal(rc, TASK_EXIT_SUCCESS);
+  z = slurp(g_zArgvFile);
+  assert_null(strstr(z, "--cassandra-replication-factor"));
+  assert_null(strstr(z, "--cassandra-write-consistency"));
+}
+
 static void test_exit_status_propagates(void **state) {
   (void)state;
   setenv("FAKE_EXIT", "3", 1);
@@ -293,6 +315,7 @@ int main(void) {
       cmocka_unit_test(test_argv_keyspace_and_table),
       cmocka_unit_test(test_argv_avro_format),
       cmocka_unit_test(test_postgres_url_goes_in_the_environment),
+      cmocka_unit_test(test_argv_cassandra_cluster_settings),
       cmocka_unit_test(test_exit_status_propagates),
       cmocka_unit_test(test_available_now_timeout_stops_job),
       cmocka_unit_test(test_continuous_never_two_at_once),
