@@ -136,6 +136,12 @@ def assert_all_landed(h, run_id):
     n = len(records)
     assert t["publish_kafka"]["xcom"]["delivered"] == n
     assert t["validate_cassandra"]["xcom"] == {"expected": n, "found": n, "missing": 0, "mismatched": 0}
+    # the cluster profile's PostgreSQL sink, checked by validate_postgres and by psql
+    assert t["validate_postgres"]["xcom"] == {"expected": n, "found": n, "missing": 0, "mismatched": 0}
+    ids = ",".join("'%s'" % r["id"] for r in records)
+    (found,), = sh.psql_rows(sh.stack_env()["AIRC__POSTGRES__URL"],
+                             "SELECT count(*) FROM created_users WHERE id IN (%s)" % ids, timeout=120)
+    assert int(found) == n
     present = {r["id"] for r in sh.cassandra_rows("SELECT id FROM %s.%s" % (KEYSPACE, TABLE), timeout=180)}
     missing = [r["id"] for r in records if r["id"] not in present]
     assert not missing, "%d of %d users missing in Cassandra, e.g. %s" % (len(missing), n, missing[:3])
@@ -216,6 +222,9 @@ def test_pipeline_on_cluster_lands_every_user(make_home, cluster):
     # topic auto-created by publish-kafka with the cluster's settings
     px = h.tis(run_id)["publish_kafka"]["xcom"]
     assert sorted(px["partitions"]) == ["0", "1", "2"], px
+    # the cluster profile publishes Avro through its schema registry
+    assert cluster["AIRC__KAFKA__FORMAT"] == "avro" and px["format"] == "avro", px
+    assert "--format avro" in h.logs(run_id, "trigger_stream_job")
     ks = sh.cassandra_rows("SELECT JSON replication FROM system_schema.keyspaces WHERE keyspace_name = %s",
                            [KEYSPACE])
     assert json.loads(ks[0]["[json]"])["replication"]["replication_factor"] == "2", ks
@@ -296,7 +305,7 @@ def test_spark_worker_killed_during_stream_job(cluster, tmp_path):
     argv = [env["AIRC__SPARK__SPARK_SUBMIT"], "--master", env["AIRC__SPARK__MASTER"],
             "--jars", env["AIRC__SPARK__JARS"], env["AIRC__SPARK__JOB"],
             "--checkpoint", str(tmp_path / "ck"), "--topic", topic, "--keyspace", KEYSPACE, "--table", table,
-            "--max-offsets-per-trigger", "2000"]
+            "--max-offsets-per-trigger", "2000", "--pg-table", table]
     job = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     killed = None
     try:
@@ -317,6 +326,10 @@ def test_spark_worker_killed_during_stream_job(cluster, tmp_path):
     assert "done mode=available_now" in log, log[-3000:]
     n = sh.cassandra_rows("SELECT count(*) AS n FROM %s.%s" % (KEYSPACE, table), timeout=180)[0]["n"]
     assert n == BIG
+    # the PostgreSQL sink too: nothing lost, nothing doubled
+    (pg_n, pg_d), = sh.psql_rows(env["AIRC__POSTGRES__URL"], "SELECT count(*), count(DISTINCT id) FROM %s" % table,
+                                 timeout=120)
+    assert (int(pg_n), int(pg_d)) == (BIG, BIG)
     rows = table_rows_in(table, ids[:: max(1, BIG // 500)])
     assert len(rows) == len(ids[:: max(1, BIG // 500)])
 
