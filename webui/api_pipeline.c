@@ -46,7 +46,7 @@
 
 #define PIPE_HTTP_MAX_BODY (4 * 1024 * 1024)
 #define PIPE_DEFAULT_TABLES "spark_streams.created_users,spark_streams.created_users_dead_letter"
-#define PIPE_DEFAULT_PG_TABLES "created_users"
+#define PIPE_DEFAULT_PG_TABLES "created_users, users_per_country_hour, users_per_country_day"
 #define PIPE_MAX_PG_TABLES 16
 
 /* One component's cached reading. */
