@@ -46,7 +46,7 @@ FIELDS = ("id", "first_name", "last_name", "gender", "address", "post_code",
           "email", "username", "dob", "registered_date", "phone", "picture")
 V2 = os.path.join(REPO, "tests", "fixtures", "avro", "user_v2.avsc")
 V3 = os.path.join(REPO, "tests", "fixtures", "avro", "user_v3_incompatible.avsc")
-COMPONENTS = ["kafka", "cassandra", "spark", "registry"]
+COMPONENTS = ["kafka", "cassandra", "spark", "postgres", "registry"]
 SPARK_TIMEOUT = int(os.environ.get("AIRC_E2E_RUN_TIMEOUT", "480"))
 
 
@@ -190,12 +190,13 @@ def test_v1_then_v2_in_one_topic_decode_and_land(stack, tmp_path):
     h = AvroHome(tmp_path / "home", stack, topic)
     v1, v2 = users(40), users(40, nationality=True)
     p1, p2 = h.write_users("v1.jsonl", v1), h.write_users("v2.jsonl", v2)
+    pg = sh.postgres_database("airc_e2e_avro")  # the batch sink, a database of its own
     h.write_dag({
         # format comes from [kafka] format (AIRC__KAFKA__FORMAT=avro); schema: the built-in schemas/user.avsc
         "pub_v1": publish_task(h, p1),
         "pub_v2": publish_task(h, p2, format="avro", schema=V2),
         "stream": {"type": "trigger-stream-job", "topic": topic, "keyspace": KEYSPACE, "table": TABLE,
-                   "mode": "available_now", "timeout": "%ds" % SPARK_TIMEOUT},
+                   "mode": "available_now", "timeout": "%ds" % SPARK_TIMEOUT, "postgres_url": pg},
     })
     rc, out, err, _ = h.task("pub_v1")
     assert rc == 0, out + err
@@ -247,6 +248,13 @@ def test_v1_then_v2_in_one_topic_decode_and_land(stack, tmp_path):
     for r in v1 + v2:
         for f in FIELDS:
             assert rows[r["id"]][f] == r[f], "user %s field %s" % (r["id"], f)
+    # both versions land in the PostgreSQL sink too (psql), field for field
+    cols = ", ".join(FIELDS)
+    pg_rows = {r[0]: dict(zip(FIELDS, r)) for r in sh.psql_rows(pg, "SELECT %s FROM created_users" % cols)}
+    assert len(pg_rows) == 80, "%d of 80 users in PostgreSQL" % len(pg_rows)
+    for r in v1 + v2:
+        for f in FIELDS:
+            assert pg_rows[r["id"]][f] == r[f], "user %s field %s in PostgreSQL" % (r["id"], f)
     dead = sh.cassandra_rows("SELECT offset, raw, error FROM %s.%s_dead_letter WHERE partition = 0" % (
         KEYSPACE, TABLE), timeout=120)
     bad = {d["offset"]: d for d in dead}
