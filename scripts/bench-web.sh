@@ -59,7 +59,7 @@ for mode in cached uncached; do
   # the same with a new connection per request (Connection: close) shows what keep-alive brings
   if [ $mode = uncached ]; then
     CLOSE_RPS=$(wrk -t"$THREADS" -c"$CONN" -d"$DUR" -H "$AUTH" -H 'Connection: close' "$BASE/dags/bench/dagRuns?limit=100" | awk '/Requests\/sec/ {print $2}')
-    awk -v r="$RUNS_RPS" -v c="$CLOSE_RPS" 'BEGIN { printf "run list uncached: %.0f req/s = %.2f x the goal of 10,000 req/s (%s); with Connection: close %.0f req/s (keep-alive %.2f x that)\n", r, r / 10000, r >= 10000 ? "met" : "NOT met", c, c > 0 ? r / c : 0 }'
+    awk -v r="$RUNS_RPS" -v c="$CLOSE_RPS" 'BEGIN { printf "run list uncached: %.0f req/s = %.2f x the goal of 10,000 req/s (%s); with Connection: close %.0f req/s (keep-alive %.2f x that)\n", r, r / 10000, (r >= 10000 ? "met" : "NOT met"), c, (c > 0 ? r / c : 0) }'
   fi
   python3 - "$BASE" "$AUTH" <<'PY'
 import sys, time, urllib.request, json
