@@ -1,11 +1,12 @@
 /* task_validate_cassandra.c: the `validate-cassandra` task type.
  *
  * Maps options (with [cassandra] config defaults) to cass_validate_opts,
- * runs cass_validate_file() and writes {"expected","found","missing",
- * "mismatched"} as the XCom, also when the check fails, so that the UI can
- * show the counts. The input defaults to the `path` of any upstream XCom;
- * since this task usually follows the stream job (whose XCom has no path),
- * DAG files normally template `input` from fetch-users' XCom. */
+ * runs cass_validate_file() and ends with expected_users_task_exit(), which
+ * writes {"expected","found","missing","mismatched"} as the XCom, also when
+ * the check fails, so that the UI can show the counts. The input defaults
+ * to the `path` of any upstream XCom; since this task usually follows the
+ * stream job (whose XCom has no path), DAG files normally template `input`
+ * from fetch-users' XCom. */
 #include <stdio.h>
 #include <string.h>
 #include "common/config.h"
@@ -90,27 +91,9 @@ static int validate_cassandra_run(const task_ctx *pCtx) {
   airc_err err = {0};
   memset(&res, 0, sizeof(res));
   airc_rc rc = validate_cassandra_opts(pCtx, &o, &err);
-  int bChecked = 0;
-  if(!rc) {
-    rc = cass_validate_file(&o, &res, &err);
-    bChecked = !rc || rc == AIRC_ERR_INVALID;
-    if(rc) airc_err_prefix(&err, TYPE);
-  }
-  if(bChecked) {
-    json_t *pX = json_pack("{sIsIsIsI}", "expected", (json_int_t)res.nExpected, "found",
-                           (json_int_t)res.nFound, "missing", (json_int_t)res.nMissing,
-                           "mismatched", (json_int_t)res.nMismatched);
-    if(!pX || task_xcom_write(pCtx, pX) != 0) {
-      if(!rc) rc = airc_err_set(&err, AIRC_ERR_IO, TYPE ": cannot write XCom");
-    }
-    json_decref(pX);
-  }
-  fflush(stdout);
-  if(rc) {
-    fprintf(stderr, "%s\n", airc_err_msg(&err));
-    return TASK_EXIT_FAILED;
-  }
-  return TASK_EXIT_SUCCESS;
+  int bRan = !rc;
+  if(bRan) rc = cass_validate_file(&o, &res, &err);
+  return expected_users_task_exit(pCtx, TYPE, rc, bRan, &res, &err);
 }
 
 const task_type task_type_validate_cassandra = {
