@@ -42,18 +42,7 @@ static int validate_cassandra_validate(const char *zKey, const char *zValue, cha
 /* `conn = NAME`: host, port, login -> username, password, schema ->
  * keyspace; options set in the DAG file win. */
 static void validate_cassandra_conn(const json_t *pConn, json_t *pOpts) {
-  static const char *const azMap[][2] = {{"host", "host"}, {"login", "username"}, {"password", "password"},
-                                         {"schema", "keyspace"}};
-  for(size_t i = 0; i < sizeof(azMap) / sizeof(azMap[0]); i++) {
-    const char *z = json_string_value(json_object_get(pConn, azMap[i][0]));
-    if(z && *z && !json_object_get(pOpts, azMap[i][1])) json_object_set_new(pOpts, azMap[i][1], json_string(z));
-  }
-  json_t *pPort = json_object_get(pConn, "port");
-  if(json_is_integer(pPort) && !json_object_get(pOpts, "port")) {
-    char z[24];
-    snprintf(z, sizeof(z), "%lld", (long long)json_integer_value(pPort));
-    json_object_set_new(pOpts, "port", json_string(z));
-  }
+  task_type_conn_db_options(pConn, pOpts, "keyspace");
 }
 
 static airc_rc validate_cassandra_opts(const task_ctx *pCtx, cass_validate_opts *o,
