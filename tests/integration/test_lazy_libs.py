@@ -11,17 +11,22 @@ from conftest import dag_ini, wait_for
 
 
 @pytest.fixture
-def fake_libs(tmp_path):
-    """A folder with empty libpq.so.5 and libcurl.so.4."""
+def fake_lib(tmp_path):
+    """fake_lib(SONAME): a folder holding an empty library of that name (one
+    library a folder: on PostgreSQL the scheduler needs the real libpq)."""
     src = tmp_path / "empty.c"
     src.write_text("int airc_fake_lib;\n")
-    for name in ("libpq.so.5", "libcurl.so.4"):
-        subprocess.run(["cc", "-shared", "-fPIC", "-o", str(tmp_path / name), str(src)], check=True)
-    return str(tmp_path)
+
+    def make(name):
+        d = tmp_path / name.split(".")[0]
+        d.mkdir()
+        subprocess.run(["cc", "-shared", "-fPIC", "-o", str(d / name), str(src)], check=True)
+        return str(d)
+    return make
 
 
-def test_unusable_libpq_is_one_line_at_open(home, fake_libs):
-    home.env["LD_LIBRARY_PATH"] = fake_libs
+def test_unusable_libpq_is_one_line_at_open(home, fake_lib):
+    home.env["LD_LIBRARY_PATH"] = fake_lib("libpq.so.5")
     home.env["AIRC__DATABASE__URL"] = "postgresql://airc:pw-secret@127.0.0.1:9/airc"
     r = home.run("dags", "list")
     assert r.returncode != 0
@@ -31,8 +36,8 @@ def test_unusable_libpq_is_one_line_at_open(home, fake_libs):
     assert "pw-secret" not in lines[0]
 
 
-def test_unusable_libcurl_is_the_http_pokes_log_line(home, fake_libs):
-    home.env["LD_LIBRARY_PATH"] = fake_libs
+def test_unusable_libcurl_is_the_http_pokes_log_line(home, fake_lib):
+    home.env["LD_LIBRARY_PATH"] = fake_lib("libcurl.so.4")
     home.write_dag("h.ini", dag_ini("h", [
         ("up", {"type": "sensor", "sensor": "http", "url": "http://127.0.0.1:9/x", "poke_interval": "1s",
                 "timeout": "2s"}),
