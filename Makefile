@@ -24,14 +24,17 @@
 CC      ?= cc
 # bin/airc (CLI, scheduler, executor) links only what it needs, so that the
 # scheduler stays small: the client libraries live in bin/airc-task (task
-# bodies needing librdkafka) and bin/airc-webserver (libmicrohttpd; libcurl
-# and librdkafka for the Control Center's readers). libcurl is in bin/airc
-# for the sensors the scheduler pokes itself (http: from a thread,
-# docs/authoring.md); the per-try supervisor does not link it.
-CORE_PKGS := sqlite3 libpq jansson inih libsodium libcurl
-TASK_PKGS := $(CORE_PKGS) rdkafka avro-c
-WEB_PKGS  := $(CORE_PKGS) libmicrohttpd gnutls rdkafka
-ALL_PKGS  := $(CORE_PKGS) rdkafka libmicrohttpd gnutls avro-c
+# bodies needing libcurl/librdkafka) and bin/airc-webserver (libmicrohttpd;
+# libcurl and librdkafka for the Control Center's readers). Two are loaded
+# with dlopen() on first use instead of linked, by every binary: libpq
+# (store/pq_lazy.h: only a process that connects to PostgreSQL maps it and
+# its OpenSSL, Kerberos, LDAP, GnuTLS) and, for the http sensors the
+# scheduler pokes, libcurl (executor/sensor_poke.c). An idle scheduler on
+# SQLite thus maps neither (goal < 8 MB resident, docs/benchmarks.md).
+CORE_PKGS := sqlite3 jansson inih libsodium
+TASK_PKGS := $(CORE_PKGS) libcurl rdkafka avro-c
+WEB_PKGS  := $(CORE_PKGS) libcurl libmicrohttpd gnutls rdkafka
+ALL_PKGS  := $(CORE_PKGS) libpq libcurl rdkafka libmicrohttpd gnutls avro-c
 CFLAGS_BASE := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -g \
                -I. $(shell pkg-config --cflags $(ALL_PKGS) 2>/dev/null)
 libs = $(shell pkg-config --libs $(1) 2>/dev/null) -lm
@@ -106,9 +109,10 @@ $(BIN)/airc-supervisor: $(BUILD)/cli/supervisor_main.o $(BUILD)/libairc.a
 	$(CC) $(LDFLAGS) -o $@ $^ -Wl,-Bstatic -ljansson -linih -Wl,-Bdynamic -lm
 
 # the distributed executor's worker (cli/cmd_worker.c): `airc worker` execs
-# it. From the archive only what it uses, and only the store's libraries:
-# no libcurl (and its dozen dependencies), so that an idle worker is small
-WORKER_PKGS := sqlite3 libpq jansson inih libsodium
+# it. From the archive only what it uses, and only the store's libraries
+# (libpq is dlopen'ed: store/pq_lazy.h): no libcurl (and its dozen
+# dependencies), so that an idle worker is small
+WORKER_PKGS := sqlite3 jansson inih libsodium
 $(BIN)/airc-worker: $(BUILD)/cli/worker_main.o $(BUILD)/libairc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(WORKER_PKGS))

@@ -11,14 +11,17 @@
  * GnuTLS still reaches the worker as a dependency of libpq's LDAP
  * library, which initializes it itself before any use; left alone, GnuTLS
  * also initializes itself when loaded (and loads p11-kit): about 1.5 MB.
- * So the exec sets GNUTLS_NO_IMPLICIT_INIT=1, and the worker takes it out
- * of its environment again (with AIRC_WORKER_LEAN, its marker) so that its
+ * So the exec sets GNUTLS_NO_IMPLICIT_INIT=1, and the worker, once it has
+ * loaded libpq (dlopen'ed, store/pq_lazy.h), takes it out of its
+ * environment again (with AIRC_WORKER_LEAN, its marker) so that its
  * tasks do not inherit it. A user's own GNUTLS_NO_IMPLICIT_INIT is left
  * as it is. */
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "common/log.h"
+#include "common/config.h"
 #include "executor/exec_worker.h"
+#include "store/store.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +52,9 @@ int cmd_worker(int argc, char **argv) {
 
 int cmd_worker_run(int argc, char **argv) {
   if(getenv("AIRC_WORKER_LEAN")) {
+    /* libpq (and GnuTLS through it) is dlopen'ed on first use
+     * (store/pq_lazy.h): load it now, while GNUTLS_NO_IMPLICIT_INIT holds */
+    store_preload(airc_store_target());
     unsetenv("AIRC_WORKER_LEAN");
     unsetenv("GNUTLS_NO_IMPLICIT_INIT");
   }

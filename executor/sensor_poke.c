@@ -1,8 +1,22 @@
-/* sensor_poke.c: see sensor_poke.h. */
+/* sensor_poke.c: see sensor_poke.h.
+ *
+ * libcurl is loaded with dlopen() on the first http poke, not linked.
+ * bin/airc (the scheduler, which pokes sensors from a thread) would
+ * otherwise map libcurl and its dozen dependencies (GnuTLS, p11-kit,
+ * nettle, gmp, nghttp2, ssh2, rtmp, ...: about 3 MB resident) in every
+ * scheduler, although most never run an http sensor: the idle scheduler's
+ * goal is < 8 MB (docs/benchmarks.md). A child process per poke (airc-task)
+ * would cost a fork + exec each poke_interval and a second way to report;
+ * dlopen keeps the poke in the thread, and a scheduler that never pokes
+ * http never maps libcurl (tests/integration/test_sensors.py checks
+ * /proc/PID/maps). Binaries that link libcurl anyway (airc-task,
+ * airc-webserver) get the already loaded library back from dlopen(). */
 #include "executor/sensor_poke.h"
 #include "store/store_probe.h"
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <glob.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,29 +51,80 @@ static size_t discard(char *zData, size_t size, size_t n, void *pCtx) {
   return size * n;
 }
 
+/* The libcurl ABI's soname (Debian: libcurl4 and libcurl3-gnutls both
+ * provide a libcurl.so.4; -lcurl links the former). */
+#define SENSOR_LIBCURL "libcurl.so.4"
+
+/* The calls poke_http makes, resolved once (curl_api_load). */
+static struct curl_api {
+  CURLcode (*global_init)(long);
+  CURL *(*easy_init)(void);
+  CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+  CURLcode (*easy_perform)(CURL *);
+  CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+  void (*easy_cleanup)(CURL *);
+  const char *(*easy_strerror)(CURLcode);
+  int bOk;
+  char zErr[300];          /* why it is not usable, when !bOk */
+} g_curl;
+static pthread_once_t g_curlOnce = PTHREAD_ONCE_INIT;
+
+/* pthread_once body: dlopen + dlsym + curl_global_init, once per process
+ * whichever thread pokes first (the handle is never closed). */
+static void curl_api_load(void) {
+  void *h = dlopen(SENSOR_LIBCURL, RTLD_NOW | RTLD_LOCAL);
+  if(!h) {
+    snprintf(g_curl.zErr, sizeof(g_curl.zErr), "cannot load libcurl: %s", dlerror());
+    return;
+  }
+  static const char *const azName[] = {"curl_global_init", "curl_easy_init", "curl_easy_setopt",
+                                       "curl_easy_perform", "curl_easy_getinfo", "curl_easy_cleanup",
+                                       "curl_easy_strerror"};
+  void **apSlot[] = {(void **)&g_curl.global_init, (void **)&g_curl.easy_init, (void **)&g_curl.easy_setopt,
+                     (void **)&g_curl.easy_perform, (void **)&g_curl.easy_getinfo,
+                     (void **)&g_curl.easy_cleanup, (void **)&g_curl.easy_strerror};
+  for(size_t i = 0; i < sizeof(azName) / sizeof(azName[0]); i++) {
+    *apSlot[i] = dlsym(h, azName[i]);
+    if(!*apSlot[i]) {
+      snprintf(g_curl.zErr, sizeof(g_curl.zErr), "cannot load libcurl: %s has no %s", SENSOR_LIBCURL, azName[i]);
+      return;
+    }
+  }
+  if(g_curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    snprintf(g_curl.zErr, sizeof(g_curl.zErr), "cannot start libcurl (curl_global_init)");
+    return;
+  }
+  g_curl.bOk = 1;
+}
+
 static int poke_http(const sensor_spec *p, char *zWhat, size_t n) {
-  CURL *h = curl_easy_init();
+  pthread_once(&g_curlOnce, curl_api_load);
+  if(!g_curl.bOk) {
+    snprintf(zWhat, n, "GET %s: %s", p->zUrl, g_curl.zErr);
+    return 0;
+  }
+  CURL *h = g_curl.easy_init();
   if(!h) {
     snprintf(zWhat, n, "GET %s: cannot start libcurl", p->zUrl);
     return 0;
   }
   char zErr[CURL_ERROR_SIZE] = "";
-  curl_easy_setopt(h, CURLOPT_URL, p->zUrl);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)SENSOR_NET_TIMEOUT);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); /* it may run in a thread */
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, zErr);
-  curl_easy_setopt(h, CURLOPT_USERAGENT, "airc-sensor");
-  CURLcode rc = curl_easy_perform(h);
+  g_curl.easy_setopt(h, CURLOPT_URL, p->zUrl);
+  g_curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+  g_curl.easy_setopt(h, CURLOPT_TIMEOUT, (long)SENSOR_NET_TIMEOUT);
+  g_curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+  g_curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L); /* it may run in a thread */
+  g_curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+  g_curl.easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+  g_curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  g_curl.easy_setopt(h, CURLOPT_ERRORBUFFER, zErr);
+  g_curl.easy_setopt(h, CURLOPT_USERAGENT, "airc-sensor");
+  CURLcode rc = g_curl.easy_perform(h);
   long status = 0;
-  if(rc == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_cleanup(h);
+  if(rc == CURLE_OK) g_curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  g_curl.easy_cleanup(h);
   if(rc != CURLE_OK) {
-    snprintf(zWhat, n, "GET %s: %s", p->zUrl, zErr[0] ? zErr : curl_easy_strerror(rc));
+    snprintf(zWhat, n, "GET %s: %s", p->zUrl, zErr[0] ? zErr : g_curl.easy_strerror(rc));
     return 0;
   }
   snprintf(zWhat, n, "GET %s: status %ld (waiting for %d)", p->zUrl, status, p->expectedStatus);

@@ -50,6 +50,22 @@ int task_type_run(const task_type *pType, const task_ctx *pCtx) {
   return task_run_in_runner(pCtx, pType->schema.zName);
 }
 
+void task_type_conn_db_options(const json_t *pConn, json_t *pOptions, const char *zSchemaKey) {
+  const char *const azMap[][2] = {{"host", "host"}, {"login", "username"}, {"password", "password"},
+                                  {"schema", zSchemaKey}};
+  for(size_t i = 0; i < sizeof(azMap) / sizeof(azMap[0]); i++) {
+    const char *z = json_string_value(json_object_get(pConn, azMap[i][0]));
+    if(z && *z && !json_object_get(pOptions, azMap[i][1]))
+      json_object_set_new(pOptions, azMap[i][1], json_string(z));
+  }
+  json_t *pPort = json_object_get(pConn, "port");
+  if(json_is_integer(pPort) && !json_object_get(pOptions, "port")) {
+    char z[24];
+    snprintf(z, sizeof(z), "%lld", (long long)json_integer_value(pPort));
+    json_object_set_new(pOptions, "port", json_string(z));
+  }
+}
+
 airc_rc task_type_apply_conn(const task_type *pType, const json_t *pConns, json_t *pOptions, airc_err *pErr) {
   const char *zName = json_string_value(json_object_get(pOptions, "conn"));
   if(!zName || !pType || !pType->xConnOptions) return AIRC_OK;

@@ -76,6 +76,11 @@ const task_schema *const *task_type_builtin_schemas(void);
  * or set AIRC_CONN_NAME)". */
 AIRC_WUR airc_rc task_type_apply_conn(const task_type *pType, const json_t *pConns, json_t *pOptions,
                                       airc_err *pErr);
+/* The common xConnOptions mapping of a database client: host -> host,
+ * port -> port (as text), login -> username, password -> password,
+ * schema -> zSchemaKey ("database", "keyspace"). Options already set in
+ * pOptions win; empty connection fields are skipped. */
+void task_type_conn_db_options(const json_t *pConn, json_t *pOptions, const char *zSchemaKey);
 /* Index of pType in task_type_all() (the row of task_types.def), or -1. */
 int task_type_index(const task_type *pType);
 /* Runs one try in the task process: pType->xRun, or airc-task when xRun is

@@ -26,7 +26,6 @@
 #include "common/wake.h"
 #include "executor/exec_spawn.h"
 #include "executor/sensor_poke.h"
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -130,8 +129,7 @@ static struct sched_sensors *sensors_get(sched *S) {
 
 /* Starts the threads on the first network poke. */
 static void threads_start(struct sched_sensors *P) {
-  if(P->nThread) return;
-  curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread uses libcurl */
+  if(P->nThread) return; /* libcurl: loaded by the first http poke (sensor_poke.c) */
   for(int i = 0; i < SENSOR_THREADS; i++)
     if(pthread_create(&P->aThread[P->nThread], NULL, poke_thread, P) == 0) P->nThread++;
 }

@@ -2,6 +2,7 @@
  * migrating, transactions. Backend-neutral: it only calls the driver.
  * See store.h for the contract and store_int.h for the driver interface. */
 #include "store/store_int.h"
+#include "store/pq_lazy.h"
 #include "common/log.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +137,12 @@ static airc_rc store_open_impl(const char *zTarget, int bMigrate, store **ppOut,
   }
   *ppOut = p;
   return AIRC_OK;
+}
+
+void store_preload(const char *zTarget) {
+  airc_err err = {0};
+  const char *zRest = NULL;
+  if(store_driver_for(zTarget, &zRest, &err) == &store_pg_driver) (void)pq_lazy_load();
 }
 
 airc_rc store_open(const char *zTarget, store **ppOut, airc_err *pErr) {

@@ -32,6 +32,12 @@ typedef struct store store;
  * failure *ppOut is untouched and pErr says why in one line naming the
  * target (password masked). */
 AIRC_WUR airc_rc store_open(const char *zTarget, store **ppOut /* OUT */, airc_err *pErr);
+/* Loads the client library of the backend zTarget selects, if it is
+ * loaded on first use (libpq: store/pq_lazy.h), without connecting: for a
+ * caller that must load it under its current environment (bin/airc-worker:
+ * GNUTLS_NO_IMPLICIT_INIT, cli/cmd_worker.c). Errors surface at
+ * store_open(). */
+void store_preload(const char *zTarget);
 /* Like store_open(), and also creates or migrates a server database's
  * schema (PostgreSQL), which store_open() refuses to do: `airc db init`
  * and `airc db upgrade` only. */

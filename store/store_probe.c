@@ -1,7 +1,7 @@
 /* store_probe.c: see store_probe.h. */
 #include "store/store_probe.h"
 #include "store/store_int.h"
-#include <libpq-fe.h>
+#include "store/pq_lazy.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +79,7 @@ airc_rc store_probe_sql(const store_probe_conn *pConn, const char *zSql, int tim
   PGconn *db = PQconnectdbParams(azKey, azVal, 0);
   char zMsg[400];
   if(!db || PQstatus(db) != CONNECTION_OK) {
-    one_line(db ? PQerrorMessage(db) : "out of memory", zMsg, sizeof(zMsg));
+    one_line(PQerrorMessage(db), zMsg, sizeof(zMsg));
     PQfinish(db);
     return airc_err_set(pErr, AIRC_ERR_IO, "sql sensor: cannot connect: %s", zMsg);
   }

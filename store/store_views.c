@@ -481,38 +481,88 @@ airc_rc store_view_try_list(store *p, int64_t tiId, store_view_try_fn xRow, void
 
 /* ---- grid ---- */
 
-typedef struct cell_walk {
-  store_view_cell_fn xCell;
-  void *pCtx;
-} cell_walk;
+/* One (run, task) cell summed up from its instance rows as they come
+ * (ordered by run, then task): a mapped task's instances as the scheduler
+ * does (sched_runs.c map_summary). In C rather than a GROUP BY with CASE
+ * aggregates: for 1000 tasks x 25 runs that statement took 4x the CPU of
+ * the plain rows (it doubled the grid request's time, 20 -> 45 ms). */
+typedef struct cell_acc {
+  int64_t runPk;
+  char *zTask;           /* owned copy; NULL: no cell pending */
+  size_t nTaskAlloc;
+  char zState[40];       /* the only row's state (n == 1) */
+  int n, nMapped, nNotDone, nFail, nUpFail, nSucc;
+} cell_acc;
 
-static int cell_read(store_stmt *st, void *pArg) {
-  cell_walk *w = pArg;
-  store_view_cell c = {store_col_int64(st, 0), store_col_str(st, 1), store_col_text(st, 2), store_col_int(st, 3)};
-  return w->xCell(w->pCtx, &c);
+static int cell_state_is(const char *z, const char *zWant) { return z && !strcmp(z, zWant); }
+
+/* Adds one instance row to the pending cell. */
+static void cell_acc_row(cell_acc *a, const char *zState, int mapIndex) {
+  if(a->n++ == 0) snprintf(a->zState, sizeof(a->zState), "%s", zState ? zState : "");
+  a->nMapped += mapIndex >= 0;
+  int bFail = cell_state_is(zState, "failed"), bUp = cell_state_is(zState, "upstream_failed");
+  int bSucc = cell_state_is(zState, "success"), bSkip = cell_state_is(zState, "skipped");
+  a->nNotDone += !(bFail || bUp || bSucc || bSkip);
+  a->nFail += bFail;
+  a->nUpFail += bUp;
+  a->nSucc += bSucc;
+}
+
+/* Hands the pending cell to xCell; its return value (nonzero: stop). */
+static int cell_acc_emit(cell_acc *a, store_view_cell_fn xCell, void *pCtx) {
+  const char *zState = a->zState;
+  if(a->n > 1)
+    zState = a->nNotDone ? "running"
+             : a->nFail  ? "failed"
+             : a->nUpFail ? "upstream_failed"
+             : a->nSucc  ? "success"
+                         : "skipped";
+  store_view_cell c = {a->runPk, a->zTask, zState, a->nMapped};
+  return xCell(pCtx, &c);
 }
 
 airc_rc store_view_grid_cells(store *p, const char *zDagId, int64_t nRuns, store_view_cell_fn xCell, void *pCtx,
                               airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(p,
-      /* one cell per (run, task): a mapped task's instances summed up as
-       * the scheduler does (sched_runs.c map_summary) */
-      "SELECT ti.run_pk, ti.task_id,"
-      " CASE WHEN count(*)=1 THEN min(ti.state)"
-      " WHEN sum(CASE WHEN ti.state IN ('success','failed','skipped','upstream_failed') THEN 0 ELSE 1 END)>0"
-      "  THEN 'running'"
-      " WHEN sum(CASE WHEN ti.state='failed' THEN 1 ELSE 0 END)>0 THEN 'failed'"
-      " WHEN sum(CASE WHEN ti.state='upstream_failed' THEN 1 ELSE 0 END)>0 THEN 'upstream_failed'"
-      " WHEN sum(CASE WHEN ti.state='success' THEN 1 ELSE 0 END)>0 THEN 'success' ELSE 'skipped' END,"
-      " sum(CASE WHEN ti.map_index>=0 THEN 1 ELSE 0 END)"
-      " FROM task_instance ti WHERE ti.run_pk IN"
+      "SELECT ti.run_pk, ti.task_id, ti.state, ti.map_index FROM task_instance ti WHERE ti.run_pk IN"
       " (SELECT id FROM dag_run WHERE dag_id=? ORDER BY logical_date DESC, id DESC LIMIT ?)"
-      " GROUP BY ti.run_pk, ti.task_id ORDER BY ti.run_pk", pErr);
+      " ORDER BY ti.run_pk, ti.task_id", pErr);
   if(!st) return pErr->rc;
   store_bind_text(st, 1, zDagId);
   store_bind_int64(st, 2, nRuns);
-  cell_walk w = {xCell, pCtx};
-  return walk(st, cell_read, &w, pErr);
+  cell_acc a;
+  memset(&a, 0, sizeof(a));
+  int r = STORE_DONE, bStop = 0;
+  airc_rc rc = AIRC_OK;
+  while(!bStop && (r = store_stmt_step(st, pErr)) == STORE_ROW) {
+    int64_t runPk = store_col_int64(st, 0);
+    const char *zTask = store_col_str(st, 1);
+    if(a.n && (a.runPk != runPk || strcmp(a.zTask, zTask))) {
+      bStop = cell_acc_emit(&a, xCell, pCtx);
+      a.n = a.nMapped = a.nNotDone = a.nFail = a.nUpFail = a.nSucc = 0;
+    }
+    if(bStop) break;
+    if(a.n == 0) {
+      size_t nTask = strlen(zTask) + 1;
+      if(nTask > a.nTaskAlloc) {
+        char *z = realloc(a.zTask, nTask);
+        if(!z) {
+          rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "grid: out of memory");
+          break;
+        }
+        a.zTask = z;
+        a.nTaskAlloc = nTask;
+      }
+      memcpy(a.zTask, zTask, nTask);
+      a.runPk = runPk;
+    }
+    cell_acc_row(&a, store_col_text(st, 2), store_col_int(st, 3));
+  }
+  if(!rc && !bStop && r == STORE_ERROR) rc = pErr->rc;
+  if(!rc && !bStop && a.n) cell_acc_emit(&a, xCell, pCtx);
+  store_stmt_done(st);
+  free(a.zTask);
+  return rc;
 }
 
 /* ---- import errors ---- */

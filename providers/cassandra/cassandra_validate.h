@@ -8,7 +8,8 @@
  * batches, ids bound as uuid values. Ids not found are looked up again,
  * after a bounded sleep, until the deadline: rows written by a streaming
  * job may arrive a little later. A table that does not exist yet counts as
- * all rows missing (the streaming job creates it).
+ * all rows missing (the streaming job creates it). The file, the id states,
+ * the polling and the verdict are providers/expected_users.h's.
  *
  * Not for: other primary keys than a single uuid column named id,
  * non-string fields beyond their JSON text, or deletes. */
@@ -18,10 +19,7 @@
 #include <stdio.h>
 #include "common/err.h"
 #include "providers/cassandra/cql.h"
-
-#define CASS_VALIDATE_MAX_RECORDS 10000000
-#define CASS_VALIDATE_MAX_LINE (1024 * 1024)
-#define CASS_VALIDATE_MAX_COLS 64
+#include "providers/expected_users.h"
 
 typedef struct cass_validate_opts {
   cql_conn_opts conn;
@@ -35,13 +33,8 @@ typedef struct cass_validate_opts {
   FILE *pProgress;           /* progress lines; NULL = silent */
 } cass_validate_opts;
 
-typedef struct cass_validate_result {
-  int64_t nExpected, nFound, nMissing, nMismatched;
-  int nChecks;               /* passes over the missing ids */
-  char zFirstMissing[40];
-  char zFirstMismatch[400];  /* "id ... field 'dob': expected '...' got '...'" */
-  char zNote[300];           /* e.g. "table spark_streams.created_users does not exist" */
-} cass_validate_result;
+/* zNote e.g. "table spark_streams.created_users does not exist" */
+typedef expected_users_result cass_validate_result;
 
 /* Runs the validation. Returns AIRC_OK when every record was found equal;
  * AIRC_ERR_INVALID when some are missing or mismatched (message as

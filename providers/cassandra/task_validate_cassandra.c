@@ -1,11 +1,12 @@
 /* task_validate_cassandra.c: the `validate-cassandra` task type.
  *
  * Maps options (with [cassandra] config defaults) to cass_validate_opts,
- * runs cass_validate_file() and writes {"expected","found","missing",
- * "mismatched"} as the XCom, also when the check fails, so that the UI can
- * show the counts. The input defaults to the `path` of any upstream XCom;
- * since this task usually follows the stream job (whose XCom has no path),
- * DAG files normally template `input` from fetch-users' XCom. */
+ * runs cass_validate_file() and ends with expected_users_task_exit(), which
+ * writes {"expected","found","missing","mismatched"} as the XCom, also when
+ * the check fails, so that the UI can show the counts. The input defaults
+ * to the `path` of any upstream XCom; since this task usually follows the
+ * stream job (whose XCom has no path), DAG files normally template `input`
+ * from fetch-users' XCom. */
 #include <stdio.h>
 #include <string.h>
 #include "common/config.h"
@@ -41,18 +42,7 @@ static int validate_cassandra_validate(const char *zKey, const char *zValue, cha
 /* `conn = NAME`: host, port, login -> username, password, schema ->
  * keyspace; options set in the DAG file win. */
 static void validate_cassandra_conn(const json_t *pConn, json_t *pOpts) {
-  static const char *const azMap[][2] = {{"host", "host"}, {"login", "username"}, {"password", "password"},
-                                         {"schema", "keyspace"}};
-  for(size_t i = 0; i < sizeof(azMap) / sizeof(azMap[0]); i++) {
-    const char *z = json_string_value(json_object_get(pConn, azMap[i][0]));
-    if(z && *z && !json_object_get(pOpts, azMap[i][1])) json_object_set_new(pOpts, azMap[i][1], json_string(z));
-  }
-  json_t *pPort = json_object_get(pConn, "port");
-  if(json_is_integer(pPort) && !json_object_get(pOpts, "port")) {
-    char z[24];
-    snprintf(z, sizeof(z), "%lld", (long long)json_integer_value(pPort));
-    json_object_set_new(pOpts, "port", json_string(z));
-  }
+  task_type_conn_db_options(pConn, pOpts, "keyspace");
 }
 
 static airc_rc validate_cassandra_opts(const task_ctx *pCtx, cass_validate_opts *o,
@@ -90,27 +80,9 @@ static int validate_cassandra_run(const task_ctx *pCtx) {
   airc_err err = {0};
   memset(&res, 0, sizeof(res));
   airc_rc rc = validate_cassandra_opts(pCtx, &o, &err);
-  int bChecked = 0;
-  if(!rc) {
-    rc = cass_validate_file(&o, &res, &err);
-    bChecked = !rc || rc == AIRC_ERR_INVALID;
-    if(rc) airc_err_prefix(&err, TYPE);
-  }
-  if(bChecked) {
-    json_t *pX = json_pack("{sIsIsIsI}", "expected", (json_int_t)res.nExpected, "found",
-                           (json_int_t)res.nFound, "missing", (json_int_t)res.nMissing,
-                           "mismatched", (json_int_t)res.nMismatched);
-    if(!pX || task_xcom_write(pCtx, pX) != 0) {
-      if(!rc) rc = airc_err_set(&err, AIRC_ERR_IO, TYPE ": cannot write XCom");
-    }
-    json_decref(pX);
-  }
-  fflush(stdout);
-  if(rc) {
-    fprintf(stderr, "%s\n", airc_err_msg(&err));
-    return TASK_EXIT_FAILED;
-  }
-  return TASK_EXIT_SUCCESS;
+  int bRan = !rc;
+  if(bRan) rc = cass_validate_file(&o, &res, &err);
+  return expected_users_task_exit(pCtx, TYPE, rc, bRan, &res, &err);
 }
 
 const task_type task_type_validate_cassandra = {

@@ -10,7 +10,7 @@
  * Not for: pooling, or anything longer-lived than one task try. */
 #ifndef AIRC_PG_CONN_H
 #define AIRC_PG_CONN_H
-#include <libpq-fe.h>
+#include "store/pq_lazy.h"
 #include <stdint.h>
 #include "common/err.h"
 

@@ -10,6 +10,8 @@
  * again, after a bounded sleep, until the deadline: rows written by the
  * streaming job may arrive a little later. A table that does not exist yet
  * (SQLSTATE 42P01) counts as all rows missing (the streaming job creates it).
+ * The file, the id states, the polling and the verdict are
+ * providers/expected_users.h's.
  *
  * Not for: other primary keys than a uuid column named id, or deletes.
  * Columns beyond the record's (e.g. the sink's created_at) are ignored. */
@@ -18,11 +20,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "common/err.h"
+#include "providers/expected_users.h"
 #include "providers/postgres/pg_conn.h"
-
-#define PG_VALIDATE_MAX_RECORDS 10000000
-#define PG_VALIDATE_MAX_LINE (1024 * 1024)
-#define PG_VALIDATE_MAX_COLS 64
 
 typedef struct pg_validate_opts {
   pg_conn_opts conn;
@@ -34,13 +33,8 @@ typedef struct pg_validate_opts {
   FILE *pProgress;           /* progress lines; NULL = silent */
 } pg_validate_opts;
 
-typedef struct pg_validate_result {
-  int64_t nExpected, nFound, nMissing, nMismatched;
-  int nChecks;               /* passes over the missing ids */
-  char zFirstMissing[40];
-  char zFirstMismatch[400];  /* "id ... field 'dob': expected '...' got '...'" */
-  char zNote[300];           /* e.g. "table created_users does not exist" */
-} pg_validate_result;
+/* zNote e.g. "table created_users does not exist" */
+typedef expected_users_result pg_validate_result;
 
 /* Runs the validation. AIRC_OK when every record was found equal;
  * AIRC_ERR_INVALID when some are missing or mismatched ("3 of 500 records

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "executor/task_opt.h"
+#include "providers/expected_users.h"
 #include "providers/postgres/pg_task_conn.h"
 #include "providers/postgres/pg_text.h"
 #include "providers/postgres/pg_validate.h"
@@ -40,25 +41,7 @@ int runner_validate_postgres(const task_ctx *pCtx) {
   airc_err err = {0};
   memset(&res, 0, sizeof(res));
   airc_rc rc = validate_postgres_opts(pCtx, &o, &err);
-  int bChecked = 0;
-  if(!rc) {
-    rc = pg_validate_file(&o, &res, &err);
-    bChecked = !rc || rc == AIRC_ERR_INVALID;
-    if(rc) airc_err_prefix(&err, TYPE);
-  }
-  if(bChecked) {
-    json_t *pX = json_pack("{sIsIsIsI}", "expected", (json_int_t)res.nExpected, "found", (json_int_t)res.nFound,
-                           "missing", (json_int_t)res.nMissing, "mismatched", (json_int_t)res.nMismatched);
-    if(!pX || task_xcom_write(pCtx, pX) != 0) {
-      if(!rc) rc = airc_err_set(&err, AIRC_ERR_IO, TYPE ": cannot write XCom");
-    }
-    json_decref(pX);
-  }
-  fflush(stdout);
-  if(rc) {
-    fprintf(stderr, "%s\n", airc_err_msg(&err));
-    return TASK_EXIT_FAILED;
-  }
-  return TASK_EXIT_SUCCESS;
+  int bRan = !rc;
+  if(bRan) rc = pg_validate_file(&o, &res, &err);
+  return expected_users_task_exit(pCtx, TYPE, rc, bRan, &res, &err);
 }
-

@@ -46,7 +46,7 @@
 #include "store/postgres/pg_driver.h"
 #include "common/config.h"
 #include "common/log.h"
-#include <libpq-fe.h>
+#include "store/pq_lazy.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,7 +205,7 @@ static airc_rc pg_connect(const char *zUrl, int bCreate, void **ppDb, airc_err *
   p->conn = PQconnectdbParams(azKey, azVal, 1);
   if(!p->conn || PQstatus(p->conn) != CONNECTION_OK) {
     char zLine[400];
-    pg_one_line(p->conn ? PQerrorMessage(p->conn) : "out of memory", zLine, sizeof(zLine));
+    pg_one_line(PQerrorMessage(p->conn), zLine, sizeof(zLine));
     airc_rc rc = airc_err_set(pErr, AIRC_ERR_DB, "cannot connect to store %s: %s", p->zTarget, zLine);
     pg_disconnect(p);
     return rc;

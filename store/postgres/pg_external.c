@@ -1,7 +1,7 @@
 /* pg_external.c: see store_external.h. Table names are quoted with
  * PQescapeIdentifier part by part, so any name is safe in the statement. */
 #include "store/store_external.h"
-#include <libpq-fe.h>
+#include "store/pq_lazy.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +46,7 @@ airc_rc store_ext_pg_count_rows(const char *zUrl, int timeoutMs, store_ext_count
   const char *azVal[] = {zConnect, "airc-webserver", zOptions, zUrl, NULL};
   PGconn *c = PQconnectdbParams(azKey, azVal, 1);
   if(!c || PQstatus(c) != CONNECTION_OK) {
-    pg_one_line(c ? PQerrorMessage(c) : "out of memory", zLine, sizeof(zLine));
+    pg_one_line(PQerrorMessage(c), zLine, sizeof(zLine));
     PQfinish(c);
     return airc_err_set(pErr, AIRC_ERR_DB, "postgres at %s: %s", zMasked, zLine);
   }

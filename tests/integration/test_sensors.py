@@ -99,6 +99,34 @@ def test_http_sensor_pokes_a_real_server_until_the_status_matches(home, server):
     assert f"GET {server.url}: status 503 (waiting for 204)" in log
 
 
+def mapped(pid, soname):
+    with open(f"/proc/{pid}/maps") as f:
+        return any(line.rstrip().endswith(soname) or f"/{soname}" in line for line in f)
+
+
+def test_the_scheduler_maps_libcurl_and_libpq_only_once_it_uses_them(home, server):
+    """libcurl and libpq are dlopen'ed on first use (executor/sensor_poke.c,
+    store/pq_lazy.h) so that an idle scheduler stays small: none is mapped
+    until an http sensor pokes (libpq: until a PostgreSQL store or sql
+    sensor connects); the http poke then loads libcurl in-process."""
+    server.status = 200
+    home.write_dag("h.ini", dag_ini("h", [
+        ("up", {"type": "sensor", "sensor": "http", "url": server.url, "poke_interval": "1s", "timeout": "30s"}),
+    ]))
+    home.write_dag("s.ini", dag_ini("s", [("a", {"command": "true"})]))
+    p = home.start_scheduler()
+    known(home, "h")
+    known(home, "s")
+    assert home.wait_run("s", home.trigger("s")) == "success"
+    assert not mapped(p.pid, "libcurl.so.4")
+    if not ON_PG:
+        assert not mapped(p.pid, "libpq.so.5")
+    run = home.trigger("h")
+    assert home.wait_run("h", run) == "success"
+    assert server.hits >= 1
+    assert mapped(p.pid, "libcurl.so.4")
+
+
 def test_a_slow_http_poke_does_not_block_the_scheduler(home, server):
     """The server takes 4 s to answer: meanwhile a chain of three shell tasks
     of another DAG runs to the end (the scheduler loop keeps going)."""

@@ -386,6 +386,40 @@ static void test_grid_cells(void **state) {
   assert_true(strstr(z, "[2 ") < strstr(z, "[3 "));
 }
 
+static int cell_collect_mapped(void *pCtx, const store_view_cell *c) {
+  char *z = pCtx;
+  size_t n = strlen(z);
+  snprintf(z + n, 512 - n, "[%lld %s %s %d]", (long long)c->runPk, c->zTaskId, c->zState, c->nMapped);
+  return 0;
+}
+
+/* A mapped task's instances are one cell, summed up as the scheduler does
+ * (running while any is unfinished, then failed, upstream_failed, success,
+ * else skipped); an unmapped task's is its own state. Last in the list:
+ * it adds rows (to DAG gamma only). */
+static void test_grid_cells_sum_mapped_tasks(void **state) {
+  store *p = *state;
+  airc_err err = {0};
+  assert_int_equal(store_run_sql(p,
+      "INSERT INTO dag_run(id, dag_id, run_id, run_type, logical_date, data_interval_start, data_interval_end,"
+      " conf, state, dag_hash, is_test) VALUES (7,'gamma','g1','manual',10,10,10,'{}','running','h1',0),"
+      " (8,'gamma','g2','manual',20,20,20,'{}','running','h1',0)", &err), AIRC_OK);
+  assert_int_equal(store_run_sql(p,
+      "INSERT INTO task_instance(id, run_pk, dag_id, task_id, state, map_index) VALUES"
+      " (70,7,'gamma','a_fan','success',0), (71,7,'gamma','a_fan','failed',1), (72,7,'gamma','a_fan','skipped',2),"
+      " (73,7,'gamma','b_fan','success',0), (74,7,'gamma','b_fan','running',1),"
+      " (75,7,'gamma','c_fan','upstream_failed',0), (76,7,'gamma','c_fan','success',1),"
+      " (77,7,'gamma','d_plain','queued',-1),"
+      " (80,8,'gamma','a_fan','success',0), (81,8,'gamma','a_fan','skipped',1),"
+      " (82,8,'gamma','b_fan','skipped',0), (83,8,'gamma','b_fan','skipped',1),"
+      " (84,8,'gamma','c_fan','failed',0),"
+      " (85,8,'gamma','d_plain','success',-1)", &err), AIRC_OK);
+  char z[512] = "";
+  assert_int_equal(store_view_grid_cells(p, "gamma", 25, cell_collect_mapped, z, &err), AIRC_OK);
+  assert_string_equal(z, "[7 a_fan failed 3][7 b_fan running 2][7 c_fan upstream_failed 2][7 d_plain queued 0]"
+                         "[8 a_fan success 2][8 b_fan skipped 2][8 c_fan failed 1][8 d_plain success 0]");
+}
+
 static int import_error_collect(void *pCtx, const store_view_import_error *e) {
   char *z = pCtx;
   size_t n = strlen(z);
@@ -577,6 +611,7 @@ int main(void) {
       cmocka_unit_test(test_cli_run_progress),
       cmocka_unit_test(test_cli_run_at_date),
       cmocka_unit_test(test_cli_ti_log_each),
+      cmocka_unit_test(test_grid_cells_sum_mapped_tasks),
   };
   return cmocka_run_group_tests(aTest, setup, teardown);
 }

@@ -89,12 +89,40 @@ static void test_no_option_shadowed_by_common_keys(void **state) {
   }
 }
 
+/* The shared database mapping of `conn = NAME`: schema goes to the key the
+ * type names; options set in the DAG file win; empty fields are skipped. */
+static void test_conn_db_options(void **state) {
+  (void)state;
+  json_t *pConn = json_pack("{sssisssssss{}}", "host", "db1", "port", 9043, "login", "ann", "password", "",
+                            "schema", "spark_streams", "extra");
+  json_t *pOpts = json_pack("{ss}", "host", "mine");
+  task_type_conn_db_options(pConn, pOpts, "keyspace");
+  assert_string_equal(json_string_value(json_object_get(pOpts, "host")), "mine");
+  assert_string_equal(json_string_value(json_object_get(pOpts, "port")), "9043");
+  assert_string_equal(json_string_value(json_object_get(pOpts, "username")), "ann");
+  assert_string_equal(json_string_value(json_object_get(pOpts, "keyspace")), "spark_streams");
+  assert_null(json_object_get(pOpts, "password"));
+  assert_null(json_object_get(pOpts, "database"));
+  const task_type *pCass = task_type_find("validate-cassandra");
+  const task_type *pPg = task_type_find("validate-postgres");
+  json_t *pC = json_object(), *pP = json_object();
+  pCass->xConnOptions(pConn, pC);
+  pPg->xConnOptions(pConn, pP);
+  assert_string_equal(json_string_value(json_object_get(pC, "keyspace")), "spark_streams");
+  assert_string_equal(json_string_value(json_object_get(pP, "database")), "spark_streams");
+  json_decref(pC);
+  json_decref(pP);
+  json_decref(pOpts);
+  json_decref(pConn);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_registry_finds_every_type),
       cmocka_unit_test(test_no_option_shadowed_by_common_keys),
       cmocka_unit_test(test_one_list_one_way_to_run),
       cmocka_unit_test(test_schemas_are_the_registry),
+      cmocka_unit_test(test_conn_db_options),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
