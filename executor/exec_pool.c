@@ -225,8 +225,9 @@ int exec_pool_hand_over(exec_pool *p, int reqFd, int lockFd, pid_t *pPid) {
   while(p && p->n > 0) {
     /* a member forked by the server is reported within microseconds of
      * the refill; one not reported after 50 ms is given up (if it comes
-     * later, it sees end of file and exits) */
+     * later, it sees end of file and exits), and so is its server */
     pid_t pid = member_pid(p, 0, 50);
+    if(pid == 0) server_forget(p); /* a server that hangs is let go: the next fill starts another */
     int aFd[2] = {reqFd, lockFd};
     int bSent = pid > 0 && send_fds(p->a[0].fd, aFd, 2);
     /* taken or gone (EPIPE: it timed out and shut its socket; it is
