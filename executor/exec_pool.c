@@ -128,14 +128,11 @@ static void server_forget(exec_pool *p) {
   p->serverPid = 0;
 }
 
-/* Starts the fork server. Returns 0, or -1 with *pErr set. */
-static int server_start(exec_pool *p, airc_err *pErr) {
+/* Starts the fork server. */
+static airc_rc server_start(exec_pool *p, airc_err *pErr) {
   int aSock[2];
-  if(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, aSock)) {
-    airc_rc rc = airc_err_set(pErr, AIRC_ERR_IO, "supervisor pool: socketpair: %s", strerror(errno));
-    (void)rc;
-    return -1;
-  }
+  if(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, aSock))
+    return airc_err_set(pErr, AIRC_ERR_IO, "supervisor pool: socketpair: %s", strerror(errno));
   char zIdle[24];
   snprintf(zIdle, sizeof(zIdle), "%d", p->idleSec);
   char *azArgv[] = {"airc", "__supervise", "forkserver", zIdle, NULL};
@@ -144,11 +141,11 @@ static int server_start(exec_pool *p, airc_err *pErr) {
   close(aSock[1]);
   if(rc) {
     close(aSock[0]);
-    return -1;
+    return rc;
   }
   p->serverPid = pid;
   p->serverFd = aSock[0];
-  return 0;
+  return AIRC_OK;
 }
 
 /* Asks the fork server (started or restarted here when there is none) for
@@ -159,7 +156,7 @@ static int server_ask(exec_pool *p, int memberFd) {
   for(int attempt = 0; attempt < 2; attempt++) {
     if(p->serverFd < 0) {
       if(now_us() < p->serverRetryUs) return 0;
-      airc_err err = {0};
+      airc_err err = {0}; /* the spawn that follows reports the same fault */
       if(server_start(p, &err)) {
         p->serverRetryUs = now_us() + 1000000;
         return 0;
