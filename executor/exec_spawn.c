@@ -650,8 +650,10 @@ void exec_supervise_main(int argc, char **argv) {
        * shows as `__supervise pool N` in ps from then on */
       sockFd = exec_pool_serve_forks(SUP_REQ_FD, atoi(argv[3]));
       size_t nArg = strlen(argv[2]);
-      memset(argv[2], 0, nArg);
-      memcpy(argv[2], "pool", 4);
+      if(nArg >= 4) {
+        memset(argv[2], 0, nArg);
+        memcpy(argv[2], "pool", 4);
+      }
     }
     /* close-on-exec, both: no program the task execs keeps them */
     if(exec_pool_wait_request(sockFd, atoi(argv[3]), &reqFd, &lockFd)) _exit(0);
