@@ -266,3 +266,37 @@ def test_without_the_small_binary_airc_supervises_itself(home, tmp_path):
     finally:
         sched.send_signal(signal.SIGTERM)
         sched.wait(10 * SLOW)
+
+
+def test_scheduler_killed_while_the_try_is_in_flight_to_a_forked_member(home):
+    """The window right after the hand-over: the members are stopped, so the
+    try's descriptors sit in a member's socket when the scheduler is killed.
+    Resumed, that member still takes them (queued data comes before end of
+    file) and runs the try once; a new scheduler records it."""
+    marks = os.path.join(home.path, "marks")
+    home.write_dag("fly.ini", dag_ini("fly", [("a", {"command": f"echo $PPID >> {marks}"})]))
+    sched = home.start_scheduler()
+    members = wait_for(lambda: len(pool_members(sched.pid)) == 2 and pool_members(sched.pid), 10,
+                       what="two warm supervisors")
+    server = fork_servers(sched.pid)
+    assert len(server) == 1, server
+    for pid in members:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        run = home.trigger("fly")
+        # handed over and recorded: the try is running, its member has not read it yet
+        wait_for(lambda: home.tis("fly", run).get("a", {}).get("state") == "running", 10,
+                 what="the try to be handed over")
+        assert not os.path.exists(marks)
+        os.kill(sched.pid, signal.SIGKILL)
+        sched.wait()
+    finally:
+        for pid in members:
+            os.kill(pid, signal.SIGCONT)
+    wait_for(lambda: os.path.exists(marks) and open(marks).read().strip(), 10, what="the try to run")
+    wait_for(lambda: not any(proc_alive(p) for p in members + server), 10,
+             what="the members and the fork server to exit")
+    assert int(open(marks).read()) in members
+    home.start_scheduler()
+    assert home.wait_run("fly", run, 20) == "success"
+    assert len(open(marks).read().split()) == 1  # ran once
