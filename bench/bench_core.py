@@ -102,6 +102,27 @@ def cpu_s(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu_s(pid):
+    """CPU seconds (user + system) of pid, of its children it reaped
+    (supervisors, and their tasks) and of its live children (the fork
+    server, whose clones are counted there until it exits)."""
+    def stat(p):
+        with open(f"/proc/{p}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+    def cpu(st):
+        return sum(int(x) for x in st[11:15])
+    total = cpu(stat(pid))
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                st = stat(d)
+            except OSError:
+                continue
+            if int(st[1]) == pid:
+                total += cpu(st)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def new_home(prefix):
     home = tempfile.mkdtemp(prefix=prefix)
     os.makedirs(os.path.join(home, "dags"))
@@ -209,8 +230,10 @@ def run_folder(n_files):
     return res
 
 
-def run_dag(env, home, dag):
-    """Triggers dag, waits for the run to end, returns its figures."""
+def run_dag(env, home, dag, sched_pid=None):
+    """Triggers dag, waits for the run to end, returns its figures (with
+    sched_pid: also the CPU the scheduler and all it started used meanwhile)."""
+    cpu0 = tree_cpu_s(sched_pid) if sched_pid else 0.0
     out = subprocess.check_output([AIRC, "dags", "trigger", dag, "--output", "json"], env=env, text=True)
     run_id = json.loads(out.splitlines()[0])["run_id"]
     deadline = time.monotonic() + 600
@@ -219,8 +242,10 @@ def run_dag(env, home, dag):
         if st in ("success", "failed"):
             break
         time.sleep(0.25)
+    cpu = tree_cpu_s(sched_pid) - cpu0 if sched_pid else float("nan")
     r = measure(os.path.join(home, "airc.db"), dag, run_id)
     r["state"] = st
+    r["cpu_ms"] = cpu * 1000.0
     return r
 
 
@@ -256,7 +281,7 @@ def main():
         time.sleep(1.5)
         results["scheduler_idle_rss_kb"] = rss_kb(sched.pid, "VmRSS")
         for dag in shapes:
-            results[dag] = run_dag(env, home, dag)
+            results[dag] = run_dag(env, home, dag, sched.pid)
         results["scheduler_peak_rss_kb"] = rss_kb(sched.pid, "VmHWM")
     finally:
         sched.send_signal(signal.SIGTERM)
@@ -267,7 +292,7 @@ def main():
     sched = subprocess.Popen([AIRC, "scheduler"], env=env0, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         time.sleep(1.5)
-        results["bench_chain_no_pool"] = run_dag(env0, home, "bench_chain")
+        results["bench_chain_no_pool"] = run_dag(env0, home, "bench_chain", sched.pid)
     finally:
         sched.send_signal(signal.SIGTERM)
         sched.wait(30)
@@ -294,6 +319,8 @@ def main():
     print(f"  chain without warm supervisors ([core] supervisor_pool = 0): {np['wall_ms'] / n:.2f} ms per task = "
           f"{np['wall_ms'] / floor_ms:.2f}x the floor, upstream done -> start p50 {np['dep_latency_p50_ms']:.2f} ms, "
           f"p99 {np['dep_latency_p99_ms']:.2f} ms")
+    print(f"  CPU per task (scheduler, supervisors, tasks): chain {ch['cpu_ms'] / n:.2f} ms, "
+          f"without warm supervisors {np['cpu_ms'] / n:.2f} ms")
     print(f"  beyond the floor per task: {per_task - floor_each:.2f} ms (each try has its own supervisor "
           f"process, started ahead of need: the task's fork + exec, the result file, two commits)")
     print(f"  scheduler RSS: idle {results['scheduler_idle_rss_kb'] / 1024:.1f} MB (goal < 8 MB), "

@@ -14,6 +14,10 @@ int fsafe_mkdirs(const char *zDir) {
     errno = ENAMETOOLONG;
     return -1;
   }
+  /* the usual case first: the parent exists (a try's log folder in its
+   * run's folder), one mkdir instead of one per component */
+  if(!mkdir(z, 0700) || errno == EEXIST) return 0;
+  if(errno != ENOENT) return -1;
   for(char *p = z + 1; *p; p++) {
     if(*p != '/') continue;
     *p = 0;

@@ -1,36 +1,54 @@
 /* exec_pool.c: see exec_pool.h. The scheduler's side (new, fill, hand
- * over, reaped, free) and the waiting member's side (wait_request). */
+ * over, reaped, free), the fork server (serve_forks) and the waiting
+ * member's side (wait_request). */
 #include "executor/exec_pool.h"
 #include "executor/exec_spawn.h"
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct pool_member {
-  pid_t pid;
-  int fd; /* the scheduler's end of the member's socket pair */
+  pid_t pid; /* 0 until the fork server's report of it was read */
+  int fd;    /* the scheduler's end of the member's socket pair */
 } pool_member;
 
 struct exec_pool {
   int nSize;
   int idleSec;
   int n;
+  pid_t serverPid;      /* the fork server, 0 when none */
+  int serverFd;         /* our end of its control socket, -1 when none */
+  int64_t serverRetryUs; /* no new server before this (one failed to start) */
   pool_member a[EXEC_POOL_MAX]; /* oldest first */
 };
+
+static int64_t now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 exec_pool *exec_pool_new(int nSize, int idleSec) {
   exec_pool *p = calloc(1, sizeof(*p));
   if(!p) return NULL;
   p->nSize = nSize < 0 ? 0 : nSize > EXEC_POOL_MAX ? EXEC_POOL_MAX : nSize;
   p->idleSec = idleSec < 1 ? 1 : idleSec;
+  p->serverFd = -1;
   return p;
 }
 
 int exec_pool_count(const exec_pool *p) { return p ? p->n : 0; }
+
+pid_t exec_pool_server_pid(const exec_pool *p) { return p && p->serverFd >= 0 ? p->serverPid : 0; }
 
 static void member_drop(exec_pool *p, int i) {
   close(p->a[i].fd);
@@ -38,11 +56,130 @@ static void member_drop(exec_pool *p, int i) {
   p->n--;
 }
 
+/* Sends fd (and one byte) over sockFd as SCM_RIGHTS, without blocking.
+ * Returns 1 when sent. */
+static int send_fds(int sockFd, const int *aFd, int nFd) {
+  char cByte = 'R';
+  struct iovec iov = {&cByte, 1};
+  union {
+    struct cmsghdr h;
+    char a[CMSG_SPACE(2 * sizeof(int))];
+  } u;
+  memset(&u, 0, sizeof(u));
+  struct msghdr msg = {0};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.a;
+  msg.msg_controllen = CMSG_SPACE((size_t)nFd * sizeof(int));
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN((size_t)nFd * sizeof(int));
+  memcpy(CMSG_DATA(c), aFd, (size_t)nFd * sizeof(int));
+  ssize_t w;
+  do {
+    w = sendmsg(sockFd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+  } while(w < 0 && errno == EINTR);
+  return w == 1;
+}
+
+/* Receives one byte and up to nMax descriptors (close-on-exec) from
+ * sockFd; extra descriptors are closed. Returns the bytes read (0: end of
+ * file, -1: error or nothing waiting with MSG_DONTWAIT) and the
+ * descriptors in aFd / *pnFd (none when the control data was cut). */
+static ssize_t recv_fds(int sockFd, int flags, int *aFd /* OUT */, int nMax, int *pnFd /* OUT */) {
+  char cByte;
+  struct iovec iov = {&cByte, 1};
+  union {
+    struct cmsghdr h;
+    char a[CMSG_SPACE(2 * sizeof(int))];
+  } u;
+  struct msghdr msg = {0};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.a;
+  msg.msg_controllen = sizeof(u.a);
+  ssize_t n;
+  do {
+    n = recvmsg(sockFd, &msg, flags | MSG_CMSG_CLOEXEC);
+  } while(n < 0 && errno == EINTR);
+  *pnFd = 0;
+  if(n <= 0) return n;
+  for(struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if(c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+    for(int i = 0; i < k; i++) {
+      int fd;
+      memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+      if(*pnFd < nMax) aFd[(*pnFd)++] = fd;
+      else close(fd);
+    }
+  }
+  if(msg.msg_flags & MSG_CTRUNC) {
+    for(int i = 0; i < *pnFd; i++) close(aFd[i]);
+    *pnFd = 0;
+  }
+  return n;
+}
+
+static void server_forget(exec_pool *p) {
+  if(p->serverFd >= 0) close(p->serverFd); /* it sees end of file and exits */
+  p->serverFd = -1;
+  p->serverPid = 0;
+}
+
+/* Starts the fork server. */
+static airc_rc server_start(exec_pool *p, airc_err *pErr) {
+  int aSock[2];
+  if(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, aSock))
+    return airc_err_set(pErr, AIRC_ERR_IO, "supervisor pool: socketpair: %s", strerror(errno));
+  char zIdle[24];
+  snprintf(zIdle, sizeof(zIdle), "%d", p->idleSec);
+  char *azArgv[] = {"airc", "__supervise", "forkserver", zIdle, NULL};
+  pid_t pid;
+  airc_rc rc = exec_spawn_supervisor(aSock[1], -1, -1, azArgv, &pid, pErr);
+  close(aSock[1]);
+  if(rc) {
+    close(aSock[0]);
+    return rc;
+  }
+  p->serverPid = pid;
+  p->serverFd = aSock[0];
+  return AIRC_OK;
+}
+
+/* Asks the fork server (started or restarted here when there is none) for
+ * a member on memberFd. Returns 1 when the request is queued. A server
+ * that is gone (EPIPE, ECONNRESET) is forgotten and restarted once; a
+ * server that cannot be started is not tried again for a second. */
+static int server_ask(exec_pool *p, int memberFd) {
+  for(int attempt = 0; attempt < 2; attempt++) {
+    if(p->serverFd < 0) {
+      if(now_us() < p->serverRetryUs) return 0;
+      airc_err err = {0}; /* the spawn that follows reports the same fault */
+      if(server_start(p, &err)) {
+        p->serverRetryUs = now_us() + 1000000;
+        return 0;
+      }
+    }
+    if(send_fds(p->serverFd, &memberFd, 1)) return 1;
+    if(errno == EAGAIN || errno == EWOULDBLOCK) return 0; /* busy server: spawn this one */
+    server_forget(p); /* it died or timed out: its reaping is the scheduler's */
+  }
+  return 0;
+}
+
 airc_rc exec_pool_fill(exec_pool *p, airc_err *pErr) {
   while(p && p->n < p->nSize) {
     int aSock[2];
     if(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, aSock))
       return airc_err_set(pErr, AIRC_ERR_IO, "supervisor pool: socketpair: %s", strerror(errno));
+    if(server_ask(p, aSock[1])) {
+      close(aSock[1]); /* the server holds it now */
+      p->a[p->n++] = (pool_member){0, aSock[0]};
+      continue;
+    }
+    /* no fork server: exec one member as before */
     char zIdle[24];
     snprintf(zIdle, sizeof(zIdle), "%d", p->idleSec);
     char *azArgv[] = {"airc", "__supervise", "pool", zIdle, NULL};
@@ -58,37 +195,44 @@ airc_rc exec_pool_fill(exec_pool *p, airc_err *pErr) {
   return AIRC_OK;
 }
 
+/* The pid of member i: read from its socket (the fork server's report)
+ * when not known yet, waiting at most timeoutMs. Returns it, 0 when not
+ * reported yet, -1 when it never will be (the server closed the socket
+ * without forking: it died). */
+static pid_t member_pid(exec_pool *p, int i, int timeoutMs) {
+  if(p->a[i].pid > 0) return p->a[i].pid;
+  struct pollfd pfd = {p->a[i].fd, POLLIN, 0};
+  int r;
+  do {
+    r = poll(&pfd, 1, timeoutMs);
+  } while(r < 0 && errno == EINTR);
+  if(r <= 0) return r < 0 ? -1 : 0;
+  int32_t pid = 0;
+  ssize_t n;
+  do {
+    n = recv(p->a[i].fd, &pid, sizeof(pid), MSG_DONTWAIT);
+  } while(n < 0 && errno == EINTR);
+  if(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
+  if(n != (ssize_t)sizeof(pid) || pid <= 0) return -1;
+  p->a[i].pid = pid;
+  return pid;
+}
+
 int exec_pool_hand_over(exec_pool *p, int reqFd, int lockFd, pid_t *pPid) {
   while(p && p->n > 0) {
-    char cByte = 'R';
-    struct iovec iov = {&cByte, 1};
-    union {
-      struct cmsghdr h;
-      char a[CMSG_SPACE(2 * sizeof(int))];
-    } u;
-    memset(&u, 0, sizeof(u));
-    struct msghdr msg = {0};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = u.a;
-    msg.msg_controllen = sizeof(u.a);
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(2 * sizeof(int));
+    /* a member forked by the server is reported within microseconds of
+     * the refill; one not reported after 50 ms is given up (if it comes
+     * later, it sees end of file and exits), and so is its server */
+    pid_t pid = member_pid(p, 0, 50);
+    if(pid == 0) server_forget(p); /* a server that hangs is let go: the next fill starts another */
     int aFd[2] = {reqFd, lockFd};
-    memcpy(CMSG_DATA(c), aFd, sizeof(aFd));
-    ssize_t w;
-    do {
-      w = sendmsg(p->a[0].fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-    } while(w < 0 && errno == EINTR);
-    pid_t pid = p->a[0].pid;
+    int bSent = pid > 0 && send_fds(p->a[0].fd, aFd, 2);
     /* taken or gone (EPIPE: it timed out and shut its socket; it is
      * reaped later like any child): either way no longer waiting. Closing
      * our end after a sendmsg leaves the message queued before the end of
      * file the member sees. */
     member_drop(p, 0);
-    if(w == 1) {
+    if(bSent) {
       *pPid = pid;
       return 1;
     }
@@ -97,7 +241,17 @@ int exec_pool_hand_over(exec_pool *p, int reqFd, int lockFd, pid_t *pPid) {
 }
 
 int exec_pool_reaped(exec_pool *p, pid_t pid) {
-  for(int i = 0; p && i < p->n; i++) {
+  if(!p) return 0;
+  if(p->serverPid == pid) {
+    server_forget(p);
+    return 1;
+  }
+  for(int i = 0; i < p->n; i++) {
+    /* its report comes before its socket's end of file */
+    if(p->a[i].pid == 0 && member_pid(p, i, 0) < 0) {
+      member_drop(p, i--);
+      continue;
+    }
     if(p->a[i].pid != pid) continue;
     member_drop(p, i);
     return 1;
@@ -107,6 +261,7 @@ int exec_pool_reaped(exec_pool *p, pid_t pid) {
 
 void exec_pool_free(exec_pool *p) {
   while(p && p->n > 0) member_drop(p, p->n - 1);
+  if(p) server_forget(p);
   free(p);
 }
 
@@ -117,46 +272,73 @@ int exec_pool_wait_request(int sockFd, int idleSec, int *pReqFd, int *pLockFd) {
   do {
     r = poll(&pfd, 1, timeoutMs);
   } while(r < 0 && errno == EINTR);
-  int flags = MSG_CMSG_CLOEXEC;
+  int flags = 0;
   if(r == 0) {
     /* idle too long: refuse further hand-overs (the scheduler's sendmsg now
      * fails with EPIPE), then take one that got in before, if any */
     shutdown(sockFd, SHUT_RD);
     flags |= MSG_DONTWAIT;
   }
-  char cByte;
-  struct iovec iov = {&cByte, 1};
-  union {
-    struct cmsghdr h;
-    char a[CMSG_SPACE(2 * sizeof(int))];
-  } u;
-  struct msghdr msg = {0};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = u.a;
-  msg.msg_controllen = sizeof(u.a);
-  ssize_t n;
-  do {
-    n = recvmsg(sockFd, &msg, flags);
-  } while(n < 0 && errno == EINTR);
-  close(sockFd);
-  if(n != 1) return -1; /* end of file (the scheduler is gone or let us go), or timeout */
   int aFd[2] = {-1, -1}, nFd = 0;
-  for(struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-    if(c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-    for(int i = 0; i < k; i++) {
-      int fd;
-      memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-      if(nFd < 2) aFd[nFd++] = fd;
-      else close(fd);
-    }
-  }
-  if(nFd != 2 || (msg.msg_flags & MSG_CTRUNC)) {
+  ssize_t n = recv_fds(sockFd, flags, aFd, 2, &nFd);
+  close(sockFd);
+  if(n != 1 || nFd != 2) {
+    /* end of file (the scheduler is gone or let us go), timeout, or a
+     * malformed message */
     for(int i = 0; i < nFd; i++) close(aFd[i]);
     return -1;
   }
   *pReqFd = aFd[0];
   *pLockFd = aFd[1];
   return 0;
+}
+
+/* One request to the fork server: a byte and the member's socket. Forks
+ * the member with CLONE_PARENT (the raw system call: glibc's fork() has no
+ * such flag; the server is single-threaded and holds no lock here, and
+ * glibc reads the pid and, for raise(), the tid from the kernel, so the
+ * child's libc is consistent) and reports its pid on that socket. Returns
+ * the socket in the child, -1 in the server. */
+static int serve_one(int ctrlFd, int memberFd) {
+  pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), NULL, NULL, NULL, NULL);
+  if(pid == 0) {
+    close(ctrlFd);
+    setsid(); /* own session, as every supervisor */
+    return memberFd;
+  }
+  if(pid > 0) {
+    int32_t pid32 = (int32_t)pid;
+    ssize_t w;
+    do {
+      w = send(memberFd, &pid32, sizeof(pid32), MSG_NOSIGNAL | MSG_DONTWAIT);
+    } while(w < 0 && errno == EINTR);
+  }
+  /* on a failed clone, closing the socket tells the scheduler (end of
+   * file where the pid would be) */
+  close(memberFd);
+  return -1;
+}
+
+int exec_pool_serve_forks(int ctrlFd, int idleSec) {
+  int timeoutMs = idleSec < 1 ? 1000 : idleSec > 86400 ? 86400 * 1000 : idleSec * 1000;
+  int flags = 0;
+  for(;;) {
+    if(!flags) {
+      struct pollfd pfd = {ctrlFd, POLLIN, 0};
+      int r = poll(&pfd, 1, timeoutMs);
+      if(r < 0 && errno == EINTR) continue;
+      if(r == 0) {
+        /* idle: refuse further requests (the scheduler's sendmsg fails
+         * with EPIPE and it starts another server), serve those in */
+        shutdown(ctrlFd, SHUT_RD);
+        flags = MSG_DONTWAIT;
+      }
+    }
+    int fd = -1, nFd = 0;
+    ssize_t n = recv_fds(ctrlFd, flags, &fd, 1, &nFd);
+    if(n <= 0) _exit(0); /* end of file (the scheduler is gone or let us go), drained, or broken */
+    if(nFd != 1) continue;
+    int memberFd = serve_one(ctrlFd, fd);
+    if(memberFd >= 0) return memberFd;
+  }
 }

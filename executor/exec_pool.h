@@ -3,11 +3,22 @@
  * Starting a try's supervisor costs a posix_spawn + exec of `airc` (and its
  * dynamic linking) before the task's own fork + exec. The pool keeps up to
  * [core] supervisor_pool such supervisors (`airc __supervise pool N`)
- * already exec'd, each blocked on its end of a SOCK_SEQPACKET socket pair.
+ * already started, each blocked on its end of a SOCK_SEQPACKET socket pair.
  * A launch hands one of them the try's request (a memfd) and the try's
  * lock (an open file description holding the try's byte lock) as
  * SCM_RIGHTS: a sendmsg instead of a spawn. The scheduler refills the pool
  * after its launches, off the critical path.
+ *
+ * The fork server: members are not exec'd one by one. The pool starts ONE
+ * `airc-supervisor __supervise forkserver N` (exec'd once) holding a control
+ * socket; a refill sends it the member's end of a new socket pair and it
+ * clone()s itself with CLONE_PARENT, so the member is the scheduler's own
+ * child (reaped by its waitpid(-1) loop as before, whatever becomes of the
+ * server), in its own session, holding only that socket (and 0-2), with the
+ * signal state every supervisor starts from. The server writes the
+ * member's pid on the scheduler's end of the member's socket. If the server
+ * is gone (killed, timed out) the next refill starts another; if that
+ * fails, members are spawned one by one as before.
  *
  * Nothing of the crash-safety design changes: each pooled supervisor takes
  * exactly one try, then behaves as any supervisor (own session, writes the
@@ -20,7 +31,8 @@
  * N idle seconds; on that timeout it shuts its socket for reading first
  * and takes a request that got in before, so no hand-over is ever lost: a
  * sendmsg after the shutdown fails with EPIPE and the scheduler uses
- * another member or a fresh spawn. */
+ * another member or a fresh spawn. The fork server exits the same way (end
+ * of file on its control socket, or N idle seconds). */
 #ifndef AIRC_EXEC_POOL_H
 #define AIRC_EXEC_POOL_H
 #include <sys/types.h>
@@ -49,7 +61,8 @@ int exec_pool_count(const exec_pool *p);
 int exec_pool_hand_over(exec_pool *p, int reqFd, int lockFd, pid_t *pPid /* OUT */);
 
 /* A child was reaped: forget it if it was a waiting member (one that timed
- * out). Returns 1 if it was. */
+ * out) or the fork server (the next fill starts another). Returns 1 if it
+ * was either. */
 int exec_pool_reaped(exec_pool *p, pid_t pid);
 
 /* Closes every member's socket (they exit at once) and frees p. */
@@ -61,5 +74,16 @@ void exec_pool_free(exec_pool *p);
  * a malformed message (no try was handed over, or its lock is released
  * with the message and the zombie sweep sees the try). */
 int exec_pool_wait_request(int sockFd, int idleSec, int *pReqFd /* OUT */, int *pLockFd /* OUT */);
+
+/* The fork server's pid, 0 when none runs (a pool of 0, or between a
+ * server's exit and the next fill). */
+pid_t exec_pool_server_pid(const exec_pool *p);
+
+/* In `airc __supervise forkserver N`: serves fork requests on ctrlFd until
+ * end of file or N idle seconds, then _exit(0)s. Returns only in a new
+ * member (a child of the server's parent, own session, signal state
+ * inherited from the server): its socket's descriptor (close-on-exec),
+ * ctrlFd closed. */
+int exec_pool_serve_forks(int ctrlFd, int idleSec);
 
 #endif

@@ -630,7 +630,8 @@ airc_rc exec_spawn(const exec_request *r, exec_pool *pPool, pid_t *pPid, airc_er
  * writes its result, rings the doorbell. Holds descriptor 4 (the try's
  * lock) until it exits. `airc __supervise pool N` first waits (at most N
  * seconds) for the scheduler to hand it both descriptors through the
- * socket on descriptor 3 (exec_pool.h). Never returns. */
+ * socket on descriptor 3 (exec_pool.h); `airc __supervise forkserver N`
+ * forks such members on request until its socket closes. Never returns. */
 void exec_supervise_main(int argc, char **argv) {
   sigset_t usr1;
   sigemptyset(&usr1);
@@ -641,10 +642,21 @@ void exec_supervise_main(int argc, char **argv) {
   signal(SIGHUP, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
   int reqFd = SUP_REQ_FD;
-  if(argc >= 4 && !strcmp(argv[2], "pool")) {
-    int lockFd = -1;
+  int bServer = argc >= 4 && !strcmp(argv[2], "forkserver");
+  if(bServer || (argc >= 4 && !strcmp(argv[2], "pool"))) {
+    int lockFd = -1, sockFd = SUP_REQ_FD;
+    if(bServer) {
+      /* the fork server (exec_pool.h): returns only in a new member, which
+       * shows as `__supervise pool N` in ps from then on */
+      sockFd = exec_pool_serve_forks(SUP_REQ_FD, atoi(argv[3]));
+      size_t nArg = strlen(argv[2]);
+      if(nArg >= 4) {
+        memset(argv[2], 0, nArg);
+        memcpy(argv[2], "pool", 4);
+      }
+    }
     /* close-on-exec, both: no program the task execs keeps them */
-    if(exec_pool_wait_request(SUP_REQ_FD, atoi(argv[3]), &reqFd, &lockFd)) _exit(0);
+    if(exec_pool_wait_request(sockFd, atoi(argv[3]), &reqFd, &lockFd)) _exit(0);
   } else {
     /* posix_spawn's dup2 cleared close-on-exec on the lock: set it again, so
      * that no program the task execs (a detached spark-submit, say) keeps the

@@ -2,7 +2,8 @@
  *
  *   scheduler --posix_spawn--> supervisor (`airc-supervisor`, else `airc
  *                              __supervise`; own session; a warm one of
- *                              exec_pool.h if there is one;
+ *                              exec_pool.h if there is one, forked by
+ *                              its fork server;
  *                              holds the try lock)
  *                         --fork--> task process (own process group;
  *                                    stdout+stderr -> pipe -> log file)

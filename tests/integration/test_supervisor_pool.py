@@ -1,7 +1,9 @@
 """The warm pool of supervisors ([core] supervisor_pool, executor/exec_pool.h):
 members wait already started, each takes exactly one try, the pool is
 refilled, and members never outlive their scheduler (graceful stop, kill -9)
-nor wait longer than [core] supervisor_pool_idle_timeout."""
+nor wait longer than [core] supervisor_pool_idle_timeout. Members are forked
+by one fork server (`__supervise forkserver N`), exec'd once: it too exits
+with its scheduler or when idle, and one killed is replaced."""
 import os
 import shutil
 import signal
@@ -20,8 +22,8 @@ def proc_alive(pid):
         return False
 
 
-def pool_members(sched_pid):
-    """Pids of the scheduler's children waiting as pooled supervisors."""
+def sched_children(sched_pid, mode):
+    """Pids of the scheduler's live children run as `__supervise <mode>`."""
     out = []
     for d in os.listdir("/proc"):
         if not d.isdigit():
@@ -33,9 +35,26 @@ def pool_members(sched_pid):
                 argv = f.read().split(b"\0")
         except OSError:
             continue
-        if int(st[1]) == sched_pid and st[0] != "Z" and argv[1:3] == [b"__supervise", b"pool"]:
+        if int(st[1]) == sched_pid and st[0] != "Z" and argv[1:3] == [b"__supervise", mode]:
             out.append(int(d))
     return sorted(out)
+
+
+def pool_members(sched_pid):
+    """Pids of the scheduler's children waiting as pooled supervisors."""
+    return sched_children(sched_pid, b"pool")
+
+
+def fork_servers(sched_pid):
+    return sched_children(sched_pid, b"forkserver")
+
+
+def proc_status(pid, field):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return line.split()[1]
+    return None
 
 
 def ppid_dag(home, dag_id, n=1):
@@ -82,28 +101,35 @@ def test_pool_of_zero_starts_none_and_tasks_still_run(home):
     sched = home.start_scheduler()
     time.sleep(0.5 * SLOW)
     assert pool_members(sched.pid) == []
+    assert fork_servers(sched.pid) == []  # no pool, no fork server
     run = home.trigger("cold")
     assert home.wait_run("cold", run, 20) == "success"
     assert os.path.exists(f"{marks}/t0")
     assert pool_members(sched.pid) == []
+    assert fork_servers(sched.pid) == []
 
 
 def test_pool_members_exit_when_the_scheduler_stops(home):
     sched = home.start_scheduler()
     members = wait_for(lambda: len(pool_members(sched.pid)) == 2 and pool_members(sched.pid), 10,
                        what="two warm supervisors")
+    server = fork_servers(sched.pid)
     sched.send_signal(signal.SIGTERM)
     sched.wait(10 * SLOW)
-    wait_for(lambda: not any(proc_alive(p) for p in members), 5, what="warm supervisors to exit")
+    wait_for(lambda: not any(proc_alive(p) for p in members + server), 5,
+             what="warm supervisors and the fork server to exit")
 
 
 def test_pool_members_exit_when_the_scheduler_is_killed(home):
     sched = home.start_scheduler()
     members = wait_for(lambda: len(pool_members(sched.pid)) == 2 and pool_members(sched.pid), 10,
                        what="two warm supervisors")
+    server = fork_servers(sched.pid)
+    assert len(server) == 1, server
     os.kill(sched.pid, signal.SIGKILL)
     sched.wait()
     wait_for(lambda: not any(proc_alive(p) for p in members), 5, what="warm supervisors to exit")
+    wait_for(lambda: not proc_alive(server[0]), 5, what="the fork server to exit")
 
 
 def test_idle_pool_members_time_out_and_are_reaped(home):
@@ -112,14 +138,113 @@ def test_idle_pool_members_time_out_and_are_reaped(home):
     sched = home.start_scheduler()
     members = wait_for(lambda: len(pool_members(sched.pid)) == 2 and pool_members(sched.pid), 10,
                        what="two warm supervisors")
-    # they give up after 1 s, and the scheduler reaps them (no zombies left)
-    wait_for(lambda: not any(os.path.exists(f"/proc/{p}") for p in members), 10,
-             what="idle supervisors to exit and be reaped")
+    server = fork_servers(sched.pid)
+    assert len(server) == 1, server
+    # they give up after 1 s, and the scheduler reaps them (no zombies left);
+    # so does the fork server
+    wait_for(lambda: not any(os.path.exists(f"/proc/{p}") for p in members + server), 10,
+             what="idle supervisors and the fork server to exit and be reaped")
     assert pool_members(sched.pid) == []
     # a later launch starts a fresh supervisor, then the pool fills again
     run = home.trigger("late")
     assert home.wait_run("late", run, 20) == "success"
     assert int(open(f"{marks}/t0").read()) not in members
+    # the refill after that launch started a new fork server
+    wait_for(lambda: len(fork_servers(sched.pid)) == 1 and fork_servers(sched.pid) != server, 10,
+             what="a new fork server")
+
+
+def test_members_are_forked_by_one_fork_server(home):
+    """The fork server is exec'd once; members are its clones, yet the
+    scheduler's children (it reaps them), each in its own session, holding
+    nothing but descriptors 0-2 and its socket, with a supervisor's signal
+    state whatever the scheduler's was."""
+    def hostile():
+        signal.signal(signal.SIGUSR2, signal.SIG_IGN)
+        signal.signal(signal.SIGQUIT, signal.SIG_IGN)
+    marks = ppid_dag(home, "forked", 4)
+    sched = home.start_scheduler(preexec_fn=hostile)
+    members = wait_for(lambda: len(pool_members(sched.pid)) == 2 and pool_members(sched.pid), 10,
+                       what="two warm supervisors")
+    servers = fork_servers(sched.pid)
+    assert len(servers) == 1, servers
+    server = servers[0]
+    for pid in members:
+        with open(f"/proc/{pid}/stat") as f:
+            st = f.read().rsplit(")", 1)[1].split()
+        assert int(st[1]) == sched.pid  # CLONE_PARENT: the scheduler's child
+        assert int(st[3]) == pid, st  # session id: its own session
+        fds = sorted(int(x) for x in os.listdir(f"/proc/{pid}/fd"))
+        socks = [fd for fd in fds if fd > 2]
+        assert len(socks) == 1, fds  # its member socket only (no control socket)
+        assert os.readlink(f"/proc/{pid}/fd/{socks[0]}").startswith("socket:")
+        # SIGHUP, SIGINT, SIGPIPE, SIGTERM as every supervisor; nothing of the
+        # scheduler's (glibc's posix_spawn leaves its own 32 and 33 ignored in
+        # every supervisor; the task process resets them: test_task_security)
+        glibc = (1 << 31) | (1 << 32)
+        assert int(proc_status(pid, "SigIgn"), 16) & ~glibc == sum(
+            1 << (s - 1) for s in (signal.SIGHUP, signal.SIGINT, signal.SIGPIPE, signal.SIGTERM))
+        assert int(proc_status(pid, "SigBlk"), 16) == 1 << (signal.SIGUSR1 - 1)
+        # a clone of the server, not a fresh exec
+        assert os.readlink(f"/proc/{pid}/exe") == os.readlink(f"/proc/{server}/exe")
+    run = home.trigger("forked")
+    assert home.wait_run("forked", run, 30) == "success"
+    pids = [int(open(f"{marks}/t{i}").read()) for i in range(4)]
+    assert pids[0] in members and len(set(pids)) == 4, (pids, members)
+    # the same server served every refill, and every used member was reaped
+    assert fork_servers(sched.pid) == [server]
+    wait_for(lambda: not any(os.path.exists(f"/proc/{p}") for p in pids), 10,
+             what="used supervisors to be reaped")
+
+
+def test_fork_server_killed_mid_chain_is_replaced(home):
+    n = 12
+    marks = ppid_dag(home, "killsrv", n)
+    # slow the chain down so the kill lands in its middle
+    home.write_dag("killsrv.ini", dag_ini("killsrv", [
+        (f"t{i}", {"command": f"echo $PPID > {marks}/t{i}; sleep 0.2",
+                   **({"upstream": f"t{i-1}"} if i else {})}) for i in range(n)]))
+    sched = home.start_scheduler()
+    server = wait_for(lambda: fork_servers(sched.pid), 10, what="the fork server")[0]
+    run = home.trigger("killsrv")
+    wait_for(lambda: os.path.exists(f"{marks}/t2"), 20, what="the chain to be under way")
+    os.kill(server, signal.SIGKILL)
+    assert home.wait_run("killsrv", run, 60) == "success"
+    pids = [int(open(f"{marks}/t{i}").read()) for i in range(n)]
+    assert len(set(pids)) == n, pids  # one supervisor per try, none lost
+    # the killed server was reaped and a new one serves the pool
+    new = wait_for(lambda: fork_servers(sched.pid), 10, what="a new fork server")
+    assert new != [server] and not os.path.exists(f"/proc/{server}"), (new, server)
+    wait_for(lambda: len(pool_members(sched.pid)) == 2, 10, what="the pool to be refilled")
+    with open(f"/proc/{new[0]}/stat") as f:
+        assert int(f.read().rsplit(")", 1)[1].split()[1]) == sched.pid
+
+
+def test_scheduler_killed_after_hand_over_to_a_forked_member(home):
+    """kill -9 of the scheduler once a forked member holds the try: the
+    member runs it to the end (once), and a new scheduler records it."""
+    marks = os.path.join(home.path, "marks")
+    gate = os.path.join(home.path, "gate")
+    cmd = f"echo $PPID >> {marks}; while [ ! -e {gate} ]; do sleep 0.05; done"
+    home.write_dag("hand.ini", dag_ini("hand", [("a", {"command": cmd})]))
+    sched = home.start_scheduler()
+    members = wait_for(lambda: len(pool_members(sched.pid)) == 2 and pool_members(sched.pid), 10,
+                       what="two warm supervisors")
+    server = fork_servers(sched.pid)
+    assert len(server) == 1, server
+    run = home.trigger("hand")
+    wait_for(lambda: os.path.exists(marks) and open(marks).read().strip(), 10, what="the try to start")
+    os.kill(sched.pid, signal.SIGKILL)
+    sched.wait()
+    supervisor = int(open(marks).read())
+    assert supervisor in members
+    wait_for(lambda: not any(proc_alive(p) for p in server), 5, what="the fork server to exit")
+    assert proc_alive(supervisor)  # the try's supervisor outlives both
+    open(gate, "w").close()
+    wait_for(lambda: not proc_alive(supervisor), 10, what="the try to end")
+    home.start_scheduler()
+    assert home.wait_run("hand", run, 20) == "success"
+    assert open(marks).read().split() == [str(supervisor)]  # ran once
 
 
 def test_without_the_small_binary_airc_supervises_itself(home, tmp_path):
@@ -141,3 +266,37 @@ def test_without_the_small_binary_airc_supervises_itself(home, tmp_path):
     finally:
         sched.send_signal(signal.SIGTERM)
         sched.wait(10 * SLOW)
+
+
+def test_scheduler_killed_while_the_try_is_in_flight_to_a_forked_member(home):
+    """The window right after the hand-over: the members are stopped, so the
+    try's descriptors sit in a member's socket when the scheduler is killed.
+    Resumed, that member still takes them (queued data comes before end of
+    file) and runs the try once; a new scheduler records it."""
+    marks = os.path.join(home.path, "marks")
+    home.write_dag("fly.ini", dag_ini("fly", [("a", {"command": f"echo $PPID >> {marks}"})]))
+    sched = home.start_scheduler()
+    members = wait_for(lambda: len(pool_members(sched.pid)) == 2 and pool_members(sched.pid), 10,
+                       what="two warm supervisors")
+    server = fork_servers(sched.pid)
+    assert len(server) == 1, server
+    for pid in members:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        run = home.trigger("fly")
+        # handed over and recorded: the try is running, its member has not read it yet
+        wait_for(lambda: home.tis("fly", run).get("a", {}).get("state") == "running", 10,
+                 what="the try to be handed over")
+        assert not os.path.exists(marks)
+        os.kill(sched.pid, signal.SIGKILL)
+        sched.wait()
+    finally:
+        for pid in members:
+            os.kill(pid, signal.SIGCONT)
+    wait_for(lambda: os.path.exists(marks) and open(marks).read().strip(), 10, what="the try to run")
+    wait_for(lambda: not any(proc_alive(p) for p in members + server), 10,
+             what="the members and the fork server to exit")
+    assert int(open(marks).read()) in members
+    home.start_scheduler()
+    assert home.wait_run("fly", run, 20) == "success"
+    assert len(open(marks).read().split()) == 1  # ran once

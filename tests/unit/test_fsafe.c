@@ -71,6 +71,32 @@ static void test_private_dir_created_0700(void **state) {
   assert_int_equal(fsafe_private_dir(zDir, "run folder", &err), AIRC_OK);
 }
 
+/* mkdir -p: missing parents are made 0700, an existing folder is fine,
+ * a file in the way is an error */
+static void test_mkdirs_parents_existing_and_file_in_the_way(void **state) {
+  (void)state;
+  char zDir[400], zFile[400];
+  snprintf(zDir, sizeof(zDir), "%s/x/y/z", g_zTmp);
+  umask(022);
+  assert_int_equal(fsafe_mkdirs(zDir), 0);
+  struct stat st;
+  assert_int_equal(lstat(zDir, &st), 0);
+  assert_true(S_ISDIR(st.st_mode));
+  snprintf(zFile, sizeof(zFile), "%s/x/y", g_zTmp);
+  assert_int_equal(lstat(zFile, &st), 0);
+  assert_int_equal(st.st_mode & 07777, 0700);
+  assert_int_equal(fsafe_mkdirs(zDir), 0); /* again: already there */
+  snprintf(zDir, sizeof(zDir), "%s/x/y/w", g_zTmp); /* parent there: one mkdir */
+  assert_int_equal(fsafe_mkdirs(zDir), 0);
+  assert_int_equal(lstat(zDir, &st), 0);
+  snprintf(zFile, sizeof(zFile), "%s/f", g_zTmp);
+  write_text(zFile, "x");
+  snprintf(zDir, sizeof(zDir), "%s/f/sub/dir", g_zTmp);
+  errno = 0;
+  assert_int_equal(fsafe_mkdirs(zDir), -1);
+  assert_int_equal(errno, ENOTDIR);
+}
+
 static void test_private_dir_refuses_open_mode(void **state) {
   (void)state;
   char zDir[400], zWant[800];
@@ -362,6 +388,7 @@ static void test_wake_drops_other_uid(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_private_dir_created_0700, tmp_setup, tmp_teardown),
+      cmocka_unit_test_setup_teardown(test_mkdirs_parents_existing_and_file_in_the_way, tmp_setup, tmp_teardown),
       cmocka_unit_test_setup_teardown(test_private_dir_refuses_open_mode, tmp_setup, tmp_teardown),
       cmocka_unit_test_setup_teardown(test_private_dir_refuses_symlink, tmp_setup, tmp_teardown),
       cmocka_unit_test_setup_teardown(test_private_dir_refuses_other_owner, tmp_setup, tmp_teardown),

@@ -1,0 +1,170 @@
+/* test_exec_pool.c: the fork server of executor/exec_pool.c, in-process.
+ * The test plays the scheduler: it forks a server running
+ * exec_pool_serve_forks() on a control socket, sends it members' sockets
+ * and checks that each member is the TEST's child (CLONE_PARENT: the
+ * scheduler reaps members with waitpid whatever becomes of the server), in
+ * its own session, holding only its socket of the two the server had, and
+ * that the server exits on end of file and when idle (after serving a
+ * request that got in before). Also exec_pool_wait_request's refusals. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "executor/exec_pool.h"
+
+/* What a member reports on its socket before it exits 42: its session
+ * (== its pid when it has its own) and whether the control socket is
+ * still open in it. */
+typedef struct member_report {
+  int32_t sid, pid;
+  int32_t bCtrlOpen;
+} member_report;
+
+static int g_ctrlServerFd = -1;
+
+/* Forks a fork server on a new control socket; *pCtrl is the test's end. */
+static pid_t server_start(int idleSec, int *pCtrl) {
+  int a[2];
+  assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if(pid == 0) {
+    close(a[0]);
+    g_ctrlServerFd = a[1];
+    int fd = exec_pool_serve_forks(a[1], idleSec); /* returns only in a member */
+    member_report r = {(int32_t)getsid(0), (int32_t)getpid(), fcntl(g_ctrlServerFd, F_GETFD) >= 0};
+    (void)!send(fd, &r, sizeof(r), MSG_NOSIGNAL);
+    _exit(42);
+  }
+  close(a[1]);
+  *pCtrl = a[0];
+  return pid;
+}
+
+/* Asks the server for a member; returns the test's end of its socket. */
+static int member_ask(int ctrl) {
+  int a[2];
+  assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a), 0);
+  char c = 'F';
+  struct iovec iov = {&c, 1};
+  union {
+    struct cmsghdr h;
+    char a[CMSG_SPACE(sizeof(int))];
+  } u;
+  memset(&u, 0, sizeof(u));
+  struct msghdr msg = {0};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.a;
+  msg.msg_controllen = sizeof(u.a);
+  struct cmsghdr *h = CMSG_FIRSTHDR(&msg);
+  h->cmsg_level = SOL_SOCKET;
+  h->cmsg_type = SCM_RIGHTS;
+  h->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(h), &a[1], sizeof(int));
+  assert_int_equal(sendmsg(ctrl, &msg, MSG_NOSIGNAL), 1);
+  close(a[1]);
+  return a[0];
+}
+
+/* Reads the server's pid report then the member's own report. */
+static void member_check(int fd) {
+  struct pollfd pfd = {fd, POLLIN, 0};
+  assert_int_equal(poll(&pfd, 1, 5000), 1);
+  int32_t pid = 0;
+  assert_int_equal(recv(fd, &pid, sizeof(pid), 0), (ssize_t)sizeof(pid));
+  assert_true(pid > 0);
+  member_report r;
+  assert_int_equal(poll(&pfd, 1, 5000), 1);
+  assert_int_equal(recv(fd, &r, sizeof(r), 0), (ssize_t)sizeof(r));
+  assert_int_equal(r.pid, pid);
+  assert_int_equal(r.sid, pid);    /* own session */
+  assert_int_equal(r.bCtrlOpen, 0); /* the server's control socket is not inherited */
+  int status = 0;
+  /* the member is our child although the server forked it */
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 42);
+  close(fd);
+}
+
+static void test_members_are_the_callers_children(void **state) {
+  (void)state;
+  int ctrl;
+  pid_t server = server_start(30, &ctrl);
+  for(int i = 0; i < 3; i++) member_check(member_ask(ctrl));
+  /* end of file on its control socket: the server exits */
+  close(ctrl);
+  int status = 0;
+  assert_int_equal(waitpid(server, &status, 0), server);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_idle_server_serves_what_came_in_then_exits(void **state) {
+  (void)state;
+  int ctrl;
+  pid_t server = server_start(1, &ctrl);
+  int fd = member_ask(ctrl); /* served at once */
+  member_check(fd);
+  int status = 0;
+  /* idle for 1 s: it exits, and a request after that fails (EPIPE) */
+  assert_int_equal(waitpid(server, &status, 0), server);
+  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  char c = 'F';
+  assert_true(send(ctrl, &c, 1, MSG_NOSIGNAL) < 0);
+  close(ctrl);
+}
+
+static void test_server_killed_closes_pending_member_sockets(void **state) {
+  (void)state;
+  int ctrl;
+  pid_t server = server_start(30, &ctrl);
+  kill(server, SIGSTOP); /* the request waits in its queue... */
+  int fd = member_ask(ctrl);
+  kill(server, SIGKILL); /* ...and dies with it */
+  int status = 0;
+  assert_int_equal(waitpid(server, &status, 0), server);
+  /* no member: the socket reads end of file where its pid would be */
+  struct pollfd pfd = {fd, POLLIN, 0};
+  assert_int_equal(poll(&pfd, 1, 5000), 1);
+  int32_t pid = 0;
+  assert_int_equal(recv(fd, &pid, sizeof(pid), 0), 0);
+  close(fd);
+  close(ctrl);
+}
+
+static void test_wait_request_refuses_end_of_file_and_bad_messages(void **state) {
+  (void)state;
+  int a[2], reqFd = -1, lockFd = -1;
+  assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a), 0);
+  close(a[0]);
+  assert_int_equal(exec_pool_wait_request(a[1], 5, &reqFd, &lockFd), -1); /* end of file */
+  assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a), 0);
+  char c = 'R';
+  assert_int_equal(send(a[0], &c, 1, 0), 1); /* a byte but no descriptors */
+  assert_int_equal(exec_pool_wait_request(a[1], 5, &reqFd, &lockFd), -1);
+  close(a[0]);
+  assert_int_equal(reqFd, -1);
+  assert_int_equal(lockFd, -1);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_members_are_the_callers_children),
+      cmocka_unit_test(test_idle_server_serves_what_came_in_then_exits),
+      cmocka_unit_test(test_server_killed_closes_pending_member_sockets),
+      cmocka_unit_test(test_wait_request_refuses_end_of_file_and_bad_messages),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
