@@ -52,6 +52,7 @@ airc_rc sched_record_outcome(sched *S, int64_t tiId, int tryNumber, const char *
       delay = task_retry_delay(t, k < 1 ? 1 : k);
     }
     nextRetry = endUs + delay * 1000000;
+    S->bRetryDirty = 1; /* the earliest retry may be this one */
   }
   store_sched_outcome o = {tiId, tryNumber, zOutcome, zNew, startUs, endUs, exitCode, pid, nextRetry,
                            zReason, cur.zLogPath, airc_now_us()};

@@ -122,6 +122,7 @@ typedef struct sched {
   int bTicksDirty;     /* re-plan scheduled runs */
   int64_t nextTickUs;  /* earliest due tick of any DAG, 0 = unknown */
   int64_t nextRetryUs; /* earliest retry, 0 = none */
+  int bRetryDirty;     /* nextRetryUs may be late: ask the store (an outcome set a retry) */
   int bSweepDue;
   int bStopDue;        /* stop requests may be pending (a "stop" ring, start, the sweep) */
   int bRunFinished;    /* a run ended this iteration (the loop goes again) */

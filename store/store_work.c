@@ -455,6 +455,61 @@ airc_rc store_work_finish(store *p, int64_t tiId, int tryNumber, const char *zTo
   return AIRC_OK;
 }
 
+airc_rc store_work_finish_log(store *p, int64_t tiId, int tryNumber, const char *zToken, int seq, const char *z,
+                              size_t n, const char *zResult, int *pbHeld, airc_err *pErr) {
+  *pbHeld = 0;
+  if(p->pDrv->eDialect != STORE_DIALECT_PG) {
+    /* SQLite: in the scheduler's process or beside it, statements are cheap */
+    airc_rc rc = z ? store_work_log_append(p, tiId, tryNumber, seq, z, n, pErr) : AIRC_OK;
+    if(!rc) rc = store_work_finish(p, tiId, tryNumber, zToken, zResult, pbHeld, pErr);
+    if(rc) return rc;
+    store_stmt *st = store_stmt_prepare(p, "DELETE FROM ti_stop_request WHERE ti_id=? AND try_number=?", pErr);
+    if(!st) return pErr->rc;
+    store_bind_int64(st, 1, tiId);
+    store_bind_int64(st, 2, tryNumber);
+    return work_exec(st, "delete the try's stop requests", pErr);
+  }
+  char *zCopy = NULL;
+  if(z) {
+    zCopy = malloc(n + 1); /* text binds need a terminator */
+    if(!zCopy) return airc_err_set(pErr, AIRC_ERR_NOMEM, "log chunk: out of memory");
+    memcpy(zCopy, z, n);
+    zCopy[n] = 0;
+  }
+  /* dialect: pg -- data-modifying WITH: each part runs once whether or not
+   * the outer SELECT reads it. The chunk and the stop requests' deletion
+   * are not fenced (as the separate statements were: a chunk is written
+   * once, a stop request for a finished try has nothing left to stop);
+   * the result is, and only a changed row notifies. */
+  store_stmt *st = store_stmt_prepare(p,
+      "WITH l AS (INSERT INTO task_log_chunk(ti_id, try_number, seq, data) SELECT ?2::bigint, ?3::bigint, ?5::bigint, ?6::text"
+      " WHERE ?6::text IS NOT NULL ON CONFLICT(ti_id, try_number, seq) DO NOTHING),"
+      " s AS (DELETE FROM ti_stop_request WHERE ti_id=?2 AND try_number=?3),"
+      " f AS (UPDATE task_claim SET result=?1 WHERE ti_id=?2 AND try_number=?3 AND lease_token=?4"
+      " AND result IS NULL RETURNING 1)"
+      " SELECT pg_notify('" WORK_CH_RESULT "', '') FROM f", pErr);
+  if(!st) {
+    free(zCopy);
+    return pErr->rc;
+  }
+  store_bind_text(st, 1, zResult);
+  store_bind_int64(st, 2, tiId);
+  store_bind_int64(st, 3, tryNumber);
+  store_bind_text(st, 4, zToken);
+  store_bind_int64(st, 5, seq);
+  if(zCopy) store_bind_text(st, 6, zCopy);
+  else store_bind_null(st, 6);
+  int r = store_stmt_step(st, pErr);
+  *pbHeld = r == STORE_ROW;
+  store_stmt_done(st);
+  free(zCopy);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "record the try's result");
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}
+
 /* ---- wake-ups ---- */
 
 airc_rc store_work_listen(store *p, unsigned mask, int *pbSupported, airc_err *pErr) {
