@@ -95,6 +95,13 @@ struct store {
   void *pDb;
   char *zTarget;
   int nTxn; /* nesting depth of store_begin */
+  uint64_t nTxnSeq; /* outer transactions begun: tells one transaction from the next */
+  /* the pool whose row this transaction locked (store_pool_ti_queue): a
+   * lock held until the end of the transaction, so its slots need not be
+   * read (and locked) again for the next try queued into it */
+  uint64_t poolTxnSeq; /* nTxnSeq when locked; 0: none */
+  char zPoolLocked[256];
+  int64_t poolSlots;
 };
 
 extern const store_driver store_sqlite_driver;
