@@ -68,20 +68,44 @@ airc_rc store_work_enqueue_prefer(store *p, int64_t tiId, int tryNumber, const c
 }
 
 airc_rc store_work_each_done_or_expired(store *p, int64_t nowUs, store_work_fn xRow, void *pCtx, airc_err *pErr) {
+  store_sched_ti_current *pCur = malloc(sizeof(*pCur));
+  if(!pCur) return airc_err_set(pErr, AIRC_ERR_NOMEM, "list finished and expired tries: out of memory");
+  /* the task instance's columns as store_sched_ti_get_current reads them */
   store_stmt *st = store_stmt_prepare(p,
-      "SELECT ti_id, try_number, queue, coalesce(worker, ''), coalesce(lease_until_us, 0), result FROM task_claim"
-      " WHERE result IS NOT NULL"
-      " OR (worker IS NOT NULL AND lease_until_us < ?1)"
-      " ORDER BY result IS NULL, ti_id", pErr);
-  if(!st) return pErr->rc;
+      "SELECT c.ti_id, c.try_number, c.queue, coalesce(c.worker, ''), coalesce(c.lease_until_us, 0), c.result,"
+      " ti.id, ti.state, ti.try_number, ti.max_tries, ti.task_id, r.dag_hash, ti.run_pk,"
+      " ti.start_us, ti.log_path, r.dag_id, r.run_id, ti.map_index"
+      " FROM task_claim c LEFT JOIN task_instance ti ON ti.id=c.ti_id LEFT JOIN dag_run r ON r.id=ti.run_pk"
+      " WHERE c.result IS NOT NULL"
+      " OR (c.worker IS NOT NULL AND c.lease_until_us < ?1)"
+      " ORDER BY c.result IS NULL, c.ti_id", pErr);
+  if(!st) {
+    free(pCur);
+    return pErr->rc;
+  }
   store_bind_int64(st, 1, nowUs);
   int r;
   while((r = store_stmt_step(st, pErr)) == STORE_ROW) {
+    const int bTi = !store_col_is_null(st, 6) && !store_col_is_null(st, 15);
+    if(bTi) {
+      snprintf(pCur->zState, sizeof(pCur->zState), "%s", store_col_str(st, 7));
+      pCur->tryNumber = store_col_int(st, 8);
+      pCur->maxTries = store_col_int(st, 9);
+      snprintf(pCur->zTaskId, sizeof(pCur->zTaskId), "%s", store_col_str(st, 10));
+      snprintf(pCur->zDagHash, sizeof(pCur->zDagHash), "%s", store_col_str(st, 11));
+      pCur->runPk = store_col_int64(st, 12);
+      pCur->startUs = store_col_int64(st, 13);
+      snprintf(pCur->zLogPath, sizeof(pCur->zLogPath), "%s", store_col_str(st, 14));
+      snprintf(pCur->zDagId, sizeof(pCur->zDagId), "%s", store_col_str(st, 15));
+      snprintf(pCur->zRunId, sizeof(pCur->zRunId), "%s", store_col_str(st, 16));
+      pCur->mapIndex = store_col_int(st, 17);
+    }
     store_work_row row = {store_col_int64(st, 0), store_col_int(st, 1), store_col_str(st, 2),
-                          store_col_str(st, 3), store_col_int64(st, 4), store_col_text(st, 5)};
+                          store_col_str(st, 3), store_col_int64(st, 4), store_col_text(st, 5), bTi ? pCur : NULL};
     if(xRow(pCtx, &row)) break;
   }
   store_stmt_done(st);
+  free(pCur);
   if(r == STORE_ERROR) {
     airc_err_prefix(pErr, "list finished and expired tries");
     return pErr->rc;
@@ -148,6 +172,53 @@ airc_rc store_work_delete(store *p, int64_t tiId, int tryNumber, airc_err *pErr)
   store_bind_int64(st, 1, tiId);
   store_bind_int64(st, 2, tryNumber);
   return work_exec(st, "delete claim", pErr);
+}
+
+/* Up to this many claims per statement: the two arrays' text stays
+ * under about 12 KB. */
+#define WORK_DELETE_BATCH 256
+
+airc_rc store_work_delete_batch(store *p, const int64_t *aTi, const int *aTry, int n, airc_err *pErr) {
+  if(p->pDrv->eDialect != STORE_DIALECT_PG) {
+    airc_rc rc = AIRC_OK;
+    for(int i = 0; !rc && i < n; i++) rc = store_work_delete(p, aTi[i], aTry[i], pErr);
+    return rc;
+  }
+  if(n == 1) return store_work_delete(p, aTi[0], aTry[0], pErr);
+  airc_rc rc = AIRC_OK;
+  char *zTi = malloc(WORK_DELETE_BATCH * 22 + 3), *zTry = malloc(WORK_DELETE_BATCH * 12 + 3);
+  if(!zTi || !zTry) rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "delete claims: out of memory");
+  for(int i0 = 0; !rc && i0 < n; i0 += WORK_DELETE_BATCH) {
+    int nPart = n - i0 < WORK_DELETE_BATCH ? n - i0 : WORK_DELETE_BATCH;
+    size_t oTi = 0, oTry = 0;
+    zTi[oTi++] = '{';
+    zTry[oTry++] = '{';
+    for(int i = 0; i < nPart; i++) {
+      oTi += (size_t)sprintf(zTi + oTi, "%s%lld", i ? "," : "", (long long)aTi[i0 + i]);
+      oTry += (size_t)sprintf(zTry + oTry, "%s%d", i ? "," : "", aTry[i0 + i]);
+    }
+    zTi[oTi++] = '}';
+    zTi[oTi] = 0;
+    zTry[oTry++] = '}';
+    zTry[oTry] = 0;
+    /* dialect: pg -- as store_work_delete, for all the claims a wake
+     * applied in one statement (arrays bound as text) */
+    store_stmt *st = store_stmt_prepare(p,
+        "WITH v AS (SELECT * FROM unnest(?1::bigint[], ?2::bigint[]) AS v(ti_id, try_number)),"
+        " d AS (DELETE FROM task_claim c USING v WHERE c.ti_id=v.ti_id AND c.try_number=v.try_number"
+        " RETURNING c.ti_id, c.try_number, c.worker)"
+        " UPDATE task_try t SET hostname=d.worker FROM d WHERE t.ti_id=d.ti_id AND t.try_number=d.try_number", pErr);
+    if(!st) {
+      rc = pErr->rc;
+      break;
+    }
+    store_bind_text(st, 1, zTi);
+    store_bind_text(st, 2, zTry);
+    rc = work_exec(st, "delete claims", pErr);
+  }
+  free(zTi);
+  free(zTry);
+  return rc;
 }
 
 airc_rc store_work_delete_stale(store *p, int *pn, airc_err *pErr) {

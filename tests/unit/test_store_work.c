@@ -10,7 +10,8 @@
  * Batch claims (oldest first, one token, stale ones dropped); wake-ups on
  * PostgreSQL (sent at commit only, filtered by queue, offered first to one
  * worker, results), none on SQLite. The end of a try in one call
- * (store_work_finish_log: last log chunk, fenced result, stop requests). */
+ * (store_work_finish_log: last log chunk, fenced result, stop requests);
+ * applied claims deleted in one call (store_work_delete_batch). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -75,10 +76,14 @@ static const char *q_text(store *s, const char *zSql) {
 typedef struct seen {
   int n, nResult, nExpired;
   int64_t aTi[8];
+  char zCur0[1200]; /* the first row's task instance: "state try dag.task run" */
 } seen;
 
 static int seen_add(void *pCtx, const store_work_row *pRow) {
   seen *p = pCtx;
+  if(!p->n && pRow->pCur)
+    snprintf(p->zCur0, sizeof(p->zCur0), "%s %d %s.%s %s", pRow->pCur->zState, pRow->pCur->tryNumber,
+             pRow->pCur->zDagId, pRow->pCur->zTaskId, pRow->pCur->zRunId);
   p->aTi[p->n++] = pRow->tiId;
   if(pRow->zResult) p->nResult++;
   else p->nExpired++;
@@ -427,6 +432,7 @@ static void test_finish_log(void **ppState) {
   assert_int_equal(store_work_each_done_or_expired(f->s, 1500, seen_add, &S, &err), AIRC_OK);
   assert_int_equal(S.nResult, 1); /* 10's; 11's was ignored */
   assert_int_equal(S.aTi[0], 10);
+  assert_string_equal(S.zCur0, "running 1 d.a r"); /* read with it: the scheduler needs no other read */
   assert_string_equal(q_text(f->s, "SELECT coalesce(result, 'none') FROM task_claim WHERE ti_id=11"), "none");
   /* both tries' stop requests are gone, another try's stays */
   assert_string_equal(q_text(f->s, "SELECT count(*) || ' ' || max(try_number) FROM ti_stop_request"), "1 2");
@@ -441,6 +447,37 @@ static void test_finish_log(void **ppState) {
   if(sch) store_close(sch);
 }
 
+/* store_work_delete_batch: the claims of several tries in one call (one
+ * statement on PostgreSQL); each try's history keeps its host; a try with
+ * no claim (or another try number) is left alone. */
+static void test_delete_batch(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  assert_int_equal(store_work_enqueue(f->s, 10, 1, "default", "{}", 100, &err), AIRC_OK);
+  assert_int_equal(store_work_enqueue(f->s, 11, 1, "default", "{}", 101, &err), AIRC_OK);
+  assert_int_equal(store_work_enqueue(f->s, 12, 1, "other", "{}", 102, &err), AIRC_OK);
+  store_work_claimed a[2];
+  int n = 0;
+  assert_int_equal(store_work_claim_batch(f->s, "default", "w1", "tok", 1000, 2000, 2, a, &n, &err), AIRC_OK);
+  assert_int_equal(n, 2);
+  free(a[0].zRequest);
+  free(a[1].zRequest);
+  assert_int_equal(store_run_sql(f->s, "INSERT INTO task_try(ti_id, try_number, state) VALUES (10, 1, 'success'),"
+                                       " (11, 1, 'failed')", &err), AIRC_OK);
+  const int64_t aTi[] = {10, 11, 12};
+  const int aTry[] = {1, 1, 2}; /* 12's claim is of try 1: not this one */
+  assert_int_equal(store_work_delete_batch(f->s, aTi, aTry, 3, &err), AIRC_OK);
+  int bExists = 1;
+  assert_int_equal(store_work_exists(f->s, 10, 1, &bExists, &err), AIRC_OK);
+  assert_false(bExists);
+  assert_int_equal(store_work_exists(f->s, 11, 1, &bExists, &err), AIRC_OK);
+  assert_false(bExists);
+  assert_int_equal(store_work_exists(f->s, 12, 1, &bExists, &err), AIRC_OK);
+  assert_true(bExists);
+  assert_string_equal(q_text(f->s, "SELECT count(*) FROM task_try WHERE hostname='w1'"), "2");
+  assert_int_equal(store_work_delete_batch(f->s, aTi, aTry, 0, &err), AIRC_OK); /* nothing: fine */
+}
+
 int main(void) {
   const struct CMUnitTest aTest[] = {
       cmocka_unit_test_setup_teardown(test_claim_lease_fence, fx_setup, fx_teardown),
@@ -451,6 +488,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_claim_batch, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_wakeups, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_finish_log, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_delete_batch, fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(aTest, NULL, NULL);
 }
