@@ -59,6 +59,7 @@ typedef struct worker_try {
   char zLog[4400];
   off_t logOff;        /* bytes shipped */
   int logSeq;          /* next chunk number */
+  int pidToRecord;     /* the supervisor's pid, not in the store yet (0: recorded) */
 } worker_try;
 
 typedef struct worker {
@@ -247,11 +248,11 @@ static void start_try(worker *W, const store_work_claimed *c, const char *zToken
     close(aPipe[1]);
     return;
   }
+  /* the pid and log path go to the store with the result (a short try:
+   * no statement of their own) or with the next lease renewal */
+  t.pidToRecord = (int)pid;
   W->aTry = a;
   W->aTry[W->nTry++] = t;
-  int bHeld = 0;
-  if(store_work_set_pid(W->s, c->tiId, c->tryNumber, zToken, (int)pid, t.zLog, &bHeld, &err))
-    LOG_DEBUG("record pid: %s", err.zMsg);
   LOG_INFO("running %s try %d, task instance %lld, supervisor pid %d", zWhat, c->tryNumber, (long long)c->tiId,
            (int)pid);
 }
@@ -342,6 +343,9 @@ static void renew_leases(worker *W) {
     worker_try *t = &W->aTry[i];
     if(t->leaseWr < 0 || !t->pid) continue;
     rc = store_work_renew(W->s, t->tiId, t->tryNumber, t->zToken, until, &aHeld[i], &err);
+    int bPid = 0;
+    if(!rc && aHeld[i] && t->pidToRecord)
+      rc = store_work_set_pid(W->s, t->tiId, t->tryNumber, t->zToken, t->pidToRecord, t->zLog, &bPid, &err);
     if(!rc && aHeld[i]) rc = ship_log(W, t, &err);
   }
   if(!rc) rc = store_commit(W->s, &err);
@@ -358,6 +362,7 @@ static void renew_leases(worker *W) {
   for(int i = 0; i < W->nTry; i++) {
     worker_try *t = &W->aTry[i];
     if(t->leaseWr < 0 || !t->pid) continue;
+    if(aHeld[i]) t->pidToRecord = 0; /* committed with the renewal */
     if(aHeld[i]) {
       ssize_t w = write(t->leaseWr, &until, sizeof(until));
       (void)w; /* a full pipe: the supervisor reads the newest value anyway */
@@ -440,7 +445,8 @@ static void finish_try(worker *W, int i) {
    * it is stored), and the last one rides with the result */
   airc_rc rc = zText ? ship_log_but_last(W, t, &zLast, &nLast, &err) : AIRC_ERR_NOMEM;
   if(!rc)
-    rc = store_work_finish_log(W->s, t->tiId, t->tryNumber, t->zToken, t->logSeq, zLast, nLast, zText, &bHeld, &err);
+    rc = store_work_finish_log(W->s, t->tiId, t->tryNumber, t->zToken, t->pidToRecord, t->zLog, t->logSeq, zLast,
+                               nLast, zText, &bHeld, &err);
   if(!rc && zLast) {
     t->logOff += (off_t)nLast;
     t->logSeq++;

@@ -526,12 +526,15 @@ airc_rc store_work_finish(store *p, int64_t tiId, int tryNumber, const char *zTo
   return AIRC_OK;
 }
 
-airc_rc store_work_finish_log(store *p, int64_t tiId, int tryNumber, const char *zToken, int seq, const char *z,
-                              size_t n, const char *zResult, int *pbHeld, airc_err *pErr) {
+airc_rc store_work_finish_log(store *p, int64_t tiId, int tryNumber, const char *zToken, int pid,
+                              const char *zLogPath, int seq, const char *z, size_t n, const char *zResult, int *pbHeld,
+                              airc_err *pErr) {
   *pbHeld = 0;
   if(p->pDrv->eDialect != STORE_DIALECT_PG) {
     /* SQLite: in the scheduler's process or beside it, statements are cheap */
-    airc_rc rc = z ? store_work_log_append(p, tiId, tryNumber, seq, z, n, pErr) : AIRC_OK;
+    int bPid = 0;
+    airc_rc rc = pid > 0 ? store_work_set_pid(p, tiId, tryNumber, zToken, pid, zLogPath, &bPid, pErr) : AIRC_OK;
+    if(!rc && z) rc = store_work_log_append(p, tiId, tryNumber, seq, z, n, pErr);
     if(!rc) rc = store_work_finish(p, tiId, tryNumber, zToken, zResult, pbHeld, pErr);
     if(rc) return rc;
     store_stmt *st = store_stmt_prepare(p, "DELETE FROM ti_stop_request WHERE ti_id=? AND try_number=?", pErr);
@@ -556,6 +559,11 @@ airc_rc store_work_finish_log(store *p, int64_t tiId, int tryNumber, const char 
       "WITH l AS (INSERT INTO task_log_chunk(ti_id, try_number, seq, data) SELECT ?2::bigint, ?3::bigint, ?5::bigint, ?6::text"
       " WHERE ?6::text IS NOT NULL ON CONFLICT(ti_id, try_number, seq) DO NOTHING),"
       " s AS (DELETE FROM ti_stop_request WHERE ti_id=?2 AND try_number=?3),"
+      /* the supervisor's pid and log, when not recorded yet (as store_work_set_pid:
+       * fenced, and before the result is visible) */
+      " p AS (UPDATE task_instance SET pid=?7, log_path=?8 WHERE id=?2 AND try_number=?3 AND state='running'"
+      " AND ?7::bigint > 0 AND EXISTS(SELECT 1 FROM task_claim c WHERE c.ti_id=?2 AND c.try_number=?3"
+      " AND c.lease_token=?4)),"
       " f AS (UPDATE task_claim SET result=?1 WHERE ti_id=?2 AND try_number=?3 AND lease_token=?4"
       " AND result IS NULL RETURNING 1)"
       " SELECT pg_notify('" WORK_CH_RESULT "', '') FROM f", pErr);
@@ -570,6 +578,8 @@ airc_rc store_work_finish_log(store *p, int64_t tiId, int tryNumber, const char 
   store_bind_int64(st, 5, seq);
   if(zCopy) store_bind_text(st, 6, zCopy);
   else store_bind_null(st, 6);
+  store_bind_int64(st, 7, pid > 0 ? pid : 0);
+  store_bind_text(st, 8, zLogPath ? zLogPath : "");
   int r = store_stmt_step(st, pErr);
   *pbHeld = r == STORE_ROW;
   store_stmt_done(st);

@@ -414,14 +414,14 @@ static void test_finish_log(void **ppState) {
   assert_int_equal(store_work_log_append(f->s, 10, 1, 0, "first ", 6, &err), AIRC_OK);
   int bHeld = 0;
   /* try 11's lease was taken over (another token): its result is fenced */
-  assert_int_equal(store_work_finish_log(f->s, 11, 1, "other", 0, "late\n", 5, "{\"state\":\"success\"}", &bHeld,
+  assert_int_equal(store_work_finish_log(f->s, 11, 1, "other", 66, "/l11", 0, "late\n", 5, "{\"state\":\"success\"}", &bHeld,
                                          &err), AIRC_OK);
   assert_false(bHeld);
   if(sch) {
     usleep(200000);
     assert_int_equal(store_work_events(sch, NULL, 0, NULL), 0); /* a fenced result wakes nobody */
   }
-  assert_int_equal(store_work_finish_log(f->s, 10, 1, "tok", 1, "last\n", 5, "{\"state\":\"success\"}", &bHeld,
+  assert_int_equal(store_work_finish_log(f->s, 10, 1, "tok", 77, "/l10", 1, "last\n", 5, "{\"state\":\"success\"}", &bHeld,
                                          &err), AIRC_OK);
   assert_true(bHeld);
   if(sch) assert_int_equal(wait_events(sch, NULL, 0), STORE_WORK_EV_RESULT);
@@ -433,11 +433,16 @@ static void test_finish_log(void **ppState) {
   assert_int_equal(S.nResult, 1); /* 10's; 11's was ignored */
   assert_int_equal(S.aTi[0], 10);
   assert_string_equal(S.zCur0, "running 1 d.a r"); /* read with it: the scheduler needs no other read */
+  /* the pid and log path came with the held result, not with the fenced one */
+  assert_string_equal(q_text(f->s, "SELECT coalesce(pid, 0) || ' ' || coalesce(log_path, '-') FROM task_instance"
+                                   " WHERE id=10"), "77 /l10");
+  assert_string_equal(q_text(f->s, "SELECT coalesce(pid, 0) || ' ' || coalesce(log_path, '-') FROM task_instance"
+                                   " WHERE id=11"), "0 -");
   assert_string_equal(q_text(f->s, "SELECT coalesce(result, 'none') FROM task_claim WHERE ti_id=11"), "none");
   /* both tries' stop requests are gone, another try's stays */
   assert_string_equal(q_text(f->s, "SELECT count(*) || ' ' || max(try_number) FROM ti_stop_request"), "1 2");
   /* held once only: a second result for the same try is fenced; no chunk */
-  assert_int_equal(store_work_finish_log(f->s, 10, 1, "tok", 2, NULL, 0, "{}", &bHeld, &err), AIRC_OK);
+  assert_int_equal(store_work_finish_log(f->s, 10, 1, "tok", 0, NULL, 2, NULL, 0, "{}", &bHeld, &err), AIRC_OK);
   assert_false(bHeld);
   assert_string_equal(q_text(f->s, "SELECT count(*) FROM task_log_chunk WHERE ti_id=10"), "2");
   /* the fenced try's chunk was written all the same (logs are not fenced) */
