@@ -70,15 +70,27 @@ airc_rc store_work_enqueue_prefer(store *p, int64_t tiId, int tryNumber, const c
 airc_rc store_work_each_done_or_expired(store *p, int64_t nowUs, store_work_fn xRow, void *pCtx, airc_err *pErr) {
   store_sched_ti_current *pCur = malloc(sizeof(*pCur));
   if(!pCur) return airc_err_set(pErr, AIRC_ERR_NOMEM, "list finished and expired tries: out of memory");
-  /* the task instance's columns as store_sched_ti_get_current reads them */
-  store_stmt *st = store_stmt_prepare(p,
+  /* the task instance's columns as store_sched_ti_get_current reads them.
+   * dialect: pg -- a LATERAL subquery fenced by OFFSET 0, so that each of
+   * the few claims looks its task instance up by key (a plain join let the
+   * planner hash whole tables: 10 times the cost of the walk) */
+  store_stmt *st = store_stmt_prepare(p, STORE_SQL2(p,
       "SELECT c.ti_id, c.try_number, c.queue, coalesce(c.worker, ''), coalesce(c.lease_until_us, 0), c.result,"
       " ti.id, ti.state, ti.try_number, ti.max_tries, ti.task_id, r.dag_hash, ti.run_pk,"
       " ti.start_us, ti.log_path, r.dag_id, r.run_id, ti.map_index"
       " FROM task_claim c LEFT JOIN task_instance ti ON ti.id=c.ti_id LEFT JOIN dag_run r ON r.id=ti.run_pk"
       " WHERE c.result IS NOT NULL"
       " OR (c.worker IS NOT NULL AND c.lease_until_us < ?1)"
-      " ORDER BY c.result IS NULL, c.ti_id", pErr);
+      " ORDER BY c.result IS NULL, c.ti_id",
+      "SELECT c.ti_id, c.try_number, c.queue, coalesce(c.worker, ''), coalesce(c.lease_until_us, 0), c.result,"
+      " t.id, t.state, t.try_number, t.max_tries, t.task_id, t.dag_hash, t.run_pk,"
+      " t.start_us, t.log_path, t.dag_id, t.run_id, t.map_index"
+      " FROM task_claim c LEFT JOIN LATERAL (SELECT ti.id, ti.state, ti.try_number, ti.max_tries, ti.task_id,"
+      " r.dag_hash, ti.run_pk, ti.start_us, ti.log_path, r.dag_id, r.run_id, ti.map_index"
+      " FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk WHERE ti.id=c.ti_id OFFSET 0) t ON true"
+      " WHERE c.result IS NOT NULL"
+      " OR (c.worker IS NOT NULL AND c.lease_until_us < $1)"
+      " ORDER BY c.result IS NULL, c.ti_id"), pErr);
   if(!st) {
     free(pCur);
     return pErr->rc;
