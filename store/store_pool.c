@@ -119,12 +119,28 @@ airc_rc store_pool_count(store *p, int *pn, airc_err *pErr) {
 
 airc_rc store_pool_open_slots(store *p, const char *zPool, int64_t *pnOpen, airc_err *pErr) {
   *pnOpen = 0;
-  store_stmt *st = store_stmt_prepare(p,
-      "SELECT pl.slots - coalesce((SELECT used FROM pool_usage WHERE pool=?1), 0) FROM pool pl WHERE pl.name=?1", pErr);
+  /* inside a transaction on PostgreSQL the row is locked as
+   * store_pool_ti_queue locks it (which then reads it no more): the
+   * scheduler reads this estimate just before it queues into the pool, in
+   * the same transaction, so one statement does for both. The estimate's
+   * count is the statement's snapshot; the queue counts afresh. */
+  const int bLock = p->nTxn > 0 && p->pDrv->eDialect == STORE_DIALECT_PG;
+  store_stmt *st = store_stmt_prepare(p, bLock
+      ? "SELECT pl.slots - coalesce((SELECT used FROM pool_usage WHERE pool=$1), 0), pl.slots"
+        " FROM pool pl WHERE pl.name=$1 FOR UPDATE"
+      : "SELECT pl.slots - coalesce((SELECT used FROM pool_usage WHERE pool=?1), 0), pl.slots"
+        " FROM pool pl WHERE pl.name=?1", pErr);
   if(!st) return pErr->rc;
   store_bind_text(st, 1, zPool);
   int r = store_stmt_step(st, pErr);
-  if(r == STORE_ROW) *pnOpen = store_col_int64(st, 0);
+  if(r == STORE_ROW) {
+    *pnOpen = store_col_int64(st, 0);
+    if(p->nTxn > 0 && strlen(zPool) < sizeof(p->zPoolLocked)) {
+      p->poolTxnSeq = p->nTxnSeq;
+      p->poolSlots = store_col_int64(st, 1);
+      snprintf(p->zPoolLocked, sizeof(p->zPoolLocked), "%s", zPool);
+    }
+  }
   store_stmt_done(st);
   if(r == STORE_ERROR) {
     airc_err_prefix(pErr, "read pool: ");

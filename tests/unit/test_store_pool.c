@@ -129,6 +129,20 @@ static void test_pool_in_one_transaction(void **ppState) {
   assert_int_equal(store_pool_set(f->s, "p", 3, NULL, -1, &err), AIRC_OK);
   assert_int_equal(queue(f, 12, "p", 1, NULL), 1); /* the new size, in the same transaction */
   assert_int_equal(store_commit(f->s, &err), AIRC_OK);
+  /* the scheduler's estimate first (it reads, and locks, the row): the
+   * queue that follows is one statement */
+  assert_int_equal(store_pool_set(f->s, "p", 5, NULL, -1, &err), AIRC_OK);
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  int64_t nOpen = -1;
+  assert_int_equal(store_pool_open_slots(f->s, "p", &nOpen, &err), AIRC_OK);
+  assert_int_equal(nOpen, 2);
+  store_stats st0, st1;
+  store_stats_get(f->s, &st0);
+  assert_int_equal(queue(f, 13, "p", 1, NULL), 1);
+  store_stats_get(f->s, &st1);
+  assert_int_equal(st1.nStatements - st0.nStatements, 1);
+  store_rollback(f->s);
+  assert_int_equal(store_pool_set(f->s, "p", 3, NULL, -1, &err), AIRC_OK);
   /* changed behind the typed calls' back: the next transaction reads it */
   assert_int_equal(store_run_sql(f->s, "UPDATE pool SET slots=4 WHERE name='p'", &err), AIRC_OK);
   assert_int_equal(store_begin(f->s, &err), AIRC_OK);
