@@ -362,8 +362,8 @@ static void renew_leases(worker *W) {
   for(int i = 0; i < W->nTry; i++) {
     worker_try *t = &W->aTry[i];
     if(t->leaseWr < 0 || !t->pid) continue;
-    if(aHeld[i]) t->pidToRecord = 0; /* committed with the renewal */
     if(aHeld[i]) {
+      t->pidToRecord = 0; /* committed with the renewal */
       ssize_t w = write(t->leaseWr, &until, sizeof(until));
       (void)w; /* a full pipe: the supervisor reads the newest value anyway */
     } else {
