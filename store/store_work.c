@@ -99,19 +99,7 @@ airc_rc store_work_each_done_or_expired(store *p, int64_t nowUs, store_work_fn x
   int r;
   while((r = store_stmt_step(st, pErr)) == STORE_ROW) {
     const int bTi = !store_col_is_null(st, 6) && !store_col_is_null(st, 15);
-    if(bTi) {
-      snprintf(pCur->zState, sizeof(pCur->zState), "%s", store_col_str(st, 7));
-      pCur->tryNumber = store_col_int(st, 8);
-      pCur->maxTries = store_col_int(st, 9);
-      snprintf(pCur->zTaskId, sizeof(pCur->zTaskId), "%s", store_col_str(st, 10));
-      snprintf(pCur->zDagHash, sizeof(pCur->zDagHash), "%s", store_col_str(st, 11));
-      pCur->runPk = store_col_int64(st, 12);
-      pCur->startUs = store_col_int64(st, 13);
-      snprintf(pCur->zLogPath, sizeof(pCur->zLogPath), "%s", store_col_str(st, 14));
-      snprintf(pCur->zDagId, sizeof(pCur->zDagId), "%s", store_col_str(st, 15));
-      snprintf(pCur->zRunId, sizeof(pCur->zRunId), "%s", store_col_str(st, 16));
-      pCur->mapIndex = store_col_int(st, 17);
-    }
+    if(bTi) store_sched_ti_current_read(st, 7, pCur);
     store_work_row row = {store_col_int64(st, 0), store_col_int(st, 1), store_col_str(st, 2),
                           store_col_str(st, 3), store_col_int64(st, 4), store_col_text(st, 5), bTi ? pCur : NULL};
     if(xRow(pCtx, &row)) break;
