@@ -59,6 +59,7 @@ typedef struct worker_try {
   char zLog[4400];
   off_t logOff;        /* bytes shipped */
   int logSeq;          /* next chunk number */
+  int pidToRecord;     /* the supervisor's pid, not in the store yet (0: recorded) */
 } worker_try;
 
 typedef struct worker {
@@ -134,14 +135,21 @@ static void log_append_line(const char *zPath, const char *zLine) {
   close(fd);
 }
 
-/* Leaves a failed result for a try the worker could not start. */
-static void finish_failed(worker *W, int64_t tiId, int tryNumber, const char *zToken, const char *zReason) {
+/* The failed result of a try the worker could not start or whose
+ * supervisor left none (JSON text, owned; NULL: out of memory). */
+static char *failed_result_json(int64_t tiId, int tryNumber, const char *zReason) {
   int64_t now = airc_now_us();
   json_t *p = json_pack("{sI si ss si si sb sI sI si ss}", "ti_id", (json_int_t)tiId, "try_number", tryNumber,
                         "state", "failed", "exit_code", -1, "signal", 0, "timed_out", 0, "start_us", (json_int_t)now,
                         "end_us", (json_int_t)now, "pid", 0, "reason", zReason);
   char *z = p ? json_dumps(p, JSON_COMPACT) : NULL;
   json_decref(p);
+  return z;
+}
+
+/* Leaves a failed result for a try the worker could not start. */
+static void finish_failed(worker *W, int64_t tiId, int tryNumber, const char *zToken, const char *zReason) {
+  char *z = failed_result_json(tiId, tryNumber, zReason);
   int bHeld = 0;
   airc_err err = {0};
   if(!z || store_work_finish(W->s, tiId, tryNumber, zToken, z, &bHeld, &err))
@@ -240,11 +248,11 @@ static void start_try(worker *W, const store_work_claimed *c, const char *zToken
     close(aPipe[1]);
     return;
   }
+  /* the pid and log path go to the store with the result (a short try:
+   * no statement of their own) or with the next lease renewal */
+  t.pidToRecord = (int)pid;
   W->aTry = a;
   W->aTry[W->nTry++] = t;
-  int bHeld = 0;
-  if(store_work_set_pid(W->s, c->tiId, c->tryNumber, zToken, (int)pid, t.zLog, &bHeld, &err))
-    LOG_DEBUG("record pid: %s", err.zMsg);
   LOG_INFO("running %s try %d, task instance %lld, supervisor pid %d", zWhat, c->tryNumber, (long long)c->tiId,
            (int)pid);
 }
@@ -335,6 +343,9 @@ static void renew_leases(worker *W) {
     worker_try *t = &W->aTry[i];
     if(t->leaseWr < 0 || !t->pid) continue;
     rc = store_work_renew(W->s, t->tiId, t->tryNumber, t->zToken, until, &aHeld[i], &err);
+    int bPid = 0;
+    if(!rc && aHeld[i] && t->pidToRecord)
+      rc = store_work_set_pid(W->s, t->tiId, t->tryNumber, t->zToken, t->pidToRecord, t->zLog, &bPid, &err);
     if(!rc && aHeld[i]) rc = ship_log(W, t, &err);
   }
   if(!rc) rc = store_commit(W->s, &err);
@@ -352,6 +363,7 @@ static void renew_leases(worker *W) {
     worker_try *t = &W->aTry[i];
     if(t->leaseWr < 0 || !t->pid) continue;
     if(aHeld[i]) {
+      t->pidToRecord = 0; /* committed with the renewal */
       ssize_t w = write(t->leaseWr, &until, sizeof(until));
       (void)w; /* a full pipe: the supervisor reads the newest value anyway */
     } else {
@@ -364,33 +376,82 @@ static void renew_leases(worker *W) {
   free(aHeld);
 }
 
-/* Records the result of try i, whose supervisor exited; removes it. */
+/* Reads the whole file zPath (under 1 MB) as text; NULL if it is missing,
+ * empty or too large. Owned by the caller. */
+static char *read_small_file(const char *zPath) {
+  char *zText = NULL;
+  int fd = fsafe_open(zPath, O_RDONLY);
+  if(fd < 0) return NULL;
+  struct stat st;
+  if(!fstat(fd, &st) && st.st_size > 0 && st.st_size < 1024 * 1024) {
+    zText = malloc((size_t)st.st_size + 1);
+    ssize_t n = zText ? pread(fd, zText, (size_t)st.st_size, 0) : -1;
+    if(n != st.st_size) {
+      free(zText);
+      zText = NULL;
+    } else {
+      zText[n] = 0;
+    }
+  }
+  close(fd);
+  return zText;
+}
+
+/* Ships the try's log growth but its last chunk (up to WORKER_LOG_CHUNK
+ * bytes, which goes with the result): *pzLast (owned, NUL-free; NULL if
+ * nothing is left) and *pnLast. The supervisor has exited: the log no
+ * longer grows. */
+static airc_rc ship_log_but_last(worker *W, worker_try *t, char **pzLast, size_t *pnLast, airc_err *pErr) {
+  *pzLast = NULL;
+  *pnLast = 0;
+  int fd = open(t->zLog, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if(fd < 0) return AIRC_OK;
+  struct stat st;
+  airc_rc rc = AIRC_OK;
+  if(!fstat(fd, &st) && st.st_size - t->logOff > WORKER_LOG_CHUNK) {
+    close(fd);
+    rc = ship_log(W, t, pErr); /* a long log: chunk by chunk, the result alone */
+    return rc;
+  }
+  char *aBuf = malloc(WORKER_LOG_CHUNK);
+  ssize_t n = aBuf ? pread(fd, aBuf, WORKER_LOG_CHUNK, t->logOff) : -1;
+  close(fd);
+  if(n <= 0) {
+    free(aBuf);
+    return AIRC_OK;
+  }
+  for(ssize_t i = 0; i < n; i++) /* text columns stop at a NUL */
+    if(!aBuf[i]) aBuf[i] = ' ';
+  *pzLast = aBuf;
+  *pnLast = (size_t)n;
+  return rc;
+}
+
+/* Records the result of try i, whose supervisor exited, with the last
+ * chunk of its log in the same round trip (store_work_finish_log);
+ * removes it. */
 static void finish_try(worker *W, int i) {
   worker_try *t = &W->aTry[i];
   char zPath[4200];
   exec_result_path(t->tiId, t->tryNumber, zPath, sizeof(zPath));
-  char *zText = NULL;
-  int fd = fsafe_open(zPath, O_RDONLY);
-  if(fd >= 0) {
-    struct stat st;
-    if(!fstat(fd, &st) && st.st_size > 0 && st.st_size < 1024 * 1024) {
-      zText = malloc((size_t)st.st_size + 1);
-      ssize_t n = zText ? pread(fd, zText, (size_t)st.st_size, 0) : -1;
-      if(n != st.st_size) {
-        free(zText);
-        zText = NULL;
-      } else {
-        zText[n] = 0;
-      }
-    }
-    close(fd);
-  }
+  char *zText = read_small_file(zPath);
+  const int bNoResult = !zText;
+  if(bNoResult) zText = failed_result_json(t->tiId, t->tryNumber, "task supervisor exited without reporting a result");
   airc_err err = {0};
   int bHeld = 0;
-  /* no transaction around the two: each chunk is written once (its offset
-   * moves only when it is stored), and two round trips fewer per try */
-  airc_rc rc = ship_log(W, t, &err);
-  if(!rc && zText) rc = store_work_finish(W->s, t->tiId, t->tryNumber, t->zToken, zText, &bHeld, &err);
+  char *zLast = NULL;
+  size_t nLast = 0;
+  /* no transaction: each chunk is written once (its offset moves only when
+   * it is stored), and the last one rides with the result */
+  airc_rc rc = zText ? ship_log_but_last(W, t, &zLast, &nLast, &err) : AIRC_ERR_NOMEM;
+  if(!rc)
+    rc = store_work_finish_log(W->s, t->tiId, t->tryNumber, t->zToken, t->pidToRecord, t->zLog, t->logSeq, zLast,
+                               nLast, zText, &bHeld, &err);
+  if(!rc && zLast) {
+    t->logOff += (off_t)nLast;
+    t->logSeq++;
+  }
+  free(zLast);
   if(rc && airc_rc_is_transient(rc)) {
     char zWhat[96];
     snprintf(zWhat, sizeof(zWhat), "record task instance %lld try %d", (long long)t->tiId, t->tryNumber);
@@ -399,18 +460,20 @@ static void finish_try(worker *W, int i) {
     return; /* kept (its result file too): tried again after the pause, while the lease holds */
   }
   if(!rc) worker_store_ok(W);
-  if(rc) LOG_ERROR("task instance %lld try %d: cannot record its result: %s", (long long)t->tiId, t->tryNumber, err.zMsg);
-  else if(!zText)
-    finish_failed(W, t->tiId, t->tryNumber, t->zToken, "task supervisor exited without reporting a result");
+  if(rc == AIRC_ERR_NOMEM && !zText) LOG_ERROR("task instance %lld try %d: cannot record its result: out of memory",
+                                               (long long)t->tiId, t->tryNumber);
+  else if(rc)
+    LOG_ERROR("task instance %lld try %d: cannot record its result: %s", (long long)t->tiId, t->tryNumber, err.zMsg);
   else if(!bHeld)
     LOG_WARN("task instance %lld try %d: its lease was lost before it finished: result ignored (fenced)",
              (long long)t->tiId, t->tryNumber);
+  else if(bNoResult)
+    LOG_WARN("task instance %lld try %d: its supervisor exited without reporting a result: failed", (long long)t->tiId,
+             t->tryNumber);
   else
     LOG_INFO("task instance %lld try %d finished", (long long)t->tiId, t->tryNumber);
   free(zText);
   unlink(zPath);
-  /* a stop request that came too late has nothing left to stop */
-  if(!rc && store_stop_request_delete_try(W->s, t->tiId, t->tryNumber, &err)) LOG_DEBUG("stop requests: %s", err.zMsg);
   if(t->leaseWr >= 0) close(t->leaseWr);
   W->aTry[i] = W->aTry[--W->nTry];
 }

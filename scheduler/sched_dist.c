@@ -128,6 +128,7 @@ typedef struct dist_row {
   char zWorker[256];
   int64_t leaseUntilUs;
   char *zResult; /* owned; NULL: the lease expired */
+  store_sched_ti_current *pCur; /* owned; NULL: the task instance is gone */
 } dist_row;
 
 typedef struct dist_rows {
@@ -147,6 +148,9 @@ static int dist_row_add(void *pCtx, const store_work_row *pRow) {
   snprintf(r->zWorker, sizeof(r->zWorker), "%s", pRow->zWorker);
   r->leaseUntilUs = pRow->leaseUntilUs;
   r->zResult = pRow->zResult ? strdup(pRow->zResult) : NULL;
+  r->pCur = NULL;
+  if(pRow->pCur && !(r->pCur = malloc(sizeof(*r->pCur)))) return 1;
+  if(pRow->pCur) *r->pCur = *pRow->pCur;
   return 0;
 }
 
@@ -158,7 +162,9 @@ airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
   airc_rc rc = store_work_each_done_or_expired(S->s, now, dist_row_add, &R, pErr);
   for(int i = 0; !rc && i < R.n; i++) {
     dist_row *r = &R.a[i];
-    if(r->zResult) {
+    if(!r->pCur) {
+      /* the task instance was deleted meanwhile: nothing to apply */
+    } else if(r->zResult) {
       snprintf(S->zPreferWorker, sizeof(S->zPreferWorker), "%s", r->zWorker);
       snprintf(S->zPreferQueue, sizeof(S->zPreferQueue), "%s", r->zQueue);
       exec_result res;
@@ -166,12 +172,12 @@ airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
       if(exec_result_parse(r->zResult, &res, &perr)) {
         LOG_WARN("task instance %lld try %d: unreadable result from worker %s: %s", (long long)r->tiId, r->tryNumber,
                  r->zWorker, perr.zMsg);
-        rc = sched_record_outcome(S, r->tiId, r->tryNumber, "failed", -1, 0, now, 0, "unreadable result from the worker",
-                                  NULL, pErr);
+        rc = sched_record_outcome_cur(S, r->pCur, r->tiId, r->tryNumber, "failed", -1, 0, now, 0,
+                                      "unreadable result from the worker", NULL, pErr);
       } else {
-        rc = sched_record_outcome(S, r->tiId, r->tryNumber, exec_outcome_state(res.outcome),
-                                  res.termSignal ? -1 : res.exitCode, res.startUs, res.endUs, res.pid, res.zReason,
-                                  res.pXcom, pErr);
+        rc = sched_record_outcome_cur(S, r->pCur, r->tiId, r->tryNumber, exec_outcome_state(res.outcome),
+                                      res.termSignal ? -1 : res.exitCode, res.startUs, res.endUs, res.pid, res.zReason,
+                                      res.pXcom, pErr);
         exec_result_clear(&res);
       }
     } else {
@@ -180,11 +186,27 @@ airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
                "lease of worker '%s' expired at %s (the worker died, was stopped or lost the store)", r->zWorker,
                airc_time_format_us(r->leaseUntilUs, zTs, sizeof(zTs)));
       LOG_WARN("task instance %lld try %d: %s", (long long)r->tiId, r->tryNumber, zReason);
-      rc = sched_record_outcome(S, r->tiId, r->tryNumber, "failed", -1, 0, now, 0, zReason, NULL, pErr);
+      rc = sched_record_outcome_cur(S, r->pCur, r->tiId, r->tryNumber, "failed", -1, 0, now, 0, zReason, NULL, pErr);
     }
-    if(!rc) rc = store_work_delete(S->s, r->tiId, r->tryNumber, pErr);
   }
-  for(int i = 0; i < R.n; i++) free(R.a[i].zResult);
+  /* the applied claims go in one statement (PostgreSQL), in this same
+   * transaction: a result is applied once */
+  if(!rc && R.n) {
+    int64_t *aTi = malloc(sizeof(int64_t) * (size_t)R.n);
+    int *aTry = malloc(sizeof(int) * (size_t)R.n);
+    if(!aTi || !aTry) rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "apply workers' results: out of memory");
+    for(int i = 0; !rc && i < R.n; i++) {
+      aTi[i] = R.a[i].tiId;
+      aTry[i] = R.a[i].tryNumber;
+    }
+    if(!rc) rc = store_work_delete_batch(S->s, aTi, aTry, R.n, pErr);
+    free(aTi);
+    free(aTry);
+  }
+  for(int i = 0; i < R.n; i++) {
+    free(R.a[i].zResult);
+    free(R.a[i].pCur);
+  }
   free(R.a);
   return rc;
 }

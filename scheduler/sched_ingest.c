@@ -22,27 +22,38 @@
 airc_rc sched_record_outcome(sched *S, int64_t tiId, int tryNumber, const char *zOutcome, int exitCode,
                              int64_t startUs, int64_t endUs, int pid, const char *zReason,
                              json_t *pXcom, airc_err *pErr) {
-  store_sched_ti_current cur;
-  airc_rc rc = store_sched_ti_get_current(S->s, tiId, &cur, pErr);
+  store_sched_ti_current *pCur = malloc(sizeof(*pCur));
+  if(!pCur) return airc_err_set(pErr, AIRC_ERR_NOMEM, "record outcome: out of memory");
+  airc_rc rc = store_sched_ti_get_current(S->s, tiId, pCur, pErr);
   if(rc == AIRC_ERR_NOTFOUND) {
     airc_err_clear(pErr); /* deleted meanwhile */
-    return AIRC_OK;
+    rc = AIRC_OK;
+  } else if(!rc) {
+    rc = sched_record_outcome_cur(S, pCur, tiId, tryNumber, zOutcome, exitCode, startUs, endUs, pid, zReason, pXcom,
+                                  pErr);
   }
-  if(rc) return rc;
-  const char *zTask = cur.zTaskId;
-  const int maxTries = cur.maxTries;
-  const int64_t runPk = cur.runPk;
-  if(cur.tryNumber != tryNumber || (strcmp(cur.zState, "running") && strcmp(cur.zState, "queued"))) {
+  free(pCur);
+  return rc;
+}
+
+airc_rc sched_record_outcome_cur(sched *S, const store_sched_ti_current *pCur, int64_t tiId, int tryNumber,
+                                 const char *zOutcome, int exitCode, int64_t startUs, int64_t endUs, int pid,
+                                 const char *zReason, json_t *pXcom, airc_err *pErr) {
+  airc_rc rc = AIRC_OK;
+  const char *zTask = pCur->zTaskId;
+  const int maxTries = pCur->maxTries;
+  const int64_t runPk = pCur->runPk;
+  if(pCur->tryNumber != tryNumber || (strcmp(pCur->zState, "running") && strcmp(pCur->zState, "queued"))) {
     LOG_DEBUG("ignoring stale result of task instance %lld try %d (now %s, try %d)", (long long)tiId,
-              tryNumber, cur.zState, cur.tryNumber);
+              tryNumber, pCur->zState, pCur->tryNumber);
     return AIRC_OK;
   }
-  if(!startUs) startUs = cur.startUs ? cur.startUs : endUs;
+  if(!startUs) startUs = pCur->startUs ? pCur->startUs : endUs;
   const char *zNew = zOutcome;
   int64_t nextRetry = 0;
   if(!strcmp(zOutcome, "failed") && tryNumber < maxTries) {
     zNew = "up_for_retry";
-    sched_version *v = sched_version_get(S, cur.zDagHash, pErr);
+    sched_version *v = sched_version_get(S, pCur->zDagHash, pErr);
     if(!v) return pErr->rc;
     int i = sched_version_task(v, zTask);
     int64_t delay = 300;
@@ -52,27 +63,28 @@ airc_rc sched_record_outcome(sched *S, int64_t tiId, int tryNumber, const char *
       delay = task_retry_delay(t, k < 1 ? 1 : k);
     }
     nextRetry = endUs + delay * 1000000;
+    S->bRetryDirty = 1; /* the earliest retry may be this one */
   }
   store_sched_outcome o = {tiId, tryNumber, zOutcome, zNew, startUs, endUs, exitCode, pid, nextRetry,
-                           zReason, cur.zLogPath, airc_now_us()};
+                           zReason, pCur->zLogPath, airc_now_us()};
   rc = store_sched_outcome_record(S->s, &o, pErr);
   if(rc) return rc;
-  sched_load_add(S, cur.zDagId, -1); /* it was queued or running (above) */
-  rc = sched_notify_task(S, &cur, tryNumber, zNew, zReason, pErr); /* outbox rows, if it has targets */
-  if(!rc && !strcmp(zNew, "success")) rc = sched_dataset_events(S, &cur, pErr); /* its outlets */
+  sched_load_add(S, pCur->zDagId, -1); /* it was queued or running (above) */
+  rc = sched_notify_task(S, pCur, tryNumber, zNew, zReason, pErr); /* outbox rows, if it has targets */
+  if(!rc && !strcmp(zNew, "success")) rc = sched_dataset_events(S, pCur, pErr); /* its outlets */
   if(rc) return rc;
   if(pXcom) {
     char *zVal = json_dumps(pXcom, JSON_COMPACT | JSON_ENCODE_ANY);
     if(zVal) rc = store_sched_xcom_set(S->s, tiId, tryNumber, zVal, airc_now_us(), pErr);
     free(zVal);
     if(rc) return rc;
-    sched_cache_set_xcom(S, runPk, zTask, cur.mapIndex, pXcom);
+    sched_cache_set_xcom(S, runPk, zTask, pCur->mapIndex, pXcom);
   }
   if(S->opts.bPrintProgress) {
     printf("%-16s %s%s%s\n", zNew, zTask, zReason && *zReason ? ": " : "", zReason ? zReason : "");
     fflush(stdout);
   }
-  LOG_DEBUG("%s.%s (%s) try %d -> %s", cur.zDagId, zTask, cur.zRunId, tryNumber, zNew);
+  LOG_DEBUG("%s.%s (%s) try %d -> %s", pCur->zDagId, zTask, pCur->zRunId, tryNumber, zNew);
   S->aRecent[S->nRecent % 256].tiId = tiId;
   S->aRecent[S->nRecent % 256].tryNumber = tryNumber;
   S->nRecent++;

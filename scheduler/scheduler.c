@@ -274,8 +274,8 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   /* (distributed: workers commit all the time, claims and results, none
    * of which moves the counts; anyone else's commit is seen by the poll,
    * sched_dist_has_news, which has them re-read: two round trips fewer) */
-  if(!rc && (S->bSweepDue || (!S->bDistributed && store_change_counter(S->s) != S->ownCounter)))
-    S->bLoadsValid = 0;
+  const int bOthers = !rc && !S->bDistributed && store_change_counter(S->s) != S->ownCounter;
+  if(!rc && (S->bSweepDue || bOthers)) S->bLoadsValid = 0;
   if(!rc && S->bDistributed) {
     /* fenced: only the lease holder's transaction commits anything */
     int bActive = 0;
@@ -311,7 +311,15 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
     rc = sched_launch_enqueue(S, aLaunch, nLaunch, pErr);
     nLaunch = 0;
   }
-  if(!rc) rc = next_retry_time(S, pErr);
+  /* the earliest retry changes when an outcome sets one (ours: bRetryDirty;
+   * anyone else's write: bOthers, or bAllDirty in distributed mode, where
+   * the poll sees other writers) or when one is due (bAllDirty); a retry
+   * queued meanwhile only leaves it early, which costs a wake that asks
+   * again. One statement fewer per wake otherwise. */
+  if(!rc && (S->bRetryDirty || bAll || S->bAllDirty || bSweep || bOthers)) {
+    rc = next_retry_time(S, pErr);
+    if(!rc) S->bRetryDirty = 0;
+  }
   if(!rc) rc = store_commit(S->s, pErr);
   else store_rollback(S->s);
   sched_sensor_end(S, !rc);
@@ -374,6 +382,7 @@ static void sched_store_failed(sched *S, const airc_err *pErr) {
   S->bQueuedDirty = 1;
   S->bReloadStates = 1;
   S->bSweepDue = 1;
+  S->bRetryDirty = 1;
   S->bRunFinished = 0;
   S->bTestRunDone = 0;
   S->nRecent = 0; /* their outcomes were rolled back: a SIGCHLD of theirs is news again */

@@ -122,6 +122,7 @@ typedef struct sched {
   int bTicksDirty;     /* re-plan scheduled runs */
   int64_t nextTickUs;  /* earliest due tick of any DAG, 0 = unknown */
   int64_t nextRetryUs; /* earliest retry, 0 = none */
+  int bRetryDirty;     /* nextRetryUs may be late: ask the store (an outcome set a retry) */
   int bSweepDue;
   int bStopDue;        /* stop requests may be pending (a "stop" ring, start, the sweep) */
   int bRunFinished;    /* a run ended this iteration (the loop goes again) */
@@ -204,6 +205,12 @@ AIRC_WUR airc_rc sched_ingest_results(sched *S, char ***pazDone, int *pnDone, ai
 AIRC_WUR airc_rc sched_record_outcome(sched *S, int64_t tiId, int tryNumber, const char *zOutcome,
                                       int exitCode, int64_t startUs, int64_t endUs, int pid,
                                       const char *zReason, json_t *pXcom, airc_err *pErr);
+/* The same with the task instance as read in this transaction (pCur, as
+ * store_sched_ti_get_current fills it: a walk that joined it saves that
+ * statement). */
+AIRC_WUR airc_rc sched_record_outcome_cur(sched *S, const store_sched_ti_current *pCur, int64_t tiId, int tryNumber,
+                                          const char *zOutcome, int exitCode, int64_t startUs, int64_t endUs, int pid,
+                                          const char *zReason, json_t *pXcom, airc_err *pErr);
 AIRC_WUR airc_rc sched_sweep_zombies(sched *S, airc_err *pErr);
 AIRC_WUR airc_rc sched_handle_reaped(sched *S, int64_t tiId, int tryNumber, airc_err *pErr);
 

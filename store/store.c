@@ -178,6 +178,7 @@ airc_rc store_check(store *p, int *pbOk, char *zReport, size_t nReport, airc_err
 
 airc_rc store_begin(store *p, airc_err *pErr) {
   if(p->nTxn++ > 0) return AIRC_OK;
+  p->nTxnSeq++;
   airc_rc rc = p->pDrv->xBegin(p->pDb, pErr);
   if(rc) p->nTxn = 0;
   return rc;

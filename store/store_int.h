@@ -95,7 +95,21 @@ struct store {
   void *pDb;
   char *zTarget;
   int nTxn; /* nesting depth of store_begin */
+  uint64_t nTxnSeq; /* outer transactions begun: tells one transaction from the next */
+  /* the pool whose row this transaction locked (store_pool_ti_queue): a
+   * lock held until the end of the transaction, so its slots need not be
+   * read (and locked) again for the next try queued into it */
+  uint64_t poolTxnSeq; /* nTxnSeq when locked; 0: none */
+  char zPoolLocked[256];
+  int64_t poolSlots;
 };
+
+/* Fills *pOut from the 11 columns from i0 on of st's current row, in the
+ * order of store_sched_ti_get_current's select (state, try_number,
+ * max_tries, task_id, dag_hash, run_pk, start_us, log_path, dag_id,
+ * run_id, map_index): for the walks that join a task instance. */
+struct store_sched_ti_current;
+void store_sched_ti_current_read(store_stmt *st, int i0, struct store_sched_ti_current *pOut);
 
 extern const store_driver store_sqlite_driver;
 extern const store_driver store_pg_driver;

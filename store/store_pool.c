@@ -14,6 +14,7 @@ int store_pool_name_is_valid(const char *z) {
 }
 
 airc_rc store_pool_ensure_default(store *p, int64_t slots, airc_err *pErr) {
+  p->poolTxnSeq = 0; /* a pool row changes: forget the one store_pool_ti_queue read */
   store_stmt *st = store_stmt_prepare(p,
       "INSERT INTO pool(name, slots, description) VALUES('default_pool', ?, 'Default pool')"
       " ON CONFLICT(name) DO NOTHING", pErr);
@@ -24,6 +25,7 @@ airc_rc store_pool_ensure_default(store *p, int64_t slots, airc_err *pErr) {
 
 airc_rc store_pool_set(store *p, const char *zName, int64_t slots, const char *zDescription, int bIncludeDeferred,
                        airc_err *pErr) {
+  p->poolTxnSeq = 0; /* a pool row changes: forget the one store_pool_ti_queue read */
   if(!store_pool_name_is_valid(zName))
     return airc_err_set(pErr, AIRC_ERR_INVALID, "pool name '%.60s' is not valid (1..256 letters, digits, '_', '-' or '.')",
                         zName ? zName : "");
@@ -55,6 +57,7 @@ airc_rc store_pool_set(store *p, const char *zName, int64_t slots, const char *z
 }
 
 airc_rc store_pool_delete(store *p, const char *zName, airc_err *pErr) {
+  p->poolTxnSeq = 0; /* a pool row changes: forget the one store_pool_ti_queue read */
   if(!strcmp(zName, "default_pool")) return airc_err_set(pErr, AIRC_ERR_INVALID, "default_pool cannot be deleted");
   store_stmt *st = store_stmt_prepare(p, "DELETE FROM pool WHERE name=?", pErr);
   if(!st) return pErr->rc;
@@ -116,12 +119,28 @@ airc_rc store_pool_count(store *p, int *pn, airc_err *pErr) {
 
 airc_rc store_pool_open_slots(store *p, const char *zPool, int64_t *pnOpen, airc_err *pErr) {
   *pnOpen = 0;
-  store_stmt *st = store_stmt_prepare(p,
-      "SELECT pl.slots - coalesce((SELECT used FROM pool_usage WHERE pool=?1), 0) FROM pool pl WHERE pl.name=?1", pErr);
+  /* inside a transaction on PostgreSQL the row is locked as
+   * store_pool_ti_queue locks it (which then reads it no more): the
+   * scheduler reads this estimate just before it queues into the pool, in
+   * the same transaction, so one statement does for both. The estimate's
+   * count is the statement's snapshot; the queue counts afresh. */
+  const int bLock = p->nTxn > 0 && p->pDrv->eDialect == STORE_DIALECT_PG;
+  store_stmt *st = store_stmt_prepare(p, bLock
+      ? "SELECT pl.slots - coalesce((SELECT used FROM pool_usage WHERE pool=$1), 0), pl.slots"
+        " FROM pool pl WHERE pl.name=$1 FOR UPDATE"
+      : "SELECT pl.slots - coalesce((SELECT used FROM pool_usage WHERE pool=?1), 0), pl.slots"
+        " FROM pool pl WHERE pl.name=?1", pErr);
   if(!st) return pErr->rc;
   store_bind_text(st, 1, zPool);
   int r = store_stmt_step(st, pErr);
-  if(r == STORE_ROW) *pnOpen = store_col_int64(st, 0);
+  if(r == STORE_ROW) {
+    *pnOpen = store_col_int64(st, 0);
+    if(p->nTxn > 0 && strlen(zPool) < sizeof(p->zPoolLocked)) {
+      p->poolTxnSeq = p->nTxnSeq;
+      p->poolSlots = store_col_int64(st, 1);
+      snprintf(p->zPoolLocked, sizeof(p->zPoolLocked), "%s", zPool);
+    }
+  }
   store_stmt_done(st);
   if(r == STORE_ERROR) {
     airc_err_prefix(pErr, "read pool: ");
@@ -136,22 +155,38 @@ airc_rc store_pool_ti_queue(store *p, int64_t tiId, const char *zPool, int nSlot
   *pbNoPool = 0;
   /* the pool's row first: PostgreSQL locks it (FOR UPDATE), so that a
    * concurrent queue into this pool waits for our commit and then counts
-   * our try; the count below is a new statement, with a new snapshot */
-  store_stmt *st = store_stmt_prepare(p,
-      STORE_SQL2(p, "SELECT slots FROM pool WHERE name=?", "SELECT slots FROM pool WHERE name=$1 FOR UPDATE"), pErr);
-  if(!st) return pErr->rc;
-  store_bind_text(st, 1, zPool);
-  int r = store_stmt_step(st, pErr);
-  int64_t slots = r == STORE_ROW ? store_col_int64(st, 0) : -1;
-  store_stmt_done(st);
-  if(r == STORE_ERROR) {
-    airc_err_prefix(pErr, "read pool: ");
-    return pErr->rc;
+   * our try; the count below is a new statement, with a new snapshot. The
+   * lock lasts until the transaction ends, and nobody can change the row
+   * meanwhile: a second try queued into the same pool in the same
+   * transaction reuses its slots (a fan-out queues many at once) */
+  int64_t slots = -1;
+  const int bInTxn = p->nTxn > 0;
+  if(bInTxn && p->poolTxnSeq == p->nTxnSeq && !strcmp(p->zPoolLocked, zPool)) {
+    slots = p->poolSlots;
+  } else {
+    store_stmt *st = store_stmt_prepare(p,
+        STORE_SQL2(p, "SELECT slots FROM pool WHERE name=?", "SELECT slots FROM pool WHERE name=$1 FOR UPDATE"),
+        pErr);
+    if(!st) return pErr->rc;
+    store_bind_text(st, 1, zPool);
+    int r = store_stmt_step(st, pErr);
+    slots = r == STORE_ROW ? store_col_int64(st, 0) : -1;
+    store_stmt_done(st);
+    if(r == STORE_ERROR) {
+      airc_err_prefix(pErr, "read pool: ");
+      return pErr->rc;
+    }
+    if(r == STORE_DONE) {
+      *pbNoPool = 1;
+      return AIRC_OK;
+    }
+    if(bInTxn && strlen(zPool) < sizeof(p->zPoolLocked)) {
+      p->poolTxnSeq = p->nTxnSeq;
+      p->poolSlots = slots;
+      snprintf(p->zPoolLocked, sizeof(p->zPoolLocked), "%s", zPool);
+    }
   }
-  if(r == STORE_DONE) {
-    *pbNoPool = 1;
-    return AIRC_OK;
-  }
+  store_stmt *st;
   if(nSlots > slots) return AIRC_OK; /* can never fit: waits, as in Airflow */
   st = store_stmt_prepare(p,
       /* as store_sched_ti_queue: a sensor's next poke (up_for_reschedule)

@@ -60,7 +60,9 @@ AIRC_WUR airc_rc store_pool_count(store *p, int *pn /* OUT */, airc_err *pErr);
 
 /* *pnOpen = pool zPool's slots minus those its queued and running tries
  * take (may be < 0 after a pool shrank); 0 for a pool that does not exist.
- * One row (pool_usage). */
+ * One row (pool_usage). Inside a transaction on PostgreSQL it also locks
+ * the pool's row (FOR UPDATE) for store_pool_ti_queue, which then does not
+ * read it again in that transaction. */
 AIRC_WUR airc_rc store_pool_open_slots(store *p, const char *zPool, int64_t *pnOpen /* OUT */, airc_err *pErr);
 
 /* scheduled (or up_for_reschedule) -> queued, as store_sched_ti_queue(), taking nSlots slots of

@@ -3,6 +3,7 @@
 #include "store/store_run.h"
 #include "store/store_int.h"
 #include "store/store_control.h"
+#include "common/dynbuf.h"
 #include "common/timeutil.h"
 #include "common/wake.h"
 #include "dag/param_schema.h"
@@ -36,6 +37,65 @@ airc_rc store_dag_load(store *s, const char *zDagId, dag **ppOut, airc_err *pErr
   if(r == STORE_ERROR) return pErr->rc;
   if(r == STORE_DONE) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "DAG '%s' not found", zDagId);
   return store_dag_load_version(s, zHash, ppOut, pErr);
+}
+
+/* Appends z to b as an element of a PostgreSQL array literal: quoted,
+ * with '"' and '\\' escaped. */
+static airc_rc pg_array_add_text(dynbuf *b, const char *z) {
+  airc_rc rc = dynbuf_append(b, b->n > 1 ? ",\"" : "\"", b->n > 1 ? 2 : 1);
+  for(const char *q = z; !rc && *q; q++) {
+    if(*q == '"' || *q == '\\') rc = dynbuf_append(b, "\\", 1);
+    if(!rc) rc = dynbuf_append(b, q, 1);
+  }
+  if(!rc) rc = dynbuf_append(b, "\"", 1);
+  return rc;
+}
+
+/* Up to this many task instances per statement. */
+#define RUN_TI_BATCH 1000
+
+/* PostgreSQL: the run's task instances in one statement per RUN_TI_BATCH
+ * (a round trip each would be most of a big run's creation), in task
+ * order. Arrays bound as text. */
+static airc_rc run_ti_insert_pg(store *s, const dag *d, int64_t runPk, int64_t nowUs, airc_err *pErr) {
+  airc_rc rc = AIRC_OK;
+  for(int i0 = 0; !rc && i0 < d->nTask; i0 += RUN_TI_BATCH) {
+    const int n = d->nTask - i0 < RUN_TI_BATCH ? d->nTask - i0 : RUN_TI_BATCH;
+    dynbuf aB[4];
+    for(int k = 0; k < 4; k++) {
+      dynbuf_init(&aB[k], 64 * 1024 * 1024);
+      if(!rc) rc = dynbuf_append(&aB[k], "{", 1);
+    }
+    for(int i = i0; !rc && i < i0 + n; i++) {
+      const dag_task *t = &d->aTask[i];
+      rc = pg_array_add_text(&aB[0], t->zId);
+      if(!rc) rc = dynbuf_printf(&aB[1], "%s%d", i > i0 ? "," : "", t->retries + 1);
+      if(!rc) rc = pg_array_add_text(&aB[2], t->zPool ? t->zPool : DAG_DEFAULT_POOL);
+      if(!rc) rc = dynbuf_printf(&aB[3], "%s%d", i > i0 ? "," : "", t->poolSlots > 0 ? t->poolSlots : 1);
+    }
+    for(int k = 0; k < 4 && !rc; k++) rc = dynbuf_append(&aB[k], "}", 1);
+    if(rc) {
+      airc_err_set(pErr, rc, "insert task instances: out of memory");
+    } else {
+      /* dialect: pg -- unnest WITH ORDINALITY keeps the task order (ids) */
+      store_stmt *st = store_stmt_prepare(s,
+          "INSERT INTO task_instance(run_pk, dag_id, task_id, state, max_tries, updated_us, pool, pool_slots)"
+          " SELECT $1, $2, t.task_id, 'none', t.max_tries, $3, t.pool, t.pool_slots"
+          " FROM unnest($4::text[], $5::bigint[], $6::text[], $7::bigint[])"
+          " WITH ORDINALITY AS t(task_id, max_tries, pool, pool_slots, ord) ORDER BY t.ord", pErr);
+      if(!st) {
+        rc = pErr->rc;
+      } else {
+        store_bind_int64(st, 1, runPk);
+        store_bind_text(st, 2, d->zId);
+        store_bind_int64(st, 3, nowUs);
+        for(int k = 0; k < 4; k++) store_bind_text(st, 4 + k, dynbuf_str(&aB[k]));
+        rc = store_stmt_run(st, "insert task instances", pErr);
+      }
+    }
+    for(int k = 0; k < 4; k++) dynbuf_free(&aB[k]);
+  }
+  return rc;
 }
 
 airc_rc store_run_create_for(store *s, const dag *d, const run_spec *p, int64_t *pRunPk,
@@ -87,7 +147,11 @@ airc_rc store_run_create_for(store *s, const dag *d, const run_spec *p, int64_t 
     return airc_err_set(pErr, stepErr.rc, "insert run: %s", stepErr.zMsg);
   }
   int64_t runPk = store_last_insert_id(s);
-  for(int i = 0; i < d->nTask; i++) {
+  if(s->pDrv->eDialect == STORE_DIALECT_PG) {
+    airc_rc rc = run_ti_insert_pg(s, d, runPk, nowUs, pErr);
+    if(rc) return rc;
+  }
+  for(int i = 0; s->pDrv->eDialect != STORE_DIALECT_PG && i < d->nTask; i++) {
     st = store_stmt_prepare(s, "INSERT INTO task_instance(run_pk, dag_id, task_id, state, max_tries, updated_us,"
                                " pool, pool_slots) VALUES(?,?,?,'none',?,?,?,?)", pErr);
     if(!st) return pErr->rc;

@@ -270,6 +270,20 @@ airc_rc store_sched_xcom_each_of_run(store *p, int64_t runPk, store_sched_xcom_f
 
 /* ---- outcomes of tries ---- */
 
+void store_sched_ti_current_read(store_stmt *st, int i0, store_sched_ti_current *pOut) {
+  snprintf(pOut->zState, sizeof(pOut->zState), "%s", store_col_str(st, i0));
+  pOut->tryNumber = store_col_int(st, i0 + 1);
+  pOut->maxTries = store_col_int(st, i0 + 2);
+  snprintf(pOut->zTaskId, sizeof(pOut->zTaskId), "%s", store_col_str(st, i0 + 3));
+  snprintf(pOut->zDagHash, sizeof(pOut->zDagHash), "%s", store_col_str(st, i0 + 4));
+  pOut->runPk = store_col_int64(st, i0 + 5);
+  pOut->startUs = store_col_int64(st, i0 + 6);
+  snprintf(pOut->zLogPath, sizeof(pOut->zLogPath), "%s", store_col_str(st, i0 + 7));
+  snprintf(pOut->zDagId, sizeof(pOut->zDagId), "%s", store_col_str(st, i0 + 8));
+  snprintf(pOut->zRunId, sizeof(pOut->zRunId), "%s", store_col_str(st, i0 + 9));
+  pOut->mapIndex = store_col_int(st, i0 + 10);
+}
+
 airc_rc store_sched_ti_get_current(store *p, int64_t tiId, store_sched_ti_current *pOut, airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(p,
       "SELECT ti.state, ti.try_number, ti.max_tries, ti.task_id, r.dag_hash, ti.run_pk,"
@@ -278,19 +292,7 @@ airc_rc store_sched_ti_get_current(store *p, int64_t tiId, store_sched_ti_curren
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, tiId);
   int r = store_stmt_step(st, pErr);
-  if(r == STORE_ROW) {
-    snprintf(pOut->zState, sizeof(pOut->zState), "%s", store_col_str(st, 0));
-    pOut->tryNumber = store_col_int(st, 1);
-    pOut->maxTries = store_col_int(st, 2);
-    snprintf(pOut->zTaskId, sizeof(pOut->zTaskId), "%s", store_col_str(st, 3));
-    snprintf(pOut->zDagHash, sizeof(pOut->zDagHash), "%s", store_col_str(st, 4));
-    pOut->runPk = store_col_int64(st, 5);
-    pOut->startUs = store_col_int64(st, 6);
-    snprintf(pOut->zLogPath, sizeof(pOut->zLogPath), "%s", store_col_str(st, 7));
-    snprintf(pOut->zDagId, sizeof(pOut->zDagId), "%s", store_col_str(st, 8));
-    snprintf(pOut->zRunId, sizeof(pOut->zRunId), "%s", store_col_str(st, 9));
-    pOut->mapIndex = store_col_int(st, 10);
-  }
+  if(r == STORE_ROW) store_sched_ti_current_read(st, 0, pOut);
   store_stmt_done(st);
   if(r == STORE_ERROR) {
     airc_err_prefix(pErr, "read task instance %lld", (long long)tiId);

@@ -68,20 +68,44 @@ airc_rc store_work_enqueue_prefer(store *p, int64_t tiId, int tryNumber, const c
 }
 
 airc_rc store_work_each_done_or_expired(store *p, int64_t nowUs, store_work_fn xRow, void *pCtx, airc_err *pErr) {
-  store_stmt *st = store_stmt_prepare(p,
-      "SELECT ti_id, try_number, queue, coalesce(worker, ''), coalesce(lease_until_us, 0), result FROM task_claim"
-      " WHERE result IS NOT NULL"
-      " OR (worker IS NOT NULL AND lease_until_us < ?1)"
-      " ORDER BY result IS NULL, ti_id", pErr);
-  if(!st) return pErr->rc;
+  store_sched_ti_current *pCur = malloc(sizeof(*pCur));
+  if(!pCur) return airc_err_set(pErr, AIRC_ERR_NOMEM, "list finished and expired tries: out of memory");
+  /* the task instance's columns as store_sched_ti_get_current reads them.
+   * dialect: pg -- a LATERAL subquery fenced by OFFSET 0, so that each of
+   * the few claims looks its task instance up by key (a plain join let the
+   * planner hash whole tables: 10 times the cost of the walk) */
+  store_stmt *st = store_stmt_prepare(p, STORE_SQL2(p,
+      "SELECT c.ti_id, c.try_number, c.queue, coalesce(c.worker, ''), coalesce(c.lease_until_us, 0), c.result,"
+      " ti.id, ti.state, ti.try_number, ti.max_tries, ti.task_id, r.dag_hash, ti.run_pk,"
+      " ti.start_us, ti.log_path, r.dag_id, r.run_id, ti.map_index"
+      " FROM task_claim c LEFT JOIN task_instance ti ON ti.id=c.ti_id LEFT JOIN dag_run r ON r.id=ti.run_pk"
+      " WHERE c.result IS NOT NULL"
+      " OR (c.worker IS NOT NULL AND c.lease_until_us < ?1)"
+      " ORDER BY c.result IS NULL, c.ti_id",
+      "SELECT c.ti_id, c.try_number, c.queue, coalesce(c.worker, ''), coalesce(c.lease_until_us, 0), c.result,"
+      " t.id, t.state, t.try_number, t.max_tries, t.task_id, t.dag_hash, t.run_pk,"
+      " t.start_us, t.log_path, t.dag_id, t.run_id, t.map_index"
+      " FROM task_claim c LEFT JOIN LATERAL (SELECT ti.id, ti.state, ti.try_number, ti.max_tries, ti.task_id,"
+      " r.dag_hash, ti.run_pk, ti.start_us, ti.log_path, r.dag_id, r.run_id, ti.map_index"
+      " FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk WHERE ti.id=c.ti_id OFFSET 0) t ON true"
+      " WHERE c.result IS NOT NULL"
+      " OR (c.worker IS NOT NULL AND c.lease_until_us < $1)"
+      " ORDER BY c.result IS NULL, c.ti_id"), pErr);
+  if(!st) {
+    free(pCur);
+    return pErr->rc;
+  }
   store_bind_int64(st, 1, nowUs);
   int r;
   while((r = store_stmt_step(st, pErr)) == STORE_ROW) {
+    const int bTi = !store_col_is_null(st, 6) && !store_col_is_null(st, 15);
+    if(bTi) store_sched_ti_current_read(st, 7, pCur);
     store_work_row row = {store_col_int64(st, 0), store_col_int(st, 1), store_col_str(st, 2),
-                          store_col_str(st, 3), store_col_int64(st, 4), store_col_text(st, 5)};
+                          store_col_str(st, 3), store_col_int64(st, 4), store_col_text(st, 5), bTi ? pCur : NULL};
     if(xRow(pCtx, &row)) break;
   }
   store_stmt_done(st);
+  free(pCur);
   if(r == STORE_ERROR) {
     airc_err_prefix(pErr, "list finished and expired tries");
     return pErr->rc;
@@ -148,6 +172,53 @@ airc_rc store_work_delete(store *p, int64_t tiId, int tryNumber, airc_err *pErr)
   store_bind_int64(st, 1, tiId);
   store_bind_int64(st, 2, tryNumber);
   return work_exec(st, "delete claim", pErr);
+}
+
+/* Up to this many claims per statement: the two arrays' text stays
+ * under about 12 KB. */
+#define WORK_DELETE_BATCH 256
+
+airc_rc store_work_delete_batch(store *p, const int64_t *aTi, const int *aTry, int n, airc_err *pErr) {
+  if(p->pDrv->eDialect != STORE_DIALECT_PG) {
+    airc_rc rc = AIRC_OK;
+    for(int i = 0; !rc && i < n; i++) rc = store_work_delete(p, aTi[i], aTry[i], pErr);
+    return rc;
+  }
+  if(n == 1) return store_work_delete(p, aTi[0], aTry[0], pErr);
+  airc_rc rc = AIRC_OK;
+  char *zTi = malloc(WORK_DELETE_BATCH * 22 + 3), *zTry = malloc(WORK_DELETE_BATCH * 12 + 3);
+  if(!zTi || !zTry) rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "delete claims: out of memory");
+  for(int i0 = 0; !rc && i0 < n; i0 += WORK_DELETE_BATCH) {
+    int nPart = n - i0 < WORK_DELETE_BATCH ? n - i0 : WORK_DELETE_BATCH;
+    size_t oTi = 0, oTry = 0;
+    zTi[oTi++] = '{';
+    zTry[oTry++] = '{';
+    for(int i = 0; i < nPart; i++) {
+      oTi += (size_t)sprintf(zTi + oTi, "%s%lld", i ? "," : "", (long long)aTi[i0 + i]);
+      oTry += (size_t)sprintf(zTry + oTry, "%s%d", i ? "," : "", aTry[i0 + i]);
+    }
+    zTi[oTi++] = '}';
+    zTi[oTi] = 0;
+    zTry[oTry++] = '}';
+    zTry[oTry] = 0;
+    /* dialect: pg -- as store_work_delete, for all the claims a wake
+     * applied in one statement (arrays bound as text) */
+    store_stmt *st = store_stmt_prepare(p,
+        "WITH v AS (SELECT * FROM unnest(?1::bigint[], ?2::bigint[]) AS v(ti_id, try_number)),"
+        " d AS (DELETE FROM task_claim c USING v WHERE c.ti_id=v.ti_id AND c.try_number=v.try_number"
+        " RETURNING c.ti_id, c.try_number, c.worker)"
+        " UPDATE task_try t SET hostname=d.worker FROM d WHERE t.ti_id=d.ti_id AND t.try_number=d.try_number", pErr);
+    if(!st) {
+      rc = pErr->rc;
+      break;
+    }
+    store_bind_text(st, 1, zTi);
+    store_bind_text(st, 2, zTry);
+    rc = work_exec(st, "delete claims", pErr);
+  }
+  free(zTi);
+  free(zTry);
+  return rc;
 }
 
 airc_rc store_work_delete_stale(store *p, int *pn, airc_err *pErr) {
@@ -448,6 +519,71 @@ airc_rc store_work_finish(store *p, int64_t tiId, int tryNumber, const char *zTo
   int r = store_stmt_step(st, pErr);
   *pbHeld = r == STORE_ROW;
   store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "record the try's result");
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}
+
+airc_rc store_work_finish_log(store *p, int64_t tiId, int tryNumber, const char *zToken, int pid,
+                              const char *zLogPath, int seq, const char *z, size_t n, const char *zResult, int *pbHeld,
+                              airc_err *pErr) {
+  *pbHeld = 0;
+  if(p->pDrv->eDialect != STORE_DIALECT_PG) {
+    /* SQLite: in the scheduler's process or beside it, statements are cheap */
+    int bPid = 0;
+    airc_rc rc = pid > 0 ? store_work_set_pid(p, tiId, tryNumber, zToken, pid, zLogPath, &bPid, pErr) : AIRC_OK;
+    if(!rc && z) rc = store_work_log_append(p, tiId, tryNumber, seq, z, n, pErr);
+    if(!rc) rc = store_work_finish(p, tiId, tryNumber, zToken, zResult, pbHeld, pErr);
+    if(rc) return rc;
+    store_stmt *st = store_stmt_prepare(p, "DELETE FROM ti_stop_request WHERE ti_id=? AND try_number=?", pErr);
+    if(!st) return pErr->rc;
+    store_bind_int64(st, 1, tiId);
+    store_bind_int64(st, 2, tryNumber);
+    return work_exec(st, "delete the try's stop requests", pErr);
+  }
+  char *zCopy = NULL;
+  if(z) {
+    zCopy = malloc(n + 1); /* text binds need a terminator */
+    if(!zCopy) return airc_err_set(pErr, AIRC_ERR_NOMEM, "log chunk: out of memory");
+    memcpy(zCopy, z, n);
+    zCopy[n] = 0;
+  }
+  /* dialect: pg -- data-modifying WITH: each part runs once whether or not
+   * the outer SELECT reads it. The chunk and the stop requests' deletion
+   * are not fenced (as the separate statements were: a chunk is written
+   * once, a stop request for a finished try has nothing left to stop);
+   * the result is, and only a changed row notifies. */
+  store_stmt *st = store_stmt_prepare(p,
+      "WITH l AS (INSERT INTO task_log_chunk(ti_id, try_number, seq, data) SELECT ?2::bigint, ?3::bigint, ?5::bigint, ?6::text"
+      " WHERE ?6::text IS NOT NULL ON CONFLICT(ti_id, try_number, seq) DO NOTHING),"
+      " s AS (DELETE FROM ti_stop_request WHERE ti_id=?2 AND try_number=?3),"
+      /* the supervisor's pid and log, when not recorded yet (as store_work_set_pid:
+       * fenced, and before the result is visible) */
+      " p AS (UPDATE task_instance SET pid=?7, log_path=?8 WHERE id=?2 AND try_number=?3 AND state='running'"
+      " AND ?7::bigint > 0 AND EXISTS(SELECT 1 FROM task_claim c WHERE c.ti_id=?2 AND c.try_number=?3"
+      " AND c.lease_token=?4)),"
+      " f AS (UPDATE task_claim SET result=?1 WHERE ti_id=?2 AND try_number=?3 AND lease_token=?4"
+      " AND result IS NULL RETURNING 1)"
+      " SELECT pg_notify('" WORK_CH_RESULT "', '') FROM f", pErr);
+  if(!st) {
+    free(zCopy);
+    return pErr->rc;
+  }
+  store_bind_text(st, 1, zResult);
+  store_bind_int64(st, 2, tiId);
+  store_bind_int64(st, 3, tryNumber);
+  store_bind_text(st, 4, zToken);
+  store_bind_int64(st, 5, seq);
+  if(zCopy) store_bind_text(st, 6, zCopy);
+  else store_bind_null(st, 6);
+  store_bind_int64(st, 7, pid > 0 ? pid : 0);
+  store_bind_text(st, 8, zLogPath ? zLogPath : "");
+  int r = store_stmt_step(st, pErr);
+  *pbHeld = r == STORE_ROW;
+  store_stmt_done(st);
+  free(zCopy);
   if(r == STORE_ERROR) {
     airc_err_prefix(pErr, "record the try's result");
     return pErr->rc;

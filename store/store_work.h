@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "store/store.h"
+#include "store/store_sched.h"
 
 /* ---- the scheduler's side ---- */
 
@@ -57,12 +58,18 @@ typedef struct store_work_row {
   const char *zWorker;
   int64_t leaseUntilUs; /* 0 while unclaimed */
   const char *zResult;
+  /* store_work_each_done_or_expired only: its task instance as read by
+   * the same statement (what store_sched_ti_get_current gives); NULL if
+   * it is gone */
+  const store_sched_ti_current *pCur;
 } store_work_row;
 typedef int (*store_work_fn)(void *pCtx, const store_work_row *pRow);
 
 /* Calls xRow for each claim with a result, then for each claimed one whose
  * lease ended before nowUs without a result (expired: its worker died,
- * stopped or was cut off). Nothing else. */
+ * stopped or was cut off). Nothing else. Each row comes with its task
+ * instance (pRow->pCur), read by the same statement: applying a result
+ * needs no other read. */
 AIRC_WUR airc_rc store_work_each_done_or_expired(store *p, int64_t nowUs, store_work_fn xRow, void *pCtx,
                                                  airc_err *pErr);
 
@@ -74,6 +81,10 @@ AIRC_WUR airc_rc store_work_exists(store *p, int64_t tiId, int tryNumber, int *p
 
 /* Deletes the claim of try (tiId, tryNumber) (its outcome was applied). */
 AIRC_WUR airc_rc store_work_delete(store *p, int64_t tiId, int tryNumber, airc_err *pErr);
+
+/* store_work_delete for n tries (aTi[i], aTry[i]): on PostgreSQL one
+ * statement per 256 of them (the claims a scheduler wake applied). */
+AIRC_WUR airc_rc store_work_delete_batch(store *p, const int64_t *aTi, const int *aTry, int n, airc_err *pErr);
 
 /* Deletes claims whose try is no longer the task instance's current one in
  * queued or running (cleared, marked, deleted): their workers lose the
@@ -136,6 +147,18 @@ AIRC_WUR airc_rc store_work_renew(store *p, int64_t tiId, int tryNumber, const c
  * schedulers are woken when the caller's transaction commits. */
 AIRC_WUR airc_rc store_work_finish(store *p, int64_t tiId, int tryNumber, const char *zToken, const char *zResult,
                                    int *pbHeld /* OUT */, airc_err *pErr);
+
+/* The end of a try in one round trip: records the supervisor's pid and
+ * log path as store_work_set_pid does if pid > 0 (a short try's, not
+ * recorded yet), appends its last log chunk seq (n bytes of z, borrowed;
+ * z NULL: none), leaves its result as store_work_finish does (fenced:
+ * *pbHeld = 0 if the lease was lost; the chunk is written all the same)
+ * and deletes the try's stop requests (a request that came too late has
+ * nothing left to stop). PostgreSQL: one statement; SQLite: up to four.
+ * Outside a transaction or inside the caller's. */
+AIRC_WUR airc_rc store_work_finish_log(store *p, int64_t tiId, int tryNumber, const char *zToken, int pid,
+                                       const char *zLogPath, int seq, const char *z, size_t n, const char *zResult,
+                                       int *pbHeld /* OUT */, airc_err *pErr);
 
 /* ---- wake-ups: a queued try starts at once, a result is seen at once ----
  *

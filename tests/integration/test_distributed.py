@@ -355,3 +355,31 @@ def test_a_stop_request_no_worker_took_is_deleted_after_two_worker_leases(home, 
              interval=0.2, what="the orphaned stop request to be deleted")
     assert time.monotonic() - t0 >= 2 * WORKER_LEASE - 1
     assert ti_of(home, "q", run, "t")["state"] == "failed"
+
+
+def test_pid_and_log_path_come_with_the_result_or_the_first_renewal(home, cluster):
+    """A short try's supervisor pid and log path reach the store in the
+    statement of its result (no statement of their own); a longer try's
+    with its first lease renewal (lease/4), while it runs."""
+    tasks = [("q", {"command": "true"}),
+             ("l", {"command": f"touch {cluster.tmp}/l-started; sleep {3 * WORKER_LEASE}", "upstream": "q"})]
+    home.write_dag("pl.ini", dag_ini("pl", tasks))
+    cluster.scheduler("s1")
+    cluster.worker("w1")
+    run = home.trigger("pl")
+    w1_logs = os.path.join(cluster.tmp, "w1", "logs")
+
+    def stored(task):
+        rows = db_rows(home, "SELECT coalesce(ti.pid, 0), coalesce(ti.log_path, ''), ti.state FROM task_instance ti"
+                             f" JOIN dag_run r ON r.id=ti.run_pk WHERE r.dag_id='pl' AND ti.task_id='{task}'")
+        return int(rows[0][0]), rows[0][1], rows[0][2]
+
+    wait_for(lambda: os.path.exists(f"{cluster.tmp}/l-started"), 20 * SLOW, what="l to start on w1")
+    pid, log_path, state = stored("q")
+    assert state == "success" and pid > 0
+    assert log_path.startswith(w1_logs) and log_path.endswith("attempt=1.log"), log_path
+    # l runs for 3 leases; its first renewal is due a quarter lease after its start
+    wait_for(lambda: stored("l")[1].startswith(w1_logs), WORKER_LEASE * SLOW, what="l's log path during its run")
+    pid, log_path, state = stored("l")
+    assert state == "running" and pid > 0
+    assert home.wait_run("pl", run, 30 * SLOW) == "success"

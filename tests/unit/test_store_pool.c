@@ -2,7 +2,7 @@
  * store/store_notify.c on a temporary store (SQLite, or PostgreSQL under
  * scripts/pg-test.sh): a pool queues tries only while it has the slots
  * (pool_slots counted, queued and running both hold them, a missing pool
- * queues nothing), pool CRUD and its refusals, the notification outbox's
+ * queues nothing; several in one transaction read the pool once), pool CRUD and its refusals, the notification outbox's
  * claim lease (a claimed row is not claimed again until its lease ends)
  * and attempt records, and deadlines (missed once). */
 #include <setjmp.h>
@@ -114,6 +114,42 @@ static void test_pool_caps_queueing(void **ppState) {
   assert_string_equal(S.zDesc, "three");
 }
 
+/* Several tries queued into one pool in one transaction (a fan-out's
+ * wake): the pool's row is read (and locked, PostgreSQL) once, the count
+ * still caps them; a pool changed in the transaction, or in a later one,
+ * is read afresh. */
+static void test_pool_in_one_transaction(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  assert_int_equal(store_pool_set(f->s, "p", 2, NULL, -1, &err), AIRC_OK);
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  assert_int_equal(queue(f, 10, "p", 1, NULL), 1);
+  assert_int_equal(queue(f, 11, "p", 1, NULL), 1);
+  assert_int_equal(queue(f, 12, "p", 1, NULL), 0); /* full */
+  assert_int_equal(store_pool_set(f->s, "p", 3, NULL, -1, &err), AIRC_OK);
+  assert_int_equal(queue(f, 12, "p", 1, NULL), 1); /* the new size, in the same transaction */
+  assert_int_equal(store_commit(f->s, &err), AIRC_OK);
+  /* the scheduler's estimate first (it reads, and locks, the row): the
+   * queue that follows is one statement */
+  assert_int_equal(store_pool_set(f->s, "p", 5, NULL, -1, &err), AIRC_OK);
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  int64_t nOpen = -1;
+  assert_int_equal(store_pool_open_slots(f->s, "p", &nOpen, &err), AIRC_OK);
+  assert_int_equal(nOpen, 2);
+  store_stats st0, st1;
+  store_stats_get(f->s, &st0);
+  assert_int_equal(queue(f, 13, "p", 1, NULL), 1);
+  store_stats_get(f->s, &st1);
+  assert_int_equal(st1.nStatements - st0.nStatements, 1);
+  store_rollback(f->s);
+  assert_int_equal(store_pool_set(f->s, "p", 3, NULL, -1, &err), AIRC_OK);
+  /* changed behind the typed calls' back: the next transaction reads it */
+  assert_int_equal(store_run_sql(f->s, "UPDATE pool SET slots=4 WHERE name='p'", &err), AIRC_OK);
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  assert_int_equal(queue(f, 13, "p", 1, NULL), 1);
+  assert_int_equal(store_commit(f->s, &err), AIRC_OK);
+}
+
 static void test_pool_crud(void **ppState) {
   fixture *f = *ppState;
   airc_err err = {0};
@@ -203,6 +239,7 @@ static void test_deadline_missed_once(void **ppState) {
 int main(void) {
   const struct CMUnitTest aTest[] = {
       cmocka_unit_test_setup_teardown(test_pool_caps_queueing, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_pool_in_one_transaction, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_pool_crud, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_outbox_claim_and_attempts, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_deadline_missed_once, fx_setup, fx_teardown),

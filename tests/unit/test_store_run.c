@@ -265,6 +265,34 @@ static void test_run_create(void **ppState) {
   json_decref(pConf);
 }
 
+/* Task instances are created in the DAG's task order (ids ascending),
+ * with their pool, slots and tries, whatever their ids' characters (on
+ * PostgreSQL they travel in array literals: quotes and braces must
+ * survive). */
+static void test_run_create_task_rows(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  static const char zOdd[] =
+      "[dag]\nid = odd\nschedule = none\nstart_date = 2024-01-01T00:00:00Z\n"
+      "[task z\"q]\ntype = shell\ncommand = true\npool = p1\npool_slots = 2\nretries = 1\n"
+      "[task b{1}]\ntype = shell\ncommand = true\n"
+      "[task a.\"\"]\ntype = shell\ncommand = true\npool = p-2\n";
+  dag *d = NULL;
+  if(dag_parse_buffer("odd.ini", zOdd, sizeof(zOdd) - 1, task_type_schemas(), &d, &err)) fail_msg("%s", err.zMsg);
+  if(store_dag_version_put(f->s, d, 1, &err) || store_dag_upsert(f->s, d, "/dags/odd.ini", 0, 2, &err))
+    fail_msg("%s", err.zMsg);
+  run_spec spec = {"odd", "r1", RUN_TYPE_MANUAL, 1704067200, NULL, 0, NULL};
+  assert_int_equal(store_run_create(f->s, &spec, NULL, NULL, &err), AIRC_OK);
+  char z[512];
+  assert_string_equal(q_text(f->s, STORE_SQL2(f->s, "SELECT group_concat(task_id||':'||state||':'||max_tries||':'||pool"
+                                   "||':'||pool_slots, ' ') FROM (SELECT * FROM task_instance WHERE dag_id=? ORDER BY id)",
+                                   "SELECT string_agg(task_id||':'||state||':'||max_tries||':'||pool||':'||pool_slots,"
+                                   " ' ' ORDER BY id) FROM task_instance WHERE dag_id=$1"),
+                             "odd", NULL, z, sizeof(z)),
+                      "z\"q:none:2:p1:2 b{1}:none:1:default_pool:1 a.\"\":none:1:p-2:1");
+  dag_free(d);
+}
+
 static void test_run_create_for_rolls_back_with_caller(void **ppState) {
   fixture *f = *ppState;
   airc_err err = {0};
@@ -500,6 +528,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_dag_rows_and_load, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_active_each_and_import_errors, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_run_create, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_run_create_task_rows, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_run_create_for_rolls_back_with_caller, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_run_clear, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_ti_mark, fx_setup, fx_teardown),

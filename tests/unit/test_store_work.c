@@ -9,7 +9,9 @@
  * while its lease lasts and it has no result; every try of a batch claim).
  * Batch claims (oldest first, one token, stale ones dropped); wake-ups on
  * PostgreSQL (sent at commit only, filtered by queue, offered first to one
- * worker, results), none on SQLite. */
+ * worker, results), none on SQLite. The end of a try in one call
+ * (store_work_finish_log: last log chunk, fenced result, stop requests);
+ * applied claims deleted in one call (store_work_delete_batch). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -74,10 +76,14 @@ static const char *q_text(store *s, const char *zSql) {
 typedef struct seen {
   int n, nResult, nExpired;
   int64_t aTi[8];
+  char zCur0[1200]; /* the first row's task instance: "state try dag.task run" */
 } seen;
 
 static int seen_add(void *pCtx, const store_work_row *pRow) {
   seen *p = pCtx;
+  if(!p->n && pRow->pCur)
+    snprintf(p->zCur0, sizeof(p->zCur0), "%s %d %s.%s %s", pRow->pCur->zState, pRow->pCur->tryNumber,
+             pRow->pCur->zDagId, pRow->pCur->zTaskId, pRow->pCur->zRunId);
   p->aTi[p->n++] = pRow->tiId;
   if(pRow->zResult) p->nResult++;
   else p->nExpired++;
@@ -382,6 +388,101 @@ static void test_wakeups(void **ppState) {
   store_close(sch);
 }
 
+/* store_work_finish_log: the last log chunk, the result (fenced) and the
+ * try's stop requests in one call; a fenced result is ignored while the
+ * others of the same worker are applied, and only a held one wakes the
+ * schedulers (PostgreSQL). */
+static void test_finish_log(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  store *sch = NULL;
+  int bOn = 0;
+  if(store_test_is_pg()) {
+    assert_int_equal(store_open(f->zDb, &sch, &err), AIRC_OK);
+    assert_int_equal(store_work_listen(sch, STORE_WORK_EV_RESULT, &bOn, &err), AIRC_OK);
+  }
+  assert_int_equal(store_work_enqueue(f->s, 10, 1, "default", "{}", 100, &err), AIRC_OK);
+  assert_int_equal(store_work_enqueue(f->s, 11, 1, "default", "{}", 101, &err), AIRC_OK);
+  store_work_claimed a[2];
+  int n = 0;
+  assert_int_equal(store_work_claim_batch(f->s, "default", "w1", "tok", 1000, 2000, 2, a, &n, &err), AIRC_OK);
+  assert_int_equal(n, 2);
+  free(a[0].zRequest);
+  free(a[1].zRequest);
+  assert_int_equal(store_run_sql(f->s, "INSERT INTO ti_stop_request(ti_id, try_number, pid, requested_us)"
+                                       " VALUES (10, 1, 5, 1), (11, 1, 6, 1), (11, 2, 7, 1)", &err), AIRC_OK);
+  assert_int_equal(store_work_log_append(f->s, 10, 1, 0, "first ", 6, &err), AIRC_OK);
+  int bHeld = 0;
+  /* try 11's lease was taken over (another token): its result is fenced */
+  assert_int_equal(store_work_finish_log(f->s, 11, 1, "other", 66, "/l11", 0, "late\n", 5, "{\"state\":\"success\"}", &bHeld,
+                                         &err), AIRC_OK);
+  assert_false(bHeld);
+  if(sch) {
+    usleep(200000);
+    assert_int_equal(store_work_events(sch, NULL, 0, NULL), 0); /* a fenced result wakes nobody */
+  }
+  assert_int_equal(store_work_finish_log(f->s, 10, 1, "tok", 77, "/l10", 1, "last\n", 5, "{\"state\":\"success\"}", &bHeld,
+                                         &err), AIRC_OK);
+  assert_true(bHeld);
+  if(sch) assert_int_equal(wait_events(sch, NULL, 0), STORE_WORK_EV_RESULT);
+  char z[64] = "";
+  assert_int_equal(store_work_log_each(f->s, 10, 1, 0, chunk_cat, z, &n, &err), AIRC_OK);
+  assert_string_equal(z, "first last\n");
+  seen S = {0};
+  assert_int_equal(store_work_each_done_or_expired(f->s, 1500, seen_add, &S, &err), AIRC_OK);
+  assert_int_equal(S.nResult, 1); /* 10's; 11's was ignored */
+  assert_int_equal(S.aTi[0], 10);
+  assert_string_equal(S.zCur0, "running 1 d.a r"); /* read with it: the scheduler needs no other read */
+  /* the pid and log path came with the held result, not with the fenced one */
+  assert_string_equal(q_text(f->s, "SELECT coalesce(pid, 0) || ' ' || coalesce(log_path, '-') FROM task_instance"
+                                   " WHERE id=10"), "77 /l10");
+  assert_string_equal(q_text(f->s, "SELECT coalesce(pid, 0) || ' ' || coalesce(log_path, '-') FROM task_instance"
+                                   " WHERE id=11"), "0 -");
+  assert_string_equal(q_text(f->s, "SELECT coalesce(result, 'none') FROM task_claim WHERE ti_id=11"), "none");
+  /* both tries' stop requests are gone, another try's stays */
+  assert_string_equal(q_text(f->s, "SELECT count(*) || ' ' || max(try_number) FROM ti_stop_request"), "1 2");
+  /* held once only: a second result for the same try is fenced; no chunk */
+  assert_int_equal(store_work_finish_log(f->s, 10, 1, "tok", 0, NULL, 2, NULL, 0, "{}", &bHeld, &err), AIRC_OK);
+  assert_false(bHeld);
+  assert_string_equal(q_text(f->s, "SELECT count(*) FROM task_log_chunk WHERE ti_id=10"), "2");
+  /* the fenced try's chunk was written all the same (logs are not fenced) */
+  z[0] = 0;
+  assert_int_equal(store_work_log_each(f->s, 11, 1, 0, chunk_cat, z, &n, &err), AIRC_OK);
+  assert_string_equal(z, "late\n");
+  if(sch) store_close(sch);
+}
+
+/* store_work_delete_batch: the claims of several tries in one call (one
+ * statement on PostgreSQL); each try's history keeps its host; a try with
+ * no claim (or another try number) is left alone. */
+static void test_delete_batch(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  assert_int_equal(store_work_enqueue(f->s, 10, 1, "default", "{}", 100, &err), AIRC_OK);
+  assert_int_equal(store_work_enqueue(f->s, 11, 1, "default", "{}", 101, &err), AIRC_OK);
+  assert_int_equal(store_work_enqueue(f->s, 12, 1, "other", "{}", 102, &err), AIRC_OK);
+  store_work_claimed a[2];
+  int n = 0;
+  assert_int_equal(store_work_claim_batch(f->s, "default", "w1", "tok", 1000, 2000, 2, a, &n, &err), AIRC_OK);
+  assert_int_equal(n, 2);
+  free(a[0].zRequest);
+  free(a[1].zRequest);
+  assert_int_equal(store_run_sql(f->s, "INSERT INTO task_try(ti_id, try_number, state) VALUES (10, 1, 'success'),"
+                                       " (11, 1, 'failed')", &err), AIRC_OK);
+  const int64_t aTi[] = {10, 11, 12};
+  const int aTry[] = {1, 1, 2}; /* 12's claim is of try 1: not this one */
+  assert_int_equal(store_work_delete_batch(f->s, aTi, aTry, 3, &err), AIRC_OK);
+  int bExists = 1;
+  assert_int_equal(store_work_exists(f->s, 10, 1, &bExists, &err), AIRC_OK);
+  assert_false(bExists);
+  assert_int_equal(store_work_exists(f->s, 11, 1, &bExists, &err), AIRC_OK);
+  assert_false(bExists);
+  assert_int_equal(store_work_exists(f->s, 12, 1, &bExists, &err), AIRC_OK);
+  assert_true(bExists);
+  assert_string_equal(q_text(f->s, "SELECT count(*) FROM task_try WHERE hostname='w1'"), "2");
+  assert_int_equal(store_work_delete_batch(f->s, aTi, aTry, 0, &err), AIRC_OK); /* nothing: fine */
+}
+
 int main(void) {
   const struct CMUnitTest aTest[] = {
       cmocka_unit_test_setup_teardown(test_claim_lease_fence, fx_setup, fx_teardown),
@@ -391,6 +492,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_scheduler_lease, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_claim_batch, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_wakeups, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_finish_log, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_delete_batch, fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(aTest, NULL, NULL);
 }
