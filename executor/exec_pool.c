@@ -128,17 +128,24 @@ static void server_forget(exec_pool *p) {
   p->serverPid = 0;
 }
 
+/* Execs `airc __supervise MODE IDLE` (MODE "pool": a member; "forkserver":
+ * the fork server) on childFd, which is always closed here. */
+static airc_rc spawn_mode(const exec_pool *p, const char *zMode, int childFd, pid_t *pPid, airc_err *pErr) {
+  char zIdle[24];
+  snprintf(zIdle, sizeof(zIdle), "%d", p->idleSec);
+  char *azArgv[] = {"airc", "__supervise", (char *)zMode, zIdle, NULL};
+  airc_rc rc = exec_spawn_supervisor(childFd, -1, -1, azArgv, pPid, pErr);
+  close(childFd);
+  return rc;
+}
+
 /* Starts the fork server. */
 static airc_rc server_start(exec_pool *p, airc_err *pErr) {
   int aSock[2];
   if(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, aSock))
     return airc_err_set(pErr, AIRC_ERR_IO, "supervisor pool: socketpair: %s", strerror(errno));
-  char zIdle[24];
-  snprintf(zIdle, sizeof(zIdle), "%d", p->idleSec);
-  char *azArgv[] = {"airc", "__supervise", "forkserver", zIdle, NULL};
   pid_t pid;
-  airc_rc rc = exec_spawn_supervisor(aSock[1], -1, -1, azArgv, &pid, pErr);
-  close(aSock[1]);
+  airc_rc rc = spawn_mode(p, "forkserver", aSock[1], &pid, pErr);
   if(rc) {
     close(aSock[0]);
     return rc;
@@ -180,12 +187,8 @@ airc_rc exec_pool_fill(exec_pool *p, airc_err *pErr) {
       continue;
     }
     /* no fork server: exec one member as before */
-    char zIdle[24];
-    snprintf(zIdle, sizeof(zIdle), "%d", p->idleSec);
-    char *azArgv[] = {"airc", "__supervise", "pool", zIdle, NULL};
     pid_t pid;
-    airc_rc rc = exec_spawn_supervisor(aSock[1], -1, -1, azArgv, &pid, pErr);
-    close(aSock[1]);
+    airc_rc rc = spawn_mode(p, "pool", aSock[1], &pid, pErr);
     if(rc) {
       close(aSock[0]);
       return rc;

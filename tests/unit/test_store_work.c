@@ -392,6 +392,17 @@ static void test_wakeups(void **ppState) {
  * try's stop requests in one call; a fenced result is ignored while the
  * others of the same worker are applied, and only a held one wakes the
  * schedulers (PostgreSQL). */
+/* w1 claims the two tries queued on "default" (ti 10 and 11, try 1). */
+static void claim_two_as_w1(fixture *f) {
+  airc_err err = {0};
+  store_work_claimed a[2];
+  int n = 0;
+  assert_int_equal(store_work_claim_batch(f->s, "default", "w1", "tok", 1000, 2000, 2, a, &n, &err), AIRC_OK);
+  assert_int_equal(n, 2);
+  free(a[0].zRequest);
+  free(a[1].zRequest);
+}
+
 static void test_finish_log(void **ppState) {
   fixture *f = *ppState;
   airc_err err = {0};
@@ -403,12 +414,7 @@ static void test_finish_log(void **ppState) {
   }
   assert_int_equal(store_work_enqueue(f->s, 10, 1, "default", "{}", 100, &err), AIRC_OK);
   assert_int_equal(store_work_enqueue(f->s, 11, 1, "default", "{}", 101, &err), AIRC_OK);
-  store_work_claimed a[2];
-  int n = 0;
-  assert_int_equal(store_work_claim_batch(f->s, "default", "w1", "tok", 1000, 2000, 2, a, &n, &err), AIRC_OK);
-  assert_int_equal(n, 2);
-  free(a[0].zRequest);
-  free(a[1].zRequest);
+  claim_two_as_w1(f);
   assert_int_equal(store_run_sql(f->s, "INSERT INTO ti_stop_request(ti_id, try_number, pid, requested_us)"
                                        " VALUES (10, 1, 5, 1), (11, 1, 6, 1), (11, 2, 7, 1)", &err), AIRC_OK);
   assert_int_equal(store_work_log_append(f->s, 10, 1, 0, "first ", 6, &err), AIRC_OK);
@@ -426,6 +432,7 @@ static void test_finish_log(void **ppState) {
   assert_true(bHeld);
   if(sch) assert_int_equal(wait_events(sch, NULL, 0), STORE_WORK_EV_RESULT);
   char z[64] = "";
+  int n = 0;
   assert_int_equal(store_work_log_each(f->s, 10, 1, 0, chunk_cat, z, &n, &err), AIRC_OK);
   assert_string_equal(z, "first last\n");
   seen S = {0};
@@ -461,12 +468,7 @@ static void test_delete_batch(void **ppState) {
   assert_int_equal(store_work_enqueue(f->s, 10, 1, "default", "{}", 100, &err), AIRC_OK);
   assert_int_equal(store_work_enqueue(f->s, 11, 1, "default", "{}", 101, &err), AIRC_OK);
   assert_int_equal(store_work_enqueue(f->s, 12, 1, "other", "{}", 102, &err), AIRC_OK);
-  store_work_claimed a[2];
-  int n = 0;
-  assert_int_equal(store_work_claim_batch(f->s, "default", "w1", "tok", 1000, 2000, 2, a, &n, &err), AIRC_OK);
-  assert_int_equal(n, 2);
-  free(a[0].zRequest);
-  free(a[1].zRequest);
+  claim_two_as_w1(f);
   assert_int_equal(store_run_sql(f->s, "INSERT INTO task_try(ti_id, try_number, state) VALUES (10, 1, 'success'),"
                                        " (11, 1, 'failed')", &err), AIRC_OK);
   const int64_t aTi[] = {10, 11, 12};
