@@ -4,6 +4,7 @@
 #include "executor/exec_pool.h"
 #include "executor/exec_spawn.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -56,14 +57,14 @@ static void member_drop(exec_pool *p, int i) {
   p->n--;
 }
 
-/* Sends fd (and one byte) over sockFd as SCM_RIGHTS, without blocking.
- * Returns 1 when sent. */
+/* Sends nFd (at most 3) descriptors (and one byte) over sockFd as
+ * SCM_RIGHTS, without blocking. Returns 1 when sent. */
 static int send_fds(int sockFd, const int *aFd, int nFd) {
   char cByte = 'R';
   struct iovec iov = {&cByte, 1};
   union {
     struct cmsghdr h;
-    char a[CMSG_SPACE(2 * sizeof(int))];
+    char a[CMSG_SPACE(3 * sizeof(int))];
   } u;
   memset(&u, 0, sizeof(u));
   struct msghdr msg = {0};
@@ -92,7 +93,7 @@ static ssize_t recv_fds(int sockFd, int flags, int *aFd /* OUT */, int nMax, int
   struct iovec iov = {&cByte, 1};
   union {
     struct cmsghdr h;
-    char a[CMSG_SPACE(2 * sizeof(int))];
+    char a[CMSG_SPACE(3 * sizeof(int))];
   } u;
   struct msghdr msg = {0};
   msg.msg_iov = &iov;
@@ -221,15 +222,15 @@ static pid_t member_pid(exec_pool *p, int i, int timeoutMs) {
   return pid;
 }
 
-int exec_pool_hand_over(exec_pool *p, int reqFd, int lockFd, pid_t *pPid) {
+int exec_pool_hand_over(exec_pool *p, int reqFd, int lockFd, int leaseFd, pid_t *pPid) {
   while(p && p->n > 0) {
     /* a member forked by the server is reported within microseconds of
      * the refill; one not reported after 50 ms is given up (if it comes
      * later, it sees end of file and exits), and so is its server */
     pid_t pid = member_pid(p, 0, 50);
     if(pid == 0) server_forget(p); /* a server that hangs is let go: the next fill starts another */
-    int aFd[2] = {reqFd, lockFd};
-    int bSent = pid > 0 && send_fds(p->a[0].fd, aFd, 2);
+    int aFd[3] = {reqFd, lockFd, leaseFd};
+    int bSent = pid > 0 && send_fds(p->a[0].fd, aFd, leaseFd >= 0 ? 3 : 2);
     /* taken or gone (EPIPE: it timed out and shut its socket; it is
      * reaped later like any child): either way no longer waiting. Closing
      * our end after a sendmsg leaves the message queued before the end of
@@ -268,7 +269,31 @@ void exec_pool_free(exec_pool *p) {
   free(p);
 }
 
-int exec_pool_wait_request(int sockFd, int idleSec, int *pReqFd, int *pLockFd) {
+/* Moves the lease descriptor leaseFd to EXEC_LEASE_FD, where a spawned
+ * supervisor has it; reqFd / lockFd move away first if one of them is
+ * there. 0, or -1 (all closed) when a dup failed. */
+static int lease_install(int *pReqFd, int *pLockFd, int leaseFd) {
+  int *apFd[2] = {pReqFd, pLockFd};
+  for(int i = 0; i < 2; i++) {
+    if(*apFd[i] != EXEC_LEASE_FD) continue;
+    int fd = fcntl(*apFd[i], F_DUPFD_CLOEXEC, EXEC_LEASE_FD + 1);
+    if(fd < 0) goto fail;
+    close(*apFd[i]);
+    *apFd[i] = fd;
+  }
+  if(leaseFd != EXEC_LEASE_FD) {
+    if(dup3(leaseFd, EXEC_LEASE_FD, O_CLOEXEC) < 0) goto fail;
+    close(leaseFd);
+  }
+  return 0;
+fail:
+  close(*pReqFd);
+  close(*pLockFd);
+  if(leaseFd != EXEC_LEASE_FD) close(leaseFd);
+  return -1;
+}
+
+int exec_pool_wait_request(int sockFd, int idleSec, int *pReqFd, int *pLockFd, int *pbLease) {
   struct pollfd pfd = {sockFd, POLLIN, 0};
   int timeoutMs = idleSec < 1 ? 1000 : idleSec > 86400 ? 86400 * 1000 : idleSec * 1000;
   int r;
@@ -282,10 +307,10 @@ int exec_pool_wait_request(int sockFd, int idleSec, int *pReqFd, int *pLockFd) {
     shutdown(sockFd, SHUT_RD);
     flags |= MSG_DONTWAIT;
   }
-  int aFd[2] = {-1, -1}, nFd = 0;
-  ssize_t n = recv_fds(sockFd, flags, aFd, 2, &nFd);
+  int aFd[3] = {-1, -1, -1}, nFd = 0;
+  ssize_t n = recv_fds(sockFd, flags, aFd, 3, &nFd);
   close(sockFd);
-  if(n != 1 || nFd != 2) {
+  if(n != 1 || nFd < 2) {
     /* end of file (the scheduler is gone or let us go), timeout, or a
      * malformed message */
     for(int i = 0; i < nFd; i++) close(aFd[i]);
@@ -293,6 +318,8 @@ int exec_pool_wait_request(int sockFd, int idleSec, int *pReqFd, int *pLockFd) {
   }
   *pReqFd = aFd[0];
   *pLockFd = aFd[1];
+  *pbLease = nFd == 3;
+  if(nFd == 3 && lease_install(pReqFd, pLockFd, aFd[2])) return -1;
   return 0;
 }
 

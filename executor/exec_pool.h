@@ -55,10 +55,11 @@ AIRC_WUR airc_rc exec_pool_fill(exec_pool *p, airc_err *pErr);
 /* Members waiting for a try. */
 int exec_pool_count(const exec_pool *p);
 
-/* Hands reqFd and lockFd (both stay the caller's to close) to the oldest
- * member that accepts them; returns 1 and its pid in *pPid, or 0 if no
- * member did (the pool is then empty or short). */
-int exec_pool_hand_over(exec_pool *p, int reqFd, int lockFd, pid_t *pPid /* OUT */);
+/* Hands reqFd, lockFd and, when >= 0, leaseFd (a worker's lease pipe, see
+ * exec_spawn.h; all stay the caller's to close) to the oldest member that
+ * accepts them; returns 1 and its pid in *pPid, or 0 if no member did (the
+ * pool is then empty or short). */
+int exec_pool_hand_over(exec_pool *p, int reqFd, int lockFd, int leaseFd, pid_t *pPid /* OUT */);
 
 /* A child was reaped: forget it if it was a waiting member (one that timed
  * out) or the fork server (the next fill starts another). Returns 1 if it
@@ -70,10 +71,13 @@ void exec_pool_free(exec_pool *p);
 
 /* In `airc __supervise pool N`: waits on sockFd at most idleSec seconds for
  * a request; on one, closes sockFd and returns 0 with the request's and the
- * lock's descriptors (close-on-exec). Returns -1 on end of file, timeout or
- * a malformed message (no try was handed over, or its lock is released
- * with the message and the zombie sweep sees the try). */
-int exec_pool_wait_request(int sockFd, int idleSec, int *pReqFd /* OUT */, int *pLockFd /* OUT */);
+ * lock's descriptors (close-on-exec) and *pbLease 1 when a lease descriptor
+ * came with them: it is then on EXEC_LEASE_FD (close-on-exec), as in a
+ * spawned supervisor. Returns -1 on end of file, timeout or a malformed
+ * message (no try was handed over, or its lock is released with the
+ * message and the zombie sweep sees the try). */
+int exec_pool_wait_request(int sockFd, int idleSec, int *pReqFd /* OUT */, int *pLockFd /* OUT */,
+                           int *pbLease /* OUT */);
 
 /* The fork server's pid, 0 when none runs (a pool of 0, or between a
  * server's exit and the next fill). */

@@ -614,7 +614,7 @@ airc_rc exec_spawn(const exec_request *r, exec_pool *pPool, pid_t *pPid, airc_er
   if(rcFd) return rcFd;
   /* a warm supervisor takes both descriptors; the lock stays held while
    * they are in flight (see exec_pool.h) */
-  if(pPool && exec_pool_hand_over(pPool, reqFd, lockFd, pPid)) {
+  if(pPool && exec_pool_hand_over(pPool, reqFd, lockFd, -1, pPid)) {
     close(reqFd);
     close(lockFd);
     return AIRC_OK;
@@ -642,9 +642,11 @@ void exec_supervise_main(int argc, char **argv) {
   signal(SIGHUP, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
   int reqFd = SUP_REQ_FD;
+  int bLeaseFd = 1; /* a spawned supervisor has its lease (if any) on EXEC_LEASE_FD */
   int bServer = argc >= 4 && !strcmp(argv[2], "forkserver");
   if(bServer || (argc >= 4 && !strcmp(argv[2], "pool"))) {
     int lockFd = -1, sockFd = SUP_REQ_FD;
+    bLeaseFd = 0;
     if(bServer) {
       /* the fork server (exec_pool.h): returns only in a new member, which
        * shows as `__supervise pool N` in ps from then on */
@@ -656,7 +658,7 @@ void exec_supervise_main(int argc, char **argv) {
       }
     }
     /* close-on-exec, both: no program the task execs keeps them */
-    if(exec_pool_wait_request(sockFd, atoi(argv[3]), &reqFd, &lockFd)) _exit(0);
+    if(exec_pool_wait_request(sockFd, atoi(argv[3]), &reqFd, &lockFd, &bLeaseFd)) _exit(0);
   } else {
     /* posix_spawn's dup2 cleared close-on-exec on the lock: set it again, so
      * that no program the task execs (a detached spark-submit, say) keeps the
@@ -706,6 +708,12 @@ void exec_supervise_main(int argc, char **argv) {
   r.killGraceSec = json_integer_value(json_object_get(p, "kill_grace"));
   r.maxLogBytes = (size_t)json_integer_value(json_object_get(p, "max_log_bytes"));
   json_t *pLease = json_object_get(p, "lease");
+  if(pLease && !bLeaseFd) {
+    /* a leased try handed over without its lease pipe: never run it
+     * unfenced; the worker records the missing result as a failure */
+    fprintf(stderr, "airc supervisor: a leased try came without its lease descriptor\n");
+    _exit(1);
+  }
   if(pLease) {
     r.bLease = 1;
     r.leaseUntilUs = json_integer_value(json_object_get(pLease, "until_us"));
@@ -748,12 +756,20 @@ airc_rc exec_run_foreground(const exec_request *r, exec_result *pRes, airc_err *
 
 json_t *exec_request_json(const exec_request *r) { return request_to_json(r); }
 
-airc_rc exec_spawn_json(int64_t tiId, int tryNumber, const char *zReq, int leaseFd, pid_t *pPid, airc_err *pErr) {
+airc_rc exec_spawn_json(int64_t tiId, int tryNumber, const char *zReq, int leaseFd, exec_pool *pPool, pid_t *pPid,
+                        airc_err *pErr) {
   airc_rc rcDir = fsafe_run_folder(pErr);
   if(rcDir) return rcDir;
   int reqFd = -1, lockFd = -1;
   airc_rc rcFd = request_fds(tiId, tryNumber, zReq, &reqFd, &lockFd, pErr);
   if(rcFd) return rcFd;
+  /* a warm supervisor takes all three, the lease pipe's read end installed
+   * on its EXEC_LEASE_FD (exec_pool.h) */
+  if(pPool && exec_pool_hand_over(pPool, reqFd, lockFd, leaseFd, pPid)) {
+    close(reqFd);
+    close(lockFd);
+    return AIRC_OK;
+  }
   char *azArgv[] = {"airc", "__supervise", NULL};
   airc_rc rc = exec_spawn_supervisor(reqFd, lockFd, leaseFd, azArgv, pPid, pErr);
   close(reqFd);

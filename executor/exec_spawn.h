@@ -79,10 +79,11 @@ json_t *exec_request_json(const exec_request *pReq);
 
 /* Starts a supervisor for a stored request (zRequest, JSON text from
  * exec_request_json() with "lease" added by the worker), taking the try's
- * lock like exec_spawn(). leaseFd (>= 0) becomes the supervisor's
- * EXEC_LEASE_FD. */
+ * lock like exec_spawn(): a warm one of pPool when it has one (NULL:
+ * none), else a fresh one. leaseFd (>= 0; stays the caller's) becomes the
+ * supervisor's EXEC_LEASE_FD either way. */
 AIRC_WUR airc_rc exec_spawn_json(int64_t tiId, int tryNumber, const char *zRequest, int leaseFd,
-                                 pid_t *pPid /* OUT */, airc_err *pErr);
+                                 struct exec_pool *pPool, pid_t *pPid /* OUT */, airc_err *pErr);
 
 
 /* Runs one try in the foreground (airc tasks test): output goes to this

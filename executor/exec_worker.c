@@ -26,6 +26,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "common/uuid.h"
+#include "executor/exec_pool.h"
 #include "executor/exec_result.h"
 #include "executor/exec_spawn.h"
 #include "store/store_control.h"
@@ -73,6 +74,7 @@ typedef struct worker {
   int64_t storeRetryAt;  /* no store work before this (0: none pending) */
   char zUnsure[UUID_STR_LEN]; /* token of a claim whose commit went unanswered; "" if none */
   int bMore; /* the last claim stopped at a full house: tries may be waiting */
+  exec_pool *pPool; /* warm supervisors ([worker] supervisor_pool), the worker's own children */
 } worker;
 
 /* A store call failed with a transient error: no store work until the
@@ -222,7 +224,7 @@ static void start_try(worker *W, const store_work_claimed *c, const char *zToken
     snprintf(zWhy, sizeof(zWhy), "cannot serialise the task request");
   } else if(pipe2(aPipe, O_CLOEXEC)) {
     snprintf(zWhy, sizeof(zWhy), "lease pipe: %s", strerror(errno));
-  } else if(exec_spawn_json(c->tiId, c->tryNumber, zReq, aPipe[0], &pid, &err)) {
+  } else if(exec_spawn_json(c->tiId, c->tryNumber, zReq, aPipe[0], W->pPool, &pid, &err)) {
     snprintf(zWhy, sizeof(zWhy), "%s", err.zMsg);
   }
   free(zReq);
@@ -527,6 +529,7 @@ static void reap(worker *W) {
     pid_t pid = waitpid(-1, &status, WNOHANG);
     if(pid < 0 && errno == EINTR) continue;
     if(pid <= 0) break;
+    if(exec_pool_reaped(W->pPool, pid)) continue; /* a warm supervisor that timed out, or the fork server */
     for(int i = 0; i < W->nTry; i++)
       if(W->aTry[i].pid == pid) W->aTry[i].pid = 0;
   }
@@ -555,6 +558,15 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
   airc_backoff_init(&W.busy, WORKER_BUSY_MIN_US,
                     W.leaseUs / 8 < WORKER_BUSY_MAX_US ? W.leaseUs / 8 : WORKER_BUSY_MAX_US,
                     (uint64_t)getpid() ^ (uint64_t)airc_now_us());
+  /* warm supervisors: a try is handed to one (a sendmsg) instead of a
+   * posix_spawn + exec; they are forked by a fork server as our children */
+  int64_t nPool = airc_config_get_int("worker", "supervisor_pool", W.o.nConcurrency);
+  W.pPool = exec_pool_new((int)(nPool < 0 ? 0 : nPool > EXEC_POOL_MAX ? EXEC_POOL_MAX : nPool),
+                          (int)airc_config_get_int("core", "supervisor_pool_idle_timeout", EXEC_POOL_IDLE_DEFAULT));
+  if(!W.pPool) {
+    store_close(W.s);
+    return airc_err_set(pErr, AIRC_ERR_NOMEM, "worker: out of memory");
+  }
   int bNotify = 0;
   airc_err lerr = {0};
   if(store_work_listen(W.s, STORE_WORK_EV_QUEUED, &bNotify, &lerr))
@@ -572,8 +584,9 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
     strncat(zQueues, q ? "," : "", sizeof(zQueues) - strlen(zQueues) - 1);
     strncat(zQueues, W.o.azQueue[q], sizeof(zQueues) - strlen(zQueues) - 1);
   }
-  LOG_INFO("worker '%s' started (pid %d, queues %s, concurrency %d, lease %llds, logs %s)", W.zName, (int)getpid(),
-           zQueues, W.o.nConcurrency, (long long)(W.leaseUs / 1000000), airc_path_logs());
+  LOG_INFO("worker '%s' started (pid %d, queues %s, concurrency %d, supervisor pool %d, lease %llds, logs %s)",
+           W.zName, (int)getpid(), zQueues, W.o.nConcurrency, (int)nPool, (long long)(W.leaseUs / 1000000),
+           airc_path_logs());
   int nStop = 0;
   int64_t nextRenew = airc_now_us() + W.leaseUs / 4, nextClaim = 0, nextStopCheck = 0;
   while(nStop == 0 || (nStop == 1 && W.nTry > 0)) {
@@ -595,6 +608,9 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
       claim_tries(&W);
       nextClaim = now + W.pollUs;
     }
+    /* refilled after the launches, off their critical path */
+    airc_err perr = {0};
+    if(!nStop && exec_pool_fill(W.pPool, &perr)) LOG_DEBUG("supervisor pool: %s", perr.zMsg);
     now = airc_now_us();
     /* what the statements above received waits in the connection, not on
      * its socket: read it before sleeping */
@@ -621,6 +637,7 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
   for(int i = 0; i < W.nTry; i++)
     if(W.aTry[i].leaseWr >= 0) close(W.aTry[i].leaseWr);
   free(W.aTry);
+  exec_pool_free(W.pPool); /* its members see end of file and exit */
   store_close(W.s);
   close(sigFd);
   sigprocmask(SIG_UNBLOCK, &mask, NULL);

@@ -5,7 +5,9 @@
  * scheduler reaps members with waitpid whatever becomes of the server), in
  * its own session, holding only its socket of the two the server had, and
  * that the server exits on end of file and when idle (after serving a
- * request that got in before). Also exec_pool_wait_request's refusals. */
+ * request that got in before). Also exec_pool_wait_request's refusals, and
+ * a worker's hand-over: the lease descriptor lands on EXEC_LEASE_FD even
+ * when the request's descriptor arrived there. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "executor/exec_pool.h"
+#include "executor/exec_spawn.h"
 
 /* What a member reports on its socket before it exits 42: its session
  * (== its pid when it has its own) and whether the control socket is
@@ -146,17 +149,77 @@ static void test_server_killed_closes_pending_member_sockets(void **state) {
 
 static void test_wait_request_refuses_end_of_file_and_bad_messages(void **state) {
   (void)state;
-  int a[2], reqFd = -1, lockFd = -1;
+  int a[2], reqFd = -1, lockFd = -1, bLease = 0;
   assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a), 0);
   close(a[0]);
-  assert_int_equal(exec_pool_wait_request(a[1], 5, &reqFd, &lockFd), -1); /* end of file */
+  assert_int_equal(exec_pool_wait_request(a[1], 5, &reqFd, &lockFd, &bLease), -1); /* end of file */
   assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a), 0);
   char c = 'R';
   assert_int_equal(send(a[0], &c, 1, 0), 1); /* a byte but no descriptors */
-  assert_int_equal(exec_pool_wait_request(a[1], 5, &reqFd, &lockFd), -1);
+  assert_int_equal(exec_pool_wait_request(a[1], 5, &reqFd, &lockFd, &bLease), -1);
   close(a[0]);
   assert_int_equal(reqFd, -1);
   assert_int_equal(lockFd, -1);
+}
+
+/* Sends the three descriptors of a worker's hand-over on fd. */
+static void send_three(int fd, const int aFd[3]) {
+  char c = 'R';
+  struct iovec iov = {&c, 1};
+  union {
+    struct cmsghdr h;
+    char a[CMSG_SPACE(3 * sizeof(int))];
+  } u;
+  memset(&u, 0, sizeof(u));
+  struct msghdr msg = {0};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.a;
+  msg.msg_controllen = CMSG_SPACE(3 * sizeof(int));
+  struct cmsghdr *h = CMSG_FIRSTHDR(&msg);
+  h->cmsg_level = SOL_SOCKET;
+  h->cmsg_type = SCM_RIGHTS;
+  h->cmsg_len = CMSG_LEN(3 * sizeof(int));
+  memcpy(CMSG_DATA(h), aFd, 3 * sizeof(int));
+  assert_int_equal(sendmsg(fd, &msg, 0), 1);
+}
+
+static void test_wait_request_installs_the_lease_descriptor(void **state) {
+  (void)state;
+  int a[2], aReq[2], aLock[2], aLease[2];
+  assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a), 0);
+  assert_int_equal(pipe2(aReq, O_CLOEXEC), 0);
+  assert_int_equal(pipe2(aLock, O_CLOEXEC), 0);
+  assert_int_equal(pipe2(aLease, O_CLOEXEC), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if(pid == 0) {
+    /* the member: its socket on 3, 4 taken, so the request's descriptor
+     * arrives on EXEC_LEASE_FD and must move away */
+    int sock = a[1];
+    if(dup2(sock, 3) != 3 || dup2(aLock[1], 4) != 4) _exit(10);
+    for(int fd = 5; fd < 64; fd++) close(fd);
+    int reqFd = -1, lockFd = -1, bLease = 0;
+    if(exec_pool_wait_request(3, 5, &reqFd, &lockFd, &bLease)) _exit(11);
+    if(!bLease || reqFd == EXEC_LEASE_FD || lockFd == EXEC_LEASE_FD) _exit(12);
+    if(!(fcntl(EXEC_LEASE_FD, F_GETFD) & FD_CLOEXEC)) _exit(13);
+    char c = 0;
+    if(read(reqFd, &c, 1) != 1 || c != 'Q') _exit(14); /* the request's pipe, moved */
+    int64_t until = 0;
+    if(read(EXEC_LEASE_FD, &until, sizeof(until)) != (ssize_t)sizeof(until) || until != 4242) _exit(15);
+    _exit(42);
+  }
+  int aFd[3] = {aReq[0], aLock[0], aLease[0]};
+  send_three(a[0], aFd);
+  assert_int_equal(write(aReq[1], "Q", 1), 1);
+  int64_t until = 4242;
+  assert_int_equal(write(aLease[1], &until, sizeof(until)), (ssize_t)sizeof(until));
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 42);
+  int aClose[] = {a[0], a[1], aReq[0], aReq[1], aLock[0], aLock[1], aLease[0], aLease[1]};
+  for(size_t i = 0; i < sizeof(aClose) / sizeof(aClose[0]); i++) close(aClose[i]);
 }
 
 int main(void) {
@@ -165,6 +228,7 @@ int main(void) {
       cmocka_unit_test(test_idle_server_serves_what_came_in_then_exits),
       cmocka_unit_test(test_server_killed_closes_pending_member_sockets),
       cmocka_unit_test(test_wait_request_refuses_end_of_file_and_bad_messages),
+      cmocka_unit_test(test_wait_request_installs_the_lease_descriptor),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
