@@ -383,3 +383,80 @@ def test_pid_and_log_path_come_with_the_result_or_the_first_renewal(home, cluste
     pid, log_path, state = stored("l")
     assert state == "running" and pid > 0
     assert home.wait_run("pl", run, 30 * SLOW) == "success"
+
+
+def pool_members(worker_pid, mode=b"pool"):
+    """The worker's children waiting as warm supervisors (`__supervise pool
+    N`), or its fork server (mode b"forkserver")."""
+    out = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if ppid == worker_pid and b"__supervise" in argv and mode in argv:
+            out.append(int(pid))
+    return out
+
+
+def test_worker_tries_run_in_pooled_supervisors_and_die_with_the_worker(home, cluster):
+    """[worker] supervisor_pool (default: the concurrency): a try is handed
+    to a warm supervisor the worker's fork server cloned as the worker's own
+    child (no exec per try), with the lease pipe; SIGKILL of the worker
+    mid-try still kills the try at once, and the retry elsewhere does the
+    work exactly once."""
+    sup = os.path.join(cluster.tmp, "sup")
+    cmd = (f"if [ $AIRC_TRY_NUMBER = 1 ]; then echo $PPID > {sup}; sleep 30; fi; "
+           f"echo t $AIRC_TRY_NUMBER $LEDGER_HOST >> {cluster.ledger}")
+    home.write_dag("wp.ini", dag_ini("wp", [("t", {"command": cmd, "retries": "1", "retry_delay": "0s"})]))
+    cluster.scheduler("s1")
+    w1 = cluster.worker("w1", "--concurrency", "2")
+    wait_for(lambda: len(pool_members(w1.pid)) == 2, 10, what="w1's two warm supervisors")
+    warm = set(pool_members(w1.pid))
+    run = home.trigger("wp")
+    wait_for(lambda: os.path.exists(sup) and open(sup).read().strip(), 15, what="try 1 to start")
+    sup_pid = int(open(sup).read())
+    assert sup_pid in warm  # a member that was waiting before the try came: no spawn for it
+    with open(f"/proc/{sup_pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    assert int(fields[1]) == w1.pid and int(fields[3]) == sup_pid  # the worker's child, own session
+    assert f"supervisor pid {sup_pid}" in cluster.log("w1")
+    # the running try's supervisor still shows as a member in ps: two more wait
+    wait_for(lambda: len(set(pool_members(w1.pid)) - {sup_pid}) == 2, 10, what="w1's pool refilled")
+    idle = set(pool_members(w1.pid)) - {sup_pid}
+    servers = pool_members(w1.pid, b"forkserver")
+    assert len(servers) == 1
+    os.kill(w1.pid, signal.SIGKILL)
+    killed = time.monotonic()
+    w1.wait()
+    wait_for(lambda: not pid_alive(sup_pid), 2, what="the pooled supervisor to end with w1")
+    assert time.monotonic() - killed < WORKER_LEASE
+    cluster.worker("w2", "--concurrency", "2")
+    assert home.wait_run("wp", run, 40 * SLOW) == "success"
+    t = ti_of(home, "wp", run, "t")
+    assert t["try_number"] == 2 and t["hostname"] == "w2"
+    assert cluster.ledger_lines() == [["t", "2", "w2"]]
+    log1 = os.path.join(cluster.tmp, "w1", "logs", "dag_id=wp", f"run_id={run}", "task_id=t", "attempt=1.log")
+    assert "worker gone: killed process group" in open(log1).read()
+    # the idle members and the fork server end with their worker too
+    assert not any(pid_alive(p) for p in idle | set(servers))
+
+
+def test_worker_supervisor_pool_0_spawns_each_supervisor(home, cluster):
+    """[worker] supervisor_pool = 0: no warm supervisors; each try's
+    supervisor is spawned (`airc-supervisor __supervise`) as before."""
+    sup = os.path.join(cluster.tmp, "sup")
+    home.write_dag("wn.ini", dag_ini("wn", [("t", {"command": f"cat /proc/$PPID/cmdline | tr '\\0' ' ' > {sup}"})]))
+    cluster.scheduler("s1")
+    cluster.home.env["AIRC__WORKER__SUPERVISOR_POOL"] = "0"
+    w1 = cluster.worker("w1")
+    assert "supervisor pool 0" in cluster.log("w1")
+    run = home.trigger("wn")
+    assert home.wait_run("wn", run, 30 * SLOW) == "success"
+    assert open(sup).read().split() == ["airc-supervisor", "__supervise"]
+    assert not pool_members(w1.pid)
