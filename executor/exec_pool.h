@@ -7,7 +7,9 @@
  * A launch hands one of them the try's request (a memfd) and the try's
  * lock (an open file description holding the try's byte lock) as
  * SCM_RIGHTS: a sendmsg instead of a spawn. The scheduler refills the pool
- * after its launches, off the critical path.
+ * after its launches, off the critical path. `airc worker` keeps a pool
+ * too: its hand-over adds a third descriptor, the try's lease pipe, which
+ * the member installs on EXEC_LEASE_FD as a spawned supervisor has it.
  *
  * The fork server: members are not exec'd one by one. The pool starts ONE
  * `airc-supervisor __supervise forkserver N` (exec'd once) holding a control
