@@ -59,7 +59,7 @@ static int fx_teardown(void **ppState) {
 static int queue(fixture *f, int64_t ti, const char *zPool, int nSlots, int *pbNoPool) {
   int bQueued = -1, bNoPool = -1;
   airc_err err = {0};
-  if(store_pool_ti_queue(f->s, ti, zPool, nSlots, 100, &bQueued, &bNoPool, &err)) fail_msg("%s", err.zMsg);
+  if(store_pool_ti_queue(f->s, ti, NULL, zPool, nSlots, 100, &bQueued, &bNoPool, &err)) fail_msg("%s", err.zMsg);
   if(pbNoPool) *pbNoPool = bNoPool;
   return bQueued;
 }

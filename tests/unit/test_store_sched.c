@@ -276,8 +276,8 @@ static void test_task_instances(void **ppState) {
   /* scheduled -> queued with the next try; a second queue is a no-op */
   assert_int_equal(store_run_sql(f->s, "UPDATE task_instance SET pid=5, note='old', exit_code=1 WHERE id=11", &err),
                    AIRC_OK);
-  assert_int_equal(store_sched_ti_queue(f->s, 11, 100, &err), AIRC_OK);
-  assert_int_equal(store_sched_ti_queue(f->s, 11, 200, &err), AIRC_OK);
+  assert_int_equal(store_sched_ti_queue(f->s, 11, NULL, 100, &err), AIRC_OK);
+  assert_int_equal(store_sched_ti_queue(f->s, 11, NULL, 200, &err), AIRC_OK);
   assert_string_equal(q_text(f->s, "SELECT state FROM task_instance WHERE id=11"), "queued");
   assert_int_equal(q_int(f->s, "SELECT try_number FROM task_instance WHERE id=11"), 1);
   assert_int_equal(q_int(f->s, "SELECT queued_us FROM task_instance WHERE id=11"), 100);
