@@ -103,9 +103,7 @@ static void test_pool_caps_queueing(void **ppState) {
   assert_int_equal(bQueued, 0); /* full: a named state does not bypass the pool */
   assert_int_equal(store_run_sql(f->s, "UPDATE task_instance SET state='scheduled' WHERE id=12 AND state='none'", &err),
                    AIRC_OK);
-  pools_seen S0 = {0};
-  assert_int_equal(store_pool_each(f->s, "p", 0, 0, pool_seen, &S0, &err), AIRC_OK);
-  assert_int_equal(S0.scheduled, 2); /* 12 was left alone (and is `scheduled` again), and 13 */
+  /* (had 12 been queued, the pool would count 2 queued below, and 12 would not queue again) */
   /* running holds its slots too; finishing frees them */
   assert_int_equal(store_run_sql(f->s, "UPDATE task_instance SET state='running' WHERE id=10", &err), AIRC_OK);
   pools_seen S = {0};
