@@ -343,11 +343,30 @@ static void tick_dag_add(sched *S, const char *zDag) {
   S->azTickDag[S->nTickDag++] = strdup(zDag);
 }
 
-static void cand_add(int64_t **paCand, int **paCandIdx, int *pnCand, int64_t tiId, int iTask) {
-  *paCand = realloc(*paCand, sizeof(int64_t) * (size_t)(*pnCand + 1));
-  (*paCand)[(*pnCand)++] = tiId;
-  *paCandIdx = realloc(*paCandIdx, sizeof(int) * (size_t)(*pnCand + 1));
-  (*paCandIdx)[*pnCand - 1] = iTask;
+/* A task instance the evaluation found ready to queue. A task it moves
+ * to `scheduled` (from `none`, or `up_for_retry` when due) is not written
+ * yet: eFrom says what the store still holds, and cand_admit writes it
+ * once, as `queued` when a slot takes it, else as `scheduled`. */
+typedef struct cand_found {
+  int64_t tiId;
+  int iTask;
+  ti_state eFrom;      /* TI_SCHEDULED or TI_UP_FOR_RESCHEDULE: written; TI_NONE, TI_UP_FOR_RETRY: not yet */
+} cand_found;
+typedef struct cand_list {
+  cand_found *a;
+  int n, nAlloc;
+} cand_list;
+
+static airc_rc cand_add(cand_list *L, int64_t tiId, int iTask, ti_state eFrom, airc_err *pErr) {
+  if(L->n == L->nAlloc) {
+    int nNew = L->nAlloc ? L->nAlloc * 2 : 64;
+    cand_found *a = realloc(L->a, sizeof(cand_found) * (size_t)nNew);
+    if(!a) return airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
+    L->a = a;
+    L->nAlloc = nNew;
+  }
+  L->a[L->n++] = (cand_found){tiId, iTask, eFrom};
+  return AIRC_OK;
 }
 
 static int xcom_add(void *pCtx, const char *zTaskId, int mapIndex, const char *zValue) {
@@ -431,12 +450,12 @@ static airc_rc expand_task(sched *S, const run_row *r, sched_run_cache *pc, cons
  * due, instances a clear set back to none; `scheduled` ones (and sensors'
  * due pokes) become candidates. */
 static airc_rc evaluate_mapped(sched *S, sched_run_cache *pc, int i, trigger_verdict verdict, int64_t now,
-                               int64_t **paCand, int **paCandIdx, int *pnCand, airc_err *pErr) {
+                               cand_list *pCand, airc_err *pErr) {
   sched_mapped *m = pc->apMap[i];
   airc_rc rc = AIRC_OK;
   for(int j = 0; !rc && j < m->n; j++) {
     if(!m->aTiId[j]) continue;
-    ti_state st = m->aState[j];
+    ti_state st = m->aState[j], from = st;
     const char *zNew = NULL;
     if(st == TI_NONE) {
       if(verdict == TRIGGER_READY) zNew = "scheduled", st = TI_SCHEDULED;
@@ -447,19 +466,20 @@ static airc_rc evaluate_mapped(sched *S, sched_run_cache *pc, int i, trigger_ver
       st = TI_SCHEDULED;
     }
     if(zNew) {
-      rc = set_ti_state(S, m->aTiId[j], zNew, pErr);
+      /* `scheduled` is written by cand_admit (queued or held) */
+      if(st != TI_SCHEDULED) rc = set_ti_state(S, m->aTiId[j], zNew, pErr);
       m->aState[j] = st;
     }
     if(!rc && (st == TI_SCHEDULED || (st == TI_UP_FOR_RESCHEDULE && m->aNextRetry[j] <= now)))
-      cand_add(paCand, paCandIdx, pnCand, m->aTiId[j], i);
+      rc = cand_add(pCand, m->aTiId[j], i, zNew ? from : st, pErr);
   }
   return rc;
 }
 
 /* Evaluates one running run: trigger rules, due retries, completion.
- * Appends the ids of `scheduled` task instances to *paCand. */
-static airc_rc evaluate_run(sched *S, const run_row *r, sched_version *v, int64_t **paCand,
-                            int **paCandIdx, int *pnCand, airc_err *pErr) {
+ * Appends the task instances to queue (`scheduled`, or becoming so: see
+ * cand_found) to *pCand. */
+static airc_rc evaluate_run(sched *S, const run_row *r, sched_version *v, cand_list *pCand, airc_err *pErr) {
   const dag *d = v->d;
   sched_run_cache *pc = run_cache_get(S, r->pk, v, pErr);
   if(!pc) return pErr->rc;
@@ -491,7 +511,7 @@ static airc_rc evaluate_run(sched *S, const run_row *r, sched_version *v, int64_
           verdict = trigger_rule_evaluate(tk->rule, &c);
           break;
         }
-      rc = evaluate_mapped(S, pc, i, verdict, now, paCand, paCandIdx, pnCand, pErr);
+      rc = evaluate_mapped(S, pc, i, verdict, now, pCand, pErr);
       aState[i] = map_summary(pc->apMap[i]);
       continue;
     }
@@ -512,7 +532,7 @@ static airc_rc evaluate_run(sched *S, const run_row *r, sched_version *v, int64_
       if(verdict == TRIGGER_READY && bMappedTask) {
         rc = expand_task(S, r, pc, d, i, pErr);
         if(!rc && pc->apMap && pc->apMap[i]) {
-          rc = evaluate_mapped(S, pc, i, TRIGGER_WAIT, now, paCand, paCandIdx, pnCand, pErr);
+          rc = evaluate_mapped(S, pc, i, TRIGGER_WAIT, now, pCand, pErr);
           aState[i] = map_summary(pc->apMap[i]);
         }
         continue;
@@ -532,14 +552,15 @@ static airc_rc evaluate_run(sched *S, const run_row *r, sched_version *v, int64_
       /* stays up_for_reschedule (no slot) until a slot queues it */
       bPoke = pc->aNextRetry[i] <= now;
     }
-    if(zNew) {
+    if(zNew && aState[i] != TI_SCHEDULED) {
+      /* `scheduled` is written by cand_admit: as `queued` when a slot takes it */
       rc = set_ti_state(S, pc->aTiId[i], zNew, pErr);
-      if(!rc && S->opts.bPrintProgress && strcmp(zNew, "scheduled")) {
+      if(!rc && S->opts.bPrintProgress) {
         printf("%-16s %s\n", zNew, d->aTask[i].zId);
         fflush(stdout);
       }
     }
-    if(!rc && (aState[i] == TI_SCHEDULED || bPoke)) cand_add(paCand, paCandIdx, pnCand, pc->aTiId[i], i);
+    if(!rc && (aState[i] == TI_SCHEDULED || bPoke)) rc = cand_add(pCand, pc->aTiId[i], i, zNew ? cur : aState[i], pErr);
   }
   if(!rc) {
     const char *zDone = run_state_from_tasks(d, aState);
@@ -729,6 +750,8 @@ typedef struct cand_ti {
   int seq;             /* walk order: ties keep it */
   int maxActiveTis;    /* the task's max_active_tis_per_dag, 0 = none */
   char *zTask;         /* its task id (owned) */
+  ti_state eFrom;      /* the state in the store (cand_found) */
+  int bQueued;         /* cand_admit queued it */
 } cand_ti;
 
 typedef struct cand_set {
@@ -819,13 +842,15 @@ static airc_rc cand_admit(sched *S, cand_set *C, tis_counts *TC, int64_t **paLau
       }
     }
     int bQueued = 0, bNoPool = 0;
+    /* a task found ready in this wake is still `none` or `up_for_retry` in the store */
+    const char *zFrom = c->eFrom == TI_NONE || c->eFrom == TI_UP_FOR_RETRY ? ti_state_name(c->eFrom) : NULL;
     if(S->opts.onlyRunPk) {
       /* `airc dags test` runs its run alone, without pools (as Airflow's) */
-      rc = store_sched_ti_queue(S->s, c->tiId, airc_now_us(), pErr);
+      rc = store_sched_ti_queue(S->s, c->tiId, zFrom, airc_now_us(), pErr);
       bQueued = 1;
     } else {
-      rc = store_pool_ti_queue(S->s, c->tiId, C->azPool[c->iPool], c->nSlots, airc_now_us(), &bQueued, &bNoPool,
-                               pErr);
+      rc = store_pool_ti_queue(S->s, c->tiId, zFrom, C->azPool[c->iPool], c->nSlots, airc_now_us(), &bQueued,
+                               &bNoPool, pErr);
     }
     if(rc) break;
     if(!bQueued) {
@@ -839,6 +864,7 @@ static airc_rc cand_admit(sched *S, cand_set *C, tis_counts *TC, int64_t **paLau
       }
       continue;
     }
+    c->bQueued = 1;
     if(pnTis) (*pnTis)++;
     sched_cache_set_ti_state(S, cr->pk, c->zTask, c->tiId, TI_QUEUED, 0);
     *paLaunch = realloc(*paLaunch, sizeof(int64_t) * (size_t)(*pnLaunch + 1));
@@ -846,6 +872,10 @@ static airc_rc cand_admit(sched *S, cand_set *C, tis_counts *TC, int64_t **paLau
     DL->nGlobal++;
     l->nActive++;
   }
+  /* the ones held back that this wake made `scheduled`: written now, once */
+  for(int k = 0; !rc && k < C->nTi; k++)
+    if(!C->aTi[k].bQueued && (C->aTi[k].eFrom == TI_NONE || C->aTi[k].eFrom == TI_UP_FOR_RETRY))
+      rc = set_ti_state(S, C->aTi[k].tiId, "scheduled", pErr);
   int bAdded = 0;
   for(int i = 0; !rc && i < C->nRun; i++) {
     if(!C->aRun[i].bHeld) continue;
@@ -911,9 +941,7 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
   S->nWait = S->nWaitAlloc = 0;
   sched_pkmap_clear(&S->waitSet);
 
-  int64_t *aCand = NULL;
-  int *aCandIdx = NULL;
-  int nCand = 0;
+  cand_list L = {NULL, 0, 0};
   int iRun = 0;
   cand_set C;
   memset(&C, 0, sizeof(C));
@@ -982,30 +1010,31 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
         break;
       }
     }
-    int nBefore = nCand;
-    rc = evaluate_run(S, r, v, &aCand, &aCandIdx, &nCand, pErr);
+    int nBefore = L.n;
+    rc = evaluate_run(S, r, v, &L, pErr);
     /* candidates: queued below (cand_admit), highest priority first */
-    if(!rc && nCand > nBefore) {
+    if(!rc && L.n > nBefore) {
       if(C.nRun == C.nRunAlloc) {
         C.nRunAlloc = C.nRunAlloc ? C.nRunAlloc * 2 : 16;
         C.aRun = realloc(C.aRun, sizeof(cand_run) * (size_t)C.nRunAlloc);
       }
       C.aRun[C.nRun] = (cand_run){r->pk, r->logicalDate, zWaitDag ? zWaitDag : strdup(r->zDag), (int)(l - DL->a), 0};
       zWaitDag = NULL;
-      for(int k = nBefore; !rc && k < nCand; k++) {
+      for(int k = nBefore; !rc && k < L.n; k++) {
         if(C.nTi == C.nTiAlloc) {
           C.nTiAlloc = C.nTiAlloc ? C.nTiAlloc * 2 : 64;
           C.aTi = realloc(C.aTi, sizeof(cand_ti) * (size_t)C.nTiAlloc);
         }
-        const dag_task *t = &v->d->aTask[aCandIdx[k]];
+        const cand_found *f = &L.a[k];
+        const dag_task *t = &v->d->aTask[f->iTask];
         int iPool = cand_pool(S, &C, t->zPool ? t->zPool : DAG_DEFAULT_POOL, pErr);
         if(iPool < 0) {
           rc = pErr->rc;
           break;
         }
         int nSlots = t->poolSlots > 0 ? t->poolSlots : 1;
-        C.aTi[C.nTi] = (cand_ti){aCand[k], v->aPrio ? v->aPrio[aCandIdx[k]] : 1, C.nRun, aCandIdx[k], iPool, nSlots,
-                                 C.nTi, t->maxActiveTis, strdup(t->zId)};
+        C.aTi[C.nTi] = (cand_ti){f->tiId, v->aPrio ? v->aPrio[f->iTask] : 1, C.nRun, f->iTask, iPool, nSlots,
+                                 C.nTi, t->maxActiveTis, strdup(t->zId), f->eFrom, 0};
         C.nTi++;
         /* a candidate its pool cannot take does not count against the
          * limits: runs waiting with work for other pools are still looked at */
@@ -1028,8 +1057,7 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
   if(rc) sched_cache_clear(S);
   /* cand_admit queued them: the try number and `queued` are committed
    * before the fork */
-  free(aCand);
-  free(aCandIdx);
+  free(L.a);
   free(R.a);
   free(TC.a);
   sched_pkmap_free(&R.seen);

@@ -149,8 +149,8 @@ airc_rc store_pool_open_slots(store *p, const char *zPool, int64_t *pnOpen, airc
   return AIRC_OK;
 }
 
-airc_rc store_pool_ti_queue(store *p, int64_t tiId, const char *zPool, int nSlots, int64_t nowUs, int *pbQueued,
-                            int *pbNoPool, airc_err *pErr) {
+airc_rc store_pool_ti_queue(store *p, int64_t tiId, const char *zFrom, const char *zPool, int nSlots, int64_t nowUs,
+                            int *pbQueued, int *pbNoPool, airc_err *pErr) {
   *pbQueued = 0;
   *pbNoPool = 0;
   /* the pool's row first: PostgreSQL locks it (FOR UPDATE), so that a
@@ -194,7 +194,7 @@ airc_rc store_pool_ti_queue(store *p, int64_t tiId, const char *zPool, int nSlot
       "UPDATE task_instance SET try_number=try_number+CASE WHEN state='up_for_reschedule' THEN 0 ELSE 1 END,"
       " start_us=CASE WHEN state='up_for_reschedule' THEN start_us ELSE NULL END,"
       " state='queued', queued_us=?1, pid=NULL, exit_code=NULL, end_us=NULL, duration=NULL, next_retry_us=NULL,"
-      " note=NULL, updated_us=?1, pool=?3, pool_slots=?4 WHERE id=?2 AND state IN ('scheduled','up_for_reschedule')"
+      " note=NULL, updated_us=?1, pool=?3, pool_slots=?4 WHERE id=?2 AND state IN ('scheduled','up_for_reschedule',?6)"
       " AND ?4 + coalesce((SELECT used FROM pool_usage WHERE pool=?3), 0) <= ?5", pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, nowUs);
@@ -202,6 +202,7 @@ airc_rc store_pool_ti_queue(store *p, int64_t tiId, const char *zPool, int nSlot
   store_bind_text(st, 3, zPool);
   store_bind_int64(st, 4, nSlots);
   store_bind_int64(st, 5, slots);
+  store_bind_text(st, 6, zFrom); /* NULL matches nothing */
   int64_t n = 0;
   airc_rc rc = store_stmt_run_changes(p, st, "queue task", &n, pErr);
   *pbQueued = !rc && n > 0;

@@ -65,12 +65,13 @@ AIRC_WUR airc_rc store_pool_count(store *p, int *pn /* OUT */, airc_err *pErr);
  * read it again in that transaction. */
 AIRC_WUR airc_rc store_pool_open_slots(store *p, const char *zPool, int64_t *pnOpen /* OUT */, airc_err *pErr);
 
-/* scheduled (or up_for_reschedule) -> queued, as store_sched_ti_queue(), taking nSlots slots of
+/* scheduled (or up_for_reschedule, or zFrom) -> queued, as store_sched_ti_queue(), taking nSlots slots of
  * pool zPool, only if that many are open (slots - those of the pool's
  * queued and running tries). *pbQueued = 1 if it was queued; 0 if the pool
  * is full, does not exist (*pbNoPool = 1), or the task instance is not
- * `scheduled` (any more). Inside the caller's transaction. */
-AIRC_WUR airc_rc store_pool_ti_queue(store *p, int64_t tiId, const char *zPool, int nSlots, int64_t nowUs,
+ * `scheduled` (any more). Inside the caller's transaction. zFrom (NULL:
+ * none) is one more state to queue from, as store_sched_ti_queue(). */
+AIRC_WUR airc_rc store_pool_ti_queue(store *p, int64_t tiId, const char *zFrom, const char *zPool, int nSlots, int64_t nowUs,
                                      int *pbQueued /* OUT */, int *pbNoPool /* OUT */, airc_err *pErr);
 
 /* `airc db check`: compares pool_usage (the triggers' running totals)

@@ -203,7 +203,7 @@ airc_rc store_sched_ti_set_state(store *p, int64_t tiId, const char *zState, int
   return store_stmt_run(st, "update task state", pErr);
 }
 
-airc_rc store_sched_ti_queue(store *p, int64_t tiId, int64_t nowUs, airc_err *pErr) {
+airc_rc store_sched_ti_queue(store *p, int64_t tiId, const char *zFrom, int64_t nowUs, airc_err *pErr) {
   /* a sensor's next poke (up_for_reschedule) continues its try: same try
    * number, same start time (its timeout counts from there) */
   store_stmt *st = store_stmt_prepare(p,
@@ -211,10 +211,11 @@ airc_rc store_sched_ti_queue(store *p, int64_t tiId, int64_t nowUs, airc_err *pE
       " start_us=CASE WHEN state='up_for_reschedule' THEN start_us ELSE NULL END,"
       " state='queued', queued_us=?1, pid=NULL,"
       " exit_code=NULL, end_us=NULL, duration=NULL, next_retry_us=NULL, note=NULL,"
-      " updated_us=?1 WHERE id=?2 AND state IN ('scheduled','up_for_reschedule')", pErr);
+      " updated_us=?1 WHERE id=?2 AND state IN ('scheduled','up_for_reschedule',?3)", pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, nowUs);
   store_bind_int64(st, 2, tiId);
+  store_bind_text(st, 3, zFrom); /* NULL matches nothing */
   return store_stmt_run(st, "queue task", pErr);
 }
 

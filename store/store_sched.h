@@ -119,8 +119,12 @@ AIRC_WUR airc_rc store_sched_ti_set_state(store *p, int64_t tiId, const char *zS
 /* scheduled -> queued with the next try number, queued at nowUs, the last
  * try's pid, exit code, times, retry time and note cleared. From
  * up_for_reschedule (a sensor's next poke) the try number and start time
- * stay. A task instance in another state is left alone. */
-AIRC_WUR airc_rc store_sched_ti_queue(store *p, int64_t tiId, int64_t nowUs, airc_err *pErr);
+ * stay. zFrom (NULL: none) is one more state to queue from, with the same
+ * columns as from `scheduled`: the scheduler queues a task it found ready
+ * in the same wake straight from `none` or `up_for_retry`, one write
+ * instead of two (docs/scheduler.md). A task instance in another state is
+ * left alone. */
+AIRC_WUR airc_rc store_sched_ti_queue(store *p, int64_t tiId, const char *zFrom, int64_t nowUs, airc_err *pErr);
 
 /* queued -> running: its supervisor pid, start time (also its update
  * time) and log path (borrowed). A task instance that is not `queued` is

@@ -59,7 +59,7 @@ static int fx_teardown(void **ppState) {
 static int queue(fixture *f, int64_t ti, const char *zPool, int nSlots, int *pbNoPool) {
   int bQueued = -1, bNoPool = -1;
   airc_err err = {0};
-  if(store_pool_ti_queue(f->s, ti, zPool, nSlots, 100, &bQueued, &bNoPool, &err)) fail_msg("%s", err.zMsg);
+  if(store_pool_ti_queue(f->s, ti, NULL, zPool, nSlots, 100, &bQueued, &bNoPool, &err)) fail_msg("%s", err.zMsg);
   if(pbNoPool) *pbNoPool = bNoPool;
   return bQueued;
 }
@@ -94,6 +94,16 @@ static void test_pool_caps_queueing(void **ppState) {
   assert_int_equal(queue(f, 11, "p", 1, NULL), 1);     /* 1 does */
   assert_int_equal(queue(f, 12, "p", 1, NULL), 0);     /* full */
   assert_int_equal(queue(f, 10, "p", 1, NULL), 0);     /* not scheduled any more */
+  /* from the state the caller names (a task found ready in the same wake) */
+  assert_int_equal(store_run_sql(f->s, "UPDATE task_instance SET state='none' WHERE id=12", &err), AIRC_OK);
+  int bQueued = -1;
+  assert_int_equal(store_pool_ti_queue(f->s, 12, "up_for_retry", "p", 1, 100, &bQueued, &bNoPool, &err), AIRC_OK);
+  assert_int_equal(bQueued, 0); /* not in that state */
+  assert_int_equal(store_pool_ti_queue(f->s, 12, "none", "p", 1, 100, &bQueued, &bNoPool, &err), AIRC_OK);
+  assert_int_equal(bQueued, 0); /* full: a named state does not bypass the pool */
+  assert_int_equal(store_run_sql(f->s, "UPDATE task_instance SET state='scheduled' WHERE id=12 AND state='none'", &err),
+                   AIRC_OK);
+  /* (had 12 been queued, the pool would count 2 queued below, and 12 would not queue again) */
   /* running holds its slots too; finishing frees them */
   assert_int_equal(store_run_sql(f->s, "UPDATE task_instance SET state='running' WHERE id=10", &err), AIRC_OK);
   pools_seen S = {0};

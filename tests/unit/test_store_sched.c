@@ -276,8 +276,8 @@ static void test_task_instances(void **ppState) {
   /* scheduled -> queued with the next try; a second queue is a no-op */
   assert_int_equal(store_run_sql(f->s, "UPDATE task_instance SET pid=5, note='old', exit_code=1 WHERE id=11", &err),
                    AIRC_OK);
-  assert_int_equal(store_sched_ti_queue(f->s, 11, 100, &err), AIRC_OK);
-  assert_int_equal(store_sched_ti_queue(f->s, 11, 200, &err), AIRC_OK);
+  assert_int_equal(store_sched_ti_queue(f->s, 11, NULL, 100, &err), AIRC_OK);
+  assert_int_equal(store_sched_ti_queue(f->s, 11, NULL, 200, &err), AIRC_OK);
   assert_string_equal(q_text(f->s, "SELECT state FROM task_instance WHERE id=11"), "queued");
   assert_int_equal(q_int(f->s, "SELECT try_number FROM task_instance WHERE id=11"), 1);
   assert_int_equal(q_int(f->s, "SELECT queued_us FROM task_instance WHERE id=11"), 100);
@@ -305,6 +305,37 @@ static void test_task_instances(void **ppState) {
   assert_int_equal(store_sched_ti_get_launch(f->s, 999, on_launch, &cln, &err), AIRC_ERR_NOTFOUND);
   assert_string_equal(err.zMsg, "task instance 999 vanished");
   assert_int_equal(cln.n, 0);
+}
+
+/* The scheduler queues a task it found ready in the same wake straight
+ * from the state the store still holds (one write, not `scheduled` then
+ * `queued`): only from the state it names, with the same columns as from
+ * `scheduled`. */
+static void test_queue_from_state(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  /* without zFrom, `none` and `up_for_retry` are left alone */
+  assert_int_equal(store_sched_ti_queue(f->s, 12, NULL, 100, &err), AIRC_OK);
+  assert_int_equal(store_sched_ti_queue(f->s, 13, NULL, 100, &err), AIRC_OK);
+  assert_string_equal(q_text(f->s, "SELECT state FROM task_instance WHERE id=12"), "none");
+  assert_string_equal(q_text(f->s, "SELECT state FROM task_instance WHERE id=13"), "up_for_retry");
+  /* a zFrom that is not the row's state: left alone too */
+  assert_int_equal(store_sched_ti_queue(f->s, 13, "none", 100, &err), AIRC_OK);
+  assert_string_equal(q_text(f->s, "SELECT state FROM task_instance WHERE id=13"), "up_for_retry");
+  /* none -> queued: first try */
+  assert_int_equal(store_sched_ti_queue(f->s, 12, "none", 200, &err), AIRC_OK);
+  assert_string_equal(q_text(f->s, "SELECT state FROM task_instance WHERE id=12"), "queued");
+  assert_int_equal(q_int(f->s, "SELECT try_number FROM task_instance WHERE id=12"), 1);
+  assert_int_equal(q_int(f->s, "SELECT queued_us FROM task_instance WHERE id=12"), 200);
+  assert_int_equal(q_int(f->s, "SELECT updated_us FROM task_instance WHERE id=12"), 200);
+  /* up_for_retry -> queued: the next try, its retry time cleared */
+  assert_int_equal(store_sched_ti_queue(f->s, 13, "up_for_retry", 300, &err), AIRC_OK);
+  assert_string_equal(q_text(f->s, "SELECT state FROM task_instance WHERE id=13"), "queued");
+  assert_int_equal(q_int(f->s, "SELECT try_number FROM task_instance WHERE id=13"), 2);
+  assert_int_equal(q_int(f->s, "SELECT next_retry_us FROM task_instance WHERE id=13"), INT64_MIN);
+  /* queued already: a second queue is a no-op */
+  assert_int_equal(store_sched_ti_queue(f->s, 13, "up_for_retry", 400, &err), AIRC_OK);
+  assert_int_equal(q_int(f->s, "SELECT try_number FROM task_instance WHERE id=13"), 2);
 }
 
 static void test_outcomes_and_xcom(void **ppState) {
@@ -449,6 +480,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_dags_and_ticks, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_runs, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_task_instances, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_queue_from_state, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_outcomes_and_xcom, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_zombies_retries_heartbeat, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_walk_error, fx_setup, fx_teardown),
