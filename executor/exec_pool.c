@@ -38,6 +38,9 @@ static int64_t now_us(void) {
   return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* An idle timeout in seconds as poll()'s milliseconds, within 1 s to a day. */
+static int idle_ms(int idleSec) { return idleSec < 1 ? 1000 : idleSec > 86400 ? 86400 * 1000 : idleSec * 1000; }
+
 exec_pool *exec_pool_new(int nSize, int idleSec) {
   exec_pool *p = calloc(1, sizeof(*p));
   if(!p) return NULL;
@@ -295,7 +298,7 @@ fail:
 
 int exec_pool_wait_request(int sockFd, int idleSec, int *pReqFd, int *pLockFd, int *pbLease) {
   struct pollfd pfd = {sockFd, POLLIN, 0};
-  int timeoutMs = idleSec < 1 ? 1000 : idleSec > 86400 ? 86400 * 1000 : idleSec * 1000;
+  int timeoutMs = idle_ms(idleSec);
   int r;
   do {
     r = poll(&pfd, 1, timeoutMs);
@@ -350,7 +353,7 @@ static int serve_one(int ctrlFd, int memberFd) {
 }
 
 int exec_pool_serve_forks(int ctrlFd, int idleSec) {
-  int timeoutMs = idleSec < 1 ? 1000 : idleSec > 86400 ? 86400 * 1000 : idleSec * 1000;
+  int timeoutMs = idle_ms(idleSec);
   int flags = 0;
   for(;;) {
     if(!flags) {

@@ -13,8 +13,8 @@
  * airc-webserver) get the already loaded library back from dlopen(). */
 #include "executor/sensor_poke.h"
 #include "store/store_probe.h"
+#include "common/dl_table.h"
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <glob.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -72,24 +72,15 @@ static pthread_once_t g_curlOnce = PTHREAD_ONCE_INIT;
 /* pthread_once body: dlopen + dlsym + curl_global_init, once per process
  * whichever thread pokes first (the handle is never closed). */
 static void curl_api_load(void) {
-  void *h = dlopen(SENSOR_LIBCURL, RTLD_NOW | RTLD_LOCAL);
-  if(!h) {
-    snprintf(g_curl.zErr, sizeof(g_curl.zErr), "cannot load libcurl: %s", dlerror());
-    return;
-  }
   static const char *const azName[] = {"curl_global_init", "curl_easy_init", "curl_easy_setopt",
                                        "curl_easy_perform", "curl_easy_getinfo", "curl_easy_cleanup",
                                        "curl_easy_strerror"};
   void **apSlot[] = {(void **)&g_curl.global_init, (void **)&g_curl.easy_init, (void **)&g_curl.easy_setopt,
                      (void **)&g_curl.easy_perform, (void **)&g_curl.easy_getinfo,
                      (void **)&g_curl.easy_cleanup, (void **)&g_curl.easy_strerror};
-  for(size_t i = 0; i < sizeof(azName) / sizeof(azName[0]); i++) {
-    *apSlot[i] = dlsym(h, azName[i]);
-    if(!*apSlot[i]) {
-      snprintf(g_curl.zErr, sizeof(g_curl.zErr), "cannot load libcurl: %s has no %s", SENSOR_LIBCURL, azName[i]);
-      return;
-    }
-  }
+  if(dl_table_load(SENSOR_LIBCURL, "libcurl", azName, apSlot, sizeof(azName) / sizeof(azName[0]), g_curl.zErr,
+                   sizeof(g_curl.zErr)))
+    return;
   if(g_curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
     snprintf(g_curl.zErr, sizeof(g_curl.zErr), "cannot start libcurl (curl_global_init)");
     return;

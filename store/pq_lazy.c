@@ -1,7 +1,7 @@
 /* pq_lazy.c: see pq_lazy.h. The library handle is never closed. */
 #define PQ_LAZY_IMPL
 #include "store/pq_lazy.h"
-#include <dlfcn.h>
+#include "common/dl_table.h"
 #include <pthread.h>
 #include <stdio.h>
 
@@ -14,20 +14,16 @@ static int g_bOk;
 static char g_zErr[400];
 
 static void pq_lazy_open(void) {
-  void *h = dlopen(PQ_LAZY_SONAME, RTLD_NOW | RTLD_LOCAL);
-  if(!h) {
-    snprintf(g_zErr, sizeof(g_zErr), "cannot load libpq: %s", dlerror());
-    return;
-  }
+#define PQ_LAZY_NAME(f) #f,
+#define PQ_LAZY_SLOT(f) (void **)&a.f,
+  static const char *const azName[] = {PQ_LAZY_CALLS(PQ_LAZY_NAME)};
   pq_lazy_api a;
-#define PQ_LAZY_SYM(f)                                                                         \
-  *(void **)&a.f = dlsym(h, #f);                                                               \
-  if(!a.f) {                                                                                   \
-    snprintf(g_zErr, sizeof(g_zErr), "cannot load libpq: %s has no %s", PQ_LAZY_SONAME, #f); \
-    return;                                                                                    \
-  }
-  PQ_LAZY_CALLS(PQ_LAZY_SYM)
-#undef PQ_LAZY_SYM
+  void **apSlot[] = {PQ_LAZY_CALLS(PQ_LAZY_SLOT)};
+#undef PQ_LAZY_NAME
+#undef PQ_LAZY_SLOT
+  if(dl_table_load(PQ_LAZY_SONAME, "libpq", azName, apSlot, sizeof(azName) / sizeof(azName[0]), g_zErr,
+                   sizeof(g_zErr)))
+    return;
   g_pq_lazy = a;
   g_bOk = 1;
 }

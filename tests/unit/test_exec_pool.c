@@ -54,28 +54,33 @@ static pid_t server_start(int idleSec, int *pCtrl) {
   return pid;
 }
 
-/* Asks the server for a member; returns the test's end of its socket. */
-static int member_ask(int ctrl) {
-  int a[2];
-  assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a), 0);
-  char c = 'F';
+/* Sends byte c and the nFd (at most 3) descriptors aFd over fd, as the
+ * scheduler does. */
+static void send_fds(int fd, char c, const int *aFd, int nFd) {
   struct iovec iov = {&c, 1};
   union {
     struct cmsghdr h;
-    char a[CMSG_SPACE(sizeof(int))];
+    char a[CMSG_SPACE(3 * sizeof(int))];
   } u;
   memset(&u, 0, sizeof(u));
   struct msghdr msg = {0};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   msg.msg_control = u.a;
-  msg.msg_controllen = sizeof(u.a);
+  msg.msg_controllen = CMSG_SPACE((size_t)nFd * sizeof(int));
   struct cmsghdr *h = CMSG_FIRSTHDR(&msg);
   h->cmsg_level = SOL_SOCKET;
   h->cmsg_type = SCM_RIGHTS;
-  h->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(h), &a[1], sizeof(int));
-  assert_int_equal(sendmsg(ctrl, &msg, MSG_NOSIGNAL), 1);
+  h->cmsg_len = CMSG_LEN((size_t)nFd * sizeof(int));
+  memcpy(CMSG_DATA(h), aFd, (size_t)nFd * sizeof(int));
+  assert_int_equal(sendmsg(fd, &msg, MSG_NOSIGNAL), 1);
+}
+
+/* Asks the server for a member; returns the test's end of its socket. */
+static int member_ask(int ctrl) {
+  int a[2];
+  assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a), 0);
+  send_fds(ctrl, 'F', &a[1], 1);
   close(a[1]);
   return a[0];
 }
@@ -162,28 +167,6 @@ static void test_wait_request_refuses_end_of_file_and_bad_messages(void **state)
   assert_int_equal(lockFd, -1);
 }
 
-/* Sends the three descriptors of a worker's hand-over on fd. */
-static void send_three(int fd, const int aFd[3]) {
-  char c = 'R';
-  struct iovec iov = {&c, 1};
-  union {
-    struct cmsghdr h;
-    char a[CMSG_SPACE(3 * sizeof(int))];
-  } u;
-  memset(&u, 0, sizeof(u));
-  struct msghdr msg = {0};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = u.a;
-  msg.msg_controllen = CMSG_SPACE(3 * sizeof(int));
-  struct cmsghdr *h = CMSG_FIRSTHDR(&msg);
-  h->cmsg_level = SOL_SOCKET;
-  h->cmsg_type = SCM_RIGHTS;
-  h->cmsg_len = CMSG_LEN(3 * sizeof(int));
-  memcpy(CMSG_DATA(h), aFd, 3 * sizeof(int));
-  assert_int_equal(sendmsg(fd, &msg, 0), 1);
-}
-
 static void test_wait_request_installs_the_lease_descriptor(void **state) {
   (void)state;
   int a[2], aReq[2], aLock[2], aLease[2];
@@ -210,7 +193,7 @@ static void test_wait_request_installs_the_lease_descriptor(void **state) {
     _exit(42);
   }
   int aFd[3] = {aReq[0], aLock[0], aLease[0]};
-  send_three(a[0], aFd);
+  send_fds(a[0], 'R', aFd, 3); /* a worker's hand-over: request, lock, lease */
   assert_int_equal(write(aReq[1], "Q", 1), 1);
   int64_t until = 4242;
   assert_int_equal(write(aLease[1], &until, sizeof(until)), (ssize_t)sizeof(until));
