@@ -8,6 +8,7 @@
 #include "common/wake.h"
 #include "executor/exec_result.h"
 #include "executor/exec_pool.h"
+#include "executor/log_spare.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -140,6 +141,22 @@ static void task_process_main(const exec_request *r, int outFd, int errPipe, con
   _exit(code);
 }
 
+/* Starts the task process (task_process_main) and returns its pid, or -1
+ * with errno. bShare: with vfork(), the child running in our memory until
+ * it execs (or _exits), while we wait; what it allocates or sets before
+ * that stays in our memory (this process ends with the try). In a function
+ * of its own so that no local of the caller lives across the vfork. */
+static pid_t task_process_start(const exec_request *r, int bShare, const int aOut[2], const int aErr[2],
+                                const char *zXcom) {
+  pid_t pid = bShare ? vfork() : fork();
+  if(pid == 0) {
+    close(aErr[0]);
+    if(aOut[0] >= 0) close(aOut[0]);
+    task_process_main(r, aOut[1], aErr[1], zXcom);
+  }
+  return pid;
+}
+
 /* Reads the XCom file: JSON if it parses, else the trimmed text as a JSON
  * string. Sets zReason when it is too large. */
 static json_t *read_xcom(const char *zPath, exec_result *pRes) {
@@ -203,8 +220,9 @@ static void last_line_feed(last_line *p, const char *z, size_t n) {
   }
 }
 
-/* The supervisor: runs the try to completion and records the result. */
-static int supervise(const exec_request *r, int bForeground, exec_result *pRes, airc_err *pErr) {
+/* The supervisor: runs the try to completion and records the result.
+ * pSpare: the log folder and file made ahead (log_spare.h), or NULL. */
+static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, exec_result *pRes, airc_err *pErr) {
   char zXcom[4200], zResult[4200];
   snprintf(zXcom, sizeof(zXcom), "%s/xcom/%lld-%d.json", airc_path_run(), (long long)r->tiId, r->ctx.tryNumber);
   exec_result_path(r->tiId, r->ctx.tryNumber, zResult, sizeof(zResult));
@@ -218,8 +236,7 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
 
   int logFd = -1;
   if(!bForeground) {
-    exec_mkdirs_for(r->zLogPath);
-    logFd = fsafe_open(r->zLogPath, O_WRONLY | O_CREAT | O_APPEND); /* 0600, no symlink */
+    logFd = log_spare_open(pSpare, r->zLogPath); /* 0600, no symlink */
     if(logFd < 0) {
       snprintf(pRes->zReason, sizeof(pRes->zReason), "cannot open log %s: %s", r->zLogPath, strerror(errno));
       pRes->outcome = EXEC_OUTCOME_FAILED;
@@ -253,18 +270,17 @@ static int supervise(const exec_request *r, int bForeground, exec_result *pRes, 
    * exec_supervise_main began, so one sent early waits here) */
   if(!bForeground) sigaddset(&watch, SIGUSR1);
   int sigFd = signalfd(-1, &watch, SFD_CLOEXEC | SFD_NONBLOCK);
-  pid_t pid = fork();
+  /* in the background (a supervisor process of its own, which ends with
+   * the try) a type that only execs shares our memory until its exec; a
+   * foreground try (`airc tasks test`) keeps fork(), since whatever the
+   * child sets (its environment) would stay in the caller */
+  pid_t pid = task_process_start(r, !bForeground && r->pType->bExecsAtOnce, aOut, aErr, zXcom);
   if(pid < 0) {
     snprintf(pRes->zReason, sizeof(pRes->zReason), "fork: %s", strerror(errno));
     pRes->outcome = EXEC_OUTCOME_FAILED;
     pRes->endUs = airc_now_us();
     if(logFd >= 0) close(logFd);
     return -1;
-  }
-  if(pid == 0) {
-    close(aErr[0]);
-    if(aOut[0] >= 0) close(aOut[0]);
-    task_process_main(r, aOut[1], aErr[1], zXcom);
   }
   setpgid(pid, pid); /* also in the child: whoever runs first */
   pRes->pid = (int)pid;
@@ -644,10 +660,12 @@ void exec_supervise_main(int argc, char **argv) {
   int reqFd = SUP_REQ_FD;
   int bLeaseFd = 1; /* a spawned supervisor has its lease (if any) on EXEC_LEASE_FD */
   int bServer = argc >= 4 && !strcmp(argv[2], "forkserver");
+  log_spare spare = {{0}, {0}};
   if(bServer || (argc >= 4 && !strcmp(argv[2], "pool"))) {
     int lockFd = -1, sockFd = SUP_REQ_FD;
     bLeaseFd = 0;
     if(bServer) {
+      (void)log_spare_sweep(airc_path_logs()); /* those of members killed before */
       /* the fork server (exec_pool.h): returns only in a new member, which
        * shows as `__supervise pool N` in ps from then on */
       sockFd = exec_pool_serve_forks(SUP_REQ_FD, atoi(argv[3]));
@@ -657,8 +675,15 @@ void exec_supervise_main(int argc, char **argv) {
         memcpy(argv[2], "pool", 4);
       }
     }
+    /* idle until a try comes: its log folder and file are made now, unless
+     * the try is waiting already (then they would only delay it) */
+    struct pollfd pfd = {sockFd, POLLIN, 0};
+    if(poll(&pfd, 1, 0) == 0) log_spare_make(&spare, airc_path_logs());
     /* close-on-exec, both: no program the task execs keeps them */
-    if(exec_pool_wait_request(sockFd, atoi(argv[3]), &reqFd, &lockFd, &bLeaseFd)) _exit(0);
+    if(exec_pool_wait_request(sockFd, atoi(argv[3]), &reqFd, &lockFd, &bLeaseFd)) {
+      log_spare_drop(&spare);
+      _exit(0);
+    }
   } else {
     /* posix_spawn's dup2 cleared close-on-exec on the lock: set it again, so
      * that no program the task execs (a detached spark-submit, say) keeps the
@@ -672,6 +697,7 @@ void exec_supervise_main(int argc, char **argv) {
   if(!p) {
     /* no request, no try to speak for: the zombie sweep fails it */
     fprintf(stderr, "airc supervisor: unreadable request: %s\n", f ? je.text : strerror(errno));
+    log_spare_drop(&spare);
     _exit(1);
   }
   exec_request r;
@@ -712,6 +738,7 @@ void exec_supervise_main(int argc, char **argv) {
     /* a leased try handed over without its lease pipe: never run it
      * unfenced; the worker records the missing result as a failure */
     fprintf(stderr, "airc supervisor: a leased try came without its lease descriptor\n");
+    log_spare_drop(&spare);
     _exit(1);
   }
   if(pLease) {
@@ -732,7 +759,7 @@ void exec_supervise_main(int argc, char **argv) {
     res.startUs = res.endUs = airc_now_us();
     snprintf(res.zReason, sizeof(res.zReason), "bad request to the supervisor (unknown task type?)");
   } else {
-    supervise(&r, 0, &res, &err);
+    supervise(&r, 0, &spare, &res, &err);
   }
   char zResult[4200];
   exec_result_path(r.tiId, c->tryNumber, zResult, sizeof(zResult));
@@ -744,11 +771,12 @@ void exec_supervise_main(int argc, char **argv) {
   exec_result_clear(&res);
   json_decref(p);
   wake_send("result");
+  log_spare_drop(&spare); /* after the doorbell: off the try's critical path */
   _exit(0);
 }
 
 airc_rc exec_run_foreground(const exec_request *r, exec_result *pRes, airc_err *pErr) {
-  supervise(r, 1, pRes, pErr);
+  supervise(r, 1, NULL, pRes, pErr);
   return AIRC_OK;
 }
 

@@ -41,4 +41,5 @@ const task_type task_type_shell = {
     .schema = {.zName = "shell", .azKeys = azShellKeys, .azRequired = azShellRequired,
                .xValidate = shell_validate, .azShellKeys = azShellCommandKeys},
     .xRun = shell_run,
+    .bExecsAtOnce = 1,
 };

@@ -57,6 +57,12 @@ typedef struct task_type {
    * set from that connection (an object of task_secrets.h: conn_type, host,
    * port, login, password, schema, extra). Pure; NULL for other types. */
   void (*xConnOptions)(const json_t *pConn, json_t *pOptions);
+  /* 1: xRun does nothing but exec a program (task_exec_or_report), so the
+   * supervisor starts the task process with vfork() (exec_spawn.c): no copy
+   * of its page tables, no copy-on-write faults on either side, and it
+   * waits only until that exec. Not for a type whose body runs in the task
+   * process (the supervisor would wait for all of it). */
+  int bExecsAtOnce;
 } task_type;
 
 /* The type named zName (a built-in one, else a plugin's), or NULL. */

@@ -300,3 +300,58 @@ def test_scheduler_killed_while_the_try_is_in_flight_to_a_forked_member(home):
     home.start_scheduler()
     assert home.wait_run("fly", run, 20) == "success"
     assert len(open(marks).read().split()) == 1  # ran once
+
+
+def spares(home):
+    """Names in the logs folder's .spare (executor/log_spare.h)."""
+    try:
+        return sorted(os.listdir(os.path.join(home.path, "logs", ".spare")))
+    except FileNotFoundError:
+        return []
+
+
+def test_a_member_makes_its_log_folder_and_file_before_its_try(home):
+    """A warm supervisor creates its try's log folder and file while it
+    waits (executor/log_spare.h): the try's log IS those inodes, renamed
+    into place, with the usual modes and content; spares not used go when
+    their member ends, and those of a member killed with SIGKILL are swept
+    by the next fork server."""
+    marks = ppid_dag(home, "spare")
+    sched = home.start_scheduler()
+    members = wait_for(lambda: len(pool_members(sched.pid)) == 2 and pool_members(sched.pid), 10,
+                       what="two warm supervisors")
+    want = sorted(f"{p}.{k}" for p in members for k in "df")
+    wait_for(lambda: set(want) <= set(spares(home)), 10, what="each member's spare folder and file")
+    sp = os.path.join(home.path, "logs", ".spare")
+    assert os.stat(sp).st_mode & 0o777 == 0o700
+    inode = {name: os.lstat(os.path.join(sp, name)).st_ino for name in want}
+    run = home.trigger("spare")
+    assert home.wait_run("spare", run, 20) == "success"
+    sup = int(open(f"{marks}/t0").read())
+    assert sup in members
+    task_dir = os.path.join(home.path, "logs", "dag_id=spare", f"run_id={run}", "task_id=t0")
+    log = os.path.join(task_dir, "attempt=1.log")
+    assert os.lstat(task_dir).st_ino == inode[f"{sup}.d"]
+    assert os.lstat(log).st_ino == inode[f"{sup}.f"]
+    assert os.lstat(task_dir).st_mode & 0o7777 == 0o700
+    assert os.lstat(log).st_mode & 0o7777 == 0o600
+    text = open(log).read()
+    assert "try 1 started" in text and "task success" in text, text
+    assert f"{sup}.d" not in spares(home) and f"{sup}.f" not in spares(home)
+    # a member killed with SIGKILL leaves its spares; the next fork server
+    # (this one killed too) sweeps them
+    victim = [p for p in pool_members(sched.pid) if f"{p}.f" in spares(home)][0]
+    server = fork_servers(sched.pid)
+    os.kill(victim, signal.SIGKILL)
+    for p in server:
+        os.kill(p, signal.SIGKILL)
+    wait_for(lambda: not os.path.exists(f"/proc/{victim}"), 10, what="the killed member to be reaped")
+    assert f"{victim}.f" in spares(home)
+    run = home.trigger("spare")  # its launch refills the pool: a new fork server
+    assert home.wait_run("spare", run, 20) == "success"
+    wait_for(lambda: f"{victim}.d" not in spares(home) and f"{victim}.f" not in spares(home), 10,
+             what="the killed member's spares to be swept")
+    # a graceful stop: every member drops its spares
+    sched.send_signal(signal.SIGTERM)
+    sched.wait(10 * SLOW)
+    wait_for(lambda: spares(home) == [], 10, what="members to drop their spares")

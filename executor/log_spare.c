@@ -1,0 +1,106 @@
+/* log_spare.c: see log_spare.h. */
+#include "executor/log_spare.h"
+#include "common/fsafe.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SPARE_FOLDER ".spare"
+
+void log_spare_make(log_spare *p, const char *zLogs) {
+  p->zDir[0] = p->zFile[0] = 0;
+  char zSpare[LOG_SPARE_PATH_MAX];
+  if(snprintf(zSpare, sizeof(zSpare), "%s/" SPARE_FOLDER, zLogs) >= (int)sizeof(zSpare)) return;
+  airc_err err = {0};
+  if(fsafe_private_dir(zSpare, "log spare folder", &err)) return; /* only speed is lost */
+  long pid = (long)getpid();
+  char zDir[LOG_SPARE_PATH_MAX], zFile[LOG_SPARE_PATH_MAX];
+  if(strlen(zSpare) + 24 >= sizeof(zDir)) return;
+  snprintf(zDir, sizeof(zDir), "%.*s/%ld.d", (int)(sizeof(zDir) - 24), zSpare, pid);
+  snprintf(zFile, sizeof(zFile), "%.*s/%ld.f", (int)(sizeof(zFile) - 24), zSpare, pid);
+  /* a leftover under our pid is a dead supervisor's (pids are reused):
+   * rmdir takes it only while empty, as every spare folder is */
+  int rc = mkdir(zDir, 0700);
+  if(rc && errno == EEXIST && !rmdir(zDir)) rc = mkdir(zDir, 0700);
+  if(rc) zDir[0] = 0;
+  int fd = fsafe_create(zFile); /* unlinks a leftover, O_EXCL, 0600 */
+  if(fd >= 0) close(fd);
+  else zFile[0] = 0;
+  memcpy(p->zDir, zDir, sizeof(zDir));
+  memcpy(p->zFile, zFile, sizeof(zFile));
+}
+
+/* Moves the spare zSpare (forgotten on success) to zTarget unless
+ * something is there. 0, or -1 with errno (EEXIST: zTarget exists). */
+static int spare_take(char *zSpare, const char *zTarget) {
+  if(!zSpare || !zSpare[0]) {
+    errno = ENOENT;
+    return -1;
+  }
+  if(renameat2(AT_FDCWD, zSpare, AT_FDCWD, zTarget, RENAME_NOREPLACE)) return -1;
+  zSpare[0] = 0;
+  return 0;
+}
+
+int log_spare_open(log_spare *p, const char *zPath) {
+  char zParent[LOG_SPARE_PATH_MAX];
+  if(snprintf(zParent, sizeof(zParent), "%s", zPath) >= (int)sizeof(zParent)) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  char *zSlash = strrchr(zParent, '/');
+  if(zSlash && zSlash != zParent) {
+    *zSlash = 0;
+    int bHave = 0; /* the folder is there (moved, or it was) */
+    if(p && p->zDir[0]) {
+      bHave = !spare_take(p->zDir, zParent) || errno == EEXIST;
+      if(!bHave && errno == ENOENT && p->zDir[0]) {
+        /* a folder above it is missing (the run's first try): make those,
+         * then move the spare in as the last one */
+        char *zUp = strrchr(zParent, '/');
+        if(zUp && zUp != zParent) {
+          *zUp = 0;
+          int rcUp = fsafe_mkdirs(zParent);
+          *zUp = '/';
+          bHave = !rcUp && (!spare_take(p->zDir, zParent) || errno == EEXIST);
+        }
+      }
+    }
+    if(!bHave && fsafe_mkdirs(zParent)) return -1;
+  }
+  if(p && p->zFile[0]) (void)spare_take(p->zFile, zPath); /* EEXIST: append to it, as before */
+  return fsafe_open(zPath, O_WRONLY | O_CREAT | O_APPEND);
+}
+
+void log_spare_drop(log_spare *p) {
+  if(p->zDir[0]) rmdir(p->zDir);
+  if(p->zFile[0]) unlink(p->zFile);
+  p->zDir[0] = p->zFile[0] = 0;
+}
+
+int log_spare_sweep(const char *zLogs) {
+  char zSpare[LOG_SPARE_PATH_MAX];
+  if(snprintf(zSpare, sizeof(zSpare), "%s/" SPARE_FOLDER, zLogs) >= (int)sizeof(zSpare)) return 0;
+  if(!fsafe_dir_is_private(zSpare)) return 0; /* not ours to clean */
+  DIR *d = opendir(zSpare);
+  if(!d) return 0;
+  int n = 0;
+  struct dirent *e;
+  while((e = readdir(d))) {
+    char *zEnd = NULL;
+    long pid = strtol(e->d_name, &zEnd, 10);
+    if(pid <= 0 || zEnd == e->d_name || (strcmp(zEnd, ".d") && strcmp(zEnd, ".f"))) continue;
+    if(kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* its supervisor may still use it */
+    char z[LOG_SPARE_PATH_MAX + 300];
+    snprintf(z, sizeof(z), "%s/%s", zSpare, e->d_name);
+    if(!(zEnd[1] == 'd' ? rmdir(z) : unlink(z))) n++;
+  }
+  closedir(d);
+  return n;
+}
