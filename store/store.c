@@ -172,6 +172,10 @@ void store_set_busy_tries(store *p, int nTries) { p->pDrv->xSetBusyTries(p->pDb,
 uint64_t store_change_counter(store *p) { return p->pDrv->xChangeCounter(p->pDb); }
 void store_stats_get(store *p, store_stats *pOut) { p->pDrv->xStats(p->pDb, pOut); }
 
+airc_rc store_upkeep_in_background(store *p, airc_err *pErr) {
+  return p->pDrv->xUpkeepInBackground ? p->pDrv->xUpkeepInBackground(p->pDb, pErr) : AIRC_OK;
+}
+
 airc_rc store_check(store *p, int *pbOk, char *zReport, size_t nReport, airc_err *pErr) {
   return p->pDrv->xCheck(p->pDb, pbOk, zReport, nReport, pErr);
 }

@@ -77,6 +77,14 @@ void store_set_busy_tries(store *p, int nTries);
  * changed. Backend-neutral key for response caches. 0 on error. */
 uint64_t store_change_counter(store *p);
 
+/* For a long-lived writer (the scheduler): the backend's upkeep runs on a
+ * thread of its own instead of inside some commit. On SQLite, the WAL
+ * checkpoint (store/sqlite/sqlite_checkpoint.h), which otherwise costs the
+ * commit that triggers it several milliseconds. Nothing on PostgreSQL. On
+ * an error the handle works as before (upkeep in its commits). The handle
+ * stays single-threaded for its callers. */
+AIRC_WUR airc_rc store_upkeep_in_background(store *p, airc_err *pErr);
+
 /* Checks the store's integrity; on AIRC_OK *pbOk says whether it is
  * intact and zReport (>= nReport bytes) holds the backend's one-line
  * verdict ("ok" or the first problem). */

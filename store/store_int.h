@@ -70,6 +70,10 @@ typedef struct store_driver {
   int64_t (*xChanges)(void *pDb);      /* rows changed by the last statement */
   int64_t (*xLastInsertId)(void *pDb); /* id of the last inserted row */
   void (*xStats)(void *pDb, store_stats *pOut); /* counters since connect (store_stats_get) */
+  /* Moves the connection's own upkeep (SQLite's WAL checkpoints) off its
+   * commits, onto a thread (store_upkeep_in_background). NULL where there
+   * is none to move (PostgreSQL). */
+  airc_rc (*xUpkeepInBackground)(void *pDb, airc_err *pErr);
 
   /* Notifications between processes (PostgreSQL LISTEN/NOTIFY); all three
    * NULL where the backend has none (SQLite: its users poll). */

@@ -20,6 +20,7 @@
  * a transaction nothing is retried here: the caller rolls the whole
  * transaction back and decides (the scheduler retries the iteration). */
 #include "store/sqlite/sqlite_driver.h"
+#include "store/sqlite/sqlite_checkpoint.h"
 #include "common/config.h"
 #include "common/fsafe.h"
 #include "common/log.h"
@@ -52,6 +53,7 @@ typedef struct lite_db {
   int nBusyTries;    /* attempts at a lock (>= 1), see store_set_busy_tries */
   int busyTimeoutMs; /* SQLite's busy handler waits this long per attempt */
   store_stats stats; /* work done on this connection (store_stats_get) */
+  sqlite_checkpointer *pCkpt; /* WAL checkpoints on a thread, or NULL */
 } lite_db;
 
 static airc_rc lite_rc_of(int ext) {
@@ -107,6 +109,7 @@ void store_legacy_forget(sqlite3 *db); /* TRANSITIONAL: sqlite_legacy.c */
 static void lite_disconnect(void *pv) {
   lite_db *p = pv;
   if(!p) return;
+  sqlite_checkpointer_stop(p->pCkpt, p->db);
   for(int i = 0; i < p->nCache; i++) {
     sqlite3_finalize(p->aCache[i]->pStmt);
     free(p->aCache[i]);
@@ -354,6 +357,13 @@ static void lite_stats(void *pv, store_stats *pOut) { *pOut = ((lite_db *)pv)->s
 static int64_t lite_changes(void *pv) { return sqlite3_changes64(((lite_db *)pv)->db); }
 static int64_t lite_last_insert_id(void *pv) { return sqlite3_last_insert_rowid(((lite_db *)pv)->db); }
 
+static airc_rc lite_upkeep_in_background(void *pv, airc_err *pErr) {
+  lite_db *p = pv;
+  if(p->pCkpt) return AIRC_OK;
+  p->pCkpt = sqlite_checkpointer_start(p->db, p->zPath, pErr);
+  return p->pCkpt ? AIRC_OK : pErr->rc;
+}
+
 const store_driver store_sqlite_driver = {
     .zName = "sqlite",
     .iVersion = SQLITE_SCHEMA_VERSION,
@@ -384,6 +394,7 @@ const store_driver store_sqlite_driver = {
     .xChanges = lite_changes,
     .xStats = lite_stats,
     .xLastInsertId = lite_last_insert_id,
+    .xUpkeepInBackground = lite_upkeep_in_background,
 };
 
 static const store_driver *lite_self(void) { return &store_sqlite_driver; }
