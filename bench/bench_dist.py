@@ -30,7 +30,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_core import AIRC, pct, rss_kb, run_dag, tree_cpu_s, write_dags  # noqa: E402
+from bench_core import AIRC, pct, remove_home, rss_kb, run_dag, tree_cpu_s, write_dags  # noqa: E402
 
 PG_ADMIN = os.environ.get("AIRC_TEST_PG", "")
 
@@ -171,7 +171,7 @@ def run_local(n):
     finally:
         sched.send_signal(signal.SIGTERM)
         sched.wait(30)
-    subprocess.run(["rm", "-rf", home])
+    remove_home(home)
     return res
 
 
@@ -238,7 +238,7 @@ def run_pg(n, k, concurrency, seq):
                 p.wait()
         for o in outs:
             o.close()
-    subprocess.run(["rm", "-rf", home])
+    remove_home(home)
     psql(PG_ADMIN, f"DROP DATABASE {db}")
     return res
 

@@ -109,12 +109,32 @@ static void signals_reset_all(void) {
   sigprocmask(SIG_SETMASK, &empty, NULL);
 }
 
+/* 1 once exec_supervise_main has reset every disposition of this process
+ * and then set only SUPERVISOR_IGNORED: a task process forked from it
+ * resets those (and glibc's own two, which nothing here sets, for good
+ * measure) instead of all 64 (the supervisor waits for this under vfork). */
+static int g_bSignalsKnown;
+static const int aSupervisorIgnored[] = {SIGTERM, SIGINT, SIGHUP, SIGPIPE, 32, 33};
+
+static void signals_reset_task(void) {
+  if(!g_bSignalsKnown) {
+    signals_reset_all();
+    return;
+  }
+  unsigned long aKernelAct[4] = {0, 0, 0, 0};
+  for(size_t i = 0; i < sizeof(aSupervisorIgnored) / sizeof(aSupervisorIgnored[0]); i++)
+    (void)syscall(SYS_rt_sigaction, aSupervisorIgnored[i], aKernelAct, NULL, (size_t)(_NSIG / 8));
+  sigset_t empty;
+  sigemptyset(&empty);
+  sigprocmask(SIG_SETMASK, &empty, NULL);
+}
+
 /* In the task process: environment, descriptors, then the type's xRun.
  * Never returns. */
 static void task_process_main(const exec_request *r, int outFd, int errPipe, const char *zXcomOut) {
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  signals_reset_all();
+  signals_reset_task();
   if(outFd >= 0) {
     dup2(outFd, 1);
     dup2(outFd, 2);
@@ -649,6 +669,10 @@ airc_rc exec_spawn(const exec_request *r, exec_pool *pPool, pid_t *pPid, airc_er
  * socket on descriptor 3 (exec_pool.h); `airc __supervise forkserver N`
  * forks such members on request until its socket closes. Never returns. */
 void exec_supervise_main(int argc, char **argv) {
+  /* from a known state: every disposition default (whatever the starter
+   * left ignored), then only the four below (g_bSignalsKnown) */
+  signals_reset_all();
+  g_bSignalsKnown = 1;
   sigset_t usr1;
   sigemptyset(&usr1);
   sigaddset(&usr1, SIGUSR1); /* a stop request: read by supervise(), never unblocked */
@@ -666,6 +690,15 @@ void exec_supervise_main(int argc, char **argv) {
     bLeaseFd = 0;
     if(bServer) {
       (void)log_spare_sweep(airc_path_logs()); /* those of members killed before */
+      /* done once here, inherited by every member: jansson's hash seed
+       * (else each member reads /dev/urandom when it parses its request)
+       * and the run folder's ownership check (fsafe.h: a folder that is
+       * ours and 0700 stays ours) */
+      json_object_seed(0);
+      airc_err dirErr = {0};
+      if(fsafe_run_folder(&dirErr)) {
+        /* each member's own call reports it (the answer is kept) */
+      }
       /* the fork server (exec_pool.h): returns only in a new member, which
        * shows as `__supervise pool N` in ps from then on */
       sockFd = exec_pool_serve_forks(SUP_REQ_FD, atoi(argv[3]));

@@ -1,6 +1,7 @@
 /* sqlite_checkpoint.c: see sqlite_checkpoint.h. */
 #include "store/sqlite/sqlite_checkpoint.h"
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,7 +79,14 @@ sqlite_checkpointer *sqlite_checkpointer_start(sqlite3 *db, const char *zPath, a
   }
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->cv, NULL);
+  /* the thread takes no signal: they stay the process's main thread's
+   * (the scheduler reads SIGTERM from a signalfd; delivered to a thread
+   * that does not block it, it would kill the process) */
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
   int e = pthread_create(&p->thread, NULL, checkpoint_thread, p);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
   if(e) {
     airc_err_set(pErr, AIRC_ERR_EXEC, "checkpoint thread: %s", strerror(e));
     pthread_cond_destroy(&p->cv);
