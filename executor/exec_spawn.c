@@ -724,12 +724,11 @@ void exec_supervise_main(int argc, char **argv) {
     fcntl(SUP_LOCK_FD, F_SETFD, FD_CLOEXEC);
   }
   json_error_t je;
-  FILE *f = fdopen(reqFd, "r");
-  json_t *p = f ? json_loadf(f, 0, &je) : NULL;
-  if(f) fclose(f);
+  json_t *p = json_loadfd(reqFd, 0, &je); /* read straight from the memfd: no stdio stream */
+  close(reqFd);
   if(!p) {
     /* no request, no try to speak for: the zombie sweep fails it */
-    fprintf(stderr, "airc supervisor: unreadable request: %s\n", f ? je.text : strerror(errno));
+    fprintf(stderr, "airc supervisor: unreadable request: %s\n", je.text);
     log_spare_drop(&spare);
     _exit(1);
   }
