@@ -110,9 +110,10 @@ static void signals_reset_all(void) {
 }
 
 /* 1 once exec_supervise_main has reset every disposition of this process
- * and then set only SUPERVISOR_IGNORED: a task process forked from it
- * resets those (and glibc's own two, which nothing here sets, for good
- * measure) instead of all 64 (the supervisor waits for this under vfork). */
+ * and then ignored only the first four of aSupervisorIgnored: a task
+ * process forked from it resets those (and glibc's own two, 32 and 33,
+ * which nothing here sets, for good measure) instead of all 64 (the
+ * supervisor waits for this under vfork). */
 static int g_bSignalsKnown;
 static const int aSupervisorIgnored[] = {SIGTERM, SIGINT, SIGHUP, SIGPIPE, 32, 33};
 
