@@ -1,4 +1,4 @@
-/* test_store_upkeep.c: unit tests of store_upkeep_in_background() on SQLite
+/* test_sqlite_checkpoint.c: unit tests of store_upkeep_in_background() on SQLite
  * (store/sqlite/sqlite_checkpoint.c): with WAL checkpoints moved to a
  * thread, the WAL still stops growing (the thread checkpoints it and the
  * writer restarts it), every committed row is there after a reopen, and
