@@ -6,7 +6,8 @@ Two shapes, both time-bounded:
   runs execute (writers go on triggering, only that, until all 500 are in
   if 60 s was not enough on a loaded machine), with [database]
   busy_timeout_ms = 20; the store is busy at
-  least once, the scheduler stays up, every run reaches success and every
+  least once (a write lock held 0.5 s mid-burst makes sure of it), the
+  scheduler stays up, every run reaches success and every
   pause/unpause that reported success is the DAG's final state;
 - a held lock: a python sqlite3 connection holds BEGIN EXCLUSIVE for longer
   than the busy timeout (lowered through [database] busy_timeout_ms); the
@@ -23,7 +24,7 @@ import subprocess
 import threading
 import time
 
-from conftest import AIRC, SLOW, dag_ini, wait_for, sqlite_only
+from conftest import AIRC, ON_PG, SLOW, dag_ini, wait_for, sqlite_only
 
 
 def start_webserver(home):
@@ -163,8 +164,28 @@ def test_burst_of_cli_and_api_while_runs_execute(home):
                 failures.append((fn.__name__, k, repr(e)))
         return run
 
+    def holder(k):
+        # one certain busy episode in the middle of the burst, whatever the
+        # machine's speed (on a fast one the burst alone may never wait past
+        # the 20 ms): a write lock held 0.5 s while writers, clients and
+        # runs go on
+        time.sleep(BURST_S / 3)
+        if ON_PG:
+            subprocess.run(["psql", "-X", "-q", home.env["AIRC__DATABASE__URL"], "-c",
+                            "BEGIN; LOCK TABLE dag_run IN EXCLUSIVE MODE; SELECT pg_sleep(0.5); COMMIT;"],
+                           capture_output=True, timeout=60 * SLOW, check=True)
+            return
+        db = sqlite3.connect(os.path.join(home.path, "airc.db"), isolation_level=None, timeout=10 * SLOW)
+        try:
+            db.execute("BEGIN EXCLUSIVE")
+            time.sleep(0.5)
+            db.execute("COMMIT")
+        finally:
+            db.close()
+
     threads = [threading.Thread(target=guarded(writer), args=(k,)) for k in range(N_WRITERS)]
     threads += [threading.Thread(target=guarded(client), args=(k,)) for k in range(N_CLIENTS)]
+    threads.append(threading.Thread(target=guarded(holder), args=(0,)))
     try:
         for t in threads:
             t.start()
