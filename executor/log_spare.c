@@ -19,21 +19,18 @@ void log_spare_make(log_spare *p, const char *zLogs) {
   if(snprintf(zSpare, sizeof(zSpare), "%s/" SPARE_FOLDER, zLogs) >= (int)sizeof(zSpare)) return;
   airc_err err = {0};
   if(fsafe_private_dir(zSpare, "log spare folder", &err)) return; /* only speed is lost */
+  if(strlen(zSpare) + 24 >= sizeof(p->zDir)) return; /* room for "/<pid>.d" */
   long pid = (long)getpid();
-  char zDir[LOG_SPARE_PATH_MAX], zFile[LOG_SPARE_PATH_MAX];
-  if(strlen(zSpare) + 24 >= sizeof(zDir)) return;
-  snprintf(zDir, sizeof(zDir), "%.*s/%ld.d", (int)(sizeof(zDir) - 24), zSpare, pid);
-  snprintf(zFile, sizeof(zFile), "%.*s/%ld.f", (int)(sizeof(zFile) - 24), zSpare, pid);
+  snprintf(p->zDir, sizeof(p->zDir), "%.*s/%ld.d", (int)(sizeof(p->zDir) - 24), zSpare, pid);
+  snprintf(p->zFile, sizeof(p->zFile), "%.*s/%ld.f", (int)(sizeof(p->zFile) - 24), zSpare, pid);
   /* a leftover under our pid is a dead supervisor's (pids are reused):
    * rmdir takes it only while empty, as every spare folder is */
-  int rc = mkdir(zDir, 0700);
-  if(rc && errno == EEXIST && !rmdir(zDir)) rc = mkdir(zDir, 0700);
-  if(rc) zDir[0] = 0;
-  int fd = fsafe_create(zFile); /* unlinks a leftover, O_EXCL, 0600 */
+  int rc = mkdir(p->zDir, 0700);
+  if(rc && errno == EEXIST && !rmdir(p->zDir)) rc = mkdir(p->zDir, 0700);
+  if(rc) p->zDir[0] = 0;
+  int fd = fsafe_create(p->zFile); /* unlinks a leftover, O_EXCL, 0600 */
   if(fd >= 0) close(fd);
-  else zFile[0] = 0;
-  memcpy(p->zDir, zDir, sizeof(zDir));
-  memcpy(p->zFile, zFile, sizeof(zFile));
+  else p->zFile[0] = 0;
 }
 
 /* Moves the spare zSpare (forgotten on success) to zTarget unless
@@ -60,7 +57,7 @@ int log_spare_open(log_spare *p, const char *zPath) {
     int bHave = 0; /* the folder is there (moved, or it was) */
     if(p && p->zDir[0]) {
       bHave = !spare_take(p->zDir, zParent) || errno == EEXIST;
-      if(!bHave && errno == ENOENT && p->zDir[0]) {
+      if(!bHave && errno == ENOENT) {
         /* a folder above it is missing (the run's first try): make those,
          * then move the spare in as the last one */
         char *zUp = strrchr(zParent, '/');

@@ -11,7 +11,6 @@ struct sqlite_checkpointer {
   pthread_cond_t cv;
   int bDue;      /* the WAL is long: a checkpoint is wanted (under mu) */
   int bStop;     /* under mu */
-  int nRun;      /* checkpoints run (under mu) */
   sqlite3 *pOwn; /* the thread's connection */
 };
 
@@ -48,10 +47,26 @@ static void *checkpoint_thread(void *pv) {
      * leaves, the next one takes */
     (void)sqlite3_wal_checkpoint_v2(p->pOwn, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     pthread_mutex_lock(&p->mu);
-    p->nRun++;
   }
   pthread_mutex_unlock(&p->mu);
   return NULL;
+}
+
+/* The thread's connection to zPath, ready to checkpoint, or NULL with pErr
+ * set. */
+static sqlite3 *checkpoint_connect(const char *zPath, airc_err *pErr) {
+  sqlite3 *pDb = NULL;
+  /* a connection learns the file is in WAL mode on its first read; until
+   * then a checkpoint call is a no-op */
+  if(sqlite3_open_v2(zPath, &pDb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+     sqlite3_exec(pDb, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK) {
+    airc_err_set(pErr, AIRC_ERR_DB, "checkpoint connection to %s: %s", zPath, pDb ? sqlite3_errmsg(pDb) : "out of memory");
+    sqlite3_close(pDb);
+    return NULL;
+  }
+  sqlite3_busy_timeout(pDb, 1000);
+  sqlite3_wal_autocheckpoint(pDb, 0); /* it never writes; and never checkpoints but on request */
+  return pDb;
 }
 
 sqlite_checkpointer *sqlite_checkpointer_start(sqlite3 *db, const char *zPath, airc_err *pErr) {
@@ -60,20 +75,7 @@ sqlite_checkpointer *sqlite_checkpointer_start(sqlite3 *db, const char *zPath, a
     airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
     return NULL;
   }
-  if(sqlite3_open_v2(zPath, &p->pOwn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-    airc_err_set(pErr, AIRC_ERR_DB, "checkpoint connection to %s: %s", zPath,
-                 p->pOwn ? sqlite3_errmsg(p->pOwn) : "out of memory");
-    sqlite3_close(p->pOwn);
-    free(p);
-    return NULL;
-  }
-  sqlite3_busy_timeout(p->pOwn, 1000);
-  sqlite3_wal_autocheckpoint(p->pOwn, 0); /* it never writes; and never checkpoints but on request */
-  /* a connection learns the file is in WAL mode on its first read; until
-   * then a checkpoint call is a no-op */
-  if(sqlite3_exec(p->pOwn, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK) {
-    airc_err_set(pErr, AIRC_ERR_DB, "checkpoint connection to %s: %s", zPath, sqlite3_errmsg(p->pOwn));
-    sqlite3_close(p->pOwn);
+  if(!(p->pOwn = checkpoint_connect(zPath, pErr))) {
     free(p);
     return NULL;
   }
@@ -97,13 +99,6 @@ sqlite_checkpointer *sqlite_checkpointer_start(sqlite3 *db, const char *zPath, a
   }
   sqlite3_wal_hook(db, wal_hook, p); /* replaces the automatic checkpoint */
   return p;
-}
-
-int sqlite_checkpointer_count(sqlite_checkpointer *p) {
-  pthread_mutex_lock(&p->mu);
-  int n = p->nRun;
-  pthread_mutex_unlock(&p->mu);
-  return n;
 }
 
 void sqlite_checkpointer_stop(sqlite_checkpointer *p, sqlite3 *db) {

@@ -41,9 +41,6 @@ typedef struct sqlite_checkpointer sqlite_checkpointer;
  * checkpoints. */
 sqlite_checkpointer *sqlite_checkpointer_start(sqlite3 *db, const char *zPath, airc_err *pErr);
 
-/* How many checkpoints the thread ran (for tests). */
-int sqlite_checkpointer_count(sqlite_checkpointer *p);
-
 /* Stops the thread (after the checkpoint it may be running) and gives db
  * its automatic checkpoints back. p may be NULL. */
 void sqlite_checkpointer_stop(sqlite_checkpointer *p, sqlite3 *db);
