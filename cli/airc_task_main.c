@@ -4,6 +4,8 @@
  * stderr already going to the try's log. Exit code: the task's. */
 #include "common/config.h"
 #include "common/fsafe.h"
+#include "common/json_fd.h"
+#include "executor/exec_spawn.h"
 #include "providers/runners.h"
 #include "providers/notify/notify_deliver.h"
 #include <errno.h>
@@ -62,7 +64,7 @@ int main(int argc, char **argv) {
   int fdCtx = fsafe_open(argv[2], O_RDONLY); /* never through a symlink */
   json_t *p = NULL;
   if(fdCtx >= 0) {
-    p = json_loadfd(fdCtx, 0, &je);
+    p = json_fd_load(fdCtx, EXEC_REQUEST_MAX, 0, &je);
     close(fdCtx);
   } else {
     snprintf(je.text, sizeof(je.text), "%s", strerror(errno));

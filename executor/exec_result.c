@@ -1,5 +1,6 @@
 /* exec_result.c: see exec_result.h. */
 #include "executor/exec_result.h"
+#include "common/json_fd.h"
 #include "common/config.h"
 #include "common/fsafe.h"
 #include <errno.h>
@@ -97,32 +98,9 @@ airc_rc exec_result_read(const char *zPath, exec_result *p, airc_err *pErr) {
   memset(p, 0, sizeof(*p));
   int fd = fsafe_open(zPath, O_RDONLY); /* a symlink is refused (ELOOP), not followed */
   if(fd < 0) return airc_err_set(pErr, errno == ENOENT ? AIRC_ERR_NOTFOUND : AIRC_ERR_IO, "%s: %s", zPath, strerror(errno));
-  /* read whole, then parse: jansson's json_loadfd() reads one byte per
-   * system call (about 170 of them per result, on the path from a task's
-   * end to the next task's start) */
-  struct stat st;
-  if(fstat(fd, &st)) {
-    int e = errno;
-    close(fd);
-    return airc_err_set(pErr, AIRC_ERR_IO, "%s: %s", zPath, strerror(e));
-  }
-  if(st.st_size > EXEC_RESULT_MAX) {
-    close(fd);
-    return airc_err_set(pErr, AIRC_ERR_PARSE, "%s: larger than %d bytes", zPath, EXEC_RESULT_MAX);
-  }
-  char *zText = malloc((size_t)st.st_size + 1);
-  size_t n = 0;
-  while(zText && n < (size_t)st.st_size) {
-    ssize_t r = read(fd, zText + n, (size_t)st.st_size - n);
-    if(r < 0 && errno == EINTR) continue;
-    if(r <= 0) break;
-    n += (size_t)r;
-  }
-  close(fd);
-  if(!zText) return airc_err_set(pErr, AIRC_ERR_NOMEM, "%s: out of memory", zPath);
   json_error_t je;
-  json_t *pObj = json_loadb(zText, n, 0, &je);
-  free(zText);
+  json_t *pObj = json_fd_load(fd, EXEC_RESULT_MAX, 0, &je); /* read whole, then parsed */
+  close(fd);
   if(!pObj) return airc_err_set(pErr, AIRC_ERR_PARSE, "%s: %s", zPath, je.text);
   result_from_json(pObj, p);
   json_decref(pObj);

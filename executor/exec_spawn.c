@@ -3,12 +3,14 @@
 #include "executor/task_plugin.h"
 #include "common/config.h"
 #include "common/fsafe.h"
+#include "common/json_fd.h"
 #include "common/mask.h"
 #include "common/timeutil.h"
 #include "common/wake.h"
 #include "executor/exec_result.h"
 #include "executor/exec_pool.h"
 #include "executor/log_spare.h"
+#include "executor/exec_prefault.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -712,7 +714,10 @@ void exec_supervise_main(int argc, char **argv) {
     /* idle until a try comes: its log folder and file are made now, unless
      * the try is waiting already (then they would only delay it) */
     struct pollfd pfd = {sockFd, POLLIN, 0};
-    if(poll(&pfd, 1, 0) == 0) log_spare_make(&spare, airc_path_logs());
+    if(poll(&pfd, 1, 0) == 0) {
+      log_spare_make(&spare, airc_path_logs());
+      exec_prefault(); /* exec_prefault.h: the try's page faults, taken now */
+    }
     /* close-on-exec, both: no program the task execs keeps them */
     if(exec_pool_wait_request(sockFd, atoi(argv[3]), &reqFd, &lockFd, &bLeaseFd)) {
       log_spare_drop(&spare);
@@ -725,7 +730,8 @@ void exec_supervise_main(int argc, char **argv) {
     fcntl(SUP_LOCK_FD, F_SETFD, FD_CLOEXEC);
   }
   json_error_t je;
-  json_t *p = json_loadfd(reqFd, 0, &je); /* read straight from the memfd: no stdio stream */
+  /* the memfd read whole, then parsed (json_fd.h: not a byte per read) */
+  json_t *p = json_fd_load(reqFd, EXEC_REQUEST_MAX, 0, &je);
   close(reqFd);
   if(!p) {
     /* no request, no try to speak for: the zombie sweep fails it */

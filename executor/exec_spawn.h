@@ -27,6 +27,9 @@
 #include "dag/template.h"
 
 #define EXEC_XCOM_MAX (64 * 1024)
+/* Cap on a try request a supervisor reads (the scheduler writes it; the cap
+ * only bounds a supervisor's memory if the text is not what it wrote) */
+#define EXEC_REQUEST_MAX (256 * 1024 * 1024)
 
 typedef struct exec_request {
   int64_t tiId;
