@@ -301,6 +301,24 @@ void sched_cache_clear(sched *S) {
   sched_pkmap_clear(&S->waitSet);
   S->bAllDirty = 1;
   S->bLoadsValid = 0;
+  sched_secrets_forget(S);
+}
+
+void sched_secrets_forget(sched *S) {
+  if(S->bSecretsValid) task_secrets_clear(&S->secrets);
+  S->bSecretsValid = 0;
+}
+
+/* The connections and variables of a local launch batch: the cached ones
+ * while valid, else read (two statements and the key file: 30-50 us on the
+ * path from an upstream's end to the next task's start). Only this
+ * scheduler writes between two launches unless a wake saw another
+ * process's commit (sched_iterate: bOthers), and that forgets them. */
+static airc_rc launch_secrets(sched *S, airc_err *pErr) {
+  if(S->bSecretsValid) return AIRC_OK;
+  airc_rc rc = task_secrets_load(S->s, &S->secrets, pErr);
+  S->bSecretsValid = !rc;
+  return rc;
 }
 
 void sched_cache_set_ti_state(sched *S, int64_t runPk, const char *zTaskId, int64_t tiId, ti_state st,
@@ -1156,9 +1174,9 @@ airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
   airc_rc rc = AIRC_OK;
   /* connections and variables, once per batch: templates, $AIRC_VAR_*, and
    * the secrets the supervisors mask */
-  task_secrets sec;
   airc_err secErr = {0};
-  int bSecFail = task_secrets_load(S->s, &sec, &secErr) != AIRC_OK;
+  int bSecFail = launch_secrets(S, &secErr) != AIRC_OK;
+  const task_secrets sec = S->secrets; /* borrowed: kept for later launches */
   for(int i = 0; i < nTi; i++) {
     launch_info L;
     airc_err lerr = {0};
@@ -1242,11 +1260,11 @@ airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
     json_decref(L.pParams);
     json_decref(L.pXcomAll);
   }
-  task_secrets_clear(&sec);
   /* the forks happened: from here on they are only recorded, now or (the
    * store busy) by the next iteration, never lost nor forked again */
   rc = store_begin(S->s, pErr);
   const int bInStep = !rc && store_change_counter(S->s) == S->ownCounter; /* nobody else wrote since */
+  if(!bInStep) sched_secrets_forget(S); /* maybe the connections or variables */
   if(!rc) rc = sched_launch_record(S, pErr);
   if(!rc) rc = store_commit(S->s, pErr);
   else store_rollback(S->s);

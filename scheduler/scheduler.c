@@ -189,7 +189,8 @@ static airc_rc next_retry_time(sched *S, airc_err *pErr) {
 static int sched_has_work(sched *S, const int64_t *aReaped, const int *aTry, int nReaped) {
   int64_t now = airc_now_us();
   if(S->bDistributed && S->bStandby) return now >= S->nextLeaseUs; /* only to try the lease again */
-  if(S->bSweepDue || S->bAllDirty || S->nDirty || S->bTicksDirty || S->bQueuedDirty || S->nTickDag || S->nLaunched)
+  if(S->bSweepDue || S->bAllDirty || S->nDirty || S->bTicksDirty || S->bQueuedDirty || S->nTickDag || S->nLaunched ||
+     S->bResultRung)
     return 1;
   if(S->nextTickUs && now >= S->nextTickUs) return 1;
   if(S->nextRetryUs && now >= S->nextRetryUs) return 1;
@@ -262,6 +263,7 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
     S->nReaped = 0;
     return AIRC_OK;
   }
+  S->bResultRung = 0; /* sched_ingest_results lists the folder */
   /* what this wake was for, before the flags are consumed (--stats-file) */
   const int bSweep = S->bSweepDue, bAll = S->bAllDirty, bTicks = S->bTicksDirty;
   const int nReapedIn = S->nReaped;
@@ -275,7 +277,10 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
    * of which moves the counts; anyone else's commit is seen by the poll,
    * sched_dist_has_news, which has them re-read: two round trips fewer) */
   const int bOthers = !rc && !S->bDistributed && store_change_counter(S->s) != S->ownCounter;
-  if(!rc && (S->bSweepDue || bOthers)) S->bLoadsValid = 0;
+  if(!rc && (S->bSweepDue || bOthers)) {
+    S->bLoadsValid = 0;
+    sched_secrets_forget(S);
+  }
   if(!rc && S->bDistributed) {
     /* fenced: only the lease holder's transaction commits anything */
     int bActive = 0;
@@ -657,6 +662,7 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
       while((m = wake_recv(wakeFd, aBuf, sizeof(aBuf))) >= 0) { /* our uid's rings only */
         bAny = 1;
         if(strcmp(aBuf, "result")) bOnlyResults = 0;
+        else S.bResultRung = 1;
         if(!strcmp(aBuf, "stop")) S.bStopDue = 1;
         if(!strcmp(aBuf, "dagdel") && S.pFolder) {
           /* a DAG's rows were deleted: forget what the folder looked
@@ -672,6 +678,7 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
         S.bTicksDirty = 1;
         S.bReloadStates = 1;
         S.bLoadsValid = 0; /* a clear or a mark moved the counts */
+        sched_secrets_forget(&S);
       }
     }
     if(aPoll[2].revents & POLLIN) {
@@ -691,6 +698,7 @@ done:
   exec_pool_free(S.pPool); /* its members see end of file and exit */
   sched_cache_clear(&S);
   sched_loads_free(&S);
+  sched_secrets_forget(&S);
   free(S.aRunCache);
   free(S.aChild);
   free(S.aDirtyRun);

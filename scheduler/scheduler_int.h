@@ -8,6 +8,7 @@
 #include "scheduler/scheduler.h"
 #include "scheduler/sched_pkmap.h"
 #include "store/store.h"
+#include "executor/task_secrets.h"
 #include "store/store_sched.h"
 #include "dag/task_state.h"
 #include "common/backoff.h"
@@ -125,6 +126,7 @@ typedef struct sched {
   int bRetryDirty;     /* nextRetryUs may be late: ask the store (an outcome set a retry) */
   int bSweepDue;
   int bStopDue;        /* stop requests may be pending (a "stop" ring, start, the sweep) */
+  int bResultRung;     /* a supervisor rang "result": a result file waits (no need to list them to know) */
   int bRunFinished;    /* a run ended this iteration (the loop goes again) */
   int bTestRunDone;
   int parallelism;
@@ -173,6 +175,12 @@ typedef struct sched {
    * any cache clear: rollback, a ring, another process's commit; the sweep) */
   dag_loads loads;
   int bLoadsValid;
+  /* connections and variables for launches (task_secrets.h), kept from one
+   * launch to the next while only this scheduler writes the store: dropped
+   * (sched_secrets_forget) on the same events as the loads, another
+   * process's commit, a ring, the sweep, a rollback */
+  task_secrets secrets;
+  int bSecretsValid;
   uint64_t ownCounter;   /* store change counter after our own last write */
   int bDatasetsDirty;    /* a dataset event was recorded: look for DAGs it triggers */
   struct sched_sensors *pSensors; /* sensor tries the scheduler pokes (sched_sensor.c), NULL until one */
@@ -194,6 +202,8 @@ void sched_cache_drop(sched *S, int64_t runPk);
 void sched_cache_set_xcom(sched *S, int64_t runPk, const char *zTaskId, int mapIndex, json_t *pValue);
 /* Sets item mapIndex of pXcom[zTaskId], a list (made one, padded with null). */
 void sched_xcom_set_mapped(json_t *pXcom, const char *zTaskId, int mapIndex, json_t *pValue);
+/* Drops the cached connections and variables: the next launch reads them. */
+void sched_secrets_forget(sched *S);
 void sched_cache_clear(sched *S);
 /* Adds delta to zDag's queued+running count (a no-op while the counts
  * are to be re-read). */
