@@ -100,25 +100,52 @@ int wake_listen(airc_err *pErr) {
   return fd;
 }
 
-void wake_send(const char *zMsg) {
+/* A fresh datagram socket and the doorbell's current address (read from
+ * the run folder). The socket, or -1 when no scheduler has run here or the
+ * folder is not private. */
+static int wake_socket_for(struct sockaddr_un *pAddr, socklen_t *pLen) {
   /* a name read from a folder someone else controls could point anywhere */
-  if(!fsafe_dir_is_private(airc_path_run())) return;
+  if(!fsafe_dir_is_private(airc_path_run())) return -1;
   char zPath[4300], zToken[WAKE_TOKEN_LEN + 2];
   wake_doorbell_path(zPath, sizeof(zPath));
   int fdFile = fsafe_open(zPath, O_RDONLY);
-  if(fdFile < 0) return; /* no scheduler has run here */
+  if(fdFile < 0) return -1; /* no scheduler has run here */
   ssize_t n = read(fdFile, zToken, sizeof(zToken) - 1);
   close(fdFile);
-  if(n <= 0) return;
+  if(n <= 0) return -1;
   zToken[n] = 0;
-  if(!wake_token_ok(zToken)) return;
+  if(!wake_token_ok(zToken)) return -1;
+  *pLen = wake_addr(zToken, pAddr);
+  return socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+}
+
+void wake_send(const char *zMsg) {
   struct sockaddr_un addr;
-  socklen_t len = wake_addr(zToken, &addr);
-  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  socklen_t len = 0;
+  int fd = wake_socket_for(&addr, &len);
   if(fd < 0) return;
   ssize_t w = sendto(fd, zMsg, strlen(zMsg), MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&addr, len);
   (void)w;
   close(fd);
+}
+
+int wake_connect(void) {
+  struct sockaddr_un addr;
+  socklen_t len = 0;
+  int fd = wake_socket_for(&addr, &len);
+  if(fd >= 0 && connect(fd, (struct sockaddr *)&addr, len)) {
+    close(fd);
+    fd = -1;
+  }
+  return fd;
+}
+
+int wake_send_on(int fd, const char *zMsg) {
+  if(fd < 0) return -1;
+  ssize_t w = send(fd, zMsg, strlen(zMsg), MSG_DONTWAIT | MSG_NOSIGNAL);
+  /* a full queue (EAGAIN) means rings the scheduler has not read yet: it
+   * is awake already, as wake_send's best effort */
+  return w >= 0 || errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 }
 
 ssize_t wake_recv(int fd, char *zBuf, size_t nBuf) {

@@ -33,6 +33,16 @@
 int wake_listen(airc_err *pErr);
 /* Rings the doorbell with a short message (e.g. "trigger"). Never blocks. */
 void wake_send(const char *zMsg);
+/* For a process that rings often (a pool's fork server, whose members
+ * inherit it): a datagram socket connected to the doorbell of the
+ * scheduler running now, so that a ring is one send(). -1 when there is
+ * none (as wake_send: no scheduler has run here, or the run folder is not
+ * private). Close-on-exec, non-blocking. */
+int wake_connect(void);
+/* Rings on a socket from wake_connect(). 0, or -1 when fd is -1 or its
+ * scheduler is gone (ECONNREFUSED: a newer one listens under another name;
+ * ring with wake_send(), which reads the current one). */
+int wake_send_on(int fd, const char *zMsg);
 /* Reads the next datagram from our own uid into zBuf (NUL-terminated,
  * truncated to nBuf - 1); datagrams from other uids are read and dropped.
  * Returns its length, or -1 when none is pending. Never blocks. */

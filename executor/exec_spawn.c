@@ -118,6 +118,13 @@ static void signals_reset_all(void) {
  * which nothing here sets, for good measure) instead of all 64 (the
  * supervisor waits for this under vfork). */
 static int g_bSignalsKnown;
+
+/* A pool member's connected doorbell (wake_connect), made once by its fork
+ * server; -1 elsewhere */
+static int g_bellFd = -1;
+
+/* Marks the LD_BIND_NOW a fork server got from exec_spawn_supervisor */
+#define SUP_BIND_NOW_MARK "AIRC_SUPERVISOR_BIND_NOW"
 static const int aSupervisorIgnored[] = {SIGTERM, SIGINT, SIGHUP, SIGPIPE, 32, 33};
 
 static void signals_reset_task(void) {
@@ -136,6 +143,7 @@ static void signals_reset_task(void) {
 /* In the task process: environment, descriptors, then the type's xRun.
  * Never returns. */
 static void task_process_main(const exec_request *r, int outFd, int errPipe, const char *zXcomOut) {
+  if(g_bellFd >= 0) close(g_bellFd); /* the supervisor's, not the task's (an exec would close it too) */
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   signals_reset_task();
@@ -606,7 +614,26 @@ airc_rc exec_spawn_supervisor(int fdA, int fdB, int fdLease, char *const azArgvI
   posix_spawnattr_setsigdefault(&attr, &def);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   extern char **environ;
-  int rc = posix_spawn(pPid, g_zSupExe, &fa, &attr, azArgv, environ);
+  char **azEnv = environ;
+  if(nArg >= 3 && !strcmp(azArgv[2], "forkserver") && !getenv("LD_BIND_NOW")) {
+    /* the fork server binds every symbol of every library at its start,
+     * so that its members (clones: its memory, its bound GOT) resolve
+     * none of their own on a try's path; it drops the two variables
+     * again at once (exec_supervise_main), so no task inherits them */
+    size_t nEnv = 0;
+    while(environ[nEnv]) nEnv++;
+    azEnv = malloc(sizeof(char *) * (nEnv + 3));
+    if(azEnv) {
+      memcpy(azEnv, environ, sizeof(char *) * nEnv);
+      azEnv[nEnv] = "LD_BIND_NOW=1";
+      azEnv[nEnv + 1] = SUP_BIND_NOW_MARK "=1";
+      azEnv[nEnv + 2] = NULL;
+    } else {
+      azEnv = environ;
+    }
+  }
+  int rc = posix_spawn(pPid, g_zSupExe, &fa, &attr, azArgv, azEnv);
+  if(azEnv != environ) free(azEnv);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   for(int i = 0; i < 3; i++)
@@ -688,11 +715,15 @@ void exec_supervise_main(int argc, char **argv) {
   int reqFd = SUP_REQ_FD;
   int bLeaseFd = 1; /* a spawned supervisor has its lease (if any) on EXEC_LEASE_FD */
   int bServer = argc >= 4 && !strcmp(argv[2], "forkserver");
-  log_spare spare = {{0}, {0}};
+  log_spare spare = {{0}, {0}, -1};
   if(bServer || (argc >= 4 && !strcmp(argv[2], "pool"))) {
     int lockFd = -1, sockFd = SUP_REQ_FD;
     bLeaseFd = 0;
     if(bServer) {
+      if(getenv(SUP_BIND_NOW_MARK)) { /* set for our loader only (exec_spawn_supervisor) */
+        unsetenv("LD_BIND_NOW");
+        unsetenv(SUP_BIND_NOW_MARK);
+      }
       (void)log_spare_sweep(airc_path_logs()); /* those of members killed before */
       /* done once here, inherited by every member: jansson's hash seed
        * (else each member reads /dev/urandom when it parses its request)
@@ -702,6 +733,8 @@ void exec_supervise_main(int argc, char **argv) {
       airc_err dirErr = {0};
       if(fsafe_run_folder(&dirErr)) {
         /* each member's own call reports it (the answer is kept) */
+      } else {
+        g_bellFd = wake_connect(); /* each member rings with one send() */
       }
       /* the fork server (exec_pool.h): returns only in a new member, which
        * shows as `__supervise pool N` in ps from then on */
@@ -808,7 +841,7 @@ void exec_supervise_main(int argc, char **argv) {
     /* nothing else can record it: the zombie sweep will fail the try */
     fprintf(stderr, "airc supervisor: %s\n", airc_err_msg(&werr));
   }
-  wake_send("result");
+  if(wake_send_on(g_bellFd, "result")) wake_send("result"); /* no bell of ours, or its scheduler is gone */
   /* the ring wakes the scheduler onto this CPU (a unix socket's wake-up
    * is "sync": the kernel expects the sender to sleep), where it would
    * wait out this process's exit (0.1 ms: a third of the rings of a

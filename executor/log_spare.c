@@ -15,6 +15,7 @@
 
 void log_spare_make(log_spare *p, const char *zLogs) {
   p->zDir[0] = p->zFile[0] = 0;
+  p->fdFile = -1;
   char zSpare[LOG_SPARE_PATH_MAX];
   if(snprintf(zSpare, sizeof(zSpare), "%s/" SPARE_FOLDER, zLogs) >= (int)sizeof(zSpare)) return;
   airc_err err = {0};
@@ -29,8 +30,15 @@ void log_spare_make(log_spare *p, const char *zLogs) {
   if(rc && errno == EEXIST && !rmdir(p->zDir)) rc = mkdir(p->zDir, 0700);
   if(rc) p->zDir[0] = 0;
   int fd = fsafe_create(p->zFile); /* unlinks a leftover, O_EXCL, 0600 */
-  if(fd >= 0) close(fd);
-  else p->zFile[0] = 0;
+  if(fd >= 0 && fcntl(fd, F_SETFL, O_APPEND) == 0) { /* as log_spare_open's own open */
+    p->fdFile = fd;
+  } else {
+    if(fd >= 0) {
+      close(fd);
+      unlink(p->zFile);
+    }
+    p->zFile[0] = 0;
+  }
 }
 
 /* Moves the spare zSpare (forgotten on success) to zTarget unless
@@ -71,13 +79,20 @@ int log_spare_open(log_spare *p, const char *zPath) {
     }
     if(!bHave && fsafe_mkdirs(zParent)) return -1;
   }
-  if(p && p->zFile[0]) (void)spare_take(p->zFile, zPath); /* EEXIST: append to it, as before */
+  if(p && p->zFile[0] && !spare_take(p->zFile, zPath)) {
+    int fd = p->fdFile; /* the same file, now at zPath */
+    p->fdFile = -1;
+    return fd;
+  }
+  /* EEXIST (a retry: append to it, as before), or no spare */
   return fsafe_open(zPath, O_WRONLY | O_CREAT | O_APPEND);
 }
 
 void log_spare_drop(log_spare *p) {
   if(p->zDir[0]) rmdir(p->zDir);
   if(p->zFile[0]) unlink(p->zFile);
+  if(p->fdFile >= 0) close(p->fdFile);
+  p->fdFile = -1;
   p->zDir[0] = p->zFile[0] = 0;
 }
 

@@ -29,10 +29,12 @@
 typedef struct log_spare {
   char zDir[LOG_SPARE_PATH_MAX];  /* the spare folder, "" when there is none */
   char zFile[LOG_SPARE_PATH_MAX]; /* the spare file, "" when there is none */
+  int fdFile;                     /* zFile open for appending, -1 when none */
 } log_spare;
 
 /* Makes this process's spare folder and file under zLogs/.spare (best
- * effort: what fails is left out, and log_spare_open creates as before). */
+ * effort: what fails is left out, and log_spare_open creates as before).
+ * The file stays open: the try that takes it needs no open() of its own. */
 void log_spare_make(log_spare *p, const char *zLogs);
 
 /* Opens the log zPath for appending (O_WRONLY | O_APPEND | O_NOFOLLOW |
@@ -41,7 +43,7 @@ void log_spare_make(log_spare *p, const char *zLogs);
  * forgotten. Returns the descriptor, or -1 with errno. */
 int log_spare_open(log_spare *p, const char *zPath);
 
-/* Removes the spares p still holds. */
+/* Removes the spares p still holds (and closes the spare file). */
 void log_spare_drop(log_spare *p);
 
 /* Removes the spares under zLogs/.spare whose process is gone (a

@@ -175,9 +175,12 @@ def test_members_are_forked_by_one_fork_server(home):
         assert int(st[1]) == sched.pid  # CLONE_PARENT: the scheduler's child
         assert int(st[3]) == pid, st  # session id: its own session
         fds = sorted(int(x) for x in os.listdir(f"/proc/{pid}/fd"))
-        socks = [fd for fd in fds if fd > 2]
-        assert len(socks) == 1, fds  # its member socket only (no control socket)
-        assert os.readlink(f"/proc/{pid}/fd/{socks[0]}").startswith("socket:")
+        held = sorted(os.readlink(f"/proc/{pid}/fd/{fd}") for fd in fds if fd > 2)
+        # its member socket, the doorbell (connected by the server: a ring is
+        # one send) and its log spare, made while it waits; no control socket
+        assert len(held) == 3, held
+        assert held[0].endswith(f"/logs/.spare/{pid}.f"), held
+        assert held[1].startswith("socket:") and held[2].startswith("socket:"), held
         # SIGHUP, SIGINT, SIGPIPE, SIGTERM as every supervisor; nothing of the
         # scheduler's (glibc's posix_spawn leaves its own 32 and 33 ignored in
         # every supervisor; the task process resets them: test_task_security)
@@ -355,3 +358,25 @@ def test_a_member_makes_its_log_folder_and_file_before_its_try(home):
     sched.send_signal(signal.SIGTERM)
     sched.wait(10 * SLOW)
     wait_for(lambda: spares(home) == [], 10, what="members to drop their spares")
+
+
+def test_a_task_inherits_neither_the_doorbell_nor_the_servers_loader_setting(home):
+    """The fork server is started with LD_BIND_NOW (every symbol bound once,
+    for all its members) and hands its members a socket connected to the
+    scheduler's doorbell: the task process sees neither."""
+    out = os.path.join(home.path, "seen")
+    home.write_dag("seen.ini", dag_ini("seen", [
+        ("t", {"command": f"ls -l /proc/$$/fd > {out}.fd; env > {out}.env"})]))
+    sched = home.start_scheduler()
+    wait_for(lambda: len(pool_members(sched.pid)) == 2, 10, what="two warm supervisors")
+    server = fork_servers(sched.pid)[0]
+    with open(f"/proc/{server}/environ", "rb") as f:
+        # the variables as exec'd (/proc shows the start's environment)
+        assert b"LD_BIND_NOW=1" in f.read().split(b"\0")
+    run = home.trigger("seen")
+    assert home.wait_run("seen", run, 20) == "success"
+    fds = open(f"{out}.fd").read()
+    assert "socket:" not in fds, fds
+    env = open(f"{out}.env").read()
+    assert "LD_BIND_NOW" not in env and "AIRC_SUPERVISOR_BIND_NOW" not in env, env
+    assert "AIRC_RUN_ID=" in env  # the task's own variables are there

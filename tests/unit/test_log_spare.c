@@ -62,8 +62,13 @@ static void test_spares_become_the_log(void **state) {
   char zLog[400], zTaskDir[400];
   path(zLog, sizeof(zLog), "dag_id=d/run_id=r/task_id=t/attempt=1.log");
   path(zTaskDir, sizeof(zTaskDir), "dag_id=d/run_id=r/task_id=t");
+  assert_true(sp.fdFile >= 0); /* made open, so that the try opens nothing */
+  const int spareFd = sp.fdFile;
   int fd = log_spare_open(&sp, zLog);
   assert_true(fd >= 0);
+  assert_int_equal(fd, spareFd);
+  assert_int_equal(sp.fdFile, -1); /* the caller's now */
+  assert_true(fcntl(fd, F_GETFL) & O_APPEND);
   assert_int_equal(write(fd, "x\n", 2), 2);
   close(fd);
   assert_int_equal(inode_of(zTaskDir), dirIno);
