@@ -2,6 +2,7 @@
 #include "executor/exec_prefault.h"
 #include <link.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -30,9 +31,21 @@ static __attribute__((noinline)) void touch_stack(long page) {
   aStack[sizeof(aStack) - 1] = 0;
 }
 
+/* The heap the try's allocations come from (its request, the task's
+ * environment under vfork): a block below malloc's mmap and trim
+ * thresholds (128 KiB), written and freed, stays at the top of the heap,
+ * present */
+static void touch_heap(long page) {
+  volatile char *z = malloc(EXEC_PREFAULT_HEAP);
+  if(!z) return;
+  for(size_t i = 0; i < EXEC_PREFAULT_HEAP; i += (size_t)page) z[i] = 0;
+  free((void *)z);
+}
+
 void exec_prefault(void) {
   long page = sysconf(_SC_PAGESIZE);
   if(page <= 0) page = 4096;
   dl_iterate_phdr(populate_code, &page);
   touch_stack(page);
+  touch_heap(page);
 }
