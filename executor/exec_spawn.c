@@ -254,7 +254,29 @@ static void last_line_feed(last_line *p, const char *z, size_t n) {
 
 /* The supervisor: runs the try to completion and records the result.
  * pSpare: the log folder and file made ahead (log_spare.h), or NULL. */
-static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, exec_result *pRes, airc_err *pErr) {
+/* What supervising a try needs that no try decides: the pipes of the
+ * task's output and of its exec's error, and the signalfd for SIGCHLD and
+ * SIGUSR1 (SIGCHLD blocked). A pool member makes them while it waits
+ * (try_fds_make), off its try's path; supervise() makes what is missing. */
+typedef struct try_fds {
+  int aOut[2], aErr[2], sigFd; /* -1: not made */
+} try_fds;
+
+static void try_fds_make(try_fds *p) {
+  p->aOut[0] = p->aOut[1] = p->aErr[0] = p->aErr[1] = p->sigFd = -1;
+  sigset_t watch;
+  sigemptyset(&watch);
+  sigaddset(&watch, SIGCHLD);
+  if(pipe2(p->aOut, O_CLOEXEC)) p->aOut[0] = p->aOut[1] = -1;
+  else fcntl(p->aOut[0], F_SETFL, O_NONBLOCK); /* the read end only: the task's is blocking */
+  if(pipe2(p->aErr, O_CLOEXEC)) p->aErr[0] = p->aErr[1] = -1;
+  sigprocmask(SIG_BLOCK, &watch, NULL);
+  sigaddset(&watch, SIGUSR1);
+  p->sigFd = signalfd(-1, &watch, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, try_fds *pPre, exec_result *pRes,
+                     airc_err *pErr) {
   char zXcom[4200], zResult[4200];
   snprintf(zXcom, sizeof(zXcom), "%s/xcom/%lld-%d.json", airc_path_run(), (long long)r->tiId, r->ctx.tryNumber);
   exec_result_path(r->tiId, r->ctx.tryNumber, zResult, sizeof(zResult));
@@ -285,8 +307,14 @@ static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, 
       return -1;
     }
   }
-  int aOut[2] = {-1, -1}, aErr[2];
-  if((!bForeground && pipe2(aOut, O_CLOEXEC)) || pipe2(aErr, O_CLOEXEC)) {
+  int aOut[2] = {-1, -1}, aErr[2] = {-1, -1}, sigFd = -1;
+  const int bOutMade = pPre && !bForeground && pPre->aOut[0] >= 0; /* its read end non-blocking already */
+  if(pPre && !bForeground) { /* made while the member waited */
+    aOut[0] = pPre->aOut[0], aOut[1] = pPre->aOut[1];
+    aErr[0] = pPre->aErr[0], aErr[1] = pPre->aErr[1];
+    sigFd = pPre->sigFd;
+  }
+  if((!bForeground && aOut[0] < 0 && pipe2(aOut, O_CLOEXEC)) || (aErr[0] < 0 && pipe2(aErr, O_CLOEXEC))) {
     snprintf(pRes->zReason, sizeof(pRes->zReason), "pipe: %s", strerror(errno));
     pRes->outcome = EXEC_OUTCOME_FAILED;
     pRes->endUs = airc_now_us();
@@ -296,12 +324,14 @@ static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, 
   sigset_t chld, watch;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
-  sigprocmask(SIG_BLOCK, &chld, NULL);
-  watch = chld;
-  /* SIGUSR1 from the scheduler: a user stopped this try (blocked since
-   * exec_supervise_main began, so one sent early waits here) */
-  if(!bForeground) sigaddset(&watch, SIGUSR1);
-  int sigFd = signalfd(-1, &watch, SFD_CLOEXEC | SFD_NONBLOCK);
+  if(sigFd < 0) {
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+    watch = chld;
+    /* SIGUSR1 from the scheduler: a user stopped this try (blocked since
+     * exec_supervise_main began, so one sent early waits here) */
+    if(!bForeground) sigaddset(&watch, SIGUSR1);
+    sigFd = signalfd(-1, &watch, SFD_CLOEXEC | SFD_NONBLOCK);
+  }
   /* in the background (a supervisor process of its own, which ends with
    * the try) a type that only execs shares our memory until its exec; a
    * foreground try (`airc tasks test`) keeps fork(), since whatever the
@@ -334,7 +364,7 @@ static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, 
   int outFd = aOut[0];
   int leaseFd = r->bLease ? EXEC_LEASE_FD : -1, bLeaseLost = 0;
   int64_t leaseUntil = r->leaseUntilUs;
-  if(outFd >= 0) fcntl(outFd, F_SETFL, O_NONBLOCK);
+  if(outFd >= 0 && !bOutMade) fcntl(outFd, F_SETFL, O_NONBLOCK);
   while(!bExited || outFd >= 0) {
     int64_t now = airc_now_us();
     int timeoutMs = -1;
@@ -716,6 +746,7 @@ void exec_supervise_main(int argc, char **argv) {
   int bLeaseFd = 1; /* a spawned supervisor has its lease (if any) on EXEC_LEASE_FD */
   int bServer = argc >= 4 && !strcmp(argv[2], "forkserver");
   log_spare spare = {{0}, {0}, -1};
+  try_fds pre = {{-1, -1}, {-1, -1}, -1};
   if(bServer || (argc >= 4 && !strcmp(argv[2], "pool"))) {
     int lockFd = -1, sockFd = SUP_REQ_FD;
     bLeaseFd = 0;
@@ -750,6 +781,7 @@ void exec_supervise_main(int argc, char **argv) {
     struct pollfd pfd = {sockFd, POLLIN, 0};
     if(poll(&pfd, 1, 0) == 0) {
       log_spare_make(&spare, airc_path_logs());
+      try_fds_make(&pre);
       exec_prefault(); /* exec_prefault.h: the try's page faults, taken now */
     }
     /* close-on-exec, both: no program the task execs keeps them */
@@ -832,7 +864,7 @@ void exec_supervise_main(int argc, char **argv) {
     res.startUs = res.endUs = airc_now_us();
     snprintf(res.zReason, sizeof(res.zReason), "bad request to the supervisor (unknown task type?)");
   } else {
-    supervise(&r, 0, &spare, &res, &err);
+    supervise(&r, 0, &spare, &pre, &res, &err);
   }
   char zResult[4200];
   exec_result_path(r.tiId, c->tryNumber, zResult, sizeof(zResult));
@@ -854,7 +886,7 @@ void exec_supervise_main(int argc, char **argv) {
 }
 
 airc_rc exec_run_foreground(const exec_request *r, exec_result *pRes, airc_err *pErr) {
-  supervise(r, 1, NULL, pRes, pErr);
+  supervise(r, 1, NULL, NULL, pRes, pErr);
   return AIRC_OK;
 }
 

@@ -332,8 +332,6 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   if(!rc) S->ownCounter = store_change_counter(S->s);
   if(!rc && S->bDistributed) S->lastCounter = S->ownCounter; /* our own writes are no news */
   if(!rc) {
-    /* results are in the store: their files can go */
-    for(int i = 0; i < nDone; i++) unlink(azDone[i]);
     const int nEvaluated = S->nDirty; /* runs re-evaluated (unless bAll) */
     sched_dirty_reset(S);
     S->bAllDirty = 0;
@@ -341,6 +339,10 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
     S->nReaped = 0;
     S->nLaunched = 0;
     if(nLaunch) rc = sched_launch(S, aLaunch, nLaunch, pErr);
+    /* results are in the store: their files can go (after the launches:
+     * off the path from an upstream's end to its downstream's start; one
+     * met again before that is a stale result, ignored) */
+    for(int i = 0; i < nDone; i++) unlink(azDone[i]);
     if(!rc && nLaunch) pool_refill(S);
     if(S->pStats) {
       store_stats st1;

@@ -177,17 +177,20 @@ def test_members_are_forked_by_one_fork_server(home):
         fds = sorted(int(x) for x in os.listdir(f"/proc/{pid}/fd"))
         held = sorted(os.readlink(f"/proc/{pid}/fd/{fd}") for fd in fds if fd > 2)
         # its member socket, the doorbell (connected by the server: a ring is
-        # one send) and its log spare, made while it waits; no control socket
-        assert len(held) == 3, held
-        assert held[0].endswith(f"/logs/.spare/{pid}.f"), held
-        assert held[1].startswith("socket:") and held[2].startswith("socket:"), held
+        # one send); made while it waits: its log spare, the task's two pipes
+        # (output, exec error) and the signalfd for SIGCHLD and SIGUSR1. No
+        # control socket
+        kinds = sorted(h.split(":")[0] if not h.startswith("/") else "file" for h in held)
+        assert kinds == ["anon_inode", "file", "pipe", "pipe", "pipe", "pipe", "socket", "socket"], held
+        assert [h for h in held if h.startswith("/")][0].endswith(f"/logs/.spare/{pid}.f"), held
+        assert "anon_inode:[signalfd]" in held, held
         # SIGHUP, SIGINT, SIGPIPE, SIGTERM as every supervisor; nothing of the
         # scheduler's (glibc's posix_spawn leaves its own 32 and 33 ignored in
         # every supervisor; the task process resets them: test_task_security)
         glibc = (1 << 31) | (1 << 32)
         assert int(proc_status(pid, "SigIgn"), 16) & ~glibc == sum(
             1 << (s - 1) for s in (signal.SIGHUP, signal.SIGINT, signal.SIGPIPE, signal.SIGTERM))
-        assert int(proc_status(pid, "SigBlk"), 16) == 1 << (signal.SIGUSR1 - 1)
+        assert int(proc_status(pid, "SigBlk"), 16) == (1 << (signal.SIGUSR1 - 1)) | (1 << (signal.SIGCHLD - 1))
         # a clone of the server, not a fresh exec
         assert os.readlink(f"/proc/{pid}/exe") == os.readlink(f"/proc/{server}/exe")
     run = home.trigger("forked")
