@@ -123,6 +123,18 @@ static int g_bSignalsKnown;
  * server; -1 elsewhere */
 static int g_bellFd = -1;
 
+/* Moves fd above EXEC_LEASE_FD (closing the original), or returns it as
+ * it is when it is above already. For what a pool member opens before its
+ * try arrives: the hand-over installs a worker's lease on EXEC_LEASE_FD
+ * with dup3(), which would silently close whatever sat there. -1 (fd
+ * closed) when no descriptor is free. */
+static int fd_above_lease(int fd) {
+  if(fd < 0 || fd > EXEC_LEASE_FD) return fd;
+  int high = fcntl(fd, F_DUPFD_CLOEXEC, EXEC_LEASE_FD + 1);
+  close(fd);
+  return high;
+}
+
 /* Marks the LD_BIND_NOW a fork server got from exec_spawn_supervisor */
 #define SUP_BIND_NOW_MARK "AIRC_SUPERVISOR_BIND_NOW"
 static const int aSupervisorIgnored[] = {SIGTERM, SIGINT, SIGHUP, SIGPIPE, 32, 33};
@@ -273,6 +285,15 @@ static void try_fds_make(try_fds *p) {
   sigprocmask(SIG_BLOCK, &watch, NULL);
   sigaddset(&watch, SIGUSR1);
   p->sigFd = signalfd(-1, &watch, SFD_CLOEXEC | SFD_NONBLOCK);
+  int *apFd[5] = {&p->aOut[0], &p->aOut[1], &p->aErr[0], &p->aErr[1], &p->sigFd};
+  for(int i = 0; i < 5; i++) *apFd[i] = fd_above_lease(*apFd[i]); /* clear of a worker's lease */
+  if((p->aOut[0] < 0) != (p->aOut[1] < 0) || (p->aErr[0] < 0) != (p->aErr[1] < 0)) {
+    /* half a pipe (no descriptor free): supervise() makes both anew */
+    for(int i = 0; i < 4; i++) {
+      if(*apFd[i] >= 0) close(*apFd[i]);
+      *apFd[i] = -1;
+    }
+  }
 }
 
 static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, try_fds *pPre, exec_result *pRes,
@@ -765,7 +786,7 @@ void exec_supervise_main(int argc, char **argv) {
       if(fsafe_run_folder(&dirErr)) {
         /* each member's own call reports it (the answer is kept) */
       } else {
-        g_bellFd = wake_connect(); /* each member rings with one send() */
+        g_bellFd = fd_above_lease(wake_connect()); /* each member rings with one send() */
       }
       /* the fork server (exec_pool.h): returns only in a new member, which
        * shows as `__supervise pool N` in ps from then on */
@@ -781,6 +802,7 @@ void exec_supervise_main(int argc, char **argv) {
     struct pollfd pfd = {sockFd, POLLIN, 0};
     if(poll(&pfd, 1, 0) == 0) {
       log_spare_make(&spare, airc_path_logs());
+      spare.fdFile = fd_above_lease(spare.fdFile);
       try_fds_make(&pre);
       exec_prefault(); /* exec_prefault.h: the try's page faults, taken now */
     }

@@ -79,7 +79,7 @@ int log_spare_open(log_spare *p, const char *zPath) {
     }
     if(!bHave && fsafe_mkdirs(zParent)) return -1;
   }
-  if(p && p->zFile[0] && !spare_take(p->zFile, zPath)) {
+  if(p && p->zFile[0] && !spare_take(p->zFile, zPath) && p->fdFile >= 0) {
     int fd = p->fdFile; /* the same file, now at zPath */
     p->fdFile = -1;
     return fd;

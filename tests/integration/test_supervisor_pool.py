@@ -184,6 +184,11 @@ def test_members_are_forked_by_one_fork_server(home):
         assert kinds == ["anon_inode", "file", "pipe", "pipe", "pipe", "pipe", "socket", "socket"], held
         assert [h for h in held if h.startswith("/")][0].endswith(f"/logs/.spare/{pid}.f"), held
         assert "anon_inode:[signalfd]" in held, held
+        # a worker's hand-over puts the lease on descriptor 5 (dup3): what a
+        # member opens while it waits stays clear of it (the member socket,
+        # closed before that, may sit anywhere)
+        low = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in fds if 2 < fd <= 5]
+        assert all(h.startswith("socket:") for h in low) and len(low) <= 1, low
         # SIGHUP, SIGINT, SIGPIPE, SIGTERM as every supervisor; nothing of the
         # scheduler's (glibc's posix_spawn leaves its own 32 and 33 ignored in
         # every supervisor; the task process resets them: test_task_security)
