@@ -85,14 +85,21 @@ int sched_dist_wakeups(sched *S) {
   if(!S->bListenTried) {
     S->bListenTried = 1;
     airc_err err = {0};
-    if(store_work_listen(S->s, STORE_WORK_EV_RESULT, &S->bListen, &err))
+    if(store_work_listen(S->s, STORE_WORK_EV_RESULT | STORE_WORK_EV_SECRETS, &S->bListen, &err))
       LOG_WARN("listen for workers' results: %s (listening again once the store answers)", err.zMsg);
   }
   if(!S->bListen) return -1;
+  sched_dist_take_events(S);
+  return store_work_wait_fd(S->s);
+}
+
+void sched_dist_take_events(sched *S) {
+  if(!S->bListen) return;
   unsigned ev = store_work_events(S->s, NULL, 0, NULL);
   /* a standby applies nothing: it reads the store afresh when it takes over */
   if((ev & (STORE_WORK_EV_RESULT | STORE_WORK_EV_RESYNC)) && !S->bStandby) S->bWorkNews = 1;
-  return store_work_wait_fd(S->s);
+  /* notifications may have been missed (RESYNC, LOST): read them again */
+  if(ev & (STORE_WORK_EV_SECRETS | STORE_WORK_EV_RESYNC | STORE_WORK_EV_LOST)) sched_secrets_forget(S);
 }
 
 int sched_dist_has_news(sched *S) {

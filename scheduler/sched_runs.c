@@ -309,15 +309,25 @@ void sched_secrets_forget(sched *S) {
   S->bSecretsValid = 0;
 }
 
-/* The connections and variables of a local launch batch: the cached ones
- * while valid, else read (two statements and the key file: 30-50 us on the
- * path from an upstream's end to the next task's start). Only this
- * scheduler writes between two launches unless a wake saw another
- * process's commit (sched_iterate: bOthers), and that forgets them. */
+/* The connections and variables of a launch batch: the cached ones while
+ * valid, else read (two statements and the key file: 30-50 us on the path
+ * from an upstream's end to the next task's start locally, two round trips
+ * to PostgreSQL distributed). Local: only this scheduler writes between two
+ * launches unless a wake saw another process's commit (sched_iterate:
+ * bOthers), and that forgets them. Distributed: every writer notifies
+ * (store_secret.c), and a notification forgets them; kept at most
+ * SCHED_SECRETS_MAX_AGE_US. */
 static airc_rc launch_secrets(sched *S, airc_err *pErr) {
+  if(S->bDistributed) {
+    /* other hosts' writers notify (store_secret.c); what arrived so far
+     * is applied now. Without notifications (no LISTEN), read each time */
+    sched_dist_take_events(S);
+    if(!S->bListen || airc_now_us() - S->secretsAtUs > SCHED_SECRETS_MAX_AGE_US) sched_secrets_forget(S);
+  }
   if(S->bSecretsValid) return AIRC_OK;
   airc_rc rc = task_secrets_load(S->s, &S->secrets, pErr);
   S->bSecretsValid = !rc;
+  S->secretsAtUs = airc_now_us();
   return rc;
 }
 
@@ -1388,11 +1398,10 @@ static airc_rc enqueue_one(sched *S, int64_t tiId, const task_secrets *pSec, air
 }
 
 airc_rc sched_launch_enqueue(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
-  /* connections and variables, once per batch, as sched_launch() */
-  task_secrets sec;
-  airc_rc rc = task_secrets_load(S->s, &sec, pErr);
+  /* connections and variables, as sched_launch() (kept between batches) */
+  airc_rc rc = launch_secrets(S, pErr);
   if(rc) return rc;
+  task_secrets sec = S->secrets; /* borrowed */
   for(int i = 0; !rc && i < nTi; i++) rc = enqueue_one(S, aTi[i], &sec, pErr);
-  task_secrets_clear(&sec);
   return rc;
 }

@@ -181,6 +181,7 @@ typedef struct sched {
    * process's commit, a ring, the sweep, a rollback */
   task_secrets secrets;
   int bSecretsValid;
+  int64_t secretsAtUs;   /* when they were read (distributed: kept SCHED_SECRETS_MAX_AGE_US at most) */
   uint64_t ownCounter;   /* store change counter after our own last write */
   int bDatasetsDirty;    /* a dataset event was recorded: look for DAGs it triggers */
   struct sched_sensors *pSensors; /* sensor tries the scheduler pokes (sched_sensor.c), NULL until one */
@@ -204,6 +205,14 @@ void sched_cache_set_xcom(sched *S, int64_t runPk, const char *zTaskId, int mapI
 void sched_xcom_set_mapped(json_t *pXcom, const char *zTaskId, int mapIndex, json_t *pValue);
 /* Drops the cached connections and variables: the next launch reads them. */
 void sched_secrets_forget(sched *S);
+/* Distributed: what the store's notifications said (results waiting,
+ * connections or variables changed, a reconnect), applied to S; callable
+ * inside a transaction (it reads what already arrived). */
+void sched_dist_take_events(sched *S);
+/* Distributed: a change to connections or variables reaches a scheduler by
+ * notification; one made behind airc's back (SQL typed into psql) or a
+ * notification lost in a race is seen after this long at most */
+#define SCHED_SECRETS_MAX_AGE_US 1000000
 void sched_cache_clear(sched *S);
 /* Adds delta to zDag's queued+running count (a no-op while the counts
  * are to be re-read). */

@@ -127,6 +127,10 @@ extern const store_driver store_pg_driver;
  * where SQLite differs): mark the call with a dialect comment. */
 #define STORE_SQL2(p, zSqlite, zPg) ((p)->pDrv->eDialect == STORE_DIALECT_PG ? (zPg) : (zSqlite))
 
+/* The channel store_secret.c notifies (PostgreSQL) when a connection or a
+ * variable changes; store_work_listen(STORE_WORK_EV_SECRETS) listens */
+#define STORE_CH_SECRETS "airc_secrets_changed"
+
 /* Every driver's statement starts with this, so the helpers below find
  * the driver from the statement alone. */
 struct store_stmt {

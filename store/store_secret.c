@@ -5,6 +5,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* After a write to connection or variable: on PostgreSQL, NOTIFY
+ * STORE_CH_SECRETS (sent when the caller's transaction commits, not at all
+ * if it rolls back), so that a distributed scheduler drops the ones it
+ * keeps for launches (scheduler/sched_runs.c). SQLite has no notifications:
+ * its scheduler sees another process's commit in the store's change
+ * counter. A failure is returned: the write it follows is the caller's to
+ * roll back or keep. */
+static airc_rc secrets_changed(store *p, airc_err *pErr) {
+  if(p->pDrv->eDialect != STORE_DIALECT_PG) return AIRC_OK;
+  store_stmt *st = store_stmt_prepare(p, "SELECT pg_notify('" STORE_CH_SECRETS "', '')", pErr);
+  if(!st) return pErr->rc;
+  int r = store_stmt_step(st, pErr);
+  store_stmt_done(st);
+  return r == STORE_ERROR ? pErr->rc : AIRC_OK;
+}
+
 static void bind_opt_text(store_stmt *st, int i, json_t *p) {
   if(json_is_string(p)) store_bind_text(st, i, json_string_value(p));
   else store_bind_null(st, i);
@@ -53,7 +69,7 @@ airc_rc store_conn_put(store *p, const seal_key *pKey, const char *zName, json_t
     return pErr->rc;
   }
   if(!bReplace && store_changes(p) == 0) return airc_err_set(pErr, AIRC_ERR_EXISTS, "connection '%s' already exists", zName);
-  return AIRC_OK;
+  return secrets_changed(p, pErr);
 }
 
 static json_t *text_or_null(store_stmt *st, int i) {
@@ -140,7 +156,7 @@ static airc_rc delete_named(store *p, store_stmt *st, const char *zWhat, const c
   store_stmt_done(st);
   if(r == STORE_ERROR) return pErr->rc;
   if(store_changes(p) == 0) return airc_err_set(pErr, AIRC_ERR_NOTFOUND, "no %s '%s'", zWhat, zName);
-  return AIRC_OK;
+  return secrets_changed(p, pErr);
 }
 
 airc_rc store_conn_delete(store *p, const char *zName, airc_err *pErr) {
@@ -173,7 +189,7 @@ airc_rc store_var_set(store *p, const seal_key *pKey, const char *zName, const c
     airc_err_prefix(pErr, "write variable: ");
     return pErr->rc;
   }
-  return AIRC_OK;
+  return secrets_changed(p, pErr);
 }
 
 static json_t *var_row(store_stmt *st, const seal_key *pKey, airc_err *pErr) {
@@ -295,6 +311,7 @@ airc_rc store_secret_rekey(store *p, const seal_key *pOld, const seal_key *pNew,
   if(!rc)
     rc = rekey_table(p, "SELECT key, val FROM variable WHERE is_secret<>0", "UPDATE variable SET val=? WHERE key=?",
                      pOld, pNew, pnDone, pErr);
+  if(!rc) rc = secrets_changed(p, pErr);
   if(!rc) rc = store_commit(p, pErr);
   else store_rollback(p);
   return rc;

@@ -599,6 +599,7 @@ airc_rc store_work_listen(store *p, unsigned mask, int *pbSupported, airc_err *p
   airc_rc rc = AIRC_OK;
   if(mask & STORE_WORK_EV_QUEUED) rc = p->pDrv->xListen(p->pDb, WORK_CH_QUEUED, pErr);
   if(!rc && (mask & STORE_WORK_EV_RESULT)) rc = p->pDrv->xListen(p->pDb, WORK_CH_RESULT, pErr);
+  if(!rc && (mask & STORE_WORK_EV_SECRETS)) rc = p->pDrv->xListen(p->pDb, STORE_CH_SECRETS, pErr);
   return rc;
 }
 
@@ -615,6 +616,8 @@ static void work_note(void *pv, const char *zChannel, const char *zPayload) {
   work_note_ctx *c = pv;
   if(!strcmp(zChannel, WORK_CH_RESULT)) {
     c->ev |= STORE_WORK_EV_RESULT;
+  } else if(!strcmp(zChannel, STORE_CH_SECRETS)) {
+    c->ev |= STORE_WORK_EV_SECRETS;
   } else if(!strcmp(zChannel, WORK_CH_QUEUED)) {
     /* QUEUE, or QUEUE TAB PREFERRED-WORKER (empty: anyone) */
     const char *zTab = strchr(zPayload, '\t');

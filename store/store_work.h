@@ -177,9 +177,10 @@ AIRC_WUR airc_rc store_work_finish_log(store *p, int64_t tiId, int tryNumber, co
 #define STORE_WORK_EV_RESYNC 4u /* connected again: wake-ups may have been missed, so look */
 #define STORE_WORK_EV_LOST 8u   /* the connection is lost: nothing to wait on until a statement reconnects */
 #define STORE_WORK_EV_QUEUED_OTHER 16u /* a try was queued on one of those queues, offered first to another worker */
+#define STORE_WORK_EV_SECRETS 32u /* a connection or a variable changed (store_secret.h's writers notify) */
 
 /* Subscribes the handle to the wake-ups of mask (QUEUED: a worker;
- * RESULT: a scheduler). After a reconnect they are subscribed again and
+ * RESULT, SECRETS: a scheduler). After a reconnect they are subscribed again and
  * the next store_work_events says RESYNC. *pbSupported = 0 on a backend
  * without them (nothing done). */
 AIRC_WUR airc_rc store_work_listen(store *p, unsigned mask, int *pbSupported /* OUT */, airc_err *pErr);
