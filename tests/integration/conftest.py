@@ -234,3 +234,36 @@ def dag_ini(dag_id, tasks, **dag_keys):
         for k, v in keys.items():
             lines.append(f"{k} = {v}")
     return "\n".join(lines) + "\n"
+
+
+def secrets_change_dag(home, flag):
+    """For the tests that change connections and variables while a scheduler
+    runs: variable color=red, connection api (host h1, password first-pw),
+    and DAG chg: task a prints them, then waits for the file flag; task b,
+    after a, prints them again (and $AIRC_VAR_COLOR)."""
+    home.run("variables", "set", "color", "red", check=True)
+    home.run("connections", "add", "api", "--conn-uri", "http://u:first-pw@h1:1/", check=True)
+    home.write_dag("chg.ini", dag_ini("chg", [
+        ("a", {"command": f"echo a={{{{ var.color }}}}/{{{{ conn.api.host }}}}; "
+                          f"for i in $(seq 200); do [ -e {flag} ] && break; sleep 0.05; done"}),
+        ("b", {"command": "echo b={{ var.color }}/{{ conn.api.host }} pw=$AIRC_VAR_COLOR {{ conn.api.password }}",
+               "upstream": "a"}),
+    ]))
+
+
+def secrets_change_and_check(home, flag, run, timeout):
+    """While chg's task a of run waits: color=blue, api moved to h2 with
+    password second-pw, then a may end. b must see the new values (the new
+    password masked); a later run, after color=green, sees green."""
+    home.run("variables", "set", "color", "blue", check=True)
+    home.run("connections", "delete", "api", check=True)
+    home.run("connections", "add", "api", "--conn-uri", "http://u:second-pw@h2:2/", check=True)
+    open(flag, "w").close()
+    assert home.wait_run("chg", run, timeout) == "success"
+    assert "a=red/h1" in home.run("tasks", "logs", "chg", run, "a", check=True).stdout
+    log_b = home.run("tasks", "logs", "chg", run, "b", check=True).stdout
+    assert "b=blue/h2 pw=blue ***" in log_b and "second-pw" not in log_b, log_b
+    home.run("variables", "set", "color", "green", check=True)
+    run2 = home.trigger("chg")
+    assert home.wait_run("chg", run2, timeout) == "success"
+    assert "a=green/h2" in home.run("tasks", "logs", "chg", run2, "a", check=True).stdout

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import AIRC, SLOW, dag_ini, db_rows, wait_for
+from conftest import AIRC, SLOW, dag_ini, db_rows, secrets_change_and_check, secrets_change_dag, wait_for
 
 WORKER_LEASE = 3      # seconds: a supervisor kills its task after 3/4 of it unrenewed
 SCHED_LEASE = 4
@@ -468,27 +468,9 @@ def test_a_variable_or_connection_changed_while_the_scheduler_runs_reaches_the_n
     notifies (store_secret.c), so a change made while a task runs reaches
     the very next launch: in the same run and in a later one."""
     flag = os.path.join(cluster.tmp, "go")
-    home.run("variables", "set", "color", "red", check=True)
-    home.run("connections", "add", "api", "--conn-uri", "http://u:first-pw@h1:1/", check=True)
-    home.write_dag("chg.ini", dag_ini("chg", [
-        ("a", {"command": f"echo a={{{{ var.color }}}}/{{{{ conn.api.host }}}}; "
-                          f"for i in $(seq 200); do [ -e {flag} ] && break; sleep 0.05; done"}),
-        ("b", {"command": "echo b={{ var.color }}/{{ conn.api.host }} {{ conn.api.password }}", "upstream": "a"}),
-    ]))
+    secrets_change_dag(home, flag)
     cluster.scheduler("s1")
     cluster.worker("w1")
     run1 = home.trigger("chg")
     wait_for(lambda: home.tis("chg", run1)["a"]["state"] == "running", 20 * SLOW, what="task a running")
-    home.run("variables", "set", "color", "blue", check=True)
-    home.run("connections", "delete", "api", check=True)
-    home.run("connections", "add", "api", "--conn-uri", "http://u:second-pw@h2:2/", check=True)
-    open(flag, "w").close()
-    assert home.wait_run("chg", run1, 30 * SLOW) == "success"
-    log_a = home.run("tasks", "logs", "chg", run1, "a", check=True).stdout
-    log_b = home.run("tasks", "logs", "chg", run1, "b", check=True).stdout
-    assert "a=red/h1" in log_a
-    assert "b=blue/h2 ***" in log_b and "second-pw" not in log_b  # the new password is masked too
-    home.run("variables", "set", "color", "green", check=True)
-    run2 = home.trigger("chg")
-    assert home.wait_run("chg", run2, 30 * SLOW) == "success"
-    assert "a=green/h2" in home.run("tasks", "logs", "chg", run2, "a", check=True).stdout
+    secrets_change_and_check(home, flag, run1, 30 * SLOW)
