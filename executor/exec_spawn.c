@@ -264,8 +264,6 @@ static void last_line_feed(last_line *p, const char *z, size_t n) {
   }
 }
 
-/* The supervisor: runs the try to completion and records the result.
- * pSpare: the log folder and file made ahead (log_spare.h), or NULL. */
 /* What supervising a try needs that no try decides: the pipes of the
  * task's output and of its exec's error, and the signalfd for SIGCHLD and
  * SIGUSR1 (SIGCHLD blocked). A pool member makes them while it waits
@@ -274,30 +272,38 @@ typedef struct try_fds {
   int aOut[2], aErr[2], sigFd; /* -1: not made */
 } try_fds;
 
-static void try_fds_make(try_fds *p) {
-  p->aOut[0] = p->aOut[1] = p->aErr[0] = p->aErr[1] = p->sigFd = -1;
-  sigset_t watch;
-  sigemptyset(&watch);
-  sigaddset(&watch, SIGCHLD);
-  if(pipe2(p->aOut, O_CLOEXEC)) p->aOut[0] = p->aOut[1] = -1;
-  else fcntl(p->aOut[0], F_SETFL, O_NONBLOCK); /* the read end only: the task's is blocking */
-  if(pipe2(p->aErr, O_CLOEXEC)) p->aErr[0] = p->aErr[1] = -1;
-  sigprocmask(SIG_BLOCK, &watch, NULL);
-  sigaddset(&watch, SIGUSR1);
-  p->sigFd = signalfd(-1, &watch, SFD_CLOEXEC | SFD_NONBLOCK);
-  int *apFd[5] = {&p->aOut[0], &p->aOut[1], &p->aErr[0], &p->aErr[1], &p->sigFd};
-  for(int i = 0; i < 5; i++) *apFd[i] = fd_above_lease(*apFd[i]); /* clear of a worker's lease */
-  if((p->aOut[0] < 0) != (p->aOut[1] < 0) || (p->aErr[0] < 0) != (p->aErr[1] < 0)) {
-    /* half a pipe (no descriptor free): supervise() makes both anew */
-    for(int i = 0; i < 4; i++) {
-      if(*apFd[i] >= 0) close(*apFd[i]);
-      *apFd[i] = -1;
-    }
+/* A close-on-exec pipe with both ends above EXEC_LEASE_FD, or both -1 */
+static void pipe_above_lease(int a[2]) {
+  if(pipe2(a, O_CLOEXEC)) {
+    a[0] = a[1] = -1;
+    return;
+  }
+  a[0] = fd_above_lease(a[0]);
+  a[1] = fd_above_lease(a[1]);
+  if(a[0] < 0 || a[1] < 0) { /* no descriptor free: supervise() tries again */
+    if(a[0] >= 0) close(a[0]);
+    if(a[1] >= 0) close(a[1]);
+    a[0] = a[1] = -1;
   }
 }
 
-static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, try_fds *pPre, exec_result *pRes,
-                     airc_err *pErr) {
+static void try_fds_make(try_fds *p) {
+  pipe_above_lease(p->aOut);
+  if(p->aOut[0] >= 0) fcntl(p->aOut[0], F_SETFL, O_NONBLOCK); /* the read end only: the task's is blocking */
+  pipe_above_lease(p->aErr);
+  sigset_t watch;
+  sigemptyset(&watch);
+  sigaddset(&watch, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &watch, NULL);
+  sigaddset(&watch, SIGUSR1);
+  p->sigFd = fd_above_lease(signalfd(-1, &watch, SFD_CLOEXEC | SFD_NONBLOCK));
+}
+
+/* The supervisor: runs the try to completion and records the result.
+ * pSpare: the log folder and file made ahead (log_spare.h), pPre the
+ * descriptors (try_fds_make); both NULL in the foreground. */
+static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, const try_fds *pPre,
+                     exec_result *pRes, airc_err *pErr) {
   char zXcom[4200], zResult[4200];
   snprintf(zXcom, sizeof(zXcom), "%s/xcom/%lld-%d.json", airc_path_run(), (long long)r->tiId, r->ctx.tryNumber);
   exec_result_path(r->tiId, r->ctx.tryNumber, zResult, sizeof(zResult));
@@ -329,8 +335,8 @@ static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, 
     }
   }
   int aOut[2] = {-1, -1}, aErr[2] = {-1, -1}, sigFd = -1;
-  const int bOutMade = pPre && !bForeground && pPre->aOut[0] >= 0; /* its read end non-blocking already */
-  if(pPre && !bForeground) { /* made while the member waited */
+  const int bOutMade = pPre && pPre->aOut[0] >= 0; /* its read end non-blocking already */
+  if(pPre) { /* made while the member waited */
     aOut[0] = pPre->aOut[0], aOut[1] = pPre->aOut[1];
     aErr[0] = pPre->aErr[0], aErr[1] = pPre->aErr[1];
     sigFd = pPre->sigFd;

@@ -1274,7 +1274,6 @@ airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
    * store busy) by the next iteration, never lost nor forked again */
   rc = store_begin(S->s, pErr);
   const int bInStep = !rc && store_change_counter(S->s) == S->ownCounter; /* nobody else wrote since */
-  if(!bInStep) sched_secrets_forget(S); /* maybe the connections or variables */
   if(!rc) rc = sched_launch_record(S, pErr);
   if(!rc) rc = store_commit(S->s, pErr);
   else store_rollback(S->s);

@@ -680,7 +680,6 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
         S.bTicksDirty = 1;
         S.bReloadStates = 1;
         S.bLoadsValid = 0; /* a clear or a mark moved the counts */
-        sched_secrets_forget(&S);
       }
     }
     if(aPoll[2].revents & POLLIN) {
@@ -700,7 +699,6 @@ done:
   exec_pool_free(S.pPool); /* its members see end of file and exit */
   sched_cache_clear(&S);
   sched_loads_free(&S);
-  sched_secrets_forget(&S);
   free(S.aRunCache);
   free(S.aChild);
   free(S.aDirtyRun);

@@ -177,8 +177,9 @@ typedef struct sched {
   int bLoadsValid;
   /* connections and variables for launches (task_secrets.h), kept from one
    * launch to the next while only this scheduler writes the store: dropped
-   * (sched_secrets_forget) on the same events as the loads, another
-   * process's commit, a ring, the sweep, a rollback */
+   * (sched_secrets_forget) on another process's commit or the sweep
+   * (sched_iterate), and with every cache clear (a rollback, a ring: its
+   * bReloadStates clears the caches before the launch) */
   task_secrets secrets;
   int bSecretsValid;
   int64_t secretsAtUs;   /* when they were read (distributed: kept SCHED_SECRETS_MAX_AGE_US at most) */
