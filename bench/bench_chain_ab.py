@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Interleaved A/B of the chain (a benchmark, not a test): builds are run
+alternately, a fresh scheduler and home each time, so that the drift of a
+VM's speed (its fork+exec floor moved by 25% within minutes here) falls on
+both sides alike. Prints per-task time and upstream done -> downstream start
+p50 and p99 for each run, then the medians per build.
+
+  python3 bench/bench_chain_ab.py --base /path/to/old/bin/airc [--tasks 1000] [--rounds 5]
+
+Make the old build with `git worktree add --detach /tmp/base <commit>` and
+`make -C /tmp/base -j2 all`. Homes are kept (in $TMPDIR, airc-ab-*): on ext4
+without a journal, removing thousands of files slows the next run's file
+creation for minutes (docs/benchmarks.md)."""
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_core as b  # noqa: E402  (write_dags, run_dag, AIRC)
+
+
+def one_run(airc, n):
+    home = tempfile.mkdtemp(prefix="airc-ab-")
+    dags = os.path.join(home, "dags")
+    os.makedirs(dags)
+    env = dict(os.environ, AIRC_HOME=home, AIRC__CORE__DAGS_ARE_PAUSED_AT_CREATION="false",
+               AIRC__CORE__PARALLELISM=str(max(32, n)), AIRC__CORE__DEFAULT_POOL_SLOTS=str(max(128, n)))
+    b.write_dags(dags, n)
+    sched = subprocess.Popen([airc, "scheduler"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(2.5)
+        r = b.run_dag(env, home, "bench_chain")
+    finally:
+        sched.send_signal(signal.SIGTERM)
+        sched.wait(30)
+    return r["first_start_to_last_end_ms"] / n, r["dep_latency_p50_ms"], r["dep_latency_p99_ms"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--base", required=True, help="bin/airc of the build to compare against")
+    ap.add_argument("--new", default=b.AIRC, help="bin/airc of the build under test (default: this tree's)")
+    ap.add_argument("--tasks", type=int, default=1000)
+    ap.add_argument("--rounds", type=int, default=5)
+    args = ap.parse_args()
+    builds = {"base": args.base, "new": args.new}
+    res = {k: [] for k in builds}
+    for _ in range(args.rounds):
+        for name, airc in builds.items():
+            per, p50, p99 = one_run(airc, args.tasks)
+            res[name].append((per, p50, p99))
+            print(f"{name:4s} per task {per:.3f} ms | upstream done -> start p50 {p50:.3f} ms p99 {p99:.3f} ms",
+                  flush=True)
+    for name, rows in res.items():
+        print(f"== {name}: median per task {statistics.median(r[0] for r in rows):.3f} ms, "
+              f"p50 {statistics.median(r[1] for r in rows):.3f} ms, p99 {statistics.median(r[2] for r in rows):.3f} ms")
+
+
+if __name__ == "__main__":
+    main()
