@@ -515,19 +515,23 @@ static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, 
   kill(-pid, SIGKILL); /* leftovers of the task's own group, if any */
   pRes->endUs = airc_now_us();
   int execErrno = 0;
+  char aExecErr[TASK_EXEC_ERR_MAX]; /* errno, then the program's name (task_exec_or_report) */
   ssize_t nErr;
   do {
-    nErr = read(aErr[0], &execErrno, sizeof(execErrno));
+    nErr = read(aErr[0], aExecErr, sizeof(aExecErr));
   } while(nErr < 0 && errno == EINTR);
+  if(nErr >= (ssize_t)sizeof(execErrno)) memcpy(&execErrno, aExecErr, sizeof(execErrno));
   close(aErr[0]);
   close(sigFd);
   sigprocmask(SIG_UNBLOCK, &chld, NULL);
 
   if(WIFEXITED(status)) pRes->exitCode = WEXITSTATUS(status);
   if(WIFSIGNALED(status)) pRes->termSignal = WTERMSIG(status);
-  if(nErr == (ssize_t)sizeof(execErrno)) {
+  if(nErr >= (ssize_t)sizeof(execErrno)) {
+    int nName = (int)(nErr - (ssize_t)sizeof(execErrno));
     pRes->outcome = EXEC_OUTCOME_FAILED;
-    snprintf(pRes->zReason, sizeof(pRes->zReason), "exec failed: %s", strerror(execErrno));
+    snprintf(pRes->zReason, sizeof(pRes->zReason), "exec failed: %.*s%s%s", nName, aExecErr + sizeof(execErrno),
+             nName ? ": " : "", strerror(execErrno));
   } else if(bLeaseLost) {
     pRes->outcome = EXEC_OUTCOME_FAILED;
     snprintf(pRes->zReason, sizeof(pRes->zReason), "lease lost: task killed");

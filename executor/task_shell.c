@@ -1,4 +1,5 @@
-/* task_shell.c: the `shell` task type: runs `command` with /bin/sh -c.
+/* task_shell.c: the `shell` task type: runs `command` with /bin/sh -c,
+ * or execs it at once when it is nothing but plain words (shell_direct.h).
  * Placeholders in `command` are rendered shell-quoted (see template.h):
  * a value from a trigger's conf, params or an upstream XCom is one word
  * and never shell syntax.
@@ -7,6 +8,7 @@
  * value to the file named by $AIRC_XCOM_OUT. */
 #include "executor/task_type.h"
 #include "dag/template.h"
+#include "executor/shell_direct.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,9 +33,15 @@ static int shell_validate(const char *zKey, const char *zValue, char *zErr, size
   return 0;
 }
 
+/* Runs in the task process, a vfork() child: the words live on its stack. */
 static int shell_run(const task_ctx *pCtx) {
   const char *zCmd = json_string_value(json_object_get(pCtx->pOptions, "command"));
-  char *azArgv[] = {"sh", "-c", (char *)(zCmd ? zCmd : "false"), NULL};
+  if(!zCmd) zCmd = "false";
+  char zWords[SHELL_DIRECT_CMD_MAX];
+  char *azWords[SHELL_DIRECT_WORDS_MAX + 1];
+  if(shell_direct_split(zCmd, zWords, sizeof(zWords), azWords, SHELL_DIRECT_WORDS_MAX + 1))
+    return task_exec_or_report(azWords[0], azWords);
+  char *azArgv[] = {"sh", "-c", (char *)zCmd, NULL};
   return task_exec_or_report("/bin/sh", azArgv);
 }
 

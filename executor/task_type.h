@@ -93,9 +93,11 @@ int task_type_index(const task_type *pType);
  * NULL. Returns the exit code (only on failure for types that exec). */
 int task_type_run(const task_type *pType, const task_ctx *pCtx);
 
-/* For types that exec: execv(zPath, azArgv); on failure reports errno to the
- * supervisor (which records "exec failed: <reason>" as the task's failure)
- * and returns 127. */
+/* For types that exec: execv(zPath, azArgv), or execvp() when zPath has no
+ * '/' (looked up in PATH); on failure reports errno and zPath to the
+ * supervisor (which records "exec failed: <zPath>: <reason>" as the task's
+ * failure) and returns 127. Allocates nothing: runs in a vfork() child. */
+#define TASK_EXEC_ERR_MAX 256 /* bytes of that report, at most */
 int task_exec_or_report(const char *zPath, char *const azArgv[]);
 
 /* For types whose body needs libraries the scheduler does not link

@@ -159,6 +159,35 @@ def test_failed_start_is_a_task_failure_with_the_reason(home):
     assert "cannot enter working directory /nonexistent/dir" in log
 
 
+def test_a_plain_command_runs_without_a_shell_and_a_shell_one_with_it(home):
+    # executor/shell_direct.h: plain words are exec'd at once (the script's
+    # parent is the supervisor), anything with shell syntax goes to /bin/sh
+    # (the script's parent is sh); both see their arguments as written
+    script = os.path.join(home.path, "who.sh")
+    with open(script, "w") as f:
+        f.write('#!/bin/sh\necho "parent=$(cat /proc/$PPID/comm) args=$*"\n')
+    os.chmod(script, 0o755)
+    home.write_dag("direct.ini", dag_ini("direct", [
+        ("plain", {"command": f"{script} --date=2024-01-01 a,b"}),
+        ("quoted", {"command": f"{script} 'x y' \"$((1+1))\""}),
+        ("missing", {"command": "no-such-program-airc --flag"}),
+        ("missing_sh", {"command": "no-such-program-airc --flag | cat; exit 127"}),
+    ]))
+    home.start_scheduler()
+    run = home.trigger("direct")
+    assert home.wait_run("direct", run) == "failed"
+    tis = home.tis("direct", run)
+    assert tis["plain"]["state"] == "success" and tis["quoted"]["state"] == "success"
+    plain = home.run("tasks", "logs", "direct", run, "plain", check=True).stdout
+    assert "parent=airc-supervisor args=--date=2024-01-01 a,b" in plain
+    quoted = home.run("tasks", "logs", "direct", run, "quoted", check=True).stdout
+    assert "parent=sh args=x y 2" in quoted
+    # a program that is not there: one line naming it, as sh's "not found" would
+    assert tis["missing"]["state"] == "failed"
+    assert tis["missing"]["note"] == "exec failed: no-such-program-airc: No such file or directory"
+    assert tis["missing_sh"]["state"] == "failed" and "exited with code 127" in tis["missing_sh"]["note"]
+
+
 def test_log_is_capped_with_a_marker(home):
     home.env["AIRC__LOGGING__MAX_LOG_BYTES"] = "10000"
     home.write_dag("loud.ini", dag_ini("loud", [("t", {"command": "yes airc | head -c 1000000; echo done"})]))
