@@ -31,6 +31,8 @@
   X(PQexecPrepared) X(PQfreemem) X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQhost) X(PQnfields)         \
   X(PQnotifies) X(PQntuples) X(PQport) X(PQprepare) X(PQreset) X(PQresultErrorField)                          \
   X(PQresultErrorMessage) X(PQresultStatus) X(PQsetClientEncoding) X(PQsetNoticeProcessor) X(PQsocket)     \
+  X(PQenterPipelineMode) X(PQexitPipelineMode) X(PQpipelineSync) X(PQsendQueryParams) X(PQsendPrepare)     \
+  X(PQsendQueryPrepared) X(PQgetResult)                                                                      \
   X(PQconnectdbParams) X(PQstatus) X(PQerrorMessage) X(PQfinish) X(PQclear)
 
 typedef struct pq_lazy_api {
@@ -85,6 +87,13 @@ void pq_lazy_clear(PGresult *r);
 #define PQsetClientEncoding(...) g_pq_lazy.PQsetClientEncoding(__VA_ARGS__)
 #define PQsetNoticeProcessor(...) g_pq_lazy.PQsetNoticeProcessor(__VA_ARGS__)
 #define PQsocket(...) g_pq_lazy.PQsocket(__VA_ARGS__)
+#define PQenterPipelineMode(...) g_pq_lazy.PQenterPipelineMode(__VA_ARGS__)
+#define PQexitPipelineMode(...) g_pq_lazy.PQexitPipelineMode(__VA_ARGS__)
+#define PQpipelineSync(...) g_pq_lazy.PQpipelineSync(__VA_ARGS__)
+#define PQsendQueryParams(...) g_pq_lazy.PQsendQueryParams(__VA_ARGS__)
+#define PQsendPrepare(...) g_pq_lazy.PQsendPrepare(__VA_ARGS__)
+#define PQsendQueryPrepared(...) g_pq_lazy.PQsendQueryPrepared(__VA_ARGS__)
+#define PQgetResult(...) g_pq_lazy.PQgetResult(__VA_ARGS__)
 #endif
 
 #endif

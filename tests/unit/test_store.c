@@ -1,7 +1,10 @@
 /* test_store.c: unit tests of the store's handle and the SQLite driver's
  * statement cache: a statement a caller is still stepping is never
  * finalized by the eviction of a full cache, and a statement in use cannot
- * be handed out twice. */
+ * be handed out twice; transactions on either backend (under
+ * scripts/pg-test.sh, PostgreSQL's, whose BEGIN travels with the first
+ * statement): empty ones, a failing first statement, rollback, and a
+ * connection that died while idle. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "store/store_int.h"
+#include "store_test_target.h"
 
 #define N_OTHER 300 /* more than the driver's cache holds */
 
@@ -92,6 +96,101 @@ static void test_open_errors_and_versions(void **state) {
   assert_int_equal(system(zCmd), 0);
 }
 
+static const char zPut[] = "INSERT INTO scheduler_state(key, value) VALUES(?, 'v')";
+static const char zHas[] = "SELECT count(*) FROM scheduler_state WHERE key=?";
+
+/* One statement (first in its transaction or not): its step's outcome. */
+static int put(store *s, const char *zKey, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(s, zPut, pErr);
+  assert_non_null(st);
+  store_bind_text(st, 1, zKey);
+  int r = store_stmt_step(st, pErr);
+  store_stmt_done(st);
+  return r;
+}
+
+static int has(store *s, const char *zKey) {
+  airc_err err = {0};
+  store_stmt *st = store_stmt_prepare(s, zHas, &err);
+  assert_non_null(st);
+  store_bind_text(st, 1, zKey);
+  assert_int_equal(store_stmt_step(st, &err), STORE_ROW);
+  int n = store_col_int(st, 0);
+  store_stmt_done(st);
+  return n;
+}
+
+static void test_transactions_begin_with_their_first_statement(void **state) {
+  (void)state;
+  char zDir[] = "/tmp/airc-test-store-XXXXXX";
+  assert_non_null(mkdtemp(zDir));
+  char zTarget[512];
+  assert_int_equal(store_test_target(zDir, zTarget, sizeof(zTarget)), 0);
+  store *s = NULL;
+  airc_err err = {0};
+  assert_int_equal(store_open(zTarget, &s, &err), AIRC_OK);
+  /* a transaction that runs nothing commits and rolls back */
+  assert_int_equal(store_begin(s, &err), AIRC_OK);
+  assert_int_equal(store_commit(s, &err), AIRC_OK);
+  assert_int_equal(store_begin(s, &err), AIRC_OK);
+  store_rollback(s);
+  /* committed: seen; rolled back: not */
+  assert_int_equal(store_begin(s, &err), AIRC_OK);
+  assert_int_equal(put(s, "a", &err), STORE_DONE);
+  assert_int_equal(put(s, "b", &err), STORE_DONE);
+  assert_int_equal(store_commit(s, &err), AIRC_OK);
+  assert_int_equal(store_begin(s, &err), AIRC_OK);
+  assert_int_equal(put(s, "c", &err), STORE_DONE);
+  assert_int_equal(has(s, "c"), 1); /* inside: the transaction's own write */
+  store_rollback(s);
+  assert_int_equal(has(s, "a") + has(s, "b"), 2);
+  assert_int_equal(has(s, "c"), 0);
+  /* the first statement fails (a duplicate): the transaction rolls back
+   * and the next one works */
+  assert_int_equal(store_begin(s, &err), AIRC_OK);
+  assert_int_equal(put(s, "a", &err), STORE_ERROR);
+  assert_int_equal(err.rc, AIRC_ERR_EXISTS);
+  airc_err_clear(&err);
+  store_rollback(s);
+  assert_int_equal(store_begin(s, &err), AIRC_OK);
+  assert_int_equal(put(s, "d", &err), STORE_DONE);
+  assert_int_equal(store_commit(s, &err), AIRC_OK);
+  assert_int_equal(has(s, "d"), 1);
+  if(store_test_is_pg()) {
+    /* the server ends this session while it is idle: the next
+     * transaction's first statement reconnects at once, no error */
+    store *pOther = NULL;
+    assert_int_equal(store_open(zTarget, &pOther, &err), AIRC_OK);
+    store_stmt *st = store_stmt_prepare(s, "SELECT pg_backend_pid()", &err);
+    assert_int_equal(store_stmt_step(st, &err), STORE_ROW);
+    int64_t pid = store_col_int64(st, 0);
+    store_stmt_done(st);
+    static const char zKill[] = "SELECT pg_terminate_backend(CAST(? AS integer))";
+    st = store_stmt_prepare(pOther, zKill, &err);
+    store_bind_int64(st, 1, pid);
+    assert_int_equal(store_stmt_step(st, &err), STORE_ROW);
+    store_stmt_done(st);
+    static const char zGone[] = "SELECT count(*) FROM pg_stat_activity WHERE pid=?";
+    int bGone = 0;
+    for(int i = 0; i < 500 && !bGone; i++) { /* bounded: 5 s */
+      st = store_stmt_prepare(pOther, zGone, &err);
+      store_bind_int64(st, 1, pid);
+      assert_int_equal(store_stmt_step(st, &err), STORE_ROW);
+      bGone = store_col_int(st, 0) == 0;
+      store_stmt_done(st);
+      if(!bGone) usleep(10000);
+    }
+    assert_true(bGone);
+    store_close(pOther);
+    assert_int_equal(store_begin(s, &err), AIRC_OK);
+    assert_int_equal(put(s, "e", &err), STORE_DONE);
+    assert_int_equal(store_commit(s, &err), AIRC_OK);
+    assert_int_equal(has(s, "e"), 1);
+  }
+  store_close(s);
+  store_test_remove(zDir, zTarget);
+}
+
 /* The password never reaches a message or store_target(). */
 static void test_url_mask_and_postgres_selection(void **state) {
   (void)state;
@@ -117,6 +216,7 @@ static void test_url_mask_and_postgres_selection(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_busy_statement_survives_eviction),
                                      cmocka_unit_test(test_open_errors_and_versions),
-                                     cmocka_unit_test(test_url_mask_and_postgres_selection)};
+                                     cmocka_unit_test(test_url_mask_and_postgres_selection),
+                                     cmocka_unit_test(test_transactions_begin_with_their_first_statement)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
