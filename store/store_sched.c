@@ -303,8 +303,42 @@ airc_rc store_sched_ti_get_current(store *p, int64_t tiId, store_sched_ti_curren
   return AIRC_OK;
 }
 
+/* On PostgreSQL both writes are one statement (a data-modifying WITH runs
+ * to completion whether or not the outer statement reads it): one round
+ * trip on the path from a worker's result to the next task. */
+static airc_rc outcome_record_pg(store *p, const store_sched_outcome *pO, const char *zNote, airc_err *pErr) {
+  /* dialect: pg -- data-modifying WITH */
+  store_stmt *st = store_stmt_prepare(p,
+      "WITH ti AS (UPDATE task_instance SET state=?1, end_us=?2, start_us=coalesce(start_us, ?3), duration=?4,"
+      " exit_code=?5, pid=coalesce(?6, pid), next_retry_us=?7, note=?8, updated_us=?9 WHERE id=?10 RETURNING id)"
+      " INSERT INTO task_try(ti_id, try_number, state, start_us, end_us, exit_code, pid, log_path, note)"
+      " VALUES(?10, ?11, ?12, ?3, ?2, ?5, ?6, ?13, ?8)"
+      " ON CONFLICT(ti_id, try_number) DO UPDATE SET state=excluded.state, start_us=excluded.start_us,"
+      " end_us=excluded.end_us, exit_code=excluded.exit_code, pid=excluded.pid,"
+      " log_path=excluded.log_path, note=excluded.note", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, pO->zTiState);
+  store_bind_int64(st, 2, pO->endUs);
+  store_bind_int64(st, 3, pO->startUs);
+  store_bind_double(st, 4, (double)(pO->endUs - pO->startUs) / 1e6);
+  if(pO->exitCode >= 0) store_bind_int64(st, 5, pO->exitCode);
+  else store_bind_null(st, 5);
+  if(pO->pid > 0) store_bind_int64(st, 6, pO->pid);
+  else store_bind_null(st, 6);
+  if(pO->nextRetryUs) store_bind_int64(st, 7, pO->nextRetryUs);
+  else store_bind_null(st, 7);
+  store_bind_text(st, 8, zNote);
+  store_bind_int64(st, 9, pO->nowUs);
+  store_bind_int64(st, 10, pO->tiId);
+  store_bind_int64(st, 11, pO->tryNumber);
+  store_bind_text(st, 12, pO->zTryState);
+  store_bind_text(st, 13, pO->zLogPath);
+  return store_stmt_run(st, "record outcome and try", pErr);
+}
+
 airc_rc store_sched_outcome_record(store *p, const store_sched_outcome *pO, airc_err *pErr) {
   const char *zNote = pO->zNote && *pO->zNote ? pO->zNote : NULL;
+  if(p->pDrv->eDialect == STORE_DIALECT_PG) return outcome_record_pg(p, pO, zNote, pErr);
   store_stmt *st = store_stmt_prepare(p,
       "UPDATE task_instance SET state=?, end_us=?, start_us=coalesce(start_us, ?), duration=?,"
       " exit_code=?, pid=coalesce(?, pid), next_retry_us=?, note=?, updated_us=? WHERE id=?", pErr);

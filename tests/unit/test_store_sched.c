@@ -389,7 +389,9 @@ static void test_outcomes_and_xcom(void **ppState) {
   /* a try of a task instance that does not exist: the schema refuses it */
   store_sched_outcome o3 = {999, 1, "failed", "failed", 1, 2, -1, 0, 0, NULL, NULL, 44};
   assert_int_equal(store_sched_outcome_record(f->s, &o3, &err), AIRC_ERR_DB);
-  assert_non_null(strstr(err.zMsg, "record try: "));
+  /* SQLite: the try's own statement; PostgreSQL: one statement for both */
+  assert_non_null(strstr(err.zMsg, "record try: ") ? strstr(err.zMsg, "record try: ")
+                                                   : strstr(err.zMsg, "record outcome and try: "));
   assert_non_null(strcasestr(err.zMsg, "FOREIGN KEY")); /* SQLite: FOREIGN KEY, PostgreSQL: foreign key */
   airc_err_clear(&err);
 
