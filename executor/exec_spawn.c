@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -904,6 +905,13 @@ void exec_supervise_main(int argc, char **argv) {
   if(fsafe_run_folder(&werr) || exec_result_write(&res, zResult, &werr)) {
     /* nothing else can record it: the zombie sweep will fail the try */
     fprintf(stderr, "airc supervisor: %s\n", airc_err_msg(&werr));
+  }
+  if(r.bLease) {
+    /* the worker's socketpair (exec_spawn.h); on a pipe's read end this
+     * fails and the worker waits for our exit instead */
+    char cDone = EXEC_LEASE_DONE;
+    ssize_t nDone = send(EXEC_LEASE_FD, &cDone, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    (void)nDone;
   }
   if(wake_send_on(g_bellFd, "result")) wake_send("result"); /* no bell of ours, or its scheduler is gone */
   /* the ring wakes the scheduler onto this CPU (a unix socket's wake-up

@@ -47,12 +47,17 @@ typedef struct exec_request {
    * worker renews and announces on descriptor EXEC_LEASE_FD (8-byte lease
    * ends, microseconds); the supervisor kills the task's process group at
    * once when the lease is about to end unrenewed (leaseUntilUs -
-   * leaseMarginUs) or the worker is gone (end of file) */
+   * leaseMarginUs) or the worker is gone (end of file). When that
+   * descriptor is a socket (the worker's socketpair), the supervisor sends
+   * EXEC_LEASE_DONE back on it once the try's result file is written:
+   * the worker records the result without waiting for the supervisor's
+   * exit. */
   int bLease;
   int64_t leaseUntilUs, leaseMarginUs;
 } exec_request;
 
 #define EXEC_LEASE_FD 5
+#define EXEC_LEASE_DONE 'R' /* supervisor -> worker: the result file is written */
 
 struct exec_pool;
 

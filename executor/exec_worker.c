@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -50,13 +51,17 @@
 #define WORKER_RECONNECT_US 1000000
 #define WORKER_STOP_CHECK_US 500000 /* how often a busy worker looks for stop requests */
 #define WORKER_DEFER_US 50000 /* a try offered first to another worker: claim it after this */
+/* lease sockets polled for EXEC_LEASE_DONE, at most (the tries beyond are
+ * seen done when their supervisors exit) */
+#define WORKER_POLL_TRIES_MAX 256
 
 typedef struct worker_try {
   int64_t tiId;
   int tryNumber;
   char zToken[UUID_STR_LEN];
   pid_t pid;           /* 0 once reaped */
-  int leaseWr;         /* write end of the supervisor's lease pipe; -1 once lost */
+  int leaseWr;         /* the worker's end of the supervisor's lease socketpair; -1 once lost */
+  int bDone;           /* the supervisor said its result is written (EXEC_LEASE_DONE), or hung up */
   char zLog[4400];
   off_t logOff;        /* bytes shipped */
   int logSeq;          /* next chunk number */
@@ -222,8 +227,10 @@ static void start_try(worker *W, const store_work_claimed *c, const char *zToken
     /* zWhy says which */
   } else if(!(zReq = json_dumps(pReq, JSON_COMPACT))) {
     snprintf(zWhy, sizeof(zWhy), "cannot serialise the task request");
-  } else if(pipe2(aPipe, O_CLOEXEC)) {
-    snprintf(zWhy, sizeof(zWhy), "lease pipe: %s", strerror(errno));
+  } else if(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, aPipe)) {
+    /* a socketpair, not a pipe: the supervisor answers on it when its
+     * result is written (exec_spawn.h), before its exit */
+    snprintf(zWhy, sizeof(zWhy), "lease socketpair: %s", strerror(errno));
   } else if(exec_spawn_json(c->tiId, c->tryNumber, zReq, aPipe[0], W->pPool, &pid, &err)) {
     snprintf(zWhy, sizeof(zWhy), "%s", err.zMsg);
   }
@@ -534,7 +541,36 @@ static void reap(worker *W) {
       if(W->aTry[i].pid == pid) W->aTry[i].pid = 0;
   }
   for(int i = W->nTry - 1; i >= 0 && !worker_store_paused(W); i--)
-    if(!W->aTry[i].pid) finish_try(W, i);
+    if(!W->aTry[i].pid || W->aTry[i].bDone) finish_try(W, i);
+}
+
+/* What supervisors said on their lease sockets (aPoll: the entries
+ * lease_poll_fill made, n of them): EXEC_LEASE_DONE, or end of file (it
+ * exited), marks the try done: its result is recorded at once, its
+ * supervisor reaped whenever it has exited. */
+static void lease_poll_read(worker *W, const struct pollfd *aPoll, int n) {
+  for(int k = 0; k < n; k++) {
+    if(!(aPoll[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+    for(int i = 0; i < W->nTry; i++) {
+      worker_try *t = &W->aTry[i];
+      if(t->leaseWr != aPoll[k].fd || t->bDone) continue;
+      char a[16];
+      ssize_t m = recv(t->leaseWr, a, sizeof(a), MSG_DONTWAIT);
+      if(m == 0 || (m > 0 && memchr(a, EXEC_LEASE_DONE, (size_t)m))) t->bDone = 1;
+    }
+  }
+}
+
+/* Fills aPoll (room for nMax) with the lease sockets of tries not done
+ * yet; returns how many. */
+static int lease_poll_fill(const worker *W, struct pollfd *aPoll, int nMax) {
+  int n = 0;
+  for(int i = 0; i < W->nTry && n < nMax; i++) {
+    const worker_try *t = &W->aTry[i];
+    if(t->leaseWr < 0 || t->bDone || !t->pid) continue;
+    aPoll[n++] = (struct pollfd){t->leaseWr, POLLIN, 0};
+  }
+  return n;
 }
 
 airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
@@ -619,9 +655,12 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
     if(W.nTry && nextStopCheck < wakeAt) wakeAt = nextStopCheck;
     if(worker_store_paused(&W)) wakeAt = W.storeRetryAt; /* all store work (results waiting too) resumes then */
     int timeoutMs = wakeAt <= now ? 0 : (int)((wakeAt - now + 999) / 1000);
-    struct pollfd aPoll[2] = {{sigFd, POLLIN, 0}, {bNotify ? store_work_wait_fd(W.s) : -1, POLLIN, 0}};
-    int n = poll(aPoll, 2, timeoutMs);
+    struct pollfd aPoll[2 + WORKER_POLL_TRIES_MAX] = {{sigFd, POLLIN, 0},
+                                                     {bNotify ? store_work_wait_fd(W.s) : -1, POLLIN, 0}};
+    int nLease = lease_poll_fill(&W, aPoll + 2, WORKER_POLL_TRIES_MAX);
+    int n = poll(aPoll, (nfds_t)(2 + nLease), timeoutMs);
     if(n < 0 && errno != EINTR) break;
+    if(n > 0) lease_poll_read(&W, aPoll + 2, nLease);
     struct signalfd_siginfo si;
     while(read(sigFd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
       if(si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {

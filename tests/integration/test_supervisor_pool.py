@@ -4,9 +4,11 @@ refilled, and members never outlive their scheduler (graceful stop, kill -9)
 nor wait longer than [core] supervisor_pool_idle_timeout. Members are forked
 by one fork server (`__supervise forkserver N`), exec'd once: it too exits
 with its scheduler or when idle, and one killed is replaced."""
+import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 
@@ -388,3 +390,43 @@ def test_a_task_inherits_neither_the_doorbell_nor_the_servers_loader_setting(hom
     env = open(f"{out}.env").read()
     assert "LD_BIND_NOW" not in env and "AIRC_SUPERVISOR_BIND_NOW" not in env, env
     assert "AIRC_RUN_ID=" in env  # the task's own variables are there
+
+
+def test_a_leased_supervisor_says_done_on_its_lease_socket_once_its_result_is_written(home, tmp_path):
+    """A worker's try (executor/exec_spawn.h, EXEC_LEASE_DONE): the
+    supervisor answers on its lease socketpair as soon as the result file is
+    written, so that the worker records the result without waiting for the
+    supervisor's exit. Driven here as a worker drives it: the request on
+    descriptor 3, the lock on 4, the worker's end of the socketpair on 5."""
+    run = tmp_path / "run"
+    env = dict(home.env, AIRC__CORE__RUN_FOLDER=str(run))
+    log = tmp_path / "try.log"
+    now_us = int(time.time() * 1e6)
+    req = {"ti_id": 7, "type": "shell", "dag_id": "d", "run_id": "r", "task_id": "t", "try_number": 1,
+           "options": {"command": "true"}, "log_path": str(log), "cwd": str(tmp_path), "timeout": 0,
+           "kill_grace": 5, "max_log_bytes": 1 << 20,
+           "lease": {"until_us": now_us + 60_000_000, "margin_us": 1_000_000}}
+    req_fd = os.memfd_create("request")
+    os.write(req_fd, json.dumps(req).encode())
+    os.lseek(req_fd, 0, os.SEEK_SET)
+    lock_fd = os.open(tmp_path / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    worker_end, supervisor_end = socket.socketpair()
+    high = [os.dup(fd) for fd in (req_fd, lock_fd, supervisor_end.fileno())]
+
+    def install():
+        for i, fd in enumerate(high):
+            os.dup2(fd, 3 + i)
+
+    sup = os.path.join(os.path.dirname(AIRC), "airc-supervisor")
+    p = subprocess.Popen([sup, "__supervise"], env=env, preexec_fn=install, pass_fds=(3, 4, 5))
+    home.procs.append(p)
+    for fd in high + [req_fd, lock_fd]:
+        os.close(fd)
+    supervisor_end.close()
+    worker_end.settimeout(10 * SLOW)
+    assert worker_end.recv(1) == b"R"
+    # at that moment the result is there, whole
+    result = json.loads((run / "results" / "7-1.json").read_text())
+    assert result["ti_id"] == 7 and result["state"] == "success"
+    assert p.wait(10 * SLOW) == 0
+    assert worker_end.recv(1) == b""  # then end of file: nothing else was said
