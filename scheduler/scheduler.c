@@ -325,11 +325,12 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
     rc = next_retry_time(S, pErr);
     if(!rc) S->bRetryDirty = 0;
   }
-  if(!rc) rc = store_commit(S->s, pErr);
+  uint64_t counter = 0;
+  if(!rc) rc = store_commit_counted(S->s, &counter, pErr); /* one round trip on PostgreSQL */
   else store_rollback(S->s);
   sched_sensor_end(S, !rc);
   if(rc) sched_cache_clear(S); /* the store did not take our writes */
-  if(!rc) S->ownCounter = store_change_counter(S->s);
+  if(!rc) S->ownCounter = counter;
   if(!rc && S->bDistributed) S->lastCounter = S->ownCounter; /* our own writes are no news */
   if(!rc) {
     const int nEvaluated = S->nDirty; /* runs re-evaluated (unless bAll) */

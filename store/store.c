@@ -194,6 +194,17 @@ airc_rc store_commit(store *p, airc_err *pErr) {
   return p->pDrv->xCommit(p->pDb, pErr);
 }
 
+airc_rc store_commit_counted(store *p, uint64_t *pCounter, airc_err *pErr) {
+  *pCounter = 0;
+  if(p->nTxn == 1 && p->pDrv->xCommitCounted) {
+    p->nTxn = 0;
+    return p->pDrv->xCommitCounted(p->pDb, pCounter, pErr);
+  }
+  airc_rc rc = store_commit(p, pErr);
+  if(!rc) *pCounter = store_change_counter(p);
+  return rc;
+}
+
 void store_rollback(store *p) {
   if(p->nTxn <= 0) return;
   p->nTxn = 0;

@@ -62,6 +62,10 @@ const char *store_target(store *p);
 AIRC_WUR airc_rc store_begin(store *p, airc_err *pErr);
 AIRC_WUR airc_rc store_commit(store *p, airc_err *pErr);
 void store_rollback(store *p);
+/* store_commit(), then store_change_counter() into *pCounter (0 when the
+ * commit failed): what a writer that tells its own commits from others'
+ * needs, in one round trip on PostgreSQL instead of two. */
+AIRC_WUR airc_rc store_commit_counted(store *p, uint64_t *pCounter /* OUT */, airc_err *pErr);
 
 /* How many times a lock is tried before a call fails with AIRC_ERR_BUSY
  * (default 1, at most 10). Each attempt waits up to [database]

@@ -50,6 +50,9 @@ typedef struct store_driver {
   /* Attempts at a lock before AIRC_ERR_BUSY (see store_set_busy_tries). */
   void (*xSetBusyTries)(void *pDb, int nTries);
   uint64_t (*xChangeCounter)(void *pDb);
+  /* xCommit, then xChangeCounter's value right after it into *pCounter
+   * (0 on a failed commit), in one round trip. NULL: the two calls. */
+  airc_rc (*xCommitCounted)(void *pDb, uint64_t *pCounter, airc_err *pErr);
   airc_rc (*xCheck)(void *pDb, int *pbOk, char *zReport, size_t nReport, airc_err *pErr);
 
   store_stmt *(*xPrepare)(void *pDb, const char *zSql, airc_err *pErr);

@@ -389,16 +389,24 @@ static void pg_set_busy_tries(void *pv, int n) {
   p->nBusyTries = n < 1 ? 1 : n > PG_BUSY_TRIES_MAX ? PG_BUSY_TRIES_MAX : n;
 }
 
-static uint64_t pg_change_counter(void *pv) {
-  pg_db *p = pv;
-  if(pg_ensure(p, &(airc_err){0}) || pg_begin_now(p, &(airc_err){0})) return 0;
-  PGresult *pRes = PQexec(p->conn, "SELECT pg_current_snapshot()::text");
+#define PG_SNAPSHOT_SQL "SELECT pg_current_snapshot()::text"
+
+/* The change counter of a PG_SNAPSHOT_SQL result (0: none). */
+static uint64_t pg_snapshot_hash(const PGresult *pRes) {
   uint64_t h = 0;
   if(PQresultStatus(pRes) == PGRES_TUPLES_OK && PQntuples(pRes) == 1) {
     h = 1469598103934665603ULL; /* FNV-1a */
     for(const char *z = PQgetvalue(pRes, 0, 0); *z; z++) h = (h ^ (unsigned char)*z) * 1099511628211ULL;
     if(!h) h = 1;
   }
+  return h;
+}
+
+static uint64_t pg_change_counter(void *pv) {
+  pg_db *p = pv;
+  if(pg_ensure(p, &(airc_err){0}) || pg_begin_now(p, &(airc_err){0})) return 0;
+  PGresult *pRes = PQexec(p->conn, PG_SNAPSHOT_SQL);
+  uint64_t h = pg_snapshot_hash(pRes);
   PQclear(pRes);
   return h;
 }
@@ -589,6 +597,43 @@ static void pg_bind_null(store_stmt *st, int i) {
   s->aType[i - 1] = 0;
 }
 
+/* Reads the results of a pipeline of nQuery queries and its sync, which
+ * the caller sent: apRes[i] gets query i's first result (the caller's to
+ * clear; NULL if none came: the connection was lost), the rest are
+ * dropped. Leaves pipeline mode (a lost connection leaves it on its
+ * reconnect: PQreset). */
+static void pg_pipeline_read(pg_db *p, PGresult **apRes, int nQuery) {
+  PGconn *c = p->conn;
+  for(int i = 0; i < nQuery; i++) apRes[i] = NULL;
+  /* each query's results end with a NULL, the pipeline with a SYNC result;
+   * a lost connection ends it early (bounded: a NULL after it ends it) */
+  for(int iQuery = 0, nRes = 0; iQuery <= nQuery && nRes < 4 * nQuery + 4; nRes++) {
+    PGresult *r = PQgetResult(c);
+    if(!r) {
+      if(pg_conn_lost(p)) break;
+      iQuery++;
+      continue;
+    }
+    if(PQresultStatus(r) != PGRES_PIPELINE_SYNC && iQuery < nQuery && !apRes[iQuery]) {
+      apRes[iQuery] = r;
+      continue;
+    }
+    int bSync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+    PQclear(r);
+    if(bSync) break;
+  }
+  if(!pg_conn_lost(p)) PQexitPipelineMode(c);
+}
+
+/* A pipeline that could not be sent (out of memory, a broken socket):
+ * nothing of it ran, and a connection left in the middle of a pipeline is
+ * of no further use. */
+static airc_rc pg_pipeline_unsent(pg_db *p, airc_err *pErr) {
+  airc_rc rc = pg_fail(p, NULL, "send", pErr);
+  if(!pg_conn_lost(p)) pg_redial(p, &(airc_err){0});
+  return rc == AIRC_OK ? AIRC_ERR_BUSY : rc;
+}
+
 /* The first statement of a transaction: BEGIN, the statement's PREPARE
  * when this connection has not seen it, and its execution go out in one
  * pipeline and one round trip. Returns the execution's result (TUPLES_OK or
@@ -603,51 +648,53 @@ static PGresult *pg_exec_with_begin(pg_db *p, pg_stmt *s, airc_rc *pRc, airc_err
               (!bPrepare || PQsendPrepare(c, s->zName, s->zPgSql, s->nParam, s->aType)) &&
               PQsendQueryPrepared(c, s->zName, s->nParam, s->azVal, NULL, NULL, 0) && PQpipelineSync(c);
   if(!bSent) {
-    /* out of memory or a broken socket: nothing began on the server, and
-     * a connection left in the middle of a pipeline is of no further use */
-    airc_rc rc = pg_fail(p, NULL, "send", pErr);
-    if(!pg_conn_lost(p)) pg_redial(p, &(airc_err){0});
-    *pRc = rc == AIRC_OK ? AIRC_ERR_BUSY : rc;
+    *pRc = pg_pipeline_unsent(p, pErr);
     return NULL;
   }
+  PGresult *apRes[3];
+  pg_pipeline_read(p, apRes, nQuery);
   airc_rc rc = AIRC_OK;
-  PGresult *pExec = NULL;
-  int bPrepared = 0;
-  /* each query's results end with a NULL, the pipeline with a SYNC result;
-   * a lost connection ends it early (bounded: a NULL after it ends it) */
-  for(int iQuery = 0, nRes = 0; iQuery <= nQuery && nRes < 4 * nQuery + 4; nRes++) {
-    PGresult *r = PQgetResult(c);
-    if(!r) {
-      if(pg_conn_lost(p)) break;
-      iQuery++;
-      continue;
-    }
-    ExecStatusType e = PQresultStatus(r);
-    if(e == PGRES_PIPELINE_SYNC) {
-      PQclear(r);
-      break;
-    }
-    if((e == PGRES_TUPLES_OK || e == PGRES_COMMAND_OK) && iQuery == iExec && !pExec) {
-      pExec = r;
-      continue;
-    }
-    if(e == PGRES_COMMAND_OK && bPrepare && iQuery == 1) bPrepared = 1;
-    else if(e != PGRES_COMMAND_OK && e != PGRES_PIPELINE_ABORTED && !rc)
-      rc = pg_fail(p, r, iQuery == 0 ? "begin" : iQuery < iExec ? "prepare" : "postgres", pErr);
-    PQclear(r);
+  for(int i = 0; i < nQuery && !rc; i++) {
+    ExecStatusType e = PQresultStatus(apRes[i]);
+    if(e == PGRES_COMMAND_OK || (i == iExec && e == PGRES_TUPLES_OK)) continue;
+    rc = pg_fail(p, apRes[i], i == 0 ? "begin" : i < iExec ? "prepare" : "postgres", pErr);
   }
-  /* fails only with results left, i.e. on a lost connection, whose
-   * reconnect (PQreset) leaves pipeline mode anyway */
-  if(!pg_conn_lost(p)) PQexitPipelineMode(c);
-  if(bPrepared) s->gen = p->gen;
-  if(!rc && !pExec) rc = pg_fail(p, NULL, "postgres", pErr);
-  if(rc) {
-    PQclear(pExec);
-    pExec = NULL;
-  }
+  if(bPrepare && PQresultStatus(apRes[1]) == PGRES_COMMAND_OK) s->gen = p->gen;
+  PGresult *pExec = rc ? NULL : apRes[iExec];
+  for(int i = 0; i < nQuery; i++)
+    if(apRes[i] != pExec) PQclear(apRes[i]);
   if(!pg_conn_lost(p)) p->bBeginPending = 0;
   *pRc = rc;
   return pExec;
+}
+
+/* store_commit_counted: COMMIT and the change counter's snapshot in one
+ * pipeline, one round trip instead of two. */
+static airc_rc pg_commit_counted(void *pv, uint64_t *pCounter, airc_err *pErr) {
+  pg_db *p = pv;
+  *pCounter = 0;
+  if(p->bBeginPending || pg_conn_lost(p)) {
+    airc_rc rc = pg_commit(p, pErr);
+    if(!rc) *pCounter = pg_change_counter(p);
+    return rc;
+  }
+  PGconn *c = p->conn;
+  int bSent = PQenterPipelineMode(c) && PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) &&
+              PQsendQueryParams(c, PG_SNAPSHOT_SQL, 0, NULL, NULL, NULL, NULL, 0) && PQpipelineSync(c);
+  airc_rc rc = AIRC_OK;
+  if(!bSent) {
+    rc = pg_pipeline_unsent(p, pErr); /* the transaction ended with the connection */
+  } else {
+    PGresult *apRes[2];
+    pg_pipeline_read(p, apRes, 2);
+    if(PQresultStatus(apRes[0]) != PGRES_COMMAND_OK) rc = pg_fail(p, apRes[0], "commit", pErr);
+    else *pCounter = pg_snapshot_hash(apRes[1]);
+    PQclear(apRes[0]);
+    PQclear(apRes[1]);
+    if(rc && !pg_conn_lost(p)) pg_exec_now(p, "ROLLBACK", "rollback", &(airc_err){0});
+  }
+  p->bInTxn = p->bBeginPending = 0;
+  return rc;
 }
 
 static int pg_step(store_stmt *st, airc_err *pErr) {
@@ -775,6 +822,7 @@ const store_driver store_pg_driver = {
     .xRollback = pg_rollback,
     .xSetBusyTries = pg_set_busy_tries,
     .xChangeCounter = pg_change_counter,
+    .xCommitCounted = pg_commit_counted,
     .xCheck = pg_check,
     .xPrepare = pg_prepare,
     .xBindInt64 = pg_bind_int64,

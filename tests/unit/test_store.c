@@ -3,8 +3,9 @@
  * finalized by the eviction of a full cache, and a statement in use cannot
  * be handed out twice; transactions on either backend (under
  * scripts/pg-test.sh, PostgreSQL's, whose BEGIN travels with the first
- * statement): empty ones, a failing first statement, rollback, and a
- * connection that died while idle. */
+ * statement, and whose COMMIT carries the change counter's query): empty
+ * ones, a failing first statement, rollback, the counter after a commit,
+ * and a connection that died while idle. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -134,11 +135,15 @@ static void test_transactions_begin_with_their_first_statement(void **state) {
   assert_int_equal(store_commit(s, &err), AIRC_OK);
   assert_int_equal(store_begin(s, &err), AIRC_OK);
   store_rollback(s);
-  /* committed: seen; rolled back: not */
+  /* committed: seen; rolled back: not. The counter store_commit_counted
+   * returns is the one right after the commit (nobody else writes here) */
+  uint64_t v0 = store_change_counter(s), v1 = 0;
   assert_int_equal(store_begin(s, &err), AIRC_OK);
   assert_int_equal(put(s, "a", &err), STORE_DONE);
   assert_int_equal(put(s, "b", &err), STORE_DONE);
-  assert_int_equal(store_commit(s, &err), AIRC_OK);
+  assert_int_equal(store_commit_counted(s, &v1, &err), AIRC_OK);
+  assert_true(v1 != 0 && v1 != v0);
+  assert_true(v1 == store_change_counter(s));
   assert_int_equal(store_begin(s, &err), AIRC_OK);
   assert_int_equal(put(s, "c", &err), STORE_DONE);
   assert_int_equal(has(s, "c"), 1); /* inside: the transaction's own write */
