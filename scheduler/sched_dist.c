@@ -166,7 +166,9 @@ airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
   S->bWorkNews = 0; /* what it announced is read here */
   S->zPreferWorker[0] = S->zPreferQueue[0] = 0;
   int64_t now = airc_now_us();
-  airc_rc rc = store_work_each_done_or_expired(S->s, now, dist_row_add, &R, pErr);
+  /* the claims are deleted as they are read, in this same transaction: a
+   * result is applied once (on PostgreSQL one statement) */
+  airc_rc rc = store_work_take_done_or_expired(S->s, now, dist_row_add, &R, pErr);
   for(int i = 0; !rc && i < R.n; i++) {
     dist_row *r = &R.a[i];
     if(!r->pCur) {
@@ -180,11 +182,11 @@ airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
         LOG_WARN("task instance %lld try %d: unreadable result from worker %s: %s", (long long)r->tiId, r->tryNumber,
                  r->zWorker, perr.zMsg);
         rc = sched_record_outcome_cur(S, r->pCur, r->tiId, r->tryNumber, "failed", -1, 0, now, 0,
-                                      "unreadable result from the worker", NULL, pErr);
+                                      "unreadable result from the worker", NULL, r->zWorker, pErr);
       } else {
         rc = sched_record_outcome_cur(S, r->pCur, r->tiId, r->tryNumber, exec_outcome_state(res.outcome),
                                       res.termSignal ? -1 : res.exitCode, res.startUs, res.endUs, res.pid, res.zReason,
-                                      res.pXcom, pErr);
+                                      res.pXcom, r->zWorker, pErr);
         exec_result_clear(&res);
       }
     } else {
@@ -193,22 +195,9 @@ airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
                "lease of worker '%s' expired at %s (the worker died, was stopped or lost the store)", r->zWorker,
                airc_time_format_us(r->leaseUntilUs, zTs, sizeof(zTs)));
       LOG_WARN("task instance %lld try %d: %s", (long long)r->tiId, r->tryNumber, zReason);
-      rc = sched_record_outcome_cur(S, r->pCur, r->tiId, r->tryNumber, "failed", -1, 0, now, 0, zReason, NULL, pErr);
+      rc = sched_record_outcome_cur(S, r->pCur, r->tiId, r->tryNumber, "failed", -1, 0, now, 0, zReason, NULL,
+                                    r->zWorker, pErr);
     }
-  }
-  /* the applied claims go in one statement (PostgreSQL), in this same
-   * transaction: a result is applied once */
-  if(!rc && R.n) {
-    int64_t *aTi = malloc(sizeof(int64_t) * (size_t)R.n);
-    int *aTry = malloc(sizeof(int) * (size_t)R.n);
-    if(!aTi || !aTry) rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "apply workers' results: out of memory");
-    for(int i = 0; !rc && i < R.n; i++) {
-      aTi[i] = R.a[i].tiId;
-      aTry[i] = R.a[i].tryNumber;
-    }
-    if(!rc) rc = store_work_delete_batch(S->s, aTi, aTry, R.n, pErr);
-    free(aTi);
-    free(aTry);
   }
   for(int i = 0; i < R.n; i++) {
     free(R.a[i].zResult);

@@ -30,7 +30,7 @@ airc_rc sched_record_outcome(sched *S, int64_t tiId, int tryNumber, const char *
     rc = AIRC_OK;
   } else if(!rc) {
     rc = sched_record_outcome_cur(S, pCur, tiId, tryNumber, zOutcome, exitCode, startUs, endUs, pid, zReason, pXcom,
-                                  pErr);
+                                  NULL, pErr);
   }
   free(pCur);
   return rc;
@@ -38,7 +38,7 @@ airc_rc sched_record_outcome(sched *S, int64_t tiId, int tryNumber, const char *
 
 airc_rc sched_record_outcome_cur(sched *S, const store_sched_ti_current *pCur, int64_t tiId, int tryNumber,
                                  const char *zOutcome, int exitCode, int64_t startUs, int64_t endUs, int pid,
-                                 const char *zReason, json_t *pXcom, airc_err *pErr) {
+                                 const char *zReason, json_t *pXcom, const char *zHost, airc_err *pErr) {
   airc_rc rc = AIRC_OK;
   const char *zTask = pCur->zTaskId;
   const int maxTries = pCur->maxTries;
@@ -66,7 +66,7 @@ airc_rc sched_record_outcome_cur(sched *S, const store_sched_ti_current *pCur, i
     S->bRetryDirty = 1; /* the earliest retry may be this one */
   }
   store_sched_outcome o = {tiId, tryNumber, zOutcome, zNew, startUs, endUs, exitCode, pid, nextRetry,
-                           zReason, pCur->zLogPath, airc_now_us()};
+                           zReason, pCur->zLogPath, airc_now_us(), zHost && *zHost ? zHost : NULL};
   rc = store_sched_outcome_record(S->s, &o, pErr);
   if(rc) return rc;
   sched_load_add(S, pCur->zDagId, -1); /* it was queued or running (above) */

@@ -227,10 +227,11 @@ AIRC_WUR airc_rc sched_record_outcome(sched *S, int64_t tiId, int tryNumber, con
                                       const char *zReason, json_t *pXcom, airc_err *pErr);
 /* The same with the task instance as read in this transaction (pCur, as
  * store_sched_ti_get_current fills it: a walk that joined it saves that
- * statement). */
+ * statement), and the host the try ran on (zHost: a worker's name; NULL:
+ * none, a local try). */
 AIRC_WUR airc_rc sched_record_outcome_cur(sched *S, const store_sched_ti_current *pCur, int64_t tiId, int tryNumber,
                                           const char *zOutcome, int exitCode, int64_t startUs, int64_t endUs, int pid,
-                                          const char *zReason, json_t *pXcom, airc_err *pErr);
+                                          const char *zReason, json_t *pXcom, const char *zHost, airc_err *pErr);
 AIRC_WUR airc_rc sched_sweep_zombies(sched *S, airc_err *pErr);
 AIRC_WUR airc_rc sched_handle_reaped(sched *S, int64_t tiId, int tryNumber, airc_err *pErr);
 

@@ -311,11 +311,12 @@ static airc_rc outcome_record_pg(store *p, const store_sched_outcome *pO, const 
   store_stmt *st = store_stmt_prepare(p,
       "WITH ti AS (UPDATE task_instance SET state=?1, end_us=?2, start_us=coalesce(start_us, ?3), duration=?4,"
       " exit_code=?5, pid=coalesce(?6, pid), next_retry_us=?7, note=?8, updated_us=?9 WHERE id=?10 RETURNING id)"
-      " INSERT INTO task_try(ti_id, try_number, state, start_us, end_us, exit_code, pid, log_path, note)"
-      " VALUES(?10, ?11, ?12, ?3, ?2, ?5, ?6, ?13, ?8)"
+      " INSERT INTO task_try(ti_id, try_number, state, start_us, end_us, exit_code, pid, log_path, note, hostname)"
+      " VALUES(?10, ?11, ?12, ?3, ?2, ?5, ?6, ?13, ?8, ?14)"
       " ON CONFLICT(ti_id, try_number) DO UPDATE SET state=excluded.state, start_us=excluded.start_us,"
       " end_us=excluded.end_us, exit_code=excluded.exit_code, pid=excluded.pid,"
-      " log_path=excluded.log_path, note=excluded.note", pErr);
+      " log_path=excluded.log_path, note=excluded.note,"
+      " hostname=coalesce(excluded.hostname, task_try.hostname)", pErr);
   if(!st) return pErr->rc;
   store_bind_text(st, 1, pO->zTiState);
   store_bind_int64(st, 2, pO->endUs);
@@ -333,6 +334,7 @@ static airc_rc outcome_record_pg(store *p, const store_sched_outcome *pO, const 
   store_bind_int64(st, 11, pO->tryNumber);
   store_bind_text(st, 12, pO->zTryState);
   store_bind_text(st, 13, pO->zLogPath);
+  store_bind_text(st, 14, pO->zHostname);
   return store_stmt_run(st, "record outcome and try", pErr);
 }
 
@@ -359,11 +361,12 @@ airc_rc store_sched_outcome_record(store *p, const store_sched_outcome *pO, airc
   airc_rc rc = store_stmt_run(st, "record outcome", pErr);
   if(rc) return rc;
   st = store_stmt_prepare(p,
-      "INSERT INTO task_try(ti_id, try_number, state, start_us, end_us, exit_code, pid, log_path, note)"
-      " VALUES(?,?,?,?,?,?,?,?,?)"
+      "INSERT INTO task_try(ti_id, try_number, state, start_us, end_us, exit_code, pid, log_path, note, hostname)"
+      " VALUES(?,?,?,?,?,?,?,?,?,?)"
       " ON CONFLICT(ti_id, try_number) DO UPDATE SET state=excluded.state, start_us=excluded.start_us,"
       " end_us=excluded.end_us, exit_code=excluded.exit_code, pid=excluded.pid,"
-      " log_path=excluded.log_path, note=excluded.note", pErr);
+      " log_path=excluded.log_path, note=excluded.note,"
+      " hostname=coalesce(excluded.hostname, task_try.hostname)", pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, pO->tiId);
   store_bind_int64(st, 2, pO->tryNumber);
@@ -376,6 +379,7 @@ airc_rc store_sched_outcome_record(store *p, const store_sched_outcome *pO, airc
   else store_bind_null(st, 7);
   store_bind_text(st, 8, pO->zLogPath);
   store_bind_text(st, 9, zNote);
+  store_bind_text(st, 10, pO->zHostname);
   return store_stmt_run(st, "record try", pErr);
 }
 

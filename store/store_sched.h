@@ -191,12 +191,13 @@ typedef struct store_sched_outcome {
   const char *zNote;     /* NULL or "": none */
   const char *zLogPath;  /* recorded with the try; NULL: none */
   int64_t nowUs;
+  const char *zHostname; /* the worker the try ran on, recorded with it; NULL: none (local) */
 } store_sched_outcome;
 
 /* Applies an outcome: the task instance takes zTiState, the end time, the
  * start time unless it has one, the duration, exit code, pid, retry time
- * and note; the try (tiId, tryNumber) is recorded in the try history,
- * replacing an earlier record of the same try. Two writes that belong
+ * and note; the try (tiId, tryNumber) is recorded in the try history with
+ * its host (when given), replacing an earlier record of the same try. Two writes that belong
  * together: call inside a transaction. */
 AIRC_WUR airc_rc store_sched_outcome_record(store *p, const store_sched_outcome *pO, airc_err *pErr);
 

@@ -67,50 +67,76 @@ airc_rc store_work_enqueue_prefer(store *p, int64_t tiId, int tryNumber, const c
   return work_exec(st, "queue try for a worker", pErr);
 }
 
-airc_rc store_work_each_done_or_expired(store *p, int64_t nowUs, store_work_fn xRow, void *pCtx, airc_err *pErr) {
+/* Which claims a scheduler takes: those with a result, and those whose
+ * lease ended (?1) without one */
+#define WORK_TAKE_WHERE " WHERE c.result IS NOT NULL OR (c.worker IS NOT NULL AND c.lease_until_us < ?1)"
+
+/* Calls xRow for each row of the walk st (bound, stepped here): the
+ * claim's six columns, then its task instance's as store_sched_ti_get_current
+ * reads them (store_sched_ti_current_read); 0, or
+ * AIRC_ERR_NOMEM when xRow asks to stop (a row would go unapplied). */
+static airc_rc take_walk(store_stmt *st, store_work_fn xRow, void *pCtx, airc_err *pErr) {
   store_sched_ti_current *pCur = malloc(sizeof(*pCur));
-  if(!pCur) return airc_err_set(pErr, AIRC_ERR_NOMEM, "list finished and expired tries: out of memory");
-  /* the task instance's columns as store_sched_ti_get_current reads them.
-   * dialect: pg -- a LATERAL subquery fenced by OFFSET 0, so that each of
-   * the few claims looks its task instance up by key (a plain join let the
-   * planner hash whole tables: 10 times the cost of the walk) */
-  store_stmt *st = store_stmt_prepare(p, STORE_SQL2(p,
-      "SELECT c.ti_id, c.try_number, c.queue, coalesce(c.worker, ''), coalesce(c.lease_until_us, 0), c.result,"
-      " ti.id, ti.state, ti.try_number, ti.max_tries, ti.task_id, r.dag_hash, ti.run_pk,"
-      " ti.start_us, ti.log_path, r.dag_id, r.run_id, ti.map_index"
-      " FROM task_claim c LEFT JOIN task_instance ti ON ti.id=c.ti_id LEFT JOIN dag_run r ON r.id=ti.run_pk"
-      " WHERE c.result IS NOT NULL"
-      " OR (c.worker IS NOT NULL AND c.lease_until_us < ?1)"
-      " ORDER BY c.result IS NULL, c.ti_id",
-      "SELECT c.ti_id, c.try_number, c.queue, coalesce(c.worker, ''), coalesce(c.lease_until_us, 0), c.result,"
-      " t.id, t.state, t.try_number, t.max_tries, t.task_id, t.dag_hash, t.run_pk,"
-      " t.start_us, t.log_path, t.dag_id, t.run_id, t.map_index"
-      " FROM task_claim c LEFT JOIN LATERAL (SELECT ti.id, ti.state, ti.try_number, ti.max_tries, ti.task_id,"
-      " r.dag_hash, ti.run_pk, ti.start_us, ti.log_path, r.dag_id, r.run_id, ti.map_index"
-      " FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk WHERE ti.id=c.ti_id OFFSET 0) t ON true"
-      " WHERE c.result IS NOT NULL"
-      " OR (c.worker IS NOT NULL AND c.lease_until_us < $1)"
-      " ORDER BY c.result IS NULL, c.ti_id"), pErr);
-  if(!st) {
-    free(pCur);
-    return pErr->rc;
-  }
-  store_bind_int64(st, 1, nowUs);
-  int r;
-  while((r = store_stmt_step(st, pErr)) == STORE_ROW) {
+  int r = pCur ? STORE_DONE : STORE_ERROR;
+  if(!pCur) airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
+  while(pCur && (r = store_stmt_step(st, pErr)) == STORE_ROW) {
     const int bTi = !store_col_is_null(st, 6) && !store_col_is_null(st, 15);
     if(bTi) store_sched_ti_current_read(st, 7, pCur);
     store_work_row row = {store_col_int64(st, 0), store_col_int(st, 1), store_col_str(st, 2),
                           store_col_str(st, 3), store_col_int64(st, 4), store_col_text(st, 5), bTi ? pCur : NULL};
-    if(xRow(pCtx, &row)) break;
+    if(xRow(pCtx, &row)) {
+      r = STORE_ERROR;
+      airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
+      break;
+    }
   }
   store_stmt_done(st);
   free(pCur);
   if(r == STORE_ERROR) {
-    airc_err_prefix(pErr, "list finished and expired tries");
+    airc_err_prefix(pErr, "take finished and expired tries");
     return pErr->rc;
   }
   return AIRC_OK;
+}
+
+airc_rc store_work_take_done_or_expired(store *p, int64_t nowUs, store_work_fn xRow, void *pCtx, airc_err *pErr) {
+  if(p->pDrv->eDialect == STORE_DIALECT_PG) {
+    /* dialect: pg -- one statement: the claims deleted and returned
+     * (data-modifying WITH), each with its task instance through a
+     * LATERAL subquery fenced by OFFSET 0, so that each of the few claims
+     * looks its task instance up by key (a plain join let the planner
+     * hash whole tables: 10 times the cost of the walk) */
+    store_stmt *st = store_stmt_prepare(p,
+        "WITH c AS (DELETE FROM task_claim c" WORK_TAKE_WHERE
+        " RETURNING c.ti_id, c.try_number, c.queue, c.worker, c.lease_until_us, c.result)"
+        " SELECT c.ti_id, c.try_number, c.queue, coalesce(c.worker, ''), coalesce(c.lease_until_us, 0), c.result,"
+        " t.id, t.state, t.try_number, t.max_tries, t.task_id, t.dag_hash, t.run_pk,"
+        " t.start_us, t.log_path, t.dag_id, t.run_id, t.map_index"
+        " FROM c LEFT JOIN LATERAL (SELECT ti.id, ti.state, ti.try_number, ti.max_tries, ti.task_id,"
+        " r.dag_hash, ti.run_pk, ti.start_us, ti.log_path, r.dag_id, r.run_id, ti.map_index"
+        " FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk WHERE ti.id=c.ti_id OFFSET 0) t ON true"
+        " ORDER BY c.result IS NULL, c.ti_id", pErr);
+    if(!st) return pErr->rc;
+    store_bind_int64(st, 1, nowUs);
+    return take_walk(st, xRow, pCtx, pErr);
+  }
+  /* SQLite: the walk, then the deletion of the same claims (one writer:
+   * nothing can slip in between) */
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT c.ti_id, c.try_number, c.queue, coalesce(c.worker, ''), coalesce(c.lease_until_us, 0), c.result,"
+      " ti.id, ti.state, ti.try_number, ti.max_tries, ti.task_id, r.dag_hash, ti.run_pk,"
+      " ti.start_us, ti.log_path, r.dag_id, r.run_id, ti.map_index"
+      " FROM task_claim c LEFT JOIN task_instance ti ON ti.id=c.ti_id LEFT JOIN dag_run r ON r.id=ti.run_pk"
+      WORK_TAKE_WHERE
+      " ORDER BY c.result IS NULL, c.ti_id", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, nowUs);
+  airc_rc rc = take_walk(st, xRow, pCtx, pErr);
+  if(rc) return rc;
+  st = store_stmt_prepare(p, "DELETE FROM task_claim AS c" WORK_TAKE_WHERE, pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, nowUs);
+  return work_exec(st, "take finished and expired tries", pErr);
 }
 
 airc_rc store_work_has_news(store *p, int64_t nowUs, int *pb, airc_err *pErr) {
@@ -144,81 +170,6 @@ airc_rc store_work_exists(store *p, int64_t tiId, int tryNumber, int *pbExists, 
     return pErr->rc;
   }
   return AIRC_OK;
-}
-
-airc_rc store_work_delete(store *p, int64_t tiId, int tryNumber, airc_err *pErr) {
-  /* the try's history keeps the host it ran on. dialect: pg -- one
-   * statement (a data-modifying WITH): a round trip fewer per try */
-  if(p->pDrv->eDialect == STORE_DIALECT_PG) {
-    store_stmt *st = store_stmt_prepare(p,
-        "WITH d AS (DELETE FROM task_claim WHERE ti_id=?1 AND try_number=?2 RETURNING worker)"
-        " UPDATE task_try SET hostname=(SELECT worker FROM d) WHERE ti_id=?1 AND try_number=?2"
-        " AND EXISTS(SELECT 1 FROM d)", pErr);
-    if(!st) return pErr->rc;
-    store_bind_int64(st, 1, tiId);
-    store_bind_int64(st, 2, tryNumber);
-    return work_exec(st, "delete claim", pErr);
-  }
-  store_stmt *st = store_stmt_prepare(p,
-      "UPDATE task_try SET hostname=(SELECT worker FROM task_claim c WHERE c.ti_id=?1 AND c.try_number=?2)"
-      " WHERE ti_id=?1 AND try_number=?2", pErr);
-  if(!st) return pErr->rc;
-  store_bind_int64(st, 1, tiId);
-  store_bind_int64(st, 2, tryNumber);
-  airc_rc rc = work_exec(st, "record the try's host", pErr);
-  if(rc) return rc;
-  st = store_stmt_prepare(p, "DELETE FROM task_claim WHERE ti_id=? AND try_number=?", pErr);
-  if(!st) return pErr->rc;
-  store_bind_int64(st, 1, tiId);
-  store_bind_int64(st, 2, tryNumber);
-  return work_exec(st, "delete claim", pErr);
-}
-
-/* Up to this many claims per statement: the two arrays' text stays
- * under about 12 KB. */
-#define WORK_DELETE_BATCH 256
-
-airc_rc store_work_delete_batch(store *p, const int64_t *aTi, const int *aTry, int n, airc_err *pErr) {
-  if(p->pDrv->eDialect != STORE_DIALECT_PG) {
-    airc_rc rc = AIRC_OK;
-    for(int i = 0; !rc && i < n; i++) rc = store_work_delete(p, aTi[i], aTry[i], pErr);
-    return rc;
-  }
-  if(n == 1) return store_work_delete(p, aTi[0], aTry[0], pErr);
-  airc_rc rc = AIRC_OK;
-  char *zTi = malloc(WORK_DELETE_BATCH * 22 + 3), *zTry = malloc(WORK_DELETE_BATCH * 12 + 3);
-  if(!zTi || !zTry) rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "delete claims: out of memory");
-  for(int i0 = 0; !rc && i0 < n; i0 += WORK_DELETE_BATCH) {
-    int nPart = n - i0 < WORK_DELETE_BATCH ? n - i0 : WORK_DELETE_BATCH;
-    size_t oTi = 0, oTry = 0;
-    zTi[oTi++] = '{';
-    zTry[oTry++] = '{';
-    for(int i = 0; i < nPart; i++) {
-      oTi += (size_t)sprintf(zTi + oTi, "%s%lld", i ? "," : "", (long long)aTi[i0 + i]);
-      oTry += (size_t)sprintf(zTry + oTry, "%s%d", i ? "," : "", aTry[i0 + i]);
-    }
-    zTi[oTi++] = '}';
-    zTi[oTi] = 0;
-    zTry[oTry++] = '}';
-    zTry[oTry] = 0;
-    /* dialect: pg -- as store_work_delete, for all the claims a wake
-     * applied in one statement (arrays bound as text) */
-    store_stmt *st = store_stmt_prepare(p,
-        "WITH v AS (SELECT * FROM unnest(?1::bigint[], ?2::bigint[]) AS v(ti_id, try_number)),"
-        " d AS (DELETE FROM task_claim c USING v WHERE c.ti_id=v.ti_id AND c.try_number=v.try_number"
-        " RETURNING c.ti_id, c.try_number, c.worker)"
-        " UPDATE task_try t SET hostname=d.worker FROM d WHERE t.ti_id=d.ti_id AND t.try_number=d.try_number", pErr);
-    if(!st) {
-      rc = pErr->rc;
-      break;
-    }
-    store_bind_text(st, 1, zTi);
-    store_bind_text(st, 2, zTry);
-    rc = work_exec(st, "delete claims", pErr);
-  }
-  free(zTi);
-  free(zTry);
-  return rc;
 }
 
 airc_rc store_work_delete_stale(store *p, int *pn, airc_err *pErr) {

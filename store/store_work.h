@@ -58,19 +58,22 @@ typedef struct store_work_row {
   const char *zWorker;
   int64_t leaseUntilUs; /* 0 while unclaimed */
   const char *zResult;
-  /* store_work_each_done_or_expired only: its task instance as read by
+  /* store_work_take_done_or_expired only: its task instance as read by
    * the same statement (what store_sched_ti_get_current gives); NULL if
    * it is gone */
   const store_sched_ti_current *pCur;
 } store_work_row;
 typedef int (*store_work_fn)(void *pCtx, const store_work_row *pRow);
 
-/* Calls xRow for each claim with a result, then for each claimed one whose
- * lease ended before nowUs without a result (expired: its worker died,
- * stopped or was cut off). Nothing else. Each row comes with its task
- * instance (pRow->pCur), read by the same statement: applying a result
- * needs no other read. */
-AIRC_WUR airc_rc store_work_each_done_or_expired(store *p, int64_t nowUs, store_work_fn xRow, void *pCtx,
+/* Takes the claims a scheduler applies: calls xRow for each claim with a
+ * result, then for each claimed one whose lease ended before nowUs without
+ * a result (expired: its worker died, stopped or was cut off), and deletes
+ * them. Each row comes with its task instance (pRow->pCur), read by the
+ * same statement: applying a result needs no other read. Call inside a
+ * transaction, with the outcomes' writes: a result is applied once, and
+ * the claims are back if it rolls back. xRow returning non-zero fails the
+ * call (AIRC_ERR_NOMEM): roll back. On PostgreSQL one statement. */
+AIRC_WUR airc_rc store_work_take_done_or_expired(store *p, int64_t nowUs, store_work_fn xRow, void *pCtx,
                                                  airc_err *pErr);
 
 /* *pb = 1 if some claim has a result or an expired lease (a cheap poll). */
@@ -78,13 +81,6 @@ AIRC_WUR airc_rc store_work_has_news(store *p, int64_t nowUs, int *pb /* OUT */,
 
 /* *pbExists = 1 if try (tiId, tryNumber) has a claim row. */
 AIRC_WUR airc_rc store_work_exists(store *p, int64_t tiId, int tryNumber, int *pbExists /* OUT */, airc_err *pErr);
-
-/* Deletes the claim of try (tiId, tryNumber) (its outcome was applied). */
-AIRC_WUR airc_rc store_work_delete(store *p, int64_t tiId, int tryNumber, airc_err *pErr);
-
-/* store_work_delete for n tries (aTi[i], aTry[i]): on PostgreSQL one
- * statement per 256 of them (the claims a scheduler wake applied). */
-AIRC_WUR airc_rc store_work_delete_batch(store *p, const int64_t *aTi, const int *aTry, int n, airc_err *pErr);
 
 /* Deletes claims whose try is no longer the task instance's current one in
  * queued or running (cleared, marked, deleted): their workers lose the

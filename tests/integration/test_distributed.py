@@ -118,6 +118,10 @@ def test_queues_hostname_and_logs_from_the_store(home, cluster):
     tis = home.tis("d", run)
     assert tis["a"]["hostname"] == "w1" and tis["c"]["hostname"] == "w1"
     assert tis["b"]["hostname"] == "w2"  # routed by its queue
+    # each try's history keeps its host too (recorded with its outcome)
+    assert sorted(db_rows(home, "SELECT ti.task_id, t.hostname FROM task_try t JOIN task_instance ti"
+                                " ON ti.id=t.ti_id")) == [["a", "w1"], ["b", "w2"], ["c", "w1"]]
+    assert int(db_rows(home, "SELECT count(*) FROM task_claim")[0][0]) == 0  # taken as they were applied
     assert sorted(cluster.ledger_lines()) == [["a", "1", "w1"], ["b", "1", "w2"], ["c", "1", "w1"]]
     # the log was written on w1's host; the user's airc reads it from the store
     assert not os.path.exists(os.path.join(home.path, "logs", "dag_id=d"))

@@ -360,7 +360,7 @@ static void test_outcomes_and_xcom(void **ppState) {
   airc_err_clear(&err);
 
   /* a failure with a retry to follow: no exit code, no pid (the old pid stays) */
-  store_sched_outcome o = {30, 1, "failed", "up_for_retry", 900, 3000900, -1, 0, 9000, "boom", "/logs/a.log", 42};
+  store_sched_outcome o = {30, 1, "failed", "up_for_retry", 900, 3000900, -1, 0, 9000, "boom", "/logs/a.log", 42, "w1"};
   assert_int_equal(store_sched_outcome_record(f->s, &o, &err), AIRC_OK);
   assert_string_equal(q_text(f->s, "SELECT state FROM task_instance WHERE id=30"), "up_for_retry");
   assert_int_equal(q_int(f->s, "SELECT end_us FROM task_instance WHERE id=30"), 3000900);
@@ -372,22 +372,24 @@ static void test_outcomes_and_xcom(void **ppState) {
   assert_int_equal(q_int(f->s, "SELECT updated_us FROM task_instance WHERE id=30"), 42);
   assert_string_equal(q_text(f->s, "SELECT state FROM task_try WHERE ti_id=30 AND try_number=1"), "failed");
   assert_string_equal(q_text(f->s, "SELECT note FROM task_try WHERE ti_id=30 AND try_number=1"), "boom");
+  assert_string_equal(q_text(f->s, "SELECT hostname FROM task_try WHERE ti_id=30 AND try_number=1"), "w1");
 
   /* the same try again replaces its record; an empty note is none; the
    * start time the task instance has is kept */
-  store_sched_outcome o2 = {30, 1, "success", "success", 1000, 2000, 0, 88, 0, "", NULL, 43};
+  store_sched_outcome o2 = {30, 1, "success", "success", 1000, 2000, 0, 88, 0, "", NULL, 43, NULL};
   assert_int_equal(store_sched_outcome_record(f->s, &o2, &err), AIRC_OK);
   assert_int_equal(q_int(f->s, "SELECT count(*) FROM task_try WHERE ti_id=30"), 1);
   assert_string_equal(q_text(f->s, "SELECT state FROM task_try WHERE ti_id=30"), "success");
   assert_string_equal(q_text(f->s, "SELECT note FROM task_try WHERE ti_id=30"), "<null>");
   assert_string_equal(q_text(f->s, "SELECT log_path FROM task_try WHERE ti_id=30"), "<null>");
+  assert_string_equal(q_text(f->s, "SELECT hostname FROM task_try WHERE ti_id=30"), "w1"); /* no host given: kept */
   assert_int_equal(q_int(f->s, "SELECT exit_code FROM task_try WHERE ti_id=30"), 0);
   assert_int_equal(q_int(f->s, "SELECT pid FROM task_instance WHERE id=30"), 88);
   assert_int_equal(q_int(f->s, "SELECT start_us FROM task_instance WHERE id=30"), 900);
   assert_int_equal(q_int(f->s, "SELECT next_retry_us FROM task_instance WHERE id=30"), INT64_MIN);
 
   /* a try of a task instance that does not exist: the schema refuses it */
-  store_sched_outcome o3 = {999, 1, "failed", "failed", 1, 2, -1, 0, 0, NULL, NULL, 44};
+  store_sched_outcome o3 = {999, 1, "failed", "failed", 1, 2, -1, 0, 0, NULL, NULL, 44, NULL};
   assert_int_equal(store_sched_outcome_record(f->s, &o3, &err), AIRC_ERR_DB);
   /* SQLite: the try's own statement; PostgreSQL: one statement for both */
   assert_non_null(strstr(err.zMsg, "record try: ") ? strstr(err.zMsg, "record try: ")

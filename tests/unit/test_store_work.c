@@ -11,7 +11,9 @@
  * PostgreSQL (sent at commit only, filtered by queue, offered first to one
  * worker, results), none on SQLite. The end of a try in one call
  * (store_work_finish_log: last log chunk, fenced result, stop requests);
- * applied claims deleted in one call (store_work_delete_batch). */
+ * the claims a scheduler applies taken in one call
+ * (store_work_take_done_or_expired: listed and deleted in the caller's
+ * transaction, back after a rollback). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -120,15 +122,19 @@ static void test_claim_lease_fence(void **ppState) {
   assert_int_equal(store_work_has_news(f->s, 4000, &bNews, &err), AIRC_OK);
   assert_true(bNews); /* the lease ended at 3000 */
   seen S = {0};
-  assert_int_equal(store_work_each_done_or_expired(f->s, 4000, seen_add, &S, &err), AIRC_OK);
+  /* taken in a transaction that rolls back: the claim is still there */
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  assert_int_equal(store_work_take_done_or_expired(f->s, 4000, seen_add, &S, &err), AIRC_OK);
   assert_int_equal(S.nExpired, 1);
+  store_rollback(f->s);
   assert_int_equal(store_work_finish(f->s, 10, 1, "tok1", "{\"state\":\"success\"}", &bHeld, &err), AIRC_OK);
   assert_true(bHeld);
   memset(&S, 0, sizeof(S));
-  assert_int_equal(store_work_each_done_or_expired(f->s, 4000, seen_add, &S, &err), AIRC_OK);
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  assert_int_equal(store_work_take_done_or_expired(f->s, 4000, seen_add, &S, &err), AIRC_OK);
+  assert_int_equal(store_commit(f->s, &err), AIRC_OK);
   assert_int_equal(S.nResult, 1);
   assert_int_equal(S.aTi[0], 10);
-  assert_int_equal(store_work_delete(f->s, 10, 1, &err), AIRC_OK);
   int bExists = 1;
   assert_int_equal(store_work_exists(f->s, 10, 1, &bExists, &err), AIRC_OK);
   assert_false(bExists);
@@ -436,7 +442,9 @@ static void test_finish_log(void **ppState) {
   assert_int_equal(store_work_log_each(f->s, 10, 1, 0, chunk_cat, z, &n, &err), AIRC_OK);
   assert_string_equal(z, "first last\n");
   seen S = {0};
-  assert_int_equal(store_work_each_done_or_expired(f->s, 1500, seen_add, &S, &err), AIRC_OK);
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK); /* rolled back below: the claims stay for what follows */
+  assert_int_equal(store_work_take_done_or_expired(f->s, 1500, seen_add, &S, &err), AIRC_OK);
+  store_rollback(f->s);
   assert_int_equal(S.nResult, 1); /* 10's; 11's was ignored */
   assert_int_equal(S.aTi[0], 10);
   assert_string_equal(S.zCur0, "running 1 d.a r"); /* read with it: the scheduler needs no other read */
@@ -459,30 +467,52 @@ static void test_finish_log(void **ppState) {
   if(sch) store_close(sch);
 }
 
-/* store_work_delete_batch: the claims of several tries in one call (one
- * statement on PostgreSQL); each try's history keeps its host; a try with
- * no claim (or another try number) is left alone. */
-static void test_delete_batch(void **ppState) {
+/* store_work_take_done_or_expired: every claim with a result and every
+ * expired one, in one call (one statement on PostgreSQL), deleted as they
+ * are listed; a claim still running or waiting is left alone; a caller
+ * that cannot keep a row fails the call. */
+static int refuse_second(void *pCtx, const store_work_row *pRow) {
+  (void)pRow;
+  return ++*(int *)pCtx > 1;
+}
+
+static void test_take_done_or_expired(void **ppState) {
   fixture *f = *ppState;
   airc_err err = {0};
   assert_int_equal(store_work_enqueue(f->s, 10, 1, "default", "{}", 100, &err), AIRC_OK);
   assert_int_equal(store_work_enqueue(f->s, 11, 1, "default", "{}", 101, &err), AIRC_OK);
   assert_int_equal(store_work_enqueue(f->s, 12, 1, "other", "{}", 102, &err), AIRC_OK);
-  claim_two_as_w1(f);
-  assert_int_equal(store_run_sql(f->s, "INSERT INTO task_try(ti_id, try_number, state) VALUES (10, 1, 'success'),"
-                                       " (11, 1, 'failed')", &err), AIRC_OK);
-  const int64_t aTi[] = {10, 11, 12};
-  const int aTry[] = {1, 1, 2}; /* 12's claim is of try 1: not this one */
-  assert_int_equal(store_work_delete_batch(f->s, aTi, aTry, 3, &err), AIRC_OK);
-  int bExists = 1;
-  assert_int_equal(store_work_exists(f->s, 10, 1, &bExists, &err), AIRC_OK);
-  assert_false(bExists);
-  assert_int_equal(store_work_exists(f->s, 11, 1, &bExists, &err), AIRC_OK);
-  assert_false(bExists);
-  assert_int_equal(store_work_exists(f->s, 12, 1, &bExists, &err), AIRC_OK);
-  assert_true(bExists);
-  assert_string_equal(q_text(f->s, "SELECT count(*) FROM task_try WHERE hostname='w1'"), "2");
-  assert_int_equal(store_work_delete_batch(f->s, aTi, aTry, 0, &err), AIRC_OK); /* nothing: fine */
+  claim_two_as_w1(f); /* 10 and 11, lease until 2000 */
+  int bHeld = 0;
+  assert_int_equal(store_work_finish(f->s, 11, 1, "tok", "{\"state\":\"success\"}", &bHeld, &err), AIRC_OK);
+  assert_true(bHeld);
+  /* at 1500: 11's result only; 10 runs, 12 waits */
+  seen S = {0};
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  assert_int_equal(store_work_take_done_or_expired(f->s, 1500, seen_add, &S, &err), AIRC_OK);
+  assert_int_equal(store_commit(f->s, &err), AIRC_OK);
+  assert_int_equal(S.n, 1);
+  assert_int_equal(S.aTi[0], 11);
+  assert_string_equal(q_text(f->s, "SELECT count(*) || ' ' || min(ti_id) || ' ' || max(ti_id) FROM task_claim"), "2 10 12");
+  /* at 3000: 10's lease has expired; a caller that cannot keep it fails,
+   * and the claim is still there after the rollback */
+  int nSeen = 0;
+  assert_int_equal(store_work_enqueue(f->s, 11, 2, "default", "{}", 103, &err), AIRC_OK);
+  assert_int_equal(store_run_sql(f->s, "UPDATE task_claim SET result='{}' WHERE ti_id=11", &err), AIRC_OK);
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  assert_int_equal(store_work_take_done_or_expired(f->s, 3000, refuse_second, &nSeen, &err), AIRC_ERR_NOMEM);
+  airc_err_clear(&err);
+  store_rollback(f->s);
+  assert_string_equal(q_text(f->s, "SELECT count(*) FROM task_claim"), "3");
+  memset(&S, 0, sizeof(S));
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  assert_int_equal(store_work_take_done_or_expired(f->s, 3000, seen_add, &S, &err), AIRC_OK);
+  assert_int_equal(store_commit(f->s, &err), AIRC_OK);
+  assert_int_equal(S.nResult, 1); /* results first */
+  assert_int_equal(S.nExpired, 1);
+  assert_int_equal(S.aTi[0], 11);
+  assert_int_equal(S.aTi[1], 10);
+  assert_string_equal(q_text(f->s, "SELECT count(*) || ' ' || min(ti_id) FROM task_claim"), "1 12");
 }
 
 int main(void) {
@@ -495,7 +525,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_claim_batch, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_wakeups, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_finish_log, fx_setup, fx_teardown),
-      cmocka_unit_test_setup_teardown(test_delete_batch, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_take_done_or_expired, fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(aTest, NULL, NULL);
 }
