@@ -14,11 +14,11 @@
  * as Airflow's. It costs no round trip of its own: BEGIN goes out with the
  * transaction's first statement in one pipeline (libpq's pipeline mode,
  * pg_exec_with_begin), and a transaction that ran no statement ends without
- * talking to the server. On a chain of tasks on several hosts each try
- * takes three transactions (a worker's claim, its result, the scheduler's
- * wake), each a few statements long: a round trip on loopback TCP is
- * 0.1-0.15 ms here, a tenth of a task. Read committed: every statement sees what others committed before it
- * started; the invariants rest on constraints (a run or a try recorded
+ * talking to the server; store_commit_counted sends COMMIT and the change
+ * counter's query together. A round trip on loopback TCP is 0.1-0.15 ms
+ * here, and the scheduler's wake that moves a chain on is a handful of
+ * them. Read committed: every statement sees what others committed before
+ * it started; the invariants rest on constraints (a run or a try recorded
  * twice is a unique violation, AIRC_ERR_EXISTS) and on state-guarded
  * updates ("... WHERE state='queued'"), whose row locks serialize writers
  * of the same row. A serialization failure or deadlock (40001, 40P01) or a
@@ -28,8 +28,9 @@
  * A lost connection (server restart, network cut) is AIRC_ERR_BUSY too: the
  * call fails, the caller rolls back and retries (the scheduler's loop does,
  * with backoff); the next call outside a transaction reconnects (PQreset)
- * and prepares its statements again. A BEGIN that finds an idle connection
- * dead reconnects at once (see pg_begin). Connecting at open fails with
+ * and prepares its statements again. A transaction whose first statement
+ * (with its BEGIN) finds an idle connection dead reconnects at once (see
+ * pg_step). Connecting at open fails with
  * AIRC_ERR_DB: a wrong URL or an unreachable server is the user's to fix.
  *
  * Change counter: a hash of pg_current_snapshot() (xmin:xmax:in-progress
@@ -622,7 +623,9 @@ static void pg_pipeline_read(pg_db *p, PGresult **apRes, int nQuery) {
     PQclear(r);
     if(bSync) break;
   }
-  if(!pg_conn_lost(p)) PQexitPipelineMode(c);
+  /* fails only with results left (the bound above was hit): a connection
+   * stuck in pipeline mode is of no further use */
+  if(!pg_conn_lost(p) && !PQexitPipelineMode(c)) pg_redial(p, &(airc_err){0});
 }
 
 /* A pipeline that could not be sent (out of memory, a broken socket):

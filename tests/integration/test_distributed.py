@@ -253,11 +253,12 @@ def pid_alive(pid):
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    # a zombie nobody reaped yet is dead too
+    # a zombie nobody reaped yet is dead too; one reaped between the two
+    # looks is gone (reading its stat then fails with ENOENT or ESRCH)
     try:
         with open(f"/proc/{pid}/stat") as f:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):
         return False
 
 
