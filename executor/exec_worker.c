@@ -544,33 +544,31 @@ static void reap(worker *W) {
     if(!W->aTry[i].pid || W->aTry[i].bDone) finish_try(W, i);
 }
 
-/* What supervisors said on their lease sockets (aPoll: the entries
- * lease_poll_fill made, n of them): EXEC_LEASE_DONE, or end of file (it
- * exited), marks the try done: its result is recorded at once, its
- * supervisor reaped whenever it has exited. */
-static void lease_poll_read(worker *W, const struct pollfd *aPoll, int n) {
-  for(int k = 0; k < n; k++) {
-    if(!(aPoll[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-    for(int i = 0; i < W->nTry; i++) {
-      worker_try *t = &W->aTry[i];
-      if(t->leaseWr != aPoll[k].fd || t->bDone) continue;
-      char a[16];
-      ssize_t m = recv(t->leaseWr, a, sizeof(a), MSG_DONTWAIT);
-      if(m == 0 || (m > 0 && memchr(a, EXEC_LEASE_DONE, (size_t)m))) t->bDone = 1;
-    }
-  }
-}
-
 /* Fills aPoll (room for nMax) with the lease sockets of tries not done
- * yet; returns how many. */
-static int lease_poll_fill(const worker *W, struct pollfd *aPoll, int nMax) {
+ * yet, aiTry with their indexes in W->aTry; returns how many. */
+static int lease_poll_fill(const worker *W, struct pollfd *aPoll, int *aiTry, int nMax) {
   int n = 0;
   for(int i = 0; i < W->nTry && n < nMax; i++) {
     const worker_try *t = &W->aTry[i];
     if(t->leaseWr < 0 || t->bDone || !t->pid) continue;
+    aiTry[n] = i;
     aPoll[n++] = (struct pollfd){t->leaseWr, POLLIN, 0};
   }
   return n;
+}
+
+/* What supervisors said on their lease sockets (the n entries
+ * lease_poll_fill made, polled since): EXEC_LEASE_DONE, or end of file (it
+ * exited), marks the try done: its result is recorded at once, its
+ * supervisor reaped whenever it has exited. */
+static void lease_poll_read(worker *W, const struct pollfd *aPoll, const int *aiTry, int n) {
+  for(int k = 0; k < n; k++) {
+    if(!(aPoll[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+    worker_try *t = &W->aTry[aiTry[k]];
+    char a[16];
+    ssize_t m = recv(t->leaseWr, a, sizeof(a), MSG_DONTWAIT);
+    if(m == 0 || (m > 0 && memchr(a, EXEC_LEASE_DONE, (size_t)m))) t->bDone = 1;
+  }
 }
 
 airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
@@ -657,10 +655,11 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
     int timeoutMs = wakeAt <= now ? 0 : (int)((wakeAt - now + 999) / 1000);
     struct pollfd aPoll[2 + WORKER_POLL_TRIES_MAX] = {{sigFd, POLLIN, 0},
                                                      {bNotify ? store_work_wait_fd(W.s) : -1, POLLIN, 0}};
-    int nLease = lease_poll_fill(&W, aPoll + 2, WORKER_POLL_TRIES_MAX);
+    int aiLeaseTry[WORKER_POLL_TRIES_MAX];
+    int nLease = lease_poll_fill(&W, aPoll + 2, aiLeaseTry, WORKER_POLL_TRIES_MAX);
     int n = poll(aPoll, (nfds_t)(2 + nLease), timeoutMs);
     if(n < 0 && errno != EINTR) break;
-    if(n > 0) lease_poll_read(&W, aPoll + 2, nLease);
+    if(n > 0) lease_poll_read(&W, aPoll + 2, aiLeaseTry, nLease);
     struct signalfd_siginfo si;
     while(read(sigFd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
       if(si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {

@@ -1399,8 +1399,6 @@ static airc_rc enqueue_one(sched *S, int64_t tiId, const task_secrets *pSec, air
 airc_rc sched_launch_enqueue(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
   /* connections and variables, as sched_launch() (kept between batches) */
   airc_rc rc = launch_secrets(S, pErr);
-  if(rc) return rc;
-  task_secrets sec = S->secrets; /* borrowed */
-  for(int i = 0; !rc && i < nTi; i++) rc = enqueue_one(S, aTi[i], &sec, pErr);
+  for(int i = 0; !rc && i < nTi; i++) rc = enqueue_one(S, aTi[i], &S->secrets, pErr);
   return rc;
 }

@@ -303,21 +303,23 @@ airc_rc store_sched_ti_get_current(store *p, int64_t tiId, store_sched_ti_curren
   return AIRC_OK;
 }
 
-/* On PostgreSQL both writes are one statement (a data-modifying WITH runs
- * to completion whether or not the outer statement reads it): one round
- * trip on the path from a worker's result to the next task. */
-static airc_rc outcome_record_pg(store *p, const store_sched_outcome *pO, const char *zNote, airc_err *pErr) {
-  /* dialect: pg -- data-modifying WITH */
-  store_stmt *st = store_stmt_prepare(p,
-      "WITH ti AS (UPDATE task_instance SET state=?1, end_us=?2, start_us=coalesce(start_us, ?3), duration=?4,"
-      " exit_code=?5, pid=coalesce(?6, pid), next_retry_us=?7, note=?8, updated_us=?9 WHERE id=?10 RETURNING id)"
-      " INSERT INTO task_try(ti_id, try_number, state, start_us, end_us, exit_code, pid, log_path, note, hostname)"
-      " VALUES(?10, ?11, ?12, ?3, ?2, ?5, ?6, ?13, ?8, ?14)"
-      " ON CONFLICT(ti_id, try_number) DO UPDATE SET state=excluded.state, start_us=excluded.start_us,"
-      " end_us=excluded.end_us, exit_code=excluded.exit_code, pid=excluded.pid,"
-      " log_path=excluded.log_path, note=excluded.note,"
-      " hostname=coalesce(excluded.hostname, task_try.hostname)", pErr);
-  if(!st) return pErr->rc;
+/* An outcome's two writes, with numbered parameters (outcome_bind): the
+ * task instance's, and the try's record, replacing an earlier one of the
+ * same try */
+#define OUTCOME_TI_SQL                                                                                        \
+  "UPDATE task_instance SET state=?1, end_us=?2, start_us=coalesce(start_us, ?3), duration=?4,"                \
+  " exit_code=?5, pid=coalesce(?6, pid), next_retry_us=?7, note=?8, updated_us=?9 WHERE id=?10"
+#define OUTCOME_TRY_SQL                                                                                       \
+  "INSERT INTO task_try(ti_id, try_number, state, start_us, end_us, exit_code, pid, log_path, note, hostname)" \
+  " VALUES(?10, ?11, ?12, ?3, ?2, ?5, ?6, ?13, ?8, ?14)"                                                       \
+  " ON CONFLICT(ti_id, try_number) DO UPDATE SET state=excluded.state, start_us=excluded.start_us,"            \
+  " end_us=excluded.end_us, exit_code=excluded.exit_code, pid=excluded.pid,"                                   \
+  " log_path=excluded.log_path, note=excluded.note,"                                                           \
+  " hostname=coalesce(excluded.hostname, task_try.hostname)"
+
+/* Binds ?1..?10 (the task instance's values), and ?11..?14 (the try's
+ * own) when bTry. */
+static void outcome_bind(store_stmt *st, const store_sched_outcome *pO, const char *zNote, int bTry) {
   store_bind_text(st, 1, pO->zTiState);
   store_bind_int64(st, 2, pO->endUs);
   store_bind_int64(st, 3, pO->startUs);
@@ -331,55 +333,32 @@ static airc_rc outcome_record_pg(store *p, const store_sched_outcome *pO, const 
   store_bind_text(st, 8, zNote);
   store_bind_int64(st, 9, pO->nowUs);
   store_bind_int64(st, 10, pO->tiId);
+  if(!bTry) return;
   store_bind_int64(st, 11, pO->tryNumber);
   store_bind_text(st, 12, pO->zTryState);
   store_bind_text(st, 13, pO->zLogPath);
   store_bind_text(st, 14, pO->zHostname);
-  return store_stmt_run(st, "record outcome and try", pErr);
 }
 
 airc_rc store_sched_outcome_record(store *p, const store_sched_outcome *pO, airc_err *pErr) {
   const char *zNote = pO->zNote && *pO->zNote ? pO->zNote : NULL;
-  if(p->pDrv->eDialect == STORE_DIALECT_PG) return outcome_record_pg(p, pO, zNote, pErr);
-  store_stmt *st = store_stmt_prepare(p,
-      "UPDATE task_instance SET state=?, end_us=?, start_us=coalesce(start_us, ?), duration=?,"
-      " exit_code=?, pid=coalesce(?, pid), next_retry_us=?, note=?, updated_us=? WHERE id=?", pErr);
+  if(p->pDrv->eDialect == STORE_DIALECT_PG) {
+    /* dialect: pg -- both writes in one statement (a data-modifying WITH
+     * runs to completion whether or not the outer statement reads it): one
+     * round trip on the path from a worker's result to the next task */
+    store_stmt *st = store_stmt_prepare(p, "WITH ti AS (" OUTCOME_TI_SQL " RETURNING id) " OUTCOME_TRY_SQL, pErr);
+    if(!st) return pErr->rc;
+    outcome_bind(st, pO, zNote, 1);
+    return store_stmt_run(st, "record outcome and try", pErr);
+  }
+  store_stmt *st = store_stmt_prepare(p, OUTCOME_TI_SQL, pErr);
   if(!st) return pErr->rc;
-  store_bind_text(st, 1, pO->zTiState);
-  store_bind_int64(st, 2, pO->endUs);
-  store_bind_int64(st, 3, pO->startUs);
-  store_bind_double(st, 4, (double)(pO->endUs - pO->startUs) / 1e6);
-  if(pO->exitCode >= 0) store_bind_int64(st, 5, pO->exitCode);
-  else store_bind_null(st, 5);
-  if(pO->pid > 0) store_bind_int64(st, 6, pO->pid);
-  else store_bind_null(st, 6);
-  if(pO->nextRetryUs) store_bind_int64(st, 7, pO->nextRetryUs);
-  else store_bind_null(st, 7);
-  store_bind_text(st, 8, zNote);
-  store_bind_int64(st, 9, pO->nowUs);
-  store_bind_int64(st, 10, pO->tiId);
+  outcome_bind(st, pO, zNote, 0);
   airc_rc rc = store_stmt_run(st, "record outcome", pErr);
   if(rc) return rc;
-  st = store_stmt_prepare(p,
-      "INSERT INTO task_try(ti_id, try_number, state, start_us, end_us, exit_code, pid, log_path, note, hostname)"
-      " VALUES(?,?,?,?,?,?,?,?,?,?)"
-      " ON CONFLICT(ti_id, try_number) DO UPDATE SET state=excluded.state, start_us=excluded.start_us,"
-      " end_us=excluded.end_us, exit_code=excluded.exit_code, pid=excluded.pid,"
-      " log_path=excluded.log_path, note=excluded.note,"
-      " hostname=coalesce(excluded.hostname, task_try.hostname)", pErr);
+  st = store_stmt_prepare(p, OUTCOME_TRY_SQL, pErr);
   if(!st) return pErr->rc;
-  store_bind_int64(st, 1, pO->tiId);
-  store_bind_int64(st, 2, pO->tryNumber);
-  store_bind_text(st, 3, pO->zTryState);
-  store_bind_int64(st, 4, pO->startUs);
-  store_bind_int64(st, 5, pO->endUs);
-  if(pO->exitCode >= 0) store_bind_int64(st, 6, pO->exitCode);
-  else store_bind_null(st, 6);
-  if(pO->pid > 0) store_bind_int64(st, 7, pO->pid);
-  else store_bind_null(st, 7);
-  store_bind_text(st, 8, pO->zLogPath);
-  store_bind_text(st, 9, zNote);
-  store_bind_text(st, 10, pO->zHostname);
+  outcome_bind(st, pO, zNote, 1); /* ?1, ?4, ?7 and ?9 go unused: harmless */
   return store_stmt_run(st, "record try", pErr);
 }
 

@@ -14,11 +14,7 @@
  * roll back or keep. */
 static airc_rc secrets_changed(store *p, airc_err *pErr) {
   if(p->pDrv->eDialect != STORE_DIALECT_PG) return AIRC_OK;
-  store_stmt *st = store_stmt_prepare(p, "SELECT pg_notify('" STORE_CH_SECRETS "', '')", pErr);
-  if(!st) return pErr->rc;
-  int r = store_stmt_step(st, pErr);
-  store_stmt_done(st);
-  return r == STORE_ERROR ? pErr->rc : AIRC_OK;
+  return store_run_sql(p, "SELECT pg_notify('" STORE_CH_SECRETS "', '')", pErr);
 }
 
 static void bind_opt_text(store_stmt *st, int i, json_t *p) {
