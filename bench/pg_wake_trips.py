@@ -5,10 +5,12 @@ with one worker (bench/bench_dist.py), then prints the statements the
 scheduler ran between two consecutive queuings in the middle of the chain
 (the wake that applies one task's result and queues the next) and how many
 round trips they make: a BEGIN goes out with the statement after it, and
-the change counter's snapshot query with the COMMIT before it
-(store/postgres/pg_driver.c), so neither counts as a trip of its own.
-For a build older than that pipelining (before commit 39b32e4), pass
---unpipelined: every statement is then a trip.
+the change counter's snapshot query with the COMMIT before it, and the
+claim's INSERT (sent ahead, store_stmt_run_deferred) with the COMMIT after
+it (store/postgres/pg_driver.c), so none counts as a trip of its own.
+For a build older than the claim sent ahead, pass --claim-alone; for one
+older than all of that pipelining (before commit 39b32e4), --unpipelined:
+every statement is then a trip.
 
     scripts/pg-test.sh python3 bench/pg_wake_trips.py [--tasks 200]
     AIRC_BIN=/old/bin/airc scripts/pg-test.sh python3 bench/pg_wake_trips.py --unpipelined
@@ -36,6 +38,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tasks", type=int, default=200)
     ap.add_argument("--unpipelined", action="store_true", help="a build that sends BEGIN and the snapshot alone")
+    ap.add_argument("--claim-alone", action="store_true", help="a build that sends the claim's INSERT alone")
     a = ap.parse_args()
     if not PG_ADMIN:
         sys.exit("pg_wake_trips: run it under scripts/pg-test.sh (AIRC_TEST_PG is not set)")
@@ -58,11 +61,20 @@ def main():
     sched = [sql for pid, sql in stmts if pid == queuers.most_common(1)[0][0]]
     at = [i for i, sql in enumerate(sched) if "INSERT INTO task_claim(" in sql]
     mid = len(at) // 4  # inside the chain (the fan-out of bench_dist.py comes after it)
-    wake = sched[at[mid] + 1:at[mid + 1] + 1]
+    # from the COMMIT after one queuing to the COMMIT after the next
+    commits = [i for i, sql in enumerate(sched) if sql == "COMMIT"]
+    c0 = next(i for i in commits if i > at[mid])
+    c1 = next(i for i in commits if i > at[mid + 1])
+    if sched[c0 + 1].startswith("SELECT pg_current_snapshot"):
+        c0 += 1  # it went with that COMMIT
+    wake = sched[c0 + 1:c1 + 1]
+    if c1 + 1 < len(sched) and sched[c1 + 1].startswith("SELECT pg_current_snapshot"):
+        wake.append(sched[c1 + 1])
     trips = 0
     for i, sql in enumerate(wake):
         rides = not a.unpipelined and (sql.startswith("BEGIN") or (
-            sql.startswith("SELECT pg_current_snapshot") and i > 0 and wake[i - 1] == "COMMIT"))
+            sql.startswith("SELECT pg_current_snapshot") and i > 0 and wake[i - 1] == "COMMIT") or (
+            not a.claim_alone and "INSERT INTO task_claim(" in sql))
         trips += not rides
         print(f"  {'  +' if rides else f'{trips:3d}'} {sql[:110]}")
     print(f"{len(wake)} statements, {trips} round trips (+ : sent with its neighbour)")

@@ -832,6 +832,64 @@ static int cand_cmp_ctx_runs(const cand_run *aRun, const cand_ti *x, const cand_
   if(c) return c;
   return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
+/* Everything a launch needs, read from the store. */
+typedef struct launch_info {
+  int64_t tiId, runPk;
+  int tryNumber;
+  int mapIndex;        /* -1: not mapped */
+  int64_t startUs;     /* a rescheduled sensor's first poke, else 0 */
+  char zTask[256], zDag[256], zRunId[300], zHash[80];
+  int64_t logical, ivStart, ivEnd;
+  json_t *pConf;
+  json_t *pParams; /* the DAG's params with the conf laid over them (as tasks see them) */
+  json_t *pXcomAll;
+} launch_info;
+
+static int launch_copy(void *pCtx, const store_sched_launch_row *pRow) {
+  launch_info *L = pCtx;
+  L->tiId = pRow->tiId;
+  snprintf(L->zTask, sizeof(L->zTask), "%s", pRow->zTaskId);
+  L->tryNumber = pRow->tryNumber;
+  snprintf(L->zDag, sizeof(L->zDag), "%s", pRow->zDagId);
+  snprintf(L->zRunId, sizeof(L->zRunId), "%s", pRow->zRunId);
+  snprintf(L->zHash, sizeof(L->zHash), "%s", pRow->zDagHash);
+  L->logical = pRow->logicalDate;
+  L->ivStart = pRow->intervalStart;
+  L->ivEnd = pRow->intervalEnd;
+  L->pConf = json_loads(pRow->zConf, 0, NULL);
+  if(!json_is_object(L->pConf)) {
+    json_decref(L->pConf);
+    L->pConf = json_object();
+  }
+  L->runPk = pRow->runPk;
+  L->mapIndex = pRow->mapIndex;
+  L->startUs = pRow->startUs;
+  return 0;
+}
+
+
+/* Keeps the launch row of an instance cand_admit just queued, for the
+ * launch of this wake (launch_load), in queue order. */
+static int launch_keep(void *pCtx, const store_sched_launch_row *pRow) {
+  sched *S = pCtx;
+  if(S->nPre == S->nPreAlloc) {
+    int n = S->nPreAlloc ? S->nPreAlloc * 2 : 16;
+    launch_info *a = realloc(S->aPre, sizeof(launch_info) * (size_t)n);
+    if(!a) return 0; /* not kept: the launch reads it */
+    S->aPre = a;
+    S->nPreAlloc = n;
+  }
+  launch_info *L = &S->aPre[S->nPre++];
+  memset(L, 0, sizeof(*L));
+  launch_copy(L, pRow);
+  return 0;
+}
+
+void sched_launch_rows_clear(sched *S) {
+  for(int i = S->iPre; i < S->nPre; i++) json_decref(S->aPre[i].pConf);
+  S->nPre = S->iPre = 0;
+}
+
 static const cand_run *g_candRuns; /* qsort has no context argument in C11 */
 static int cand_cmp(const void *a, const void *b) { return cand_cmp_ctx_runs(g_candRuns, a, b); }
 
@@ -878,7 +936,7 @@ static airc_rc cand_admit(sched *S, cand_set *C, tis_counts *TC, int64_t **paLau
       bQueued = 1;
     } else {
       rc = store_pool_ti_queue(S->s, c->tiId, zFrom, C->azPool[c->iPool], c->nSlots, airc_now_us(), &bQueued,
-                               &bNoPool, pErr);
+                               &bNoPool, launch_keep, S, pErr);
     }
     if(rc) break;
     if(!bQueued) {
@@ -927,6 +985,7 @@ static airc_rc cand_admit(sched *S, cand_set *C, tis_counts *TC, int64_t **paLau
  * active runs. A run whose `scheduled` tasks a limit held back joins
  * S->aWait; one that queued them all, ended or went away leaves it. */
 airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_err *pErr) {
+  sched_launch_rows_clear(S); /* an earlier wake's, not launched (its transaction failed) */
   if(S->bReloadStates) {
     sched_cache_clear(S); /* also asks for a full evaluation */
     S->bReloadStates = 0;
@@ -1093,41 +1152,6 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
 }
 
 
-/* Everything a launch needs, read from the store. */
-typedef struct launch_info {
-  int64_t tiId, runPk;
-  int tryNumber;
-  int mapIndex;        /* -1: not mapped */
-  int64_t startUs;     /* a rescheduled sensor's first poke, else 0 */
-  char zTask[256], zDag[256], zRunId[300], zHash[80];
-  int64_t logical, ivStart, ivEnd;
-  json_t *pConf;
-  json_t *pParams; /* the DAG's params with the conf laid over them (as tasks see them) */
-  json_t *pXcomAll;
-} launch_info;
-
-static int launch_copy(void *pCtx, const store_sched_launch_row *pRow) {
-  launch_info *L = pCtx;
-  L->tiId = pRow->tiId;
-  snprintf(L->zTask, sizeof(L->zTask), "%s", pRow->zTaskId);
-  L->tryNumber = pRow->tryNumber;
-  snprintf(L->zDag, sizeof(L->zDag), "%s", pRow->zDagId);
-  snprintf(L->zRunId, sizeof(L->zRunId), "%s", pRow->zRunId);
-  snprintf(L->zHash, sizeof(L->zHash), "%s", pRow->zDagHash);
-  L->logical = pRow->logicalDate;
-  L->ivStart = pRow->intervalStart;
-  L->ivEnd = pRow->intervalEnd;
-  L->pConf = json_loads(pRow->zConf, 0, NULL);
-  if(!json_is_object(L->pConf)) {
-    json_decref(L->pConf);
-    L->pConf = json_object();
-  }
-  L->runPk = pRow->runPk;
-  L->mapIndex = pRow->mapIndex;
-  L->startUs = pRow->startUs;
-  return 0;
-}
-
 static int launch_add_xcom(void *pCtx, const char *zTaskId, int mapIndex, const char *zValue) {
   launch_info *L = pCtx;
   return xcom_add(L->pXcomAll, zTaskId, mapIndex, zValue);
@@ -1145,8 +1169,13 @@ static json_t *launch_item(const dag_task *t, const launch_info *L) {
 /* Fills *L (its JSON values owned by L, also on error). */
 static airc_rc launch_load(sched *S, int64_t tiId, launch_info *L, airc_err *pErr) {
   memset(L, 0, sizeof(*L));
-  airc_rc rc = store_sched_ti_get_launch(S->s, tiId, launch_copy, L, pErr);
-  if(rc) return rc;
+  airc_rc rc = AIRC_OK;
+  if(S->iPre < S->nPre && S->aPre[S->iPre].tiId == tiId) {
+    *L = S->aPre[S->iPre++]; /* returned by its queue update: its conf is now L's */
+  } else {
+    rc = store_sched_ti_get_launch(S->s, tiId, launch_copy, L, pErr);
+    if(rc) return rc;
+  }
   sched_run_cache *pc = NULL;
   pc = run_cache_find(S, L->runPk);
   if(pc && pc->pXcom) {

@@ -707,6 +707,8 @@ done:
   free(S.aReaped);
   free(S.aReapedTry);
   free(S.aLaunched);
+  sched_launch_rows_clear(&S);
+  free(S.aPre);
   dag_folder_free(S.pFolder);
   if(S.pStats) fclose(S.pStats);
   store_close(S.s);

@@ -146,6 +146,10 @@ typedef struct sched {
   int nReaped, nReapedAlloc;
   sched_launched *aLaunched; /* forks not yet recorded (sched_launch) */
   int nLaunched;
+  /* launch rows the queue updates of this wake returned, in the order of
+   * its launch list (sched_runs.c: launch_keep, launch_load) */
+  struct launch_info *aPre;
+  int nPre, nPreAlloc, iPre;
   /* a busy store: one episode log, backoff between attempts */
   airc_backoff busy;
   int64_t busyRetryAtUs; /* no store work before this (wall clock, us); 0 = none */
@@ -196,6 +200,8 @@ void sched_mark_dirty(sched *S, int64_t runPk);
 void sched_dirty_reset(sched *S);
 /* Frees the dirty set, the waiting runs and the DAGs to re-plan. */
 void sched_sets_free(sched *S);
+/* Drops the launch rows kept by this wake's queue updates (S->aPre). */
+void sched_launch_rows_clear(sched *S);
 /* Cached state of a run's task instance, for the scheduler's own writes. */
 void sched_cache_set_state(sched *S, int64_t runPk, const char *zTaskId, ti_state st, int64_t nextRetryUs);
 void sched_cache_drop(sched *S, int64_t runPk);

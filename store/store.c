@@ -231,6 +231,10 @@ airc_rc store_stmt_run(store_stmt *st, const char *zWhat, airc_err *pErr) {
   return AIRC_OK;
 }
 
+airc_rc store_stmt_run_deferred(store_stmt *st, const char *zWhat, airc_err *pErr) {
+  return st->pDrv->xRunDeferred ? st->pDrv->xRunDeferred(st, zWhat, pErr) : store_stmt_run(st, zWhat, pErr);
+}
+
 airc_rc store_stmt_run_changes(store *p, store_stmt *st, const char *zWhat, int64_t *pnChanged, airc_err *pErr) {
   int r = store_stmt_step(st, pErr);
   *pnChanged = r == STORE_ERROR ? 0 : store_changes(p); /* before done: the count is the statement's */

@@ -64,6 +64,8 @@ typedef struct store_driver {
    * for a unique-constraint violation, AIRC_ERR_BUSY when the database
    * stayed locked past the busy timeout, AIRC_ERR_DB otherwise). */
   int (*xStep)(store_stmt *s, airc_err *pErr);
+  /* store_stmt_run_deferred (NULL: store_stmt_run). */
+  airc_rc (*xRunDeferred)(store_stmt *s, const char *zWhat, airc_err *pErr);
   int (*xColumnIsNull)(store_stmt *s, int i);
   int64_t (*xColumnInt64)(store_stmt *s, int i);
   double (*xColumnDouble)(store_stmt *s, int i);
@@ -169,6 +171,13 @@ static inline int64_t store_last_insert_id(store *p) { return p->pDrv->xLastInse
 /* Steps st (a statement that returns no rows) to its end and ends it
  * (store_stmt_done); a failure gets zWhat as its prefix. */
 AIRC_WUR airc_rc store_stmt_run(store_stmt *st, const char *zWhat, airc_err *pErr);
+/* store_stmt_run for a write whose answer the caller does not need now:
+ * on PostgreSQL, inside a transaction, it is sent at once and its answer
+ * read with the transaction's next statement or its COMMIT, in the same
+ * round trip. Its failure is then reported by that call (and by every
+ * later one of the transaction), never lost: the transaction fails.
+ * No change count. Ends st, as store_stmt_run. */
+AIRC_WUR airc_rc store_stmt_run_deferred(store_stmt *st, const char *zWhat, airc_err *pErr);
 /* The same, and *pnChanged gets how many rows it changed (0 on error). */
 AIRC_WUR airc_rc store_stmt_run_changes(store *p, store_stmt *st, const char *zWhat, int64_t *pnChanged,
                                         airc_err *pErr);
@@ -180,5 +189,16 @@ void store_url_mask(const char *zUrl, char *zOut, size_t n);
 /* Prepares, steps to the end and resets a statement that takes no
  * parameters and returns no rows. */
 AIRC_WUR airc_rc store_run_sql(store *p, const char *zSql, airc_err *pErr);
+
+/* A launch row's columns (store_sched_launch_row), over task_instance ti
+ * and dag_run r: read by store_sched_ti_get_launch, returned by the
+ * PostgreSQL queue update (store_pool_ti_queue). */
+#define STORE_SCHED_LAUNCH_COLUMNS \
+  "ti.task_id, ti.try_number, r.dag_id, r.run_id, r.dag_hash, r.logical_date," \
+  " r.data_interval_start, r.data_interval_end, r.conf, r.id, ti.map_index, ti.start_us"
+/* Calls xRow with the launch row st stands on (its columns as above). */
+struct store_sched_launch_row;
+void store_sched_launch_read(store_stmt *st, int64_t tiId,
+                             int (*xRow)(void *pCtx, const struct store_sched_launch_row *pRow), void *pCtx);
 
 #endif

@@ -150,7 +150,8 @@ airc_rc store_pool_open_slots(store *p, const char *zPool, int64_t *pnOpen, airc
 }
 
 airc_rc store_pool_ti_queue(store *p, int64_t tiId, const char *zFrom, const char *zPool, int nSlots, int64_t nowUs,
-                            int *pbQueued, int *pbNoPool, airc_err *pErr) {
+                            int *pbQueued, int *pbNoPool, store_sched_launch_fn xLaunch, void *pLaunchCtx,
+                            airc_err *pErr) {
   *pbQueued = 0;
   *pbNoPool = 0;
   /* the pool's row first: PostgreSQL locks it (FOR UPDATE), so that a
@@ -186,16 +187,24 @@ airc_rc store_pool_ti_queue(store *p, int64_t tiId, const char *zFrom, const cha
       snprintf(p->zPoolLocked, sizeof(p->zPoolLocked), "%s", zPool);
     }
   }
-  store_stmt *st;
   if(nSlots > slots) return AIRC_OK; /* can never fit: waits, as in Airflow */
-  st = store_stmt_prepare(p,
-      /* as store_sched_ti_queue: a sensor's next poke (up_for_reschedule)
-       * continues its try (same try number and start time) */
+  /* as store_sched_ti_queue: a sensor's next poke (up_for_reschedule)
+   * continues its try (same try number and start time). PostgreSQL hands
+   * back the launch row with the update (one round trip instead of two);
+   * SQLite reads it after (RETURNING there sees only the updated table) */
+  store_stmt *st = store_stmt_prepare(p, STORE_SQL2(p,
       "UPDATE task_instance SET try_number=try_number+CASE WHEN state='up_for_reschedule' THEN 0 ELSE 1 END,"
       " start_us=CASE WHEN state='up_for_reschedule' THEN start_us ELSE NULL END,"
       " state='queued', queued_us=?1, pid=NULL, exit_code=NULL, end_us=NULL, duration=NULL, next_retry_us=NULL,"
       " note=NULL, updated_us=?1, pool=?3, pool_slots=?4 WHERE id=?2 AND state IN ('scheduled','up_for_reschedule',?6)"
-      " AND ?4 + coalesce((SELECT used FROM pool_usage WHERE pool=?3), 0) <= ?5", pErr);
+      " AND ?4 + coalesce((SELECT used FROM pool_usage WHERE pool=?3), 0) <= ?5",
+      "UPDATE task_instance ti SET try_number=ti.try_number+CASE WHEN ti.state='up_for_reschedule' THEN 0 ELSE 1 END,"
+      " start_us=CASE WHEN ti.state='up_for_reschedule' THEN ti.start_us ELSE NULL END,"
+      " state='queued', queued_us=$1, pid=NULL, exit_code=NULL, end_us=NULL, duration=NULL, next_retry_us=NULL,"
+      " note=NULL, updated_us=$1, pool=$3, pool_slots=$4 FROM dag_run r"
+      " WHERE ti.id=$2 AND r.id=ti.run_pk AND ti.state IN ('scheduled','up_for_reschedule',$6)"
+      " AND $4 + coalesce((SELECT used FROM pool_usage WHERE pool=$3), 0) <= $5"
+      " RETURNING " STORE_SCHED_LAUNCH_COLUMNS), pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, nowUs);
   store_bind_int64(st, 2, tiId);
@@ -203,9 +212,18 @@ airc_rc store_pool_ti_queue(store *p, int64_t tiId, const char *zFrom, const cha
   store_bind_int64(st, 4, nSlots);
   store_bind_int64(st, 5, slots);
   store_bind_text(st, 6, zFrom); /* NULL matches nothing */
+  if(p->pDrv->eDialect == STORE_DIALECT_PG) {
+    int r = store_stmt_step(st, pErr);
+    *pbQueued = r == STORE_ROW;
+    if(r == STORE_ROW && xLaunch) store_sched_launch_read(st, tiId, xLaunch, pLaunchCtx);
+    store_stmt_done(st);
+    if(r == STORE_ERROR) airc_err_prefix(pErr, "queue task: ");
+    return r == STORE_ERROR ? pErr->rc : AIRC_OK;
+  }
   int64_t n = 0;
   airc_rc rc = store_stmt_run_changes(p, st, "queue task", &n, pErr);
   *pbQueued = !rc && n > 0;
+  if(*pbQueued && xLaunch) rc = store_sched_ti_get_launch(p, tiId, xLaunch, pLaunchCtx, pErr);
   return rc;
 }
 

@@ -18,6 +18,7 @@
 #define AIRC_STORE_POOL_H
 #include <stdint.h>
 #include "store/store.h"
+#include "store/store_sched.h"
 
 #define STORE_POOL_NAME_MAX 256
 #define STORE_POOL_SLOTS_MAX 1000000
@@ -70,9 +71,13 @@ AIRC_WUR airc_rc store_pool_open_slots(store *p, const char *zPool, int64_t *pnO
  * queued and running tries). *pbQueued = 1 if it was queued; 0 if the pool
  * is full, does not exist (*pbNoPool = 1), or the task instance is not
  * `scheduled` (any more). Inside the caller's transaction. zFrom (NULL:
- * none) is one more state to queue from, as store_sched_ti_queue(). */
+ * none) is one more state to queue from, as store_sched_ti_queue().
+ * xLaunch (NULL: none) is called once, when it queued, with the instance's
+ * launch row as store_sched_ti_get_launch() would read it now: PostgreSQL
+ * returns it from the update itself, so the launch costs no read. */
 AIRC_WUR airc_rc store_pool_ti_queue(store *p, int64_t tiId, const char *zFrom, const char *zPool, int nSlots, int64_t nowUs,
-                                     int *pbQueued /* OUT */, int *pbNoPool /* OUT */, airc_err *pErr);
+                                     int *pbQueued /* OUT */, int *pbNoPool /* OUT */, store_sched_launch_fn xLaunch,
+                                     void *pLaunchCtx, airc_err *pErr);
 
 /* `airc db check`: compares pool_usage (the triggers' running totals)
  * with the slots the queued and running tries hold, pool by pool. *pbOk

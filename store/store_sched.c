@@ -232,21 +232,21 @@ airc_rc store_sched_ti_set_running(store *p, int64_t tiId, int pid, int64_t star
   return store_stmt_run(st, "mark running", pErr);
 }
 
+void store_sched_launch_read(store_stmt *st, int64_t tiId, store_sched_launch_fn xRow, void *pCtx) {
+  store_sched_launch_row row = {tiId, store_col_int64(st, 9), store_col_str(st, 0), store_col_int(st, 1),
+                                store_col_str(st, 2), store_col_str(st, 3), store_col_str(st, 4),
+                                store_col_int64(st, 5), store_col_int64(st, 6), store_col_int64(st, 7),
+                                store_col_str(st, 8), store_col_int(st, 10), store_col_int64(st, 11)};
+  xRow(pCtx, &row);
+}
+
 airc_rc store_sched_ti_get_launch(store *p, int64_t tiId, store_sched_launch_fn xRow, void *pCtx, airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(p,
-      "SELECT ti.task_id, ti.try_number, r.dag_id, r.run_id, r.dag_hash, r.logical_date,"
-      " r.data_interval_start, r.data_interval_end, r.conf, r.id, ti.map_index, ti.start_us"
-      " FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk WHERE ti.id=?", pErr);
+      "SELECT " STORE_SCHED_LAUNCH_COLUMNS " FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk WHERE ti.id=?", pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, tiId);
   int r = store_stmt_step(st, pErr);
-  if(r == STORE_ROW) {
-    store_sched_launch_row row = {tiId, store_col_int64(st, 9), store_col_str(st, 0), store_col_int(st, 1),
-                                  store_col_str(st, 2), store_col_str(st, 3), store_col_str(st, 4),
-                                  store_col_int64(st, 5), store_col_int64(st, 6), store_col_int64(st, 7),
-                                  store_col_str(st, 8), store_col_int(st, 10), store_col_int64(st, 11)};
-    xRow(pCtx, &row);
-  }
+  if(r == STORE_ROW) store_sched_launch_read(st, tiId, xRow, pCtx);
   store_stmt_done(st);
   if(r == STORE_ERROR) {
     airc_err_prefix(pErr, "read task instance %lld", (long long)tiId);

@@ -64,7 +64,9 @@ airc_rc store_work_enqueue_prefer(store *p, int64_t tiId, int tryNumber, const c
   store_bind_text(st, 4, zRequest);
   store_bind_int64(st, 5, nowUs);
   if(p->pDrv->eDialect == STORE_DIALECT_PG) store_bind_text(st, 6, zPrefer ? zPrefer : "");
-  return work_exec(st, "queue try for a worker", pErr);
+  /* nothing to read back: on PostgreSQL it travels with the next statement
+   * or the COMMIT */
+  return store_stmt_run_deferred(st, "queue try for a worker", pErr);
 }
 
 /* Which claims a scheduler takes: those with a result, and those whose

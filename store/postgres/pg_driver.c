@@ -13,7 +13,7 @@
  * Transactions: store_begin() is BEGIN ISOLATION LEVEL READ COMMITTED,
  * as Airflow's. It costs no round trip of its own: BEGIN goes out with the
  * transaction's first statement in one pipeline (libpq's pipeline mode,
- * pg_exec_with_begin), and a transaction that ran no statement ends without
+ * pg_exec_pipelined), and a transaction that ran no statement ends without
  * talking to the server; store_commit_counted sends COMMIT and the change
  * counter's query together. A round trip on loopback TCP is 0.1-0.15 ms
  * here, and the scheduler's wake that moves a chain on is a handful of
@@ -66,6 +66,7 @@
 #define PG_BUSY_TRIES_MAX 10
 #define PG_MIGRATE_LOCK 0x61697263 /* advisory lock key of migrations ("airc") */
 #define PG_LISTEN_MAX 4
+#define PG_DEFERRED_MAX 64 /* writes sent ahead, unanswered, per transaction (pg_run_deferred) */
 
 /* type ids (pg_type.oid) of the values bound */
 #define PG_OID_INT8 20
@@ -103,9 +104,16 @@ typedef struct pg_db {
   char azListen[PG_LISTEN_MAX][64]; /* channels LISTENed to: again after a reconnect */
   int nListen;
   int bResync; /* reconnected since the last xNotifications */
+  /* writes of this transaction sent ahead (pg_run_deferred): the
+   * connection is in pipeline mode while there are any; their answers are
+   * read with the next statement's, the COMMIT's, or by pg_settle */
+  int nDeferred;
+  const char *azDeferred[PG_DEFERRED_MAX]; /* what each one was (literals), for messages */
+  airc_err deferredErr; /* the first that failed: the transaction's later calls fail with it */
 } pg_db;
 
 static const store_driver *pg_self(void);
+static void pg_done(store_stmt *st);
 
 /* libpq's messages end in a newline and may have several lines: one line
  * (pg_driver.h). */
@@ -151,7 +159,10 @@ static airc_rc pg_fail(pg_db *p, const PGresult *pRes, const char *zWhat, airc_e
 
 #define PG_BEGIN_SQL "BEGIN ISOLATION LEVEL READ COMMITTED"
 
+static airc_rc pg_settle(pg_db *p, airc_err *pErr);
+
 static airc_rc pg_exec_now(pg_db *p, const char *zSql, const char *zWhat, airc_err *pErr) {
+  if(pg_settle(p, pErr)) return pErr->rc;
   PGresult *pRes = PQexec(p->conn, zSql);
   ExecStatusType e = PQresultStatus(pRes);
   airc_rc rc = e == PGRES_COMMAND_OK || e == PGRES_TUPLES_OK ? AIRC_OK : pg_fail(p, pRes, zWhat, pErr);
@@ -159,9 +170,11 @@ static airc_rc pg_exec_now(pg_db *p, const char *zSql, const char *zWhat, airc_e
   return rc;
 }
 
-/* Sends a pending BEGIN on its own: for what runs inside a transaction
- * without pg_step (utility commands, the driver's own queries). */
+/* Sends a pending BEGIN on its own, and reads the answers to writes sent
+ * ahead: for what runs inside a transaction without pg_step (utility
+ * commands, the driver's own queries). */
 static airc_rc pg_begin_now(pg_db *p, airc_err *pErr) {
+  if(pg_settle(p, pErr)) return pErr->rc;
   if(!p->bBeginPending) return AIRC_OK;
   p->bBeginPending = 0;
   return pg_exec_now(p, PG_BEGIN_SQL, "begin", pErr);
@@ -256,6 +269,7 @@ static airc_rc pg_ensure(pg_db *p, airc_err *pErr) {
 
 /* Closes the connection and makes it again. */
 static airc_rc pg_redial(pg_db *p, airc_err *pErr) {
+  p->nDeferred = 0; /* unanswered with the old connection: its transaction is gone */
   PQreset(p->conn);
   if(pg_conn_lost(p)) return pg_fail(p, NULL, "reconnect", pErr);
   p->gen++;
@@ -363,6 +377,7 @@ static airc_rc pg_begin(void *pv, airc_err *pErr) {
     airc_rc rc = pg_ensure(p, pErr);
     if(!rc) {
       p->bInTxn = p->bBeginPending = 1;
+      airc_err_clear(&p->deferredErr);
       return AIRC_OK;
     }
     if(rc != AIRC_ERR_BUSY || i >= p->nBusyTries) return rc;
@@ -371,8 +386,10 @@ static airc_rc pg_begin(void *pv, airc_err *pErr) {
   }
 }
 
+static airc_rc pg_commit_counted(void *pv, uint64_t *pCounter, airc_err *pErr);
 static airc_rc pg_commit(void *pv, airc_err *pErr) {
   pg_db *p = pv;
+  if(p->nDeferred || p->deferredErr.rc) return pg_commit_counted(p, &(uint64_t){0}, pErr);
   airc_rc rc = p->bBeginPending ? AIRC_OK : pg_exec_now(p, "COMMIT", "commit", pErr);
   if(rc && !pg_conn_lost(p)) pg_exec_now(p, "ROLLBACK", "rollback", &(airc_err){0});
   p->bInTxn = p->bBeginPending = 0;
@@ -381,6 +398,8 @@ static airc_rc pg_commit(void *pv, airc_err *pErr) {
 
 static void pg_rollback(void *pv) {
   pg_db *p = pv;
+  pg_settle(p, &(airc_err){0}); /* its failure is what this rollback answers */
+  airc_err_clear(&p->deferredErr);
   if(!p->bBeginPending && !pg_conn_lost(p)) pg_exec_now(p, "ROLLBACK", "rollback", &(airc_err){0});
   p->bInTxn = p->bBeginPending = 0;
 }
@@ -637,34 +656,73 @@ static airc_rc pg_pipeline_unsent(pg_db *p, airc_err *pErr) {
   return rc == AIRC_OK ? AIRC_ERR_BUSY : rc;
 }
 
-/* The first statement of a transaction: BEGIN, the statement's PREPARE
- * when this connection has not seen it, and its execution go out in one
- * pipeline and one round trip. Returns the execution's result (TUPLES_OK or
+/* Checks the answers apRes[0..n-1] to writes sent ahead (pg_run_deferred)
+ * and clears them. The first failure is kept in p->deferredErr (the
+ * server aborted the transaction) and copied to *pErr; it stays until the
+ * transaction ends, so that no later call of it reports success (a COMMIT
+ * of an aborted transaction would answer "ROLLBACK" without an error). */
+static airc_rc pg_deferred_check(pg_db *p, PGresult **apRes, int n, airc_err *pErr) {
+  for(int i = 0; i < n; i++) {
+    ExecStatusType e = PQresultStatus(apRes[i]);
+    if(e != PGRES_COMMAND_OK && e != PGRES_TUPLES_OK && !p->deferredErr.rc)
+      pg_fail(p, apRes[i], p->azDeferred[i], &p->deferredErr);
+    PQclear(apRes[i]);
+  }
+  if(p->deferredErr.rc && pErr) *pErr = p->deferredErr;
+  return p->deferredErr.rc;
+}
+
+/* Reads the answers to the writes sent ahead and leaves pipeline mode:
+ * one round trip, before anything else uses the connection. AIRC_OK, or
+ * the first failure of the transaction's writes sent ahead (kept, see
+ * pg_deferred_check). */
+static airc_rc pg_settle(pg_db *p, airc_err *pErr) {
+  if(p->nDeferred) {
+    const int n = p->nDeferred;
+    p->nDeferred = 0;
+    if(!PQpipelineSync(p->conn)) {
+      if(!p->deferredErr.rc) pg_pipeline_unsent(p, &p->deferredErr);
+    } else {
+      PGresult *apRes[PG_DEFERRED_MAX];
+      pg_pipeline_read(p, apRes, n);
+      pg_deferred_check(p, apRes, n, NULL);
+    }
+  }
+  if(p->deferredErr.rc && pErr) *pErr = p->deferredErr;
+  return p->deferredErr.rc;
+}
+
+/* A statement that goes out in a pipeline, in one round trip with what
+ * precedes it: the writes sent ahead (pg_run_deferred), a pending BEGIN
+ * (the transaction's first statement), and its PREPARE when this
+ * connection has not seen it. Returns the execution's result (TUPLES_OK or
  * COMMAND_OK, the caller's to clear), else NULL with the first failure in
  * *pRc. BEGIN counts as sent unless the connection was lost (then nothing
  * happened on the server, and the caller may reconnect and try again). */
-static PGresult *pg_exec_with_begin(pg_db *p, pg_stmt *s, airc_rc *pRc, airc_err *pErr) {
+static PGresult *pg_exec_pipelined(pg_db *p, pg_stmt *s, airc_rc *pRc, airc_err *pErr) {
   PGconn *c = p->conn;
-  int bPrepare = s->gen != p->gen;
-  int nQuery = bPrepare ? 3 : 2, iExec = nQuery - 1;
-  int bSent = PQenterPipelineMode(c) && PQsendQueryParams(c, PG_BEGIN_SQL, 0, NULL, NULL, NULL, NULL, 0) &&
+  const int nAhead = p->nDeferred, bBegin = p->bBeginPending, bPrepare = s->gen != p->gen;
+  const int iBegin = bBegin ? nAhead : -1, nQuery = nAhead + bBegin + bPrepare + 1, iExec = nQuery - 1;
+  p->nDeferred = 0;
+  int bSent = (nAhead || PQenterPipelineMode(c)) &&
+              (!bBegin || PQsendQueryParams(c, PG_BEGIN_SQL, 0, NULL, NULL, NULL, NULL, 0)) &&
               (!bPrepare || PQsendPrepare(c, s->zName, s->zPgSql, s->nParam, s->aType)) &&
               PQsendQueryPrepared(c, s->zName, s->nParam, s->azVal, NULL, NULL, 0) && PQpipelineSync(c);
   if(!bSent) {
     *pRc = pg_pipeline_unsent(p, pErr);
     return NULL;
   }
-  PGresult *apRes[3];
+  PGresult *apRes[PG_DEFERRED_MAX + 3];
   pg_pipeline_read(p, apRes, nQuery);
-  airc_rc rc = AIRC_OK;
-  for(int i = 0; i < nQuery && !rc; i++) {
+  airc_rc rc = pg_deferred_check(p, apRes, nAhead, pErr);
+  for(int i = nAhead; i < nQuery && !rc; i++) {
     ExecStatusType e = PQresultStatus(apRes[i]);
     if(e == PGRES_COMMAND_OK || (i == iExec && e == PGRES_TUPLES_OK)) continue;
-    rc = pg_fail(p, apRes[i], i == 0 ? "begin" : i < iExec ? "prepare" : "postgres", pErr);
+    rc = pg_fail(p, apRes[i], i == iBegin ? "begin" : i < iExec ? "prepare" : "postgres", pErr);
   }
-  if(bPrepare && PQresultStatus(apRes[1]) == PGRES_COMMAND_OK) s->gen = p->gen;
+  if(bPrepare && PQresultStatus(apRes[iExec - 1]) == PGRES_COMMAND_OK) s->gen = p->gen;
   PGresult *pExec = rc ? NULL : apRes[iExec];
-  for(int i = 0; i < nQuery; i++)
+  for(int i = nAhead; i < nQuery; i++)
     if(apRes[i] != pExec) PQclear(apRes[i]);
   if(!pg_conn_lost(p)) p->bBeginPending = 0;
   *pRc = rc;
@@ -676,26 +734,42 @@ static PGresult *pg_exec_with_begin(pg_db *p, pg_stmt *s, airc_rc *pRc, airc_err
 static airc_rc pg_commit_counted(void *pv, uint64_t *pCounter, airc_err *pErr) {
   pg_db *p = pv;
   *pCounter = 0;
-  if(p->bBeginPending || pg_conn_lost(p)) {
+  if(p->deferredErr.rc) { /* a write sent ahead failed: nothing commits */
+    *pErr = p->deferredErr;
+    pg_rollback(p);
+    return pErr->rc;
+  }
+  if(pg_conn_lost(p)) p->nDeferred = 0; /* unanswered writes went with the connection */
+  if((p->bBeginPending && !p->nDeferred) || pg_conn_lost(p)) {
     airc_rc rc = pg_commit(p, pErr);
     if(!rc) *pCounter = pg_change_counter(p);
     return rc;
   }
+  /* the writes sent ahead, COMMIT and the snapshot: one round trip */
   PGconn *c = p->conn;
-  int bSent = PQenterPipelineMode(c) && PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) &&
+  const int nAhead = p->nDeferred;
+  p->nDeferred = 0;
+  int bSent = (nAhead || PQenterPipelineMode(c)) && PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) &&
               PQsendQueryParams(c, PG_SNAPSHOT_SQL, 0, NULL, NULL, NULL, NULL, 0) && PQpipelineSync(c);
   airc_rc rc = AIRC_OK;
   if(!bSent) {
     rc = pg_pipeline_unsent(p, pErr); /* the transaction ended with the connection */
   } else {
-    PGresult *apRes[2];
-    pg_pipeline_read(p, apRes, 2);
-    if(PQresultStatus(apRes[0]) != PGRES_COMMAND_OK) rc = pg_fail(p, apRes[0], "commit", pErr);
-    else *pCounter = pg_snapshot_hash(apRes[1]);
-    PQclear(apRes[0]);
-    PQclear(apRes[1]);
+    PGresult *apRes[PG_DEFERRED_MAX + 2];
+    pg_pipeline_read(p, apRes, nAhead + 2);
+    rc = pg_deferred_check(p, apRes, nAhead, pErr);
+    PGresult *pCommit = apRes[nAhead], *pSnap = apRes[nAhead + 1];
+    if(!rc && PQresultStatus(pCommit) != PGRES_COMMAND_OK) rc = pg_fail(p, pCommit, "commit", pErr);
+    /* an aborted transaction's COMMIT answers ROLLBACK, without an error */
+    else if(!rc && strcmp(PQcmdStatus(pCommit), "COMMIT"))
+      rc = airc_err_set(pErr, AIRC_ERR_DB, "commit: the server rolled the transaction back (%s)", p->zTarget);
+    else if(!rc) *pCounter = pg_snapshot_hash(pSnap);
+    PQclear(pCommit);
+    PQclear(pSnap);
+    airc_err_clear(&p->deferredErr); /* reported: the ROLLBACK below must go out */
     if(rc && !pg_conn_lost(p)) pg_exec_now(p, "ROLLBACK", "rollback", &(airc_err){0});
   }
+  airc_err_clear(&p->deferredErr);
   p->bInTxn = p->bBeginPending = 0;
   return rc;
 }
@@ -713,8 +787,12 @@ static int pg_step(store_stmt *st, airc_err *pErr) {
     int bLooksUp = !pg_conn_lost(p);
     airc_rc rc = pg_ensure(p, pErr);
     PGresult *pRes = NULL;
-    if(!rc && p->bBeginPending) {
-      pRes = pg_exec_with_begin(p, s, &rc, pErr);
+    if(!rc && p->deferredErr.rc) {
+      *pErr = p->deferredErr; /* the transaction failed already */
+      return STORE_ERROR;
+    }
+    if(!rc && (p->bBeginPending || p->nDeferred)) {
+      pRes = pg_exec_pipelined(p, s, &rc, pErr);
     } else if(!rc) {
       if(s->gen != p->gen) {
         pRes = PQprepare(p->conn, s->zName, s->zPgSql, s->nParam, s->aType);
@@ -767,6 +845,38 @@ static int pg_step(store_stmt *st, airc_err *pErr) {
     airc_err_clear(pErr);
     pg_busy_pause(iTry);
   }
+}
+
+/* store_stmt_run_deferred: inside a transaction whose BEGIN went out, and
+ * for a statement this connection has prepared, the execution is sent
+ * now (its parameters are copied: st may be bound again at once) and its
+ * answer read later, with the next statement's or the COMMIT's, in the
+ * same round trip. Anything else runs at once, as store_stmt_run. */
+static airc_rc pg_run_deferred(store_stmt *st, const char *zWhat, airc_err *pErr) {
+  pg_stmt *s = PS(st);
+  pg_db *p = s->pDb;
+  if(!p->bInTxn || p->bBeginPending || s->gen != p->gen || pg_conn_lost(p) || p->deferredErr.rc) {
+    int r = pg_step(st, pErr);
+    while(r == STORE_ROW) r = pg_step(st, pErr);
+    pg_done(st);
+    if(r == STORE_ERROR) airc_err_prefix(pErr, "%s", zWhat);
+    return r == STORE_ERROR ? pErr->rc : AIRC_OK;
+  }
+  if(p->nDeferred == PG_DEFERRED_MAX && pg_settle(p, pErr)) {
+    pg_done(st);
+    return pErr->rc;
+  }
+  PGconn *c = p->conn;
+  if((!p->nDeferred && !PQenterPipelineMode(c)) || !PQsendQueryPrepared(c, s->zName, s->nParam, s->azVal, NULL, NULL, 0)) {
+    p->nDeferred = 0; /* the transaction ends with the connection (pg_pipeline_unsent) */
+    pg_done(st);
+    return pg_pipeline_unsent(p, pErr);
+  }
+  p->azDeferred[p->nDeferred++] = zWhat;
+  p->stats.nStatements++;
+  p->stats.nVmSteps++;
+  pg_done(st);
+  return AIRC_OK;
 }
 
 static const char *pg_value(store_stmt *st, int i) {
@@ -833,6 +943,7 @@ const store_driver store_pg_driver = {
     .xBindText = pg_bind_text,
     .xBindNull = pg_bind_null,
     .xStep = pg_step,
+    .xRunDeferred = pg_run_deferred,
     .xColumnIsNull = pg_col_is_null,
     .xColumnInt64 = pg_col_int64,
     .xColumnDouble = pg_col_double,

@@ -110,12 +110,22 @@ static int put(store *s, const char *zKey, airc_err *pErr) {
   return r;
 }
 
+/* has()'s statement, its step's outcome (a failure in *pErr). */
+static int has_step(store *s, const char *zKey, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(s, zHas, pErr);
+  assert_non_null(st);
+  store_bind_text(st, 1, zKey);
+  int r = store_stmt_step(st, pErr);
+  store_stmt_done(st);
+  return r;
+}
+
 static int has(store *s, const char *zKey) {
   airc_err err = {0};
   store_stmt *st = store_stmt_prepare(s, zHas, &err);
   assert_non_null(st);
   store_bind_text(st, 1, zKey);
-  assert_int_equal(store_stmt_step(st, &err), STORE_ROW);
+  if(store_stmt_step(st, &err) != STORE_ROW) fail_msg("has(%s): %s", zKey, err.zMsg);
   int n = store_col_int(st, 0);
   store_stmt_done(st);
   return n;
@@ -196,6 +206,80 @@ static void test_transactions_begin_with_their_first_statement(void **state) {
   store_test_remove(zDir, zTarget);
 }
 
+static airc_rc put_later(store *s, const char *zKey, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(s, zPut, pErr);
+  assert_non_null(st);
+  store_bind_text(st, 1, zKey);
+  return store_stmt_run_deferred(st, "put later", pErr);
+}
+
+/* A write whose answer is read later (store_stmt_run_deferred) takes
+ * effect in order, commits with its transaction, and its failure is never
+ * lost: the transaction's next statement and its COMMIT report it, and
+ * nothing of the transaction is kept. */
+static void test_deferred_writes_commit_or_fail_with_their_transaction(void **state) {
+  (void)state;
+  char zDir[] = "/tmp/airc-test-store-XXXXXX";
+  assert_non_null(mkdtemp(zDir));
+  char zTarget[512];
+  assert_int_equal(store_test_target(zDir, zTarget, sizeof(zTarget)), 0);
+  store *s = NULL;
+  airc_err err = {0};
+  assert_int_equal(store_open(zTarget, &s, &err), AIRC_OK);
+  /* outside a transaction: at once */
+  assert_int_equal(put_later(s, "a", &err), AIRC_OK);
+  assert_int_equal(has(s, "a"), 1);
+  /* inside: seen by the next statement; more of them than one pipeline
+   * holds (64 on PostgreSQL) */
+  assert_int_equal(store_begin(s, &err), AIRC_OK);
+  assert_int_equal(put(s, "b", &err), STORE_DONE); /* BEGIN went out */
+  assert_int_equal(put_later(s, "c", &err), AIRC_OK);
+  if(has_step(s, "c", &err) != STORE_ROW) fail_msg("%s", err.zMsg);
+  char zKey[16];
+  for(int i = 0; i < 150; i++) {
+    snprintf(zKey, sizeof(zKey), "k%d", i);
+    assert_int_equal(put_later(s, zKey, &err), AIRC_OK);
+  }
+  assert_int_equal(store_commit(s, &err), AIRC_OK);
+  assert_int_equal(has(s, "k0") + has(s, "k77") + has(s, "k149"), 3);
+  /* a duplicate sent ahead: the next statement fails with its message */
+  assert_int_equal(store_begin(s, &err), AIRC_OK);
+  assert_int_equal(put(s, "d", &err), STORE_DONE);
+  airc_rc rc = put_later(s, "a", &err);
+  if(!rc) {
+    assert_true(store_test_is_pg()); /* SQLite runs it at once */
+    assert_int_equal(has_step(s, "d", &err), STORE_ERROR);
+  }
+  assert_int_equal(err.rc, AIRC_ERR_EXISTS);
+  assert_non_null(strstr(err.zMsg, "put later"));
+  airc_err_clear(&err);
+  store_rollback(s);
+  assert_int_equal(has(s, "d"), 0);
+  /* a duplicate sent ahead, then COMMIT: the commit fails, nothing stays */
+  assert_int_equal(store_begin(s, &err), AIRC_OK);
+  assert_int_equal(put(s, "e", &err), STORE_DONE);
+  rc = put_later(s, "b", &err);
+  if(!rc) {
+    uint64_t v = 1;
+    rc = store_commit_counted(s, &v, &err);
+    assert_int_equal(v, 0);
+  } else {
+    store_rollback(s);
+  }
+  assert_int_equal(rc, AIRC_ERR_EXISTS);
+  assert_non_null(strstr(err.zMsg, "put later"));
+  airc_err_clear(&err);
+  assert_int_equal(has(s, "e"), 0);
+  /* and the connection goes on */
+  assert_int_equal(store_begin(s, &err), AIRC_OK);
+  assert_int_equal(put(s, "f", &err), STORE_DONE);
+  assert_int_equal(put_later(s, "g", &err), AIRC_OK);
+  assert_int_equal(store_commit(s, &err), AIRC_OK);
+  assert_int_equal(has(s, "f") + has(s, "g"), 2);
+  store_close(s);
+  store_test_remove(zDir, zTarget);
+}
+
 /* The password never reaches a message or store_target(). */
 static void test_url_mask_and_postgres_selection(void **state) {
   (void)state;
@@ -222,6 +306,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_busy_statement_survives_eviction),
                                      cmocka_unit_test(test_open_errors_and_versions),
                                      cmocka_unit_test(test_url_mask_and_postgres_selection),
-                                     cmocka_unit_test(test_transactions_begin_with_their_first_statement)};
+                                     cmocka_unit_test(test_transactions_begin_with_their_first_statement),
+                                     cmocka_unit_test(test_deferred_writes_commit_or_fail_with_their_transaction)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

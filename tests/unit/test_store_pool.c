@@ -17,6 +17,7 @@
 #include "store/store_int.h"
 #include "store/store_notify.h"
 #include "store/store_pool.h"
+#include "store/store_sched.h"
 #include "tests/unit/store_test_target.h"
 
 typedef struct fixture {
@@ -59,7 +60,7 @@ static int fx_teardown(void **ppState) {
 static int queue(fixture *f, int64_t ti, const char *zPool, int nSlots, int *pbNoPool) {
   int bQueued = -1, bNoPool = -1;
   airc_err err = {0};
-  if(store_pool_ti_queue(f->s, ti, NULL, zPool, nSlots, 100, &bQueued, &bNoPool, &err)) fail_msg("%s", err.zMsg);
+  if(store_pool_ti_queue(f->s, ti, NULL, zPool, nSlots, 100, &bQueued, &bNoPool, NULL, NULL, &err)) fail_msg("%s", err.zMsg);
   if(pbNoPool) *pbNoPool = bNoPool;
   return bQueued;
 }
@@ -97,9 +98,9 @@ static void test_pool_caps_queueing(void **ppState) {
   /* from the state the caller names (a task found ready in the same wake) */
   assert_int_equal(store_run_sql(f->s, "UPDATE task_instance SET state='none' WHERE id=12", &err), AIRC_OK);
   int bQueued = -1;
-  assert_int_equal(store_pool_ti_queue(f->s, 12, "up_for_retry", "p", 1, 100, &bQueued, &bNoPool, &err), AIRC_OK);
+  assert_int_equal(store_pool_ti_queue(f->s, 12, "up_for_retry", "p", 1, 100, &bQueued, &bNoPool, NULL, NULL, &err), AIRC_OK);
   assert_int_equal(bQueued, 0); /* not in that state */
-  assert_int_equal(store_pool_ti_queue(f->s, 12, "none", "p", 1, 100, &bQueued, &bNoPool, &err), AIRC_OK);
+  assert_int_equal(store_pool_ti_queue(f->s, 12, "none", "p", 1, 100, &bQueued, &bNoPool, NULL, NULL, &err), AIRC_OK);
   assert_int_equal(bQueued, 0); /* full: a named state does not bypass the pool */
   assert_int_equal(store_run_sql(f->s, "UPDATE task_instance SET state='scheduled' WHERE id=12 AND state='none'", &err),
                    AIRC_OK);
@@ -157,6 +158,64 @@ static void test_pool_in_one_transaction(void **ppState) {
   assert_int_equal(store_run_sql(f->s, "UPDATE pool SET slots=4 WHERE name='p'", &err), AIRC_OK);
   assert_int_equal(store_begin(f->s, &err), AIRC_OK);
   assert_int_equal(queue(f, 13, "p", 1, NULL), 1);
+  assert_int_equal(store_commit(f->s, &err), AIRC_OK);
+}
+
+typedef struct launch_seen {
+  int n;
+  int64_t tiId, runPk, logical;
+  int tryNumber, mapIndex;
+  char zTask[16], zDag[16], zRun[16], zHash[16], zConf[32];
+} launch_seen;
+
+static int launch_seen_row(void *pCtx, const store_sched_launch_row *r) {
+  launch_seen *p = pCtx;
+  p->n++;
+  p->tiId = r->tiId;
+  p->runPk = r->runPk;
+  p->logical = r->logicalDate;
+  p->tryNumber = r->tryNumber;
+  p->mapIndex = r->mapIndex;
+  snprintf(p->zTask, sizeof(p->zTask), "%s", r->zTaskId);
+  snprintf(p->zDag, sizeof(p->zDag), "%s", r->zDagId);
+  snprintf(p->zRun, sizeof(p->zRun), "%s", r->zRunId);
+  snprintf(p->zHash, sizeof(p->zHash), "%s", r->zDagHash);
+  snprintf(p->zConf, sizeof(p->zConf), "%s", r->zConf);
+  return 0;
+}
+
+/* The queue hands back the launch row as it stands after the update (the
+ * new try number): what store_sched_ti_get_launch reads next, and nothing
+ * when it did not queue. */
+static void test_queue_returns_the_launch_row(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  assert_int_equal(store_run_sql(f->s, "UPDATE dag_run SET conf='{\"k\": 1}' WHERE id=1", &err), AIRC_OK);
+  assert_int_equal(store_pool_set(f->s, "p", 1, NULL, -1, &err), AIRC_OK);
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  launch_seen q = {0}, g = {0};
+  int bQueued = -1, bNoPool = -1;
+  assert_int_equal(store_pool_ti_queue(f->s, 11, NULL, "p", 1, 100, &bQueued, &bNoPool, launch_seen_row, &q, &err),
+                   AIRC_OK);
+  assert_int_equal(bQueued, 1);
+  assert_int_equal(q.n, 1);
+  assert_int_equal(store_sched_ti_get_launch(f->s, 11, launch_seen_row, &g, &err), AIRC_OK);
+  assert_int_equal(q.tiId, 11);
+  assert_int_equal(q.tryNumber, 1);
+  assert_int_equal(q.runPk, 1);
+  assert_string_equal(q.zTask, "b");
+  assert_string_equal(q.zDag, "d");
+  assert_string_equal(q.zRun, "r");
+  assert_string_equal(q.zHash, "h1");
+  assert_true(strstr(q.zConf, "\"k\"") != NULL);
+  assert_memory_equal(&q, &g, sizeof(q) - sizeof(q.zConf)); /* conf's spacing is the backend's */
+  assert_string_equal(q.zConf, g.zConf);
+  /* the pool is full: not queued, no row */
+  launch_seen none = {0};
+  assert_int_equal(store_pool_ti_queue(f->s, 12, NULL, "p", 1, 100, &bQueued, &bNoPool, launch_seen_row, &none, &err),
+                   AIRC_OK);
+  assert_int_equal(bQueued, 0);
+  assert_int_equal(none.n, 0);
   assert_int_equal(store_commit(f->s, &err), AIRC_OK);
 }
 
@@ -250,6 +309,7 @@ int main(void) {
   const struct CMUnitTest aTest[] = {
       cmocka_unit_test_setup_teardown(test_pool_caps_queueing, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_pool_in_one_transaction, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_queue_returns_the_launch_row, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_pool_crud, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_outbox_claim_and_attempts, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_deadline_missed_once, fx_setup, fx_teardown),
