@@ -6,9 +6,10 @@ scheduler ran between two consecutive queuings in the middle of the chain
 (the wake that applies one task's result and queues the next) and how many
 round trips they make: a BEGIN goes out with the statement after it, and
 the change counter's snapshot query with the COMMIT before it, and the
-claim's INSERT (sent ahead, store_stmt_run_deferred) with the COMMIT after
-it (store/postgres/pg_driver.c), so none counts as a trip of its own.
-For a build older than the claim sent ahead, pass --claim-alone; for one
+outcome's statement and the claim's INSERT (sent ahead,
+store_stmt_run_deferred) with the statement after them
+(store/postgres/pg_driver.c), so none counts as a trip of its own.
+For a build older than the writes sent ahead, pass --claim-alone; for one
 older than all of that pipelining (before commit 39b32e4), --unpipelined:
 every statement is then a trip.
 
@@ -26,6 +27,8 @@ from collections import Counter
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PG_ADMIN = os.environ.get("AIRC_TEST_PG", "")
+# writes the scheduler sends ahead of the statement after them
+SENT_AHEAD = ("INSERT INTO task_claim(", "WITH ti AS (UPDATE task_instance SET state=")
 LINE = re.compile(r"\S+ (\S+) UTC (\d+) \S* LOG:\s+duration: [\d.]+ ms\s+(?:statement|execute \S+?):\s*(.*)")
 
 
@@ -38,7 +41,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tasks", type=int, default=200)
     ap.add_argument("--unpipelined", action="store_true", help="a build that sends BEGIN and the snapshot alone")
-    ap.add_argument("--claim-alone", action="store_true", help="a build that sends the claim's INSERT alone")
+    ap.add_argument("--claim-alone", action="store_true",
+                    help="a build that sends the outcome and the claim's INSERT alone")
     a = ap.parse_args()
     if not PG_ADMIN:
         sys.exit("pg_wake_trips: run it under scripts/pg-test.sh (AIRC_TEST_PG is not set)")
@@ -74,7 +78,7 @@ def main():
     for i, sql in enumerate(wake):
         rides = not a.unpipelined and (sql.startswith("BEGIN") or (
             sql.startswith("SELECT pg_current_snapshot") and i > 0 and wake[i - 1] == "COMMIT") or (
-            not a.claim_alone and "INSERT INTO task_claim(" in sql))
+            not a.claim_alone and any(w in sql for w in SENT_AHEAD)))
         trips += not rides
         print(f"  {'  +' if rides else f'{trips:3d}'} {sql[:110]}")
     print(f"{len(wake)} statements, {trips} round trips (+ : sent with its neighbour)")

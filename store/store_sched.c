@@ -349,7 +349,8 @@ airc_rc store_sched_outcome_record(store *p, const store_sched_outcome *pO, airc
     store_stmt *st = store_stmt_prepare(p, "WITH ti AS (" OUTCOME_TI_SQL " RETURNING id) " OUTCOME_TRY_SQL, pErr);
     if(!st) return pErr->rc;
     outcome_bind(st, pO, zNote, 1);
-    return store_stmt_run(st, "record outcome and try", pErr);
+    /* nothing to read back: it travels with the transaction's next statement */
+    return store_stmt_run_deferred(st, "record outcome and try", pErr);
   }
   store_stmt *st = store_stmt_prepare(p, OUTCOME_TI_SQL, pErr);
   if(!st) return pErr->rc;
