@@ -6,7 +6,7 @@ scheduler ran between two consecutive queuings in the middle of the chain
 (the wake that applies one task's result and queues the next) and how many
 round trips they make: a BEGIN goes out with the statement after it, and
 the change counter's snapshot query with the COMMIT before it, and the
-outcome's statement and the claim's INSERT (sent ahead,
+outcome's statement, the claim's INSERT and the lease fence (sent ahead,
 store_stmt_run_deferred) with the statement after them
 (store/postgres/pg_driver.c), so none counts as a trip of its own.
 For a build older than the writes sent ahead, pass --claim-alone; for one
@@ -28,7 +28,8 @@ from collections import Counter
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PG_ADMIN = os.environ.get("AIRC_TEST_PG", "")
 # writes the scheduler sends ahead of the statement after them
-SENT_AHEAD = ("INSERT INTO task_claim(", "WITH ti AS (UPDATE task_instance SET state=")
+SENT_AHEAD = ("INSERT INTO task_claim(", "WITH ti AS (UPDATE task_instance SET state=",
+              "SELECT CAST(CASE WHEN EXISTS(SELECT 1 FROM scheduler_lease")
 LINE = re.compile(r"\S+ (\S+) UTC (\d+) \S* LOG:\s+duration: [\d.]+ ms\s+(?:statement|execute \S+?):\s*(.*)")
 
 

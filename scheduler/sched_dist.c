@@ -73,6 +73,10 @@ airc_rc sched_dist_lease(sched *S, int *pbActive, airc_err *pErr) {
   return AIRC_OK;
 }
 
+airc_rc sched_dist_fence(sched *S, airc_err *pErr) {
+  return store_sched_lease_fence(S->s, S->zLeaseHolder, S->zLeaseToken, airc_now_us(), pErr);
+}
+
 void sched_dist_stop(sched *S) {
   if(!S->bDistributed || S->bStandby || !S->s) return;
   airc_err err = {0};

@@ -281,8 +281,13 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
     S->bLoadsValid = 0;
     sched_secrets_forget(S);
   }
-  if(!rc && S->bDistributed) {
-    /* fenced: only the lease holder's transaction commits anything */
+  /* distributed: fenced, only the lease holder's transaction commits
+   * anything. The lease is renewed by a statement at the start of a wake
+   * every lease_seconds / 3 (and after any failed wake); the wakes between
+   * fence their commit instead (store_sched_lease_fence: it rides with the
+   * COMMIT, no round trip of its own) */
+  const int bFence = !rc && S->bDistributed && !S->bStandby && airc_now_us() < S->nextLeaseUs;
+  if(!rc && S->bDistributed && !bFence) {
     int bActive = 0;
     rc = sched_dist_lease(S, &bActive, pErr);
     if(!rc && !bActive) {
@@ -290,8 +295,8 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
       S->nReaped = 0;
       return rc;
     }
-    if(!rc) rc = sched_dist_ingest(S, pErr);
   }
+  if(!rc && S->bDistributed) rc = sched_dist_ingest(S, pErr);
   /* forks a busy store kept us from recording: first, so that their
    * results (ingested next) find them running */
   if(!rc && S->nLaunched) rc = sched_launch_record(S, pErr);
@@ -325,9 +330,11 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
     rc = next_retry_time(S, pErr);
     if(!rc) S->bRetryDirty = 0;
   }
+  if(!rc && bFence) rc = sched_dist_fence(S, pErr);
   uint64_t counter = 0;
   if(!rc) rc = store_commit_counted(S->s, &counter, pErr); /* one round trip on PostgreSQL */
   else store_rollback(S->s);
+  if(rc && S->bDistributed && !S->bStandby) S->nextLeaseUs = 0; /* the next wake takes the lease again first */
   sched_sensor_end(S, !rc);
   if(rc) sched_cache_clear(S); /* the store did not take our writes */
   if(!rc) S->ownCounter = counter;

@@ -275,6 +275,9 @@ AIRC_WUR airc_rc sched_dist_init(sched *S, airc_err *pErr);
  * lease; *pbActive = 0 when another scheduler holds it (the caller rolls
  * back and does nothing). */
 AIRC_WUR airc_rc sched_dist_lease(sched *S, int *pbActive /* OUT */, airc_err *pErr);
+/* Fences this wake's transaction by the lease sched_dist_lease took (store_sched_lease_fence): its
+ * commit fails (AIRC_ERR_BUSY) unless we still hold it. */
+AIRC_WUR airc_rc sched_dist_fence(sched *S, airc_err *pErr);
 /* Applies workers' results and expired leases (inside the transaction). */
 AIRC_WUR airc_rc sched_dist_ingest(sched *S, airc_err *pErr);
 /* The zombie sweep of the distributed executor: stale claims, queued or

@@ -232,7 +232,17 @@ airc_rc store_stmt_run(store_stmt *st, const char *zWhat, airc_err *pErr) {
 }
 
 airc_rc store_stmt_run_deferred(store_stmt *st, const char *zWhat, airc_err *pErr) {
-  return st->pDrv->xRunDeferred ? st->pDrv->xRunDeferred(st, zWhat, pErr) : store_stmt_run(st, zWhat, pErr);
+  return st->pDrv->xRunDeferred ? st->pDrv->xRunDeferred(st, zWhat, 0, pErr) : store_stmt_run(st, zWhat, pErr);
+}
+
+airc_rc store_stmt_fence_deferred(store_stmt *st, const char *zWhat, airc_err *pErr) {
+  if(st->pDrv->xRunDeferred) return st->pDrv->xRunDeferred(st, zWhat, 1, pErr);
+  airc_rc rc = store_stmt_run(st, zWhat, pErr);
+  if(rc && !airc_rc_is_transient(rc)) {
+    airc_err_clear(pErr);
+    rc = airc_err_set(pErr, AIRC_ERR_BUSY, "%s", zWhat);
+  }
+  return rc;
 }
 
 airc_rc store_stmt_run_changes(store *p, store_stmt *st, const char *zWhat, int64_t *pnChanged, airc_err *pErr) {

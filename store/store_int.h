@@ -64,8 +64,9 @@ typedef struct store_driver {
    * for a unique-constraint violation, AIRC_ERR_BUSY when the database
    * stayed locked past the busy timeout, AIRC_ERR_DB otherwise). */
   int (*xStep)(store_stmt *s, airc_err *pErr);
-  /* store_stmt_run_deferred (NULL: store_stmt_run). */
-  airc_rc (*xRunDeferred)(store_stmt *s, const char *zWhat, airc_err *pErr);
+  /* store_stmt_run_deferred, store_stmt_fence_deferred (bFence) (NULL:
+   * at once) */
+  airc_rc (*xRunDeferred)(store_stmt *s, const char *zWhat, int bFence, airc_err *pErr);
   int (*xColumnIsNull)(store_stmt *s, int i);
   int64_t (*xColumnInt64)(store_stmt *s, int i);
   double (*xColumnDouble)(store_stmt *s, int i);
@@ -178,6 +179,11 @@ AIRC_WUR airc_rc store_stmt_run(store_stmt *st, const char *zWhat, airc_err *pEr
  * later one of the transaction), never lost: the transaction fails.
  * No change count. Ends st, as store_stmt_run. */
 AIRC_WUR airc_rc store_stmt_run_deferred(store_stmt *st, const char *zWhat, airc_err *pErr);
+/* store_stmt_run_deferred for a fence: st fails (raises an error on the
+ * server) when a condition the transaction depends on does not hold. That
+ * failure is AIRC_ERR_BUSY with the message zWhat (the caller's transaction
+ * fails and is tried again, as for a busy store); any other stays as it is. */
+AIRC_WUR airc_rc store_stmt_fence_deferred(store_stmt *st, const char *zWhat, airc_err *pErr);
 /* The same, and *pnChanged gets how many rows it changed (0 on error). */
 AIRC_WUR airc_rc store_stmt_run_changes(store *p, store_stmt *st, const char *zWhat, int64_t *pnChanged,
                                         airc_err *pErr);

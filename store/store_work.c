@@ -669,6 +669,39 @@ airc_rc store_sched_lease_take(store *p, const char *zHolder, const char *zToken
   return AIRC_OK;
 }
 
+#define LEASE_LOST "scheduler lease lost: another scheduler holds it, or it expired"
+
+airc_rc store_sched_lease_fence(store *p, const char *zHolder, const char *zToken, int64_t nowUs, airc_err *pErr) {
+  if(p->pDrv->eDialect == STORE_DIALECT_PG) {
+    /* dialect: pg -- the cast fails (an error on the server, which aborts
+     * the transaction) unless the lease is ours; the EXISTS keeps it from
+     * being folded at planning */
+    store_stmt *st = store_stmt_prepare(p,
+        "SELECT CAST(CASE WHEN EXISTS(SELECT 1 FROM scheduler_lease WHERE id=1 AND holder=?1 AND token=?2"
+        " AND until_us>=?3 FOR SHARE) THEN '1' ELSE 'lost' END AS integer)", pErr);
+    if(!st) return pErr->rc;
+    store_bind_text(st, 1, zHolder);
+    store_bind_text(st, 2, zToken);
+    store_bind_int64(st, 3, nowUs);
+    return store_stmt_fence_deferred(st, LEASE_LOST, pErr);
+  }
+  /* SQLite: its writer holds the database's only write lock already */
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT count(*) FROM scheduler_lease WHERE id=1 AND holder=?1 AND token=?2 AND until_us>=?3", pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zHolder);
+  store_bind_text(st, 2, zToken);
+  store_bind_int64(st, 3, nowUs);
+  int r = store_stmt_step(st, pErr);
+  const int bHeld = r == STORE_ROW && store_col_int(st, 0) > 0;
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "check the scheduler lease");
+    return pErr->rc;
+  }
+  return bHeld ? AIRC_OK : airc_err_set(pErr, AIRC_ERR_BUSY, LEASE_LOST);
+}
+
 airc_rc store_sched_lease_release(store *p, const char *zHolder, const char *zToken, airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(p,
       "UPDATE scheduler_lease SET until_us=0 WHERE id=1 AND holder=? AND token=?", pErr);

@@ -218,6 +218,17 @@ AIRC_WUR airc_rc store_sched_lease_take(store *p, const char *zHolder, const cha
                                         int64_t untilUs, int *pbHeld /* OUT */, char *zCurHolder, size_t nCur,
                                         airc_err *pErr);
 
+/* Fences the caller's transaction by the lease that (zHolder, zToken)
+ * took: the transaction commits only if they still hold it, unexpired at
+ * nowUs, and no one can take it over before it ends (PostgreSQL: FOR
+ * SHARE). Otherwise it fails with AIRC_ERR_BUSY ("scheduler lease lost")
+ * and nothing of it is kept. On PostgreSQL the check rides with the
+ * transaction's next statement or its COMMIT (no round trip of its own):
+ * the error may come from there. A lease is renewed only by
+ * store_sched_lease_take. */
+AIRC_WUR airc_rc store_sched_lease_fence(store *p, const char *zHolder, const char *zToken, int64_t nowUs,
+                                         airc_err *pErr);
+
 /* Gives the lease up (a scheduler stopping): the standby takes over at
  * once instead of waiting for it to expire. Not held: no-op. */
 AIRC_WUR airc_rc store_sched_lease_release(store *p, const char *zHolder, const char *zToken, airc_err *pErr);

@@ -109,6 +109,7 @@ typedef struct pg_db {
    * read with the next statement's, the COMMIT's, or by pg_settle */
   int nDeferred;
   const char *azDeferred[PG_DEFERRED_MAX]; /* what each one was (literals), for messages */
+  unsigned char abFence[PG_DEFERRED_MAX];  /* a fence: its failure is AIRC_ERR_BUSY, its zWhat the message */
   airc_err deferredErr; /* the first that failed: the transaction's later calls fail with it */
 } pg_db;
 
@@ -664,8 +665,12 @@ static airc_rc pg_pipeline_unsent(pg_db *p, airc_err *pErr) {
 static airc_rc pg_deferred_check(pg_db *p, PGresult **apRes, int n, airc_err *pErr) {
   for(int i = 0; i < n; i++) {
     ExecStatusType e = PQresultStatus(apRes[i]);
-    if(e != PGRES_COMMAND_OK && e != PGRES_TUPLES_OK && !p->deferredErr.rc)
-      pg_fail(p, apRes[i], p->azDeferred[i], &p->deferredErr);
+    if(e != PGRES_COMMAND_OK && e != PGRES_TUPLES_OK && !p->deferredErr.rc) {
+      if(p->abFence[i] && e != PGRES_PIPELINE_ABORTED && !pg_conn_lost(p))
+        airc_err_set(&p->deferredErr, AIRC_ERR_BUSY, "%s (%s)", p->azDeferred[i], p->zTarget);
+      else
+        pg_fail(p, apRes[i], p->azDeferred[i], &p->deferredErr);
+    }
     PQclear(apRes[i]);
   }
   if(p->deferredErr.rc && pErr) *pErr = p->deferredErr;
@@ -852,13 +857,18 @@ static int pg_step(store_stmt *st, airc_err *pErr) {
  * now (its parameters are copied: st may be bound again at once) and its
  * answer read later, with the next statement's or the COMMIT's, in the
  * same round trip. Anything else runs at once, as store_stmt_run. */
-static airc_rc pg_run_deferred(store_stmt *st, const char *zWhat, airc_err *pErr) {
+static airc_rc pg_run_deferred(store_stmt *st, const char *zWhat, int bFence, airc_err *pErr) {
   pg_stmt *s = PS(st);
   pg_db *p = s->pDb;
   if(!p->bInTxn || p->bBeginPending || s->gen != p->gen || pg_conn_lost(p) || p->deferredErr.rc) {
+    const int bFailedBefore = p->deferredErr.rc != AIRC_OK;
     int r = pg_step(st, pErr);
     while(r == STORE_ROW) r = pg_step(st, pErr);
     pg_done(st);
+    if(r == STORE_ERROR && bFence && !bFailedBefore && !airc_rc_is_transient(pErr->rc)) {
+      airc_err_clear(pErr);
+      return airc_err_set(pErr, AIRC_ERR_BUSY, "%s (%s)", zWhat, p->zTarget);
+    }
     if(r == STORE_ERROR) airc_err_prefix(pErr, "%s", zWhat);
     return r == STORE_ERROR ? pErr->rc : AIRC_OK;
   }
@@ -872,6 +882,7 @@ static airc_rc pg_run_deferred(store_stmt *st, const char *zWhat, airc_err *pErr
     pg_done(st);
     return pg_pipeline_unsent(p, pErr);
   }
+  p->abFence[p->nDeferred] = (unsigned char)(bFence != 0);
   p->azDeferred[p->nDeferred++] = zWhat;
   p->stats.nStatements++;
   p->stats.nVmSteps++;

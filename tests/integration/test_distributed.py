@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import AIRC, SLOW, dag_ini, db_rows, secrets_change_and_check, secrets_change_dag, wait_for
+from conftest import AIRC, ON_PG, SLOW, dag_ini, db_rows, secrets_change_and_check, secrets_change_dag, wait_for
 
 WORKER_LEASE = 3      # seconds: a supervisor kills its task after 3/4 of it unrenewed
 SCHED_LEASE = 4
@@ -197,6 +197,49 @@ def test_sigkill_active_scheduler_standby_takes_over(home, cluster):
     assert home.wait_run("h", run, 40) == "success"
     assert sorted(cluster.ledger_lines()) == [[f"t{i}", "1", "w1"] for i in range(4)]
     assert len(home.runs("h")) == 1
+
+
+def db_write(home, sql):
+    if ON_PG:
+        db_rows(home, sql)  # psql: its own transaction, committed
+        return
+    import sqlite3
+    db = sqlite3.connect(os.path.join(home.path, "airc.db"), timeout=10)
+    try:
+        with db:
+            db.execute(sql)
+    finally:
+        db.close()
+
+
+def test_a_scheduler_whose_lease_was_taken_commits_nothing_and_stands_by(home, cluster):
+    # Between renewals (every lease_seconds / 3) a wake fences its commit
+    # instead of renewing: taken away right after a renewal (another
+    # holder written into the row), the next wake's writes are refused, the
+    # scheduler stands by, and the run moves only once the lease is back.
+    home.write_dag("f.ini", dag_ini("f", [("t", {"command": ledger_cmd(cluster, "t", 0)})]))
+    cluster.scheduler("s1")
+    cluster.worker("w1")
+    first = home.trigger("f")
+    assert home.wait_run("f", first, 30) == "success"
+
+    def until():
+        return int(db_rows(home, "SELECT until_us FROM scheduler_lease WHERE id=1")[0][0])
+    u0 = until()
+    wait_for(lambda: until() != u0, 10, interval=0.01, what="a lease renewal")
+    far = int(time.time() * 1e6) + 3600 * 10**6
+    db_write(home, f"UPDATE scheduler_lease SET holder='intruder:1', token='x', until_us={far} WHERE id=1")
+    second = home.trigger("f")
+    wait_for(lambda: "scheduler lease lost" in cluster.log("s1"), 10, what="the fenced commit to fail")
+    wait_for(lambda: "standby: the scheduler lease is held by intruder:1" in cluster.log("s1"), 10,
+             what="s1 to stand by")
+    time.sleep(1.0 * SLOW)
+    assert home.run_state("f", second) == "queued"  # nothing of the fenced wake stayed
+    assert home.tis("f", second).get("t", {}).get("state") in (None, "", "none")
+    assert cluster.ledger_lines() == [["t", "1", "w1"]]
+    db_write(home, "UPDATE scheduler_lease SET until_us=0 WHERE id=1")  # given back
+    assert home.wait_run("f", second, 30) == "success"
+    assert cluster.ledger_lines() == [["t", "1", "w1"], ["t", "1", "w1"]]
 
 
 def test_unreadable_input_fails_naming_path_and_host(home, cluster):

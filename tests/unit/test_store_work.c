@@ -193,6 +193,62 @@ static void test_scheduler_lease(void **ppState) {
   assert_true(bHeld);
 }
 
+static int state_rows(store *s) {
+  airc_err err = {0};
+  store_stmt *st = store_stmt_prepare(s, "SELECT count(*) FROM scheduler_state WHERE key LIKE 'fence%'", &err);
+  assert_non_null(st);
+  assert_int_equal(store_stmt_step(st, &err), STORE_ROW);
+  int n = store_col_int(st, 0);
+  store_stmt_done(st);
+  return n;
+}
+
+/* One transaction: a write, the fence of (zHolder, zToken) at nowUs, the
+ * commit; its outcome (AIRC_ERR_BUSY: fenced out, nothing kept). */
+static airc_rc fenced_write(store *s, const char *zKey, const char *zHolder, const char *zToken, int64_t nowUs,
+                            airc_err *pErr) {
+  airc_rc rc = store_begin(s, pErr);
+  store_stmt *st = rc ? NULL : store_stmt_prepare(s, "INSERT INTO scheduler_state(key, value) VALUES(?, 'v')", pErr);
+  if(st) {
+    store_bind_text(st, 1, zKey);
+    rc = store_stmt_run(st, "write", pErr);
+  } else if(!rc) {
+    rc = pErr->rc;
+  }
+  if(!rc) rc = store_sched_lease_fence(s, zHolder, zToken, nowUs, pErr);
+  if(!rc) return store_commit(s, pErr);
+  store_rollback(s);
+  return rc;
+}
+
+/* A transaction fenced by the lease commits only while its holder holds
+ * it: not once it expired, nor after another scheduler took it over; the
+ * failure is a busy store's (the caller tries again), and names the lease. */
+static void test_scheduler_lease_fence(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  int bHeld = 0;
+  assert_int_equal(store_sched_lease_take(f->s, "a", "ta", 100, 200, &bHeld, NULL, 0, &err), AIRC_OK);
+  assert_true(bHeld);
+  assert_int_equal(fenced_write(f->s, "fence1", "a", "ta", 150, &err), AIRC_OK);
+  assert_int_equal(state_rows(f->s), 1);
+  /* expired at 250 */
+  if(fenced_write(f->s, "fence2", "a", "ta", 250, &err) != AIRC_ERR_BUSY) fail_msg("%s", err.zMsg);
+  assert_non_null(strstr(err.zMsg, "scheduler lease lost"));
+  airc_err_clear(&err);
+  assert_int_equal(state_rows(f->s), 1);
+  /* another token of the same holder is not the lease's */
+  assert_int_equal(fenced_write(f->s, "fence3", "a", "other", 150, &err), AIRC_ERR_BUSY);
+  airc_err_clear(&err);
+  /* taken over by b */
+  assert_int_equal(store_sched_lease_take(f->s, "b", "tb", 260, 400, &bHeld, NULL, 0, &err), AIRC_OK);
+  assert_true(bHeld);
+  assert_int_equal(fenced_write(f->s, "fence4", "a", "ta", 270, &err), AIRC_ERR_BUSY);
+  airc_err_clear(&err);
+  assert_int_equal(fenced_write(f->s, "fence5", "b", "tb", 270, &err), AIRC_OK);
+  assert_int_equal(state_rows(f->s), 2);
+}
+
 /* PostgreSQL: a claim in progress (its transaction still open) holds its
  * row; a second worker on another connection gets the next free try at
  * once instead of waiting on the lock or claiming the same one (FOR
@@ -518,6 +574,7 @@ static void test_take_done_or_expired(void **ppState) {
 int main(void) {
   const struct CMUnitTest aTest[] = {
       cmocka_unit_test_setup_teardown(test_claim_lease_fence, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_scheduler_lease_fence, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_claim_skips_locked, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_claim_recover, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_log_chunks, fx_setup, fx_teardown),
