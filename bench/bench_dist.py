@@ -35,6 +35,13 @@ from bench_core import AIRC, pct, remove_home, rss_kb, run_dag, tree_cpu_s, writ
 PG_ADMIN = os.environ.get("AIRC_TEST_PG", "")
 
 
+# Every run's AIRC_HOME, removed only when all runs are done: freeing a run's
+# thousands of files slows file creation for minutes after on ext4
+# (bench_core.remove_home), which would weigh on the runs after it (the
+# distributed ones, measured after the local reference) and not on the first.
+HOMES = []
+
+
 def psql(url, sql):
     r = subprocess.run(["psql", "-X", "-q", "-t", "-A", "-F", "\t", url, "-c", sql], capture_output=True, text=True,
                        timeout=120, check=True)
@@ -171,7 +178,7 @@ def run_local(n):
     finally:
         sched.send_signal(signal.SIGTERM)
         sched.wait(30)
-    remove_home(home)
+    HOMES.append(home)  # removed at the end (main): see HOMES
     return res
 
 
@@ -238,7 +245,7 @@ def run_pg(n, k, concurrency, seq):
                 p.wait()
         for o in outs:
             o.close()
-    remove_home(home)
+    HOMES.append(home)  # removed at the end (main): see HOMES
     psql(PG_ADMIN, f"DROP DATABASE {db}")
     return res
 
@@ -292,6 +299,8 @@ def main():
     if args.out:
         with open(args.out, "w") as fo:
             json.dump(results, fo, indent=2)
+    for home in HOMES:
+        remove_home(home)
 
 
 if __name__ == "__main__":
