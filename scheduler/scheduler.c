@@ -623,6 +623,10 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
     }
     /* the sweep matters only while tries run that are not our children */
     if(nextSweep < wakeAt) wakeAt = nextSweep;
+    /* a busy or unreachable store: every timer above needs it, so none
+     * comes before the next attempt (a lease renewal or a poll already due
+     * would otherwise make this a busy loop until then) */
+    if(S.busyRetryAtUs > now && wakeAt < S.busyRetryAtUs) wakeAt = S.busyRetryAtUs;
     int timeoutMs = wakeAt <= now ? 0 : (int)((wakeAt - now + 999) / 1000);
     /* distributed: sleep on the store's connection too (PostgreSQL
      * LISTEN); a result that came during our statements is read now */

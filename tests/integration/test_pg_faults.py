@@ -6,7 +6,7 @@ docs/scaling.md "Failure behaviours"), with a scheduler and workers as
   start) and a server down for seconds, in the middle of runs: every run
   still succeeds, each task's work is done exactly once (try 1: nothing was
   lost or retried), the scheduler and the workers keep running and retry
-  with backoff;
+  with backoff (and use next to no CPU while they wait);
 * a worker's idle connection closed by the server (pg_terminate_backend):
   its next transaction reconnects at once, no error, no pause;
 * a worker's connection lost at the moment the server answers the COMMIT of
@@ -134,6 +134,13 @@ def pg_cluster(home, own_pg, tmp_path):
     c.stop_all()
 
 
+def cpu_seconds(pid):
+    """CPU time (user + system) process pid has used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def ledger_task(c, task, secs, upstream=None):
     keys = {"command": f"sleep {secs}; echo $AIRC_RUN_ID {task} $AIRC_TRY_NUMBER $LEDGER_HOST >> {c.ledger}"}
     if upstream:
@@ -162,8 +169,14 @@ def test_pg_restart_immediate_mid_run_every_run_succeeds_work_done_once(home, ow
     wait_for(lambda: sum(t["state"] == "running" for r in runs for t in home.tis("p", r).values()) >= 1, 20,
              what="tries running after the restart")
     own_pg.stop_immediate()
+    # they wait between attempts (backoff), they do not spin: well under a
+    # second of CPU each in 3 s (a busy loop takes all 3)
+    procs = {"s1": sched, "w1": workers[0], "w2": workers[1]}
+    cpu0 = {h: cpu_seconds(p.pid) for h, p in procs.items()}
     time.sleep(3)
+    spent = {h: cpu_seconds(p.pid) - cpu0[h] for h, p in procs.items()}
     own_pg.start()
+    assert all(v < 0.5 * SLOW for v in spent.values()), spent
     for r in runs:
         assert home.wait_run("p", r, 60) == "success", (home.tis("p", r), c.log("w1"), c.log("w2"), c.log("s1"))
     # each task's work was done exactly once, by its first try
