@@ -143,9 +143,35 @@ typedef struct dist_row {
 } dist_row;
 
 typedef struct dist_rows {
+  sched *S;
   dist_row *a;
   int n;
 } dist_rows;
+
+/* Keeps the run of a row taken (active or not), once per run, for this
+ * wake's evaluation (S->aRunSeen). Not kept (out of memory): it reads it. */
+static void run_seen_add(sched *S, int64_t runPk, const store_sched_run_row *pRun) {
+  for(int i = 0; i < S->nRunSeen; i++)
+    if(S->aRunSeen[i].pk == runPk) return;
+  if(S->nRunSeen == S->nRunSeenAlloc) {
+    int n = S->nRunSeenAlloc ? S->nRunSeenAlloc * 2 : 8;
+    struct sched_run_seen *a = realloc(S->aRunSeen, sizeof(*a) * (size_t)n);
+    if(!a) return;
+    S->aRunSeen = a;
+    S->nRunSeenAlloc = n;
+  }
+  struct sched_run_seen *r = &S->aRunSeen[S->nRunSeen++];
+  memset(r, 0, sizeof(*r));
+  r->pk = runPk;
+  r->bActive = pRun != NULL;
+  if(!pRun) return;
+  r->bPaused = pRun->bDagPaused;
+  r->logicalDate = pRun->logicalDate;
+  snprintf(r->zDag, sizeof(r->zDag), "%s", pRun->zDagId);
+  snprintf(r->zRunId, sizeof(r->zRunId), "%s", pRun->zRunId);
+  snprintf(r->zState, sizeof(r->zState), "%s", pRun->zState);
+  snprintf(r->zHash, sizeof(r->zHash), "%s", pRun->zDagHash);
+}
 
 static int dist_row_add(void *pCtx, const store_work_row *pRow) {
   dist_rows *p = pCtx;
@@ -162,12 +188,14 @@ static int dist_row_add(void *pCtx, const store_work_row *pRow) {
   r->pCur = NULL;
   if(pRow->pCur && !(r->pCur = malloc(sizeof(*r->pCur)))) return 1;
   if(pRow->pCur) *r->pCur = *pRow->pCur;
+  if(pRow->pCur) run_seen_add(p->S, pRow->pCur->runPk, pRow->pRun);
   return 0;
 }
 
 airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
-  dist_rows R = {NULL, 0};
+  dist_rows R = {S, NULL, 0};
   S->bWorkNews = 0; /* what it announced is read here */
+  S->nRunSeen = 0;
   S->zPreferWorker[0] = S->zPreferQueue[0] = 0;
   int64_t now = airc_now_us();
   /* the claims are deleted as they are read, in this same transaction: a

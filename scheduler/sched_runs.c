@@ -984,6 +984,21 @@ static airc_rc cand_admit(sched *S, cand_set *C, tis_counts *TC, int64_t **paLau
  * So the work of a wake grows with what changed, not with the number of
  * active runs. A run whose `scheduled` tasks a limit held back joins
  * S->aWait; one that queued them all, ended or went away leaves it. */
+/* A dirty run this wake's take read already (S->aRunSeen, distributed):
+ * added to R if active. 1 if it was there, 0 if it must be read. */
+static int run_seen_use(sched *S, int64_t runPk, active_runs *R) {
+  for(int i = 0; i < S->nRunSeen; i++) {
+    const struct sched_run_seen *r = &S->aRunSeen[i];
+    if(r->pk != runPk) continue;
+    if(r->bActive) {
+      store_sched_run_row row = {r->pk, r->zDag, r->zRunId, r->zState, r->zHash, r->bPaused, r->logicalDate};
+      active_run_add(R, &row);
+    }
+    return 1;
+  }
+  return 0;
+}
+
 airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_err *pErr) {
   sched_launch_rows_clear(S); /* an earlier wake's, not launched (its transaction failed) */
   if(S->bReloadStates) {
@@ -998,11 +1013,13 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
     S->nWait = 0;
     sched_pkmap_clear(&S->waitSet);
     rc = store_sched_run_each_active(S->s, S->opts.onlyRunPk, active_run_add, &R, pErr);
+    S->nRunSeen = 0;
   } else {
     if(S->bQueuedDirty) rc = store_sched_run_each_queued(S->s, active_run_add, &R, pErr);
     for(int i = 0; !rc && i < S->nDirty; i++)
-      if(sched_pkmap_get(&R.seen, S->aDirtyRun[i]) < 0)
+      if(sched_pkmap_get(&R.seen, S->aDirtyRun[i]) < 0 && !run_seen_use(S, S->aDirtyRun[i], &R))
         rc = store_sched_run_get_active(S->s, S->aDirtyRun[i], active_run_add, &R, pErr);
+    S->nRunSeen = 0; /* this wake's only */
     if(R.n > 1) {
       qsort(R.a, (size_t)R.n, sizeof(run_row), run_row_cmp);
       for(int i = 0; i < R.n; i++) sched_pkmap_put(&R.seen, R.a[i].pk, i);

@@ -720,6 +720,7 @@ done:
   free(S.aLaunched);
   sched_launch_rows_clear(&S);
   free(S.aPre);
+  free(S.aRunSeen);
   dag_folder_free(S.pFolder);
   if(S.pStats) fclose(S.pStats);
   store_close(S.s);

@@ -146,6 +146,16 @@ typedef struct sched {
   int nReaped, nReapedAlloc;
   sched_launched *aLaunched; /* forks not yet recorded (sched_launch) */
   int nLaunched;
+  /* runs of the results this wake took, read with them (sched_dist_ingest):
+   * the evaluation of the same wake does not read them again */
+  struct sched_run_seen {
+    int64_t pk;
+    int bActive; /* queued or running, not a test run: the rest is set */
+    int bPaused;
+    int64_t logicalDate;
+    char zDag[256], zRunId[300], zState[16], zHash[80];
+  } *aRunSeen;
+  int nRunSeen, nRunSeenAlloc;
   /* launch rows the queue updates of this wake returned, in the order of
    * its launch list (sched_runs.c: launch_keep, launch_load) */
   struct launch_info *aPre;

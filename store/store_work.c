@@ -84,8 +84,16 @@ static airc_rc take_walk(store_stmt *st, store_work_fn xRow, void *pCtx, airc_er
   while(pCur && (r = store_stmt_step(st, pErr)) == STORE_ROW) {
     const int bTi = !store_col_is_null(st, 6) && !store_col_is_null(st, 15);
     if(bTi) store_sched_ti_current_read(st, 7, pCur);
+    /* the run, as store_sched_run_get_active: active = queued or running,
+     * not a test run */
+    const char *zRunState = store_col_str(st, 18);
+    const int bRunActive = bTi && (!strcmp(zRunState, "queued") || !strcmp(zRunState, "running")) &&
+                           !store_col_int(st, 19);
+    store_sched_run_row run = {bTi ? pCur->runPk : 0, bTi ? pCur->zDagId : "", bTi ? pCur->zRunId : "", zRunState,
+                               bTi ? pCur->zDagHash : "", store_col_int(st, 21) != 0, store_col_int64(st, 20)};
     store_work_row row = {store_col_int64(st, 0), store_col_int(st, 1), store_col_str(st, 2),
-                          store_col_str(st, 3), store_col_int64(st, 4), store_col_text(st, 5), bTi ? pCur : NULL};
+                          store_col_str(st, 3), store_col_int64(st, 4), store_col_text(st, 5), bTi ? pCur : NULL,
+                          bRunActive ? &run : NULL};
     if(xRow(pCtx, &row)) {
       r = STORE_ERROR;
       airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
@@ -113,10 +121,12 @@ airc_rc store_work_take_done_or_expired(store *p, int64_t nowUs, store_work_fn x
         " RETURNING c.ti_id, c.try_number, c.queue, c.worker, c.lease_until_us, c.result)"
         " SELECT c.ti_id, c.try_number, c.queue, coalesce(c.worker, ''), coalesce(c.lease_until_us, 0), c.result,"
         " t.id, t.state, t.try_number, t.max_tries, t.task_id, t.dag_hash, t.run_pk,"
-        " t.start_us, t.log_path, t.dag_id, t.run_id, t.map_index"
+        " t.start_us, t.log_path, t.dag_id, t.run_id, t.map_index, t.run_state, t.is_test, t.logical_date, t.paused"
         " FROM c LEFT JOIN LATERAL (SELECT ti.id, ti.state, ti.try_number, ti.max_tries, ti.task_id,"
-        " r.dag_hash, ti.run_pk, ti.start_us, ti.log_path, r.dag_id, r.run_id, ti.map_index"
-        " FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk WHERE ti.id=c.ti_id OFFSET 0) t ON true"
+        " r.dag_hash, ti.run_pk, ti.start_us, ti.log_path, r.dag_id, r.run_id, ti.map_index,"
+        " r.state AS run_state, r.is_test, r.logical_date, coalesce(d.is_paused, 0) AS paused"
+        " FROM task_instance ti JOIN dag_run r ON r.id=ti.run_pk LEFT JOIN dag d ON d.dag_id=r.dag_id"
+        " WHERE ti.id=c.ti_id OFFSET 0) t ON true"
         " ORDER BY c.result IS NULL, c.ti_id", pErr);
     if(!st) return pErr->rc;
     store_bind_int64(st, 1, nowUs);
@@ -127,8 +137,10 @@ airc_rc store_work_take_done_or_expired(store *p, int64_t nowUs, store_work_fn x
   store_stmt *st = store_stmt_prepare(p,
       "SELECT c.ti_id, c.try_number, c.queue, coalesce(c.worker, ''), coalesce(c.lease_until_us, 0), c.result,"
       " ti.id, ti.state, ti.try_number, ti.max_tries, ti.task_id, r.dag_hash, ti.run_pk,"
-      " ti.start_us, ti.log_path, r.dag_id, r.run_id, ti.map_index"
+      " ti.start_us, ti.log_path, r.dag_id, r.run_id, ti.map_index, r.state, r.is_test, r.logical_date,"
+      " coalesce(d.is_paused, 0)"
       " FROM task_claim c LEFT JOIN task_instance ti ON ti.id=c.ti_id LEFT JOIN dag_run r ON r.id=ti.run_pk"
+      " LEFT JOIN dag d ON d.dag_id=r.dag_id"
       WORK_TAKE_WHERE
       " ORDER BY c.result IS NULL, c.ti_id", pErr);
   if(!st) return pErr->rc;

@@ -62,14 +62,18 @@ typedef struct store_work_row {
    * the same statement (what store_sched_ti_get_current gives); NULL if
    * it is gone */
   const store_sched_ti_current *pCur;
+  /* with pCur: its run as store_sched_run_get_active reads it, or NULL
+   * when that run is not active (ended, or a test run) */
+  const store_sched_run_row *pRun;
 } store_work_row;
 typedef int (*store_work_fn)(void *pCtx, const store_work_row *pRow);
 
 /* Takes the claims a scheduler applies: calls xRow for each claim with a
  * result, then for each claimed one whose lease ended before nowUs without
  * a result (expired: its worker died, stopped or was cut off), and deletes
- * them. Each row comes with its task instance (pRow->pCur), read by the
- * same statement: applying a result needs no other read. Call inside a
+ * them. Each row comes with its task instance (pRow->pCur) and its run
+ * (pRow->pRun), read by the same statement: applying a result, and
+ * evaluating its run after, need no other read. Call inside a
  * transaction, with the outcomes' writes: a result is applied once, and
  * the claims are back if it rolls back. xRow returning non-zero fails the
  * call (AIRC_ERR_NOMEM): roll back. On PostgreSQL one statement. */

@@ -79,6 +79,7 @@ typedef struct seen {
   int n, nResult, nExpired;
   int64_t aTi[8];
   char zCur0[1200]; /* the first row's task instance: "state try dag.task run" */
+  char zRun0[400];  /* its run: "pk dag run state hash paused logical", or "inactive" */
 } seen;
 
 static int seen_add(void *pCtx, const store_work_row *pRow) {
@@ -86,6 +87,12 @@ static int seen_add(void *pCtx, const store_work_row *pRow) {
   if(!p->n && pRow->pCur)
     snprintf(p->zCur0, sizeof(p->zCur0), "%s %d %s.%s %s", pRow->pCur->zState, pRow->pCur->tryNumber,
              pRow->pCur->zDagId, pRow->pCur->zTaskId, pRow->pCur->zRunId);
+  if(!p->n && pRow->pRun)
+    snprintf(p->zRun0, sizeof(p->zRun0), "%lld %s %s %s %s %d %lld", (long long)pRow->pRun->runPk,
+             pRow->pRun->zDagId, pRow->pRun->zRunId, pRow->pRun->zState, pRow->pRun->zDagHash,
+             pRow->pRun->bDagPaused, (long long)pRow->pRun->logicalDate);
+  else if(!p->n && pRow->pCur)
+    snprintf(p->zRun0, sizeof(p->zRun0), "inactive");
   p->aTi[p->n++] = pRow->tiId;
   if(pRow->zResult) p->nResult++;
   else p->nExpired++;
@@ -549,6 +556,7 @@ static void test_take_done_or_expired(void **ppState) {
   assert_int_equal(store_commit(f->s, &err), AIRC_OK);
   assert_int_equal(S.n, 1);
   assert_int_equal(S.aTi[0], 11);
+  assert_string_equal(S.zRun0, "1 d r running h1 0 1"); /* its run, as store_sched_run_get_active reads it */
   assert_string_equal(q_text(f->s, "SELECT count(*) || ' ' || min(ti_id) || ' ' || max(ti_id) FROM task_claim"), "2 10 12");
   /* at 3000: 10's lease has expired; a caller that cannot keep it fails,
    * and the claim is still there after the rollback */
@@ -566,9 +574,19 @@ static void test_take_done_or_expired(void **ppState) {
   assert_int_equal(store_commit(f->s, &err), AIRC_OK);
   assert_int_equal(S.nResult, 1); /* results first */
   assert_int_equal(S.nExpired, 1);
+  assert_string_equal(S.zRun0, "1 d r running h1 0 1");
   assert_int_equal(S.aTi[0], 11);
   assert_int_equal(S.aTi[1], 10);
   assert_string_equal(q_text(f->s, "SELECT count(*) || ' ' || min(ti_id) FROM task_claim"), "1 12");
+  /* a run that ended (or a paused DAG's) comes as such */
+  assert_int_equal(store_run_sql(f->s, "UPDATE task_claim SET result='{}' WHERE ti_id=12", &err), AIRC_OK);
+  assert_int_equal(store_run_sql(f->s, "UPDATE dag_run SET state='failed' WHERE id=1", &err), AIRC_OK);
+  memset(&S, 0, sizeof(S));
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  assert_int_equal(store_work_take_done_or_expired(f->s, 3000, seen_add, &S, &err), AIRC_OK);
+  assert_int_equal(store_commit(f->s, &err), AIRC_OK);
+  assert_int_equal(S.n, 1);
+  assert_string_equal(S.zRun0, "inactive");
 }
 
 int main(void) {
