@@ -8,8 +8,10 @@ round trips they make: a BEGIN goes out with the statement after it, and
 the change counter's snapshot query with the COMMIT before it, and the
 outcome's statement, the claim's INSERT and the lease fence (sent ahead,
 store_stmt_run_deferred) with the statement after them
-(store/postgres/pg_driver.c), so none counts as a trip of its own.
-For a build older than the writes sent ahead, pass --claim-alone; for one
+(store/postgres/pg_driver.c), and the pool's read with the statement before
+it (store_stmt_read_along), so none counts as a trip of its own.
+For a build older than the read sent along, pass --read-alone; older than
+the writes sent ahead, --claim-alone; for one
 older than all of that pipelining (before commit 39b32e4), --unpipelined:
 every statement is then a trip.
 
@@ -30,6 +32,8 @@ PG_ADMIN = os.environ.get("AIRC_TEST_PG", "")
 # writes the scheduler sends ahead of the statement after them
 SENT_AHEAD = ("INSERT INTO task_claim(", "WITH ti AS (UPDATE task_instance SET state=",
               "SELECT CAST(CASE WHEN EXISTS(SELECT 1 FROM scheduler_lease")
+# reads the scheduler sends along with the statement before them
+SENT_ALONG = ("SELECT pl.slots - coalesce((SELECT used FROM pool_usage",)
 LINE = re.compile(r"\S+ (\S+) UTC (\d+) \S* LOG:\s+duration: [\d.]+ ms\s+(?:statement|execute \S+?):\s*(.*)")
 
 
@@ -44,6 +48,7 @@ def main():
     ap.add_argument("--unpipelined", action="store_true", help="a build that sends BEGIN and the snapshot alone")
     ap.add_argument("--claim-alone", action="store_true",
                     help="a build that sends the outcome and the claim's INSERT alone")
+    ap.add_argument("--read-alone", action="store_true", help="a build that sends the pool's read alone")
     a = ap.parse_args()
     if not PG_ADMIN:
         sys.exit("pg_wake_trips: run it under scripts/pg-test.sh (AIRC_TEST_PG is not set)")
@@ -79,7 +84,8 @@ def main():
     for i, sql in enumerate(wake):
         rides = not a.unpipelined and (sql.startswith("BEGIN") or (
             sql.startswith("SELECT pg_current_snapshot") and i > 0 and wake[i - 1] == "COMMIT") or (
-            not a.claim_alone and any(w in sql for w in SENT_AHEAD)))
+            not a.claim_alone and any(w in sql for w in SENT_AHEAD)) or (
+            not a.claim_alone and not a.read_alone and any(w in sql for w in SENT_ALONG)))
         trips += not rides
         print(f"  {'  +' if rides else f'{trips:3d}'} {sql[:110]}")
     print(f"{len(wake)} statements, {trips} round trips (+ : sent with its neighbour)")

@@ -951,6 +951,7 @@ static airc_rc cand_admit(sched *S, cand_set *C, tis_counts *TC, int64_t **paLau
       continue;
     }
     c->bQueued = 1;
+    if(!S->zPoolAhead[0]) snprintf(S->zPoolAhead, sizeof(S->zPoolAhead), "%s", C->azPool[c->iPool]);
     if(pnTis) (*pnTis)++;
     sched_cache_set_ti_state(S, cr->pk, c->zTask, c->tiId, TI_QUEUED, 0);
     *paLaunch = realloc(*paLaunch, sizeof(int64_t) * (size_t)(*pnLaunch + 1));
@@ -1001,6 +1002,7 @@ static int run_seen_use(sched *S, int64_t runPk, active_runs *R) {
 
 airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_err *pErr) {
   sched_launch_rows_clear(S); /* an earlier wake's, not launched (its transaction failed) */
+  S->zPoolAhead[0] = 0; /* set again if this wake queues */
   if(S->bReloadStates) {
     sched_cache_clear(S); /* also asks for a full evaluation */
     S->bReloadStates = 0;

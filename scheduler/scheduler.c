@@ -277,6 +277,9 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
    * of which moves the counts; anyone else's commit is seen by the poll,
    * sched_dist_has_news, which has them re-read: two round trips fewer) */
   const int bOthers = !rc && !S->bDistributed && store_change_counter(S->s) != S->ownCounter;
+  /* the pool the last wake queued into is likely this one's too: its read
+   * rides with the first statement (PostgreSQL; nothing on SQLite) */
+  if(!rc && S->zPoolAhead[0]) store_pool_read_ahead(S->s, S->zPoolAhead);
   if(!rc && (S->bSweepDue || bOthers)) {
     S->bLoadsValid = 0;
     sched_secrets_forget(S);

@@ -156,6 +156,9 @@ typedef struct sched {
     char zDag[256], zRunId[300], zState[16], zHash[80];
   } *aRunSeen;
   int nRunSeen, nRunSeenAlloc;
+  /* the pool the last wake queued into: the next wake sends its read ahead
+   * (store_pool_read_ahead), to ride with its first statement */
+  char zPoolAhead[256];
   /* launch rows the queue updates of this wake returned, in the order of
    * its launch list (sched_runs.c: launch_keep, launch_load) */
   struct launch_info *aPre;

@@ -191,6 +191,7 @@ airc_rc store_begin(store *p, airc_err *pErr) {
 airc_rc store_commit(store *p, airc_err *pErr) {
   if(p->nTxn <= 0) return AIRC_OK;
   if(--p->nTxn > 0) return AIRC_OK;
+  store_pool_ahead_drop(p);
   return p->pDrv->xCommit(p->pDb, pErr);
 }
 
@@ -198,6 +199,7 @@ airc_rc store_commit_counted(store *p, uint64_t *pCounter, airc_err *pErr) {
   *pCounter = 0;
   if(p->nTxn == 1 && p->pDrv->xCommitCounted) {
     p->nTxn = 0;
+    store_pool_ahead_drop(p);
     return p->pDrv->xCommitCounted(p->pDb, pCounter, pErr);
   }
   airc_rc rc = store_commit(p, pErr);
@@ -208,6 +210,7 @@ airc_rc store_commit_counted(store *p, uint64_t *pCounter, airc_err *pErr) {
 void store_rollback(store *p) {
   if(p->nTxn <= 0) return;
   p->nTxn = 0;
+  store_pool_ahead_drop(p);
   p->pDrv->xRollback(p->pDb);
 }
 
@@ -233,6 +236,10 @@ airc_rc store_stmt_run(store_stmt *st, const char *zWhat, airc_err *pErr) {
 
 airc_rc store_stmt_run_deferred(store_stmt *st, const char *zWhat, airc_err *pErr) {
   return st->pDrv->xRunDeferred ? st->pDrv->xRunDeferred(st, zWhat, 0, pErr) : store_stmt_run(st, zWhat, pErr);
+}
+
+void store_stmt_read_along(store_stmt *st) {
+  if(st->pDrv->xReadAlong) st->pDrv->xReadAlong(st);
 }
 
 airc_rc store_stmt_fence_deferred(store_stmt *st, const char *zWhat, airc_err *pErr) {

@@ -67,6 +67,8 @@ typedef struct store_driver {
   /* store_stmt_run_deferred, store_stmt_fence_deferred (bFence) (NULL:
    * at once) */
   airc_rc (*xRunDeferred)(store_stmt *s, const char *zWhat, int bFence, airc_err *pErr);
+  /* store_stmt_read_along (NULL: nothing to do; the first step runs it) */
+  void (*xReadAlong)(store_stmt *s);
   int (*xColumnIsNull)(store_stmt *s, int i);
   int64_t (*xColumnInt64)(store_stmt *s, int i);
   double (*xColumnDouble)(store_stmt *s, int i);
@@ -112,7 +114,16 @@ struct store {
   uint64_t poolTxnSeq; /* nTxnSeq when locked; 0: none */
   char zPoolLocked[256];
   int64_t poolSlots;
+  /* the pool read sent ahead in this transaction (store_pool_read_ahead):
+   * store_pool_open_slots of that pool takes it */
+  store_stmt *pPoolAhead;
+  uint64_t poolAheadSeq;
+  char zPoolAhead[256];
 };
+
+/* Ends the pool read sent ahead, if any (the transaction ended, or another
+ * pool was asked for). */
+void store_pool_ahead_drop(store *p);
 
 /* Fills *pOut from the 11 columns from i0 on of st's current row, in the
  * order of store_sched_ti_get_current's select (state, try_number,
@@ -184,6 +195,13 @@ AIRC_WUR airc_rc store_stmt_run_deferred(store_stmt *st, const char *zWhat, airc
  * failure is AIRC_ERR_BUSY with the message zWhat (the caller's transaction
  * fails and is tried again, as for a busy store); any other stays as it is. */
 AIRC_WUR airc_rc store_stmt_fence_deferred(store_stmt *st, const char *zWhat, airc_err *pErr);
+/* For a read the caller will step soon in this transaction: on PostgreSQL
+ * st (bound) goes out with the transaction's next statement, in its round
+ * trip, and its rows wait in it until it is stepped (its failure fails the
+ * transaction's later calls, as a write's sent ahead). Stepped before
+ * that, or on SQLite, it runs when stepped. The caller still ends it
+ * (store_stmt_done). */
+void store_stmt_read_along(store_stmt *st);
 /* The same, and *pnChanged gets how many rows it changed (0 on error). */
 AIRC_WUR airc_rc store_stmt_run_changes(store *p, store_stmt *st, const char *zWhat, int64_t *pnChanged,
                                         airc_err *pErr);

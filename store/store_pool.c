@@ -117,6 +117,30 @@ airc_rc store_pool_count(store *p, int *pn, airc_err *pErr) {
   return AIRC_OK;
 }
 
+/* dialect: pg -- the pool's open slots, its row locked (FOR UPDATE) */
+static const char zOpenSlotsLocked[] =
+    "SELECT pl.slots - coalesce((SELECT used FROM pool_usage WHERE pool=$1), 0), pl.slots"
+    " FROM pool pl WHERE pl.name=$1 FOR UPDATE";
+
+void store_pool_ahead_drop(store *p) {
+  if(!p->pPoolAhead) return;
+  store_stmt_done(p->pPoolAhead);
+  p->pPoolAhead = NULL;
+}
+
+void store_pool_read_ahead(store *p, const char *zPool) {
+  store_pool_ahead_drop(p);
+  if(p->nTxn <= 0 || p->pDrv->eDialect != STORE_DIALECT_PG || strlen(zPool) >= sizeof(p->zPoolAhead)) return;
+  airc_err err = {0};
+  store_stmt *st = store_stmt_prepare(p, zOpenSlotsLocked, &err);
+  if(!st) return; /* only a round trip lost: store_pool_open_slots reads it */
+  store_bind_text(st, 1, zPool);
+  store_stmt_read_along(st);
+  p->pPoolAhead = st;
+  p->poolAheadSeq = p->nTxnSeq;
+  snprintf(p->zPoolAhead, sizeof(p->zPoolAhead), "%s", zPool);
+}
+
 airc_rc store_pool_open_slots(store *p, const char *zPool, int64_t *pnOpen, airc_err *pErr) {
   *pnOpen = 0;
   /* inside a transaction on PostgreSQL the row is locked as
@@ -125,13 +149,18 @@ airc_rc store_pool_open_slots(store *p, const char *zPool, int64_t *pnOpen, airc
    * the same transaction, so one statement does for both. The estimate's
    * count is the statement's snapshot; the queue counts afresh. */
   const int bLock = p->nTxn > 0 && p->pDrv->eDialect == STORE_DIALECT_PG;
-  store_stmt *st = store_stmt_prepare(p, bLock
-      ? "SELECT pl.slots - coalesce((SELECT used FROM pool_usage WHERE pool=$1), 0), pl.slots"
-        " FROM pool pl WHERE pl.name=$1 FOR UPDATE"
-      : "SELECT pl.slots - coalesce((SELECT used FROM pool_usage WHERE pool=?1), 0), pl.slots"
-        " FROM pool pl WHERE pl.name=?1", pErr);
-  if(!st) return pErr->rc;
-  store_bind_text(st, 1, zPool);
+  store_stmt *st = NULL;
+  if(bLock && p->pPoolAhead && p->poolAheadSeq == p->nTxnSeq && !strcmp(p->zPoolAhead, zPool)) {
+    st = p->pPoolAhead; /* sent ahead (store_pool_read_ahead): its rows may be here already */
+    p->pPoolAhead = NULL;
+  } else {
+    store_pool_ahead_drop(p);
+    st = store_stmt_prepare(p, bLock ? zOpenSlotsLocked
+                                     : "SELECT pl.slots - coalesce((SELECT used FROM pool_usage WHERE pool=?1), 0), pl.slots"
+                                       " FROM pool pl WHERE pl.name=?1", pErr);
+    if(!st) return pErr->rc;
+    store_bind_text(st, 1, zPool);
+  }
   int r = store_stmt_step(st, pErr);
   if(r == STORE_ROW) {
     *pnOpen = store_col_int64(st, 0);

@@ -66,6 +66,14 @@ AIRC_WUR airc_rc store_pool_count(store *p, int *pn /* OUT */, airc_err *pErr);
  * read it again in that transaction. */
 AIRC_WUR airc_rc store_pool_open_slots(store *p, const char *zPool, int64_t *pnOpen /* OUT */, airc_err *pErr);
 
+/* Sends store_pool_open_slots' read of pool zPool ahead, inside the
+ * caller's transaction on PostgreSQL: it rides with the transaction's next
+ * statement (store_stmt_read_along), and a store_pool_open_slots of that
+ * pool in the same transaction takes its answer without a round trip of
+ * its own. The row is locked from then on, as by store_pool_open_slots.
+ * Nothing on SQLite, or outside a transaction. */
+void store_pool_read_ahead(store *p, const char *zPool);
+
 /* scheduled (or up_for_reschedule, or zFrom) -> queued, as store_sched_ti_queue(), taking nSlots slots of
  * pool zPool, only if that many are open (slots - those of the pool's
  * queued and running tries). *pbQueued = 1 if it was queued; 0 if the pool

@@ -111,6 +111,9 @@ typedef struct pg_db {
   const char *azDeferred[PG_DEFERRED_MAX]; /* what each one was (literals), for messages */
   unsigned char abFence[PG_DEFERRED_MAX];  /* a fence: its failure is AIRC_ERR_BUSY, its zWhat the message */
   airc_err deferredErr; /* the first that failed: the transaction's later calls fail with it */
+  /* a read to send along with the transaction's next statement
+   * (pg_read_along): its rows are kept in it until it is stepped */
+  struct pg_stmt *pAlong;
 } pg_db;
 
 static const store_driver *pg_self(void);
@@ -271,6 +274,7 @@ static airc_rc pg_ensure(pg_db *p, airc_err *pErr) {
 /* Closes the connection and makes it again. */
 static airc_rc pg_redial(pg_db *p, airc_err *pErr) {
   p->nDeferred = 0; /* unanswered with the old connection: its transaction is gone */
+  p->pAlong = NULL;  /* not sent: it runs when stepped */
   PQreset(p->conn);
   if(pg_conn_lost(p)) return pg_fail(p, NULL, "reconnect", pErr);
   p->gen++;
@@ -390,6 +394,7 @@ static airc_rc pg_begin(void *pv, airc_err *pErr) {
 static airc_rc pg_commit_counted(void *pv, uint64_t *pCounter, airc_err *pErr);
 static airc_rc pg_commit(void *pv, airc_err *pErr) {
   pg_db *p = pv;
+  p->pAlong = NULL;
   if(p->nDeferred || p->deferredErr.rc) return pg_commit_counted(p, &(uint64_t){0}, pErr);
   airc_rc rc = p->bBeginPending ? AIRC_OK : pg_exec_now(p, "COMMIT", "commit", pErr);
   if(rc && !pg_conn_lost(p)) pg_exec_now(p, "ROLLBACK", "rollback", &(airc_err){0});
@@ -399,6 +404,7 @@ static airc_rc pg_commit(void *pv, airc_err *pErr) {
 
 static void pg_rollback(void *pv) {
   pg_db *p = pv;
+  p->pAlong = NULL;
   pg_settle(p, &(airc_err){0}); /* its failure is what this rollback answers */
   airc_err_clear(&p->deferredErr);
   if(!p->bBeginPending && !pg_conn_lost(p)) pg_exec_now(p, "ROLLBACK", "rollback", &(airc_err){0});
@@ -706,29 +712,52 @@ static airc_rc pg_settle(pg_db *p, airc_err *pErr) {
  * happened on the server, and the caller may reconnect and try again). */
 static PGresult *pg_exec_pipelined(pg_db *p, pg_stmt *s, airc_rc *pRc, airc_err *pErr) {
   PGconn *c = p->conn;
+  pg_stmt *a = p->pAlong != s ? p->pAlong : NULL; /* a read that rides along, after s */
+  p->pAlong = NULL;
   const int nAhead = p->nDeferred, bBegin = p->bBeginPending, bPrepare = s->gen != p->gen;
-  const int iBegin = bBegin ? nAhead : -1, nQuery = nAhead + bBegin + bPrepare + 1, iExec = nQuery - 1;
+  const int bAlongPrepare = a && a->gen != p->gen;
+  const int iBegin = bBegin ? nAhead : -1, iExec = nAhead + bBegin + bPrepare;
+  const int nQuery = iExec + 1 + (a ? 1 + bAlongPrepare : 0);
   p->nDeferred = 0;
   int bSent = (nAhead || PQenterPipelineMode(c)) &&
               (!bBegin || PQsendQueryParams(c, PG_BEGIN_SQL, 0, NULL, NULL, NULL, NULL, 0)) &&
               (!bPrepare || PQsendPrepare(c, s->zName, s->zPgSql, s->nParam, s->aType)) &&
-              PQsendQueryPrepared(c, s->zName, s->nParam, s->azVal, NULL, NULL, 0) && PQpipelineSync(c);
+              PQsendQueryPrepared(c, s->zName, s->nParam, s->azVal, NULL, NULL, 0) &&
+              (!bAlongPrepare || PQsendPrepare(c, a->zName, a->zPgSql, a->nParam, a->aType)) &&
+              (!a || PQsendQueryPrepared(c, a->zName, a->nParam, a->azVal, NULL, NULL, 0)) && PQpipelineSync(c);
   if(!bSent) {
     *pRc = pg_pipeline_unsent(p, pErr);
     return NULL;
   }
-  PGresult *apRes[PG_DEFERRED_MAX + 3];
+  PGresult *apRes[PG_DEFERRED_MAX + 5];
   pg_pipeline_read(p, apRes, nQuery);
   airc_rc rc = pg_deferred_check(p, apRes, nAhead, pErr);
-  for(int i = nAhead; i < nQuery && !rc; i++) {
+  for(int i = nAhead; i <= iExec && !rc; i++) {
     ExecStatusType e = PQresultStatus(apRes[i]);
     if(e == PGRES_COMMAND_OK || (i == iExec && e == PGRES_TUPLES_OK)) continue;
     rc = pg_fail(p, apRes[i], i == iBegin ? "begin" : i < iExec ? "prepare" : "postgres", pErr);
   }
   if(bPrepare && PQresultStatus(apRes[iExec - 1]) == PGRES_COMMAND_OK) s->gen = p->gen;
-  PGresult *pExec = rc ? NULL : apRes[iExec];
+  PGresult *pExec = rc ? NULL : apRes[iExec], *pAlong = NULL;
+  if(a && !rc) {
+    /* the read along: its rows wait in it (the step before the first row);
+     * its failure aborted the transaction on the server: kept as a failed
+     * write's is (pg_deferred_check) */
+    PGresult *pA = apRes[nQuery - 1];
+    if(bAlongPrepare && PQresultStatus(apRes[iExec + 1]) == PGRES_COMMAND_OK) a->gen = p->gen;
+    if(PQresultStatus(pA) == PGRES_TUPLES_OK) {
+      pg_stmt_clear(a);
+      a->pRes = pAlong = pA;
+      a->nRow = PQntuples(pA);
+      a->iRow = -1;
+      p->stats.nStatements++;
+    } else if(!p->deferredErr.rc) {
+      pg_fail(p, bAlongPrepare && PQresultStatus(apRes[iExec + 1]) != PGRES_COMMAND_OK ? apRes[iExec + 1] : pA,
+              "read", &p->deferredErr);
+    }
+  }
   for(int i = nAhead; i < nQuery; i++)
-    if(apRes[i] != pExec) PQclear(apRes[i]);
+    if(apRes[i] != pExec && apRes[i] != pAlong) PQclear(apRes[i]);
   if(!pg_conn_lost(p)) p->bBeginPending = 0;
   *pRc = rc;
   return pExec;
@@ -739,6 +768,7 @@ static PGresult *pg_exec_pipelined(pg_db *p, pg_stmt *s, airc_rc *pRc, airc_err 
 static airc_rc pg_commit_counted(void *pv, uint64_t *pCounter, airc_err *pErr) {
   pg_db *p = pv;
   *pCounter = 0;
+  p->pAlong = NULL; /* not needed after all */
   if(p->deferredErr.rc) { /* a write sent ahead failed: nothing commits */
     *pErr = p->deferredErr;
     pg_rollback(p);
@@ -796,7 +826,8 @@ static int pg_step(store_stmt *st, airc_err *pErr) {
       *pErr = p->deferredErr; /* the transaction failed already */
       return STORE_ERROR;
     }
-    if(!rc && (p->bBeginPending || p->nDeferred)) {
+    if(p->pAlong == s) p->pAlong = NULL; /* it runs now, on its own */
+    if(!rc && (p->bBeginPending || p->nDeferred || p->pAlong)) {
       pRes = pg_exec_pipelined(p, s, &rc, pErr);
     } else if(!rc) {
       if(s->gen != p->gen) {
@@ -890,6 +921,14 @@ static airc_rc pg_run_deferred(store_stmt *st, const char *zWhat, int bFence, ai
   return AIRC_OK;
 }
 
+/* store_stmt_read_along: inside a transaction, st (bound) goes out with
+ * the transaction's next statement (pg_exec_pipelined) and its rows wait
+ * in it; stepped before that, it runs on its own. */
+static void pg_read_along(store_stmt *st) {
+  pg_stmt *s = PS(st);
+  if(s->pDb->bInTxn && !s->pRes) s->pDb->pAlong = s;
+}
+
 static const char *pg_value(store_stmt *st, int i) {
   pg_stmt *s = PS(st);
   if(!s->pRes || s->iRow >= s->nRow || i < 0 || i >= PQnfields(s->pRes) || PQgetisnull(s->pRes, s->iRow, i))
@@ -916,6 +955,7 @@ static size_t pg_col_bytes(store_stmt *st, int i) {
 }
 static void pg_done(store_stmt *st) {
   pg_stmt *s = PS(st);
+  if(s->pDb->pAlong == s) s->pDb->pAlong = NULL;
   pg_stmt_clear(s);
   s->bInUse = 0;
 }
@@ -955,6 +995,7 @@ const store_driver store_pg_driver = {
     .xBindNull = pg_bind_null,
     .xStep = pg_step,
     .xRunDeferred = pg_run_deferred,
+    .xReadAlong = pg_read_along,
     .xColumnIsNull = pg_col_is_null,
     .xColumnInt64 = pg_col_int64,
     .xColumnDouble = pg_col_double,

@@ -219,6 +219,52 @@ static void test_queue_returns_the_launch_row(void **ppState) {
   assert_int_equal(store_commit(f->s, &err), AIRC_OK);
 }
 
+/* A pool read sent ahead (store_pool_read_ahead) gives what
+ * store_pool_open_slots reads, whether a statement went out in between
+ * (on PostgreSQL it rode with it) or not; another pool is read as usual;
+ * one never taken ends with its transaction. */
+static void test_pool_read_ahead(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  assert_int_equal(store_pool_set(f->s, "p", 5, NULL, -1, &err), AIRC_OK);
+  assert_int_equal(store_pool_set(f->s, "q", 7, NULL, -1, &err), AIRC_OK);
+  assert_int_equal(queue(f, 10, "p", 2, NULL), 1);
+  int64_t nOpen = -1;
+  /* sent with the next statement, then taken */
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  store_pool_read_ahead(f->s, "p");
+  assert_int_equal(store_run_sql(f->s, "UPDATE task_instance SET note='x' WHERE id=13", &err), AIRC_OK);
+  assert_int_equal(store_pool_open_slots(f->s, "p", &nOpen, &err), AIRC_OK);
+  assert_int_equal(nOpen, 3);
+  assert_int_equal(queue(f, 11, "p", 3, NULL), 1); /* the same transaction queues into it */
+  assert_int_equal(store_commit(f->s, &err), AIRC_OK);
+  /* taken before anything went out: read then */
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  store_pool_read_ahead(f->s, "p");
+  assert_int_equal(store_pool_open_slots(f->s, "p", &nOpen, &err), AIRC_OK);
+  assert_int_equal(nOpen, 0);
+  assert_int_equal(store_commit(f->s, &err), AIRC_OK);
+  /* another pool asked for: read as usual */
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  store_pool_read_ahead(f->s, "p");
+  assert_int_equal(store_run_sql(f->s, "UPDATE task_instance SET note='y' WHERE id=13", &err), AIRC_OK);
+  assert_int_equal(store_pool_open_slots(f->s, "q", &nOpen, &err), AIRC_OK);
+  assert_int_equal(nOpen, 7);
+  assert_int_equal(store_commit(f->s, &err), AIRC_OK);
+  /* never taken: ends with the transaction (committed or rolled back) */
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  store_pool_read_ahead(f->s, "q");
+  assert_int_equal(store_run_sql(f->s, "UPDATE task_instance SET note='z' WHERE id=13", &err), AIRC_OK);
+  store_rollback(f->s);
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  store_pool_read_ahead(f->s, "q");
+  assert_int_equal(store_commit(f->s, &err), AIRC_OK);
+  /* outside a transaction: nothing */
+  store_pool_read_ahead(f->s, "p");
+  assert_int_equal(store_pool_open_slots(f->s, "p", &nOpen, &err), AIRC_OK);
+  assert_int_equal(nOpen, 0);
+}
+
 static void test_pool_crud(void **ppState) {
   fixture *f = *ppState;
   airc_err err = {0};
@@ -310,6 +356,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_pool_caps_queueing, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_pool_in_one_transaction, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_queue_returns_the_launch_row, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_pool_read_ahead, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_pool_crud, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_outbox_claim_and_attempts, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_deadline_missed_once, fx_setup, fx_teardown),
