@@ -832,6 +832,7 @@ static int cand_cmp_ctx_runs(const cand_run *aRun, const cand_ti *x, const cand_
   if(c) return c;
   return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
+
 /* Everything a launch needs, read from the store. */
 typedef struct launch_info {
   int64_t tiId, runPk;
@@ -866,7 +867,6 @@ static int launch_copy(void *pCtx, const store_sched_launch_row *pRow) {
   L->startUs = pRow->startUs;
   return 0;
 }
-
 
 /* Keeps the launch row of an instance cand_admit just queued, for the
  * launch of this wake (launch_load), in queue order. */
@@ -974,17 +974,6 @@ static airc_rc cand_admit(sched *S, cand_set *C, tis_counts *TC, int64_t **paLau
   return rc;
 }
 
-/* Evaluates the runs whose inputs changed, then queues what the limits
- * allow, oldest logical date first. Which runs are looked at:
- *  - every active run when S->bAllDirty (start, another process wrote,
- *    a retry is due, the cache was dropped);
- *  - otherwise the dirty runs (a result, a reaped supervisor, a new run),
- *    the queued runs when a run ended (S->bQueuedDirty), and, while
- *    slots are free, the runs waiting for one (S->aWait) in order until
- *    the slots are taken again.
- * So the work of a wake grows with what changed, not with the number of
- * active runs. A run whose `scheduled` tasks a limit held back joins
- * S->aWait; one that queued them all, ended or went away leaves it. */
 /* A dirty run this wake's take read already (S->aRunSeen, distributed):
  * added to R if active. 1 if it was there, 0 if it must be read. */
 static int run_seen_use(sched *S, int64_t runPk, active_runs *R) {
@@ -1000,6 +989,17 @@ static int run_seen_use(sched *S, int64_t runPk, active_runs *R) {
   return 0;
 }
 
+/* Evaluates the runs whose inputs changed, then queues what the limits
+ * allow, oldest logical date first. Which runs are looked at:
+ *  - every active run when S->bAllDirty (start, another process wrote,
+ *    a retry is due, the cache was dropped);
+ *  - otherwise the dirty runs (a result, a reaped supervisor, a new run),
+ *    the queued runs when a run ended (S->bQueuedDirty), and, while
+ *    slots are free, the runs waiting for one (S->aWait) in order until
+ *    the slots are taken again.
+ * So the work of a wake grows with what changed, not with the number of
+ * active runs. A run whose `scheduled` tasks a limit held back joins
+ * S->aWait; one that queued them all, ended or went away leaves it. */
 airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_err *pErr) {
   sched_launch_rows_clear(S); /* an earlier wake's, not launched (its transaction failed) */
   S->zPoolAhead[0] = 0; /* set again if this wake queues */
@@ -1169,7 +1169,6 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
   sched_pkmap_free(&R.seen);
   return rc;
 }
-
 
 static int launch_add_xcom(void *pCtx, const char *zTaskId, int mapIndex, const char *zValue) {
   launch_info *L = pCtx;
