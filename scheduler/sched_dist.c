@@ -151,8 +151,7 @@ typedef struct dist_rows {
 /* Keeps the run of a row taken (active or not), once per run, for this
  * wake's evaluation (S->aRunSeen). Not kept (out of memory): it reads it. */
 static void run_seen_add(sched *S, int64_t runPk, const store_sched_run_row *pRun) {
-  for(int i = 0; i < S->nRunSeen; i++)
-    if(S->aRunSeen[i].pk == runPk) return;
+  if(sched_pkmap_get(&S->runSeenIdx, runPk) >= 0) return;
   if(S->nRunSeen == S->nRunSeenAlloc) {
     int n = S->nRunSeenAlloc ? S->nRunSeenAlloc * 2 : 8;
     struct sched_run_seen *a = realloc(S->aRunSeen, sizeof(*a) * (size_t)n);
@@ -160,6 +159,7 @@ static void run_seen_add(sched *S, int64_t runPk, const store_sched_run_row *pRu
     S->aRunSeen = a;
     S->nRunSeenAlloc = n;
   }
+  sched_pkmap_put(&S->runSeenIdx, runPk, S->nRunSeen);
   struct sched_run_seen *r = &S->aRunSeen[S->nRunSeen++];
   memset(r, 0, sizeof(*r));
   r->pk = runPk;
@@ -171,6 +171,16 @@ static void run_seen_add(sched *S, int64_t runPk, const store_sched_run_row *pRu
   snprintf(r->zRunId, sizeof(r->zRunId), "%s", pRun->zRunId);
   snprintf(r->zState, sizeof(r->zState), "%s", pRun->zState);
   snprintf(r->zHash, sizeof(r->zHash), "%s", pRun->zDagHash);
+}
+
+const struct sched_run_seen *sched_run_seen_find(const sched *S, int64_t runPk) {
+  int i = sched_pkmap_get(&S->runSeenIdx, runPk);
+  return i >= 0 ? &S->aRunSeen[i] : NULL;
+}
+
+void sched_run_seen_clear(sched *S) {
+  S->nRunSeen = 0;
+  sched_pkmap_clear(&S->runSeenIdx);
 }
 
 static int dist_row_add(void *pCtx, const store_work_row *pRow) {
@@ -195,7 +205,7 @@ static int dist_row_add(void *pCtx, const store_work_row *pRow) {
 airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
   dist_rows R = {S, NULL, 0};
   S->bWorkNews = 0; /* what it announced is read here */
-  S->nRunSeen = 0;
+  sched_run_seen_clear(S);
   S->zPreferWorker[0] = S->zPreferQueue[0] = 0;
   int64_t now = airc_now_us();
   /* the claims are deleted as they are read, in this same transaction: a

@@ -977,16 +977,12 @@ static airc_rc cand_admit(sched *S, cand_set *C, tis_counts *TC, int64_t **paLau
 /* A dirty run this wake's take read already (S->aRunSeen, distributed):
  * added to R if active. 1 if it was there, 0 if it must be read. */
 static int run_seen_use(sched *S, int64_t runPk, active_runs *R) {
-  for(int i = 0; i < S->nRunSeen; i++) {
-    const struct sched_run_seen *r = &S->aRunSeen[i];
-    if(r->pk != runPk) continue;
-    if(r->bActive) {
-      store_sched_run_row row = {r->pk, r->zDag, r->zRunId, r->zState, r->zHash, r->bPaused, r->logicalDate};
-      active_run_add(R, &row);
-    }
-    return 1;
+  const struct sched_run_seen *r = sched_run_seen_find(S, runPk);
+  if(r && r->bActive) {
+    store_sched_run_row row = {r->pk, r->zDag, r->zRunId, r->zState, r->zHash, r->bPaused, r->logicalDate};
+    active_run_add(R, &row);
   }
-  return 0;
+  return r != NULL;
 }
 
 /* Evaluates the runs whose inputs changed, then queues what the limits
@@ -1015,18 +1011,17 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
     S->nWait = 0;
     sched_pkmap_clear(&S->waitSet);
     rc = store_sched_run_each_active(S->s, S->opts.onlyRunPk, active_run_add, &R, pErr);
-    S->nRunSeen = 0;
   } else {
     if(S->bQueuedDirty) rc = store_sched_run_each_queued(S->s, active_run_add, &R, pErr);
     for(int i = 0; !rc && i < S->nDirty; i++)
       if(sched_pkmap_get(&R.seen, S->aDirtyRun[i]) < 0 && !run_seen_use(S, S->aDirtyRun[i], &R))
         rc = store_sched_run_get_active(S->s, S->aDirtyRun[i], active_run_add, &R, pErr);
-    S->nRunSeen = 0; /* this wake's only */
     if(R.n > 1) {
       qsort(R.a, (size_t)R.n, sizeof(run_row), run_row_cmp);
       for(int i = 0; i < R.n; i++) sched_pkmap_put(&R.seen, R.a[i].pk, i);
     }
   }
+  sched_run_seen_clear(S); /* the take's runs: this wake's only */
   /* queued+running counts: kept by the scheduler's own writes, re-read
    * only when they may be out of step (start, rollback, another process
    * wrote, the sweep): not a walk of every running task per wake */

@@ -724,6 +724,7 @@ done:
   sched_launch_rows_clear(&S);
   free(S.aPre);
   free(S.aRunSeen);
+  sched_pkmap_free(&S.runSeenIdx);
   dag_folder_free(S.pFolder);
   if(S.pStats) fclose(S.pStats);
   store_close(S.s);

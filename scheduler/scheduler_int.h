@@ -156,6 +156,7 @@ typedef struct sched {
     char zDag[256], zRunId[300], zState[16], zHash[80];
   } *aRunSeen;
   int nRunSeen, nRunSeenAlloc;
+  sched_pkmap runSeenIdx; /* run pk -> index in aRunSeen */
   /* the pool the last wake queued into: the next wake sends its read ahead
    * (store_pool_read_ahead), to ride with its first statement */
   char zPoolAhead[256];
@@ -213,6 +214,10 @@ void sched_mark_dirty(sched *S, int64_t runPk);
 void sched_dirty_reset(sched *S);
 /* Frees the dirty set, the waiting runs and the DAGs to re-plan. */
 void sched_sets_free(sched *S);
+/* The run of a result this wake's take read (S->aRunSeen), NULL if none
+ * was; sched_run_seen_clear forgets them all (a wake's only). */
+const struct sched_run_seen *sched_run_seen_find(const sched *S, int64_t runPk);
+void sched_run_seen_clear(sched *S);
 /* Drops the launch rows kept by this wake's queue updates (S->aPre). */
 void sched_launch_rows_clear(sched *S);
 /* Cached state of a run's task instance, for the scheduler's own writes. */

@@ -131,15 +131,23 @@ static int has(store *s, const char *zKey) {
   return n;
 }
 
-static void test_transactions_begin_with_their_first_statement(void **state) {
-  (void)state;
-  char zDir[] = "/tmp/airc-test-store-XXXXXX";
+/* A store of its own in zDir (a mkdtemp template, filled in): zTarget gets
+ * its target (SQLite file, or PostgreSQL database under scripts/pg-test.sh),
+ * for store_test_remove. */
+static store *scratch_store(char *zDir, char *zTarget, size_t nTarget) {
   assert_non_null(mkdtemp(zDir));
-  char zTarget[512];
-  assert_int_equal(store_test_target(zDir, zTarget, sizeof(zTarget)), 0);
+  assert_int_equal(store_test_target(zDir, zTarget, nTarget), 0);
   store *s = NULL;
   airc_err err = {0};
-  assert_int_equal(store_open(zTarget, &s, &err), AIRC_OK);
+  if(store_open(zTarget, &s, &err)) fail_msg("%s", err.zMsg);
+  return s;
+}
+
+static void test_transactions_begin_with_their_first_statement(void **state) {
+  (void)state;
+  char zDir[] = "/tmp/airc-test-store-XXXXXX", zTarget[512];
+  store *s = scratch_store(zDir, zTarget, sizeof(zTarget));
+  airc_err err = {0};
   /* a transaction that runs nothing commits and rolls back */
   assert_int_equal(store_begin(s, &err), AIRC_OK);
   assert_int_equal(store_commit(s, &err), AIRC_OK);
@@ -219,13 +227,9 @@ static airc_rc put_later(store *s, const char *zKey, airc_err *pErr) {
  * nothing of the transaction is kept. */
 static void test_deferred_writes_commit_or_fail_with_their_transaction(void **state) {
   (void)state;
-  char zDir[] = "/tmp/airc-test-store-XXXXXX";
-  assert_non_null(mkdtemp(zDir));
-  char zTarget[512];
-  assert_int_equal(store_test_target(zDir, zTarget, sizeof(zTarget)), 0);
-  store *s = NULL;
+  char zDir[] = "/tmp/airc-test-store-XXXXXX", zTarget[512];
+  store *s = scratch_store(zDir, zTarget, sizeof(zTarget));
   airc_err err = {0};
-  assert_int_equal(store_open(zTarget, &s, &err), AIRC_OK);
   /* outside a transaction: at once */
   assert_int_equal(put_later(s, "a", &err), AIRC_OK);
   assert_int_equal(has(s, "a"), 1);
