@@ -10,7 +10,9 @@ Prints: per-task chain time and its ratio to local mode (goal <= 2x),
 fan-out throughput and its ratio to local mode (goal >= 0.8x with 4
 workers), scheduling latency queued -> started (p50, p99; goal p99 < 5 ms,
 from the chains: in a fan-out it is the queue's length, not latency), the
-VmRSS of an idle worker (goal < 8 MB), and the PostgreSQL sessions each
+VmRSS of an idle worker (goal < 8 MB), the CPU a fan-out task costs each
+part (local mode's scheduler with its supervisors and tasks; PostgreSQL's
+backends, the scheduler, the workers with theirs), and the PostgreSQL sessions each
 process held (sampled during the runs from pg_stat_activity and from the
 processes' own TCP sockets). Nothing passes or fails on timing.
 
@@ -122,6 +124,20 @@ class Sampler(threading.Thread):
         q.close()
 
 
+def backend_cpu_s(q, db):
+    """CPU seconds (user + system) airc's server processes (backends) of
+    database db have used so far (the server runs on this machine)."""
+    total = 0
+    for (pid,) in q.query(f"SELECT pid FROM pg_stat_activity WHERE datname='{db}' AND application_name='airc'"):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                st = f.read().rsplit(")", 1)[1].split()
+            total += int(st[11]) + int(st[12])
+        except OSError:
+            pass  # a session that ended (a CLI command's)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def measure_pg(q, dag, run_id):
     r = q.query( f"SELECT start_us, end_us, queued_us, state FROM dag_run WHERE dag_id='{dag}' AND run_id='{run_id}'")[0]
     tis = q.query("SELECT ti.task_id, ti.queued_us, ti.start_us, ti.end_us, ti.state FROM task_instance ti"
@@ -174,7 +190,7 @@ def run_local(n):
     sched = subprocess.Popen([AIRC, "scheduler"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         time.sleep(1.5)
-        res = {dag: run_dag(env, home, dag) for dag in ("bench_chain", "bench_fanout")}
+        res = {dag: run_dag(env, home, dag, sched.pid) for dag in ("bench_chain", "bench_fanout")}
     finally:
         sched.send_signal(signal.SIGTERM)
         sched.wait(30)
@@ -224,10 +240,13 @@ def run_pg(n, k, concurrency, seq):
         workers = [p.pid for name, p in procs.items() if name != "scheduler"]
         for dag in ("bench_chain", "bench_fanout"):
             cpu0 = sum(tree_cpu_s(pid) for pid in workers)
+            sched0, db0 = tree_cpu_s(procs["scheduler"].pid), backend_cpu_s(q, db)
             res[dag] = run_dag_pg(host_env("s"), q, dag)
+            n = res[dag]["tasks"]
             # the workers with their supervisors and tasks (reaped or live children)
-            res[dag]["workers_cpu_ms_per_task"] = ((sum(tree_cpu_s(pid) for pid in workers) - cpu0) * 1000.0
-                                                   / res[dag]["tasks"])
+            res[dag]["workers_cpu_ms_per_task"] = (sum(tree_cpu_s(pid) for pid in workers) - cpu0) * 1000.0 / n
+            res[dag]["scheduler_cpu_ms_per_task"] = (tree_cpu_s(procs["scheduler"].pid) - sched0) * 1000.0 / n
+            res[dag]["database_cpu_ms_per_task"] = (backend_cpu_s(q, db) - db0) * 1000.0 / n
         q.close()
         sampler.stop.set()
         sampler.join()
@@ -285,6 +304,11 @@ def main():
               f"upstream done->start p50 {c['dep_latency_p50_ms']:.2f} ms p99 {c['dep_latency_p99_ms']:.2f} ms | "
               f"fan-out {r['fanout_tasks_per_s']:.0f} tasks/s = {r['fanout_ratio_to_local']:.2f}x local{bad}, "
               f"workers' CPU (with supervisors and tasks) {f['workers_cpu_ms_per_task']:.2f} ms per task")
+    print(f"  CPU per fan-out task: local mode (scheduler, supervisors, tasks) {lf['cpu_ms'] / lf['tasks']:.2f} ms"
+          + "".join(f"; {r['workers']} worker(s): PostgreSQL's backends "
+                    f"{r['bench_fanout']['database_cpu_ms_per_task']:.2f}, scheduler "
+                    f"{r['bench_fanout']['scheduler_cpu_ms_per_task']:.2f}, workers with supervisors and tasks "
+                    f"{r['bench_fanout']['workers_cpu_ms_per_task']:.2f} ms" for r in results["distributed"]))
     last = results["distributed"][-1]
     print(f"  fan-out with {last['workers']} workers: {last['fanout_ratio_to_local']:.2f}x local mode's throughput "
           f"(goal >= 0.8x)")
