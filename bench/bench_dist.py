@@ -198,7 +198,17 @@ def run_local(n):
     return res
 
 
-def run_pg(n, k, concurrency, seq):
+def top_statements(url, db, limit=8):
+    """The database's statements by total server execution time since the
+    last pg_stat_statements_reset(): [(calls, mean_us, total_ms, text)]."""
+    rows = psql(url, "SELECT calls, round((total_exec_time / calls * 1000)::numeric), round(total_exec_time::numeric, 1),"
+                     " left(regexp_replace(query, '\\s+', ' ', 'g'), 90) FROM pg_stat_statements s"
+                     f" JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '{db}'"
+                     f" ORDER BY total_exec_time DESC LIMIT {limit}")
+    return [(int(c), int(m), float(t), q) for c, m, t, q in rows]
+
+
+def run_pg(n, k, concurrency, seq, statements=False):
     db = f"airc_bench_{os.getpid()}_{seq}"
     psql(PG_ADMIN, f"CREATE DATABASE {db}")
     url = PG_ADMIN.rsplit("/", 1)[0] + "/" + db
@@ -210,8 +220,16 @@ def run_pg(n, k, concurrency, seq):
                 AIRC__CORE__DAGS_ARE_PAUSED_AT_CREATION="false", AIRC__CORE__PARALLELISM=str(max(32, n)))
     subprocess.run([AIRC, "db", "init"], env=base, check=True, capture_output=True)
 
+    # Each simulated host has its own run folder, on tmpfs as a real host's
+    # is by default ($XDG_RUNTIME_DIR or /dev/shm, common/config.c): on
+    # this VM's journal-less ext4, the result files a worker creates and
+    # deletes per try would make every later file creation scan past them
+    # (fs/ext4/ialloc.c, recently_deleted()), a cost no default set-up pays.
+    shm = tempfile.mkdtemp(prefix="airc-bench-dist-", dir="/dev/shm") if os.path.isdir("/dev/shm") else home
+    HOMES.append(shm)
+
     def host_env(host):
-        return dict(base, AIRC__CORE__RUN_FOLDER=os.path.join(home, host, "run"),
+        return dict(base, AIRC__CORE__RUN_FOLDER=os.path.join(shm, host, "run"),
                     AIRC__LOGGING__BASE_LOG_FOLDER=os.path.join(home, host, "logs"))
 
     procs, outs = {}, []
@@ -241,7 +259,12 @@ def run_pg(n, k, concurrency, seq):
         for dag in ("bench_chain", "bench_fanout"):
             cpu0 = sum(tree_cpu_s(pid) for pid in workers)
             sched0, db0 = tree_cpu_s(procs["scheduler"].pid), backend_cpu_s(q, db)
+            if statements and dag == "bench_fanout":
+                psql(url, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+                psql(url, "SELECT pg_stat_statements_reset()")
             res[dag] = run_dag_pg(host_env("s"), q, dag)
+            if statements and dag == "bench_fanout":
+                res[dag]["statements"] = top_statements(url, db)
             n = res[dag]["tasks"]
             # the workers with their supervisors and tasks (reaped or live children)
             res[dag]["workers_cpu_ms_per_task"] = (sum(tree_cpu_s(pid) for pid in workers) - cpu0) * 1000.0 / n
@@ -275,6 +298,9 @@ def main():
     ap.add_argument("--workers", default="1,2,4")
     ap.add_argument("--concurrency", type=int, default=4, help="--concurrency of each worker (its default: 4)")
     ap.add_argument("--out")
+    ap.add_argument("--statements", action="store_true",
+                    help="also print the fan-out's statements by server time (needs PostgreSQL started with "
+                         "AIRC_PG_TEST_OPTS='-c shared_preload_libraries=pg_stat_statements' scripts/pg-test.sh ...)")
     args = ap.parse_args()
     if not PG_ADMIN:
         sys.exit("bench_dist: needs a PostgreSQL server: scripts/pg-test.sh python3 bench/bench_dist.py")
@@ -282,7 +308,7 @@ def main():
     ks = [int(x) for x in args.workers.split(",")]
     results = {"tasks": n, "local": run_local(n), "distributed": []}
     for seq, k in enumerate(ks):
-        results["distributed"].append(run_pg(n, k, args.concurrency, seq))
+        results["distributed"].append(run_pg(n, k, args.concurrency, seq, args.statements))
     lc, lf = results["local"]["bench_chain"], results["local"]["bench_fanout"]
     local_chain_ms = lc["wall_ms"] / n
     local_fan_tps = lf["tasks"] / (lf["wall_ms"] / 1000.0)
@@ -320,6 +346,9 @@ def main():
         print(f"  PostgreSQL sessions, {r['workers']} worker(s): at most {by['scheduler']} for the scheduler, "
               f"{max(v for name, v in by.items() if name != 'scheduler')} per worker; the database had at most "
               f"{r['sessions_max_database']} (bound: 1 per scheduler + 1 per worker + 1 per running CLI command)")
+    for r in results["distributed"]:
+        for calls, mean_us, total_ms, text in r["bench_fanout"].get("statements", []):
+            print(f"    fan-out, {r['workers']} worker(s): {calls:5d} x {mean_us:4d} us = {total_ms:6.1f} ms  {text}")
     if args.out:
         with open(args.out, "w") as fo:
             json.dump(results, fo, indent=2)

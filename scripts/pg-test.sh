@@ -41,7 +41,7 @@ trap cleanup EXIT
 as_pg "$PG_BIN/initdb" -D "$WORK/pg/data" -U postgres -A trust -E UTF8 >"$WORK/initdb.log" 2>&1 \
   || { echo "pg-test: initdb failed: see $WORK/initdb.log" >&2; exit 1; }
 as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/postgres.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -p $PORT -k $WORK/pg -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+  -o "-c listen_addresses=127.0.0.1 -p $PORT -k $WORK/pg -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${AIRC_PG_TEST_OPTS:-}" \
   start >/dev/null || { echo "pg-test: PostgreSQL did not start: see $WORK/pg/postgres.log" >&2; exit 1; }
 STARTED=1
 export AIRC_TEST_PG="postgresql://postgres@127.0.0.1:$PORT/postgres"

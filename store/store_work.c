@@ -70,8 +70,11 @@ airc_rc store_work_enqueue_prefer(store *p, int64_t tiId, int tryNumber, const c
 }
 
 /* Which claims a scheduler takes: those with a result, and those whose
- * lease ended (?1) without one */
-#define WORK_TAKE_WHERE " WHERE c.result IS NOT NULL OR (c.worker IS NOT NULL AND c.lease_until_us < ?1)"
+ * lease ended (?1) without one. Each half is the predicate of a partial
+ * index (task_claim_done, task_claim_lease): the planner reads both
+ * indexes, not every claim in flight. */
+#define WORK_TAKE_WHERE                                                                                        \
+  " WHERE c.result IS NOT NULL OR (c.worker IS NOT NULL AND c.result IS NULL AND c.lease_until_us < ?1)"
 
 /* Calls xRow for each row of the walk st (bound, stepped here): the
  * claim's six columns, then its task instance's as store_sched_ti_get_current
@@ -288,14 +291,18 @@ static airc_rc claim_batch_pg(store *p, const char *zQueue, const char *zWorker,
                               airc_err *pErr) {
   *pn = 0;
   *pbAgain = 0;
-  /* dialect: pg -- FOR UPDATE SKIP LOCKED, data-modifying WITH */
+  /* dialect: pg -- FOR UPDATE SKIP LOCKED, data-modifying WITH. The task
+   * instances are found by id: `(state='queued') IS TRUE` is no index
+   * condition. A plain `state='queued'` let a plan cached while one try at a
+   * time was queued (a chain) walk ti_by_state past every queued task
+   * instance later (a fan-out's thousand), 0.1 to 0.5 ms per claim. */
   store_stmt *st = store_stmt_prepare(p,
       "WITH c AS (SELECT ti_id, try_number FROM task_claim WHERE queue=?1 AND worker IS NULL"
       " ORDER BY queued_us, ti_id LIMIT ?6 FOR UPDATE SKIP LOCKED),"
       " u AS (UPDATE task_claim t SET worker=?2, lease_token=?3, lease_until_us=?4 FROM c"
       " WHERE t.ti_id=c.ti_id AND t.try_number=c.try_number RETURNING t.ti_id, t.try_number, t.request, t.queued_us),"
       " r AS (UPDATE task_instance i SET state='running', hostname=?2, start_us=?5, pid=NULL, updated_us=?5 FROM u"
-      " WHERE i.id=u.ti_id AND i.try_number=u.try_number AND i.state='queued' RETURNING i.id)"
+      " WHERE i.id=u.ti_id AND i.try_number=u.try_number AND (i.state='queued') IS TRUE RETURNING i.id)"
       " SELECT u.ti_id, u.try_number, u.request, r.id IS NOT NULL FROM u LEFT JOIN r ON r.id=u.ti_id"
       " ORDER BY u.queued_us, u.ti_id", pErr);
   if(!st) return pErr->rc;

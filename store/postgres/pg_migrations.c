@@ -334,6 +334,17 @@ static const char *const azMigration[PG_SCHEMA_VERSION] = {
     ");"
     "CREATE INDEX notification_due ON notification(next_attempt_us) WHERE state='pending';"
     "CREATE INDEX notification_by_dag ON notification(dag_id, id);",
+    /* 12 -> 13: the distributed executor's claims found by index. A worker
+     * takes the oldest free claim in (queued_us, ti_id) order: with ti_id in
+     * the index the scan stops at the first free rows it can lock, where it
+     * read and sorted every free claim of the queue (a fan-out of 1000 tasks
+     * queued in one wake share one queued_us: 1000 rows sorted per claim).
+     * The scheduler takes the claims with a result through task_claim_done
+     * (and the expired ones through task_claim_lease), not by a scan of every
+     * claim in flight. */
+    "DROP INDEX task_claim_free;"
+    "CREATE INDEX task_claim_free ON task_claim(queue, queued_us, ti_id) WHERE worker IS NULL;"
+    "CREATE INDEX task_claim_done ON task_claim(ti_id) WHERE result IS NOT NULL;",
 };
 
 const char *pg_migration(int i) { return i >= 0 && i < PG_SCHEMA_VERSION ? azMigration[i] : NULL; }
