@@ -10,6 +10,8 @@
 # stops the cluster and removes the folder (kept on failure, with its log).
 # As root the cluster belongs to the `postgres` system user (PostgreSQL
 # refuses root). Durability is off (fsync): the cluster lives for one run.
+# AIRC_PG_TEST_OPTS adds server options (e.g. '-c shared_preload_libraries=
+# pg_stat_statements' for bench_dist.py --statements).
 # Exit status: COMMAND's.
 set -euo pipefail
 
