@@ -257,8 +257,9 @@ static void start_try(worker *W, const store_work_claimed *c, const char *zToken
     close(aPipe[1]);
     return;
   }
-  /* the pid and log path go to the store with the result (a short try:
-   * no statement of their own) or with the next lease renewal */
+  /* the pid and log path go to the task instance with the next lease
+   * renewal; a short try's log path goes with its result instead (no
+   * statement of its own), and the outcome records it */
   t.pidToRecord = (int)pid;
   W->aTry = a;
   W->aTry[W->nTry++] = t;
@@ -454,7 +455,7 @@ static void finish_try(worker *W, int i) {
    * it is stored), and the last one rides with the result */
   airc_rc rc = zText ? ship_log_but_last(W, t, &zLast, &nLast, &err) : AIRC_ERR_NOMEM;
   if(!rc)
-    rc = store_work_finish_log(W->s, t->tiId, t->tryNumber, t->zToken, t->pidToRecord, t->zLog, t->logSeq, zLast,
+    rc = store_work_finish_log(W->s, t->tiId, t->tryNumber, t->zToken, t->zLog, t->logSeq, zLast,
                                nLast, zText, &bHeld, &err);
   if(!rc && zLast) {
     t->logOff += (off_t)nLast;

@@ -308,7 +308,8 @@ airc_rc store_sched_ti_get_current(store *p, int64_t tiId, store_sched_ti_curren
  * same try */
 #define OUTCOME_TI_SQL                                                                                        \
   "UPDATE task_instance SET state=?1, end_us=?2, start_us=coalesce(start_us, ?3), duration=?4,"                \
-  " exit_code=?5, pid=coalesce(?6, pid), next_retry_us=?7, note=?8, updated_us=?9 WHERE id=?10"
+  " exit_code=?5, pid=coalesce(?6, pid), next_retry_us=?7, note=?8, updated_us=?9,"                         \
+  " log_path=coalesce(?13, log_path) WHERE id=?10"
 #define OUTCOME_TRY_SQL                                                                                       \
   "INSERT INTO task_try(ti_id, try_number, state, start_us, end_us, exit_code, pid, log_path, note, hostname)" \
   " VALUES(?10, ?11, ?12, ?3, ?2, ?5, ?6, ?13, ?8, ?14)"                                                       \
@@ -317,8 +318,9 @@ airc_rc store_sched_ti_get_current(store *p, int64_t tiId, store_sched_ti_curren
   " log_path=excluded.log_path, note=excluded.note,"                                                           \
   " hostname=coalesce(excluded.hostname, task_try.hostname)"
 
-/* Binds ?1..?10 (the task instance's values), and ?11..?14 (the try's
- * own) when bTry. */
+/* Binds ?1..?10 and ?13 (the task instance's values: a try that ran on a
+ * worker has its log path recorded here, with its outcome), and ?11, ?12
+ * and ?14 (the try's own) when bTry. */
 static void outcome_bind(store_stmt *st, const store_sched_outcome *pO, const char *zNote, int bTry) {
   store_bind_text(st, 1, pO->zTiState);
   store_bind_int64(st, 2, pO->endUs);
@@ -333,10 +335,10 @@ static void outcome_bind(store_stmt *st, const store_sched_outcome *pO, const ch
   store_bind_text(st, 8, zNote);
   store_bind_int64(st, 9, pO->nowUs);
   store_bind_int64(st, 10, pO->tiId);
+  store_bind_text(st, 13, pO->zLogPath);
   if(!bTry) return;
   store_bind_int64(st, 11, pO->tryNumber);
   store_bind_text(st, 12, pO->zTryState);
-  store_bind_text(st, 13, pO->zLogPath);
   store_bind_text(st, 14, pO->zHostname);
 }
 

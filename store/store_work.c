@@ -121,10 +121,11 @@ airc_rc store_work_take_done_or_expired(store *p, int64_t nowUs, store_work_fn x
      * hash whole tables: 10 times the cost of the walk) */
     store_stmt *st = store_stmt_prepare(p,
         "WITH c AS (DELETE FROM task_claim c" WORK_TAKE_WHERE
-        " RETURNING c.ti_id, c.try_number, c.queue, c.worker, c.lease_until_us, c.result)"
+        " RETURNING c.ti_id, c.try_number, c.queue, c.worker, c.lease_until_us, c.result, c.log_path)"
         " SELECT c.ti_id, c.try_number, c.queue, coalesce(c.worker, ''), coalesce(c.lease_until_us, 0), c.result,"
         " t.id, t.state, t.try_number, t.max_tries, t.task_id, t.dag_hash, t.run_pk,"
-        " t.start_us, t.log_path, t.dag_id, t.run_id, t.map_index, t.run_state, t.is_test, t.logical_date, t.paused"
+        " t.start_us, coalesce(c.log_path, t.log_path), t.dag_id, t.run_id, t.map_index, t.run_state, t.is_test,"
+        " t.logical_date, t.paused"
         " FROM c LEFT JOIN LATERAL (SELECT ti.id, ti.state, ti.try_number, ti.max_tries, ti.task_id,"
         " r.dag_hash, ti.run_pk, ti.start_us, ti.log_path, r.dag_id, r.run_id, ti.map_index,"
         " r.state AS run_state, r.is_test, r.logical_date, coalesce(d.is_paused, 0) AS paused"
@@ -140,7 +141,8 @@ airc_rc store_work_take_done_or_expired(store *p, int64_t nowUs, store_work_fn x
   store_stmt *st = store_stmt_prepare(p,
       "SELECT c.ti_id, c.try_number, c.queue, coalesce(c.worker, ''), coalesce(c.lease_until_us, 0), c.result,"
       " ti.id, ti.state, ti.try_number, ti.max_tries, ti.task_id, r.dag_hash, ti.run_pk,"
-      " ti.start_us, ti.log_path, r.dag_id, r.run_id, ti.map_index, r.state, r.is_test, r.logical_date,"
+      " ti.start_us, coalesce(c.log_path, ti.log_path), r.dag_id, r.run_id, ti.map_index, r.state, r.is_test,"
+      " r.logical_date,"
       " coalesce(d.is_paused, 0)"
       " FROM task_claim c LEFT JOIN task_instance ti ON ti.id=c.ti_id LEFT JOIN dag_run r ON r.id=ti.run_pk"
       " LEFT JOIN dag d ON d.dag_id=r.dag_id"
@@ -498,18 +500,25 @@ airc_rc store_work_finish(store *p, int64_t tiId, int tryNumber, const char *zTo
   return AIRC_OK;
 }
 
-airc_rc store_work_finish_log(store *p, int64_t tiId, int tryNumber, const char *zToken, int pid,
-                              const char *zLogPath, int seq, const char *z, size_t n, const char *zResult, int *pbHeld,
-                              airc_err *pErr) {
+airc_rc store_work_finish_log(store *p, int64_t tiId, int tryNumber, const char *zToken, const char *zLogPath,
+                              int seq, const char *z, size_t n, const char *zResult, int *pbHeld, airc_err *pErr) {
   *pbHeld = 0;
   if(p->pDrv->eDialect != STORE_DIALECT_PG) {
     /* SQLite: in the scheduler's process or beside it, statements are cheap */
-    int bPid = 0;
-    airc_rc rc = pid > 0 ? store_work_set_pid(p, tiId, tryNumber, zToken, pid, zLogPath, &bPid, pErr) : AIRC_OK;
-    if(!rc && z) rc = store_work_log_append(p, tiId, tryNumber, seq, z, n, pErr);
-    if(!rc) rc = store_work_finish(p, tiId, tryNumber, zToken, zResult, pbHeld, pErr);
+    airc_rc rc = z ? store_work_log_append(p, tiId, tryNumber, seq, z, n, pErr) : AIRC_OK;
     if(rc) return rc;
-    store_stmt *st = store_stmt_prepare(p, "DELETE FROM ti_stop_request WHERE ti_id=? AND try_number=?", pErr);
+    store_stmt *st = store_stmt_prepare(p,
+        "UPDATE task_claim SET result=?1, log_path=?5 WHERE ti_id=?2 AND try_number=?3 AND lease_token=?4"
+        " AND result IS NULL", pErr);
+    if(!st) return pErr->rc;
+    store_bind_text(st, 1, zResult);
+    store_bind_int64(st, 2, tiId);
+    store_bind_int64(st, 3, tryNumber);
+    store_bind_text(st, 4, zToken);
+    store_bind_text(st, 5, zLogPath);
+    rc = work_exec_changed(p, st, "record the try's result", pbHeld, pErr);
+    if(rc) return rc;
+    st = store_stmt_prepare(p, "DELETE FROM ti_stop_request WHERE ti_id=? AND try_number=?", pErr);
     if(!st) return pErr->rc;
     store_bind_int64(st, 1, tiId);
     store_bind_int64(st, 2, tryNumber);
@@ -526,17 +535,12 @@ airc_rc store_work_finish_log(store *p, int64_t tiId, int tryNumber, const char 
    * the outer SELECT reads it. The chunk and the stop requests' deletion
    * are not fenced (as the separate statements were: a chunk is written
    * once, a stop request for a finished try has nothing left to stop);
-   * the result is, and only a changed row notifies. */
+   * the result is, with the log path, and only a changed row notifies. */
   store_stmt *st = store_stmt_prepare(p,
       "WITH l AS (INSERT INTO task_log_chunk(ti_id, try_number, seq, data) SELECT ?2::bigint, ?3::bigint, ?5::bigint, ?6::text"
       " WHERE ?6::text IS NOT NULL ON CONFLICT(ti_id, try_number, seq) DO NOTHING),"
       " s AS (DELETE FROM ti_stop_request WHERE ti_id=?2 AND try_number=?3),"
-      /* the supervisor's pid and log, when not recorded yet (as store_work_set_pid:
-       * fenced, and before the result is visible) */
-      " p AS (UPDATE task_instance SET pid=?7, log_path=?8 WHERE id=?2 AND try_number=?3 AND state='running'"
-      " AND ?7::bigint > 0 AND EXISTS(SELECT 1 FROM task_claim c WHERE c.ti_id=?2 AND c.try_number=?3"
-      " AND c.lease_token=?4)),"
-      " f AS (UPDATE task_claim SET result=?1 WHERE ti_id=?2 AND try_number=?3 AND lease_token=?4"
+      " f AS (UPDATE task_claim SET result=?1, log_path=?7 WHERE ti_id=?2 AND try_number=?3 AND lease_token=?4"
       " AND result IS NULL RETURNING 1)"
       " SELECT pg_notify('" WORK_CH_RESULT "', '') FROM f", pErr);
   if(!st) {
@@ -550,8 +554,7 @@ airc_rc store_work_finish_log(store *p, int64_t tiId, int tryNumber, const char 
   store_bind_int64(st, 5, seq);
   if(zCopy) store_bind_text(st, 6, zCopy);
   else store_bind_null(st, 6);
-  store_bind_int64(st, 7, pid > 0 ? pid : 0);
-  store_bind_text(st, 8, zLogPath ? zLogPath : "");
+  store_bind_text(st, 7, zLogPath);
   int r = store_stmt_step(st, pErr);
   *pbHeld = r == STORE_ROW;
   store_stmt_done(st);

@@ -148,15 +148,16 @@ AIRC_WUR airc_rc store_work_renew(store *p, int64_t tiId, int tryNumber, const c
 AIRC_WUR airc_rc store_work_finish(store *p, int64_t tiId, int tryNumber, const char *zToken, const char *zResult,
                                    int *pbHeld /* OUT */, airc_err *pErr);
 
-/* The end of a try in one round trip: records the supervisor's pid and
- * log path as store_work_set_pid does if pid > 0 (a short try's, not
- * recorded yet), appends its last log chunk seq (n bytes of z, borrowed;
- * z NULL: none), leaves its result as store_work_finish does (fenced:
+/* The end of a try in one round trip: appends its last log chunk seq (n
+ * bytes of z, borrowed; z NULL: none), leaves its result and its log path
+ * zLogPath (NULL: none) in the claim as store_work_finish does (fenced:
  * *pbHeld = 0 if the lease was lost; the chunk is written all the same)
  * and deletes the try's stop requests (a request that came too late has
- * nothing left to stop). PostgreSQL: one statement; SQLite: up to four.
- * Outside a transaction or inside the caller's. */
-AIRC_WUR airc_rc store_work_finish_log(store *p, int64_t tiId, int tryNumber, const char *zToken, int pid,
+ * nothing left to stop). The task instance is not written: the take gives
+ * the log path with the result (pRow->pCur->zLogPath) and the outcome
+ * records it, with the pid the result names. PostgreSQL: one statement;
+ * SQLite: up to three. Outside a transaction or inside the caller's. */
+AIRC_WUR airc_rc store_work_finish_log(store *p, int64_t tiId, int tryNumber, const char *zToken,
                                        const char *zLogPath, int seq, const char *z, size_t n, const char *zResult,
                                        int *pbHeld /* OUT */, airc_err *pErr);
 

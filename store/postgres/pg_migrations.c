@@ -341,7 +341,10 @@ static const char *const azMigration[PG_SCHEMA_VERSION] = {
      * queued in one wake share one queued_us: 1000 rows sorted per claim).
      * The scheduler takes the claims with a result through task_claim_done
      * (and the expired ones through task_claim_lease), not by a scan of every
-     * claim in flight. */
+     * claim in flight. A claim keeps the log path its result came with:
+     * the scheduler's outcome writes it to the task instance (one update
+     * of the task instance fewer per try, store_work_finish_log). */
+    "ALTER TABLE task_claim ADD COLUMN log_path TEXT;"
     "DROP INDEX task_claim_free;"
     "CREATE INDEX task_claim_free ON task_claim(queue, queued_us, ti_id) WHERE worker IS NULL;"
     "CREATE INDEX task_claim_done ON task_claim(ti_id) WHERE result IS NOT NULL;",

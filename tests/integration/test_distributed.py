@@ -406,9 +406,10 @@ def test_a_stop_request_no_worker_took_is_deleted_after_two_worker_leases(home, 
 
 
 def test_pid_and_log_path_come_with_the_result_or_the_first_renewal(home, cluster):
-    """A short try's supervisor pid and log path reach the store in the
-    statement of its result (no statement of their own); a longer try's
-    with its first lease renewal (lease/4), while it runs."""
+    """A short try's log path reaches the store in the statement of its
+    result (no statement of its own) and the outcome writes it to the task
+    instance, with the pid the result names; a longer try's supervisor pid
+    and log path come with its first lease renewal (lease/4), while it runs."""
     tasks = [("q", {"command": "true"}),
              ("l", {"command": f"touch {cluster.tmp}/l-started; sleep {3 * WORKER_LEASE}", "upstream": "q"})]
     home.write_dag("pl.ini", dag_ini("pl", tasks))

@@ -51,7 +51,7 @@ def test_schema_only_from_db_init_and_one_line_errors(home):
               " DROP TABLE pool; DROP TABLE notification; DROP FUNCTION pool_usage_keep CASCADE; DROP TABLE pool_usage;"
               " ALTER TABLE task_instance DROP COLUMN pool, DROP COLUMN pool_slots;"
               " ALTER TABLE dag_run DROP COLUMN deadline_us, DROP COLUMN deadline_missed_us;"
-              " DROP INDEX task_claim_done")
+              " DROP INDEX task_claim_done; ALTER TABLE task_claim DROP COLUMN log_path")
     r = home.run("dags", "list")
     assert r.returncode == 1 and "older than this airc (13): run 'airc db upgrade'" in r.stderr
     r = home.run("db", "upgrade", check=True)
