@@ -475,20 +475,24 @@ airc_rc store_work_renew(store *p, int64_t tiId, int tryNumber, const char *zTok
   return work_exec_changed(p, st, "renew lease", pbHeld, pErr);
 }
 
-airc_rc store_work_finish(store *p, int64_t tiId, int tryNumber, const char *zToken, const char *zResult,
-                          int *pbHeld, airc_err *pErr) {
+/* store_work_finish, with the try's log path (NULL: none) kept in the
+ * claim for the scheduler's outcome */
+static airc_rc finish_claim(store *p, int64_t tiId, int tryNumber, const char *zToken, const char *zResult,
+                            const char *zLogPath, int *pbHeld, airc_err *pErr) {
   /* dialect: pg -- the same statement NOTIFYs the schedulers when a row
    * changed (a row comes back then) */
   const int bPg = p->pDrv->eDialect == STORE_DIALECT_PG;
   store_stmt *st = store_stmt_prepare(p, STORE_SQL2(p,
-      "UPDATE task_claim SET result=?1 WHERE ti_id=?2 AND try_number=?3 AND lease_token=?4 AND result IS NULL",
-      "WITH f AS (UPDATE task_claim SET result=?1 WHERE ti_id=?2 AND try_number=?3 AND lease_token=?4"
+      "UPDATE task_claim SET result=?1, log_path=?5 WHERE ti_id=?2 AND try_number=?3 AND lease_token=?4"
+      " AND result IS NULL",
+      "WITH f AS (UPDATE task_claim SET result=?1, log_path=?5 WHERE ti_id=?2 AND try_number=?3 AND lease_token=?4"
       " AND result IS NULL RETURNING 1) SELECT pg_notify('" WORK_CH_RESULT "', '') FROM f"), pErr);
   if(!st) return pErr->rc;
   store_bind_text(st, 1, zResult);
   store_bind_int64(st, 2, tiId);
   store_bind_int64(st, 3, tryNumber);
   store_bind_text(st, 4, zToken);
+  store_bind_text(st, 5, zLogPath);
   if(!bPg) return work_exec_changed(p, st, "record the try's result", pbHeld, pErr);
   int r = store_stmt_step(st, pErr);
   *pbHeld = r == STORE_ROW;
@@ -500,6 +504,11 @@ airc_rc store_work_finish(store *p, int64_t tiId, int tryNumber, const char *zTo
   return AIRC_OK;
 }
 
+airc_rc store_work_finish(store *p, int64_t tiId, int tryNumber, const char *zToken, const char *zResult,
+                          int *pbHeld, airc_err *pErr) {
+  return finish_claim(p, tiId, tryNumber, zToken, zResult, NULL, pbHeld, pErr);
+}
+
 airc_rc store_work_finish_log(store *p, int64_t tiId, int tryNumber, const char *zToken, const char *zLogPath,
                               int seq, const char *z, size_t n, const char *zResult, int *pbHeld, airc_err *pErr) {
   *pbHeld = 0;
@@ -507,18 +516,9 @@ airc_rc store_work_finish_log(store *p, int64_t tiId, int tryNumber, const char 
     /* SQLite: in the scheduler's process or beside it, statements are cheap */
     airc_rc rc = z ? store_work_log_append(p, tiId, tryNumber, seq, z, n, pErr) : AIRC_OK;
     if(rc) return rc;
-    store_stmt *st = store_stmt_prepare(p,
-        "UPDATE task_claim SET result=?1, log_path=?5 WHERE ti_id=?2 AND try_number=?3 AND lease_token=?4"
-        " AND result IS NULL", pErr);
-    if(!st) return pErr->rc;
-    store_bind_text(st, 1, zResult);
-    store_bind_int64(st, 2, tiId);
-    store_bind_int64(st, 3, tryNumber);
-    store_bind_text(st, 4, zToken);
-    store_bind_text(st, 5, zLogPath);
-    rc = work_exec_changed(p, st, "record the try's result", pbHeld, pErr);
+    rc = finish_claim(p, tiId, tryNumber, zToken, zResult, zLogPath, pbHeld, pErr);
     if(rc) return rc;
-    st = store_stmt_prepare(p, "DELETE FROM ti_stop_request WHERE ti_id=? AND try_number=?", pErr);
+    store_stmt *st = store_stmt_prepare(p, "DELETE FROM ti_stop_request WHERE ti_id=? AND try_number=?", pErr);
     if(!st) return pErr->rc;
     store_bind_int64(st, 1, tiId);
     store_bind_int64(st, 2, tryNumber);
