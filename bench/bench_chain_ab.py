@@ -8,7 +8,8 @@ p50 and p99 for each run, then the medians per build.
   python3 bench/bench_chain_ab.py --base /path/to/old/bin/airc [--tasks 1000] [--rounds 5]
 
 Make the old build with `git worktree add --detach /tmp/base <commit>` and
-`make -C /tmp/base -j2 all`. Homes are kept (in $TMPDIR, airc-ab-*): on ext4
+`make -C /tmp/base -j2 all`. Prefix `scripts/bench-fs.sh` to run on a fresh
+journaled ext4, as `make bench` does. Homes are kept (in $TMPDIR, airc-ab-*): on ext4
 without a journal, removing thousands of files slows the next run's file
 creation for minutes (docs/benchmarks.md)."""
 import argparse

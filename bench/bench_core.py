@@ -38,6 +38,36 @@ def pct(values, p):
     return v[k]
 
 
+def home_fs(path=None):
+    """What file system the benchmark's homes are on (tempfile's folder: TMPDIR),
+    as one line: its type and device, and for ext4 whether it has a journal.
+    Without one, each file creation scans past recently deleted inodes
+    (scripts/bench-fs.sh says why that matters and makes a journaled one)."""
+    path = os.path.realpath(path or tempfile.gettempdir())
+    best = None
+    try:
+        with open("/proc/self/mountinfo") as f:
+            for line in f:
+                left, right = line.split(" - ", 1)
+                mnt = left.split()[4]
+                fstype, dev = right.split()[:2]
+                if (path == mnt or path.startswith(mnt.rstrip("/") + "/")) and (not best or len(mnt) >= len(best[0])):
+                    best = (mnt, fstype, dev)
+    except OSError:
+        return f"{path}: file system unknown"
+    if not best:
+        return f"{path}: file system unknown"
+    mnt, fstype, dev = best
+    note = ""
+    if fstype == "ext4":
+        try:
+            with open(f"/sys/fs/ext4/{os.path.basename(dev)}/journal_task") as f:
+                note = ", no journal" if f.read().strip() == "<none>" else ", journaled"
+        except OSError:
+            pass
+    return f"{path}: {fstype} on {dev}{note}"
+
+
 def rss_kb(pid, field):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -56,6 +86,19 @@ def write_dags(dags, n):
     for doc in (chain, fan):
         with open(os.path.join(dags, doc["dag"]["id"] + ".json"), "w") as f:
             json.dump(doc, f)
+
+
+def chain_phases(by, n):
+    """Where a chain's per-task time goes, p50 in ms of its n tasks t0..t{n-1}
+    (by: task_id -> (task_id, queued_us, start_us, end_us, ...)): upstream
+    done -> downstream queued (recording the result, the scheduler's wake),
+    queued -> started (the hand-off to a supervisor), started -> done (the
+    try itself: fork+exec of the task, its run, its exit seen)."""
+    done_q = [(by[f"t{i}"][1] - by[f"t{i-1}"][3]) / 1000.0 for i in range(1, n)]
+    q_start = [(by[f"t{i}"][2] - by[f"t{i}"][1]) / 1000.0 for i in range(n)]
+    run = [(by[f"t{i}"][3] - by[f"t{i}"][2]) / 1000.0 for i in range(n)]
+    return {"done_to_queued_p50_ms": pct(done_q, 50), "queued_to_start_p50_ms": pct(q_start, 50),
+            "start_to_done_p50_ms": pct(run, 50)}
 
 
 def measure(db, dag, run_id):
@@ -83,6 +126,7 @@ def measure(db, dag, run_id):
         "task_busy_ms_sum": busy,
         "queued_to_running_p50_ms": pct(q2r, 50), "queued_to_running_p99_ms": pct(q2r, 99),
         "dep_latency_p50_ms": pct(dep, 50), "dep_latency_p99_ms": pct(dep, 99),
+        **(chain_phases(by, len(tis)) if dag == "bench_chain" else {}),
     }
 
 
@@ -318,7 +362,7 @@ def main():
     floor_ms = floor["floor_total_ms"]
     results["chain_ratio_to_floor"] = ch["wall_ms"] / floor_ms
     results["chain_overhead_per_task_ms"] = (ch["wall_ms"] - floor["fork_exec_total_ms"]) / n
-    print(f"airc scheduler benchmark, {n} tasks per DAG ({os.cpu_count()} cores)")
+    print(f"airc scheduler benchmark, {n} tasks per DAG ({os.cpu_count()} cores), homes in {home_fs()}")
     print(f"  floor: {n} x fork+exec /bin/true = {floor['fork_exec_total_ms']:.0f} ms ({floor['fork_exec_each_us']:.0f} us each), "
           f"{n} x SQLite commit = {floor['commit_total_ms']:.0f} ms ({floor['commit_each_us']:.0f} us each)")
     for dag in shapes + ("bench_chain_no_pool",):

@@ -20,6 +20,7 @@ Needs a PostgreSQL server: run it under scripts/pg-test.sh (AIRC_TEST_PG is
 an admin URL; the bench creates a database per worker count).
 
     scripts/pg-test.sh python3 bench/bench_dist.py [--tasks N] [--workers 1,2,4]
+    scripts/bench-fs.sh scripts/pg-test.sh ...   as `make bench`: homes on a fresh journaled ext4
     BENCH_DIST_N=200 ...   a quick run (the default is 1000)"""
 import argparse
 import json
@@ -32,7 +33,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_core import AIRC, pct, remove_home, rss_kb, run_dag, tree_cpu_s, write_dags  # noqa: E402
+from bench_core import AIRC, chain_phases, home_fs, pct, remove_home, rss_kb, run_dag, tree_cpu_s, write_dags  # noqa: E402
 
 PG_ADMIN = os.environ.get("AIRC_TEST_PG", "")
 
@@ -152,7 +153,8 @@ def measure_pg(q, dag, run_id):
         dep = [(t[2] - by["root"][3]) / 1000.0 for t in tis if t[0] != "root"]
     return {"tasks": len(tis), "tasks_success": ok, "state": r[3], "wall_ms": (int(r[1]) - int(r[2])) / 1000.0,
             "queued_to_running_p50_ms": pct(q2r, 50), "queued_to_running_p99_ms": pct(q2r, 99),
-            "dep_latency_p50_ms": pct(dep, 50), "dep_latency_p99_ms": pct(dep, 99)}
+            "dep_latency_p50_ms": pct(dep, 50), "dep_latency_p99_ms": pct(dep, 99),
+            **(chain_phases(by, len(tis)) if dag == "bench_chain" else {})}
 
 
 def run_dag_pg(env, q, dag):
@@ -313,7 +315,7 @@ def main():
     local_chain_ms = lc["wall_ms"] / n
     local_fan_tps = lf["tasks"] / (lf["wall_ms"] / 1000.0)
     print(f"distributed executor benchmark, {n} tasks per DAG ({os.cpu_count()} cores), workers of "
-          f"--concurrency {args.concurrency}")
+          f"--concurrency {args.concurrency}, homes in {home_fs()}")
     print(f"  local mode (SQLite): chain {local_chain_ms:.2f} ms per task, queued->started p50 "
           f"{lc['queued_to_running_p50_ms']:.2f} ms p99 {lc['queued_to_running_p99_ms']:.2f} ms | fan-out "
           f"{local_fan_tps:.0f} tasks/s")
@@ -338,6 +340,11 @@ def main():
     last = results["distributed"][-1]
     print(f"  fan-out with {last['workers']} workers: {last['fanout_ratio_to_local']:.2f}x local mode's throughput "
           f"(goal >= 0.8x)")
+    def phases(c):
+        return (f"done->queued {c['done_to_queued_p50_ms']:.2f}, queued->started {c['queued_to_start_p50_ms']:.2f}, "
+                f"started->done {c['start_to_done_p50_ms']:.2f} ms")
+    print(f"  chain per task, p50: local mode {phases(lc)}"
+          + "".join(f"; {r['workers']} worker(s) {phases(r['bench_chain'])}" for r in results["distributed"]))
     rss = [r["worker_idle_rss_kb"] for r in results["distributed"]]
     print(f"  idle worker VmRSS: {min(rss) / 1024:.1f} to {max(rss) / 1024:.1f} MB (goal < 8 MB); peak during the "
           f"runs {max(r['worker_peak_rss_kb'] for r in results['distributed']) / 1024:.1f} MB")

@@ -8,7 +8,9 @@ upstream done -> start p50. Alternating the builds puts both under the same
 drift of this VM. The homes are kept until the end (AIRC_BENCH_KEEP_HOMES):
 removing thousands of files slows the next run's file creation.
 
-    scripts/pg-test.sh python3 bench/bench_dist_ab.py --base /tmp/base/bin/airc [--rounds 3]
+    scripts/bench-fs.sh scripts/pg-test.sh python3 bench/bench_dist_ab.py --base /tmp/base/bin/airc [--rounds 3]
+
+(scripts/bench-fs.sh: a fresh journaled ext4 for the homes, as `make bench` uses.)
 
 A base build: git worktree add --detach /tmp/base COMMIT && make -C /tmp/base -j2 all"""
 import argparse

@@ -3,7 +3,10 @@
 # ratio to a floor or a peer measured in the same run; nothing here passes
 # or fails on timing. Results go to bench/results/*.json as well. The real
 # stack (Kafka, Cassandra) is brought up last, for the pipeline part, so that
-# its idle JVMs do not disturb the other measurements.
+# its idle JVMs do not disturb the other measurements. The scheduler, CLI
+# and distributed parts each run on a fresh journaled ext4 (scripts/bench-fs.sh:
+# this VM's own root file system has no journal, which made file creation
+# cost what the machine's recent history decided).
 #
 #   BENCH_TASKS=1000          tasks per DAG shape for the scheduler benchmark
 #   BENCH_AIRFLOW_TASKS=100   tasks per DAG shape on Apache Airflow (slow!)
@@ -20,22 +23,22 @@ skip() { case " ${BENCH_SKIP:-} " in *" $1 "*) return 0 ;; esac; return 1; }
 status=0
 
 echo "== airc scheduler: chain and fan-out of ${BENCH_TASKS:-1000} shell tasks, against the machine's floor"
-python3 bench/bench_core.py --tasks "${BENCH_TASKS:-1000}" --storm "${BENCH_STORM:-2000}" \
+scripts/bench-fs.sh python3 bench/bench_core.py --tasks "${BENCH_TASKS:-1000}" --storm "${BENCH_STORM:-2000}" \
   --folder "${BENCH_FOLDER:-10000}" --out bench/results/core.json || status=1
 if ! skip storm-large; then
   echo; echo "== the storm again with ${BENCH_STORM_LARGE:-10000} DAG files, against a chain in the same run"
-  python3 bench/bench_core.py --tasks "${BENCH_TASKS:-1000}" --only storm --storm "${BENCH_STORM_LARGE:-10000}" \
+  scripts/bench-fs.sh python3 bench/bench_core.py --tasks "${BENCH_TASKS:-1000}" --only storm --storm "${BENCH_STORM_LARGE:-10000}" \
     --out bench/results/storm-large.json || status=1
 fi
 if ! skip dist; then
   echo; echo "== distributed executor: PostgreSQL 15 (throwaway), 1, 2 and 4 workers, against local mode on SQLite"
-  scripts/pg-test.sh python3 bench/bench_dist.py --tasks "${BENCH_DIST_N:-1000}" --out bench/results/dist.json \
+  scripts/bench-fs.sh scripts/pg-test.sh python3 bench/bench_dist.py --tasks "${BENCH_DIST_N:-1000}" --out bench/results/dist.json \
     || status=1
 fi
 echo "-- what a fork costs the forking process on this machine (why supervisors are posix_spawn'ed)"
 bin/bench-fork || status=1
 echo; echo "== CLI and the dashboard's DAG list at 10,000 DAGs (goals: 20 ms a command, 50 ms a page)"
-python3 bench/bench_cli.py --dags 10000 --out bench/results/cli.json || status=1
+scripts/bench-fs.sh python3 bench/bench_cli.py --dags 10000 --out bench/results/cli.json || status=1
 
 if ! skip web && [ -x scripts/bench-web.sh ]; then
   echo; echo "== web API under wrk"
