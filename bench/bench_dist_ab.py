@@ -31,7 +31,8 @@ def summary(label, rnd, d):
     for x in d["distributed"]:
         out.append(f"| {x['workers']}w chain {x['chain_ms_per_task']:.2f} ms ({x['chain_ratio_to_local']:.2f}x) "
                    f"fan {x['fanout_tasks_per_s']:.0f}/s ({x['fanout_ratio_to_local']:.2f}x) "
-                   f"dep p50 {x['bench_chain']['dep_latency_p50_ms']:.2f}")
+                   f"dep p50 {x['bench_chain']['dep_latency_p50_ms']:.2f} "
+                   f"db {x['bench_fanout']['database_cpu_ms_per_task']:.2f} ms/fan task")
     return " ".join(out)
 
 

@@ -238,6 +238,11 @@ airc_rc store_stmt_run_deferred(store_stmt *st, const char *zWhat, airc_err *pEr
   return st->pDrv->xRunDeferred ? st->pDrv->xRunDeferred(st, zWhat, 0, pErr) : store_stmt_run(st, zWhat, pErr);
 }
 
+airc_rc store_stmt_run_batched(store_stmt *st, const char *zBatchSql, int iKey, const char *zWhat, airc_err *pErr) {
+  return st->pDrv->xRunBatched ? st->pDrv->xRunBatched(st, zBatchSql, iKey, zWhat, pErr)
+                               : store_stmt_run_deferred(st, zWhat, pErr);
+}
+
 void store_stmt_read_along(store_stmt *st) {
   if(st->pDrv->xReadAlong) st->pDrv->xReadAlong(st);
 }

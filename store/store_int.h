@@ -67,6 +67,8 @@ typedef struct store_driver {
   /* store_stmt_run_deferred, store_stmt_fence_deferred (bFence) (NULL:
    * at once) */
   airc_rc (*xRunDeferred)(store_stmt *s, const char *zWhat, int bFence, airc_err *pErr);
+  /* store_stmt_run_batched (NULL: store_stmt_run_deferred) */
+  airc_rc (*xRunBatched)(store_stmt *s, const char *zBatchSql, int iKey, const char *zWhat, airc_err *pErr);
   /* store_stmt_read_along (NULL: nothing to do; the first step runs it) */
   void (*xReadAlong)(store_stmt *s);
   int (*xColumnIsNull)(store_stmt *s, int i);
@@ -195,6 +197,19 @@ AIRC_WUR airc_rc store_stmt_run_deferred(store_stmt *st, const char *zWhat, airc
  * failure is AIRC_ERR_BUSY with the message zWhat (the caller's transaction
  * fails and is tried again, as for a busy store); any other stays as it is. */
 AIRC_WUR airc_rc store_stmt_fence_deferred(store_stmt *st, const char *zWhat, airc_err *pErr);
+/* As store_stmt_run_deferred, and rows of the same statement that follow
+ * one another in a transaction go out as ONE execution of zBatchSql, whose
+ * parameter i is the array of the rows' parameter i (a text[] literal,
+ * which zBatchSql casts: ?1::text[], ?2::bigint[]; typically
+ * `SELECT * FROM unnest(...)`). The rows go out before anything else runs
+ * on the connection (another statement's step, a commit), so that what
+ * follows sees them; a row whose parameter iKey (1-based; 0: none) equals
+ * a waiting row's sends those first, so that one execution never changes
+ * a row twice. A failure is reported as a deferred write's: by the
+ * transaction's next statement or its commit. Without batching (SQLite):
+ * store_stmt_run_deferred. */
+AIRC_WUR airc_rc store_stmt_run_batched(store_stmt *st, const char *zBatchSql, int iKey, const char *zWhat,
+                                        airc_err *pErr);
 /* For a read the caller will step soon in this transaction: on PostgreSQL
  * st (bound) goes out with the transaction's next statement, in its round
  * trip, and its rows wait in it until it is stepped (its failure fails the

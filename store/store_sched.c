@@ -318,6 +318,24 @@ airc_rc store_sched_ti_get_current(store *p, int64_t tiId, store_sched_ti_curren
   " log_path=excluded.log_path, note=excluded.note,"                                                           \
   " hostname=coalesce(excluded.hostname, task_try.hostname)"
 
+/* The same two writes for many outcomes at once (PostgreSQL): parameter i
+ * is the array of the outcomes' parameter i (store_stmt_run_batched). */
+#define OUTCOME_BATCH_SQL                                                                                     \
+  "WITH v AS (SELECT * FROM unnest(?1::text[], ?2::bigint[], ?3::bigint[], ?4::float8[], ?5::bigint[],"          \
+  " ?6::bigint[], ?7::bigint[], ?8::text[], ?9::bigint[], ?10::bigint[], ?11::bigint[], ?12::text[],"           \
+  " ?13::text[], ?14::text[]) AS v(ti_state, end_us, start_us, duration, exit_code, pid, next_retry_us, note,"  \
+  " now_us, ti_id, try_number, try_state, log_path, hostname)),"                                                \
+  " ti AS (UPDATE task_instance t SET state=v.ti_state, end_us=v.end_us, start_us=coalesce(t.start_us, v.start_us),"\
+  " duration=v.duration, exit_code=v.exit_code, pid=coalesce(v.pid, t.pid), next_retry_us=v.next_retry_us,"    \
+  " note=v.note, updated_us=v.now_us, log_path=coalesce(v.log_path, t.log_path) FROM v WHERE t.id=v.ti_id"      \
+  " RETURNING t.id)"                                                                                            \
+  " INSERT INTO task_try(ti_id, try_number, state, start_us, end_us, exit_code, pid, log_path, note, hostname)" \
+  " SELECT ti_id, try_number, try_state, start_us, end_us, exit_code, pid, log_path, note, hostname FROM v"     \
+  " ON CONFLICT(ti_id, try_number) DO UPDATE SET state=excluded.state, start_us=excluded.start_us,"            \
+  " end_us=excluded.end_us, exit_code=excluded.exit_code, pid=excluded.pid,"                                   \
+  " log_path=excluded.log_path, note=excluded.note,"                                                           \
+  " hostname=coalesce(excluded.hostname, task_try.hostname)"
+
 /* Binds ?1..?10 and ?13 (the task instance's values: a try that ran on a
  * worker has its log path recorded here, with its outcome), and ?11, ?12
  * and ?14 (the try's own) when bTry. */
@@ -351,8 +369,11 @@ airc_rc store_sched_outcome_record(store *p, const store_sched_outcome *pO, airc
     store_stmt *st = store_stmt_prepare(p, "WITH ti AS (" OUTCOME_TI_SQL " RETURNING id) " OUTCOME_TRY_SQL, pErr);
     if(!st) return pErr->rc;
     outcome_bind(st, pO, zNote, 1);
-    /* nothing to read back: it travels with the transaction's next statement */
-    return store_stmt_run_deferred(st, "record outcome and try", pErr);
+    /* nothing to read back: it travels with the transaction's next
+     * statement, and the outcomes of a wake that follow one another (a
+     * fan-out's results) travel as one (store_stmt_run_batched; keyed by
+     * the task instance, ?10) */
+    return store_stmt_run_batched(st, OUTCOME_BATCH_SQL, 10, "record outcome and try", pErr);
   }
   store_stmt *st = store_stmt_prepare(p, OUTCOME_TI_SQL, pErr);
   if(!st) return pErr->rc;

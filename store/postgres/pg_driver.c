@@ -67,6 +67,8 @@
 #define PG_MIGRATE_LOCK 0x61697263 /* advisory lock key of migrations ("airc") */
 #define PG_LISTEN_MAX 4
 #define PG_DEFERRED_MAX 64 /* writes sent ahead, unanswered, per transaction (pg_run_deferred) */
+#define PG_BATCH_ROWS 64              /* rows of one statement sent as one execution (pg_run_batched) */
+#define PG_BATCH_BYTES (1024 * 1024)  /* ... and their values' bytes, at most */
 
 /* type ids (pg_type.oid) of the values bound */
 #define PG_OID_INT8 20
@@ -114,6 +116,18 @@ typedef struct pg_db {
   /* a read to send along with the transaction's next statement
    * (pg_read_along): its rows are kept in it until it is stepped */
   struct pg_stmt *pAlong;
+  /* rows of one statement waiting to go out as one execution
+   * (pg_run_batched): sent before anything else runs on the connection */
+  struct pg_batch {
+    const char *zSql;      /* the one-row statement (its cache key) */
+    const char *zBatchSql; /* the many-row statement (literal) */
+    const char *zWhat;
+    int nParam, iKey, nRow;
+    size_t nBytes;
+    char *azVal[PG_BATCH_ROWS][PG_PARAM_MAX]; /* owned copies; NULL: SQL NULL */
+    Oid aType[PG_PARAM_MAX];
+  } batch;
+  int bBatchSending; /* pg_batch_send runs: its own statements do not send the batch */
 } pg_db;
 
 static const store_driver *pg_self(void);
@@ -196,9 +210,18 @@ static void pg_stmt_clear(pg_stmt *s) {
   s->iRow = s->nRow = 0;
 }
 
+static void pg_batch_drop(pg_db *p) {
+  for(int r = 0; r < p->batch.nRow; r++)
+    for(int i = 0; i < p->batch.nParam; i++) free(p->batch.azVal[r][i]);
+  p->batch.nRow = 0;
+  p->batch.nBytes = 0;
+}
+static airc_rc pg_batch_send(pg_db *p, airc_err *pErr);
+
 static void pg_disconnect(void *pv) {
   pg_db *p = pv;
   if(!p) return;
+  pg_batch_drop(p);
   for(int i = 0; i < p->nCache; i++) {
     pg_stmt_clear(p->aCache[i]);
     free(p->aCache[i]->zPgSql);
@@ -395,6 +418,7 @@ static airc_rc pg_commit_counted(void *pv, uint64_t *pCounter, airc_err *pErr);
 static airc_rc pg_commit(void *pv, airc_err *pErr) {
   pg_db *p = pv;
   p->pAlong = NULL;
+  pg_batch_send(p, NULL); /* its failure is kept: the commit below reports it */
   if(p->nDeferred || p->deferredErr.rc) return pg_commit_counted(p, &(uint64_t){0}, pErr);
   airc_rc rc = p->bBeginPending ? AIRC_OK : pg_exec_now(p, "COMMIT", "commit", pErr);
   if(rc && !pg_conn_lost(p)) pg_exec_now(p, "ROLLBACK", "rollback", &(airc_err){0});
@@ -405,6 +429,7 @@ static airc_rc pg_commit(void *pv, airc_err *pErr) {
 static void pg_rollback(void *pv) {
   pg_db *p = pv;
   p->pAlong = NULL;
+  pg_batch_drop(p);
   pg_settle(p, &(airc_err){0}); /* its failure is what this rollback answers */
   airc_err_clear(&p->deferredErr);
   if(!p->bBeginPending && !pg_conn_lost(p)) pg_exec_now(p, "ROLLBACK", "rollback", &(airc_err){0});
@@ -769,6 +794,7 @@ static airc_rc pg_commit_counted(void *pv, uint64_t *pCounter, airc_err *pErr) {
   pg_db *p = pv;
   *pCounter = 0;
   p->pAlong = NULL; /* not needed after all */
+  pg_batch_send(p, NULL); /* its failure is kept (p->deferredErr): reported just below */
   if(p->deferredErr.rc) { /* a write sent ahead failed: nothing commits */
     *pErr = p->deferredErr;
     pg_rollback(p);
@@ -817,6 +843,7 @@ static int pg_step(store_stmt *st, airc_err *pErr) {
     p->stats.nRows++;
     return STORE_ROW;
   }
+  if(p->batch.nRow && pg_batch_send(p, pErr)) return STORE_ERROR;
   int bRedialed = 0;
   for(int iTry = 1;; iTry++) {
     int bLooksUp = !pg_conn_lost(p);
@@ -891,6 +918,10 @@ static int pg_step(store_stmt *st, airc_err *pErr) {
 static airc_rc pg_run_deferred(store_stmt *st, const char *zWhat, int bFence, airc_err *pErr) {
   pg_stmt *s = PS(st);
   pg_db *p = s->pDb;
+  if(p->batch.nRow && pg_batch_send(p, pErr)) {
+    pg_done(st);
+    return pErr->rc;
+  }
   if(!p->bInTxn || p->bBeginPending || s->gen != p->gen || pg_conn_lost(p) || p->deferredErr.rc) {
     const int bFailedBefore = p->deferredErr.rc != AIRC_OK;
     int r = pg_step(st, pErr);
@@ -919,6 +950,129 @@ static airc_rc pg_run_deferred(store_stmt *st, const char *zWhat, int bFence, ai
   p->stats.nVmSteps++;
   pg_done(st);
   return AIRC_OK;
+}
+
+/* store_stmt_run_batched: st's bound row waits (its values copied) while
+ * the rows that follow it on this connection are of the same statement;
+ * pg_batch_send sends them, as one execution of zBatchSql whose parameter
+ * i is the text[] literal of the rows' parameter i, before anything else
+ * runs here (a step, a write sent ahead, the commit). A row whose
+ * parameter iKey equals a waiting row's sends the waiting ones first (one
+ * statement must not change a row twice). Where a write could not be sent
+ * ahead (pg_run_deferred: no transaction, a BEGIN not sent, a statement
+ * not prepared on this connection yet), the row runs as it would there. */
+static airc_rc pg_run_batched(store_stmt *st, const char *zBatchSql, int iKey, const char *zWhat, airc_err *pErr) {
+  pg_stmt *s = PS(st);
+  pg_db *p = s->pDb;
+  struct pg_batch *b = &p->batch;
+  if(b->nRow && (strcmp(b->zSql, s->zSql) || b->nRow == PG_BATCH_ROWS || b->nBytes > PG_BATCH_BYTES)) {
+    if(pg_batch_send(p, pErr)) {
+      pg_done(st);
+      return pErr->rc;
+    }
+  }
+  for(int r = 0; b->nRow && iKey >= 1 && iKey <= s->nParam && r < b->nRow; r++) {
+    const char *zA = b->azVal[r][iKey - 1], *zB = s->azVal[iKey - 1];
+    if(zA && zB && !strcmp(zA, zB)) {
+      if(pg_batch_send(p, pErr)) {
+        pg_done(st);
+        return pErr->rc;
+      }
+      break;
+    }
+  }
+  if(!p->bInTxn || p->bBeginPending || s->gen != p->gen || pg_conn_lost(p) || p->deferredErr.rc)
+    return pg_run_deferred(st, zWhat, 0, pErr);
+  if(!b->nRow) {
+    b->zSql = s->zSql;
+    b->zBatchSql = zBatchSql;
+    b->zWhat = zWhat;
+    b->nParam = s->nParam;
+    b->iKey = iKey;
+    memset(b->aType, 0, sizeof(b->aType));
+  }
+  int r = b->nRow;
+  for(int i = 0; i < s->nParam; i++) {
+    b->azVal[r][i] = NULL;
+    if(s->azVal[i] && !(b->azVal[r][i] = strdup(s->azVal[i]))) {
+      for(int k = 0; k < i; k++) free(b->azVal[r][k]);
+      pg_done(st);
+      return airc_err_set(pErr, AIRC_ERR_NOMEM, "%s: out of memory", zWhat);
+    }
+    if(s->azVal[i]) b->nBytes += strlen(s->azVal[i]);
+    if(!b->aType[i]) b->aType[i] = s->aType[i];
+  }
+  b->nRow++;
+  pg_done(st);
+  return AIRC_OK;
+}
+
+/* Appends z to the array literal being built in *pz (length *pn, room
+ * *pnAlloc) as one element: NULL, or a quoted string with \ and " escaped.
+ * 0, or -1 out of memory. */
+static int pg_array_add(char **pz, size_t *pn, size_t *pnAlloc, const char *z) {
+  size_t need = *pn + (z ? 2 * strlen(z) + 6 : 8); /* a comma, the quotes; the closing } and NUL */
+  if(need > *pnAlloc) {
+    size_t n = need * 2;
+    char *zNew = realloc(*pz, n);
+    if(!zNew) return -1;
+    *pz = zNew;
+    *pnAlloc = n;
+  }
+  char *o = *pz + *pn;
+  *o++ = *pn > 1 ? ',' : '{';
+  if(!z) {
+    memcpy(o, "NULL", 4);
+    o += 4;
+  } else {
+    *o++ = '"';
+    for(; *z; z++) {
+      if(*z == '"' || *z == '\\') *o++ = '\\';
+      *o++ = *z;
+    }
+    *o++ = '"';
+  }
+  *pn = (size_t)(o - *pz);
+  return 0;
+}
+
+/* Sends the waiting rows (pg_run_batched): one row as its own statement,
+ * several as one execution of the batch statement, both as writes sent
+ * ahead (their failure is kept for the transaction: pg_deferred_check). */
+static airc_rc pg_batch_send(pg_db *p, airc_err *pErr) {
+  struct pg_batch *b = &p->batch;
+  if(!b->nRow || p->bBatchSending) return AIRC_OK;
+  airc_err err = {0};
+  p->bBatchSending = 1;
+  const int bOne = b->nRow == 1;
+  store_stmt *st = pg_prepare(p, bOne ? b->zSql : b->zBatchSql, &err);
+  char *azArr[PG_PARAM_MAX] = {0};
+  airc_rc rc = st ? AIRC_OK : err.rc;
+  for(int i = 0; !rc && i < b->nParam; i++) {
+    pg_stmt *s = PS(st);
+    if(bOne) {
+      s->azVal[i] = b->azVal[0][i];
+      s->aType[i] = b->azVal[0][i] ? b->aType[i] : 0;
+      continue;
+    }
+    size_t n = 0, nAlloc = 0;
+    for(int r = 0; !rc && r < b->nRow; r++)
+      if(pg_array_add(&azArr[i], &n, &nAlloc, b->azVal[r][i])) rc = airc_err_set(&err, AIRC_ERR_NOMEM, "out of memory");
+    if(!rc) {
+      azArr[i][n++] = '}';
+      azArr[i][n] = 0;
+      s->azVal[i] = azArr[i];
+      s->aType[i] = 0; /* the statement's casts say what it is: ?1::text[] */
+    }
+  }
+  if(!rc) rc = pg_run_deferred(st, b->zWhat, 0, &err);
+  else if(st) pg_done(st);
+  for(int i = 0; i < PG_PARAM_MAX; i++) free(azArr[i]);
+  pg_batch_drop(p);
+  p->bBatchSending = 0;
+  if(rc && !p->deferredErr.rc) p->deferredErr = err; /* the transaction cannot commit without these rows */
+  if(rc && pErr) *pErr = err;
+  return rc;
 }
 
 /* store_stmt_read_along: inside a transaction, st (bound) goes out with
@@ -995,6 +1149,7 @@ const store_driver store_pg_driver = {
     .xBindNull = pg_bind_null,
     .xStep = pg_step,
     .xRunDeferred = pg_run_deferred,
+    .xRunBatched = pg_run_batched,
     .xReadAlong = pg_read_along,
     .xColumnIsNull = pg_col_is_null,
     .xColumnInt64 = pg_col_int64,

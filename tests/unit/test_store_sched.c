@@ -411,6 +411,71 @@ static void test_outcomes_and_xcom(void **ppState) {
   assert_non_null(strstr(err.zMsg, "record xcom: "));
 }
 
+/* Outcomes recorded one after another in a transaction (a wake that
+ * applies many results): on PostgreSQL they go out as one statement
+ * (store_stmt_run_batched). Whatever the backend: the next statement of
+ * the transaction sees them all, values come back byte for byte (quotes,
+ * backslashes, braces, commas, a newline, unicode, NULLs), a second
+ * outcome of the same task instance lands after the first, and one the
+ * schema refuses fails the commit and takes the others with it. */
+static void test_outcomes_batched(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  static const char zOdd[] = "say \"hi\", {a,b} \\ $(x) `y`;\nnext line: \xc3\xa9\xe2\x82\xac NULL";
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  assert_int_equal(q_int(f->s, "SELECT count(*) FROM task_try"), 0); /* the transaction's BEGIN goes out */
+  store_sched_outcome a = {11, 1, "failed", "up_for_retry", 100, 200, 1, 501, 7000, zOdd, "/logs/b.log", 60, "w{1}"};
+  store_sched_outcome b = {12, 1, "success", "success", 300, 400, 0, 0, 0, NULL, NULL, 61, NULL};
+  store_sched_outcome c = {13, 2, "skipped", "skipped", 500, 600, -1, 0, 0, "", "/logs/\"d\".log", 62, "w,2"};
+  assert_int_equal(store_sched_outcome_record(f->s, &b, &err), AIRC_OK); /* PostgreSQL: prepares it, at once */
+  store_stats st0, st1;
+  store_stats_get(f->s, &st0);
+  assert_int_equal(store_sched_outcome_record(f->s, &a, &err), AIRC_OK);
+  assert_int_equal(store_sched_outcome_record(f->s, &c, &err), AIRC_OK);
+  /* task instance 11 again (its next try): the waiting ones (11, 13) go
+   * first, as one statement; this one waits alone until the count */
+  store_sched_outcome a2 = {11, 2, "success", "success", 700, 800, 0, 502, 0, NULL, NULL, 63, "w1"};
+  assert_int_equal(store_sched_outcome_record(f->s, &a2, &err), AIRC_OK);
+  assert_int_equal(q_int(f->s, "SELECT count(*) FROM task_try WHERE ti_id IN (11, 12, 13)"), 4);
+  store_stats_get(f->s, &st1);
+  if(f->s->pDrv->eDialect == STORE_DIALECT_PG)
+    assert_int_equal(st1.nStatements - st0.nStatements, 3); /* [11, 13], [11], the count */
+  assert_int_equal(store_commit(f->s, &err), AIRC_OK);
+
+  assert_string_equal(q_text(f->s, "SELECT note FROM task_try WHERE ti_id=11 AND try_number=1"), zOdd);
+  assert_string_equal(q_text(f->s, "SELECT hostname FROM task_try WHERE ti_id=11 AND try_number=1"), "w{1}");
+  assert_int_equal(q_int(f->s, "SELECT exit_code FROM task_try WHERE ti_id=11 AND try_number=1"), 1);
+  assert_string_equal(q_text(f->s, "SELECT state FROM task_instance WHERE id=11"), "success"); /* the later one */
+  assert_int_equal(q_int(f->s, "SELECT pid FROM task_instance WHERE id=11"), 502);
+  assert_int_equal(q_int(f->s, "SELECT start_us FROM task_instance WHERE id=11"), 100); /* kept from the first */
+  assert_string_equal(q_text(f->s, "SELECT log_path FROM task_instance WHERE id=11"), "/logs/b.log");
+  assert_string_equal(q_text(f->s, "SELECT state FROM task_instance WHERE id=12"), "success");
+  assert_int_equal(q_int(f->s, "SELECT pid FROM task_instance WHERE id=12"), INT64_MIN);
+  assert_string_equal(q_text(f->s, "SELECT note FROM task_try WHERE ti_id=12"), "<null>");
+  assert_string_equal(q_text(f->s, "SELECT hostname FROM task_try WHERE ti_id=12"), "<null>");
+  assert_int_equal(q_int(f->s, "SELECT exit_code FROM task_instance WHERE id=13"), INT64_MIN);
+  assert_string_equal(q_text(f->s, "SELECT note FROM task_instance WHERE id=13"), "<null>");
+  assert_string_equal(q_text(f->s, "SELECT log_path FROM task_try WHERE ti_id=13"), "/logs/\"d\".log");
+  assert_string_equal(q_text(f->s, "SELECT hostname FROM task_try WHERE ti_id=13"), "w,2");
+  assert_int_equal(q_int(f->s, "SELECT CAST(duration*1000 AS INTEGER) FROM task_instance WHERE id=13"), 0);
+
+  /* one the schema refuses (no task instance 999) among good ones: the
+   * commit fails, nothing of the transaction stays */
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  assert_int_equal(q_int(f->s, "SELECT count(*) FROM task_try"), 4);
+  store_sched_outcome g = {10, 1, "failed", "failed", 1, 2, 3, 0, 0, "late", NULL, 70, NULL};
+  store_sched_outcome bad = {999, 1, "failed", "failed", 1, 2, -1, 0, 0, NULL, NULL, 71, NULL};
+  airc_rc rc = store_sched_outcome_record(f->s, &g, &err);
+  if(!rc) rc = store_sched_outcome_record(f->s, &bad, &err);
+  if(!rc) rc = store_commit(f->s, &err);
+  else store_rollback(f->s);
+  assert_int_equal(rc, AIRC_ERR_DB);
+  assert_non_null(strcasestr(err.zMsg, "FOREIGN KEY"));
+  airc_err_clear(&err);
+  assert_string_equal(q_text(f->s, "SELECT state FROM task_instance WHERE id=10"), "success");
+  assert_int_equal(q_int(f->s, "SELECT count(*) FROM task_try"), 4);
+}
+
 static void test_zombies_retries_heartbeat(void **ppState) {
   fixture *f = *ppState;
   airc_err err = {0};
@@ -486,6 +551,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_task_instances, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_queue_from_state, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_outcomes_and_xcom, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_outcomes_batched, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_zombies_retries_heartbeat, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_walk_error, fx_setup, fx_teardown),
   };
