@@ -200,7 +200,12 @@ airc_rc store_sched_ti_set_state(store *p, int64_t tiId, const char *zState, int
   store_bind_text(st, 1, zState);
   store_bind_int64(st, 2, nowUs);
   store_bind_int64(st, 3, tiId);
-  return store_stmt_run(st, "update task state", pErr);
+  /* a wake that holds back a fan-out's tries for a pool slot marks
+   * hundreds `scheduled` one after another: one statement on PostgreSQL */
+  return store_stmt_run_batched(st,
+      "UPDATE task_instance t SET state=v.state, updated_us=v.now_us"
+      " FROM unnest(?1::text[], ?2::bigint[], ?3::bigint[]) AS v(state, now_us, id) WHERE t.id=v.id",
+      3, "update task state", pErr);
 }
 
 airc_rc store_sched_ti_queue(store *p, int64_t tiId, const char *zFrom, int64_t nowUs, airc_err *pErr) {

@@ -65,8 +65,18 @@ airc_rc store_work_enqueue_prefer(store *p, int64_t tiId, int tryNumber, const c
   store_bind_int64(st, 5, nowUs);
   if(p->pDrv->eDialect == STORE_DIALECT_PG) store_bind_text(st, 6, zPrefer ? zPrefer : "");
   /* nothing to read back: on PostgreSQL it travels with the next statement
-   * or the COMMIT */
-  return store_stmt_run_deferred(st, "queue try for a worker", pErr);
+   * or the COMMIT, and the tries a wake queues one after another (a
+   * fan-out's) as one statement (keyed by the task instance, ?1) */
+  return store_stmt_run_batched(st,
+      "WITH v AS (SELECT * FROM unnest(?1::bigint[], ?2::bigint[], ?3::text[], ?4::text[], ?5::bigint[], ?6::text[])"
+      " AS v(ti_id, try_number, queue, request, queued_us, prefer)),"
+      " c AS (INSERT INTO task_claim(ti_id, try_number, queue, request, queued_us)"
+      " SELECT ti_id, try_number, queue, request, queued_us FROM v"
+      " ON CONFLICT(ti_id) DO UPDATE SET try_number=excluded.try_number, queue=excluded.queue,"
+      " request=excluded.request, queued_us=excluded.queued_us, worker=NULL, lease_token=NULL,"
+      " lease_until_us=NULL, result=NULL RETURNING ti_id, queue)"
+      " SELECT pg_notify('" WORK_CH_QUEUED "', c.queue || chr(9) || v.prefer) FROM c JOIN v ON v.ti_id=c.ti_id",
+      1, "queue try for a worker", pErr);
 }
 
 /* Which claims a scheduler takes: those with a result, and those whose

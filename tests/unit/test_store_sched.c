@@ -5,7 +5,8 @@
  * try history and XCom (replacing an earlier record), zombie candidates,
  * the next retry time and the heartbeat, plus the error paths (missing task
  * instance -> AIRC_ERR_NOTFOUND, a write the schema refuses -> AIRC_ERR_DB
- * naming what failed). Rows are seeded and checked through store_int.h's
+ * naming what failed), outcomes recorded one after another in a
+ * transaction (one statement on PostgreSQL). Rows are seeded and checked through store_int.h's
  * statement helpers. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -13,7 +13,8 @@
  * (store_work_finish_log: last log chunk, fenced result, stop requests);
  * the claims a scheduler applies taken in one call
  * (store_work_take_done_or_expired: listed and deleted in the caller's
- * transaction, back after a rollback). */
+ * transaction, back after a rollback). Tries queued one after another in
+ * a transaction (one statement on PostgreSQL: store_stmt_run_batched). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -404,6 +405,46 @@ static unsigned wait_events(store *s, const char *const *azQueue, int nQueue) {
 /* PostgreSQL: a worker LISTENing hears of a try queued on its queue when
  * the queuing transaction commits (not before, not for another queue); a
  * scheduler hears of a result. SQLite: no wake-ups (callers poll). */
+/* Tries a wake queues one after another (a fan-out's): on PostgreSQL one
+ * statement (store_stmt_run_batched); whatever the backend, the next
+ * statement sees them, a request comes back byte for byte, a second
+ * enqueue of the same task instance replaces the first, and workers claim
+ * them in queue order. */
+static void test_enqueue_batched(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  static const char zR2[] = "{\"cmd\":\"echo \\\"x\\\" {a,b} \\\\ \xc3\xa9\",\"n\":null}";
+  assert_int_equal(store_work_enqueue(f->s, 12, 1, "other", "{}", 90, &err), AIRC_OK); /* PostgreSQL: prepared */
+  store *w = NULL;
+  int bOn = 0;
+  const char *azMine[] = {"default"};
+  assert_int_equal(store_open(f->zDb, &w, &err), AIRC_OK);
+  assert_int_equal(store_work_listen(w, STORE_WORK_EV_QUEUED, &bOn, &err), AIRC_OK);
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  assert_string_equal(q_text(f->s, "SELECT queue FROM task_claim WHERE ti_id=12"), "other");
+  store_stats st0, st1;
+  store_stats_get(f->s, &st0);
+  assert_int_equal(store_work_enqueue(f->s, 10, 1, "default", "{\"first\":1}", 100, &err), AIRC_OK);
+  assert_int_equal(store_work_enqueue_prefer(f->s, 11, 1, "default", "w9", "{}", 101, &err), AIRC_OK);
+  /* task instance 10 again: the waiting ones (10, 11) go first */
+  assert_int_equal(store_work_enqueue(f->s, 10, 1, "default", zR2, 102, &err), AIRC_OK);
+  assert_string_equal(q_text(f->s, "SELECT request FROM task_claim WHERE ti_id=10"), zR2);
+  store_stats_get(f->s, &st1);
+  if(store_test_is_pg()) assert_int_equal(st1.nStatements - st0.nStatements, 3); /* [10, 11], [10], the read */
+  assert_int_equal(store_commit(f->s, &err), AIRC_OK);
+  /* the one statement woke the queue's workers (10 is for anyone) */
+  if(store_test_is_pg()) assert_int_equal(wait_events(w, azMine, 1) & STORE_WORK_EV_QUEUED, STORE_WORK_EV_QUEUED);
+  store_close(w);
+  store_work_claimed a[4];
+  int n = 0;
+  assert_int_equal(store_work_claim_batch(f->s, "default", "w1", "tok", 1000, 2000, 4, a, &n, &err), AIRC_OK);
+  assert_int_equal(n, 2);
+  assert_int_equal(a[0].tiId, 11); /* queued first */
+  assert_int_equal(a[1].tiId, 10);
+  assert_string_equal(a[1].zRequest, zR2);
+  for(int i = 0; i < n; i++) free(a[i].zRequest);
+}
+
 static void test_wakeups(void **ppState) {
   fixture *f = *ppState;
   airc_err err = {0};
@@ -603,6 +644,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_scheduler_lease, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_claim_batch, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_wakeups, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_enqueue_batched, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_finish_log, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_take_done_or_expired, fx_setup, fx_teardown),
   };
