@@ -210,6 +210,16 @@ def top_statements(url, db, limit=8):
     return [(int(c), int(m), float(t), q) for c, m, t, q in rows]
 
 
+def statement_totals(url, db):
+    """All of the database's statements since the last reset, summed: the
+    work a run asked of it, in counts that do not move with the machine's
+    speed (calls, buffer pages touched, WAL records), and the server time."""
+    row = psql(url, "SELECT sum(calls), round(sum(total_exec_time)::numeric, 1), sum(shared_blks_hit + shared_blks_read),"
+                    " sum(wal_records) FROM pg_stat_statements s"
+                    f" JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '{db}'")[0]
+    return {"calls": int(row[0]), "server_ms": float(row[1]), "pages": int(row[2]), "wal_records": int(row[3])}
+
+
 def run_pg(n, k, concurrency, seq, statements=False):
     db = f"airc_bench_{os.getpid()}_{seq}"
     psql(PG_ADMIN, f"CREATE DATABASE {db}")
@@ -267,6 +277,7 @@ def run_pg(n, k, concurrency, seq, statements=False):
             res[dag] = run_dag_pg(host_env("s"), q, dag)
             if statements and dag == "bench_fanout":
                 res[dag]["statements"] = top_statements(url, db)
+                res[dag]["statement_totals"] = statement_totals(url, db)
             n = res[dag]["tasks"]
             # the workers with their supervisors and tasks (reaped or live children)
             res[dag]["workers_cpu_ms_per_task"] = (sum(tree_cpu_s(pid) for pid in workers) - cpu0) * 1000.0 / n
@@ -354,6 +365,12 @@ def main():
               f"{max(v for name, v in by.items() if name != 'scheduler')} per worker; the database had at most "
               f"{r['sessions_max_database']} (bound: 1 per scheduler + 1 per worker + 1 per running CLI command)")
     for r in results["distributed"]:
+        t = r["bench_fanout"].get("statement_totals")
+        if t:
+            n_t = r["bench_fanout"]["tasks"]
+            print(f"    fan-out, {r['workers']} worker(s), per task: {t['calls'] / n_t:.2f} statements, "
+                  f"{t['pages'] / n_t:.0f} buffer pages, {t['wal_records'] / n_t:.1f} WAL records, "
+                  f"{t['server_ms'] * 1000 / n_t:.0f} us server time")
         for calls, mean_us, total_ms, text in r["bench_fanout"].get("statements", []):
             print(f"    fan-out, {r['workers']} worker(s): {calls:5d} x {mean_us:4d} us = {total_ms:6.1f} ms  {text}")
     if args.out:
