@@ -1044,7 +1044,11 @@ static airc_rc pg_batch_send(pg_db *p, airc_err *pErr) {
   if(!b->nRow || p->bBatchSending) return AIRC_OK;
   airc_err err = {0};
   p->bBatchSending = 1;
-  const int bOne = b->nRow == 1;
+  /* one row goes as its own statement, unless that statement is in use
+   * (the caller of pg_run_batched or pg_step holds it): the batch form then */
+  int bOne = b->nRow == 1;
+  for(int i = 0; bOne && i < p->nCache; i++)
+    if(p->aCache[i]->bInUse && !strcmp(p->aCache[i]->zSql, b->zSql)) bOne = 0;
   store_stmt *st = pg_prepare(p, bOne ? b->zSql : b->zBatchSql, &err);
   char *azArr[PG_PARAM_MAX] = {0};
   airc_rc rc = st ? AIRC_OK : err.rc;

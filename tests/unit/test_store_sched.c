@@ -441,6 +441,12 @@ static void test_outcomes_batched(void **ppState) {
   store_stats_get(f->s, &st1);
   if(f->s->pDrv->eDialect == STORE_DIALECT_PG)
     assert_int_equal(st1.nStatements - st0.nStatements, 3); /* [11, 13], [11], the count */
+  /* one waiting row of the same task instance: it goes first on its own */
+  store_sched_outcome b2 = {12, 2, "failed", "up_for_retry", 310, 320, 2, 0, 9000, NULL, NULL, 64, NULL};
+  store_sched_outcome b3 = {12, 3, "success", "success", 330, 340, 0, 0, 0, NULL, NULL, 65, NULL};
+  assert_int_equal(store_sched_outcome_record(f->s, &b2, &err), AIRC_OK);
+  assert_int_equal(store_sched_outcome_record(f->s, &b3, &err), AIRC_OK);
+  assert_int_equal(q_int(f->s, "SELECT count(*) FROM task_try WHERE ti_id=12"), 3);
   assert_int_equal(store_commit(f->s, &err), AIRC_OK);
 
   assert_string_equal(q_text(f->s, "SELECT note FROM task_try WHERE ti_id=11 AND try_number=1"), zOdd);
@@ -451,9 +457,12 @@ static void test_outcomes_batched(void **ppState) {
   assert_int_equal(q_int(f->s, "SELECT start_us FROM task_instance WHERE id=11"), 100); /* kept from the first */
   assert_string_equal(q_text(f->s, "SELECT log_path FROM task_instance WHERE id=11"), "/logs/b.log");
   assert_string_equal(q_text(f->s, "SELECT state FROM task_instance WHERE id=12"), "success");
+  assert_int_equal(q_int(f->s, "SELECT end_us FROM task_instance WHERE id=12"), 340); /* the last one */
+  assert_int_equal(q_int(f->s, "SELECT next_retry_us FROM task_instance WHERE id=12"), INT64_MIN);
   assert_int_equal(q_int(f->s, "SELECT pid FROM task_instance WHERE id=12"), INT64_MIN);
-  assert_string_equal(q_text(f->s, "SELECT note FROM task_try WHERE ti_id=12"), "<null>");
-  assert_string_equal(q_text(f->s, "SELECT hostname FROM task_try WHERE ti_id=12"), "<null>");
+  assert_string_equal(q_text(f->s, "SELECT state FROM task_try WHERE ti_id=12 AND try_number=2"), "failed");
+  assert_string_equal(q_text(f->s, "SELECT note FROM task_try WHERE ti_id=12 AND try_number=1"), "<null>");
+  assert_string_equal(q_text(f->s, "SELECT hostname FROM task_try WHERE ti_id=12 AND try_number=1"), "<null>");
   assert_int_equal(q_int(f->s, "SELECT exit_code FROM task_instance WHERE id=13"), INT64_MIN);
   assert_string_equal(q_text(f->s, "SELECT note FROM task_instance WHERE id=13"), "<null>");
   assert_string_equal(q_text(f->s, "SELECT log_path FROM task_try WHERE ti_id=13"), "/logs/\"d\".log");
@@ -463,7 +472,7 @@ static void test_outcomes_batched(void **ppState) {
   /* one the schema refuses (no task instance 999) among good ones: the
    * commit fails, nothing of the transaction stays */
   assert_int_equal(store_begin(f->s, &err), AIRC_OK);
-  assert_int_equal(q_int(f->s, "SELECT count(*) FROM task_try"), 4);
+  assert_int_equal(q_int(f->s, "SELECT count(*) FROM task_try"), 6);
   store_sched_outcome g = {10, 1, "failed", "failed", 1, 2, 3, 0, 0, "late", NULL, 70, NULL};
   store_sched_outcome bad = {999, 1, "failed", "failed", 1, 2, -1, 0, 0, NULL, NULL, 71, NULL};
   airc_rc rc = store_sched_outcome_record(f->s, &g, &err);
@@ -474,7 +483,7 @@ static void test_outcomes_batched(void **ppState) {
   assert_non_null(strcasestr(err.zMsg, "FOREIGN KEY"));
   airc_err_clear(&err);
   assert_string_equal(q_text(f->s, "SELECT state FROM task_instance WHERE id=10"), "success");
-  assert_int_equal(q_int(f->s, "SELECT count(*) FROM task_try"), 4);
+  assert_int_equal(q_int(f->s, "SELECT count(*) FROM task_try"), 6);
 }
 
 static void test_zombies_retries_heartbeat(void **ppState) {
