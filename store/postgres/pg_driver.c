@@ -122,7 +122,7 @@ typedef struct pg_db {
     const char *zSql;      /* the one-row statement (its cache key) */
     const char *zBatchSql; /* the many-row statement (literal) */
     const char *zWhat;
-    int nParam, iKey, nRow;
+    int nParam, nRow;
     size_t nBytes;
     char *azVal[PG_BATCH_ROWS][PG_PARAM_MAX]; /* owned copies; NULL: SQL NULL */
     Oid aType[PG_PARAM_MAX];
@@ -965,21 +965,13 @@ static airc_rc pg_run_batched(store_stmt *st, const char *zBatchSql, int iKey, c
   pg_stmt *s = PS(st);
   pg_db *p = s->pDb;
   struct pg_batch *b = &p->batch;
-  if(b->nRow && (strcmp(b->zSql, s->zSql) || b->nRow == PG_BATCH_ROWS || b->nBytes > PG_BATCH_BYTES)) {
-    if(pg_batch_send(p, pErr)) {
-      pg_done(st);
-      return pErr->rc;
-    }
-  }
-  for(int r = 0; b->nRow && iKey >= 1 && iKey <= s->nParam && r < b->nRow; r++) {
-    const char *zA = b->azVal[r][iKey - 1], *zB = s->azVal[iKey - 1];
-    if(zA && zB && !strcmp(zA, zB)) {
-      if(pg_batch_send(p, pErr)) {
-        pg_done(st);
-        return pErr->rc;
-      }
-      break;
-    }
+  int bSendFirst = b->nRow && (strcmp(b->zSql, s->zSql) || b->nRow == PG_BATCH_ROWS || b->nBytes > PG_BATCH_BYTES);
+  const char *zKey = iKey >= 1 && iKey <= s->nParam ? s->azVal[iKey - 1] : NULL;
+  for(int r = 0; !bSendFirst && zKey && r < b->nRow; r++)
+    bSendFirst = b->azVal[r][iKey - 1] && !strcmp(b->azVal[r][iKey - 1], zKey);
+  if(bSendFirst && pg_batch_send(p, pErr)) {
+    pg_done(st);
+    return pErr->rc;
   }
   if(!p->bInTxn || p->bBeginPending || s->gen != p->gen || pg_conn_lost(p) || p->deferredErr.rc)
     return pg_run_deferred(st, zWhat, 0, pErr);
@@ -988,7 +980,6 @@ static airc_rc pg_run_batched(store_stmt *st, const char *zBatchSql, int iKey, c
     b->zBatchSql = zBatchSql;
     b->zWhat = zWhat;
     b->nParam = s->nParam;
-    b->iKey = iKey;
     memset(b->aType, 0, sizeof(b->aType));
   }
   int r = b->nRow;
