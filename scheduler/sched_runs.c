@@ -780,6 +780,7 @@ typedef struct cand_ti {
   char *zTask;         /* its task id (owned) */
   ti_state eFrom;      /* the state in the store (cand_found) */
   int bQueued;         /* cand_admit queued it */
+  int bOffered;        /* cand_admit offers it to its pool's queue (counted as queued until then) */
 } cand_ti;
 
 typedef struct cand_set {
@@ -790,6 +791,8 @@ typedef struct cand_set {
   char **azPool;       /* distinct pool names (owned) */
   int *aPoolFull;      /* per pool: the fewest slots it refused this evaluation (0 = none) */
   int64_t *aPoolOpen;  /* per pool: open slots not yet promised to a candidate (an estimate) */
+  int64_t *aPoolLeft;  /* per pool: open slots cand_admit has not offered yet */
+  int *aPoolExists;    /* per pool: it has a row (store_pool_open_slots) */
   int nPool;
   int nGate;           /* candidates that look admittable: counted against parallelism
                         * when deciding whether to look at more waiting runs */
@@ -801,13 +804,18 @@ static int cand_pool(sched *S, cand_set *C, const char *zPool, airc_err *pErr) {
   for(int i = 0; i < C->nPool; i++)
     if(!strcmp(C->azPool[i], zPool)) return i;
   int64_t nOpen = INT64_MAX / 4;
-  if(!S->opts.onlyRunPk && store_pool_open_slots(S->s, zPool, &nOpen, pErr)) return -1;
+  int bExists = 1;
+  if(!S->opts.onlyRunPk && store_pool_open_slots(S->s, zPool, &nOpen, &bExists, pErr)) return -1;
   C->azPool = realloc(C->azPool, sizeof(char *) * (size_t)(C->nPool + 1));
   C->aPoolFull = realloc(C->aPoolFull, sizeof(int) * (size_t)(C->nPool + 1));
   C->aPoolOpen = realloc(C->aPoolOpen, sizeof(int64_t) * (size_t)(C->nPool + 1));
+  C->aPoolLeft = realloc(C->aPoolLeft, sizeof(int64_t) * (size_t)(C->nPool + 1));
+  C->aPoolExists = realloc(C->aPoolExists, sizeof(int) * (size_t)(C->nPool + 1));
   C->azPool[C->nPool] = strdup(zPool);
   C->aPoolFull[C->nPool] = 0;
   C->aPoolOpen[C->nPool] = nOpen;
+  C->aPoolLeft[C->nPool] = nOpen;
+  C->aPoolExists[C->nPool] = bExists;
   return C->nPool++;
 }
 
@@ -820,6 +828,8 @@ static void cand_free(cand_set *C) {
   free(C->azPool);
   free(C->aPoolFull);
   free(C->aPoolOpen);
+  free(C->aPoolLeft);
+  free(C->aPoolExists);
   memset(C, 0, sizeof(*C));
 }
 
@@ -898,10 +908,79 @@ static int wait_cmp(const void *a, const void *b) {
   return run_order(x->logicalDate, x->runPk, y->logicalDate, y->runPk);
 }
 
+/* The state besides `scheduled` that candidate c may be queued from: a
+ * task found ready in this wake is still `none` or `up_for_retry` in the
+ * store. NULL: none. */
+static const char *cand_from(const cand_ti *c) {
+  return c->eFrom == TI_NONE || c->eFrom == TI_UP_FOR_RETRY ? ti_state_name(c->eFrom) : NULL;
+}
+
+/* c was queued: the cache, the pool to read ahead next wake, the launch. */
+static void cand_queued(sched *S, cand_set *C, cand_ti *c, int64_t **paLaunch, int *pnLaunch) {
+  c->bQueued = 1;
+  if(!S->zPoolAhead[0]) snprintf(S->zPoolAhead, sizeof(S->zPoolAhead), "%s", C->azPool[c->iPool]);
+  sched_cache_set_ti_state(S, C->aRun[c->iRun].pk, c->zTask, c->tiId, TI_QUEUED, 0);
+  *paLaunch = realloc(*paLaunch, sizeof(int64_t) * (size_t)(*pnLaunch + 1));
+  (*paLaunch)[(*pnLaunch)++] = c->tiId;
+}
+
+/* c's pool had not its slots: its run is held (looked at again when a
+ * slot frees up), and no candidate of as many slots or more is offered to
+ * that pool in this evaluation. bNoPool: the pool does not exist (a
+ * line a minute, *pLastWarnUs). */
+static void cand_refused(cand_set *C, const cand_ti *c, int bNoPool, int64_t *pLastWarnUs) {
+  cand_run *cr = &C->aRun[c->iRun];
+  cr->bHeld = 1;
+  if(!C->aPoolFull[c->iPool] || c->nSlots < C->aPoolFull[c->iPool]) C->aPoolFull[c->iPool] = c->nSlots;
+  int64_t now = airc_now_us();
+  if(bNoPool && now - *pLastWarnUs > 60 * INT64_C(1000000)) {
+    *pLastWarnUs = now;
+    LOG_WARN("DAG '%s': a task waits for pool '%s', which does not exist (airc pools set %s SLOTS)", cr->zDag,
+             C->azPool[c->iPool], C->azPool[c->iPool]);
+  }
+}
+
+/* Queues the candidates cand_admit offered to pool iPool, in its order, in
+ * one statement on PostgreSQL (store_pool_ti_queue_many). One the store did
+ * not queue (its state moved, or the pool's count differed from ours) gives
+ * back what cand_admit counted for it and holds its run. */
+static airc_rc cand_offer_flush(sched *S, cand_set *C, tis_counts *TC, int iPool, int64_t *pLastWarnUs,
+                                int64_t **paLaunch, int *pnLaunch, airc_err *pErr) {
+  int n = 0;
+  for(int k = 0; k < C->nTi; k++) n += C->aTi[k].bOffered && C->aTi[k].iPool == iPool;
+  if(!n) return AIRC_OK;
+  store_pool_queue_item *a = calloc((size_t)n, sizeof(*a));
+  if(!a) return airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
+  for(int k = 0, i = 0; k < C->nTi; k++) {
+    const cand_ti *c = &C->aTi[k];
+    if(c->bOffered && c->iPool == iPool) a[i++] = (store_pool_queue_item){c->tiId, cand_from(c), c->nSlots, 0};
+  }
+  int bNoPool = 0;
+  airc_rc rc = store_pool_ti_queue_many(S->s, C->azPool[iPool], a, n, airc_now_us(), &bNoPool, launch_keep, S, pErr);
+  for(int k = 0, i = 0; !rc && k < C->nTi; k++) {
+    cand_ti *c = &C->aTi[k];
+    if(!c->bOffered || c->iPool != iPool) continue;
+    c->bOffered = 0;
+    if(a[i++].bQueued) {
+      cand_queued(S, C, c, paLaunch, pnLaunch);
+      continue;
+    }
+    cand_run *cr = &C->aRun[c->iRun];
+    S->loads.nGlobal--;
+    S->loads.a[cr->iLoad].nActive--;
+    int *pnTis = NULL;
+    if(c->maxActiveTis && !(rc = tis_count(S, TC, cr->zDag, c->zTask, &pnTis, pErr))) (*pnTis)--;
+    cand_refused(C, c, bNoPool, pLastWarnUs);
+  }
+  free(a);
+  return rc;
+}
+
 /* Queues the candidates, highest priority first, while parallelism, each
- * DAG's max_active_tasks and each pool allow (the pool in the store, in
- * this transaction: store_pool_ti_queue). Runs with a candidate held back
- * join S->aWait (kept in run order). */
+ * DAG's max_active_tasks and each pool allow: each pool's open slots as
+ * read in this transaction (cand_pool), offered in order and queued pool
+ * by pool (cand_offer_flush; the store checks them again). Runs with a
+ * candidate held back join S->aWait (kept in run order). */
 static airc_rc cand_admit(sched *S, cand_set *C, tis_counts *TC, int64_t **paLaunch, int *pnLaunch, airc_err *pErr) {
   static int64_t lastWarnUs; /* a missing pool is worth a line a minute, not one a wake */
   dag_loads *DL = &S->loads;
@@ -927,38 +1006,24 @@ static airc_rc cand_admit(sched *S, cand_set *C, tis_counts *TC, int64_t **paLau
         continue;
       }
     }
-    int bQueued = 0, bNoPool = 0;
-    /* a task found ready in this wake is still `none` or `up_for_retry` in the store */
-    const char *zFrom = c->eFrom == TI_NONE || c->eFrom == TI_UP_FOR_RETRY ? ti_state_name(c->eFrom) : NULL;
     if(S->opts.onlyRunPk) {
       /* `airc dags test` runs its run alone, without pools (as Airflow's) */
-      rc = store_sched_ti_queue(S->s, c->tiId, zFrom, airc_now_us(), pErr);
-      bQueued = 1;
-    } else {
-      rc = store_pool_ti_queue(S->s, c->tiId, zFrom, C->azPool[c->iPool], c->nSlots, airc_now_us(), &bQueued,
-                               &bNoPool, launch_keep, S, pErr);
-    }
-    if(rc) break;
-    if(!bQueued) {
-      cr->bHeld = 1;
-      if(!C->aPoolFull[c->iPool] || c->nSlots < C->aPoolFull[c->iPool]) C->aPoolFull[c->iPool] = c->nSlots;
-      int64_t now = airc_now_us();
-      if(bNoPool && now - lastWarnUs > 60 * INT64_C(1000000)) {
-        lastWarnUs = now;
-        LOG_WARN("DAG '%s': a task waits for pool '%s', which does not exist (airc pools set %s SLOTS)", cr->zDag,
-                 C->azPool[c->iPool], C->azPool[c->iPool]);
-      }
+      rc = store_sched_ti_queue(S->s, c->tiId, cand_from(c), airc_now_us(), pErr);
+      if(rc) break;
+      cand_queued(S, C, c, paLaunch, pnLaunch);
+    } else if(c->nSlots > C->aPoolLeft[c->iPool]) {
+      cand_refused(C, c, !C->aPoolExists[c->iPool], &lastWarnUs);
       continue;
+    } else {
+      C->aPoolLeft[c->iPool] -= c->nSlots;
+      c->bOffered = 1; /* counted as queued; cand_offer_flush tells */
     }
-    c->bQueued = 1;
-    if(!S->zPoolAhead[0]) snprintf(S->zPoolAhead, sizeof(S->zPoolAhead), "%s", C->azPool[c->iPool]);
     if(pnTis) (*pnTis)++;
-    sched_cache_set_ti_state(S, cr->pk, c->zTask, c->tiId, TI_QUEUED, 0);
-    *paLaunch = realloc(*paLaunch, sizeof(int64_t) * (size_t)(*pnLaunch + 1));
-    (*paLaunch)[(*pnLaunch)++] = c->tiId;
     DL->nGlobal++;
     l->nActive++;
   }
+  for(int iPool = 0; !rc && iPool < C->nPool; iPool++)
+    rc = cand_offer_flush(S, C, TC, iPool, &lastWarnUs, paLaunch, pnLaunch, pErr);
   /* the ones held back that this wake made `scheduled`: written now, once */
   for(int k = 0; !rc && k < C->nTi; k++)
     if(!C->aTi[k].bQueued && (C->aTi[k].eFrom == TI_NONE || C->aTi[k].eFrom == TI_UP_FOR_RETRY))
@@ -1135,7 +1200,7 @@ airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch, airc_er
         }
         int nSlots = t->poolSlots > 0 ? t->poolSlots : 1;
         C.aTi[C.nTi] = (cand_ti){f->tiId, v->aPrio ? v->aPrio[f->iTask] : 1, C.nRun, f->iTask, iPool, nSlots,
-                                 C.nTi, t->maxActiveTis, strdup(t->zId), f->eFrom, 0};
+                                 C.nTi, t->maxActiveTis, strdup(t->zId), f->eFrom, 0, 0};
         C.nTi++;
         /* a candidate its pool cannot take does not count against the
          * limits: runs waiting with work for other pools are still looked at */

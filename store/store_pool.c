@@ -3,6 +3,7 @@
 #include "store/store_int.h"
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int store_pool_name_is_valid(const char *z) {
@@ -141,8 +142,9 @@ void store_pool_read_ahead(store *p, const char *zPool) {
   snprintf(p->zPoolAhead, sizeof(p->zPoolAhead), "%s", zPool);
 }
 
-airc_rc store_pool_open_slots(store *p, const char *zPool, int64_t *pnOpen, airc_err *pErr) {
+airc_rc store_pool_open_slots(store *p, const char *zPool, int64_t *pnOpen, int *pbExists, airc_err *pErr) {
   *pnOpen = 0;
+  if(pbExists) *pbExists = 0;
   /* inside a transaction on PostgreSQL the row is locked as
    * store_pool_ti_queue locks it (which then reads it no more): the
    * scheduler reads this estimate just before it queues into the pool, in
@@ -164,6 +166,7 @@ airc_rc store_pool_open_slots(store *p, const char *zPool, int64_t *pnOpen, airc
   int r = store_stmt_step(st, pErr);
   if(r == STORE_ROW) {
     *pnOpen = store_col_int64(st, 0);
+    if(pbExists) *pbExists = 1;
     if(p->nTxn > 0 && strlen(zPool) < sizeof(p->zPoolLocked)) {
       p->poolTxnSeq = p->nTxnSeq;
       p->poolSlots = store_col_int64(st, 1);
@@ -178,44 +181,55 @@ airc_rc store_pool_open_slots(store *p, const char *zPool, int64_t *pnOpen, airc
   return AIRC_OK;
 }
 
+/* *pSlots = pool zPool's slots, its row locked (FOR UPDATE on PostgreSQL)
+ * until the caller's transaction ends; read once per transaction (the
+ * lock keeps the row as it was). -1 and *pbNoPool = 1 when there is no
+ * such pool. */
+static airc_rc pool_slots_locked(store *p, const char *zPool, int64_t *pSlots, int *pbNoPool, airc_err *pErr) {
+  /* the pool's row first: PostgreSQL locks it (FOR UPDATE), so that a
+   * concurrent queue into this pool waits for our commit and then counts
+   * our tries; the count that admits them is a later statement, with a new
+   * snapshot. The lock lasts until the transaction ends, and nobody can
+   * change the row meanwhile: a second try queued into the same pool in the
+   * same transaction reuses its slots (a fan-out queues many at once) */
+  *pSlots = -1;
+  *pbNoPool = 0;
+  const int bInTxn = p->nTxn > 0;
+  if(bInTxn && p->poolTxnSeq == p->nTxnSeq && !strcmp(p->zPoolLocked, zPool)) {
+    *pSlots = p->poolSlots;
+    return AIRC_OK;
+  }
+  store_stmt *st = store_stmt_prepare(p,
+      STORE_SQL2(p, "SELECT slots FROM pool WHERE name=?", "SELECT slots FROM pool WHERE name=$1 FOR UPDATE"),
+      pErr);
+  if(!st) return pErr->rc;
+  store_bind_text(st, 1, zPool);
+  int r = store_stmt_step(st, pErr);
+  if(r == STORE_ROW) *pSlots = store_col_int64(st, 0);
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "read pool: ");
+    return pErr->rc;
+  }
+  if(r == STORE_DONE) {
+    *pbNoPool = 1;
+    return AIRC_OK;
+  }
+  if(bInTxn && strlen(zPool) < sizeof(p->zPoolLocked)) {
+    p->poolTxnSeq = p->nTxnSeq;
+    p->poolSlots = *pSlots;
+    snprintf(p->zPoolLocked, sizeof(p->zPoolLocked), "%s", zPool);
+  }
+  return AIRC_OK;
+}
+
 airc_rc store_pool_ti_queue(store *p, int64_t tiId, const char *zFrom, const char *zPool, int nSlots, int64_t nowUs,
                             int *pbQueued, int *pbNoPool, store_sched_launch_fn xLaunch, void *pLaunchCtx,
                             airc_err *pErr) {
   *pbQueued = 0;
-  *pbNoPool = 0;
-  /* the pool's row first: PostgreSQL locks it (FOR UPDATE), so that a
-   * concurrent queue into this pool waits for our commit and then counts
-   * our try; the count below is a new statement, with a new snapshot. The
-   * lock lasts until the transaction ends, and nobody can change the row
-   * meanwhile: a second try queued into the same pool in the same
-   * transaction reuses its slots (a fan-out queues many at once) */
   int64_t slots = -1;
-  const int bInTxn = p->nTxn > 0;
-  if(bInTxn && p->poolTxnSeq == p->nTxnSeq && !strcmp(p->zPoolLocked, zPool)) {
-    slots = p->poolSlots;
-  } else {
-    store_stmt *st = store_stmt_prepare(p,
-        STORE_SQL2(p, "SELECT slots FROM pool WHERE name=?", "SELECT slots FROM pool WHERE name=$1 FOR UPDATE"),
-        pErr);
-    if(!st) return pErr->rc;
-    store_bind_text(st, 1, zPool);
-    int r = store_stmt_step(st, pErr);
-    slots = r == STORE_ROW ? store_col_int64(st, 0) : -1;
-    store_stmt_done(st);
-    if(r == STORE_ERROR) {
-      airc_err_prefix(pErr, "read pool: ");
-      return pErr->rc;
-    }
-    if(r == STORE_DONE) {
-      *pbNoPool = 1;
-      return AIRC_OK;
-    }
-    if(bInTxn && strlen(zPool) < sizeof(p->zPoolLocked)) {
-      p->poolTxnSeq = p->nTxnSeq;
-      p->poolSlots = slots;
-      snprintf(p->zPoolLocked, sizeof(p->zPoolLocked), "%s", zPool);
-    }
-  }
+  airc_rc rc = pool_slots_locked(p, zPool, &slots, pbNoPool, pErr);
+  if(rc || *pbNoPool) return rc;
   if(nSlots > slots) return AIRC_OK; /* can never fit: waits, as in Airflow */
   /* as store_sched_ti_queue: a sensor's next poke (up_for_reschedule)
    * continues its try (same try number and start time). PostgreSQL hands
@@ -250,10 +264,106 @@ airc_rc store_pool_ti_queue(store *p, int64_t tiId, const char *zFrom, const cha
     return r == STORE_ERROR ? pErr->rc : AIRC_OK;
   }
   int64_t n = 0;
-  airc_rc rc = store_stmt_run_changes(p, st, "queue task", &n, pErr);
+  rc = store_stmt_run_changes(p, st, "queue task", &n, pErr);
   *pbQueued = !rc && n > 0;
   if(*pbQueued && xLaunch) rc = store_sched_ti_get_launch(p, tiId, xLaunch, pLaunchCtx, pErr);
   return rc;
+}
+
+/* Appends "{a,b,...}" of the items' ids, from-states and slots to the three
+ * buffers (the array literals PostgreSQL reads; the from-states are state
+ * names, letters and '_' only, or NULL). 1 when a literal would not fit. */
+static int queue_many_arrays(const store_pool_queue_item *a, int n, char *zIds, char *zFrom, char *zSlots, size_t nBuf) {
+  size_t iI = 0, iF = 0, iS = 0;
+  for(int k = 0; k < n; k++) {
+    const char *zSep = k ? "," : "{";
+    const char *zF = a[k].zFrom ? a[k].zFrom : "NULL";
+    for(const char *c = zF; *c; c++)
+      if(!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '_')) return 1;
+    int w1 = snprintf(zIds + iI, nBuf - iI, "%s%lld", zSep, (long long)a[k].tiId);
+    int w2 = snprintf(zFrom + iF, nBuf - iF, "%s%s", zSep, zF);
+    int w3 = snprintf(zSlots + iS, nBuf - iS, "%s%d", zSep, a[k].nSlots);
+    if(w1 < 0 || w2 < 0 || w3 < 0 || (size_t)w1 >= nBuf - iI || (size_t)w2 >= nBuf - iF || (size_t)w3 >= nBuf - iS)
+      return 1;
+    iI += (size_t)w1, iF += (size_t)w2, iS += (size_t)w3;
+  }
+  if(iI + 2 > nBuf || iF + 2 > nBuf || iS + 2 > nBuf) return 1;
+  memcpy(zIds + iI, "}", 2), memcpy(zFrom + iF, "}", 2), memcpy(zSlots + iS, "}", 2);
+  return 0;
+}
+
+/* dialect: pg -- the queue update of store_pool_ti_queue for many task
+ * instances at once, in the order given (ord): all of them, or none when
+ * their slots together do not fit (the pool's row is locked by this
+ * transaction, so only our own statements change what it holds; the
+ * usage read here is this statement's snapshot, after the lock). Each row
+ * comes back with its launch columns, its id and its place. */
+static const char zQueueManySql[] =
+    "WITH v AS (SELECT * FROM unnest($2::bigint[], $3::text[], $4::int[]) WITH ORDINALITY AS v(id, from_state, slots, ord)),"
+    " q AS (UPDATE task_instance ti SET try_number=ti.try_number+CASE WHEN ti.state='up_for_reschedule' THEN 0 ELSE 1 END,"
+    " start_us=CASE WHEN ti.state='up_for_reschedule' THEN ti.start_us ELSE NULL END,"
+    " state='queued', queued_us=$1, pid=NULL, exit_code=NULL, end_us=NULL, duration=NULL, next_retry_us=NULL,"
+    " note=NULL, updated_us=$1, pool=$5, pool_slots=v.slots FROM v, dag_run r"
+    " WHERE ti.id=v.id AND r.id=ti.run_pk AND (ti.state IN ('scheduled','up_for_reschedule') OR ti.state=v.from_state)"
+    " AND (SELECT sum(slots) FROM v) + coalesce((SELECT used FROM pool_usage WHERE pool=$5), 0) <= $6"
+    " RETURNING " STORE_SCHED_LAUNCH_COLUMNS ", ti.id AS q_id, v.ord AS q_ord)"
+    " SELECT * FROM q ORDER BY q_ord";
+
+airc_rc store_pool_ti_queue_many(store *p, const char *zPool, store_pool_queue_item *a, int n, int64_t nowUs,
+                                 int *pbNoPool, store_sched_launch_fn xLaunch, void *pLaunchCtx, airc_err *pErr) {
+  *pbNoPool = 0;
+  for(int k = 0; k < n; k++) a[k].bQueued = 0;
+  if(n <= 0) return AIRC_OK;
+  int64_t slots = -1, sum = 0;
+  airc_rc rc = pool_slots_locked(p, zPool, &slots, pbNoPool, pErr);
+  if(rc || *pbNoPool) return rc;
+  for(int k = 0; k < n; k++) sum += a[k].nSlots > 0 ? a[k].nSlots : 0;
+  int nGot = 0;
+  if(p->pDrv->eDialect == STORE_DIALECT_PG && n > 1 && sum <= slots) {
+    const size_t nBuf = (size_t)n * 24 + 16; /* "," + 20 digits (or a state name) per item */
+    char *zBuf = malloc(3 * nBuf);
+    if(!zBuf) return airc_err_set(pErr, AIRC_ERR_NOMEM, "queue tasks: out of memory");
+    store_stmt *st = NULL;
+    if(!queue_many_arrays(a, n, zBuf, zBuf + nBuf, zBuf + 2 * nBuf, nBuf)) {
+      st = store_stmt_prepare(p, zQueueManySql, pErr);
+      if(!st) {
+        free(zBuf);
+        return pErr->rc;
+      }
+      store_bind_int64(st, 1, nowUs);
+      store_bind_text(st, 2, zBuf);
+      store_bind_text(st, 3, zBuf + nBuf);
+      store_bind_text(st, 4, zBuf + 2 * nBuf);
+      store_bind_text(st, 5, zPool);
+      store_bind_int64(st, 6, slots);
+      int r;
+      while((r = store_stmt_step(st, pErr)) == STORE_ROW) {
+        const int64_t ord = store_col_int64(st, 13);
+        if(ord < 1 || ord > n) continue;
+        store_pool_queue_item *it = &a[ord - 1];
+        it->bQueued = 1;
+        nGot++;
+        if(xLaunch) store_sched_launch_read(st, it->tiId, xLaunch, pLaunchCtx);
+      }
+      store_stmt_done(st);
+      if(r == STORE_ERROR) {
+        free(zBuf);
+        airc_err_prefix(pErr, "queue tasks: ");
+        return pErr->rc;
+      }
+    }
+    free(zBuf);
+    if(st && nGot > 0) return AIRC_OK; /* the rows not back had left `scheduled` */
+  }
+  /* one at a time: SQLite (its statements cost no round trip), a single
+   * try, or the batch did not fit as a whole (each is admitted on its own) */
+  for(int k = 0; k < n; k++) {
+    int bNoPool = 0;
+    rc = store_pool_ti_queue(p, a[k].tiId, a[k].zFrom, zPool, a[k].nSlots, nowUs, &a[k].bQueued, &bNoPool, xLaunch,
+                             pLaunchCtx, pErr);
+    if(rc) return rc;
+  }
+  return AIRC_OK;
 }
 
 airc_rc store_pool_check_usage(store *p, int *pbOk, char *zReport, size_t nReport, airc_err *pErr) {

@@ -60,11 +60,13 @@ AIRC_WUR airc_rc store_pool_each(store *p, const char *zOnly, int nLimit, int nO
 AIRC_WUR airc_rc store_pool_count(store *p, int *pn /* OUT */, airc_err *pErr);
 
 /* *pnOpen = pool zPool's slots minus those its queued and running tries
- * take (may be < 0 after a pool shrank); 0 for a pool that does not exist.
+ * take (may be < 0 after a pool shrank); 0 for a pool that does not exist,
+ * and *pbExists (NULL: not asked) = 0 then, else 1.
  * One row (pool_usage). Inside a transaction on PostgreSQL it also locks
  * the pool's row (FOR UPDATE) for store_pool_ti_queue, which then does not
  * read it again in that transaction. */
-AIRC_WUR airc_rc store_pool_open_slots(store *p, const char *zPool, int64_t *pnOpen /* OUT */, airc_err *pErr);
+AIRC_WUR airc_rc store_pool_open_slots(store *p, const char *zPool, int64_t *pnOpen /* OUT */, int *pbExists /* OUT */,
+                                        airc_err *pErr);
 
 /* Sends store_pool_open_slots' read of pool zPool ahead, inside the
  * caller's transaction on PostgreSQL: it rides with the transaction's next
@@ -86,6 +88,28 @@ void store_pool_read_ahead(store *p, const char *zPool);
 AIRC_WUR airc_rc store_pool_ti_queue(store *p, int64_t tiId, const char *zFrom, const char *zPool, int nSlots, int64_t nowUs,
                                      int *pbQueued /* OUT */, int *pbNoPool /* OUT */, store_sched_launch_fn xLaunch,
                                      void *pLaunchCtx, airc_err *pErr);
+
+/* One task instance for store_pool_ti_queue_many. */
+typedef struct store_pool_queue_item {
+  int64_t tiId;
+  const char *zFrom; /* one more state to queue from, as store_pool_ti_queue's zFrom (NULL: none) */
+  int nSlots;
+  int bQueued; /* OUT: it was queued */
+} store_pool_queue_item;
+
+/* store_pool_ti_queue for each of a[0..n-1] into pool zPool, in this
+ * order, inside the caller's transaction; a[k].bQueued says which were.
+ * On PostgreSQL one statement queues them all when their slots together
+ * fit the pool's open slots (a wake's fan-out: one round trip instead of
+ * one per try), and xLaunch is called in order for the queued ones; if
+ * they do not fit together, each is admitted on its own as by
+ * store_pool_ti_queue (so the result is the same, only the round trips
+ * differ). *pbNoPool = 1 (and none queued) when the pool does not exist.
+ * The caller decides which to offer (its own count of the open slots,
+ * store_pool_open_slots); this call still checks them. */
+AIRC_WUR airc_rc store_pool_ti_queue_many(store *p, const char *zPool, store_pool_queue_item *a, int n, int64_t nowUs,
+                                          int *pbNoPool /* OUT */, store_sched_launch_fn xLaunch, void *pLaunchCtx,
+                                          airc_err *pErr);
 
 /* `airc db check`: compares pool_usage (the triggers' running totals)
  * with the slots the queued and running tries hold, pool by pool. *pbOk

@@ -145,7 +145,7 @@ static void test_pool_in_one_transaction(void **ppState) {
   assert_int_equal(store_pool_set(f->s, "p", 5, NULL, -1, &err), AIRC_OK);
   assert_int_equal(store_begin(f->s, &err), AIRC_OK);
   int64_t nOpen = -1;
-  assert_int_equal(store_pool_open_slots(f->s, "p", &nOpen, &err), AIRC_OK);
+  assert_int_equal(store_pool_open_slots(f->s, "p", &nOpen, NULL, &err), AIRC_OK);
   assert_int_equal(nOpen, 2);
   store_stats st0, st1;
   store_stats_get(f->s, &st0);
@@ -219,6 +219,103 @@ static void test_queue_returns_the_launch_row(void **ppState) {
   assert_int_equal(store_commit(f->s, &err), AIRC_OK);
 }
 
+typedef struct launch_order {
+  int n;
+  int64_t aTi[8];
+  int aTry[8];
+} launch_order;
+
+static int launch_order_row(void *pCtx, const store_sched_launch_row *r) {
+  launch_order *p = pCtx;
+  if(p->n < 8) p->aTi[p->n] = r->tiId, p->aTry[p->n] = r->tryNumber;
+  p->n++;
+  return 0;
+}
+
+static const char *ti_state(fixture *f, int64_t ti) {
+  static store_sched_ti_current cur;
+  airc_err err = {0};
+  if(store_sched_ti_get_current(f->s, ti, &cur, &err)) fail_msg("%s", err.zMsg);
+  return cur.zState;
+}
+
+/* store_pool_ti_queue_many: tries that fit together are queued at once,
+ * in the order given, each launch row handed back in that order (on
+ * PostgreSQL: one statement, the pool's row read once in the transaction);
+ * one whose state moved is left out; tries that do not fit together are
+ * admitted one by one as store_pool_ti_queue would (the first fits, the
+ * next does not); a missing pool queues nothing and says so. */
+static void test_queue_many(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  const int bPg = f->s->pDrv->eDialect == STORE_DIALECT_PG;
+  assert_int_equal(store_run_sql(f->s,
+      "INSERT INTO task_instance(id, run_pk, dag_id, task_id, state, try_number, max_tries) VALUES"
+      " (14, 1, 'd', 'g', 'none', 0, 1), (15, 1, 'd', 'h', 'scheduled', 0, 1), (16, 1, 'd', 'i', 'success', 0, 1)", &err),
+      AIRC_OK);
+  assert_int_equal(store_pool_set(f->s, "p", 5, NULL, -1, &err), AIRC_OK);
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  int64_t nOpen = -1;
+  int bExists = -1, bNoPool = -1;
+  assert_int_equal(store_pool_open_slots(f->s, "p", &nOpen, &bExists, &err), AIRC_OK);
+  assert_int_equal(nOpen, 5);
+  assert_int_equal(bExists, 1);
+  /* three that fit, one of them from `none`, one that left `scheduled` */
+  store_pool_queue_item a[4] = {{11, NULL, 1, -1}, {14, "none", 1, -1}, {16, NULL, 1, -1}, {10, NULL, 2, -1}};
+  launch_order L = {0};
+  store_stats st0, st1;
+  store_stats_get(f->s, &st0);
+  assert_int_equal(store_pool_ti_queue_many(f->s, "p", a, 4, 100, &bNoPool, launch_order_row, &L, &err), AIRC_OK);
+  store_stats_get(f->s, &st1);
+  if(bPg) assert_int_equal(st1.nStatements - st0.nStatements, 1);
+  assert_int_equal(bNoPool, 0);
+  assert_int_equal(a[0].bQueued, 1);
+  assert_int_equal(a[1].bQueued, 1);
+  assert_int_equal(a[2].bQueued, 0);
+  assert_int_equal(a[3].bQueued, 1);
+  assert_int_equal(L.n, 3);
+  assert_int_equal(L.aTi[0], 11);
+  assert_int_equal(L.aTi[1], 14);
+  assert_int_equal(L.aTi[2], 10);
+  assert_int_equal(L.aTry[0], 1);
+  assert_string_equal(ti_state(f, 14), "queued");
+  assert_string_equal(ti_state(f, 16), "success");
+  assert_int_equal(store_pool_open_slots(f->s, "p", &nOpen, NULL, &err), AIRC_OK);
+  assert_int_equal(nOpen, 1);
+  /* one slot open: neither fits */
+  store_pool_queue_item b[2] = {{12, NULL, 2, -1}, {13, NULL, 2, -1}};
+  assert_int_equal(store_pool_ti_queue_many(f->s, "p", b, 2, 100, &bNoPool, NULL, NULL, &err), AIRC_OK);
+  assert_int_equal(b[0].bQueued + b[1].bQueued, 0);
+  assert_string_equal(ti_state(f, 12), "scheduled");
+  assert_int_equal(store_commit(f->s, &err), AIRC_OK);
+  /* 2 slots open: 1 + 2 + 1 do not fit together; the first fits alone,
+   * the second then does not, the third does */
+  assert_int_equal(store_pool_set(f->s, "p", 6, NULL, -1, &err), AIRC_OK);
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  store_pool_queue_item c[3] = {{12, NULL, 1, -1}, {13, NULL, 2, -1}, {15, NULL, 1, -1}};
+  L.n = 0;
+  assert_int_equal(store_pool_ti_queue_many(f->s, "p", c, 3, 100, &bNoPool, launch_order_row, &L, &err), AIRC_OK);
+  assert_int_equal(c[0].bQueued, 1);
+  assert_int_equal(c[1].bQueued, 0);
+  assert_int_equal(c[2].bQueued, 1);
+  assert_int_equal(L.n, 2);
+  assert_int_equal(L.aTi[0], 12);
+  assert_int_equal(L.aTi[1], 15);
+  assert_string_equal(ti_state(f, 13), "scheduled");
+  /* no such pool */
+  store_pool_queue_item d[2] = {{13, NULL, 1, -1}, {16, NULL, 1, -1}};
+  assert_int_equal(store_pool_ti_queue_many(f->s, "nope", d, 2, 100, &bNoPool, NULL, NULL, &err), AIRC_OK);
+  assert_int_equal(bNoPool, 1);
+  assert_int_equal(d[0].bQueued + d[1].bQueued, 0);
+  assert_int_equal(store_pool_open_slots(f->s, "nope", &nOpen, &bExists, &err), AIRC_OK);
+  assert_int_equal(bExists, 0);
+  assert_int_equal(store_commit(f->s, &err), AIRC_OK);
+  int bOk = 0;
+  char zReport[256];
+  assert_int_equal(store_pool_check_usage(f->s, &bOk, zReport, sizeof(zReport), &err), AIRC_OK);
+  assert_true(bOk);
+}
+
 /* A pool read sent ahead (store_pool_read_ahead) gives what
  * store_pool_open_slots reads, whether a statement went out in between
  * (on PostgreSQL it rode with it) or not; another pool is read as usual;
@@ -234,21 +331,21 @@ static void test_pool_read_ahead(void **ppState) {
   assert_int_equal(store_begin(f->s, &err), AIRC_OK);
   store_pool_read_ahead(f->s, "p");
   assert_int_equal(store_run_sql(f->s, "UPDATE task_instance SET note='x' WHERE id=13", &err), AIRC_OK);
-  assert_int_equal(store_pool_open_slots(f->s, "p", &nOpen, &err), AIRC_OK);
+  assert_int_equal(store_pool_open_slots(f->s, "p", &nOpen, NULL, &err), AIRC_OK);
   assert_int_equal(nOpen, 3);
   assert_int_equal(queue(f, 11, "p", 3, NULL), 1); /* the same transaction queues into it */
   assert_int_equal(store_commit(f->s, &err), AIRC_OK);
   /* taken before anything went out: read then */
   assert_int_equal(store_begin(f->s, &err), AIRC_OK);
   store_pool_read_ahead(f->s, "p");
-  assert_int_equal(store_pool_open_slots(f->s, "p", &nOpen, &err), AIRC_OK);
+  assert_int_equal(store_pool_open_slots(f->s, "p", &nOpen, NULL, &err), AIRC_OK);
   assert_int_equal(nOpen, 0);
   assert_int_equal(store_commit(f->s, &err), AIRC_OK);
   /* another pool asked for: read as usual */
   assert_int_equal(store_begin(f->s, &err), AIRC_OK);
   store_pool_read_ahead(f->s, "p");
   assert_int_equal(store_run_sql(f->s, "UPDATE task_instance SET note='y' WHERE id=13", &err), AIRC_OK);
-  assert_int_equal(store_pool_open_slots(f->s, "q", &nOpen, &err), AIRC_OK);
+  assert_int_equal(store_pool_open_slots(f->s, "q", &nOpen, NULL, &err), AIRC_OK);
   assert_int_equal(nOpen, 7);
   assert_int_equal(store_commit(f->s, &err), AIRC_OK);
   /* never taken: ends with the transaction (committed or rolled back) */
@@ -261,7 +358,7 @@ static void test_pool_read_ahead(void **ppState) {
   assert_int_equal(store_commit(f->s, &err), AIRC_OK);
   /* outside a transaction: nothing */
   store_pool_read_ahead(f->s, "p");
-  assert_int_equal(store_pool_open_slots(f->s, "p", &nOpen, &err), AIRC_OK);
+  assert_int_equal(store_pool_open_slots(f->s, "p", &nOpen, NULL, &err), AIRC_OK);
   assert_int_equal(nOpen, 0);
 }
 
@@ -357,6 +454,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_pool_in_one_transaction, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_queue_returns_the_launch_row, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_pool_read_ahead, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_queue_many, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_pool_crud, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_outbox_claim_and_attempts, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_deadline_missed_once, fx_setup, fx_teardown),
