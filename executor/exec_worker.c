@@ -437,55 +437,114 @@ static airc_rc ship_log_but_last(worker *W, worker_try *t, char **pzLast, size_t
   return rc;
 }
 
-/* Records the result of try i, whose supervisor exited, with the last
- * chunk of its log in the same round trip (store_work_finish_log);
- * removes it. */
-static void finish_try(worker *W, int i) {
+/* What a try's record needs, read once its supervisor has exited. */
+typedef struct finish_prep {
+  char zPath[4200]; /* its result file */
+  char *zText;      /* the result (owned): the file's, or a failed one; NULL: out of memory */
+  int bNoResult;    /* the supervisor left no result file */
+  char *zLast;      /* the log's last chunk (owned, NUL-free, not terminated), NULL: none */
+  size_t nLast;
+} finish_prep;
+
+/* Reads try t's result and the last chunk of its log into *f (shipping the
+ * chunks before that one: a long log). */
+static airc_rc finish_prepare(worker *W, worker_try *t, finish_prep *f, airc_err *pErr) {
+  memset(f, 0, sizeof(*f));
+  exec_result_path(t->tiId, t->tryNumber, f->zPath, sizeof(f->zPath));
+  f->zText = read_small_file(f->zPath);
+  f->bNoResult = !f->zText;
+  if(f->bNoResult)
+    f->zText = failed_result_json(t->tiId, t->tryNumber, "task supervisor exited without reporting a result");
+  if(!f->zText) return airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
+  return ship_log_but_last(W, t, &f->zLast, &f->nLast, pErr);
+}
+
+/* After the store took (rc 0) or refused try i's record: a transient
+ * failure keeps the try (and its result file) for after the pause, while
+ * its lease holds; anything else removes it, with a line that says how it
+ * ended. Frees f's buffers. */
+static void finish_after(worker *W, int i, finish_prep *f, airc_rc rc, int bHeld, const airc_err *pErr) {
   worker_try *t = &W->aTry[i];
-  char zPath[4200];
-  exec_result_path(t->tiId, t->tryNumber, zPath, sizeof(zPath));
-  char *zText = read_small_file(zPath);
-  const int bNoResult = !zText;
-  if(bNoResult) zText = failed_result_json(t->tiId, t->tryNumber, "task supervisor exited without reporting a result");
-  airc_err err = {0};
-  int bHeld = 0;
-  char *zLast = NULL;
-  size_t nLast = 0;
-  /* no transaction: each chunk is written once (its offset moves only when
-   * it is stored), and the last one rides with the result */
-  airc_rc rc = zText ? ship_log_but_last(W, t, &zLast, &nLast, &err) : AIRC_ERR_NOMEM;
-  if(!rc)
-    rc = store_work_finish_log(W->s, t->tiId, t->tryNumber, t->zToken, t->zLog, t->logSeq, zLast,
-                               nLast, zText, &bHeld, &err);
-  if(!rc && zLast) {
-    t->logOff += (off_t)nLast;
+  if(!rc && f->zLast) {
+    t->logOff += (off_t)f->nLast;
     t->logSeq++;
   }
-  free(zLast);
+  free(f->zLast);
+  f->zLast = NULL;
   if(rc && airc_rc_is_transient(rc)) {
     char zWhat[96];
     snprintf(zWhat, sizeof(zWhat), "record task instance %lld try %d", (long long)t->tiId, t->tryNumber);
-    worker_store_failed(W, zWhat, &err);
-    free(zText);
-    return; /* kept (its result file too): tried again after the pause, while the lease holds */
+    worker_store_failed(W, zWhat, pErr);
+    free(f->zText);
+    return;
   }
   if(!rc) worker_store_ok(W);
-  if(rc == AIRC_ERR_NOMEM && !zText) LOG_ERROR("task instance %lld try %d: cannot record its result: out of memory",
-                                               (long long)t->tiId, t->tryNumber);
+  if(rc == AIRC_ERR_NOMEM && !f->zText) LOG_ERROR("task instance %lld try %d: cannot record its result: out of memory",
+                                                  (long long)t->tiId, t->tryNumber);
   else if(rc)
-    LOG_ERROR("task instance %lld try %d: cannot record its result: %s", (long long)t->tiId, t->tryNumber, err.zMsg);
+    LOG_ERROR("task instance %lld try %d: cannot record its result: %s", (long long)t->tiId, t->tryNumber, pErr->zMsg);
   else if(!bHeld)
     LOG_WARN("task instance %lld try %d: its lease was lost before it finished: result ignored (fenced)",
              (long long)t->tiId, t->tryNumber);
-  else if(bNoResult)
+  else if(f->bNoResult)
     LOG_WARN("task instance %lld try %d: its supervisor exited without reporting a result: failed", (long long)t->tiId,
              t->tryNumber);
   else
     LOG_INFO("task instance %lld try %d finished", (long long)t->tiId, t->tryNumber);
-  free(zText);
-  unlink(zPath);
+  free(f->zText);
+  f->zText = NULL;
+  unlink(f->zPath);
   if(t->leaseWr >= 0) close(t->leaseWr);
   W->aTry[i] = W->aTry[--W->nTry];
+}
+
+/* Records the results of the tries aiDone[0..n-1] (indexes in W->aTry,
+ * highest first), whose supervisors said they are done, each with the last
+ * chunk of its log: in one round trip for all of them
+ * (store_work_finish_many), one at a time if that is refused for another
+ * reason than a store that is away. Removes the ones recorded. */
+static void finish_tries(worker *W, const int *aiDone, int n) {
+  finish_prep *aPrep = calloc((size_t)n, sizeof(*aPrep));
+  store_work_finish_item *aItem = calloc((size_t)n, sizeof(*aItem));
+  airc_err *aErr = calloc((size_t)n, sizeof(*aErr)); /* a failed preparation's */
+  if(!aPrep || !aItem || !aErr) {
+    free(aPrep), free(aItem), free(aErr);
+    LOG_ERROR("record %d tries' results: out of memory (again at the next wake)", n);
+    return;
+  }
+  /* no transaction: each chunk is written once (its offset moves only when
+   * it is stored), and the last one rides with the result. aItem[k] is
+   * try aiDone[k]'s; those whose preparation failed are left out of the
+   * store call (aErr[k].rc), and nothing is removed from W->aTry before
+   * the store has answered (removing moves the last try) */
+  int nItem = 0;
+  for(int k = 0; k < n; k++) {
+    worker_try *t = &W->aTry[aiDone[k]];
+    if(finish_prepare(W, t, &aPrep[k], &aErr[k])) continue;
+    aItem[nItem++] = (store_work_finish_item){t->tiId,        t->tryNumber,   t->zToken,      t->zLog, t->logSeq,
+                                              aPrep[k].zLast, aPrep[k].nLast, aPrep[k].zText, 0};
+  }
+  airc_err err = {0};
+  airc_rc rc = nItem ? store_work_finish_many(W->s, aItem, nItem, &err) : AIRC_OK;
+  /* highest index first: a removal moves the last try, never one still to do */
+  for(int k = 0, j = 0; k < n; k++) {
+    if(aErr[k].rc) {
+      finish_after(W, aiDone[k], &aPrep[k], aErr[k].rc, 0, &aErr[k]);
+      continue;
+    }
+    const store_work_finish_item *it = &aItem[j++];
+    if(rc && !airc_rc_is_transient(rc)) {
+      /* refused: each on its own, so that one bad record does not drop the others */
+      airc_err one = {0};
+      int bHeld = 0;
+      airc_rc rcOne = store_work_finish_log(W->s, it->tiId, it->tryNumber, it->zToken, it->zLogPath, it->seq, it->z,
+                                            it->n, it->zResult, &bHeld, &one);
+      finish_after(W, aiDone[k], &aPrep[k], rcOne, bHeld, &one);
+    } else {
+      finish_after(W, aiDone[k], &aPrep[k], rc, it->bHeld, &err);
+    }
+  }
+  free(aPrep), free(aItem), free(aErr);
 }
 
 /* Reads the store's wake-ups: a try queued on our queues (or a reconnect,
@@ -541,8 +600,18 @@ static void reap(worker *W) {
     for(int i = 0; i < W->nTry; i++)
       if(W->aTry[i].pid == pid) W->aTry[i].pid = 0;
   }
-  for(int i = W->nTry - 1; i >= 0 && !worker_store_paused(W); i--)
-    if(!W->aTry[i].pid || W->aTry[i].bDone) finish_try(W, i);
+  if(worker_store_paused(W)) return;
+  int aiDone[64], n = 0;
+  for(int i = W->nTry - 1; i >= 0; i--) {
+    if(W->aTry[i].pid && !W->aTry[i].bDone) continue;
+    aiDone[n++] = i;
+    if(n == (int)(sizeof(aiDone) / sizeof(aiDone[0]))) {
+      finish_tries(W, aiDone, n); /* a crowd: by the 64 */
+      n = 0;
+      if(worker_store_paused(W)) return;
+    }
+  }
+  if(n) finish_tries(W, aiDone, n);
 }
 
 /* Fills aPoll (room for nMax) with the lease sockets of tries not done

@@ -267,3 +267,30 @@ airc_rc store_stmt_run_changes(store *p, store_stmt *st, const char *zWhat, int6
   }
   return AIRC_OK;
 }
+
+/* store_int.h */
+int store_pg_array_add(char **pz, size_t *pn, size_t *pnAlloc, const char *z) {
+  size_t need = *pn + (z ? 2 * strlen(z) + 6 : 8); /* a comma, the quotes; the closing } and NUL */
+  if(need > *pnAlloc) {
+    size_t n = need * 2;
+    char *zNew = realloc(*pz, n);
+    if(!zNew) return -1;
+    *pz = zNew;
+    *pnAlloc = n;
+  }
+  char *o = *pz + *pn;
+  *o++ = *pn > 1 ? ',' : '{';
+  if(!z) {
+    memcpy(o, "NULL", 4);
+    o += 4;
+  } else {
+    *o++ = '"';
+    for(; *z; z++) {
+      if(*z == '"' || *z == '\\') *o++ = '\\';
+      *o++ = *z;
+    }
+    *o++ = '"';
+  }
+  *pn = (size_t)(o - *pz);
+  return 0;
+}

@@ -225,6 +225,12 @@ AIRC_WUR airc_rc store_stmt_run_changes(store *p, store_stmt *st, const char *zW
  * (user:PASSWORD@ and a password= query parameter). */
 void store_url_mask(const char *zUrl, char *zOut, size_t n);
 
+/* Appends z to the PostgreSQL array literal being built in *pz (length
+ * *pn, room *pnAlloc; realloc'd) as one element: NULL, or a quoted string
+ * with \ and " escaped. The caller closes it with '}' and a NUL (the room
+ * is there). 0, or -1 out of memory. */
+int store_pg_array_add(char **pz, size_t *pn, size_t *pnAlloc, const char *z);
+
 /* Prepares, steps to the end and resets a statement that takes no
  * parameters and returns no rows. */
 AIRC_WUR airc_rc store_run_sql(store *p, const char *zSql, airc_err *pErr);

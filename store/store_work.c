@@ -576,6 +576,87 @@ airc_rc store_work_finish_log(store *p, int64_t tiId, int tryNumber, const char 
   return AIRC_OK;
 }
 
+/* dialect: pg -- store_work_finish_log's statement for many tries: the
+ * values as arrays, one row each (v) */
+static const char zFinishManySql[] =
+    "WITH v AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[],"
+    " $7::text[]) AS v(ti_id, try_number, token, log_path, seq, data, result)),"
+    " l AS (INSERT INTO task_log_chunk(ti_id, try_number, seq, data) SELECT ti_id, try_number, seq, data FROM v"
+    " WHERE data IS NOT NULL ON CONFLICT(ti_id, try_number, seq) DO NOTHING),"
+    " s AS (DELETE FROM ti_stop_request r USING v WHERE r.ti_id=v.ti_id AND r.try_number=v.try_number),"
+    " f AS (UPDATE task_claim c SET result=v.result, log_path=v.log_path FROM v WHERE c.ti_id=v.ti_id"
+    " AND c.try_number=v.try_number AND c.lease_token=v.token AND c.result IS NULL RETURNING c.ti_id, c.try_number, c.lease_token)"
+    " SELECT f.ti_id, f.try_number, f.lease_token, pg_notify('" WORK_CH_RESULT "', '') FROM f";
+
+/* The seven array literals of zFinishManySql for a[0..n-1] into az[]
+ * (owned by the caller, freed even on failure). 0, or -1 out of memory. */
+static int finish_many_arrays(const store_work_finish_item *a, int n, char *az[7]) {
+  size_t an[7] = {0}, anAlloc[7] = {0};
+  for(int k = 0; k < n; k++) {
+    char zTi[24], zTry[24], zSeq[24];
+    snprintf(zTi, sizeof(zTi), "%lld", (long long)a[k].tiId);
+    snprintf(zTry, sizeof(zTry), "%d", a[k].tryNumber);
+    snprintf(zSeq, sizeof(zSeq), "%d", a[k].seq);
+    char *zChunk = NULL;
+    if(a[k].z) {
+      zChunk = malloc(a[k].n + 1); /* the chunk is not terminated */
+      if(!zChunk) return -1;
+      memcpy(zChunk, a[k].z, a[k].n);
+      zChunk[a[k].n] = 0;
+    }
+    const char *azVal[7] = {zTi, zTry, a[k].zToken, a[k].zLogPath, zSeq, zChunk, a[k].zResult};
+    int bFail = 0;
+    for(int i = 0; i < 7 && !bFail; i++) bFail = store_pg_array_add(&az[i], &an[i], &anAlloc[i], azVal[i]);
+    free(zChunk);
+    if(bFail) return -1;
+  }
+  for(int i = 0; i < 7; i++) {
+    az[i][an[i]++] = '}';
+    az[i][an[i]] = 0;
+  }
+  return 0;
+}
+
+airc_rc store_work_finish_many(store *p, store_work_finish_item *a, int n, airc_err *pErr) {
+  for(int k = 0; k < n; k++) a[k].bHeld = 0;
+  if(n <= 0) return AIRC_OK;
+  if(p->pDrv->eDialect != STORE_DIALECT_PG || n == 1) {
+    airc_rc rc = n > 1 ? store_begin(p, pErr) : AIRC_OK;
+    for(int k = 0; !rc && k < n; k++)
+      rc = store_work_finish_log(p, a[k].tiId, a[k].tryNumber, a[k].zToken, a[k].zLogPath, a[k].seq, a[k].z, a[k].n,
+                                 a[k].zResult, &a[k].bHeld, pErr);
+    if(n > 1 && !rc) rc = store_commit(p, pErr);
+    else if(n > 1) store_rollback(p);
+    if(rc) for(int k = 0; k < n; k++) a[k].bHeld = 0;
+    return rc;
+  }
+  char *az[7] = {0};
+  airc_rc rc = AIRC_OK;
+  if(finish_many_arrays(a, n, az)) rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "record the tries' results: out of memory");
+  store_stmt *st = rc ? NULL : store_stmt_prepare(p, zFinishManySql, pErr);
+  if(!rc && !st) rc = pErr->rc;
+  if(!rc) {
+    for(int i = 0; i < 7; i++) store_bind_text(st, i + 1, az[i]);
+    int r;
+    while((r = store_stmt_step(st, pErr)) == STORE_ROW) {
+      const int64_t tiId = store_col_int64(st, 0);
+      const int tryNumber = store_col_int(st, 1);
+      const char *zToken = store_col_str(st, 2);
+      for(int k = 0; k < n; k++)
+        if(a[k].tiId == tiId && a[k].tryNumber == tryNumber && a[k].zToken && !strcmp(a[k].zToken, zToken))
+          a[k].bHeld = 1;
+    }
+    store_stmt_done(st);
+    if(r == STORE_ERROR) {
+      for(int k = 0; k < n; k++) a[k].bHeld = 0;
+      airc_err_prefix(pErr, "record the tries' results");
+      rc = pErr->rc;
+    }
+  }
+  for(int i = 0; i < 7; i++) free(az[i]);
+  return rc;
+}
+
 /* ---- wake-ups ---- */
 
 airc_rc store_work_listen(store *p, unsigned mask, int *pbSupported, airc_err *pErr) {

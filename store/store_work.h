@@ -161,6 +161,25 @@ AIRC_WUR airc_rc store_work_finish_log(store *p, int64_t tiId, int tryNumber, co
                                        const char *zLogPath, int seq, const char *z, size_t n, const char *zResult,
                                        int *pbHeld /* OUT */, airc_err *pErr);
 
+/* One finished try for store_work_finish_many: store_work_finish_log's
+ * arguments, and what came of it. */
+typedef struct store_work_finish_item {
+  int64_t tiId;
+  int tryNumber;
+  const char *zToken;
+  const char *zLogPath; /* NULL: none */
+  int seq;              /* the last log chunk's number */
+  const char *z;        /* the last log chunk (n bytes, no NUL in them; borrowed), NULL: none */
+  size_t n;
+  const char *zResult;
+  int bHeld;            /* OUT: as store_work_finish_log's *pbHeld */
+} store_work_finish_item;
+
+/* store_work_finish_log for each of a[0..n-1], all or none: on
+ * PostgreSQL one statement (a worker whose tries ended together records
+ * them in one round trip), else one transaction. */
+AIRC_WUR airc_rc store_work_finish_many(store *p, store_work_finish_item *a, int n, airc_err *pErr);
+
 /* ---- wake-ups: a queued try starts at once, a result is seen at once ----
  *
  * PostgreSQL: LISTEN/NOTIFY. store_work_enqueue notifies the try's queue

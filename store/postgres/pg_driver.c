@@ -998,35 +998,6 @@ static airc_rc pg_run_batched(store_stmt *st, const char *zBatchSql, int iKey, c
   return AIRC_OK;
 }
 
-/* Appends z to the array literal being built in *pz (length *pn, room
- * *pnAlloc) as one element: NULL, or a quoted string with \ and " escaped.
- * 0, or -1 out of memory. */
-static int pg_array_add(char **pz, size_t *pn, size_t *pnAlloc, const char *z) {
-  size_t need = *pn + (z ? 2 * strlen(z) + 6 : 8); /* a comma, the quotes; the closing } and NUL */
-  if(need > *pnAlloc) {
-    size_t n = need * 2;
-    char *zNew = realloc(*pz, n);
-    if(!zNew) return -1;
-    *pz = zNew;
-    *pnAlloc = n;
-  }
-  char *o = *pz + *pn;
-  *o++ = *pn > 1 ? ',' : '{';
-  if(!z) {
-    memcpy(o, "NULL", 4);
-    o += 4;
-  } else {
-    *o++ = '"';
-    for(; *z; z++) {
-      if(*z == '"' || *z == '\\') *o++ = '\\';
-      *o++ = *z;
-    }
-    *o++ = '"';
-  }
-  *pn = (size_t)(o - *pz);
-  return 0;
-}
-
 /* Sends the waiting rows (pg_run_batched): one row as its own statement,
  * several as one execution of the batch statement, both as writes sent
  * ahead (their failure is kept for the transaction: pg_deferred_check). */
@@ -1052,7 +1023,7 @@ static airc_rc pg_batch_send(pg_db *p, airc_err *pErr) {
     }
     size_t n = 0, nAlloc = 0;
     for(int r = 0; !rc && r < b->nRow; r++)
-      if(pg_array_add(&azArr[i], &n, &nAlloc, b->azVal[r][i])) rc = airc_err_set(&err, AIRC_ERR_NOMEM, "out of memory");
+      if(store_pg_array_add(&azArr[i], &n, &nAlloc, b->azVal[r][i])) rc = airc_err_set(&err, AIRC_ERR_NOMEM, "out of memory");
     if(!rc) {
       azArr[i][n++] = '}';
       azArr[i][n] = 0;

@@ -575,6 +575,61 @@ static void test_finish_log(void **ppState) {
   if(sch) store_close(sch);
 }
 
+/* store_work_finish_many: the tries of one wake recorded together (one
+ * statement on PostgreSQL), each fenced on its own (a try taken over is
+ * ignored, the others stay), each chunk byte for byte (quotes,
+ * backslashes, braces, commas, newlines, unicode), a try without a chunk;
+ * one NOTIFY for the schedulers. */
+static void test_finish_many(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  store *sch = NULL;
+  int bOn = 0;
+  if(store_test_is_pg()) {
+    assert_int_equal(store_open(f->zDb, &sch, &err), AIRC_OK);
+    assert_int_equal(store_work_listen(sch, STORE_WORK_EV_RESULT, &bOn, &err), AIRC_OK);
+  }
+  assert_int_equal(store_work_enqueue(f->s, 10, 1, "default", "{}", 100, &err), AIRC_OK);
+  assert_int_equal(store_work_enqueue(f->s, 11, 1, "default", "{}", 101, &err), AIRC_OK);
+  claim_two_as_w1(f);
+  assert_int_equal(store_run_sql(f->s, "INSERT INTO ti_stop_request(ti_id, try_number, pid, requested_us)"
+                                       " VALUES (10, 1, 5, 1), (11, 2, 7, 1)", &err), AIRC_OK);
+  /* passed as its bytes, without the terminator */
+  static const char zOdd[] = "a \"q\" \\ {b,c} NULL\n\xc3\xa9\xe2\x82\xac end";
+  store_work_finish_item a[3] = {
+      {10, 1, "tok", "/l10", 0, zOdd, sizeof(zOdd) - 1, "{\"state\":\"success\",\"note\":\"it's \\\"x\\\"\"}", -1},
+      {11, 1, "other", "/l11", 0, "late\n", 5, "{\"state\":\"failed\"}", -1}, /* taken over: fenced */
+      {11, 1, "tok", NULL, 3, NULL, 0, "{\"state\":\"failed\"}", -1},
+  };
+  store_stats st0, st1;
+  store_stats_get(f->s, &st0);
+  assert_int_equal(store_work_finish_many(f->s, a, 3, &err), AIRC_OK);
+  store_stats_get(f->s, &st1);
+  if(sch) assert_int_equal(st1.nStatements - st0.nStatements, 1);
+  assert_int_equal(a[0].bHeld, 1);
+  assert_int_equal(a[1].bHeld, 0);
+  assert_int_equal(a[2].bHeld, 1);
+  if(sch) assert_int_equal(wait_events(sch, NULL, 0), STORE_WORK_EV_RESULT);
+  char z[128] = "";
+  int n = 0;
+  assert_int_equal(store_work_log_each(f->s, 10, 1, 0, chunk_cat, z, &n, &err), AIRC_OK);
+  assert_int_equal(n, 1);
+  assert_string_equal(z, zOdd);
+  z[0] = 0;
+  assert_int_equal(store_work_log_each(f->s, 11, 1, 0, chunk_cat, z, &n, &err), AIRC_OK);
+  assert_string_equal(z, "late\n"); /* logs are not fenced */
+  assert_string_equal(q_text(f->s, "SELECT result || ' ' || log_path FROM task_claim WHERE ti_id=10"),
+                      "{\"state\":\"success\",\"note\":\"it's \\\"x\\\"\"} /l10");
+  assert_string_equal(q_text(f->s, "SELECT result || ' ' || coalesce(log_path, '-') FROM task_claim WHERE ti_id=11"),
+                      "{\"state\":\"failed\"} -");
+  /* the tries' stop requests are gone, another try's stays */
+  assert_string_equal(q_text(f->s, "SELECT count(*) || ' ' || max(try_number) FROM ti_stop_request"), "1 2");
+  /* again: both fenced now (a result is recorded once) */
+  assert_int_equal(store_work_finish_many(f->s, a, 1, &err), AIRC_OK);
+  assert_int_equal(a[0].bHeld, 0);
+  if(sch) store_close(sch);
+}
+
 /* store_work_take_done_or_expired: every claim with a result and every
  * expired one, in one call (one statement on PostgreSQL), deleted as they
  * are listed; a claim still running or waiting is left alone; a caller
@@ -646,6 +701,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_wakeups, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_enqueue_batched, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_finish_log, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_finish_many, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_take_done_or_expired, fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(aTest, NULL, NULL);
