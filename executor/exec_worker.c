@@ -659,6 +659,8 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
   if(fsafe_run_folder(pErr)) return pErr->rc;
   exec_mkdirs(airc_path_logs());
   if(store_open(airc_store_target(), &W.s, pErr)) return pErr->rc;
+  airc_err plerr = {0};
+  if(store_plan_once(W.s, &plerr)) LOG_WARN("store: statements planned at each run: %s", plerr.zMsg);
   airc_backoff_init(&W.busy, WORKER_BUSY_MIN_US,
                     W.leaseUs / 8 < WORKER_BUSY_MAX_US ? W.leaseUs / 8 : WORKER_BUSY_MAX_US,
                     (uint64_t)getpid() ^ (uint64_t)airc_now_us());

@@ -509,6 +509,9 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
     /* WAL checkpoints on a thread, not in the commit a launch waits for */
     airc_err uerr = {0};
     if(store_upkeep_in_background(S.s, &uerr)) LOG_WARN("store upkeep stays in commits: %s", airc_err_msg(&uerr));
+    /* the loop's statements, planned once (PostgreSQL) */
+    airc_err_clear(&uerr);
+    if(store_plan_once(S.s, &uerr)) LOG_WARN("store: statements planned at each run: %s", airc_err_msg(&uerr));
   }
   if(S.opts.zStatsFile && !(S.pStats = fopen(S.opts.zStatsFile, "ae"))) {
     rc = airc_err_set(pErr, AIRC_ERR_IO, "--stats-file %s: %s", S.opts.zStatsFile, strerror(errno));

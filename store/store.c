@@ -169,6 +169,7 @@ int store_schema_version_supported(store *p) { return p->pDrv->iVersion; }
 const char *store_backend_name(store *p) { return p->pDrv->zName; }
 const char *store_target(store *p) { return p->zTarget; }
 void store_set_busy_tries(store *p, int nTries) { p->pDrv->xSetBusyTries(p->pDb, nTries); }
+airc_rc store_plan_once(store *p, airc_err *pErr) { return p->pDrv->xPlanOnce ? p->pDrv->xPlanOnce(p->pDb, pErr) : AIRC_OK; }
 uint64_t store_change_counter(store *p) { return p->pDrv->xChangeCounter(p->pDb); }
 void store_stats_get(store *p, store_stats *pOut) { p->pDrv->xStats(p->pDb, pOut); }
 

@@ -76,6 +76,19 @@ AIRC_WUR airc_rc store_commit_counted(store *p, uint64_t *pCounter /* OUT */, ai
  * iterations itself (docs/scheduler.md). */
 void store_set_busy_tries(store *p, int nTries);
 
+/* For a process that runs the same few statements many times (the
+ * scheduler's loop, a worker): on PostgreSQL its session plans each
+ * prepared statement once (plan_cache_mode = force_generic_plan, kept
+ * across reconnects) instead of at every execution, which the server
+ * otherwise does for the set-based statements (their arrays' lengths
+ * change the custom plan's estimate): a fan-out try cost the database
+ * 0.50-0.53 ms of CPU this way against 0.67-0.82 ms
+ * (docs/benchmarks.md, "Plans made once"). Their statements find rows by
+ * key or through indexes whatever the parameters; the CLI and the web
+ * server keep the server's default. Nothing on SQLite (it plans a
+ * statement when it is prepared). Outside a transaction. */
+AIRC_WUR airc_rc store_plan_once(store *p, airc_err *pErr);
+
 /* A number that changes whenever any connection (this one or another
  * process's) commits a change to the store; equal numbers mean nothing
  * changed. Backend-neutral key for response caches. 0 on error. */

@@ -49,6 +49,8 @@ typedef struct store_driver {
   void (*xRollback)(void *pDb);
   /* Attempts at a lock before AIRC_ERR_BUSY (see store_set_busy_tries). */
   void (*xSetBusyTries)(void *pDb, int nTries);
+  /* store_plan_once (NULL: nothing to do) */
+  airc_rc (*xPlanOnce)(void *pDb, airc_err *pErr);
   uint64_t (*xChangeCounter)(void *pDb);
   /* xCommit, then xChangeCounter's value right after it into *pCounter
    * (0 on a failed commit), in one round trip. NULL: the two calls. */

@@ -99,6 +99,7 @@ typedef struct pg_db {
   int bInTxn;
   int bBeginPending; /* in a transaction whose BEGIN is not sent yet (pg_begin) */
   int nBusyTries;
+  int bPlanOnce; /* store_plan_once: every (re)connect sets plan_cache_mode */
   int64_t nChanges;
   pg_stmt *aCache[PG_STMT_CACHE_MAX];
   int nCache;
@@ -232,14 +233,24 @@ static void pg_disconnect(void *pv) {
   free(p);
 }
 
+#define PG_PLAN_ONCE_SQL "SET plan_cache_mode = force_generic_plan"
+
 /* Session settings, after each (re)connect. */
 static airc_rc pg_session_setup(pg_db *p, airc_err *pErr) {
   if(PQsetClientEncoding(p->conn, "UTF8")) return pg_fail(p, NULL, "set client encoding", pErr);
   int64_t ms = airc_config_get_int("database", "busy_timeout_ms", PG_BUSY_TIMEOUT_MS);
   ms = ms < 0 ? 0 : ms > 3600000 ? 3600000 : ms;
-  char zSql[96];
-  snprintf(zSql, sizeof(zSql), "SET lock_timeout = %" PRId64 "; SET client_min_messages = warning", ms);
+  char zSql[160];
+  snprintf(zSql, sizeof(zSql), "SET lock_timeout = %" PRId64 "; SET client_min_messages = warning%s", ms,
+           p->bPlanOnce ? "; " PG_PLAN_ONCE_SQL : "");
   return pg_exec_now(p, zSql, "session setup", pErr); /* outside any transaction, pending or not */
+}
+
+static airc_rc pg_plan_once(void *pv, airc_err *pErr) {
+  pg_db *p = pv;
+  p->bPlanOnce = 1;
+  if(p->bInTxn) return airc_err_set(pErr, AIRC_ERR_STATE, "plan_cache_mode: inside a transaction");
+  return pg_exec_now(p, PG_PLAN_ONCE_SQL, "session setup", pErr);
 }
 
 static void pg_notice(void *pArg, const char *zMsg) {
@@ -1105,6 +1116,7 @@ const store_driver store_pg_driver = {
     .xCommit = pg_commit,
     .xRollback = pg_rollback,
     .xSetBusyTries = pg_set_busy_tries,
+    .xPlanOnce = pg_plan_once,
     .xChangeCounter = pg_change_counter,
     .xCommitCounted = pg_commit_counted,
     .xCheck = pg_check,

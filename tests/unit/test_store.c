@@ -120,6 +120,18 @@ static int has_step(store *s, const char *zKey, airc_err *pErr) {
   return r;
 }
 
+/* The session's plan_cache_mode (PostgreSQL). */
+static const char *plan_cache_mode(store *s) {
+  static char z[64];
+  airc_err err = {0};
+  store_stmt *st = store_stmt_prepare(s, "SELECT current_setting('plan_cache_mode')", &err);
+  assert_non_null(st);
+  assert_int_equal(store_stmt_step(st, &err), STORE_ROW);
+  snprintf(z, sizeof(z), "%s", store_col_str(st, 0));
+  store_stmt_done(st);
+  return z;
+}
+
 static int has(store *s, const char *zKey) {
   airc_err err = {0};
   store_stmt *st = store_stmt_prepare(s, zHas, &err);
@@ -179,6 +191,10 @@ static void test_transactions_begin_with_their_first_statement(void **state) {
   assert_int_equal(put(s, "d", &err), STORE_DONE);
   assert_int_equal(store_commit(s, &err), AIRC_OK);
   assert_int_equal(has(s, "d"), 1);
+  /* store_plan_once: nothing to do on SQLite; on PostgreSQL this session
+   * plans each statement once, and so does the one a reconnect makes */
+  assert_int_equal(store_plan_once(s, &err), AIRC_OK);
+  if(store_test_is_pg()) assert_string_equal(plan_cache_mode(s), "force_generic_plan");
   if(store_test_is_pg()) {
     /* the server ends this session while it is idle: the next
      * transaction's first statement reconnects at once, no error */
@@ -209,6 +225,7 @@ static void test_transactions_begin_with_their_first_statement(void **state) {
     assert_int_equal(put(s, "e", &err), STORE_DONE);
     assert_int_equal(store_commit(s, &err), AIRC_OK);
     assert_int_equal(has(s, "e"), 1);
+    assert_string_equal(plan_cache_mode(s), "force_generic_plan");
   }
   store_close(s);
   store_test_remove(zDir, zTarget);
