@@ -516,8 +516,10 @@ static void claim_two_as_w1(fixture *f) {
   free(a[1].zRequest);
 }
 
-static void test_finish_log(void **ppState) {
-  fixture *f = *ppState;
+/* Tries 10 and 11 claimed by w1 (token "tok"), stop requests for both and
+ * for another try of 11; on PostgreSQL, returns a second session that
+ * listens for results (else NULL). */
+static store *two_running_tries(fixture *f) {
   airc_err err = {0};
   store *sch = NULL;
   int bOn = 0;
@@ -530,6 +532,13 @@ static void test_finish_log(void **ppState) {
   claim_two_as_w1(f);
   assert_int_equal(store_run_sql(f->s, "INSERT INTO ti_stop_request(ti_id, try_number, pid, requested_us)"
                                        " VALUES (10, 1, 5, 1), (11, 1, 6, 1), (11, 2, 7, 1)", &err), AIRC_OK);
+  return sch;
+}
+
+static void test_finish_log(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  store *sch = two_running_tries(f);
   assert_int_equal(store_work_log_append(f->s, 10, 1, 0, "first ", 6, &err), AIRC_OK);
   int bHeld = 0;
   /* try 11's lease was taken over (another token): its result is fenced */
@@ -583,17 +592,7 @@ static void test_finish_log(void **ppState) {
 static void test_finish_many(void **ppState) {
   fixture *f = *ppState;
   airc_err err = {0};
-  store *sch = NULL;
-  int bOn = 0;
-  if(store_test_is_pg()) {
-    assert_int_equal(store_open(f->zDb, &sch, &err), AIRC_OK);
-    assert_int_equal(store_work_listen(sch, STORE_WORK_EV_RESULT, &bOn, &err), AIRC_OK);
-  }
-  assert_int_equal(store_work_enqueue(f->s, 10, 1, "default", "{}", 100, &err), AIRC_OK);
-  assert_int_equal(store_work_enqueue(f->s, 11, 1, "default", "{}", 101, &err), AIRC_OK);
-  claim_two_as_w1(f);
-  assert_int_equal(store_run_sql(f->s, "INSERT INTO ti_stop_request(ti_id, try_number, pid, requested_us)"
-                                       " VALUES (10, 1, 5, 1), (11, 2, 7, 1)", &err), AIRC_OK);
+  store *sch = two_running_tries(f);
   /* passed as its bytes, without the terminator */
   static const char zOdd[] = "a \"q\" \\ {b,c} NULL\n\xc3\xa9\xe2\x82\xac end";
   store_work_finish_item a[3] = {
