@@ -270,25 +270,23 @@ airc_rc store_pool_ti_queue(store *p, int64_t tiId, const char *zFrom, const cha
   return rc;
 }
 
-/* Appends "{a,b,...}" of the items' ids, from-states and slots to the three
- * buffers (the array literals PostgreSQL reads; the from-states are state
- * names, letters and '_' only, or NULL). 1 when a literal would not fit. */
-static int queue_many_arrays(const store_pool_queue_item *a, int n, char *zIds, char *zFrom, char *zSlots, size_t nBuf) {
-  size_t iI = 0, iF = 0, iS = 0;
+/* The three array literals of zQueueManySql for a[0..n-1] into az[]
+ * (owned by the caller, freed even on failure): ids, from-states, slots.
+ * 0, or -1 out of memory. */
+static int queue_many_arrays(const store_pool_queue_item *a, int n, char *az[3]) {
+  size_t an[3] = {0}, anAlloc[3] = {0};
   for(int k = 0; k < n; k++) {
-    const char *zSep = k ? "," : "{";
-    const char *zF = a[k].zFrom ? a[k].zFrom : "NULL";
-    for(const char *c = zF; *c; c++)
-      if(!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '_')) return 1;
-    int w1 = snprintf(zIds + iI, nBuf - iI, "%s%lld", zSep, (long long)a[k].tiId);
-    int w2 = snprintf(zFrom + iF, nBuf - iF, "%s%s", zSep, zF);
-    int w3 = snprintf(zSlots + iS, nBuf - iS, "%s%d", zSep, a[k].nSlots);
-    if(w1 < 0 || w2 < 0 || w3 < 0 || (size_t)w1 >= nBuf - iI || (size_t)w2 >= nBuf - iF || (size_t)w3 >= nBuf - iS)
-      return 1;
-    iI += (size_t)w1, iF += (size_t)w2, iS += (size_t)w3;
+    char zId[24], zSlots[16];
+    snprintf(zId, sizeof(zId), "%lld", (long long)a[k].tiId);
+    snprintf(zSlots, sizeof(zSlots), "%d", a[k].nSlots);
+    const char *azVal[3] = {zId, a[k].zFrom, zSlots};
+    for(int i = 0; i < 3; i++)
+      if(store_pg_array_add(&az[i], &an[i], &anAlloc[i], azVal[i])) return -1;
   }
-  if(iI + 2 > nBuf || iF + 2 > nBuf || iS + 2 > nBuf) return 1;
-  memcpy(zIds + iI, "}", 2), memcpy(zFrom + iF, "}", 2), memcpy(zSlots + iS, "}", 2);
+  for(int i = 0; i < 3; i++) {
+    az[i][an[i]++] = '}';
+    az[i][an[i]] = 0;
+  }
   return 0;
 }
 
@@ -320,20 +318,13 @@ airc_rc store_pool_ti_queue_many(store *p, const char *zPool, store_pool_queue_i
   for(int k = 0; k < n; k++) sum += a[k].nSlots > 0 ? a[k].nSlots : 0;
   int nGot = 0;
   if(p->pDrv->eDialect == STORE_DIALECT_PG && n > 1 && sum <= slots) {
-    const size_t nBuf = (size_t)n * 24 + 16; /* "," + 20 digits (or a state name) per item */
-    char *zBuf = malloc(3 * nBuf);
-    if(!zBuf) return airc_err_set(pErr, AIRC_ERR_NOMEM, "queue tasks: out of memory");
-    store_stmt *st = NULL;
-    if(!queue_many_arrays(a, n, zBuf, zBuf + nBuf, zBuf + 2 * nBuf, nBuf)) {
-      st = store_stmt_prepare(p, zQueueManySql, pErr);
-      if(!st) {
-        free(zBuf);
-        return pErr->rc;
-      }
+    char *az[3] = {0};
+    if(queue_many_arrays(a, n, az)) rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "queue tasks: out of memory");
+    store_stmt *st = rc ? NULL : store_stmt_prepare(p, zQueueManySql, pErr);
+    if(!rc && !st) rc = pErr->rc;
+    if(!rc) {
       store_bind_int64(st, 1, nowUs);
-      store_bind_text(st, 2, zBuf);
-      store_bind_text(st, 3, zBuf + nBuf);
-      store_bind_text(st, 4, zBuf + 2 * nBuf);
+      for(int i = 0; i < 3; i++) store_bind_text(st, i + 2, az[i]);
       store_bind_text(st, 5, zPool);
       store_bind_int64(st, 6, slots);
       int r;
@@ -347,13 +338,12 @@ airc_rc store_pool_ti_queue_many(store *p, const char *zPool, store_pool_queue_i
       }
       store_stmt_done(st);
       if(r == STORE_ERROR) {
-        free(zBuf);
         airc_err_prefix(pErr, "queue tasks: ");
-        return pErr->rc;
+        rc = pErr->rc;
       }
     }
-    free(zBuf);
-    if(st && nGot > 0) return AIRC_OK; /* the rows not back had left `scheduled` */
+    for(int i = 0; i < 3; i++) free(az[i]);
+    if(rc || nGot > 0) return rc; /* the rows not back had left `scheduled` */
   }
   /* one at a time: SQLite (its statements cost no round trip), a single
    * try, or the batch did not fit as a whole (each is admitted on its own) */
