@@ -25,6 +25,7 @@
  * tests/unit/test_fuzz_replay.c #includes this file (FUZZ_NO_ENTRY) and
  * replays the corpus through fuzz_http_check without clang. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -35,6 +36,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "common/config.h"
 #include "scheduler/dag_folder.h"
@@ -48,6 +50,12 @@
 static web_server *g_pFuzzServer;
 static int g_fuzzPort;
 static char g_zFuzzHome[64];
+
+static uint64_t fuzz_http_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 static void fuzz_http_die(const char *zWhat) {
   fprintf(stderr, "fuzz_http: %s\n", zWhat);
@@ -129,6 +137,36 @@ static int fuzz_http_must_answer(const uint8_t *aData, size_t nData) {
   return 1;
 }
 
+/* Connects fd to the server within FUZZ_HTTP_WAIT_MS or stops the fuzzer
+ * naming the errno. libFuzzer's -timeout alarm (SIGALRM, installed without
+ * SA_RESTART) can interrupt a connect that waits because the server's accept
+ * queue is full; the handshake then goes on in the kernel, so an EINTR is
+ * followed by waiting for the socket to become writable and reading its
+ * SO_ERROR, not by a failure. */
+static void fuzz_http_connect(int fd, const struct sockaddr_in *pAddr) {
+  char zMsg[96];
+  if(connect(fd, (const struct sockaddr *)pAddr, sizeof(*pAddr)) == 0) return;
+  if(errno != EINTR && errno != EINPROGRESS) {
+    snprintf(zMsg, sizeof(zMsg), "connect failed: %s", strerror(errno));
+    fuzz_http_die(zMsg);
+  }
+  uint64_t deadline = fuzz_http_now_ms() + FUZZ_HTTP_WAIT_MS;
+  for(;;) {
+    uint64_t now = fuzz_http_now_ms();
+    if(now >= deadline) fuzz_http_die("connect did not complete within 5 s");
+    struct pollfd p = {fd, POLLOUT, 0};
+    int rc = poll(&p, 1, (int)(deadline - now));
+    if(rc < 0 && errno == EINTR) continue;
+    if(rc <= 0) continue; /* a timeout is caught by the deadline above */
+    int e = 0;
+    socklen_t n = sizeof(e);
+    if(getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &n) != 0) e = errno;
+    if(e == 0) return;
+    snprintf(zMsg, sizeof(zMsg), "connect failed: %s", strerror(e));
+    fuzz_http_die(zMsg);
+  }
+}
+
 /* Sends aData, half-closes, reads what comes. A request that must be
  * answered (fuzz_http_must_answer) must see its first byte within 5 s;
  * after that, or for any other input, 200 ms of silence ends the exchange
@@ -143,11 +181,12 @@ static void fuzz_http_check(const uint8_t *aData, size_t nData) {
   sa.sin_family = AF_INET;
   sa.sin_port = htons((uint16_t)g_fuzzPort);
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) fuzz_http_die("connect failed");
+  fuzz_http_connect(fd, &sa);
   /* the server may answer and close before reading everything (413): a
    * failed send is not an error */
   for(size_t off = 0; off < nData;) {
     ssize_t w = send(fd, aData + off, nData - off, MSG_NOSIGNAL);
+    if(w < 0 && errno == EINTR) continue;
     if(w <= 0) break;
     off += (size_t)w;
   }
@@ -164,6 +203,7 @@ static void fuzz_http_check(const uint8_t *aData, size_t nData) {
     }
     if(rc < 0) continue;
     ssize_t r = recv(fd, aBuf, sizeof(aBuf), 0);
+    if(r < 0 && errno == EINTR) continue;
     if(r <= 0) {
       bClosed = 1; /* closed, or reset after an early answer */
       break;
