@@ -167,6 +167,13 @@ def tree_cpu_s(pid):
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def own_cpu_s(pid):
+    """CPU seconds (user + system) of pid itself, without its children."""
+    with open(f"/proc/{pid}/stat") as f:
+        st = f.read().rsplit(")", 1)[1].split()
+    return (int(st[11]) + int(st[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def remove_home(home):
     """Removes a benchmark's AIRC_HOME, unless AIRC_BENCH_KEEP_HOMES=1. On
     ext4 without a journal (this project's VM) freeing thousands of inodes

@@ -793,6 +793,7 @@ typedef struct cand_set {
   int64_t *aPoolOpen;  /* per pool: open slots not yet promised to a candidate (an estimate) */
   int64_t *aPoolLeft;  /* per pool: open slots cand_admit has not offered yet */
   int *aPoolExists;    /* per pool: it has a row (store_pool_open_slots) */
+  int *aPoolReread;    /* per pool: read again by cand_fits in this evaluation */
   int nPool;
   int nGate;           /* candidates that look admittable: counted against parallelism
                         * when deciding whether to look at more waiting runs */
@@ -811,11 +812,13 @@ static int cand_pool(sched *S, cand_set *C, const char *zPool, airc_err *pErr) {
   C->aPoolOpen = realloc(C->aPoolOpen, sizeof(int64_t) * (size_t)(C->nPool + 1));
   C->aPoolLeft = realloc(C->aPoolLeft, sizeof(int64_t) * (size_t)(C->nPool + 1));
   C->aPoolExists = realloc(C->aPoolExists, sizeof(int) * (size_t)(C->nPool + 1));
+  C->aPoolReread = realloc(C->aPoolReread, sizeof(int) * (size_t)(C->nPool + 1));
   C->azPool[C->nPool] = strdup(zPool);
   C->aPoolFull[C->nPool] = 0;
   C->aPoolOpen[C->nPool] = nOpen;
   C->aPoolLeft[C->nPool] = nOpen;
   C->aPoolExists[C->nPool] = bExists;
+  C->aPoolReread[C->nPool] = 0;
   return C->nPool++;
 }
 
@@ -830,6 +833,7 @@ static void cand_free(cand_set *C) {
   free(C->aPoolOpen);
   free(C->aPoolLeft);
   free(C->aPoolExists);
+  free(C->aPoolReread);
   memset(C, 0, sizeof(*C));
 }
 
@@ -940,6 +944,28 @@ static void cand_refused(cand_set *C, const cand_ti *c, int bNoPool, int64_t *pL
   }
 }
 
+/* 1 if candidate c's slots fit what cand_admit has left of its pool, 0 if
+ * not (or on a store error: *pRc). The pool's first read may predate this
+ * transaction's own writes: on PostgreSQL it rides with the transaction's
+ * first statement (store_pool_read_ahead), before the outcomes this wake
+ * records, so the slots they freed are not in it. Before a refusal the pool
+ * is therefore read again, once per evaluation, less what cand_admit has
+ * offered to it since (offers are written by cand_offer_flush, later). */
+static int cand_fits(sched *S, cand_set *C, const cand_ti *c, airc_rc *pRc, airc_err *pErr) {
+  int iPool = c->iPool;
+  if(c->nSlots <= C->aPoolLeft[iPool]) return 1;
+  if(C->aPoolReread[iPool]) return 0;
+  C->aPoolReread[iPool] = 1;
+  int64_t nOpen = 0;
+  int bExists = 0;
+  if((*pRc = store_pool_open_slots(S->s, C->azPool[iPool], &nOpen, &bExists, pErr))) return 0;
+  for(int k = 0; k < C->nTi; k++)
+    if(C->aTi[k].bOffered && C->aTi[k].iPool == iPool) nOpen -= C->aTi[k].nSlots;
+  C->aPoolLeft[iPool] = nOpen;
+  C->aPoolExists[iPool] = bExists;
+  return c->nSlots <= nOpen;
+}
+
 /* Queues the candidates cand_admit offered to pool iPool, in its order, in
  * one statement on PostgreSQL (store_pool_ti_queue_many). One the store did
  * not queue (its state moved, or the pool's count differed from ours) gives
@@ -978,8 +1004,9 @@ static airc_rc cand_offer_flush(sched *S, cand_set *C, tis_counts *TC, int iPool
 
 /* Queues the candidates, highest priority first, while parallelism, each
  * DAG's max_active_tasks and each pool allow: each pool's open slots as
- * read in this transaction (cand_pool), offered in order and queued pool
- * by pool (cand_offer_flush; the store checks them again). Runs with a
+ * read in this transaction (cand_pool; read again before a refusal:
+ * cand_fits), offered in order and queued pool by pool (cand_offer_flush;
+ * the store checks them again). Runs with a
  * candidate held back join S->aWait (kept in run order). */
 static airc_rc cand_admit(sched *S, cand_set *C, tis_counts *TC, int64_t **paLaunch, int *pnLaunch, airc_err *pErr) {
   static int64_t lastWarnUs; /* a missing pool is worth a line a minute, not one a wake */
@@ -1011,7 +1038,8 @@ static airc_rc cand_admit(sched *S, cand_set *C, tis_counts *TC, int64_t **paLau
       rc = store_sched_ti_queue(S->s, c->tiId, cand_from(c), airc_now_us(), pErr);
       if(rc) break;
       cand_queued(S, C, c, paLaunch, pnLaunch);
-    } else if(c->nSlots > C->aPoolLeft[c->iPool]) {
+    } else if(!cand_fits(S, C, c, &rc, pErr)) {
+      if(rc) break;
       cand_refused(C, c, !C->aPoolExists[c->iPool], &lastWarnUs);
       continue;
     } else {
