@@ -73,7 +73,10 @@ AIRC_WUR airc_rc store_pool_open_slots(store *p, const char *zPool, int64_t *pnO
  * statement (store_stmt_read_along), and a store_pool_open_slots of that
  * pool in the same transaction takes its answer without a round trip of
  * its own. The row is locked from then on, as by store_pool_open_slots.
- * Nothing on SQLite, or outside a transaction. */
+ * Its count is as of that next statement: what the transaction writes
+ * after it (an outcome that frees slots) is not in it, and a later
+ * store_pool_open_slots of the pool reads afresh. Nothing on SQLite, or
+ * outside a transaction. */
 void store_pool_read_ahead(store *p, const char *zPool);
 
 /* scheduled (or up_for_reschedule, or zFrom) -> queued, as store_sched_ti_queue(), taking nSlots slots of
