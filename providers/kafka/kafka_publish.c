@@ -299,24 +299,29 @@ static int publish_topic_exists(rd_kafka_t *rk, const kafka_publish_opts *o, int
   return bFound;
 }
 
-/* Creates the topic with the Admin API on the producer's own handle. */
-static airc_rc publish_topic_create(rd_kafka_t *rk, const kafka_publish_opts *o,
-                                    publish_state *s, int64_t deadlineUs, airc_err *pErr) {
-  char zErr[512];
-  if(publish_topic_exists(rk, o, deadlineUs)) {
-    if(o->pProgress) fprintf(o->pProgress, "publish-kafka: topic %s already exists\n", o->zTopic);
-    return AIRC_OK;
-  }
-  int64_t ms = publish_ms_left(deadlineUs);
-  rd_kafka_NewTopic_t *pNew =
-      rd_kafka_NewTopic_new(o->zTopic, o->nPartitions, o->nReplication, zErr, sizeof(zErr));
-  if(!pNew) return airc_err_set(pErr, AIRC_ERR_INVALID, "topic %s: %s", o->zTopic, zErr);
+/* 1 if a CreateTopics failure e may pass on its own: the broker asked, or
+ * the controller, died or did not answer in time, and the cluster's
+ * metadata (refreshed meanwhile) names another. */
+static int publish_create_transient(rd_kafka_resp_err_t e) {
+  return e == RD_KAFKA_RESP_ERR__TIMED_OUT || e == RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE ||
+         e == RD_KAFKA_RESP_ERR__TRANSPORT || e == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
+         e == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT || e == RD_KAFKA_RESP_ERR_NOT_CONTROLLER;
+}
+
+/* One CreateTopics request of at most ms milliseconds. 0 when the topic was
+ * created or exists; else the error's text in zWhy and *pbTransient = 1 if
+ * another attempt may succeed (publish_create_transient, or no answer). */
+static int publish_topic_create_once(rd_kafka_t *rk, const kafka_publish_opts *o, int64_t ms, char *zWhy,
+                                     size_t nWhy, int *pbTransient) {
+  *pbTransient = 0;
+  rd_kafka_NewTopic_t *pNew = rd_kafka_NewTopic_new(o->zTopic, o->nPartitions, o->nReplication, zWhy, nWhy);
+  if(!pNew) return -1;
   rd_kafka_AdminOptions_t *pAdm = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-  if(rd_kafka_AdminOptions_set_request_timeout(pAdm, (int)(ms > 1 ? ms : 1), zErr, sizeof(zErr)) ||
-     rd_kafka_AdminOptions_set_operation_timeout(pAdm, (int)(ms > 1 ? ms : 1), zErr, sizeof(zErr))) {
+  if(rd_kafka_AdminOptions_set_request_timeout(pAdm, (int)(ms > 1 ? ms : 1), zWhy, nWhy) ||
+     rd_kafka_AdminOptions_set_operation_timeout(pAdm, (int)(ms > 1 ? ms : 1), zWhy, nWhy)) {
     rd_kafka_AdminOptions_destroy(pAdm);
     rd_kafka_NewTopic_destroy(pNew);
-    return airc_err_set(pErr, AIRC_ERR_INVALID, "create topic: %s", zErr);
+    return -1;
   }
   rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
   rd_kafka_CreateTopics(rk, &pNew, 1, pAdm, q);
@@ -330,16 +335,15 @@ static airc_rc publish_topic_create(rd_kafka_t *rk, const kafka_publish_opts *o,
     ev = rd_kafka_queue_poll(q, 100);
     rd_kafka_poll(rk, 0);
   }
-  airc_rc rc = AIRC_OK;
-  char zSuffix[600];
+  int rc = 0;
   if(!ev) {
-    publish_broker_suffix(s, zSuffix, sizeof(zSuffix));
-    rc = airc_err_set(pErr, AIRC_ERR_TIMEOUT, "create topic %s at %s: timed out%s", o->zTopic,
-                      o->zBootstrap, zSuffix);
+    snprintf(zWhy, nWhy, "timed out");
+    *pbTransient = 1;
+    rc = -1;
   } else if(rd_kafka_event_error(ev)) {
-    publish_broker_suffix(s, zSuffix, sizeof(zSuffix));
-    rc = airc_err_set(pErr, AIRC_ERR_NET, "create topic %s at %s: %s%s", o->zTopic,
-                      o->zBootstrap, rd_kafka_event_error_string(ev), zSuffix);
+    snprintf(zWhy, nWhy, "%s", rd_kafka_event_error_string(ev));
+    *pbTransient = publish_create_transient(rd_kafka_event_error(ev));
+    rc = -1;
   } else {
     size_t n = 0;
     const rd_kafka_CreateTopics_result_t *pRes = rd_kafka_event_CreateTopics_result(ev);
@@ -353,9 +357,9 @@ static airc_rc publish_topic_create(rd_kafka_t *rk, const kafka_publish_opts *o,
         if(o->pProgress) fprintf(o->pProgress, "publish-kafka: topic %s already exists\n", o->zTopic);
       } else {
         const char *zMsg = rd_kafka_topic_result_error_string(a[i]);
-        publish_broker_suffix(s, zSuffix, sizeof(zSuffix));
-        rc = airc_err_set(pErr, AIRC_ERR_NET, "create topic %s at %s: %s%s", o->zTopic,
-                          o->zBootstrap, zMsg ? zMsg : rd_kafka_err2str(e), zSuffix);
+        snprintf(zWhy, nWhy, "%s", zMsg ? zMsg : rd_kafka_err2str(e));
+        *pbTransient = publish_create_transient(e);
+        rc = -1;
       }
     }
   }
@@ -364,6 +368,37 @@ static airc_rc publish_topic_create(rd_kafka_t *rk, const kafka_publish_opts *o,
   rd_kafka_AdminOptions_destroy(pAdm);
   rd_kafka_NewTopic_destroy(pNew);
   return rc;
+}
+
+/* Creates the topic with the Admin API on the producer's own handle, unless
+ * the cluster's metadata lists it. CreateTopics goes to the controller; when
+ * the one librdkafka knows of dies (a broker killed on a cluster) the request
+ * waits for it until its timeout: so each attempt gets at most
+ * PUBLISH_CREATE_ATTEMPT_MS, and a transient failure is followed by another
+ * look at the metadata and another attempt, until deadlineUs. */
+#define PUBLISH_CREATE_ATTEMPT_MS 10000
+static airc_rc publish_topic_create(rd_kafka_t *rk, const kafka_publish_opts *o, publish_state *s,
+                                    int64_t deadlineUs, airc_err *pErr) {
+  char zWhy[512] = "", zSuffix[600];
+  for(int nTry = 1;; nTry++) {
+    if(publish_topic_exists(rk, o, deadlineUs)) {
+      if(o->pProgress) fprintf(o->pProgress, "publish-kafka: topic %s already exists\n", o->zTopic);
+      return AIRC_OK;
+    }
+    int64_t ms = publish_ms_left(deadlineUs);
+    if(ms > PUBLISH_CREATE_ATTEMPT_MS) ms = PUBLISH_CREATE_ATTEMPT_MS;
+    int bTransient = 0;
+    if(!publish_topic_create_once(rk, o, ms, zWhy, sizeof(zWhy), &bTransient)) return AIRC_OK;
+    if(!bTransient || publish_ms_left(deadlineUs) <= 0) break;
+    if(o->pProgress) {
+      fprintf(o->pProgress, "publish-kafka: create topic %s, attempt %d: %s; trying again\n", o->zTopic, nTry, zWhy);
+      fflush(o->pProgress);
+    }
+    rd_kafka_poll(rk, 200); /* a moment for the metadata to name the new controller */
+  }
+  publish_broker_suffix(s, zSuffix, sizeof(zSuffix));
+  return airc_err_set(pErr, !strcmp(zWhy, "timed out") ? AIRC_ERR_TIMEOUT : AIRC_ERR_NET,
+                      "create topic %s at %s: %s%s", o->zTopic, o->zBootstrap, zWhy, zSuffix);
 }
 
 /* Asks the broker for the topic's metadata once, before producing, and
