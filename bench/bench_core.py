@@ -146,20 +146,25 @@ def cpu_s(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def proc_stat(pid):
+    """The fields of /proc/PID/stat after the command's name (st[1] is the
+    parent's pid, st[11:13] utime and stime, st[13:15] those of the children
+    it reaped)."""
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()
+
+
 def tree_cpu_s(pid):
     """CPU seconds (user + system) of pid, of its children it reaped
     (supervisors, and their tasks) and of its live children (the fork
     server, whose clones are counted there until it exits)."""
-    def stat(p):
-        with open(f"/proc/{p}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()
     def cpu(st):
         return sum(int(x) for x in st[11:15])
-    total = cpu(stat(pid))
+    total = cpu(proc_stat(pid))
     for d in os.listdir("/proc"):
         if d.isdigit():
             try:
-                st = stat(d)
+                st = proc_stat(d)
             except OSError:
                 continue
             if int(st[1]) == pid:
@@ -169,8 +174,7 @@ def tree_cpu_s(pid):
 
 def own_cpu_s(pid):
     """CPU seconds (user + system) of pid itself, without its children."""
-    with open(f"/proc/{pid}/stat") as f:
-        st = f.read().rsplit(")", 1)[1].split()
+    st = proc_stat(pid)
     return (int(st[11]) + int(st[12])) / os.sysconf("SC_CLK_TCK")
 
 

@@ -308,20 +308,22 @@ static int publish_create_transient(rd_kafka_resp_err_t e) {
          e == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT || e == RD_KAFKA_RESP_ERR_NOT_CONTROLLER;
 }
 
-/* One CreateTopics request of at most ms milliseconds. 0 when the topic was
- * created or exists; else the error's text in zWhy and *pbTransient = 1 if
- * another attempt may succeed (publish_create_transient, or no answer). */
-static int publish_topic_create_once(rd_kafka_t *rk, const kafka_publish_opts *o, int64_t ms, char *zWhy,
-                                     size_t nWhy, int *pbTransient) {
+/* One CreateTopics request of at most ms milliseconds. AIRC_OK when the
+ * topic was created or exists; else the error's text in zWhy, the rc
+ * (AIRC_ERR_INVALID: the topic's settings, AIRC_ERR_TIMEOUT: no answer,
+ * AIRC_ERR_NET: the cluster's refusal) and *pbTransient = 1 if another
+ * attempt may succeed (publish_create_transient, or no answer). */
+static airc_rc publish_topic_create_once(rd_kafka_t *rk, const kafka_publish_opts *o, int64_t ms, char *zWhy,
+                                         size_t nWhy, int *pbTransient) {
   *pbTransient = 0;
   rd_kafka_NewTopic_t *pNew = rd_kafka_NewTopic_new(o->zTopic, o->nPartitions, o->nReplication, zWhy, nWhy);
-  if(!pNew) return -1;
+  if(!pNew) return AIRC_ERR_INVALID;
   rd_kafka_AdminOptions_t *pAdm = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
   if(rd_kafka_AdminOptions_set_request_timeout(pAdm, (int)(ms > 1 ? ms : 1), zWhy, nWhy) ||
      rd_kafka_AdminOptions_set_operation_timeout(pAdm, (int)(ms > 1 ? ms : 1), zWhy, nWhy)) {
     rd_kafka_AdminOptions_destroy(pAdm);
     rd_kafka_NewTopic_destroy(pNew);
-    return -1;
+    return AIRC_ERR_INVALID;
   }
   rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
   rd_kafka_CreateTopics(rk, &pNew, 1, pAdm, q);
@@ -335,15 +337,15 @@ static int publish_topic_create_once(rd_kafka_t *rk, const kafka_publish_opts *o
     ev = rd_kafka_queue_poll(q, 100);
     rd_kafka_poll(rk, 0);
   }
-  int rc = 0;
+  airc_rc rc = AIRC_OK;
   if(!ev) {
     snprintf(zWhy, nWhy, "timed out");
     *pbTransient = 1;
-    rc = -1;
+    rc = AIRC_ERR_TIMEOUT;
   } else if(rd_kafka_event_error(ev)) {
     snprintf(zWhy, nWhy, "%s", rd_kafka_event_error_string(ev));
     *pbTransient = publish_create_transient(rd_kafka_event_error(ev));
-    rc = -1;
+    rc = AIRC_ERR_NET;
   } else {
     size_t n = 0;
     const rd_kafka_CreateTopics_result_t *pRes = rd_kafka_event_CreateTopics_result(ev);
@@ -359,7 +361,7 @@ static int publish_topic_create_once(rd_kafka_t *rk, const kafka_publish_opts *o
         const char *zMsg = rd_kafka_topic_result_error_string(a[i]);
         snprintf(zWhy, nWhy, "%s", zMsg ? zMsg : rd_kafka_err2str(e));
         *pbTransient = publish_create_transient(e);
-        rc = -1;
+        rc = AIRC_ERR_NET;
       }
     }
   }
@@ -380,6 +382,7 @@ static int publish_topic_create_once(rd_kafka_t *rk, const kafka_publish_opts *o
 static airc_rc publish_topic_create(rd_kafka_t *rk, const kafka_publish_opts *o, publish_state *s,
                                     int64_t deadlineUs, airc_err *pErr) {
   char zWhy[512] = "", zSuffix[600];
+  airc_rc rc = AIRC_OK;
   for(int nTry = 1;; nTry++) {
     if(publish_topic_exists(rk, o, deadlineUs)) {
       if(o->pProgress) fprintf(o->pProgress, "publish-kafka: topic %s already exists\n", o->zTopic);
@@ -388,7 +391,7 @@ static airc_rc publish_topic_create(rd_kafka_t *rk, const kafka_publish_opts *o,
     int64_t ms = publish_ms_left(deadlineUs);
     if(ms > PUBLISH_CREATE_ATTEMPT_MS) ms = PUBLISH_CREATE_ATTEMPT_MS;
     int bTransient = 0;
-    if(!publish_topic_create_once(rk, o, ms, zWhy, sizeof(zWhy), &bTransient)) return AIRC_OK;
+    if(!(rc = publish_topic_create_once(rk, o, ms, zWhy, sizeof(zWhy), &bTransient))) return AIRC_OK;
     if(!bTransient || publish_ms_left(deadlineUs) <= 0) break;
     if(o->pProgress) {
       fprintf(o->pProgress, "publish-kafka: create topic %s, attempt %d: %s; trying again\n", o->zTopic, nTry, zWhy);
@@ -397,8 +400,7 @@ static airc_rc publish_topic_create(rd_kafka_t *rk, const kafka_publish_opts *o,
     rd_kafka_poll(rk, 200); /* a moment for the metadata to name the new controller */
   }
   publish_broker_suffix(s, zSuffix, sizeof(zSuffix));
-  return airc_err_set(pErr, !strcmp(zWhy, "timed out") ? AIRC_ERR_TIMEOUT : AIRC_ERR_NET,
-                      "create topic %s at %s: %s%s", o->zTopic, o->zBootstrap, zWhy, zSuffix);
+  return airc_err_set(pErr, rc, "create topic %s at %s: %s%s", o->zTopic, o->zBootstrap, zWhy, zSuffix);
 }
 
 /* Asks the broker for the topic's metadata once, before producing, and

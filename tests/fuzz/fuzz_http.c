@@ -36,8 +36,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
+#include "common/backoff.h"
 #include "common/config.h"
 #include "scheduler/dag_folder.h"
 #include "store/store.h"
@@ -50,12 +50,6 @@
 static web_server *g_pFuzzServer;
 static int g_fuzzPort;
 static char g_zFuzzHome[64];
-
-static uint64_t fuzz_http_now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static void fuzz_http_die(const char *zWhat) {
   fprintf(stderr, "fuzz_http: %s\n", zWhat);
@@ -150,12 +144,12 @@ static void fuzz_http_connect(int fd, const struct sockaddr_in *pAddr) {
     snprintf(zMsg, sizeof(zMsg), "connect failed: %s", strerror(errno));
     fuzz_http_die(zMsg);
   }
-  uint64_t deadline = fuzz_http_now_ms() + FUZZ_HTTP_WAIT_MS;
+  int64_t deadline = airc_backoff_clock_us() + FUZZ_HTTP_WAIT_MS * 1000;
   for(;;) {
-    uint64_t now = fuzz_http_now_ms();
+    int64_t now = airc_backoff_clock_us();
     if(now >= deadline) fuzz_http_die("connect did not complete within 5 s");
     struct pollfd p = {fd, POLLOUT, 0};
-    int rc = poll(&p, 1, (int)(deadline - now));
+    int rc = poll(&p, 1, (int)((deadline - now + 999) / 1000));
     if(rc < 0 && errno == EINTR) continue;
     if(rc <= 0) continue; /* a timeout is caught by the deadline above */
     int e = 0;
