@@ -66,6 +66,8 @@ typedef struct worker_try {
   off_t logOff;        /* bytes shipped */
   int logSeq;          /* next chunk number */
   int pidToRecord;     /* the supervisor's pid, not in the store yet (0: recorded) */
+  int bAdopt;          /* handed to us, started, not yet recorded as started (store_work_adopt) */
+  int64_t startUs;     /* when it was handed to its supervisor */
 } worker_try;
 
 typedef struct worker {
@@ -80,6 +82,14 @@ typedef struct worker {
   char zUnsure[UUID_STR_LEN]; /* token of a claim whose commit went unanswered; "" if none */
   int bMore; /* the last claim stopped at a full house: tries may be waiting */
   exec_pool *pPool; /* warm supervisors ([worker] supervisor_pool), the worker's own children */
+  /* this process's lease-token prefix: its claims' tokens begin with it,
+   * and a scheduler that hands it a try gives the try a token that does
+   * too (store_work.h); a later process of the same name has another */
+  char zPrefix[STORE_WORK_PREFIX_LEN + 1];
+  store_work_pushed aPush[STORE_WORK_CLAIM_MAX]; /* handed to us, not started yet */
+  int nPush;
+  int bPushLookup; /* handed tries may have been missed (a reconnect, a full aPush, a request too long for the
+                    * wake-up): look them up in the store */
 } worker;
 
 /* A store call failed with a transient error: no store work until the
@@ -192,8 +202,9 @@ static int inputs_readable(worker *W, json_t *pReq, char *zWhy, size_t nWhy) {
   return 0;
 }
 
-/* Starts a claimed try. On failure, its failed result is recorded. */
-static void start_try(worker *W, const store_work_claimed *c, const char *zToken, int64_t leaseUntil) {
+/* Starts try c, claimed (or, bHanded, handed to this worker), under lease
+ * token zToken. On failure, its failed result is recorded. */
+static void start_try(worker *W, const store_work_claimed *c, const char *zToken, int64_t leaseUntil, int bHanded) {
   char zWhy[1200] = "";
   json_error_t je;
   json_t *pReq = json_loads(c->zRequest, 0, &je);
@@ -210,6 +221,7 @@ static void start_try(worker *W, const store_work_claimed *c, const char *zToken
   t.tiId = c->tiId;
   t.tryNumber = c->tryNumber;
   t.leaseWr = -1;
+  t.startUs = airc_now_us();
   snprintf(t.zToken, sizeof(t.zToken), "%s", zToken);
   /* this host's log folder and home, not the scheduler's */
   json_t *pMapIndex = json_object_get(pReq, "map_index");
@@ -263,8 +275,8 @@ static void start_try(worker *W, const store_work_claimed *c, const char *zToken
   t.pidToRecord = (int)pid;
   W->aTry = a;
   W->aTry[W->nTry++] = t;
-  LOG_INFO("running %s try %d, task instance %lld, supervisor pid %d", zWhat, c->tryNumber, (long long)c->tiId,
-           (int)pid);
+  LOG_INFO("running %s try %d%s, task instance %lld, supervisor pid %d", zWhat, c->tryNumber,
+           bHanded ? " (handed to this worker)" : "", (long long)c->tiId, (int)pid);
 }
 
 /* A claim whose commit went unanswered: if it committed, this worker
@@ -284,12 +296,116 @@ static int recover_claim(worker *W) {
   for(int i = 0; !rc && i < n; i++) {
     LOG_INFO("task instance %lld try %d: its claim committed although the store did not say so: running it",
              (long long)a[i].tiId, a[i].tryNumber);
-    start_try(W, &a[i], W->zUnsure, now + W->leaseUs);
+    start_try(W, &a[i], W->zUnsure, now + W->leaseUs, 0);
     free(a[i].zRequest);
   }
   if(rc && rc != AIRC_ERR_NOTFOUND) LOG_WARN("recover a claim: %s", err.zMsg);
   W->zUnsure[0] = 0;
   return 0;
+}
+
+/* 1 if this worker runs try (tiId, tryNumber) under zToken already. */
+static int try_held(const worker *W, int64_t tiId, int tryNumber, const char *zToken) {
+  for(int i = 0; i < W->nTry; i++)
+    if(W->aTry[i].tiId == tiId && W->aTry[i].tryNumber == tryNumber && !strcmp(W->aTry[i].zToken, zToken)) return 1;
+  return 0;
+}
+
+/* Records the handed try t as started (store_work_adopt). Lost (the claim
+ * moved on: its lease expired, the task was cleared or marked): its pipe
+ * closes, so its supervisor kills the task. A store that does not answer
+ * leaves t->bAdopt set: asked again with the next renewal or result. */
+static void adopt_try(worker *W, worker_try *t) {
+  int bHeld = 0;
+  int64_t now = airc_now_us();
+  airc_err err = {0};
+  airc_rc rc = store_work_adopt(W->s, t->tiId, t->tryNumber, t->zToken, W->zName, t->startUs, now + W->leaseUs, &bHeld,
+                                &err);
+  if(rc) {
+    if(airc_rc_is_transient(rc)) worker_store_failed(W, "record a handed try as started", &err);
+    else LOG_WARN("task instance %lld try %d: %s", (long long)t->tiId, t->tryNumber, err.zMsg);
+    return;
+  }
+  worker_store_ok(W);
+  t->bAdopt = 0;
+  if(!bHeld && t->leaseWr >= 0) {
+    LOG_WARN("task instance %lld try %d: handed to this worker, but moved on before it started: stopping it",
+             (long long)t->tiId, t->tryNumber);
+    close(t->leaseWr);
+    t->leaseWr = -1;
+  }
+}
+
+/* Starts the tries handed to this worker (W->aPush, and those the store
+ * knows of when W->bPushLookup), each without a claim's round trip, then
+ * records it started; gives them back to their queue instead while every
+ * slot is taken or when stopping (bStopping). */
+static void take_handed(worker *W, int bStopping) {
+  int bLooked = 0;
+  if(W->bPushLookup) {
+    store_work_pushed a[STORE_WORK_CLAIM_MAX];
+    int n = 0;
+    airc_err err = {0};
+    airc_rc rc = store_work_assigned_each(W->s, W->zName, W->zPrefix, a, STORE_WORK_CLAIM_MAX, &n, &err);
+    if(rc) {
+      if(airc_rc_is_transient(rc)) worker_store_failed(W, "look up the tries handed to this worker", &err);
+      else LOG_WARN("%s", err.zMsg);
+    } else {
+      W->bPushLookup = 0;
+      bLooked = 1;
+      for(int i = 0; i < n; i++) {
+        int j = 0;
+        while(j < W->nPush && strcmp(W->aPush[j].zToken, a[i].zToken)) j++;
+        if(try_held(W, a[i].tiId, a[i].tryNumber, a[i].zToken) || (j < W->nPush && W->aPush[j].zRequest)) {
+          free(a[i].zRequest);
+        } else if(j < W->nPush) { /* its wake-up had no room for the request */
+          W->aPush[j].zRequest = a[i].zRequest;
+        } else if(W->nPush < STORE_WORK_CLAIM_MAX) {
+          W->aPush[W->nPush++] = a[i];
+        } else {
+          free(a[i].zRequest);
+          W->bPushLookup = 1;
+        }
+      }
+    }
+  }
+  int k = 0;
+  for(int i = 0; i < W->nPush; i++) {
+    store_work_pushed *w = &W->aPush[i];
+    if(!w->zRequest) {
+      if(bLooked) continue; /* not in the store any more (taken over, cleared): nothing to run */
+      W->bPushLookup = 1;   /* its request is read with the look-up */
+      W->aPush[k++] = *w;
+      continue;
+    }
+    if(try_held(W, w->tiId, w->tryNumber, w->zToken)) {
+      free(w->zRequest);
+      continue;
+    }
+    if(bStopping || W->nTry >= W->o.nConcurrency) {
+      airc_err err = {0};
+      airc_rc rc = store_work_release(W->s, w->tiId, w->tryNumber, w->zToken, &err);
+      if(rc && airc_rc_is_transient(rc)) {
+        worker_store_failed(W, "give a handed try back", &err);
+        W->aPush[k++] = *w; /* again after the pause (its lease is long) */
+        continue;
+      }
+      if(rc) LOG_WARN("task instance %lld try %d: %s", (long long)w->tiId, w->tryNumber, err.zMsg);
+      else LOG_INFO("task instance %lld try %d: handed to this worker with no slot free: given back to its queue",
+                    (long long)w->tiId, w->tryNumber);
+      free(w->zRequest);
+      continue;
+    }
+    store_work_claimed c = {w->tiId, w->tryNumber, w->zRequest};
+    int nBefore = W->nTry;
+    start_try(W, &c, w->zToken, w->leaseUntilUs, 1);
+    free(w->zRequest);
+    if(W->nTry > nBefore) {
+      W->aTry[W->nTry - 1].bAdopt = 1;
+      adopt_try(W, &W->aTry[W->nTry - 1]);
+    }
+  }
+  W->nPush = k;
 }
 
 /* Claims tries while slots are free, queue by queue (one at a time from
@@ -303,6 +419,7 @@ static void claim_tries(worker *W) {
     for(int q = 0; q < W->o.nQueue && W->nTry < W->o.nConcurrency; q++) {
       char zToken[UUID_STR_LEN];
       if(uuid_random_v4(zToken)) return;
+      memcpy(zToken, W->zPrefix, STORE_WORK_PREFIX_LEN);
       int64_t now = airc_now_us();
       store_work_claimed a[STORE_WORK_CLAIM_MAX];
       int nWant = W->o.nQueue == 1 ? W->o.nConcurrency - W->nTry : 1, n = 0;
@@ -324,7 +441,7 @@ static void claim_tries(worker *W) {
         return;
       }
       for(int i = 0; i < n; i++) {
-        start_try(W, &a[i], zToken, now + W->leaseUs);
+        start_try(W, &a[i], zToken, now + W->leaseUs, 0);
         free(a[i].zRequest);
       }
       if(n == nWant) bAny = 1; /* fewer than asked: the queue is empty */
@@ -352,7 +469,11 @@ static void renew_leases(worker *W) {
   for(int i = 0; !rc && i < W->nTry; i++) {
     worker_try *t = &W->aTry[i];
     if(t->leaseWr < 0 || !t->pid) continue;
-    rc = store_work_renew(W->s, t->tiId, t->tryNumber, t->zToken, until, &aHeld[i], &err);
+    if(t->bAdopt) { /* cleared once committed, below */
+      rc = store_work_adopt(W->s, t->tiId, t->tryNumber, t->zToken, W->zName, t->startUs, until, &aHeld[i], &err);
+    } else {
+      rc = store_work_renew(W->s, t->tiId, t->tryNumber, t->zToken, until, &aHeld[i], &err);
+    }
     int bPid = 0;
     if(!rc && aHeld[i] && t->pidToRecord)
       rc = store_work_set_pid(W->s, t->tiId, t->tryNumber, t->zToken, t->pidToRecord, t->zLog, &bPid, &err);
@@ -372,6 +493,7 @@ static void renew_leases(worker *W) {
   for(int i = 0; i < W->nTry; i++) {
     worker_try *t = &W->aTry[i];
     if(t->leaseWr < 0 || !t->pid) continue;
+    t->bAdopt = 0; /* recorded started (or found lost) with the renewal */
     if(aHeld[i]) {
       t->pidToRecord = 0; /* committed with the renewal */
       ssize_t w = write(t->leaseWr, &until, sizeof(until));
@@ -504,6 +626,10 @@ static void finish_after(worker *W, int i, finish_prep *f, airc_rc rc, int bHeld
  * (store_work_finish_many), one at a time if that is refused for another
  * reason than a store that is away. Removes the ones recorded. */
 static void finish_tries(worker *W, const int *aiDone, int n) {
+  /* a handed try is recorded as started before its result */
+  for(int k = 0; k < n; k++)
+    if(W->aTry[aiDone[k]].bAdopt && W->aTry[aiDone[k]].leaseWr >= 0) adopt_try(W, &W->aTry[aiDone[k]]);
+  if(worker_store_paused(W)) return;
   finish_prep *aPrep = calloc((size_t)n, sizeof(*aPrep));
   store_work_finish_item *aItem = calloc((size_t)n, sizeof(*aItem));
   airc_err *aErr = calloc((size_t)n, sizeof(*aErr)); /* a failed preparation's */
@@ -552,9 +678,13 @@ static void finish_tries(worker *W, const int *aiDone, int n) {
  * try offered first to another worker (the one that ran its upstream) to
  * WORKER_DEFER_US from now, so that every worker does not race for every
  * try of a chain; a lost connection to WORKER_RECONNECT_US from now at the
- * latest (the claim reconnects and LISTENs again). */
+ * latest (the claim reconnects and LISTENs again). Tries handed to this
+ * worker go to W->aPush (started by take_handed); after a reconnect, or
+ * when more came than aPush holds, they are looked up in the store. */
 static void worker_wakeups(worker *W, int64_t now, int64_t *pNextClaim) {
-  unsigned ev = store_work_events(W->s, W->o.azQueue, W->o.nQueue, W->zName);
+  unsigned ev = store_work_events_pushed(W->s, W->o.azQueue, W->o.nQueue, W->zName, W->zPrefix, W->aPush,
+                                         STORE_WORK_CLAIM_MAX, &W->nPush);
+  if(ev & (STORE_WORK_EV_PUSHED_LOST | STORE_WORK_EV_RESYNC)) W->bPushLookup = 1;
   if(ev & (STORE_WORK_EV_QUEUED | STORE_WORK_EV_RESYNC)) *pNextClaim = now;
   else if((ev & STORE_WORK_EV_QUEUED_OTHER) && *pNextClaim > now + WORKER_DEFER_US) *pNextClaim = now + WORKER_DEFER_US;
   else if((ev & STORE_WORK_EV_LOST) && *pNextClaim > now + WORKER_RECONNECT_US) *pNextClaim = now + WORKER_RECONNECT_US;
@@ -656,6 +786,9 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
   if(W.leaseUs < 2000000) W.leaseUs = 2000000;
   W.pollUs = airc_config_get_int("worker", "poll_ms", 200) * 1000;
   if(W.pollUs < 10000) W.pollUs = 10000;
+  char zUuid[UUID_STR_LEN];
+  if(uuid_random_v4(zUuid)) return airc_err_set(pErr, AIRC_ERR_IO, "worker: cannot draw random bytes");
+  snprintf(W.zPrefix, sizeof(W.zPrefix), "%.*s", STORE_WORK_PREFIX_LEN, zUuid);
   if(fsafe_run_folder(pErr)) return pErr->rc;
   exec_mkdirs(airc_path_logs());
   if(store_open(airc_store_target(), &W.s, pErr)) return pErr->rc;
@@ -710,6 +843,7 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
       worker_stop_requested(&W);
       nextStopCheck = now + WORKER_STOP_CHECK_US;
     }
+    if((W.nPush || W.bPushLookup) && !worker_store_paused(&W)) take_handed(&W, nStop > 0);
     if(!nStop && now >= nextClaim && !worker_store_paused(&W)) {
       claim_tries(&W);
       nextClaim = now + W.pollUs;
@@ -725,6 +859,7 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
     if(W.nTry && nextStopCheck < wakeAt) wakeAt = nextStopCheck;
     if(worker_store_paused(&W)) wakeAt = W.storeRetryAt; /* all store work (results waiting too) resumes then */
     int timeoutMs = wakeAt <= now ? 0 : (int)((wakeAt - now + 999) / 1000);
+    if((W.nPush || W.bPushLookup) && !worker_store_paused(&W)) timeoutMs = 0; /* handed tries wait */
     struct pollfd aPoll[2 + WORKER_POLL_TRIES_MAX] = {{sigFd, POLLIN, 0},
                                                      {bNotify ? store_work_wait_fd(W.s) : -1, POLLIN, 0}};
     int aiLeaseTry[WORKER_POLL_TRIES_MAX];
@@ -746,6 +881,7 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
    * supervisors kill them; the leases expire and the scheduler retries */
   for(int i = 0; i < W.nTry; i++)
     if(W.aTry[i].leaseWr >= 0) close(W.aTry[i].leaseWr);
+  for(int i = 0; i < W.nPush; i++) free(W.aPush[i].zRequest); /* their leases expire: failed or retried */
   free(W.aTry);
   exec_pool_free(W.pPool); /* its members see end of file and exit */
   store_close(W.s);

@@ -32,6 +32,9 @@ airc_rc sched_dist_init(sched *S, airc_err *pErr) {
   if(S->leaseUs < 1000000) S->leaseUs = 1000000;
   S->pollUs = airc_config_get_int("scheduler", "worker_poll_ms", 250) * 1000;
   if(S->pollUs < 10000) S->pollUs = 10000;
+  S->bHandToWorker = airc_config_get_bool("scheduler", "hand_to_upstream_worker", 1);
+  S->workerLeaseUs = airc_config_get_int("worker", "lease_seconds", 20) * 1000000;
+  if(S->workerLeaseUs < 2000000) S->workerLeaseUs = 2000000;
   char zHost[256] = "";
   gethostname(zHost, sizeof(zHost) - 1);
   snprintf(S->zLeaseHolder, sizeof(S->zLeaseHolder), "%s:%d", zHost[0] ? zHost : "?", (int)getpid());
@@ -137,6 +140,8 @@ typedef struct dist_row {
   int tryNumber;
   char zQueue[80];
   char zWorker[256];
+  char zToken[40];
+  int bBacklog;
   int64_t leaseUntilUs;
   char *zResult; /* owned; NULL: the lease expired */
   store_sched_ti_current *pCur; /* owned; NULL: the task instance is gone */
@@ -193,6 +198,8 @@ static int dist_row_add(void *pCtx, const store_work_row *pRow) {
   r->tryNumber = pRow->tryNumber;
   snprintf(r->zQueue, sizeof(r->zQueue), "%s", pRow->zQueue);
   snprintf(r->zWorker, sizeof(r->zWorker), "%s", pRow->zWorker);
+  snprintf(r->zToken, sizeof(r->zToken), "%s", pRow->zToken ? pRow->zToken : "");
+  r->bBacklog = pRow->bBacklog;
   r->leaseUntilUs = pRow->leaseUntilUs;
   r->zResult = pRow->zResult ? strdup(pRow->zResult) : NULL;
   r->pCur = NULL;
@@ -207,6 +214,8 @@ airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
   S->bWorkNews = 0; /* what it announced is read here */
   sched_run_seen_clear(S);
   S->zPreferWorker[0] = S->zPreferQueue[0] = 0;
+  S->nPushLeft = 0;
+  int bBacklog = 0;
   int64_t now = airc_now_us();
   /* the claims are deleted as they are read, in this same transaction: a
    * result is applied once (on PostgreSQL one statement) */
@@ -216,8 +225,14 @@ airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
     if(!r->pCur) {
       /* the task instance was deleted meanwhile: nothing to apply */
     } else if(r->zResult) {
+      bBacklog |= r->bBacklog;
+      if(strcmp(S->zPreferWorker, r->zWorker) || strcmp(S->zPreferQueue, r->zQueue) ||
+         strncmp(S->zPushPrefix, r->zToken, STORE_WORK_PREFIX_LEN))
+        S->nPushLeft = 0; /* another worker (or process) than the last result's */
       snprintf(S->zPreferWorker, sizeof(S->zPreferWorker), "%s", r->zWorker);
       snprintf(S->zPreferQueue, sizeof(S->zPreferQueue), "%s", r->zQueue);
+      snprintf(S->zPushPrefix, sizeof(S->zPushPrefix), "%.*s", STORE_WORK_PREFIX_LEN, r->zToken);
+      if(strlen(r->zToken) >= STORE_WORK_PREFIX_LEN) S->nPushLeft++;
       exec_result res;
       airc_err perr = {0};
       if(exec_result_parse(r->zResult, &res, &perr)) {
@@ -241,6 +256,7 @@ airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
                                     r->zWorker, pErr);
     }
   }
+  if(bBacklog || !S->bHandToWorker || !store_work_can_assign(S->s)) S->nPushLeft = 0;
   for(int i = 0; i < R.n; i++) {
     free(R.a[i].zResult);
     free(R.a[i].pCur);

@@ -10,6 +10,7 @@
 #include "common/dynbuf.h"
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "common/uuid.h"
 #include "executor/exec_result.h"
 #include "executor/exec_spawn.h"
 #include "store/store_run.h"
@@ -1511,9 +1512,21 @@ static airc_rc enqueue_one(sched *S, int64_t tiId, const task_secrets *pSec, air
         snprintf(zFail, sizeof(zFail), "cannot serialise the task request");
       } else {
         const char *zQueue = t->zQueue ? t->zQueue : "default";
-        rc = store_work_enqueue_prefer(S->s, tiId, L.tryNumber, zQueue,
-                                       strcmp(zQueue, S->zPreferQueue) ? NULL : S->zPreferWorker, zReq,
-                                       airc_now_us(), pErr);
+        char zToken[UUID_STR_LEN];
+        const int bSameQueue = !strcmp(zQueue, S->zPreferQueue);
+        if(bSameQueue && S->nPushLeft > 0 && !uuid_random_v4(zToken)) {
+          /* the worker that ran an upstream has a free slot: the try is
+           * its own at once, under a token that begins as that worker
+           * process's (store_work.h, "A try handed straight to one worker") */
+          memcpy(zToken, S->zPushPrefix, STORE_WORK_PREFIX_LEN);
+          int64_t now = airc_now_us();
+          rc = store_work_enqueue_assigned(S->s, tiId, L.tryNumber, zQueue, S->zPreferWorker, zToken,
+                                           now + S->workerLeaseUs, zReq, now, pErr);
+          S->nPushLeft--;
+        } else {
+          rc = store_work_enqueue_prefer(S->s, tiId, L.tryNumber, zQueue, bSameQueue ? S->zPreferWorker : NULL, zReq,
+                                         airc_now_us(), pErr);
+        }
         free(zReq);
         if(!rc && S->opts.bPrintProgress) {
           printf("%-16s %s (try %d)\n", "queued", L.zTask, L.tryNumber);

@@ -187,6 +187,16 @@ typedef struct sched {
    * free slot now, and the upstream's files) */
   char zPreferWorker[256];
   char zPreferQueue[80];
+  /* Tries of that queue this wake may hand straight to that worker
+   * (store_work_enqueue_assigned): one per result of its this wake
+   * applied, each freed one of its slots; none when tries were waiting
+   * unclaimed (the worker takes those with its free slots itself) or when
+   * [scheduler] hand_to_upstream_worker = false. zPushPrefix: that
+   * worker process's token prefix (its claims' tokens begin with it). */
+  int nPushLeft;
+  char zPushPrefix[16];
+  int bHandToWorker;       /* [scheduler] hand_to_upstream_worker */
+  int64_t workerLeaseUs;   /* [worker] lease_seconds: a handed try's first lease */
   /* queued+running task instances per DAG and in all (parallelism): kept
    * in step by the scheduler's own state changes (queue: +1, an outcome
    * recorded: -1), re-read from the store when bLoadsValid is 0 (start,

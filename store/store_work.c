@@ -79,6 +79,43 @@ airc_rc store_work_enqueue_prefer(store *p, int64_t tiId, int tryNumber, const c
       1, "queue try for a worker", pErr);
 }
 
+int store_work_can_assign(const store *p) { return p->pDrv->eDialect == STORE_DIALECT_PG && p->pDrv->xListen; }
+
+/* The wake-up of a handed try: QUEUE TAB WORKER TAB TOKEN TAB TI TAB TRY
+ * TAB LEASE-END TAB REQUEST (REQUEST empty when the whole would pass
+ * NOTIFY's 8000 bytes: the worker reads it from the row). JSON_COMPACT
+ * text holds no raw tab; queue and worker names hold none either
+ * (store_work_events parses by tabs). */
+#define WORK_PUSH_REQUEST_MAX 7000
+
+airc_rc store_work_enqueue_assigned(store *p, int64_t tiId, int tryNumber, const char *zQueue, const char *zWorker,
+                                    const char *zToken, int64_t leaseUntilUs, const char *zRequest, int64_t nowUs,
+                                    airc_err *pErr) {
+  if(!store_work_can_assign(p)) return airc_err_set(pErr, AIRC_ERR_INVALID, "hand a try to a worker: not on this store");
+  /* dialect: pg -- data-modifying WITH, pg_notify */
+  store_stmt *st = store_stmt_prepare(p,
+      "WITH c AS (INSERT INTO task_claim(ti_id, try_number, queue, request, queued_us, worker, lease_token,"
+      " lease_until_us) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+      " ON CONFLICT(ti_id) DO UPDATE SET try_number=excluded.try_number, queue=excluded.queue,"
+      " request=excluded.request, queued_us=excluded.queued_us, worker=excluded.worker,"
+      " lease_token=excluded.lease_token, lease_until_us=excluded.lease_until_us, result=NULL"
+      " RETURNING queue, worker, lease_token, ti_id, try_number, lease_until_us, request)"
+      " SELECT pg_notify('" WORK_CH_QUEUED "', queue || chr(9) || worker || chr(9) || lease_token || chr(9) ||"
+      " ti_id || chr(9) || try_number || chr(9) || lease_until_us || chr(9) ||"
+      " CASE WHEN octet_length(request) <= ?9 THEN request ELSE '' END) FROM c", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, tiId);
+  store_bind_int64(st, 2, tryNumber);
+  store_bind_text(st, 3, zQueue);
+  store_bind_text(st, 4, zRequest);
+  store_bind_int64(st, 5, nowUs);
+  store_bind_text(st, 6, zWorker);
+  store_bind_text(st, 7, zToken);
+  store_bind_int64(st, 8, leaseUntilUs);
+  store_bind_int64(st, 9, WORK_PUSH_REQUEST_MAX);
+  return store_stmt_run_deferred(st, "hand a try to a worker", pErr);
+}
+
 /* Which claims a scheduler takes: those with a result, and those whose
  * lease ended (?1) without one. Each half is the predicate of a partial
  * index (task_claim_done, task_claim_lease): the planner reads both
@@ -88,7 +125,8 @@ airc_rc store_work_enqueue_prefer(store *p, int64_t tiId, int tryNumber, const c
 
 /* Calls xRow for each row of the walk st (bound, stepped here): the
  * claim's six columns, then its task instance's as store_sched_ti_get_current
- * reads them (store_sched_ti_current_read); 0, or
+ * reads them (store_sched_ti_current_read), then (22) the lease token and
+ * (23) whether unclaimed tries were waiting; 0, or
  * AIRC_ERR_NOMEM when xRow asks to stop (a row would go unapplied). */
 static airc_rc take_walk(store_stmt *st, store_work_fn xRow, void *pCtx, airc_err *pErr) {
   store_sched_ti_current *pCur = malloc(sizeof(*pCur));
@@ -105,7 +143,8 @@ static airc_rc take_walk(store_stmt *st, store_work_fn xRow, void *pCtx, airc_er
     store_sched_run_row run = {bTi ? pCur->runPk : 0, bTi ? pCur->zDagId : "", bTi ? pCur->zRunId : "", zRunState,
                                bTi ? pCur->zDagHash : "", store_col_int(st, 21) != 0, store_col_int64(st, 20)};
     store_work_row row = {store_col_int64(st, 0), store_col_int(st, 1), store_col_str(st, 2),
-                          store_col_str(st, 3), store_col_int64(st, 4), store_col_text(st, 5), bTi ? pCur : NULL,
+                          store_col_str(st, 3), store_col_str(st, 22), store_col_int(st, 23) != 0,
+                          store_col_int64(st, 4), store_col_text(st, 5), bTi ? pCur : NULL,
                           bRunActive ? &run : NULL};
     if(xRow(pCtx, &row)) {
       r = STORE_ERROR;
@@ -131,11 +170,13 @@ airc_rc store_work_take_done_or_expired(store *p, int64_t nowUs, store_work_fn x
      * hash whole tables: 10 times the cost of the walk) */
     store_stmt *st = store_stmt_prepare(p,
         "WITH c AS (DELETE FROM task_claim c" WORK_TAKE_WHERE
-        " RETURNING c.ti_id, c.try_number, c.queue, c.worker, c.lease_until_us, c.result, c.log_path)"
+        " RETURNING c.ti_id, c.try_number, c.queue, c.worker, c.lease_until_us, c.result, c.log_path, c.lease_token)"
         " SELECT c.ti_id, c.try_number, c.queue, coalesce(c.worker, ''), coalesce(c.lease_until_us, 0), c.result,"
         " t.id, t.state, t.try_number, t.max_tries, t.task_id, t.dag_hash, t.run_pk,"
         " t.start_us, coalesce(c.log_path, t.log_path), t.dag_id, t.run_id, t.map_index, t.run_state, t.is_test,"
-        " t.logical_date, t.paused"
+        " t.logical_date, t.paused, coalesce(c.lease_token, ''),"
+        /* once per statement (an InitPlan), through task_claim_free */
+        " CAST(EXISTS(SELECT 1 FROM task_claim f WHERE f.worker IS NULL) AS integer)"
         " FROM c LEFT JOIN LATERAL (SELECT ti.id, ti.state, ti.try_number, ti.max_tries, ti.task_id,"
         " r.dag_hash, ti.run_pk, ti.start_us, ti.log_path, r.dag_id, r.run_id, ti.map_index,"
         " r.state AS run_state, r.is_test, r.logical_date, coalesce(d.is_paused, 0) AS paused"
@@ -153,7 +194,7 @@ airc_rc store_work_take_done_or_expired(store *p, int64_t nowUs, store_work_fn x
       " ti.id, ti.state, ti.try_number, ti.max_tries, ti.task_id, r.dag_hash, ti.run_pk,"
       " ti.start_us, coalesce(c.log_path, ti.log_path), r.dag_id, r.run_id, ti.map_index, r.state, r.is_test,"
       " r.logical_date,"
-      " coalesce(d.is_paused, 0)"
+      " coalesce(d.is_paused, 0), coalesce(c.lease_token, ''), 0"
       " FROM task_claim c LEFT JOIN task_instance ti ON ti.id=c.ti_id LEFT JOIN dag_run r ON r.id=ti.run_pk"
       " LEFT JOIN dag d ON d.dag_id=r.dag_id"
       WORK_TAKE_WHERE
@@ -657,6 +698,91 @@ airc_rc store_work_finish_many(store *p, store_work_finish_item *a, int n, airc_
   return rc;
 }
 
+/* ---- tries handed to a worker ---- */
+
+airc_rc store_work_assigned_each(store *p, const char *zWorker, const char *zPrefix, store_work_pushed *aOut,
+                                 int nMax, int *pn, airc_err *pErr) {
+  *pn = 0;
+  store_stmt *st = store_stmt_prepare(p,
+      "SELECT ti_id, try_number, lease_token, coalesce(lease_until_us, 0), request FROM task_claim"
+      " WHERE worker=?1 AND result IS NULL AND lease_token LIKE ?2 ORDER BY queued_us, ti_id", pErr);
+  if(!st) return pErr->rc;
+  /* a prefix of hexadecimal digits: no LIKE wildcard in it */
+  char zLike[STORE_WORK_PREFIX_LEN + 2];
+  snprintf(zLike, sizeof(zLike), "%.*s%%", STORE_WORK_PREFIX_LEN, zPrefix);
+  store_bind_text(st, 1, zWorker);
+  store_bind_text(st, 2, zLike);
+  int r;
+  airc_rc rc = AIRC_OK;
+  while((r = store_stmt_step(st, pErr)) == STORE_ROW && *pn < nMax) {
+    store_work_pushed *w = &aOut[*pn];
+    memset(w, 0, sizeof(*w));
+    w->tiId = store_col_int64(st, 0);
+    w->tryNumber = store_col_int(st, 1);
+    snprintf(w->zToken, sizeof(w->zToken), "%s", store_col_str(st, 2));
+    w->leaseUntilUs = store_col_int64(st, 3);
+    if(!(w->zRequest = strdup(store_col_str(st, 4)))) {
+      rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "tries handed to this worker: out of memory");
+      break;
+    }
+    (*pn)++;
+  }
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "read the tries handed to this worker");
+    rc = pErr->rc;
+  }
+  if(rc) {
+    for(int i = 0; i < *pn; i++) free(aOut[i].zRequest);
+    *pn = 0;
+  }
+  return rc;
+}
+
+airc_rc store_work_adopt(store *p, int64_t tiId, int tryNumber, const char *zToken, const char *zWorker,
+                         int64_t nowUs, int64_t leaseUntilUs, int *pbHeld, airc_err *pErr) {
+  *pbHeld = 0;
+  /* dialect: pg -- data-modifying WITH (handed tries exist on PostgreSQL
+   * only). A task instance already running under this worker is an adopt
+   * that committed unanswered, tried again. */
+  store_stmt *st = store_stmt_prepare(p,
+      "WITH u AS (UPDATE task_claim SET lease_until_us=?5 WHERE ti_id=?1 AND try_number=?2 AND lease_token=?3"
+      " AND worker=?4 AND result IS NULL RETURNING ti_id, try_number),"
+      " r AS (UPDATE task_instance i SET state='running', hostname=?4, start_us=?6, pid=NULL, updated_us=?6"
+      " FROM u WHERE i.id=u.ti_id AND i.try_number=u.try_number AND (i.state='queued') IS TRUE RETURNING i.id)"
+      " SELECT (SELECT count(*) FROM u),"
+      " (SELECT count(*) FROM r) + (SELECT count(*) FROM task_instance i JOIN u ON i.id=u.ti_id"
+      " AND i.try_number=u.try_number WHERE i.state='running' AND i.hostname=?4)", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, tiId);
+  store_bind_int64(st, 2, tryNumber);
+  store_bind_text(st, 3, zToken);
+  store_bind_text(st, 4, zWorker);
+  store_bind_int64(st, 5, leaseUntilUs);
+  store_bind_int64(st, 6, nowUs);
+  int r = store_stmt_step(st, pErr);
+  if(r == STORE_ROW) *pbHeld = store_col_int(st, 0) == 1 && store_col_int(st, 1) >= 1;
+  store_stmt_done(st);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "record a handed try as started");
+    return pErr->rc;
+  }
+  return AIRC_OK;
+}
+
+airc_rc store_work_release(store *p, int64_t tiId, int tryNumber, const char *zToken, airc_err *pErr) {
+  /* dialect: pg -- data-modifying WITH, pg_notify */
+  store_stmt *st = store_stmt_prepare(p,
+      "WITH c AS (UPDATE task_claim SET worker=NULL, lease_token=NULL, lease_until_us=NULL"
+      " WHERE ti_id=?1 AND try_number=?2 AND lease_token=?3 AND result IS NULL RETURNING queue)"
+      " SELECT pg_notify('" WORK_CH_QUEUED "', queue || chr(9)) FROM c", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, tiId);
+  store_bind_int64(st, 2, tryNumber);
+  store_bind_text(st, 3, zToken);
+  return work_exec(st, "give a handed try back to its queue", pErr);
+}
+
 /* ---- wake-ups ---- */
 
 airc_rc store_work_listen(store *p, unsigned mask, int *pbSupported, airc_err *pErr) {
@@ -675,8 +801,34 @@ typedef struct work_note_ctx {
   const char *const *azQueue;
   int nQueue;
   const char *zSelf;
+  const char *zPrefix;      /* NULL: handed tries are not collected */
+  store_work_pushed *aPush;
+  int nMax;
+  int *pnPush;
   unsigned ev;
 } work_note_ctx;
+
+/* The fields of a handed try's wake-up after QUEUE TAB WORKER TAB (see
+ * store_work_enqueue_assigned) into *pOut; 0, or -1 if malformed. */
+static int push_parse(const char *z, store_work_pushed *pOut) {
+  memset(pOut, 0, sizeof(*pOut));
+  const char *zTab = strchr(z, '\t');
+  if(!zTab || (size_t)(zTab - z) >= sizeof(pOut->zToken)) return -1;
+  memcpy(pOut->zToken, z, (size_t)(zTab - z));
+  char *zEnd;
+  long long a[3];
+  const char *zAt = zTab + 1;
+  for(int i = 0; i < 3; i++) {
+    a[i] = strtoll(zAt, &zEnd, 10);
+    if(zEnd == zAt || *zEnd != '\t') return -1;
+    zAt = zEnd + 1;
+  }
+  pOut->tiId = a[0];
+  pOut->tryNumber = (int)a[1];
+  pOut->leaseUntilUs = a[2];
+  if(*zAt && !(pOut->zRequest = strdup(zAt))) return -1;
+  return 0;
+}
 
 static void work_note(void *pv, const char *zChannel, const char *zPayload) {
   work_note_ctx *c = pv;
@@ -685,25 +837,50 @@ static void work_note(void *pv, const char *zChannel, const char *zPayload) {
   } else if(!strcmp(zChannel, STORE_CH_SECRETS)) {
     c->ev |= STORE_WORK_EV_SECRETS;
   } else if(!strcmp(zChannel, WORK_CH_QUEUED)) {
-    /* QUEUE, or QUEUE TAB PREFERRED-WORKER (empty: anyone) */
+    /* QUEUE, or QUEUE TAB PREFERRED-WORKER (empty: anyone), or a handed
+     * try: QUEUE TAB WORKER TAB TOKEN TAB ... (store_work_enqueue_assigned) */
     const char *zTab = strchr(zPayload, '\t');
     size_t nQueue = zTab ? (size_t)(zTab - zPayload) : strlen(zPayload);
     const char *zPrefer = zTab ? zTab + 1 : "";
+    const char *zTab2 = strchr(zPrefer, '\t');
+    size_t nPrefer = zTab2 ? (size_t)(zTab2 - zPrefer) : strlen(zPrefer);
+    int bSelf = c->zSelf && strlen(c->zSelf) == nPrefer && !memcmp(zPrefer, c->zSelf, nPrefer);
+    if(zTab2) { /* handed to one worker: nobody else's business */
+      store_work_pushed w;
+      if(!bSelf || !c->zPrefix || push_parse(zTab2 + 1, &w)) return;
+      if(strncmp(w.zToken, c->zPrefix, STORE_WORK_PREFIX_LEN)) {
+        free(w.zRequest); /* for another process of this name (an earlier one) */
+        return;
+      }
+      if(*c->pnPush >= c->nMax) {
+        free(w.zRequest);
+        c->ev |= STORE_WORK_EV_PUSHED_LOST;
+        return;
+      }
+      c->aPush[(*c->pnPush)++] = w;
+      c->ev |= STORE_WORK_EV_PUSHED;
+      return;
+    }
     int bMine = c->nQueue == 0;
     for(int i = 0; i < c->nQueue && !bMine; i++)
       bMine = strlen(c->azQueue[i]) == nQueue && !memcmp(c->azQueue[i], zPayload, nQueue);
-    if(bMine) c->ev |= !*zPrefer || !c->zSelf || !strcmp(zPrefer, c->zSelf) ? STORE_WORK_EV_QUEUED
-                                                                         : STORE_WORK_EV_QUEUED_OTHER;
+    if(bMine) c->ev |= !*zPrefer || !c->zSelf || bSelf ? STORE_WORK_EV_QUEUED : STORE_WORK_EV_QUEUED_OTHER;
   }
 }
 
-unsigned store_work_events(store *p, const char *const *azQueue, int nQueue, const char *zSelf) {
+unsigned store_work_events_pushed(store *p, const char *const *azQueue, int nQueue, const char *zSelf,
+                                  const char *zPrefix, store_work_pushed *aPush, int nMax, int *pnPush) {
   if(!p->pDrv->xNotifications) return 0;
-  work_note_ctx c = {azQueue, nQueue, zSelf, 0};
+  int nNone = 0;
+  work_note_ctx c = {azQueue, nQueue, zSelf, zPrefix, aPush, nMax, pnPush ? pnPush : &nNone, 0};
   unsigned f = p->pDrv->xNotifications(p->pDb, work_note, &c);
   if(f & STORE_NOTE_RESYNC) c.ev |= STORE_WORK_EV_RESYNC;
   if(f & STORE_NOTE_LOST) c.ev |= STORE_WORK_EV_LOST;
   return c.ev;
+}
+
+unsigned store_work_events(store *p, const char *const *azQueue, int nQueue, const char *zSelf) {
+  return store_work_events_pushed(p, azQueue, nQueue, zSelf, NULL, NULL, 0, NULL);
 }
 
 /* ---- logs ---- */

@@ -49,6 +49,27 @@ AIRC_WUR airc_rc store_work_enqueue_prefer(store *p, int64_t tiId, int tryNumber
                                            const char *zPrefer, const char *zRequest, int64_t nowUs,
                                            airc_err *pErr);
 
+/* A try handed straight to one worker (PostgreSQL only; on SQLite
+ * store_work_can_assign says 0): the claim row is written already held by
+ * worker zWorker with lease token zToken until leaseUntilUs, in the
+ * caller's transaction (the one that queues the task instance), and the
+ * wake-up sent at its commit carries the try to that worker (its ids, the
+ * token, the lease end and, when it fits, the request). No other worker
+ * can claim it. The worker starts it without a claim's round trip, then
+ * records it running (store_work_adopt), or gives it back
+ * (store_work_release) when it has no free slot. A worker that never
+ * takes it lets its lease expire: the scheduler fails or retries the try,
+ * as for any try whose worker died. The scheduler hands the next try of a
+ * chain this way to the worker that ran its upstream (docs/scaling.md,
+ * "Tries handed to a worker"). Deferred on PostgreSQL (its answer comes
+ * with the transaction's next statement). */
+AIRC_WUR airc_rc store_work_enqueue_assigned(store *p, int64_t tiId, int tryNumber, const char *zQueue,
+                                             const char *zWorker, const char *zToken, int64_t leaseUntilUs,
+                                             const char *zRequest, int64_t nowUs, airc_err *pErr);
+
+/* 1 when the backend can hand tries to a worker (it has wake-ups). */
+int store_work_can_assign(const store *p);
+
 /* A claim row. zWorker is "" while unclaimed; zResult NULL until the
  * worker left the try's result (JSON text of exec_result). */
 typedef struct store_work_row {
@@ -56,6 +77,9 @@ typedef struct store_work_row {
   int tryNumber;
   const char *zQueue;
   const char *zWorker;
+  const char *zToken;   /* the lease token, "" while unclaimed */
+  int bBacklog;         /* store_work_take_done_or_expired: tries were waiting unclaimed (in any queue)
+                         * when it read; 0 on SQLite */
   int64_t leaseUntilUs; /* 0 while unclaimed */
   const char *zResult;
   /* store_work_take_done_or_expired only: its task instance as read by
@@ -132,6 +156,43 @@ AIRC_WUR airc_rc store_work_claim_recover(store *p, const char *zToken, int64_t 
                                           int nMax, store_work_claimed *aOut /* OUT */, int *pn /* OUT */,
                                           airc_err *pErr);
 
+/* A try handed to this worker (store_work_enqueue_assigned), as its
+ * wake-up or store_work_assigned_each gives it. */
+typedef struct store_work_pushed {
+  int64_t tiId;
+  int tryNumber;
+  char zToken[40];
+  int64_t leaseUntilUs;
+  char *zRequest; /* owned: free() it; NULL when it did not fit in the wake-up (read it with
+                   * store_work_assigned_each) */
+} store_work_pushed;
+
+/* The tries handed to worker zWorker that hold no result and whose lease
+ * token begins with zPrefix (STORE_WORK_PREFIX_LEN hexadecimal digits: the
+ * worker process's own, so that a restarted worker of the same name never
+ * takes what its predecessor may have started), oldest first: *pn of aOut (room
+ * for nMax), each zRequest owned by the caller. The caller skips those it
+ * runs already. */
+#define STORE_WORK_PREFIX_LEN 8
+AIRC_WUR airc_rc store_work_assigned_each(store *p, const char *zWorker, const char *zPrefix,
+                                          store_work_pushed *aOut /* OUT */, int nMax, int *pn /* OUT */,
+                                          airc_err *pErr);
+
+/* Records a handed try as started by worker zWorker at nowUs: its lease
+ * runs to leaseUntilUs and its task instance becomes `running` with
+ * hostname zWorker. Fenced: *pbHeld = 0 (nothing written) when the claim
+ * no longer carries zToken or its task instance moved on (cleared,
+ * marked): the worker must stop the try. One statement, its own
+ * transaction. */
+AIRC_WUR airc_rc store_work_adopt(store *p, int64_t tiId, int tryNumber, const char *zToken, const char *zWorker,
+                                  int64_t nowUs, int64_t leaseUntilUs, int *pbHeld /* OUT */, airc_err *pErr);
+
+/* Gives a handed try back to its queue (the worker has no free slot, or
+ * is stopping): the claim is unheld again and the queue's workers are
+ * woken. Fenced by zToken (nothing happens when it is not held with it).
+ * Its own transaction. */
+AIRC_WUR airc_rc store_work_release(store *p, int64_t tiId, int tryNumber, const char *zToken, airc_err *pErr);
+
 /* Records the supervisor's pid and the log path on the task instance,
  * fenced. *pbHeld = 0 if the lease is lost (nothing written). */
 AIRC_WUR airc_rc store_work_set_pid(store *p, int64_t tiId, int tryNumber, const char *zToken, int pid,
@@ -198,6 +259,8 @@ AIRC_WUR airc_rc store_work_finish_many(store *p, store_work_finish_item *a, int
 #define STORE_WORK_EV_LOST 8u   /* the connection is lost: nothing to wait on until a statement reconnects */
 #define STORE_WORK_EV_QUEUED_OTHER 16u /* a try was queued on one of those queues, offered first to another worker */
 #define STORE_WORK_EV_SECRETS 32u /* a connection or a variable changed (store_secret.h's writers notify) */
+#define STORE_WORK_EV_PUSHED 64u  /* a try was handed to this worker (store_work_events_pushed) */
+#define STORE_WORK_EV_PUSHED_LOST 128u /* more were handed than there was room for: look them up */
 
 /* Subscribes the handle to the wake-ups of mask (QUEUED: a worker;
  * RESULT, SECRETS: a scheduler). After a reconnect they are subscribed again and
@@ -216,6 +279,14 @@ int store_work_wait_fd(store *p);
  * those offered first to another worker are QUEUED_OTHER. Outside a
  * transaction. */
 unsigned store_work_events(store *p, const char *const *azQueue, int nQueue, const char *zSelf);
+
+/* store_work_events that also gives the tries handed to worker zSelf
+ * whose lease token begins with zPrefix: up to nMax appended to aPush from
+ * index *pnPush on (the caller owns their requests), STORE_WORK_EV_PUSHED
+ * when any was, STORE_WORK_EV_PUSHED_LOST when some did not fit. Tries
+ * handed to another worker wake nobody else. */
+unsigned store_work_events_pushed(store *p, const char *const *azQueue, int nQueue, const char *zSelf,
+                                  const char *zPrefix, store_work_pushed *aPush, int nMax, int *pnPush);
 
 /* ---- logs of tries on other hosts ---- */
 

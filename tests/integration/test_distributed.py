@@ -129,6 +129,68 @@ def test_queues_hostname_and_logs_from_the_store(home, cluster):
     assert "hello-from-a" in r.stdout and "task success" in r.stdout
 
 
+@pytest.mark.skipif(not ON_PG, reason="tries are handed to a worker on PostgreSQL only (its wake-ups)")
+def test_a_chains_next_try_is_handed_to_the_worker_that_ran_its_upstream(home, cluster):
+    tasks = [("a", {"command": ledger_cmd(cluster, "a", 0)})]
+    tasks += [(t, {"command": ledger_cmd(cluster, t, 0), "upstream": u}) for u, t in (("a", "b"), ("b", "c"), ("c", "d"))]
+    home.write_dag("h.ini", dag_ini("h", tasks))
+    cluster.scheduler("s1")
+    cluster.worker("w1")
+    cluster.worker("w2")
+    run = home.trigger("h")
+    assert home.wait_run("h", run, 30) == "success"
+    tis = home.tis("h", run)
+    host = tis["a"]["hostname"]
+    other = "w2" if host == "w1" else "w1"
+    # b, c, d went straight to the worker that had just run their upstream:
+    # no claim, no other worker woken for them
+    assert {t["hostname"] for t in tis.values()} == {host}
+    assert cluster.log(host).count("(handed to this worker)") == 3
+    assert "(handed to this worker)" not in cluster.log(other)
+    assert sorted(l[0] for l in cluster.ledger_lines()) == ["a", "b", "c", "d"]  # each once
+    assert int(db_rows(home, "SELECT count(*) FROM task_claim")[0][0]) == 0
+    # [scheduler] hand_to_upstream_worker = false: claimed as before
+    cluster.stop_all()
+    home.env["AIRC__SCHEDULER__HAND_TO_UPSTREAM_WORKER"] = "false"
+    cluster.procs = {}
+    cluster.scheduler("s2")
+    cluster.worker("w3")
+    run = home.trigger("h")
+    assert home.wait_run("h", run, 30) == "success"
+    assert "(handed to this worker)" not in cluster.log("w3")
+    assert {t["hostname"] for t in home.tis("h", run).values()} == {"w3"}
+
+
+@pytest.mark.skipif(not ON_PG, reason="tries are handed to a worker on PostgreSQL only (its wake-ups)")
+def test_a_try_handed_to_a_worker_with_no_free_slot_is_given_back_and_runs_once(home, cluster):
+    # t waits on a queue no worker serves; w1 (one slot) runs a long task;
+    # t is then handed to w1 as the scheduler would (its claim held by w1
+    # under a token of w1's process, and the wake-up): w1 has no free slot,
+    # so it gives t back to the queue, and runs it once its slot is free
+    home.write_dag("o.ini", dag_ini("o", [("t", {"command": ledger_cmd(cluster, "t", 0), "queue": "other"})]))
+    home.write_dag("l.ini", dag_ini("l", [("long", {"command": ledger_cmd(cluster, "long", 3)})]))
+    cluster.scheduler("s1")
+    cluster.worker("w1", "--concurrency", "1")
+    run_o = home.trigger("o")
+    wait_for(lambda: ti_of(home, "o", run_o, "t")["state"] == "queued", 10, what="t queued")
+    run_l = home.trigger("l")
+    wait_for(lambda: ti_of(home, "l", run_l, "long")["state"] == "running", 10, what="long running on w1")
+    prefix = db_rows(home, "SELECT left(lease_token, 8) FROM task_claim WHERE worker='w1'")[0][0]
+    token = prefix + "-0000-4000-8000-000000000000"
+    lease = int(time.time() * 1e6) + 60_000_000
+    db_rows(home, f"UPDATE task_claim SET queue='default', worker='w1', lease_token='{token}', lease_until_us={lease}"
+                  " WHERE worker IS NULL AND queue='other';"
+                  " SELECT pg_notify('airc_work_queued', 'default' || chr(9) || 'w1' || chr(9) || lease_token ||"
+                  " chr(9) || ti_id || chr(9) || try_number || chr(9) || lease_until_us || chr(9) || request)"
+                  f" FROM task_claim WHERE lease_token='{token}'")
+    wait_for(lambda: "given back to its queue" in cluster.log("w1"), 10, what="t given back")
+    assert home.wait_run("l", run_l, 30) == "success"
+    assert home.wait_run("o", run_o, 30) == "success"
+    assert ti_of(home, "o", run_o, "t")["hostname"] == "w1"
+    assert sorted(l[0] for l in cluster.ledger_lines()) == ["long", "t"]  # t ran once, after long
+    assert "(handed to this worker)" not in cluster.log("w1")
+
+
 def test_sigkill_worker_mid_try_retried_elsewhere_work_done_once(home, cluster):
     home.write_dag("k.ini", dag_ini("k", [("t", {"command": ledger_cmd(cluster, "t", 4),
                                                  "retries": "1", "retry_delay": "1s"})]))

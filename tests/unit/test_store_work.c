@@ -14,7 +14,9 @@
  * the claims a scheduler applies taken in one call
  * (store_work_take_done_or_expired: listed and deleted in the caller's
  * transaction, back after a rollback). Tries queued one after another in
- * a transaction (one statement on PostgreSQL: store_stmt_run_batched). */
+ * a transaction (one statement on PostgreSQL: store_stmt_run_batched).
+ * Tries handed straight to one worker (PostgreSQL): the wake-up that
+ * carries them, adopt, release, the look-up by token prefix. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -688,6 +690,153 @@ static void test_take_done_or_expired(void **ppState) {
   assert_string_equal(S.zRun0, "inactive");
 }
 
+/* store_work_take_done_or_expired's rows: the first's token and backlog flag. */
+static int took_add(void *pCtx, const store_work_row *pRow) {
+  struct {
+    char zToken[40];
+    int bBacklog, n;
+  } *p = pCtx;
+  if(!p->n++) {
+    snprintf(p->zToken, sizeof(p->zToken), "%s", pRow->zToken);
+    p->bBacklog = pRow->bBacklog;
+  }
+  return 0;
+}
+
+/* As wait_events, for worker zSelf with token prefix zPrefix, collecting
+ * the tries handed to it into a (room for nMax) from *pn on, polling up
+ * to nPoll times 0.1 s (a wake-up that must not come is given 0.5 s: one
+ * that is sent arrives within milliseconds here). */
+static unsigned wait_pushed(store *s, const char *zSelf, const char *zPrefix, store_work_pushed *a, int nMax, int *pn,
+                            int nPoll) {
+  const char *azMine[] = {"default"};
+  unsigned ev = 0;
+  for(int i = 0; i < nPoll && !ev; i++) {
+    ev = store_work_events_pushed(s, azMine, 1, zSelf, zPrefix, a, nMax, pn) & ~STORE_WORK_EV_RESYNC;
+    if(ev) break;
+    struct pollfd pfd = {store_work_wait_fd(s), POLLIN, 0};
+    poll(&pfd, 1, 100);
+  }
+  return ev;
+}
+
+/* A try handed straight to one worker (PostgreSQL): committed already
+ * held by it, its wake-up carries ids, token, lease end and the request
+ * (byte for byte) to that worker process only (not to another worker, not
+ * to an earlier process of the same name: another token prefix), a
+ * request too long for a wake-up is read from the row, nobody can claim
+ * it; adopt records it started (and again, harmlessly), fenced by token
+ * and by the task instance's state; release gives it back to the queue
+ * and wakes its workers; the take gives the lease token and whether
+ * tries were waiting unclaimed. SQLite cannot hand tries. */
+static void test_hand_to_worker(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  if(!store_test_is_pg()) {
+    assert_false(store_work_can_assign(f->s));
+    return;
+  }
+  assert_true(store_work_can_assign(f->s));
+  static const char zReq[] = "{\"cmd\":\"echo \\\"x\\\" {a,b}\\t \xc3\xa9\"}";
+  store *w1 = NULL, *w2 = NULL;
+  int bOn = 0;
+  assert_int_equal(store_open(f->zDb, &w1, &err), AIRC_OK);
+  assert_int_equal(store_open(f->zDb, &w2, &err), AIRC_OK);
+  assert_int_equal(store_work_listen(w1, STORE_WORK_EV_QUEUED, &bOn, &err), AIRC_OK);
+  assert_int_equal(store_work_listen(w2, STORE_WORK_EV_QUEUED, &bOn, &err), AIRC_OK);
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  assert_int_equal(store_work_enqueue_assigned(f->s, 10, 1, "default", "w1", "abcd1234-tok-a", 5000, zReq, 100, &err),
+                   AIRC_OK);
+  assert_int_equal(store_commit(f->s, &err), AIRC_OK);
+  store_work_pushed a[4];
+  int n = 0;
+  /* an earlier process of the same name (another prefix) is not told */
+  assert_int_equal(wait_pushed(w1, "w1", "zzzz9999", a, 4, &n, 5), 0);
+  assert_int_equal(n, 0);
+  assert_int_equal(store_work_enqueue_assigned(f->s, 10, 1, "default", "w1", "abcd1234-tok-a", 5000, zReq, 100, &err),
+                   AIRC_OK);
+  assert_int_equal(wait_pushed(w1, "w1", "abcd1234", a, 4, &n, 50), STORE_WORK_EV_PUSHED);
+  assert_int_equal(n, 1);
+  assert_int_equal(a[0].tiId, 10);
+  assert_int_equal(a[0].tryNumber, 1);
+  assert_int_equal(a[0].leaseUntilUs, 5000);
+  assert_string_equal(a[0].zToken, "abcd1234-tok-a");
+  assert_non_null(a[0].zRequest);
+  assert_string_equal(a[0].zRequest, zReq);
+  free(a[0].zRequest);
+  /* another worker hears nothing of it, and cannot claim it */
+  n = 0;
+  assert_int_equal(wait_pushed(w2, "w2", "ffff0000", a, 4, &n, 5), 0);
+  store_work_claimed c;
+  assert_int_equal(store_work_claim(w2, "default", "w2", "ffff0000-x", 1000, 2000, &c, &err), AIRC_ERR_NOTFOUND);
+  /* still queued until adopted; adopt is fenced by the token */
+  assert_string_equal(q_text(f->s, "SELECT state FROM task_instance WHERE id=10"), "queued");
+  int bHeld = 1;
+  assert_int_equal(store_work_adopt(w1, 10, 1, "wrong", "w1", 200, 6000, &bHeld, &err), AIRC_OK);
+  assert_false(bHeld);
+  assert_int_equal(store_work_adopt(w1, 10, 1, "abcd1234-tok-a", "w1", 200, 6000, &bHeld, &err), AIRC_OK);
+  assert_true(bHeld);
+  assert_string_equal(q_text(f->s, "SELECT state || ' ' || hostname || ' ' || start_us FROM task_instance WHERE id=10"),
+                      "running w1 200");
+  assert_string_equal(q_text(f->s, "SELECT lease_until_us FROM task_claim WHERE ti_id=10"), "6000");
+  /* again (an answer lost): still held, nothing changes */
+  assert_int_equal(store_work_adopt(w1, 10, 1, "abcd1234-tok-a", "w1", 300, 6000, &bHeld, &err), AIRC_OK);
+  assert_true(bHeld);
+  assert_string_equal(q_text(f->s, "SELECT start_us FROM task_instance WHERE id=10"), "200");
+  /* a task instance that moved on (cleared) before the adopt: not held */
+  char zLong[9000];
+  memset(zLong, 'x', sizeof(zLong) - 3);
+  zLong[0] = '"';
+  zLong[sizeof(zLong) - 3] = '"';
+  zLong[sizeof(zLong) - 2] = 0;
+  n = 0;
+  assert_int_equal(store_work_enqueue_assigned(f->s, 11, 1, "default", "w1", "abcd1234-tok-b", 5000, zLong, 100, &err),
+                   AIRC_OK);
+  assert_int_equal(wait_pushed(w1, "w1", "abcd1234", a, 4, &n, 50), STORE_WORK_EV_PUSHED);
+  assert_int_equal(n, 1);
+  assert_null(a[0].zRequest); /* too long for a wake-up: read from the row */
+  store_work_pushed b[4];
+  int nb = 0;
+  assert_int_equal(store_work_assigned_each(w1, "w1", "abcd1234", b, 4, &nb, &err), AIRC_OK);
+  assert_int_equal(nb, 2); /* 10 (running, no result yet) and 11 */
+  assert_int_equal(b[1].tiId, 11);
+  assert_string_equal(b[1].zRequest, zLong);
+  for(int i = 0; i < nb; i++) free(b[i].zRequest);
+  assert_int_equal(store_work_assigned_each(w1, "w1", "zzzz9999", b, 4, &nb, &err), AIRC_OK);
+  assert_int_equal(nb, 0);
+  assert_int_equal(store_run_sql(f->s, "UPDATE task_instance SET state='success' WHERE id=11", &err), AIRC_OK);
+  assert_int_equal(store_work_adopt(w1, 11, 1, "abcd1234-tok-b", "w1", 200, 6000, &bHeld, &err), AIRC_OK);
+  assert_false(bHeld);
+  /* given back: unheld, its queue's workers woken, anyone may claim it */
+  assert_int_equal(store_run_sql(f->s, "UPDATE task_instance SET state='queued' WHERE id=11", &err), AIRC_OK);
+  assert_int_equal(store_work_release(w1, 11, 1, "wrong", &err), AIRC_OK);
+  assert_string_equal(q_text(f->s, "SELECT worker FROM task_claim WHERE ti_id=11"), "w1");
+  assert_int_equal(store_work_release(w1, 11, 1, "abcd1234-tok-b", &err), AIRC_OK);
+  n = 0;
+  assert_int_equal(wait_pushed(w2, "w2", "ffff0000", a, 4, &n, 50), STORE_WORK_EV_QUEUED);
+  assert_int_equal(store_work_claim(w2, "default", "w2", "ffff0000-x", 1000, 2000, &c, &err), AIRC_OK);
+  assert_int_equal(c.tiId, 11);
+  assert_string_equal(c.zRequest, zLong);
+  free(c.zRequest);
+  /* the take gives the lease token, and says whether tries wait unclaimed */
+  assert_int_equal(store_work_finish(w1, 10, 1, "abcd1234-tok-a", "{}", &bHeld, &err), AIRC_OK);
+  assert_true(bHeld);
+  assert_int_equal(store_work_enqueue(f->s, 12, 1, "default", "{}", 100, &err), AIRC_OK);
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  typedef struct took {
+    char zToken[40];
+    int bBacklog, n;
+  } took;
+  took T = {"", 0, 0};
+  assert_int_equal(store_work_take_done_or_expired(f->s, 1500, took_add, &T, &err), AIRC_OK);
+  assert_int_equal(store_commit(f->s, &err), AIRC_OK);
+  assert_int_equal(T.n, 1);
+  assert_string_equal(T.zToken, "abcd1234-tok-a");
+  assert_true(T.bBacklog); /* 12 waits */
+  store_close(w1);
+  store_close(w2);
+}
+
 int main(void) {
   const struct CMUnitTest aTest[] = {
       cmocka_unit_test_setup_teardown(test_claim_lease_fence, fx_setup, fx_teardown),
@@ -702,6 +851,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_finish_log, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_finish_many, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_take_done_or_expired, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_hand_to_worker, fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(aTest, NULL, NULL);
 }
