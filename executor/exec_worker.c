@@ -36,6 +36,7 @@
 #include <jansson.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,10 @@
 #define WORKER_RECONNECT_US 1000000
 #define WORKER_STOP_CHECK_US 500000 /* how often a busy worker looks for stop requests */
 #define WORKER_DEFER_US 50000 /* a try offered first to another worker: claim it after this */
+/* a handed try is recorded started (store_work_adopt) once it has run
+ * this long: one that ends sooner is recorded by its result alone (one
+ * statement instead of two, none of them on the chain's path) */
+#define WORKER_ADOPT_AFTER_US 20000
 /* lease sockets polled for EXEC_LEASE_DONE, at most (the tries beyond are
  * seen done when their supervisors exit) */
 #define WORKER_POLL_TRIES_MAX 256
@@ -400,12 +405,22 @@ static void take_handed(worker *W, int bStopping) {
     int nBefore = W->nTry;
     start_try(W, &c, w->zToken, w->leaseUntilUs, 1);
     free(w->zRequest);
-    if(W->nTry > nBefore) {
-      W->aTry[W->nTry - 1].bAdopt = 1;
-      adopt_try(W, &W->aTry[W->nTry - 1]);
-    }
+    if(W->nTry > nBefore) W->aTry[W->nTry - 1].bAdopt = 1; /* adopt_due, WORKER_ADOPT_AFTER_US from now */
   }
   W->nPush = k;
+}
+
+/* Records as started the handed tries that have run WORKER_ADOPT_AFTER_US
+ * and still run; returns when the next one is due (INT64_MAX: none). */
+static int64_t adopt_due(worker *W, int64_t now) {
+  int64_t next = INT64_MAX;
+  for(int i = 0; i < W->nTry && !worker_store_paused(W); i++) {
+    worker_try *t = &W->aTry[i];
+    if(!t->bAdopt || t->bDone || t->leaseWr < 0) continue;
+    if(now >= t->startUs + WORKER_ADOPT_AFTER_US) adopt_try(W, t);
+    else if(t->startUs + WORKER_ADOPT_AFTER_US < next) next = t->startUs + WORKER_ADOPT_AFTER_US;
+  }
+  return next;
 }
 
 /* Claims tries while slots are free, queue by queue (one at a time from
@@ -626,10 +641,8 @@ static void finish_after(worker *W, int i, finish_prep *f, airc_rc rc, int bHeld
  * (store_work_finish_many), one at a time if that is refused for another
  * reason than a store that is away. Removes the ones recorded. */
 static void finish_tries(worker *W, const int *aiDone, int n) {
-  /* a handed try is recorded as started before its result */
-  for(int k = 0; k < n; k++)
-    if(W->aTry[aiDone[k]].bAdopt && W->aTry[aiDone[k]].leaseWr >= 0) adopt_try(W, &W->aTry[aiDone[k]]);
-  if(worker_store_paused(W)) return;
+  /* a handed try not recorded started is recorded by its result alone (the
+   * outcome fills its start time and host: store_sched_outcome_record) */
   finish_prep *aPrep = calloc((size_t)n, sizeof(*aPrep));
   store_work_finish_item *aItem = calloc((size_t)n, sizeof(*aItem));
   airc_err *aErr = calloc((size_t)n, sizeof(*aErr)); /* a failed preparation's */
@@ -844,6 +857,7 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
       nextStopCheck = now + WORKER_STOP_CHECK_US;
     }
     if((W.nPush || W.bPushLookup) && !worker_store_paused(&W)) take_handed(&W, nStop > 0);
+    int64_t nextAdopt = adopt_due(&W, now);
     if(!nStop && now >= nextClaim && !worker_store_paused(&W)) {
       claim_tries(&W);
       nextClaim = now + W.pollUs;
@@ -860,6 +874,10 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
     if(worker_store_paused(&W)) wakeAt = W.storeRetryAt; /* all store work (results waiting too) resumes then */
     int timeoutMs = wakeAt <= now ? 0 : (int)((wakeAt - now + 999) / 1000);
     if((W.nPush || W.bPushLookup) && !worker_store_paused(&W)) timeoutMs = 0; /* handed tries wait */
+    if(nextAdopt != INT64_MAX && !worker_store_paused(&W)) {
+      int ms = nextAdopt <= now ? 0 : (int)((nextAdopt - now + 999) / 1000);
+      if(timeoutMs < 0 || ms < timeoutMs) timeoutMs = ms;
+    }
     struct pollfd aPoll[2 + WORKER_POLL_TRIES_MAX] = {{sigFd, POLLIN, 0},
                                                      {bNotify ? store_work_wait_fd(W.s) : -1, POLLIN, 0}};
     int aiLeaseTry[WORKER_POLL_TRIES_MAX];

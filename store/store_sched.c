@@ -314,7 +314,7 @@ airc_rc store_sched_ti_get_current(store *p, int64_t tiId, store_sched_ti_curren
 #define OUTCOME_TI_SQL                                                                                        \
   "UPDATE task_instance SET state=?1, end_us=?2, start_us=coalesce(start_us, ?3), duration=?4,"                \
   " exit_code=?5, pid=coalesce(?6, pid), next_retry_us=?7, note=?8, updated_us=?9,"                         \
-  " log_path=coalesce(?13, log_path) WHERE id=?10"
+  " log_path=coalesce(?13, log_path), hostname=coalesce(hostname, ?14) WHERE id=?10"
 #define OUTCOME_TRY_SQL                                                                                       \
   "INSERT INTO task_try(ti_id, try_number, state, start_us, end_us, exit_code, pid, log_path, note, hostname)" \
   " VALUES(?10, ?11, ?12, ?3, ?2, ?5, ?6, ?13, ?8, ?14)"                                                       \
@@ -332,7 +332,8 @@ airc_rc store_sched_ti_get_current(store *p, int64_t tiId, store_sched_ti_curren
   " now_us, ti_id, try_number, try_state, log_path, hostname)),"                                                \
   " ti AS (UPDATE task_instance t SET state=v.ti_state, end_us=v.end_us, start_us=coalesce(t.start_us, v.start_us),"\
   " duration=v.duration, exit_code=v.exit_code, pid=coalesce(v.pid, t.pid), next_retry_us=v.next_retry_us,"    \
-  " note=v.note, updated_us=v.now_us, log_path=coalesce(v.log_path, t.log_path) FROM v WHERE t.id=v.ti_id"      \
+  " note=v.note, updated_us=v.now_us, log_path=coalesce(v.log_path, t.log_path),"                              \
+  " hostname=coalesce(t.hostname, v.hostname) FROM v WHERE t.id=v.ti_id"                                        \
   " RETURNING t.id)"                                                                                            \
   " INSERT INTO task_try(ti_id, try_number, state, start_us, end_us, exit_code, pid, log_path, note, hostname)" \
   " SELECT ti_id, try_number, try_state, start_us, end_us, exit_code, pid, log_path, note, hostname FROM v"     \
@@ -343,7 +344,10 @@ airc_rc store_sched_ti_get_current(store *p, int64_t tiId, store_sched_ti_curren
 
 /* Binds ?1..?10 and ?13 (the task instance's values: a try that ran on a
  * worker has its log path recorded here, with its outcome), and ?11, ?12
- * and ?14 (the try's own) when bTry. */
+ * and ?14 (the try's own) when bTry. ?14, the host, also fills the task
+ * instance's hostname when nothing did before (a try handed to a worker
+ * that ended before the worker recorded it started: store_work_adopt);
+ * unbound (NULL) it changes nothing. */
 static void outcome_bind(store_stmt *st, const store_sched_outcome *pO, const char *zNote, int bTry) {
   store_bind_text(st, 1, pO->zTiState);
   store_bind_int64(st, 2, pO->endUs);
