@@ -823,6 +823,8 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
   airc_err lerr = {0};
   if(store_work_listen(W.s, STORE_WORK_EV_QUEUED, &bNotify, &lerr))
     LOG_WARN("listen for queued tries: %s (listening again once the store answers)", lerr.zMsg);
+  else if(bNotify && store_work_listen_handed(W.s, W.zPrefix, &lerr))
+    LOG_WARN("listen for tries handed to this worker: %s (listening again once the store answers)", lerr.zMsg);
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGCHLD);

@@ -14,6 +14,9 @@
  * a result left for the schedulers */
 #define WORK_CH_QUEUED "airc_work_queued"
 #define WORK_CH_RESULT "airc_work_result"
+/* a try handed to one worker process: this, then its token prefix (its
+ * own channel, so that no other worker is woken for it) */
+#define WORK_CH_HANDED "airc_work_handed_"
 
 static airc_rc work_exec(store_stmt *st, const char *zWhat, airc_err *pErr) {
   int r = store_stmt_step(st, pErr);
@@ -81,11 +84,13 @@ airc_rc store_work_enqueue_prefer(store *p, int64_t tiId, int tryNumber, const c
 
 int store_work_can_assign(const store *p) { return p->pDrv->eDialect == STORE_DIALECT_PG && p->pDrv->xListen; }
 
-/* The wake-up of a handed try: QUEUE TAB WORKER TAB TOKEN TAB TI TAB TRY
- * TAB LEASE-END TAB REQUEST (REQUEST empty when the whole would pass
- * NOTIFY's 8000 bytes: the worker reads it from the row). JSON_COMPACT
- * text holds no raw tab; queue and worker names hold none either
- * (store_work_events parses by tabs). */
+/* The wake-up of a handed try, on channel WORK_CH_HANDED + the token's
+ * prefix: QUEUE TAB WORKER TAB TOKEN TAB TI TAB TRY TAB LEASE-END TAB
+ * REQUEST (REQUEST empty when the whole would pass NOTIFY's 8000 bytes:
+ * the worker reads it from the row). JSON_COMPACT text holds no raw tab;
+ * queue and worker names hold none either (store_work_events parses by
+ * tabs). */
+#define STORE_WORK_PREFIX_LEN_SQL "8" /* STORE_WORK_PREFIX_LEN, in SQL text */
 #define WORK_PUSH_REQUEST_MAX 7000
 
 airc_rc store_work_enqueue_assigned(store *p, int64_t tiId, int tryNumber, const char *zQueue, const char *zWorker,
@@ -100,7 +105,8 @@ airc_rc store_work_enqueue_assigned(store *p, int64_t tiId, int tryNumber, const
       " request=excluded.request, queued_us=excluded.queued_us, worker=excluded.worker,"
       " lease_token=excluded.lease_token, lease_until_us=excluded.lease_until_us, result=NULL"
       " RETURNING queue, worker, lease_token, ti_id, try_number, lease_until_us, request)"
-      " SELECT pg_notify('" WORK_CH_QUEUED "', queue || chr(9) || worker || chr(9) || lease_token || chr(9) ||"
+      " SELECT pg_notify('" WORK_CH_HANDED "' || substr(lease_token, 1, " STORE_WORK_PREFIX_LEN_SQL "),"
+      " queue || chr(9) || worker || chr(9) || lease_token || chr(9) ||"
       " ti_id || chr(9) || try_number || chr(9) || lease_until_us || chr(9) ||"
       " CASE WHEN octet_length(request) <= ?9 THEN request ELSE '' END) FROM c", pErr);
   if(!st) return pErr->rc;
@@ -795,6 +801,15 @@ airc_rc store_work_listen(store *p, unsigned mask, int *pbSupported, airc_err *p
   return rc;
 }
 
+airc_rc store_work_listen_handed(store *p, const char *zPrefix, airc_err *pErr) {
+  if(!p->pDrv->xListen) return AIRC_OK;
+  if(strlen(zPrefix) != STORE_WORK_PREFIX_LEN || strspn(zPrefix, "0123456789abcdef") != STORE_WORK_PREFIX_LEN)
+    return airc_err_set(pErr, AIRC_ERR_INVALID, "listen for handed tries: bad token prefix '%.20s'", zPrefix);
+  char zChannel[64];
+  snprintf(zChannel, sizeof(zChannel), WORK_CH_HANDED "%s", zPrefix);
+  return p->pDrv->xListen(p->pDb, zChannel, pErr);
+}
+
 int store_work_wait_fd(store *p) { return p->pDrv->xWaitFd ? p->pDrv->xWaitFd(p->pDb) : -1; }
 
 typedef struct work_note_ctx {
@@ -830,37 +845,42 @@ static int push_parse(const char *z, store_work_pushed *pOut) {
   return 0;
 }
 
+/* A handed try's wake-up (QUEUE TAB WORKER TAB TOKEN ...) into c->aPush,
+ * when it is for this worker process (name and token prefix). */
+static void note_handed(work_note_ctx *c, const char *zPayload) {
+  const char *zWorker = strchr(zPayload, '\t');
+  const char *zTab = zWorker ? strchr(++zWorker, '\t') : NULL;
+  store_work_pushed w;
+  if(!zTab || !c->zSelf || !c->zPrefix || strlen(c->zSelf) != (size_t)(zTab - zWorker) ||
+     memcmp(zWorker, c->zSelf, (size_t)(zTab - zWorker)) || push_parse(zTab + 1, &w))
+    return;
+  if(strncmp(w.zToken, c->zPrefix, STORE_WORK_PREFIX_LEN)) {
+    free(w.zRequest); /* for another process of this name (an earlier one) */
+    return;
+  }
+  if(*c->pnPush >= c->nMax) {
+    free(w.zRequest);
+    c->ev |= STORE_WORK_EV_PUSHED_LOST;
+    return;
+  }
+  c->aPush[(*c->pnPush)++] = w;
+  c->ev |= STORE_WORK_EV_PUSHED;
+}
+
 static void work_note(void *pv, const char *zChannel, const char *zPayload) {
   work_note_ctx *c = pv;
   if(!strcmp(zChannel, WORK_CH_RESULT)) {
     c->ev |= STORE_WORK_EV_RESULT;
   } else if(!strcmp(zChannel, STORE_CH_SECRETS)) {
     c->ev |= STORE_WORK_EV_SECRETS;
+  } else if(!strncmp(zChannel, WORK_CH_HANDED, sizeof(WORK_CH_HANDED) - 1)) {
+    note_handed(c, zPayload);
   } else if(!strcmp(zChannel, WORK_CH_QUEUED)) {
-    /* QUEUE, or QUEUE TAB PREFERRED-WORKER (empty: anyone), or a handed
-     * try: QUEUE TAB WORKER TAB TOKEN TAB ... (store_work_enqueue_assigned) */
+    /* QUEUE, or QUEUE TAB PREFERRED-WORKER (empty: anyone) */
     const char *zTab = strchr(zPayload, '\t');
     size_t nQueue = zTab ? (size_t)(zTab - zPayload) : strlen(zPayload);
     const char *zPrefer = zTab ? zTab + 1 : "";
-    const char *zTab2 = strchr(zPrefer, '\t');
-    size_t nPrefer = zTab2 ? (size_t)(zTab2 - zPrefer) : strlen(zPrefer);
-    int bSelf = c->zSelf && strlen(c->zSelf) == nPrefer && !memcmp(zPrefer, c->zSelf, nPrefer);
-    if(zTab2) { /* handed to one worker: nobody else's business */
-      store_work_pushed w;
-      if(!bSelf || !c->zPrefix || push_parse(zTab2 + 1, &w)) return;
-      if(strncmp(w.zToken, c->zPrefix, STORE_WORK_PREFIX_LEN)) {
-        free(w.zRequest); /* for another process of this name (an earlier one) */
-        return;
-      }
-      if(*c->pnPush >= c->nMax) {
-        free(w.zRequest);
-        c->ev |= STORE_WORK_EV_PUSHED_LOST;
-        return;
-      }
-      c->aPush[(*c->pnPush)++] = w;
-      c->ev |= STORE_WORK_EV_PUSHED;
-      return;
-    }
+    int bSelf = c->zSelf && !strcmp(zPrefer, c->zSelf);
     int bMine = c->nQueue == 0;
     for(int i = 0; i < c->nQueue && !bMine; i++)
       bMine = strlen(c->azQueue[i]) == nQueue && !memcmp(c->azQueue[i], zPayload, nQueue);

@@ -268,6 +268,13 @@ AIRC_WUR airc_rc store_work_finish_many(store *p, store_work_finish_item *a, int
  * without them (nothing done). */
 AIRC_WUR airc_rc store_work_listen(store *p, unsigned mask, int *pbSupported /* OUT */, airc_err *pErr);
 
+/* Subscribes a worker process to the tries handed to it: those whose
+ * lease token begins with zPrefix (STORE_WORK_PREFIX_LEN lowercase
+ * hexadecimal digits, its own; store_work_enqueue_assigned). Each process
+ * has a channel of its own, so no other worker is woken for them; read
+ * with store_work_events_pushed. Nothing on SQLite. */
+AIRC_WUR airc_rc store_work_listen_handed(store *p, const char *zPrefix, airc_err *pErr);
+
 /* The descriptor to poll() for POLLIN: readable when a wake-up (or the end
  * of the connection) arrived. -1 on SQLite and while the connection is
  * lost. It changes after a reconnect: ask before every sleep. */

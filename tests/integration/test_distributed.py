@@ -165,7 +165,8 @@ def test_a_chains_next_try_is_handed_to_the_worker_that_ran_its_upstream(home, c
 def test_a_try_handed_to_a_worker_with_no_free_slot_is_given_back_and_runs_once(home, cluster):
     # t waits on a queue no worker serves; w1 (one slot) runs a long task;
     # t is then handed to w1 as the scheduler would (its claim held by w1
-    # under a token of w1's process, and the wake-up): w1 has no free slot,
+    # under a token of w1's process, and the wake-up on that process's own
+    # channel): w1 has no free slot,
     # so it gives t back to the queue, and runs it once its slot is free
     home.write_dag("o.ini", dag_ini("o", [("t", {"command": ledger_cmd(cluster, "t", 0), "queue": "other"})]))
     home.write_dag("l.ini", dag_ini("l", [("long", {"command": ledger_cmd(cluster, "long", 3)})]))
@@ -180,7 +181,7 @@ def test_a_try_handed_to_a_worker_with_no_free_slot_is_given_back_and_runs_once(
     lease = int(time.time() * 1e6) + 60_000_000
     db_rows(home, f"UPDATE task_claim SET queue='default', worker='w1', lease_token='{token}', lease_until_us={lease}"
                   " WHERE worker IS NULL AND queue='other';"
-                  " SELECT pg_notify('airc_work_queued', 'default' || chr(9) || 'w1' || chr(9) || lease_token ||"
+                  f" SELECT pg_notify('airc_work_handed_{prefix}', 'default' || chr(9) || 'w1' || chr(9) || lease_token ||"
                   " chr(9) || ti_id || chr(9) || try_number || chr(9) || lease_until_us || chr(9) || request)"
                   f" FROM task_claim WHERE lease_token='{token}'")
     wait_for(lambda: "given back to its queue" in cluster.log("w1"), 10, what="t given back")

@@ -744,17 +744,22 @@ static void test_hand_to_worker(void **ppState) {
   assert_int_equal(store_open(f->zDb, &w2, &err), AIRC_OK);
   assert_int_equal(store_work_listen(w1, STORE_WORK_EV_QUEUED, &bOn, &err), AIRC_OK);
   assert_int_equal(store_work_listen(w2, STORE_WORK_EV_QUEUED, &bOn, &err), AIRC_OK);
+  assert_int_equal(store_work_listen_handed(w1, "abcd1234", &err), AIRC_OK);
+  assert_int_equal(store_work_listen_handed(w2, "ffff0000", &err), AIRC_OK);
+  assert_int_equal(store_work_listen_handed(w2, "FFFF;--x", &err), AIRC_ERR_INVALID); /* a channel name of hex only */
+  store_work_pushed a[4];
+  int n = 0;
+  /* for an earlier process of the same name (another prefix): not told */
+  assert_int_equal(store_work_enqueue_assigned(f->s, 10, 1, "default", "w1", "9999ffff-tok-a", 5000, zReq, 100, &err),
+                   AIRC_OK);
+  assert_int_equal(wait_pushed(w1, "w1", "abcd1234", a, 4, &n, 5), 0);
+  assert_int_equal(n, 0);
+  /* not before the commit */
   assert_int_equal(store_begin(f->s, &err), AIRC_OK);
   assert_int_equal(store_work_enqueue_assigned(f->s, 10, 1, "default", "w1", "abcd1234-tok-a", 5000, zReq, 100, &err),
                    AIRC_OK);
+  assert_int_equal(wait_pushed(w1, "w1", "abcd1234", a, 4, &n, 5), 0);
   assert_int_equal(store_commit(f->s, &err), AIRC_OK);
-  store_work_pushed a[4];
-  int n = 0;
-  /* an earlier process of the same name (another prefix) is not told */
-  assert_int_equal(wait_pushed(w1, "w1", "zzzz9999", a, 4, &n, 5), 0);
-  assert_int_equal(n, 0);
-  assert_int_equal(store_work_enqueue_assigned(f->s, 10, 1, "default", "w1", "abcd1234-tok-a", 5000, zReq, 100, &err),
-                   AIRC_OK);
   assert_int_equal(wait_pushed(w1, "w1", "abcd1234", a, 4, &n, 50), STORE_WORK_EV_PUSHED);
   assert_int_equal(n, 1);
   assert_int_equal(a[0].tiId, 10);
@@ -764,7 +769,8 @@ static void test_hand_to_worker(void **ppState) {
   assert_non_null(a[0].zRequest);
   assert_string_equal(a[0].zRequest, zReq);
   free(a[0].zRequest);
-  /* another worker hears nothing of it, and cannot claim it */
+  /* another worker hears nothing of it (not woken: its own channel), and
+   * cannot claim it */
   n = 0;
   assert_int_equal(wait_pushed(w2, "w2", "ffff0000", a, 4, &n, 5), 0);
   store_work_claimed c;
