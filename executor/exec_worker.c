@@ -387,6 +387,17 @@ static void take_handed(worker *W, int bStopping) {
       free(w->zRequest);
       continue;
     }
+    if(airc_now_us() >= w->leaseUntilUs - W->leaseUs / 4) {
+      /* this worker was stopped or cut off past the quarter of the lease
+       * at which a supervisor kills its task: the scheduler fails or
+       * retries this try (maybe elsewhere already). Never started, so its
+       * work is done at most once. */
+      LOG_WARN("task instance %lld try %d: handed to this worker, but came after its lease's end was near: "
+               "not started (the scheduler fails or retries it)",
+               (long long)w->tiId, w->tryNumber);
+      free(w->zRequest);
+      continue;
+    }
     if(bStopping || W->nTry >= W->o.nConcurrency) {
       airc_err err = {0};
       airc_rc rc = store_work_release(W->s, w->tiId, w->tryNumber, w->zToken, &err);

@@ -192,6 +192,37 @@ def test_a_try_handed_to_a_worker_with_no_free_slot_is_given_back_and_runs_once(
     assert "(handed to this worker)" not in cluster.log("w1")
 
 
+@pytest.mark.skipif(not ON_PG, reason="tries are handed to a worker on PostgreSQL only (its wake-ups)")
+def test_a_try_handed_too_late_for_its_lease_is_not_started_and_is_retried(home, cluster):
+    # a worker stopped (or cut off) while a try was handed to it reads the
+    # wake-up after the lease is nearly over: it must not start the try,
+    # which the scheduler fails (lease expired) and retries, here on w2
+    home.write_dag("z.ini", dag_ini("z", [("t", {"command": ledger_cmd(cluster, "t", 0), "queue": "other",
+                                                 "retries": "1", "retry_delay": "1s"})]))
+    home.write_dag("p.ini", dag_ini("p", [("probe", {"command": "sleep 3"})]))
+    cluster.scheduler("s1")
+    cluster.worker("w1", "--concurrency", "2")
+    run = home.trigger("z")
+    wait_for(lambda: ti_of(home, "z", run, "t")["state"] == "queued", 10, what="t queued")
+    run_p = home.trigger("p")  # a claim of w1's shows its token prefix
+    wait_for(lambda: ti_of(home, "p", run_p, "probe")["state"] == "running", 10, what="probe running on w1")
+    prefix = db_rows(home, "SELECT left(lease_token, 8) FROM task_claim WHERE worker='w1'")[0][0]
+    token = prefix + "-0000-4000-8000-000000000001"
+    lease = int(time.time() * 1e6) + 500_000  # under a quarter of w1's 3 s lease left
+    db_rows(home, f"UPDATE task_claim SET worker='w1', lease_token='{token}', lease_until_us={lease}"
+                  " WHERE worker IS NULL AND queue='other';"
+                  f" SELECT pg_notify('airc_work_handed_{prefix}', queue || chr(9) || 'w1' || chr(9) || lease_token ||"
+                  " chr(9) || ti_id || chr(9) || try_number || chr(9) || lease_until_us || chr(9) || request)"
+                  f" FROM task_claim WHERE lease_token='{token}'")
+    wait_for(lambda: "came after its lease's end was near: not started" in cluster.log("w1"), 10, what="not started")
+    cluster.worker("w2", "--queues", "other")
+    assert home.wait_run("z", run, 40) == "success"
+    t = ti_of(home, "z", run, "t")
+    assert t["try_number"] == 2 and t["hostname"] == "w2"
+    assert [l for l in cluster.ledger_lines() if l[0] == "t"] == [["t", "2", "w2"]]  # try 1 never ran
+    assert home.wait_run("p", run_p, 30) == "success"
+
+
 def test_sigkill_worker_mid_try_retried_elsewhere_work_done_once(home, cluster):
     home.write_dag("k.ini", dag_ini("k", [("t", {"command": ledger_cmd(cluster, "t", 4),
                                                  "retries": "1", "retry_delay": "1s"})]))
