@@ -284,6 +284,13 @@ static void start_try(worker *W, const store_work_claimed *c, const char *zToken
            bHanded ? " (handed to this worker)" : "", (long long)c->tiId, (int)pid);
 }
 
+/* 1 if this worker runs try (tiId, tryNumber) under zToken already. */
+static int try_held(const worker *W, int64_t tiId, int tryNumber, const char *zToken) {
+  for(int i = 0; i < W->nTry; i++)
+    if(W->aTry[i].tiId == tiId && W->aTry[i].tryNumber == tryNumber && !strcmp(W->aTry[i].zToken, zToken)) return 1;
+  return 0;
+}
+
 /* A claim whose commit went unanswered: if it committed, this worker
  * holds its tries (a batch shares one token) and starts them now. 0 when
  * settled, -1 while the store fails. */
@@ -299,20 +306,15 @@ static int recover_claim(worker *W) {
   }
   worker_store_ok(W);
   for(int i = 0; !rc && i < n; i++) {
-    LOG_INFO("task instance %lld try %d: its claim committed although the store did not say so: running it",
-             (long long)a[i].tiId, a[i].tryNumber);
-    start_try(W, &a[i], W->zUnsure, now + W->leaseUs, 0);
+    if(!try_held(W, a[i].tiId, a[i].tryNumber, W->zUnsure)) {
+      LOG_INFO("task instance %lld try %d: its claim committed although the store did not say so: running it",
+               (long long)a[i].tiId, a[i].tryNumber);
+      start_try(W, &a[i], W->zUnsure, now + W->leaseUs, 0);
+    }
     free(a[i].zRequest);
   }
   if(rc && rc != AIRC_ERR_NOTFOUND) LOG_WARN("recover a claim: %s", err.zMsg);
   W->zUnsure[0] = 0;
-  return 0;
-}
-
-/* 1 if this worker runs try (tiId, tryNumber) under zToken already. */
-static int try_held(const worker *W, int64_t tiId, int tryNumber, const char *zToken) {
-  for(int i = 0; i < W->nTry; i++)
-    if(W->aTry[i].tiId == tiId && W->aTry[i].tryNumber == tryNumber && !strcmp(W->aTry[i].zToken, zToken)) return 1;
   return 0;
 }
 
@@ -361,7 +363,11 @@ static void take_handed(worker *W, int bStopping) {
       for(int i = 0; i < n; i++) {
         int j = 0;
         while(j < W->nPush && strcmp(W->aPush[j].zToken, a[i].zToken)) j++;
-        if(try_held(W, a[i].tiId, a[i].tryNumber, a[i].zToken) || (j < W->nPush && W->aPush[j].zRequest)) {
+        /* this process's own claims carry its prefix too: those it runs,
+         * and one whose commit went unanswered (recover_claim's), are not
+         * handed tries */
+        if(try_held(W, a[i].tiId, a[i].tryNumber, a[i].zToken) || (j < W->nPush && W->aPush[j].zRequest) ||
+           (W->zUnsure[0] && !strcmp(a[i].zToken, W->zUnsure))) {
           free(a[i].zRequest);
         } else if(j < W->nPush) { /* its wake-up had no room for the request */
           W->aPush[j].zRequest = a[i].zRequest;
