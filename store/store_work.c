@@ -90,7 +90,8 @@ int store_work_can_assign(const store *p) { return p->pDrv->eDialect == STORE_DI
  * the worker reads it from the row). JSON_COMPACT text holds no raw tab;
  * queue and worker names hold none either (store_work_events parses by
  * tabs). */
-#define STORE_WORK_PREFIX_LEN_SQL "8" /* STORE_WORK_PREFIX_LEN, in SQL text */
+#define WORK_SQL_INT_(n) #n
+#define WORK_SQL_INT(n) WORK_SQL_INT_(n) /* an integer macro's value, as SQL text */
 #define WORK_PUSH_REQUEST_MAX 7000
 
 airc_rc store_work_enqueue_assigned(store *p, int64_t tiId, int tryNumber, const char *zQueue, const char *zWorker,
@@ -105,7 +106,7 @@ airc_rc store_work_enqueue_assigned(store *p, int64_t tiId, int tryNumber, const
       " request=excluded.request, queued_us=excluded.queued_us, worker=excluded.worker,"
       " lease_token=excluded.lease_token, lease_until_us=excluded.lease_until_us, result=NULL"
       " RETURNING queue, worker, lease_token, ti_id, try_number, lease_until_us, request)"
-      " SELECT pg_notify('" WORK_CH_HANDED "' || substr(lease_token, 1, " STORE_WORK_PREFIX_LEN_SQL "),"
+      " SELECT pg_notify('" WORK_CH_HANDED "' || substr(lease_token, 1, " WORK_SQL_INT(STORE_WORK_PREFIX_LEN) "),"
       " queue || chr(9) || worker || chr(9) || lease_token || chr(9) ||"
       " ti_id || chr(9) || try_number || chr(9) || lease_until_us || chr(9) ||"
       " CASE WHEN octet_length(request) <= ?9 THEN request ELSE '' END) FROM c", pErr);

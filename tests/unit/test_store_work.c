@@ -393,15 +393,25 @@ static void test_claim_batch(void **ppState) {
 }
 
 /* Waits up to 5 s for the wake-ups of s (only asked about azQueue). */
-static unsigned wait_events(store *s, const char *const *azQueue, int nQueue) {
+/* The wake-ups session s hears as worker zSelf of the nQueue queues
+ * azQueue (with token prefix zPrefix, collecting the tries handed to it
+ * into a, room for nMax, from *pn on), polling up to nPoll times 0.1 s (a
+ * wake-up that must not come is given 0.5 s: one that is sent arrives
+ * within milliseconds here). */
+static unsigned wait_note(store *s, const char *const *azQueue, int nQueue, const char *zSelf, const char *zPrefix,
+                          store_work_pushed *a, int nMax, int *pn, int nPoll) {
   unsigned ev = 0;
-  for(int i = 0; i < 50 && !ev; i++) {
-    ev = store_work_events(s, azQueue, nQueue, "w1") & ~STORE_WORK_EV_RESYNC;
+  for(int i = 0; i < nPoll && !ev; i++) {
+    ev = store_work_events_pushed(s, azQueue, nQueue, zSelf, zPrefix, a, nMax, pn) & ~STORE_WORK_EV_RESYNC;
     if(ev) break;
     struct pollfd pfd = {store_work_wait_fd(s), POLLIN, 0};
     poll(&pfd, 1, 100);
   }
   return ev;
+}
+
+static unsigned wait_events(store *s, const char *const *azQueue, int nQueue) {
+  return wait_note(s, azQueue, nQueue, "w1", NULL, NULL, 0, NULL, 50);
 }
 
 /* PostgreSQL: a worker LISTENing hears of a try queued on its queue when
@@ -703,21 +713,11 @@ static int took_add(void *pCtx, const store_work_row *pRow) {
   return 0;
 }
 
-/* As wait_events, for worker zSelf with token prefix zPrefix, collecting
- * the tries handed to it into a (room for nMax) from *pn on, polling up
- * to nPoll times 0.1 s (a wake-up that must not come is given 0.5 s: one
- * that is sent arrives within milliseconds here). */
+/* wait_note on queue "default". */
 static unsigned wait_pushed(store *s, const char *zSelf, const char *zPrefix, store_work_pushed *a, int nMax, int *pn,
                             int nPoll) {
   const char *azMine[] = {"default"};
-  unsigned ev = 0;
-  for(int i = 0; i < nPoll && !ev; i++) {
-    ev = store_work_events_pushed(s, azMine, 1, zSelf, zPrefix, a, nMax, pn) & ~STORE_WORK_EV_RESYNC;
-    if(ev) break;
-    struct pollfd pfd = {store_work_wait_fd(s), POLLIN, 0};
-    poll(&pfd, 1, 100);
-  }
-  return ev;
+  return wait_note(s, azMine, 1, zSelf, zPrefix, a, nMax, pn, nPoll);
 }
 
 /* A try handed straight to one worker (PostgreSQL): committed already
