@@ -84,8 +84,15 @@ void store_set_busy_tries(store *p, int nTries);
  * change the custom plan's estimate): a fan-out try cost the database
  * 0.50-0.53 ms of CPU this way against 0.67-0.82 ms
  * (docs/benchmarks.md, "Plans made once"). Their statements find rows by
- * key or through indexes whatever the parameters; the CLI and the web
- * server keep the server's default. Nothing on SQLite (it plans a
+ * key or through indexes whatever the parameters, and the session plans
+ * them so: joins as nested loops (hash and merge joins off) and a random
+ * page read costed as a cached one (random_page_cost = 1.1), because a
+ * plan made once is made on the tables as they are at the first execution
+ * (often nearly empty), where a hash join over a sequential scan looks
+ * cheapest, and kept while they grow until ANALYZE: each batch of outcomes
+ * or queued tries then read the whole task_instance table, each batch of
+ * a worker's results every claim row, dead ones too (docs/benchmarks.md,
+ * "Joins by key"). The CLI and the web server keep the server's default. Nothing on SQLite (it plans a
  * statement when it is prepared). Outside a transaction. */
 AIRC_WUR airc_rc store_plan_once(store *p, airc_err *pErr);
 

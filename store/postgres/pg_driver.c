@@ -233,14 +233,17 @@ static void pg_disconnect(void *pv) {
   free(p);
 }
 
-#define PG_PLAN_ONCE_SQL "SET plan_cache_mode = force_generic_plan"
+/* store_plan_once's settings (store.h says why) */
+#define PG_PLAN_ONCE_SQL                                                                                   \
+  "SET plan_cache_mode = force_generic_plan; SET enable_hashjoin = off; SET enable_mergejoin = off;"      \
+  " SET random_page_cost = 1.1"
 
 /* Session settings, after each (re)connect. */
 static airc_rc pg_session_setup(pg_db *p, airc_err *pErr) {
   if(PQsetClientEncoding(p->conn, "UTF8")) return pg_fail(p, NULL, "set client encoding", pErr);
   int64_t ms = airc_config_get_int("database", "busy_timeout_ms", PG_BUSY_TIMEOUT_MS);
   ms = ms < 0 ? 0 : ms > 3600000 ? 3600000 : ms;
-  char zSql[160];
+  char zSql[320];
   snprintf(zSql, sizeof(zSql), "SET lock_timeout = %" PRId64 "; SET client_min_messages = warning%s", ms,
            p->bPlanOnce ? "; " PG_PLAN_ONCE_SQL : "");
   return pg_exec_now(p, zSql, "session setup", pErr); /* outside any transaction, pending or not */

@@ -5,7 +5,8 @@
  * scripts/pg-test.sh, PostgreSQL's, whose BEGIN travels with the first
  * statement, and whose COMMIT carries the change counter's query): empty
  * ones, a failing first statement, rollback, the counter after a commit,
- * and a connection that died while idle. */
+ * and a connection that died while idle; store_plan_once's plans of a
+ * join by key on PostgreSQL. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -301,6 +302,56 @@ static void test_deferred_writes_commit_or_fail_with_their_transaction(void **st
   store_test_remove(zDir, zTarget);
 }
 
+/* Runs zSql (no rows expected) on s; fails the test on an error. */
+static void exec_sql(store *s, const char *zSql) {
+  airc_err err = {0};
+  store_stmt *st = store_stmt_prepare(s, zSql, &err);
+  if(!st) fail_msg("%s: %s", zSql, err.zMsg);
+  if(store_stmt_step(st, &err) == STORE_ERROR) fail_msg("%s: %s", zSql, err.zMsg);
+  store_stmt_done(st);
+}
+
+/* Whether any line of EXPLAIN zSql on s contains zNeedle. */
+static int plan_has(store *s, const char *zSql, const char *zNeedle) {
+  airc_err err = {0};
+  store_stmt *st = store_stmt_prepare(s, zSql, &err);
+  if(!st) fail_msg("%s: %s", zSql, err.zMsg);
+  int r, bHas = 0;
+  while((r = store_stmt_step(st, &err)) == STORE_ROW) bHas |= strstr(store_col_str(st, 0), zNeedle) != NULL;
+  store_stmt_done(st);
+  if(r == STORE_ERROR) fail_msg("%s: %s", zSql, err.zMsg);
+  return bHas;
+}
+
+/* store_plan_once on PostgreSQL: a statement that joins a table to an
+ * array by the table's key (the shape of the scheduler's and the workers'
+ * batches) reads the table through its key's index, though its statistics
+ * say nothing of its size (never analyzed, as a table a fresh store just
+ * filled): the server's defaults pick a hash join over a sequential scan,
+ * every row read for thirty. Nothing to plan on SQLite. */
+static void test_plan_once_joins_by_key_through_the_index(void **state) {
+  (void)state;
+  char zDir[] = "/tmp/airc-test-store-XXXXXX", zTarget[512];
+  store *s = scratch_store(zDir, zTarget, sizeof(zTarget));
+  airc_err err = {0};
+  if(store_test_is_pg()) {
+    exec_sql(s, "CREATE TABLE join_probe(id BIGINT PRIMARY KEY, v TEXT)");
+    exec_sql(s, "INSERT INTO join_probe SELECT g, repeat('x', 40) FROM generate_series(1, 5000) g");
+    static char zPlan[1024];
+    int n = snprintf(zPlan, sizeof(zPlan), "EXPLAIN UPDATE join_probe t SET v=x.v FROM unnest('{");
+    for(int i = 1; i <= 30; i++) n += snprintf(zPlan + n, sizeof(zPlan) - (size_t)n, "%s%d", i > 1 ? "," : "", i * 97);
+    snprintf(zPlan + n, sizeof(zPlan) - (size_t)n, "}'::bigint[]) WITH ORDINALITY AS x(id, v) WHERE t.id=x.id");
+    assert_true(plan_has(s, zPlan, "Seq Scan on join_probe")); /* the server's defaults */
+    assert_int_equal(store_plan_once(s, &err), AIRC_OK);
+    assert_false(plan_has(s, zPlan, "Seq Scan on join_probe"));
+    assert_true(plan_has(s, zPlan, "Index Scan using join_probe_pkey"));
+  } else {
+    assert_int_equal(store_plan_once(s, &err), AIRC_OK);
+  }
+  store_close(s);
+  store_test_remove(zDir, zTarget);
+}
+
 /* The password never reaches a message or store_target(). */
 static void test_url_mask_and_postgres_selection(void **state) {
   (void)state;
@@ -328,6 +379,7 @@ int main(void) {
                                      cmocka_unit_test(test_open_errors_and_versions),
                                      cmocka_unit_test(test_url_mask_and_postgres_selection),
                                      cmocka_unit_test(test_transactions_begin_with_their_first_statement),
-                                     cmocka_unit_test(test_deferred_writes_commit_or_fail_with_their_transaction)};
+                                     cmocka_unit_test(test_deferred_writes_commit_or_fail_with_their_transaction),
+                                     cmocka_unit_test(test_plan_once_joins_by_key_through_the_index)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
