@@ -52,9 +52,10 @@
 #define WORKER_RECONNECT_US 1000000
 #define WORKER_STOP_CHECK_US 500000 /* how often a busy worker looks for stop requests */
 #define WORKER_DEFER_US 50000 /* a try offered first to another worker: claim it after this */
-/* a handed try is recorded started (store_work_adopt) once it has run
- * this long: one that ends sooner is recorded by its result alone (one
- * statement instead of two, none of them on the chain's path) */
+/* a handed or (PostgreSQL) claimed try is recorded started
+ * (store_work_adopt) once it has run this long: one that ends sooner is
+ * recorded by its result alone (one statement instead of two, none of
+ * them on the chain's path) */
 #define WORKER_ADOPT_AFTER_US 20000
 /* lease sockets polled for EXEC_LEASE_DONE, at most (the tries beyond are
  * seen done when their supervisors exit) */
@@ -71,7 +72,7 @@ typedef struct worker_try {
   off_t logOff;        /* bytes shipped */
   int logSeq;          /* next chunk number */
   int pidToRecord;     /* the supervisor's pid, not in the store yet (0: recorded) */
-  int bAdopt;          /* handed to us, started, not yet recorded as started (store_work_adopt) */
+  int bAdopt;          /* started, its task instance still `queued` in the store (store_work_adopt) */
   int64_t startUs;     /* when it was handed to its supervisor */
 } worker_try;
 
@@ -208,7 +209,8 @@ static int inputs_readable(worker *W, json_t *pReq, char *zWhy, size_t nWhy) {
 }
 
 /* Starts try c, claimed (or, bHanded, handed to this worker), under lease
- * token zToken. On failure, its failed result is recorded. */
+ * token zToken; one left `queued` (c->bAdopt) is recorded started by
+ * adopt_due. On failure, its failed result is recorded. */
 static void start_try(worker *W, const store_work_claimed *c, const char *zToken, int64_t leaseUntil, int bHanded) {
   char zWhy[1200] = "";
   json_error_t je;
@@ -227,6 +229,7 @@ static void start_try(worker *W, const store_work_claimed *c, const char *zToken
   t.tryNumber = c->tryNumber;
   t.leaseWr = -1;
   t.startUs = airc_now_us();
+  t.bAdopt = c->bAdopt; /* adopt_due, WORKER_ADOPT_AFTER_US from now */
   snprintf(t.zToken, sizeof(t.zToken), "%s", zToken);
   /* this host's log folder and home, not the scheduler's */
   json_t *pMapIndex = json_object_get(pReq, "map_index");
@@ -318,8 +321,9 @@ static int recover_claim(worker *W) {
   return 0;
 }
 
-/* Records the handed try t as started (store_work_adopt). Lost (the claim
- * moved on: its lease expired, the task was cleared or marked): its pipe
+/* Records the try t (handed, or claimed on PostgreSQL) as started
+ * (store_work_adopt). Lost (the claim moved on: its lease expired, the
+ * task was cleared or marked): its pipe
  * closes, so its supervisor kills the task. A store that does not answer
  * leaves t->bAdopt set: asked again with the next renewal or result. */
 static void adopt_try(worker *W, worker_try *t) {
@@ -329,14 +333,14 @@ static void adopt_try(worker *W, worker_try *t) {
   airc_rc rc = store_work_adopt(W->s, t->tiId, t->tryNumber, t->zToken, W->zName, t->startUs, now + W->leaseUs, &bHeld,
                                 &err);
   if(rc) {
-    if(airc_rc_is_transient(rc)) worker_store_failed(W, "record a handed try as started", &err);
+    if(airc_rc_is_transient(rc)) worker_store_failed(W, "record a try as started", &err);
     else LOG_WARN("task instance %lld try %d: %s", (long long)t->tiId, t->tryNumber, err.zMsg);
     return;
   }
   worker_store_ok(W);
   t->bAdopt = 0;
   if(!bHeld && t->leaseWr >= 0) {
-    LOG_WARN("task instance %lld try %d: handed to this worker, but moved on before it started: stopping it",
+    LOG_WARN("task instance %lld try %d: moved on before it was recorded started: stopping it",
              (long long)t->tiId, t->tryNumber);
     close(t->leaseWr);
     t->leaseWr = -1;
@@ -418,11 +422,9 @@ static void take_handed(worker *W, int bStopping) {
       free(w->zRequest);
       continue;
     }
-    store_work_claimed c = {w->tiId, w->tryNumber, w->zRequest};
-    int nBefore = W->nTry;
+    store_work_claimed c = {w->tiId, w->tryNumber, w->zRequest, 1};
     start_try(W, &c, w->zToken, w->leaseUntilUs, 1);
     free(w->zRequest);
-    if(W->nTry > nBefore) W->aTry[W->nTry - 1].bAdopt = 1; /* adopt_due, WORKER_ADOPT_AFTER_US from now */
   }
   W->nPush = k;
 }

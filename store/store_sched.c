@@ -314,7 +314,7 @@ airc_rc store_sched_ti_get_current(store *p, int64_t tiId, store_sched_ti_curren
 #define OUTCOME_TI_SQL                                                                                        \
   "UPDATE task_instance SET state=?1, end_us=?2, start_us=coalesce(start_us, ?3), duration=?4,"                \
   " exit_code=?5, pid=coalesce(?6, pid), next_retry_us=?7, note=?8, updated_us=?9,"                         \
-  " log_path=coalesce(?13, log_path), hostname=coalesce(hostname, ?14) WHERE id=?10"
+  " log_path=coalesce(?13, log_path), hostname=coalesce(?14, hostname) WHERE id=?10"
 #define OUTCOME_TRY_SQL                                                                                       \
   "INSERT INTO task_try(ti_id, try_number, state, start_us, end_us, exit_code, pid, log_path, note, hostname)" \
   " VALUES(?10, ?11, ?12, ?3, ?2, ?5, ?6, ?13, ?8, ?14)"                                                       \
@@ -333,7 +333,7 @@ airc_rc store_sched_ti_get_current(store *p, int64_t tiId, store_sched_ti_curren
   " ti AS (UPDATE task_instance t SET state=v.ti_state, end_us=v.end_us, start_us=coalesce(t.start_us, v.start_us),"\
   " duration=v.duration, exit_code=v.exit_code, pid=coalesce(v.pid, t.pid), next_retry_us=v.next_retry_us,"    \
   " note=v.note, updated_us=v.now_us, log_path=coalesce(v.log_path, t.log_path),"                              \
-  " hostname=coalesce(t.hostname, v.hostname) FROM v WHERE t.id=v.ti_id"                                        \
+  " hostname=coalesce(v.hostname, t.hostname) FROM v WHERE t.id=v.ti_id"                                        \
   " RETURNING t.id)"                                                                                            \
   " INSERT INTO task_try(ti_id, try_number, state, start_us, end_us, exit_code, pid, log_path, note, hostname)" \
   " SELECT ti_id, try_number, try_state, start_us, end_us, exit_code, pid, log_path, note, hostname FROM v"     \

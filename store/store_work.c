@@ -342,8 +342,9 @@ static airc_rc claim_one_sqlite(store *p, const char *zQueue, const char *zWorke
  * its own implicit transaction unless the caller opened one): the oldest
  * waiting rows are locked FOR UPDATE SKIP LOCKED (concurrent claimers pass
  * over them to the next free ones instead of waiting or claiming them
- * twice), take the worker, and their task instances become running; a
- * claim whose task instance moved on is dropped after. *pn = tries
+ * twice) and take the worker; their task instances stay queued
+ * (store_work_adopt records them started); a claim whose task instance
+ * moved on is dropped after. *pn = tries
  * claimed into aOut; *pbAgain = 1 when all it found were stale (the
  * caller asks again). */
 static airc_rc claim_batch_pg(store *p, const char *zQueue, const char *zWorker, const char *zToken, int64_t nowUs,
@@ -361,8 +362,8 @@ static airc_rc claim_batch_pg(store *p, const char *zQueue, const char *zWorker,
       " ORDER BY queued_us, ti_id LIMIT ?6 FOR UPDATE SKIP LOCKED),"
       " u AS (UPDATE task_claim t SET worker=?2, lease_token=?3, lease_until_us=?4 FROM c"
       " WHERE t.ti_id=c.ti_id AND t.try_number=c.try_number RETURNING t.ti_id, t.try_number, t.request, t.queued_us),"
-      " r AS (UPDATE task_instance i SET state='running', hostname=?2, start_us=?5, pid=NULL, updated_us=?5 FROM u"
-      " WHERE i.id=u.ti_id AND i.try_number=u.try_number AND (i.state='queued') IS TRUE RETURNING i.id)"
+      " r AS (SELECT i.id FROM task_instance i JOIN u ON i.id=u.ti_id AND i.try_number=u.try_number"
+      " WHERE (i.state='queued') IS TRUE)"
       " SELECT u.ti_id, u.try_number, u.request, r.id IS NOT NULL FROM u LEFT JOIN r ON r.id=u.ti_id"
       " ORDER BY u.queued_us, u.ti_id", pErr);
   if(!st) return pErr->rc;
@@ -389,6 +390,7 @@ static airc_rc claim_batch_pg(store *p, const char *zQueue, const char *zWorker,
     c->tiId = store_col_int64(st, 0);
     c->tryNumber = store_col_int(st, 1);
     c->zRequest = strdup(store_col_str(st, 2));
+    c->bAdopt = 1; /* still queued: store_work_adopt */
     if(!c->zRequest) {
       rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "claim a try: out of memory");
       break;
@@ -472,6 +474,7 @@ airc_rc store_work_claim_recover(store *p, const char *zToken, int64_t nowUs, in
       aOut[n].tiId = store_col_int64(st, 0);
       aOut[n].tryNumber = store_col_int(st, 1);
       aOut[n].zRequest = strdup(store_col_str(st, 2));
+      aOut[n].bAdopt = p->pDrv->eDialect == STORE_DIALECT_PG; /* as its claim left it */
       if(!aOut[n++].zRequest) {
         rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
         break;
@@ -771,7 +774,7 @@ airc_rc store_work_adopt(store *p, int64_t tiId, int tryNumber, const char *zTok
   if(r == STORE_ROW) *pbHeld = store_col_int(st, 0) == 1 && store_col_int(st, 1) >= 1;
   store_stmt_done(st);
   if(r == STORE_ERROR) {
-    airc_err_prefix(pErr, "record a handed try as started");
+    airc_err_prefix(pErr, "record a try as started");
     return pErr->rc;
   }
   return AIRC_OK;

@@ -122,13 +122,21 @@ typedef struct store_work_claimed {
   int64_t tiId;
   int tryNumber;
   char *zRequest;
+  int bAdopt; /* its task instance is still `queued`: store_work_adopt records it started */
 } store_work_claimed;
 
 /* Claims the oldest unclaimed try of queue zQueue for worker zWorker with
- * lease token zToken until leaseUntilUs; its task instance becomes
- * `running` with hostname zWorker and start time nowUs. Atomic: SQLite in
- * its own (nested) BEGIN IMMEDIATE transaction, PostgreSQL in one
- * statement. AIRC_ERR_NOTFOUND if nothing is waiting. */
+ * lease token zToken until leaseUntilUs. On SQLite its task instance
+ * becomes `running` with hostname zWorker and start time nowUs; on
+ * PostgreSQL it stays `queued` (bAdopt): the worker records it started
+ * with store_work_adopt once it has run a while, and a try that ends
+ * sooner is recorded by its outcome alone (start time and host included):
+ * an update of the task instance, its five indexes and its pool's usage
+ * fewer per short try. Either way a task instance that is no longer
+ * queued with this try (cleared, marked) is not claimed: its stale claim
+ * is dropped. Atomic: SQLite in its own (nested) BEGIN IMMEDIATE
+ * transaction, PostgreSQL in one statement. AIRC_ERR_NOTFOUND if nothing
+ * is waiting. */
 AIRC_WUR airc_rc store_work_claim(store *p, const char *zQueue, const char *zWorker, const char *zToken,
                                   int64_t nowUs, int64_t leaseUntilUs, store_work_claimed *pOut /* OUT */,
                                   airc_err *pErr);
@@ -149,7 +157,8 @@ AIRC_WUR airc_rc store_work_claim_batch(store *p, const char *zQueue, const char
  * has not ended at nowUs, its lease is extended to leaseUntilUs and aOut
  * are those tries, up to nMax (a batch claim shares one token; the worker
  * starts them: it holds their leases), *pn of them, each zRequest owned by
- * the caller. Else AIRC_ERR_NOTFOUND: the claim did not commit, or its
+ * the caller, bAdopt set on PostgreSQL (store_work_adopt: it also takes a
+ * task instance this worker already made `running`). Else AIRC_ERR_NOTFOUND: the claim did not commit, or its
  * lease ended (the scheduler fails or retries the try). Opens its own
  * transaction. */
 AIRC_WUR airc_rc store_work_claim_recover(store *p, const char *zToken, int64_t nowUs, int64_t leaseUntilUs,
@@ -178,9 +187,9 @@ AIRC_WUR airc_rc store_work_assigned_each(store *p, const char *zWorker, const c
                                           store_work_pushed *aOut /* OUT */, int nMax, int *pn /* OUT */,
                                           airc_err *pErr);
 
-/* Records a handed try as started by worker zWorker at nowUs: its lease
- * runs to leaseUntilUs and its task instance becomes `running` with
- * hostname zWorker. Fenced: *pbHeld = 0 (nothing written) when the claim
+/* Records a handed try, or one claimed on PostgreSQL (bAdopt), as started
+ * by worker zWorker at nowUs: its lease runs to leaseUntilUs and its task
+ * instance becomes `running` with hostname zWorker. Fenced: *pbHeld = 0 (nothing written) when the claim
  * no longer carries zToken or its task instance moved on (cleared,
  * marked): the worker must stop the try. One statement, its own
  * transaction. */

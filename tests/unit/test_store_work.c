@@ -105,6 +105,25 @@ static int seen_add(void *pCtx, const store_work_row *pRow) {
   return 0;
 }
 
+/* The task instance of claim c (lease token zToken, worker w1) as the
+ * worker leaves it once the try has run a while: running already on
+ * SQLite; on PostgreSQL still queued after the claim (bAdopt), then
+ * running by store_work_adopt. */
+static void claimed_started(fixture *f, const store_work_claimed *c, const char *zToken) {
+  airc_err err = {0};
+  store_stmt *st = store_stmt_prepare(f->s, "SELECT state FROM task_instance WHERE id=?", &err);
+  assert_non_null(st);
+  store_bind_int64(st, 1, c->tiId);
+  assert_int_equal(store_stmt_step(st, &err), STORE_ROW);
+  assert_string_equal(store_col_str(st, 0), store_test_is_pg() ? "queued" : "running");
+  store_stmt_done(st);
+  assert_int_equal(c->bAdopt, store_test_is_pg());
+  if(!c->bAdopt) return;
+  int bHeld = 0;
+  assert_int_equal(store_work_adopt(f->s, c->tiId, c->tryNumber, zToken, "w1", 1000, 2000, &bHeld, &err), AIRC_OK);
+  assert_true(bHeld);
+}
+
 static void test_claim_lease_fence(void **ppState) {
   fixture *f = *ppState;
   airc_err err = {0};
@@ -117,6 +136,7 @@ static void test_claim_lease_fence(void **ppState) {
   assert_int_equal(c.tiId, 10);
   assert_string_equal(c.zRequest, "{\"r\":10}");
   free(c.zRequest);
+  claimed_started(f, &c, "tok1");
   assert_string_equal(q_text(f->s, "SELECT state || ' ' || hostname FROM task_instance WHERE id=10"), "running w1");
   /* claimed once only */
   assert_int_equal(store_work_claim(f->s, "default", "w2", "tok2", 1000, 2000, &c, &err), AIRC_ERR_NOTFOUND);
@@ -358,8 +378,10 @@ static void test_claim_batch(void **ppState) {
   for(int i = 0; i < n && i < 2; i++) aGot[i] = a[i].tiId;
   for(int i = 0; i < n; i++) free(a[i].zRequest);
   assert_true(n >= 1);
+  assert_int_equal(a[0].tiId, 13);
   assert_int_equal(aGot[0], 13);
   if(n == 2) assert_int_equal(aGot[1], 11);
+  claimed_started(f, &a[0], "tokb");
   if(n == 1) { /* PostgreSQL: the stale row took a place of the batch */
     assert_int_equal(store_work_claim_batch(f->s, "default", "w1", "tokc", 1000, 2000, 1, a, &n, &err), AIRC_OK);
     assert_int_equal(a[0].tiId, 11);
@@ -526,6 +548,8 @@ static void claim_two_as_w1(fixture *f) {
   assert_int_equal(n, 2);
   free(a[0].zRequest);
   free(a[1].zRequest);
+  claimed_started(f, &a[0], "tok");
+  claimed_started(f, &a[1], "tok");
 }
 
 /* Tries 10 and 11 claimed by w1 (token "tok"), stop requests for both and
