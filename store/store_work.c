@@ -125,8 +125,10 @@ airc_rc store_work_enqueue_assigned(store *p, int64_t tiId, int tryNumber, const
 
 /* Which claims a scheduler takes: those with a result, and those whose
  * lease ended (?1) without one. Each half is the predicate of a partial
- * index (task_claim_done, task_claim_lease): the planner reads both
- * indexes, not every claim in flight. */
+ * index (task_claim_done, task_claim_lease), which the planner reads once
+ * the table has statistics; a generic plan made before (a store just
+ * created: store_plan_once) reads the whole table, dead rows too, until
+ * autovacuum's ANALYZE re-plans it (docs/benchmarks.md, "Joins by key"). */
 #define WORK_TAKE_WHERE                                                                                        \
   " WHERE c.result IS NOT NULL OR (c.worker IS NOT NULL AND c.result IS NULL AND c.lease_until_us < ?1)"
 
