@@ -323,9 +323,9 @@ static int recover_claim(worker *W) {
 
 /* Records the try t (handed, or claimed on PostgreSQL) as started
  * (store_work_adopt). Lost (the claim moved on: its lease expired, the
- * task was cleared or marked): its pipe
- * closes, so its supervisor kills the task. A store that does not answer
- * leaves t->bAdopt set: asked again with the next renewal or result. */
+ * task was cleared or marked): its pipe closes, so its supervisor kills
+ * the task. A store that does not answer leaves t->bAdopt set: asked
+ * again with the next renewal or result. */
 static void adopt_try(worker *W, worker_try *t) {
   int bHeld = 0;
   int64_t now = airc_now_us();

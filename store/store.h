@@ -92,8 +92,9 @@ void store_set_busy_tries(store *p, int nTries);
  * cheapest, and kept while they grow until ANALYZE: each batch of outcomes
  * or queued tries then read the whole task_instance table, each batch of
  * a worker's results every claim row, dead ones too (docs/benchmarks.md,
- * "Joins by key"). The CLI and the web server keep the server's default. Nothing on SQLite (it plans a
- * statement when it is prepared). Outside a transaction. */
+ * "Joins by key"). The CLI and the web server keep the server's default.
+ * Nothing on SQLite (it plans a statement when it is prepared). Outside a
+ * transaction. */
 AIRC_WUR airc_rc store_plan_once(store *p, airc_err *pErr);
 
 /* A number that changes whenever any connection (this one or another

@@ -346,9 +346,8 @@ static airc_rc claim_one_sqlite(store *p, const char *zQueue, const char *zWorke
  * over them to the next free ones instead of waiting or claiming them
  * twice) and take the worker; their task instances stay queued
  * (store_work_adopt records them started); a claim whose task instance
- * moved on is dropped after. *pn = tries
- * claimed into aOut; *pbAgain = 1 when all it found were stale (the
- * caller asks again). */
+ * moved on is dropped after. *pn = tries claimed into aOut; *pbAgain = 1
+ * when all it found were stale (the caller asks again). */
 static airc_rc claim_batch_pg(store *p, const char *zQueue, const char *zWorker, const char *zToken, int64_t nowUs,
                               int64_t leaseUntilUs, int nMax, store_work_claimed *aOut, int *pn, int *pbAgain,
                               airc_err *pErr) {

@@ -131,8 +131,8 @@ typedef struct store_work_claimed {
  * PostgreSQL it stays `queued` (bAdopt): the worker records it started
  * with store_work_adopt once it has run a while, and a try that ends
  * sooner is recorded by its outcome alone (start time and host included):
- * an update of the task instance, its five indexes and its pool's usage
- * fewer per short try. Either way a task instance that is no longer
+ * an update of the task instance and its five indexes fewer per short
+ * try. Either way a task instance that is no longer
  * queued with this try (cleared, marked) is not claimed: its stale claim
  * is dropped. Atomic: SQLite in its own (nested) BEGIN IMMEDIATE
  * transaction, PostgreSQL in one statement. AIRC_ERR_NOTFOUND if nothing
