@@ -302,15 +302,6 @@ static void test_deferred_writes_commit_or_fail_with_their_transaction(void **st
   store_test_remove(zDir, zTarget);
 }
 
-/* Runs zSql (no rows expected) on s; fails the test on an error. */
-static void exec_sql(store *s, const char *zSql) {
-  airc_err err = {0};
-  store_stmt *st = store_stmt_prepare(s, zSql, &err);
-  if(!st) fail_msg("%s: %s", zSql, err.zMsg);
-  if(store_stmt_step(st, &err) == STORE_ERROR) fail_msg("%s: %s", zSql, err.zMsg);
-  store_stmt_done(st);
-}
-
 /* Whether any line of EXPLAIN zSql on s contains zNeedle. */
 static int plan_has(store *s, const char *zSql, const char *zNeedle) {
   airc_err err = {0};
@@ -335,8 +326,9 @@ static void test_plan_once_joins_by_key_through_the_index(void **state) {
   store *s = scratch_store(zDir, zTarget, sizeof(zTarget));
   airc_err err = {0};
   if(store_test_is_pg()) {
-    exec_sql(s, "CREATE TABLE join_probe(id BIGINT PRIMARY KEY, v TEXT)");
-    exec_sql(s, "INSERT INTO join_probe SELECT g, repeat('x', 40) FROM generate_series(1, 5000) g");
+    assert_int_equal(store_run_sql(s, "CREATE TABLE join_probe(id BIGINT PRIMARY KEY, v TEXT)", &err), AIRC_OK);
+    assert_int_equal(store_run_sql(s, "INSERT INTO join_probe SELECT g, repeat('x', 40) FROM generate_series(1, 5000) g",
+                                   &err), AIRC_OK);
     static char zPlan[1024];
     int n = snprintf(zPlan, sizeof(zPlan), "EXPLAIN UPDATE join_probe t SET v=x.v FROM unnest('{");
     for(int i = 1; i <= 30; i++) n += snprintf(zPlan + n, sizeof(zPlan) - (size_t)n, "%s%d", i > 1 ? "," : "", i * 97);
