@@ -19,7 +19,9 @@ processes' own TCP sockets). Nothing passes or fails on timing.
 Needs a PostgreSQL server: run it under scripts/pg-test.sh (AIRC_TEST_PG is
 an admin URL; the bench creates a database per worker count).
 
-    scripts/pg-test.sh python3 bench/bench_dist.py [--tasks N] [--workers 1,2,4]
+    scripts/pg-test.sh python3 bench/bench_dist.py [--tasks N] [--workers 1,2,4] [--rounds R]
+    --rounds R: R rounds, each local mode then every worker count, and the
+                ratios' medians over the rounds (`make bench`: 3)
     scripts/bench-fs.sh scripts/pg-test.sh ...   as `make bench`: homes on a fresh journaled ext4
     BENCH_DIST_N=200 ...   a quick run (the default is 1000)"""
 import argparse
@@ -327,37 +329,41 @@ def run_pg(n, k, concurrency, seq, statements=False):
     return res
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--tasks", type=int, default=int(os.environ.get("BENCH_DIST_N", "1000")))
-    ap.add_argument("--workers", default="1,2,4")
-    ap.add_argument("--concurrency", type=int, default=4, help="--concurrency of each worker (its default: 4)")
-    ap.add_argument("--out")
-    ap.add_argument("--statements", action="store_true",
-                    help="also print the fan-out's statements by server time (needs PostgreSQL started with "
-                         "AIRC_PG_TEST_OPTS='-c shared_preload_libraries=pg_stat_statements' scripts/pg-test.sh ...)")
-    args = ap.parse_args()
-    if not PG_ADMIN:
-        sys.exit("bench_dist: needs a PostgreSQL server: scripts/pg-test.sh python3 bench/bench_dist.py")
-    n = args.tasks
-    ks = [int(x) for x in args.workers.split(",")]
-    results = {"tasks": n, "local": run_local(n), "distributed": []}
-    for seq, k in enumerate(ks):
-        results["distributed"].append(run_pg(n, k, args.concurrency, seq, args.statements))
+def median(xs):
+    xs = sorted(xs)
+    m = len(xs) // 2
+    return xs[m] if len(xs) % 2 else (xs[m - 1] + xs[m]) / 2.0
+
+
+def run_round(n, ks, concurrency, seq0, statements):
+    """Local mode, then the distributed executor with each worker count of
+    ks: one round. Adds each worker count's ratios to local mode."""
+    res = {"tasks": n, "local": run_local(n), "distributed": []}
+    for i, k in enumerate(ks):
+        res["distributed"].append(run_pg(n, k, concurrency, seq0 + i, statements))
+    lc, lf = res["local"]["bench_chain"], res["local"]["bench_fanout"]
+    res["local_chain_ms_per_task"] = lc["wall_ms"] / n
+    res["local_fanout_tasks_per_s"] = lf["tasks"] / (lf["wall_ms"] / 1000.0)
+    for r in res["distributed"]:
+        c, f = r["bench_chain"], r["bench_fanout"]
+        r["chain_ms_per_task"] = c["wall_ms"] / n
+        r["chain_ratio_to_local"] = r["chain_ms_per_task"] / res["local_chain_ms_per_task"]
+        r["fanout_tasks_per_s"] = f["tasks"] / (f["wall_ms"] / 1000.0)
+        r["fanout_ratio_to_local"] = r["fanout_tasks_per_s"] / res["local_fanout_tasks_per_s"]
+    return res
+
+
+def print_round(results, concurrency, label=""):
+    n = results["tasks"]
     lc, lf = results["local"]["bench_chain"], results["local"]["bench_fanout"]
-    local_chain_ms = lc["wall_ms"] / n
-    local_fan_tps = lf["tasks"] / (lf["wall_ms"] / 1000.0)
-    print(f"distributed executor benchmark, {n} tasks per DAG ({os.cpu_count()} cores), workers of "
-          f"--concurrency {args.concurrency}, homes in {home_fs()}")
+    local_chain_ms, local_fan_tps = results["local_chain_ms_per_task"], results["local_fanout_tasks_per_s"]
+    print(f"distributed executor benchmark{label}, {n} tasks per DAG ({os.cpu_count()} cores), workers of "
+          f"--concurrency {concurrency}, homes in {home_fs()}")
     print(f"  local mode (SQLite): chain {local_chain_ms:.2f} ms per task, queued->started p50 "
           f"{lc['queued_to_running_p50_ms']:.2f} ms p99 {lc['queued_to_running_p99_ms']:.2f} ms | fan-out "
           f"{local_fan_tps:.0f} tasks/s")
     for r in results["distributed"]:
         c, f = r["bench_chain"], r["bench_fanout"]
-        r["chain_ms_per_task"] = c["wall_ms"] / n
-        r["chain_ratio_to_local"] = r["chain_ms_per_task"] / local_chain_ms
-        r["fanout_tasks_per_s"] = f["tasks"] / (f["wall_ms"] / 1000.0)
-        r["fanout_ratio_to_local"] = r["fanout_tasks_per_s"] / local_fan_tps
         bad = "" if c["state"] == f["state"] == "success" else f" (runs: {c['state']}, {f['state']})"
         print(f"  PostgreSQL, {r['workers']} worker(s): chain {r['chain_ms_per_task']:.2f} ms per task = "
               f"{r['chain_ratio_to_local']:.2f}x local (goal <= 2x), queued->started p50 "
@@ -396,9 +402,48 @@ def main():
                   f"{t['server_ms'] * 1000 / n_t:.0f} us server time")
         for calls, mean_us, total_ms, text in r["bench_fanout"].get("statements", []):
             print(f"    fan-out, {r['workers']} worker(s): {calls:5d} x {mean_us:4d} us = {total_ms:6.1f} ms  {text}")
+
+
+def print_medians(rounds):
+    """The rounds' ratios: median and range, per worker count."""
+    print(f"over {len(rounds)} rounds (local mode and the distributed executor alternated, each ratio taken "
+          "within its round): median (lowest-highest)")
+    for i, r0 in enumerate(rounds[0]["distributed"]):
+        chain = [rd["distributed"][i]["chain_ratio_to_local"] for rd in rounds]
+        fan = [rd["distributed"][i]["fanout_ratio_to_local"] for rd in rounds]
+        print(f"  {r0['workers']} worker(s): chain {median(chain):.2f}x local ({min(chain):.2f}-{max(chain):.2f}, "
+              f"goal <= 2x) | fan-out {median(fan):.2f}x local ({min(fan):.2f}-{max(fan):.2f}"
+              + (", goal >= 0.8x" if r0 is rounds[0]["distributed"][-1] else "") + ")")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tasks", type=int, default=int(os.environ.get("BENCH_DIST_N", "1000")))
+    ap.add_argument("--workers", default="1,2,4")
+    ap.add_argument("--concurrency", type=int, default=4, help="--concurrency of each worker (its default: 4)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="repeat local mode and the distributed runs this many times, alternated, and print the "
+                         "ratios' medians (this VM's speed drifts by tens of percent within minutes)")
+    ap.add_argument("--out")
+    ap.add_argument("--statements", action="store_true",
+                    help="also print the fan-out's statements by server time (needs PostgreSQL started with "
+                         "AIRC_PG_TEST_OPTS='-c shared_preload_libraries=pg_stat_statements' scripts/pg-test.sh ...)")
+    args = ap.parse_args()
+    if not PG_ADMIN:
+        sys.exit("bench_dist: needs a PostgreSQL server: scripts/pg-test.sh python3 bench/bench_dist.py")
+    n = args.tasks
+    ks = [int(x) for x in args.workers.split(",")]
+    rounds = []
+    for rnd in range(max(1, args.rounds)):
+        rounds.append(run_round(n, ks, args.concurrency, rnd * len(ks), args.statements))
+        print_round(rounds[-1], args.concurrency, f", round {rnd + 1} of {args.rounds}" if args.rounds > 1 else "")
+        sys.stdout.flush()
+    if len(rounds) > 1:
+        print_medians(rounds)
     if args.out:
         with open(args.out, "w") as fo:
-            json.dump(results, fo, indent=2)
+            # the first round's figures at the top level (as a run of one round)
+            json.dump(dict(rounds[0], rounds=rounds), fo, indent=2)
     for home in HOMES:
         remove_home(home)
 

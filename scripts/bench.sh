@@ -14,6 +14,7 @@
 #   BENCH_STORM_LARGE=10000   the same with this many DAG files (skip with BENCH_SKIP=storm-large)
 #   BENCH_FOLDER=10000        DAG files for the folder parse figures
 #   BENCH_DIST_N=1000         tasks per DAG shape for the distributed executor on PostgreSQL
+#   BENCH_DIST_ROUNDS=3       rounds of it (local mode and PostgreSQL alternated; the ratios' medians)
 #   BENCH_SKIP="airflow pipeline cluster web storm-large dist"   parts to skip
 #   AIRC_BENCH_CLUSTER_N=100000   users of the single-node vs cluster profile run
 set -u
@@ -32,7 +33,8 @@ if ! skip storm-large; then
 fi
 if ! skip dist; then
   echo; echo "== distributed executor: PostgreSQL 15 (throwaway), 1, 2 and 4 workers, against local mode on SQLite"
-  scripts/bench-fs.sh scripts/pg-test.sh python3 bench/bench_dist.py --tasks "${BENCH_DIST_N:-1000}" --out bench/results/dist.json \
+  scripts/bench-fs.sh scripts/pg-test.sh python3 bench/bench_dist.py --tasks "${BENCH_DIST_N:-1000}" \
+    --rounds "${BENCH_DIST_ROUNDS:-3}" --out bench/results/dist.json \
     || status=1
 fi
 echo "-- what a fork costs the forking process on this machine (why supervisors are posix_spawn'ed)"
