@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -329,12 +330,6 @@ def run_pg(n, k, concurrency, seq, statements=False):
     return res
 
 
-def median(xs):
-    xs = sorted(xs)
-    m = len(xs) // 2
-    return xs[m] if len(xs) % 2 else (xs[m - 1] + xs[m]) / 2.0
-
-
 def run_round(n, ks, concurrency, seq0, statements):
     """Local mode, then the distributed executor with each worker count of
     ks: one round. Adds each worker count's ratios to local mode."""
@@ -411,8 +406,9 @@ def print_medians(rounds):
     for i, r0 in enumerate(rounds[0]["distributed"]):
         chain = [rd["distributed"][i]["chain_ratio_to_local"] for rd in rounds]
         fan = [rd["distributed"][i]["fanout_ratio_to_local"] for rd in rounds]
-        print(f"  {r0['workers']} worker(s): chain {median(chain):.2f}x local ({min(chain):.2f}-{max(chain):.2f}, "
-              f"goal <= 2x) | fan-out {median(fan):.2f}x local ({min(fan):.2f}-{max(fan):.2f}"
+        print(f"  {r0['workers']} worker(s): chain {statistics.median(chain):.2f}x local "
+              f"({min(chain):.2f}-{max(chain):.2f}, goal <= 2x) | fan-out {statistics.median(fan):.2f}x local "
+              f"({min(fan):.2f}-{max(fan):.2f}"
               + (", goal >= 0.8x" if r0 is rounds[0]["distributed"][-1] else "") + ")")
 
 
