@@ -30,7 +30,7 @@ from collections import Counter
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PG_ADMIN = os.environ.get("AIRC_TEST_PG", "")
 # writes the scheduler sends ahead of the statement after them
-SENT_AHEAD = ("INSERT INTO task_claim(", "WITH k AS (SELECT * FROM unnest(", "WITH ti AS (UPDATE task_instance SET state=",
+SENT_AHEAD = ("INSERT INTO task_claim(", "WITH ti AS (UPDATE task_instance SET state=",
               "SELECT CAST(CASE WHEN EXISTS(SELECT 1 FROM scheduler_lease")
 # reads the scheduler sends along with the statement before them
 SENT_ALONG = ("SELECT pl.slots - coalesce((SELECT used FROM pool_usage",)

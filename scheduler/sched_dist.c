@@ -42,7 +42,6 @@ airc_rc sched_dist_init(sched *S, airc_err *pErr) {
   airc_rc rc = uuid_random_v4(zUuid);
   if(rc) return airc_err_set(pErr, rc, "scheduler lease token: cannot draw random bytes");
   snprintf(S->zLeaseToken, sizeof(S->zLeaseToken), "%s", zUuid);
-  S->bTakeDue = 1; /* results and expired leases from before it started */
   return AIRC_OK;
 }
 
@@ -66,7 +65,6 @@ airc_rc sched_dist_lease(sched *S, int *pbActive, airc_err *pErr) {
       S->bReloadStates = 1;
       S->bSweepDue = 1;
       S->bQueuedDirty = 1;
-      S->bTakeDue = 1;
     }
   } else {
     S->nextLeaseUs = now + (S->leaseUs / 10 < 1000000 ? S->leaseUs / 10 : 1000000);
@@ -104,11 +102,7 @@ int sched_dist_wakeups(sched *S) {
 
 void sched_dist_take_events(sched *S) {
   if(!S->bListen) return;
-  if(!S->aNote && !S->bStandby) S->aNote = calloc(SCHED_NOTE_MAX, sizeof(*S->aNote)); /* NULL: every result is bare */
-  /* a standby keeps no results: the active scheduler applies them */
-  unsigned ev = S->aNote && !S->bStandby ? store_work_events_results(S->s, S->aNote, SCHED_NOTE_MAX, &S->nNote)
-                                         : store_work_events(S->s, NULL, 0, NULL) | STORE_WORK_EV_RESULT_BARE;
-  if(ev & (STORE_WORK_EV_RESULT_BARE | STORE_WORK_EV_RESYNC | STORE_WORK_EV_LOST)) S->bNoteBare = 1;
+  unsigned ev = store_work_events(S->s, NULL, 0, NULL);
   /* a standby applies nothing: it reads the store afresh when it takes over */
   if((ev & (STORE_WORK_EV_RESULT | STORE_WORK_EV_RESYNC)) && !S->bStandby) S->bWorkNews = 1;
   /* notifications may have been missed (RESYNC, LOST): read them again */
@@ -119,10 +113,9 @@ int sched_dist_has_news(sched *S) {
   int64_t now = airc_now_us();
   if(now >= S->nextLeaseUs) return 1;
   if(S->bStandby) return 0;
-  if(S->bWorkNews && now < S->nextPollUs) return 1; /* a worker left a result: no need to wait for the poll */
+  if(S->bWorkNews) return 1; /* a worker left a result: no need to wait for the poll */
   if(now < S->nextPollUs) return 0;
   S->nextPollUs = now + S->pollUs;
-  S->bTakeDue = 1; /* expired leases are seen by the take only */
   /* the CLI and web servers of other hosts cannot ring our doorbell: a
    * commit by anyone else (a trigger, a clear, a worker) is seen here */
   uint64_t c = store_change_counter(S->s);
@@ -134,7 +127,6 @@ int sched_dist_has_news(sched *S) {
     S->bReloadStates = 1;
     return 1;
   }
-  if(S->bWorkNews) return 1;
   int b = 0;
   airc_err err = {0};
   if(store_work_has_news(S->s, now, &b, &err)) return 1; /* let the iteration meet the error */
@@ -217,74 +209,6 @@ static int dist_row_add(void *pCtx, const store_work_row *pRow) {
   return 0;
 }
 
-/* 1 if try tryNumber of task instance tiId had its outcome recorded
- * lately (S->aRecent): a wake-up that comes after a take applied it. */
-static int recent_has(const sched *S, int64_t tiId, int tryNumber) {
-  const unsigned n = S->nRecent < 256 ? S->nRecent : 256;
-  for(unsigned k = 0; k < n; k++)
-    if(S->aRecent[k].tiId == tiId && S->aRecent[k].tryNumber == tryNumber) return 1;
-  return 0;
-}
-
-/* The rows of this wake from the results its wake-ups carried (S->aNote),
- * when nothing asks for the take (no poll due, no result without its
- * text, no backlog) and every one is a try this scheduler queued
- * (sched_known.c): their claims' deletion is sent ahead, fenced by what
- * the scheduler believes (store_work_take_known), and *pbDone = 1. Else
- * *pbDone = 0, nothing sent: the caller takes the claims from the store. */
-static airc_rc dist_known_rows(sched *S, dist_rows *R, int *pbDone, airc_err *pErr) {
-  *pbDone = 0;
-  if(!S->bListen || S->bTakeDue || S->bNoteBare || S->bBacklog) return AIRC_OK;
-  store_work_known *aK = malloc(sizeof(*aK) * (size_t)(S->nNote + 1));
-  if(!aK) return AIRC_OK;
-  int nK = 0, bMiss = 0;
-  for(int i = 0; i < S->nNote && !bMiss; i++) {
-    const store_work_note *w = &S->aNote[i];
-    int bDup = recent_has(S, w->tiId, w->tryNumber);
-    for(int j = 0; j < nK && !bDup; j++) bDup = aK[j].tiId == w->tiId && aK[j].tryNumber == w->tryNumber;
-    if(bDup) continue;
-    const sched_known_try *k = sched_known_get(S, w->tiId, w->tryNumber);
-    if(!k) {
-      bMiss = 1;
-      break;
-    }
-    aK[nK++] = (store_work_known){w->tiId, w->tryNumber, w->zToken, k->maxTries, k->runPk, k->zRunState};
-  }
-  for(int i = 0, n = 0; !bMiss && i < S->nNote; i++) {
-    const store_work_note *w = &S->aNote[i];
-    if(n == nK || aK[n].tiId != w->tiId || aK[n].tryNumber != w->tryNumber) continue; /* skipped above */
-    n++;
-    const sched_known_try *k = sched_known_get(S, w->tiId, w->tryNumber);
-    store_sched_ti_current cur;
-    memset(&cur, 0, sizeof(cur));
-    snprintf(cur.zState, sizeof(cur.zState), "queued"); /* or running: the fence checks either */
-    cur.tryNumber = k->tryNumber;
-    cur.maxTries = k->maxTries;
-    snprintf(cur.zTaskId, sizeof(cur.zTaskId), "%s", k->zTask);
-    snprintf(cur.zDagHash, sizeof(cur.zDagHash), "%s", k->zHash);
-    cur.runPk = k->runPk;
-    snprintf(cur.zLogPath, sizeof(cur.zLogPath), "%s", w->zLogPath ? w->zLogPath : k->zLogPath ? k->zLogPath : "");
-    snprintf(cur.zDagId, sizeof(cur.zDagId), "%s", k->zDag);
-    snprintf(cur.zRunId, sizeof(cur.zRunId), "%s", k->zRunId);
-    cur.mapIndex = k->mapIndex;
-    store_sched_run_row run = {k->runPk, k->zDag, k->zRunId, k->zRunState, k->zHash, 0, k->logicalDate};
-    store_work_row row = {w->tiId, w->tryNumber, w->zQueue, w->zWorker, w->zToken, 0, 0, w->zResult, &cur, &run};
-    if(dist_row_add(R, &row)) {
-      free(aK);
-      return airc_err_set(pErr, AIRC_ERR_NOMEM, "results from wake-ups: out of memory");
-    }
-  }
-  airc_rc rc = AIRC_OK;
-  if(!bMiss) {
-    rc = store_work_take_known(S->s, aK, nK, pErr);
-    *pbDone = !rc;
-    S->nFromWakeups = nK;
-    S->bTakeSkipped = 1; /* a failure here or later in the wake: take them (sched_iterate) */
-  }
-  free(aK);
-  return rc;
-}
-
 airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
   dist_rows R = {S, NULL, 0};
   S->bWorkNews = 0; /* what it announced is read here */
@@ -294,31 +218,8 @@ airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
   int bBacklog = 0;
   int64_t now = airc_now_us();
   /* the claims are deleted as they are read, in this same transaction: a
-   * result is applied once (on PostgreSQL one statement); the results the
-   * wake-ups carried, when the scheduler knows their tries, without
-   * reading them back */
-  int bKnown = 0;
-  airc_rc rc = dist_known_rows(S, &R, &bKnown, pErr);
-  if(!rc && !bKnown) {
-    for(int i = 0; i < R.n; i++) {
-      free(R.a[i].zResult);
-      free(R.a[i].pCur);
-    }
-    R.n = 0;
-    sched_run_seen_clear(S);
-    rc = store_work_take_done_or_expired(S->s, now, dist_row_add, &R, pErr);
-    if(!rc) {
-      S->bTakeDue = 0;
-      S->bBacklog = R.n == 0; /* unknown without a row: as if tries waited */
-      for(int i = 0; i < R.n; i++) {
-        S->bBacklog |= R.a[i].bBacklog;
-        sched_known_drop(S, R.a[i].tiId);
-      }
-    }
-  } else if(!rc) {
-    for(int i = 0; i < R.n; i++) sched_known_drop(S, R.a[i].tiId);
-  }
-  sched_notes_clear(S); /* the take read them all, or they are R's */
+   * result is applied once (on PostgreSQL one statement) */
+  airc_rc rc = store_work_take_done_or_expired(S->s, now, dist_row_add, &R, pErr);
   for(int i = 0; !rc && i < R.n; i++) {
     dist_row *r = &R.a[i];
     if(!r->pCur) {

@@ -854,8 +854,6 @@ typedef struct launch_info {
   int tryNumber;
   int mapIndex;        /* -1: not mapped */
   int64_t startUs;     /* a rescheduled sensor's first poke, else 0 */
-  int maxTries;
-  char zRunState[16];
   char zTask[256], zDag[256], zRunId[300], zHash[80];
   int64_t logical, ivStart, ivEnd;
   json_t *pConf;
@@ -882,8 +880,6 @@ static int launch_copy(void *pCtx, const store_sched_launch_row *pRow) {
   L->runPk = pRow->runPk;
   L->mapIndex = pRow->mapIndex;
   L->startUs = pRow->startUs;
-  L->maxTries = pRow->maxTries;
-  snprintf(L->zRunState, sizeof(L->zRunState), "%s", pRow->zRunState ? pRow->zRunState : "");
   return 0;
 }
 
@@ -1530,20 +1526,8 @@ static airc_rc enqueue_one(sched *S, int64_t tiId, const task_secrets *pSec, air
         } else {
           rc = store_work_enqueue_prefer(S->s, tiId, L.tryNumber, zQueue, bSameQueue ? S->zPreferWorker : NULL, zReq,
                                          airc_now_us(), pErr);
-          S->bBacklog = 1; /* unclaimed, maybe for a while */
         }
         free(zReq);
-        if(!rc && store_work_can_assign(S->s)) {
-          /* what the take would read back with its result (sched_known.c) */
-          sched_known_try k = {tiId, L.runPk, L.logical, L.tryNumber, L.maxTries, L.mapIndex, "", "", "", "", "",
-                               zLog};
-          snprintf(k.zRunState, sizeof(k.zRunState), "%s", L.zRunState);
-          snprintf(k.zTask, sizeof(k.zTask), "%s", L.zTask);
-          snprintf(k.zDag, sizeof(k.zDag), "%s", L.zDag);
-          snprintf(k.zRunId, sizeof(k.zRunId), "%s", L.zRunId);
-          snprintf(k.zHash, sizeof(k.zHash), "%s", L.zHash);
-          sched_known_put(S, &k);
-        }
         if(!rc && S->opts.bPrintProgress) {
           printf("%-16s %s (try %d)\n", "queued", L.zTask, L.tryNumber);
           fflush(stdout);

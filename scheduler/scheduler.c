@@ -252,8 +252,6 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   char **azDone = NULL;
   reap_children(S);
   S->bRunFinished = 0;
-  S->bTakeSkipped = 0;
-  S->nFromWakeups = 0;
   if(S->bStopDue) {
     /* before anything else: a try the user stopped must not run longer
      * than the grace period because the iteration is busy */
@@ -362,11 +360,10 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
       store_stats_get(S->s, &st1);
       fprintf(S->pStats,
               "{\"wake\": %llu, \"statements\": %llu, \"rows\": %llu, \"vm_steps\": %llu, \"results\": %d, "
-              "\"reaped\": %d, \"evaluated\": %d, \"launched\": %d, \"sweep\": %d, \"all_dirty\": %d, \"ticks\": %d, "
-              "\"from_wakeups\": %d, \"undone\": %u}\n",
+              "\"reaped\": %d, \"evaluated\": %d, \"launched\": %d, \"sweep\": %d, \"all_dirty\": %d, \"ticks\": %d}\n",
               (unsigned long long)++S->nStatsWake, (unsigned long long)(st1.nStatements - st0.nStatements),
               (unsigned long long)(st1.nRows - st0.nRows), (unsigned long long)(st1.nVmSteps - st0.nVmSteps), nDone,
-              nReapedIn, nEvaluated, nLaunch, bSweep, bAll, bTicks, S->nFromWakeups, S->nWakesUndone);
+              nReapedIn, nEvaluated, nLaunch, bSweep, bAll, bTicks);
       fflush(S->pStats);
     }
   }
@@ -388,7 +385,6 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
  * supervisors, result files, unrecorded forks). Makes the next attempt
  * redo all of it, logs once per episode, and sets when to try again
  * (capped exponential backoff with jitter). */
-static void sched_wake_undone(sched *S);
 static void sched_store_failed(sched *S, const airc_err *pErr) {
   int bNew = 0;
   int64_t delay = airc_backoff_fail(&S->busy, airc_backoff_clock_us(), &bNew);
@@ -399,14 +395,6 @@ static void sched_store_failed(sched *S, const airc_err *pErr) {
   else if(bNew) LOG_WARN("store busy, retrying: %s", airc_err_msg(pErr));
   else LOG_DEBUG("store still unavailable (attempt %u): %s", S->busy.nFail, airc_err_msg(pErr));
   S->bFullEpisode = bFull;
-  sched_wake_undone(S);
-  S->busyRetryAtUs = airc_now_us() + delay;
-}
-
-/* An iteration's writes were rolled back: what it consumed is kept
- * (reaped supervisors, result files, unrecorded forks) and the next one
- * redoes all of it, its results taken from the store. */
-static void sched_wake_undone(sched *S) {
   S->bAllDirty = 1;
   S->bTicksDirty = 1;
   S->bQueuedDirty = 1;
@@ -416,8 +404,8 @@ static void sched_wake_undone(sched *S) {
   S->bRunFinished = 0;
   S->bTestRunDone = 0;
   S->nRecent = 0; /* their outcomes were rolled back: a SIGCHLD of theirs is news again */
-  S->bTakeDue = 1;
   sched_cache_clear(S);
+  S->busyRetryAtUs = airc_now_us() + delay;
 }
 
 /* The store took an iteration: ends an episode, if one was open. */
@@ -598,18 +586,6 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
     if(!bBackoff) {
       int bWasBusy = airc_backoff_in_episode(&S.busy);
       rc = sched_iterate(&S, pErr);
-      if(rc && airc_rc_is_transient(rc) && S.bTakeSkipped && !bWasBusy) {
-        /* it applied results from their wake-ups, and the store refused
-         * the wake (what the scheduler believed of a try had changed:
-         * STORE_WORK_KNOWN_STALE; or the store failed): again at once,
-         * the claims taken from the store (a second failure backs off) */
-        LOG_DEBUG("wake undone (%s): again, the results taken from the store", airc_err_msg(pErr));
-        sched_wake_undone(&S);
-        S.nWakesUndone++;
-        S.bWorkNews = 1;
-        airc_err_clear(pErr);
-        rc = sched_iterate(&S, pErr);
-      }
       if(rc && airc_rc_is_transient(rc)) {
         /* never exit for a busy store: retry after a pause */
         sched_store_failed(&S, pErr);
@@ -750,7 +726,6 @@ done:
   free(S.aLaunched);
   sched_launch_rows_clear(&S);
   free(S.aPre);
-  sched_known_free(&S);
   free(S.aRunSeen);
   sched_pkmap_free(&S.runSeenIdx);
   dag_folder_free(S.pFolder);

@@ -182,24 +182,6 @@ typedef struct sched {
   int bListen;           /* 1: the store wakes us when a worker leaves a result (PostgreSQL) */
   int bListenTried;
   int bWorkNews;         /* a wake-up said a result is waiting: ingest it now */
-  /* Results applied from their wake-ups (sched_known.c, docs/scaling.md
-   * "Results from wake-ups"): the results the wake-ups carried since the
-   * last ingest (aNote, SCHED_NOTE_MAX at most; bNoteBare: one came
-   * without its result or found no room), the tries this scheduler queued
-   * (apKnown, direct-mapped by task instance id: a collision forgets the
-   * older), and when a wake must take the claims from the store instead:
-   * bTakeDue (the poll is due: expired leases; a failed wake), bBacklog
-   * (tries waited unclaimed at the last take, or this scheduler queued
-   * some since). bTakeSkipped: this wake applied results from wake-ups. */
-  struct store_work_note *aNote;
-  int nNote;
-  int bNoteBare;
-  struct sched_known_try **apKnown;
-  int bTakeDue;
-  int bBacklog;
-  int bTakeSkipped;
-  int nFromWakeups;        /* results this wake applied from their wake-ups (--stats-file) */
-  unsigned nWakesUndone;   /* wakes refused for a wrong belief, since start (--stats-file) */
   /* the worker (and its queue) whose result this wake applied last: tries
    * of that queue queued by this wake are offered to it first (it has a
    * free slot now, and the upstream's files) */
@@ -312,30 +294,6 @@ AIRC_WUR airc_rc sched_dataset_events(sched *S, const struct store_sched_ti_curr
  * datasets were all updated since its last such run (max_active_runs
  * permitting), handing it the queued events. */
 AIRC_WUR airc_rc sched_create_dataset_runs(sched *S, airc_err *pErr);
-
-/* sched_known.c: tries this scheduler queued, kept so that their results
- * can be applied from the workers' wake-ups (distributed, PostgreSQL) */
-#define SCHED_KNOWN_SLOTS 1024
-#define SCHED_NOTE_MAX 256
-typedef struct sched_known_try {
-  int64_t tiId, runPk, logicalDate;
-  int tryNumber, maxTries, mapIndex;
-  char zRunState[16];
-  char zTask[256], zDag[256], zRunId[300], zHash[80];
-  char *zLogPath; /* owned: the path the scheduler gave the try */
-} sched_known_try;
-/* Keeps *p (copied; zLogPath copied too) for try p->tryNumber of task
- * instance p->tiId, in place of what its slot held. Nothing kept when
- * memory runs out (its result is then taken from the store). */
-void sched_known_put(sched *S, const sched_known_try *p);
-/* The try kept for task instance tiId, if it is try tryNumber; NULL
- * otherwise. Still kept: sched_known_drop forgets it. */
-sched_known_try *sched_known_get(sched *S, int64_t tiId, int tryNumber);
-void sched_known_drop(sched *S, int64_t tiId);
-/* Forgets every kept try and the wake-ups' results (sched_free). */
-void sched_known_free(sched *S);
-/* Forgets the wake-ups' results read so far (their text freed). */
-void sched_notes_clear(sched *S);
 
 /* sched_dist.c: the distributed executor's side of the scheduler */
 /* Reads [core] executor and the lease settings; an unknown executor is

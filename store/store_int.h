@@ -242,7 +242,7 @@ AIRC_WUR airc_rc store_run_sql(store *p, const char *zSql, airc_err *pErr);
  * PostgreSQL queue update (store_pool_ti_queue). */
 #define STORE_SCHED_LAUNCH_COLUMNS \
   "ti.task_id, ti.try_number, r.dag_id, r.run_id, r.dag_hash, r.logical_date," \
-  " r.data_interval_start, r.data_interval_end, r.conf, r.id, ti.map_index, ti.start_us, ti.max_tries, r.state"
+  " r.data_interval_start, r.data_interval_end, r.conf, r.id, ti.map_index, ti.start_us"
 /* Calls xRow with the launch row st stands on (its columns as above). */
 struct store_sched_launch_row;
 void store_sched_launch_read(store_stmt *st, int64_t tiId,

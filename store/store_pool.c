@@ -329,7 +329,7 @@ airc_rc store_pool_ti_queue_many(store *p, const char *zPool, store_pool_queue_i
       store_bind_int64(st, 6, slots);
       int r;
       while((r = store_stmt_step(st, pErr)) == STORE_ROW) {
-        const int64_t ord = store_col_int64(st, 15);
+        const int64_t ord = store_col_int64(st, 13);
         if(ord < 1 || ord > n) continue;
         store_pool_queue_item *it = &a[ord - 1];
         it->bQueued = 1;

@@ -241,8 +241,7 @@ void store_sched_launch_read(store_stmt *st, int64_t tiId, store_sched_launch_fn
   store_sched_launch_row row = {tiId, store_col_int64(st, 9), store_col_str(st, 0), store_col_int(st, 1),
                                 store_col_str(st, 2), store_col_str(st, 3), store_col_str(st, 4),
                                 store_col_int64(st, 5), store_col_int64(st, 6), store_col_int64(st, 7),
-                                store_col_str(st, 8), store_col_int(st, 10), store_col_int64(st, 11),
-                                store_col_int(st, 12), store_col_str(st, 13)};
+                                store_col_str(st, 8), store_col_int(st, 10), store_col_int64(st, 11)};
   xRow(pCtx, &row);
 }
 

@@ -142,8 +142,6 @@ typedef struct store_sched_launch_row {
   const char *zConf; /* the run's conf, JSON text */
   int mapIndex;      /* -1: not mapped */
   int64_t startUs;   /* kept from an earlier poke of a rescheduled sensor; 0 if none */
-  int maxTries;
-  const char *zRunState;
 } store_sched_launch_row;
 typedef int (*store_sched_launch_fn)(void *pCtx, const store_sched_launch_row *pRow);
 

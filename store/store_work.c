@@ -18,21 +18,6 @@
  * own channel, so that no other worker is woken for it) */
 #define WORK_CH_HANDED "airc_work_handed_"
 
-/* dialect: pg -- the payload of a result's wake-up, from the claim row
- * f that the result's UPDATE returned: TI TAB TRY TAB TOKEN TAB WORKER
- * TAB QUEUE TAB LOG-PATH TAB RESULT, so that the scheduler can apply it
- * without reading the claim back (store_work_take_known). Empty when it
- * would not fit (PostgreSQL refuses a payload of 8000 bytes or more) or
- * a field holds a tab: the scheduler then takes the claim from the
- * store. The result is compact JSON: it holds no raw tab. */
-#define WORK_RESULT_FIELDS(f)                                                                                  \
-  "concat_ws(chr(9), " f ".ti_id, " f ".try_number, coalesce(" f ".lease_token, ''), coalesce(" f ".worker, ''),"  \
-  " coalesce(" f ".queue, ''), coalesce(" f ".log_path, ''), coalesce(" f ".result, ''))"
-#define WORK_RESULT_PAYLOAD(f)                                                                                 \
-  "CASE WHEN octet_length(" WORK_RESULT_FIELDS(f) ") < " WORK_SQL_INT(STORE_WORK_NOTE_MAX)                     \
-  " AND strpos(coalesce(" f ".lease_token, '') || coalesce(" f ".worker, '') || coalesce(" f ".queue, '')"     \
-  " || coalesce(" f ".log_path, ''), chr(9)) = 0 THEN " WORK_RESULT_FIELDS(f) " ELSE '' END"
-
 static airc_rc work_exec(store_stmt *st, const char *zWhat, airc_err *pErr) {
   int r = store_stmt_step(st, pErr);
   store_stmt_done(st);
@@ -231,54 +216,6 @@ airc_rc store_work_take_done_or_expired(store *p, int64_t nowUs, store_work_fn x
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, nowUs);
   return work_exec(st, "take finished and expired tries", pErr);
-}
-
-/* dialect: pg -- store_work_take_known's statement: the claims deleted
- * (k), then the cast fails (an error on the server, which aborts the
- * transaction) unless every one was there with its result and each task
- * instance and run (v) is as the caller believes. */
-static const char zTakeKnownSql[] =
-    "WITH k AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::text[])"
-    " AS k(ti_id, try_number, token, max_tries, run_pk, run_state)),"
-    " d AS (DELETE FROM task_claim c USING k WHERE c.ti_id=k.ti_id AND c.try_number=k.try_number"
-    " AND c.lease_token=k.token AND c.result IS NOT NULL RETURNING c.ti_id)"
-    " SELECT CAST(CASE WHEN (SELECT count(*) FROM d) = $7 AND NOT EXISTS(SELECT 1 FROM k"
-    " LEFT JOIN task_instance t ON t.id=k.ti_id LEFT JOIN dag_run r ON r.id=k.run_pk"
-    " LEFT JOIN dag g ON g.dag_id=r.dag_id"
-    " WHERE t.id IS NULL OR r.id IS NULL OR t.try_number<>k.try_number OR t.max_tries<>k.max_tries"
-    " OR t.state NOT IN ('queued','running') OR t.run_pk<>k.run_pk OR r.state<>k.run_state OR r.is_test<>0"
-    " OR coalesce(g.is_paused, 0)<>0) THEN '1' ELSE 'stale' END AS integer)";
-
-airc_rc store_work_take_known(store *p, const store_work_known *a, int n, airc_err *pErr) {
-  if(n <= 0) return AIRC_OK;
-  if(p->pDrv->eDialect != STORE_DIALECT_PG)
-    return airc_err_set(pErr, AIRC_ERR_STATE, "results from wake-ups: PostgreSQL only");
-  char *az[6] = {0};
-  size_t an[6] = {0}, anAlloc[6] = {0};
-  int bFail = 0;
-  for(int k = 0; k < n && !bFail; k++) {
-    char zTi[24], zTry[16], zMax[16], zRun[24];
-    snprintf(zTi, sizeof(zTi), "%lld", (long long)a[k].tiId);
-    snprintf(zTry, sizeof(zTry), "%d", a[k].tryNumber);
-    snprintf(zMax, sizeof(zMax), "%d", a[k].maxTries);
-    snprintf(zRun, sizeof(zRun), "%lld", (long long)a[k].runPk);
-    const char *azVal[6] = {zTi, zTry, a[k].zToken, zMax, zRun, a[k].zRunState};
-    for(int i = 0; i < 6 && !bFail; i++) bFail = store_pg_array_add(&az[i], &an[i], &anAlloc[i], azVal[i]);
-  }
-  for(int i = 0; i < 6 && !bFail; i++) {
-    az[i][an[i]++] = '}';
-    az[i][an[i]] = 0;
-  }
-  airc_rc rc = bFail ? airc_err_set(pErr, AIRC_ERR_NOMEM, "take results from wake-ups: out of memory") : AIRC_OK;
-  store_stmt *st = rc ? NULL : store_stmt_prepare(p, zTakeKnownSql, pErr);
-  if(!rc && !st) rc = pErr->rc;
-  if(!rc) {
-    for(int i = 0; i < 6; i++) store_bind_text(st, i + 1, az[i]);
-    store_bind_int64(st, 7, n);
-    rc = store_stmt_fence_deferred(st, STORE_WORK_KNOWN_STALE, pErr);
-  }
-  for(int i = 0; i < 6; i++) free(az[i]);
-  return rc;
 }
 
 airc_rc store_work_has_news(store *p, int64_t nowUs, int *pb, airc_err *pErr) {
@@ -611,8 +548,7 @@ static airc_rc finish_claim(store *p, int64_t tiId, int tryNumber, const char *z
       "UPDATE task_claim SET result=?1, log_path=?5 WHERE ti_id=?2 AND try_number=?3 AND lease_token=?4"
       " AND result IS NULL",
       "WITH f AS (UPDATE task_claim SET result=?1, log_path=?5 WHERE ti_id=?2 AND try_number=?3 AND lease_token=?4"
-      " AND result IS NULL RETURNING ti_id, try_number, lease_token, worker, queue, log_path, result)"
-      " SELECT pg_notify('" WORK_CH_RESULT "', " WORK_RESULT_PAYLOAD("f") ") FROM f"), pErr);
+      " AND result IS NULL RETURNING 1) SELECT pg_notify('" WORK_CH_RESULT "', '') FROM f"), pErr);
   if(!st) return pErr->rc;
   store_bind_text(st, 1, zResult);
   store_bind_int64(st, 2, tiId);
@@ -667,8 +603,8 @@ airc_rc store_work_finish_log(store *p, int64_t tiId, int tryNumber, const char 
       " WHERE ?6::text IS NOT NULL ON CONFLICT(ti_id, try_number, seq) DO NOTHING),"
       " s AS (DELETE FROM ti_stop_request WHERE ti_id=?2 AND try_number=?3),"
       " f AS (UPDATE task_claim SET result=?1, log_path=?7 WHERE ti_id=?2 AND try_number=?3 AND lease_token=?4"
-      " AND result IS NULL RETURNING ti_id, try_number, lease_token, worker, queue, log_path, result)"
-      " SELECT pg_notify('" WORK_CH_RESULT "', " WORK_RESULT_PAYLOAD("f") ") FROM f", pErr);
+      " AND result IS NULL RETURNING 1)"
+      " SELECT pg_notify('" WORK_CH_RESULT "', '') FROM f", pErr);
   if(!st) {
     free(zCopy);
     return pErr->rc;
@@ -701,9 +637,8 @@ static const char zFinishManySql[] =
     " WHERE data IS NOT NULL ON CONFLICT(ti_id, try_number, seq) DO NOTHING),"
     " s AS (DELETE FROM ti_stop_request r USING v WHERE r.ti_id=v.ti_id AND r.try_number=v.try_number),"
     " f AS (UPDATE task_claim c SET result=v.result, log_path=v.log_path FROM v WHERE c.ti_id=v.ti_id"
-    " AND c.try_number=v.try_number AND c.lease_token=v.token AND c.result IS NULL"
-    " RETURNING c.ti_id, c.try_number, c.lease_token, c.worker, c.queue, c.log_path, c.result)"
-    " SELECT f.ti_id, f.try_number, f.lease_token, pg_notify('" WORK_CH_RESULT "', " WORK_RESULT_PAYLOAD("f") ") FROM f";
+    " AND c.try_number=v.try_number AND c.lease_token=v.token AND c.result IS NULL RETURNING c.ti_id, c.try_number, c.lease_token)"
+    " SELECT f.ti_id, f.try_number, f.lease_token, pg_notify('" WORK_CH_RESULT "', '') FROM f";
 
 /* The seven array literals of zFinishManySql for a[0..n-1] into az[]
  * (owned by the caller, freed even on failure). 0, or -1 out of memory. */
@@ -890,9 +825,6 @@ typedef struct work_note_ctx {
   store_work_pushed *aPush;
   int nMax;
   int *pnPush;
-  store_work_note *aNote; /* NULL: results' payloads are not kept */
-  int nNoteMax;
-  int *pnNote;
   unsigned ev;
 } work_note_ctx;
 
@@ -940,63 +872,10 @@ static void note_handed(work_note_ctx *c, const char *zPayload) {
   c->ev |= STORE_WORK_EV_PUSHED;
 }
 
-void store_work_note_clear(store_work_note *pNote) {
-  free(pNote->zLogPath);
-  free(pNote->zResult);
-  memset(pNote, 0, sizeof(*pNote));
-}
-
-/* Copies the n bytes at z into zOut (room for nOut, terminated); -1 if
- * they do not fit. */
-static int note_field(const char *z, size_t n, char *zOut, size_t nOut) {
-  if(n >= nOut) return -1;
-  memcpy(zOut, z, n);
-  zOut[n] = 0;
-  return 0;
-}
-
-/* A result's payload (WORK_RESULT_PAYLOAD) into *pOut; 0, or -1 if it is
- * empty or malformed (the result must then be taken from the store). */
-static int note_parse(const char *z, store_work_note *pOut) {
-  memset(pOut, 0, sizeof(*pOut));
-  const char *az[7];
-  size_t an[7];
-  const char *zAt = z;
-  for(int i = 0; i < 6; i++) {
-    const char *zTab = strchr(zAt, '\t');
-    if(!zTab) return -1;
-    az[i] = zAt;
-    an[i] = (size_t)(zTab - zAt);
-    zAt = zTab + 1;
-  }
-  az[6] = zAt;
-  an[6] = strlen(zAt);
-  char zNum[24], *zEnd;
-  if(note_field(az[0], an[0], zNum, sizeof(zNum))) return -1;
-  pOut->tiId = strtoll(zNum, &zEnd, 10);
-  if(zEnd == zNum || *zEnd) return -1;
-  if(note_field(az[1], an[1], zNum, sizeof(zNum))) return -1;
-  pOut->tryNumber = (int)strtol(zNum, &zEnd, 10);
-  if(zEnd == zNum || *zEnd || !an[6] || !an[2] || !an[3]) return -1;
-  if(note_field(az[2], an[2], pOut->zToken, sizeof(pOut->zToken)) ||
-     note_field(az[3], an[3], pOut->zWorker, sizeof(pOut->zWorker)) ||
-     note_field(az[4], an[4], pOut->zQueue, sizeof(pOut->zQueue)))
-    return -1;
-  if(an[5] && !(pOut->zLogPath = strndup(az[5], an[5]))) return -1;
-  if(!(pOut->zResult = strdup(az[6]))) {
-    store_work_note_clear(pOut);
-    return -1;
-  }
-  return 0;
-}
-
 static void work_note(void *pv, const char *zChannel, const char *zPayload) {
   work_note_ctx *c = pv;
   if(!strcmp(zChannel, WORK_CH_RESULT)) {
     c->ev |= STORE_WORK_EV_RESULT;
-    if(!c->aNote) return;
-    if(*c->pnNote >= c->nNoteMax || note_parse(zPayload, &c->aNote[*c->pnNote])) c->ev |= STORE_WORK_EV_RESULT_BARE;
-    else (*c->pnNote)++;
   } else if(!strcmp(zChannel, STORE_CH_SECRETS)) {
     c->ev |= STORE_WORK_EV_SECRETS;
   } else if(!strncmp(zChannel, WORK_CH_HANDED, sizeof(WORK_CH_HANDED) - 1)) {
@@ -1018,7 +897,7 @@ unsigned store_work_events_pushed(store *p, const char *const *azQueue, int nQue
                                   const char *zPrefix, store_work_pushed *aPush, int nMax, int *pnPush) {
   if(!p->pDrv->xNotifications) return 0;
   int nNone = 0;
-  work_note_ctx c = {azQueue, nQueue, zSelf, zPrefix, aPush, nMax, pnPush ? pnPush : &nNone, NULL, 0, &nNone, 0};
+  work_note_ctx c = {azQueue, nQueue, zSelf, zPrefix, aPush, nMax, pnPush ? pnPush : &nNone, 0};
   unsigned f = p->pDrv->xNotifications(p->pDb, work_note, &c);
   if(f & STORE_NOTE_RESYNC) c.ev |= STORE_WORK_EV_RESYNC;
   if(f & STORE_NOTE_LOST) c.ev |= STORE_WORK_EV_LOST;
@@ -1027,16 +906,6 @@ unsigned store_work_events_pushed(store *p, const char *const *azQueue, int nQue
 
 unsigned store_work_events(store *p, const char *const *azQueue, int nQueue, const char *zSelf) {
   return store_work_events_pushed(p, azQueue, nQueue, zSelf, NULL, NULL, 0, NULL);
-}
-
-unsigned store_work_events_results(store *p, store_work_note *aNote, int nMax, int *pnNote) {
-  if(!p->pDrv->xNotifications) return 0;
-  int nNone = 0;
-  work_note_ctx c = {NULL, 0, NULL, NULL, NULL, 0, &nNone, aNote, nMax, pnNote, 0};
-  unsigned f = p->pDrv->xNotifications(p->pDb, work_note, &c);
-  if(f & STORE_NOTE_RESYNC) c.ev |= STORE_WORK_EV_RESYNC;
-  if(f & STORE_NOTE_LOST) c.ev |= STORE_WORK_EV_LOST;
-  return c.ev;
 }
 
 /* ---- logs ---- */

@@ -270,8 +270,6 @@ AIRC_WUR airc_rc store_work_finish_many(store *p, store_work_finish_item *a, int
 #define STORE_WORK_EV_SECRETS 32u /* a connection or a variable changed (store_secret.h's writers notify) */
 #define STORE_WORK_EV_PUSHED 64u  /* a try was handed to this worker (store_work_events_pushed) */
 #define STORE_WORK_EV_PUSHED_LOST 128u /* more were handed than there was room for: look them up */
-#define STORE_WORK_EV_RESULT_BARE 256u /* a result's wake-up came without its result (too long, or no
-                                        * room left in aNote): take the claims from the store */
 
 /* Subscribes the handle to the wake-ups of mask (QUEUED: a worker;
  * RESULT, SECRETS: a scheduler). After a reconnect they are subscribed again and
@@ -305,53 +303,6 @@ unsigned store_work_events(store *p, const char *const *azQueue, int nQueue, con
  * handed to another worker wake nobody else. */
 unsigned store_work_events_pushed(store *p, const char *const *azQueue, int nQueue, const char *zSelf,
                                   const char *zPrefix, store_work_pushed *aPush, int nMax, int *pnPush);
-
-/* A worker's result as its wake-up carried it (PostgreSQL: the payload of
- * the result's notification, under STORE_WORK_NOTE_MAX bytes). */
-#define STORE_WORK_NOTE_MAX 7900
-typedef struct store_work_note {
-  int64_t tiId;
-  int tryNumber;
-  char zToken[40];
-  char zWorker[256];
-  char zQueue[80];
-  char *zLogPath; /* owned; NULL: none */
-  char *zResult;  /* owned */
-} store_work_note;
-
-/* store_work_events for a scheduler that also keeps the results the
- * wake-ups carried: up to nMax appended to aNote from index *pnNote on
- * (the caller frees their text with store_work_note_clear). A result
- * whose wake-up carried none, or that found no room, sets
- * STORE_WORK_EV_RESULT_BARE beside STORE_WORK_EV_RESULT. */
-unsigned store_work_events_results(store *p, store_work_note *aNote, int nMax, int *pnNote);
-void store_work_note_clear(store_work_note *pNote);
-
-/* A finished try that a scheduler applies from its wake-up
- * (store_work_events_results) instead of taking it from the store: the
- * claim's key and token, and what the scheduler believes of its task
- * instance and run (it queued the try itself and kept them). */
-typedef struct store_work_known {
-  int64_t tiId;
-  int tryNumber;
-  const char *zToken;
-  int maxTries;
-  int64_t runPk;
-  const char *zRunState; /* queued | running */
-} store_work_known;
-
-/* Deletes the claims of a[0..n-1], as store_work_take_done_or_expired
- * deletes those it returns, and checks in the same statement that each
- * claim held its result under its token, and that each task instance is
- * still queued or running in that try with those max tries, in that run,
- * and that each run is in that state, not a test run, and of a DAG not
- * paused. Sent ahead (no round trip: PostgreSQL only, AIRC_ERR_STATE
- * elsewhere) and fenced: if any of that is not so, the transaction fails
- * with AIRC_ERR_BUSY and STORE_WORK_KNOWN_STALE, and nothing of it is
- * written: the caller rolls back and takes the claims from the store.
- * Inside the caller's transaction. */
-#define STORE_WORK_KNOWN_STALE "a result applied from its wake-up was taken or changed meanwhile"
-AIRC_WUR airc_rc store_work_take_known(store *p, const store_work_known *a, int n, airc_err *pErr);
 
 /* ---- logs of tries on other hosts ---- */
 

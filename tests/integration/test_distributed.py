@@ -25,7 +25,6 @@ class Cluster:
         os.makedirs(self.tmp, exist_ok=True)
         self.ledger = os.path.join(self.tmp, "ledger")
         open(self.ledger, "w").close()
-        self.extra_env = {}  # laid over every host's environment last
 
     def env(self, host):
         e = dict(self.home.env)
@@ -38,7 +37,6 @@ class Cluster:
         e["AIRC__SCHEDULER__LEASE_SECONDS"] = str(SCHED_LEASE)
         e["AIRC__SCHEDULER__WORKER_POLL_MS"] = "100"
         e["LEDGER_HOST"] = host
-        e.update(self.extra_env)
         return e
 
     def log_path(self, host):
@@ -57,8 +55,8 @@ class Cluster:
         self.procs[host] = p
         return p
 
-    def scheduler(self, host, *args):
-        p = self.start(host, "scheduler", *args)
+    def scheduler(self, host):
+        p = self.start(host, "scheduler")
         wait_for(lambda: "scheduler started" in self.log(host), 10, what=f"{host} start")
         return p
 
@@ -103,11 +101,6 @@ def ledger_cmd(c, task, secs):
     return f"sleep {secs}; echo {task} $AIRC_TRY_NUMBER $LEDGER_HOST >> {c.ledger}"
 
 
-def wake_stats(path):
-    with open(path) as f:
-        return [json.loads(l) for l in f if l.strip()]
-
-
 def ti_of(home, dag, run, task):
     return home.tis(dag, run)[task]
 
@@ -141,19 +134,11 @@ def test_a_chains_next_try_is_handed_to_the_worker_that_ran_its_upstream(home, c
     tasks = [("a", {"command": ledger_cmd(cluster, "a", 0)})]
     tasks += [(t, {"command": ledger_cmd(cluster, t, 0), "upstream": u}) for u, t in (("a", "b"), ("b", "c"), ("c", "d"))]
     home.write_dag("h.ini", dag_ini("h", tasks))
-    stats = os.path.join(cluster.tmp, "s1.stats")
-    cluster.scheduler("s1", "--stats-file", stats)
+    cluster.scheduler("s1")
     cluster.worker("w1")
     cluster.worker("w2")
     run = home.trigger("h")
     assert home.wait_run("h", run, 30) == "success"
-    # the scheduler queued each try itself: their results were applied
-    # from the workers' wake-ups, not read back (docs/scaling.md, "Results
-    # from wake-ups"); a, queued while nothing told it the queue was
-    # empty, may have been taken from the store
-    wakes = wake_stats(stats)
-    assert sum(w["from_wakeups"] for w in wakes) >= 3, wakes
-    assert wakes[-1]["undone"] == 0
     tis = home.tis("h", run)
     host = tis["a"]["hostname"]
     other = "w2" if host == "w1" else "w1"
@@ -481,13 +466,8 @@ def test_marking_a_running_try_stops_it_on_its_worker(home, cluster):
     termed = os.path.join(cluster.tmp, "termed")
     cmd = (f"trap 'echo TERM > {termed}; exit 143' TERM; echo $$ > {cluster.tmp}/pid; "
            "for i in $(seq 600); do sleep 0.1; done")
-    # t comes after a, so that it is handed to w1 and its result applied
-    # from its wake-up; the scheduler's poll (a take from the store) slowed
-    # down so that it does not come first
-    home.write_dag("nap.ini", dag_ini("nap", [("a", {"command": "true"}), ("t", {"command": cmd, "upstream": "a"})]))
-    cluster.extra_env["AIRC__SCHEDULER__WORKER_POLL_MS"] = "5000"
-    stats = os.path.join(cluster.tmp, "s1.stats")
-    cluster.scheduler("s1", "--stats-file", stats)
+    home.write_dag("nap.ini", dag_ini("nap", [("t", {"command": cmd})]))
+    cluster.scheduler("s1")
     cluster.worker("w1")
     run = home.trigger("nap")
     wait_for(lambda: ti_of(home, "nap", run, "t")["state"] == "running" and os.path.exists(f"{cluster.tmp}/pid"),
@@ -500,12 +480,6 @@ def test_marking_a_running_try_stops_it_on_its_worker(home, cluster):
     wait_for(lambda: "stopping it on request" in cluster.log("w1"), 5, what="w1 to say so")
     assert ti_of(home, "nap", run, "t")["state"] == "failed"
     assert home.wait_run("nap", run, 20) == "failed"
-    # the stopped try's result came with its wake-up, for a try the
-    # scheduler believed running: the wake that applied it was refused,
-    # and done again at once from the store (no back-off, no warning)
-    wait_for(lambda: wake_stats(stats) and wake_stats(stats)[-1]["undone"] >= 1, 5,
-             what="the wake with the stale belief to be undone")
-    assert "store busy" not in cluster.log("s1")
 
 
 def test_a_stop_request_no_worker_took_is_deleted_after_two_worker_leases(home, cluster):

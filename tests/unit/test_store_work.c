@@ -16,11 +16,7 @@
  * transaction, back after a rollback). Tries queued one after another in
  * a transaction (one statement on PostgreSQL: store_stmt_run_batched).
  * Tries handed straight to one worker (PostgreSQL): the wake-up that
- * carries them, adopt, release, the look-up by token prefix. Results
- * applied from their wake-ups (PostgreSQL): the wake-up carries the
- * result, a result too long for one comes bare, the claims' deletion is
- * refused (the transaction fails, nothing deleted) when a belief is
- * wrong: try, max tries, run state, a paused DAG, no result yet. */
+ * carries them, adopt, release, the look-up by token prefix. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -871,103 +867,6 @@ static void test_hand_to_worker(void **ppState) {
   store_close(w2);
 }
 
-/* Results until one comes (at most about 5 s): the flags, and *pn notes. */
-static unsigned wait_results(store *s, store_work_note *a, int nMax, int *pn) {
-  unsigned ev = 0;
-  for(int i = 0; i < 50 && !(ev & STORE_WORK_EV_RESULT); i++) {
-    ev |= store_work_events_results(s, a, nMax, pn) & ~STORE_WORK_EV_RESYNC;
-    if(ev & STORE_WORK_EV_RESULT) break;
-    struct pollfd pfd = {store_work_wait_fd(s), POLLIN, 0};
-    poll(&pfd, 1, 100);
-  }
-  return ev;
-}
-
-/* Deletes the claim of ti 10 try 1 believed as k (one transaction); the
- * commit's code, and the claim count after it. */
-static airc_rc take_known_as(fixture *f, store_work_known k, int *pnLeft) {
-  airc_err err = {0};
-  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
-  airc_rc rc = store_work_take_known(f->s, &k, 1, &err);
-  if(!rc) rc = store_commit(f->s, &err);
-  else store_rollback(f->s);
-  if(rc) {
-    assert_int_equal(rc, AIRC_ERR_BUSY);
-    assert_non_null(strstr(err.zMsg, STORE_WORK_KNOWN_STALE));
-    store_rollback(f->s);
-  }
-  *pnLeft = atoi(q_text(f->s, "SELECT count(*) FROM task_claim WHERE ti_id=10"));
-  return rc;
-}
-
-static void test_results_from_wakeups(void **ppState) {
-  fixture *f = *ppState;
-  airc_err err = {0};
-  store_work_known k = {10, 1, "tok", 1, 1, "running"};
-  if(!store_test_is_pg()) {
-    assert_int_equal(store_work_take_known(f->s, &k, 1, &err), AIRC_ERR_STATE);
-    return;
-  }
-  store *sch = two_running_tries(f); /* 10 and 11 held by w1 with "tok" */
-  int nLeft = 0;
-  /* no result yet: refused */
-  assert_int_equal(take_known_as(f, k, &nLeft), AIRC_ERR_BUSY);
-  assert_int_equal(nLeft, 1);
-  int bHeld = 0;
-  assert_int_equal(store_work_finish_log(f->s, 10, 1, "tok", "/logs/10.log", 0, NULL, 0, "{\"state\":\"success\"}",
-                                         &bHeld, &err), AIRC_OK);
-  assert_true(bHeld);
-  store_work_note a[4];
-  int n = 0;
-  assert_int_equal(wait_results(sch, a, 4, &n), STORE_WORK_EV_RESULT);
-  assert_int_equal(n, 1);
-  assert_int_equal(a[0].tiId, 10);
-  assert_int_equal(a[0].tryNumber, 1);
-  assert_string_equal(a[0].zToken, "tok");
-  assert_string_equal(a[0].zWorker, "w1");
-  assert_string_equal(a[0].zQueue, "default");
-  assert_string_equal(a[0].zLogPath, "/logs/10.log");
-  assert_string_equal(a[0].zResult, "{\"state\":\"success\"}");
-  store_work_note_clear(&a[0]);
-  /* a result too long for a wake-up comes bare */
-  char *zBig = malloc(STORE_WORK_NOTE_MAX + 100);
-  assert_non_null(zBig);
-  memset(zBig, 'x', STORE_WORK_NOTE_MAX + 99);
-  memcpy(zBig, "{\"x\":\"", 6);
-  strcpy(zBig + STORE_WORK_NOTE_MAX + 97, "\"}");
-  assert_int_equal(store_work_finish(f->s, 11, 1, "tok", zBig, &bHeld, &err), AIRC_OK);
-  free(zBig);
-  assert_true(bHeld);
-  n = 0;
-  assert_int_equal(wait_results(sch, a, 4, &n), STORE_WORK_EV_RESULT | STORE_WORK_EV_RESULT_BARE);
-  assert_int_equal(n, 0);
-  /* wrong beliefs: refused, nothing deleted */
-  store_work_known kWrong = k;
-  kWrong.tryNumber = 2;
-  assert_int_equal(take_known_as(f, kWrong, &nLeft), AIRC_ERR_BUSY);
-  kWrong = k;
-  kWrong.maxTries = 3;
-  assert_int_equal(take_known_as(f, kWrong, &nLeft), AIRC_ERR_BUSY);
-  kWrong = k;
-  kWrong.zRunState = "queued";
-  assert_int_equal(take_known_as(f, kWrong, &nLeft), AIRC_ERR_BUSY);
-  kWrong = k;
-  kWrong.zToken = "other";
-  assert_int_equal(take_known_as(f, kWrong, &nLeft), AIRC_ERR_BUSY);
-  assert_int_equal(store_run_sql(f->s, "UPDATE dag SET is_paused=1", &err), AIRC_OK);
-  assert_int_equal(take_known_as(f, k, &nLeft), AIRC_ERR_BUSY);
-  assert_int_equal(store_run_sql(f->s, "UPDATE dag SET is_paused=0", &err), AIRC_OK);
-  assert_int_equal(store_run_sql(f->s, "UPDATE task_instance SET state='success' WHERE id=10", &err), AIRC_OK);
-  assert_int_equal(take_known_as(f, k, &nLeft), AIRC_ERR_BUSY);
-  assert_int_equal(nLeft, 1);
-  /* right ones: deleted, the other claim kept */
-  assert_int_equal(store_run_sql(f->s, "UPDATE task_instance SET state='running' WHERE id=10", &err), AIRC_OK);
-  assert_int_equal(take_known_as(f, k, &nLeft), AIRC_OK);
-  assert_int_equal(nLeft, 0);
-  assert_string_equal(q_text(f->s, "SELECT count(*) FROM task_claim WHERE ti_id=11"), "1");
-  store_close(sch);
-}
-
 int main(void) {
   const struct CMUnitTest aTest[] = {
       cmocka_unit_test_setup_teardown(test_claim_lease_fence, fx_setup, fx_teardown),
@@ -983,7 +882,6 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_finish_many, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_take_done_or_expired, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_hand_to_worker, fx_setup, fx_teardown),
-      cmocka_unit_test_setup_teardown(test_results_from_wakeups, fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(aTest, NULL, NULL);
 }
