@@ -23,8 +23,9 @@ static const cli_command aCommand[] = {
      "usage: airc scheduler [-v|--verbose] [--stats-file FILE]\n\n"
      "Runs DAGs on their schedules, manual and backfill runs, until SIGTERM or Ctrl-C.\n"
      "Running tasks are not killed when it stops: a restarted scheduler records them.\n\n"
-     "  --stats-file FILE  append one JSON line per working wake: store statements, rows\n"
-     "                     and vm_steps it took, and what woke it (a work guard for tests)\n", cmd_scheduler},
+     "  --stats-file FILE  append one JSON line per working wake: store statements, rows,\n"
+     "                     vm_steps and round_trips (PostgreSQL) it took, what woke it, and\n"
+     "                     what it did (a work guard for tests)\n", cmd_scheduler},
     {"worker", CMD_WORKER_SUMMARY, CMD_WORKER_USAGE, cmd_worker},
     {"standalone", "Run the scheduler and the web server together.",
      "usage: airc standalone [--port PORT] [--host HOST]\n", cmd_standalone},

@@ -220,6 +220,7 @@ airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
   /* the claims are deleted as they are read, in this same transaction: a
    * result is applied once (on PostgreSQL one statement) */
   airc_rc rc = store_work_take_done_or_expired(S->s, now, dist_row_add, &R, pErr);
+  S->nWorkTaken = R.n;
   for(int i = 0; !rc && i < R.n; i++) {
     dist_row *r = &R.a[i];
     if(!r->pCur) {

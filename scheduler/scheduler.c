@@ -252,6 +252,7 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   char **azDone = NULL;
   reap_children(S);
   S->bRunFinished = 0;
+  S->nWorkTaken = 0;
   if(S->bStopDue) {
     /* before anything else: a try the user stopped must not run longer
      * than the grace period because the iteration is busy */
@@ -319,9 +320,11 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   if(!rc && !S->opts.onlyRunPk && (S->bDatasetsDirty || bAll || bTicks || bSweep))
     rc = sched_create_dataset_runs(S, pErr); /* DAGs scheduled on datasets */
   if(!rc) rc = sched_evaluate_runs(S, &aLaunch, &nLaunch, pErr);
+  int nQueued = 0; /* distributed: tries left for workers */
   if(!rc && S->bDistributed && nLaunch) {
     /* a launch is a row for a worker, committed with its `queued` */
     rc = sched_launch_enqueue(S, aLaunch, nLaunch, pErr);
+    nQueued = nLaunch;
     nLaunch = 0;
   }
   /* the earliest retry changes when an outcome sets one (ours: bRetryDirty;
@@ -360,10 +363,12 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
       store_stats_get(S->s, &st1);
       fprintf(S->pStats,
               "{\"wake\": %llu, \"statements\": %llu, \"rows\": %llu, \"vm_steps\": %llu, \"results\": %d, "
-              "\"reaped\": %d, \"evaluated\": %d, \"launched\": %d, \"sweep\": %d, \"all_dirty\": %d, \"ticks\": %d}\n",
+              "\"reaped\": %d, \"evaluated\": %d, \"launched\": %d, \"sweep\": %d, \"all_dirty\": %d, \"ticks\": %d, "
+              "\"worker_claims\": %d, \"queued\": %d, \"round_trips\": %llu}\n",
               (unsigned long long)++S->nStatsWake, (unsigned long long)(st1.nStatements - st0.nStatements),
               (unsigned long long)(st1.nRows - st0.nRows), (unsigned long long)(st1.nVmSteps - st0.nVmSteps), nDone,
-              nReapedIn, nEvaluated, nLaunch, bSweep, bAll, bTicks);
+              nReapedIn, nEvaluated, nLaunch, bSweep, bAll, bTicks, S->nWorkTaken, nQueued,
+              (unsigned long long)(st1.nRoundTrips - st0.nRoundTrips));
       fflush(S->pStats);
     }
   }

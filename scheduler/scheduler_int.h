@@ -182,6 +182,7 @@ typedef struct sched {
   int bListen;           /* 1: the store wakes us when a worker leaves a result (PostgreSQL) */
   int bListenTried;
   int bWorkNews;         /* a wake-up said a result is waiting: ingest it now */
+  int nWorkTaken;        /* claims this wake took from workers (results, expired leases; --stats-file) */
   /* the worker (and its queue) whose result this wake applied last: tries
    * of that queue queued by this wake are offered to it first (it has a
    * free slot now, and the upstream's files) */

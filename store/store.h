@@ -126,6 +126,7 @@ typedef struct store_stats {
   uint64_t nStatements;
   uint64_t nRows;
   uint64_t nVmSteps;
+  uint64_t nRoundTrips; /* waits for the server's answer (PostgreSQL; 0 on SQLite, in-process) */
 } store_stats;
 void store_stats_get(store *p, store_stats *pOut /* OUT */);
 #endif

@@ -182,6 +182,7 @@ static airc_rc pg_settle(pg_db *p, airc_err *pErr);
 
 static airc_rc pg_exec_now(pg_db *p, const char *zSql, const char *zWhat, airc_err *pErr) {
   if(pg_settle(p, pErr)) return pErr->rc;
+  p->stats.nRoundTrips++;
   PGresult *pRes = PQexec(p->conn, zSql);
   ExecStatusType e = PQresultStatus(pRes);
   airc_rc rc = e == PGRES_COMMAND_OK || e == PGRES_TUPLES_OK ? AIRC_OK : pg_fail(p, pRes, zWhat, pErr);
@@ -368,11 +369,13 @@ static unsigned pg_notifications(void *pv, void (*xNote)(void *, const char *, c
 static int pg_schema_version(void *pv) {
   pg_db *p = pv;
   if(pg_conn_lost(p) || pg_begin_now(p, &(airc_err){0})) return -1;
+  p->stats.nRoundTrips++;
   PGresult *pRes = PQexec(p->conn, "SELECT to_regclass('airc_schema_version') IS NOT NULL");
   int v = -1;
   if(PQresultStatus(pRes) == PGRES_TUPLES_OK && PQntuples(pRes) == 1) v = PQgetvalue(pRes, 0, 0)[0] == 't' ? 1 : 0;
   PQclear(pRes);
   if(v != 1) return v;
+  p->stats.nRoundTrips++;
   pRes = PQexec(p->conn, "SELECT coalesce(max(version), 0) FROM airc_schema_version");
   v = PQresultStatus(pRes) == PGRES_TUPLES_OK && PQntuples(pRes) == 1 ? atoi(PQgetvalue(pRes, 0, 0)) : -1;
   PQclear(pRes);
@@ -471,6 +474,7 @@ static uint64_t pg_snapshot_hash(const PGresult *pRes) {
 static uint64_t pg_change_counter(void *pv) {
   pg_db *p = pv;
   if(pg_ensure(p, &(airc_err){0}) || pg_begin_now(p, &(airc_err){0})) return 0;
+  p->stats.nRoundTrips++;
   PGresult *pRes = PQexec(p->conn, PG_SNAPSHOT_SQL);
   uint64_t h = pg_snapshot_hash(pRes);
   PQclear(pRes);
@@ -488,6 +492,7 @@ static airc_rc pg_check(void *pv, int *pbOk, char *zReport, size_t nReport, airc
   if(rcBegin) return rcBegin;
   for(size_t i = 0; i < sizeof(azTable) / sizeof(azTable[0]); i++) {
     const char *azVal[1] = {azTable[i]};
+    p->stats.nRoundTrips++;
     PGresult *pRes = PQexecParams(p->conn, "SELECT to_regclass(quote_ident($1)) IS NOT NULL", 1, NULL, azVal,
                                   NULL, NULL, 0);
     if(PQresultStatus(pRes) != PGRES_TUPLES_OK) {
@@ -502,6 +507,7 @@ static airc_rc pg_check(void *pv, int *pbOk, char *zReport, size_t nReport, airc
       return AIRC_OK;
     }
   }
+  p->stats.nRoundTrips++;
   PGresult *pRes = PQexec(p->conn,
                           "SELECT count(*) FROM (SELECT dag_id, state, count(*) AS n FROM dag_run GROUP BY 1, 2) r"
                           " FULL JOIN (SELECT * FROM dag_run_count WHERE n<>0) c USING (dag_id, state)"
@@ -730,6 +736,7 @@ static airc_rc pg_settle(pg_db *p, airc_err *pErr) {
   if(p->nDeferred) {
     const int n = p->nDeferred;
     p->nDeferred = 0;
+    p->stats.nRoundTrips++;
     if(!PQpipelineSync(p->conn)) {
       if(!p->deferredErr.rc) pg_pipeline_unsent(p, &p->deferredErr);
     } else {
@@ -758,6 +765,7 @@ static PGresult *pg_exec_pipelined(pg_db *p, pg_stmt *s, airc_rc *pRc, airc_err 
   const int iBegin = bBegin ? nAhead : -1, iExec = nAhead + bBegin + bPrepare;
   const int nQuery = iExec + 1 + (a ? 1 + bAlongPrepare : 0);
   p->nDeferred = 0;
+  p->stats.nRoundTrips++;
   int bSent = (nAhead || PQenterPipelineMode(c)) &&
               (!bBegin || PQsendQueryParams(c, PG_BEGIN_SQL, 0, NULL, NULL, NULL, NULL, 0)) &&
               (!bPrepare || PQsendPrepare(c, s->zName, s->zPgSql, s->nParam, s->aType)) &&
@@ -824,6 +832,7 @@ static airc_rc pg_commit_counted(void *pv, uint64_t *pCounter, airc_err *pErr) {
   PGconn *c = p->conn;
   const int nAhead = p->nDeferred;
   p->nDeferred = 0;
+  p->stats.nRoundTrips++;
   int bSent = (nAhead || PQenterPipelineMode(c)) && PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) &&
               PQsendQueryParams(c, PG_SNAPSHOT_SQL, 0, NULL, NULL, NULL, NULL, 0) && PQpipelineSync(c);
   airc_rc rc = AIRC_OK;
@@ -872,11 +881,13 @@ static int pg_step(store_stmt *st, airc_err *pErr) {
       pRes = pg_exec_pipelined(p, s, &rc, pErr);
     } else if(!rc) {
       if(s->gen != p->gen) {
+        p->stats.nRoundTrips++;
         pRes = PQprepare(p->conn, s->zName, s->zPgSql, s->nParam, s->aType);
         if(PQresultStatus(pRes) != PGRES_COMMAND_OK) rc = pg_fail(p, pRes, "prepare", pErr);
         else s->gen = p->gen;
         PQclear(pRes);
       }
+      if(!rc) p->stats.nRoundTrips++;
       pRes = rc ? NULL : PQexecPrepared(p->conn, s->zName, s->nParam, s->azVal, NULL, NULL, 0);
     }
     if(pRes) {
@@ -1099,6 +1110,7 @@ static int64_t pg_last_insert_id(void *pv) {
   pg_db *p = pv;
   if(pg_begin_now(p, &(airc_err){0})) return 0;
   /* the value the last INSERT drew from a BIGSERIAL in this session */
+  p->stats.nRoundTrips++;
   PGresult *pRes = PQexec(p->conn, "SELECT lastval()");
   int64_t v = PQresultStatus(pRes) == PGRES_TUPLES_OK && PQntuples(pRes) == 1 ? atoll(PQgetvalue(pRes, 0, 0)) : 0;
   PQclear(pRes);
