@@ -15,6 +15,12 @@ the writes sent ahead, --claim-alone; for one
 older than all of that pipelining (before commit 39b32e4), --unpipelined:
 every statement is then a trip.
 
+The trips here are inferred from which statements the code sends ahead,
+so a statement this list does not know is miscounted; the driver's own
+count (`round_trips` in `airc scheduler --stats-file`, docs/scaling.md
+"Round trips of a wake") is the truth, and the distributed chain test
+checks it.
+
     scripts/pg-test.sh python3 bench/pg_wake_trips.py [--tasks 200]
     AIRC_BIN=/old/bin/airc scripts/pg-test.sh python3 bench/pg_wake_trips.py --unpipelined
 
