@@ -180,10 +180,15 @@ static airc_rc pg_fail(pg_db *p, const PGresult *pRes, const char *zWhat, airc_e
 
 static airc_rc pg_settle(pg_db *p, airc_err *pErr);
 
+/* PQexec, one round trip, counted (store_stats.nRoundTrips) */
+static PGresult *pg_exec_counted(pg_db *p, const char *zSql) {
+  p->stats.nRoundTrips++;
+  return PQexec(p->conn, zSql);
+}
+
 static airc_rc pg_exec_now(pg_db *p, const char *zSql, const char *zWhat, airc_err *pErr) {
   if(pg_settle(p, pErr)) return pErr->rc;
-  p->stats.nRoundTrips++;
-  PGresult *pRes = PQexec(p->conn, zSql);
+  PGresult *pRes = pg_exec_counted(p, zSql);
   ExecStatusType e = PQresultStatus(pRes);
   airc_rc rc = e == PGRES_COMMAND_OK || e == PGRES_TUPLES_OK ? AIRC_OK : pg_fail(p, pRes, zWhat, pErr);
   PQclear(pRes);
@@ -369,14 +374,12 @@ static unsigned pg_notifications(void *pv, void (*xNote)(void *, const char *, c
 static int pg_schema_version(void *pv) {
   pg_db *p = pv;
   if(pg_conn_lost(p) || pg_begin_now(p, &(airc_err){0})) return -1;
-  p->stats.nRoundTrips++;
-  PGresult *pRes = PQexec(p->conn, "SELECT to_regclass('airc_schema_version') IS NOT NULL");
+  PGresult *pRes = pg_exec_counted(p, "SELECT to_regclass('airc_schema_version') IS NOT NULL");
   int v = -1;
   if(PQresultStatus(pRes) == PGRES_TUPLES_OK && PQntuples(pRes) == 1) v = PQgetvalue(pRes, 0, 0)[0] == 't' ? 1 : 0;
   PQclear(pRes);
   if(v != 1) return v;
-  p->stats.nRoundTrips++;
-  pRes = PQexec(p->conn, "SELECT coalesce(max(version), 0) FROM airc_schema_version");
+  pRes = pg_exec_counted(p, "SELECT coalesce(max(version), 0) FROM airc_schema_version");
   v = PQresultStatus(pRes) == PGRES_TUPLES_OK && PQntuples(pRes) == 1 ? atoi(PQgetvalue(pRes, 0, 0)) : -1;
   PQclear(pRes);
   return v;
@@ -474,8 +477,7 @@ static uint64_t pg_snapshot_hash(const PGresult *pRes) {
 static uint64_t pg_change_counter(void *pv) {
   pg_db *p = pv;
   if(pg_ensure(p, &(airc_err){0}) || pg_begin_now(p, &(airc_err){0})) return 0;
-  p->stats.nRoundTrips++;
-  PGresult *pRes = PQexec(p->conn, PG_SNAPSHOT_SQL);
+  PGresult *pRes = pg_exec_counted(p, PG_SNAPSHOT_SQL);
   uint64_t h = pg_snapshot_hash(pRes);
   PQclear(pRes);
   return h;
@@ -507,11 +509,10 @@ static airc_rc pg_check(void *pv, int *pbOk, char *zReport, size_t nReport, airc
       return AIRC_OK;
     }
   }
-  p->stats.nRoundTrips++;
-  PGresult *pRes = PQexec(p->conn,
-                          "SELECT count(*) FROM (SELECT dag_id, state, count(*) AS n FROM dag_run GROUP BY 1, 2) r"
-                          " FULL JOIN (SELECT * FROM dag_run_count WHERE n<>0) c USING (dag_id, state)"
-                          " WHERE r.n IS DISTINCT FROM c.n");
+  PGresult *pRes = pg_exec_counted(p,
+                                   "SELECT count(*) FROM (SELECT dag_id, state, count(*) AS n FROM dag_run GROUP BY 1, 2) r"
+                                   " FULL JOIN (SELECT * FROM dag_run_count WHERE n<>0) c USING (dag_id, state)"
+                                   " WHERE r.n IS DISTINCT FROM c.n");
   if(PQresultStatus(pRes) != PGRES_TUPLES_OK) {
     airc_rc rc = pg_fail(p, pRes, "check", pErr);
     PQclear(pRes);
@@ -670,12 +671,13 @@ static void pg_bind_null(store_stmt *st, int i) {
 }
 
 /* Reads the results of a pipeline of nQuery queries and its sync, which
- * the caller sent: apRes[i] gets query i's first result (the caller's to
+ * the caller sent (one round trip, counted here): apRes[i] gets query i's first result (the caller's to
  * clear; NULL if none came: the connection was lost), the rest are
  * dropped. Leaves pipeline mode (a lost connection leaves it on its
  * reconnect: PQreset). */
 static void pg_pipeline_read(pg_db *p, PGresult **apRes, int nQuery) {
   PGconn *c = p->conn;
+  p->stats.nRoundTrips++;
   for(int i = 0; i < nQuery; i++) apRes[i] = NULL;
   /* each query's results end with a NULL, the pipeline with a SYNC result;
    * a lost connection ends it early (bounded: a NULL after it ends it) */
@@ -736,7 +738,6 @@ static airc_rc pg_settle(pg_db *p, airc_err *pErr) {
   if(p->nDeferred) {
     const int n = p->nDeferred;
     p->nDeferred = 0;
-    p->stats.nRoundTrips++;
     if(!PQpipelineSync(p->conn)) {
       if(!p->deferredErr.rc) pg_pipeline_unsent(p, &p->deferredErr);
     } else {
@@ -765,7 +766,6 @@ static PGresult *pg_exec_pipelined(pg_db *p, pg_stmt *s, airc_rc *pRc, airc_err 
   const int iBegin = bBegin ? nAhead : -1, iExec = nAhead + bBegin + bPrepare;
   const int nQuery = iExec + 1 + (a ? 1 + bAlongPrepare : 0);
   p->nDeferred = 0;
-  p->stats.nRoundTrips++;
   int bSent = (nAhead || PQenterPipelineMode(c)) &&
               (!bBegin || PQsendQueryParams(c, PG_BEGIN_SQL, 0, NULL, NULL, NULL, NULL, 0)) &&
               (!bPrepare || PQsendPrepare(c, s->zName, s->zPgSql, s->nParam, s->aType)) &&
@@ -832,7 +832,6 @@ static airc_rc pg_commit_counted(void *pv, uint64_t *pCounter, airc_err *pErr) {
   PGconn *c = p->conn;
   const int nAhead = p->nDeferred;
   p->nDeferred = 0;
-  p->stats.nRoundTrips++;
   int bSent = (nAhead || PQenterPipelineMode(c)) && PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) &&
               PQsendQueryParams(c, PG_SNAPSHOT_SQL, 0, NULL, NULL, NULL, NULL, 0) && PQpipelineSync(c);
   airc_rc rc = AIRC_OK;
@@ -1110,8 +1109,7 @@ static int64_t pg_last_insert_id(void *pv) {
   pg_db *p = pv;
   if(pg_begin_now(p, &(airc_err){0})) return 0;
   /* the value the last INSERT drew from a BIGSERIAL in this session */
-  p->stats.nRoundTrips++;
-  PGresult *pRes = PQexec(p->conn, "SELECT lastval()");
+  PGresult *pRes = pg_exec_counted(p, "SELECT lastval()");
   int64_t v = PQresultStatus(pRes) == PGRES_TUPLES_OK && PQntuples(pRes) == 1 ? atoll(PQgetvalue(pRes, 0, 0)) : 0;
   PQclear(pRes);
   return v;
