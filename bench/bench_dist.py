@@ -275,8 +275,9 @@ def run_pg(n, k, concurrency, seq, statements=False):
         for i in range(k):
             out = open(os.path.join(home, f"w{i}.out"), "w")
             outs.append(out)
-            procs[f"worker{i}"] = subprocess.Popen([AIRC, "worker", "--name", f"w{i}", "--concurrency",
-                                                    str(concurrency)], env=host_env(f"w{i}"), stdout=out, stderr=out)
+            flags = ["--concurrency", str(concurrency)] if concurrency else []  # none: the worker's default
+            procs[f"worker{i}"] = subprocess.Popen([AIRC, "worker", "--name", f"w{i}", *flags],
+                                                   env=host_env(f"w{i}"), stdout=out, stderr=out)
             wait_log(out.name, "started")
         time.sleep(1.5)
         res = {"workers": k, "concurrency": concurrency,
@@ -353,7 +354,8 @@ def print_round(results, concurrency, label=""):
     lc, lf = results["local"]["bench_chain"], results["local"]["bench_fanout"]
     local_chain_ms, local_fan_tps = results["local_chain_ms_per_task"], results["local_fanout_tasks_per_s"]
     print(f"distributed executor benchmark{label}, {n} tasks per DAG ({os.cpu_count()} cores), workers of "
-          f"--concurrency {concurrency}, homes in {home_fs()}")
+          + (f"--concurrency {concurrency}" if concurrency else "their default concurrency ([worker] concurrency, 16)")
+          + f", homes in {home_fs()}")
     print(f"  local mode (SQLite): chain {local_chain_ms:.2f} ms per task, queued->started p50 "
           f"{lc['queued_to_running_p50_ms']:.2f} ms p99 {lc['queued_to_running_p99_ms']:.2f} ms | fan-out "
           f"{local_fan_tps:.0f} tasks/s")
@@ -416,7 +418,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tasks", type=int, default=int(os.environ.get("BENCH_DIST_N", "1000")))
     ap.add_argument("--workers", default="1,2,4")
-    ap.add_argument("--concurrency", type=int, default=4, help="--concurrency of each worker (its default: 4)")
+    ap.add_argument("--concurrency", type=int, default=0,
+                    help="--concurrency of each worker (0, the default: none given, the worker's own default, 16)")
     ap.add_argument("--rounds", type=int, default=1,
                     help="repeat local mode and the distributed runs this many times, alternated, and print the "
                          "ratios' medians (this VM's speed drifts by tens of percent within minutes)")

@@ -81,8 +81,9 @@ int cmd_worker_run(int argc, char **argv) {
     } else if(!strcmp(zArg, "--concurrency") && i + 1 < argc) {
       char *zEnd = NULL;
       long n = strtol(argv[++i], &zEnd, 10);
-      if(!*argv[i] || *zEnd || n < 1 || n > 1024)
-        return cli_usage_error("worker", "--concurrency must be a whole number 1..1024, not '%s'", argv[i]);
+      if(!*argv[i] || *zEnd || n < 1 || n > EXEC_WORKER_CONCURRENCY_MAX)
+        return cli_usage_error("worker", "--concurrency must be a whole number 1..%d, not '%s'",
+                               EXEC_WORKER_CONCURRENCY_MAX, argv[i]);
       o.nConcurrency = (int)n;
     } else {
       return cli_usage_error("worker", "unexpected argument '%s'", zArg);

@@ -16,7 +16,7 @@ int cmd_standalone(int argc, char **argv);
   "usage: airc worker [--name NAME] [--queues a,b] [--concurrency N] [-v|--verbose]\n\n" \
   "  --name NAME        the task instances' hostname (default: this host's name)\n" \
   "  --queues a,b       the queues it takes tries from (default: default)\n" \
-  "  --concurrency N    tries at once (default 4)\n\n" \
+  "  --concurrency N    tries at once (default: [worker] concurrency, 16)\n\n" \
   "SIGTERM stops claiming and waits for running tries; a second one leaves at once\n" \
   "(its tries are killed and the scheduler retries them). See docs/scaling.md.\n"
 int cmd_worker(int argc, char **argv);

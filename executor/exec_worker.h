@@ -15,11 +15,14 @@
 
 #define EXEC_WORKER_MAX_QUEUES 16
 
+#define EXEC_WORKER_CONCURRENCY_DEFAULT 16 /* tries at once: Airflow's [celery] worker_concurrency */
+#define EXEC_WORKER_CONCURRENCY_MAX 1024
+
 typedef struct exec_worker_opts {
   const char *zName;                          /* NULL: the host name */
   const char *azQueue[EXEC_WORKER_MAX_QUEUES]; /* borrowed */
   int nQueue;                                 /* 0: "default" */
-  int nConcurrency;                           /* <= 0: 4 */
+  int nConcurrency;                           /* <= 0: [worker] concurrency, default 16 */
 } exec_worker_opts;
 
 /* Runs until SIGTERM/SIGINT, then stops claiming and returns once its

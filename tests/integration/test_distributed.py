@@ -616,6 +616,26 @@ def test_worker_supervisor_pool_0_spawns_each_supervisor(home, cluster):
     assert not pool_members(w1.pid)
 
 
+def test_worker_concurrency_defaults_to_16_and_is_set_by_config_or_flag(home, cluster):
+    """A worker runs 16 tries at once unless told otherwise (Airflow's
+    [celery] worker_concurrency); [worker] concurrency sets it, --concurrency
+    wins over both, and a value out of 1..1024 stops the worker with one
+    line naming the setting."""
+    cluster.worker("w1")
+    assert "concurrency 16, supervisor pool 16" in cluster.log("w1")
+    cluster.home.env["AIRC__WORKER__CONCURRENCY"] = "3"
+    cluster.worker("w2")
+    assert "concurrency 3, supervisor pool 3" in cluster.log("w2")
+    cluster.worker("w3", "--concurrency", "5")
+    assert "concurrency 5," in cluster.log("w3")
+    cluster.home.env["AIRC__WORKER__CONCURRENCY"] = "0"
+    r = subprocess.run([AIRC, "worker", "--name", "w4"], env=cluster.env("w4"), capture_output=True, text=True,
+                       timeout=30 * SLOW)
+    assert r.returncode == 1, r.stderr
+    errors = [l for l in r.stderr.splitlines() if "error" in l]
+    assert errors == ["airc: error: [worker] concurrency must be a whole number 1..1024, not 0"], r.stderr
+
+
 def test_a_variable_or_connection_changed_while_the_scheduler_runs_reaches_the_next_task(home, cluster):
     """The distributed scheduler keeps connections and variables between
     launches (two round trips fewer per launch); every airc writer
