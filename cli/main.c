@@ -25,7 +25,8 @@ static const cli_command aCommand[] = {
      "Running tasks are not killed when it stops: a restarted scheduler records them.\n\n"
      "  --stats-file FILE  append one JSON line per working wake: store statements, rows,\n"
      "                     vm_steps and round_trips (PostgreSQL) it took, what woke it, and\n"
-     "                     what it did (a work guard for tests)\n", cmd_scheduler},
+     "                     what it did (a work guard for tests; distributed: worker_claims,\n"
+     "                     queued, continued)\n", cmd_scheduler},
     {"worker", CMD_WORKER_SUMMARY, CMD_WORKER_USAGE, cmd_worker},
     {"standalone", "Run the scheduler and the web server together.",
      "usage: airc standalone [--port PORT] [--host HOST]\n", cmd_standalone},

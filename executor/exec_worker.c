@@ -74,6 +74,8 @@ typedef struct worker_try {
   int pidToRecord;     /* the supervisor's pid, not in the store yet (0: recorded) */
   int bAdopt;          /* started, its task instance still `queued` in the store (store_work_adopt) */
   int64_t startUs;     /* when it was handed to its supervisor */
+  json_t *pChain;      /* the chain after it, as its request carried it (a reference), NULL: none */
+  size_t iChain;       /* its next link in pChain (finish_continue) */
 } worker_try;
 
 typedef struct worker {
@@ -96,6 +98,7 @@ typedef struct worker {
   int nPush;
   int bPushLookup; /* handed tries may have been missed (a reconnect, a full aPush, a request too long for the
                     * wake-up): look them up in the store */
+  int bStopping;   /* a stop was asked: no new claims, no continuations */
 } worker;
 
 /* A store call failed with a transient error: no store work until the
@@ -208,10 +211,14 @@ static int inputs_readable(worker *W, json_t *pReq, char *zWhy, size_t nWhy) {
   return 0;
 }
 
-/* Starts try c, claimed (or, bHanded, handed to this worker), under lease
+#define WORKER_CONTINUED 2 /* start_try's bHanded: a try this worker queued itself (finish_continue) */
+
+/* Starts try c, claimed (or, bHanded, handed to this worker; WORKER_CONTINUED:
+ * link iChain - 1 of pChain, queued by this worker), under lease
  * token zToken; one left `queued` (c->bAdopt) is recorded started by
  * adopt_due. On failure, its failed result is recorded. */
-static void start_try(worker *W, const store_work_claimed *c, const char *zToken, int64_t leaseUntil, int bHanded) {
+static void start_try(worker *W, const store_work_claimed *c, const char *zToken, int64_t leaseUntil, int bHanded,
+                      json_t *pChain, size_t iChain) {
   char zWhy[1200] = "";
   json_error_t je;
   json_t *pReq = json_loads(c->zRequest, 0, &je);
@@ -239,6 +246,15 @@ static void start_try(worker *W, const store_work_claimed *c, const char *zToken
   if(!json_string_value(json_object_get(pReq, "cwd"))) json_object_set_new(pReq, "cwd", json_string(airc_home()));
   json_object_set_new(pReq, "lease", json_pack("{sI sI}", "until_us", (json_int_t)leaseUntil, "margin_us",
                                                (json_int_t)(W->leaseUs / 4)));
+  /* the chain's next tries are this worker's business, not the supervisor's */
+  json_t *pOwn = json_object_get(pReq, "chain");
+  if(pChain) {
+    t.pChain = json_incref(pChain); /* a link of a chain this worker continues */
+    t.iChain = iChain;
+  } else if(json_is_array(pOwn) && json_array_size(pOwn)) {
+    t.pChain = json_incref(pOwn);
+  }
+  json_object_del(pReq, "chain");
   int aPipe[2] = {-1, -1};
   pid_t pid = 0;
   airc_err err = {0};
@@ -266,6 +282,7 @@ static void start_try(worker *W, const store_work_claimed *c, const char *zToken
     airc_err lerr = {0};
     if(ship_log(W, &t, &lerr)) LOG_DEBUG("ship log: %s", lerr.zMsg);
     finish_failed(W, c->tiId, c->tryNumber, zToken, zWhy);
+    json_decref(t.pChain);
     return;
   }
   fcntl(aPipe[1], F_SETFL, O_NONBLOCK);
@@ -275,6 +292,7 @@ static void start_try(worker *W, const store_work_claimed *c, const char *zToken
   if(!a) {
     kill(pid, SIGKILL); /* cannot keep track of it: it must not run */
     close(aPipe[1]);
+    json_decref(t.pChain);
     return;
   }
   /* the pid and log path go to the task instance with the next lease
@@ -284,7 +302,8 @@ static void start_try(worker *W, const store_work_claimed *c, const char *zToken
   W->aTry = a;
   W->aTry[W->nTry++] = t;
   LOG_INFO("running %s try %d%s, task instance %lld, supervisor pid %d", zWhat, c->tryNumber,
-           bHanded ? " (handed to this worker)" : "", (long long)c->tiId, (int)pid);
+           bHanded == WORKER_CONTINUED ? " (continued by this worker)" : bHanded ? " (handed to this worker)" : "",
+           (long long)c->tiId, (int)pid);
 }
 
 /* 1 if this worker runs try (tiId, tryNumber) under zToken already. */
@@ -312,7 +331,7 @@ static int recover_claim(worker *W) {
     if(!try_held(W, a[i].tiId, a[i].tryNumber, W->zUnsure)) {
       LOG_INFO("task instance %lld try %d: its claim committed although the store did not say so: running it",
                (long long)a[i].tiId, a[i].tryNumber);
-      start_try(W, &a[i], W->zUnsure, now + W->leaseUs, 0);
+      start_try(W, &a[i], W->zUnsure, now + W->leaseUs, 0, NULL, 0);
     }
     free(a[i].zRequest);
   }
@@ -423,7 +442,7 @@ static void take_handed(worker *W, int bStopping) {
       continue;
     }
     store_work_claimed c = {w->tiId, w->tryNumber, w->zRequest, 1};
-    start_try(W, &c, w->zToken, w->leaseUntilUs, 1);
+    start_try(W, &c, w->zToken, w->leaseUntilUs, 1, NULL, 0);
     free(w->zRequest);
   }
   W->nPush = k;
@@ -475,7 +494,7 @@ static void claim_tries(worker *W) {
         return;
       }
       for(int i = 0; i < n; i++) {
-        start_try(W, &a[i], zToken, now + W->leaseUs, 0);
+        start_try(W, &a[i], zToken, now + W->leaseUs, 0, NULL, 0);
         free(a[i].zRequest);
       }
       if(n == nWant) bAny = 1; /* fewer than asked: the queue is empty */
@@ -651,7 +670,66 @@ static void finish_after(worker *W, int i, finish_prep *f, airc_rc rc, int bHeld
   f->zText = NULL;
   unlink(f->zPath);
   if(t->leaseWr >= 0) close(t->leaseWr);
+  json_decref(t->pChain);
   W->aTry[i] = W->aTry[--W->nTry];
+}
+
+/* Try i succeeded without an XCom value and its request carried a
+ * continuation (docs/scaling.md, "A worker continues a chain"): records
+ * its result and, in the same statement, queues the chain's next try as
+ * this worker's (store_work_finish_continue), then starts that try at
+ * once, without waiting for the scheduler. 1 if it recorded (or, the store
+ * being away, kept) try i: done with f; 0 to record it the plain way
+ * (no success, a continuation the store refused: the statement rolled
+ * back as a whole). A commit whose answer was lost is found again by the
+ * lookup of tries handed to this worker after the reconnect. */
+static int finish_continue(worker *W, int i, finish_prep *f) {
+  worker_try *t = &W->aTry[i];
+  exec_result res;
+  airc_err err = {0};
+  if(f->bNoResult || exec_result_parse(f->zText, &res, &err)) return 0;
+  const int bSuccess = res.outcome == EXEC_OUTCOME_SUCCESS && !res.pXcom;
+  exec_result_clear(&res);
+  if(!bSuccess) return 0;
+  const json_t *pLink = json_array_get(t->pChain, t->iChain);
+  const json_t *pReq = json_object_get(pLink, "request");
+  char *zReq = json_is_object(pReq) ? json_dumps(pReq, JSON_COMPACT) : NULL;
+  /* its lease token begins as this worker process's, as a handed try's:
+   * the lookup of tries handed to it finds it after a lost answer */
+  char zToken[UUID_STR_LEN];
+  const int bToken = !uuid_random_v4(zToken);
+  memcpy(zToken, W->zPrefix, STORE_WORK_PREFIX_LEN);
+  store_work_next nx = {json_integer_value(json_object_get(pLink, "ti")),
+                        (int)json_integer_value(json_object_get(pLink, "try")),
+                        zToken,
+                        json_string_value(json_object_get(pLink, "queue")),
+                        json_string_value(json_object_get(pLink, "pool")),
+                        (int)json_integer_value(json_object_get(pLink, "pool_slots")),
+                        zReq,
+                        json_string_value(json_object_get(pLink, "holder")),
+                        json_string_value(json_object_get(pLink, "lease"))};
+  if(!bToken || !zReq || nx.tiId <= 0 || nx.tryNumber <= 0 || !nx.zQueue || !nx.zPool || !nx.zHolder ||
+     !nx.zLeaseToken) {
+    free(zReq);
+    return 0;
+  }
+  store_work_finish_item it = {t->tiId, t->tryNumber, t->zToken, t->zLog, t->logSeq, f->zLast, f->nLast, f->zText, 0};
+  int bHeld = 0, bContinued = 0;
+  const int64_t now = airc_now_us();
+  airc_rc rc = store_work_finish_continue(W->s, &it, &nx, W->zName, now, now + W->leaseUs, &bHeld, &bContinued, &err);
+  if(rc && !airc_rc_is_transient(rc)) {
+    LOG_WARN("task instance %lld try %d: its chain was not continued: %s", (long long)t->tiId, t->tryNumber, err.zMsg);
+    free(zReq);
+    return 0;
+  }
+  const store_work_claimed c = {nx.tiId, nx.tryNumber, zReq, 1}; /* recorded started by adopt_due, as a handed one */
+  json_t *pChain = json_incref(t->pChain);
+  const size_t iNext = t->iChain + 1;
+  finish_after(W, i, f, rc, bHeld, &err); /* t is gone (or kept: the store is away) */
+  if(!rc && bContinued) start_try(W, &c, zToken, now + W->leaseUs, WORKER_CONTINUED, pChain, iNext);
+  json_decref(pChain);
+  free(zReq);
+  return 1;
 }
 
 /* Records the results of the tries aiDone[0..n-1] (indexes in W->aTry,
@@ -676,9 +754,14 @@ static void finish_tries(worker *W, const int *aiDone, int n) {
    * store call (aErr[k].rc), and nothing is removed from W->aTry before
    * the store has answered (removing moves the last try) */
   int nItem = 0;
+  unsigned char *aCont = calloc((size_t)n, 1); /* try aiDone[k] may continue its chain (finish_continue) */
   for(int k = 0; k < n; k++) {
     worker_try *t = &W->aTry[aiDone[k]];
     if(finish_prepare(W, t, &aPrep[k], &aErr[k])) continue;
+    if(aCont && t->pChain && t->iChain < json_array_size(t->pChain) && !W->bStopping && store_work_can_assign(W->s)) {
+      aCont[k] = 1;
+      continue;
+    }
     aItem[nItem++] = (store_work_finish_item){t->tiId,        t->tryNumber,   t->zToken,      t->zLog, t->logSeq,
                                               aPrep[k].zLast, aPrep[k].nLast, aPrep[k].zText, 0};
   }
@@ -690,19 +773,33 @@ static void finish_tries(worker *W, const int *aiDone, int n) {
       finish_after(W, aiDone[k], &aPrep[k], aErr[k].rc, 0, &aErr[k]);
       continue;
     }
+    if(aCont && aCont[k]) {
+      if(finish_continue(W, aiDone[k], &aPrep[k])) continue;
+      /* not continued: recorded alone */
+      worker_try *t = &W->aTry[aiDone[k]];
+      airc_err one = {0};
+      int bHeld = 0;
+      airc_rc rcOne = store_work_finish_log(W->s, t->tiId, t->tryNumber, t->zToken, t->zLog, t->logSeq, aPrep[k].zLast,
+                                            aPrep[k].nLast, aPrep[k].zText, &bHeld, &one);
+      finish_after(W, aiDone[k], &aPrep[k], rcOne, bHeld, &one);
+      continue;
+    }
     const store_work_finish_item *it = &aItem[j++];
     if(rc && !airc_rc_is_transient(rc)) {
       /* refused: each on its own, so that one bad record does not drop the others */
       airc_err one = {0};
       int bHeld = 0;
-      airc_rc rcOne = store_work_finish_log(W->s, it->tiId, it->tryNumber, it->zToken, it->zLogPath, it->seq, it->z,
-                                            it->n, it->zResult, &bHeld, &one);
+      /* the try itself, not the item's copies of its fields: a continuation
+       * started above may have moved W->aTry */
+      const worker_try *t = &W->aTry[aiDone[k]];
+      airc_rc rcOne = store_work_finish_log(W->s, t->tiId, t->tryNumber, t->zToken, t->zLog, t->logSeq, it->z, it->n,
+                                            it->zResult, &bHeld, &one);
       finish_after(W, aiDone[k], &aPrep[k], rcOne, bHeld, &one);
     } else {
       finish_after(W, aiDone[k], &aPrep[k], rc, it->bHeld, &err);
     }
   }
-  free(aPrep), free(aItem), free(aErr);
+  free(aPrep), free(aItem), free(aErr), free(aCont);
 }
 
 /* Reads the store's wake-ups: a try queued on our queues (or a reconnect,
@@ -919,6 +1016,7 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
     while(read(sigFd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
       if(si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
         nStop++;
+        W.bStopping = 1;
         if(nStop == 1)
           LOG_INFO("worker '%s' stopping: no new claims; waiting for %d running tries (signal again to leave them)",
                    W.zName, W.nTry);
@@ -927,8 +1025,10 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
   }
   /* left behind (second signal): their pipes close with us, so their
    * supervisors kill them; the leases expire and the scheduler retries */
-  for(int i = 0; i < W.nTry; i++)
+  for(int i = 0; i < W.nTry; i++) {
     if(W.aTry[i].leaseWr >= 0) close(W.aTry[i].leaseWr);
+    json_decref(W.aTry[i].pChain);
+  }
   for(int i = 0; i < W.nPush; i++) free(W.aPush[i].zRequest); /* their leases expire: failed or retried */
   free(W.aTry);
   exec_pool_free(W.pPool); /* its members see end of file and exit */

@@ -33,6 +33,7 @@ airc_rc sched_dist_init(sched *S, airc_err *pErr) {
   S->pollUs = airc_config_get_int("scheduler", "worker_poll_ms", 250) * 1000;
   if(S->pollUs < 10000) S->pollUs = 10000;
   S->bHandToWorker = airc_config_get_bool("scheduler", "hand_to_upstream_worker", 1);
+  S->bContinueChains = airc_config_get_bool("scheduler", "continue_chains", 1);
   S->workerLeaseUs = airc_config_get_int("worker", "lease_seconds", 20) * 1000000;
   if(S->workerLeaseUs < 2000000) S->workerLeaseUs = 2000000;
   char zHost[256] = "";
@@ -145,6 +146,7 @@ typedef struct dist_row {
   int64_t leaseUntilUs;
   char *zResult; /* owned; NULL: the lease expired */
   store_sched_ti_current *pCur; /* owned; NULL: the task instance is gone */
+  int64_t continuedTi;          /* its worker queued and started this one itself (0: none) */
 } dist_row;
 
 typedef struct dist_rows {
@@ -202,11 +204,38 @@ static int dist_row_add(void *pCtx, const store_work_row *pRow) {
   r->bBacklog = pRow->bBacklog;
   r->leaseUntilUs = pRow->leaseUntilUs;
   r->zResult = pRow->zResult ? strdup(pRow->zResult) : NULL;
+  r->continuedTi = pRow->continuedTi;
   r->pCur = NULL;
   if(pRow->pCur && !(r->pCur = malloc(sizeof(*r->pCur)))) return 1;
   if(pRow->pCur) *r->pCur = *pRow->pCur;
   if(pRow->pCur) run_seen_add(p->S, pRow->pCur->runPk, pRow->pRun);
   return 0;
+}
+
+/* The worker that ran pCur's try queued and started its one downstream,
+ * tiId, itself (docs/scaling.md, "A worker continues a chain"), in the
+ * transaction that recorded the result this wake applies: counted and
+ * cached as a try this scheduler queued, before its run is evaluated (an
+ * evaluation that saw it `none` would offer it again). bApplied: its own
+ * result came earlier in the same take. */
+static airc_rc dist_continued(sched *S, const store_sched_ti_current *pCur, int64_t tiId, int bApplied,
+                              airc_err *pErr) {
+  sched_version *v = sched_version_get(S, pCur->zDagHash, pErr);
+  if(!v) return pErr->rc;
+  int i = sched_version_task(v, pCur->zTaskId);
+  if(i < 0 || v->d->aTask[i].nDownstream != 1) {
+    /* not what this scheduler continues: read the run afresh */
+    S->bReloadStates = 1;
+    S->bLoadsValid = 0;
+  } else {
+    /* bApplied: its own result came first in this take (and set its state) */
+    if(!bApplied)
+      sched_cache_set_ti_state(S, pCur->runPk, v->d->aTask[v->d->aTask[i].aiDownstream[0]].zId, tiId, TI_QUEUED, 0);
+    sched_load_add(S, pCur->zDagId, +1); /* its own outcome, now or later, takes it off */
+  }
+  S->nContinued++;
+  sched_mark_dirty(S, pCur->runPk);
+  return AIRC_OK;
 }
 
 airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
@@ -233,7 +262,8 @@ airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
       snprintf(S->zPreferWorker, sizeof(S->zPreferWorker), "%s", r->zWorker);
       snprintf(S->zPreferQueue, sizeof(S->zPreferQueue), "%s", r->zQueue);
       snprintf(S->zPushPrefix, sizeof(S->zPushPrefix), "%.*s", STORE_WORK_PREFIX_LEN, r->zToken);
-      if(strlen(r->zToken) >= STORE_WORK_PREFIX_LEN) S->nPushLeft++;
+      /* a continued try took the slot its upstream freed */
+      if(strlen(r->zToken) >= STORE_WORK_PREFIX_LEN && !r->continuedTi) S->nPushLeft++;
       exec_result res;
       airc_err perr = {0};
       if(exec_result_parse(r->zResult, &res, &perr)) {
@@ -246,6 +276,11 @@ airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
                                       res.termSignal ? -1 : res.exitCode, res.startUs, res.endUs, res.pid, res.zReason,
                                       res.pXcom, r->zWorker, pErr);
         exec_result_clear(&res);
+      }
+      if(!rc && r->continuedTi) {
+        int bApplied = 0;
+        for(int j = 0; j < i && !bApplied; j++) bApplied = R.a[j].tiId == r->continuedTi;
+        rc = dist_continued(S, r->pCur, r->continuedTi, bApplied, pErr);
       }
     } else {
       char zReason[600], zTs[48];

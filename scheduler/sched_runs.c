@@ -1056,7 +1056,7 @@ static airc_rc cand_admit(sched *S, cand_set *C, tis_counts *TC, int64_t **paLau
   /* the ones held back that this wake made `scheduled`: written now, once */
   for(int k = 0; !rc && k < C->nTi; k++)
     if(!C->aTi[k].bQueued && (C->aTi[k].eFrom == TI_NONE || C->aTi[k].eFrom == TI_UP_FOR_RETRY))
-      rc = set_ti_state(S, C->aTi[k].tiId, "scheduled", pErr);
+      rc = store_sched_ti_hold(S->s, C->aTi[k].tiId, ti_state_name(C->aTi[k].eFrom), airc_now_us(), pErr);
   int bAdded = 0;
   for(int i = 0; !rc && i < C->nRun; i++) {
     if(!C->aRun[i].bHeld) continue;
@@ -1434,6 +1434,142 @@ airc_rc sched_launch_record(sched *S, airc_err *pErr) {
 
 /* ---- the distributed executor: a launch is a row for a worker ---- */
 
+/* The launch request of task t for L: a new JSON object (NULL: out of
+ * memory). pOpts: t's options as rendered, pUp: its upstreams' XCom
+ * values, tc: the context they were rendered in (all borrowed). The
+ * worker writes the log under its own log folder: the path here only
+ * fills the field. */
+static json_t *launch_request_json(sched *S, const dag_task *t, const task_type *pType, json_t *pOpts,
+                                   const launch_info *L, json_t *pUp, const template_ctx *tc,
+                                   const task_secrets *pSec) {
+  char zLog[4400];
+  exec_log_path_mapped(L->zDag, L->zRunId, L->zTask, L->mapIndex, L->tryNumber, zLog, sizeof(zLog));
+  exec_request req;
+  memset(&req, 0, sizeof(req));
+  req.tiId = L->tiId;
+  req.pType = pType;
+  req.ctx = (task_ctx){L->zDag, L->zRunId, L->zTask, L->tryNumber, L->logical, L->ivStart, L->ivEnd,
+                       pOpts, L->pParams, L->pConf, pUp, NULL, airc_home()};
+  req.tctx = *tc;
+  req.zLogPath = zLog;
+  const char *zCwd = json_string_value(json_object_get(pOpts, "cwd"));
+  req.zCwd = zCwd && *zCwd ? zCwd : NULL; /* NULL: the worker's $AIRC_HOME */
+  req.timeoutSec = t->executionTimeout;
+  req.killGraceSec = S->killGraceSec;
+  req.maxLogBytes = S->maxLogBytes;
+  req.pMask = pSec->pMask;
+  return exec_request_json(&req);
+}
+
+/* Continuations: how many next tries of a chain one queued try carries
+ * (the chain's rest comes back to the scheduler after that many), and how
+ * many bytes of request in all: a hand-over's wake-up carries a request
+ * up to WORK_PUSH_REQUEST_MAX (7000) bytes; a longer one costs the worker
+ * a read of the store, and the rendering sits between the try's queuing
+ * and its commit (measured: 16 links of about 800 bytes took the p99 of
+ * queued -> started to 4.2-5.6 ms, docs/benchmarks.md) */
+#define CHAIN_LINKS_MAX 16
+#define CHAIN_BYTES_MAX 6000
+
+/* 1 if some template of options p names what may change while the
+ * upstream runs, or what a worker's render-ahead cannot know: XCom
+ * values, variables, connections, the task instance. Conservative: a
+ * word inside any {{ }} or {% %}, and the `conn` option. */
+static int options_render_late(const json_t *p) {
+  if(json_object_get(p, "conn")) return 1;
+  char *z = json_dumps(p, JSON_COMPACT);
+  if(!z) return 1;
+  static const char *const azWord[] = {"xcom", "var", "conn", "task_instance", "ti.", "ti[", "ti|", "ti "};
+  int bLate = 0;
+  for(const char *q = z; !bLate && (q = strchr(q, '{')) != NULL; q++) {
+    if(q[1] != '{' && q[1] != '%') continue;
+    const char *e = strstr(q + 2, q[1] == '{' ? "}}" : "%}");
+    size_t n = e ? (size_t)(e - q) : strlen(q);
+    for(size_t w = 0; !bLate && w < sizeof(azWord) / sizeof(azWord[0]); w++)
+      bLate = memmem(q, n, azWord[w], strlen(azWord[w])) != NULL;
+  }
+  free(z);
+  return bLate;
+}
+
+/* The link of the chain after task iT of v, whose try L this wake queues
+ * or hands to a worker (docs/scaling.md, "A worker continues a chain"):
+ * its one downstream M, rendered now as its first try, for the worker
+ * that runs L to queue and start itself in the statement that records L's
+ * success, fenced there by M's state and try, the run, the DAG's pause
+ * and this scheduler's lease. *piM = M's task index. NULL when M may not
+ * be continued: t is not a plain `shell` task with one downstream; M has
+ * another upstream, another trigger rule than all_success, another type,
+ * queue, pool or slot count, a per-DAG limit, mapping, templates that need
+ * XCom, variables, connections or the task instance (options_render_late),
+ * or is not `none`/`scheduled` in this scheduler's cache. L becomes M's
+ * launch (*pL: its JSON values stay the caller's). */
+static json_t *chain_link(sched *S, sched_version *v, int iT, launch_info *pL, const task_secrets *pSec,
+                          const char *zQueue, int *piM) {
+  const dag_task *t = &v->d->aTask[iT];
+  if(pL->mapIndex >= 0 || t->nDownstream != 1 || strcmp(t->zType, "shell") || t->zExpandTask || t->pExpandList)
+    return NULL;
+  const int iM = t->aiDownstream[0];
+  const dag_task *m = &v->d->aTask[iM];
+  const char *zPoolT = t->zPool ? t->zPool : DAG_DEFAULT_POOL, *zPoolM = m->zPool ? m->zPool : DAG_DEFAULT_POOL;
+  if(m->nUpstream != 1 || m->rule != TRIGGER_ALL_SUCCESS || strcmp(m->zType, "shell") || m->zExpandTask ||
+     m->pExpandList || m->maxActiveTis || strcmp(m->zQueue ? m->zQueue : "default", zQueue) ||
+     strcmp(zPoolM, zPoolT) || m->poolSlots != t->poolSlots || options_render_late(m->pOptions))
+    return NULL;
+  sched_run_cache *pc = run_cache_find(S, pL->runPk);
+  if(!pc || strcmp(pc->zHash, v->zHash) || iM >= pc->nTask || !pc->aTiId[iM] ||
+     (pc->aState[iM] != TI_NONE && pc->aState[iM] != TI_SCHEDULED) || (pc->apMap && pc->apMap[iM]))
+    return NULL;
+  const task_type *pType = task_type_find(m->zType);
+  if(!pType) return NULL;
+  pL->tiId = pc->aTiId[iM];
+  snprintf(pL->zTask, sizeof(pL->zTask), "%s", m->zId);
+  pL->tryNumber = 1; /* its first try: the worker's statement checks that it has had none */
+  pL->mapIndex = -1;
+  pL->startUs = 0;
+  template_ctx tc = {pL->zDag, pL->zRunId, pL->zTask, pL->tryNumber, pL->logical, pL->ivStart, pL->ivEnd,
+                     pL->pParams, pL->pConf, pL->pXcomAll, pSec->pConn, pSec->pVar, NULL, -1};
+  airc_err err = {0};
+  json_t *pOpts = template_render_object(&tc, m->pOptions, pType->schema.azShellKeys, &err);
+  if(!pOpts) return NULL; /* the scheduler's own launch reports it */
+  json_t *pUp = json_object(); /* its one upstream continues it only when it wrote no XCom */
+  json_t *pReq = pUp ? launch_request_json(S, m, pType, pOpts, pL, pUp, &tc, pSec) : NULL;
+  json_decref(pOpts);
+  json_decref(pUp);
+  if(!pReq) return NULL;
+  *piM = iM;
+  return json_pack("{sI sI ss ss sI ss ss so}", "ti", (json_int_t)pL->tiId, "try", (json_int_t)pL->tryNumber,
+                   "queue", zQueue, "pool", zPoolM, "pool_slots", (json_int_t)m->poolSlots, "holder",
+                   S->zLeaseHolder, "lease", S->zLeaseToken, "request", pReq);
+}
+
+/* The chain after task iT for launch L, whose own request is nBytes
+ * long: up to CHAIN_LINKS_MAX links (chain_link), in order, as a JSON
+ * array, as long as the request stays within CHAIN_BYTES_MAX; NULL if
+ * none. */
+static json_t *chain_links(sched *S, sched_version *v, int iT, const launch_info *L, const task_secrets *pSec,
+                           const char *zQueue, size_t nBytes) {
+  launch_info LM = *L; /* its JSON values are L's, borrowed */
+  json_t *pChain = NULL;
+  for(int n = 0, i = iT; n < CHAIN_LINKS_MAX; n++) {
+    json_t *pLink = chain_link(S, v, i, &LM, pSec, zQueue, &i);
+    if(!pLink) break;
+    char *z = json_dumps(pLink, JSON_COMPACT);
+    nBytes += z ? strlen(z) + 1 : CHAIN_BYTES_MAX;
+    free(z);
+    if(nBytes > CHAIN_BYTES_MAX) {
+      json_decref(pLink);
+      break;
+    }
+    if(!pChain && !(pChain = json_array())) {
+      json_decref(pLink);
+      break;
+    }
+    json_array_append_new(pChain, pLink);
+  }
+  return pChain;
+}
+
 /* Renders the launch request of task instance tiId (committed `queued` in
  * this same transaction) and leaves it in the store for a worker of the
  * task's queue (store_work.h). A request that cannot be rendered fails the
@@ -1487,34 +1623,24 @@ static airc_rc enqueue_one(sched *S, int64_t tiId, const task_secrets *pSec, air
       if(!sched_sensor_start(S, &sl, zFail, sizeof(zFail)))
         rc = store_sched_ti_set_running(S->s, tiId, 0, startUs, zLog, pErr);
     } else {
-      char zLog[4400];
-      /* the worker writes the log under its own log folder: this path
-       * only fills the field */
-      exec_log_path_mapped(L.zDag, L.zRunId, L.zTask, L.mapIndex, L.tryNumber, zLog, sizeof(zLog));
-      exec_request req;
-      memset(&req, 0, sizeof(req));
-      req.tiId = tiId;
-      req.pType = pType;
-      req.ctx = (task_ctx){L.zDag, L.zRunId, L.zTask, L.tryNumber, L.logical, L.ivStart, L.ivEnd,
-                           pOpts, L.pParams, L.pConf, pUp, NULL, airc_home()};
-      req.tctx = tc;
-      req.zLogPath = zLog;
-      const char *zCwd = json_string_value(json_object_get(pOpts, "cwd"));
-      req.zCwd = zCwd && *zCwd ? zCwd : NULL; /* NULL: the worker's $AIRC_HOME */
-      req.timeoutSec = t->executionTimeout;
-      req.killGraceSec = S->killGraceSec;
-      req.maxLogBytes = S->maxLogBytes;
-      req.pMask = pSec->pMask;
-      json_t *pReq = exec_request_json(&req);
+      json_t *pReq = launch_request_json(S, t, pType, pOpts, &L, pUp, &tc, pSec);
+      const char *zQueue = t->zQueue ? t->zQueue : "default";
+      char zToken[UUID_STR_LEN];
+      const int bSameQueue = !strcmp(zQueue, S->zPreferQueue);
+      const int bHand = bSameQueue && S->nPushLeft > 0 && !uuid_random_v4(zToken);
+      if(pReq && S->bContinueChains && t->nDownstream == 1 && store_work_can_assign(S->s)) {
+        /* the worker that runs it may move its chain on itself */
+        char *zOwn = json_dumps(pReq, JSON_COMPACT);
+        json_t *pChain = zOwn ? chain_links(S, v, ti, &L, pSec, zQueue, strlen(zOwn)) : NULL;
+        free(zOwn);
+        if(pChain) json_object_set_new(pReq, "chain", pChain);
+      }
       char *zReq = pReq ? json_dumps(pReq, JSON_COMPACT) : NULL;
       json_decref(pReq);
       if(!zReq) {
         snprintf(zFail, sizeof(zFail), "cannot serialise the task request");
       } else {
-        const char *zQueue = t->zQueue ? t->zQueue : "default";
-        char zToken[UUID_STR_LEN];
-        const int bSameQueue = !strcmp(zQueue, S->zPreferQueue);
-        if(bSameQueue && S->nPushLeft > 0 && !uuid_random_v4(zToken)) {
+        if(bHand) {
           /* the worker that ran an upstream has a free slot: the try is
            * its own at once, under a token that begins as that worker
            * process's (store_work.h, "A try handed straight to one worker") */

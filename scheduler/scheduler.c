@@ -253,6 +253,7 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   reap_children(S);
   S->bRunFinished = 0;
   S->nWorkTaken = 0;
+  S->nContinued = 0;
   if(S->bStopDue) {
     /* before anything else: a try the user stopped must not run longer
      * than the grace period because the iteration is busy */
@@ -364,10 +365,10 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
       fprintf(S->pStats,
               "{\"wake\": %llu, \"statements\": %llu, \"rows\": %llu, \"vm_steps\": %llu, \"results\": %d, "
               "\"reaped\": %d, \"evaluated\": %d, \"launched\": %d, \"sweep\": %d, \"all_dirty\": %d, \"ticks\": %d, "
-              "\"worker_claims\": %d, \"queued\": %d, \"round_trips\": %llu}\n",
+              "\"worker_claims\": %d, \"queued\": %d, \"continued\": %d, \"round_trips\": %llu}\n",
               (unsigned long long)++S->nStatsWake, (unsigned long long)(st1.nStatements - st0.nStatements),
               (unsigned long long)(st1.nRows - st0.nRows), (unsigned long long)(st1.nVmSteps - st0.nVmSteps), nDone,
-              nReapedIn, nEvaluated, nLaunch, bSweep, bAll, bTicks, S->nWorkTaken, nQueued,
+              nReapedIn, nEvaluated, nLaunch, bSweep, bAll, bTicks, S->nWorkTaken, nQueued, S->nContinued,
               (unsigned long long)(st1.nRoundTrips - st0.nRoundTrips));
       fflush(S->pStats);
     }

@@ -197,6 +197,11 @@ typedef struct sched {
   int nPushLeft;
   char zPushPrefix[16];
   int bHandToWorker;       /* [scheduler] hand_to_upstream_worker */
+  /* [scheduler] continue_chains: a queued try carries its chain's next
+   * tries, rendered, for its worker to queue and start itself
+   * (sched_runs.c: chain_next; docs/scaling.md; PostgreSQL) */
+  int bContinueChains;
+  int nContinued;          /* tries workers continued, taken this wake (--stats-file) */
   int64_t workerLeaseUs;   /* [worker] lease_seconds: a handed try's first lease */
   /* queued+running task instances per DAG and in all (parallelism): kept
    * in step by the scheduler's own state changes (queue: +1, an outcome

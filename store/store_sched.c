@@ -208,6 +208,20 @@ airc_rc store_sched_ti_set_state(store *p, int64_t tiId, const char *zState, int
       3, "update task state", pErr);
 }
 
+airc_rc store_sched_ti_hold(store *p, int64_t tiId, const char *zFrom, int64_t nowUs, airc_err *pErr) {
+  store_stmt *st = store_stmt_prepare(p,
+      "UPDATE task_instance SET state='scheduled', updated_us=?2 WHERE id=?1 AND state=?3", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, tiId);
+  store_bind_int64(st, 2, nowUs);
+  store_bind_text(st, 3, zFrom);
+  return store_stmt_run_batched(st,
+      "UPDATE task_instance t SET state='scheduled', updated_us=v.now_us"
+      " FROM unnest(?1::bigint[], ?2::bigint[], ?3::text[]) AS v(id, now_us, from_state)"
+      " WHERE t.id=v.id AND t.state=v.from_state",
+      1, "hold task", pErr);
+}
+
 airc_rc store_sched_ti_queue(store *p, int64_t tiId, const char *zFrom, int64_t nowUs, airc_err *pErr) {
   /* a sensor's next poke (up_for_reschedule) continues its try: same try
    * number, same start time (its timeout counts from there) */

@@ -112,6 +112,12 @@ AIRC_WUR airc_rc store_sched_ti_each_of_run(store *p, int64_t runPk, store_sched
 typedef int (*store_sched_load_fn)(void *pCtx, const char *zDagId, int n);
 AIRC_WUR airc_rc store_sched_ti_each_dag_load(store *p, store_sched_load_fn xLoad, void *pCtx, airc_err *pErr);
 
+/* A task instance found ready but held back (parallelism, a pool):
+ * `scheduled`, only while it is still zFrom in the store (a user's mark,
+ * or a worker that continued its chain, moved it meanwhile: left as it
+ * is). Deferred, batched on PostgreSQL. */
+AIRC_WUR airc_rc store_sched_ti_hold(store *p, int64_t tiId, const char *zFrom, int64_t nowUs, airc_err *pErr);
+
 /* Sets task instance tiId's state (updated at nowUs). Unknown tiId: no-op. */
 AIRC_WUR airc_rc store_sched_ti_set_state(store *p, int64_t tiId, const char *zState, int64_t nowUs,
                                           airc_err *pErr);

@@ -135,7 +135,8 @@ airc_rc store_work_enqueue_assigned(store *p, int64_t tiId, int tryNumber, const
 /* Calls xRow for each row of the walk st (bound, stepped here): the
  * claim's six columns, then its task instance's as store_sched_ti_get_current
  * reads them (store_sched_ti_current_read), then (22) the lease token and
- * (23) whether unclaimed tries were waiting; 0, or
+ * (23) whether unclaimed tries were waiting, (24) the task instance its
+ * worker continued (0: none); 0, or
  * AIRC_ERR_NOMEM when xRow asks to stop (a row would go unapplied). */
 static airc_rc take_walk(store_stmt *st, store_work_fn xRow, void *pCtx, airc_err *pErr) {
   store_sched_ti_current *pCur = malloc(sizeof(*pCur));
@@ -154,7 +155,7 @@ static airc_rc take_walk(store_stmt *st, store_work_fn xRow, void *pCtx, airc_er
     store_work_row row = {store_col_int64(st, 0), store_col_int(st, 1), store_col_str(st, 2),
                           store_col_str(st, 3), store_col_str(st, 22), store_col_int(st, 23) != 0,
                           store_col_int64(st, 4), store_col_text(st, 5), bTi ? pCur : NULL,
-                          bRunActive ? &run : NULL};
+                          bRunActive ? &run : NULL, store_col_int64(st, 24)};
     if(xRow(pCtx, &row)) {
       r = STORE_ERROR;
       airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
@@ -179,13 +180,14 @@ airc_rc store_work_take_done_or_expired(store *p, int64_t nowUs, store_work_fn x
      * hash whole tables: 10 times the cost of the walk) */
     store_stmt *st = store_stmt_prepare(p,
         "WITH c AS (DELETE FROM task_claim c" WORK_TAKE_WHERE
-        " RETURNING c.ti_id, c.try_number, c.queue, c.worker, c.lease_until_us, c.result, c.log_path, c.lease_token)"
+        " RETURNING c.ti_id, c.try_number, c.queue, c.worker, c.lease_until_us, c.result, c.log_path, c.lease_token,"
+        " c.continued_ti)"
         " SELECT c.ti_id, c.try_number, c.queue, coalesce(c.worker, ''), coalesce(c.lease_until_us, 0), c.result,"
         " t.id, t.state, t.try_number, t.max_tries, t.task_id, t.dag_hash, t.run_pk,"
         " t.start_us, coalesce(c.log_path, t.log_path), t.dag_id, t.run_id, t.map_index, t.run_state, t.is_test,"
         " t.logical_date, t.paused, coalesce(c.lease_token, ''),"
         /* once per statement (an InitPlan), through task_claim_free */
-        " CAST(EXISTS(SELECT 1 FROM task_claim f WHERE f.worker IS NULL) AS integer)"
+        " CAST(EXISTS(SELECT 1 FROM task_claim f WHERE f.worker IS NULL) AS integer), coalesce(c.continued_ti, 0)"
         " FROM c LEFT JOIN LATERAL (SELECT ti.id, ti.state, ti.try_number, ti.max_tries, ti.task_id,"
         " r.dag_hash, ti.run_pk, ti.start_us, ti.log_path, r.dag_id, r.run_id, ti.map_index,"
         " r.state AS run_state, r.is_test, r.logical_date, coalesce(d.is_paused, 0) AS paused"
@@ -203,7 +205,7 @@ airc_rc store_work_take_done_or_expired(store *p, int64_t nowUs, store_work_fn x
       " ti.id, ti.state, ti.try_number, ti.max_tries, ti.task_id, r.dag_hash, ti.run_pk,"
       " ti.start_us, coalesce(c.log_path, ti.log_path), r.dag_id, r.run_id, ti.map_index, r.state, r.is_test,"
       " r.logical_date,"
-      " coalesce(d.is_paused, 0), coalesce(c.lease_token, ''), 0"
+      " coalesce(d.is_paused, 0), coalesce(c.lease_token, ''), 0, coalesce(c.continued_ti, 0)"
       " FROM task_claim c LEFT JOIN task_instance ti ON ti.id=c.ti_id LEFT JOIN dag_run r ON r.id=ti.run_pk"
       " LEFT JOIN dag d ON d.dag_id=r.dag_id"
       WORK_TAKE_WHERE
@@ -707,6 +709,93 @@ airc_rc store_work_finish_many(store *p, store_work_finish_item *a, int n, airc_
   }
   for(int i = 0; i < 7; i++) free(az[i]);
   return rc;
+}
+
+/* dialect: pg -- data-modifying WITH, FOR SHARE, pg_notify. The next
+ * try's queue update (q) and claim (c) happen only while this try's claim
+ * is held without a result; the result's own update (f) checks it again
+ * under its row lock, and the statement fails as a whole (the cast) when
+ * that check lost a race the first one won (the scheduler expired the
+ * lease meanwhile): a continuation never commits without its upstream's
+ * result. A continued chain wakes no scheduler: it moves on without one,
+ * and the scheduler applies its results at its next poll or wake-up, many
+ * in one take ([scheduler] worker_poll_ms); a result not continued wakes
+ * it as store_work_finish's does. */
+static const char zFinishContinueSql[] =
+    "WITH q AS (UPDATE task_instance ti SET try_number=?9, start_us=NULL, state='queued', queued_us=?17, pid=NULL,"
+    " exit_code=NULL, end_us=NULL, duration=NULL, next_retry_us=NULL, note=NULL, updated_us=?17, pool=?12,"
+    " pool_slots=?13 FROM dag_run r"
+    " WHERE ti.id=?8 AND ti.try_number=?9-1 AND ti.state IN ('none','scheduled') AND r.id=ti.run_pk"
+    " AND r.state='running' AND NOT EXISTS(SELECT 1 FROM dag d WHERE d.dag_id=r.dag_id AND d.is_paused<>0)"
+    " AND EXISTS(SELECT 1 FROM task_claim n WHERE n.ti_id=?1 AND n.try_number=?2 AND n.lease_token=?3"
+    " AND n.result IS NULL)"
+    " AND EXISTS(SELECT 1 FROM scheduler_lease WHERE id=1 AND holder=?15 AND token=?16 AND until_us>=?17 FOR SHARE)"
+    " RETURNING ti.id),"
+    " c AS (INSERT INTO task_claim(ti_id, try_number, queue, request, queued_us, worker, lease_token, lease_until_us)"
+    " SELECT id, ?9, ?11, ?14, ?17, ?18, ?10, ?19 FROM q"
+    " ON CONFLICT(ti_id) DO UPDATE SET try_number=excluded.try_number, queue=excluded.queue,"
+    " request=excluded.request, queued_us=excluded.queued_us, worker=excluded.worker,"
+    " lease_token=excluded.lease_token, lease_until_us=excluded.lease_until_us, result=NULL, log_path=NULL,"
+    " continued_ti=NULL RETURNING ti_id),"
+    " l AS (INSERT INTO task_log_chunk(ti_id, try_number, seq, data) SELECT ?1, ?2, ?5, CAST(?6 AS text)"
+    " WHERE CAST(?6 AS text) IS NOT NULL"
+    " ON CONFLICT(ti_id, try_number, seq) DO NOTHING),"
+    " s AS (DELETE FROM ti_stop_request r WHERE r.ti_id=?1 AND r.try_number=?2),"
+    " f AS (UPDATE task_claim c0 SET result=?7, log_path=?4, continued_ti=(SELECT ti_id FROM c)"
+    " WHERE c0.ti_id=?1 AND c0.try_number=?2 AND c0.lease_token=?3 AND c0.result IS NULL RETURNING c0.ti_id)"
+    " SELECT CAST(CASE WHEN NOT EXISTS(SELECT 1 FROM f) AND EXISTS(SELECT 1 FROM c)"
+    " THEN 'continuation without its upstream result' ELSE (SELECT count(*) FROM f)::text END AS integer),"
+    " (SELECT count(*) FROM c),"
+    " CASE WHEN NOT EXISTS(SELECT 1 FROM c) THEN pg_notify('" WORK_CH_RESULT "', '') END";
+
+airc_rc store_work_finish_continue(store *p, const store_work_finish_item *pItem, const store_work_next *pNext,
+                                   const char *zWorker, int64_t nowUs, int64_t leaseUntilUs, int *pbHeld,
+                                   int *pbContinued, airc_err *pErr) {
+  *pbHeld = *pbContinued = 0;
+  if(!store_work_can_assign(p)) return airc_err_set(pErr, AIRC_ERR_INVALID, "continue a chain: not on this store");
+  char *zChunk = NULL;
+  if(pItem->z) {
+    zChunk = malloc(pItem->n + 1); /* the chunk is not terminated */
+    if(!zChunk) return airc_err_set(pErr, AIRC_ERR_NOMEM, "record the try's result: out of memory");
+    memcpy(zChunk, pItem->z, pItem->n);
+    zChunk[pItem->n] = 0;
+  }
+  store_stmt *st = store_stmt_prepare(p, zFinishContinueSql, pErr);
+  if(!st) {
+    free(zChunk);
+    return pErr->rc;
+  }
+  store_bind_int64(st, 1, pItem->tiId);
+  store_bind_int64(st, 2, pItem->tryNumber);
+  store_bind_text(st, 3, pItem->zToken);
+  store_bind_text(st, 4, pItem->zLogPath);
+  store_bind_int64(st, 5, pItem->seq);
+  store_bind_text(st, 6, zChunk);
+  store_bind_text(st, 7, pItem->zResult);
+  store_bind_int64(st, 8, pNext->tiId);
+  store_bind_int64(st, 9, pNext->tryNumber);
+  store_bind_text(st, 10, pNext->zToken);
+  store_bind_text(st, 11, pNext->zQueue);
+  store_bind_text(st, 12, pNext->zPool);
+  store_bind_int64(st, 13, pNext->poolSlots);
+  store_bind_text(st, 14, pNext->zRequest);
+  store_bind_text(st, 15, pNext->zHolder);
+  store_bind_text(st, 16, pNext->zLeaseToken);
+  store_bind_int64(st, 17, nowUs);
+  store_bind_text(st, 18, zWorker);
+  store_bind_int64(st, 19, leaseUntilUs);
+  int r = store_stmt_step(st, pErr);
+  if(r == STORE_ROW) {
+    *pbHeld = store_col_int(st, 0) > 0;
+    *pbContinued = *pbHeld && store_col_int(st, 1) > 0;
+  }
+  store_stmt_done(st);
+  free(zChunk);
+  if(r == STORE_ERROR) {
+    airc_err_prefix(pErr, "record the try's result and continue its chain");
+    return pErr->rc;
+  }
+  return AIRC_OK;
 }
 
 /* ---- tries handed to a worker ---- */

@@ -89,6 +89,9 @@ typedef struct store_work_row {
   /* with pCur: its run as store_sched_run_get_active reads it, or NULL
    * when that run is not active (ended, or a test run) */
   const store_sched_run_row *pRun;
+  /* the task instance the worker queued and started itself when this
+   * try succeeded (store_work_finish_continue), 0 if none */
+  int64_t continuedTi;
 } store_work_row;
 typedef int (*store_work_fn)(void *pCtx, const store_work_row *pRow);
 
@@ -249,6 +252,37 @@ typedef struct store_work_finish_item {
  * PostgreSQL one statement (a worker whose tries ended together records
  * them in one round trip), else one transaction. */
 AIRC_WUR airc_rc store_work_finish_many(store *p, store_work_finish_item *a, int n, airc_err *pErr);
+
+/* A chain's next try, continued by the worker that ran its upstream
+ * (docs/scaling.md, "A worker continues a chain"): what the scheduler
+ * rendered and authorized when it handed the upstream over. */
+typedef struct store_work_next {
+  int64_t tiId;
+  int tryNumber;          /* its first: the task instance has had none */
+  const char *zToken;     /* its lease token: the worker draws it, with its process's prefix */
+  const char *zQueue;
+  const char *zPool;
+  int poolSlots;
+  const char *zRequest;   /* its launch request (JSON text) */
+  const char *zHolder;    /* the scheduler lease it was authorized under */
+  const char *zLeaseToken;
+} store_work_next;
+
+/* store_work_finish_log for one successful try, and in the same statement
+ * its continuation pNext: the next try is queued and its claim written,
+ * already held by zWorker with pNext->zToken until leaseUntilUs, only if
+ * this try's result is written (its lease held), that task instance is
+ * still `none` or `scheduled` with no try yet, its run is running, its
+ * DAG not paused, and the scheduler lease is still (zHolder, zLeaseToken)
+ * (locked FOR SHARE: no scheduler takes over before the commit). Its
+ * pool's count moves with it (the slot this try frees is the one it
+ * takes). The claim taken by the scheduler says so (continuedTi).
+ * *pbHeld as store_work_finish_log; *pbContinued = 1 if the next try is
+ * this worker's to start now. PostgreSQL only (store_work_can_assign);
+ * one statement, its own transaction. */
+AIRC_WUR airc_rc store_work_finish_continue(store *p, const store_work_finish_item *pItem, const store_work_next *pNext,
+                                            const char *zWorker, int64_t nowUs, int64_t leaseUntilUs,
+                                            int *pbHeld /* OUT */, int *pbContinued /* OUT */, airc_err *pErr);
 
 /* ---- wake-ups: a queued try starts at once, a result is seen at once ----
  *

@@ -406,6 +406,11 @@ static const char *const azMigration[SQLITE_SCHEMA_VERSION] = {
     "DROP INDEX task_claim_free;"
     "CREATE INDEX task_claim_free ON task_claim(queue, queued_us, ti_id) WHERE worker IS NULL;"
     "CREATE INDEX task_claim_done ON task_claim(ti_id) WHERE result IS NOT NULL;",
+    /* 13 -> 14: a claim says which task instance its worker queued and
+     * started itself when the try succeeded (store_work_finish_continue,
+     * docs/scaling.md "A worker continues a chain"): the scheduler takes
+     * that with the result. */
+    "ALTER TABLE task_claim ADD COLUMN continued_ti INTEGER;",
 };
 
 const char *sqlite_migration(int i) {

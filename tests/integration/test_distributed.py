@@ -131,6 +131,9 @@ def test_queues_hostname_and_logs_from_the_store(home, cluster):
 
 @pytest.mark.skipif(not ON_PG, reason="tries are handed to a worker on PostgreSQL only (its wake-ups)")
 def test_a_chains_next_try_is_handed_to_the_worker_that_ran_its_upstream(home, cluster):
+    # the scheduler's own hand-over, each try through a wake of its own (the
+    # worker continuing the chain itself is the next test)
+    home.env["AIRC__SCHEDULER__CONTINUE_CHAINS"] = "false"
     tasks = [("a", {"command": ledger_cmd(cluster, "a", 0)})]
     tasks += [(t, {"command": ledger_cmd(cluster, t, 0), "upstream": u}) for u, t in (("a", "b"), ("b", "c"), ("c", "d"))]
     home.write_dag("h.ini", dag_ini("h", tasks))
@@ -170,6 +173,73 @@ def test_a_chains_next_try_is_handed_to_the_worker_that_ran_its_upstream(home, c
     assert home.wait_run("h", run, 30) == "success"
     assert "(handed to this worker)" not in cluster.log("w3")
     assert {t["hostname"] for t in home.tis("h", run).values()} == {"w3"}
+
+
+@pytest.mark.skipif(not ON_PG, reason="chains are continued by workers on PostgreSQL only")
+def test_a_worker_continues_a_chain_without_waiting_for_the_scheduler(home, cluster):
+    """A chain's next try rides with its upstream's request; the worker that
+    ran the upstream queues and starts it itself, in the statement that
+    records the upstream's success (docs/scaling.md, "A worker continues a
+    chain"). Each task still runs once, in order, each recorded by the
+    scheduler; the scheduler's stats count the continued tries."""
+    names = ["a", "b", "c", "d", "e"]
+    tasks = [("a", {"command": ledger_cmd(cluster, "a", 0)})]
+    tasks += [(t, {"command": ledger_cmd(cluster, t, 0), "upstream": u}) for u, t in zip(names, names[1:])]
+    home.write_dag("k.ini", dag_ini("k", tasks))
+    stats = os.path.join(cluster.tmp, "s1.stats")
+    cluster.scheduler("s1", "--stats-file", stats)
+    cluster.worker("w1")
+    cluster.worker("w2")
+    run = home.trigger("k")
+    assert home.wait_run("k", run, 30 * SLOW) == "success"
+    assert [l[0] for l in cluster.ledger_lines()] == names  # each once, in order
+    tis = home.tis("k", run)
+    assert all(t["state"] == "success" and t["try_number"] == 1 for t in tis.values()), tis
+    host = tis["a"]["hostname"]
+    assert {t["hostname"] for t in tis.values()} == {host}
+    assert cluster.log(host).count("(continued by this worker)") == 4, cluster.log(host)
+    with open(stats) as f:
+        wakes = [json.loads(l) for l in f if l.strip()]
+    assert sum(w["continued"] for w in wakes) == 4, wakes
+    assert sum(w["queued"] for w in wakes) == 1, wakes  # a alone went through the scheduler's queue
+    assert int(db_rows(home, "SELECT count(*) FROM task_claim")[0][0]) == 0
+    # the next task marked while its upstream runs: the worker's statement
+    # finds it no longer `none` and continues nothing
+    flag = os.path.join(cluster.tmp, "go")
+    home.write_dag("m.ini", dag_ini("m", [("a", {"command": f"while [ ! -e {flag} ]; do sleep 0.05; done"}),
+                                          ("b", {"command": ledger_cmd(cluster, "mb", 0), "upstream": "a"})]))
+    wait_for(lambda: int(db_rows(home, "SELECT count(*) FROM dag WHERE dag_id='m'")[0][0]) == 1, 10 * SLOW,
+             what="DAG m parsed")
+    run2 = home.trigger("m")
+    wait_for(lambda: home.tis("m", run2)["a"]["state"] == "running", 20 * SLOW, what="task a running")
+    home.run("tasks", "mark", "m", run2, "b", "--state", "skipped", check=True)
+    open(flag, "w").close()
+    assert home.wait_run("m", run2, 30 * SLOW) == "success"
+    assert home.tis("m", run2)["b"]["state"] == "skipped"
+    assert "mb" not in [l[0] for l in cluster.ledger_lines()]
+    # the DAG paused while its task runs: nothing continued, nothing queued
+    # until it is unpaused; then the scheduler runs the next task itself
+    os.unlink(flag)
+    run3 = home.trigger("m")
+    wait_for(lambda: home.tis("m", run3)["a"]["state"] == "running", 20 * SLOW, what="task a running")
+    home.run("dags", "pause", "m", check=True)
+    open(flag, "w").close()
+    wait_for(lambda: home.tis("m", run3)["a"]["state"] == "success", 20 * SLOW, what="task a done")
+    time.sleep(1)
+    assert home.tis("m", run3)["b"]["state"] in ("none", "scheduled")
+    assert "mb" not in [l[0] for l in cluster.ledger_lines()]
+    home.run("dags", "unpause", "m", check=True)
+    assert home.wait_run("m", run3, 30 * SLOW) == "success"
+    assert [l[0] for l in cluster.ledger_lines()].count("mb") == 1
+    # [scheduler] continue_chains = false: every try through the scheduler
+    cluster.stop_all()
+    home.env["AIRC__SCHEDULER__CONTINUE_CHAINS"] = "false"
+    cluster.procs = {}
+    cluster.scheduler("s2")
+    cluster.worker("w3")
+    run = home.trigger("k")
+    assert home.wait_run("k", run, 30 * SLOW) == "success"
+    assert "(continued by this worker)" not in cluster.log("w3")
 
 
 @pytest.mark.skipif(not ON_PG, reason="tries are handed to a worker on PostgreSQL only (its wake-ups)")
@@ -529,6 +599,10 @@ def test_pid_and_log_path_come_with_the_result_or_the_first_renewal(home, cluste
         return int(rows[0][0]), rows[0][1], rows[0][2]
 
     wait_for(lambda: os.path.exists(f"{cluster.tmp}/l-started"), 20 * SLOW, what="l to start on w1")
+    # l may have been started by w1 itself (docs/scaling.md, "A worker
+    # continues a chain"): the scheduler then applies q's result at its next
+    # poll, not before l starts
+    wait_for(lambda: stored("q")[2] == "success", 10 * SLOW, what="q's result applied")
     pid, log_path, state = stored("q")
     assert state == "success" and pid > 0
     assert log_path.startswith(w1_logs) and log_path.endswith("attempt=1.log"), log_path

@@ -35,14 +35,14 @@ def test_schema_only_from_db_init_and_one_line_errors(home):
     assert r.returncode == 1 and "run 'airc db init'" in r.stderr
     assert psql(url, "SELECT count(*) FROM pg_tables WHERE schemaname='public'") == "0"  # nothing half-written
     r = home.run("db", "init", check=True)
-    assert "schema version 13" in r.stdout
+    assert "schema version 14" in r.stdout
     r = home.run("db", "check", check=True)
     assert "(postgres)" in r.stdout and "integrity: ok" in r.stdout
-    assert psql(url, "SELECT version FROM airc_schema_version") == "13"
+    assert psql(url, "SELECT version FROM airc_schema_version") == "14"
     # newer than this airc
     psql(url, "UPDATE airc_schema_version SET version=99")
     r = home.run("dags", "list")
-    assert r.returncode == 1 and "schema version 99, newer than this airc (13)" in r.stderr
+    assert r.returncode == 1 and "schema version 99, newer than this airc (14)" in r.stderr
     # older: only `airc db upgrade` migrates a shared database
     psql(url, "UPDATE airc_schema_version SET version=7; DROP TABLE api_token; DROP TABLE connection; DROP TABLE variable;"
               " DROP TABLE dagrun_dataset_event; DROP TABLE dataset_dag_run_queue; DROP TABLE dataset_event;"
@@ -51,11 +51,11 @@ def test_schema_only_from_db_init_and_one_line_errors(home):
               " DROP TABLE pool; DROP TABLE notification; DROP FUNCTION pool_usage_keep CASCADE; DROP TABLE pool_usage;"
               " ALTER TABLE task_instance DROP COLUMN pool, DROP COLUMN pool_slots;"
               " ALTER TABLE dag_run DROP COLUMN deadline_us, DROP COLUMN deadline_missed_us;"
-              " DROP INDEX task_claim_done; ALTER TABLE task_claim DROP COLUMN log_path")
+              " DROP INDEX task_claim_done; ALTER TABLE task_claim DROP COLUMN log_path, DROP COLUMN continued_ti")
     r = home.run("dags", "list")
-    assert r.returncode == 1 and "older than this airc (13): run 'airc db upgrade'" in r.stderr
+    assert r.returncode == 1 and "older than this airc (14): run 'airc db upgrade'" in r.stderr
     r = home.run("db", "upgrade", check=True)
-    assert "from schema version 7 to 13" in r.stdout
+    assert "from schema version 7 to 14" in r.stdout
     assert psql(url, "SELECT count(*) FROM pg_tables WHERE tablename IN ('connection', 'variable', 'api_token', 'pool', 'notification')") == "5"
     # a broken trigger-kept count is what the integrity check finds
     psql(url, "INSERT INTO dag_run_count VALUES('ghost', 'queued', 3)")
