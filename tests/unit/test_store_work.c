@@ -867,6 +867,97 @@ static void test_hand_to_worker(void **ppState) {
   store_close(w2);
 }
 
+/* Collects (claim, continued task instance) pairs of a take into an
+ * int64_t[8]. */
+static int seen_continued(void *pCtx, const store_work_row *pRow) {
+  int64_t *a = pCtx;
+  int i = 0;
+  while(i < 8 && a[i]) i += 2;
+  if(i < 8) {
+    a[i] = pRow->tiId;
+    a[i + 1] = pRow->continuedTi;
+  }
+  return 0;
+}
+
+/* A worker continues a chain (store_work_finish_continue): the next try
+ * is queued and claimed only with its upstream's result, and only while
+ * the next task instance, its run and the scheduler lease are as the
+ * scheduler saw them; the take says which was continued. */
+static void test_finish_continue(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  store_work_finish_item it = {10, 1, "abcd1234-ta", NULL, 0, NULL, 0, "{\"state\":\"success\"}", 0};
+  store_work_next nx = {13, 1, "abcd1234-tn", "default", "default_pool", 1, "{\"cmd\":\"n\"}", "s", "st"};
+  int bHeld = 1, bCont = 1;
+  if(!store_test_is_pg()) {
+    assert_int_equal(store_work_finish_continue(f->s, &it, &nx, "w1", 100, 5000, &bHeld, &bCont, &err),
+                     AIRC_ERR_INVALID);
+    assert_false(bHeld);
+    assert_false(bCont);
+    return;
+  }
+  static const char *const azSql[] = {
+      "INSERT INTO task_instance(id, run_pk, dag_id, task_id, state, try_number, max_tries) VALUES"
+      " (13, 1, 'd', 'n', 'none', 0, 1), (14, 1, 'd', 'o', 'queued', 1, 1), (15, 1, 'd', 'p', 'none', 0, 1)",
+      "INSERT INTO pool(name, slots) VALUES ('default_pool', 128) ON CONFLICT DO NOTHING",
+  };
+  for(size_t i = 0; i < sizeof(azSql) / sizeof(azSql[0]); i++)
+    if(store_run_sql(f->s, azSql[i], &err)) fail_msg("%s", err.zMsg);
+  int bHeldLease = 0;
+  assert_int_equal(store_sched_lease_take(f->s, "s", "st", 50, 1000000, &bHeldLease, NULL, 0, &err), AIRC_OK);
+  assert_true(bHeldLease);
+  assert_int_equal(store_work_enqueue_assigned(f->s, 10, 1, "default", "w1", "abcd1234-ta", 5000, "{}", 60, &err),
+                   AIRC_OK);
+  assert_int_equal(store_work_enqueue_assigned(f->s, 11, 1, "default", "w1", "abcd1234-tb", 5000, "{}", 60, &err),
+                   AIRC_OK);
+  assert_int_equal(store_work_enqueue_assigned(f->s, 14, 1, "default", "w1", "abcd1234-to", 5000, "{}", 60, &err),
+                   AIRC_OK);
+  /* another scheduler's lease: the result is recorded, nothing continued */
+  store_work_next other = nx;
+  other.zLeaseToken = "not-ours";
+  assert_int_equal(store_work_finish_continue(f->s, &it, &other, "w1", 100, 5000, &bHeld, &bCont, &err), AIRC_OK);
+  assert_true(bHeld);
+  assert_false(bCont);
+  assert_string_equal(q_text(f->s, "SELECT state || ' ' || try_number FROM task_instance WHERE id=13"), "none 0");
+  assert_string_equal(q_text(f->s, "SELECT count(*) FROM task_claim WHERE ti_id=13"), "0");
+  /* the lease ours: queued, its claim held by the worker, the take says so */
+  store_work_finish_item itB = {11, 1, "abcd1234-tb", NULL, 0, "log", 3, "{\"state\":\"success\"}", 0};
+  assert_int_equal(store_work_finish_continue(f->s, &itB, &nx, "w1", 100, 5000, &bHeld, &bCont, &err), AIRC_OK);
+  assert_true(bHeld);
+  assert_true(bCont);
+  assert_string_equal(q_text(f->s, "SELECT state || ' ' || try_number || ' ' || queued_us FROM task_instance"
+                                   " WHERE id=13"), "queued 1 100");
+  assert_string_equal(q_text(f->s, "SELECT worker || ' ' || lease_token || ' ' || lease_until_us || ' ' || request"
+                                   " FROM task_claim WHERE ti_id=13"), "w1 abcd1234-tn 5000 {\"cmd\":\"n\"}");
+  /* once only: the next task instance has moved on */
+  store_work_finish_item itO = {14, 1, "abcd1234-to", NULL, 0, NULL, 0, "{\"state\":\"success\"}", 0};
+  store_work_next again = nx;
+  again.zToken = "abcd1234-tz";
+  assert_int_equal(store_work_finish_continue(f->s, &itO, &again, "w1", 100, 5000, &bHeld, &bCont, &err), AIRC_OK);
+  assert_true(bHeld);
+  assert_false(bCont);
+  assert_string_equal(q_text(f->s, "SELECT lease_token FROM task_claim WHERE ti_id=13"), "abcd1234-tn");
+  /* an upstream whose lease was lost: nothing written, nothing continued */
+  store_work_finish_item itLost = {14, 1, "abcd1234-to", NULL, 0, NULL, 0, "{\"state\":\"success\"}", 0};
+  store_work_next toP = {15, 1, "abcd1234-tp", "default", "default_pool", 1, "{}", "s", "st"};
+  assert_int_equal(store_work_finish_continue(f->s, &itLost, &toP, "w1", 100, 5000, &bHeld, &bCont, &err), AIRC_OK);
+  assert_false(bHeld);
+  assert_false(bCont);
+  assert_string_equal(q_text(f->s, "SELECT state FROM task_instance WHERE id=15"), "none");
+  int64_t aCont[8] = {0};
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  assert_int_equal(store_work_take_done_or_expired(f->s, 200, seen_continued, aCont, &err), AIRC_OK);
+  assert_int_equal(store_commit(f->s, &err), AIRC_OK);
+  /* 10: result, not continued; 11: continued 13; 14: result, not continued */
+  assert_int_equal(aCont[0], 10);
+  assert_int_equal(aCont[1], 0);
+  assert_int_equal(aCont[2], 11);
+  assert_int_equal(aCont[3], 13);
+  assert_int_equal(aCont[4], 14);
+  assert_int_equal(aCont[5], 0);
+}
+
 int main(void) {
   const struct CMUnitTest aTest[] = {
       cmocka_unit_test_setup_teardown(test_claim_lease_fence, fx_setup, fx_teardown),
@@ -882,6 +973,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_finish_many, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_take_done_or_expired, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_hand_to_worker, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_finish_continue, fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(aTest, NULL, NULL);
 }
