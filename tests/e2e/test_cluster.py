@@ -272,9 +272,13 @@ def test_broker_killed_during_publish_delivers_everything(make_home, cluster):
     # delivered in the try that saw the broker die (no task retry needed) ...
     assert t["publish_kafka"]["try_number"] == 1, h.explain(run_id)
     # ... and the death was felt: deliveries to the dead leader waited for
-    # the new leader's election (a quarter of a second without a kill)
-    m = re.search(r"%d/%d delivered to \S+ in ([0-9.]+)s" % (BIG, BIG), h.logs(run_id, "publish_kafka"))
-    assert m and float(m.group(1)) > 1.0, h.logs(run_id, "publish_kafka")
+    # the new leader's election (a quarter of a second without a kill), or,
+    # when the killed broker was the controller, the topic check waited for
+    # a new controller and the election was over before the first produce
+    logs = h.logs(run_id, "publish_kafka")
+    m = re.search(r"%d/%d delivered to \S+ in ([0-9.]+)s" % (BIG, BIG), logs)
+    assert m, logs
+    assert float(m.group(1)) > 1.0 or "waiting for controller" in logs, logs
     records = assert_all_landed(h, run_id)
     assert len(records) == BIG
 
