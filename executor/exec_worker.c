@@ -674,6 +674,20 @@ static void finish_after(worker *W, int i, finish_prep *f, airc_rc rc, int bHeld
   W->aTry[i] = W->aTry[--W->nTry];
 }
 
+/* Records try i's result alone (store_work_finish_log), then
+ * finish_after: a try left out of, or refused by, a batch, so that one
+ * bad record does not drop the others. Reads the try itself, not a batch
+ * item's copies of its fields: a continuation started meanwhile may have
+ * moved W->aTry. */
+static void finish_one(worker *W, int i, finish_prep *f) {
+  const worker_try *t = &W->aTry[i];
+  airc_err err = {0};
+  int bHeld = 0;
+  airc_rc rc = store_work_finish_log(W->s, t->tiId, t->tryNumber, t->zToken, t->zLog, t->logSeq, f->zLast, f->nLast,
+                                     f->zText, &bHeld, &err);
+  finish_after(W, i, f, rc, bHeld, &err);
+}
+
 /* Try i succeeded without an XCom value and its request carried a
  * continuation (docs/scaling.md, "A worker continues a chain"): records
  * its result and, in the same statement, queues the chain's next try as
@@ -774,30 +788,12 @@ static void finish_tries(worker *W, const int *aiDone, int n) {
       continue;
     }
     if(aCont && aCont[k]) {
-      if(finish_continue(W, aiDone[k], &aPrep[k])) continue;
-      /* not continued: recorded alone */
-      worker_try *t = &W->aTry[aiDone[k]];
-      airc_err one = {0};
-      int bHeld = 0;
-      airc_rc rcOne = store_work_finish_log(W->s, t->tiId, t->tryNumber, t->zToken, t->zLog, t->logSeq, aPrep[k].zLast,
-                                            aPrep[k].nLast, aPrep[k].zText, &bHeld, &one);
-      finish_after(W, aiDone[k], &aPrep[k], rcOne, bHeld, &one);
+      if(!finish_continue(W, aiDone[k], &aPrep[k])) finish_one(W, aiDone[k], &aPrep[k]); /* not continued */
       continue;
     }
     const store_work_finish_item *it = &aItem[j++];
-    if(rc && !airc_rc_is_transient(rc)) {
-      /* refused: each on its own, so that one bad record does not drop the others */
-      airc_err one = {0};
-      int bHeld = 0;
-      /* the try itself, not the item's copies of its fields: a continuation
-       * started above may have moved W->aTry */
-      const worker_try *t = &W->aTry[aiDone[k]];
-      airc_rc rcOne = store_work_finish_log(W->s, t->tiId, t->tryNumber, t->zToken, t->zLog, t->logSeq, it->z, it->n,
-                                            it->zResult, &bHeld, &one);
-      finish_after(W, aiDone[k], &aPrep[k], rcOne, bHeld, &one);
-    } else {
-      finish_after(W, aiDone[k], &aPrep[k], rc, it->bHeld, &err);
-    }
+    if(rc && !airc_rc_is_transient(rc)) finish_one(W, aiDone[k], &aPrep[k]); /* refused: each on its own */
+    else finish_after(W, aiDone[k], &aPrep[k], rc, it->bHeld, &err);
   }
   free(aPrep), free(aItem), free(aErr), free(aCont);
 }

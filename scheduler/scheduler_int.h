@@ -199,7 +199,7 @@ typedef struct sched {
   int bHandToWorker;       /* [scheduler] hand_to_upstream_worker */
   /* [scheduler] continue_chains: a queued try carries its chain's next
    * tries, rendered, for its worker to queue and start itself
-   * (sched_runs.c: chain_next; docs/scaling.md; PostgreSQL) */
+   * (sched_runs.c: chain_links; docs/scaling.md; PostgreSQL) */
   int bContinueChains;
   int nContinued;          /* tries workers continued, taken this wake (--stats-file) */
   int64_t workerLeaseUs;   /* [worker] lease_seconds: a handed try's first lease */

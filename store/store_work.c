@@ -94,6 +94,18 @@ int store_work_can_assign(const store *p) { return p->pDrv->eDialect == STORE_DI
 #define WORK_SQL_INT(n) WORK_SQL_INT_(n) /* an integer macro's value, as SQL text */
 #define WORK_PUSH_REQUEST_MAX 7000
 
+/* A log chunk as text for a bind: n bytes of z (not terminated) copied
+ * with a terminator into *pz (owned; NULL when z is NULL). -1 out of
+ * memory. */
+static int chunk_text(const char *z, size_t n, char **pz) {
+  *pz = NULL;
+  if(!z) return 0;
+  if(!(*pz = malloc(n + 1))) return -1;
+  memcpy(*pz, z, n);
+  (*pz)[n] = 0;
+  return 0;
+}
+
 airc_rc store_work_enqueue_assigned(store *p, int64_t tiId, int tryNumber, const char *zQueue, const char *zWorker,
                                     const char *zToken, int64_t leaseUntilUs, const char *zRequest, int64_t nowUs,
                                     airc_err *pErr) {
@@ -589,12 +601,7 @@ airc_rc store_work_finish_log(store *p, int64_t tiId, int tryNumber, const char 
     return work_exec(st, "delete the try's stop requests", pErr);
   }
   char *zCopy = NULL;
-  if(z) {
-    zCopy = malloc(n + 1); /* text binds need a terminator */
-    if(!zCopy) return airc_err_set(pErr, AIRC_ERR_NOMEM, "log chunk: out of memory");
-    memcpy(zCopy, z, n);
-    zCopy[n] = 0;
-  }
+  if(chunk_text(z, n, &zCopy)) return airc_err_set(pErr, AIRC_ERR_NOMEM, "log chunk: out of memory");
   /* dialect: pg -- data-modifying WITH: each part runs once whether or not
    * the outer SELECT reads it. The chunk and the stop requests' deletion
    * are not fenced (as the separate statements were: a chunk is written
@@ -652,12 +659,7 @@ static int finish_many_arrays(const store_work_finish_item *a, int n, char *az[7
     snprintf(zTry, sizeof(zTry), "%d", a[k].tryNumber);
     snprintf(zSeq, sizeof(zSeq), "%d", a[k].seq);
     char *zChunk = NULL;
-    if(a[k].z) {
-      zChunk = malloc(a[k].n + 1); /* the chunk is not terminated */
-      if(!zChunk) return -1;
-      memcpy(zChunk, a[k].z, a[k].n);
-      zChunk[a[k].n] = 0;
-    }
+    if(chunk_text(a[k].z, a[k].n, &zChunk)) return -1;
     const char *azVal[7] = {zTi, zTry, a[k].zToken, a[k].zLogPath, zSeq, zChunk, a[k].zResult};
     int bFail = 0;
     for(int i = 0; i < 7 && !bFail; i++) bFail = store_pg_array_add(&az[i], &an[i], &anAlloc[i], azVal[i]);
@@ -754,12 +756,8 @@ airc_rc store_work_finish_continue(store *p, const store_work_finish_item *pItem
   *pbHeld = *pbContinued = 0;
   if(!store_work_can_assign(p)) return airc_err_set(pErr, AIRC_ERR_INVALID, "continue a chain: not on this store");
   char *zChunk = NULL;
-  if(pItem->z) {
-    zChunk = malloc(pItem->n + 1); /* the chunk is not terminated */
-    if(!zChunk) return airc_err_set(pErr, AIRC_ERR_NOMEM, "record the try's result: out of memory");
-    memcpy(zChunk, pItem->z, pItem->n);
-    zChunk[pItem->n] = 0;
-  }
+  if(chunk_text(pItem->z, pItem->n, &zChunk))
+    return airc_err_set(pErr, AIRC_ERR_NOMEM, "record the try's result: out of memory");
   store_stmt *st = store_stmt_prepare(p, zFinishContinueSql, pErr);
   if(!st) {
     free(zChunk);
