@@ -195,6 +195,7 @@ static int dist_row_add(void *pCtx, const store_work_row *pRow) {
   dist_row *a = realloc(p->a, sizeof(dist_row) * (size_t)(p->n + 1));
   if(!a) return 1;
   p->a = a;
+  p->S->bContinuedDue |= pRow->bDeferred;
   dist_row *r = &a[p->n++];
   r->tiId = pRow->tiId;
   r->tryNumber = pRow->tryNumber;
@@ -228,9 +229,13 @@ static airc_rc dist_continued(sched *S, const store_sched_ti_current *pCur, int6
     S->bReloadStates = 1;
     S->bLoadsValid = 0;
   } else {
-    /* bApplied: its own result came first in this take (and set its state) */
-    if(!bApplied)
-      sched_cache_set_ti_state(S, pCur->runPk, v->d->aTask[v->d->aTask[i].aiDownstream[0]].zId, tiId, TI_QUEUED, 0);
+    /* bApplied, or its own result came in an earlier take (a wake a
+     * result rang takes the continued ones after the others): its state
+     * is newer than `queued` */
+    const char *zNext = v->d->aTask[v->d->aTask[i].aiDownstream[0]].zId;
+    const int eNow = sched_cache_ti_state(S, pCur->runPk, zNext);
+    if(!bApplied && (eNow < 0 || eNow == TI_NONE || eNow == TI_SCHEDULED))
+      sched_cache_set_ti_state(S, pCur->runPk, zNext, tiId, TI_QUEUED, 0);
     sched_load_add(S, pCur->zDagId, +1); /* its own outcome, now or later, takes it off */
   }
   S->nContinued++;
@@ -240,6 +245,12 @@ static airc_rc dist_continued(sched *S, const store_sched_ti_current *pCur, int6
 
 airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
   dist_rows R = {S, NULL, 0};
+  /* a wake a worker's result rang: the results whose worker continued
+   * the chain (their next tries run already) wait for a take of their own
+   * right after this wake's commit (bContinuedDue), off the path from
+   * this result to the tries it lets start; any other wake takes all */
+  const int bContinued = !S->bWorkNews || S->bContinuedDue || !S->bContinueChains;
+  S->bContinuedDue = 0;
   S->bWorkNews = 0; /* what it announced is read here */
   sched_run_seen_clear(S);
   S->zPreferWorker[0] = S->zPreferQueue[0] = 0;
@@ -248,7 +259,7 @@ airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
   int64_t now = airc_now_us();
   /* the claims are deleted as they are read, in this same transaction: a
    * result is applied once (on PostgreSQL one statement) */
-  airc_rc rc = store_work_take_done_or_expired(S->s, now, dist_row_add, &R, pErr);
+  airc_rc rc = store_work_take_done_or_expired(S->s, now, bContinued, dist_row_add, &R, pErr);
   S->nWorkTaken = R.n;
   for(int i = 0; !rc && i < R.n; i++) {
     dist_row *r = &R.a[i];

@@ -346,6 +346,7 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   if(rc) sched_cache_clear(S); /* the store did not take our writes */
   if(!rc) S->ownCounter = counter;
   if(!rc && S->bDistributed) S->lastCounter = S->ownCounter; /* our own writes are no news */
+  if(!rc && S->bContinuedDue) S->bWorkNews = 1; /* the continued results this wake left: next */
   if(!rc) {
     const int nEvaluated = S->nDirty; /* runs re-evaluated (unless bAll) */
     sched_dirty_reset(S);

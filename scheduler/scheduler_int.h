@@ -202,6 +202,9 @@ typedef struct sched {
    * (sched_runs.c: chain_links; docs/scaling.md; PostgreSQL) */
   int bContinueChains;
   int nContinued;          /* tries workers continued, taken this wake (--stats-file) */
+  /* this wake's take left continued results: the next wake takes them,
+   * at once (sched_dist_ingest) */
+  int bContinuedDue;
   int64_t workerLeaseUs;   /* [worker] lease_seconds: a handed try's first lease */
   /* queued+running task instances per DAG and in all (parallelism): kept
    * in step by the scheduler's own state changes (queue: +1, an outcome
@@ -370,6 +373,8 @@ int sched_sensor_has_work(sched *S);
 void sched_sensor_free(sched *S);
 /* Like sched_cache_set_state, for one task instance (a mapped task's
  * instance is found by tiId). */
+/* The cached state of unmapped task zTaskId of run runPk; -1 if not cached. */
+int sched_cache_ti_state(sched *S, int64_t runPk, const char *zTaskId);
 void sched_cache_set_ti_state(sched *S, int64_t runPk, const char *zTaskId, int64_t tiId, ti_state st,
                               int64_t nextRetryUs);
 

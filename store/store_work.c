@@ -135,20 +135,22 @@ airc_rc store_work_enqueue_assigned(store *p, int64_t tiId, int tryNumber, const
   return store_stmt_run_deferred(st, "hand a try to a worker", pErr);
 }
 
-/* Which claims a scheduler takes: those with a result, and those whose
+/* Which claims a scheduler takes: those with a result (unless ?2 is 0:
+ * then not those whose worker continued the chain), and those whose
  * lease ended (?1) without one. Each half is the predicate of a partial
  * index (task_claim_done, task_claim_lease), which the planner reads once
  * the table has statistics; a generic plan made before (a store just
  * created: store_plan_once) reads the whole table, dead rows too, until
  * autovacuum's ANALYZE re-plans it (docs/benchmarks.md, "Joins by key"). */
 #define WORK_TAKE_WHERE                                                                                        \
-  " WHERE c.result IS NOT NULL OR (c.worker IS NOT NULL AND c.result IS NULL AND c.lease_until_us < ?1)"
+  " WHERE (c.result IS NOT NULL AND (?2 <> 0 OR c.continued_ti IS NULL))"                                     \
+  " OR (c.worker IS NOT NULL AND c.result IS NULL AND c.lease_until_us < ?1)"
 
 /* Calls xRow for each row of the walk st (bound, stepped here): the
  * claim's six columns, then its task instance's as store_sched_ti_get_current
  * reads them (store_sched_ti_current_read), then (22) the lease token and
  * (23) whether unclaimed tries were waiting, (24) the task instance its
- * worker continued (0: none); 0, or
+ * worker continued (0: none), (25) whether continued results were left; 0, or
  * AIRC_ERR_NOMEM when xRow asks to stop (a row would go unapplied). */
 static airc_rc take_walk(store_stmt *st, store_work_fn xRow, void *pCtx, airc_err *pErr) {
   store_sched_ti_current *pCur = malloc(sizeof(*pCur));
@@ -167,7 +169,7 @@ static airc_rc take_walk(store_stmt *st, store_work_fn xRow, void *pCtx, airc_er
     store_work_row row = {store_col_int64(st, 0), store_col_int(st, 1), store_col_str(st, 2),
                           store_col_str(st, 3), store_col_str(st, 22), store_col_int(st, 23) != 0,
                           store_col_int64(st, 4), store_col_text(st, 5), bTi ? pCur : NULL,
-                          bRunActive ? &run : NULL, store_col_int64(st, 24)};
+                          bRunActive ? &run : NULL, store_col_int64(st, 24), store_col_int(st, 25) != 0};
     if(xRow(pCtx, &row)) {
       r = STORE_ERROR;
       airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
@@ -183,7 +185,8 @@ static airc_rc take_walk(store_stmt *st, store_work_fn xRow, void *pCtx, airc_er
   return AIRC_OK;
 }
 
-airc_rc store_work_take_done_or_expired(store *p, int64_t nowUs, store_work_fn xRow, void *pCtx, airc_err *pErr) {
+airc_rc store_work_take_done_or_expired(store *p, int64_t nowUs, int bContinued, store_work_fn xRow, void *pCtx,
+                                        airc_err *pErr) {
   if(p->pDrv->eDialect == STORE_DIALECT_PG) {
     /* dialect: pg -- one statement: the claims deleted and returned
      * (data-modifying WITH), each with its task instance through a
@@ -199,7 +202,10 @@ airc_rc store_work_take_done_or_expired(store *p, int64_t nowUs, store_work_fn x
         " t.start_us, coalesce(c.log_path, t.log_path), t.dag_id, t.run_id, t.map_index, t.run_state, t.is_test,"
         " t.logical_date, t.paused, coalesce(c.lease_token, ''),"
         /* once per statement (an InitPlan), through task_claim_free */
-        " CAST(EXISTS(SELECT 1 FROM task_claim f WHERE f.worker IS NULL) AS integer), coalesce(c.continued_ti, 0)"
+        " CAST(EXISTS(SELECT 1 FROM task_claim f WHERE f.worker IS NULL) AS integer), coalesce(c.continued_ti, 0),"
+        /* the same, through task_claim_done: the results the WHERE left */
+        " CAST($2 = 0 AND EXISTS(SELECT 1 FROM task_claim f WHERE f.result IS NOT NULL"
+        " AND f.continued_ti IS NOT NULL) AS integer)"
         " FROM c LEFT JOIN LATERAL (SELECT ti.id, ti.state, ti.try_number, ti.max_tries, ti.task_id,"
         " r.dag_hash, ti.run_pk, ti.start_us, ti.log_path, r.dag_id, r.run_id, ti.map_index,"
         " r.state AS run_state, r.is_test, r.logical_date, coalesce(d.is_paused, 0) AS paused"
@@ -208,6 +214,7 @@ airc_rc store_work_take_done_or_expired(store *p, int64_t nowUs, store_work_fn x
         " ORDER BY c.result IS NULL, c.ti_id", pErr);
     if(!st) return pErr->rc;
     store_bind_int64(st, 1, nowUs);
+    store_bind_int64(st, 2, bContinued != 0);
     return take_walk(st, xRow, pCtx, pErr);
   }
   /* SQLite: the walk, then the deletion of the same claims (one writer:
@@ -217,18 +224,21 @@ airc_rc store_work_take_done_or_expired(store *p, int64_t nowUs, store_work_fn x
       " ti.id, ti.state, ti.try_number, ti.max_tries, ti.task_id, r.dag_hash, ti.run_pk,"
       " ti.start_us, coalesce(c.log_path, ti.log_path), r.dag_id, r.run_id, ti.map_index, r.state, r.is_test,"
       " r.logical_date,"
-      " coalesce(d.is_paused, 0), coalesce(c.lease_token, ''), 0, coalesce(c.continued_ti, 0)"
+      " coalesce(d.is_paused, 0), coalesce(c.lease_token, ''), 0, coalesce(c.continued_ti, 0),"
+      " ?2 = 0 AND EXISTS(SELECT 1 FROM task_claim f WHERE f.result IS NOT NULL AND f.continued_ti IS NOT NULL)"
       " FROM task_claim c LEFT JOIN task_instance ti ON ti.id=c.ti_id LEFT JOIN dag_run r ON r.id=ti.run_pk"
       " LEFT JOIN dag d ON d.dag_id=r.dag_id"
       WORK_TAKE_WHERE
       " ORDER BY c.result IS NULL, c.ti_id", pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, nowUs);
+  store_bind_int64(st, 2, bContinued != 0);
   airc_rc rc = take_walk(st, xRow, pCtx, pErr);
   if(rc) return rc;
   st = store_stmt_prepare(p, "DELETE FROM task_claim AS c" WORK_TAKE_WHERE, pErr);
   if(!st) return pErr->rc;
   store_bind_int64(st, 1, nowUs);
+  store_bind_int64(st, 2, bContinued != 0);
   return work_exec(st, "take finished and expired tries", pErr);
 }
 

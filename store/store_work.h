@@ -92,6 +92,9 @@ typedef struct store_work_row {
   /* the task instance the worker queued and started itself when this
    * try succeeded (store_work_finish_continue), 0 if none */
   int64_t continuedTi;
+  /* store_work_take_done_or_expired without bContinued: results of
+   * continued tries were left for a later take */
+  int bDeferred;
 } store_work_row;
 typedef int (*store_work_fn)(void *pCtx, const store_work_row *pRow);
 
@@ -103,9 +106,14 @@ typedef int (*store_work_fn)(void *pCtx, const store_work_row *pRow);
  * evaluating its run after, need no other read. Call inside a
  * transaction, with the outcomes' writes: a result is applied once, and
  * the claims are back if it rolls back. xRow returning non-zero fails the
- * call (AIRC_ERR_NOMEM): roll back. On PostgreSQL one statement. */
-AIRC_WUR airc_rc store_work_take_done_or_expired(store *p, int64_t nowUs, store_work_fn xRow, void *pCtx,
-                                                 airc_err *pErr);
+ * call (AIRC_ERR_NOMEM): roll back. On PostgreSQL one statement.
+ * bContinued 0: leaves the results whose worker continued the chain
+ * (continuedTi: their next tries are queued and running already) for a
+ * later take, and each row's bDeferred says whether some were left. A
+ * wake that a result rang applies first what gates the next tries, and
+ * those after the commit that hands them over (docs/scaling.md). */
+AIRC_WUR airc_rc store_work_take_done_or_expired(store *p, int64_t nowUs, int bContinued, store_work_fn xRow,
+                                                 void *pCtx, airc_err *pErr);
 
 /* *pb = 1 if some claim has a result or an expired lease (a cheap poll). */
 AIRC_WUR airc_rc store_work_has_news(store *p, int64_t nowUs, int *pb /* OUT */, airc_err *pErr);

@@ -157,14 +157,14 @@ static void test_claim_lease_fence(void **ppState) {
   seen S = {0};
   /* taken in a transaction that rolls back: the claim is still there */
   assert_int_equal(store_begin(f->s, &err), AIRC_OK);
-  assert_int_equal(store_work_take_done_or_expired(f->s, 4000, seen_add, &S, &err), AIRC_OK);
+  assert_int_equal(store_work_take_done_or_expired(f->s, 4000, 1, seen_add, &S, &err), AIRC_OK);
   assert_int_equal(S.nExpired, 1);
   store_rollback(f->s);
   assert_int_equal(store_work_finish(f->s, 10, 1, "tok1", "{\"state\":\"success\"}", &bHeld, &err), AIRC_OK);
   assert_true(bHeld);
   memset(&S, 0, sizeof(S));
   assert_int_equal(store_begin(f->s, &err), AIRC_OK);
-  assert_int_equal(store_work_take_done_or_expired(f->s, 4000, seen_add, &S, &err), AIRC_OK);
+  assert_int_equal(store_work_take_done_or_expired(f->s, 4000, 1, seen_add, &S, &err), AIRC_OK);
   assert_int_equal(store_commit(f->s, &err), AIRC_OK);
   assert_int_equal(S.nResult, 1);
   assert_int_equal(S.aTi[0], 10);
@@ -595,7 +595,7 @@ static void test_finish_log(void **ppState) {
   assert_string_equal(z, "first last\n");
   seen S = {0};
   assert_int_equal(store_begin(f->s, &err), AIRC_OK); /* rolled back below: the claims stay for what follows */
-  assert_int_equal(store_work_take_done_or_expired(f->s, 1500, seen_add, &S, &err), AIRC_OK);
+  assert_int_equal(store_work_take_done_or_expired(f->s, 1500, 1, seen_add, &S, &err), AIRC_OK);
   store_rollback(f->s);
   assert_int_equal(S.nResult, 1); /* 10's; 11's was ignored */
   assert_int_equal(S.aTi[0], 10);
@@ -687,7 +687,7 @@ static void test_take_done_or_expired(void **ppState) {
   /* at 1500: 11's result only; 10 runs, 12 waits */
   seen S = {0};
   assert_int_equal(store_begin(f->s, &err), AIRC_OK);
-  assert_int_equal(store_work_take_done_or_expired(f->s, 1500, seen_add, &S, &err), AIRC_OK);
+  assert_int_equal(store_work_take_done_or_expired(f->s, 1500, 1, seen_add, &S, &err), AIRC_OK);
   assert_int_equal(store_commit(f->s, &err), AIRC_OK);
   assert_int_equal(S.n, 1);
   assert_int_equal(S.aTi[0], 11);
@@ -699,13 +699,13 @@ static void test_take_done_or_expired(void **ppState) {
   assert_int_equal(store_work_enqueue(f->s, 11, 2, "default", "{}", 103, &err), AIRC_OK);
   assert_int_equal(store_run_sql(f->s, "UPDATE task_claim SET result='{}' WHERE ti_id=11", &err), AIRC_OK);
   assert_int_equal(store_begin(f->s, &err), AIRC_OK);
-  assert_int_equal(store_work_take_done_or_expired(f->s, 3000, refuse_second, &nSeen, &err), AIRC_ERR_NOMEM);
+  assert_int_equal(store_work_take_done_or_expired(f->s, 3000, 1, refuse_second, &nSeen, &err), AIRC_ERR_NOMEM);
   airc_err_clear(&err);
   store_rollback(f->s);
   assert_string_equal(q_text(f->s, "SELECT count(*) FROM task_claim"), "3");
   memset(&S, 0, sizeof(S));
   assert_int_equal(store_begin(f->s, &err), AIRC_OK);
-  assert_int_equal(store_work_take_done_or_expired(f->s, 3000, seen_add, &S, &err), AIRC_OK);
+  assert_int_equal(store_work_take_done_or_expired(f->s, 3000, 1, seen_add, &S, &err), AIRC_OK);
   assert_int_equal(store_commit(f->s, &err), AIRC_OK);
   assert_int_equal(S.nResult, 1); /* results first */
   assert_int_equal(S.nExpired, 1);
@@ -718,7 +718,7 @@ static void test_take_done_or_expired(void **ppState) {
   assert_int_equal(store_run_sql(f->s, "UPDATE dag_run SET state='failed' WHERE id=1", &err), AIRC_OK);
   memset(&S, 0, sizeof(S));
   assert_int_equal(store_begin(f->s, &err), AIRC_OK);
-  assert_int_equal(store_work_take_done_or_expired(f->s, 3000, seen_add, &S, &err), AIRC_OK);
+  assert_int_equal(store_work_take_done_or_expired(f->s, 3000, 1, seen_add, &S, &err), AIRC_OK);
   assert_int_equal(store_commit(f->s, &err), AIRC_OK);
   assert_int_equal(S.n, 1);
   assert_string_equal(S.zRun0, "inactive");
@@ -858,7 +858,7 @@ static void test_hand_to_worker(void **ppState) {
     int bBacklog, n;
   } took;
   took T = {"", 0, 0};
-  assert_int_equal(store_work_take_done_or_expired(f->s, 1500, took_add, &T, &err), AIRC_OK);
+  assert_int_equal(store_work_take_done_or_expired(f->s, 1500, 1, took_add, &T, &err), AIRC_OK);
   assert_int_equal(store_commit(f->s, &err), AIRC_OK);
   assert_int_equal(T.n, 1);
   assert_string_equal(T.zToken, "abcd1234-tok-a");
@@ -869,9 +869,12 @@ static void test_hand_to_worker(void **ppState) {
 
 /* Collects (claim, continued task instance) pairs of a take into an
  * int64_t[8]. */
+static int g_nDeferred; /* rows of the last takes that said continued results were left */
+
 static int seen_continued(void *pCtx, const store_work_row *pRow) {
   int64_t *a = pCtx;
   int i = 0;
+  g_nDeferred += pRow->bDeferred;
   while(i < 8 && a[i]) i += 2;
   if(i < 8) {
     a[i] = pRow->tiId;
@@ -945,17 +948,34 @@ static void test_finish_continue(void **ppState) {
   assert_false(bHeld);
   assert_false(bCont);
   assert_string_equal(q_text(f->s, "SELECT state FROM task_instance WHERE id=15"), "none");
+  /* a wake a result rang takes the results that gate next tries first:
+   * 10 and 14 (not continued); 11's (continued 13) is left, and said so */
   int64_t aCont[8] = {0};
+  g_nDeferred = 0;
   assert_int_equal(store_begin(f->s, &err), AIRC_OK);
-  assert_int_equal(store_work_take_done_or_expired(f->s, 200, seen_continued, aCont, &err), AIRC_OK);
+  assert_int_equal(store_work_take_done_or_expired(f->s, 200, 0, seen_continued, aCont, &err), AIRC_OK);
   assert_int_equal(store_commit(f->s, &err), AIRC_OK);
-  /* 10: result, not continued; 11: continued 13; 14: result, not continued */
   assert_int_equal(aCont[0], 10);
   assert_int_equal(aCont[1], 0);
-  assert_int_equal(aCont[2], 11);
-  assert_int_equal(aCont[3], 13);
-  assert_int_equal(aCont[4], 14);
-  assert_int_equal(aCont[5], 0);
+  assert_int_equal(aCont[2], 14);
+  assert_int_equal(aCont[3], 0);
+  assert_int_equal(aCont[4], 0);
+  assert_int_equal(g_nDeferred, 2);
+  /* the next take, of all: 11, which continued 13; nothing left */
+  memset(aCont, 0, sizeof(aCont));
+  g_nDeferred = 0;
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  assert_int_equal(store_work_take_done_or_expired(f->s, 200, 1, seen_continued, aCont, &err), AIRC_OK);
+  assert_int_equal(store_commit(f->s, &err), AIRC_OK);
+  assert_int_equal(aCont[0], 11);
+  assert_int_equal(aCont[1], 13);
+  assert_int_equal(aCont[2], 0);
+  assert_int_equal(g_nDeferred, 0);
+  /* and a take without them when none is left says none was */
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  assert_int_equal(store_work_take_done_or_expired(f->s, 200, 0, seen_continued, aCont, &err), AIRC_OK);
+  assert_int_equal(store_commit(f->s, &err), AIRC_OK);
+  assert_int_equal(g_nDeferred, 0);
 }
 
 int main(void) {
