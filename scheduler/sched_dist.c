@@ -195,7 +195,6 @@ static int dist_row_add(void *pCtx, const store_work_row *pRow) {
   dist_row *a = realloc(p->a, sizeof(dist_row) * (size_t)(p->n + 1));
   if(!a) return 1;
   p->a = a;
-  p->S->bContinuedDue |= pRow->bDeferred;
   dist_row *r = &a[p->n++];
   r->tiId = pRow->tiId;
   r->tryNumber = pRow->tryNumber;
@@ -251,6 +250,9 @@ airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
    * this result to the tries it lets start; any other wake takes all */
   const int bContinued = !S->bWorkNews || S->bContinuedDue || !S->bContinueChains;
   S->bContinuedDue = 0;
+  /* (such a wake knows continued results were left when it applies a
+   * result of a try it did not queue: a worker continued it, so its
+   * upstream's result, continued, is among them) */
   S->bWorkNews = 0; /* what it announced is read here */
   sched_run_seen_clear(S);
   S->zPreferWorker[0] = S->zPreferQueue[0] = 0;
@@ -275,6 +277,10 @@ airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
       snprintf(S->zPushPrefix, sizeof(S->zPushPrefix), "%.*s", STORE_WORK_PREFIX_LEN, r->zToken);
       /* a continued try took the slot its upstream freed */
       if(strlen(r->zToken) >= STORE_WORK_PREFIX_LEN && !r->continuedTi) S->nPushLeft++;
+      if(!bContinued) {
+        const int eWas = sched_cache_ti_state(S, r->pCur->runPk, r->pCur->zTaskId);
+        if(eWas == -1 || eWas == TI_NONE || eWas == TI_SCHEDULED) S->bContinuedDue = 1;
+      }
       exec_result res;
       airc_err perr = {0};
       if(exec_result_parse(r->zResult, &res, &perr)) {

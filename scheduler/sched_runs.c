@@ -339,7 +339,8 @@ int sched_cache_ti_state(sched *S, int64_t runPk, const char *zTaskId) {
     sched_version *v = &S->aVer[k];
     if(!v->d || strcmp(v->zHash, pc->zHash)) continue;
     int t = sched_version_task(v, zTaskId);
-    return t >= 0 && t < pc->nTask && !(pc->apMap && pc->apMap[t]) ? (int)pc->aState[t] : -1;
+    if(t < 0 || t >= pc->nTask) return -1;
+    return pc->apMap && pc->apMap[t] ? -2 : (int)pc->aState[t];
   }
   return -1;
 }

@@ -373,7 +373,8 @@ int sched_sensor_has_work(sched *S);
 void sched_sensor_free(sched *S);
 /* Like sched_cache_set_state, for one task instance (a mapped task's
  * instance is found by tiId). */
-/* The cached state of unmapped task zTaskId of run runPk; -1 if not cached. */
+/* The cached state of unmapped task zTaskId of run runPk; -1 if not
+ * cached, -2 for a mapped task. */
 int sched_cache_ti_state(sched *S, int64_t runPk, const char *zTaskId);
 void sched_cache_set_ti_state(sched *S, int64_t runPk, const char *zTaskId, int64_t tiId, ti_state st,
                               int64_t nextRetryUs);

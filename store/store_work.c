@@ -150,7 +150,7 @@ airc_rc store_work_enqueue_assigned(store *p, int64_t tiId, int tryNumber, const
  * claim's six columns, then its task instance's as store_sched_ti_get_current
  * reads them (store_sched_ti_current_read), then (22) the lease token and
  * (23) whether unclaimed tries were waiting, (24) the task instance its
- * worker continued (0: none), (25) whether continued results were left; 0, or
+ * worker continued (0: none); 0, or
  * AIRC_ERR_NOMEM when xRow asks to stop (a row would go unapplied). */
 static airc_rc take_walk(store_stmt *st, store_work_fn xRow, void *pCtx, airc_err *pErr) {
   store_sched_ti_current *pCur = malloc(sizeof(*pCur));
@@ -169,7 +169,7 @@ static airc_rc take_walk(store_stmt *st, store_work_fn xRow, void *pCtx, airc_er
     store_work_row row = {store_col_int64(st, 0), store_col_int(st, 1), store_col_str(st, 2),
                           store_col_str(st, 3), store_col_str(st, 22), store_col_int(st, 23) != 0,
                           store_col_int64(st, 4), store_col_text(st, 5), bTi ? pCur : NULL,
-                          bRunActive ? &run : NULL, store_col_int64(st, 24), store_col_int(st, 25) != 0};
+                          bRunActive ? &run : NULL, store_col_int64(st, 24)};
     if(xRow(pCtx, &row)) {
       r = STORE_ERROR;
       airc_err_set(pErr, AIRC_ERR_NOMEM, "out of memory");
@@ -202,10 +202,7 @@ airc_rc store_work_take_done_or_expired(store *p, int64_t nowUs, int bContinued,
         " t.start_us, coalesce(c.log_path, t.log_path), t.dag_id, t.run_id, t.map_index, t.run_state, t.is_test,"
         " t.logical_date, t.paused, coalesce(c.lease_token, ''),"
         /* once per statement (an InitPlan), through task_claim_free */
-        " CAST(EXISTS(SELECT 1 FROM task_claim f WHERE f.worker IS NULL) AS integer), coalesce(c.continued_ti, 0),"
-        /* the same, through task_claim_done: the results the WHERE left */
-        " CAST($2 = 0 AND EXISTS(SELECT 1 FROM task_claim f WHERE f.result IS NOT NULL"
-        " AND f.continued_ti IS NOT NULL) AS integer)"
+        " CAST(EXISTS(SELECT 1 FROM task_claim f WHERE f.worker IS NULL) AS integer), coalesce(c.continued_ti, 0)"
         " FROM c LEFT JOIN LATERAL (SELECT ti.id, ti.state, ti.try_number, ti.max_tries, ti.task_id,"
         " r.dag_hash, ti.run_pk, ti.start_us, ti.log_path, r.dag_id, r.run_id, ti.map_index,"
         " r.state AS run_state, r.is_test, r.logical_date, coalesce(d.is_paused, 0) AS paused"
@@ -224,8 +221,7 @@ airc_rc store_work_take_done_or_expired(store *p, int64_t nowUs, int bContinued,
       " ti.id, ti.state, ti.try_number, ti.max_tries, ti.task_id, r.dag_hash, ti.run_pk,"
       " ti.start_us, coalesce(c.log_path, ti.log_path), r.dag_id, r.run_id, ti.map_index, r.state, r.is_test,"
       " r.logical_date,"
-      " coalesce(d.is_paused, 0), coalesce(c.lease_token, ''), 0, coalesce(c.continued_ti, 0),"
-      " ?2 = 0 AND EXISTS(SELECT 1 FROM task_claim f WHERE f.result IS NOT NULL AND f.continued_ti IS NOT NULL)"
+      " coalesce(d.is_paused, 0), coalesce(c.lease_token, ''), 0, coalesce(c.continued_ti, 0)"
       " FROM task_claim c LEFT JOIN task_instance ti ON ti.id=c.ti_id LEFT JOIN dag_run r ON r.id=ti.run_pk"
       " LEFT JOIN dag d ON d.dag_id=r.dag_id"
       WORK_TAKE_WHERE
@@ -381,15 +377,17 @@ static airc_rc claim_batch_pg(store *p, const char *zQueue, const char *zWorker,
    * instances are found by id: `(state='queued') IS TRUE` is no index
    * condition. A plain `state='queued'` let a plan cached while one try at a
    * time was queued (a chain) walk ti_by_state past every queued task
-   * instance later (a fan-out's thousand), 0.1 to 0.5 ms per claim. */
+   * instance later (a fan-out's thousand), 0.1 to 0.5 ms per claim. Each
+   * claimed row looks its task instance up once: joined to a CTE of the
+   * same lookups instead, the plan (every estimate 1 row) read that CTE
+   * again for each row, n * n lookups (64 and 400 buffer pages for 8). */
   store_stmt *st = store_stmt_prepare(p,
       "WITH c AS (SELECT ti_id, try_number FROM task_claim WHERE queue=?1 AND worker IS NULL"
       " ORDER BY queued_us, ti_id LIMIT ?6 FOR UPDATE SKIP LOCKED),"
       " u AS (UPDATE task_claim t SET worker=?2, lease_token=?3, lease_until_us=?4 FROM c"
-      " WHERE t.ti_id=c.ti_id AND t.try_number=c.try_number RETURNING t.ti_id, t.try_number, t.request, t.queued_us),"
-      " r AS (SELECT i.id FROM task_instance i JOIN u ON i.id=u.ti_id AND i.try_number=u.try_number"
-      " WHERE (i.state='queued') IS TRUE)"
-      " SELECT u.ti_id, u.try_number, u.request, r.id IS NOT NULL FROM u LEFT JOIN r ON r.id=u.ti_id"
+      " WHERE t.ti_id=c.ti_id AND t.try_number=c.try_number RETURNING t.ti_id, t.try_number, t.request, t.queued_us)"
+      " SELECT u.ti_id, u.try_number, u.request, i.id IS NOT NULL FROM u LEFT JOIN task_instance i"
+      " ON i.id=u.ti_id AND i.try_number=u.try_number AND (i.state='queued') IS TRUE"
       " ORDER BY u.queued_us, u.ti_id", pErr);
   if(!st) return pErr->rc;
   store_bind_text(st, 1, zQueue);

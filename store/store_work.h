@@ -92,9 +92,6 @@ typedef struct store_work_row {
   /* the task instance the worker queued and started itself when this
    * try succeeded (store_work_finish_continue), 0 if none */
   int64_t continuedTi;
-  /* store_work_take_done_or_expired without bContinued: results of
-   * continued tries were left for a later take */
-  int bDeferred;
 } store_work_row;
 typedef int (*store_work_fn)(void *pCtx, const store_work_row *pRow);
 
@@ -109,9 +106,9 @@ typedef int (*store_work_fn)(void *pCtx, const store_work_row *pRow);
  * call (AIRC_ERR_NOMEM): roll back. On PostgreSQL one statement.
  * bContinued 0: leaves the results whose worker continued the chain
  * (continuedTi: their next tries are queued and running already) for a
- * later take, and each row's bDeferred says whether some were left. A
- * wake that a result rang applies first what gates the next tries, and
- * those after the commit that hands them over (docs/scaling.md). */
+ * later take. A wake that a result rang applies first what gates the
+ * next tries, and those after the commit that hands them over
+ * (docs/scaling.md). */
 AIRC_WUR airc_rc store_work_take_done_or_expired(store *p, int64_t nowUs, int bContinued, store_work_fn xRow,
                                                  void *pCtx, airc_err *pErr);
 
