@@ -20,7 +20,7 @@ Needs a PostgreSQL server: run it under scripts/pg-test.sh (AIRC_TEST_PG is
 an admin URL; the bench creates a database per worker count).
 
     scripts/pg-test.sh python3 bench/bench_dist.py [--tasks N] [--workers 1,2,4] [--rounds R]
-    --rounds R: R rounds, each local mode then every worker count, and the
+    --rounds R: R rounds, each every worker count after a local run of its own, and the
                 ratios' medians over the rounds (`make bench`: 3)
     scripts/bench-fs.sh scripts/pg-test.sh ...   as `make bench`: homes on a fresh journaled ext4
     BENCH_DIST_N=200 ...   a quick run (the default is 1000)"""
@@ -336,20 +336,31 @@ def run_pg(n, k, concurrency, seq, statements=False):
 
 
 def run_round(n, ks, concurrency, seq0, statements):
-    """Local mode, then the distributed executor with each worker count of
-    ks: one round. Adds each worker count's ratios to local mode."""
-    res = {"tasks": n, "local": run_local(n), "distributed": []}
+    """One round: for each worker count of ks, local mode and right after
+    it the distributed executor, each ratio taken against the local run
+    just before it. This VM's speed drifts by tens of percent within
+    minutes: against one local run at the round's start, the 4-worker
+    fan-out (measured three minutes later) moved with the drift, 0.65x in
+    a round whose local run had caught a fast minute (1305 tasks/s, 819
+    and 951 in the rounds around it). res["local"] is the round's first
+    local run (the CPU and phase lines)."""
+    res = {"tasks": n, "locals": [], "distributed": []}
     for i, k in enumerate(ks):
-        res["distributed"].append(run_pg(n, k, concurrency, seq0 + i, statements))
-    lc, lf = res["local"]["bench_chain"], res["local"]["bench_fanout"]
-    res["local_chain_ms_per_task"] = lc["wall_ms"] / n
-    res["local_fanout_tasks_per_s"] = lf["tasks"] / (lf["wall_ms"] / 1000.0)
-    for r in res["distributed"]:
+        loc = run_local(n)
+        r = run_pg(n, k, concurrency, seq0 + i, statements)
+        lc, lf = loc["bench_chain"], loc["bench_fanout"]
+        r["local_chain_ms_per_task"] = lc["wall_ms"] / n
+        r["local_fanout_tasks_per_s"] = lf["tasks"] / (lf["wall_ms"] / 1000.0)
         c, f = r["bench_chain"], r["bench_fanout"]
         r["chain_ms_per_task"] = c["wall_ms"] / n
-        r["chain_ratio_to_local"] = r["chain_ms_per_task"] / res["local_chain_ms_per_task"]
+        r["chain_ratio_to_local"] = r["chain_ms_per_task"] / r["local_chain_ms_per_task"]
         r["fanout_tasks_per_s"] = f["tasks"] / (f["wall_ms"] / 1000.0)
-        r["fanout_ratio_to_local"] = r["fanout_tasks_per_s"] / res["local_fanout_tasks_per_s"]
+        r["fanout_ratio_to_local"] = r["fanout_tasks_per_s"] / r["local_fanout_tasks_per_s"]
+        res["locals"].append(loc)
+        res["distributed"].append(r)
+    res["local"] = res["locals"][0]
+    res["local_chain_ms_per_task"] = res["distributed"][0]["local_chain_ms_per_task"]
+    res["local_fanout_tasks_per_s"] = res["distributed"][0]["local_fanout_tasks_per_s"]
     return res
 
 
@@ -360,9 +371,11 @@ def print_round(results, concurrency, label=""):
     print(f"distributed executor benchmark{label}, {n} tasks per DAG ({os.cpu_count()} cores), workers of "
           + (f"--concurrency {concurrency}" if concurrency else "their default concurrency ([worker] concurrency, 16)")
           + f", homes in {home_fs()}")
-    print(f"  local mode (SQLite): chain {local_chain_ms:.2f} ms per task, queued->started p50 "
+    print(f"  local mode (SQLite), first of the round: chain {local_chain_ms:.2f} ms per task, queued->started p50 "
           f"{lc['queued_to_running_p50_ms']:.2f} ms p99 {lc['queued_to_running_p99_ms']:.2f} ms | fan-out "
-          f"{local_fan_tps:.0f} tasks/s")
+          f"{local_fan_tps:.0f} tasks/s; right before each worker count: "
+          + ", ".join(f"{r['local_chain_ms_per_task']:.2f} ms and {r['local_fanout_tasks_per_s']:.0f} tasks/s"
+                      for r in results["distributed"]))
     for r in results["distributed"]:
         c, f = r["bench_chain"], r["bench_fanout"]
         bad = "" if c["state"] == f["state"] == "success" else f" (runs: {c['state']}, {f['state']})"
@@ -408,7 +421,7 @@ def print_round(results, concurrency, label=""):
 def print_medians(rounds):
     """The rounds' ratios: median and range, per worker count."""
     print(f"over {len(rounds)} rounds (local mode and the distributed executor alternated, each ratio taken "
-          "within its round): median (lowest-highest)")
+          "against the local run right before it): median (lowest-highest)")
     for i, r0 in enumerate(rounds[0]["distributed"]):
         chain = [rd["distributed"][i]["chain_ratio_to_local"] for rd in rounds]
         fan = [rd["distributed"][i]["fanout_ratio_to_local"] for rd in rounds]
