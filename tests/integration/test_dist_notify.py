@@ -88,6 +88,48 @@ def test_queued_try_claimed_and_result_seen_without_polling(home, slow_cluster):
     assert sorted(c.ledger_lines()) == [[f"n.t{i}", "1", "w1"] for i in range(5)]
 
 
+class QuietCluster(SlowPollCluster):
+    """Polls of a minute and a scheduler lease of 90 s (renewed every 30 s):
+    between a worker's wake-ups nothing wakes the scheduler."""
+
+    def env(self, host):
+        e = super().env(host)
+        e["AIRC__SCHEDULER__LEASE_SECONDS"] = "90"
+        return e
+
+
+@pg_only
+def test_continued_results_are_taken_right_after_the_chain_comes_back(home, tmp_path):
+    """A worker continues a chain: its continued results ring no scheduler.
+    The chain's last result rings it; that wake takes that result alone
+    (what gates the next tries), commits, and takes the continued ones in
+    the very next wake (docs/scaling.md, "A worker continues a chain").
+    Without that next wake they would wait for a poll or a lease renewal
+    (30 s and more here): the run would not end within the bound."""
+    c = QuietCluster(home, tmp_path / "hosts")
+    try:
+        home.write_dag("q.ini", chain(c, "q", 4))
+        stats = os.path.join(c.tmp, "s1.stats")
+        c.scheduler("s1", "--stats-file", stats)
+        c.worker("w1")
+        run = trigger_on(c, "s1", "q")
+        assert home.wait_run("q", run, 20) == "success"
+        assert sorted(c.ledger_lines()) == [[f"q.t{i}", "1", "w1"] for i in range(4)]
+        import json
+        with open(stats) as f:
+            wakes = [json.loads(l) for l in f if l.strip()]
+        # t0 queued by the scheduler, t1-t3 continued by w1: t3's result
+        # taken alone, then t0-t2's (each continued the next) together, in
+        # a wake no timer made (the first sweep comes 10 s after the start:
+        # without the follow-up take, that sweep's wake took them)
+        took = [w for w in wakes if w["worker_claims"]]
+        assert [(w["worker_claims"], w["continued"]) for w in took] == [(1, 0), (3, 3)], wakes
+        assert (took[1]["sweep"], took[1]["all_dirty"], took[1]["ticks"]) == (0, 0, 0), wakes
+        assert took[1]["wake"] == took[0]["wake"] + 1, wakes
+    finally:
+        c.stop_all()
+
+
 @pg_only
 def test_sessions_ended_by_the_store_listen_again(home, slow_cluster):
     c = slow_cluster
