@@ -232,8 +232,7 @@ static airc_rc dist_continued(sched *S, const store_sched_ti_current *pCur, int6
      * result rang takes the continued ones after the others): its state
      * is newer than `queued` */
     const char *zNext = v->d->aTask[v->d->aTask[i].aiDownstream[0]].zId;
-    const int eNow = sched_cache_ti_state(S, pCur->runPk, zNext);
-    if(!bApplied && (eNow < 0 || eNow == TI_NONE || eNow == TI_SCHEDULED))
+    if(!bApplied && sched_cache_not_queued(S, pCur->runPk, zNext))
       sched_cache_set_ti_state(S, pCur->runPk, zNext, tiId, TI_QUEUED, 0);
     sched_load_add(S, pCur->zDagId, +1); /* its own outcome, now or later, takes it off */
   }
@@ -250,9 +249,6 @@ airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
    * this result to the tries it lets start; any other wake takes all */
   const int bContinued = !S->bWorkNews || S->bContinuedDue || !S->bContinueChains;
   S->bContinuedDue = 0;
-  /* (such a wake knows continued results were left when it applies a
-   * result of a try it did not queue: a worker continued it, so its
-   * upstream's result, continued, is among them) */
   S->bWorkNews = 0; /* what it announced is read here */
   sched_run_seen_clear(S);
   S->zPreferWorker[0] = S->zPreferQueue[0] = 0;
@@ -277,10 +273,9 @@ airc_rc sched_dist_ingest(sched *S, airc_err *pErr) {
       snprintf(S->zPushPrefix, sizeof(S->zPushPrefix), "%.*s", STORE_WORK_PREFIX_LEN, r->zToken);
       /* a continued try took the slot its upstream freed */
       if(strlen(r->zToken) >= STORE_WORK_PREFIX_LEN && !r->continuedTi) S->nPushLeft++;
-      if(!bContinued) {
-        const int eWas = sched_cache_ti_state(S, r->pCur->runPk, r->pCur->zTaskId);
-        if(eWas == -1 || eWas == TI_NONE || eWas == TI_SCHEDULED) S->bContinuedDue = 1;
-      }
+      /* a result of a try this scheduler did not queue: a worker continued
+       * it, so its upstream's result, continued, was left by this take */
+      if(!bContinued && sched_cache_not_queued(S, r->pCur->runPk, r->pCur->zTaskId)) S->bContinuedDue = 1;
       exec_result res;
       airc_err perr = {0};
       if(exec_result_parse(r->zResult, &res, &perr)) {

@@ -332,17 +332,18 @@ static airc_rc launch_secrets(sched *S, airc_err *pErr) {
   return rc;
 }
 
-int sched_cache_ti_state(sched *S, int64_t runPk, const char *zTaskId) {
+int sched_cache_not_queued(sched *S, int64_t runPk, const char *zTaskId) {
   sched_run_cache *pc = run_cache_find(S, runPk);
-  if(!pc) return -1;
+  if(!pc) return 1;
   for(int k = 0; k < SCHED_VERSION_CACHE; k++) {
     sched_version *v = &S->aVer[k];
     if(!v->d || strcmp(v->zHash, pc->zHash)) continue;
     int t = sched_version_task(v, zTaskId);
-    if(t < 0 || t >= pc->nTask) return -1;
-    return pc->apMap && pc->apMap[t] ? -2 : (int)pc->aState[t];
+    if(t < 0 || t >= pc->nTask) return 1;
+    if(pc->apMap && pc->apMap[t]) return 0;
+    return pc->aState[t] == TI_NONE || pc->aState[t] == TI_SCHEDULED;
   }
-  return -1;
+  return 1;
 }
 
 void sched_cache_set_ti_state(sched *S, int64_t runPk, const char *zTaskId, int64_t tiId, ti_state st,

@@ -371,11 +371,13 @@ int sched_sensor_is_active(sched *S, int64_t tiId);
 int64_t sched_sensor_next_us(sched *S);
 int sched_sensor_has_work(sched *S);
 void sched_sensor_free(sched *S);
+/* 1 if this scheduler has not queued unmapped task zTaskId of run runPk
+ * as far as its cache knows: `none` or `scheduled` there, or the run or
+ * task not cached. 0 for any later state and for a mapped task (which no
+ * worker continues). */
+int sched_cache_not_queued(sched *S, int64_t runPk, const char *zTaskId);
 /* Like sched_cache_set_state, for one task instance (a mapped task's
  * instance is found by tiId). */
-/* The cached state of unmapped task zTaskId of run runPk; -1 if not
- * cached, -2 for a mapped task. */
-int sched_cache_ti_state(sched *S, int64_t runPk, const char *zTaskId);
 void sched_cache_set_ti_state(sched *S, int64_t runPk, const char *zTaskId, int64_t tiId, ti_state st,
                               int64_t nextRetryUs);
 

@@ -880,6 +880,16 @@ static int seen_continued(void *pCtx, const store_work_row *pRow) {
   return 0;
 }
 
+/* One take in its own transaction (bContinued as the store's), each row's
+ * task instance and continuedTi into a (seen_continued). */
+static void take_continued(fixture *f, int bContinued, int64_t a[8]) {
+  airc_err err = {0};
+  memset(a, 0, 8 * sizeof(a[0]));
+  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
+  assert_int_equal(store_work_take_done_or_expired(f->s, 200, bContinued, seen_continued, a, &err), AIRC_OK);
+  assert_int_equal(store_commit(f->s, &err), AIRC_OK);
+}
+
 /* A worker continues a chain (store_work_finish_continue): the next try
  * is queued and claimed only with its upstream's result, and only while
  * the next task instance, its run and the scheduler lease are as the
@@ -947,20 +957,15 @@ static void test_finish_continue(void **ppState) {
   assert_string_equal(q_text(f->s, "SELECT state FROM task_instance WHERE id=15"), "none");
   /* a wake a result rang takes the results that gate next tries first:
    * 10 and 14 (not continued); 11's (continued 13) is left */
-  int64_t aCont[8] = {0};
-  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
-  assert_int_equal(store_work_take_done_or_expired(f->s, 200, 0, seen_continued, aCont, &err), AIRC_OK);
-  assert_int_equal(store_commit(f->s, &err), AIRC_OK);
+  int64_t aCont[8];
+  take_continued(f, 0, aCont);
   assert_int_equal(aCont[0], 10);
   assert_int_equal(aCont[1], 0);
   assert_int_equal(aCont[2], 14);
   assert_int_equal(aCont[3], 0);
   assert_int_equal(aCont[4], 0);
   /* the next take, of all: 11, which continued 13 */
-  memset(aCont, 0, sizeof(aCont));
-  assert_int_equal(store_begin(f->s, &err), AIRC_OK);
-  assert_int_equal(store_work_take_done_or_expired(f->s, 200, 1, seen_continued, aCont, &err), AIRC_OK);
-  assert_int_equal(store_commit(f->s, &err), AIRC_OK);
+  take_continued(f, 1, aCont);
   assert_int_equal(aCont[0], 11);
   assert_int_equal(aCont[1], 13);
   assert_int_equal(aCont[2], 0);
