@@ -317,24 +317,6 @@ static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, 
   pRes->startUs = airc_now_us();
 
   int logFd = -1;
-  if(!bForeground) {
-    logFd = log_spare_open(pSpare, r->zLogPath); /* 0600, no symlink */
-    if(logFd < 0) {
-      snprintf(pRes->zReason, sizeof(pRes->zReason), "cannot open log %s: %s", r->zLogPath, strerror(errno));
-      pRes->outcome = EXEC_OUTCOME_FAILED;
-      pRes->endUs = airc_now_us();
-      return -1;
-    }
-    if(log_line(logFd, "task '%s' of DAG '%s', run '%s', try %d started", r->ctx.zTaskId, r->ctx.zDagId,
-                r->ctx.zRunId, r->ctx.tryNumber)) {
-      /* a try whose output cannot be kept does not start */
-      snprintf(pRes->zReason, sizeof(pRes->zReason), "cannot write log %s: %s", r->zLogPath, strerror(errno));
-      pRes->outcome = EXEC_OUTCOME_FAILED;
-      pRes->endUs = airc_now_us();
-      close(logFd);
-      return -1;
-    }
-  }
   int aOut[2] = {-1, -1}, aErr[2] = {-1, -1}, sigFd = -1;
   const int bOutMade = pPre && pPre->aOut[0] >= 0; /* its read end non-blocking already */
   if(pPre) { /* made while the member waited */
@@ -346,7 +328,6 @@ static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, 
     snprintf(pRes->zReason, sizeof(pRes->zReason), "pipe: %s", strerror(errno));
     pRes->outcome = EXEC_OUTCOME_FAILED;
     pRes->endUs = airc_now_us();
-    if(logFd >= 0) close(logFd);
     return -1;
   }
   sigset_t chld, watch;
@@ -369,14 +350,41 @@ static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, 
     snprintf(pRes->zReason, sizeof(pRes->zReason), "fork: %s", strerror(errno));
     pRes->outcome = EXEC_OUTCOME_FAILED;
     pRes->endUs = airc_now_us();
-    if(logFd >= 0) close(logFd);
     return -1;
   }
   setpgid(pid, pid); /* also in the child: whoever runs first */
   pRes->pid = (int)pid;
   close(aErr[1]);
   if(aOut[1] >= 0) close(aOut[1]);
-  if(logFd >= 0) log_line(logFd, "task process pid %d", (int)pid);
+  if(!bForeground) {
+    /* the log is put in place while the task execs (its output waits in
+     * the pipe): the folder and file renames on a journaled file system
+     * were a third of the member's time from the hand-over to the task's
+     * start. A try whose output cannot be kept does not go on: its group
+     * is killed before it is waited for, and it fails with the reason */
+    logFd = log_spare_open(pSpare, r->zLogPath); /* 0600, no symlink */
+    const int bOpened = logFd >= 0;
+    if(!bOpened || log_line(logFd, "task '%s' of DAG '%s', run '%s', try %d started", r->ctx.zTaskId,
+                            r->ctx.zDagId, r->ctx.zRunId, r->ctx.tryNumber) ||
+       log_line(logFd, "task process pid %d", (int)pid)) {
+      int e = errno;
+      kill(-pid, SIGKILL);
+      kill(pid, SIGKILL); /* in case its group is not set yet */
+      int st;
+      while(waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+      }
+      snprintf(pRes->zReason, sizeof(pRes->zReason), "cannot %s log %s: %s (task stopped)", bOpened ? "write" : "open",
+               r->zLogPath, strerror(e));
+      pRes->outcome = EXEC_OUTCOME_FAILED;
+      pRes->endUs = airc_now_us();
+      if(bOpened) close(logFd);
+      close(aErr[0]);
+      close(aOut[0]);
+      close(sigFd);
+      sigprocmask(SIG_UNBLOCK, &chld, NULL);
+      return -1;
+    }
+  }
 
   last_line ll;
   memset(&ll, 0, sizeof(ll));

@@ -264,13 +264,18 @@ airc_rc store_run_delete(store *s, const char *zDagId, const char *zRunId, int *
   return rc;
 }
 
+/* The runs of DAG ?1: its task instances are found through them (the
+ * unique key starts with the run), as no index of task_instance starts
+ * with dag_id */
+#define DAG_RUNS_OF "(SELECT id FROM dag_run WHERE dag_id=?)"
+
 /* Deletes the rows of DAG zDagId from one table; the statements are
  * literals (cached by address), one per table. */
 static airc_rc dag_delete_rows(store *s, const char *zDagId, airc_err *pErr) {
   static const char *const azSql[] = {
-      "DELETE FROM xcom WHERE ti_id IN (SELECT id FROM task_instance WHERE dag_id=?)",
-      "DELETE FROM task_try WHERE ti_id IN (SELECT id FROM task_instance WHERE dag_id=?)",
-      "DELETE FROM task_instance WHERE dag_id=?",
+      "DELETE FROM xcom WHERE ti_id IN (SELECT id FROM task_instance WHERE run_pk IN " DAG_RUNS_OF ")",
+      "DELETE FROM task_try WHERE ti_id IN (SELECT id FROM task_instance WHERE run_pk IN " DAG_RUNS_OF ")",
+      "DELETE FROM task_instance WHERE run_pk IN " DAG_RUNS_OF,
       "DELETE FROM dag_run WHERE dag_id=?",
       "DELETE FROM dag_run_count WHERE dag_id=?",
       "DELETE FROM backfill WHERE dag_id=?",

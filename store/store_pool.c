@@ -70,9 +70,8 @@ airc_rc store_pool_delete(store *p, const char *zName, airc_err *pErr) {
 }
 
 /* Slots in use per state come from the task instances that hold them (the
- * queueing check reads pool_usage, a total the triggers keep):
- * queued and running through the partial index ti_pool_active, scheduled
- * through ti_by_state. */
+ * queueing check reads pool_usage, a total the triggers keep), read
+ * through ti_by_state: the rows of one state, few unless finished. */
 #define POOL_SELECT \
   "SELECT pl.name, pl.slots, pl.description, pl.include_deferred," \
   " (SELECT coalesce(sum(coalesce(ti.pool_slots, 1)), 0) FROM task_instance ti WHERE ti.pool=pl.name AND ti.state='running')," \

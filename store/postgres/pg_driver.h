@@ -5,7 +5,7 @@
 #define AIRC_PG_DRIVER_H
 #include "store/store_int.h"
 
-#define PG_SCHEMA_VERSION 14
+#define PG_SCHEMA_VERSION 15
 
 /* SQL (several statements, for PQexec) that migrates version i to i + 1
  * (0 <= i < PG_SCHEMA_VERSION); NULL out of range. */

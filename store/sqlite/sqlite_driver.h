@@ -4,7 +4,7 @@
 #define AIRC_SQLITE_DRIVER_H
 #include "store/store_int.h"
 
-#define SQLITE_SCHEMA_VERSION 14
+#define SQLITE_SCHEMA_VERSION 15
 
 /* SQL that migrates version i to i + 1 (0 <= i < SQLITE_SCHEMA_VERSION). */
 const char *sqlite_migration(int i);

@@ -411,6 +411,18 @@ static const char *const azMigration[SQLITE_SCHEMA_VERSION] = {
      * docs/scaling.md "A worker continues a chain"): the scheduler takes
      * that with the result. */
     "ALTER TABLE task_claim ADD COLUMN continued_ti INTEGER;",
+    /* 14 -> 15: two indexes of task_instance fewer. Every state change of a
+     * task instance updated both (ti_by_task holds the state; the partial
+     * ti_pool_active is rewritten when the state its WHERE names changes),
+     * and on SQLite a commit writes each page it dirtied to the WAL: a
+     * chain's task paid 13 WAL frames in its two commits, 9 without these
+     * two (bench/store_frames.py). What they served, ti_by_state
+     * (state, dag_id) serves: max_active_tis_per_dag counts a task's
+     * queued and running tries (state IN (...) AND dag_id=?, then the task
+     * id on those few rows), the pool lists read the queued and running
+     * rows by state; deleting a DAG goes through its runs (store_control.c). */
+    "DROP INDEX ti_by_task;"
+    "DROP INDEX ti_pool_active;",
 };
 
 const char *sqlite_migration(int i) {

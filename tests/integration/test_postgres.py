@@ -38,7 +38,7 @@ def test_schema_only_from_db_init_and_one_line_errors(home):
     assert "schema version 14" in r.stdout
     r = home.run("db", "check", check=True)
     assert "(postgres)" in r.stdout and "integrity: ok" in r.stdout
-    assert psql(url, "SELECT version FROM airc_schema_version") == "14"
+    assert psql(url, "SELECT version FROM airc_schema_version") == "15"
     # newer than this airc
     psql(url, "UPDATE airc_schema_version SET version=99")
     r = home.run("dags", "list")
