@@ -12,6 +12,9 @@ import pytest
 
 from conftest import ON_PG, PG_ADMIN, dag_ini, pg_database, wait_for
 
+# the schema version this airc writes (PG_SCHEMA_VERSION, store/postgres/pg_driver.h)
+SCHEMA = "15"
+
 pytestmark = pytest.mark.skipif(not ON_PG, reason="needs AIRC_TEST_PG (make test-pg)")
 
 
@@ -35,27 +38,27 @@ def test_schema_only_from_db_init_and_one_line_errors(home):
     assert r.returncode == 1 and "run 'airc db init'" in r.stderr
     assert psql(url, "SELECT count(*) FROM pg_tables WHERE schemaname='public'") == "0"  # nothing half-written
     r = home.run("db", "init", check=True)
-    assert "schema version 14" in r.stdout
+    assert f"schema version {SCHEMA}" in r.stdout
     r = home.run("db", "check", check=True)
     assert "(postgres)" in r.stdout and "integrity: ok" in r.stdout
-    assert psql(url, "SELECT version FROM airc_schema_version") == "15"
+    assert psql(url, "SELECT version FROM airc_schema_version") == SCHEMA
     # newer than this airc
     psql(url, "UPDATE airc_schema_version SET version=99")
     r = home.run("dags", "list")
-    assert r.returncode == 1 and "schema version 99, newer than this airc (14)" in r.stderr
+    assert r.returncode == 1 and f"schema version 99, newer than this airc ({SCHEMA})" in r.stderr
     # older: only `airc db upgrade` migrates a shared database
     psql(url, "UPDATE airc_schema_version SET version=7; DROP TABLE api_token; DROP TABLE connection; DROP TABLE variable;"
               " DROP TABLE dagrun_dataset_event; DROP TABLE dataset_dag_run_queue; DROP TABLE dataset_event;"
               " DROP TABLE dataset_ref; DROP TABLE dataset;"
-              " DROP INDEX ti_by_task; ALTER TABLE task_instance DROP COLUMN map_index;"
+              " ALTER TABLE task_instance DROP COLUMN map_index;"
               " DROP TABLE pool; DROP TABLE notification; DROP FUNCTION pool_usage_keep CASCADE; DROP TABLE pool_usage;"
               " ALTER TABLE task_instance DROP COLUMN pool, DROP COLUMN pool_slots;"
               " ALTER TABLE dag_run DROP COLUMN deadline_us, DROP COLUMN deadline_missed_us;"
               " DROP INDEX task_claim_done; ALTER TABLE task_claim DROP COLUMN log_path, DROP COLUMN continued_ti")
     r = home.run("dags", "list")
-    assert r.returncode == 1 and "older than this airc (14): run 'airc db upgrade'" in r.stderr
+    assert r.returncode == 1 and f"older than this airc ({SCHEMA}): run 'airc db upgrade'" in r.stderr
     r = home.run("db", "upgrade", check=True)
-    assert "from schema version 7 to 14" in r.stdout
+    assert f"from schema version 7 to {SCHEMA}" in r.stdout
     assert psql(url, "SELECT count(*) FROM pg_tables WHERE tablename IN ('connection', 'variable', 'api_token', 'pool', 'notification')") == "5"
     # a broken trigger-kept count is what the integrity check finds
     psql(url, "INSERT INTO dag_run_count VALUES('ghost', 'queued', 3)")
