@@ -317,6 +317,27 @@ static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, 
   pRes->startUs = airc_now_us();
 
   int logFd = -1;
+  if(!bForeground) {
+    /* before the task, always: the zombie sweep takes a try's log as proof
+     * that it started (sched_try_log_exists), and gives a queued try whose
+     * supervisor died without one back to be run again */
+    logFd = log_spare_open(pSpare, r->zLogPath); /* 0600, no symlink */
+    if(logFd < 0) {
+      snprintf(pRes->zReason, sizeof(pRes->zReason), "cannot open log %s: %s", r->zLogPath, strerror(errno));
+      pRes->outcome = EXEC_OUTCOME_FAILED;
+      pRes->endUs = airc_now_us();
+      return -1;
+    }
+    if(log_line(logFd, "task '%s' of DAG '%s', run '%s', try %d started", r->ctx.zTaskId, r->ctx.zDagId,
+                r->ctx.zRunId, r->ctx.tryNumber)) {
+      /* a try whose output cannot be kept does not start */
+      snprintf(pRes->zReason, sizeof(pRes->zReason), "cannot write log %s: %s", r->zLogPath, strerror(errno));
+      pRes->outcome = EXEC_OUTCOME_FAILED;
+      pRes->endUs = airc_now_us();
+      close(logFd);
+      return -1;
+    }
+  }
   int aOut[2] = {-1, -1}, aErr[2] = {-1, -1}, sigFd = -1;
   const int bOutMade = pPre && pPre->aOut[0] >= 0; /* its read end non-blocking already */
   if(pPre) { /* made while the member waited */
@@ -328,6 +349,7 @@ static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, 
     snprintf(pRes->zReason, sizeof(pRes->zReason), "pipe: %s", strerror(errno));
     pRes->outcome = EXEC_OUTCOME_FAILED;
     pRes->endUs = airc_now_us();
+    if(logFd >= 0) close(logFd);
     return -1;
   }
   sigset_t chld, watch;
@@ -350,41 +372,14 @@ static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, 
     snprintf(pRes->zReason, sizeof(pRes->zReason), "fork: %s", strerror(errno));
     pRes->outcome = EXEC_OUTCOME_FAILED;
     pRes->endUs = airc_now_us();
+    if(logFd >= 0) close(logFd);
     return -1;
   }
   setpgid(pid, pid); /* also in the child: whoever runs first */
   pRes->pid = (int)pid;
   close(aErr[1]);
   if(aOut[1] >= 0) close(aOut[1]);
-  if(!bForeground) {
-    /* the log is put in place while the task execs (its output waits in
-     * the pipe): the folder and file renames on a journaled file system
-     * were a third of the member's time from the hand-over to the task's
-     * start. A try whose output cannot be kept does not go on: its group
-     * is killed before it is waited for, and it fails with the reason */
-    logFd = log_spare_open(pSpare, r->zLogPath); /* 0600, no symlink */
-    const int bOpened = logFd >= 0;
-    if(!bOpened || log_line(logFd, "task '%s' of DAG '%s', run '%s', try %d started", r->ctx.zTaskId,
-                            r->ctx.zDagId, r->ctx.zRunId, r->ctx.tryNumber) ||
-       log_line(logFd, "task process pid %d", (int)pid)) {
-      int e = errno;
-      kill(-pid, SIGKILL);
-      kill(pid, SIGKILL); /* in case its group is not set yet */
-      int st;
-      while(waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-      }
-      snprintf(pRes->zReason, sizeof(pRes->zReason), "cannot %s log %s: %s (task stopped)", bOpened ? "write" : "open",
-               r->zLogPath, strerror(e));
-      pRes->outcome = EXEC_OUTCOME_FAILED;
-      pRes->endUs = airc_now_us();
-      if(bOpened) close(logFd);
-      close(aErr[0]);
-      close(aOut[0]);
-      close(sigFd);
-      sigprocmask(SIG_UNBLOCK, &chld, NULL);
-      return -1;
-    }
-  }
+  if(logFd >= 0) log_line(logFd, "task process pid %d", (int)pid);
 
   last_line ll;
   memset(&ll, 0, sizeof(ll));
