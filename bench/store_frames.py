@@ -18,6 +18,7 @@ The frame count is exact and the same on every run; the time moves with the
 machine (about 10 us per frame here), so the builds are run alternately and
 medians printed."""
 import argparse
+import json
 import os
 import sqlite3
 import statistics
@@ -83,6 +84,7 @@ def main():
     ap.add_argument("--tasks", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--base", help="an older build's bin/airc, run alternately with this one")
+    ap.add_argument("--out", help="also write the medians as JSON")
     args = ap.parse_args()
     builds = [("this build", AIRC)] + ([("base", args.base)] if args.base else [])
     res = {name: [] for name, _ in builds}
@@ -92,10 +94,15 @@ def main():
             res[name].append(replay(db))
             subprocess.run(["rm", "-rf", os.path.dirname(db)])
     print(f"store cost of a chain task's two commits ({args.tasks} tasks, {args.rounds} rounds, medians)")
+    out = {}
     for name, airc in builds:
         f = statistics.median(r[0] for r in res[name])
         us = statistics.median(r[1] for r in res[name])
+        out[name] = {"airc": airc, "wal_frames_per_task": f, "us_per_task": us}
         print(f"  {name:10s} {f:5.1f} WAL frames per task, {us:6.1f} us per task  ({airc})")
+    if args.out:
+        with open(args.out, "w") as fo:
+            json.dump({"tasks": args.tasks, "rounds": args.rounds, "builds": out}, fo, indent=2)
     return 0
 
 

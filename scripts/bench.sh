@@ -26,6 +26,8 @@ status=0
 echo "== airc scheduler: chain and fan-out of ${BENCH_TASKS:-1000} shell tasks, against the machine's floor"
 scripts/bench-fs.sh python3 bench/bench_core.py --tasks "${BENCH_TASKS:-1000}" --storm "${BENCH_STORM:-2000}" \
   --folder "${BENCH_FOLDER:-10000}" --out bench/results/core.json || status=1
+echo; echo "== the store's cost of a chain task's two commits (WAL frames: exact; time: this machine's)"
+scripts/bench-fs.sh python3 bench/store_frames.py --tasks "${BENCH_TASKS:-1000}" --out bench/results/store-frames.json || status=1
 if ! skip storm-large; then
   echo; echo "== the storm again with ${BENCH_STORM_LARGE:-10000} DAG files, against a chain in the same run"
   scripts/bench-fs.sh python3 bench/bench_core.py --tasks "${BENCH_TASKS:-1000}" --only storm --storm "${BENCH_STORM_LARGE:-10000}" \
