@@ -2,8 +2,9 @@
 """Interleaved A/B of the chain (a benchmark, not a test): builds are run
 alternately, a fresh scheduler and home each time, so that the drift of a
 VM's speed (its fork+exec floor moved by 25% within minutes here) falls on
-both sides alike. Prints per-task time and upstream done -> downstream start
-p50 and p99 for each run, then the medians per build.
+both sides alike. Prints per-task time, upstream done -> downstream start
+p50 and p99 and the scheduler's own CPU per task for each run, then the
+medians per build and in how many rounds the new build was faster.
 
   python3 bench/bench_chain_ab.py --base /path/to/old/bin/airc [--tasks 1000] [--rounds 5]
 
@@ -25,6 +26,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_core as b  # noqa: E402  (write_dags, run_dag, AIRC)
 
 
+def sched_cpu_ns(pid):
+    with open(f"/proc/{pid}/schedstat") as f:
+        return int(f.read().split()[0])
+
+
 def one_run(airc, n):
     home = tempfile.mkdtemp(prefix="airc-ab-")
     dags = os.path.join(home, "dags")
@@ -35,11 +41,15 @@ def one_run(airc, n):
     sched = subprocess.Popen([airc, "scheduler"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         time.sleep(2.5)
+        # the scheduler's own CPU (ns on CPU, /proc/PID/schedstat): moves
+        # less than the wall time when the VM's speed drifts
+        cpu0 = sched_cpu_ns(sched.pid)
         r = b.run_dag(env, home, "bench_chain")
+        r["sched_us"] = (sched_cpu_ns(sched.pid) - cpu0) / 1000.0 / n
     finally:
         sched.send_signal(signal.SIGTERM)
         sched.wait(30)
-    return r["first_start_to_last_end_ms"] / n, r["dep_latency_p50_ms"], r["dep_latency_p99_ms"]
+    return r["first_start_to_last_end_ms"] / n, r["dep_latency_p50_ms"], r["dep_latency_p99_ms"], r["sched_us"]
 
 
 def main():
@@ -53,13 +63,16 @@ def main():
     res = {k: [] for k in builds}
     for _ in range(args.rounds):
         for name, airc in builds.items():
-            per, p50, p99 = one_run(airc, args.tasks)
-            res[name].append((per, p50, p99))
-            print(f"{name:4s} per task {per:.3f} ms | upstream done -> start p50 {p50:.3f} ms p99 {p99:.3f} ms",
-                  flush=True)
+            per, p50, p99, cpu = one_run(airc, args.tasks)
+            res[name].append((per, p50, p99, cpu))
+            print(f"{name:4s} per task {per:.3f} ms | upstream done -> start p50 {p50:.3f} ms p99 {p99:.3f} ms | "
+                  f"scheduler CPU {cpu:.0f} us per task", flush=True)
     for name, rows in res.items():
         print(f"== {name}: median per task {statistics.median(r[0] for r in rows):.3f} ms, "
-              f"p50 {statistics.median(r[1] for r in rows):.3f} ms, p99 {statistics.median(r[2] for r in rows):.3f} ms")
+              f"p50 {statistics.median(r[1] for r in rows):.3f} ms, p99 {statistics.median(r[2] for r in rows):.3f} ms, "
+              f"scheduler CPU {statistics.median(r[3] for r in rows):.0f} us per task")
+    wins = sum(1 for x, y in zip(res["new"], res["base"]) if x[0] < y[0])
+    print(f"== new faster in {wins} of {args.rounds} rounds")
 
 
 if __name__ == "__main__":
