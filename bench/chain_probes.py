@@ -19,11 +19,10 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bench_core as b  # noqa: E402  (write_dags, run_dag, AIRC)
+import bench_core as b  # noqa: E402  (new_home, sched_env, write_dags, run_dag, AIRC)
 
 GROUP = "airc_chain"
 # (binary, function): the path of one task, in order
@@ -107,15 +106,12 @@ def main():
     bindir = os.path.dirname(os.path.realpath(b.AIRC))
     bins = [(os.path.join(bindir, "airc"), SCHED), (os.path.join(bindir, "airc-supervisor"), SUPERVISOR)]
     probes(True, bins)
-    home = tempfile.mkdtemp(prefix="airc-probes-")
+    n = args.tasks
+    home = b.new_home("airc-probes-")
     data = os.path.join(home, "perf.data")
     try:
-        dags = os.path.join(home, "dags")
-        os.makedirs(dags)
-        n = args.tasks
-        env = dict(os.environ, AIRC_HOME=home, AIRC__CORE__DAGS_ARE_PAUSED_AT_CREATION="false",
-                   AIRC__CORE__PARALLELISM=str(max(32, n)), AIRC__CORE__DEFAULT_POOL_SLOTS=str(max(128, n)))
-        b.write_dags(dags, n)
+        env = b.sched_env(home, max(32, n))
+        b.write_dags(os.path.join(home, "dags"), n)
         sched = subprocess.Popen([b.AIRC, "scheduler"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             time.sleep(1.5)
