@@ -25,11 +25,14 @@ typedef struct pool_member {
 struct exec_pool {
   int nSize;
   int idleSec;
+  int bReuse; /* members come back after their try (exec_pool_try_done) */
   int n;
   pid_t serverPid;      /* the fork server, 0 when none */
   int serverFd;         /* our end of its control socket, -1 when none */
   int64_t serverRetryUs; /* no new server before this (one failed to start) */
   pool_member a[EXEC_POOL_MAX]; /* oldest first */
+  int nBusy;
+  pool_member aBusy[EXEC_POOL_BUSY_MAX]; /* out on a try, to come back (bReuse) */
 };
 
 static int64_t now_us(void) {
@@ -41,9 +44,10 @@ static int64_t now_us(void) {
 /* An idle timeout in seconds as poll()'s milliseconds, within 1 s to a day. */
 static int idle_ms(int idleSec) { return idleSec < 1 ? 1000 : idleSec > 86400 ? 86400 * 1000 : idleSec * 1000; }
 
-exec_pool *exec_pool_new(int nSize, int idleSec) {
+exec_pool *exec_pool_new(int nSize, int idleSec, int bReuse) {
   exec_pool *p = calloc(1, sizeof(*p));
   if(!p) return NULL;
+  p->bReuse = bReuse;
   p->nSize = nSize < 0 ? 0 : nSize > EXEC_POOL_MAX ? EXEC_POOL_MAX : nSize;
   p->idleSec = idleSec < 1 ? 1 : idleSec;
   p->serverFd = -1;
@@ -54,10 +58,16 @@ int exec_pool_count(const exec_pool *p) { return p ? p->n : 0; }
 
 pid_t exec_pool_server_pid(const exec_pool *p) { return p && p->serverFd >= 0 ? p->serverPid : 0; }
 
-static void member_drop(exec_pool *p, int i) {
-  close(p->a[i].fd);
+/* Removes member i from the waiting list, keeping its socket open */
+static pool_member member_take(exec_pool *p, int i) {
+  pool_member m = p->a[i];
   memmove(&p->a[i], &p->a[i + 1], sizeof(pool_member) * (size_t)(p->n - i - 1));
   p->n--;
+  return m;
+}
+
+static void member_drop(exec_pool *p, int i) {
+  close(member_take(p, i).fd);
 }
 
 /* Sends nFd (at most 3) descriptors (and one byte) over sockFd as
@@ -181,7 +191,8 @@ static int server_ask(exec_pool *p, int memberFd) {
 }
 
 airc_rc exec_pool_fill(exec_pool *p, airc_err *pErr) {
-  while(p && p->n < p->nSize) {
+  /* members out on a try count: they come back when it ends */
+  while(p && p->n + p->nBusy < p->nSize) {
     int aSock[2];
     if(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, aSock))
       return airc_err_set(pErr, AIRC_ERR_IO, "supervisor pool: socketpair: %s", strerror(errno));
@@ -234,11 +245,13 @@ int exec_pool_hand_over(exec_pool *p, int reqFd, int lockFd, int leaseFd, pid_t 
     if(pid == 0) server_forget(p); /* a server that hangs is let go: the next fill starts another */
     int aFd[3] = {reqFd, lockFd, leaseFd};
     int bSent = pid > 0 && send_fds(p->a[0].fd, aFd, leaseFd >= 0 ? 3 : 2);
-    /* taken or gone (EPIPE: it timed out and shut its socket; it is
-     * reaped later like any child): either way no longer waiting. Closing
-     * our end after a sendmsg leaves the message queued before the end of
-     * file the member sees. */
-    member_drop(p, 0);
+    /* taken or gone (EPIPE: it timed out, or retired, and shut its
+     * socket; it is reaped later like any child): either way no longer
+     * waiting. A member that took it is kept aside to come back after its
+     * try (exec_pool_try_done); else our end is closed, which leaves the
+     * message queued before the end of file the member sees after it. */
+    if(bSent && p->bReuse && p->nBusy < EXEC_POOL_BUSY_MAX) p->aBusy[p->nBusy++] = member_take(p, 0);
+    else member_drop(p, 0);
     if(bSent) {
       *pPid = pid;
       return 1;
@@ -247,8 +260,27 @@ int exec_pool_hand_over(exec_pool *p, int reqFd, int lockFd, int leaseFd, pid_t 
   return 0;
 }
 
+int exec_pool_try_done(exec_pool *p, pid_t pid) {
+  for(int i = 0; p && pid > 0 && i < p->nBusy; i++) {
+    if(p->aBusy[i].pid != pid) continue;
+    pool_member m = p->aBusy[i];
+    p->aBusy[i] = p->aBusy[--p->nBusy];
+    if(p->n < EXEC_POOL_MAX) p->a[p->n++] = m; /* the newest waiting member */
+    else close(m.fd);                          /* enough wait: it exits */
+    return 1;
+  }
+  return 0;
+}
+
 int exec_pool_reaped(exec_pool *p, pid_t pid) {
   if(!p) return 0;
+  for(int i = 0; i < p->nBusy; i++) {
+    if(p->aBusy[i].pid != pid) continue;
+    /* it died on its try: that try is the caller's to settle */
+    close(p->aBusy[i].fd);
+    p->aBusy[i] = p->aBusy[--p->nBusy];
+    return 0;
+  }
   if(p->serverPid == pid) {
     server_forget(p);
     return 1;
@@ -268,6 +300,7 @@ int exec_pool_reaped(exec_pool *p, pid_t pid) {
 
 void exec_pool_free(exec_pool *p) {
   while(p && p->n > 0) member_drop(p, p->n - 1);
+  while(p && p->nBusy > 0) close(p->aBusy[--p->nBusy].fd); /* each exits after its try */
   if(p) server_forget(p);
   free(p);
 }
@@ -312,8 +345,8 @@ int exec_pool_wait_request(int sockFd, int idleSec, int *pReqFd, int *pLockFd, i
   }
   int aFd[3] = {-1, -1, -1}, nFd = 0;
   ssize_t n = recv_fds(sockFd, flags, aFd, 3, &nFd);
-  close(sockFd);
   if(n != 1 || nFd < 2) {
+    close(sockFd);
     /* end of file (the scheduler is gone or let us go), timeout, or a
      * malformed message */
     for(int i = 0; i < nFd; i++) close(aFd[i]);

@@ -1,4 +1,4 @@
-/* exec_pool.h: warm supervisors, started ahead of need.
+/* exec_pool.h: warm supervisors, started ahead of need and used again.
  *
  * Starting a try's supervisor costs a posix_spawn + exec of `airc` (and its
  * dynamic linking) before the task's own fork + exec. The pool keeps up to
@@ -22,13 +22,29 @@
  * is gone (killed, timed out) the next refill starts another; if that
  * fails, members are spawned one by one as before.
  *
- * Nothing of the crash-safety design changes: each pooled supervisor takes
- * exactly one try, then behaves as any supervisor (own session, writes the
- * result file, exits); the lock is taken by the scheduler before the hand-
- * over and stays held while the descriptors are in flight (a descriptor in
- * a socket's queue keeps its file open), so a kill -9 of the scheduler
- * right after the sendmsg leaves the message to the supervisor, which runs
- * the try. A member exits when its socket reaches end of file (the
+ * Members come back (a pool made with bReuse, the scheduler's by default:
+ * [core] supervisor_reuse). A member takes one try at a time, and runs it
+ * as any supervisor (own session, result file, doorbell); then it lets go
+ * of the try's lock and waits on the same socket for another, so a chain
+ * costs no fork, no page faults and no exit per task. The scheduler keeps
+ * it aside meanwhile and puts it back in the pool when it has read the
+ * try's result (exec_pool_try_done); the pool forks new members only to
+ * keep waiting + out-on-a-try at [core] supervisor_pool. What a try sets in
+ * the member (the environment its vfork'd task sets, a stop request that
+ * came late) is undone before the next (exec_spawn.c); a member retires
+ * after EXEC_MEMBER_TRIES tries, closing its socket before its last result
+ * so that no try is handed to it after. A pool made without bReuse (a
+ * worker's: its tries carry leases) closes its end at the hand-over: the
+ * member sees end of file after its one try and exits.
+ *
+ * Nothing of the crash-safety design changes: the lock is taken by the
+ * scheduler before the hand-over and stays held while the descriptors are
+ * in flight (a descriptor in a socket's queue keeps its file open), so a
+ * kill -9 of the scheduler right after the sendmsg leaves the message to
+ * the supervisor, which runs the try; the member holds the lock until the
+ * try's result is written, as a supervisor that exits after it did; one
+ * that dies on a try is reaped and its try settled as any supervisor's.
+ * A member exits when its socket reaches end of file (the
  * scheduler closed it: graceful stop, kill -9, or exec_pool_free) or after
  * N idle seconds; on that timeout it shuts its socket for reading first
  * and takes a request that got in before, so no hand-over is ever lost: a
@@ -40,18 +56,22 @@
 #include <sys/types.h>
 #include "common/err.h"
 
-#define EXEC_POOL_MAX 64           /* cap on [core] supervisor_pool */
+#define EXEC_POOL_MAX 64           /* cap on [core] supervisor_pool, and on members waiting */
+#define EXEC_POOL_BUSY_MAX 256     /* members out on a try that are kept to come back */
+#define EXEC_MEMBER_TRIES 1000     /* tries a member takes before it retires (bounds what it leaks) */
 #define EXEC_POOL_IDLE_DEFAULT 300 /* seconds a member waits for a try */
 
 typedef struct exec_pool exec_pool;
 
 /* A pool of at most nSize members (capped at EXEC_POOL_MAX; 0 = a pool
  * that never holds any) whose members exit after idleSec seconds without a
- * try. Starts none: see exec_pool_fill. NULL when out of memory. */
-exec_pool *exec_pool_new(int nSize, int idleSec);
+ * try; with bReuse, members come back after their tries (see above).
+ * Starts none: see exec_pool_fill. NULL when out of memory. */
+exec_pool *exec_pool_new(int nSize, int idleSec, int bReuse);
 
-/* Starts members until the pool is full. An error (fork limit, say) leaves
- * it short; launches then fall back to fresh supervisors. */
+/* Starts members until those waiting and those out on a try to come back
+ * are nSize. An error (fork limit, say) leaves it short; launches then fall
+ * back to fresh supervisors. */
 AIRC_WUR airc_rc exec_pool_fill(exec_pool *p, airc_err *pErr);
 
 /* Members waiting for a try. */
@@ -63,21 +83,29 @@ int exec_pool_count(const exec_pool *p);
  * pool is then empty or short). */
 int exec_pool_hand_over(exec_pool *p, int reqFd, int lockFd, int leaseFd, pid_t *pPid /* OUT */);
 
+/* The try that member pid was handed has ended (its result was read): the
+ * member waits in the pool again (the newest), or is let go when
+ * EXEC_POOL_MAX wait already. Returns 1 if pid was a member out on a try
+ * (0: a supervisor of its own, or a pool without bReuse). */
+int exec_pool_try_done(exec_pool *p, pid_t pid);
+
 /* A child was reaped: forget it if it was a waiting member (one that timed
- * out) or the fork server (the next fill starts another). Returns 1 if it
- * was either. */
+ * out or retired) or the fork server (the next fill starts another).
+ * Returns 1 if it was either; 0 for a member that died on a try (it is
+ * forgotten too: its try is the caller's to settle) or any other child. */
 int exec_pool_reaped(exec_pool *p, pid_t pid);
 
 /* Closes every member's socket (they exit at once) and frees p. */
 void exec_pool_free(exec_pool *p);
 
 /* In `airc __supervise pool N`: waits on sockFd at most idleSec seconds for
- * a request; on one, closes sockFd and returns 0 with the request's and the
+ * a request; on one, returns 0 (sockFd stays open: the member waits on it
+ * again after its try) with the request's and the
  * lock's descriptors (close-on-exec) and *pbLease 1 when a lease descriptor
  * came with them: it is then on EXEC_LEASE_FD (close-on-exec), as in a
  * spawned supervisor. Returns -1 on end of file, timeout or a malformed
  * message (no try was handed over, or its lock is released with the
- * message and the zombie sweep sees the try). */
+ * message and the zombie sweep sees the try); sockFd is closed then. */
 int exec_pool_wait_request(int sockFd, int idleSec, int *pReqFd /* OUT */, int *pLockFd /* OUT */,
                            int *pbLease /* OUT */);
 

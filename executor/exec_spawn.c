@@ -124,6 +124,10 @@ static int g_bSignalsKnown;
  * server; -1 elsewhere */
 static int g_bellFd = -1;
 
+/* A pool member's socket to its scheduler, open through its tries; -1
+ * elsewhere */
+static int g_memberFd = -1;
+
 /* Moves fd above EXEC_LEASE_FD (closing the original), or returns it as
  * it is when it is above already. For what a pool member opens before its
  * try arrives: the hand-over installs a worker's lease on EXEC_LEASE_FD
@@ -157,6 +161,7 @@ static void signals_reset_task(void) {
  * Never returns. */
 static void task_process_main(const exec_request *r, int outFd, int errPipe, const char *zXcomOut) {
   if(g_bellFd >= 0) close(g_bellFd); /* the supervisor's, not the task's (an exec would close it too) */
+  if(g_memberFd >= 0) close(g_memberFd); /* a task type that runs without an exec must not keep it */
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   signals_reset_task();
@@ -300,10 +305,40 @@ static void try_fds_make(try_fds *p) {
   p->sigFd = fd_above_lease(signalfd(-1, &watch, SFD_CLOEXEC | SFD_NONBLOCK));
 }
 
+/* A stop request's value: the try it is for (exec_stop_send). */
+static uint64_t stop_token(int64_t tiId, int tryNumber) {
+  return ((uint64_t)tiId << 16) ^ (uint64_t)(uint16_t)tryNumber;
+}
+
+int exec_stop_send(pid_t pid, int64_t tiId, int tryNumber) {
+  union sigval v;
+  memset(&v, 0, sizeof(v));
+  v.sival_ptr = (void *)(uintptr_t)stop_token(tiId, tryNumber);
+  return sigqueue(pid, SIGUSR1, v);
+}
+
+/* 1 if the SIGUSR1 read in si is for try r: one from exec_stop_send
+ * carries its try's token (a pool member that has gone on to another try
+ * ignores one for the last); any other (a user's kill -USR1) stops what
+ * runs. */
+static int stop_is_for(const struct signalfd_siginfo *si, const exec_request *r) {
+  return si->ssi_code != SI_QUEUE || si->ssi_ptr == stop_token(r->tiId, r->ctx.tryNumber);
+}
+
+/* Closes what try_fds_make made and no try took. */
+static void try_fds_close(try_fds *p) {
+  int *apFd[5] = {&p->aOut[0], &p->aOut[1], &p->aErr[0], &p->aErr[1], &p->sigFd};
+  for(int i = 0; i < 5; i++) {
+    if(*apFd[i] >= 0) close(*apFd[i]);
+    *apFd[i] = -1;
+  }
+}
+
 /* The supervisor: runs the try to completion and records the result.
  * pSpare: the log folder and file made ahead (log_spare.h), pPre the
- * descriptors (try_fds_make); both NULL in the foreground. */
-static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, const try_fds *pPre,
+ * descriptors (try_fds_make: taken, and set to -1 in *pPre, once the try
+ * gets that far); both NULL in the foreground. */
+static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, try_fds *pPre,
                      exec_result *pRes, airc_err *pErr) {
   char zXcom[4200], zResult[4200];
   snprintf(zXcom, sizeof(zXcom), "%s/xcom/%lld-%d.json", airc_path_run(), (long long)r->tiId, r->ctx.tryNumber);
@@ -344,6 +379,7 @@ static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, 
     aOut[0] = pPre->aOut[0], aOut[1] = pPre->aOut[1];
     aErr[0] = pPre->aErr[0], aErr[1] = pPre->aErr[1];
     sigFd = pPre->sigFd;
+    *pPre = (try_fds){{-1, -1}, {-1, -1}, -1}; /* ours now: each is closed below */
   }
   if((!bForeground && aOut[0] < 0 && pipe2(aOut, O_CLOEXEC)) || (aErr[0] < 0 && pipe2(aErr, O_CLOEXEC))) {
     snprintf(pRes->zReason, sizeof(pRes->zReason), "pipe: %s", strerror(errno));
@@ -489,7 +525,7 @@ static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, 
     if(!bExited) {
       struct signalfd_siginfo si;
       while(read(sigFd, &si, sizeof(si)) > 0) {
-        if(si.ssi_signo == SIGUSR1 && !bTermSent) {
+        if(si.ssi_signo == SIGUSR1 && !bTermSent && stop_is_for(&si, r)) {
           /* stopped on request: as on a timeout, SIGTERM then SIGKILL */
           kill(-pid, SIGTERM);
           bTermSent = 1;
@@ -758,79 +794,12 @@ airc_rc exec_spawn(const exec_request *r, exec_pool *pPool, pid_t *pPid, airc_er
   return rc;
 }
 
-/* `airc __supervise`: reads the request from descriptor 3, runs the try,
- * writes its result, rings the doorbell. Holds descriptor 4 (the try's
- * lock) until it exits. `airc __supervise pool N` first waits (at most N
- * seconds) for the scheduler to hand it both descriptors through the
- * socket on descriptor 3 (exec_pool.h); `airc __supervise forkserver N`
- * forks such members on request until its socket closes. Never returns. */
-void exec_supervise_main(int argc, char **argv) {
-  /* from a known state: every disposition default (whatever the starter
-   * left ignored), then only the four below (g_bSignalsKnown) */
-  signals_reset_all();
-  g_bSignalsKnown = 1;
-  sigset_t usr1;
-  sigemptyset(&usr1);
-  sigaddset(&usr1, SIGUSR1); /* a stop request: read by supervise(), never unblocked */
-  sigprocmask(SIG_BLOCK, &usr1, NULL);
-  signal(SIGTERM, SIG_IGN); /* a scheduler's Ctrl-C must not kill running tries */
-  signal(SIGINT, SIG_IGN);
-  signal(SIGHUP, SIG_IGN);
-  signal(SIGPIPE, SIG_IGN);
-  int reqFd = SUP_REQ_FD;
-  int bLeaseFd = 1; /* a spawned supervisor has its lease (if any) on EXEC_LEASE_FD */
-  int bServer = argc >= 4 && !strcmp(argv[2], "forkserver");
-  log_spare spare = {{0}, {0}, -1};
-  try_fds pre = {{-1, -1}, {-1, -1}, -1};
-  if(bServer || (argc >= 4 && !strcmp(argv[2], "pool"))) {
-    int lockFd = -1, sockFd = SUP_REQ_FD;
-    bLeaseFd = 0;
-    if(bServer) {
-      if(getenv(SUP_BIND_NOW_MARK)) { /* set for our loader only (exec_spawn_supervisor) */
-        unsetenv("LD_BIND_NOW");
-        unsetenv(SUP_BIND_NOW_MARK);
-      }
-      (void)log_spare_sweep(airc_path_logs()); /* those of members killed before */
-      /* done once here, inherited by every member: jansson's hash seed
-       * (else each member reads /dev/urandom when it parses its request)
-       * and the run folder's ownership check (fsafe.h: a folder that is
-       * ours and 0700 stays ours) */
-      json_object_seed(0);
-      airc_err dirErr = {0};
-      if(fsafe_run_folder(&dirErr)) {
-        /* each member's own call reports it (the answer is kept) */
-      } else {
-        g_bellFd = fd_above_lease(wake_connect()); /* each member rings with one send() */
-      }
-      /* the fork server (exec_pool.h): returns only in a new member, which
-       * shows as `__supervise pool N` in ps from then on */
-      sockFd = exec_pool_serve_forks(SUP_REQ_FD, atoi(argv[3]));
-      size_t nArg = strlen(argv[2]);
-      if(nArg >= 4) {
-        memset(argv[2], 0, nArg);
-        memcpy(argv[2], "pool", 4);
-      }
-    }
-    /* idle until a try comes: its log folder and file are made now, unless
-     * the try is waiting already (then they would only delay it) */
-    struct pollfd pfd = {sockFd, POLLIN, 0};
-    if(poll(&pfd, 1, 0) == 0) {
-      log_spare_make(&spare, airc_path_logs());
-      spare.fdFile = fd_above_lease(spare.fdFile);
-      try_fds_make(&pre);
-      exec_prefault(); /* exec_prefault.h: the try's page faults, taken now */
-    }
-    /* close-on-exec, both: no program the task execs keeps them */
-    if(exec_pool_wait_request(sockFd, atoi(argv[3]), &reqFd, &lockFd, &bLeaseFd)) {
-      log_spare_drop(&spare);
-      _exit(0);
-    }
-  } else {
-    /* posix_spawn's dup2 cleared close-on-exec on the lock: set it again, so
-     * that no program the task execs (a detached spark-submit, say) keeps the
-     * try looking alive after the supervisor is gone */
-    fcntl(SUP_LOCK_FD, F_SETFD, FD_CLOEXEC);
-  }
+/* Runs the try whose request is on reqFd (closed here) to its end: result
+ * file written, doorbell rung. bLeaseFd: a lease may be on EXEC_LEASE_FD.
+ * retireFd (>= 0): a pool member's socket, closed before the result is
+ * written (its last try). Exits at once, with no try run, on a request that
+ * cannot be read or a leased one without its lease. */
+static void supervise_request(int reqFd, int bLeaseFd, log_spare *pSpare, try_fds *pPre, int retireFd) {
   json_error_t je;
   /* the memfd read whole, then parsed (json_fd.h: not a byte per read) */
   json_t *p = json_fd_load(reqFd, EXEC_REQUEST_MAX, 0, &je);
@@ -838,7 +807,7 @@ void exec_supervise_main(int argc, char **argv) {
   if(!p) {
     /* no request, no try to speak for: the zombie sweep fails it */
     fprintf(stderr, "airc supervisor: unreadable request: %s\n", je.text);
-    log_spare_drop(&spare);
+    log_spare_drop(pSpare);
     _exit(1);
   }
   exec_request r;
@@ -879,7 +848,7 @@ void exec_supervise_main(int argc, char **argv) {
     /* a leased try handed over without its lease pipe: never run it
      * unfenced; the worker records the missing result as a failure */
     fprintf(stderr, "airc supervisor: a leased try came without its lease descriptor\n");
-    log_spare_drop(&spare);
+    log_spare_drop(pSpare);
     _exit(1);
   }
   if(pLease) {
@@ -900,8 +869,9 @@ void exec_supervise_main(int argc, char **argv) {
     res.startUs = res.endUs = airc_now_us();
     snprintf(res.zReason, sizeof(res.zReason), "bad request to the supervisor (unknown task type?)");
   } else {
-    supervise(&r, 0, &spare, &pre, &res, &err);
+    supervise(&r, 0, pSpare, pPre, &res, &err);
   }
+  if(retireFd >= 0) close(retireFd); /* before the result: no try is handed to us after it (exec_pool.h) */
   char zResult[4200];
   exec_result_path(r.tiId, c->tryNumber, zResult, sizeof(zResult));
   airc_err werr = {0};
@@ -919,13 +889,131 @@ void exec_supervise_main(int argc, char **argv) {
   if(wake_send_on(g_bellFd, "result")) wake_send("result"); /* no bell of ours, or its scheduler is gone */
   /* the ring wakes the scheduler onto this CPU (a unix socket's wake-up
    * is "sync": the kernel expects the sender to sleep), where it would
-   * wait out this process's exit (0.1 ms: a third of the rings of a
-   * chain); yielded to, it runs at once and the exit waits instead */
+   * wait out this process's exit, or a member's preparation for its next
+   * try (0.1 ms: a third of the rings of a chain); yielded to, it runs at
+   * once and they wait instead */
   sched_yield();
   exec_result_clear(&res);
   json_decref(p);
-  log_spare_drop(&spare); /* after the doorbell: off the try's critical path */
-  _exit(0);
+  log_spare_drop(pSpare); /* after the doorbell: off the try's critical path */
+  try_fds_close(pPre);    /* a try that ended before its task began */
+}
+
+/* A pool member's try has ended (result written, doorbell rung): what it
+ * left in this process is undone before the next. The try's lock is let
+ * go (its result is in place, as when a supervisor exits); a stop request
+ * that came after the try ended, still pending, is dropped (one for the
+ * next try carries that try's token: exec_stop_send); the environment the
+ * task's vfork'd child changed in our memory is replaced by a fresh copy
+ * of the one the member started with (azMaster, never handed to environ:
+ * setenv() of a variable that exists writes into the array in use). What
+ * setenv allocated stays allocated: EXEC_MEMBER_TRIES bounds it. */
+static void member_between_tries(int lockFd, char *const *azMaster, size_t nMaster) {
+  close(lockFd);
+  sigset_t usr1;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  struct timespec zero = {0, 0};
+  while(sigtimedwait(&usr1, NULL, &zero) > 0) {
+  }
+  extern char **environ;
+  char **az = malloc(sizeof(char *) * (nMaster + 1));
+  if(az) {
+    memcpy(az, azMaster, sizeof(char *) * (nMaster + 1));
+    environ = az;
+  }
+}
+
+/* `airc __supervise`: reads the request from descriptor 3, runs the try,
+ * writes its result, rings the doorbell. Holds descriptor 4 (the try's
+ * lock) until it exits. `airc __supervise pool N` first waits (at most N
+ * seconds) for the scheduler to hand it both descriptors through the
+ * socket on descriptor 3 (exec_pool.h); `airc __supervise forkserver N`
+ * forks such members on request until its socket closes. Never returns. */
+void exec_supervise_main(int argc, char **argv) {
+  /* from a known state: every disposition default (whatever the starter
+   * left ignored), then only the four below (g_bSignalsKnown) */
+  signals_reset_all();
+  g_bSignalsKnown = 1;
+  sigset_t usr1;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1); /* a stop request: read by supervise(), never unblocked */
+  sigprocmask(SIG_BLOCK, &usr1, NULL);
+  signal(SIGTERM, SIG_IGN); /* a scheduler's Ctrl-C must not kill running tries */
+  signal(SIGINT, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  signal(SIGPIPE, SIG_IGN);
+  int bPool = argc >= 4 && !strcmp(argv[2], "pool");
+  int bServer = argc >= 4 && !strcmp(argv[2], "forkserver");
+  log_spare spare = {{0}, {0}, -1};
+  try_fds pre = {{-1, -1}, {-1, -1}, -1};
+  if(!bServer && !bPool) {
+    /* posix_spawn's dup2 cleared close-on-exec on the lock: set it again, so
+     * that no program the task execs (a detached spark-submit, say) keeps the
+     * try looking alive after the supervisor is gone */
+    fcntl(SUP_LOCK_FD, F_SETFD, FD_CLOEXEC);
+    supervise_request(SUP_REQ_FD, 1 /* a spawned supervisor has its lease (if any) on EXEC_LEASE_FD */, &spare,
+                      &pre, -1);
+    _exit(0);
+  }
+  int sockFd = SUP_REQ_FD;
+  if(bServer) {
+    if(getenv(SUP_BIND_NOW_MARK)) { /* set for our loader only (exec_spawn_supervisor) */
+      unsetenv("LD_BIND_NOW");
+      unsetenv(SUP_BIND_NOW_MARK);
+    }
+    (void)log_spare_sweep(airc_path_logs()); /* those of members killed before */
+    /* done once here, inherited by every member: jansson's hash seed
+     * (else each member reads /dev/urandom when it parses its request)
+     * and the run folder's ownership check (fsafe.h: a folder that is
+     * ours and 0700 stays ours) */
+    json_object_seed(0);
+    airc_err dirErr = {0};
+    if(fsafe_run_folder(&dirErr)) {
+      /* each member's own call reports it (the answer is kept) */
+    } else {
+      g_bellFd = fd_above_lease(wake_connect()); /* each member rings with one send() */
+    }
+    /* the fork server (exec_pool.h): returns only in a new member, which
+     * shows as `__supervise pool N` in ps from then on */
+    sockFd = exec_pool_serve_forks(SUP_REQ_FD, atoi(argv[3]));
+    size_t nArg = strlen(argv[2]);
+    if(nArg >= 4) {
+      memset(argv[2], 0, nArg);
+      memcpy(argv[2], "pool", 4);
+    }
+  }
+  g_memberFd = sockFd;
+  /* the environment as the member started, for each try (member_between_tries) */
+  extern char **environ;
+  size_t nEnv = 0;
+  while(environ[nEnv]) nEnv++;
+  char **azEnv = malloc(sizeof(char *) * (nEnv + 1));
+  if(!azEnv) _exit(1); /* no try taken: the scheduler uses another member */
+  memcpy(azEnv, environ, sizeof(char *) * (nEnv + 1));
+  for(int nTry = 1;; nTry++) {
+    /* idle until a try comes: its log folder and file are made now, unless
+     * the try is waiting already (then they would only delay it) */
+    struct pollfd pfd = {sockFd, POLLIN, 0};
+    if(poll(&pfd, 1, 0) == 0) {
+      log_spare_make(&spare, airc_path_logs());
+      spare.fdFile = fd_above_lease(spare.fdFile);
+      try_fds_make(&pre);
+      if(nTry == 1) exec_prefault(); /* exec_prefault.h: the try's page faults, taken now (they stay) */
+    }
+    /* close-on-exec, both: no program the task execs keeps them */
+    int reqFd = -1, lockFd = -1, bLeaseFd = 0;
+    if(exec_pool_wait_request(sockFd, atoi(argv[3]), &reqFd, &lockFd, &bLeaseFd)) {
+      log_spare_drop(&spare);
+      _exit(0);
+    }
+    const int bLast = nTry >= EXEC_MEMBER_TRIES;
+    supervise_request(reqFd, bLeaseFd, &spare, &pre, bLast ? sockFd : -1);
+    /* a leased try's member is a worker's (one try each: its pool closed
+     * our socket at the hand-over) */
+    if(bLast || bLeaseFd) _exit(0);
+    member_between_tries(lockFd, azEnv, nEnv);
+  }
 }
 
 airc_rc exec_run_foreground(const exec_request *r, exec_result *pRes, airc_err *pErr) {

@@ -11,7 +11,8 @@
  * The supervisor copies output to the try's log up to a cap, enforces
  * execution_timeout (SIGTERM to the task's process group, SIGKILL after a
  * grace period), reads the XCom file, writes the result file (see
- * exec_result.h), rings the scheduler's doorbell and exits. It never
+ * exec_result.h), rings the scheduler's doorbell and exits (a pool member
+ * lets go of the try's lock and waits for another: exec_pool.h). It never
  * touches SQLite: results reach the store through the scheduler, which
  * also ingests those left while it was down. A failed exec is reported through a close-on-exec
  * pipe (libuv's trick) and becomes the task's failure reason.
@@ -75,6 +76,13 @@ AIRC_WUR airc_rc exec_spawn(const exec_request *pReq, struct exec_pool *pPool, p
  * exec_spawn_json(). */
 AIRC_WUR airc_rc exec_spawn_supervisor(int fdA, int fdB, int fdLease, char *const azArgv[], pid_t *pPid /* OUT */,
                                        airc_err *pErr);
+
+/* Asks supervisor pid to stop try (tiId, tryNumber) as a user asked
+ * (SIGTERM to the task's process group, SIGKILL after the grace period):
+ * SIGUSR1 with the try's token as its value (sigqueue), so that a pool
+ * member that has gone on to another try ignores it. kill()'s return and
+ * errno. */
+int exec_stop_send(pid_t pid, int64_t tiId, int tryNumber);
 
 /* The body of `airc __supervise [pool SECONDS]` (the process exec_spawn
  * or exec_pool starts): never returns. */

@@ -836,7 +836,7 @@ static void worker_stop_requested(worker *W) {
     for(int i = 0; i < W->nTry; i++) {
       worker_try *t = &W->aTry[i];
       if(t->tiId != L.a[k].tiId || t->tryNumber != L.a[k].tryNumber || !t->pid) continue;
-      if(kill(t->pid, SIGUSR1) == 0)
+      if(exec_stop_send(t->pid, t->tiId, t->tryNumber) == 0)
         LOG_INFO("task instance %lld try %d: stopping it on request (supervisor %d)", (long long)t->tiId,
                  t->tryNumber, (int)t->pid);
       if(store_stop_request_delete(W->s, L.a[k].id, &err)) LOG_DEBUG("stop request: %s", err.zMsg);
@@ -935,7 +935,8 @@ airc_rc exec_worker_run(const exec_worker_opts *pOpts, airc_err *pErr) {
    * posix_spawn + exec; they are forked by a fork server as our children */
   int64_t nPool = airc_config_get_int("worker", "supervisor_pool", W.o.nConcurrency);
   W.pPool = exec_pool_new((int)(nPool < 0 ? 0 : nPool > EXEC_POOL_MAX ? EXEC_POOL_MAX : nPool),
-                          (int)airc_config_get_int("core", "supervisor_pool_idle_timeout", EXEC_POOL_IDLE_DEFAULT));
+                          (int)airc_config_get_int("core", "supervisor_pool_idle_timeout", EXEC_POOL_IDLE_DEFAULT),
+                          0 /* one try per member: each holds its try's lease */);
   if(!W.pPool) {
     store_close(W.s);
     return airc_err_set(pErr, AIRC_ERR_NOMEM, "worker: out of memory");

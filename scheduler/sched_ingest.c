@@ -8,6 +8,7 @@
  * are deleted by the caller only after the commit. Applying an outcome is
  * idempotent: a result for a try that is not the current one is ignored. */
 #include "scheduler/scheduler_int.h"
+#include "executor/exec_pool.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "common/timeutil.h"
@@ -95,6 +96,17 @@ airc_rc sched_record_outcome_cur(sched *S, const store_sched_ti_current *pCur, i
   return AIRC_OK;
 }
 
+/* A try's result was read. If its supervisor is a pool member of ours, it
+ * waits for another try now (exec_pool.h): the pool takes it back, and it
+ * is no longer that try's (its exit, when it comes, ends no try). */
+static void sched_member_back(sched *S, int64_t tiId, int tryNumber) {
+  for(int i = 0; i < S->nChild; i++) {
+    if(S->aChild[i].tiId != tiId || S->aChild[i].tryNumber != tryNumber) continue;
+    if(exec_pool_try_done(S->pPool, S->aChild[i].pid)) S->aChild[i] = S->aChild[--S->nChild];
+    return;
+  }
+}
+
 airc_rc sched_ingest_results(sched *S, char ***pazDone, int *pnDone, airc_err *pErr) {
   char zDir[4200];
   snprintf(zDir, sizeof(zDir), "%s/results", airc_path_run());
@@ -114,6 +126,7 @@ airc_rc sched_ingest_results(sched *S, char ***pazDone, int *pnDone, airc_err *p
       unlink(zPath);
       continue;
     }
+    sched_member_back(S, res.tiId, res.tryNumber);
     rc = sched_record_outcome(S, res.tiId, res.tryNumber, exec_outcome_state(res.outcome),
                               res.termSignal ? -1 : res.exitCode, res.startUs, res.endUs, res.pid,
                               res.zReason, res.pXcom, pErr);

@@ -4,7 +4,8 @@
  * The request is a row in the store (store_control.h): the task instance
  * already carries the new state, so this side only has to end the
  * process. The scheduler owns the supervisors: it sends SIGUSR1 to the
- * try's supervisor, which stops its task's process group as on an
+ * try's supervisor (exec_stop_send: with the try's token, which a pool
+ * member that went on to another try ignores), which stops its task's process group as on an
  * execution timeout (SIGTERM, SIGKILL after [core] kill_grace_period) and
  * writes a result that the scheduler then ignores (the instance is no
  * longer running). A supervisor from an earlier scheduler is found by the
@@ -22,13 +23,19 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "executor/exec_result.h"
+#include "executor/exec_spawn.h"
 #include "store/store_control.h"
 #include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 /* The supervisor pid of try (tiId, tryNumber): ours, or the recorded one
- * while the try's lock is held; 0 when it is not alive. */
+ * while the try's lock is held; 0 when it is not alive, or has written the
+ * try's result (it has ended: a pool member may be on another try). */
 static pid_t stop_find_supervisor(sched *S, const store_stop_request *q) {
+  char zResult[4200];
+  exec_result_path(q->tiId, q->tryNumber, zResult, sizeof(zResult));
+  if(access(zResult, F_OK) == 0) return 0;
   for(int i = 0; i < S->nChild; i++)
     if(S->aChild[i].tiId == q->tiId && S->aChild[i].tryNumber == q->tryNumber) return S->aChild[i].pid;
   if(q->pid > 0 && exec_lock_is_held(q->tiId, q->tryNumber)) return (pid_t)q->pid;
@@ -52,7 +59,7 @@ airc_rc sched_stop_requested(sched *S, airc_err *pErr) {
     /* a worker holds it: the worker stops it (exec_worker.c) */
     if(pid <= 0 && S->bDistributed && L.a[i].requestedUs > orphanBeforeUs) continue;
     if(pid > 0) {
-      if(kill(pid, SIGUSR1) == 0)
+      if(exec_stop_send(pid, L.a[i].tiId, L.a[i].tryNumber) == 0)
         LOG_INFO("task instance %lld try %d: stopping it on request (supervisor %d)", (long long)L.a[i].tiId,
                  L.a[i].tryNumber, (int)pid);
     } else {

@@ -542,7 +542,8 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
   signal(SIGPIPE, SIG_IGN);
   /* warm supervisors, started once SIGCHLD is blocked (see exec_pool.h) */
   S.pPool = exec_pool_new((int)airc_config_get_int("core", "supervisor_pool", 2),
-                          (int)airc_config_get_int("core", "supervisor_pool_idle_timeout", EXEC_POOL_IDLE_DEFAULT));
+                          (int)airc_config_get_int("core", "supervisor_pool_idle_timeout", EXEC_POOL_IDLE_DEFAULT),
+                          airc_config_get_bool("core", "supervisor_reuse", 1));
   pool_refill(&S);
 
   if(!S.opts.onlyRunPk) sched_notify_start(&S); /* notifications leave through another process */

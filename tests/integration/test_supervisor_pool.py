@@ -1,9 +1,13 @@
 """The warm pool of supervisors ([core] supervisor_pool, executor/exec_pool.h):
-members wait already started, each takes exactly one try, the pool is
-refilled, and members never outlive their scheduler (graceful stop, kill -9)
-nor wait longer than [core] supervisor_pool_idle_timeout. Members are forked
-by one fork server (`__supervise forkserver N`), exec'd once: it too exits
-with its scheduler or when idle, and one killed is replaced."""
+members wait already started, take one try at a time and come back to the
+pool after it ([core] supervisor_reuse; off, each takes exactly one try and
+the pool is refilled), carry nothing of one try into the next (its
+environment, a late stop request), retire after EXEC_MEMBER_TRIES tries, and
+never outlive their scheduler (graceful stop, kill -9) nor wait longer than
+[core] supervisor_pool_idle_timeout. Members are forked by one fork server
+(`__supervise forkserver N`), exec'd once: it too exits with its scheduler
+or when idle, and one killed is replaced."""
+import ctypes
 import json
 import os
 import shutil
@@ -12,7 +16,7 @@ import socket
 import subprocess
 import time
 
-from conftest import AIRC, SLOW, dag_ini, wait_for
+from conftest import AIRC, SLOW, dag_ini, db_rows, wait_for
 
 
 def proc_alive(pid):
@@ -69,32 +73,110 @@ def ppid_dag(home, dag_id, n=1):
     return marks
 
 
-def test_pooled_supervisor_takes_the_try_and_the_pool_is_refilled(home):
+def test_pooled_supervisor_takes_the_try_and_comes_back(home):
     marks = ppid_dag(home, "warm")
     sched = home.start_scheduler()
     before = wait_for(lambda: len(pool_members(sched.pid)) == 2 and pool_members(sched.pid), 10,
                       what="two warm supervisors")
     # the small supervisor binary beside bin/airc (cheaper to start than airc)
     assert os.readlink(f"/proc/{before[0]}/exe").endswith("/airc-supervisor")
+    used = []
+    for _ in range(3):
+        run = home.trigger("warm")
+        assert home.wait_run("warm", run, 20) == "success"
+        used.append(int(open(f"{marks}/t0").read()))
+    # every try ran under a supervisor that was waiting before the first
+    # trigger: each came back to the pool after its try, and none was forked
+    assert set(used) <= set(before), (used, before)
+    assert pool_members(sched.pid) == before
+    # one killed while it waits is reaped, and the next launch refills
+    os.kill(used[-1], signal.SIGKILL)
+    wait_for(lambda: not os.path.exists(f"/proc/{used[-1]}"), 10, what="the killed member to be reaped")
     run = home.trigger("warm")
     assert home.wait_run("warm", run, 20) == "success"
-    supervisor = int(open(f"{marks}/t0").read())
-    # the try ran under a supervisor that was waiting before the trigger...
-    assert supervisor in before, (supervisor, before)
-    # ...which took that one try and is gone; the pool is full again
-    wait_for(lambda: not proc_alive(supervisor), 10, what="the used supervisor to exit")
     after = wait_for(lambda: len(pool_members(sched.pid)) == 2 and pool_members(sched.pid), 10,
                      what="the pool to be refilled")
-    assert supervisor not in after
+    assert used[-1] not in after and len(set(after) - set(before)) == 1, (after, before)
 
 
-def test_chain_runs_one_supervisor_per_try(home):
+def test_a_chain_runs_on_the_pools_members_without_forking(home):
     marks = ppid_dag(home, "chain", 6)
-    home.start_scheduler()
+    sched = home.start_scheduler()
+    members = wait_for(lambda: len(pool_members(sched.pid)) == 2 and pool_members(sched.pid), 10,
+                       what="two warm supervisors")
+    server = fork_servers(sched.pid)
     run = home.trigger("chain")
     assert home.wait_run("chain", run, 30) == "success"
     pids = [int(open(f"{marks}/t{i}").read()) for i in range(6)]
-    assert len(set(pids)) == 6, pids  # never two tries in one supervisor
+    assert set(pids) == set(members), (pids, members)  # one try at a time each, taking turns
+    assert pool_members(sched.pid) == members and fork_servers(sched.pid) == server
+
+
+def test_without_reuse_each_try_has_a_supervisor_of_its_own(home):
+    home.env["AIRC__CORE__SUPERVISOR_REUSE"] = "false"
+    marks = ppid_dag(home, "chain", 6)
+    sched = home.start_scheduler()
+    members = wait_for(lambda: len(pool_members(sched.pid)) == 2 and pool_members(sched.pid), 10,
+                       what="two warm supervisors")
+    run = home.trigger("chain")
+    assert home.wait_run("chain", run, 30) == "success"
+    pids = [int(open(f"{marks}/t{i}").read()) for i in range(6)]
+    assert len(set(pids)) == 6 and pids[0] in members, pids  # never two tries in one supervisor
+    wait_for(lambda: not any(proc_alive(p) for p in pids), 10, what="each used supervisor to exit")
+
+
+def test_a_members_next_try_sees_nothing_of_the_last_ones_environment(home):
+    """The task process of a shell try starts with vfork(): what it sets in
+    its environment before its exec is set in the member's memory. The next
+    try of that member starts from the member's own environment again."""
+    home.env["AIRC__CORE__SUPERVISOR_POOL"] = "1"  # one member: it takes every try
+    marks = os.path.join(home.path, "env-marks")
+    os.makedirs(marks)
+    home.write_dag("envs.ini", dag_ini("envs", [
+        ("m", {"expand": "[7]", "command": f"echo $PPID $AIRC_ITEM $AIRC_TASK_ID > {marks}/m"}),
+        ("n", {"upstream": "m",
+               "command": f"echo $PPID ${{AIRC_ITEM-unset}} ${{AIRC_MAP_INDEX-unset}} $AIRC_TASK_ID > {marks}/n"}),
+    ]))
+    home.start_scheduler()
+    run = home.trigger("envs")
+    assert home.wait_run("envs", run, 30) == "success"
+    m = open(f"{marks}/m").read().split()
+    n = open(f"{marks}/n").read().split()
+    assert m[1:] == ["7", "m"], m
+    assert n[0] == m[0], (m, n)  # the same member...
+    assert n[1:] == ["unset", "unset", "n"], n  # ...without the mapped try's variables
+
+
+def sigqueue_usr1(pid, value):
+    """sigqueue(2) of SIGUSR1 with value as its sival_ptr (what exec_stop_send sends)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.sigqueue(ctypes.c_int(pid), ctypes.c_int(signal.SIGUSR1), ctypes.c_void_p(value)) != 0:
+        raise OSError(ctypes.get_errno(), "sigqueue")
+
+
+def test_a_stop_meant_for_another_try_is_ignored(home):
+    """A stop request carries its try's token (exec_stop_send), so one that
+    reaches a member after it went on to another try stops nothing; the
+    right token, or a plain kill -USR1 from a user, stops the try."""
+    marks = os.path.join(home.path, "stop-marks")
+    os.makedirs(marks)
+    gate = os.path.join(home.path, "gate")
+    cmd = f"echo $PPID > {marks}/$AIRC_TASK_ID; for i in $(seq 600); do [ -e {gate} ] && exit 0; sleep 0.05; done"
+    home.write_dag("tok.ini", dag_ini("tok", [("a", {"command": cmd}), ("b", {"command": cmd, "upstream": "a"})]))
+    home.start_scheduler()
+    run = home.trigger("tok")
+    wait_for(lambda: os.path.exists(f"{marks}/a"), 20, what="try a to start")
+    sup = int(open(f"{marks}/a").read())
+    ti, tries = (int(x) for x in db_rows(home, "select ti.id, ti.try_number from task_instance ti join dag_run r "
+                                                   f"on r.id = ti.run_pk where r.run_id = '{run}' and ti.task_id = 'a'")[0])
+    sigqueue_usr1(sup, (ti << 16) ^ (tries + 1))  # another try's
+    sigqueue_usr1(sup, ((ti + 1) << 16) ^ tries)  # another task instance's
+    time.sleep(1.0 * SLOW)
+    assert db_rows(home, f"select state from task_instance where id = {ti}")[0][0] == "running"
+    sigqueue_usr1(sup, (ti << 16) ^ tries)  # its own: stopped, as on a timeout
+    assert home.wait_run("tok", run, 30) == "failed"
+    log = open(os.path.join(home.path, "logs", "dag_id=tok", f"run_id={run}", "task_id=a", "attempt=1.log")).read()
+    assert "stopped on request" in log, log
 
 
 def test_pool_of_zero_starts_none_and_tasks_still_run(home):
@@ -203,14 +285,14 @@ def test_members_are_forked_by_one_fork_server(home):
     run = home.trigger("forked")
     assert home.wait_run("forked", run, 30) == "success"
     pids = [int(open(f"{marks}/t{i}").read()) for i in range(4)]
-    assert pids[0] in members and len(set(pids)) == 4, (pids, members)
-    # the same server served every refill, and every used member was reaped
+    assert set(pids) == set(members), (pids, members)
+    # the members came back after their tries: no refill, the same server
+    assert pool_members(sched.pid) == members
     assert fork_servers(sched.pid) == [server]
-    wait_for(lambda: not any(os.path.exists(f"/proc/{p}") for p in pids), 10,
-             what="used supervisors to be reaped")
 
 
 def test_fork_server_killed_mid_chain_is_replaced(home):
+    home.env["AIRC__CORE__SUPERVISOR_REUSE"] = "false"  # every launch refills the pool
     n = 12
     marks = ppid_dag(home, "killsrv", n)
     # slow the chain down so the kill lands in its middle
@@ -350,7 +432,9 @@ def test_a_member_makes_its_log_folder_and_file_before_its_try(home):
     assert os.lstat(log).st_mode & 0o7777 == 0o600
     text = open(log).read()
     assert "try 1 started" in text and "task success" in text, text
-    assert f"{sup}.d" not in spares(home) and f"{sup}.f" not in spares(home)
+    # the member, back in the pool, made new spares for its next try
+    wait_for(lambda: f"{sup}.f" in spares(home) and os.lstat(os.path.join(sp, f"{sup}.f")).st_ino != inode[f"{sup}.f"],
+             10, what="the member's new spares")
     # a member killed with SIGKILL leaves its spares; the next fork server
     # (this one killed too) sweeps them
     victim = [p for p in pool_members(sched.pid) if f"{p}.f" in spares(home)][0]
@@ -430,3 +514,26 @@ def test_a_leased_supervisor_says_done_on_its_lease_socket_once_its_result_is_wr
     assert result["ti_id"] == 7 and result["state"] == "success"
     assert p.wait(10 * SLOW) == 0
     assert worker_end.recv(1) == b""  # then end of file: nothing else was said
+
+
+def test_a_member_retires_after_its_thousandth_try(home):
+    """A member takes at most EXEC_MEMBER_TRIES (1000) tries, which bounds
+    what tries leave allocated in it; it closes its socket before its last
+    result, so the scheduler hands it nothing more, and a new member (the
+    pool refills) takes the next try."""
+    home.env["AIRC__CORE__SUPERVISOR_POOL"] = "1"  # one member: it takes every try
+    n = 1002
+    marks = os.path.join(home.path, "ppids")
+    home.write_dag("long.ini", dag_ini("long", [
+        (f"t{i}", {"command": f"echo $PPID >> {marks}", **({"upstream": f"t{i-1}"} if i else {})}) for i in range(n)]))
+    sched = home.start_scheduler()
+    first = wait_for(lambda: pool_members(sched.pid), 10, what="the warm supervisor")
+    run = home.trigger("long")
+    assert home.wait_run("long", run, 240 * SLOW) == "success"
+    pids = [int(x) for x in open(marks).read().split()]
+    assert len(pids) == n
+    assert pids[:1000] == first * 1000, sorted(set(pids[:1000]))
+    # the hand-over of the next try to it fails (EPIPE): that try gets a
+    # supervisor of its own, and the pool a new member for the one after
+    assert first[0] not in pids[1000:], pids[998:]
+    wait_for(lambda: not os.path.exists(f"/proc/{first[0]}"), 10, what="the retired member to be reaped")

@@ -7,7 +7,8 @@
  * that the server exits on end of file and when idle (after serving a
  * request that got in before). Also exec_pool_wait_request's refusals, and
  * a worker's hand-over: the lease descriptor lands on EXEC_LEASE_FD even
- * when the request's descriptor arrived there. */
+ * when the request's descriptor arrived there; and a member that comes
+ * back (exec_pool.h) takes its next try on the same socket. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -167,6 +168,39 @@ static void test_wait_request_refuses_end_of_file_and_bad_messages(void **state)
   assert_int_equal(lockFd, -1);
 }
 
+static void test_wait_request_keeps_the_socket_for_the_next_try(void **state) {
+  (void)state;
+  int a[2], aReq[2], aLock[2];
+  assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a), 0);
+  for(int k = 0; k < 2; k++) {
+    assert_int_equal(pipe2(aReq, O_CLOEXEC), 0);
+    assert_int_equal(pipe2(aLock, O_CLOEXEC), 0);
+    int aFd[2] = {aReq[0], aLock[0]};
+    send_fds(a[0], 'R', aFd, 2);
+    close(aReq[0]);
+    close(aLock[0]);
+    char c = (char)('0' + k);
+    assert_int_equal(write(aReq[1], &c, 1), 1);
+    int reqFd = -1, lockFd = -1, bLease = 1;
+    assert_int_equal(exec_pool_wait_request(a[1], 5, &reqFd, &lockFd, &bLease), 0);
+    assert_int_equal(bLease, 0);
+    char got = 0;
+    assert_int_equal(read(reqFd, &got, 1), 1);
+    assert_int_equal(got, c); /* this try's request, not the last one's */
+    assert_true(fcntl(a[1], F_GETFD) >= 0); /* the socket stays: the member comes back to it */
+    close(reqFd);
+    close(lockFd);
+    close(aReq[1]);
+    close(aLock[1]);
+  }
+  close(a[0]); /* the scheduler lets the member go */
+  int reqFd = -1, lockFd = -1, bLease = 0;
+  assert_int_equal(exec_pool_wait_request(a[1], 5, &reqFd, &lockFd, &bLease), -1);
+  errno = 0;
+  assert_int_equal(fcntl(a[1], F_GETFD), -1); /* closed on end of file */
+  assert_int_equal(errno, EBADF);
+}
+
 static void test_wait_request_installs_the_lease_descriptor(void **state) {
   (void)state;
   int a[2], aReq[2], aLock[2], aLease[2];
@@ -211,6 +245,7 @@ int main(void) {
       cmocka_unit_test(test_idle_server_serves_what_came_in_then_exits),
       cmocka_unit_test(test_server_killed_closes_pending_member_sockets),
       cmocka_unit_test(test_wait_request_refuses_end_of_file_and_bad_messages),
+      cmocka_unit_test(test_wait_request_keeps_the_socket_for_the_next_try),
       cmocka_unit_test(test_wait_request_installs_the_lease_descriptor),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
