@@ -55,7 +55,9 @@ AIRC_WUR airc_rc exec_result_parse(const char *zJson, exec_result *pOut, airc_er
 void exec_result_clear(exec_result *p);
 const char *exec_outcome_state(exec_outcome o); /* "success" / "failed" / "skipped" */
 
-/* 1 if some process holds the lock of this try (its supervisor is alive). */
+/* 1 if some process holds the lock of this try: its supervisor is alive and
+ * has not finished it (a pool member lets go of it once the try's result is
+ * written, as a supervisor that exits does). */
 int exec_lock_is_held(int64_t tiId, int tryNumber);
 
 #endif
