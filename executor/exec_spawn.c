@@ -904,24 +904,21 @@ static void supervise_request(int reqFd, int bLeaseFd, log_spare *pSpare, try_fd
  * go (its result is in place, as when a supervisor exits); a stop request
  * that came after the try ended, still pending, is dropped (one for the
  * next try carries that try's token: exec_stop_send); the environment the
- * task's vfork'd child changed in our memory is replaced by a fresh copy
- * of the one the member started with (azMaster, never handed to environ:
- * setenv() of a variable that exists writes into the array in use). What
- * setenv allocated stays allocated: EXEC_MEMBER_TRIES bounds it. */
-static void member_between_tries(int lockFd, char *const *azMaster, size_t nMaster) {
+ * task's vfork'd child changed in our memory is the member's first one
+ * again: azMaster (never handed to environ) copied into azWork, the array
+ * in use (setenv() of a variable that exists writes into the array in use;
+ * one that adds a variable makes glibc's own array, not ours). What setenv
+ * allocated stays allocated: EXEC_MEMBER_TRIES bounds it. */
+static void member_between_tries(int lockFd, char *const *azMaster, char **azWork, size_t nMaster) {
   close(lockFd);
   sigset_t usr1;
   sigemptyset(&usr1);
   sigaddset(&usr1, SIGUSR1);
   struct timespec zero = {0, 0};
-  while(sigtimedwait(&usr1, NULL, &zero) > 0) {
-  }
+  while(sigtimedwait(&usr1, NULL, &zero) > 0) continue;
   extern char **environ;
-  char **az = malloc(sizeof(char *) * (nMaster + 1));
-  if(az) {
-    memcpy(az, azMaster, sizeof(char *) * (nMaster + 1));
-    environ = az;
-  }
+  memcpy(azWork, azMaster, sizeof(char *) * (nMaster + 1));
+  environ = azWork;
 }
 
 /* `airc __supervise`: reads the request from descriptor 3, runs the try,
@@ -988,7 +985,7 @@ void exec_supervise_main(int argc, char **argv) {
   extern char **environ;
   size_t nEnv = 0;
   while(environ[nEnv]) nEnv++;
-  char **azEnv = malloc(sizeof(char *) * (nEnv + 1));
+  char **azEnv = malloc(sizeof(char *) * 2 * (nEnv + 1)); /* the master, then the working copy */
   if(!azEnv) _exit(1); /* no try taken: the scheduler uses another member */
   memcpy(azEnv, environ, sizeof(char *) * (nEnv + 1));
   for(int nTry = 1;; nTry++) {
@@ -1012,7 +1009,7 @@ void exec_supervise_main(int argc, char **argv) {
     /* a leased try's member is a worker's (one try each: its pool closed
      * our socket at the hand-over) */
     if(bLast || bLeaseFd) _exit(0);
-    member_between_tries(lockFd, azEnv, nEnv);
+    member_between_tries(lockFd, azEnv, azEnv + nEnv + 1, nEnv);
   }
 }
 
