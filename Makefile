@@ -101,14 +101,16 @@ $(BIN)/airc: $(BUILD)/cli/main.o $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call libs,$(CORE_PKGS))
 
 # the supervisor of a try (executor/exec_spawn.h): started once per task, so
-# it is small and cheap to start: from the archive only what it uses, jansson
-# and inih linked in, libc the only shared library (glibc stays dynamic so
-# that name lookups of in-process task bodies keep working). -z now: every
-# symbol is bound when the fork server execs, once, so that its members
-# (exec_pool.h) neither look symbols up again nor copy the pages they write
+# it is small and cheap to start: from the archive only what it uses, jansson,
+# inih and SQLite (a pool member continues a local chain in the store:
+# executor/exec_continue.h) linked in, libc the only shared library (glibc
+# stays dynamic so that name lookups of in-process task bodies keep working;
+# libpq is dlopen'ed, store/pq_lazy.h). -z now: every symbol is bound when
+# the fork server execs, once, so that its members (exec_pool.h) neither look
+# symbols up again nor copy the pages they write
 $(BIN)/airc-supervisor: $(BUILD)/cli/supervisor_main.o $(BUILD)/libairc.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -Wl,-z,now -o $@ $^ -Wl,-Bstatic -ljansson -linih -Wl,-Bdynamic -lm
+	$(CC) $(LDFLAGS) -Wl,-z,now -o $@ $^ -Wl,-Bstatic -ljansson -linih -lsqlite3 -Wl,-Bdynamic -lm
 
 # the distributed executor's worker (cli/cmd_worker.c): `airc worker` execs
 # it. From the archive only what it uses, and only the store's libraries

@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "executor/exec_continue.h"
 #include "executor/exec_spawn.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,7 +182,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "airc: error: %s\n", airc_err_msg(&err));
     return CLI_FAIL;
   }
-  if(argc >= 2 && !strcmp(argv[1], "__supervise")) exec_supervise_main(argc, argv); /* internal: see exec_spawn.c */
+  if(argc >= 2 && !strcmp(argv[1], "__supervise")) {
+    exec_set_continue(exec_continue_in_store); /* as bin/airc-supervisor */
+    exec_supervise_main(argc, argv); /* internal: see exec_spawn.c */
+  }
   if(argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
     print_help(NULL);
     return argc < 2 ? CLI_USAGE : CLI_OK;

@@ -65,6 +65,9 @@ airc_rc exec_result_write(const exec_result *p, const char *zPath, airc_err *pEr
                            "reason", p->zReason);
   if(!pObj) return airc_err_set(pErr, AIRC_ERR_NOMEM, "result: out of memory");
   if(p->pXcom) json_object_set(pObj, "xcom", p->pXcom);
+  if(p->continuedTi)
+    json_object_set_new(pObj, "continued", json_pack("{sI si sI}", "ti_id", (json_int_t)p->continuedTi, "try_number",
+                                                     p->continuedTry, "at_us", (json_int_t)p->continuedUs));
   char *z = json_dumps(pObj, JSON_COMPACT);
   json_decref(pObj);
   if(!z) return airc_err_set(pErr, AIRC_ERR_NOMEM, "result: out of memory");
@@ -92,6 +95,10 @@ static void result_from_json(json_t *pObj, exec_result *p) {
   snprintf(p->zReason, sizeof(p->zReason), "%s", zReason ? zReason : "");
   p->pXcom = json_object_get(pObj, "xcom");
   if(p->pXcom) json_incref(p->pXcom);
+  json_t *pCont = json_object_get(pObj, "continued");
+  p->continuedTi = json_integer_value(json_object_get(pCont, "ti_id"));
+  p->continuedTry = (int)json_integer_value(json_object_get(pCont, "try_number"));
+  p->continuedUs = json_integer_value(json_object_get(pCont, "at_us"));
 }
 
 airc_rc exec_result_read(const char *zPath, exec_result *p, airc_err *pErr) {

@@ -25,6 +25,12 @@ typedef struct exec_result {
   int pid;              /* the task process */
   char zReason[512];    /* why it failed, "" on success */
   json_t *pXcom;        /* owned; NULL if none */
+  /* the chain's next try this try's pool member queued in the store and
+   * runs next (exec_spawn.h, exec_continue_fn): written before it starts,
+   * so whoever reads this result knows who runs it. 0: none */
+  int64_t continuedTi;
+  int continuedTry;
+  int64_t continuedUs;  /* when it was queued: its start, near enough */
 } exec_result;
 
 /* The result file of a try: run/results/<ti>-<try>.json. */

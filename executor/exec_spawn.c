@@ -391,8 +391,11 @@ static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, 
   sigset_t chld, watch;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
+  /* blocked for the try, even with a signalfd made before (try_fds_make
+   * blocked it then, but the try before this one unblocked it at its end):
+   * else a SIGCHLD would go to its default action, not to sigFd */
+  sigprocmask(SIG_BLOCK, &chld, NULL);
   if(sigFd < 0) {
-    sigprocmask(SIG_BLOCK, &chld, NULL);
     watch = chld;
     /* SIGUSR1 from the scheduler: a user stopped this try (blocked since
      * exec_supervise_main began, so one sent early waits here) */
@@ -416,6 +419,14 @@ static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, 
   close(aErr[1]);
   if(aOut[1] >= 0) close(aOut[1]);
   if(logFd >= 0) log_line(logFd, "task process pid %d", (int)pid);
+  if(json_array_size(r->pChain) && pSpare && pPre) {
+    /* the chain's next try likely follows in this member (chain_continue):
+     * its log folder and file, pipes and signalfd are made now, while
+     * this try runs, as an idle member makes them for a hand-over */
+    log_spare_make(pSpare, airc_path_logs());
+    pSpare->fdFile = fd_above_lease(pSpare->fdFile);
+    try_fds_make(pPre);
+  }
 
   last_line ll;
   memset(&ll, 0, sizeof(ll));
@@ -645,6 +656,7 @@ static json_t *request_to_json(const exec_request *r) {
   if(p && r->tctx.pConn) json_object_set(p, "conn", r->tctx.pConn);
   if(p && r->tctx.pVar) json_object_set(p, "vars", r->tctx.pVar);
   if(p && r->pMask) json_object_set(p, "mask", r->pMask);
+  if(p && json_array_size(r->pChain)) json_object_set(p, "chain", r->pChain);
   if(p && r->tctx.pItem) {
     /* a mapped task instance: its item and index */
     json_object_set(p, "item", r->tctx.pItem);
@@ -799,7 +811,7 @@ airc_rc exec_spawn(const exec_request *r, exec_pool *pPool, pid_t *pPid, airc_er
  * retireFd (>= 0): a pool member's socket, closed before the result is
  * written (its last try). Exits at once, with no try run, on a request that
  * cannot be read or a leased one without its lease. */
-static void supervise_request(int reqFd, int bLeaseFd, log_spare *pSpare, try_fds *pPre, int retireFd) {
+static json_t *request_load(int reqFd, log_spare *pSpare) {
   json_error_t je;
   /* the memfd read whole, then parsed (json_fd.h: not a byte per read) */
   json_t *p = json_fd_load(reqFd, EXEC_REQUEST_MAX, 0, &je);
@@ -810,6 +822,101 @@ static void supervise_request(int reqFd, int bLeaseFd, log_spare *pSpare, try_fd
     log_spare_drop(pSpare);
     _exit(1);
   }
+  return p;
+}
+
+static exec_continue_fn g_xContinue;
+void exec_set_continue(exec_continue_fn xContinue) { g_xContinue = xContinue; }
+
+/* The try a pool member runs next without a hand-over: a link of its
+ * last try's chain, queued by the member itself (chain_continue). */
+typedef struct member_next {
+  json_t *pReq; /* its request, with the rest of the chain (owned); NULL: none */
+  int lockFd;   /* its try lock */
+} member_next;
+
+/* The environment as the member started (azMaster, never handed to
+ * environ) and the working copy the tries use (member_reset). */
+static char **g_azEnvMaster, **g_azEnvWork;
+static size_t g_nEnv;
+
+/* What a try left in a pool member is undone: a stop request that came
+ * after the try ended, still pending, is dropped (one for the next try
+ * carries that try's token: exec_stop_send; so this runs before the next
+ * try can be asked to stop); the environment the task's vfork'd child
+ * changed in our memory is the member's first one again: g_azEnvMaster
+ * copied into g_azEnvWork, the array in use (setenv() of a variable that
+ * exists writes into the array in use; one that adds a variable makes
+ * glibc's own array, not ours). What setenv allocated stays allocated:
+ * EXEC_MEMBER_TRIES bounds it. */
+static void member_reset(void) {
+  sigset_t usr1;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  struct timespec zero = {0, 0};
+  while(sigtimedwait(&usr1, NULL, &zero) > 0) continue;
+  if(!g_azEnvMaster) return;
+  extern char **environ;
+  memcpy(g_azEnvWork, g_azEnvMaster, sizeof(char *) * (g_nEnv + 1));
+  environ = g_azEnvWork;
+}
+
+/* Try r (request p) of a pool member succeeded without an XCom value:
+ * if p carries a chain, the member queues the first link's try itself
+ * (exec_continue_fn, fenced in the store) while it still holds r's lock,
+ * and keeps it in *pNext with the rest of the chain; pRes then names it,
+ * so that the result the scheduler reads says who runs that try. The
+ * link's lock is taken first: a try whose lock someone holds is not
+ * continued. */
+/* 1 if the scheduler that owns this member has closed its end of the
+ * member's socket (it stopped, or died): a member continues nothing then,
+ * as a stopping worker does not (no task starts after the scheduler is
+ * gone; the next one starts them). */
+static int member_scheduler_gone(void) {
+  if(g_memberFd < 0) return 1;
+  struct pollfd pfd = {g_memberFd, POLLIN | POLLRDHUP, 0};
+  if(poll(&pfd, 1, 0) <= 0) return 0;
+  if(pfd.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL)) return 1;
+  char c;
+  return recv(g_memberFd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+static void chain_continue(json_t *p, const exec_request *r, exec_result *pRes, member_next *pNext) {
+  if(member_scheduler_gone()) return;
+  json_t *pChain = json_object_get(p, "chain");
+  json_t *pLink = json_array_get(pChain, 0);
+  json_t *pReq = json_object_get(pLink, "request");
+  const int64_t tiId = json_integer_value(json_object_get(pLink, "ti"));
+  const int tryNumber = (int)json_integer_value(json_object_get(pLink, "try"));
+  const char *zLog = json_string_value(json_object_get(pReq, "log_path"));
+  if(!json_is_object(pReq) || tiId <= 0 || tryNumber < 1 || !zLog) return;
+  int lockFd = exec_lock_take(tiId, tryNumber);
+  if(lockFd < 0) return;
+  member_reset(); /* before the try is in the store: a stop for it must not be dropped */
+  const int64_t now = airc_now_us();
+  if(!g_xContinue(r->tiId, r->ctx.tryNumber, tiId, tryNumber, zLog, now)) {
+    close(lockFd);
+    return;
+  }
+  json_t *pRest = json_array();
+  for(size_t i = 1; pRest && i < json_array_size(pChain); i++) json_array_append(pRest, json_array_get(pChain, i));
+  if(pRest) json_object_set_new(pReq, "chain", pRest);
+  else json_object_del(pReq, "chain"); /* out of memory: the chain comes back to the scheduler after this link */
+  pNext->pReq = json_incref(pReq);
+  pNext->lockFd = lockFd;
+  pRes->continuedTi = tiId;
+  pRes->continuedTry = tryNumber;
+  pRes->continuedUs = now;
+}
+
+/* Runs the try of request p (consumed) to its end: result file written,
+ * doorbell rung. bLeaseFd: a lease may be on EXEC_LEASE_FD. retireFd (>=
+ * 0): a pool member's socket, closed before the result is written (its
+ * last try). pNext (a member that comes back, else NULL): the chain's next
+ * try when this one continued it (chain_continue). Exits at once, with no
+ * try run, on a leased request without its lease. */
+static void supervise_request(json_t *p, int bLeaseFd, log_spare *pSpare, try_fds *pPre, int retireFd,
+                              member_next *pNext) {
   exec_request r;
   memset(&r, 0, sizeof(r));
   r.tiId = json_integer_value(json_object_get(p, "ti_id"));
@@ -839,6 +946,7 @@ static void supervise_request(int reqFd, int bLeaseFd, log_spare *pSpare, try_fd
     task_plugin_add_secrets(r.pType, c->pOptions, r.pMask);
   }
   r.zLogPath = json_string_value(json_object_get(p, "log_path"));
+  if(pNext && g_xContinue) r.pChain = json_object_get(p, "chain");
   r.zCwd = json_string_value(json_object_get(p, "cwd"));
   r.timeoutSec = json_integer_value(json_object_get(p, "timeout"));
   r.killGraceSec = json_integer_value(json_object_get(p, "kill_grace"));
@@ -871,6 +979,8 @@ static void supervise_request(int reqFd, int bLeaseFd, log_spare *pSpare, try_fd
   } else {
     supervise(&r, 0, pSpare, pPre, &res, &err);
   }
+  if(pNext && g_xContinue && !r.bLease && res.outcome == EXEC_OUTCOME_SUCCESS && !res.pXcom)
+    chain_continue(p, &r, &res, pNext);
   if(retireFd >= 0) close(retireFd); /* before the result: no try is handed to us after it (exec_pool.h) */
   char zResult[4200];
   exec_result_path(r.tiId, c->tryNumber, zResult, sizeof(zResult));
@@ -886,39 +996,32 @@ static void supervise_request(int reqFd, int bLeaseFd, log_spare *pSpare, try_fd
     ssize_t nDone = send(EXEC_LEASE_FD, &cDone, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
     (void)nDone;
   }
-  if(wake_send_on(g_bellFd, "result")) wake_send("result"); /* no bell of ours, or its scheduler is gone */
+  /* "continued": the scheduler reads it a little later (SCHED_CONTINUED_DELAY_US) */
+  const char *zRing = res.continuedTi ? "continued" : "result";
+  if(wake_send_on(g_bellFd, zRing)) wake_send(zRing); /* no bell of ours, or its scheduler is gone */
   /* the ring wakes the scheduler onto this CPU (a unix socket's wake-up
    * is "sync": the kernel expects the sender to sleep), where it would
    * wait out this process's exit, or a member's preparation for its next
    * try (0.1 ms: a third of the rings of a chain); yielded to, it runs at
-   * once and they wait instead */
-  sched_yield();
+   * once and they wait instead. Not when this member runs the chain's
+   * next try itself: that try goes first, the scheduler's reading of
+   * this result is off its path */
+  if(!res.continuedTi) sched_yield();
   exec_result_clear(&res);
   json_decref(p);
-  log_spare_drop(pSpare); /* after the doorbell: off the try's critical path */
-  try_fds_close(pPre);    /* a try that ended before its task began */
+  if(!res.continuedTi) {
+    log_spare_drop(pSpare); /* after the doorbell: off the try's critical path */
+    try_fds_close(pPre);    /* a try that ended before its task began */
+  } /* else they are the continued try's (supervise) */
 }
 
-/* A pool member's try has ended (result written, doorbell rung): what it
- * left in this process is undone before the next. The try's lock is let
- * go (its result is in place, as when a supervisor exits); a stop request
- * that came after the try ended, still pending, is dropped (one for the
- * next try carries that try's token: exec_stop_send); the environment the
- * task's vfork'd child changed in our memory is the member's first one
- * again: azMaster (never handed to environ) copied into azWork, the array
- * in use (setenv() of a variable that exists writes into the array in use;
- * one that adds a variable makes glibc's own array, not ours). What setenv
- * allocated stays allocated: EXEC_MEMBER_TRIES bounds it. */
-static void member_between_tries(int lockFd, char *const *azMaster, char **azWork, size_t nMaster) {
+/* A pool member's try has ended (result written, doorbell rung): the
+ * try's lock is let go (its result is in place, as when a supervisor
+ * exits) and what it left in this process is undone (member_reset),
+ * unless that was done already because the member continued its chain. */
+static void member_between_tries(int lockFd, int bContinued) {
   close(lockFd);
-  sigset_t usr1;
-  sigemptyset(&usr1);
-  sigaddset(&usr1, SIGUSR1);
-  struct timespec zero = {0, 0};
-  while(sigtimedwait(&usr1, NULL, &zero) > 0) continue;
-  extern char **environ;
-  memcpy(azWork, azMaster, sizeof(char *) * (nMaster + 1));
-  environ = azWork;
+  if(!bContinued) member_reset(); /* else done before the next try was queued (chain_continue) */
 }
 
 /* `airc __supervise`: reads the request from descriptor 3, runs the try,
@@ -949,8 +1052,8 @@ void exec_supervise_main(int argc, char **argv) {
      * that no program the task execs (a detached spark-submit, say) keeps the
      * try looking alive after the supervisor is gone */
     fcntl(SUP_LOCK_FD, F_SETFD, FD_CLOEXEC);
-    supervise_request(SUP_REQ_FD, 1 /* a spawned supervisor has its lease (if any) on EXEC_LEASE_FD */, &spare,
-                      &pre, -1);
+    supervise_request(request_load(SUP_REQ_FD, &spare),
+                      1 /* a spawned supervisor has its lease (if any) on EXEC_LEASE_FD */, &spare, &pre, -1, NULL);
     _exit(0);
   }
   int sockFd = SUP_REQ_FD;
@@ -981,35 +1084,42 @@ void exec_supervise_main(int argc, char **argv) {
     }
   }
   g_memberFd = sockFd;
-  /* the environment as the member started, for each try (member_between_tries) */
+  /* the environment as the member started, for each try (member_reset) */
   extern char **environ;
   size_t nEnv = 0;
   while(environ[nEnv]) nEnv++;
   char **azEnv = malloc(sizeof(char *) * 2 * (nEnv + 1)); /* the master, then the working copy */
   if(!azEnv) _exit(1); /* no try taken: the scheduler uses another member */
   memcpy(azEnv, environ, sizeof(char *) * (nEnv + 1));
+  g_azEnvMaster = azEnv;
+  g_azEnvWork = azEnv + nEnv + 1;
+  g_nEnv = nEnv;
+  member_next next = {NULL, -1};
   for(int nTry = 1;; nTry++) {
     /* idle until a try comes: its log folder and file are made now, unless
-     * the try is waiting already (then they would only delay it) */
+     * the try is waiting already (then they would only delay it) or is
+     * the chain's next one, this member's own (chain_continue) */
     struct pollfd pfd = {sockFd, POLLIN, 0};
-    if(poll(&pfd, 1, 0) == 0) {
+    if(!next.pReq && poll(&pfd, 1, 0) == 0) {
       log_spare_make(&spare, airc_path_logs());
       spare.fdFile = fd_above_lease(spare.fdFile);
       try_fds_make(&pre);
       if(nTry == 1) exec_prefault(); /* exec_prefault.h: the try's page faults, taken now (they stay) */
     }
     /* close-on-exec, both: no program the task execs keeps them */
-    int reqFd = -1, lockFd = -1, bLeaseFd = 0;
-    if(exec_pool_wait_request(sockFd, atoi(argv[3]), &reqFd, &lockFd, &bLeaseFd)) {
+    int reqFd = -1, lockFd = next.lockFd, bLeaseFd = 0;
+    if(!next.pReq && exec_pool_wait_request(sockFd, atoi(argv[3]), &reqFd, &lockFd, &bLeaseFd)) {
       log_spare_drop(&spare);
       _exit(0);
     }
     const int bLast = nTry >= EXEC_MEMBER_TRIES;
-    supervise_request(reqFd, bLeaseFd, &spare, &pre, bLast ? sockFd : -1);
+    json_t *pReq = next.pReq ? next.pReq : request_load(reqFd, &spare);
+    next.pReq = NULL;
+    supervise_request(pReq, bLeaseFd, &spare, &pre, bLast ? sockFd : -1, bLast || bLeaseFd ? NULL : &next);
     /* a leased try's member is a worker's (one try each: its pool closed
      * our socket at the hand-over) */
     if(bLast || bLeaseFd) _exit(0);
-    member_between_tries(lockFd, azEnv, azEnv + nEnv + 1, nEnv);
+    member_between_tries(lockFd, next.pReq != NULL);
   }
 }
 

@@ -55,7 +55,27 @@ typedef struct exec_request {
    * exit. */
   int bLease;
   int64_t leaseUntilUs, leaseMarginUs;
+  /* the chain after this try (borrowed, may be NULL): links as
+   * sched_runs.c's chain_links() makes them, {"ti_id", "try_number",
+   * "request"}, that a pool member that comes back may run next itself
+   * (exec_set_continue) */
+  json_t *pChain;
 } exec_request;
+
+/* A pool member continues a local chain (docs/scheduler.md, "A member
+ * continues a chain"). After a try that succeeded without an XCom value,
+ * a member whose request carried a chain takes the next link's try lock
+ * and calls this to queue that try in the store, fenced as the scheduler's
+ * own queuing (store_sched_ti_continue): upstream (upTiId, upTry) still
+ * running, the link still not run, the run running, the DAG not paused.
+ * Returns 1 if it was queued (the member then writes the upstream's result,
+ * naming the continued try, and runs it without waiting for the
+ * scheduler), 0 if not (the scheduler queues it as always). Set once, in
+ * the process that becomes the supervisor (bin/airc-supervisor, `airc
+ * __supervise`); without one no chain is continued. */
+typedef int (*exec_continue_fn)(int64_t upTiId, int upTry, int64_t tiId, int tryNumber, const char *zLogPath,
+                                int64_t nowUs);
+void exec_set_continue(exec_continue_fn xContinue);
 
 #define EXEC_LEASE_FD 5
 #define EXEC_LEASE_DONE 'R' /* supervisor -> worker: the result file is written */

@@ -107,6 +107,59 @@ static void sched_member_back(sched *S, int64_t tiId, int tryNumber) {
   }
 }
 
+/* A pool member's try (res) continued its chain: the member queued the
+ * next try in the store itself and runs it now (exec_spawn.h,
+ * chain_continue). The member stays ours, on that try (it is not put back
+ * in the pool: sched_member_back is not called for res); the try is
+ * recorded `running` with the member's pid and the time it was queued, and
+ * the run's cache learns it, so that no evaluation queues it again. The
+ * queued+running counts are re-read (the member's commit moved them). A
+ * continued try that is no longer `queued` (its own result was applied
+ * first, or a user marked it) is left as it is. */
+static airc_rc sched_continued(sched *S, const exec_result *pRes, airc_err *pErr) {
+  pid_t pid = 0;
+  for(int i = 0; i < S->nChild; i++) {
+    if(S->aChild[i].tiId != pRes->tiId || S->aChild[i].tryNumber != pRes->tryNumber) continue;
+    S->aChild[i].tiId = pRes->continuedTi;
+    S->aChild[i].tryNumber = pRes->continuedTry;
+    pid = S->aChild[i].pid;
+    break;
+  }
+  S->bLoadsValid = 0;
+  store_sched_ti_current *pCur = malloc(sizeof(*pCur));
+  if(!pCur) return airc_err_set(pErr, AIRC_ERR_NOMEM, "continued try: out of memory");
+  airc_rc rc = store_sched_ti_get_current(S->s, pRes->continuedTi, pCur, pErr);
+  if(rc == AIRC_ERR_NOTFOUND) {
+    airc_err_clear(pErr); /* deleted meanwhile */
+    rc = AIRC_OK;
+  } else if(!rc && pCur->tryNumber == pRes->continuedTry && !strcmp(pCur->zState, "queued")) {
+    /* not our child (an earlier scheduler's member): running, its pid as the member recorded it */
+    rc = pid ? store_sched_ti_set_running(S->s, pRes->continuedTi, (int)pid, pRes->continuedUs, pCur->zLogPath, pErr)
+             : store_sched_ti_adopt_running(S->s, pRes->continuedTi, pErr);
+    if(!rc) sched_cache_set_ti_state(S, pCur->runPk, pCur->zTaskId, pRes->continuedTi, TI_RUNNING, 0);
+    if(!rc && S->opts.bPrintProgress) {
+      printf("%-16s %s (try %d)\n", "running", pCur->zTaskId, pRes->continuedTry);
+      fflush(stdout);
+    }
+  }
+  free(pCur);
+  return rc;
+}
+
+typedef struct result_read {
+  exec_result res;
+  char *zPath;
+} result_read;
+
+/* Results in the order their tries started: a try a member continued
+ * started after its upstream's result was written, so a chain's results
+ * are applied in its order (sched_continued before the continued try's
+ * own result), whatever order the folder lists them in. */
+static int result_read_cmp(const void *a, const void *b) {
+  const exec_result *x = &((const result_read *)a)->res, *y = &((const result_read *)b)->res;
+  return x->startUs < y->startUs ? -1 : x->startUs > y->startUs;
+}
+
 airc_rc sched_ingest_results(sched *S, char ***pazDone, int *pnDone, airc_err *pErr) {
   char zDir[4200];
   snprintf(zDir, sizeof(zDir), "%s/results", airc_path_run());
@@ -114,27 +167,53 @@ airc_rc sched_ingest_results(sched *S, char ***pazDone, int *pnDone, airc_err *p
   if(!d) return AIRC_OK;
   struct dirent *e;
   airc_rc rc = AIRC_OK;
+  result_read *a = NULL;
+  int n = 0, nAlloc = 0;
   while(!rc && (e = readdir(d))) {
-    size_t n = strlen(e->d_name);
-    if(n < 6 || strcmp(e->d_name + n - 5, ".json")) continue;
+    size_t nName = strlen(e->d_name);
+    if(nName < 6 || strcmp(e->d_name + nName - 5, ".json")) continue;
     char zPath[4600];
     snprintf(zPath, sizeof(zPath), "%s/%s", zDir, e->d_name);
-    exec_result res;
+    if(n == nAlloc) {
+      result_read *aNew = realloc(a, sizeof(*a) * (size_t)(nAlloc = nAlloc ? 2 * nAlloc : 8));
+      if(!aNew) {
+        rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "results: out of memory");
+        break;
+      }
+      a = aNew;
+    }
     airc_err rerr = {0};
-    if(exec_result_read(zPath, &res, &rerr)) {
+    if(exec_result_read(zPath, &a[n].res, &rerr)) {
       LOG_WARN("unreadable result file: %s", rerr.zMsg);
       unlink(zPath);
       continue;
     }
-    sched_member_back(S, res.tiId, res.tryNumber);
-    rc = sched_record_outcome(S, res.tiId, res.tryNumber, exec_outcome_state(res.outcome),
-                              res.termSignal ? -1 : res.exitCode, res.startUs, res.endUs, res.pid,
-                              res.zReason, res.pXcom, pErr);
-    exec_result_clear(&res);
-    *pazDone = realloc(*pazDone, sizeof(char *) * (size_t)(*pnDone + 1));
-    (*pazDone)[(*pnDone)++] = strdup(zPath);
+    if(!(a[n].zPath = strdup(zPath))) {
+      exec_result_clear(&a[n].res);
+      rc = airc_err_set(pErr, AIRC_ERR_NOMEM, "results: out of memory");
+      break;
+    }
+    n++;
   }
   closedir(d);
+  if(n > 1) qsort(a, (size_t)n, sizeof(*a), result_read_cmp);
+  for(int i = 0; i < n; i++) {
+    exec_result *pRes = &a[i].res;
+    if(!rc && pRes->continuedTi) rc = sched_continued(S, pRes, pErr);
+    else if(!rc) sched_member_back(S, pRes->tiId, pRes->tryNumber);
+    if(!rc)
+      rc = sched_record_outcome(S, pRes->tiId, pRes->tryNumber, exec_outcome_state(pRes->outcome),
+                                pRes->termSignal ? -1 : pRes->exitCode, pRes->startUs, pRes->endUs, pRes->pid,
+                                pRes->zReason, pRes->pXcom, pErr);
+    exec_result_clear(pRes);
+    if(!rc) {
+      *pazDone = realloc(*pazDone, sizeof(char *) * (size_t)(*pnDone + 1));
+      (*pazDone)[(*pnDone)++] = a[i].zPath;
+    } else {
+      free(a[i].zPath);
+    }
+  }
+  free(a);
   return rc;
 }
 
@@ -235,12 +314,14 @@ airc_rc sched_sweep_zombies(sched *S, airc_err *pErr) {
       S->bAllDirty = 1;
       continue;
     }
-    if(a[i].bQueued && !a[i].pid && !sched_try_log_exists(S, a[i].tiId, a[i].tryNumber)) {
+    if(a[i].bQueued && !sched_try_log_exists(S, a[i].tiId, a[i].tryNumber)) {
       /* committed as queued but never forked (the scheduler died in
-       * between): give the try back. A try with a log did start (the
-       * scheduler died before recording `running`, then its supervisor
-       * died): it failed like any zombie; running it again as the same
-       * try would do its work twice */
+       * between), or queued by a pool member that died before it started
+       * it (chain_continue: the member's pid is recorded): give the try
+       * back. A try with a log did start (the scheduler died before
+       * recording `running`, then its supervisor died): it failed like
+       * any zombie; running it again as the same try would do its work
+       * twice */
       rc = store_sched_ti_unqueue(S->s, a[i].tiId, pErr);
       if(rc) break;
       LOG_INFO("task instance %lld was queued but never started: rescheduled", (long long)a[i].tiId);

@@ -1316,6 +1316,14 @@ static airc_rc launch_load(sched *S, int64_t tiId, launch_info *L, airc_err *pEr
   return rc;
 }
 
+/* The local executor's chains (a pool member continues them, exec_spawn.h):
+ * the request is a memfd, of any size. Each link is rendered when the
+ * chain leaves the scheduler (about 20 us for a `true` task), on the path
+ * from the chain's last link to its next start */
+#define CHAIN_LOCAL_LINKS_MAX 32
+static json_t *chain_links(sched *S, sched_version *v, int iT, const launch_info *L, const task_secrets *pSec,
+                           const char *zQueue, size_t nBytes, int nLinksMax, size_t nBytesMax);
+
 static void child_add(sched *S, pid_t pid, int64_t tiId, int tryNumber) {
   if(S->nChild == S->nChildAlloc) {
     S->nChildAlloc = S->nChildAlloc ? S->nChildAlloc * 2 : 64;
@@ -1389,6 +1397,11 @@ airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
         req.killGraceSec = S->killGraceSec;
         req.maxLogBytes = S->maxLogBytes;
         req.pMask = sec.pMask;
+        /* the chain after it, for its pool member to continue (exec_spawn.h) */
+        json_t *pChain = S->bContinueLocal && req.pType
+                             ? chain_links(S, v, ti, &L, &sec, t->zQueue ? t->zQueue : "default", 0, CHAIN_LOCAL_LINKS_MAX, 0)
+                             : NULL;
+        req.pChain = pChain;
         if(!req.pType) {
           snprintf(aL[i].zFail, sizeof(aL[i].zFail), "unknown task type '%s'", t->zType);
         } else if(req.pType == &task_type_sensor) {
@@ -1412,6 +1425,7 @@ airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
             fflush(stdout);
           }
         }
+        json_decref(pChain);
         json_decref(pOpts);
       }
       json_decref(pUp);
@@ -1558,20 +1572,21 @@ static json_t *chain_link(sched *S, sched_version *v, int iT, launch_info *pL, c
 }
 
 /* The chain after task iT for launch L, whose own request is nBytes
- * long: up to CHAIN_LINKS_MAX links (chain_link), in order, as a JSON
- * array, as long as the request stays within CHAIN_BYTES_MAX; NULL if
- * none. */
+ * long: up to nLinksMax links (chain_link), in order, as a JSON array, as
+ * long as the request stays within nBytesMax (0: no cap); NULL if none. */
 static json_t *chain_links(sched *S, sched_version *v, int iT, const launch_info *L, const task_secrets *pSec,
-                           const char *zQueue, size_t nBytes) {
+                           const char *zQueue, size_t nBytes, int nLinksMax, size_t nBytesMax) {
   launch_info LM = *L; /* its JSON values are L's, borrowed */
   json_t *pChain = NULL;
-  for(int n = 0, i = iT; n < CHAIN_LINKS_MAX; n++) {
+  for(int n = 0, i = iT; n < nLinksMax; n++) {
     json_t *pLink = chain_link(S, v, i, &LM, pSec, zQueue, &i);
     if(!pLink) break;
-    char *z = json_dumps(pLink, JSON_COMPACT);
-    nBytes += z ? strlen(z) + 1 : CHAIN_BYTES_MAX;
-    free(z);
-    if(nBytes > CHAIN_BYTES_MAX) {
+    if(nBytesMax) {
+      char *z = json_dumps(pLink, JSON_COMPACT);
+      nBytes += z ? strlen(z) + 1 : nBytesMax;
+      free(z);
+    }
+    if(nBytesMax && nBytes > nBytesMax) {
       json_decref(pLink);
       break;
     }
@@ -1645,7 +1660,7 @@ static airc_rc enqueue_one(sched *S, int64_t tiId, const task_secrets *pSec, air
       if(pReq && S->bContinueChains && t->nDownstream == 1 && store_work_can_assign(S->s)) {
         /* the worker that runs it may move its chain on itself */
         char *zOwn = json_dumps(pReq, JSON_COMPACT);
-        json_t *pChain = zOwn ? chain_links(S, v, ti, &L, pSec, zQueue, strlen(zOwn)) : NULL;
+        json_t *pChain = zOwn ? chain_links(S, v, ti, &L, pSec, zQueue, strlen(zOwn), CHAIN_LINKS_MAX, CHAIN_BYTES_MAX) : NULL;
         free(zOwn);
         if(pChain) json_object_set_new(pReq, "chain", pChain);
       }

@@ -190,7 +190,7 @@ static int sched_has_work(sched *S, const int64_t *aReaped, const int *aTry, int
   int64_t now = airc_now_us();
   if(S->bDistributed && S->bStandby) return now >= S->nextLeaseUs; /* only to try the lease again */
   if(S->bSweepDue || S->bAllDirty || S->nDirty || S->bTicksDirty || S->bQueuedDirty || S->nTickDag || S->nLaunched ||
-     S->bResultRung)
+     S->bResultRung || (S->continuedDueUs && now >= S->continuedDueUs))
     return 1;
   if(S->nextTickUs && now >= S->nextTickUs) return 1;
   if(S->nextRetryUs && now >= S->nextRetryUs) return 1;
@@ -202,6 +202,8 @@ static int sched_has_work(sched *S, const int64_t *aReaped, const int *aTry, int
       bKnown = S->aRecent[k].tiId == aReaped[i] && S->aRecent[k].tryNumber == aTry[i];
     if(!bKnown) return 1;
   }
+  /* results of continued tries wait for their time (SCHED_CONTINUED_DELAY_US) */
+  if(S->continuedDueUs && now < S->continuedDueUs) return 0;
   char zDir[4200];
   snprintf(zDir, sizeof(zDir), "%s/results", airc_path_run());
   DIR *d = opendir(zDir);
@@ -266,6 +268,7 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
     return AIRC_OK;
   }
   S->bResultRung = 0; /* sched_ingest_results lists the folder */
+  S->continuedDueUs = 0; /* ... and reads the continued ones too */
   /* what this wake was for, before the flags are consumed (--stats-file) */
   const int bSweep = S->bSweepDue, bAll = S->bAllDirty, bTicks = S->bTicksDirty;
   const int nReapedIn = S->nReaped;
@@ -545,6 +548,10 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
                           (int)airc_config_get_int("core", "supervisor_pool_idle_timeout", EXEC_POOL_IDLE_DEFAULT),
                           airc_config_get_bool("core", "supervisor_reuse", 1));
   pool_refill(&S);
+  S.bContinueLocal = !S.bDistributed && !S.opts.onlyRunPk && S.pPool &&
+                     airc_config_get_int("core", "supervisor_pool", 2) > 0 &&
+                     airc_config_get_bool("core", "supervisor_reuse", 1) &&
+                     airc_config_get_bool("scheduler", "continue_chains", 1);
 
   if(!S.opts.onlyRunPk) sched_notify_start(&S); /* notifications leave through another process */
   S.bAllDirty = 1;
@@ -630,6 +637,7 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
     if(pokeAt && pokeAt < wakeAt) wakeAt = pokeAt;
     if(!S.opts.onlyRunPk && nextBeat < wakeAt) wakeAt = nextBeat;
     if(S.busyRetryAtUs && S.busyRetryAtUs < wakeAt) wakeAt = S.busyRetryAtUs;
+    if(S.continuedDueUs && S.continuedDueUs < wakeAt) wakeAt = S.continuedDueUs;
     if(S.bDistributed) {
       /* workers report through the store: poll it, and keep the lease */
       if(S.nextLeaseUs < wakeAt) wakeAt = S.nextLeaseUs;
@@ -689,8 +697,12 @@ airc_rc scheduler_run(const scheduler_opts *pOpts, airc_err *pErr) {
       int bAny = 0;
       while((m = wake_recv(wakeFd, aBuf, sizeof(aBuf))) >= 0) { /* our uid's rings only */
         bAny = 1;
-        if(strcmp(aBuf, "result")) bOnlyResults = 0;
-        else S.bResultRung = 1;
+        if(!strcmp(aBuf, "result")) S.bResultRung = 1;
+        else if(!strcmp(aBuf, "continued")) {
+          if(!S.continuedDueUs) S.continuedDueUs = airc_now_us() + SCHED_CONTINUED_DELAY_US;
+        } else {
+          bOnlyResults = 0;
+        }
         if(!strcmp(aBuf, "stop")) S.bStopDue = 1;
         if(!strcmp(aBuf, "dagdel") && S.pFolder) {
           /* a DAG's rows were deleted: forget what the folder looked

@@ -70,6 +70,15 @@ typedef struct sched_wait {
 /* A try this scheduler forked (or failed to fork), to be recorded: running
  * with its pid, or failed with zFail. Kept until a transaction takes it, so
  * a busy store delays the record but never loses it. */
+/* How long the result of a try whose pool member continued its chain may
+ * wait before a wake reads it (exec_spawn.h, chain_continue). The chain
+ * goes on without the scheduler meanwhile; reading such results at once
+ * would put the scheduler's wake on the CPU where the chain's next task
+ * is starting (the doorbell's wake-up follows its ringer), and a few read
+ * together cost one transaction. A "result" ring, a try not continued,
+ * reads them all at once. */
+#define SCHED_CONTINUED_DELAY_US 5000
+
 typedef struct sched_launched {
   int64_t tiId;
   pid_t pid;
@@ -127,6 +136,9 @@ typedef struct sched {
   int bSweepDue;
   int bStopDue;        /* stop requests may be pending (a "stop" ring, start, the sweep) */
   int bResultRung;     /* a supervisor rang "result": a result file waits (no need to list them to know) */
+  /* a pool member rang "continued": the result of a try whose chain it
+   * continued waits, read by then at the latest (0: none) */
+  int64_t continuedDueUs;
   int bRunFinished;    /* a run ended this iteration (the loop goes again) */
   int bTestRunDone;
   int parallelism;
@@ -201,6 +213,10 @@ typedef struct sched {
    * tries, rendered, for its worker to queue and start itself
    * (sched_runs.c: chain_links; docs/scaling.md; PostgreSQL) */
   int bContinueChains;
+  /* local executor: a launch carries its chain for the pool member to
+   * continue ([scheduler] continue_chains with [core] supervisor_reuse;
+   * docs/scheduler.md, "A member continues a chain") */
+  int bContinueLocal;
   int nContinued;          /* tries workers continued, taken this wake (--stats-file) */
   /* this wake's take left continued results: the next wake takes them,
    * at once (sched_dist_ingest) */

@@ -177,6 +177,10 @@ airc_rc store_upkeep_in_background(store *p, airc_err *pErr) {
   return p->pDrv->xUpkeepInBackground ? p->pDrv->xUpkeepInBackground(p->pDb, pErr) : AIRC_OK;
 }
 
+void store_upkeep_leave(store *p) {
+  if(p->pDrv->xUpkeepLeave) p->pDrv->xUpkeepLeave(p->pDb);
+}
+
 airc_rc store_check(store *p, int *pbOk, char *zReport, size_t nReport, airc_err *pErr) {
   return p->pDrv->xCheck(p->pDb, pbOk, zReport, nReport, pErr);
 }

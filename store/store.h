@@ -109,6 +109,10 @@ uint64_t store_change_counter(store *p);
  * an error the handle works as before (upkeep in its commits). The handle
  * stays single-threaded for its callers. */
 AIRC_WUR airc_rc store_upkeep_in_background(store *p, airc_err *pErr);
+/* For a writer whose commits must stay short (a pool member continuing a
+ * chain): its commits leave the upkeep to others (on SQLite no automatic
+ * checkpoint: the scheduler's thread does them). Nothing on PostgreSQL. */
+void store_upkeep_leave(store *p);
 
 /* Checks the store's integrity; on AIRC_OK *pbOk says whether it is
  * intact and zReport (>= nReport bytes) holds the backend's one-line

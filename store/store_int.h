@@ -86,6 +86,9 @@ typedef struct store_driver {
    * commits, onto a thread (store_upkeep_in_background). NULL where there
    * is none to move (PostgreSQL). */
   airc_rc (*xUpkeepInBackground)(void *pDb, airc_err *pErr);
+  /* The connection's commits do no upkeep (store_upkeep_leave); NULL:
+   * they do none anyway. */
+  void (*xUpkeepLeave)(void *pDb);
 
   /* Notifications between processes (PostgreSQL LISTEN/NOTIFY); all three
    * NULL where the backend has none (SQLite: its users poll). */

@@ -238,6 +238,30 @@ airc_rc store_sched_ti_queue(store *p, int64_t tiId, const char *zFrom, int64_t 
   return store_stmt_run(st, "queue task", pErr);
 }
 
+airc_rc store_sched_ti_continue(store *p, int64_t upTiId, int upTry, int64_t tiId, int tryNumber, int pid,
+                                const char *zLogPath, int64_t nowUs, int *pbDone, airc_err *pErr) {
+  *pbDone = 0;
+  store_stmt *st = store_stmt_prepare(p,
+      "UPDATE task_instance SET try_number=?4, start_us=NULL, state='queued', queued_us=?7, pid=?5, log_path=?6,"
+      " exit_code=NULL, end_us=NULL, duration=NULL, next_retry_us=NULL, note=NULL, updated_us=?7"
+      " WHERE id=?3 AND try_number=?4-1 AND state IN ('none','scheduled')"
+      " AND EXISTS(SELECT 1 FROM task_instance n WHERE n.id=?1 AND n.try_number=?2 AND n.state IN ('queued','running')"
+      " AND n.run_pk=task_instance.run_pk)"
+      " AND EXISTS(SELECT 1 FROM dag_run r WHERE r.id=task_instance.run_pk AND r.state='running'"
+      " AND NOT EXISTS(SELECT 1 FROM dag d WHERE d.dag_id=r.dag_id AND d.is_paused<>0))", pErr);
+  if(!st) return pErr->rc;
+  store_bind_int64(st, 1, upTiId);
+  store_bind_int64(st, 2, upTry);
+  store_bind_int64(st, 3, tiId);
+  store_bind_int64(st, 4, tryNumber);
+  store_bind_int64(st, 5, pid);
+  store_bind_text(st, 6, zLogPath);
+  store_bind_int64(st, 7, nowUs);
+  airc_rc rc = store_stmt_run(st, "continue the chain", pErr);
+  if(!rc) *pbDone = store_changes(p) == 1;
+  return rc;
+}
+
 airc_rc store_sched_ti_set_running(store *p, int64_t tiId, int pid, int64_t startUs, const char *zLogPath,
                                    airc_err *pErr) {
   store_stmt *st = store_stmt_prepare(p,

@@ -132,6 +132,17 @@ AIRC_WUR airc_rc store_sched_ti_set_state(store *p, int64_t tiId, const char *zS
  * left alone. */
 AIRC_WUR airc_rc store_sched_ti_queue(store *p, int64_t tiId, const char *zFrom, int64_t nowUs, airc_err *pErr);
 
+/* A pool member continues a local chain (docs/scheduler.md, "A member
+ * continues a chain"): task instance tiId becomes `queued` as try
+ * tryNumber, with the member's pid and the try's log path, only if it is
+ * still `none` or `scheduled` with try tryNumber - 1, its upstream upTiId
+ * is `queued` or `running` (a try a member continued is `queued` until the scheduler reads its upstream's result) as try upTry in the same run, the run is `running` and its
+ * DAG not paused: the fence a scheduler's own queuing would pass (a user's
+ * mark, clear or pause committed before wins). *pbDone = 1 if it changed.
+ * Autocommit (one statement). */
+AIRC_WUR airc_rc store_sched_ti_continue(store *p, int64_t upTiId, int upTry, int64_t tiId, int tryNumber, int pid,
+                                         const char *zLogPath, int64_t nowUs, int *pbDone, airc_err *pErr);
+
 /* queued -> running: its supervisor pid, start time (also its update
  * time) and log path (borrowed). A task instance that is not `queued` is
  * left alone. */

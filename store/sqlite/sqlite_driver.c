@@ -384,6 +384,8 @@ static airc_rc lite_upkeep_in_background(void *pv, airc_err *pErr) {
   return p->pCkpt ? AIRC_OK : pErr->rc;
 }
 
+static void lite_upkeep_leave(void *pv) { sqlite3_wal_autocheckpoint(((lite_db *)pv)->db, 0); }
+
 const store_driver store_sqlite_driver = {
     .zName = "sqlite",
     .iVersion = SQLITE_SCHEMA_VERSION,
@@ -415,6 +417,7 @@ const store_driver store_sqlite_driver = {
     .xStats = lite_stats,
     .xLastInsertId = lite_last_insert_id,
     .xUpkeepInBackground = lite_upkeep_in_background,
+    .xUpkeepLeave = lite_upkeep_leave,
 };
 
 static const store_driver *lite_self(void) { return &store_sqlite_driver; }

@@ -108,7 +108,9 @@ def test_a_chain_runs_on_the_pools_members_without_forking(home):
     run = home.trigger("chain")
     assert home.wait_run("chain", run, 30) == "success"
     pids = [int(open(f"{marks}/t{i}").read()) for i in range(6)]
-    assert set(pids) == set(members), (pids, members)  # one try at a time each, taking turns
+    # one try at a time each: the first member handed t0 runs the chain
+    # after it itself (test_chain_continue.py)
+    assert set(pids) <= set(members), (pids, members)
     assert pool_members(sched.pid) == members and fork_servers(sched.pid) == server
 
 
@@ -285,7 +287,7 @@ def test_members_are_forked_by_one_fork_server(home):
     run = home.trigger("forked")
     assert home.wait_run("forked", run, 30) == "success"
     pids = [int(open(f"{marks}/t{i}").read()) for i in range(4)]
-    assert set(pids) == set(members), (pids, members)
+    assert set(pids) <= set(members), (pids, members)  # (t0's member ran the chain: test_chain_continue.py)
     # the members came back after their tries: no refill, the same server
     assert pool_members(sched.pid) == members
     assert fork_servers(sched.pid) == [server]

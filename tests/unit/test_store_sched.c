@@ -312,6 +312,49 @@ static void test_task_instances(void **ppState) {
  * from the state the store still holds (one write, not `scheduled` then
  * `queued`): only from the state it names, with the same columns as from
  * `scheduled`. */
+/* A pool member's continuation (store_sched_ti_continue) passes only the
+ * fence the scheduler's own queuing would: the link not run yet, its
+ * upstream still the live try, the run running, the DAG not paused. */
+static void test_continue_fence(void **ppState) {
+  fixture *f = *ppState;
+  airc_err err = {0};
+  int bDone = -1;
+  /* upstream 10 has ended (success): nothing continues after it */
+  assert_int_equal(store_sched_ti_continue(f->s, 10, 1, 12, 1, 99, "/logs/c.log", 500, &bDone, &err), AIRC_OK);
+  assert_int_equal(bDone, 0);
+  assert_string_equal(q_text(f->s, "SELECT state FROM task_instance WHERE id=12"), "none");
+  /* running as try 1: c is queued as try 1, with the member's pid and log */
+  assert_int_equal(store_run_sql(f->s, "UPDATE task_instance SET state='running' WHERE id=10", &err), AIRC_OK);
+  assert_int_equal(store_sched_ti_continue(f->s, 10, 2, 12, 1, 99, "/logs/c.log", 500, &bDone, &err), AIRC_OK);
+  assert_int_equal(bDone, 0); /* another try of the upstream */
+  assert_int_equal(store_sched_ti_continue(f->s, 10, 1, 12, 2, 99, "/logs/c.log", 500, &bDone, &err), AIRC_OK);
+  assert_int_equal(bDone, 0); /* not the link's next try */
+  assert_int_equal(store_sched_ti_continue(f->s, 10, 1, 12, 1, 99, "/logs/c.log", 500, &bDone, &err), AIRC_OK);
+  assert_int_equal(bDone, 1);
+  assert_string_equal(q_text(f->s, "SELECT state || ':' || try_number || ':' || pid || ':' || log_path || ':' || queued_us"
+                                   " FROM task_instance WHERE id=12"),
+                      "queued:1:99:/logs/c.log:500");
+  /* once: it is not `none` any more */
+  assert_int_equal(store_sched_ti_continue(f->s, 10, 1, 12, 1, 98, "/logs/c.log", 600, &bDone, &err), AIRC_OK);
+  assert_int_equal(bDone, 0);
+  /* an upstream a member continued is `queued`: its own link continues */
+  assert_int_equal(store_sched_ti_continue(f->s, 12, 1, 11, 1, 99, "/logs/b.log", 700, &bDone, &err), AIRC_OK);
+  assert_int_equal(bDone, 1);
+  /* a paused DAG continues nothing */
+  assert_int_equal(store_run_sql(f->s, "INSERT INTO task_instance(id, run_pk, dag_id, task_id, state, try_number, max_tries)"
+                                       " VALUES (31, 5, 'paused', 'b', 'none', 0, 1)", &err), AIRC_OK);
+  assert_int_equal(store_sched_ti_continue(f->s, 30, 1, 31, 1, 99, "/logs/p.log", 800, &bDone, &err), AIRC_OK);
+  assert_int_equal(bDone, 0);
+  /* nor does a run that is no longer running */
+  assert_int_equal(store_run_sql(f->s, "UPDATE dag SET is_paused=0 WHERE dag_id='paused'", &err), AIRC_OK);
+  assert_int_equal(store_run_sql(f->s, "UPDATE dag_run SET state='failed' WHERE id=5", &err), AIRC_OK);
+  assert_int_equal(store_sched_ti_continue(f->s, 30, 1, 31, 1, 99, "/logs/p.log", 800, &bDone, &err), AIRC_OK);
+  assert_int_equal(bDone, 0);
+  assert_int_equal(store_run_sql(f->s, "UPDATE dag_run SET state='running' WHERE id=5", &err), AIRC_OK);
+  assert_int_equal(store_sched_ti_continue(f->s, 30, 1, 31, 1, 99, "/logs/p.log", 800, &bDone, &err), AIRC_OK);
+  assert_int_equal(bDone, 1); /* the same link, once nothing holds it back */
+}
+
 static void test_queue_from_state(void **ppState) {
   fixture *f = *ppState;
   airc_err err = {0};
@@ -560,6 +603,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_runs, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_task_instances, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_queue_from_state, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_continue_fence, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_outcomes_and_xcom, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_outcomes_batched, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_zombies_retries_heartbeat, fx_setup, fx_teardown),
