@@ -126,6 +126,7 @@ static airc_rc sched_continued(sched *S, const exec_result *pRes, airc_err *pErr
     break;
   }
   S->bLoadsValid = 0;
+  S->nContinued++; /* --stats-file: "continued" */
   store_sched_ti_current *pCur = malloc(sizeof(*pCur));
   if(!pCur) return airc_err_set(pErr, AIRC_ERR_NOMEM, "continued try: out of memory");
   airc_rc rc = store_sched_ti_get_current(S->s, pRes->continuedTi, pCur, pErr);

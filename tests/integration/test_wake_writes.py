@@ -27,6 +27,7 @@ def test_chain_wake_writes_the_next_task_once(home):
     home.write_dag("chain.ini", dag_ini("chain", [(f"t{i}", {"command": "true", **({"upstream": f"t{i - 1}"} if i else {})})
                                                   for i in range(CHAIN)]))
     stats = os.path.join(home.path, "stats.jsonl")
+    home.env["AIRC__SCHEDULER__CONTINUE_CHAINS"] = "false"  # each task through a wake (test_chain_continue.py)
     p = subprocess.Popen([AIRC, "scheduler", "--stats-file", stats], env=home.env,
                          stdout=open(os.path.join(home.path, "scheduler-0.log"), "w"), stderr=subprocess.STDOUT)
     home.procs.append(p)
