@@ -861,13 +861,6 @@ static void member_reset(void) {
   environ = g_azEnvWork;
 }
 
-/* Try r (request p) of a pool member succeeded without an XCom value:
- * if p carries a chain, the member queues the first link's try itself
- * (exec_continue_fn, fenced in the store) while it still holds r's lock,
- * and keeps it in *pNext with the rest of the chain; pRes then names it,
- * so that the result the scheduler reads says who runs that try. The
- * link's lock is taken first: a try whose lock someone holds is not
- * continued. */
 /* 1 if the scheduler that owns this member has closed its end of the
  * member's socket (it stopped, or died): a member continues nothing then,
  * as a stopping worker does not (no task starts after the scheduler is
@@ -881,6 +874,13 @@ static int member_scheduler_gone(void) {
   return recv(g_memberFd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
+/* Try r (request p) of a pool member succeeded without an XCom value:
+ * if p carries a chain, the member queues the first link's try itself
+ * (exec_continue_fn, fenced in the store) while it still holds r's lock,
+ * and keeps it in *pNext with the rest of the chain; pRes then names it,
+ * so that the result the scheduler reads says who runs that try. The
+ * link's lock is taken first: a try whose lock someone holds is not
+ * continued. */
 static void chain_continue(json_t *p, const exec_request *r, exec_result *pRes, member_next *pNext) {
   if(member_scheduler_gone()) return;
   json_t *pChain = json_object_get(p, "chain");

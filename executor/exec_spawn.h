@@ -56,8 +56,8 @@ typedef struct exec_request {
   int bLease;
   int64_t leaseUntilUs, leaseMarginUs;
   /* the chain after this try (borrowed, may be NULL): links as
-   * sched_runs.c's chain_links() makes them, {"ti_id", "try_number",
-   * "request"}, that a pool member that comes back may run next itself
+   * sched_runs.c's chain_links() makes them, {"ti", "try", "request",
+   * ...}, that a pool member that comes back may run next itself
    * (exec_set_continue) */
   json_t *pChain;
 } exec_request;

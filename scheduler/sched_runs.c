@@ -1585,10 +1585,10 @@ static json_t *chain_links(sched *S, sched_version *v, int iT, const launch_info
       char *z = json_dumps(pLink, JSON_COMPACT);
       nBytes += z ? strlen(z) + 1 : nBytesMax;
       free(z);
-    }
-    if(nBytesMax && nBytes > nBytesMax) {
-      json_decref(pLink);
-      break;
+      if(nBytes > nBytesMax) {
+        json_decref(pLink);
+        break;
+      }
     }
     if(!pChain && !(pChain = json_array())) {
       json_decref(pLink);

@@ -44,6 +44,17 @@ def gate(home, name):
     return flag, f"for i in $(seq 600); do [ -e {flag} ] && break; sleep 0.05; done"
 
 
+def gated_chain(home, dag_id):
+    """A 3-task marker chain whose t0 waits for a flag; starts a scheduler,
+    triggers it and returns (flag, marks, run id) once t0 runs."""
+    flag, wait = gate(home, f"go-{dag_id}")
+    marks = marker_dag(home, dag_id, 3, first=wait)
+    home.start_scheduler()
+    run = home.trigger(dag_id)
+    wait_for(lambda: home.tis(dag_id, run)["t0"]["state"] == "running", 10, what="t0 to run")
+    return flag, marks, run
+
+
 def test_a_member_runs_the_chain_after_its_try_itself(home):
     marks = marker_dag(home, "c", 6)
     home.start_scheduler()
@@ -61,11 +72,7 @@ def test_a_member_runs_the_chain_after_its_try_itself(home):
 
 
 def test_a_pause_committed_while_a_link_runs_stops_the_chain_there(home):
-    flag, wait = gate(home, "go")
-    marks = marker_dag(home, "p", 3, first=wait)
-    home.start_scheduler()
-    run = home.trigger("p")
-    wait_for(lambda: home.tis("p", run)["t0"]["state"] == "running", 10, what="t0 to run")
+    flag, marks, run = gated_chain(home, "p")
     home.run("dags", "pause", "p", check=True)
     open(flag, "w").close()
     wait_for(lambda: home.tis("p", run)["t0"]["state"] == "success", 10, what="t0 to end")
@@ -79,11 +86,7 @@ def test_a_pause_committed_while_a_link_runs_stops_the_chain_there(home):
 
 
 def test_a_link_marked_while_its_upstream_runs_is_not_run(home):
-    flag, wait = gate(home, "go")
-    marks = marker_dag(home, "m", 3, first=wait)
-    home.start_scheduler()
-    run = home.trigger("m")
-    wait_for(lambda: home.tis("m", run)["t0"]["state"] == "running", 10, what="t0 to run")
+    flag, marks, run = gated_chain(home, "m")
     home.run("tasks", "mark", "m", run, "t1", "skipped", check=True)
     open(flag, "w").close()
     assert home.wait_run("m", run, 30) == "success"  # skipped counts as done
