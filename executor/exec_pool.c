@@ -70,10 +70,13 @@ static void member_drop(exec_pool *p, int i) {
   close(member_take(p, i).fd);
 }
 
-/* Sends nFd (at most 3) descriptors (and one byte) over sockFd as
+/* The one byte each message to a member carries (exec_pool.h) */
+#define MSG_HAND_OVER 'R' /* a try: request, lock (and lease) */
+#define MSG_EXTEND 'E'    /* more links of the member's chain: a request */
+
+/* Sends nFd (at most 3) descriptors and the byte cByte over sockFd as
  * SCM_RIGHTS, without blocking. Returns 1 when sent. */
-static int send_fds(int sockFd, const int *aFd, int nFd) {
-  char cByte = 'R';
+static int send_fds(int sockFd, char cByte, const int *aFd, int nFd) {
   struct iovec iov = {&cByte, 1};
   union {
     struct cmsghdr h;
@@ -98,12 +101,12 @@ static int send_fds(int sockFd, const int *aFd, int nFd) {
 }
 
 /* Receives one byte and up to nMax descriptors (close-on-exec) from
- * sockFd; extra descriptors are closed. Returns the bytes read (0: end of
+ * sockFd (the byte in *pcByte); extra descriptors are closed. Returns the bytes read (0: end of
  * file, -1: error or nothing waiting with MSG_DONTWAIT) and the
  * descriptors in aFd / *pnFd (none when the control data was cut). */
-static ssize_t recv_fds(int sockFd, int flags, int *aFd /* OUT */, int nMax, int *pnFd /* OUT */) {
-  char cByte;
-  struct iovec iov = {&cByte, 1};
+static ssize_t recv_fds(int sockFd, int flags, char *pcByte /* OUT */, int *aFd /* OUT */, int nMax,
+                        int *pnFd /* OUT */) {
+  struct iovec iov = {pcByte, 1};
   union {
     struct cmsghdr h;
     char a[CMSG_SPACE(3 * sizeof(int))];
@@ -183,7 +186,7 @@ static int server_ask(exec_pool *p, int memberFd) {
         return 0;
       }
     }
-    if(send_fds(p->serverFd, &memberFd, 1)) return 1;
+    if(send_fds(p->serverFd, MSG_HAND_OVER, &memberFd, 1)) return 1;
     if(errno == EAGAIN || errno == EWOULDBLOCK) return 0; /* busy server: spawn this one */
     server_forget(p); /* it died or timed out: its reaping is the scheduler's */
   }
@@ -244,7 +247,7 @@ int exec_pool_hand_over(exec_pool *p, int reqFd, int lockFd, int leaseFd, pid_t 
     pid_t pid = member_pid(p, 0, 50);
     if(pid == 0) server_forget(p); /* a server that hangs is let go: the next fill starts another */
     int aFd[3] = {reqFd, lockFd, leaseFd};
-    int bSent = pid > 0 && send_fds(p->a[0].fd, aFd, leaseFd >= 0 ? 3 : 2);
+    int bSent = pid > 0 && send_fds(p->a[0].fd, MSG_HAND_OVER, aFd, leaseFd >= 0 ? 3 : 2);
     /* taken or gone (EPIPE: it timed out, or retired, and shut its
      * socket; it is reaped later like any child): either way no longer
      * waiting. A member that took it is kept aside to come back after its
@@ -330,22 +333,31 @@ fail:
 }
 
 int exec_pool_wait_request(int sockFd, int idleSec, int *pReqFd, int *pLockFd, int *pbLease) {
-  struct pollfd pfd = {sockFd, POLLIN, 0};
-  int timeoutMs = idle_ms(idleSec);
-  int r;
-  do {
-    r = poll(&pfd, 1, timeoutMs);
-  } while(r < 0 && errno == EINTR);
+  const int64_t untilUs = now_us() + (int64_t)idle_ms(idleSec) * 1000;
   int flags = 0;
-  if(r == 0) {
-    /* idle too long: refuse further hand-overs (the scheduler's sendmsg now
-     * fails with EPIPE), then take one that got in before, if any */
-    shutdown(sockFd, SHUT_RD);
-    flags |= MSG_DONTWAIT;
-  }
   int aFd[3] = {-1, -1, -1}, nFd = 0;
-  ssize_t n = recv_fds(sockFd, flags, aFd, 3, &nFd);
-  if(n != 1 || nFd < 2) {
+  char cByte = 0;
+  ssize_t n;
+  for(;;) {
+    struct pollfd pfd = {sockFd, POLLIN, 0};
+    int64_t leftUs = untilUs - now_us();
+    int r = leftUs > 0 ? poll(&pfd, 1, (int)((leftUs + 999) / 1000)) : 0;
+    if(r < 0 && errno == EINTR) continue;
+    if(r == 0) {
+      /* idle too long: refuse further hand-overs (the scheduler's sendmsg
+       * now fails with EPIPE), then take one that got in before, if any */
+      shutdown(sockFd, SHUT_RD);
+      flags |= MSG_DONTWAIT;
+    }
+    n = recv_fds(sockFd, flags, &cByte, aFd, 3, &nFd);
+    if(n != 1 || cByte != MSG_EXTEND) break;
+    /* links for a chain this member no longer runs (it ended before they
+     * came): dropped (exec_spawn.c's chain_continue takes them only while
+     * the chain they follow runs) */
+    for(int i = 0; i < nFd; i++) close(aFd[i]);
+    nFd = 0;
+  }
+  if(n != 1 || cByte != MSG_HAND_OVER || nFd < 2) {
     close(sockFd);
     /* end of file (the scheduler is gone or let us go), timeout, or a
      * malformed message */
@@ -357,6 +369,28 @@ int exec_pool_wait_request(int sockFd, int idleSec, int *pReqFd, int *pLockFd, i
   *pbLease = nFd == 3;
   if(nFd == 3 && lease_install(pReqFd, pLockFd, aFd[2])) return -1;
   return 0;
+}
+
+int exec_pool_extend(exec_pool *p, pid_t pid, int reqFd) {
+  for(int i = 0; p && pid > 0 && i < p->nBusy; i++)
+    if(p->aBusy[i].pid == pid) return send_fds(p->aBusy[i].fd, MSG_EXTEND, &reqFd, 1);
+  return 0;
+}
+
+int exec_pool_take_extension(int sockFd) {
+  for(;;) {
+    char cByte = 0;
+    ssize_t n;
+    do {
+      n = recv(sockFd, &cByte, 1, MSG_PEEK | MSG_DONTWAIT); /* no control buffer: no descriptor taken */
+    } while(n < 0 && errno == EINTR);
+    if(n != 1 || cByte != MSG_EXTEND) return -1; /* nothing, end of file, or not ours to take here */
+    int fd = -1, nFd = 0;
+    n = recv_fds(sockFd, MSG_DONTWAIT, &cByte, &fd, 1, &nFd);
+    if(n == 1 && cByte == MSG_EXTEND && nFd == 1) return fd;
+    if(nFd == 1) close(fd); /* malformed: dropped, the next one looked at */
+    if(n != 1) return -1;
+  }
 }
 
 /* One request to the fork server: a byte and the member's socket. Forks
@@ -401,7 +435,8 @@ int exec_pool_serve_forks(int ctrlFd, int idleSec) {
       }
     }
     int fd = -1, nFd = 0;
-    ssize_t n = recv_fds(ctrlFd, flags, &fd, 1, &nFd);
+    char cByte;
+    ssize_t n = recv_fds(ctrlFd, flags, &cByte, &fd, 1, &nFd);
     if(n <= 0) _exit(0); /* end of file (the scheduler is gone or let us go), drained, or broken */
     if(nFd != 1) continue;
     int memberFd = serve_one(ctrlFd, fd);

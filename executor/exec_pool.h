@@ -50,7 +50,20 @@
  * and takes a request that got in before, so no hand-over is ever lost: a
  * sendmsg after the shutdown fails with EPIPE and the scheduler uses
  * another member or a fresh spawn. The fork server exits the same way (end
- * of file on its control socket, or N idle seconds). */
+ * of file on its control socket, or N idle seconds).
+ *
+ * Chains grow while a member runs them (docs/scheduler.md, "A member
+ * continues a chain"). A try handed over may carry the next links of its
+ * chain, which the member continues itself (exec_spawn.h); while it does,
+ * the scheduler sends it more links (exec_pool_extend) before it runs out,
+ * so that a long chain never comes back to the scheduler between links.
+ * Each message on a member's socket is one byte and its descriptors: 'R'
+ * a hand-over (request, lock, lease), 'E' an extension (a request that
+ * holds only links). A member takes an extension between two links
+ * (exec_pool_take_extension) and keeps it only if it follows the chain
+ * it runs; one that comes while it waits for a try is dropped. Nothing is
+ * lost either way: links not run by the member are the scheduler's, as
+ * when a chain ends. */
 #ifndef AIRC_EXEC_POOL_H
 #define AIRC_EXEC_POOL_H
 #include <sys/types.h>
@@ -103,11 +116,24 @@ void exec_pool_free(exec_pool *p);
  * again after its try) with the request's and the
  * lock's descriptors (close-on-exec) and *pbLease 1 when a lease descriptor
  * came with them: it is then on EXEC_LEASE_FD (close-on-exec), as in a
- * spawned supervisor. Returns -1 on end of file, timeout or a malformed
+ * spawned supervisor. Extensions that wait are dropped (they follow a
+ * chain that has ended). Returns -1 on end of file, timeout or a malformed
  * message (no try was handed over, or its lock is released with the
  * message and the zombie sweep sees the try); sockFd is closed then. */
 int exec_pool_wait_request(int sockFd, int idleSec, int *pReqFd /* OUT */, int *pLockFd /* OUT */,
                            int *pbLease /* OUT */);
+
+/* Sends member pid, out on a try, an extension of its chain: reqFd (stays
+ * the caller's to close), without blocking. Returns 1 when sent; 0 when
+ * pid is not a member out on a try or the socket refused it (the member
+ * then runs out of links and its chain comes back to the scheduler). */
+int exec_pool_extend(exec_pool *p, pid_t pid, int reqFd);
+
+/* In a member, between two links of its chain: the descriptor (close-on-
+ * exec) of the next extension waiting on sockFd, or -1 when none waits.
+ * Never blocks; never takes a hand-over (none comes to a member out on a
+ * try) nor an end of file (member_scheduler_gone sees it). */
+int exec_pool_take_extension(int sockFd);
 
 /* The fork server's pid, 0 when none runs (a pool of 0, or between a
  * server's exit and the next fill). */

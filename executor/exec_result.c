@@ -66,8 +66,10 @@ airc_rc exec_result_write(const exec_result *p, const char *zPath, airc_err *pEr
   if(!pObj) return airc_err_set(pErr, AIRC_ERR_NOMEM, "result: out of memory");
   if(p->pXcom) json_object_set(pObj, "xcom", p->pXcom);
   if(p->continuedTi)
-    json_object_set_new(pObj, "continued", json_pack("{sI si sI}", "ti_id", (json_int_t)p->continuedTi, "try_number",
-                                                     p->continuedTry, "at_us", (json_int_t)p->continuedUs));
+    json_object_set_new(pObj, "continued",
+                        json_pack("{sI si sI si sI si}", "ti_id", (json_int_t)p->continuedTi, "try_number",
+                                  p->continuedTry, "at_us", (json_int_t)p->continuedUs, "links_left", p->chainLeft,
+                                  "tail_ti", (json_int_t)p->chainTailTi, "tail_try", p->chainTailTry));
   char *z = json_dumps(pObj, JSON_COMPACT);
   json_decref(pObj);
   if(!z) return airc_err_set(pErr, AIRC_ERR_NOMEM, "result: out of memory");
@@ -99,6 +101,9 @@ static void result_from_json(json_t *pObj, exec_result *p) {
   p->continuedTi = json_integer_value(json_object_get(pCont, "ti_id"));
   p->continuedTry = (int)json_integer_value(json_object_get(pCont, "try_number"));
   p->continuedUs = json_integer_value(json_object_get(pCont, "at_us"));
+  p->chainLeft = (int)json_integer_value(json_object_get(pCont, "links_left"));
+  p->chainTailTi = json_integer_value(json_object_get(pCont, "tail_ti"));
+  p->chainTailTry = (int)json_integer_value(json_object_get(pCont, "tail_try"));
 }
 
 airc_rc exec_result_read(const char *zPath, exec_result *p, airc_err *pErr) {

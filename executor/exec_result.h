@@ -31,6 +31,12 @@ typedef struct exec_result {
   int64_t continuedTi;
   int continuedTry;
   int64_t continuedUs;  /* when it was queued: its start, near enough */
+  /* the links of the chain the member holds after the continued try, and
+   * the last of them (the continued try itself when none): the scheduler
+   * sends more before they run out (exec_pool_extend) */
+  int chainLeft;
+  int64_t chainTailTi;
+  int chainTailTry;
 } exec_result;
 
 /* The result file of a try: run/results/<ti>-<try>.json. */

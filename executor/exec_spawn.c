@@ -334,6 +334,35 @@ static void try_fds_close(try_fds *p) {
   }
 }
 
+/* The extensions the scheduler sent while this member ran its chain
+ * (exec_pool.h): each {"after_ti", "after_try", "chain"} is appended to
+ * r's chain (r->pChain, an array: a request whose chain ran out holds an
+ * empty one) when it follows the chain's last link (try r itself when the
+ * chain is empty), else dropped: it follows links this member no longer
+ * holds (they failed, wrote XCom, or the store refused one), which are the
+ * scheduler's again. Called while r's task runs (supervise: the parsing,
+ * about 20 us a link, is then off the chain's path) and, when the chain
+ * has run out, before the next link is taken (a single recv when none
+ * waits). */
+static void chain_take_extensions(const exec_request *r) {
+  json_t *pChain = r->pChain;
+  int fd;
+  while(json_is_array(pChain) && (fd = exec_pool_take_extension(g_memberFd)) >= 0) {
+    json_error_t je;
+    json_t *pExt = json_fd_load(fd, EXEC_REQUEST_MAX, 0, &je);
+    close(fd);
+    size_t n = json_array_size(pChain);
+    json_t *pLast = n ? json_array_get(pChain, n - 1) : NULL;
+    const int64_t tailTi = pLast ? json_integer_value(json_object_get(pLast, "ti")) : r->tiId;
+    const int64_t tailTry = pLast ? json_integer_value(json_object_get(pLast, "try")) : r->ctx.tryNumber;
+    json_t *pMore = json_object_get(pExt, "chain");
+    if(json_is_array(pMore) && json_integer_value(json_object_get(pExt, "after_ti")) == tailTi &&
+       json_integer_value(json_object_get(pExt, "after_try")) == tailTry)
+      json_array_extend(pChain, pMore);
+    json_decref(pExt);
+  }
+}
+
 /* The supervisor: runs the try to completion and records the result.
  * pSpare: the log folder and file made ahead (log_spare.h), pPre the
  * descriptors (try_fds_make: taken, and set to -1 in *pPre, once the try
@@ -419,6 +448,7 @@ static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, 
   close(aErr[1]);
   if(aOut[1] >= 0) close(aOut[1]);
   if(logFd >= 0) log_line(logFd, "task process pid %d", (int)pid);
+  if(r->pChain && pSpare && pPre) chain_take_extensions(r); /* while the task runs */
   if(json_array_size(r->pChain) && pSpare && pPre) {
     /* the chain's next try likely follows in this member (chain_continue):
      * its log folder and file, pipes and signalfd are made now, while
@@ -883,6 +913,7 @@ static int member_scheduler_gone(void) {
  * continued. */
 static void chain_continue(json_t *p, const exec_request *r, exec_result *pRes, member_next *pNext) {
   if(member_scheduler_gone()) return;
+  if(!json_array_size(r->pChain)) chain_take_extensions(r); /* else while the next link's task runs */
   json_t *pChain = json_object_get(p, "chain");
   json_t *pLink = json_array_get(pChain, 0);
   json_t *pReq = json_object_get(pLink, "request");
@@ -907,6 +938,11 @@ static void chain_continue(json_t *p, const exec_request *r, exec_result *pRes, 
   pRes->continuedTi = tiId;
   pRes->continuedTry = tryNumber;
   pRes->continuedUs = now;
+  const size_t nLeft = json_array_size(json_object_get(pReq, "chain"));
+  json_t *pTail = nLeft ? json_array_get(json_object_get(pReq, "chain"), nLeft - 1) : NULL;
+  pRes->chainLeft = (int)nLeft;
+  pRes->chainTailTi = pTail ? json_integer_value(json_object_get(pTail, "ti")) : tiId;
+  pRes->chainTailTry = pTail ? (int)json_integer_value(json_object_get(pTail, "try")) : tryNumber;
 }
 
 /* Runs the try of request p (consumed) to its end: result file written,

@@ -123,6 +123,11 @@ static airc_rc sched_continued(sched *S, const exec_result *pRes, airc_err *pErr
     S->aChild[i].tiId = pRes->continuedTi;
     S->aChild[i].tryNumber = pRes->continuedTry;
     pid = S->aChild[i].pid;
+    sched_child *c = &S->aChild[i]; /* its chain, for sched_chain_extend_due (results come in order) */
+    c->bChainNews = 1;
+    c->chainLeft = pRes->chainLeft;
+    c->chainTailTi = pRes->chainTailTi;
+    c->chainTailTry = pRes->chainTailTry;
     break;
   }
   S->bLoadsValid = 0;

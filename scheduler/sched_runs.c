@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "common/uuid.h"
+#include "executor/exec_pool.h"
 #include "executor/exec_result.h"
 #include "executor/exec_spawn.h"
 #include "store/store_run.h"
@@ -25,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define SCHED_MAX_NEW_RUNS 1000
 
@@ -1329,7 +1332,7 @@ static void child_add(sched *S, pid_t pid, int64_t tiId, int tryNumber) {
     S->nChildAlloc = S->nChildAlloc ? S->nChildAlloc * 2 : 64;
     S->aChild = realloc(S->aChild, sizeof(sched_child) * (size_t)S->nChildAlloc);
   }
-  S->aChild[S->nChild++] = (sched_child){pid, tiId, tryNumber};
+  S->aChild[S->nChild++] = (sched_child){pid, tiId, tryNumber, 0, 0, 0, 0, 0};
 }
 
 airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr) {
@@ -1597,6 +1600,56 @@ static json_t *chain_links(sched *S, sched_version *v, int iT, const launch_info
     json_array_append_new(pChain, pLink);
   }
   return pChain;
+}
+
+/* A member's chain is topped up when it holds at most this many links:
+ * its results are read every SCHED_CONTINUED_DELAY_US (5 ms, a few `true`
+ * links), so an extension carries the few links run since the last, each
+ * parsed by the member while a task of its runs (exec_spawn.c) */
+#define CHAIN_EXTEND_AT (CHAIN_LOCAL_LINKS_MAX - 4)
+
+/* Renders the links after c's chain's last and sends them to c. */
+static void chain_extend(sched *S, sched_child *c) {
+  launch_info L;
+  airc_err err = {0};
+  json_t *pChain = NULL;
+  if(!launch_load(S, c->chainTailTi, &L, &err) && !launch_secrets(S, &err)) {
+    sched_version *v = sched_version_get(S, L.zHash, &err);
+    const int iT = v ? sched_version_task(v, L.zTask) : -1;
+    if(iT >= 0) {
+      const dag_task *t = &v->d->aTask[iT];
+      L.pParams = param_schema_effective(v->d->pParams, L.pConf);
+      pChain = chain_links(S, v, iT, &L, &S->secrets, t->zQueue ? t->zQueue : "default", 0,
+                           CHAIN_LOCAL_LINKS_MAX - c->chainLeft, 0);
+    }
+  }
+  json_decref(L.pConf);
+  json_decref(L.pParams);
+  json_decref(L.pXcomAll);
+  if(!pChain) return; /* the chain ends there: it comes back to us */
+  json_t *pExt = json_pack("{sI sI so}", "after_ti", (json_int_t)c->chainTailTi, "after_try",
+                           (json_int_t)c->chainTailTry, "chain", pChain);
+  char *z = pExt ? json_dumps(pExt, JSON_COMPACT) : NULL;
+  json_decref(pExt);
+  int fd = z ? memfd_create("airc-chain", MFD_CLOEXEC) : -1;
+  const size_t n = z ? strlen(z) : 0;
+  /* a memfd takes a write whole (no short write but on a signal: then not sent) */
+  if(fd >= 0 && write(fd, z, n) == (ssize_t)n && lseek(fd, 0, SEEK_SET) == 0 && exec_pool_extend(S->pPool, c->pid, fd))
+    S->nExtended++; /* --stats-file: "extended" */
+  if(fd >= 0) close(fd);
+  free(z);
+}
+
+void sched_chain_extend_due(sched *S) {
+  for(int i = 0; i < S->nChild; i++) {
+    sched_child *c = &S->aChild[i];
+    if(!c->bChainNews) continue;
+    c->bChainNews = 0;
+    if(!S->bContinueLocal || c->chainLeft > CHAIN_EXTEND_AT || c->chainTailTi <= 0 || c->extAfterTi == c->chainTailTi)
+      continue;
+    c->extAfterTi = c->chainTailTi; /* once per last link, sent or not */
+    chain_extend(S, c);
+  }
 }
 
 /* Renders the launch request of task instance tiId (committed `queued` in

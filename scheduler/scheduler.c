@@ -256,6 +256,7 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
   S->bRunFinished = 0;
   S->nWorkTaken = 0;
   S->nContinued = 0;
+  S->nExtended = 0;
   if(S->bStopDue) {
     /* before anything else: a try the user stopped must not run longer
      * than the grace period because the iteration is busy */
@@ -362,6 +363,7 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
      * off the path from an upstream's end to its downstream's start; one
      * met again before that is a stale result, ignored) */
     for(int i = 0; i < nDone; i++) unlink(azDone[i]);
+    sched_chain_extend_due(S); /* the chains members continued: more links (after the commit: no lock held) */
     if(!rc && nLaunch) pool_refill(S);
     if(S->pStats) {
       store_stats st1;
@@ -369,10 +371,10 @@ static airc_rc sched_iterate(sched *S, airc_err *pErr) {
       fprintf(S->pStats,
               "{\"wake\": %llu, \"statements\": %llu, \"rows\": %llu, \"vm_steps\": %llu, \"results\": %d, "
               "\"reaped\": %d, \"evaluated\": %d, \"launched\": %d, \"sweep\": %d, \"all_dirty\": %d, \"ticks\": %d, "
-              "\"worker_claims\": %d, \"queued\": %d, \"continued\": %d, \"round_trips\": %llu}\n",
+              "\"worker_claims\": %d, \"queued\": %d, \"continued\": %d, \"extended\": %d, \"round_trips\": %llu}\n",
               (unsigned long long)++S->nStatsWake, (unsigned long long)(st1.nStatements - st0.nStatements),
               (unsigned long long)(st1.nRows - st0.nRows), (unsigned long long)(st1.nVmSteps - st0.nVmSteps), nDone,
-              nReapedIn, nEvaluated, nLaunch, bSweep, bAll, bTicks, S->nWorkTaken, nQueued, S->nContinued,
+              nReapedIn, nEvaluated, nLaunch, bSweep, bAll, bTicks, S->nWorkTaken, nQueued, S->nContinued, S->nExtended,
               (unsigned long long)(st1.nRoundTrips - st0.nRoundTrips));
       fflush(S->pStats);
     }

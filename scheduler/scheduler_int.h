@@ -56,6 +56,13 @@ typedef struct sched_child {
   pid_t pid;
   int64_t tiId;
   int tryNumber;
+  /* a pool member continuing a chain: what its latest "continued" result
+   * said (exec_result.h), for sched_chain_extend_due */
+  int bChainNews;
+  int chainLeft;
+  int64_t chainTailTi;
+  int chainTailTry;
+  int64_t extAfterTi; /* the last link after which its chain was extended, 0: none */
 } sched_child;
 
 /* A running run with `scheduled` tasks that a limit (parallelism or its
@@ -218,6 +225,7 @@ typedef struct sched {
    * docs/scheduler.md, "A member continues a chain") */
   int bContinueLocal;
   int nContinued;          /* tries workers continued, taken this wake (--stats-file) */
+  int nExtended;           /* chains extended this wake (sched_chain_extend; --stats-file) */
   /* this wake's take left continued results: the next wake takes them,
    * at once (sched_dist_ingest) */
   int bContinuedDue;
@@ -306,6 +314,15 @@ AIRC_WUR airc_rc sched_evaluate_runs(sched *S, int64_t **paLaunch, int *pnLaunch
  * transaction of its own. On an error the records stay in S->aLaunched
  * and the next iteration's transaction writes them first. */
 AIRC_WUR airc_rc sched_launch(sched *S, const int64_t *aTi, int nTi, airc_err *pErr);
+/* The pool members whose chains moved this wake (sched_child.bChainNews,
+ * set by sched_ingest.c's sched_continued) and hold fewer than
+ * CHAIN_LOCAL_LINKS_MAX links: the links after each one's last are
+ * rendered and sent to it (exec_pool_extend), topping it up, once per last
+ * link, so that a long chain does not come back here when its links run
+ * out. After the wake's commit: the rendering holds no lock a member's
+ * own commit waits for. Best effort: a chain not extended comes back when
+ * its links run out, as before. */
+void sched_chain_extend_due(sched *S);
 /* Distributed executor: renders each try's request and leaves it in the
  * store for a worker (inside the caller's transaction). */
 AIRC_WUR airc_rc sched_launch_enqueue(sched *S, const int64_t *aTi, int nTi, airc_err *pErr);

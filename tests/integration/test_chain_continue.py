@@ -2,8 +2,9 @@
 continues a chain"; executor/exec_spawn.h, exec_continue_fn): after a try
 that succeeded without an XCom value, the member queues the chain's next
 try in the store itself, fenced as the scheduler's own queuing, and runs it
-without waiting for the scheduler. These tests check what a user sees: the
-chain runs in one member, each task once, recorded as always; a pause, a
+without waiting for the scheduler, which sends it more links before they
+run out. These tests check what a user sees: the chain, however long, runs
+in one member, each task once, recorded as always; a pause, a
 mark or a failure committed while a link runs stops the chain there; a
 continued try can be stopped; a scheduler killed mid-chain loses and
 repeats nothing, and no link starts while no scheduler runs."""
@@ -69,6 +70,22 @@ def test_a_member_runs_the_chain_after_its_try_itself(home):
         t = tis[f"t{i}"]
         assert (t["state"], t["try_number"]) == ("success", 1), t
         assert t["start_date"] and t["end_date"], t
+
+
+def test_a_chain_longer_than_its_request_stays_in_its_member(home):
+    # a hand-over carries 32 links; the scheduler sends the member more
+    # before they run out (exec_pool.h, "Chains grow"), so the chain never
+    # comes back to be handed to the pool's other member
+    n = 80
+    marks = marker_dag(home, "long", n, each="sleep 0.01")
+    home.start_scheduler()
+    run = home.trigger("long")
+    assert home.wait_run("long", run, 60) == "success"
+    pids = [lines(marks, f"t{i}") for i in range(n)]
+    assert all(len(p) == 1 for p in pids), pids  # each task ran once
+    assert len({p[0] for p in pids}) == 1, pids
+    tis = home.tis("long", run)
+    assert all((tis[f"t{i}"]["state"], tis[f"t{i}"]["try_number"]) == ("success", 1) for i in range(n)), tis
 
 
 def test_a_pause_committed_while_a_link_runs_stops_the_chain_there(home):

@@ -8,7 +8,9 @@
  * request that got in before). Also exec_pool_wait_request's refusals, and
  * a worker's hand-over: the lease descriptor lands on EXEC_LEASE_FD even
  * when the request's descriptor arrived there; and a member that comes
- * back (exec_pool.h) takes its next try on the same socket. */
+ * back (exec_pool.h) takes its next try on the same socket, the
+ * extensions of its chain between its tries' links, never a hand-over as
+ * one, and drops those that come after its chain ended. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -239,6 +241,83 @@ static void test_wait_request_installs_the_lease_descriptor(void **state) {
   for(size_t i = 0; i < sizeof(aClose) / sizeof(aClose[0]); i++) close(aClose[i]);
 }
 
+/* The byte written on the pipe whose read end fd is, read back: 1 when
+ * fd is that pipe's read end and open. */
+static int pipe_carries(int fd, int wfd, char c) {
+  char got = 0;
+  return write(wfd, &c, 1) == 1 && read(fd, &got, 1) == 1 && got == c;
+}
+
+static void test_take_extension_takes_extensions_only(void **state) {
+  (void)state;
+  int a[2], aExt[2], aReq[2], aLock[2];
+  assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a), 0);
+  assert_int_equal(exec_pool_take_extension(a[1]), -1); /* nothing waits: no blocking */
+  for(int k = 0; k < 2; k++) { /* two extensions, taken in order */
+    assert_int_equal(pipe2(aExt, O_CLOEXEC), 0);
+    send_fds(a[0], 'E', &aExt[0], 1);
+    close(aExt[0]);
+    int fd = exec_pool_take_extension(a[1]);
+    assert_true(fd >= 0);
+    assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+    assert_true(pipe_carries(fd, aExt[1], (char)('a' + k)));
+    close(fd);
+    close(aExt[1]);
+  }
+  /* a hand-over is not an extension: left for exec_pool_wait_request */
+  assert_int_equal(pipe2(aReq, O_CLOEXEC), 0);
+  assert_int_equal(pipe2(aLock, O_CLOEXEC), 0);
+  int aFd[2] = {aReq[0], aLock[0]};
+  send_fds(a[0], 'R', aFd, 2);
+  assert_int_equal(exec_pool_take_extension(a[1]), -1);
+  int reqFd = -1, lockFd = -1, bLease = 0;
+  assert_int_equal(exec_pool_wait_request(a[1], 5, &reqFd, &lockFd, &bLease), 0);
+  assert_true(pipe_carries(reqFd, aReq[1], 'r'));
+  /* nor is an end of file: member_scheduler_gone's to see */
+  close(a[0]);
+  assert_int_equal(exec_pool_take_extension(a[1]), -1);
+  int aClose[] = {a[1], reqFd, lockFd, aReq[0], aReq[1], aLock[0], aLock[1]};
+  for(size_t i = 0; i < sizeof(aClose) / sizeof(aClose[0]); i++) close(aClose[i]);
+}
+
+static void test_wait_request_drops_extensions_that_came_too_late(void **state) {
+  (void)state;
+  int a[2], aExt[2], aReq[2], aLock[2];
+  assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a), 0);
+  assert_int_equal(pipe2(aExt, O_CLOEXEC), 0);
+  assert_int_equal(pipe2(aReq, O_CLOEXEC), 0);
+  assert_int_equal(pipe2(aLock, O_CLOEXEC), 0);
+  /* links for a chain that ended before they came, then the next try */
+  send_fds(a[0], 'E', &aExt[0], 1);
+  close(aExt[0]);
+  int aFd[2] = {aReq[0], aLock[0]};
+  send_fds(a[0], 'R', aFd, 2);
+  int reqFd = -1, lockFd = -1, bLease = 0;
+  assert_int_equal(exec_pool_wait_request(a[1], 5, &reqFd, &lockFd, &bLease), 0);
+  assert_true(pipe_carries(reqFd, aReq[1], 'q')); /* the try, not the extension */
+  /* the extension's descriptor was closed: its pipe has no reader left */
+  signal(SIGPIPE, SIG_IGN);
+  char c = 'x';
+  errno = 0;
+  assert_int_equal(write(aExt[1], &c, 1), -1);
+  assert_int_equal(errno, EPIPE);
+  int aClose[] = {a[0], a[1], reqFd, lockFd, aExt[1], aReq[0], aReq[1], aLock[0], aLock[1]};
+  for(size_t i = 0; i < sizeof(aClose) / sizeof(aClose[0]); i++) close(aClose[i]);
+}
+
+static void test_extend_reaches_only_members_out_on_a_try(void **state) {
+  (void)state;
+  exec_pool *p = exec_pool_new(0, 5, 1);
+  assert_non_null(p);
+  int aExt[2];
+  assert_int_equal(pipe2(aExt, O_CLOEXEC), 0);
+  assert_int_equal(exec_pool_extend(p, getpid(), aExt[0]), 0); /* no such member */
+  assert_int_equal(exec_pool_extend(NULL, getpid(), aExt[0]), 0);
+  exec_pool_free(p);
+  close(aExt[0]);
+  close(aExt[1]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_members_are_the_callers_children),
@@ -247,6 +326,9 @@ int main(void) {
       cmocka_unit_test(test_wait_request_refuses_end_of_file_and_bad_messages),
       cmocka_unit_test(test_wait_request_keeps_the_socket_for_the_next_try),
       cmocka_unit_test(test_wait_request_installs_the_lease_descriptor),
+      cmocka_unit_test(test_take_extension_takes_extensions_only),
+      cmocka_unit_test(test_wait_request_drops_extensions_that_came_too_late),
+      cmocka_unit_test(test_extend_reaches_only_members_out_on_a_try),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
