@@ -51,7 +51,8 @@ typedef struct lite_db {
   lite_stmt *aCache[SQLITE_STMT_CACHE_MAX];
   int nCache;
   int nBusyTries;    /* attempts at a lock (>= 1), see store_set_busy_tries */
-  int busyTimeoutMs; /* SQLite's busy handler waits this long per attempt */
+  int busyTimeoutMs; /* lite_busy_wait waits this long per attempt */
+  int64_t busyFromUs; /* when the current wait for a lock began */
   store_stats stats; /* work done on this connection (store_stats_get) */
   sqlite_checkpointer *pCkpt; /* WAL checkpoints on a thread, or NULL */
   sqlite3_stmt *aTxn[4];      /* azTxnSql, prepared on first use (lite_txn) */
@@ -116,6 +117,36 @@ static airc_rc lite_exec(lite_db *p, const char *zSql, airc_err *pErr) {
   return AIRC_OK;
 }
 
+static int64_t lite_mono_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* SQLite's busy handler for our connections: waits for a lock up to
+ * busyTimeoutMs, as sqlite3_busy_timeout() would, but from 50 us pauses
+ * up (doubling every third call, capped at 10 ms) where SQLite's own
+ * first pause is 1 ms. The locks we meet are the other writers' short
+ * transactions (a pool member's fenced commit, 50-100 us, against the
+ * scheduler's wake, 0.2-1 ms): a 1 ms sleep was the whole tail of a
+ * chain's upstream-done-to-next-start time (docs/benchmarks.md). Written
+ * here because SQLite offers only the fixed table or a handler of one's
+ * own. Returns 0 to give up (SQLITE_BUSY). */
+static int lite_busy_wait(void *pv, int nPrior) {
+  lite_db *p = pv;
+  const int64_t now = lite_mono_us();
+  if(nPrior == 0) p->busyFromUs = now;
+  const int64_t left = p->busyFromUs + (int64_t)p->busyTimeoutMs * 1000 - now;
+  if(left <= 0) return 0;
+  int64_t us = (int64_t)50 << (nPrior / 3 < 8 ? nPrior / 3 : 8);
+  if(us > 10000) us = 10000;
+  if(us > left) us = left;
+  struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
+  while(nanosleep(&ts, &ts) && errno == EINTR) {
+  }
+  return 1;
+}
+
 /* The pause before attempt iTry+1 (iTry >= 1) of a lock: 50 ms, 100 ms,
  * 200 ms ... capped at 1 s. */
 static void lite_busy_pause(int iTry) {
@@ -166,7 +197,7 @@ static airc_rc lite_connect(const char *zPath, int bCreate, void **ppDb, airc_er
   int64_t ms = airc_config_get_int("database", "busy_timeout_ms", SQLITE_BUSY_TIMEOUT_MS);
   p->busyTimeoutMs = ms < 0 ? 0 : ms > 3600000 ? 3600000 : (int)ms;
   p->nBusyTries = 1;
-  sqlite3_busy_timeout(p->db, p->busyTimeoutMs);
+  sqlite3_busy_handler(p->db, lite_busy_wait, p);
   airc_rc rc = lite_exec(p,
                          "PRAGMA journal_mode=WAL;"
                          "PRAGMA synchronous=NORMAL;"

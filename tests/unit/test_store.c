@@ -6,7 +6,8 @@
  * statement, and whose COMMIT carries the change counter's query): empty
  * ones, a failing first statement, rollback, the counter after a commit,
  * and a connection that died while idle; store_plan_once's plans of a
- * join by key on PostgreSQL. */
+ * join by key on PostgreSQL; SQLite's waits for a lock another connection
+ * holds. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "store/store_int.h"
 #include "store_test_target.h"
@@ -372,12 +375,75 @@ static void test_url_mask_and_postgres_selection(void **state) {
   assert_null(strchr(err.zMsg, '\n'));
 }
 
+/* A child holds the write lock of the SQLite store zPath for holdMs,
+ * then commits; returns its pid once it holds the lock (a byte on a pipe). */
+static pid_t lock_holder(const char *zPath, int holdMs) {
+  int a[2];
+  assert_int_equal(pipe(a), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if(pid == 0) {
+    store *h = NULL;
+    airc_err e = {0};
+    if(store_open(zPath, &h, &e) || store_begin(h, &e)) _exit(1);
+    if(write(a[1], "L", 1) != 1) _exit(2);
+    usleep((useconds_t)holdMs * 1000);
+    _exit(store_commit(h, &e) ? 3 : 0);
+  }
+  char c = 0;
+  assert_int_equal(read(a[0], &c, 1), 1);
+  close(a[0]);
+  close(a[1]);
+  return pid;
+}
+
+/* SQLite's lock waits (the driver's own busy handler, sqlite_driver.c): a
+ * writer waits for another's transaction and gets the lock when it ends,
+ * and gives up with AIRC_ERR_BUSY, naming the store, past [database]
+ * busy_timeout_ms. */
+static void test_a_busy_lock_is_waited_for_up_to_the_timeout(void **state) {
+  (void)state;
+  if(store_test_is_pg()) skip(); /* PostgreSQL's lock_timeout: test_busy_store.py */
+  char zDir[] = "/tmp/airc-test-busy-XXXXXX";
+  assert_non_null(mkdtemp(zDir));
+  char zPath[128];
+  snprintf(zPath, sizeof(zPath), "%s/airc.db", zDir);
+  store *s = NULL;
+  airc_err err = {0};
+  assert_int_equal(store_open(zPath, &s, &err), AIRC_OK);
+  pid_t pid = lock_holder(zPath, 50);
+  assert_int_equal(store_begin(s, &err), AIRC_OK); /* waited for the holder's commit */
+  assert_int_equal(store_commit(s, &err), AIRC_OK);
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0); /* it committed: it held the lock first */
+  store_close(s);
+
+  setenv("AIRC__DATABASE__BUSY_TIMEOUT_MS", "30", 1);
+  assert_int_equal(store_open(zPath, &s, &err), AIRC_OK);
+  unsetenv("AIRC__DATABASE__BUSY_TIMEOUT_MS");
+  pid = lock_holder(zPath, 3000);
+  assert_int_equal(store_begin(s, &err), AIRC_ERR_BUSY);
+  assert_non_null(strstr(err.zMsg, "store busy"));
+  assert_non_null(strstr(err.zMsg, zPath));
+  airc_err_clear(&err);
+  kill(pid, SIGKILL); /* its lock goes with it */
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_int_equal(store_begin(s, &err), AIRC_OK);
+  store_rollback(s);
+  store_close(s);
+  char zRm[200];
+  snprintf(zRm, sizeof(zRm), "rm -rf %s", zDir);
+  assert_int_equal(system(zRm), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_busy_statement_survives_eviction),
                                      cmocka_unit_test(test_open_errors_and_versions),
                                      cmocka_unit_test(test_url_mask_and_postgres_selection),
                                      cmocka_unit_test(test_transactions_begin_with_their_first_statement),
                                      cmocka_unit_test(test_deferred_writes_commit_or_fail_with_their_transaction),
-                                     cmocka_unit_test(test_plan_once_joins_by_key_through_the_index)};
+                                     cmocka_unit_test(test_plan_once_joins_by_key_through_the_index),
+                                     cmocka_unit_test(test_a_busy_lock_is_waited_for_up_to_the_timeout)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
