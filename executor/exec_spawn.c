@@ -212,7 +212,7 @@ static pid_t task_process_start(const exec_request *r, int bShare, const int aOu
 static json_t *read_xcom(const char *zPath, exec_result *pRes) {
   int fd = fsafe_open(zPath, O_RDONLY); /* a symlink is not followed */
   if(fd < 0) {
-    unlink(zPath);
+    if(errno != ENOENT) unlink(zPath); /* a symlink (ELOOP), say: removed */
     return NULL;
   }
   char *z = malloc(EXEC_XCOM_MAX + 2);
@@ -372,7 +372,8 @@ static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, 
   char zXcom[4200], zResult[4200];
   snprintf(zXcom, sizeof(zXcom), "%s/xcom/%lld-%d.json", airc_path_run(), (long long)r->tiId, r->ctx.tryNumber);
   exec_result_path(r->tiId, r->ctx.tryNumber, zResult, sizeof(zResult));
-  exec_mkdirs_for(zXcom);
+  static int bXcomDir; /* made once per process: a pool member's tries share it */
+  if(!bXcomDir) bXcomDir = !exec_mkdirs_for(zXcom);
   unlink(zXcom);
   memset(pRes, 0, sizeof(*pRes));
   pRes->tiId = r->tiId;
@@ -452,8 +453,12 @@ static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, 
   if(json_array_size(r->pChain) && pSpare && pPre) {
     /* the chain's next try likely follows in this member (chain_continue):
      * its log folder and file, pipes and signalfd are made now, while
-     * this try runs, as an idle member makes them for a hand-over */
-    log_spare_make(pSpare, airc_path_logs());
+     * this try runs, as an idle member makes them for a hand-over; the
+     * file under the name the link's log will have (one rename then) */
+    const char *zNext = json_string_value(
+        json_object_get(json_object_get(json_array_get(r->pChain, 0), "request"), "log_path"));
+    const char *zName = zNext ? strrchr(zNext, '/') : NULL;
+    log_spare_make(pSpare, airc_path_logs(), zName ? zName + 1 : NULL);
     pSpare->fdFile = fd_above_lease(pSpare->fdFile);
     try_fds_make(pPre);
   }
@@ -1081,7 +1086,7 @@ void exec_supervise_main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   int bPool = argc >= 4 && !strcmp(argv[2], "pool");
   int bServer = argc >= 4 && !strcmp(argv[2], "forkserver");
-  log_spare spare = {{0}, {0}, -1};
+  log_spare spare = {{0}, {0}, -1, 0};
   try_fds pre = {{-1, -1}, {-1, -1}, -1};
   if(!bServer && !bPool) {
     /* posix_spawn's dup2 cleared close-on-exec on the lock: set it again, so
@@ -1137,7 +1142,7 @@ void exec_supervise_main(int argc, char **argv) {
      * the chain's next one, this member's own (chain_continue) */
     struct pollfd pfd = {sockFd, POLLIN, 0};
     if(!next.pReq && poll(&pfd, 1, 0) == 0) {
-      log_spare_make(&spare, airc_path_logs());
+      log_spare_make(&spare, airc_path_logs(), NULL); /* the try to come is not known yet */
       spare.fdFile = fd_above_lease(spare.fdFile);
       try_fds_make(&pre);
       if(nTry == 1) exec_prefault(); /* exec_prefault.h: the try's page faults, taken now (they stay) */

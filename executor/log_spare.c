@@ -13,9 +13,29 @@
 
 #define SPARE_FOLDER ".spare"
 
-void log_spare_make(log_spare *p, const char *zLogs) {
+/* Removes the spare folder zDir and what is in it (at most the file a
+ * spare folder holds; .spare is private, nothing else is put there).
+ * 0, or -1 with errno. */
+static int spare_dir_remove(const char *zDir) {
+  if(!rmdir(zDir)) return 0;
+  if(errno != ENOTEMPTY && errno != EEXIST) return -1;
+  DIR *d = opendir(zDir);
+  if(!d) return -1;
+  struct dirent *e;
+  while((e = readdir(d))) {
+    if(!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    char z[LOG_SPARE_PATH_MAX + 300];
+    snprintf(z, sizeof(z), "%s/%s", zDir, e->d_name);
+    unlink(z);
+  }
+  closedir(d);
+  return rmdir(zDir);
+}
+
+void log_spare_make(log_spare *p, const char *zLogs, const char *zName) {
   p->zDir[0] = p->zFile[0] = 0;
   p->fdFile = -1;
+  p->bInside = 0;
   char zSpare[LOG_SPARE_PATH_MAX];
   if(snprintf(zSpare, sizeof(zSpare), "%s/" SPARE_FOLDER, zLogs) >= (int)sizeof(zSpare)) return;
   airc_err err = {0};
@@ -24,11 +44,16 @@ void log_spare_make(log_spare *p, const char *zLogs) {
   long pid = (long)getpid();
   snprintf(p->zDir, sizeof(p->zDir), "%.*s/%ld.d", (int)(sizeof(p->zDir) - 24), zSpare, pid);
   snprintf(p->zFile, sizeof(p->zFile), "%.*s/%ld.f", (int)(sizeof(p->zFile) - 24), zSpare, pid);
-  /* a leftover under our pid is a dead supervisor's (pids are reused):
-   * rmdir takes it only while empty, as every spare folder is */
+  /* a leftover under our pid is a dead supervisor's (pids are reused) */
   int rc = mkdir(p->zDir, 0700);
-  if(rc && errno == EEXIST && !rmdir(p->zDir)) rc = mkdir(p->zDir, 0700);
+  if(rc && errno == EEXIST && !spare_dir_remove(p->zDir)) rc = mkdir(p->zDir, 0700);
   if(rc) p->zDir[0] = 0;
+  if(!rc && zName && *zName && !strchr(zName, '/') &&
+     snprintf(p->zFile, sizeof(p->zFile), "%.*s/%.255s", (int)(sizeof(p->zFile) - 300), p->zDir, zName) <
+         (int)sizeof(p->zFile))
+    p->bInside = 1;
+  else
+    snprintf(p->zFile, sizeof(p->zFile), "%.*s/%ld.f", (int)(sizeof(p->zFile) - 24), zSpare, pid);
   int fd = fsafe_create(p->zFile); /* unlinks a leftover, O_EXCL, 0600 */
   if(fd >= 0 && fcntl(fd, F_SETFL, O_APPEND) == 0) { /* as log_spare_open's own open */
     p->fdFile = fd;
@@ -60,6 +85,15 @@ int log_spare_open(log_spare *p, const char *zPath) {
     return -1;
   }
   char *zSlash = strrchr(zParent, '/');
+  if(p && p->bInside && p->zFile[0] && (!zSlash || strcmp(strrchr(p->zFile, '/') + 1, zSlash + 1))) {
+    /* made for a log of another name (the try that came is not the one
+     * foreseen): it must not come along into the log's folder */
+    unlink(p->zFile);
+    p->zFile[0] = 0;
+    if(p->fdFile >= 0) close(p->fdFile);
+    p->fdFile = -1;
+    p->bInside = 0;
+  }
   if(zSlash && zSlash != zParent) {
     *zSlash = 0;
     int bHave = 0; /* the folder is there (moved, or it was) */
@@ -78,6 +112,14 @@ int log_spare_open(log_spare *p, const char *zPath) {
       }
     }
     if(!bHave && fsafe_mkdirs(zParent)) return -1;
+    if(p && p->bInside && p->zFile[0] && !p->zDir[0]) {
+      /* the folder moved in with the file inside: the log is in place */
+      p->zFile[0] = 0;
+      p->bInside = 0;
+      int fd = p->fdFile;
+      p->fdFile = -1;
+      if(fd >= 0) return fd;
+    }
   }
   if(p && p->zFile[0] && !spare_take(p->zFile, zPath) && p->fdFile >= 0) {
     int fd = p->fdFile; /* the same file, now at zPath */
@@ -89,11 +131,12 @@ int log_spare_open(log_spare *p, const char *zPath) {
 }
 
 void log_spare_drop(log_spare *p) {
+  if(p->zFile[0]) unlink(p->zFile); /* first: it may be in the folder */
   if(p->zDir[0]) rmdir(p->zDir);
-  if(p->zFile[0]) unlink(p->zFile);
   if(p->fdFile >= 0) close(p->fdFile);
   p->fdFile = -1;
   p->zDir[0] = p->zFile[0] = 0;
+  p->bInside = 0;
 }
 
 int log_spare_sweep(const char *zLogs) {
@@ -111,7 +154,7 @@ int log_spare_sweep(const char *zLogs) {
     if(kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* its supervisor may still use it */
     char z[LOG_SPARE_PATH_MAX + 300];
     snprintf(z, sizeof(z), "%s/%s", zSpare, e->d_name);
-    if(!(zEnd[1] == 'd' ? rmdir(z) : unlink(z))) n++;
+    if(!(zEnd[1] == 'd' ? spare_dir_remove(z) : unlink(z))) n++;
   }
   closedir(d);
   return n;
