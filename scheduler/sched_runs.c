@@ -1602,11 +1602,15 @@ static json_t *chain_links(sched *S, sched_version *v, int iT, const launch_info
   return pChain;
 }
 
-/* A member's chain is topped up when it holds at most this many links:
- * its results are read every SCHED_CONTINUED_DELAY_US (5 ms, a few `true`
- * links), so an extension carries the few links run since the last, each
- * parsed by the member while a task of its runs (exec_spawn.c) */
-#define CHAIN_EXTEND_AT (CHAIN_LOCAL_LINKS_MAX - 4)
+/* A member's chain is topped up (to CHAIN_LOCAL_LINKS_MAX) when it holds
+ * at most this many links: an extension then carries about 16 links, which
+ * the member parses while a task of its runs (exec_spawn.c; about 20 us a
+ * link), and 16 links (at least 16 ms of `true` tasks, three reads of
+ * continued results) is the margin before the chain would run out. Measured
+ * against topping up at 28 (an extension every 4-6 links, each with its own
+ * store read and memfd): 4 of 6 rounds faster, the scheduler's CPU per task
+ * 195 -> 182 us (docs/benchmarks.md) */
+#define CHAIN_EXTEND_AT (CHAIN_LOCAL_LINKS_MAX / 2)
 
 /* Renders the links after c's chain's last and sends them to c. */
 static void chain_extend(sched *S, sched_child *c) {
