@@ -1320,9 +1320,10 @@ static airc_rc launch_load(sched *S, int64_t tiId, launch_info *L, airc_err *pEr
 }
 
 /* The local executor's chains (a pool member continues them, exec_spawn.h):
- * the request is a memfd, of any size. Each link is rendered when the
- * chain leaves the scheduler (about 20 us for a `true` task), on the path
- * from the chain's last link to its next start */
+ * the request is a memfd, of any size. A launch carries this many links,
+ * rendered on its path (about 20 us each for a `true` task); the rest come
+ * as extensions while the member runs them (sched_chain_extend_due), off
+ * the path */
 #define CHAIN_LOCAL_LINKS_MAX 32
 static json_t *chain_links(sched *S, sched_version *v, int iT, const launch_info *L, const task_secrets *pSec,
                            const char *zQueue, size_t nBytes, int nLinksMax, size_t nBytesMax);
