@@ -344,6 +344,15 @@ static void try_fds_close(try_fds *p) {
  * about 20 us a link, is then off the chain's path) and, when the chain
  * has run out, before the next link is taken (a single recv when none
  * waits). */
+/* The last link of chain pChain (its task instance and try), or (tiId,
+ * tryNumber), the try that holds the chain, when it has no links. */
+static void chain_tail(json_t *pChain, int64_t tiId, int tryNumber, int64_t *pTailTi, int *pTailTry) {
+  size_t n = json_array_size(pChain);
+  json_t *pLast = n ? json_array_get(pChain, n - 1) : NULL;
+  *pTailTi = pLast ? json_integer_value(json_object_get(pLast, "ti")) : tiId;
+  *pTailTry = pLast ? (int)json_integer_value(json_object_get(pLast, "try")) : tryNumber;
+}
+
 static void chain_take_extensions(const exec_request *r) {
   json_t *pChain = r->pChain;
   int fd;
@@ -351,10 +360,9 @@ static void chain_take_extensions(const exec_request *r) {
     json_error_t je;
     json_t *pExt = json_fd_load(fd, EXEC_REQUEST_MAX, 0, &je);
     close(fd);
-    size_t n = json_array_size(pChain);
-    json_t *pLast = n ? json_array_get(pChain, n - 1) : NULL;
-    const int64_t tailTi = pLast ? json_integer_value(json_object_get(pLast, "ti")) : r->tiId;
-    const int64_t tailTry = pLast ? json_integer_value(json_object_get(pLast, "try")) : r->ctx.tryNumber;
+    int64_t tailTi;
+    int tailTry;
+    chain_tail(pChain, r->tiId, r->ctx.tryNumber, &tailTi, &tailTry);
     json_t *pMore = json_object_get(pExt, "chain");
     if(json_is_array(pMore) && json_integer_value(json_object_get(pExt, "after_ti")) == tailTi &&
        json_integer_value(json_object_get(pExt, "after_try")) == tailTry)
@@ -793,15 +801,22 @@ airc_rc exec_spawn_supervisor(int fdA, int fdB, int fdLease, char *const azArgvI
 /* The two descriptors a supervisor starts from: the request text in a
  * memfd (*pReqFd) and the try's lock, taken here (*pLockFd). On failure
  * neither is open. */
+int exec_text_memfd(const char *z) {
+  int fd = memfd_create("airc-request", MFD_CLOEXEC);
+  size_t n = strlen(z);
+  if(fd < 0 || write_all(fd, z, n) != (ssize_t)n || lseek(fd, 0, SEEK_SET) != 0) {
+    int e = errno;
+    if(fd >= 0) close(fd);
+    errno = e;
+    return -1;
+  }
+  return fd;
+}
+
 static airc_rc request_fds(int64_t tiId, int tryNumber, const char *zReq, int *pReqFd, int *pLockFd,
                            airc_err *pErr) {
-  int reqFd = memfd_create("airc-request", MFD_CLOEXEC);
-  size_t nReq = strlen(zReq);
-  if(reqFd < 0 || write_all(reqFd, zReq, nReq) != (ssize_t)nReq || lseek(reqFd, 0, SEEK_SET) != 0) {
-    int e = errno;
-    if(reqFd >= 0) close(reqFd);
-    return airc_err_set(pErr, AIRC_ERR_IO, "task request: %s", strerror(e));
-  }
+  int reqFd = exec_text_memfd(zReq);
+  if(reqFd < 0) return airc_err_set(pErr, AIRC_ERR_IO, "task request: %s", strerror(errno));
   int lockFd = exec_lock_take(tiId, tryNumber);
   if(lockFd < 0) {
     int e = errno;
@@ -943,11 +958,8 @@ static void chain_continue(json_t *p, const exec_request *r, exec_result *pRes, 
   pRes->continuedTi = tiId;
   pRes->continuedTry = tryNumber;
   pRes->continuedUs = now;
-  const size_t nLeft = json_array_size(json_object_get(pReq, "chain"));
-  json_t *pTail = nLeft ? json_array_get(json_object_get(pReq, "chain"), nLeft - 1) : NULL;
-  pRes->chainLeft = (int)nLeft;
-  pRes->chainTailTi = pTail ? json_integer_value(json_object_get(pTail, "ti")) : tiId;
-  pRes->chainTailTry = pTail ? (int)json_integer_value(json_object_get(pTail, "try")) : tryNumber;
+  pRes->chainLeft = (int)json_array_size(json_object_get(pReq, "chain"));
+  chain_tail(json_object_get(pReq, "chain"), tiId, tryNumber, &pRes->chainTailTi, &pRes->chainTailTry);
 }
 
 /* Runs the try of request p (consumed) to its end: result file written,

@@ -113,6 +113,11 @@ void exec_supervise_main(int argc, char **argv) __attribute__((noreturn));
  * reference; NULL when out of memory. */
 json_t *exec_request_json(const exec_request *pReq);
 
+/* A close-on-exec memfd holding the text z, read from its start: how a
+ * request (or a chain's extension, exec_pool_extend) reaches a supervisor.
+ * -1 with errno on failure. */
+int exec_text_memfd(const char *z);
+
 /* Starts a supervisor for a stored request (zRequest, JSON text from
  * exec_request_json() with "lease" added by the worker), taking the try's
  * lock like exec_spawn(): a warm one of pPool when it has one (NULL:

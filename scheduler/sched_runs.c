@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #define SCHED_MAX_NEW_RUNS 1000
@@ -1636,11 +1635,8 @@ static void chain_extend(sched *S, sched_child *c) {
                            (json_int_t)c->chainTailTry, "chain", pChain);
   char *z = pExt ? json_dumps(pExt, JSON_COMPACT) : NULL;
   json_decref(pExt);
-  int fd = z ? memfd_create("airc-chain", MFD_CLOEXEC) : -1;
-  const size_t n = z ? strlen(z) : 0;
-  /* a memfd takes a write whole (no short write but on a signal: then not sent) */
-  if(fd >= 0 && write(fd, z, n) == (ssize_t)n && lseek(fd, 0, SEEK_SET) == 0 && exec_pool_extend(S->pPool, c->pid, fd))
-    S->nExtended++; /* --stats-file: "extended" */
+  int fd = z ? exec_text_memfd(z) : -1;
+  if(fd >= 0 && exec_pool_extend(S->pPool, c->pid, fd)) S->nExtended++; /* --stats-file: "extended" */
   if(fd >= 0) close(fd);
   free(z);
 }

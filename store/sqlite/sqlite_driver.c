@@ -21,6 +21,7 @@
  * transaction back and decides (the scheduler retries the iteration). */
 #include "store/sqlite/sqlite_driver.h"
 #include "store/sqlite/sqlite_checkpoint.h"
+#include "common/backoff.h"
 #include "common/config.h"
 #include "common/fsafe.h"
 #include "common/log.h"
@@ -117,12 +118,6 @@ static airc_rc lite_exec(lite_db *p, const char *zSql, airc_err *pErr) {
   return AIRC_OK;
 }
 
-static int64_t lite_mono_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* SQLite's busy handler for our connections: waits for a lock up to
  * busyTimeoutMs, as sqlite3_busy_timeout() would, but from 50 us pauses
  * up (doubling every third call, capped at 10 ms) where SQLite's own
@@ -134,7 +129,7 @@ static int64_t lite_mono_us(void) {
  * own. Returns 0 to give up (SQLITE_BUSY). */
 static int lite_busy_wait(void *pv, int nPrior) {
   lite_db *p = pv;
-  const int64_t now = lite_mono_us();
+  const int64_t now = airc_backoff_clock_us();
   if(nPrior == 0) p->busyFromUs = now;
   const int64_t left = p->busyFromUs + (int64_t)p->busyTimeoutMs * 1000 - now;
   if(left <= 0) return 0;

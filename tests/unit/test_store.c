@@ -404,13 +404,9 @@ static pid_t lock_holder(const char *zPath, int holdMs) {
 static void test_a_busy_lock_is_waited_for_up_to_the_timeout(void **state) {
   (void)state;
   if(store_test_is_pg()) skip(); /* PostgreSQL's lock_timeout: test_busy_store.py */
-  char zDir[] = "/tmp/airc-test-busy-XXXXXX";
-  assert_non_null(mkdtemp(zDir));
-  char zPath[128];
-  snprintf(zPath, sizeof(zPath), "%s/airc.db", zDir);
-  store *s = NULL;
+  char zDir[] = "/tmp/airc-test-busy-XXXXXX", zPath[512];
+  store *s = scratch_store(zDir, zPath, sizeof(zPath));
   airc_err err = {0};
-  assert_int_equal(store_open(zPath, &s, &err), AIRC_OK);
   pid_t pid = lock_holder(zPath, 50);
   assert_int_equal(store_begin(s, &err), AIRC_OK); /* waited for the holder's commit */
   assert_int_equal(store_commit(s, &err), AIRC_OK);
@@ -432,9 +428,7 @@ static void test_a_busy_lock_is_waited_for_up_to_the_timeout(void **state) {
   assert_int_equal(store_begin(s, &err), AIRC_OK);
   store_rollback(s);
   store_close(s);
-  char zRm[200];
-  snprintf(zRm, sizeof(zRm), "rm -rf %s", zDir);
-  assert_int_equal(system(zRm), 0);
+  store_test_remove(zDir, zPath);
 }
 
 int main(void) {
