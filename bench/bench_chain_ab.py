@@ -3,7 +3,8 @@
 alternately, a fresh scheduler and home each time, so that the drift of a
 VM's speed (its fork+exec floor moved by 25% within minutes here) falls on
 both sides alike. Prints per-task time, upstream done -> downstream start
-p50 and p99, the scheduler's own CPU per task and, as root, the CPU of the
+p50 and p99 (and to the next try's supervisor beginning it: its log's first
+line), the scheduler's own CPU per task and, as root, the CPU of the
 whole tree (scheduler, supervisors, tasks: a cgroup's exact count) for
 each run, then the
 medians per build and in how many rounds the new build was faster.
@@ -79,7 +80,7 @@ def one_run(airc, n, cg):
         sched.send_signal(signal.SIGTERM)
         sched.wait(30)
     return (r["first_start_to_last_end_ms"] / n, r["dep_latency_p50_ms"], r["dep_latency_p99_ms"], r["sched_us"],
-            r["tree_us"])
+            r["tree_us"], r.get("began_latency_p50_ms", float("nan")), r.get("began_latency_p99_ms", float("nan")))
 
 
 def main():
@@ -98,12 +99,15 @@ def main():
         for name, airc in builds.items():
             row = one_run(airc, args.tasks, cg)
             res[name].append(row)
-            per, p50, p99, cpu, tree = row
+            per, p50, p99, cpu, tree, b50, b99 = row
             print(f"{name:4s} per task {per:.3f} ms | upstream done -> start p50 {p50:.3f} ms p99 {p99:.3f} ms | "
+                  f"-> supervisor began p50 {b50:.3f} ms p99 {b99:.3f} ms | "
                   f"scheduler CPU {cpu:.0f} us, tree CPU {tree:.0f} us per task", flush=True)
     for name, rows in res.items():
         print(f"== {name}: median per task {statistics.median(r[0] for r in rows):.3f} ms, "
               f"p50 {statistics.median(r[1] for r in rows):.3f} ms, p99 {statistics.median(r[2] for r in rows):.3f} ms, "
+              f"supervisor began p50 {statistics.median(r[5] for r in rows):.3f} ms, "
+              f"p99 {statistics.median(r[6] for r in rows):.3f} ms, "
               f"scheduler CPU {statistics.median(r[3] for r in rows):.0f} us, "
               f"tree CPU {statistics.median(r[4] for r in rows):.0f} us per task")
     wins = sum(1 for x, y in zip(res["new"], res["base"]) if x[0] < y[0])
