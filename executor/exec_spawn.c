@@ -128,6 +128,26 @@ static int g_bellFd = -1;
  * elsewhere */
 static int g_memberFd = -1;
 
+/* A "continued" ring not sent yet: a member that continued its chain rings
+ * once the next link's task has begun (ring_continued_now, right after its
+ * vfork), not before: the ring's wake-up would put the scheduler on this
+ * CPU just as the member starts that task, and the kernel would place the
+ * task beside them. Nothing waits for this ring (the scheduler reads
+ * continued results up to SCHED_CONTINUED_DELAY_US late anyway); a try
+ * that fails before its task begins rings for its own result, which reads
+ * every result there is. */
+static int g_bContinuedRingDue;
+
+static void ring(const char *zRing) {
+  if(wake_send_on(g_bellFd, zRing)) wake_send(zRing); /* no bell of ours, or its scheduler is gone */
+}
+
+static void ring_continued_now(void) {
+  if(!g_bContinuedRingDue) return;
+  g_bContinuedRingDue = 0;
+  ring("continued");
+}
+
 /* Moves fd above EXEC_LEASE_FD (closing the original), or returns it as
  * it is when it is above already. For what a pool member opens before its
  * try arrives: the hand-over installs a worker's lease on EXEC_LEASE_FD
@@ -306,6 +326,26 @@ static void try_fds_make(try_fds *p) {
 }
 
 /* A stop request's value: the try it is for (exec_stop_send). */
+/* The task closed its output (its end of the pipe): almost always because
+ * it is exiting, which follows within microseconds. Its exit is waited
+ * for here, at most EXIT_AWAIT_US, yielding meanwhile (on this CPU it is
+ * the task that runs then), instead of a poll() that sleeps until its
+ * SIGCHLD: one sleep and wake-up fewer per try, 20-50 us of a short task's
+ * end on a virtual machine, whose idle CPU wakes slowly. A task that
+ * closed its output and goes on is waited for by poll() as before.
+ * Returns waitpid's answer. */
+#define EXIT_AWAIT_US 200
+static pid_t exit_await(pid_t pid, int *pStatus) {
+  const int64_t until = airc_now_us() + EXIT_AWAIT_US;
+  pid_t w = 0;
+  while(w == 0 && airc_now_us() < until) {
+    sched_yield();
+    w = waitpid(pid, pStatus, WNOHANG);
+    if(w < 0 && errno == EINTR) w = 0;
+  }
+  return w;
+}
+
 static uint64_t stop_token(int64_t tiId, int tryNumber) {
   return ((uint64_t)tiId << 16) ^ (uint64_t)(uint16_t)tryNumber;
 }
@@ -391,9 +431,10 @@ static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, 
 
   int logFd = -1;
   if(!bForeground) {
-    /* before the task, always: the zombie sweep takes a try's log as proof
-     * that it started (sched_try_log_exists), and gives a queued try whose
-     * supervisor died without one back to be run again */
+    /* before the task, always: the zombie sweep takes a try's log with a
+     * line in it (the one written next) as proof that it started
+     * (sched_try_log_exists), and gives a queued try whose supervisor died
+     * without one back to be run again */
     logFd = log_spare_open(pSpare, r->zLogPath); /* 0600, no symlink */
     if(logFd < 0) {
       snprintf(pRes->zReason, sizeof(pRes->zReason), "cannot open log %s: %s", r->zLogPath, strerror(errno));
@@ -453,6 +494,7 @@ static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, 
     return -1;
   }
   setpgid(pid, pid); /* also in the child: whoever runs first */
+  ring_continued_now(); /* the last link's result: the task has begun */
   pRes->pid = (int)pid;
   close(aErr[1]);
   if(aOut[1] >= 0) close(aOut[1]);
@@ -460,13 +502,13 @@ static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, 
   if(r->pChain && pSpare && pPre) chain_take_extensions(r); /* while the task runs */
   if(json_array_size(r->pChain) && pSpare && pPre) {
     /* the chain's next try likely follows in this member (chain_continue):
-     * its log folder and file, pipes and signalfd are made now, while
-     * this try runs, as an idle member makes them for a hand-over; the
-     * file under the name the link's log will have (one rename then) */
+     * its log (empty: log_spare_make_log), pipes and signalfd are made
+     * now, while this try runs, as an idle member makes spares for a
+     * hand-over */
     const char *zNext = json_string_value(
         json_object_get(json_object_get(json_array_get(r->pChain, 0), "request"), "log_path"));
-    const char *zName = zNext ? strrchr(zNext, '/') : NULL;
-    log_spare_make(pSpare, airc_path_logs(), zName ? zName + 1 : NULL);
+    if(zNext) log_spare_make_log(pSpare, zNext);
+    else log_spare_make(pSpare, airc_path_logs());
     pSpare->fdFile = fd_above_lease(pSpare->fdFile);
     try_fds_make(pPre);
   }
@@ -479,6 +521,7 @@ static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, 
   static char aMasked[65536 + MASK_SECRET_MAX];
   size_t nLogged = 0;
   int bCapped = 0, bExited = 0, status = 0, bTermSent = 0, bKillSent = 0, logErrno = 0, bStopped = 0;
+  int bExitAwaited = 0; /* exit_await done for the output's end */
   int64_t deadline = r->timeoutSec > 0 ? pRes->startUs + r->timeoutSec * 1000000 : 0;
   int64_t killAt = 0, drainUntil = 0;
   char aBuf[65536];
@@ -592,7 +635,9 @@ static int supervise(const exec_request *r, int bForeground, log_spare *pSpare, 
       do {
         w = waitpid(pid, &status, WNOHANG);
       } while(w < 0 && errno == EINTR);
+      if(w == 0 && outFd < 0 && !bExitAwaited) w = exit_await(pid, &status);
       if(w == pid) bExited = 1;
+      bExitAwaited = outFd < 0;
     } else if(outFd >= 0 && (nPoll == 0 || airc_now_us() >= drainUntil)) {
       kill(-pid, SIGTERM);
       close(outFd);
@@ -1034,6 +1079,10 @@ static void supervise_request(json_t *p, int bLeaseFd, log_spare *pSpare, try_fd
   }
   if(pNext && g_xContinue && !r.bLease && res.outcome == EXEC_OUTCOME_SUCCESS && !res.pXcom)
     chain_continue(p, &r, &res, pNext);
+  /* a chain's next log made ahead and not continued: removed before the
+   * result, which lets the scheduler start that try elsewhere (a drop
+   * after it could remove that try's log) */
+  if(!res.continuedTi && pSpare && pSpare->bLog) log_spare_drop(pSpare);
   if(retireFd >= 0) close(retireFd); /* before the result: no try is handed to us after it (exec_pool.h) */
   char zResult[4200];
   exec_result_path(r.tiId, c->tryNumber, zResult, sizeof(zResult));
@@ -1049,9 +1098,14 @@ static void supervise_request(json_t *p, int bLeaseFd, log_spare *pSpare, try_fd
     ssize_t nDone = send(EXEC_LEASE_FD, &cDone, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
     (void)nDone;
   }
-  /* "continued": the scheduler reads it a little later (SCHED_CONTINUED_DELAY_US) */
-  const char *zRing = res.continuedTi ? "continued" : "result";
-  if(wake_send_on(g_bellFd, zRing)) wake_send(zRing); /* no bell of ours, or its scheduler is gone */
+  /* "continued": the scheduler reads it a little later (SCHED_CONTINUED_DELAY_US),
+   * and the ring waits for the next link's task to begin (g_bContinuedRingDue) */
+  if(res.continuedTi) {
+    g_bContinuedRingDue = 1;
+  } else {
+    g_bContinuedRingDue = 0; /* a "result" ring reads every result there is */
+    ring("result");
+  }
   /* the ring wakes the scheduler onto this CPU (a unix socket's wake-up
    * is "sync": the kernel expects the sender to sleep), where it would
    * wait out this process's exit, or a member's preparation for its next
@@ -1098,7 +1152,7 @@ void exec_supervise_main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   int bPool = argc >= 4 && !strcmp(argv[2], "pool");
   int bServer = argc >= 4 && !strcmp(argv[2], "forkserver");
-  log_spare spare = {{0}, {0}, -1, 0};
+  log_spare spare = {{0}, {0}, -1, 0}; /* nothing held */
   try_fds pre = {{-1, -1}, {-1, -1}, -1};
   if(!bServer && !bPool) {
     /* posix_spawn's dup2 cleared close-on-exec on the lock: set it again, so
@@ -1154,7 +1208,7 @@ void exec_supervise_main(int argc, char **argv) {
      * the chain's next one, this member's own (chain_continue) */
     struct pollfd pfd = {sockFd, POLLIN, 0};
     if(!next.pReq && poll(&pfd, 1, 0) == 0) {
-      log_spare_make(&spare, airc_path_logs(), NULL); /* the try to come is not known yet */
+      log_spare_make(&spare, airc_path_logs()); /* the try to come is not known yet */
       spare.fdFile = fd_above_lease(spare.fdFile);
       try_fds_make(&pre);
       if(nTry == 1) exec_prefault(); /* exec_prefault.h: the try's page faults, taken now (they stay) */

@@ -32,10 +32,10 @@ static int spare_dir_remove(const char *zDir) {
   return rmdir(zDir);
 }
 
-void log_spare_make(log_spare *p, const char *zLogs, const char *zName) {
+void log_spare_make(log_spare *p, const char *zLogs) {
   p->zDir[0] = p->zFile[0] = 0;
   p->fdFile = -1;
-  p->bInside = 0;
+  p->bLog = 0;
   char zSpare[LOG_SPARE_PATH_MAX];
   if(snprintf(zSpare, sizeof(zSpare), "%s/" SPARE_FOLDER, zLogs) >= (int)sizeof(zSpare)) return;
   airc_err err = {0};
@@ -48,12 +48,6 @@ void log_spare_make(log_spare *p, const char *zLogs, const char *zName) {
   int rc = mkdir(p->zDir, 0700);
   if(rc && errno == EEXIST && !spare_dir_remove(p->zDir)) rc = mkdir(p->zDir, 0700);
   if(rc) p->zDir[0] = 0;
-  if(!rc && zName && *zName && !strchr(zName, '/') &&
-     snprintf(p->zFile, sizeof(p->zFile), "%.*s/%.255s", (int)(sizeof(p->zFile) - 300), p->zDir, zName) <
-         (int)sizeof(p->zFile))
-    p->bInside = 1;
-  else
-    snprintf(p->zFile, sizeof(p->zFile), "%.*s/%ld.f", (int)(sizeof(p->zFile) - 24), zSpare, pid);
   int fd = fsafe_create(p->zFile); /* unlinks a leftover, O_EXCL, 0600 */
   if(fd >= 0 && fcntl(fd, F_SETFL, O_APPEND) == 0) { /* as log_spare_open's own open */
     p->fdFile = fd;
@@ -64,6 +58,34 @@ void log_spare_make(log_spare *p, const char *zLogs, const char *zName) {
     }
     p->zFile[0] = 0;
   }
+}
+
+void log_spare_make_log(log_spare *p, const char *zLog) {
+  if(p->zDir[0] || p->zFile[0] || p->fdFile >= 0) log_spare_drop(p);
+  p->bLog = 0;
+  if(snprintf(p->zFile, sizeof(p->zFile), "%s", zLog) >= (int)sizeof(p->zFile)) {
+    p->zFile[0] = 0;
+    return;
+  }
+  char *zSlash = strrchr(p->zFile, '/');
+  if(!zSlash || zSlash == p->zFile) {
+    p->zFile[0] = 0;
+    return;
+  }
+  /* its folder: one mkdir when the run's folder is there (a chain's next
+   * link: its upstream's log is in it); EEXIST is a retry's folder */
+  *zSlash = 0;
+  int rc = mkdir(p->zFile, 0700);
+  if(rc && errno == ENOENT) rc = fsafe_mkdirs(p->zFile);
+  else if(rc && errno == EEXIST) rc = 0;
+  *zSlash = '/';
+  int fd = rc ? -1 : fsafe_open(p->zFile, O_WRONLY | O_CREAT | O_EXCL | O_APPEND); /* 0600, no symlink */
+  if(fd < 0) {
+    p->zFile[0] = 0; /* there already, or not makeable: log_spare_open does as it would */
+    return;
+  }
+  p->fdFile = fd;
+  p->bLog = 1;
 }
 
 /* Moves the spare zSpare (forgotten on success) to zTarget unless
@@ -79,21 +101,22 @@ static int spare_take(char *zSpare, const char *zTarget) {
 }
 
 int log_spare_open(log_spare *p, const char *zPath) {
+  if(p && p->bLog) {
+    if(p->fdFile >= 0 && !strcmp(p->zFile, zPath)) {
+      int fd = p->fdFile; /* the log itself, made ahead */
+      p->fdFile = -1;
+      p->zFile[0] = 0;
+      p->bLog = 0;
+      return fd;
+    }
+    log_spare_drop(p); /* made for another try: it must not stay as an empty log */
+  }
   char zParent[LOG_SPARE_PATH_MAX];
   if(snprintf(zParent, sizeof(zParent), "%s", zPath) >= (int)sizeof(zParent)) {
     errno = ENAMETOOLONG;
     return -1;
   }
   char *zSlash = strrchr(zParent, '/');
-  if(p && p->bInside && p->zFile[0] && (!zSlash || strcmp(strrchr(p->zFile, '/') + 1, zSlash + 1))) {
-    /* made for a log of another name (the try that came is not the one
-     * foreseen): it must not come along into the log's folder */
-    unlink(p->zFile);
-    p->zFile[0] = 0;
-    if(p->fdFile >= 0) close(p->fdFile);
-    p->fdFile = -1;
-    p->bInside = 0;
-  }
   if(zSlash && zSlash != zParent) {
     *zSlash = 0;
     int bHave = 0; /* the folder is there (moved, or it was) */
@@ -112,14 +135,6 @@ int log_spare_open(log_spare *p, const char *zPath) {
       }
     }
     if(!bHave && fsafe_mkdirs(zParent)) return -1;
-    if(p && p->bInside && p->zFile[0] && !p->zDir[0]) {
-      /* the folder moved in with the file inside: the log is in place */
-      p->zFile[0] = 0;
-      p->bInside = 0;
-      int fd = p->fdFile;
-      p->fdFile = -1;
-      if(fd >= 0) return fd;
-    }
   }
   if(p && p->zFile[0] && !spare_take(p->zFile, zPath) && p->fdFile >= 0) {
     int fd = p->fdFile; /* the same file, now at zPath */
@@ -130,13 +145,28 @@ int log_spare_open(log_spare *p, const char *zPath) {
   return fsafe_open(zPath, O_WRONLY | O_CREAT | O_APPEND);
 }
 
+/* Removes the log made ahead (p->bLog) if it is still the empty file we
+ * made, then its folder if that is empty now (rmdir fails otherwise). */
+static void made_log_remove(log_spare *p) {
+  struct stat mine, there;
+  if(p->fdFile < 0 || fstat(p->fdFile, &mine) || lstat(p->zFile, &there)) return;
+  if(mine.st_size != 0 || there.st_size != 0 || mine.st_ino != there.st_ino || mine.st_dev != there.st_dev) return;
+  if(unlink(p->zFile)) return;
+  char *zSlash = strrchr(p->zFile, '/');
+  if(!zSlash) return;
+  *zSlash = 0;
+  rmdir(p->zFile);
+  *zSlash = '/';
+}
+
 void log_spare_drop(log_spare *p) {
-  if(p->zFile[0]) unlink(p->zFile); /* first: it may be in the folder */
+  if(p->bLog) made_log_remove(p);
+  else if(p->zFile[0]) unlink(p->zFile);
   if(p->zDir[0]) rmdir(p->zDir);
   if(p->fdFile >= 0) close(p->fdFile);
   p->fdFile = -1;
   p->zDir[0] = p->zFile[0] = 0;
-  p->bInside = 0;
+  p->bLog = 0;
 }
 
 int log_spare_sweep(const char *zLogs) {

@@ -16,6 +16,9 @@
  * O_NOFOLLOW | O_APPEND. Whatever cannot use a spare (no spare, another
  * filesystem, the folder exists already: a retry) creates as before.
  *
+ * A chain's next link needs no spare: its log itself is made ahead
+ * (log_spare_make_log).
+ *
  * <logs>/.spare is a private folder (fsafe_private_dir): no one else can
  * put anything there for a try to rename into its log path. Spares a try
  * did not use are removed when its supervisor ends; those of a supervisor
@@ -28,20 +31,26 @@
 
 typedef struct log_spare {
   char zDir[LOG_SPARE_PATH_MAX];  /* the spare folder, "" when there is none */
-  char zFile[LOG_SPARE_PATH_MAX]; /* the spare file, "" when there is none */
+  char zFile[LOG_SPARE_PATH_MAX]; /* the spare file, or the next try's log itself (bLog); "" when none */
   int fdFile;                     /* zFile open for appending, -1 when none */
-  int bInside;                    /* zFile is in zDir, under the log's own name */
+  int bLog;                       /* zFile is the next try's log, made empty at its own path */
 } log_spare;
 
 /* Makes this process's spare folder and file under zLogs/.spare (best
  * effort: what fails is left out, and log_spare_open creates as before).
- * The file stays open: the try that takes it needs no open() of its own.
- * zName (NULL: unknown): the name the next try's log file will have (a
- * chain's next link, known while the link before runs): the file is made
- * inside the spare folder under that name, and one rename then puts both
- * in place (a rename on a journaled ext4 is 20-35 us of the path from one
- * task's end to the next one's start). */
-void log_spare_make(log_spare *p, const char *zLogs, const char *zName);
+ * The file stays open: the try that takes it needs no open() of its own. */
+void log_spare_make(log_spare *p, const char *zLogs);
+
+/* A chain's next link, known while the link before runs: its log zLog is
+ * made now, empty, at its own path (its folder too, 0700, if missing; the
+ * file 0600, O_EXCL: a log that is there already is left alone, and
+ * nothing is made). The link's try then only writes its first line, where
+ * a spare would cost a rename on the path from one task's end to the next
+ * one's start (20-50 us on a journaled ext4). An empty log is not proof
+ * that a try started: the zombie sweep gives a queued try whose log is
+ * missing or empty back to be run (sched_ingest.c), so a member killed
+ * before its link began repeats nothing. Whatever p held is dropped first. */
+void log_spare_make_log(log_spare *p, const char *zLog);
 
 /* Opens the log zPath for appending (O_WRONLY | O_APPEND | O_NOFOLLOW |
  * O_CLOEXEC), creating its folder (0700, parents too) and the file (0600)
@@ -49,7 +58,11 @@ void log_spare_make(log_spare *p, const char *zLogs, const char *zName);
  * forgotten. Returns the descriptor, or -1 with errno. */
 int log_spare_open(log_spare *p, const char *zPath);
 
-/* Removes the spares p still holds (and closes the spare file). */
+/* Removes the spares p still holds (and closes the spare file). A log
+ * made ahead (bLog) is removed only while it is still empty and still the
+ * file p made (a try of the same name someone else started keeps it), and
+ * its folder only if that is then empty. Call it before anyone can start
+ * that try elsewhere: before the result that lets the scheduler go on. */
 void log_spare_drop(log_spare *p);
 
 /* Removes the spares under zLogs/.spare whose process is gone (a

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <sched.h>
 
@@ -278,10 +279,12 @@ static airc_rc sweep_is_sensor(sched *S, int64_t tiId, int *pb, airc_err *pErr) 
   return AIRC_OK;
 }
 
-/* 1 if try tryNumber of task instance tiId has a log file on this host:
- * its supervisor started it (the log is the supervisor's first act). A
- * store error counts as "started": failing a try is safer than running
- * its work twice. */
+/* 1 if try tryNumber of task instance tiId has a log file on this host
+ * with something in it: its supervisor started it (the log's first line
+ * is the supervisor's first act, before the task's fork). An empty log
+ * is not proof: a pool member makes a chain's next log ahead, empty, while
+ * the link before runs (log_spare_make_log). A store error counts as
+ * "started": failing a try is safer than running its work twice. */
 static int sched_try_log_exists(sched *S, int64_t tiId, int tryNumber) {
   store_sched_ti_current *pCur = malloc(sizeof(*pCur));
   airc_err err = {0};
@@ -292,7 +295,8 @@ static int sched_try_log_exists(sched *S, int64_t tiId, int tryNumber) {
   char zLog[4400];
   exec_log_path_mapped(pCur->zDagId, pCur->zRunId, pCur->zTaskId, pCur->mapIndex, tryNumber, zLog, sizeof(zLog));
   free(pCur);
-  return access(zLog, F_OK) == 0;
+  struct stat st;
+  return lstat(zLog, &st) == 0 && st.st_size > 0;
 }
 
 airc_rc sched_sweep_zombies(sched *S, airc_err *pErr) {

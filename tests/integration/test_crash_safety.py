@@ -175,6 +175,34 @@ def test_started_try_whose_running_was_never_recorded_is_not_run_again(home):
     assert open(marks).read().split() == ["1"]  # done once
 
 
+def test_queued_try_with_an_empty_log_is_run_not_failed(home):
+    """A pool member makes a chain's next log ahead, empty, while the link
+    before runs (log_spare_make_log); killed before that link began, it
+    leaves the try queued with an empty log. An empty log is no proof of a
+    start (the first line is): the next scheduler gives the try back and
+    it runs, once, instead of failing as a zombie. Local executor only (the
+    log is this host's)."""
+    marks = os.path.join(home.path, "marks")
+    home.write_dag("e.ini", dag_ini("e", [("a", {"command": f"echo $AIRC_TRY_NUMBER >> {marks}"})]))
+    sched = home.start_scheduler()
+    run = home.trigger("e")
+    assert home.wait_run("e", run, 20) == "success"
+    sched.send_signal(signal.SIGTERM)
+    sched.wait(10 * SLOW)
+    # what a member killed between its commit and the link's first line
+    # leaves: try 2 queued with no process, its log there but empty
+    db_write(home, "UPDATE task_instance SET state='queued', pid=NULL, try_number=2 WHERE task_id='a'")
+    db_write(home, "UPDATE dag_run SET state='running' WHERE dag_id='e'")
+    log = os.path.join(home.path, "logs", "dag_id=e", f"run_id={run}", "task_id=a", "attempt=2.log")
+    open(log, "w").close()
+    home.start_scheduler()
+    assert home.wait_run("e", run, 20) == "success"
+    a = home.tis("e", run)["a"]
+    assert a["state"] == "success" and a["try_number"] == 2, a
+    assert open(marks).read().split() == ["1", "2"]  # try 2 ran, once
+    assert "started" in open(log).read()
+
+
 def test_only_one_scheduler_per_home(home, executor):
     home.start_scheduler()
     r = home.run("scheduler", timeout=10)
