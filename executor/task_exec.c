@@ -1,5 +1,6 @@
 /* task_exec.c: helpers for task types that exec another program. */
 #include "executor/task_type.h"
+#include "executor/exec_which.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,7 +14,7 @@ int g_task_exec_err_fd = -1;
 
 int task_exec_or_report(const char *zPath, char *const azArgv[]) {
   if(strchr(zPath, '/')) execv(zPath, azArgv);
-  else execvp(zPath, azArgv);
+  else exec_which_exec(zPath, azArgv); /* execvp, without its PATH walk each time */
   int e = errno;
   if(g_task_exec_err_fd >= 0) {
     char aMsg[TASK_EXEC_ERR_MAX];
