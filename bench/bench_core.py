@@ -107,7 +107,7 @@ def log_started_us(home, dag, n):
     """{task: when its supervisor began its try (the first log line's time,
     written just before the task's fork), in us}. The store's start of a try
     a pool member continued is when the member queued it, before its commit,
-    its upstream's result file and the log's rename; this one is after."""
+    its upstream's result file and the log's first line; this one is after."""
     out = {}
     for f in glob.glob(os.path.join(home, "logs", f"dag_id={dag}", "run_id=*", "task_id=*", "attempt=1.log")):
         task = os.path.basename(os.path.dirname(f))[len("task_id="):]
@@ -436,7 +436,7 @@ def main():
           f"every try started by the scheduler {nc['cpu_ms'] / n:.2f} ms, "
           f"supervisors used once {nr['cpu_ms'] / n:.2f} ms, without warm supervisors {np['cpu_ms'] / n:.2f} ms")
     print(f"  beyond the floor per task: {per_task - floor_each:.2f} ms (a warm supervisor runs the chain after its "
-          f"try itself: the member's fenced commit, the result file, the log's rename and lines, the task's "
+          f"try itself: the member's fenced commit, the result file, the log's lines, the task's "
           f"vfork + exec; the scheduler reads the results and sends more links meanwhile)")
     print(f"  scheduler RSS: idle {results['scheduler_idle_rss_kb'] / 1024:.1f} MB (goal < 8 MB), "
           f"peak {results['scheduler_peak_rss_kb'] / 1024:.1f} MB")
