@@ -74,6 +74,18 @@
 #define EXEC_MEMBER_TRIES 1000     /* tries a member takes before it retires (bounds what it leaks) */
 #define EXEC_POOL_IDLE_DEFAULT 300 /* seconds a member waits for a try */
 
+/* A chain a member continues (docs/scheduler.md, "A member continues a
+ * chain"): it carries at most EXEC_CHAIN_LINKS_MAX links, the scheduler
+ * tops it back up when the member holds EXEC_CHAIN_EXTEND_AT or fewer,
+ * and reads the results a `continued` ring announces
+ * EXEC_CONTINUED_READ_US after it. A member rings `continued` at most
+ * once per EXEC_CONTINUED_READ_US, and when its chain comes down to
+ * EXEC_CHAIN_EXTEND_AT links (a top-up is then due): the rings between
+ * would only wake the scheduler to note a time it noted already. */
+#define EXEC_CHAIN_LINKS_MAX 32
+#define EXEC_CHAIN_EXTEND_AT (EXEC_CHAIN_LINKS_MAX / 2)
+#define EXEC_CONTINUED_READ_US 5000
+
 typedef struct exec_pool exec_pool;
 
 /* A pool of at most nSize members (capped at EXEC_POOL_MAX; 0 = a pool

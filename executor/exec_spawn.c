@@ -133,18 +133,28 @@ static int g_memberFd = -1;
  * vfork), not before: the ring's wake-up would put the scheduler on this
  * CPU just as the member starts that task, and the kernel would place the
  * task beside them. Nothing waits for this ring (the scheduler reads
- * continued results up to SCHED_CONTINUED_DELAY_US late anyway); a try
- * that fails before its task begins rings for its own result, which reads
- * every result there is. */
+ * continued results up to EXEC_CONTINUED_READ_US after a ring, and rings
+ * are spaced by as much: a result waits 10 ms at most); a try that fails
+ * before its task begins rings for its own result, which reads every
+ * result there is. */
 static int g_bContinuedRingDue;
+static int64_t g_lastContinuedRingUs; /* when this member rang `continued` last */
+static int g_continuedLeft;           /* links the member held after the continued link */
 
 static void ring(const char *zRing) {
   if(wake_send_on(g_bellFd, zRing)) wake_send(zRing); /* no bell of ours, or its scheduler is gone */
 }
 
+/* At most once per EXEC_CONTINUED_READ_US, and when the chain comes down
+ * to EXEC_CHAIN_EXTEND_AT links (exec_pool.h): the scheduler reads every
+ * continued result there is when it reads, and each ring it takes costs
+ * it a wake-up on a busy CPU (2 of this machine's, shared with the chain) */
 static void ring_continued_now(void) {
   if(!g_bContinuedRingDue) return;
   g_bContinuedRingDue = 0;
+  const int64_t now = airc_now_us();
+  if(now - g_lastContinuedRingUs < EXEC_CONTINUED_READ_US && g_continuedLeft != EXEC_CHAIN_EXTEND_AT) return;
+  g_lastContinuedRingUs = now;
   ring("continued");
 }
 
@@ -1102,6 +1112,7 @@ static void supervise_request(json_t *p, int bLeaseFd, log_spare *pSpare, try_fd
    * and the ring waits for the next link's task to begin (g_bContinuedRingDue) */
   if(res.continuedTi) {
     g_bContinuedRingDue = 1;
+    g_continuedLeft = res.chainLeft;
   } else {
     g_bContinuedRingDue = 0; /* a "result" ring reads every result there is */
     ring("result");

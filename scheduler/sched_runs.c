@@ -1323,7 +1323,7 @@ static airc_rc launch_load(sched *S, int64_t tiId, launch_info *L, airc_err *pEr
  * rendered on its path (about 20 us each for a `true` task); the rest come
  * as extensions while the member runs them (sched_chain_extend_due), off
  * the path */
-#define CHAIN_LOCAL_LINKS_MAX 32
+#define CHAIN_LOCAL_LINKS_MAX EXEC_CHAIN_LINKS_MAX /* exec_pool.h */
 static json_t *chain_links(sched *S, sched_version *v, int iT, const launch_info *L, const task_secrets *pSec,
                            const char *zQueue, size_t nBytes, int nLinksMax, size_t nBytesMax);
 
@@ -1610,7 +1610,7 @@ static json_t *chain_links(sched *S, sched_version *v, int iT, const launch_info
  * against topping up at 28 (an extension every 4-6 links, each with its own
  * store read and memfd): 4 of 6 rounds faster, the scheduler's CPU per task
  * 195 -> 182 us (docs/benchmarks.md) */
-#define CHAIN_EXTEND_AT (CHAIN_LOCAL_LINKS_MAX / 2)
+#define CHAIN_EXTEND_AT EXEC_CHAIN_EXTEND_AT /* exec_pool.h: a member rings then */
 
 /* Renders the links after c's chain's last and sends them to c. */
 static void chain_extend(sched *S, sched_child *c) {

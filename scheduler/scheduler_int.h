@@ -2,6 +2,7 @@
  * sched_ingest.c, sched_runs.c). Not for use outside scheduler/. */
 #ifndef AIRC_SCHEDULER_INT_H
 #define AIRC_SCHEDULER_INT_H
+#include "executor/exec_pool.h"
 #include <sys/types.h>
 #include "dag/dag.h"
 #include "scheduler/dag_folder.h"
@@ -84,7 +85,7 @@ typedef struct sched_wait {
  * is starting (the doorbell's wake-up follows its ringer), and a few read
  * together cost one transaction. A "result" ring, a try not continued,
  * reads them all at once. */
-#define SCHED_CONTINUED_DELAY_US 5000
+#define SCHED_CONTINUED_DELAY_US EXEC_CONTINUED_READ_US /* exec_pool.h */
 
 typedef struct sched_launched {
   int64_t tiId;
