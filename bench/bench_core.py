@@ -104,13 +104,14 @@ def chain_phases(by, n):
             "start_to_done_p50_ms": pct(run, 50)}
 
 
-def log_started_us(home, dag, n):
+def log_started_us(home, dag, run_id):
     """{task: when its supervisor began its try (the first log line's time,
     written just before the task's fork), in us}. The store's start of a try
     a pool member continued is when the member queued it, before its commit,
     its upstream's result file and the log's first line; this one is after."""
     out = {}
-    for f in glob.glob(os.path.join(home, "logs", f"dag_id={dag}", "run_id=*", "task_id=*", "attempt=1.log")):
+    for f in glob.glob(os.path.join(glob.escape(os.path.join(home, "logs", f"dag_id={dag}", f"run_id={run_id}")),
+                                    "task_id=*", "attempt=1.log")):
         task = os.path.basename(os.path.dirname(f))[len("task_id="):]
         with open(f) as fh:
             first = fh.readline()
@@ -135,7 +136,7 @@ def measure(db, dag, run_id):
     if dag == "bench_chain":
         n = len(tis)
         dep = [(by[f"t{i}"][2] - by[f"t{i-1}"][3]) / 1000.0 for i in range(1, n)]
-        logs = log_started_us(os.path.dirname(db), dag, n)
+        logs = log_started_us(os.path.dirname(db), dag, run_id)  # this run's logs only (--rounds runs it again)
         began = [(logs[f"t{i}"] - by[f"t{i-1}"][3]) / 1000.0 for i in range(1, n) if f"t{i}" in logs]
     else:
         root_end = by["root"][3]
