@@ -335,7 +335,6 @@ static void try_fds_make(try_fds *p) {
   p->sigFd = fd_above_lease(signalfd(-1, &watch, SFD_CLOEXEC | SFD_NONBLOCK));
 }
 
-/* A stop request's value: the try it is for (exec_stop_send). */
 /* The task closed its output (its end of the pipe): almost always because
  * it is exiting, which follows within microseconds. Its exit is waited
  * for here, at most EXIT_AWAIT_US, yielding meanwhile (on this CPU it is
@@ -356,6 +355,7 @@ static pid_t exit_await(pid_t pid, int *pStatus) {
   return w;
 }
 
+/* A stop request's value: the try it is for (exec_stop_send). */
 static uint64_t stop_token(int64_t tiId, int tryNumber) {
   return ((uint64_t)tiId << 16) ^ (uint64_t)(uint16_t)tryNumber;
 }
