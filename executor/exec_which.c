@@ -52,12 +52,13 @@ void exec_which_exec(const char *zName, char *const azArgv[]) {
   which_slot *pSlot = NULL;
   for(unsigned i = 0; i < WHICH_SLOTS && !pSlot; i++)
     if(!strcmp(g_aSlot[i].zName, zName) && !strcmp(g_aSlot[i].zPathVar, zPath)) pSlot = &g_aSlot[i];
+  which_slot *pStale = NULL;
   if(pSlot && now - pSlot->atUs >= EXEC_WHICH_TTL_US) {
-    pSlot->zName[0] = 0; /* too old: looked up again */
+    pStale = pSlot; /* too old: looked up again, into the same slot */
     pSlot = NULL;
   }
   if(!pSlot) {
-    which_slot *p = &g_aSlot[g_iNext++ % WHICH_SLOTS];
+    which_slot *p = pStale ? pStale : &g_aSlot[g_iNext++ % WHICH_SLOTS];
     if(!exec_which_find(zName, zPath, p->zFile, sizeof(p->zFile))) {
       memcpy(p->zName, zName, nName + 1);
       snprintf(p->zPathVar, sizeof(p->zPathVar), "%s", zPath);

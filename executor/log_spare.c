@@ -61,8 +61,7 @@ void log_spare_make(log_spare *p, const char *zLogs) {
 }
 
 void log_spare_make_log(log_spare *p, const char *zLog) {
-  if(p->zDir[0] || p->zFile[0] || p->fdFile >= 0) log_spare_drop(p);
-  p->bLog = 0;
+  log_spare_drop(p); /* whatever it held (nothing: a no-op) */
   if(snprintf(p->zFile, sizeof(p->zFile), "%s", zLog) >= (int)sizeof(p->zFile)) {
     p->zFile[0] = 0;
     return;

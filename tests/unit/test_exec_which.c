@@ -19,20 +19,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "executor/exec_which.h"
+#include "testutil.h"
 
 static char g_zTmp[256];
 
 static int tmp_setup(void **state) {
   (void)state;
-  snprintf(g_zTmp, sizeof(g_zTmp), "/tmp/airc-test-which-XXXXXX");
-  return mkdtemp(g_zTmp) ? 0 : -1;
+  return testutil_tmpdir_make(g_zTmp, sizeof(g_zTmp), "which");
 }
 
 static int tmp_teardown(void **state) {
   (void)state;
-  char zCmd[400];
-  snprintf(zCmd, sizeof(zCmd), "rm -rf '%s'", g_zTmp);
-  return system(zCmd) == 0 ? 0 : -1;
+  return testutil_tmpdir_remove(g_zTmp);
 }
 
 /* zRel under g_zTmp: a script printing zSays, mode mode */

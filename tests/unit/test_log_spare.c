@@ -20,20 +20,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "executor/log_spare.h"
+#include "testutil.h"
 
 static char g_zTmp[256];
 
 static int tmp_setup(void **state) {
   (void)state;
-  snprintf(g_zTmp, sizeof(g_zTmp), "/tmp/airc-test-spare-XXXXXX");
-  return mkdtemp(g_zTmp) ? 0 : -1;
+  return testutil_tmpdir_make(g_zTmp, sizeof(g_zTmp), "spare");
 }
 
 static int tmp_teardown(void **state) {
   (void)state;
-  char zCmd[400];
-  snprintf(zCmd, sizeof(zCmd), "rm -rf '%s'", g_zTmp);
-  return system(zCmd) == 0 ? 0 : -1;
+  return testutil_tmpdir_remove(g_zTmp);
 }
 
 static ino_t inode_of(const char *zPath) {
@@ -47,6 +45,16 @@ static unsigned mode_of(const char *zPath) {
 }
 
 static void path(char *z, size_t n, const char *zRel) { snprintf(z, n, "%s/%s", g_zTmp, zRel); }
+
+/* a symlink at zLogRel (its folders made) pointing at zTargetRel */
+static void plant_symlink(const char *zLogRel, const char *zTargetRel) {
+  char zLog[400], zTarget[400];
+  path(zLog, sizeof(zLog), zLogRel);
+  path(zTarget, sizeof(zTarget), zTargetRel);
+  char zCmd[1400];
+  snprintf(zCmd, sizeof(zCmd), "mkdir -p \"$(dirname '%s')\" && ln -s '%s' '%s'", zLog, zTarget, zLog);
+  assert_int_equal(system(zCmd), 0);
+}
 
 /* the run's first try: its run folder is missing too; the task folder and
  * the file are the spares themselves, 0700 and 0600 */
@@ -123,13 +131,10 @@ static void test_existing_folder_and_file_are_kept(void **state) {
  * followed, and the spare file is not renamed over it */
 static void test_symlink_log_refused(void **state) {
   (void)state;
-  char zDir[400], zLog[400], zTarget[400];
-  path(zDir, sizeof(zDir), "dag_id=d/run_id=r/task_id=s");
+  char zLog[400], zTarget[400];
   path(zLog, sizeof(zLog), "dag_id=d/run_id=r/task_id=s/attempt=1.log");
   path(zTarget, sizeof(zTarget), "elsewhere");
-  char zCmd[1400];
-  snprintf(zCmd, sizeof(zCmd), "mkdir -p '%s' && ln -s '%s' '%s'", zDir, zTarget, zLog);
-  assert_int_equal(system(zCmd), 0);
+  plant_symlink("dag_id=d/run_id=r/task_id=s/attempt=1.log", "elsewhere");
   log_spare sp;
   log_spare_make(&sp, g_zTmp);
   errno = 0;
@@ -299,13 +304,10 @@ static void test_drop_keeps_a_log_someone_wrote(void **state) {
  * made, and the try's own open refuses it (ELOOP) */
 static void test_log_made_ahead_refuses_a_symlink(void **state) {
   (void)state;
-  char zDir[400], zLog[400], zTarget[400];
-  path(zDir, sizeof(zDir), "dag_id=d/run_id=r/task_id=y");
+  char zLog[400], zTarget[400];
   path(zLog, sizeof(zLog), "dag_id=d/run_id=r/task_id=y/attempt=1.log");
   path(zTarget, sizeof(zTarget), "elsewhere");
-  char zCmd[1400];
-  snprintf(zCmd, sizeof(zCmd), "mkdir -p '%s' && ln -s '%s' '%s'", zDir, zTarget, zLog);
-  assert_int_equal(system(zCmd), 0);
+  plant_symlink("dag_id=d/run_id=r/task_id=y/attempt=1.log", "elsewhere");
   log_spare sp = {{0}, {0}, -1, 0};
   log_spare_make_log(&sp, zLog);
   assert_int_equal(sp.bLog, 0);

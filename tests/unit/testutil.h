@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <jansson.h>
 
 /* Path of a file in the source tree, in a static buffer. */
@@ -49,6 +50,19 @@ static inline json_t *testutil_load_json(const char *zRel) {
   json_t *p = json_load_file(testutil_src_path(zRel), 0, &e);
   if(!p) fprintf(stderr, "%s:%d: %s\n", zRel, e.line, e.text);
   return p;
+}
+
+/* A fresh folder /tmp/airc-test-<zWhat>-XXXXXX in z (mkdtemp): 0, or -1. */
+static inline int testutil_tmpdir_make(char *z, size_t n, const char *zWhat) {
+  snprintf(z, n, "/tmp/airc-test-%s-XXXXXX", zWhat);
+  return mkdtemp(z) ? 0 : -1;
+}
+
+/* Removes folder z and all in it (rm -rf): 0, or -1. */
+static inline int testutil_tmpdir_remove(const char *z) {
+  char zCmd[4200];
+  snprintf(zCmd, sizeof(zCmd), "rm -rf '%s'", z);
+  return system(zCmd) == 0 ? 0 : -1;
 }
 
 #endif
